@@ -1,0 +1,116 @@
+# vigil — validation and monitoring of clinical prediction models.
+#
+#   make            build/vigil and build/libvigil.a
+#   make check      deps, build, unit tests, CLI tests, unit tests again under ASan+UBSan
+#   make demo       deps, build, run a suite and a monitor on the bundled cohorts
+#   make bench      benchmarks against the peers (writes bench/out/)
+#   make deps       install missing Debian packages (as root) or print the apt-get line
+#   make clean
+#
+# Switches (no configure script): CUDA=auto|0|1  SANITIZER=address,undefined  DEBUG=1
+#   CUDA=auto builds the CUDA backend when nvcc is found; the binary still runs without a GPU.
+
+VERSION    := 0.1.0
+BUILD      ?= build
+CC         ?= cc
+CUDA       ?= auto
+PKGS       := gsl libcjson sqlite3 libcrypto
+DEB_PKGS   := build-essential pkg-config libgsl-dev libsqlite3-dev libcjson-dev libcmocka-dev \
+              libssl-dev gnuplot-nox sqlite3
+
+# -- toolchain -----------------------------------------------------------------------------
+NVCC ?= $(firstword $(shell command -v nvcc 2>/dev/null) $(wildcard /usr/local/cuda/bin/nvcc))
+ifeq ($(CUDA),auto)
+  CUDA := $(if $(NVCC),1,0)
+endif
+CUDA_HOME ?= $(patsubst %/bin/nvcc,%,$(NVCC))
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
+
+OPT      := $(if $(DEBUG),-O0 -g3,-O2 -g)
+CFLAGS   ?= $(OPT)
+CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-unused-parameter \
+            -Iinclude -Isrc $(PKG_CFLAGS) -MMD -MP -pthread \
+            -DVIGIL_VERSION='"$(VERSION)"'
+LDLIBS   += $(PKG_LIBS) -lm -pthread
+ifneq ($(SANITIZER),)
+  CFLAGS  += -fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=all
+  LDFLAGS += -fsanitize=$(SANITIZER)
+endif
+
+NVCCFLAGS ?= -O3 -std=c++17 -Xcompiler -fPIC,-Wall -Iinclude -Isrc \
+             -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 \
+             -gencode arch=compute_90,code=compute_90
+ifeq ($(CUDA),1)
+  CFLAGS += -DVIGIL_HAVE_CUDA=1
+  LDLIBS += -L$(CUDA_HOME)/lib64 -lcudart_static -ldl -lrt -lstdc++
+endif
+
+# -- sources -------------------------------------------------------------------------------
+LIB_SRC  := $(sort $(shell find src -name '*.c' ! -path 'src/cli/*'))
+CLI_SRC  := $(sort $(wildcard src/cli/*.c))
+CU_SRC   := $(if $(filter 1,$(CUDA)),$(sort $(wildcard src/backend/cuda/*.cu)))
+TEST_SRC := $(sort $(wildcard tests/test_*.c))
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(CU_SRC:%.cu=$(BUILD)/obj/%.cu.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+
+.PHONY: all check unit cli-tests san-tests demo bench deps clean fuzz
+all: $(BUILD)/vigil $(BUILD)/libvigil.a
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/%.cu.o: %.cu
+	@mkdir -p $(dir $@)
+	$(NVCC) $(NVCCFLAGS) -DVIGIL_HAVE_CUDA=1 -c $< -o $@
+
+$(BUILD)/libvigil.a: $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/vigil: $(CLI_OBJ) $(BUILD)/libvigil.a
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libvigil.a $(LDLIBS)
+
+$(BUILD)/tests/%: tests/%.c $(BUILD)/libvigil.a tests/testutil.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libvigil.a $(CMOCKA_LIBS) $(LDLIBS)
+
+# -- tests ---------------------------------------------------------------------------------
+# Unit tests run from the repository root so they find tests/reference/ and datasets/.
+unit: $(TEST_BIN)
+	@fail=0; for t in $(TEST_BIN); do echo "== $$t"; $$t || fail=1; done; exit $$fail
+
+cli-tests: $(BUILD)/vigil
+	@VIGIL=$(abspath $(BUILD)/vigil) sh tests/cli/run.sh
+
+# The unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer (CPU backend).
+san-tests:
+	$(MAKE) BUILD=build/san SANITIZER=address,undefined CUDA=0 DEBUG=1 unit
+
+check: deps
+	$(MAKE) all
+	$(MAKE) unit
+	$(MAKE) cli-tests
+	$(MAKE) san-tests
+	@echo "make check: all test stages passed"
+
+demo: deps
+	$(MAKE) all
+	@sh scripts/demo.sh $(BUILD)/vigil
+
+bench: deps
+	$(MAKE) all
+	@sh bench/run.sh $(BUILD)/vigil
+
+deps:
+	@sh scripts/deps.sh $(DEB_PKGS)
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj $(BUILD)/tests -name '*.d' 2>/dev/null)

@@ -1,0 +1,26 @@
+/* vigil — umbrella header. Include this, or the one module header you need.
+ *
+ * Conventions (after libgit2): vigil_<module>_<verb>; fallible calls return VIGIL_OK (0) or a
+ * negative vigil_error_code and leave a message for vigil_error_last(); objects come from
+ * _open/_new/_read and go back through a NULL-safe _free; numeric kernels write into arrays
+ * the caller owns. Call vigil_init() once before anything else. */
+#ifndef VIGIL_H
+#define VIGIL_H
+
+#include "vigil/error.h"
+#include "vigil/table.h"
+#include "vigil/store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* "0.1.0" */
+const char *vigil_version(void);
+/* 1 when the CUDA backend was compiled in (it is used only if a device answers). */
+int vigil_build_has_cuda(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

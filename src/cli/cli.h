@@ -1,0 +1,60 @@
+/* The vigil command line: a table of commands, one function per command in its own file
+ * (src/cli/cmd_<name>.c). A command parses its arguments, calls the library and prints:
+ * results on stdout (a table, or one JSON document with --format json), logs and progress
+ * on stderr. It returns the process exit status:
+ *   0 ok / all criteria pass / no drift, 1 criterion failed or drift alarm,
+ *   2 usage or input error, 3 internal error. */
+#ifndef VIGIL_CLI_H
+#define VIGIL_CLI_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+typedef struct {
+    const char *name;
+    int (*fn)(int argc, char **argv); /* argv[0] is the command name */
+    const char *summary;              /* one line for `vigil help` */
+    const char *help;                 /* the whole text for `vigil help CMD` / `CMD --help` */
+} cli_command;
+
+extern const cli_command cli_commands[];
+extern const size_t cli_n_commands;
+
+enum { EXIT_OK = 0, EXIT_CRITERION = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 3 };
+
+/* Print "vigil CMD: <message>" and a pointer to `vigil help CMD` on stderr; returns 2. */
+int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Print the library's last error as "vigil CMD: error: <message>"; returns its exit status. */
+int cli_fail(const char *cmd, int code);
+/* True when argv holds -h or --help; prints the command's help to stdout. */
+bool cli_wants_help(const char *cmd, int argc, char **argv);
+/* Print a command's help text on stdout. */
+void cli_print_help(const char *cmd);
+
+/* The database path: --db value, else $VIGIL_DB, else "vigil.db". */
+const char *cli_db_path(const char *opt);
+
+struct vigil_store;
+/* Open the run store named by --db/$VIGIL_DB; with must_exist, a missing file is a usage error
+ * (listing commands must not create an empty store). Returns an exit status (0 on success). */
+int cli_open_store(const char *cmd, const char *db_opt, int must_exist, struct vigil_store **out);
+
+/* Output format from --format: 0 table, 1 json; -1 (after a usage message) otherwise. */
+int cli_parse_format(const char *cmd, const char *value);
+
+/* Print a JSON document on stdout followed by a newline, and free it. */
+void cli_print_json(cJSON *doc);
+
+/* Add a number to a JSON object: NaN/inf become null (JSON has no NaN). */
+cJSON *cli_json_number(cJSON *obj, const char *key, double v);
+
+/* Parse a whole string as a number / a non-negative integer; usage error on failure. */
+int cli_parse_double(const char *cmd, const char *opt, const char *s, double *out);
+int cli_parse_size(const char *cmd, const char *opt, const char *s, size_t *out);
+
+/* Progress on stderr, only when stderr is a terminal: "\r<label> <done>/<total>". */
+void cli_progress(const char *label, size_t done, size_t total);
+void cli_progress_end(void);
+
+#endif

@@ -1,0 +1,92 @@
+/* vigil history — list stored runs. */
+#include "cli/cli.h"
+#include "vigil/store.h"
+
+#include <getopt.h>
+#include <string.h>
+
+const char cmd_history_help[] =
+    "usage: vigil history [--kind K] [--name N] [--db FILE] [--format table|json]\n"
+    "\n"
+    "Lists the runs in the store, oldest first: id, kind (suite, monitor, metrics, replay,\n"
+    "explain, drift), name, status, start and finish time (UTC), verdict and result digest.\n"
+    "A run whose process died before it finished shows as 'interrupted'. Two runs of the same\n"
+    "suite on the same inputs show the same result digest.\n"
+    "\n"
+    "  --kind K         only runs of this kind\n"
+    "  --name N         only runs with this name (a suite or monitor name)\n"
+    "  --db FILE        the run store (default: $VIGIL_DB, else ./vigil.db)\n"
+    "  --format F       'table' (default) or 'json': {\"runs\": [{id, kind, name, started_at,\n"
+    "                   finished_at, status, passed, result_digest}]}\n";
+
+int cmd_history(int argc, char **argv)
+{
+    static const struct option opts[] = {{"kind", required_argument, 0, 'k'},
+                                         {"name", required_argument, 0, 'n'},
+                                         {"db", required_argument, 0, 'd'},
+                                         {"format", required_argument, 0, 'f'},
+                                         {0, 0, 0, 0}};
+    const char *kind = NULL, *name = NULL, *db = NULL, *format = NULL;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'k': kind = optarg; break;
+        case 'n': name = optarg; break;
+        case 'd': db = optarg; break;
+        case 'f': format = optarg; break;
+        default: return cli_usage("history", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc) return cli_usage("history", "unexpected argument '%s'", argv[optind]);
+    int json = cli_parse_format("history", format);
+    if (json < 0) return EXIT_USAGE;
+    vigil_store *s = NULL;
+    int rc = cli_open_store("history", db, 1, &s);
+    if (rc) return rc;
+    vigil_run_info *runs = NULL;
+    size_t n = 0;
+    int err = vigil_store_list_runs(s, kind, name, &runs, &n);
+    if (err) {
+        rc = cli_fail("history", err);
+        goto done;
+    }
+    if (json) {
+        cJSON *doc = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(doc, "runs");
+        for (size_t i = 0; i < n; i++) {
+            cJSON *r = cJSON_CreateObject();
+            cJSON_AddNumberToObject(r, "id", (double)runs[i].id);
+            cJSON_AddStringToObject(r, "kind", runs[i].kind);
+            cJSON_AddStringToObject(r, "name", runs[i].name);
+            cJSON_AddStringToObject(r, "started_at", runs[i].started_at);
+            if (runs[i].finished_at) cJSON_AddStringToObject(r, "finished_at", runs[i].finished_at);
+            else cJSON_AddNullToObject(r, "finished_at");
+            cJSON_AddStringToObject(r, "status", runs[i].status);
+            if (runs[i].passed < 0) cJSON_AddNullToObject(r, "passed");
+            else cJSON_AddBoolToObject(r, "passed", runs[i].passed);
+            if (runs[i].result_digest) cJSON_AddStringToObject(r, "result_digest", runs[i].result_digest);
+            else cJSON_AddNullToObject(r, "result_digest");
+            cJSON_AddItemToArray(arr, r);
+        }
+        cli_print_json(doc);
+    } else if (n == 0) {
+        printf("no runs%s%s%s%s\n", kind ? " of kind " : "", kind ? kind : "", name ? " named " : "",
+               name ? name : "");
+    } else {
+        printf("%5s  %-8s  %-28s  %-11s  %-24s  %-7s  %s\n", "id", "kind", "name", "status",
+               "started (UTC)", "verdict", "result digest");
+        for (size_t i = 0; i < n; i++) {
+            const char *verdict = runs[i].passed < 0 ? "-" : runs[i].passed ? "PASS" : "FAIL";
+            if (strcmp(runs[i].kind, "monitor") == 0 && runs[i].passed >= 0)
+                verdict = runs[i].passed ? "quiet" : "ALARM";
+            printf("%5lld  %-8s  %-28.28s  %-11s  %-24s  %-7s  %.16s\n", (long long)runs[i].id,
+                   runs[i].kind, runs[i].name, runs[i].status, runs[i].started_at, verdict,
+                   runs[i].result_digest ? runs[i].result_digest : "-");
+        }
+    }
+done:
+    vigil_run_info_free(runs, n);
+    vigil_store_close(s);
+    return rc;
+}

@@ -1,0 +1,100 @@
+/* vigil — the command table and dispatch. */
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "vigil/vigil.h"
+
+#include <cjson/cJSON.h>
+#include <gsl/gsl_version.h>
+#include <openssl/opensslv.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+
+#define CMD(n, summary) {#n, cmd_##n, summary, cmd_##n##_help}
+
+const cli_command cli_commands[] = {
+    CMD(help, "show help for vigil or for one command"),
+    CMD(predict, "score cases with a model (CPU or CUDA backend)"),
+    CMD(replay, "re-score shadow-mode cases and compare with the recorded scores"),
+    CMD(explain, "per-case SHAP attributions and global importance"),
+    CMD(metrics, "discrimination, calibration, thresholds and subgroup fairness"),
+    CMD(drift, "distribution-shift tests between a reference and a current file"),
+    CMD(suite, "run a validation suite against pre-registered acceptance criteria"),
+    CMD(monitor, "run a drift monitor (for cron)"),
+    CMD(history, "list stored runs"),
+    CMD(report, "write a PCCP evidence report from a stored run"),
+    CMD(audit, "verify the tamper-evident audit chain of the run store"),
+    CMD(synth, "generate a synthetic shadow-mode case file with planted drift"),
+};
+const size_t cli_n_commands = sizeof cli_commands / sizeof cli_commands[0];
+
+static void print_version(void)
+{
+    printf("vigil %s\n", VIGIL_VERSION);
+    printf("backends: cpu%s\n", vigil_build_has_cuda() ? ", cuda (compiled in; used when a device answers)"
+                                                        : " (CUDA not compiled in)");
+    printf("libraries: GSL %s, SQLite %s, cJSON %d.%d.%d, %s\n", GSL_VERSION, sqlite3_libversion(),
+           CJSON_VERSION_MAJOR, CJSON_VERSION_MINOR, CJSON_VERSION_PATCH, OPENSSL_VERSION_TEXT);
+}
+
+static size_t edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b), prev[64], cur[64];
+    if (la > 63 || lb > 63) return 99;
+    for (size_t j = 0; j <= lb; j++) prev[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        cur[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
+            size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
+            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+        }
+        memcpy(prev, cur, sizeof cur);
+    }
+    return prev[lb];
+}
+
+static int unknown_command(const char *name)
+{
+    const char *best = NULL;
+    size_t bd = 99;
+    for (size_t i = 0; i < cli_n_commands; i++) {
+        size_t d = edit_distance(name, cli_commands[i].name);
+        if (d < bd || (strncmp(name, cli_commands[i].name, strlen(name)) == 0 && d < 99)) {
+            bd = d;
+            best = cli_commands[i].name;
+        }
+    }
+    fprintf(stderr, "vigil: unknown command '%s'", name);
+    if (best && (bd <= 2 || strncmp(name, best, strlen(name)) == 0))
+        fprintf(stderr, "; did you mean '%s'?", best);
+    fprintf(stderr, "\nsee 'vigil help'\n");
+    return EXIT_USAGE;
+}
+
+int main(int argc, char **argv)
+{
+    vigil_init();
+    if (argc < 2) {
+        cmd_help(1, argv);
+        return EXIT_USAGE;
+    }
+    const char *name = argv[1];
+    if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
+        print_version();
+        return EXIT_OK;
+    }
+    if (strcmp(name, "-h") == 0 || strcmp(name, "--help") == 0) name = "help";
+    for (size_t i = 0; i < cli_n_commands; i++)
+        if (strcmp(cli_commands[i].name, name) == 0) {
+            if (strcmp(name, "help") != 0 && cli_wants_help(name, argc - 1, argv + 1)) return EXIT_OK;
+            int rc = cli_commands[i].fn(argc - 1, argv + 1);
+            fflush(stdout);
+            if (ferror(stdout)) {
+                fprintf(stderr, "vigil %s: error: writing to standard output failed\n", name);
+                return EXIT_INTERNAL;
+            }
+            return rc;
+        }
+    return unknown_command(name);
+}

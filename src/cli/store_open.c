@@ -1,0 +1,19 @@
+/* Opening the run store from a command. */
+#include "cli/cli.h"
+#include "vigil/store.h"
+#include "vigil/error.h"
+
+#include <unistd.h>
+
+int cli_open_store(const char *cmd, const char *db_opt, int must_exist, vigil_store **out)
+{
+    const char *path = cli_db_path(db_opt);
+    *out = NULL;
+    if (must_exist && access(path, F_OK) != 0) {
+        fprintf(stderr, "vigil %s: error: no run store at '%s' (give --db FILE or set VIGIL_DB)\n",
+                cmd, path);
+        return EXIT_USAGE;
+    }
+    int rc = vigil_store_open(out, path);
+    return rc ? cli_fail(cmd, rc) : EXIT_OK;
+}

@@ -1,0 +1,174 @@
+/* Internal helpers; see src/core/util.h. */
+#include "core/util.h"
+#include "vigil/error.h"
+
+#include <errno.h>
+#include <openssl/evp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+char *vigil_strdup(const char *s) { return s ? vigil_strndup(s, strlen(s)) : NULL; }
+
+char *vigil_strndup(const char *s, size_t n)
+{
+    char *d = malloc(n + 1);
+    if (!d) return NULL;
+    memcpy(d, s, n);
+    d[n] = '\0';
+    return d;
+}
+
+static int sbuf_reserve(vigil_sbuf *b, size_t extra)
+{
+    if (b->failed) return -1;
+    if (b->len + extra + 1 <= b->cap) return 0;
+    size_t nc = b->cap ? b->cap * 2 : 128;
+    while (nc < b->len + extra + 1) nc *= 2;
+    char *ns = realloc(b->s, nc);
+    if (!ns) {
+        b->failed = 1;
+        return -1;
+    }
+    b->s = ns;
+    b->cap = nc;
+    return 0;
+}
+
+void vigil_sbuf_append(vigil_sbuf *b, const char *s, size_t n)
+{
+    if (sbuf_reserve(b, n) != 0) return;
+    memcpy(b->s + b->len, s, n);
+    b->len += n;
+    b->s[b->len] = '\0';
+}
+
+void vigil_sbuf_printf(vigil_sbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || sbuf_reserve(b, (size_t)n) != 0) return;
+    va_start(ap, fmt);
+    vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+void vigil_sbuf_free(vigil_sbuf *b)
+{
+    free(b->s);
+    memset(b, 0, sizeof *b);
+}
+
+int vigil_read_file(const char *path, char **out, size_t *len)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) return vigil_error_set(VIGIL_EIO, "%s: cannot open: %s", path, strerror(errno));
+    vigil_sbuf b = {0};
+    char chunk[65536];
+    size_t got;
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) vigil_sbuf_append(&b, chunk, got);
+    int err = ferror(f);
+    fclose(f);
+    if (err) {
+        vigil_sbuf_free(&b);
+        return vigil_error_set(VIGIL_EIO, "%s: read failed", path);
+    }
+    if (!b.s) vigil_sbuf_append(&b, "", 0);
+    if (b.failed) {
+        vigil_sbuf_free(&b);
+        return vigil_error_set(VIGIL_ENOMEM, "%s: out of memory reading", path);
+    }
+    *out = b.s;
+    if (len) *len = b.len;
+    return VIGIL_OK;
+}
+
+static void hex(const unsigned char *d, size_t n, char *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    for (size_t i = 0; i < n; i++) {
+        out[2 * i] = digits[d[i] >> 4];
+        out[2 * i + 1] = digits[d[i] & 15];
+    }
+    out[2 * n] = '\0';
+}
+
+void vigil_sha256_hex(const void *data, size_t n, char out[65])
+{
+    unsigned char md[32];
+    unsigned int mdlen = 0;
+    EVP_Digest(data, n, md, &mdlen, EVP_sha256(), NULL);
+    hex(md, 32, out);
+}
+
+int vigil_sha256_file(const char *path, char out[65], uint64_t *bytes)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return vigil_error_set(VIGIL_EIO, "%s: cannot open: %s", path, strerror(errno));
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    int rc = VIGIL_OK;
+    if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
+        rc = vigil_error_set(VIGIL_EINTERNAL, "sha256 init failed");
+        goto done;
+    }
+    unsigned char chunk[1 << 16];
+    size_t got;
+    uint64_t total = 0;
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        EVP_DigestUpdate(ctx, chunk, got);
+        total += got;
+    }
+    if (ferror(f)) {
+        rc = vigil_error_set(VIGIL_EIO, "%s: read failed", path);
+        goto done;
+    }
+    unsigned char md[32];
+    unsigned int mdlen = 0;
+    EVP_DigestFinal_ex(ctx, md, &mdlen);
+    hex(md, 32, out);
+    if (bytes) *bytes = total;
+done:
+    EVP_MD_CTX_free(ctx);
+    fclose(f);
+    return rc;
+}
+
+void vigil_now_iso(char out[32])
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm tm;
+    gmtime_r(&ts.tv_sec, &tm);
+    size_t k = strftime(out, 32, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(out + k, 32 - k, ".%03ldZ", ts.tv_nsec / 1000000);
+}
+
+double vigil_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+char *vigil_dirname(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash) return vigil_strdup(".");
+    if (slash == path) return vigil_strdup("/");
+    return vigil_strndup(path, (size_t)(slash - path));
+}
+
+char *vigil_path_join(const char *base_dir, const char *rel)
+{
+    if (rel[0] == '/' || !base_dir || !*base_dir || strcmp(base_dir, ".") == 0)
+        return vigil_strdup(rel);
+    vigil_sbuf b = {0};
+    vigil_sbuf_printf(&b, "%s/%s", base_dir, rel);
+    return b.s;
+}

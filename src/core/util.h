@@ -1,0 +1,49 @@
+/* Small internal helpers shared by every layer: strings, growable string buffers, files,
+ * hashing and time. Not part of the public API. */
+#ifndef VIGIL_CORE_UTIL_H
+#define VIGIL_CORE_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+char *vigil_strdup(const char *s);
+char *vigil_strndup(const char *s, size_t n);
+
+/* A growable NUL-terminated string. Zero-initialise; s is NULL until something is added.
+ * On allocation failure `failed` is set and later appends do nothing. */
+typedef struct {
+    char *s;
+    size_t len, cap;
+    int failed;
+} vigil_sbuf;
+
+void vigil_sbuf_printf(vigil_sbuf *b, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 2, 3)))
+#endif
+    ;
+void vigil_sbuf_append(vigil_sbuf *b, const char *s, size_t n);
+void vigil_sbuf_free(vigil_sbuf *b);
+
+/* Parse a whole string as a decimal number, correctly rounded (see table.c). 0 or -1. */
+int vigil_parse_double(const char *s, size_t n, double *out);
+
+/* Read a whole file into a NUL-terminated buffer (caller frees). VIGIL_EIO with the path. */
+int vigil_read_file(const char *path, char **out, size_t *len);
+
+/* SHA-256 as 64 lowercase hex characters (+NUL). */
+void vigil_sha256_hex(const void *data, size_t n, char out[65]);
+/* SHA-256 of a file's bytes; VIGIL_EIO when it cannot be read. */
+int vigil_sha256_file(const char *path, char out[65], uint64_t *bytes);
+
+/* Now as "YYYY-MM-DDTHH:MM:SS.mmmZ" (UTC). */
+void vigil_now_iso(char out[32]);
+/* Monotonic seconds, for timings. */
+double vigil_seconds(void);
+
+/* Directory part of a path ("." when none); caller frees. */
+char *vigil_dirname(const char *path);
+/* `rel` resolved against the directory `base_dir` unless it is absolute; caller frees. */
+char *vigil_path_join(const char *base_dir, const char *rel);
+
+#endif

@@ -1,0 +1,13 @@
+/* Build facts the CLI and the store record with every run. */
+#include "vigil/vigil.h"
+
+const char *vigil_version(void) { return VIGIL_VERSION; }
+
+int vigil_build_has_cuda(void)
+{
+#ifdef VIGIL_HAVE_CUDA
+    return 1;
+#else
+    return 0;
+#endif
+}

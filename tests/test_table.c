@@ -1,0 +1,281 @@
+/* CSV reader: RFC 4180 shapes, types, missing values, and every malformed-input message.
+ * Number parsing is checked against glibc strtod (correctly rounded) bit for bit. */
+#include "testutil.h"
+#include "core/util.h"
+
+#include <unistd.h>
+
+static vigil_table *read_ok(const char *text, const vigil_csv_options *o)
+{
+    char path[64];
+    tu_temp_file(path, sizeof path, text);
+    vigil_table *t = NULL;
+    int rc = vigil_table_read_csv(&t, path, o);
+    if (rc) print_error("unexpected error: %s\n", vigil_error_last());
+    assert_int_equal(rc, VIGIL_OK);
+    unlink(path);
+    return t;
+}
+
+/* Reads `text`, expects `code` and a message containing each of the given fragments. */
+static void read_bad(const char *text, const vigil_csv_options *o, int code, const char *frag1,
+                     const char *frag2)
+{
+    char path[64];
+    tu_temp_file(path, sizeof path, text);
+    vigil_table *t = NULL;
+    int rc = vigil_table_read_csv(&t, path, o);
+    assert_int_equal(rc, code);
+    assert_null(t);
+    const char *msg = vigil_error_last();
+    if (!strstr(msg, frag1) || (frag2 && !strstr(msg, frag2))) {
+        print_error("message '%s' lacks '%s' / '%s'\n", msg, frag1, frag2 ? frag2 : "");
+        fail();
+    }
+    assert_non_null(strstr(msg, path)); /* every message names the file */
+    unlink(path);
+}
+
+static void test_basic_types(void **state)
+{
+    vigil_table *t = read_ok("id,age,sex,score\nA1,61,F,0.25\nA2,,M,0.5\nA3,70.5,NA,1e-3\n", NULL);
+    assert_int_equal(vigil_table_nrows(t), 3);
+    assert_int_equal(vigil_table_ncols(t), 4);
+    int age = vigil_table_find(t, "age"), sex = vigil_table_find(t, "sex");
+    assert_int_equal(vigil_table_col_type(t, (size_t)age), VIGIL_COL_NUMERIC);
+    assert_int_equal(vigil_table_col_type(t, (size_t)sex), VIGIL_COL_CATEGORICAL);
+    const double *a = vigil_table_numeric(t, (size_t)age);
+    assert_close(a[0], 61, 0);
+    assert_true(isnan(a[1]));
+    assert_close(a[2], 70.5, 0);
+    assert_int_equal(vigil_table_n_missing(t, (size_t)age), 1);
+    const int32_t *s = vigil_table_codes(t, (size_t)sex);
+    assert_string_equal(vigil_table_level(t, (size_t)sex, (size_t)s[0]), "F");
+    assert_string_equal(vigil_table_level(t, (size_t)sex, (size_t)s[1]), "M");
+    assert_int_equal(s[2], -1);
+    assert_close(vigil_table_numeric(t, 3)[2], 1e-3, 0);
+    assert_int_equal(vigil_table_find(t, "nope"), -1);
+    vigil_table_free(t);
+}
+
+static void test_rfc4180_quotes_crlf_bom(void **state)
+{
+    vigil_table *t = read_ok("\xEF\xBB\xBF" "id,note,x\r\n"
+                             "1,\"a, b\",1\r\n"
+                             "2,\"say \"\"hi\"\"\",2\r\n"
+                             "3,\"two\nlines\",3\r\n"
+                             "4,plain,\"4\"\r\n",
+                             NULL);
+    assert_int_equal(vigil_table_nrows(t), 4);
+    assert_string_equal(vigil_table_col_name(t, 0), "id"); /* BOM stripped */
+    size_t note = (size_t)vigil_table_find(t, "note");
+    const int32_t *c = vigil_table_codes(t, note);
+    assert_string_equal(vigil_table_level(t, note, (size_t)c[0]), "a, b");
+    assert_string_equal(vigil_table_level(t, note, (size_t)c[1]), "say \"hi\"");
+    assert_string_equal(vigil_table_level(t, note, (size_t)c[2]), "two\nlines");
+    assert_close(vigil_table_numeric(t, 2)[3], 4, 0); /* a quoted number is a number */
+    /* rows start on lines 2, 3, 4 and 6 (row 3 spans two lines) */
+    assert_int_equal(vigil_table_row_line(t, 0), 2);
+    assert_int_equal(vigil_table_row_line(t, 2), 4);
+    assert_int_equal(vigil_table_row_line(t, 3), 6);
+    vigil_table_free(t);
+}
+
+static void test_no_trailing_newline_and_blank_lines(void **state)
+{
+    vigil_table *t = read_ok("a,b\n1,2\n\n3,4", NULL);
+    assert_int_equal(vigil_table_nrows(t), 2);
+    assert_close(vigil_table_numeric(t, 1)[1], 4, 0);
+    vigil_table_free(t);
+    /* with one column an empty line is a missing value, not nothing */
+    t = read_ok("a\n1\n\n3\n", NULL);
+    assert_int_equal(vigil_table_nrows(t), 3);
+    assert_true(isnan(vigil_table_numeric(t, 0)[1]));
+    vigil_table_free(t);
+}
+
+static void test_custom_missing_and_nan_spelling(void **state)
+{
+    const char *miss[] = {"", "."};
+    vigil_csv_options o = {.missing = miss, .n_missing = 2};
+    vigil_table *t = read_ok("x\n1\n.\n3\n", &o);
+    assert_true(isnan(vigil_table_numeric(t, 0)[1]));
+    vigil_table_free(t);
+    /* "NaN" not declared missing is not silently a missing value */
+    read_bad("x\n1\nNaN\n", &o, VIGIL_EINVAL, ":3:1", "expected a number in column 'x'");
+}
+
+static void test_declared_types(void **state)
+{
+    vigil_col_decl d[] = {{"grp", VIGIL_COL_CATEGORICAL}, {"v", VIGIL_COL_NUMERIC}};
+    vigil_csv_options o = {.types = d, .n_types = 2};
+    vigil_table *t = read_ok("grp,v\n1,2\n10,3\n", &o);
+    assert_int_equal(vigil_table_col_type(t, 0), VIGIL_COL_CATEGORICAL);
+    assert_string_equal(vigil_table_level(t, 0, 1), "10");
+    vigil_table_free(t);
+    read_bad("grp,v\n1,2\n2,abc\n", &o, VIGIL_EINVAL, ":3:2", "declared numeric");
+    vigil_col_decl bad[] = {{"zzz", VIGIL_COL_NUMERIC}};
+    vigil_csv_options ob = {.types = bad, .n_types = 1};
+    read_bad("grp,v\n1,2\n", &ob, VIGIL_EINVAL, "'zzz', which is not a column", "'grp', 'v'");
+}
+
+static void test_inferred_numeric_then_text(void **state)
+{
+    read_bad("age\n61\n\nseventy\n", NULL, VIGIL_EINVAL, ":4:1", "first values were numbers");
+    /* a column that starts missing, then text, is categorical */
+    vigil_table *t = read_ok("a,b\n,1\nx,2\n", NULL);
+    assert_int_equal(vigil_table_col_type(t, 0), VIGIL_COL_CATEGORICAL);
+    assert_int_equal(vigil_table_codes(t, 0)[0], -1);
+    vigil_table_free(t);
+}
+
+static void test_malformed(void **state)
+{
+    read_bad("a,b\n1,2\n3,4,5\n", NULL, VIGIL_EINVAL, ":3:3", "more fields than the 2");
+    read_bad("a,b,c\n1,2,3\n4,5\n", NULL, VIGIL_EINVAL, ":3:2", "has 2 fields, the header has 3");
+    read_bad("a,b\n1,\"open\n2,3\n", NULL, VIGIL_EINVAL, ":2:2", "unterminated quoted field");
+    read_bad("a,a\n1,2\n", NULL, VIGIL_EINVAL, ":1:2", "duplicate column name 'a'");
+    read_bad("a,,c\n1,2,3\n", NULL, VIGIL_EINVAL, ":1:2", "empty column name");
+    read_bad("a,b\n1,ab\"c\n", NULL, VIGIL_EINVAL, ":2:2", "quote inside an unquoted field");
+    read_bad("a,b\n\"1\"x,2\n", NULL, VIGIL_EINVAL, ":2:1", "after a closing quote");
+    read_bad("", NULL, VIGIL_EINVAL, "empty file", NULL);
+    vigil_table *t = NULL;
+    assert_int_equal(vigil_table_read_csv(&t, "/nonexistent/x.csv", NULL), VIGIL_EIO);
+    assert_non_null(strstr(vigil_error_last(), "/nonexistent/x.csv"));
+}
+
+static void test_keep_and_require(void **state)
+{
+    const char *keep[] = {"c", "a"};
+    vigil_csv_options o = {.keep = keep, .n_keep = 2};
+    vigil_table *t = read_ok("a,b,c\n1,x,3\n4,y,6\n", &o);
+    assert_int_equal(vigil_table_ncols(t), 2);
+    assert_int_equal(vigil_table_find(t, "b"), -1);
+    assert_close(vigil_table_numeric(t, (size_t)vigil_table_find(t, "c"))[1], 6, 0);
+    assert_int_equal(vigil_table_require(t, "label", "label column"), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), "label column 'label' is not a column"));
+    assert_non_null(strstr(vigil_error_last(), "'a', 'c'"));
+    vigil_table_free(t);
+    const char *keep2[] = {"zz"};
+    vigil_csv_options o2 = {.keep = keep2, .n_keep = 1};
+    read_bad("a,b\n1,2\n", &o2, VIGIL_EINVAL, "no column 'zz'", "'a', 'b'");
+    /* a dropped column is still checked for shape */
+    read_bad("a,b,c\n1,2\n", &o, VIGIL_EINVAL, ":2:2", "the header has 3");
+}
+
+static void test_parse_double_matches_strtod(void **state)
+{
+    /* Decimal strings of many shapes must parse to the same bits as strtod. */
+    unsigned long long x = 88172645463325252ULL;
+    char buf[64];
+    for (int i = 0; i < 200000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        int digits = 1 + (int)(x % 19), point = (int)((x >> 8) % (unsigned)(digits + 1));
+        int k = 0;
+        if ((x >> 20) & 1) buf[k++] = '-';
+        unsigned long long y = x;
+        for (int d = 0; d < digits; d++) {
+            if (d == point && d > 0) buf[k++] = '.';
+            buf[k++] = (char)('0' + (y % 10));
+            y /= 10;
+            if (!y) y = x >> 3;
+        }
+        if ((x >> 30) % 4 == 0) k += sprintf(buf + k, "e%d", (int)((x >> 40) % 60) - 30);
+        buf[k] = '\0';
+        double a, b = strtod(buf, NULL);
+        assert_int_equal(vigil_parse_double(buf, (size_t)k, &a), 0);
+        if (memcmp(&a, &b, sizeof a) != 0) {
+            print_error("'%s': %.17g vs strtod %.17g\n", buf, a, b);
+            fail();
+        }
+    }
+    double v;
+    assert_int_equal(vigil_parse_double(" 2.5 ", 5, &v), 0);
+    assert_close(v, 2.5, 0);
+    assert_int_equal(vigil_parse_double("inf", 3, &v), 0);
+    assert_true(isinf(v));
+    assert_int_not_equal(vigil_parse_double("nan", 3, &v), 0);
+    assert_int_not_equal(vigil_parse_double("1.2.3", 5, &v), 0);
+    assert_int_not_equal(vigil_parse_double("1e", 2, &v), 0);
+    assert_int_not_equal(vigil_parse_double("--1", 3, &v), 0);
+    assert_int_not_equal(vigil_parse_double("0x1p3", 5, &v), 0); /* hex floats are not case data */
+}
+
+/* A file larger than the reader's buffer, with a quoted field across the boundary. */
+static void test_large_file_across_buffers(void **state)
+{
+    char path[] = "/tmp/vigil-big-XXXXXX";
+    int fd = mkstemp(path);
+    FILE *f = fdopen(fd, "w");
+    fputs("id,v,txt\n", f);
+    size_t n = 120000;
+    for (size_t i = 0; i < n; i++) fprintf(f, "%zu,%zu.5,\"t,%zu\"\n", i, i, i % 7);
+    fclose(f);
+    vigil_table *t = NULL;
+    assert_int_equal(vigil_table_read_csv(&t, path, NULL), VIGIL_OK);
+    assert_int_equal(vigil_table_nrows(t), n);
+    const double *v = vigil_table_numeric(t, 1);
+    for (size_t i = 0; i < n; i += 997) assert_close(v[i], (double)i + 0.5, 0);
+    assert_int_equal(vigil_table_n_levels(t, 2), 7);
+    assert_int_equal(vigil_table_row_line(t, n - 1), n + 1);
+    vigil_table_free(t);
+    unlink(path);
+}
+
+static void test_as_levels(void **state)
+{
+    vigil_table *t = read_ok("g,h\n2,b\n1,a\n,b\n2,\n", NULL);
+    int32_t *codes;
+    char **levels;
+    size_t nl;
+    assert_int_equal(vigil_table_as_levels(t, 0, &codes, &levels, &nl), VIGIL_OK);
+    assert_int_equal(nl, 2);
+    assert_string_equal(levels[0], "1");
+    assert_string_equal(levels[1], "2");
+    assert_int_equal(codes[0], 1);
+    assert_int_equal(codes[2], -1);
+    vigil_table_levels_free(codes, levels, nl);
+    assert_int_equal(vigil_table_as_levels(t, 1, &codes, &levels, &nl), VIGIL_OK);
+    assert_int_equal(nl, 2);
+    assert_int_equal(codes[3], -1);
+    vigil_table_levels_free(codes, levels, nl);
+    vigil_table_free(t);
+}
+
+static void test_build_in_memory(void **state)
+{
+    vigil_table *t;
+    assert_int_equal(vigil_table_new(&t, 3, "synthetic"), VIGIL_OK);
+    double x[] = {1, NAN, 3};
+    int32_t c[] = {0, 1, -1};
+    const char *lv[] = {"lo", "hi"};
+    assert_int_equal(vigil_table_add_numeric(t, "x", x), VIGIL_OK);
+    assert_int_equal(vigil_table_add_categorical(t, "g", c, lv, 2), VIGIL_OK);
+    assert_int_equal(vigil_table_add_numeric(t, "x", x), VIGIL_EINVAL);
+    assert_int_equal(vigil_table_n_missing(t, 0), 1);
+    assert_string_equal(vigil_table_level(t, 1, 1), "hi");
+    int32_t badc[] = {0, 5, 0};
+    assert_int_equal(vigil_table_add_categorical(t, "g2", badc, lv, 2), VIGIL_EINVAL);
+    vigil_table_free(t);
+    vigil_table_free(NULL);
+}
+
+int main(void)
+{
+    vigil_init();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_basic_types),
+        cmocka_unit_test(test_rfc4180_quotes_crlf_bom),
+        cmocka_unit_test(test_no_trailing_newline_and_blank_lines),
+        cmocka_unit_test(test_custom_missing_and_nan_spelling),
+        cmocka_unit_test(test_declared_types),
+        cmocka_unit_test(test_inferred_numeric_then_text),
+        cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_keep_and_require),
+        cmocka_unit_test(test_parse_double_matches_strtod),
+        cmocka_unit_test(test_large_file_across_buffers),
+        cmocka_unit_test(test_as_levels),
+        cmocka_unit_test(test_build_in_memory),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -47,6 +47,9 @@ typedef struct {
      * is not in the file is an error that lists the columns that are. */
     const char *const *keep;
     size_t n_keep;
+    /* Optional, parallel to keep: where each name came from ("$.data.columns.label in
+     * suites/x.json"), quoted when that column is not in the file. */
+    const char *const *keep_why;
     /* Called every `progress_every` rows with the rows and bytes read so far (optional). */
     void (*progress)(void *ctx, size_t rows, size_t bytes, size_t total_bytes);
     void *progress_ctx;

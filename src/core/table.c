@@ -468,8 +468,10 @@ static int header_done(csv *r)
             for (f = 0; f < r->nhdr && strcmp(r->hdr[f], o->keep[k]) != 0; f++) {}
             if (f == r->nhdr) {
                 cols = list_names(r->hdr, r->nhdr);
-                rc = vigil_error_set(VIGIL_EINVAL, "%s: no column '%s'; the columns are: %s",
-                                     r->path, o->keep[k], cols);
+                rc = vigil_error_set(VIGIL_EINVAL, "%s: no column '%s'%s%s%s; the columns are: %s",
+                                     r->path, o->keep[k], o->keep_why ? " (named by " : "",
+                                     o->keep_why ? o->keep_why[k] : "", o->keep_why ? ")" : "",
+                                     cols);
                 goto done;
             }
             r->map[f] = 0;

@@ -1,0 +1,335 @@
+/* Strict configuration reading; see src/core/config.h. */
+#include "core/config.h"
+#include "core/util.h"
+#include "vigil/error.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int vigil_cfg_load(const char *path, cJSON **out)
+{
+    *out = NULL;
+    char *text = NULL;
+    size_t len = 0;
+    int rc = vigil_read_file(path, &text, &len);
+    if (rc) return rc;
+    const char *end = NULL;
+    cJSON *j = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    if (!j) {
+        /* Turn the failure position into line:column. */
+        size_t line = 1, col = 1;
+        const char *pos = end ? end : cJSON_GetErrorPtr();
+        if (!pos || pos < text || pos > text + len) pos = text + len;
+        for (const char *p = text; p < pos; p++) {
+            if (*p == '\n') line++, col = 1;
+            else col++;
+        }
+        rc = vigil_error_set(VIGIL_EINVAL, "%s:%zu:%zu: not valid JSON here", path, line, col);
+    } else if (!cJSON_IsObject(j)) {
+        cJSON_Delete(j);
+        j = NULL;
+        rc = vigil_error_set(VIGIL_EINVAL, "%s: expected a JSON object at the top level", path);
+    }
+    free(text);
+    *out = j;
+    return rc;
+}
+
+int vigil_cfg_keys(const char *file, const char *jpath, const cJSON *obj,
+                   const char *const *allowed)
+{
+    const cJSON *m;
+    cJSON_ArrayForEach(m, obj)
+    {
+        bool ok = false;
+        for (size_t i = 0; allowed[i]; i++)
+            if (m->string && strcmp(m->string, allowed[i]) == 0) ok = true;
+        if (!ok) {
+            vigil_sbuf b = {0};
+            for (size_t i = 0; allowed[i]; i++) vigil_sbuf_printf(&b, "%s%s", i ? ", " : "", allowed[i]);
+            int rc = vigil_error_set(VIGIL_EINVAL, "%s: %s: unknown key '%s' (accepted: %s)", file,
+                                     jpath, m->string ? m->string : "?", b.s ? b.s : "");
+            vigil_sbuf_free(&b);
+            return rc;
+        }
+    }
+    return VIGIL_OK;
+}
+
+static const cJSON *member(const char *file, const char *jpath, const cJSON *obj, const char *key,
+                           bool required, int *rc)
+{
+    *rc = VIGIL_OK;
+    const cJSON *v = obj ? cJSON_GetObjectItemCaseSensitive(obj, key) : NULL;
+    if (!v && required)
+        *rc = vigil_error_set(VIGIL_EINVAL, "%s: %s: missing required key '%s'", file, jpath, key);
+    return v;
+}
+
+int vigil_cfg_string(const char *file, const char *jpath, const cJSON *obj, const char *key,
+                     bool required, const char **out)
+{
+    int rc;
+    const cJSON *v = member(file, jpath, obj, key, required, &rc);
+    if (!v) return rc;
+    if (!cJSON_IsString(v) || !*v->valuestring)
+        return vigil_error_set(VIGIL_EINVAL, "%s: %s.%s: expected a non-empty string", file, jpath, key);
+    *out = v->valuestring;
+    return VIGIL_OK;
+}
+
+int vigil_cfg_number(const char *file, const char *jpath, const cJSON *obj, const char *key,
+                     bool required, double *out)
+{
+    int rc;
+    const cJSON *v = member(file, jpath, obj, key, required, &rc);
+    if (!v) return rc;
+    if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble))
+        return vigil_error_set(VIGIL_EINVAL, "%s: %s.%s: expected a number", file, jpath, key);
+    *out = v->valuedouble;
+    return VIGIL_OK;
+}
+
+int vigil_cfg_bool(const char *file, const char *jpath, const cJSON *obj, const char *key,
+                   bool required, bool *out)
+{
+    int rc;
+    const cJSON *v = member(file, jpath, obj, key, required, &rc);
+    if (!v) return rc;
+    if (!cJSON_IsBool(v))
+        return vigil_error_set(VIGIL_EINVAL, "%s: %s.%s: expected true or false", file, jpath, key);
+    *out = cJSON_IsTrue(v);
+    return VIGIL_OK;
+}
+
+int vigil_cfg_object(const char *file, const char *jpath, const cJSON *obj, const char *key,
+                     bool required, const cJSON **out)
+{
+    int rc;
+    const cJSON *v = member(file, jpath, obj, key, required, &rc);
+    *out = NULL;
+    if (!v) return rc;
+    if (!cJSON_IsObject(v))
+        return vigil_error_set(VIGIL_EINVAL, "%s: %s.%s: expected an object", file, jpath, key);
+    *out = v;
+    return VIGIL_OK;
+}
+
+void vigil_cfg_strings_free(char **s, size_t n)
+{
+    if (!s) return;
+    for (size_t i = 0; i < n; i++) free(s[i]);
+    free(s);
+}
+
+int vigil_cfg_strings(const char *file, const char *jpath, const cJSON *obj, const char *key,
+                      bool required, char ***out, size_t *n)
+{
+    int rc;
+    const cJSON *v = member(file, jpath, obj, key, required, &rc);
+    if (!v) return rc;
+    if (!cJSON_IsArray(v))
+        return vigil_error_set(VIGIL_EINVAL, "%s: %s.%s: expected an array of strings", file, jpath, key);
+    size_t k = (size_t)cJSON_GetArraySize(v), i = 0;
+    char **s = calloc(k ? k : 1, sizeof *s);
+    if (!s) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    const cJSON *e;
+    cJSON_ArrayForEach(e, v)
+    {
+        if (!cJSON_IsString(e)) {
+            vigil_cfg_strings_free(s, i);
+            return vigil_error_set(VIGIL_EINVAL, "%s: %s.%s[%zu]: expected a string", file, jpath,
+                                   key, i);
+        }
+        if (!(s[i++] = vigil_strdup(e->valuestring))) {
+            vigil_cfg_strings_free(s, i);
+            return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+        }
+    }
+    vigil_cfg_strings_free(*out, *n);
+    *out = s;
+    *n = k;
+    return VIGIL_OK;
+}
+
+void vigil_data_config_clear(vigil_data_config *c)
+{
+    free(c->file), free(c->path), free(c->id), free(c->time), free(c->label), free(c->score);
+    free(c->shadow_score);
+    vigil_cfg_strings_free(c->features, c->n_features);
+    vigil_cfg_strings_free(c->groups, c->n_groups);
+    vigil_cfg_strings_free(c->missing, c->n_missing);
+    for (size_t i = 0; i < c->n_types; i++) free((char *)c->types[i].name);
+    free(c->types);
+    memset(c, 0, sizeof *c);
+}
+
+static int copy_role(const char *file, const char *jp, const cJSON *cols, const char *key, char **dst)
+{
+    const char *v = NULL;
+    int rc = vigil_cfg_string(file, jp, cols, key, false, &v);
+    if (rc == 0 && v && !(*dst = vigil_strdup(v))) rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    return rc;
+}
+
+int vigil_data_config_parse(vigil_data_config *c, const char *file, const char *jpath,
+                            const cJSON *data)
+{
+    static const char *const data_keys[] = {"path", "columns", "types", "missing", NULL};
+    static const char *const col_keys[] = {"id", "time", "label", "score", "shadow_score",
+                                           "features", "groups", NULL};
+    memset(c, 0, sizeof *c);
+    char jp[256];
+    const char *path = NULL;
+    const cJSON *cols = NULL, *types = NULL;
+    int rc;
+    if (!(c->file = vigil_strdup(file))) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    if ((rc = vigil_cfg_keys(file, jpath, data, data_keys)) != 0 ||
+        (rc = vigil_cfg_string(file, jpath, data, "path", true, &path)) != 0 ||
+        (rc = vigil_cfg_object(file, jpath, data, "columns", true, &cols)) != 0 ||
+        (rc = vigil_cfg_object(file, jpath, data, "types", false, &types)) != 0 ||
+        (rc = vigil_cfg_strings(file, jpath, data, "missing", false, &c->missing, &c->n_missing)) != 0)
+        goto fail;
+    char *dir = vigil_dirname(file);
+    c->path = dir ? vigil_path_join(dir, path) : NULL;
+    free(dir);
+    if (!c->path) {
+        rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+        goto fail;
+    }
+    snprintf(jp, sizeof jp, "%s.columns", jpath);
+    if ((rc = vigil_cfg_keys(file, jp, cols, col_keys)) != 0 ||
+        (rc = copy_role(file, jp, cols, "id", &c->id)) != 0 ||
+        (rc = copy_role(file, jp, cols, "time", &c->time)) != 0 ||
+        (rc = copy_role(file, jp, cols, "label", &c->label)) != 0 ||
+        (rc = copy_role(file, jp, cols, "score", &c->score)) != 0 ||
+        (rc = copy_role(file, jp, cols, "shadow_score", &c->shadow_score)) != 0 ||
+        (rc = vigil_cfg_strings(file, jp, cols, "features", false, &c->features, &c->n_features)) != 0 ||
+        (rc = vigil_cfg_strings(file, jp, cols, "groups", false, &c->groups, &c->n_groups)) != 0)
+        goto fail;
+    if (types) {
+        size_t k = (size_t)cJSON_GetArraySize(types);
+        c->types = calloc(k ? k : 1, sizeof *c->types);
+        if (!c->types) {
+            rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+            goto fail;
+        }
+        const cJSON *t;
+        cJSON_ArrayForEach(t, types)
+        {
+            vigil_col_type ty;
+            if (cJSON_IsString(t) && strcmp(t->valuestring, "numeric") == 0) ty = VIGIL_COL_NUMERIC;
+            else if (cJSON_IsString(t) && strcmp(t->valuestring, "categorical") == 0)
+                ty = VIGIL_COL_CATEGORICAL;
+            else {
+                rc = vigil_error_set(VIGIL_EINVAL,
+                                     "%s: %s.types.%s: expected \"numeric\" or \"categorical\"",
+                                     file, jpath, t->string);
+                goto fail;
+            }
+            if (!(c->types[c->n_types].name = vigil_strdup(t->string))) {
+                rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+                goto fail;
+            }
+            c->types[c->n_types++].type = ty;
+        }
+    }
+    return VIGIL_OK;
+fail:
+    vigil_data_config_clear(c);
+    return rc;
+}
+
+/* Add `name` (and why) to the keep list unless already there. */
+static void keep_add(const char **keep, const char **why, size_t *n, const char *name, const char *w)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp(keep[i], name) == 0) return;
+    keep[*n] = name;
+    why[*n] = w;
+    (*n)++;
+}
+
+int vigil_data_load(const vigil_data_config *c, const char *const *extra, size_t n_extra,
+                    vigil_table **out)
+{
+    *out = NULL;
+    size_t cap = 8 + c->n_features + n_extra + 1, n = 0;
+    for (size_t g = 0; g < c->n_groups; g++) cap += strlen(c->groups[g]) / 2 + 1;
+    const char **keep = calloc(cap, sizeof *keep), **why = calloc(cap, sizeof *why);
+    char **whys = calloc(cap, sizeof *whys); /* owned strings behind why[] */
+    size_t nw = 0;
+    char **parts = NULL;
+    size_t nparts = 0;
+    int rc = VIGIL_OK;
+    if (!keep || !why || !whys) {
+        rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+        goto done;
+    }
+#define ROLE(field, key)                                                                   \
+    if (c->field) {                                                                       \
+        vigil_sbuf b = {0};                                                               \
+        vigil_sbuf_printf(&b, "$.data.columns.%s in %s", key, c->file);                   \
+        whys[nw] = b.s;                                                                   \
+        keep_add(keep, why, &n, c->field, whys[nw++]);                                    \
+    }
+    ROLE(id, "id")
+    ROLE(time, "time")
+    ROLE(label, "label")
+    ROLE(score, "score")
+    ROLE(shadow_score, "shadow_score")
+#undef ROLE
+    for (size_t i = 0; i < c->n_features; i++) {
+        vigil_sbuf b = {0};
+        vigil_sbuf_printf(&b, "$.data.columns.features[%zu] in %s", i, c->file);
+        whys[nw] = b.s;
+        keep_add(keep, why, &n, c->features[i], whys[nw++]);
+    }
+    /* Each group is a column or an intersection "a+b" of columns. */
+    size_t pcap = 0;
+    for (size_t g = 0; g < c->n_groups; g++) pcap += strlen(c->groups[g]) / 2 + 1;
+    parts = calloc(pcap + 1, sizeof *parts);
+    if (!parts) {
+        rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t g = 0; g < c->n_groups; g++) {
+        vigil_sbuf b = {0};
+        vigil_sbuf_printf(&b, "$.data.columns.groups[%zu] in %s", g, c->file);
+        whys[nw] = b.s;
+        const char *s = c->groups[g];
+        while (*s) {
+            const char *plus = strchr(s, '+');
+            size_t len = plus ? (size_t)(plus - s) : strlen(s);
+            if (!(parts[nparts] = vigil_strndup(s, len))) {
+                rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+                goto done;
+            }
+            keep_add(keep, why, &n, parts[nparts++], whys[nw]);
+            s += len + (plus ? 1 : 0);
+        }
+        nw++;
+    }
+    for (size_t i = 0; i < n_extra; i++)
+        keep_add(keep, why, &n, extra[i], "the model's features");
+    vigil_csv_options o = {.missing = (const char *const *)c->missing,
+                           .n_missing = c->n_missing,
+                           .types = c->types,
+                           .n_types = c->n_types,
+                           .keep = keep,
+                           .n_keep = n,
+                           .keep_why = why};
+    /* The reader applies declared types to kept columns and still refuses a declared name
+     * that is not in the file at all (a typo must not pass). */
+    rc = vigil_table_read_csv(out, c->path, &o);
+done:
+    for (size_t i = 0; i < nw; i++) free(whys[i]);
+    for (size_t i = 0; i < nparts; i++) free(parts[i]);
+    free(parts);
+    free(whys);
+    free(keep);
+    free(why);
+    return rc;
+}

@@ -1,0 +1,63 @@
+/* Strict JSON configuration reading shared by suites and monitors (internal).
+ *
+ * Every accessor takes the file name and the JSON path of the object it reads, so every
+ * error names both ("suites/x.json: $.data.columns.label: expected a string"). Unknown keys
+ * are errors listing the accepted ones: a typo must not silently disable a check. */
+#ifndef VIGIL_CORE_CONFIG_H
+#define VIGIL_CORE_CONFIG_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "vigil/table.h"
+
+/* Parse a JSON file; a syntax error names the line and column. Caller cJSON_Delete()s. */
+int vigil_cfg_load(const char *path, cJSON **out);
+
+/* Error unless every key of `obj` is in the NULL-terminated `allowed` list. */
+int vigil_cfg_keys(const char *file, const char *jpath, const cJSON *obj,
+                   const char *const *allowed);
+
+/* Members. `required` false: *out untouched when the key is absent. */
+int vigil_cfg_string(const char *file, const char *jpath, const cJSON *obj, const char *key,
+                     bool required, const char **out);
+int vigil_cfg_number(const char *file, const char *jpath, const cJSON *obj, const char *key,
+                     bool required, double *out);
+int vigil_cfg_bool(const char *file, const char *jpath, const cJSON *obj, const char *key,
+                   bool required, bool *out);
+/* An object member (NULL when absent and not required). */
+int vigil_cfg_object(const char *file, const char *jpath, const cJSON *obj, const char *key,
+                     bool required, const cJSON **out);
+/* An array of strings, copied (caller frees with vigil_cfg_strings_free). */
+int vigil_cfg_strings(const char *file, const char *jpath, const cJSON *obj, const char *key,
+                      bool required, char ***out, size_t *n);
+void vigil_cfg_strings_free(char **s, size_t n);
+
+/* The `data` section shared by suites and monitors (design.md). */
+typedef struct {
+    char *file;          /* the config file, for messages */
+    char *path;          /* data file, resolved relative to the config file */
+    char *id, *time, *label, *score, *shadow_score; /* column roles; NULL when absent */
+    char **features;
+    size_t n_features;
+    char **groups;       /* "sex", or an intersection "sex+age_band" */
+    size_t n_groups;
+    vigil_col_decl *types;
+    size_t n_types;
+    char **missing;      /* NULL: the default set */
+    size_t n_missing;
+} vigil_data_config;
+
+/* Read `data` (at JSON path `jpath`) of config `file`. Paths resolve against the file's dir. */
+int vigil_data_config_parse(vigil_data_config *out, const char *file, const char *jpath,
+                            const cJSON *data);
+void vigil_data_config_clear(vigil_data_config *c);
+
+/* Load the data file keeping only the role columns (plus `extra` names, e.g. a model's
+ * features), with the declared types and missing strings. A role that names no column is
+ * an error quoting the JSON path that named it and listing the columns. */
+int vigil_data_load(const vigil_data_config *c, const char *const *extra, size_t n_extra,
+                    vigil_table **out);
+
+#endif

@@ -1,0 +1,157 @@
+/* Config files: strict keys, JSON paths and file positions in every message. */
+#include "testutil.h"
+#include "core/config.h"
+
+#include <unistd.h>
+
+static char cfgdir[64];
+
+static int setup(void **state)
+{
+    snprintf(cfgdir, sizeof cfgdir, "/tmp/vigil-cfg-XXXXXX");
+    assert_non_null(mkdtemp(cfgdir));
+    char p[128];
+    snprintf(p, sizeof p, "%s/cases.csv", cfgdir);
+    FILE *f = fopen(p, "w");
+    fputs("case_id,yr,death,score,sex,age_band,kappa,grp\nA,1995,1,0.9,F,60-69,1.2,3\n"
+          "B,1996,0,0.1,M,70-79,.,4\n", f);
+    fclose(f);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", cfgdir);
+    return system(cmd);
+}
+
+static const char *write_cfg(const char *json)
+{
+    static char p[128];
+    snprintf(p, sizeof p, "%s/suite.json", cfgdir);
+    FILE *f = fopen(p, "w");
+    fputs(json, f);
+    fclose(f);
+    return p;
+}
+
+/* Parse the `data` section of `json`; returns the code, fills *c on success. */
+static int parse(const char *json, vigil_data_config *c)
+{
+    const char *path = write_cfg(json);
+    cJSON *root;
+    int rc = vigil_cfg_load(path, &root);
+    if (rc) return rc;
+    const cJSON *data = NULL;
+    rc = vigil_cfg_object(path, "$", root, "data", true, &data);
+    if (!rc) rc = vigil_data_config_parse(c, path, "$.data", data);
+    cJSON_Delete(root);
+    return rc;
+}
+
+static void expect_msg(const char *frag)
+{
+    if (!strstr(vigil_error_last(), frag)) {
+        print_error("message '%s' lacks '%s'\n", vigil_error_last(), frag);
+        fail();
+    }
+}
+
+static void test_data_section(void **state)
+{
+    vigil_data_config c;
+    assert_int_equal(parse("{\"data\": {\"path\": \"cases.csv\", \"columns\": {\"id\": \"case_id\", "
+                           "\"time\": \"yr\", \"label\": \"death\", \"score\": \"score\", "
+                           "\"features\": [\"kappa\"], \"groups\": [\"sex\", \"sex+age_band\"]},"
+                           "\"types\": {\"grp\": \"categorical\"}, \"missing\": [\"\", \".\"]}}",
+                           &c),
+                     VIGIL_OK);
+    char want[128];
+    snprintf(want, sizeof want, "%s/cases.csv", cfgdir);
+    assert_string_equal(c.path, want); /* relative to the config file */
+    assert_string_equal(c.label, "death");
+    assert_int_equal(c.n_groups, 2);
+    assert_null(c.shadow_score);
+    vigil_table *t;
+    assert_int_equal(vigil_data_load(&c, NULL, 0, &t), VIGIL_OK);
+    /* only the role columns are kept; "grp" is declared but not a role: not kept */
+    assert_int_equal(vigil_table_ncols(t), 7);
+    assert_int_equal(vigil_table_find(t, "grp"), -1);
+    assert_true(isnan(vigil_table_numeric(t, (size_t)vigil_table_find(t, "kappa"))[1]));
+    vigil_table_free(t);
+    const char *extra[] = {"grp"};
+    assert_int_equal(vigil_data_load(&c, extra, 1, &t), VIGIL_OK);
+    assert_int_equal(vigil_table_col_type(t, (size_t)vigil_table_find(t, "grp")), VIGIL_COL_CATEGORICAL);
+    vigil_table_free(t);
+    vigil_data_config_clear(&c);
+}
+
+static void test_unknown_keys(void **state)
+{
+    vigil_data_config c;
+    assert_int_equal(parse("{\"data\": {\"path\": \"cases.csv\", \"colums\": {}}}", &c), VIGIL_EINVAL);
+    expect_msg("$.data: unknown key 'colums' (accepted: path, columns, types, missing)");
+    expect_msg("suite.json");
+    assert_int_equal(parse("{\"data\": {\"path\": \"cases.csv\", \"columns\": {\"lable\": \"death\"}}}", &c),
+                     VIGIL_EINVAL);
+    expect_msg("$.data.columns: unknown key 'lable'");
+}
+
+static void test_wrong_shapes(void **state)
+{
+    vigil_data_config c;
+    assert_int_equal(parse("{\"data\": {\"columns\": {}}}", &c), VIGIL_EINVAL);
+    expect_msg("$.data: missing required key 'path'");
+    assert_int_equal(parse("{\"data\": {\"path\": 3, \"columns\": {}}}", &c), VIGIL_EINVAL);
+    expect_msg("$.data.path: expected a non-empty string");
+    assert_int_equal(parse("{\"data\": {\"path\": \"x\", \"columns\": {\"features\": [1]}}}", &c), VIGIL_EINVAL);
+    expect_msg("$.data.columns.features[0]: expected a string");
+    assert_int_equal(parse("{\"data\": {\"path\": \"x\", \"columns\": {}, \"types\": {\"a\": \"text\"}}}", &c),
+                     VIGIL_EINVAL);
+    expect_msg("$.data.types.a: expected \"numeric\" or \"categorical\"");
+}
+
+static void test_json_syntax_position(void **state)
+{
+    vigil_data_config c;
+    assert_int_equal(parse("{\n  \"data\": {\n    \"path\": \"x\",,\n  }\n}", &c), VIGIL_EINVAL);
+    expect_msg("suite.json:3:");
+    expect_msg("not valid JSON");
+}
+
+static void test_role_not_in_file(void **state)
+{
+    vigil_data_config c;
+    assert_int_equal(parse("{\"data\": {\"path\": \"cases.csv\", \"columns\": {\"label\": \"died\"}}}", &c),
+                     VIGIL_OK);
+    vigil_table *t;
+    assert_int_equal(vigil_data_load(&c, NULL, 0, &t), VIGIL_EINVAL);
+    expect_msg("no column 'died' (named by $.data.columns.label in ");
+    expect_msg("'case_id', 'yr', 'death'");
+    vigil_data_config_clear(&c);
+    assert_int_equal(parse("{\"data\": {\"path\": \"cases.csv\", \"columns\": {\"groups\": [\"sex+race\"]}}}", &c),
+                     VIGIL_OK);
+    assert_int_equal(vigil_data_load(&c, NULL, 0, &t), VIGIL_EINVAL);
+    expect_msg("no column 'race' (named by $.data.columns.groups[0]");
+    vigil_data_config_clear(&c);
+    /* a type declared for a column that does not exist is a typo, not ignored */
+    assert_int_equal(parse("{\"data\": {\"path\": \"cases.csv\", \"columns\": {}, \"types\": {\"gpr\": \"categorical\"}}}", &c),
+                     VIGIL_OK);
+    assert_int_equal(vigil_data_load(&c, NULL, 0, &t), VIGIL_EINVAL);
+    expect_msg("'gpr', which is not a column");
+    vigil_data_config_clear(&c);
+    assert_int_equal(parse("{\"data\": {\"path\": \"nothere.csv\", \"columns\": {}}}", &c), VIGIL_OK);
+    assert_int_equal(vigil_data_load(&c, NULL, 0, &t), VIGIL_EIO);
+    expect_msg("nothere.csv: cannot open");
+    vigil_data_config_clear(&c);
+}
+
+int main(void)
+{
+    vigil_init();
+#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+    const struct CMUnitTest tests[] = {T(test_data_section), T(test_unknown_keys), T(test_wrong_shapes),
+                                       T(test_json_syntax_position), T(test_role_not_in_file)};
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

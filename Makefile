@@ -80,6 +80,10 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/libvigil.a tests/testutil.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libvigil.a $(CMOCKA_LIBS) $(LDLIBS)
 
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libvigil.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libvigil.a $(LDLIBS)
+
 # -- tests ---------------------------------------------------------------------------------
 # Unit tests run from the repository root so they find tests/reference/ and datasets/.
 unit: $(TEST_BIN)

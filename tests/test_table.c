@@ -260,6 +260,22 @@ static void test_build_in_memory(void **state)
     vigil_table_free(NULL);
 }
 
+static void test_filter(void **state)
+{
+    vigil_table *t = read_ok("a,g\n1,x\n,y\n3,x\n4,z\n", NULL), *f;
+    uint8_t keep[] = {0, 1, 1, 0};
+    assert_int_equal(vigil_table_filter(&f, t, keep), VIGIL_OK);
+    assert_int_equal(vigil_table_nrows(f), 2);
+    assert_true(isnan(vigil_table_numeric(f, 0)[0]));
+    assert_close(vigil_table_numeric(f, 0)[1], 3, 0);
+    assert_int_equal(vigil_table_n_missing(f, 0), 1);
+    assert_string_equal(vigil_table_level(f, 1, (size_t)vigil_table_codes(f, 1)[0]), "y");
+    assert_int_equal(vigil_table_n_levels(f, 1), 3); /* dictionary kept whole */
+    assert_int_equal(vigil_table_row_line(f, 1), 4); /* still points into the file */
+    vigil_table_free(f);
+    vigil_table_free(t);
+}
+
 int main(void)
 {
     vigil_init();
@@ -276,6 +292,7 @@ int main(void)
         cmocka_unit_test(test_large_file_across_buffers),
         cmocka_unit_test(test_as_levels),
         cmocka_unit_test(test_build_in_memory),
+        cmocka_unit_test(test_filter),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -68,6 +68,10 @@ int vigil_table_add_numeric(vigil_table *t, const char *name, const double *valu
 int vigil_table_add_categorical(vigil_table *t, const char *name, const int32_t *codes,
                                 const char *const *levels, size_t n_levels);
 
+/* A new table holding the rows of `t` where keep[row] is non-zero, every column, same level
+ * dictionaries and source line numbers (so messages still point into the original file). */
+int vigil_table_filter(vigil_table **out, const vigil_table *t, const uint8_t *keep);
+
 void vigil_table_free(vigil_table *t);
 
 size_t vigil_table_nrows(const vigil_table *t);

@@ -283,6 +283,54 @@ int vigil_table_add_categorical(vigil_table *t, const char *name, const int32_t 
     return VIGIL_OK;
 }
 
+static int dict_copy(dict *dst, const dict *src)
+{
+    for (size_t l = 0; l < src->n; l++)
+        if (dict_intern(dst, src->levels[l], strlen(src->levels[l])) != (int32_t)l) return -1;
+    return 0;
+}
+
+int vigil_table_filter(vigil_table **out, const vigil_table *t, const uint8_t *keep)
+{
+    *out = NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < t->nrows; i++) n += keep[i] != 0;
+    vigil_table *f;
+    int rc = vigil_table_new(&f, n, t->source);
+    if (rc) return rc;
+    if (vec_reserve(&f->lines, n * sizeof(uint64_t) + 1) != 0) goto oom;
+    for (size_t i = 0, k = 0; i < t->nrows; i++)
+        if (keep[i]) ((uint64_t *)f->lines.p)[k++] = vigil_table_row_line(t, i);
+    for (size_t c = 0; c < t->ncols; c++) {
+        const column *src = &t->cols[c];
+        column *dst = table_push_col(f, src->name);
+        if (!dst) goto oom;
+        dst->type = src->type;
+        dst->declared = src->declared;
+        dst->seen_value = src->seen_value;
+        size_t width = src->type == VIGIL_COL_CATEGORICAL ? sizeof(int32_t) : sizeof(double);
+        if (vec_reserve(&dst->data, n * width + 1) != 0 || dict_copy(&dst->levels, &src->levels) != 0)
+            goto oom;
+        size_t k = 0;
+        if (src->type == VIGIL_COL_CATEGORICAL) {
+            const int32_t *s = src->data.p;
+            int32_t *d = dst->data.p;
+            for (size_t i = 0; i < t->nrows; i++)
+                if (keep[i]) dst->n_missing += (d[k++] = s[i]) < 0;
+        } else {
+            const double *s = src->data.p;
+            double *d = dst->data.p;
+            for (size_t i = 0; i < t->nrows; i++)
+                if (keep[i]) dst->n_missing += isnan(d[k++] = s[i]);
+        }
+    }
+    *out = f;
+    return VIGIL_OK;
+oom:
+    vigil_table_free(f);
+    return vigil_error_set(VIGIL_ENOMEM, "out of memory filtering '%s'", t->source);
+}
+
 /* ---- number parsing -------------------------------------------------------------------- */
 
 static const double pow10_exact[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,

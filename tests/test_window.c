@@ -1,0 +1,123 @@
+/* Time windows over numeric and date columns, and the flock-based cron lock. */
+#include "testutil.h"
+#include "core/window.h"
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+static vigil_table *csv(const char *text)
+{
+    char p[64];
+    tu_temp_file(p, sizeof p, text);
+    vigil_table *t;
+    assert_int_equal(vigil_table_read_csv(&t, p, NULL), VIGIL_OK);
+    unlink(p);
+    return t;
+}
+
+static int parse(vigil_window *w, const char *json, long now)
+{
+    cJSON *j = cJSON_Parse(json);
+    int rc = vigil_window_parse(w, "m.json", "$.windows.current", j, now);
+    cJSON_Delete(j);
+    return rc;
+}
+
+static void test_days(void **state)
+{
+    assert_int_equal(vigil_parse_day("1970-01-02"), 1);
+    assert_int_equal(vigil_parse_day("2000-03-01") - vigil_parse_day("2000-02-28"), 2); /* leap */
+    assert_int_equal(vigil_parse_day("2026-11-24T10:00:00Z"), vigil_parse_day("2026-11-24"));
+    assert_int_equal(vigil_parse_day("2023-02-29"), -1);
+    assert_int_equal(vigil_parse_day("2023-13-01"), -1);
+    assert_int_equal(vigil_parse_day("23-01-01"), -1);
+    char b[16];
+    vigil_format_day(vigil_parse_day("2024-02-29"), b);
+    assert_string_equal(b, "2024-02-29");
+}
+
+static void test_numeric_window(void **state)
+{
+    vigil_table *t = csv("yr,x\n1995,1\n1996,2\n,3\n1998,4\n");
+    vigil_window w;
+    assert_int_equal(parse(&w, "{\"from\": 1995, \"to\": 1996}", 0), VIGIL_OK);
+    uint8_t m[4];
+    size_t in, none;
+    assert_int_equal(vigil_window_mask(t, 0, &w, m, &in, &none), VIGIL_OK);
+    assert_int_equal(in, 2);
+    assert_int_equal(none, 1);
+    assert_true(m[0] && m[1] && !m[2] && !m[3]);
+    assert_int_equal(parse(&w, "{\"last_days\": 30}", 20000), VIGIL_OK);
+    assert_int_equal(vigil_window_mask(t, 0, &w, m, &in, &none), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), "time column 'yr' holds numbers"));
+    vigil_table_free(t);
+}
+
+static void test_date_window(void **state)
+{
+    vigil_table *t = csv("d\n2026-11-01\n2026-10-25\n2026-11-24\nNA\n");
+    vigil_window w;
+    long now = vigil_parse_day("2026-11-24");
+    assert_int_equal(parse(&w, "{\"last_days\": 30}", now), VIGIL_OK);
+    assert_string_equal(w.label, "2026-10-26..2026-11-24");
+    uint8_t m[4];
+    size_t in, none;
+    assert_int_equal(vigil_window_mask(t, 0, &w, m, &in, &none), VIGIL_OK);
+    assert_true(m[0] && !m[1] && m[2] && !m[3]);
+    assert_int_equal(none, 1);
+    vigil_table_free(t);
+    t = csv("d\n2026-11-01\nyesterday\n");
+    assert_int_equal(vigil_window_mask(t, 0, &w, m, &in, &none), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), ":3: time column 'd': 'yesterday' is not a date"));
+    vigil_table_free(t);
+}
+
+static void test_bad_windows(void **state)
+{
+    vigil_window w;
+    assert_int_equal(parse(&w, "{\"from\": 1996, \"to\": 1995}", 0), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), "$.windows.current: from is after to"));
+    assert_int_equal(parse(&w, "{\"from\": 1995, \"to\": \"2026-01-01\"}", 0), VIGIL_EINVAL);
+    assert_int_equal(parse(&w, "{\"last_days\": 0}", 0), VIGIL_EINVAL);
+    assert_int_equal(parse(&w, "{\"last_day\": 3}", 0), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), "unknown key 'last_day'"));
+    assert_int_equal(parse(&w, "{\"from\": \"2026-02-30\", \"to\": \"2026-03-01\"}", 0), VIGIL_EINVAL);
+}
+
+static void test_lock(void **state)
+{
+    char path[] = "/tmp/vigil-lock-XXXXXX";
+    close(mkstemp(path));
+    int fd;
+    assert_int_equal(vigil_lock_acquire(path, 1, "monitor 'x'", &fd), VIGIL_OK);
+    pid_t pid = fork();
+    if (pid == 0) { /* a second process gives up after the timeout and names the holder */
+        int fd2;
+        int rc = vigil_lock_acquire(path, 0.3, "monitor 'x'", &fd2);
+        _exit(rc == VIGIL_EINVAL && strstr(vigil_error_last(), "monitor 'x' is still running (pid ") ? 0 : 1);
+    }
+    int st;
+    waitpid(pid, &st, 0);
+    assert_int_equal(WEXITSTATUS(st), 0);
+    vigil_lock_release(fd);
+    /* a holder that dies leaves no stale lock */
+    pid = fork();
+    if (pid == 0) {
+        int fd3;
+        vigil_lock_acquire(path, 1, "m", &fd3);
+        _exit(0); /* dies holding it */
+    }
+    waitpid(pid, &st, 0);
+    assert_int_equal(vigil_lock_acquire(path, 0.5, "m", &fd), VIGIL_OK);
+    vigil_lock_release(fd);
+    unlink(path);
+}
+
+int main(void)
+{
+    vigil_init();
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_days), cmocka_unit_test(test_numeric_window),
+                                       cmocka_unit_test(test_date_window), cmocka_unit_test(test_bad_windows),
+                                       cmocka_unit_test(test_lock)};
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

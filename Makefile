@@ -53,12 +53,14 @@ LIB_SRC  := $(sort $(shell find src -name '*.c' ! -path 'src/cli/*'))
 CLI_SRC  := $(sort $(wildcard src/cli/*.c))
 CU_SRC   := $(if $(filter 1,$(CUDA)),$(sort $(wildcard src/backend/cuda/*.cu)))
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(CU_SRC:%.cu=$(BUILD)/obj/%.cu.o)
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/fuzz/replay_%)
 
-.PHONY: all check unit cli-tests san-tests demo bench deps clean fuzz
+.PHONY: all check unit cli-tests san-tests demo bench deps clean fuzz fuzz-replay
 all: $(BUILD)/vigil $(BUILD)/libvigil.a
 
 $(BUILD)/obj/%.o: %.c
@@ -92,9 +94,36 @@ unit: $(TEST_BIN)
 cli-tests: $(BUILD)/vigil
 	@VIGIL=$(abspath $(BUILD)/vigil) sh tests/cli/run.sh
 
-# The unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer (CPU backend).
+# The fuzz corpus and every crash input kept as a regression, once each through each harness.
+$(BUILD)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/driver.c tests/fuzz/fuzz.h $(BUILD)/libvigil.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< tests/fuzz/driver.c $(BUILD)/libvigil.a $(LDLIBS)
+
+fuzz-replay: $(REPLAY_BIN)
+	@for r in $(REPLAY_BIN); do n=$${r##*/replay_}; \
+	  $$r tests/fuzz/corpus/$$n tests/fuzz/regressions/$$n || exit 1; done
+
+# The unit tests and fuzz regressions again under AddressSanitizer + UndefinedBehaviorSanitizer.
 san-tests:
-	$(MAKE) BUILD=build/san SANITIZER=address,undefined CUDA=0 DEBUG=1 unit
+	$(MAKE) BUILD=build/san SANITIZER=address,undefined CUDA=0 DEBUG=1 unit fuzz-replay
+
+# libFuzzer (clang) with ASan+UBSan, FUZZ_SECONDS per harness. Crashes are written to
+# tests/fuzz/regressions/<harness>/: fix the bug, keep the input (make check replays it).
+FUZZ_SECONDS ?= 60
+FUZZ_CC ?= clang
+fuzz:
+	$(MAKE) BUILD=build/fuzzlib CC=$(FUZZ_CC) CUDA=0 DEBUG=1 \
+	  SANITIZER=address,undefined,fuzzer-no-link build/fuzzlib/libvigil.a
+	@for h in $(FUZZ_SRC); do n=$$(basename $$h .c); n=$${n#fuzz_}; \
+	  $(FUZZ_CC) -g -O1 -std=c11 -D_GNU_SOURCE -Iinclude -Isrc $(PKG_CFLAGS) \
+	    -fsanitize=fuzzer,address,undefined -o build/fuzzlib/fuzz_$$n $$h build/fuzzlib/libvigil.a \
+	    $(PKG_LIBS) -lm -pthread || exit 1; \
+	  mkdir -p build/fuzzlib/corpus_$$n tests/fuzz/regressions/$$n; \
+	  echo "== fuzz $$n for $(FUZZ_SECONDS) s"; \
+	  build/fuzzlib/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=tests/fuzz/regressions/$$n/ build/fuzzlib/corpus_$$n tests/fuzz/corpus/$$n \
+	    2>&1 | grep -E "stat::number_of_executed_units|stat::peak_rss|ERROR|SUMMARY|Done" || exit 1; \
+	done
 
 check: deps
 	$(MAKE) all

@@ -139,6 +139,17 @@ static void test_malformed(void **state)
     read_bad("a,b\n1,ab\"c\n", NULL, VIGIL_EINVAL, ":2:2", "quote inside an unquoted field");
     read_bad("a,b\n\"1\"x,2\n", NULL, VIGIL_EINVAL, ":2:1", "after a closing quote");
     read_bad("", NULL, VIGIL_EINVAL, "empty file", NULL);
+    {   /* found by fuzzing: a NUL byte inside a field read past a level string */
+        char path[64];
+        tu_temp_file(path, sizeof path, "");
+        FILE *f = fopen(path, "wb");
+        fwrite("a\nx\0y\nx\n", 1, 8, f);
+        fclose(f);
+        vigil_table *tt = NULL;
+        assert_int_equal(vigil_table_read_csv(&tt, path, NULL), VIGIL_EINVAL);
+        assert_non_null(strstr(vigil_error_last(), ":2:1: a NUL byte"));
+        unlink(path);
+    }
     vigil_table *t = NULL;
     assert_int_equal(vigil_table_read_csv(&t, "/nonexistent/x.csv", NULL), VIGIL_EIO);
     assert_non_null(strstr(vigil_error_last(), "/nonexistent/x.csv"));

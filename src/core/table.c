@@ -615,6 +615,10 @@ static int data_field(csv *r)
 
 static int end_field(csv *r)
 {
+    /* A NUL byte means binary data, not text; it would also truncate level strings. */
+    if (memchr(r->fb, '\0', r->fb_len))
+        return vigil_error_set(VIGIL_EINVAL, "%s:%zu:%zu: a NUL byte in the field (is this a "
+                               "binary file rather than CSV text?)", r->path, r->line, r->field + 1);
     int rc = r->in_header ? header_field(r) : data_field(r);
     r->fb_len = 0;
     r->quoted_field = false;

@@ -1,0 +1,222 @@
+/* Suite files are refused before any computation when wrong; each rule passes and fails
+ * where it should, and a value that could not be computed never passes. */
+#include "testutil.h"
+#include "suite/criteria.h"
+
+#include <unistd.h>
+
+static const char *suite_file(const char *criteria, const char *extra)
+{
+    static char p[64];
+    char *text = NULL;
+    if (asprintf(&text,
+                 "{\"name\": \"t\", \"model\": {\"candidate\": \"c.json\", \"predecessor\": \"p.json\"},"
+                 " \"data\": {\"path\": \"cases.csv\", \"columns\": {\"label\": \"y\", \"shadow_score\": \"s\","
+                 " \"groups\": [\"sex\", \"sex+age\"]}}, %s \"criteria\": [%s]}",
+                 extra ? extra : "", criteria) < 0)
+        fail();
+    tu_temp_file(p, sizeof p, text);
+    free(text);
+    return p;
+}
+
+static void load_bad(const char *criteria, const char *extra, const char *frag)
+{
+    vigil_suite_def s;
+    const char *p = suite_file(criteria, extra);
+    int rc = vigil_suite_def_load(&s, p);
+    if (rc != VIGIL_EINVAL || !strstr(vigil_error_last(), frag) || !strstr(vigil_error_last(), p)) {
+        print_error("rc %d, message '%s', wanted '%s'\n", rc, vigil_error_last(), frag);
+        fail();
+    }
+    unlink(p);
+}
+
+static void test_load_ok(void **state)
+{
+    vigil_suite_def s;
+    const char *p = suite_file(
+        "{\"name\": \"a\", \"metric\": \"auroc\", \"rule\": \"ci_low_at_least\", \"value\": 0.7},"
+        "{\"name\": \"b\", \"metric\": \"auroc\", \"rule\": \"non_inferior\", \"margin\": 0.02},"
+        "{\"name\": \"c\", \"metric\": \"auroc\", \"scope\": {\"group\": \"sex\"}, \"rule\": \"max_gap\", \"value\": 0.05},"
+        "{\"name\": \"d\", \"metric\": \"sensitivity\", \"rule\": \"at_least\", \"value\": 0.5},"
+        "{\"name\": \"e\", \"metric\": \"replay_agreement\", \"rule\": \"at_least\", \"value\": 0.999, \"model\": \"predecessor\"},"
+        "{\"name\": \"f\", \"metric\": \"drift_alarms\", \"rule\": \"drift_gate\", \"features\": [\"age\"]}",
+        "\"thresholds\": [0.2], \"training_data\": {\"path\": \"train.csv\"}, \"seed\": 7, \"pccp\": {\"update_procedures\": \"x\"},");
+    assert_int_equal(vigil_suite_def_load(&s, p), VIGIL_OK);
+    assert_int_equal(s.n_criteria, 6);
+    assert_close(s.criteria[3].threshold, 0.2, 0); /* the suite's first threshold */
+    assert_int_equal(s.seed, 7);
+    assert_int_equal(s.bootstrap, 1000);
+    assert_int_equal(s.min_cell, 11);
+    assert_true(s.needs & VIGIL_NEED_REPLAY);
+    assert_true(s.needs & VIGIL_NEED_DRIFT);
+    assert_false(s.needs & VIGIL_NEED_EXPLAIN);
+    assert_non_null(strstr(s.candidate, "/c.json"));
+    vigil_suite_def_clear(&s);
+    unlink(p);
+}
+
+static void test_refused_before_computing(void **state)
+{
+    load_bad("{\"name\": \"a\", \"metric\": \"aucroc\", \"rule\": \"at_least\", \"value\": 1}", NULL,
+             "$.criteria[0].metric: unknown metric 'aucroc' (accepted: auroc, auprc");
+    load_bad("{\"name\": \"a\", \"metric\": \"auroc\", \"rule\": \"atleast\", \"value\": 1}", NULL,
+             "$.criteria[0].rule: unknown rule 'atleast' (accepted: at_least");
+    load_bad("{\"name\": \"a\", \"metric\": \"auroc\", \"rule\": \"at_least\"}", NULL, "needs \"value\"");
+    load_bad("{\"name\": \"a\", \"metric\": \"auroc\", \"rule\": \"at_least\", \"valu\": 1}", NULL,
+             "$.criteria[0]: unknown key 'valu'");
+    load_bad("{\"name\": \"a\", \"metric\": \"auroc\", \"rule\": \"max_gap\", \"value\": 0.1, \"scope\": {\"group\": \"race\"}}",
+             NULL, "'race' is not one of the suite's groups ($.data.columns.groups: sex, sex+age)");
+    load_bad("{\"name\": \"a\", \"metric\": \"auroc\", \"rule\": \"max_gap\", \"value\": 0.1}", NULL,
+             "'max_gap' needs scope.group");
+    load_bad("{\"name\": \"a\", \"metric\": \"replay_agreement\", \"rule\": \"non_inferior\", \"margin\": 0.1}",
+             NULL, "needs a metric with a better direction");
+    load_bad("{\"name\": \"a\", \"metric\": \"drift_alarms\", \"rule\": \"drift_gate\", \"features\": [\"x\"]}",
+             NULL, "a drift gate needs $.training_data");
+    load_bad("{\"name\": \"a\", \"metric\": \"sensitivity\", \"rule\": \"at_least\", \"value\": 0.5}", NULL,
+             "'sensitivity' needs a threshold");
+    load_bad("{\"name\": \"a\", \"metric\": \"demographic_parity_difference\", \"rule\": \"at_most\", \"value\": 0.1}",
+             NULL, "is a disparity across a group");
+    load_bad("{\"name\": \"a\", \"metric\": \"auroc\", \"rule\": \"at_least\", \"value\": 1},"
+             "{\"name\": \"a\", \"metric\": \"ece\", \"rule\": \"at_most\", \"value\": 1}", NULL, "'a' is used twice");
+    load_bad("", NULL, "$.criteria: expected a non-empty array");
+    load_bad("{\"name\": \"a\", \"metric\": \"auroc\", \"rule\": \"at_least\", \"value\": 1}", "\"bootstrap\": -5,",
+             "seed, bootstrap");
+    load_bad("{\"name\": \"a\", \"metric\": \"auroc\", \"rule\": \"at_least\", \"value\": 1}", "\"pccp\": {\"notes\": \"x\"},",
+             "$.pccp: unknown key 'notes'");
+}
+
+static vigil_criterion crit(const char *metric, vigil_rule rule, double value)
+{
+    vigil_criterion c = {.metric = (char *)metric, .info = vigil_metric_lookup(metric), .rule = rule,
+                         .value = value, .low = NAN, .high = NAN, .margin = NAN, .alpha = 0.01};
+    return c;
+}
+
+static void test_absolute_rules(void **state)
+{
+    vigil_verdict v;
+    vigil_criterion c = crit("auroc", VIGIL_RULE_AT_LEAST, 0.7);
+    vigil_observation o = {.value = 0.72, .ci_low = 0.68, .ci_high = 0.76};
+    vigil_criterion_evaluate(&c, &o, &v);
+    assert_true(v.pass);
+    assert_string_equal(v.threshold, ">= 0.7");
+    c.rule = VIGIL_RULE_CI_LOW_AT_LEAST;
+    vigil_criterion_evaluate(&c, &o, &v);
+    assert_false(v.pass); /* the point passes, the pre-registered bound does not */
+    o.value = 0.7; /* boundaries are inclusive */
+    c.rule = VIGIL_RULE_AT_LEAST;
+    vigil_criterion_evaluate(&c, &o, &v);
+    assert_true(v.pass);
+    c = crit("calibration_slope", VIGIL_RULE_BETWEEN, NAN);
+    c.low = 0.8, c.high = 1.2;
+    o.value = 1.25;
+    vigil_criterion_evaluate(&c, &o, &v);
+    assert_false(v.pass);
+    assert_string_equal(v.threshold, "in [0.8, 1.2]");
+    c = crit("ece", VIGIL_RULE_CI_HIGH_AT_MOST, 0.05);
+    o = (vigil_observation){.value = 0.03, .ci_low = 0.02, .ci_high = 0.049};
+    vigil_criterion_evaluate(&c, &o, &v);
+    assert_true(v.pass);
+}
+
+static void test_nan_never_passes(void **state)
+{
+    vigil_verdict v;
+    vigil_criterion c = crit("auroc", VIGIL_RULE_AT_MOST, 0.99);
+    vigil_observation o = {.value = NAN, .ci_low = NAN, .ci_high = NAN};
+    vigil_criterion_evaluate(&c, &o, &v);
+    assert_false(v.pass);
+    assert_false(v.evaluable);
+    assert_non_null(strstr(v.detail, "could not be computed"));
+}
+
+static void test_non_inferiority_directions(void **state)
+{
+    vigil_verdict v;
+    vigil_criterion c = crit("auroc", VIGIL_RULE_NON_INFERIOR, NAN);
+    c.margin = 0.02;
+    vigil_observation o = {.value = -0.005, .ci_low = -0.019, .ci_high = 0.009};
+    vigil_criterion_evaluate(&c, &o, &v);
+    assert_true(v.pass);
+    o.ci_low = -0.021;
+    vigil_criterion_evaluate(&c, &o, &v);
+    assert_false(v.pass);
+    c = crit("brier", VIGIL_RULE_NON_INFERIOR, NAN); /* lower is better: the upper bound counts */
+    c.margin = 0.01;
+    o = (vigil_observation){.value = 0.004, .ci_low = -0.5, .ci_high = 0.009};
+    vigil_criterion_evaluate(&c, &o, &v);
+    assert_true(v.pass);
+    o.ci_high = 0.011;
+    vigil_criterion_evaluate(&c, &o, &v);
+    assert_false(v.pass);
+    c = crit("auroc", VIGIL_RULE_SUPERIOR, NAN);
+    o = (vigil_observation){.value = 0.02, .ci_low = 0.001, .ci_high = 0.04};
+    vigil_criterion_evaluate(&c, &o, &v);
+    assert_true(v.pass);
+    o.ci_low = -0.001;
+    vigil_criterion_evaluate(&c, &o, &v);
+    assert_false(v.pass);
+}
+
+static void test_group_rules(void **state)
+{
+    const char *names[] = {"F", "M", "X"};
+    double vals[] = {0.78, 0.74, 0.80}, lo[] = {0.7, 0.6, 0.75};
+    vigil_verdict v;
+    vigil_criterion c = crit("auroc", VIGIL_RULE_MAX_GAP, 0.05);
+    c.group = "sex";
+    vigil_observation o = {.value = NAN, .ci_low = NAN, .ci_high = NAN, .level_values = vals,
+                           .level_ci_low = lo, .level_names = names, .n_levels = 3};
+    vigil_criterion_evaluate(&c, &o, &v);
+    assert_close(v.observed, 0.06, 1e-12);
+    assert_false(v.pass);
+    assert_non_null(strstr(v.detail, "sex=X 0.8 vs sex=M 0.74"));
+    c.value = 0.061; /* 0.80 - 0.74 is 0.0600000000000000005 in binary */
+    vigil_criterion_evaluate(&c, &o, &v);
+    assert_true(v.pass);
+    c = crit("auroc", VIGIL_RULE_AT_LEAST, 0.75);
+    c.group = "sex", c.every_level = true;
+    vigil_criterion_evaluate(&c, &o, &v);
+    assert_false(v.pass);
+    assert_non_null(strstr(v.detail, "fails at sex=M"));
+    c.value = 0.7;
+    vigil_criterion_evaluate(&c, &o, &v);
+    assert_true(v.pass);
+    assert_non_null(strstr(v.detail, "weakest level sex=M"));
+    c.rule = VIGIL_RULE_CI_LOW_AT_LEAST; /* every level's lower bound */
+    vigil_criterion_evaluate(&c, &o, &v);
+    assert_false(v.pass);
+    o.n_levels = 1; /* one usable level: no gap to measure */
+    c = crit("auroc", VIGIL_RULE_MAX_GAP, 0.05);
+    c.group = "sex";
+    vigil_criterion_evaluate(&c, &o, &v);
+    assert_false(v.pass);
+    assert_false(v.evaluable);
+}
+
+static void test_drift_gate(void **state)
+{
+    vigil_verdict v;
+    vigil_criterion c = crit("drift_alarms", VIGIL_RULE_DRIFT_GATE, NAN);
+    vigil_observation o = {.n_alarms = 0};
+    vigil_criterion_evaluate(&c, &o, &v);
+    assert_true(v.pass);
+    o.n_alarms = 2;
+    vigil_criterion_evaluate(&c, &o, &v);
+    assert_false(v.pass);
+    assert_close(v.observed, 2, 0);
+}
+
+int main(void)
+{
+    vigil_init();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_load_ok),           cmocka_unit_test(test_refused_before_computing),
+        cmocka_unit_test(test_absolute_rules),    cmocka_unit_test(test_nan_never_passes),
+        cmocka_unit_test(test_non_inferiority_directions), cmocka_unit_test(test_group_rules),
+        cmocka_unit_test(test_drift_gate),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -10,6 +10,9 @@
 #include "vigil/error.h"
 #include "vigil/table.h"
 #include "vigil/store.h"
+#include "vigil/metrics.h"
+#include "vigil/fairness.h"
+#include "vigil/synth.h"
 
 #ifdef __cplusplus
 extern "C" {

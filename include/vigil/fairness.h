@@ -1,0 +1,55 @@
+/* vigil — subgroup disparities and the small-cell suppression policy.
+ *
+ * Disparities compare per-level rates of one group column (as Fairlearn's MetricFrame and its
+ * *_difference / *_ratio functions with method "between_groups"): the largest minus the
+ * smallest level value, or the smallest over the largest for a ratio. Levels whose value is
+ * NaN (withheld or undefined) are left out; with fewer than two levels the disparity is NaN.
+ *
+ * Suppression (CMS cell-size policy): no count from 1 to `min_cell - 1` (default 1..10) is
+ * shown or stored, nor a number it can be derived from. A level with fewer than min_cell
+ * cases is suppressed as a whole; in a shown level, a rate is withheld when its numerator or
+ * the complement of its numerator is such a count.
+ */
+#ifndef VIGIL_FAIRNESS_H
+#define VIGIL_FAIRNESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* 1 when `count` may be shown: it is 0 or at least min_cell. */
+int vigil_fairness_count_ok(double count, size_t min_cell);
+
+/* 1 when the rate k / n may be shown: n, k and n - k may all be shown. */
+int vigil_fairness_rate_ok(double k, double n, size_t min_cell);
+
+typedef struct {
+    double demographic_parity_difference; /* selection rate max - min */
+    double demographic_parity_ratio;      /* selection rate min / max */
+    double equalized_odds_difference;     /* max(TPR max - min, FPR max - min) */
+    double equal_opportunity_difference;  /* TPR max - min */
+    double auroc_gap;                     /* AUROC max - min */
+    double calibration_gap_ece;           /* ECE max - min */
+    double calibration_gap_citl;          /* calibration-in-the-large max - min */
+    double calibration_gap;               /* the larger of the two */
+} vigil_disparities;
+
+/* Disparities across `n` levels from per-level rates (NaN: leave that level out). */
+void vigil_fairness_disparities(const double *selection_rate, const double *tpr,
+                                const double *fpr, const double *auroc, const double *ece,
+                                const double *citl, size_t n, vigil_disparities *out);
+
+/* Intersection of several group columns: one code per distinct combination that occurs,
+ * level names joined with '+' ("F+65-74"); a row missing in any column is missing (-1).
+ * *codes (n entries) and *levels are freed by the caller with vigil_table_levels_free(). */
+int vigil_fairness_intersect(const int32_t *const *codes, const char *const *const *levels,
+                             size_t n_cols, size_t n, int32_t **out_codes, char ***out_levels,
+                             size_t *out_n_levels);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,165 @@
+/* vigil — performance metrics of a binary prediction model: discrimination, calibration,
+ * threshold statistics and clinical utility, each agreeing with a named reference
+ * implementation (pROC, rms::val.prob, scikit-learn, statsmodels).
+ *
+ * Two layers:
+ *   - kernels: one statistic from (score, label) arrays the caller owns, results written
+ *     into caller structs. Labels are doubles holding 0 or 1; scores are probabilities in
+ *     [0, 1]. Kernels do not keep pointers to their inputs.
+ *   - the report: vigil_metrics_compute() sorts the scores once and derives every statistic,
+ *     per subgroup and with bootstrap intervals, from that one order; the report is an opaque
+ *     object that renders itself as the `vigil metrics` JSON document and stores its numbers
+ *     in a vigil_results under the cell-size suppression policy (see fairness.h).
+ *
+ * Conventions: a case is predicted positive at threshold t when score >= t. Confidence level
+ * 0.95 unless a `level` argument says otherwise. A statistic that is undefined (one class
+ * absent, a fit that does not converge) is NaN, never an error.
+ */
+#ifndef VIGIL_METRICS_H
+#define VIGIL_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vigil/store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- input checks ------------------------------------------------------------------------ */
+
+/* Check that every score is in [0, 1] (not NaN) and every label is 0 or 1, and that both
+ * classes occur. `row_line` (optional) maps a row to a file line, `source` names the file and
+ * score_col / label_col are the 1-based file columns (0: unknown) so that the message, which
+ * lists the first offending rows, reads "file:line:column: value". VIGIL_EINVAL on bad input. */
+int vigil_metrics_check(const double *score, const double *label, size_t n, const char *source,
+                        size_t score_col, size_t label_col,
+                        size_t (*row_line)(const void *ctx, size_t row), const void *ctx);
+
+/* ---- discrimination ---------------------------------------------------------------------- */
+
+typedef struct {
+    double auc;              /* P(score_pos > score_neg) + 0.5 P(tie): ties handled exactly */
+    double se;               /* DeLong standard error */
+    double ci_low, ci_high;  /* auc -/+ z se, clipped to [0, 1] (pROC ci.auc, method "delong") */
+    size_t n_pos, n_neg;
+} vigil_auroc;
+
+/* AUROC with DeLong's standard error and CI. NaN fields when a class is absent. */
+int vigil_metrics_auroc(const double *score, const double *label, size_t n, double level,
+                        vigil_auroc *out);
+
+typedef struct {
+    double auc1, auc2, diff; /* auc1 - auc2 */
+    double se, z, p;         /* paired DeLong test (pROC roc.test, method "delong") */
+} vigil_delong_test;
+
+/* DeLong's test for two scores on the same cases. */
+int vigil_metrics_delong_test(const double *score1, const double *score2, const double *label,
+                              size_t n, vigil_delong_test *out);
+
+/* Average precision, as scikit-learn's average_precision_score: sum over distinct thresholds
+ * of (recall_k - recall_{k-1}) * precision_k. NaN without positives. */
+double vigil_metrics_average_precision(const double *score, const double *label, size_t n);
+
+/* ---- calibration ------------------------------------------------------------------------- */
+
+typedef struct {
+    double brier;
+    /* Murphy decomposition over the 10 equal-width bins: brier ~ reliability - resolution +
+     * uncertainty (exact when scores are constant within bins). */
+    double brier_reliability, brier_resolution, brier_uncertainty;
+    double ece;              /* 10 equal-width bins, right-closed as sklearn calibration_curve */
+    double ece_equal_mass;   /* 10 bins of equal size in score order (numpy array_split) */
+    double mce;              /* max over non-empty equal-width bins */
+    double slope, intercept; /* joint fit logit P(y) = a + b logit(p) (rms val.prob) */
+    double citl;             /* a in logit P(y) = a + logit(p) (offset fit) */
+    double eavg, e50, e90, emax; /* |p - lowess(p, y, iter = 0)(p)|: mean, median, 0.9 q, max */
+    double spiegelhalter_z, spiegelhalter_p;
+    double d, u, q;          /* val.prob's discrimination, unreliability and quality indexes */
+    double u_chisq, u_p;
+    double hl_stat, hl_p;    /* Hosmer-Lemeshow over deciles of risk */
+    int hl_df;
+    size_t n_fit;            /* cases in the logistic fits (scores strictly inside (0, 1)) */
+} vigil_calibration;
+
+/* Every calibration statistic above. */
+int vigil_metrics_calibration(const double *score, const double *label, size_t n,
+                              vigil_calibration *out);
+
+/* R's lowess (clowess) on x sorted ascending: f smoother span, iter robustness iterations,
+ * delta the skip distance (R's default: 0.01 * (x[n-1] - x[0])). Writes n fitted values. */
+int vigil_metrics_lowess(const double *x, const double *y, size_t n, double f, int iter,
+                         double delta, double *fitted);
+
+/* Wilson score interval for k successes in n trials. */
+void vigil_metrics_wilson(double k, double n, double level, double *lo, double *hi);
+
+/* ---- thresholds and clinical utility ----------------------------------------------------- */
+
+typedef struct {
+    double threshold;
+    double tp, fp, fn, tn;   /* counts; never printed unless outside 1..10 (see fairness.h) */
+    double tpr, fpr, tnr, ppv, npv, selection_rate;
+    double tpr_lo, tpr_hi, tnr_lo, tnr_hi, ppv_lo, ppv_hi, npv_lo, npv_hi, sel_lo, sel_hi;
+    double net_benefit;      /* TP/n - FP/n * t / (1 - t) */
+} vigil_threshold_stats;
+
+int vigil_metrics_threshold(const double *score, const double *label, size_t n, double t,
+                            double level, vigil_threshold_stats *out);
+
+/* ---- the report -------------------------------------------------------------------------- */
+
+typedef struct {
+    const char *name;          /* column name, or "a+b" for an intersection */
+    const int32_t *codes;      /* n codes, -1 missing (reported as level "(missing)") */
+    const char *const *levels; /* level names */
+    size_t n_levels;
+} vigil_metrics_group;
+
+typedef struct {
+    const double *thresholds;  /* default: {0.5} */
+    size_t n_thresholds;
+    size_t bootstrap;          /* replicates; 0 disables bootstrap intervals */
+    uint64_t seed;
+    unsigned threads;          /* 0: one per online CPU */
+    size_t min_cell;           /* 0: 11 (CMS: no count 1..10 shown) */
+    double level;              /* 0: 0.95 */
+    size_t curve_points;       /* most ROC/PR points reported, 0: 200 */
+    /* Bootstrap Eavg/E50/E90/Emax too (one lowess per replicate): 0 when n <= 100000,
+     * 1 always, -1 never. */
+    int lowess_bootstrap;
+    /* A second score of the same cases (NULL: none): the report adds its AUROC and the paired
+     * DeLong test against the first, under discrimination.delong_test. */
+    const double *compare;
+    const char *compare_name;
+} vigil_metrics_options;
+
+typedef struct vigil_metrics_report vigil_metrics_report;
+
+/* Compute every metric for scores and labels (checked as vigil_metrics_check without line
+ * numbers; check first for file positions), overall and per level of each group. The inputs
+ * are copied. Free with vigil_metrics_report_free(). */
+int vigil_metrics_compute(vigil_metrics_report **out, const double *score, const double *label,
+                          size_t n, const vigil_metrics_group *groups, size_t n_groups,
+                          const vigil_metrics_options *opts);
+void vigil_metrics_report_free(vigil_metrics_report *r);
+
+/* The `vigil metrics --format json` document (caller frees). `seconds_load` and
+ * `seconds_write` are the caller's timings (NaN to leave out); compute time is the report's
+ * own. NULL on allocation failure. Small cells are already withheld. */
+char *vigil_metrics_report_json(const vigil_metrics_report *r, double seconds_load,
+                                double seconds_write);
+/* A readable multi-line table of the same numbers (caller frees). */
+char *vigil_metrics_report_text(const vigil_metrics_report *r);
+/* Add every reported number to `res` (scope "overall" or "<col>=<level>"), withholding what
+ * the JSON withholds. */
+int vigil_metrics_report_store(const vigil_metrics_report *r, vigil_results *res);
+/* Seconds spent in vigil_metrics_compute(). */
+double vigil_metrics_report_seconds(const vigil_metrics_report *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

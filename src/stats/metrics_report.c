@@ -1,0 +1,990 @@
+/* The metrics report: one sort of the scores, every statistic overall and per subgroup level,
+ * bootstrap intervals, disparities, and the cell-size policy applied once, here, so that the
+ * JSON, the table and the store all show the same (withheld) numbers. */
+#include "vigil/metrics.h"
+#include "vigil/fairness.h"
+#include "vigil/error.h"
+#include "core/util.h"
+#include "stats/metrics_internal.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Statistics the bootstrap repeats, per scope; threshold ones at the first threshold. */
+enum { S_AUROC = VS_AUROC, S_AUPRC = VS_AUPRC, S_BRIER = VS_BRIER, S_ECE = VS_ECE,
+       S_ECE_EM = VS_ECE_EM, S_MCE = VS_MCE, S_CITL = VS_CITL, S_SLOPE = VS_SLOPE,
+       S_INTERCEPT = VS_INTERCEPT, S_TPR = VS_TPR, S_FPR = VS_FPR, S_SEL = VS_SEL,
+       S_EAVG = VS_EAVG, S_E50 = VS_E50, S_E90 = VS_E90, S_EMAX = VS_EMAX,
+       S_COUNT = S_COUNT_INTERNAL };
+static const char *const s_name[S_COUNT] = {"auroc", "auprc", "brier", "ece", "ece_equal_mass",
+                                            "mce", "citl", "slope", "intercept", "tpr", "fpr",
+                                            "selection_rate", "eavg", "e50", "e90", "emax"};
+/* Above this many cases the bootstrap leaves out the lowess-based E statistics: one lowess of
+ * n cases per replicate (about 0.2 s at 10^6) would dominate the run. */
+#define LOWESS_BOOT_MAX 100000
+enum { D_DPD, D_DPR, D_EOD, D_EOP, D_AUC, D_CAL_ECE, D_CAL_CITL, D_CAL, D_COUNT };
+static const char *const d_name[D_COUNT] = {
+    "demographic_parity_difference", "demographic_parity_ratio", "equalized_odds_difference",
+    "equal_opportunity_difference",  "auroc_gap",                "calibration_gap_ece",
+    "calibration_gap_citl",          "calibration_gap"};
+
+#define NB_GRID 99
+
+typedef struct {
+    char *name;
+    size_t n;
+    double n1;
+    double *p, *lg; /* sorted scores and their logits (owned unless this is the overall scope) */
+    uint8_t *y;
+    uint32_t *pos;  /* positions in the overall sorted order; NULL for the overall scope */
+    int suppressed, own;
+    const char *auroc_reason;
+    vigil_auroc auroc;
+    double auprc;
+    vigil_calibration cal;
+    vm_calib_bins bins;
+    vigil_threshold_stats *thr;
+    int *thr_ok;    /* 1 when no confusion count at that threshold is 1..min_cell-1 */
+    int prev_ok;
+    double est[S_COUNT]; /* shown values (NaN: withheld or undefined) */
+    double ci[S_COUNT][2];
+    double *rep;         /* S_COUNT x B replicate values */
+} scope;
+
+typedef struct {
+    char *name;
+    size_t n_levels;
+    scope *lv;
+    vigil_disparities disp;
+    double dest[D_COUNT], dci[D_COUNT][2];
+    double *drep; /* D_COUNT x B */
+    uint32_t *code; /* level of each case in the overall sorted order; suppressed: n_levels */
+    double *citl0;  /* per-level Newton starts for the replicates */
+} group;
+
+typedef struct {
+    double thr, a, b; /* threshold; fpr/recall; tpr/precision */
+} curve_pt;
+
+struct vigil_metrics_report {
+    vigil_metrics_options o;
+    double *thr;
+    size_t n;
+    scope all;
+    group *g;
+    size_t ng;
+    curve_pt *roc, *pr;
+    size_t n_roc, n_pr;
+    double nb_t[NB_GRID], nb_model[NB_GRID], nb_all[NB_GRID];
+    double seconds;
+    unsigned threads;
+    double *yd;      /* overall labels as doubles, for the replicates' lowess */
+    int has_test;
+    vigil_delong_test test;
+    char *compare_name;
+    int boot_lowess; /* E statistics bootstrapped (n <= LOWESS_BOOT_MAX) */
+};
+
+/* ---- per-scope statistics ---------------------------------------------------------------- */
+
+static int scope_point(scope *s, const double *thr, size_t nthr, double level, size_t min_cell)
+{
+    size_t n = s->n;
+    s->n1 = 0;
+    for (size_t i = 0; i < n; i++) s->n1 += s->y[i];
+    double n0 = (double)n - s->n1;
+    s->auroc.n_pos = (size_t)s->n1;
+    s->auroc.n_neg = (size_t)n0;
+    if (s->n1 == 0 || n0 == 0) {
+        s->auroc.auc = s->auroc.se = s->auroc.ci_low = s->auroc.ci_high = NAN;
+        s->auroc_reason = s->n1 == 0 ? "no events at this level" : "no non-events at this level";
+    } else {
+        s->auroc.auc = vm_auroc_sorted(s->p, s->y, NULL, n);
+        s->auroc.se = sqrt(vm_delong_var_sorted(s->p, s->y, n, s->auroc.auc));
+        double z = vm_qnorm(1 - (1 - level) / 2);
+        s->auroc.ci_low = fmax(0, s->auroc.auc - z * s->auroc.se);
+        s->auroc.ci_high = fmin(1, s->auroc.auc + z * s->auroc.se);
+    }
+    s->auprc = vm_ap_sorted(s->p, s->y, NULL, n);
+    vm_calib_bins_sorted(s->p, s->y, NULL, n, &s->bins);
+    int rc = vm_calibration_sorted(s->p, s->y, n, &s->cal);
+    if (rc) return rc;
+    if (!(s->thr = calloc(nthr, sizeof *s->thr)) || !(s->thr_ok = calloc(nthr, sizeof *s->thr_ok)))
+        return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    for (size_t k = 0; k < nthr; k++) {
+        double tp, fp, fn, tn;
+        vm_confusion_sorted(s->p, s->y, NULL, n, thr[k], &tp, &fp, &fn, &tn);
+        vm_threshold_from_counts(thr[k], tp, fp, fn, tn, level, &s->thr[k]);
+        s->thr_ok[k] = vigil_fairness_count_ok(tp, min_cell) && vigil_fairness_count_ok(fp, min_cell) &&
+                       vigil_fairness_count_ok(fn, min_cell) && vigil_fairness_count_ok(tn, min_cell);
+    }
+    s->prev_ok = vigil_fairness_rate_ok(s->n1, (double)n, min_cell);
+    /* An AUROC from a handful of events is both unstable and a disclosure risk. */
+    if (!s->auroc_reason && !(vigil_fairness_count_ok(s->n1, min_cell) && vigil_fairness_count_ok(n0, min_cell)))
+        s->auroc_reason = "fewer than min-cell events or non-events (cell-size policy)";
+    s->est[S_AUROC] = s->auroc_reason ? NAN : s->auroc.auc;
+    s->est[S_AUPRC] = s->auprc;
+    s->est[S_BRIER] = s->cal.brier;
+    s->est[S_ECE] = s->cal.ece;
+    s->est[S_ECE_EM] = s->cal.ece_equal_mass;
+    s->est[S_MCE] = s->cal.mce;
+    s->est[S_CITL] = s->cal.citl;
+    s->est[S_SLOPE] = s->cal.slope;
+    s->est[S_INTERCEPT] = s->cal.intercept;
+    int ok = nthr > 0 && s->thr_ok[0];
+    s->est[S_TPR] = ok ? s->thr[0].tpr : NAN;
+    s->est[S_FPR] = ok ? s->thr[0].fpr : NAN;
+    s->est[S_SEL] = ok ? s->thr[0].selection_rate : NAN;
+    s->est[S_EAVG] = s->cal.eavg;
+    s->est[S_E50] = s->cal.e50;
+    s->est[S_E90] = s->cal.e90;
+    s->est[S_EMAX] = s->cal.emax;
+    for (int k = 0; k < S_COUNT; k++) s->ci[k][0] = s->ci[k][1] = NAN;
+    return VIGIL_OK;
+}
+
+/* Complementary suppression: when the suppressed levels together hold a count (cases,
+ * events or non-events) of 1..min_cell-1, the total minus the shown levels would give it
+ * away, so the smallest shown level is suppressed too, until that is no longer so. */
+static void suppress_levels(group *g, size_t min_cell)
+{
+    for (size_t l = 0; l < g->n_levels; l++)
+        g->lv[l].suppressed = !vigil_fairness_count_ok((double)g->lv[l].n, min_cell);
+    for (;;) {
+        double sn = 0, s1 = 0;
+        size_t nsup = 0;
+        for (size_t l = 0; l < g->n_levels; l++)
+            if (g->lv[l].suppressed) {
+                sn += (double)g->lv[l].n;
+                s1 += g->lv[l].n1;
+                nsup++;
+            }
+        if (nsup == 0 || (vigil_fairness_count_ok(sn, min_cell) && vigil_fairness_count_ok(s1, min_cell) &&
+                          vigil_fairness_count_ok(sn - s1, min_cell)))
+            return;
+        size_t best = (size_t)-1;
+        for (size_t l = 0; l < g->n_levels; l++)
+            if (!g->lv[l].suppressed && (best == (size_t)-1 || g->lv[l].n < g->lv[best].n)) best = l;
+        if (best == (size_t)-1) return;
+        g->lv[best].suppressed = 1;
+    }
+}
+
+static void group_disparities(const group *g, const double *vals /* n_levels x S_COUNT */,
+                              double *out)
+{
+    size_t L = g->n_levels;
+    double buf[6][64], *sel, *tpr, *fpr, *auc, *ece, *citl;
+    double *heap = NULL;
+    if (L > 64) {
+        heap = malloc(6 * L * sizeof *heap);
+        if (!heap) {
+            for (int d = 0; d < D_COUNT; d++) out[d] = NAN;
+            return;
+        }
+        sel = heap, tpr = heap + L, fpr = heap + 2 * L, auc = heap + 3 * L, ece = heap + 4 * L,
+        citl = heap + 5 * L;
+    } else {
+        sel = buf[0], tpr = buf[1], fpr = buf[2], auc = buf[3], ece = buf[4], citl = buf[5];
+    }
+    for (size_t l = 0; l < L; l++) {
+        const scope *s = &g->lv[l];
+        const double *v = vals + l * S_COUNT;
+        int use = !s->suppressed;
+        /* A value withheld from the point estimate stays out of its replicates too. */
+        sel[l] = use && isfinite(s->est[S_SEL]) ? v[S_SEL] : NAN;
+        tpr[l] = use && isfinite(s->est[S_TPR]) ? v[S_TPR] : NAN;
+        fpr[l] = use && isfinite(s->est[S_FPR]) ? v[S_FPR] : NAN;
+        auc[l] = use && isfinite(s->est[S_AUROC]) ? v[S_AUROC] : NAN;
+        ece[l] = use && isfinite(s->est[S_ECE]) ? v[S_ECE] : NAN;
+        citl[l] = use && isfinite(s->est[S_CITL]) ? v[S_CITL] : NAN;
+    }
+    vigil_disparities d;
+    vigil_fairness_disparities(sel, tpr, fpr, auc, ece, citl, L, &d);
+    out[D_DPD] = d.demographic_parity_difference;
+    out[D_DPR] = d.demographic_parity_ratio;
+    out[D_EOD] = d.equalized_odds_difference;
+    out[D_EOP] = d.equal_opportunity_difference;
+    out[D_AUC] = d.auroc_gap;
+    out[D_CAL_ECE] = d.calibration_gap_ece;
+    out[D_CAL_CITL] = d.calibration_gap_citl;
+    out[D_CAL] = d.calibration_gap;
+    free(heap);
+}
+
+/* ---- bootstrap --------------------------------------------------------------------------- */
+
+static size_t total_levels(const vigil_metrics_report *r)
+{
+    size_t L = 1;
+    for (size_t g = 0; g < r->ng; g++) L += r->g[g].n_levels;
+    return L;
+}
+
+/* Eavg/E50/E90/Emax of one replicate: weighted lowess, then the weighted mean, maximum and
+ * type-7 quantiles of |p - fit| over the resampled cases (counts as multiplicities). */
+static void replicate_lowess(const vigil_metrics_report *r, const double *w, double *buf, double *out)
+{
+    size_t n = r->n;
+    const double *p = r->all.p;
+    double *fit = buf, *e = buf + n;
+    uint32_t *ord = (uint32_t *)(buf + 2 * n);
+    if (vm_lowess_weighted(p, r->yd, w, n, 2.0 / 3.0, 0.01 * (p[n - 1] - p[0]), fit) != 0) return;
+    double s = 0, W = 0, mx = 0;
+    for (size_t i = 0; i < n; i++) {
+        e[i] = fabs(p[i] - fit[i]);
+        if (w[i] == 0) continue;
+        s += w[i] * e[i];
+        W += w[i];
+        if (e[i] > mx) mx = e[i];
+    }
+    if (!(W > 0) || vm_sort_order(e, n, ord) != 0) return;
+    out[S_EAVG] = s / W;
+    out[S_EMAX] = mx;
+    const double qs[2] = {0.5, 0.9};
+    for (int k = 0; k < 2; k++) {
+        double h = (W - 1) * qs[k], fl = floor(h), lo = NAN, hi = NAN, cum = 0;
+        for (size_t j = 0; j < n && isnan(hi); j++) {
+            double c = w[ord[j]];
+            if (c == 0) continue;
+            if (isnan(lo) && cum + c > fl) lo = e[ord[j]];
+            if (cum + c > fl + 1) hi = e[ord[j]];
+            cum += c;
+        }
+        if (isnan(hi)) hi = lo;
+        out[k ? S_E90 : S_E50] = lo + (h - fl) * (hi - lo);
+    }
+}
+
+/* One pass set over the sorted cases for the overall scope and every level of every group. */
+static void replicate(void *ctx, size_t rep, const double *w, void *scratch)
+{
+    vigil_metrics_report *r = ctx;
+    size_t B = r->o.bootstrap, LT = total_levels(r);
+    double t = r->thr[0], *lv = (double *)((char *)scratch + vm_level_scratch(LT));
+    double *citl0 = lv + LT * S_COUNT;
+    const uint32_t *codes[VM_MAX_GROUPS + 1];
+    size_t nl[VM_MAX_GROUPS + 1], k = 1;
+    const scope *a = &r->all;
+    codes[0] = NULL;
+    nl[0] = 1;
+    citl0[0] = a->cal.citl;
+    for (size_t gi = 0; gi < r->ng; gi++) {
+        codes[gi + 1] = r->g[gi].code;
+        nl[gi + 1] = r->g[gi].n_levels;
+        for (size_t l = 0; l < r->g[gi].n_levels; l++) citl0[k++] = r->g[gi].citl0[l];
+    }
+    double fit0[2] = {a->cal.intercept, a->cal.slope};
+    vm_level_stats(a->p, a->y, a->lg, codes, nl, r->ng + 1, w, r->n, t, citl0, fit0, scratch, lv);
+    if (r->boot_lowess) replicate_lowess(r, w, citl0 + LT, lv);
+    for (int q = 0; q < S_COUNT; q++) r->all.rep[(size_t)q * B + rep] = lv[q];
+    double *gv = lv + S_COUNT;
+    for (size_t gi = 0; gi < r->ng; gi++) {
+        group *g = &r->g[gi];
+        for (size_t l = 0; l < g->n_levels; l++) {
+            scope *s = &g->lv[l];
+            if (!s->rep) continue;
+            for (int q = 0; q < S_COUNT; q++) s->rep[(size_t)q * B + rep] = gv[l * S_COUNT + q];
+        }
+        double d[D_COUNT];
+        group_disparities(g, gv, d);
+        for (int q = 0; q < D_COUNT; q++) g->drep[(size_t)q * B + rep] = d[q];
+        gv += g->n_levels * S_COUNT;
+    }
+}
+
+static int run_bootstrap(vigil_metrics_report *r)
+{
+    size_t B = r->o.bootstrap;
+    if (B == 0) return VIGIL_OK;
+    if (!(r->all.rep = malloc(S_COUNT * B * sizeof(double)))) goto oom;
+    for (size_t gi = 0; gi < r->ng; gi++) {
+        if (!(r->g[gi].drep = malloc(D_COUNT * B * sizeof(double)))) goto oom;
+        for (size_t l = 0; l < r->g[gi].n_levels; l++)
+            if (!r->g[gi].lv[l].suppressed && !(r->g[gi].lv[l].rep = malloc(S_COUNT * B * sizeof(double))))
+                goto oom;
+    }
+    size_t LT = total_levels(r), scratch = vm_level_scratch(LT) + LT * (S_COUNT + 1) * sizeof(double);
+    r->boot_lowess = r->o.lowess_bootstrap > 0 || (r->o.lowess_bootstrap == 0 && r->n <= LOWESS_BOOT_MAX);
+    if (r->boot_lowess) {
+        scratch += 2 * r->n * sizeof(double) + r->n * sizeof(uint32_t) + sizeof(double);
+        if (!(r->yd = malloc(r->n * sizeof *r->yd))) goto oom;
+        for (size_t i = 0; i < r->n; i++) r->yd[i] = r->all.y[i];
+    }
+    int rc = vm_bootstrap_run(r->n, B, r->o.seed, r->o.threads, scratch, replicate, r);
+    if (rc) return rc;
+    double lv = r->o.level;
+    for (int k = 0; k < S_COUNT; k++)
+        vm_percentile_ci(r->all.rep + (size_t)k * B, B, lv, &r->all.ci[k][0], &r->all.ci[k][1]);
+    for (size_t gi = 0; gi < r->ng; gi++) {
+        group *g = &r->g[gi];
+        for (int k = 0; k < D_COUNT; k++)
+            vm_percentile_ci(g->drep + (size_t)k * B, B, lv, &g->dci[k][0], &g->dci[k][1]);
+        for (size_t l = 0; l < g->n_levels; l++)
+            if (g->lv[l].rep)
+                for (int k = 0; k < S_COUNT; k++)
+                    vm_percentile_ci(g->lv[l].rep + (size_t)k * B, B, lv, &g->lv[l].ci[k][0],
+                                     &g->lv[l].ci[k][1]);
+    }
+    return VIGIL_OK;
+oom:
+    return vigil_error_set(VIGIL_ENOMEM, "out of memory for %zu bootstrap replicates", B);
+}
+
+/* ---- curves ------------------------------------------------------------------------------ */
+
+static int curves(vigil_metrics_report *r)
+{
+    const scope *s = &r->all;
+    size_t n = s->n, mc = r->o.min_cell, cap = r->o.curve_points;
+    double P = s->n1, N = (double)n - P;
+    curve_pt *roc = malloc((n + 2) * sizeof *roc), *pr = malloc((n + 2) * sizeof *pr);
+    if (!roc || !pr) {
+        free(roc);
+        free(pr);
+        return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    }
+    size_t nr = 0, np = 0;
+    roc[nr++] = (curve_pt){INFINITY, 0, 0};
+    double tp = 0, fp = 0;
+    for (size_t j = n; j > 0;) {
+        size_t i = j;
+        do {
+            i--;
+            if (s->y[i]) tp++;
+            else fp++;
+        } while (i > 0 && s->p[i - 1] == s->p[j - 1]);
+        double thr = s->p[j - 1];
+        j = i;
+        /* A point is shown only when none of its four counts is a small cell. */
+        if (!(vigil_fairness_count_ok(tp, mc) && vigil_fairness_count_ok(fp, mc) &&
+              vigil_fairness_count_ok(P - tp, mc) && vigil_fairness_count_ok(N - fp, mc)))
+            continue;
+        roc[nr++] = (curve_pt){thr, fp / N, tp / P};
+        pr[np++] = (curve_pt){thr, tp / P, tp / (tp + fp)};
+    }
+    /* Thin to at most `cap` points, evenly over the list, keeping both ends. */
+    curve_pt *lists[2] = {roc, pr};
+    size_t *counts[2] = {&nr, &np};
+    for (int c = 0; c < 2; c++) {
+        size_t m = *counts[c];
+        if (m <= cap || cap < 2) continue;
+        curve_pt *L = lists[c];
+        for (size_t k = 0; k < cap; k++) L[k] = L[(size_t)((double)k * (double)(m - 1) / (double)(cap - 1) + 0.5)];
+        *counts[c] = cap;
+    }
+    r->roc = roc;
+    r->pr = pr;
+    r->n_roc = nr;
+    r->n_pr = np;
+    /* Events at or above each position, so each grid threshold costs a binary search. */
+    double *above1 = malloc((n + 1) * sizeof *above1);
+    if (!above1) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    above1[n] = 0;
+    for (size_t i = n; i > 0; i--) above1[i - 1] = above1[i] + s->y[i - 1];
+    for (int k = 0; k < NB_GRID; k++) {
+        double t = (k + 1) / 100.0;
+        size_t lo = 0, hi = n;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (s->p[mid] < t) lo = mid + 1;
+            else hi = mid;
+        }
+        double ttp = above1[lo], tfp = (double)(n - lo) - ttp, tfn = P - ttp, ttn = N - tfp;
+        int ok = vigil_fairness_count_ok(ttp, mc) && vigil_fairness_count_ok(tfp, mc) &&
+                 vigil_fairness_count_ok(tfn, mc) && vigil_fairness_count_ok(ttn, mc);
+        r->nb_t[k] = t;
+        r->nb_model[k] = ok ? ttp / (double)n - tfp / (double)n * t / (1 - t) : NAN;
+        r->nb_all[k] = P / (double)n - N / (double)n * t / (1 - t);
+    }
+    free(above1);
+    return VIGIL_OK;
+}
+
+/* ---- compute ----------------------------------------------------------------------------- */
+
+static void scope_clear(scope *s)
+{
+    free(s->name);
+    if (s->own) {
+        free(s->p);
+        free(s->lg);
+        free(s->y);
+    }
+    free(s->pos);
+    free(s->thr);
+    free(s->thr_ok);
+    free(s->rep);
+}
+
+void vigil_metrics_report_free(vigil_metrics_report *r)
+{
+    if (!r) return;
+    r->all.own = 1;
+    scope_clear(&r->all);
+    for (size_t g = 0; g < r->ng; g++) {
+        for (size_t l = 0; l < r->g[g].n_levels; l++) scope_clear(&r->g[g].lv[l]);
+        free(r->g[g].lv);
+        free(r->g[g].name);
+        free(r->g[g].drep);
+        free(r->g[g].code);
+        free(r->g[g].citl0);
+    }
+    free(r->g);
+    free(r->thr);
+    free(r->roc);
+    free(r->pr);
+    free(r->yd);
+    free(r->compare_name);
+    free(r);
+}
+
+static int build_group(vigil_metrics_report *r, group *g, const vigil_metrics_group *spec,
+                       const uint32_t *ord)
+{
+    size_t n = r->n, L = spec->n_levels + 1; /* the last level collects missing codes */
+    size_t *cnt = calloc(L, sizeof *cnt);
+    int rc = VIGIL_OK;
+    if (!cnt || !(g->name = vigil_strdup(spec->name)) || !(g->lv = calloc(L, sizeof *g->lv))) goto oom;
+    for (size_t i = 0; i < n; i++) {
+        int32_t c = spec->codes[i];
+        cnt[c >= 0 && (size_t)c < spec->n_levels ? (size_t)c : L - 1]++;
+    }
+    size_t nl = 0;
+    size_t *map = calloc(L, sizeof *map);
+    if (!map) goto oom;
+    for (size_t l = 0; l < L; l++) {
+        if (!cnt[l]) continue;
+        scope *s = &g->lv[nl];
+        map[l] = nl++;
+        s->own = 1;
+        s->name = vigil_strdup(l < L - 1 ? spec->levels[l] : "(missing)");
+        s->p = malloc(cnt[l] * sizeof *s->p);
+        s->lg = malloc(cnt[l] * sizeof *s->lg);
+        s->y = malloc(cnt[l]);
+        s->pos = malloc(cnt[l] * sizeof *s->pos);
+        if (!s->name || !s->p || !s->lg || !s->y || !s->pos) {
+            free(map);
+            goto oom;
+        }
+    }
+    g->n_levels = nl;
+    for (size_t i = 0; i < n; i++) { /* walk the overall order: each level stays sorted */
+        int32_t c = spec->codes[ord[i]];
+        size_t l = map[c >= 0 && (size_t)c < spec->n_levels ? (size_t)c : L - 1];
+        scope *s = &g->lv[l];
+        s->p[s->n] = r->all.p[i];
+        s->lg[s->n] = r->all.lg[i];
+        s->y[s->n] = r->all.y[i];
+        s->pos[s->n] = (uint32_t)i;
+        s->n++;
+    }
+    free(map);
+    for (size_t l = 0; l < nl; l++)
+        if ((rc = scope_point(&g->lv[l], r->thr, r->o.n_thresholds, r->o.level, r->o.min_cell)) != 0)
+            goto done;
+    suppress_levels(g, r->o.min_cell);
+    if (!(g->code = malloc(n * sizeof *g->code)) || !(g->citl0 = malloc(nl * sizeof *g->citl0))) goto oom;
+    for (size_t l = 0; l < nl; l++) {
+        scope *s = &g->lv[l];
+        g->citl0[l] = s->cal.citl;
+        for (size_t i = 0; i < s->n; i++) g->code[s->pos[i]] = s->suppressed ? (uint32_t)nl : (uint32_t)l;
+    }
+    double *vals = malloc(nl * S_COUNT * sizeof *vals);
+    if (!vals) goto oom;
+    for (size_t l = 0; l < nl; l++) memcpy(vals + l * S_COUNT, g->lv[l].est, sizeof g->lv[l].est);
+    group_disparities(g, vals, g->dest);
+    free(vals);
+    for (int k = 0; k < D_COUNT; k++) g->dci[k][0] = g->dci[k][1] = NAN;
+    goto done;
+oom:
+    rc = vigil_error_set(VIGIL_ENOMEM, "out of memory building subgroups of '%s'", spec->name);
+done:
+    free(cnt);
+    return rc;
+}
+
+int vigil_metrics_compute(vigil_metrics_report **out, const double *score, const double *label,
+                          size_t n, const vigil_metrics_group *groups, size_t n_groups,
+                          const vigil_metrics_options *opts)
+{
+    double t0 = vigil_seconds();
+    *out = NULL;
+    int rc = vigil_metrics_check(score, label, n, NULL, 0, 0, NULL, NULL);
+    if (rc) return rc;
+    if (n >= UINT32_MAX) return vigil_error_set(VIGIL_EINVAL, "too many cases (%zu)", n);
+    if (n_groups >= VM_MAX_GROUPS)
+        return vigil_error_set(VIGIL_EINVAL, "at most %d group columns", VM_MAX_GROUPS - 1);
+    vigil_metrics_report *r = calloc(1, sizeof *r);
+    uint32_t *ord = NULL;
+    if (!r) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    if (opts) r->o = *opts;
+    if (!r->o.min_cell) r->o.min_cell = 11;
+    if (!(r->o.level > 0 && r->o.level < 1)) r->o.level = 0.95;
+    if (!r->o.curve_points) r->o.curve_points = 200;
+    if (!r->o.n_thresholds || !r->o.thresholds) r->o.n_thresholds = 1;
+    if (!(r->thr = malloc(r->o.n_thresholds * sizeof *r->thr))) goto oom;
+    for (size_t k = 0; k < r->o.n_thresholds; k++)
+        r->thr[k] = opts && opts->thresholds && opts->n_thresholds ? opts->thresholds[k] : 0.5;
+    r->o.thresholds = r->thr;
+    if (!r->o.threads) {
+        long c = sysconf(_SC_NPROCESSORS_ONLN);
+        r->o.threads = c > 0 ? (unsigned)c : 1;
+    }
+    if (n < r->o.min_cell) {
+        rc = vigil_error_set(VIGIL_EINVAL,
+                             "fewer than %zu cases: the cell-size policy withholds every statistic",
+                             r->o.min_cell);
+        goto done;
+    }
+    r->n = n;
+    scope *a = &r->all;
+    a->own = 1;
+    a->n = n;
+    if (!(a->name = vigil_strdup("overall")) || !(ord = malloc(n * sizeof *ord)) ||
+        !(a->p = malloc(n * sizeof *a->p)) || !(a->lg = malloc(n * sizeof *a->lg)) ||
+        !(a->y = malloc(n)))
+        goto oom;
+    if (vm_sort_order(score, n, ord) != 0) goto oom;
+    for (size_t i = 0; i < n; i++) {
+        a->p[i] = score[ord[i]];
+        a->y[i] = label[ord[i]] != 0;
+        a->lg[i] = log(a->p[i] / (1 - a->p[i]));
+    }
+    if ((rc = scope_point(a, r->thr, r->o.n_thresholds, r->o.level, r->o.min_cell)) != 0) goto done;
+    if (!(r->g = calloc(n_groups ? n_groups : 1, sizeof *r->g))) goto oom;
+    for (size_t gi = 0; gi < n_groups; gi++) {
+        r->ng = gi + 1;
+        if ((rc = build_group(r, &r->g[gi], &groups[gi], ord)) != 0) goto done;
+    }
+    if (r->o.compare) {
+        if ((rc = vigil_metrics_check(r->o.compare, label, n, NULL, 0, 0, NULL, NULL)) != 0) {
+            vigil_error_wrap("comparison score");
+            goto done;
+        }
+        if ((rc = vigil_metrics_delong_test(score, r->o.compare, label, n, &r->test)) != 0) goto done;
+        r->has_test = 1;
+        if (!(r->compare_name = vigil_strdup(r->o.compare_name ? r->o.compare_name : "compare"))) goto oom;
+        r->o.compare = NULL; /* not kept: the caller owns it */
+        r->o.compare_name = NULL;
+    }
+    if ((rc = curves(r)) != 0) goto done;
+    if ((rc = run_bootstrap(r)) != 0) goto done;
+    r->seconds = vigil_seconds() - t0;
+    *out = r;
+    r = NULL;
+    goto done;
+oom:
+    rc = vigil_error_set(VIGIL_ENOMEM, "out of memory computing metrics for %zu cases", n);
+done:
+    free(ord);
+    vigil_metrics_report_free(r);
+    return rc;
+}
+
+double vigil_metrics_report_seconds(const vigil_metrics_report *r) { return r->seconds; }
+
+/* ---- output ------------------------------------------------------------------------------ */
+
+static cJSON *num(cJSON *o, const char *k, double v)
+{
+    return isfinite(v) ? cJSON_AddNumberToObject(o, k, v) : cJSON_AddNullToObject(o, k);
+}
+
+static void ci_pair(cJSON *o, const char *k, double lo, double hi)
+{
+    cJSON *a = cJSON_AddArrayToObject(o, k);
+    cJSON_AddItemToArray(a, isfinite(lo) ? cJSON_CreateNumber(lo) : cJSON_CreateNull());
+    cJSON_AddItemToArray(a, isfinite(hi) ? cJSON_CreateNumber(hi) : cJSON_CreateNull());
+}
+
+static void threshold_json(cJSON *o, const vigil_threshold_stats *t, int ok)
+{
+    num(o, "value", t->threshold);
+    double nan = NAN;
+#define TV(key, v, lo, hi)                                  \
+    num(o, key, ok ? (v) : nan);                            \
+    ci_pair(o, key "_ci", ok ? (lo) : nan, ok ? (hi) : nan);
+    TV("tpr", t->tpr, t->tpr_lo, t->tpr_hi)
+    TV("fpr", t->fpr, 1 - t->tnr_hi, 1 - t->tnr_lo)
+    TV("specificity", t->tnr, t->tnr_lo, t->tnr_hi)
+    TV("ppv", t->ppv, t->ppv_lo, t->ppv_hi)
+    TV("npv", t->npv, t->npv_lo, t->npv_hi)
+    TV("selection_rate", t->selection_rate, t->sel_lo, t->sel_hi)
+#undef TV
+    num(o, "net_benefit", ok ? t->net_benefit : nan);
+    cJSON_AddBoolToObject(o, "suppressed", !ok);
+}
+
+static void level_json(cJSON *lv, const scope *s, size_t min_cell)
+{
+    cJSON_AddBoolToObject(lv, "suppressed", s->suppressed);
+    if (s->suppressed) {
+        cJSON_AddNullToObject(lv, "n");
+        cJSON_AddStringToObject(lv, "reason", "fewer than min-cell cases (or needed to protect one)");
+        const char *keys[] = {"prevalence", "auroc", "tpr", "fpr", "ppv", "selection_rate"};
+        for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) cJSON_AddNullToObject(lv, keys[k]);
+        return;
+    }
+    cJSON_AddNumberToObject(lv, "n", (double)s->n);
+    num(lv, "prevalence", s->prev_ok ? s->n1 / (double)s->n : NAN);
+    num(lv, "auroc", s->est[S_AUROC]);
+    num(lv, "auroc_ci_low", s->auroc_reason ? NAN : s->auroc.ci_low);
+    num(lv, "auroc_ci_high", s->auroc_reason ? NAN : s->auroc.ci_high);
+    if (s->auroc_reason) cJSON_AddStringToObject(lv, "auroc_reason", s->auroc_reason);
+    int ok = s->thr_ok[0];
+    num(lv, "tpr", ok ? s->thr[0].tpr : NAN);
+    num(lv, "fpr", ok ? s->thr[0].fpr : NAN);
+    num(lv, "ppv", ok ? s->thr[0].ppv : NAN);
+    num(lv, "npv", ok ? s->thr[0].npv : NAN);
+    num(lv, "selection_rate", ok ? s->thr[0].selection_rate : NAN);
+    num(lv, "auprc", s->auprc);
+    num(lv, "brier", s->cal.brier);
+    num(lv, "ece", s->cal.ece);
+    num(lv, "ece_equal_mass", s->cal.ece_equal_mass);
+    num(lv, "mce", s->cal.mce);
+    num(lv, "slope", s->cal.slope);
+    num(lv, "intercept", s->cal.intercept);
+    num(lv, "citl", s->cal.citl);
+    num(lv, "eavg", s->cal.eavg);
+    num(lv, "e90", s->cal.e90);
+    num(lv, "emax", s->cal.emax);
+    cJSON *ci = cJSON_AddObjectToObject(lv, "ci");
+    for (int k = 0; k < S_COUNT; k++)
+        if (isfinite(s->est[k]) && k != S_SLOPE && k != S_INTERCEPT && k < S_EAVG)
+            ci_pair(ci, s_name[k], s->ci[k][0], s->ci[k][1]);
+    (void)min_cell;
+}
+
+static void reliability_json(cJSON *arr, const scope *s, double level, size_t mc)
+{
+    const vm_calib_bins *b = &s->bins;
+    int sup[VM_BINS];
+    for (int k = 0; k < VM_BINS; k++) {
+        double n1 = b->bin_y[k] * b->bin_w[k];
+        n1 = b->bin_w[k] > 0 ? round(n1) : 0;
+        sup[k] = !vigil_fairness_rate_ok(n1, b->bin_w[k], mc);
+    }
+    for (;;) { /* complementary suppression, as for levels */
+        double sn = 0, s1 = 0;
+        int any = 0, best = -1;
+        for (int k = 0; k < VM_BINS; k++) {
+            if (sup[k] && b->bin_w[k] > 0) {
+                sn += b->bin_w[k];
+                s1 += round(b->bin_y[k] * b->bin_w[k]);
+                any = 1;
+            } else if (!sup[k] && b->bin_w[k] > 0 && (best < 0 || b->bin_w[k] < b->bin_w[best])) {
+                best = k;
+            }
+        }
+        if (!any || (vigil_fairness_count_ok(sn, mc) && vigil_fairness_count_ok(s1, mc) &&
+                     vigil_fairness_count_ok(sn - s1, mc)) || best < 0)
+            break;
+        sup[best] = 1;
+    }
+    for (int k = 0; k < VM_BINS; k++) {
+        cJSON *o = cJSON_CreateObject();
+        num(o, "bin_low", k / (double)VM_BINS);
+        num(o, "bin_high", (k + 1) / (double)VM_BINS);
+        int shown = !sup[k] && b->bin_w[k] > 0;
+        num(o, "mean_score", b->bin_w[k] > 0 && !sup[k] ? b->bin_p[k] : NAN);
+        num(o, "observed", shown ? b->bin_y[k] : NAN);
+        double lo = NAN, hi = NAN;
+        if (shown) vigil_metrics_wilson(round(b->bin_y[k] * b->bin_w[k]), b->bin_w[k], level, &lo, &hi);
+        num(o, "ci_low", lo);
+        num(o, "ci_high", hi);
+        num(o, "n", sup[k] ? NAN : b->bin_w[k]);
+        cJSON_AddBoolToObject(o, "suppressed", sup[k]);
+        cJSON_AddItemToArray(arr, o);
+    }
+}
+
+char *vigil_metrics_report_json(const vigil_metrics_report *r, double seconds_load,
+                                double seconds_write)
+{
+    const scope *a = &r->all;
+    const vigil_calibration *c = &a->cal;
+    size_t mc = r->o.min_cell;
+    cJSON *doc = cJSON_CreateObject();
+    if (!doc) return NULL;
+    cJSON_AddNumberToObject(doc, "n", (double)r->n);
+    num(doc, "prevalence", a->prev_ok ? a->n1 / (double)a->n : NAN);
+    cJSON_AddNumberToObject(doc, "min_cell", (double)mc);
+    cJSON_AddNumberToObject(doc, "level", r->o.level);
+
+    cJSON *disc = cJSON_AddObjectToObject(doc, "discrimination");
+    cJSON *au = cJSON_AddObjectToObject(disc, "auroc");
+    num(au, "value", a->est[S_AUROC]);
+    num(au, "ci_low", a->auroc_reason ? NAN : a->auroc.ci_low);
+    num(au, "ci_high", a->auroc_reason ? NAN : a->auroc.ci_high);
+    num(au, "se", a->auroc_reason ? NAN : a->auroc.se);
+    cJSON_AddStringToObject(au, "method", "delong");
+    if (a->auroc_reason) cJSON_AddStringToObject(au, "reason", a->auroc_reason);
+    else ci_pair(au, "bootstrap_ci", a->ci[S_AUROC][0], a->ci[S_AUROC][1]);
+    cJSON *ap = cJSON_AddObjectToObject(disc, "auprc");
+    num(ap, "value", a->auprc);
+    num(ap, "ci_low", a->ci[S_AUPRC][0]);
+    num(ap, "ci_high", a->ci[S_AUPRC][1]);
+    if (r->has_test && !a->auroc_reason) {
+        cJSON *dt = cJSON_AddObjectToObject(disc, "delong_test");
+        cJSON_AddStringToObject(dt, "compare", r->compare_name);
+        num(dt, "auroc_compare", r->test.auc2);
+        num(dt, "difference", r->test.diff);
+        num(dt, "se", r->test.se);
+        num(dt, "z", r->test.z);
+        num(dt, "p", r->test.p);
+    }
+    cJSON *roc = cJSON_AddArrayToObject(disc, "roc_curve"), *prc = cJSON_AddArrayToObject(disc, "pr_curve");
+    for (size_t i = 0; i < r->n_roc; i++) {
+        cJSON *o = cJSON_CreateObject();
+        num(o, "threshold", r->roc[i].thr);
+        num(o, "fpr", r->roc[i].a);
+        num(o, "tpr", r->roc[i].b);
+        cJSON_AddItemToArray(roc, o);
+    }
+    for (size_t i = 0; i < r->n_pr; i++) {
+        cJSON *o = cJSON_CreateObject();
+        num(o, "threshold", r->pr[i].thr);
+        num(o, "recall", r->pr[i].a);
+        num(o, "precision", r->pr[i].b);
+        cJSON_AddItemToArray(prc, o);
+    }
+
+    cJSON *cal = cJSON_AddObjectToObject(doc, "calibration");
+    num(cal, "brier", c->brier);
+    num(cal, "brier_reliability", c->brier_reliability);
+    num(cal, "brier_resolution", c->brier_resolution);
+    num(cal, "brier_uncertainty", a->prev_ok ? c->brier_uncertainty : NAN);
+    num(cal, "ece", c->ece);
+    num(cal, "ece_equal_mass", c->ece_equal_mass);
+    num(cal, "mce", c->mce);
+    num(cal, "slope", c->slope);
+    num(cal, "intercept", c->intercept);
+    num(cal, "citl", c->citl);
+    num(cal, "eavg", c->eavg);
+    num(cal, "e50", c->e50);
+    num(cal, "e90", c->e90);
+    num(cal, "emax", c->emax);
+    num(cal, "spiegelhalter_z", c->spiegelhalter_z);
+    num(cal, "spiegelhalter_p", c->spiegelhalter_p);
+    num(cal, "d", c->d);
+    num(cal, "u", c->u);
+    num(cal, "q", c->q);
+    num(cal, "u_p", c->u_p);
+    cJSON *hl = cJSON_AddObjectToObject(cal, "hosmer_lemeshow");
+    num(hl, "stat", c->hl_stat);
+    num(hl, "df", (double)c->hl_df);
+    num(hl, "p", c->hl_p);
+    cJSON *cci = cJSON_AddObjectToObject(cal, "ci");
+    for (int k = S_BRIER; k <= S_INTERCEPT; k++) ci_pair(cci, s_name[k], a->ci[k][0], a->ci[k][1]);
+    for (int k = S_EAVG; k <= S_EMAX; k++) ci_pair(cci, s_name[k], a->ci[k][0], a->ci[k][1]);
+    reliability_json(cJSON_AddArrayToObject(cal, "reliability"), a, r->o.level, mc);
+
+    threshold_json(cJSON_AddObjectToObject(doc, "threshold"), &a->thr[0], a->thr_ok[0]);
+    cJSON *ths = cJSON_AddArrayToObject(doc, "thresholds");
+    for (size_t k = 0; k < r->o.n_thresholds; k++) {
+        cJSON *o = cJSON_CreateObject();
+        threshold_json(o, &a->thr[k], a->thr_ok[k]);
+        cJSON_AddItemToArray(ths, o);
+    }
+    cJSON *nb = cJSON_AddObjectToObject(doc, "net_benefit");
+    cJSON *nt = cJSON_AddArrayToObject(nb, "thresholds"), *nm = cJSON_AddArrayToObject(nb, "model"),
+          *na = cJSON_AddArrayToObject(nb, "treat_all"), *nn = cJSON_AddArrayToObject(nb, "treat_none");
+    for (int k = 0; k < NB_GRID; k++) {
+        cJSON_AddItemToArray(nt, cJSON_CreateNumber(r->nb_t[k]));
+        cJSON_AddItemToArray(nm, isfinite(r->nb_model[k]) ? cJSON_CreateNumber(r->nb_model[k]) : cJSON_CreateNull());
+        cJSON_AddItemToArray(na, a->prev_ok ? cJSON_CreateNumber(r->nb_all[k]) : cJSON_CreateNull());
+        cJSON_AddItemToArray(nn, cJSON_CreateNumber(0));
+    }
+
+    cJSON *sg = cJSON_AddObjectToObject(doc, "subgroups");
+    for (size_t gi = 0; gi < r->ng; gi++) {
+        const group *g = &r->g[gi];
+        cJSON *go = cJSON_AddObjectToObject(sg, g->name), *lv = cJSON_AddObjectToObject(go, "levels");
+        for (size_t l = 0; l < g->n_levels; l++)
+            level_json(cJSON_AddObjectToObject(lv, g->lv[l].name), &g->lv[l], mc);
+        cJSON *dp = cJSON_AddObjectToObject(go, "disparities"), *dci = cJSON_CreateObject();
+        for (int k = 0; k < D_COUNT; k++) {
+            num(dp, d_name[k], g->dest[k]);
+            if (isfinite(g->dest[k])) ci_pair(dci, d_name[k], g->dci[k][0], g->dci[k][1]);
+        }
+        cJSON_AddItemToObject(dp, "ci", dci);
+    }
+    cJSON *bs = cJSON_AddObjectToObject(doc, "bootstrap");
+    cJSON_AddNumberToObject(bs, "replicates", (double)r->o.bootstrap);
+    char seed[32];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)r->o.seed);
+    cJSON_AddNumberToObject(bs, "seed", (double)r->o.seed);
+    cJSON_AddStringToObject(bs, "seed_text", seed);
+    cJSON_AddStringToObject(bs, "method", "percentile, case resampling counts");
+    cJSON_AddBoolToObject(bs, "lowess", r->boot_lowess && r->o.bootstrap > 0);
+    cJSON *sec = cJSON_AddObjectToObject(doc, "seconds");
+    num(sec, "load", seconds_load);
+    num(sec, "compute", r->seconds);
+    num(sec, "write", seconds_write);
+    char *s = cJSON_PrintBuffered(doc, 1 << 16, 1);
+    cJSON_Delete(doc);
+    return s;
+}
+
+static void fmt(vigil_sbuf *b, const char *label, double v, double lo, double hi)
+{
+    if (!isfinite(v)) {
+        vigil_sbuf_printf(b, "  %-30s %10s\n", label, "-");
+        return;
+    }
+    if (isfinite(lo) && isfinite(hi))
+        vigil_sbuf_printf(b, "  %-30s %10.4f  (%.4f, %.4f)\n", label, v, lo, hi);
+    else vigil_sbuf_printf(b, "  %-30s %10.4f\n", label, v);
+}
+
+char *vigil_metrics_report_text(const vigil_metrics_report *r)
+{
+    vigil_sbuf b = {0};
+    const scope *a = &r->all;
+    const vigil_calibration *c = &a->cal;
+    vigil_sbuf_printf(&b, "cases %zu, prevalence %s", r->n, a->prev_ok ? "" : "withheld");
+    if (a->prev_ok) vigil_sbuf_printf(&b, "%.4f", a->n1 / (double)a->n);
+    vigil_sbuf_printf(&b, "; %.0f%% intervals (bootstrap: %zu replicates, seed %llu)\n\n",
+                      r->o.level * 100, r->o.bootstrap, (unsigned long long)r->o.seed);
+    vigil_sbuf_printf(&b, "discrimination\n");
+    fmt(&b, "AUROC (DeLong)", a->est[S_AUROC], a->auroc.ci_low, a->auroc.ci_high);
+    fmt(&b, "AUPRC (average precision)", a->auprc, a->ci[S_AUPRC][0], a->ci[S_AUPRC][1]);
+    if (r->has_test && !a->auroc_reason) {
+        char lab[64];
+        snprintf(lab, sizeof lab, "AUROC of %.40s", r->compare_name);
+        fmt(&b, lab, r->test.auc2, NAN, NAN);
+        vigil_sbuf_printf(&b, "  %-30s %10.4f  (z %.3f, p %.4g)\n", "difference (paired DeLong)",
+                          r->test.diff, r->test.z, r->test.p);
+    }
+    vigil_sbuf_printf(&b, "calibration\n");
+    fmt(&b, "Brier", c->brier, a->ci[S_BRIER][0], a->ci[S_BRIER][1]);
+    fmt(&b, "ECE (10 equal-width bins)", c->ece, a->ci[S_ECE][0], a->ci[S_ECE][1]);
+    fmt(&b, "ECE (10 equal-mass bins)", c->ece_equal_mass, a->ci[S_ECE_EM][0], a->ci[S_ECE_EM][1]);
+    fmt(&b, "MCE", c->mce, a->ci[S_MCE][0], a->ci[S_MCE][1]);
+    fmt(&b, "slope", c->slope, a->ci[S_SLOPE][0], a->ci[S_SLOPE][1]);
+    fmt(&b, "intercept", c->intercept, a->ci[S_INTERCEPT][0], a->ci[S_INTERCEPT][1]);
+    fmt(&b, "calibration-in-the-large", c->citl, a->ci[S_CITL][0], a->ci[S_CITL][1]);
+    fmt(&b, "Eavg (ICI)", c->eavg, a->ci[S_EAVG][0], a->ci[S_EAVG][1]);
+    fmt(&b, "E50", c->e50, a->ci[S_E50][0], a->ci[S_E50][1]);
+    fmt(&b, "E90", c->e90, a->ci[S_E90][0], a->ci[S_E90][1]);
+    fmt(&b, "Emax", c->emax, a->ci[S_EMAX][0], a->ci[S_EMAX][1]);
+    fmt(&b, "Spiegelhalter z", c->spiegelhalter_z, NAN, NAN);
+    fmt(&b, "Spiegelhalter p", c->spiegelhalter_p, NAN, NAN);
+    vigil_sbuf_printf(&b, "  %-30s %10.4f  (df %d, p %.4g)\n", "Hosmer-Lemeshow", c->hl_stat, c->hl_df, c->hl_p);
+    for (size_t k = 0; k < r->o.n_thresholds; k++) {
+        const vigil_threshold_stats *t = &a->thr[k];
+        int ok = a->thr_ok[k];
+        vigil_sbuf_printf(&b, "threshold %g%s\n", t->threshold, ok ? "" : " (withheld: small cells)");
+        if (!ok) continue;
+        fmt(&b, "sensitivity (TPR)", t->tpr, t->tpr_lo, t->tpr_hi);
+        fmt(&b, "specificity", t->tnr, t->tnr_lo, t->tnr_hi);
+        fmt(&b, "PPV", t->ppv, t->ppv_lo, t->ppv_hi);
+        fmt(&b, "NPV", t->npv, t->npv_lo, t->npv_hi);
+        fmt(&b, "selection rate", t->selection_rate, t->sel_lo, t->sel_hi);
+        fmt(&b, "net benefit", t->net_benefit, NAN, NAN);
+    }
+    for (size_t gi = 0; gi < r->ng; gi++) {
+        const group *g = &r->g[gi];
+        vigil_sbuf_printf(&b, "\nsubgroups by %s (threshold %g)\n", g->name, r->thr[0]);
+        vigil_sbuf_printf(&b, "  %-20s %8s %8s %8s %8s %8s %8s %8s\n", "level", "n", "prev", "AUROC",
+                          "TPR", "FPR", "PPV", "select");
+        for (size_t l = 0; l < g->n_levels; l++) {
+            const scope *s = &g->lv[l];
+            if (s->suppressed) {
+                vigil_sbuf_printf(&b, "  %-20.20s %8s  (suppressed: small cell)\n", s->name, "<11");
+                continue;
+            }
+            int ok = s->thr_ok[0];
+            double v[6] = {s->prev_ok ? s->n1 / (double)s->n : NAN, s->est[S_AUROC],
+                           ok ? s->thr[0].tpr : NAN, ok ? s->thr[0].fpr : NAN,
+                           ok ? s->thr[0].ppv : NAN, ok ? s->thr[0].selection_rate : NAN};
+            vigil_sbuf_printf(&b, "  %-20.20s %8zu", s->name, s->n);
+            for (int k = 0; k < 6; k++) {
+                if (isfinite(v[k])) vigil_sbuf_printf(&b, " %8.4f", v[k]);
+                else vigil_sbuf_printf(&b, " %8s", "-");
+            }
+            vigil_sbuf_printf(&b, "\n");
+        }
+        vigil_sbuf_printf(&b, "  disparities\n");
+        for (int k = 0; k < D_COUNT; k++) fmt(&b, d_name[k], g->dest[k], g->dci[k][0], g->dci[k][1]);
+    }
+    if (b.failed) {
+        vigil_sbuf_free(&b);
+        return NULL;
+    }
+    return b.s;
+}
+
+/* ---- store ------------------------------------------------------------------------------- */
+
+static int add(vigil_results *res, const char *scope_name, const char *name, double v, double lo,
+               double hi)
+{
+    if (!isfinite(v)) return VIGIL_OK;
+    return vigil_results_add_metric(res, scope_name, name, v, lo, hi);
+}
+
+static int store_scope(vigil_results *res, const char *sc, const scope *s, const double *thr,
+                       size_t nthr, int overall)
+{
+    int rc = 0;
+    rc |= add(res, sc, "n", (double)s->n, NAN, NAN);
+    if (s->prev_ok) rc |= add(res, sc, "prevalence", s->n1 / (double)s->n, NAN, NAN);
+    if (!s->auroc_reason) rc |= add(res, sc, "auroc", s->auroc.auc, s->auroc.ci_low, s->auroc.ci_high);
+    for (int k = S_AUPRC; k <= S_INTERCEPT; k++)
+        rc |= add(res, sc, s_name[k], s->est[k], s->ci[k][0], s->ci[k][1]);
+    for (int k = S_EAVG; k <= S_EMAX; k++) rc |= add(res, sc, s_name[k], s->est[k], s->ci[k][0], s->ci[k][1]);
+    if (overall) {
+        rc |= add(res, sc, "spiegelhalter_z", s->cal.spiegelhalter_z, NAN, NAN);
+        rc |= add(res, sc, "spiegelhalter_p", s->cal.spiegelhalter_p, NAN, NAN);
+        rc |= add(res, sc, "hosmer_lemeshow", s->cal.hl_stat, NAN, NAN);
+        rc |= add(res, sc, "hosmer_lemeshow_p", s->cal.hl_p, NAN, NAN);
+    }
+    for (size_t k = 0; k < nthr; k++) {
+        if (!s->thr_ok[k]) continue;
+        const vigil_threshold_stats *t = &s->thr[k];
+        char nm[64];
+#define ST(label, v, lo, hi)                                   \
+    snprintf(nm, sizeof nm, "%s@%g", label, thr[k]);           \
+    rc |= add(res, sc, nm, v, lo, hi);
+        ST("tpr", t->tpr, t->tpr_lo, t->tpr_hi)
+        ST("fpr", t->fpr, 1 - t->tnr_hi, 1 - t->tnr_lo)
+        ST("ppv", t->ppv, t->ppv_lo, t->ppv_hi)
+        ST("npv", t->npv, t->npv_lo, t->npv_hi)
+        ST("selection_rate", t->selection_rate, t->sel_lo, t->sel_hi)
+        ST("net_benefit", t->net_benefit, NAN, NAN)
+#undef ST
+    }
+    return rc ? VIGIL_EDB : VIGIL_OK;
+}
+
+int vigil_metrics_report_store(const vigil_metrics_report *r, vigil_results *res)
+{
+    int rc = store_scope(res, "overall", &r->all, r->thr, r->o.n_thresholds, 1);
+    if (!rc && r->has_test && !r->all.auroc_reason) {
+        rc |= add(res, "overall", "auroc_compare", r->test.auc2, NAN, NAN);
+        rc |= add(res, "overall", "delong_z", r->test.z, NAN, NAN);
+        rc |= add(res, "overall", "delong_p", r->test.p, NAN, NAN);
+    }
+    for (size_t gi = 0; gi < r->ng && !rc; gi++) {
+        const group *g = &r->g[gi];
+        for (size_t l = 0; l < g->n_levels && !rc; l++) {
+            if (g->lv[l].suppressed) continue;
+            char *sc = NULL;
+            vigil_sbuf b = {0};
+            vigil_sbuf_printf(&b, "%s=%s", g->name, g->lv[l].name);
+            sc = b.s;
+            if (!sc) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+            rc = store_scope(res, sc, &g->lv[l], r->thr, r->o.n_thresholds, 0);
+            free(sc);
+        }
+        for (int k = 0; k < D_COUNT && !rc; k++)
+            rc = add(res, g->name, d_name[k], g->dest[k], g->dci[k][0], g->dci[k][1]);
+    }
+    return rc ? (vigil_error_last_code() ? vigil_error_last_code() : rc) : VIGIL_OK;
+}

@@ -1,0 +1,169 @@
+/* The statistics one bootstrap replicate needs, for every level of a group column at once,
+ * in sequential passes over the overall sorted order: each level keeps its own running sums
+ * (its pending tie group, the weights below it, its bins), so no level is gathered into an
+ * array of its own and no pass is repeated per level. Same definitions as the point kernels
+ * (discrimination.c, calibration.c, threshold.c); test_fairness.c checks they agree. */
+#include "stats/metrics_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    double W, W1;
+    double last, g0, g1, b0, b1, u, ap, sq;
+    double pos0, pos1; /* weight at or above the threshold, by class */
+    double bw[VM_BINS], bp[VM_BINS], by[VM_BINS];
+    double ew[VM_BINS], ep[VM_BINS], ey[VM_BINS];
+    double cum, mbound, q, r;
+    int bin, m;
+} lacc;
+
+size_t vm_level_scratch(size_t n_levels) { return n_levels * (sizeof(lacc) + 4 * sizeof(double)); }
+
+static inline void flush(lacc *a)
+{
+    if (a->g0 + a->g1 == 0) return;
+    a->u += a->g1 * (a->b0 + 0.5 * a->g0);
+    if (a->g1 > 0) {
+        double tp = a->W1 - a->b1, fp = (a->W - a->W1) - a->b0;
+        a->ap += a->g1 / a->W1 * (tp / (tp + fp));
+    }
+    a->b0 += a->g0;
+    a->b1 += a->g1;
+    a->g0 = a->g1 = 0;
+}
+
+void vm_level_stats(const double *p, const uint8_t *y, const double *lg,
+                    const uint32_t *const *codes, const size_t *n_levels, size_t G,
+                    const double *w, size_t n, double t, const double *citl0,
+                    const double *fit0, void *scratch, double *out)
+{
+    size_t L = 0, off[VM_MAX_GROUPS + 1];
+    for (size_t g = 0; g < G; g++) {
+        off[g] = L;
+        L += n_levels[g];
+    }
+    off[G] = L;
+    lacc *acc = scratch;
+    double *ca = (double *)(acc + L), *cg = ca + L, *ch = cg + L, *ea = ch + L;
+    memset(acc, 0, L * sizeof *acc);
+    for (size_t i = 0; i < n; i++) {
+        if (w[i] == 0) continue;
+        for (size_t g = 0; g < G; g++) {
+            size_t l = codes[g] ? codes[g][i] : 0;
+            if (l >= n_levels[g]) continue;
+            acc[off[g] + l].W += w[i];
+            if (y[i]) acc[off[g] + l].W1 += w[i];
+        }
+    }
+    const double step = 1.0 / VM_BINS;
+    for (size_t l = 0; l < L; l++) {
+        lacc *a = &acc[l];
+        a->last = NAN;
+        a->q = floor(a->W / VM_BINS);
+        a->r = a->W - a->q * VM_BINS;
+        a->mbound = a->q + (a->r > 0 ? 1 : 0);
+    }
+    for (size_t i = 0; i < n; i++) {
+        double wt = w[i];
+        if (wt == 0) continue;
+        double pi = p[i], yi = y[i] ? 1.0 : 0.0;
+        for (size_t g = 0; g < G; g++) {
+        size_t l = codes[g] ? codes[g][i] : 0;
+        if (l >= n_levels[g]) continue;
+        lacc *a = &acc[off[g] + l];
+        if (pi != a->last) {
+            flush(a);
+            a->last = pi;
+        }
+        if (y[i]) a->g1 += wt;
+        else a->g0 += wt;
+        if (pi >= t) {
+            if (y[i]) a->pos1 += wt;
+            else a->pos0 += wt;
+        }
+        while (a->bin < VM_BINS - 1 && (double)(a->bin + 1) * step < pi) a->bin++;
+        a->bw[a->bin] += wt;
+        a->bp[a->bin] += wt * pi;
+        a->by[a->bin] += wt * yi;
+        a->sq += wt * (pi - yi) * (pi - yi);
+        double lo = a->cum, hi = a->cum + wt;
+        while (lo < hi) {
+            while (a->m < VM_BINS - 1 && lo >= a->mbound) {
+                a->m++;
+                a->mbound += a->q + ((double)a->m < a->r ? 1 : 0);
+            }
+            double take = (a->m == VM_BINS - 1 ? hi : fmin(hi, a->mbound)) - lo;
+            a->ew[a->m] += take;
+            a->ep[a->m] += take * pi;
+            a->ey[a->m] += take * yi;
+            lo += take;
+        }
+        a->cum = hi;
+        }
+    }
+    for (size_t l = 0; l < L; l++) {
+        lacc *a = &acc[l];
+        flush(a);
+        double *o = out + l * S_COUNT_INTERNAL, W = a->W, W0 = W - a->W1;
+        o[VS_AUROC] = a->W1 > 0 && W0 > 0 ? a->u / (a->W1 * W0) : NAN;
+        o[VS_AUPRC] = a->W1 > 0 ? a->ap : NAN;
+        o[VS_BRIER] = W > 0 ? a->sq / W : NAN;
+        double ece = 0, mce = 0, ecem = 0;
+        for (int k = 0; k < VM_BINS; k++) {
+            if (a->bw[k] > 0) {
+                double gap = fabs(a->bp[k] / a->bw[k] - a->by[k] / a->bw[k]);
+                ece += a->bw[k] / W * gap;
+                if (gap > mce) mce = gap;
+            }
+            if (a->ew[k] > 0) ecem += a->ew[k] / W * fabs(a->ep[k] / a->ew[k] - a->ey[k] / a->ew[k]);
+        }
+        o[VS_ECE] = W > 0 ? ece : NAN;
+        o[VS_ECE_EM] = W > 0 ? ecem : NAN;
+        o[VS_MCE] = W > 0 ? mce : NAN;
+        o[VS_TPR] = a->W1 > 0 ? a->pos1 / a->W1 : NAN;
+        o[VS_FPR] = W0 > 0 ? a->pos0 / W0 : NAN;
+        o[VS_SEL] = W > 0 ? (a->pos0 + a->pos1) / W : NAN;
+        o[VS_SLOPE] = o[VS_INTERCEPT] = NAN;
+        o[VS_EAVG] = o[VS_E50] = o[VS_E90] = o[VS_EMAX] = NAN;
+        ca[l] = citl0 && isfinite(citl0[l]) ? citl0[l] : 0;
+        o[VS_CITL] = NAN;
+    }
+    /* Calibration-in-the-large: Newton on every level's intercept at once. */
+    for (int it = 0; it < 60; it++) {
+        for (size_t l = 0; l < L; l++) {
+            cg[l] = ch[l] = 0;
+            ea[l] = isnan(out[l * S_COUNT_INTERNAL + VS_CITL]) ? exp(ca[l]) : 0;
+        }
+        for (size_t i = 0; i < n; i++) {
+            double wt = w[i];
+            if (wt == 0 || !(p[i] > 0 && p[i] < 1)) continue;
+            double yi = y[i] ? 1.0 : 0.0;
+            for (size_t g = 0; g < G; g++) {
+                size_t l = codes[g] ? codes[g][i] : 0;
+                if (l >= n_levels[g]) continue;
+                l += off[g];
+                if (ea[l] == 0) continue; /* converged */
+                double pt = p[i] * ea[l], pi = pt / (1 - p[i] + pt);
+                cg[l] += wt * (yi - pi);
+                ch[l] += wt * pi * (1 - pi);
+            }
+        }
+        int all = 1;
+        for (size_t l = 0; l < L; l++) {
+            double *o = out + l * S_COUNT_INTERNAL;
+            if (!isnan(o[VS_CITL]) || !(ch[l] > 0)) continue;
+            double s = cg[l] / ch[l];
+            s = s > 5 ? 5 : s < -5 ? -5 : s;
+            ca[l] += s;
+            if (fabs(s) < 1e-9 * (1 + fabs(ca[l]))) o[VS_CITL] = ca[l];
+            else all = 0;
+        }
+        if (all) break;
+    }
+    if (fit0 && G > 0 && !codes[0] && isfinite(fit0[1])) {
+        double *o = out;
+        vm_logistic_fit(lg, y, w, n, fit0, &o[VS_INTERCEPT], &o[VS_SLOPE], NULL);
+    }
+}

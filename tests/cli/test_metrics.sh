@@ -1,0 +1,102 @@
+#!/bin/sh
+# vigil metrics: the JSON contract (design.md), subgroups and suppression, the store, bad input.
+. "$(dirname "$0")/lib.sh"
+CASE="$ROOT/tests/reference/metrics/case_a.csv"
+
+run "$VIGIL" metrics --data "$CASE" --score score --label label --group sex --group race \
+    --group sex+race --threshold 0.5 --threshold 0.2 --bootstrap 50 --seed 7 --format json
+expect_rc 0 "metrics json"
+expect_json "d['n'] == 600 and abs(d['prevalence'] - 214/600) < 1e-12" "n and prevalence"
+expect_json "all(k in d['discrimination']['auroc'] for k in ('value','ci_low','ci_high'))" "auroc keys"
+expect_json "abs(d['discrimination']['auroc']['value'] - 0.73201055638952106) < 1e-9" "auroc = pROC"
+expect_json "abs(d['discrimination']['auroc']['ci_low'] - 0.69123289426436119) < 1e-6" "DeLong CI = pROC"
+expect_json "isinstance(d['discrimination']['auprc']['value'], float)" "auprc value"
+expect_json "all(isinstance(d['calibration'][k], float) for k in ('brier','ece','ece_equal_mass','mce','slope','intercept','citl','eavg','e50','e90','emax','spiegelhalter_z','spiegelhalter_p'))" "calibration keys are numbers"
+expect_json "abs(d['calibration']['slope'] - 0.79671185532157174) < 1e-4" "slope = val.prob"
+expect_json "set(d['calibration']['hosmer_lemeshow']) >= {'stat','df','p'} and d['calibration']['hosmer_lemeshow']['df'] == 8" "hosmer-lemeshow"
+expect_json "d['threshold']['value'] == 0.5 and all(k in d['threshold'] for k in ('tpr','fpr','ppv','npv','selection_rate'))" "threshold keys"
+expect_json "[t['value'] for t in d['thresholds']] == [0.5, 0.2]" "repeated thresholds"
+expect_json "all(set(l) >= {'n','prevalence','auroc','tpr','fpr','ppv','selection_rate','suppressed'} for c in d['subgroups'].values() for l in c['levels'].values())" "level keys"
+expect_json "all(set(c['disparities']) >= {'demographic_parity_difference','demographic_parity_ratio','equalized_odds_difference','equal_opportunity_difference','auroc_gap'} for c in d['subgroups'].values())" "disparity keys"
+expect_json "set(d['subgroups']) == {'sex','race','sex+race'} and 'F+A' in d['subgroups']['sex+race']['levels']" "intersection levels"
+expect_json "d['bootstrap']['replicates'] == 50 and d['bootstrap']['seed'] == 7" "bootstrap recorded"
+expect_json "set(d['seconds']) == {'load','compute','write'}" "seconds"
+expect_json "not any(isinstance(v, (int, float)) and not isinstance(v, bool) and 1 <= v <= 10 and k == 'n' for k, v in (lambda f: f(f, d))(lambda f, o: [kv for k2, v2 in (o.items() if isinstance(o, dict) else enumerate(o) if isinstance(o, list) else []) for kv in ([(k2, v2)] + f(f, v2))]))" "no count 1..10 printed"
+cp "$T/out" "$T/first.json"
+
+# Paired DeLong test against a second score (pROC roc.test).
+run "$VIGIL" metrics --data "$CASE" --score score --label label --compare score2 --bootstrap 0 --no-store --format json
+expect_rc 0 "compare"
+expect_json "abs(d['discrimination']['delong_test']['z'] - 3.6274748376561767) < 1e-6 and abs(d['discrimination']['delong_test']['p'] - 0.00028620665706880313) < 1e-6" "paired DeLong = pROC roc.test"
+
+# Same seed, other thread count: same numbers.
+run "$VIGIL" metrics --data "$CASE" --score score --label label --group sex --group race \
+    --group sex+race --threshold 0.5 --threshold 0.2 --bootstrap 50 --seed 7 --threads 1 --format json
+expect_rc 0 "metrics one thread"
+expect_json "(lambda a: (a.pop('seconds'), d.pop('seconds'), a.pop('run_id'), d.pop('run_id'), a == d)[4])(json.load(open('$T/first.json')))" "thread count does not change results"
+
+# Stored run: kind metrics, visible in history, result document kept.
+run "$VIGIL" history --format json
+expect_rc 0 "history"
+expect_json "len(d['runs']) == 2 and all(r['kind'] == 'metrics' and r['status'] == 'completed' for r in d['runs'])" "runs stored"
+run "$VIGIL" metrics --data "$CASE" --score score --label label --bootstrap 0 --no-store
+expect_rc 0 "table output"
+expect_out "AUROC (DeLong)" "table has AUROC"
+expect_out "calibration-in-the-large" "table has CITL"
+run "$VIGIL" history --format json
+expect_json "len(d['runs']) == 2" "--no-store stores nothing"
+
+# Small cells: a level under --min-cell is suppressed, its n is null.
+printf 'score,label,site\n' > "$T/small.csv"
+i=0
+while [ $i -lt 60 ]; do
+    s=$(( (i * 37) % 100 )); l=$(( (i * 7) % 3 == 0 ? 1 : 0 )); site=$([ $i -lt 5 ] && echo tiny || echo big)
+    printf '0.%02d,%d,%s\n' "$s" "$l" "$site" >> "$T/small.csv"; i=$((i + 1))
+done
+run "$VIGIL" metrics --data "$T/small.csv" --score score --label label --group site --bootstrap 0 --no-store --format json
+expect_rc 0 "small cells"
+expect_json "d['subgroups']['site']['levels']['tiny']['suppressed'] is True and d['subgroups']['site']['levels']['tiny']['n'] is None" "tiny level suppressed"
+
+# Bad input: file:line:column and exit 2.
+printf 'score,label\n0.2,0\n1.3,1\n0.4,1\n' > "$T/bad.csv"
+run "$VIGIL" metrics --data "$T/bad.csv" --score score --label label --no-store
+expect_rc 2 "score out of range"
+expect_err "bad.csv:3:1: 1.3" "names file:line:column of the bad score"
+printf 'score,label\n0.2,0\nNA,1\n0.4,1\n' > "$T/nan.csv"
+run "$VIGIL" metrics --data "$T/nan.csv" --score score --label label --no-store
+expect_rc 2 "missing score"
+expect_err "nan.csv:3:1: missing" "names the missing score"
+printf 'label,score\n0,0.2\n2,0.3\n1,0.4\n' > "$T/lab.csv"
+run "$VIGIL" metrics --data "$T/lab.csv" --score score --label label --no-store
+expect_rc 2 "label not 0/1"
+expect_err "lab.csv:3:1: 2" "names the bad label"
+printf 'score,label\n' > "$T/empty.csv"
+run "$VIGIL" metrics --data "$T/empty.csv" --score score --label label --no-store
+expect_rc 2 "no data rows"
+expect_err "no cases" "empty file"
+: > "$T/zero.csv"
+run "$VIGIL" metrics --data "$T/zero.csv" --score score --label label --no-store
+expect_rc 2 "empty file"
+expect_err "empty file" "zero-byte file"
+printf 'score,label\n0.2,1\n0.3,1\n' > "$T/one.csv"
+run "$VIGIL" metrics --data "$T/one.csv" --score score --label label --no-store
+expect_rc 2 "single class"
+expect_err "every label is 1" "single class message"
+run "$VIGIL" metrics --data "$CASE" --score nope --label label --no-store
+expect_rc 2 "unknown column"
+expect_err "--score column 'nope'" "names the missing column and setting"
+run "$VIGIL" metrics --data "$CASE" --score score
+expect_rc 2 "usage"
+expect_err "--label is required" "missing --label"
+run "$VIGIL" metrics --data "$CASE" --score score --label label --threshold 2
+expect_rc 2 "threshold range"
+run "$VIGIL" metrics --data "$CASE" --score score --label label --group sex --group sex
+expect_rc 2 "repeated group"
+expect_err "--group 'sex' given twice" "repeated group message"
+run "$VIGIL" metrics --data "$CASE" --score score --label label --group nope --no-store
+expect_rc 2 "unknown group column"
+expect_err "--group column 'nope'" "names the setting"
+run "$VIGIL" metrics --help
+expect_rc 0 "help"
+expect_out "usage: vigil metrics" "help text"
+finish

@@ -1,0 +1,167 @@
+/* Discrimination and threshold statistics against their peers:
+ *   pROC 1.18.0 (R 4.2.2): AUROC, DeLong SE and CI (ci.auc method "delong"), paired DeLong test
+ *   scikit-learn 1.9.1: roc_auc_score, average_precision_score, confusion_matrix
+ *   statsmodels 0.15.0: proportion_confint(method = "wilson")
+ * Golden values: tests/reference/metrics_ref.{py,R} -> tests/reference/metrics/. */
+#include "testutil.h"
+#include "vigil/metrics.h"
+
+typedef struct {
+    vigil_table *t;
+    const double *score, *score2, *label;
+    size_t n;
+} kase;
+
+static void load_case(kase *k, const char *name)
+{
+    char path[256];
+    snprintf(path, sizeof path, "tests/reference/metrics/case_%s.csv", name);
+    assert_int_equal(vigil_table_read_csv(&k->t, path, NULL), VIGIL_OK);
+    k->n = vigil_table_nrows(k->t);
+    k->score = vigil_table_numeric(k->t, (size_t)vigil_table_find(k->t, "score"));
+    k->score2 = vigil_table_numeric(k->t, (size_t)vigil_table_find(k->t, "score2"));
+    k->label = vigil_table_numeric(k->t, (size_t)vigil_table_find(k->t, "label"));
+    assert_non_null(k->score);
+    assert_non_null(k->label);
+}
+
+static cJSON *golden(const char *name, const char *peer)
+{
+    char path[256];
+    snprintf(path, sizeof path, "tests/reference/metrics/%s.%s.json", name, peer);
+    return tu_load_json(path);
+}
+
+static void check_auroc(const char *name)
+{
+    kase k;
+    load_case(&k, name);
+    cJSON *r = golden(name, "R"), *py = golden(name, "py");
+    vigil_auroc a;
+    assert_int_equal(vigil_metrics_auroc(k.score, k.label, k.n, 0.95, &a), VIGIL_OK);
+    assert_close(a.auc, tu_num(r, "auroc"), 1e-9);
+    assert_close(a.auc, tu_num(py, "auroc"), 1e-9);
+    assert_close(a.se, tu_num(r, "auroc_se"), 1e-9);
+    assert_close(a.ci_low, tu_num(r, "auroc_ci_low"), 1e-6);
+    assert_close(a.ci_high, tu_num(r, "auroc_ci_high"), 1e-6);
+    vigil_delong_test d;
+    assert_int_equal(vigil_metrics_delong_test(k.score, k.score2, k.label, k.n, &d), VIGIL_OK);
+    assert_close(d.auc2, tu_num(r, "auroc2"), 1e-9);
+    assert_close(d.z, tu_num(r, "delong_z"), 1e-6);
+    assert_close(d.p, tu_num(r, "delong_p"), 1e-6);
+    assert_close(vigil_metrics_average_precision(k.score, k.label, k.n), tu_num(py, "auprc"), 1e-9);
+    cJSON_Delete(r);
+    cJSON_Delete(py);
+    vigil_table_free(k.t);
+}
+
+static void test_auroc_case_a(void **s) { check_auroc("a"); }
+static void test_auroc_case_b_heavy_ties(void **s) { check_auroc("b"); }
+static void test_auroc_case_c(void **s) { check_auroc("c"); }
+
+static void test_auroc_by_hand(void **s)
+{
+    /* 3 positives, 3 negatives, one tied pair: U = 2 + 2.5 + 3 ... worked out below. */
+    double p[] = {0.1, 0.4, 0.35, 0.8, 0.4, 0.9}, y[] = {0, 0, 1, 1, 1, 0};
+    /* pairs (pos, neg): 0.35>0.1 1, 0.35<0.4 0, 0.35<0.9 0; 0.8: 1,1,0; 0.4: 1,0.5,0 => 4.5/9 */
+    vigil_auroc a;
+    assert_int_equal(vigil_metrics_auroc(p, y, 6, 0.95, &a), VIGIL_OK);
+    assert_close(a.auc, 4.5 / 9, 1e-15);
+    assert_int_equal(a.n_pos, 3);
+    double one[] = {0.2, 0.3}, cls[] = {1, 1};
+    assert_int_equal(vigil_metrics_auroc(one, cls, 2, 0.95, &a), VIGIL_OK);
+    assert_true(isnan(a.auc)); /* one class: NaN, not a crash */
+    double bad[] = {0, 2};
+    assert_int_equal(vigil_metrics_auroc(one, bad, 2, 0.95, &a), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), "expected 0 or 1"));
+}
+
+/* The bucketed sort's paths: spread scores, scores crowded into one bucket (radix inside it)
+ * and exact 0 and 1, each against the O(n1 n0) definition. */
+static void test_auroc_sort_paths(void **s)
+{
+    enum { N = 3000 };
+    double *p = malloc(N * sizeof *p), *y = malloc(N * sizeof *y);
+    for (int mode = 0; mode < 3; mode++) {
+        for (int i = 0; i < N; i++) {
+            unsigned h = (unsigned)i * 2654435761u;
+            y[i] = (h >> 7) % 3 == 0;
+            double u = (h % 1000) / 1000.0;
+            p[i] = mode == 0 ? u : mode == 1 ? 0.5 + 1e-9 * (h % 97) + 1e-7 * y[i] * (h % 3)
+                                               : (h % 5 == 0 ? 0.0 : h % 5 == 1 ? 1.0 : u);
+        }
+        double u = 0, n1 = 0, n0 = 0;
+        for (int i = 0; i < N; i++) {
+            if (y[i]) n1++;
+            else n0++;
+            if (!y[i]) continue;
+            for (int j = 0; j < N; j++)
+                if (!y[j]) u += p[i] > p[j] ? 1 : p[i] == p[j] ? 0.5 : 0;
+        }
+        vigil_auroc a;
+        assert_int_equal(vigil_metrics_auroc(p, y, N, 0.95, &a), VIGIL_OK);
+        assert_close(a.auc, u / (n1 * n0), 1e-12);
+    }
+    free(p);
+    free(y);
+}
+
+static void test_thresholds_wilson(void **s)
+{
+    kase k;
+    load_case(&k, "c");
+    cJSON *py = golden("c", "py"), *e;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(py, "thresholds"))
+    {
+        vigil_threshold_stats t;
+        assert_int_equal(vigil_metrics_threshold(k.score, k.label, k.n, tu_num(e, "t"), 0.95, &t), VIGIL_OK);
+        assert_close(t.tp, tu_num(e, "tp"), 0);
+        assert_close(t.fp, tu_num(e, "fp"), 0);
+        assert_close(t.tpr, tu_num(e, "tpr"), 1e-12);
+        assert_close(t.tnr, tu_num(e, "tnr"), 1e-12);
+        assert_close(t.ppv, tu_num(e, "ppv"), 1e-12);
+        assert_close(t.npv, tu_num(e, "npv"), 1e-12);
+        assert_close(t.selection_rate, tu_num(e, "sel"), 1e-12);
+        assert_close(t.tpr_lo, tu_num(e, "tpr_lo"), 1e-9);
+        assert_close(t.tpr_hi, tu_num(e, "tpr_hi"), 1e-9);
+        assert_close(t.tnr_lo, tu_num(e, "tnr_lo"), 1e-9);
+        assert_close(t.ppv_hi, tu_num(e, "ppv_hi"), 1e-9);
+        assert_close(t.npv_lo, tu_num(e, "npv_lo"), 1e-9);
+        assert_close(t.sel_lo, tu_num(e, "sel_lo"), 1e-9);
+        assert_close(t.sel_hi, tu_num(e, "sel_hi"), 1e-9);
+        assert_close(t.net_benefit, tu_num(e, "net_benefit"), 1e-12);
+    }
+    cJSON_Delete(py);
+    vigil_table_free(k.t);
+}
+
+static size_t line_of(const void *ctx, size_t row) { return row + 2; }
+
+static void test_check_bad_input(void **s)
+{
+    double sc[] = {0.2, 1.5, NAN, 0.4}, lb[] = {0, 1, 1, 0};
+    assert_int_equal(vigil_metrics_check(sc, lb, 4, "f.csv", 1, 2, line_of, NULL), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), "2 scores are outside [0, 1] or missing"));
+    assert_non_null(strstr(vigil_error_last(), "f.csv:3:1: 1.5"));
+    assert_non_null(strstr(vigil_error_last(), "f.csv:4:1: missing"));
+    double sc2[] = {0.2, 0.5, 0.3}, lb2[] = {0, 2, 1};
+    assert_int_equal(vigil_metrics_check(sc2, lb2, 3, "f.csv", 1, 2, line_of, NULL), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), "1 label is not 0 or 1 (f.csv:3:2: 2)"));
+    double lb3[] = {1, 1, 1};
+    assert_int_equal(vigil_metrics_check(sc2, lb3, 3, "f.csv", 1, 2, line_of, NULL), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), "every label is 1"));
+    assert_int_equal(vigil_metrics_check(sc2, lb3, 0, "f.csv", 1, 2, line_of, NULL), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), "no cases"));
+}
+
+int main(void)
+{
+    vigil_init();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_auroc_case_a),       cmocka_unit_test(test_auroc_case_b_heavy_ties),
+        cmocka_unit_test(test_auroc_case_c),       cmocka_unit_test(test_auroc_by_hand),
+        cmocka_unit_test(test_auroc_sort_paths),
+        cmocka_unit_test(test_thresholds_wilson),  cmocka_unit_test(test_check_bad_input),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

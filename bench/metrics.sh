@@ -7,7 +7,7 @@
 #   3. every metric, 3 group columns, 1,000 replicates, 1,000,000 cases (vigil metrics CLI):
 #      seconds and peak memory
 # Results go to bench/out/metrics.txt (make bench runs this from bench/run.sh with $VIGIL set);
-# bench/metrics.md keeps the figures of record.
+# bench/RESULTS.md keeps the figures of record.
 # BENCH_QUICK=1 runs the scikit-learn bootstrap loop for 100 replicates and scales by 10.
 set -eu
 VIGIL=${1:-${VIGIL:-build/vigil}}

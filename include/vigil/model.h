@@ -1,0 +1,79 @@
+/* vigil — prediction models and the backends that score them.
+ *
+ * Three families, one handle: XGBoost JSON tree ensembles (Booster.save_model, 1.7 to 3.x),
+ * the vigil-linear JSON format and the vigil-mlp JSON format (both defined in README.md,
+ * "Model formats"). vigil_model_load() tells them apart by content.
+ *
+ * Features are matched to table columns BY NAME (vigil_model_bind); a feature missing from
+ * the table is an error naming it. Scores are what the model's own library returns
+ * (probabilities for logistic objectives, one per class for multi-class); margins are the
+ * raw sums before the output transform (what TreeSHAP attributions add up to). */
+#ifndef VIGIL_MODEL_H
+#define VIGIL_MODEL_H
+
+#include <stddef.h>
+
+#include "vigil/table.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct vigil_model vigil_model;
+
+typedef enum {
+    VIGIL_MODEL_TREES = 0, /* XGBoost gbtree */
+    VIGIL_MODEL_LINEAR,    /* vigil-linear */
+    VIGIL_MODEL_MLP        /* vigil-mlp */
+} vigil_model_kind;
+
+typedef enum {
+    VIGIL_BACKEND_AUTO = 0, /* CUDA when a device answers, else CPU */
+    VIGIL_BACKEND_CPU,
+    VIGIL_BACKEND_CUDA
+} vigil_backend_kind;
+
+typedef struct {
+    vigil_backend_kind backend; /* requested */
+    int threads;                /* CPU threads; <= 0: all cores */
+} vigil_backend_options;
+
+/* Load a model file. A file that is no supported format, is truncated, or holds an invalid
+ * tree (child out of range, cycle, NaN threshold, unsupported categorical split) is a
+ * VIGIL_EINVAL error naming the file and the JSON path. */
+int vigil_model_load(vigil_model **out, const char *path);
+void vigil_model_free(vigil_model *m);
+
+vigil_model_kind vigil_model_kind_of(const vigil_model *m);
+/* Human description, e.g. "xgboost 1.7.4 binary:logistic, 300 trees, depth <= 7". */
+const char *vigil_model_describe(const vigil_model *m);
+/* SHA-256 (hex) of the model file's bytes. */
+const char *vigil_model_sha256(const vigil_model *m);
+size_t vigil_model_n_features(const vigil_model *m);
+const char *vigil_model_feature_name(const vigil_model *m, size_t j);
+/* Number of outputs per case: 1, or the number of classes (multi:softprob). */
+size_t vigil_model_n_outputs(const vigil_model *m);
+
+/* Build the row-major float32 feature matrix (n_rows x n_features) from table columns
+ * named as the model's features. Missing values become NaN (trees route them by
+ * default_left; linear/MLP models refuse them with the file, line and column). Categorical
+ * table columns are refused (the model expects numbers). Caller free()s *X. */
+int vigil_model_bind(const vigil_model *m, const vigil_table *t, float **X);
+
+/* Score n rows of X. scores: n * n_outputs doubles (probabilities / predictions, as the
+ * model's library returns them); margins (optional, may be NULL): n * n_outputs raw margins.
+ * *used (optional) receives the backend that ran. A CUDA failure falls back to the CPU with
+ * a message on stderr, never a crash. */
+int vigil_model_predict(const vigil_model *m, const float *X, size_t n,
+                        const vigil_backend_options *opt, double *scores, double *margins,
+                        vigil_backend_kind *used);
+
+/* "cpu" / "cuda" / "auto" */
+const char *vigil_backend_name(vigil_backend_kind k);
+/* 1 when a CUDA device answers (always 0 without the CUDA backend compiled in). */
+int vigil_cuda_available(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,44 @@
+/* The model handle's insides (not public API): shared by the loaders (src/model/), the
+ * backends (src/backend/cpu|cuda/) and the attribution code (src/explain/). */
+#ifndef VIGIL_MODEL_INTERNAL_H
+#define VIGIL_MODEL_INTERNAL_H
+
+#include "model/forest.h"
+#include "vigil/model.h"
+
+typedef enum { VIGIL_LINK_IDENTITY = 0, VIGIL_LINK_LOGIT } vigil_link;
+
+/* vigil-linear: margin = intercept + sum_j coef[j] * x[j]; score = link^-1(margin). */
+typedef struct {
+    double *coef;      /* n_features */
+    double intercept;
+    vigil_link link;
+} vigil_linear;
+
+typedef enum { VIGIL_ACT_IDENTITY = 0, VIGIL_ACT_RELU, VIGIL_ACT_TANH, VIGIL_ACT_SIGMOID,
+               VIGIL_ACT_SOFTMAX } vigil_activation;
+
+/* vigil-mlp: x' = (x - mean) / scale, then dense layers h = act(W h + b). The margin is the
+ * last layer's pre-activation (logit for sigmoid/softmax outputs). */
+typedef struct {
+    size_t n_layers;
+    size_t *n_in, *n_out;      /* n_layers each */
+    double **W;                /* layer l: n_out[l] x n_in[l], row-major (one row per unit) */
+    double **b;                /* layer l: n_out[l] */
+    vigil_activation *act;     /* n_layers */
+    double *mean, *scale;      /* n_features each; NULL when absent */
+} vigil_mlp;
+
+struct vigil_model {
+    vigil_model_kind kind;
+    char *path;
+    char sha256[65];
+    char *describe;
+    size_t n_features, n_outputs;
+    char **feature_names;      /* n_features */
+    vigil_forest forest;       /* VIGIL_MODEL_TREES (feature_names aliases the above) */
+    vigil_linear linear;       /* VIGIL_MODEL_LINEAR */
+    vigil_mlp mlp;             /* VIGIL_MODEL_MLP */
+};
+
+#endif

@@ -60,7 +60,7 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/fuzz/replay_%)
 
-.PHONY: all check unit cli-tests san-tests demo bench deps clean fuzz fuzz-replay
+.PHONY: all check unit cli-tests san-tests demo bench deps clean fuzz fuzz-replay valgrind
 all: $(BUILD)/vigil $(BUILD)/libvigil.a
 
 $(BUILD)/obj/%.o: %.c
@@ -93,6 +93,16 @@ unit: $(TEST_BIN)
 
 cli-tests: $(BUILD)/vigil
 	@VIGIL=$(abspath $(BUILD)/vigil) sh tests/cli/run.sh
+
+# The end-to-end tests again with build/vigil under valgrind (memory errors and leaks fail the
+# call). Slow, so not part of `make check`; VALGRIND_TESTS picks the tests/cli/test_*.sh files.
+VALGRIND_TESTS ?= foundation metrics predict drift explain suite monitor report
+valgrind: $(BUILD)/vigil
+	@rm -rf /tmp/vigil-valgrind
+	@VG_VIGIL=$(abspath $(BUILD)/vigil) VIGIL=$(abspath scripts/valgrind-vigil) \
+	  VIGIL_CLI_ONLY="$(foreach t,$(VALGRIND_TESTS),$(if $(wildcard tests/cli/test_$(t).sh),$(t)))" \
+	  sh tests/cli/run.sh; rc=$$?; \
+	  if [ -s /tmp/vigil-valgrind/FAILURES ]; then cat /tmp/vigil-valgrind/FAILURES; exit 1; fi; exit $$rc
 
 # The fuzz corpus and every crash input kept as a regression, once each through each harness.
 $(BUILD)/fuzz/replay_%: tests/fuzz/fuzz_%.c tests/fuzz/driver.c tests/fuzz/fuzz.h $(BUILD)/libvigil.a

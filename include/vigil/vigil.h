@@ -13,6 +13,8 @@
 #include "vigil/metrics.h"
 #include "vigil/fairness.h"
 #include "vigil/synth.h"
+#include "vigil/model.h"
+#include "vigil/monitor.h"
 
 #ifdef __cplusplus
 extern "C" {

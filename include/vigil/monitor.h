@@ -1,0 +1,91 @@
+/* vigil — drift monitors: a JSON file (monitors/README.md) that names a case file, a reference
+ * and a current window, the drift tests and what to do on an alarm; cron runs it nightly.
+ *
+ * A run: vigil_monitor_load() reads and checks the whole file (unknown keys, tests, bad
+ * windows are refused naming the file and the JSON path) before any data is touched;
+ * vigil_monitor_lock() takes the per-monitor flock so two runs never overlap;
+ * vigil_monitor_run() loads the data, selects the windows, runs the tests (reference
+ * statistics come from the store's cache when the reference data and options are unchanged)
+ * and returns a result; vigil_monitor_result_json() is the document the CLI prints and
+ * stores; vigil_monitor_alert() writes the alert file and runs the alert command.
+ *
+ * Ownership: objects from _load/_run are freed with their NULL-safe _free; strings returned
+ * by _json/_text are the caller's to free(); strings from getters belong to the object. */
+#ifndef VIGIL_MONITOR_H
+#define VIGIL_MONITOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vigil/store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct vigil_monitor vigil_monitor;
+typedef struct vigil_monitor_result vigil_monitor_result;
+
+/* Read and check the monitor file `path`. `now_day` (days since 1970-01-01) ends the
+ * {"last_days": N} windows. VIGIL_EINVAL names the file and the JSON path. */
+int vigil_monitor_load(vigil_monitor **out, const char *path, long now_day);
+void vigil_monitor_free(vigil_monitor *m);
+
+const char *vigil_monitor_name(const vigil_monitor *m);
+/* The monitor file's bytes (stored as the run's configuration). */
+const char *vigil_monitor_text(const vigil_monitor *m);
+/* The run's input files (role "config", "data", "reference", "model"); at most 4. Paths
+ * belong to the monitor. Returns how many were written. */
+size_t vigil_monitor_files(const vigil_monitor *m, vigil_run_file files[4]);
+
+/* Today as days since 1970-01-01 in local time (what "last N days" means to cron). */
+long vigil_monitor_today(void);
+
+/* The lock file of a monitor: beside the run store `db_path`, named after the SHA-256 of the
+ * monitor file's absolute path: "<db_path>.monitor-<16 hex>.lock". Caller frees. */
+char *vigil_monitor_lock_path(const vigil_monitor *m, const char *db_path);
+/* Take the exclusive flock on `lock_path`, waiting up to timeout_s; past that VIGIL_EINVAL
+ * naming the pid and start time of the run that holds it. Release with
+ * vigil_monitor_unlock(*fd). */
+int vigil_monitor_lock(const vigil_monitor *m, const char *lock_path, double timeout_s, int *fd);
+void vigil_monitor_unlock(int fd);
+
+typedef struct {
+    vigil_store *cache;   /* reference-statistics cache (may be NULL: no caching) */
+    int threads;          /* <= 0: all cores */
+} vigil_monitor_options;
+
+/* Load the data, select the windows and run every configured test. A window with fewer than
+ * min_samples cases is VIGIL_EINVAL naming the window. Timings go in the result. */
+int vigil_monitor_run(vigil_monitor_result **out, const vigil_monitor *m,
+                      const vigil_monitor_options *opt);
+void vigil_monitor_result_free(vigil_monitor_result *r);
+
+/* 1 when the monitor alarmed. */
+int vigil_monitor_result_alarm(const vigil_monitor_result *r);
+/* The result document of monitors/README.md ("The stored result"); run_id <= 0 prints null.
+ * Caller frees. NULL on allocation failure. */
+char *vigil_monitor_result_json(const vigil_monitor_result *r, int64_t run_id);
+/* A readable summary: one line per feature with its verdict. Caller frees. */
+char *vigil_monitor_result_text(const vigil_monitor_result *r);
+/* Per-feature numbers for the metrics table: scope "feature:<name>", names p_adjusted,
+ * effect, drift (0/1); scope "label", "cusum", "monitor" (alarm). */
+int vigil_monitor_result_store(const vigil_monitor_result *r, vigil_results *res);
+
+typedef struct {
+    int file_written;     /* 1 written, 0 not configured, -1 failed */
+    int command_ran;      /* 1 ran, 0 not configured, -1 could not start */
+    int command_status;   /* its exit status (128 + signal when killed) */
+    char message[512];    /* what failed, for stderr and the stored result */
+} vigil_monitor_alert_outcome;
+
+/* Act on an alarm: write `alert_json` atomically (temporary file + rename) to the monitor's
+ * alert_file and run its command with `alert_json` on stdin. Failures are reported in *out,
+ * never returned: an alarm is exit 1 whatever the alert did. */
+void vigil_monitor_alert(const vigil_monitor *m, const char *alert_json,
+                         vigil_monitor_alert_outcome *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,448 @@
+/* Monitor files: strict loading, the per-monitor lock and the alarm actions.
+ * See include/vigil/monitor.h and monitors/README.md. */
+#include "monitor/monitor_internal.h"
+#include "core/util.h"
+#include "vigil/error.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static const struct {
+    const char *name;
+    unsigned bit;
+} test_names[] = {{"ks", MON_T_KS},   {"anderson_darling", MON_T_AD},   {"cvm", MON_T_CVM},
+                  {"wasserstein", MON_T_WASSERSTEIN}, {"psi", MON_T_PSI},
+                  {"jensen_shannon", MON_T_JS},       {"chi2", MON_T_CHI2}};
+
+void vigil_monitor_free(vigil_monitor *m)
+{
+    if (!m) return;
+    free(m->file), free(m->text), free(m->name), free(m->description);
+    vigil_data_config_clear(&m->data);
+    free(m->ref_path), free(m->model_path), free(m->alert_file), free(m->command);
+    free(m);
+}
+
+const char *vigil_monitor_name(const vigil_monitor *m) { return m->name; }
+const char *vigil_monitor_text(const vigil_monitor *m) { return m->text; }
+
+size_t vigil_monitor_files(const vigil_monitor *m, vigil_run_file files[4])
+{
+    size_t n = 0;
+    files[n++] = (vigil_run_file){"config", m->file};
+    files[n++] = (vigil_run_file){"data", m->data.path};
+    if (m->ref_path) files[n++] = (vigil_run_file){"reference", m->ref_path};
+    if (m->model_path) files[n++] = (vigil_run_file){"model", m->model_path};
+    return n;
+}
+
+long vigil_monitor_today(void)
+{
+    time_t now = time(NULL);
+    struct tm tm;
+    localtime_r(&now, &tm);
+    char buf[16];
+    strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+    return vigil_parse_day(buf);
+}
+
+/* A path from the file, resolved against the monitor file's directory. */
+static int resolve(const char *file, const char *rel, char **out)
+{
+    char *dir = vigil_dirname(file);
+    *out = dir ? vigil_path_join(dir, rel) : NULL;
+    free(dir);
+    return *out ? VIGIL_OK : vigil_error_set(VIGIL_ENOMEM, "out of memory");
+}
+
+static int dup_to(const char *s, char **out)
+{
+    if (!s) return VIGIL_OK;
+    return (*out = vigil_strdup(s)) ? VIGIL_OK : vigil_error_set(VIGIL_ENOMEM, "out of memory");
+}
+
+static int parse_tests(vigil_monitor *m, const cJSON *root)
+{
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(root, "tests");
+    if (!t) {
+        m->tests = MON_T_ALL;
+        return VIGIL_OK;
+    }
+    if (!cJSON_IsArray(t) || cJSON_GetArraySize(t) == 0)
+        return vigil_error_set(VIGIL_EINVAL, "%s: $.tests: expected a non-empty array of test names",
+                               m->file);
+    const cJSON *e;
+    size_t i = 0;
+    cJSON_ArrayForEach(e, t)
+    {
+        unsigned bit = 0;
+        for (size_t k = 0; k < sizeof test_names / sizeof *test_names && cJSON_IsString(e); k++)
+            if (strcmp(e->valuestring, test_names[k].name) == 0) bit = test_names[k].bit;
+        if (!bit) {
+            vigil_sbuf b = {0};
+            for (size_t k = 0; k < sizeof test_names / sizeof *test_names; k++)
+                vigil_sbuf_printf(&b, "%s%s", k ? ", " : "", test_names[k].name);
+            int rc = vigil_error_set(VIGIL_EINVAL, "%s: $.tests[%zu]: unknown test '%s' (accepted: %s)",
+                                     m->file, i, cJSON_IsString(e) ? e->valuestring : "?",
+                                     b.s ? b.s : "");
+            vigil_sbuf_free(&b);
+            return rc;
+        }
+        if (m->tests & bit)
+            return vigil_error_set(VIGIL_EINVAL, "%s: $.tests[%zu]: '%s' listed twice", m->file, i,
+                                   e->valuestring);
+        m->tests |= bit;
+        i++;
+    }
+    return VIGIL_OK;
+}
+
+static int parse_windows(vigil_monitor *m, const cJSON *root)
+{
+    const cJSON *w = NULL, *ref = NULL, *cur = NULL, *rd = NULL;
+    static const char *const wkeys[] = {"reference", "current", NULL};
+    static const char *const rkeys[] = {"path", NULL};
+    const char *f = m->file;
+    int rc;
+    if ((rc = vigil_cfg_object(f, "$", root, "windows", false, &w)) != 0 ||
+        (rc = vigil_cfg_object(f, "$", root, "reference_data", false, &rd)) != 0)
+        return rc;
+    if (w && ((rc = vigil_cfg_keys(f, "$.windows", w, wkeys)) != 0 ||
+              (rc = vigil_cfg_object(f, "$.windows", w, "reference", false, &ref)) != 0 ||
+              (rc = vigil_cfg_object(f, "$.windows", w, "current", false, &cur)) != 0))
+        return rc;
+    if (rd) {
+        const char *p = NULL;
+        if ((rc = vigil_cfg_keys(f, "$.reference_data", rd, rkeys)) != 0 ||
+            (rc = vigil_cfg_string(f, "$.reference_data", rd, "path", true, &p)) != 0 ||
+            (rc = resolve(f, p, &m->ref_path)) != 0)
+            return rc;
+        if (ref)
+            return vigil_error_set(VIGIL_EINVAL, "%s: $.windows.reference: give either a reference "
+                                   "window or reference_data, not both", f);
+    } else if (!ref) {
+        return vigil_error_set(VIGIL_EINVAL, "%s: $: missing required key 'windows' with a "
+                               "'reference' window (or 'reference_data' naming a file)", f);
+    } else if (!cur) {
+        return vigil_error_set(VIGIL_EINVAL, "%s: $.windows: missing required key 'current'", f);
+    }
+    if (ref && (rc = vigil_window_parse(&m->ref_w, f, "$.windows.reference", ref, m->now_day)) != 0)
+        return rc;
+    if (cur && (rc = vigil_window_parse(&m->cur_w, f, "$.windows.current", cur, m->now_day)) != 0)
+        return rc;
+    if ((ref || cur) && !m->data.time)
+        return vigil_error_set(VIGIL_EINVAL, "%s: $.windows: windows select rows by time, but "
+                               "$.data.columns.time is not set", f);
+    return VIGIL_OK;
+}
+
+static int parse_cusum(vigil_monitor *m, const cJSON *root)
+{
+    static const char *const keys[] = {"odds_ratio", "limit", "alarm", NULL};
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(root, "cusum");
+    const char *f = m->file;
+    int rc;
+    m->cusum_odds_ratio = 2.0;
+    m->cusum_limit = 4.5;
+    m->cusum_alarm = true;
+    /* On by default whenever outcomes and predictions both exist. */
+    m->cusum = m->data.label && (m->data.score || m->model_path);
+    if (!c) return VIGIL_OK;
+    if (cJSON_IsFalse(c)) {
+        m->cusum = false;
+        return VIGIL_OK;
+    }
+    if (!cJSON_IsObject(c) && !cJSON_IsTrue(c))
+        return vigil_error_set(VIGIL_EINVAL, "%s: $.cusum: expected false, true or an object", f);
+    if (cJSON_IsObject(c) &&
+        ((rc = vigil_cfg_keys(f, "$.cusum", c, keys)) != 0 ||
+         (rc = vigil_cfg_number(f, "$.cusum", c, "odds_ratio", false, &m->cusum_odds_ratio)) != 0 ||
+         (rc = vigil_cfg_number(f, "$.cusum", c, "limit", false, &m->cusum_limit)) != 0 ||
+         (rc = vigil_cfg_bool(f, "$.cusum", c, "alarm", false, &m->cusum_alarm)) != 0))
+        return rc;
+    if (!(m->cusum_odds_ratio > 0) || m->cusum_odds_ratio == 1)
+        return vigil_error_set(VIGIL_EINVAL, "%s: $.cusum.odds_ratio: expected a number > 0 other "
+                               "than 1 (the change in odds to detect), got %g", f, m->cusum_odds_ratio);
+    if (!(m->cusum_limit > 0))
+        return vigil_error_set(VIGIL_EINVAL, "%s: $.cusum.limit: expected a number > 0, got %g", f,
+                               m->cusum_limit);
+    if (!m->data.label || !(m->data.score || m->model_path))
+        return vigil_error_set(VIGIL_EINVAL, "%s: $.cusum: the risk-adjusted CUSUM needs "
+                               "$.data.columns.label and a score ($.data.columns.score or $.model)", f);
+    m->cusum = true;
+    return VIGIL_OK;
+}
+
+static int parse_on_alarm(vigil_monitor *m, const cJSON *root)
+{
+    static const char *const keys[] = {"alert_file", "command", NULL};
+    const cJSON *a = NULL;
+    const char *file = NULL, *cmd = NULL;
+    int rc;
+    if ((rc = vigil_cfg_object(m->file, "$", root, "on_alarm", false, &a)) != 0 || !a) return rc;
+    if ((rc = vigil_cfg_keys(m->file, "$.on_alarm", a, keys)) != 0 ||
+        (rc = vigil_cfg_string(m->file, "$.on_alarm", a, "alert_file", false, &file)) != 0 ||
+        (rc = vigil_cfg_string(m->file, "$.on_alarm", a, "command", false, &cmd)) != 0)
+        return rc;
+    if (file && (rc = resolve(m->file, file, &m->alert_file)) != 0) return rc;
+    return dup_to(cmd, &m->command);
+}
+
+static int parse_numbers(vigil_monitor *m, const cJSON *root)
+{
+    static const char *const fkeys[] = {"numeric", "categorical", "label", NULL};
+    const char *f = m->file, *corr = NULL;
+    const cJSON *floors = NULL;
+    double min_n = 100, bins = 10;
+    int rc;
+    m->alpha = 0.01;
+    m->floor_numeric = 0.1;
+    m->floor_categorical = 0.1;
+    m->floor_label = 0.1;
+    if ((rc = vigil_cfg_number(f, "$", root, "alpha", false, &m->alpha)) != 0 ||
+        (rc = vigil_cfg_string(f, "$", root, "correction", false, &corr)) != 0 ||
+        (rc = vigil_cfg_object(f, "$", root, "effect_floors", false, &floors)) != 0 ||
+        (rc = vigil_cfg_number(f, "$", root, "min_samples", false, &min_n)) != 0 ||
+        (rc = vigil_cfg_number(f, "$", root, "psi_bins", false, &bins)) != 0)
+        return rc;
+    if (!(m->alpha > 0 && m->alpha < 1))
+        return vigil_error_set(VIGIL_EINVAL, "%s: $.alpha: expected a number in (0, 1), got %g", f, m->alpha);
+    if (corr && strcmp(corr, "holm") == 0) m->correction = MON_CORR_HOLM;
+    else if (corr && strcmp(corr, "bh") == 0) m->correction = MON_CORR_BH;
+    else if (corr)
+        return vigil_error_set(VIGIL_EINVAL, "%s: $.correction: expected \"holm\" or \"bh\", got '%s'",
+                               f, corr);
+    if (floors && ((rc = vigil_cfg_keys(f, "$.effect_floors", floors, fkeys)) != 0 ||
+                   (rc = vigil_cfg_number(f, "$.effect_floors", floors, "numeric", false,
+                                          &m->floor_numeric)) != 0 ||
+                   (rc = vigil_cfg_number(f, "$.effect_floors", floors, "categorical", false,
+                                          &m->floor_categorical)) != 0 ||
+                   (rc = vigil_cfg_number(f, "$.effect_floors", floors, "label", false,
+                                          &m->floor_label)) != 0))
+        return rc;
+    if (!(m->floor_numeric >= 0) || !(m->floor_categorical >= 0) || !(m->floor_label >= 0))
+        return vigil_error_set(VIGIL_EINVAL, "%s: $.effect_floors: floors must be >= 0", f);
+    if (!(min_n >= 1) || min_n != floor(min_n) || min_n > 1e12)
+        return vigil_error_set(VIGIL_EINVAL, "%s: $.min_samples: expected a whole number >= 1, got %g",
+                               f, min_n);
+    if (!(bins >= 2) || bins != floor(bins) || bins > 1000)
+        return vigil_error_set(VIGIL_EINVAL, "%s: $.psi_bins: expected a whole number from 2 to "
+                               "1000, got %g", f, bins);
+    m->min_samples = (size_t)min_n;
+    m->psi_bins = (size_t)bins;
+    return VIGIL_OK;
+}
+
+/* Roles that make sense together; columns themselves are checked when the data loads. */
+static int check_roles(vigil_monitor *m)
+{
+    const char *f = m->file;
+    vigil_data_config *d = &m->data;
+    if (m->prediction_drift && !d->score && !m->model_path)
+        return vigil_error_set(VIGIL_EINVAL, "%s: $.prediction_drift: needs a score: set "
+                               "$.data.columns.score or $.model", f);
+    if (m->label_drift && !d->label)
+        return vigil_error_set(VIGIL_EINVAL, "%s: $.label_drift: needs $.data.columns.label", f);
+    if (d->n_features == 0 && !m->prediction_drift && !m->label_drift)
+        return vigil_error_set(VIGIL_EINVAL, "%s: $.data.columns.features: nothing to monitor (no "
+                               "features, prediction_drift and label_drift off)", f);
+    for (size_t i = 0; i < d->n_features; i++) {
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(d->features[i], d->features[j]) == 0)
+                return vigil_error_set(VIGIL_EINVAL, "%s: $.data.columns.features[%zu]: '%s' listed "
+                                       "twice", f, i, d->features[i]);
+        const char *role = d->time && strcmp(d->features[i], d->time) == 0 ? "time"
+                           : d->label && strcmp(d->features[i], d->label) == 0 ? "label"
+                           : d->score && strcmp(d->features[i], d->score) == 0 ? "score"
+                                                                                : NULL;
+        if (role)
+            return vigil_error_set(VIGIL_EINVAL, "%s: $.data.columns.features[%zu]: '%s' is the %s "
+                                   "column (use prediction_drift / label_drift for those)",
+                                   f, i, d->features[i], role);
+    }
+    return VIGIL_OK;
+}
+
+int vigil_monitor_load(vigil_monitor **out, const char *path, long now_day)
+{
+    static const char *const keys[] = {"name", "description", "data", "windows", "reference_data",
+                                       "tests", "alpha", "correction", "effect_floors",
+                                       "min_samples", "psi_bins", "prediction_drift",
+                                       "label_drift", "model", "cusum", "on_alarm", NULL};
+    *out = NULL;
+    cJSON *root = NULL;
+    vigil_monitor *m = calloc(1, sizeof *m);
+    const char *name = NULL, *desc = NULL, *model = NULL;
+    const cJSON *data = NULL;
+    int rc;
+    if (!m || !(m->file = vigil_strdup(path))) {
+        rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+        goto done;
+    }
+    m->now_day = now_day;
+    if ((rc = vigil_read_file(path, &m->text, NULL)) != 0 || (rc = vigil_cfg_load(path, &root)) != 0)
+        goto done;
+    const char *f = m->file;
+    if ((rc = vigil_cfg_keys(f, "$", root, keys)) != 0 ||
+        (rc = vigil_cfg_string(f, "$", root, "name", true, &name)) != 0 ||
+        (rc = vigil_cfg_string(f, "$", root, "description", false, &desc)) != 0 ||
+        (rc = vigil_cfg_object(f, "$", root, "data", true, &data)) != 0 ||
+        (rc = vigil_data_config_parse(&m->data, f, "$.data", data)) != 0 ||
+        (rc = vigil_cfg_string(f, "$", root, "model", false, &model)) != 0 ||
+        (rc = vigil_cfg_bool(f, "$", root, "prediction_drift", false, &m->prediction_drift)) != 0 ||
+        (rc = vigil_cfg_bool(f, "$", root, "label_drift", false, &m->label_drift)) != 0)
+        goto done;
+    for (const char *c = name; *c; c++)
+        if (!(*c == '-' || *c == '_' || *c == '.' || (*c >= '0' && *c <= '9') ||
+              (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z'))) {
+            rc = vigil_error_set(VIGIL_EINVAL, "%s: $.name: '%s': use letters, digits, '-', '_' "
+                                 "and '.' only", f, name);
+            goto done;
+        }
+    if ((rc = dup_to(name, &m->name)) != 0 || (rc = dup_to(desc, &m->description)) != 0 ||
+        (model && (rc = resolve(f, model, &m->model_path)) != 0))
+        goto done;
+    if ((rc = parse_windows(m, root)) != 0 || (rc = parse_tests(m, root)) != 0 ||
+        (rc = parse_numbers(m, root)) != 0 || (rc = check_roles(m)) != 0 ||
+        (rc = parse_cusum(m, root)) != 0 || (rc = parse_on_alarm(m, root)) != 0)
+        goto done;
+    if (m->model_path && access(m->model_path, R_OK) != 0) {
+        rc = vigil_error_set(VIGIL_EINVAL, "%s: $.model: cannot read '%s': %s", f, m->model_path,
+                             strerror(errno));
+        goto done;
+    }
+    if (m->ref_path && access(m->ref_path, R_OK) != 0) {
+        rc = vigil_error_set(VIGIL_EINVAL, "%s: $.reference_data.path: cannot read '%s': %s", f,
+                             m->ref_path, strerror(errno));
+        goto done;
+    }
+    *out = m;
+    m = NULL;
+done:
+    cJSON_Delete(root);
+    vigil_monitor_free(m);
+    return rc;
+}
+
+/* ---- the lock ------------------------------------------------------------------------ */
+
+char *vigil_monitor_lock_path(const vigil_monitor *m, const char *db_path)
+{
+    char abs[PATH_MAX], hex[65];
+    const char *key = realpath(m->file, abs) ? abs : m->file;
+    vigil_sha256_hex(key, strlen(key), hex);
+    vigil_sbuf b = {0};
+    vigil_sbuf_printf(&b, "%s.monitor-%.16s.lock", db_path, hex);
+    if (b.failed) {
+        vigil_sbuf_free(&b);
+        return NULL;
+    }
+    return b.s;
+}
+
+int vigil_monitor_lock(const vigil_monitor *m, const char *lock_path, double timeout_s, int *fd)
+{
+    char what[300];
+    snprintf(what, sizeof what, "another run of monitor '%s' (lock %s)", m->name, lock_path);
+    return vigil_lock_acquire(lock_path, timeout_s, what, fd);
+}
+
+void vigil_monitor_unlock(int fd) { vigil_lock_release(fd); }
+
+/* ---- alarm actions ------------------------------------------------------------------- */
+
+static int write_atomic(const char *path, const char *text, char *msg, size_t cap)
+{
+    vigil_sbuf tmp = {0};
+    vigil_sbuf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid());
+    if (tmp.failed) {
+        snprintf(msg, cap, "out of memory");
+        return -1;
+    }
+    FILE *f = fopen(tmp.s, "wb");
+    int ok = f && fputs(text, f) >= 0 && fputc('\n', f) != EOF && fflush(f) == 0 &&
+             fsync(fileno(f)) == 0;
+    int err = errno;
+    if (f && fclose(f) != 0 && ok) ok = 0, err = errno;
+    if (ok && rename(tmp.s, path) != 0) ok = 0, err = errno;
+    if (!ok) {
+        snprintf(msg, cap, "cannot write alert file '%s': %s", path, strerror(err));
+        unlink(tmp.s);
+    }
+    vigil_sbuf_free(&tmp);
+    return ok ? 0 : -1;
+}
+
+/* Run `cmd` with /bin/sh, `text` on its stdin; returns its wait status decoded, -1 when it
+ * could not be started. */
+static int run_command(const char *cmd, const char *text, char *msg, size_t cap)
+{
+    int p[2];
+    if (pipe(p) != 0) {
+        snprintf(msg, cap, "cannot start alert command: %s", strerror(errno));
+        return -1;
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        snprintf(msg, cap, "cannot start alert command: %s", strerror(errno));
+        close(p[0]), close(p[1]);
+        return -1;
+    }
+    if (pid == 0) {
+        dup2(p[0], STDIN_FILENO);
+        close(p[0]), close(p[1]);
+        /* The alert command's output goes where vigil's logs go, not into --format json. */
+        dup2(STDERR_FILENO, STDOUT_FILENO);
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    close(p[0]);
+    /* A command that does not read its stdin must not kill us with SIGPIPE. */
+    void (*old)(int) = signal(SIGPIPE, SIG_IGN);
+    size_t len = strlen(text), off = 0;
+    while (off < len) {
+        ssize_t w = write(p[1], text + off, len - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) break;
+        off += (size_t)w;
+    }
+    if (off == len && write(p[1], "\n", 1) < 0) { /* the command stopped reading: fine */ }
+    close(p[1]);
+    signal(SIGPIPE, old);
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR) {
+            snprintf(msg, cap, "alert command: waitpid failed: %s", strerror(errno));
+            return -1;
+        }
+    int code = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 255;
+    if (code != 0) snprintf(msg, cap, "alert command '%s' exited with status %d", cmd, code);
+    return code;
+}
+
+void vigil_monitor_alert(const vigil_monitor *m, const char *alert_json,
+                         vigil_monitor_alert_outcome *out)
+{
+    memset(out, 0, sizeof *out);
+    char msg[512] = "";
+    if (m->alert_file) out->file_written = write_atomic(m->alert_file, alert_json, msg, sizeof msg) ? -1 : 1;
+    if (m->command) {
+        char cmsg[512] = "";
+        int st = run_command(m->command, alert_json, cmsg, sizeof cmsg);
+        out->command_ran = st < 0 ? -1 : 1;
+        out->command_status = st < 0 ? 0 : st;
+        if (*cmsg) snprintf(msg + strlen(msg), sizeof msg - strlen(msg), "%s%s", *msg ? "; " : "", cmsg);
+    }
+    snprintf(out->message, sizeof out->message, "%s", msg);
+}

@@ -1,0 +1,52 @@
+/* Drift monitors (internal): the parsed monitor file. See include/vigil/monitor.h and
+ * monitors/README.md for the format. Every check on the file is made by
+ * vigil_monitor_load() before any data is read or any statistic computed. */
+#ifndef VIGIL_MONITOR_INTERNAL_H
+#define VIGIL_MONITOR_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/config.h"
+#include "core/window.h"
+#include "vigil/monitor.h"
+
+/* Test switches ("tests" in the monitor file). */
+enum {
+    MON_T_KS = 1 << 0,
+    MON_T_AD = 1 << 1,
+    MON_T_CVM = 1 << 2,
+    MON_T_WASSERSTEIN = 1 << 3,
+    MON_T_PSI = 1 << 4,
+    MON_T_JS = 1 << 5,
+    MON_T_CHI2 = 1 << 6,
+    MON_T_ALL = (1 << 7) - 1
+};
+
+typedef enum { MON_CORR_HOLM = 0, MON_CORR_BH = 1 } mon_correction;
+
+struct vigil_monitor {
+    char *file;           /* the monitor file as given */
+    char *text;           /* its bytes, stored with the run */
+    char *name, *description;
+    vigil_data_config data;
+    char *ref_path;       /* reference_data.path resolved, or NULL: the reference window */
+    vigil_window ref_w, cur_w; /* cur_w.set false: every row of the data file */
+    long now_day;
+    unsigned tests;       /* MON_T_* */
+    double alpha;
+    mon_correction correction;
+    double floor_numeric, floor_categorical;
+    double floor_label;   /* |Cohen's h| for label drift */
+    size_t min_samples;
+    size_t psi_bins;
+    bool prediction_drift, label_drift;
+    char *model_path;     /* resolved, or NULL (the score column is used) */
+    bool cusum;           /* run the risk-adjusted CUSUM */
+    bool cusum_alarm;     /* its signal raises the alarm */
+    double cusum_odds_ratio, cusum_limit;
+    char *alert_file;     /* resolved, or NULL */
+    char *command;        /* run with /bin/sh -c, or NULL */
+};
+
+#endif

@@ -1,0 +1,26 @@
+/* Monitor data selection (internal): the two windows as tables, and their scores. */
+#ifndef VIGIL_MONITOR_SELECT_H
+#define VIGIL_MONITOR_SELECT_H
+
+#include "monitor/monitor_internal.h"
+#include "vigil/table.h"
+
+typedef struct {
+    vigil_table *all, *all_ref;  /* the data file, and reference_data when given */
+    vigil_table *ref, *cur;      /* the windows' rows */
+    double *score_ref, *score_cur; /* prediction per row (score column or model), or NULL */
+    char ref_label[64], cur_label[64];
+} mon_data;
+
+/* Load the data, select the windows (each must hold min_samples cases) and compute scores
+ * when prediction drift or the CUSUM needs them. */
+int mon_data_load(mon_data *d, const vigil_monitor *m, int threads);
+void mon_data_clear(mon_data *d);
+
+/* Pooled two-proportion z-test (statsmodels proportions_ztest): x1 of n1 vs x2 of n2.
+ * *z and *p (two-sided) are NaN when both proportions are 0 or 1. */
+void mon_two_proportion(double x1, double n1, double x2, double n2, double *z, double *p);
+/* Cohen's h = 2 asin sqrt(p2) - 2 asin sqrt(p1). */
+double mon_cohens_h(double p1, double p2);
+
+#endif

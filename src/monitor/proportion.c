@@ -1,0 +1,21 @@
+/* Label drift: the pooled two-proportion z-test and Cohen's h. */
+#include "monitor/monitor_select.h"
+
+#include <math.h>
+
+void mon_two_proportion(double x1, double n1, double x2, double n2, double *z, double *p)
+{
+    double p1 = x1 / n1, p2 = x2 / n2, pp = (x1 + x2) / (n1 + n2);
+    double se = sqrt(pp * (1 - pp) * (1 / n1 + 1 / n2));
+    if (!(n1 > 0 && n2 > 0) || !(se > 0)) {
+        *z = *p = NAN;
+        return;
+    }
+    *z = (p2 - p1) / se;
+    *p = erfc(fabs(*z) / sqrt(2.0));
+}
+
+double mon_cohens_h(double p1, double p2)
+{
+    return 2 * asin(sqrt(p2)) - 2 * asin(sqrt(p1));
+}

@@ -1,0 +1,296 @@
+/* Running a monitor: windows, drift tests, label drift and the CUSUM, and the result
+ * document (monitors/README.md, "The stored result"). */
+#include "monitor/monitor_engine.h"
+#include "core/util.h"
+#include "vigil/error.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct vigil_monitor_result {
+    cJSON *doc;
+    int alarm;
+};
+
+void vigil_monitor_result_free(vigil_monitor_result *r)
+{
+    if (!r) return;
+    cJSON_Delete(r->doc);
+    free(r);
+}
+
+int vigil_monitor_result_alarm(const vigil_monitor_result *r) { return r->alarm; }
+
+cJSON *mon_json_number(cJSON *obj, const char *key, double v)
+{
+    return isfinite(v) ? cJSON_AddNumberToObject(obj, key, v) : cJSON_AddNullToObject(obj, key);
+}
+
+/* Label drift: prevalence in each window, pooled two-proportion z-test, Cohen's h.
+ * Rows without a label are left out and counted. */
+static int label_drift(const vigil_monitor *m, const mon_data *d, cJSON *doc, int *alarm)
+{
+    const vigil_table *t[2] = {d->ref, d->cur};
+    double x[2] = {0, 0}, n[2] = {0, 0}, miss[2] = {0, 0};
+    for (int w = 0; w < 2; w++) {
+        int c = vigil_table_require(t[w], m->data.label, "label column");
+        if (c < 0) return c;
+        const double *y = vigil_table_numeric(t[w], (size_t)c);
+        if (!y)
+            return vigil_error_set(VIGIL_EINVAL, "%s: label column '%s' is not numeric (0/1)",
+                                   vigil_table_source(t[w]), m->data.label);
+        for (size_t i = 0, nr = vigil_table_nrows(t[w]); i < nr; i++) {
+            if (isnan(y[i])) {
+                miss[w]++;
+                continue;
+            }
+            if (y[i] != 0 && y[i] != 1)
+                return vigil_error_set(VIGIL_EINVAL, "%s:%zu: label column '%s': %g is not 0 or 1",
+                                       vigil_table_source(t[w]), vigil_table_row_line(t[w], i),
+                                       m->data.label, y[i]);
+            x[w] += y[i];
+            n[w]++;
+        }
+    }
+    if (n[0] < 1 || n[1] < 1)
+        return vigil_error_set(VIGIL_EINVAL, "%s: $.label_drift: the %s window has no labelled "
+                               "case", m->file, n[0] < 1 ? "reference" : "current");
+    double z, p, h = mon_cohens_h(x[0] / n[0], x[1] / n[1]);
+    mon_two_proportion(x[0], n[0], x[1], n[1], &z, &p);
+    int drift = isfinite(p) && p < m->alpha && fabs(h) >= m->floor_label;
+    cJSON *l = cJSON_AddObjectToObject(doc, "label");
+    cJSON_AddStringToObject(l, "column", m->data.label);
+    cJSON_AddNumberToObject(l, "n_ref", n[0]);
+    cJSON_AddNumberToObject(l, "n_cur", n[1]);
+    cJSON_AddNumberToObject(l, "missing_ref", miss[0]);
+    cJSON_AddNumberToObject(l, "missing_cur", miss[1]);
+    mon_json_number(l, "prevalence_ref", x[0] / n[0]);
+    mon_json_number(l, "prevalence_cur", x[1] / n[1]);
+    cJSON_AddStringToObject(l, "test", "two_proportion_z");
+    mon_json_number(l, "z", z);
+    mon_json_number(l, "p", p);
+    mon_json_number(l, "effect", h);
+    cJSON_AddStringToObject(l, "effect_name", "cohens_h");
+    cJSON_AddBoolToObject(l, "drift", drift);
+    if (drift) *alarm = 1;
+    return VIGIL_OK;
+}
+
+static void add_windows(const vigil_monitor *m, const mon_data *d, cJSON *doc)
+{
+    cJSON *w = cJSON_AddObjectToObject(doc, "windows");
+    cJSON *r = cJSON_AddObjectToObject(w, "reference"), *c = cJSON_AddObjectToObject(w, "current");
+    cJSON_AddStringToObject(r, "label", d->ref_label);
+    cJSON_AddNumberToObject(r, "n", (double)vigil_table_nrows(d->ref));
+    if (m->ref_path) cJSON_AddStringToObject(r, "path", m->ref_path);
+    cJSON_AddStringToObject(c, "label", d->cur_label);
+    cJSON_AddNumberToObject(c, "n", (double)vigil_table_nrows(d->cur));
+    if (m->data.time) cJSON_AddStringToObject(w, "time_column", m->data.time);
+    if (m->cur_w.set && m->cur_w.is_date) {
+        char now[16];
+        vigil_format_day(m->now_day, now);
+        cJSON_AddStringToObject(w, "now", now);
+    }
+}
+
+/* Names of what drifted, for the alert and the summary. */
+static void list_alarms(cJSON *doc)
+{
+    cJSON *arr = cJSON_CreateArray(), *f = cJSON_GetObjectItemCaseSensitive(doc, "features"), *e;
+    cJSON_ArrayForEach(e, f)
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "drift")))
+        cJSON_AddItemToArray(arr, cJSON_CreateString(e->string));
+    static const char *const extra[] = {"prediction", "label", "cusum"};
+    for (size_t i = 0; i < 3; i++) {
+        cJSON *o = cJSON_GetObjectItemCaseSensitive(doc, extra[i]);
+        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "drift")) ||
+            cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "signal")))
+            cJSON_AddItemToArray(arr, cJSON_CreateString(extra[i]));
+    }
+    /* Right after "alarm", so a reader sees what fired first. */
+    cJSON *after = cJSON_GetObjectItemCaseSensitive(doc, "alarm");
+    if (after && after->next) {
+        arr->string = vigil_strdup("alarms");
+        arr->next = after->next;
+        arr->prev = after;
+        after->next->prev = arr;
+        after->next = arr;
+    } else {
+        cJSON_AddItemToObject(doc, "alarms", arr);
+    }
+}
+
+int vigil_monitor_run(vigil_monitor_result **out, const vigil_monitor *m,
+                      const vigil_monitor_options *opt)
+{
+    *out = NULL;
+    mon_data d;
+    vigil_monitor_result *r = calloc(1, sizeof *r);
+    cJSON *doc = cJSON_CreateObject();
+    int rc, alarm = 0, threads = opt ? opt->threads : 0;
+    memset(&d, 0, sizeof d);
+    if (!r || !doc) {
+        rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+        goto done;
+    }
+    double t0 = vigil_seconds();
+    if ((rc = mon_data_load(&d, m, threads)) != 0) goto done;
+    double t_load = vigil_seconds() - t0;
+
+    cJSON_AddNullToObject(doc, "run_id");
+    cJSON_AddStringToObject(doc, "monitor", m->name);
+    if (m->description) cJSON_AddStringToObject(doc, "description", m->description);
+    cJSON_AddBoolToObject(doc, "alarm", 0);
+    add_windows(m, &d, doc);
+    cJSON_AddNumberToObject(doc, "alpha", m->alpha);
+    cJSON_AddStringToObject(doc, "correction", m->correction == MON_CORR_BH ? "bh" : "holm");
+    cJSON *fl = cJSON_AddObjectToObject(doc, "effect_floors");
+    cJSON_AddNumberToObject(fl, "numeric", m->floor_numeric);
+    cJSON_AddNumberToObject(fl, "categorical", m->floor_categorical);
+    cJSON_AddNumberToObject(fl, "label", m->floor_label);
+    cJSON_AddNumberToObject(doc, "min_samples", (double)m->min_samples);
+
+    double t1 = vigil_seconds();
+    if ((rc = mon_drift(m, &d, opt ? opt->cache : NULL, threads, doc, &alarm)) != 0) goto done;
+    if (m->label_drift && (rc = label_drift(m, &d, doc, &alarm)) != 0) goto done;
+    if (m->cusum && (rc = mon_cusum(m, &d, doc, &alarm)) != 0) goto done;
+    double t_compute = vigil_seconds() - t1;
+
+    cJSON_ReplaceItemInObjectCaseSensitive(doc, "alarm", cJSON_CreateBool(alarm));
+    list_alarms(doc);
+    cJSON *s = cJSON_AddObjectToObject(doc, "seconds");
+    cJSON_AddNumberToObject(s, "load", t_load);
+    cJSON_AddNumberToObject(s, "compute", t_compute);
+    cJSON_AddNumberToObject(s, "write", 0);
+    r->doc = doc;
+    r->alarm = alarm;
+    doc = NULL;
+    *out = r;
+    r = NULL;
+done:
+    mon_data_clear(&d);
+    cJSON_Delete(doc);
+    vigil_monitor_result_free(r);
+    return rc;
+}
+
+char *vigil_monitor_result_json(const vigil_monitor_result *r, int64_t run_id)
+{
+    cJSON *copy = cJSON_Duplicate(r->doc, 1);
+    if (!copy) return NULL;
+    if (run_id > 0) cJSON_ReplaceItemInObjectCaseSensitive(copy, "run_id", cJSON_CreateNumber((double)run_id));
+    char *s = cJSON_Print(copy);
+    cJSON_Delete(copy);
+    return s;
+}
+
+static double num(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static int store_drift_item(vigil_results *res, const char *scope, const cJSON *f)
+{
+    int rc;
+    if ((rc = vigil_results_add_metric(res, scope, "p_adjusted", num(f, "p_adjusted"), NAN, NAN)) != 0 ||
+        (rc = vigil_results_add_metric(res, scope, "effect", num(f, "effect"), NAN, NAN)) != 0 ||
+        (rc = vigil_results_add_metric(res, scope, "drift",
+                                       cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(f, "drift")),
+                                       NAN, NAN)) != 0)
+        return rc;
+    return VIGIL_OK;
+}
+
+int vigil_monitor_result_store(const vigil_monitor_result *r, vigil_results *res)
+{
+    int rc;
+    const cJSON *f, *e;
+    if ((rc = vigil_results_add_metric(res, "monitor", "alarm", r->alarm, NAN, NAN)) != 0) return rc;
+    f = cJSON_GetObjectItemCaseSensitive(r->doc, "features");
+    cJSON_ArrayForEach(e, f)
+    {
+        vigil_sbuf b = {0};
+        vigil_sbuf_printf(&b, "feature:%s", e->string);
+        if (b.failed) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+        rc = store_drift_item(res, b.s, e);
+        vigil_sbuf_free(&b);
+        if (rc) return rc;
+    }
+    if ((e = cJSON_GetObjectItemCaseSensitive(r->doc, "prediction")) != NULL &&
+        (rc = store_drift_item(res, "prediction", e)) != 0)
+        return rc;
+    if ((e = cJSON_GetObjectItemCaseSensitive(r->doc, "label")) != NULL &&
+        ((rc = vigil_results_add_metric(res, "label", "prevalence_ref", num(e, "prevalence_ref"), NAN, NAN)) != 0 ||
+         (rc = vigil_results_add_metric(res, "label", "prevalence_cur", num(e, "prevalence_cur"), NAN, NAN)) != 0 ||
+         (rc = vigil_results_add_metric(res, "label", "p", num(e, "p"), NAN, NAN)) != 0 ||
+         (rc = vigil_results_add_metric(res, "label", "drift",
+                                        cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "drift")), NAN, NAN)) != 0))
+        return rc;
+    if ((e = cJSON_GetObjectItemCaseSensitive(r->doc, "cusum")) != NULL &&
+        ((rc = vigil_results_add_metric(res, "cusum", "max", num(e, "max"), NAN, NAN)) != 0 ||
+         (rc = vigil_results_add_metric(res, "cusum", "observed_minus_expected",
+                                        num(e, "observed_minus_expected"), NAN, NAN)) != 0 ||
+         (rc = vigil_results_add_metric(res, "cusum", "signal",
+                                        cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "signal")), NAN, NAN)) != 0))
+        return rc;
+    return VIGIL_OK;
+}
+
+static void text_item(vigil_sbuf *b, const char *name, const cJSON *f)
+{
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(f, "type");
+    const cJSON *en = cJSON_GetObjectItemCaseSensitive(f, "effect_name");
+    vigil_sbuf_printf(b, "  %-16.16s %-11s %7.0f %7.0f  %10.3g  %-15s %8.3f  %s\n", name,
+                      cJSON_IsString(t) ? t->valuestring : "-", num(f, "n_ref"), num(f, "n_cur"),
+                      num(f, "p_adjusted"), cJSON_IsString(en) ? en->valuestring : "-",
+                      num(f, "effect"),
+                      cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(f, "drift")) ? "DRIFT" : "ok");
+}
+
+char *vigil_monitor_result_text(const vigil_monitor_result *r)
+{
+    const cJSON *d = r->doc, *w = cJSON_GetObjectItemCaseSensitive(d, "windows"), *e;
+    const cJSON *wr = cJSON_GetObjectItemCaseSensitive(w, "reference");
+    const cJSON *wc = cJSON_GetObjectItemCaseSensitive(w, "current");
+    const cJSON *al = cJSON_GetObjectItemCaseSensitive(d, "alarms");
+    vigil_sbuf b = {0};
+    vigil_sbuf_printf(&b, "monitor %s: %s", cJSON_GetObjectItemCaseSensitive(d, "monitor")->valuestring,
+                      r->alarm ? "ALARM" : "no drift");
+    if (r->alarm) {
+        vigil_sbuf_printf(&b, " (");
+        int i = 0;
+        cJSON_ArrayForEach(e, al) vigil_sbuf_printf(&b, "%s%s", i++ ? ", " : "", e->valuestring);
+        vigil_sbuf_printf(&b, ")");
+    }
+    vigil_sbuf_printf(&b, "\nreference %s (n %.0f), current %s (n %.0f); %s-corrected p < %g and "
+                      "effect over its floor\n\n",
+                      cJSON_GetObjectItemCaseSensitive(wr, "label")->valuestring, num(wr, "n"),
+                      cJSON_GetObjectItemCaseSensitive(wc, "label")->valuestring, num(wc, "n"),
+                      cJSON_GetObjectItemCaseSensitive(d, "correction")->valuestring, num(d, "alpha"));
+    vigil_sbuf_printf(&b, "  %-16s %-11s %7s %7s  %10s  %-15s %8s  %s\n", "feature", "type", "n_ref",
+                      "n_cur", "p_adjusted", "effect", "", "verdict");
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(d, "features")) text_item(&b, e->string, e);
+    if ((e = cJSON_GetObjectItemCaseSensitive(d, "prediction")) != NULL) text_item(&b, "(prediction)", e);
+    if ((e = cJSON_GetObjectItemCaseSensitive(d, "label")) != NULL)
+        vigil_sbuf_printf(&b, "\n  label drift: prevalence %.4f -> %.4f, two-proportion p %.3g, "
+                          "Cohen's h %.3f: %s\n", num(e, "prevalence_ref"), num(e, "prevalence_cur"),
+                          num(e, "p"), num(e, "effect"),
+                          cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "drift")) ? "DRIFT" : "ok");
+    if ((e = cJSON_GetObjectItemCaseSensitive(d, "cusum")) != NULL)
+        vigil_sbuf_printf(&b, "  risk-adjusted CUSUM (odds ratio %g): max %.3f, limit %g, observed - "
+                          "expected %.1f: %s\n", num(e, "odds_ratio"), num(e, "max"), num(e, "limit"),
+                          num(e, "observed_minus_expected"),
+                          cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "signal")) ? "SIGNAL" : "ok");
+    if ((e = cJSON_GetObjectItemCaseSensitive(d, "cache")) != NULL)
+        vigil_sbuf_printf(&b, "  reference statistics: %s\n",
+                          cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "hit")) ? "from the cache"
+                                                                                    : "computed");
+    if (b.failed) {
+        vigil_sbuf_free(&b);
+        return NULL;
+    }
+    return b.s;
+}

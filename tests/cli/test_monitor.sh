@@ -1,0 +1,149 @@
+#!/bin/sh
+# vigil monitor run: exit codes (alarm 1, quiet 0, bad file 2), the cron lock, alerts, the
+# stored runs and the reference-statistics cache. Uses the bundled flchain cohort.
+. "$(dirname "$0")/lib.sh"
+CASES="$ROOT/datasets/flchain/cases.csv"
+
+# A temporary monitor file $T/NAME.json: name NAME, windows and extra keys as given.
+monitor() { # NAME REF_FROM REF_TO CUR_FROM CUR_TO [EXTRA_JSON] [FEATURES]
+    feats=${7:-'"age", "kappa", "lambda", "flc_grp"'}
+    cat > "$T/$1.json" <<EOF
+{ "name": "$1",
+  "data": { "path": "$CASES",
+            "columns": { "time": "sample_yr", "label": "death_5y", "score": "score",
+                         "features": [$feats] },
+            "types": { "flc_grp": "categorical" } },
+  "windows": { "reference": { "from": $2, "to": $3 }, "current": { "from": $4, "to": $5 } },
+  "prediction_drift": true, "label_drift": true ${6:+, $6} }
+EOF
+}
+
+# The shipped examples: a real temporal shift alarms, adjacent years stay quiet.
+run "$VIGIL" monitor run "$ROOT/monitors/flchain-temporal.json"
+expect_rc 1 "temporal shift alarms"
+expect_out "monitor flchain-temporal: ALARM" "an alarm prints its summary (cron mails it)"
+expect_out "age              numeric" "summary lists the features"
+run "$VIGIL" monitor run "$ROOT/monitors/flchain-stable.json"
+expect_rc 0 "adjacent years stay quiet"
+[ -s "$T/out" ] && { echo "FAIL: a quiet run printed: $(head -c 300 "$T/out")"; fails=$((fails + 1)); }
+[ -s "$T/err" ] && { echo "FAIL: a quiet run logged: $(head -c 300 "$T/err")"; fails=$((fails + 1)); }
+run "$VIGIL" monitor run "$ROOT/monitors/flchain-stable.json" --format json
+expect_rc 0 "stable json"
+expect_json "d['alarm'] is False and d['alarms'] == [] and d['monitor'] == 'flchain-stable'" "stable: no alarm"
+expect_json "d['cache']['hit'] is True" "second run of a monitor reuses the cached reference statistics"
+expect_json "d['windows']['reference']['label'] == '1995..1995' and d['windows']['reference']['n'] > 1000" "windows by sample_yr"
+run "$VIGIL" monitor run "$ROOT/monitors/flchain-temporal.json" --format json
+expect_rc 1 "temporal json"
+expect_json "d['alarm'] is True and 'age' in d['alarms'] and d['features']['age']['drift'] is True" "age drifted"
+expect_json "all(set(f) >= {'type','n_ref','n_cur','missing_ref','missing_cur','drift','p_adjusted','effect','effect_name','tests','missing_rate'} for f in d['features'].values())" "feature keys (monitors/README.md)"
+expect_json "d['features']['age']['p_adjusted'] < 0.01 and d['features']['age']['effect'] >= 0.1" "alarm rule: p and effect"
+expect_json "d['features']['lambda']['drift'] is False" "lambda did not drift"
+expect_json "d['features']['flc_grp']['type'] == 'categorical' and 'chi2' in d['features']['flc_grp']['tests']" "categorical feature"
+expect_json "d['prediction']['drift'] is True and abs(d['label']['prevalence_ref'] - 588/4690) < 1e-12" "prediction and label drift"
+expect_json "abs(d['label']['p'] - 0.0686792759392077) < 1e-9" "label p = statsmodels proportions_ztest"
+expect_json "d['cusum']['n'] == 412 and d['cusum']['limit'] == 4.5 and isinstance(d['cusum']['signal'], bool)" "cusum"
+expect_json "isinstance(d['run_id'], int) and set(d['seconds']) == {'load','compute','write'}" "run_id and seconds"
+expect_json "d['cache']['hit'] is True and d['cache']['key'].startswith('monitor-ref:')" "cache hit on the second temporal run"
+
+# Every run is stored; history shows the trend.
+run "$VIGIL" history --kind monitor --format json
+expect_rc 0 "history"
+expect_json "[(r['name'], r['passed']) for r in d['runs']] == [('flchain-temporal', False), ('flchain-stable', True), ('flchain-stable', True), ('flchain-temporal', False)]" "runs stored, passed = not alarm"
+expect_json "all(r['kind'] == 'monitor' and r['status'] == 'completed' for r in d['runs'])" "kind monitor, completed"
+run "$VIGIL" history --kind monitor
+expect_out "ALARM" "history table shows alarms"
+expect_out "quiet" "history table shows quiet runs"
+run "$VIGIL" monitor history flchain-stable --format json
+expect_json "len(d['runs']) == 2" "monitor history NAME"
+
+# The first run of a new reference computes, the next one hits the cache.
+monitor fresh 1995 1995 1997 1997
+run "$VIGIL" monitor run "$T/fresh.json" --format json
+expect_json "d['cache']['hit'] is False" "first run computes the reference statistics"
+run "$VIGIL" monitor run "$T/fresh.json" --format json
+expect_json "d['cache']['hit'] is True" "second run hits the cache"
+
+# Alerts: the alert file is written, the command gets the alert JSON on stdin; a failing
+# command is reported but the exit status stays 1.
+monitor alerting 1995 1996 2001 2003 "\"on_alarm\": { \"alert_file\": \"alerts/a.json\", \"command\": \"cat > $T/cmd-in.json; exit 3\" }"
+mkdir -p "$T/alerts"
+run "$VIGIL" monitor run "$T/alerting.json"
+expect_rc 1 "alarm exit 1 even when the alert command fails"
+expect_err "alert command" "failing command is reported"
+expect_err "exited with status 3" "its status is named"
+/usr/bin/python3 -c "import json; d=json.load(open('$T/alerts/a.json')); assert d['alarm'] is True and d['monitor'] == 'alerting' and 'age' in d['alarms']" \
+    || { echo "FAIL: alert file not written or wrong"; fails=$((fails + 1)); }
+/usr/bin/python3 -c "import json; d=json.load(open('$T/cmd-in.json')); assert d['alarm'] is True and d['run_id'] > 0" \
+    || { echo "FAIL: alert command did not receive the alert JSON"; fails=$((fails + 1)); }
+run "$VIGIL" history --kind monitor --name alerting --format json
+expect_json "d['runs'][-1]['passed'] is False" "alarm stored"
+
+# Bad monitor files: exit 2, naming the file and the JSON path, before computing.
+monitor typo 1995 1996 2001 2003 '"alpah": 0.01'
+run "$VIGIL" monitor run "$T/typo.json"
+expect_rc 2 "unknown key"
+expect_err "typo.json: \$: unknown key 'alpah'" "unknown key: file and JSON path"
+monitor badtest 1995 1996 2001 2003 '"tests": ["ks", "kolmogorov"]'
+run "$VIGIL" monitor run "$T/badtest.json"
+expect_rc 2 "unknown test"
+expect_err "badtest.json: \$.tests[1]: unknown test 'kolmogorov'" "unknown test named"
+monitor badcol 1995 1996 2001 2003 "" '"age", "kapa"'
+run "$VIGIL" monitor run "$T/badcol.json"
+expect_rc 2 "unknown column"
+expect_err "no column 'kapa' (named by \$.data.columns.features[1] in $T/badcol.json)" "unknown column: JSON path and file"
+monitor empty 1995 1996 2010 2012
+run "$VIGIL" monitor run "$T/empty.json"
+expect_rc 2 "empty window"
+expect_err "empty.json: \$.windows.current: 0 cases in 2010..2012" "empty window named"
+monitor small 1995 1996 2002 2002 '"min_samples": 100'
+run "$VIGIL" monitor run "$T/small.json"
+expect_rc 2 "window under min_samples"
+expect_err "45 cases in 2002..2002" "small window: its size"
+expect_err "fewer than min_samples = 100" "small window: the minimum"
+run "$VIGIL" monitor run "$T/nope.json"
+expect_rc 2 "missing monitor file"
+run "$VIGIL" monitor run "$ROOT/monitors/flchain-stable.json" --now 2026-13-01
+expect_rc 2 "bad --now"
+run "$VIGIL" monitor
+expect_rc 2 "no subcommand"
+
+# last_days windows on a date column, anchored by --now.
+printf 'day,x\n' > "$T/days.csv"
+i=0
+while [ $i -lt 60 ]; do
+    printf '2026-01-%02d,%d\n2026-02-%02d,%d\n' $((i % 28 + 1)) $((i % 7)) $((i % 28 + 1)) $((i % 7 + 5)) >> "$T/days.csv"
+    i=$((i + 1))
+done
+cat > "$T/days.json" <<EOF
+{ "name": "days", "data": { "path": "days.csv", "columns": { "time": "day", "features": ["x"] } },
+  "windows": { "reference": { "from": "2026-01-01", "to": "2026-01-31" }, "current": { "last_days": 28 } },
+  "min_samples": 20 }
+EOF
+run "$VIGIL" monitor run "$T/days.json" --now 2026-02-28 --format json
+expect_rc 1 "last 28 days before --now alarms on the shifted x"
+expect_json "d['windows']['current']['label'] == '2026-02-01..2026-02-28' and d['windows']['current']['n'] == 60" "last_days window"
+run "$VIGIL" monitor run "$T/days.json" --now 2026-03-30
+expect_rc 2 "nothing in the last 28 days before 2026-03-30"
+
+# The lock: a run of the same monitor that cannot get it within --lock-timeout exits 2 and
+# names the holder. flock(1) holds it here, writing its pid as vigil does.
+run "$VIGIL" monitor run "$T/fresh.json" --verbose
+LOCK=$(sed -n 's/^vigil monitor: lock //p' "$T/err")
+case "$LOCK" in "$T/vigil.db.monitor-"*.lock) ;; *) echo "FAIL: lock path '$LOCK' not beside the db"; fails=$((fails + 1)) ;; esac
+if command -v flock >/dev/null 2>&1; then
+    # The shell takes the lock on fd 9 and becomes `sleep` with the same pid, so killing
+    # $holder releases it.
+    sh -c 'exec 9>>"$1"; flock 9; echo "pid $$, started by the test" > "$1"; exec sleep 30' sh "$LOCK" &
+    holder=$!
+    i=0; while ! grep -q "pid" "$LOCK" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+    run "$VIGIL" monitor run "$T/fresh.json" --lock-timeout 1
+    expect_rc 2 "lock held past --lock-timeout"
+    expect_err "another run of monitor 'fresh'" "names the monitor"
+    expect_err "pid $holder" "names the pid holding the lock"
+    kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
+    run "$VIGIL" monitor run "$T/fresh.json" --lock-timeout 1
+    expect_rc 1 "lock free again once the holder is gone"
+else
+    echo "note: flock(1) missing; the lock is covered by tests/test_monitor.c"
+fi
+finish

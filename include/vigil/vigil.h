@@ -15,6 +15,7 @@
 #include "vigil/synth.h"
 #include "vigil/model.h"
 #include "vigil/monitor.h"
+#include "vigil/report.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -1,0 +1,57 @@
+/* vigil — PCCP evidence reports built only from stored runs.
+ *
+ * vigil_report_write() reads one completed run from the store (a `suite` run, or a `metrics`
+ * run for a performance-only report), the monitor runs linked to its model, earlier suite runs
+ * of the same model line, and the store's audit verdict; it never recomputes a statistic. It
+ * writes into `out_dir`:
+ *   report.html     one self-contained page (inline CSS and SVG, no scripts, print CSS)
+ *   report.md       the same content in Markdown, plots as plot-*.svg files beside it
+ *   evidence.json   every number the report shows, machine-readable
+ *   model-card.xml  a CHAI Applied Model Card (mc-schema v0.2)
+ * The files are written into "<out_dir>.tmp" and renamed into place at the end, so a failure
+ * never leaves a half report that looks whole. Plots are drawn with gnuplot found on PATH;
+ * without it the report says where each plot would be.
+ *
+ * Small cells: no count from 1 to min_cell-1 (default 11) appears anywhere in the output,
+ * with secondary suppression where a total would let a reader derive one.
+ */
+#ifndef VIGIL_REPORT_H
+#define VIGIL_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct vigil_store;
+
+typedef struct {
+    const char *out_dir;   /* required; replaced when it exists and holds a previous report */
+    const char *db_label;  /* the store path, quoted in the reproduce commands (may be NULL) */
+    int no_plots;          /* 1: do not run gnuplot (each plot gets its note) */
+} vigil_report_options;
+
+typedef struct {
+    int64_t run_id;
+    char kind[16];         /* "suite" or "metrics" */
+    int passed;            /* 1 every criterion passed, 0 one failed, -1 no criteria */
+    int implementable;     /* 1 when the modification may be implemented under the PCCP */
+    int audit_ok;          /* the store's audit chain verified */
+    size_t n_criteria, n_failed;
+    size_t n_plots, n_plots_drawn; /* plots the report has / that gnuplot drew */
+    size_t n_monitor_runs;
+    char audit_head[65];
+} vigil_report_summary;
+
+/* Build the report of run `run_id`. VIGIL_EINVAL with a message when the run does not exist,
+ * did not complete (failed, running or interrupted), is of a kind without a report, or its
+ * stored result cannot be read; VIGIL_EIO when the output cannot be written. */
+int vigil_report_write(struct vigil_store *s, int64_t run_id, const vigil_report_options *opt,
+                       vigil_report_summary *out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

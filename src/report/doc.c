@@ -1,0 +1,321 @@
+/* The dual HTML/Markdown writer behind reports: every table row also lands in evidence.json. */
+#include "report/report_internal.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void html_escape(vigil_sbuf *b, const char *s)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '&': vigil_sbuf_append(b, "&amp;", 5); break;
+        case '<': vigil_sbuf_append(b, "&lt;", 4); break;
+        case '>': vigil_sbuf_append(b, "&gt;", 4); break;
+        case '"': vigil_sbuf_append(b, "&quot;", 6); break;
+        default: vigil_sbuf_append(b, s, 1);
+        }
+    }
+}
+
+/* Markdown inline text: escape what would start markup or break a table cell. */
+static void md_escape(vigil_sbuf *b, const char *s)
+{
+    for (; s && *s; s++) {
+        if (*s == '\n') {
+            vigil_sbuf_append(b, " ", 1);
+            continue;
+        }
+        if (strchr("|*_`<>[]\\#", *s)) vigil_sbuf_append(b, "\\", 1);
+        vigil_sbuf_append(b, s, 1);
+    }
+}
+
+void rd_init(rdoc *d, int min_cell)
+{
+    memset(d, 0, sizeof *d);
+    d->min_cell = min_cell > 0 ? min_cell : 11;
+    d->evidence = cJSON_CreateObject();
+    d->tables = cJSON_AddObjectToObject(d->evidence, "tables");
+}
+
+void rd_free(rdoc *d)
+{
+    vigil_sbuf_free(&d->html);
+    vigil_sbuf_free(&d->md);
+    cJSON_Delete(d->evidence);
+    for (size_t i = 0; i < d->n_plots; i++) free(d->plots[i].svg);
+    memset(d, 0, sizeof *d);
+}
+
+void rd_html(rdoc *d, const char *s) { vigil_sbuf_printf(&d->html, "%s", s); }
+
+void rd_h(rdoc *d, int level, const char *id, const char *title)
+{
+    vigil_sbuf_printf(&d->html, "<h%d id=\"%s\">", level, id);
+    html_escape(&d->html, title);
+    vigil_sbuf_printf(&d->html, "</h%d>\n", level);
+    vigil_sbuf_printf(&d->md, "\n%.*s ", level, "######");
+    md_escape(&d->md, title);
+    vigil_sbuf_printf(&d->md, "\n\n");
+}
+
+void rd_p(rdoc *d, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = NULL;
+    if (vasprintf(&s, fmt, ap) < 0) s = NULL;
+    va_end(ap);
+    if (!s) {
+        d->html.failed = 1;
+        return;
+    }
+    vigil_sbuf_printf(&d->html, "<p>");
+    html_escape(&d->html, s);
+    vigil_sbuf_printf(&d->html, "</p>\n");
+    md_escape(&d->md, s);
+    vigil_sbuf_printf(&d->md, "\n\n");
+    free(s);
+}
+
+void rd_box(rdoc *d, const char *cls, const char *lead, const char *text)
+{
+    vigil_sbuf_printf(&d->html, "<div class=\"box %s\" role=\"note\"><strong>", cls);
+    html_escape(&d->html, lead);
+    vigil_sbuf_printf(&d->html, "</strong> ");
+    html_escape(&d->html, text);
+    vigil_sbuf_printf(&d->html, "</div>\n");
+    vigil_sbuf_printf(&d->md, "> **");
+    md_escape(&d->md, lead);
+    vigil_sbuf_printf(&d->md, "** ");
+    md_escape(&d->md, text);
+    vigil_sbuf_printf(&d->md, "\n\n");
+}
+
+void rd_quote(rdoc *d, const char *source, const char *text)
+{
+    vigil_sbuf_printf(&d->html, "<blockquote><p>");
+    html_escape(&d->html, text ? text : "(not given in the suite)");
+    vigil_sbuf_printf(&d->html, "</p><cite>");
+    html_escape(&d->html, source);
+    vigil_sbuf_printf(&d->html, "</cite></blockquote>\n");
+    vigil_sbuf_printf(&d->md, "> ");
+    for (const char *s = text ? text : "(not given in the suite)"; *s; s++) {
+        if (*s == '\n') vigil_sbuf_printf(&d->md, "\n> ");
+        else vigil_sbuf_append(&d->md, s, 1);
+    }
+    vigil_sbuf_printf(&d->md, "\n>\n> — `%s`\n\n", source);
+}
+
+void rd_list_item(rdoc *d, const char *text, int first, int last)
+{
+    if (first) vigil_sbuf_printf(&d->html, "<ul>\n");
+    vigil_sbuf_printf(&d->html, "<li>");
+    html_escape(&d->html, text);
+    vigil_sbuf_printf(&d->html, "</li>\n");
+    if (last) vigil_sbuf_printf(&d->html, "</ul>\n");
+    vigil_sbuf_printf(&d->md, "- ");
+    md_escape(&d->md, text);
+    vigil_sbuf_printf(&d->md, last ? "\n\n" : "\n");
+}
+
+void rd_code(rdoc *d, const char *text)
+{
+    vigil_sbuf_printf(&d->html, "<pre><code>");
+    html_escape(&d->html, text);
+    vigil_sbuf_printf(&d->html, "</code></pre>\n");
+    vigil_sbuf_printf(&d->md, "```sh\n%s\n```\n\n", text);
+}
+
+void rd_table(rdoc *d, const char *id, const char *caption, const char *const *cols, size_t n)
+{
+    d->ncols = n;
+    cJSON *t = cJSON_AddObjectToObject(d->tables, id);
+    cJSON_AddStringToObject(t, "caption", caption);
+    cJSON *c = cJSON_AddArrayToObject(t, "columns");
+    for (size_t i = 0; i < n; i++) cJSON_AddItemToArray(c, cJSON_CreateString(cols[i]));
+    d->rows = cJSON_AddArrayToObject(t, "rows");
+    vigil_sbuf_printf(&d->html, "<table id=\"t-%s\"><caption>", id);
+    html_escape(&d->html, caption);
+    vigil_sbuf_printf(&d->html, "</caption>\n<thead><tr>");
+    vigil_sbuf_printf(&d->md, "*");
+    md_escape(&d->md, caption);
+    vigil_sbuf_printf(&d->md, "*\n\n|");
+    for (size_t i = 0; i < n; i++) {
+        vigil_sbuf_printf(&d->html, "<th scope=\"col\">");
+        html_escape(&d->html, cols[i]);
+        vigil_sbuf_printf(&d->html, "</th>");
+        vigil_sbuf_printf(&d->md, " ");
+        md_escape(&d->md, cols[i]);
+        vigil_sbuf_printf(&d->md, " |");
+    }
+    vigil_sbuf_printf(&d->html, "</tr></thead>\n<tbody>\n");
+    vigil_sbuf_printf(&d->md, "\n|");
+    for (size_t i = 0; i < n; i++) vigil_sbuf_printf(&d->md, " --- |");
+    vigil_sbuf_printf(&d->md, "\n");
+}
+
+static cJSON *cell_json(const rcell *c)
+{
+    if (c->nv == -1) return cJSON_CreateNull();
+    if (c->nv == 1) return isfinite(c->v[0]) ? cJSON_CreateNumber(c->v[0]) : cJSON_CreateNull();
+    if (c->nv == 2) {
+        cJSON *a = cJSON_CreateArray();
+        for (int i = 0; i < 2; i++)
+            cJSON_AddItemToArray(a, isfinite(c->v[i]) ? cJSON_CreateNumber(c->v[i]) : cJSON_CreateNull());
+        return a;
+    }
+    return cJSON_CreateString(c->text);
+}
+
+void rd_row(rdoc *d, const rcell *cells)
+{
+    cJSON *r = cJSON_CreateArray();
+    vigil_sbuf_printf(&d->html, "<tr>");
+    vigil_sbuf_printf(&d->md, "|");
+    for (size_t i = 0; i < d->ncols; i++) {
+        const rcell *c = &cells[i];
+        if (c->cls) vigil_sbuf_printf(&d->html, "<td class=\"%s\">", c->cls);
+        else vigil_sbuf_printf(&d->html, c->nv ? "<td class=\"num\">" : "<td>");
+        html_escape(&d->html, c->text);
+        vigil_sbuf_printf(&d->html, "</td>");
+        vigil_sbuf_printf(&d->md, " ");
+        if (c->cls && (strcmp(c->cls, "fail") == 0)) vigil_sbuf_printf(&d->md, "**");
+        md_escape(&d->md, c->text);
+        if (c->cls && (strcmp(c->cls, "fail") == 0)) vigil_sbuf_printf(&d->md, "**");
+        vigil_sbuf_printf(&d->md, " |");
+        cJSON_AddItemToArray(r, cell_json(c));
+    }
+    vigil_sbuf_printf(&d->html, "</tr>\n");
+    vigil_sbuf_printf(&d->md, "\n");
+    cJSON_AddItemToArray(d->rows, r);
+}
+
+void rd_table_end(rdoc *d)
+{
+    vigil_sbuf_printf(&d->html, "</tbody></table>\n");
+    vigil_sbuf_printf(&d->md, "\n");
+    d->rows = NULL;
+    d->ncols = 0;
+}
+
+void rd_plot(rdoc *d, const char *name, const char *title, const char *svg, const char *why,
+             const char *describes)
+{
+    vigil_sbuf_printf(&d->html, "<figure class=\"plot\" id=\"plot-%s\">\n", name);
+    if (svg) {
+        vigil_sbuf_printf(&d->html, "%s\n", svg);
+        vigil_sbuf_printf(&d->md, "![%s](plot-%s.svg)\n\n", title, name);
+    } else {
+        vigil_sbuf_printf(&d->html, "<div class=\"noplot\">Plot not drawn: ");
+        html_escape(&d->html, why);
+        vigil_sbuf_printf(&d->html, ". It would show ");
+        html_escape(&d->html, describes);
+        vigil_sbuf_printf(&d->html, ".</div>\n");
+        vigil_sbuf_printf(&d->md, "> **Plot not drawn** (%s): ", name);
+        md_escape(&d->md, why);
+        vigil_sbuf_printf(&d->md, ". It would show ");
+        md_escape(&d->md, describes);
+        vigil_sbuf_printf(&d->md, ".\n\n");
+    }
+    vigil_sbuf_printf(&d->html, "<figcaption>");
+    html_escape(&d->html, title);
+    vigil_sbuf_printf(&d->html, ". ");
+    html_escape(&d->html, describes);
+    vigil_sbuf_printf(&d->html, ".</figcaption></figure>\n");
+    vigil_sbuf_printf(&d->md, "*Figure: ");
+    md_escape(&d->md, title);
+    vigil_sbuf_printf(&d->md, ".*\n\n");
+    if (d->n_plots < sizeof d->plots / sizeof d->plots[0]) {
+        rplot_file *p = &d->plots[d->n_plots++];
+        snprintf(p->name, sizeof p->name, "%s", name);
+        p->svg = svg ? vigil_strdup(svg) : NULL;
+        if (svg) d->n_drawn++;
+    }
+    cJSON *pl = cJSON_GetObjectItem(d->evidence, "plots");
+    if (!pl) pl = cJSON_AddObjectToObject(d->evidence, "plots");
+    cJSON *o = cJSON_GetObjectItem(pl, name);
+    if (!o) o = cJSON_AddObjectToObject(pl, name);
+    cJSON_AddStringToObject(o, "title", title);
+    cJSON_AddBoolToObject(o, "drawn", svg != NULL);
+    if (!svg) cJSON_AddStringToObject(o, "why_not", why);
+}
+
+void fmt_num(char *out, size_t cap, double v, int digits)
+{
+    if (!isfinite(v)) snprintf(out, cap, "\xe2\x80\x94"); /* em dash */
+    else snprintf(out, cap, "%.*f", digits, v == 0 ? 0.0 : v);
+}
+
+rcell c_txt(const char *s)
+{
+    rcell c = {0};
+    snprintf(c.text, sizeof c.text, "%s", s ? s : "");
+    return c;
+}
+
+rcell c_num(double v, int digits)
+{
+    rcell c = {0};
+    fmt_num(c.text, sizeof c.text, v, digits);
+    c.v[0] = v;
+    c.nv = 1;
+    return c;
+}
+
+rcell c_p(double p)
+{
+    rcell c = {0};
+    if (!isfinite(p)) snprintf(c.text, sizeof c.text, "\xe2\x80\x94");
+    else if (p < 1e-4) snprintf(c.text, sizeof c.text, "%.1e", p);
+    else snprintf(c.text, sizeof c.text, "%.4f", p);
+    c.v[0] = p;
+    c.nv = 1;
+    return c;
+}
+
+rcell c_ci(double lo, double hi, int digits)
+{
+    rcell c = {0};
+    if (!isfinite(lo) && !isfinite(hi)) snprintf(c.text, sizeof c.text, "\xe2\x80\x94");
+    else {
+        char a[64], b[64];
+        fmt_num(a, sizeof a, lo, digits);
+        fmt_num(b, sizeof b, hi, digits);
+        snprintf(c.text, sizeof c.text, "%s to %s", a, b);
+    }
+    c.v[0] = lo;
+    c.v[1] = hi;
+    c.nv = 2;
+    return c;
+}
+
+rcell c_sup(void)
+{
+    rcell c = {0};
+    snprintf(c.text, sizeof c.text, "suppressed");
+    c.nv = -1;
+    c.cls = "sup";
+    return c;
+}
+
+rcell c_count(double n, int min_cell)
+{
+    if (isfinite(n) && n >= 1 && n < min_cell) return c_sup();
+    if (!isfinite(n)) return c_num(NAN, 0);
+    rcell c = {0};
+    snprintf(c.text, sizeof c.text, "%.0f", n);
+    c.v[0] = n;
+    c.nv = 1;
+    return c;
+}
+
+rcell c_pass(int pass)
+{
+    rcell c = c_txt(pass ? "PASS" : "FAIL");
+    c.cls = pass ? "pass" : "fail";
+    return c;
+}

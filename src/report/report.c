@@ -1,0 +1,297 @@
+/* PCCP evidence report of one stored run: read, never recompute. Sections follow the FDA
+ * guidance "Marketing Submission Recommendations for a Predetermined Change Control Plan for
+ * Artificial Intelligence-Enabled Device Software Functions" (final, December 2024):
+ * Description of Modifications, Modification Protocol (data management, re-training,
+ * performance evaluation, update procedures), Impact Assessment; then real-world monitoring,
+ * audit and appendices. */
+#include "vigil/report.h"
+#include "vigil/error.h"
+#include "vigil/store.h"
+#include "report/report_plots.h"
+#include "report/report_write.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#ifndef VIGIL_VERSION
+#define VIGIL_VERSION "unknown"
+#endif
+
+typedef struct {
+    vigil_run_info info;
+    cJSON *doc;
+} mon_run;
+
+typedef struct {
+    vigil_store *s;
+    const vigil_report_options *o;
+    vigil_report_summary *sum;
+    vigil_run_info run;
+    vigil_run_file_info *files;
+    size_t n_files;
+    cJSON *res;              /* the run's stored result */
+    const cJSON *cand, *pred, *orig; /* metrics documents (pred/orig may be NULL) */
+    cJSON *orig_doc;         /* the earliest suite run of this model line, owning orig */
+    int64_t orig_run, last_run;
+    mon_run *mons;
+    size_t n_mons;
+    int mons_linked;
+    vigil_audit_result audit;
+    rdoc d;
+    int min_cell;
+} rctx;
+
+/* ---- JSON access ---------------------------------------------------------------------- */
+
+static const cJSON *jp(const cJSON *o, const char *path)
+{
+    char key[256];
+    while (o && *path) {
+        const char *dot = strchr(path, '.');
+        size_t n = dot ? (size_t)(dot - path) : strlen(path);
+        if (n >= sizeof key) return NULL;
+        memcpy(key, path, n);
+        key[n] = '\0';
+        o = cJSON_GetObjectItemCaseSensitive(o, key);
+        path += n + (dot ? 1 : 0);
+    }
+    return o;
+}
+
+static double jnum(const cJSON *o, const char *path)
+{
+    const cJSON *v = jp(o, path);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static const char *js(const cJSON *o, const char *path)
+{
+    const cJSON *v = jp(o, path);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* A metric of a metrics document by the suite's metric name: value and CI. */
+typedef struct {
+    const char *name, *label, *value, *lo, *hi; /* JSON paths; lo/hi NULL: no CI */
+    const char *ci2;                            /* path of a [lo, hi] pair instead */
+    int digits;
+} metric_def;
+
+static const metric_def k_metrics[] = {
+    {"auroc", "AUROC (DeLong CI)", "discrimination.auroc.value", "discrimination.auroc.ci_low", "discrimination.auroc.ci_high", NULL, 3},
+    {"auprc", "AUPRC (average precision)", "discrimination.auprc.value", "discrimination.auprc.ci_low", "discrimination.auprc.ci_high", NULL, 3},
+    {"brier", "Brier score", "calibration.brier", NULL, NULL, "calibration.ci.brier", 4},
+    {"ece", "ECE (10 equal-width bins)", "calibration.ece", NULL, NULL, "calibration.ci.ece", 4},
+    {"ece_equal_mass", "ECE (10 equal-mass bins)", "calibration.ece_equal_mass", NULL, NULL, "calibration.ci.ece_equal_mass", 4},
+    {"mce", "MCE", "calibration.mce", NULL, NULL, "calibration.ci.mce", 4},
+    {"calibration_slope", "Calibration slope", "calibration.slope", NULL, NULL, "calibration.ci.slope", 3},
+    {"calibration_intercept", "Calibration intercept", "calibration.intercept", NULL, NULL, "calibration.ci.intercept", 3},
+    {"citl", "Calibration-in-the-large", "calibration.citl", NULL, NULL, "calibration.ci.citl", 3},
+    {"eavg", "Eavg (ICI)", "calibration.eavg", NULL, NULL, "calibration.ci.eavg", 4},
+    {"e90", "E90", "calibration.e90", NULL, NULL, "calibration.ci.e90", 4},
+    {"emax", "Emax", "calibration.emax", NULL, NULL, "calibration.ci.emax", 4},
+    {"spiegelhalter_p", "Spiegelhalter z-test p", "calibration.spiegelhalter_p", NULL, NULL, NULL, 4},
+    {"sensitivity", "Sensitivity at threshold (Wilson CI)", "threshold.tpr", NULL, NULL, "threshold.tpr_ci", 3},
+    {"specificity", "Specificity at threshold (Wilson CI)", "threshold.specificity", NULL, NULL, "threshold.specificity_ci", 3},
+    {"ppv", "PPV at threshold (Wilson CI)", "threshold.ppv", NULL, NULL, "threshold.ppv_ci", 3},
+    {"npv", "NPV at threshold (Wilson CI)", "threshold.npv", NULL, NULL, "threshold.npv_ci", 3},
+    {"selection_rate", "Selection rate at threshold", "threshold.selection_rate", NULL, NULL, "threshold.selection_rate_ci", 3},
+    {"net_benefit", "Net benefit at threshold", "threshold.net_benefit", NULL, NULL, NULL, 4},
+};
+#define N_METRICS (sizeof k_metrics / sizeof k_metrics[0])
+
+static void metric_get(const cJSON *m, const metric_def *d, double *v, double *lo, double *hi)
+{
+    *v = jnum(m, d->value);
+    *lo = *hi = NAN;
+    if (d->lo) {
+        *lo = jnum(m, d->lo);
+        *hi = jnum(m, d->hi);
+    } else if (d->ci2) {
+        const cJSON *a = jp(m, d->ci2);
+        if (cJSON_GetArraySize(a) == 2) {
+            const cJSON *x = cJSON_GetArrayItem(a, 0), *y = cJSON_GetArrayItem(a, 1);
+            *lo = cJSON_IsNumber(x) ? x->valuedouble : NAN;
+            *hi = cJSON_IsNumber(y) ? y->valuedouble : NAN;
+        }
+    }
+}
+
+/* ---- loading ------------------------------------------------------------------------------ */
+
+static int same_sha(const char *a, const char *b) { return a && b && *a && strcmp(a, b) == 0; }
+
+static int load_monitors(rctx *c)
+{
+    vigil_run_info *runs = NULL;
+    size_t n = 0;
+    int rc = vigil_store_list_runs(c->s, "monitor", NULL, &runs, &n);
+    if (rc) return rc;
+    const char *cs = js(c->res, "models.candidate.sha256"), *ps = js(c->res, "models.predecessor.sha256");
+    if (!(c->mons = calloc(n ? n : 1, sizeof *c->mons))) {
+        vigil_run_info_free(runs, n);
+        return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    }
+    /* Linked: a monitor run whose input files include the candidate or predecessor model. */
+    int *linked = calloc(n ? n : 1, sizeof *linked);
+    size_t n_linked = 0;
+    for (size_t i = 0; linked && i < n; i++) {
+        vigil_run_file_info *f = NULL;
+        size_t nf = 0;
+        if (vigil_store_get_files(c->s, runs[i].id, &f, &nf) == 0)
+            for (size_t k = 0; k < nf; k++)
+                if (same_sha(f[k].sha256, cs) || same_sha(f[k].sha256, ps)) linked[i] = 1;
+        vigil_run_file_info_free(f, nf);
+        n_linked += (size_t)linked[i];
+    }
+    c->mons_linked = n_linked > 0;
+    for (size_t i = 0; i < n; i++) {
+        if (linked && n_linked && !linked[i]) {
+            vigil_run_info_clear(&runs[i]);
+            continue;
+        }
+        mon_run *m = &c->mons[c->n_mons++];
+        m->info = runs[i];
+        memset(&runs[i], 0, sizeof runs[i]);
+        char *doc = NULL;
+        if (strcmp(m->info.status, "completed") == 0 && vigil_store_get_document(c->s, m->info.id, "result", &doc) == 0)
+            m->doc = cJSON_Parse(doc);
+        free(doc);
+    }
+    free(linked);
+    vigil_run_info_free(runs, n);
+    return VIGIL_OK;
+}
+
+/* Earlier suite runs of this model line: the run that validated our predecessor as its
+ * candidate (the last modification), and, following predecessors back, the original model. */
+static void load_chain(rctx *c)
+{
+    const char *want = js(c->res, "models.predecessor.sha256");
+    vigil_run_info *runs = NULL;
+    size_t n = 0;
+    if (!want || vigil_store_list_runs(c->s, "suite", NULL, &runs, &n) != 0) return;
+    char cur[65];
+    snprintf(cur, sizeof cur, "%s", want);
+    for (int depth = 0; depth < 64; depth++) {
+        cJSON *found = NULL;
+        int64_t fid = 0;
+        for (size_t i = n; i-- > 0;) {
+            if (runs[i].id >= c->run.id || strcmp(runs[i].status, "completed") != 0) continue;
+            char *doc = NULL;
+            if (vigil_store_get_document(c->s, runs[i].id, "result", &doc) != 0) continue;
+            cJSON *j = cJSON_Parse(doc);
+            free(doc);
+            if (j && same_sha(js(j, "models.candidate.sha256"), cur) && js(j, "models.predecessor.sha256")) {
+                found = j;
+                fid = runs[i].id;
+                break;
+            }
+            cJSON_Delete(j);
+        }
+        if (!found) break;
+        if (!c->last_run) c->last_run = fid;
+        cJSON_Delete(c->orig_doc);
+        c->orig_doc = found;
+        c->orig_run = fid;
+        snprintf(cur, sizeof cur, "%s", js(found, "models.predecessor.sha256"));
+    }
+    if (c->orig_doc) c->orig = jp(c->orig_doc, "metrics.predecessor");
+    vigil_run_info_free(runs, n);
+}
+
+static int load(rctx *c, int64_t id)
+{
+    int rc = vigil_store_get_run(c->s, id, &c->run);
+    if (rc) return vigil_error_set(VIGIL_EINVAL, "no run %lld in the store", (long long)id);
+    const char *st = c->run.status ? c->run.status : "?";
+    if (strcmp(st, "completed") != 0)
+        return vigil_error_set(VIGIL_EINVAL, "run %lld is %s%s%s: only a completed run has a report", (long long)id,
+                               st, c->run.error ? " (" : "", c->run.error ? c->run.error : "");
+    if (strcmp(c->run.kind, "suite") != 0 && strcmp(c->run.kind, "metrics") != 0)
+        return vigil_error_set(VIGIL_EINVAL,
+                               "run %lld is a '%s' run: reports are built from 'suite' runs (or 'metrics' runs, "
+                               "performance only)", (long long)id, c->run.kind);
+    char *doc = NULL;
+    if ((rc = vigil_store_get_document(c->s, id, "result", &doc)) != 0)
+        return vigil_error_set(VIGIL_EINVAL, "run %lld has no stored result document", (long long)id);
+    c->res = cJSON_Parse(doc);
+    free(doc);
+    if (!cJSON_IsObject(c->res))
+        return vigil_error_set(VIGIL_EINVAL, "run %lld: the stored result is not a JSON object", (long long)id);
+    if (strcmp(c->run.kind, "suite") == 0) {
+        c->cand = jp(c->res, "metrics.candidate");
+        c->pred = jp(c->res, "metrics.predecessor");
+        if (!cJSON_IsObject(c->cand))
+            return vigil_error_set(VIGIL_EINVAL, "run %lld: the stored suite result has no metrics.candidate",
+                                   (long long)id);
+        if (!cJSON_IsObject(c->pred)) c->pred = NULL;
+    } else {
+        c->cand = c->res;
+    }
+    double mc = jnum(c->cand, "min_cell");
+    c->min_cell = isfinite(mc) && mc >= 11 ? (int)mc : 11;
+    if ((rc = vigil_store_get_files(c->s, id, &c->files, &c->n_files)) != 0) return rc;
+    if ((rc = load_monitors(c)) != 0) return rc;
+    load_chain(c);
+    return vigil_store_audit_verify(c->s, &c->audit);
+}
+
+static void rctx_free(rctx *c)
+{
+    vigil_run_info_clear(&c->run);
+    vigil_run_file_info_free(c->files, c->n_files);
+    cJSON_Delete(c->res);
+    cJSON_Delete(c->orig_doc);
+    for (size_t i = 0; i < c->n_mons; i++) {
+        vigil_run_info_clear(&c->mons[i].info);
+        cJSON_Delete(c->mons[i].doc);
+    }
+    free(c->mons);
+    rd_free(&c->d);
+}
+
+#include "report/sections.inc"
+
+int vigil_report_write(vigil_store *s, int64_t run_id, const vigil_report_options *opt,
+                       vigil_report_summary *out)
+{
+    if (!s || !opt || !opt->out_dir || !*opt->out_dir)
+        return vigil_error_set(VIGIL_EINVAL, "report: an output directory is required");
+    vigil_report_summary dummy;
+    if (!out) out = &dummy;
+    memset(out, 0, sizeof *out);
+    rctx c;
+    memset(&c, 0, sizeof c);
+    c.s = s;
+    c.o = opt;
+    c.sum = out;
+    int rc = load(&c, run_id);
+    if (rc) goto done;
+    rd_init(&c.d, c.min_cell);
+    build(&c);
+    if (c.d.html.failed || c.d.md.failed) {
+        rc = vigil_error_set(VIGIL_ENOMEM, "out of memory building the report");
+        goto done;
+    }
+    out->run_id = run_id;
+    snprintf(out->kind, sizeof out->kind, "%s", c.run.kind);
+    out->audit_ok = c.audit.ok;
+    memcpy(out->audit_head, c.audit.head, sizeof out->audit_head);
+    out->n_plots = c.d.n_plots;
+    out->n_plots_drawn = c.d.n_drawn;
+    out->n_monitor_runs = c.n_mons;
+    char *card = model_card(&c);
+    if (!card) {
+        rc = vigil_error_set(VIGIL_ENOMEM, "out of memory building the model card");
+        goto done;
+    }
+    rc = report_write_dir(opt->out_dir, &c.d, card);
+    free(card);
+done:
+    rctx_free(&c);
+    return rc;
+}

@@ -1,0 +1,75 @@
+/* Internals of the report writer: one builder that writes HTML and Markdown side by side and
+ * records every number it shows in the evidence JSON, and the gnuplot runner. */
+#ifndef VIGIL_REPORT_INTERNAL_H
+#define VIGIL_REPORT_INTERNAL_H
+
+#include "core/util.h"
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+/* One table cell: text as shown, plus the number(s) behind it for the evidence file.
+ * nv 0: text only; 1: v[0]; 2: the interval [v[0], v[1]]; -1: withheld (small cell). */
+typedef struct {
+    char text[512];
+    double v[2];
+    int nv;
+    const char *cls; /* CSS class: "pass", "fail", "sup", or NULL */
+} rcell;
+
+typedef struct {
+    char name[32];
+    char *svg; /* NULL when not drawn */
+} rplot_file;
+
+typedef struct {
+    vigil_sbuf html, md;
+    cJSON *evidence;     /* the whole evidence document */
+    cJSON *tables;       /* evidence.tables: id -> {caption, columns, rows} */
+    cJSON *rows;         /* rows of the table being written */
+    size_t ncols;
+    int min_cell;
+    rplot_file plots[16];
+    size_t n_plots, n_drawn;
+} rdoc;
+
+void rd_init(rdoc *d, int min_cell);
+void rd_free(rdoc *d);
+void rd_h(rdoc *d, int level, const char *id, const char *title);
+void rd_p(rdoc *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* A callout box (cls: "fail", "ok", "warn") with a bold lead and text. */
+void rd_box(rdoc *d, const char *cls, const char *lead, const char *text);
+/* Text quoted verbatim from a stored document, attributed to its JSON path. */
+void rd_quote(rdoc *d, const char *source, const char *text);
+void rd_list_item(rdoc *d, const char *text, int first, int last);
+void rd_code(rdoc *d, const char *text);
+void rd_table(rdoc *d, const char *id, const char *caption, const char *const *cols, size_t n);
+void rd_row(rdoc *d, const rcell *cells);
+void rd_table_end(rdoc *d);
+/* An inline plot (svg NULL: the note says why and what it would show). */
+void rd_plot(rdoc *d, const char *name, const char *title, const char *svg, const char *why,
+             const char *describes);
+/* Raw HTML only (layout helpers). */
+void rd_html(rdoc *d, const char *s);
+
+/* Cell constructors. */
+rcell c_txt(const char *s);
+rcell c_num(double v, int digits);
+rcell c_p(double p);
+rcell c_ci(double lo, double hi, int digits);
+/* A count: 1..min_cell-1 withheld. */
+rcell c_count(double n, int min_cell);
+rcell c_pass(int pass);
+rcell c_sup(void);
+
+/* "0.842" / "—" for NaN. */
+void fmt_num(char *out, size_t cap, double v, int digits);
+
+void html_escape(vigil_sbuf *b, const char *s);
+
+/* Run gnuplot on `script` (which must `set output 'plot.svg'`); returns the SVG element (from
+ * "<svg" on, ids made unique with `prefix`) or NULL with *why set to a static reason. */
+char *plot_run(const char *script, const char *prefix, const char **why);
+/* 1 when gnuplot is on PATH. */
+int plot_available(void);
+
+#endif

@@ -1,0 +1,21 @@
+/* The report's plot builders (see plots_report.c). Each returns the SVG or NULL with *why. */
+#ifndef VIGIL_REPORT_PLOTS_H
+#define VIGIL_REPORT_PLOTS_H
+
+#include "report/report_internal.h"
+
+typedef struct {
+    double effect, pred_effect;
+    int alarm;
+    char label[48];
+} drift_point;
+
+/* models[0] is the candidate; labels name the series. */
+char *plot_reliability(const cJSON *const *models, const char *const *labels, size_t n, const char **why);
+char *plot_roc(const cJSON *const *models, const char *const *labels, size_t n, const char **why);
+char *plot_decision(const cJSON *const *models, const char *const *labels, size_t n, const char **why);
+char *plot_forest(const cJSON *const *models, const char *const *labels, size_t n, const char **why);
+char *plot_shap(const cJSON *explanations, const char **why);
+char *plot_drift(const drift_point *p, size_t n, double effect_floor, const char **why);
+
+#endif

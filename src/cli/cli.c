@@ -1,5 +1,6 @@
 /* Shared CLI helpers; see cli.h. */
 #include "cli/cli.h"
+#include "vigil/phi.h"
 #include "vigil/error.h"
 
 #include <errno.h>
@@ -115,4 +116,27 @@ void cli_progress_end(void)
 {
     if (progress_shown) fputs("\r\033[K", stderr);
     progress_shown = 0;
+}
+
+int cli_parse_allow(const char *cmd, char *arg, void *allow, size_t *n, size_t cap)
+{
+    vigil_phi_allow *a = allow;
+    char *eq = strchr(arg, '=');
+    if (!eq || eq == arg || !eq[1])
+        return cli_usage(cmd, "--allow-column expects COLUMN=JUSTIFICATION (why this column may be "
+                         "used although it looks like an identifier), got '%s'", arg);
+    if (*n == cap) return cli_usage(cmd, "at most %zu --allow-column options", cap);
+    *eq = '\0';
+    a[*n].column = arg;
+    a[*n].justification = eq + 1;
+    (*n)++;
+    return EXIT_OK;
+}
+
+void cli_json_allow(cJSON *obj, const void *allow, size_t n)
+{
+    const vigil_phi_allow *a = allow;
+    if (!n) return;
+    cJSON *o = cJSON_AddObjectToObject(obj, "allow_columns");
+    for (size_t i = 0; i < n; i++) cJSON_AddStringToObject(o, a[i].column, a[i].justification);
 }

@@ -53,6 +53,12 @@ cJSON *cli_json_number(cJSON *obj, const char *key, double v);
 int cli_parse_double(const char *cmd, const char *opt, const char *s, double *out);
 int cli_parse_size(const char *cmd, const char *opt, const char *s, size_t *out);
 
+/* --allow-column COL=REASON: append to allow[] (at most cap); usage error when malformed.
+ * The strings point into arg. */
+int cli_parse_allow(const char *cmd, char *arg, void *allow, size_t *n, size_t cap);
+/* Add {"allow_columns": {col: reason}} to a run's config JSON, so the justification is stored. */
+void cli_json_allow(cJSON *obj, const void *allow, size_t n);
+
 /* Progress on stderr, only when stderr is a terminal: "\r<label> <done>/<total>". */
 void cli_progress(const char *label, size_t done, size_t total);
 void cli_progress_end(void);

@@ -1,5 +1,6 @@
 /* vigil metrics — discrimination, calibration, thresholds and subgroup fairness of one score. */
 #include "cli/cli.h"
+#include "vigil/phi.h"
 #include "vigil/fairness.h"
 #include "vigil/metrics.h"
 #include "vigil/store.h"
@@ -55,6 +56,8 @@ const char cmd_metrics_help[] =
     "  --min-cell M       cell-size floor (default 11): no count from 1 to M-1 is shown or\n"
     "                     stored, nor a rate it could be derived from; a level with fewer\n"
     "                     than M cases is suppressed and left out of the disparities\n"
+    "  --allow-column C=WHY  let column C through the PHI guard (it looks like a HIPAA Safe\n"
+    "                     Harbor identifier); the justification is stored with the run\n"
     "  --db FILE          run store (default: $VIGIL_DB, else ./vigil.db); --no-store skips it\n"
     "  --format F         'table' (default) or 'json'\n"
     "\n"
@@ -77,6 +80,8 @@ typedef struct {
     int lowess_bootstrap;
     uint64_t seed;
     int no_store;
+    vigil_phi_allow allow[MAX_LIST];
+    size_t n_allow;
 } args;
 
 static int parse(int argc, char **argv, args *a)
@@ -89,6 +94,7 @@ static int parse(int argc, char **argv, args *a)
         {"min-cell", required_argument, 0, 'm'},  {"db", required_argument, 0, 'D'},
         {"no-store", no_argument, 0, 'n'},        {"format", required_argument, 0, 'f'},
         {"lowess-bootstrap", required_argument, 0, 'L'}, {"compare", required_argument, 0, 'c'},
+        {"allow-column", required_argument, 0, 'A'},
         {0, 0, 0, 0}};
     int c;
     size_t v;
@@ -105,6 +111,9 @@ static int parse(int argc, char **argv, args *a)
         case 'f': a->format = optarg; break;
         case 'n': a->no_store = 1; break;
         case 'c': a->compare = optarg; break;
+        case 'A':
+            if (cli_parse_allow("metrics", optarg, a->allow, &a->n_allow, MAX_LIST)) return EXIT_USAGE;
+            break;
         case 'g':
             if (a->n_groups == MAX_LIST) return cli_usage("metrics", "at most %d --group options", MAX_LIST);
             for (size_t i = 0; i < a->n_groups; i++)
@@ -218,6 +227,7 @@ static char *config_json(const args *a)
     cJSON_AddNumberToObject(o, "min_cell", (double)(a->min_cell ? a->min_cell : 11));
     cJSON_AddStringToObject(o, "lowess_bootstrap",
                             a->lowess_bootstrap > 0 ? "on" : a->lowess_bootstrap < 0 ? "off" : "auto");
+    cli_json_allow(o, a->allow, a->n_allow);
     char *s = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     return s;
@@ -304,6 +314,7 @@ int cmd_metrics(int argc, char **argv)
             }
         goto fail;
     }
+    if ((err = vigil_phi_guard(t, a.data, NULL, 0, a.allow, a.n_allow)) != 0) goto fail;
     int sc, lc;
     if ((sc = vigil_table_require(t, a.score, "score column")) < 0) {
         err = sc;

@@ -163,6 +163,9 @@ void vigil_data_config_clear(vigil_data_config *c)
     vigil_cfg_strings_free(c->missing, c->n_missing);
     for (size_t i = 0; i < c->n_types; i++) free((char *)c->types[i].name);
     free(c->types);
+    for (size_t i = 0; i < c->n_phi_allow; i++)
+        free((char *)c->phi_allow[i].column), free((char *)c->phi_allow[i].justification);
+    free(c->phi_allow);
     memset(c, 0, sizeof *c);
 }
 
@@ -177,19 +180,20 @@ static int copy_role(const char *file, const char *jp, const cJSON *cols, const 
 int vigil_data_config_parse(vigil_data_config *c, const char *file, const char *jpath,
                             const cJSON *data)
 {
-    static const char *const data_keys[] = {"path", "columns", "types", "missing", NULL};
+    static const char *const data_keys[] = {"path", "columns", "types", "missing", "phi_allow", NULL};
     static const char *const col_keys[] = {"id", "time", "label", "score", "shadow_score",
                                            "features", "groups", NULL};
     memset(c, 0, sizeof *c);
     char jp[256];
     const char *path = NULL;
-    const cJSON *cols = NULL, *types = NULL;
+    const cJSON *cols = NULL, *types = NULL, *allow = NULL;
     int rc;
     if (!(c->file = vigil_strdup(file))) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
     if ((rc = vigil_cfg_keys(file, jpath, data, data_keys)) != 0 ||
         (rc = vigil_cfg_string(file, jpath, data, "path", true, &path)) != 0 ||
         (rc = vigil_cfg_object(file, jpath, data, "columns", true, &cols)) != 0 ||
         (rc = vigil_cfg_object(file, jpath, data, "types", false, &types)) != 0 ||
+        (rc = vigil_cfg_object(file, jpath, data, "phi_allow", false, &allow)) != 0 ||
         (rc = vigil_cfg_strings(file, jpath, data, "missing", false, &c->missing, &c->n_missing)) != 0)
         goto fail;
     char *dir = vigil_dirname(file);
@@ -234,6 +238,29 @@ int vigil_data_config_parse(vigil_data_config *c, const char *file, const char *
                 goto fail;
             }
             c->types[c->n_types++].type = ty;
+        }
+    }
+    if (allow) {
+        size_t k = (size_t)cJSON_GetArraySize(allow);
+        if (!(c->phi_allow = calloc(k ? k : 1, sizeof *c->phi_allow))) {
+            rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+            goto fail;
+        }
+        const cJSON *a;
+        cJSON_ArrayForEach(a, allow)
+        {
+            if (!cJSON_IsString(a) || !a->valuestring[0]) {
+                rc = vigil_error_set(VIGIL_EINVAL, "%s: %s.phi_allow.%s: expected the justification "
+                                     "as text", file, jpath, a->string);
+                goto fail;
+            }
+            vigil_phi_allow *e = &c->phi_allow[c->n_phi_allow++];
+            e->column = vigil_strdup(a->string);
+            e->justification = vigil_strdup(a->valuestring);
+            if (!e->column || !e->justification) {
+                rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+                goto fail;
+            }
         }
     }
     return VIGIL_OK;
@@ -324,6 +351,14 @@ int vigil_data_load(const vigil_data_config *c, const char *const *extra, size_t
     /* The reader applies declared types to kept columns and still refuses a declared name
      * that is not in the file at all (a typo must not pass). */
     rc = vigil_table_read_csv(out, c->path, &o);
+    if (!rc) {
+        const char *skip[2] = {c->id, c->time};
+        if ((rc = vigil_phi_guard(*out, c->path, skip, 2, c->phi_allow, c->n_phi_allow)) != 0) {
+            vigil_error_wrap("%s: $.data", c->file);
+            vigil_table_free(*out);
+            *out = NULL;
+        }
+    }
 done:
     for (size_t i = 0; i < nw; i++) free(whys[i]);
     for (size_t i = 0; i < nparts; i++) free(parts[i]);

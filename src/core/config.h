@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "vigil/phi.h"
 #include "vigil/table.h"
 
 /* Parse a JSON file; a syntax error names the line and column. Caller cJSON_Delete()s. */
@@ -47,6 +48,10 @@ typedef struct {
     size_t n_types;
     char **missing;      /* NULL: the default set */
     size_t n_missing;
+    /* "phi_allow": {"column": "justification"}: columns the PHI guard lets through (the
+     * justification is kept with the config, which every run stores). */
+    vigil_phi_allow *phi_allow; /* strings owned */
+    size_t n_phi_allow;
 } vigil_data_config;
 
 /* Read `data` (at JSON path `jpath`) of config `file`. Paths resolve against the file's dir. */
@@ -55,7 +60,8 @@ int vigil_data_config_parse(vigil_data_config *out, const char *file, const char
 void vigil_data_config_clear(vigil_data_config *c);
 
 /* Load the data file keeping only the role columns (plus `extra` names, e.g. a model's
- * features), with the declared types and missing strings. A role that names no column is
+ * features), with the declared types and missing strings, then run the PHI guard on what was
+ * loaded (the id and time columns excepted; `phi_allow` columns let through). A role that names no column is
  * an error quoting the JSON path that named it and listing the columns. */
 int vigil_data_load(const vigil_data_config *c, const char *const *extra, size_t n_extra,
                     vigil_table **out);

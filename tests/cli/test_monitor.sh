@@ -12,7 +12,8 @@ monitor() { # NAME REF_FROM REF_TO CUR_FROM CUR_TO [EXTRA_JSON] [FEATURES]
   "data": { "path": "$CASES",
             "columns": { "time": "sample_yr", "label": "death_5y", "score": "score",
                          "features": [$feats] },
-            "types": { "flc_grp": "categorical" } },
+            "types": { "flc_grp": "categorical" },
+            "phi_allow": { "age": "public research cohort (R survival package)" } },
   "windows": { "reference": { "from": $2, "to": $3 }, "current": { "from": $4, "to": $5 } },
   "prediction_drift": true, "label_drift": true ${6:+, $6} }
 EOF

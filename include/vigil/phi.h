@@ -1,0 +1,76 @@
+/* vigil — PHI guard: before a case file is used, look for the HIPAA Safe Harbor identifiers
+ * (45 CFR 164.514(b)(2)) that show in tabular data, by column name and by value pattern with
+ * validity checks. A hit stops the run with the file, the column and the kind of identifier —
+ * never the value. A column can be allowed, one at a time, with a justification that is stored
+ * with the run.
+ *
+ * What is recognised (thresholds in src/core/phi.c):
+ *   by name:  names, medical record / health plan / account / licence numbers, street
+ *             addresses and cities, SSNs, e-mail, phone and fax, URLs, IP addresses, birth
+ *             and other dates, ZIP codes;
+ *   by value: SSNs (area not 000/666/9xx, group not 00, serial not 0000), e-mail addresses,
+ *             URLs, IPv4/IPv6 addresses, NANP phone numbers (area code and exchange 2-9),
+ *             dates more specific than the year (ISO, US and compact forms, valid month/day),
+ *             ZIP+4 codes, 5-digit or restricted 3-digit ZIP codes in a ZIP column, ages over
+ *             89 in an age column, VINs (check digit), card/account numbers (13-19 digits,
+ *             Luhn), near-unique free text (> 90% distinct among >= 50 values).
+ * The columns a config declares as the case id and the time axis are the user's deliberate
+ * choice (a limited data set needs a data use agreement) and are not scanned. */
+#ifndef VIGIL_PHI_H
+#define VIGIL_PHI_H
+
+#include <stddef.h>
+
+#include "vigil/table.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    VIGIL_PHI_NAME = 0,
+    VIGIL_PHI_RECORD_NUMBER,  /* MRN, health plan, account, licence, certificate numbers */
+    VIGIL_PHI_ADDRESS,        /* street address, city */
+    VIGIL_PHI_SSN,
+    VIGIL_PHI_EMAIL,
+    VIGIL_PHI_URL,
+    VIGIL_PHI_IP,
+    VIGIL_PHI_PHONE,          /* telephone and fax */
+    VIGIL_PHI_DATE,           /* a date more specific than the year */
+    VIGIL_PHI_ZIP,            /* more than 3 ZIP digits, or a restricted 3-digit prefix */
+    VIGIL_PHI_AGE_OVER_89,
+    VIGIL_PHI_VIN,
+    VIGIL_PHI_CARD,           /* card or account number (Luhn) */
+    VIGIL_PHI_FREE_TEXT       /* near-unique text */
+} vigil_phi_kind;
+
+typedef struct {
+    const char *column;
+    vigil_phi_kind kind;
+    int by_name;              /* 1: the column's name; 0: its values */
+    double share;             /* share of non-missing values that matched (by value) */
+} vigil_phi_finding;
+
+typedef struct {
+    const char *column;
+    const char *justification;
+} vigil_phi_allow;
+
+/* "a Social Security number", ... */
+const char *vigil_phi_kind_name(vigil_phi_kind k);
+
+/* Scan every column of t except the `skip` names (NULL entries ignored). Findings point into
+ * t's column names; caller free()s *out. */
+int vigil_phi_scan(const vigil_table *t, const char *const *skip, size_t n_skip,
+                   vigil_phi_finding **out, size_t *n);
+
+/* Scan and refuse: VIGIL_EINVAL naming `path`, the first flagged column that is not allowed
+ * and the kind of identifier (never the value), with how to override; VIGIL_OK when clean.
+ * An allowance without a justification is an error. */
+int vigil_phi_guard(const vigil_table *t, const char *path, const char *const *skip,
+                    size_t n_skip, const vigil_phi_allow *allow, size_t n_allow);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,200 @@
+/* PHI guard: each Safe Harbor identifier kind found (with validity checks), ordinary clinical
+ * columns left alone, messages that never quote the value, allowances. The positive examples
+ * are checked against published validity rules: SSA's SSN rules (no area 000/666/9xx, no group
+ * 00, no serial 0000), the Luhn check of ISO/IEC 7812 (test numbers 4111111111111111 and
+ * 378282246310005 are the networks' published test cards), the VIN check digit of
+ * 49 CFR 565.15 (1M8GDM9AXKP042788 is NHTSA's worked example), NANP numbering and the HHS list
+ * of restricted 3-digit ZIP prefixes. */
+#include "testutil.h"
+#include "vigil/error.h"
+#include "vigil/phi.h"
+#include "vigil/table.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* A one-column table of text values (categorical) or numbers. */
+static vigil_table *text_table(const char *name, const char *const *vals, size_t n)
+{
+    char path[] = "/tmp/vigil-phi-XXXXXX";
+    int fd = mkstemp(path);
+    FILE *f = fdopen(fd, "w");
+    fprintf(f, "%s\n", name);
+    for (size_t i = 0; i < n; i++) fprintf(f, "\"%s\"\n", vals[i]);
+    fclose(f);
+    vigil_col_decl d = {name, VIGIL_COL_CATEGORICAL};
+    vigil_csv_options o = {0};
+    o.types = &d, o.n_types = 1;
+    vigil_table *t = NULL;
+    assert_int_equal(vigil_table_read_csv(&t, path, &o), 0);
+    unlink(path);
+    return t;
+}
+
+static vigil_table *num_table(const char *name, const double *v, size_t n)
+{
+    vigil_table *t = NULL;
+    assert_int_equal(vigil_table_new(&t, n, "mem.csv"), 0);
+    assert_int_equal(vigil_table_add_numeric(t, name, v), 0);
+    return t;
+}
+
+static int first_kind(const vigil_table *t)
+{
+    vigil_phi_finding *f = NULL;
+    size_t n = 0;
+    assert_int_equal(vigil_phi_scan(t, NULL, 0, &f, &n), 0);
+    int k = n ? (int)f[0].kind : -1;
+    free(f);
+    return k;
+}
+
+/* Repeat one value to fill a column of n rows (cycling through the list). */
+static int kind_of_values(const char *col, const char *const *vals, size_t nv)
+{
+    const char *v[60];
+    for (size_t i = 0; i < 60; i++) v[i] = vals[i % nv];
+    vigil_table *t = text_table(col, v, 60);
+    int k = first_kind(t);
+    vigil_table_free(t);
+    return k;
+}
+
+#define ONE(col, val) kind_of_values(col, (const char *const[]){val}, 1)
+
+static void test_value_kinds(void **state)
+{
+    (void)state;
+    assert_int_equal(ONE("x", "123-45-6789"), VIGIL_PHI_SSN);
+    assert_int_equal(ONE("x", "000-45-6789"), -1);  /* area 000 is never issued */
+    assert_int_equal(ONE("x", "666-45-6789"), -1);
+    assert_int_equal(ONE("x", "912-45-6789"), -1);  /* 9xx: ITINs, not SSNs */
+    assert_int_equal(ONE("x", "123-00-6789"), -1);
+    assert_int_equal(ONE("x", "123-45-0000"), -1);
+    assert_int_equal(ONE("x", "jane.doe@example.org"), VIGIL_PHI_EMAIL);
+    assert_int_equal(ONE("x", "not@an"), -1);
+    assert_int_equal(ONE("x", "https://example.org/p/1"), VIGIL_PHI_URL);
+    assert_int_equal(ONE("x", "192.168.10.4"), VIGIL_PHI_IP);
+    assert_int_equal(ONE("x", "300.168.10.4"), -1);
+    assert_int_equal(ONE("x", "2001:db8::8a2e:370:7334"), VIGIL_PHI_IP);
+    assert_int_equal(ONE("x", "(212) 555-0100"), VIGIL_PHI_PHONE);
+    assert_int_equal(ONE("x", "212-555-0100"), VIGIL_PHI_PHONE);
+    assert_int_equal(ONE("x", "112-555-0100"), -1);  /* area codes start 2-9 */
+    assert_int_equal(ONE("x", "212-155-0100"), -1);  /* exchanges start 2-9 */
+    assert_int_equal(ONE("x", "2024-02-29"), VIGIL_PHI_DATE);
+    assert_int_equal(ONE("x", "03/14/2021"), VIGIL_PHI_DATE);
+    assert_int_equal(ONE("x", "2021-03"), VIGIL_PHI_DATE);
+    assert_int_equal(ONE("x", "2021-13-01"), -1);
+    assert_int_equal(ONE("x", "2021"), -1);          /* the year alone is allowed */
+    assert_int_equal(ONE("x", "55905-0001"), VIGIL_PHI_ZIP);
+    assert_int_equal(ONE("x", "1M8GDM9AXKP042788"), VIGIL_PHI_VIN);
+    assert_int_equal(ONE("x", "1M8GDM9A1KP042788"), -1); /* wrong check digit */
+    assert_int_equal(ONE("x", "4111 1111 1111 1111"), VIGIL_PHI_CARD);
+    assert_int_equal(ONE("x", "378282246310005"), VIGIL_PHI_CARD);
+    assert_int_equal(ONE("x", "4111 1111 1111 1112"), -1); /* fails Luhn */
+}
+
+static void test_names(void **state)
+{
+    (void)state;
+    assert_int_equal(ONE("last_name", "A"), VIGIL_PHI_NAME);
+    assert_int_equal(ONE("PatientName", "A"), VIGIL_PHI_NAME);
+    assert_int_equal(ONE("MRN", "A"), VIGIL_PHI_RECORD_NUMBER);
+    assert_int_equal(ONE("street_address", "A"), VIGIL_PHI_ADDRESS);
+    assert_int_equal(ONE("ssn", "A"), VIGIL_PHI_SSN);
+    assert_int_equal(ONE("email", "A"), VIGIL_PHI_EMAIL);
+    assert_int_equal(ONE("fax_number", "A"), VIGIL_PHI_PHONE);
+    assert_int_equal(ONE("dob", "A"), VIGIL_PHI_DATE);
+    /* Ordinary clinical names are not identifiers. */
+    assert_int_equal(ONE("age_band", "80+"), -1);
+    assert_int_equal(ONE("sex", "F"), -1);
+    assert_int_equal(ONE("flc_grp", "3"), -1);
+}
+
+static void test_numbers(void **state)
+{
+    (void)state;
+    double age[60], lab[60], yr[60], zip[60], zip3[60], zip3r[60];
+    for (size_t i = 0; i < 60; i++) {
+        age[i] = 50 + (double)(i % 40);           /* 50..89 */
+        lab[i] = 0.5 + 0.1 * (double)i;
+        yr[i] = 1995 + (double)(i % 9);
+        zip[i] = 55905;
+        zip3[i] = 559;
+        zip3r[i] = i % 2 ? 559 : 36;               /* 036 is restricted */
+    }
+    vigil_table *t = num_table("age", age, 60);
+    assert_int_equal(first_kind(t), -1);
+    vigil_table_free(t);
+    age[7] = 93;
+    t = num_table("age", age, 60);
+    assert_int_equal(first_kind(t), VIGIL_PHI_AGE_OVER_89);
+    vigil_table_free(t);
+    t = num_table("creatinine", lab, 60);
+    assert_int_equal(first_kind(t), -1);
+    vigil_table_free(t);
+    t = num_table("sample_yr", yr, 60);
+    assert_int_equal(first_kind(t), -1);
+    vigil_table_free(t);
+    t = num_table("zip", zip, 60);
+    assert_int_equal(first_kind(t), VIGIL_PHI_ZIP);
+    vigil_table_free(t);
+    t = num_table("zip3", zip3, 60);
+    assert_int_equal(first_kind(t), -1);
+    vigil_table_free(t);
+    t = num_table("zip3", zip3r, 60);
+    assert_int_equal(first_kind(t), VIGIL_PHI_ZIP);
+    vigil_table_free(t);
+}
+
+static void test_free_text_and_guard(void **state)
+{
+    (void)state;
+    char buf[60][32];
+    const char *v[60];
+    for (size_t i = 0; i < 60; i++) {
+        snprintf(buf[i], sizeof buf[i], "note %zu about the case", i);
+        v[i] = buf[i];
+    }
+    vigil_table *t = text_table("comment", v, 60);
+    assert_int_equal(first_kind(t), VIGIL_PHI_FREE_TEXT);
+    /* The id column the user declared is not scanned. */
+    const char *skip[] = {"comment"};
+    vigil_phi_finding *f = NULL;
+    size_t n = 9;
+    assert_int_equal(vigil_phi_scan(t, skip, 1, &f, &n), 0);
+    assert_int_equal(n, 0);
+    free(f);
+    vigil_table_free(t);
+
+    const char *mail[] = {"jane.doe@example.org", "john@example.com"};
+    for (size_t i = 0; i < 60; i++) v[i] = mail[i % 2];
+    t = text_table("contact", v, 60);
+    assert_int_equal(vigil_phi_guard(t, "cases.csv", NULL, 0, NULL, 0), VIGIL_EINVAL);
+    const char *msg = vigil_error_last();
+    assert_non_null(strstr(msg, "cases.csv: column 'contact' looks like an e-mail address"));
+    assert_non_null(strstr(msg, "--allow-column"));
+    assert_null(strstr(msg, "example")); /* never the value */
+    vigil_phi_allow ok = {"contact", "synthetic addresses for a test"};
+    assert_int_equal(vigil_phi_guard(t, "cases.csv", NULL, 0, &ok, 1), 0);
+    vigil_phi_allow bare = {"contact", ""};
+    assert_int_equal(vigil_phi_guard(t, "cases.csv", NULL, 0, &bare, 1), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), "needs a justification"));
+    vigil_phi_allow other = {"contakt", "typo"};
+    assert_int_equal(vigil_phi_guard(t, "cases.csv", NULL, 0, &other, 1), VIGIL_EINVAL);
+    vigil_table_free(t);
+}
+
+int main(void)
+{
+    vigil_init();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_value_kinds),
+        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_free_text_and_guard),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

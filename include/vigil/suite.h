@@ -1,0 +1,46 @@
+/* vigil — validation suites: pre-registered acceptance criteria run on a candidate model and a
+ * sequestered test set (suites/README.md defines the file and the stored result).
+ *
+ * vigil_suite_run() validates the whole suite file before computing anything, reads the case
+ * file once, scores it with the candidate (and the predecessor), computes what the criteria
+ * need (metrics, subgroups, paired comparisons, replay, drift gate, SHAP), evaluates every
+ * criterion and stores everything as one run. The stored document leaves out what changes
+ * from one run to the next (run id, timings) so that the same suite on the same inputs gives
+ * the same result digest. */
+#ifndef VIGIL_SUITE_H
+#define VIGIL_SUITE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vigil/model.h"
+#include "vigil/store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+    int threads;                 /* <= 0: all cores */
+    vigil_backend_kind backend;  /* for scoring and SHAP */
+    /* Optional progress (cases scored, bootstrap replicates): called with a stage label. */
+    void (*progress)(void *ctx, const char *stage, size_t done, size_t total);
+    void *progress_ctx;
+} vigil_suite_options;
+
+/* Run the suite at `path`, storing one run in `store` (kind "suite"). On success *run_id is
+ * the run, *passed is 1 when every criterion passed, and *json (caller frees) is the result
+ * document with run_id and seconds added. Bad input: VIGIL_EINVAL with file and JSON path;
+ * an error after the run began marks the run failed. */
+int vigil_suite_run(vigil_store *store, const char *path, const vigil_suite_options *opt,
+                    int64_t *run_id, int *passed, char **json);
+
+/* What changed between two stored suite runs: inputs (file hashes), verdicts per criterion,
+ * and the criteria's observed values. *json: {"a", "b", "same_inputs", "same_results",
+ * "files": [...], "criteria": [...]} (caller frees). */
+int vigil_suite_diff(vigil_store *store, int64_t run_a, int64_t run_b, char **json);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,138 @@
+/* vigil suite diff: what changed between two stored suite runs (see include/vigil/suite.h).
+ * Built only from the store: the runs' input files and their result documents. */
+#include "vigil/suite.h"
+
+#include "core/util.h"
+#include "vigil/error.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int load(vigil_store *s, int64_t id, cJSON **doc, vigil_run_file_info **files, size_t *nf)
+{
+    vigil_run_info info = {0};
+    char *js = NULL;
+    int rc = vigil_store_get_run(s, id, &info);
+    if (rc) return rc;
+    if (strcmp(info.kind, "suite") != 0)
+        rc = vigil_error_set(VIGIL_EINVAL, "run %lld is a %s run, not a suite run", (long long)id, info.kind);
+    else if (strcmp(info.status, "completed") != 0)
+        rc = vigil_error_set(VIGIL_EINVAL, "run %lld did not complete (status %s)%s%s", (long long)id,
+                             info.status, info.error ? ": " : "", info.error ? info.error : "");
+    vigil_run_info_clear(&info);
+    if (rc) return rc;
+    if ((rc = vigil_store_get_document(s, id, "result", &js)) != 0) return rc;
+    *doc = cJSON_Parse(js);
+    free(js);
+    if (!*doc) return vigil_error_set(VIGIL_EINTERNAL, "run %lld: stored result does not parse", (long long)id);
+    return vigil_store_get_files(s, id, files, nf);
+}
+
+static const char *str(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static cJSON *number_or_null(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsNumber(v) ? cJSON_CreateNumber(v->valuedouble) : cJSON_CreateNull();
+}
+
+int vigil_suite_diff(vigil_store *s, int64_t a, int64_t b, char **json)
+{
+    cJSON *da = NULL, *db = NULL, *out = NULL;
+    vigil_run_file_info *fa = NULL, *fb = NULL;
+    size_t na = 0, nb = 0;
+    int rc;
+    *json = NULL;
+    if ((rc = load(s, a, &da, &fa, &na)) != 0 || (rc = load(s, b, &db, &fb, &nb)) != 0) goto done;
+    out = cJSON_CreateObject();
+    cJSON_AddNumberToObject(out, "a", (double)a);
+    cJSON_AddNumberToObject(out, "b", (double)b);
+    /* Inputs, matched by role. */
+    cJSON *files = cJSON_AddArrayToObject(out, "files");
+    int same_inputs = na == nb;
+    for (size_t i = 0; i < na; i++) {
+        const vigil_run_file_info *x = &fa[i], *y = NULL;
+        for (size_t j = 0; j < nb; j++)
+            if (strcmp(fb[j].role, x->role) == 0) y = &fb[j];
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "role", x->role);
+        cJSON_AddStringToObject(e, "a_sha256", x->sha256);
+        if (y) cJSON_AddStringToObject(e, "b_sha256", y->sha256);
+        else cJSON_AddNullToObject(e, "b_sha256");
+        int same = y && strcmp(x->sha256, y->sha256) == 0;
+        same_inputs &= same;
+        cJSON_AddBoolToObject(e, "same", same);
+        cJSON_AddItemToArray(files, e);
+    }
+    for (size_t j = 0; j < nb; j++) {
+        size_t i = 0;
+        while (i < na && strcmp(fa[i].role, fb[j].role) != 0) i++;
+        if (i < na) continue;
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "role", fb[j].role);
+        cJSON_AddNullToObject(e, "a_sha256");
+        cJSON_AddStringToObject(e, "b_sha256", fb[j].sha256);
+        cJSON_AddFalseToObject(e, "same");
+        cJSON_AddItemToArray(files, e);
+        same_inputs = 0;
+    }
+    cJSON_AddBoolToObject(out, "same_inputs", same_inputs);
+    char *pa = cJSON_PrintUnformatted(da), *pb = cJSON_PrintUnformatted(db);
+    cJSON_AddBoolToObject(out, "same_results", pa && pb && strcmp(pa, pb) == 0);
+    free(pa), free(pb);
+    const cJSON *va = cJSON_GetObjectItemCaseSensitive(da, "passed"), *vb = cJSON_GetObjectItemCaseSensitive(db, "passed");
+    cJSON_AddBoolToObject(out, "a_passed", cJSON_IsTrue(va));
+    cJSON_AddBoolToObject(out, "b_passed", cJSON_IsTrue(vb));
+    /* Criteria, matched by name. */
+    cJSON *crit = cJSON_AddArrayToObject(out, "criteria");
+    const cJSON *ca = cJSON_GetObjectItemCaseSensitive(da, "criteria"), *cb = cJSON_GetObjectItemCaseSensitive(db, "criteria");
+    const cJSON *x, *y;
+    cJSON_ArrayForEach(x, ca)
+    {
+        const char *name = str(x, "name");
+        const cJSON *match = NULL;
+        cJSON_ArrayForEach(y, cb) if (name && str(y, "name") && strcmp(str(y, "name"), name) == 0) match = y;
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "name", name ? name : "");
+        cJSON_AddItemToObject(e, "a_observed", number_or_null(x, "observed"));
+        cJSON_AddItemToObject(e, "b_observed", match ? number_or_null(match, "observed") : cJSON_CreateNull());
+        cJSON_AddBoolToObject(e, "a_pass", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x, "pass")));
+        if (match) cJSON_AddBoolToObject(e, "b_pass", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(match, "pass")));
+        else cJSON_AddNullToObject(e, "b_pass");
+        const char *change = !match ? "only in a"
+                           : cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(x, "pass")) ==
+                                     cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(match, "pass"))
+                               ? "same verdict"
+                               : cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(match, "pass")) ? "now passes"
+                                                                                             : "now fails";
+        cJSON_AddStringToObject(e, "change", change);
+        cJSON_AddItemToArray(crit, e);
+    }
+    cJSON_ArrayForEach(y, cb)
+    {
+        const char *name = str(y, "name");
+        int found = 0;
+        cJSON_ArrayForEach(x, ca) if (name && str(x, "name") && strcmp(str(x, "name"), name) == 0) found = 1;
+        if (found) continue;
+        cJSON *e = cJSON_CreateObject();
+        cJSON_AddStringToObject(e, "name", name ? name : "");
+        cJSON_AddNullToObject(e, "a_observed");
+        cJSON_AddItemToObject(e, "b_observed", number_or_null(y, "observed"));
+        cJSON_AddNullToObject(e, "a_pass");
+        cJSON_AddBoolToObject(e, "b_pass", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(y, "pass")));
+        cJSON_AddStringToObject(e, "change", "only in b");
+        cJSON_AddItemToArray(crit, e);
+    }
+    if (!(*json = cJSON_Print(out))) rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+done:
+    cJSON_Delete(da), cJSON_Delete(db), cJSON_Delete(out);
+    vigil_run_file_info_free(fa, na);
+    vigil_run_file_info_free(fb, nb);
+    return rc;
+}

@@ -1,0 +1,263 @@
+/* Model handles: loading by content, feature binding by name, scoring on a backend (see
+ * include/vigil/model.h). */
+#include "model/model_internal.h"
+
+#include "backend/backend.h"
+#include "core/util.h"
+#include "vigil/error.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int vigil_xgboost_parse(vigil_model *m, const char *file, const cJSON *root);
+int vigil_linear_parse(vigil_model *m, const char *file, const cJSON *root);
+int vigil_mlp_parse(vigil_model *m, const char *file, const cJSON *root);
+void vigil_forest_clear(vigil_forest *f);
+void vigil_dense_clear(vigil_model *m);
+void vigil_mlp_forward(const vigil_mlp *p, const double *x, size_t F, double *scratch, double *margin, double *score);
+size_t vigil_mlp_scratch(const vigil_mlp *p, size_t F);
+
+/* Line and column of byte offset `off` in text, for JSON syntax errors. */
+static void line_col(const char *text, size_t off, size_t *line, size_t *col)
+{
+    *line = 1, *col = 1;
+    for (size_t i = 0; i < off && text[i]; i++) {
+        if (text[i] == '\n') (*line)++, *col = 1;
+        else (*col)++;
+    }
+}
+
+int vigil_model_load(vigil_model **out, const char *path)
+{
+    *out = NULL;
+    char *text = NULL;
+    size_t len = 0;
+    cJSON *root = NULL;
+    vigil_model *m = calloc(1, sizeof *m);
+    int rc;
+    if (!m) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    if ((rc = vigil_read_file(path, &text, &len)) != 0) goto fail;
+    if (!(m->path = vigil_strdup(path))) {
+        rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+        goto fail;
+    }
+    vigil_sha256_hex(text, len, m->sha256);
+    if (len == 0) {
+        rc = vigil_error_set(VIGIL_EINVAL, "%s: empty file, not a model", path);
+        goto fail;
+    }
+    if (memchr(text, '\0', len)) {
+        rc = vigil_error_set(VIGIL_EINVAL, "%s: binary data, not a JSON model (XGBoost's UBJSON/binary "
+                             "formats are not read: save the model as .json)", path);
+        goto fail;
+    }
+    const char *end = NULL;
+    root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    if (!root) {
+        size_t off = end ? (size_t)(end - text) : 0, line, col;
+        if (!end || off > len) {
+            const char *e = cJSON_GetErrorPtr();
+            off = e && e >= text && e <= text + len ? (size_t)(e - text) : len;
+        }
+        line_col(text, off, &line, &col);
+        rc = vigil_error_set(VIGIL_EINVAL, "%s:%zu:%zu: not valid JSON%s", path, line, col,
+                             off >= len ? " (the file ends early: truncated?)" : "");
+        goto fail;
+    }
+    const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(root, "format");
+    if (cJSON_IsString(fmt) && strcmp(fmt->valuestring, "vigil-linear") == 0) {
+        m->kind = VIGIL_MODEL_LINEAR;
+        rc = vigil_linear_parse(m, path, root);
+    } else if (cJSON_IsString(fmt) && strcmp(fmt->valuestring, "vigil-mlp") == 0) {
+        m->kind = VIGIL_MODEL_MLP;
+        rc = vigil_mlp_parse(m, path, root);
+    } else if (cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(root, "learner"))) {
+        m->kind = VIGIL_MODEL_TREES;
+        rc = vigil_xgboost_parse(m, path, root);
+    } else if (fmt) {
+        rc = vigil_error_set(VIGIL_EINVAL, "%s: $.format: unknown model format '%s' (vigil-linear, "
+                             "vigil-mlp, or an XGBoost JSON model)", path,
+                             cJSON_IsString(fmt) ? fmt->valuestring : "?");
+    } else {
+        rc = vigil_error_set(VIGIL_EINVAL, "%s: not a model vigil reads: expected an XGBoost JSON model "
+                             "($.learner) or a vigil-linear / vigil-mlp file ($.format)", path);
+    }
+    if (rc) goto fail;
+    cJSON_Delete(root);
+    free(text);
+    *out = m;
+    return VIGIL_OK;
+fail:
+    cJSON_Delete(root);
+    free(text);
+    vigil_model_free(m);
+    return rc;
+}
+
+void vigil_model_free(vigil_model *m)
+{
+    if (!m) return;
+    vigil_forest_clear(&m->forest);
+    vigil_dense_clear(m);
+    for (size_t j = 0; m->feature_names && j < m->n_features; j++) free(m->feature_names[j]);
+    free(m->feature_names), free(m->path), free(m->describe);
+    free(m);
+}
+
+vigil_model_kind vigil_model_kind_of(const vigil_model *m) { return m->kind; }
+const char *vigil_model_describe(const vigil_model *m) { return m->describe ? m->describe : ""; }
+const char *vigil_model_sha256(const vigil_model *m) { return m->sha256; }
+size_t vigil_model_n_features(const vigil_model *m) { return m->n_features; }
+const char *vigil_model_feature_name(const vigil_model *m, size_t j)
+{
+    return j < m->n_features ? m->feature_names[j] : NULL;
+}
+size_t vigil_model_n_outputs(const vigil_model *m) { return m->n_outputs; }
+
+int vigil_model_bind(const vigil_model *m, const vigil_table *t, float **Xout)
+{
+    *Xout = NULL;
+    size_t n = vigil_table_nrows(t), F = m->n_features;
+    const char *src = vigil_table_source(t);
+    float *X = malloc((n ? n : 1) * (F ? F : 1) * sizeof *X);
+    if (!X) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    for (size_t j = 0; j < F; j++) {
+        int c = vigil_table_find(t, m->feature_names[j]);
+        if (c < 0) {
+            vigil_sbuf b = {0};
+            for (size_t k = 0; k < vigil_table_ncols(t); k++)
+                vigil_sbuf_printf(&b, "%s%s", k ? ", " : "", vigil_table_col_name(t, k));
+            int rc = vigil_error_set(VIGIL_EINVAL, "%s: the model's feature '%s' is not a column of the "
+                                     "case file (columns: %s); features are matched by name",
+                                     src, m->feature_names[j], b.s ? b.s : "");
+            vigil_sbuf_free(&b);
+            free(X);
+            return rc;
+        }
+        const double *v = vigil_table_numeric(t, (size_t)c);
+        if (!v) {
+            free(X);
+            return vigil_error_set(VIGIL_EINVAL, "%s: the model's feature '%s' is not numeric in the case "
+                                   "file (it holds text, e.g. line %zu); models take numbers",
+                                   src, m->feature_names[j], n ? vigil_table_row_line(t, 0) : 2);
+        }
+        for (size_t i = 0; i < n; i++) {
+            if (isnan(v[i]) && m->kind != VIGIL_MODEL_TREES) {
+                free(X);
+                return vigil_error_set(VIGIL_EINVAL, "%s:%zu: '%s' is missing; a %s model cannot score "
+                                       "missing values (impute them, or use a tree model)", src,
+                                       vigil_table_row_line(t, i), m->feature_names[j],
+                                       m->kind == VIGIL_MODEL_LINEAR ? "linear" : "MLP");
+            }
+            X[i * F + j] = (float)v[i];
+        }
+    }
+    *Xout = X;
+    return VIGIL_OK;
+}
+
+const char *vigil_backend_name(vigil_backend_kind k)
+{
+    return k == VIGIL_BACKEND_CPU ? "cpu" : k == VIGIL_BACKEND_CUDA ? "cuda" : "auto";
+}
+
+int vigil_cuda_available(void)
+{
+#ifdef VIGIL_HAVE_CUDA
+    static int cached = -1;
+    if (cached < 0) cached = vigil_cuda_device_count() > 0;
+    return cached;
+#else
+    return 0;
+#endif
+}
+
+static double sigmoid(double x) { return 1.0 / (1.0 + exp(-x)); }
+
+/* Scores and margins from float margins, as the objective transforms them. */
+static void transform_trees(const vigil_forest *f, const float *mg, size_t n, double *scores, double *margins)
+{
+    size_t G = f->n_groups;
+    for (size_t i = 0; i < n; i++) {
+        const float *r = mg + i * G;
+        if (margins)
+            for (size_t g = 0; g < G; g++) margins[i * G + g] = r[g];
+        switch (f->objective) {
+        case VIGIL_OBJ_BINARY_LOGISTIC:
+        case VIGIL_OBJ_REG_LOGISTIC: scores[i] = (float)sigmoid(r[0]); break;
+        case VIGIL_OBJ_REG_SQUAREDERROR: scores[i] = r[0]; break;
+        case VIGIL_OBJ_MULTI_SOFTPROB:
+        case VIGIL_OBJ_MULTI_SOFTMAX: {
+            double mx = r[0], z = 0;
+            for (size_t g = 1; g < G; g++) mx = r[g] > mx ? r[g] : mx;
+            for (size_t g = 0; g < G; g++) z += exp((double)r[g] - mx);
+            for (size_t g = 0; g < G; g++) scores[i * G + g] = (float)(exp((double)r[g] - mx) / z);
+            break;
+        }
+        }
+    }
+}
+
+int vigil_model_predict(const vigil_model *m, const float *X, size_t n, const vigil_backend_options *opt,
+                        double *scores, double *margins, vigil_backend_kind *used)
+{
+    vigil_backend_kind want = opt ? opt->backend : VIGIL_BACKEND_AUTO;
+    int threads = opt ? opt->threads : 0;
+    if (used) *used = VIGIL_BACKEND_CPU;
+    if (want == VIGIL_BACKEND_CUDA && !vigil_cuda_available())
+        return vigil_error_set(VIGIL_EINVAL, "--backend cuda: %s",
+#ifdef VIGIL_HAVE_CUDA
+                               "no CUDA device answers on this machine (use --backend auto or cpu)"
+#else
+                               "this build has no CUDA backend (it was built with CUDA=0)"
+#endif
+        );
+    if (m->kind == VIGIL_MODEL_TREES) {
+        const vigil_forest *f = &m->forest;
+        float *mg = malloc((n ? n : 1) * f->n_groups * sizeof *mg);
+        if (!mg) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+        int rc = -1;
+#ifdef VIGIL_HAVE_CUDA
+        if (want != VIGIL_BACKEND_CPU && vigil_cuda_available()) {
+            char err[256] = "";
+            if (vigil_cuda_predict_trees(f, X, n, mg, err, sizeof err) == 0) {
+                rc = VIGIL_OK;
+                if (used) *used = VIGIL_BACKEND_CUDA;
+            } else {
+                fprintf(stderr, "vigil: CUDA backend failed (%s); scoring on the CPU instead\n", err);
+            }
+        }
+#endif
+        if (rc != VIGIL_OK && (rc = vigil_cpu_predict_trees(f, X, n, threads, mg)) != 0) {
+            free(mg);
+            return rc;
+        }
+        transform_trees(f, mg, n, scores, margins);
+        free(mg);
+        return VIGIL_OK;
+    }
+    size_t F = m->n_features, K = m->n_outputs;
+    if (m->kind == VIGIL_MODEL_LINEAR) {
+        for (size_t i = 0; i < n; i++) {
+            double s = m->linear.intercept;
+            for (size_t j = 0; j < F; j++) s += m->linear.coef[j] * (double)X[i * F + j];
+            if (margins) margins[i] = s;
+            scores[i] = m->linear.link == VIGIL_LINK_LOGIT ? sigmoid(s) : s;
+        }
+        return VIGIL_OK;
+    }
+    double *x = malloc((F + vigil_mlp_scratch(&m->mlp, F) + K) * sizeof *x);
+    if (!x) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    double *scratch = x + F, *mg = scratch + vigil_mlp_scratch(&m->mlp, F);
+    for (size_t i = 0; i < n; i++) {
+        for (size_t j = 0; j < F; j++) x[j] = X[i * F + j];
+        vigil_mlp_forward(&m->mlp, x, F, scratch, mg, scores + i * K);
+        if (margins)
+            for (size_t k = 0; k < K; k++) margins[i * K + k] = mg[k];
+    }
+    free(x);
+    return VIGIL_OK;
+}

@@ -1,0 +1,359 @@
+/* XGBoost JSON models (Booster.save_model("m.json"), XGBoost 1.7 through 3.x) into the flat
+ * forest layout of model/forest.h.
+ *
+ * What is read, after dmlc/xgboost's JSON schema (doc/model.schema):
+ *   learner.learner_model_param.{base_score, num_class, num_feature}
+ *   learner.objective.name, learner.feature_names
+ *   learner.gradient_booster.{name, model.{trees[], tree_info[]}}
+ *   each tree: left_children, right_children, split_indices, split_conditions (the leaf value
+ *   at a leaf), default_left, sum_hessian (covers, for TreeSHAP), split_type.
+ * base_score is stored as a probability for logistic objectives ("5E-1", "[5E-1]", or one
+ * value per class in 3.x); it becomes a margin as the objective's ProbToMargin does. Every
+ * tree is checked: children in range, every node reached exactly once from the root (no
+ * cycles, no sharing), finite thresholds and leaves, features below num_feature. Categorical
+ * splits are refused (scoring them wrongly would be worse than not scoring). */
+#include "model/model_internal.h"
+
+#include "core/util.h"
+#include "vigil/error.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int bad(const char *file, const char *jpath, const char *what)
+{
+    return vigil_error_set(VIGIL_EINVAL, "%s: %s: %s", file, jpath, what);
+}
+
+static const cJSON *get(const cJSON *o, const char *k) { return o ? cJSON_GetObjectItemCaseSensitive(o, k) : NULL; }
+
+/* A number that XGBoost may have written as a JSON number or as a string ("60", "5E-1",
+ * "[5E-1]"). For a bracketed list, `index` picks the element. */
+static int num_field(const cJSON *v, size_t index, double *out)
+{
+    if (cJSON_IsNumber(v)) {
+        *out = v->valuedouble;
+        return index == 0 ? 0 : -1;
+    }
+    if (!cJSON_IsString(v)) return -1;
+    const char *s = v->valuestring;
+    while (*s == ' ') s++;
+    int list = *s == '[';
+    if (list) s++;
+    for (size_t i = 0;; i++) {
+        char *end;
+        double x = strtod(s, &end);
+        if (end == s) return -1;
+        if (i == index) {
+            *out = x;
+            return 0;
+        }
+        s = end;
+        while (*s == ' ') s++;
+        if (!list || *s != ',') return -1;
+        s++;
+    }
+}
+
+static size_t list_len(const cJSON *v)
+{
+    if (!cJSON_IsString(v) || v->valuestring[0] != '[') return 1;
+    size_t n = 1;
+    for (const char *p = v->valuestring; *p; p++) n += *p == ',';
+    return n;
+}
+
+static int int_array(const char *file, const char *jp, const cJSON *a, size_t n, int32_t *out)
+{
+    if (!cJSON_IsArray(a) || (size_t)cJSON_GetArraySize(a) != n)
+        return bad(file, jp, n ? "missing, or not an array with one entry per node" : "missing");
+    size_t i = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, a)
+    {
+        if (cJSON_IsBool(e)) out[i++] = cJSON_IsTrue(e);
+        else if (cJSON_IsNumber(e) && e->valuedouble == floor(e->valuedouble) && fabs(e->valuedouble) < 2147483648.0)
+            out[i++] = (int32_t)e->valuedouble;
+        else {
+            char m[96];
+            snprintf(m, sizeof m, "entry %zu is not an integer", i);
+            return bad(file, jp, m);
+        }
+    }
+    return VIGIL_OK;
+}
+
+static int real_array(const char *file, const char *jp, const cJSON *a, size_t n, double *out)
+{
+    if (!cJSON_IsArray(a) || (size_t)cJSON_GetArraySize(a) != n)
+        return bad(file, jp, "missing, or not an array with one entry per node");
+    size_t i = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, a)
+    {
+        if (!cJSON_IsNumber(e)) {
+            char m[96];
+            snprintf(m, sizeof m, "entry %zu is not a number", i);
+            return bad(file, jp, m);
+        }
+        out[i++] = e->valuedouble;
+    }
+    return VIGIL_OK;
+}
+
+/* Check one tree's shape: children in range, each node reached once from the root. */
+static int check_tree(const char *file, size_t t, const int32_t *l, const int32_t *r, size_t n,
+                      int32_t *depth_out)
+{
+    char jp[128];
+    uint8_t *seen = calloc(n, 1);
+    int32_t *stack = malloc(n * sizeof *stack), *depth = malloc(n * sizeof *depth);
+    int rc = VIGIL_OK;
+    if (!seen || !stack || !depth) {
+        rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+        goto done;
+    }
+    size_t sp = 0;
+    int32_t maxd = 0;
+    stack[sp++] = 0, depth[0] = 0, seen[0] = 1;
+    while (sp) {
+        int32_t v = stack[--sp];
+        if ((l[v] < 0) != (r[v] < 0)) {
+            snprintf(jp, sizeof jp, "$.learner.gradient_booster.model.trees[%zu]", t);
+            char m[128];
+            snprintf(m, sizeof m, "node %d has one child (left %d, right %d)", v, l[v], r[v]);
+            rc = bad(file, jp, m);
+            goto done;
+        }
+        if (l[v] < 0) {
+            if (depth[v] > maxd) maxd = depth[v];
+            continue;
+        }
+        for (int s = 0; s < 2; s++) {
+            int32_t c = s ? r[v] : l[v];
+            snprintf(jp, sizeof jp, "$.learner.gradient_booster.model.trees[%zu].%s[%d]", t,
+                     s ? "right_children" : "left_children", v);
+            if (c <= 0 || (size_t)c >= n) {
+                char m[96];
+                snprintf(m, sizeof m, "child %d out of range (the tree has %zu nodes)", c, n);
+                rc = bad(file, jp, m);
+                goto done;
+            }
+            if (seen[c]) {
+                char m[96];
+                snprintf(m, sizeof m, "node %d is reached twice (a cycle or a shared node)", c);
+                rc = bad(file, jp, m);
+                goto done;
+            }
+            seen[c] = 1;
+            depth[c] = depth[v] + 1;
+            stack[sp++] = c;
+        }
+    }
+    *depth_out = maxd;
+done:
+    free(seen), free(stack), free(depth);
+    return rc;
+}
+
+static int parse_objective(const char *file, const char *name, vigil_objective *o)
+{
+    if (strcmp(name, "binary:logistic") == 0) *o = VIGIL_OBJ_BINARY_LOGISTIC;
+    else if (strcmp(name, "reg:logistic") == 0) *o = VIGIL_OBJ_REG_LOGISTIC;
+    else if (strcmp(name, "reg:squarederror") == 0 || strcmp(name, "reg:linear") == 0)
+        *o = VIGIL_OBJ_REG_SQUAREDERROR;
+    else if (strcmp(name, "multi:softprob") == 0) *o = VIGIL_OBJ_MULTI_SOFTPROB;
+    else if (strcmp(name, "multi:softmax") == 0) *o = VIGIL_OBJ_MULTI_SOFTMAX;
+    else
+        return vigil_error_set(VIGIL_EINVAL, "%s: $.learner.objective.name: objective '%s' is not "
+                               "supported (binary:logistic, reg:logistic, reg:squarederror, "
+                               "multi:softprob, multi:softmax)", file, name);
+    return VIGIL_OK;
+}
+
+int vigil_xgboost_parse(vigil_model *m, const char *file, const cJSON *root)
+{
+    vigil_forest *f = &m->forest;
+    const cJSON *learner = get(root, "learner");
+    const cJSON *lmp = get(learner, "learner_model_param");
+    const cJSON *gb = get(learner, "gradient_booster");
+    const cJSON *obj = get(get(learner, "objective"), "name");
+    const cJSON *gbname = get(gb, "name");
+    int rc;
+    char jp[160];
+    if (!cJSON_IsObject(lmp)) return bad(file, "$.learner.learner_model_param", "missing");
+    if (!cJSON_IsString(obj)) return bad(file, "$.learner.objective.name", "missing");
+    if (!cJSON_IsString(gbname) || strcmp(gbname->valuestring, "gbtree") != 0)
+        return vigil_error_set(VIGIL_EINVAL, "%s: $.learner.gradient_booster.name: booster '%s' is not "
+                               "supported (gbtree only; dart and gblinear are refused rather than "
+                               "scored differently from XGBoost)", file,
+                               cJSON_IsString(gbname) ? gbname->valuestring : "?");
+    if ((rc = parse_objective(file, obj->valuestring, &f->objective)) != 0) return rc;
+    double nf, nc = 0;
+    if (num_field(get(lmp, "num_feature"), 0, &nf) || nf < 1 || nf != floor(nf) || nf > 1e7)
+        return bad(file, "$.learner.learner_model_param.num_feature", "expected a positive whole number");
+    if (get(lmp, "num_class") && (num_field(get(lmp, "num_class"), 0, &nc) || nc < 0 || nc != floor(nc) || nc > 1e5))
+        return bad(file, "$.learner.learner_model_param.num_class", "expected a whole number");
+    int multi = f->objective == VIGIL_OBJ_MULTI_SOFTPROB || f->objective == VIGIL_OBJ_MULTI_SOFTMAX;
+    if (multi && nc < 2) return bad(file, "$.learner.learner_model_param.num_class", "a multi-class objective needs num_class >= 2");
+    f->n_features = (size_t)nf;
+    f->n_groups = multi ? (size_t)nc : 1;
+
+    /* base_score: one value, or one per class. */
+    const cJSON *bs = get(lmp, "base_score");
+    if (!(f->base_margin = calloc(f->n_groups, sizeof *f->base_margin))) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    size_t nbs = list_len(bs);
+    for (size_t g = 0; g < f->n_groups; g++) {
+        double b;
+        if (num_field(bs, nbs == 1 ? 0 : g, &b) || !isfinite(b) || (nbs != 1 && nbs != f->n_groups))
+            return bad(file, "$.learner.learner_model_param.base_score", "expected a number, or one per class");
+        if (f->objective == VIGIL_OBJ_BINARY_LOGISTIC || f->objective == VIGIL_OBJ_REG_LOGISTIC) {
+            if (!(b > 0 && b < 1)) return bad(file, "$.learner.learner_model_param.base_score", "a logistic objective needs base_score in (0, 1)");
+            /* ProbToMargin in float, as XGBoost keeps base_score. */
+            float bf = (float)b;
+            b = -logf(1.0f / bf - 1.0f);
+        }
+        f->base_margin[g] = b;
+    }
+
+    /* Feature names, if any; else f0, f1, ... as XGBoost names them. */
+    m->n_features = f->n_features;
+    if (!(m->feature_names = calloc(f->n_features, sizeof *m->feature_names))) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    const cJSON *fn = get(learner, "feature_names");
+    if (cJSON_IsArray(fn) && cJSON_GetArraySize(fn) > 0) {
+        if ((size_t)cJSON_GetArraySize(fn) != f->n_features)
+            return bad(file, "$.learner.feature_names", "the number of names differs from num_feature");
+        size_t j = 0;
+        const cJSON *e;
+        cJSON_ArrayForEach(e, fn)
+        {
+            if (!cJSON_IsString(e)) return bad(file, "$.learner.feature_names", "expected strings");
+            if (!(m->feature_names[j++] = vigil_strdup(e->valuestring))) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+        }
+    } else {
+        for (size_t j = 0; j < f->n_features; j++) {
+            char b[32];
+            snprintf(b, sizeof b, "f%zu", j);
+            if (!(m->feature_names[j] = vigil_strdup(b))) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+        }
+    }
+    f->feature_names = m->feature_names;
+
+    const cJSON *model = get(gb, "model");
+    const cJSON *trees = get(model, "trees"), *info = get(model, "tree_info");
+    if (!cJSON_IsArray(trees)) return bad(file, "$.learner.gradient_booster.model.trees", "missing");
+    size_t T = (size_t)cJSON_GetArraySize(trees);
+    if (!cJSON_IsArray(info) || (size_t)cJSON_GetArraySize(info) != T)
+        return bad(file, "$.learner.gradient_booster.model.tree_info", "expected one class index per tree");
+    f->n_trees = T;
+    f->tree_begin = calloc(T + 1, sizeof *f->tree_begin);
+    f->tree_group = calloc(T ? T : 1, sizeof *f->tree_group);
+    f->max_depth = calloc(T ? T : 1, sizeof *f->max_depth);
+    if (!f->tree_begin || !f->tree_group || !f->max_depth) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    if ((rc = int_array(file, "$.learner.gradient_booster.model.tree_info", info, T, f->tree_group)) != 0) return rc;
+    size_t total = 0, t = 0;
+    const cJSON *tr;
+    cJSON_ArrayForEach(tr, trees)
+    {
+        snprintf(jp, sizeof jp, "$.learner.gradient_booster.model.trees[%zu].left_children", t);
+        const cJSON *lc = get(tr, "left_children");
+        if (!cJSON_IsArray(lc) || cJSON_GetArraySize(lc) < 1) return bad(file, jp, "missing or empty");
+        if ((size_t)f->tree_group[t] >= f->n_groups || f->tree_group[t] < 0) {
+            snprintf(jp, sizeof jp, "$.learner.gradient_booster.model.tree_info[%zu]", t);
+            return bad(file, jp, "class index out of range");
+        }
+        f->tree_begin[t] = (int32_t)total;
+        total += (size_t)cJSON_GetArraySize(lc);
+        if (total > 0x7fffffff) return bad(file, jp, "too many nodes");
+        t++;
+    }
+    f->tree_begin[T] = (int32_t)total;
+    f->n_nodes = total;
+    size_t N = total ? total : 1;
+    f->left = malloc(N * sizeof *f->left), f->right = malloc(N * sizeof *f->right);
+    f->feature = malloc(N * sizeof *f->feature), f->threshold = malloc(N * sizeof *f->threshold);
+    f->default_left = malloc(N), f->leaf = malloc(N * sizeof *f->leaf), f->cover = malloc(N * sizeof *f->cover);
+    int32_t *dl = malloc(N * sizeof *dl), *st = malloc(N * sizeof *st);
+    double *cond = malloc(N * sizeof *cond);
+    if (!f->left || !f->right || !f->feature || !f->threshold || !f->default_left || !f->leaf ||
+        !f->cover || !dl || !st || !cond) {
+        free(dl), free(st), free(cond);
+        return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    }
+    t = 0;
+    rc = VIGIL_OK;
+    cJSON_ArrayForEach(tr, trees)
+    {
+        size_t b = (size_t)f->tree_begin[t], n = (size_t)(f->tree_begin[t + 1] - f->tree_begin[t]);
+        char base[96];
+        snprintf(base, sizeof base, "$.learner.gradient_booster.model.trees[%zu]", t);
+#define FIELD(name) (snprintf(jp, sizeof jp, "%s.%s", base, name), jp)
+        if ((rc = int_array(file, FIELD("left_children"), get(tr, "left_children"), n, f->left + b)) ||
+            (rc = int_array(file, FIELD("right_children"), get(tr, "right_children"), n, f->right + b)) ||
+            (rc = int_array(file, FIELD("split_indices"), get(tr, "split_indices"), n, f->feature + b)) ||
+            (rc = int_array(file, FIELD("default_left"), get(tr, "default_left"), n, dl + b)) ||
+            (rc = real_array(file, FIELD("split_conditions"), get(tr, "split_conditions"), n, cond + b)) ||
+            (rc = real_array(file, FIELD("sum_hessian"), get(tr, "sum_hessian"), n, f->cover + b)))
+            break;
+        const cJSON *stype = get(tr, "split_type");
+        if (stype && (rc = int_array(file, FIELD("split_type"), stype, n, st + b)) != 0) break;
+        if ((rc = check_tree(file, t, f->left + b, f->right + b, n, &f->max_depth[t])) != 0) break;
+        for (size_t i = 0; i < n; i++) {
+            size_t k = b + i;
+            int leaf = f->left[k] < 0;
+            if (!isfinite(cond[k])) {
+                snprintf(jp, sizeof jp, "%s.split_conditions[%zu]", base, i);
+                rc = bad(file, jp, leaf ? "leaf value is not a finite number" : "threshold is not a finite number (NaN or infinite)");
+                break;
+            }
+            if (!leaf && stype && st[k] != 0) {
+                snprintf(jp, sizeof jp, "%s.split_type[%zu]", base, i);
+                rc = bad(file, jp, "categorical splits are not supported; retrain with numeric "
+                         "(one-hot) features or score with XGBoost");
+                break;
+            }
+            if (!leaf && (f->feature[k] < 0 || (size_t)f->feature[k] >= f->n_features)) {
+                snprintf(jp, sizeof jp, "%s.split_indices[%zu]", base, i);
+                char mm[96];
+                snprintf(mm, sizeof mm, "feature %d out of range (num_feature is %zu)", f->feature[k], f->n_features);
+                rc = bad(file, jp, mm);
+                break;
+            }
+            /* Children become absolute indices into the shared arrays. */
+            if (!leaf) f->left[k] += (int32_t)b, f->right[k] += (int32_t)b;
+            else f->left[k] = f->right[k] = -1, f->feature[k] = -1;
+            f->default_left[k] = (uint8_t)(dl[k] != 0);
+            f->threshold[k] = leaf ? 0.0f : (float)cond[k];
+            f->leaf[k] = leaf ? (float)cond[k] : 0.0f;
+        }
+        if (rc) break;
+#undef FIELD
+        t++;
+    }
+    free(dl), free(st), free(cond);
+    if (rc) return rc;
+    m->n_outputs = f->n_groups;
+    const cJSON *ver = get(root, "version");
+    char v[32] = "";
+    if (cJSON_IsArray(ver) && cJSON_GetArraySize(ver) == 3)
+        snprintf(v, sizeof v, " %d.%d.%d", cJSON_GetArrayItem(ver, 0)->valueint,
+                 cJSON_GetArrayItem(ver, 1)->valueint, cJSON_GetArrayItem(ver, 2)->valueint);
+    int32_t md = 0;
+    for (size_t i = 0; i < T; i++) md = f->max_depth[i] > md ? f->max_depth[i] : md;
+    char d[256];
+    snprintf(d, sizeof d, "xgboost%s %s, %zu trees, depth <= %d, %zu features%s", v, obj->valuestring, T,
+             md, f->n_features, multi ? ", multi-class" : "");
+    if (!(m->describe = vigil_strdup(d))) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    return VIGIL_OK;
+}
+
+void vigil_forest_clear(vigil_forest *f)
+{
+    free(f->tree_begin), free(f->tree_group), free(f->max_depth), free(f->left), free(f->right);
+    free(f->feature), free(f->threshold), free(f->default_left), free(f->leaf), free(f->cover);
+    free(f->base_margin);
+    memset(f, 0, sizeof *f);
+}

@@ -70,6 +70,9 @@ int vigil_model_predict(const vigil_model *m, const float *X, size_t n,
 
 /* "cpu" / "cuda" / "auto" */
 const char *vigil_backend_name(vigil_backend_kind k);
+/* The CPU threads a request for `threads` means (<= 0: every online CPU). */
+int vigil_backend_threads(int threads);
+
 /* 1 when a CUDA device answers (always 0 without the CUDA backend compiled in). */
 int vigil_cuda_available(void);
 

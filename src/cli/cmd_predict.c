@@ -1,13 +1,168 @@
-/* vigil predict — placeholder until issue 3 lands (score cases with a model). */
+/* vigil predict — score cases with a model. */
+#include "cli/cases.h"
 #include "cli/cli.h"
+#include "core/util.h"
+#include "vigil/error.h"
+#include "vigil/model.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 const char cmd_predict_help[] =
-    "usage: vigil predict ...\n"
+    "usage: vigil predict --model M --data F.csv --out P.csv [--id COL] [--backend auto|cpu|cuda]\n"
+    "                     [--threads N] [--allow-column C=WHY] [--format table|json]\n"
     "\n"
-    "Not built yet (score cases with a model: issue 3).\n";
+    "Scores every case of F.csv with model M (XGBoost JSON, vigil-linear or vigil-mlp; see\n"
+    "README \"Model formats\") and writes P.csv with the id and the score: `ID,score`, or one\n"
+    "`score_<k>` column per class for a multi-class model. Model features are matched to CSV\n"
+    "columns by name; a missing one is an error that names it. Scores equal XGBoost's own\n"
+    "predict() within 1e-6 (float32 trees, summed in XGBoost's order).\n"
+    "\n"
+    "  --model M          model file\n"
+    "  --data F.csv       case file\n"
+    "  --out P.csv        where to write the scores (written to P.csv.tmp, then renamed)\n"
+    "  --id COL           id column copied to the output (default: the row number, 'row')\n"
+    "  --backend B        auto (default: CUDA when a device answers, else CPU), cpu or cuda\n"
+    "  --threads N        CPU threads (default: all cores)\n"
+    "  --allow-column C=WHY  let column C through the PHI guard, with a justification\n"
+    "  --format F         summary on stdout: 'table' (default) or 'json': {model: {describe,\n"
+    "                     sha256}, n, outputs, backend, threads, rows_per_second,\n"
+    "                     seconds: {load, compute, write}}\n";
+
+/* Write s as one CSV field (quoted when it holds a comma, quote or line break). */
+void cli_csv_field(FILE *f, const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"') fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
 
 int cmd_predict(int argc, char **argv)
 {
-    fprintf(stderr, "vigil predict: not built yet (score cases with a model arrive with issue 3)\n");
-    return EXIT_INTERNAL;
+    static const struct option opts[] = {{"model", required_argument, 0, 'm'}, {"data", required_argument, 0, 'd'},
+                                         {"out", required_argument, 0, 'o'},   {"id", required_argument, 0, 'i'},
+                                         {"backend", required_argument, 0, 'b'}, {"threads", required_argument, 0, 't'},
+                                         {"format", required_argument, 0, 'f'}, {"allow-column", required_argument, 0, 'A'},
+                                         {0, 0, 0, 0}};
+    const char *model = NULL, *data = NULL, *out = NULL, *id = NULL, *backend = NULL, *format = NULL;
+    size_t threads = 0, n_allow = 0;
+    vigil_phi_allow allow[32];
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'm': model = optarg; break;
+        case 'd': data = optarg; break;
+        case 'o': out = optarg; break;
+        case 'i': id = optarg; break;
+        case 'b': backend = optarg; break;
+        case 'f': format = optarg; break;
+        case 't':
+            if (cli_parse_size("predict", "--threads", optarg, &threads)) return EXIT_USAGE;
+            break;
+        case 'A':
+            if (cli_parse_allow("predict", optarg, allow, &n_allow, 32)) return EXIT_USAGE;
+            break;
+        default:
+            if (optopt) return cli_usage("predict", "option '%s' needs a value", argv[optind - 1]);
+            return cli_usage("predict", "unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind < argc) return cli_usage("predict", "unexpected argument '%s'", argv[optind]);
+    if (!model || !data || !out) return cli_usage("predict", "--model, --data and --out are required");
+    int json = cli_parse_format("predict", format);
+    if (json < 0) return EXIT_USAGE;
+    vigil_backend_options bo = {VIGIL_BACKEND_AUTO, (int)threads};
+    if (cli_parse_backend("predict", backend, &bo.backend)) return EXIT_USAGE;
+
+    double t0 = vigil_seconds();
+    cli_cases cs;
+    int rc = cli_cases_load("predict", model, data, id, NULL, 0, allow, n_allow, &cs);
+    if (rc) return rc;
+    size_t K = vigil_model_n_outputs(cs.model);
+    double *scores = malloc(cs.n * K * sizeof *scores);
+    char *tmp = NULL;
+    FILE *f = NULL;
+    if (!scores) {
+        rc = cli_fail("predict", vigil_error_set(VIGIL_ENOMEM, "out of memory"));
+        goto done;
+    }
+    double t1 = vigil_seconds();
+    vigil_backend_kind used;
+    int err = vigil_model_predict(cs.model, cs.X, cs.n, &bo, scores, NULL, &used);
+    if (err) {
+        rc = cli_fail("predict", err);
+        goto done;
+    }
+    double t2 = vigil_seconds();
+    vigil_sbuf tb = {0};
+    vigil_sbuf_printf(&tb, "%s.tmp", out);
+    tmp = tb.s;
+    if (!tmp || !(f = fopen(tmp, "w"))) {
+        rc = cli_fail("predict", vigil_error_set(VIGIL_EIO, "%s: cannot write the scores", out));
+        goto done;
+    }
+    cli_csv_field(f, id ? id : "row");
+    if (K == 1) fputs(",score\n", f);
+    else {
+        for (size_t k = 0; k < K; k++) fprintf(f, ",score_%zu", k);
+        fputc('\n', f);
+    }
+    char idb[256];
+    for (size_t i = 0; i < cs.n; i++) {
+        cli_cases_id(&cs, i, idb, sizeof idb);
+        cli_csv_field(f, idb);
+        for (size_t k = 0; k < K; k++) fprintf(f, ",%.9g", scores[i * K + k]);
+        fputc('\n', f);
+    }
+    if (fflush(f) != 0 || ferror(f) || fclose(f) != 0) {
+        f = NULL;
+        rc = cli_fail("predict", vigil_error_set(VIGIL_EIO, "%s: write failed (disk full?)", out));
+        goto done;
+    }
+    f = NULL;
+    if (rename(tmp, out) != 0) {
+        rc = cli_fail("predict", vigil_error_set(VIGIL_EIO, "%s: cannot rename the finished file", out));
+        goto done;
+    }
+    double t3 = vigil_seconds();
+    int T = bo.backend == VIGIL_BACKEND_CUDA || used == VIGIL_BACKEND_CUDA ? 0 : (threads ? (int)threads : 0);
+    if (json) {
+        cJSON *d = cJSON_CreateObject(), *m = cJSON_AddObjectToObject(d, "model");
+        cJSON_AddStringToObject(m, "path", model);
+        cJSON_AddStringToObject(m, "describe", vigil_model_describe(cs.model));
+        cJSON_AddStringToObject(m, "sha256", vigil_model_sha256(cs.model));
+        cJSON_AddNumberToObject(d, "n", (double)cs.n);
+        cJSON_AddNumberToObject(d, "outputs", (double)K);
+        cJSON_AddStringToObject(d, "backend", vigil_backend_name(used));
+        if (used == VIGIL_BACKEND_CPU) cJSON_AddNumberToObject(d, "threads", vigil_backend_threads(T));
+        cJSON_AddStringToObject(d, "out", out);
+        cli_json_number(d, "rows_per_second", t2 > t1 ? (double)cs.n / (t2 - t1) : 0);
+        cJSON *s = cJSON_AddObjectToObject(d, "seconds");
+        cJSON_AddNumberToObject(s, "load", t1 - t0);
+        cJSON_AddNumberToObject(s, "compute", t2 - t1);
+        cJSON_AddNumberToObject(s, "write", t3 - t2);
+        cli_print_json(d);
+    } else {
+        printf("scored %zu cases with %s on %s; wrote %s\n", cs.n, vigil_model_describe(cs.model),
+               vigil_backend_name(used), out);
+    }
+    rc = EXIT_OK;
+done:
+    if (f) fclose(f);
+    if (tmp && rc) remove(tmp);
+    free(tmp);
+    free(scores);
+    cli_cases_free(&cs);
+    return rc;
 }

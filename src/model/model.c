@@ -164,6 +164,8 @@ const char *vigil_backend_name(vigil_backend_kind k)
     return k == VIGIL_BACKEND_CPU ? "cpu" : k == VIGIL_BACKEND_CUDA ? "cuda" : "auto";
 }
 
+int vigil_backend_threads(int threads) { return vigil_cpu_threads(threads); }
+
 int vigil_cuda_available(void)
 {
 #ifdef VIGIL_HAVE_CUDA

@@ -18,22 +18,29 @@ int cli_cases_load(const char *cmd, const char *model_path, const char *data_pat
     int err = vigil_model_load(&out->model, model_path);
     if (err) return cli_fail(cmd, err);
     size_t F = vigil_model_n_features(out->model), nk = 0;
-    const char **keep = malloc((F + n_extra + 1) * sizeof *keep);
-    if (!keep) return cli_fail(cmd, vigil_error_set(VIGIL_ENOMEM, "out of memory"));
-    for (size_t j = 0; j < F; j++) keep[nk++] = vigil_model_feature_name(out->model, j);
+    const char **keep = malloc((F + n_extra + 1) * sizeof *keep), **why = malloc((F + n_extra + 1) * sizeof *why);
+    char *model_why = NULL;
+    vigil_sbuf mb = {0};
+    vigil_sbuf_printf(&mb, "the model %s, whose features are matched by name", model_path);
+    model_why = mb.s;
+    if (!keep || !why || !model_why) {
+        free(keep), free(why), free(model_why);
+        return cli_fail(cmd, vigil_error_set(VIGIL_ENOMEM, "out of memory"));
+    }
+    for (size_t j = 0; j < F; j++) keep[nk] = vigil_model_feature_name(out->model, j), why[nk++] = model_why;
     for (size_t j = 0; j < n_extra + (id != NULL); j++) {
         const char *c = j < n_extra ? extra[j] : id;
         size_t k = 0;
         while (k < nk && strcmp(keep[k], c) != 0) k++;
-        if (k == nk) keep[nk++] = c;
+        if (k == nk) keep[nk] = c, why[nk++] = j < n_extra ? "named on the command line" : "--id";
     }
     vigil_csv_options o = {0};
-    o.keep = keep, o.n_keep = nk;
+    o.keep = keep, o.n_keep = nk, o.keep_why = why;
     /* An id column is text even when it looks numeric (leading zeros are part of an id). */
     vigil_col_decl idd = {id, VIGIL_COL_CATEGORICAL};
     if (id) o.types = &idd, o.n_types = 1;
     err = vigil_table_read_csv(&out->table, data_path, &o);
-    free(keep);
+    free(keep), free(why), free(model_why);
     if (!err) {
         const char *skip[1] = {id};
         err = vigil_phi_guard(out->table, data_path, skip, 1, allow, n_allow);

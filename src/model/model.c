@@ -64,7 +64,7 @@ int vigil_model_load(vigil_model **out, const char *path)
         }
         line_col(text, off, &line, &col);
         rc = vigil_error_set(VIGIL_EINVAL, "%s:%zu:%zu: not valid JSON%s", path, line, col,
-                             off >= len ? " (the file ends early: truncated?)" : "");
+                             off + 64 >= len ? " (it ends early: a truncated file?)" : "");
         goto fail;
     }
     const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(root, "format");

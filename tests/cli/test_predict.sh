@@ -1,0 +1,57 @@
+#!/bin/sh
+# vigil predict / replay end to end on the bundled cohorts: scores equal the recorded ones,
+# replay verdicts and exit codes, stored replay runs, and bad input refused with the file,
+# the column or the model's JSON path.
+. "$(dirname "$0")/lib.sh"
+D="$ROOT/datasets"
+OK="--allow-column age=public-research-cohort"
+
+run "$VIGIL" predict --model "$D/models/flchain_v1.json" --data "$D/flchain/test.csv" --id case_id \
+    --out "$T/p.csv" $OK --format json
+expect_rc 0 "predict"
+expect_json "d['n'] == 3072 and d['outputs'] == 1 and d['backend'] in ('cpu', 'cuda')" "summary"
+expect_json "set(d['seconds']) == {'load','compute','write'} and len(d['model']['sha256']) == 64" "timings and model hash"
+# The file's shadow_score column was written by XGBoost 1.7.4 for v1 (datasets/derive.py).
+/usr/bin/python3 - "$T/p.csv" "$D/flchain/test.csv" <<'PY' || { echo "FAIL: predictions differ from XGBoost's"; fails=$((fails + 1)); }
+import csv, sys
+p = {r['case_id']: float(r['score']) for r in csv.DictReader(open(sys.argv[1]))}
+t = {r['case_id']: float(r['shadow_score']) for r in csv.DictReader(open(sys.argv[2]))}
+assert p.keys() == t.keys(), "ids differ"
+worst = max(abs(p[k] - t[k]) for k in p)
+assert worst <= 1e-6, worst
+PY
+head -1 "$T/p.csv" | grep -qx "case_id,score" || { echo "FAIL: header is not case_id,score"; fails=$((fails + 1)); }
+
+run "$VIGIL" predict --model "$D/models/flchain_agegroup_softprob.json" --data "$D/flchain/test.csv" --out "$T/m.csv"
+expect_rc 0 "multi-class predict"
+head -1 "$T/m.csv" | grep -qx "row,score_0,score_1,score_2,score_3,score_4" || { echo "FAIL: multi-class header: $(head -1 "$T/m.csv")"; fails=$((fails + 1)); }
+
+run "$VIGIL" predict --model "$D/models/flchain_v1.json" --data "$D/flchain/test.csv" --out "$T/x.csv"
+expect_rc 2 "ages over 89 need an allowance"
+expect_err "column 'age' looks like an age over 89" "PHI guard in predict"
+[ ! -e "$T/x.csv" ] || { echo "FAIL: a refused predict left an output file"; fails=$((fails + 1)); }
+
+# Replay: v1 reproduces its own shadow log; v2 does not.
+run "$VIGIL" replay --model "$D/models/flchain_v1.json" --data "$D/flchain/test.csv" --shadow shadow_score --id case_id $OK
+expect_rc 0 "v1 reproduces its shadow log"
+expect_out "REPRODUCED: all 3072 cases" "verdict line"
+run "$VIGIL" replay --model "$D/models/flchain_v2.json" --data "$D/flchain/test.csv" --shadow shadow_score --id case_id --max-ids 3 $OK --format json
+expect_rc 1 "v2 cannot reproduce v1's shadow log"
+expect_json "d['reproduced'] is False and d['n_disagree'] > 0 and len(d['disagreeing_ids']) == 3 and d['disagreeing_ids'][0].startswith('FLC')" "disagreeing ids named"
+run "$VIGIL" history --kind replay --format json
+expect_json "[r['passed'] for r in d['runs']] == [True, False]" "replay runs stored with their verdicts"
+
+# Bad input.
+printf 'age,male,kappa\n70,1,1.2\n' > "$T/few.csv"
+run "$VIGIL" predict --model "$D/models/flchain_v1.json" --data "$T/few.csv" --out "$T/o.csv"
+expect_rc 2 "missing feature"
+expect_err "no column 'lambda' (named by the model" "missing feature named"
+printf '{"learner": {' > "$T/trunc.json"
+run "$VIGIL" predict --model "$T/trunc.json" --data "$T/few.csv" --out "$T/o.csv"
+expect_rc 2 "truncated model"
+expect_err "trunc.json:1:" "truncated model: file, line and column"
+run "$VIGIL" predict --model "$D/models/flchain_v1.json" --data "$T/few.csv"
+expect_rc 2 "--out is required"
+run "$VIGIL" predict --model "$D/models/flchain_v1.json" --data "$D/flchain/test.csv" --out "$T/o.csv" --backend tpu $OK
+expect_rc 2 "unknown backend"
+finish

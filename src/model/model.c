@@ -17,8 +17,6 @@ int vigil_linear_parse(vigil_model *m, const char *file, const cJSON *root);
 int vigil_mlp_parse(vigil_model *m, const char *file, const cJSON *root);
 void vigil_forest_clear(vigil_forest *f);
 void vigil_dense_clear(vigil_model *m);
-void vigil_mlp_forward(const vigil_mlp *p, const double *x, size_t F, double *scratch, double *margin, double *score);
-size_t vigil_mlp_scratch(const vigil_mlp *p, size_t F);
 
 /* Line and column of byte offset `off` in text, for JSON syntax errors. */
 static void line_col(const char *text, size_t off, size_t *line, size_t *col)

@@ -29,6 +29,11 @@ typedef struct {
     double *mean, *scale;      /* n_features each; NULL when absent */
 } vigil_mlp;
 
+/* Forward pass of one case (src/model/dense.c): scratch holds vigil_mlp_scratch() doubles;
+ * margin and score get n_outputs values each. */
+void vigil_mlp_forward(const vigil_mlp *p, const double *x, size_t F, double *scratch, double *margin, double *score);
+size_t vigil_mlp_scratch(const vigil_mlp *p, size_t F);
+
 struct vigil_model {
     vigil_model_kind kind;
     char *path;

@@ -1,0 +1,136 @@
+// CUDA TreeSHAP (see explain/treeshap.h for the algebra): the CPU prepares the flattened paths,
+// the Shapley weights and the leaf tables once; the kernel runs one thread per case over every
+// leaf, with the same two forms (table lookup, or the direct polynomial) and the same double
+// arithmetic in the same order as the CPU, so the two backends agree to rounding. A warp's
+// threads read the same leaf at the same time (broadcast loads). Cases go in chunks so the
+// attribution buffer stays bounded. Any CUDA error returns -1 with the text; the caller then
+// computes on the CPU.
+#include <cuda_runtime.h>
+#include <stdint.h>
+#include <stdio.h>
+
+extern "C" {
+#include "explain/treeshap.h"
+}
+
+#define TS_CUDA_MAX_D 64
+#define TS_CUDA_CHUNK ((size_t)1 << 18)
+
+__device__ static inline bool ts_sat(const ts_elem &e, float v)
+{
+    return isnan(v) ? e.miss != 0 : (!(v < e.lo) && !(v >= e.hi));
+}
+
+__global__ static void treeshap_kernel(const ts_leaf *leaves, size_t n_leaves, const ts_elem *elems,
+                                       const double *tabs, const double *w, int max_d, const double *base,
+                                       const float *X, size_t n, size_t F, size_t K, double *phi)
+{
+    size_t r = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
+    if (r >= n) return;
+    const float *x = X + r * F;
+    const size_t stride = K * (F + 1);
+    double *row = phi + r * stride;
+    for (size_t j = 0; j < stride; j++) row[j] = 0;
+    unsigned char o[TS_CUDA_MAX_D];
+    double poly[TS_CUDA_MAX_D + 2], q[TS_CUDA_MAX_D + 2];
+    for (size_t l = 0; l < n_leaves; l++) {
+        const ts_leaf L = leaves[l];
+        const ts_elem *e = elems + L.e0;
+        double *ph = row + (size_t)L.group * (F + 1);
+        const unsigned d = L.d;
+        if (L.table) {
+            unsigned P = 0;
+            for (unsigned j = 0; j < d; j++) P |= (unsigned)ts_sat(e[j], x[e[j].feat]) << j;
+            const double *R = tabs + L.tab;
+            const double rp = R[P];
+            for (unsigned j = 0; j < d; j++) ph[e[j].feat] += (P >> j & 1u) ? e[j].c * R[P ^ (1u << j)] : -rp;
+            continue;
+        }
+        const double *wd = w + (size_t)d * (size_t)(max_d + 1);
+        double Z = 1;
+        unsigned m = 0;
+        poly[0] = 1;
+        for (unsigned j = 0; j < d; j++) {
+            o[j] = ts_sat(e[j], x[e[j].feat]);
+            double z = e[j].z;
+            if (!o[j]) {
+                Z *= z;
+                continue;
+            }
+            poly[m + 1] = poly[m];
+            for (unsigned k = m; k >= 1; k--) poly[k] = poly[k - 1] + z * poly[k];
+            poly[0] *= z;
+            m++;
+        }
+        if (Z == 0) continue;
+        const double vz = L.v * Z;
+        if (m < d) {
+            double k = 0;
+            for (unsigned s = 0; s <= m; s++) k += wd[s] * poly[s];
+            for (unsigned j = 0; j < d; j++)
+                if (!o[j]) ph[e[j].feat] -= vz * k;
+        }
+        if (!m) continue;
+        for (unsigned j = 0; j < d; j++) {
+            if (!o[j]) continue;
+            double z = e[j].z;
+            q[m - 1] = poly[m];
+            for (unsigned k = m - 1; k >= 1; k--) q[k - 1] = poly[k] - z * q[k];
+            double k = 0;
+            for (unsigned s = 0; s < m; s++) k += wd[s] * q[s];
+            ph[e[j].feat] += vz * (1 - z) * k;
+        }
+    }
+    for (size_t g = 0; g < K; g++) row[g * (F + 1) + F] = base[g];
+}
+
+#define CK(call)                                                                         \
+    do {                                                                                 \
+        cudaError_t e_ = (call);                                                         \
+        if (e_ != cudaSuccess) {                                                         \
+            snprintf(err, cap, "%s: %s", #call, cudaGetErrorString(e_));                 \
+            rc = -1;                                                                     \
+            goto done;                                                                   \
+        }                                                                                \
+    } while (0)
+
+extern "C" int vigil_cuda_treeshap(const ts_prepared *p, const float *X, size_t n, double *phi, char *err,
+                                   size_t cap)
+{
+    int rc = 0;
+    ts_leaf *dl = NULL;
+    ts_elem *de = NULL;
+    double *dt = NULL, *dw = NULL, *db = NULL, *dphi = NULL;
+    float *dx = NULL;
+    const size_t F = p->F, K = p->K, W = (size_t)p->max_d + 1, stride = K * (F + 1);
+    const size_t chunk = n < TS_CUDA_CHUNK ? n : TS_CUDA_CHUNK;
+    if (p->max_d > TS_CUDA_MAX_D) {
+        snprintf(err, cap, "a path splits on %d distinct features; the kernel handles at most %d", p->max_d,
+                 TS_CUDA_MAX_D);
+        return -1;
+    }
+    if (!n) return 0;
+    CK(cudaMalloc(&dl, (p->n_leaves ? p->n_leaves : 1) * sizeof *dl));
+    CK(cudaMalloc(&de, (p->n_elems ? p->n_elems : 1) * sizeof *de));
+    CK(cudaMalloc(&dt, (p->n_tab ? p->n_tab : 1) * sizeof *dt));
+    CK(cudaMalloc(&dw, W * W * sizeof *dw));
+    CK(cudaMalloc(&db, K * sizeof *db));
+    CK(cudaMalloc(&dx, chunk * (F ? F : 1) * sizeof *dx));
+    CK(cudaMalloc(&dphi, chunk * stride * sizeof *dphi));
+    if (p->n_leaves) CK(cudaMemcpy(dl, p->leaves, p->n_leaves * sizeof *dl, cudaMemcpyHostToDevice));
+    if (p->n_elems) CK(cudaMemcpy(de, p->elems, p->n_elems * sizeof *de, cudaMemcpyHostToDevice));
+    if (p->n_tab) CK(cudaMemcpy(dt, p->tabs, p->n_tab * sizeof *dt, cudaMemcpyHostToDevice));
+    CK(cudaMemcpy(dw, p->w, W * W * sizeof *dw, cudaMemcpyHostToDevice));
+    CK(cudaMemcpy(db, p->base, K * sizeof *db, cudaMemcpyHostToDevice));
+    for (size_t r0 = 0; r0 < n; r0 += chunk) {
+        size_t m = n - r0 < chunk ? n - r0 : chunk;
+        if (F) CK(cudaMemcpy(dx, X + r0 * F, m * F * sizeof *dx, cudaMemcpyHostToDevice));
+        unsigned threads = 128, blocks = (unsigned)((m + threads - 1) / threads);
+        treeshap_kernel<<<blocks, threads>>>(dl, p->n_leaves, de, dt, dw, p->max_d, db, dx, m, F, K, dphi);
+        CK(cudaGetLastError());
+        CK(cudaMemcpy(phi + r0 * stride, dphi, m * stride * sizeof *dphi, cudaMemcpyDeviceToHost));
+    }
+done:
+    cudaFree(dl), cudaFree(de), cudaFree(dt), cudaFree(dw), cudaFree(db), cudaFree(dx), cudaFree(dphi);
+    return rc;
+}

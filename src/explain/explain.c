@@ -1,0 +1,310 @@
+/* Attributions for every model family (see vigil/explain.h) and global importance. */
+#include "vigil/explain.h"
+
+#include "backend/backend.h"
+#include "core/util.h"
+#include "explain/treeshap.h"
+#include "model/model_internal.h"
+#include "vigil/error.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void vigil_explain_options_default(vigil_explain_options *o)
+{
+    memset(o, 0, sizeof *o);
+    o->backend = VIGIL_BACKEND_AUTO;
+    o->seed = 1;
+    o->max_background = 100;
+    o->tree_mode = VIGIL_TREESHAP_AUTO;
+    o->used = VIGIL_BACKEND_CPU;
+}
+
+static int check_background(const float *B, size_t nb, size_t F)
+{
+    if (!nb) return vigil_error_set(VIGIL_EINVAL, "the background has no rows");
+    for (size_t i = 0; i < nb * F; i++)
+        if (!isfinite(B[i]))
+            return vigil_error_set(VIGIL_EINVAL, "background row %zu, feature %zu: the value is missing or not finite "
+                                                 "(linear and MLP attributions need complete background rows)",
+                                   i / F + 1, i % F + 1);
+    return VIGIL_OK;
+}
+
+/* ---------------- linear: exact ---------------- */
+
+static int explain_linear(const vigil_model *m, const float *X, size_t n, const float *B, size_t nb, double *phi)
+{
+    size_t F = m->n_features;
+    int rc = check_background(B, nb, F);
+    if (rc) return rc;
+    double *mean = calloc(F ? F : 1, sizeof *mean);
+    if (!mean) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    for (size_t i = 0; i < nb; i++)
+        for (size_t j = 0; j < F; j++) mean[j] += ((double)B[i * F + j] - mean[j]) / (double)(i + 1);
+    double base = m->linear.intercept;
+    for (size_t j = 0; j < F; j++) base += m->linear.coef[j] * mean[j];
+    for (size_t i = 0; i < n; i++) {
+        double *ph = phi + i * (F + 1);
+        for (size_t j = 0; j < F; j++) ph[j] = m->linear.coef[j] * ((double)X[i * F + j] - mean[j]);
+        ph[F] = base;
+    }
+    free(mean);
+    return VIGIL_OK;
+}
+
+/* ---------------- MLP: exact Shapley values of the interventional game ---------------- */
+
+typedef struct {
+    const vigil_model *m;
+    const float *X;
+    size_t n;
+    const double *B; /* nb x F */
+    size_t nb;
+    double *phi;
+    const double *wt; /* F: Shapley weights w(s, F) */
+    atomic_size_t next;
+    atomic_int oom;
+} mlp_job;
+
+static void *mlp_worker(void *arg)
+{
+    mlp_job *j = arg;
+    const vigil_model *m = j->m;
+    const size_t F = m->n_features, K = m->n_outputs, S = (size_t)1 << F;
+    size_t sc = vigil_mlp_scratch(&m->mlp, F);
+    double *v = malloc(S * K * sizeof *v), *h = malloc((F + sc + 2 * K) * sizeof *h);
+    if (!v || !h) {
+        free(v), free(h);
+        atomic_store(&j->oom, 1);
+        return NULL;
+    }
+    double *scratch = h + F, *mg = scratch + sc, *sc2 = mg + K;
+    for (;;) {
+        size_t i = atomic_fetch_add(&j->next, 1);
+        if (i >= j->n) break;
+        const float *x = j->X + i * F;
+        for (size_t s = 0; s < S; s++) {
+            for (size_t k = 0; k < K; k++) v[s * K + k] = 0;
+            for (size_t b = 0; b < j->nb; b++) {
+                for (size_t f = 0; f < F; f++) h[f] = (s >> f & 1u) ? (double)x[f] : j->B[b * F + f];
+                vigil_mlp_forward(&m->mlp, h, F, scratch, mg, sc2);
+                for (size_t k = 0; k < K; k++) v[s * K + k] += mg[k];
+            }
+            for (size_t k = 0; k < K; k++) v[s * K + k] /= (double)j->nb;
+        }
+        for (size_t k = 0; k < K; k++) {
+            double *ph = j->phi + (i * K + k) * (F + 1);
+            for (size_t f = 0; f < F; f++) {
+                double acc = 0;
+                for (size_t s = 0; s < S; s++) {
+                    if (s >> f & 1u) continue;
+                    acc += j->wt[__builtin_popcountll(s)] * (v[(s | ((size_t)1 << f)) * K + k] - v[s * K + k]);
+                }
+                ph[f] = acc;
+            }
+            ph[F] = v[k];
+        }
+    }
+    free(v), free(h);
+    return NULL;
+}
+
+static int run_threads(int threads, size_t work, void *(*fn)(void *), void *arg)
+{
+    int T = vigil_cpu_threads(threads);
+    if ((size_t)T > work) T = work ? (int)work : 1;
+    pthread_t *tid = malloc((size_t)T * sizeof *tid);
+    if (!tid) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    int started = 0;
+    for (int t = 1; t < T; t++)
+        if (pthread_create(&tid[t], NULL, fn, arg) == 0) started = t;
+        else break;
+    fn(arg);
+    for (int t = 1; t <= started; t++) pthread_join(tid[t], NULL);
+    free(tid);
+    return VIGIL_OK;
+}
+
+static int explain_mlp(const vigil_model *m, const float *X, size_t n, const float *B, size_t nb,
+                       const vigil_explain_options *o, double *phi)
+{
+    size_t F = m->n_features;
+    if (F > VIGIL_EXPLAIN_MLP_MAX_FEATURES)
+        return vigil_error_set(VIGIL_EINVAL,
+                               "%s: exact MLP attributions enumerate 2^F coalitions; this model has %zu features "
+                               "(at most %d are supported)",
+                               m->path ? m->path : "model", F, VIGIL_EXPLAIN_MLP_MAX_FEATURES);
+    int rc = check_background(B, nb, F);
+    if (rc) return rc;
+    size_t cap = o->max_background ? o->max_background : 100, use = nb < cap ? nb : cap;
+    double *Bd = malloc(use * F * sizeof *Bd), *wt = malloc((F + 1) * sizeof *wt);
+    size_t *pick = malloc(nb * sizeof *pick);
+    if (!Bd || !wt || !pick) {
+        free(Bd), free(wt), free(pick);
+        return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    }
+    /* A seeded sample without replacement (partial Fisher-Yates, splitmix64). */
+    for (size_t i = 0; i < nb; i++) pick[i] = i;
+    uint64_t st = o->seed ? o->seed : 1;
+    for (size_t i = 0; i < use && use < nb; i++) {
+        st += 0x9e3779b97f4a7c15ull;
+        uint64_t z = st;
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+        z ^= z >> 31;
+        size_t k = i + (size_t)(z % (nb - i)), t = pick[i];
+        pick[i] = pick[k], pick[k] = t;
+    }
+    for (size_t i = 0; i < use; i++)
+        for (size_t f = 0; f < F; f++) Bd[i * F + f] = B[pick[i] * F + f];
+    if (F) {
+        wt[0] = 1.0 / (double)F;
+        for (size_t s = 0; s + 1 < F; s++) wt[s + 1] = wt[s] * (double)(s + 1) / (double)(F - 1 - s);
+    }
+    mlp_job j = {m, X, n, Bd, use, phi, wt, 0, 0};
+    rc = run_threads(o->threads, n, mlp_worker, &j);
+    if (!rc && atomic_load(&j.oom)) rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    free(Bd), free(wt), free(pick);
+    return rc;
+}
+
+/* ---------------- trees ---------------- */
+
+static int explain_trees(const vigil_model *m, const float *X, size_t n, vigil_explain_options *o, double *phi)
+{
+    ts_prepared p;
+    int rc = ts_prepare(&m->forest, n, (int)o->tree_mode, o->threads, &p);
+    if (rc) return rc;
+    rc = -1;
+#ifdef VIGIL_HAVE_CUDA
+    if (o->backend != VIGIL_BACKEND_CPU && vigil_cuda_available()) {
+        char err[256] = "";
+        if (vigil_cuda_treeshap(&p, X, n, phi, err, sizeof err) == 0) {
+            rc = VIGIL_OK;
+            o->used = VIGIL_BACKEND_CUDA;
+        } else {
+            fprintf(stderr, "vigil: CUDA TreeSHAP failed (%s); computing on the CPU instead\n", err);
+        }
+    }
+#endif
+    if (rc != VIGIL_OK) {
+        rc = ts_cpu(&p, X, n, o->threads, phi);
+        o->used = VIGIL_BACKEND_CPU;
+    }
+    ts_free(&p);
+    return rc;
+}
+
+int vigil_explain(const vigil_model *m, const float *X, size_t n, vigil_explain_options *o, double *phi)
+{
+    vigil_explain_options def;
+    if (!o) vigil_explain_options_default(&def), o = &def;
+    if (o->backend == VIGIL_BACKEND_CUDA && !vigil_cuda_available())
+        return vigil_error_set(VIGIL_EINVAL, "--backend cuda: %s",
+#ifdef VIGIL_HAVE_CUDA
+                               "no CUDA device answers on this machine (use --backend auto or cpu)"
+#else
+                               "this build has no CUDA backend (it was built with CUDA=0)"
+#endif
+        );
+    o->used = VIGIL_BACKEND_CPU;
+    const float *B = o->background ? o->background : X;
+    size_t nb = o->background ? o->n_background : n;
+    switch (m->kind) {
+    case VIGIL_MODEL_TREES:
+        o->method = "exact path-dependent TreeSHAP (leaf tables, double precision)";
+        return explain_trees(m, X, n, o, phi);
+    case VIGIL_MODEL_LINEAR:
+        o->method = "exact linear SHAP, phi_j = beta_j (x_j - background mean_j)";
+        return explain_linear(m, X, n, B, nb, phi);
+    case VIGIL_MODEL_MLP:
+        o->method = "exact Shapley values of the interventional game over a background sample (all 2^F coalitions)";
+        return explain_mlp(m, X, n, B, nb, o, phi);
+    }
+    return vigil_error_set(VIGIL_EINTERNAL, "unknown model kind");
+}
+
+/* ---------------- global importance ---------------- */
+
+static void importance(const double *phi, const size_t *rows, size_t nr, size_t n, size_t F, size_t K,
+                       double *out)
+{
+    for (size_t f = 0; f < F; f++) out[f] = 0;
+    size_t cnt = rows ? nr : n;
+    for (size_t a = 0; a < cnt; a++) {
+        size_t i = rows ? rows[a] : a;
+        for (size_t k = 0; k < K; k++)
+            for (size_t f = 0; f < F; f++) out[f] += fabs(phi[(i * K + k) * (F + 1) + f]);
+    }
+    for (size_t f = 0; f < F; f++) out[f] = cnt ? out[f] / (double)cnt : NAN;
+}
+
+static void add_features(cJSON *o, const char *const *names, const double *v, size_t F)
+{
+    char buf[32];
+    for (size_t f = 0; f < F; f++) {
+        const char *nm = names && names[f] ? names[f] : (snprintf(buf, sizeof buf, "f%zu", f), buf);
+        cJSON_AddItemToObject(o, nm, isfinite(v[f]) ? cJSON_CreateNumber(v[f]) : cJSON_CreateNull());
+    }
+}
+
+int vigil_explain_importance(const double *phi, size_t n, size_t F, size_t K, const char *const *names,
+                             const vigil_table *t, const char *const *group_cols, size_t n_groups,
+                             size_t min_cell, char **json)
+{
+    *json = NULL;
+    if (!min_cell) min_cell = 11;
+    double *v = malloc((F ? F : 1) * sizeof *v);
+    size_t *rows = malloc((n ? n : 1) * sizeof *rows);
+    cJSON *doc = cJSON_CreateObject();
+    int rc = VIGIL_OK;
+    if (!v || !rows || !doc) {
+        rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+        goto done;
+    }
+    importance(phi, NULL, 0, n, F, K, v);
+    add_features(cJSON_AddObjectToObject(doc, "global_importance"), names, v, F);
+    cJSON *bg = cJSON_AddObjectToObject(doc, "by_group");
+    for (size_t g = 0; g < n_groups && t; g++) {
+        int col = vigil_table_find(t, group_cols[g]);
+        if (col < 0) {
+            rc = vigil_error_set(VIGIL_EINVAL, "%s: no column '%s' to group SHAP importance by",
+                                 vigil_table_source(t), group_cols[g]);
+            goto done;
+        }
+        if (vigil_table_nrows(t) != n) {
+            rc = vigil_error_set(VIGIL_EINTERNAL, "SHAP importance: %zu rows of attributions for a table of %zu",
+                                 n, vigil_table_nrows(t));
+            goto done;
+        }
+        int32_t *codes;
+        char **levels;
+        size_t nl;
+        if ((rc = vigil_table_as_levels(t, (size_t)col, &codes, &levels, &nl)) != 0) goto done;
+        cJSON *gc = cJSON_AddObjectToObject(bg, group_cols[g]);
+        for (size_t l = 0; l < nl; l++) {
+            size_t m = 0;
+            for (size_t i = 0; i < n; i++)
+                if (codes[i] == (int32_t)l) rows[m++] = i;
+            cJSON *lo = cJSON_AddObjectToObject(gc, levels[l]);
+            if (m < min_cell) {
+                cJSON_AddTrueToObject(lo, "suppressed");
+                continue;
+            }
+            importance(phi, rows, m, n, F, K, v);
+            add_features(lo, names, v, F);
+        }
+        vigil_table_levels_free(codes, levels, nl);
+    }
+    if (!(*json = cJSON_PrintUnformatted(doc))) rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+done:
+    cJSON_Delete(doc);
+    free(v), free(rows);
+    return rc;
+}

@@ -1,0 +1,380 @@
+/* Exact path-dependent TreeSHAP on the CPU: path flattening, leaf tables and the per-case
+ * evaluation. The algebra is in treeshap.h. */
+#include "explain/treeshap.h"
+
+#include "backend/backend.h"
+#include "vigil/error.h"
+#include "vigil/explain.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TS_BLOCK 32
+#define TS_TABLE_BUDGET ((size_t)64 << 20) /* doubles: 512 MB of leaf tables at most */
+
+/* ---------------- flattening ---------------- */
+
+typedef struct {
+    const vigil_forest *f;
+    ts_prepared *p;
+    size_t cap_leaves, cap_elems;
+    ts_elem *path;
+    size_t tree;
+    int err;
+} flat_t;
+
+static int push_leaf(flat_t *c, int32_t node, int d)
+{
+    ts_prepared *p = c->p;
+    if (p->n_leaves == c->cap_leaves) {
+        size_t nc = c->cap_leaves ? 2 * c->cap_leaves : 1024;
+        ts_leaf *nl = realloc(p->leaves, nc * sizeof *nl);
+        if (!nl) return vigil_error_set(VIGIL_ENOMEM, "out of memory (TreeSHAP paths)");
+        p->leaves = nl, c->cap_leaves = nc;
+    }
+    while (p->n_elems + (size_t)d > c->cap_elems) {
+        size_t nc = c->cap_elems ? 2 * c->cap_elems : 4096;
+        ts_elem *ne = realloc(p->elems, nc * sizeof *ne);
+        if (!ne) return vigil_error_set(VIGIL_ENOMEM, "out of memory (TreeSHAP paths)");
+        p->elems = ne, c->cap_elems = nc;
+    }
+    if (d > 65535) return vigil_error_set(VIGIL_EINVAL, "tree %zu: a path with more than 65535 features", c->tree);
+    ts_leaf *L = &p->leaves[p->n_leaves++];
+    memset(L, 0, sizeof *L);
+    L->e0 = (uint32_t)p->n_elems;
+    L->d = (uint16_t)d;
+    L->group = (uint32_t)c->f->tree_group[c->tree];
+    L->v = c->f->leaf[node];
+    p->leaf_of[node] = (int32_t)p->n_leaves - 1;
+    memcpy(p->elems + p->n_elems, c->path, (size_t)d * sizeof *c->path);
+    p->n_elems += (size_t)d;
+    if (d > p->max_d) p->max_d = d;
+    /* The tree's expected value: v times the leaf's share of the root cover. */
+    double share = 1;
+    for (int j = 0; j < d; j++) share *= c->path[j].z;
+    p->base[L->group] += L->v * share;
+    return VIGIL_OK;
+}
+
+static int visit(flat_t *c, int32_t node, int d)
+{
+    const vigil_forest *f = c->f;
+    if (f->left[node] < 0) return push_leaf(c, node, d);
+    double cov = f->cover[node];
+    if (!(cov > 0) || !isfinite(cov))
+        return vigil_error_set(VIGIL_EINVAL,
+                               "tree %zu node %d: cover (sum_hessian) is %g; TreeSHAP needs positive covers",
+                               c->tree, (int)(node - f->tree_begin[c->tree]), cov);
+    int32_t feat = f->feature[node];
+    float thr = f->threshold[node];
+    for (int side = 0; side < 2; side++) {
+        int32_t child = side ? f->right[node] : f->left[node];
+        double ccov = f->cover[child];
+        if (!(ccov >= 0) || !isfinite(ccov))
+            return vigil_error_set(VIGIL_EINVAL, "tree %zu node %d: cover (sum_hessian) is %g", c->tree,
+                                   (int)(child - f->tree_begin[c->tree]), ccov);
+        int s = 0;
+        while (s < d && c->path[s].feat != feat) s++;
+        int added = s == d;
+        c->p->slot[node] = (uint8_t)(s < 255 ? s : 255);
+        if (added) {
+            ts_elem e = {feat, 1u, NAN, NAN, 1.0, 0.0};
+            c->path[s] = e;
+        }
+        ts_elem saved = c->path[s];
+        ts_elem *e = &c->path[s];
+        if (!side) {
+            e->hi = isnan(e->hi) ? thr : fminf(e->hi, thr);
+            e->miss &= f->default_left[node] ? 1u : 0u;
+        } else {
+            e->lo = isnan(e->lo) ? thr : fmaxf(e->lo, thr);
+            e->miss &= f->default_left[node] ? 0u : 1u;
+        }
+        e->z *= ccov / cov;
+        int rc = visit(c, child, d + added);
+        c->path[s] = saved;
+        if (rc) return rc;
+    }
+    return VIGIL_OK;
+}
+
+/* R[P] = v K(P) Z(P) over the 2^d patterns of one leaf. poly: 2^d x (d+1), y: 2^d scratch. */
+static void build_table(const ts_prepared *p, const ts_leaf *L, double *R, double *poly, double *y)
+{
+    const ts_elem *e = p->elems + L->e0;
+    const unsigned d = L->d, full = (1u << d) - 1, W = d + 1;
+    const double *w = p->w + (size_t)d * (size_t)(p->max_d + 1);
+    y[0] = 1;
+    poly[0] = 1;
+    for (unsigned m = 1; m <= full; m++) {
+        unsigned j = (unsigned)__builtin_ctz(m), prev = m & (m - 1);
+        double z = e[j].z;
+        y[m] = y[prev] * z;
+        const double *a = poly + (size_t)prev * W;
+        double *b = poly + (size_t)m * W;
+        unsigned deg = (unsigned)__builtin_popcount(prev);
+        b[deg + 1] = a[deg];
+        for (unsigned k = deg; k >= 1; k--) b[k] = a[k - 1] + z * a[k];
+        b[0] = z * a[0];
+    }
+    for (unsigned m = 0; m < full; m++) {
+        const double *a = poly + (size_t)m * W;
+        unsigned deg = (unsigned)__builtin_popcount(m);
+        double k = 0;
+        for (unsigned s = 0; s <= deg; s++) k += w[s] * a[s];
+        R[m] = L->v * k * y[full ^ m];
+    }
+    R[full] = 0; /* never read: with every feature satisfied no K(P) is needed */
+}
+
+void ts_free(ts_prepared *p)
+{
+    if (!p) return;
+    free(p->leaves), free(p->elems), free(p->tabs), free(p->base), free(p->w);
+    free(p->tree_leaf0), free(p->tree_walk), free(p->slot), free(p->leaf_of);
+    memset(p, 0, sizeof *p);
+}
+
+int ts_prepare(const vigil_forest *f, size_t n_cases, int mode, int threads, ts_prepared *p)
+{
+    (void)threads;
+    memset(p, 0, sizeof *p);
+    p->F = f->n_features, p->K = f->n_groups;
+    flat_t c = {f, p, 0, 0, NULL, 0, 0};
+    int rc = VIGIL_OK;
+    int32_t maxdepth = 0;
+    for (size_t t = 0; t < f->n_trees; t++) maxdepth = f->max_depth[t] > maxdepth ? f->max_depth[t] : maxdepth;
+    p->f = f, p->n_trees = f->n_trees, p->max_depth = maxdepth;
+    if (!(p->base = calloc(p->K, sizeof *p->base)) || !(c.path = malloc(((size_t)maxdepth + 2) * sizeof *c.path)) ||
+        !(p->tree_leaf0 = calloc(f->n_trees + 1, sizeof *p->tree_leaf0)) ||
+        !(p->tree_walk = calloc(f->n_trees ? f->n_trees : 1, 1)) || !(p->slot = calloc(f->n_nodes ? f->n_nodes : 1, 1)) ||
+        !(p->leaf_of = calloc(f->n_nodes ? f->n_nodes : 1, sizeof *p->leaf_of))) {
+        rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+        goto fail;
+    }
+    for (size_t g = 0; g < p->K; g++) p->base[g] = f->base_margin[g];
+    for (size_t t = 0; t < f->n_trees && !rc; t++) {
+        c.tree = t;
+        p->tree_leaf0[t] = p->n_leaves;
+        rc = visit(&c, f->tree_begin[t], 0);
+    }
+    p->tree_leaf0[f->n_trees] = p->n_leaves;
+    if (rc) goto fail;
+    /* Shapley weights w(s, d) = s! (d-1-s)! / d! for d = 1..max_d. */
+    size_t W = (size_t)p->max_d + 1;
+    if (!(p->w = calloc(W * W, sizeof *p->w))) {
+        rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+        goto fail;
+    }
+    for (size_t d = 1; d < W; d++) {
+        double *w = p->w + d * W;
+        w[0] = 1.0 / (double)d;
+        for (size_t s = 0; s + 1 < d; s++) w[s + 1] = w[s] * (double)(s + 1) / (double)(d - 1 - s);
+    }
+    /* Which leaves get a table: a defined one (every z > 0), small enough, and paying off. */
+    size_t need = 0;
+    for (size_t l = 0; l < p->n_leaves; l++) {
+        ts_leaf *L = &p->leaves[l];
+        const ts_elem *e = p->elems + L->e0;
+        int ok = mode != VIGIL_TREESHAP_DIRECT && L->d <= TS_TABLE_MAX_D;
+        for (unsigned j = 0; ok && j < L->d; j++) ok = e[j].z > 0;
+        size_t size = (size_t)1 << (ok ? L->d : 0);
+        if (ok && mode == VIGIL_TREESHAP_AUTO) ok = (double)size <= (double)n_cases * (L->d ? L->d : 1);
+        if (ok && need + size > TS_TABLE_BUDGET) ok = 0;
+        if (ok) {
+            L->table = 1, L->tab = need, need += size;
+            p->n_table_leaves++;
+        }
+    }
+    for (size_t t = 0; t < f->n_trees; t++) {
+        int all = 1;
+        for (size_t l = p->tree_leaf0[t]; l < p->tree_leaf0[t + 1] && all; l++) all = p->leaves[l].table;
+        p->tree_walk[t] = (uint8_t)all;
+    }
+    for (size_t i = 0; i < p->n_elems; i++) p->elems[i].c = p->elems[i].z > 0 ? (1 - p->elems[i].z) / p->elems[i].z : 0;
+    p->n_tab = need;
+    if (need) {
+        int dmax = 0;
+        for (size_t l = 0; l < p->n_leaves; l++)
+            if (p->leaves[l].table && p->leaves[l].d > dmax) dmax = p->leaves[l].d;
+        size_t S = (size_t)1 << dmax;
+        double *poly = malloc(S * ((size_t)dmax + 1) * sizeof *poly), *y = malloc(S * sizeof *y);
+        if (!(p->tabs = malloc(need * sizeof *p->tabs)) || !poly || !y) {
+            free(poly), free(y);
+            rc = vigil_error_set(VIGIL_ENOMEM, "out of memory (TreeSHAP tables, %zu MB)", need * 8 >> 20);
+            goto fail;
+        }
+        for (size_t l = 0; l < p->n_leaves; l++)
+            if (p->leaves[l].table) build_table(p, &p->leaves[l], p->tabs + p->leaves[l].tab, poly, y);
+        free(poly), free(y);
+    }
+    free(c.path);
+    return VIGIL_OK;
+fail:
+    free(c.path);
+    ts_free(p);
+    return rc;
+}
+
+/* ---------------- evaluation ---------------- */
+
+static inline int satisfied(const ts_elem *e, float v)
+{
+    return isnan(v) ? (int)e->miss : (!(v < e->lo) && !(v >= e->hi));
+}
+
+static void leaf_table(const ts_prepared *p, const ts_leaf *L, const float *x, double *ph)
+{
+    const ts_elem *e = p->elems + L->e0;
+    const unsigned d = L->d;
+    unsigned P = 0;
+    for (unsigned j = 0; j < d; j++) P |= (unsigned)satisfied(&e[j], x[e[j].feat]) << j;
+    const double *R = p->tabs + L->tab;
+    const double rp = R[P];
+    for (unsigned j = 0; j < d; j++) ph[e[j].feat] += (P >> j & 1u) ? e[j].c * R[P ^ (1u << j)] : -rp;
+}
+
+static void leaf_direct(const ts_prepared *p, const ts_leaf *L, const float *x, double *ph, unsigned char *o,
+                        double *poly, double *q)
+{
+    const ts_elem *e = p->elems + L->e0;
+    const unsigned d = L->d;
+    const double *w = p->w + (size_t)d * (size_t)(p->max_d + 1);
+    double Z = 1;
+    unsigned m = 0;
+    poly[0] = 1;
+    for (unsigned j = 0; j < d; j++) {
+        o[j] = (unsigned char)satisfied(&e[j], x[e[j].feat]);
+        double z = e[j].z;
+        if (!o[j]) {
+            Z *= z;
+            continue;
+        }
+        poly[m + 1] = poly[m];
+        for (unsigned k = m; k >= 1; k--) poly[k] = poly[k - 1] + z * poly[k];
+        poly[0] *= z;
+        m++;
+    }
+    if (Z == 0) return;
+    const double vz = L->v * Z;
+    if (m < d) {
+        double k = 0;
+        for (unsigned s = 0; s <= m; s++) k += w[s] * poly[s];
+        for (unsigned j = 0; j < d; j++)
+            if (!o[j]) ph[e[j].feat] -= vz * k;
+    }
+    if (!m) return;
+    for (unsigned j = 0; j < d; j++) {
+        if (!o[j]) continue;
+        double z = e[j].z;
+        q[m - 1] = poly[m];
+        for (unsigned k = m - 1; k >= 1; k--) q[k - 1] = poly[k] - z * q[k];
+        double k = 0;
+        for (unsigned s = 0; s < m; s++) k += w[s] * q[s];
+        ph[e[j].feat] += vz * (1 - z) * k;
+    }
+}
+
+/* One walk of tree t for one case: every leaf gets its pattern P (see treeshap.h). */
+static void tree_walk(const ts_prepared *p, size_t t, const float *x, double *phi_row, size_t F, uint64_t *stack)
+{
+    const vigil_forest *f = p->f;
+    size_t top = 0;
+    stack[top++] = (uint64_t)(uint32_t)f->tree_begin[t];
+    while (top) {
+        uint64_t s = stack[--top];
+        int32_t k = (int32_t)(uint32_t)s;
+        uint32_t fail = (uint32_t)(s >> 32);
+        while (f->left[k] >= 0) {
+            float v = x[f->feature[k]];
+            int go_left = isnan(v) ? f->default_left[k] : v < f->threshold[k];
+            int32_t take = go_left ? f->left[k] : f->right[k], other = go_left ? f->right[k] : f->left[k];
+            stack[top++] = (uint64_t)(fail | (1u << p->slot[k])) << 32 | (uint32_t)other;
+            k = take;
+        }
+        const ts_leaf *L = &p->leaves[p->leaf_of[k]];
+        const ts_elem *e = p->elems + L->e0;
+        const unsigned d = L->d, P = ((1u << d) - 1) & ~fail;
+        const double *R = p->tabs + L->tab;
+        const double rp = R[P];
+        double *ph = phi_row + (size_t)L->group * (F + 1);
+        for (unsigned j = 0; j < d; j++) ph[e[j].feat] += (P >> j & 1u) ? e[j].c * R[P ^ (1u << j)] : -rp;
+    }
+}
+
+typedef struct {
+    const ts_prepared *p;
+    const float *X;
+    size_t n;
+    double *phi;
+    atomic_size_t next;
+    atomic_int oom;
+} job_t;
+
+static void *worker(void *arg)
+{
+    job_t *j = arg;
+    const ts_prepared *p = j->p;
+    const size_t F = p->F, K = p->K, stride = K * (F + 1);
+    unsigned char *o = malloc((size_t)p->max_d + 1);
+    double *poly = malloc(((size_t)p->max_d + 2) * 2 * sizeof *poly);
+    if (!o || !poly) {
+        free(o), free(poly);
+        atomic_store(&j->oom, 1);
+        return NULL;
+    }
+    double *q = poly + p->max_d + 2;
+    uint64_t *stack = malloc(((size_t)p->max_depth + 2) * sizeof *stack);
+    if (!stack) {
+        free(o), free(poly);
+        atomic_store(&j->oom, 1);
+        return NULL;
+    }
+    for (;;) {
+        size_t r0 = atomic_fetch_add(&j->next, 1) * TS_BLOCK;
+        if (r0 >= j->n) break;
+        size_t r1 = r0 + TS_BLOCK < j->n ? r0 + TS_BLOCK : j->n;
+        memset(j->phi + r0 * stride, 0, (r1 - r0) * stride * sizeof *j->phi);
+        for (size_t t = 0; t < p->n_trees; t++) {
+            if (p->tree_walk[t]) {
+                for (size_t r = r0; r < r1; r++) tree_walk(p, t, j->X + r * F, j->phi + r * stride, F, stack);
+                continue;
+            }
+            for (size_t l = p->tree_leaf0[t]; l < p->tree_leaf0[t + 1]; l++) {
+                const ts_leaf *L = &p->leaves[l];
+                for (size_t r = r0; r < r1; r++) {
+                    double *ph = j->phi + r * stride + (size_t)L->group * (F + 1);
+                    const float *x = j->X + r * F;
+                    if (L->table) leaf_table(p, L, x, ph);
+                    else leaf_direct(p, L, x, ph, o, poly, q);
+                }
+            }
+        }
+        for (size_t r = r0; r < r1; r++)
+            for (size_t g = 0; g < K; g++) j->phi[r * stride + g * (F + 1) + F] = p->base[g];
+    }
+    free(o), free(poly), free(stack);
+    return NULL;
+}
+
+int ts_cpu(const ts_prepared *p, const float *X, size_t n, int threads, double *phi)
+{
+    job_t j = {p, X, n, phi, 0, 0};
+    int T = vigil_cpu_threads(threads);
+    size_t blocks = (n + TS_BLOCK - 1) / TS_BLOCK;
+    if ((size_t)T > blocks) T = blocks ? (int)blocks : 1;
+    pthread_t *tid = malloc((size_t)T * sizeof *tid);
+    if (!tid) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    int started = 0;
+    for (int t = 1; t < T; t++)
+        if (pthread_create(&tid[t], NULL, worker, &j) == 0) started = t;
+        else break;
+    worker(&j);
+    for (int t = 1; t <= started; t++) pthread_join(tid[t], NULL);
+    free(tid);
+    if (atomic_load(&j.oom)) return vigil_error_set(VIGIL_ENOMEM, "out of memory (TreeSHAP scratch)");
+    return VIGIL_OK;
+}

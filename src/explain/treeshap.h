@@ -1,0 +1,93 @@
+/* TreeSHAP internals shared by the CPU code (treeshap.c) and the CUDA kernel
+ * (src/backend/cuda/treeshap.cu). Not public API.
+ *
+ * A tree ensemble is flattened into its root-to-leaf paths. Along one path each feature is one
+ * ELEMENT, however often it is split on: the interval [lo, hi) the path allows, whether a
+ * missing value follows the path, and its zero fraction z (the product of the cover ratios
+ * child/parent at that feature's nodes). For a case, o_j = 1 when the case's value satisfies
+ * element j. With d elements, U the path's features and P the satisfied ones, path-dependent
+ * TreeSHAP gives the leaf's contribution to feature i as
+ *
+ *     phi_i = v * Z(P) * ( i in P ? (1 - z_i) K(P \ {i}) : -K(P) )
+ *     Z(P) = prod_{j not in P} z_j,   K(Q) = sum_{S in Q} w(|S|, d) prod_{j in Q \ S} z_j,
+ *     w(s, d) = s! (d - 1 - s)! / d!
+ *
+ * (the subset sum of Lundberg et al.'s Algorithm 2 restricted to one path, where the one
+ * fractions are 0 or 1). Everything depends on the case only through P, so a leaf can carry a
+ * table R[P] = v K(P) Z(P) over its 2^d patterns (the idea of Fast TreeSHAP v2, Yang 2021),
+ * and then phi_i += i in P ? c_i R[P ^ bit_i] : -R[P] with c_i = (1 - z_i) / z_i: O(d) per
+ * leaf and case. Leaves whose table would not pay off (few cases, deep paths) or is not defined
+ * (some z_i = 0) use the DIRECT form: the polynomial prod_{j in P} (x + z_j) is built in O(d^2),
+ * K(P) read off it, and each K(P \ {i}) by synthetic division from the top coefficient (stable:
+ * every step multiplies by z_i <= 1). */
+#ifndef VIGIL_EXPLAIN_TREESHAP_H
+#define VIGIL_EXPLAIN_TREESHAP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model/forest.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define TS_TABLE_MAX_D 16
+
+typedef struct {
+    int32_t feat;  /* model feature */
+    uint32_t miss; /* 1: a missing value follows the path */
+    float lo, hi;  /* satisfied iff !(x < lo) && !(x >= hi); NaN bounds are open */
+    double z;      /* zero fraction */
+    double c;      /* (1 - z) / z (table leaves) */
+} ts_elem;
+
+typedef struct {
+    uint32_t e0;    /* first element in elems */
+    uint16_t d;     /* number of elements */
+    uint8_t table;  /* 1: R table at tab; 0: direct form */
+    uint8_t pad;
+    uint32_t group; /* output the tree adds to */
+    double v;       /* leaf value */
+    size_t tab;     /* offset of R in tabs (2^d values) */
+} ts_leaf;
+
+typedef struct {
+    size_t F, K;
+    size_t n_leaves, n_elems, n_tab;
+    ts_leaf *leaves;
+    ts_elem *elems;
+    double *tabs;
+    double *base;   /* K: base margin + expected value of every tree */
+    int max_d;      /* largest d */
+    double *w;      /* (max_d + 1) x (max_d + 1): w[d * (max_d + 1) + s] */
+    size_t n_table_leaves;
+    /* Per tree: its leaves are [tree_leaf0[t], tree_leaf0[t+1]); tree_walk[t] = 1 when every
+     * leaf has a table, and then the CPU finds each case's patterns P in ONE walk of the tree
+     * (a depth-first walk in which the branch a case does not take marks its feature's element
+     * unsatisfied), instead of testing d elements at each of the L leaves. */
+    const vigil_forest *f;
+    size_t n_trees;
+    size_t *tree_leaf0;    /* n_trees + 1 */
+    uint8_t *tree_walk;    /* n_trees */
+    uint8_t *slot;         /* n_nodes: element index of the node's feature on its path */
+    int32_t *leaf_of;      /* n_nodes: leaf index of a leaf node */
+    int max_depth;
+} ts_prepared;
+
+/* Flatten f for n_cases cases (the table/direct decision per leaf uses it). */
+int ts_prepare(const vigil_forest *f, size_t n_cases, int mode, int threads, ts_prepared *out);
+void ts_free(ts_prepared *p);
+
+/* CPU: phi is n x K x (F + 1). */
+int ts_cpu(const ts_prepared *p, const float *X, size_t n, int threads, double *phi);
+
+#ifdef VIGIL_HAVE_CUDA
+/* CUDA (src/backend/cuda/treeshap.cu): 0 on success, else the CUDA error text in err. */
+int vigil_cuda_treeshap(const ts_prepared *p, const float *X, size_t n, double *phi, char *err, size_t cap);
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+#endif

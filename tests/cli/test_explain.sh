@@ -1,0 +1,62 @@
+#!/bin/sh
+# vigil explain end to end: TreeSHAP values equal XGBoost 1.7.4's pred_contribs (the golden
+# file tests/reference/shap/tree_bundled_flchain_deep.csv), every row sums to the margin, the
+# headers, linear/MLP backgrounds, multi-class columns, and bad input refused.
+. "$(dirname "$0")/lib.sh"
+D="$ROOT/datasets"
+R="$ROOT/tests/reference/shap"
+OK="--allow-column age=public-research-cohort"
+
+run "$VIGIL" explain --model "$D/models/flchain_deep.json" --data "$ROOT/tests/reference/xgb/bundled_flchain_deep.csv" \
+    --out "$T/s.csv" $OK --format json
+expect_rc 0 "explain the deep model"
+expect_json "d['n'] == 400 and d['features'] == ['age','male','kappa','lambda','creatinine','mgus']" "summary"
+expect_json "d['completeness']['max_abs_error'] < 1e-5 and d['backend'] in ('cpu','cuda') and 'TreeSHAP' in d['method']" "completeness"
+expect_json "d['global_importance']['age'] > d['global_importance']['male'] > 0" "global importance"
+expect_json "set(d['seconds']) == {'load','compute','write'}" "timings"
+head -1 "$T/s.csv" | grep -qx "row,age,male,kappa,lambda,creatinine,mgus,base_value" || { echo "FAIL: header: $(head -1 "$T/s.csv")"; fails=$((fails + 1)); }
+/usr/bin/python3 - "$T/s.csv" "$R/tree_bundled_flchain_deep.csv" <<'PY' || { echo "FAIL: attributions differ from XGBoost's pred_contribs"; fails=$((fails + 1)); }
+import csv, sys
+a = [list(map(float, r[1:])) for r in list(csv.reader(open(sys.argv[1])))[1:]]
+b = [list(map(float, r)) for r in list(csv.reader(open(sys.argv[2])))[1:]]
+assert len(a) == len(b) == 400, (len(a), len(b))
+w = max(abs(x - y) for ra, rb in zip(a, b) for x, y in zip(ra, rb))
+assert w <= 1e-5, w
+PY
+
+run "$VIGIL" explain --model "$D/models/flchain_agegroup_softprob.json" --data "$D/flchain/test.csv" --id case_id --out "$T/m.csv"
+expect_rc 0 "multi-class"
+head -1 "$T/m.csv" | grep -q "^case_id,kappa_class0,.*,base_value_class0,kappa_class1,.*base_value_class4$" || { echo "FAIL: multi-class header: $(head -1 "$T/m.csv")"; fails=$((fails + 1)); }
+
+run "$VIGIL" explain --model "$D/models/flchain_mlp.json" --data "$R/mlp_rows.csv" --background "$R/mlp_background.csv" --out "$T/mlp.csv" $OK --format json
+expect_rc 0 "MLP with a background"
+expect_json "d['background']['rows'] == 50 and d['background']['rows_used'] == 50 and d['completeness']['max_abs_error'] < 1e-9" "MLP background"
+/usr/bin/python3 - "$T/mlp.csv" "$R/mlp_kernelshap.csv" <<'PY' || { echo "FAIL: MLP attributions differ from shap's KernelExplainer"; fails=$((fails + 1)); }
+import csv, sys
+a = [list(map(float, r[1:])) for r in list(csv.reader(open(sys.argv[1])))[1:]]
+b = [list(map(float, r)) for r in list(csv.reader(open(sys.argv[2])))[1:]]
+w = max(abs(x - y) for ra, rb in zip(a, b) for x, y in zip(ra, rb))
+assert w <= 1e-8, w
+PY
+
+run "$VIGIL" explain --model "$D/models/flchain_logistic.json" --data "$D/flchain/test.csv" --out "$T/l.csv" $OK
+expect_rc 0 "linear, background = the data"
+expect_out "completeness" "table summary"
+
+# Bad input.
+run "$VIGIL" explain --model "$D/models/flchain_deep.json" --data "$D/flchain/test.csv" --out "$T/x.csv"
+expect_rc 2 "PHI guard"
+expect_err "column 'age'" "PHI guard names the column"
+[ ! -e "$T/x.csv" ] || { echo "FAIL: a refused explain left an output file"; fails=$((fails + 1)); }
+printf 'age,male,kappa,lambda\n70,1,,1.2\n' > "$T/bg.csv"
+run "$VIGIL" explain --model "$D/models/flchain_mlp.json" --data "$R/mlp_rows.csv" --background "$T/bg.csv" --out "$T/x.csv" $OK
+expect_rc 2 "background with a missing value"
+expect_err "bg.csv" "the background file named"
+run "$VIGIL" explain --model "$D/models/flchain_mlp.json" --data "$R/mlp_rows.csv"
+expect_rc 2 "--out required"
+run "$VIGIL" explain --model "$D/models/flchain_mlp.json" --data "$R/mlp_rows.csv" --out "$T/x.csv" --max-background 0
+expect_rc 2 "--max-background 0"
+run "$VIGIL" explain --help
+expect_rc 0 "help"
+expect_out "base_value" "help explains the output"
+finish

@@ -1,0 +1,344 @@
+/* SHAP attributions against their peers (tests/reference/shap_ref.py, kernel_ref.py):
+ *  - trees: XGBoost 1.7.4 predict(pred_contribs=True) (Debian python3-xgboost) on generated
+ *    models of depth 1-10 and 1-1000 trees with missing values, binary / regression /
+ *    multi-class, and the bundled models: |vigil - xgboost| <= 1e-5 for every value, through the
+ *    leaf-table path, the direct path and the automatic choice, on 1 and on all threads; the two
+ *    paths agree to 1e-9 with each other (both are double precision); base + sum = margin.
+ *  - linear: the exact formula (numpy); MLP: brute-force Shapley values (numpy) and shap 0.49.1
+ *    KernelExplainer (PyPI), <= 1e-8; an MLP that is linear gives the linear formula.
+ *  - global importance and its small-cell suppression; the errors. */
+#include "testutil.h"
+#include "vigil/error.h"
+#include "vigil/explain.h"
+#include "vigil/model.h"
+#include "vigil/table.h"
+#include "model/model_internal.h"
+
+#include <unistd.h>
+
+/* The margin of a tree model summed in DOUBLE (the inference core sums in float32, as XGBoost
+ * does; over 1,000 trees that rounding alone reaches 1e-5). Walks the flat forest. */
+static void margin_double(const vigil_model *m, const float *X, size_t n, double *out)
+{
+    const vigil_forest *f = &m->forest;
+    for (size_t i = 0; i < n; i++) {
+        for (size_t g = 0; g < f->n_groups; g++) out[i * f->n_groups + g] = f->base_margin[g];
+        for (size_t t = 0; t < f->n_trees; t++) {
+            int32_t k = f->tree_begin[t];
+            while (f->left[k] >= 0) {
+                float v = X[i * f->n_features + (size_t)f->feature[k]];
+                k = isnan(v) ? (f->default_left[k] ? f->left[k] : f->right[k])
+                             : (v < f->threshold[k] ? f->left[k] : f->right[k]);
+            }
+            out[i * f->n_groups + (size_t)f->tree_group[t]] += f->leaf[k];
+        }
+    }
+}
+
+typedef struct {
+    vigil_model *m;
+    vigil_table *t, *e, *bt;
+    float *X, *B;
+    size_t n, F, K, nb;
+} fixture;
+
+static void load(fixture *fx, const char *model, const char *data, const char *expected, const char *bg)
+{
+    memset(fx, 0, sizeof *fx);
+    if (vigil_model_load(&fx->m, model) != 0) {
+        print_error("%s: %s\n", model, vigil_error_last());
+        fail();
+    }
+    assert_int_equal(vigil_table_read_csv(&fx->t, data, NULL), 0);
+    assert_int_equal(vigil_model_bind(fx->m, fx->t, &fx->X), 0);
+    fx->n = vigil_table_nrows(fx->t);
+    fx->F = vigil_model_n_features(fx->m);
+    fx->K = vigil_model_n_outputs(fx->m);
+    if (expected) {
+        assert_int_equal(vigil_table_read_csv(&fx->e, expected, NULL), 0);
+        assert_int_equal(vigil_table_nrows(fx->e), fx->n);
+        assert_int_equal(vigil_table_ncols(fx->e), fx->K * (fx->F + 1));
+    }
+    if (bg) {
+        assert_int_equal(vigil_table_read_csv(&fx->bt, bg, NULL), 0);
+        assert_int_equal(vigil_model_bind(fx->m, fx->bt, &fx->B), 0);
+        fx->nb = vigil_table_nrows(fx->bt);
+    }
+}
+
+static void unload(fixture *fx)
+{
+    free(fx->X), free(fx->B);
+    vigil_table_free(fx->t), vigil_table_free(fx->e), vigil_table_free(fx->bt);
+    vigil_model_free(fx->m);
+}
+
+static double *explain(fixture *fx, vigil_treeshap_mode mode, int threads, vigil_backend_kind backend)
+{
+    double *phi = malloc(fx->n * fx->K * (fx->F + 1) * sizeof *phi);
+    assert_non_null(phi);
+    vigil_explain_options o;
+    vigil_explain_options_default(&o);
+    o.tree_mode = mode, o.threads = threads, o.backend = backend;
+    o.background = fx->B, o.n_background = fx->nb;
+    if (vigil_explain(fx->m, fx->X, fx->n, &o, phi) != 0) {
+        print_error("explain: %s\n", vigil_error_last());
+        fail();
+    }
+    return phi;
+}
+
+/* Largest |phi - expected column|. */
+static double worst_vs(const fixture *fx, const double *phi)
+{
+    size_t W = fx->K * (fx->F + 1);
+    double w = 0;
+    for (size_t c = 0; c < W; c++) {
+        const double *e = vigil_table_numeric(fx->e, c);
+        for (size_t i = 0; i < fx->n; i++) {
+            double d = fabs(phi[i * W + c] - e[i]);
+            if (!(d <= w)) w = d;
+        }
+    }
+    return w;
+}
+
+static double worst_completeness(fixture *fx, const double *phi)
+{
+    size_t W = fx->K * (fx->F + 1);
+    double *s = malloc(fx->n * fx->K * sizeof *s), *mg = malloc(fx->n * fx->K * sizeof *mg), w = 0;
+    vigil_backend_options bo = {VIGIL_BACKEND_CPU, 1};
+    if (vigil_model_kind_of(fx->m) == VIGIL_MODEL_TREES) margin_double(fx->m, fx->X, fx->n, mg);
+    else assert_int_equal(vigil_model_predict(fx->m, fx->X, fx->n, &bo, s, mg, NULL), 0);
+    for (size_t i = 0; i < fx->n; i++)
+        for (size_t k = 0; k < fx->K; k++) {
+            double sum = 0;
+            for (size_t j = 0; j <= fx->F; j++) sum += phi[i * W + k * (fx->F + 1) + j];
+            double d = fabs(sum - mg[i * fx->K + k]);
+            if (!(d <= w)) w = d;
+        }
+    free(s), free(mg);
+    return w;
+}
+
+static double worst_between(const double *a, const double *b, size_t n)
+{
+    double w = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = fabs(a[i] - b[i]);
+        if (!(d <= w)) w = d;
+    }
+    return w;
+}
+
+static const char *str(const cJSON *c, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItem(c, k);
+    return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static void test_trees_vs_xgboost(void **state)
+{
+    (void)state;
+    cJSON *man = tu_load_json("tests/reference/shap/manifest.json");
+    const cJSON *c;
+    size_t cases = 0;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(man, "cases"))
+    {
+        if (strncmp(str(c, "name"), "tree_", 5) != 0) continue;
+        fixture fx;
+        load(&fx, str(c, "model"), str(c, "data"), str(c, "expected"), NULL);
+        size_t N = fx.n * fx.K * (fx.F + 1);
+        double *a = explain(&fx, VIGIL_TREESHAP_AUTO, 0, VIGIL_BACKEND_CPU);
+        double *t = explain(&fx, VIGIL_TREESHAP_TABLE, 1, VIGIL_BACKEND_CPU);
+        double *d = explain(&fx, VIGIL_TREESHAP_DIRECT, 2, VIGIL_BACKEND_CPU);
+        double wa = worst_vs(&fx, a), wt = worst_vs(&fx, t), wd = worst_vs(&fx, d);
+        double td = worst_between(t, d, N), comp = worst_completeness(&fx, a);
+        if (!(wa <= 1e-5 && wt <= 1e-5 && wd <= 1e-5 && td <= 1e-9 && comp <= 1e-5)) {
+            print_error("%s: max |vigil - xgboost 1.7.4 pred_contribs| auto %g table %g direct %g (tol 1e-5); "
+                        "table vs direct %g (tol 1e-9); |base + sum - margin| %g (tol 1e-5)\n",
+                        str(c, "name"), wa, wt, wd, td, comp);
+            fail();
+        }
+        free(a), free(t), free(d);
+        unload(&fx);
+        cases++;
+    }
+    assert_true(cases >= 15);
+    cJSON_Delete(man);
+}
+
+static void test_dense_models(void **state)
+{
+    (void)state;
+    cJSON *man = tu_load_json("tests/reference/shap/manifest.json");
+    const cJSON *c;
+    size_t cases = 0;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(man, "cases"))
+    {
+        if (strncmp(str(c, "name"), "tree_", 5) == 0) continue;
+        fixture fx;
+        load(&fx, str(c, "model"), str(c, "data"), str(c, "expected"), str(c, "background"));
+        double *phi = explain(&fx, VIGIL_TREESHAP_AUTO, 0, VIGIL_BACKEND_AUTO);
+        double w = worst_vs(&fx, phi), comp = worst_completeness(&fx, phi);
+        if (!(w <= 1e-8 && comp <= 1e-9)) {
+            print_error("%s: max |vigil - %s| = %g (tol 1e-8); |base + sum - margin| %g\n", str(c, "name"),
+                        str(c, "peer"), w, comp);
+            fail();
+        }
+        if (strcmp(str(c, "name"), "mlp_flchain_mlp") == 0) {
+            /* The same attributions from shap 0.49.1 KernelExplainer. */
+            vigil_table *k = NULL;
+            assert_int_equal(vigil_table_read_csv(&k, "tests/reference/shap/mlp_kernelshap.csv", NULL), 0);
+            vigil_table *keep = fx.e;
+            fx.e = k;
+            double wk = worst_vs(&fx, phi);
+            fx.e = keep;
+            vigil_table_free(k);
+            if (!(wk <= 1e-8)) {
+                print_error("bundled MLP: max |vigil - shap KernelExplainer| = %g (tol 1e-8)\n", wk);
+                fail();
+            }
+        }
+        free(phi);
+        unload(&fx);
+        cases++;
+    }
+    assert_int_equal(cases, 3);
+    cJSON_Delete(man);
+}
+
+/* Where a CUDA device answers, the kernel equals the CPU (both double precision). */
+static void test_cuda_parity(void **state)
+{
+    (void)state;
+    if (!vigil_cuda_available()) {
+        fprintf(stderr, "SKIP: no CUDA device: CPU/CUDA TreeSHAP parity not checked on this machine\n");
+        skip();
+    }
+    cJSON *man = tu_load_json("tests/reference/shap/manifest.json");
+    const cJSON *c;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(man, "cases"))
+    {
+        if (strncmp(str(c, "name"), "tree_", 5) != 0) continue;
+        fixture fx;
+        load(&fx, str(c, "model"), str(c, "data"), NULL, NULL);
+        size_t N = fx.n * fx.K * (fx.F + 1);
+        for (int mode = VIGIL_TREESHAP_TABLE; mode <= VIGIL_TREESHAP_DIRECT; mode++) {
+            double *a = explain(&fx, (vigil_treeshap_mode)mode, 0, VIGIL_BACKEND_CPU);
+            double *b = explain(&fx, (vigil_treeshap_mode)mode, 0, VIGIL_BACKEND_CUDA);
+            double w = worst_between(a, b, N);
+            if (!(w <= 1e-9)) {
+                print_error("%s: max |CPU - CUDA| = %g (tol 1e-9)\n", str(c, "name"), w);
+                fail();
+            }
+            free(a), free(b);
+        }
+        unload(&fx);
+    }
+    cJSON_Delete(man);
+}
+
+/* Mean |phi| overall and per level, by hand; a small level is suppressed. */
+static void test_importance(void **state)
+{
+    (void)state;
+    const size_t n = 14, F = 2, K = 1;
+    double phi[14 * 3];
+    double grp[14];
+    for (size_t i = 0; i < n; i++) {
+        phi[i * 3 + 0] = (i % 2 ? -1.0 : 1.0) * (double)i;
+        phi[i * 3 + 1] = 0.5;
+        phi[i * 3 + 2] = -3; /* base value: not a feature */
+        grp[i] = i < 12 ? 1 : 2;
+    }
+    vigil_table *t = NULL;
+    assert_int_equal(vigil_table_new(&t, n, "test"), 0);
+    assert_int_equal(vigil_table_add_numeric(t, "g", grp), 0);
+    const char *names[] = {"a", "b"}, *groups[] = {"g"};
+    char *js = NULL;
+    assert_int_equal(vigil_explain_importance(phi, n, F, K, names, t, groups, 1, 0, &js), 0);
+    cJSON *d = cJSON_Parse(js);
+    assert_non_null(d);
+    const cJSON *gi = cJSON_GetObjectItem(d, "global_importance");
+    assert_close(tu_num(gi, "a"), 91.0 / 14.0, 1e-12); /* 0 + 1 + ... + 13 */
+    assert_close(tu_num(gi, "b"), 0.5, 1e-12);
+    const cJSON *g = cJSON_GetObjectItem(cJSON_GetObjectItem(d, "by_group"), "g");
+    assert_close(tu_num(cJSON_GetObjectItem(g, "1"), "a"), 66.0 / 12.0, 1e-12);
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(g, "2"), "suppressed")));
+    assert_null(cJSON_GetObjectItem(cJSON_GetObjectItem(g, "2"), "a"));
+    cJSON_Delete(d);
+    free(js);
+    /* an unknown group column */
+    const char *bad[] = {"nope"};
+    assert_int_equal(vigil_explain_importance(phi, n, F, K, names, t, bad, 1, 0, &js), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), "nope"));
+    vigil_table_free(t);
+}
+
+static void test_errors(void **state)
+{
+    (void)state;
+    fixture fx;
+    /* A background with a missing value. */
+    load(&fx, "datasets/models/flchain_mlp.json", "tests/reference/shap/mlp_rows.csv", NULL, NULL);
+    float *B = malloc(3 * fx.F * sizeof *B);
+    memcpy(B, fx.X, 3 * fx.F * sizeof *B);
+    B[fx.F + 2] = NAN;
+    double *phi = malloc(fx.n * (fx.F + 1) * sizeof *phi);
+    vigil_explain_options o;
+    vigil_explain_options_default(&o);
+    o.background = B, o.n_background = 3;
+    assert_int_equal(vigil_explain(fx.m, fx.X, fx.n, &o, phi), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), "background row 2, feature 3"));
+    o.n_background = 0;
+    assert_int_equal(vigil_explain(fx.m, fx.X, fx.n, &o, phi), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), "no rows"));
+    free(B), free(phi);
+    unload(&fx);
+
+    /* A tree whose root has zero cover: refused, not divided by. */
+    cJSON *root = tu_load_json("tests/reference/xgb/d3_t50.json");
+    cJSON *trees = cJSON_GetObjectItem(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "learner"), "gradient_booster"), "model"),
+        "trees");
+    cJSON_ReplaceItemInArray(cJSON_GetObjectItem(cJSON_GetArrayItem(trees, 7), "sum_hessian"), 0, cJSON_CreateNumber(0));
+    char *text = cJSON_PrintUnformatted(root);
+    char path[64];
+    tu_temp_file(path, sizeof path, text);
+    free(text);
+    cJSON_Delete(root);
+    vigil_model *m = NULL;
+    int rc = vigil_model_load(&m, path);
+    unlink(path);
+    if (rc == 0) {
+        float x[6] = {0, 0, 0, 0, 0, 0};
+        double ph[7];
+        assert_int_equal(vigil_explain(m, x, 1, NULL, ph), VIGIL_EINVAL);
+        assert_non_null(strstr(vigil_error_last(), "tree 7 node 0: cover"));
+        vigil_model_free(m);
+    } else {
+        assert_int_equal(rc, VIGIL_EINVAL); /* the loader refused it already: also fine */
+    }
+
+    /* --backend cuda without a device is an input error, not a silent CPU run. */
+    if (!vigil_cuda_available()) {
+        load(&fx, "datasets/models/flchain_v1.json", "tests/reference/xgb/bundled_flchain_v1.csv", NULL, NULL);
+        double *p2 = malloc(fx.n * (fx.F + 1) * sizeof *p2);
+        vigil_explain_options_default(&o);
+        o.backend = VIGIL_BACKEND_CUDA;
+        assert_int_equal(vigil_explain(fx.m, fx.X, fx.n, &o, p2), VIGIL_EINVAL);
+        free(p2);
+        unload(&fx);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_trees_vs_xgboost), cmocka_unit_test(test_dense_models),
+        cmocka_unit_test(test_cuda_parity),      cmocka_unit_test(test_importance),
+        cmocka_unit_test(test_errors),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -28,11 +28,6 @@
 #if __has_include("vigil/drift.h")
 #include "vigil/drift.h"
 #define HAVE_DRIFT 1
-/* TEMPORARY while src/stats/drift*.c is written: link without it. */
-#pragma weak vigil_drift_options_default
-#pragma weak vigil_drift_compare
-#pragma weak vigil_drift_result_json
-#pragma weak vigil_drift_result_free
 #endif
 
 #include <cjson/cJSON.h>
@@ -534,7 +529,6 @@ static int do_drift(run_t *r, const vigil_criterion *c, size_t *alarms, cJSON **
     (void)r, (void)c, (void)alarms, (void)section;
     return vigil_error_set(VIGIL_EINTERNAL, "drift tests are not available in this build");
 #else
-    if (!vigil_drift_compare) return vigil_error_set(VIGIL_EINTERNAL, "drift tests are not available in this build");
     vigil_drift_options o = vigil_drift_options_default();
     o.features = (const char *const *)c->features;
     o.n_features = c->n_features;

@@ -1,0 +1,167 @@
+/* vigil — distribution-shift (drift) tests between a reference and a current window.
+ *
+ * Per feature (a column present in both tables):
+ *   numeric      ks (two-sample Kolmogorov-Smirnov, scipy 1.10 ks_2samp method='auto': exact
+ *                when n1*n2 <= 10000, else asymptotic), anderson_darling (k-sample, midrank,
+ *                as scipy anderson_ksamp; p from the Scholz-Stephens interpolation, NOT capped
+ *                to [0.001, 0.25] as scipy does — see drift.c), cvm (Cramer-von Mises two
+ *                sample, scipy cramervonmises_2samp method='auto': exact when both sizes
+ *                <= 20 (as scipy), else asymptotic), wasserstein (W1, scipy wasserstein_distance;
+ *                also reported divided by the reference SD = the effect), psi (ten bins at
+ *                reference deciles, proportions floored at 1e-4), jensen_shannon (distance,
+ *                natural log as scipy.spatial.distance.jensenshannon's default, on the PSI bins).
+ *   categorical  chi2 (Pearson chi-square on the 2 x k table of the union of categories, no
+ *                Yates correction, as scipy chi2_contingency(correction=False)), psi and
+ *                jensen_shannon on the category proportions. A category unseen in the
+ *                reference is drift, not an error.
+ * Missing values are left out of every test; the missing rate is compared on its own with a
+ * two-proportion z test (pooled variance) and reported as missing_rate.{diff,p}.
+ *
+ * Alarm rule: for each feature ONE p-value is corrected across features: the KS p for a
+ * numeric feature, the chi-square p for a categorical one (the other tests are reported but
+ * not used for the decision, so the family-wise error is controlled exactly by Holm/BH over
+ * one test per feature). A feature drifts when its corrected p < alpha AND its effect is at
+ * least its floor (numeric: Wasserstein / reference SD; categorical: PSI).
+ *
+ * Ownership: a result or reference returned through **out is owned by the caller and freed
+ * with the matching _free (NULL-safe). Strings a getter returns live as long as the result.
+ */
+#ifndef VIGIL_DRIFT_H
+#define VIGIL_DRIFT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vigil/table.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum { VIGIL_CORRECT_HOLM = 0, VIGIL_CORRECT_BH = 1, VIGIL_CORRECT_NONE = 2 };
+enum { VIGIL_DRIFT_CPU = 0, VIGIL_DRIFT_CUDA = 1, VIGIL_DRIFT_AUTO = 2 };
+enum { VIGIL_DRIFT_NUMERIC = 1, VIGIL_DRIFT_CATEGORICAL = 2 };
+
+typedef struct {
+    const char *const *features; /* NULL: every column the two tables share */
+    size_t n_features;
+    int correction;              /* VIGIL_CORRECT_* (default Holm) */
+    double alpha;                /* 0.01 */
+    double numeric_floor;        /* 0.1: Wasserstein / reference SD */
+    double categorical_floor;    /* 0.1: PSI */
+    size_t psi_bins;             /* 10 */
+    size_t min_n;                /* 2: fewer non-missing values in a window is an error */
+    int mmd;                     /* also run the multivariate MMD test on numeric features */
+    size_t mmd_permutations;     /* 500 */
+    size_t mmd_max_rows;         /* 2000 per window: larger windows are subsampled (seeded) */
+    uint64_t seed;               /* 1 */
+    int threads;                 /* 0: all CPUs */
+    int backend;                 /* VIGIL_DRIFT_CPU / _CUDA / _AUTO (MMD only) */
+} vigil_drift_options;
+
+vigil_drift_options vigil_drift_options_default(void);
+
+typedef struct vigil_drift_result vigil_drift_result;
+typedef struct vigil_drift_reference vigil_drift_reference;
+
+/* One feature's outcome. Tests not run for the type are NaN. */
+typedef struct {
+    const char *name;
+    int type;                    /* VIGIL_DRIFT_NUMERIC / _CATEGORICAL */
+    size_t n_ref, n_cur;         /* non-missing values used */
+    size_t missing_ref, missing_cur;
+    double p;                    /* the p-value that is corrected (KS or chi2) */
+    double p_adjusted;
+    double effect;               /* Wasserstein/ref SD (numeric) or PSI (categorical) */
+    double effect_floor;
+    int drift;
+    double missing_diff, missing_p;
+    double ks_stat, ks_p;
+    double ad_stat, ad_p;
+    double cvm_stat, cvm_p;
+    double wasserstein, wasserstein_norm;
+    double psi, js;
+    double chi2_stat, chi2_p, chi2_df;
+    size_t n_unseen;             /* categorical: current categories absent in the reference */
+} vigil_drift_feature;
+
+/* Compare two windows. Errors (VIGIL_EINVAL): a feature missing from a table (names the table's
+ * source and the column), numeric in one and categorical in the other, an empty window, or
+ * fewer than min_n non-missing values in a window (names the feature). */
+int vigil_drift_compare(const vigil_table *ref, const vigil_table *cur,
+                        const vigil_drift_options *o, vigil_drift_result **out);
+
+/* Reference statistics computed once (sorted numeric columns, reference SD, PSI bin edges,
+ * category counts) so a monitor can cache them. The options used to build (features, psi_bins)
+ * are kept inside; compare_ref uses o for everything else. */
+int vigil_drift_reference_build(const vigil_table *ref, const vigil_drift_options *o,
+                                vigil_drift_reference **out);
+/* A self-contained little-endian blob (malloc'd, caller frees) and its inverse. */
+int vigil_drift_reference_serialize(const vigil_drift_reference *r, void **blob, size_t *n);
+int vigil_drift_reference_deserialize(vigil_drift_reference **out, const void *blob, size_t n);
+void vigil_drift_reference_free(vigil_drift_reference *r);
+int vigil_drift_compare_ref(const vigil_drift_reference *ref, const vigil_table *cur,
+                            const vigil_drift_options *o, vigil_drift_result **out);
+
+int vigil_drift_result_alarm(const vigil_drift_result *r);
+size_t vigil_drift_result_n_alarms(const vigil_drift_result *r);
+size_t vigil_drift_result_n_features(const vigil_drift_result *r);
+const vigil_drift_feature *vigil_drift_result_feature(const vigil_drift_result *r, size_t i);
+/* Multivariate MMD (when options.mmd): returns 0 and fills the numbers, or -1 when not run. */
+int vigil_drift_result_mmd(const vigil_drift_result *r, double *stat, double *p,
+                           double *bandwidth, size_t *permutations, size_t *rows);
+/* Record the seconds spent loading (the caller's) so the JSON carries seconds.load. */
+void vigil_drift_result_set_load_seconds(vigil_drift_result *r, double s);
+/* The document `vigil drift --format json` prints (malloc'd string, caller frees). */
+int vigil_drift_result_json(const vigil_drift_result *r, char **json);
+void vigil_drift_result_free(vigil_drift_result *r);
+
+/* ---- kernels (x, y need not be sorted unless the name says so; no NaN) ---- */
+
+/* KS statistic and p-value (scipy ks_2samp, two-sided, method='auto'). */
+int vigil_drift_ks(const double *x, size_t n1, const double *y, size_t n2, double *stat,
+                   double *p);
+double vigil_drift_ks_pvalue(double d, size_t n1, size_t n2);
+/* Anderson-Darling k-sample (k = 2), scipy anderson_ksamp(midrank=True) statistic; p by the
+ * Scholz-Stephens interpolation, extrapolated outside scipy's [0.001, 0.25] and clipped to
+ * [0, 1] (scipy caps instead). */
+int vigil_drift_anderson(const double *x, size_t n1, const double *y, size_t n2, double *stat,
+                         double *p);
+/* Cramer-von Mises two-sample T and p (scipy cramervonmises_2samp, method='auto'). */
+int vigil_drift_cvm(const double *x, size_t n1, const double *y, size_t n2, double *stat,
+                    double *p);
+double vigil_drift_wasserstein(const double *x, size_t n1, const double *y, size_t n2);
+/* PSI and Jensen-Shannon distance (natural log) of two count vectors over the same k bins. */
+double vigil_drift_psi_counts(const double *a, const double *b, size_t k);
+double vigil_drift_js_counts(const double *a, const double *b, size_t k);
+/* Pearson chi-square on the 2 x k table; columns empty in both rows are dropped. */
+int vigil_drift_chi2_counts(const double *a, const double *b, size_t k, double *stat,
+                            double *df, double *p);
+/* Two-proportion z test (pooled), two-sided; p = 1 when both rates are 0 or both 1. */
+void vigil_drift_two_proportion(size_t x1, size_t n1, size_t x2, size_t n2, double *diff,
+                                double *p);
+/* Holm / BH adjusted p-values (monotone, capped at 1), as statsmodels multipletests. */
+void vigil_drift_correct(const double *p, size_t n, int method, double *adj);
+
+/* MMD^2 (unbiased) with an RBF kernel exp(-|a-b|^2 / (2 bw^2)), bw = median pairwise distance
+ * of the pooled sample (when *bandwidth <= 0 on entry), permutation p = (1 + #{perm >= obs}) /
+ * (1 + permutations). x is n1 x d, y n2 x d, row-major, already standardised. */
+int vigil_drift_mmd(const double *x, size_t n1, const double *y, size_t n2, size_t d,
+                    size_t permutations, uint64_t seed, int backend, int threads, double *stat,
+                    double *p, double *bandwidth);
+
+/* Risk-adjusted CUSUM (Steiner, Cook, Farewell & Treasure 2000) for an odds-ratio increase R
+ * (e.g. 2) over the predicted risks p: W_t = y_t log R - log(1 - p_t + R p_t),
+ * S_t = max(0, S_{t-1} + W_t); a signal when S_t >= h. Choosing h: h = 4.5 gives an in-control
+ * average run length of several thousand cases at typical risks (Steiner et al. used 4.5 for
+ * R = 2); for a target in-control run length, simulate y ~ Bernoulli(p) on your own risk mix and
+ * pick h from the run lengths. path (optional, n values) receives S_t; the statistic is not reset
+ * after a signal. *first_signal = index of the first t with S_t >= h, or n when none.
+ * Returns VIGIL_EINVAL on p outside (0,1) or y not 0/1. */
+int vigil_cusum_risk_adjusted(const double *p, const double *y, size_t n, double odds_ratio_alt,
+                              double h, double *path, size_t *first_signal, double *max_stat);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,669 @@
+/* Drift engine: per-feature tests between a reference and a current window, correction across
+ * features, the alarm rule and the JSON document (see include/vigil/drift.h). The reference
+ * side (sorted columns, SD, PSI edges, category counts, an MMD subsample) is built once by
+ * vigil_drift_reference_build() so a monitor can cache it; vigil_drift_compare() is build +
+ * compare_ref. Each numeric column is sorted once and every rank-based test walks the two
+ * sorted arrays; features run in parallel threads. */
+#include "stats/drift_internal.h"
+#include "vigil/error.h"
+#include "core/util.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct {
+    char *name;
+    int type;
+    size_t n, n_missing;       /* non-missing values, missing ones */
+    double *sorted;            /* numeric: ascending non-missing reference values */
+    double mean, sd;           /* numeric: sample SD (ddof = 1) */
+    double *edges;             /* numeric: unique PSI cut points */
+    size_t n_edges;
+    char **levels;             /* categorical: level strings and counts */
+    double *counts;
+    size_t n_levels;
+} ref_feat;
+
+struct vigil_drift_reference {
+    ref_feat *f;
+    size_t nf;
+    int explicit_features;     /* features were named: a missing one in cur is an error */
+    size_t psi_bins;
+    char *source;
+    /* MMD subsample: rows with every numeric feature present, standardised by mean/sd */
+    double *mmd_x;
+    size_t mmd_rows, mmd_d;
+};
+
+struct vigil_drift_result {
+    vigil_drift_feature *f;
+    size_t nf;
+    int correction;
+    double alpha;
+    int mmd_done;
+    double mmd_stat, mmd_p, mmd_bw;
+    size_t mmd_perm, mmd_rows;
+    double sec_load, sec_compute;
+};
+
+vigil_drift_options vigil_drift_options_default(void)
+{
+    vigil_drift_options o;
+    memset(&o, 0, sizeof o);
+    o.correction = VIGIL_CORRECT_HOLM;
+    o.alpha = 0.01;
+    o.numeric_floor = 0.1;
+    o.categorical_floor = 0.1;
+    o.psi_bins = 10;
+    o.min_n = 2;
+    o.mmd_permutations = 500;
+    o.mmd_max_rows = 2000;
+    o.seed = 1;
+    o.backend = VIGIL_DRIFT_AUTO;
+    return o;
+}
+
+/* ---------------------------------------------------------------- reference */
+
+static void ref_feat_free(ref_feat *f)
+{
+    free(f->name);
+    free(f->sorted);
+    free(f->edges);
+    for (size_t i = 0; i < f->n_levels; i++) free(f->levels[i]);
+    free(f->levels);
+    free(f->counts);
+}
+
+void vigil_drift_reference_free(vigil_drift_reference *r)
+{
+    if (!r) return;
+    for (size_t i = 0; i < r->nf; i++) ref_feat_free(&r->f[i]);
+    free(r->f);
+    free(r->source);
+    free(r->mmd_x);
+    free(r);
+}
+
+/* numpy.quantile(x, q) with linear interpolation on sorted x */
+static double quantile_sorted(const double *x, size_t n, double q)
+{
+    double pos = q * (double)(n - 1);
+    size_t lo = (size_t)floor(pos);
+    if (lo + 1 >= n) return x[n - 1];
+    double fr = pos - (double)lo;
+    return x[lo] + (x[lo + 1] - x[lo]) * fr;
+}
+
+static int build_numeric(ref_feat *f, const double *v, size_t nrows, size_t bins)
+{
+    f->sorted = malloc((nrows ? nrows : 1) * sizeof *f->sorted);
+    if (!f->sorted) return vigil_error_set(VIGIL_ENOMEM, "drift: out of memory");
+    size_t n = 0;
+    for (size_t i = 0; i < nrows; i++)
+        if (!isnan(v[i])) f->sorted[n++] = v[i];
+    f->n = n;
+    f->n_missing = nrows - n;
+    drift_sort(f->sorted, n);
+    double s = 0, ss = 0;
+    for (size_t i = 0; i < n; i++) s += f->sorted[i];
+    f->mean = n ? s / n : NAN;
+    for (size_t i = 0; i < n; i++) ss += (f->sorted[i] - f->mean) * (f->sorted[i] - f->mean);
+    f->sd = n > 1 ? sqrt(ss / (n - 1)) : NAN;
+    f->edges = malloc((bins ? bins : 1) * sizeof *f->edges);
+    if (!f->edges) return vigil_error_set(VIGIL_ENOMEM, "drift: out of memory");
+    f->n_edges = 0;
+    for (size_t b = 1; n && b < bins; b++) {
+        double e = quantile_sorted(f->sorted, n, (double)b / bins);
+        if (f->n_edges == 0 || e > f->edges[f->n_edges - 1]) f->edges[f->n_edges++] = e;
+    }
+    return VIGIL_OK;
+}
+
+static int build_categorical(ref_feat *f, const vigil_table *t, size_t col)
+{
+    size_t nl = vigil_table_n_levels(t, col), nrows = vigil_table_nrows(t);
+    const int32_t *c = vigil_table_codes(t, col);
+    f->levels = calloc(nl ? nl : 1, sizeof *f->levels);
+    f->counts = calloc(nl ? nl : 1, sizeof *f->counts);
+    if (!f->levels || !f->counts) return vigil_error_set(VIGIL_ENOMEM, "drift: out of memory");
+    f->n_levels = nl;
+    for (size_t i = 0; i < nl; i++)
+        if (!(f->levels[i] = vigil_strdup(vigil_table_level(t, col, i))))
+            return vigil_error_set(VIGIL_ENOMEM, "drift: out of memory");
+    for (size_t i = 0; i < nrows; i++) {
+        if (c[i] < 0 || (size_t)c[i] >= nl) f->n_missing++;
+        else { f->counts[c[i]] += 1; f->n++; }
+    }
+    return VIGIL_OK;
+}
+
+static uint64_t splitmix(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+/* Rows (of those with every numeric feature present) chosen by a seeded partial shuffle when
+ * there are more than max_rows; their order is kept. Writes the chosen row indices. */
+size_t drift_pick_rows(const vigil_table *t, const int *cols, size_t d, size_t max_rows,
+                       uint64_t seed, size_t **rows_out);
+size_t drift_pick_rows(const vigil_table *t, const int *cols, size_t d, size_t max_rows,
+                       uint64_t seed, size_t **rows_out)
+{
+    size_t nrows = vigil_table_nrows(t), n = 0;
+    size_t *rows = malloc((nrows ? nrows : 1) * sizeof *rows);
+    *rows_out = NULL;
+    if (!rows) return 0;
+    for (size_t i = 0; i < nrows; i++) {
+        size_t k = 0;
+        for (; k < d; k++) if (isnan(vigil_table_numeric(t, cols[k])[i])) break;
+        if (k == d) rows[n++] = i;
+    }
+    if (max_rows && n > max_rows) {
+        uint64_t s = seed;
+        for (size_t i = 0; i < max_rows; i++) {
+            size_t j = i + (size_t)(splitmix(&s) % (n - i));
+            size_t tmp = rows[i]; rows[i] = rows[j]; rows[j] = tmp;
+        }
+        n = max_rows;
+    }
+    *rows_out = rows;
+    return n;
+}
+
+static int find_col(const vigil_table *t, const char *name, const char *which)
+{
+    int c = vigil_table_find(t, name);
+    if (c < 0)
+        vigil_error_set(VIGIL_EINVAL, "%s: feature '%s' is not a column of the %s window",
+                        vigil_table_source(t), name, which);
+    return c;
+}
+
+int vigil_drift_reference_build(const vigil_table *ref, const vigil_drift_options *o,
+                                vigil_drift_reference **out)
+{
+    vigil_drift_options def = vigil_drift_options_default();
+    if (!o) o = &def;
+    *out = NULL;
+    vigil_drift_reference *r = calloc(1, sizeof *r);
+    int rc = VIGIL_OK;
+    int *numcols = NULL;
+    size_t *rows = NULL;
+    if (!r) return vigil_error_set(VIGIL_ENOMEM, "drift: out of memory");
+    size_t nrows = vigil_table_nrows(ref);
+    r->psi_bins = o->psi_bins ? o->psi_bins : 10;
+    r->source = vigil_strdup(vigil_table_source(ref) ? vigil_table_source(ref) : "reference");
+    if (nrows == 0) {
+        rc = vigil_error_set(VIGIL_EINVAL, "%s: the reference window is empty", r->source);
+        goto done;
+    }
+    r->explicit_features = o->features != NULL;
+    size_t nf = o->features ? o->n_features : vigil_table_ncols(ref);
+    r->f = calloc(nf ? nf : 1, sizeof *r->f);
+    numcols = malloc((nf ? nf : 1) * sizeof *numcols);
+    if (!r->f || !numcols) { rc = vigil_error_set(VIGIL_ENOMEM, "drift: out of memory"); goto done; }
+    for (size_t i = 0; i < nf; i++) {
+        int col = o->features ? find_col(ref, o->features[i], "reference") : (int)i;
+        if (col < 0) { rc = VIGIL_EINVAL; goto done; }
+        ref_feat *f = &r->f[r->nf++];
+        f->name = vigil_strdup(vigil_table_col_name(ref, col));
+        if (vigil_table_col_type(ref, col) == VIGIL_COL_NUMERIC) {
+            f->type = VIGIL_DRIFT_NUMERIC;
+            rc = build_numeric(f, vigil_table_numeric(ref, col), nrows, r->psi_bins);
+            numcols[r->mmd_d++] = col;
+        } else {
+            f->type = VIGIL_DRIFT_CATEGORICAL;
+            rc = build_categorical(f, ref, col);
+        }
+        if (rc) goto done;
+    }
+    if (o->mmd && r->mmd_d) {
+        size_t n = drift_pick_rows(ref, numcols, r->mmd_d, o->mmd_max_rows, o->seed, &rows);
+        r->mmd_rows = n;
+        r->mmd_x = malloc((n * r->mmd_d ? n * r->mmd_d : 1) * sizeof *r->mmd_x);
+        if (!rows || !r->mmd_x) { rc = vigil_error_set(VIGIL_ENOMEM, "drift: out of memory"); goto done; }
+        size_t k = 0;
+        for (size_t fi = 0; fi < r->nf; fi++) {
+            if (r->f[fi].type != VIGIL_DRIFT_NUMERIC) continue;
+            const double *v = vigil_table_numeric(ref, numcols[k]);
+            double sd = r->f[fi].sd > 0 ? r->f[fi].sd : 1;
+            for (size_t i = 0; i < n; i++) r->mmd_x[i * r->mmd_d + k] = (v[rows[i]] - r->f[fi].mean) / sd;
+            k++;
+        }
+    } else {
+        r->mmd_d = 0;
+    }
+done:
+    free(numcols);
+    free(rows);
+    if (rc) vigil_drift_reference_free(r);
+    else *out = r;
+    return rc;
+}
+
+/* ---------------------------------------------------------------- per-feature work */
+
+typedef struct {
+    const ref_feat *rf;
+    const vigil_table *cur;
+    int col;
+    vigil_drift_feature *out;
+    int rc;
+    char err[512];
+} job;
+
+static void nan_feature(vigil_drift_feature *f)
+{
+    f->p = f->p_adjusted = f->effect = f->missing_diff = f->missing_p = NAN;
+    f->ks_stat = f->ks_p = f->ad_stat = f->ad_p = f->cvm_stat = f->cvm_p = NAN;
+    f->wasserstein = f->wasserstein_norm = f->psi = f->js = NAN;
+    f->chi2_stat = f->chi2_p = f->chi2_df = NAN;
+}
+
+static int run_numeric(job *j)
+{
+    const ref_feat *rf = j->rf;
+    vigil_drift_feature *f = j->out;
+    size_t nrows = vigil_table_nrows(j->cur), n = 0;
+    const double *v = vigil_table_numeric(j->cur, j->col);
+    double *y = malloc((nrows ? nrows : 1) * sizeof *y);
+    double *ca = calloc(rf->n_edges + 1, sizeof *ca), *cb = calloc(rf->n_edges + 1, sizeof *cb);
+    if (!y || !ca || !cb) { free(y); free(ca); free(cb); return VIGIL_ENOMEM; }
+    for (size_t i = 0; i < nrows; i++) if (!isnan(v[i])) y[n++] = v[i];
+    drift_sort(y, n);
+    f->n_cur = n;
+    f->missing_cur = nrows - n;
+    const double *x = rf->sorted;
+    size_t m = rf->n;
+    f->ks_stat = drift_ks_stat_sorted(x, m, y, n);
+    f->ks_p = vigil_drift_ks_pvalue(f->ks_stat, m, n);
+    drift_anderson_sorted(x, m, y, n, &f->ad_stat, &f->ad_p);
+    drift_cvm_sorted(x, m, y, n, &f->cvm_stat, &f->cvm_p);
+    f->wasserstein = drift_wasserstein_sorted(x, m, y, n);
+    f->wasserstein_norm = rf->sd > 0 ? f->wasserstein / rf->sd : (f->wasserstein > 0 ? INFINITY : 0);
+    /* bin b holds values in (edge[b-1], edge[b]]; both arrays are sorted, so one walk each */
+    for (int s = 0; s < 2; s++) {
+        const double *a = s ? y : x;
+        size_t na = s ? n : m, b = 0;
+        double *cnt = s ? cb : ca;
+        for (size_t i = 0; i < na; i++) {
+            while (b < rf->n_edges && a[i] > rf->edges[b]) b++;
+            cnt[b] += 1;
+        }
+    }
+    f->psi = vigil_drift_psi_counts(ca, cb, rf->n_edges + 1);
+    f->js = vigil_drift_js_counts(ca, cb, rf->n_edges + 1);
+    f->p = f->ks_p;
+    f->effect = f->wasserstein_norm;
+    free(y); free(ca); free(cb);
+    return VIGIL_OK;
+}
+
+static int run_categorical(job *j)
+{
+    const ref_feat *rf = j->rf;
+    vigil_drift_feature *f = j->out;
+    size_t nrows = vigil_table_nrows(j->cur), nl = vigil_table_n_levels(j->cur, j->col);
+    const int32_t *c = vigil_table_codes(j->cur, j->col);
+    /* union of categories: the reference's levels first, then the current's unseen ones */
+    size_t *map = malloc((nl ? nl : 1) * sizeof *map), k = rf->n_levels;
+    for (size_t i = 0; map && i < nl; i++) {
+        const char *s = vigil_table_level(j->cur, j->col, i);
+        size_t t = 0;
+        while (t < rf->n_levels && strcmp(rf->levels[t], s) != 0) t++;
+        map[i] = t < rf->n_levels ? t : k++;
+    }
+    double *ca = calloc(k ? k : 1, sizeof *ca), *cb = calloc(k ? k : 1, sizeof *cb);
+    if (!map || !ca || !cb) { free(map); free(ca); free(cb); return VIGIL_ENOMEM; }
+    memcpy(ca, rf->counts, rf->n_levels * sizeof *ca);
+    size_t n = 0;
+    for (size_t i = 0; i < nrows; i++)
+        if (c[i] >= 0 && (size_t)c[i] < nl) { cb[map[c[i]]] += 1; n++; }
+    f->n_cur = n;
+    f->missing_cur = nrows - n;
+    f->n_unseen = 0;
+    for (size_t i = rf->n_levels; i < k; i++) if (cb[i] > 0) f->n_unseen++;
+    vigil_drift_chi2_counts(ca, cb, k, &f->chi2_stat, &f->chi2_df, &f->chi2_p);
+    f->psi = vigil_drift_psi_counts(ca, cb, k);
+    f->js = vigil_drift_js_counts(ca, cb, k);
+    f->p = f->chi2_p;
+    f->effect = f->psi;
+    free(map); free(ca); free(cb);
+    return VIGIL_OK;
+}
+
+typedef struct {
+    job *jobs;
+    size_t n, next;
+    pthread_mutex_t mu;
+} pool;
+
+static void *worker(void *arg)
+{
+    pool *p = arg;
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        size_t i = p->next++;
+        pthread_mutex_unlock(&p->mu);
+        if (i >= p->n) break;
+        job *j = &p->jobs[i];
+        j->rc = j->rf->type == VIGIL_DRIFT_NUMERIC ? run_numeric(j) : run_categorical(j);
+    }
+    return NULL;
+}
+
+static void run_jobs(job *jobs, size_t n, int threads)
+{
+    pool p = {jobs, n, 0, PTHREAD_MUTEX_INITIALIZER};
+    long nt = threads > 0 ? threads : sysconf(_SC_NPROCESSORS_ONLN);
+    if (nt < 1) nt = 1;
+    if ((size_t)nt > n) nt = (long)n;
+    pthread_t tid[64];
+    if (nt > 64) nt = 64;
+    long started = 0;
+    for (; started < nt - 1; started++)
+        if (pthread_create(&tid[started], NULL, worker, &p) != 0) break;
+    worker(&p);
+    for (long i = 0; i < started; i++) pthread_join(tid[i], NULL);
+}
+
+/* ---------------------------------------------------------------- compare */
+
+void vigil_drift_result_free(vigil_drift_result *r)
+{
+    if (!r) return;
+    for (size_t i = 0; i < r->nf; i++) free((char *)r->f[i].name);
+    free(r->f);
+    free(r);
+}
+
+int drift_mmd_current(const vigil_drift_reference *ref, const vigil_table *cur,
+                      const vigil_drift_options *o, vigil_drift_result *res);
+int drift_mmd_current(const vigil_drift_reference *ref, const vigil_table *cur,
+                      const vigil_drift_options *o, vigil_drift_result *res)
+{
+    size_t d = ref->mmd_d, *rows = NULL;
+    int *cols = malloc((d ? d : 1) * sizeof *cols), rc = VIGIL_OK;
+    double *y = NULL;
+    if (!cols) return vigil_error_set(VIGIL_ENOMEM, "drift: out of memory");
+    const ref_feat **rf = malloc((d ? d : 1) * sizeof *rf);
+    if (!rf) { free(cols); return vigil_error_set(VIGIL_ENOMEM, "drift: out of memory"); }
+    size_t k = 0;
+    for (size_t i = 0; i < ref->nf && k < d; i++)
+        if (ref->f[i].type == VIGIL_DRIFT_NUMERIC) {
+            rf[k] = &ref->f[i];
+            cols[k++] = vigil_table_find(cur, ref->f[i].name);
+        }
+    size_t n = drift_pick_rows(cur, cols, d, o->mmd_max_rows, o->seed ^ 0x5bd1e995ULL, &rows);
+    if (n < 2 || ref->mmd_rows < 2) {
+        rc = vigil_error_set(VIGIL_EINVAL, "mmd: fewer than 2 complete rows in a window");
+        goto done;
+    }
+    y = malloc(n * d * sizeof *y);
+    if (!y) { rc = vigil_error_set(VIGIL_ENOMEM, "drift: out of memory"); goto done; }
+    for (size_t j = 0; j < d; j++) {
+        const double *v = vigil_table_numeric(cur, cols[j]);
+        double sd = rf[j]->sd > 0 ? rf[j]->sd : 1;
+        for (size_t i = 0; i < n; i++) y[i * d + j] = (v[rows[i]] - rf[j]->mean) / sd;
+    }
+    res->mmd_bw = 0;
+    rc = vigil_drift_mmd(ref->mmd_x, ref->mmd_rows, y, n, d, o->mmd_permutations, o->seed,
+                         o->backend, o->threads, &res->mmd_stat, &res->mmd_p, &res->mmd_bw);
+    if (rc == VIGIL_OK) {
+        res->mmd_done = 1;
+        res->mmd_perm = o->mmd_permutations;
+        res->mmd_rows = ref->mmd_rows + n;
+    }
+done:
+    free(cols); free(rf); free(rows); free(y);
+    return rc;
+}
+
+int vigil_drift_compare_ref(const vigil_drift_reference *ref, const vigil_table *cur,
+                            const vigil_drift_options *o, vigil_drift_result **out)
+{
+    vigil_drift_options def = vigil_drift_options_default();
+    if (!o) o = &def;
+    *out = NULL;
+    double t0 = vigil_seconds();
+    int rc = VIGIL_OK;
+    job *jobs = NULL;
+    double *praw = NULL, *padj = NULL;
+    vigil_drift_result *r = calloc(1, sizeof *r);
+    if (!r) return vigil_error_set(VIGIL_ENOMEM, "drift: out of memory");
+    r->correction = o->correction;
+    r->alpha = o->alpha;
+    const char *src = vigil_table_source(cur) ? vigil_table_source(cur) : "current";
+    size_t nrows = vigil_table_nrows(cur);
+    if (nrows == 0) { rc = vigil_error_set(VIGIL_EINVAL, "%s: the current window is empty", src); goto done; }
+    r->f = calloc(ref->nf ? ref->nf : 1, sizeof *r->f);
+    jobs = calloc(ref->nf ? ref->nf : 1, sizeof *jobs);
+    if (!r->f || !jobs) { rc = vigil_error_set(VIGIL_ENOMEM, "drift: out of memory"); goto done; }
+    size_t nj = 0;
+    size_t min_n = o->min_n >= 2 ? o->min_n : 2;
+    for (size_t i = 0; i < ref->nf; i++) {
+        const ref_feat *rf = &ref->f[i];
+        int col = vigil_table_find(cur, rf->name);
+        if (col < 0) {
+            if (!ref->explicit_features) continue;
+            rc = vigil_error_set(VIGIL_EINVAL, "%s: feature '%s' is not a column of the current window",
+                                 src, rf->name);
+            goto done;
+        }
+        int ctype = vigil_table_col_type(cur, col) == VIGIL_COL_NUMERIC ? VIGIL_DRIFT_NUMERIC
+                                                                         : VIGIL_DRIFT_CATEGORICAL;
+        if (ctype != rf->type) {
+            rc = vigil_error_set(VIGIL_EINVAL,
+                                 "feature '%s' is %s in %s but %s in %s: declare one type for both",
+                                 rf->name, rf->type == VIGIL_DRIFT_NUMERIC ? "numeric" : "categorical",
+                                 ref->source, ctype == VIGIL_DRIFT_NUMERIC ? "numeric" : "categorical", src);
+            goto done;
+        }
+        size_t ncur = nrows - vigil_table_n_missing(cur, col);
+        if (rf->n < min_n || ncur < min_n) {
+            rc = vigil_error_set(VIGIL_EINVAL,
+                                 "feature '%s': %zu non-missing value(s) in %s, at least %zu needed",
+                                 rf->name, rf->n < min_n ? rf->n : ncur,
+                                 rf->n < min_n ? ref->source : src, min_n);
+            goto done;
+        }
+        vigil_drift_feature *f = &r->f[nj];
+        nan_feature(f);
+        f->name = vigil_strdup(rf->name);
+        f->type = rf->type;
+        f->n_ref = rf->n;
+        f->missing_ref = rf->n_missing;
+        f->effect_floor = rf->type == VIGIL_DRIFT_NUMERIC ? o->numeric_floor : o->categorical_floor;
+        jobs[nj] = (job){rf, cur, col, f, 0, {0}};
+        nj++;
+        r->nf = nj;
+    }
+    if (nj == 0) { rc = vigil_error_set(VIGIL_EINVAL, "no feature common to %s and %s", ref->source, src); goto done; }
+    run_jobs(jobs, nj, o->threads);
+    for (size_t i = 0; i < nj; i++)
+        if (jobs[i].rc) { rc = vigil_error_set(jobs[i].rc, "drift: out of memory"); goto done; }
+    praw = malloc(nj * sizeof *praw);
+    padj = malloc(nj * sizeof *padj);
+    if (!praw || !padj) { rc = vigil_error_set(VIGIL_ENOMEM, "drift: out of memory"); goto done; }
+    for (size_t i = 0; i < nj; i++) {
+        vigil_drift_feature *f = &r->f[i];
+        vigil_drift_two_proportion(f->missing_ref, f->n_ref + f->missing_ref, f->missing_cur,
+                                   f->n_cur + f->missing_cur, &f->missing_diff, &f->missing_p);
+        praw[i] = f->p;
+    }
+    vigil_drift_correct(praw, nj, o->correction, padj);
+    for (size_t i = 0; i < nj; i++) {
+        vigil_drift_feature *f = &r->f[i];
+        f->p_adjusted = padj[i];
+        f->drift = f->p_adjusted < o->alpha && f->effect >= f->effect_floor;
+    }
+    if (o->mmd && ref->mmd_d) {
+        rc = drift_mmd_current(ref, cur, o, r);
+        if (rc) goto done;
+    }
+    r->sec_compute = vigil_seconds() - t0;
+done:
+    free(jobs); free(praw); free(padj);
+    if (rc) vigil_drift_result_free(r);
+    else *out = r;
+    return rc;
+}
+
+int vigil_drift_compare(const vigil_table *ref, const vigil_table *cur,
+                        const vigil_drift_options *o, vigil_drift_result **out)
+{
+    vigil_drift_options def = vigil_drift_options_default();
+    if (!o) o = &def;
+    *out = NULL;
+    double t0 = vigil_seconds();
+    if (vigil_table_nrows(cur) == 0)
+        return vigil_error_set(VIGIL_EINVAL, "%s: the current window is empty",
+                               vigil_table_source(cur) ? vigil_table_source(cur) : "current");
+    /* every named feature must be in the current window too, named by its file */
+    for (size_t i = 0; o->features && i < o->n_features; i++)
+        if (find_col(cur, o->features[i], "current") < 0) return VIGIL_EINVAL;
+    vigil_drift_options bo = *o;
+    const char **common = NULL;
+    if (!o->features) {
+        /* all columns the two share, in the reference's order */
+        size_t nc = vigil_table_ncols(ref), k = 0;
+        common = malloc((nc ? nc : 1) * sizeof *common);
+        if (!common) return vigil_error_set(VIGIL_ENOMEM, "drift: out of memory");
+        for (size_t i = 0; i < nc; i++)
+            if (vigil_table_find(cur, vigil_table_col_name(ref, i)) >= 0)
+                common[k++] = vigil_table_col_name(ref, i);
+        if (k == 0) {
+            free(common);
+            return vigil_error_set(VIGIL_EINVAL, "no column common to %s and %s",
+                                   vigil_table_source(ref), vigil_table_source(cur));
+        }
+        bo.features = common;
+        bo.n_features = k;
+    }
+    vigil_drift_reference *r = NULL;
+    int rc = vigil_drift_reference_build(ref, &bo, &r);
+    if (rc == VIGIL_OK) rc = vigil_drift_compare_ref(r, cur, &bo, out);
+    if (rc == VIGIL_OK) (*out)->sec_compute = vigil_seconds() - t0;
+    vigil_drift_reference_free(r);
+    free(common);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- accessors, JSON */
+
+int vigil_drift_result_alarm(const vigil_drift_result *r)
+{
+    return r && vigil_drift_result_n_alarms(r) > 0;
+}
+
+size_t vigil_drift_result_n_alarms(const vigil_drift_result *r)
+{
+    size_t n = 0;
+    for (size_t i = 0; r && i < r->nf; i++) n += r->f[i].drift != 0;
+    return n;
+}
+
+size_t vigil_drift_result_n_features(const vigil_drift_result *r) { return r ? r->nf : 0; }
+
+const vigil_drift_feature *vigil_drift_result_feature(const vigil_drift_result *r, size_t i)
+{
+    return r && i < r->nf ? &r->f[i] : NULL;
+}
+
+int vigil_drift_result_mmd(const vigil_drift_result *r, double *stat, double *p,
+                           double *bandwidth, size_t *permutations, size_t *rows)
+{
+    if (!r || !r->mmd_done) return -1;
+    if (stat) *stat = r->mmd_stat;
+    if (p) *p = r->mmd_p;
+    if (bandwidth) *bandwidth = r->mmd_bw;
+    if (permutations) *permutations = r->mmd_perm;
+    if (rows) *rows = r->mmd_rows;
+    return 0;
+}
+
+void vigil_drift_result_set_load_seconds(vigil_drift_result *r, double s)
+{
+    if (r) r->sec_load = s;
+}
+
+static void num(cJSON *o, const char *k, double v)
+{
+    if (isfinite(v)) cJSON_AddNumberToObject(o, k, v);
+    else cJSON_AddNullToObject(o, k);
+}
+
+static void test(cJSON *tests, const char *name, double stat, double p, int has_p)
+{
+    cJSON *t = cJSON_AddObjectToObject(tests, name);
+    num(t, "stat", stat);
+    if (has_p) num(t, "p", p);
+}
+
+int vigil_drift_result_json(const vigil_drift_result *r, char **json)
+{
+    static const char *corr[] = {"holm", "bh", "none"};
+    *json = NULL;
+    cJSON *doc = cJSON_CreateObject();
+    if (!doc) return vigil_error_set(VIGIL_ENOMEM, "drift: out of memory");
+    cJSON_AddBoolToObject(doc, "alarm", vigil_drift_result_alarm(r));
+    cJSON_AddNumberToObject(doc, "n_alarms", (double)vigil_drift_result_n_alarms(r));
+    cJSON_AddStringToObject(doc, "correction",
+                            r->correction >= 0 && r->correction <= 2 ? corr[r->correction] : "?");
+    num(doc, "alpha", r->alpha);
+    cJSON *fs = cJSON_AddObjectToObject(doc, "features");
+    for (size_t i = 0; i < r->nf; i++) {
+        const vigil_drift_feature *f = &r->f[i];
+        cJSON *o = cJSON_AddObjectToObject(fs, f->name);
+        int numeric = f->type == VIGIL_DRIFT_NUMERIC;
+        cJSON_AddStringToObject(o, "type", numeric ? "numeric" : "categorical");
+        cJSON_AddNumberToObject(o, "n_ref", (double)f->n_ref);
+        cJSON_AddNumberToObject(o, "n_cur", (double)f->n_cur);
+        cJSON_AddNumberToObject(o, "missing_ref", (double)f->missing_ref);
+        cJSON_AddNumberToObject(o, "missing_cur", (double)f->missing_cur);
+        cJSON_AddBoolToObject(o, "drift", f->drift);
+        num(o, "p", f->p);
+        num(o, "p_adjusted", f->p_adjusted);
+        num(o, "effect", f->effect);
+        num(o, "effect_floor", f->effect_floor);
+        cJSON *mr = cJSON_AddObjectToObject(o, "missing_rate");
+        num(mr, "diff", f->missing_diff);
+        num(mr, "p", f->missing_p);
+        cJSON *t = cJSON_AddObjectToObject(o, "tests");
+        if (numeric) {
+            test(t, "ks", f->ks_stat, f->ks_p, 1);
+            test(t, "anderson_darling", f->ad_stat, f->ad_p, 1);
+            test(t, "cvm", f->cvm_stat, f->cvm_p, 1);
+            test(t, "wasserstein", f->wasserstein, 0, 0);
+            num(cJSON_GetObjectItem(t, "wasserstein"), "normalized", f->wasserstein_norm);
+        } else {
+            test(t, "chi2", f->chi2_stat, f->chi2_p, 1);
+            num(cJSON_GetObjectItem(t, "chi2"), "df", f->chi2_df);
+            cJSON_AddNumberToObject(o, "unseen_categories", (double)f->n_unseen);
+        }
+        test(t, "psi", f->psi, 0, 0);
+        test(t, "jensen_shannon", f->js, 0, 0);
+    }
+    if (r->mmd_done) {
+        cJSON *m = cJSON_AddObjectToObject(cJSON_AddObjectToObject(doc, "multivariate"), "mmd");
+        num(m, "stat", r->mmd_stat);
+        num(m, "p", r->mmd_p);
+        num(m, "bandwidth", r->mmd_bw);
+        cJSON_AddNumberToObject(m, "permutations", (double)r->mmd_perm);
+        cJSON_AddNumberToObject(m, "rows", (double)r->mmd_rows);
+    }
+    cJSON *s = cJSON_AddObjectToObject(doc, "seconds");
+    num(s, "load", r->sec_load);
+    num(s, "compute", r->sec_compute);
+    *json = cJSON_PrintUnformatted(doc);
+    cJSON_Delete(doc);
+    return *json ? VIGIL_OK : vigil_error_set(VIGIL_ENOMEM, "drift: out of memory");
+}

@@ -1,0 +1,159 @@
+/* Multivariate drift: unbiased MMD^2 with an RBF kernel and a permutation p-value.
+ * The pooled rows (at most mmd_max_rows per window, chosen by a seeded shuffle in drift.c)
+ * are standardised by the reference mean and SD before they arrive here. The kernel matrix is
+ * computed once (on the GPU when built with CUDA and asked for) and held as float; each
+ * permutation relabels the rows and re-sums it, threads across permutations. Each permutation
+ * has its own seeded generator, so the p-value does not depend on the thread count. */
+#include "stats/drift_internal.h"
+#include "vigil/error.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static uint64_t sm64(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* MMD^2_u for labels g (1 = x sample) over the float kernel matrix (lower triangle). */
+static double mmd_from_k(const float *K, size_t N, const unsigned char *g, size_t n1)
+{
+    double s[3] = {0, 0, 0};
+    for (size_t i = 1; i < N; i++) {
+        const float *row = K + i * N;
+        double acc[3] = {0, 0, 0};
+        for (size_t j = 0; j < i; j++) acc[g[i] + g[j]] += row[j];
+        s[0] += acc[0]; s[1] += acc[1]; s[2] += acc[2];
+    }
+    double n2 = (double)(N - n1), m = (double)n1;
+    /* s[2]: pairs within x, s[0]: within y, s[1]: across (each unordered pair once) */
+    return 2 * s[2] / (m * (m - 1)) + 2 * s[0] / (n2 * (n2 - 1)) - 2 * s[1] / (m * n2);
+}
+
+typedef struct {
+    const float *K;
+    size_t N, n1, perms, next, ge;
+    uint64_t seed;
+    double obs;
+    pthread_mutex_t mu;
+} perm_ctx;
+
+static void *perm_worker(void *arg)
+{
+    perm_ctx *c = arg;
+    unsigned char *g = malloc(c->N);
+    size_t *idx = malloc(c->N * sizeof *idx);
+    if (!g || !idx) { free(g); free(idx); return NULL; }
+    for (;;) {
+        pthread_mutex_lock(&c->mu);
+        size_t b = c->next++;
+        pthread_mutex_unlock(&c->mu);
+        if (b >= c->perms) break;
+        uint64_t s = c->seed + 0x632be59bd9b4e019ULL * (b + 1);
+        for (size_t i = 0; i < c->N; i++) idx[i] = i;
+        for (size_t i = 0; i < c->n1; i++) {
+            size_t j = i + (size_t)(sm64(&s) % (c->N - i));
+            size_t t = idx[i]; idx[i] = idx[j]; idx[j] = t;
+        }
+        memset(g, 0, c->N);
+        for (size_t i = 0; i < c->n1; i++) g[idx[i]] = 1;
+        double v = mmd_from_k(c->K, c->N, g, c->n1);
+        if (v >= c->obs) {
+            pthread_mutex_lock(&c->mu);
+            c->ge++;
+            pthread_mutex_unlock(&c->mu);
+        }
+    }
+    free(g); free(idx);
+    return NULL;
+}
+
+int vigil_drift_mmd(const double *x, size_t n1, const double *y, size_t n2, size_t d,
+                    size_t permutations, uint64_t seed, int backend, int threads, double *stat,
+                    double *p, double *bandwidth)
+{
+    size_t N = n1 + n2;
+    if (n1 < 2 || n2 < 2 || d == 0) return vigil_error_set(VIGIL_EINVAL, "mmd: need 2+ rows per window");
+    int rc = VIGIL_OK;
+    double *z = malloc(N * d * sizeof *z), *dist = NULL;
+    float *K = malloc(N * N * sizeof *K);
+    unsigned char *g = calloc(N, 1);
+    if (!z || !K || !g) { rc = vigil_error_set(VIGIL_ENOMEM, "mmd: out of memory (%zu rows)", N); goto done; }
+    memcpy(z, x, n1 * d * sizeof *z);
+    memcpy(z + n1 * d, y, n2 * d * sizeof *z);
+    double bw = *bandwidth;
+    if (!(bw > 0)) {
+        /* median heuristic: median Euclidean distance over all distinct pooled pairs */
+        size_t np = N * (N - 1) / 2, k = 0;
+        dist = malloc(np * sizeof *dist);
+        if (!dist) { rc = vigil_error_set(VIGIL_ENOMEM, "mmd: out of memory"); goto done; }
+        for (size_t i = 1; i < N; i++)
+            for (size_t j = 0; j < i; j++) {
+                double s = 0;
+                for (size_t t = 0; t < d; t++) { double e = z[i * d + t] - z[j * d + t]; s += e * e; }
+                dist[k++] = sqrt(s);
+            }
+        qsort(dist, np, sizeof *dist, cmp_d);
+        bw = np % 2 ? dist[np / 2] : (dist[np / 2 - 1] + dist[np / 2]) / 2;
+        if (!(bw > 0)) bw = 1;
+        *bandwidth = bw;
+    }
+    int done_gpu = 0;
+#ifdef VIGIL_HAVE_CUDA
+    if (backend != VIGIL_DRIFT_CPU) {
+        double *Kd = malloc(N * N * sizeof *Kd);
+        if (Kd && vigil_cuda_mmd_kernel(z, N, d, bw, Kd) == 0) {
+            for (size_t i = 0; i < N * N; i++) K[i] = (float)Kd[i];
+            done_gpu = 1;
+        } else if (backend == VIGIL_DRIFT_CUDA) {
+            free(Kd);
+            rc = vigil_error_set(VIGIL_EBACKEND, "mmd: the CUDA backend failed");
+            goto done;
+        }
+        free(Kd);
+    }
+#else
+    if (backend == VIGIL_DRIFT_CUDA) {
+        rc = vigil_error_set(VIGIL_EBACKEND, "mmd: this build has no CUDA backend");
+        goto done;
+    }
+#endif
+    if (!done_gpu) {
+        double inv = 1 / (2 * bw * bw);
+        for (size_t i = 0; i < N; i++)
+            for (size_t j = 0; j <= i; j++) {
+                double s = 0;
+                for (size_t t = 0; t < d; t++) { double e = z[i * d + t] - z[j * d + t]; s += e * e; }
+                K[i * N + j] = K[j * N + i] = (float)exp(-s * inv);
+            }
+    }
+    for (size_t i = 0; i < n1; i++) g[i] = 1;
+    double obs = mmd_from_k(K, N, g, n1);
+    *stat = obs;
+    perm_ctx c = {K, N, n1, permutations, 0, 0, seed, obs - 1e-12 * fabs(obs), PTHREAD_MUTEX_INITIALIZER};
+    long nt = threads > 0 ? threads : sysconf(_SC_NPROCESSORS_ONLN);
+    if (nt < 1) nt = 1;
+    if (nt > 64) nt = 64;
+    pthread_t tid[64];
+    long started = 0;
+    for (; started < nt - 1; started++)
+        if (pthread_create(&tid[started], NULL, perm_worker, &c) != 0) break;
+    perm_worker(&c);
+    for (long i = 0; i < started; i++) pthread_join(tid[i], NULL);
+    *p = permutations ? (1.0 + (double)c.ge) / (1.0 + (double)permutations) : NAN;
+done:
+    free(z); free(dist); free(K); free(g);
+    return rc;
+}

@@ -1,0 +1,80 @@
+#!/bin/sh
+# vigil suite: the shipped flchain suite end to end (criteria, paired DeLong against pROC,
+# replay, stored run, identical digests on a re-run, diff), and bad suites refused with the
+# file and JSON path before anything is computed.
+. "$(dirname "$0")/lib.sh"
+SUITE="$ROOT/suites/flchain-v2-vs-v1.json"
+REF="$ROOT/tests/reference/suite/flchain_delong.json"
+
+run "$VIGIL" suite run "$SUITE" --format json
+[ "$rc" = 0 ] || [ "$rc" = 1 ] || { echo "FAIL: shipped suite ran with exit $rc: $(head -c 600 "$T/err")"; fails=$((fails + 1)); }
+cp "$T/out" "$T/run1.json"
+expect_json "set(d) >= {'run_id','passed','criteria','metrics','comparison','replay','data','models','pccp','seconds'}" "result keys"
+expect_json "all(set(c) >= {'name','metric','scope','observed','ci_low','ci_high','rule','threshold','method','pass'} for c in d['criteria'])" "criterion keys"
+expect_json "len(d['criteria']) == 13 and d['n'] == 3072" "13 criteria on 3072 cases"
+expect_json "d['passed'] == all(c['pass'] for c in d['criteria'])" "verdict is the AND of the criteria"
+expect_json "(d['passed'] and $rc == 0) or (not d['passed'] and $rc == 1)" "exit status follows the verdict"
+# Paired DeLong: candidate - predecessor AUROC and its CI equal pROC roc.test (tests/reference/suite_ref.R).
+expect_json "(lambda r, c: abs(c['observed'] - r['diff']) < 1e-6 and abs(c['ci_low'] - r['ci_low']) < 1e-6 and abs(c['ci_high'] - r['ci_high']) < 1e-6)(json.load(open('$REF')), d['criteria'][1])" "non-inferiority CI = pROC 1.18.0 roc.test"
+expect_json "d['criteria'][1]['method'] == 'paired DeLong' and d['criteria'][2]['method'] == 'paired bootstrap'" "comparison methods"
+expect_json "d['replay']['agreement'] == 1.0 and d['replay']['max_abs_diff'] < 1e-6 and d['criteria'][10]['pass']" "v1 reproduces its shadow log"
+expect_json "abs(d['metrics']['candidate']['discrimination']['auroc']['value'] - json.load(open('$REF'))['auc_v2']) < 1e-6" "candidate AUROC = pROC"
+expect_json "all(l.get('n') is None or l['n'] > 10 for g in d['data']['groups'].values() for l in g.values())" "no small count in the composition"
+expect_json "d['data']['time_range'] == [1995, 2003] or d['data']['time_range'][0] >= 1995" "time range recorded"
+run1=$(/usr/bin/python3 -c "import json; print(json.load(open('$T/run1.json'))['run_id'])")
+
+# The same suite again: the same numbers and the same result digest.
+run "$VIGIL" suite run "$SUITE"
+[ "$rc" = 0 ] || [ "$rc" = 1 ] || { echo "FAIL: second run exit $rc"; fails=$((fails + 1)); }
+expect_out "verdict:" "table output has a verdict line"
+expect_out "AUROC non-inferior to v1" "table names the criteria"
+run "$VIGIL" history --kind suite --format json
+expect_json "len(d['runs']) == 2 and d['runs'][0]['result_digest'] == d['runs'][1]['result_digest']" "identical result digests on a re-run"
+expect_json "all(r['kind'] == 'suite' and r['status'] == 'completed' for r in d['runs'])" "runs stored whole"
+run2=$(/usr/bin/python3 -c "import json; print(json.load(open('$T/out'))['runs'][1]['id'])")
+run "$VIGIL" suite diff "$run1" "$run2" --format json
+expect_rc 0 "diff"
+expect_json "d['same_inputs'] and d['same_results'] and all(c['change'] == 'same verdict' for c in d['criteria'])" "diff of identical runs"
+run "$VIGIL" audit verify
+expect_rc 0 "audit after suite runs"
+
+# A suite on recorded scores (no model) that fails a criterion: exit 1.
+"$VIGIL" synth --out "$T/cases.csv" --rows 3000 --seed 5 2>/dev/null
+cat > "$T/fail.json" <<JSON
+{ "name": "synthetic", "data": { "path": "cases.csv", "columns": { "label": "label", "score": "score", "groups": ["sex"] } },
+  "bootstrap": 50, "criteria": [
+    { "name": "impossible AUROC", "metric": "auroc", "rule": "at_least", "value": 0.999 },
+    { "name": "ECE", "metric": "ece", "rule": "at_most", "value": 0.5 } ] }
+JSON
+run "$VIGIL" suite run "$T/fail.json" --format json
+expect_rc 1 "failing criterion exits 1"
+expect_json "d['passed'] is False and d['criteria'][0]['pass'] is False and d['criteria'][1]['pass'] is True" "one fails, one passes"
+run "$VIGIL" suite diff "$run1" "$(/usr/bin/python3 -c "import json; print(json.load(open('$T/out'))['run_id'])")" --format json
+expect_rc 0 "diff of different suites"
+expect_json "not d['same_inputs'] and not d['same_results']" "diff sees the change"
+
+# Bad suites: refused before computing, with the file and the JSON path; nothing stored.
+n_before=$("$VIGIL" history --format json | /usr/bin/python3 -c "import json,sys; print(len(json.load(sys.stdin)['runs']))")
+sed 's/"metric": "auroc", "rule": "at_least"/"metric": "aurock", "rule": "at_least"/' "$T/fail.json" > "$T/bad1.json"
+run "$VIGIL" suite run "$T/bad1.json"
+expect_rc 2 "unknown metric"
+expect_err "\$.criteria[0].metric: unknown metric 'aurock'" "unknown metric named with its path"
+sed 's/"label": "label"/"label": "outcome"/' "$T/fail.json" > "$T/bad2.json"
+run "$VIGIL" suite run "$T/bad2.json"
+expect_rc 2 "unknown column"
+expect_err "outcome" "unknown column named"
+sed "s|\"path\": \"../datasets/flchain/test.csv\"|\"path\": \"$T/cases.csv\"|" "$SUITE" | sed 's|"../datasets|"'"$ROOT"'/datasets|g' > "$T/bad3.json"
+run "$VIGIL" suite run "$T/bad3.json"
+expect_rc 2 "model features missing from the case file"
+expect_err "age" "missing feature named"
+run "$VIGIL" suite run "$T/nope.json"
+expect_rc 2 "missing suite file"
+run "$VIGIL" suite frobnicate
+expect_rc 2 "unknown subcommand"
+run "$VIGIL" suite diff 1
+expect_rc 2 "diff needs two runs"
+run "$VIGIL" suite diff 1 999
+expect_rc 2 "diff of a run that does not exist"
+n_after=$("$VIGIL" history --format json | /usr/bin/python3 -c "import json,sys; print(len(json.load(sys.stdin)['runs']))")
+[ "$n_before" = "$n_after" ] || { echo "FAIL: a refused suite stored a run ($n_before -> $n_after)"; fails=$((fails + 1)); }
+finish

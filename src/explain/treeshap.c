@@ -49,7 +49,7 @@ static int push_leaf(flat_t *c, int32_t node, int d)
     L->group = (uint32_t)c->f->tree_group[c->tree];
     L->v = c->f->leaf[node];
     p->leaf_of[node] = (int32_t)p->n_leaves - 1;
-    memcpy(p->elems + p->n_elems, c->path, (size_t)d * sizeof *c->path);
+    if (d) memcpy(p->elems + p->n_elems, c->path, (size_t)d * sizeof *c->path);
     p->n_elems += (size_t)d;
     if (d > p->max_d) p->max_d = d;
     /* The tree's expected value: v times the leaf's share of the root cover. */

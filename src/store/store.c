@@ -90,6 +90,21 @@ static int exec(vigil_store *s, const char *sql)
     return VIGIL_OK;
 }
 
+/* Undo an open transaction after a failure WITHOUT replacing the error that caused it (a
+ * full disk must be reported as a full disk, not as a failed rollback). */
+static void rollback(vigil_store *s)
+{
+    char keep[1024];
+    int code = vigil_error_last_code();
+    snprintf(keep, sizeof keep, "%s", vigil_error_last());
+    if (!sqlite3_get_autocommit(s->db)) {
+        char *err = NULL;
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, &err);
+        sqlite3_free(err);
+    }
+    if (code) vigil_error_set(code, "%s", keep);
+}
+
 static int migrate(vigil_store *s)
 {
     int rc = exec(s, "BEGIN IMMEDIATE");
@@ -115,7 +130,7 @@ static int migrate(vigil_store *s)
     }
     return exec(s, "COMMIT");
 fail:
-    exec(s, "ROLLBACK");
+    rollback(s);
     return rc;
 }
 
@@ -131,8 +146,10 @@ int vigil_store_open(vigil_store **out, const char *path)
     int rc;
     if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                         NULL) != SQLITE_OK) {
-        rc = vigil_error_set(VIGIL_EDB, "store '%s': cannot open: %s", path,
-                             s->db ? sqlite3_errmsg(s->db) : "out of memory");
+        /* A path that cannot be opened is the user's to fix (exit 2), not an internal error. */
+        rc = vigil_error_set(s->db ? VIGIL_EIO : VIGIL_ENOMEM,
+                             "store '%s': cannot open: %s (does its directory exist, and may you write there?)",
+                             path, s->db ? sqlite3_errmsg(s->db) : "out of memory");
         goto fail;
     }
     /* Concurrent runs wait for each other; VIGIL_BUSY_TIMEOUT_MS shortens the wait (tests). */
@@ -411,7 +428,7 @@ int vigil_store_run_begin(vigil_store *s, const vigil_run_spec *spec, int64_t *r
     *run_id = id;
 done:
     sqlite3_finalize(st);
-    if (in_tx) exec(s, "ROLLBACK");
+    if (in_tx) rollback(s);
     free(sha);
     free(bytes);
     return rc;
@@ -589,7 +606,7 @@ int vigil_store_run_finish(vigil_store *s, int64_t run_id, const vigil_results *
     if ((rc = require_running(s, run_id)) != 0 || (rc = write_results(s, run_id, r)) != 0 ||
         (rc = end_run(s, run_id, "completed", passed, NULL, "run.finish")) != 0 ||
         (rc = exec(s, "COMMIT")) != 0) {
-        exec(s, "ROLLBACK");
+        rollback(s);
         return rc;
     }
     return VIGIL_OK;
@@ -602,7 +619,7 @@ int vigil_store_run_fail(vigil_store *s, int64_t run_id, const char *message)
     if ((rc = require_running(s, run_id)) != 0 ||
         (rc = end_run(s, run_id, "failed", -1, message ? message : "failed", "run.fail")) != 0 ||
         (rc = exec(s, "COMMIT")) != 0) {
-        exec(s, "ROLLBACK");
+        rollback(s);
         return rc;
     }
     return VIGIL_OK;

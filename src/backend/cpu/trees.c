@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #define BLOCK 64
+#define LANES 8
 
 typedef struct {
     int32_t left, right; /* absolute; left < 0 at a leaf */
@@ -43,7 +44,26 @@ static void score_block(const job_t *j, size_t r0, size_t r1)
         const pnode *root = j->nodes + f->tree_begin[t];
         const pnode *nodes = j->nodes;
         const size_t g = (size_t)f->tree_group[t];
-        for (size_t r = r0; r < r1; r++) {
+        const int32_t rt = f->tree_begin[t], D = f->max_depth[t];
+        size_t r = r0;
+        /* LANES rows walk the tree in lock-step: their loads are independent, so the CPU
+         * overlaps them instead of waiting on one chain of dependent loads. A row that reached
+         * its leaf stays there. Each row still adds its leaf in tree order. */
+        for (; r + LANES <= r1; r += LANES) {
+            int32_t k[LANES];
+            const float *xs[LANES];
+            for (int i = 0; i < LANES; i++) k[i] = rt, xs[i] = j->X + (r + (size_t)i) * F;
+            for (int32_t s = 0; s < D; s++)
+                for (int i = 0; i < LANES; i++) {
+                    const pnode *p = nodes + k[i];
+                    if (p->left < 0) continue;
+                    float v = xs[i][p->feat & 0x7fffffffu];
+                    int go_left = isnan(v) ? (int)(p->feat >> 31) : v < p->val;
+                    k[i] = go_left ? p->left : p->right;
+                }
+            for (int i = 0; i < LANES; i++) j->out[(r + (size_t)i) * G + g] += nodes[k[i]].val;
+        }
+        for (; r < r1; r++) {
             const float *x = j->X + r * F;
             const pnode *p = root;
             while (p->left >= 0) {

@@ -32,7 +32,16 @@ int cmd_history(int argc, char **argv)
     opterr = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'k': kind = optarg; break;
+        case 'k': {
+            static const char *const kinds[] = {"suite", "monitor", "metrics", "replay", "explain", "drift"};
+            size_t k = 0;
+            while (k < sizeof kinds / sizeof *kinds && strcmp(kinds[k], optarg) != 0) k++;
+            if (k == sizeof kinds / sizeof *kinds)
+                return cli_usage("history", "--kind: unknown kind '%s' (suite, monitor, metrics, replay, explain, drift)",
+                                 optarg);
+            kind = optarg;
+            break;
+        }
         case 'n': name = optarg; break;
         case 'd': db = optarg; break;
         case 'f': format = optarg; break;

@@ -1,0 +1,146 @@
+#!/usr/bin/python3
+"""Writes the malformed inputs of the bad-input catalogue into tests/bad_inputs/files/.
+Run from the repository root: /usr/bin/python3 tests/bad_inputs/make_files.py
+The files are committed; this script documents how each was made."""
+import copy, json, os
+
+D = "tests/bad_inputs/files"
+os.makedirs(D, exist_ok=True)
+
+
+def w(name, text, mode="w"):
+    with open(f"{D}/{name}", mode) as f:
+        f.write(text)
+
+
+good = "id,score,y,sex\n" + "".join(f"{i},{(i % 10) / 10 + 0.05:.2f},{i % 2},{'FM'[i % 3 == 0]}\n" for i in range(1, 41))
+w("good.csv", good)
+lines = good.splitlines(True)
+w("csv_ragged_long.csv", "".join(lines[:5]) + "6,0.5,1,F,extra\n" + "".join(lines[6:]))
+w("csv_ragged_short.csv", "".join(lines[:5]) + "6,0.5\n" + "".join(lines[6:]))
+w("csv_unterminated_quote.csv", "".join(lines[:5]) + '6,"0.5,1,F\n' + "".join(lines[6:]))
+w("csv_duplicate_header.csv", "id,score,score,y\n1,0.1,0.2,1\n")
+w("csv_empty_header_name.csv", "id,,y\n1,0.1,1\n")
+w("csv_text_in_score.csv", "".join(lines[:7]) + "7,high,1,F\n" + "".join(lines[8:]))
+w("csv_nan_score.csv", "".join(lines[:7]) + "7,NaN,1,F\n" + "".join(lines[8:]))
+w("csv_inf_score.csv", "".join(lines[:7]) + "7,inf,1,F\n" + "".join(lines[8:]))
+w("csv_score_above_1.csv", "".join(lines[:7]) + "7,1.5,1,F\n" + "".join(lines[8:]))
+w("csv_score_negative.csv", "".join(lines[:7]) + "7,-0.1,1,F\n" + "".join(lines[8:]))
+w("csv_label_2.csv", "".join(lines[:7]) + "7,0.5,2,F\n" + "".join(lines[8:]))
+w("csv_label_text.csv", "".join(lines[:7]) + "7,0.5,yes,F\n" + "".join(lines[8:]))
+w("csv_missing_label.csv", "".join(lines[:7]) + "7,0.5,,F\n" + "".join(lines[8:]))
+w("csv_one_class.csv", "id,score,y\n" + "".join(f"{i},0.{i % 9 + 1},1\n" for i in range(1, 30)))
+w("csv_empty.csv", "")
+w("csv_header_only.csv", "id,score,y\n")
+w("csv_binary.csv", b"\x00\x01\x02PK\x03\x04\xff\xfe garbage\n\x00\x00", "wb")
+w("csv_nul_in_field.csv", b"id,score,y\n1,0.\x005,1\n", "wb")
+w("csv_constant_score.csv", "id,score,y\n" + "".join(f"{i},0.3,{i % 2}\n" for i in range(1, 30)))
+w("csv_empty_group.csv", "".join(l if i == 0 else l.rstrip("\n").rsplit(",", 1)[0] + ",\n" for i, l in enumerate(lines)))
+
+# drift windows
+w("drift_ref.csv", "a,b,c\n" + "".join(f"{i * 0.1:.1f},{i % 3},x{i % 2}\n" for i in range(50)))
+w("drift_cur_missing_col.csv", "a,c\n" + "".join(f"{i * 0.1:.1f},x{i % 2}\n" for i in range(50)))
+w("drift_cur_text_b.csv", "a,b,c\n" + "".join(f"{i * 0.1:.1f},v{i % 3},x{i % 2}\n" for i in range(50)))
+w("drift_cur_all_missing_a.csv", "a,b,c\n" + "".join(f",{i % 3},x{i % 2}\n" for i in range(50)))
+w("drift_cur_header_only.csv", "a,b,c\n")
+
+# PHI
+w("phi_ssn.csv", "id,ssn_like,score,y\n" + "".join(f"{i},123-45-{6700 + i},0.{i % 9 + 1},{i % 2}\n" for i in range(1, 40)))
+w("phi_email.csv", "id,contact,score,y\n" + "".join(f"{i},pat{i}@example.org,0.{i % 9 + 1},{i % 2}\n" for i in range(1, 40)))
+w("phi_dates.csv", "id,visit,score,y\n" + "".join(f"{i},2024-03-{i % 28 + 1:02d},0.{i % 9 + 1},{i % 2}\n" for i in range(1, 40)))
+w("phi_mrn_name.csv", "id,mrn,score,y\n" + "".join(f"{i},{100000 + i},0.{i % 9 + 1},{i % 2}\n" for i in range(1, 40)))
+
+# models: mutations of a one-split XGBoost model
+base = json.load(open("tests/reference/xgb/d1_t1.json"))
+
+
+def mut(name, fn):
+    m = copy.deepcopy(base)
+    fn(m)
+    w(name, json.dumps(m))
+
+
+def tree(m, i=0):
+    return m["learner"]["gradient_booster"]["model"]["trees"][i]
+
+
+mut("model_child_out_of_range.json", lambda m: tree(m)["left_children"].__setitem__(0, 9999))
+mut("model_cycle.json", lambda m: tree(m)["right_children"].__setitem__(0, 0))
+mut("model_nan_threshold.json", lambda m: tree(m)["split_conditions"].__setitem__(0, "NaN"))
+mut("model_feature_out_of_range.json", lambda m: tree(m)["split_indices"].__setitem__(0, 77))
+mut("model_categorical.json", lambda m: tree(m)["split_type"].__setitem__(0, 1))
+mut("model_unknown_objective.json", lambda m: m["learner"]["objective"].__setitem__("name", "rank:pairwise"))
+mut("model_bad_base_score.json", lambda m: m["learner"]["learner_model_param"].__setitem__("base_score", "abc"))
+mut("model_gblinear.json", lambda m: m["learner"]["gradient_booster"].__setitem__("name", "gblinear"))
+w("model_truncated.json", json.dumps(base)[:700])
+w("model_not_a_model.json", '{"hello": "world"}')
+w("model_empty.json", "")
+lin = {"format": "vigil-linear", "version": 1, "name": "x", "features": ["score"], "coefficients": [1.0, 2.0],
+       "intercept": 0, "link": "logit"}
+w("linear_count_mismatch.json", json.dumps(lin))
+lin2 = dict(lin, coefficients=[1.0], link="probit")
+w("linear_bad_link.json", json.dumps(lin2))
+mlp = json.load(open("datasets/models/flchain_mlp.json"))
+m2 = copy.deepcopy(mlp)
+m2["layers"][0]["activation"] = "swish"
+w("mlp_bad_activation.json", json.dumps(m2))
+m3 = copy.deepcopy(mlp)
+m3["layers"][1]["weights"][0] = m3["layers"][1]["weights"][0][:-1]
+w("mlp_dim_mismatch.json", json.dumps(m3))
+m4 = copy.deepcopy(mlp)
+m4["input"]["scale"][2] = 0
+w("mlp_zero_scale.json", json.dumps(m4))
+
+# suites: mutations of the shipped nafld1 suite, with paths made relative to this folder
+suite = json.load(open("suites/nafld1-v2-vs-v1.json"))
+for k in ("candidate", "predecessor"):
+    suite["model"][k] = "../../../datasets/models/" + os.path.basename(suite["model"][k])
+suite["data"]["path"] = "../../../datasets/nafld1/test.csv"
+suite["training_data"]["path"] = "../../../datasets/nafld1/train.csv"
+
+
+def smut(name, fn):
+    s = copy.deepcopy(suite)
+    fn(s)
+    w(name, json.dumps(s, indent=1))
+
+
+smut("suite_unknown_metric.json", lambda s: s["criteria"][0].__setitem__("metric", "auroc2"))
+smut("suite_unknown_rule.json", lambda s: s["criteria"][0].__setitem__("rule", "at_leastish"))
+smut("suite_unknown_group_column.json", lambda s: s["criteria"][4]["scope"].__setitem__("group", "ethnicity"))
+smut("suite_no_criteria.json", lambda s: s.__setitem__("criteria", []))
+smut("suite_missing_model.json", lambda s: s["model"].__setitem__("candidate", "nope/missing.json"))
+smut("suite_missing_data.json", lambda s: s["data"].__setitem__("path", "nope/missing.csv"))
+smut("suite_bad_threshold.json", lambda s: s.__setitem__("thresholds", [1.5]))
+smut("suite_bootstrap_negative.json", lambda s: s.__setitem__("bootstrap", -5))
+smut("suite_seed_text.json", lambda s: s.__setitem__("seed", "abc"))
+smut("suite_value_text.json", lambda s: s["criteria"][0].__setitem__("value", "high"))
+smut("suite_between_reversed.json", lambda s: s["criteria"][2].update({"low": 1.2, "high": 0.8}))
+smut("suite_unknown_key.json", lambda s: s.__setitem__("critera", []))
+smut("suite_label_column_missing.json", lambda s: s["data"]["columns"].__setitem__("label", "died"))
+smut("suite_no_predecessor_for_ni.json", lambda s: s["model"].pop("predecessor"))
+w("suite_not_json.json", '{"name": "x", "criteria": [ {"metric": "auroc", } ]')
+
+mon = json.load(open("monitors/flchain-stable.json"))
+mon["data"]["path"] = "../../../datasets/flchain/cases.csv"
+
+
+def mmut(name, fn):
+    s = copy.deepcopy(mon)
+    fn(s)
+    w(name, json.dumps(s, indent=1))
+
+
+mmut("monitor_bad_alpha.json", lambda s: s.__setitem__("alpha", 1.5))
+mmut("monitor_bad_correction.json", lambda s: s.__setitem__("correction", "bonferroni-ish"))
+mmut("monitor_unknown_feature.json", lambda s: s["data"]["columns"]["features"].append("albumin"))
+mmut("monitor_empty_window.json", lambda s: s["windows"]["current"].update({"from": 2050, "to": 2051}))
+mmut("monitor_too_few.json", lambda s: s.__setitem__("min_samples", 100000))
+mmut("monitor_unknown_key.json", lambda s: s.__setitem__("alhpa", 0.01))
+mmut("monitor_missing_data.json", lambda s: s["data"].__setitem__("path", "nope/missing.csv"))
+mmut("monitor_bad_type.json", lambda s: s["data"]["types"].__setitem__("flc_grp", "ordinal"))
+w("monitor_not_json.json", "name: flchain\n")
+print("ok")
+w("x6.csv", "x0,x1,x2,x3,x4,x5\n" + "".join(f"{i * 0.1:.1f},{-i * 0.2:.1f},0.5,,1,{i % 3}\n" for i in range(20)))
+w("x6_missing_x5.csv", "x0,x1,x2,x3,x4\n1,2,3,4,5\n")
+w("flchain_feats_nan_bg.csv", "age,male,kappa,lambda\n70,1,,1.2\n65,0,1.1,1.3\n")

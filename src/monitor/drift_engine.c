@@ -1,0 +1,194 @@
+/* Monitor drift tests through the drift engine (include/vigil/drift.h), with the reference
+ * statistics cached in the run store.
+ *
+ * The two windows become two small tables holding the monitored features and, with
+ * prediction drift, the model's score as the column "(prediction)"; the engine tests every
+ * column, corrects across all of them (Holm or BH) and applies the effect floors. The
+ * reference statistics (vigil_drift_reference_build) are serialised into the store's cache,
+ * keyed by the SHA-256 of the reference values and the options that shape them, so the next
+ * night's run with the same reference window skips rebuilding them. The document shape is the
+ * one in monitors/README.md. */
+#include "monitor/monitor_engine.h"
+#include "core/util.h"
+#include "vigil/drift.h"
+#include "vigil/error.h"
+
+#include <math.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PREDICTION "(prediction)"
+
+/* Copy the monitored columns (and the prediction) of `src` into a new table. */
+static int view(const vigil_monitor *m, const vigil_table *src, const double *score, vigil_table **out)
+{
+    size_t n = vigil_table_nrows(src);
+    vigil_table *t = NULL;
+    int rc = vigil_table_new(&t, n, vigil_table_source(src));
+    for (size_t i = 0; !rc && i < m->data.n_features; i++) {
+        const char *name = m->data.features[i];
+        int col = vigil_table_require(src, name, "feature");
+        if (col < 0) {
+            rc = col;
+            break;
+        }
+        const double *x = vigil_table_numeric(src, (size_t)col);
+        if (x) {
+            rc = vigil_table_add_numeric(t, name, x);
+            continue;
+        }
+        size_t nl = vigil_table_n_levels(src, (size_t)col);
+        const char **lv = malloc((nl ? nl : 1) * sizeof *lv);
+        if (!lv) {
+            rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+            break;
+        }
+        for (size_t l = 0; l < nl; l++) lv[l] = vigil_table_level(src, (size_t)col, l);
+        rc = vigil_table_add_categorical(t, name, vigil_table_codes(src, (size_t)col), lv, nl);
+        free(lv);
+    }
+    if (!rc && m->prediction_drift && score) rc = vigil_table_add_numeric(t, PREDICTION, score);
+    if (rc) {
+        vigil_table_free(t);
+        return rc;
+    }
+    *out = t;
+    return VIGIL_OK;
+}
+
+/* SHA-256 of the reference table's values (in row order) and the options that shape the
+ * reference statistics. */
+static void cache_key(const vigil_table *t, const vigil_drift_options *o, char out[80])
+{
+    unsigned char md[32];
+    unsigned int len = 0;
+    char opt[96];
+    EVP_MD_CTX *h = EVP_MD_CTX_new();
+    EVP_DigestInit_ex(h, EVP_sha256(), NULL);
+    int k = snprintf(opt, sizeof opt, "vigil-drift-reference 2 bins=%zu", o->psi_bins);
+    EVP_DigestUpdate(h, opt, (size_t)k + 1);
+    size_t n = vigil_table_nrows(t);
+    for (size_t c = 0; c < vigil_table_ncols(t); c++) {
+        const char *name = vigil_table_col_name(t, c);
+        EVP_DigestUpdate(h, name, strlen(name) + 1);
+        const double *x = vigil_table_numeric(t, c);
+        if (x) {
+            EVP_DigestUpdate(h, "N", 1);
+            EVP_DigestUpdate(h, x, n * sizeof *x);
+            continue;
+        }
+        EVP_DigestUpdate(h, "C", 1);
+        const int32_t *cd = vigil_table_codes(t, c);
+        for (size_t i = 0; i < n; i++) {
+            const char *s = cd[i] < 0 ? "\001" : vigil_table_level(t, c, (size_t)cd[i]);
+            EVP_DigestUpdate(h, s, strlen(s) + 1);
+        }
+    }
+    EVP_DigestFinal_ex(h, md, &len);
+    EVP_MD_CTX_free(h);
+    strcpy(out, "monitor-ref:");
+    for (unsigned i = 0; i < 32; i++) sprintf(out + 12 + 2 * i, "%02x", md[i]);
+}
+
+static void add_test(cJSON *tests, const char *name, double stat, double p, int has_p)
+{
+    cJSON *t = cJSON_AddObjectToObject(tests, name);
+    mon_json_number(t, "stat", stat);
+    if (has_p) mon_json_number(t, "p", p);
+}
+
+static cJSON *feature_json(const vigil_monitor *m, const vigil_drift_feature *f)
+{
+    cJSON *o = cJSON_CreateObject(), *tests = cJSON_CreateObject();
+    int num = f->type == VIGIL_DRIFT_NUMERIC;
+    cJSON_AddStringToObject(o, "type", num ? "numeric" : "categorical");
+    cJSON_AddNumberToObject(o, "n_ref", (double)f->n_ref);
+    cJSON_AddNumberToObject(o, "n_cur", (double)f->n_cur);
+    cJSON_AddNumberToObject(o, "missing_ref", (double)f->missing_ref);
+    cJSON_AddNumberToObject(o, "missing_cur", (double)f->missing_cur);
+    if (num) {
+        if (m->tests & MON_T_KS) add_test(tests, "ks", f->ks_stat, f->ks_p, 1);
+        if (m->tests & MON_T_AD) add_test(tests, "anderson_darling", f->ad_stat, f->ad_p, 1);
+        if (m->tests & MON_T_CVM) add_test(tests, "cvm", f->cvm_stat, f->cvm_p, 1);
+        if (m->tests & MON_T_WASSERSTEIN) add_test(tests, "wasserstein", f->wasserstein, NAN, 0);
+    } else if (m->tests & MON_T_CHI2) {
+        add_test(tests, "chi2", f->chi2_stat, f->chi2_p, 1);
+        cJSON_AddNumberToObject(cJSON_GetObjectItem(tests, "chi2"), "df", f->chi2_df);
+    }
+    if (m->tests & MON_T_PSI) add_test(tests, "psi", f->psi, NAN, 0);
+    if (m->tests & MON_T_JS) add_test(tests, "jensen_shannon", f->js, NAN, 0);
+    cJSON_AddItemToObject(o, "tests", tests);
+    cJSON_AddStringToObject(o, "effect_name", num ? "wasserstein_sd" : "psi");
+    size_t nr = f->n_ref + f->missing_ref, nc = f->n_cur + f->missing_cur;
+    cJSON *mo = cJSON_AddObjectToObject(o, "missing_rate");
+    mon_json_number(mo, "rate_ref", nr ? (double)f->missing_ref / (double)nr : NAN);
+    mon_json_number(mo, "rate_cur", nc ? (double)f->missing_cur / (double)nc : NAN);
+    mon_json_number(mo, "diff", f->missing_diff);
+    mon_json_number(mo, "p", f->missing_p);
+    cJSON_AddBoolToObject(o, "drift", f->drift);
+    mon_json_number(o, "p", f->p);
+    mon_json_number(o, "p_adjusted", f->p_adjusted);
+    mon_json_number(o, "effect", f->effect);
+    return o;
+}
+
+int mon_drift(const vigil_monitor *m, const mon_data *d, vigil_store *cache, int threads, cJSON *doc, int *alarm)
+{
+    vigil_table *rt = NULL, *ct = NULL;
+    vigil_drift_reference *ref = NULL;
+    vigil_drift_result *res = NULL;
+    char key[80];
+    int hit = 0, rc;
+    vigil_drift_options o = vigil_drift_options_default();
+    o.correction = m->correction == MON_CORR_BH ? VIGIL_CORRECT_BH : VIGIL_CORRECT_HOLM;
+    o.alpha = m->alpha;
+    o.numeric_floor = m->floor_numeric;
+    o.categorical_floor = m->floor_categorical;
+    o.psi_bins = m->psi_bins;
+    o.threads = threads;
+    o.min_n = 1;
+    if ((rc = view(m, d->ref, d->score_ref, &rt)) != 0 || (rc = view(m, d->cur, d->score_cur, &ct)) != 0) goto done;
+    /* The engine names a window by its table's source: say which window of which file. */
+    cache_key(rt, &o, key);
+    void *blob = NULL;
+    size_t blen = 0;
+    if (cache && vigil_store_cache_get(cache, key, &blob, &blen) == 0) {
+        hit = vigil_drift_reference_deserialize(&ref, blob, blen) == 0;
+        free(blob);
+    }
+    vigil_error_clear();
+    if (!hit) {
+        if ((rc = vigil_drift_reference_build(rt, &o, &ref)) != 0) goto done;
+        void *b = NULL;
+        size_t bn = 0;
+        /* A cache that cannot be written costs time next run, not correctness. */
+        if (cache && vigil_drift_reference_serialize(ref, &b, &bn) == 0 && vigil_store_cache_put(cache, key, b, bn) != 0)
+            fprintf(stderr, "vigil monitor: warning: reference cache not written: %s\n", vigil_error_last());
+        free(b);
+        vigil_error_clear();
+    }
+    if ((rc = vigil_drift_compare_ref(ref, ct, &o, &res)) != 0) goto done;
+    cJSON *feats = cJSON_AddObjectToObject(doc, "features");
+    for (size_t i = 0; i < vigil_drift_result_n_features(res); i++) {
+        const vigil_drift_feature *f = vigil_drift_result_feature(res, i);
+        cJSON *fo = feature_json(m, f);
+        if (f->drift) *alarm = 1;
+        if (strcmp(f->name, PREDICTION) == 0) {
+            cJSON_AddStringToObject(fo, "source", m->model_path ? m->model_path : m->data.score);
+            cJSON_AddItemToObject(doc, "prediction", fo);
+        } else {
+            cJSON_AddItemToObject(feats, f->name, fo);
+        }
+    }
+    cJSON *c = cJSON_AddObjectToObject(doc, "cache");
+    cJSON_AddStringToObject(c, "key", key);
+    cJSON_AddBoolToObject(c, "hit", hit);
+    cJSON_AddStringToObject(doc, "engine", "vigil drift engine (include/vigil/drift.h)");
+done:
+    vigil_drift_result_free(res);
+    vigil_drift_reference_free(ref);
+    vigil_table_free(rt), vigil_table_free(ct);
+    return rc;
+}

@@ -56,11 +56,6 @@ done:
     return rc;
 }
 
-/* TEMPORARY until src/model/ lands (issue of the inference core): 0 keeps the tree linking. */
-#ifndef MON_HAVE_MODEL
-#define MON_HAVE_MODEL 0
-#endif
-#if MON_HAVE_MODEL
 /* Scores of `t` from the model. */
 static int model_scores(const vigil_model *model, const vigil_table *t, int threads, double **out)
 {
@@ -87,16 +82,6 @@ static int model_scores(const vigil_model *model, const vigil_table *t, int thre
     return rc;
 }
 
-#else
-#define vigil_model_free(x) ((void)(x))
-#define vigil_model_load(o, p) vigil_error_set(VIGIL_EINTERNAL, "model loading is not built yet")
-#define vigil_model_n_features(x) ((size_t)0)
-#define vigil_model_feature_name(x, j) ""
-static int model_scores(const vigil_model *model, const vigil_table *t, int threads, double **out)
-{
-    return vigil_error_set(VIGIL_EINTERNAL, "model scoring is not built yet");
-}
-#endif
 
 static int column_scores(const vigil_table *t, const char *col, double **out)
 {

@@ -147,4 +147,17 @@ if command -v flock >/dev/null 2>&1; then
 else
     echo "note: flock(1) missing; the lock is covered by tests/test_monitor.c"
 fi
+# A monitor without a score column scores both windows with its model (prediction drift).
+/usr/bin/python3 - "$ROOT" "$T/model_mon.json" <<'PY'
+import json, sys
+root, out = sys.argv[1], sys.argv[2]
+m = json.load(open(f"{root}/monitors/flchain-temporal.json"))
+m["data"]["columns"].pop("score", None)
+m["data"]["path"] = f"{root}/datasets/flchain/cases.csv"
+m["model"] = f"{root}/datasets/models/flchain_v2.json"
+json.dump(m, open(out, "w"))
+PY
+run "$VIGIL" monitor run "$T/model_mon.json" --db "$T/model.db" --format json
+expect_rc 1 "monitor scoring with its model alarms on the temporal windows"
+expect_json "d['prediction']['source'].endswith('flchain_v2.json') and d['prediction']['effect'] > 0.1" "prediction drift from the model's scores"
 finish

@@ -3,11 +3,24 @@
 usage: predict.py MODEL DATA.csv THREADS   prints 'seconds S' for Booster.inplace_predict (the
        fastest XGBoost path: no DMatrix) and for predict(DMatrix), and saves the scores for the
        value check in DATA.csv.xgb.npy
+       predict.py whole MODEL DATA.csv OUT.csv THREADS  the same job as vigil predict in pandas +
+                                         xgboost: read the CSV, score, write id,score
        predict.py check DATA.csv OURS.csv  prints the max |vigil - xgboost| score difference"""
 import sys, time
 import numpy as np
 import pandas as pd
 
+if sys.argv[1] == "whole":  # whole MODEL DATA OUT THREADS: CSV in, scores out, like vigil predict
+    import xgboost as xgb
+    t = time.perf_counter()
+    b = xgb.Booster()
+    b.load_model(sys.argv[2])
+    b.set_param({"nthread": int(sys.argv[5])})
+    df = pd.read_csv(sys.argv[3])
+    p = b.inplace_predict(df[b.feature_names].to_numpy(np.float32))
+    pd.DataFrame({"case_id": df["case_id"], "score": p}).to_csv(sys.argv[4], index=False, float_format="%.9g")
+    print(f"seconds {time.perf_counter() - t:.3f}")
+    sys.exit(0)
 if sys.argv[1] == "check":
     a = np.load(sys.argv[2] + ".xgb.npy")
     b = pd.read_csv(sys.argv[3])["score"].to_numpy()

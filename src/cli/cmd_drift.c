@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "vigil/drift.h"
 #include "vigil/error.h"
+#include "vigil/phi.h"
 #include "vigil/table.h"
 #include "core/util.h"
 
@@ -13,9 +14,10 @@
 const char cmd_drift_help[] =
     "usage: vigil drift --reference A.csv --current B.csv [--features a,b,...]\n"
     "                   [--correction holm|bh|none] [--alpha A] [--mmd] [--permutations N]\n"
-    "                   [--mmd-rows N] [--seed S] [--threads K] [--format table|json]\n"
+    "                   [--mmd-rows N] [--seed S] [--threads K] [--id COL] [--allow-column C=WHY]\n"
+    "                   [--format table|json]\n"
     "\n"
-    "Tests every feature (default: every column both files share) for a change in distribution:\n"
+    "Tests every feature (default: every column both files share but --id) for a change in distribution:\n"
     "  numeric      KS (exact p when both sizes <= 10000, as scipy ks_2samp), Anderson-Darling\n"
     "               k-sample (p interpolated as scipy, capped to [0.001, 0.25]), Cramer-von Mises\n"
     "               (exact p when both sizes <= 20), Wasserstein-1 (and / reference SD), PSI\n"
@@ -35,6 +37,8 @@ const char cmd_drift_help[] =
     "  --permutations N MMD permutations (default 500)\n"
     "  --seed S         seed for the MMD subsample and permutations (default 1)\n"
     "  --threads K      threads across features and permutations (default: all CPUs)\n"
+    "  --id COL         the case id column: neither tested nor scanned by the PHI guard\n"
+    "  --allow-column C=WHY  let column C through the PHI guard, with a justification\n"
     "  --format F       'table' (default) or 'json'\n"
     "\n"
     "Exit status: 0 no drift, 1 at least one feature drifted, 2 bad input.\n"
@@ -52,11 +56,15 @@ int cmd_drift(int argc, char **argv)
         {"alpha", required_argument, 0, 'a'},    {"mmd", no_argument, 0, 'm'},
         {"permutations", required_argument, 0, 'p'}, {"mmd-rows", required_argument, 0, 'R'},
         {"seed", required_argument, 0, 'S'},     {"threads", required_argument, 0, 'T'},
-        {"format", required_argument, 0, 'f'},   {0, 0, 0, 0}};
+        {"format", required_argument, 0, 'f'},   {"allow-column", required_argument, 0, 'A'},
+        {"id", required_argument, 0, 'i'},       {0, 0, 0, 0}};
     const char *refp = NULL, *curp = NULL, *format = NULL;
     char *featarg = NULL;
     const char *feats[MAX_FEAT];
     size_t nfeat = 0, v;
+    vigil_phi_allow allow[32];
+    size_t n_allow = 0;
+    const char *idcol = NULL;
     vigil_drift_options o = vigil_drift_options_default();
     int c, rc = EXIT_INTERNAL, json = 0;
     vigil_table *ref = NULL, *cur = NULL;
@@ -71,6 +79,10 @@ int cmd_drift(int argc, char **argv)
         case 'f': format = optarg; break;
         case 'F': featarg = optarg; break;
         case 'm': o.mmd = 1; break;
+        case 'i': idcol = optarg; break;
+        case 'A':
+            if (cli_parse_allow("drift", optarg, allow, &n_allow, 32)) return EXIT_USAGE;
+            break;
         case 'C':
             if (strcmp(optarg, "holm") == 0) o.correction = VIGIL_CORRECT_HOLM;
             else if (strcmp(optarg, "bh") == 0) o.correction = VIGIL_CORRECT_BH;
@@ -122,6 +134,23 @@ int cmd_drift(int argc, char **argv)
         e = vigil_error_set(VIGIL_EINVAL, "%s: the reference window has no rows", refp);
     if (!e && vigil_table_nrows(cur) == 0)
         e = vigil_error_set(VIGIL_EINVAL, "%s: the current window has no rows", curp);
+    /* Both files go through the PHI guard, like every case file vigil reads. */
+    const char *skip[1] = {idcol};
+    if (!e && idcol && vigil_table_find(ref, idcol) < 0)
+        e = vigil_error_set(VIGIL_EINVAL, "%s: no id column '%s' (--id)", refp, idcol);
+    if (!e) e = vigil_phi_guard(ref, refp, skip, 1, allow, n_allow);
+    if (!e) e = vigil_phi_guard(cur, curp, skip, 1, allow, n_allow);
+    /* Without --features: every column both files share, except the id. */
+    if (!e && !o.features) {
+        for (size_t k = 0; k < vigil_table_ncols(ref) && nfeat < MAX_FEAT; k++) {
+            const char *nm = vigil_table_col_name(ref, k);
+            if ((idcol && strcmp(nm, idcol) == 0) || vigil_table_find(cur, nm) < 0) continue;
+            feats[nfeat++] = nm;
+        }
+        if (!nfeat) e = vigil_error_set(VIGIL_EINVAL, "%s and %s share no column to test", refp, curp);
+        o.features = feats;
+        o.n_features = nfeat;
+    }
     double tload = vigil_seconds() - t0;
     if (!e) e = vigil_drift_compare(ref, cur, &o, &res);
     if (e) { rc = cli_fail("drift", e); goto done; }

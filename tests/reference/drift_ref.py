@@ -1,0 +1,131 @@
+#!/usr/bin/python3
+"""Golden values for the drift engine (tests/test_drift.c).
+
+Peers (Debian): scipy 1.10.1 ks_2samp (method 'auto': exact when n1*n2 <= 10000, else
+asymptotic), anderson_ksamp (midrank statistic; its p-value is capped to [0.001, 0.25], so it is
+compared only inside that range), cramervonmises_2samp (method 'auto'), wasserstein_distance,
+chi2_contingency(correction=False), scipy.spatial.distance.jensenshannon (natural log);
+statsmodels 0.13.5 multipletests (holm, fdr_bh) and proportions_ztest; PSI in numpy as defined
+in vigil/drift.h (ten bins at reference deciles, np.quantile linear, bin b = (edge[b-1], edge[b]],
+proportions floored at 1e-4). Samples: ties, unequal sizes, tiny and large, missing values
+(for compare()), a category unseen in the reference.
+Run from the repository root:  /usr/bin/python3 tests/reference/drift_ref.py
+"""
+import json
+import numpy as np
+import scipy
+import statsmodels
+from scipy import stats
+from scipy.spatial.distance import jensenshannon
+from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.proportion import proportions_ztest
+
+rng = np.random.default_rng(20261125)
+out = {"peers": f"scipy {scipy.__version__}, statsmodels {statsmodels.__version__}, numpy {np.__version__}",
+       "numeric": [], "categorical": [], "correction": [], "two_proportion": [], "compare": None}
+
+
+def psi_js(ref, cur, bins=10):
+    r = np.sort(ref)
+    edges = []
+    for b in range(1, bins):
+        e = np.quantile(r, b / bins)
+        if not edges or e > edges[-1]:
+            edges.append(e)
+    ca = np.bincount(np.searchsorted(edges, ref, side="left"), minlength=len(edges) + 1).astype(float)
+    cb = np.bincount(np.searchsorted(edges, cur, side="left"), minlength=len(edges) + 1).astype(float)
+    p = np.maximum(ca / ca.sum(), 1e-4)
+    q = np.maximum(cb / cb.sum(), 1e-4)
+    return float(np.sum((q - p) * np.log(q / p))), float(jensenshannon(ca / ca.sum(), cb / cb.sum())), ca, cb
+
+
+cases = {
+    "tiny_exact": (rng.normal(size=8), rng.normal(0.5, 1, size=12)),
+    "small_ties": (rng.integers(0, 5, 30).astype(float), rng.integers(0, 6, 25).astype(float)),
+    "medium_ties_exp": (np.round(rng.exponential(1, 150), 1), np.round(rng.exponential(1.3, 80), 1)),
+    "exact_edge": (rng.normal(size=100), rng.normal(0.2, 1, size=100)),
+    "large_unequal": (rng.normal(size=3000), rng.normal(0.1, 1.1, size=1500)),
+    "identical": (np.arange(20.0), np.arange(20.0)),
+}
+for name, (x, y) in cases.items():
+    ks = stats.ks_2samp(x, y)
+    ad = stats.anderson_ksamp([x, y])
+    cvm = stats.cramervonmises_2samp(x, y)
+    psi, js, ca, cb = psi_js(x, y)
+    out["numeric"].append({
+        "name": name, "x": x.tolist(), "y": y.tolist(),
+        "ks_stat": float(ks.statistic), "ks_p": float(ks.pvalue),
+        "ks_method": "exact" if len(x) * len(y) <= 10000 else "asymp",
+        "ad_stat": float(ad.statistic), "ad_p_scipy_capped": float(ad.significance_level),
+        "cvm_stat": float(cvm.statistic), "cvm_p": float(cvm.pvalue),
+        "wasserstein": float(stats.wasserstein_distance(x, y)),
+        "psi": psi, "js": js, "psi_counts_ref": ca.tolist(), "psi_counts_cur": cb.tolist(),
+    })
+
+# categorical count vectors (a category unseen in the reference: 0 in a)
+for name, a, b in [("unseen", [30, 20, 10, 0], [25, 20, 5, 7]), ("balanced", [100, 100, 100], [90, 120, 95]),
+                   ("zero_both_column", [40, 0, 60], [50, 0, 45])]:
+    a, b = np.array(a, float), np.array(b, float)
+    keep = (a + b) > 0
+    chi = stats.chi2_contingency(np.vstack([a[keep], b[keep]]), correction=False)
+    p = np.maximum(a / a.sum(), 1e-4)
+    q = np.maximum(b / b.sum(), 1e-4)
+    out["categorical"].append({"name": name, "a": a.tolist(), "b": b.tolist(), "chi2": float(chi[0]),
+                               "df": float(chi[2]), "p": float(chi[1]),
+                               "psi": float(np.sum((q - p) * np.log(q / p))),
+                               "js": float(jensenshannon(a / a.sum(), b / b.sum()))})
+
+for ps in [[0.01, 0.04, 0.03, 0.005, 0.2, 0.5], [1e-8, 0.3, 0.3, 0.02, 0.9]]:
+    out["correction"].append({"p": ps, "holm": multipletests(ps, method="holm")[1].tolist(),
+                              "bh": multipletests(ps, method="fdr_bh")[1].tolist()})
+for x1, n1, x2, n2 in [(15, 100, 30, 120), (5, 400, 9, 380), (0, 50, 3, 60)]:
+    z, p = proportions_ztest([x1, x2], [n1, n2])
+    out["two_proportion"].append({"x1": x1, "n1": n1, "x2": x2, "n2": n2, "diff": x2 / n2 - x1 / n1, "p": float(p)})
+
+# compare(): a reference and a current file with missing values and a categorical column
+n1, n2 = 400, 300
+ref = {"a": rng.normal(size=n1), "b": rng.gamma(2, 1, n1)}
+cur = {"a": rng.normal(0.4, 1, n2), "b": rng.gamma(2, 1, n2)}
+ref["b"][rng.random(n1) < 0.1] = np.nan
+cur["b"][rng.random(n2) < 0.3] = np.nan
+cref = rng.choice(["x", "y", "z"], n1, p=[0.5, 0.3, 0.2])
+ccur = rng.choice(["x", "y", "z", "w"], n2, p=[0.4, 0.3, 0.2, 0.1])
+with open("tests/reference/drift/ref.csv", "w") as f:
+    f.write("a,b,c\n")
+    for i in range(n1):
+        f.write(f"{ref['a'][i]!r},{'' if np.isnan(ref['b'][i]) else repr(ref['b'][i])},{cref[i]}\n")
+with open("tests/reference/drift/cur.csv", "w") as f:
+    f.write("a,b,c\n")
+    for i in range(n2):
+        f.write(f"{cur['a'][i]!r},{'' if np.isnan(cur['b'][i]) else repr(cur['b'][i])},{ccur[i]}\n")
+feats = {}
+pv = []
+for k in ("a", "b"):
+    x, y = ref[k][~np.isnan(ref[k])], cur[k][~np.isnan(cur[k])]
+    ks = stats.ks_2samp(x, y)
+    w = stats.wasserstein_distance(x, y)
+    psi, js, _, _ = psi_js(x, y)
+    mz, mp = proportions_ztest([int(np.isnan(ref[k]).sum()), int(np.isnan(cur[k]).sum())], [n1, n2]) \
+        if np.isnan(ref[k]).any() or np.isnan(cur[k]).any() else (np.nan, 1.0)
+    feats[k] = {"n_ref": int(len(x)), "n_cur": int(len(y)), "ks_stat": float(ks.statistic), "ks_p": float(ks.pvalue),
+                "wasserstein_norm": float(w / np.std(x, ddof=1)), "psi": psi, "js": js, "missing_p": float(mp),
+                "cvm_stat": float(stats.cramervonmises_2samp(x, y).statistic),
+                "ad_stat": float(stats.anderson_ksamp([x, y]).statistic)}
+    pv.append(float(ks.pvalue))
+levels = ["x", "y", "z", "w"]
+a = np.array([(cref == l).sum() for l in levels], float)
+b = np.array([(ccur == l).sum() for l in levels], float)
+chi = stats.chi2_contingency(np.vstack([a, b]), correction=False)
+p = np.maximum(a / a.sum(), 1e-4)
+q = np.maximum(b / b.sum(), 1e-4)
+feats["c"] = {"n_ref": n1, "n_cur": n2, "chi2": float(chi[0]), "chi2_p": float(chi[1]), "df": float(chi[2]),
+              "psi": float(np.sum((q - p) * np.log(q / p))), "n_unseen": 1}
+pv.append(float(chi[1]))
+adj = multipletests(pv, method="holm")[1]
+for k, pa in zip(("a", "b", "c"), adj):
+    feats[k]["p_adjusted"] = float(pa)
+    eff = feats[k].get("wasserstein_norm", feats[k]["psi"])
+    feats[k]["drift"] = bool(pa < 0.01 and eff >= 0.1)
+out["compare"] = feats
+json.dump(out, open("tests/reference/drift/golden.json", "w"), indent=1)
+print("wrote tests/reference/drift/golden.json")

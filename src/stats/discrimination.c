@@ -5,6 +5,7 @@
  * above, which is all the Mann-Whitney statistic and DeLong's placement values need. Ties
  * count one half, exactly, with no tolerance. */
 #include "vigil/metrics.h"
+#include "core/sort.h"
 #include "vigil/error.h"
 #include "stats/metrics_internal.h"
 
@@ -16,16 +17,6 @@
 double vm_qnorm(double p) { return gsl_cdf_ugaussian_Pinv(p); }
 double vm_pnorm_upper(double z) { return gsl_cdf_ugaussian_Q(z); }
 double vm_pchisq_upper(double x, double df) { return df > 0 ? gsl_cdf_chisq_Q(x, df) : NAN; }
-
-/* Order-preserving map from a double to an unsigned key. -0.0 and 0.0 are made equal so the
- * sort agrees with `<`. */
-static inline uint64_t dkey(double x)
-{
-    if (x == 0) x = 0;
-    uint64_t u;
-    memcpy(&u, &x, sizeof u);
-    return (u >> 63) ? ~u : (u | 0x8000000000000000ULL);
-}
 
 int vm_sort_order(const double *x, size_t n, uint32_t *order)
 {
@@ -39,7 +30,7 @@ int vm_sort_order(const double *x, size_t n, uint32_t *order)
         goto done;
     }
     for (size_t i = 0; i < n; i++) {
-        k[i] = dkey(x[i]);
+        k[i] = vigil_double_key(x[i]);
         order[i] = (uint32_t)i;
         for (int p = 0; p < PASSES; p++) hist[p][(k[i] >> (p * BITS)) & (RADIX - 1)]++;
     }
@@ -193,31 +184,6 @@ static int bad_labels(const double *label, size_t n)
     return VIGIL_OK;
 }
 
-/* LSD radix sort of 64-bit keys in place (scratch: n keys), skipping digits all keys share. */
-static void sort_keys(uint64_t *k, uint64_t *tmp, size_t n)
-{
-    enum { BITS = 11, RADIX = 1 << BITS, PASSES = 6 };
-    static _Thread_local size_t hist[PASSES][RADIX];
-    memset(hist, 0, sizeof hist);
-    for (size_t i = 0; i < n; i++)
-        for (int p = 0; p < PASSES; p++) hist[p][(k[i] >> (p * BITS)) & (RADIX - 1)]++;
-    uint64_t *a = k, *b = tmp;
-    for (int p = 0; p < PASSES; p++) {
-        size_t *h = hist[p], sum = 0;
-        if (n && h[(a[0] >> (p * BITS)) & (RADIX - 1)] == n) continue;
-        for (int d = 0; d < RADIX; d++) {
-            size_t c = h[d];
-            h[d] = sum;
-            sum += c;
-        }
-        for (size_t i = 0; i < n; i++) b[h[(a[i] >> (p * BITS)) & (RADIX - 1)]++] = a[i];
-        uint64_t *t = a;
-        a = b;
-        b = t;
-    }
-    if (a != k) memcpy(k, a, n * sizeof *k);
-}
-
 /* Keys of scores in [0, 1]: a counting pass on floor(score * 2^b), which is monotone in the
  * score, then each bucket sorted on its own (insertion sort when small, radix otherwise).
  * Two sequential passes instead of six for spread-out scores; skewed ones stay correct. */
@@ -245,7 +211,7 @@ static int sort_unit_keys(uint64_t *k, uint64_t *tmp, const double *score, size_
         size_t hi = start[b], m = hi - lo;
         uint64_t *a = tmp + lo;
         if (m > 64) {
-            sort_keys(a, k + lo, m);
+            vigil_radix_sort_u64(a, k + lo, m);
         } else {
             for (size_t i = 1; i < m; i++) {
                 uint64_t v = a[i];
@@ -328,9 +294,9 @@ int vigil_metrics_auroc(const double *score, const double *label, size_t n, doub
             return vigil_error_set(VIGIL_EINVAL, "score of row %zu is %g: AUROC needs scores >= 0",
                                    i + 1, score[i]);
         }
-        k[i] = (dkey(score[i]) << 1) | (label[i] != 0);
+        k[i] = (vigil_double_key(score[i]) << 1) | (label[i] != 0);
     }
-    if (!unit || sort_unit_keys(k, tmp, score, n) != 0) sort_keys(k, tmp, n);
+    if (!unit || sort_unit_keys(k, tmp, score, n) != 0) vigil_radix_sort_u64(k, tmp, n);
     double var, n1, n0;
     auroc_from_keys(k, n, &out->auc, &var, &n1, &n0);
     free(k);

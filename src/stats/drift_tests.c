@@ -2,6 +2,7 @@
  * above it; the golden values come from tests/reference/drift_ref.py. The *_sorted helpers take
  * ascending, NaN-free arrays so one sort per column serves every rank-based test. */
 #include "stats/drift_internal.h"
+#include "core/sort.h"
 #include "vigil/error.h"
 
 #include <gsl/gsl_sf_bessel.h>
@@ -17,7 +18,14 @@ static int cmp_dbl(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-void drift_sort(double *x, size_t n) { qsort(x, n, sizeof *x, cmp_dbl); }
+/* Radix sort on the IEEE bits; falls back to qsort only when the scratch cannot be had. */
+void drift_sort(double *x, size_t n)
+{
+    if (vigil_sort_doubles(x, n) != 0) {
+        vigil_error_clear();
+        qsort(x, n, sizeof *x, cmp_dbl);
+    }
+}
 
 /* ---------------------------------------------------------------- Kolmogorov-Smirnov */
 

@@ -296,6 +296,16 @@ static void test_simulation(void **state)
                   false_alarms, runs, fwer, 0.01 + 2 * se, caught, runs, power);
     assert_true(fwer <= 0.01 + 2 * se);
     assert_true(power >= 0.90);
+    /* VIGIL_POWER_CURVE=1 prints the detection rate against the shift (the README's curve). */
+    if (getenv("VIGIL_POWER_CURVE")) {
+        const double shifts[] = {0.05, 0.08, 0.1, 0.12, 0.15, 0.2, 0.3};
+        for (size_t k = 0; k < sizeof shifts / sizeof *shifts; k++) {
+            int c = 0;
+            for (int s = 0; s < runs; s++) c += one_run((uint64_t)s + 200001 + 1000 * k, shifts[k]);
+            print_message("power: shift %.2f SD, n 2000 per window: %d of %d (%.3f)\n", shifts[k], c, runs,
+                          (double)c / runs);
+        }
+    }
 }
 
 int main(void)

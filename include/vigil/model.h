@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 
+#include "vigil/backend.h"
 #include "vigil/table.h"
 
 #ifdef __cplusplus
@@ -26,17 +27,6 @@ typedef enum {
     VIGIL_MODEL_LINEAR,    /* vigil-linear */
     VIGIL_MODEL_MLP        /* vigil-mlp */
 } vigil_model_kind;
-
-typedef enum {
-    VIGIL_BACKEND_AUTO = 0, /* CUDA when a device answers, else CPU */
-    VIGIL_BACKEND_CPU,
-    VIGIL_BACKEND_CUDA
-} vigil_backend_kind;
-
-typedef struct {
-    vigil_backend_kind backend; /* requested */
-    int threads;                /* CPU threads; <= 0: all cores */
-} vigil_backend_options;
 
 /* Load a model file. A file that is no supported format, is truncated, or holds an invalid
  * tree (child out of range, cycle, NaN threshold, unsupported categorical split) is a
@@ -68,13 +58,7 @@ int vigil_model_predict(const vigil_model *m, const float *X, size_t n,
                         const vigil_backend_options *opt, double *scores, double *margins,
                         vigil_backend_kind *used);
 
-/* "cpu" / "cuda" / "auto" */
-const char *vigil_backend_name(vigil_backend_kind k);
-/* The CPU threads a request for `threads` means (<= 0: every online CPU). */
-int vigil_backend_threads(int threads);
 
-/* 1 when a CUDA device answers (always 0 without the CUDA backend compiled in). */
-int vigil_cuda_available(void);
 
 #ifdef __cplusplus
 }

@@ -13,9 +13,14 @@
 #include "vigil/metrics.h"
 #include "vigil/fairness.h"
 #include "vigil/synth.h"
+#include "vigil/backend.h"
 #include "vigil/model.h"
+#include "vigil/explain.h"
+#include "vigil/drift.h"
 #include "vigil/monitor.h"
 #include "vigil/report.h"
+#include "vigil/suite.h"
+#include "vigil/phi.h"
 
 #ifdef __cplusplus
 extern "C" {

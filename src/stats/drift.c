@@ -228,7 +228,7 @@ int vigil_drift_reference_build(const vigil_table *ref, const vigil_drift_option
     if (o->mmd && r->mmd_d) {
         size_t n = drift_pick_rows(ref, numcols, r->mmd_d, o->mmd_max_rows, o->seed, &rows);
         r->mmd_rows = n;
-        r->mmd_x = malloc((n * r->mmd_d ? n * r->mmd_d : 1) * sizeof *r->mmd_x);
+        r->mmd_x = malloc((n * r->mmd_d != 0 ? n * r->mmd_d : 1) * sizeof *r->mmd_x);
         if (!rows || !r->mmd_x) { rc = vigil_error_set(VIGIL_ENOMEM, "drift: out of memory"); goto done; }
         size_t k = 0;
         for (size_t fi = 0; fi < r->nf; fi++) {

@@ -44,7 +44,7 @@ static void put(wbuf *b, const void *src, size_t n)
         b->p = np;
         b->cap = cap;
     }
-    memcpy(b->p + b->n, src, n);
+    if (n) memcpy(b->p + b->n, src, n);
     b->n += n;
 }
 static void put_u64(wbuf *b, uint64_t v) { put(b, &v, 8); }

@@ -15,7 +15,7 @@
 const char cmd_explain_help[] =
     "usage: vigil explain --model M --data F.csv --out S.csv [--id COL] [--background R.csv]\n"
     "                     [--backend auto|cpu|cuda] [--threads N] [--max-background N] [--seed S]\n"
-    "                     [--allow-column C=WHY] [--format table|json]\n"
+    "                     [--group COL]... [--allow-column C=WHY] [--format table|json]\n"
     "\n"
     "Writes S.csv: the id, one column per model feature (named as in the model) holding that\n"
     "feature's SHAP value, and base_value. Values are on the model's MARGIN (log-odds for\n"
@@ -38,9 +38,12 @@ const char cmd_explain_help[] =
     "  --seed S           seed of that sample (default 1)\n"
     "  --backend B        trees: auto (CUDA when a device answers), cpu or cuda\n"
     "  --threads N        CPU threads (default: all cores)\n"
+    "  --group COL        also the mean |SHAP| per level of COL (repeatable); a level with\n"
+    "                     fewer than 11 cases is suppressed (CMS cell-size policy)\n"
     "  --allow-column C=WHY  let column C through the PHI guard, with a justification\n"
     "  --format F         summary on stdout: 'table' (default) or 'json': {model, n, outputs,\n"
     "                     features, method, backend, threads, background, global_importance,\n"
+    "                     by_group (with --group),\n"
     "                     completeness: {max_abs_error}, rows_per_second,\n"
     "                     seconds: {load, compute, write}}\n"
     "\n"
@@ -78,10 +81,13 @@ int cmd_explain(int argc, char **argv)
                                          {"threads", required_argument, 0, 't'},
                                          {"format", required_argument, 0, 'f'},
                                          {"allow-column", required_argument, 0, 'A'},
+                                         {"group", required_argument, 0, 'g'},
                                          {0, 0, 0, 0}};
     const char *model = NULL, *data = NULL, *out = NULL, *id = NULL, *backend = NULL, *format = NULL, *bg = NULL;
     size_t threads = 0, n_allow = 0, maxbg = 100, seed = 1;
     vigil_phi_allow allow[32];
+    const char *groups[16];
+    size_t n_groups = 0;
     int c;
     optind = 1;
     opterr = 0;
@@ -103,6 +109,10 @@ int cmd_explain(int argc, char **argv)
             break;
         case 's':
             if (cli_parse_size("explain", "--seed", optarg, &seed)) return EXIT_USAGE;
+            break;
+        case 'g':
+            if (n_groups == 16) return cli_usage("explain", "at most 16 --group columns");
+            groups[n_groups++] = optarg;
             break;
         case 'A':
             if (cli_parse_allow("explain", optarg, allow, &n_allow, 32)) return EXIT_USAGE;
@@ -126,7 +136,7 @@ int cmd_explain(int argc, char **argv)
     double t0 = vigil_seconds();
     cli_cases cs, cb;
     memset(&cb, 0, sizeof cb);
-    int rc = cli_cases_load("explain", model, data, id, NULL, 0, allow, n_allow, &cs);
+    int rc = cli_cases_load("explain", model, data, id, groups, n_groups, allow, n_allow, &cs);
     if (rc) return rc;
     if (bg && (rc = cli_cases_load("explain", model, bg, NULL, NULL, 0, allow, n_allow, &cb)) != 0) {
         cli_cases_free(&cs);
@@ -166,7 +176,7 @@ int cmd_explain(int argc, char **argv)
             if (!(e <= maxerr)) maxerr = e;
         }
     for (size_t j = 0; j < F; j++) names[j] = vigil_model_feature_name(cs.model, j);
-    if ((err = vigil_explain_importance(phi, cs.n, F, K, names, NULL, NULL, 0, 0, &imp)) != 0) {
+    if ((err = vigil_explain_importance(phi, cs.n, F, K, names, cs.table, groups, n_groups, 0, &imp)) != 0) {
         rc = cli_fail("explain", err);
         goto done;
     }
@@ -220,6 +230,7 @@ int cmd_explain(int argc, char **argv)
         }
         cJSON_AddItemToObject(d, "global_importance",
                               cJSON_DetachItemFromObject(impj, "global_importance"));
+        if (n_groups) cJSON_AddItemToObject(d, "by_group", cJSON_DetachItemFromObject(impj, "by_group"));
         cli_json_number(cJSON_AddObjectToObject(d, "completeness"), "max_abs_error", maxerr);
         cJSON_AddStringToObject(d, "out", out);
         cli_json_number(d, "rows_per_second", t2 > t1 ? (double)cs.n / (t2 - t1) : 0);

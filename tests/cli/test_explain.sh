@@ -39,6 +39,13 @@ w = max(abs(x - y) for ra, rb in zip(a, b) for x, y in zip(ra, rb))
 assert w <= 1e-8, w
 PY
 
+run "$VIGIL" explain --model "$D/models/flchain_v2.json" --data "$D/flchain/test.csv" --id case_id --group sex --group age_band --out "$T/g.csv" $OK --format json
+expect_rc 0 "importance per subgroup"
+expect_json "set(d['by_group']) == {'sex','age_band'} and set(d['by_group']['sex']) == {'F','M'} and d['by_group']['sex']['F']['age'] > 0" "by_group levels"
+run "$VIGIL" explain --model "$D/models/flchain_v2.json" --data "$D/flchain/test.csv" --group race --out "$T/g.csv" $OK
+expect_rc 2 "unknown group column"
+expect_err "race" "the group column is named"
+
 run "$VIGIL" explain --model "$D/models/flchain_logistic.json" --data "$D/flchain/test.csv" --out "$T/l.csv" $OK
 expect_rc 0 "linear, background = the data"
 expect_out "completeness" "table summary"

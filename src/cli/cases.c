@@ -83,3 +83,42 @@ int cli_parse_backend(const char *cmd, const char *s, vigil_backend_kind *out)
     else return cli_usage(cmd, "--backend: expected auto, cpu or cuda, not '%s'", s);
     return EXIT_OK;
 }
+
+int cli_cases_write(const char *cmd, const cli_cases *c, const char *id, const char *out,
+                    const char *const *cols, size_t ncols, const double *values)
+{
+    vigil_sbuf tb = {0};
+    vigil_sbuf_printf(&tb, "%s.tmp", out);
+    FILE *f = tb.s ? fopen(tb.s, "w") : NULL;
+    if (!f) {
+        free(tb.s);
+        return cli_fail(cmd, vigil_error_set(VIGIL_EIO, "%s: cannot write here", out));
+    }
+    cli_csv_field(f, id ? id : "row");
+    for (size_t j = 0; j < ncols; j++) fputc(',', f), cli_csv_field(f, cols[j]);
+    fputc('\n', f);
+    char idb[256];
+    for (size_t i = 0; i < c->n; i++) {
+        cli_cases_id(c, i, idb, sizeof idb);
+        cli_csv_field(f, idb);
+        for (size_t j = 0; j < ncols; j++) fprintf(f, ",%.10g", values[i * ncols + j]);
+        fputc('\n', f);
+    }
+    int rc = EXIT_OK;
+    if (fflush(f) != 0 || ferror(f) || fclose(f) != 0)
+        rc = cli_fail(cmd, vigil_error_set(VIGIL_EIO, "%s: write failed (disk full?)", out));
+    else if (rename(tb.s, out) != 0)
+        rc = cli_fail(cmd, vigil_error_set(VIGIL_EIO, "%s: cannot rename the finished file", out));
+    if (rc) remove(tb.s);
+    free(tb.s);
+    return rc;
+}
+
+void cli_cases_json(cJSON *doc, const cli_cases *c, const char *model_path)
+{
+    cJSON *m = cJSON_AddObjectToObject(doc, "model");
+    cJSON_AddStringToObject(m, "path", model_path);
+    cJSON_AddStringToObject(m, "describe", vigil_model_describe(c->model));
+    cJSON_AddStringToObject(m, "sha256", vigil_model_sha256(c->model));
+    cJSON_AddNumberToObject(doc, "n", (double)c->n);
+}

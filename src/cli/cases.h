@@ -6,6 +6,8 @@
 
 #include <stdio.h>
 
+#include <cjson/cJSON.h>
+
 #include "vigil/model.h"
 #include "vigil/phi.h"
 #include "vigil/table.h"
@@ -29,6 +31,16 @@ void cli_cases_id(const cli_cases *c, size_t i, char *buf, size_t cap);
 
 /* Write s as one CSV field, quoted when it holds a comma, quote or line break. */
 void cli_csv_field(FILE *f, const char *s);
+
+/* Write `out` atomically (out.tmp, then renamed): a header of the id column's name (or "row")
+ * and `cols`, then one line per case: its id and its ncols values (printed with %.10g) from the
+ * row-major `values`. Returns an exit status, having printed any error; nothing is left behind
+ * on failure. */
+int cli_cases_write(const char *cmd, const cli_cases *c, const char *id, const char *out,
+                    const char *const *cols, size_t ncols, const double *values);
+
+/* The "model" object of a JSON summary ({path, describe, sha256}) and "n". */
+void cli_cases_json(cJSON *doc, const cli_cases *c, const char *model_path);
 
 /* Parse --backend auto|cpu|cuda; usage error otherwise. */
 int cli_parse_backend(const char *cmd, const char *s, vigil_backend_kind *out);

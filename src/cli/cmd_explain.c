@@ -51,21 +51,24 @@ const char cmd_explain_help[] =
     "all rows and outputs, the margin scored by the inference core (float32 trees): expect\n"
     "about 1e-6 for trees and 1e-12 for linear and MLP models.\n";
 
-static void header(FILE *f, const char *id, const vigil_model *m)
+/* The attribution file: one column per feature and base_value (per class for multi-class). */
+static int write_out(const cli_cases *cs, const char *id, const char *out, const double *phi)
 {
-    size_t F = vigil_model_n_features(m), K = vigil_model_n_outputs(m);
-    cli_csv_field(f, id ? id : "row");
-    char buf[512];
-    for (size_t k = 0; k < K; k++) {
-        for (size_t j = 0; j <= F; j++) {
-            const char *nm = j < F ? vigil_model_feature_name(m, j) : "base_value";
-            if (K == 1) snprintf(buf, sizeof buf, "%s", nm);
-            else snprintf(buf, sizeof buf, "%s_class%zu", nm, k);
-            fputc(',', f);
-            cli_csv_field(f, buf);
+    size_t F = vigil_model_n_features(cs->model), K = vigil_model_n_outputs(cs->model), W = K * (F + 1);
+    char **names = calloc(W, sizeof *names);
+    int rc = names ? EXIT_OK : cli_fail("explain", vigil_error_set(VIGIL_ENOMEM, "out of memory"));
+    for (size_t k = 0; k < K && !rc; k++)
+        for (size_t j = 0; j <= F && !rc; j++) {
+            const char *nm = j < F ? vigil_model_feature_name(cs->model, j) : "base_value";
+            vigil_sbuf b = {0};
+            if (K == 1) vigil_sbuf_printf(&b, "%s", nm);
+            else vigil_sbuf_printf(&b, "%s_class%zu", nm, k);
+            if (!(names[k * (F + 1) + j] = b.s)) rc = cli_fail("explain", vigil_error_set(VIGIL_ENOMEM, "out of memory"));
         }
-    }
-    fputc('\n', f);
+    if (!rc) rc = cli_cases_write("explain", cs, id, out, (const char *const *)names, W, phi);
+    for (size_t i = 0; names && i < W; i++) free(names[i]);
+    free(names);
+    return rc;
 }
 
 int cmd_explain(int argc, char **argv)
@@ -147,8 +150,7 @@ int cmd_explain(int argc, char **argv)
     double *phi = malloc((cs.n ? cs.n : 1) * W * sizeof *phi);
     double *scores = malloc((cs.n ? cs.n : 1) * K * sizeof *scores), *margins = malloc((cs.n ? cs.n : 1) * K * sizeof *margins);
     const char **names = malloc((F ? F : 1) * sizeof *names);
-    char *tmp = NULL, *imp = NULL;
-    FILE *f = NULL;
+    char *imp = NULL;
     if (!phi || !scores || !margins || !names) {
         rc = cli_fail("explain", vigil_error_set(VIGIL_ENOMEM, "out of memory"));
         goto done;
@@ -180,39 +182,12 @@ int cmd_explain(int argc, char **argv)
         rc = cli_fail("explain", err);
         goto done;
     }
-    vigil_sbuf tb = {0};
-    vigil_sbuf_printf(&tb, "%s.tmp", out);
-    tmp = tb.s;
-    if (!tmp || !(f = fopen(tmp, "w"))) {
-        rc = cli_fail("explain", vigil_error_set(VIGIL_EIO, "%s: cannot write the attributions", out));
-        goto done;
-    }
-    header(f, id, cs.model);
-    char idb[256];
-    for (size_t i = 0; i < cs.n; i++) {
-        cli_cases_id(&cs, i, idb, sizeof idb);
-        cli_csv_field(f, idb);
-        for (size_t j = 0; j < W; j++) fprintf(f, ",%.10g", phi[i * W + j]);
-        fputc('\n', f);
-    }
-    if (fflush(f) != 0 || ferror(f) || fclose(f) != 0) {
-        f = NULL;
-        rc = cli_fail("explain", vigil_error_set(VIGIL_EIO, "%s: write failed (disk full?)", out));
-        goto done;
-    }
-    f = NULL;
-    if (rename(tmp, out) != 0) {
-        rc = cli_fail("explain", vigil_error_set(VIGIL_EIO, "%s: cannot rename the finished file", out));
-        goto done;
-    }
+    if ((rc = write_out(&cs, id, out, phi)) != 0) goto done;
     double t3 = vigil_seconds();
     cJSON *impj = cJSON_Parse(imp);
     if (json) {
-        cJSON *d = cJSON_CreateObject(), *m = cJSON_AddObjectToObject(d, "model");
-        cJSON_AddStringToObject(m, "path", model);
-        cJSON_AddStringToObject(m, "describe", vigil_model_describe(cs.model));
-        cJSON_AddStringToObject(m, "sha256", vigil_model_sha256(cs.model));
-        cJSON_AddNumberToObject(d, "n", (double)cs.n);
+        cJSON *d = cJSON_CreateObject();
+        cli_cases_json(d, &cs, model);
         cJSON_AddNumberToObject(d, "outputs", (double)K);
         cJSON_AddItemToObject(d, "features", cJSON_CreateStringArray(names, (int)F));
         cJSON_AddStringToObject(d, "method", eo.method ? eo.method : "");
@@ -250,9 +225,7 @@ int cmd_explain(int argc, char **argv)
     cJSON_Delete(impj);
     rc = EXIT_OK;
 done:
-    if (f) fclose(f);
-    if (tmp && rc) remove(tmp);
-    free(tmp), free(imp);
+    free(imp);
     free(phi), free(scores), free(margins), free(names);
     cli_cases_free(&cs);
     if (bg) cli_cases_free(&cb);

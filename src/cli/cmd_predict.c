@@ -91,8 +91,6 @@ int cmd_predict(int argc, char **argv)
     if (rc) return rc;
     size_t K = vigil_model_n_outputs(cs.model);
     double *scores = malloc(cs.n * K * sizeof *scores);
-    char *tmp = NULL;
-    FILE *f = NULL;
     if (!scores) {
         rc = cli_fail("predict", vigil_error_set(VIGIL_ENOMEM, "out of memory"));
         goto done;
@@ -105,44 +103,23 @@ int cmd_predict(int argc, char **argv)
         goto done;
     }
     double t2 = vigil_seconds();
-    vigil_sbuf tb = {0};
-    vigil_sbuf_printf(&tb, "%s.tmp", out);
-    tmp = tb.s;
-    if (!tmp || !(f = fopen(tmp, "w"))) {
-        rc = cli_fail("predict", vigil_error_set(VIGIL_EIO, "%s: cannot write the scores", out));
+    char names[64][16];
+    const char *cols[64];
+    if (K > 64) {
+        rc = cli_fail("predict", vigil_error_set(VIGIL_EINVAL, "%zu classes: at most 64 score columns", K));
         goto done;
     }
-    cli_csv_field(f, id ? id : "row");
-    if (K == 1) fputs(",score\n", f);
-    else {
-        for (size_t k = 0; k < K; k++) fprintf(f, ",score_%zu", k);
-        fputc('\n', f);
+    for (size_t k = 0; k < K; k++) {
+        if (K == 1) snprintf(names[k], sizeof names[k], "score");
+        else snprintf(names[k], sizeof names[k], "score_%zu", k);
+        cols[k] = names[k];
     }
-    char idb[256];
-    for (size_t i = 0; i < cs.n; i++) {
-        cli_cases_id(&cs, i, idb, sizeof idb);
-        cli_csv_field(f, idb);
-        for (size_t k = 0; k < K; k++) fprintf(f, ",%.9g", scores[i * K + k]);
-        fputc('\n', f);
-    }
-    if (fflush(f) != 0 || ferror(f) || fclose(f) != 0) {
-        f = NULL;
-        rc = cli_fail("predict", vigil_error_set(VIGIL_EIO, "%s: write failed (disk full?)", out));
-        goto done;
-    }
-    f = NULL;
-    if (rename(tmp, out) != 0) {
-        rc = cli_fail("predict", vigil_error_set(VIGIL_EIO, "%s: cannot rename the finished file", out));
-        goto done;
-    }
+    if ((rc = cli_cases_write("predict", &cs, id, out, cols, K, scores)) != 0) goto done;
     double t3 = vigil_seconds();
     int T = bo.backend == VIGIL_BACKEND_CUDA || used == VIGIL_BACKEND_CUDA ? 0 : (threads ? (int)threads : 0);
     if (json) {
-        cJSON *d = cJSON_CreateObject(), *m = cJSON_AddObjectToObject(d, "model");
-        cJSON_AddStringToObject(m, "path", model);
-        cJSON_AddStringToObject(m, "describe", vigil_model_describe(cs.model));
-        cJSON_AddStringToObject(m, "sha256", vigil_model_sha256(cs.model));
-        cJSON_AddNumberToObject(d, "n", (double)cs.n);
+        cJSON *d = cJSON_CreateObject();
+        cli_cases_json(d, &cs, model);
         cJSON_AddNumberToObject(d, "outputs", (double)K);
         cJSON_AddStringToObject(d, "backend", vigil_backend_name(used));
         if (used == VIGIL_BACKEND_CPU) cJSON_AddNumberToObject(d, "threads", vigil_backend_threads(T));
@@ -159,9 +136,6 @@ int cmd_predict(int argc, char **argv)
     }
     rc = EXIT_OK;
 done:
-    if (f) fclose(f);
-    if (tmp && rc) remove(tmp);
-    free(tmp);
     free(scores);
     cli_cases_free(&cs);
     return rc;

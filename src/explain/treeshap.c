@@ -221,63 +221,6 @@ fail:
 
 /* ---------------- evaluation ---------------- */
 
-static inline int satisfied(const ts_elem *e, float v)
-{
-    return isnan(v) ? (int)e->miss : (!(v < e->lo) && !(v >= e->hi));
-}
-
-static void leaf_table(const ts_prepared *p, const ts_leaf *L, const float *x, double *ph)
-{
-    const ts_elem *e = p->elems + L->e0;
-    const unsigned d = L->d;
-    unsigned P = 0;
-    for (unsigned j = 0; j < d; j++) P |= (unsigned)satisfied(&e[j], x[e[j].feat]) << j;
-    const double *R = p->tabs + L->tab;
-    const double rp = R[P];
-    for (unsigned j = 0; j < d; j++) ph[e[j].feat] += (P >> j & 1u) ? e[j].c * R[P ^ (1u << j)] : -rp;
-}
-
-static void leaf_direct(const ts_prepared *p, const ts_leaf *L, const float *x, double *ph, unsigned char *o,
-                        double *poly, double *q)
-{
-    const ts_elem *e = p->elems + L->e0;
-    const unsigned d = L->d;
-    const double *w = p->w + (size_t)d * (size_t)(p->max_d + 1);
-    double Z = 1;
-    unsigned m = 0;
-    poly[0] = 1;
-    for (unsigned j = 0; j < d; j++) {
-        o[j] = (unsigned char)satisfied(&e[j], x[e[j].feat]);
-        double z = e[j].z;
-        if (!o[j]) {
-            Z *= z;
-            continue;
-        }
-        poly[m + 1] = poly[m];
-        for (unsigned k = m; k >= 1; k--) poly[k] = poly[k - 1] + z * poly[k];
-        poly[0] *= z;
-        m++;
-    }
-    if (Z == 0) return;
-    const double vz = L->v * Z;
-    if (m < d) {
-        double k = 0;
-        for (unsigned s = 0; s <= m; s++) k += w[s] * poly[s];
-        for (unsigned j = 0; j < d; j++)
-            if (!o[j]) ph[e[j].feat] -= vz * k;
-    }
-    if (!m) return;
-    for (unsigned j = 0; j < d; j++) {
-        if (!o[j]) continue;
-        double z = e[j].z;
-        q[m - 1] = poly[m];
-        for (unsigned k = m - 1; k >= 1; k--) q[k - 1] = poly[k] - z * q[k];
-        double k = 0;
-        for (unsigned s = 0; s < m; s++) k += w[s] * q[s];
-        ph[e[j].feat] += vz * (1 - z) * k;
-    }
-}
-
 /* One walk of tree t for one case: every leaf gets its pattern P (see treeshap.h). */
 static void tree_walk(const ts_prepared *p, size_t t, const float *x, double *phi_row, size_t F, uint64_t *stack)
 {
@@ -296,12 +239,8 @@ static void tree_walk(const ts_prepared *p, size_t t, const float *x, double *ph
             k = take;
         }
         const ts_leaf *L = &p->leaves[p->leaf_of[k]];
-        const ts_elem *e = p->elems + L->e0;
-        const unsigned d = L->d, P = ((1u << d) - 1) & ~fail;
-        const double *R = p->tabs + L->tab;
-        const double rp = R[P];
-        double *ph = phi_row + (size_t)L->group * (F + 1);
-        for (unsigned j = 0; j < d; j++) ph[e[j].feat] += (P >> j & 1u) ? e[j].c * R[P ^ (1u << j)] : -rp;
+        ts_leaf_apply(p->elems + L->e0, L->d, p->tabs + L->tab, ((1u << L->d) - 1) & ~fail,
+                      phi_row + (size_t)L->group * (F + 1));
     }
 }
 
@@ -348,8 +287,10 @@ static void *worker(void *arg)
                 for (size_t r = r0; r < r1; r++) {
                     double *ph = j->phi + r * stride + (size_t)L->group * (F + 1);
                     const float *x = j->X + r * F;
-                    if (L->table) leaf_table(p, L, x, ph);
-                    else leaf_direct(p, L, x, ph, o, poly, q);
+                    if (L->table) ts_leaf_table(p->elems + L->e0, L->d, p->tabs + L->tab, x, ph);
+                    else
+                        ts_leaf_direct(p->elems + L->e0, L->d, L->v, p->w + (size_t)L->d * (size_t)(p->max_d + 1), x,
+                                       ph, o, poly, q);
                 }
             }
         }

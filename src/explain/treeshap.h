@@ -23,6 +23,7 @@
 #ifndef VIGIL_EXPLAIN_TREESHAP_H
 #define VIGIL_EXPLAIN_TREESHAP_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -86,6 +87,73 @@ int ts_cpu(const ts_prepared *p, const float *X, size_t n, int threads, double *
 /* CUDA (src/backend/cuda/treeshap.cu): 0 on success, else the CUDA error text in err. */
 int vigil_cuda_treeshap(const ts_prepared *p, const float *X, size_t n, double *phi, char *err, size_t cap);
 #endif
+
+/* ---- the per-case arithmetic, shared by the CPU and the CUDA kernel (one definition) ---- */
+#ifdef __CUDACC__
+#define TS_HD __host__ __device__
+#else
+#define TS_HD
+#endif
+
+static inline TS_HD int ts_satisfied(const ts_elem *e, float v)
+{
+    return isnan(v) ? (int)e->miss : (!(v < e->lo) && !(v >= e->hi));
+}
+
+/* A table leaf once P is known: phi_i += i in P ? c_i R[P ^ bit_i] : -R[P]. */
+static inline TS_HD void ts_leaf_apply(const ts_elem *e, unsigned d, const double *R, unsigned P, double *ph)
+{
+    const double rp = R[P];
+    for (unsigned j = 0; j < d; j++) ph[e[j].feat] += (P >> j & 1u) ? e[j].c * R[P ^ (1u << j)] : -rp;
+}
+
+/* A table leaf: P from the case's values, then ts_leaf_apply. */
+static inline TS_HD void ts_leaf_table(const ts_elem *e, unsigned d, const double *R, const float *x, double *ph)
+{
+    unsigned P = 0;
+    for (unsigned j = 0; j < d; j++) P |= (unsigned)ts_satisfied(&e[j], x[e[j].feat]) << j;
+    ts_leaf_apply(e, d, R, P, ph);
+}
+
+/* A direct leaf: the polynomial prod_{j in P} (x + z_j), K(P), and each K(P \ {i}) by synthetic
+ * division from the top. w: the Shapley weights w(s, d); o, poly, q: scratch of d + 2. */
+static inline TS_HD void ts_leaf_direct(const ts_elem *e, unsigned d, double v, const double *w, const float *x,
+                                        double *ph, unsigned char *o, double *poly, double *q)
+{
+    double Z = 1;
+    unsigned m = 0;
+    poly[0] = 1;
+    for (unsigned j = 0; j < d; j++) {
+        o[j] = (unsigned char)ts_satisfied(&e[j], x[e[j].feat]);
+        double z = e[j].z;
+        if (!o[j]) {
+            Z *= z;
+            continue;
+        }
+        poly[m + 1] = poly[m];
+        for (unsigned k = m; k >= 1; k--) poly[k] = poly[k - 1] + z * poly[k];
+        poly[0] *= z;
+        m++;
+    }
+    if (Z == 0) return;
+    const double vz = v * Z;
+    if (m < d) {
+        double k = 0;
+        for (unsigned s = 0; s <= m; s++) k += w[s] * poly[s];
+        for (unsigned j = 0; j < d; j++)
+            if (!o[j]) ph[e[j].feat] -= vz * k;
+    }
+    if (!m) return;
+    for (unsigned j = 0; j < d; j++) {
+        if (!o[j]) continue;
+        double z = e[j].z;
+        q[m - 1] = poly[m];
+        for (unsigned k = m - 1; k >= 1; k--) q[k - 1] = poly[k] - z * q[k];
+        double k = 0;
+        for (unsigned s = 0; s < m; s++) k += w[s] * q[s];
+        ph[e[j].feat] += vz * (1 - z) * k;
+    }
+}
 
 #ifdef __cplusplus
 }

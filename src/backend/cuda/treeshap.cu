@@ -16,11 +16,6 @@ extern "C" {
 #define TS_CUDA_MAX_D 64
 #define TS_CUDA_CHUNK ((size_t)1 << 18)
 
-__device__ static inline bool ts_sat(const ts_elem &e, float v)
-{
-    return isnan(v) ? e.miss != 0 : (!(v < e.lo) && !(v >= e.hi));
-}
-
 __global__ static void treeshap_kernel(const ts_leaf *leaves, size_t n_leaves, const ts_elem *elems,
                                        const double *tabs, const double *w, int max_d, const double *base,
                                        const float *X, size_t n, size_t F, size_t K, double *phi)
@@ -35,51 +30,9 @@ __global__ static void treeshap_kernel(const ts_leaf *leaves, size_t n_leaves, c
     double poly[TS_CUDA_MAX_D + 2], q[TS_CUDA_MAX_D + 2];
     for (size_t l = 0; l < n_leaves; l++) {
         const ts_leaf L = leaves[l];
-        const ts_elem *e = elems + L.e0;
         double *ph = row + (size_t)L.group * (F + 1);
-        const unsigned d = L.d;
-        if (L.table) {
-            unsigned P = 0;
-            for (unsigned j = 0; j < d; j++) P |= (unsigned)ts_sat(e[j], x[e[j].feat]) << j;
-            const double *R = tabs + L.tab;
-            const double rp = R[P];
-            for (unsigned j = 0; j < d; j++) ph[e[j].feat] += (P >> j & 1u) ? e[j].c * R[P ^ (1u << j)] : -rp;
-            continue;
-        }
-        const double *wd = w + (size_t)d * (size_t)(max_d + 1);
-        double Z = 1;
-        unsigned m = 0;
-        poly[0] = 1;
-        for (unsigned j = 0; j < d; j++) {
-            o[j] = ts_sat(e[j], x[e[j].feat]);
-            double z = e[j].z;
-            if (!o[j]) {
-                Z *= z;
-                continue;
-            }
-            poly[m + 1] = poly[m];
-            for (unsigned k = m; k >= 1; k--) poly[k] = poly[k - 1] + z * poly[k];
-            poly[0] *= z;
-            m++;
-        }
-        if (Z == 0) continue;
-        const double vz = L.v * Z;
-        if (m < d) {
-            double k = 0;
-            for (unsigned s = 0; s <= m; s++) k += wd[s] * poly[s];
-            for (unsigned j = 0; j < d; j++)
-                if (!o[j]) ph[e[j].feat] -= vz * k;
-        }
-        if (!m) continue;
-        for (unsigned j = 0; j < d; j++) {
-            if (!o[j]) continue;
-            double z = e[j].z;
-            q[m - 1] = poly[m];
-            for (unsigned k = m - 1; k >= 1; k--) q[k - 1] = poly[k] - z * q[k];
-            double k = 0;
-            for (unsigned s = 0; s < m; s++) k += wd[s] * q[s];
-            ph[e[j].feat] += vz * (1 - z) * k;
-        }
+        if (L.table) ts_leaf_table(elems + L.e0, L.d, tabs + L.tab, x, ph);
+        else ts_leaf_direct(elems + L.e0, L.d, L.v, w + (size_t)L.d * (size_t)(max_d + 1), x, ph, o, poly, q);
     }
     for (size_t g = 0; g < K; g++) row[g * (F + 1) + F] = base[g];
 }

@@ -23,7 +23,8 @@ measure() { # name command...: prints "name: <wall> s wall, <rss> MB peak, <own 
     if /usr/bin/time -v "$@" >"$TMP/o.txt" 2>"$TMP/t.txt"; then :; fi
     w=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$TMP/t.txt")
     r=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$TMP/t.txt")
-    echo "  $name: wall $w, peak RSS $((r / 1024)) MB; $(grep -m1 -E '^seconds|"compute"' "$TMP/o.txt" | tr -d '\t' || true)"
+    own=$(grep -m1 '^seconds' "$TMP/o.txt" || $PY -c "import json,sys; s=json.load(open(sys.argv[1]))['seconds']; print('seconds %.2f (load %.2f)' % (s['compute'], s['load']))" "$TMP/o.txt" 2>/dev/null || true)
+    echo "  $name: wall $w, peak RSS $((r / 1024)) MB; $own"
 }
 {
     echo "drift at scale, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs: 50 numeric features x $N cases per window"

@@ -196,13 +196,8 @@ int vigil_data_config_parse(vigil_data_config *c, const char *file, const char *
         (rc = vigil_cfg_object(file, jpath, data, "phi_allow", false, &allow)) != 0 ||
         (rc = vigil_cfg_strings(file, jpath, data, "missing", false, &c->missing, &c->n_missing)) != 0)
         goto fail;
-    char *dir = vigil_dirname(file);
-    c->path = dir ? vigil_path_join(dir, path) : NULL;
-    free(dir);
-    if (!c->path) {
-        rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
-        goto fail;
-    }
+    snprintf(jp, sizeof jp, "%s.path", jpath);
+    if ((rc = vigil_cfg_path(file, jp, path, &c->path)) != 0) goto fail;
     snprintf(jp, sizeof jp, "%s.columns", jpath);
     if ((rc = vigil_cfg_keys(file, jp, cols, col_keys)) != 0 ||
         (rc = copy_role(file, jp, cols, "id", &c->id)) != 0 ||
@@ -367,4 +362,62 @@ done:
     free(keep);
     free(why);
     return rc;
+}
+
+/* The real path of p, or of its deepest existing ancestor followed by the rest (a file a
+ * monitor is about to write need not exist yet). */
+static char *real_path(const char *p)
+{
+    char *r = realpath(p, NULL);
+    if (r) return r;
+    char *dir = vigil_dirname(p);
+    if (!dir) return NULL;
+    const char *base = strrchr(p, '/');
+    base = base ? base + 1 : p;
+    char *rd = strcmp(dir, p) != 0 ? real_path(dir) : NULL;
+    free(dir);
+    if (!rd) return NULL;
+    char *out = vigil_path_join(rd, base);
+    free(rd);
+    return out;
+}
+
+static int inside(const char *path, const char *root)
+{
+    size_t n = strlen(root);
+    while (n > 1 && root[n - 1] == '/') n--;
+    return strncmp(path, root, n) == 0 && (path[n] == '/' || path[n] == '\0' || (n == 1 && root[0] == '/'));
+}
+
+int vigil_cfg_path(const char *file, const char *jpath, const char *rel, char **out)
+{
+    *out = NULL;
+    char *dir = vigil_dirname(file);
+    char *p = dir ? vigil_path_join(dir, rel) : NULL;
+    free(dir);
+    if (!p) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    const char *roots = getenv("VIGIL_ROOTS");
+    if (!roots || !*roots) {
+        *out = p;
+        return VIGIL_OK;
+    }
+    char *real = real_path(p);
+    int ok = 0;
+    char *copy = vigil_strdup(roots);
+    for (char *save = NULL, *r = copy ? strtok_r(copy, ":", &save) : NULL; r && real && !ok;
+         r = strtok_r(NULL, ":", &save)) {
+        char *rr = realpath(r, NULL);
+        ok = rr && inside(real, rr);
+        free(rr);
+    }
+    free(copy);
+    if (!ok) {
+        int rc = vigil_error_set(VIGIL_EINVAL, "%s: %s: '%s' resolves to %s, outside the allowed roots "
+                                 "(VIGIL_ROOTS=%s)", file, jpath ? jpath : "$", rel, real ? real : p, roots);
+        free(real), free(p);
+        return rc;
+    }
+    free(real);
+    *out = p;
+    return VIGIL_OK;
 }

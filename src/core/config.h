@@ -16,6 +16,12 @@
 /* Parse a JSON file; a syntax error names the line and column. Caller cJSON_Delete()s. */
 int vigil_cfg_load(const char *path, cJSON **out);
 
+/* A file path written in config `file` at JSON path `jpath`, resolved against the config's
+ * directory. When the environment sets VIGIL_ROOTS (directories separated by ':'), the path,
+ * with "..", "." and symbolic links resolved, must lie inside one of them: anything else is a
+ * VIGIL_EINVAL naming the config, the JSON path and the roots. Caller frees *out. */
+int vigil_cfg_path(const char *file, const char *jpath, const char *rel, char **out);
+
 /* Error unless every key of `obj` is in the NULL-terminated `allowed` list. */
 int vigil_cfg_keys(const char *file, const char *jpath, const cJSON *obj,
                    const char *const *allowed);

@@ -56,14 +56,6 @@ long vigil_monitor_today(void)
     return vigil_parse_day(buf);
 }
 
-/* A path from the file, resolved against the monitor file's directory. */
-static int resolve(const char *file, const char *rel, char **out)
-{
-    char *dir = vigil_dirname(file);
-    *out = dir ? vigil_path_join(dir, rel) : NULL;
-    free(dir);
-    return *out ? VIGIL_OK : vigil_error_set(VIGIL_ENOMEM, "out of memory");
-}
 
 static int dup_to(const char *s, char **out)
 {
@@ -125,7 +117,7 @@ static int parse_windows(vigil_monitor *m, const cJSON *root)
         const char *p = NULL;
         if ((rc = vigil_cfg_keys(f, "$.reference_data", rd, rkeys)) != 0 ||
             (rc = vigil_cfg_string(f, "$.reference_data", rd, "path", true, &p)) != 0 ||
-            (rc = resolve(f, p, &m->ref_path)) != 0)
+            (rc = vigil_cfg_path(f, "$.reference_data.path", p, &m->ref_path)) != 0)
             return rc;
         if (ref)
             return vigil_error_set(VIGIL_EINVAL, "%s: $.windows.reference: give either a reference "
@@ -194,7 +186,7 @@ static int parse_on_alarm(vigil_monitor *m, const cJSON *root)
         (rc = vigil_cfg_string(m->file, "$.on_alarm", a, "alert_file", false, &file)) != 0 ||
         (rc = vigil_cfg_string(m->file, "$.on_alarm", a, "command", false, &cmd)) != 0)
         return rc;
-    if (file && (rc = resolve(m->file, file, &m->alert_file)) != 0) return rc;
+    if (file && (rc = vigil_cfg_path(m->file, "$.on_alarm.alert_file", file, &m->alert_file)) != 0) return rc;
     return dup_to(cmd, &m->command);
 }
 
@@ -310,7 +302,7 @@ int vigil_monitor_load(vigil_monitor **out, const char *path, long now_day)
             goto done;
         }
     if ((rc = dup_to(name, &m->name)) != 0 || (rc = dup_to(desc, &m->description)) != 0 ||
-        (model && (rc = resolve(f, model, &m->model_path)) != 0))
+        (model && (rc = vigil_cfg_path(f, "$.model", model, &m->model_path)) != 0))
         goto done;
     if ((rc = parse_windows(m, root)) != 0 || (rc = parse_tests(m, root)) != 0 ||
         (rc = parse_numbers(m, root)) != 0 || (rc = check_roles(m)) != 0 ||

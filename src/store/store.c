@@ -105,6 +105,23 @@ static void rollback(vigil_store *s)
     if (code) vigil_error_set(code, "%s", keep);
 }
 
+/* Switch to WAL. Changing the journal mode needs the database to itself for a moment, and SQLite
+ * answers SQLITE_BUSY at once rather than calling the busy handler when several processes open
+ * a new store together, so wait and retry here, up to the busy timeout. A store already in WAL
+ * mode answers without locking. */
+static int wal_mode(vigil_store *s, int timeout_ms)
+{
+    for (int waited = 0;; waited += 20) {
+        char *err = NULL;
+        int rc = sqlite3_exec(s->db, "PRAGMA journal_mode=WAL", NULL, NULL, &err);
+        sqlite3_free(err);
+        if (rc == SQLITE_OK) return VIGIL_OK;
+        if (((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED) || waited >= timeout_ms)
+            return db_error(s, "PRAGMA journal_mode=WAL");
+        usleep(20000);
+    }
+}
+
 static int migrate(vigil_store *s)
 {
     int rc = exec(s, "BEGIN IMMEDIATE");
@@ -156,7 +173,7 @@ int vigil_store_open(vigil_store **out, const char *path)
     const char *env = getenv("VIGIL_BUSY_TIMEOUT_MS");
     int timeout = env && atoi(env) > 0 ? atoi(env) : BUSY_TIMEOUT_MS;
     sqlite3_busy_timeout(s->db, timeout);
-    if ((rc = exec(s, "PRAGMA journal_mode=WAL")) != 0 ||
+    if ((rc = wal_mode(s, timeout)) != 0 ||
         (rc = exec(s, "PRAGMA synchronous=FULL")) != 0 ||
         (rc = exec(s, "PRAGMA foreign_keys=ON")) != 0)
         goto fail;

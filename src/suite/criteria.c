@@ -77,13 +77,6 @@ static int dup_to(char **dst, const char *src)
     return *dst ? VIGIL_OK : vigil_error_set(VIGIL_ENOMEM, "out of memory");
 }
 
-static int resolve(const char *file, const char *rel, char **out)
-{
-    char *dir = vigil_dirname(file);
-    *out = dir ? vigil_path_join(dir, rel) : NULL;
-    free(dir);
-    return *out ? VIGIL_OK : vigil_error_set(VIGIL_ENOMEM, "out of memory");
-}
 
 static int parse_criterion(vigil_suite_def *s, const cJSON *obj, size_t i, vigil_criterion *c)
 {
@@ -275,8 +268,8 @@ int vigil_suite_def_load(vigil_suite_def *s, const char *path)
                   (rc = vigil_cfg_string(path, "$.model", model, "candidate", false, &cand)) != 0 ||
                   (rc = vigil_cfg_string(path, "$.model", model, "predecessor", false, &pred)) != 0))
         goto fail;
-    if ((cand && (rc = resolve(path, cand, &s->candidate)) != 0) ||
-        (pred && (rc = resolve(path, pred, &s->predecessor)) != 0))
+    if ((cand && (rc = vigil_cfg_path(path, "$.model.candidate", cand, &s->candidate)) != 0) ||
+        (pred && (rc = vigil_cfg_path(path, "$.model.predecessor", pred, &s->predecessor)) != 0))
         goto fail;
     if ((rc = vigil_data_config_parse(&s->data, path, "$.data", data)) != 0) goto fail;
     if (!s->data.label) {
@@ -293,7 +286,7 @@ int vigil_suite_def_load(vigil_suite_def *s, const char *path)
             (rc = vigil_cfg_string(path, "$.training_data", train, "path", true, &tpath)) != 0)
             goto fail;
         s->has_training = true;
-        if ((rc = dup_to(&s->training.file, path)) || (rc = resolve(path, tpath, &s->training.path)))
+        if ((rc = dup_to(&s->training.file, path)) || (rc = vigil_cfg_path(path, "$.training_data.path", tpath, &s->training.path)))
             goto fail;
     }
     th = cJSON_GetObjectItemCaseSensitive(root, "thresholds");

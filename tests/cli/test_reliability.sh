@@ -108,4 +108,18 @@ if [ "$(id -u)" != 0 ]; then
 else
     echo "SKIP: read-only store check (running as root, who can write a 0444 file)"
 fi
+# Allowed roots: with VIGIL_ROOTS set, every path a suite or monitor names must resolve (after
+# "..", "." and symbolic links) inside one of them.
+run env VIGIL_ROOTS="$ROOT" "$VIGIL" suite run "$S" --db "$T/roots.db"
+expect_rc 0 "the shipped suite stays inside the repository root"
+mkdir -p "$T/root/suites"
+ln -s "$ROOT/datasets" "$T/root/datasets"
+sed 's|"\.\./datasets/|"../datasets/|g' "$S" > "$T/root/suites/s.json"
+run env VIGIL_ROOTS="$T/root" "$VIGIL" suite run "$T/root/suites/s.json" --db "$T/roots.db"
+expect_rc 2 "a symbolic link out of the allowed root is refused"
+expect_err "outside the allowed roots" "the escape is named"
+expect_err "\$.model.candidate" "the JSON path is named"
+run env VIGIL_ROOTS="$T/root" "$VIGIL" monitor run "$M2" --db "$T/roots.db"
+expect_rc 2 "a monitor outside the allowed roots is refused"
+expect_err "\$.data.path" "the monitor's JSON path is named"
 finish

@@ -98,16 +98,28 @@ expect_rc 0 "audit chain after a full disk"
 run "$VIGIL" suite run "$S" --db "$T/no/such/dir/v.db"
 expect_rc 2 "a store in a missing directory"
 expect_err "no/such/dir/v.db" "the store path is named"
-# A read-only store (meaningless as root, who may write anyway: then skipped, visibly).
-if [ "$(id -u)" != 0 ]; then
-    cp "$DB2" "$T/ro.db"
-    chmod 444 "$T/ro.db"
-    run "$VIGIL" suite run "$S" --db "$T/ro.db"
-    [ "$rc" = 2 ] || [ "$rc" = 3 ] || { echo "FAIL: read-only store: exit $rc"; fails=$((fails + 1)); }
-    expect_err "ro.db" "the read-only store is named"
-else
-    echo "SKIP: read-only store check (running as root, who can write a 0444 file)"
+# A read-only store. Root may write a 0444 file, so as root the check runs as an unprivileged
+# user through a user namespace (unshare -U); where that is not possible it is skipped, visibly.
+RO=$(mktemp -d /tmp/vigil-ro-XXXXXX)
+chmod 755 "$RO"
+cp "$DB2" "$RO/ro.db"
+chmod 444 "$RO/ro.db"
+as_user=""
+if [ "$(id -u)" = 0 ]; then
+    if unshare -U true 2>/dev/null; then as_user="unshare -U"; else as_user="skip"; fi
 fi
+if [ "$as_user" != skip ]; then
+    before=$(sha256sum "$RO/ro.db")
+    run $as_user "$VIGIL" suite run "$S" --db "$RO/ro.db"
+    [ "$rc" = 2 ] || [ "$rc" = 3 ] || { echo "FAIL: read-only store: exit $rc, expected 2 or 3"; fails=$((fails + 1)); }
+    expect_err "ro.db" "the read-only store is named"
+    expect_err "read-only" "the message says read-only"
+    [ "$(sha256sum "$RO/ro.db")" = "$before" ] || { echo "FAIL: the read-only store changed"; fails=$((fails + 1)); }
+else
+    echo "SKIP: read-only store check (running as root without user namespaces)"
+fi
+rm -rf "$RO"
+
 # Allowed roots: with VIGIL_ROOTS set, every path a suite or monitor names must resolve (after
 # "..", "." and symbolic links) inside one of them.
 run env VIGIL_ROOTS="$ROOT" "$VIGIL" suite run "$S" --db "$T/roots.db"

@@ -1,7 +1,8 @@
 /* The drift engine against scipy 1.10.1 and statsmodels 0.13.5 (tests/reference/drift_ref.py
  * wrote tests/reference/drift/golden.json): KS (exact and asymptotic), Anderson-Darling
  * k-sample statistic, Cramer-von Mises (exact and asymptotic), Wasserstein-1, PSI, Jensen-
- * Shannon, chi-square with an unseen category, Holm and BH, the two-proportion test, and a
+ * Shannon, chi-square with an unseen category, Holm and BH, the two-proportion test, MMD^2
+ * with the median-heuristic bandwidth (numpy), and a
  * whole compare() with missing values; the errors; the reference cache round trip; and a
  * simulation: the family-wise false-alarm rate over 20 null features stays at alpha, and a
  * 0.2 SD shift in one feature at n = 2,000 per window is caught at least 90% of the time. */
@@ -110,6 +111,36 @@ static void test_categorical_and_corrections(void **state)
         assert_close(d, tu_num(c, "diff"), 1e-12);
         assert_rel(p, tu_num(c, "p"), 1e-9);
     }
+}
+
+/* MMD^2 and the median-heuristic bandwidth against numpy (scipy pdist/cdist); the permutation
+ * p-value is vigil's own (seeded), so only its range and its use are checked. */
+static void test_mmd(void **state)
+{
+    (void)state;
+    const cJSON *c;
+    size_t cases = 0;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(golden, "mmd"))
+    {
+        size_t nx, ny;
+        double *x = tu_json_doubles(cJSON_GetObjectItem(c, "x"), &nx);
+        double *y = tu_json_doubles(cJSON_GetObjectItem(c, "y"), &ny);
+        size_t n1 = (size_t)tu_num(c, "n1"), n2 = (size_t)tu_num(c, "n2"), d = (size_t)tu_num(c, "d");
+        double stat, p, bw = 0;
+        assert_int_equal(vigil_drift_mmd(x, n1, y, n2, d, 199, 7, VIGIL_DRIFT_CPU, 2, &stat, &p, &bw), 0);
+        assert_rel(bw, tu_num(c, "bandwidth"), 1e-12);
+        assert_close(stat, tu_num(c, "mmd2"), 2e-7); /* the kernel matrix is held in float */
+        assert_true(p > 0 && p <= 1);
+        if (cJSON_IsTrue(cJSON_GetObjectItem(c, "shifted"))) assert_close(p, 1.0 / 200, 1e-12);
+        else assert_true(p > 0.01);
+        /* the same seed gives the same p whatever the thread count */
+        double s1, p1, b1 = 0;
+        assert_int_equal(vigil_drift_mmd(x, n1, y, n2, d, 199, 7, VIGIL_DRIFT_CPU, 1, &s1, &p1, &b1), 0);
+        assert_true(s1 == stat && p1 == p);
+        free(x), free(y);
+        cases++;
+    }
+    assert_int_equal(cases, 2);
 }
 
 static const vigil_drift_feature *feature(const vigil_drift_result *r, const char *name)
@@ -312,7 +343,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_numeric_kernels), cmocka_unit_test(test_categorical_and_corrections),
-        cmocka_unit_test(test_compare_and_cache), cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_compare_and_cache), cmocka_unit_test(test_mmd), cmocka_unit_test(test_errors),
         cmocka_unit_test(test_simulation),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

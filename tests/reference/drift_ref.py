@@ -127,5 +127,18 @@ for k, pa in zip(("a", "b", "c"), adj):
     eff = feats[k].get("wasserstein_norm", feats[k]["psi"])
     feats[k]["drift"] = bool(pa < 0.01 and eff >= 0.1)
 out["compare"] = feats
+# MMD^2 (unbiased, RBF kernel, median-heuristic bandwidth over distinct pooled pairs): numpy
+from scipy.spatial.distance import pdist, cdist
+out["mmd"] = []
+for name, m, n, d, shift in [("mmd_even_pairs", 40, 30, 3, 0.8), ("mmd_odd_pairs", 25, 22, 5, 0.0)]:
+    x = rng.normal(size=(m, d))
+    y = rng.normal(shift, 1, size=(n, d))
+    z = np.vstack([x, y])
+    bw = float(np.median(pdist(z)))
+    k = lambda a, b: np.exp(-cdist(a, b, "sqeuclidean") / (2 * bw * bw))
+    kxx, kyy, kxy = k(x, x), k(y, y), k(x, y)
+    mmd = (kxx.sum() - np.trace(kxx)) / (m * (m - 1)) + (kyy.sum() - np.trace(kyy)) / (n * (n - 1)) - 2 * kxy.mean()
+    out["mmd"].append({"name": name, "x": x.ravel().tolist(), "y": y.ravel().tolist(), "n1": m, "n2": n, "d": d,
+                       "bandwidth": bw, "mmd2": float(mmd), "shifted": shift > 0})
 json.dump(out, open("tests/reference/drift/golden.json", "w"), indent=1)
 print("wrote tests/reference/drift/golden.json")

@@ -99,6 +99,11 @@ const char *vigil_table_level(const vigil_table *t, size_t col, size_t level);
 /* Number of missing values in a column. */
 size_t vigil_table_n_missing(const vigil_table *t, size_t col);
 
+/* Header names of the file's columns that were not loaded (a keep list left them out): names
+ * only, so the PHI guard can still judge them by name. */
+size_t vigil_table_n_unread(const vigil_table *t);
+const char *vigil_table_unread(const vigil_table *t, size_t i);
+
 /* The file line where row `row` starts (1-based; the header is line 1), for messages. */
 size_t vigil_table_row_line(const vigil_table *t, size_t row);
 

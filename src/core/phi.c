@@ -474,6 +474,17 @@ int vigil_phi_scan(const vigil_table *t, const char *const *skip, size_t n_skip,
         int vk = value_verdict(hits, total, &share);
         if (vk >= 0) rc = add(out, n, &cap, col, vk, 0, share);
     }
+    /* Columns of the file that were not loaded are still judged by their names. */
+    for (size_t u = 0; u < vigil_table_n_unread(t) && !rc; u++) {
+        const char *col = vigil_table_unread(t, u);
+        int skipped = 0;
+        for (size_t s = 0; s < n_skip; s++) skipped |= skip[s] && strcmp(skip[s], col) == 0;
+        if (skipped) continue;
+        name_t nm;
+        split_name(col, &nm);
+        int k = kind_by_name(&nm);
+        if (k >= 0) rc = add(out, n, &cap, col, k, 1, NAN);
+    }
     if (rc) {
         free(*out);
         *out = NULL, *n = 0;

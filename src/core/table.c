@@ -129,6 +129,8 @@ struct vigil_table {
     size_t nrows;
     column *cols;
     size_t ncols;
+    char **unread;  /* header names of file columns a keep list left out (names only) */
+    size_t n_unread;
     vec lines; /* uint64_t per row: the file line where the row starts (CSV only) */
 };
 
@@ -217,9 +219,14 @@ void vigil_table_free(vigil_table *t)
     for (size_t c = 0; c < t->ncols; c++) column_free(&t->cols[c]);
     free(t->cols);
     vec_free(&t->lines);
+    for (size_t i = 0; i < t->n_unread; i++) free(t->unread[i]);
+    free(t->unread);
     free(t->source);
     free(t);
 }
+
+size_t vigil_table_n_unread(const vigil_table *t) { return t->n_unread; }
+const char *vigil_table_unread(const vigil_table *t, size_t i) { return t->unread[i]; }
 
 int vigil_table_new(vigil_table **out, size_t nrows, const char *source_name)
 {
@@ -790,6 +797,17 @@ int vigil_table_read_csv(vigil_table **out, const char *path, const vigil_csv_op
     if (r.in_header) {
         rc = vigil_error_set(VIGIL_EINVAL, "%s: empty file (no header row)", path);
         goto done;
+    }
+    /* The names of the columns left out stay with the table, for the PHI guard. */
+    if (r.map) {
+        size_t k = 0;
+        for (size_t f = 0; f < r.nhdr; f++) k += r.map[f] < 0;
+        if (k && !(r.t->unread = calloc(k, sizeof *r.t->unread))) {
+            rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+            goto done;
+        }
+        for (size_t f = 0; f < r.nhdr; f++)
+            if (r.map[f] < 0) r.t->unread[r.t->n_unread++] = r.hdr[f], r.hdr[f] = NULL;
     }
     /* An inferred column that never saw a value stays numeric (all missing). */
     *out = r.t;

@@ -5,6 +5,7 @@
 #include "vigil/error.h"
 #include "vigil/explain.h"
 #include "vigil/model.h"
+#include "vigil/store.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -15,7 +16,8 @@
 const char cmd_explain_help[] =
     "usage: vigil explain --model M --data F.csv --out S.csv [--id COL] [--background R.csv]\n"
     "                     [--backend auto|cpu|cuda] [--threads N] [--max-background N] [--seed S]\n"
-    "                     [--group COL]... [--allow-column C=WHY] [--format table|json]\n"
+    "                     [--group COL]... [--allow-column C=WHY] [--db FILE] [--no-store]\n"
+    "                     [--format table|json]\n"
     "\n"
     "Writes S.csv: the id, one column per model feature (named as in the model) holding that\n"
     "feature's SHAP value, and base_value. Values are on the model's MARGIN (log-odds for\n"
@@ -41,9 +43,11 @@ const char cmd_explain_help[] =
     "  --group COL        also the mean |SHAP| per level of COL (repeatable); a level with\n"
     "                     fewer than 11 cases is suppressed (CMS cell-size policy)\n"
     "  --allow-column C=WHY  let column C through the PHI guard, with a justification\n"
+    "  --db FILE          run store (default: $VIGIL_DB, else ./vigil.db): the run keeps the\n"
+    "                     summary below (no case's values); --no-store skips it\n"
     "  --format F         summary on stdout: 'table' (default) or 'json': {model, n, outputs,\n"
     "                     features, method, backend, threads, background, global_importance,\n"
-    "                     by_group (with --group),\n"
+    "                     by_group (with --group), run_id (when stored),\n"
     "                     completeness: {max_abs_error}, rows_per_second,\n"
     "                     seconds: {load, compute, write}}\n"
     "\n"
@@ -85,13 +89,15 @@ int cmd_explain(int argc, char **argv)
                                          {"format", required_argument, 0, 'f'},
                                          {"allow-column", required_argument, 0, 'A'},
                                          {"group", required_argument, 0, 'g'},
+                                         {"db", required_argument, 0, 'D'},
+                                         {"no-store", no_argument, 0, 'n'},
                                          {0, 0, 0, 0}};
     const char *model = NULL, *data = NULL, *out = NULL, *id = NULL, *backend = NULL, *format = NULL, *bg = NULL;
     size_t threads = 0, n_allow = 0, maxbg = 100, seed = 1;
     vigil_phi_allow allow[32];
-    const char *groups[16];
+    const char *groups[16], *db = NULL;
     size_t n_groups = 0;
-    int c;
+    int c, no_store = 0;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -113,6 +119,8 @@ int cmd_explain(int argc, char **argv)
         case 's':
             if (cli_parse_size("explain", "--seed", optarg, &seed)) return EXIT_USAGE;
             break;
+        case 'D': db = optarg; break;
+        case 'n': no_store = 1; break;
         case 'g':
             if (n_groups == 16) return cli_usage("explain", "at most 16 --group columns");
             groups[n_groups++] = optarg;
@@ -146,6 +154,40 @@ int cmd_explain(int argc, char **argv)
         return rc;
     }
     if (bg) eo.background = cb.X, eo.n_background = cb.n;
+    vigil_store *store = NULL;
+    int64_t run_id = 0;
+    int run_open = 0;
+    if (!no_store) {
+        if ((rc = cli_open_store("explain", db, 0, &store)) != 0) {
+            cli_cases_free(&cs);
+            if (bg) cli_cases_free(&cb);
+            return rc;
+        }
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "model", model);
+        cJSON_AddStringToObject(o, "data", data);
+        if (bg) cJSON_AddStringToObject(o, "background", bg);
+        if (id) cJSON_AddStringToObject(o, "id", id);
+        cJSON_AddItemToObject(o, "groups", cJSON_CreateStringArray(groups, (int)n_groups));
+        cJSON_AddNumberToObject(o, "max_background", (double)maxbg);
+        cJSON_AddNumberToObject(o, "seed", (double)seed);
+        cli_json_allow(o, allow, n_allow);
+        char *cfg = cJSON_PrintUnformatted(o);
+        cJSON_Delete(o);
+        const char *base = strrchr(model, '/');
+        vigil_run_file files[3] = {{"model", model}, {"data", data}, {"background", bg}};
+        vigil_run_spec spec = {"explain", base ? base + 1 : model, cfg, files, bg ? 3 : 2, 0, 0};
+        int e = cfg ? vigil_store_run_begin(store, &spec, &run_id) : vigil_error_set(VIGIL_ENOMEM, "out of memory");
+        free(cfg);
+        if (e) {
+            rc = cli_fail("explain", e);
+            vigil_store_close(store);
+            cli_cases_free(&cs);
+            if (bg) cli_cases_free(&cb);
+            return rc;
+        }
+        run_open = 1;
+    }
     size_t F = vigil_model_n_features(cs.model), K = vigil_model_n_outputs(cs.model), W = K * (F + 1);
     double *phi = malloc((cs.n ? cs.n : 1) * W * sizeof *phi);
     double *scores = malloc((cs.n ? cs.n : 1) * K * sizeof *scores), *margins = malloc((cs.n ? cs.n : 1) * K * sizeof *margins);
@@ -185,28 +227,52 @@ int cmd_explain(int argc, char **argv)
     if ((rc = write_out(&cs, id, out, phi)) != 0) goto done;
     double t3 = vigil_seconds();
     cJSON *impj = cJSON_Parse(imp);
-    if (json) {
-        cJSON *d = cJSON_CreateObject();
-        cli_cases_json(d, &cs, model);
-        cJSON_AddNumberToObject(d, "outputs", (double)K);
-        cJSON_AddItemToObject(d, "features", cJSON_CreateStringArray(names, (int)F));
-        cJSON_AddStringToObject(d, "method", eo.method ? eo.method : "");
-        cJSON_AddStringToObject(d, "backend", vigil_backend_name(eo.used));
-        if (eo.used == VIGIL_BACKEND_CPU) cJSON_AddNumberToObject(d, "threads", vigil_backend_threads((int)threads));
-        cJSON *b = cJSON_AddObjectToObject(d, "background");
-        if (vigil_model_kind_of(cs.model) == VIGIL_MODEL_TREES) {
-            cJSON_AddStringToObject(b, "source", "tree covers (sum_hessian)");
-        } else {
-            size_t nb = bg ? cb.n : cs.n;
-            cJSON_AddStringToObject(b, "source", bg ? bg : data);
-            cJSON_AddNumberToObject(b, "rows", (double)nb);
-            if (vigil_model_kind_of(cs.model) == VIGIL_MODEL_MLP)
-                cJSON_AddNumberToObject(b, "rows_used", (double)(nb < maxbg ? nb : maxbg));
+    cJSON *d = cJSON_CreateObject();
+    cli_cases_json(d, &cs, model);
+    cJSON_AddNumberToObject(d, "outputs", (double)K);
+    cJSON_AddItemToObject(d, "features", cJSON_CreateStringArray(names, (int)F));
+    cJSON_AddStringToObject(d, "method", eo.method ? eo.method : "");
+    cJSON_AddStringToObject(d, "backend", vigil_backend_name(eo.used));
+    if (eo.used == VIGIL_BACKEND_CPU) cJSON_AddNumberToObject(d, "threads", vigil_backend_threads((int)threads));
+    cJSON *b = cJSON_AddObjectToObject(d, "background");
+    if (vigil_model_kind_of(cs.model) == VIGIL_MODEL_TREES) {
+        cJSON_AddStringToObject(b, "source", "tree covers (sum_hessian)");
+    } else {
+        size_t nb = bg ? cb.n : cs.n;
+        cJSON_AddStringToObject(b, "source", bg ? bg : data);
+        cJSON_AddNumberToObject(b, "rows", (double)nb);
+        if (vigil_model_kind_of(cs.model) == VIGIL_MODEL_MLP)
+            cJSON_AddNumberToObject(b, "rows_used", (double)(nb < maxbg ? nb : maxbg));
+    }
+    cJSON_AddItemToObject(d, "global_importance", cJSON_DetachItemFromObject(impj, "global_importance"));
+    if (n_groups) cJSON_AddItemToObject(d, "by_group", cJSON_DetachItemFromObject(impj, "by_group"));
+    cli_json_number(cJSON_AddObjectToObject(d, "completeness"), "max_abs_error", maxerr);
+    cJSON_Delete(impj);
+    if (store) {
+        /* The run keeps the summary (importance overall and per level), never a case's values. */
+        vigil_results *res = NULL;
+        char *stored = cJSON_PrintUnformatted(d);
+        err = !stored ? vigil_error_set(VIGIL_ENOMEM, "out of memory") : vigil_results_new(&res);
+        if (!err) err = vigil_results_add_document(res, "result", stored);
+        const cJSON *e;
+        cJSON_ArrayForEach(e, cJSON_GetObjectItem(d, "global_importance"))
+        {
+            char key[300];
+            snprintf(key, sizeof key, "shap_importance.%s", e->string);
+            if (!err && cJSON_IsNumber(e)) err = vigil_results_add_metric(res, "overall", key, e->valuedouble, NAN, NAN);
         }
-        cJSON_AddItemToObject(d, "global_importance",
-                              cJSON_DetachItemFromObject(impj, "global_importance"));
-        if (n_groups) cJSON_AddItemToObject(d, "by_group", cJSON_DetachItemFromObject(impj, "by_group"));
-        cli_json_number(cJSON_AddObjectToObject(d, "completeness"), "max_abs_error", maxerr);
+        if (!err) err = vigil_store_run_finish(store, run_id, res, -1);
+        free(stored);
+        vigil_results_free(res);
+        if (err) {
+            cJSON_Delete(d);
+            rc = cli_fail("explain", err);
+            goto done;
+        }
+        run_open = 0;
+        cJSON_AddNumberToObject(d, "run_id", (double)run_id);
+    }
+    if (json) {
         cJSON_AddStringToObject(d, "out", out);
         cli_json_number(d, "rows_per_second", t2 > t1 ? (double)cs.n / (t2 - t1) : 0);
         cJSON *s = cJSON_AddObjectToObject(d, "seconds");
@@ -218,13 +284,16 @@ int cmd_explain(int argc, char **argv)
         printf("explained %zu cases with %s (%s, %s); wrote %s\n", cs.n, vigil_model_describe(cs.model),
                eo.method, vigil_backend_name(eo.used), out);
         printf("%-24s %s\n", "feature", "mean |SHAP|");
-        const cJSON *g = cJSON_GetObjectItem(impj, "global_importance"), *e;
+        const cJSON *g = cJSON_GetObjectItem(d, "global_importance"), *e;
         cJSON_ArrayForEach(e, g) printf("%-24s %.6g\n", e->string, cJSON_IsNumber(e) ? e->valuedouble : NAN);
         printf("completeness: max |base + sum - margin| = %.3g\n", maxerr);
+        if (store) printf("stored as run %lld\n", (long long)run_id);
+        cJSON_Delete(d);
     }
-    cJSON_Delete(impj);
     rc = EXIT_OK;
 done:
+    if (run_open) vigil_store_run_fail(store, run_id, vigil_error_last());
+    vigil_store_close(store);
     free(imp);
     free(phi), free(scores), free(margins), free(names);
     cli_cases_free(&cs);

@@ -42,6 +42,10 @@ PY
 run "$VIGIL" explain --model "$D/models/flchain_v2.json" --data "$D/flchain/test.csv" --id case_id --group sex --group age_band --out "$T/g.csv" $OK --format json
 expect_rc 0 "importance per subgroup"
 expect_json "set(d['by_group']) == {'sex','age_band'} and set(d['by_group']['sex']) == {'F','M'} and d['by_group']['sex']['F']['age'] > 0" "by_group levels"
+run "$VIGIL" history --kind explain --format json
+expect_json "len(d['runs']) >= 3 and all(r['status'] == 'completed' for r in d['runs'])" "explain runs are stored"
+run "$VIGIL" audit verify
+expect_rc 0 "audit chain over the explain runs"
 run "$VIGIL" explain --model "$D/models/flchain_v2.json" --data "$D/flchain/test.csv" --group race --out "$T/g.csv" $OK
 expect_rc 2 "unknown group column"
 expect_err "race" "the group column is named"

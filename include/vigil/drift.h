@@ -2,11 +2,15 @@
  *
  * Per feature (a column present in both tables):
  *   numeric      ks (two-sample Kolmogorov-Smirnov, scipy 1.10 ks_2samp method='auto': exact
- *                when n1*n2 <= 10000, else asymptotic), anderson_darling (k-sample, midrank,
- *                as scipy anderson_ksamp; p from the Scholz-Stephens interpolation, NOT capped
- *                to [0.001, 0.25] as scipy does — see drift.c), cvm (Cramer-von Mises two
- *                sample, scipy cramervonmises_2samp method='auto': exact when both sizes
- *                <= 20 (as scipy), else asymptotic), wasserstein (W1, scipy wasserstein_distance;
+ *                when max(n1, n2) <= 10000 -- scipy 1.10's rule; older scipy used n1*n2 <= 10000
+ *                -- else asymptotic), anderson_darling (k-sample, midrank,
+ *                as scipy anderson_ksamp; p from the Scholz-Stephens interpolation, capped to
+ *                [0.001, 0.25] exactly as scipy: 0.25 means ">= 0.25", 0.001 "<= 0.001"),
+ *                cvm (Cramer-von Mises two sample, scipy cramervonmises_2samp method='auto':
+ *                exact when both sizes <= 20 (as scipy), else asymptotic; the statistic in its
+ *                ECDF form, equal to scipy's without ties -- with ties scipy's midrank form is
+ *                badly inflated (a random split of a 0/1 column: T = 27, p = 1e-8) -- see
+ *                drift_tests.c), wasserstein (W1, scipy wasserstein_distance;
  *                also reported divided by the reference SD = the effect), psi (ten bins at
  *                reference deciles, proportions floored at 1e-4), jensen_shannon (distance,
  *                natural log as scipy.spatial.distance.jensenshannon's default, on the PSI bins).
@@ -92,8 +96,12 @@ int vigil_drift_compare(const vigil_table *ref, const vigil_table *cur,
                         const vigil_drift_options *o, vigil_drift_result **out);
 
 /* Reference statistics computed once (sorted numeric columns, reference SD, PSI bin edges,
- * category counts) so a monitor can cache them. The options used to build (features, psi_bins)
- * are kept inside; compare_ref uses o for everything else. */
+ * category counts) so a monitor can cache them. The options used to build (features, psi_bins,
+ * and with mmd set the reference's MMD subsample: mmd_max_rows, seed) are kept inside;
+ * compare_ref uses o for everything else. compare_ref with o->mmd on a reference built without
+ * it is VIGIL_EINVAL (when there are numeric features), not a silently skipped test. A
+ * reference built with features = NULL skips the columns the current window lacks (the MMD,
+ * which needs them all, then fails naming the column). */
 int vigil_drift_reference_build(const vigil_table *ref, const vigil_drift_options *o,
                                 vigil_drift_reference **out);
 /* A self-contained little-endian blob (malloc'd, caller frees) and its inverse. */
@@ -123,11 +131,12 @@ int vigil_drift_ks(const double *x, size_t n1, const double *y, size_t n2, doubl
                    double *p);
 double vigil_drift_ks_pvalue(double d, size_t n1, size_t n2);
 /* Anderson-Darling k-sample (k = 2), scipy anderson_ksamp(midrank=True) statistic; p by the
- * Scholz-Stephens interpolation, extrapolated outside scipy's [0.001, 0.25] and clipped to
- * [0, 1] (scipy caps instead). */
+ * Scholz-Stephens interpolation, capped to [0.001, 0.25] as scipy (a bound outside it).
+ * stat and p are NaN when the pooled sample has fewer than 2 distinct values or 4 values. */
 int vigil_drift_anderson(const double *x, size_t n1, const double *y, size_t n2, double *stat,
                          double *p);
-/* Cramer-von Mises two-sample T and p (scipy cramervonmises_2samp, method='auto'). */
+/* Cramer-von Mises two-sample T and p (scipy cramervonmises_2samp, method='auto'; with ties
+ * the ECDF form of T, see above). Needs at least 2 values per sample. */
 int vigil_drift_cvm(const double *x, size_t n1, const double *y, size_t n2, double *stat,
                     double *p);
 double vigil_drift_wasserstein(const double *x, size_t n1, const double *y, size_t n2);

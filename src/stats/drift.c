@@ -15,29 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-typedef struct {
-    char *name;
-    int type;
-    size_t n, n_missing;       /* non-missing values, missing ones */
-    double *sorted;            /* numeric: ascending non-missing reference values */
-    double mean, sd;           /* numeric: sample SD (ddof = 1) */
-    double *edges;             /* numeric: unique PSI cut points */
-    size_t n_edges;
-    char **levels;             /* categorical: level strings and counts */
-    double *counts;
-    size_t n_levels;
-} ref_feat;
-
-struct vigil_drift_reference {
-    ref_feat *f;
-    size_t nf;
-    int explicit_features;     /* features were named: a missing one in cur is an error */
-    size_t psi_bins;
-    char *source;
-    /* MMD subsample: rows with every numeric feature present, standardised by mean/sd */
-    double *mmd_x;
-    size_t mmd_rows, mmd_d;
-};
+typedef drift_ref_feat ref_feat;
 
 struct vigil_drift_result {
     vigil_drift_feature *f;
@@ -151,7 +129,7 @@ static uint64_t splitmix(uint64_t *s)
 }
 
 /* Rows (of those with every numeric feature present) chosen by a seeded partial shuffle when
- * there are more than max_rows; their order is kept. Writes the chosen row indices. */
+ * there are more than max_rows (then in shuffled order). Writes the chosen row indices. */
 size_t drift_pick_rows(const vigil_table *t, const int *cols, size_t d, size_t max_rows,
                        uint64_t seed, size_t **rows_out);
 size_t drift_pick_rows(const vigil_table *t, const int *cols, size_t d, size_t max_rows,
@@ -400,7 +378,15 @@ int drift_mmd_current(const vigil_drift_reference *ref, const vigil_table *cur,
     for (size_t i = 0; i < ref->nf && k < d; i++)
         if (ref->f[i].type == VIGIL_DRIFT_NUMERIC) {
             rf[k] = &ref->f[i];
-            cols[k++] = vigil_table_find(cur, ref->f[i].name);
+            cols[k] = vigil_table_find(cur, ref->f[i].name);
+            /* a reference built from every column may name one the current window lacks: the
+             * univariate tests skip it, but the MMD rows need every numeric feature */
+            if (cols[k] < 0) {
+                rc = vigil_error_set(VIGIL_EINVAL, "mmd: feature '%s' is not a column of %s", ref->f[i].name,
+                                     vigil_table_source(cur) ? vigil_table_source(cur) : "the current window");
+                goto done;
+            }
+            k++;
         }
     size_t n = drift_pick_rows(cur, cols, d, o->mmd_max_rows, o->seed ^ 0x5bd1e995ULL, &rows);
     if (n < 2 || ref->mmd_rows < 2) {
@@ -504,6 +490,16 @@ int vigil_drift_compare_ref(const vigil_drift_reference *ref, const vigil_table 
         vigil_drift_feature *f = &r->f[i];
         f->p_adjusted = padj[i];
         f->drift = f->p_adjusted < o->alpha && f->effect >= f->effect_floor;
+    }
+    if (o->mmd && !ref->mmd_d) {
+        /* the MMD subsample is drawn when the reference is built: asked for now but not then,
+         * the test would be skipped without a word */
+        for (size_t i = 0; i < ref->nf; i++)
+            if (ref->f[i].type == VIGIL_DRIFT_NUMERIC) {
+                rc = vigil_error_set(VIGIL_EINVAL, "mmd: the reference from %s was built without the MMD "
+                                     "subsample (build it with options.mmd set)", ref->source);
+                goto done;
+            }
     }
     if (o->mmd && ref->mmd_d) {
         rc = drift_mmd_current(ref, cur, o, r);

@@ -12,6 +12,31 @@ void drift_cvm_sorted(const double *x, size_t n1, const double *y, size_t n2, do
                       double *p);
 double drift_wasserstein_sorted(const double *x, size_t n1, const double *y, size_t n2);
 
+/* The reference side (drift.c builds it, drift_ref.c (de)serialises it): one layout, here. */
+typedef struct {
+    char *name;
+    int type;
+    size_t n, n_missing;       /* non-missing values, missing ones */
+    double *sorted;            /* numeric: ascending non-missing reference values */
+    double mean, sd;           /* numeric: sample SD (ddof = 1) */
+    double *edges;             /* numeric: unique PSI cut points */
+    size_t n_edges;
+    char **levels;             /* categorical: level strings and counts */
+    double *counts;
+    size_t n_levels;
+} drift_ref_feat;
+
+struct vigil_drift_reference {
+    drift_ref_feat *f;
+    size_t nf;
+    int explicit_features;     /* features were named: a missing one in cur is an error */
+    size_t psi_bins;
+    char *source;
+    /* MMD subsample: rows with every numeric feature present, standardised by mean/sd */
+    double *mmd_x;
+    size_t mmd_rows, mmd_d;
+};
+
 #ifdef VIGIL_HAVE_CUDA
 /* src/backend/cuda/mmd.cu: the n x n kernel matrix K (row-major, (n1+n2)^2) of the pooled,
  * standardised rows z (n x d). Returns 0 or a negative code. */

@@ -7,29 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* the layout of the private struct, repeated here: keep in step with drift.c */
-typedef struct {
-    char *name;
-    int type;
-    size_t n, n_missing;
-    double *sorted;
-    double mean, sd;
-    double *edges;
-    size_t n_edges;
-    char **levels;
-    double *counts;
-    size_t n_levels;
-} ref_feat;
-
-struct vigil_drift_reference {
-    ref_feat *f;
-    size_t nf;
-    int explicit_features;
-    size_t psi_bins;
-    char *source;
-    double *mmd_x;
-    size_t mmd_rows, mmd_d;
-};
+typedef drift_ref_feat ref_feat;
 
 typedef struct { unsigned char *p; size_t n, cap; int bad; } wbuf;
 

@@ -36,7 +36,62 @@ run "$VIGIL" drift --reference "$D/flchain/train.csv" --current "$D/flchain/test
 expect_rc 0 "a random train/test split does not drift"
 expect_json "d['alarm'] is False and set(d['seconds']) >= {'load','compute'}" "quiet, with timings"
 expect_json "'case_id' not in d['features'] and 'age' in d['features'] and len(d['features']) == 13" "every shared column but the id"
+# heavily tied columns (a 0/1 column, a year): scipy's midrank CvM gives T = 27, p = 1e-8 for
+# 'male' on this random split; vigil's ECDF form must not cry wolf
+expect_json "all(d['features'][c]['tests']['cvm']['p'] > 0.05 for c in ('male', 'sample_yr', 'mgus', 'death_5y'))" "CvM with ties"
 run "$VIGIL" drift --reference "$D/flchain/train.csv" --current "$D/flchain/test.csv" --id case_id
 expect_rc 2 "the PHI guard runs on drift inputs too"
 expect_err "column 'age' looks like an age over 89" "PHI guard names the column"
+
+# A planted shift (awk adds 0.4, about 0.43 reference SD, to every kappa of the test split): kappa
+# and only kappa alarms, exit 1, its JSON carries the contract's keys and tests.
+awk -F, 'BEGIN { OFS = "," } NR == 1 { print; next } { if ($7 != "") $7 = $7 + 0.4; print }' \
+    "$D/flchain/test.csv" >"$T/shifted.csv"
+run "$VIGIL" drift --reference "$D/flchain/train.csv" --current "$T/shifted.csv" --id case_id \
+    --allow-column age=public-research-cohort --format json
+expect_rc 1 "a planted 0.4 shift in kappa alarms"
+expect_json "[k for k, f in d['features'].items() if f['drift']] == ['kappa'] and d['n_alarms'] == 1" "only kappa drifts"
+expect_json "d['features']['kappa']['p_adjusted'] < 1e-10 and 0.3 < d['features']['kappa']['effect'] < 0.6" "kappa p and effect"
+expect_json "all(set(t) >= {'stat', 'p'} for n, t in d['features']['kappa']['tests'].items() if n in ('ks', 'anderson_darling', 'cvm'))" "rank tests have stat and p"
+expect_json "set(d['features']['sex']['tests']) == {'chi2', 'psi', 'jensen_shannon'} and d['features']['sex']['type'] == 'categorical'" "a categorical column"
+expect_json "d['features']['kappa']['n_ref'] + d['features']['kappa']['missing_ref'] == 4607 and d['features']['kappa']['n_cur'] + d['features']['kappa']['missing_cur'] == 3072" "every row counted"
+run "$VIGIL" drift --reference "$D/flchain/train.csv" --current "$T/shifted.csv" --id case_id \
+    --allow-column age=public-research-cohort --features kappa --alpha 0.01 --correction bh
+expect_rc 1 "the table form alarms too"
+expect_out "1 of 1 features drifted (BH-corrected p < 0.01" "table summary names the correction"
+
+# Bad input: exit 2 and a message naming the file and the column
+run "$VIGIL" drift --reference "$D/flchain/train.csv" --current "$T/nosuch.csv" --id case_id
+expect_rc 2 "a missing file"
+expect_err "nosuch.csv: cannot open" "names the missing file"
+run "$VIGIL" drift --reference "$D/flchain/train.csv" --current "$D/flchain/test.csv" --id case_id \
+    --allow-column age=public-research-cohort --features kappa,nosuch
+expect_rc 2 "a feature the files lack"
+expect_err "test.csv: feature 'nosuch' is not a column of the current window" "names file and column"
+awk -F, 'BEGIN { OFS = "," } NR == 1 { print; next } NR == 5 { $7 = "abc" } { print }' \
+    "$D/flchain/test.csv" >"$T/bad.csv"
+run "$VIGIL" drift --reference "$D/flchain/train.csv" --current "$T/bad.csv" --id case_id \
+    --allow-column age=public-research-cohort
+expect_rc 2 "a word in a numeric column"
+expect_err "bad.csv:5:7: expected a number in column 'kappa', found 'abc'" "names file, line and column"
+awk -F, 'BEGIN { OFS = "," } NR == 1 { print; next } { $7 = "k" $7; print }' \
+    "$D/flchain/test.csv" >"$T/cat.csv"
+run "$VIGIL" drift --reference "$D/flchain/train.csv" --current "$T/cat.csv" --id case_id \
+    --allow-column age=public-research-cohort --features kappa
+expect_rc 2 "numeric in one file, categorical in the other"
+expect_err "feature 'kappa' is numeric in $D/flchain/train.csv but categorical in $T/cat.csv" "names both files"
+awk -F, 'BEGIN { OFS = "," } NR == 1 { print; next } { $10 = ""; print }' "$D/flchain/test.csv" >"$T/nan.csv"
+run "$VIGIL" drift --reference "$D/flchain/train.csv" --current "$T/nan.csv" --id case_id \
+    --allow-column age=public-research-cohort --format json
+expect_rc 2 "a column with no value in the current window"
+expect_err "feature 'creatinine': 0 non-missing value(s) in $T/nan.csv" "names the column and the file"
+[ ! -s "$T/out" ] || { echo "FAIL: JSON printed on an input error"; fails=$((fails + 1)); }
+head -1 "$D/flchain/test.csv" >"$T/empty.csv"
+run "$VIGIL" drift --reference "$D/flchain/train.csv" --current "$T/empty.csv" --id case_id \
+    --allow-column age=public-research-cohort
+expect_rc 2 "an empty current window"
+expect_err "empty.csv: the current window has no rows" "names the empty file"
+run "$VIGIL" drift --reference "$D/flchain/train.csv" --current "$D/flchain/test.csv" --correction sidak
+expect_rc 2 "an unknown correction"
+expect_err "--correction expects holm, bh or none, got 'sidak'" "names the bad value"
 finish

@@ -1,14 +1,18 @@
 #!/usr/bin/python3
 """Golden values for the drift engine (tests/test_drift.c).
 
-Peers (Debian): scipy 1.10.1 ks_2samp (method 'auto': exact when n1*n2 <= 10000, else
-asymptotic), anderson_ksamp (midrank statistic; its p-value is capped to [0.001, 0.25], so it is
-compared only inside that range), cramervonmises_2samp (method 'auto'), wasserstein_distance,
+Peers (Debian): scipy 1.10.1 ks_2samp (method 'auto': exact when max(n1, n2) <= 10000 -- scipy
+1.10's rule; older scipy used n1*n2 <= 10000 -- else asymptotic; each case also records the p of
+an explicit method= to pin which one ran), anderson_ksamp (midrank statistic; its p-value is capped to [0.001, 0.25], so it is
+compared only inside that range), cramervonmises_2samp (method 'auto'; on tied samples the
+ECDF form of the statistic with scipy's p machinery, see cvm_ecdf), wasserstein_distance,
 chi2_contingency(correction=False), scipy.spatial.distance.jensenshannon (natural log);
 statsmodels 0.13.5 multipletests (holm, fdr_bh) and proportions_ztest; PSI in numpy as defined
 in vigil/drift.h (ten bins at reference deciles, np.quantile linear, bin b = (edge[b-1], edge[b]],
 proportions floored at 1e-4). Samples: ties, unequal sizes, tiny and large, missing values
-(for compare()), a category unseen in the reference.
+(for compare()), a category unseen in the reference (one and two), a single category, KS
+asymptotic at the 10001 boundary and large with ties, an exact KS p of 4e-25, CvM exact with ties
+and asymptotic at 20 vs 21.
 Run from the repository root:  /usr/bin/python3 tests/reference/drift_ref.py
 """
 import json
@@ -39,6 +43,31 @@ def psi_js(ref, cur, bins=10):
     return float(np.sum((q - p) * np.log(q / p))), float(jensenshannon(ca / ca.sum(), cb / cb.sum())), ca, cb
 
 
+def cvm_ecdf(x, y):
+    """Cramer-von Mises T in its ECDF form, nm/(n+m)^2 sum_z (F(z) - G(z))^2 over the pooled
+    sample, and its p by scipy's own machinery (scipy.stats._hypotests: _pval_cvm_2samp_exact
+    for sizes <= 20 on U = nmN (T + (4nm-1)/(6N)), else 1 - _cdf_cvm_inf of the normalised T).
+    Without ties T equals scipy's rank form (asserted below); with ties scipy's rank form is not
+    a CvM statistic (midranks against 1..n: a random split of a 0/1 column gives T = 27), and
+    vigil uses this form -- the goldens for tied samples are these values."""
+    from scipy.stats._hypotests import _cdf_cvm_inf, _pval_cvm_2samp_exact
+    xs, ys = np.sort(x), np.sort(y)
+    nx, ny = len(xs), len(ys)
+    z = np.concatenate([xs, ys])
+    F = np.searchsorted(xs, z, side="right") / nx
+    G = np.searchsorted(ys, z, side="right") / ny
+    k, N = nx * ny, nx + ny
+    t = k / N ** 2 * np.sum((F - G) ** 2)
+    if max(nx, ny) <= 20:
+        p = _pval_cvm_2samp_exact(k * N * (t + (4 * k - 1) / (6 * N)), nx, ny)
+    else:
+        et = (1 + 1 / N) / 6
+        vt = (N + 1) * (4 * k * N - 3 * (nx ** 2 + ny ** 2) - 2 * k) / (45 * N ** 2 * 4 * k)
+        tn = 1 / 6 + (t - et) / np.sqrt(45 * vt)
+        p = 1.0 if tn < 0.003 else max(0, 1.0 - _cdf_cvm_inf(tn))
+    return float(t), float(p)
+
+
 cases = {
     "tiny_exact": (rng.normal(size=8), rng.normal(0.5, 1, size=12)),
     "small_ties": (rng.integers(0, 5, 30).astype(float), rng.integers(0, 6, 25).astype(float)),
@@ -47,24 +76,44 @@ cases = {
     "large_unequal": (rng.normal(size=3000), rng.normal(0.1, 1.1, size=1500)),
     "identical": (np.arange(20.0), np.arange(20.0)),
 }
+# more cases from their own stream, so the draws above (and the compare() files) stay as they were
+rng2 = np.random.default_rng(20261126)
+cases.update({
+    # scipy 1.10 'auto' is exact while max(n1, n2) <= 10000 (not n1*n2 <= 10000): these two are
+    # asymptotic, one with a small effective n (kstwo n <= 140 branch), one large, both with ties
+    "asymp_boundary": (np.round(rng2.normal(size=10001), 2), np.round(rng2.normal(0.2, 1, size=40), 2)),
+    "asymp_large_ties": (np.round(rng2.normal(size=12000), 2), np.round(rng2.normal(0.03, 1, size=10500), 2)),
+    "exact_tiny_p": (rng2.normal(size=300), rng2.normal(1.2, 1, size=200)),
+    "cvm_exact_ties": (rng2.integers(0, 4, 15).astype(float), rng2.integers(0, 5, 18).astype(float)),
+    "cvm_asymp_21": (rng2.normal(size=20), rng2.normal(0.3, 1, size=21)),
+})
 for name, (x, y) in cases.items():
     ks = stats.ks_2samp(x, y)
     ad = stats.anderson_ksamp([x, y])
     cvm = stats.cramervonmises_2samp(x, y)
     psi, js, ca, cb = psi_js(x, y)
+    ties = len(np.unique(np.concatenate([x, y]))) < len(x) + len(y)
+    ct, cp = cvm_ecdf(x, y)
+    if not ties:
+        assert abs(ct - cvm.statistic) <= 1e-9 * max(1, ct) and abs(cp - cvm.pvalue) <= 1e-9, name
     out["numeric"].append({
         "name": name, "x": x.tolist(), "y": y.tolist(),
         "ks_stat": float(ks.statistic), "ks_p": float(ks.pvalue),
-        "ks_method": "exact" if len(x) * len(y) <= 10000 else "asymp",
+        "ks_method": "exact" if max(len(x), len(y)) <= 10000 else "asymp",
+        "ks_p_method_check": float(stats.ks_2samp(x, y, method="exact" if max(len(x), len(y)) <= 10000
+                                                  else "asymp").pvalue),
+        "cvm_method": "exact" if max(len(x), len(y)) <= 20 else "asymptotic",
         "ad_stat": float(ad.statistic), "ad_p_scipy_capped": float(ad.significance_level),
-        "cvm_stat": float(cvm.statistic), "cvm_p": float(cvm.pvalue),
+        "cvm_stat_scipy": float(cvm.statistic), "cvm_p_scipy": float(cvm.pvalue), "ties": bool(ties),
+        "cvm_stat": ct, "cvm_p": cp,  # = scipy's without ties; the ECDF form with them
         "wasserstein": float(stats.wasserstein_distance(x, y)),
         "psi": psi, "js": js, "psi_counts_ref": ca.tolist(), "psi_counts_cur": cb.tolist(),
     })
 
 # categorical count vectors (a category unseen in the reference: 0 in a)
 for name, a, b in [("unseen", [30, 20, 10, 0], [25, 20, 5, 7]), ("balanced", [100, 100, 100], [90, 120, 95]),
-                   ("zero_both_column", [40, 0, 60], [50, 0, 45])]:
+                   ("zero_both_column", [40, 0, 60], [50, 0, 45]), ("single_level", [50], [40]),
+                   ("two_unseen", [30, 20, 0, 0], [10, 10, 5, 5])]:
     a, b = np.array(a, float), np.array(b, float)
     keep = (a + b) > 0
     chi = stats.chi2_contingency(np.vstack([a[keep], b[keep]]), correction=False)
@@ -75,10 +124,11 @@ for name, a, b in [("unseen", [30, 20, 10, 0], [25, 20, 5, 7]), ("balanced", [10
                                "psi": float(np.sum((q - p) * np.log(q / p))),
                                "js": float(jensenshannon(a / a.sum(), b / b.sum()))})
 
-for ps in [[0.01, 0.04, 0.03, 0.005, 0.2, 0.5], [1e-8, 0.3, 0.3, 0.02, 0.9]]:
+for ps in [[0.01, 0.04, 0.03, 0.005, 0.2, 0.5], [1e-8, 0.3, 0.3, 0.02, 0.9],
+           [0.01, 0.01, 0.02, 0.02, 0.5, 1e-30, 0.004]]:
     out["correction"].append({"p": ps, "holm": multipletests(ps, method="holm")[1].tolist(),
                               "bh": multipletests(ps, method="fdr_bh")[1].tolist()})
-for x1, n1, x2, n2 in [(15, 100, 30, 120), (5, 400, 9, 380), (0, 50, 3, 60)]:
+for x1, n1, x2, n2 in [(15, 100, 30, 120), (5, 400, 9, 380), (0, 50, 3, 60), (200, 2000, 290, 1900)]:
     z, p = proportions_ztest([x1, x2], [n1, n2])
     out["two_proportion"].append({"x1": x1, "n1": n1, "x2": x2, "n2": n2, "diff": x2 / n2 - x1 / n1, "p": float(p)})
 
@@ -109,7 +159,7 @@ for k in ("a", "b"):
         if np.isnan(ref[k]).any() or np.isnan(cur[k]).any() else (np.nan, 1.0)
     feats[k] = {"n_ref": int(len(x)), "n_cur": int(len(y)), "ks_stat": float(ks.statistic), "ks_p": float(ks.pvalue),
                 "wasserstein_norm": float(w / np.std(x, ddof=1)), "psi": psi, "js": js, "missing_p": float(mp),
-                "cvm_stat": float(stats.cramervonmises_2samp(x, y).statistic),
+                "cvm_stat": cvm_ecdf(x, y)[0],
                 "ad_stat": float(stats.anderson_ksamp([x, y]).statistic)}
     pv.append(float(ks.pvalue))
 levels = ["x", "y", "z", "w"]
@@ -140,5 +190,5 @@ for name, m, n, d, shift in [("mmd_even_pairs", 40, 30, 3, 0.8), ("mmd_odd_pairs
     mmd = (kxx.sum() - np.trace(kxx)) / (m * (m - 1)) + (kyy.sum() - np.trace(kyy)) / (n * (n - 1)) - 2 * kxy.mean()
     out["mmd"].append({"name": name, "x": x.ravel().tolist(), "y": y.ravel().tolist(), "n1": m, "n2": n, "d": d,
                        "bandwidth": bw, "mmd2": float(mmd), "shifted": shift > 0})
-json.dump(out, open("tests/reference/drift/golden.json", "w"), indent=1)
+json.dump(out, open("tests/reference/drift/golden.json", "w"), separators=(",", ":"))
 print("wrote tests/reference/drift/golden.json")

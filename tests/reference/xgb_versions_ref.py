@@ -7,6 +7,8 @@ virtual environment per version:
     python3 -m venv /tmp/xgb3.0.5 && /tmp/xgb3.0.5/bin/pip install xgboost-cpu==3.0.5 pandas
     /tmp/xgb2.1.4/bin/python tests/reference/xgb_versions_ref.py
     /tmp/xgb3.0.5/bin/python tests/reference/xgb_versions_ref.py
+    python3 -m venv /tmp/xgb3.1 && /tmp/xgb3.1/bin/pip install "xgboost-cpu>=3.1,<3.2" pandas  (3.1.3)
+    /tmp/xgb3.1/bin/python tests/reference/xgb_versions_ref.py
 Each run (re)writes its version's models, data and expected values in tests/reference/xgb_versions/
 and its entries in predict.json (read by tests/test_model.c) and shap.json (tests/test_explain.c).
 """
@@ -34,14 +36,19 @@ pred_man.setdefault("peers", {})[ver] = f"xgboost {ver} (PyPI xgboost-cpu), nump
 
 n, F = 300, 5
 names = [f"x{j}" for j in range(F)]
-for obj, depth, rounds, K in [("binary:logistic", 4, 40, 1), ("multi:softprob", 3, 20, 3),
-                              ("reg:squarederror", 5, 30, 1)]:
+runs = [("binary:logistic", 4, 40, 1), ("multi:softprob", 3, 20, 3), ("reg:squarederror", 5, 30, 1)]
+if tuple(int(v) for v in ver.split(".")[:2]) >= (3, 1):
+    # 3.1 estimates one intercept per class: unequal classes give an unequal base_score vector
+    runs.append(("multi:softprob_imbalanced", 3, 20, 3))
+for obj, depth, rounds, K in runs:
+    imbalanced = obj.endswith("_imbalanced")
+    obj = obj.replace("_imbalanced", "")
     X = rng.normal(size=(n, F)).astype(np.float32)
     X[:, 1] = np.round(X[:, 1], 1)
     X[rng.random(size=X.shape) < 0.1] = np.nan
     lin = np.nan_to_num(X[:, 0]) - np.nan_to_num(X[:, 1]) + 0.5 * np.nan_to_num(X[:, 2]) ** 2
     if obj.startswith("multi"):
-        y = np.digitize(lin, np.quantile(lin, [1 / 3, 2 / 3]))
+        y = np.digitize(lin, np.quantile(lin, [0.6, 0.85] if imbalanced else [1 / 3, 2 / 3]))
     elif obj == "reg:squarederror":
         y = lin + rng.normal(size=n)
     else:
@@ -51,7 +58,7 @@ for obj, depth, rounds, K in [("binary:logistic", 4, 40, 1), ("multi:softprob", 
     if K > 1:
         p["num_class"] = K
     b = xgb.train(p, d, num_boost_round=rounds)
-    name = f"{tag}_{obj.split(':')[1]}"
+    name = f"{tag}_{obj.split(':')[1]}" + ("_imbalanced" if imbalanced else "")
     mpath = f"{OUT}/{name}.json"
     b.save_model(mpath)
     pr = np.asarray(b.predict(d), dtype=np.float64).reshape(n, K)

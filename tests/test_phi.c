@@ -187,6 +187,65 @@ static void test_free_text_and_guard(void **state)
     vigil_table_free(t);
 }
 
+/* Columns the command does not load (a keep list leaves them out) are judged by name and by
+ * the values of their first VIGIL_UNREAD_SAMPLE_ROWS rows for the identifiers that identify
+ * on their own (an e-mail column, a phone column under a neutral name); an age column with
+ * values over 89, a date column and a near-unique id are judged only where they are loaded;
+ * a numeric lab column and a column mixing numbers and words are never an error there. */
+static void test_unread_columns(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/vigil-phi-XXXXXX";
+    int fd = mkstemp(path);
+    FILE *f = fdopen(fd, "w");
+    fprintf(f, "score,label,contact,age,lab,mixed,when,id,callback\n");
+    for (int i = 0; i < 12000; i++)
+        fprintf(f, "0.%d,%d,%s,%d,%.4f,%s,2024-03-%02d,c%05d,(212) 555-%04d\n", i % 10, i % 2,
+                i % 3 ? "" : "pat@example.org", 60 + i % 40, 1.0 + i * 0.0137, i % 2 ? "12" : "high",
+                1 + i % 28, i, i % 10000);
+    fclose(f);
+    const char *keep[] = {"score", "label"};
+    vigil_csv_options o = {.keep = keep, .n_keep = 2};
+    vigil_table *t = NULL;
+    assert_int_equal(vigil_table_read_csv(&t, path, &o), 0);
+    assert_int_equal(vigil_table_ncols(t), 2);
+    assert_int_equal(vigil_table_n_unread(t), 7);
+    const vigil_table *u = vigil_table_unread_sample(t);
+    assert_non_null(u);
+    assert_int_equal(vigil_table_nrows(u), VIGIL_UNREAD_SAMPLE_ROWS);
+    assert_string_equal(vigil_table_col_name(u, 1), "age");
+    assert_non_null(vigil_table_numeric(u, 1)); /* every value a number: numeric, as inference */
+    assert_close(vigil_table_numeric(u, 1)[9999], 60 + 9999 % 40, 0);
+    assert_null(vigil_table_numeric(u, 3));     /* "12" and "high": text */
+    assert_int_equal(vigil_table_n_missing(u, 0), 6666); /* contact: 2 of 3 rows empty */
+
+    assert_int_equal(vigil_phi_guard(t, "cases.csv", NULL, 0, NULL, 0), VIGIL_EINVAL);
+    const char *msg = vigil_error_last();
+    assert_non_null(strstr(msg, "cases.csv: column 'contact' looks like an e-mail address"));
+    assert_non_null(strstr(msg, "100% of those in its first 10000 rows match"));
+    assert_null(strstr(msg, "example"));
+    vigil_phi_allow ok[] = {{"contact", "synthetic"}, {"callback", "synthetic"}};
+    assert_int_equal(vigil_phi_guard(t, "cases.csv", NULL, 0, ok, 1), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), "column 'callback' looks like a telephone"));
+    /* ages over 89, dates, near-unique ids and numbers, mixed text: judged only where loaded */
+    assert_int_equal(vigil_phi_guard(t, "cases.csv", NULL, 0, ok, 2), 0);
+    /* and a skipped (declared id) column is skipped there too */
+    const char *skip[] = {"contact", "callback"};
+    assert_int_equal(vigil_phi_guard(t, "cases.csv", skip, 2, NULL, 0), 0);
+    vigil_table_free(t);
+    /* loaded, the same age column is flagged (and then the date column) */
+    const char *keep2[] = {"score", "age", "when"};
+    vigil_csv_options o2 = {.keep = keep2, .n_keep = 3};
+    assert_int_equal(vigil_table_read_csv(&t, path, &o2), 0);
+    assert_int_equal(vigil_phi_guard(t, "cases.csv", skip, 2, NULL, 0), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), "column 'age' looks like an age over 89"));
+    vigil_phi_allow age = {"age", "synthetic"};
+    assert_int_equal(vigil_phi_guard(t, "cases.csv", skip, 2, &age, 1), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), "column 'when' looks like a date"));
+    vigil_table_free(t);
+    unlink(path);
+}
+
 int main(void)
 {
     vigil_init();
@@ -195,6 +254,7 @@ int main(void)
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_free_text_and_guard),
+        cmocka_unit_test(test_unread_columns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

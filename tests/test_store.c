@@ -3,6 +3,7 @@
 
 #include <sqlite3.h>
 #include <sys/wait.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static char dbpath[64];
@@ -91,7 +92,12 @@ static void expect_intact(void)
 static void test_run_roundtrip(void **state)
 {
     vigil_store *s;
+    mode_t old = umask(022); /* a usual umask: the store must still be the owner's only */
     assert_int_equal(vigil_store_open(&s, dbpath), VIGIL_OK);
+    umask(old);
+    struct stat st;
+    assert_int_equal(stat(dbpath, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
     int64_t id = add_run(s, "flchain-v2", 0.8);
     vigil_run_info ri;
     assert_int_equal(vigil_store_get_run(s, id, &ri), VIGIL_OK);

@@ -49,6 +49,8 @@ typedef struct {
     vigil_phi_kind kind;
     int by_name;              /* 1: the column's name; 0: its values */
     double share;             /* share of non-missing values that matched (by value) */
+    size_t sampled;           /* by value, a column the command does not load: the values of
+                               * its first `sampled` rows were scanned; 0: every row */
 } vigil_phi_finding;
 
 typedef struct {
@@ -59,8 +61,11 @@ typedef struct {
 /* "a Social Security number", ... */
 const char *vigil_phi_kind_name(vigil_phi_kind k);
 
-/* Scan every column of t except the `skip` names (NULL entries ignored). Findings point into
- * t's column names; caller free()s *out. */
+/* Scan every column of t except the `skip` names (NULL entries ignored), and the columns the
+ * reader left out (vigil_table_unread_sample): by name, and by their first rows' values for the
+ * identifiers that identify on their own (SSN, e-mail, URL, IP, phone/fax, VIN, card/account);
+ * dates, ages over 89, ZIP codes and near-unique text only where the command loads the column.
+ * Findings point into t's column names; caller free()s *out. */
 int vigil_phi_scan(const vigil_table *t, const char *const *skip, size_t n_skip,
                    vigil_phi_finding **out, size_t *n);
 

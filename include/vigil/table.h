@@ -99,10 +99,15 @@ const char *vigil_table_level(const vigil_table *t, size_t col, size_t level);
 /* Number of missing values in a column. */
 size_t vigil_table_n_missing(const vigil_table *t, size_t col);
 
-/* Header names of the file's columns that were not loaded (a keep list left them out): names
- * only, so the PHI guard can still judge them by name. */
+/* The file's columns that were not loaded (a keep list left them out) are still seen by the
+ * PHI guard: by name, and by the values of their first VIGIL_UNREAD_SAMPLE_ROWS rows, which
+ * the reader keeps in a side table (typed by inference -- numeric when every value is a
+ * number -- and never an error, since the command does not use them). */
+#define VIGIL_UNREAD_SAMPLE_ROWS 10000
 size_t vigil_table_n_unread(const vigil_table *t);
 const char *vigil_table_unread(const vigil_table *t, size_t i);
+/* That side table (its columns are the unread ones, in file order), or NULL. */
+const vigil_table *vigil_table_unread_sample(const vigil_table *t);
 
 /* The file line where row `row` starts (1-based; the header is line 1), for messages. */
 size_t vigil_table_row_line(const vigil_table *t, size_t row);

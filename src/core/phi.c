@@ -328,16 +328,23 @@ static int is_card(const char *s)
 
 enum { N_KINDS = VIGIL_PHI_FREE_TEXT + 1 };
 
-static int add(vigil_phi_finding **out, size_t *n, size_t *cap, const char *col, int kind, int by_name,
-               double share)
+typedef struct {
+    vigil_phi_finding *f;
+    size_t n, cap;
+    size_t sampled; /* the table scanned is the first rows of unread columns: its row count */
+} findings;
+
+static int add(findings *fs, const char *col, int kind, int by_name, double share)
 {
+    vigil_phi_finding **out = &fs->f;
+    size_t *n = &fs->n, *cap = &fs->cap;
     if (*n == *cap) {
         size_t c = *cap ? *cap * 2 : 8;
         vigil_phi_finding *p = realloc(*out, c * sizeof *p);
         if (!p) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
         *out = p, *cap = c;
     }
-    (*out)[(*n)++] = (vigil_phi_finding){col, (vigil_phi_kind)kind, by_name, share};
+    (*out)[(*n)++] = (vigil_phi_finding){col, (vigil_phi_kind)kind, by_name, share, by_name ? 0 : fs->sampled};
     return VIGIL_OK;
 }
 
@@ -426,11 +433,9 @@ static void number_hits(double x, const name_flags *nf, size_t *hits)
     }
 }
 
-int vigil_phi_scan(const vigil_table *t, const char *const *skip, size_t n_skip,
-                   vigil_phi_finding **out, size_t *n)
+/* Every column of t but the skipped ones, by name and then by value. */
+static int scan_table(const vigil_table *t, const char *const *skip, size_t n_skip, findings *fs)
 {
-    size_t cap = 0;
-    *out = NULL, *n = 0;
     int rc = VIGIL_OK;
     size_t rows = vigil_table_nrows(t);
     for (size_t c = 0; c < vigil_table_ncols(t) && !rc; c++) {
@@ -442,7 +447,7 @@ int vigil_phi_scan(const vigil_table *t, const char *const *skip, size_t n_skip,
         split_name(col, &nm);
         int k = kind_by_name(&nm);
         if (k >= 0) {
-            rc = add(out, n, &cap, col, k, 1, NAN);
+            rc = add(fs, col, k, 1, NAN);
             continue;
         }
         size_t hits[N_KINDS] = {0}, total = 0;
@@ -462,33 +467,46 @@ int vigil_phi_scan(const vigil_table *t, const char *const *skip, size_t n_skip,
             for (size_t l = 0; l < nl; l++)
                 if (cnt[l]) used++, text_hits(vigil_table_level(t, c, l), &nm, cnt[l], hits);
             free(cnt);
-            if (total >= 50 && (double)used > 0.9 * (double)total) {
+            if (!fs->sampled && total >= 50 && (double)used > 0.9 * (double)total) {
                 double sh = NAN;
                 int vk = value_verdict(hits, total, &sh);
-                rc = add(out, n, &cap, col, vk >= 0 ? vk : VIGIL_PHI_FREE_TEXT, 0,
+                rc = add(fs, col, vk >= 0 ? vk : VIGIL_PHI_FREE_TEXT, 0,
                          vk >= 0 ? sh : (double)used / (double)total);
                 continue;
             }
         }
+        if (fs->sampled) /* see unread_policy above vigil_phi_scan */
+            hits[VIGIL_PHI_DATE] = hits[VIGIL_PHI_AGE_OVER_89] = hits[VIGIL_PHI_ZIP] = 0;
         double share = NAN;
         int vk = value_verdict(hits, total, &share);
-        if (vk >= 0) rc = add(out, n, &cap, col, vk, 0, share);
+        if (vk >= 0) rc = add(fs, col, vk, 0, share);
     }
-    /* Columns of the file that were not loaded are still judged by their names. */
-    for (size_t u = 0; u < vigil_table_n_unread(t) && !rc; u++) {
-        const char *col = vigil_table_unread(t, u);
-        int skipped = 0;
-        for (size_t s = 0; s < n_skip; s++) skipped |= skip[s] && strcmp(skip[s], col) == 0;
-        if (skipped) continue;
-        name_t nm;
-        split_name(col, &nm);
-        int k = kind_by_name(&nm);
-        if (k >= 0) rc = add(out, n, &cap, col, k, 1, NAN);
+    return rc;
+}
+
+/* unread_policy: the columns a command does not load are judged by name, and by value for the
+ * identifiers that identify on their own wherever they stand -- SSNs, e-mail addresses, URLs,
+ * IP addresses, phone and fax numbers, VINs, card and account numbers: a file holding them is
+ * not de-identified, whatever the command reads. The quasi-identifiers judged in context --
+ * dates, ages over 89, ZIP codes, near-unique text -- are judged in the columns the command
+ * loads: a limited data set keeps a date column as its time axis and an id column as its key,
+ * declared only to the commands that use them, and a column left out never reaches a result. */
+int vigil_phi_scan(const vigil_table *t, const char *const *skip, size_t n_skip,
+                   vigil_phi_finding **out, size_t *n)
+{
+    findings fs = {0};
+    int rc = scan_table(t, skip, n_skip, &fs);
+    /* The file's columns the command did not load: the same scan on their first rows. */
+    const vigil_table *u = vigil_table_unread_sample(t);
+    if (!rc && u) {
+        fs.sampled = vigil_table_nrows(u);
+        rc = scan_table(u, skip, n_skip, &fs);
     }
     if (rc) {
-        free(*out);
-        *out = NULL, *n = 0;
+        free(fs.f);
+        fs.f = NULL, fs.n = 0;
     }
+    *out = fs.f, *n = fs.n;
     return rc;
 }
 
@@ -511,6 +529,9 @@ int vigil_phi_guard(const vigil_table *t, const char *path, const char *const *s
         if (allowed) continue;
         char how[96];
         if (f[i].by_name) snprintf(how, sizeof how, "by its name");
+        else if (f[i].sampled)
+            snprintf(how, sizeof how, "by its values: %.0f%% of those in its first %zu rows match",
+                     100 * f[i].share, f[i].sampled);
         else snprintf(how, sizeof how, "by its values: %.0f%% of them match", 100 * f[i].share);
         rc = vigil_error_set(VIGIL_EINVAL,
                              "%s: column '%s' looks like %s (a HIPAA Safe Harbor identifier, "

@@ -129,8 +129,10 @@ struct vigil_table {
     size_t nrows;
     column *cols;
     size_t ncols;
-    char **unread;  /* header names of file columns a keep list left out (names only) */
-    size_t n_unread;
+    /* The file columns a keep list left out: their first VIGIL_UNREAD_SAMPLE_ROWS rows, typed
+     * by the same inference (a column is numeric when every value is a number) but never an
+     * error, so the PHI guard can judge them by name and by value. NULL without a keep list. */
+    struct vigil_table *unread;
     vec lines; /* uint64_t per row: the file line where the row starts (CSV only) */
 };
 
@@ -219,14 +221,14 @@ void vigil_table_free(vigil_table *t)
     for (size_t c = 0; c < t->ncols; c++) column_free(&t->cols[c]);
     free(t->cols);
     vec_free(&t->lines);
-    for (size_t i = 0; i < t->n_unread; i++) free(t->unread[i]);
-    free(t->unread);
+    vigil_table_free(t->unread);
     free(t->source);
     free(t);
 }
 
-size_t vigil_table_n_unread(const vigil_table *t) { return t->n_unread; }
-const char *vigil_table_unread(const vigil_table *t, size_t i) { return t->unread[i]; }
+size_t vigil_table_n_unread(const vigil_table *t) { return t->unread ? t->unread->ncols : 0; }
+const char *vigil_table_unread(const vigil_table *t, size_t i) { return t->unread->cols[i].name; }
+const vigil_table *vigil_table_unread_sample(const vigil_table *t) { return t->unread; }
 
 int vigil_table_new(vigil_table **out, size_t nrows, const char *source_name)
 {
@@ -433,7 +435,7 @@ typedef struct {
     /* header */
     char **hdr;
     size_t nhdr, hdr_cap;
-    int *map;          /* file field -> table column, -1 if not kept */
+    int *map;          /* file field -> table column k >= 0, or -(k+1): column k of t->unread */
     bool in_header;
     /* record in progress */
     size_t field;      /* index of the field being read */
@@ -533,7 +535,19 @@ static int header_done(csv *r)
         }
     }
     for (size_t f = 0; f < r->nhdr; f++) {
-        if (r->map[f] < 0) continue;
+        if (r->map[f] < 0) {
+            /* left out: its first rows go to the side table the PHI guard reads, as text until
+             * the end of the file decides (settle_unread) */
+            if (!r->t->unread && (rc = vigil_table_new(&r->t->unread, 0, r->path)) != 0) goto done;
+            r->map[f] = -(int)r->t->unread->ncols - 1;
+            column *u = table_push_col(r->t->unread, r->hdr[f]);
+            if (!u) {
+                rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+                goto done;
+            }
+            u->type = VIGIL_COL_CATEGORICAL;
+            continue;
+        }
         r->map[f] = (int)r->t->ncols;
         column *c = table_push_col(r->t, r->hdr[f]);
         if (!c) {
@@ -573,6 +587,49 @@ static int make_categorical(column *c, size_t nrows)
     return 0;
 }
 
+/* A field of a column the caller did not ask for: kept as text for the first
+ * VIGIL_UNREAD_SAMPLE_ROWS rows (no type is enforced: the column is not used). */
+static int unread_field(csv *r, column *c)
+{
+    size_t row = r->nrows;
+    if (row >= VIGIL_UNREAD_SAMPLE_ROWS) return 0;
+    if (vec_reserve(&c->data, (row + 1) * sizeof(int32_t)) != 0)
+        return vigil_error_set(VIGIL_ENOMEM, "out of memory reading '%s'", r->path);
+    int32_t code = -1;
+    if (is_missing(r, r->fb, r->fb_len)) c->n_missing++;
+    else if ((code = dict_intern(&c->levels, r->fb, r->fb_len)) < 0)
+        return vigil_error_set(VIGIL_ENOMEM, "out of memory reading '%s'", r->path);
+    ((int32_t *)c->data.p)[row] = code;
+    return 0;
+}
+
+/* The end of the file: a sampled column whose every value is a number becomes numeric, as
+ * inference would have made it. Returns 0 or -1 (out of memory). */
+static int settle_unread(column *c, size_t nrows)
+{
+    size_t nl = c->levels.n;
+    double *v = malloc((nl ? nl : 1) * sizeof *v);
+    if (!v) return -1;
+    for (size_t l = 0; l < nl; l++)
+        if (vigil_parse_double(c->levels.levels[l], strlen(c->levels.levels[l]), &v[l]) != 0) {
+            free(v);
+            return 0; /* text */
+        }
+    vec d = {0};
+    if (vec_reserve(&d, nrows * sizeof(double) + 1) != 0) {
+        free(v);
+        return -1;
+    }
+    const int32_t *codes = c->data.p;
+    for (size_t i = 0; i < nrows; i++) ((double *)d.p)[i] = codes[i] < 0 ? NAN : v[codes[i]];
+    free(v);
+    vec_free(&c->data);
+    dict_free(&c->levels);
+    c->data = d;
+    c->type = VIGIL_COL_NUMERIC;
+    return 0;
+}
+
 static int data_field(csv *r)
 {
     if (r->field >= r->nhdr)
@@ -580,7 +637,7 @@ static int data_field(csv *r)
                                "%s:%zu:%zu: this row has more fields than the %zu in the header",
                                r->path, r->line, r->field + 1, r->nhdr);
     int ci = r->map[r->field];
-    if (ci < 0) return 0;
+    if (ci < 0) return unread_field(r, &r->t->unread->cols[-ci - 1]);
     column *c = &r->t->cols[ci];
     size_t row = r->nrows;
     if (vec_reserve(&c->data, (row + 1) * sizeof(double)) != 0)
@@ -658,6 +715,7 @@ static int end_record(csv *r)
     ((uint64_t *)r->t->lines.p)[r->nrows] = r->rec_line;
     r->nrows++;
     r->t->nrows = r->nrows;
+    if (r->t->unread && r->nrows <= VIGIL_UNREAD_SAMPLE_ROWS) r->t->unread->nrows = r->nrows;
     r->field = 0;
     return 0;
 }
@@ -798,17 +856,12 @@ int vigil_table_read_csv(vigil_table **out, const char *path, const vigil_csv_op
         rc = vigil_error_set(VIGIL_EINVAL, "%s: empty file (no header row)", path);
         goto done;
     }
-    /* The names of the columns left out stay with the table, for the PHI guard. */
-    if (r.map) {
-        size_t k = 0;
-        for (size_t f = 0; f < r.nhdr; f++) k += r.map[f] < 0;
-        if (k && !(r.t->unread = calloc(k, sizeof *r.t->unread))) {
+    /* The columns left out stay with the table (their first rows), for the PHI guard. */
+    for (size_t k = 0; r.t->unread && k < r.t->unread->ncols; k++)
+        if (settle_unread(&r.t->unread->cols[k], r.t->unread->nrows) != 0) {
             rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
             goto done;
         }
-        for (size_t f = 0; f < r.nhdr; f++)
-            if (r.map[f] < 0) r.t->unread[r.t->n_unread++] = r.hdr[f], r.hdr[f] = NULL;
-    }
     /* An inferred column that never saw a value stays numeric (all missing). */
     *out = r.t;
     r.t = NULL;

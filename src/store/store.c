@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -161,6 +162,12 @@ int vigil_store_open(vigil_store **out, const char *path)
     }
     gethostname(s->host, sizeof s->host - 1);
     int rc;
+    /* A new store is the owner's only (0600), as is the case data it summarises; SQLite gives
+     * its -wal and -shm files the same mode. An existing file keeps its mode. */
+    if (strcmp(path, ":memory:") != 0 && strncmp(path, "file:", 5) != 0) {
+        int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (fd >= 0) close(fd);
+    }
     if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
                         NULL) != SQLITE_OK) {
         /* A path that cannot be opened is the user's to fix (exit 2), not an internal error. */

@@ -61,6 +61,9 @@ typedef struct {
     scope *lv;
     vigil_disparities disp;
     double dest[D_COUNT], dci[D_COUNT][2];
+    /* a disparity is over every level with cases or it is not given: the level whose value is
+     * withheld (cell-size policy) or undefined, -1 when none, and which of the two */
+    int dmiss[D_COUNT], dmiss_withheld[D_COUNT];
     double *drep; /* D_COUNT x B */
     uint32_t *code; /* level of each case in the overall sorted order; suppressed: n_levels */
     double *citl0;  /* per-level Newton starts for the replicates */
@@ -174,11 +177,16 @@ static void suppress_levels(group *g, size_t min_cell)
     }
 }
 
+/* The disparities of one group from per-level values (the point estimates or one bootstrap
+ * replicate). A disparity needs its inputs from every level that has cases: a gap over the
+ * levels that happen to be shown would silently leave out the one a small cell hides -- often
+ * the extreme one -- so when any is withheld or undefined the disparity is NaN, and miss /
+ * miss_withheld (when not NULL) say which level and why. */
 static void group_disparities(const group *g, const double *vals /* n_levels x S_COUNT */,
-                              double *out)
+                              double *out, int *miss, int *miss_withheld)
 {
     size_t L = g->n_levels;
-    double buf[6][64], *sel, *tpr, *fpr, *auc, *ece, *citl;
+    double buf[6][64], *in[6];
     double *heap = NULL;
     if (L > 64) {
         heap = malloc(6 * L * sizeof *heap);
@@ -186,25 +194,24 @@ static void group_disparities(const group *g, const double *vals /* n_levels x S
             for (int d = 0; d < D_COUNT; d++) out[d] = NAN;
             return;
         }
-        sel = heap, tpr = heap + L, fpr = heap + 2 * L, auc = heap + 3 * L, ece = heap + 4 * L,
-        citl = heap + 5 * L;
+        for (int k = 0; k < 6; k++) in[k] = heap + (size_t)k * L;
     } else {
-        sel = buf[0], tpr = buf[1], fpr = buf[2], auc = buf[3], ece = buf[4], citl = buf[5];
+        for (int k = 0; k < 6; k++) in[k] = buf[k];
     }
+    static const int stat_of[6] = {S_SEL, S_TPR, S_FPR, S_AUROC, S_ECE, S_CITL};
+    int first[6] = {-1, -1, -1, -1, -1, -1}, withheld[6] = {0};
     for (size_t l = 0; l < L; l++) {
         const scope *s = &g->lv[l];
         const double *v = vals + l * S_COUNT;
-        int use = !s->suppressed;
-        /* A value withheld from the point estimate stays out of its replicates too. */
-        sel[l] = use && isfinite(s->est[S_SEL]) ? v[S_SEL] : NAN;
-        tpr[l] = use && isfinite(s->est[S_TPR]) ? v[S_TPR] : NAN;
-        fpr[l] = use && isfinite(s->est[S_FPR]) ? v[S_FPR] : NAN;
-        auc[l] = use && isfinite(s->est[S_AUROC]) ? v[S_AUROC] : NAN;
-        ece[l] = use && isfinite(s->est[S_ECE]) ? v[S_ECE] : NAN;
-        citl[l] = use && isfinite(s->est[S_CITL]) ? v[S_CITL] : NAN;
+        for (int k = 0; k < 6; k++) {
+            /* A value withheld from the point estimate stays out of its replicates too. */
+            int use = !s->suppressed && isfinite(s->est[stat_of[k]]);
+            in[k][l] = use ? v[stat_of[k]] : NAN;
+            if (!use && s->n > 0 && first[k] < 0) first[k] = (int)l, withheld[k] = s->suppressed || k < 3;
+        }
     }
     vigil_disparities d;
-    vigil_fairness_disparities(sel, tpr, fpr, auc, ece, citl, L, &d);
+    vigil_fairness_disparities(in[0], in[1], in[2], in[3], in[4], in[5], L, &d);
     out[D_DPD] = d.demographic_parity_difference;
     out[D_DPR] = d.demographic_parity_ratio;
     out[D_EOD] = d.equalized_odds_difference;
@@ -213,6 +220,15 @@ static void group_disparities(const group *g, const double *vals /* n_levels x S
     out[D_CAL_ECE] = d.calibration_gap_ece;
     out[D_CAL_CITL] = d.calibration_gap_citl;
     out[D_CAL] = d.calibration_gap;
+    /* the inputs each disparity needs (indices into in[]) */
+    static const int need[D_COUNT][2] = {{0, -1}, {0, -1}, {1, 2}, {1, -1}, {3, -1}, {4, -1}, {5, -1}, {4, 5}};
+    for (int q = 0; q < D_COUNT; q++) {
+        int m = -1, w = 0;
+        for (int j = 0; j < 2 && m < 0; j++)
+            if (need[q][j] >= 0 && first[need[q][j]] >= 0) m = first[need[q][j]], w = withheld[need[q][j]];
+        if (m >= 0) out[q] = NAN;
+        if (miss) miss[q] = m, miss_withheld[q] = w;
+    }
     free(heap);
 }
 
@@ -291,7 +307,7 @@ static void replicate(void *ctx, size_t rep, const double *w, void *scratch)
             for (int q = 0; q < S_COUNT; q++) s->rep[(size_t)q * B + rep] = gv[l * S_COUNT + q];
         }
         double d[D_COUNT];
-        group_disparities(g, gv, d);
+        group_disparities(g, gv, d, NULL, NULL);
         for (int q = 0; q < D_COUNT; q++) g->drep[(size_t)q * B + rep] = d[q];
         gv += g->n_levels * S_COUNT;
     }
@@ -497,7 +513,7 @@ static int build_group(vigil_metrics_report *r, group *g, const vigil_metrics_gr
     double *vals = malloc(nl * S_COUNT * sizeof *vals);
     if (!vals) goto oom;
     for (size_t l = 0; l < nl; l++) memcpy(vals + l * S_COUNT, g->lv[l].est, sizeof g->lv[l].est);
-    group_disparities(g, vals, g->dest);
+    group_disparities(g, vals, g->dest, g->dmiss, g->dmiss_withheld);
     free(vals);
     for (int k = 0; k < D_COUNT; k++) g->dci[k][0] = g->dci[k][1] = NAN;
     goto done;
@@ -808,11 +824,21 @@ char *vigil_metrics_report_json(const vigil_metrics_report *r, double seconds_lo
         for (size_t l = 0; l < g->n_levels; l++)
             level_json(cJSON_AddObjectToObject(lv, g->lv[l].name), &g->lv[l], mc);
         cJSON *dp = cJSON_AddObjectToObject(go, "disparities"), *dci = cJSON_CreateObject();
+        cJSON *why = cJSON_CreateObject();
         for (int k = 0; k < D_COUNT; k++) {
             num(dp, d_name[k], g->dest[k]);
             if (isfinite(g->dest[k])) ci_pair(dci, d_name[k], g->dci[k][0], g->dci[k][1]);
+            else if (g->dmiss[k] >= 0) {
+                char b[300];
+                snprintf(b, sizeof b, "level '%s' %s: a gap over the other levels would leave it out",
+                         g->lv[g->dmiss[k]].name,
+                         g->dmiss_withheld[k] ? "is withheld (cell-size policy)" : "has no value");
+                cJSON_AddStringToObject(why, d_name[k], b);
+            }
         }
         cJSON_AddItemToObject(dp, "ci", dci);
+        if (cJSON_GetArraySize(why)) cJSON_AddItemToObject(dp, "not_given", why);
+        else cJSON_Delete(why);
     }
     cJSON *bs = cJSON_AddObjectToObject(doc, "bootstrap");
     cJSON_AddNumberToObject(bs, "replicates", (double)r->o.bootstrap);

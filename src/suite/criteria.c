@@ -481,9 +481,10 @@ void vigil_criterion_evaluate(const vigil_criterion *c, const vigil_observation 
     }
     if (isnan(x)) {
         v->evaluable = false;
-        snprintf(v->detail, sizeof v->detail, "%s could not be computed%s", c->metric,
-                 c->rule == VIGIL_RULE_CI_LOW_AT_LEAST || c->rule == VIGIL_RULE_CI_HIGH_AT_MOST
-                     ? " (no confidence interval)" : "");
+        snprintf(v->detail, sizeof v->detail, "%s could not be computed%s%s", c->metric,
+                 o->why ? ": " : c->rule == VIGIL_RULE_CI_LOW_AT_LEAST || c->rule == VIGIL_RULE_CI_HIGH_AT_MOST
+                     ? " (no confidence interval)" : "",
+                 o->why ? o->why : "");
         return;
     }
     switch (c->rule) {

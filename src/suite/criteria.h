@@ -96,6 +96,7 @@ typedef struct {
     const char *const *level_names;
     size_t n_levels;
     size_t n_alarms;           /* drift gate */
+    const char *why;           /* optional: why value is NaN (quoted in the verdict) */
 } vigil_observation;
 
 typedef struct {

@@ -614,7 +614,7 @@ static int observe_levels(run_t *r, const vigil_criterion *c, size_t ci, double 
 static int evaluate(run_t *r, size_t ci, cJSON *out, int *all_pass, vigil_results *res)
 {
     const vigil_criterion *c = &r->def.criteria[ci];
-    vigil_observation ob = {NAN, NAN, NAN, c->info->ci_method, NULL, NULL, NULL, NULL, 0, 0};
+    vigil_observation ob = {NAN, NAN, NAN, c->info->ci_method, NULL, NULL, NULL, NULL, 0, 0, NULL};
     levels_t L = {0};
     double t = !isnan(c->threshold) ? c->threshold : r->thr[0];
     const char *method = c->info->ci_method;
@@ -647,6 +647,8 @@ static int evaluate(run_t *r, size_t ci, cJSON *out, int *all_pass, vigil_result
         const char *key = strcmp(c->metric, "calibration_gap") == 0 ? "calibration_gap" : c->metric;
         ob.value = num(d, key);
         pair(cJSON_GetObjectItemCaseSensitive(d, "ci"), key, &ob.ci_low, &ob.ci_high);
+        const cJSON *why = path(path(d, "not_given", NULL), key, NULL);
+        if (cJSON_IsString(why)) ob.why = why->valuestring;
     } else if (c->rule == VIGIL_RULE_NON_INFERIOR || c->rule == VIGIL_RULE_SUPERIOR) {
         if (c->every_level) {
             if ((rc = observe_levels(r, c, ci, t, &L)) != 0) goto done;

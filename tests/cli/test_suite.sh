@@ -77,4 +77,21 @@ run "$VIGIL" suite diff 1 999
 expect_rc 2 "diff of a run that does not exist"
 n_after=$("$VIGIL" history --format json | /usr/bin/python3 -c "import json,sys; print(len(json.load(sys.stdin)['runs']))")
 [ "$n_before" = "$n_after" ] || { echo "FAIL: a refused suite stored a run ($n_before -> $n_after)"; fails=$((fails + 1)); }
+# A disparity over a group in which a level's threshold rates are withheld (cell-size policy:
+# the 80+ band has 5 missed events at 0.2) is not computed over the other levels -- that gave
+# EOD 0.25 where the true value is 0.86, and the criterion passed -- so the criterion fails,
+# saying which level and why.
+/usr/bin/python3 - "$SUITE" "$ROOT/suites/.fair-$$.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+s["criteria"] = [{"name": "EOD by age band", "metric": "equal_opportunity_difference",
+                  "scope": {"group": "age_band"}, "rule": "at_most", "value": 0.3}]
+s["bootstrap"] = 20
+json.dump(s, open(sys.argv[2], "w"))
+PY
+run "$VIGIL" suite run "$ROOT/suites/.fair-$$.json" --format json
+rm -f "$ROOT/suites/.fair-$$.json"
+expect_rc 1 "a disparity with a withheld level fails"
+expect_json "d['criteria'][0]['pass'] is False and d['criteria'][0]['observed'] is None" "not evaluable"
+expect_json "\"level '80+' is withheld (cell-size policy)\" in d['criteria'][0]['detail']" "names the level and the reason"
 finish

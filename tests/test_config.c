@@ -74,14 +74,14 @@ static void test_data_section(void **state)
     assert_int_equal(c.n_groups, 2);
     assert_null(c.shadow_score);
     vigil_table *t;
-    assert_int_equal(vigil_data_load(&c, NULL, 0, &t), VIGIL_OK);
+    assert_int_equal(vigil_data_load(&c, NULL, NULL, 0, &t), VIGIL_OK);
     /* only the role columns are kept; "grp" is declared but not a role: not kept */
     assert_int_equal(vigil_table_ncols(t), 7);
     assert_int_equal(vigil_table_find(t, "grp"), -1);
     assert_true(isnan(vigil_table_numeric(t, (size_t)vigil_table_find(t, "kappa"))[1]));
     vigil_table_free(t);
     const char *extra[] = {"grp"};
-    assert_int_equal(vigil_data_load(&c, extra, 1, &t), VIGIL_OK);
+    assert_int_equal(vigil_data_load(&c, extra, NULL, 1, &t), VIGIL_OK);
     assert_int_equal(vigil_table_col_type(t, (size_t)vigil_table_find(t, "grp")), VIGIL_COL_CATEGORICAL);
     vigil_table_free(t);
     vigil_data_config_clear(&c);
@@ -126,23 +126,23 @@ static void test_role_not_in_file(void **state)
     assert_int_equal(parse("{\"data\": {\"path\": \"cases.csv\", \"columns\": {\"label\": \"died\"}}}", &c),
                      VIGIL_OK);
     vigil_table *t;
-    assert_int_equal(vigil_data_load(&c, NULL, 0, &t), VIGIL_EINVAL);
+    assert_int_equal(vigil_data_load(&c, NULL, NULL, 0, &t), VIGIL_EINVAL);
     expect_msg("no column 'died' (named by $.data.columns.label in ");
     expect_msg("'case_id', 'yr', 'death'");
     vigil_data_config_clear(&c);
     assert_int_equal(parse("{\"data\": {\"path\": \"cases.csv\", \"columns\": {\"groups\": [\"sex+race\"]}}}", &c),
                      VIGIL_OK);
-    assert_int_equal(vigil_data_load(&c, NULL, 0, &t), VIGIL_EINVAL);
+    assert_int_equal(vigil_data_load(&c, NULL, NULL, 0, &t), VIGIL_EINVAL);
     expect_msg("no column 'race' (named by $.data.columns.groups[0]");
     vigil_data_config_clear(&c);
     /* a type declared for a column that does not exist is a typo, not ignored */
     assert_int_equal(parse("{\"data\": {\"path\": \"cases.csv\", \"columns\": {}, \"types\": {\"gpr\": \"categorical\"}}}", &c),
                      VIGIL_OK);
-    assert_int_equal(vigil_data_load(&c, NULL, 0, &t), VIGIL_EINVAL);
+    assert_int_equal(vigil_data_load(&c, NULL, NULL, 0, &t), VIGIL_EINVAL);
     expect_msg("'gpr', which is not a column");
     vigil_data_config_clear(&c);
     assert_int_equal(parse("{\"data\": {\"path\": \"nothere.csv\", \"columns\": {}}}", &c), VIGIL_OK);
-    assert_int_equal(vigil_data_load(&c, NULL, 0, &t), VIGIL_EIO);
+    assert_int_equal(vigil_data_load(&c, NULL, NULL, 0, &t), VIGIL_EIO);
     expect_msg("nothere.csv: cannot open");
     vigil_data_config_clear(&c);
 }

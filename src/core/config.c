@@ -274,8 +274,8 @@ static void keep_add(const char **keep, const char **why, size_t *n, const char 
     (*n)++;
 }
 
-int vigil_data_load(const vigil_data_config *c, const char *const *extra, size_t n_extra,
-                    vigil_table **out)
+int vigil_data_load(const vigil_data_config *c, const char *const *extra,
+                    const char *const *extra_why, size_t n_extra, vigil_table **out)
 {
     *out = NULL;
     size_t cap = 8 + c->n_features + n_extra + 1, n = 0;
@@ -335,7 +335,7 @@ int vigil_data_load(const vigil_data_config *c, const char *const *extra, size_t
         nw++;
     }
     for (size_t i = 0; i < n_extra; i++)
-        keep_add(keep, why, &n, extra[i], "the model's features");
+        keep_add(keep, why, &n, extra[i], extra_why ? extra_why[i] : "the model's features");
     vigil_csv_options o = {.missing = (const char *const *)c->missing,
                            .n_missing = c->n_missing,
                            .types = c->types,

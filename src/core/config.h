@@ -66,10 +66,10 @@ int vigil_data_config_parse(vigil_data_config *out, const char *file, const char
 void vigil_data_config_clear(vigil_data_config *c);
 
 /* Load the data file keeping only the role columns (plus `extra` names, e.g. a model's
- * features), with the declared types and missing strings, then run the PHI guard on what was
+ * features, each named in messages by extra_why[i] -- NULL: "the model's features"), with the declared types and missing strings, then run the PHI guard on what was
  * loaded (the id and time columns excepted; `phi_allow` columns let through). A role that names no column is
  * an error quoting the JSON path that named it and listing the columns. */
-int vigil_data_load(const vigil_data_config *c, const char *const *extra, size_t n_extra,
-                    vigil_table **out);
+int vigil_data_load(const vigil_data_config *c, const char *const *extra,
+                    const char *const *extra_why, size_t n_extra, vigil_table **out);
 
 #endif

@@ -116,11 +116,11 @@ int mon_data_load(mon_data *d, const vigil_monitor *m, int threads)
         }
         for (size_t j = 0; j < n_extra; j++) extra[j] = vigil_model_feature_name(model, j);
     }
-    if ((rc = vigil_data_load(&m->data, extra, n_extra, &d->all)) != 0) goto done;
+    if ((rc = vigil_data_load(&m->data, extra, NULL, n_extra, &d->all)) != 0) goto done;
     if (m->ref_path) {
         vigil_data_config rc_cfg = m->data; /* same columns and types, other file */
         rc_cfg.path = m->ref_path;
-        if ((rc = vigil_data_load(&rc_cfg, extra, n_extra, &d->all_ref)) != 0) goto done;
+        if ((rc = vigil_data_load(&rc_cfg, extra, NULL, n_extra, &d->all_ref)) != 0) goto done;
     }
     if ((rc = select_rows(m, d->all_ref ? d->all_ref : d->all, &m->ref_w, "reference", &d->ref,
                           d->ref_label)) != 0 ||

@@ -815,10 +815,23 @@ static int prepare(run_t *r, const char *suite_path)
         for (size_t j = 0; m && j < vigil_model_n_features(m) && !rc; j++)
             rc = add_name(&extra, &ne, &cap, vigil_model_feature_name(m, j));
     }
+    size_t n_model = ne;
     for (size_t i = 0; i < d->n_criteria && !rc; i++)
         for (size_t j = 0; j < d->criteria[i].n_features && !rc; j++)
             rc = add_name(&extra, &ne, &cap, d->criteria[i].features[j]);
-    if (!rc) rc = vigil_data_load(&d->data, extra, ne, &r->t);
+    /* where each name came from, for a message that names the JSON path */
+    char **why = rc ? NULL : calloc(ne ? ne : 1, sizeof *why);
+    if (!rc && !why) rc = oom();
+    for (size_t e = 0; e < ne && !rc; e++) {
+        vigil_sbuf b = {0};
+        if (e < n_model) vigil_sbuf_printf(&b, "the features of the model in $.model of %s", d->file);
+        for (size_t i = 0; i < d->n_criteria && !b.s; i++)
+            for (size_t j = 0; j < d->criteria[i].n_features && !b.s; j++)
+                if (strcmp(d->criteria[i].features[j], extra[e]) == 0)
+                    vigil_sbuf_printf(&b, "$.criteria[%zu].features[%zu] in %s", i, j, d->file);
+        if (!(why[e] = b.s)) rc = oom();
+    }
+    if (!rc) rc = vigil_data_load(&d->data, extra, (const char *const *)why, ne, &r->t);
     if (!rc && (d->needs & VIGIL_NEED_DRIFT)) {
         vigil_csv_options co = {0};
         co.keep = extra, co.n_keep = ne;
@@ -842,8 +855,27 @@ static int prepare(run_t *r, const char *suite_path)
         }
         free(feat);
     }
+    for (size_t e = 0; why && e < ne; e++) free(why[e]);
+    free(why);
     free(extra);
     if (rc) return rc;
+    /* an attribution criterion names a feature of the candidate: a typo is refused now, not
+     * after the run as "could not be computed" */
+    for (size_t i = 0; i < d->n_criteria && r->mc; i++) {
+        const char *f = d->criteria[i].feature;
+        if (!f || !(d->criteria[i].info->needs & VIGIL_NEED_EXPLAIN)) continue;
+        size_t j = 0, nf = vigil_model_n_features(r->mc);
+        while (j < nf && strcmp(vigil_model_feature_name(r->mc, j), f) != 0) j++;
+        if (j == nf) {
+            vigil_sbuf b = {0};
+            for (size_t k = 0; k < nf; k++) vigil_sbuf_printf(&b, "%s'%s'", k ? ", " : "", vigil_model_feature_name(r->mc, k));
+            rc = vigil_error_set(VIGIL_EINVAL, "%s: $.criteria[%zu].feature: '%s' is not a feature of the "
+                                 "candidate model %s; its features are: %s", d->file, i, f, d->candidate,
+                                 b.s ? b.s : "(none)");
+            free(b.s);
+            return rc;
+        }
+    }
     r->n = vigil_table_nrows(r->t);
     if (r->n == 0)
         return vigil_error_set(VIGIL_EINVAL, "%s: no cases (the file has no data rows; named by %s)",

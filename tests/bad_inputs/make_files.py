@@ -111,6 +111,9 @@ smut("suite_unknown_group_column.json", lambda s: s["criteria"][4]["scope"].__se
 smut("suite_no_criteria.json", lambda s: s.__setitem__("criteria", []))
 smut("suite_missing_model.json", lambda s: s["model"].__setitem__("candidate", "nope/missing.json"))
 smut("suite_missing_data.json", lambda s: s["data"].__setitem__("path", "nope/missing.csv"))
+smut("suite_unknown_drift_feature.json", lambda s: s["criteria"][6]["features"].__setitem__(1, "wieght"))
+smut("suite_unknown_shap_feature.json", lambda s: s["criteria"].append(
+    {"name": "bmi matters", "metric": "shap_importance", "feature": "bmii", "rule": "at_least", "value": 0.01}))
 smut("suite_bad_threshold.json", lambda s: s.__setitem__("thresholds", [1.5]))
 smut("suite_bootstrap_negative.json", lambda s: s.__setitem__("bootstrap", -5))
 smut("suite_seed_text.json", lambda s: s.__setitem__("seed", "abc"))

@@ -37,7 +37,7 @@ static const char *data_file(void)
 /* A completed run with two metrics and a document; returns its id. */
 static int64_t add_run(vigil_store *s, const char *name, double auroc)
 {
-    vigil_run_file f = {"data", data_file()};
+    vigil_run_file f = {.role = "data", .path = data_file()};
     vigil_run_spec spec = {.kind = "suite", .name = name, .config_json = "{\"x\": 1}",
                            .files = &f, .n_files = 1, .seed = 42, .has_seed = 1};
     int64_t id;
@@ -318,7 +318,7 @@ static void test_missing_input_file(void **state)
 {
     vigil_store *s;
     assert_int_equal(vigil_store_open(&s, dbpath), VIGIL_OK);
-    vigil_run_file f = {"data", "/nonexistent/cases.csv"};
+    vigil_run_file f = {.role = "data", .path = "/nonexistent/cases.csv"};
     vigil_run_spec spec = {.kind = "suite", .name = "x", .config_json = "{}", .files = &f, .n_files = 1};
     int64_t id;
     assert_int_equal(vigil_store_run_begin(s, &spec, &id), VIGIL_EIO);

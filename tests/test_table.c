@@ -13,6 +13,14 @@ static vigil_table *read_ok(const char *text, const vigil_csv_options *o)
     int rc = vigil_table_read_csv(&t, path, o);
     if (rc) print_error("unexpected error: %s\n", vigil_error_last());
     assert_int_equal(rc, VIGIL_OK);
+    /* the digest taken while parsing is the file's (a run stores it instead of re-reading) */
+    char hex[65];
+    uint64_t bytes = 0, tb = 0;
+    assert_int_equal(vigil_sha256_file(path, hex, &bytes), 0);
+    assert_non_null(vigil_table_sha256(t, &tb));
+    assert_string_equal(vigil_table_sha256(t, NULL), hex);
+    assert_int_equal(tb, bytes);
+    assert_int_equal(bytes, strlen(text));
     unlink(path);
     return t;
 }

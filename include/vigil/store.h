@@ -37,6 +37,10 @@ int vigil_store_schema_version(void);
 typedef struct {
     const char *role; /* "data", "model", "predecessor", "reference", "config", ... */
     const char *path;
+    /* optional: the digest and size already taken while the file was parsed
+     * (vigil_table_sha256); NULL: the store hashes the file itself */
+    const char *sha256;
+    uint64_t bytes;
 } vigil_run_file;
 
 typedef struct {

@@ -109,6 +109,10 @@ const char *vigil_table_unread(const vigil_table *t, size_t i);
 /* That side table (its columns are the unread ones, in file order), or NULL. */
 const vigil_table *vigil_table_unread_sample(const vigil_table *t);
 
+/* The SHA-256 (hex) and size of the bytes the CSV reader parsed; NULL for a table not read
+ * from a file. A run records this digest: the data it used, read once. */
+const char *vigil_table_sha256(const vigil_table *t, uint64_t *bytes);
+
 /* The file line where row `row` starts (1-based; the header is line 1), for messages. */
 size_t vigil_table_row_line(const vigil_table *t, size_t row);
 

@@ -175,7 +175,11 @@ int cmd_explain(int argc, char **argv)
         char *cfg = cJSON_PrintUnformatted(o);
         cJSON_Delete(o);
         const char *base = strrchr(model, '/');
-        vigil_run_file files[3] = {{"model", model}, {"data", data}, {"background", bg}};
+        uint64_t dbytes = 0, bb = 0;
+        const char *dsha = vigil_table_sha256(cs.table, &dbytes), *bsha = bg ? vigil_table_sha256(cb.table, &bb) : NULL;
+        vigil_run_file files[3] = {{.role = "model", .path = model},
+                                   {.role = "data", .path = data, .sha256 = dsha, .bytes = dbytes},
+                                   {.role = "background", .path = bg, .sha256 = bsha, .bytes = bb}};
         vigil_run_spec spec = {"explain", base ? base + 1 : model, cfg, files, bg ? 3 : 2, 0, 0};
         int e = cfg ? vigil_store_run_begin(store, &spec, &run_id) : vigil_error_set(VIGIL_ENOMEM, "out of memory");
         free(cfg);

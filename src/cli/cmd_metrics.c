@@ -400,7 +400,9 @@ int cmd_metrics(int argc, char **argv)
         char name[512];
         const char *base = strrchr(a.data, '/');
         snprintf(name, sizeof name, "%s", base ? base + 1 : a.data);
-        vigil_run_file f = {"data", a.data};
+        uint64_t bytes = 0;
+        const char *sha = vigil_table_sha256(t, &bytes); /* taken while parsing: read once */
+        vigil_run_file f = {"data", a.data, sha, bytes};
         vigil_run_spec spec = {"metrics", name, cfg, &f, 1, a.seed, a.bootstrap > 0};
         if ((err = vigil_store_run_begin(store, &spec, &run_id)) != 0) goto fail;
         run_open = 1;

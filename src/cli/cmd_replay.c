@@ -127,7 +127,10 @@ int cmd_replay(int argc, char **argv)
         cfg = cJSON_PrintUnformatted(o);
         cJSON_Delete(o);
         const char *base = strrchr(model, '/');
-        vigil_run_file files[2] = {{"model", model}, {"data", data}};
+        uint64_t dbytes = 0;
+        const char *dsha = vigil_table_sha256(cs.table, &dbytes); /* taken while parsing */
+        vigil_run_file files[2] = {{.role = "model", .path = model},
+                                   {.role = "data", .path = data, .sha256 = dsha, .bytes = dbytes}};
         vigil_run_spec spec = {"replay", base ? base + 1 : model, cfg, files, 2, 0, 0};
         if ((err = vigil_store_run_begin(store, &spec, &run_id)) != 0) goto fail;
         run_open = 1;

@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <openssl/evp.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -134,6 +135,8 @@ struct vigil_table {
      * error, so the PHI guard can judge them by name and by value. NULL without a keep list. */
     struct vigil_table *unread;
     vec lines; /* uint64_t per row: the file line where the row starts (CSV only) */
+    char sha256[65]; /* of the bytes the reader parsed (CSV only; "" otherwise) */
+    uint64_t bytes;
 };
 
 size_t vigil_table_nrows(const vigil_table *t) { return t->nrows; }
@@ -224,6 +227,12 @@ void vigil_table_free(vigil_table *t)
     vigil_table_free(t->unread);
     free(t->source);
     free(t);
+}
+
+const char *vigil_table_sha256(const vigil_table *t, uint64_t *bytes)
+{
+    if (bytes) *bytes = t->bytes;
+    return t->sha256[0] ? t->sha256 : NULL;
 }
 
 size_t vigil_table_n_unread(const vigil_table *t) { return t->unread ? t->unread->ncols : 0; }
@@ -739,6 +748,7 @@ int vigil_table_read_csv(vigil_table **out, const char *path, const vigil_csv_op
     r.line = r.rec_line = 1;
     size_t bufcap = 1 << 20;
     char *buf = NULL;
+    EVP_MD_CTX *md = NULL;
     int rc = VIGIL_OK, fd = -1;
     size_t total = 0, done_bytes = 0, quote_line = 0;
 
@@ -755,6 +765,13 @@ int vigil_table_read_csv(vigil_table **out, const char *path, const vigil_csv_op
         rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
         goto done;
     }
+    /* the SHA-256 of exactly the bytes parsed, so a run records the digest of the data it
+     * used without reading the file a second time (a feed that grows in between would make
+     * the two differ) */
+    if (!(md = EVP_MD_CTX_new()) || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
+        rc = vigil_error_set(VIGIL_EINTERNAL, "sha256 init failed");
+        goto done;
+    }
     int state = ST_START;
     size_t next_progress = 65536;
     for (;;) {
@@ -766,6 +783,7 @@ int vigil_table_read_csv(vigil_table **out, const char *path, const vigil_csv_op
         }
         if (got == 0) break;
         done_bytes += (size_t)got;
+        EVP_DigestUpdate(md, buf, (size_t)got);
         const char *p = buf, *end = buf + got;
         while (p < end) {
             switch (state) {
@@ -862,11 +880,17 @@ int vigil_table_read_csv(vigil_table **out, const char *path, const vigil_csv_op
             rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
             goto done;
         }
+    unsigned char dg[32];
+    unsigned int dglen = 0;
+    EVP_DigestFinal_ex(md, dg, &dglen);
+    for (int k = 0; k < 32; k++) snprintf(r.t->sha256 + 2 * k, 3, "%02x", dg[k]);
+    r.t->bytes = done_bytes;
     /* An inferred column that never saw a value stays numeric (all missing). */
     *out = r.t;
     r.t = NULL;
 done:
     if (fd >= 0) close(fd);
+    EVP_MD_CTX_free(md);
     free(buf);
     free(r.fb);
     for (size_t i = 0; i < r.nhdr; i++) free(r.hdr[i]);

@@ -39,10 +39,10 @@ const char *vigil_monitor_text(const vigil_monitor *m) { return m->text; }
 size_t vigil_monitor_files(const vigil_monitor *m, vigil_run_file files[4])
 {
     size_t n = 0;
-    files[n++] = (vigil_run_file){"config", m->file};
-    files[n++] = (vigil_run_file){"data", m->data.path};
-    if (m->ref_path) files[n++] = (vigil_run_file){"reference", m->ref_path};
-    if (m->model_path) files[n++] = (vigil_run_file){"model", m->model_path};
+    files[n++] = (vigil_run_file){.role = "config", .path = m->file};
+    files[n++] = (vigil_run_file){.role = "data", .path = m->data.path};
+    if (m->ref_path) files[n++] = (vigil_run_file){.role = "reference", .path = m->ref_path};
+    if (m->model_path) files[n++] = (vigil_run_file){.role = "model", .path = m->model_path};
     return n;
 }
 

@@ -398,8 +398,13 @@ int vigil_store_run_begin(vigil_store *s, const vigil_run_spec *spec, int64_t *r
         goto done;
     }
     /* Hash inputs before taking the write lock: large files must not block other runs. */
-    for (size_t i = 0; i < spec->n_files; i++)
-        if ((rc = vigil_sha256_file(spec->files[i].path, sha[i], &bytes[i])) != 0) goto done;
+    for (size_t i = 0; i < spec->n_files; i++) {
+        if (spec->files[i].sha256 && strlen(spec->files[i].sha256) == 64) {
+            memcpy(sha[i], spec->files[i].sha256, 65);
+            bytes[i] = spec->files[i].bytes;
+        } else if ((rc = vigil_sha256_file(spec->files[i].path, sha[i], &bytes[i])) != 0)
+            goto done;
+    }
     const char *config = spec->config_json ? spec->config_json : "{}";
     char config_sha[65], at[32];
     vigil_sha256_hex(config, strlen(config), config_sha);

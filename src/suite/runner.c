@@ -709,13 +709,16 @@ done:
 
 /* ---- lineage ----------------------------------------------------------------------------- */
 
-static cJSON *file_entry(const char *p, size_t rows, int with_rows)
+/* t: the table parsed from p (its digest was taken then), or NULL: hash the file. */
+static cJSON *file_entry(const char *p, const vigil_table *t, size_t rows, int with_rows)
 {
     cJSON *e = cJSON_CreateObject();
     char hex[65];
     uint64_t bytes = 0;
     cJSON_AddStringToObject(e, "path", p);
-    if (vigil_sha256_file(p, hex, &bytes) == 0) cJSON_AddStringToObject(e, "sha256", hex);
+    const char *sha = t ? vigil_table_sha256(t, &bytes) : NULL;
+    if (sha) cJSON_AddStringToObject(e, "sha256", sha);
+    else if (vigil_sha256_file(p, hex, &bytes) == 0) cJSON_AddStringToObject(e, "sha256", hex);
     if (with_rows) cJSON_AddNumberToObject(e, "rows", (double)rows);
     return e;
 }
@@ -934,11 +937,17 @@ int vigil_suite_run(vigil_store *store, const char *suite_path, const vigil_suit
     vigil_suite_def *d = &r->def;
     vigil_run_file files[5];
     size_t nf = 0;
-    files[nf++] = (vigil_run_file){"suite", d->file};
-    if (d->candidate) files[nf++] = (vigil_run_file){"candidate", d->candidate};
-    if (d->predecessor) files[nf++] = (vigil_run_file){"predecessor", d->predecessor};
-    files[nf++] = (vigil_run_file){"data", d->data.path};
-    if (d->has_training) files[nf++] = (vigil_run_file){"training_data", d->training.path};
+    files[nf++] = (vigil_run_file){.role = "suite", .path = d->file};
+    if (d->candidate) files[nf++] = (vigil_run_file){.role = "candidate", .path = d->candidate};
+    if (d->predecessor) files[nf++] = (vigil_run_file){.role = "predecessor", .path = d->predecessor};
+    /* the case files' digests were taken as they were parsed: each is read once */
+    uint64_t db = 0, tb = 0;
+    const char *dsha = vigil_table_sha256(r->t, &db);
+    files[nf++] = (vigil_run_file){"data", d->data.path, dsha, db};
+    if (d->has_training) {
+        const char *tsha = r->train ? vigil_table_sha256(r->train, &tb) : NULL;
+        files[nf++] = (vigil_run_file){"training_data", d->training.path, tsha, tb};
+    }
     vigil_run_spec spec = {"suite", d->name, d->text, files, nf, d->seed, 1};
     if ((rc = vigil_store_run_begin(store, &spec, run_id)) != 0) goto done;
     run_open = 1;
@@ -975,13 +984,13 @@ int vigil_suite_run(vigil_store *store, const char *suite_path, const vigil_suit
         cJSON *e = cJSON_AddObjectToObject(models, "candidate");
         cJSON_AddStringToObject(e, "score_column", d->data.score);
     }
-    cJSON *data = file_entry(d->data.path, r->n, 1);
+    cJSON *data = file_entry(d->data.path, r->t, r->n, 1);
     cJSON *tr = time_range(r);
     if (tr) cJSON_AddItemToObject(data, "time_range", tr);
     cJSON_AddItemToObject(data, "groups", composition(r, d->min_cell));
     cJSON_AddItemToObject(r->doc, "data", data);
     if (d->has_training) {
-        cJSON *te = file_entry(d->training.path, r->train ? vigil_table_nrows(r->train) : 0, r->train != NULL);
+        cJSON *te = file_entry(d->training.path, r->train, r->train ? vigil_table_nrows(r->train) : 0, r->train != NULL);
         cJSON_AddItemToObject(r->doc, "training_data", te);
         const cJSON *a = cJSON_GetObjectItemCaseSensitive(data, "sha256"),
                     *b = cJSON_GetObjectItemCaseSensitive(te, "sha256");

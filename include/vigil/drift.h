@@ -45,6 +45,9 @@ extern "C" {
 enum { VIGIL_CORRECT_HOLM = 0, VIGIL_CORRECT_BH = 1, VIGIL_CORRECT_NONE = 2 };
 enum { VIGIL_DRIFT_CPU = 0, VIGIL_DRIFT_CUDA = 1, VIGIL_DRIFT_AUTO = 2 };
 enum { VIGIL_DRIFT_NUMERIC = 1, VIGIL_DRIFT_CATEGORICAL = 2 };
+/* The test whose p-value decides a numeric feature's alarm (Anderson-Darling cannot: scipy's
+ * interpolation, which vigil follows, knows its p only within [0.001, 0.25]). */
+enum { VIGIL_DRIFT_DECIDE_KS = 0, VIGIL_DRIFT_DECIDE_CVM = 1 };
 
 typedef struct {
     const char *const *features; /* NULL: every column the two tables share */
@@ -61,6 +64,7 @@ typedef struct {
     uint64_t seed;               /* 1 */
     int threads;                 /* 0: all CPUs */
     int backend;                 /* VIGIL_DRIFT_CPU / _CUDA / _AUTO (MMD only) */
+    int numeric_test;            /* VIGIL_DRIFT_DECIDE_KS (default) or _CVM: feature p for numeric */
 } vigil_drift_options;
 
 vigil_drift_options vigil_drift_options_default(void);

@@ -169,7 +169,22 @@ int mon_drift(const vigil_monitor *m, const mon_data *d, vigil_store *cache, int
         free(b);
         vigil_error_clear();
     }
+    /* the tests listed decide: KS for numeric features when listed, else Cramer-von Mises;
+     * chi-square for categorical ones. A list that leaves a feature type without a test that
+     * can decide is refused, not quietly overruled. */
+    o.numeric_test = (m->tests & MON_T_KS) ? VIGIL_DRIFT_DECIDE_KS : VIGIL_DRIFT_DECIDE_CVM;
     if ((rc = vigil_drift_compare_ref(ref, ct, &o, &res)) != 0) goto done;
+    for (size_t i = 0; i < vigil_drift_result_n_features(res); i++) {
+        const vigil_drift_feature *f = vigil_drift_result_feature(res, i);
+        int num = f->type == VIGIL_DRIFT_NUMERIC;
+        if (num ? !(m->tests & (MON_T_KS | MON_T_CVM)) : !(m->tests & MON_T_CHI2)) {
+            rc = vigil_error_set(VIGIL_EINVAL, "%s: $.tests: %s feature '%s' needs %s to decide its "
+                                 "drift (anderson_darling's p is known only within [0.001, 0.25]; "
+                                 "the others are distances)", m->file, num ? "numeric" : "categorical",
+                                 f->name, num ? "'ks' or 'cvm'" : "'chi2'");
+            goto done;
+        }
+    }
     cJSON *feats = cJSON_AddObjectToObject(doc, "features");
     for (size_t i = 0; i < vigil_drift_result_n_features(res); i++) {
         const vigil_drift_feature *f = vigil_drift_result_feature(res, i);

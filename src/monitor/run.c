@@ -54,9 +54,21 @@ static int label_drift(const vigil_monitor *m, const mon_data *d, cJSON *doc, in
             n[w]++;
         }
     }
-    if (n[0] < 1 || n[1] < 1)
-        return vigil_error_set(VIGIL_EINVAL, "%s: $.label_drift: the %s window has no labelled "
-                               "case", m->file, n[0] < 1 ? "reference" : "current");
+    if (n[0] < 1)
+        return vigil_error_set(VIGIL_EINVAL, "%s: $.label_drift: the reference window has no "
+                               "labelled case", m->file);
+    if (n[1] < 1) {
+        /* labels arrive later than cases: the current window may have none yet. That is not
+         * an error (the feature and prediction tests still run) and not drift; it is said. */
+        cJSON *l = cJSON_AddObjectToObject(doc, "label");
+        cJSON_AddStringToObject(l, "column", m->data.label);
+        cJSON_AddNumberToObject(l, "n_ref", n[0]);
+        cJSON_AddNumberToObject(l, "n_cur", 0);
+        cJSON_AddNumberToObject(l, "missing_cur", miss[1]);
+        cJSON_AddStringToObject(l, "skipped", "no labelled case in the current window yet");
+        cJSON_AddBoolToObject(l, "drift", 0);
+        return VIGIL_OK;
+    }
     double z, p, h = mon_cohens_h(x[0] / n[0], x[1] / n[1]);
     mon_two_proportion(x[0], n[0], x[1], n[1], &z, &p);
     int drift = isfinite(p) && p < m->alpha && fabs(h) >= m->floor_label;
@@ -274,7 +286,11 @@ char *vigil_monitor_result_text(const vigil_monitor_result *r)
                       "n_cur", "p_adjusted", "effect", "", "verdict");
     cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(d, "features")) text_item(&b, e->string, e);
     if ((e = cJSON_GetObjectItemCaseSensitive(d, "prediction")) != NULL) text_item(&b, "(prediction)", e);
-    if ((e = cJSON_GetObjectItemCaseSensitive(d, "label")) != NULL)
+    if ((e = cJSON_GetObjectItemCaseSensitive(d, "label")) != NULL &&
+        cJSON_IsString(cJSON_GetObjectItemCaseSensitive(e, "skipped")))
+        vigil_sbuf_printf(&b, "\n  label drift: not tested (%s)\n",
+                          cJSON_GetObjectItemCaseSensitive(e, "skipped")->valuestring);
+    else if (e)
         vigil_sbuf_printf(&b, "\n  label drift: prevalence %.4f -> %.4f, two-proportion p %.3g, "
                           "Cohen's h %.3f: %s\n", num(e, "prevalence_ref"), num(e, "prevalence_cur"),
                           num(e, "p"), num(e, "effect"),

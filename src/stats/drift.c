@@ -483,6 +483,7 @@ int vigil_drift_compare_ref(const vigil_drift_reference *ref, const vigil_table 
         vigil_drift_feature *f = &r->f[i];
         vigil_drift_two_proportion(f->missing_ref, f->n_ref + f->missing_ref, f->missing_cur,
                                    f->n_cur + f->missing_cur, &f->missing_diff, &f->missing_p);
+        if (f->type == VIGIL_DRIFT_NUMERIC && o->numeric_test == VIGIL_DRIFT_DECIDE_CVM) f->p = f->cvm_p;
         praw[i] = f->p;
     }
     vigil_drift_correct(praw, nj, o->correction, padj);

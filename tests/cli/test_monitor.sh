@@ -88,6 +88,15 @@ monitor badtest 1995 1996 2001 2003 '"tests": ["ks", "kolmogorov"]'
 run "$VIGIL" monitor run "$T/badtest.json"
 expect_rc 2 "unknown test"
 expect_err "badtest.json: \$.tests[1]: unknown test 'kolmogorov'" "unknown test named"
+# the tests listed decide: without ks, Cramer-von Mises's p is the one corrected and compared
+monitor cvmonly 1995 1996 2001 2003 '"tests": ["cvm", "chi2", "psi"]'
+run "$VIGIL" monitor run "$T/cvmonly.json" --format json
+expect_rc 1 "a CvM-decided monitor alarms on the temporal shift"
+expect_json "'ks' not in d['features']['age']['tests'] and d['features']['age']['p'] == d['features']['age']['tests']['cvm']['p']" "CvM's p decides"
+monitor adonly 1995 1996 2001 2003 '"tests": ["anderson_darling", "chi2"]'
+run "$VIGIL" monitor run "$T/adonly.json"
+expect_rc 2 "no test that can decide numeric drift"
+expect_err "adonly.json: \$.tests: numeric feature 'age' needs 'ks' or 'cvm' to decide its drift" "names the feature and the fix"
 monitor badcol 1995 1996 2001 2003 "" '"age", "kapa"'
 run "$VIGIL" monitor run "$T/badcol.json"
 expect_rc 2 "unknown column"
@@ -160,4 +169,21 @@ PY
 run "$VIGIL" monitor run "$T/model_mon.json" --db "$T/model.db" --format json
 expect_rc 1 "monitor scoring with its model alarms on the temporal windows"
 expect_json "d['prediction']['source'].endswith('flchain_v2.json') and d['prediction']['effect'] > 0.1" "prediction drift from the model's scores"
+# Labels arrive later than cases: a current window with no label yet is not an error (feature
+# and prediction drift still run) and not label drift; the JSON and the summary say it was skipped.
+awk -F, 'BEGIN { OFS = "," } NR > 1 && $2 >= 2001 { $12 = "" } { print }' "$ROOT/datasets/flchain/cases.csv" >"$T/nolabels.csv"
+/usr/bin/python3 - "$ROOT" "$T" <<'PY'
+import json, sys
+root, t = sys.argv[1], sys.argv[2]
+m = json.load(open(f"{root}/monitors/flchain-temporal.json"))
+m["data"]["path"] = f"{t}/nolabels.csv"
+m.pop("cusum", None)
+json.dump(m, open(f"{t}/nolabels.json", "w"))
+PY
+run "$VIGIL" monitor run "$T/nolabels.json" --db "$T/nolabels.db" --format json
+expect_rc 1 "no labels yet: the feature drift still alarms"
+expect_json "d['label']['skipped'].startswith('no labelled case') and d['label']['drift'] is False and d['label']['n_cur'] == 0" "label drift skipped, said"
+expect_json "'label' not in d['alarms'] and 'age' in d['alarms']" "features still tested"
+run "$VIGIL" monitor run "$T/nolabels.json" --db "$T/nolabels.db"
+expect_out "label drift: not tested (no labelled case in the current window yet)" "the summary says so"
 finish

@@ -19,7 +19,7 @@ cd "$ROOT"
 $PY bench/explain.py gen "$N" "$TMP/cases.csv"
 xg=$($PY bench/explain.py shap "$MODEL" "$TMP/cases.csv" "$T")
 xs=$(echo "$xg" | sed -n 's/^seconds \([0-9.]*\).*/\1/p')
-/usr/bin/time -v "$VIGIL" explain --model "$MODEL" --data "$TMP/cases.csv" --id case_id --threads "$T" --no-store \
+/usr/bin/time -v "$VIGIL" explain --model "$MODEL" --data "$TMP/cases.csv" --id case_id --backend cpu --threads "$T" --no-store \
     --allow-column 'age=bench: sampled from the de-identified bundled cohort' \
     --out "$TMP/shap.csv" --format json >"$TMP/v.json" 2>"$TMP/time.txt"
 vs=$($PY -c "import json,sys; print('%.3f' % json.load(open(sys.argv[1]))['seconds']['compute'])" "$TMP/v.json")

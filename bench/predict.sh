@@ -19,7 +19,7 @@ cd "$ROOT"
 $PY bench/explain.py gen "$N" "$TMP/cases.csv"
 xg=$($PY bench/predict.py "$MODEL" "$TMP/cases.csv" "$T")
 xs=$(echo "$xg" | sed -n 's/^seconds \([0-9.]*\).*/\1/p')
-/usr/bin/time -v "$VIGIL" predict --model "$MODEL" --data "$TMP/cases.csv" --id case_id --threads "$T" \
+/usr/bin/time -v "$VIGIL" predict --model "$MODEL" --data "$TMP/cases.csv" --id case_id --backend cpu --threads "$T" \
     --allow-column 'age=bench: sampled from the de-identified bundled cohort' \
     --out "$TMP/p.csv" --format json >"$TMP/v.json" 2>"$TMP/time.txt"
 vs=$($PY -c "import json,sys; s=json.load(open(sys.argv[1]))['seconds']; print('%.3f %.2f %.2f' % (s['compute'], s['load'], s['write']))" "$TMP/v.json")

@@ -189,11 +189,13 @@ int cmd_replay(int argc, char **argv)
         cli_print_json(d);
     } else {
         double mx = cJSON_GetObjectItemCaseSensitive(d, "max_abs_diff")->valuedouble;
+        double mn = cJSON_GetObjectItemCaseSensitive(d, "mean_abs_diff")->valuedouble;
         if (reproduced)
-            printf("REPRODUCED: all %zu cases within %g of the recorded score (max |difference| %.3g)\n", cs.n, tol, mx);
+            printf("REPRODUCED: all %zu cases within %g of the recorded score (agreement %.4f, max |difference| "
+                   "%.3g, mean |difference| %.3g)\n", cs.n, tol, agree, mx, mn);
         else {
-            printf("NOT REPRODUCED: %.0f of %zu cases differ by more than %g (agreement %.4f, max |difference| %.3g)\n",
-                   ndis, cs.n, tol, agree, mx);
+            printf("NOT REPRODUCED: %.0f of %zu cases differ by more than %g (agreement %.4f, max |difference| "
+                   "%.3g, mean |difference| %.3g)\n", ndis, cs.n, tol, agree, mx, mn);
             const cJSON *e;
             int k = 0;
             cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(d, "disagreeing_ids"))

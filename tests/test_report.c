@@ -4,6 +4,7 @@
  * output on datasets/flchain/test.csv. No statistic is computed here, so there is no numeric
  * peer: every check compares the report's numbers with the stored document they come from. */
 #include "testutil.h"
+#include "report/report_internal.h"
 #include "vigil/report.h"
 
 #include <dirent.h>
@@ -115,14 +116,14 @@ static int64_t add_run(vigil_store *s, const char *kind, const char *name, const
     return id;
 }
 
-static const vigil_run_file k_suite_files[] = {{"config", "tests/report/fixtures/suite_result.json"},
-                                               {"model", "datasets/models/flchain_v2.json"},
-                                               {"predecessor", "datasets/models/flchain_v1.json"},
-                                               {"data", "datasets/flchain/test.csv"},
-                                               {"training_data", "datasets/flchain/train.csv"}};
-static const vigil_run_file k_mon_files[] = {{"monitor", "monitors/flchain-temporal.json"},
-                                             {"data", "datasets/flchain/cases.csv"},
-                                             {"model", "datasets/models/flchain_v2.json"}};
+static const vigil_run_file k_suite_files[] = {{.role = "config", .path = "tests/report/fixtures/suite_result.json"},
+                                               {.role = "model", .path = "datasets/models/flchain_v2.json"},
+                                               {.role = "predecessor", .path = "datasets/models/flchain_v1.json"},
+                                               {.role = "data", .path = "datasets/flchain/test.csv"},
+                                               {.role = "training_data", .path = "datasets/flchain/train.csv"}};
+static const vigil_run_file k_mon_files[] = {{.role = "monitor", .path = "monitors/flchain-temporal.json"},
+                                             {.role = "data", .path = "datasets/flchain/cases.csv"},
+                                             {.role = "model", .path = "datasets/models/flchain_v2.json"}};
 
 static char *fixture_text(const char *name)
 {
@@ -411,6 +412,49 @@ static void test_original_model(void **state)
     vigil_store_close(s);
 }
 
+/* gp_str: the one way a string enters a gnuplot script. A quote is doubled, control characters
+ * become spaces; backquotes and @ stay verbatim (single-quoted: gnuplot substitutes neither). */
+static void test_gp_str(void **state)
+{
+    (void)state;
+    vigil_sbuf b = {0};
+    gp_str(&b, "F' . system('x') . '\n`y`\r@m\t\\");
+    assert_string_equal(b.s, "'F'' . system(''x'') . '' `y` @m \\'");
+    vigil_sbuf_free(&b);
+    gp_str(&b, NULL);
+    assert_string_equal(b.s, "''");
+    vigil_sbuf_free(&b);
+    if (!have_gnuplot()) return;
+    /* Each string tries to run a command: by ending the quote, by backquotes, by a macro, by a
+     * new line (which would also end a datablock). gnuplot must draw it as text and run nothing. */
+    char marker[96];
+    snprintf(marker, sizeof marker, "%s-pwned", dbpath);
+    unlink(marker);
+    char evil[4][256];
+    snprintf(evil[0], sizeof evil[0], "F' . system('touch %s') . '", marker);
+    snprintf(evil[1], sizeof evil[1], "`touch %s`", marker);
+    snprintf(evil[2], sizeof evil[2], "@m");
+    snprintf(evil[3], sizeof evil[3], "a\nEOD\nsystem('touch %s')\n!touch %s\n", marker, marker);
+    vigil_sbuf_printf(&b, "set terminal svg\nset termoption noenhanced\nset output 'plot.svg'\n"
+                          "m = \"system('touch %s')\"\nset title ", marker);
+    gp_str(&b, evil[0]);
+    vigil_sbuf_printf(&b, "\nset xlabel ");
+    gp_str(&b, evil[2]);
+    vigil_sbuf_printf(&b, "\nset xtics (");
+    gp_str(&b, evil[3]);
+    vigil_sbuf_printf(&b, " 1)\nplot x title ");
+    gp_str(&b, evil[1]);
+    vigil_sbuf_printf(&b, "\n");
+    assert_false(b.failed);
+    const char *why = NULL;
+    char *svg = plot_run(b.s, "t", &why);
+    vigil_sbuf_free(&b);
+    if (!svg) fail_msg("gnuplot failed on escaped strings: %s", why ? why : "?");
+    assert_int_equal(access(marker, F_OK), -1);
+    assert_non_null(strstr(svg, "system("));
+    free(svg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -420,6 +464,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_errors, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tampered, setup, teardown),
         cmocka_unit_test_setup_teardown(test_original_model, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_gp_str, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -35,6 +35,17 @@ int plot_available(void)
     return find_gnuplot(g, sizeof g);
 }
 
+void gp_str(vigil_sbuf *b, const char *s)
+{
+    vigil_sbuf_append(b, "'", 1);
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        if (*p == '\'') vigil_sbuf_append(b, "''", 2);
+        else if (*p < 0x20 || *p == 0x7f) vigil_sbuf_append(b, " ", 1);
+        else vigil_sbuf_append(b, (const char *)p, 1);
+    }
+    vigil_sbuf_append(b, "'", 1);
+}
+
 /* Copy the SVG from "<svg" on, renaming gnuplot's fixed ids (gpPt0, gnuplot_canvas, ...) with a
  * per-plot prefix so that several plots inline in one page keep unique ids. */
 static char *rewrite_svg(const char *svg, const char *prefix)

@@ -1,6 +1,8 @@
 /* The report's plots: gnuplot scripts built from stored numbers only. Okabe-Ito colours plus a
  * distinct dash pattern and point type per series, so plots read in grey print and for
- * colour-blind readers; every axis is labelled with its unit. */
+ * colour-blind readers; every axis is labelled with its unit. Datablocks hold numbers only;
+ * every string (titles, and names from the case file: subgroup levels, features) goes in
+ * through gp_str, never pasted into the script. */
 #include "report/report_plots.h"
 
 #include <math.h>
@@ -13,14 +15,67 @@ static const int k_dt[] = {1, 2, 4, 5, 3, 1, 2};
 static const int k_pt[] = {7, 5, 9, 11, 13, 6, 4};
 #define NSTYLE 7
 
-static void prelude(vigil_sbuf *b, const char *title, const char *xl, const char *yl)
+/* "set <what> '<text>'" */
+static void set_str(vigil_sbuf *b, const char *what, const char *text)
 {
-    vigil_sbuf_printf(b,
-                      "set terminal svg size 720,440 font 'sans,12' background rgb 'white'\n"
-                      "set output 'plot.svg'\n"
-                      "set encoding utf8\nset grid lc rgb '#dddddd'\nset border lw 1\n"
-                      "set key box opaque\nset title \"%s\"\nset xlabel \"%s\"\nset ylabel \"%s\"\n",
-                      title, xl, yl);
+    vigil_sbuf_printf(b, "set %s ", what);
+    gp_str(b, text);
+    vigil_sbuf_printf(b, "\n");
+}
+
+/* " title '<text>'" */
+static void title(vigil_sbuf *b, const char *text)
+{
+    vigil_sbuf_printf(b, " title ");
+    gp_str(b, text);
+}
+
+/* Tick and key labels from the data are cut to LABEL_MAX bytes (at a UTF-8 character boundary,
+ * "..." appended), so that a long name cannot squeeze the plot area to nothing; the tables show
+ * the full names. out holds max + 4 bytes. */
+#define LABEL_MAX 40
+static void cut(char *out, const char *s, size_t max)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n <= max) {
+        memcpy(out, s ? s : "", n + 1);
+        return;
+    }
+    n = max;
+    while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) n--;
+    memcpy(out, s, n);
+    memcpy(out + n, "...", 4);
+}
+
+static void label_str(vigil_sbuf *b, const char *s)
+{
+    char c[LABEL_MAX + 4];
+    cut(c, s, LABEL_MAX);
+    gp_str(b, c);
+}
+
+/* A subgroup level as the label 'group=level', each part cut to half the length. */
+static void level_str(vigil_sbuf *b, const char *group, const char *level)
+{
+    char g[LABEL_MAX / 2 + 4], l[LABEL_MAX / 2 + 4], t[LABEL_MAX + 12];
+    cut(g, group, LABEL_MAX / 2);
+    cut(l, level, LABEL_MAX / 2);
+    snprintf(t, sizeof t, "%s=%s", g, l);
+    gp_str(b, t);
+}
+
+/* Text is plain (noenhanced: '_' is not a subscript) and the key sits outside the plot area,
+ * where it hides no data. */
+static void prelude(vigil_sbuf *b, const char *t, const char *xl, const char *yl)
+{
+    vigil_sbuf_printf(b, "set terminal svg size 720,440 font 'sans,12' background rgb 'white'\n"
+                         "set termoption noenhanced\n"
+                         "set output 'plot.svg'\n"
+                         "set encoding utf8\nset grid lc rgb '#dddddd'\nset border lw 1\n"
+                         "set key outside right top box\n");
+    set_str(b, "title", t);
+    set_str(b, "xlabel", xl);
+    set_str(b, "ylabel", yl);
 }
 
 static void style(vigil_sbuf *b, int i, const char *with)
@@ -71,10 +126,11 @@ char *plot_reliability(const cJSON *const *models, const char *const *labels, si
         *why = "the stored metrics hold no reliability bins";
         return NULL;
     }
-    vigil_sbuf_printf(&b, "set xrange [0:1]\nset yrange [0:1]\nset key top left\nset size ratio -1\n"
+    vigil_sbuf_printf(&b, "set xrange [0:1]\nset yrange [0:1]\nset size ratio -1\n"
                           "plot x title 'perfect calibration' with lines lc rgb '#777777' dt 3 lw 1");
     for (size_t m = 0; m < n; m++) {
-        vigil_sbuf_printf(&b, ", $d%zu using 1:2:3:4 title '%s'", m, labels[m]);
+        vigil_sbuf_printf(&b, ", $d%zu using 1:2:3:4", m);
+        title(&b, labels[m]);
         style(&b, (int)m, "yerrorlines");
     }
     vigil_sbuf_printf(&b, "\n");
@@ -104,10 +160,11 @@ char *plot_roc(const cJSON *const *models, const char *const *labels, size_t n, 
         *why = "the stored metrics hold no ROC points (discrimination.roc_curve)";
         return NULL;
     }
-    vigil_sbuf_printf(&b, "set xrange [0:1]\nset yrange [0:1]\nset key bottom right\nset size ratio -1\n"
+    vigil_sbuf_printf(&b, "set xrange [0:1]\nset yrange [0:1]\nset size ratio -1\n"
                           "plot x title 'chance' with lines lc rgb '#777777' dt 3 lw 1");
     for (size_t m = 0; m < n; m++) {
-        vigil_sbuf_printf(&b, ", $d%zu using 1:2 title '%s'", m, labels[m]);
+        vigil_sbuf_printf(&b, ", $d%zu using 1:2", m);
+        title(&b, labels[m]);
         style(&b, (int)m, "lines");
     }
     vigil_sbuf_printf(&b, "\n");
@@ -141,12 +198,13 @@ char *plot_decision(const cJSON *const *models, const char *const *labels, size_
         *why = "the stored metrics hold no decision-curve points (net_benefit)";
         return NULL;
     }
-    vigil_sbuf_printf(&b, "set xrange [0:1]\nset yrange [%.6g:%.6g]\nset key top right\n"
+    vigil_sbuf_printf(&b, "set xrange [0:1]\nset yrange [%.6g:%.6g]\n"
                           "plot 0 title 'treat none' with lines lc rgb '#000000' dt 1 lw 1, "
                           "$d0 using 1:3 title 'treat all' with lines lc rgb '#777777' dt 3 lw 1",
                       -ymax * 0.25, ymax * 1.15);
     for (size_t m = 0; m < n; m++) {
-        vigil_sbuf_printf(&b, ", $d%zu using 1:2 title '%s'", m, labels[m]);
+        vigil_sbuf_printf(&b, ", $d%zu using 1:2", m);
+        title(&b, labels[m]);
         style(&b, (int)m, "lines");
     }
     vigil_sbuf_printf(&b, "\n");
@@ -157,8 +215,18 @@ char *plot_forest(const cJSON *const *models, const char *const *labels, size_t 
 {
     vigil_sbuf b = {0};
     size_t rows = 0;
-    prelude(&b, "Subgroup AUROC (DeLong 95% CI); suppressed levels omitted", "AUROC (unitless, 0.5 = chance)", "");
     const cJSON *sg = cJSON_GetObjectItem(models[0], "subgroups"), *g, *lv;
+    cJSON_ArrayForEach(g, sg) rows += (size_t)cJSON_GetArraySize(cJSON_GetObjectItem(g, "levels"));
+    if (!rows) {
+        *why = "the stored metrics hold no subgroups";
+        return NULL;
+    }
+    unsigned char *drawn = calloc(rows + 1, 1);
+    if (!drawn) {
+        *why = "out of memory building the plot";
+        return NULL;
+    }
+    prelude(&b, "Subgroup AUROC (DeLong 95% CI); suppressed levels omitted", "AUROC (unitless, 0.5 = chance)", "");
     for (size_t m = 0; m < n; m++) {
         vigil_sbuf_printf(&b, "$d%zu << EOD\n", m);
         size_t row = 0;
@@ -170,24 +238,42 @@ char *plot_forest(const cJSON *const *models, const char *const *labels, size_t 
                 const cJSON *mg = cJSON_GetObjectItem(cJSON_GetObjectItem(models[m], "subgroups"), g->string);
                 const cJSON *ml = cJSON_GetObjectItem(cJSON_GetObjectItem(mg, "levels"), lv->string);
                 double v = jnum(ml, "auroc"), lo = jnum(ml, "auroc_ci_low"), hi = jnum(ml, "auroc_ci_high");
-                if (cJSON_IsTrue(cJSON_GetObjectItem(ml, "suppressed")) || !isfinite(v)) continue;
-                vigil_sbuf_printf(&b, "%.4f %.9g %.9g %.9g \"%s=%s\"\n", (double)row - 0.18 * (double)m, v,
-                                  isfinite(lo) ? lo : v, isfinite(hi) ? hi : v, g->string, lv->string);
+                if (cJSON_IsTrue(cJSON_GetObjectItem(ml, "suppressed")) || !isfinite(v) || row > rows) continue;
+                vigil_sbuf_printf(&b, "%.4f %.9g %.9g %.9g\n", (double)row - 0.18 * (double)m, v,
+                                  isfinite(lo) ? lo : v, isfinite(hi) ? hi : v);
+                drawn[row] = 1;
             }
         }
-        if (row > rows) rows = row;
         vigil_sbuf_printf(&b, "EOD\n");
     }
-    if (!rows) {
+    size_t any = 0;
+    for (size_t r = 1; r <= rows; r++) any += drawn[r];
+    if (!any) {
+        free(drawn);
         vigil_sbuf_free(&b);
-        *why = "the stored metrics hold no subgroups";
+        *why = "no subgroup level has an AUROC to show (every level is suppressed or undefined)";
         return NULL;
     }
-    vigil_sbuf_printf(&b, "set yrange [%zu.7:0.3]\nset key bottom left\nset ytics scale 0\n", rows);
-    vigil_sbuf_printf(&b, "plot $d0 using 2:1:3:4:ytic(5) title '%s'", labels[0]);
+    /* One tick per drawn level, labelled 'group=level'. */
+    vigil_sbuf_printf(&b, "set yrange [%zu.7:0.3]\nset ytics scale 0 (", rows);
+    size_t row = 0, nt = 0;
+    cJSON_ArrayForEach(g, sg)
+    {
+        cJSON_ArrayForEach(lv, cJSON_GetObjectItem(g, "levels"))
+        {
+            if (++row > rows || !drawn[row]) continue;
+            vigil_sbuf_printf(&b, "%s", nt++ ? ", " : "");
+            level_str(&b, g->string, lv->string);
+            vigil_sbuf_printf(&b, " %zu", row);
+        }
+    }
+    free(drawn);
+    vigil_sbuf_printf(&b, ")\nplot $d0 using 2:1:3:4");
+    title(&b, labels[0]);
     style(&b, 0, "xerrorbars");
     for (size_t m = 1; m < n; m++) {
-        vigil_sbuf_printf(&b, ", $d%zu using 2:1:3:4 title '%s'", m, labels[m]);
+        vigil_sbuf_printf(&b, ", $d%zu using 2:1:3:4", m);
+        title(&b, labels[m]);
         style(&b, (int)m, "xerrorbars");
     }
     vigil_sbuf_printf(&b, "\n");
@@ -203,10 +289,10 @@ char *plot_shap(const cJSON *expl, const char **why)
     }
     vigil_sbuf b = {0};
     prelude(&b, "Global SHAP importance, overall and per subgroup", "Feature", "Mean |SHAP| (margin units, log-odds)");
-    const char *series[16];
-    const cJSON *sobj[16];
+    /* Series 0 is overall; series s > 0 is the level sobj[s] of the group sgrp[s]. */
+    const cJSON *sobj[16], *sgrp[16];
     size_t ns = 0;
-    series[ns] = "overall";
+    sgrp[ns] = NULL;
     sobj[ns++] = glob;
     const cJSON *g, *lv;
     cJSON_ArrayForEach(g, cJSON_GetObjectItem(expl, "by_group"))
@@ -214,29 +300,37 @@ char *plot_shap(const cJSON *expl, const char **why)
         cJSON_ArrayForEach(lv, g)
         {
             if (ns == 16) break;
-            static char names[16][96];
-            snprintf(names[ns], sizeof names[ns], "%s=%s", g->string, lv->string);
-            series[ns] = names[ns];
+            sgrp[ns] = g;
             sobj[ns++] = lv;
         }
     }
     vigil_sbuf_printf(&b, "$d << EOD\n");
     cJSON_ArrayForEach(f, glob)
     {
-        vigil_sbuf_printf(&b, "\"%s\"", f->string);
         for (size_t s = 0; s < ns; s++) {
             double v = jnum(sobj[s], f->string);
-            if (isfinite(v)) vigil_sbuf_printf(&b, " %.9g", v);
-            else vigil_sbuf_printf(&b, " NaN");
+            if (isfinite(v)) vigil_sbuf_printf(&b, "%s%.9g", s ? " " : "", v);
+            else vigil_sbuf_printf(&b, "%sNaN", s ? " " : "");
         }
         vigil_sbuf_printf(&b, "\n");
     }
+    /* Clustered histogram: feature k is the cluster at x = k. */
     vigil_sbuf_printf(&b, "EOD\nset style data histogram\nset style histogram clustered gap 1\n"
-                          "set yrange [0:*]\nset key top right\nset xtics scale 0\nplot ");
-    for (size_t s = 0; s < ns; s++)
-        vigil_sbuf_printf(&b, "%s$d using %zu%s title '%s' lc rgb '%s' fs pattern %zu border rgb '#000000'",
-                          s ? ", " : "", s + 2, s ? "" : ":xtic(1)", series[s], k_col[s % NSTYLE],
-                          s % 8);
+                          "set yrange [0:*]\nset xtics scale 0 (");
+    size_t k = 0;
+    cJSON_ArrayForEach(f, glob)
+    {
+        vigil_sbuf_printf(&b, "%s", k ? ", " : "");
+        label_str(&b, f->string);
+        vigil_sbuf_printf(&b, " %zu", k++);
+    }
+    vigil_sbuf_printf(&b, ")\nplot ");
+    for (size_t s = 0; s < ns; s++) {
+        vigil_sbuf_printf(&b, "%s$d using %zu title ", s ? ", " : "", s + 1);
+        if (s) level_str(&b, sgrp[s]->string, sobj[s]->string);
+        else gp_str(&b, "overall");
+        vigil_sbuf_printf(&b, " lc rgb '%s' fs pattern %zu border rgb '#000000'", k_col[s % NSTYLE], s % 8);
+    }
     vigil_sbuf_printf(&b, "\n");
     return finish(&b, "shap", why);
 }
@@ -254,11 +348,15 @@ char *plot_drift(const drift_point *p, size_t n, double floor, const char **why)
             "Monitor run (store id, date)", "Largest effect (Wasserstein/SD, PSI or |h|)");
     vigil_sbuf_printf(&b, "$d << EOD\n");
     for (size_t i = 0; i < n; i++)
-        vigil_sbuf_printf(&b, "%zu %.9g %d %.9g \"%s\"\n", i + 1, p[i].effect, p[i].alarm, p[i].pred_effect, p[i].label);
-    vigil_sbuf_printf(&b, "EOD\nset xrange [0.5:%zu.5]\nset yrange [0:*]\nset key top left\nset xtics rotate by -30\n",
-                      n);
-    vigil_sbuf_printf(&b, "plot %.6g title 'effect floor' with lines lc rgb '#777777' dt 3 lw 1", floor);
-    vigil_sbuf_printf(&b, ", $d using 1:2:xtic(5) title 'largest feature effect'");
+        vigil_sbuf_printf(&b, "%zu %.9g %d %.9g\n", i + 1, p[i].effect, p[i].alarm, p[i].pred_effect);
+    vigil_sbuf_printf(&b, "EOD\nset xrange [0.5:%zu.5]\nset yrange [0:*]\nset xtics rotate by -30 (", n);
+    for (size_t i = 0; i < n; i++) {
+        vigil_sbuf_printf(&b, "%s", i ? ", " : "");
+        gp_str(&b, p[i].label);
+        vigil_sbuf_printf(&b, " %zu", i + 1);
+    }
+    vigil_sbuf_printf(&b, ")\nplot %.6g title 'effect floor' with lines lc rgb '#777777' dt 3 lw 1", floor);
+    vigil_sbuf_printf(&b, ", $d using 1:2 title 'largest feature effect'");
     style(&b, 0, "linespoints");
     vigil_sbuf_printf(&b, ", $d using 1:4 title 'prediction (score) effect'");
     style(&b, 2, "linespoints");

@@ -66,6 +66,13 @@ void fmt_num(char *out, size_t cap, double v, int digits);
 
 void html_escape(vigil_sbuf *b, const char *s);
 
+/* Append `s` to a gnuplot script as one single-quoted string literal. This is the only way a
+ * string (a title, a label, a subgroup level or feature name from the case file) may enter a
+ * script: inside single quotes gnuplot does no backslash, backquote (command) or @ (macro)
+ * substitution, and '' is the quote itself; control characters (a newline would end the
+ * command, or a datablock) become spaces. Datablocks hold numbers only. */
+void gp_str(vigil_sbuf *b, const char *s);
+
 /* Run gnuplot on `script` (which must `set output 'plot.svg'`); returns the SVG element (from
  * "<svg" on, ids made unique with `prefix`) or NULL with *why set to a static reason. */
 char *plot_run(const char *script, const char *prefix, const char **why);

@@ -1,5 +1,6 @@
 #!/bin/sh
-# vigil report: end to end on real stored runs (a `vigil metrics` run and two monitor nights),
+# vigil report: end to end on real stored runs (a `vigil metrics` run, two monitor nights and
+# two suite runs, one on a case file whose subgroup names try to run commands through gnuplot),
 # the model card validated against the CHAI mc-schema v0.2 XSD with xmllint, and report.html
 # rendered in headless Chromium (every plot must render with a nonzero size).
 . "$(dirname "$0")/lib.sh"
@@ -8,7 +9,8 @@ cd "$ROOT"
 
 # Real runs in a fresh store.
 run "$V" metrics --data datasets/flchain/test.csv --score score --label death_5y --group sex \
-    --group age_band --threshold 0.2 --bootstrap 20 --seed 3 --format json
+    --group age_band --threshold 0.2 --bootstrap 20 --seed 3 --allow-column age=public-research-cohort \
+    --format json
 expect_rc 0 "metrics run stored"
 MID=$(/usr/bin/python3 -c "import json; print(json.load(open('$T/out'))['run_id'])")
 run "$V" monitor run monitors/flchain-stable.json --format json
@@ -55,6 +57,76 @@ n=$(grep -o "gnuplot was not found on PATH" "$T/nog/report.html" | wc -l)
 [ "$n" -eq 5 ] || { echo "FAIL: $n notes for missing gnuplot, expected 5"; fails=$((fails + 1)); }
 grep -q "holds no SHAP importance" "$T/nog/report.html" || { echo "FAIL: no SHAP note"; fails=$((fails + 1)); }
 [ "$(grep -c '<svg' "$T/nog/report.html")" -eq 0 ] || { echo "FAIL: SVG without gnuplot"; fails=$((fails + 1)); }
+have_gnuplot=0
+command -v gnuplot >/dev/null 2>&1 && have_gnuplot=1
+
+# A suite run on the bundled data: the criteria table, the sequestration the run stored (never
+# "nan"), each modification's id once in the traceability table, every plot drawn.
+run "$V" suite run suites/flchain-v2-vs-v1.json --format json
+expect_rc 0 "suite run passes"
+SID=$(/usr/bin/python3 -c "import json; print(json.load(open('$T/out'))['run_id'])")
+run "$V" report --run "$SID" --out "$T/s" --format json
+expect_rc 0 "suite report: implementable"
+expect_json "d['kind'] == 'suite' and d['implementable'] is True and d['criteria'] == 13 and d['criteria_failed'] == 0" \
+    "suite summary JSON"
+[ "$have_gnuplot" = 0 ] || expect_json "d['plots'] == 6 and d['plots_drawn'] == 6" "every suite plot drawn"
+/usr/bin/python3 - "$T/s" <<'PY' || fails=$((fails + 1))
+import json, re, sys
+d = sys.argv[1]
+ev = json.load(open(d + "/evidence.json"))
+crit = ev["tables"]["criteria"]["rows"]
+assert len(crit) == 13 and all(r[7] == "PASS" for r in crit), crit
+html, md = open(d + "/report.html").read(), open(d + "/report.md").read()
+assert "Acceptance criteria (pre-registered in the suite) and results" in html
+for t in (html, md):
+    m = re.search(r"\bnan\b", t, re.I)
+    assert not m, "'nan' in the report: " + t[max(0, m.start() - 80):m.end() + 80]
+    assert "M1: M1" not in t, "modification id printed twice"
+    assert "differs from the training data" in t and "overlap between the two files is not stored" in t
+assert ev["tables"]["traceability"]["rows"][0][0].startswith("M1: the 5-year mortality model")
+PY
+
+# Strings from the case file never run as gnuplot commands. A copy of the test set whose sex
+# level F and group column age_band try to end gnuplot's quotes, use backquotes, a macro, new
+# lines and a datablock end; the suite and its report run, nothing is executed, and the report
+# is written with every plot, the names shown as text (cut to 40 bytes in the plots).
+/usr/bin/python3 - "$ROOT" "$T" <<'PY'
+import csv, json, sys
+root, t = sys.argv[1:]
+level = "F' . system('touch %s/pwned1') . '`touch %s/pwned2`\n@m\r\nEOD\n!touch %s/pwned3\n" % (t, t, t)
+group = "age_band\" . system(\"touch %s/pwned4\") . \"'`touch %s/pwned5`" % (t, t)
+rows = list(csv.reader(open(root + "/datasets/flchain/test.csv", newline="")))
+sex, band = rows[0].index("sex"), rows[0].index("age_band")
+rows[0][band] = group
+for r in rows[1:]:
+    if r[sex] == "F":
+        r[sex] = level
+csv.writer(open(t + "/evil.csv", "w", newline="")).writerows(rows)
+s = json.load(open(root + "/suites/flchain-v2-vs-v1.json"))
+s["model"] = {k: root + "/datasets/models/" + v.split("/")[-1] for k, v in s["model"].items()}
+s["data"]["path"] = t + "/evil.csv"
+s["data"]["columns"]["groups"] = ["sex", group]
+s["training_data"]["path"] = root + "/datasets/flchain/train.csv"
+for c in s["criteria"]:
+    if c.get("scope", {}).get("group") == "age_band":
+        c["scope"]["group"] = group
+json.dump(s, open(t + "/evil.json", "w"), indent=1)
+PY
+run "$V" suite run "$T/evil.json" --format json
+expect_rc 0 "suite run on hostile subgroup names"
+EID=$(/usr/bin/python3 -c "import json; print(json.load(open('$T/out'))['run_id'])")
+run "$V" report --run "$EID" --out "$T/e" --format json
+expect_rc 0 "report on hostile subgroup names"
+[ "$have_gnuplot" = 0 ] || expect_json "d['plots'] == 6 and d['plots_drawn'] == 6" "every plot drawn despite hostile names"
+for i in 1 2 3 4 5; do
+    [ ! -e "$T/pwned$i" ] || { echo "FAIL: a subgroup name ran a command through gnuplot (pwned$i)"; fails=$((fails + 1)); }
+done
+if [ "$have_gnuplot" = 1 ]; then
+    for f in forest shap; do
+        grep -qF "sex=F' . system('touch " "$T/e/plot-$f.svg" ||
+            { echo "FAIL: plot-$f.svg does not show the hostile level as text"; fails=$((fails + 1)); }
+    done
+fi
 
 # Model card against the committed XSD. The schema imports xmldsig from the network for its
 # optional ds:Signature element; we never sign, so the local copy drops that import and element.
@@ -75,9 +147,11 @@ fi
 if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     apt-get install -y chromium >/dev/null 2>&1
 fi
-if command -v chromium >/dev/null 2>&1 && command -v gnuplot >/dev/null 2>&1; then
+# render DIR N [PLOT]: DIR/report.html renders with its text, N figures have an SVG of nonzero
+# size, and figure PLOT (when given) has none.
+render() {
     cat > "$T/probe.html" <<HTML
-<!DOCTYPE html><html><body><pre id="o"></pre><iframe id="f" src="file://$T/r/report.html" style="width:1100px;height:900px"></iframe>
+<!DOCTYPE html><html><body><pre id="o"></pre><iframe id="f" src="file://$1/report.html" style="width:1100px;height:900px"></iframe>
 <script>
 document.getElementById('f').onload = function () {
   var d = this.contentDocument, out = [];
@@ -92,13 +166,17 @@ document.getElementById('f').onload = function () {
 HTML
     timeout 60 chromium --headless --no-sandbox --disable-gpu --allow-file-access-from-files \
         --virtual-time-budget=5000 --dump-dom "file://$T/probe.html" >"$T/dom" 2>/dev/null
-    # Every figure that has an SVG renders with a nonzero size; SHAP has none in a metrics run.
     np=$(grep -oE 'PLOT plot-[a-z]+ [1-9][0-9]*x[1-9][0-9]*' "$T/dom" | wc -l)
-    if [ "$np" -ne 5 ] || ! grep -q 'PLOT plot-shap none' "$T/dom" || ! grep -q 'TEXT ok' "$T/dom"; then
-        echo "FAIL: chromium rendered $np of 5 plots with a nonzero size"
+    if [ "$np" -ne "$2" ] || { [ -n "$3" ] && ! grep -q "PLOT plot-$3 none" "$T/dom"; } || ! grep -q 'TEXT ok' "$T/dom"; then
+        echo "FAIL: chromium rendered $np of $2 plots of $1/report.html with a nonzero size"
         grep -E '^(PLOT|TEXT)' "$T/dom" | head
         fails=$((fails + 1))
     fi
+}
+if command -v chromium >/dev/null 2>&1 && command -v gnuplot >/dev/null 2>&1; then
+    render "$T/r" 5 shap # a metrics run stores no SHAP importance
+    render "$T/s" 6
+    render "$T/e" 6
     timeout 60 chromium --headless --no-sandbox --disable-gpu --screenshot="$T/shot.png" \
         --window-size=1100,1400 "file://$T/r/report.html" >/dev/null 2>&1
     [ -s "$T/shot.png" ] || { echo "FAIL: no screenshot"; fails=$((fails + 1)); }

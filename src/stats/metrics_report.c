@@ -636,7 +636,13 @@ static void threshold_json(cJSON *o, const vigil_threshold_stats *t, int ok)
     cJSON_AddBoolToObject(o, "suppressed", !ok);
 }
 
-static void level_json(cJSON *lv, const scope *s, size_t min_cell)
+static void reliability_json(cJSON *arr, const scope *s, double level, size_t mc);
+static void threshold_json(cJSON *o, const vigil_threshold_stats *t, int ok);
+
+/* One subgroup level: every metric the overall scope has (the cell-size policy applied the
+ * same way), the flat keys first (kept for scripts), then the threshold table, the whole
+ * calibration block and the reliability points. */
+static void level_json(cJSON *lv, const scope *s, size_t min_cell, double level, size_t n_thr)
 {
     cJSON_AddBoolToObject(lv, "suppressed", s->suppressed);
     if (s->suppressed) {
@@ -667,14 +673,40 @@ static void level_json(cJSON *lv, const scope *s, size_t min_cell)
     num(lv, "intercept", s->cal.intercept);
     num(lv, "citl", s->cal.citl);
     num(lv, "eavg", s->cal.eavg);
+    num(lv, "e50", s->cal.e50);
     num(lv, "e90", s->cal.e90);
     num(lv, "emax", s->cal.emax);
     cJSON *ci = cJSON_AddObjectToObject(lv, "ci");
+    /* the bootstrap gives levels every CI but those of the per-level refits (slope, intercept,
+     * lowess E statistics): those are left out, not shown as null */
     for (int k = 0; k < S_COUNT; k++)
-        if (isfinite(s->est[k]) && k != S_SLOPE && k != S_INTERCEPT && k < S_EAVG)
+        if (isfinite(s->est[k]) && isfinite(s->ci[k][0]) && isfinite(s->ci[k][1]))
             ci_pair(ci, s_name[k], s->ci[k][0], s->ci[k][1]);
-    (void)min_cell;
+    cJSON *ths = cJSON_AddArrayToObject(lv, "thresholds");
+    for (size_t k = 0; k < n_thr; k++) {
+        cJSON *o = cJSON_CreateObject();
+        threshold_json(o, &s->thr[k], s->thr_ok[k]);
+        cJSON_AddItemToArray(ths, o);
+    }
+    const vigil_calibration *c = &s->cal;
+    cJSON *cal = cJSON_AddObjectToObject(lv, "calibration");
+    num(cal, "brier_reliability", c->brier_reliability);
+    num(cal, "brier_resolution", c->brier_resolution);
+    num(cal, "brier_uncertainty", s->prev_ok ? c->brier_uncertainty : NAN); /* = prevalence(1 - prevalence) */
+    num(cal, "spiegelhalter_z", c->spiegelhalter_z);
+    num(cal, "spiegelhalter_p", c->spiegelhalter_p);
+    num(cal, "d", c->d);
+    num(cal, "u", c->u);
+    num(cal, "q", c->q);
+    num(cal, "u_p", c->u_p);
+    cJSON *hl = cJSON_AddObjectToObject(cal, "hosmer_lemeshow");
+    num(hl, "stat", c->hl_stat);
+    num(hl, "df", (double)c->hl_df);
+    num(hl, "p", c->hl_p);
+    reliability_json(cJSON_AddArrayToObject(cal, "reliability"), s, level, min_cell);
 }
+
+
 
 static void reliability_json(cJSON *arr, const scope *s, double level, size_t mc)
 {
@@ -822,7 +854,7 @@ char *vigil_metrics_report_json(const vigil_metrics_report *r, double seconds_lo
         const group *g = &r->g[gi];
         cJSON *go = cJSON_AddObjectToObject(sg, g->name), *lv = cJSON_AddObjectToObject(go, "levels");
         for (size_t l = 0; l < g->n_levels; l++)
-            level_json(cJSON_AddObjectToObject(lv, g->lv[l].name), &g->lv[l], mc);
+            level_json(cJSON_AddObjectToObject(lv, g->lv[l].name), &g->lv[l], mc, r->o.level, r->o.n_thresholds);
         cJSON *dp = cJSON_AddObjectToObject(go, "disparities"), *dci = cJSON_CreateObject();
         cJSON *why = cJSON_CreateObject();
         for (int k = 0; k < D_COUNT; k++) {

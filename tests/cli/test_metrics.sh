@@ -17,6 +17,8 @@ expect_json "set(d['calibration']['hosmer_lemeshow']) >= {'stat','df','p'} and d
 expect_json "d['threshold']['value'] == 0.5 and all(k in d['threshold'] for k in ('tpr','fpr','ppv','npv','selection_rate'))" "threshold keys"
 expect_json "[t['value'] for t in d['thresholds']] == [0.5, 0.2]" "repeated thresholds"
 expect_json "all(set(l) >= {'n','prevalence','auroc','tpr','fpr','ppv','selection_rate','suppressed'} for c in d['subgroups'].values() for l in c['levels'].values())" "level keys"
+expect_json "all(set(l) >= {'e50','thresholds','calibration'} and len(l['thresholds']) == 2 and 'specificity_ci' in l['thresholds'][1] and set(l['calibration']) >= {'hosmer_lemeshow','spiegelhalter_p','reliability','brier_reliability'} for l in d['subgroups']['sex']['levels'].values())" "every metric per level"
+expect_json "abs(d['subgroups']['sex']['levels']['F']['thresholds'][0]['tpr'] - d['subgroups']['sex']['levels']['F']['tpr']) < 1e-15" "first threshold = the flat keys"
 expect_json "all(set(c['disparities']) >= {'demographic_parity_difference','demographic_parity_ratio','equalized_odds_difference','equal_opportunity_difference','auroc_gap'} for c in d['subgroups'].values())" "disparity keys"
 expect_json "set(d['subgroups']) == {'sex','race','sex+race'} and 'F+A' in d['subgroups']['sex+race']['levels']" "intersection levels"
 expect_json "d['bootstrap']['replicates'] == 50 and d['bootstrap']['seed'] == 7" "bootstrap recorded"

@@ -150,31 +150,132 @@ static int scope_point(scope *s, const double *thr, size_t nthr, double level, s
     return VIGIL_OK;
 }
 
-/* Complementary suppression: when the suppressed levels together hold a count (cases,
- * events or non-events) of 1..min_cell-1, the total minus the shown levels would give it
- * away, so the smallest shown level is suppressed too, until that is no longer so. */
-static void suppress_levels(group *g, size_t min_cell)
+/* ---- the cell-size policy ----------------------------------------------------------------
+ * A count from 1 to min_cell - 1 is never shown, nor one that can be derived. Within a
+ * partition whose total is shown (a group's levels partition the cases; the levels of a group
+ * nested in another -- sex+race in sex -- partition each shown level of it), the sum of any
+ * count over the levels that withhold it is the total minus the shown ones: when that sum is
+ * 1..min_cell-1, the smallest level still showing it withholds it too (complementary
+ * withholding), until no partition gives a small count away. One mechanism, three things
+ * withheld: a whole level (cases, events, non-events), its prevalence (events, non-events),
+ * its confusion counts at each threshold. */
+enum { W_LEVEL, W_PREV, W_THR };
+
+static int withheld(const scope *s, int kind, size_t t)
 {
-    for (size_t l = 0; l < g->n_levels; l++)
-        g->lv[l].suppressed = !vigil_fairness_count_ok((double)g->lv[l].n, min_cell);
-    for (;;) {
-        double sn = 0, s1 = 0;
-        size_t nsup = 0;
-        for (size_t l = 0; l < g->n_levels; l++)
-            if (g->lv[l].suppressed) {
-                sn += (double)g->lv[l].n;
-                s1 += g->lv[l].n1;
-                nsup++;
-            }
-        if (nsup == 0 || (vigil_fairness_count_ok(sn, min_cell) && vigil_fairness_count_ok(s1, min_cell) &&
-                          vigil_fairness_count_ok(sn - s1, min_cell)))
-            return;
-        size_t best = (size_t)-1;
-        for (size_t l = 0; l < g->n_levels; l++)
-            if (!g->lv[l].suppressed && (best == (size_t)-1 || g->lv[l].n < g->lv[best].n)) best = l;
-        if (best == (size_t)-1) return;
-        g->lv[best].suppressed = 1;
+    return s->suppressed || (kind == W_PREV && !s->prev_ok) || (kind == W_THR && !s->thr_ok[t]);
+}
+
+static size_t counts_of(const scope *s, int kind, size_t t, double *c)
+{
+    if (kind == W_THR) {
+        c[0] = s->thr[t].tp, c[1] = s->thr[t].fp, c[2] = s->thr[t].fn, c[3] = s->thr[t].tn;
+        return 4;
     }
+    c[0] = s->n1, c[1] = (double)s->n - s->n1, c[2] = (double)s->n;
+    return kind == W_LEVEL ? 3 : 2;
+}
+
+/* One partition (m levels); returns 1 when it withheld something more. */
+static int complement(scope **lv, size_t m, int kind, size_t t, size_t mc)
+{
+    int changed = 0;
+    for (;;) {
+        double sum[4] = {0}, c[4];
+        size_t k = 4, nw = 0;
+        for (size_t l = 0; l < m; l++)
+            if (withheld(lv[l], kind, t)) {
+                k = counts_of(lv[l], kind, t, c);
+                for (size_t q = 0; q < k; q++) sum[q] += c[q];
+                nw++;
+            }
+        int safe = 1;
+        for (size_t q = 0; q < k && nw; q++) safe &= vigil_fairness_count_ok(sum[q], mc);
+        if (nw == 0 || safe) return changed;
+        scope *best = NULL;
+        for (size_t l = 0; l < m; l++)
+            if (!withheld(lv[l], kind, t) && (!best || lv[l]->n < best->n)) best = lv[l];
+        if (!best) return changed;
+        if (kind == W_LEVEL) best->suppressed = 1;
+        else if (kind == W_PREV) best->prev_ok = 0;
+        else best->thr_ok[t] = 0;
+        changed = 1;
+    }
+}
+
+/* The policy over every group and every nesting between groups, to a fixed point. */
+static int cell_policy(vigil_metrics_report *r)
+{
+    size_t G = r->ng, n = r->n, T = r->o.n_thresholds, mc = r->o.min_cell;
+    uint32_t **lvl = calloc(G ? G : 1, sizeof *lvl);    /* each case's level, per group */
+    int32_t **parent = calloc(G ? G * G : 1, sizeof *parent); /* [a*G+b]: b-level -> a-level */
+    scope **part = NULL;
+    size_t maxl = 1;
+    int rc = VIGIL_OK;
+    if (!lvl || !parent) goto oom;
+    for (size_t g = 0; g < G; g++) {
+        for (size_t l = 0; l < r->g[g].n_levels; l++) /* a level under the floor, to begin with */
+            r->g[g].lv[l].suppressed = !vigil_fairness_count_ok((double)r->g[g].lv[l].n, mc);
+        if (r->g[g].n_levels > maxl) maxl = r->g[g].n_levels;
+        if (!(lvl[g] = malloc((n ? n : 1) * sizeof **lvl))) goto oom;
+        for (size_t l = 0; l < r->g[g].n_levels; l++)
+            for (size_t i = 0; i < r->g[g].lv[l].n; i++) lvl[g][r->g[g].lv[l].pos[i]] = (uint32_t)l;
+    }
+    if (!(part = malloc(maxl * sizeof *part))) goto oom;
+    /* b is nested in a when each b-level lies within one a-level */
+    for (size_t a = 0; a < G; a++)
+        for (size_t b = 0; b < G; b++) {
+            if (a == b) continue;
+            const group *gb = &r->g[b];
+            int32_t *pa = malloc((gb->n_levels ? gb->n_levels : 1) * sizeof *pa);
+            if (!pa) goto oom;
+            int nested = 1;
+            for (size_t l = 0; l < gb->n_levels && nested; l++) {
+                pa[l] = gb->lv[l].n ? (int32_t)lvl[a][gb->lv[l].pos[0]] : -1;
+                for (size_t i = 1; i < gb->lv[l].n && nested; i++) nested = lvl[a][gb->lv[l].pos[i]] == (uint32_t)pa[l];
+            }
+            if (nested) parent[a * G + b] = pa;
+            else free(pa);
+        }
+    for (int changed = 1; changed;) {
+        changed = 0;
+        for (int kind = W_LEVEL; kind <= W_THR; kind++)
+            for (size_t t = 0; t < (kind == W_THR ? T : 1); t++)
+                for (size_t b = 0; b < G; b++) {
+                    group *gb = &r->g[b];
+                    /* the whole group: its total is the overall scope */
+                    for (size_t l = 0; l < gb->n_levels; l++) part[l] = &gb->lv[l];
+                    changed |= complement(part, gb->n_levels, kind, t, mc);
+                    for (size_t a = 0; a < G; a++) {
+                        const int32_t *pa = parent[a * G + b];
+                        if (!pa) continue;
+                        for (size_t P = 0; P < r->g[a].n_levels; P++) {
+                            if (withheld(&r->g[a].lv[P], kind, t)) continue; /* its total is not shown */
+                            size_t m = 0;
+                            for (size_t l = 0; l < gb->n_levels; l++)
+                                if (pa[l] == (int32_t)P) part[m++] = &gb->lv[l];
+                            changed |= complement(part, m, kind, t, mc);
+                        }
+                    }
+                }
+    }
+    /* what a level shows follows its flags */
+    for (size_t g = 0; g < G; g++)
+        for (size_t l = 0; l < r->g[g].n_levels; l++) {
+            scope *s = &r->g[g].lv[l];
+            int ok = T > 0 && s->thr_ok[0];
+            s->est[S_TPR] = ok ? s->thr[0].tpr : NAN;
+            s->est[S_FPR] = ok ? s->thr[0].fpr : NAN;
+            s->est[S_SEL] = ok ? s->thr[0].selection_rate : NAN;
+        }
+    goto done;
+oom:
+    rc = vigil_error_set(VIGIL_ENOMEM, "out of memory applying the cell-size policy");
+done:
+    for (size_t g = 0; lvl && g < G; g++) free(lvl[g]);
+    for (size_t k = 0; parent && k < G * G; k++) free(parent[k]);
+    free(lvl), free(parent), free(part);
+    return rc;
 }
 
 /* The disparities of one group from per-level values (the point estimates or one bootstrap
@@ -503,7 +604,18 @@ static int build_group(vigil_metrics_report *r, group *g, const vigil_metrics_gr
     for (size_t l = 0; l < nl; l++)
         if ((rc = scope_point(&g->lv[l], r->thr, r->o.n_thresholds, r->o.level, r->o.min_cell)) != 0)
             goto done;
-    suppress_levels(g, r->o.min_cell);
+    goto done;
+oom:
+    rc = vigil_error_set(VIGIL_ENOMEM, "out of memory building subgroups of '%s'", spec->name);
+done:
+    free(cnt);
+    return rc;
+}
+
+/* After the cell-size policy: each case's level for the bootstrap, the disparities. */
+static int finish_group(vigil_metrics_report *r, group *g)
+{
+    size_t n = r->n, nl = g->n_levels;
     if (!(g->code = malloc(n * sizeof *g->code)) || !(g->citl0 = malloc(nl * sizeof *g->citl0))) goto oom;
     for (size_t l = 0; l < nl; l++) {
         scope *s = &g->lv[l];
@@ -516,12 +628,9 @@ static int build_group(vigil_metrics_report *r, group *g, const vigil_metrics_gr
     group_disparities(g, vals, g->dest, g->dmiss, g->dmiss_withheld);
     free(vals);
     for (int k = 0; k < D_COUNT; k++) g->dci[k][0] = g->dci[k][1] = NAN;
-    goto done;
+    return VIGIL_OK;
 oom:
-    rc = vigil_error_set(VIGIL_ENOMEM, "out of memory building subgroups of '%s'", spec->name);
-done:
-    free(cnt);
-    return rc;
+    return vigil_error_set(VIGIL_ENOMEM, "out of memory building subgroups of '%s'", g->name);
 }
 
 int vigil_metrics_compute(vigil_metrics_report **out, const double *score, const double *label,
@@ -577,6 +686,9 @@ int vigil_metrics_compute(vigil_metrics_report **out, const double *score, const
         r->ng = gi + 1;
         if ((rc = build_group(r, &r->g[gi], &groups[gi], ord)) != 0) goto done;
     }
+    if ((rc = cell_policy(r)) != 0) goto done;
+    for (size_t gi = 0; gi < n_groups; gi++)
+        if ((rc = finish_group(r, &r->g[gi])) != 0) goto done;
     if (r->o.compare) {
         if ((rc = vigil_metrics_check(r->o.compare, label, n, NULL, 0, 0, NULL, NULL)) != 0) {
             vigil_error_wrap("comparison score");

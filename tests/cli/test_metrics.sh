@@ -101,4 +101,27 @@ expect_err "--group column 'nope'" "names the setting"
 run "$VIGIL" metrics --help
 expect_rc 0 "help"
 expect_out "usage: vigil metrics" "help text"
+# The cell-size policy against an attacker (tests/cli/small_cells.py): random case files with
+# small sites and sex x band cells, two thresholds; no count of 1..10 may be shown or derived
+# as a total minus the shown parts, within a group or within a nested partition.
+leaks=0
+for seed in 1 2 3 4 5 6 7 8 9 10 11 12; do
+    /usr/bin/python3 - "$seed" "$T/cells.csv" <<'PY'
+import random, sys
+r = random.Random(int(sys.argv[1]))
+sites = [("A", r.randint(60, 200)), ("B", r.randint(11, 40)), ("C", r.randint(3, 25)), ("D", r.randint(1, 14))]
+with open(sys.argv[2], "w") as f:
+    f.write("score,label,site,sex,band\n")
+    for s, k in sites:
+        for _ in range(k):
+            p = r.random()
+            f.write(f"{p:.4f},{int(r.random() < p)},{s},{r.choice('FM')},{r.choice('abc') if r.random() < 0.9 else 'd'}\n")
+PY
+    "$VIGIL" metrics --data "$T/cells.csv" --score score --label label --group site --group sex --group band \
+        --group sex+band --threshold 0.5 --threshold 0.3 --bootstrap 0 --no-store --format json >"$T/cells.json" 2>"$T/err" ||
+        { echo "FAIL: metrics on cells seed $seed: $(cat "$T/err")"; fails=$((fails + 1)); }
+    /usr/bin/python3 "$ROOT/tests/cli/small_cells.py" "$T/cells.json" >"$T/leak.txt" ||
+        { echo "FAIL: seed $seed: $(cat "$T/leak.txt")"; leaks=$((leaks + 1)); }
+done
+[ "$leaks" = 0 ] || fails=$((fails + 1))
 finish

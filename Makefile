@@ -117,23 +117,44 @@ fuzz-replay: $(REPLAY_BIN)
 san-tests:
 	$(MAKE) BUILD=build/san SANITIZER=address,undefined CUDA=0 DEBUG=1 unit fuzz-replay
 
-# libFuzzer (clang) with ASan+UBSan, FUZZ_SECONDS per harness. Crashes are written to
-# tests/fuzz/regressions/<harness>/: fix the bug, keep the input (make check replays it).
+# libFuzzer (clang) with ASan+UBSan, FUZZ_SECONDS per harness (FUZZ_TIMEOUT s per input).
+# The seeds are tests/fuzz/corpus/<harness>/ and the kept regressions. Crashes, leaks and
+# timeouts are written to tests/fuzz/regressions/<harness>/: fix the bug, keep the input
+# (make check replays it). Every harness runs; `make fuzz` then fails when any
+# libFuzzer binary exited non-zero or left a new crash-/leak-/timeout-/oom- file, naming the
+# harness, the input and its log ($(FUZZ_BUILD)/fuzz_<harness>.log).
 FUZZ_SECONDS ?= 60
+FUZZ_TIMEOUT ?= 10
 FUZZ_CC ?= clang
+FUZZ_BUILD ?= $(BUILD)/fuzzlib
+FUZZ_FLAGS ?=
 fuzz:
-	$(MAKE) BUILD=build/fuzzlib CC=$(FUZZ_CC) CUDA=0 DEBUG=1 \
-	  SANITIZER=address,undefined,fuzzer-no-link build/fuzzlib/libvigil.a
-	@for h in $(FUZZ_SRC); do n=$$(basename $$h .c); n=$${n#fuzz_}; \
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) CUDA=0 DEBUG=1 \
+	  SANITIZER=address,undefined,fuzzer-no-link $(FUZZ_BUILD)/libvigil.a
+	@failed=; for h in $(FUZZ_SRC); do n=$$(basename $$h .c); n=$${n#fuzz_}; \
+	  b=$(FUZZ_BUILD)/fuzz_$$n; log=$$b.log; art=tests/fuzz/regressions/$$n; \
 	  $(FUZZ_CC) -g -O1 -std=c11 -D_GNU_SOURCE -Iinclude -Isrc $(PKG_CFLAGS) \
-	    -fsanitize=fuzzer,address,undefined -o build/fuzzlib/fuzz_$$n $$h build/fuzzlib/libvigil.a \
-	    $(PKG_LIBS) -lm -pthread || exit 1; \
-	  mkdir -p build/fuzzlib/corpus_$$n tests/fuzz/regressions/$$n; \
+	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -o $$b $$h \
+	    $(FUZZ_BUILD)/libvigil.a $(PKG_LIBS) -lm -pthread || exit 1; \
+	  mkdir -p $(FUZZ_BUILD)/corpus_$$n $$art; \
+	  ls -A $$art | grep -E '^(crash|leak|timeout|oom)-' >$$b.before; \
 	  echo "== fuzz $$n for $(FUZZ_SECONDS) s"; \
-	  build/fuzzlib/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-	    -artifact_prefix=tests/fuzz/regressions/$$n/ build/fuzzlib/corpus_$$n tests/fuzz/corpus/$$n \
-	    2>&1 | grep -E "stat::number_of_executed_units|stat::peak_rss|ERROR|SUMMARY|Done" || exit 1; \
-	done
+	  $$b -max_total_time=$(FUZZ_SECONDS) -timeout=$(FUZZ_TIMEOUT) -print_final_stats=1 \
+	    $(FUZZ_FLAGS) -artifact_prefix=$$art/ $(FUZZ_BUILD)/corpus_$$n tests/fuzz/corpus/$$n $$art \
+	    >$$log 2>&1; rc=$$?; \
+	  grep -E 'stat::number_of_executed_units|stat::peak_rss|Done' $$log; \
+	  new=$$(ls -A $$art | grep -E '^(crash|leak|timeout|oom)-' | grep -vxF -f $$b.before); \
+	  if [ $$rc -ne 0 ] || [ -n "$$new" ]; then \
+	    awk '/^==[0-9]+== ?ERROR|runtime error/ { p = 1 } /^Shadow bytes|^MS: |^SUMMARY/ { p = 0 } \
+	      p && k++ < 40' $$log; grep -E '^SUMMARY' $$log; \
+	    echo "FUZZ FAILURE: harness $$n ($$h): $$b exited with status $$rc; log $$log"; \
+	    { sed -n 's/.*Test unit written to //p' $$log; for f in $$new; do echo $$art/$$f; done; } | \
+	      sort -u | while read -r f; do echo "FUZZ FAILURE: harness $$n: crashing input $$f"; done; \
+	    failed="$$failed $$n"; \
+	  fi; \
+	done; \
+	if [ -n "$$failed" ]; then echo "make fuzz: FAILED:$$failed"; exit 1; fi; \
+	echo "make fuzz: every harness ran $(FUZZ_SECONDS) s without a crash"
 
 check: deps
 	$(MAKE) all

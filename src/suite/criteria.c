@@ -253,7 +253,7 @@ int vigil_suite_def_load(vigil_suite_def *s, const char *path)
         (rc = vigil_cfg_number(path, "$", root, "min_cell", false, &min_cell)) != 0)
         goto fail;
     if (seed < 0 || seed != floor(seed) || seed > 9007199254740992.0 || boot < 0 || boot > 1e6 ||
-        boot != floor(boot) || min_cell < 1 || min_cell != floor(min_cell)) {
+        boot != floor(boot) || !(min_cell >= 1 && min_cell <= 1e12) || min_cell != floor(min_cell)) {
         rc = vigil_error_set(VIGIL_EINVAL, "%s: $: seed, bootstrap (<= 1000000) and min_cell must be "
                              "whole numbers (min_cell >= 1)", path);
         goto fail;

@@ -1,0 +1,54 @@
+/* Fuzz the monitor loader (vigil_monitor_load): any bytes must give a monitor or a clean
+ * error, never a crash, a leak or undefined behaviour; a monitor that loads must be
+ * internally consistent.
+ *
+ * The input is written as monitor.json in a per-process scratch folder: relative paths it
+ * names (data, reference data, model, alert file) resolve there. Only the loader and the pure
+ * getters run: nothing is read but the monitor file (and access() on the model and the
+ * reference), and the alarm actions (alert file, command) are never taken. An input of odd
+ * length is loaded with VIGIL_ROOTS set to that folder, so the allowed-roots check on every
+ * path is fuzzed too. */
+#include "fuzz.h"
+#include "monitor/monitor_internal.h"
+#include "vigil/vigil.h"
+
+#include <math.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    vigil_init();
+    static long now_day = -1;
+    if (now_day < 0) now_day = vigil_parse_day("2026-01-15");
+    const char *dir = NULL;
+    const char *path = fuzz_dir_file(data, size, "monitor.json", &dir);
+    if (size & 1) setenv("VIGIL_ROOTS", dir, 1);
+    else unsetenv("VIGIL_ROOTS");
+    vigil_monitor *m = NULL;
+    int rc = vigil_monitor_load(&m, path, now_day);
+    unsetenv("VIGIL_ROOTS");
+    if (rc != VIGIL_OK) {
+        if (m || !*vigil_error_last()) abort(); /* an error must say something, return nothing */
+        return 0;
+    }
+    if (!m || !m->name || !*vigil_monitor_name(m) || !vigil_monitor_text(m) || !m->data.path ||
+        !(m->alpha > 0 && m->alpha < 1) || m->min_samples < 1 || m->psi_bins < 2 ||
+        m->psi_bins > 1000 || !m->tests || (m->tests & ~(unsigned)MON_T_ALL) ||
+        (!m->ref_path && !m->ref_w.set) || (m->ref_path && m->ref_w.set) ||
+        ((m->ref_w.set || m->cur_w.set) && !m->data.time) ||
+        (m->ref_w.set && !(m->ref_w.from <= m->ref_w.to)) ||
+        (m->cur_w.set && !(m->cur_w.from <= m->cur_w.to)) ||
+        (m->cusum && (!m->data.label || !(m->data.score || m->model_path) ||
+                      !(m->cusum_odds_ratio > 0) || m->cusum_odds_ratio == 1 || !(m->cusum_limit > 0))))
+        abort();
+    vigil_run_file files[4];
+    size_t n = vigil_monitor_files(m, files);
+    if (n < 2 || n > 4) abort();
+    for (size_t i = 0; i < n; i++)
+        if (!files[i].role || !files[i].path) abort();
+    char *lock = vigil_monitor_lock_path(m, "/nonexistent/runs.db"); /* a name only */
+    if (!lock || strncmp(lock, "/nonexistent/runs.db.monitor-", 29) != 0) abort();
+    free(lock);
+    vigil_monitor_free(m);
+    return 0;
+}

@@ -28,9 +28,14 @@ static void test_days(void **state)
     assert_int_equal(vigil_parse_day("1970-01-02"), 1);
     assert_int_equal(vigil_parse_day("2000-03-01") - vigil_parse_day("2000-02-28"), 2); /* leap */
     assert_int_equal(vigil_parse_day("2026-11-24T10:00:00Z"), vigil_parse_day("2026-11-24"));
-    assert_int_equal(vigil_parse_day("2023-02-29"), -1);
-    assert_int_equal(vigil_parse_day("2023-13-01"), -1);
-    assert_int_equal(vigil_parse_day("23-01-01"), -1);
+    assert_true(vigil_parse_day("2023-02-29") == VIGIL_DAY_INVALID);
+    assert_int_equal(vigil_parse_day("1969-12-31"), -1); /* before 1970: negative, not 0 */
+    assert_int_equal(vigil_parse_day("1960-01-01"), -3653);
+    char b60[16];
+    vigil_format_day(-3653, b60);
+    assert_string_equal(b60, "1960-01-01");
+    assert_true(vigil_parse_day("2023-13-01") == VIGIL_DAY_INVALID);
+    assert_true(vigil_parse_day("23-01-01") == VIGIL_DAY_INVALID);
     char b[16];
     vigil_format_day(vigil_parse_day("2024-02-29"), b);
     assert_string_equal(b, "2024-02-29");

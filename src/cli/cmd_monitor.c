@@ -118,7 +118,7 @@ static int monitor_run(int argc, char **argv)
     int json = cli_parse_format("monitor", a.format);
     if (json < 0) return EXIT_USAGE;
     long now_day = vigil_monitor_today();
-    if (a.now && (now_day = vigil_parse_day(a.now)) < 0)
+    if (a.now && (now_day = vigil_parse_day(a.now)) == VIGIL_DAY_INVALID)
         return cli_usage("monitor", "--now expects a date YYYY-MM-DD, got '%s'", a.now);
 
     vigil_monitor *m = NULL;

@@ -17,17 +17,18 @@
 long vigil_parse_day(const char *s)
 {
     int y, m, d;
-    if (strlen(s) < 10 || s[4] != '-' || s[7] != '-') return -1;
+    if (strlen(s) < 10 || s[4] != '-' || s[7] != '-') return VIGIL_DAY_INVALID;
     for (int i = 0; i < 10; i++)
-        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9')) return -1;
+        if (i != 4 && i != 7 && (s[i] < '0' || s[i] > '9')) return VIGIL_DAY_INVALID;
     y = atoi(s), m = atoi(s + 5), d = atoi(s + 8);
     static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1]) return -1;
+    if (m < 1 || m > 12 || d < 1 || d > mdays[m - 1]) return VIGIL_DAY_INVALID;
     bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if (m == 2 && d == 29 && !leap) return -1;
-    if (s[10] && s[10] != 'T' && s[10] != ' ') return -1;
+    if (m == 2 && d == 29 && !leap) return VIGIL_DAY_INVALID;
+    if (s[10] && s[10] != 'T' && s[10] != ' ') return VIGIL_DAY_INVALID;
     struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d, .tm_hour = 12};
-    return (long)(timegm(&tm) / 86400);
+    time_t t = timegm(&tm); /* noon: floor division gives the day, before 1970 too */
+    return (long)((t - (t < 0 ? 86399 : 0)) / 86400);
 }
 
 void vigil_format_day(long day, char out[16])
@@ -49,8 +50,8 @@ static int bound(const char *file, const char *jpath, const cJSON *obj, const ch
         *is_date = 0;
         return VIGIL_OK;
     }
-    long d = cJSON_IsString(v) ? vigil_parse_day(v->valuestring) : -1;
-    if (d < 0)
+    long d = cJSON_IsString(v) ? vigil_parse_day(v->valuestring) : VIGIL_DAY_INVALID;
+    if (d == VIGIL_DAY_INVALID)
         return vigil_error_set(VIGIL_EINVAL, "%s: %s.%s: expected a number or a date YYYY-MM-DD",
                                file, jpath, key);
     *out = (double)d;
@@ -72,9 +73,9 @@ int vigil_window_parse(vigil_window *w, const char *file, const char *jpath, con
     if (!isnan(last)) {
         if (cJSON_GetObjectItemCaseSensitive(obj, "from") || cJSON_GetObjectItemCaseSensitive(obj, "to"))
             return vigil_error_set(VIGIL_EINVAL, "%s: %s: give either last_days or from/to", file, jpath);
-        if (last < 1 || last != floor(last))
-            return vigil_error_set(VIGIL_EINVAL, "%s: %s.last_days: expected a whole number >= 1",
-                                   file, jpath);
+        if (last < 1 || last != floor(last) || last > VIGIL_MAX_LAST_DAYS)
+            return vigil_error_set(VIGIL_EINVAL, "%s: %s.last_days: expected a whole number from 1 to %d",
+                                   file, jpath, VIGIL_MAX_LAST_DAYS);
         w->is_date = true;
         w->to = (double)now_day;
         w->from = (double)now_day - last + 1;
@@ -128,7 +129,7 @@ int vigil_window_mask(const vigil_table *t, size_t col, const vigil_window *w, u
         const int32_t *c = vigil_table_codes(t, col);
         for (size_t l = 0; l < nl; l++) day[l] = vigil_parse_day(vigil_table_level(t, col, l));
         for (size_t i = 0; i < n; i++) {
-            if (c[i] >= 0 && day[c[i]] < 0) {
+            if (c[i] >= 0 && day[c[i]] == VIGIL_DAY_INVALID) {
                 int rc = vigil_error_set(VIGIL_EINVAL, "%s:%zu: time column '%s': '%s' is not a "
                                          "date YYYY-MM-DD", vigil_table_source(t),
                                          vigil_table_row_line(t, i), name,

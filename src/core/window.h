@@ -6,6 +6,7 @@
 #ifndef VIGIL_CORE_WINDOW_H
 #define VIGIL_CORE_WINDOW_H
 
+#include <limits.h>
 #include <cjson/cJSON.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -20,9 +21,12 @@ typedef struct {
     char label[64];   /* "1995..1996" or "2026-10-26..2026-11-24", for reports */
 } vigil_window;
 
-/* Days since 1970-01-01 of "YYYY-MM-DD" (anything after the 10th character is ignored);
- * -1 when it is not a valid date. */
+/* Days since 1970-01-01 of "YYYY-MM-DD" (anything after the 10th character is ignored;
+ * negative before 1970); VIGIL_DAY_INVALID when it is not a valid date. */
+#define VIGIL_DAY_INVALID LONG_MIN
 long vigil_parse_day(const char *s);
+/* The longest "last_days" window (1,000 years): beyond it a day number leaves time_t's range. */
+#define VIGIL_MAX_LAST_DAYS 365250
 /* YYYY-MM-DD of a day number. */
 void vigil_format_day(long day, char out[16]);
 

@@ -52,8 +52,10 @@ static int time_keys(const vigil_monitor *m, const vigil_table *t, keyed *k)
     const double *x = vigil_table_numeric(t, (size_t)c);
     const int32_t *codes = vigil_table_codes(t, (size_t)c);
     for (size_t i = 0; i < n; i++)
-        k[i].t = x ? x[i] : codes[i] < 0 ? NAN
-                                         : (double)vigil_parse_day(vigil_table_level(t, (size_t)c, (size_t)codes[i]));
+    {
+        long day = x || codes[i] < 0 ? VIGIL_DAY_INVALID : vigil_parse_day(vigil_table_level(t, (size_t)c, (size_t)codes[i]));
+        k[i].t = x ? x[i] : day == VIGIL_DAY_INVALID ? NAN : (double)day;
+    }
     return VIGIL_OK;
 }
 

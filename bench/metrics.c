@@ -72,7 +72,7 @@ int main(int argc, char **argv)
             ys[i] = y[ord[i]] != 0;
         }
         boot_ctx c = {ps, ys, n, out};
-        vm_bootstrap_run(n, B, 1, th, 0, rep, &c);
+        vm_bootstrap_run(n, B, 1, th, 0, NULL, rep, &c);
         double lo, hi;
         vm_percentile_ci(out, B, 0.95, &lo, &hi);
         printf("seconds %.6f ci %.6f %.6f\n", vigil_seconds() - t0, lo, hi);

@@ -154,6 +154,79 @@ static void test_check_bad_input(void **s)
     assert_non_null(strstr(vigil_error_last(), "no cases"));
 }
 
+/* The paired comparison (vigil_metrics_paired_json): two reports with the same seed resample
+ * the same cases, so the replicate differences are a paired bootstrap. Checked against what a
+ * paired bootstrap must give: the AUROC difference's interval against the paired DeLong test's
+ * normal interval (pROC roc.test, golden above), the Brier difference's against the exact
+ * standard error of a mean of per-case differences, sd(delta)/sqrt(n) -- each endpoint within
+ * a quarter of the interval's width, with 2,000 replicates -- and two identical scores give
+ * differences of exactly 0. An unpaired (or sorted-replicate) bootstrap fails the Brier check
+ * by a factor of 3 to 6 on this case. */
+static double paired_get(const cJSON *j, const char *stat, const char *key)
+{
+    return tu_num(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "overall"), stat), key);
+}
+
+static void test_paired_bootstrap(void **s)
+{
+    kase k;
+    load_case(&k, "a");
+    vigil_metrics_options o = {0};
+    o.bootstrap = 2000;
+    o.seed = 11;
+    vigil_metrics_report *ra, *rb, *rc;
+    assert_int_equal(vigil_metrics_compute(&ra, k.score, k.label, k.n, NULL, 0, &o), VIGIL_OK);
+    assert_int_equal(vigil_metrics_compute(&rb, k.score2, k.label, k.n, NULL, 0, &o), VIGIL_OK);
+    assert_int_equal(vigil_metrics_compute(&rc, k.score, k.label, k.n, NULL, 0, &o), VIGIL_OK);
+    char *js = vigil_metrics_paired_json(ra, rb), *same = vigil_metrics_paired_json(ra, rc);
+    assert_non_null(js);
+    assert_non_null(same);
+    cJSON *j = cJSON_Parse(js), *z = cJSON_Parse(same);
+    /* AUROC: against DeLong */
+    vigil_delong_test d;
+    assert_int_equal(vigil_metrics_delong_test(k.score, k.score2, k.label, k.n, &d), VIGIL_OK);
+    double lo = paired_get(j, "auroc", "ci_low"), hi = paired_get(j, "auroc", "ci_high");
+    double dlo = d.diff - 1.959963984540054 * d.se, dhi = d.diff + 1.959963984540054 * d.se;
+    assert_close(paired_get(j, "auroc", "difference"), d.diff, 1e-12);
+    assert_close(lo, dlo, 0.25 * (dhi - dlo));
+    assert_close(hi, dhi, 0.25 * (dhi - dlo));
+    /* Brier: against the exact SE of the mean per-case difference */
+    double m = 0, ss = 0;
+    for (size_t i = 0; i < k.n; i++) {
+        double da = k.score[i] - k.label[i], db = k.score2[i] - k.label[i];
+        m += da * da - db * db;
+    }
+    m /= (double)k.n;
+    for (size_t i = 0; i < k.n; i++) {
+        double da = k.score[i] - k.label[i], db = k.score2[i] - k.label[i], e = da * da - db * db - m;
+        ss += e * e;
+    }
+    double se = sqrt(ss / (double)k.n / (double)k.n);
+    assert_close(paired_get(j, "brier", "difference"), m, 1e-12);
+    lo = paired_get(j, "brier", "ci_low"), hi = paired_get(j, "brier", "ci_high");
+    assert_close(lo, m - 1.96 * se, 0.25 * 3.92 * se);
+    assert_close(hi, m + 1.96 * se, 0.25 * 3.92 * se);
+    /* the same scores twice: every difference and its interval exactly 0 */
+    const cJSON *e;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(z, "overall"))
+    {
+        assert_true(tu_num(e, "difference") == 0);
+        const cJSON *l = cJSON_GetObjectItem(e, "ci_low");
+        if (cJSON_IsNumber(l)) assert_true(l->valuedouble == 0 && tu_num(e, "ci_high") == 0);
+    }
+    /* reports of other cases or seeds are refused */
+    vigil_metrics_options o2 = o;
+    o2.seed = 12;
+    vigil_metrics_report *rd;
+    assert_int_equal(vigil_metrics_compute(&rd, k.score2, k.label, k.n, NULL, 0, &o2), VIGIL_OK);
+    assert_null(vigil_metrics_paired_json(ra, rd));
+    cJSON_Delete(j), cJSON_Delete(z);
+    free(js), free(same);
+    vigil_metrics_report_free(ra), vigil_metrics_report_free(rb), vigil_metrics_report_free(rc);
+    vigil_metrics_report_free(rd);
+    vigil_table_free(k.t);
+}
+
 int main(void)
 {
     vigil_init();
@@ -162,6 +235,7 @@ int main(void)
         cmocka_unit_test(test_auroc_case_c),       cmocka_unit_test(test_auroc_by_hand),
         cmocka_unit_test(test_auroc_sort_paths),
         cmocka_unit_test(test_thresholds_wilson),  cmocka_unit_test(test_check_bad_input),
+        cmocka_unit_test(test_paired_bootstrap),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -149,6 +149,15 @@ void vigil_metrics_report_free(vigil_metrics_report *r);
 /* The `vigil metrics --format json` document (caller frees). `seconds_load` and
  * `seconds_write` are the caller's timings (NaN to leave out); compute time is the report's
  * own. NULL on allocation failure. Small cells are already withheld. */
+/* Candidate minus predecessor on the same cases: every statistic of the overall scope, of each
+ * subgroup level shown in both, and each disparity, with a paired percentile bootstrap CI. The
+ * two reports must come from the same cases, labels, groups, seed and replicates (their
+ * replicates then resample the same cases: vm_bootstrap_run's pos); else NULL with an error.
+ * JSON (malloc'd): {"method", "replicates", "overall": {stat: {"candidate", "predecessor",
+ * "difference", "ci_low", "ci_high"}}, "subgroups": {group: {"levels": {level: {stat: ...}},
+ * "disparities": {name: ...}}}}. A CI is null when over 10% of replicates were undefined. */
+char *vigil_metrics_paired_json(const vigil_metrics_report *cand, const vigil_metrics_report *pred);
+
 char *vigil_metrics_report_json(const vigil_metrics_report *r, double seconds_load,
                                 double seconds_write);
 /* A readable multi-line table of the same numbers (caller frees). */

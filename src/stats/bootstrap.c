@@ -66,6 +66,7 @@ void vm_percentile_ci(double *x, size_t B, double level, double *lo, double *hi)
 typedef struct {
     size_t n, B, scratch_bytes;
     uint64_t seed;
+    const uint32_t *pos;
     vm_replicate_fn fn;
     void *ctx;
     atomic_size_t next;
@@ -90,7 +91,7 @@ static void *worker(void *arg)
         for (size_t i = 0; i < j->n; i++) {
             /* Lemire's multiply-shift maps 64 random bits onto 0..n-1. */
             size_t k = (size_t)(((unsigned __int128)vm_rng_next(&g) * j->n) >> 64);
-            w[k] += 1.0;
+            w[j->pos ? j->pos[k] : k] += 1.0;
         }
         j->fn(j->ctx, r, w, scratch);
     }
@@ -101,7 +102,7 @@ done:
 }
 
 int vm_bootstrap_run(size_t n, size_t B, uint64_t seed, unsigned threads, size_t scratch_bytes,
-                     vm_replicate_fn fn, void *ctx)
+                     const uint32_t *pos, vm_replicate_fn fn, void *ctx)
 {
     if (B == 0) return VIGIL_OK;
     if (threads == 0) {
@@ -110,7 +111,7 @@ int vm_bootstrap_run(size_t n, size_t B, uint64_t seed, unsigned threads, size_t
     }
     if (threads > B) threads = (unsigned)B;
     if (threads > 256) threads = 256;
-    job j = {.n = n, .B = B, .scratch_bytes = scratch_bytes, .seed = seed, .fn = fn, .ctx = ctx};
+    job j = {.n = n, .B = B, .scratch_bytes = scratch_bytes, .seed = seed, .pos = pos, .fn = fn, .ctx = ctx};
     atomic_init(&j.next, 0);
     atomic_init(&j.failed, 0);
     pthread_t tid[256];

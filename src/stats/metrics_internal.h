@@ -93,8 +93,11 @@ uint64_t vm_rng_next(vm_rng *g);
  * weights (n doubles) and `scratch_bytes` of per-thread scratch; fn writes its results at
  * index r, so the numbers do not depend on the thread count. */
 typedef void (*vm_replicate_fn)(void *ctx, size_t r, const double *w, void *scratch);
+/* pos (optional): the draws are case numbers in the caller's original order, and w[pos[k]]
+ * counts case k -- so two reports of the same cases in different sort orders (two models'
+ * scores) resample the same cases with the same seed: a paired bootstrap. NULL: w[k]. */
 int vm_bootstrap_run(size_t n, size_t B, uint64_t seed, unsigned threads, size_t scratch_bytes,
-                     vm_replicate_fn fn, void *ctx);
+                     const uint32_t *pos, vm_replicate_fn fn, void *ctx);
 /* Percentile interval of the finite values among x[0..B-1] (sorted in place). */
 void vm_percentile_ci(double *x, size_t B, double level, double *lo, double *hi);
 

@@ -90,6 +90,7 @@ struct vigil_metrics_report {
     vigil_delong_test test;
     char *compare_name;
     int boot_lowess; /* E statistics bootstrapped (n <= LOWESS_BOOT_MAX) */
+    uint32_t *pos;   /* case (input order) -> its position in the sorted order */
 };
 
 /* ---- per-scope statistics ---------------------------------------------------------------- */
@@ -432,21 +433,24 @@ static int run_bootstrap(vigil_metrics_report *r)
         if (!(r->yd = malloc(r->n * sizeof *r->yd))) goto oom;
         for (size_t i = 0; i < r->n; i++) r->yd[i] = r->all.y[i];
     }
-    int rc = vm_bootstrap_run(r->n, B, r->o.seed, r->o.threads, scratch, replicate, r);
+    int rc = vm_bootstrap_run(r->n, B, r->o.seed, r->o.threads, scratch, r->pos, replicate, r);
     if (rc) return rc;
-    double lv = r->o.level;
-    for (int k = 0; k < S_COUNT; k++)
-        vm_percentile_ci(r->all.rep + (size_t)k * B, B, lv, &r->all.ci[k][0], &r->all.ci[k][1]);
+    /* the intervals from a copy: the replicates stay in replicate order, paired with those of
+     * another report of the same cases (vigil_metrics_paired_json) */
+    double lv = r->o.level, *cp = malloc(B * sizeof *cp);
+    if (!cp) goto oom;
+#define CI_OF(src, lo, hi) (memcpy(cp, (src), B * sizeof *cp), vm_percentile_ci(cp, B, lv, (lo), (hi)))
+    for (int k = 0; k < S_COUNT; k++) CI_OF(r->all.rep + (size_t)k * B, &r->all.ci[k][0], &r->all.ci[k][1]);
     for (size_t gi = 0; gi < r->ng; gi++) {
         group *g = &r->g[gi];
-        for (int k = 0; k < D_COUNT; k++)
-            vm_percentile_ci(g->drep + (size_t)k * B, B, lv, &g->dci[k][0], &g->dci[k][1]);
+        for (int k = 0; k < D_COUNT; k++) CI_OF(g->drep + (size_t)k * B, &g->dci[k][0], &g->dci[k][1]);
         for (size_t l = 0; l < g->n_levels; l++)
             if (g->lv[l].rep)
                 for (int k = 0; k < S_COUNT; k++)
-                    vm_percentile_ci(g->lv[l].rep + (size_t)k * B, B, lv, &g->lv[l].ci[k][0],
-                                     &g->lv[l].ci[k][1]);
+                    CI_OF(g->lv[l].rep + (size_t)k * B, &g->lv[l].ci[k][0], &g->lv[l].ci[k][1]);
     }
+#undef CI_OF
+    free(cp);
     return VIGIL_OK;
 oom:
     return vigil_error_set(VIGIL_ENOMEM, "out of memory for %zu bootstrap replicates", B);
@@ -557,6 +561,7 @@ void vigil_metrics_report_free(vigil_metrics_report *r)
     free(r->pr);
     free(r->yd);
     free(r->compare_name);
+    free(r->pos);
     free(r);
 }
 
@@ -675,6 +680,8 @@ int vigil_metrics_compute(vigil_metrics_report **out, const double *score, const
         !(a->y = malloc(n)))
         goto oom;
     if (vm_sort_order(score, n, ord) != 0) goto oom;
+    if (!(r->pos = malloc(n * sizeof *r->pos))) goto oom;
+    for (size_t i = 0; i < n; i++) r->pos[ord[i]] = (uint32_t)i;
     for (size_t i = 0; i < n; i++) {
         a->p[i] = score[ord[i]];
         a->y[i] = label[ord[i]] != 0;
@@ -861,6 +868,81 @@ static void reliability_json(cJSON *arr, const scope *s, double level, size_t mc
         cJSON_AddBoolToObject(o, "suppressed", sup[k]);
         cJSON_AddItemToArray(arr, o);
     }
+}
+
+/* ---- paired comparison ------------------------------------------------------------------ */
+
+/* One paired difference: point estimates from est, the CI from the replicate differences. */
+static void paired_item(cJSON *o, const char *name, double a, double b, const double *ra, const double *rb,
+                        size_t B, double level, double *buf)
+{
+    if (!isfinite(a) || !isfinite(b)) return;
+    cJSON *e = cJSON_AddObjectToObject(o, name);
+    num(e, "candidate", a);
+    num(e, "predecessor", b);
+    num(e, "difference", a - b);
+    double lo = NAN, hi = NAN;
+    size_t kept = 0;
+    for (size_t k = 0; ra && rb && k < B; k++)
+        if (isfinite(ra[k]) && isfinite(rb[k])) buf[kept++] = ra[k] - rb[k];
+    if (B && kept >= B * 9 / 10 && kept > 1) vm_percentile_ci(buf, kept, level, &lo, &hi);
+    num(e, "ci_low", lo);
+    num(e, "ci_high", hi);
+}
+
+static void paired_scope(cJSON *o, const scope *a, const scope *b, size_t B, double level, double *buf)
+{
+    for (int k = 0; k < S_COUNT; k++)
+        paired_item(o, s_name[k], a->est[k], b->est[k], a->rep ? a->rep + (size_t)k * B : NULL,
+                    b->rep ? b->rep + (size_t)k * B : NULL, B, level, buf);
+}
+
+char *vigil_metrics_paired_json(const vigil_metrics_report *a, const vigil_metrics_report *b)
+{
+    size_t B = a->o.bootstrap;
+    int same = a->n == b->n && B == b->o.bootstrap && a->o.seed == b->o.seed && a->ng == b->ng &&
+               a->all.n1 == b->all.n1;
+    for (size_t g = 0; same && g < a->ng; g++) {
+        same = strcmp(a->g[g].name, b->g[g].name) == 0 && a->g[g].n_levels == b->g[g].n_levels;
+        for (size_t l = 0; same && l < a->g[g].n_levels; l++)
+            same = strcmp(a->g[g].lv[l].name, b->g[g].lv[l].name) == 0 && a->g[g].lv[l].n == b->g[g].lv[l].n;
+    }
+    if (!same) {
+        vigil_error_set(VIGIL_EINVAL, "paired comparison: the two reports are not of the same cases, "
+                        "groups, seed and replicates");
+        return NULL;
+    }
+    double *buf = malloc((B ? B : 1) * sizeof *buf);
+    cJSON *doc = cJSON_CreateObject();
+    if (!buf || !doc) {
+        free(buf);
+        cJSON_Delete(doc);
+        vigil_error_set(VIGIL_ENOMEM, "out of memory");
+        return NULL;
+    }
+    cJSON_AddStringToObject(doc, "method", "paired percentile bootstrap (both models on the same resampled cases)");
+    cJSON_AddNumberToObject(doc, "replicates", (double)B);
+    double lv = a->o.level;
+    paired_scope(cJSON_AddObjectToObject(doc, "overall"), &a->all, &b->all, B, lv, buf);
+    cJSON *sg = cJSON_AddObjectToObject(doc, "subgroups");
+    for (size_t g = 0; g < a->ng; g++) {
+        const group *ga = &a->g[g], *gb = &b->g[g];
+        cJSON *go = cJSON_AddObjectToObject(sg, ga->name), *lo = cJSON_AddObjectToObject(go, "levels");
+        for (size_t l = 0; l < ga->n_levels; l++) {
+            /* a level either report withholds is left out (the cell-size policy holds here too) */
+            if (ga->lv[l].suppressed || gb->lv[l].suppressed) continue;
+            paired_scope(cJSON_AddObjectToObject(lo, ga->lv[l].name), &ga->lv[l], &gb->lv[l], B, lv, buf);
+        }
+        cJSON *dp = cJSON_AddObjectToObject(go, "disparities");
+        for (int k = 0; k < D_COUNT; k++)
+            paired_item(dp, d_name[k], ga->dest[k], gb->dest[k], ga->drep ? ga->drep + (size_t)k * B : NULL,
+                        gb->drep ? gb->drep + (size_t)k * B : NULL, B, lv, buf);
+    }
+    free(buf);
+    char *s = cJSON_PrintBuffered(doc, 1 << 16, 1);
+    cJSON_Delete(doc);
+    if (!s) vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    return s;
 }
 
 char *vigil_metrics_report_json(const vigil_metrics_report *r, double seconds_load,

@@ -218,7 +218,9 @@ static int collect_thresholds(run_t *r)
 
 /* ---- metrics ----------------------------------------------------------------------------- */
 
-static int metrics_doc(run_t *r, const double *score, const double *compare, cJSON **out)
+/* keep: when not NULL, the report is handed back (for the paired comparison) instead of freed */
+static int metrics_doc(run_t *r, const double *score, const double *compare, cJSON **out,
+                       vigil_metrics_report **keep)
 {
     vigil_metrics_group *mg = calloc(r->n_groups ? r->n_groups : 1, sizeof *mg);
     if (!mg) return oom();
@@ -239,7 +241,8 @@ static int metrics_doc(run_t *r, const double *score, const double *compare, cJS
     free(mg);
     if (rc) return rc;
     char *js = vigil_metrics_report_json(rep, NAN, NAN);
-    vigil_metrics_report_free(rep);
+    if (keep && js) *keep = rep;
+    else vigil_metrics_report_free(rep);
     if (!js) return oom();
     cJSON *d = cJSON_Parse(js);
     free(js);
@@ -1001,8 +1004,19 @@ int vigil_suite_run(vigil_store *store, const char *suite_path, const vigil_suit
     cJSON_AddObjectToObject(r->doc, "comparison");
 
     if ((rc = vigil_results_new(&res)) != 0) goto done;
-    if ((rc = metrics_doc(r, r->cand, r->pred, &r->mcand)) != 0) goto done;
-    if (r->pred && (rc = metrics_doc(r, r->pred, NULL, &r->mpred)) != 0) goto done;
+    vigil_metrics_report *rep_c = NULL, *rep_p = NULL;
+    if ((rc = metrics_doc(r, r->cand, r->pred, &r->mcand, r->pred ? &rep_c : NULL)) == 0 && r->pred &&
+        (rc = metrics_doc(r, r->pred, NULL, &r->mpred, &rep_p)) == 0) {
+        /* the impact assessment: every metric, overall, per level and per disparity, candidate
+         * minus predecessor with a paired bootstrap CI (same seed: the same resampled cases) */
+        char *pj = vigil_metrics_paired_json(rep_c, rep_p);
+        cJSON *pd = pj ? cJSON_Parse(pj) : NULL;
+        free(pj);
+        if (!pd) rc = vigil_error_last_code() ? vigil_error_last_code() : oom();
+        else cJSON_AddItemToObject(r->doc, "impact", pd);
+    }
+    vigil_metrics_report_free(rep_c), vigil_metrics_report_free(rep_p);
+    if (rc) goto done;
     for (size_t i = 0; i < d->n_criteria; i++)
         if ((rc = evaluate(r, i, crit, &all_pass, res)) != 0) goto done;
     t_compute = vigil_seconds() - t0 - t_load;

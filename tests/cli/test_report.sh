@@ -84,6 +84,15 @@ for t in (html, md):
     assert "M1: M1" not in t, "modification id printed twice"
     assert "differs from the training data" in t and "overlap between the two files is not stored" in t
 assert ev["tables"]["traceability"]["rows"][0][0].startswith("M1: the 5-year mortality model")
+# the impact assessment: every metric with a paired interval (not just the criteria's), and
+# candidate minus predecessor within each subgroup level
+imp = ev["tables"]["impact-metrics"]["rows"]
+brier = [r for r in imp if r[0] == "Brier score"][0]
+assert isinstance(brier[4], list) and brier[4][0] < brier[3] < brier[4][1], brier
+ece = [r for r in imp if r[0].startswith("ECE (10 equal-width")][0]
+assert isinstance(ece[4], list) and len(ece[4]) == 2, ece
+lv = ev["tables"]["impact-levels-sex"]["rows"]
+assert [r[0] for r in lv] == ["F", "M"] and all("[" in c for r in lv for c in r[1:]), lv
 PY
 
 # Strings from the case file never run as gnuplot commands. A copy of the test set whose sex

@@ -134,7 +134,9 @@ static void test_load_errors(void **state)
         {", \"windows\": {\"reference\": {\"from\": 1995, \"to\": \"2020-01-01\"}, \"current\": {\"last_days\": 3}}",
          "$.windows.reference: from and to must both be numbers or both dates"},
         {", \"windows\": {\"reference\": {\"from\": 1995, \"to\": 1995}, \"current\": {\"last_days\": 0}}",
-         "$.windows.current.last_days: expected a whole number >= 1"},
+         "$.windows.current.last_days: expected a whole number from 1 to 365250"},
+        {", \"windows\": {\"reference\": {\"from\": 1995, \"to\": 1995}, \"current\": {\"last_days\": 1e300}}",
+         "$.windows.current.last_days: expected a whole number from 1 to 365250"},
         {", \"windows\": {\"current\": {\"from\": 1995, \"to\": 1995}}, \"reference_data\": {\"path\": \"nope.csv\"}",
          "$.reference_data.path: cannot read"},
         {", \"windows\": {\"reference\": {\"from\": 1995, \"to\": 1995}, \"current\": {\"from\": 1995, \"to\": 1995}},"

@@ -15,18 +15,11 @@ int vigil_cfg_load(const char *path, cJSON **out)
     size_t len = 0;
     int rc = vigil_read_file(path, &text, &len);
     if (rc) return rc;
-    const char *end = NULL;
-    cJSON *j = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-    if (!j) {
-        /* Turn the failure position into line:column. */
-        size_t line = 1, col = 1;
-        const char *pos = end ? end : cJSON_GetErrorPtr();
-        if (!pos || pos < text || pos > text + len) pos = text + len;
-        for (const char *p = text; p < pos; p++) {
-            if (*p == '\n') line++, col = 1;
-            else col++;
-        }
-        rc = vigil_error_set(VIGIL_EINVAL, "%s:%zu:%zu: not valid JSON here", path, line, col);
+    void *parsed = NULL;
+    rc = vigil_json_parse(path, text, len, &parsed);
+    cJSON *j = parsed;
+    if (rc) {
+        j = NULL;
     } else if (!cJSON_IsObject(j)) {
         cJSON_Delete(j);
         j = NULL;

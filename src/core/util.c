@@ -2,6 +2,7 @@
 #include "core/util.h"
 #include "vigil/error.h"
 
+#include <cjson/cJSON.h>
 #include <errno.h>
 #include <openssl/evp.h>
 #include <stdarg.h>
@@ -171,4 +172,37 @@ char *vigil_path_join(const char *base_dir, const char *rel)
     vigil_sbuf b = {0};
     vigil_sbuf_printf(&b, "%s/%s", base_dir, rel);
     return b.s;
+}
+
+int vigil_json_parse(const char *path, const char *text, size_t len, void **out)
+{
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+    *out = root;
+    if (root) return VIGIL_OK;
+    size_t off = end && end >= text && end <= text + len ? (size_t)(end - text) : len;
+    if (!end) {
+        const char *e = cJSON_GetErrorPtr();
+        if (e && e >= text && e <= text + len) off = (size_t)(e - text);
+    }
+    size_t line = 1, col = 1;
+    for (size_t i = 0; i < off && text[i]; i++) {
+        if (text[i] == '\n') line++, col = 1;
+        else col++;
+    }
+    /* the token where parsing stopped: a bare NaN / Infinity is the usual culprit */
+    const char *p = text + off;
+    size_t rest = len - off;
+    if (rest && *p == '-') p++, rest--;
+    /* truncated: the parse failed near the end, and the text does not end as a document does */
+    size_t last = len;
+    while (last > 0 && (text[last - 1] == ' ' || text[last - 1] == '\n' || text[last - 1] == '\r' ||
+                        text[last - 1] == '\t'))
+        last--;
+    int closed = last > 0 && (text[last - 1] == '}' || text[last - 1] == ']');
+    const char *hint = off + 64 >= len && !closed ? " (it ends early: a truncated file?)" : "";
+    if ((rest >= 3 && strncmp(p, "NaN", 3) == 0) || (rest >= 8 && strncmp(p, "Infinity", 8) == 0))
+        hint = ": a bare NaN or Infinity, which JSON does not have (write null, a number, or a string "
+               "such as \"NaN\" where the format allows it)";
+    return vigil_error_set(VIGIL_EINVAL, "%s:%zu:%zu: not valid JSON%s", path, line, col, hint);
 }

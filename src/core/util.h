@@ -36,6 +36,12 @@ void vigil_sha256_hex(const void *data, size_t n, char out[65]);
 /* SHA-256 of a file's bytes; VIGIL_EIO when it cannot be read. */
 int vigil_sha256_file(const char *path, char out[65], uint64_t *bytes);
 
+/* Parse text (len bytes) as JSON into *out (a cJSON *; void ** keeps cJSON out of this
+ * header). A syntax error is VIGIL_EINVAL naming path:line:column, with a hint when the text
+ * there is a bare NaN/Infinity (Python's json.dump writes them; JSON has no such token) or
+ * the file ends early. */
+int vigil_json_parse(const char *path, const char *text, size_t len, void **out);
+
 /* Now as "YYYY-MM-DDTHH:MM:SS.mmmZ" (UTC). */
 void vigil_now_iso(char out[32]);
 /* Monotonic seconds, for timings. */

@@ -18,16 +18,6 @@ int vigil_mlp_parse(vigil_model *m, const char *file, const cJSON *root);
 void vigil_forest_clear(vigil_forest *f);
 void vigil_dense_clear(vigil_model *m);
 
-/* Line and column of byte offset `off` in text, for JSON syntax errors. */
-static void line_col(const char *text, size_t off, size_t *line, size_t *col)
-{
-    *line = 1, *col = 1;
-    for (size_t i = 0; i < off && text[i]; i++) {
-        if (text[i] == '\n') (*line)++, *col = 1;
-        else (*col)++;
-    }
-}
-
 int vigil_model_load(vigil_model **out, const char *path)
 {
     *out = NULL;
@@ -52,18 +42,10 @@ int vigil_model_load(vigil_model **out, const char *path)
                              "formats are not read: save the model as .json)", path);
         goto fail;
     }
-    const char *end = NULL;
-    root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
-    if (!root) {
-        size_t off = end ? (size_t)(end - text) : 0, line, col;
-        if (!end || off > len) {
-            const char *e = cJSON_GetErrorPtr();
-            off = e && e >= text && e <= text + len ? (size_t)(e - text) : len;
-        }
-        line_col(text, off, &line, &col);
-        rc = vigil_error_set(VIGIL_EINVAL, "%s:%zu:%zu: not valid JSON%s", path, line, col,
-                             off + 64 >= len ? " (it ends early: a truncated file?)" : "");
-        goto fail;
+    {
+        void *parsed = NULL;
+        if ((rc = vigil_json_parse(path, text, len, &parsed)) != 0) goto fail;
+        root = parsed;
     }
     const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(root, "format");
     if (cJSON_IsString(fmt) && strcmp(fmt->valuestring, "vigil-linear") == 0) {

@@ -73,6 +73,10 @@ mut("model_unknown_objective.json", lambda m: m["learner"]["objective"].__setite
 mut("model_bad_base_score.json", lambda m: m["learner"]["learner_model_param"].__setitem__("base_score", "abc"))
 mut("model_gblinear.json", lambda m: m["learner"]["gradient_booster"].__setitem__("name", "gblinear"))
 w("model_truncated.json", json.dumps(base)[:700])
+# Python's json.dump writes a NaN float as a bare NaN token, which is not JSON
+_b = copy.deepcopy(base)
+tree(_b)["split_conditions"][0] = float("nan")
+w("model_bare_nan.json", json.dumps(_b))
 w("model_not_a_model.json", '{"hello": "world"}')
 w("model_empty.json", "")
 lin = {"format": "vigil-linear", "version": 1, "name": "x", "features": ["score"], "coefficients": [1.0, 2.0],

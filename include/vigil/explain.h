@@ -9,11 +9,15 @@
  *          src/explain/treeshap.c): O(L * D) per tree and case instead of XGBoost's O(L * D^2).
  *  linear  exact interventional SHAP: phi_j = beta_j (x_j - mean_j), the mean over the
  *          background rows; base = intercept + sum_j beta_j mean_j.
- *  mlp     exact Shapley values of the interventional game v(S) = mean over background rows b
- *          of margin(x_S, b_notS), by enumerating all 2^F coalitions (what shap's KernelExplainer
- *          converges to, and reaches when 2^F - 2 <= its sample budget). No sampling error given
- *          the background; the background sample itself is the only approximation. At most
- *          VIGIL_EXPLAIN_MLP_MAX_FEATURES features.
+ *  mlp     Shapley values of the interventional game v(S) = mean over background rows b of
+ *          margin(x_S, b_notS). Up to VIGIL_EXPLAIN_MLP_EXACT_AUTO features (or when asked, up to
+ *          VIGIL_EXPLAIN_MLP_MAX_FEATURES) exactly, by enumerating all 2^F coalitions (what shap's
+ *          KernelExplainer converges to); beyond, by KernelSHAP with paired sampling (Lundberg &
+ *          Lee 2017; Covert & Lee 2021): coalitions drawn from the Shapley kernel with their
+ *          complements, the efficiency-constrained least squares solved exactly. Its sampling
+ *          error is estimated (standard error from 8 independent batches of the samples; the
+ *          largest is options.max_se) and it is exact for a model linear in its inputs. The
+ *          background sample is the other approximation.
  *
  * Background: options.background (rows of the model's features), else the explained rows
  * themselves. MLP: at most options.max_background rows, a seeded sample when larger. */
@@ -30,7 +34,14 @@
 extern "C" {
 #endif
 
-#define VIGIL_EXPLAIN_MLP_MAX_FEATURES 20
+#define VIGIL_EXPLAIN_MLP_MAX_FEATURES 20 /* exact enumeration, at most */
+#define VIGIL_EXPLAIN_MLP_EXACT_AUTO 12   /* MLP_AUTO: exact up to here, KernelSHAP beyond */
+
+typedef enum {
+    VIGIL_MLP_AUTO = 0, /* exact when F <= VIGIL_EXPLAIN_MLP_EXACT_AUTO, else KernelSHAP */
+    VIGIL_MLP_EXACT,    /* enumerate (F <= VIGIL_EXPLAIN_MLP_MAX_FEATURES) */
+    VIGIL_MLP_KERNEL    /* KernelSHAP, paired sampling */
+} vigil_mlp_method;
 
 typedef enum {
     VIGIL_TREESHAP_AUTO = 0, /* per leaf: the table when it pays off, else the direct form */
@@ -46,7 +57,11 @@ typedef struct {
     size_t n_background;
     size_t max_background;      /* MLP: default 100 */
     vigil_treeshap_mode tree_mode;
+    vigil_mlp_method mlp_method;
+    size_t mlp_samples;         /* KernelSHAP coalitions per case (0: 2048), paired, even */
     /* out */
+    double max_se;              /* KernelSHAP: largest standard error of an attribution (else 0) */
+    size_t samples_used;        /* KernelSHAP: coalitions per case (else 0) */
     vigil_backend_kind used;    /* backend that ran */
     const char *method;         /* a sentence naming the algorithm (static string) */
 } vigil_explain_options;
@@ -54,7 +69,7 @@ typedef struct {
 void vigil_explain_options_default(vigil_explain_options *o);
 
 /* Attributions for n rows of X (row-major float32, as vigil_model_bind gives). phi: n * K * (F+1)
- * doubles. Errors: VIGIL_EINVAL for an MLP with more than VIGIL_EXPLAIN_MLP_MAX_FEATURES features,
+ * doubles. Errors: VIGIL_EINVAL for an exact MLP request with more than VIGIL_EXPLAIN_MLP_MAX_FEATURES features,
  * a background with a missing value (linear / MLP), a tree with a zero cover. */
 int vigil_explain(const vigil_model *m, const float *X, size_t n, vigil_explain_options *o, double *phi);
 

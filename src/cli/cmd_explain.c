@@ -16,6 +16,7 @@
 const char cmd_explain_help[] =
     "usage: vigil explain --model M --data F.csv --out S.csv [--id COL] [--background R.csv]\n"
     "                     [--backend auto|cpu|cuda] [--threads N] [--max-background N] [--seed S]\n"
+    "                     [--mlp-method auto|exact|kernel] [--samples N]\n"
     "                     [--group COL]... [--allow-column C=WHY] [--db FILE] [--no-store]\n"
     "                     [--format table|json]\n"
     "\n"
@@ -27,8 +28,9 @@ const char cmd_explain_help[] =
     "  trees (XGBoost)  exact path-dependent TreeSHAP: the values of XGBoost's\n"
     "                   predict(pred_contribs=True), computed in double precision\n"
     "  vigil-linear     exact: beta_j * (x_j - mean_j), means over the background\n"
-    "  vigil-mlp        exact Shapley values of the interventional game over a background\n"
-    "                   sample (all 2^F coalitions; at most 20 features)\n"
+    "  vigil-mlp        Shapley values of the interventional game over a background sample:\n"
+    "                   exact (all 2^F coalitions) up to 12 features, KernelSHAP with paired\n"
+    "                   sampling beyond (its largest standard error is reported)\n"
     "\n"
     "  --model M          model file (XGBoost JSON, vigil-linear or vigil-mlp)\n"
     "  --data F.csv       cases to explain\n"
@@ -37,7 +39,11 @@ const char cmd_explain_help[] =
     "  --background R.csv reference cases for linear and MLP models (default: F.csv itself);\n"
     "                     TreeSHAP uses the covers stored in the trees instead\n"
     "  --max-background N MLP: at most N background rows, a seeded sample (default 100)\n"
-    "  --seed S           seed of that sample (default 1)\n"
+    "  --seed S           seed of that sample and of KernelSHAP's coalitions (default 1)\n"
+    "  --mlp-method M     MLP: auto (default: exact up to 12 features), exact (up to 20) or\n"
+    "                     kernel (KernelSHAP, any number of features)\n"
+    "  --samples N        KernelSHAP: coalitions per case, in complementary pairs (default\n"
+    "                     2048); the error shrinks as 1/sqrt(N): kernel_shap.max_standard_error\n"
     "  --backend B        trees: auto (CUDA when a device answers), cpu or cuda\n"
     "  --threads N        CPU threads (default: all cores)\n"
     "  --group COL        also the mean |SHAP| per level of COL (repeatable); a level with\n"
@@ -49,6 +55,7 @@ const char cmd_explain_help[] =
     "                     features, method, backend, threads, background, global_importance,\n"
     "                     by_group (with --group), run_id (when stored),\n"
     "                     completeness: {max_abs_error}, rows_per_second,\n"
+    "                     kernel_shap: {samples, max_standard_error} (KernelSHAP only),\n"
     "                     seconds: {load, compute, write}}\n"
     "\n"
     "completeness.max_abs_error is the largest |base_value + sum of attributions - margin| over\n"
@@ -91,9 +98,12 @@ int cmd_explain(int argc, char **argv)
                                          {"group", required_argument, 0, 'g'},
                                          {"db", required_argument, 0, 'D'},
                                          {"no-store", no_argument, 0, 'n'},
+                                         {"mlp-method", required_argument, 0, 'K'},
+                                         {"samples", required_argument, 0, 'S'},
                                          {0, 0, 0, 0}};
     const char *model = NULL, *data = NULL, *out = NULL, *id = NULL, *backend = NULL, *format = NULL, *bg = NULL;
-    size_t threads = 0, n_allow = 0, maxbg = 100, seed = 1;
+    size_t threads = 0, n_allow = 0, maxbg = 100, seed = 1, samples = 0;
+    vigil_mlp_method mlp_method = VIGIL_MLP_AUTO;
     vigil_phi_allow allow[32];
     const char *groups[16], *db = NULL;
     size_t n_groups = 0;
@@ -121,6 +131,16 @@ int cmd_explain(int argc, char **argv)
             break;
         case 'D': db = optarg; break;
         case 'n': no_store = 1; break;
+        case 'K':
+            if (strcmp(optarg, "auto") == 0) mlp_method = VIGIL_MLP_AUTO;
+            else if (strcmp(optarg, "exact") == 0) mlp_method = VIGIL_MLP_EXACT;
+            else if (strcmp(optarg, "kernel") == 0) mlp_method = VIGIL_MLP_KERNEL;
+            else return cli_usage("explain", "--mlp-method expects auto, exact or kernel, got '%s'", optarg);
+            break;
+        case 'S':
+            if (cli_parse_size("explain", "--samples", optarg, &samples)) return EXIT_USAGE;
+            if (samples < 16) return cli_usage("explain", "--samples must be at least 16");
+            break;
         case 'g':
             if (n_groups == 16) return cli_usage("explain", "at most 16 --group columns");
             groups[n_groups++] = optarg;
@@ -143,6 +163,8 @@ int cmd_explain(int argc, char **argv)
     eo.threads = (int)threads;
     eo.max_background = maxbg;
     eo.seed = seed;
+    eo.mlp_method = mlp_method;
+    eo.mlp_samples = samples;
 
     double t0 = vigil_seconds();
     cli_cases cs, cb;
@@ -251,6 +273,11 @@ int cmd_explain(int argc, char **argv)
     cJSON_AddItemToObject(d, "global_importance", cJSON_DetachItemFromObject(impj, "global_importance"));
     if (n_groups) cJSON_AddItemToObject(d, "by_group", cJSON_DetachItemFromObject(impj, "by_group"));
     cli_json_number(cJSON_AddObjectToObject(d, "completeness"), "max_abs_error", maxerr);
+    if (eo.samples_used) {
+        cJSON *ks = cJSON_AddObjectToObject(d, "kernel_shap");
+        cJSON_AddNumberToObject(ks, "samples", (double)eo.samples_used);
+        cli_json_number(ks, "max_standard_error", eo.max_se);
+    }
     cJSON_Delete(impj);
     if (store) {
         /* The run keeps the summary (importance overall and per level), never a case's values. */
@@ -291,6 +318,9 @@ int cmd_explain(int argc, char **argv)
         const cJSON *g = cJSON_GetObjectItem(d, "global_importance"), *e;
         cJSON_ArrayForEach(e, g) printf("%-24s %.6g\n", e->string, cJSON_IsNumber(e) ? e->valuedouble : NAN);
         printf("completeness: max |base + sum - margin| = %.3g\n", maxerr);
+        if (eo.samples_used)
+            printf("KernelSHAP: %zu coalitions per case; largest standard error of an attribution %.3g\n",
+                   eo.samples_used, eo.max_se);
         if (store) printf("stored as run %lld\n", (long long)run_id);
         cJSON_Delete(d);
     }

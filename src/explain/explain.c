@@ -8,6 +8,7 @@
 #include "vigil/error.h"
 
 #include <cjson/cJSON.h>
+#include <gsl/gsl_linalg.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -131,14 +132,179 @@ static int run_threads(int threads, size_t work, void *(*fn)(void *), void *arg)
     return VIGIL_OK;
 }
 
+/* ---------------- MLP: KernelSHAP with paired sampling ----------------
+ * For each case: v(S) for M coalitions drawn from the Shapley kernel (size s with probability
+ * proportional to (F-1) / (s (F-s)), then a uniform subset of that size) together with their
+ * complements; then the least squares fit of v(S) - v(empty) = sum_{j in S} phi_j under
+ * sum_j phi_j = v(all) - v(empty), solved by eliminating the last feature (Cholesky). The
+ * samples fall in 8 batches fitted alone as well: the spread of their solutions gives each
+ * attribution's standard error. Each case draws from its own seeded stream (seed, case), so
+ * the values do not depend on the thread count. */
+#define KS_BATCHES 8
+
+typedef struct {
+    const vigil_model *m;
+    const float *X;
+    size_t n;
+    const double *B;
+    size_t nb;
+    double *phi;
+    size_t M;            /* coalitions per case (even: M / 2 pairs) */
+    const double *cum;   /* F - 1: cumulative size distribution */
+    uint64_t seed;
+    atomic_size_t next;
+    atomic_int oom;
+    pthread_mutex_t mu;
+    double max_se;
+} ks_job;
+
+static uint64_t ks_next(uint64_t *st)
+{
+    uint64_t z = (*st += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+/* Solve the (F-1) x (F-1) system A x = b_k for each output k (A copied), then the last
+ * attribution from efficiency. Returns 0, or -1 when A is singular. */
+static int ks_solve(const double *A, const double *b, size_t F, size_t K, const double *delta, double *out,
+                    double *work)
+{
+    size_t d = F - 1;
+    if (d == 0) {
+        for (size_t k = 0; k < K; k++) out[k * F] = delta[k];
+        return 0;
+    }
+    memcpy(work, A, d * d * sizeof *work);
+    gsl_matrix_view Am = gsl_matrix_view_array(work, d, d);
+    gsl_error_handler_t *old = gsl_set_error_handler_off();
+    int bad = gsl_linalg_cholesky_decomp1(&Am.matrix) != 0;
+    for (size_t k = 0; k < K && !bad; k++) {
+        gsl_vector_const_view bv = gsl_vector_const_view_array(b + k * d, d);
+        gsl_vector_view xv = gsl_vector_view_array(out + k * F, d);
+        bad = gsl_linalg_cholesky_solve(&Am.matrix, &bv.vector, &xv.vector) != 0;
+        double s = 0;
+        for (size_t j = 0; j < d; j++) s += out[k * F + j];
+        out[k * F + d] = delta[k] - s;
+    }
+    gsl_set_error_handler(old);
+    return bad ? -1 : 0;
+}
+
+static void *ks_worker(void *arg)
+{
+    ks_job *j = arg;
+    const vigil_model *m = j->m;
+    const size_t F = m->n_features, K = m->n_outputs, d = F - 1, nbat = KS_BATCHES;
+    size_t sc = vigil_mlp_scratch(&m->mlp, F);
+    /* per batch: A (d x d) and b (K x d); slot nbat is the sum */
+    double *A = calloc((nbat + 1) * (d * d + 1), sizeof *A), *b = calloc((nbat + 1) * (K * d + 1), sizeof *b);
+    double *h = malloc((F + sc + 2 * K) * sizeof *h), *v = malloc(2 * K * sizeof *v);
+    double *v0 = malloc(K * sizeof *v0), *delta = malloc(K * sizeof *delta), *work = malloc((d * d + 1) * sizeof *work);
+    double *sol = malloc((nbat + 1) * K * F * sizeof *sol);
+    uint8_t *z = malloc(F);
+    size_t *perm = malloc(F * sizeof *perm);
+    if (!A || !b || !h || !v || !v0 || !delta || !work || !sol || !z || !perm) {
+        atomic_store(&j->oom, 1);
+        goto done;
+    }
+    double *scratch = h + F, *mg = scratch + sc, *sc2 = mg + K, local_se = 0;
+    for (;;) {
+        size_t i = atomic_fetch_add(&j->next, 1);
+        if (i >= j->n) break;
+        const float *x = j->X + i * F;
+        memset(A, 0, (nbat + 1) * (d * d + 1) * sizeof *A);
+        memset(b, 0, (nbat + 1) * (K * d + 1) * sizeof *b);
+        /* v(empty): the mean margin over the background; v(all): the case's own margin */
+        for (size_t k = 0; k < K; k++) v0[k] = 0;
+        for (size_t r = 0; r < j->nb; r++) {
+            vigil_mlp_forward(&m->mlp, j->B + r * F, F, scratch, mg, sc2);
+            for (size_t k = 0; k < K; k++) v0[k] += mg[k];
+        }
+        for (size_t f = 0; f < F; f++) h[f] = (double)x[f];
+        vigil_mlp_forward(&m->mlp, h, F, scratch, mg, sc2);
+        for (size_t k = 0; k < K; k++) v0[k] /= (double)j->nb, delta[k] = mg[k] - v0[k];
+        uint64_t st = j->seed ^ (0xd1b54a32d192ed03ull * (uint64_t)(i + 1));
+        for (size_t pr = 0; pr < j->M / 2; pr++) {
+            /* a size from the kernel, a uniform subset of it */
+            double u = (double)(ks_next(&st) >> 11) * 0x1.0p-53;
+            size_t s = 1;
+            while (s < d && u > j->cum[s - 1]) s++;
+            for (size_t f = 0; f < F; f++) perm[f] = f, z[f] = 0;
+            for (size_t t = 0; t < s; t++) {
+                size_t k = t + (size_t)(ks_next(&st) % (F - t)), tmp = perm[t];
+                perm[t] = perm[k], perm[k] = tmp;
+                z[perm[t]] = 1;
+            }
+            for (int half = 0; half < 2; half++) { /* the coalition, then its complement */
+                for (size_t k = 0; k < K; k++) v[k] = 0;
+                for (size_t r = 0; r < j->nb; r++) {
+                    for (size_t f = 0; f < F; f++) h[f] = (z[f] ^ (uint8_t)half) ? (double)x[f] : j->B[r * F + f];
+                    vigil_mlp_forward(&m->mlp, h, F, scratch, mg, sc2);
+                    for (size_t k = 0; k < K; k++) v[k] += mg[k];
+                }
+                double zl = (double)(z[d] ^ (uint8_t)half);
+                size_t bt = pr % nbat;
+                double *Ab = A + bt * (d * d + 1), *bb = b + bt * (K * d + 1);
+                for (size_t p = 0; p < d; p++) {
+                    double xp = (double)(z[p] ^ (uint8_t)half) - zl;
+                    if (xp == 0) continue;
+                    for (size_t q = 0; q < d; q++) {
+                        double xq = (double)(z[q] ^ (uint8_t)half) - zl;
+                        Ab[p * d + q] += xp * xq;
+                    }
+                    for (size_t k = 0; k < K; k++) bb[k * d + p] += xp * (v[k] / (double)j->nb - v0[k] - zl * delta[k]);
+                }
+            }
+        }
+        double *As = A + nbat * (d * d + 1), *bs = b + nbat * (K * d + 1);
+        for (size_t bt = 0; bt < nbat; bt++) {
+            for (size_t e = 0; e < d * d; e++) As[e] += A[bt * (d * d + 1) + e];
+            for (size_t e = 0; e < K * d; e++) bs[e] += b[bt * (K * d + 1) + e];
+        }
+        double *full = sol + nbat * K * F;
+        if (ks_solve(As, bs, F, K, delta, full, work) != 0) {
+            /* too few samples for this many features: never seen with M >= 8 F, but refuse, not guess */
+            for (size_t e = 0; e < K * F; e++) full[e] = NAN;
+        }
+        /* the batches' spread: standard error of the full-sample solution */
+        size_t ok = 0;
+        for (size_t bt = 0; bt < nbat; bt++)
+            ok += ks_solve(A + bt * (d * d + 1), b + bt * (K * d + 1), F, K, delta, sol + ok * K * F, work) == 0;
+        for (size_t e = 0; e < K * F && ok >= 2; e++) {
+            double mu = 0, ss = 0;
+            for (size_t bt = 0; bt < ok; bt++) mu += sol[bt * K * F + e];
+            mu /= (double)ok;
+            for (size_t bt = 0; bt < ok; bt++) ss += (sol[bt * K * F + e] - mu) * (sol[bt * K * F + e] - mu);
+            double se = sqrt(ss / (double)(ok - 1) / (double)ok);
+            if (se > local_se) local_se = se;
+        }
+        if (ok < 2) local_se = INFINITY;
+        for (size_t k = 0; k < K; k++) {
+            double *ph = j->phi + (i * K + k) * (F + 1);
+            for (size_t f = 0; f < F; f++) ph[f] = full[k * F + f];
+            ph[F] = v0[k];
+        }
+    }
+    pthread_mutex_lock(&j->mu);
+    if (local_se > j->max_se) j->max_se = local_se;
+    pthread_mutex_unlock(&j->mu);
+done:
+    free(A), free(b), free(h), free(v), free(v0), free(delta), free(work), free(sol), free(z), free(perm);
+    return NULL;
+}
+
 static int explain_mlp(const vigil_model *m, const float *X, size_t n, const float *B, size_t nb,
-                       const vigil_explain_options *o, double *phi)
+                       vigil_explain_options *o, double *phi)
 {
     size_t F = m->n_features;
-    if (F > VIGIL_EXPLAIN_MLP_MAX_FEATURES)
+    int kernel = o->mlp_method == VIGIL_MLP_KERNEL ||
+                 (o->mlp_method == VIGIL_MLP_AUTO && F > VIGIL_EXPLAIN_MLP_EXACT_AUTO);
+    if (!kernel && F > VIGIL_EXPLAIN_MLP_MAX_FEATURES)
         return vigil_error_set(VIGIL_EINVAL,
                                "%s: exact MLP attributions enumerate 2^F coalitions; this model has %zu features "
-                               "(at most %d are supported)",
+                               "(at most %d: use the KernelSHAP estimate, --mlp-method kernel or auto)",
                                m->path ? m->path : "model", F, VIGIL_EXPLAIN_MLP_MAX_FEATURES);
     int rc = check_background(B, nb, F);
     if (rc) return rc;
@@ -163,6 +329,37 @@ static int explain_mlp(const vigil_model *m, const float *X, size_t n, const flo
     }
     for (size_t i = 0; i < use; i++)
         for (size_t f = 0; f < F; f++) Bd[i * F + f] = B[pick[i] * F + f];
+    o->max_se = 0, o->samples_used = 0;
+    if (kernel && F >= 2) {
+        size_t M = o->mlp_samples ? o->mlp_samples : 2048;
+        M += M & 1; /* pairs */
+        if (M < 2 * KS_BATCHES) M = 2 * KS_BATCHES;
+        /* the size distribution over 1..F-1, proportional to (F-1) / (s (F-s)) */
+        double *cum = malloc((F - 1) * sizeof *cum), tot = 0;
+        if (!cum) rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+        for (size_t s = 1; !rc && s < F; s++) tot += 1.0 / ((double)s * (double)(F - s)), cum[s - 1] = tot;
+        for (size_t s = 0; !rc && s + 1 < F; s++) cum[s] /= tot;
+        if (!rc) {
+            ks_job kj = {.m = m, .X = X, .n = n, .B = Bd, .nb = use, .phi = phi, .M = M, .cum = cum,
+                         .seed = o->seed ? o->seed : 1};
+            atomic_init(&kj.next, 0);
+            atomic_init(&kj.oom, 0);
+            pthread_mutex_init(&kj.mu, NULL);
+            rc = run_threads(o->threads, n, ks_worker, &kj);
+            pthread_mutex_destroy(&kj.mu);
+            if (!rc && atomic_load(&kj.oom)) rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+            for (size_t e = 0; !rc && e < n * m->n_outputs * (F + 1); e++)
+                if (isnan(phi[e]))
+                    rc = vigil_error_set(VIGIL_EINVAL, "KernelSHAP: %zu coalitions are too few for %zu features "
+                                         "(raise --samples)", M, F);
+            o->max_se = kj.max_se, o->samples_used = M;
+        }
+        free(cum);
+        o->method = "KernelSHAP with paired sampling over a background sample (Shapley kernel, "
+                    "efficiency-constrained least squares; standard error from 8 batches)";
+        free(Bd), free(wt), free(pick);
+        return rc;
+    }
     if (F) {
         wt[0] = 1.0 / (double)F;
         for (size_t s = 0; s + 1 < F; s++) wt[s + 1] = wt[s] * (double)(s + 1) / (double)(F - 1 - s);
@@ -214,6 +411,7 @@ int vigil_explain(const vigil_model *m, const float *X, size_t n, vigil_explain_
 #endif
         );
     o->used = VIGIL_BACKEND_CPU;
+    o->max_se = 0, o->samples_used = 0;
     const float *B = o->background ? o->background : X;
     size_t nb = o->background ? o->n_background : n;
     switch (m->kind) {

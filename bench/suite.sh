@@ -1,6 +1,6 @@
 #!/bin/sh
 # Suite benchmark (issue 7): sh bench/suite.sh [build/vigil]
-# The shipped flchain suite (13 criteria: DeLong, paired bootstraps, calibration, fairness,
+# The shipped flchain suite (14 criteria: DeLong, paired bootstraps, calibration, fairness,
 # replay, TreeSHAP, drift gate) on 1,000,000 cases (sampled with replacement from the bundled
 # cohort, bench/explain.py gen) with 2,000 bootstrap replicates and 3 group columns (sex,
 # age_band, flc_grp), all cores: whole-process wall time and peak RSS (GNU time), vigil's own

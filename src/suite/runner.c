@@ -677,6 +677,16 @@ static int evaluate(run_t *r, size_t ci, cJSON *out, int *all_pass, vigil_result
         }
     } else if (c->group) {
         if ((rc = observe_levels(r, c, ci, t, &L)) != 0) goto done;
+        /* a gap the metrics engine bootstraps as a disparity carries that interval (the gap
+         * over the same levels: the engine's disparity is over every level or not given) */
+        static const char *const gap_of[][2] = {{"auroc", "auroc_gap"}, {"ece", "calibration_gap_ece"},
+                                                {"citl", "calibration_gap_citl"}};
+        for (size_t g = 0; c->rule == VIGIL_RULE_MAX_GAP && g < sizeof gap_of / sizeof *gap_of; g++)
+            if (strcmp(c->metric, gap_of[g][0]) == 0) {
+                const cJSON *d = path(path(r->mcand, "subgroups", c->group), "disparities", NULL);
+                pair(cJSON_GetObjectItemCaseSensitive(d, "ci"), gap_of[g][1], &ob.ci_low, &ob.ci_high);
+                if (isfinite(ob.ci_low)) method = "largest gap; percentile bootstrap CI";
+            }
     } else {
         overall_value(r->mcand, c->metric, t, &ob.value, &ob.ci_low, &ob.ci_high);
     }

@@ -67,7 +67,7 @@ expect_rc 0 "suite run passes"
 SID=$(/usr/bin/python3 -c "import json; print(json.load(open('$T/out'))['run_id'])")
 run "$V" report --run "$SID" --out "$T/s" --format json
 expect_rc 0 "suite report: implementable"
-expect_json "d['kind'] == 'suite' and d['implementable'] is True and d['criteria'] == 13 and d['criteria_failed'] == 0" \
+expect_json "d['kind'] == 'suite' and d['implementable'] is True and d['criteria'] == 14 and d['criteria_failed'] == 0" \
     "suite summary JSON"
 [ "$have_gnuplot" = 0 ] || expect_json "d['plots'] == 6 and d['plots_drawn'] == 6" "every suite plot drawn"
 /usr/bin/python3 - "$T/s" <<'PY' || fails=$((fails + 1))
@@ -75,7 +75,7 @@ import json, re, sys
 d = sys.argv[1]
 ev = json.load(open(d + "/evidence.json"))
 crit = ev["tables"]["criteria"]["rows"]
-assert len(crit) == 13 and all(r[7] == "PASS" for r in crit), crit
+assert len(crit) == 14 and all(r[7] == "PASS" for r in crit), crit
 html, md = open(d + "/report.html").read(), open(d + "/report.md").read()
 assert "Acceptance criteria (pre-registered in the suite) and results" in html
 for t in (html, md):

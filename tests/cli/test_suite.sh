@@ -11,7 +11,7 @@ run "$VIGIL" suite run "$SUITE" --format json
 cp "$T/out" "$T/run1.json"
 expect_json "set(d) >= {'run_id','passed','criteria','metrics','comparison','replay','data','models','pccp','seconds'}" "result keys"
 expect_json "all(set(c) >= {'name','metric','scope','observed','ci_low','ci_high','rule','threshold','method','pass'} for c in d['criteria'])" "criterion keys"
-expect_json "len(d['criteria']) == 13 and d['n'] == 3072" "13 criteria on 3072 cases"
+expect_json "len(d['criteria']) == 14 and d['n'] == 3072" "14 criteria on 3072 cases"
 expect_json "d['impact']['replicates'] == 1000 and d['impact']['overall']['brier']['ci_low'] < d['impact']['overall']['brier']['difference'] < d['impact']['overall']['brier']['ci_high'] and set(d['impact']['subgroups']['age_band']['levels']) <= {'50-59','60-69','70-79','80+'}" "paired comparison of every metric (impact)"
 expect_json "d['passed'] == all(c['pass'] for c in d['criteria'])" "verdict is the AND of the criteria"
 expect_json "(d['passed'] and $rc == 0) or (not d['passed'] and $rc == 1)" "exit status follows the verdict"

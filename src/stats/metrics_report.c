@@ -755,6 +755,22 @@ static void threshold_json(cJSON *o, const vigil_threshold_stats *t, int ok)
     cJSON_AddBoolToObject(o, "suppressed", !ok);
 }
 
+/* Spiegelhalter's test, val.prob's D, U, Q and Hosmer-Lemeshow: the same keys for the overall
+ * scope and each level. */
+static void calibration_tests_json(cJSON *cal, const vigil_calibration *c)
+{
+    num(cal, "spiegelhalter_z", c->spiegelhalter_z);
+    num(cal, "spiegelhalter_p", c->spiegelhalter_p);
+    num(cal, "d", c->d);
+    num(cal, "u", c->u);
+    num(cal, "q", c->q);
+    num(cal, "u_p", c->u_p);
+    cJSON *hl = cJSON_AddObjectToObject(cal, "hosmer_lemeshow");
+    num(hl, "stat", c->hl_stat);
+    num(hl, "df", (double)c->hl_df);
+    num(hl, "p", c->hl_p);
+}
+
 static void reliability_json(cJSON *arr, const scope *s, double level, size_t mc);
 static void threshold_json(cJSON *o, const vigil_threshold_stats *t, int ok);
 
@@ -812,16 +828,7 @@ static void level_json(cJSON *lv, const scope *s, size_t min_cell, double level,
     num(cal, "brier_reliability", c->brier_reliability);
     num(cal, "brier_resolution", c->brier_resolution);
     num(cal, "brier_uncertainty", s->prev_ok ? c->brier_uncertainty : NAN); /* = prevalence(1 - prevalence) */
-    num(cal, "spiegelhalter_z", c->spiegelhalter_z);
-    num(cal, "spiegelhalter_p", c->spiegelhalter_p);
-    num(cal, "d", c->d);
-    num(cal, "u", c->u);
-    num(cal, "q", c->q);
-    num(cal, "u_p", c->u_p);
-    cJSON *hl = cJSON_AddObjectToObject(cal, "hosmer_lemeshow");
-    num(hl, "stat", c->hl_stat);
-    num(hl, "df", (double)c->hl_df);
-    num(hl, "p", c->hl_p);
+    calibration_tests_json(cal, c);
     reliability_json(cJSON_AddArrayToObject(cal, "reliability"), s, level, min_cell);
 }
 
@@ -1011,16 +1018,7 @@ char *vigil_metrics_report_json(const vigil_metrics_report *r, double seconds_lo
     num(cal, "e50", c->e50);
     num(cal, "e90", c->e90);
     num(cal, "emax", c->emax);
-    num(cal, "spiegelhalter_z", c->spiegelhalter_z);
-    num(cal, "spiegelhalter_p", c->spiegelhalter_p);
-    num(cal, "d", c->d);
-    num(cal, "u", c->u);
-    num(cal, "q", c->q);
-    num(cal, "u_p", c->u_p);
-    cJSON *hl = cJSON_AddObjectToObject(cal, "hosmer_lemeshow");
-    num(hl, "stat", c->hl_stat);
-    num(hl, "df", (double)c->hl_df);
-    num(hl, "p", c->hl_p);
+    calibration_tests_json(cal, c);
     cJSON *cci = cJSON_AddObjectToObject(cal, "ci");
     for (int k = S_BRIER; k <= S_INTERCEPT; k++) ci_pair(cci, s_name[k], a->ci[k][0], a->ci[k][1]);
     for (int k = S_EAVG; k <= S_EMAX; k++) ci_pair(cci, s_name[k], a->ci[k][0], a->ci[k][1]);

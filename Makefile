@@ -114,8 +114,14 @@ fuzz-replay: $(REPLAY_BIN)
 	  $$r tests/fuzz/corpus/$$n tests/fuzz/regressions/$$n || exit 1; done
 
 # The unit tests and fuzz regressions again under AddressSanitizer + UndefinedBehaviorSanitizer.
+# The unit tests, the fuzz regressions and the end-to-end CLI tests (all but the kill/load
+# test, whose timings the sanitizers would distort) with ASan+UBSan: a memory error, a leak or
+# undefined behaviour changes the exit status every CLI check compares.
+SAN_CLI_TESTS ?= foundation metrics predict explain drift phi monitor suite report bad_inputs
 san-tests:
-	$(MAKE) BUILD=build/san SANITIZER=address,undefined CUDA=0 DEBUG=1 unit fuzz-replay
+	$(MAKE) BUILD=build/san SANITIZER=address,undefined CUDA=0 DEBUG=1 unit fuzz-replay build/san/vigil
+	@ASAN_OPTIONS=detect_leaks=1:exitcode=86 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1:exitcode=87 \
+	  VIGIL=$(abspath build/san/vigil) VIGIL_CLI_ONLY="$(SAN_CLI_TESTS)" sh tests/cli/run.sh
 
 # libFuzzer (clang) with ASan+UBSan, FUZZ_SECONDS per harness (FUZZ_TIMEOUT s per input).
 # The seeds are tests/fuzz/corpus/<harness>/ and the kept regressions. Crashes, leaks and

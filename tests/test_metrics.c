@@ -2,6 +2,8 @@
  *   pROC 1.18.0 (R 4.2.2): AUROC, DeLong SE and CI (ci.auc method "delong"), paired DeLong test
  *   scikit-learn 1.9.1: roc_auc_score, average_precision_score, confusion_matrix
  *   statsmodels 0.15.0: proportion_confint(method = "wilson")
+ *   scikit-learn 1.2.1 / statsmodels 0.13.5 (Debian): roc_curve, precision_recall_curve,
+ *   calibration_curve and Wilson intervals of the reliability bins; net benefit by definition
  * Golden values: tests/reference/metrics_ref.{py,R} -> tests/reference/metrics/. */
 #include "testutil.h"
 #include "vigil/metrics.h"
@@ -227,6 +229,80 @@ static void test_paired_bootstrap(void **s)
     vigil_table_free(k.t);
 }
 
+/* Curve points against scikit-learn 1.2.1 (roc_curve with drop_intermediate=False,
+ * precision_recall_curve, calibration_curve uniform 10 bins), statsmodels 0.13.5 Wilson
+ * intervals and the decision-curve net benefit from its definition
+ * (tests/reference/curves_ref.py -> curves_{a,b}.json), with the cell-size policy off
+ * (min_cell 1) and every point kept: the same points, the same values. */
+static const cJSON *arr_at(const cJSON *o, const char *k, int i) { return cJSON_GetArrayItem(cJSON_GetObjectItem(o, k), i); }
+
+static void check_curves(const char *name)
+{
+    kase k;
+    load_case(&k, name);
+    char path[256];
+    snprintf(path, sizeof path, "tests/reference/metrics/curves_%s.json", name);
+    cJSON *g = tu_load_json(path);
+    vigil_metrics_options o = {0};
+    o.min_cell = 1;
+    o.curve_points = 1000000;
+    vigil_metrics_report *r;
+    assert_int_equal(vigil_metrics_compute(&r, k.score, k.label, k.n, NULL, 0, &o), VIGIL_OK);
+    char *js = vigil_metrics_report_json(r, NAN, NAN);
+    cJSON *j = cJSON_Parse(js), *disc = cJSON_GetObjectItem(j, "discrimination");
+    /* ROC: sklearn's first point is (0, 0) at max + 1, vigil's at +inf (null in JSON) */
+    const cJSON *roc = cJSON_GetObjectItem(disc, "roc_curve"), *groc = cJSON_GetObjectItem(g, "roc");
+    int nr = cJSON_GetArraySize(roc);
+    assert_int_equal(nr, cJSON_GetArraySize(cJSON_GetObjectItem(groc, "threshold")));
+    for (int i = 0; i < nr; i++) {
+        const cJSON *pt = cJSON_GetArrayItem(roc, i);
+        if (i) assert_close(tu_num(pt, "threshold"), arr_at(groc, "threshold", i)->valuedouble, 1e-12);
+        assert_close(tu_num(pt, "fpr"), arr_at(groc, "fpr", i)->valuedouble, 1e-12);
+        assert_close(tu_num(pt, "tpr"), arr_at(groc, "tpr", i)->valuedouble, 1e-12);
+    }
+    /* PR: sklearn lists thresholds ascending, vigil descending */
+    const cJSON *pr = cJSON_GetObjectItem(disc, "pr_curve"), *gpr = cJSON_GetObjectItem(g, "pr");
+    int np = cJSON_GetArraySize(pr), ng = cJSON_GetArraySize(cJSON_GetObjectItem(gpr, "threshold"));
+    assert_int_equal(np, ng);
+    for (int i = 0; i < np; i++) {
+        const cJSON *pt = cJSON_GetArrayItem(pr, i);
+        int gi = ng - 1 - i;
+        assert_close(tu_num(pt, "threshold"), arr_at(gpr, "threshold", gi)->valuedouble, 1e-12);
+        assert_close(tu_num(pt, "recall"), arr_at(gpr, "recall", gi)->valuedouble, 1e-12);
+        assert_close(tu_num(pt, "precision"), arr_at(gpr, "precision", gi)->valuedouble, 1e-12);
+    }
+    /* reliability: sklearn's non-empty bins, Wilson intervals from statsmodels */
+    const cJSON *rel = cJSON_GetObjectItem(cJSON_GetObjectItem(j, "calibration"), "reliability"), *b;
+    int seen = 0;
+    cJSON_ArrayForEach(b, cJSON_GetObjectItem(g, "reliability"))
+    {
+        const cJSON *v = cJSON_GetArrayItem(rel, (int)tu_num(b, "bin"));
+        assert_close(tu_num(v, "n"), tu_num(b, "n"), 0);
+        assert_close(tu_num(v, "observed"), tu_num(b, "observed"), 1e-12);
+        assert_close(tu_num(v, "mean_score"), tu_num(b, "mean_score"), 1e-12);
+        assert_close(tu_num(v, "ci_low"), tu_num(b, "ci_low"), 1e-9);
+        assert_close(tu_num(v, "ci_high"), tu_num(b, "ci_high"), 1e-9);
+        seen++;
+    }
+    assert_true(seen >= 5);
+    /* decision curve */
+    const cJSON *nb = cJSON_GetObjectItem(j, "net_benefit"), *gnb = cJSON_GetObjectItem(g, "net_benefit");
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(nb, "model")), 99);
+    for (int i = 0; i < 99; i++) {
+        assert_close(arr_at(nb, "thresholds", i)->valuedouble, arr_at(gnb, "thresholds", i)->valuedouble, 1e-15);
+        assert_close(arr_at(nb, "model", i)->valuedouble, arr_at(gnb, "model", i)->valuedouble, 1e-12);
+        assert_close(arr_at(nb, "treat_all", i)->valuedouble, arr_at(gnb, "treat_all", i)->valuedouble, 1e-12);
+        assert_close(arr_at(nb, "treat_none", i)->valuedouble, 0, 0);
+    }
+    cJSON_Delete(j), cJSON_Delete(g);
+    free(js);
+    vigil_metrics_report_free(r);
+    vigil_table_free(k.t);
+}
+
+static void test_curves_case_a(void **s) { check_curves("a"); }
+static void test_curves_case_b_ties(void **s) { check_curves("b"); }
+
 int main(void)
 {
     vigil_init();
@@ -235,7 +311,8 @@ int main(void)
         cmocka_unit_test(test_auroc_case_c),       cmocka_unit_test(test_auroc_by_hand),
         cmocka_unit_test(test_auroc_sort_paths),
         cmocka_unit_test(test_thresholds_wilson),  cmocka_unit_test(test_check_bad_input),
-        cmocka_unit_test(test_paired_bootstrap),
+        cmocka_unit_test(test_paired_bootstrap),   cmocka_unit_test(test_curves_case_a),
+        cmocka_unit_test(test_curves_case_b_ties),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

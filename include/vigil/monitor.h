@@ -25,6 +25,7 @@ extern "C" {
 
 typedef struct vigil_monitor vigil_monitor;
 typedef struct vigil_monitor_result vigil_monitor_result;
+typedef struct vigil_monitor_data vigil_monitor_data;
 
 /* Read and check the monitor file `path`. `now_day` (days since 1970-01-01) ends the
  * {"last_days": N} windows. VIGIL_EINVAL names the file and the JSON path. */
@@ -37,6 +38,16 @@ const char *vigil_monitor_text(const vigil_monitor *m);
 /* The run's input files (role "config", "data", "reference", "model"); at most 4. Paths
  * belong to the monitor. Returns how many were written. */
 size_t vigil_monitor_files(const vigil_monitor *m, vigil_run_file files[4]);
+
+/* The data of one run, loaded once: the case file (and reference file) parsed, the windows
+ * selected, the scores computed. A window with fewer than min_samples cases is VIGIL_EINVAL
+ * naming the window. */
+int vigil_monitor_load_data(vigil_monitor_data **out, const vigil_monitor *m, int threads);
+void vigil_monitor_data_free(vigil_monitor_data *d);
+/* vigil_monitor_files with the SHA-256 of the data and reference files taken as they were
+ * parsed: the run records the bytes it tested, each file read once (a nightly feed that grows
+ * between a hash and a parse would otherwise be recorded wrong). */
+size_t vigil_monitor_data_files(const vigil_monitor *m, const vigil_monitor_data *d, vigil_run_file files[4]);
 
 /* Today as days since 1970-01-01 in local time (what "last N days" means to cron). */
 long vigil_monitor_today(void);
@@ -53,10 +64,11 @@ void vigil_monitor_unlock(int fd);
 typedef struct {
     vigil_store *cache;   /* reference-statistics cache (may be NULL: no caching) */
     int threads;          /* <= 0: all cores */
+    const vigil_monitor_data *data; /* loaded by vigil_monitor_load_data; NULL: load here */
 } vigil_monitor_options;
 
-/* Load the data, select the windows and run every configured test. A window with fewer than
- * min_samples cases is VIGIL_EINVAL naming the window. Timings go in the result. */
+/* Run every configured test on the data (opt->data, else loaded here). Timings go in the
+ * result. */
 int vigil_monitor_run(vigil_monitor_result **out, const vigil_monitor *m,
                       const vigil_monitor_options *opt);
 void vigil_monitor_result_free(vigil_monitor_result *r);

@@ -123,6 +123,7 @@ static int monitor_run(int argc, char **argv)
 
     vigil_monitor *m = NULL;
     vigil_monitor_result *r = NULL;
+    vigil_monitor_data *data = NULL;
     vigil_store *store = NULL;
     vigil_results *res = NULL;
     char *lock_path = NULL, *doc_text = NULL, *text = NULL;
@@ -140,13 +141,15 @@ static int monitor_run(int argc, char **argv)
     if ((err = vigil_monitor_lock(m, lock_path, a.lock_timeout, &lock_fd)) != 0) goto fail;
     if ((rc = cli_open_store("monitor", a.db, 0, &store)) != 0) goto done;
 
+    /* the data first: the run records the digests of the bytes it parsed (each file read once) */
+    if ((err = vigil_monitor_load_data(&data, m, (int)a.threads)) != 0) goto fail;
     vigil_run_file files[4];
-    size_t n_files = vigil_monitor_files(m, files);
+    size_t n_files = vigil_monitor_data_files(m, data, files);
     vigil_run_spec spec = {"monitor", vigil_monitor_name(m), vigil_monitor_text(m), files, n_files, 0, 0};
     if ((err = vigil_store_run_begin(store, &spec, &run_id)) != 0) goto fail;
     run_open = 1;
 
-    vigil_monitor_options mo = {store, (int)a.threads};
+    vigil_monitor_options mo = {store, (int)a.threads, data};
     if ((err = vigil_monitor_run(&r, m, &mo)) != 0) goto fail;
     alarm = vigil_monitor_result_alarm(r);
 
@@ -208,6 +211,7 @@ done:
     vigil_monitor_unlock(lock_fd);
     free(lock_path);
     vigil_monitor_result_free(r);
+    vigil_monitor_data_free(data);
     vigil_monitor_free(m);
     return rc;
 }

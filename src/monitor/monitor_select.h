@@ -17,6 +17,11 @@ typedef struct {
 int mon_data_load(mon_data *d, const vigil_monitor *m, int threads);
 void mon_data_clear(mon_data *d);
 
+struct vigil_monitor_data {
+    mon_data d;
+    double seconds; /* loading */
+};
+
 /* Pooled two-proportion z-test (statsmodels proportions_ztest): x1 of n1 vs x2 of n2.
  * *z and *p (two-sided) are NaN when both proportions are 0 or 1. */
 void mon_two_proportion(double x1, double n1, double x2, double n2, double *z, double *p);

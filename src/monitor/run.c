@@ -138,18 +138,21 @@ int vigil_monitor_run(vigil_monitor_result **out, const vigil_monitor *m,
                       const vigil_monitor_options *opt)
 {
     *out = NULL;
-    mon_data d;
+    vigil_monitor_data *own = NULL;
+    const vigil_monitor_data *data = opt ? opt->data : NULL;
     vigil_monitor_result *r = calloc(1, sizeof *r);
     cJSON *doc = cJSON_CreateObject();
     int rc, alarm = 0, threads = opt ? opt->threads : 0;
-    memset(&d, 0, sizeof d);
     if (!r || !doc) {
         rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
         goto done;
     }
-    double t0 = vigil_seconds();
-    if ((rc = mon_data_load(&d, m, threads)) != 0) goto done;
-    double t_load = vigil_seconds() - t0;
+    if (!data) {
+        if ((rc = vigil_monitor_load_data(&own, m, threads)) != 0) goto done;
+        data = own;
+    }
+    const mon_data d = data->d;
+    double t_load = data->seconds;
 
     cJSON_AddNullToObject(doc, "run_id");
     cJSON_AddStringToObject(doc, "monitor", m->name);
@@ -182,10 +185,44 @@ int vigil_monitor_run(vigil_monitor_result **out, const vigil_monitor *m,
     *out = r;
     r = NULL;
 done:
-    mon_data_clear(&d);
+    vigil_monitor_data_free(own);
     cJSON_Delete(doc);
     vigil_monitor_result_free(r);
     return rc;
+}
+
+int vigil_monitor_load_data(vigil_monitor_data **out, const vigil_monitor *m, int threads)
+{
+    *out = NULL;
+    vigil_monitor_data *d = calloc(1, sizeof *d);
+    if (!d) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    double t0 = vigil_seconds();
+    int rc = mon_data_load(&d->d, m, threads);
+    if (rc) {
+        vigil_monitor_data_free(d);
+        return rc;
+    }
+    d->seconds = vigil_seconds() - t0;
+    *out = d;
+    return VIGIL_OK;
+}
+
+void vigil_monitor_data_free(vigil_monitor_data *d)
+{
+    if (!d) return;
+    mon_data_clear(&d->d);
+    free(d);
+}
+
+size_t vigil_monitor_data_files(const vigil_monitor *m, const vigil_monitor_data *d, vigil_run_file files[4])
+{
+    size_t n = vigil_monitor_files(m, files);
+    for (size_t i = 0; i < n; i++) {
+        const vigil_table *t = strcmp(files[i].role, "data") == 0 ? d->d.all
+                             : strcmp(files[i].role, "reference") == 0 ? d->d.all_ref : NULL;
+        if (t) files[i].sha256 = vigil_table_sha256(t, &files[i].bytes);
+    }
+    return n;
 }
 
 char *vigil_monitor_result_json(const vigil_monitor_result *r, int64_t run_id)

@@ -95,20 +95,22 @@ check_store() {
     fi
 }
 
-# kill_loop KIND NAME SECONDS CMD...: CMD (its run named NAME, uninterrupted it takes SECONDS)
-# killed -9 at KILL_POINTS random points in 0..1.1 x SECONDS; tallies where the kills landed in
-# ${KIND}_before, ${KIND}_mid, ${KIND}_after, ${KIND}_failed.
+# kill_loop KIND NAME SECONDS START CMD...: CMD (its run named NAME, uninterrupted it takes
+# SECONDS, its running row appears after about START seconds: a monitor loads its data first)
+# killed -9 at KILL_POINTS random points in START..1.1 x SECONDS; tallies where the kills
+# landed in ${KIND}_before, ${KIND}_mid, ${KIND}_after, ${KIND}_failed.
 kill_loop() {
-    kind=$1; name=$2; dur=$3
-    shift 3
+    kind=$1; name=$2; dur=$3; start=$4
+    shift 4
     eval "${kind}_before=0 ${kind}_mid=0 ${kind}_after=0 ${kind}_failed=0"
     points=$($PY -c '
 import random, sys
-seed, kind, n, dur = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+seed, kind, n, dur, start = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5])
 r = random.Random("%s:%s" % (seed, kind))
-f = [1.1 * (k + r.random()) / n for k in range(n)]
+lo = min(start / dur, 0.9) if dur > 0 else 0
+f = [lo + (1.1 - lo) * (k + r.random()) / n for k in range(n)]
 r.shuffle(f)
-print(" ".join("%.3f:%.3f" % (x, x * dur) for x in f))' "$KILL_SEED" "$kind" "$KILL_POINTS" "$dur")
+print(" ".join("%.3f:%.3f" % (x, x * dur) for x in f))' "$KILL_SEED" "$kind" "$KILL_POINTS" "$dur" "$start")
     for pt in $points; do
         frac=${pt%:*}
         d=${pt#*:}
@@ -164,11 +166,8 @@ expect_json "len(d['runs']) == 4 and all(r['status'] == 'completed' for r in d['
     "the four uninterrupted runs are stored"
 cp "$T/out" "$T/prev.json"
 
-kill_loop suite flchain-5y-mortality-v2 "$suite_secs" "$VIGIL" suite run "$S"
-kill_loop monitor reliability-large "$monitor_secs" "$VIGIL" monitor run "$MB" --threads 1
-
-# Once more each, killed the moment the run's 'running' row is stored: the earliest mid-run
-# point, which a random point rarely hits.
+# First, each killed the moment the run's 'running' row is stored: the earliest mid-run point,
+# which a random point rarely hits; when it came is where the random points start.
 for kind in suite monitor; do
     if [ "$kind" = suite ]; then
         name=flchain-5y-mortality-v2; set -- "$VIGIL" suite run "$S" --db "$DB"
@@ -176,9 +175,13 @@ for kind in suite monitor; do
         name=reliability-large; set -- "$VIGIL" monitor run "$MB" --db "$DB" --threads 1
     fi
     at=$($PY "$T/pollkill.py" "$DB" "$kind" "$@")
+    eval "${kind}_start=\$at"
     check_store "$kind" "$name" "$kind killed -9 as its running row appeared ($at s)"
     [ "$where" = mid ] || { echo "FAIL: the $kind killed as its running row appeared ($at s) left '$where', not an interrupted run"; fails=$((fails + 1)); }
 done
+
+kill_loop suite flchain-5y-mortality-v2 "$suite_secs" "$suite_start" "$VIGIL" suite run "$S"
+kill_loop monitor reliability-large "$monitor_secs" "$monitor_start" "$VIGIL" monitor run "$MB" --threads 1
 
 echo "kill -9 tally (KILL_SEED=$KILL_SEED): suite ($suite_secs s): $suite_before before start," \
      "$suite_mid mid-run, $suite_after after completion; monitor ($monitor_secs s):" \

@@ -24,7 +24,9 @@ const char cmd_suite_help[] =
     "the same result digest (see `vigil history`). The suite format is in suites/README.md.\n"
     "\n"
     "diff: what changed between two stored suite runs: input files (SHA-256), verdicts per\n"
-    "criterion, observed values.\n"
+    "criterion, observed values, and every other stored value that differs (metrics of both\n"
+    "models at every level, the paired comparison, settings such as seed and replicates):\n"
+    "values_changed counts them, values lists up to 500 as {path, a, b}.\n"
     "\n"
     "  --db FILE        the run store (default: $VIGIL_DB, else ./vigil.db)\n"
     "  --threads N      threads for scoring and bootstrap (default: all cores)\n"
@@ -150,6 +152,19 @@ int cmd_suite(int argc, char **argv)
                 fmt_num(y, sizeof y, cJSON_GetObjectItemCaseSensitive(cr, "b_observed"));
                 printf("%-36.36s  %10s  %10s  %s\n", cJSON_GetObjectItemCaseSensitive(cr, "name")->valuestring,
                        x, y, cJSON_GetObjectItemCaseSensitive(cr, "change")->valuestring);
+            }
+            const cJSON *nv = cJSON_GetObjectItemCaseSensitive(d, "values_changed"), *v;
+            printf("\nother stored values that differ: %.0f%s\n", cJSON_IsNumber(nv) ? nv->valuedouble : 0,
+                   cJSON_IsNumber(nv) && nv->valuedouble > 20 ? " (the first 20; --format json lists up to 500)" : "");
+            int shown = 0;
+            cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(d, "values"))
+            {
+                if (shown++ == 20) break;
+                char *pa = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(v, "a"));
+                char *pb = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(v, "b"));
+                printf("  %-56.56s  %.24s -> %.24s\n", cJSON_GetObjectItemCaseSensitive(v, "path")->valuestring,
+                       pa ? pa : "?", pb ? pb : "?");
+                free(pa), free(pb);
             }
             cJSON_Delete(d);
         }

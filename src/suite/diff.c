@@ -7,6 +7,7 @@
 
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +41,52 @@ static cJSON *number_or_null(const cJSON *o, const char *k)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
     return cJSON_IsNumber(v) ? cJSON_CreateNumber(v->valuedouble) : cJSON_CreateNull();
+}
+
+/* Every value of the two stored results that differs, leaf by leaf (numbers, strings, booleans,
+ * present on one side only), as {path, a, b}; the first DIFF_MAX are listed, all are counted.
+ * The criteria are compared above by name; timings and the run id always differ. */
+#define DIFF_MAX 500
+static void diff_leaves(const cJSON *x, const cJSON *y, char *path, size_t len, size_t cap, cJSON *list,
+                        size_t *count)
+{
+    if (cJSON_IsObject(x) && cJSON_IsObject(y)) {
+        const cJSON *e;
+        for (int side = 0; side < 2; side++) {
+            const cJSON *walk = side ? y : x, *other_obj = side ? x : y;
+            cJSON_ArrayForEach(e, walk)
+            {
+                const cJSON *other = cJSON_GetObjectItemCaseSensitive(other_obj, e->string);
+                if (side && other) continue; /* on both sides: walked from x */
+                if (len == 0 && (!strcmp(e->string, "criteria") || !strcmp(e->string, "seconds") ||
+                                 !strcmp(e->string, "run_id")))
+                    continue;
+                int k = snprintf(path + len, cap - len, "%s%s", len ? "." : "", e->string);
+                size_t nl = k > 0 && (size_t)k < cap - len ? len + (size_t)k : len;
+                diff_leaves(side ? other : e, side ? e : other, path, nl, cap, list, count);
+                path[len] = '\0';
+            }
+        }
+        return;
+    }
+    if (cJSON_IsArray(x) && cJSON_IsArray(y)) {
+        int n = cJSON_GetArraySize(x) > cJSON_GetArraySize(y) ? cJSON_GetArraySize(x) : cJSON_GetArraySize(y);
+        for (int i = 0; i < n; i++) {
+            int k = snprintf(path + len, cap - len, "[%d]", i);
+            size_t nl = k > 0 && (size_t)k < cap - len ? len + (size_t)k : len;
+            diff_leaves(cJSON_GetArrayItem(x, i), cJSON_GetArrayItem(y, i), path, nl, cap, list, count);
+            path[len] = '\0';
+        }
+        return;
+    }
+    if (x && y && cJSON_Compare(x, y, 1)) return;
+    (*count)++;
+    if (*count > DIFF_MAX) return;
+    cJSON *e = cJSON_CreateObject();
+    cJSON_AddStringToObject(e, "path", path);
+    cJSON_AddItemToObject(e, "a", x ? cJSON_Duplicate(x, 1) : cJSON_CreateNull());
+    cJSON_AddItemToObject(e, "b", y ? cJSON_Duplicate(y, 1) : cJSON_CreateNull());
+    cJSON_AddItemToArray(list, e);
 }
 
 int vigil_suite_diff(vigil_store *s, int64_t a, int64_t b, char **json)
@@ -129,6 +176,14 @@ int vigil_suite_diff(vigil_store *s, int64_t a, int64_t b, char **json)
         cJSON_AddStringToObject(e, "change", "only in b");
         cJSON_AddItemToArray(crit, e);
     }
+    /* everything else the runs stored: metrics (both models, every level), the paired
+     * comparison, settings, drift, replay, explanations */
+    cJSON *vals = cJSON_AddArrayToObject(out, "values");
+    size_t nchanged = 0;
+    char path[512] = "";
+    diff_leaves(da, db, path, 0, sizeof path, vals, &nchanged);
+    cJSON_AddNumberToObject(out, "values_changed", (double)nchanged);
+    if (nchanged > DIFF_MAX) cJSON_AddNumberToObject(out, "values_listed", DIFF_MAX);
     if (!(*json = cJSON_Print(out))) rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
 done:
     cJSON_Delete(da), cJSON_Delete(db), cJSON_Delete(out);

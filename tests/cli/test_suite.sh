@@ -36,6 +36,7 @@ run2=$(/usr/bin/python3 -c "import json; print(json.load(open('$T/out'))['runs']
 run "$VIGIL" suite diff "$run1" "$run2" --format json
 expect_rc 0 "diff"
 expect_json "d['same_inputs'] and d['same_results'] and all(c['change'] == 'same verdict' for c in d['criteria'])" "diff of identical runs"
+expect_json "d['values_changed'] == 0 and d['values'] == []" "no stored value differs"
 run "$VIGIL" audit verify
 expect_rc 0 "audit after suite runs"
 
@@ -53,6 +54,7 @@ expect_json "d['passed'] is False and d['criteria'][0]['pass'] is False and d['c
 run "$VIGIL" suite diff "$run1" "$(/usr/bin/python3 -c "import json; print(json.load(open('$T/out'))['run_id'])")" --format json
 expect_rc 0 "diff of different suites"
 expect_json "not d['same_inputs'] and not d['same_results']" "diff sees the change"
+expect_json "d['values_changed'] > 100 and len(d['values']) == min(d['values_changed'], 500) and {'path', 'a', 'b'} == set(d['values'][0]) and any(v['path'] == 'metrics.candidate.n' and v['a'] == 3072 and v['b'] == 3000 for v in d['values'])" "diff lists the stored values that changed"
 
 # Bad suites: refused before computing, with the file and the JSON path; nothing stored.
 n_before=$("$VIGIL" history --format json | /usr/bin/python3 -c "import json,sys; print(len(json.load(sys.stdin)['runs']))")

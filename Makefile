@@ -96,7 +96,7 @@ cli-tests: $(BUILD)/vigil
 
 # The end-to-end tests again with build/vigil under valgrind (memory errors and leaks fail the
 # call). Slow, so not part of `make check`; VALGRIND_TESTS picks the tests/cli/test_*.sh files.
-VALGRIND_TESTS ?= foundation metrics predict drift explain suite monitor report
+VALGRIND_TESTS ?= foundation metrics predict drift explain suite monitor report phi bad_inputs
 valgrind: $(BUILD)/vigil
 	@rm -rf /tmp/vigil-valgrind
 	@VG_VIGIL=$(abspath $(BUILD)/vigil) VIGIL=$(abspath scripts/valgrind-vigil) \

@@ -1,5 +1,6 @@
 /* vigil drift — distribution-shift tests between a reference and a current case file. */
 #include "cli/cli.h"
+#include "vigil/backend.h"
 #include "vigil/drift.h"
 #include "vigil/error.h"
 #include "vigil/phi.h"
@@ -15,6 +16,7 @@ const char cmd_drift_help[] =
     "usage: vigil drift --reference A.csv --current B.csv [--features a,b,...]\n"
     "                   [--correction holm|bh|none] [--alpha A] [--mmd] [--permutations N]\n"
     "                   [--mmd-rows N] [--seed S] [--threads K] [--id COL] [--allow-column C=WHY]\n"
+    "                   [--backend auto|cpu|cuda]\n"
     "                   [--format table|json]\n"
     "\n"
     "Tests every feature (default: every column both files share but --id) for a change in distribution:\n"
@@ -36,6 +38,8 @@ const char cmd_drift_help[] =
     "                   SD, rows with a missing value left out, at most --mmd-rows per window\n"
     "                   (default 2000, seeded subsample)\n"
     "  --permutations N MMD permutations (default 500)\n"
+    "  --backend B      MMD: auto (a CUDA device when one answers: the kernel matrix and every\n"
+    "                   permutation's sums on the GPU), cpu or cuda (default auto)\n"
     "  --seed S         seed for the MMD subsample and permutations (default 1)\n"
     "  --threads K      threads across features and permutations (default: all CPUs)\n"
     "  --id COL         the case id column: neither tested nor scanned by the PHI guard\n"
@@ -58,7 +62,8 @@ int cmd_drift(int argc, char **argv)
         {"permutations", required_argument, 0, 'p'}, {"mmd-rows", required_argument, 0, 'R'},
         {"seed", required_argument, 0, 'S'},     {"threads", required_argument, 0, 'T'},
         {"format", required_argument, 0, 'f'},   {"allow-column", required_argument, 0, 'A'},
-        {"id", required_argument, 0, 'i'},       {0, 0, 0, 0}};
+        {"id", required_argument, 0, 'i'},       {"backend", required_argument, 0, 'b'},
+        {0, 0, 0, 0}};
     const char *refp = NULL, *curp = NULL, *format = NULL;
     char *featarg = NULL;
     const char *feats[MAX_FEAT];
@@ -80,6 +85,12 @@ int cmd_drift(int argc, char **argv)
         case 'f': format = optarg; break;
         case 'F': featarg = optarg; break;
         case 'm': o.mmd = 1; break;
+        case 'b':
+            if (strcmp(optarg, "auto") == 0) o.backend = VIGIL_DRIFT_AUTO;
+            else if (strcmp(optarg, "cpu") == 0) o.backend = VIGIL_DRIFT_CPU;
+            else if (strcmp(optarg, "cuda") == 0) o.backend = VIGIL_DRIFT_CUDA;
+            else return cli_usage("drift", "--backend expects auto, cpu or cuda, got '%s'", optarg);
+            break;
         case 'i': idcol = optarg; break;
         case 'A':
             if (cli_parse_allow("drift", optarg, allow, &n_allow, 32)) return EXIT_USAGE;
@@ -114,6 +125,14 @@ int cmd_drift(int argc, char **argv)
     }
     if (optind < argc) return cli_usage("drift", "unexpected argument '%s'", argv[optind]);
     if (!refp) return cli_usage("drift", "--reference is required");
+    if (o.backend == VIGIL_DRIFT_CUDA && !vigil_cuda_available())
+        return cli_usage("drift", "--backend cuda: %s",
+#ifdef VIGIL_HAVE_CUDA
+                         "no CUDA device answers on this machine (use --backend auto or cpu)"
+#else
+                         "this build has no CUDA backend (it was built with CUDA=0)"
+#endif
+        );
     if (!curp) return cli_usage("drift", "--current is required");
     if ((json = cli_parse_format("drift", format)) < 0) return EXIT_USAGE;
     if (featarg) {

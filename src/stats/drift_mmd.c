@@ -5,10 +5,12 @@
  * permutation relabels the rows and re-sums it, threads across permutations. Each permutation
  * has its own seeded generator, so the p-value does not depend on the thread count. */
 #include "stats/drift_internal.h"
+#include "vigil/backend.h"
 #include "vigil/error.h"
 
 #include <math.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -51,6 +53,32 @@ static void select_k(double *a, size_t n, size_t k)
 /* MMD^2_u for labels gm (1 = x sample, as a float mask) over the float kernel matrix (lower
  * triangle). T[i] = sum_{j<i} K[i][j] does not depend on the labels and is computed once; per
  * row only the dot product with the mask does, summed in 8 independent double accumulators. */
+/* MMD^2_u from the three pair sums: s2 within x, s0 within y, s1 across (each unordered pair
+ * once). Both backends end here. */
+static double mmd_from_pairs(double s0, double s1, double s2, size_t N, size_t n1)
+{
+    double n2 = (double)(N - n1), m = (double)n1;
+    return 2 * s2 / (m * (m - 1)) + 2 * s0 / (n2 * (n2 - 1)) - 2 * s1 / (m * n2);
+}
+
+/* The label mask of permutation b (b = 0: the observed split, x first), the same draws on
+ * either backend: a seeded partial shuffle choosing which n1 of the N rows are "x". */
+static void perm_mask(uint64_t seed, size_t b, size_t N, size_t n1, size_t *idx, float *g)
+{
+    for (size_t i = 0; i < N; i++) g[i] = 0;
+    if (b == 0) {
+        for (size_t i = 0; i < n1; i++) g[i] = 1;
+        return;
+    }
+    uint64_t s = seed + 0x632be59bd9b4e019ULL * b;
+    for (size_t i = 0; i < N; i++) idx[i] = i;
+    for (size_t i = 0; i < n1; i++) {
+        size_t j = i + (size_t)(sm64(&s) % (N - i));
+        size_t t = idx[i]; idx[i] = idx[j]; idx[j] = t;
+    }
+    for (size_t i = 0; i < n1; i++) g[idx[i]] = 1;
+}
+
 static double mmd_from_k(const float *K, size_t N, const float *gm, const double *T, size_t n1)
 {
     double s[3] = {0, 0, 0};
@@ -65,9 +93,8 @@ static double mmd_from_k(const float *K, size_t N, const float *gm, const double
         if (gm[i] != 0) s[2] += s1, s[1] += T[i] - s1;
         else s[1] += s1, s[0] += T[i] - s1;
     }
-    double n2 = (double)(N - n1), m = (double)n1;
     /* s[2]: pairs within x, s[0]: within y, s[1]: across (each unordered pair once) */
-    return 2 * s[2] / (m * (m - 1)) + 2 * s[0] / (n2 * (n2 - 1)) - 2 * s[1] / (m * n2);
+    return mmd_from_pairs(s[0], s[1], s[2], N, n1);
 }
 
 typedef struct {
@@ -90,14 +117,7 @@ static void *perm_worker(void *arg)
         size_t b = c->next++;
         pthread_mutex_unlock(&c->mu);
         if (b >= c->perms) break;
-        uint64_t s = c->seed + 0x632be59bd9b4e019ULL * (b + 1);
-        for (size_t i = 0; i < c->N; i++) idx[i] = i;
-        for (size_t i = 0; i < c->n1; i++) {
-            size_t j = i + (size_t)(sm64(&s) % (c->N - i));
-            size_t t = idx[i]; idx[i] = idx[j]; idx[j] = t;
-        }
-        for (size_t i = 0; i < c->N; i++) g[i] = 0;
-        for (size_t i = 0; i < c->n1; i++) g[idx[i]] = 1;
+        perm_mask(c->seed, b + 1, c->N, c->n1, idx, g);
         double v = mmd_from_k(c->K, c->N, g, c->T, c->n1);
         if (v >= c->obs) {
             pthread_mutex_lock(&c->mu);
@@ -108,6 +128,52 @@ static void *perm_worker(void *arg)
     free(g); free(idx);
     return NULL;
 }
+
+#ifdef VIGIL_HAVE_CUDA
+/* The GPU does the n^2 sums: for each mask g (the observed split, then each permutation) the
+ * row dots K g and, once, the row sums R; then, with K[i][i] = 1,
+ *   D = g.K.g,  s2 = (D - n1) / 2,  s1 = g.R - D,  s0 = (sum R - N) / 2 - s1 - s2,
+ * and mmd_from_pairs, as the CPU. Masks go in chunks so device memory stays bounded. */
+static int mmd_cuda(const double *z, size_t N, size_t d, double bw, size_t n1, size_t perms, uint64_t seed,
+                    double *stat, double *p)
+{
+    size_t total = perms + 1, chunk = total < 512 ? total : 512, ge = 0;
+    float *masks = malloc(chunk * N * sizeof *masks);
+    double *dots = malloc(chunk * N * sizeof *dots), *R = malloc(N * sizeof *R), obs = NAN;
+    size_t *idx = malloc(N * sizeof *idx);
+    int rc = VIGIL_OK;
+    if (!masks || !dots || !R || !idx) {
+        rc = vigil_error_set(VIGIL_ENOMEM, "mmd: out of memory");
+        goto done;
+    }
+    for (size_t b0 = 0; b0 < total; b0 += chunk) {
+        size_t m = total - b0 < chunk ? total - b0 : chunk;
+        for (size_t k = 0; k < m; k++) perm_mask(seed, b0 + k, N, n1, idx, masks + k * N);
+        if (vigil_cuda_mmd_dots(z, N, d, bw, masks, m, R, dots) != 0) {
+            rc = vigil_error_set(VIGIL_EBACKEND, "mmd: the CUDA backend failed");
+            goto done;
+        }
+        double sumR = 0;
+        for (size_t i = 0; i < N; i++) sumR += R[i];
+        for (size_t k = 0; k < m; k++) {
+            const float *g = masks + k * N;
+            const double *dk = dots + k * N;
+            double D = 0, gR = 0;
+            for (size_t i = 0; i < N; i++)
+                if (g[i] != 0) D += dk[i], gR += R[i];
+            double s2 = (D - (double)n1) / 2, s1 = gR - D, s0 = (sumR - (double)N) / 2 - s1 - s2;
+            double v = mmd_from_pairs(s0, s1, s2, N, n1);
+            if (b0 + k == 0) obs = v;
+            else if (v >= obs - 1e-12 * fabs(obs)) ge++;
+        }
+    }
+    *stat = obs;
+    *p = perms ? (1.0 + (double)ge) / (1.0 + (double)perms) : NAN;
+done:
+    free(masks), free(dots), free(R), free(idx);
+    return rc;
+}
+#endif
 
 int vigil_drift_mmd(const double *x, size_t n1, const double *y, size_t n2, size_t d,
                     size_t permutations, uint64_t seed, int backend, int threads, double *stat,
@@ -147,27 +213,28 @@ int vigil_drift_mmd(const double *x, size_t n1, const double *y, size_t n2, size
         if (!(bw > 0)) bw = 1;
         *bandwidth = bw;
     }
-    int done_gpu = 0;
 #ifdef VIGIL_HAVE_CUDA
-    if (backend != VIGIL_DRIFT_CPU) {
-        double *Kd = malloc(N * N * sizeof *Kd);
-        if (Kd && vigil_cuda_mmd_kernel(z, N, d, bw, Kd) == 0) {
-            for (size_t i = 0; i < N * N; i++) K[i] = (float)Kd[i];
-            done_gpu = 1;
-        } else if (backend == VIGIL_DRIFT_CUDA) {
-            free(Kd);
-            rc = vigil_error_set(VIGIL_EBACKEND, "mmd: the CUDA backend failed");
-            goto done;
+    int done_gpu = 0;
+    if (backend != VIGIL_DRIFT_CPU && vigil_cuda_available()) {
+        rc = mmd_cuda(z, N, d, bw, n1, permutations, seed, stat, p);
+        if (rc == 0) done_gpu = 1;
+        else if (backend == VIGIL_DRIFT_CUDA) goto done;
+        else {
+            fprintf(stderr, "vigil: CUDA MMD failed (%s); computing on the CPU instead\n", vigil_error_last());
+            rc = VIGIL_OK;
         }
-        free(Kd);
+    } else if (backend == VIGIL_DRIFT_CUDA) {
+        rc = vigil_error_set(VIGIL_EBACKEND, "mmd: no CUDA device answers on this machine");
+        goto done;
     }
+    if (done_gpu) goto done;
 #else
     if (backend == VIGIL_DRIFT_CUDA) {
         rc = vigil_error_set(VIGIL_EBACKEND, "mmd: this build has no CUDA backend");
         goto done;
     }
 #endif
-    if (!done_gpu) {
+    {
         double inv = 1 / (2 * bw * bw);
         for (size_t i = 0; i < N; i++)
             for (size_t j = 0; j <= i; j++) {

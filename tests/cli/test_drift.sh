@@ -94,4 +94,14 @@ expect_err "empty.csv: the current window has no rows" "names the empty file"
 run "$VIGIL" drift --reference "$D/flchain/train.csv" --current "$D/flchain/test.csv" --correction sidak
 expect_rc 2 "an unknown correction"
 expect_err "--correction expects holm, bh or none, got 'sidak'" "names the bad value"
+# --backend for the MMD: cpu always works; cuda without a device (or a CUDA build) is an input
+# error that says which, never a silent CPU run
+run "$VIGIL" drift --reference "$R/ref.csv" --current "$R/cur.csv" --features a,b --mmd --permutations 49 --backend cpu --format json
+expect_rc 1 "MMD on the CPU backend"
+run "$VIGIL" drift --reference "$R/ref.csv" --current "$R/cur.csv" --features a,b --mmd --permutations 49 --backend cuda
+if [ "$rc" = 2 ]; then
+    expect_err "--backend cuda: " "names the missing CUDA device or build"
+else
+    expect_rc 1 "MMD on the CUDA backend (a device answered)"
+fi
 finish

@@ -91,6 +91,7 @@ brier = [r for r in imp if r[0] == "Brier score"][0]
 assert isinstance(brier[4], list) and brier[4][0] < brier[3] < brier[4][1], brier
 ece = [r for r in imp if r[0].startswith("ECE (10 equal-width")][0]
 assert isinstance(ece[4], list) and len(ece[4]) == 2, ece
+assert ev["test_set"]["n"] == 3072 and 0 < ev["test_set"]["prevalence"] < 1 and ev["test_set"]["threshold"] == 0.2, ev["test_set"]
 lv = ev["tables"]["impact-levels-sex"]["rows"]
 assert [r[0] for r in lv] == ["F", "M"] and all("[" in c for r in lv for c in r[1:]), lv
 PY

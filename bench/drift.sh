@@ -9,13 +9,7 @@
 #  - the multivariate MMD (500 permutations) on its default 2,000-row subsample per window.
 # Writes bench/out/drift.txt.
 set -eu
-VIGIL=${1:-${VIGIL:-build/vigil}}
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-OUT="$ROOT/bench/out"
-mkdir -p "$OUT"
-TMP=$(mktemp -d /tmp/vigil-bench-XXXXXX)
-trap 'rm -rf "$TMP"' EXIT
-PY=/usr/bin/python3
+. "$(dirname "$0")/lib.sh"
 N=${BENCH_DRIFT_N:-200000}
 cd "$ROOT"
 $PY bench/drift.py gen "$N" 20 0 "$TMP/ref.csv"

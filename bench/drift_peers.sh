@@ -6,13 +6,7 @@
 # environment (PEERS_PY, default /tmp/vigil-peers/bin/python; see bench/drift_peers.py); without
 # it they are reported as not run. BENCH_PEERS_N overrides the rows per window.
 set -eu
-VIGIL=${1:-${VIGIL:-build/vigil}}
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-OUT="$ROOT/bench/out"
-mkdir -p "$OUT"
-TMP=$(mktemp -d /tmp/vigil-bench-XXXXXX)
-trap 'rm -rf "$TMP"' EXIT
-PY=/usr/bin/python3
+. "$(dirname "$0")/lib.sh"
 PEERS_PY=${PEERS_PY:-/tmp/vigil-peers/bin/python}
 N=${BENCH_PEERS_N:-1000000}
 cd "$ROOT"

@@ -10,14 +10,8 @@
 # bench/RESULTS.md keeps the figures of record.
 # BENCH_QUICK=1 runs the scikit-learn bootstrap loop for 100 replicates and scales by 10.
 set -eu
-VIGIL=${1:-${VIGIL:-build/vigil}}
+. "$(dirname "$0")/lib.sh"
 BUILD=$(dirname "$VIGIL")
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-OUT="$ROOT/bench/out"
-mkdir -p "$OUT"
-TMP=$(mktemp -d /tmp/vigil-bench-XXXXXX)
-trap 'rm -rf "$TMP"' EXIT
-PY=/usr/bin/python3
 LIBS=$(pkg-config --libs gsl libcjson sqlite3 libcrypto)
 cc -O2 -std=c11 -D_GNU_SOURCE -I"$ROOT/include" -I"$ROOT/src" -pthread -o "$TMP/mbench" \
     "$ROOT/bench/metrics.c" "$BUILD/libvigil.a" $LIBS -lm

@@ -5,13 +5,7 @@
 # predict(DMatrix) on the same float32 matrix, the ratio, and the largest score difference.
 # BENCH_PREDICT_N overrides the number of cases.
 set -eu
-VIGIL=${1:-${VIGIL:-build/vigil}}
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-OUT="$ROOT/bench/out"
-mkdir -p "$OUT"
-TMP=$(mktemp -d /tmp/vigil-bench-XXXXXX)
-trap 'rm -rf "$TMP"' EXIT
-PY=/usr/bin/python3
+. "$(dirname "$0")/lib.sh"
 N=${BENCH_PREDICT_N:-1000000}
 T=$(nproc)
 MODEL=datasets/models/flchain_deep.json

@@ -9,14 +9,8 @@
 # parts are in the metrics, predict, explain and drift benchmarks.
 # BENCH_SUITE_N overrides the number of cases, BENCH_SUITE_B the replicates.
 set -eu
-VIGIL=${1:-${VIGIL:-build/vigil}}
+. "$(dirname "$0")/lib.sh"
 case $VIGIL in /*) ;; *) VIGIL=$(pwd)/$VIGIL ;; esac
-ROOT=$(cd "$(dirname "$0")/.." && pwd)
-OUT="$ROOT/bench/out"
-mkdir -p "$OUT"
-TMP=$(mktemp -d /tmp/vigil-bench-XXXXXX)
-trap 'rm -rf "$TMP"' EXIT
-PY=/usr/bin/python3
 N=${BENCH_SUITE_N:-1000000}
 B=${BENCH_SUITE_B:-2000}
 cd "$ROOT"

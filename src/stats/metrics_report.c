@@ -95,6 +95,15 @@ struct vigil_metrics_report {
 
 /* ---- per-scope statistics ---------------------------------------------------------------- */
 
+/* The point estimates at the first threshold follow its flag. */
+static void threshold_est(scope *s, size_t nthr)
+{
+    int ok = nthr > 0 && s->thr_ok[0];
+    s->est[S_TPR] = ok ? s->thr[0].tpr : NAN;
+    s->est[S_FPR] = ok ? s->thr[0].fpr : NAN;
+    s->est[S_SEL] = ok ? s->thr[0].selection_rate : NAN;
+}
+
 static int scope_point(scope *s, const double *thr, size_t nthr, double level, size_t min_cell)
 {
     size_t n = s->n;
@@ -139,10 +148,7 @@ static int scope_point(scope *s, const double *thr, size_t nthr, double level, s
     s->est[S_CITL] = s->cal.citl;
     s->est[S_SLOPE] = s->cal.slope;
     s->est[S_INTERCEPT] = s->cal.intercept;
-    int ok = nthr > 0 && s->thr_ok[0];
-    s->est[S_TPR] = ok ? s->thr[0].tpr : NAN;
-    s->est[S_FPR] = ok ? s->thr[0].fpr : NAN;
-    s->est[S_SEL] = ok ? s->thr[0].selection_rate : NAN;
+    threshold_est(s, nthr);
     s->est[S_EAVG] = s->cal.eavg;
     s->est[S_E50] = s->cal.e50;
     s->est[S_E90] = s->cal.e90;
@@ -158,13 +164,14 @@ static int scope_point(scope *s, const double *thr, size_t nthr, double level, s
  * count over the levels that withhold it is the total minus the shown ones: when that sum is
  * 1..min_cell-1, the smallest level still showing it withholds it too (complementary
  * withholding), until no partition gives a small count away. One mechanism, three things
- * withheld: a whole level (cases, events, non-events), its prevalence (events, non-events),
- * its confusion counts at each threshold. */
+ * withheld, each implying the ones after it: a whole level (cases, events, non-events), its
+ * prevalence (events, non-events), its confusion counts at each threshold (a threshold row --
+ * selection rate, PPV, NPV -- gives the events back, and so do the reliability bins). */
 enum { W_LEVEL, W_PREV, W_THR };
 
 static int withheld(const scope *s, int kind, size_t t)
 {
-    return s->suppressed || (kind == W_PREV && !s->prev_ok) || (kind == W_THR && !s->thr_ok[t]);
+    return s->suppressed || (kind >= W_PREV && !s->prev_ok) || (kind == W_THR && !s->thr_ok[t]);
 }
 
 static size_t counts_of(const scope *s, int kind, size_t t, double *c)
@@ -260,14 +267,12 @@ static int cell_policy(vigil_metrics_report *r)
                     }
                 }
     }
-    /* what a level shows follows its flags */
+    /* what a level shows follows its flags: a withheld prevalence withholds the thresholds */
     for (size_t g = 0; g < G; g++)
         for (size_t l = 0; l < r->g[g].n_levels; l++) {
             scope *s = &r->g[g].lv[l];
-            int ok = T > 0 && s->thr_ok[0];
-            s->est[S_TPR] = ok ? s->thr[0].tpr : NAN;
-            s->est[S_FPR] = ok ? s->thr[0].fpr : NAN;
-            s->est[S_SEL] = ok ? s->thr[0].selection_rate : NAN;
+            for (size_t t = 0; t < T; t++) s->thr_ok[t] &= s->prev_ok && !s->suppressed;
+            threshold_est(s, T);
         }
     goto done;
 oom:
@@ -772,7 +777,6 @@ static void calibration_tests_json(cJSON *cal, const vigil_calibration *c)
 }
 
 static void reliability_json(cJSON *arr, const scope *s, double level, size_t mc);
-static void threshold_json(cJSON *o, const vigil_threshold_stats *t, int ok);
 
 /* One subgroup level: every metric the overall scope has (the cell-size policy applied the
  * same way), the flat keys first (kept for scripts), then the threshold table, the whole
@@ -832,8 +836,6 @@ static void level_json(cJSON *lv, const scope *s, size_t min_cell, double level,
     reliability_json(cJSON_AddArrayToObject(cal, "reliability"), s, level, min_cell);
 }
 
-
-
 static void reliability_json(cJSON *arr, const scope *s, double level, size_t mc)
 {
     const vm_calib_bins *b = &s->bins;
@@ -841,7 +843,8 @@ static void reliability_json(cJSON *arr, const scope *s, double level, size_t mc
     for (int k = 0; k < VM_BINS; k++) {
         double n1 = b->bin_y[k] * b->bin_w[k];
         n1 = b->bin_w[k] > 0 ? round(n1) : 0;
-        sup[k] = !vigil_fairness_rate_ok(n1, b->bin_w[k], mc);
+        /* with the scope's prevalence withheld, shown bins would add up to its events */
+        sup[k] = !s->prev_ok || !vigil_fairness_rate_ok(n1, b->bin_w[k], mc);
     }
     for (;;) { /* complementary suppression, as for levels */
         double sn = 0, s1 = 0;

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """An attacker for the cell-size policy (tests/cli/test_metrics.sh): from a vigil metrics JSON,
 try to derive a count of 1..10 -- cases, events, non-events, TP/FP/FN/TN at each threshold (from
-the rates shown and their denominators) -- either shown outright or as a total minus the shown
+the rates shown and their denominators; a level's events also from its threshold rows or its
+reliability bins when its prevalence is withheld) -- either shown outright or as a total minus the shown
 parts: per group (the overall total) and per nested partition (an intersection 'a+b' inside
 each shown level of 'a' and of 'b'). Exit 1 and list the leaks when one is found.
 usage: small_cells.py METRICS.json"""
@@ -12,6 +13,18 @@ def counts(s, T):
     n = s.get("n"); prev = s.get("prevalence")
     c = {"n": n}
     ev = round(prev * n) if (prev is not None and n is not None) else None
+    # a withheld prevalence may still follow from other numbers the level shows: a threshold row
+    # (selection rate, PPV, NPV give TP+FP, TP, TN, then FN), or reliability bins that are all
+    # shown (their events add up)
+    for th in (s.get("thresholds") or []) if ev is None and n is not None else []:
+        sel, ppv, npv = th.get("selection_rate"), th.get("ppv"), th.get("npv")
+        if None not in (sel, ppv, npv):
+            pos = round(sel * n); tp = round(ppv * pos); tn = round(npv * (n - pos))
+            ev = tp + (n - pos - tn)
+            break
+    bins = [b for b in ((s.get("calibration") or {}).get("reliability") or []) if b.get("n") != 0]
+    if ev is None and bins and all(b.get("n") is not None and b.get("observed") is not None for b in bins):
+        ev = sum(round(b["observed"] * b["n"]) for b in bins)
     c["events"] = ev; c["nonevents"] = (n - ev) if ev is not None else None
     ths = s.get("thresholds") or [{}] * T
     for t, th in enumerate(ths[:T]):

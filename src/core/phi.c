@@ -336,15 +336,13 @@ typedef struct {
 
 static int add(findings *fs, const char *col, int kind, int by_name, double share)
 {
-    vigil_phi_finding **out = &fs->f;
-    size_t *n = &fs->n, *cap = &fs->cap;
-    if (*n == *cap) {
-        size_t c = *cap ? *cap * 2 : 8;
-        vigil_phi_finding *p = realloc(*out, c * sizeof *p);
+    if (fs->n == fs->cap) {
+        size_t c = fs->cap ? fs->cap * 2 : 8;
+        vigil_phi_finding *p = realloc(fs->f, c * sizeof *p);
         if (!p) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
-        *out = p, *cap = c;
+        fs->f = p, fs->cap = c;
     }
-    (*out)[(*n)++] = (vigil_phi_finding){col, (vigil_phi_kind)kind, by_name, share, by_name ? 0 : fs->sampled};
+    fs->f[fs->n++] = (vigil_phi_finding){col, (vigil_phi_kind)kind, by_name, share, by_name ? 0 : fs->sampled};
     return VIGIL_OK;
 }
 

@@ -883,7 +883,7 @@ int vigil_table_read_csv(vigil_table **out, const char *path, const vigil_csv_op
     unsigned char dg[32];
     unsigned int dglen = 0;
     EVP_DigestFinal_ex(md, dg, &dglen);
-    for (int k = 0; k < 32; k++) snprintf(r.t->sha256 + 2 * k, 3, "%02x", dg[k]);
+    vigil_hex(dg, 32, r.t->sha256);
     r.t->bytes = done_bytes;
     /* An inferred column that never saw a value stays numeric (all missing). */
     *out = r.t;

@@ -90,7 +90,7 @@ int vigil_read_file(const char *path, char **out, size_t *len)
     return VIGIL_OK;
 }
 
-static void hex(const unsigned char *d, size_t n, char *out)
+void vigil_hex(const unsigned char *d, size_t n, char *out)
 {
     static const char digits[] = "0123456789abcdef";
     for (size_t i = 0; i < n; i++) {
@@ -105,7 +105,7 @@ void vigil_sha256_hex(const void *data, size_t n, char out[65])
     unsigned char md[32];
     unsigned int mdlen = 0;
     EVP_Digest(data, n, md, &mdlen, EVP_sha256(), NULL);
-    hex(md, 32, out);
+    vigil_hex(md, 32, out);
 }
 
 int vigil_sha256_file(const char *path, char out[65], uint64_t *bytes)
@@ -132,7 +132,7 @@ int vigil_sha256_file(const char *path, char out[65], uint64_t *bytes)
     unsigned char md[32];
     unsigned int mdlen = 0;
     EVP_DigestFinal_ex(ctx, md, &mdlen);
-    hex(md, 32, out);
+    vigil_hex(md, 32, out);
     if (bytes) *bytes = total;
 done:
     EVP_MD_CTX_free(ctx);

@@ -31,6 +31,8 @@ int vigil_parse_double(const char *s, size_t n, double *out);
 /* Read a whole file into a NUL-terminated buffer (caller frees). VIGIL_EIO with the path. */
 int vigil_read_file(const char *path, char **out, size_t *len);
 
+/* n bytes as 2n lowercase hex characters (+NUL). */
+void vigil_hex(const unsigned char *d, size_t n, char *out);
 /* SHA-256 as 64 lowercase hex characters (+NUL). */
 void vigil_sha256_hex(const void *data, size_t n, char out[65]);
 /* SHA-256 of a file's bytes; VIGIL_EIO when it cannot be read. */
@@ -41,6 +43,16 @@ int vigil_sha256_file(const char *path, char out[65], uint64_t *bytes);
  * there is a bare NaN/Infinity (Python's json.dump writes them; JSON has no such token) or
  * the file ends early. */
 int vigil_json_parse(const char *path, const char *text, size_t len, void **out);
+
+/* splitmix64 (Steele, Lea & Flood 2014): the next value of a seeded stream; every seeded draw
+ * in vigil (subsamples, shuffles, bootstrap seeding, KernelSHAP coalitions) uses it. */
+static inline uint64_t vigil_splitmix64(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
 
 /* Now as "YYYY-MM-DDTHH:MM:SS.mmmZ" (UTC). */
 void vigil_now_iso(char out[32]);

@@ -158,14 +158,6 @@ typedef struct {
     double max_se;
 } ks_job;
 
-static uint64_t ks_next(uint64_t *st)
-{
-    uint64_t z = (*st += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
 /* Solve the (F-1) x (F-1) system A x = b_k for each output k (A copied), then the last
  * attribution from efficiency. Returns 0, or -1 when A is singular. */
 static int ks_solve(const double *A, const double *b, size_t F, size_t K, const double *delta, double *out,
@@ -228,12 +220,12 @@ static void *ks_worker(void *arg)
         uint64_t st = j->seed ^ (0xd1b54a32d192ed03ull * (uint64_t)(i + 1));
         for (size_t pr = 0; pr < j->M / 2; pr++) {
             /* a size from the kernel, a uniform subset of it */
-            double u = (double)(ks_next(&st) >> 11) * 0x1.0p-53;
+            double u = (double)(vigil_splitmix64(&st) >> 11) * 0x1.0p-53;
             size_t s = 1;
             while (s < d && u > j->cum[s - 1]) s++;
             for (size_t f = 0; f < F; f++) perm[f] = f, z[f] = 0;
             for (size_t t = 0; t < s; t++) {
-                size_t k = t + (size_t)(ks_next(&st) % (F - t)), tmp = perm[t];
+                size_t k = t + (size_t)(vigil_splitmix64(&st) % (F - t)), tmp = perm[t];
                 perm[t] = perm[k], perm[k] = tmp;
                 z[perm[t]] = 1;
             }
@@ -319,12 +311,7 @@ static int explain_mlp(const vigil_model *m, const float *X, size_t n, const flo
     for (size_t i = 0; i < nb; i++) pick[i] = i;
     uint64_t st = o->seed ? o->seed : 1;
     for (size_t i = 0; i < use && use < nb; i++) {
-        st += 0x9e3779b97f4a7c15ull;
-        uint64_t z = st;
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-        z ^= z >> 31;
-        size_t k = i + (size_t)(z % (nb - i)), t = pick[i];
+        size_t k = i + (size_t)(vigil_splitmix64(&st) % (nb - i)), t = pick[i];
         pick[i] = pick[k], pick[k] = t;
     }
     for (size_t i = 0; i < use; i++)

@@ -151,14 +151,14 @@ int vigil_monitor_run(vigil_monitor_result **out, const vigil_monitor *m,
         if ((rc = vigil_monitor_load_data(&own, m, threads)) != 0) goto done;
         data = own;
     }
-    const mon_data d = data->d;
+    const mon_data *d = &data->d;
     double t_load = data->seconds;
 
     cJSON_AddNullToObject(doc, "run_id");
     cJSON_AddStringToObject(doc, "monitor", m->name);
     if (m->description) cJSON_AddStringToObject(doc, "description", m->description);
     cJSON_AddBoolToObject(doc, "alarm", 0);
-    add_windows(m, &d, doc);
+    add_windows(m, d, doc);
     cJSON_AddNumberToObject(doc, "alpha", m->alpha);
     cJSON_AddStringToObject(doc, "correction", m->correction == MON_CORR_BH ? "bh" : "holm");
     cJSON *fl = cJSON_AddObjectToObject(doc, "effect_floors");
@@ -168,9 +168,9 @@ int vigil_monitor_run(vigil_monitor_result **out, const vigil_monitor *m,
     cJSON_AddNumberToObject(doc, "min_samples", (double)m->min_samples);
 
     double t1 = vigil_seconds();
-    if ((rc = mon_drift(m, &d, opt ? opt->cache : NULL, threads, doc, &alarm)) != 0) goto done;
-    if (m->label_drift && (rc = label_drift(m, &d, doc, &alarm)) != 0) goto done;
-    if (m->cusum && (rc = mon_cusum(m, &d, doc, &alarm)) != 0) goto done;
+    if ((rc = mon_drift(m, d, opt ? opt->cache : NULL, threads, doc, &alarm)) != 0) goto done;
+    if (m->label_drift && (rc = label_drift(m, d, doc, &alarm)) != 0) goto done;
+    if (m->cusum && (rc = mon_cusum(m, d, doc, &alarm)) != 0) goto done;
     double t_compute = vigil_seconds() - t1;
 
     cJSON_ReplaceItemInObjectCaseSensitive(doc, "alarm", cJSON_CreateBool(alarm));

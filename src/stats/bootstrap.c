@@ -2,6 +2,7 @@
  * sorted order, so no replicate re-sorts or copies rows. Each replicate owns a random stream
  * derived from (seed, replicate index) alone, and writes its results at its own index, so a
  * run gives the same numbers on any number of threads. */
+#include "core/util.h"
 #include "stats/metrics_internal.h"
 #include "vigil/error.h"
 
@@ -12,19 +13,11 @@
 #include <string.h>
 #include <unistd.h>
 
-static inline uint64_t splitmix64(uint64_t *x)
-{
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
 void vm_rng_seed(vm_rng *g, uint64_t seed, uint64_t stream)
 {
     uint64_t x = seed;
-    uint64_t h = splitmix64(&x) ^ (stream * 0xd1b54a32d192ed03ULL);
-    for (int i = 0; i < 4; i++) g->s[i] = splitmix64(&h);
+    uint64_t h = vigil_splitmix64(&x) ^ (stream * 0xd1b54a32d192ed03ULL);
+    for (int i = 0; i < 4; i++) g->s[i] = vigil_splitmix64(&h);
 }
 
 static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }

@@ -120,14 +120,6 @@ static int build_categorical(ref_feat *f, const vigil_table *t, size_t col)
     return VIGIL_OK;
 }
 
-static uint64_t splitmix(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
 /* Rows (of those with every numeric feature present) chosen by a seeded partial shuffle when
  * there are more than max_rows (then in shuffled order). Writes the chosen row indices. */
 size_t drift_pick_rows(const vigil_table *t, const int *cols, size_t d, size_t max_rows,
@@ -147,7 +139,7 @@ size_t drift_pick_rows(const vigil_table *t, const int *cols, size_t d, size_t m
     if (max_rows && n > max_rows) {
         uint64_t s = seed;
         for (size_t i = 0; i < max_rows; i++) {
-            size_t j = i + (size_t)(splitmix(&s) % (n - i));
+            size_t j = i + (size_t)(vigil_splitmix64(&s) % (n - i));
             size_t tmp = rows[i]; rows[i] = rows[j]; rows[j] = tmp;
         }
         n = max_rows;
@@ -279,7 +271,6 @@ static int run_numeric(job *j)
     }
     f->psi = vigil_drift_psi_counts(ca, cb, rf->n_edges + 1);
     f->js = vigil_drift_js_counts(ca, cb, rf->n_edges + 1);
-    f->p = f->ks_p;
     f->effect = f->wasserstein_norm;
     free(y); free(ca); free(cb);
     return VIGIL_OK;
@@ -312,7 +303,6 @@ static int run_categorical(job *j)
     vigil_drift_chi2_counts(ca, cb, k, &f->chi2_stat, &f->chi2_df, &f->chi2_p);
     f->psi = vigil_drift_psi_counts(ca, cb, k);
     f->js = vigil_drift_js_counts(ca, cb, k);
-    f->p = f->chi2_p;
     f->effect = f->psi;
     free(map); free(ca); free(cb);
     return VIGIL_OK;
@@ -483,7 +473,8 @@ int vigil_drift_compare_ref(const vigil_drift_reference *ref, const vigil_table 
         vigil_drift_feature *f = &r->f[i];
         vigil_drift_two_proportion(f->missing_ref, f->n_ref + f->missing_ref, f->missing_cur,
                                    f->n_cur + f->missing_cur, &f->missing_diff, &f->missing_p);
-        if (f->type == VIGIL_DRIFT_NUMERIC && o->numeric_test == VIGIL_DRIFT_DECIDE_CVM) f->p = f->cvm_p;
+        /* the p-value that decides: KS (or CvM, as asked) for numeric features, chi-square */
+        f->p = f->type != VIGIL_DRIFT_NUMERIC ? f->chi2_p : o->numeric_test == VIGIL_DRIFT_DECIDE_CVM ? f->cvm_p : f->ks_p;
         praw[i] = f->p;
     }
     vigil_drift_correct(praw, nj, o->correction, padj);

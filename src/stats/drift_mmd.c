@@ -4,6 +4,7 @@
  * computed once (on the GPU when built with CUDA and asked for) and held as float; each
  * permutation relabels the rows and re-sums it, threads across permutations. Each permutation
  * has its own seeded generator, so the p-value does not depend on the thread count. */
+#include "core/util.h"
 #include "stats/drift_internal.h"
 #include "vigil/backend.h"
 #include "vigil/error.h"
@@ -14,14 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static uint64_t sm64(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
 
 /* The k-th smallest of a[0..n) moved to a[k], smaller ones before it (quickselect, Hoare
  * partition around a median of three): the median of 2e8 pairwise distances in O(n), not a sort. */
@@ -73,7 +66,7 @@ static void perm_mask(uint64_t seed, size_t b, size_t N, size_t n1, size_t *idx,
     uint64_t s = seed + 0x632be59bd9b4e019ULL * b;
     for (size_t i = 0; i < N; i++) idx[i] = i;
     for (size_t i = 0; i < n1; i++) {
-        size_t j = i + (size_t)(sm64(&s) % (N - i));
+        size_t j = i + (size_t)(vigil_splitmix64(&s) % (N - i));
         size_t t = idx[i]; idx[i] = idx[j]; idx[j] = t;
     }
     for (size_t i = 0; i < n1; i++) g[idx[i]] = 1;

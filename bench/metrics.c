@@ -15,12 +15,12 @@
 static void gen(size_t n, double *p, double *y)
 {
     vm_rng g;
-    vm_rng_seed(&g, 7, 0);
+    vigil_stats_rng_seed(&g, 7, 0);
     for (size_t i = 0; i < n; i++) {
-        double u1 = ((vm_rng_next(&g) >> 11) + 0.5) / 9007199254740992.0;
-        double u2 = ((vm_rng_next(&g) >> 11) + 0.5) / 9007199254740992.0;
+        double u1 = ((vigil_stats_rng_next(&g) >> 11) + 0.5) / 9007199254740992.0;
+        double u2 = ((vigil_stats_rng_next(&g) >> 11) + 0.5) / 9007199254740992.0;
         double x = sqrt(-2 * log(u1)) * cos(6.283185307179586 * u2);
-        double u3 = ((vm_rng_next(&g) >> 11) + 0.5) / 9007199254740992.0;
+        double u3 = ((vigil_stats_rng_next(&g) >> 11) + 0.5) / 9007199254740992.0;
         p[i] = 1 / (1 + exp(-(1.2 * x - 1)));
         y[i] = u3 < 1 / (1 + exp(-(x - 0.8)));
     }
@@ -36,7 +36,7 @@ typedef struct {
 static void rep(void *ctx, size_t r, const double *w, void *scratch)
 {
     boot_ctx *b = ctx;
-    b->out[r] = vm_auroc_sorted(b->p, b->y, w, b->n);
+    b->out[r] = vigil_stats_auroc_sorted(b->p, b->y, w, b->n);
 }
 
 int main(int argc, char **argv)
@@ -66,15 +66,15 @@ int main(int argc, char **argv)
         uint32_t *ord = malloc(n * sizeof *ord);
         double *ps = malloc(n * sizeof *ps), *out = malloc(B * sizeof *out);
         uint8_t *ys = malloc(n);
-        vm_sort_order(p, n, ord); /* sort once */
+        vigil_stats_sort_order(p, n, ord); /* sort once */
         for (size_t i = 0; i < n; i++) {
             ps[i] = p[ord[i]];
             ys[i] = y[ord[i]] != 0;
         }
         boot_ctx c = {ps, ys, n, out};
-        vm_bootstrap_run(n, B, 1, th, 0, NULL, rep, &c);
+        vigil_stats_bootstrap_run(n, B, 1, th, 0, NULL, rep, &c);
         double lo, hi;
-        vm_percentile_ci(out, B, 0.95, &lo, &hi);
+        vigil_stats_percentile_ci(out, B, 0.95, &lo, &hi);
         printf("seconds %.6f ci %.6f %.6f\n", vigil_seconds() - t0, lo, hi);
         free(ord);
         free(ps);

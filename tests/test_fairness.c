@@ -276,7 +276,7 @@ static void test_fused_kernel_matches_point_kernels(void **s)
     uint32_t *ord = malloc(n * sizeof *ord), *code = malloc(n * sizeof *code);
     double *p = malloc(n * sizeof *p), *lg = malloc(n * sizeof *lg), *w = malloc(n * sizeof *w);
     uint8_t *y = malloc(n);
-    assert_int_equal(vm_sort_order(k.score, n, ord), 0);
+    assert_int_equal(vigil_stats_sort_order(k.score, n, ord), 0);
     for (size_t i = 0; i < n; i++) {
         p[i] = k.score[ord[i]];
         y[i] = k.label[ord[i]] != 0;
@@ -287,9 +287,9 @@ static void test_fused_kernel_matches_point_kernels(void **s)
     size_t L = 1 + k.n_levels[1];
     const uint32_t *codes[2] = {NULL, code};
     size_t nl[2] = {1, k.n_levels[1]};
-    void *scratch = malloc(vm_level_scratch(L));
+    void *scratch = malloc(vigil_stats_level_scratch(L));
     double *out = malloc(L * S_COUNT_INTERNAL * sizeof *out), fit0[2] = {0.1, 0.9};
-    vm_level_stats(p, y, lg, codes, nl, 2, w, n, 0.5, NULL, fit0, scratch, out);
+    vigil_stats_level_stats(p, y, lg, codes, nl, 2, w, n, 0.5, NULL, fit0, scratch, out);
     for (size_t l = 0; l < L; l++) {
         /* The scope's own sorted arrays. */
         size_t m = 0;

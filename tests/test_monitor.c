@@ -226,13 +226,13 @@ static void test_two_proportion(void **state)
     cJSON_ArrayForEach(c, cJSON_GetObjectItem(ref, "two_proportion"))
     {
         double z, p, x1 = tu_num(c, "x1"), n1 = tu_num(c, "n1"), x2 = tu_num(c, "x2"), n2 = tu_num(c, "n2");
-        mon_two_proportion(x1, n1, x2, n2, &z, &p);
+        vigil_mon_two_proportion(x1, n1, x2, n2, &z, &p);
         assert_close(z, tu_num(c, "z"), 1e-10);
         assert_close(p, tu_num(c, "p"), 1e-12);
-        assert_close(mon_cohens_h(x1 / n1, x2 / n2), tu_num(c, "h"), 1e-12);
+        assert_close(vigil_mon_cohens_h(x1 / n1, x2 / n2), tu_num(c, "h"), 1e-12);
     }
     double z, p;
-    mon_two_proportion(0, 10, 0, 20, &z, &p); /* no events anywhere: no test */
+    vigil_mon_two_proportion(0, 10, 0, 20, &z, &p); /* no events anywhere: no test */
     assert_true(isnan(z) && isnan(p));
     cJSON_Delete(ref);
 }
@@ -251,7 +251,7 @@ static void test_cusum(void **state)
         assert_int_equal(n, n2);
         double *s = malloc(n * sizeof *s), max;
         long first;
-        size_t sig = mon_cusum_run(y, p, n, tu_num(c, "odds_ratio"), tu_num(c, "limit"), s, &first, &max);
+        size_t sig = vigil_mon_cusum_run(y, p, n, tu_num(c, "odds_ratio"), tu_num(c, "limit"), s, &first, &max);
         assert_int_equal(sig, (size_t)tu_num(c, "signals"));
         assert_int_equal(first, (long)tu_num(c, "first"));
         assert_close(max, tu_num(c, "max"), 1e-10);

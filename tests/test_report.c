@@ -412,16 +412,16 @@ static void test_original_model(void **state)
     vigil_store_close(s);
 }
 
-/* gp_str: the one way a string enters a gnuplot script. A quote is doubled, control characters
+/* vigil_gp_str: the one way a string enters a gnuplot script. A quote is doubled, control characters
  * become spaces; backquotes and @ stay verbatim (single-quoted: gnuplot substitutes neither). */
 static void test_gp_str(void **state)
 {
     (void)state;
     vigil_sbuf b = {0};
-    gp_str(&b, "F' . system('x') . '\n`y`\r@m\t\\");
+    vigil_gp_str(&b, "F' . system('x') . '\n`y`\r@m\t\\");
     assert_string_equal(b.s, "'F'' . system(''x'') . '' `y` @m \\'");
     vigil_sbuf_free(&b);
-    gp_str(&b, NULL);
+    vigil_gp_str(&b, NULL);
     assert_string_equal(b.s, "''");
     vigil_sbuf_free(&b);
     if (!have_gnuplot()) return;
@@ -437,17 +437,17 @@ static void test_gp_str(void **state)
     snprintf(evil[3], sizeof evil[3], "a\nEOD\nsystem('touch %s')\n!touch %s\n", marker, marker);
     vigil_sbuf_printf(&b, "set terminal svg\nset termoption noenhanced\nset output 'plot.svg'\n"
                           "m = \"system('touch %s')\"\nset title ", marker);
-    gp_str(&b, evil[0]);
+    vigil_gp_str(&b, evil[0]);
     vigil_sbuf_printf(&b, "\nset xlabel ");
-    gp_str(&b, evil[2]);
+    vigil_gp_str(&b, evil[2]);
     vigil_sbuf_printf(&b, "\nset xtics (");
-    gp_str(&b, evil[3]);
+    vigil_gp_str(&b, evil[3]);
     vigil_sbuf_printf(&b, " 1)\nplot x title ");
-    gp_str(&b, evil[1]);
+    vigil_gp_str(&b, evil[1]);
     vigil_sbuf_printf(&b, "\n");
     assert_false(b.failed);
     const char *why = NULL;
-    char *svg = plot_run(b.s, "t", &why);
+    char *svg = vigil_plot_run(b.s, "t", &why);
     vigil_sbuf_free(&b);
     if (!svg) fail_msg("gnuplot failed on escaped strings: %s", why ? why : "?");
     assert_int_equal(access(marker, F_OK), -1);

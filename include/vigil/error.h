@@ -44,11 +44,34 @@ int vigil_error_wrap(const char *fmt, ...)
 
 void vigil_error_clear(void);
 
-/* The CLI exit status for a code: 0 ok, 2 input/usage (EINVAL, EIO), 3 otherwise. */
+/* The exit statuses of the vigil command (design.md's contract; cron and scripts act on them). */
+enum {
+    VIGIL_EXIT_OK = 0,        /* success, every criterion passed, no drift */
+    VIGIL_EXIT_CRITERION = 1, /* a criterion failed or a drift monitor alarmed */
+    VIGIL_EXIT_USAGE = 2,     /* usage or input error */
+    VIGIL_EXIT_INTERNAL = 3   /* internal error */
+};
+
+/* The exit status for a code: VIGIL_EXIT_OK, VIGIL_EXIT_USAGE for EINVAL and EIO,
+ * VIGIL_EXIT_INTERNAL otherwise. */
 int vigil_error_exit_status(int code);
 
 /* Short name of a code: "invalid input", "i/o error", ... */
 const char *vigil_error_name(int code);
+
+/* Warnings: facts a caller should see that are not errors (a CUDA launch failed and the work
+ * ran on the CPU; a cache could not be written). The library never prints: it hands each
+ * warning, one line without a trailing newline, to the handler set here (process-wide; NULL,
+ * the default, drops them). The handler may be called from any thread. */
+typedef void (*vigil_warn_fn)(const char *msg, void *ctx);
+void vigil_warn_set_handler(vigil_warn_fn fn, void *ctx);
+
+/* Format a warning and pass it to the handler (nothing when none is set). */
+void vigil_warn(const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 1, 2)))
+#endif
+    ;
 
 /* Call once at start-up: switches GSL's abort-on-error handler off so a numeric failure
  * comes back as an error code instead of killing the process. Idempotent. */

@@ -152,7 +152,7 @@ void vigil_metrics_report_free(vigil_metrics_report *r);
 /* Candidate minus predecessor on the same cases: every statistic of the overall scope, of each
  * subgroup level shown in both, and each disparity, with a paired percentile bootstrap CI. The
  * two reports must come from the same cases, labels, groups, seed and replicates (their
- * replicates then resample the same cases: vm_bootstrap_run's pos); else NULL with an error.
+ * replicates then resample the same cases: vigil_stats_bootstrap_run's pos); else NULL with an error.
  * JSON (malloc'd): {"method", "replicates", "overall": {stat: {"candidate", "predecessor",
  * "difference", "ci_low", "ci_high"}}, "subgroups": {group: {"levels": {level: {stat: ...}},
  * "disparities": {name: ...}}}}. A CI is null when over 10% of replicates were undefined. */

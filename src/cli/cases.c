@@ -54,7 +54,7 @@ int cli_cases_load(const char *cmd, const char *model_path, const char *data_pat
         cli_cases_free(out);
         return rc;
     }
-    return EXIT_OK;
+    return VIGIL_EXIT_OK;
 }
 
 void cli_cases_free(cli_cases *c)
@@ -81,7 +81,7 @@ int cli_parse_backend(const char *cmd, const char *s, vigil_backend_kind *out)
     else if (strcmp(s, "cpu") == 0) *out = VIGIL_BACKEND_CPU;
     else if (strcmp(s, "cuda") == 0) *out = VIGIL_BACKEND_CUDA;
     else return cli_usage(cmd, "--backend: expected auto, cpu or cuda, not '%s'", s);
-    return EXIT_OK;
+    return VIGIL_EXIT_OK;
 }
 
 int cli_cases_write(const char *cmd, const cli_cases *c, const char *id, const char *out,
@@ -104,7 +104,7 @@ int cli_cases_write(const char *cmd, const cli_cases *c, const char *id, const c
         for (size_t j = 0; j < ncols; j++) fprintf(f, ",%.10g", values[i * ncols + j]);
         fputc('\n', f);
     }
-    int rc = EXIT_OK;
+    int rc = VIGIL_EXIT_OK;
     if (fflush(f) != 0 || ferror(f) || fclose(f) != 0)
         rc = cli_fail(cmd, vigil_error_set(VIGIL_EIO, "%s: write failed (disk full?)", out));
     else if (rename(tb.s, out) != 0)

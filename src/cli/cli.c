@@ -18,7 +18,7 @@ int cli_usage(const char *cmd, const char *fmt, ...)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fprintf(stderr, "\nsee 'vigil help %s'\n", cmd);
-    return EXIT_USAGE;
+    return VIGIL_EXIT_USAGE;
 }
 
 int cli_fail(const char *cmd, int code)
@@ -130,7 +130,7 @@ int cli_parse_allow(const char *cmd, char *arg, void *allow, size_t *n, size_t c
     a[*n].column = arg;
     a[*n].justification = eq + 1;
     (*n)++;
-    return EXIT_OK;
+    return VIGIL_EXIT_OK;
 }
 
 void cli_json_allow(cJSON *obj, const void *allow, size_t n)

@@ -7,6 +7,8 @@
 #ifndef VIGIL_CLI_H
 #define VIGIL_CLI_H
 
+#include "vigil/error.h"
+
 #include <cjson/cJSON.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -20,8 +22,6 @@ typedef struct {
 
 extern const cli_command cli_commands[];
 extern const size_t cli_n_commands;
-
-enum { EXIT_OK = 0, EXIT_CRITERION = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 3 };
 
 /* Print "vigil CMD: <message>" and a pointer to `vigil help CMD` on stderr; returns 2. */
 int cli_usage(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -42,7 +42,7 @@ int cmd_audit(int argc, char **argv)
         return cli_usage("audit", "unknown subcommand '%s' (expected 'verify')", argv[optind]);
     if (optind + 1 < argc) return cli_usage("audit", "unexpected argument '%s'", argv[optind + 1]);
     int json = cli_parse_format("audit", format);
-    if (json < 0) return EXIT_USAGE;
+    if (json < 0) return VIGIL_EXIT_USAGE;
     vigil_store *s = NULL;
     int rc = cli_open_store("audit", db, 1, &s);
     if (rc) return rc;
@@ -66,5 +66,5 @@ int cmd_audit(int argc, char **argv)
         printf("AUDIT CHAIN BROKEN: %s\n(%lld entries, %lld runs checked)\n", res.message,
                (long long)res.n_entries, (long long)res.n_runs);
     }
-    return res.ok ? EXIT_OK : EXIT_CRITERION;
+    return res.ok ? VIGIL_EXIT_OK : VIGIL_EXIT_CRITERION;
 }

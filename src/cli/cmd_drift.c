@@ -72,7 +72,7 @@ int cmd_drift(int argc, char **argv)
     size_t n_allow = 0;
     const char *idcol = NULL;
     vigil_drift_options o = vigil_drift_options_default();
-    int c, rc = EXIT_INTERNAL, json = 0;
+    int c, rc = VIGIL_EXIT_INTERNAL, json = 0;
     vigil_table *ref = NULL, *cur = NULL;
     vigil_drift_result *res = NULL;
     char *doc = NULL;
@@ -93,7 +93,7 @@ int cmd_drift(int argc, char **argv)
             break;
         case 'i': idcol = optarg; break;
         case 'A':
-            if (cli_parse_allow("drift", optarg, allow, &n_allow, 32)) return EXIT_USAGE;
+            if (cli_parse_allow("drift", optarg, allow, &n_allow, 32)) return VIGIL_EXIT_USAGE;
             break;
         case 'C':
             if (strcmp(optarg, "holm") == 0) o.correction = VIGIL_CORRECT_HOLM;
@@ -102,21 +102,21 @@ int cmd_drift(int argc, char **argv)
             else return cli_usage("drift", "--correction expects holm, bh or none, got '%s'", optarg);
             break;
         case 'a':
-            if (cli_parse_double("drift", "--alpha", optarg, &o.alpha)) return EXIT_USAGE;
+            if (cli_parse_double("drift", "--alpha", optarg, &o.alpha)) return VIGIL_EXIT_USAGE;
             if (!(o.alpha > 0 && o.alpha < 1)) return cli_usage("drift", "--alpha must be in (0, 1), got '%s'", optarg);
             break;
         case 'p':
-            if (cli_parse_size("drift", "--permutations", optarg, &o.mmd_permutations)) return EXIT_USAGE;
+            if (cli_parse_size("drift", "--permutations", optarg, &o.mmd_permutations)) return VIGIL_EXIT_USAGE;
             break;
         case 'R':
-            if (cli_parse_size("drift", "--mmd-rows", optarg, &o.mmd_max_rows)) return EXIT_USAGE;
+            if (cli_parse_size("drift", "--mmd-rows", optarg, &o.mmd_max_rows)) return VIGIL_EXIT_USAGE;
             break;
         case 'S':
-            if (cli_parse_size("drift", "--seed", optarg, &v)) return EXIT_USAGE;
+            if (cli_parse_size("drift", "--seed", optarg, &v)) return VIGIL_EXIT_USAGE;
             o.seed = v;
             break;
         case 'T':
-            if (cli_parse_size("drift", "--threads", optarg, &v)) return EXIT_USAGE;
+            if (cli_parse_size("drift", "--threads", optarg, &v)) return VIGIL_EXIT_USAGE;
             o.threads = (int)v;
             break;
         default:
@@ -134,7 +134,7 @@ int cmd_drift(int argc, char **argv)
 #endif
         );
     if (!curp) return cli_usage("drift", "--current is required");
-    if ((json = cli_parse_format("drift", format)) < 0) return EXIT_USAGE;
+    if ((json = cli_parse_format("drift", format)) < 0) return VIGIL_EXIT_USAGE;
     if (featarg) {
         for (char *s = strtok(featarg, ","); s; s = strtok(NULL, ",")) {
             if (!*s) continue;
@@ -198,7 +198,7 @@ int cmd_drift(int argc, char **argv)
                o.correction == VIGIL_CORRECT_HOLM ? "Holm" : o.correction == VIGIL_CORRECT_BH ? "BH" : "un",
                o.alpha);
     }
-    rc = vigil_drift_result_alarm(res) ? EXIT_CRITERION : EXIT_OK;
+    rc = vigil_drift_result_alarm(res) ? VIGIL_EXIT_CRITERION : VIGIL_EXIT_OK;
 done:
     free(doc);
     vigil_drift_result_free(res);

@@ -67,7 +67,7 @@ static int write_out(const cli_cases *cs, const char *id, const char *out, const
 {
     size_t F = vigil_model_n_features(cs->model), K = vigil_model_n_outputs(cs->model), W = K * (F + 1);
     char **names = calloc(W, sizeof *names);
-    int rc = names ? EXIT_OK : cli_fail("explain", vigil_error_set(VIGIL_ENOMEM, "out of memory"));
+    int rc = names ? VIGIL_EXIT_OK : cli_fail("explain", vigil_error_set(VIGIL_ENOMEM, "out of memory"));
     for (size_t k = 0; k < K && !rc; k++)
         for (size_t j = 0; j <= F && !rc; j++) {
             const char *nm = j < F ? vigil_model_feature_name(cs->model, j) : "base_value";
@@ -120,14 +120,14 @@ int cmd_explain(int argc, char **argv)
         case 'b': backend = optarg; break;
         case 'f': format = optarg; break;
         case 't':
-            if (cli_parse_size("explain", "--threads", optarg, &threads)) return EXIT_USAGE;
+            if (cli_parse_size("explain", "--threads", optarg, &threads)) return VIGIL_EXIT_USAGE;
             break;
         case 'M':
-            if (cli_parse_size("explain", "--max-background", optarg, &maxbg)) return EXIT_USAGE;
+            if (cli_parse_size("explain", "--max-background", optarg, &maxbg)) return VIGIL_EXIT_USAGE;
             if (!maxbg) return cli_usage("explain", "--max-background must be at least 1");
             break;
         case 's':
-            if (cli_parse_size("explain", "--seed", optarg, &seed)) return EXIT_USAGE;
+            if (cli_parse_size("explain", "--seed", optarg, &seed)) return VIGIL_EXIT_USAGE;
             break;
         case 'D': db = optarg; break;
         case 'n': no_store = 1; break;
@@ -138,7 +138,7 @@ int cmd_explain(int argc, char **argv)
             else return cli_usage("explain", "--mlp-method expects auto, exact or kernel, got '%s'", optarg);
             break;
         case 'S':
-            if (cli_parse_size("explain", "--samples", optarg, &samples)) return EXIT_USAGE;
+            if (cli_parse_size("explain", "--samples", optarg, &samples)) return VIGIL_EXIT_USAGE;
             if (samples < 16) return cli_usage("explain", "--samples must be at least 16");
             break;
         case 'g':
@@ -146,7 +146,7 @@ int cmd_explain(int argc, char **argv)
             groups[n_groups++] = optarg;
             break;
         case 'A':
-            if (cli_parse_allow("explain", optarg, allow, &n_allow, 32)) return EXIT_USAGE;
+            if (cli_parse_allow("explain", optarg, allow, &n_allow, 32)) return VIGIL_EXIT_USAGE;
             break;
         default:
             if (optopt) return cli_usage("explain", "option '%s' needs a value", argv[optind - 1]);
@@ -156,10 +156,10 @@ int cmd_explain(int argc, char **argv)
     if (optind < argc) return cli_usage("explain", "unexpected argument '%s'", argv[optind]);
     if (!model || !data || !out) return cli_usage("explain", "--model, --data and --out are required");
     int json = cli_parse_format("explain", format);
-    if (json < 0) return EXIT_USAGE;
+    if (json < 0) return VIGIL_EXIT_USAGE;
     vigil_explain_options eo;
     vigil_explain_options_default(&eo);
-    if (cli_parse_backend("explain", backend, &eo.backend)) return EXIT_USAGE;
+    if (cli_parse_backend("explain", backend, &eo.backend)) return VIGIL_EXIT_USAGE;
     eo.threads = (int)threads;
     eo.max_background = maxbg;
     eo.seed = seed;
@@ -324,7 +324,7 @@ int cmd_explain(int argc, char **argv)
         if (store) printf("stored as run %lld\n", (long long)run_id);
         cJSON_Delete(d);
     }
-    rc = EXIT_OK;
+    rc = VIGIL_EXIT_OK;
 done:
     if (run_open) vigil_store_run_fail(store, run_id, vigil_error_last());
     vigil_store_close(store);

@@ -16,7 +16,7 @@ int cmd_help(int argc, char **argv)
         for (size_t i = 0; i < cli_n_commands; i++)
             if (strcmp(cli_commands[i].name, argv[1]) == 0) {
                 fputs(cli_commands[i].help, stdout);
-                return EXIT_OK;
+                return VIGIL_EXIT_OK;
             }
         return cli_usage("help", "unknown command '%s'", argv[1]);
     }
@@ -38,5 +38,5 @@ int cmd_help(int argc, char **argv)
           "Results go to stdout (a table, or JSON with --format json); logs go to stderr.\n"
           "The run store is --db FILE, else $VIGIL_DB, else ./vigil.db.\n",
           stdout);
-    return EXIT_OK;
+    return VIGIL_EXIT_OK;
 }

@@ -50,7 +50,7 @@ int cmd_history(int argc, char **argv)
     }
     if (optind < argc) return cli_usage("history", "unexpected argument '%s'", argv[optind]);
     int json = cli_parse_format("history", format);
-    if (json < 0) return EXIT_USAGE;
+    if (json < 0) return VIGIL_EXIT_USAGE;
     vigil_store *s = NULL;
     int rc = cli_open_store("history", db, 1, &s);
     if (rc) return rc;

@@ -112,7 +112,7 @@ static int parse(int argc, char **argv, args *a)
         case 'n': a->no_store = 1; break;
         case 'c': a->compare = optarg; break;
         case 'A':
-            if (cli_parse_allow("metrics", optarg, a->allow, &a->n_allow, MAX_LIST)) return EXIT_USAGE;
+            if (cli_parse_allow("metrics", optarg, a->allow, &a->n_allow, MAX_LIST)) return VIGIL_EXIT_USAGE;
             break;
         case 'g':
             if (a->n_groups == MAX_LIST) return cli_usage("metrics", "at most %d --group options", MAX_LIST);
@@ -124,7 +124,7 @@ static int parse(int argc, char **argv, args *a)
         case 't': {
             double t;
             if (a->n_thr == MAX_LIST) return cli_usage("metrics", "at most %d --threshold options", MAX_LIST);
-            if (cli_parse_double("metrics", "--threshold", optarg, &t)) return EXIT_USAGE;
+            if (cli_parse_double("metrics", "--threshold", optarg, &t)) return VIGIL_EXIT_USAGE;
             if (!(t >= 0 && t <= 1)) return cli_usage("metrics", "--threshold must be in [0, 1], got '%s'", optarg);
             size_t i = 0;
             while (i < a->n_thr && a->thr[i] != t) i++;
@@ -132,15 +132,15 @@ static int parse(int argc, char **argv, args *a)
             break;
         }
         case 'b':
-            if (cli_parse_size("metrics", "--bootstrap", optarg, &a->bootstrap)) return EXIT_USAGE;
+            if (cli_parse_size("metrics", "--bootstrap", optarg, &a->bootstrap)) return VIGIL_EXIT_USAGE;
             if (a->bootstrap > 1000000) return cli_usage("metrics", "--bootstrap at most 1000000");
             break;
         case 'S':
-            if (cli_parse_size("metrics", "--seed", optarg, &v)) return EXIT_USAGE;
+            if (cli_parse_size("metrics", "--seed", optarg, &v)) return VIGIL_EXIT_USAGE;
             a->seed = v;
             break;
         case 'T':
-            if (cli_parse_size("metrics", "--threads", optarg, &a->threads)) return EXIT_USAGE;
+            if (cli_parse_size("metrics", "--threads", optarg, &a->threads)) return VIGIL_EXIT_USAGE;
             break;
         case 'L':
             if (strcmp(optarg, "auto") == 0) a->lowess_bootstrap = 0;
@@ -149,7 +149,7 @@ static int parse(int argc, char **argv, args *a)
             else return cli_usage("metrics", "--lowess-bootstrap expects auto, on or off, got '%s'", optarg);
             break;
         case 'm':
-            if (cli_parse_size("metrics", "--min-cell", optarg, &a->min_cell)) return EXIT_USAGE;
+            if (cli_parse_size("metrics", "--min-cell", optarg, &a->min_cell)) return VIGIL_EXIT_USAGE;
             if (a->min_cell < 1) return cli_usage("metrics", "--min-cell must be at least 1");
             break;
         default:
@@ -161,7 +161,7 @@ static int parse(int argc, char **argv, args *a)
     if (!a->data) return cli_usage("metrics", "--data is required");
     if (!a->score) return cli_usage("metrics", "--score is required");
     if (!a->label) return cli_usage("metrics", "--label is required");
-    return EXIT_OK;
+    return VIGIL_EXIT_OK;
 }
 
 /* The 1-based position of `name` in the file's header, for file:line:column messages. */
@@ -260,7 +260,7 @@ int cmd_metrics(int argc, char **argv)
     int rc = parse(argc, argv, &a), err = 0;
     if (rc) return rc;
     int json = cli_parse_format("metrics", a.format);
-    if (json < 0) return EXIT_USAGE;
+    if (json < 0) return VIGIL_EXIT_USAGE;
 
     vigil_table *t = NULL;
     vigil_metrics_report *rep = NULL;
@@ -284,7 +284,7 @@ int cmd_metrics(int argc, char **argv)
     if (a.compare && strcmp(a.compare, a.score) != 0 && strcmp(a.compare, a.label) != 0) keep[n_keep++] = a.compare;
     for (size_t g = 0; g < a.n_groups; g++) {
         if (!(gbuf[g] = strdup(a.groups[g]))) {
-            rc = EXIT_INTERNAL;
+            rc = VIGIL_EXIT_INTERNAL;
             goto done;
         }
         n_parts[g] = split_plus(gbuf[g], parts[g], 8);
@@ -467,7 +467,7 @@ int cmd_metrics(int argc, char **argv)
         if (store) printf("\nstored as run %lld\n", (long long)run_id);
     }
     free(text);
-    rc = EXIT_OK;
+    rc = VIGIL_EXIT_OK;
     goto done;
 fail:
     rc = cli_fail("metrics", err);

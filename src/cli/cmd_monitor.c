@@ -75,13 +75,13 @@ static int parse_run(int argc, char **argv, run_args *a)
         case 'f': a->format = optarg; break;
         case 'v': a->verbose = 1; break;
         case 'l':
-            if (cli_parse_double("monitor", "--lock-timeout", optarg, &a->lock_timeout)) return EXIT_USAGE;
+            if (cli_parse_double("monitor", "--lock-timeout", optarg, &a->lock_timeout)) return VIGIL_EXIT_USAGE;
             if (!(a->lock_timeout >= 0 && a->lock_timeout <= 86400 * 7))
                 return cli_usage("monitor", "--lock-timeout must be from 0 to 604800 seconds, got '%s'",
                                  optarg);
             break;
         case 'T':
-            if (cli_parse_size("monitor", "--threads", optarg, &a->threads)) return EXIT_USAGE;
+            if (cli_parse_size("monitor", "--threads", optarg, &a->threads)) return VIGIL_EXIT_USAGE;
             break;
         default:
             if (optopt) return cli_usage("monitor", "option '%s' needs a value", argv[optind - 1]);
@@ -91,7 +91,7 @@ static int parse_run(int argc, char **argv, run_args *a)
     if (optind >= argc) return cli_usage("monitor", "monitor run needs a monitor file (M.json)");
     a->file = argv[optind++];
     if (optind < argc) return cli_usage("monitor", "unexpected argument '%s'", argv[optind]);
-    return EXIT_OK;
+    return VIGIL_EXIT_OK;
 }
 
 /* Add what the alert did to the document, and say it on stderr when something failed. */
@@ -116,7 +116,7 @@ static int monitor_run(int argc, char **argv)
     int rc = parse_run(argc, argv, &a), err = 0;
     if (rc) return rc;
     int json = cli_parse_format("monitor", a.format);
-    if (json < 0) return EXIT_USAGE;
+    if (json < 0) return VIGIL_EXIT_USAGE;
     long now_day = vigil_monitor_today();
     if (a.now && (now_day = vigil_parse_day(a.now)) == VIGIL_DAY_INVALID)
         return cli_usage("monitor", "--now expects a date YYYY-MM-DD, got '%s'", a.now);
@@ -197,7 +197,7 @@ static int monitor_run(int argc, char **argv)
         fputs(text, stdout);
         printf("stored as run %lld\n", (long long)run_id);
     }
-    rc = alarm ? EXIT_CRITERION : EXIT_OK;
+    rc = alarm ? VIGIL_EXIT_CRITERION : VIGIL_EXIT_OK;
     goto done;
 fail:
     rc = cli_fail("monitor", err);
@@ -221,7 +221,7 @@ static int monitor_history(int argc, char **argv)
 {
     if (argc < 2 || argv[1][0] == '-') return cli_usage("monitor", "monitor history needs a monitor NAME");
     char **v = calloc((size_t)argc + 5, sizeof *v);
-    if (!v) return EXIT_INTERNAL;
+    if (!v) return VIGIL_EXIT_INTERNAL;
     int k = 0;
     v[k++] = "history";
     v[k++] = "--kind";

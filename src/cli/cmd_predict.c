@@ -68,10 +68,10 @@ int cmd_predict(int argc, char **argv)
         case 'b': backend = optarg; break;
         case 'f': format = optarg; break;
         case 't':
-            if (cli_parse_size("predict", "--threads", optarg, &threads)) return EXIT_USAGE;
+            if (cli_parse_size("predict", "--threads", optarg, &threads)) return VIGIL_EXIT_USAGE;
             break;
         case 'A':
-            if (cli_parse_allow("predict", optarg, allow, &n_allow, 32)) return EXIT_USAGE;
+            if (cli_parse_allow("predict", optarg, allow, &n_allow, 32)) return VIGIL_EXIT_USAGE;
             break;
         default:
             if (optopt) return cli_usage("predict", "option '%s' needs a value", argv[optind - 1]);
@@ -81,9 +81,9 @@ int cmd_predict(int argc, char **argv)
     if (optind < argc) return cli_usage("predict", "unexpected argument '%s'", argv[optind]);
     if (!model || !data || !out) return cli_usage("predict", "--model, --data and --out are required");
     int json = cli_parse_format("predict", format);
-    if (json < 0) return EXIT_USAGE;
+    if (json < 0) return VIGIL_EXIT_USAGE;
     vigil_backend_options bo = {VIGIL_BACKEND_AUTO, (int)threads};
-    if (cli_parse_backend("predict", backend, &bo.backend)) return EXIT_USAGE;
+    if (cli_parse_backend("predict", backend, &bo.backend)) return VIGIL_EXIT_USAGE;
 
     double t0 = vigil_seconds();
     cli_cases cs;
@@ -134,7 +134,7 @@ int cmd_predict(int argc, char **argv)
         printf("scored %zu cases with %s on %s; wrote %s\n", cs.n, vigil_model_describe(cs.model),
                vigil_backend_name(used), out);
     }
-    rc = EXIT_OK;
+    rc = VIGIL_EXIT_OK;
 done:
     free(scores);
     cli_cases_free(&cs);

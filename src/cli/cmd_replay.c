@@ -65,17 +65,17 @@ int cmd_replay(int argc, char **argv)
         case 'n': no_store = 1; break;
         case 'f': format = optarg; break;
         case 'T':
-            if (cli_parse_double("replay", "--tolerance", optarg, &tol)) return EXIT_USAGE;
+            if (cli_parse_double("replay", "--tolerance", optarg, &tol)) return VIGIL_EXIT_USAGE;
             if (!(tol >= 0)) return cli_usage("replay", "--tolerance must be >= 0");
             break;
         case 'x':
-            if (cli_parse_size("replay", "--max-ids", optarg, &max_ids)) return EXIT_USAGE;
+            if (cli_parse_size("replay", "--max-ids", optarg, &max_ids)) return VIGIL_EXIT_USAGE;
             break;
         case 't':
-            if (cli_parse_size("replay", "--threads", optarg, &threads)) return EXIT_USAGE;
+            if (cli_parse_size("replay", "--threads", optarg, &threads)) return VIGIL_EXIT_USAGE;
             break;
         case 'A':
-            if (cli_parse_allow("replay", optarg, allow, &n_allow, 32)) return EXIT_USAGE;
+            if (cli_parse_allow("replay", optarg, allow, &n_allow, 32)) return VIGIL_EXIT_USAGE;
             break;
         default:
             if (optopt) return cli_usage("replay", "option '%s' needs a value", argv[optind - 1]);
@@ -85,9 +85,9 @@ int cmd_replay(int argc, char **argv)
     if (optind < argc) return cli_usage("replay", "unexpected argument '%s'", argv[optind]);
     if (!model || !data || !shadow) return cli_usage("replay", "--model, --data and --shadow are required");
     int json = cli_parse_format("replay", format);
-    if (json < 0) return EXIT_USAGE;
+    if (json < 0) return VIGIL_EXIT_USAGE;
     vigil_backend_options bo = {VIGIL_BACKEND_AUTO, (int)threads};
-    if (cli_parse_backend("replay", backend, &bo.backend)) return EXIT_USAGE;
+    if (cli_parse_backend("replay", backend, &bo.backend)) return VIGIL_EXIT_USAGE;
 
     double t0 = vigil_seconds();
     cli_cases cs;
@@ -205,7 +205,7 @@ int cmd_replay(int argc, char **argv)
         if (store) printf("stored as run %lld\n", (long long)run_id);
         cJSON_Delete(d);
     }
-    rc = reproduced ? EXIT_OK : EXIT_CRITERION;
+    rc = reproduced ? VIGIL_EXIT_OK : VIGIL_EXIT_CRITERION;
     goto done;
 fail:
     if (run_open) vigil_store_run_fail(store, run_id, vigil_error_last());

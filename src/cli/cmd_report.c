@@ -61,9 +61,9 @@ int cmd_report(int argc, char **argv)
     if (!run) return cli_usage("report", "--run is required");
     if (!out || !*out) return cli_usage("report", "--out is required");
     size_t id;
-    if (cli_parse_size("report", "--run", run, &id)) return EXIT_USAGE;
+    if (cli_parse_size("report", "--run", run, &id)) return VIGIL_EXIT_USAGE;
     int json = cli_parse_format("report", format);
-    if (json < 0) return EXIT_USAGE;
+    if (json < 0) return VIGIL_EXIT_USAGE;
 
     vigil_store *s = NULL;
     int rc = cli_open_store("report", db, 1, &s);
@@ -105,5 +105,5 @@ int cmd_report(int argc, char **argv)
                sum.audit_ok ? "verified" : "BROKEN");
         printf("  modification: %s\n", sum.implementable ? "IMPLEMENTABLE" : "NOT IMPLEMENTABLE");
     }
-    return sum.implementable ? EXIT_OK : EXIT_CRITERION;
+    return sum.implementable ? VIGIL_EXIT_OK : VIGIL_EXIT_CRITERION;
 }

@@ -43,7 +43,7 @@ static void on_progress(void *ctx, const char *stage, size_t done, size_t total)
     cli_progress(stage, done, total);
 }
 
-static void fmt_num(char *buf, size_t cap, const cJSON *v)
+static void vigil_fmt_num(char *buf, size_t cap, const cJSON *v)
 {
     if (cJSON_IsNumber(v)) snprintf(buf, cap, "%.4g", v->valuedouble);
     else snprintf(buf, cap, "-");
@@ -61,9 +61,9 @@ static void print_table(const cJSON *doc)
     cJSON_ArrayForEach(c, crit)
     {
         char obs[32], lo[32], hi[32], ci[80];
-        fmt_num(obs, sizeof obs, cJSON_GetObjectItemCaseSensitive(c, "observed"));
-        fmt_num(lo, sizeof lo, cJSON_GetObjectItemCaseSensitive(c, "ci_low"));
-        fmt_num(hi, sizeof hi, cJSON_GetObjectItemCaseSensitive(c, "ci_high"));
+        vigil_fmt_num(obs, sizeof obs, cJSON_GetObjectItemCaseSensitive(c, "observed"));
+        vigil_fmt_num(lo, sizeof lo, cJSON_GetObjectItemCaseSensitive(c, "ci_low"));
+        vigil_fmt_num(hi, sizeof hi, cJSON_GetObjectItemCaseSensitive(c, "ci_high"));
         if (strcmp(lo, "-") == 0 && strcmp(hi, "-") == 0) snprintf(ci, sizeof ci, "-");
         else snprintf(ci, sizeof ci, "[%s, %s]", lo, hi);
         const cJSON *nm = cJSON_GetObjectItemCaseSensitive(c, "name"),
@@ -106,14 +106,14 @@ int cmd_suite(int argc, char **argv)
         case 'd': db = optarg; break;
         case 'f': format = optarg; break;
         case 't':
-            if (cli_parse_size("suite", "--threads", optarg, &threads)) return EXIT_USAGE;
+            if (cli_parse_size("suite", "--threads", optarg, &threads)) return VIGIL_EXIT_USAGE;
             break;
         case 'b': backend = optarg; break;
         default: return cli_usage("suite", "unknown option '%s'", argv[optind - 1]);
         }
     }
     int json = cli_parse_format("suite", format);
-    if (json < 0) return EXIT_USAGE;
+    if (json < 0) return VIGIL_EXIT_USAGE;
     if (optind >= argc) return cli_usage("suite", "give a subcommand: run SUITE.json, or diff RUN_A RUN_B");
     const char *sub = argv[optind++];
     vigil_store *store = NULL;
@@ -148,8 +148,8 @@ int cmd_suite(int argc, char **argv)
             cJSON_ArrayForEach(cr, cJSON_GetObjectItemCaseSensitive(d, "criteria"))
             {
                 char x[32], y[32];
-                fmt_num(x, sizeof x, cJSON_GetObjectItemCaseSensitive(cr, "a_observed"));
-                fmt_num(y, sizeof y, cJSON_GetObjectItemCaseSensitive(cr, "b_observed"));
+                vigil_fmt_num(x, sizeof x, cJSON_GetObjectItemCaseSensitive(cr, "a_observed"));
+                vigil_fmt_num(y, sizeof y, cJSON_GetObjectItemCaseSensitive(cr, "b_observed"));
                 printf("%-36.36s  %10s  %10s  %s\n", cJSON_GetObjectItemCaseSensitive(cr, "name")->valuestring,
                        x, y, cJSON_GetObjectItemCaseSensitive(cr, "change")->valuestring);
             }
@@ -168,7 +168,7 @@ int cmd_suite(int argc, char **argv)
             }
             cJSON_Delete(d);
         }
-        rc = EXIT_OK;
+        rc = VIGIL_EXIT_OK;
         goto done;
     }
     if (strcmp(sub, "run") != 0) return cli_usage("suite", "unknown subcommand '%s' (run, diff)", sub);
@@ -195,7 +195,7 @@ int cmd_suite(int argc, char **argv)
         print_table(d);
         cJSON_Delete(d);
     }
-    rc = passed ? EXIT_OK : EXIT_CRITERION;
+    rc = passed ? VIGIL_EXIT_OK : VIGIL_EXIT_CRITERION;
 done:
     free(doc);
     vigil_store_close(store);

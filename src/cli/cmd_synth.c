@@ -80,5 +80,5 @@ int cmd_synth(int argc, char **argv)
     cli_progress_end();
     if (err) return cli_fail("synth", err);
     fprintf(stderr, "vigil synth: wrote %zu cases to '%s'\n", o.rows, out);
-    return EXIT_OK;
+    return VIGIL_EXIT_OK;
 }

@@ -69,30 +69,38 @@ static int unknown_command(const char *name)
     if (best && (bd <= 2 || strncmp(name, best, strlen(name)) == 0))
         fprintf(stderr, "; did you mean '%s'?", best);
     fprintf(stderr, "\nsee 'vigil help'\n");
-    return EXIT_USAGE;
+    return VIGIL_EXIT_USAGE;
+}
+
+/* The library's warnings, as the CLI shows every diagnostic: one line on stderr. */
+static void print_warning(const char *msg, void *ctx)
+{
+    (void)ctx;
+    fprintf(stderr, "vigil: warning: %s\n", msg);
 }
 
 int main(int argc, char **argv)
 {
     vigil_init();
+    vigil_warn_set_handler(print_warning, NULL);
     if (argc < 2) {
         cmd_help(1, argv);
-        return EXIT_USAGE;
+        return VIGIL_EXIT_USAGE;
     }
     const char *name = argv[1];
     if (strcmp(name, "--version") == 0 || strcmp(name, "version") == 0) {
         print_version();
-        return EXIT_OK;
+        return VIGIL_EXIT_OK;
     }
     if (strcmp(name, "-h") == 0 || strcmp(name, "--help") == 0) name = "help";
     for (size_t i = 0; i < cli_n_commands; i++)
         if (strcmp(cli_commands[i].name, name) == 0) {
-            if (strcmp(name, "help") != 0 && cli_wants_help(name, argc - 1, argv + 1)) return EXIT_OK;
+            if (strcmp(name, "help") != 0 && cli_wants_help(name, argc - 1, argv + 1)) return VIGIL_EXIT_OK;
             int rc = cli_commands[i].fn(argc - 1, argv + 1);
             fflush(stdout);
             if (ferror(stdout)) {
                 fprintf(stderr, "vigil %s: error: writing to standard output failed\n", name);
-                return EXIT_INTERNAL;
+                return VIGIL_EXIT_INTERNAL;
             }
             return rc;
         }

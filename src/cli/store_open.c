@@ -12,8 +12,8 @@ int cli_open_store(const char *cmd, const char *db_opt, int must_exist, vigil_st
     if (must_exist && access(path, F_OK) != 0) {
         fprintf(stderr, "vigil %s: error: no run store at '%s' (give --db FILE or set VIGIL_DB)\n",
                 cmd, path);
-        return EXIT_USAGE;
+        return VIGIL_EXIT_USAGE;
     }
     int rc = vigil_store_open(out, path);
-    return rc ? cli_fail(cmd, rc) : EXIT_OK;
+    return rc ? cli_fail(cmd, rc) : VIGIL_EXIT_OK;
 }

@@ -62,6 +62,26 @@ const char *vigil_error_name(int code)
     }
 }
 
+static vigil_warn_fn warn_fn;
+static void *warn_ctx;
+
+void vigil_warn_set_handler(vigil_warn_fn fn, void *ctx)
+{
+    warn_fn = fn;
+    warn_ctx = ctx;
+}
+
+void vigil_warn(const char *fmt, ...)
+{
+    if (!warn_fn) return;
+    char msg[MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    warn_fn(msg, warn_ctx);
+}
+
 void vigil_init(void)
 {
     gsl_set_error_handler_off();

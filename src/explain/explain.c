@@ -363,7 +363,7 @@ static int explain_mlp(const vigil_model *m, const float *X, size_t n, const flo
 static int explain_trees(const vigil_model *m, const float *X, size_t n, vigil_explain_options *o, double *phi)
 {
     ts_prepared p;
-    int rc = ts_prepare(&m->forest, n, (int)o->tree_mode, o->threads, &p);
+    int rc = vigil_treeshap_prepare(&m->forest, n, (int)o->tree_mode, o->threads, &p);
     if (rc) return rc;
     rc = -1;
 #ifdef VIGIL_HAVE_CUDA
@@ -373,15 +373,15 @@ static int explain_trees(const vigil_model *m, const float *X, size_t n, vigil_e
             rc = VIGIL_OK;
             o->used = VIGIL_BACKEND_CUDA;
         } else {
-            fprintf(stderr, "vigil: CUDA TreeSHAP failed (%s); computing on the CPU instead\n", err);
+            vigil_warn("CUDA TreeSHAP failed (%s); computing on the CPU instead", err);
         }
     }
 #endif
     if (rc != VIGIL_OK) {
-        rc = ts_cpu(&p, X, n, o->threads, phi);
+        rc = vigil_treeshap_cpu(&p, X, n, o->threads, phi);
         o->used = VIGIL_BACKEND_CPU;
     }
-    ts_free(&p);
+    vigil_treeshap_free(&p);
     return rc;
 }
 

@@ -130,7 +130,7 @@ static void build_table(const ts_prepared *p, const ts_leaf *L, double *R, doubl
     R[full] = 0; /* never read: with every feature satisfied no K(P) is needed */
 }
 
-void ts_free(ts_prepared *p)
+void vigil_treeshap_free(ts_prepared *p)
 {
     if (!p) return;
     free(p->leaves), free(p->elems), free(p->tabs), free(p->base), free(p->w);
@@ -138,7 +138,7 @@ void ts_free(ts_prepared *p)
     memset(p, 0, sizeof *p);
 }
 
-int ts_prepare(const vigil_forest *f, size_t n_cases, int mode, int threads, ts_prepared *p)
+int vigil_treeshap_prepare(const vigil_forest *f, size_t n_cases, int mode, int threads, ts_prepared *p)
 {
     (void)threads;
     memset(p, 0, sizeof *p);
@@ -215,7 +215,7 @@ int ts_prepare(const vigil_forest *f, size_t n_cases, int mode, int threads, ts_
     return VIGIL_OK;
 fail:
     free(c.path);
-    ts_free(p);
+    vigil_treeshap_free(p);
     return rc;
 }
 
@@ -301,7 +301,7 @@ static void *worker(void *arg)
     return NULL;
 }
 
-int ts_cpu(const ts_prepared *p, const float *X, size_t n, int threads, double *phi)
+int vigil_treeshap_cpu(const ts_prepared *p, const float *X, size_t n, int threads, double *phi)
 {
     job_t j = {p, X, n, phi, 0, 0};
     int T = vigil_cpu_threads(threads);

@@ -77,11 +77,11 @@ typedef struct {
 } ts_prepared;
 
 /* Flatten f for n_cases cases (the table/direct decision per leaf uses it). */
-int ts_prepare(const vigil_forest *f, size_t n_cases, int mode, int threads, ts_prepared *out);
-void ts_free(ts_prepared *p);
+int vigil_treeshap_prepare(const vigil_forest *f, size_t n_cases, int mode, int threads, ts_prepared *out);
+void vigil_treeshap_free(ts_prepared *p);
 
 /* CPU: phi is n x K x (F + 1). */
-int ts_cpu(const ts_prepared *p, const float *X, size_t n, int threads, double *phi);
+int vigil_treeshap_cpu(const ts_prepared *p, const float *X, size_t n, int threads, double *phi);
 
 #ifdef VIGIL_HAVE_CUDA
 /* CUDA (src/backend/cuda/treeshap.cu): 0 on success, else the CUDA error text in err. */

@@ -209,7 +209,7 @@ int vigil_model_predict(const vigil_model *m, const float *X, size_t n, const vi
                 rc = VIGIL_OK;
                 if (used) *used = VIGIL_BACKEND_CUDA;
             } else {
-                fprintf(stderr, "vigil: CUDA backend failed (%s); scoring on the CPU instead\n", err);
+                vigil_warn("CUDA backend failed (%s); scoring on the CPU instead", err);
             }
         }
 #endif

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-size_t mon_cusum_run(const double *y, const double *p, size_t n, double odds_ratio, double limit,
+size_t vigil_mon_cusum_run(const double *y, const double *p, size_t n, double odds_ratio, double limit,
                      double *s, long *first, double *max)
 {
     double S = 0, lr = log(odds_ratio), hi = 0;
@@ -59,7 +59,7 @@ static int time_keys(const vigil_monitor *m, const vigil_table *t, keyed *k)
     return VIGIL_OK;
 }
 
-int mon_cusum(const vigil_monitor *m, const mon_data *d, cJSON *doc, int *alarm)
+int vigil_mon_cusum(const vigil_monitor *m, const mon_data *d, cJSON *doc, int *alarm)
 {
     const vigil_table *t = d->cur;
     size_t n = vigil_table_nrows(t), used = 0, skipped = 0;
@@ -104,7 +104,7 @@ int mon_cusum(const vigil_monitor *m, const mon_data *d, cJSON *doc, int *alarm)
     }
     long first;
     double max;
-    size_t signals = mon_cusum_run(yy, pp, used, m->cusum_odds_ratio, m->cusum_limit, NULL, &first, &max);
+    size_t signals = vigil_mon_cusum_run(yy, pp, used, m->cusum_odds_ratio, m->cusum_limit, NULL, &first, &max);
     int signal = signals > 0;
     cJSON *o = cJSON_AddObjectToObject(doc, "cusum");
     cJSON_AddStringToObject(o, "method", "risk-adjusted CUSUM (Steiner et al. 2000)");
@@ -113,9 +113,9 @@ int mon_cusum(const vigil_monitor *m, const mon_data *d, cJSON *doc, int *alarm)
     cJSON_AddNumberToObject(o, "n", (double)used);
     cJSON_AddNumberToObject(o, "skipped_missing", (double)skipped);
     cJSON_AddNumberToObject(o, "observed", obs);
-    mon_json_number(o, "expected", exp_);
-    mon_json_number(o, "observed_minus_expected", obs - exp_);
-    mon_json_number(o, "max", max);
+    vigil_mon_json_number(o, "expected", exp_);
+    vigil_mon_json_number(o, "observed_minus_expected", obs - exp_);
+    vigil_mon_json_number(o, "max", max);
     cJSON_AddNumberToObject(o, "signals", (double)signals);
     if (first >= 0) cJSON_AddNumberToObject(o, "first_signal_case", (double)first + 1);
     else cJSON_AddNullToObject(o, "first_signal_case");

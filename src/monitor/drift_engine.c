@@ -95,8 +95,8 @@ static void cache_key(const vigil_table *t, const vigil_drift_options *o, char o
 static void add_test(cJSON *tests, const char *name, double stat, double p, int has_p)
 {
     cJSON *t = cJSON_AddObjectToObject(tests, name);
-    mon_json_number(t, "stat", stat);
-    if (has_p) mon_json_number(t, "p", p);
+    vigil_mon_json_number(t, "stat", stat);
+    if (has_p) vigil_mon_json_number(t, "p", p);
 }
 
 static cJSON *feature_json(const vigil_monitor *m, const vigil_drift_feature *f)
@@ -123,18 +123,18 @@ static cJSON *feature_json(const vigil_monitor *m, const vigil_drift_feature *f)
     cJSON_AddStringToObject(o, "effect_name", num ? "wasserstein_sd" : "psi");
     size_t nr = f->n_ref + f->missing_ref, nc = f->n_cur + f->missing_cur;
     cJSON *mo = cJSON_AddObjectToObject(o, "missing_rate");
-    mon_json_number(mo, "rate_ref", nr ? (double)f->missing_ref / (double)nr : NAN);
-    mon_json_number(mo, "rate_cur", nc ? (double)f->missing_cur / (double)nc : NAN);
-    mon_json_number(mo, "diff", f->missing_diff);
-    mon_json_number(mo, "p", f->missing_p);
+    vigil_mon_json_number(mo, "rate_ref", nr ? (double)f->missing_ref / (double)nr : NAN);
+    vigil_mon_json_number(mo, "rate_cur", nc ? (double)f->missing_cur / (double)nc : NAN);
+    vigil_mon_json_number(mo, "diff", f->missing_diff);
+    vigil_mon_json_number(mo, "p", f->missing_p);
     cJSON_AddBoolToObject(o, "drift", f->drift);
-    mon_json_number(o, "p", f->p);
-    mon_json_number(o, "p_adjusted", f->p_adjusted);
-    mon_json_number(o, "effect", f->effect);
+    vigil_mon_json_number(o, "p", f->p);
+    vigil_mon_json_number(o, "p_adjusted", f->p_adjusted);
+    vigil_mon_json_number(o, "effect", f->effect);
     return o;
 }
 
-int mon_drift(const vigil_monitor *m, const mon_data *d, vigil_store *cache, int threads, cJSON *doc, int *alarm)
+int vigil_mon_drift(const vigil_monitor *m, const mon_data *d, vigil_store *cache, int threads, cJSON *doc, int *alarm)
 {
     vigil_table *rt = NULL, *ct = NULL;
     vigil_drift_reference *ref = NULL;
@@ -165,7 +165,7 @@ int mon_drift(const vigil_monitor *m, const mon_data *d, vigil_store *cache, int
         size_t bn = 0;
         /* A cache that cannot be written costs time next run, not correctness. */
         if (cache && vigil_drift_reference_serialize(ref, &b, &bn) == 0 && vigil_store_cache_put(cache, key, b, bn) != 0)
-            fprintf(stderr, "vigil monitor: warning: reference cache not written: %s\n", vigil_error_last());
+            vigil_warn("monitor: reference cache not written: %s", vigil_error_last());
         free(b);
         vigil_error_clear();
     }

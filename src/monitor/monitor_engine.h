@@ -10,18 +10,18 @@
 #include "vigil/store.h"
 
 /* features.<name>, prediction, cache.{key,hit}. */
-int mon_drift(const vigil_monitor *m, const mon_data *d, vigil_store *cache, int threads,
+int vigil_mon_drift(const vigil_monitor *m, const mon_data *d, vigil_store *cache, int threads,
               cJSON *doc, int *alarm);
 /* cusum: Steiner et al. (2000) on the current window in time order. */
-int mon_cusum(const vigil_monitor *m, const mon_data *d, cJSON *doc, int *alarm);
+int vigil_mon_cusum(const vigil_monitor *m, const mon_data *d, cJSON *doc, int *alarm);
 
 /* Risk-adjusted CUSUM of the log-likelihood ratio for odds ratio `odds_ratio` against 1:
  * W_t = y_t log(R) - log(1 - p_t + R p_t), S_t = max(0, S_{t-1} + W_t); a signal when
  * S_t >= limit, after which S restarts at 0. s (optional, n values) receives S_t.
  * Returns the number of signals; *first the index of the first (or -1), *max the largest S. */
-size_t mon_cusum_run(const double *y, const double *p, size_t n, double odds_ratio, double limit,
+size_t vigil_mon_cusum_run(const double *y, const double *p, size_t n, double odds_ratio, double limit,
                      double *s, long *first, double *max);
 
-cJSON *mon_json_number(cJSON *obj, const char *key, double v);
+cJSON *vigil_mon_json_number(cJSON *obj, const char *key, double v);
 
 #endif

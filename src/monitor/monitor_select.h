@@ -14,8 +14,8 @@ typedef struct {
 
 /* Load the data, select the windows (each must hold min_samples cases) and compute scores
  * when prediction drift or the CUSUM needs them. */
-int mon_data_load(mon_data *d, const vigil_monitor *m, int threads);
-void mon_data_clear(mon_data *d);
+int vigil_mon_data_load(mon_data *d, const vigil_monitor *m, int threads);
+void vigil_mon_data_clear(mon_data *d);
 
 struct vigil_monitor_data {
     mon_data d;
@@ -24,8 +24,8 @@ struct vigil_monitor_data {
 
 /* Pooled two-proportion z-test (statsmodels proportions_ztest): x1 of n1 vs x2 of n2.
  * *z and *p (two-sided) are NaN when both proportions are 0 or 1. */
-void mon_two_proportion(double x1, double n1, double x2, double n2, double *z, double *p);
+void vigil_mon_two_proportion(double x1, double n1, double x2, double n2, double *z, double *p);
 /* Cohen's h = 2 asin sqrt(p2) - 2 asin sqrt(p1). */
-double mon_cohens_h(double p1, double p2);
+double vigil_mon_cohens_h(double p1, double p2);
 
 #endif

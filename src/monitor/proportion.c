@@ -3,7 +3,7 @@
 
 #include <math.h>
 
-void mon_two_proportion(double x1, double n1, double x2, double n2, double *z, double *p)
+void vigil_mon_two_proportion(double x1, double n1, double x2, double n2, double *z, double *p)
 {
     double p1 = x1 / n1, p2 = x2 / n2, pp = (x1 + x2) / (n1 + n2);
     double se = sqrt(pp * (1 - pp) * (1 / n1 + 1 / n2));
@@ -15,7 +15,7 @@ void mon_two_proportion(double x1, double n1, double x2, double n2, double *z, d
     *p = erfc(fabs(*z) / sqrt(2.0));
 }
 
-double mon_cohens_h(double p1, double p2)
+double vigil_mon_cohens_h(double p1, double p2)
 {
     return 2 * asin(sqrt(p2)) - 2 * asin(sqrt(p1));
 }

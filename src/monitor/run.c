@@ -23,7 +23,7 @@ void vigil_monitor_result_free(vigil_monitor_result *r)
 
 int vigil_monitor_result_alarm(const vigil_monitor_result *r) { return r->alarm; }
 
-cJSON *mon_json_number(cJSON *obj, const char *key, double v)
+cJSON *vigil_mon_json_number(cJSON *obj, const char *key, double v)
 {
     return isfinite(v) ? cJSON_AddNumberToObject(obj, key, v) : cJSON_AddNullToObject(obj, key);
 }
@@ -69,8 +69,8 @@ static int label_drift(const vigil_monitor *m, const mon_data *d, cJSON *doc, in
         cJSON_AddBoolToObject(l, "drift", 0);
         return VIGIL_OK;
     }
-    double z, p, h = mon_cohens_h(x[0] / n[0], x[1] / n[1]);
-    mon_two_proportion(x[0], n[0], x[1], n[1], &z, &p);
+    double z, p, h = vigil_mon_cohens_h(x[0] / n[0], x[1] / n[1]);
+    vigil_mon_two_proportion(x[0], n[0], x[1], n[1], &z, &p);
     int drift = isfinite(p) && p < m->alpha && fabs(h) >= m->floor_label;
     cJSON *l = cJSON_AddObjectToObject(doc, "label");
     cJSON_AddStringToObject(l, "column", m->data.label);
@@ -78,12 +78,12 @@ static int label_drift(const vigil_monitor *m, const mon_data *d, cJSON *doc, in
     cJSON_AddNumberToObject(l, "n_cur", n[1]);
     cJSON_AddNumberToObject(l, "missing_ref", miss[0]);
     cJSON_AddNumberToObject(l, "missing_cur", miss[1]);
-    mon_json_number(l, "prevalence_ref", x[0] / n[0]);
-    mon_json_number(l, "prevalence_cur", x[1] / n[1]);
+    vigil_mon_json_number(l, "prevalence_ref", x[0] / n[0]);
+    vigil_mon_json_number(l, "prevalence_cur", x[1] / n[1]);
     cJSON_AddStringToObject(l, "test", "two_proportion_z");
-    mon_json_number(l, "z", z);
-    mon_json_number(l, "p", p);
-    mon_json_number(l, "effect", h);
+    vigil_mon_json_number(l, "z", z);
+    vigil_mon_json_number(l, "p", p);
+    vigil_mon_json_number(l, "effect", h);
     cJSON_AddStringToObject(l, "effect_name", "cohens_h");
     cJSON_AddBoolToObject(l, "drift", drift);
     if (drift) *alarm = 1;
@@ -168,9 +168,9 @@ int vigil_monitor_run(vigil_monitor_result **out, const vigil_monitor *m,
     cJSON_AddNumberToObject(doc, "min_samples", (double)m->min_samples);
 
     double t1 = vigil_seconds();
-    if ((rc = mon_drift(m, d, opt ? opt->cache : NULL, threads, doc, &alarm)) != 0) goto done;
+    if ((rc = vigil_mon_drift(m, d, opt ? opt->cache : NULL, threads, doc, &alarm)) != 0) goto done;
     if (m->label_drift && (rc = label_drift(m, d, doc, &alarm)) != 0) goto done;
-    if (m->cusum && (rc = mon_cusum(m, d, doc, &alarm)) != 0) goto done;
+    if (m->cusum && (rc = vigil_mon_cusum(m, d, doc, &alarm)) != 0) goto done;
     double t_compute = vigil_seconds() - t1;
 
     cJSON_ReplaceItemInObjectCaseSensitive(doc, "alarm", cJSON_CreateBool(alarm));
@@ -197,7 +197,7 @@ int vigil_monitor_load_data(vigil_monitor_data **out, const vigil_monitor *m, in
     vigil_monitor_data *d = calloc(1, sizeof *d);
     if (!d) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
     double t0 = vigil_seconds();
-    int rc = mon_data_load(&d->d, m, threads);
+    int rc = vigil_mon_data_load(&d->d, m, threads);
     if (rc) {
         vigil_monitor_data_free(d);
         return rc;
@@ -210,7 +210,7 @@ int vigil_monitor_load_data(vigil_monitor_data **out, const vigil_monitor *m, in
 void vigil_monitor_data_free(vigil_monitor_data *d)
 {
     if (!d) return;
-    mon_data_clear(&d->d);
+    vigil_mon_data_clear(&d->d);
     free(d);
 }
 

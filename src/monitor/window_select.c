@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void mon_data_clear(mon_data *d)
+void vigil_mon_data_clear(mon_data *d)
 {
     vigil_table_free(d->all);
     vigil_table_free(d->all_ref);
@@ -97,7 +97,7 @@ static int column_scores(const vigil_table *t, const char *col, double **out)
     return VIGIL_OK;
 }
 
-int mon_data_load(mon_data *d, const vigil_monitor *m, int threads)
+int vigil_mon_data_load(mon_data *d, const vigil_monitor *m, int threads)
 {
     memset(d, 0, sizeof *d);
     vigil_model *model = NULL;
@@ -142,6 +142,6 @@ int mon_data_load(mon_data *d, const vigil_monitor *m, int threads)
 done:
     vigil_model_free(model);
     free(extra);
-    if (rc) mon_data_clear(d);
+    if (rc) vigil_mon_data_clear(d);
     return rc;
 }

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-void html_escape(vigil_sbuf *b, const char *s)
+void vigil_html_escape(vigil_sbuf *b, const char *s)
 {
     for (; s && *s; s++) {
         switch (*s) {
@@ -33,7 +33,7 @@ static void md_escape(vigil_sbuf *b, const char *s)
     }
 }
 
-void rd_init(rdoc *d, int min_cell)
+void vigil_doc_init(rdoc *d, int min_cell)
 {
     memset(d, 0, sizeof *d);
     d->min_cell = min_cell > 0 ? min_cell : 11;
@@ -41,7 +41,7 @@ void rd_init(rdoc *d, int min_cell)
     d->tables = cJSON_AddObjectToObject(d->evidence, "tables");
 }
 
-void rd_free(rdoc *d)
+void vigil_doc_free(rdoc *d)
 {
     vigil_sbuf_free(&d->html);
     vigil_sbuf_free(&d->md);
@@ -50,19 +50,19 @@ void rd_free(rdoc *d)
     memset(d, 0, sizeof *d);
 }
 
-void rd_html(rdoc *d, const char *s) { vigil_sbuf_printf(&d->html, "%s", s); }
+void vigil_doc_html(rdoc *d, const char *s) { vigil_sbuf_printf(&d->html, "%s", s); }
 
-void rd_h(rdoc *d, int level, const char *id, const char *title)
+void vigil_doc_h(rdoc *d, int level, const char *id, const char *title)
 {
     vigil_sbuf_printf(&d->html, "<h%d id=\"%s\">", level, id);
-    html_escape(&d->html, title);
+    vigil_html_escape(&d->html, title);
     vigil_sbuf_printf(&d->html, "</h%d>\n", level);
     vigil_sbuf_printf(&d->md, "\n%.*s ", level, "######");
     md_escape(&d->md, title);
     vigil_sbuf_printf(&d->md, "\n\n");
 }
 
-void rd_p(rdoc *d, const char *fmt, ...)
+void vigil_doc_p(rdoc *d, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -74,19 +74,19 @@ void rd_p(rdoc *d, const char *fmt, ...)
         return;
     }
     vigil_sbuf_printf(&d->html, "<p>");
-    html_escape(&d->html, s);
+    vigil_html_escape(&d->html, s);
     vigil_sbuf_printf(&d->html, "</p>\n");
     md_escape(&d->md, s);
     vigil_sbuf_printf(&d->md, "\n\n");
     free(s);
 }
 
-void rd_box(rdoc *d, const char *cls, const char *lead, const char *text)
+void vigil_doc_box(rdoc *d, const char *cls, const char *lead, const char *text)
 {
     vigil_sbuf_printf(&d->html, "<div class=\"box %s\" role=\"note\"><strong>", cls);
-    html_escape(&d->html, lead);
+    vigil_html_escape(&d->html, lead);
     vigil_sbuf_printf(&d->html, "</strong> ");
-    html_escape(&d->html, text);
+    vigil_html_escape(&d->html, text);
     vigil_sbuf_printf(&d->html, "</div>\n");
     vigil_sbuf_printf(&d->md, "> **");
     md_escape(&d->md, lead);
@@ -95,12 +95,12 @@ void rd_box(rdoc *d, const char *cls, const char *lead, const char *text)
     vigil_sbuf_printf(&d->md, "\n\n");
 }
 
-void rd_quote(rdoc *d, const char *source, const char *text)
+void vigil_doc_quote(rdoc *d, const char *source, const char *text)
 {
     vigil_sbuf_printf(&d->html, "<blockquote><p>");
-    html_escape(&d->html, text ? text : "(not given in the suite)");
+    vigil_html_escape(&d->html, text ? text : "(not given in the suite)");
     vigil_sbuf_printf(&d->html, "</p><cite>");
-    html_escape(&d->html, source);
+    vigil_html_escape(&d->html, source);
     vigil_sbuf_printf(&d->html, "</cite></blockquote>\n");
     vigil_sbuf_printf(&d->md, "> ");
     for (const char *s = text ? text : "(not given in the suite)"; *s; s++) {
@@ -110,11 +110,11 @@ void rd_quote(rdoc *d, const char *source, const char *text)
     vigil_sbuf_printf(&d->md, "\n>\n> — `%s`\n\n", source);
 }
 
-void rd_list_item(rdoc *d, const char *text, int first, int last)
+void vigil_doc_list_item(rdoc *d, const char *text, int first, int last)
 {
     if (first) vigil_sbuf_printf(&d->html, "<ul>\n");
     vigil_sbuf_printf(&d->html, "<li>");
-    html_escape(&d->html, text);
+    vigil_html_escape(&d->html, text);
     vigil_sbuf_printf(&d->html, "</li>\n");
     if (last) vigil_sbuf_printf(&d->html, "</ul>\n");
     vigil_sbuf_printf(&d->md, "- ");
@@ -122,15 +122,15 @@ void rd_list_item(rdoc *d, const char *text, int first, int last)
     vigil_sbuf_printf(&d->md, last ? "\n\n" : "\n");
 }
 
-void rd_code(rdoc *d, const char *text)
+void vigil_doc_code(rdoc *d, const char *text)
 {
     vigil_sbuf_printf(&d->html, "<pre><code>");
-    html_escape(&d->html, text);
+    vigil_html_escape(&d->html, text);
     vigil_sbuf_printf(&d->html, "</code></pre>\n");
     vigil_sbuf_printf(&d->md, "```sh\n%s\n```\n\n", text);
 }
 
-void rd_table(rdoc *d, const char *id, const char *caption, const char *const *cols, size_t n)
+void vigil_doc_table(rdoc *d, const char *id, const char *caption, const char *const *cols, size_t n)
 {
     d->ncols = n;
     cJSON *t = cJSON_AddObjectToObject(d->tables, id);
@@ -139,14 +139,14 @@ void rd_table(rdoc *d, const char *id, const char *caption, const char *const *c
     for (size_t i = 0; i < n; i++) cJSON_AddItemToArray(c, cJSON_CreateString(cols[i]));
     d->rows = cJSON_AddArrayToObject(t, "rows");
     vigil_sbuf_printf(&d->html, "<table id=\"t-%s\"><caption>", id);
-    html_escape(&d->html, caption);
+    vigil_html_escape(&d->html, caption);
     vigil_sbuf_printf(&d->html, "</caption>\n<thead><tr>");
     vigil_sbuf_printf(&d->md, "*");
     md_escape(&d->md, caption);
     vigil_sbuf_printf(&d->md, "*\n\n|");
     for (size_t i = 0; i < n; i++) {
         vigil_sbuf_printf(&d->html, "<th scope=\"col\">");
-        html_escape(&d->html, cols[i]);
+        vigil_html_escape(&d->html, cols[i]);
         vigil_sbuf_printf(&d->html, "</th>");
         vigil_sbuf_printf(&d->md, " ");
         md_escape(&d->md, cols[i]);
@@ -171,7 +171,7 @@ static cJSON *cell_json(const rcell *c)
     return cJSON_CreateString(c->text);
 }
 
-void rd_row(rdoc *d, const rcell *cells)
+void vigil_doc_row(rdoc *d, const rcell *cells)
 {
     cJSON *r = cJSON_CreateArray();
     vigil_sbuf_printf(&d->html, "<tr>");
@@ -180,7 +180,7 @@ void rd_row(rdoc *d, const rcell *cells)
         const rcell *c = &cells[i];
         if (c->cls) vigil_sbuf_printf(&d->html, "<td class=\"%s\">", c->cls);
         else vigil_sbuf_printf(&d->html, c->nv ? "<td class=\"num\">" : "<td>");
-        html_escape(&d->html, c->text);
+        vigil_html_escape(&d->html, c->text);
         vigil_sbuf_printf(&d->html, "</td>");
         vigil_sbuf_printf(&d->md, " ");
         if (c->cls && (strcmp(c->cls, "fail") == 0)) vigil_sbuf_printf(&d->md, "**");
@@ -194,7 +194,7 @@ void rd_row(rdoc *d, const rcell *cells)
     cJSON_AddItemToArray(d->rows, r);
 }
 
-void rd_table_end(rdoc *d)
+void vigil_doc_table_end(rdoc *d)
 {
     vigil_sbuf_printf(&d->html, "</tbody></table>\n");
     vigil_sbuf_printf(&d->md, "\n");
@@ -202,7 +202,7 @@ void rd_table_end(rdoc *d)
     d->ncols = 0;
 }
 
-void rd_plot(rdoc *d, const char *name, const char *title, const char *svg, const char *why,
+void vigil_doc_plot(rdoc *d, const char *name, const char *title, const char *svg, const char *why,
              const char *describes)
 {
     vigil_sbuf_printf(&d->html, "<figure class=\"plot\" id=\"plot-%s\">\n", name);
@@ -211,9 +211,9 @@ void rd_plot(rdoc *d, const char *name, const char *title, const char *svg, cons
         vigil_sbuf_printf(&d->md, "![%s](plot-%s.svg)\n\n", title, name);
     } else {
         vigil_sbuf_printf(&d->html, "<div class=\"noplot\">Plot not drawn: ");
-        html_escape(&d->html, why);
+        vigil_html_escape(&d->html, why);
         vigil_sbuf_printf(&d->html, ". It would show ");
-        html_escape(&d->html, describes);
+        vigil_html_escape(&d->html, describes);
         vigil_sbuf_printf(&d->html, ".</div>\n");
         vigil_sbuf_printf(&d->md, "> **Plot not drawn** (%s): ", name);
         md_escape(&d->md, why);
@@ -222,9 +222,9 @@ void rd_plot(rdoc *d, const char *name, const char *title, const char *svg, cons
         vigil_sbuf_printf(&d->md, ".\n\n");
     }
     vigil_sbuf_printf(&d->html, "<figcaption>");
-    html_escape(&d->html, title);
+    vigil_html_escape(&d->html, title);
     vigil_sbuf_printf(&d->html, ". ");
-    html_escape(&d->html, describes);
+    vigil_html_escape(&d->html, describes);
     vigil_sbuf_printf(&d->html, ".</figcaption></figure>\n");
     vigil_sbuf_printf(&d->md, "*Figure: ");
     md_escape(&d->md, title);
@@ -244,29 +244,29 @@ void rd_plot(rdoc *d, const char *name, const char *title, const char *svg, cons
     if (!svg) cJSON_AddStringToObject(o, "why_not", why);
 }
 
-void fmt_num(char *out, size_t cap, double v, int digits)
+void vigil_fmt_num(char *out, size_t cap, double v, int digits)
 {
     if (!isfinite(v)) snprintf(out, cap, "\xe2\x80\x94"); /* em dash */
     else snprintf(out, cap, "%.*f", digits, v == 0 ? 0.0 : v);
 }
 
-rcell c_txt(const char *s)
+rcell vigil_cell_txt(const char *s)
 {
     rcell c = {0};
     snprintf(c.text, sizeof c.text, "%s", s ? s : "");
     return c;
 }
 
-rcell c_num(double v, int digits)
+rcell vigil_cell_num(double v, int digits)
 {
     rcell c = {0};
-    fmt_num(c.text, sizeof c.text, v, digits);
+    vigil_fmt_num(c.text, sizeof c.text, v, digits);
     c.v[0] = v;
     c.nv = 1;
     return c;
 }
 
-rcell c_p(double p)
+rcell vigil_cell_p(double p)
 {
     rcell c = {0};
     if (!isfinite(p)) snprintf(c.text, sizeof c.text, "\xe2\x80\x94");
@@ -277,14 +277,14 @@ rcell c_p(double p)
     return c;
 }
 
-rcell c_ci(double lo, double hi, int digits)
+rcell vigil_cell_ci(double lo, double hi, int digits)
 {
     rcell c = {0};
     if (!isfinite(lo) && !isfinite(hi)) snprintf(c.text, sizeof c.text, "\xe2\x80\x94");
     else {
         char a[64], b[64];
-        fmt_num(a, sizeof a, lo, digits);
-        fmt_num(b, sizeof b, hi, digits);
+        vigil_fmt_num(a, sizeof a, lo, digits);
+        vigil_fmt_num(b, sizeof b, hi, digits);
         snprintf(c.text, sizeof c.text, "%s to %s", a, b);
     }
     c.v[0] = lo;
@@ -293,7 +293,7 @@ rcell c_ci(double lo, double hi, int digits)
     return c;
 }
 
-rcell c_sup(void)
+rcell vigil_cell_sup(void)
 {
     rcell c = {0};
     snprintf(c.text, sizeof c.text, "suppressed");
@@ -302,10 +302,10 @@ rcell c_sup(void)
     return c;
 }
 
-rcell c_count(double n, int min_cell)
+rcell vigil_cell_count(double n, int min_cell)
 {
-    if (isfinite(n) && n >= 1 && n < min_cell) return c_sup();
-    if (!isfinite(n)) return c_num(NAN, 0);
+    if (isfinite(n) && n >= 1 && n < min_cell) return vigil_cell_sup();
+    if (!isfinite(n)) return vigil_cell_num(NAN, 0);
     rcell c = {0};
     snprintf(c.text, sizeof c.text, "%.0f", n);
     c.v[0] = n;
@@ -313,9 +313,9 @@ rcell c_count(double n, int min_cell)
     return c;
 }
 
-rcell c_pass(int pass)
+rcell vigil_cell_pass(int pass)
 {
-    rcell c = c_txt(pass ? "PASS" : "FAIL");
+    rcell c = vigil_cell_txt(pass ? "PASS" : "FAIL");
     c.cls = pass ? "pass" : "fail";
     return c;
 }

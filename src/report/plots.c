@@ -29,13 +29,13 @@ static int find_gnuplot(char *out, size_t cap)
     return 0;
 }
 
-int plot_available(void)
+int vigil_plot_available(void)
 {
     char g[4096];
     return find_gnuplot(g, sizeof g);
 }
 
-void gp_str(vigil_sbuf *b, const char *s)
+void vigil_gp_str(vigil_sbuf *b, const char *s)
 {
     vigil_sbuf_append(b, "'", 1);
     for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
@@ -76,7 +76,7 @@ static char *rewrite_svg(const char *svg, const char *prefix)
     return b.s;
 }
 
-char *plot_run(const char *script, const char *prefix, const char **why)
+char *vigil_plot_run(const char *script, const char *prefix, const char **why)
 {
     char gp[4096], dir[] = "/tmp/vigil-plot-XXXXXX", path[128], out[128], err[128];
     char *svg = NULL, *text = NULL;

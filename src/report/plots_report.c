@@ -2,7 +2,7 @@
  * distinct dash pattern and point type per series, so plots read in grey print and for
  * colour-blind readers; every axis is labelled with its unit. Datablocks hold numbers only;
  * every string (titles, and names from the case file: subgroup levels, features) goes in
- * through gp_str, never pasted into the script. */
+ * through vigil_gp_str, never pasted into the script. */
 #include "report/report_plots.h"
 
 #include <math.h>
@@ -19,7 +19,7 @@ static const int k_pt[] = {7, 5, 9, 11, 13, 6, 4};
 static void set_str(vigil_sbuf *b, const char *what, const char *text)
 {
     vigil_sbuf_printf(b, "set %s ", what);
-    gp_str(b, text);
+    vigil_gp_str(b, text);
     vigil_sbuf_printf(b, "\n");
 }
 
@@ -27,7 +27,7 @@ static void set_str(vigil_sbuf *b, const char *what, const char *text)
 static void title(vigil_sbuf *b, const char *text)
 {
     vigil_sbuf_printf(b, " title ");
-    gp_str(b, text);
+    vigil_gp_str(b, text);
 }
 
 /* Tick and key labels from the data are cut to LABEL_MAX bytes (at a UTF-8 character boundary,
@@ -51,7 +51,7 @@ static void label_str(vigil_sbuf *b, const char *s)
 {
     char c[LABEL_MAX + 4];
     cut(c, s, LABEL_MAX);
-    gp_str(b, c);
+    vigil_gp_str(b, c);
 }
 
 /* A subgroup level as the label 'group=level', each part cut to half the length. */
@@ -61,7 +61,7 @@ static void level_str(vigil_sbuf *b, const char *group, const char *level)
     cut(g, group, LABEL_MAX / 2);
     cut(l, level, LABEL_MAX / 2);
     snprintf(t, sizeof t, "%s=%s", g, l);
-    gp_str(b, t);
+    vigil_gp_str(b, t);
 }
 
 /* Text is plain (noenhanced: '_' is not a subscript) and the key sits outside the plot area,
@@ -97,12 +97,12 @@ static char *finish(vigil_sbuf *b, const char *name, const char **why)
         *why = "out of memory building the plot";
         return NULL;
     }
-    char *svg = plot_run(b->s, name, why);
+    char *svg = vigil_plot_run(b->s, name, why);
     vigil_sbuf_free(b);
     return svg;
 }
 
-char *plot_reliability(const cJSON *const *models, const char *const *labels, size_t n, const char **why)
+char *vigil_plot_reliability(const cJSON *const *models, const char *const *labels, size_t n, const char **why)
 {
     vigil_sbuf b = {0};
     size_t drawn = 0;
@@ -137,7 +137,7 @@ char *plot_reliability(const cJSON *const *models, const char *const *labels, si
     return finish(&b, "rel", why);
 }
 
-char *plot_roc(const cJSON *const *models, const char *const *labels, size_t n, const char **why)
+char *vigil_plot_roc(const cJSON *const *models, const char *const *labels, size_t n, const char **why)
 {
     vigil_sbuf b = {0};
     size_t pts = 0;
@@ -171,7 +171,7 @@ char *plot_roc(const cJSON *const *models, const char *const *labels, size_t n, 
     return finish(&b, "roc", why);
 }
 
-char *plot_decision(const cJSON *const *models, const char *const *labels, size_t n, const char **why)
+char *vigil_plot_decision(const cJSON *const *models, const char *const *labels, size_t n, const char **why)
 {
     vigil_sbuf b = {0};
     size_t pts = 0;
@@ -211,7 +211,7 @@ char *plot_decision(const cJSON *const *models, const char *const *labels, size_
     return finish(&b, "dca", why);
 }
 
-char *plot_forest(const cJSON *const *models, const char *const *labels, size_t n, const char **why)
+char *vigil_plot_forest(const cJSON *const *models, const char *const *labels, size_t n, const char **why)
 {
     vigil_sbuf b = {0};
     size_t rows = 0;
@@ -280,7 +280,7 @@ char *plot_forest(const cJSON *const *models, const char *const *labels, size_t 
     return finish(&b, "forest", why);
 }
 
-char *plot_shap(const cJSON *expl, const char **why)
+char *vigil_plot_shap(const cJSON *expl, const char **why)
 {
     const cJSON *glob = cJSON_GetObjectItem(expl, "global_importance"), *f;
     if (!cJSON_IsObject(glob) || !glob->child) {
@@ -328,14 +328,14 @@ char *plot_shap(const cJSON *expl, const char **why)
     for (size_t s = 0; s < ns; s++) {
         vigil_sbuf_printf(&b, "%s$d using %zu title ", s ? ", " : "", s + 1);
         if (s) level_str(&b, sgrp[s]->string, sobj[s]->string);
-        else gp_str(&b, "overall");
+        else vigil_gp_str(&b, "overall");
         vigil_sbuf_printf(&b, " lc rgb '%s' fs pattern %zu border rgb '#000000'", k_col[s % NSTYLE], s % 8);
     }
     vigil_sbuf_printf(&b, "\n");
     return finish(&b, "shap", why);
 }
 
-char *plot_drift(const drift_point *p, size_t n, double floor, const char **why)
+char *vigil_plot_drift(const drift_point *p, size_t n, double floor, const char **why)
 {
     size_t ok = 0;
     for (size_t i = 0; i < n; i++) ok += isfinite(p[i].effect);
@@ -352,7 +352,7 @@ char *plot_drift(const drift_point *p, size_t n, double floor, const char **why)
     vigil_sbuf_printf(&b, "EOD\nset xrange [0.5:%zu.5]\nset yrange [0:*]\nset xtics rotate by -30 (", n);
     for (size_t i = 0; i < n; i++) {
         vigil_sbuf_printf(&b, "%s", i ? ", " : "");
-        gp_str(&b, p[i].label);
+        vigil_gp_str(&b, p[i].label);
         vigil_sbuf_printf(&b, " %zu", i + 1);
     }
     vigil_sbuf_printf(&b, ")\nplot %.6g title 'effect floor' with lines lc rgb '#777777' dt 3 lw 1", floor);

@@ -251,7 +251,7 @@ static void rctx_free(rctx *c)
         cJSON_Delete(c->mons[i].doc);
     }
     free(c->mons);
-    rd_free(&c->d);
+    vigil_doc_free(&c->d);
 }
 
 #include "report/sections.inc"
@@ -271,7 +271,7 @@ int vigil_report_write(vigil_store *s, int64_t run_id, const vigil_report_option
     c.sum = out;
     int rc = load(&c, run_id);
     if (rc) goto done;
-    rd_init(&c.d, c.min_cell);
+    vigil_doc_init(&c.d, c.min_cell);
     build(&c);
     if (c.d.html.failed || c.d.md.failed) {
         rc = vigil_error_set(VIGIL_ENOMEM, "out of memory building the report");
@@ -289,7 +289,7 @@ int vigil_report_write(vigil_store *s, int64_t run_id, const vigil_report_option
         rc = vigil_error_set(VIGIL_ENOMEM, "out of memory building the model card");
         goto done;
     }
-    rc = report_write_dir(opt->out_dir, &c.d, card);
+    rc = vigil_report_write_dir(opt->out_dir, &c.d, card);
     free(card);
 done:
     rctx_free(&c);

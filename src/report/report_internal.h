@@ -32,51 +32,51 @@ typedef struct {
     size_t n_plots, n_drawn;
 } rdoc;
 
-void rd_init(rdoc *d, int min_cell);
-void rd_free(rdoc *d);
-void rd_h(rdoc *d, int level, const char *id, const char *title);
-void rd_p(rdoc *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void vigil_doc_init(rdoc *d, int min_cell);
+void vigil_doc_free(rdoc *d);
+void vigil_doc_h(rdoc *d, int level, const char *id, const char *title);
+void vigil_doc_p(rdoc *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* A callout box (cls: "fail", "ok", "warn") with a bold lead and text. */
-void rd_box(rdoc *d, const char *cls, const char *lead, const char *text);
+void vigil_doc_box(rdoc *d, const char *cls, const char *lead, const char *text);
 /* Text quoted verbatim from a stored document, attributed to its JSON path. */
-void rd_quote(rdoc *d, const char *source, const char *text);
-void rd_list_item(rdoc *d, const char *text, int first, int last);
-void rd_code(rdoc *d, const char *text);
-void rd_table(rdoc *d, const char *id, const char *caption, const char *const *cols, size_t n);
-void rd_row(rdoc *d, const rcell *cells);
-void rd_table_end(rdoc *d);
+void vigil_doc_quote(rdoc *d, const char *source, const char *text);
+void vigil_doc_list_item(rdoc *d, const char *text, int first, int last);
+void vigil_doc_code(rdoc *d, const char *text);
+void vigil_doc_table(rdoc *d, const char *id, const char *caption, const char *const *cols, size_t n);
+void vigil_doc_row(rdoc *d, const rcell *cells);
+void vigil_doc_table_end(rdoc *d);
 /* An inline plot (svg NULL: the note says why and what it would show). */
-void rd_plot(rdoc *d, const char *name, const char *title, const char *svg, const char *why,
+void vigil_doc_plot(rdoc *d, const char *name, const char *title, const char *svg, const char *why,
              const char *describes);
 /* Raw HTML only (layout helpers). */
-void rd_html(rdoc *d, const char *s);
+void vigil_doc_html(rdoc *d, const char *s);
 
 /* Cell constructors. */
-rcell c_txt(const char *s);
-rcell c_num(double v, int digits);
-rcell c_p(double p);
-rcell c_ci(double lo, double hi, int digits);
+rcell vigil_cell_txt(const char *s);
+rcell vigil_cell_num(double v, int digits);
+rcell vigil_cell_p(double p);
+rcell vigil_cell_ci(double lo, double hi, int digits);
 /* A count: 1..min_cell-1 withheld. */
-rcell c_count(double n, int min_cell);
-rcell c_pass(int pass);
-rcell c_sup(void);
+rcell vigil_cell_count(double n, int min_cell);
+rcell vigil_cell_pass(int pass);
+rcell vigil_cell_sup(void);
 
 /* "0.842" / "—" for NaN. */
-void fmt_num(char *out, size_t cap, double v, int digits);
+void vigil_fmt_num(char *out, size_t cap, double v, int digits);
 
-void html_escape(vigil_sbuf *b, const char *s);
+void vigil_html_escape(vigil_sbuf *b, const char *s);
 
 /* Append `s` to a gnuplot script as one single-quoted string literal. This is the only way a
  * string (a title, a label, a subgroup level or feature name from the case file) may enter a
  * script: inside single quotes gnuplot does no backslash, backquote (command) or @ (macro)
  * substitution, and '' is the quote itself; control characters (a newline would end the
  * command, or a datablock) become spaces. Datablocks hold numbers only. */
-void gp_str(vigil_sbuf *b, const char *s);
+void vigil_gp_str(vigil_sbuf *b, const char *s);
 
 /* Run gnuplot on `script` (which must `set output 'plot.svg'`); returns the SVG element (from
  * "<svg" on, ids made unique with `prefix`) or NULL with *why set to a static reason. */
-char *plot_run(const char *script, const char *prefix, const char **why);
+char *vigil_plot_run(const char *script, const char *prefix, const char **why);
 /* 1 when gnuplot is on PATH. */
-int plot_available(void);
+int vigil_plot_available(void);
 
 #endif

@@ -11,11 +11,11 @@ typedef struct {
 } drift_point;
 
 /* models[0] is the candidate; labels name the series. */
-char *plot_reliability(const cJSON *const *models, const char *const *labels, size_t n, const char **why);
-char *plot_roc(const cJSON *const *models, const char *const *labels, size_t n, const char **why);
-char *plot_decision(const cJSON *const *models, const char *const *labels, size_t n, const char **why);
-char *plot_forest(const cJSON *const *models, const char *const *labels, size_t n, const char **why);
-char *plot_shap(const cJSON *explanations, const char **why);
-char *plot_drift(const drift_point *p, size_t n, double effect_floor, const char **why);
+char *vigil_plot_reliability(const cJSON *const *models, const char *const *labels, size_t n, const char **why);
+char *vigil_plot_roc(const cJSON *const *models, const char *const *labels, size_t n, const char **why);
+char *vigil_plot_decision(const cJSON *const *models, const char *const *labels, size_t n, const char **why);
+char *vigil_plot_forest(const cJSON *const *models, const char *const *labels, size_t n, const char **why);
+char *vigil_plot_shap(const cJSON *explanations, const char **why);
+char *vigil_plot_drift(const drift_point *p, size_t n, double effect_floor, const char **why);
 
 #endif

@@ -84,7 +84,7 @@ static int replaceable(const char *dir, int *exists)
     return empty;
 }
 
-int report_write_dir(const char *dir, rdoc *d, const char *card)
+int vigil_report_write_dir(const char *dir, rdoc *d, const char *card)
 {
     char tmp[8300], old[8300];
     int exists = 0, rc;

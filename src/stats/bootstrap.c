@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-void vm_rng_seed(vm_rng *g, uint64_t seed, uint64_t stream)
+void vigil_stats_rng_seed(vm_rng *g, uint64_t seed, uint64_t stream)
 {
     uint64_t x = seed;
     uint64_t h = vigil_splitmix64(&x) ^ (stream * 0xd1b54a32d192ed03ULL);
@@ -23,7 +23,7 @@ void vm_rng_seed(vm_rng *g, uint64_t seed, uint64_t stream)
 static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
 /* xoshiro256** */
-uint64_t vm_rng_next(vm_rng *g)
+uint64_t vigil_stats_rng_next(vm_rng *g)
 {
     uint64_t *s = g->s, r = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
     s[2] ^= s[0];
@@ -41,7 +41,7 @@ static int cmp_dbl(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-void vm_percentile_ci(double *x, size_t B, double level, double *lo, double *hi)
+void vigil_stats_percentile_ci(double *x, size_t B, double level, double *lo, double *hi)
 {
     size_t k = 0;
     for (size_t i = 0; i < B; i++)
@@ -52,8 +52,8 @@ void vm_percentile_ci(double *x, size_t B, double level, double *lo, double *hi)
     }
     qsort(x, k, sizeof *x, cmp_dbl);
     double a = (1 - level) / 2;
-    *lo = vm_quantile_sorted(x, k, a);
-    *hi = vm_quantile_sorted(x, k, 1 - a);
+    *lo = vigil_stats_quantile_sorted(x, k, a);
+    *hi = vigil_stats_quantile_sorted(x, k, 1 - a);
 }
 
 typedef struct {
@@ -79,11 +79,11 @@ static void *worker(void *arg)
         size_t r = atomic_fetch_add(&j->next, 1);
         if (r >= j->B || atomic_load(&j->failed)) break;
         vm_rng g;
-        vm_rng_seed(&g, j->seed, r);
+        vigil_stats_rng_seed(&g, j->seed, r);
         memset(w, 0, j->n * sizeof *w);
         for (size_t i = 0; i < j->n; i++) {
             /* Lemire's multiply-shift maps 64 random bits onto 0..n-1. */
-            size_t k = (size_t)(((unsigned __int128)vm_rng_next(&g) * j->n) >> 64);
+            size_t k = (size_t)(((unsigned __int128)vigil_stats_rng_next(&g) * j->n) >> 64);
             w[j->pos ? j->pos[k] : k] += 1.0;
         }
         j->fn(j->ctx, r, w, scratch);
@@ -94,7 +94,7 @@ done:
     return NULL;
 }
 
-int vm_bootstrap_run(size_t n, size_t B, uint64_t seed, unsigned threads, size_t scratch_bytes,
+int vigil_stats_bootstrap_run(size_t n, size_t B, uint64_t seed, unsigned threads, size_t scratch_bytes,
                      const uint32_t *pos, vm_replicate_fn fn, void *ctx)
 {
     if (B == 0) return VIGIL_OK;

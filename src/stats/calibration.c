@@ -8,7 +8,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-void vm_calib_bins_sorted(const double *p, const uint8_t *y, const double *w, size_t n,
+void vigil_stats_calib_bins_sorted(const double *p, const uint8_t *y, const double *w, size_t n,
                           vm_calib_bins *o)
 {
     double W = 0, W1 = 0, sq = 0;
@@ -94,7 +94,7 @@ static double deviance(const double *lg, const uint8_t *y, const double *w, size
  * watched and a step that raises it is halved; from a caller's start (the bootstrap starts at
  * the point estimate, a step or two away) plain Newton steps suffice unless one goes wrong,
  * which saves the deviance's log per case. */
-int vm_logistic_fit(const double *lg, const uint8_t *y, const double *w, size_t n,
+int vigil_stats_logistic_fit(const double *lg, const uint8_t *y, const double *w, size_t n,
                     const double *init, double *a_out, double *b_out, double *dev_out)
 {
     double a = init ? init[0] : 0, b = init ? init[1] : 1;
@@ -153,7 +153,7 @@ int vm_logistic_fit(const double *lg, const uint8_t *y, const double *w, size_t 
 }
 
 /* Newton on a with pi = p e^a / (1 - p + p e^a): no exp per case. */
-double vm_citl(const double *p, const uint8_t *y, const double *w, size_t n, double start)
+double vigil_stats_citl(const double *p, const uint8_t *y, const double *w, size_t n, double start)
 {
     double a = isfinite(start) ? start : 0;
     for (int it = 0; it < 100; it++) {
@@ -176,7 +176,7 @@ double vm_citl(const double *p, const uint8_t *y, const double *w, size_t n, dou
     return NAN;
 }
 
-double vm_quantile_sorted(const double *x, size_t n, double q)
+double vigil_stats_quantile_sorted(const double *x, size_t n, double q)
 {
     if (n == 0) return NAN;
     double h = (double)(n - 1) * q;
@@ -213,8 +213,8 @@ static int lowess_errors(const double *p, const uint8_t *y, size_t n, vigil_cali
     qsort(fit, n, sizeof *fit, cmp_dbl);
     o->eavg = s / (double)n;
     o->emax = mx;
-    o->e50 = vm_quantile_sorted(fit, n, 0.5);
-    o->e90 = vm_quantile_sorted(fit, n, 0.9);
+    o->e50 = vigil_stats_quantile_sorted(fit, n, 0.5);
+    o->e90 = vigil_stats_quantile_sorted(fit, n, 0.9);
 done:
     free(yd);
     free(fit);
@@ -228,7 +228,7 @@ static void hosmer_lemeshow(const double *p, const uint8_t *y, size_t n, vigil_c
     double br[VM_BINS + 1];
     int nb = 0;
     for (int k = 0; k <= VM_BINS; k++) {
-        double v = vm_quantile_sorted(p, n, (double)k / VM_BINS);
+        double v = vigil_stats_quantile_sorted(p, n, (double)k / VM_BINS);
         if (nb == 0 || v > br[nb - 1]) br[nb++] = v;
     }
     double chi = 0;
@@ -250,16 +250,16 @@ static void hosmer_lemeshow(const double *p, const uint8_t *y, size_t n, vigil_c
     }
     o->hl_stat = chi;
     o->hl_df = groups - 2;
-    o->hl_p = o->hl_df > 0 ? vm_pchisq_upper(chi, o->hl_df) : NAN;
+    o->hl_p = o->hl_df > 0 ? vigil_stats_pchisq_upper(chi, o->hl_df) : NAN;
 }
 
-int vm_calibration_sorted(const double *p, const uint8_t *y, size_t n, vigil_calibration *o)
+int vigil_stats_calibration_sorted(const double *p, const uint8_t *y, size_t n, vigil_calibration *o)
 {
     int rc = VIGIL_OK;
     double *lg = malloc((n ? n : 1) * sizeof *lg);
     if (!lg) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
     vm_calib_bins cb;
-    vm_calib_bins_sorted(p, y, NULL, n, &cb);
+    vigil_stats_calib_bins_sorted(p, y, NULL, n, &cb);
     o->brier = cb.brier;
     o->brier_reliability = cb.rel;
     o->brier_resolution = cb.res;
@@ -283,8 +283,8 @@ int vm_calibration_sorted(const double *p, const uint8_t *y, size_t n, vigil_cal
     double dev_recal = NAN;
     o->slope = o->intercept = NAN;
     if (nfit > 0 && n1fit > 0 && n1fit < (double)nfit)
-        vm_logistic_fit(lg, y, NULL, n, NULL, &o->intercept, &o->slope, &dev_recal);
-    o->citl = vm_citl(p, y, NULL, n, 0);
+        vigil_stats_logistic_fit(lg, y, NULL, n, NULL, &o->intercept, &o->slope, &dev_recal);
+    o->citl = vigil_stats_citl(p, y, NULL, n, 0);
 
     /* val.prob: D from the likelihood ratio of logit(p) taken as is against the intercept-only
      * model, U from the recalibration fit against logit(p) as is, Q = D - U. */
@@ -292,7 +292,7 @@ int vm_calibration_sorted(const double *p, const uint8_t *y, size_t n, vigil_cal
     double l0 = -2 * (n1fit * log(ybar) + ((double)nfit - n1fit) * log1p(-ybar));
     o->d = ((l0 - l01) - 1) / (double)nfit;
     o->u_chisq = l01 - dev_recal;
-    o->u_p = vm_pchisq_upper(o->u_chisq, 2);
+    o->u_p = vigil_stats_pchisq_upper(o->u_chisq, 2);
     o->u = (o->u_chisq - 2) / (double)nfit;
     o->q = o->d - o->u;
 
@@ -303,7 +303,7 @@ int vm_calibration_sorted(const double *p, const uint8_t *y, size_t n, vigil_cal
         den += c * c * p[i] * (1 - p[i]);
     }
     o->spiegelhalter_z = num / sqrt(den);
-    o->spiegelhalter_p = 2 * vm_pnorm_upper(fabs(o->spiegelhalter_z));
+    o->spiegelhalter_p = 2 * vigil_stats_pnorm_upper(fabs(o->spiegelhalter_z));
 
     hosmer_lemeshow(p, y, n, o);
     rc = lowess_errors(p, y, n, o);
@@ -318,7 +318,7 @@ int vigil_metrics_calibration(const double *score, const double *label, size_t n
     double *p = malloc((n ? n : 1) * sizeof *p);
     uint8_t *y = malloc(n ? n : 1);
     int rc = VIGIL_OK;
-    if (!ord || !p || !y || vm_sort_order(score, n, ord) != 0) {
+    if (!ord || !p || !y || vigil_stats_sort_order(score, n, ord) != 0) {
         rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
         goto done;
     }
@@ -335,7 +335,7 @@ int vigil_metrics_calibration(const double *score, const double *label, size_t n
         p[i] = score[ord[i]];
         y[i] = label[ord[i]] != 0;
     }
-    rc = vm_calibration_sorted(p, y, n, out);
+    rc = vigil_stats_calibration_sorted(p, y, n, out);
 done:
     free(ord);
     free(p);

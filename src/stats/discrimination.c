@@ -14,11 +14,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-double vm_qnorm(double p) { return gsl_cdf_ugaussian_Pinv(p); }
-double vm_pnorm_upper(double z) { return gsl_cdf_ugaussian_Q(z); }
-double vm_pchisq_upper(double x, double df) { return df > 0 ? gsl_cdf_chisq_Q(x, df) : NAN; }
+double vigil_stats_qnorm(double p) { return gsl_cdf_ugaussian_Pinv(p); }
+double vigil_stats_pnorm_upper(double z) { return gsl_cdf_ugaussian_Q(z); }
+double vigil_stats_pchisq_upper(double x, double df) { return df > 0 ? gsl_cdf_chisq_Q(x, df) : NAN; }
 
-int vm_sort_order(const double *x, size_t n, uint32_t *order)
+int vigil_stats_sort_order(const double *x, size_t n, uint32_t *order)
 {
     enum { BITS = 11, RADIX = 1 << BITS, PASSES = 6 };
     uint64_t *k = malloc((n ? n : 1) * sizeof *k), *k2 = malloc((n ? n : 1) * sizeof *k2);
@@ -67,7 +67,7 @@ done:
     return rc;
 }
 
-double vm_auroc_sorted(const double *p, const uint8_t *y, const double *w, size_t n)
+double vigil_stats_auroc_sorted(const double *p, const uint8_t *y, const double *w, size_t n)
 {
     double w0_below = 0, w1 = 0, u = 0;
     for (size_t i = 0; i < n;) {
@@ -92,7 +92,7 @@ double vm_auroc_sorted(const double *p, const uint8_t *y, const double *w, size_
  * negatives) / n0, a negative (positives above + half the tied positives) / n1; the AUROC's
  * variance is var(V10)/n1 + var(V01)/n0 (pROC's delongPlacements). All cases of one tie group
  * share one placement, so the sums run over groups. */
-double vm_delong_var_sorted(const double *p, const uint8_t *y, size_t n, double auc)
+double vigil_stats_delong_var_sorted(const double *p, const uint8_t *y, size_t n, double auc)
 {
     double n1 = 0, n0 = 0;
     for (size_t i = 0; i < n; i++) {
@@ -123,7 +123,7 @@ double vm_delong_var_sorted(const double *p, const uint8_t *y, size_t n, double 
 /* scikit-learn: thresholds at the distinct scores, from the highest down;
  * AP = sum_k (R_k - R_{k-1}) P_k. Walking up from the lowest score, group g is threshold k
  * with TP = events at or above it and recall step = its own events / all events. */
-double vm_ap_sorted(const double *p, const uint8_t *y, const double *w, size_t n)
+double vigil_stats_ap_sorted(const double *p, const uint8_t *y, const double *w, size_t n)
 {
     double w1 = 0, w0 = 0;
     for (size_t i = 0; i < n; i++) {
@@ -158,7 +158,7 @@ static int sorted_copy(const double *score, const double *label, size_t n, doubl
     uint32_t *ord = malloc((n ? n : 1) * sizeof *ord);
     double *p = malloc((n ? n : 1) * sizeof *p);
     uint8_t *y = malloc(n ? n : 1);
-    if (!ord || !p || !y || vm_sort_order(score, n, ord) != 0) {
+    if (!ord || !p || !y || vigil_stats_sort_order(score, n, ord) != 0) {
         free(ord);
         free(p);
         free(y);
@@ -304,7 +304,7 @@ int vigil_metrics_auroc(const double *score, const double *label, size_t n, doub
     out->n_pos = (size_t)n1;
     out->n_neg = (size_t)n0;
     out->se = sqrt(var);
-    double z = vm_qnorm(1 - (1 - (level > 0 ? level : 0.95)) / 2);
+    double z = vigil_stats_qnorm(1 - (1 - (level > 0 ? level : 0.95)) / 2);
     out->ci_low = fmax(0, out->auc - z * out->se);
     out->ci_high = fmin(1, out->auc + z * out->se);
     return VIGIL_OK;
@@ -315,7 +315,7 @@ static int placements(const double *score, const uint8_t *yrow, size_t n, double
                       double *v, double *auc)
 {
     uint32_t *ord = malloc((n ? n : 1) * sizeof *ord);
-    if (!ord || vm_sort_order(score, n, ord) != 0) {
+    if (!ord || vigil_stats_sort_order(score, n, ord) != 0) {
         free(ord);
         return vigil_error_set(VIGIL_ENOMEM, "out of memory");
     }
@@ -380,7 +380,7 @@ int vigil_metrics_delong_test(const double *score1, const double *score2, const 
     out->diff = out->auc1 - out->auc2;
     out->se = sqrt(var);
     out->z = out->diff / out->se;
-    out->p = 2 * vm_pnorm_upper(fabs(out->z));
+    out->p = 2 * vigil_stats_pnorm_upper(fabs(out->z));
 done:
     free(v1);
     free(v2);
@@ -393,7 +393,7 @@ double vigil_metrics_average_precision(const double *score, const double *label,
     double *p = NULL;
     uint8_t *y = NULL;
     if (bad_labels(label, n) || sorted_copy(score, label, n, &p, &y, NULL)) return NAN;
-    double ap = vm_ap_sorted(p, y, NULL, n);
+    double ap = vigil_stats_ap_sorted(p, y, NULL, n);
     free(p);
     free(y);
     return ap;

@@ -6,11 +6,12 @@
  * sorted arrays; features run in parallel threads. */
 #include "stats/drift_internal.h"
 #include "vigil/error.h"
+#include "core/json.h"
+#include "core/parallel.h"
 #include "core/util.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -86,7 +87,7 @@ static int build_numeric(ref_feat *f, const double *v, size_t nrows, size_t bins
         if (!isnan(v[i])) f->sorted[n++] = v[i];
     f->n = n;
     f->n_missing = nrows - n;
-    drift_sort(f->sorted, n);
+    vigil_drift_sort(f->sorted, n);
     double s = 0, ss = 0;
     for (size_t i = 0; i < n; i++) s += f->sorted[i];
     f->mean = n ? s / n : NAN;
@@ -122,9 +123,9 @@ static int build_categorical(ref_feat *f, const vigil_table *t, size_t col)
 
 /* Rows (of those with every numeric feature present) chosen by a seeded partial shuffle when
  * there are more than max_rows (then in shuffled order). Writes the chosen row indices. */
-size_t drift_pick_rows(const vigil_table *t, const int *cols, size_t d, size_t max_rows,
+size_t vigil_drift_pick_rows(const vigil_table *t, const int *cols, size_t d, size_t max_rows,
                        uint64_t seed, size_t **rows_out);
-size_t drift_pick_rows(const vigil_table *t, const int *cols, size_t d, size_t max_rows,
+size_t vigil_drift_pick_rows(const vigil_table *t, const int *cols, size_t d, size_t max_rows,
                        uint64_t seed, size_t **rows_out)
 {
     size_t nrows = vigil_table_nrows(t), n = 0;
@@ -196,7 +197,7 @@ int vigil_drift_reference_build(const vigil_table *ref, const vigil_drift_option
         if (rc) goto done;
     }
     if (o->mmd && r->mmd_d) {
-        size_t n = drift_pick_rows(ref, numcols, r->mmd_d, o->mmd_max_rows, o->seed, &rows);
+        size_t n = vigil_drift_pick_rows(ref, numcols, r->mmd_d, o->mmd_max_rows, o->seed, &rows);
         r->mmd_rows = n;
         r->mmd_x = malloc((n * r->mmd_d != 0 ? n * r->mmd_d : 1) * sizeof *r->mmd_x);
         if (!rows || !r->mmd_x) { rc = vigil_error_set(VIGIL_ENOMEM, "drift: out of memory"); goto done; }
@@ -227,7 +228,6 @@ typedef struct {
     int col;
     vigil_drift_feature *out;
     int rc;
-    char err[512];
 } job;
 
 static void nan_feature(vigil_drift_feature *f)
@@ -248,16 +248,16 @@ static int run_numeric(job *j)
     double *ca = calloc(rf->n_edges + 1, sizeof *ca), *cb = calloc(rf->n_edges + 1, sizeof *cb);
     if (!y || !ca || !cb) { free(y); free(ca); free(cb); return VIGIL_ENOMEM; }
     for (size_t i = 0; i < nrows; i++) if (!isnan(v[i])) y[n++] = v[i];
-    drift_sort(y, n);
+    vigil_drift_sort(y, n);
     f->n_cur = n;
     f->missing_cur = nrows - n;
     const double *x = rf->sorted;
     size_t m = rf->n;
-    f->ks_stat = drift_ks_stat_sorted(x, m, y, n);
+    f->ks_stat = vigil_drift_ks_stat_sorted(x, m, y, n);
     f->ks_p = vigil_drift_ks_pvalue(f->ks_stat, m, n);
-    drift_anderson_sorted(x, m, y, n, &f->ad_stat, &f->ad_p);
-    drift_cvm_sorted(x, m, y, n, &f->cvm_stat, &f->cvm_p);
-    f->wasserstein = drift_wasserstein_sorted(x, m, y, n);
+    vigil_drift_anderson_sorted(x, m, y, n, &f->ad_stat, &f->ad_p);
+    vigil_drift_cvm_sorted(x, m, y, n, &f->cvm_stat, &f->cvm_p);
+    f->wasserstein = vigil_drift_wasserstein_sorted(x, m, y, n);
     f->wasserstein_norm = rf->sd > 0 ? f->wasserstein / rf->sd : (f->wasserstein > 0 ? INFINITY : 0);
     /* bin b holds values in (edge[b-1], edge[b]]; both arrays are sorted, so one walk each */
     for (int s = 0; s < 2; s++) {
@@ -308,39 +308,17 @@ static int run_categorical(job *j)
     return VIGIL_OK;
 }
 
-typedef struct {
-    job *jobs;
-    size_t n, next;
-    pthread_mutex_t mu;
-} pool;
-
-static void *worker(void *arg)
+/* One feature's tests per item; a failure (its message set on the worker's thread) reaches the
+ * caller through vigil_parallel_for. */
+static int run_range(void *ctx, size_t begin, size_t end, int worker)
 {
-    pool *p = arg;
-    for (;;) {
-        pthread_mutex_lock(&p->mu);
-        size_t i = p->next++;
-        pthread_mutex_unlock(&p->mu);
-        if (i >= p->n) break;
-        job *j = &p->jobs[i];
-        j->rc = j->rf->type == VIGIL_DRIFT_NUMERIC ? run_numeric(j) : run_categorical(j);
+    job *jobs = ctx;
+    for (size_t i = begin; i < end; i++) {
+        job *j = &jobs[i];
+        if ((j->rc = j->rf->type == VIGIL_DRIFT_NUMERIC ? run_numeric(j) : run_categorical(j)) != VIGIL_OK)
+            return j->rc;
     }
-    return NULL;
-}
-
-static void run_jobs(job *jobs, size_t n, int threads)
-{
-    pool p = {jobs, n, 0, PTHREAD_MUTEX_INITIALIZER};
-    long nt = threads > 0 ? threads : sysconf(_SC_NPROCESSORS_ONLN);
-    if (nt < 1) nt = 1;
-    if ((size_t)nt > n) nt = (long)n;
-    pthread_t tid[64];
-    if (nt > 64) nt = 64;
-    long started = 0;
-    for (; started < nt - 1; started++)
-        if (pthread_create(&tid[started], NULL, worker, &p) != 0) break;
-    worker(&p);
-    for (long i = 0; i < started; i++) pthread_join(tid[i], NULL);
+    return VIGIL_OK;
 }
 
 /* ---------------------------------------------------------------- compare */
@@ -353,9 +331,9 @@ void vigil_drift_result_free(vigil_drift_result *r)
     free(r);
 }
 
-int drift_mmd_current(const vigil_drift_reference *ref, const vigil_table *cur,
+int vigil_drift_mmd_current(const vigil_drift_reference *ref, const vigil_table *cur,
                       const vigil_drift_options *o, vigil_drift_result *res);
-int drift_mmd_current(const vigil_drift_reference *ref, const vigil_table *cur,
+int vigil_drift_mmd_current(const vigil_drift_reference *ref, const vigil_table *cur,
                       const vigil_drift_options *o, vigil_drift_result *res)
 {
     size_t d = ref->mmd_d, *rows = NULL;
@@ -378,7 +356,7 @@ int drift_mmd_current(const vigil_drift_reference *ref, const vigil_table *cur,
             }
             k++;
         }
-    size_t n = drift_pick_rows(cur, cols, d, o->mmd_max_rows, o->seed ^ 0x5bd1e995ULL, &rows);
+    size_t n = vigil_drift_pick_rows(cur, cols, d, o->mmd_max_rows, o->seed ^ 0x5bd1e995ULL, &rows);
     if (n < 2 || ref->mmd_rows < 2) {
         rc = vigil_error_set(VIGIL_EINVAL, "mmd: fewer than 2 complete rows in a window");
         goto done;
@@ -458,14 +436,12 @@ int vigil_drift_compare_ref(const vigil_drift_reference *ref, const vigil_table 
         f->n_ref = rf->n;
         f->missing_ref = rf->n_missing;
         f->effect_floor = rf->type == VIGIL_DRIFT_NUMERIC ? o->numeric_floor : o->categorical_floor;
-        jobs[nj] = (job){rf, cur, col, f, 0, {0}};
+        jobs[nj] = (job){rf, cur, col, f, 0};
         nj++;
         r->nf = nj;
     }
     if (nj == 0) { rc = vigil_error_set(VIGIL_EINVAL, "no feature common to %s and %s", ref->source, src); goto done; }
-    run_jobs(jobs, nj, o->threads);
-    for (size_t i = 0; i < nj; i++)
-        if (jobs[i].rc) { rc = vigil_error_set(jobs[i].rc, "drift: out of memory"); goto done; }
+    if ((rc = vigil_parallel_for(o->threads, nj, 1, run_range, jobs)) != VIGIL_OK) goto done;
     praw = malloc(nj * sizeof *praw);
     padj = malloc(nj * sizeof *padj);
     if (!praw || !padj) { rc = vigil_error_set(VIGIL_ENOMEM, "drift: out of memory"); goto done; }
@@ -494,7 +470,7 @@ int vigil_drift_compare_ref(const vigil_drift_reference *ref, const vigil_table 
             }
     }
     if (o->mmd && ref->mmd_d) {
-        rc = drift_mmd_current(ref, cur, o, r);
+        rc = vigil_drift_mmd_current(ref, cur, o, r);
         if (rc) goto done;
     }
     r->sec_compute = vigil_seconds() - t0;
@@ -583,17 +559,11 @@ void vigil_drift_result_set_load_seconds(vigil_drift_result *r, double s)
     if (r) r->sec_load = s;
 }
 
-static void num(cJSON *o, const char *k, double v)
-{
-    if (isfinite(v)) cJSON_AddNumberToObject(o, k, v);
-    else cJSON_AddNullToObject(o, k);
-}
-
 static void test(cJSON *tests, const char *name, double stat, double p, int has_p)
 {
     cJSON *t = cJSON_AddObjectToObject(tests, name);
-    num(t, "stat", stat);
-    if (has_p) num(t, "p", p);
+    vigil_json_add_number(t, "stat", stat);
+    if (has_p) vigil_json_add_number(t, "p", p);
 }
 
 int vigil_drift_result_json(const vigil_drift_result *r, char **json)
@@ -606,7 +576,7 @@ int vigil_drift_result_json(const vigil_drift_result *r, char **json)
     cJSON_AddNumberToObject(doc, "n_alarms", (double)vigil_drift_result_n_alarms(r));
     cJSON_AddStringToObject(doc, "correction",
                             r->correction >= 0 && r->correction <= 2 ? corr[r->correction] : "?");
-    num(doc, "alpha", r->alpha);
+    vigil_json_add_number(doc, "alpha", r->alpha);
     cJSON *fs = cJSON_AddObjectToObject(doc, "features");
     for (size_t i = 0; i < r->nf; i++) {
         const vigil_drift_feature *f = &r->f[i];
@@ -618,23 +588,23 @@ int vigil_drift_result_json(const vigil_drift_result *r, char **json)
         cJSON_AddNumberToObject(o, "missing_ref", (double)f->missing_ref);
         cJSON_AddNumberToObject(o, "missing_cur", (double)f->missing_cur);
         cJSON_AddBoolToObject(o, "drift", f->drift);
-        num(o, "p", f->p);
-        num(o, "p_adjusted", f->p_adjusted);
-        num(o, "effect", f->effect);
-        num(o, "effect_floor", f->effect_floor);
+        vigil_json_add_number(o, "p", f->p);
+        vigil_json_add_number(o, "p_adjusted", f->p_adjusted);
+        vigil_json_add_number(o, "effect", f->effect);
+        vigil_json_add_number(o, "effect_floor", f->effect_floor);
         cJSON *mr = cJSON_AddObjectToObject(o, "missing_rate");
-        num(mr, "diff", f->missing_diff);
-        num(mr, "p", f->missing_p);
+        vigil_json_add_number(mr, "diff", f->missing_diff);
+        vigil_json_add_number(mr, "p", f->missing_p);
         cJSON *t = cJSON_AddObjectToObject(o, "tests");
         if (numeric) {
             test(t, "ks", f->ks_stat, f->ks_p, 1);
             test(t, "anderson_darling", f->ad_stat, f->ad_p, 1);
             test(t, "cvm", f->cvm_stat, f->cvm_p, 1);
             test(t, "wasserstein", f->wasserstein, 0, 0);
-            num(cJSON_GetObjectItem(t, "wasserstein"), "normalized", f->wasserstein_norm);
+            vigil_json_add_number(cJSON_GetObjectItem(t, "wasserstein"), "normalized", f->wasserstein_norm);
         } else {
             test(t, "chi2", f->chi2_stat, f->chi2_p, 1);
-            num(cJSON_GetObjectItem(t, "chi2"), "df", f->chi2_df);
+            vigil_json_add_number(cJSON_GetObjectItem(t, "chi2"), "df", f->chi2_df);
             cJSON_AddNumberToObject(o, "unseen_categories", (double)f->n_unseen);
         }
         test(t, "psi", f->psi, 0, 0);
@@ -642,15 +612,15 @@ int vigil_drift_result_json(const vigil_drift_result *r, char **json)
     }
     if (r->mmd_done) {
         cJSON *m = cJSON_AddObjectToObject(cJSON_AddObjectToObject(doc, "multivariate"), "mmd");
-        num(m, "stat", r->mmd_stat);
-        num(m, "p", r->mmd_p);
-        num(m, "bandwidth", r->mmd_bw);
+        vigil_json_add_number(m, "stat", r->mmd_stat);
+        vigil_json_add_number(m, "p", r->mmd_p);
+        vigil_json_add_number(m, "bandwidth", r->mmd_bw);
         cJSON_AddNumberToObject(m, "permutations", (double)r->mmd_perm);
         cJSON_AddNumberToObject(m, "rows", (double)r->mmd_rows);
     }
     cJSON *s = cJSON_AddObjectToObject(doc, "seconds");
-    num(s, "load", r->sec_load);
-    num(s, "compute", r->sec_compute);
+    vigil_json_add_number(s, "load", r->sec_load);
+    vigil_json_add_number(s, "compute", r->sec_compute);
     *json = cJSON_PrintUnformatted(doc);
     cJSON_Delete(doc);
     return *json ? VIGIL_OK : vigil_error_set(VIGIL_ENOMEM, "drift: out of memory");

@@ -4,13 +4,13 @@
 
 #include "vigil/drift.h"
 
-void drift_sort(double *x, size_t n);
-double drift_ks_stat_sorted(const double *x, size_t n1, const double *y, size_t n2);
-void drift_anderson_sorted(const double *x, size_t n1, const double *y, size_t n2, double *stat,
+void vigil_drift_sort(double *x, size_t n);
+double vigil_drift_ks_stat_sorted(const double *x, size_t n1, const double *y, size_t n2);
+void vigil_drift_anderson_sorted(const double *x, size_t n1, const double *y, size_t n2, double *stat,
                            double *p);
-void drift_cvm_sorted(const double *x, size_t n1, const double *y, size_t n2, double *stat,
+void vigil_drift_cvm_sorted(const double *x, size_t n1, const double *y, size_t n2, double *stat,
                       double *p);
-double drift_wasserstein_sorted(const double *x, size_t n1, const double *y, size_t n2);
+double vigil_drift_wasserstein_sorted(const double *x, size_t n1, const double *y, size_t n2);
 
 /* The reference side (drift.c builds it, drift_ref.c (de)serialises it): one layout, here. */
 typedef struct {

@@ -213,7 +213,7 @@ int vigil_drift_mmd(const double *x, size_t n1, const double *y, size_t n2, size
         if (rc == 0) done_gpu = 1;
         else if (backend == VIGIL_DRIFT_CUDA) goto done;
         else {
-            fprintf(stderr, "vigil: CUDA MMD failed (%s); computing on the CPU instead\n", vigil_error_last());
+            vigil_warn("CUDA MMD failed (%s); computing on the CPU instead", vigil_error_last());
             rc = VIGIL_OK;
         }
     } else if (backend == VIGIL_DRIFT_CUDA) {

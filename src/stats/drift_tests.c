@@ -19,7 +19,7 @@ static int cmp_dbl(const void *a, const void *b)
 }
 
 /* Radix sort on the IEEE bits; falls back to qsort only when the scratch cannot be had. */
-void drift_sort(double *x, size_t n)
+void vigil_drift_sort(double *x, size_t n)
 {
     if (vigil_sort_doubles(x, n) != 0) {
         vigil_error_clear();
@@ -29,7 +29,7 @@ void drift_sort(double *x, size_t n)
 
 /* ---------------------------------------------------------------- Kolmogorov-Smirnov */
 
-double drift_ks_stat_sorted(const double *x, size_t n1, const double *y, size_t n2)
+double vigil_drift_ks_stat_sorted(const double *x, size_t n1, const double *y, size_t n2)
 {
     size_t i = 0, j = 0;
     double d = 0;
@@ -313,7 +313,7 @@ double vigil_drift_ks_pvalue(double d, size_t n1, size_t n2)
 
 /* scipy anderson_ksamp(midrank=True), k = 2: standardised statistic and the interpolated p
  * (capped to [0.001, 0.25] exactly as scipy: outside that range the p is a bound). */
-void drift_anderson_sorted(const double *x, size_t n1, const double *y, size_t n2, double *stat,
+void vigil_drift_anderson_sorted(const double *x, size_t n1, const double *y, size_t n2, double *stat,
                            double *pval)
 {
     size_t N = n1 + n2, i = 0, j = 0, nuniq = 0;
@@ -471,7 +471,7 @@ static double cdf_cvm_inf(double x)
  * gives T = 27, p = 1e-8 -- so vigil uses the ECDF form there and the p-value machinery of scipy
  * (exact for sizes <= 20, else the limiting distribution) on it; the p is then approximate,
  * as every continuous-null p on tied data is. */
-void drift_cvm_sorted(const double *x, size_t nx, const double *y, size_t ny, double *stat,
+void vigil_drift_cvm_sorted(const double *x, size_t nx, const double *y, size_t ny, double *stat,
                       double *pval)
 {
     size_t i = 0, j = 0;
@@ -508,7 +508,7 @@ void drift_cvm_sorted(const double *x, size_t nx, const double *y, size_t ny, do
 
 /* ---------------------------------------------------------------- distances */
 
-double drift_wasserstein_sorted(const double *x, size_t n1, const double *y, size_t n2)
+double vigil_drift_wasserstein_sorted(const double *x, size_t n1, const double *y, size_t n2)
 {
     /* integral of |F1 - F2| over the pooled support (scipy wasserstein_distance) */
     size_t i = 0, j = 0;
@@ -631,8 +631,8 @@ static int sorted_copies(const double *x, size_t n1, const double *y, size_t n2,
     }
     memcpy(*a, x, n1 * sizeof *x);
     memcpy(*b, y, n2 * sizeof *y);
-    drift_sort(*a, n1);
-    drift_sort(*b, n2);
+    vigil_drift_sort(*a, n1);
+    vigil_drift_sort(*b, n2);
     return VIGIL_OK;
 }
 
@@ -643,7 +643,7 @@ int vigil_drift_ks(const double *x, size_t n1, const double *y, size_t n2, doubl
     if (!n1 || !n2) return vigil_error_set(VIGIL_EINVAL, "ks: empty sample");
     int rc = sorted_copies(x, n1, y, n2, &a, &b);
     if (rc) return rc;
-    *stat = drift_ks_stat_sorted(a, n1, b, n2);
+    *stat = vigil_drift_ks_stat_sorted(a, n1, b, n2);
     *p = vigil_drift_ks_pvalue(*stat, n1, n2);
     free(a); free(b);
     return VIGIL_OK;
@@ -656,7 +656,7 @@ int vigil_drift_anderson(const double *x, size_t n1, const double *y, size_t n2,
     if (!n1 || !n2) return vigil_error_set(VIGIL_EINVAL, "anderson_darling: empty sample");
     int rc = sorted_copies(x, n1, y, n2, &a, &b);
     if (rc) return rc;
-    drift_anderson_sorted(a, n1, b, n2, stat, p);
+    vigil_drift_anderson_sorted(a, n1, b, n2, stat, p);
     free(a); free(b);
     return VIGIL_OK;
 }
@@ -668,7 +668,7 @@ int vigil_drift_cvm(const double *x, size_t n1, const double *y, size_t n2, doub
     if (n1 < 2 || n2 < 2) return vigil_error_set(VIGIL_EINVAL, "cvm: fewer than 2 values");
     int rc = sorted_copies(x, n1, y, n2, &a, &b);
     if (rc) return rc;
-    drift_cvm_sorted(a, n1, b, n2, stat, p);
+    vigil_drift_cvm_sorted(a, n1, b, n2, stat, p);
     free(a); free(b);
     return VIGIL_OK;
 }
@@ -677,7 +677,7 @@ double vigil_drift_wasserstein(const double *x, size_t n1, const double *y, size
 {
     double *a, *b;
     if (!n1 || !n2 || sorted_copies(x, n1, y, n2, &a, &b)) return NAN;
-    double w = drift_wasserstein_sorted(a, n1, b, n2);
+    double w = vigil_drift_wasserstein_sorted(a, n1, b, n2);
     free(a); free(b);
     return w;
 }

@@ -134,7 +134,7 @@ int vigil_metrics_lowess(const double *x, const double *y, size_t n, double f, i
     return lowess_run(x, y, NULL, n, f, iter, delta, ys);
 }
 
-int vm_lowess_weighted(const double *x, const double *y, const double *w, size_t n, double f,
+int vigil_stats_lowess_weighted(const double *x, const double *y, const double *w, size_t n, double f,
                        double delta, double *ys)
 {
     return lowess_run(x, y, w, n, f, 0, delta, ys);

@@ -18,31 +18,31 @@ enum { VS_AUROC, VS_AUPRC, VS_BRIER, VS_ECE, VS_ECE_EM, VS_MCE, VS_CITL, VS_SLOP
 /* lowess with case weights w (the bootstrap's counts) on the first and only pass: the
  * window is still ns = f * n rows, so with counts this approximates R's lowess of the
  * resampled rows. */
-int vm_lowess_weighted(const double *x, const double *y, const double *w, size_t n, double f,
+int vigil_stats_lowess_weighted(const double *x, const double *y, const double *w, size_t n, double f,
                        double delta, double *ys);
 
 /* Those statistics for every level of G group columns in one go, from the overall sorted order
  * with weights w: codes[g][i] is the level of sorted case i in column g (>= n_levels[g]: left
  * out; codes[g] NULL: every case in level 0). Levels are numbered across the columns in turn
  * (column 0's first). citl0 (per level) and fit0 ({a, b}, for column 0 when it is NULL, i.e.
- * overall; NULL: no fit) are Newton starts. scratch: vm_level_scratch(total levels) bytes;
+ * overall; NULL: no fit) are Newton starts. scratch: vigil_stats_level_scratch(total levels) bytes;
  * out: total levels x S_COUNT_INTERNAL. G <= VM_MAX_GROUPS. */
 #define VM_MAX_GROUPS 64
-size_t vm_level_scratch(size_t n_levels);
-void vm_level_stats(const double *p, const uint8_t *y, const double *lg,
+size_t vigil_stats_level_scratch(size_t n_levels);
+void vigil_stats_level_stats(const double *p, const uint8_t *y, const double *lg,
                     const uint32_t *const *codes, const size_t *n_levels, size_t G,
                     const double *w, size_t n, double t, const double *citl0,
                     const double *fit0, void *scratch, double *out);
 
 /* Stable ascending order of x (radix sort on the IEEE bits): writes n row indices. */
-int vm_sort_order(const double *x, size_t n, uint32_t *order);
+int vigil_stats_sort_order(const double *x, size_t n, uint32_t *order);
 
 /* AUROC (Mann-Whitney with half ties) and the sums DeLong needs, from sorted data. */
-double vm_auroc_sorted(const double *p, const uint8_t *y, const double *w, size_t n);
+double vigil_stats_auroc_sorted(const double *p, const uint8_t *y, const double *w, size_t n);
 /* DeLong variance of the AUROC (unweighted). */
-double vm_delong_var_sorted(const double *p, const uint8_t *y, size_t n, double auc);
+double vigil_stats_delong_var_sorted(const double *p, const uint8_t *y, size_t n, double auc);
 /* Average precision (scikit-learn) from sorted data. */
-double vm_ap_sorted(const double *p, const uint8_t *y, const double *w, size_t n);
+double vigil_stats_ap_sorted(const double *p, const uint8_t *y, const double *w, size_t n);
 
 /* Weighted calibration statistics that the bootstrap repeats. */
 typedef struct {
@@ -51,42 +51,42 @@ typedef struct {
     double rel, res, unc;   /* Murphy decomposition over the equal-width bins */
     double bin_w[VM_BINS], bin_p[VM_BINS], bin_y[VM_BINS]; /* weight, mean score, event rate */
 } vm_calib_bins;
-void vm_calib_bins_sorted(const double *p, const uint8_t *y, const double *w, size_t n,
+void vigil_stats_calib_bins_sorted(const double *p, const uint8_t *y, const double *w, size_t n,
                           vm_calib_bins *out);
 
 /* Logistic recalibration logit P(y) = a + b * lg over finite lg. Returns 0, or -1 when the fit
  * fails (a, b NaN). `init` (a, b) may be NULL ({0, 1}). *dev gets -2 log L. */
-int vm_logistic_fit(const double *lg, const uint8_t *y, const double *w, size_t n,
+int vigil_stats_logistic_fit(const double *lg, const uint8_t *y, const double *w, size_t n,
                     const double *init, double *a, double *b, double *dev);
 /* Calibration-in-the-large: a in logit P(y) = a + logit(p), Newton from `start` (NaN: 0).
  * NaN when undefined. */
-double vm_citl(const double *p, const uint8_t *y, const double *w, size_t n, double start);
+double vigil_stats_citl(const double *p, const uint8_t *y, const double *w, size_t n, double start);
 
 /* Counts at score >= t, from sorted data (binary search + suffix sums). */
-void vm_confusion_sorted(const double *p, const uint8_t *y, const double *w, size_t n, double t,
+void vigil_stats_confusion_sorted(const double *p, const uint8_t *y, const double *w, size_t n, double t,
                          double *tp, double *fp, double *fn, double *tn);
 
 /* Every vigil_calibration statistic from sorted data (unweighted). */
 /* Threshold statistics and Wilson intervals from counts. */
 #include "vigil/metrics.h"
-int vm_calibration_sorted(const double *p, const uint8_t *y, size_t n, vigil_calibration *o);
-void vm_threshold_from_counts(double t, double tp, double fp, double fn, double tn, double level,
+int vigil_stats_calibration_sorted(const double *p, const uint8_t *y, size_t n, vigil_calibration *o);
+void vigil_stats_threshold_from_counts(double t, double tp, double fp, double fn, double tn, double level,
                               vigil_threshold_stats *o);
 
 /* Percentile of sorted finite values (R type 7). */
-double vm_quantile_sorted(const double *x, size_t n, double q);
+double vigil_stats_quantile_sorted(const double *x, size_t n, double q);
 
 /* The standard normal quantile and upper tail. */
-double vm_qnorm(double p);
-double vm_pnorm_upper(double z);
-double vm_pchisq_upper(double x, double df);
+double vigil_stats_qnorm(double p);
+double vigil_stats_pnorm_upper(double z);
+double vigil_stats_pchisq_upper(double x, double df);
 
 /* Counter-based random stream for replicate r of seed s (splitmix64 seeding xoshiro256**). */
 typedef struct {
     uint64_t s[4];
 } vm_rng;
-void vm_rng_seed(vm_rng *g, uint64_t seed, uint64_t stream);
-uint64_t vm_rng_next(vm_rng *g);
+void vigil_stats_rng_seed(vm_rng *g, uint64_t seed, uint64_t stream);
+uint64_t vigil_stats_rng_next(vm_rng *g);
 
 /* Run replicates 0..B-1 of the count bootstrap over n cases on `threads` threads. Replicate r
  * draws n cases with replacement from its own stream (seed, r) and calls fn with the counts as
@@ -96,9 +96,9 @@ typedef void (*vm_replicate_fn)(void *ctx, size_t r, const double *w, void *scra
 /* pos (optional): the draws are case numbers in the caller's original order, and w[pos[k]]
  * counts case k -- so two reports of the same cases in different sort orders (two models'
  * scores) resample the same cases with the same seed: a paired bootstrap. NULL: w[k]. */
-int vm_bootstrap_run(size_t n, size_t B, uint64_t seed, unsigned threads, size_t scratch_bytes,
+int vigil_stats_bootstrap_run(size_t n, size_t B, uint64_t seed, unsigned threads, size_t scratch_bytes,
                      const uint32_t *pos, vm_replicate_fn fn, void *ctx);
 /* Percentile interval of the finite values among x[0..B-1] (sorted in place). */
-void vm_percentile_ci(double *x, size_t B, double level, double *lo, double *hi);
+void vigil_stats_percentile_ci(double *x, size_t B, double level, double *lo, double *hi);
 
 #endif

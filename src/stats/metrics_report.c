@@ -116,22 +116,22 @@ static int scope_point(scope *s, const double *thr, size_t nthr, double level, s
         s->auroc.auc = s->auroc.se = s->auroc.ci_low = s->auroc.ci_high = NAN;
         s->auroc_reason = s->n1 == 0 ? "no events at this level" : "no non-events at this level";
     } else {
-        s->auroc.auc = vm_auroc_sorted(s->p, s->y, NULL, n);
-        s->auroc.se = sqrt(vm_delong_var_sorted(s->p, s->y, n, s->auroc.auc));
-        double z = vm_qnorm(1 - (1 - level) / 2);
+        s->auroc.auc = vigil_stats_auroc_sorted(s->p, s->y, NULL, n);
+        s->auroc.se = sqrt(vigil_stats_delong_var_sorted(s->p, s->y, n, s->auroc.auc));
+        double z = vigil_stats_qnorm(1 - (1 - level) / 2);
         s->auroc.ci_low = fmax(0, s->auroc.auc - z * s->auroc.se);
         s->auroc.ci_high = fmin(1, s->auroc.auc + z * s->auroc.se);
     }
-    s->auprc = vm_ap_sorted(s->p, s->y, NULL, n);
-    vm_calib_bins_sorted(s->p, s->y, NULL, n, &s->bins);
-    int rc = vm_calibration_sorted(s->p, s->y, n, &s->cal);
+    s->auprc = vigil_stats_ap_sorted(s->p, s->y, NULL, n);
+    vigil_stats_calib_bins_sorted(s->p, s->y, NULL, n, &s->bins);
+    int rc = vigil_stats_calibration_sorted(s->p, s->y, n, &s->cal);
     if (rc) return rc;
     if (!(s->thr = calloc(nthr, sizeof *s->thr)) || !(s->thr_ok = calloc(nthr, sizeof *s->thr_ok)))
         return vigil_error_set(VIGIL_ENOMEM, "out of memory");
     for (size_t k = 0; k < nthr; k++) {
         double tp, fp, fn, tn;
-        vm_confusion_sorted(s->p, s->y, NULL, n, thr[k], &tp, &fp, &fn, &tn);
-        vm_threshold_from_counts(thr[k], tp, fp, fn, tn, level, &s->thr[k]);
+        vigil_stats_confusion_sorted(s->p, s->y, NULL, n, thr[k], &tp, &fp, &fn, &tn);
+        vigil_stats_threshold_from_counts(thr[k], tp, fp, fn, tn, level, &s->thr[k]);
         s->thr_ok[k] = vigil_fairness_count_ok(tp, min_cell) && vigil_fairness_count_ok(fp, min_cell) &&
                        vigil_fairness_count_ok(fn, min_cell) && vigil_fairness_count_ok(tn, min_cell);
     }
@@ -356,7 +356,7 @@ static void replicate_lowess(const vigil_metrics_report *r, const double *w, dou
     const double *p = r->all.p;
     double *fit = buf, *e = buf + n;
     uint32_t *ord = (uint32_t *)(buf + 2 * n);
-    if (vm_lowess_weighted(p, r->yd, w, n, 2.0 / 3.0, 0.01 * (p[n - 1] - p[0]), fit) != 0) return;
+    if (vigil_stats_lowess_weighted(p, r->yd, w, n, 2.0 / 3.0, 0.01 * (p[n - 1] - p[0]), fit) != 0) return;
     double s = 0, W = 0, mx = 0;
     for (size_t i = 0; i < n; i++) {
         e[i] = fabs(p[i] - fit[i]);
@@ -365,7 +365,7 @@ static void replicate_lowess(const vigil_metrics_report *r, const double *w, dou
         W += w[i];
         if (e[i] > mx) mx = e[i];
     }
-    if (!(W > 0) || vm_sort_order(e, n, ord) != 0) return;
+    if (!(W > 0) || vigil_stats_sort_order(e, n, ord) != 0) return;
     out[S_EAVG] = s / W;
     out[S_EMAX] = mx;
     const double qs[2] = {0.5, 0.9};
@@ -388,7 +388,7 @@ static void replicate(void *ctx, size_t rep, const double *w, void *scratch)
 {
     vigil_metrics_report *r = ctx;
     size_t B = r->o.bootstrap, LT = total_levels(r);
-    double t = r->thr[0], *lv = (double *)((char *)scratch + vm_level_scratch(LT));
+    double t = r->thr[0], *lv = (double *)((char *)scratch + vigil_stats_level_scratch(LT));
     double *citl0 = lv + LT * S_COUNT;
     const uint32_t *codes[VM_MAX_GROUPS + 1];
     size_t nl[VM_MAX_GROUPS + 1], k = 1;
@@ -402,7 +402,7 @@ static void replicate(void *ctx, size_t rep, const double *w, void *scratch)
         for (size_t l = 0; l < r->g[gi].n_levels; l++) citl0[k++] = r->g[gi].citl0[l];
     }
     double fit0[2] = {a->cal.intercept, a->cal.slope};
-    vm_level_stats(a->p, a->y, a->lg, codes, nl, r->ng + 1, w, r->n, t, citl0, fit0, scratch, lv);
+    vigil_stats_level_stats(a->p, a->y, a->lg, codes, nl, r->ng + 1, w, r->n, t, citl0, fit0, scratch, lv);
     if (r->boot_lowess) replicate_lowess(r, w, citl0 + LT, lv);
     for (int q = 0; q < S_COUNT; q++) r->all.rep[(size_t)q * B + rep] = lv[q];
     double *gv = lv + S_COUNT;
@@ -431,20 +431,20 @@ static int run_bootstrap(vigil_metrics_report *r)
             if (!r->g[gi].lv[l].suppressed && !(r->g[gi].lv[l].rep = malloc(S_COUNT * B * sizeof(double))))
                 goto oom;
     }
-    size_t LT = total_levels(r), scratch = vm_level_scratch(LT) + LT * (S_COUNT + 1) * sizeof(double);
+    size_t LT = total_levels(r), scratch = vigil_stats_level_scratch(LT) + LT * (S_COUNT + 1) * sizeof(double);
     r->boot_lowess = r->o.lowess_bootstrap > 0 || (r->o.lowess_bootstrap == 0 && r->n <= LOWESS_BOOT_MAX);
     if (r->boot_lowess) {
         scratch += 2 * r->n * sizeof(double) + r->n * sizeof(uint32_t) + sizeof(double);
         if (!(r->yd = malloc(r->n * sizeof *r->yd))) goto oom;
         for (size_t i = 0; i < r->n; i++) r->yd[i] = r->all.y[i];
     }
-    int rc = vm_bootstrap_run(r->n, B, r->o.seed, r->o.threads, scratch, r->pos, replicate, r);
+    int rc = vigil_stats_bootstrap_run(r->n, B, r->o.seed, r->o.threads, scratch, r->pos, replicate, r);
     if (rc) return rc;
     /* the intervals from a copy: the replicates stay in replicate order, paired with those of
      * another report of the same cases (vigil_metrics_paired_json) */
     double lv = r->o.level, *cp = malloc(B * sizeof *cp);
     if (!cp) goto oom;
-#define CI_OF(src, lo, hi) (memcpy(cp, (src), B * sizeof *cp), vm_percentile_ci(cp, B, lv, (lo), (hi)))
+#define CI_OF(src, lo, hi) (memcpy(cp, (src), B * sizeof *cp), vigil_stats_percentile_ci(cp, B, lv, (lo), (hi)))
     for (int k = 0; k < S_COUNT; k++) CI_OF(r->all.rep + (size_t)k * B, &r->all.ci[k][0], &r->all.ci[k][1]);
     for (size_t gi = 0; gi < r->ng; gi++) {
         group *g = &r->g[gi];
@@ -684,7 +684,7 @@ int vigil_metrics_compute(vigil_metrics_report **out, const double *score, const
         !(a->p = malloc(n * sizeof *a->p)) || !(a->lg = malloc(n * sizeof *a->lg)) ||
         !(a->y = malloc(n)))
         goto oom;
-    if (vm_sort_order(score, n, ord) != 0) goto oom;
+    if (vigil_stats_sort_order(score, n, ord) != 0) goto oom;
     if (!(r->pos = malloc(n * sizeof *r->pos))) goto oom;
     for (size_t i = 0; i < n; i++) r->pos[ord[i]] = (uint32_t)i;
     for (size_t i = 0; i < n; i++) {
@@ -895,7 +895,7 @@ static void paired_item(cJSON *o, const char *name, double a, double b, const do
     size_t kept = 0;
     for (size_t k = 0; ra && rb && k < B; k++)
         if (isfinite(ra[k]) && isfinite(rb[k])) buf[kept++] = ra[k] - rb[k];
-    if (B && kept >= B * 9 / 10 && kept > 1) vm_percentile_ci(buf, kept, level, &lo, &hi);
+    if (B && kept >= B * 9 / 10 && kept > 1) vigil_stats_percentile_ci(buf, kept, level, &lo, &hi);
     num(e, "ci_low", lo);
     num(e, "ci_high", hi);
 }

@@ -19,7 +19,7 @@ typedef struct {
     int bin, m;
 } lacc;
 
-size_t vm_level_scratch(size_t n_levels) { return n_levels * (sizeof(lacc) + 4 * sizeof(double)); }
+size_t vigil_stats_level_scratch(size_t n_levels) { return n_levels * (sizeof(lacc) + 4 * sizeof(double)); }
 
 static inline void flush(lacc *a)
 {
@@ -34,7 +34,7 @@ static inline void flush(lacc *a)
     a->g0 = a->g1 = 0;
 }
 
-void vm_level_stats(const double *p, const uint8_t *y, const double *lg,
+void vigil_stats_level_stats(const double *p, const uint8_t *y, const double *lg,
                     const uint32_t *const *codes, const size_t *n_levels, size_t G,
                     const double *w, size_t n, double t, const double *citl0,
                     const double *fit0, void *scratch, double *out)
@@ -164,6 +164,6 @@ void vm_level_stats(const double *p, const uint8_t *y, const double *lg,
     }
     if (fit0 && G > 0 && !codes[0] && isfinite(fit0[1])) {
         double *o = out;
-        vm_logistic_fit(lg, y, w, n, fit0, &o[VS_INTERCEPT], &o[VS_SLOPE], NULL);
+        vigil_stats_logistic_fit(lg, y, w, n, fit0, &o[VS_INTERCEPT], &o[VS_SLOPE], NULL);
     }
 }

@@ -16,14 +16,14 @@ void vigil_metrics_wilson(double k, double n, double level, double *lo, double *
         *lo = *hi = NAN;
         return;
     }
-    double z = vm_qnorm(1 - (1 - (level > 0 ? level : 0.95)) / 2), z2 = z * z, q = k / n;
+    double z = vigil_stats_qnorm(1 - (1 - (level > 0 ? level : 0.95)) / 2), z2 = z * z, q = k / n;
     double denom = 1 + z2 / n, center = (q + z2 / (2 * n)) / denom;
     double dist = z * sqrt(q * (1 - q) / n + z2 / (4 * n * n)) / denom;
     *lo = center - dist;
     *hi = center + dist;
 }
 
-void vm_confusion_sorted(const double *p, const uint8_t *y, const double *w, size_t n, double t,
+void vigil_stats_confusion_sorted(const double *p, const uint8_t *y, const double *w, size_t n, double t,
                          double *tp, double *fp, double *fn, double *tn)
 {
     /* First case with score >= t. */
@@ -50,7 +50,7 @@ void vm_confusion_sorted(const double *p, const uint8_t *y, const double *w, siz
     *tn = b0;
 }
 
-void vm_threshold_from_counts(double t, double tp, double fp, double fn, double tn, double level,
+void vigil_stats_threshold_from_counts(double t, double tp, double fp, double fn, double tn, double level,
                               vigil_threshold_stats *o)
 {
     double n = tp + fp + fn + tn;
@@ -90,7 +90,7 @@ int vigil_metrics_threshold(const double *score, const double *label, size_t n, 
             else tn++;
         }
     }
-    vm_threshold_from_counts(t, tp, fp, fn, tn, level, out);
+    vigil_stats_threshold_from_counts(t, tp, fp, fn, tn, level, out);
     return VIGIL_OK;
 }
 

@@ -433,9 +433,9 @@ static int paired_difference(run_t *r, const char *metric, double t, const size_
     size_t kept = 0;
     for (size_t k = 0; k < B; k++) {
         vm_rng g;
-        vm_rng_seed(&g, r->def.seed, (stream << 32) ^ (uint64_t)k);
+        vigil_stats_rng_seed(&g, r->def.seed, (stream << 32) ^ (uint64_t)k);
         for (size_t i = 0; i < m; i++) {
-            size_t j = (size_t)(vm_rng_next(&g) % m);
+            size_t j = (size_t)(vigil_stats_rng_next(&g) % m);
             ra[i] = a[j], rb[i] = b[j], ry[i] = y[j];
         }
         double d = metric_fn(metric, ra, ry, m, t) - metric_fn(metric, rb, ry, m, t);
@@ -444,7 +444,7 @@ static int paired_difference(run_t *r, const char *metric, double t, const size_
     }
     /* A replicate where the metric is undefined (one class drawn) is dropped; too many dropped
      * and the interval is not reported rather than biased. */
-    if (kept >= B * 9 / 10 && kept > 1) vm_percentile_ci(reps, kept, 0.95, lo, hi);
+    if (kept >= B * 9 / 10 && kept > 1) vigil_stats_percentile_ci(reps, kept, 0.95, lo, hi);
 done:
     free(a), free(b), free(y), free(ra), free(rb), free(ry), free(reps);
     return rc;

@@ -69,7 +69,7 @@ $(BUILD)/obj/%.o: %.c
 
 $(BUILD)/obj/%.cu.o: %.cu
 	@mkdir -p $(dir $@)
-	$(NVCC) $(NVCCFLAGS) -DVIGIL_HAVE_CUDA=1 -c $< -o $@
+	$(NVCC) $(NVCCFLAGS) -DVIGIL_HAVE_CUDA=1 -MMD -MP -MF $(@:.o=.d) -c $< -o $@
 
 $(BUILD)/libvigil.a: $(LIB_OBJ)
 	@rm -f $@

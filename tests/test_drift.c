@@ -142,15 +142,31 @@ static void test_mmd(void **state)
         double *y = tu_json_doubles(cJSON_GetObjectItem(c, "y"), &ny);
         size_t n1 = (size_t)tu_num(c, "n1"), n2 = (size_t)tu_num(c, "n2"), d = (size_t)tu_num(c, "d");
         double stat, p, bw = 0;
-        assert_int_equal(vigil_drift_mmd(x, n1, y, n2, d, 199, 7, VIGIL_DRIFT_CPU, 2, &stat, &p, &bw), 0);
+        assert_int_equal(vigil_drift_mmd(x, n1, y, n2, d, 199, 7, VIGIL_BACKEND_CPU, 2, &stat, &p, &bw, NULL), 0);
         assert_rel(bw, tu_num(c, "bandwidth"), 1e-12);
         assert_close(stat, tu_num(c, "mmd2"), 2e-7); /* the kernel matrix is held in float */
         assert_true(p > 0 && p <= 1);
         if (cJSON_IsTrue(cJSON_GetObjectItem(c, "shifted"))) assert_close(p, 1.0 / 200, 1e-12);
         else assert_true(p > 0.01);
+        /* the library's enum, not drift's old one (CPU = 0, CUDA = 1, AUTO = 2): an explicit
+         * CPU request runs on the CPU and says so; an explicit CUDA request without a device is
+         * the usage error every op gives, not a silent CPU run */
+        vigil_backend_kind used = VIGIL_BACKEND_AUTO;
+        double s2, p2, b2 = 0;
+        assert_int_equal(vigil_drift_mmd(x, n1, y, n2, d, 199, 7, VIGIL_BACKEND_CPU, 2, &s2, &p2, &b2, &used), 0);
+        assert_int_equal(used, VIGIL_BACKEND_CPU);
+        assert_true(s2 == stat && p2 == p);
+        if (!vigil_cuda_available()) {
+            assert_int_equal(vigil_drift_mmd(x, n1, y, n2, d, 199, 7, VIGIL_BACKEND_CUDA, 2, &s2, &p2, &b2, &used),
+                             VIGIL_EINVAL);
+            assert_non_null(strstr(vigil_error_last(), "--backend cuda: "));
+            assert_int_equal(vigil_drift_mmd(x, n1, y, n2, d, 199, 7, VIGIL_BACKEND_AUTO, 2, &s2, &p2, &b2, &used), 0);
+            assert_int_equal(used, VIGIL_BACKEND_CPU);
+        }
+        assert_int_equal(vigil_drift_options_default().backend, VIGIL_BACKEND_AUTO);
         /* the same seed gives the same p whatever the thread count */
         double s1, p1, b1 = 0;
-        assert_int_equal(vigil_drift_mmd(x, n1, y, n2, d, 199, 7, VIGIL_DRIFT_CPU, 1, &s1, &p1, &b1), 0);
+        assert_int_equal(vigil_drift_mmd(x, n1, y, n2, d, 199, 7, VIGIL_BACKEND_CPU, 1, &s1, &p1, &b1, NULL), 0);
         assert_true(s1 == stat && p1 == p);
         free(x), free(y);
         cases++;
@@ -178,8 +194,10 @@ static void test_mmd_cuda_parity(void **state)
         double *y = tu_json_doubles(cJSON_GetObjectItem(c, "y"), &ny);
         size_t n1 = (size_t)tu_num(c, "n1"), n2 = (size_t)tu_num(c, "n2"), d = (size_t)tu_num(c, "d");
         double s0, p0, b0 = 0, s1, p1, b1 = 0;
-        assert_int_equal(vigil_drift_mmd(x, n1, y, n2, d, 199, 7, VIGIL_DRIFT_CPU, 2, &s0, &p0, &b0), 0);
-        assert_int_equal(vigil_drift_mmd(x, n1, y, n2, d, 199, 7, VIGIL_DRIFT_CUDA, 2, &s1, &p1, &b1), 0);
+        assert_int_equal(vigil_drift_mmd(x, n1, y, n2, d, 199, 7, VIGIL_BACKEND_CPU, 2, &s0, &p0, &b0, NULL), 0);
+        vigil_backend_kind used = VIGIL_BACKEND_CPU;
+        assert_int_equal(vigil_drift_mmd(x, n1, y, n2, d, 199, 7, VIGIL_BACKEND_CUDA, 2, &s1, &p1, &b1, &used), 0);
+        assert_int_equal(used, VIGIL_BACKEND_CUDA);
         assert_true(b0 == b1);
         assert_close(s1, s0, 1e-9 * fabs(s0) + 1e-15);
         assert_close(p1, p0, 2.0 / 200);
@@ -191,8 +209,8 @@ static void test_mmd_cuda_parity(void **state)
     for (size_t i = 0; i < n1 * d; i++) x[i] = (double)((st = st * 6364136223846793005ull + 1) >> 11) * 0x1.0p-53;
     for (size_t i = 0; i < n2 * d; i++) y[i] = 0.03 + (double)((st = st * 6364136223846793005ull + 1) >> 11) * 0x1.0p-53;
     double s0, p0, b0 = 0, s1, p1, b1 = 0;
-    assert_int_equal(vigil_drift_mmd(x, n1, y, n2, d, 99, 5, VIGIL_DRIFT_CPU, 0, &s0, &p0, &b0), 0);
-    assert_int_equal(vigil_drift_mmd(x, n1, y, n2, d, 99, 5, VIGIL_DRIFT_CUDA, 0, &s1, &p1, &b1), 0);
+    assert_int_equal(vigil_drift_mmd(x, n1, y, n2, d, 99, 5, VIGIL_BACKEND_CPU, 0, &s0, &p0, &b0, NULL), 0);
+    assert_int_equal(vigil_drift_mmd(x, n1, y, n2, d, 99, 5, VIGIL_BACKEND_CUDA, 0, &s1, &p1, &b1, NULL), 0);
     assert_true(b0 == b1);
     assert_close(s1, s0, 1e-9 * fabs(s0) + 1e-15);
     assert_close(p1, p0, 2.0 / 100);
@@ -329,6 +347,16 @@ static void test_compare_and_cache(void **state)
     assert_int_equal(vigil_drift_result_mmd(m2, &s2, &p2, &b2, &k2, &w2), 0);
     assert_true(s1 == s2 && p1 == p2 && b1 == b2 && k1 == 49 && k2 == 49 && w1 == w2);
     assert_int_equal(w1, 300); /* 150 rows from each window */
+    /* the result says which backend ran, in the JSON too (multivariate.mmd.backend) */
+    vigil_backend_kind ran = vigil_drift_result_mmd_backend(m1);
+    assert_true(ran == VIGIL_BACKEND_CPU || (ran == VIGIL_BACKEND_CUDA && vigil_cuda_available()));
+    char *mj = NULL;
+    assert_int_equal(vigil_drift_result_json(m1, &mj), 0);
+    cJSON *mdoc = cJSON_Parse(mj);
+    const cJSON *mb = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(mdoc, "multivariate"), "mmd"), "backend");
+    assert_true(cJSON_IsString(mb));
+    assert_string_equal(mb->valuestring, vigil_backend_name(ran));
+    cJSON_Delete(mdoc), free(mj);
     free(blob);
     vigil_drift_result_free(m1), vigil_drift_result_free(m2);
     vigil_drift_reference_free(rf), vigil_drift_reference_free(rf2);

@@ -333,6 +333,10 @@ static void test_errors(void **state)
         vigil_explain_options_default(&o);
         o.backend = VIGIL_BACKEND_CUDA;
         assert_int_equal(vigil_explain(fx.m, fx.X, fx.n, &o, p2), VIGIL_EINVAL);
+        assert_string_equal(vigil_error_last(),
+                            vigil_build_has_cuda()
+                                ? "--backend cuda: no CUDA device answers on this machine (use --backend auto or cpu)"
+                                : "--backend cuda: this build has no CUDA backend (it was built with CUDA=0)");
         free(p2);
         unload(&fx);
     }

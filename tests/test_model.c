@@ -30,6 +30,13 @@ static void score_case(const cJSON *c, vigil_backend_kind backend, int threads)
     vigil_backend_options o = {backend, threads};
     vigil_backend_kind used;
     assert_int_equal(vigil_model_predict(m, X, n, &o, s, mg, &used), 0);
+    /* again on the same handle: the layout the first call prepared gives the same margins */
+    double *mg2 = malloc(n * K * sizeof *mg2), *s2 = malloc(n * K * sizeof *s2);
+    vigil_backend_kind used2;
+    assert_int_equal(vigil_model_predict(m, X, n, &o, s2, mg2, &used2), 0);
+    assert_int_equal(used2, used);
+    assert_memory_equal(mg, mg2, n * K * sizeof *mg);
+    free(mg2), free(s2);
     double worst = 0;
     const cJSON *cols = cJSON_GetObjectItem(c, "expected"), *col;
     size_t k = 0;
@@ -62,6 +69,8 @@ static void test_golden(void **state)
     {
         score_case(c, VIGIL_BACKEND_CPU, 0);
         score_case(c, VIGIL_BACKEND_CPU, 1);
+        /* AUTO through the seam (a device's backend where one answers): the same goldens, every family */
+        score_case(c, VIGIL_BACKEND_AUTO, 3);
         n++;
     }
     assert_true(n >= 15);

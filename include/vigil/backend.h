@@ -1,12 +1,19 @@
-/* vigil — the scoring backends, as the library's users choose them.
+/* vigil — the compute backends, as the library's users choose them.
  *
- * Two implementations stand behind one interface: `cpu` (pthreads over blocks of rows, always
- * built) and `cuda` (kernels in src/backend/cuda/, built when nvcc is found). Tree scoring
- * (vigil_model_predict), TreeSHAP (vigil_explain) and the MMD drift test take a backend request;
- * AUTO uses CUDA when a device answers and the CPU otherwise, and every result says which ran.
- * A CUDA failure falls back to the CPU with a message on stderr, never a crash. Both backends
- * give the same numbers: float32 margins summed in XGBoost's order, double-precision SHAP.
- * (The flat forest both implement is internal: src/backend/backend.h.) */
+ * Two implementations stand behind one interface: `cpu` (a thread pool, always built) and `cuda`
+ * (kernels in src/backend/cuda/, built when nvcc is found). Tree, linear and MLP scoring
+ * (vigil_model_predict), TreeSHAP (vigil_explain) and the MMD drift test (vigil_drift_mmd) take
+ * a backend request, and one rule decides for all of them:
+ *   AUTO      the first backend that is available here and has the operation (CUDA when a
+ *             device answers), else the CPU;
+ *   CPU       the CPU;
+ *   CUDA      CUDA, which must be built in and have a device: otherwise VIGIL_EINVAL (a usage
+ *             error) with the message vigil_backend_check() gives. An operation CUDA does not
+ *             implement (linear and MLP scoring, their SHAP) runs on the CPU.
+ * A backend failure at run time falls back to the CPU with a vigil_warn() message, never a crash,
+ * and every result says which backend produced it. Both backends give the same numbers: float32
+ * margins summed in XGBoost's order, double-precision SHAP and MMD sums. (The seam itself is
+ * internal: src/backend/backend_impl.h.) */
 #ifndef VIGIL_BACKEND_PUBLIC_H
 #define VIGIL_BACKEND_PUBLIC_H
 
@@ -31,6 +38,15 @@ const char *vigil_backend_name(vigil_backend_kind k);
 int vigil_backend_threads(int threads);
 /* 1 when a CUDA device answers (always 0 without the CUDA backend compiled in). */
 int vigil_cuda_available(void);
+/* 1 when this build has backend k (AUTO and CPU: always). */
+int vigil_backend_build_has(vigil_backend_kind k);
+/* 1 when backend k is built in and can run on this machine (AUTO and CPU: always). */
+int vigil_backend_available(vigil_backend_kind k);
+/* VIGIL_OK when a request for `want` can run here; else VIGIL_EINVAL, with the message
+ * ("--backend cuda: this build has no CUDA backend (it was built with CUDA=0)", or
+ * "--backend cuda: no CUDA device answers on this machine (use --backend auto or cpu)") that
+ * every operation gives for the same request. */
+int vigil_backend_check(vigil_backend_kind want);
 
 #ifdef __cplusplus
 }

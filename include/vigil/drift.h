@@ -36,6 +36,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vigil/backend.h"
 #include "vigil/table.h"
 
 #ifdef __cplusplus
@@ -43,7 +44,6 @@ extern "C" {
 #endif
 
 enum { VIGIL_CORRECT_HOLM = 0, VIGIL_CORRECT_BH = 1, VIGIL_CORRECT_NONE = 2 };
-enum { VIGIL_DRIFT_CPU = 0, VIGIL_DRIFT_CUDA = 1, VIGIL_DRIFT_AUTO = 2 };
 enum { VIGIL_DRIFT_NUMERIC = 1, VIGIL_DRIFT_CATEGORICAL = 2 };
 /* The test whose p-value decides a numeric feature's alarm (Anderson-Darling cannot: scipy's
  * interpolation, which vigil follows, knows its p only within [0.001, 0.25]). */
@@ -63,7 +63,7 @@ typedef struct {
     size_t mmd_max_rows;         /* 2000 per window: larger windows are subsampled (seeded) */
     uint64_t seed;               /* 1 */
     int threads;                 /* 0: all CPUs */
-    int backend;                 /* VIGIL_DRIFT_CPU / _CUDA / _AUTO (MMD only) */
+    vigil_backend_kind backend;  /* MMD only: VIGIL_BACKEND_AUTO (default), _CPU or _CUDA */
     int numeric_test;            /* VIGIL_DRIFT_DECIDE_KS (default) or _CVM: feature p for numeric */
 } vigil_drift_options;
 
@@ -122,6 +122,8 @@ const vigil_drift_feature *vigil_drift_result_feature(const vigil_drift_result *
 /* Multivariate MMD (when options.mmd): returns 0 and fills the numbers, or -1 when not run. */
 int vigil_drift_result_mmd(const vigil_drift_result *r, double *stat, double *p,
                            double *bandwidth, size_t *permutations, size_t *rows);
+/* The backend the MMD ran on (VIGIL_BACKEND_CPU when it was not run). */
+vigil_backend_kind vigil_drift_result_mmd_backend(const vigil_drift_result *r);
 /* Record the seconds spent loading (the caller's) so the JSON carries seconds.load. */
 void vigil_drift_result_set_load_seconds(vigil_drift_result *r, double s);
 /* The document `vigil drift --format json` prints (malloc'd string, caller frees). */
@@ -158,10 +160,11 @@ void vigil_drift_correct(const double *p, size_t n, int method, double *adj);
 
 /* MMD^2 (unbiased) with an RBF kernel exp(-|a-b|^2 / (2 bw^2)), bw = median pairwise distance
  * of the pooled sample (when *bandwidth <= 0 on entry), permutation p = (1 + #{perm >= obs}) /
- * (1 + permutations). x is n1 x d, y n2 x d, row-major, already standardised. */
+ * (1 + permutations). x is n1 x d, y n2 x d, row-major, already standardised. backend follows
+ * the rule of vigil/backend.h; *used (optional) receives the backend that ran. */
 int vigil_drift_mmd(const double *x, size_t n1, const double *y, size_t n2, size_t d,
-                    size_t permutations, uint64_t seed, int backend, int threads, double *stat,
-                    double *p, double *bandwidth);
+                    size_t permutations, uint64_t seed, vigil_backend_kind backend, int threads, double *stat,
+                    double *p, double *bandwidth, vigil_backend_kind *used);
 
 /* Risk-adjusted CUSUM (Steiner, Cook, Farewell & Treasure 2000) for an odds-ratio increase R
  * (e.g. 2) over the predicted risks p: W_t = y_t log R - log(1 - p_t + R p_t),

@@ -50,7 +50,7 @@ typedef enum {
 } vigil_treeshap_mode;
 
 typedef struct {
-    vigil_backend_kind backend; /* trees: AUTO uses CUDA when a device answers */
+    vigil_backend_kind backend; /* the rule of vigil/backend.h; TreeSHAP is the op with a CUDA kernel */
     int threads;                /* CPU threads; <= 0: all cores */
     uint64_t seed;              /* MLP background sample */
     const float *background;    /* n_background x F (model feature order); NULL: X itself */

@@ -52,8 +52,11 @@ int vigil_model_bind(const vigil_model *m, const vigil_table *t, float **X);
 
 /* Score n rows of X. scores: n * n_outputs doubles (probabilities / predictions, as the
  * model's library returns them); margins (optional, may be NULL): n * n_outputs raw margins.
- * *used (optional) receives the backend that ran. A CUDA failure falls back to the CPU with
- * a message on stderr, never a crash. */
+ * opt->backend follows the rule of vigil/backend.h (NULL opt: AUTO, every CPU); *used
+ * (optional) receives the backend that ran. A backend failure falls back to the CPU with a
+ * vigil_warn() message, never a crash. Each backend lays the model out once (packed nodes, a
+ * device copy) and keeps that on the handle until vigil_model_free(), so scoring the same
+ * model again pays only for the rows. The handle may be scored from several threads. */
 int vigil_model_predict(const vigil_model *m, const float *X, size_t n,
                         const vigil_backend_options *opt, double *scores, double *margins,
                         vigil_backend_kind *used);

@@ -86,9 +86,9 @@ int cmd_drift(int argc, char **argv)
         case 'F': featarg = optarg; break;
         case 'm': o.mmd = 1; break;
         case 'b':
-            if (strcmp(optarg, "auto") == 0) o.backend = VIGIL_DRIFT_AUTO;
-            else if (strcmp(optarg, "cpu") == 0) o.backend = VIGIL_DRIFT_CPU;
-            else if (strcmp(optarg, "cuda") == 0) o.backend = VIGIL_DRIFT_CUDA;
+            if (strcmp(optarg, "auto") == 0) o.backend = VIGIL_BACKEND_AUTO;
+            else if (strcmp(optarg, "cpu") == 0) o.backend = VIGIL_BACKEND_CPU;
+            else if (strcmp(optarg, "cuda") == 0) o.backend = VIGIL_BACKEND_CUDA;
             else return cli_usage("drift", "--backend expects auto, cpu or cuda, got '%s'", optarg);
             break;
         case 'i': idcol = optarg; break;
@@ -125,14 +125,7 @@ int cmd_drift(int argc, char **argv)
     }
     if (optind < argc) return cli_usage("drift", "unexpected argument '%s'", argv[optind]);
     if (!refp) return cli_usage("drift", "--reference is required");
-    if (o.backend == VIGIL_DRIFT_CUDA && !vigil_cuda_available())
-        return cli_usage("drift", "--backend cuda: %s",
-#ifdef VIGIL_HAVE_CUDA
-                         "no CUDA device answers on this machine (use --backend auto or cpu)"
-#else
-                         "this build has no CUDA backend (it was built with CUDA=0)"
-#endif
-        );
+    if (vigil_backend_check(o.backend)) return cli_usage("drift", "%s", vigil_error_last());
     if (!curp) return cli_usage("drift", "--current is required");
     if ((json = cli_parse_format("drift", format)) < 0) return VIGIL_EXIT_USAGE;
     if (featarg) {

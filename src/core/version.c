@@ -3,11 +3,4 @@
 
 const char *vigil_version(void) { return VIGIL_VERSION; }
 
-int vigil_build_has_cuda(void)
-{
-#ifdef VIGIL_HAVE_CUDA
-    return 1;
-#else
-    return 0;
-#endif
-}
+int vigil_build_has_cuda(void) { return vigil_backend_build_has(VIGIL_BACKEND_CUDA); }

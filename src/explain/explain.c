@@ -1,7 +1,8 @@
 /* Attributions for every model family (see vigil/explain.h) and global importance. */
 #include "vigil/explain.h"
 
-#include "backend/backend.h"
+#include "backend/backend_impl.h"
+#include "core/parallel.h"
 #include "core/util.h"
 #include "explain/treeshap.h"
 #include "model/model_internal.h"
@@ -10,8 +11,6 @@
 #include <cjson/cJSON.h>
 #include <gsl/gsl_linalg.h>
 #include <math.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,17 +63,15 @@ static int explain_linear(const vigil_model *m, const float *X, size_t n, const 
 typedef struct {
     const vigil_model *m;
     const float *X;
-    size_t n;
     const double *B; /* nb x F */
     size_t nb;
     double *phi;
     const double *wt; /* F: Shapley weights w(s, F) */
-    atomic_size_t next;
-    atomic_int oom;
 } mlp_job;
 
-static void *mlp_worker(void *arg)
+static int mlp_range(void *arg, size_t i0, size_t i1, int worker)
 {
+    (void)worker;
     mlp_job *j = arg;
     const vigil_model *m = j->m;
     const size_t F = m->n_features, K = m->n_outputs, S = (size_t)1 << F;
@@ -82,13 +79,10 @@ static void *mlp_worker(void *arg)
     double *v = malloc(S * K * sizeof *v), *h = malloc((F + sc + 2 * K) * sizeof *h);
     if (!v || !h) {
         free(v), free(h);
-        atomic_store(&j->oom, 1);
-        return NULL;
+        return vigil_error_set(VIGIL_ENOMEM, "out of memory");
     }
     double *scratch = h + F, *mg = scratch + sc, *sc2 = mg + K;
-    for (;;) {
-        size_t i = atomic_fetch_add(&j->next, 1);
-        if (i >= j->n) break;
+    for (size_t i = i0; i < i1; i++) {
         const float *x = j->X + i * F;
         for (size_t s = 0; s < S; s++) {
             for (size_t k = 0; k < K; k++) v[s * K + k] = 0;
@@ -113,22 +107,6 @@ static void *mlp_worker(void *arg)
         }
     }
     free(v), free(h);
-    return NULL;
-}
-
-static int run_threads(int threads, size_t work, void *(*fn)(void *), void *arg)
-{
-    int T = vigil_cpu_threads(threads);
-    if ((size_t)T > work) T = work ? (int)work : 1;
-    pthread_t *tid = malloc((size_t)T * sizeof *tid);
-    if (!tid) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
-    int started = 0;
-    for (int t = 1; t < T; t++)
-        if (pthread_create(&tid[t], NULL, fn, arg) == 0) started = t;
-        else break;
-    fn(arg);
-    for (int t = 1; t <= started; t++) pthread_join(tid[t], NULL);
-    free(tid);
     return VIGIL_OK;
 }
 
@@ -145,17 +123,13 @@ static int run_threads(int threads, size_t work, void *(*fn)(void *), void *arg)
 typedef struct {
     const vigil_model *m;
     const float *X;
-    size_t n;
     const double *B;
     size_t nb;
     double *phi;
     size_t M;            /* coalitions per case (even: M / 2 pairs) */
     const double *cum;   /* F - 1: cumulative size distribution */
     uint64_t seed;
-    atomic_size_t next;
-    atomic_int oom;
-    pthread_mutex_t mu;
-    double max_se;
+    double *max_se;      /* one per worker: the largest standard error it saw */
 } ks_job;
 
 /* Solve the (F-1) x (F-1) system A x = b_k for each output k (A copied), then the last
@@ -184,9 +158,10 @@ static int ks_solve(const double *A, const double *b, size_t F, size_t K, const 
     return bad ? -1 : 0;
 }
 
-static void *ks_worker(void *arg)
+static int ks_range(void *arg, size_t i0, size_t i1, int worker)
 {
     ks_job *j = arg;
+    int rc = VIGIL_OK;
     const vigil_model *m = j->m;
     const size_t F = m->n_features, K = m->n_outputs, d = F - 1, nbat = KS_BATCHES;
     size_t sc = vigil_mlp_scratch(&m->mlp, F);
@@ -198,13 +173,11 @@ static void *ks_worker(void *arg)
     uint8_t *z = malloc(F);
     size_t *perm = malloc(F * sizeof *perm);
     if (!A || !b || !h || !v || !v0 || !delta || !work || !sol || !z || !perm) {
-        atomic_store(&j->oom, 1);
+        rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
         goto done;
     }
-    double *scratch = h + F, *mg = scratch + sc, *sc2 = mg + K, local_se = 0;
-    for (;;) {
-        size_t i = atomic_fetch_add(&j->next, 1);
-        if (i >= j->n) break;
+    double *scratch = h + F, *mg = scratch + sc, *sc2 = mg + K, local_se = j->max_se[worker];
+    for (size_t i = i0; i < i1; i++) {
         const float *x = j->X + i * F;
         memset(A, 0, (nbat + 1) * (d * d + 1) * sizeof *A);
         memset(b, 0, (nbat + 1) * (K * d + 1) * sizeof *b);
@@ -279,12 +252,10 @@ static void *ks_worker(void *arg)
             ph[F] = v0[k];
         }
     }
-    pthread_mutex_lock(&j->mu);
-    if (local_se > j->max_se) j->max_se = local_se;
-    pthread_mutex_unlock(&j->mu);
+    j->max_se[worker] = local_se;
 done:
     free(A), free(b), free(h), free(v), free(v0), free(delta), free(work), free(sol), free(z), free(perm);
-    return NULL;
+    return rc;
 }
 
 static int explain_mlp(const vigil_model *m, const float *X, size_t n, const float *B, size_t nb,
@@ -326,21 +297,22 @@ static int explain_mlp(const vigil_model *m, const float *X, size_t n, const flo
         if (!cum) rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
         for (size_t s = 1; !rc && s < F; s++) tot += 1.0 / ((double)s * (double)(F - s)), cum[s - 1] = tot;
         for (size_t s = 0; !rc && s + 1 < F; s++) cum[s] /= tot;
+        int W = vigil_parallel_workers(o->threads, n, 1);
+        double *se = rc ? NULL : calloc((size_t)W, sizeof *se);
+        if (!rc && !se) rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
         if (!rc) {
-            ks_job kj = {.m = m, .X = X, .n = n, .B = Bd, .nb = use, .phi = phi, .M = M, .cum = cum,
-                         .seed = o->seed ? o->seed : 1};
-            atomic_init(&kj.next, 0);
-            atomic_init(&kj.oom, 0);
-            pthread_mutex_init(&kj.mu, NULL);
-            rc = run_threads(o->threads, n, ks_worker, &kj);
-            pthread_mutex_destroy(&kj.mu);
-            if (!rc && atomic_load(&kj.oom)) rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+            ks_job kj = {.m = m, .X = X, .B = Bd, .nb = use, .phi = phi, .M = M, .cum = cum,
+                         .seed = o->seed ? o->seed : 1, .max_se = se};
+            rc = vigil_parallel_for(o->threads, n, 1, ks_range, &kj);
             for (size_t e = 0; !rc && e < n * m->n_outputs * (F + 1); e++)
                 if (isnan(phi[e]))
                     rc = vigil_error_set(VIGIL_EINVAL, "KernelSHAP: %zu coalitions are too few for %zu features "
                                          "(raise --samples)", M, F);
-            o->max_se = kj.max_se, o->samples_used = M;
+            double mx = 0;
+            for (int w = 0; w < W; w++) mx = se[w] > mx ? se[w] : mx;
+            o->max_se = mx, o->samples_used = M;
         }
+        free(se);
         free(cum);
         o->method = "KernelSHAP with paired sampling over a background sample (Shapley kernel, "
                     "efficiency-constrained least squares; standard error from 8 batches)";
@@ -351,36 +323,35 @@ static int explain_mlp(const vigil_model *m, const float *X, size_t n, const flo
         wt[0] = 1.0 / (double)F;
         for (size_t s = 0; s + 1 < F; s++) wt[s + 1] = wt[s] * (double)(s + 1) / (double)(F - 1 - s);
     }
-    mlp_job j = {m, X, n, Bd, use, phi, wt, 0, 0};
-    rc = run_threads(o->threads, n, mlp_worker, &j);
-    if (!rc && atomic_load(&j.oom)) rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    mlp_job j = {m, X, Bd, use, phi, wt};
+    rc = vigil_parallel_for(o->threads, n, 1, mlp_range, &j);
     free(Bd), free(wt), free(pick);
     return rc;
 }
 
 /* ---------------- trees ---------------- */
 
+typedef struct {
+    const ts_prepared *p;
+    const float *X;
+    size_t n;
+    int threads;
+    double *phi;
+} treeshap_call;
+
+static int run_treeshap(const vigil_backend_i *b, void *ctx)
+{
+    treeshap_call *c = ctx;
+    return b->treeshap(c->p, c->X, c->n, c->threads, c->phi);
+}
+
 static int explain_trees(const vigil_model *m, const float *X, size_t n, vigil_explain_options *o, double *phi)
 {
     ts_prepared p;
     int rc = vigil_treeshap_prepare(&m->forest, n, (int)o->tree_mode, o->threads, &p);
     if (rc) return rc;
-    rc = -1;
-#ifdef VIGIL_HAVE_CUDA
-    if (o->backend != VIGIL_BACKEND_CPU && vigil_cuda_available()) {
-        char err[256] = "";
-        if (vigil_cuda_treeshap(&p, X, n, phi, err, sizeof err) == 0) {
-            rc = VIGIL_OK;
-            o->used = VIGIL_BACKEND_CUDA;
-        } else {
-            vigil_warn("CUDA TreeSHAP failed (%s); computing on the CPU instead", err);
-        }
-    }
-#endif
-    if (rc != VIGIL_OK) {
-        rc = vigil_treeshap_cpu(&p, X, n, o->threads, phi);
-        o->used = VIGIL_BACKEND_CPU;
-    }
+    treeshap_call c = {&p, X, n, o->threads, phi};
+    rc = vigil_backend_run(o->backend, VIGIL_OP_TREESHAP, "TreeSHAP", run_treeshap, &c, &o->used);
     vigil_treeshap_free(&p);
     return rc;
 }
@@ -389,14 +360,9 @@ int vigil_explain(const vigil_model *m, const float *X, size_t n, vigil_explain_
 {
     vigil_explain_options def;
     if (!o) vigil_explain_options_default(&def), o = &def;
-    if (o->backend == VIGIL_BACKEND_CUDA && !vigil_cuda_available())
-        return vigil_error_set(VIGIL_EINVAL, "--backend cuda: %s",
-#ifdef VIGIL_HAVE_CUDA
-                               "no CUDA device answers on this machine (use --backend auto or cpu)"
-#else
-                               "this build has no CUDA backend (it was built with CUDA=0)"
-#endif
-        );
+    /* every model family refuses an impossible request alike, whether or not its op has a seam */
+    int rc = vigil_backend_check(o->backend);
+    if (rc) return rc;
     o->used = VIGIL_BACKEND_CPU;
     o->max_se = 0, o->samples_used = 0;
     const float *B = o->background ? o->background : X;

@@ -1,18 +1,14 @@
-/* Exact path-dependent TreeSHAP on the CPU: path flattening, leaf tables and the per-case
- * evaluation. The algebra is in treeshap.h. */
+/* Exact path-dependent TreeSHAP: path flattening and leaf tables, which every backend's
+ * evaluation shares (the CPU's: src/backend/cpu/treeshap.c). The algebra is in treeshap.h. */
 #include "explain/treeshap.h"
 
-#include "backend/backend.h"
 #include "vigil/error.h"
 #include "vigil/explain.h"
 
 #include <math.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define TS_BLOCK 32
 #define TS_TABLE_BUDGET ((size_t)64 << 20) /* doubles: 512 MB of leaf tables at most */
 
 /* ---------------- flattening ---------------- */
@@ -217,105 +213,4 @@ fail:
     free(c.path);
     vigil_treeshap_free(p);
     return rc;
-}
-
-/* ---------------- evaluation ---------------- */
-
-/* One walk of tree t for one case: every leaf gets its pattern P (see treeshap.h). */
-static void tree_walk(const ts_prepared *p, size_t t, const float *x, double *phi_row, size_t F, uint64_t *stack)
-{
-    const vigil_forest *f = p->f;
-    size_t top = 0;
-    stack[top++] = (uint64_t)(uint32_t)f->tree_begin[t];
-    while (top) {
-        uint64_t s = stack[--top];
-        int32_t k = (int32_t)(uint32_t)s;
-        uint32_t fail = (uint32_t)(s >> 32);
-        while (f->left[k] >= 0) {
-            float v = x[f->feature[k]];
-            int go_left = isnan(v) ? f->default_left[k] : v < f->threshold[k];
-            int32_t take = go_left ? f->left[k] : f->right[k], other = go_left ? f->right[k] : f->left[k];
-            stack[top++] = (uint64_t)(fail | (1u << p->slot[k])) << 32 | (uint32_t)other;
-            k = take;
-        }
-        const ts_leaf *L = &p->leaves[p->leaf_of[k]];
-        ts_leaf_apply(p->elems + L->e0, L->d, p->tabs + L->tab, ((1u << L->d) - 1) & ~fail,
-                      phi_row + (size_t)L->group * (F + 1));
-    }
-}
-
-typedef struct {
-    const ts_prepared *p;
-    const float *X;
-    size_t n;
-    double *phi;
-    atomic_size_t next;
-    atomic_int oom;
-} job_t;
-
-static void *worker(void *arg)
-{
-    job_t *j = arg;
-    const ts_prepared *p = j->p;
-    const size_t F = p->F, K = p->K, stride = K * (F + 1);
-    unsigned char *o = malloc((size_t)p->max_d + 1);
-    double *poly = malloc(((size_t)p->max_d + 2) * 2 * sizeof *poly);
-    if (!o || !poly) {
-        free(o), free(poly);
-        atomic_store(&j->oom, 1);
-        return NULL;
-    }
-    double *q = poly + p->max_d + 2;
-    uint64_t *stack = malloc(((size_t)p->max_depth + 2) * sizeof *stack);
-    if (!stack) {
-        free(o), free(poly);
-        atomic_store(&j->oom, 1);
-        return NULL;
-    }
-    for (;;) {
-        size_t r0 = atomic_fetch_add(&j->next, 1) * TS_BLOCK;
-        if (r0 >= j->n) break;
-        size_t r1 = r0 + TS_BLOCK < j->n ? r0 + TS_BLOCK : j->n;
-        memset(j->phi + r0 * stride, 0, (r1 - r0) * stride * sizeof *j->phi);
-        for (size_t t = 0; t < p->n_trees; t++) {
-            if (p->tree_walk[t]) {
-                for (size_t r = r0; r < r1; r++) tree_walk(p, t, j->X + r * F, j->phi + r * stride, F, stack);
-                continue;
-            }
-            for (size_t l = p->tree_leaf0[t]; l < p->tree_leaf0[t + 1]; l++) {
-                const ts_leaf *L = &p->leaves[l];
-                for (size_t r = r0; r < r1; r++) {
-                    double *ph = j->phi + r * stride + (size_t)L->group * (F + 1);
-                    const float *x = j->X + r * F;
-                    if (L->table) ts_leaf_table(p->elems + L->e0, L->d, p->tabs + L->tab, x, ph);
-                    else
-                        ts_leaf_direct(p->elems + L->e0, L->d, L->v, p->w + (size_t)L->d * (size_t)(p->max_d + 1), x,
-                                       ph, o, poly, q);
-                }
-            }
-        }
-        for (size_t r = r0; r < r1; r++)
-            for (size_t g = 0; g < K; g++) j->phi[r * stride + g * (F + 1) + F] = p->base[g];
-    }
-    free(o), free(poly), free(stack);
-    return NULL;
-}
-
-int vigil_treeshap_cpu(const ts_prepared *p, const float *X, size_t n, int threads, double *phi)
-{
-    job_t j = {p, X, n, phi, 0, 0};
-    int T = vigil_cpu_threads(threads);
-    size_t blocks = (n + TS_BLOCK - 1) / TS_BLOCK;
-    if ((size_t)T > blocks) T = blocks ? (int)blocks : 1;
-    pthread_t *tid = malloc((size_t)T * sizeof *tid);
-    if (!tid) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
-    int started = 0;
-    for (int t = 1; t < T; t++)
-        if (pthread_create(&tid[t], NULL, worker, &j) == 0) started = t;
-        else break;
-    worker(&j);
-    for (int t = 1; t <= started; t++) pthread_join(tid[t], NULL);
-    free(tid);
-    if (atomic_load(&j.oom)) return vigil_error_set(VIGIL_ENOMEM, "out of memory (TreeSHAP scratch)");
-    return VIGIL_OK;
 }

@@ -1,5 +1,6 @@
 /* TreeSHAP internals shared by the CPU code (treeshap.c) and the CUDA kernel
- * (src/backend/cuda/treeshap.cu). Not public API.
+ * (src/backend/cuda/treeshap.cu). Not public API. The CPU evaluation, vigil_treeshap_cpu, is
+ * the CPU backend's treeshap op (src/backend/backend_impl.h).
  *
  * A tree ensemble is flattened into its root-to-leaf paths. Along one path each feature is one
  * ELEMENT, however often it is split on: the interval [lo, hi) the path allows, whether a
@@ -82,11 +83,6 @@ void vigil_treeshap_free(ts_prepared *p);
 
 /* CPU: phi is n x K x (F + 1). */
 int vigil_treeshap_cpu(const ts_prepared *p, const float *X, size_t n, int threads, double *phi);
-
-#ifdef VIGIL_HAVE_CUDA
-/* CUDA (src/backend/cuda/treeshap.cu): 0 on success, else the CUDA error text in err. */
-int vigil_cuda_treeshap(const ts_prepared *p, const float *X, size_t n, double *phi, char *err, size_t cap);
-#endif
 
 /* ---- the per-case arithmetic, shared by the CPU and the CUDA kernel (one definition) ---- */
 #ifdef __CUDACC__

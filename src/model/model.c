@@ -2,7 +2,7 @@
  * include/vigil/model.h). */
 #include "model/model_internal.h"
 
-#include "backend/backend.h"
+#include "backend/backend_impl.h"
 #include "core/util.h"
 #include "vigil/error.h"
 
@@ -27,6 +27,7 @@ int vigil_model_load(vigil_model **out, const char *path)
     vigil_model *m = calloc(1, sizeof *m);
     int rc;
     if (!m) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    pthread_mutex_init(&m->backend_mu, NULL);
     if ((rc = vigil_read_file(path, &text, &len)) != 0) goto fail;
     if (!(m->path = vigil_strdup(path))) {
         rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
@@ -80,6 +81,8 @@ fail:
 void vigil_model_free(vigil_model *m)
 {
     if (!m) return;
+    vigil_backend_model_release(m);
+    pthread_mutex_destroy(&m->backend_mu);
     vigil_forest_clear(&m->forest);
     vigil_dense_clear(m);
     for (size_t j = 0; m->feature_names && j < m->n_features; j++) free(m->feature_names[j]);
@@ -139,24 +142,6 @@ int vigil_model_bind(const vigil_model *m, const vigil_table *t, float **Xout)
     return VIGIL_OK;
 }
 
-const char *vigil_backend_name(vigil_backend_kind k)
-{
-    return k == VIGIL_BACKEND_CPU ? "cpu" : k == VIGIL_BACKEND_CUDA ? "cuda" : "auto";
-}
-
-int vigil_backend_threads(int threads) { return vigil_cpu_threads(threads); }
-
-int vigil_cuda_available(void)
-{
-#ifdef VIGIL_HAVE_CUDA
-    static int cached = -1;
-    if (cached < 0) cached = vigil_cuda_device_count() > 0;
-    return cached;
-#else
-    return 0;
-#endif
-}
-
 static double sigmoid(double x) { return 1.0 / (1.0 + exp(-x)); }
 
 /* Scores and margins from float margins, as the objective transforms them. */
@@ -183,63 +168,43 @@ static void transform_trees(const vigil_forest *f, const float *mg, size_t n, do
     }
 }
 
+typedef struct {
+    const vigil_model *m;
+    const float *X;
+    size_t n;
+    int threads;
+    float *mg;                 /* trees: n * n_groups float margins */
+    double *scores, *margins;  /* linear, MLP */
+} predict_call;
+
+static int run_predict(const vigil_backend_i *b, void *ctx)
+{
+    predict_call *c = ctx;
+    switch (c->m->kind) {
+    case VIGIL_MODEL_TREES: {
+        void *state;
+        int rc = vigil_backend_model_state(c->m, b, &state);
+        return rc ? rc : b->predict_trees(c->m, state, c->X, c->n, c->threads, c->mg);
+    }
+    case VIGIL_MODEL_LINEAR: return b->predict_linear(c->m, c->X, c->n, c->threads, c->scores, c->margins);
+    case VIGIL_MODEL_MLP: return b->predict_mlp(c->m, c->X, c->n, c->threads, c->scores, c->margins);
+    }
+    return vigil_error_set(VIGIL_EINTERNAL, "unknown model kind");
+}
+
 int vigil_model_predict(const vigil_model *m, const float *X, size_t n, const vigil_backend_options *opt,
                         double *scores, double *margins, vigil_backend_kind *used)
 {
     vigil_backend_kind want = opt ? opt->backend : VIGIL_BACKEND_AUTO;
-    int threads = opt ? opt->threads : 0;
+    predict_call c = {m, X, n, opt ? opt->threads : 0, NULL, scores, margins};
+    vigil_backend_op op = m->kind == VIGIL_MODEL_TREES    ? VIGIL_OP_PREDICT_TREES
+                          : m->kind == VIGIL_MODEL_LINEAR ? VIGIL_OP_PREDICT_LINEAR
+                                                          : VIGIL_OP_PREDICT_MLP;
     if (used) *used = VIGIL_BACKEND_CPU;
-    if (want == VIGIL_BACKEND_CUDA && !vigil_cuda_available())
-        return vigil_error_set(VIGIL_EINVAL, "--backend cuda: %s",
-#ifdef VIGIL_HAVE_CUDA
-                               "no CUDA device answers on this machine (use --backend auto or cpu)"
-#else
-                               "this build has no CUDA backend (it was built with CUDA=0)"
-#endif
-        );
-    if (m->kind == VIGIL_MODEL_TREES) {
-        const vigil_forest *f = &m->forest;
-        float *mg = malloc((n ? n : 1) * f->n_groups * sizeof *mg);
-        if (!mg) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
-        int rc = -1;
-#ifdef VIGIL_HAVE_CUDA
-        if (want != VIGIL_BACKEND_CPU && vigil_cuda_available()) {
-            char err[256] = "";
-            if (vigil_cuda_predict_trees(f, X, n, mg, err, sizeof err) == 0) {
-                rc = VIGIL_OK;
-                if (used) *used = VIGIL_BACKEND_CUDA;
-            } else {
-                vigil_warn("CUDA backend failed (%s); scoring on the CPU instead", err);
-            }
-        }
-#endif
-        if (rc != VIGIL_OK && (rc = vigil_cpu_predict_trees(f, X, n, threads, mg)) != 0) {
-            free(mg);
-            return rc;
-        }
-        transform_trees(f, mg, n, scores, margins);
-        free(mg);
-        return VIGIL_OK;
-    }
-    size_t F = m->n_features, K = m->n_outputs;
-    if (m->kind == VIGIL_MODEL_LINEAR) {
-        for (size_t i = 0; i < n; i++) {
-            double s = m->linear.intercept;
-            for (size_t j = 0; j < F; j++) s += m->linear.coef[j] * (double)X[i * F + j];
-            if (margins) margins[i] = s;
-            scores[i] = m->linear.link == VIGIL_LINK_LOGIT ? sigmoid(s) : s;
-        }
-        return VIGIL_OK;
-    }
-    double *x = malloc((F + vigil_mlp_scratch(&m->mlp, F) + K) * sizeof *x);
-    if (!x) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
-    double *scratch = x + F, *mg = scratch + vigil_mlp_scratch(&m->mlp, F);
-    for (size_t i = 0; i < n; i++) {
-        for (size_t j = 0; j < F; j++) x[j] = X[i * F + j];
-        vigil_mlp_forward(&m->mlp, x, F, scratch, mg, scores + i * K);
-        if (margins)
-            for (size_t k = 0; k < K; k++) margins[i * K + k] = mg[k];
-    }
-    free(x);
-    return VIGIL_OK;
+    if (m->kind == VIGIL_MODEL_TREES && !(c.mg = malloc((n ? n : 1) * m->forest.n_groups * sizeof *c.mg)))
+        return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    int rc = vigil_backend_run(want, op, "scoring", run_predict, &c, used);
+    if (rc == VIGIL_OK && c.mg) transform_trees(&m->forest, c.mg, n, scores, margins);
+    free(c.mg);
+    return rc;
 }

@@ -3,8 +3,12 @@
 #ifndef VIGIL_MODEL_INTERNAL_H
 #define VIGIL_MODEL_INTERNAL_H
 
+#include <pthread.h>
+
 #include "model/forest.h"
 #include "vigil/model.h"
+
+#define VIGIL_MODEL_BACKEND_STATES 4
 
 typedef enum { VIGIL_LINK_IDENTITY = 0, VIGIL_LINK_LOGIT } vigil_link;
 
@@ -44,6 +48,14 @@ struct vigil_model {
     vigil_forest forest;       /* VIGIL_MODEL_TREES (feature_names aliases the above) */
     vigil_linear linear;       /* VIGIL_MODEL_LINEAR */
     vigil_mlp mlp;             /* VIGIL_MODEL_MLP */
+    /* Each backend's layout of this model (src/backend/backend.c builds it on first use, under
+     * backend_mu, so a model scored many times is packed and copied to a device once). */
+    pthread_mutex_t backend_mu;
+    struct {
+        const void *backend;   /* the vigil_backend_i that built it */
+        void *state;
+    } backend_states[VIGIL_MODEL_BACKEND_STATES];
+    size_t n_backend_states;
 };
 
 #endif

@@ -24,6 +24,7 @@ struct vigil_drift_result {
     int correction;
     double alpha;
     int mmd_done;
+    vigil_backend_kind mmd_backend;
     double mmd_stat, mmd_p, mmd_bw;
     size_t mmd_perm, mmd_rows;
     double sec_load, sec_compute;
@@ -42,7 +43,7 @@ vigil_drift_options vigil_drift_options_default(void)
     o.mmd_permutations = 500;
     o.mmd_max_rows = 2000;
     o.seed = 1;
-    o.backend = VIGIL_DRIFT_AUTO;
+    o.backend = VIGIL_BACKEND_AUTO;
     return o;
 }
 
@@ -370,7 +371,7 @@ int vigil_drift_mmd_current(const vigil_drift_reference *ref, const vigil_table 
     }
     res->mmd_bw = 0;
     rc = vigil_drift_mmd(ref->mmd_x, ref->mmd_rows, y, n, d, o->mmd_permutations, o->seed,
-                         o->backend, o->threads, &res->mmd_stat, &res->mmd_p, &res->mmd_bw);
+                         o->backend, o->threads, &res->mmd_stat, &res->mmd_p, &res->mmd_bw, &res->mmd_backend);
     if (rc == VIGIL_OK) {
         res->mmd_done = 1;
         res->mmd_perm = o->mmd_permutations;
@@ -554,6 +555,11 @@ int vigil_drift_result_mmd(const vigil_drift_result *r, double *stat, double *p,
     return 0;
 }
 
+vigil_backend_kind vigil_drift_result_mmd_backend(const vigil_drift_result *r)
+{
+    return r && r->mmd_done ? r->mmd_backend : VIGIL_BACKEND_CPU;
+}
+
 void vigil_drift_result_set_load_seconds(vigil_drift_result *r, double s)
 {
     if (r) r->sec_load = s;
@@ -617,6 +623,7 @@ int vigil_drift_result_json(const vigil_drift_result *r, char **json)
         vigil_json_add_number(m, "bandwidth", r->mmd_bw);
         cJSON_AddNumberToObject(m, "permutations", (double)r->mmd_perm);
         cJSON_AddNumberToObject(m, "rows", (double)r->mmd_rows);
+        cJSON_AddStringToObject(m, "backend", vigil_backend_name(r->mmd_backend));
     }
     cJSON *s = cJSON_AddObjectToObject(doc, "seconds");
     vigil_json_add_number(s, "load", r->sec_load);

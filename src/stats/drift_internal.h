@@ -37,13 +37,4 @@ struct vigil_drift_reference {
     size_t mmd_rows, mmd_d;
 };
 
-#ifdef VIGIL_HAVE_CUDA
-/* src/backend/cuda/mmd.cu: on the device, the RBF kernel matrix K of the pooled, standardised
- * rows z (n x d, float as the CPU stores it), its row sums (rowsum, n) and, for each of n_masks
- * label masks (n floats each), the row dots K.mask (dots, n_masks x n), in double. 0 or a
- * negative code. */
-int vigil_cuda_mmd_dots(const double *z, size_t n, size_t d, double bandwidth, const float *masks,
-                        size_t n_masks, double *rowsum, double *dots);
-#endif
-
 #endif

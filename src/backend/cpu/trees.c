@@ -1,4 +1,4 @@
-/* CPU tree-ensemble scoring (see backend/backend.h).
+/* CPU tree-ensemble scoring (see backend/backend_impl.h).
  *
  * Rows are scored in blocks of 64: for each tree in model order, every row of the block walks
  * the tree, so one tree's nodes stay in cache for 64 rows, and each row still adds its trees
@@ -9,17 +9,17 @@
  * becomes a pass-through split whose both subtrees end in copies of it. Every row then takes
  * exactly D branch-free steps, k = 2k + 2 - go_left, with no child pointer to load, and LANES
  * rows walk in lock-step so their independent loads overlap. Deeper trees keep a pointer walk
- * over 16-byte packed nodes. Threads take blocks from a shared counter. */
-#include "backend/backend.h"
+ * over 16-byte packed nodes. Both layouts are built once per model (vigil_cpu_trees_prepare,
+ * cached on the model handle); the shared pool hands out the blocks. */
+#include "backend/cpu/cpu.h"
 
+#include "core/parallel.h"
+#include "model/model_internal.h"
 #include "vigil/error.h"
 
 #include <math.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <unistd.h>
 
 #define BLOCK 64
 #define LANES 8
@@ -44,14 +44,18 @@ typedef struct {
     float val;           /* threshold at a split, the leaf value at a leaf */
 } pnode;
 
+/* What vigil_cpu_trees_prepare builds for a model. */
+typedef struct {
+    pnode *nodes; /* n_nodes */
+    full_t full;
+} layout_t;
+
 typedef struct {
     const vigil_forest *f;
     const pnode *nodes;
     const full_t *full;
     const float *X;
-    size_t n;
     float *out;
-    atomic_size_t next;
 } job_t;
 
 static void score_block(const job_t *j, size_t r0, size_t r1)
@@ -109,17 +113,11 @@ static void score_block(const job_t *j, size_t r0, size_t r1)
     }
 }
 
-static void *worker(void *arg)
+static int score_range(void *ctx, size_t r0, size_t r1, int worker)
 {
-    job_t *j = arg;
-    for (;;) {
-        size_t b = atomic_fetch_add(&j->next, 1);
-        size_t r0 = b * BLOCK;
-        if (r0 >= j->n) break;
-        size_t r1 = r0 + BLOCK < j->n ? r0 + BLOCK : j->n;
-        score_block(j, r0, r1);
-    }
-    return NULL;
+    (void)worker;
+    score_block(ctx, r0, r1);
+    return VIGIL_OK;
 }
 
 /* Place the subtree at `node` (at depth d) into complete-layout slot `pos`. */
@@ -166,44 +164,46 @@ static int build_full(const vigil_forest *f, full_t *o)
     return VIGIL_OK;
 }
 
-int vigil_cpu_threads(int threads)
+void vigil_cpu_trees_release(void *state)
 {
-    if (threads > 0) return threads;
-    long c = sysconf(_SC_NPROCESSORS_ONLN);
-    return c > 0 ? (int)c : 1;
+    layout_t *L = state;
+    if (!L) return;
+    free(L->nodes);
+    free(L->full.split), free(L->full.leafv), free(L->full.full_begin), free(L->full.full_leaf);
+    free(L);
 }
 
-int vigil_cpu_predict_trees(const vigil_forest *f, const float *X, size_t n, int threads, float *margins)
+int vigil_cpu_trees_prepare(const vigil_model *m, void **state)
 {
-    pnode *nodes = malloc((f->n_nodes ? f->n_nodes : 1) * sizeof *nodes);
-    if (!nodes) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    *state = NULL;
+    if (m->kind != VIGIL_MODEL_TREES) return VIGIL_OK;
+    const vigil_forest *f = &m->forest;
+    layout_t *L = calloc(1, sizeof *L);
+    if (!L || !(L->nodes = malloc((f->n_nodes ? f->n_nodes : 1) * sizeof *L->nodes))) {
+        vigil_cpu_trees_release(L);
+        return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    }
     for (size_t k = 0; k < f->n_nodes; k++) {
         int leaf = f->left[k] < 0;
-        nodes[k].left = leaf ? -1 : f->left[k];
-        nodes[k].right = leaf ? -1 : f->right[k];
-        nodes[k].feat = leaf ? 0 : ((uint32_t)f->feature[k] | (f->default_left[k] ? 0x80000000u : 0));
-        nodes[k].val = leaf ? f->leaf[k] : f->threshold[k];
+        L->nodes[k].left = leaf ? -1 : f->left[k];
+        L->nodes[k].right = leaf ? -1 : f->right[k];
+        L->nodes[k].feat = leaf ? 0 : ((uint32_t)f->feature[k] | (f->default_left[k] ? 0x80000000u : 0));
+        L->nodes[k].val = leaf ? f->leaf[k] : f->threshold[k];
     }
-    full_t full = {0};
-    int rc = build_full(f, &full);
+    int rc = build_full(f, &L->full);
     if (rc) {
-        free(nodes);
-        free(full.split), free(full.leafv), free(full.full_begin), free(full.full_leaf);
+        vigil_cpu_trees_release(L);
         return rc;
     }
-    job_t j = {f, nodes, &full, X, n, margins, 0};
-    int T = vigil_cpu_threads(threads);
-    size_t blocks = (n + BLOCK - 1) / BLOCK;
-    if ((size_t)T > blocks) T = blocks ? (int)blocks : 1;
-    pthread_t *tid = T > 1 ? malloc((size_t)T * sizeof *tid) : NULL;
-    int started = 0;
-    if (tid)
-        for (; started < T - 1; started++)
-            if (pthread_create(&tid[started], NULL, worker, &j) != 0) break;
-    worker(&j);
-    for (int i = 0; i < started; i++) pthread_join(tid[i], NULL);
-    free(tid);
-    free(nodes);
-    free(full.split), free(full.leafv), free(full.full_begin), free(full.full_leaf);
+    *state = L;
     return VIGIL_OK;
+}
+
+int vigil_cpu_predict_trees(const vigil_model *m, void *state, const float *X, size_t n, int threads,
+                            float *margins)
+{
+    const layout_t *L = state;
+    if (!L) return vigil_error_set(VIGIL_EINTERNAL, "cpu: tree scoring without the model's layout");
+    job_t j = {&m->forest, L->nodes, &L->full, X, margins};
+    return vigil_parallel_for(threads, n, BLOCK, score_range, &j);
 }

@@ -3,12 +3,12 @@
 // device in float (as the CPU path stores it) and stays there; for each label mask g (the
 // observed split, then each permutation) every row's dot product with g, sum_j K[i][j] g[j],
 // is accumulated in double (the CPU path's accumulation), and the row sums once. The host
-// turns those into MMD^2 (src/stats/drift_mmd.c), so both backends share one formula.
+// turns those into MMD^2 (src/backend/cuda/cuda.c, with src/stats/drift_mmd.c's formula), so
+// both backends share one formula.
 #include <cuda_runtime.h>
 #include <stddef.h>
 
-extern "C" int vigil_cuda_mmd_dots(const double *z, size_t n, size_t d, double bandwidth, const float *masks,
-                                   size_t n_masks, double *rowsum, double *dots);
+#include "backend/cuda/cuda.h"
 
 __global__ static void rbf_kernel(const double *z, size_t n, size_t d, double inv, float *K)
 {
@@ -53,7 +53,7 @@ __global__ static void row_dots(const float *K, size_t n, const float *masks, si
 }
 
 // rowsum (n) and dots (n_masks x n: dots[m][i] = sum_j K[i][j] masks[m][j]). 0, or -5
-// (VIGIL_EBACKEND) on any CUDA error: the caller falls back to the CPU.
+// (VIGIL_EBACKEND) on any CUDA error: the seam falls back to the CPU.
 extern "C" int vigil_cuda_mmd_dots(const double *z, size_t n, size_t d, double bandwidth, const float *masks,
                                    size_t n_masks, double *rowsum, double *dots)
 {

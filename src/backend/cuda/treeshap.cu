@@ -3,15 +3,13 @@
 // leaf, with the same two forms (table lookup, or the direct polynomial) and the same double
 // arithmetic in the same order as the CPU, so the two backends agree to rounding. A warp's
 // threads read the same leaf at the same time (broadcast loads). Cases go in chunks so the
-// attribution buffer stays bounded. Any CUDA error returns -1 with the text; the caller then
+// attribution buffer stays bounded. Any CUDA error returns -1 with the text; the seam then
 // computes on the CPU.
 #include <cuda_runtime.h>
 #include <stdint.h>
 #include <stdio.h>
 
-extern "C" {
-#include "explain/treeshap.h"
-}
+#include "backend/cuda/cuda.h"
 
 #define TS_CUDA_MAX_D 64
 #define TS_CUDA_CHUNK ((size_t)1 << 18)

@@ -75,8 +75,7 @@ static int replicates(void *arg, size_t begin, size_t end, int worker)
         vigil_stats_rng_seed(&g, j->seed, r);
         memset(w, 0, j->n * sizeof *w);
         for (size_t i = 0; i < j->n; i++) {
-            /* Lemire's multiply-shift maps 64 random bits onto 0..n-1. */
-            size_t k = (size_t)(((unsigned __int128)vigil_stats_rng_next(&g) * j->n) >> 64);
+            size_t k = vigil_stats_bootstrap_case(&g, j->n);
             w[j->pos ? j->pos[k] : k] += 1.0;
         }
         j->fn(j->ctx, r, w, j->scratch[worker]);

@@ -87,6 +87,8 @@ static const double TH[] = {0, 0.05, 0.3, 0.5, 0.77, 1};
 WRAP(roc, vigil_accum_roc_new((vigil_accum_roc **)o))
 WRAP(calib, vigil_accum_calib_new((vigil_accum_calib **)o))
 WRAP(confusion, vigil_accum_confusion_new((vigil_accum_confusion **)o, TH, NTH))
+static double LA, LB; /* the logit accumulators' current step */
+WRAP(logit, vigil_accum_logit_new((vigil_accum_logit **)o, LA, LB))
 
 /* Deal the n cases to S shards at random, accumulate each (cases in a shuffled order), send
  * every other shard through a blob, merge them in random order into a fresh accumulator. */
@@ -419,6 +421,52 @@ static void test_bootstrap_shards(void **state)
     free(s), free(y), free(res);
 }
 
+/* The calibration slope and intercept by mergeable Newton steps: one sharded pass a step, to
+ * the engine's fit within its tolerance. Scores include 0 and 1 (left out of the fit, as the
+ * engine leaves them) and are miscalibrated, so the fit is not the start (0, 1). */
+static void test_logit_steps(void **state)
+{
+    (void)state;
+    size_t n = 200000;
+    double *s = malloc(n * sizeof *s), *y = malloc(n * sizeof *y);
+    for (size_t i = 0; i < n; i++) {
+        double u = unif();
+        s[i] = i % 1000 == 0 ? (double)(i % 2000 == 0) : u;
+        y[i] = unif() < 0.1 + 0.5 * u * u;
+    }
+    vigil_calibration cal;
+    assert_int_equal(vigil_metrics_calibration(s, y, n, &cal), VIGIL_OK);
+    assert_true(fabs(cal.slope - 1) > 0.1);
+    for (size_t si = 0; si < 4; si++) {
+        LA = 0, LB = 1;
+        int conv = 0, it = 0;
+        for (; it < 50 && !conv; it++) {
+            vigil_accum_logit *acc = sharded(&logit_ops, s, y, n, SHARDS[si]);
+            assert_int_equal(vigil_accum_logit_n(acc), cal.n_fit);
+            assert_int_equal(vigil_accum_logit_step(acc, &LA, &LB, &conv), VIGIL_OK);
+            vigil_accum_logit_free(acc);
+        }
+        assert_true(conv);
+        assert_true(it > 2);
+        assert_close(LA, cal.intercept, 1e-9 * (1 + fabs(cal.intercept)));
+        assert_close(LB, cal.slope, 1e-9 * (1 + fabs(cal.slope)));
+    }
+    /* One class only: the Hessian is singular, said so. Different steps do not merge. */
+    vigil_accum_logit *a, *b;
+    double one[2] = {0.3, 0.6}, ones[2] = {1, 1}, na, nb;
+    int conv;
+    assert_int_equal(vigil_accum_logit_new(&a, 0, 1), VIGIL_OK);
+    assert_int_equal(vigil_accum_logit_add(a, one, ones, 1), VIGIL_OK);
+    assert_int_equal(vigil_accum_logit_step(a, &na, &nb, &conv), VIGIL_EINVAL);
+    assert_int_equal(vigil_accum_logit_new(&b, 0.5, 1), VIGIL_OK);
+    assert_int_equal(vigil_accum_logit_merge(a, b), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), "(0, 1) and (0.5, 1)"));
+    vigil_accum_logit_free(a);
+    vigil_accum_logit_free(b);
+    vigil_accum_logit_free(NULL);
+    free(s), free(y);
+}
+
 #define assert_err(call, needle)                                                             \
     do {                                                                                     \
         assert_int_equal((call), VIGIL_EINVAL);                                              \
@@ -536,6 +584,7 @@ int main(void)
         cmocka_unit_test(test_metrics_shards), cmocka_unit_test(test_compensated_sums),
         cmocka_unit_test(test_drift_shards),   cmocka_unit_test(test_bootstrap_shards),
         cmocka_unit_test(test_bad_input),      cmocka_unit_test(test_reset),
+        cmocka_unit_test(test_logit_steps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

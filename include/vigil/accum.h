@@ -29,10 +29,13 @@
  *                       by adding both parts), so shards summed in any order agree with each
  *                       other and with the engine's sorted single pass well within 1e-12.
  *   not mergeable here  ECE over equal-mass bins, Hosmer-Lemeshow (both need the global
- *                       order), the lowess statistics Eavg/E50/E90/Emax, the logistic
- *                       calibration slope/intercept and CITL (a Newton fit over all cases; a
- *                       mergeable Newton step from per-shard gradient/Hessian sums would be
- *                       exact to the fit's tolerance, not built yet), MMD (pairwise kernel).
+ *                       order), the lowess statistics Eavg/E50/E90/Emax, CITL, MMD (pairwise
+ *                       kernel).
+ *   iterative           the logistic calibration slope and intercept: vigil_accum_logit holds
+ *                       one Newton step's gradient and Hessian sums at a given (a, b); one pass
+ *                       over the shards per step, exact to the fit's tolerance (1e-11 relative
+ *                       step), without the engine's step halving (plain Newton from (0, 1)
+ *                       converges for any scores that are not separating the labels).
  *
  * Memory: confusion, calibration, categorical and bootstrap accumulators are fixed size. The
  * ROC accumulator grows with the number of DISTINCT scores (24 bytes each, plus a buffer of
@@ -168,6 +171,28 @@ int vigil_accum_boot_replicate(const vigil_accum_boot *acc, size_t r, double *w,
                                double *mean_score, double *brier);
 int vigil_accum_boot_serialize(const vigil_accum_boot *acc, void **blob, size_t *n);
 int vigil_accum_boot_deserialize(vigil_accum_boot **out, const void *blob, size_t n);
+
+/* ---- logistic recalibration, one mergeable Newton step ---------------------------------- */
+
+typedef struct vigil_accum_logit vigil_accum_logit;
+
+/* Gradient and Hessian of logit P(y) = a + b logit(p) at (a, b), over the cases whose logit is
+ * finite (scores strictly inside (0, 1), as the engine's fit). Start at (0, 1). */
+int vigil_accum_logit_new(vigil_accum_logit **out, double a, double b);
+int vigil_accum_logit_add(vigil_accum_logit *acc, const double *score, const double *label, size_t n);
+/* Shards of one step only: both at the same (a, b), else VIGIL_EINVAL. */
+int vigil_accum_logit_merge(vigil_accum_logit *dst, const vigil_accum_logit *src);
+void vigil_accum_logit_reset(vigil_accum_logit *acc);
+void vigil_accum_logit_free(vigil_accum_logit *acc);
+/* The next (a, b) and whether the step was below the fit's tolerance (then (a, b) is the
+ * estimate, as vigil_metrics_calibration's intercept and slope). VIGIL_EINVAL when the
+ * Hessian is singular (one class, no case inside (0, 1)). The caller runs the next pass with
+ * vigil_accum_logit_new(next_a, next_b) until *converged. */
+int vigil_accum_logit_step(const vigil_accum_logit *acc, double *next_a, double *next_b,
+                           int *converged);
+size_t vigil_accum_logit_n(const vigil_accum_logit *acc);
+int vigil_accum_logit_serialize(const vigil_accum_logit *acc, void **blob, size_t *n);
+int vigil_accum_logit_deserialize(vigil_accum_logit **out, const void *blob, size_t n);
 
 #ifdef __cplusplus
 }

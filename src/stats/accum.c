@@ -50,7 +50,7 @@ static int check_cases(const char *what, const double *score, const double *labe
 
 /* The blob: "VIGILACC", u32 version, u32 kind, u64 payload bytes, payload, u64 FNV-1a of all
  * that precedes it. Integers and doubles little-endian whatever the host. */
-enum { K_CONFUSION = 1, K_CALIB, K_ROC, K_CATEGORIES, K_SAMPLE, K_BOOT };
+enum { K_CONFUSION = 1, K_CALIB, K_ROC, K_CATEGORIES, K_SAMPLE, K_BOOT, K_LOGIT };
 static const char MAGIC[8] = {'V', 'I', 'G', 'I', 'L', 'A', 'C', 'C'};
 #define HEAD 24
 
@@ -1038,5 +1038,125 @@ int vigil_accum_sample_deserialize(vigil_accum_sample **out, const void *blob, s
         return rc;
     }
     *out = a;
+    return VIGIL_OK;
+}
+
+/* ---- logistic recalibration: one Newton step ----------------------------------------------- */
+
+struct vigil_accum_logit {
+    double a, b;
+    uint64_t n;
+    neu g0, g1, h00, h01, h11;
+};
+
+int vigil_accum_logit_new(vigil_accum_logit **out, double a, double b)
+{
+    *out = NULL;
+    if (!isfinite(a) || !isfinite(b))
+        return vigil_error_set(VIGIL_EINVAL, "logit accumulator: start (%g, %g) is not finite", a, b);
+    vigil_accum_logit *acc = calloc(1, sizeof *acc);
+    if (!acc) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    acc->a = a;
+    acc->b = b;
+    *out = acc;
+    return VIGIL_OK;
+}
+
+int vigil_accum_logit_add(vigil_accum_logit *acc, const double *score, const double *label, size_t n)
+{
+    int rc = check_cases("logit accumulator", score, label, n);
+    if (rc) return rc;
+    for (size_t i = 0; i < n; i++) {
+        /* The engine's per-case terms (vigil_stats_logistic_fit), case weight 1. */
+        double x = log(score[i] / (1 - score[i]));
+        if (!isfinite(x)) continue;
+        double pi = 1.0 / (1.0 + exp(-(acc->a + acc->b * x)));
+        double r = (label[i] != 0 ? 1.0 : 0.0) - pi, v = pi * (1 - pi);
+        acc->n++;
+        neu_add(&acc->g0, r);
+        neu_add(&acc->g1, r * x);
+        neu_add(&acc->h00, v);
+        neu_add(&acc->h01, v * x);
+        neu_add(&acc->h11, v * x * x);
+    }
+    return VIGIL_OK;
+}
+
+int vigil_accum_logit_merge(vigil_accum_logit *d, const vigil_accum_logit *s)
+{
+    if (memcmp(&d->a, &s->a, sizeof d->a) != 0 || memcmp(&d->b, &s->b, sizeof d->b) != 0)
+        return vigil_error_set(VIGIL_EINVAL, "merging logit accumulators of different steps: (%.17g, %.17g) and (%.17g, %.17g)",
+                               d->a, d->b, s->a, s->b);
+    d->n += s->n;
+    neu_merge(&d->g0, &s->g0);
+    neu_merge(&d->g1, &s->g1);
+    neu_merge(&d->h00, &s->h00);
+    neu_merge(&d->h01, &s->h01);
+    neu_merge(&d->h11, &s->h11);
+    return VIGIL_OK;
+}
+
+void vigil_accum_logit_reset(vigil_accum_logit *acc)
+{
+    double a = acc->a, b = acc->b;
+    memset(acc, 0, sizeof *acc);
+    acc->a = a;
+    acc->b = b;
+}
+
+void vigil_accum_logit_free(vigil_accum_logit *acc) { free(acc); }
+size_t vigil_accum_logit_n(const vigil_accum_logit *acc) { return (size_t)acc->n; }
+
+int vigil_accum_logit_step(const vigil_accum_logit *acc, double *next_a, double *next_b, int *converged)
+{
+    double da, db;
+    *converged = 0;
+    if (vigil_stats_newton2(neu_val(&acc->g0), neu_val(&acc->g1), neu_val(&acc->h00), neu_val(&acc->h01),
+                            neu_val(&acc->h11), &da, &db) != 0) {
+        *next_a = *next_b = NAN;
+        return vigil_error_set(VIGIL_EINVAL, "logit accumulator: singular Hessian over %llu cases (one class, or no "
+                               "score inside (0, 1))", (unsigned long long)acc->n);
+    }
+    *next_a = acc->a + da;
+    *next_b = acc->b + db;
+    *converged = fabs(da) < VM_FIT_TOL * (1 + fabs(*next_a)) && fabs(db) < VM_FIT_TOL * (1 + fabs(*next_b));
+    return VIGIL_OK;
+}
+
+int vigil_accum_logit_serialize(const vigil_accum_logit *acc, void **blob, size_t *n)
+{
+    wbuf w;
+    begin(&w, K_LOGIT);
+    put_f64(&w, acc->a);
+    put_f64(&w, acc->b);
+    put_u64(&w, acc->n);
+    const neu *s[5] = {&acc->g0, &acc->g1, &acc->h00, &acc->h01, &acc->h11};
+    for (int k = 0; k < 5; k++) {
+        put_f64(&w, s[k]->s);
+        put_f64(&w, s[k]->c);
+    }
+    return finish(&w, blob, n);
+}
+
+int vigil_accum_logit_deserialize(vigil_accum_logit **out, const void *blob, size_t n)
+{
+    static const char *what = "logit";
+    *out = NULL;
+    rbuf r;
+    int rc = open_blob(&r, blob, n, K_LOGIT, what);
+    if (rc) return rc;
+    vigil_accum_logit t = {0};
+    t.a = get_f64(&r);
+    t.b = get_f64(&r);
+    t.n = get_u64(&r);
+    neu *s[5] = {&t.g0, &t.g1, &t.h00, &t.h01, &t.h11};
+    for (int k = 0; k < 5; k++) {
+        s[k]->s = get_f64(&r);
+        s[k]->c = get_f64(&r);
+        if (!isfinite(s[k]->s) || !isfinite(s[k]->c)) return corrupt(what, "sums not finite");
+    }
+    if ((rc = close_blob(&r, what)) != 0) return rc;
+    if ((rc = vigil_accum_logit_new(out, t.a, t.b)) != 0) return corrupt(what, "step not finite");
+    **out = t;
     return VIGIL_OK;
 }

@@ -123,9 +123,8 @@ int vigil_stats_logistic_fit(const double *lg, const uint8_t *y, const double *w
             h01 += v * x;
             h11 += v * x * x;
         }
-        double det = h00 * h11 - h01 * h01;
-        if (!(det > 0) || !isfinite(det)) break;
-        double da = (h11 * g0 - h01 * g1) / det, db = (h00 * g1 - h01 * g0) / det;
+        double da, db;
+        if (vigil_stats_newton2(g0, g1, h00, h01, h11, &da, &db) != 0) break;
         if (!guarded && (fabs(da) > 1 || fabs(db) > 1 || !isfinite(da) || !isfinite(db))) {
             guarded = 1; /* far from the start: fall back to the watched steps */
             dev = deviance(lg, y, w, n, a, b);
@@ -144,7 +143,7 @@ int vigil_stats_logistic_fit(const double *lg, const uint8_t *y, const double *w
         }
         a = na;
         b = nb;
-        double tol = init ? 1e-9 : 1e-11; /* replicates only feed percentiles */
+        double tol = init ? 1e-9 : VM_FIT_TOL; /* replicates only feed percentiles */
         if (fabs(da) < tol * (1 + fabs(a)) && fabs(db) < tol * (1 + fabs(b))) {
             ok = 1;
             break;

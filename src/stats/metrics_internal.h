@@ -7,6 +7,7 @@
 #define VIGIL_STATS_METRICS_INTERNAL_H
 
 #include <stddef.h>
+#include <math.h>
 #include <stdint.h>
 
 #include "vigil/metrics.h"
@@ -81,6 +82,20 @@ static inline int vigil_stats_calib_bin(double p)
  * fails (a, b NaN). `init` (a, b) may be NULL ({0, 1}). *dev gets -2 log L. */
 int vigil_stats_logistic_fit(const double *lg, const uint8_t *y, const double *w, size_t n,
                     const double *init, double *a, double *b, double *dev);
+/* The Newton step (da, db) of that fit from the gradient (g0, g1) and Hessian (h00, h01, h11)
+ * sums; -1 when the Hessian is not positive definite. One expression for the fit and for the
+ * mergeable step of accum.h. */
+static inline int vigil_stats_newton2(double g0, double g1, double h00, double h01, double h11,
+                                      double *da, double *db)
+{
+    double det = h00 * h11 - h01 * h01;
+    if (!(det > 0) || !isfinite(det)) return -1;
+    *da = (h11 * g0 - h01 * g1) / det;
+    *db = (h00 * g1 - h01 * g0) / det;
+    return 0;
+}
+/* The fit's convergence test: steps below tol * (1 + |parameter|). */
+#define VM_FIT_TOL 1e-11
 /* Calibration-in-the-large: a in logit P(y) = a + logit(p), Newton from `start` (NaN: 0).
  * NaN when undefined. */
 double vigil_stats_citl(const double *p, const uint8_t *y, const double *w, size_t n, double start);

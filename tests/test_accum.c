@@ -188,6 +188,48 @@ static void test_metrics_shards(void **state)
         }
 }
 
+/* Quantized mode: the engine's AUROC of the floored scores, bit for bit, within the stated
+ * bound of the exact AUROC, in bounded memory. */
+static int QB = 8;
+static int rocq_mk(void **o) { return vigil_accum_roc_new_quantized((vigil_accum_roc **)o, QB); }
+static const ops rocq_ops = {rocq_mk, roc_ad, roc_mg, roc_fr, roc_se, roc_de};
+
+static void test_roc_quantized(void **state)
+{
+    (void)state;
+    size_t n = 200000;
+    double *s = malloc(n * sizeof *s), *y = malloc(n * sizeof *y), *q = malloc(n * sizeof *q);
+    make(CONT, n, s, y);
+    s[0] = 1; /* the top edge keeps its own cell */
+    for (size_t i = 0; i < n; i++) q[i] = floor(s[i] * 256) / 256;
+    vigil_auroc exact, fl;
+    assert_int_equal(vigil_metrics_auroc(s, y, n, 0.95, &exact), VIGIL_OK);
+    assert_int_equal(vigil_metrics_auroc(q, y, n, 0.95, &fl), VIGIL_OK);
+    for (size_t si = 0; si < 4; si++) {
+        vigil_accum_roc *a = sharded(&rocq_ops, s, y, n, SHARDS[si]);
+        vigil_auroc got;
+        assert_int_equal(vigil_accum_roc_auroc(a, 0.95, &got), VIGIL_OK);
+        assert_same(got.auc, fl.auc);
+        assert_same(got.se, fl.se);
+        assert_same(vigil_accum_roc_ap(a), vigil_metrics_average_precision(q, y, n));
+        double bound = vigil_accum_roc_bound(a);
+        assert_true(bound > 0 && bound < 0.01);
+        assert_true(fabs(got.auc - exact.auc) <= bound);
+        assert_true(got.auc != exact.auc); /* the mode does change the number */
+        assert_true(vigil_accum_roc_distinct(a) <= 257);
+        vigil_accum_roc *e;
+        assert_int_equal(vigil_accum_roc_new(&e), VIGIL_OK);
+        assert_int_equal(vigil_accum_roc_merge(e, a), VIGIL_EINVAL);
+        assert_non_null(strstr(vigil_error_last(), "0 and 8 quantization bits"));
+        assert_same(vigil_accum_roc_bound(e), NAN);
+        vigil_accum_roc_free(e);
+        vigil_accum_roc_free(a);
+    }
+    vigil_accum_roc *z;
+    assert_int_equal(vigil_accum_roc_new_quantized(&z, 31), VIGIL_EINVAL);
+    free(s), free(y), free(q);
+}
+
 /* Scores a running double sum loses: 0.1 first, then 200000 scores of 1e-18 (each below half
  * an ulp of 0.1) in one bin. The engine adds them in sorted order (the tiny ones first) and
  * keeps their 2e-13; an uncompensated accumulator fed in file order would drop every one, a
@@ -584,7 +626,7 @@ int main(void)
         cmocka_unit_test(test_metrics_shards), cmocka_unit_test(test_compensated_sums),
         cmocka_unit_test(test_drift_shards),   cmocka_unit_test(test_bootstrap_shards),
         cmocka_unit_test(test_bad_input),      cmocka_unit_test(test_reset),
-        cmocka_unit_test(test_logit_steps),
+        cmocka_unit_test(test_logit_steps),    cmocka_unit_test(test_roc_quantized),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

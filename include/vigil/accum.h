@@ -96,6 +96,14 @@ int vigil_accum_calib_deserialize(vigil_accum_calib **out, const void *blob, siz
 typedef struct vigil_accum_roc vigil_accum_roc;
 
 int vigil_accum_roc_new(vigil_accum_roc **out);
+/* Quantized mode, for memory bounded whatever the scores: each score is floored to a multiple
+ * of 2^-bits (1 <= bits <= 30; 1 stays 1), so at most 2^bits + 1 distinct scores are held; the
+ * getters then give the engine's AUROC / AP of the floored scores. Only pairs of a positive and
+ * a negative whose scores share a cell change (each counts 1/2 instead of 0, 1/2 or 1), so
+ * |AUROC - exact AUROC| <= vigil_accum_roc_bound() = 0.5 sum_cells n1_cell n0_cell / (n1 n0). */
+int vigil_accum_roc_new_quantized(vigil_accum_roc **out, int bits);
+/* That bound (0 in the exact mode, NaN when a class is absent). */
+double vigil_accum_roc_bound(vigil_accum_roc *acc);
 int vigil_accum_roc_add(vigil_accum_roc *acc, const double *score, const double *label, size_t n);
 int vigil_accum_roc_merge(vigil_accum_roc *dst, const vigil_accum_roc *src);
 void vigil_accum_roc_reset(vigil_accum_roc *acc);
@@ -103,7 +111,8 @@ void vigil_accum_roc_free(vigil_accum_roc *acc);
 /* As vigil_metrics_auroc / vigil_metrics_average_precision on all the cases added. */
 int vigil_accum_roc_auroc(vigil_accum_roc *acc, double level, vigil_auroc *out);
 double vigil_accum_roc_ap(vigil_accum_roc *acc);
-/* Distinct scores held (the memory the accumulator grows with). */
+/* Distinct scores held (the memory the accumulator grows with). Merging an exact and a
+ * quantized accumulator, or two of different bits, is VIGIL_EINVAL. */
 size_t vigil_accum_roc_distinct(vigil_accum_roc *acc);
 int vigil_accum_roc_serialize(vigil_accum_roc *acc, void **blob, size_t *n);
 int vigil_accum_roc_deserialize(vigil_accum_roc **out, const void *blob, size_t n);

@@ -587,6 +587,7 @@ int vigil_accum_boot_deserialize(vigil_accum_boot **out, const void *blob, size_
 #define FOLD 65536
 
 struct vigil_accum_roc {
+    int bits; /* 0: exact; else scores floored to multiples of 2^-bits */
     double *s;
     uint64_t *c0, *c1;
     size_t d, cap;
@@ -605,6 +606,16 @@ int vigil_accum_roc_new(vigil_accum_roc **out)
     }
     *out = a;
     return VIGIL_OK;
+}
+
+int vigil_accum_roc_new_quantized(vigil_accum_roc **out, int bits)
+{
+    *out = NULL;
+    if (bits < 1 || bits > 30)
+        return vigil_error_set(VIGIL_EINVAL, "ROC accumulator: %d quantization bits, expected 1..30", bits);
+    int rc = vigil_accum_roc_new(out);
+    if (!rc) (*out)->bits = bits;
+    return rc;
 }
 
 void vigil_accum_roc_free(vigil_accum_roc *a)
@@ -690,7 +701,9 @@ int vigil_accum_roc_add(vigil_accum_roc *a, const double *score, const double *l
     for (size_t i = 0; i < n; i++) {
         if (a->np == FOLD && (rc = roc_fold(a)) != 0) return rc;
         /* -0 and +0 are one tie group in the engine (== compares them equal): one key here. */
-        a->ps[a->np] = score[i] == 0 ? 0.0 : score[i];
+        double x = score[i] == 0 ? 0.0 : score[i];
+        if (a->bits) x = ldexp(floor(ldexp(x, a->bits)), -a->bits); /* exact: a power of 2 */
+        a->ps[a->np] = x;
         a->py[a->np++] = label[i] != 0;
     }
     return VIGIL_OK;
@@ -699,10 +712,26 @@ int vigil_accum_roc_add(vigil_accum_roc *a, const double *score, const double *l
 int vigil_accum_roc_merge(vigil_accum_roc *d, const vigil_accum_roc *src)
 {
     vigil_accum_roc *s = (vigil_accum_roc *)src; /* folding src changes its form, not its value */
+    if (d->bits != s->bits)
+        return vigil_error_set(VIGIL_EINVAL, "merging ROC accumulators of different resolution: %d and %d quantization bits "
+                               "(0: exact)", d->bits, s->bits);
     int rc = roc_fold(d);
     if (!rc) rc = roc_fold(s);
     if (!rc) rc = roc_union(d, s->s, s->c0, s->c1, s->d);
     return rc;
+}
+
+double vigil_accum_roc_bound(vigil_accum_roc *a)
+{
+    if (roc_fold(a) != 0) return NAN;
+    double n1 = 0, n0 = 0, same = 0;
+    for (size_t i = 0; i < a->d; i++) {
+        n1 += (double)a->c1[i];
+        n0 += (double)a->c0[i];
+        same += (double)a->c1[i] * (double)a->c0[i];
+    }
+    if (!(n1 > 0 && n0 > 0)) return NAN;
+    return a->bits ? 0.5 * same / (n1 * n0) : 0;
 }
 
 size_t vigil_accum_roc_distinct(vigil_accum_roc *a)
@@ -770,6 +799,7 @@ int vigil_accum_roc_serialize(vigil_accum_roc *a, void **blob, size_t *n)
     if (rc) return rc;
     wbuf w;
     begin(&w, K_ROC);
+    put_u64(&w, (uint64_t)a->bits);
     put_u64(&w, a->d);
     for (size_t i = 0; i < a->d; i++) {
         put_f64(&w, a->s[i]);
@@ -786,10 +816,11 @@ int vigil_accum_roc_deserialize(vigil_accum_roc **out, const void *blob, size_t 
     rbuf r;
     int rc = open_blob(&r, blob, n, K_ROC, what);
     if (rc) return rc;
-    uint64_t d = get_u64(&r);
-    if (r.bad || d > (r.n - r.at) / 24) return corrupt(what, "bad score count");
+    uint64_t bits = get_u64(&r), d = get_u64(&r);
+    if (r.bad || bits > 30 || d > (r.n - r.at) / 24) return corrupt(what, "bad score count");
     vigil_accum_roc *a = NULL;
     if ((rc = vigil_accum_roc_new(&a)) != 0) return rc;
+    a->bits = (int)bits;
     a->s = malloc((d ? d : 1) * sizeof *a->s);
     a->c0 = malloc((d ? d : 1) * sizeof *a->c0);
     a->c1 = malloc((d ? d : 1) * sizeof *a->c1);
@@ -804,7 +835,8 @@ int vigil_accum_roc_deserialize(vigil_accum_roc **out, const void *blob, size_t 
         a->c1[i] = get_u64(&r);
         /* Strictly ascending scores in [0, 1], each with a case: the invariants merge needs. */
         if (!(a->s[i] >= 0 && a->s[i] <= 1) || (i > 0 && !(a->s[i] > a->s[i - 1])) ||
-            a->c0[i] + a->c1[i] == 0) {
+            a->c0[i] + a->c1[i] == 0 ||
+            (bits && ldexp(a->s[i], (int)bits) != floor(ldexp(a->s[i], (int)bits)))) {
             rc = corrupt(what, "scores out of order or range");
             goto done;
         }

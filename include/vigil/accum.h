@@ -11,6 +11,9 @@
  * value, and the accumulator is unchanged). _merge of accumulators of different shape
  * (thresholds, replicate count, seed, number of categories) is VIGIL_EINVAL naming both.
  * The finalize getters call the kernels the engines use (src/stats), not copies of them.
+ * An accumulator is not thread-safe: one per thread, merged afterwards. The ROC and sample
+ * accumulators fold buffered cases into their sorted form on merge (src included), on a getter
+ * and on serialize, which is why those take a non-const pointer; the value never changes.
  *
  * What merges how:
  *   exact, bit for bit  confusion counts at thresholds (integer counts; every threshold

@@ -593,17 +593,14 @@ struct vigil_accum_roc {
     size_t d, cap;
     double *ps;
     uint8_t *py;
-    size_t np;
+    size_t np, pcap; /* the buffer grows to FOLD, so an idle or small shard stays small */
 };
 
 int vigil_accum_roc_new(vigil_accum_roc **out)
 {
     *out = NULL;
     vigil_accum_roc *a = calloc(1, sizeof *a);
-    if (!a || !(a->ps = malloc(FOLD * sizeof *a->ps)) || !(a->py = malloc(FOLD))) {
-        vigil_accum_roc_free(a);
-        return vigil_error_set(VIGIL_ENOMEM, "out of memory");
-    }
+    if (!a) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
     *out = a;
     return VIGIL_OK;
 }
@@ -699,7 +696,17 @@ int vigil_accum_roc_add(vigil_accum_roc *a, const double *score, const double *l
     int rc = check_cases("ROC accumulator", score, label, n);
     if (rc) return rc;
     for (size_t i = 0; i < n; i++) {
-        if (a->np == FOLD && (rc = roc_fold(a)) != 0) return rc;
+        if (a->np == a->pcap && a->pcap < FOLD) {
+            size_t cap = a->pcap ? 2 * a->pcap : 1024;
+            cap = cap < FOLD ? cap : FOLD;
+            double *ps = realloc(a->ps, cap * sizeof *ps);
+            if (ps) a->ps = ps;
+            uint8_t *py = ps ? realloc(a->py, cap) : NULL;
+            if (!py) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+            a->py = py;
+            a->pcap = cap;
+        }
+        if (a->np == a->pcap && (rc = roc_fold(a)) != 0) return rc;
         /* -0 and +0 are one tie group in the engine (== compares them equal): one key here. */
         double x = score[i] == 0 ? 0.0 : score[i];
         if (a->bits) x = ldexp(floor(ldexp(x, a->bits)), -a->bits); /* exact: a power of 2 */

@@ -124,6 +124,13 @@ typedef struct {
 } vm_rng;
 void vigil_stats_rng_seed(vm_rng *g, uint64_t seed, uint64_t stream);
 uint64_t vigil_stats_rng_next(vm_rng *g);
+/* Case k of one bootstrap draw over n cases (Lemire's multiply-shift maps 64 random bits onto
+ * 0..n-1): the one place a draw is made, so the accumulators' replicates (accum.h) are the
+ * engine's. */
+static inline size_t vigil_stats_bootstrap_case(vm_rng *g, size_t n)
+{
+    return (size_t)(((unsigned __int128)vigil_stats_rng_next(g) * n) >> 64);
+}
 
 /* Run replicates 0..B-1 of the count bootstrap over n cases on `threads` threads. Replicate r
  * draws n cases with replacement from its own stream (seed, r) and calls fn with the counts as
@@ -133,13 +140,6 @@ typedef void (*vm_replicate_fn)(void *ctx, size_t r, const double *w, void *scra
 /* pos (optional): the draws are case numbers in the caller's original order, and w[pos[k]]
  * counts case k -- so two reports of the same cases in different sort orders (two models'
  * scores) resample the same cases with the same seed: a paired bootstrap. NULL: w[k]. */
-/* Case k of one bootstrap draw over n cases (Lemire's multiply-shift maps 64 random bits onto
- * 0..n-1): the one place a draw is made, so the accumulators' replicates (accum.h) are the
- * engine's. */
-static inline size_t vigil_stats_bootstrap_case(vm_rng *g, size_t n)
-{
-    return (size_t)(((unsigned __int128)vigil_stats_rng_next(g) * n) >> 64);
-}
 int vigil_stats_bootstrap_run(size_t n, size_t B, uint64_t seed, unsigned threads, size_t scratch_bytes,
                      const uint32_t *pos, vm_replicate_fn fn, void *ctx);
 /* Percentile interval of the finite values among x[0..B-1] (sorted in place). */

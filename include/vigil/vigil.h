@@ -21,6 +21,7 @@
 #include "vigil/report.h"
 #include "vigil/suite.h"
 #include "vigil/phi.h"
+#include "vigil/accum.h"
 
 #ifdef __cplusplus
 extern "C" {

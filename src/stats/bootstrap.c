@@ -2,16 +2,14 @@
  * sorted order, so no replicate re-sorts or copies rows. Each replicate owns a random stream
  * derived from (seed, replicate index) alone, and writes its results at its own index, so a
  * run gives the same numbers on any number of threads. */
+#include "core/parallel.h"
 #include "core/util.h"
 #include "stats/metrics_internal.h"
 #include "vigil/error.h"
 
 #include <math.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 void vigil_stats_rng_seed(vm_rng *g, uint64_t seed, uint64_t stream)
 {
@@ -57,65 +55,60 @@ void vigil_stats_percentile_ci(double *x, size_t B, double level, double *lo, do
 }
 
 typedef struct {
-    size_t n, B, scratch_bytes;
+    size_t n, scratch_bytes;
     uint64_t seed;
     const uint32_t *pos;
     vm_replicate_fn fn;
     void *ctx;
-    atomic_size_t next;
-    atomic_int failed;
+    double **w;     /* per worker: the counts of the replicate it is drawing */
+    void **scratch; /* per worker: fn's scratch */
 } job;
 
-static void *worker(void *arg)
+/* Replicates [begin, end) on one worker. The draws of replicate r depend on (seed, r) alone,
+ * so which worker runs r, and in which chunk, does not change a number. */
+static int replicates(void *arg, size_t begin, size_t end, int worker)
 {
     job *j = arg;
-    double *w = malloc((j->n ? j->n : 1) * sizeof *w);
-    void *scratch = malloc(j->scratch_bytes ? j->scratch_bytes : 1);
-    if (!w || !scratch) {
-        atomic_store(&j->failed, 1);
-        goto done;
-    }
-    for (;;) {
-        size_t r = atomic_fetch_add(&j->next, 1);
-        if (r >= j->B || atomic_load(&j->failed)) break;
+    double *w = j->w[worker];
+    for (size_t r = begin; r < end; r++) {
         vm_rng g;
         vigil_stats_rng_seed(&g, j->seed, r);
         memset(w, 0, j->n * sizeof *w);
         for (size_t i = 0; i < j->n; i++) {
-            /* Lemire's multiply-shift maps 64 random bits onto 0..n-1. */
-            size_t k = (size_t)(((unsigned __int128)vigil_stats_rng_next(&g) * j->n) >> 64);
+            size_t k = vigil_stats_bootstrap_case(&g, j->n);
             w[j->pos ? j->pos[k] : k] += 1.0;
         }
-        j->fn(j->ctx, r, w, scratch);
+        j->fn(j->ctx, r, w, j->scratch[worker]);
     }
-done:
-    free(w);
-    free(scratch);
-    return NULL;
+    return VIGIL_OK;
 }
 
 int vigil_stats_bootstrap_run(size_t n, size_t B, uint64_t seed, unsigned threads, size_t scratch_bytes,
                      const uint32_t *pos, vm_replicate_fn fn, void *ctx)
 {
     if (B == 0) return VIGIL_OK;
-    if (threads == 0) {
-        long c = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = c > 0 ? (unsigned)c : 1;
+    /* One replicate per chunk: replicates are long (n draws and a pass over the cases), and
+     * the old pool handed them out one at a time too. 256 threads at most, as before. */
+    int T = vigil_parallel_workers(threads > 256 ? 256 : (int)threads, B, 1);
+    if (T > 256) T = 256;
+    int rc = VIGIL_OK;
+    job j = {.n = n, .scratch_bytes = scratch_bytes, .seed = seed, .pos = pos, .fn = fn, .ctx = ctx};
+    j.w = calloc((size_t)T, sizeof *j.w);
+    j.scratch = calloc((size_t)T, sizeof *j.scratch);
+    if (!j.w || !j.scratch) goto oom;
+    for (int t = 0; t < T; t++) {
+        j.w[t] = malloc((n ? n : 1) * sizeof **j.w);
+        j.scratch[t] = malloc(scratch_bytes ? scratch_bytes : 1);
+        if (!j.w[t] || !j.scratch[t]) goto oom;
     }
-    if (threads > B) threads = (unsigned)B;
-    if (threads > 256) threads = 256;
-    job j = {.n = n, .B = B, .scratch_bytes = scratch_bytes, .seed = seed, .pos = pos, .fn = fn, .ctx = ctx};
-    atomic_init(&j.next, 0);
-    atomic_init(&j.failed, 0);
-    pthread_t tid[256];
-    unsigned started = 0;
-    for (unsigned t = 1; t < threads; t++) {
-        if (pthread_create(&tid[started], NULL, worker, &j) != 0) break;
-        started++;
-    }
-    worker(&j);
-    for (unsigned t = 0; t < started; t++) pthread_join(tid[t], NULL);
-    if (atomic_load(&j.failed))
-        return vigil_error_set(VIGIL_ENOMEM, "out of memory in the bootstrap (%zu cases)", n);
-    return VIGIL_OK;
+    rc = vigil_parallel_for(T, B, 1, replicates, &j);
+    goto done;
+oom:
+    rc = vigil_error_set(VIGIL_ENOMEM, "out of memory in the bootstrap (%zu cases)", n);
+done:
+    for (int t = 0; j.w && t < T; t++) free(j.w[t]);
+    for (int t = 0; j.scratch && t < T; t++) free(j.scratch[t]);
+    free(j.w);
+    free(j.scratch);
+    return rc;
 }

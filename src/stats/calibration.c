@@ -48,10 +48,20 @@ void vigil_stats_calib_bins_sorted(const double *p, const uint8_t *y, const doub
         }
         cum = hi;
     }
+    vigil_stats_calib_bins_finish(o, W, W1, sq, bw, bp, by);
+    double ecem = 0;
+    for (int k = 0; k < VM_BINS; k++)
+        if (ew[k] > 0) ecem += ew[k] / W * fabs(ep[k] / ew[k] - ey[k] / ew[k]);
+    o->ece_em = W > 0 ? ecem : NAN;
+}
+
+void vigil_stats_calib_bins_finish(vm_calib_bins *o, double W, double W1, double sq,
+                                   const double *bw, const double *bp, const double *by)
+{
     o->w = W;
     o->w1 = W1;
     o->brier = W > 0 ? sq / W : NAN;
-    double ece = 0, mce = 0, ecem = 0, rel = 0, res = 0, obar = W > 0 ? W1 / W : NAN;
+    double ece = 0, mce = 0, rel = 0, res = 0, obar = W > 0 ? W1 / W : NAN;
     for (int k = 0; k < VM_BINS; k++) {
         o->bin_w[k] = bw[k];
         o->bin_p[k] = bw[k] > 0 ? bp[k] / bw[k] : NAN;
@@ -63,10 +73,9 @@ void vigil_stats_calib_bins_sorted(const double *p, const uint8_t *y, const doub
             rel += bw[k] * gap * gap;
             res += bw[k] * (o->bin_y[k] - obar) * (o->bin_y[k] - obar);
         }
-        if (ew[k] > 0) ecem += ew[k] / W * fabs(ep[k] / ew[k] - ey[k] / ew[k]);
     }
     o->ece = W > 0 ? ece : NAN;
-    o->ece_em = W > 0 ? ecem : NAN;
+    o->ece_em = NAN;
     o->mce = W > 0 ? mce : NAN;
     o->rel = W > 0 ? rel / W : NAN;
     o->res = W > 0 ? res / W : NAN;
@@ -114,9 +123,8 @@ int vigil_stats_logistic_fit(const double *lg, const uint8_t *y, const double *w
             h01 += v * x;
             h11 += v * x * x;
         }
-        double det = h00 * h11 - h01 * h01;
-        if (!(det > 0) || !isfinite(det)) break;
-        double da = (h11 * g0 - h01 * g1) / det, db = (h00 * g1 - h01 * g0) / det;
+        double da, db;
+        if (vigil_stats_newton2(g0, g1, h00, h01, h11, &da, &db) != 0) break;
         if (!guarded && (fabs(da) > 1 || fabs(db) > 1 || !isfinite(da) || !isfinite(db))) {
             guarded = 1; /* far from the start: fall back to the watched steps */
             dev = deviance(lg, y, w, n, a, b);
@@ -135,7 +143,7 @@ int vigil_stats_logistic_fit(const double *lg, const uint8_t *y, const double *w
         }
         a = na;
         b = nb;
-        double tol = init ? 1e-9 : 1e-11; /* replicates only feed percentiles */
+        double tol = init ? 1e-9 : VM_FIT_TOL; /* replicates only feed percentiles */
         if (fabs(da) < tol * (1 + fabs(a)) && fabs(db) < tol * (1 + fabs(b))) {
             ok = 1;
             break;

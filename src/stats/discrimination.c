@@ -94,10 +94,17 @@ double vigil_stats_auroc_sorted(const double *p, const uint8_t *y, const double 
  * share one placement, so the sums run over groups. */
 double vigil_stats_delong_var_sorted(const double *p, const uint8_t *y, size_t n, double auc)
 {
+    return vigil_stats_delong_var_weighted(p, y, NULL, n, auc);
+}
+
+double vigil_stats_delong_var_weighted(const double *p, const uint8_t *y, const double *w, size_t n,
+                                       double auc)
+{
     double n1 = 0, n0 = 0;
     for (size_t i = 0; i < n; i++) {
-        if (y[i]) n1++;
-        else n0++;
+        double wt = w ? w[i] : 1.0;
+        if (y[i]) n1 += wt;
+        else n0 += wt;
     }
     if (n1 < 2 || n0 < 2) return NAN;
     double below0 = 0, below1 = 0, s10 = 0, s01 = 0;
@@ -105,8 +112,9 @@ double vigil_stats_delong_var_sorted(const double *p, const uint8_t *y, size_t n
         double g0 = 0, g1 = 0;
         size_t j = i;
         do {
-            if (y[j]) g1++;
-            else g0++;
+            double wt = w ? w[j] : 1.0;
+            if (y[j]) g1 += wt;
+            else g0 += wt;
             j++;
         } while (j < n && p[j] == p[i]);
         double above1 = n1 - below1 - g1;
@@ -301,13 +309,20 @@ int vigil_metrics_auroc(const double *score, const double *label, size_t n, doub
     auroc_from_keys(k, n, &out->auc, &var, &n1, &n0);
     free(k);
     free(tmp);
+    vigil_stats_auroc_fill(out, out->auc, var, n1, n0, level);
+    return VIGIL_OK;
+}
+
+void vigil_stats_auroc_fill(vigil_auroc *out, double auc, double var, double n1, double n0,
+                            double level)
+{
+    out->auc = auc;
     out->n_pos = (size_t)n1;
     out->n_neg = (size_t)n0;
     out->se = sqrt(var);
     double z = vigil_stats_qnorm(1 - (1 - (level > 0 ? level : 0.95)) / 2);
     out->ci_low = fmax(0, out->auc - z * out->se);
     out->ci_high = fmin(1, out->auc + z * out->se);
-    return VIGIL_OK;
 }
 
 /* Placements of one score, in the original row order, for the paired test. */

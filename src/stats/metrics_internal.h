@@ -7,7 +7,10 @@
 #define VIGIL_STATS_METRICS_INTERNAL_H
 
 #include <stddef.h>
+#include <math.h>
 #include <stdint.h>
+
+#include "vigil/metrics.h"
 
 #define VM_BINS 10
 
@@ -41,6 +44,13 @@ int vigil_stats_sort_order(const double *x, size_t n, uint32_t *order);
 double vigil_stats_auroc_sorted(const double *p, const uint8_t *y, const double *w, size_t n);
 /* DeLong variance of the AUROC (unweighted). */
 double vigil_stats_delong_var_sorted(const double *p, const uint8_t *y, size_t n, double auc);
+/* The same with integer case weights w (NULL: 1), e.g. counts of tied cases. */
+double vigil_stats_delong_var_weighted(const double *p, const uint8_t *y, const double *w, size_t n,
+                                       double auc);
+/* se, CI and class counts of a vigil_auroc from the AUROC and its DeLong variance, as
+ * vigil_metrics_auroc reports them. */
+void vigil_stats_auroc_fill(vigil_auroc *out, double auc, double var, double n1, double n0,
+                            double level);
 /* Average precision (scikit-learn) from sorted data. */
 double vigil_stats_ap_sorted(const double *p, const uint8_t *y, const double *w, size_t n);
 
@@ -53,11 +63,39 @@ typedef struct {
 } vm_calib_bins;
 void vigil_stats_calib_bins_sorted(const double *p, const uint8_t *y, const double *w, size_t n,
                           vm_calib_bins *out);
+/* Everything but ece_em (NaN: it needs the order) from the equal-width bin sums -- weight bw,
+ * weighted score sum bp, weighted event sum by -- the total weight W, event weight W1 and
+ * Brier sum sq. The one place these statistics are finished, so the mergeable accumulators
+ * (accum.h) give the engine's numbers. */
+void vigil_stats_calib_bins_finish(vm_calib_bins *o, double W, double W1, double sq,
+                                   const double *bw, const double *bp, const double *by);
+/* The equal-width bin of a score in [0, 1]: edges k / VM_BINS, a score on an edge in the
+ * lower bin (numpy searchsorted, side "left"), as vigil_stats_calib_bins_sorted walks them. */
+static inline int vigil_stats_calib_bin(double p)
+{
+    int b = 0;
+    while (b < VM_BINS - 1 && (double)(b + 1) * (1.0 / VM_BINS) < p) b++;
+    return b;
+}
 
 /* Logistic recalibration logit P(y) = a + b * lg over finite lg. Returns 0, or -1 when the fit
  * fails (a, b NaN). `init` (a, b) may be NULL ({0, 1}). *dev gets -2 log L. */
 int vigil_stats_logistic_fit(const double *lg, const uint8_t *y, const double *w, size_t n,
                     const double *init, double *a, double *b, double *dev);
+/* The Newton step (da, db) of that fit from the gradient (g0, g1) and Hessian (h00, h01, h11)
+ * sums; -1 when the Hessian is not positive definite. One expression for the fit and for the
+ * mergeable step of accum.h. */
+static inline int vigil_stats_newton2(double g0, double g1, double h00, double h01, double h11,
+                                      double *da, double *db)
+{
+    double det = h00 * h11 - h01 * h01;
+    if (!(det > 0) || !isfinite(det)) return -1;
+    *da = (h11 * g0 - h01 * g1) / det;
+    *db = (h00 * g1 - h01 * g0) / det;
+    return 0;
+}
+/* The fit's convergence test: steps below tol * (1 + |parameter|). */
+#define VM_FIT_TOL 1e-11
 /* Calibration-in-the-large: a in logit P(y) = a + logit(p), Newton from `start` (NaN: 0).
  * NaN when undefined. */
 double vigil_stats_citl(const double *p, const uint8_t *y, const double *w, size_t n, double start);
@@ -68,7 +106,6 @@ void vigil_stats_confusion_sorted(const double *p, const uint8_t *y, const doubl
 
 /* Every vigil_calibration statistic from sorted data (unweighted). */
 /* Threshold statistics and Wilson intervals from counts. */
-#include "vigil/metrics.h"
 int vigil_stats_calibration_sorted(const double *p, const uint8_t *y, size_t n, vigil_calibration *o);
 void vigil_stats_threshold_from_counts(double t, double tp, double fp, double fn, double tn, double level,
                               vigil_threshold_stats *o);
@@ -87,6 +124,13 @@ typedef struct {
 } vm_rng;
 void vigil_stats_rng_seed(vm_rng *g, uint64_t seed, uint64_t stream);
 uint64_t vigil_stats_rng_next(vm_rng *g);
+/* Case k of one bootstrap draw over n cases (Lemire's multiply-shift maps 64 random bits onto
+ * 0..n-1): the one place a draw is made, so the accumulators' replicates (accum.h) are the
+ * engine's. */
+static inline size_t vigil_stats_bootstrap_case(vm_rng *g, size_t n)
+{
+    return (size_t)(((unsigned __int128)vigil_stats_rng_next(g) * n) >> 64);
+}
 
 /* Run replicates 0..B-1 of the count bootstrap over n cases on `threads` threads. Replicate r
  * draws n cases with replacement from its own stream (seed, r) and calls fn with the counts as

@@ -30,7 +30,7 @@ const size_t cli_n_commands = sizeof cli_commands / sizeof cli_commands[0];
 
 static void print_version(void)
 {
-    printf("vigil %s\n", VIGIL_VERSION);
+    printf("vigil %s\n", vigil_version());
     printf("backends: cpu%s\n", vigil_build_has_cuda() ? ", cuda (compiled in; used when a device answers)"
                                                         : " (CUDA not compiled in)");
     printf("libraries: GSL %s, SQLite %s, cJSON %d.%d.%d, %s\n", GSL_VERSION, sqlite3_libversion(),

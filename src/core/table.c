@@ -10,7 +10,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -748,7 +747,7 @@ int vigil_table_read_csv(vigil_table **out, const char *path, const vigil_csv_op
     r.line = r.rec_line = 1;
     size_t bufcap = 1 << 20;
     char *buf = NULL;
-    EVP_MD_CTX *md = NULL;
+    vigil_sha256 *md = NULL;
     int rc = VIGIL_OK, fd = -1;
     size_t total = 0, done_bytes = 0, quote_line = 0;
 
@@ -768,8 +767,8 @@ int vigil_table_read_csv(vigil_table **out, const char *path, const vigil_csv_op
     /* the SHA-256 of exactly the bytes parsed, so a run records the digest of the data it
      * used without reading the file a second time (a feed that grows in between would make
      * the two differ) */
-    if (!(md = EVP_MD_CTX_new()) || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
-        rc = vigil_error_set(VIGIL_EINTERNAL, "sha256 init failed");
+    if (!(md = vigil_sha256_new())) {
+        rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
         goto done;
     }
     int state = ST_START;
@@ -783,7 +782,7 @@ int vigil_table_read_csv(vigil_table **out, const char *path, const vigil_csv_op
         }
         if (got == 0) break;
         done_bytes += (size_t)got;
-        EVP_DigestUpdate(md, buf, (size_t)got);
+        vigil_sha256_add(md, buf, (size_t)got);
         const char *p = buf, *end = buf + got;
         while (p < end) {
             switch (state) {
@@ -880,17 +879,14 @@ int vigil_table_read_csv(vigil_table **out, const char *path, const vigil_csv_op
             rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
             goto done;
         }
-    unsigned char dg[32];
-    unsigned int dglen = 0;
-    EVP_DigestFinal_ex(md, dg, &dglen);
-    vigil_hex(dg, 32, r.t->sha256);
+    vigil_sha256_final(md, r.t->sha256);
     r.t->bytes = done_bytes;
     /* An inferred column that never saw a value stays numeric (all missing). */
     *out = r.t;
     r.t = NULL;
 done:
     if (fd >= 0) close(fd);
-    EVP_MD_CTX_free(md);
+    vigil_sha256_free(md);
     free(buf);
     free(r.fb);
     for (size_t i = 0; i < r.nhdr; i++) free(r.hdr[i]);

@@ -25,7 +25,7 @@ void vigil_sbuf_printf(vigil_sbuf *b, const char *fmt, ...)
 void vigil_sbuf_append(vigil_sbuf *b, const char *s, size_t n);
 void vigil_sbuf_free(vigil_sbuf *b);
 
-/* Parse a whole string as a decimal number, correctly rounded (see table.c). 0 or -1. */
+/* Parse a whole string as a decimal number, correctly rounded (see table_number.c). 0 or -1. */
 int vigil_parse_double(const char *s, size_t n, double *out);
 
 /* Read a whole file into a NUL-terminated buffer (caller frees). VIGIL_EIO with the path. */

@@ -7,6 +7,7 @@
 #ifndef VIGIL_H
 #define VIGIL_H
 
+#include "vigil/version.h"
 #include "vigil/error.h"
 #include "vigil/table.h"
 #include "vigil/store.h"

@@ -20,7 +20,8 @@ typedef struct {
     const char *help;                 /* the whole text for `vigil help CMD` / `CMD --help` */
 } cli_command;
 
-extern const cli_command cli_commands[];
+/* Not const: main() puts the generated help of table-driven commands in place at start-up. */
+extern cli_command cli_commands[];
 extern const size_t cli_n_commands;
 
 /* Print "vigil CMD: <message>" and a pointer to `vigil help CMD` on stderr; returns 2. */

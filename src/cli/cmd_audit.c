@@ -1,8 +1,8 @@
 /* vigil audit verify — check the tamper-evident audit chain. */
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "vigil/store.h"
 
-#include <getopt.h>
 #include <string.h>
 
 const char cmd_audit_help[] =
@@ -17,34 +17,33 @@ const char cmd_audit_help[] =
     "The output ends with the chain's head hash: record it outside the store (a ticket, an\n"
     "email) to detect a later truncation of the newest entries as well.\n"
     "\n"
-    "  --db FILE        the run store (default: $VIGIL_DB, else ./vigil.db)\n"
-    "  --format F       'table' (default) or 'json': {ok, entries, runs, first_bad, message,\n"
-    "                   head}\n";
+    "\n";
+
+static cli_common A;
+
+static const cli_option opts[] = {
+    CLI_OPTS_DB(&A),
+    CLI_OPT_STRING("format", 0, "F", "'table' (default) or 'json': {ok, entries, runs, first_bad, message,\nhead}",
+                   &A.format),
+    CLI_OPT_END,
+};
+
+const cli_spec cmd_audit_spec = {"audit", cmd_audit_help, opts, NULL};
 
 int cmd_audit(int argc, char **argv)
 {
-    static const struct option opts[] = {{"db", required_argument, 0, 'd'},
-                                         {"format", required_argument, 0, 'f'},
-                                         {0, 0, 0, 0}};
-    const char *db = NULL, *format = NULL;
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd': db = optarg; break;
-        case 'f': format = optarg; break;
-        default: return cli_usage("audit", "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind >= argc) return cli_usage("audit", "missing subcommand (expected 'verify')");
-    if (strcmp(argv[optind], "verify") != 0)
-        return cli_usage("audit", "unknown subcommand '%s' (expected 'verify')", argv[optind]);
-    if (optind + 1 < argc) return cli_usage("audit", "unexpected argument '%s'", argv[optind + 1]);
-    int json = cli_parse_format("audit", format);
+    memset(&A, 0, sizeof A);
+    int npos, rc = cli_options_parse(&cmd_audit_spec, argc, argv, &npos);
+    if (rc) return rc < 0 ? VIGIL_EXIT_OK : rc;
+    if (npos < 1) return cli_usage("audit", "missing subcommand (expected 'verify')");
+    if (strcmp(argv[1], "verify") != 0)
+        return cli_usage("audit", "unknown subcommand '%s' (expected 'verify')", argv[1]);
+    if (npos > 1) return cli_usage("audit", "unexpected argument '%s'", argv[2]);
+    const char *db = A.db;
+    int json = cli_parse_format("audit", A.format);
     if (json < 0) return VIGIL_EXIT_USAGE;
     vigil_store *s = NULL;
-    int rc = cli_open_store("audit", db, 1, &s);
+    rc = cli_open_store("audit", db, 1, &s);
     if (rc) return rc;
     vigil_audit_result res;
     int err = vigil_store_audit_verify(s, &res);

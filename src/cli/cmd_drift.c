@@ -1,5 +1,6 @@
 /* vigil drift — distribution-shift tests between a reference and a current case file. */
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "vigil/backend.h"
 #include "vigil/drift.h"
 #include "vigil/error.h"
@@ -7,7 +8,6 @@
 #include "vigil/table.h"
 #include "core/util.h"
 
-#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,22 +30,9 @@ const char cmd_drift_help[] =
     "(two-proportion z test). The p-value corrected across features is KS (numeric) or\n"
     "chi-square (categorical); a feature drifts when that corrected p < alpha AND its effect\n"
     "(Wasserstein / reference SD, or PSI) >= 0.1.\n"
-    "\n"
-    "  --correction C   holm (default), bh (Benjamini-Hochberg) or none\n"
-    "  --alpha A        significance level (default 0.01)\n"
-    "  --mmd            also a multivariate MMD test (RBF kernel, median-heuristic bandwidth,\n"
-    "                   unbiased MMD^2) on the numeric features standardised by the reference\n"
-    "                   SD, rows with a missing value left out, at most --mmd-rows per window\n"
-    "                   (default 2000, seeded subsample)\n"
-    "  --permutations N MMD permutations (default 500)\n"
-    "  --backend B      MMD: auto (a CUDA device when one answers: the kernel matrix and every\n"
-    "                   permutation's sums on the GPU), cpu or cuda (default auto)\n"
-    "  --seed S         seed for the MMD subsample and permutations (default 1)\n"
-    "  --threads K      threads across features and permutations (default: all CPUs)\n"
-    "  --id COL         the case id column: neither tested nor scanned by the PHI guard\n"
-    "  --allow-column C=WHY  let column C through the PHI guard, with a justification\n"
-    "  --format F       'table' (default) or 'json'\n"
-    "\n"
+    "\n";
+
+static const char epilogue[] =
     "Exit status: 0 no drift, 1 at least one feature drifted, 2 bad input.\n"
     "JSON: alarm, n_alarms, correction, alpha, features.<name>.{type,n_ref,n_cur,missing_ref,\n"
     "missing_cur,drift,p,p_adjusted,effect,effect_floor,missing_rate{diff,p},tests.<test>.\n"
@@ -53,77 +40,91 @@ const char cmd_drift_help[] =
 
 #define MAX_FEAT 4096
 
+static struct {
+    cli_common c;
+    const char *reference, *current, *features, *correction, *id;
+    double alpha;
+    int mmd;
+    size_t permutations, mmd_rows, seed;
+} A;
+
+static const cli_option opts[] = {
+    CLI_OPT_STRING("reference", 0, "A.csv", "the reference case file", &A.reference),
+    CLI_OPT_STRING("current", 0, "B.csv", "the current case file", &A.current),
+    CLI_OPT_STRING("features", 0, "a,b,...", "the features to test (default: every shared column)",
+                   &A.features),
+    CLI_OPT_CHOICE("correction", 0, "C", "holm|bh|none",
+                   "holm (default), bh (Benjamini-Hochberg) or none", &A.correction),
+    CLI_OPT_DOUBLE("alpha", 0, "A", "significance level (default 0.01)", &A.alpha),
+    CLI_OPT_FLAG("mmd", 0,
+                 "also a multivariate MMD test (RBF kernel, median-heuristic bandwidth,\n"
+                 "unbiased MMD^2) on the numeric features standardised by the reference\n"
+                 "SD, rows with a missing value left out, at most --mmd-rows per window\n"
+                 "(default 2000, seeded subsample)",
+                 &A.mmd),
+    CLI_OPT_SIZE("permutations", 0, "N", "MMD permutations (default 500)", &A.permutations),
+    CLI_OPT_SIZE("mmd-rows", 0, "N", "MMD: at most N rows per window (default 2000)", &A.mmd_rows),
+    CLI_OPT_CHOICE("backend", 0, "B", "auto|cpu|cuda",
+                   "MMD: auto (a CUDA device when one answers: the kernel matrix and every\n"
+                   "permutation's sums on the GPU), cpu or cuda (default auto)",
+                   &A.c.backend),
+    CLI_OPT_SIZE("seed", 0, "S", "seed for the MMD subsample and permutations (default 1)", &A.seed),
+    CLI_OPT_SIZE("threads", 0, "K", "threads across features and permutations (default: all CPUs)",
+                 &A.c.threads),
+    CLI_OPT_STRING("id", 0, "COL", "the case id column: neither tested nor scanned by the PHI guard",
+                   &A.id),
+    CLI_OPTS_ALLOW_COLUMN(&A.c),
+    CLI_OPTS_FORMAT(&A.c),
+    CLI_OPT_END,
+};
+
+const cli_spec cmd_drift_spec = {"drift", cmd_drift_help, opts, epilogue};
+
 int cmd_drift(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"reference", required_argument, 0, 'r'}, {"current", required_argument, 0, 'c'},
-        {"features", required_argument, 0, 'F'}, {"correction", required_argument, 0, 'C'},
-        {"alpha", required_argument, 0, 'a'},    {"mmd", no_argument, 0, 'm'},
-        {"permutations", required_argument, 0, 'p'}, {"mmd-rows", required_argument, 0, 'R'},
-        {"seed", required_argument, 0, 'S'},     {"threads", required_argument, 0, 'T'},
-        {"format", required_argument, 0, 'f'},   {"allow-column", required_argument, 0, 'A'},
-        {"id", required_argument, 0, 'i'},       {"backend", required_argument, 0, 'b'},
-        {0, 0, 0, 0}};
     const char *refp = NULL, *curp = NULL, *format = NULL;
     char *featarg = NULL;
     const char *feats[MAX_FEAT];
-    size_t nfeat = 0, v;
-    vigil_phi_allow allow[32];
+    size_t nfeat = 0;
+    vigil_phi_allow allow[CLI_LIST_MAX];
     size_t n_allow = 0;
     const char *idcol = NULL;
     vigil_drift_options o = vigil_drift_options_default();
-    int c, rc = VIGIL_EXIT_INTERNAL, json = 0;
+    int rc = VIGIL_EXIT_INTERNAL, json = 0, npos;
     vigil_table *ref = NULL, *cur = NULL;
     vigil_drift_result *res = NULL;
     char *doc = NULL;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'r': refp = optarg; break;
-        case 'c': curp = optarg; break;
-        case 'f': format = optarg; break;
-        case 'F': featarg = optarg; break;
-        case 'm': o.mmd = 1; break;
-        case 'b':
-            if (strcmp(optarg, "auto") == 0) o.backend = VIGIL_BACKEND_AUTO;
-            else if (strcmp(optarg, "cpu") == 0) o.backend = VIGIL_BACKEND_CPU;
-            else if (strcmp(optarg, "cuda") == 0) o.backend = VIGIL_BACKEND_CUDA;
-            else return cli_usage("drift", "--backend expects auto, cpu or cuda, got '%s'", optarg);
-            break;
-        case 'i': idcol = optarg; break;
-        case 'A':
-            if (cli_parse_allow("drift", optarg, allow, &n_allow, 32)) return VIGIL_EXIT_USAGE;
-            break;
-        case 'C':
-            if (strcmp(optarg, "holm") == 0) o.correction = VIGIL_CORRECT_HOLM;
-            else if (strcmp(optarg, "bh") == 0) o.correction = VIGIL_CORRECT_BH;
-            else if (strcmp(optarg, "none") == 0) o.correction = VIGIL_CORRECT_NONE;
-            else return cli_usage("drift", "--correction expects holm, bh or none, got '%s'", optarg);
-            break;
-        case 'a':
-            if (cli_parse_double("drift", "--alpha", optarg, &o.alpha)) return VIGIL_EXIT_USAGE;
-            if (!(o.alpha > 0 && o.alpha < 1)) return cli_usage("drift", "--alpha must be in (0, 1), got '%s'", optarg);
-            break;
-        case 'p':
-            if (cli_parse_size("drift", "--permutations", optarg, &o.mmd_permutations)) return VIGIL_EXIT_USAGE;
-            break;
-        case 'R':
-            if (cli_parse_size("drift", "--mmd-rows", optarg, &o.mmd_max_rows)) return VIGIL_EXIT_USAGE;
-            break;
-        case 'S':
-            if (cli_parse_size("drift", "--seed", optarg, &v)) return VIGIL_EXIT_USAGE;
-            o.seed = v;
-            break;
-        case 'T':
-            if (cli_parse_size("drift", "--threads", optarg, &v)) return VIGIL_EXIT_USAGE;
-            o.threads = (int)v;
-            break;
-        default:
-            return cli_usage("drift", "unknown or incomplete option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind < argc) return cli_usage("drift", "unexpected argument '%s'", argv[optind]);
+    memset(&A, 0, sizeof A);
+    A.alpha = o.alpha;
+    A.permutations = o.mmd_permutations;
+    A.mmd_rows = o.mmd_max_rows;
+    A.seed = (size_t)o.seed;
+    A.c.threads = (size_t)o.threads;
+    int prc = cli_options_parse(&cmd_drift_spec, argc, argv, &npos);
+    if (prc) return prc < 0 ? VIGIL_EXIT_OK : prc;
+    if (cli_common_allow("drift", &A.c, allow, &n_allow)) return VIGIL_EXIT_USAGE;
+    refp = A.reference;
+    curp = A.current;
+    format = A.c.format;
+    featarg = (char *)A.features;
+    idcol = A.id;
+    o.mmd = A.mmd;
+    if (A.c.backend)
+        o.backend = strcmp(A.c.backend, "cuda") == 0  ? VIGIL_BACKEND_CUDA
+                    : strcmp(A.c.backend, "cpu") == 0 ? VIGIL_BACKEND_CPU
+                                                      : VIGIL_BACKEND_AUTO;
+    if (A.correction)
+        o.correction = strcmp(A.correction, "bh") == 0     ? VIGIL_CORRECT_BH
+                       : strcmp(A.correction, "none") == 0 ? VIGIL_CORRECT_NONE
+                                                           : VIGIL_CORRECT_HOLM;
+    o.alpha = A.alpha;
+    if (!(o.alpha > 0 && o.alpha < 1))
+        return cli_usage("drift", "--alpha must be in (0, 1), got '%g'", o.alpha);
+    o.mmd_permutations = A.permutations;
+    o.mmd_max_rows = A.mmd_rows;
+    o.seed = A.seed;
+    o.threads = (int)A.c.threads;
+    if (npos > 0) return cli_usage("drift", "unexpected argument '%s'", argv[1]);
     if (!refp) return cli_usage("drift", "--reference is required");
     if (vigil_backend_check(o.backend)) return cli_usage("drift", "%s", vigil_error_last());
     if (!curp) return cli_usage("drift", "--current is required");

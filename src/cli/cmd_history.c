@@ -1,8 +1,8 @@
 /* vigil history — list stored runs. */
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "vigil/store.h"
 
-#include <getopt.h>
 #include <string.h>
 
 const char cmd_history_help[] =
@@ -12,47 +12,44 @@ const char cmd_history_help[] =
     "explain, drift), name, status, start and finish time (UTC), verdict and result digest.\n"
     "A run whose process died before it finished shows as 'interrupted'. Two runs of the same\n"
     "suite on the same inputs show the same result digest.\n"
-    "\n"
-    "  --kind K         only runs of this kind\n"
-    "  --name N         only runs with this name (a suite or monitor name)\n"
-    "  --db FILE        the run store (default: $VIGIL_DB, else ./vigil.db)\n"
-    "  --format F       'table' (default) or 'json': {\"runs\": [{id, kind, name, started_at,\n"
-    "                   finished_at, status, passed, result_digest}]}\n";
+    "\n";
+
+static struct {
+    cli_common c;
+    const char *kind, *name;
+} A;
+
+static const cli_option opts[] = {
+    CLI_OPT_STRING("kind", 0, "K", "only runs of this kind", &A.kind),
+    CLI_OPT_STRING("name", 0, "N", "only runs with this name (a suite or monitor name)", &A.name),
+    CLI_OPTS_DB(&A.c),
+    CLI_OPT_STRING("format", 0, "F", "'table' (default) or 'json': {\"runs\": [{id, kind, name, started_at,\n"
+                   "finished_at, status, passed, result_digest}]}",
+                   &A.c.format),
+    CLI_OPT_END,
+};
+
+const cli_spec cmd_history_spec = {"history", cmd_history_help, opts, NULL};
 
 int cmd_history(int argc, char **argv)
 {
-    static const struct option opts[] = {{"kind", required_argument, 0, 'k'},
-                                         {"name", required_argument, 0, 'n'},
-                                         {"db", required_argument, 0, 'd'},
-                                         {"format", required_argument, 0, 'f'},
-                                         {0, 0, 0, 0}};
-    const char *kind = NULL, *name = NULL, *db = NULL, *format = NULL;
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'k': {
-            static const char *const kinds[] = {"suite", "monitor", "metrics", "replay", "explain", "drift"};
-            size_t k = 0;
-            while (k < sizeof kinds / sizeof *kinds && strcmp(kinds[k], optarg) != 0) k++;
-            if (k == sizeof kinds / sizeof *kinds)
-                return cli_usage("history", "--kind: unknown kind '%s' (suite, monitor, metrics, replay, explain, drift)",
-                                 optarg);
-            kind = optarg;
-            break;
-        }
-        case 'n': name = optarg; break;
-        case 'd': db = optarg; break;
-        case 'f': format = optarg; break;
-        default: return cli_usage("history", "unknown option '%s'", argv[optind - 1]);
-        }
+    memset(&A, 0, sizeof A);
+    int npos, rc = cli_options_parse(&cmd_history_spec, argc, argv, &npos);
+    if (rc) return rc < 0 ? VIGIL_EXIT_OK : rc;
+    if (npos > 0) return cli_usage("history", "unexpected argument '%s'", argv[1]);
+    const char *kind = A.kind, *name = A.name, *db = A.c.db;
+    if (kind) {
+        static const char *const kinds[] = {"suite", "monitor", "metrics", "replay", "explain", "drift"};
+        size_t k = 0;
+        while (k < sizeof kinds / sizeof *kinds && strcmp(kinds[k], kind) != 0) k++;
+        if (k == sizeof kinds / sizeof *kinds)
+            return cli_usage("history", "--kind: unknown kind '%s' (suite, monitor, metrics, replay, explain, drift)",
+                             kind);
     }
-    if (optind < argc) return cli_usage("history", "unexpected argument '%s'", argv[optind]);
-    int json = cli_parse_format("history", format);
+    int json = cli_parse_format("history", A.c.format);
     if (json < 0) return VIGIL_EXIT_USAGE;
     vigil_store *s = NULL;
-    int rc = cli_open_store("history", db, 1, &s);
+    rc = cli_open_store("history", db, 1, &s);
     if (rc) return rc;
     vigil_run_info *runs = NULL;
     size_t n = 0;

@@ -1,11 +1,11 @@
 /* vigil predict — score cases with a model. */
 #include "cli/cases.h"
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "core/util.h"
 #include "vigil/error.h"
 #include "vigil/model.h"
 
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,17 +19,30 @@ const char cmd_predict_help[] =
     "`score_<k>` column per class for a multi-class model. Model features are matched to CSV\n"
     "columns by name; a missing one is an error that names it. Scores equal XGBoost's own\n"
     "predict() within 1e-6 (float32 trees, summed in XGBoost's order).\n"
-    "\n"
-    "  --model M          model file\n"
-    "  --data F.csv       case file\n"
-    "  --out P.csv        where to write the scores (written to P.csv.tmp, then renamed)\n"
-    "  --id COL           id column copied to the output (default: the row number, 'row')\n"
-    "  --backend B        auto (default: CUDA when a device answers, else CPU), cpu or cuda\n"
-    "  --threads N        CPU threads (default: all cores)\n"
-    "  --allow-column C=WHY  let column C through the PHI guard, with a justification\n"
-    "  --format F         summary on stdout: 'table' (default) or 'json': {model: {describe,\n"
-    "                     sha256}, n, outputs, backend, threads, rows_per_second,\n"
-    "                     seconds: {load, compute, write}}\n";
+    "\n";
+
+static struct {
+    cli_common c;
+    const char *out, *id;
+} A;
+
+static const cli_option opts[] = {
+    CLI_OPTS_DATA_MODEL(&A.c),
+    CLI_OPT_STRING("out", 0, "P.csv", "where to write the scores (written to P.csv.tmp, then renamed)",
+                   &A.out),
+    CLI_OPT_STRING("id", 0, "COL", "id column copied to the output (default: the row number, 'row')",
+                   &A.id),
+    CLI_OPTS_BACKEND_THREADS(&A.c),
+    CLI_OPTS_ALLOW_COLUMN(&A.c),
+    CLI_OPT_STRING("format", 0, "F",
+                   "summary on stdout: 'table' (default) or 'json': {model: {describe,\n"
+                   "sha256}, n, outputs, backend, threads, rows_per_second,\n"
+                   "seconds: {load, compute, write}}",
+                   &A.c.format),
+    CLI_OPT_END,
+};
+
+const cli_spec cmd_predict_spec = {"predict", cmd_predict_help, opts, NULL};
 
 /* Write s as one CSV field (quoted when it holds a comma, quote or line break). */
 void cli_csv_field(FILE *f, const char *s)
@@ -48,46 +61,24 @@ void cli_csv_field(FILE *f, const char *s)
 
 int cmd_predict(int argc, char **argv)
 {
-    static const struct option opts[] = {{"model", required_argument, 0, 'm'}, {"data", required_argument, 0, 'd'},
-                                         {"out", required_argument, 0, 'o'},   {"id", required_argument, 0, 'i'},
-                                         {"backend", required_argument, 0, 'b'}, {"threads", required_argument, 0, 't'},
-                                         {"format", required_argument, 0, 'f'}, {"allow-column", required_argument, 0, 'A'},
-                                         {0, 0, 0, 0}};
-    const char *model = NULL, *data = NULL, *out = NULL, *id = NULL, *backend = NULL, *format = NULL;
-    size_t threads = 0, n_allow = 0;
-    vigil_phi_allow allow[32];
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'm': model = optarg; break;
-        case 'd': data = optarg; break;
-        case 'o': out = optarg; break;
-        case 'i': id = optarg; break;
-        case 'b': backend = optarg; break;
-        case 'f': format = optarg; break;
-        case 't':
-            if (cli_parse_size("predict", "--threads", optarg, &threads)) return VIGIL_EXIT_USAGE;
-            break;
-        case 'A':
-            if (cli_parse_allow("predict", optarg, allow, &n_allow, 32)) return VIGIL_EXIT_USAGE;
-            break;
-        default:
-            if (optopt) return cli_usage("predict", "option '%s' needs a value", argv[optind - 1]);
-            return cli_usage("predict", "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind < argc) return cli_usage("predict", "unexpected argument '%s'", argv[optind]);
+    memset(&A, 0, sizeof A);
+    vigil_phi_allow allow[CLI_LIST_MAX];
+    size_t n_allow = 0;
+    int npos, rc = cli_options_parse(&cmd_predict_spec, argc, argv, &npos);
+    if (rc) return rc < 0 ? VIGIL_EXIT_OK : rc;
+    if (cli_common_allow("predict", &A.c, allow, &n_allow)) return VIGIL_EXIT_USAGE;
+    const char *model = A.c.model, *data = A.c.data, *out = A.out, *id = A.id;
+    size_t threads = A.c.threads;
+    if (npos > 0) return cli_usage("predict", "unexpected argument '%s'", argv[1]);
     if (!model || !data || !out) return cli_usage("predict", "--model, --data and --out are required");
-    int json = cli_parse_format("predict", format);
+    int json = cli_parse_format("predict", A.c.format);
     if (json < 0) return VIGIL_EXIT_USAGE;
     vigil_backend_options bo = {VIGIL_BACKEND_AUTO, (int)threads};
-    if (cli_parse_backend("predict", backend, &bo.backend)) return VIGIL_EXIT_USAGE;
+    if (cli_parse_backend("predict", A.c.backend, &bo.backend)) return VIGIL_EXIT_USAGE;
 
     double t0 = vigil_seconds();
     cli_cases cs;
-    int rc = cli_cases_load("predict", model, data, id, NULL, 0, allow, n_allow, &cs);
+    rc = cli_cases_load("predict", model, data, id, NULL, 0, allow, n_allow, &cs);
     if (rc) return rc;
     size_t K = vigil_model_n_outputs(cs.model);
     double *scores = malloc(cs.n * K * sizeof *scores);

@@ -1,9 +1,10 @@
 /* vigil synth — synthetic shadow-mode case files for benchmarks and power studies. */
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "vigil/error.h"
 #include "vigil/synth.h"
 
-#include <getopt.h>
+#include <string.h>
 
 const char cmd_synth_help[] =
     "usage: vigil synth --out FILE.csv [--rows N] [--features K] [--seed S]\n"
@@ -13,67 +14,59 @@ const char cmd_synth_help[] =
     "Writes a seeded synthetic shadow-mode case file: case_id, date, sex, age_band, cat1,\n"
     "x1..xK (numeric, N(0,1); x1 and x2 correlated), label, score (the model's probability)\n"
     "and shadow_score (as recorded in shadow mode). The same seed gives the same file.\n"
-    "\n"
-    "  --rows N          cases (default 10000)\n"
-    "  --features K      numeric features (default 10, at most 1000)\n"
-    "  --seed S          random seed (default 1)\n"
-    "  --missing RATE    share of feature values left empty, MCAR (default 0.02)\n"
-    "  --drift KIND      none (default), covariate (x1 shifts by X SD, cat1 'd' grows),\n"
-    "                    label (prevalence moves: intercept + X), concept (x1's effect on\n"
-    "                    the outcome reverses; the score does not know), subgroup (for\n"
-    "                    sex=F the score degrades: noise of X SD)\n"
-    "  --shift X         drift size (default 0.5)\n"
-    "  --drift-start F   fraction of the period after which drift applies (default 0.5)\n"
-    "  --days D          cases spread over D days (default 365), in time order\n"
-    "  --end-date DATE   last day (default 2026-01-01)\n"
-    "  --prevalence P    approximate outcome rate without drift (default 0.15)\n";
+    "\n";
+
+static struct {
+    vigil_synth_options o;
+    const char *out, *drift;
+    size_t seed;
+} A;
+
+static const cli_option opts[] = {
+    CLI_OPT_STRING("out", 0, "FILE.csv", "where to write the cases", &A.out),
+    CLI_OPT_SIZE("rows", 0, "N", "cases (default 10000)", &A.o.rows),
+    CLI_OPT_SIZE("features", 0, "K", "numeric features (default 10, at most 1000)", &A.o.features),
+    CLI_OPT_SIZE("seed", 0, "S", "random seed (default 1)", &A.seed),
+    CLI_OPT_DOUBLE("missing", 0, "RATE", "share of feature values left empty, MCAR (default 0.02)",
+                   &A.o.missing_rate),
+    CLI_OPT_STRING("drift", 0, "KIND",
+                   "none (default), covariate (x1 shifts by X SD, cat1 'd' grows),\n"
+                   "label (prevalence moves: intercept + X), concept (x1's effect on\n"
+                   "the outcome reverses; the score does not know), subgroup (for\n"
+                   "sex=F the score degrades: noise of X SD)",
+                   &A.drift),
+    CLI_OPT_DOUBLE("shift", 0, "X", "drift size (default 0.5)", &A.o.shift),
+    CLI_OPT_DOUBLE("drift-start", 0, "F", "fraction of the period after which drift applies\n"
+                   "(default 0.5)", &A.o.drift_start),
+    CLI_OPT_SIZE("days", 0, "D", "cases spread over D days (default 365), in time order", &A.o.days),
+    CLI_OPT_STRING("end-date", 0, "DATE", "last day (default 2026-01-01)", &A.o.end_date),
+    CLI_OPT_DOUBLE("prevalence", 0, "P", "approximate outcome rate without drift (default 0.15)",
+                   &A.o.prevalence),
+    CLI_OPT_END,
+};
+
+const cli_spec cmd_synth_spec = {"synth", cmd_synth_help, opts, NULL};
 
 static void progress(void *ctx, size_t done, size_t total) { cli_progress("synth: rows", done, total); }
 
 int cmd_synth(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"out", required_argument, 0, 'o'},      {"rows", required_argument, 0, 'r'},
-        {"features", required_argument, 0, 'k'}, {"seed", required_argument, 0, 's'},
-        {"missing", required_argument, 0, 'm'},  {"drift", required_argument, 0, 'd'},
-        {"shift", required_argument, 0, 'x'},    {"drift-start", required_argument, 0, 't'},
-        {"days", required_argument, 0, 'D'},     {"end-date", required_argument, 0, 'e'},
-        {"prevalence", required_argument, 0, 'p'}, {0, 0, 0, 0}};
-    vigil_synth_options o;
-    vigil_synth_defaults(&o);
-    const char *out = NULL;
-    size_t seed;
-    int c, rc = 0;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1 && rc == 0) {
-        switch (c) {
-        case 'o': out = optarg; break;
-        case 'r': rc = cli_parse_size("synth", "--rows", optarg, &o.rows); break;
-        case 'k': rc = cli_parse_size("synth", "--features", optarg, &o.features); break;
-        case 's':
-            rc = cli_parse_size("synth", "--seed", optarg, &seed);
-            o.seed = seed;
-            break;
-        case 'm': rc = cli_parse_double("synth", "--missing", optarg, &o.missing_rate); break;
-        case 'd': {
-            int k = vigil_synth_parse_drift(optarg);
-            if (k < 0)
-                return cli_usage("synth", "unknown drift '%s' (expected none, covariate, label, "
-                                          "concept or subgroup)", optarg);
-            o.drift = (vigil_drift_kind)k;
-            break;
-        }
-        case 'x': rc = cli_parse_double("synth", "--shift", optarg, &o.shift); break;
-        case 't': rc = cli_parse_double("synth", "--drift-start", optarg, &o.drift_start); break;
-        case 'D': rc = cli_parse_size("synth", "--days", optarg, &o.days); break;
-        case 'e': o.end_date = optarg; break;
-        case 'p': rc = cli_parse_double("synth", "--prevalence", optarg, &o.prevalence); break;
-        default: return cli_usage("synth", "unknown option '%s'", argv[optind - 1]);
-        }
+    memset(&A, 0, sizeof A);
+    vigil_synth_defaults(&A.o);
+    A.seed = (size_t)A.o.seed;
+    int npos, rc = cli_options_parse(&cmd_synth_spec, argc, argv, &npos);
+    if (rc) return rc < 0 ? VIGIL_EXIT_OK : rc;
+    vigil_synth_options o = A.o;
+    o.seed = A.seed;
+    if (A.drift) {
+        int k = vigil_synth_parse_drift(A.drift);
+        if (k < 0)
+            return cli_usage("synth", "unknown drift '%s' (expected none, covariate, label, "
+                                      "concept or subgroup)", A.drift);
+        o.drift = (vigil_drift_kind)k;
     }
-    if (rc) return rc;
-    if (optind < argc) return cli_usage("synth", "unexpected argument '%s'", argv[optind]);
+    const char *out = A.out;
+    if (npos > 0) return cli_usage("synth", "unexpected argument '%s'", argv[1]);
     if (!out) return cli_usage("synth", "--out FILE.csv is required");
     o.progress = progress;
     int err = vigil_synth_write(&o, out);

@@ -1,6 +1,7 @@
 /* vigil — the command table and dispatch. */
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "vigil/vigil.h"
 
 #include <cjson/cJSON.h>
@@ -12,7 +13,7 @@
 
 #define CMD(n, summary) {#n, cmd_##n, summary, cmd_##n##_help}
 
-const cli_command cli_commands[] = {
+cli_command cli_commands[] = {
     CMD(help, "show help for vigil or for one command"),
     CMD(predict, "score cases with a model (CPU or CUDA backend)"),
     CMD(replay, "re-score shadow-mode cases and compare with the recorded scores"),
@@ -30,28 +31,11 @@ const size_t cli_n_commands = sizeof cli_commands / sizeof cli_commands[0];
 
 static void print_version(void)
 {
-    printf("vigil %s\n", VIGIL_VERSION);
+    printf("vigil %s\n", vigil_version());
     printf("backends: cpu%s\n", vigil_build_has_cuda() ? ", cuda (compiled in; used when a device answers)"
                                                         : " (CUDA not compiled in)");
     printf("libraries: GSL %s, SQLite %s, cJSON %d.%d.%d, %s\n", GSL_VERSION, sqlite3_libversion(),
            CJSON_VERSION_MAJOR, CJSON_VERSION_MINOR, CJSON_VERSION_PATCH, OPENSSL_VERSION_TEXT);
-}
-
-static size_t edit_distance(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b), prev[64], cur[64];
-    if (la > 63 || lb > 63) return 99;
-    for (size_t j = 0; j <= lb; j++) prev[j] = j;
-    for (size_t i = 1; i <= la; i++) {
-        cur[0] = i;
-        for (size_t j = 1; j <= lb; j++) {
-            size_t sub = prev[j - 1] + (a[i - 1] != b[j - 1]);
-            size_t del = prev[j] + 1, ins = cur[j - 1] + 1;
-            cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
-        }
-        memcpy(prev, cur, sizeof cur);
-    }
-    return prev[lb];
 }
 
 static int unknown_command(const char *name)
@@ -59,7 +43,7 @@ static int unknown_command(const char *name)
     const char *best = NULL;
     size_t bd = 99;
     for (size_t i = 0; i < cli_n_commands; i++) {
-        size_t d = edit_distance(name, cli_commands[i].name);
+        size_t d = cli_edit_distance(name, cli_commands[i].name);
         if (d < bd || (strncmp(name, cli_commands[i].name, strlen(name)) == 0 && d < 99)) {
             bd = d;
             best = cli_commands[i].name;
@@ -70,6 +54,24 @@ static int unknown_command(const char *name)
         fprintf(stderr, "; did you mean '%s'?", best);
     fprintf(stderr, "\nsee 'vigil help'\n");
     return VIGIL_EXIT_USAGE;
+}
+
+/* The commands that parse with an option table (cli/options.h): their help is the prose of
+ * cmd_<name>_help, then the option list generated from the same table the parser uses. */
+extern const cli_spec cmd_predict_spec, cmd_drift_spec, cmd_history_spec, cmd_audit_spec,
+    cmd_synth_spec;
+
+static void generate_help(void)
+{
+    static const cli_spec *const specs[] = {&cmd_predict_spec, &cmd_drift_spec, &cmd_history_spec,
+                                            &cmd_audit_spec, &cmd_synth_spec};
+    for (size_t k = 0; k < sizeof specs / sizeof *specs; k++)
+        for (size_t i = 0; i < cli_n_commands; i++)
+            if (strcmp(cli_commands[i].name, specs[k]->name) == 0) {
+                /* Lives as long as the process; on no memory the prose alone is shown. */
+                char *help = cli_options_help(specs[k]);
+                if (help) cli_commands[i].help = help;
+            }
 }
 
 /* The library's warnings, as the CLI shows every diagnostic: one line on stderr. */
@@ -83,6 +85,7 @@ int main(int argc, char **argv)
 {
     vigil_init();
     vigil_warn_set_handler(print_warning, NULL);
+    generate_help();
     if (argc < 2) {
         cmd_help(1, argv);
         return VIGIL_EXIT_USAGE;

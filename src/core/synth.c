@@ -1,6 +1,7 @@
 /* Synthetic shadow-mode cases; see include/vigil/synth.h. */
 #include "vigil/synth.h"
 #include "vigil/error.h"
+#include "core/window.h"
 
 #include <errno.h>
 #include <gsl/gsl_randist.h>
@@ -35,26 +36,6 @@ int vigil_synth_parse_drift(const char *s)
 
 static double sigmoid(double z) { return 1.0 / (1.0 + exp(-z)); }
 
-/* Days since 1970-01-01 of a YYYY-MM-DD date; -1 when malformed. */
-static long parse_date(const char *s)
-{
-    int y, m, d;
-    char extra;
-    if (sscanf(s, "%4d-%2d-%2d%c", &y, &m, &d, &extra) != 3 || m < 1 || m > 12 || d < 1 || d > 31)
-        return -1;
-    struct tm tm = {.tm_year = y - 1900, .tm_mon = m - 1, .tm_mday = d, .tm_hour = 12};
-    time_t t = timegm(&tm);
-    return (long)(t / 86400);
-}
-
-static void format_date(long days, char out[16])
-{
-    time_t t = (time_t)days * 86400;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 16, "%Y-%m-%d", &tm);
-}
-
 int vigil_synth_write(const vigil_synth_options *o, const char *path)
 {
     if (o->rows == 0 || o->features == 0 || o->features > 1000)
@@ -65,8 +46,10 @@ int vigil_synth_write(const vigil_synth_options *o, const char *path)
         return vigil_error_set(VIGIL_EINVAL, "synth: prevalence %g is not in (0, 1)", o->prevalence);
     if (!(o->drift_start >= 0 && o->drift_start <= 1) || o->days == 0)
         return vigil_error_set(VIGIL_EINVAL, "synth: drift start must be in [0, 1] and days >= 1");
-    long end = parse_date(o->end_date);
-    if (end < 0)
+    /* The core's day parser: it refuses 2026-02-30 and 2025-02-29 (timegm would roll them
+     * into March) and counts days before 1970 correctly. */
+    long end = vigil_parse_day(o->end_date);
+    if (end == VIGIL_DAY_INVALID)
         return vigil_error_set(VIGIL_EINVAL, "synth: end date '%s' is not YYYY-MM-DD", o->end_date);
     FILE *f = fopen(path, "w");
     if (!f) return vigil_error_set(VIGIL_EIO, "%s: cannot write: %s", path, strerror(errno));
@@ -117,7 +100,7 @@ int vigil_synth_write(const vigil_synth_options *o, const char *path)
             noisy = lin + 0.3 * (model - lin) + gsl_ran_gaussian_ziggurat(rng, o->shift);
         double score = sigmoid(noisy);
         char date[16];
-        format_date(start + (long)day, date);
+        vigil_format_day(start + (long)day, date);
         fprintf(f, "C%08zu,%s,%s,%s,%s", i + 1, date, female ? "F" : "M", bands[band], cats[cat]);
         for (size_t j = 0; j < o->features; j++) {
             if (o->missing_rate > 0 && gsl_rng_uniform(rng) < o->missing_rate) fputs(",", f);

@@ -100,6 +100,38 @@ void vigil_hex(const unsigned char *d, size_t n, char *out)
     out[2 * n] = '\0';
 }
 
+struct vigil_sha256 {
+    EVP_MD_CTX *ctx;
+};
+
+vigil_sha256 *vigil_sha256_new(void)
+{
+    vigil_sha256 *h = malloc(sizeof *h);
+    if (!h) return NULL;
+    if (!(h->ctx = EVP_MD_CTX_new()) || EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) != 1) {
+        vigil_sha256_free(h);
+        return NULL;
+    }
+    return h;
+}
+
+void vigil_sha256_add(vigil_sha256 *h, const void *data, size_t n) { EVP_DigestUpdate(h->ctx, data, n); }
+
+void vigil_sha256_final(vigil_sha256 *h, char out[65])
+{
+    unsigned char md[32];
+    unsigned int mdlen = 0;
+    EVP_DigestFinal_ex(h->ctx, md, &mdlen);
+    vigil_hex(md, 32, out);
+}
+
+void vigil_sha256_free(vigil_sha256 *h)
+{
+    if (!h) return;
+    EVP_MD_CTX_free(h->ctx);
+    free(h);
+}
+
 void vigil_sha256_hex(const void *data, size_t n, char out[65])
 {
     unsigned char md[32];
@@ -112,30 +144,27 @@ int vigil_sha256_file(const char *path, char out[65], uint64_t *bytes)
 {
     FILE *f = fopen(path, "rb");
     if (!f) return vigil_error_set(VIGIL_EIO, "%s: cannot open: %s", path, strerror(errno));
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    vigil_sha256 *h = vigil_sha256_new();
     int rc = VIGIL_OK;
-    if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
-        rc = vigil_error_set(VIGIL_EINTERNAL, "sha256 init failed");
+    if (!h) {
+        rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
         goto done;
     }
     unsigned char chunk[1 << 16];
     size_t got;
     uint64_t total = 0;
     while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
-        EVP_DigestUpdate(ctx, chunk, got);
+        vigil_sha256_add(h, chunk, got);
         total += got;
     }
     if (ferror(f)) {
         rc = vigil_error_set(VIGIL_EIO, "%s: read failed", path);
         goto done;
     }
-    unsigned char md[32];
-    unsigned int mdlen = 0;
-    EVP_DigestFinal_ex(ctx, md, &mdlen);
-    vigil_hex(md, 32, out);
+    vigil_sha256_final(h, out);
     if (bytes) *bytes = total;
 done:
-    EVP_MD_CTX_free(ctx);
+    vigil_sha256_free(h);
     fclose(f);
     return rc;
 }

@@ -25,7 +25,7 @@ void vigil_sbuf_printf(vigil_sbuf *b, const char *fmt, ...)
 void vigil_sbuf_append(vigil_sbuf *b, const char *s, size_t n);
 void vigil_sbuf_free(vigil_sbuf *b);
 
-/* Parse a whole string as a decimal number, correctly rounded (see table.c). 0 or -1. */
+/* Parse a whole string as a decimal number, correctly rounded (see table_number.c). 0 or -1. */
 int vigil_parse_double(const char *s, size_t n, double *out);
 
 /* Read a whole file into a NUL-terminated buffer (caller frees). VIGIL_EIO with the path. */
@@ -33,7 +33,16 @@ int vigil_read_file(const char *path, char **out, size_t *len);
 
 /* n bytes as 2n lowercase hex characters (+NUL). */
 void vigil_hex(const unsigned char *d, size_t n, char *out);
-/* SHA-256 as 64 lowercase hex characters (+NUL). */
+/* The one SHA-256 (OpenSSL's EVP underneath, kept out of this header): streaming, for data
+ * that arrives in pieces (a file read in chunks, a table column by column). _new returns NULL
+ * when out of memory; _final writes 64 lowercase hex characters (+NUL) and may be called once;
+ * _free is NULL-safe. */
+typedef struct vigil_sha256 vigil_sha256;
+vigil_sha256 *vigil_sha256_new(void);
+void vigil_sha256_add(vigil_sha256 *h, const void *data, size_t n);
+void vigil_sha256_final(vigil_sha256 *h, char out[65]);
+void vigil_sha256_free(vigil_sha256 *h);
+/* SHA-256 of one buffer as 64 lowercase hex characters (+NUL). */
 void vigil_sha256_hex(const void *data, size_t n, char out[65]);
 /* SHA-256 of a file's bytes; VIGIL_EIO when it cannot be read. */
 int vigil_sha256_file(const char *path, char out[65], uint64_t *bytes);

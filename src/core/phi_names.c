@@ -1,0 +1,105 @@
+/* What a column's name says to the PHI guard; see core/phi_internal.h. */
+#include "core/phi_internal.h"
+#include "core/util.h"
+#include "vigil/error.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void vigil_phi_split_name(const char *s, name_t *n)
+{
+    memset(n, 0, sizeof *n);
+    size_t f = 0, t = 0, k = 0;
+    char prev = 0;
+    for (const char *p = s; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        int sep = !isalnum(c);
+        int camel = isupper(c) && prev && islower((unsigned char)prev);
+        if ((sep || camel) && k > 0) {
+            if (++t >= 8) break;
+            k = 0;
+        }
+        if (!sep) {
+            if (f + 1 < sizeof n->flat) n->flat[f++] = (char)tolower(c);
+            if (k + 1 < sizeof n->tok[0]) n->tok[t][k++] = (char)tolower(c);
+        }
+        prev = (char)c;
+    }
+    n->n_tok = t + (k > 0 && t < 8);
+}
+
+static int in(const char *s, const char *const *list)
+{
+    for (size_t i = 0; list[i]; i++)
+        if (strcmp(s, list[i]) == 0) return 1;
+    return 0;
+}
+
+static int has_tok(const name_t *n, const char *const *list)
+{
+    for (size_t i = 0; i < n->n_tok; i++)
+        if (in(n->tok[i], list)) return 1;
+    return 0;
+}
+
+/* The kind a column's name alone gives away, or -1. */
+int vigil_phi_kind_by_name(const name_t *n)
+{
+    static const char *const names[] = {"name", "firstname", "lastname", "surname", "fullname",
+                                        "givenname", "middlename", "patientname", "familyname",
+                                        "maidenname", "forename", NULL};
+    static const char *const name_tok[] = {"surname", "firstname", "lastname", "forename", NULL};
+    static const char *const rec[] = {"mrn", "medicalrecord", "medicalrecordnumber", "mrnumber",
+                                      "healthplan", "healthplanid", "healthplannumber", "beneficiary",
+                                      "beneficiaryid", "accountnumber", "account", "acct", "acctno",
+                                      "licensenumber", "licencenumber", "license", "licence",
+                                      "certificatenumber", "insuranceid", "memberid", "policynumber",
+                                      "medicaidid", "medicareid", NULL};
+    static const char *const rec_tok[] = {"mrn", NULL};
+    static const char *const addr_tok[] = {"address", "street", "addr", NULL};
+    static const char *const addr[] = {"city", "town", "streetaddress", "homeaddress", NULL};
+    static const char *const ssn[] = {"ssn", "socialsecurity", "socialsecuritynumber", "socsec", NULL};
+    static const char *const ssn_tok[] = {"ssn", NULL};
+    static const char *const email_tok[] = {"email", "mail", NULL};
+    static const char *const phone_tok[] = {"phone", "telephone", "fax", "tel", "mobile", "phonenumber", NULL};
+    static const char *const url_tok[] = {"url", "website", "homepage", NULL};
+    static const char *const ip[] = {"ip", "ipaddress", "ipaddr", "ipv4", "ipv6", NULL};
+    static const char *const ip_tok[] = {"ip", "ipv4", "ipv6", NULL};
+    static const char *const dob[] = {"dob", "birthdate", "dateofbirth", "birthday", "birthdt", NULL};
+    static const char *const dob_tok[] = {"dob", "birthdate", "birthday", NULL};
+    if (in(n->flat, names) || has_tok(n, name_tok)) return VIGIL_PHI_NAME;
+    if (in(n->flat, rec) || has_tok(n, rec_tok)) return VIGIL_PHI_RECORD_NUMBER;
+    if (in(n->flat, addr) || has_tok(n, addr_tok)) return VIGIL_PHI_ADDRESS;
+    if (in(n->flat, ssn) || has_tok(n, ssn_tok)) return VIGIL_PHI_SSN;
+    if (strstr(n->flat, "email") || (n->n_tok == 1 && has_tok(n, email_tok))) return VIGIL_PHI_EMAIL;
+    if (has_tok(n, phone_tok)) return VIGIL_PHI_PHONE;
+    if (has_tok(n, url_tok)) return VIGIL_PHI_URL;
+    if (in(n->flat, ip) || has_tok(n, ip_tok)) return VIGIL_PHI_IP;
+    if (in(n->flat, dob) || has_tok(n, dob_tok)) return VIGIL_PHI_DATE;
+    return -1;
+}
+
+int vigil_phi_is_age_name(const name_t *n)
+{
+    static const char *const ages[] = {"age", "ageyears", "ageyrs", "patientage", "ageatadmission",
+                                       "ageatdiagnosis", "ageatvisit", "ageatsample", NULL};
+    return in(n->flat, ages) || (n->n_tok >= 1 && strcmp(n->tok[0], "age") == 0 &&
+                                 (n->n_tok == 1 || strcmp(n->tok[1], "band") != 0) &&
+                                 (n->n_tok == 1 || strcmp(n->tok[1], "group") != 0));
+}
+
+int vigil_phi_is_zip_name(const name_t *n)
+{
+    static const char *const zt[] = {"zip", "zipcode", "postcode", "postal", "postalcode", "zip5", "zip3", NULL};
+    return has_tok(n, zt) || in(n->flat, (const char *const[]){"zipcode", "postalcode", NULL});
+}
+
+int vigil_phi_is_date_name(const name_t *n)
+{
+    static const char *const dt[] = {"date", "dt", "dob", "datetime", "timestamp", NULL};
+    return has_tok(n, dt);
+}

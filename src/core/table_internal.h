@@ -1,0 +1,69 @@
+/* The table's private layout, shared by the files that make up src/core/table*.c:
+ *   table.c          the object: construction, column access, lookup, filter
+ *   table_storage.c  page-backed growable vectors and the level dictionary
+ *   table_number.c   correctly rounded decimal parsing (vigil_parse_double)
+ *   table_csv.c      the streaming CSV reader
+ *   table_levels.c   the levels view of a column for subgroups
+ * Column storage grows with mremap() on Linux so that growing a 400 MB column does not copy
+ * it (realloc of a large block would briefly hold old and new). */
+#ifndef VIGIL_CORE_TABLE_INTERNAL_H
+#define VIGIL_CORE_TABLE_INTERNAL_H
+
+#include "vigil/table.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* A growable array of bytes in its own mapping. */
+typedef struct {
+    void *p;
+    size_t cap; /* bytes mapped */
+} vec;
+
+/* Grow to at least `bytes` (amortised 1.5x, whole pages); -1 when the mapping fails. */
+int vigil_vec_reserve(vec *v, size_t bytes);
+void vigil_vec_free(vec *v);
+
+/* The distinct strings of a categorical column, in first-seen order. */
+typedef struct {
+    char **levels;
+    size_t n, cap;
+    int32_t *slots; /* open addressing: index into levels, -1 empty */
+    size_t nslots;
+} dict;
+
+/* The code of s[0..n) in d, adding it when new; -1 when out of memory. */
+int32_t vigil_dict_intern(dict *d, const char *s, size_t n);
+void vigil_dict_free(dict *d);
+
+typedef struct {
+    char *name;
+    vigil_col_type type;
+    bool declared;      /* type given by the caller, not inferred */
+    bool seen_value;    /* a non-missing value has fixed an inferred type */
+    vec data;           /* double[] or int32_t[] */
+    dict levels;
+    size_t n_missing;
+} column;
+
+struct vigil_table {
+    char *source;
+    size_t nrows;
+    column *cols;
+    size_t ncols;
+    /* The file columns a keep list left out: their first VIGIL_UNREAD_SAMPLE_ROWS rows, typed
+     * by the same inference (a column is numeric when every value is a number) but never an
+     * error, so the PHI guard can judge them by name and by value. NULL without a keep list. */
+    struct vigil_table *unread;
+    vec lines; /* uint64_t per row: the file line where the row starts (CSV only) */
+    char sha256[65]; /* of the bytes the reader parsed (CSV only; "" otherwise) */
+    uint64_t bytes;
+};
+
+/* "'a', 'b', 'c'" listing of names, cut after 40; caller frees. */
+char *vigil_table_list_names(char *const *names, size_t n);
+/* Append an empty column named `name`; NULL when out of memory. */
+column *vigil_table_push_col(vigil_table *t, const char *name);
+
+#endif

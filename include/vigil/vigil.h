@@ -9,6 +9,7 @@
 
 #include "vigil/error.h"
 #include "vigil/table.h"
+#include "vigil/results.h"
 #include "vigil/store.h"
 #include "vigil/metrics.h"
 #include "vigil/fairness.h"
@@ -21,6 +22,8 @@
 #include "vigil/report.h"
 #include "vigil/suite.h"
 #include "vigil/phi.h"
+#include "vigil/replay.h"
+#include "vigil/run.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -5,6 +5,7 @@
 #include "vigil/error.h"
 #include "vigil/explain.h"
 #include "vigil/model.h"
+#include "vigil/run.h"
 #include "vigil/store.h"
 
 #include <getopt.h>
@@ -177,8 +178,8 @@ int cmd_explain(int argc, char **argv)
     }
     if (bg) eo.background = cb.X, eo.n_background = cb.n;
     vigil_store *store = NULL;
+    vigil_run *run = NULL;
     int64_t run_id = 0;
-    int run_open = 0;
     if (!no_store) {
         if ((rc = cli_open_store("explain", db, 0, &store)) != 0) {
             cli_cases_free(&cs);
@@ -203,7 +204,7 @@ int cmd_explain(int argc, char **argv)
                                    {.role = "data", .path = data, .sha256 = dsha, .bytes = dbytes},
                                    {.role = "background", .path = bg, .sha256 = bsha, .bytes = bb}};
         vigil_run_spec spec = {"explain", base ? base + 1 : model, cfg, files, bg ? 3 : 2, 0, 0};
-        int e = cfg ? vigil_store_run_begin(store, &spec, &run_id) : vigil_error_set(VIGIL_ENOMEM, "out of memory");
+        int e = cfg ? vigil_run_begin(&run, store, &spec) : vigil_error_set(VIGIL_ENOMEM, "out of memory");
         free(cfg);
         if (e) {
             rc = cli_fail("explain", e);
@@ -212,7 +213,7 @@ int cmd_explain(int argc, char **argv)
             if (bg) cli_cases_free(&cb);
             return rc;
         }
-        run_open = 1;
+        run_id = vigil_run_id(run);
     }
     size_t F = vigil_model_n_features(cs.model), K = vigil_model_n_outputs(cs.model), W = K * (F + 1);
     double *phi = malloc((cs.n ? cs.n : 1) * W * sizeof *phi);
@@ -292,7 +293,7 @@ int cmd_explain(int argc, char **argv)
             snprintf(key, sizeof key, "shap_importance.%s", e->string);
             if (!err && cJSON_IsNumber(e)) err = vigil_results_add_metric(res, "overall", key, e->valuedouble, NAN, NAN);
         }
-        if (!err) err = vigil_store_run_finish(store, run_id, res, -1);
+        if (!err) err = vigil_run_finish(run, res, -1);
         free(stored);
         vigil_results_free(res);
         if (err) {
@@ -300,7 +301,6 @@ int cmd_explain(int argc, char **argv)
             rc = cli_fail("explain", err);
             goto done;
         }
-        run_open = 0;
         cJSON_AddNumberToObject(d, "run_id", (double)run_id);
     }
     if (json) {
@@ -326,7 +326,7 @@ int cmd_explain(int argc, char **argv)
     }
     rc = VIGIL_EXIT_OK;
 done:
-    if (run_open) vigil_store_run_fail(store, run_id, vigil_error_last());
+    vigil_run_free(run); /* a run not finished above ends "failed" */
     vigil_store_close(store);
     free(imp);
     free(phi), free(scores), free(margins), free(names);

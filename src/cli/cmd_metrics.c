@@ -3,6 +3,7 @@
 #include "vigil/phi.h"
 #include "vigil/fairness.h"
 #include "vigil/metrics.h"
+#include "vigil/run.h"
 #include "vigil/store.h"
 #include "vigil/table.h"
 #include "vigil/error.h"
@@ -266,8 +267,8 @@ int cmd_metrics(int argc, char **argv)
     vigil_metrics_report *rep = NULL;
     vigil_store *store = NULL;
     vigil_results *res = NULL;
+    vigil_run *run = NULL;
     int64_t run_id = 0;
-    int run_open = 0;
     char *doc = NULL, *cfg = NULL, *gbuf[MAX_LIST] = {0};
     levels_t col_lv[MAX_LIST * 4] = {{0}};
     size_t n_col_lv = 0;
@@ -404,8 +405,8 @@ int cmd_metrics(int argc, char **argv)
         const char *sha = vigil_table_sha256(t, &bytes); /* taken while parsing: read once */
         vigil_run_file f = {"data", a.data, sha, bytes};
         vigil_run_spec spec = {"metrics", name, cfg, &f, 1, a.seed, a.bootstrap > 0};
-        if ((err = vigil_store_run_begin(store, &spec, &run_id)) != 0) goto fail;
-        run_open = 1;
+        if ((err = vigil_run_begin(&run, store, &spec)) != 0) goto fail;
+        run_id = vigil_run_id(run);
     }
 
     vigil_metrics_options mo = {0};
@@ -453,11 +454,7 @@ int cmd_metrics(int argc, char **argv)
     }
     if (store) {
         if ((err = vigil_results_add_document(res, "result", doc)) != 0) goto fail;
-        if ((err = vigil_store_run_finish(store, run_id, res, -1)) != 0) {
-            run_open = 0;
-            goto fail;
-        }
-        run_open = 0;
+        if ((err = vigil_run_finish(run, res, -1)) != 0) goto fail;
     }
     if (json) {
         fputs(doc, stdout);
@@ -470,9 +467,10 @@ int cmd_metrics(int argc, char **argv)
     rc = VIGIL_EXIT_OK;
     goto done;
 fail:
+    vigil_run_fail(run, NULL); /* before the store goes: a failed finish included */
     rc = cli_fail("metrics", err);
-    if (run_open) vigil_store_run_fail(store, run_id, vigil_error_last());
 done:
+    vigil_run_free(run);
     free(doc);
     free(cfg);
     vigil_results_free(res);

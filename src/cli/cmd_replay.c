@@ -4,6 +4,7 @@
 #include "core/util.h"
 #include "vigil/error.h"
 #include "vigil/replay.h"
+#include "vigil/run.h"
 #include "vigil/store.h"
 
 #include <getopt.h>
@@ -98,8 +99,9 @@ int cmd_replay(int argc, char **argv)
     vigil_results *res = NULL;
     double *scores = NULL;
     char *doc = NULL, **ids = NULL, *cfg = NULL;
+    vigil_run *run = NULL;
     int64_t run_id = 0;
-    int run_open = 0, err = 0;
+    int err = 0;
     int sc = vigil_table_require(cs.table, shadow, "--shadow column");
     const double *rec = sc >= 0 ? vigil_table_numeric(cs.table, (size_t)sc) : NULL;
     if (sc < 0) {
@@ -132,8 +134,8 @@ int cmd_replay(int argc, char **argv)
         vigil_run_file files[2] = {{.role = "model", .path = model},
                                    {.role = "data", .path = data, .sha256 = dsha, .bytes = dbytes}};
         vigil_run_spec spec = {"replay", base ? base + 1 : model, cfg, files, 2, 0, 0};
-        if ((err = vigil_store_run_begin(store, &spec, &run_id)) != 0) goto fail;
-        run_open = 1;
+        if ((err = vigil_run_begin(&run, store, &spec)) != 0) goto fail;
+        run_id = vigil_run_id(run);
     }
     double t1 = vigil_seconds();
     vigil_backend_kind used;
@@ -171,14 +173,13 @@ int cmd_replay(int argc, char **argv)
             (err = vigil_results_add_metric(res, "overall", "replay_agreement", agree, NAN, NAN)) != 0 ||
             (err = vigil_results_add_metric(res, "overall", "replay_max_abs_diff",
                                             cJSON_GetObjectItemCaseSensitive(d, "max_abs_diff")->valuedouble, NAN, NAN)) != 0 ||
-            (err = vigil_store_run_finish(store, run_id, res, reproduced)) != 0) {
+            (err = vigil_run_finish(run, res, reproduced)) != 0) {
             free(stored);
             if (!err) err = vigil_error_set(VIGIL_ENOMEM, "out of memory");
             cJSON_Delete(d);
             goto fail;
         }
         free(stored);
-        run_open = 0;
         cJSON_AddNumberToObject(d, "run_id", (double)run_id);
     }
     cJSON *s = cJSON_AddObjectToObject(d, "seconds");
@@ -208,9 +209,10 @@ int cmd_replay(int argc, char **argv)
     rc = reproduced ? VIGIL_EXIT_OK : VIGIL_EXIT_CRITERION;
     goto done;
 fail:
-    if (run_open) vigil_store_run_fail(store, run_id, vigil_error_last());
+    vigil_run_fail(run, NULL);
     rc = cli_fail("replay", err);
 done:
+    vigil_run_free(run);
     if (ids)
         for (size_t i = 0; i < cs.n; i++) free(ids[i]);
     free(ids), free(scores), free(doc), free(cfg);

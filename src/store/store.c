@@ -6,7 +6,7 @@
  */
 #include "vigil/store.h"
 #include "vigil/error.h"
-#include "vigil/vigil.h"
+#include "vigil/results.h"
 #include "core/util.h"
 
 #include <errno.h>
@@ -463,86 +463,6 @@ done:
     return rc;
 }
 
-/* ---- results builder ------------------------------------------------------------------- */
-
-typedef struct {
-    char *scope, *name;
-    double value, lo, hi;
-} metric_row;
-
-typedef struct {
-    char *name, *body;
-} doc_row;
-
-struct vigil_results {
-    metric_row *m;
-    size_t nm, capm;
-    doc_row *d;
-    size_t nd, capd;
-};
-
-int vigil_results_new(vigil_results **out)
-{
-    *out = calloc(1, sizeof **out);
-    return *out ? VIGIL_OK : vigil_error_set(VIGIL_ENOMEM, "out of memory");
-}
-
-void vigil_results_free(vigil_results *r)
-{
-    if (!r) return;
-    for (size_t i = 0; i < r->nm; i++) free(r->m[i].scope), free(r->m[i].name);
-    for (size_t i = 0; i < r->nd; i++) free(r->d[i].name), free(r->d[i].body);
-    free(r->m);
-    free(r->d);
-    free(r);
-}
-
-int vigil_results_add_metric(vigil_results *r, const char *scope, const char *name, double value,
-                             double ci_low, double ci_high)
-{
-    if (r->nm == r->capm) {
-        size_t nc = r->capm ? r->capm * 2 : 64;
-        metric_row *nm = realloc(r->m, nc * sizeof *nm);
-        if (!nm) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
-        r->m = nm;
-        r->capm = nc;
-    }
-    metric_row *m = &r->m[r->nm];
-    m->scope = vigil_strdup(scope);
-    m->name = vigil_strdup(name);
-    if (!m->scope || !m->name) {
-        free(m->scope);
-        free(m->name);
-        return vigil_error_set(VIGIL_ENOMEM, "out of memory");
-    }
-    m->value = value;
-    m->lo = ci_low;
-    m->hi = ci_high;
-    r->nm++;
-    return VIGIL_OK;
-}
-
-int vigil_results_add_document(vigil_results *r, const char *name, const char *json_text)
-{
-    if (r->nd == r->capd) {
-        size_t nc = r->capd ? r->capd * 2 : 8;
-        doc_row *nd = realloc(r->d, nc * sizeof *nd);
-        if (!nd) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
-        r->d = nd;
-        r->capd = nc;
-    }
-    doc_row *d = &r->d[r->nd];
-    d->name = vigil_strdup(name);
-    d->body = vigil_strdup(json_text);
-    if (!d->name || !d->body) {
-        free(d->name);
-        free(d->body);
-        return vigil_error_set(VIGIL_ENOMEM, "out of memory");
-    }
-    r->nd++;
-    return VIGIL_OK;
-}
-
 static int require_running(vigil_store *s, int64_t id)
 {
     sqlite3_stmt *st = NULL;
@@ -563,18 +483,21 @@ static int write_results(vigil_store *s, int64_t id, const vigil_results *r)
     int rc = prep(s, &st, "INSERT INTO metrics (run_id, scope, name, value, ci_low, ci_high) "
                           "VALUES (?,?,?,?,?,?)");
     if (rc) return rc;
-    for (size_t i = 0; r && i < r->nm; i++) {
+    for (size_t i = 0; i < vigil_results_n_metrics(r); i++) {
+        const char *scope, *name;
+        double v, lo, hi;
+        vigil_results_metric(r, i, &scope, &name, &v, &lo, &hi);
         sqlite3_reset(st);
         sqlite3_bind_int64(st, 1, id);
-        bind_text(st, 2, r->m[i].scope);
-        bind_text(st, 3, r->m[i].name);
-        bind_real(st, 4, r->m[i].value);
-        bind_real(st, 5, r->m[i].lo);
-        bind_real(st, 6, r->m[i].hi);
+        bind_text(st, 2, scope);
+        bind_text(st, 3, name);
+        bind_real(st, 4, v);
+        bind_real(st, 5, lo);
+        bind_real(st, 6, hi);
         if (sqlite3_step(st) != SQLITE_DONE) {
             rc = (sqlite3_errcode(s->db) == SQLITE_CONSTRAINT)
                      ? vigil_error_set(VIGIL_EINTERNAL, "metric '%s' of scope '%s' stored twice",
-                                       r->m[i].name, r->m[i].scope)
+                                       name, scope)
                      : db_error(s, "storing metrics");
             goto done;
         }
@@ -583,11 +506,13 @@ static int write_results(vigil_store *s, int64_t id, const vigil_results *r)
     st = NULL;
     if ((rc = prep(s, &st, "INSERT INTO documents (run_id, name, body) VALUES (?,?,?)")) != 0)
         goto done;
-    for (size_t i = 0; r && i < r->nd; i++) {
+    for (size_t i = 0; i < vigil_results_n_documents(r); i++) {
+        const char *name, *body;
+        vigil_results_document(r, i, &name, &body);
         sqlite3_reset(st);
         sqlite3_bind_int64(st, 1, id);
-        bind_text(st, 2, r->d[i].name);
-        bind_text(st, 3, r->d[i].body);
+        bind_text(st, 2, name);
+        bind_text(st, 3, body);
         if (sqlite3_step(st) != SQLITE_DONE) {
             rc = db_error(s, "storing result documents");
             goto done;

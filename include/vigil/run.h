@@ -1,0 +1,83 @@
+/* vigil — the life of one stored run, and the commands' jobs built on it.
+ *
+ * Every command that stores a run goes begin -> compute -> store -> finish-or-fail. That life
+ * is kept here, once: vigil_run_begin() records the run "running" (vigil_store_run_begin);
+ * vigil_run_finish() writes the results, the verdict and the audit entry in ONE transaction;
+ * anything else ends it "failed". A finish that fails marks the run failed too, so a run is
+ * never left "running" by a process that is still alive to say why; a process killed in
+ * between leaves it "running", which listings show as "interrupted" (see store.h).
+ *
+ * A run begun without a store (store NULL: --no-store) stores nothing: every call succeeds
+ * and its id is 0.
+ *
+ * The jobs (vigil_run_monitor, ...) do the whole life of one command's run and hand back the
+ * document the command prints, so a front end only parses its arguments, calls and prints.
+ *
+ * Ownership: handles and results from _begin/_monitor are freed with their NULL-safe _free;
+ * strings from getters belong to the object. */
+#ifndef VIGIL_RUN_H
+#define VIGIL_RUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vigil/monitor.h"
+#include "vigil/results.h"
+#include "vigil/store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct vigil_run vigil_run;
+
+/* Begin a run of `spec` in `store` (NULL: a run that stores nothing). */
+int vigil_run_begin(vigil_run **out, vigil_store *store, const vigil_run_spec *spec);
+/* The run's id in the store; 0 for a run without a store. */
+int64_t vigil_run_id(const vigil_run *run);
+/* Store `res` (may be NULL) with `passed` (1 pass, 0 fail, -1 not applicable) and end the run
+ * "completed", in one transaction. When that fails the run is marked "failed" with the
+ * reason, and the reason is what vigil_error_last() says. Ending a run twice is VIGIL_EINTERNAL. */
+int vigil_run_finish(vigil_run *run, const vigil_results *res, int passed);
+/* End the run "failed" with `why` (NULL: vigil_error_last()). The error slot keeps what it
+ * held: the cause of the failure is what the caller reports, not a failure to record it. A
+ * run already ended is left alone. */
+void vigil_run_fail(vigil_run *run, const char *why);
+/* Release the handle; a run not yet ended is marked failed first (with vigil_error_last()),
+ * so a `goto done` path cannot leave it "running". */
+void vigil_run_free(vigil_run *run);
+
+/* ---- vigil monitor run ---------------------------------------------------------------- */
+
+typedef struct {
+    const char *db_path;    /* the run store (also the reference-statistics cache); required */
+    const char *lock_path;  /* NULL: vigil_monitor_lock_path(m, db_path) */
+    double lock_timeout;    /* seconds to wait for another run of the same monitor */
+    int threads;            /* <= 0: all cores */
+    const char *monitor_file; /* the path the monitor was loaded from (in the alert) */
+} vigil_run_monitor_options;
+
+#define VIGIL_RUN_MONITOR_OPTIONS_INIT {NULL, NULL, 600, 0, NULL}
+
+typedef struct vigil_run_monitor_result vigil_run_monitor_result;
+
+/* One monitor run: take the monitor's lock, open the store, load the data, begin the run,
+ * run the tests, act on an alarm (vigil_monitor_alert), store the result and finish the run
+ * ("passed" is no alarm), or mark it failed. The lock is released before returning. */
+int vigil_run_monitor(vigil_run_monitor_result **out, const vigil_monitor *m,
+                      const vigil_run_monitor_options *opt);
+void vigil_run_monitor_result_free(vigil_run_monitor_result *r);
+/* The result document (monitors/README.md) with run_id, lock, alert and seconds: what the
+ * command prints with --format json and what the run stored as "result". */
+const char *vigil_run_monitor_result_json(const vigil_run_monitor_result *r);
+/* The readable summary (vigil_monitor_result_text). NULL when out of memory. */
+const char *vigil_run_monitor_result_text(const vigil_run_monitor_result *r);
+int vigil_run_monitor_result_alarm(const vigil_run_monitor_result *r);
+int64_t vigil_run_monitor_result_run_id(const vigil_run_monitor_result *r);
+/* What failed when acting on the alarm ("" when nothing did); the alarm stands regardless. */
+const char *vigil_run_monitor_result_alert_error(const vigil_run_monitor_result *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -228,6 +228,67 @@ static void test_monitor_job(void **state)
     vigil_monitor_free(m);
 }
 
+/* Cases for a model: features by name plus the id, through the PHI guard; the CSV written
+ * back quotes what needs quoting and is read back to the same values. */
+static void test_cases(void **state)
+{
+    (void)state;
+    vigil_cases c;
+    vigil_cases_options o = VIGIL_CASES_OPTIONS_INIT;
+    /* age is refused by the PHI guard unless let through */
+    assert_int_equal(vigil_cases_load(&c, "datasets/models/flchain_v1.json", "datasets/flchain/test.csv", &o),
+                     VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), "age"));
+    assert_null(c.model);
+    vigil_phi_allow allow = {"age", "public research cohort"};
+    o.id = "case_id";
+    o.allow = &allow;
+    o.n_allow = 1;
+    assert_int_equal(vigil_cases_load(&c, "datasets/models/flchain_v1.json", "datasets/flchain/test.csv", &o),
+                     VIGIL_OK);
+    assert_true(c.n > 2);
+    assert_true(c.id_col >= 0);
+    assert_non_null(c.X);
+    char id[64];
+    vigil_cases_id(&c, 0, id, sizeof id);
+    assert_string_equal(id, "FLC00004");
+
+    char out[64];
+    tu_temp_file(out, sizeof out, "");
+    double *v = calloc(c.n * 2, sizeof *v);
+    v[0] = 0.25, v[1] = -1.5;
+    const char *cols[2] = {"p,1", "say \"hi\""};
+    assert_int_equal(vigil_cases_write_csv(&c, "case_id", out, cols, 2, v), VIGIL_OK);
+    FILE *f = fopen(out, "r");
+    char line[256];
+    assert_non_null(fgets(line, sizeof line, f));
+    assert_string_equal(line, "case_id,\"p,1\",\"say \"\"hi\"\"\"\n");
+    assert_non_null(fgets(line, sizeof line, f));
+    assert_string_equal(line, "FLC00004,0.25,-1.5\n");
+    fclose(f);
+    vigil_table *t;
+    assert_int_equal(vigil_table_read_csv(&t, out, NULL), VIGIL_OK);
+    assert_int_equal(vigil_table_nrows(t), c.n);
+    assert_true(vigil_table_find(t, "say \"hi\"") >= 0);
+    vigil_table_free(t);
+    /* an unwritable place fails, leaving nothing */
+    assert_int_equal(vigil_cases_write_csv(&c, NULL, "/nonexistent-dir/x.csv", cols, 2, v), VIGIL_EIO);
+    free(v);
+    unlink(out);
+    vigil_cases_clear(&c);
+    assert_null(c.model);
+    vigil_cases_clear(&c);
+
+    /* a header without rows is refused, naming the file */
+    char empty[64];
+    tu_temp_file(empty, sizeof empty, "case_id,age,male,kappa,lambda\n");
+    assert_int_equal(vigil_cases_load(&c, "datasets/models/flchain_v1.json", empty, &o), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), "no cases"));
+    assert_non_null(strstr(vigil_error_last(), empty));
+    assert_null(c.model);
+    unlink(empty);
+}
+
 int main(void)
 {
     vigil_init();
@@ -237,6 +298,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_failed_finish_marks_failed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_store, setup, teardown),
         cmocka_unit_test_setup_teardown(test_monitor_job, setup, teardown),
+        cmocka_unit_test(test_cases),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

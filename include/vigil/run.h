@@ -21,9 +21,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vigil/model.h"
 #include "vigil/monitor.h"
+#include "vigil/phi.h"
 #include "vigil/results.h"
 #include "vigil/store.h"
+#include "vigil/table.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -46,6 +49,43 @@ void vigil_run_fail(vigil_run *run, const char *why);
 /* Release the handle; a run not yet ended is marked failed first (with vigil_error_last()),
  * so a `goto done` path cannot leave it "running". */
 void vigil_run_free(vigil_run *run);
+
+/* ---- cases for a model ------------------------------------------------------------- */
+
+/* A case file read for a model (predict, replay, explain): the model's features, matched by
+ * name, plus the id and any extra columns, read once, through the PHI guard, then bound into
+ * a float32 feature matrix. The struct owns everything it points to. */
+typedef struct {
+    vigil_model *model;
+    vigil_table *table;
+    float *X;     /* n x n_features, row-major */
+    size_t n;
+    int id_col;   /* -1 without an id column */
+} vigil_cases;
+
+typedef struct {
+    const char *id;                /* id column (read as text), or NULL: row numbers */
+    const char *const *extra;      /* other columns to keep (e.g. a recorded score) */
+    size_t n_extra;
+    const vigil_phi_allow *allow;  /* columns let through the PHI guard, with why */
+    size_t n_allow;
+} vigil_cases_options;
+
+#define VIGIL_CASES_OPTIONS_INIT {NULL, NULL, 0, NULL, 0}
+
+/* Load `model_path` and the cases of `data_path` for it (opt may be NULL). A file without data
+ * rows is VIGIL_EINVAL. On failure *out is cleared. */
+int vigil_cases_load(vigil_cases *out, const char *model_path, const char *data_path,
+                     const vigil_cases_options *opt);
+/* Free what the struct owns and zero it (NULL-safe, and safe on a zeroed struct). */
+void vigil_cases_clear(vigil_cases *c);
+/* The id of row i as text: the id column's value, else the 1-based row number. */
+void vigil_cases_id(const vigil_cases *c, size_t i, char *buf, size_t cap);
+/* Write `out` atomically (out.tmp, then renamed): a header of `id_name` (NULL: "row") and
+ * `cols`, then one line per case: its id and its ncols values (%.10g) from the row-major
+ * `values`. Nothing is left behind on failure. */
+int vigil_cases_write_csv(const vigil_cases *c, const char *id_name, const char *out,
+                          const char *const *cols, size_t ncols, const double *values);
 
 /* ---- vigil monitor run ---------------------------------------------------------------- */
 

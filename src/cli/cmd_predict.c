@@ -31,21 +31,6 @@ const char cmd_predict_help[] =
     "                     sha256}, n, outputs, backend, threads, rows_per_second,\n"
     "                     seconds: {load, compute, write}}\n";
 
-/* Write s as one CSV field (quoted when it holds a comma, quote or line break). */
-void cli_csv_field(FILE *f, const char *s)
-{
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"') fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 int cmd_predict(int argc, char **argv)
 {
     static const struct option opts[] = {{"model", required_argument, 0, 'm'}, {"data", required_argument, 0, 'd'},

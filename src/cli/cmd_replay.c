@@ -146,7 +146,7 @@ int cmd_replay(int argc, char **argv)
     if ((err = vigil_model_predict(cs.model, cs.X, cs.n, &bo, scores, NULL, &used)) != 0) goto fail;
     char buf[256];
     for (size_t i = 0; i < cs.n; i++) {
-        cli_cases_id(&cs, i, buf, sizeof buf);
+        vigil_cases_id(&cs, i, buf, sizeof buf);
         if (!(ids[i] = vigil_strdup(id ? buf : ""))) {
             err = vigil_error_set(VIGIL_ENOMEM, "out of memory");
             goto fail;

@@ -289,6 +289,66 @@ static void test_cases(void **state)
     unlink(empty);
 }
 
+/* The replay job: the comparison stored with its verdict and read back through the store. */
+static void test_replay_job(void **state)
+{
+    (void)state;
+    vigil_phi_allow allow = {"age", "public research cohort"};
+    vigil_run_replay_options o = VIGIL_RUN_REPLAY_OPTIONS_INIT;
+    o.db_path = dbpath;
+    o.backend.backend = VIGIL_BACKEND_CPU;
+    o.backend.threads = 2;
+    o.id = "case_id";
+    o.allow = &allow;
+    o.n_allow = 1;
+    vigil_run_replay_result *r;
+    assert_int_equal(vigil_run_replay(&r, "datasets/models/flchain_v1.json", "datasets/flchain/test.csv",
+                                      "shadow_score", &o), VIGIL_OK);
+    assert_true(vigil_run_replay_result_reproduced(r));
+    assert_true(vigil_run_replay_result_n(r) > 1000);
+    assert_int_equal(vigil_run_replay_result_n_disagree(r), 0);
+    int64_t id = vigil_run_replay_result_run_id(r);
+    assert_true(id > 0);
+    assert_non_null(strstr(vigil_run_replay_result_json(r), "\"reproduced\":\ttrue"));
+    vigil_run_replay_result_free(r);
+
+    vigil_store *s;
+    assert_int_equal(vigil_store_open(&s, dbpath), VIGIL_OK);
+    vigil_run_info ri;
+    assert_int_equal(vigil_store_get_run(s, id, &ri), VIGIL_OK);
+    assert_string_equal(ri.kind, "replay");
+    assert_string_equal(ri.status, "completed");
+    assert_int_equal(ri.passed, 1);
+    vigil_run_info_clear(&ri);
+    double v;
+    assert_int_equal(vigil_store_get_metric(s, id, "overall", "replay_agreement", &v, NULL, NULL), VIGIL_OK);
+    assert_close(v, 1, 0);
+
+    /* the recorded score of another model: not reproduced, ids named, passed 0 */
+    assert_int_equal(vigil_run_replay(&r, "datasets/models/flchain_v2.json", "datasets/flchain/test.csv",
+                                      "shadow_score", &o), VIGIL_OK);
+    assert_false(vigil_run_replay_result_reproduced(r));
+    assert_true(vigil_run_replay_result_n_ids(r) > 0 && vigil_run_replay_result_n_ids(r) <= 20);
+    assert_non_null(strstr(vigil_run_replay_result_id(r, 0), "FLC"));
+    assert_int_equal(vigil_store_get_run(s, vigil_run_replay_result_run_id(r), &ri), VIGIL_OK);
+    assert_int_equal(ri.passed, 0);
+    vigil_run_info_clear(&ri);
+    vigil_run_replay_result_free(r);
+
+    /* a failed finish: the run ends failed */
+    sql(REFUSE_DOCUMENTS);
+    assert_int_equal(vigil_run_replay(&r, "datasets/models/flchain_v1.json", "datasets/flchain/test.csv",
+                                      "shadow_score", &o), VIGIL_EDB);
+    assert_null(r);
+    vigil_run_info *runs;
+    size_t n;
+    assert_int_equal(vigil_store_list_runs(s, "replay", NULL, &runs, &n), VIGIL_OK);
+    assert_int_equal(n, 3);
+    assert_string_equal(runs[2].status, "failed");
+    vigil_run_info_free(runs, n);
+    vigil_store_close(s);
+}
+
 int main(void)
 {
     vigil_init();
@@ -299,6 +359,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_no_store, setup, teardown),
         cmocka_unit_test_setup_teardown(test_monitor_job, setup, teardown),
         cmocka_unit_test(test_cases),
+        cmocka_unit_test_setup_teardown(test_replay_job, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vigil/backend.h"
 #include "vigil/model.h"
 #include "vigil/monitor.h"
 #include "vigil/phi.h"
@@ -86,6 +87,42 @@ void vigil_cases_id(const vigil_cases *c, size_t i, char *buf, size_t cap);
  * `values`. Nothing is left behind on failure. */
 int vigil_cases_write_csv(const vigil_cases *c, const char *id_name, const char *out,
                           const char *const *cols, size_t ncols, const double *values);
+
+/* ---- vigil replay ------------------------------------------------------------------- */
+
+typedef struct {
+    const char *db_path;        /* the run store, or NULL: store nothing */
+    const char *id;             /* id column naming disagreeing cases, or NULL: row numbers */
+    double tolerance;           /* largest difference that still agrees */
+    size_t max_ids;             /* disagreeing ids listed */
+    vigil_backend_options backend;
+    const vigil_phi_allow *allow;
+    size_t n_allow;
+} vigil_run_replay_options;
+
+#define VIGIL_RUN_REPLAY_OPTIONS_INIT {NULL, NULL, 1e-6, 20, {VIGIL_BACKEND_AUTO, 0}, NULL, 0}
+
+typedef struct vigil_run_replay_result vigil_run_replay_result;
+
+/* Shadow-mode replay: load the cases of `data` for `model` (with the recorded score column
+ * `shadow`), begin the run, re-score, compare (vigil_replay_compute), store the comparison
+ * ("passed" is reproduced) and finish, or mark the run failed. */
+int vigil_run_replay(vigil_run_replay_result **out, const char *model, const char *data,
+                     const char *shadow, const vigil_run_replay_options *opt);
+void vigil_run_replay_result_free(vigil_run_replay_result *r);
+/* The document `vigil replay --format json` prints: the comparison, reproduced, model,
+ * backend, run_id (when stored) and seconds. */
+const char *vigil_run_replay_result_json(const vigil_run_replay_result *r);
+int vigil_run_replay_result_reproduced(const vigil_run_replay_result *r);
+int64_t vigil_run_replay_result_run_id(const vigil_run_replay_result *r);
+size_t vigil_run_replay_result_n(const vigil_run_replay_result *r);
+size_t vigil_run_replay_result_n_disagree(const vigil_run_replay_result *r);
+double vigil_run_replay_result_agreement(const vigil_run_replay_result *r);
+double vigil_run_replay_result_max_abs_diff(const vigil_run_replay_result *r);
+double vigil_run_replay_result_mean_abs_diff(const vigil_run_replay_result *r);
+/* The first disagreeing ids (at most max_ids): ids, or "row N". */
+size_t vigil_run_replay_result_n_ids(const vigil_run_replay_result *r);
+const char *vigil_run_replay_result_id(const vigil_run_replay_result *r, size_t i);
 
 /* ---- vigil monitor run ---------------------------------------------------------------- */
 

@@ -349,6 +349,54 @@ static void test_replay_job(void **state)
     vigil_store_close(s);
 }
 
+/* The explain job: attributions written, their summary stored and read back; completeness
+ * against the inference core holds (linear SHAP is exact). */
+static void test_explain_job(void **state)
+{
+    (void)state;
+    vigil_phi_allow allow = {"age", "public research cohort"};
+    vigil_run_explain_options o = VIGIL_RUN_EXPLAIN_OPTIONS_INIT;
+    o.db_path = dbpath;
+    o.backend = VIGIL_BACKEND_CPU;
+    o.threads = 2;
+    o.id = "case_id";
+    o.allow = &allow;
+    o.n_allow = 1;
+    char out[64];
+    tu_temp_file(out, sizeof out, "");
+    vigil_run_explain_result *r;
+    assert_int_equal(vigil_run_explain(&r, "datasets/models/flchain_logistic.json", "datasets/flchain/test.csv",
+                                       out, &o), VIGIL_OK);
+    assert_true(vigil_run_explain_result_n(r) > 1000);
+    assert_true(vigil_run_explain_result_max_abs_error(r) < 1e-9);
+    assert_int_equal(vigil_run_explain_result_n_features(r), 4);
+    const char *f;
+    double imp;
+    vigil_run_explain_result_importance(r, 0, &f, &imp);
+    assert_string_equal(f, "age");
+    assert_true(imp > 0);
+    int64_t id = vigil_run_explain_result_run_id(r);
+    assert_true(id > 0);
+    vigil_table *t;
+    assert_int_equal(vigil_table_read_csv(&t, out, NULL), VIGIL_OK);
+    assert_int_equal(vigil_table_nrows(t), vigil_run_explain_result_n(r));
+    assert_true(vigil_table_find(t, "base_value") >= 0);
+    vigil_table_free(t);
+
+    vigil_store *s;
+    assert_int_equal(vigil_store_open(&s, dbpath), VIGIL_OK);
+    double v;
+    assert_int_equal(vigil_store_get_metric(s, id, "overall", "shap_importance.age", &v, NULL, NULL), VIGIL_OK);
+    assert_close(v, imp, 0);
+    char *doc;
+    assert_int_equal(vigil_store_get_document(s, id, "result", &doc), VIGIL_OK);
+    assert_null(strstr(doc, "FLC")); /* the run keeps no case's values or ids */
+    free(doc);
+    vigil_store_close(s);
+    vigil_run_explain_result_free(r);
+    unlink(out);
+}
+
 int main(void)
 {
     vigil_init();
@@ -360,6 +408,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_monitor_job, setup, teardown),
         cmocka_unit_test(test_cases),
         cmocka_unit_test_setup_teardown(test_replay_job, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_explain_job, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "vigil/backend.h"
+#include "vigil/explain.h"
 #include "vigil/model.h"
 #include "vigil/monitor.h"
 #include "vigil/phi.h"
@@ -123,6 +124,53 @@ double vigil_run_replay_result_mean_abs_diff(const vigil_run_replay_result *r);
 /* The first disagreeing ids (at most max_ids): ids, or "row N". */
 size_t vigil_run_replay_result_n_ids(const vigil_run_replay_result *r);
 const char *vigil_run_replay_result_id(const vigil_run_replay_result *r, size_t i);
+
+/* ---- vigil explain ------------------------------------------------------------------ */
+
+typedef struct {
+    const char *db_path;           /* the run store, or NULL: store nothing */
+    const char *id;                /* id column copied to the attribution file, or NULL */
+    const char *background;        /* background case file (linear, MLP), or NULL: the data */
+    const char *const *groups;     /* columns to break the importance down by */
+    size_t n_groups;
+    const vigil_phi_allow *allow;
+    size_t n_allow;
+    vigil_backend_kind backend;    /* trees: AUTO uses CUDA when a device answers */
+    int threads;                   /* <= 0: all cores */
+    uint64_t seed;                 /* MLP background sample */
+    size_t max_background;         /* MLP background rows used */
+    vigil_mlp_method mlp_method;
+    size_t mlp_samples;            /* KernelSHAP coalitions per case (0: 2048) */
+} vigil_run_explain_options;
+
+#define VIGIL_RUN_EXPLAIN_OPTIONS_INIT \
+    {NULL, NULL, NULL, NULL, 0, NULL, 0, VIGIL_BACKEND_AUTO, 0, 1, 100, VIGIL_MLP_AUTO, 0}
+
+typedef struct vigil_run_explain_result vigil_run_explain_result;
+
+/* SHAP attributions of every case of `data` for `model`, written to `out` (a CSV: the id, one
+ * column per feature and base_value, per class for multi-class), their summary (global and per
+ * group importance, completeness against the inference core) stored as the run's result; the
+ * run is finished, or marked failed. */
+int vigil_run_explain(vigil_run_explain_result **out, const char *model, const char *data,
+                      const char *out_path, const vigil_run_explain_options *opt);
+void vigil_run_explain_result_free(vigil_run_explain_result *r);
+/* The document `vigil explain --format json` prints (with out, rows_per_second, seconds). */
+const char *vigil_run_explain_result_json(const vigil_run_explain_result *r);
+int64_t vigil_run_explain_result_run_id(const vigil_run_explain_result *r);
+size_t vigil_run_explain_result_n(const vigil_run_explain_result *r);
+const char *vigil_run_explain_result_describe(const vigil_run_explain_result *r);
+const char *vigil_run_explain_result_method(const vigil_run_explain_result *r);
+vigil_backend_kind vigil_run_explain_result_backend(const vigil_run_explain_result *r);
+/* Largest |base + sum of attributions - margin| over all rows and outputs. */
+double vigil_run_explain_result_max_abs_error(const vigil_run_explain_result *r);
+/* KernelSHAP: coalitions per case (0 otherwise) and the largest standard error. */
+size_t vigil_run_explain_result_samples(const vigil_run_explain_result *r);
+double vigil_run_explain_result_max_se(const vigil_run_explain_result *r);
+/* Global importance (mean |SHAP|), in the model's feature order. */
+size_t vigil_run_explain_result_n_features(const vigil_run_explain_result *r);
+void vigil_run_explain_result_importance(const vigil_run_explain_result *r, size_t j,
+                                         const char **feature, double *mean_abs_shap);
 
 /* ---- vigil monitor run ---------------------------------------------------------------- */
 

@@ -2,6 +2,8 @@
  * process that is alive to say why, and a job's run is stored whole. */
 #include "testutil.h"
 
+#include "core/json.h"
+
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -397,6 +399,70 @@ static void test_explain_job(void **state)
     unlink(out);
 }
 
+/* The metrics job: a run stored and read back through the store API, its result the printed
+ * document (run_id first); group specs "a+b" resolve to the intersection. */
+static void test_metrics_job(void **state)
+{
+    (void)state;
+    const char *groups[2] = {"sex", "sex+race"};
+    vigil_run_metrics_options o = VIGIL_RUN_METRICS_OPTIONS_INIT;
+    o.db_path = dbpath;
+    o.groups = groups;
+    o.n_groups = 2;
+    o.bootstrap = 0;
+    vigil_run_metrics_result *r;
+    assert_int_equal(vigil_run_metrics(&r, "tests/reference/metrics/case_a.csv", "score", "label", &o), VIGIL_OK);
+    int64_t id = vigil_run_metrics_result_run_id(r);
+    assert_true(id > 0);
+    assert_non_null(vigil_run_metrics_result_report(r));
+    cJSON *d = cJSON_Parse(vigil_run_metrics_result_json(r));
+    assert_non_null(d);
+    assert_string_equal(d->child->string, "run_id");
+    assert_int_equal((int64_t)d->child->valuedouble, id);
+    assert_non_null(vigil_json_get(d, "subgroups.sex+race.levels"));
+    double auroc = vigil_json_get_number(d, "discrimination.auroc.value");
+    cJSON_Delete(d);
+    assert_non_null(strstr(vigil_run_metrics_result_text(r), "AUROC"));
+
+    vigil_store *s;
+    assert_int_equal(vigil_store_open(&s, dbpath), VIGIL_OK);
+    vigil_run_info ri;
+    assert_int_equal(vigil_store_get_run(s, id, &ri), VIGIL_OK);
+    assert_string_equal(ri.kind, "metrics");
+    assert_string_equal(ri.name, "case_a.csv");
+    assert_string_equal(ri.status, "completed");
+    assert_false(ri.has_seed); /* no bootstrap, no seed that matters */
+    vigil_run_info_clear(&ri);
+    char *doc;
+    assert_int_equal(vigil_store_get_document(s, id, "result", &doc), VIGIL_OK);
+    assert_string_equal(doc, vigil_run_metrics_result_json(r));
+    free(doc);
+    double v;
+    assert_int_equal(vigil_store_get_metric(s, id, "overall", "auroc", &v, NULL, NULL), VIGIL_OK);
+    assert_close(v, auroc, 1e-15); /* the JSON text rounds the last bit */
+    vigil_run_metrics_result_free(r);
+
+    /* a missing column is named with the option that asked for it; nothing is begun */
+    const char *bad[1] = {"sex+nope"};
+    o.groups = bad;
+    o.n_groups = 1;
+    assert_int_equal(vigil_run_metrics(&r, "tests/reference/metrics/case_a.csv", "score", "label", &o), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), "--group column 'nope'"));
+    vigil_run_info *runs;
+    size_t n;
+    assert_int_equal(vigil_store_list_runs(s, "metrics", NULL, &runs, &n), VIGIL_OK);
+    assert_int_equal(n, 1);
+    vigil_run_info_free(runs, n);
+    vigil_store_close(s);
+
+    char buf[] = "a++b+", *parts[VIGIL_GROUP_SPEC_MAX];
+    assert_int_equal(vigil_group_spec_split(buf, parts, VIGIL_GROUP_SPEC_MAX), 4);
+    assert_string_equal(parts[0], "a");
+    assert_string_equal(parts[1], "");
+    assert_string_equal(parts[2], "b");
+    assert_string_equal(parts[3], "");
+}
+
 int main(void)
 {
     vigil_init();
@@ -409,6 +475,7 @@ int main(void)
         cmocka_unit_test(test_cases),
         cmocka_unit_test_setup_teardown(test_replay_job, setup, teardown),
         cmocka_unit_test_setup_teardown(test_explain_job, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_metrics_job, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

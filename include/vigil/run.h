@@ -23,6 +23,7 @@
 
 #include "vigil/backend.h"
 #include "vigil/explain.h"
+#include "vigil/metrics.h"
 #include "vigil/model.h"
 #include "vigil/monitor.h"
 #include "vigil/phi.h"
@@ -88,6 +89,50 @@ void vigil_cases_id(const vigil_cases *c, size_t i, char *buf, size_t cap);
  * `values`. Nothing is left behind on failure. */
 int vigil_cases_write_csv(const vigil_cases *c, const char *id_name, const char *out,
                           const char *const *cols, size_t ncols, const double *values);
+
+/* ---- vigil metrics ------------------------------------------------------------------ */
+
+/* The most columns one group spec may join ("a+b+c": an intersection). */
+#define VIGIL_GROUP_SPEC_MAX 8
+
+/* Split a group spec "a+b" in place (at its '+') into at most `cap` column names; returns how
+ * many. An empty name (a spec of "", "a+", "+b", "a++b") comes back as "". */
+size_t vigil_group_spec_split(char *buf, char **parts, size_t cap);
+
+typedef struct {
+    const char *db_path;            /* the run store, or NULL: store nothing */
+    const char *compare;            /* a second score column: paired DeLong test, or NULL */
+    const char *const *groups;      /* subgroup columns, COL or A+B */
+    size_t n_groups;
+    const double *thresholds;       /* NULL: 0.5 */
+    size_t n_thresholds;
+    size_t bootstrap;               /* replicates (0 skips) */
+    uint64_t seed;
+    unsigned threads;               /* 0: all cores */
+    size_t min_cell;                /* 0: 11 */
+    int lowess_bootstrap;           /* 0 auto, 1 on, -1 off */
+    const vigil_phi_allow *allow;
+    size_t n_allow;
+} vigil_run_metrics_options;
+
+#define VIGIL_RUN_METRICS_OPTIONS_INIT {NULL, NULL, NULL, 0, NULL, 0, 200, 1, 0, 0, 0, NULL, 0}
+
+typedef struct vigil_run_metrics_result vigil_run_metrics_result;
+
+/* Validation metrics of the score column `score` against `label` in `data`: read and check
+ * the file (naming the option whose column it lacks), resolve the groups, begin the run,
+ * compute (vigil_metrics_compute), store and finish, or mark the run failed. */
+int vigil_run_metrics(vigil_run_metrics_result **out, const char *data, const char *score,
+                      const char *label, const vigil_run_metrics_options *opt);
+void vigil_run_metrics_result_free(vigil_run_metrics_result *r);
+/* The document `vigil metrics --format json` prints and the run stores: run_id first (null
+ * without a store), then the report (vigil_metrics_report_json). */
+const char *vigil_run_metrics_result_json(const vigil_run_metrics_result *r);
+/* The report's tables (vigil_metrics_report_text). */
+const char *vigil_run_metrics_result_text(const vigil_run_metrics_result *r);
+int64_t vigil_run_metrics_result_run_id(const vigil_run_metrics_result *r);
+/* The report itself, for its typed getters (metrics.h); it belongs to the result. */
+const vigil_metrics_report *vigil_run_metrics_result_report(const vigil_run_metrics_result *r);
 
 /* ---- vigil replay ------------------------------------------------------------------- */
 

@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vigil/store.h"
+#include "vigil/results.h"
 
 #ifdef __cplusplus
 extern "C" {

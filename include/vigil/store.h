@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vigil/results.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -55,17 +57,6 @@ typedef struct {
 
 /* Record the start of a run; *run_id receives its id. */
 int vigil_store_run_begin(vigil_store *s, const vigil_run_spec *spec, int64_t *run_id);
-
-/* Results collected in memory, then written at once by vigil_store_run_finish(). */
-typedef struct vigil_results vigil_results;
-int vigil_results_new(vigil_results **out);
-void vigil_results_free(vigil_results *r);
-/* One number: scope is "overall", "sex=F", "criterion:auroc_ni", ...; NaN is stored as NULL.
- * (scope, name) must be unique within a run. */
-int vigil_results_add_metric(vigil_results *r, const char *scope, const char *name, double value,
-                             double ci_low, double ci_high);
-/* A named JSON document (e.g. "result": what the command printed with --format json). */
-int vigil_results_add_document(vigil_results *r, const char *name, const char *json_text);
 
 /* Write the results, set status "completed" and `passed` (1 pass, 0 fail, -1 not applicable),
  * append the audit entry: one transaction. */

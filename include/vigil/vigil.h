@@ -10,6 +10,7 @@
 #include "vigil/version.h"
 #include "vigil/error.h"
 #include "vigil/table.h"
+#include "vigil/results.h"
 #include "vigil/store.h"
 #include "vigil/metrics.h"
 #include "vigil/fairness.h"
@@ -23,6 +24,8 @@
 #include "vigil/suite.h"
 #include "vigil/phi.h"
 #include "vigil/accum.h"
+#include "vigil/replay.h"
+#include "vigil/run.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -1,11 +1,10 @@
 /* vigil explain — SHAP attributions per case and global importance. */
 #include "cli/cases.h"
 #include "cli/cli.h"
-#include "core/util.h"
 #include "vigil/error.h"
 #include "vigil/explain.h"
 #include "vigil/model.h"
-#include "vigil/store.h"
+#include "vigil/run.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -61,26 +60,6 @@ const char cmd_explain_help[] =
     "completeness.max_abs_error is the largest |base_value + sum of attributions - margin| over\n"
     "all rows and outputs, the margin scored by the inference core (float32 trees): expect\n"
     "about 1e-6 for trees and 1e-12 for linear and MLP models.\n";
-
-/* The attribution file: one column per feature and base_value (per class for multi-class). */
-static int write_out(const cli_cases *cs, const char *id, const char *out, const double *phi)
-{
-    size_t F = vigil_model_n_features(cs->model), K = vigil_model_n_outputs(cs->model), W = K * (F + 1);
-    char **names = calloc(W, sizeof *names);
-    int rc = names ? VIGIL_EXIT_OK : cli_fail("explain", vigil_error_set(VIGIL_ENOMEM, "out of memory"));
-    for (size_t k = 0; k < K && !rc; k++)
-        for (size_t j = 0; j <= F && !rc; j++) {
-            const char *nm = j < F ? vigil_model_feature_name(cs->model, j) : "base_value";
-            vigil_sbuf b = {0};
-            if (K == 1) vigil_sbuf_printf(&b, "%s", nm);
-            else vigil_sbuf_printf(&b, "%s_class%zu", nm, k);
-            if (!(names[k * (F + 1) + j] = b.s)) rc = cli_fail("explain", vigil_error_set(VIGIL_ENOMEM, "out of memory"));
-        }
-    if (!rc) rc = cli_cases_write("explain", cs, id, out, (const char *const *)names, W, phi);
-    for (size_t i = 0; names && i < W; i++) free(names[i]);
-    free(names);
-    return rc;
-}
 
 int cmd_explain(int argc, char **argv)
 {
@@ -157,180 +136,44 @@ int cmd_explain(int argc, char **argv)
     if (!model || !data || !out) return cli_usage("explain", "--model, --data and --out are required");
     int json = cli_parse_format("explain", format);
     if (json < 0) return VIGIL_EXIT_USAGE;
-    vigil_explain_options eo;
-    vigil_explain_options_default(&eo);
-    if (cli_parse_backend("explain", backend, &eo.backend)) return VIGIL_EXIT_USAGE;
-    eo.threads = (int)threads;
-    eo.max_background = maxbg;
-    eo.seed = seed;
-    eo.mlp_method = mlp_method;
-    eo.mlp_samples = samples;
+    vigil_run_explain_options o = VIGIL_RUN_EXPLAIN_OPTIONS_INIT;
+    if (cli_parse_backend("explain", backend, &o.backend)) return VIGIL_EXIT_USAGE;
+    o.db_path = no_store ? NULL : cli_db_path(db);
+    o.id = id;
+    o.background = bg;
+    o.groups = groups;
+    o.n_groups = n_groups;
+    o.allow = allow;
+    o.n_allow = n_allow;
+    o.threads = (int)threads;
+    o.max_background = maxbg;
+    o.seed = seed;
+    o.mlp_method = mlp_method;
+    o.mlp_samples = samples;
 
-    double t0 = vigil_seconds();
-    cli_cases cs, cb;
-    memset(&cb, 0, sizeof cb);
-    int rc = cli_cases_load("explain", model, data, id, groups, n_groups, allow, n_allow, &cs);
-    if (rc) return rc;
-    if (bg && (rc = cli_cases_load("explain", model, bg, NULL, NULL, 0, allow, n_allow, &cb)) != 0) {
-        cli_cases_free(&cs);
-        return rc;
-    }
-    if (bg) eo.background = cb.X, eo.n_background = cb.n;
-    vigil_store *store = NULL;
-    int64_t run_id = 0;
-    int run_open = 0;
-    if (!no_store) {
-        if ((rc = cli_open_store("explain", db, 0, &store)) != 0) {
-            cli_cases_free(&cs);
-            if (bg) cli_cases_free(&cb);
-            return rc;
-        }
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "model", model);
-        cJSON_AddStringToObject(o, "data", data);
-        if (bg) cJSON_AddStringToObject(o, "background", bg);
-        if (id) cJSON_AddStringToObject(o, "id", id);
-        cJSON_AddItemToObject(o, "groups", cJSON_CreateStringArray(groups, (int)n_groups));
-        cJSON_AddNumberToObject(o, "max_background", (double)maxbg);
-        cJSON_AddNumberToObject(o, "seed", (double)seed);
-        cli_json_allow(o, allow, n_allow);
-        char *cfg = cJSON_PrintUnformatted(o);
-        cJSON_Delete(o);
-        const char *base = strrchr(model, '/');
-        uint64_t dbytes = 0, bb = 0;
-        const char *dsha = vigil_table_sha256(cs.table, &dbytes), *bsha = bg ? vigil_table_sha256(cb.table, &bb) : NULL;
-        vigil_run_file files[3] = {{.role = "model", .path = model},
-                                   {.role = "data", .path = data, .sha256 = dsha, .bytes = dbytes},
-                                   {.role = "background", .path = bg, .sha256 = bsha, .bytes = bb}};
-        vigil_run_spec spec = {"explain", base ? base + 1 : model, cfg, files, bg ? 3 : 2, 0, 0};
-        int e = cfg ? vigil_store_run_begin(store, &spec, &run_id) : vigil_error_set(VIGIL_ENOMEM, "out of memory");
-        free(cfg);
-        if (e) {
-            rc = cli_fail("explain", e);
-            vigil_store_close(store);
-            cli_cases_free(&cs);
-            if (bg) cli_cases_free(&cb);
-            return rc;
-        }
-        run_open = 1;
-    }
-    size_t F = vigil_model_n_features(cs.model), K = vigil_model_n_outputs(cs.model), W = K * (F + 1);
-    double *phi = malloc((cs.n ? cs.n : 1) * W * sizeof *phi);
-    double *scores = malloc((cs.n ? cs.n : 1) * K * sizeof *scores), *margins = malloc((cs.n ? cs.n : 1) * K * sizeof *margins);
-    const char **names = malloc((F ? F : 1) * sizeof *names);
-    char *imp = NULL;
-    if (!phi || !scores || !margins || !names) {
-        rc = cli_fail("explain", vigil_error_set(VIGIL_ENOMEM, "out of memory"));
-        goto done;
-    }
-    double t1 = vigil_seconds();
-    int err = vigil_explain(cs.model, cs.X, cs.n, &eo, phi);
-    if (err) {
-        rc = cli_fail("explain", err);
-        goto done;
-    }
-    double t2 = vigil_seconds();
-    /* Completeness: base + sum of attributions against the inference core's margin. */
-    vigil_backend_options bo = {VIGIL_BACKEND_CPU, (int)threads};
-    if ((err = vigil_model_predict(cs.model, cs.X, cs.n, &bo, scores, margins, NULL)) != 0) {
-        rc = cli_fail("explain", err);
-        goto done;
-    }
-    double maxerr = 0;
-    for (size_t i = 0; i < cs.n; i++)
-        for (size_t k = 0; k < K; k++) {
-            const double *ph = phi + i * W + k * (F + 1);
-            double s = 0;
-            for (size_t j = 0; j <= F; j++) s += ph[j];
-            double e = fabs(s - margins[i * K + k]);
-            if (!(e <= maxerr)) maxerr = e;
-        }
-    for (size_t j = 0; j < F; j++) names[j] = vigil_model_feature_name(cs.model, j);
-    if ((err = vigil_explain_importance(phi, cs.n, F, K, names, cs.table, groups, n_groups, 0, &imp)) != 0) {
-        rc = cli_fail("explain", err);
-        goto done;
-    }
-    if ((rc = write_out(&cs, id, out, phi)) != 0) goto done;
-    double t3 = vigil_seconds();
-    cJSON *impj = cJSON_Parse(imp);
-    cJSON *d = cJSON_CreateObject();
-    cli_cases_json(d, &cs, model);
-    cJSON_AddNumberToObject(d, "outputs", (double)K);
-    cJSON_AddItemToObject(d, "features", cJSON_CreateStringArray(names, (int)F));
-    cJSON_AddStringToObject(d, "method", eo.method ? eo.method : "");
-    cJSON_AddStringToObject(d, "backend", vigil_backend_name(eo.used));
-    if (eo.used == VIGIL_BACKEND_CPU) cJSON_AddNumberToObject(d, "threads", vigil_backend_threads((int)threads));
-    cJSON *b = cJSON_AddObjectToObject(d, "background");
-    if (vigil_model_kind_of(cs.model) == VIGIL_MODEL_TREES) {
-        cJSON_AddStringToObject(b, "source", "tree covers (sum_hessian)");
-    } else {
-        size_t nb = bg ? cb.n : cs.n;
-        cJSON_AddStringToObject(b, "source", bg ? bg : data);
-        cJSON_AddNumberToObject(b, "rows", (double)nb);
-        if (vigil_model_kind_of(cs.model) == VIGIL_MODEL_MLP)
-            cJSON_AddNumberToObject(b, "rows_used", (double)(nb < maxbg ? nb : maxbg));
-    }
-    cJSON_AddItemToObject(d, "global_importance", cJSON_DetachItemFromObject(impj, "global_importance"));
-    if (n_groups) cJSON_AddItemToObject(d, "by_group", cJSON_DetachItemFromObject(impj, "by_group"));
-    cli_json_number(cJSON_AddObjectToObject(d, "completeness"), "max_abs_error", maxerr);
-    if (eo.samples_used) {
-        cJSON *ks = cJSON_AddObjectToObject(d, "kernel_shap");
-        cJSON_AddNumberToObject(ks, "samples", (double)eo.samples_used);
-        cli_json_number(ks, "max_standard_error", eo.max_se);
-    }
-    cJSON_Delete(impj);
-    if (store) {
-        /* The run keeps the summary (importance overall and per level), never a case's values. */
-        vigil_results *res = NULL;
-        char *stored = cJSON_PrintUnformatted(d);
-        err = !stored ? vigil_error_set(VIGIL_ENOMEM, "out of memory") : vigil_results_new(&res);
-        if (!err) err = vigil_results_add_document(res, "result", stored);
-        const cJSON *e;
-        cJSON_ArrayForEach(e, cJSON_GetObjectItem(d, "global_importance"))
-        {
-            char key[300];
-            snprintf(key, sizeof key, "shap_importance.%s", e->string);
-            if (!err && cJSON_IsNumber(e)) err = vigil_results_add_metric(res, "overall", key, e->valuedouble, NAN, NAN);
-        }
-        if (!err) err = vigil_store_run_finish(store, run_id, res, -1);
-        free(stored);
-        vigil_results_free(res);
-        if (err) {
-            cJSON_Delete(d);
-            rc = cli_fail("explain", err);
-            goto done;
-        }
-        run_open = 0;
-        cJSON_AddNumberToObject(d, "run_id", (double)run_id);
-    }
+    vigil_run_explain_result *r = NULL;
+    int err = vigil_run_explain(&r, model, data, out, &o);
+    if (err) return cli_fail("explain", err);
     if (json) {
-        cJSON_AddStringToObject(d, "out", out);
-        cli_json_number(d, "rows_per_second", t2 > t1 ? (double)cs.n / (t2 - t1) : 0);
-        cJSON *s = cJSON_AddObjectToObject(d, "seconds");
-        cJSON_AddNumberToObject(s, "load", t1 - t0);
-        cJSON_AddNumberToObject(s, "compute", t2 - t1);
-        cJSON_AddNumberToObject(s, "write", t3 - t2);
-        cli_print_json(d);
+        fputs(vigil_run_explain_result_json(r), stdout);
+        fputc('\n', stdout);
     } else {
-        printf("explained %zu cases with %s (%s, %s); wrote %s\n", cs.n, vigil_model_describe(cs.model),
-               eo.method, vigil_backend_name(eo.used), out);
+        printf("explained %zu cases with %s (%s, %s); wrote %s\n", vigil_run_explain_result_n(r),
+               vigil_run_explain_result_describe(r), vigil_run_explain_result_method(r),
+               vigil_backend_name(vigil_run_explain_result_backend(r)), out);
         printf("%-24s %s\n", "feature", "mean |SHAP|");
-        const cJSON *g = cJSON_GetObjectItem(d, "global_importance"), *e;
-        cJSON_ArrayForEach(e, g) printf("%-24s %.6g\n", e->string, cJSON_IsNumber(e) ? e->valuedouble : NAN);
-        printf("completeness: max |base + sum - margin| = %.3g\n", maxerr);
-        if (eo.samples_used)
+        for (size_t j = 0; j < vigil_run_explain_result_n_features(r); j++) {
+            const char *f;
+            double v;
+            vigil_run_explain_result_importance(r, j, &f, &v);
+            printf("%-24s %.6g\n", f, v);
+        }
+        printf("completeness: max |base + sum - margin| = %.3g\n", vigil_run_explain_result_max_abs_error(r));
+        if (vigil_run_explain_result_samples(r))
             printf("KernelSHAP: %zu coalitions per case; largest standard error of an attribution %.3g\n",
-                   eo.samples_used, eo.max_se);
-        if (store) printf("stored as run %lld\n", (long long)run_id);
-        cJSON_Delete(d);
+                   vigil_run_explain_result_samples(r), vigil_run_explain_result_max_se(r));
+        if (!no_store) printf("stored as run %lld\n", (long long)vigil_run_explain_result_run_id(r));
     }
-    rc = VIGIL_EXIT_OK;
-done:
-    if (run_open) vigil_store_run_fail(store, run_id, vigil_error_last());
-    vigil_store_close(store);
-    free(imp);
-    free(phi), free(scores), free(margins), free(names);
-    cli_cases_free(&cs);
-    if (bg) cli_cases_free(&cb);
-    return rc;
+    vigil_run_explain_result_free(r);
+    return VIGIL_EXIT_OK;
 }

@@ -5,7 +5,7 @@
 #include "core/window.h"
 #include "vigil/error.h"
 #include "vigil/monitor.h"
-#include "vigil/store.h"
+#include "vigil/run.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -94,22 +94,6 @@ static int parse_run(int argc, char **argv, run_args *a)
     return VIGIL_EXIT_OK;
 }
 
-/* Add what the alert did to the document, and say it on stderr when something failed. */
-static void note_alert(cJSON *doc, const vigil_monitor_alert_outcome *o, int have_file, int have_cmd)
-{
-    cJSON *a = cJSON_AddObjectToObject(doc, "alert");
-    if (have_file) cJSON_AddBoolToObject(a, "file_written", o->file_written > 0);
-    if (have_cmd) {
-        cJSON_AddBoolToObject(a, "command_ran", o->command_ran > 0);
-        if (o->command_ran > 0) cJSON_AddNumberToObject(a, "command_status", o->command_status);
-        else cJSON_AddNullToObject(a, "command_status");
-    }
-    if (*o->message) {
-        cJSON_AddStringToObject(a, "error", o->message);
-        fprintf(stderr, "vigil monitor: warning: %s (the alarm still exits 1)\n", o->message);
-    }
-}
-
 static int monitor_run(int argc, char **argv)
 {
     run_args a = {0};
@@ -122,96 +106,38 @@ static int monitor_run(int argc, char **argv)
         return cli_usage("monitor", "--now expects a date YYYY-MM-DD, got '%s'", a.now);
 
     vigil_monitor *m = NULL;
-    vigil_monitor_result *r = NULL;
-    vigil_monitor_data *data = NULL;
-    vigil_store *store = NULL;
-    vigil_results *res = NULL;
-    char *lock_path = NULL, *doc_text = NULL, *text = NULL;
-    cJSON *doc = NULL;
-    int lock_fd = -1, run_open = 0, alarm = 0;
-    int64_t run_id = 0;
-
-    if ((err = vigil_monitor_load(&m, a.file, now_day)) != 0) goto fail;
-    const char *db = cli_db_path(a.db);
-    if (!(lock_path = vigil_monitor_lock_path(m, db))) {
+    vigil_run_monitor_result *r = NULL;
+    char *lock_path = NULL;
+    if ((err = vigil_monitor_load(&m, a.file, now_day)) != 0) goto done;
+    vigil_run_monitor_options o = VIGIL_RUN_MONITOR_OPTIONS_INIT;
+    o.db_path = cli_db_path(a.db);
+    o.lock_timeout = a.lock_timeout;
+    o.threads = (int)a.threads;
+    o.monitor_file = a.file;
+    if (!(lock_path = vigil_monitor_lock_path(m, o.db_path))) {
         err = vigil_error_set(VIGIL_ENOMEM, "out of memory");
-        goto fail;
+        goto done;
     }
+    o.lock_path = lock_path;
     if (a.verbose) fprintf(stderr, "vigil monitor: lock %s\n", lock_path);
-    if ((err = vigil_monitor_lock(m, lock_path, a.lock_timeout, &lock_fd)) != 0) goto fail;
-    if ((rc = cli_open_store("monitor", a.db, 0, &store)) != 0) goto done;
+    if ((err = vigil_run_monitor(&r, m, &o)) != 0) goto done;
 
-    /* the data first: the run records the digests of the bytes it parsed (each file read once) */
-    if ((err = vigil_monitor_load_data(&data, m, (int)a.threads)) != 0) goto fail;
-    vigil_run_file files[4];
-    size_t n_files = vigil_monitor_data_files(m, data, files);
-    vigil_run_spec spec = {"monitor", vigil_monitor_name(m), vigil_monitor_text(m), files, n_files, 0, 0};
-    if ((err = vigil_store_run_begin(store, &spec, &run_id)) != 0) goto fail;
-    run_open = 1;
-
-    vigil_monitor_options mo = {store, (int)a.threads, data};
-    if ((err = vigil_monitor_run(&r, m, &mo)) != 0) goto fail;
-    alarm = vigil_monitor_result_alarm(r);
-
-    double tw = vigil_seconds();
-    if (!(doc_text = vigil_monitor_result_json(r, run_id)) || !(doc = cJSON_Parse(doc_text))) {
-        err = vigil_error_set(VIGIL_ENOMEM, "out of memory writing the result");
-        goto fail;
-    }
-    cJSON_AddStringToObject(doc, "lock", lock_path);
-    if (alarm) {
-        /* The alert carries the whole result, so a handler needs nothing else. */
-        cJSON_AddStringToObject(doc, "monitor_file", a.file);
-        char *alert = cJSON_Print(doc);
-        vigil_monitor_alert_outcome out;
-        if (!alert) {
-            err = vigil_error_set(VIGIL_ENOMEM, "out of memory writing the alert");
-            goto fail;
-        }
-        vigil_monitor_alert(m, alert, &out);
-        free(alert);
-        if (out.file_written || out.command_ran)
-            note_alert(doc, &out, out.file_written != 0, out.command_ran != 0);
-    }
-    if ((err = vigil_results_new(&res)) != 0 || (err = vigil_monitor_result_store(r, res)) != 0)
-        goto fail;
-    cJSON *secs = cJSON_GetObjectItemCaseSensitive(doc, "seconds");
-    if (secs) cJSON_ReplaceItemInObjectCaseSensitive(secs, "write", cJSON_CreateNumber(vigil_seconds() - tw));
-    free(doc_text);
-    if (!(doc_text = cJSON_Print(doc))) {
-        err = vigil_error_set(VIGIL_ENOMEM, "out of memory writing the result");
-        goto fail;
-    }
-    if ((err = vigil_results_add_document(res, "result", doc_text)) != 0) goto fail;
-    run_open = 0;
-    if ((err = vigil_store_run_finish(store, run_id, res, !alarm)) != 0) goto fail;
-
+    int alarm = vigil_run_monitor_result_alarm(r);
+    if (*vigil_run_monitor_result_alert_error(r))
+        fprintf(stderr, "vigil monitor: warning: %s (the alarm still exits 1)\n",
+                vigil_run_monitor_result_alert_error(r));
     if (json) {
-        fputs(doc_text, stdout);
+        fputs(vigil_run_monitor_result_json(r), stdout);
         fputc('\n', stdout);
     } else if (alarm || a.verbose) {
-        if (!(text = vigil_monitor_result_text(r))) {
-            err = vigil_error_set(VIGIL_ENOMEM, "out of memory");
-            goto fail;
-        }
-        fputs(text, stdout);
-        printf("stored as run %lld\n", (long long)run_id);
+        fputs(vigil_run_monitor_result_text(r), stdout);
+        printf("stored as run %lld\n", (long long)vigil_run_monitor_result_run_id(r));
     }
     rc = alarm ? VIGIL_EXIT_CRITERION : VIGIL_EXIT_OK;
-    goto done;
-fail:
-    rc = cli_fail("monitor", err);
-    if (run_open) vigil_store_run_fail(store, run_id, vigil_error_last());
 done:
-    cJSON_Delete(doc);
-    free(doc_text);
-    free(text);
-    vigil_results_free(res);
-    vigil_store_close(store);
-    vigil_monitor_unlock(lock_fd);
+    if (err) rc = cli_fail("monitor", err);
+    vigil_run_monitor_result_free(r);
     free(lock_path);
-    vigil_monitor_result_free(r);
-    vigil_monitor_data_free(data);
     vigil_monitor_free(m);
     return rc;
 }

@@ -44,21 +44,6 @@ static const cli_option opts[] = {
 
 const cli_spec cmd_predict_spec = {"predict", cmd_predict_help, opts, NULL};
 
-/* Write s as one CSV field (quoted when it holds a comma, quote or line break). */
-void cli_csv_field(FILE *f, const char *s)
-{
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"') fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 int cmd_predict(int argc, char **argv)
 {
     memset(&A, 0, sizeof A);

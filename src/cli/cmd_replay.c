@@ -1,10 +1,8 @@
 /* vigil replay — re-score recorded shadow-mode cases and compare with the recorded scores. */
 #include "cli/cases.h"
 #include "cli/cli.h"
-#include "core/util.h"
 #include "vigil/error.h"
-#include "vigil/replay.h"
-#include "vigil/store.h"
+#include "vigil/run.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -86,136 +84,40 @@ int cmd_replay(int argc, char **argv)
     if (!model || !data || !shadow) return cli_usage("replay", "--model, --data and --shadow are required");
     int json = cli_parse_format("replay", format);
     if (json < 0) return VIGIL_EXIT_USAGE;
-    vigil_backend_options bo = {VIGIL_BACKEND_AUTO, (int)threads};
-    if (cli_parse_backend("replay", backend, &bo.backend)) return VIGIL_EXIT_USAGE;
+    vigil_run_replay_options o = VIGIL_RUN_REPLAY_OPTIONS_INIT;
+    o.backend.threads = (int)threads;
+    if (cli_parse_backend("replay", backend, &o.backend.backend)) return VIGIL_EXIT_USAGE;
+    o.db_path = no_store ? NULL : cli_db_path(db);
+    o.id = id;
+    o.tolerance = tol;
+    o.max_ids = max_ids;
+    o.allow = allow;
+    o.n_allow = n_allow;
 
-    double t0 = vigil_seconds();
-    cli_cases cs;
-    const char *extra[1] = {shadow};
-    int rc = cli_cases_load("replay", model, data, id, extra, 1, allow, n_allow, &cs);
-    if (rc) return rc;
-    vigil_store *store = NULL;
-    vigil_results *res = NULL;
-    double *scores = NULL;
-    char *doc = NULL, **ids = NULL, *cfg = NULL;
-    int64_t run_id = 0;
-    int run_open = 0, err = 0;
-    int sc = vigil_table_require(cs.table, shadow, "--shadow column");
-    const double *rec = sc >= 0 ? vigil_table_numeric(cs.table, (size_t)sc) : NULL;
-    if (sc < 0) {
-        rc = cli_fail("replay", sc);
-        goto done;
-    }
-    if (!rec) {
-        rc = cli_fail("replay", vigil_error_set(VIGIL_EINVAL, "%s: --shadow column '%s' is not numeric", data, shadow));
-        goto done;
-    }
-    if (vigil_model_n_outputs(cs.model) != 1) {
-        rc = cli_fail("replay", vigil_error_set(VIGIL_EINVAL, "%s: replay compares one recorded score per case; the "
-                                                "model has %zu outputs", model, vigil_model_n_outputs(cs.model)));
-        goto done;
-    }
-    if (!no_store) {
-        if ((rc = cli_open_store("replay", db, 0, &store)) != 0) goto done;
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "model", model);
-        cJSON_AddStringToObject(o, "data", data);
-        cJSON_AddStringToObject(o, "shadow", shadow);
-        if (id) cJSON_AddStringToObject(o, "id", id);
-        cJSON_AddNumberToObject(o, "tolerance", tol);
-        cli_json_allow(o, allow, n_allow);
-        cfg = cJSON_PrintUnformatted(o);
-        cJSON_Delete(o);
-        const char *base = strrchr(model, '/');
-        uint64_t dbytes = 0;
-        const char *dsha = vigil_table_sha256(cs.table, &dbytes); /* taken while parsing */
-        vigil_run_file files[2] = {{.role = "model", .path = model},
-                                   {.role = "data", .path = data, .sha256 = dsha, .bytes = dbytes}};
-        vigil_run_spec spec = {"replay", base ? base + 1 : model, cfg, files, 2, 0, 0};
-        if ((err = vigil_store_run_begin(store, &spec, &run_id)) != 0) goto fail;
-        run_open = 1;
-    }
-    double t1 = vigil_seconds();
-    vigil_backend_kind used;
-    if (!(scores = malloc(cs.n * sizeof *scores)) || !(ids = calloc(cs.n, sizeof *ids))) {
-        err = vigil_error_set(VIGIL_ENOMEM, "out of memory");
-        goto fail;
-    }
-    if ((err = vigil_model_predict(cs.model, cs.X, cs.n, &bo, scores, NULL, &used)) != 0) goto fail;
-    char buf[256];
-    for (size_t i = 0; i < cs.n; i++) {
-        cli_cases_id(&cs, i, buf, sizeof buf);
-        if (!(ids[i] = vigil_strdup(id ? buf : ""))) {
-            err = vigil_error_set(VIGIL_ENOMEM, "out of memory");
-            goto fail;
-        }
-        if (!id) ids[i][0] = '\0';
-    }
-    if ((err = vigil_replay_compute(rec, scores, id ? (const char *const *)ids : NULL, cs.n, tol, max_ids, &doc)) != 0)
-        goto fail;
-    double t2 = vigil_seconds();
-    cJSON *d = cJSON_Parse(doc);
-    double agree = cJSON_GetObjectItemCaseSensitive(d, "agreement")->valuedouble;
-    double ndis = cJSON_GetObjectItemCaseSensitive(d, "n_disagree")->valuedouble;
-    int reproduced = ndis == 0;
-    cJSON_AddBoolToObject(d, "reproduced", reproduced);
-    cJSON *mo = cJSON_AddObjectToObject(d, "model");
-    cJSON_AddStringToObject(mo, "path", model);
-    cJSON_AddStringToObject(mo, "sha256", vigil_model_sha256(cs.model));
-    cJSON_AddStringToObject(mo, "describe", vigil_model_describe(cs.model));
-    cJSON_AddStringToObject(d, "backend", vigil_backend_name(used));
-    if (store) {
-        char *stored = cJSON_PrintUnformatted(d);
-        if ((err = vigil_results_new(&res)) != 0 || !stored ||
-            (err = vigil_results_add_document(res, "result", stored)) != 0 ||
-            (err = vigil_results_add_metric(res, "overall", "replay_agreement", agree, NAN, NAN)) != 0 ||
-            (err = vigil_results_add_metric(res, "overall", "replay_max_abs_diff",
-                                            cJSON_GetObjectItemCaseSensitive(d, "max_abs_diff")->valuedouble, NAN, NAN)) != 0 ||
-            (err = vigil_store_run_finish(store, run_id, res, reproduced)) != 0) {
-            free(stored);
-            if (!err) err = vigil_error_set(VIGIL_ENOMEM, "out of memory");
-            cJSON_Delete(d);
-            goto fail;
-        }
-        free(stored);
-        run_open = 0;
-        cJSON_AddNumberToObject(d, "run_id", (double)run_id);
-    }
-    cJSON *s = cJSON_AddObjectToObject(d, "seconds");
-    cJSON_AddNumberToObject(s, "load", t1 - t0);
-    cJSON_AddNumberToObject(s, "compute", t2 - t1);
-    cJSON_AddNumberToObject(s, "write", vigil_seconds() - t2);
+    vigil_run_replay_result *r = NULL;
+    int err = vigil_run_replay(&r, model, data, shadow, &o);
+    if (err) return cli_fail("replay", err);
+    int reproduced = vigil_run_replay_result_reproduced(r);
     if (json) {
-        cli_print_json(d);
+        fputs(vigil_run_replay_result_json(r), stdout);
+        fputc('\n', stdout);
     } else {
-        double mx = cJSON_GetObjectItemCaseSensitive(d, "max_abs_diff")->valuedouble;
-        double mn = cJSON_GetObjectItemCaseSensitive(d, "mean_abs_diff")->valuedouble;
+        size_t n = vigil_run_replay_result_n(r);
+        double agree = vigil_run_replay_result_agreement(r);
+        double mx = vigil_run_replay_result_max_abs_diff(r), mn = vigil_run_replay_result_mean_abs_diff(r);
         if (reproduced)
             printf("REPRODUCED: all %zu cases within %g of the recorded score (agreement %.4f, max |difference| "
-                   "%.3g, mean |difference| %.3g)\n", cs.n, tol, agree, mx, mn);
+                   "%.3g, mean |difference| %.3g)\n", n, tol, agree, mx, mn);
         else {
-            printf("NOT REPRODUCED: %.0f of %zu cases differ by more than %g (agreement %.4f, max |difference| "
-                   "%.3g, mean |difference| %.3g)\n", ndis, cs.n, tol, agree, mx, mn);
-            const cJSON *e;
-            int k = 0;
-            cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(d, "disagreeing_ids"))
-                printf("%s%s", k++ ? ", " : "first: ", e->valuestring);
+            printf("NOT REPRODUCED: %zu of %zu cases differ by more than %g (agreement %.4f, max |difference| "
+                   "%.3g, mean |difference| %.3g)\n", vigil_run_replay_result_n_disagree(r), n, tol, agree, mx, mn);
+            size_t k = vigil_run_replay_result_n_ids(r);
+            for (size_t i = 0; i < k; i++)
+                printf("%s%s", i ? ", " : "first: ", vigil_run_replay_result_id(r, i));
             if (k) putchar('\n');
         }
-        if (store) printf("stored as run %lld\n", (long long)run_id);
-        cJSON_Delete(d);
+        if (!no_store) printf("stored as run %lld\n", (long long)vigil_run_replay_result_run_id(r));
     }
-    rc = reproduced ? VIGIL_EXIT_OK : VIGIL_EXIT_CRITERION;
-    goto done;
-fail:
-    if (run_open) vigil_store_run_fail(store, run_id, vigil_error_last());
-    rc = cli_fail("replay", err);
-done:
-    if (ids)
-        for (size_t i = 0; i < cs.n; i++) free(ids[i]);
-    free(ids), free(scores), free(doc), free(cfg);
-    vigil_results_free(res);
-    vigil_store_close(store);
-    cli_cases_free(&cs);
-    return rc;
+    vigil_run_replay_result_free(r);
+    return reproduced ? VIGIL_EXIT_OK : VIGIL_EXIT_CRITERION;
 }

@@ -1,5 +1,6 @@
 /* Shadow-mode replay comparison (see include/vigil/replay.h). */
 #include "vigil/replay.h"
+#include "model/replay_doc.h"
 
 #include "vigil/error.h"
 
@@ -8,11 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-int vigil_replay_compute(const double *recorded, const double *rescored, const char *const *ids,
-                         size_t n, double tolerance, size_t max_ids, char **json_out)
+cJSON *vigil_replay_doc(const double *recorded, const double *rescored, const char *const *ids,
+                        size_t n, double tolerance, size_t max_ids)
 {
-    *json_out = NULL;
-    if (!(tolerance >= 0)) return vigil_error_set(VIGIL_EINVAL, "replay tolerance must be >= 0");
+    if (!(tolerance >= 0)) {
+        vigil_error_set(VIGIL_EINVAL, "replay tolerance must be >= 0");
+        return NULL;
+    }
     cJSON *o = cJSON_CreateObject();
     cJSON *list = cJSON_CreateArray();
     size_t agree = 0, missing = 0, k = 0;
@@ -42,6 +45,21 @@ int vigil_replay_compute(const double *recorded, const double *rescored, const c
     cJSON_AddNumberToObject(o, "tolerance", tolerance);
     cJSON_AddNumberToObject(o, "missing_recorded", (double)missing);
     cJSON_AddItemToObject(o, "disagreeing_ids", list);
+    if (!o || !list || !cJSON_GetObjectItemCaseSensitive(o, "disagreeing_ids")) {
+        if (!o) cJSON_Delete(list);
+        cJSON_Delete(o);
+        vigil_error_set(VIGIL_ENOMEM, "out of memory");
+        return NULL;
+    }
+    return o;
+}
+
+int vigil_replay_compute(const double *recorded, const double *rescored, const char *const *ids,
+                         size_t n, double tolerance, size_t max_ids, char **json_out)
+{
+    *json_out = NULL;
+    cJSON *o = vigil_replay_doc(recorded, rescored, ids, n, tolerance, max_ids);
+    if (!o) return vigil_error_last_code();
     *json_out = cJSON_PrintUnformatted(o);
     cJSON_Delete(o);
     return *json_out ? VIGIL_OK : vigil_error_set(VIGIL_ENOMEM, "out of memory");

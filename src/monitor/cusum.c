@@ -113,9 +113,9 @@ int vigil_mon_cusum(const vigil_monitor *m, const mon_data *d, cJSON *doc, int *
     cJSON_AddNumberToObject(o, "n", (double)used);
     cJSON_AddNumberToObject(o, "skipped_missing", (double)skipped);
     cJSON_AddNumberToObject(o, "observed", obs);
-    vigil_mon_json_number(o, "expected", exp_);
-    vigil_mon_json_number(o, "observed_minus_expected", obs - exp_);
-    vigil_mon_json_number(o, "max", max);
+    vigil_json_add_number(o, "expected", exp_);
+    vigil_json_add_number(o, "observed_minus_expected", obs - exp_);
+    vigil_json_add_number(o, "max", max);
     cJSON_AddNumberToObject(o, "signals", (double)signals);
     if (first >= 0) cJSON_AddNumberToObject(o, "first_signal_case", (double)first + 1);
     else cJSON_AddNullToObject(o, "first_signal_case");

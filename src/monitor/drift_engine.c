@@ -95,8 +95,8 @@ static void cache_key(const vigil_table *t, const vigil_drift_options *o, char o
 static void add_test(cJSON *tests, const char *name, double stat, double p, int has_p)
 {
     cJSON *t = cJSON_AddObjectToObject(tests, name);
-    vigil_mon_json_number(t, "stat", stat);
-    if (has_p) vigil_mon_json_number(t, "p", p);
+    vigil_json_add_number(t, "stat", stat);
+    if (has_p) vigil_json_add_number(t, "p", p);
 }
 
 static cJSON *feature_json(const vigil_monitor *m, const vigil_drift_feature *f)
@@ -123,14 +123,14 @@ static cJSON *feature_json(const vigil_monitor *m, const vigil_drift_feature *f)
     cJSON_AddStringToObject(o, "effect_name", num ? "wasserstein_sd" : "psi");
     size_t nr = f->n_ref + f->missing_ref, nc = f->n_cur + f->missing_cur;
     cJSON *mo = cJSON_AddObjectToObject(o, "missing_rate");
-    vigil_mon_json_number(mo, "rate_ref", nr ? (double)f->missing_ref / (double)nr : NAN);
-    vigil_mon_json_number(mo, "rate_cur", nc ? (double)f->missing_cur / (double)nc : NAN);
-    vigil_mon_json_number(mo, "diff", f->missing_diff);
-    vigil_mon_json_number(mo, "p", f->missing_p);
+    vigil_json_add_number(mo, "rate_ref", nr ? (double)f->missing_ref / (double)nr : NAN);
+    vigil_json_add_number(mo, "rate_cur", nc ? (double)f->missing_cur / (double)nc : NAN);
+    vigil_json_add_number(mo, "diff", f->missing_diff);
+    vigil_json_add_number(mo, "p", f->missing_p);
     cJSON_AddBoolToObject(o, "drift", f->drift);
-    vigil_mon_json_number(o, "p", f->p);
-    vigil_mon_json_number(o, "p_adjusted", f->p_adjusted);
-    vigil_mon_json_number(o, "effect", f->effect);
+    vigil_json_add_number(o, "p", f->p);
+    vigil_json_add_number(o, "p_adjusted", f->p_adjusted);
+    vigil_json_add_number(o, "effect", f->effect);
     return o;
 }
 

@@ -6,6 +6,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "core/json.h"
 #include "monitor/monitor_select.h"
 #include "vigil/store.h"
 
@@ -21,7 +22,5 @@ int vigil_mon_cusum(const vigil_monitor *m, const mon_data *d, cJSON *doc, int *
  * Returns the number of signals; *first the index of the first (or -1), *max the largest S. */
 size_t vigil_mon_cusum_run(const double *y, const double *p, size_t n, double odds_ratio, double limit,
                      double *s, long *first, double *max);
-
-cJSON *vigil_mon_json_number(cJSON *obj, const char *key, double v);
 
 #endif

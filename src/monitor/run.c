@@ -1,6 +1,7 @@
 /* Running a monitor: windows, drift tests, label drift and the CUSUM, and the result
  * document (monitors/README.md, "The stored result"). */
 #include "monitor/monitor_engine.h"
+#include "monitor/result_doc.h"
 #include "core/util.h"
 #include "vigil/error.h"
 
@@ -22,11 +23,6 @@ void vigil_monitor_result_free(vigil_monitor_result *r)
 }
 
 int vigil_monitor_result_alarm(const vigil_monitor_result *r) { return r->alarm; }
-
-cJSON *vigil_mon_json_number(cJSON *obj, const char *key, double v)
-{
-    return isfinite(v) ? cJSON_AddNumberToObject(obj, key, v) : cJSON_AddNullToObject(obj, key);
-}
 
 /* Label drift: prevalence in each window, pooled two-proportion z-test, Cohen's h.
  * Rows without a label are left out and counted. */
@@ -78,12 +74,12 @@ static int label_drift(const vigil_monitor *m, const mon_data *d, cJSON *doc, in
     cJSON_AddNumberToObject(l, "n_cur", n[1]);
     cJSON_AddNumberToObject(l, "missing_ref", miss[0]);
     cJSON_AddNumberToObject(l, "missing_cur", miss[1]);
-    vigil_mon_json_number(l, "prevalence_ref", x[0] / n[0]);
-    vigil_mon_json_number(l, "prevalence_cur", x[1] / n[1]);
+    vigil_json_add_number(l, "prevalence_ref", x[0] / n[0]);
+    vigil_json_add_number(l, "prevalence_cur", x[1] / n[1]);
     cJSON_AddStringToObject(l, "test", "two_proportion_z");
-    vigil_mon_json_number(l, "z", z);
-    vigil_mon_json_number(l, "p", p);
-    vigil_mon_json_number(l, "effect", h);
+    vigil_json_add_number(l, "z", z);
+    vigil_json_add_number(l, "p", p);
+    vigil_json_add_number(l, "effect", h);
     cJSON_AddStringToObject(l, "effect_name", "cohens_h");
     cJSON_AddBoolToObject(l, "drift", drift);
     if (drift) *alarm = 1;
@@ -225,11 +221,18 @@ size_t vigil_monitor_data_files(const vigil_monitor *m, const vigil_monitor_data
     return n;
 }
 
-char *vigil_monitor_result_json(const vigil_monitor_result *r, int64_t run_id)
+cJSON *vigil_monitor_result_doc(const vigil_monitor_result *r, int64_t run_id)
 {
     cJSON *copy = cJSON_Duplicate(r->doc, 1);
+    if (copy && run_id > 0)
+        cJSON_ReplaceItemInObjectCaseSensitive(copy, "run_id", cJSON_CreateNumber((double)run_id));
+    return copy;
+}
+
+char *vigil_monitor_result_json(const vigil_monitor_result *r, int64_t run_id)
+{
+    cJSON *copy = vigil_monitor_result_doc(r, run_id);
     if (!copy) return NULL;
-    if (run_id > 0) cJSON_ReplaceItemInObjectCaseSensitive(copy, "run_id", cJSON_CreateNumber((double)run_id));
     char *s = cJSON_Print(copy);
     cJSON_Delete(copy);
     return s;

@@ -1,0 +1,112 @@
+/* Case files for models; see vigil_cases in include/vigil/run.h. */
+#include "vigil/run.h"
+#include "vigil/error.h"
+#include "core/csv_write.h"
+#include "core/util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int vigil_cases_load(vigil_cases *out, const char *model_path, const char *data_path,
+                     const vigil_cases_options *opt)
+{
+    static const vigil_cases_options none = VIGIL_CASES_OPTIONS_INIT;
+    if (!opt) opt = &none;
+    memset(out, 0, sizeof *out);
+    out->id_col = -1;
+    const char *id = opt->id;
+    const char **keep = NULL, **why = NULL;
+    vigil_sbuf mb = {0};
+    int err = vigil_model_load(&out->model, model_path);
+    if (err) goto done;
+    size_t F = vigil_model_n_features(out->model), nk = 0;
+    keep = malloc((F + opt->n_extra + 1) * sizeof *keep);
+    why = malloc((F + opt->n_extra + 1) * sizeof *why);
+    vigil_sbuf_printf(&mb, "the model %s, whose features are matched by name", model_path);
+    if (!keep || !why || !mb.s) {
+        err = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t j = 0; j < F; j++) keep[nk] = vigil_model_feature_name(out->model, j), why[nk++] = mb.s;
+    for (size_t j = 0; j < opt->n_extra + (id != NULL); j++) {
+        const char *c = j < opt->n_extra ? opt->extra[j] : id;
+        size_t k = 0;
+        while (k < nk && strcmp(keep[k], c) != 0) k++;
+        if (k == nk) keep[nk] = c, why[nk++] = j < opt->n_extra ? "named on the command line" : "--id";
+    }
+    vigil_csv_options o = {0};
+    o.keep = keep, o.n_keep = nk, o.keep_why = why;
+    /* An id column is text even when it looks numeric (leading zeros are part of an id). */
+    vigil_col_decl idd = {id, VIGIL_COL_CATEGORICAL};
+    if (id) o.types = &idd, o.n_types = 1;
+    if ((err = vigil_table_read_csv(&out->table, data_path, &o)) != 0) goto done;
+    const char *skip[1] = {id};
+    if ((err = vigil_phi_guard(out->table, data_path, skip, 1, opt->allow, opt->n_allow)) != 0) goto done;
+    if (id) out->id_col = vigil_table_find(out->table, id);
+    out->n = vigil_table_nrows(out->table);
+    if (out->n == 0) {
+        err = vigil_error_set(VIGIL_EINVAL, "%s: no cases (the file has no data rows)", data_path);
+        goto done;
+    }
+    err = vigil_model_bind(out->model, out->table, &out->X);
+done:
+    free(keep);
+    free(why);
+    vigil_sbuf_free(&mb);
+    if (err) vigil_cases_clear(out);
+    return err;
+}
+
+void vigil_cases_clear(vigil_cases *c)
+{
+    if (!c) return;
+    vigil_model_free(c->model);
+    vigil_table_free(c->table);
+    free(c->X);
+    memset(c, 0, sizeof *c);
+    c->id_col = -1;
+}
+
+void vigil_cases_id(const vigil_cases *c, size_t i, char *buf, size_t cap)
+{
+    if (c->id_col >= 0) {
+        const int32_t *codes = vigil_table_codes(c->table, (size_t)c->id_col);
+        snprintf(buf, cap, "%s", codes[i] >= 0 ? vigil_table_level(c->table, (size_t)c->id_col, (size_t)codes[i]) : "");
+    } else {
+        snprintf(buf, cap, "%zu", i + 1);
+    }
+}
+
+int vigil_cases_write_csv(const vigil_cases *c, const char *id_name, const char *out,
+                          const char *const *cols, size_t ncols, const double *values)
+{
+    vigil_sbuf tb = {0};
+    vigil_sbuf_printf(&tb, "%s.tmp", out);
+    FILE *f = tb.s ? fopen(tb.s, "w") : NULL;
+    if (!f) {
+        vigil_sbuf_free(&tb);
+        return vigil_error_set(VIGIL_EIO, "%s: cannot write here", out);
+    }
+    vigil_csv_write_field(f, id_name ? id_name : "row");
+    for (size_t j = 0; j < ncols; j++) fputc(',', f), vigil_csv_write_field(f, cols[j]);
+    fputc('\n', f);
+    char idb[256];
+    for (size_t i = 0; i < c->n; i++) {
+        vigil_cases_id(c, i, idb, sizeof idb);
+        vigil_csv_write_field(f, idb);
+        for (size_t j = 0; j < ncols; j++) fprintf(f, ",%.10g", values[i * ncols + j]);
+        fputc('\n', f);
+    }
+    int rc = VIGIL_OK;
+    if (fflush(f) != 0 || ferror(f)) {
+        fclose(f);
+        rc = vigil_error_set(VIGIL_EIO, "%s: write failed (disk full?)", out);
+    } else if (fclose(f) != 0)
+        rc = vigil_error_set(VIGIL_EIO, "%s: write failed (disk full?)", out);
+    else if (rename(tb.s, out) != 0)
+        rc = vigil_error_set(VIGIL_EIO, "%s: cannot rename the finished file", out);
+    if (rc) remove(tb.s);
+    vigil_sbuf_free(&tb);
+    return rc;
+}

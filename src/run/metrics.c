@@ -1,0 +1,359 @@
+/* vigil metrics as one job: read and check, groups, begin, compute, store, finish-or-fail. */
+#include "vigil/run.h"
+#include "vigil/error.h"
+#include "vigil/fairness.h"
+#include "core/util.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_GROUPS 32
+
+struct vigil_run_metrics_result {
+    char *json, *text;
+    vigil_metrics_report *rep;
+    int64_t run_id;
+};
+
+void vigil_run_metrics_result_free(vigil_run_metrics_result *r)
+{
+    if (!r) return;
+    free(r->json);
+    free(r->text);
+    vigil_metrics_report_free(r->rep);
+    free(r);
+}
+
+const char *vigil_run_metrics_result_json(const vigil_run_metrics_result *r) { return r->json; }
+const char *vigil_run_metrics_result_text(const vigil_run_metrics_result *r) { return r->text; }
+int64_t vigil_run_metrics_result_run_id(const vigil_run_metrics_result *r) { return r->run_id; }
+const vigil_metrics_report *vigil_run_metrics_result_report(const vigil_run_metrics_result *r)
+{
+    return r->rep;
+}
+
+size_t vigil_group_spec_split(char *buf, char **parts, size_t cap)
+{
+    size_t k = 0;
+    char *s = buf;
+    while (k < cap) {
+        parts[k++] = s;
+        char *p = strchr(s, '+');
+        if (!p) break;
+        *p = '\0';
+        s = p + 1;
+    }
+    return k;
+}
+
+/* The 1-based position of `name` in the file's header, for file:line:column messages. */
+static size_t header_column(const char *path, const char *name)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    size_t col = 1, len = 0, found = 0;
+    char field[1024];
+    int c, quoted = 0, first = 1;
+    while ((c = fgetc(f)) != EOF) {
+        if (first && c == 0xEF) { /* UTF-8 BOM */
+            fgetc(f);
+            fgetc(f);
+            first = 0;
+            continue;
+        }
+        first = 0;
+        if (quoted) {
+            if (c == '"') quoted = 0;
+            else if (len < sizeof field - 1) field[len++] = (char)c;
+            continue;
+        }
+        if (c == '"') {
+            quoted = 1;
+            continue;
+        }
+        if (c == ',' || c == '\n' || c == '\r') {
+            field[len] = '\0';
+            if (strcmp(field, name) == 0) {
+                found = col;
+                break;
+            }
+            if (c != ',') break;
+            col++;
+            len = 0;
+            continue;
+        }
+        if (len < sizeof field - 1) field[len++] = (char)c;
+    }
+    if (!found && c == EOF) {
+        field[len] = '\0';
+        if (strcmp(field, name) == 0) found = col;
+    }
+    fclose(f);
+    return found;
+}
+
+static size_t row_line(const void *ctx, size_t row) { return vigil_table_row_line(ctx, row); }
+
+static char *config_json(const char *data, const char *score, const char *label,
+                         const vigil_run_metrics_options *o)
+{
+    cJSON *c = cJSON_CreateObject();
+    cJSON_AddStringToObject(c, "data", data);
+    cJSON_AddStringToObject(c, "score", score);
+    cJSON_AddStringToObject(c, "label", label);
+    if (o->compare) cJSON_AddStringToObject(c, "compare", o->compare);
+    cJSON *g = cJSON_AddArrayToObject(c, "groups"), *t = cJSON_AddArrayToObject(c, "thresholds");
+    for (size_t i = 0; i < o->n_groups; i++) cJSON_AddItemToArray(g, cJSON_CreateString(o->groups[i]));
+    for (size_t i = 0; i < o->n_thresholds; i++) cJSON_AddItemToArray(t, cJSON_CreateNumber(o->thresholds[i]));
+    cJSON_AddNumberToObject(c, "bootstrap", (double)o->bootstrap);
+    cJSON_AddNumberToObject(c, "seed", (double)o->seed);
+    cJSON_AddNumberToObject(c, "min_cell", (double)(o->min_cell ? o->min_cell : 11));
+    cJSON_AddStringToObject(c, "lowess_bootstrap",
+                            o->lowess_bootstrap > 0 ? "on" : o->lowess_bootstrap < 0 ? "off" : "auto");
+    if (o->n_allow) {
+        cJSON *a = cJSON_AddObjectToObject(c, "allow_columns");
+        for (size_t i = 0; i < o->n_allow; i++)
+            cJSON_AddStringToObject(a, o->allow[i].column, o->allow[i].justification);
+    }
+    char *s = cJSON_PrintUnformatted(c);
+    cJSON_Delete(c);
+    return s;
+}
+
+/* The report with run_id first: scripts find the stored run by the run_id the command printed. */
+static char *with_run_id(char *doc, const vigil_store *store, int64_t run_id)
+{
+    cJSON *j = cJSON_Parse(doc);
+    cJSON *withid = cJSON_CreateObject();
+    if (j && withid) {
+        if (store) cJSON_AddNumberToObject(withid, "run_id", (double)run_id);
+        else cJSON_AddNullToObject(withid, "run_id");
+        cJSON *item = j->child;
+        while (item) {
+            cJSON *next = item->next;
+            cJSON_AddItemToObject(withid, item->string, cJSON_DetachItemViaPointer(j, item));
+            item = next;
+        }
+        free(doc);
+        doc = cJSON_PrintBuffered(withid, 1 << 16, 1);
+    }
+    cJSON_Delete(j);
+    cJSON_Delete(withid);
+    return doc;
+}
+
+typedef struct {
+    int32_t *codes;
+    char **levels;
+    size_t n_levels;
+} levels_t;
+
+/* Everything the groups own: per-column levels and the intersections. */
+typedef struct {
+    char *buf[MAX_GROUPS];
+    char *parts[MAX_GROUPS][VIGIL_GROUP_SPEC_MAX];
+    size_t n_parts[MAX_GROUPS];
+    levels_t col[MAX_GROUPS * VIGIL_GROUP_SPEC_MAX];
+    size_t n_col;
+    levels_t inter[MAX_GROUPS];
+    vigil_metrics_group g[MAX_GROUPS];
+} groups_t;
+
+static void groups_free(groups_t *G, size_t n_groups)
+{
+    for (size_t i = 0; i < G->n_col; i++) vigil_table_levels_free(G->col[i].codes, G->col[i].levels, G->col[i].n_levels);
+    for (size_t g = 0; g < n_groups; g++) {
+        vigil_table_levels_free(G->inter[g].codes, G->inter[g].levels, G->inter[g].n_levels);
+        free(G->buf[g]);
+    }
+    free(G);
+}
+
+/* Each spec's levels: a column's own, or the intersection of its columns' levels. */
+static int resolve_groups(groups_t *G, const vigil_table *t, const char *const *specs, size_t n_groups, size_t n)
+{
+    int err;
+    for (size_t g = 0; g < n_groups; g++) {
+        const int32_t *cc[VIGIL_GROUP_SPEC_MAX];
+        const char *const *ll[VIGIL_GROUP_SPEC_MAX];
+        for (size_t p = 0; p < G->n_parts[g]; p++) {
+            int c = vigil_table_require(t, G->parts[g][p], "group column");
+            if (c < 0) return c;
+            levels_t *L = &G->col[G->n_col++];
+            if ((err = vigil_table_as_levels(t, (size_t)c, &L->codes, &L->levels, &L->n_levels)) != 0) return err;
+            cc[p] = L->codes;
+            ll[p] = (const char *const *)L->levels;
+        }
+        if (G->n_parts[g] == 1) {
+            G->g[g] = (vigil_metrics_group){specs[g], cc[0], ll[0], G->col[G->n_col - 1].n_levels};
+        } else {
+            levels_t *I = &G->inter[g];
+            if ((err = vigil_fairness_intersect(cc, ll, G->n_parts[g], n, &I->codes, &I->levels, &I->n_levels)) != 0)
+                return err;
+            G->g[g] = (vigil_metrics_group){specs[g], I->codes, (const char *const *)I->levels, I->n_levels};
+        }
+    }
+    return VIGIL_OK;
+}
+
+/* Read the file and check the score, label and comparison columns. */
+static int load(vigil_table **t, const char *data, const char *score, const char *label,
+                const vigil_run_metrics_options *o, const char *const *keep, size_t n_keep,
+                const double **sc_out, const double **lb_out, const double **cmp_out)
+{
+    vigil_csv_options opts = {0};
+    opts.keep = keep;
+    opts.n_keep = n_keep;
+    int err = vigil_table_read_csv(t, data, &opts);
+    if (err) {
+        /* Say which setting named a column the file lacks. */
+        for (size_t k = 0; k < n_keep; k++)
+            if (header_column(data, keep[k]) == 0) {
+                const char *role = strcmp(keep[k], score) == 0   ? "--score"
+                                   : strcmp(keep[k], label) == 0 ? "--label"
+                                   : o->compare && strcmp(keep[k], o->compare) == 0 ? "--compare"
+                                                                 : "--group";
+                vigil_error_wrap("%s column '%s'", role, keep[k]);
+                break;
+            }
+        return err;
+    }
+    if ((err = vigil_phi_guard(*t, data, NULL, 0, o->allow, o->n_allow)) != 0) return err;
+    int sc, lc;
+    if ((sc = vigil_table_require(*t, score, "score column")) < 0) return sc;
+    if ((lc = vigil_table_require(*t, label, "label column")) < 0) return lc;
+    size_t n = vigil_table_nrows(*t);
+    const double *sv = vigil_table_numeric(*t, (size_t)sc), *lv = vigil_table_numeric(*t, (size_t)lc);
+    if (n == 0) return vigil_error_set(VIGIL_EINVAL, "%s: no cases (the file has no data rows)", data);
+    if (!sv)
+        return vigil_error_set(VIGIL_EINVAL, "%s: score column '%s' is not numeric (e.g. line %zu: '%s')",
+                               data, score, n ? vigil_table_row_line(*t, 0) : 2,
+                               n && vigil_table_codes(*t, (size_t)sc)[0] >= 0
+                                   ? vigil_table_level(*t, (size_t)sc, (size_t)vigil_table_codes(*t, (size_t)sc)[0])
+                                   : "");
+    if (!lv) { /* text labels: report the first one as not 0/1 */
+        const int32_t *codes = vigil_table_codes(*t, (size_t)lc);
+        size_t col = header_column(data, label);
+        return vigil_error_set(VIGIL_EINVAL, "1 label is not 0 or 1 (%s:%zu:%zu: '%s'); labels must be 0 or 1",
+                               data, n ? vigil_table_row_line(*t, 0) : 2, col,
+                               n && codes[0] >= 0 ? vigil_table_level(*t, (size_t)lc, (size_t)codes[0]) : "");
+    }
+    if ((err = vigil_metrics_check(sv, lv, n, data, header_column(data, score), header_column(data, label),
+                                   row_line, *t)) != 0)
+        return err;
+    *sc_out = sv;
+    *lb_out = lv;
+    if (o->compare) {
+        int cc2 = vigil_table_require(*t, o->compare, "comparison score column");
+        if (cc2 < 0) return cc2;
+        if (!(*cmp_out = vigil_table_numeric(*t, (size_t)cc2)))
+            return vigil_error_set(VIGIL_EINVAL, "%s: --compare column '%s' is not numeric", data, o->compare);
+        if ((err = vigil_metrics_check(*cmp_out, lv, n, data, header_column(data, o->compare),
+                                       header_column(data, label), row_line, *t)) != 0)
+            return err;
+    }
+    return VIGIL_OK;
+}
+
+int vigil_run_metrics(vigil_run_metrics_result **out, const char *data, const char *score,
+                      const char *label, const vigil_run_metrics_options *opt)
+{
+    *out = NULL;
+    double t0 = vigil_seconds();
+    vigil_table *t = NULL;
+    vigil_store *store = NULL;
+    vigil_results *res = NULL;
+    vigil_run *run = NULL;
+    char *cfg = NULL;
+    const char *keep[3 + MAX_GROUPS * VIGIL_GROUP_SPEC_MAX];
+    size_t n_keep = 0;
+    vigil_run_metrics_result *r = calloc(1, sizeof *r);
+    groups_t *G = calloc(1, sizeof *G);
+    int err = r && G ? VIGIL_OK : vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    if (err) goto done;
+    if (opt->n_groups > MAX_GROUPS) {
+        err = vigil_error_set(VIGIL_EINVAL, "at most %d groups", MAX_GROUPS);
+        goto done;
+    }
+    keep[n_keep++] = score;
+    if (strcmp(label, score) != 0) keep[n_keep++] = label;
+    if (opt->compare && strcmp(opt->compare, score) != 0 && strcmp(opt->compare, label) != 0)
+        keep[n_keep++] = opt->compare;
+    for (size_t g = 0; g < opt->n_groups; g++) {
+        if (!(G->buf[g] = vigil_strdup(opt->groups[g]))) {
+            err = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+            goto done;
+        }
+        G->n_parts[g] = vigil_group_spec_split(G->buf[g], G->parts[g], VIGIL_GROUP_SPEC_MAX);
+        for (size_t p = 0; p < G->n_parts[g]; p++) {
+            if (!*G->parts[g][p]) {
+                err = vigil_error_set(VIGIL_EINVAL, "--group '%s' has an empty column name", opt->groups[g]);
+                goto done;
+            }
+            size_t k = 0;
+            while (k < n_keep && strcmp(keep[k], G->parts[g][p]) != 0) k++;
+            if (k == n_keep) keep[n_keep++] = G->parts[g][p];
+        }
+    }
+    const double *sv = NULL, *lv = NULL, *cmp = NULL;
+    if ((err = load(&t, data, score, label, opt, keep, n_keep, &sv, &lv, &cmp)) != 0) goto done;
+    size_t n = vigil_table_nrows(t);
+    if ((err = resolve_groups(G, t, opt->groups, opt->n_groups, n)) != 0) goto done;
+    double t_load = vigil_seconds() - t0;
+
+    if (opt->db_path) {
+        if ((err = vigil_store_open(&store, opt->db_path)) != 0) goto done;
+        if (!(cfg = config_json(data, score, label, opt))) {
+            err = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+            goto done;
+        }
+        char name[512];
+        const char *base = strrchr(data, '/');
+        snprintf(name, sizeof name, "%s", base ? base + 1 : data);
+        uint64_t bytes = 0;
+        const char *sha = vigil_table_sha256(t, &bytes); /* taken while parsing: read once */
+        vigil_run_file f = {"data", data, sha, bytes};
+        vigil_run_spec spec = {"metrics", name, cfg, &f, 1, opt->seed, opt->bootstrap > 0};
+        if ((err = vigil_run_begin(&run, store, &spec)) != 0) goto done;
+        r->run_id = vigil_run_id(run);
+    }
+
+    vigil_metrics_options mo = {0};
+    mo.thresholds = opt->n_thresholds ? opt->thresholds : NULL;
+    mo.n_thresholds = opt->n_thresholds;
+    mo.bootstrap = opt->bootstrap;
+    mo.seed = opt->seed;
+    mo.threads = opt->threads;
+    mo.min_cell = opt->min_cell;
+    mo.lowess_bootstrap = opt->lowess_bootstrap;
+    mo.compare = cmp;
+    mo.compare_name = opt->compare;
+    if ((err = vigil_metrics_compute(&r->rep, sv, lv, n, G->g, opt->n_groups, &mo)) != 0) goto done;
+
+    double tw = vigil_seconds();
+    if (store && ((err = vigil_results_new(&res)) != 0 || (err = vigil_metrics_report_store(r->rep, res)) != 0))
+        goto done;
+    r->text = vigil_metrics_report_text(r->rep);
+    double t_write = vigil_seconds() - tw;
+    char *doc = vigil_metrics_report_json(r->rep, t_load, t_write);
+    if (doc) doc = with_run_id(doc, store, r->run_id);
+    if (!(r->json = doc) || !r->text) {
+        err = vigil_error_set(VIGIL_ENOMEM, "out of memory writing the report");
+        goto done;
+    }
+    if (store && ((err = vigil_results_add_document(res, "result", r->json)) != 0 ||
+                  (err = vigil_run_finish(run, res, -1)) != 0))
+        goto done;
+done:
+    vigil_run_free(run); /* a run not finished above ends "failed" */
+    vigil_results_free(res);
+    vigil_store_close(store);
+    free(cfg);
+    if (G) groups_free(G, opt->n_groups < MAX_GROUPS ? opt->n_groups : MAX_GROUPS);
+    vigil_table_free(t);
+    if (err) vigil_run_metrics_result_free(r);
+    else *out = r;
+    return err;
+}

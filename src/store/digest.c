@@ -1,0 +1,125 @@
+/* What the audit chain hashes: canonical serialisations of a run's rows. */
+#include "store/store_internal.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/* Canonical text of a REAL column for digests: %.17g round-trips every double. */
+static void put_real(vigil_sbuf *b, sqlite3_stmt *st, int i)
+{
+    if (sqlite3_column_type(st, i) == SQLITE_NULL) vigil_sbuf_printf(b, "null");
+    else vigil_sbuf_printf(b, "%.17g", sqlite3_column_double(st, i));
+}
+
+static void put_text(vigil_sbuf *b, sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    /* Length-prefixed so no field separator inside a value can shift a boundary. */
+    if (!t) vigil_sbuf_printf(b, "-1:");
+    else vigil_sbuf_printf(b, "%zu:%s", strlen((const char *)t), (const char *)t);
+    vigil_sbuf_append(b, "\n", 1);
+}
+
+/* Digest of what a run is: identity, inputs and configuration. VIGIL_EINVAL when the run
+ * does not exist. */
+int vigil_store_digest_header(vigil_store *s, int64_t id, char out[65])
+{
+    sqlite3_stmt *st = NULL;
+    vigil_sbuf b = {0};
+    int rc = prep(s, &st,
+                  "SELECT kind, name, started_at, tool_version, seed, config_json, config_sha256 "
+                  "FROM runs WHERE id = ?");
+    if (rc) return rc;
+    sqlite3_bind_int64(st, 1, id);
+    if (sqlite3_step(st) != SQLITE_ROW) {
+        sqlite3_finalize(st);
+        return vigil_error_set(VIGIL_EINVAL, "no run %lld", (long long)id);
+    }
+    vigil_sbuf_printf(&b, "run %lld\n", (long long)id);
+    for (int c = 0; c < 7; c++) put_text(&b, st, c);
+    sqlite3_finalize(st);
+    if ((rc = prep(s, &st, "SELECT ord, role, path, sha256, bytes FROM run_files "
+                           "WHERE run_id = ? ORDER BY ord")) != 0)
+        goto done;
+    sqlite3_bind_int64(st, 1, id);
+    while (sqlite3_step(st) == SQLITE_ROW)
+        for (int c = 0; c < 5; c++) put_text(&b, st, c);
+    if (b.failed) {
+        rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+        goto done;
+    }
+    vigil_sha256_hex(b.s, b.len, out);
+done:
+    sqlite3_finalize(st);
+    vigil_sbuf_free(&b);
+    return rc;
+}
+
+/* Digest over every stored result of a run: metrics by (scope, name), documents by name. */
+int vigil_store_digest_results(vigil_store *s, int64_t id, char out[65])
+{
+    sqlite3_stmt *st = NULL;
+    vigil_sbuf b = {0};
+    int rc = prep(s, &st, "SELECT scope, name, value, ci_low, ci_high FROM metrics "
+                          "WHERE run_id = ? ORDER BY scope, name");
+    if (rc) return rc;
+    sqlite3_bind_int64(st, 1, id);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        put_text(&b, st, 0);
+        put_text(&b, st, 1);
+        for (int c = 2; c < 5; c++) {
+            put_real(&b, st, c);
+            vigil_sbuf_append(&b, "\n", 1);
+        }
+    }
+    sqlite3_finalize(st);
+    if ((rc = prep(s, &st, "SELECT name, body FROM documents WHERE run_id = ? ORDER BY name")) != 0)
+        goto done;
+    sqlite3_bind_int64(st, 1, id);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        vigil_sbuf_append(&b, "doc\n", 4);
+        put_text(&b, st, 0);
+        put_text(&b, st, 1);
+    }
+    if (b.failed) {
+        rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+        goto done;
+    }
+    vigil_sha256_hex(b.s ? b.s : "", b.len, out);
+done:
+    sqlite3_finalize(st);
+    vigil_sbuf_free(&b);
+    return rc;
+}
+
+/* Digest of how a run ended: header, status, end time, verdict, results, error. */
+int vigil_store_digest_end(vigil_store *s, int64_t id, char out[65], char results[65])
+{
+    char head[65];
+    int rc = vigil_store_digest_header(s, id, head);
+    if (rc) return rc;
+    if ((rc = vigil_store_digest_results(s, id, results)) != 0) return rc;
+    sqlite3_stmt *st = NULL;
+    if ((rc = prep(s, &st, "SELECT status, finished_at, passed, result_digest, error FROM runs "
+                           "WHERE id = ?")) != 0)
+        return rc;
+    sqlite3_bind_int64(st, 1, id);
+    vigil_sbuf b = {0};
+    vigil_sbuf_printf(&b, "end\n%s\n%s\n", head, results);
+    if (sqlite3_step(st) == SQLITE_ROW)
+        for (int c = 0; c < 5; c++) put_text(&b, st, c);
+    sqlite3_finalize(st);
+    if (b.failed) rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    else vigil_sha256_hex(b.s, b.len, out);
+    vigil_sbuf_free(&b);
+    return rc;
+}
+
+void vigil_store_entry_hash(const char *prev, int64_t seq, const char *at, const char *action,
+                       int64_t run_id, const char *digest, char out[65])
+{
+    char buf[512];
+    int n = snprintf(buf, sizeof buf, "%s\n%lld\n%s\n%s\n%lld\n%s", prev, (long long)seq, at,
+                     action, (long long)run_id, digest);
+    vigil_sha256_hex(buf, (size_t)n, out);
+}

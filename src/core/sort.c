@@ -6,14 +6,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-void vigil_radix_sort_u64(uint64_t *k, uint64_t *tmp, size_t n)
+/* The one LSD radix sort: 11-bit digits over 64-bit keys, a pass skipped when every key shares
+ * its digit; `o` (may be NULL) is a payload moved with the keys, which makes it a stable argsort. */
+static void radix(uint64_t *k, uint64_t *kt, uint32_t *o, uint32_t *ot, size_t n)
 {
     enum { BITS = 11, RADIX = 1 << BITS, PASSES = 6 };
     static _Thread_local size_t hist[PASSES][RADIX];
     memset(hist, 0, sizeof hist);
     for (size_t i = 0; i < n; i++)
         for (int p = 0; p < PASSES; p++) hist[p][(k[i] >> (p * BITS)) & (RADIX - 1)]++;
-    uint64_t *a = k, *b = tmp;
+    uint64_t *a = k, *b = kt;
+    uint32_t *oa = o, *ob = ot;
     for (int p = 0; p < PASSES; p++) {
         size_t *h = hist[p], sum = 0;
         if (n && h[(a[0] >> (p * BITS)) & (RADIX - 1)] == n) continue;
@@ -22,12 +25,44 @@ void vigil_radix_sort_u64(uint64_t *k, uint64_t *tmp, size_t n)
             h[d] = sum;
             sum += c;
         }
-        for (size_t i = 0; i < n; i++) b[h[(a[i] >> (p * BITS)) & (RADIX - 1)]++] = a[i];
+        if (o)
+            for (size_t i = 0; i < n; i++) {
+                size_t pos = h[(a[i] >> (p * BITS)) & (RADIX - 1)]++;
+                b[pos] = a[i];
+                ob[pos] = oa[i];
+            }
+        else
+            for (size_t i = 0; i < n; i++) b[h[(a[i] >> (p * BITS)) & (RADIX - 1)]++] = a[i];
         uint64_t *t = a;
         a = b;
         b = t;
+        uint32_t *to = oa;
+        oa = ob;
+        ob = to;
     }
     if (a != k) memcpy(k, a, n * sizeof *k);
+    if (o && oa != o) memcpy(o, oa, n * sizeof *o);
+}
+
+void vigil_radix_sort_u64(uint64_t *k, uint64_t *tmp, size_t n) { radix(k, tmp, NULL, NULL, n); }
+
+int vigil_sort_order_doubles(const double *x, size_t n, uint32_t *order)
+{
+    uint64_t *k = malloc(2 * (n ? n : 1) * sizeof *k);
+    uint32_t *ot = malloc((n ? n : 1) * sizeof *ot);
+    if (!k || !ot) {
+        free(k);
+        free(ot);
+        return vigil_error_set(VIGIL_ENOMEM, "out of memory (sorting %zu values)", n);
+    }
+    for (size_t i = 0; i < n; i++) {
+        k[i] = vigil_double_key(x[i]);
+        order[i] = (uint32_t)i;
+    }
+    radix(k, k + (n ? n : 1), order, ot, n);
+    free(k);
+    free(ot);
+    return VIGIL_OK;
 }
 
 int vigil_sort_doubles(double *x, size_t n)

@@ -17,6 +17,10 @@ static inline uint64_t vigil_double_key(double x)
     return (v.u >> 63) ? ~v.u : v.u | 0x8000000000000000ull;
 }
 
+/* The stable ascending order of n doubles (no NaN): order[r] is the row of rank r (ties keep
+ * their input order). VIGIL_ENOMEM when the scratch cannot be had. */
+int vigil_sort_order_doubles(const double *x, size_t n, uint32_t *order);
+
 /* Sort n doubles (no NaN) ascending; VIGIL_ENOMEM when the scratch cannot be had. */
 int vigil_sort_doubles(double *x, size_t n);
 

@@ -20,51 +20,7 @@ double vigil_stats_pchisq_upper(double x, double df) { return df > 0 ? gsl_cdf_c
 
 int vigil_stats_sort_order(const double *x, size_t n, uint32_t *order)
 {
-    enum { BITS = 11, RADIX = 1 << BITS, PASSES = 6 };
-    uint64_t *k = malloc((n ? n : 1) * sizeof *k), *k2 = malloc((n ? n : 1) * sizeof *k2);
-    uint32_t *o2 = malloc((n ? n : 1) * sizeof *o2);
-    size_t(*hist)[RADIX] = calloc(PASSES, sizeof *hist);
-    int rc = 0;
-    if (!k || !k2 || !o2 || !hist) {
-        rc = -1;
-        goto done;
-    }
-    for (size_t i = 0; i < n; i++) {
-        k[i] = vigil_double_key(x[i]);
-        order[i] = (uint32_t)i;
-        for (int p = 0; p < PASSES; p++) hist[p][(k[i] >> (p * BITS)) & (RADIX - 1)]++;
-    }
-    uint64_t *ka = k, *kb = k2;
-    uint32_t *oa = order, *ob = o2;
-    for (int p = 0; p < PASSES; p++) {
-        size_t *h = hist[p];
-        /* A digit every key shares leaves the order as it is: skip the pass. */
-        if (n && h[(ka[0] >> (p * BITS)) & (RADIX - 1)] == n) continue;
-        size_t sum = 0;
-        for (int d = 0; d < RADIX; d++) {
-            size_t c = h[d];
-            h[d] = sum;
-            sum += c;
-        }
-        for (size_t i = 0; i < n; i++) {
-            size_t pos = h[(ka[i] >> (p * BITS)) & (RADIX - 1)]++;
-            kb[pos] = ka[i];
-            ob[pos] = oa[i];
-        }
-        uint64_t *tk = ka;
-        ka = kb;
-        kb = tk;
-        uint32_t *to = oa;
-        oa = ob;
-        ob = to;
-    }
-    if (oa != order) memcpy(order, oa, n * sizeof *order);
-done:
-    free(k);
-    free(k2);
-    free(o2);
-    free(hist);
-    return rc;
+    return vigil_sort_order_doubles(x, n, order) == VIGIL_OK ? 0 : -1;
 }
 
 double vigil_stats_auroc_sorted(const double *p, const uint8_t *y, const double *w, size_t n)

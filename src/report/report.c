@@ -5,6 +5,7 @@
  * performance evaluation, update procedures), Impact Assessment; then real-world monitoring,
  * audit and appendices. */
 #include "vigil/report.h"
+#include "vigil/catalogue.h"
 #include "vigil/error.h"
 #include "vigil/store.h"
 #include "report/report_plots.h"
@@ -73,50 +74,36 @@ static const char *js(const cJSON *o, const char *path)
     return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-/* A metric of a metrics document by the suite's metric name: value and CI. */
-typedef struct {
-    const char *name, *label, *value, *lo, *hi; /* JSON paths; lo/hi NULL: no CI */
-    const char *ci2;                            /* path of a [lo, hi] pair instead */
-    int digits;
-} metric_def;
+/* The metrics the report tables show, in their order; label, paths and digits come from the
+ * catalogue (include/vigil/catalogue.h). */
+static const char *const k_report_metrics[] = {
+    "auroc", "auprc", "brier", "ece", "ece_equal_mass", "mce", "calibration_slope",
+    "calibration_intercept", "citl", "eavg", "e90", "emax", "spiegelhalter_p", "sensitivity",
+    "specificity", "ppv", "npv", "selection_rate", "net_benefit"};
+#define N_METRICS (sizeof k_report_metrics / sizeof k_report_metrics[0])
 
-static const metric_def k_metrics[] = {
-    {"auroc", "AUROC (DeLong CI)", "discrimination.auroc.value", "discrimination.auroc.ci_low", "discrimination.auroc.ci_high", NULL, 3},
-    {"auprc", "AUPRC (average precision)", "discrimination.auprc.value", "discrimination.auprc.ci_low", "discrimination.auprc.ci_high", NULL, 3},
-    {"brier", "Brier score", "calibration.brier", NULL, NULL, "calibration.ci.brier", 4},
-    {"ece", "ECE (10 equal-width bins)", "calibration.ece", NULL, NULL, "calibration.ci.ece", 4},
-    {"ece_equal_mass", "ECE (10 equal-mass bins)", "calibration.ece_equal_mass", NULL, NULL, "calibration.ci.ece_equal_mass", 4},
-    {"mce", "MCE", "calibration.mce", NULL, NULL, "calibration.ci.mce", 4},
-    {"calibration_slope", "Calibration slope", "calibration.slope", NULL, NULL, "calibration.ci.slope", 3},
-    {"calibration_intercept", "Calibration intercept", "calibration.intercept", NULL, NULL, "calibration.ci.intercept", 3},
-    {"citl", "Calibration-in-the-large", "calibration.citl", NULL, NULL, "calibration.ci.citl", 3},
-    {"eavg", "Eavg (ICI)", "calibration.eavg", NULL, NULL, "calibration.ci.eavg", 4},
-    {"e90", "E90", "calibration.e90", NULL, NULL, "calibration.ci.e90", 4},
-    {"emax", "Emax", "calibration.emax", NULL, NULL, "calibration.ci.emax", 4},
-    {"spiegelhalter_p", "Spiegelhalter z-test p", "calibration.spiegelhalter_p", NULL, NULL, NULL, 4},
-    {"sensitivity", "Sensitivity at threshold (Wilson CI)", "threshold.tpr", NULL, NULL, "threshold.tpr_ci", 3},
-    {"specificity", "Specificity at threshold (Wilson CI)", "threshold.specificity", NULL, NULL, "threshold.specificity_ci", 3},
-    {"ppv", "PPV at threshold (Wilson CI)", "threshold.ppv", NULL, NULL, "threshold.ppv_ci", 3},
-    {"npv", "NPV at threshold (Wilson CI)", "threshold.npv", NULL, NULL, "threshold.npv_ci", 3},
-    {"selection_rate", "Selection rate at threshold", "threshold.selection_rate", NULL, NULL, "threshold.selection_rate_ci", 3},
-    {"net_benefit", "Net benefit at threshold", "threshold.net_benefit", NULL, NULL, NULL, 4},
-};
-#define N_METRICS (sizeof k_metrics / sizeof k_metrics[0])
+static const vigil_metric_def *report_metric(size_t k) { return vigil_metric_find(k_report_metrics[k]); }
 
-static void metric_get(const cJSON *m, const metric_def *d, double *v, double *lo, double *hi)
+/* A metric's value and CI in a stored metrics document, at the catalogue's paths. */
+static void metric_get(const cJSON *m, const vigil_metric_def *d, double *v, double *lo, double *hi)
 {
-    *v = jnum(m, d->value);
+    *v = jnum(m, d->json_path);
     *lo = *hi = NAN;
-    if (d->lo) {
-        *lo = jnum(m, d->lo);
-        *hi = jnum(m, d->hi);
-    } else if (d->ci2) {
-        const cJSON *a = jp(m, d->ci2);
-        if (cJSON_GetArraySize(a) == 2) {
-            const cJSON *x = cJSON_GetArrayItem(a, 0), *y = cJSON_GetArrayItem(a, 1);
-            *lo = cJSON_IsNumber(x) ? x->valuedouble : NAN;
-            *hi = cJSON_IsNumber(y) ? y->valuedouble : NAN;
-        }
+    if (!d->ci_path) return;
+    size_t n = strlen(d->ci_path);
+    if (n && d->ci_path[n - 1] == '.') { /* an object with ci_low and ci_high */
+        char a[128], b[128];
+        snprintf(a, sizeof a, "%sci_low", d->ci_path);
+        snprintf(b, sizeof b, "%sci_high", d->ci_path);
+        *lo = jnum(m, a);
+        *hi = jnum(m, b);
+        return;
+    }
+    const cJSON *a = jp(m, d->ci_path);
+    if (cJSON_GetArraySize(a) == 2) {
+        const cJSON *x = cJSON_GetArrayItem(a, 0), *y = cJSON_GetArrayItem(a, 1);
+        *lo = cJSON_IsNumber(x) ? x->valuedouble : NAN;
+        *hi = cJSON_IsNumber(y) ? y->valuedouble : NAN;
     }
 }
 

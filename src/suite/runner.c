@@ -631,12 +631,12 @@ static int evaluate(run_t *r, size_t ci, cJSON *out, int *all_pass, vigil_result
         if (r->drift) cJSON_Delete(r->drift);
         r->drift = section;
         method = "Holm-corrected KS / chi-square with effect floors";
-    } else if (c->info->needs & VIGIL_NEED_REPLAY) {
+    } else if (vigil_metric_needs(c->info) & VIGIL_NEED_REPLAY) {
         int which = strcmp(c->model, "predecessor") == 0;
         if ((rc = do_replay(r, which, c->tolerance)) != 0) return rc;
         ob.value = num(r->replay[which], strcmp(c->metric, "replay_agreement") == 0 ? "agreement"
                                                                                     : "max_abs_diff");
-    } else if (c->info->needs & VIGIL_NEED_EXPLAIN) {
+    } else if (vigil_metric_needs(c->info) & VIGIL_NEED_EXPLAIN) {
         if ((rc = do_explain(r)) != 0) return rc;
         if (c->group) {
             if ((rc = observe_levels(r, c, ci, t, &L)) != 0) goto done;
@@ -645,7 +645,7 @@ static int evaluate(run_t *r, size_t ci, cJSON *out, int *all_pass, vigil_result
             ob.value = cJSON_IsNumber(x) ? x->valuedouble : NAN;
         }
         method = "mean |SHAP|";
-    } else if (c->info->group_metric) {
+    } else if ((c->info->scopes & VIGIL_METRIC_DISPARITY)) {
         const cJSON *d = path(path(r->mcand, "subgroups", c->group), "disparities", NULL);
         const char *key = strcmp(c->metric, "calibration_gap") == 0 ? "calibration_gap" : c->metric;
         ob.value = num(d, key);
@@ -707,7 +707,7 @@ static int evaluate(run_t *r, size_t ci, cJSON *out, int *all_pass, vigil_result
     cJSON_AddItemToObject(e, "ci_high", isnan(v.ci_high) ? cJSON_CreateNull() : cJSON_CreateNumber(v.ci_high));
     cJSON_AddStringToObject(e, "threshold", v.threshold);
     cJSON_AddStringToObject(e, "method", method ? method : "");
-    if (c->info->needs & VIGIL_NEED_METRICS && thr_key(c->metric)) cJSON_AddNumberToObject(e, "at_threshold", t);
+    if (c->info->source == VIGIL_METRIC_FROM_SCORES && c->info->at_threshold) cJSON_AddNumberToObject(e, "at_threshold", t);
     cJSON_AddBoolToObject(e, "pass", v.pass);
     cJSON_AddStringToObject(e, "detail", v.detail);
     cJSON_AddItemToArray(out, e);
@@ -879,7 +879,7 @@ static int prepare(run_t *r, const char *suite_path)
      * after the run as "could not be computed" */
     for (size_t i = 0; i < d->n_criteria && r->mc; i++) {
         const char *f = d->criteria[i].feature;
-        if (!f || !(d->criteria[i].info->needs & VIGIL_NEED_EXPLAIN)) continue;
+        if (!f || !(vigil_metric_needs(d->criteria[i].info) & VIGIL_NEED_EXPLAIN)) continue;
         size_t j = 0, nf = vigil_model_n_features(r->mc);
         while (j < nf && strcmp(vigil_model_feature_name(r->mc, j), f) != 0) j++;
         if (j == nf) {

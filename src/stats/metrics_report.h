@@ -10,6 +10,7 @@
 #include "vigil/fairness.h"
 #include "vigil/metrics.h"
 #include "stats/metrics_internal.h"
+#include "stats/metrics_json.h"
 
 #include <cjson/cJSON.h>
 #include <stddef.h>
@@ -100,12 +101,5 @@ void vigil_stats_group_disparities(const group *g, const double *vals, double *o
 int vigil_stats_report_bootstrap(vigil_metrics_report *r);
 /* A scope's first-threshold estimates follow its flag (after the cell-size policy). */
 void vigil_stats_threshold_est(scope *s, size_t nthr);
-
-/* The `vigil metrics` document as a tree (the runner embeds it without printing and parsing
- * it back). NULL when out of memory. */
-cJSON *vigil_stats_report_cjson(const vigil_metrics_report *r, double seconds_load,
-                                double seconds_write);
-/* vigil_metrics_paired_json as a tree; NULL with the error set. */
-cJSON *vigil_stats_paired_cjson(const vigil_metrics_report *cand, const vigil_metrics_report *pred);
 
 #endif

@@ -209,6 +209,69 @@ static void test_drift_gate(void **state)
     assert_close(v.observed, 2, 0);
 }
 
+/* The criteria read the one catalogue: every metric name the criteria's own table accepted
+ * before the catalogue (commit 6c718ec) is still accepted, with the same direction, needs,
+ * scopes and method (a suite result's "method" prints it), and in the same order (the
+ * "unknown metric" message lists them). */
+static void test_catalogue_names_unchanged(void **state)
+{
+    static const struct {
+        const char *name;
+        int direction, needs, group_metric, per_level;
+        const char *ci;
+    } before[] = {
+#define M VIGIL_NEED_METRICS
+        {"auroc", +1, M, 0, 1, "DeLong"}, {"auprc", +1, M, 0, 1, "bootstrap"},
+        {"brier", -1, M, 0, 1, "bootstrap"}, {"ece", -1, M, 0, 1, "bootstrap"},
+        {"ece_equal_mass", -1, M, 0, 1, "bootstrap"}, {"mce", -1, M, 0, 1, "bootstrap"},
+        {"eavg", -1, M, 0, 1, "bootstrap"}, {"e50", -1, M, 0, 1, "bootstrap"},
+        {"e90", -1, M, 0, 1, "bootstrap"}, {"emax", -1, M, 0, 1, "bootstrap"},
+        {"calibration_slope", 0, M, 0, 1, "bootstrap"}, {"calibration_intercept", 0, M, 0, 1, "bootstrap"},
+        {"citl", 0, M, 0, 1, "bootstrap"}, {"sensitivity", +1, M, 0, 1, "Wilson"},
+        {"specificity", +1, M, 0, 1, "Wilson"}, {"ppv", +1, M, 0, 1, "Wilson"},
+        {"npv", +1, M, 0, 1, "Wilson"}, {"selection_rate", 0, M, 0, 1, "Wilson"},
+        {"net_benefit", +1, M, 0, 0, "bootstrap"},
+        {"demographic_parity_difference", -1, M | VIGIL_NEED_FAIRNESS, 1, 0, "bootstrap"},
+        {"equalized_odds_difference", -1, M | VIGIL_NEED_FAIRNESS, 1, 0, "bootstrap"},
+        {"equal_opportunity_difference", -1, M | VIGIL_NEED_FAIRNESS, 1, 0, "bootstrap"},
+        {"auroc_gap", -1, M | VIGIL_NEED_FAIRNESS, 1, 0, "bootstrap"},
+        {"calibration_gap", -1, M | VIGIL_NEED_FAIRNESS, 1, 0, "bootstrap"},
+        {"replay_agreement", +1, VIGIL_NEED_REPLAY, 0, 0, "exact"},
+        {"replay_max_abs_diff", -1, VIGIL_NEED_REPLAY, 0, 0, "exact"},
+        {"shap_importance", 0, VIGIL_NEED_EXPLAIN, 0, 1, "exact TreeSHAP"},
+        {"drift_alarms", -1, VIGIL_NEED_DRIFT, 0, 0, "Holm-corrected tests"},
+#undef M
+    };
+    char names[1024] = "";
+    size_t k = 0;
+    for (size_t i = 0; i < sizeof before / sizeof *before; i++) {
+        const vigil_metric_info *m = vigil_metric_lookup(before[i].name);
+        if (!m) fail_msg("'%s' is no longer accepted", before[i].name);
+        assert_string_equal(m->name, before[i].name);
+        assert_int_equal((int)m->better, before[i].direction);
+        assert_int_equal(vigil_metric_needs(m), before[i].needs);
+        assert_int_equal(!!(m->scopes & VIGIL_METRIC_DISPARITY), before[i].group_metric);
+        assert_int_equal(!!(m->scopes & VIGIL_METRIC_PER_LEVEL), before[i].per_level);
+        assert_string_equal(m->ci_method, before[i].ci);
+        assert_ptr_equal(vigil_metric_find(before[i].name), m);
+        k += (size_t)snprintf(names + k, sizeof names - k, "%s%s", i ? ", " : "", before[i].name);
+    }
+    assert_string_equal(vigil_metric_names(), names);
+    /* a catalogue metric no criterion can compute is found, but not accepted */
+    assert_non_null(vigil_metric_find("spiegelhalter_p"));
+    assert_null(vigil_metric_lookup("spiegelhalter_p"));
+    assert_null(vigil_metric_find("aurocc"));
+    /* iteration visits every entry once, and names are unique */
+    for (size_t i = 0; i < vigil_metric_count(); i++) {
+        const vigil_metric_def *m = vigil_metric_at(i);
+        assert_non_null(m->label);
+        assert_ptr_equal(vigil_metric_find(m->name), m);
+    }
+    assert_null(vigil_metric_at(vigil_metric_count()));
+    load_bad("{\"name\": \"a\", \"metric\": \"spiegelhalter_p\", \"rule\": \"at_least\", \"value\": 0.1}", NULL,
+             "unknown metric 'spiegelhalter_p'");
+}
+
 int main(void)
 {
     vigil_init();
@@ -216,7 +279,7 @@ int main(void)
         cmocka_unit_test(test_load_ok),           cmocka_unit_test(test_refused_before_computing),
         cmocka_unit_test(test_absolute_rules),    cmocka_unit_test(test_nan_never_passes),
         cmocka_unit_test(test_non_inferiority_directions), cmocka_unit_test(test_group_rules),
-        cmocka_unit_test(test_drift_gate),
+        cmocka_unit_test(test_drift_gate),        cmocka_unit_test(test_catalogue_names_unchanged),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,6 +2,7 @@
  * where it should, and a value that could not be computed never passes. */
 #include "testutil.h"
 #include "suite/criteria.h"
+#include "vigil/suite.h"
 
 #include <unistd.h>
 
@@ -272,6 +273,72 @@ static void test_catalogue_names_unchanged(void **state)
              "unknown metric 'spiegelhalter_p'");
 }
 
+/* vigil_suite_run_result: the typed criteria are those of the document it returns (the CLI
+ * prints the table from them and the document as it is). */
+static void test_suite_result_matches_document(void **state)
+{
+    char dir[] = "/tmp/vigil-suite-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char csv[128], suite[128], db[128];
+    snprintf(csv, sizeof csv, "%s/cases.csv", dir);
+    snprintf(suite, sizeof suite, "%s/s.json", dir);
+    snprintf(db, sizeof db, "%s/v.db", dir);
+    FILE *f = fopen(csv, "w");
+    assert_non_null(f);
+    fprintf(f, "id,score,y,sex\n");
+    for (int i = 0; i < 400; i++) {
+        int y = (i * 37) % 100 < 30;
+        double sc = 0.05 + 0.3 * y + 0.6 * ((i * 7919) % 101) / 101.0;
+        fprintf(f, "%d,%.4f,%d,%s\n", i, sc, y, i % 3 ? "F" : "M");
+    }
+    fclose(f);
+    f = fopen(suite, "w");
+    assert_non_null(f);
+    fputs("{\"name\": \"typed\", \"bootstrap\": 50, \"data\": {\"path\": \"cases.csv\", \"columns\": {\"id\": \"id\","
+          " \"score\": \"score\", \"label\": \"y\", \"groups\": [\"sex\"]}}, \"criteria\": ["
+          "{\"name\": \"auc\", \"metric\": \"auroc\", \"rule\": \"at_least\", \"value\": 0.99},"
+          "{\"name\": \"brier\", \"metric\": \"brier\", \"rule\": \"at_most\", \"value\": 0.5},"
+          "{\"name\": \"gap\", \"metric\": \"auroc\", \"rule\": \"max_gap\", \"value\": 0.2, \"scope\": {\"group\": \"sex\"}},"
+          "{\"name\": \"sens\", \"metric\": \"sensitivity\", \"rule\": \"at_least\", \"value\": 0.5, \"threshold\": 0.5}]}", f);
+    fclose(f);
+    vigil_store *st = NULL;
+    assert_int_equal(vigil_store_open(&st, db), VIGIL_OK);
+    vigil_suite_result *res = NULL;
+    if (vigil_suite_run_result(&res, st, suite, NULL) != VIGIL_OK) fail_msg("%s", vigil_error_last());
+    cJSON *doc = cJSON_Parse(vigil_suite_result_json(res));
+    assert_non_null(doc);
+    assert_string_equal(vigil_suite_result_name(res), "typed");
+    assert_int_equal(vigil_suite_result_n_cases(res), 400);
+    assert_int_equal(vigil_suite_result_run_id(res), (int64_t)tu_num(doc, "run_id"));
+    assert_int_equal(vigil_suite_result_passed(res), cJSON_IsTrue(cJSON_GetObjectItem(doc, "passed")));
+    const cJSON *crit = cJSON_GetObjectItem(doc, "criteria");
+    assert_int_equal(vigil_suite_result_n_criteria(res), (size_t)cJSON_GetArraySize(crit));
+    assert_int_equal(vigil_suite_result_n_criteria(res), 4);
+    int n_pass = 0;
+    for (size_t i = 0; i < 4; i++) {
+        const vigil_suite_criterion *c = vigil_suite_result_criterion(res, i);
+        const cJSON *e = cJSON_GetArrayItem(crit, (int)i);
+        assert_string_equal(c->name, cJSON_GetObjectItem(e, "name")->valuestring);
+        assert_string_equal(c->threshold, cJSON_GetObjectItem(e, "threshold")->valuestring);
+        assert_string_equal(c->detail, cJSON_GetObjectItem(e, "detail")->valuestring);
+        assert_int_equal(c->pass, cJSON_IsTrue(cJSON_GetObjectItem(e, "pass")));
+        assert_true(isfinite(c->observed));
+        assert_close(c->observed, tu_num(e, "observed"), 1e-15 * fabs(c->observed));
+        n_pass += c->pass;
+    }
+    assert_null(vigil_suite_result_criterion(res, 4));
+    assert_false(vigil_suite_result_criterion(res, 0)->pass); /* AUROC >= 0.99 fails */
+    assert_int_equal(n_pass, 3);
+    assert_false(vigil_suite_result_passed(res));
+    cJSON_Delete(doc);
+    vigil_suite_result_free(res);
+    vigil_suite_result_free(NULL);
+    vigil_store_close(st);
+    char cmd[200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     vigil_init();
@@ -280,6 +347,7 @@ int main(void)
         cmocka_unit_test(test_absolute_rules),    cmocka_unit_test(test_nan_never_passes),
         cmocka_unit_test(test_non_inferiority_directions), cmocka_unit_test(test_group_rules),
         cmocka_unit_test(test_drift_gate),        cmocka_unit_test(test_catalogue_names_unchanged),
+        cmocka_unit_test(test_suite_result_matches_document),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

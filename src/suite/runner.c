@@ -895,8 +895,96 @@ static int check_scores(run_t *r, const double *s, const char *what)
     return rc;
 }
 
+struct vigil_suite_result {
+    char *json, *name;
+    size_t n_cases;
+    int64_t run_id;
+    int passed;
+    vigil_suite_criterion *crit;
+    size_t n_crit;
+};
+
+void vigil_suite_result_free(vigil_suite_result *res)
+{
+    if (!res) return;
+    for (size_t i = 0; i < res->n_crit; i++) {
+        vigil_suite_criterion *c = &res->crit[i];
+        free((char *)c->name), free((char *)c->metric), free((char *)c->scope), free((char *)c->rule);
+        free((char *)c->threshold), free((char *)c->method), free((char *)c->detail);
+    }
+    free(res->crit), free(res->json), free(res->name), free(res);
+}
+
+static char *dup_str(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return vigil_strdup(cJSON_IsString(v) ? v->valuestring : "");
+}
+
+static double num_or_nan(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+/* The criteria of the run's document (the tree, before it is printed). */
+static int result_from(vigil_suite_result *res, const run_t *r)
+{
+    const cJSON *crit = cJSON_GetObjectItemCaseSensitive(r->doc, "criteria"), *e;
+    size_t n = (size_t)cJSON_GetArraySize(crit);
+    if (!(res->name = vigil_strdup(r->def.name)) || !(res->crit = calloc(n ? n : 1, sizeof *res->crit)))
+        return oom();
+    res->n_cases = r->n;
+    cJSON_ArrayForEach(e, crit)
+    {
+        vigil_suite_criterion *c = &res->crit[res->n_crit++];
+        c->name = dup_str(e, "name"), c->metric = dup_str(e, "metric"), c->scope = dup_str(e, "scope");
+        c->rule = dup_str(e, "rule"), c->threshold = dup_str(e, "threshold");
+        c->method = dup_str(e, "method"), c->detail = dup_str(e, "detail");
+        c->observed = num_or_nan(e, "observed"), c->ci_low = num_or_nan(e, "ci_low");
+        c->ci_high = num_or_nan(e, "ci_high");
+        c->pass = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "pass"));
+        if (!c->name || !c->metric || !c->scope || !c->rule || !c->threshold || !c->method || !c->detail)
+            return oom();
+    }
+    return VIGIL_OK;
+}
+
+static int suite_run(vigil_store *store, const char *suite_path, const vigil_suite_options *opt,
+                     int64_t *run_id, int *passed, char **json, vigil_suite_result *out);
+
 int vigil_suite_run(vigil_store *store, const char *suite_path, const vigil_suite_options *opt,
                     int64_t *run_id, int *passed, char **json)
+{
+    return suite_run(store, suite_path, opt, run_id, passed, json, NULL);
+}
+
+int vigil_suite_run_result(vigil_suite_result **out, vigil_store *store, const char *path,
+                           const vigil_suite_options *opt)
+{
+    *out = NULL;
+    vigil_suite_result *res = calloc(1, sizeof *res);
+    if (!res) return oom();
+    int rc = suite_run(store, path, opt, &res->run_id, &res->passed, &res->json, res);
+    if (rc) vigil_suite_result_free(res);
+    else *out = res;
+    return rc;
+}
+
+const char *vigil_suite_result_json(const vigil_suite_result *res) { return res->json; }
+const char *vigil_suite_result_name(const vigil_suite_result *res) { return res->name; }
+size_t vigil_suite_result_n_cases(const vigil_suite_result *res) { return res->n_cases; }
+int64_t vigil_suite_result_run_id(const vigil_suite_result *res) { return res->run_id; }
+int vigil_suite_result_passed(const vigil_suite_result *res) { return res->passed; }
+size_t vigil_suite_result_n_criteria(const vigil_suite_result *res) { return res->n_crit; }
+
+const vigil_suite_criterion *vigil_suite_result_criterion(const vigil_suite_result *res, size_t i)
+{
+    return i < res->n_crit ? &res->crit[i] : NULL;
+}
+
+static int suite_run(vigil_store *store, const char *suite_path, const vigil_suite_options *opt,
+                     int64_t *run_id, int *passed, char **json, vigil_suite_result *out)
 {
     run_t R = {0}, *r = &R;
     r->opt = opt;
@@ -1026,6 +1114,7 @@ int vigil_suite_run(vigil_store *store, const char *suite_path, const vigil_suit
     }
     *passed = all_pass;
     if (!(*json = cJSON_Print(r->doc))) rc = oom();
+    else if (out) rc = result_from(out, r);
 done:
     if (run_open) vigil_store_run_fail(store, *run_id, vigil_error_last());
     vigil_results_free(res);

@@ -5,11 +5,11 @@
  * performance evaluation, update procedures), Impact Assessment; then real-world monitoring,
  * audit and appendices. */
 #include "vigil/report.h"
-#include "vigil/catalogue.h"
 #include "vigil/error.h"
 #include "vigil/store.h"
 #include "report/report_plots.h"
 #include "report/report_write.h"
+#include "report/report_ctx.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -20,92 +20,6 @@
 #ifndef VIGIL_VERSION
 #define VIGIL_VERSION "unknown"
 #endif
-
-typedef struct {
-    vigil_run_info info;
-    cJSON *doc;
-} mon_run;
-
-typedef struct {
-    vigil_store *s;
-    const vigil_report_options *o;
-    vigil_report_summary *sum;
-    vigil_run_info run;
-    vigil_run_file_info *files;
-    size_t n_files;
-    cJSON *res;              /* the run's stored result */
-    const cJSON *cand, *pred, *orig; /* metrics documents (pred/orig may be NULL) */
-    cJSON *orig_doc;         /* the earliest suite run of this model line, owning orig */
-    int64_t orig_run, last_run;
-    mon_run *mons;
-    size_t n_mons;
-    int mons_linked;
-    vigil_audit_result audit;
-    rdoc d;
-    int min_cell;
-} rctx;
-
-/* ---- JSON access ---------------------------------------------------------------------- */
-
-static const cJSON *jp(const cJSON *o, const char *path)
-{
-    char key[256];
-    while (o && *path) {
-        const char *dot = strchr(path, '.');
-        size_t n = dot ? (size_t)(dot - path) : strlen(path);
-        if (n >= sizeof key) return NULL;
-        memcpy(key, path, n);
-        key[n] = '\0';
-        o = cJSON_GetObjectItemCaseSensitive(o, key);
-        path += n + (dot ? 1 : 0);
-    }
-    return o;
-}
-
-static double jnum(const cJSON *o, const char *path)
-{
-    const cJSON *v = jp(o, path);
-    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
-}
-
-static const char *js(const cJSON *o, const char *path)
-{
-    const cJSON *v = jp(o, path);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-/* The metrics the report tables show, in their order; label, paths and digits come from the
- * catalogue (include/vigil/catalogue.h). */
-static const char *const k_report_metrics[] = {
-    "auroc", "auprc", "brier", "ece", "ece_equal_mass", "mce", "calibration_slope",
-    "calibration_intercept", "citl", "eavg", "e90", "emax", "spiegelhalter_p", "sensitivity",
-    "specificity", "ppv", "npv", "selection_rate", "net_benefit"};
-#define N_METRICS (sizeof k_report_metrics / sizeof k_report_metrics[0])
-
-static const vigil_metric_def *report_metric(size_t k) { return vigil_metric_find(k_report_metrics[k]); }
-
-/* A metric's value and CI in a stored metrics document, at the catalogue's paths. */
-static void metric_get(const cJSON *m, const vigil_metric_def *d, double *v, double *lo, double *hi)
-{
-    *v = jnum(m, d->json_path);
-    *lo = *hi = NAN;
-    if (!d->ci_path) return;
-    size_t n = strlen(d->ci_path);
-    if (n && d->ci_path[n - 1] == '.') { /* an object with ci_low and ci_high */
-        char a[128], b[128];
-        snprintf(a, sizeof a, "%sci_low", d->ci_path);
-        snprintf(b, sizeof b, "%sci_high", d->ci_path);
-        *lo = jnum(m, a);
-        *hi = jnum(m, b);
-        return;
-    }
-    const cJSON *a = jp(m, d->ci_path);
-    if (cJSON_GetArraySize(a) == 2) {
-        const cJSON *x = cJSON_GetArrayItem(a, 0), *y = cJSON_GetArrayItem(a, 1);
-        *lo = cJSON_IsNumber(x) ? x->valuedouble : NAN;
-        *hi = cJSON_IsNumber(y) ? y->valuedouble : NAN;
-    }
-}
 
 /* ---- loading ------------------------------------------------------------------------------ */
 
@@ -241,8 +155,6 @@ static void rctx_free(rctx *c)
     vigil_doc_free(&c->d);
 }
 
-#include "report/sections.inc"
-
 int vigil_report_write(vigil_store *s, int64_t run_id, const vigil_report_options *opt,
                        vigil_report_summary *out)
 {
@@ -259,7 +171,7 @@ int vigil_report_write(vigil_store *s, int64_t run_id, const vigil_report_option
     int rc = load(&c, run_id);
     if (rc) goto done;
     vigil_doc_init(&c.d, c.min_cell);
-    build(&c);
+    vigil_report_build(&c);
     if (c.d.html.failed || c.d.md.failed) {
         rc = vigil_error_set(VIGIL_ENOMEM, "out of memory building the report");
         goto done;
@@ -271,7 +183,7 @@ int vigil_report_write(vigil_store *s, int64_t run_id, const vigil_report_option
     out->n_plots = c.d.n_plots;
     out->n_plots_drawn = c.d.n_drawn;
     out->n_monitor_runs = c.n_mons;
-    char *card = model_card(&c);
+    char *card = vigil_report_model_card(&c);
     if (!card) {
         rc = vigil_error_set(VIGIL_ENOMEM, "out of memory building the model card");
         goto done;

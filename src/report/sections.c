@@ -1,4 +1,49 @@
-/* Report sections; included by report.c (shares its static context and JSON helpers). */
+/* The report's sections, in the order the PCCP guidance gives them (see report.c). */
+#include "report/report_ctx.h"
+#include "report/report_plots.h"
+#include "vigil/catalogue.h"
+#include "vigil/error.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int same_sha(const char *a, const char *b) { return a && b && *a && strcmp(a, b) == 0; }
+
+/* The metrics the report tables show, in their order; label, paths and digits come from the
+ * catalogue (include/vigil/catalogue.h). */
+static const char *const k_report_metrics[] = {
+    "auroc", "auprc", "brier", "ece", "ece_equal_mass", "mce", "calibration_slope",
+    "calibration_intercept", "citl", "eavg", "e90", "emax", "spiegelhalter_p", "sensitivity",
+    "specificity", "ppv", "npv", "selection_rate", "net_benefit"};
+#define N_METRICS (sizeof k_report_metrics / sizeof k_report_metrics[0])
+
+static const vigil_metric_def *report_metric(size_t k) { return vigil_metric_find(k_report_metrics[k]); }
+
+/* A metric's value and CI in a stored metrics document, at the catalogue's paths. */
+static void metric_get(const cJSON *m, const vigil_metric_def *d, double *v, double *lo, double *hi)
+{
+    *v = jnum(m, d->json_path);
+    *lo = *hi = NAN;
+    if (!d->ci_path) return;
+    size_t n = strlen(d->ci_path);
+    if (n && d->ci_path[n - 1] == '.') { /* an object with ci_low and ci_high */
+        char a[128], b[128];
+        snprintf(a, sizeof a, "%sci_low", d->ci_path);
+        snprintf(b, sizeof b, "%sci_high", d->ci_path);
+        *lo = jnum(m, a);
+        *hi = jnum(m, b);
+        return;
+    }
+    const cJSON *a = jp(m, d->ci_path);
+    if (cJSON_GetArraySize(a) == 2) {
+        const cJSON *x = cJSON_GetArrayItem(a, 0), *y = cJSON_GetArrayItem(a, 1);
+        *lo = cJSON_IsNumber(x) ? x->valuedouble : NAN;
+        *hi = cJSON_IsNumber(y) ? y->valuedouble : NAN;
+    }
+}
+
 
 static const char *k_model_label[3] = {"candidate", "predecessor (in service)", "original"};
 
@@ -768,7 +813,7 @@ static void sec_tripod(rctx *c)
             "outside what a stored validation run records and must be answered in the submission's other sections.");
 }
 
-static void build(rctx *c)
+void vigil_report_build(rctx *c)
 {
     rdoc *d = &c->d;
     char title[512];
@@ -797,4 +842,3 @@ static void build(rctx *c)
     sec_tripod(c);
 }
 
-#include "report/card.inc"

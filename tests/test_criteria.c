@@ -2,6 +2,7 @@
  * where it should, and a value that could not be computed never passes. */
 #include "testutil.h"
 #include "suite/criteria.h"
+#include "vigil/suite.h"
 
 #include <unistd.h>
 
@@ -209,6 +210,135 @@ static void test_drift_gate(void **state)
     assert_close(v.observed, 2, 0);
 }
 
+/* The criteria read the one catalogue: every metric name the criteria's own table accepted
+ * before the catalogue (commit 6c718ec) is still accepted, with the same direction, needs,
+ * scopes and method (a suite result's "method" prints it), and in the same order (the
+ * "unknown metric" message lists them). */
+static void test_catalogue_names_unchanged(void **state)
+{
+    static const struct {
+        const char *name;
+        int direction, needs, group_metric, per_level;
+        const char *ci;
+    } before[] = {
+#define M VIGIL_NEED_METRICS
+        {"auroc", +1, M, 0, 1, "DeLong"}, {"auprc", +1, M, 0, 1, "bootstrap"},
+        {"brier", -1, M, 0, 1, "bootstrap"}, {"ece", -1, M, 0, 1, "bootstrap"},
+        {"ece_equal_mass", -1, M, 0, 1, "bootstrap"}, {"mce", -1, M, 0, 1, "bootstrap"},
+        {"eavg", -1, M, 0, 1, "bootstrap"}, {"e50", -1, M, 0, 1, "bootstrap"},
+        {"e90", -1, M, 0, 1, "bootstrap"}, {"emax", -1, M, 0, 1, "bootstrap"},
+        {"calibration_slope", 0, M, 0, 1, "bootstrap"}, {"calibration_intercept", 0, M, 0, 1, "bootstrap"},
+        {"citl", 0, M, 0, 1, "bootstrap"}, {"sensitivity", +1, M, 0, 1, "Wilson"},
+        {"specificity", +1, M, 0, 1, "Wilson"}, {"ppv", +1, M, 0, 1, "Wilson"},
+        {"npv", +1, M, 0, 1, "Wilson"}, {"selection_rate", 0, M, 0, 1, "Wilson"},
+        {"net_benefit", +1, M, 0, 0, "bootstrap"},
+        {"demographic_parity_difference", -1, M | VIGIL_NEED_FAIRNESS, 1, 0, "bootstrap"},
+        {"equalized_odds_difference", -1, M | VIGIL_NEED_FAIRNESS, 1, 0, "bootstrap"},
+        {"equal_opportunity_difference", -1, M | VIGIL_NEED_FAIRNESS, 1, 0, "bootstrap"},
+        {"auroc_gap", -1, M | VIGIL_NEED_FAIRNESS, 1, 0, "bootstrap"},
+        {"calibration_gap", -1, M | VIGIL_NEED_FAIRNESS, 1, 0, "bootstrap"},
+        {"replay_agreement", +1, VIGIL_NEED_REPLAY, 0, 0, "exact"},
+        {"replay_max_abs_diff", -1, VIGIL_NEED_REPLAY, 0, 0, "exact"},
+        {"shap_importance", 0, VIGIL_NEED_EXPLAIN, 0, 1, "exact TreeSHAP"},
+        {"drift_alarms", -1, VIGIL_NEED_DRIFT, 0, 0, "Holm-corrected tests"},
+#undef M
+    };
+    char names[1024] = "";
+    size_t k = 0;
+    for (size_t i = 0; i < sizeof before / sizeof *before; i++) {
+        const vigil_metric_info *m = vigil_metric_lookup(before[i].name);
+        if (!m) fail_msg("'%s' is no longer accepted", before[i].name);
+        assert_string_equal(m->name, before[i].name);
+        assert_int_equal((int)m->better, before[i].direction);
+        assert_int_equal(vigil_metric_needs(m), before[i].needs);
+        assert_int_equal(!!(m->scopes & VIGIL_METRIC_DISPARITY), before[i].group_metric);
+        assert_int_equal(!!(m->scopes & VIGIL_METRIC_PER_LEVEL), before[i].per_level);
+        assert_string_equal(m->ci_method, before[i].ci);
+        assert_ptr_equal(vigil_metric_find(before[i].name), m);
+        k += (size_t)snprintf(names + k, sizeof names - k, "%s%s", i ? ", " : "", before[i].name);
+    }
+    assert_string_equal(vigil_metric_names(), names);
+    /* a catalogue metric no criterion can compute is found, but not accepted */
+    assert_non_null(vigil_metric_find("spiegelhalter_p"));
+    assert_null(vigil_metric_lookup("spiegelhalter_p"));
+    assert_null(vigil_metric_find("aurocc"));
+    /* iteration visits every entry once, and names are unique */
+    for (size_t i = 0; i < vigil_metric_count(); i++) {
+        const vigil_metric_def *m = vigil_metric_at(i);
+        assert_non_null(m->label);
+        assert_ptr_equal(vigil_metric_find(m->name), m);
+    }
+    assert_null(vigil_metric_at(vigil_metric_count()));
+    load_bad("{\"name\": \"a\", \"metric\": \"spiegelhalter_p\", \"rule\": \"at_least\", \"value\": 0.1}", NULL,
+             "unknown metric 'spiegelhalter_p'");
+}
+
+/* vigil_suite_run_result: the typed criteria are those of the document it returns (the CLI
+ * prints the table from them and the document as it is). */
+static void test_suite_result_matches_document(void **state)
+{
+    char dir[] = "/tmp/vigil-suite-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char csv[128], suite[128], db[128];
+    snprintf(csv, sizeof csv, "%s/cases.csv", dir);
+    snprintf(suite, sizeof suite, "%s/s.json", dir);
+    snprintf(db, sizeof db, "%s/v.db", dir);
+    FILE *f = fopen(csv, "w");
+    assert_non_null(f);
+    fprintf(f, "id,score,y,sex\n");
+    for (int i = 0; i < 400; i++) {
+        int y = (i * 37) % 100 < 30;
+        double sc = 0.05 + 0.3 * y + 0.6 * ((i * 7919) % 101) / 101.0;
+        fprintf(f, "%d,%.4f,%d,%s\n", i, sc, y, i % 3 ? "F" : "M");
+    }
+    fclose(f);
+    f = fopen(suite, "w");
+    assert_non_null(f);
+    fputs("{\"name\": \"typed\", \"bootstrap\": 50, \"data\": {\"path\": \"cases.csv\", \"columns\": {\"id\": \"id\","
+          " \"score\": \"score\", \"label\": \"y\", \"groups\": [\"sex\"]}}, \"criteria\": ["
+          "{\"name\": \"auc\", \"metric\": \"auroc\", \"rule\": \"at_least\", \"value\": 0.99},"
+          "{\"name\": \"brier\", \"metric\": \"brier\", \"rule\": \"at_most\", \"value\": 0.5},"
+          "{\"name\": \"gap\", \"metric\": \"auroc\", \"rule\": \"max_gap\", \"value\": 0.2, \"scope\": {\"group\": \"sex\"}},"
+          "{\"name\": \"sens\", \"metric\": \"sensitivity\", \"rule\": \"at_least\", \"value\": 0.5, \"threshold\": 0.5}]}", f);
+    fclose(f);
+    vigil_store *st = NULL;
+    assert_int_equal(vigil_store_open(&st, db), VIGIL_OK);
+    vigil_suite_result *res = NULL;
+    if (vigil_suite_run_result(&res, st, suite, NULL) != VIGIL_OK) fail_msg("%s", vigil_error_last());
+    cJSON *doc = cJSON_Parse(vigil_suite_result_json(res));
+    assert_non_null(doc);
+    assert_string_equal(vigil_suite_result_name(res), "typed");
+    assert_int_equal(vigil_suite_result_n_cases(res), 400);
+    assert_int_equal(vigil_suite_result_run_id(res), (int64_t)tu_num(doc, "run_id"));
+    assert_int_equal(vigil_suite_result_passed(res), cJSON_IsTrue(cJSON_GetObjectItem(doc, "passed")));
+    const cJSON *crit = cJSON_GetObjectItem(doc, "criteria");
+    assert_int_equal(vigil_suite_result_n_criteria(res), (size_t)cJSON_GetArraySize(crit));
+    assert_int_equal(vigil_suite_result_n_criteria(res), 4);
+    int n_pass = 0;
+    for (size_t i = 0; i < 4; i++) {
+        const vigil_suite_criterion *c = vigil_suite_result_criterion(res, i);
+        const cJSON *e = cJSON_GetArrayItem(crit, (int)i);
+        assert_string_equal(c->name, cJSON_GetObjectItem(e, "name")->valuestring);
+        assert_string_equal(c->threshold, cJSON_GetObjectItem(e, "threshold")->valuestring);
+        assert_string_equal(c->detail, cJSON_GetObjectItem(e, "detail")->valuestring);
+        assert_int_equal(c->pass, cJSON_IsTrue(cJSON_GetObjectItem(e, "pass")));
+        assert_true(isfinite(c->observed));
+        assert_close(c->observed, tu_num(e, "observed"), 1e-15 * fabs(c->observed));
+        n_pass += c->pass;
+    }
+    assert_null(vigil_suite_result_criterion(res, 4));
+    assert_false(vigil_suite_result_criterion(res, 0)->pass); /* AUROC >= 0.99 fails */
+    assert_int_equal(n_pass, 3);
+    assert_false(vigil_suite_result_passed(res));
+    cJSON_Delete(doc);
+    vigil_suite_result_free(res);
+    vigil_suite_result_free(NULL);
+    vigil_store_close(st);
+    char cmd[200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     vigil_init();
@@ -216,7 +346,8 @@ int main(void)
         cmocka_unit_test(test_load_ok),           cmocka_unit_test(test_refused_before_computing),
         cmocka_unit_test(test_absolute_rules),    cmocka_unit_test(test_nan_never_passes),
         cmocka_unit_test(test_non_inferiority_directions), cmocka_unit_test(test_group_rules),
-        cmocka_unit_test(test_drift_gate),
+        cmocka_unit_test(test_drift_gate),        cmocka_unit_test(test_catalogue_names_unchanged),
+        cmocka_unit_test(test_suite_result_matches_document),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

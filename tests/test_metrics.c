@@ -7,6 +7,9 @@
  * Golden values: tests/reference/metrics_ref.{py,R} -> tests/reference/metrics/. */
 #include "testutil.h"
 #include "vigil/metrics.h"
+#include "vigil/catalogue.h"
+
+#include <float.h>
 
 typedef struct {
     vigil_table *t;
@@ -303,6 +306,252 @@ static void check_curves(const char *name)
 static void test_curves_case_a(void **s) { check_curves("a"); }
 static void test_curves_case_b_ties(void **s) { check_curves("b"); }
 
+/* ---- typed getters and the catalogue ------------------------------------------------------
+ * A synthetic report with a group whose levels cover every status: two ordinary levels, one
+ * of 5 cases (withheld by the cell-size policy, which then also withholds the smallest other
+ * level to protect it), and one without events (its AUROC undefined). Every getter must give
+ * exactly the double the JSON document shows, null where it shows null. */
+
+#define GN 640
+typedef struct {
+    double score[GN], label[GN];
+    int32_t codes[GN];
+    vigil_metrics_report *r;
+    cJSON *doc;
+} getters_fx;
+
+static const char *const g_levels[] = {"big", "mid", "tiny", "small", "noevent"};
+
+static void getters_setup(getters_fx *f)
+{
+    uint64_t x = 88172645463325252ull;
+    for (size_t i = 0; i < GN; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        double u = (double)(x >> 11) / 9007199254740992.0;
+        int32_t c = i < 300 ? 0 : i < 540 ? 1 : i < 545 ? 2 : i < 585 ? 3 : 4;
+        f->codes[i] = c;
+        /* tiny has no events and small half, so withholding both gives nothing away */
+        f->label[i] = c == 4 || c == 2 ? 0 : c == 3 ? (double)(i % 2) : u < 0.3 + 0.4 * (i % 3 == 0);
+        f->score[i] = fmin(0.99, fmax(0.01, 0.6 * u + 0.25 * f->label[i] + 0.15 * ((i * 7919) % 97) / 97.0));
+    }
+    vigil_metrics_group g = {"site", f->codes, g_levels, 5};
+    double thr[2] = {0.5, 0.3};
+    vigil_metrics_options o = {0};
+    o.thresholds = thr, o.n_thresholds = 2;
+    o.bootstrap = 200, o.seed = 7, o.threads = 2;
+    assert_int_equal(vigil_metrics_compute(&f->r, f->score, f->label, GN, &g, 1, &o), VIGIL_OK);
+    char *js = vigil_metrics_report_json(f->r, NAN, NAN);
+    assert_non_null(js);
+    f->doc = cJSON_Parse(js);
+    free(js);
+    assert_non_null(f->doc);
+}
+
+static const cJSON *at(const cJSON *o, const char *path)
+{
+    char key[128];
+    while (o && *path) {
+        const char *dot = strchr(path, '.');
+        size_t n = dot ? (size_t)(dot - path) : strlen(path);
+        memcpy(key, path, n), key[n] = '\0';
+        o = cJSON_GetObjectItemCaseSensitive(o, key);
+        path += n + (dot != NULL);
+    }
+    return o;
+}
+
+static double jnum_or_nan(const cJSON *v) { return cJSON_IsNumber(v) ? v->valuedouble : NAN; }
+
+/* The same number, or both NaN (null in the document). cJSON prints 15 significant digits
+ * when they read back within DBL_EPSILON (relative), so the document's double may be an ulp
+ * away from the report's. */
+static void same(double got, double want, const char *what)
+{
+    int ok = isnan(want) ? isnan(got) : fabs(got - want) <= fmax(fabs(got), fabs(want)) * DBL_EPSILON;
+    if (!ok) fail_msg("%s: getter %.17g, document %.17g", what, got, want);
+}
+
+static void pair_of(const cJSON *a, double *lo, double *hi)
+{
+    *lo = jnum_or_nan(cJSON_GetArrayItem(a, 0)), *hi = jnum_or_nan(cJSON_GetArrayItem(a, 1));
+    if (!cJSON_IsArray(a)) *lo = *hi = NAN;
+}
+
+static void test_getters_match_document(void **s)
+{
+    getters_fx f;
+    getters_setup(&f);
+    size_t checked = 0;
+    for (size_t i = 0; i < vigil_metric_count(); i++) {
+        const vigil_metric_def *m = vigil_metric_at(i);
+        vigil_metric_value v;
+        if (m->source != VIGIL_METRIC_FROM_SCORES) {
+            assert_int_equal(vigil_metrics_report_get(&v, f.r, m->name, NULL, NULL), VIGIL_EINVAL);
+            continue;
+        }
+        if (m->scopes & VIGIL_METRIC_OVERALL) {
+            /* the catalogue's paths exist in a real document */
+            const cJSON *jv = at(f.doc, m->json_path);
+            if (!jv) fail_msg("catalogue path %s of '%s' is not in the document", m->json_path, m->name);
+            double lo = NAN, hi = NAN;
+            if (m->ci_path) {
+                size_t n = strlen(m->ci_path);
+                char a[128], b[128];
+                if (m->ci_path[n - 1] == '.') {
+                    snprintf(a, sizeof a, "%sci_low", m->ci_path), snprintf(b, sizeof b, "%sci_high", m->ci_path);
+                    assert_non_null(at(f.doc, a));
+                    lo = jnum_or_nan(at(f.doc, a)), hi = jnum_or_nan(at(f.doc, b));
+                } else {
+                    if (!at(f.doc, m->ci_path)) fail_msg("catalogue CI path %s is not in the document", m->ci_path);
+                    pair_of(at(f.doc, m->ci_path), &lo, &hi);
+                }
+            }
+            assert_int_equal(vigil_metrics_report_get(&v, f.r, m->name, NULL, NULL), VIGIL_OK);
+            same(v.value, jnum_or_nan(jv), m->name);
+            same(v.ci_low, lo, m->name), same(v.ci_high, hi, m->name);
+            assert_int_equal(v.status == VIGIL_METRIC_OK, isfinite(v.value));
+            checked++;
+        }
+        if (m->at_threshold) { /* the second threshold, against thresholds[1] */
+            const cJSON *e = cJSON_GetArrayItem(at(f.doc, "thresholds"), 1);
+            char ck[64];
+            snprintf(ck, sizeof ck, "%s_ci", m->key);
+            double lo, hi;
+            pair_of(at(e, ck), &lo, &hi);
+            assert_int_equal(vigil_metrics_report_get_at(&v, f.r, m->name, 0.3), VIGIL_OK);
+            same(v.value, jnum_or_nan(at(e, m->key)), m->name);
+            same(v.ci_low, lo, m->name), same(v.ci_high, hi, m->name);
+        }
+        const cJSON *lv;
+        if (m->scopes & VIGIL_METRIC_PER_LEVEL)
+            cJSON_ArrayForEach(lv, at(f.doc, "subgroups.site.levels"))
+            {
+                assert_int_equal(vigil_metrics_report_get(&v, f.r, m->name, "site", lv->string), VIGIL_OK);
+                int flip = strcmp(m->key, "specificity") == 0;
+                const char *k = flip ? "fpr" : m->key;
+                double want = jnum_or_nan(at(lv, k)), lo = NAN, hi = NAN;
+                if (strcmp(k, "auroc") == 0) lo = jnum_or_nan(at(lv, "auroc_ci_low")), hi = jnum_or_nan(at(lv, "auroc_ci_high"));
+                else pair_of(at(at(lv, "ci"), k), &lo, &hi);
+                if (flip) want = 1 - want, lo = 1 - lo, hi = 1 - hi;
+                same(v.value, want, lv->string), same(v.ci_low, flip ? hi : lo, lv->string);
+                same(v.ci_high, flip ? lo : hi, lv->string);
+                if (cJSON_IsTrue(at(lv, "suppressed"))) assert_int_equal(v.status, VIGIL_METRIC_WITHHELD);
+                checked++;
+            }
+        if (m->scopes & VIGIL_METRIC_DISPARITY) {
+            const cJSON *d = at(f.doc, "subgroups.site.disparities");
+            double lo, hi;
+            pair_of(at(at(d, "ci"), m->key), &lo, &hi);
+            assert_int_equal(vigil_metrics_report_get(&v, f.r, m->name, "site", NULL), VIGIL_OK);
+            same(v.value, jnum_or_nan(at(d, m->key)), m->name);
+            same(v.ci_low, lo, m->name), same(v.ci_high, hi, m->name);
+            const cJSON *why = at(at(d, "not_given"), m->key);
+            if (why) assert_string_equal(v.why, why->valuestring);
+            checked++;
+        }
+    }
+    assert_true(checked > 100);
+    cJSON_Delete(f.doc);
+    vigil_metrics_report_free(f.r);
+}
+
+static void test_getters_status_and_errors(void **s)
+{
+    getters_fx f;
+    getters_setup(&f);
+    vigil_metric_value v;
+    /* a level of 5 cases: withheld, with the policy's reason */
+    assert_true(vigil_metrics_report_level_withheld(f.r, 0, 2));
+    assert_string_equal(vigil_metrics_report_level_name(f.r, 0, 2), "tiny");
+    assert_int_equal(vigil_metrics_report_get(&v, f.r, "brier", "site", "tiny"), VIGIL_OK);
+    assert_int_equal(v.status, VIGIL_METRIC_WITHHELD);
+    assert_true(isnan(v.value));
+    assert_non_null(strstr(v.why, "min-cell"));
+    /* a level without events: AUROC undefined, and why */
+    assert_int_equal(vigil_metrics_report_get(&v, f.r, "auroc", "site", "noevent"), VIGIL_OK);
+    assert_int_equal(v.status, VIGIL_METRIC_UNDEFINED);
+    assert_string_equal(v.why, "no events at this level");
+    /* ... so the AUROC gap is not given either, naming a level */
+    assert_int_equal(vigil_metrics_report_get(&v, f.r, "auroc_gap", "site", NULL), VIGIL_OK);
+    assert_true(isnan(v.value));
+    assert_int_not_equal(v.status, VIGIL_METRIC_OK);
+    assert_non_null(strstr(v.why, "level '"));
+    /* an ordinary overall value with its DeLong CI */
+    assert_int_equal(vigil_metrics_report_get(&v, f.r, "auroc", NULL, NULL), VIGIL_OK);
+    assert_int_equal(v.status, VIGIL_METRIC_OK);
+    assert_true(v.ci_low < v.value && v.value < v.ci_high && v.value > 0.5);
+    assert_string_equal(v.why, "");
+    /* unknown names are refused, naming them */
+    assert_int_equal(vigil_metrics_report_get(&v, f.r, "aurocc", NULL, NULL), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), "'aurocc'"));
+    assert_int_equal(vigil_metrics_report_get(&v, f.r, "auroc", "sitee", "big"), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), "'sitee'"));
+    assert_int_equal(vigil_metrics_report_get(&v, f.r, "auroc", "site", "huge"), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), "'huge'"));
+    assert_int_equal(vigil_metrics_report_get(&v, f.r, "auroc_gap", NULL, NULL), VIGIL_EINVAL);
+    assert_int_equal(vigil_metrics_report_get(&v, f.r, "net_benefit", "site", "big"), VIGIL_EINVAL);
+    assert_int_equal(vigil_metrics_report_get(&v, f.r, "brier", "site", NULL), VIGIL_EINVAL);
+    assert_int_equal(vigil_metrics_report_get_at(&v, f.r, "sensitivity", 0.7), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), "0.7"));
+    assert_int_equal(vigil_metrics_report_get_at(&v, f.r, "brier", 0.5), VIGIL_EINVAL);
+    cJSON_Delete(f.doc);
+    vigil_metrics_report_free(f.r);
+}
+
+/* The typed paired comparison gives the numbers of the paired document. */
+static void test_paired_getter_matches_document(void **s)
+{
+    getters_fx f;
+    getters_setup(&f);
+    double s2[GN];
+    for (size_t i = 0; i < GN; i++) s2[i] = fmin(0.99, fmax(0.01, f.score[i] * 0.8 + 0.1 * ((i * 31) % 7) / 7.0));
+    vigil_metrics_group g = {"site", f.codes, g_levels, 5};
+    double thr[2] = {0.5, 0.3};
+    vigil_metrics_options o = {0};
+    o.thresholds = thr, o.n_thresholds = 2;
+    o.bootstrap = 200, o.seed = 7, o.threads = 2;
+    vigil_metrics_report *rb;
+    assert_int_equal(vigil_metrics_compute(&rb, s2, f.label, GN, &g, 1, &o), VIGIL_OK);
+    char *js = vigil_metrics_paired_json(f.r, rb);
+    cJSON *p = cJSON_Parse(js);
+    assert_non_null(p);
+    size_t checked = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, at(p, "overall"))
+    {
+        const char *name = NULL;
+        for (size_t i = 0; i < vigil_metric_count() && !name; i++)
+            if (strcmp(vigil_metric_at(i)->key, e->string) == 0) name = vigil_metric_at(i)->name;
+        if (!name) continue; /* fpr: a statistic the catalogue does not name */
+        vigil_metric_value v;
+        double c, q;
+        assert_int_equal(vigil_metrics_paired_get(&v, &c, &q, f.r, rb, name, NULL, NULL), VIGIL_OK);
+        same(v.value, tu_num(e, "difference"), name);
+        same(v.ci_low, jnum_or_nan(at(e, "ci_low")), name), same(v.ci_high, jnum_or_nan(at(e, "ci_high")), name);
+        same(c, tu_num(e, "candidate"), name), same(q, tu_num(e, "predecessor"), name);
+        checked++;
+    }
+    cJSON_ArrayForEach(e, at(p, "subgroups.site.levels.big"))
+    {
+        const char *name = strcmp(e->string, "slope") == 0 ? "calibration_slope" : e->string;
+        if (!vigil_metric_find(name)) continue;
+        vigil_metric_value v;
+        assert_int_equal(vigil_metrics_paired_get(&v, NULL, NULL, f.r, rb, name, "site", "big"), VIGIL_OK);
+        same(v.value, tu_num(e, "difference"), name);
+        same(v.ci_low, jnum_or_nan(at(e, "ci_low")), name);
+        checked++;
+    }
+    assert_true(checked > 20);
+    vigil_metric_value v;
+    assert_int_equal(vigil_metrics_paired_get(&v, NULL, NULL, f.r, rb, "brier", "site", "tiny"), VIGIL_OK);
+    assert_int_equal(v.status, VIGIL_METRIC_WITHHELD);
+    assert_int_equal(vigil_metrics_paired_get(&v, NULL, NULL, f.r, rb, "ppv", NULL, NULL), VIGIL_EINVAL);
+    cJSON_Delete(p), free(js);
+    vigil_metrics_report_free(rb);
+    cJSON_Delete(f.doc);
+    vigil_metrics_report_free(f.r);
+}
+
 int main(void)
 {
     vigil_init();
@@ -312,7 +561,8 @@ int main(void)
         cmocka_unit_test(test_auroc_sort_paths),
         cmocka_unit_test(test_thresholds_wilson),  cmocka_unit_test(test_check_bad_input),
         cmocka_unit_test(test_paired_bootstrap),   cmocka_unit_test(test_curves_case_a),
-        cmocka_unit_test(test_curves_case_b_ties),
+        cmocka_unit_test(test_curves_case_b_ties), cmocka_unit_test(test_getters_match_document),
+        cmocka_unit_test(test_getters_status_and_errors), cmocka_unit_test(test_paired_getter_matches_document),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

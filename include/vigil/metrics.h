@@ -168,6 +168,52 @@ int vigil_metrics_report_store(const vigil_metrics_report *r, vigil_results *res
 /* Seconds spent in vigil_metrics_compute(). */
 double vigil_metrics_report_seconds(const vigil_metrics_report *r);
 
+/* ---- typed access to the report ----------------------------------------------------------
+ * The numbers the JSON document shows, without a round trip through its text: the same
+ * doubles, withheld and undefined where it shows null. Metrics are named as in the catalogue
+ * (include/vigil/catalogue.h: "auroc", "calibration_slope", "sensitivity", ...). */
+
+typedef enum {
+    VIGIL_METRIC_OK = 0,     /* value given (its CI may still be NaN: none for this metric) */
+    VIGIL_METRIC_WITHHELD,   /* the cell-size policy withholds it (see fairness.h) */
+    VIGIL_METRIC_UNDEFINED   /* not defined on these cases (a class absent, a fit failed, ...) */
+} vigil_metric_status;
+
+typedef struct {
+    double value, ci_low, ci_high; /* NaN when not given */
+    vigil_metric_status status;
+    char why[320];                 /* why it is not given ("" when OK or no reason is known) */
+} vigil_metric_value;
+
+/* One metric of the report. group NULL: the overall scope (a threshold statistic at the first
+ * threshold; see _get_at). group and level: that subgroup level -- the level's own numbers, a
+ * threshold statistic at the first threshold, with the bootstrap interval where the engine has
+ * one (specificity is 1 - FPR with the FPR's interval). group without level: a disparity
+ * across the group's levels. VIGIL_EINVAL naming the metric, group or level when the report
+ * has no such thing, or when the metric is not given at that scope. */
+int vigil_metrics_report_get(vigil_metric_value *out, const vigil_metrics_report *r,
+                             const char *metric, const char *group, const char *level);
+/* An overall threshold statistic at `threshold` (one the report computed: VIGIL_EINVAL else). */
+int vigil_metrics_report_get_at(vigil_metric_value *out, const vigil_metrics_report *r,
+                                const char *metric, double threshold);
+
+/* The report's groups and their levels, in the JSON document's order. Out of range: 0 / NULL. */
+size_t vigil_metrics_report_n_groups(const vigil_metrics_report *r);
+const char *vigil_metrics_report_group_name(const vigil_metrics_report *r, size_t g);
+size_t vigil_metrics_report_n_levels(const vigil_metrics_report *r, size_t g);
+const char *vigil_metrics_report_level_name(const vigil_metrics_report *r, size_t g, size_t l);
+/* 1 when the cell-size policy withholds the whole level (its "suppressed" in the JSON). */
+int vigil_metrics_report_level_withheld(const vigil_metrics_report *r, size_t g, size_t l);
+
+/* Candidate minus predecessor for one statistic of the paired comparison (the numbers of
+ * vigil_metrics_paired_json): group NULL overall, group and level a level, group alone a
+ * disparity. value is the difference, CI its paired percentile bootstrap interval; *cand and
+ * *pred (optional) the two estimates. A statistic either report does not give is UNDEFINED.
+ * VIGIL_EINVAL when the reports are not of the same cases or the name is unknown. */
+int vigil_metrics_paired_get(vigil_metric_value *out, double *cand, double *pred,
+                             const vigil_metrics_report *a, const vigil_metrics_report *b,
+                             const char *metric, const char *group, const char *level);
+
 #ifdef __cplusplus
 }
 #endif

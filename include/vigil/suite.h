@@ -35,6 +35,32 @@ typedef struct {
 int vigil_suite_run(vigil_store *store, const char *path, const vigil_suite_options *opt,
                     int64_t *run_id, int *passed, char **json);
 
+/* The same run, with its result as an object: the document and each criterion's verdict
+ * without parsing the document back. Free with vigil_suite_result_free(). */
+typedef struct vigil_suite_result vigil_suite_result;
+
+typedef struct {
+    const char *name, *metric, *scope, *rule;
+    const char *threshold;     /* what it was held to, readable: ">= 0.75" */
+    const char *method;        /* how the CI was obtained */
+    const char *detail;        /* the failing or weakest level, or why not evaluable ("" none) */
+    double observed, ci_low, ci_high; /* NaN: not computed (null in the document) */
+    int pass;
+} vigil_suite_criterion;
+
+int vigil_suite_run_result(vigil_suite_result **out, vigil_store *store, const char *path,
+                           const vigil_suite_options *opt);
+/* The result document (vigil_suite_run's *json), owned by the result. */
+const char *vigil_suite_result_json(const vigil_suite_result *res);
+const char *vigil_suite_result_name(const vigil_suite_result *res);
+size_t vigil_suite_result_n_cases(const vigil_suite_result *res);
+int64_t vigil_suite_result_run_id(const vigil_suite_result *res);
+int vigil_suite_result_passed(const vigil_suite_result *res);
+size_t vigil_suite_result_n_criteria(const vigil_suite_result *res);
+/* Criterion i (in the suite file's order), NULL when out of range; owned by the result. */
+const vigil_suite_criterion *vigil_suite_result_criterion(const vigil_suite_result *res, size_t i);
+void vigil_suite_result_free(vigil_suite_result *res);
+
 /* What changed between two stored suite runs: inputs (file hashes), verdicts per criterion,
  * and the criteria's observed values. *json: {"a", "b", "same_inputs", "same_results",
  * "files": [...], "criteria": [...]} (caller frees). */

@@ -13,6 +13,7 @@
 #include "vigil/results.h"
 #include "vigil/store.h"
 #include "vigil/metrics.h"
+#include "vigil/catalogue.h"
 #include "vigil/fairness.h"
 #include "vigil/synth.h"
 #include "vigil/backend.h"

@@ -43,41 +43,31 @@ static void on_progress(void *ctx, const char *stage, size_t done, size_t total)
     cli_progress(stage, done, total);
 }
 
-static void vigil_fmt_num(char *buf, size_t cap, const cJSON *v)
+static void fmt_value(char *buf, size_t cap, double v)
 {
-    if (cJSON_IsNumber(v)) snprintf(buf, cap, "%.4g", v->valuedouble);
+    if (!isnan(v)) snprintf(buf, cap, "%.4g", v);
     else snprintf(buf, cap, "-");
 }
 
-static void print_table(const cJSON *doc)
+static void print_table(const vigil_suite_result *res)
 {
-    const cJSON *crit = cJSON_GetObjectItemCaseSensitive(doc, "criteria"), *c;
-    const cJSON *name = cJSON_GetObjectItemCaseSensitive(doc, "suite");
-    const cJSON *n = cJSON_GetObjectItemCaseSensitive(doc, "n");
-    printf("suite %s: %.0f cases\n\n", cJSON_IsString(name) ? name->valuestring : "?",
-           cJSON_IsNumber(n) ? n->valuedouble : 0);
+    printf("suite %s: %zu cases\n\n", vigil_suite_result_name(res), vigil_suite_result_n_cases(res));
     printf("%-36s  %10s  %-21s  %-28s  %s\n", "criterion", "observed", "95% CI", "rule", "verdict");
     int n_fail = 0, n_all = 0;
-    cJSON_ArrayForEach(c, crit)
-    {
+    for (size_t i = 0; i < vigil_suite_result_n_criteria(res); i++) {
+        const vigil_suite_criterion *c = vigil_suite_result_criterion(res, i);
         char obs[32], lo[32], hi[32], ci[80];
-        vigil_fmt_num(obs, sizeof obs, cJSON_GetObjectItemCaseSensitive(c, "observed"));
-        vigil_fmt_num(lo, sizeof lo, cJSON_GetObjectItemCaseSensitive(c, "ci_low"));
-        vigil_fmt_num(hi, sizeof hi, cJSON_GetObjectItemCaseSensitive(c, "ci_high"));
+        fmt_value(obs, sizeof obs, c->observed);
+        fmt_value(lo, sizeof lo, c->ci_low);
+        fmt_value(hi, sizeof hi, c->ci_high);
         if (strcmp(lo, "-") == 0 && strcmp(hi, "-") == 0) snprintf(ci, sizeof ci, "-");
         else snprintf(ci, sizeof ci, "[%s, %s]", lo, hi);
-        const cJSON *nm = cJSON_GetObjectItemCaseSensitive(c, "name"),
-                    *th = cJSON_GetObjectItemCaseSensitive(c, "threshold"),
-                    *detail = cJSON_GetObjectItemCaseSensitive(c, "detail");
-        int pass = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(c, "pass"));
-        n_all++, n_fail += !pass;
-        printf("%-36.36s  %10s  %-21s  %-28.28s  %s\n", nm->valuestring, obs, ci, th->valuestring,
-               pass ? "PASS" : "FAIL");
-        if (cJSON_IsString(detail) && detail->valuestring[0]) printf("%-36s    %s\n", "", detail->valuestring);
+        n_all++, n_fail += !c->pass;
+        printf("%-36.36s  %10s  %-21s  %-28.28s  %s\n", c->name, obs, ci, c->threshold, c->pass ? "PASS" : "FAIL");
+        if (c->detail[0]) printf("%-36s    %s\n", "", c->detail);
     }
-    const cJSON *id = cJSON_GetObjectItemCaseSensitive(doc, "run_id");
-    printf("\nverdict: %s (%d of %d criteria passed)   stored as run %.0f\n",
-           n_fail ? "FAILED" : "PASSED", n_all - n_fail, n_all, cJSON_IsNumber(id) ? id->valuedouble : 0);
+    printf("\nverdict: %s (%d of %d criteria passed)   stored as run %lld\n",
+           n_fail ? "FAILED" : "PASSED", n_all - n_fail, n_all, (long long)vigil_suite_result_run_id(res));
 }
 
 static int parse_id(const char *s, int64_t *out)
@@ -131,10 +121,11 @@ int cmd_suite(int argc, char **argv)
             rc = cli_fail("suite", err);
             goto done;
         }
-        cJSON *d = cJSON_Parse(doc);
         if (json) {
-            cli_print_json(d);
+            printf("%s\n", doc);
         } else {
+            /* TODO(issue 14): the diff has no typed result yet; the table reads its document */
+            cJSON *d = cJSON_Parse(doc);
             printf("suite runs %lld and %lld\n", (long long)a, (long long)b);
             printf("inputs:  %s\n", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "same_inputs"))
                                         ? "identical (same SHA-256 for every file)" : "changed");
@@ -148,8 +139,10 @@ int cmd_suite(int argc, char **argv)
             cJSON_ArrayForEach(cr, cJSON_GetObjectItemCaseSensitive(d, "criteria"))
             {
                 char x[32], y[32];
-                vigil_fmt_num(x, sizeof x, cJSON_GetObjectItemCaseSensitive(cr, "a_observed"));
-                vigil_fmt_num(y, sizeof y, cJSON_GetObjectItemCaseSensitive(cr, "b_observed"));
+                const cJSON *xa = cJSON_GetObjectItemCaseSensitive(cr, "a_observed"),
+                            *xb = cJSON_GetObjectItemCaseSensitive(cr, "b_observed");
+                fmt_value(x, sizeof x, cJSON_IsNumber(xa) ? xa->valuedouble : NAN);
+                fmt_value(y, sizeof y, cJSON_IsNumber(xb) ? xb->valuedouble : NAN);
                 printf("%-36.36s  %10s  %10s  %s\n", cJSON_GetObjectItemCaseSensitive(cr, "name")->valuestring,
                        x, y, cJSON_GetObjectItemCaseSensitive(cr, "change")->valuestring);
             }
@@ -181,21 +174,18 @@ int cmd_suite(int argc, char **argv)
     else return cli_usage("suite", "--backend: expected auto, cpu or cuda, not '%s'", backend);
     so.progress = on_progress;
     if ((rc = cli_open_store("suite", db, 0, &store)) != 0) return rc;
-    int64_t run_id = 0;
-    int passed = 0;
-    err = vigil_suite_run(store, argv[optind], &so, &run_id, &passed, &doc);
+    vigil_suite_result *res = NULL;
+    err = vigil_suite_run_result(&res, store, argv[optind], &so);
     cli_progress_end();
     if (err) {
         rc = cli_fail("suite", err);
         goto done;
     }
-    cJSON *d = cJSON_Parse(doc);
-    if (json) cli_print_json(d);
-    else {
-        print_table(d);
-        cJSON_Delete(d);
-    }
-    rc = passed ? VIGIL_EXIT_OK : VIGIL_EXIT_CRITERION;
+    /* the library's document as it is; the table from the typed result */
+    if (json) printf("%s\n", vigil_suite_result_json(res));
+    else print_table(res);
+    rc = vigil_suite_result_passed(res) ? VIGIL_EXIT_OK : VIGIL_EXIT_CRITERION;
+    vigil_suite_result_free(res);
 done:
     free(doc);
     vigil_store_close(store);

@@ -9,6 +9,7 @@
 #include "vigil/store.h"
 #include "report/report_plots.h"
 #include "report/report_write.h"
+#include "report/report_ctx.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -19,106 +20,6 @@
 #ifndef VIGIL_VERSION
 #define VIGIL_VERSION "unknown"
 #endif
-
-typedef struct {
-    vigil_run_info info;
-    cJSON *doc;
-} mon_run;
-
-typedef struct {
-    vigil_store *s;
-    const vigil_report_options *o;
-    vigil_report_summary *sum;
-    vigil_run_info run;
-    vigil_run_file_info *files;
-    size_t n_files;
-    cJSON *res;              /* the run's stored result */
-    const cJSON *cand, *pred, *orig; /* metrics documents (pred/orig may be NULL) */
-    cJSON *orig_doc;         /* the earliest suite run of this model line, owning orig */
-    int64_t orig_run, last_run;
-    mon_run *mons;
-    size_t n_mons;
-    int mons_linked;
-    vigil_audit_result audit;
-    rdoc d;
-    int min_cell;
-} rctx;
-
-/* ---- JSON access ---------------------------------------------------------------------- */
-
-static const cJSON *jp(const cJSON *o, const char *path)
-{
-    char key[256];
-    while (o && *path) {
-        const char *dot = strchr(path, '.');
-        size_t n = dot ? (size_t)(dot - path) : strlen(path);
-        if (n >= sizeof key) return NULL;
-        memcpy(key, path, n);
-        key[n] = '\0';
-        o = cJSON_GetObjectItemCaseSensitive(o, key);
-        path += n + (dot ? 1 : 0);
-    }
-    return o;
-}
-
-static double jnum(const cJSON *o, const char *path)
-{
-    const cJSON *v = jp(o, path);
-    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
-}
-
-static const char *js(const cJSON *o, const char *path)
-{
-    const cJSON *v = jp(o, path);
-    return cJSON_IsString(v) ? v->valuestring : NULL;
-}
-
-/* A metric of a metrics document by the suite's metric name: value and CI. */
-typedef struct {
-    const char *name, *label, *value, *lo, *hi; /* JSON paths; lo/hi NULL: no CI */
-    const char *ci2;                            /* path of a [lo, hi] pair instead */
-    int digits;
-} metric_def;
-
-static const metric_def k_metrics[] = {
-    {"auroc", "AUROC (DeLong CI)", "discrimination.auroc.value", "discrimination.auroc.ci_low", "discrimination.auroc.ci_high", NULL, 3},
-    {"auprc", "AUPRC (average precision)", "discrimination.auprc.value", "discrimination.auprc.ci_low", "discrimination.auprc.ci_high", NULL, 3},
-    {"brier", "Brier score", "calibration.brier", NULL, NULL, "calibration.ci.brier", 4},
-    {"ece", "ECE (10 equal-width bins)", "calibration.ece", NULL, NULL, "calibration.ci.ece", 4},
-    {"ece_equal_mass", "ECE (10 equal-mass bins)", "calibration.ece_equal_mass", NULL, NULL, "calibration.ci.ece_equal_mass", 4},
-    {"mce", "MCE", "calibration.mce", NULL, NULL, "calibration.ci.mce", 4},
-    {"calibration_slope", "Calibration slope", "calibration.slope", NULL, NULL, "calibration.ci.slope", 3},
-    {"calibration_intercept", "Calibration intercept", "calibration.intercept", NULL, NULL, "calibration.ci.intercept", 3},
-    {"citl", "Calibration-in-the-large", "calibration.citl", NULL, NULL, "calibration.ci.citl", 3},
-    {"eavg", "Eavg (ICI)", "calibration.eavg", NULL, NULL, "calibration.ci.eavg", 4},
-    {"e90", "E90", "calibration.e90", NULL, NULL, "calibration.ci.e90", 4},
-    {"emax", "Emax", "calibration.emax", NULL, NULL, "calibration.ci.emax", 4},
-    {"spiegelhalter_p", "Spiegelhalter z-test p", "calibration.spiegelhalter_p", NULL, NULL, NULL, 4},
-    {"sensitivity", "Sensitivity at threshold (Wilson CI)", "threshold.tpr", NULL, NULL, "threshold.tpr_ci", 3},
-    {"specificity", "Specificity at threshold (Wilson CI)", "threshold.specificity", NULL, NULL, "threshold.specificity_ci", 3},
-    {"ppv", "PPV at threshold (Wilson CI)", "threshold.ppv", NULL, NULL, "threshold.ppv_ci", 3},
-    {"npv", "NPV at threshold (Wilson CI)", "threshold.npv", NULL, NULL, "threshold.npv_ci", 3},
-    {"selection_rate", "Selection rate at threshold", "threshold.selection_rate", NULL, NULL, "threshold.selection_rate_ci", 3},
-    {"net_benefit", "Net benefit at threshold", "threshold.net_benefit", NULL, NULL, NULL, 4},
-};
-#define N_METRICS (sizeof k_metrics / sizeof k_metrics[0])
-
-static void metric_get(const cJSON *m, const metric_def *d, double *v, double *lo, double *hi)
-{
-    *v = jnum(m, d->value);
-    *lo = *hi = NAN;
-    if (d->lo) {
-        *lo = jnum(m, d->lo);
-        *hi = jnum(m, d->hi);
-    } else if (d->ci2) {
-        const cJSON *a = jp(m, d->ci2);
-        if (cJSON_GetArraySize(a) == 2) {
-            const cJSON *x = cJSON_GetArrayItem(a, 0), *y = cJSON_GetArrayItem(a, 1);
-            *lo = cJSON_IsNumber(x) ? x->valuedouble : NAN;
-            *hi = cJSON_IsNumber(y) ? y->valuedouble : NAN;
-        }
-    }
-}
 
 /* ---- loading ------------------------------------------------------------------------------ */
 
@@ -254,8 +155,6 @@ static void rctx_free(rctx *c)
     vigil_doc_free(&c->d);
 }
 
-#include "report/sections.inc"
-
 int vigil_report_write(vigil_store *s, int64_t run_id, const vigil_report_options *opt,
                        vigil_report_summary *out)
 {
@@ -272,7 +171,7 @@ int vigil_report_write(vigil_store *s, int64_t run_id, const vigil_report_option
     int rc = load(&c, run_id);
     if (rc) goto done;
     vigil_doc_init(&c.d, c.min_cell);
-    build(&c);
+    vigil_report_build(&c);
     if (c.d.html.failed || c.d.md.failed) {
         rc = vigil_error_set(VIGIL_ENOMEM, "out of memory building the report");
         goto done;
@@ -284,7 +183,7 @@ int vigil_report_write(vigil_store *s, int64_t run_id, const vigil_report_option
     out->n_plots = c.d.n_plots;
     out->n_plots_drawn = c.d.n_drawn;
     out->n_monitor_runs = c.n_mons;
-    char *card = model_card(&c);
+    char *card = vigil_report_model_card(&c);
     if (!card) {
         rc = vigil_error_set(VIGIL_ENOMEM, "out of memory building the model card");
         goto done;

@@ -10,56 +10,22 @@
 
 /* ---- the metric catalogue -------------------------------------------------------------- */
 
-#define M VIGIL_NEED_METRICS
-static const vigil_metric_info catalogue[] = {
-    {"auroc", +1, M, false, true, "DeLong"},
-    {"auprc", +1, M, false, true, "bootstrap"},
-    {"brier", -1, M, false, true, "bootstrap"},
-    {"ece", -1, M, false, true, "bootstrap"},
-    {"ece_equal_mass", -1, M, false, true, "bootstrap"},
-    {"mce", -1, M, false, true, "bootstrap"},
-    {"eavg", -1, M, false, true, "bootstrap"},
-    {"e50", -1, M, false, true, "bootstrap"},
-    {"e90", -1, M, false, true, "bootstrap"},
-    {"emax", -1, M, false, true, "bootstrap"},
-    {"calibration_slope", 0, M, false, true, "bootstrap"},
-    {"calibration_intercept", 0, M, false, true, "bootstrap"},
-    {"citl", 0, M, false, true, "bootstrap"},
-    {"sensitivity", +1, M, false, true, "Wilson"},
-    {"specificity", +1, M, false, true, "Wilson"},
-    {"ppv", +1, M, false, true, "Wilson"},
-    {"npv", +1, M, false, true, "Wilson"},
-    {"selection_rate", 0, M, false, true, "Wilson"},
-    {"net_benefit", +1, M, false, false, "bootstrap"},
-    {"demographic_parity_difference", -1, M | VIGIL_NEED_FAIRNESS, true, false, "bootstrap"},
-    {"equalized_odds_difference", -1, M | VIGIL_NEED_FAIRNESS, true, false, "bootstrap"},
-    {"equal_opportunity_difference", -1, M | VIGIL_NEED_FAIRNESS, true, false, "bootstrap"},
-    {"auroc_gap", -1, M | VIGIL_NEED_FAIRNESS, true, false, "bootstrap"},
-    {"calibration_gap", -1, M | VIGIL_NEED_FAIRNESS, true, false, "bootstrap"},
-    {"replay_agreement", +1, VIGIL_NEED_REPLAY, false, false, "exact"},
-    {"replay_max_abs_diff", -1, VIGIL_NEED_REPLAY, false, false, "exact"},
-    {"shap_importance", 0, VIGIL_NEED_EXPLAIN, false, true, "exact TreeSHAP"},
-    {"drift_alarms", -1, VIGIL_NEED_DRIFT, false, false, "Holm-corrected tests"},
-};
-#undef M
-#define N_METRICS (sizeof catalogue / sizeof catalogue[0])
-
 const vigil_metric_info *vigil_metric_lookup(const char *name)
 {
-    for (size_t i = 0; i < N_METRICS; i++)
-        if (strcmp(catalogue[i].name, name) == 0) return &catalogue[i];
-    return NULL;
+    const vigil_metric_def *m = vigil_metric_find(name);
+    return m && m->criterion ? m : NULL;
 }
 
-const char *vigil_metric_names(void)
+const char *vigil_metric_names(void) { return vigil_metric_criterion_names(); }
+
+int vigil_metric_needs(const vigil_metric_info *m)
 {
-    static char buf[1024];
-    if (!buf[0]) {
-        size_t k = 0;
-        for (size_t i = 0; i < N_METRICS; i++)
-            k += (size_t)snprintf(buf + k, sizeof buf - k, "%s%s", i ? ", " : "", catalogue[i].name);
+    switch (m->source) {
+    case VIGIL_METRIC_FROM_REPLAY: return VIGIL_NEED_REPLAY;
+    case VIGIL_METRIC_FROM_SHAP: return VIGIL_NEED_EXPLAIN;
+    case VIGIL_METRIC_FROM_DRIFT: return VIGIL_NEED_DRIFT;
+    default: return VIGIL_NEED_METRICS | (m->scopes & VIGIL_METRIC_DISPARITY ? VIGIL_NEED_FAIRNESS : 0);
     }
-    return buf;
 }
 
 static const char *const rule_names[] = {"at_least",        "at_most",      "between",
@@ -161,7 +127,7 @@ static int parse_criterion(vigil_suite_def *s, const cJSON *obj, size_t i, vigil
     case VIGIL_RULE_NON_INFERIOR: case VIGIL_RULE_SUPERIOR:
         NEED(s->predecessor, "%s: %s: rule '%s' compares with the predecessor, but "
              "$.model.predecessor is not given", f, jp, rule);
-        NEED(mi->needs == VIGIL_NEED_METRICS && mi->direction != 0,
+        NEED(vigil_metric_needs(mi) == VIGIL_NEED_METRICS && mi->better != VIGIL_BETTER_NONE,
              "%s: %s: rule '%s' needs a metric with a better direction computed on scores "
              "(auroc, auprc, brier, ece, ...), not '%s'", f, jp, rule, metric);
         NEED(c->rule == VIGIL_RULE_SUPERIOR || (!isnan(c->margin) && c->margin >= 0),
@@ -171,7 +137,7 @@ static int parse_criterion(vigil_suite_def *s, const cJSON *obj, size_t i, vigil
     case VIGIL_RULE_MAX_GAP:
         NEED(c->group && !c->every_level, "%s: %s: rule 'max_gap' needs scope.group (and not "
              "every_level)", f, jp);
-        NEED(mi->per_level, "%s: %s: 'max_gap' needs a per-level metric, not '%s'", f, jp, metric);
+        NEED(mi->scopes & VIGIL_METRIC_PER_LEVEL, "%s: %s: 'max_gap' needs a per-level metric, not '%s'", f, jp, metric);
         NEED(!isnan(c->value), "%s: %s: rule 'max_gap' needs \"value\"", f, jp);
         break;
     case VIGIL_RULE_DRIFT_GATE:
@@ -183,24 +149,24 @@ static int parse_criterion(vigil_suite_def *s, const cJSON *obj, size_t i, vigil
     }
     NEED(c->rule == VIGIL_RULE_DRIFT_GATE || strcmp(metric, "drift_alarms") != 0,
          "%s: %s: metric 'drift_alarms' goes with rule 'drift_gate'", f, jp);
-    NEED(!mi->group_metric || (c->group && !c->every_level && c->rule != VIGIL_RULE_MAX_GAP),
+    NEED(!(mi->scopes & VIGIL_METRIC_DISPARITY) || (c->group && !c->every_level && c->rule != VIGIL_RULE_MAX_GAP),
          "%s: %s: '%s' is a disparity across a group: give scope.group (without every_level)",
          f, jp, metric);
-    NEED(!c->every_level || mi->per_level, "%s: %s: '%s' is not computed per level", f, jp, metric);
-    NEED(!(mi->needs & VIGIL_NEED_REPLAY) || s->data.shadow_score,
+    NEED(!c->every_level || (mi->scopes & VIGIL_METRIC_PER_LEVEL), "%s: %s: '%s' is not computed per level", f, jp, metric);
+    NEED(!(vigil_metric_needs(mi) & VIGIL_NEED_REPLAY) || s->data.shadow_score,
          "%s: %s: replay needs $.data.columns.shadow_score", f, jp);
-    NEED(!(mi->needs & VIGIL_NEED_REPLAY) || strcmp(c->model, "candidate") == 0 ||
+    NEED(!(vigil_metric_needs(mi) & VIGIL_NEED_REPLAY) || strcmp(c->model, "candidate") == 0 ||
              strcmp(c->model, "predecessor") == 0,
          "%s: %s.model: expected \"candidate\" or \"predecessor\"", f, jp);
-    NEED(!(mi->needs & VIGIL_NEED_REPLAY) || (strcmp(c->model, "candidate") == 0 ? s->candidate != NULL
+    NEED(!(vigil_metric_needs(mi) & VIGIL_NEED_REPLAY) || (strcmp(c->model, "candidate") == 0 ? s->candidate != NULL
                                                                                  : s->predecessor != NULL),
          "%s: %s: replay re-scores with the %s model, which $.model does not give", f, jp, c->model);
-    NEED(!(mi->needs & VIGIL_NEED_EXPLAIN) || (c->feature && s->candidate),
+    NEED(!(vigil_metric_needs(mi) & VIGIL_NEED_EXPLAIN) || (c->feature && s->candidate),
          "%s: %s: 'shap_importance' needs \"feature\" and $.model.candidate", f, jp);
     NEED(c->tolerance >= 0 && c->alpha > 0 && c->alpha < 1,
          "%s: %s: tolerance must be >= 0 and alpha in (0, 1)", f, jp);
 #undef NEED
-    s->needs |= mi->needs;
+    s->needs |= vigil_metric_needs(mi);
     return VIGIL_OK;
 }
 
@@ -333,9 +299,7 @@ int vigil_suite_def_load(vigil_suite_def *s, const char *path)
         size_t i = s->n_criteria++;
         if ((rc = parse_criterion(s, e, i, &s->criteria[i])) != 0) goto fail;
         vigil_criterion *c = &s->criteria[i];
-        if (strcmp(c->metric, "sensitivity") == 0 || strcmp(c->metric, "specificity") == 0 ||
-            strcmp(c->metric, "ppv") == 0 || strcmp(c->metric, "npv") == 0 ||
-            strcmp(c->metric, "selection_rate") == 0 || strcmp(c->metric, "net_benefit") == 0) {
+        if (c->info->at_threshold) {
             if (isnan(c->threshold) && !s->n_thresholds) {
                 rc = vigil_error_set(VIGIL_EINVAL, "%s: $.criteria[%zu]: '%s' needs a threshold "
                                      "(\"threshold\" here or $.thresholds)", path, i, c->metric);
@@ -377,7 +341,7 @@ static bool point_pass(const vigil_criterion *c, double v)
 
 static void describe(const vigil_criterion *c, char *out, size_t cap)
 {
-    int dir = c->info->direction;
+    int dir = (int)c->info->better;
     switch (c->rule) {
     case VIGIL_RULE_AT_LEAST: snprintf(out, cap, ">= %g", c->value); break;
     case VIGIL_RULE_AT_MOST: snprintf(out, cap, "<= %g", c->value); break;
@@ -404,7 +368,7 @@ void vigil_criterion_evaluate(const vigil_criterion *c, const vigil_observation 
     v->ci_high = o->ci_high;
     v->evaluable = true;
     describe(c, v->threshold, sizeof v->threshold);
-    int dir = c->info->direction;
+    int dir = (int)c->info->better;
     if (c->every_level) {
         if (o->n_levels == 0) {
             v->evaluable = false;

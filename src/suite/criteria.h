@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "core/config.h"
+#include "vigil/catalogue.h"
 
 typedef enum {
     VIGIL_RULE_AT_LEAST,
@@ -31,19 +32,15 @@ enum {
     VIGIL_NEED_FAIRNESS = 16  /* disparities across a group */
 };
 
-typedef struct {
-    const char *name;
-    int direction;        /* +1 higher is better, -1 lower is better, 0 two-sided */
-    int needs;            /* VIGIL_NEED_* */
-    bool group_metric;    /* a disparity: needs scope.group, one value per group */
-    bool per_level;       /* can be computed per subgroup level */
-    const char *ci_method;/* how its CI is obtained */
-} vigil_metric_info;
+/* A criterion's metric is a catalogue entry (include/vigil/catalogue.h). */
+typedef vigil_metric_def vigil_metric_info;
 
-/* The catalogue entry for `name`, or NULL. */
+/* The catalogue entry for `name` when a criterion may name it, or NULL. */
 const vigil_metric_info *vigil_metric_lookup(const char *name);
 /* "auroc, auprc, ..." for messages (static string). */
 const char *vigil_metric_names(void);
+/* What computing the metric needs (VIGIL_NEED_*). */
+int vigil_metric_needs(const vigil_metric_info *m);
 
 typedef struct {
     char *name;

@@ -25,6 +25,8 @@ static int load(vigil_store *s, int64_t id, cJSON **doc, vigil_run_file_info **f
     vigil_run_info_clear(&info);
     if (rc) return rc;
     if ((rc = vigil_store_get_document(s, id, "result", &js)) != 0) return rc;
+    /* A STORED document, written by another process (maybe another build): parsing it is the
+     * only way to read it. (The runner never parses what it has just rendered.) */
     *doc = cJSON_Parse(js);
     free(js);
     if (!*doc) return vigil_error_set(VIGIL_EINTERNAL, "run %lld: stored result does not parse", (long long)id);

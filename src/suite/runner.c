@@ -9,6 +9,7 @@
 #include "core/config.h"
 #include "core/util.h"
 #include "stats/metrics_internal.h"
+#include "stats/metrics_json.h"
 #include "suite/criteria.h"
 #include "vigil/vigil.h"
 #include "vigil/error.h"
@@ -16,64 +17,16 @@
 #include "vigil/metrics.h"
 #include "vigil/model.h"
 #include "vigil/phi.h"
-/* Engines from other modules; a build without one refuses the criteria that need it. */
-#if __has_include("vigil/replay.h")
-#include "vigil/replay.h"
-#define HAVE_REPLAY 1
-#endif
-#if __has_include("vigil/explain.h")
-#include "vigil/explain.h"
-#define HAVE_EXPLAIN 1
-#endif
-#if __has_include("vigil/drift.h")
-#include "vigil/drift.h"
-#define HAVE_DRIFT 1
-#endif
 
 #include <cjson/cJSON.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define Z975 1.959963984540054
 
-
-typedef struct {
-    char *name;                /* "sex" or "sex+age_band" */
-    int32_t *codes;            /* n */
-    char **levels;
-    size_t n_levels;
-} group_t;
-
-typedef struct {
-    vigil_suite_def def;
-    const vigil_suite_options *opt;
-    vigil_table *t;
-    size_t n;
-    const double *label;
-    double *cand, *pred;       /* scores */
-    const double *shadow;
-    vigil_model *mc, *mp;
-    float *Xc;                 /* candidate feature matrix (for SHAP) */
-    group_t *groups;
-    size_t n_groups;
-    double *thr;
-    size_t n_thr;
-    cJSON *mcand, *mpred;      /* metrics documents */
-    cJSON *doc;                /* the result */
-    cJSON *replay[2];          /* candidate, predecessor */
-    cJSON *explain;
-    cJSON *drift;
-    vigil_table *train;
-} run_t;
-
-static int oom(void) { return vigil_error_set(VIGIL_ENOMEM, "out of memory"); }
-
-static void progress(run_t *r, const char *stage, size_t done, size_t total)
-{
-    if (r->opt && r->opt->progress) r->opt->progress(r->opt->progress_ctx, stage, done, total);
-}
+#include "suite/runner_internal.h"
 
 /* ---- loading --------------------------------------------------------------------------- */
 
@@ -84,7 +37,7 @@ static int add_name(const char ***names, size_t *n, size_t *cap, const char *s)
     if (*n == *cap) {
         size_t c = *cap ? *cap * 2 : 16;
         const char **p = realloc(*names, c * sizeof *p);
-        if (!p) return oom();
+        if (!p) return vigil_suite_oom();
         *names = p, *cap = c;
     }
     (*names)[(*n)++] = s;
@@ -106,16 +59,16 @@ static int score_with(run_t *r, vigil_model *m, const char *role, double **out, 
     double *s = malloc((r->n ? r->n : 1) * sizeof *s);
     if (!s) {
         free(X);
-        return oom();
+        return vigil_suite_oom();
     }
     vigil_backend_options bo = {r->opt ? r->opt->backend : VIGIL_BACKEND_AUTO,
                                 r->opt ? r->opt->threads : 0};
-    progress(r, role, 0, r->n);
+    vigil_suite_progress(r, role, 0, r->n);
     if ((rc = vigil_model_predict(m, X, r->n, &bo, s, NULL, NULL)) != 0) {
         free(X), free(s);
         return rc;
     }
-    progress(r, role, r->n, r->n);
+    vigil_suite_progress(r, role, r->n, r->n);
     *out = s;
     if (keepX) *keepX = X;
     else free(X);
@@ -140,12 +93,12 @@ static int build_groups(run_t *r)
 {
     vigil_data_config *d = &r->def.data;
     if (!d->n_groups) return VIGIL_OK;
-    if (!(r->groups = calloc(d->n_groups, sizeof *r->groups))) return oom();
+    if (!(r->groups = calloc(d->n_groups, sizeof *r->groups))) return vigil_suite_oom();
     for (size_t g = 0; g < d->n_groups; g++) {
         group_t *G = &r->groups[g];
-        if (!(G->name = vigil_strdup(d->groups[g]))) return oom();
+        if (!(G->name = vigil_strdup(d->groups[g]))) return vigil_suite_oom();
         char *buf = vigil_strdup(d->groups[g]), *parts[8];
-        if (!buf) return oom();
+        if (!buf) return vigil_suite_oom();
         size_t np = 0;
         for (char *p = buf; p && np < 8;) {
             parts[np++] = p;
@@ -192,18 +145,11 @@ static void free_groups(run_t *r)
     free(r->groups);
 }
 
-static const group_t *find_group(const run_t *r, const char *name)
-{
-    for (size_t g = 0; g < r->n_groups; g++)
-        if (strcmp(r->groups[g].name, name) == 0) return &r->groups[g];
-    return NULL;
-}
-
 /* Thresholds the metrics engine reports: the suite's, then any criterion's own. */
 static int collect_thresholds(run_t *r)
 {
     size_t cap = r->def.n_thresholds + r->def.n_criteria + 1;
-    if (!(r->thr = malloc(cap * sizeof *r->thr))) return oom();
+    if (!(r->thr = malloc(cap * sizeof *r->thr))) return vigil_suite_oom();
     for (size_t i = 0; i < r->def.n_thresholds; i++) r->thr[r->n_thr++] = r->def.thresholds[i];
     for (size_t i = 0; i < r->def.n_criteria; i++) {
         double t = r->def.criteria[i].threshold;
@@ -214,510 +160,6 @@ static int collect_thresholds(run_t *r)
     }
     if (!r->n_thr) r->thr[r->n_thr++] = 0.5;
     return VIGIL_OK;
-}
-
-/* ---- metrics ----------------------------------------------------------------------------- */
-
-/* keep: when not NULL, the report is handed back (for the paired comparison) instead of freed */
-static int metrics_doc(run_t *r, const double *score, const double *compare, cJSON **out,
-                       vigil_metrics_report **keep)
-{
-    vigil_metrics_group *mg = calloc(r->n_groups ? r->n_groups : 1, sizeof *mg);
-    if (!mg) return oom();
-    for (size_t g = 0; g < r->n_groups; g++)
-        mg[g] = (vigil_metrics_group){r->groups[g].name, r->groups[g].codes,
-                                      (const char *const *)r->groups[g].levels, r->groups[g].n_levels};
-    vigil_metrics_options mo = {0};
-    mo.thresholds = r->thr;
-    mo.n_thresholds = r->n_thr;
-    mo.bootstrap = r->def.bootstrap;
-    mo.seed = r->def.seed;
-    mo.threads = r->opt && r->opt->threads > 0 ? (unsigned)r->opt->threads : 0;
-    mo.min_cell = r->def.min_cell;
-    mo.compare = compare;
-    mo.compare_name = compare ? "predecessor" : NULL;
-    vigil_metrics_report *rep = NULL;
-    int rc = vigil_metrics_compute(&rep, score, r->label, r->n, mg, r->n_groups, &mo);
-    free(mg);
-    if (rc) return rc;
-    char *js = vigil_metrics_report_json(rep, NAN, NAN);
-    if (keep && js) *keep = rep;
-    else vigil_metrics_report_free(rep);
-    if (!js) return oom();
-    cJSON *d = cJSON_Parse(js);
-    free(js);
-    if (!d) return vigil_error_set(VIGIL_EINTERNAL, "metrics document did not parse");
-    /* Timings and run ids differ between identical runs: keep them out of the stored result. */
-    cJSON_DeleteItemFromObjectCaseSensitive(d, "seconds");
-    cJSON_DeleteItemFromObjectCaseSensitive(d, "run_id");
-    *out = d;
-    return VIGIL_OK;
-}
-
-static double num(const cJSON *o, const char *key)
-{
-    const cJSON *v = o ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
-    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
-}
-
-static void pair(const cJSON *o, const char *key, double *lo, double *hi)
-{
-    const cJSON *v = o ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
-    *lo = *hi = NAN;
-    if (cJSON_IsArray(v) && cJSON_GetArraySize(v) == 2) {
-        const cJSON *a = cJSON_GetArrayItem(v, 0), *b = cJSON_GetArrayItem(v, 1);
-        if (cJSON_IsNumber(a)) *lo = a->valuedouble;
-        if (cJSON_IsNumber(b)) *hi = b->valuedouble;
-    }
-}
-
-static const cJSON *path(const cJSON *o, const char *a, const char *b)
-{
-    o = o ? cJSON_GetObjectItemCaseSensitive(o, a) : NULL;
-    return b && o ? cJSON_GetObjectItemCaseSensitive(o, b) : o;
-}
-
-/* The metrics document's name for a calibration metric. */
-static const char *calib_key(const char *m)
-{
-    if (strcmp(m, "calibration_slope") == 0) return "slope";
-    if (strcmp(m, "calibration_intercept") == 0) return "intercept";
-    static const char *const same[] = {"brier", "ece", "ece_equal_mass", "mce", "eavg",
-                                       "e50", "e90", "emax", "citl", NULL};
-    for (size_t i = 0; same[i]; i++)
-        if (strcmp(m, same[i]) == 0) return same[i];
-    return NULL;
-}
-
-/* A threshold metric's key in the metrics document's thresholds[] entries and subgroup levels. */
-static const char *thr_key(const char *m)
-{
-    if (strcmp(m, "sensitivity") == 0) return "tpr";
-    static const char *const same[] = {"specificity", "ppv", "npv", "selection_rate", "net_benefit", NULL};
-    for (size_t i = 0; same[i]; i++)
-        if (strcmp(m, same[i]) == 0) return same[i];
-    return NULL;
-}
-
-static const cJSON *threshold_entry(const cJSON *m, double t)
-{
-    const cJSON *list = cJSON_GetObjectItemCaseSensitive(m, "thresholds"), *e;
-    cJSON_ArrayForEach(e, list) if (num(e, "value") == t) return e;
-    return NULL;
-}
-
-/* Overall value and CI of a per-case metric from a metrics document. */
-static void overall_value(const cJSON *m, const char *metric, double t, double *v, double *lo, double *hi)
-{
-    *v = *lo = *hi = NAN;
-    const char *k;
-    if (strcmp(metric, "auroc") == 0 || strcmp(metric, "auprc") == 0) {
-        const cJSON *a = path(m, "discrimination", metric);
-        *v = num(a, "value"), *lo = num(a, "ci_low"), *hi = num(a, "ci_high");
-    } else if ((k = calib_key(metric)) != NULL) {
-        const cJSON *c = cJSON_GetObjectItemCaseSensitive(m, "calibration");
-        *v = num(c, k);
-        pair(cJSON_GetObjectItemCaseSensitive(c, "ci"), k, lo, hi);
-    } else if ((k = thr_key(metric)) != NULL) {
-        const cJSON *e = threshold_entry(m, t);
-        char ck[64];
-        *v = num(e, k);
-        snprintf(ck, sizeof ck, "%s_ci", k);
-        pair(e, ck, lo, hi);
-    }
-}
-
-/* A subgroup level's value and CI; NaN where the metrics engine does not report it. */
-static void level_value(const cJSON *lvl, const char *metric, double *v, double *lo, double *hi)
-{
-    *v = *lo = *hi = NAN;
-    const cJSON *ci = cJSON_GetObjectItemCaseSensitive(lvl, "ci");
-    const char *k = calib_key(metric);
-    if (strcmp(metric, "auroc") == 0) {
-        *v = num(lvl, "auroc"), *lo = num(lvl, "auroc_ci_low"), *hi = num(lvl, "auroc_ci_high");
-        return;
-    }
-    if (strcmp(metric, "specificity") == 0) { /* levels report the FPR */
-        double f = num(lvl, "fpr"), a, b;
-        pair(ci, "fpr", &a, &b);
-        *v = 1 - f, *lo = 1 - b, *hi = 1 - a;
-        return;
-    }
-    if (!k) k = strcmp(metric, "auprc") == 0 ? "auprc" : thr_key(metric);
-    if (!k) return;
-    *v = num(lvl, k);
-    pair(ci, k, lo, hi);
-}
-
-/* ---- paired comparison with the predecessor --------------------------------------------- */
-
-/* One metric of (score, label) computed from the kernels, for the paired bootstrap. */
-static double metric_fn(const char *metric, const double *s, const double *y, size_t n, double t)
-{
-    const char *k;
-    if (strcmp(metric, "auroc") == 0) {
-        vigil_auroc a;
-        return vigil_metrics_auroc(s, y, n, 0.95, &a) ? NAN : a.auc;
-    }
-    if (strcmp(metric, "auprc") == 0) return vigil_metrics_average_precision(s, y, n);
-    if (strcmp(metric, "brier") == 0) {
-        double b = 0;
-        for (size_t i = 0; i < n; i++) b += (s[i] - y[i]) * (s[i] - y[i]);
-        return n ? b / (double)n : NAN;
-    }
-    if ((k = calib_key(metric)) != NULL) {
-        vigil_calibration c;
-        if (vigil_metrics_calibration(s, y, n, &c)) return NAN;
-        if (strcmp(k, "ece") == 0) return c.ece;
-        if (strcmp(k, "ece_equal_mass") == 0) return c.ece_equal_mass;
-        if (strcmp(k, "mce") == 0) return c.mce;
-        if (strcmp(k, "eavg") == 0) return c.eavg;
-        if (strcmp(k, "e50") == 0) return c.e50;
-        if (strcmp(k, "e90") == 0) return c.e90;
-        if (strcmp(k, "emax") == 0) return c.emax;
-        if (strcmp(k, "citl") == 0) return c.citl;
-        if (strcmp(k, "slope") == 0) return c.slope;
-        if (strcmp(k, "intercept") == 0) return c.intercept;
-        return NAN;
-    }
-    if ((k = thr_key(metric)) != NULL) {
-        vigil_threshold_stats ts;
-        if (vigil_metrics_threshold(s, y, n, t, 0.95, &ts)) return NAN;
-        if (strcmp(k, "tpr") == 0) return ts.tpr;
-        if (strcmp(k, "specificity") == 0) return ts.tnr;
-        if (strcmp(k, "ppv") == 0) return ts.ppv;
-        if (strcmp(k, "npv") == 0) return ts.npv;
-        if (strcmp(k, "selection_rate") == 0) return ts.selection_rate;
-        if (strcmp(k, "net_benefit") == 0) return ts.net_benefit;
-    }
-    return NAN;
-}
-
-/* Candidate minus predecessor on the cases in idx (all when idx is NULL): AUROC by the paired
- * DeLong test, everything else by a paired percentile bootstrap that resamples cases (both
- * models on the same resampled cases), seeded from the suite's seed and the criterion. */
-static int paired_difference(run_t *r, const char *metric, double t, const size_t *idx, size_t m,
-                             uint64_t stream, double *diff, double *lo, double *hi,
-                             const char **method)
-{
-    int rc = VIGIL_OK;
-    double *a = calloc(m ? m : 1, sizeof *a), *b = calloc(m ? m : 1, sizeof *b),
-           *y = calloc(m ? m : 1, sizeof *y), *ra = NULL, *rb = NULL, *ry = NULL, *reps = NULL;
-    if (!a || !b || !y) {
-        rc = oom();
-        goto done;
-    }
-    for (size_t i = 0; i < m; i++) {
-        size_t j = idx ? idx[i] : i;
-        a[i] = r->cand[j], b[i] = r->pred[j], y[i] = r->label[j];
-    }
-    *diff = *lo = *hi = NAN;
-    if (strcmp(metric, "auroc") == 0) {
-        vigil_delong_test d;
-        *method = "paired DeLong";
-        if (vigil_metrics_delong_test(a, b, y, m, &d) == 0 && !isnan(d.diff)) {
-            *diff = d.diff, *lo = d.diff - Z975 * d.se, *hi = d.diff + Z975 * d.se;
-        }
-        goto done;
-    }
-    *method = "paired bootstrap";
-    *diff = metric_fn(metric, a, y, m, t) - metric_fn(metric, b, y, m, t);
-    size_t B = r->def.bootstrap;
-    if (B == 0 || m == 0) goto done;
-    ra = malloc(m * sizeof *ra), rb = malloc(m * sizeof *rb), ry = malloc(m * sizeof *ry);
-    reps = malloc(B * sizeof *reps);
-    if (!ra || !rb || !ry || !reps) {
-        rc = oom();
-        goto done;
-    }
-    size_t kept = 0;
-    for (size_t k = 0; k < B; k++) {
-        vm_rng g;
-        vigil_stats_rng_seed(&g, r->def.seed, (stream << 32) ^ (uint64_t)k);
-        for (size_t i = 0; i < m; i++) {
-            size_t j = (size_t)(vigil_stats_rng_next(&g) % m);
-            ra[i] = a[j], rb[i] = b[j], ry[i] = y[j];
-        }
-        double d = metric_fn(metric, ra, ry, m, t) - metric_fn(metric, rb, ry, m, t);
-        if (!isnan(d)) reps[kept++] = d;
-        if ((k + 1) % 50 == 0 || k + 1 == B) progress(r, "bootstrap", k + 1, B);
-    }
-    /* A replicate where the metric is undefined (one class drawn) is dropped; too many dropped
-     * and the interval is not reported rather than biased. */
-    if (kept >= B * 9 / 10 && kept > 1) vigil_stats_percentile_ci(reps, kept, 0.95, lo, hi);
-done:
-    free(a), free(b), free(y), free(ra), free(rb), free(ry), free(reps);
-    return rc;
-}
-
-/* ---- the extra engines ------------------------------------------------------------------- */
-
-static int do_replay(run_t *r, int which, double tolerance)
-{
-    if (r->replay[which]) return VIGIL_OK;
-#ifndef HAVE_REPLAY
-    (void)tolerance;
-    return vigil_error_set(VIGIL_EINTERNAL, "replay is not available in this build");
-#else
-    const double *re = which == 0 ? r->cand : r->pred;
-    char **ids = NULL;
-    int idc = r->def.data.id ? vigil_table_find(r->t, r->def.data.id) : -1;
-    if (idc >= 0) {
-        if (!(ids = calloc(r->n ? r->n : 1, sizeof *ids))) return oom();
-        const double *nv = vigil_table_numeric(r->t, (size_t)idc);
-        const int32_t *cv = vigil_table_codes(r->t, (size_t)idc);
-        for (size_t i = 0; i < r->n; i++) {
-            char buf[64];
-            if (nv) snprintf(buf, sizeof buf, "%.17g", nv[i]);
-            ids[i] = nv ? vigil_strdup(buf)
-                        : vigil_strdup(cv[i] >= 0 ? vigil_table_level(r->t, (size_t)idc, (size_t)cv[i]) : "");
-        }
-    }
-    char *js = NULL;
-    int rc = vigil_replay_compute(r->shadow, re, (const char *const *)ids, r->n, tolerance, 20, &js);
-    if (ids)
-        for (size_t i = 0; i < r->n; i++) free(ids[i]);
-    free(ids);
-    if (rc) return rc;
-    r->replay[which] = cJSON_Parse(js);
-    free(js);
-    if (!r->replay[which]) return vigil_error_set(VIGIL_EINTERNAL, "replay document did not parse");
-    cJSON_AddStringToObject(r->replay[which], "model", which == 0 ? "candidate" : "predecessor");
-    return VIGIL_OK;
-#endif
-}
-
-static int do_explain(run_t *r)
-{
-    if (r->explain) return VIGIL_OK;
-#ifndef HAVE_EXPLAIN
-    return vigil_error_set(VIGIL_EINTERNAL, "SHAP is not available in this build");
-#else
-    if (!r->Xc) return vigil_error_set(VIGIL_EINTERNAL, "SHAP needs the candidate's features");
-    size_t F = vigil_model_n_features(r->mc), K = vigil_model_n_outputs(r->mc);
-    double *phi = malloc((r->n ? r->n : 1) * K * (F + 1) * sizeof *phi);
-    const char **names = malloc((F ? F : 1) * sizeof *names);
-    const char **gcols = malloc((r->n_groups ? r->n_groups : 1) * sizeof *gcols);
-    char *js = NULL;
-    int rc = VIGIL_OK;
-    if (!phi || !names || !gcols) {
-        rc = oom();
-        goto done;
-    }
-    for (size_t j = 0; j < F; j++) names[j] = vigil_model_feature_name(r->mc, j);
-    /* Only plain group columns have levels in the table; intersections are left out. */
-    size_t ng = 0;
-    for (size_t g = 0; g < r->n_groups; g++)
-        if (!strchr(r->groups[g].name, '+')) gcols[ng++] = r->groups[g].name;
-    vigil_explain_options eo;
-    vigil_explain_options_default(&eo);
-    eo.threads = r->opt ? r->opt->threads : 0;
-    eo.backend = r->opt ? r->opt->backend : VIGIL_BACKEND_AUTO;
-    eo.seed = r->def.seed;
-    progress(r, "SHAP", 0, r->n);
-    if ((rc = vigil_explain(r->mc, r->Xc, r->n, &eo, phi)) != 0) goto done;
-    progress(r, "SHAP", r->n, r->n);
-    if ((rc = vigil_explain_importance(phi, r->n, F, K, names, r->t, gcols, ng, r->def.min_cell, &js)) != 0)
-        goto done;
-    if (!(r->explain = cJSON_Parse(js))) rc = vigil_error_set(VIGIL_EINTERNAL, "SHAP summary did not parse");
-done:
-    free(phi), free(names), free(gcols), free(js);
-    return rc;
-#endif
-}
-
-static int do_drift(run_t *r, const vigil_criterion *c, size_t *alarms, cJSON **section)
-{
-#ifndef HAVE_DRIFT
-    (void)r, (void)c, (void)alarms, (void)section;
-    return vigil_error_set(VIGIL_EINTERNAL, "drift tests are not available in this build");
-#else
-    vigil_drift_options o = vigil_drift_options_default();
-    o.features = (const char *const *)c->features;
-    o.n_features = c->n_features;
-    o.alpha = c->alpha;
-    o.seed = r->def.seed;
-    if (r->opt && r->opt->threads > 0) o.threads = r->opt->threads;
-    vigil_drift_result *res = NULL;
-    char *js = NULL;
-    int rc = vigil_drift_compare(r->train, r->t, &o, &res);
-    if (!rc) rc = vigil_drift_result_json(res, &js);
-    vigil_drift_result_free(res);
-    if (rc) return rc;
-    cJSON *d = cJSON_Parse(js);
-    free(js);
-    if (!d) return vigil_error_set(VIGIL_EINTERNAL, "drift document did not parse");
-    cJSON_DeleteItemFromObjectCaseSensitive(d, "seconds");
-    size_t k = 0;
-    const cJSON *f;
-    cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(d, "features"))
-        k += cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(f, "drift"));
-    *alarms = k;
-    *section = d;
-    return VIGIL_OK;
-#endif
-}
-
-/* ---- criteria ---------------------------------------------------------------------------- */
-
-typedef struct {
-    double *v, *lo, *hi;
-    const char **names;
-    size_t n;
-} levels_t;
-
-static void levels_free(levels_t *L) { free(L->v), free(L->lo), free(L->hi), free(L->names); }
-
-static int levels_alloc(levels_t *L, size_t n)
-{
-    size_t c = n ? n : 1;
-    L->v = malloc(c * sizeof *L->v), L->lo = malloc(c * sizeof *L->lo);
-    L->hi = malloc(c * sizeof *L->hi), L->names = malloc(c * sizeof *L->names);
-    L->n = 0;
-    return L->v && L->lo && L->hi && L->names ? VIGIL_OK : oom();
-}
-
-/* Every reported (unsuppressed) level of group g for metric c. */
-static int observe_levels(run_t *r, const vigil_criterion *c, size_t ci, double t, levels_t *L)
-{
-    const group_t *G = find_group(r, c->group);
-    const cJSON *lv = path(path(r->mcand, "subgroups", c->group), "levels", NULL);
-    int rc = levels_alloc(L, G ? G->n_levels + 1 : 1);
-    if (rc || !G) return rc;
-    const cJSON *e;
-    size_t *idx = NULL;
-    cJSON_ArrayForEach(e, lv)
-    {
-        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "suppressed"))) continue;
-        size_t k = L->n;
-        L->names[k] = e->string;
-        if (c->rule == VIGIL_RULE_NON_INFERIOR || c->rule == VIGIL_RULE_SUPERIOR) {
-            size_t lvl = 0, m = 0;
-            while (lvl < G->n_levels && strcmp(G->levels[lvl], e->string) != 0) lvl++;
-            if (!idx && !(idx = malloc((r->n ? r->n : 1) * sizeof *idx))) return oom();
-            for (size_t i = 0; i < r->n; i++)
-                if (G->codes[i] == (int32_t)lvl) idx[m++] = i;
-            const char *method;
-            if ((rc = paired_difference(r, c->metric, t, idx, m, ((uint64_t)ci << 16) | (k + 1),
-                                        &L->v[k], &L->lo[k], &L->hi[k], &method)) != 0)
-                break;
-        } else if (strcmp(c->metric, "shap_importance") == 0) {
-            const cJSON *x = path(path(path(r->explain, "by_group", c->group), e->string, NULL), c->feature, NULL);
-            L->v[k] = cJSON_IsNumber(x) ? x->valuedouble : NAN;
-            L->lo[k] = L->hi[k] = NAN;
-        } else {
-            level_value(e, c->metric, &L->v[k], &L->lo[k], &L->hi[k]);
-        }
-        L->n++;
-    }
-    free(idx);
-    return rc;
-}
-
-static int evaluate(run_t *r, size_t ci, cJSON *out, int *all_pass, vigil_results *res)
-{
-    const vigil_criterion *c = &r->def.criteria[ci];
-    vigil_observation ob = {NAN, NAN, NAN, c->info->ci_method, NULL, NULL, NULL, NULL, 0, 0, NULL};
-    levels_t L = {0};
-    double t = !isnan(c->threshold) ? c->threshold : r->thr[0];
-    const char *method = c->info->ci_method;
-    int rc = VIGIL_OK;
-    char scope[256] = "overall";
-
-    if (c->group) snprintf(scope, sizeof scope, "%s%s", c->group, c->every_level ? " (every level)" : "");
-    if (c->rule == VIGIL_RULE_DRIFT_GATE) {
-        cJSON *section = NULL;
-        if ((rc = do_drift(r, c, &ob.n_alarms, &section)) != 0) return rc;
-        if (r->drift) cJSON_Delete(r->drift);
-        r->drift = section;
-        method = "Holm-corrected KS / chi-square with effect floors";
-    } else if (c->info->needs & VIGIL_NEED_REPLAY) {
-        int which = strcmp(c->model, "predecessor") == 0;
-        if ((rc = do_replay(r, which, c->tolerance)) != 0) return rc;
-        ob.value = num(r->replay[which], strcmp(c->metric, "replay_agreement") == 0 ? "agreement"
-                                                                                    : "max_abs_diff");
-    } else if (c->info->needs & VIGIL_NEED_EXPLAIN) {
-        if ((rc = do_explain(r)) != 0) return rc;
-        if (c->group) {
-            if ((rc = observe_levels(r, c, ci, t, &L)) != 0) goto done;
-        } else {
-            const cJSON *x = path(path(r->explain, "global_importance", NULL), c->feature, NULL);
-            ob.value = cJSON_IsNumber(x) ? x->valuedouble : NAN;
-        }
-        method = "mean |SHAP|";
-    } else if (c->info->group_metric) {
-        const cJSON *d = path(path(r->mcand, "subgroups", c->group), "disparities", NULL);
-        const char *key = strcmp(c->metric, "calibration_gap") == 0 ? "calibration_gap" : c->metric;
-        ob.value = num(d, key);
-        pair(cJSON_GetObjectItemCaseSensitive(d, "ci"), key, &ob.ci_low, &ob.ci_high);
-        const cJSON *why = path(path(d, "not_given", NULL), key, NULL);
-        if (cJSON_IsString(why)) ob.why = why->valuestring;
-    } else if (c->rule == VIGIL_RULE_NON_INFERIOR || c->rule == VIGIL_RULE_SUPERIOR) {
-        if (c->every_level) {
-            if ((rc = observe_levels(r, c, ci, t, &L)) != 0) goto done;
-        } else if ((rc = paired_difference(r, c->metric, t, NULL, r->n, ci + 1, &ob.value, &ob.ci_low,
-                                           &ob.ci_high, &method)) != 0)
-            goto done;
-        if (!c->every_level) {
-            cJSON *cmp = cJSON_GetObjectItemCaseSensitive(r->doc, "comparison");
-            cJSON *e = cJSON_CreateObject();
-            double cv, pv, x1, x2;
-            overall_value(r->mcand, c->metric, t, &cv, &x1, &x2);
-            overall_value(r->mpred, c->metric, t, &pv, &x1, &x2);
-            cJSON_AddNumberToObject(e, "candidate", cv);
-            cJSON_AddNumberToObject(e, "predecessor", pv);
-            cJSON_AddNumberToObject(e, "difference", ob.value);
-            cJSON_AddNumberToObject(e, "ci_low", ob.ci_low);
-            cJSON_AddNumberToObject(e, "ci_high", ob.ci_high);
-            cJSON_AddStringToObject(e, "method", method);
-            cJSON_DeleteItemFromObjectCaseSensitive(cmp, c->metric);
-            cJSON_AddItemToObject(cmp, c->metric, e);
-        } else {
-            method = strcmp(c->metric, "auroc") == 0 ? "paired DeLong" : "paired bootstrap";
-        }
-    } else if (c->group) {
-        if ((rc = observe_levels(r, c, ci, t, &L)) != 0) goto done;
-        /* a gap the metrics engine bootstraps as a disparity carries that interval (the gap
-         * over the same levels: the engine's disparity is over every level or not given) */
-        static const char *const gap_of[][2] = {{"auroc", "auroc_gap"}, {"ece", "calibration_gap_ece"},
-                                                {"citl", "calibration_gap_citl"}};
-        for (size_t g = 0; c->rule == VIGIL_RULE_MAX_GAP && g < sizeof gap_of / sizeof *gap_of; g++)
-            if (strcmp(c->metric, gap_of[g][0]) == 0) {
-                const cJSON *d = path(path(r->mcand, "subgroups", c->group), "disparities", NULL);
-                pair(cJSON_GetObjectItemCaseSensitive(d, "ci"), gap_of[g][1], &ob.ci_low, &ob.ci_high);
-                if (isfinite(ob.ci_low)) method = "largest gap; percentile bootstrap CI";
-            }
-    } else {
-        overall_value(r->mcand, c->metric, t, &ob.value, &ob.ci_low, &ob.ci_high);
-    }
-    if (L.names) {
-        ob.level_values = L.v, ob.level_ci_low = L.lo, ob.level_ci_high = L.hi;
-        ob.level_names = L.names, ob.n_levels = L.n;
-    }
-    vigil_verdict v;
-    vigil_criterion_evaluate(c, &ob, &v);
-    *all_pass &= v.pass;
-    cJSON *e = cJSON_CreateObject();
-    cJSON_AddStringToObject(e, "name", c->name);
-    cJSON_AddStringToObject(e, "metric", c->metric);
-    cJSON_AddStringToObject(e, "scope", scope);
-    cJSON_AddStringToObject(e, "rule", vigil_rule_name(c->rule));
-    cJSON_AddItemToObject(e, "observed", isnan(v.observed) ? cJSON_CreateNull() : cJSON_CreateNumber(v.observed));
-    cJSON_AddItemToObject(e, "ci_low", isnan(v.ci_low) ? cJSON_CreateNull() : cJSON_CreateNumber(v.ci_low));
-    cJSON_AddItemToObject(e, "ci_high", isnan(v.ci_high) ? cJSON_CreateNull() : cJSON_CreateNumber(v.ci_high));
-    cJSON_AddStringToObject(e, "threshold", v.threshold);
-    cJSON_AddStringToObject(e, "method", method ? method : "");
-    if (c->info->needs & VIGIL_NEED_METRICS && thr_key(c->metric)) cJSON_AddNumberToObject(e, "at_threshold", t);
-    cJSON_AddBoolToObject(e, "pass", v.pass);
-    cJSON_AddStringToObject(e, "detail", v.detail);
-    cJSON_AddItemToArray(out, e);
-    char sc[64];
-    snprintf(sc, sizeof sc, "criterion[%zu]", ci);
-    if ((rc = vigil_results_add_metric(res, sc, c->metric, v.observed, v.ci_low, v.ci_high)) == 0)
-        rc = vigil_results_add_metric(res, sc, "pass", v.pass ? 1 : 0, NAN, NAN);
-done:
-    levels_free(&L);
-    return rc;
 }
 
 /* ---- lineage ----------------------------------------------------------------------------- */
@@ -806,6 +248,7 @@ static void run_clear(run_t *r)
     vigil_model_free(r->mp);
     free_groups(r);
     cJSON_Delete(r->mcand), cJSON_Delete(r->mpred), cJSON_Delete(r->doc);
+    vigil_metrics_report_free(r->rcand), vigil_metrics_report_free(r->rpred);
     cJSON_Delete(r->replay[0]), cJSON_Delete(r->replay[1]);
     cJSON_Delete(r->explain), cJSON_Delete(r->drift);
 }
@@ -837,7 +280,7 @@ static int prepare(run_t *r, const char *suite_path)
             rc = add_name(&extra, &ne, &cap, d->criteria[i].features[j]);
     /* where each name came from, for a message that names the JSON path */
     char **why = rc ? NULL : calloc(ne ? ne : 1, sizeof *why);
-    if (!rc && !why) rc = oom();
+    if (!rc && !why) rc = vigil_suite_oom();
     for (size_t e = 0; e < ne && !rc; e++) {
         vigil_sbuf b = {0};
         if (e < n_model) vigil_sbuf_printf(&b, "the features of the model in $.model of %s", d->file);
@@ -845,7 +288,7 @@ static int prepare(run_t *r, const char *suite_path)
             for (size_t j = 0; j < d->criteria[i].n_features && !b.s; j++)
                 if (strcmp(d->criteria[i].features[j], extra[e]) == 0)
                     vigil_sbuf_printf(&b, "$.criteria[%zu].features[%zu] in %s", i, j, d->file);
-        if (!(why[e] = b.s)) rc = oom();
+        if (!(why[e] = b.s)) rc = vigil_suite_oom();
     }
     if (!rc) rc = vigil_data_load(&d->data, extra, (const char *const *)why, ne, &r->t);
     if (!rc && (d->needs & VIGIL_NEED_DRIFT)) {
@@ -879,7 +322,7 @@ static int prepare(run_t *r, const char *suite_path)
      * after the run as "could not be computed" */
     for (size_t i = 0; i < d->n_criteria && r->mc; i++) {
         const char *f = d->criteria[i].feature;
-        if (!f || !(d->criteria[i].info->needs & VIGIL_NEED_EXPLAIN)) continue;
+        if (!f || !(vigil_metric_needs(d->criteria[i].info) & VIGIL_NEED_EXPLAIN)) continue;
         size_t j = 0, nf = vigil_model_n_features(r->mc);
         while (j < nf && strcmp(vigil_model_feature_name(r->mc, j), f) != 0) j++;
         if (j == nf) {
@@ -902,7 +345,7 @@ static int prepare(run_t *r, const char *suite_path)
     if (!d->candidate) {
         const double *s;
         if ((rc = numeric_role(r, d->data.score, "score", &s)) != 0) return rc;
-        if (!(r->cand = malloc(r->n * sizeof *r->cand))) return oom();
+        if (!(r->cand = malloc(r->n * sizeof *r->cand))) return vigil_suite_oom();
         memcpy(r->cand, s, r->n * sizeof *s);
     }
     if ((rc = build_groups(r)) != 0) return rc;
@@ -934,8 +377,96 @@ static int check_scores(run_t *r, const double *s, const char *what)
     return rc;
 }
 
+struct vigil_suite_result {
+    char *json, *name;
+    size_t n_cases;
+    int64_t run_id;
+    int passed;
+    vigil_suite_criterion *crit;
+    size_t n_crit;
+};
+
+void vigil_suite_result_free(vigil_suite_result *res)
+{
+    if (!res) return;
+    for (size_t i = 0; i < res->n_crit; i++) {
+        vigil_suite_criterion *c = &res->crit[i];
+        free((char *)c->name), free((char *)c->metric), free((char *)c->scope), free((char *)c->rule);
+        free((char *)c->threshold), free((char *)c->method), free((char *)c->detail);
+    }
+    free(res->crit), free(res->json), free(res->name), free(res);
+}
+
+static char *dup_str(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return vigil_strdup(cJSON_IsString(v) ? v->valuestring : "");
+}
+
+static double num_or_nan(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+/* The criteria of the run's document (the tree, before it is printed). */
+static int result_from(vigil_suite_result *res, const run_t *r)
+{
+    const cJSON *crit = cJSON_GetObjectItemCaseSensitive(r->doc, "criteria"), *e;
+    size_t n = (size_t)cJSON_GetArraySize(crit);
+    if (!(res->name = vigil_strdup(r->def.name)) || !(res->crit = calloc(n ? n : 1, sizeof *res->crit)))
+        return vigil_suite_oom();
+    res->n_cases = r->n;
+    cJSON_ArrayForEach(e, crit)
+    {
+        vigil_suite_criterion *c = &res->crit[res->n_crit++];
+        c->name = dup_str(e, "name"), c->metric = dup_str(e, "metric"), c->scope = dup_str(e, "scope");
+        c->rule = dup_str(e, "rule"), c->threshold = dup_str(e, "threshold");
+        c->method = dup_str(e, "method"), c->detail = dup_str(e, "detail");
+        c->observed = num_or_nan(e, "observed"), c->ci_low = num_or_nan(e, "ci_low");
+        c->ci_high = num_or_nan(e, "ci_high");
+        c->pass = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "pass"));
+        if (!c->name || !c->metric || !c->scope || !c->rule || !c->threshold || !c->method || !c->detail)
+            return vigil_suite_oom();
+    }
+    return VIGIL_OK;
+}
+
+static int suite_run(vigil_store *store, const char *suite_path, const vigil_suite_options *opt,
+                     int64_t *run_id, int *passed, char **json, vigil_suite_result *out);
+
 int vigil_suite_run(vigil_store *store, const char *suite_path, const vigil_suite_options *opt,
                     int64_t *run_id, int *passed, char **json)
+{
+    return suite_run(store, suite_path, opt, run_id, passed, json, NULL);
+}
+
+int vigil_suite_run_result(vigil_suite_result **out, vigil_store *store, const char *path,
+                           const vigil_suite_options *opt)
+{
+    *out = NULL;
+    vigil_suite_result *res = calloc(1, sizeof *res);
+    if (!res) return vigil_suite_oom();
+    int rc = suite_run(store, path, opt, &res->run_id, &res->passed, &res->json, res);
+    if (rc) vigil_suite_result_free(res);
+    else *out = res;
+    return rc;
+}
+
+const char *vigil_suite_result_json(const vigil_suite_result *res) { return res->json; }
+const char *vigil_suite_result_name(const vigil_suite_result *res) { return res->name; }
+size_t vigil_suite_result_n_cases(const vigil_suite_result *res) { return res->n_cases; }
+int64_t vigil_suite_result_run_id(const vigil_suite_result *res) { return res->run_id; }
+int vigil_suite_result_passed(const vigil_suite_result *res) { return res->passed; }
+size_t vigil_suite_result_n_criteria(const vigil_suite_result *res) { return res->n_crit; }
+
+const vigil_suite_criterion *vigil_suite_result_criterion(const vigil_suite_result *res, size_t i)
+{
+    return i < res->n_crit ? &res->crit[i] : NULL;
+}
+
+static int suite_run(vigil_store *store, const char *suite_path, const vigil_suite_options *opt,
+                     int64_t *run_id, int *passed, char **json, vigil_suite_result *out)
 {
     run_t R = {0}, *r = &R;
     r->opt = opt;
@@ -1014,21 +545,17 @@ int vigil_suite_run(vigil_store *store, const char *suite_path, const vigil_suit
     cJSON_AddObjectToObject(r->doc, "comparison");
 
     if ((rc = vigil_results_new(&res)) != 0) goto done;
-    vigil_metrics_report *rep_c = NULL, *rep_p = NULL;
-    if ((rc = metrics_doc(r, r->cand, r->pred, &r->mcand, r->pred ? &rep_c : NULL)) == 0 && r->pred &&
-        (rc = metrics_doc(r, r->pred, NULL, &r->mpred, &rep_p)) == 0) {
+    if ((rc = vigil_suite_metrics_doc(r, r->cand, r->pred, &r->mcand, &r->rcand)) == 0 && r->pred &&
+        (rc = vigil_suite_metrics_doc(r, r->pred, NULL, &r->mpred, &r->rpred)) == 0) {
         /* the impact assessment: every metric, overall, per level and per disparity, candidate
          * minus predecessor with a paired bootstrap CI (same seed: the same resampled cases) */
-        char *pj = vigil_metrics_paired_json(rep_c, rep_p);
-        cJSON *pd = pj ? cJSON_Parse(pj) : NULL;
-        free(pj);
-        if (!pd) rc = vigil_error_last_code() ? vigil_error_last_code() : oom();
+        cJSON *pd = vigil_stats_paired_cjson(r->rcand, r->rpred);
+        if (!pd) rc = vigil_error_last_code() ? vigil_error_last_code() : vigil_suite_oom();
         else cJSON_AddItemToObject(r->doc, "impact", pd);
     }
-    vigil_metrics_report_free(rep_c), vigil_metrics_report_free(rep_p);
     if (rc) goto done;
     for (size_t i = 0; i < d->n_criteria; i++)
-        if ((rc = evaluate(r, i, crit, &all_pass, res)) != 0) goto done;
+        if ((rc = vigil_suite_evaluate(r, i, crit, &all_pass, res)) != 0) goto done;
     t_compute = vigil_seconds() - t0 - t_load;
 
     cJSON_ReplaceItemInObjectCaseSensitive(r->doc, "passed", cJSON_CreateBool(all_pass));
@@ -1051,7 +578,7 @@ int vigil_suite_run(vigil_store *store, const char *suite_path, const vigil_suit
     if (d->pccp) cJSON_AddItemToObject(r->doc, "pccp", cJSON_Duplicate(d->pccp, 1));
 
     if (!(stored = cJSON_PrintUnformatted(r->doc))) {
-        rc = oom();
+        rc = vigil_suite_oom();
         goto done;
     }
     if ((rc = vigil_results_add_document(res, "result", stored)) != 0 ||
@@ -1068,7 +595,8 @@ int vigil_suite_run(vigil_store *store, const char *suite_path, const vigil_suit
         cJSON_AddNumberToObject(sec, "write", vigil_seconds() - t1);
     }
     *passed = all_pass;
-    if (!(*json = cJSON_Print(r->doc))) rc = oom();
+    if (!(*json = cJSON_Print(r->doc))) rc = vigil_suite_oom();
+    else if (out) rc = result_from(out, r);
 done:
     if (run_open) vigil_store_run_fail(store, *run_id, vigil_error_last());
     vigil_results_free(res);

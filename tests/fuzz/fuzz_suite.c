@@ -40,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (!c->name || !c->metric || !c->info || !c->model || strcmp(c->info->name, c->metric) != 0 ||
             (c->every_level && !c->group) || (c->n_features && !c->features))
             abort();
-        if ((s.needs & c->info->needs) != c->info->needs) abort();
+        if ((s.needs & vigil_metric_needs(c->info)) != vigil_metric_needs(c->info)) abort();
         /* Missing, partial and complete observations: a verdict, never a crash. */
         vigil_observation obs[] = {
             {.value = NAN, .ci_low = NAN, .ci_high = NAN},

@@ -1,4 +1,49 @@
-/* Report sections; included by report.c (shares its static context and JSON helpers). */
+/* The report's sections, in the order the PCCP guidance gives them (see report.c). */
+#include "report/report_ctx.h"
+#include "report/report_plots.h"
+#include "vigil/catalogue.h"
+#include "vigil/error.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int same_sha(const char *a, const char *b) { return a && b && *a && strcmp(a, b) == 0; }
+
+/* The metrics the report tables show, in their order; label, paths and digits come from the
+ * catalogue (include/vigil/catalogue.h). */
+static const char *const k_report_metrics[] = {
+    "auroc", "auprc", "brier", "ece", "ece_equal_mass", "mce", "calibration_slope",
+    "calibration_intercept", "citl", "eavg", "e90", "emax", "spiegelhalter_p", "sensitivity",
+    "specificity", "ppv", "npv", "selection_rate", "net_benefit"};
+#define N_METRICS (sizeof k_report_metrics / sizeof k_report_metrics[0])
+
+static const vigil_metric_def *report_metric(size_t k) { return vigil_metric_find(k_report_metrics[k]); }
+
+/* A metric's value and CI in a stored metrics document, at the catalogue's paths. */
+static void metric_get(const cJSON *m, const vigil_metric_def *d, double *v, double *lo, double *hi)
+{
+    *v = jnum(m, d->json_path);
+    *lo = *hi = NAN;
+    if (!d->ci_path) return;
+    size_t n = strlen(d->ci_path);
+    if (n && d->ci_path[n - 1] == '.') { /* an object with ci_low and ci_high */
+        char a[128], b[128];
+        snprintf(a, sizeof a, "%sci_low", d->ci_path);
+        snprintf(b, sizeof b, "%sci_high", d->ci_path);
+        *lo = jnum(m, a);
+        *hi = jnum(m, b);
+        return;
+    }
+    const cJSON *a = jp(m, d->ci_path);
+    if (cJSON_GetArraySize(a) == 2) {
+        const cJSON *x = cJSON_GetArrayItem(a, 0), *y = cJSON_GetArrayItem(a, 1);
+        *lo = cJSON_IsNumber(x) ? x->valuedouble : NAN;
+        *hi = cJSON_IsNumber(y) ? y->valuedouble : NAN;
+    }
+}
+
 
 static const char *k_model_label[3] = {"candidate", "predecessor (in service)", "original"};
 
@@ -249,14 +294,15 @@ static void perf_table(rctx *c)
                                        "predecessor 95% CI", "original", "original 95% CI"};
     vigil_doc_table(&c->d, "performance", "Performance of the candidate, the last authorized (predecessor) and the original model", cols, 7);
     for (size_t k = 0; k < N_METRICS; k++) {
+        const vigil_metric_def *md = report_metric(k);
         rcell r[7];
-        r[0] = vigil_cell_txt(k_metrics[k].label);
+        r[0] = vigil_cell_txt(md->label);
         const cJSON *mm[3] = {c->cand, c->pred, c->orig};
         for (int i = 0; i < 3; i++) {
             double v = NAN, lo = NAN, hi = NAN;
-            if (mm[i]) metric_get(mm[i], &k_metrics[k], &v, &lo, &hi);
-            r[1 + 2 * i] = vigil_cell_num(v, k_metrics[k].digits);
-            r[2 + 2 * i] = vigil_cell_ci(lo, hi, k_metrics[k].digits);
+            if (mm[i]) metric_get(mm[i], md, &v, &lo, &hi);
+            r[1 + 2 * i] = vigil_cell_num(v, md->digits);
+            r[2 + 2 * i] = vigil_cell_ci(lo, hi, md->digits);
         }
         vigil_doc_row(&c->d, r);
     }
@@ -446,20 +492,6 @@ static void sec_traceability(rctx *c)
     vigil_sbuf_free(&all);
 }
 
-/* The name of a report metric in the run's paired comparison ("impact", from
- * vigil_metrics_paired_json), or NULL when it has none. */
-static const char *impact_name(const char *metric)
-{
-    static const char *const map[][2] = {
-        {"auroc", "auroc"}, {"auprc", "auprc"}, {"brier", "brier"}, {"ece", "ece"},
-        {"ece_equal_mass", "ece_equal_mass"}, {"mce", "mce"}, {"calibration_slope", "slope"},
-        {"calibration_intercept", "intercept"}, {"citl", "citl"}, {"eavg", "eavg"}, {"e90", "e90"},
-        {"emax", "emax"}, {"sensitivity", "tpr"}, {"selection_rate", "selection_rate"}};
-    for (size_t i = 0; i < sizeof map / sizeof *map; i++)
-        if (strcmp(map[i][0], metric) == 0) return map[i][1];
-    return NULL;
-}
-
 static void sec_impact(rctx *c)
 {
     rdoc *d = &c->d;
@@ -486,16 +518,17 @@ static void sec_impact(rctx *c)
         static const char *const cols[] = {"metric", "candidate", "predecessor", "difference", "95% CI of difference"};
         vigil_doc_table(d, "impact-metrics", "Every stored metric, candidate against predecessor", cols, 5);
         for (size_t k = 0; k < N_METRICS; k++) {
+            const vigil_metric_def *md = report_metric(k);
             double a, al, ah, b, bl, bh;
-            metric_get(c->cand, &k_metrics[k], &a, &al, &ah);
-            metric_get(c->pred, &k_metrics[k], &b, &bl, &bh);
+            metric_get(c->cand, md, &a, &al, &ah);
+            metric_get(c->pred, md, &b, &bl, &bh);
             /* a criterion's own comparison first (its method: DeLong, paired bootstrap), else
-             * the run's paired bootstrap of every metric */
-            const cJSON *cm = jp(cmp, k_metrics[k].name);
-            const char *in = impact_name(k_metrics[k].name);
-            if (!cm && in) cm = jp(jp(jp(c->res, "impact"), "overall"), in);
-            rcell r[5] = {vigil_cell_txt(k_metrics[k].label), vigil_cell_num(a, k_metrics[k].digits), vigil_cell_num(b, k_metrics[k].digits),
-                          vigil_cell_num(a - b, k_metrics[k].digits),
+             * the run's paired bootstrap of every metric (vigil_metrics_paired_json names a
+             * statistic by its catalogue key; a metric it does not pair is absent there) */
+            const cJSON *cm = jp(cmp, md->name);
+            if (!cm) cm = jp(jp(jp(c->res, "impact"), "overall"), md->key);
+            rcell r[5] = {vigil_cell_txt(md->label), vigil_cell_num(a, md->digits), vigil_cell_num(b, md->digits),
+                          vigil_cell_num(a - b, md->digits),
                           cm ? vigil_cell_ci(jnum(cm, "ci_low"), jnum(cm, "ci_high"), 4) : vigil_cell_txt("no paired interval for this metric")};
             vigil_doc_row(d, r);
         }
@@ -780,7 +813,7 @@ static void sec_tripod(rctx *c)
             "outside what a stored validation run records and must be answered in the submission's other sections.");
 }
 
-static void build(rctx *c)
+void vigil_report_build(rctx *c)
 {
     rdoc *d = &c->d;
     char title[512];
@@ -809,4 +842,3 @@ static void build(rctx *c)
     sec_tripod(c);
 }
 
-#include "report/card.inc"

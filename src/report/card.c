@@ -1,5 +1,12 @@
-/* The CHAI Applied Model Card (mc-schema v0.2); included by report.c. KeyMetrics carry the
- * run's stored results as JSON in ValueJson. */
+/* The CHAI Applied Model Card (mc-schema v0.2). KeyMetrics carry the run's stored results as
+ * JSON in ValueJson. */
+#include "report/report_ctx.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 static void x_el(vigil_sbuf *b, int ind, const char *tag, const char *text)
 {
@@ -45,7 +52,7 @@ static void x_key(vigil_sbuf *b, const char *tag, const char *goal, const char *
 
 
 
-static char *model_card(rctx *c)
+char *vigil_report_model_card(rctx *c)
 {
     vigil_sbuf b = {0}, u = {0}, f = {0}, s = {0};
     char a1[32], a2[32], a3[32], a4[32];

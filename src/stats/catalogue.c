@@ -1,0 +1,112 @@
+/* The metric catalogue (include/vigil/catalogue.h): one row per metric. The rows a suite
+ * criterion accepts keep the order of the criteria's old table, because the "accepted: ..."
+ * message lists them in that order. */
+#include "vigil/catalogue.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#define O VIGIL_METRIC_OVERALL
+#define L VIGIL_METRIC_PER_LEVEL
+#define D VIGIL_METRIC_DISPARITY
+#define HI VIGIL_BETTER_HIGHER
+#define LO VIGIL_BETTER_LOWER
+#define NO VIGIL_BETTER_NONE
+#define S VIGIL_METRIC_FROM_SCORES
+
+/* name, label, unit, better, ci_method, json_path, ci_path, key, digits, scopes, source,
+ * at_threshold, criterion */
+static const vigil_metric_def k_catalogue[] = {
+    {"auroc", "AUROC (DeLong CI)", "probability", HI, "DeLong", "discrimination.auroc.value",
+     "discrimination.auroc.", "auroc", 3, O | L, S, 0, 1},
+    {"auprc", "AUPRC (average precision)", "probability", HI, "bootstrap", "discrimination.auprc.value",
+     "discrimination.auprc.", "auprc", 3, O | L, S, 0, 1},
+    {"brier", "Brier score", "squared probability", LO, "bootstrap", "calibration.brier",
+     "calibration.ci.brier", "brier", 4, O | L, S, 0, 1},
+    {"ece", "ECE (10 equal-width bins)", "probability", LO, "bootstrap", "calibration.ece",
+     "calibration.ci.ece", "ece", 4, O | L, S, 0, 1},
+    {"ece_equal_mass", "ECE (10 equal-mass bins)", "probability", LO, "bootstrap",
+     "calibration.ece_equal_mass", "calibration.ci.ece_equal_mass", "ece_equal_mass", 4, O | L, S, 0, 1},
+    {"mce", "MCE", "probability", LO, "bootstrap", "calibration.mce", "calibration.ci.mce", "mce", 4,
+     O | L, S, 0, 1},
+    {"eavg", "Eavg (ICI)", "probability", LO, "bootstrap", "calibration.eavg", "calibration.ci.eavg",
+     "eavg", 4, O | L, S, 0, 1},
+    {"e50", "E50", "probability", LO, "bootstrap", "calibration.e50", "calibration.ci.e50", "e50", 4,
+     O | L, S, 0, 1},
+    {"e90", "E90", "probability", LO, "bootstrap", "calibration.e90", "calibration.ci.e90", "e90", 4,
+     O | L, S, 0, 1},
+    {"emax", "Emax", "probability", LO, "bootstrap", "calibration.emax", "calibration.ci.emax", "emax", 4,
+     O | L, S, 0, 1},
+    {"calibration_slope", "Calibration slope", "", NO, "bootstrap", "calibration.slope",
+     "calibration.ci.slope", "slope", 3, O | L, S, 0, 1},
+    {"calibration_intercept", "Calibration intercept", "log-odds", NO, "bootstrap",
+     "calibration.intercept", "calibration.ci.intercept", "intercept", 3, O | L, S, 0, 1},
+    {"citl", "Calibration-in-the-large", "log-odds", NO, "bootstrap", "calibration.citl",
+     "calibration.ci.citl", "citl", 3, O | L, S, 0, 1},
+    {"spiegelhalter_p", "Spiegelhalter z-test p", "p-value", NO, NULL, "calibration.spiegelhalter_p",
+     NULL, "spiegelhalter_p", 4, O, S, 0, 0},
+    {"sensitivity", "Sensitivity at threshold (Wilson CI)", "proportion", HI, "Wilson", "threshold.tpr",
+     "threshold.tpr_ci", "tpr", 3, O | L, S, 1, 1},
+    {"specificity", "Specificity at threshold (Wilson CI)", "proportion", HI, "Wilson",
+     "threshold.specificity", "threshold.specificity_ci", "specificity", 3, O | L, S, 1, 1},
+    {"ppv", "PPV at threshold (Wilson CI)", "proportion", HI, "Wilson", "threshold.ppv",
+     "threshold.ppv_ci", "ppv", 3, O | L, S, 1, 1},
+    {"npv", "NPV at threshold (Wilson CI)", "proportion", HI, "Wilson", "threshold.npv",
+     "threshold.npv_ci", "npv", 3, O | L, S, 1, 1},
+    {"selection_rate", "Selection rate at threshold", "proportion", NO, "Wilson",
+     "threshold.selection_rate", "threshold.selection_rate_ci", "selection_rate", 3, O | L, S, 1, 1},
+    {"net_benefit", "Net benefit at threshold", "net true positives per case", HI, "bootstrap",
+     "threshold.net_benefit", NULL, "net_benefit", 4, O, S, 1, 1},
+    {"demographic_parity_difference", "Demographic parity difference", "proportion", LO, "bootstrap",
+     NULL, NULL, "demographic_parity_difference", 4, D, S, 0, 1},
+    {"equalized_odds_difference", "Equalized odds difference", "proportion", LO, "bootstrap", NULL, NULL,
+     "equalized_odds_difference", 4, D, S, 0, 1},
+    {"equal_opportunity_difference", "Equal opportunity difference", "proportion", LO, "bootstrap", NULL,
+     NULL, "equal_opportunity_difference", 4, D, S, 0, 1},
+    {"auroc_gap", "AUROC gap across levels", "probability", LO, "bootstrap", NULL, NULL, "auroc_gap", 4,
+     D, S, 0, 1},
+    {"calibration_gap", "Calibration gap across levels", "", LO, "bootstrap", NULL, NULL,
+     "calibration_gap", 4, D, S, 0, 1},
+    {"demographic_parity_ratio", "Demographic parity ratio", "ratio", HI, "bootstrap", NULL, NULL,
+     "demographic_parity_ratio", 4, D, S, 0, 0},
+    {"calibration_gap_ece", "ECE gap across levels", "probability", LO, "bootstrap", NULL, NULL,
+     "calibration_gap_ece", 4, D, S, 0, 0},
+    {"calibration_gap_citl", "CITL gap across levels", "log-odds", LO, "bootstrap", NULL, NULL,
+     "calibration_gap_citl", 4, D, S, 0, 0},
+    {"replay_agreement", "Replay agreement with the shadow log", "proportion", HI, "exact", NULL, NULL,
+     "agreement", 4, O, VIGIL_METRIC_FROM_REPLAY, 0, 1},
+    {"replay_max_abs_diff", "Replay largest score difference", "probability", LO, "exact", NULL, NULL,
+     "max_abs_diff", 6, O, VIGIL_METRIC_FROM_REPLAY, 0, 1},
+    {"shap_importance", "Mean |SHAP| of a feature", "log-odds", NO, "exact TreeSHAP", NULL, NULL,
+     "shap_importance", 4, O | L, VIGIL_METRIC_FROM_SHAP, 0, 1},
+    {"drift_alarms", "Drift alarms", "count", LO, "Holm-corrected tests", NULL, NULL, "drift_alarms", 0,
+     O, VIGIL_METRIC_FROM_DRIFT, 0, 1},
+};
+#define N_CATALOGUE (sizeof k_catalogue / sizeof k_catalogue[0])
+
+const vigil_metric_def *vigil_metric_find(const char *name)
+{
+    for (size_t i = 0; name && i < N_CATALOGUE; i++)
+        if (strcmp(k_catalogue[i].name, name) == 0) return &k_catalogue[i];
+    return NULL;
+}
+
+size_t vigil_metric_count(void) { return N_CATALOGUE; }
+
+const vigil_metric_def *vigil_metric_at(size_t i) { return i < N_CATALOGUE ? &k_catalogue[i] : NULL; }
+
+const char *vigil_metric_criterion_names(void)
+{
+    /* built on first use; every caller would build the same bytes, so a race is harmless */
+    static char buf[1024];
+    if (!buf[0]) {
+        char tmp[sizeof buf];
+        size_t k = 0;
+        tmp[0] = '\0';
+        for (size_t i = 0; i < N_CATALOGUE && k < sizeof tmp; i++)
+            if (k_catalogue[i].criterion)
+                k += (size_t)snprintf(tmp + k, sizeof tmp - k, "%s%s", k ? ", " : "", k_catalogue[i].name);
+        memcpy(buf, tmp, sizeof buf);
+    }
+    return buf;
+}

@@ -1,0 +1,105 @@
+/* Private to src/stats/metrics_report*.c: the report object shared by the engine
+ * (metrics_report.c: sort, per-scope statistics, curves), the cell-size policy and disparities
+ * (metrics_report_cells.c), the bootstrap (metrics_report_boot.c), and the writers: JSON
+ * (metrics_report_json.c), paired comparison (metrics_report_paired.c), text
+ * (metrics_report_text.c), store (metrics_report_store.c) and the typed getters
+ * (metrics_report_get.c). */
+#ifndef VIGIL_STATS_METRICS_REPORT_H
+#define VIGIL_STATS_METRICS_REPORT_H
+
+#include "vigil/fairness.h"
+#include "vigil/metrics.h"
+#include "stats/metrics_internal.h"
+#include "stats/metrics_json.h"
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Statistics the bootstrap repeats, per scope; threshold ones at the first threshold. */
+enum { S_AUROC = VS_AUROC, S_AUPRC = VS_AUPRC, S_BRIER = VS_BRIER, S_ECE = VS_ECE,
+       S_ECE_EM = VS_ECE_EM, S_MCE = VS_MCE, S_CITL = VS_CITL, S_SLOPE = VS_SLOPE,
+       S_INTERCEPT = VS_INTERCEPT, S_TPR = VS_TPR, S_FPR = VS_FPR, S_SEL = VS_SEL,
+       S_EAVG = VS_EAVG, S_E50 = VS_E50, S_E90 = VS_E90, S_EMAX = VS_EMAX,
+       S_COUNT = S_COUNT_INTERNAL };
+/* Their keys in the JSON document, the store and the paired comparison (the catalogue's keys). */
+extern const char *const vigil_stats_stat_name[S_COUNT];
+/* Above this many cases the bootstrap leaves out the lowess-based E statistics: one lowess of
+ * n cases per replicate (about 0.2 s at 10^6) would dominate the run. */
+#define LOWESS_BOOT_MAX 100000
+enum { D_DPD, D_DPR, D_EOD, D_EOP, D_AUC, D_CAL_ECE, D_CAL_CITL, D_CAL, D_COUNT };
+extern const char *const vigil_stats_disparity_name[D_COUNT];
+
+#define NB_GRID 99
+
+typedef struct {
+    char *name;
+    size_t n;
+    double n1;
+    double *p, *lg; /* sorted scores and their logits (owned unless this is the overall scope) */
+    uint8_t *y;
+    uint32_t *pos;  /* positions in the overall sorted order; NULL for the overall scope */
+    int suppressed, own;
+    const char *auroc_reason;
+    int auroc_withheld; /* auroc_reason is the cell-size policy (not an absent class) */
+    vigil_auroc auroc;
+    double auprc;
+    vigil_calibration cal;
+    vm_calib_bins bins;
+    vigil_threshold_stats *thr;
+    int *thr_ok;    /* 1 when no confusion count at that threshold is 1..min_cell-1 */
+    int prev_ok;
+    double est[S_COUNT]; /* shown values (NaN: withheld or undefined) */
+    double ci[S_COUNT][2];
+    double *rep;         /* S_COUNT x B replicate values */
+} scope;
+
+typedef struct {
+    char *name;
+    size_t n_levels;
+    scope *lv;
+    vigil_disparities disp;
+    double dest[D_COUNT], dci[D_COUNT][2];
+    /* a disparity is over every level with cases or it is not given: the level whose value is
+     * withheld (cell-size policy) or undefined, -1 when none, and which of the two */
+    int dmiss[D_COUNT], dmiss_withheld[D_COUNT];
+    double *drep; /* D_COUNT x B */
+    uint32_t *code; /* level of each case in the overall sorted order; suppressed: n_levels */
+    double *citl0;  /* per-level Newton starts for the replicates */
+} group;
+
+typedef struct {
+    double thr, a, b; /* threshold; fpr/recall; tpr/precision */
+} curve_pt;
+
+struct vigil_metrics_report {
+    vigil_metrics_options o;
+    double *thr;
+    size_t n;
+    scope all;
+    group *g;
+    size_t ng;
+    curve_pt *roc, *pr;
+    size_t n_roc, n_pr;
+    double nb_t[NB_GRID], nb_model[NB_GRID], nb_all[NB_GRID];
+    double seconds;
+    unsigned threads;
+    double *yd;      /* overall labels as doubles, for the replicates' lowess */
+    int has_test;
+    vigil_delong_test test;
+    char *compare_name;
+    int boot_lowess; /* E statistics bootstrapped (n <= LOWESS_BOOT_MAX) */
+    uint32_t *pos;   /* case (input order) -> its position in the sorted order */
+};
+
+
+/* The engine's steps after the point estimates (metrics_report_cells.c, _boot.c). */
+int vigil_stats_cell_policy(vigil_metrics_report *r);
+/* Disparities of group g from per-level values (n_levels x S_COUNT): see metrics_report_cells.c. */
+void vigil_stats_group_disparities(const group *g, const double *vals, double *out, int *miss,
+                                   int *miss_withheld);
+int vigil_stats_report_bootstrap(vigil_metrics_report *r);
+/* A scope's first-threshold estimates follow its flag (after the cell-size policy). */
+void vigil_stats_threshold_est(scope *s, size_t nthr);
+
+#endif

@@ -1,0 +1,292 @@
+/* The `vigil metrics --format json` document of a report. */
+#include "stats/metrics_report.h"
+#include "vigil/error.h"
+#include "core/util.h"
+#include "core/json.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* ---- output ------------------------------------------------------------------------------ */
+
+static void ci_pair(cJSON *o, const char *k, double lo, double hi)
+{
+    cJSON *a = cJSON_AddArrayToObject(o, k);
+    cJSON_AddItemToArray(a, isfinite(lo) ? cJSON_CreateNumber(lo) : cJSON_CreateNull());
+    cJSON_AddItemToArray(a, isfinite(hi) ? cJSON_CreateNumber(hi) : cJSON_CreateNull());
+}
+
+static void threshold_json(cJSON *o, const vigil_threshold_stats *t, int ok)
+{
+    vigil_json_add_number(o, "value", t->threshold);
+    double nan = NAN;
+#define TV(key, v, lo, hi)                                  \
+    vigil_json_add_number(o, key, ok ? (v) : nan);                            \
+    ci_pair(o, key "_ci", ok ? (lo) : nan, ok ? (hi) : nan);
+    TV("tpr", t->tpr, t->tpr_lo, t->tpr_hi)
+    TV("fpr", t->fpr, 1 - t->tnr_hi, 1 - t->tnr_lo)
+    TV("specificity", t->tnr, t->tnr_lo, t->tnr_hi)
+    TV("ppv", t->ppv, t->ppv_lo, t->ppv_hi)
+    TV("npv", t->npv, t->npv_lo, t->npv_hi)
+    TV("selection_rate", t->selection_rate, t->sel_lo, t->sel_hi)
+#undef TV
+    vigil_json_add_number(o, "net_benefit", ok ? t->net_benefit : nan);
+    cJSON_AddBoolToObject(o, "suppressed", !ok);
+}
+
+/* Spiegelhalter's test, val.prob's D, U, Q and Hosmer-Lemeshow: the same keys for the overall
+ * scope and each level. */
+static void calibration_tests_json(cJSON *cal, const vigil_calibration *c)
+{
+    vigil_json_add_number(cal, "spiegelhalter_z", c->spiegelhalter_z);
+    vigil_json_add_number(cal, "spiegelhalter_p", c->spiegelhalter_p);
+    vigil_json_add_number(cal, "d", c->d);
+    vigil_json_add_number(cal, "u", c->u);
+    vigil_json_add_number(cal, "q", c->q);
+    vigil_json_add_number(cal, "u_p", c->u_p);
+    cJSON *hl = cJSON_AddObjectToObject(cal, "hosmer_lemeshow");
+    vigil_json_add_number(hl, "stat", c->hl_stat);
+    vigil_json_add_number(hl, "df", (double)c->hl_df);
+    vigil_json_add_number(hl, "p", c->hl_p);
+}
+
+static void reliability_json(cJSON *arr, const scope *s, double level, size_t mc);
+
+/* One subgroup level: every metric the overall scope has (the cell-size policy applied the
+ * same way), the flat keys first (kept for scripts), then the threshold table, the whole
+ * calibration block and the reliability points. */
+static void level_json(cJSON *lv, const scope *s, size_t min_cell, double level, size_t n_thr)
+{
+    cJSON_AddBoolToObject(lv, "suppressed", s->suppressed);
+    if (s->suppressed) {
+        cJSON_AddNullToObject(lv, "n");
+        cJSON_AddStringToObject(lv, "reason", "fewer than min-cell cases (or needed to protect one)");
+        const char *keys[] = {"prevalence", "auroc", "tpr", "fpr", "ppv", "selection_rate"};
+        for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) cJSON_AddNullToObject(lv, keys[k]);
+        return;
+    }
+    cJSON_AddNumberToObject(lv, "n", (double)s->n);
+    vigil_json_add_number(lv, "prevalence", s->prev_ok ? s->n1 / (double)s->n : NAN);
+    vigil_json_add_number(lv, "auroc", s->est[S_AUROC]);
+    vigil_json_add_number(lv, "auroc_ci_low", s->auroc_reason ? NAN : s->auroc.ci_low);
+    vigil_json_add_number(lv, "auroc_ci_high", s->auroc_reason ? NAN : s->auroc.ci_high);
+    if (s->auroc_reason) cJSON_AddStringToObject(lv, "auroc_reason", s->auroc_reason);
+    int ok = s->thr_ok[0];
+    vigil_json_add_number(lv, "tpr", ok ? s->thr[0].tpr : NAN);
+    vigil_json_add_number(lv, "fpr", ok ? s->thr[0].fpr : NAN);
+    vigil_json_add_number(lv, "ppv", ok ? s->thr[0].ppv : NAN);
+    vigil_json_add_number(lv, "npv", ok ? s->thr[0].npv : NAN);
+    vigil_json_add_number(lv, "selection_rate", ok ? s->thr[0].selection_rate : NAN);
+    vigil_json_add_number(lv, "auprc", s->auprc);
+    vigil_json_add_number(lv, "brier", s->cal.brier);
+    vigil_json_add_number(lv, "ece", s->cal.ece);
+    vigil_json_add_number(lv, "ece_equal_mass", s->cal.ece_equal_mass);
+    vigil_json_add_number(lv, "mce", s->cal.mce);
+    vigil_json_add_number(lv, "slope", s->cal.slope);
+    vigil_json_add_number(lv, "intercept", s->cal.intercept);
+    vigil_json_add_number(lv, "citl", s->cal.citl);
+    vigil_json_add_number(lv, "eavg", s->cal.eavg);
+    vigil_json_add_number(lv, "e50", s->cal.e50);
+    vigil_json_add_number(lv, "e90", s->cal.e90);
+    vigil_json_add_number(lv, "emax", s->cal.emax);
+    cJSON *ci = cJSON_AddObjectToObject(lv, "ci");
+    /* the bootstrap gives levels every CI but those of the per-level refits (slope, intercept,
+     * lowess E statistics): those are left out, not shown as null */
+    for (int k = 0; k < S_COUNT; k++)
+        if (isfinite(s->est[k]) && isfinite(s->ci[k][0]) && isfinite(s->ci[k][1]))
+            ci_pair(ci, vigil_stats_stat_name[k], s->ci[k][0], s->ci[k][1]);
+    cJSON *ths = cJSON_AddArrayToObject(lv, "thresholds");
+    for (size_t k = 0; k < n_thr; k++) {
+        cJSON *o = cJSON_CreateObject();
+        threshold_json(o, &s->thr[k], s->thr_ok[k]);
+        cJSON_AddItemToArray(ths, o);
+    }
+    const vigil_calibration *c = &s->cal;
+    cJSON *cal = cJSON_AddObjectToObject(lv, "calibration");
+    vigil_json_add_number(cal, "brier_reliability", c->brier_reliability);
+    vigil_json_add_number(cal, "brier_resolution", c->brier_resolution);
+    vigil_json_add_number(cal, "brier_uncertainty", s->prev_ok ? c->brier_uncertainty : NAN); /* = prevalence(1 - prevalence) */
+    calibration_tests_json(cal, c);
+    reliability_json(cJSON_AddArrayToObject(cal, "reliability"), s, level, min_cell);
+}
+
+static void reliability_json(cJSON *arr, const scope *s, double level, size_t mc)
+{
+    const vm_calib_bins *b = &s->bins;
+    int sup[VM_BINS];
+    for (int k = 0; k < VM_BINS; k++) {
+        double n1 = b->bin_y[k] * b->bin_w[k];
+        n1 = b->bin_w[k] > 0 ? round(n1) : 0;
+        /* with the scope's prevalence withheld, shown bins would add up to its events */
+        sup[k] = !s->prev_ok || !vigil_fairness_rate_ok(n1, b->bin_w[k], mc);
+    }
+    for (;;) { /* complementary suppression, as for levels */
+        double sn = 0, s1 = 0;
+        int any = 0, best = -1;
+        for (int k = 0; k < VM_BINS; k++) {
+            if (sup[k] && b->bin_w[k] > 0) {
+                sn += b->bin_w[k];
+                s1 += round(b->bin_y[k] * b->bin_w[k]);
+                any = 1;
+            } else if (!sup[k] && b->bin_w[k] > 0 && (best < 0 || b->bin_w[k] < b->bin_w[best])) {
+                best = k;
+            }
+        }
+        if (!any || (vigil_fairness_count_ok(sn, mc) && vigil_fairness_count_ok(s1, mc) &&
+                     vigil_fairness_count_ok(sn - s1, mc)) || best < 0)
+            break;
+        sup[best] = 1;
+    }
+    for (int k = 0; k < VM_BINS; k++) {
+        cJSON *o = cJSON_CreateObject();
+        vigil_json_add_number(o, "bin_low", k / (double)VM_BINS);
+        vigil_json_add_number(o, "bin_high", (k + 1) / (double)VM_BINS);
+        int shown = !sup[k] && b->bin_w[k] > 0;
+        vigil_json_add_number(o, "mean_score", b->bin_w[k] > 0 && !sup[k] ? b->bin_p[k] : NAN);
+        vigil_json_add_number(o, "observed", shown ? b->bin_y[k] : NAN);
+        double lo = NAN, hi = NAN;
+        if (shown) vigil_metrics_wilson(round(b->bin_y[k] * b->bin_w[k]), b->bin_w[k], level, &lo, &hi);
+        vigil_json_add_number(o, "ci_low", lo);
+        vigil_json_add_number(o, "ci_high", hi);
+        vigil_json_add_number(o, "n", sup[k] ? NAN : b->bin_w[k]);
+        cJSON_AddBoolToObject(o, "suppressed", sup[k]);
+        cJSON_AddItemToArray(arr, o);
+    }
+}
+
+cJSON *vigil_stats_report_cjson(const vigil_metrics_report *r, double seconds_load,
+                                double seconds_write)
+{
+    const scope *a = &r->all;
+    const vigil_calibration *c = &a->cal;
+    size_t mc = r->o.min_cell;
+    cJSON *doc = cJSON_CreateObject();
+    if (!doc) return NULL;
+    cJSON_AddNumberToObject(doc, "n", (double)r->n);
+    vigil_json_add_number(doc, "prevalence", a->prev_ok ? a->n1 / (double)a->n : NAN);
+    cJSON_AddNumberToObject(doc, "min_cell", (double)mc);
+    cJSON_AddNumberToObject(doc, "level", r->o.level);
+
+    cJSON *disc = cJSON_AddObjectToObject(doc, "discrimination");
+    cJSON *au = cJSON_AddObjectToObject(disc, "auroc");
+    vigil_json_add_number(au, "value", a->est[S_AUROC]);
+    vigil_json_add_number(au, "ci_low", a->auroc_reason ? NAN : a->auroc.ci_low);
+    vigil_json_add_number(au, "ci_high", a->auroc_reason ? NAN : a->auroc.ci_high);
+    vigil_json_add_number(au, "se", a->auroc_reason ? NAN : a->auroc.se);
+    cJSON_AddStringToObject(au, "method", "delong");
+    if (a->auroc_reason) cJSON_AddStringToObject(au, "reason", a->auroc_reason);
+    else ci_pair(au, "bootstrap_ci", a->ci[S_AUROC][0], a->ci[S_AUROC][1]);
+    cJSON *ap = cJSON_AddObjectToObject(disc, "auprc");
+    vigil_json_add_number(ap, "value", a->auprc);
+    vigil_json_add_number(ap, "ci_low", a->ci[S_AUPRC][0]);
+    vigil_json_add_number(ap, "ci_high", a->ci[S_AUPRC][1]);
+    if (r->has_test && !a->auroc_reason) {
+        cJSON *dt = cJSON_AddObjectToObject(disc, "delong_test");
+        cJSON_AddStringToObject(dt, "compare", r->compare_name);
+        vigil_json_add_number(dt, "auroc_compare", r->test.auc2);
+        vigil_json_add_number(dt, "difference", r->test.diff);
+        vigil_json_add_number(dt, "se", r->test.se);
+        vigil_json_add_number(dt, "z", r->test.z);
+        vigil_json_add_number(dt, "p", r->test.p);
+    }
+    cJSON *roc = cJSON_AddArrayToObject(disc, "roc_curve"), *prc = cJSON_AddArrayToObject(disc, "pr_curve");
+    for (size_t i = 0; i < r->n_roc; i++) {
+        cJSON *o = cJSON_CreateObject();
+        vigil_json_add_number(o, "threshold", r->roc[i].thr);
+        vigil_json_add_number(o, "fpr", r->roc[i].a);
+        vigil_json_add_number(o, "tpr", r->roc[i].b);
+        cJSON_AddItemToArray(roc, o);
+    }
+    for (size_t i = 0; i < r->n_pr; i++) {
+        cJSON *o = cJSON_CreateObject();
+        vigil_json_add_number(o, "threshold", r->pr[i].thr);
+        vigil_json_add_number(o, "recall", r->pr[i].a);
+        vigil_json_add_number(o, "precision", r->pr[i].b);
+        cJSON_AddItemToArray(prc, o);
+    }
+
+    cJSON *cal = cJSON_AddObjectToObject(doc, "calibration");
+    vigil_json_add_number(cal, "brier", c->brier);
+    vigil_json_add_number(cal, "brier_reliability", c->brier_reliability);
+    vigil_json_add_number(cal, "brier_resolution", c->brier_resolution);
+    vigil_json_add_number(cal, "brier_uncertainty", a->prev_ok ? c->brier_uncertainty : NAN);
+    vigil_json_add_number(cal, "ece", c->ece);
+    vigil_json_add_number(cal, "ece_equal_mass", c->ece_equal_mass);
+    vigil_json_add_number(cal, "mce", c->mce);
+    vigil_json_add_number(cal, "slope", c->slope);
+    vigil_json_add_number(cal, "intercept", c->intercept);
+    vigil_json_add_number(cal, "citl", c->citl);
+    vigil_json_add_number(cal, "eavg", c->eavg);
+    vigil_json_add_number(cal, "e50", c->e50);
+    vigil_json_add_number(cal, "e90", c->e90);
+    vigil_json_add_number(cal, "emax", c->emax);
+    calibration_tests_json(cal, c);
+    cJSON *cci = cJSON_AddObjectToObject(cal, "ci");
+    for (int k = S_BRIER; k <= S_INTERCEPT; k++) ci_pair(cci, vigil_stats_stat_name[k], a->ci[k][0], a->ci[k][1]);
+    for (int k = S_EAVG; k <= S_EMAX; k++) ci_pair(cci, vigil_stats_stat_name[k], a->ci[k][0], a->ci[k][1]);
+    reliability_json(cJSON_AddArrayToObject(cal, "reliability"), a, r->o.level, mc);
+
+    threshold_json(cJSON_AddObjectToObject(doc, "threshold"), &a->thr[0], a->thr_ok[0]);
+    cJSON *ths = cJSON_AddArrayToObject(doc, "thresholds");
+    for (size_t k = 0; k < r->o.n_thresholds; k++) {
+        cJSON *o = cJSON_CreateObject();
+        threshold_json(o, &a->thr[k], a->thr_ok[k]);
+        cJSON_AddItemToArray(ths, o);
+    }
+    cJSON *nb = cJSON_AddObjectToObject(doc, "net_benefit");
+    cJSON *nt = cJSON_AddArrayToObject(nb, "thresholds"), *nm = cJSON_AddArrayToObject(nb, "model"),
+          *na = cJSON_AddArrayToObject(nb, "treat_all"), *nn = cJSON_AddArrayToObject(nb, "treat_none");
+    for (int k = 0; k < NB_GRID; k++) {
+        cJSON_AddItemToArray(nt, cJSON_CreateNumber(r->nb_t[k]));
+        cJSON_AddItemToArray(nm, isfinite(r->nb_model[k]) ? cJSON_CreateNumber(r->nb_model[k]) : cJSON_CreateNull());
+        cJSON_AddItemToArray(na, a->prev_ok ? cJSON_CreateNumber(r->nb_all[k]) : cJSON_CreateNull());
+        cJSON_AddItemToArray(nn, cJSON_CreateNumber(0));
+    }
+
+    cJSON *sg = cJSON_AddObjectToObject(doc, "subgroups");
+    for (size_t gi = 0; gi < r->ng; gi++) {
+        const group *g = &r->g[gi];
+        cJSON *go = cJSON_AddObjectToObject(sg, g->name), *lv = cJSON_AddObjectToObject(go, "levels");
+        for (size_t l = 0; l < g->n_levels; l++)
+            level_json(cJSON_AddObjectToObject(lv, g->lv[l].name), &g->lv[l], mc, r->o.level, r->o.n_thresholds);
+        cJSON *dp = cJSON_AddObjectToObject(go, "disparities"), *dci = cJSON_CreateObject();
+        cJSON *why = cJSON_CreateObject();
+        for (int k = 0; k < D_COUNT; k++) {
+            vigil_json_add_number(dp, vigil_stats_disparity_name[k], g->dest[k]);
+            if (isfinite(g->dest[k])) ci_pair(dci, vigil_stats_disparity_name[k], g->dci[k][0], g->dci[k][1]);
+            else if (g->dmiss[k] >= 0) {
+                char b[300];
+                snprintf(b, sizeof b, "level '%s' %s: a gap over the other levels would leave it out",
+                         g->lv[g->dmiss[k]].name,
+                         g->dmiss_withheld[k] ? "is withheld (cell-size policy)" : "has no value");
+                cJSON_AddStringToObject(why, vigil_stats_disparity_name[k], b);
+            }
+        }
+        cJSON_AddItemToObject(dp, "ci", dci);
+        if (cJSON_GetArraySize(why)) cJSON_AddItemToObject(dp, "not_given", why);
+        else cJSON_Delete(why);
+    }
+    cJSON *bs = cJSON_AddObjectToObject(doc, "bootstrap");
+    cJSON_AddNumberToObject(bs, "replicates", (double)r->o.bootstrap);
+    char seed[32];
+    snprintf(seed, sizeof seed, "%llu", (unsigned long long)r->o.seed);
+    cJSON_AddNumberToObject(bs, "seed", (double)r->o.seed);
+    cJSON_AddStringToObject(bs, "seed_text", seed);
+    cJSON_AddStringToObject(bs, "method", "percentile, case resampling counts");
+    cJSON_AddBoolToObject(bs, "lowess", r->boot_lowess && r->o.bootstrap > 0);
+    cJSON *sec = cJSON_AddObjectToObject(doc, "seconds");
+    vigil_json_add_number(sec, "load", seconds_load);
+    vigil_json_add_number(sec, "compute", r->seconds);
+    vigil_json_add_number(sec, "write", seconds_write);
+    return doc;
+}
+
+char *vigil_metrics_report_json(const vigil_metrics_report *r, double seconds_load,
+                                double seconds_write)
+{
+    cJSON *doc = vigil_stats_report_cjson(r, seconds_load, seconds_write);
+    char *s = doc ? cJSON_PrintBuffered(doc, 1 << 16, 1) : NULL;
+    cJSON_Delete(doc);
+    return s;
+}

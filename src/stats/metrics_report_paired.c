@@ -1,0 +1,172 @@
+/* Paired comparison of two reports of the same cases (vigil_metrics_paired_json). */
+#include "stats/metrics_report.h"
+#include "vigil/error.h"
+#include "core/util.h"
+#include "core/json.h"
+#include "vigil/catalogue.h"
+#include <stdio.h>
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- paired comparison ------------------------------------------------------------------ */
+
+/* The paired percentile interval of a - b from the replicate differences (buf: B doubles). A
+ * replicate where either is undefined is dropped; over 10% dropped and there is no interval
+ * rather than a biased one. */
+static void paired_ci(const double *ra, const double *rb, size_t B, double level, double *buf, double *lo,
+                      double *hi)
+{
+    size_t kept = 0;
+    *lo = *hi = NAN;
+    for (size_t k = 0; ra && rb && k < B; k++)
+        if (isfinite(ra[k]) && isfinite(rb[k])) buf[kept++] = ra[k] - rb[k];
+    if (B && kept >= B * 9 / 10 && kept > 1) vigil_stats_percentile_ci(buf, kept, level, lo, hi);
+}
+
+/* One paired difference: point estimates from est, the CI from the replicate differences. */
+static void paired_item(cJSON *o, const char *name, double a, double b, const double *ra, const double *rb,
+                        size_t B, double level, double *buf)
+{
+    if (!isfinite(a) || !isfinite(b)) return;
+    cJSON *e = cJSON_AddObjectToObject(o, name);
+    vigil_json_add_number(e, "candidate", a);
+    vigil_json_add_number(e, "predecessor", b);
+    vigil_json_add_number(e, "difference", a - b);
+    double lo, hi;
+    paired_ci(ra, rb, B, level, buf, &lo, &hi);
+    vigil_json_add_number(e, "ci_low", lo);
+    vigil_json_add_number(e, "ci_high", hi);
+}
+
+static void paired_scope(cJSON *o, const scope *a, const scope *b, size_t B, double level, double *buf)
+{
+    for (int k = 0; k < S_COUNT; k++)
+        paired_item(o, vigil_stats_stat_name[k], a->est[k], b->est[k], a->rep ? a->rep + (size_t)k * B : NULL,
+                    b->rep ? b->rep + (size_t)k * B : NULL, B, level, buf);
+}
+
+/* The two reports resample the same cases: else VIGIL_EINVAL (0 returned). */
+static int same_cases(const vigil_metrics_report *a, const vigil_metrics_report *b)
+{
+    int same = a->n == b->n && a->o.bootstrap == b->o.bootstrap && a->o.seed == b->o.seed &&
+               a->ng == b->ng && a->all.n1 == b->all.n1;
+    for (size_t g = 0; same && g < a->ng; g++) {
+        same = strcmp(a->g[g].name, b->g[g].name) == 0 && a->g[g].n_levels == b->g[g].n_levels;
+        for (size_t l = 0; same && l < a->g[g].n_levels; l++)
+            same = strcmp(a->g[g].lv[l].name, b->g[g].lv[l].name) == 0 && a->g[g].lv[l].n == b->g[g].lv[l].n;
+    }
+    if (!same)
+        vigil_error_set(VIGIL_EINVAL, "paired comparison: the two reports are not of the same cases, "
+                        "groups, seed and replicates");
+    return same;
+}
+
+cJSON *vigil_stats_paired_cjson(const vigil_metrics_report *a, const vigil_metrics_report *b)
+{
+    size_t B = a->o.bootstrap;
+    if (!same_cases(a, b)) return NULL;
+    double *buf = malloc((B ? B : 1) * sizeof *buf);
+    cJSON *doc = cJSON_CreateObject();
+    if (!buf || !doc) {
+        free(buf);
+        cJSON_Delete(doc);
+        vigil_error_set(VIGIL_ENOMEM, "out of memory");
+        return NULL;
+    }
+    cJSON_AddStringToObject(doc, "method", "paired percentile bootstrap (both models on the same resampled cases)");
+    cJSON_AddNumberToObject(doc, "replicates", (double)B);
+    double lv = a->o.level;
+    paired_scope(cJSON_AddObjectToObject(doc, "overall"), &a->all, &b->all, B, lv, buf);
+    cJSON *sg = cJSON_AddObjectToObject(doc, "subgroups");
+    for (size_t g = 0; g < a->ng; g++) {
+        const group *ga = &a->g[g], *gb = &b->g[g];
+        cJSON *go = cJSON_AddObjectToObject(sg, ga->name), *lo = cJSON_AddObjectToObject(go, "levels");
+        for (size_t l = 0; l < ga->n_levels; l++) {
+            /* a level either report withholds is left out (the cell-size policy holds here too) */
+            if (ga->lv[l].suppressed || gb->lv[l].suppressed) continue;
+            paired_scope(cJSON_AddObjectToObject(lo, ga->lv[l].name), &ga->lv[l], &gb->lv[l], B, lv, buf);
+        }
+        cJSON *dp = cJSON_AddObjectToObject(go, "disparities");
+        for (int k = 0; k < D_COUNT; k++)
+            paired_item(dp, vigil_stats_disparity_name[k], ga->dest[k], gb->dest[k], ga->drep ? ga->drep + (size_t)k * B : NULL,
+                        gb->drep ? gb->drep + (size_t)k * B : NULL, B, lv, buf);
+    }
+    free(buf);
+    return doc;
+}
+
+char *vigil_metrics_paired_json(const vigil_metrics_report *a, const vigil_metrics_report *b)
+{
+    cJSON *doc = vigil_stats_paired_cjson(a, b);
+    if (!doc) return NULL;
+    char *s = cJSON_PrintBuffered(doc, 1 << 16, 1);
+    cJSON_Delete(doc);
+    if (!s) vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    return s;
+}
+
+
+int vigil_metrics_paired_get(vigil_metric_value *out, double *cand, double *pred,
+                             const vigil_metrics_report *a, const vigil_metrics_report *b,
+                             const char *metric, const char *grp, const char *level)
+{
+    out->value = out->ci_low = out->ci_high = NAN;
+    out->status = VIGIL_METRIC_UNDEFINED;
+    out->why[0] = '\0';
+    if (cand) *cand = NAN;
+    if (pred) *pred = NAN;
+    if (!same_cases(a, b)) return VIGIL_EINVAL;
+    const vigil_metric_def *m = vigil_metric_find(metric);
+    if (!m) return vigil_error_set(VIGIL_EINVAL, "unknown metric '%s'", metric ? metric : "(null)");
+    size_t B = a->o.bootstrap;
+    const double *ea, *eb, *ra = NULL, *rb = NULL;
+    int k = -1;
+    const scope *sa = &a->all, *sb = &b->all;
+    size_t g = 0;
+    if (grp) {
+        while (g < a->ng && strcmp(a->g[g].name, grp) != 0) g++;
+        if (g == a->ng) return vigil_error_set(VIGIL_EINVAL, "the report has no grp '%s'", grp);
+    }
+    if (grp && !level) { /* a disparity */
+        for (int d = 0; d < D_COUNT; d++)
+            if (strcmp(vigil_stats_disparity_name[d], m->key) == 0) k = d;
+        if (k < 0) return vigil_error_set(VIGIL_EINVAL, "metric '%s' is not a disparity", metric);
+        ea = &a->g[g].dest[k], eb = &b->g[g].dest[k];
+        if (a->g[g].drep && b->g[g].drep) ra = a->g[g].drep + (size_t)k * B, rb = b->g[g].drep + (size_t)k * B;
+    } else {
+        for (int q = 0; q < S_COUNT; q++)
+            if (strcmp(vigil_stats_stat_name[q], m->key) == 0) k = q;
+        if (k < 0)
+            return vigil_error_set(VIGIL_EINVAL, "metric '%s' has no paired comparison (it is not bootstrapped)", metric);
+        if (level) {
+            size_t l = 0;
+            while (l < a->g[g].n_levels && strcmp(a->g[g].lv[l].name, level) != 0) l++;
+            if (l == a->g[g].n_levels)
+                return vigil_error_set(VIGIL_EINVAL, "grp '%s' has no level '%s'", grp, level);
+            sa = &a->g[g].lv[l], sb = &b->g[g].lv[l];
+            if (sa->suppressed || sb->suppressed) {
+                out->status = VIGIL_METRIC_WITHHELD;
+                snprintf(out->why, sizeof out->why, "level '%s' is withheld (cell-size policy)", level);
+                return VIGIL_OK;
+            }
+        }
+        ea = &sa->est[k], eb = &sb->est[k];
+        if (sa->rep && sb->rep) ra = sa->rep + (size_t)k * B, rb = sb->rep + (size_t)k * B;
+    }
+    if (cand) *cand = *ea;
+    if (pred) *pred = *eb;
+    if (!isfinite(*ea) || !isfinite(*eb)) {
+        snprintf(out->why, sizeof out->why, "'%s' is not given for %s", metric,
+                 isfinite(*ea) ? "the predecessor" : "the candidate");
+        return VIGIL_OK;
+    }
+    double *buf = malloc((B ? B : 1) * sizeof *buf);
+    if (!buf) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    out->value = *ea - *eb;
+    out->status = VIGIL_METRIC_OK;
+    paired_ci(ra, rb, B, a->o.level, buf, &out->ci_low, &out->ci_high);
+    free(buf);
+    return VIGIL_OK;
+}

@@ -1,0 +1,375 @@
+/* Each criterion's observation, from the metrics reports through their typed getters (never
+ * from the document text), the runner's paired comparison, or an engine's result; then its
+ * verdict (criteria.c) and its entry in the result. */
+#include "suite/runner_internal.h"
+
+#include "core/util.h"
+#include "stats/metrics_internal.h"
+#include "stats/metrics_json.h"
+#include "vigil/catalogue.h"
+
+#include <float.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define Z975 1.959963984540054
+
+static const group_t *find_group(const run_t *r, const char *name)
+{
+    for (size_t g = 0; g < r->n_groups; g++)
+        if (strcmp(r->groups[g].name, name) == 0) return &r->groups[g];
+    return NULL;
+}
+
+/* ---- metrics ----------------------------------------------------------------------------- */
+
+/* The report of one score and its document (a tree: the result embeds it). */
+int vigil_suite_metrics_doc(run_t *r, const double *score, const double *compare, cJSON **out,
+                       vigil_metrics_report **keep)
+{
+    vigil_metrics_group *mg = calloc(r->n_groups ? r->n_groups : 1, sizeof *mg);
+    if (!mg) return vigil_suite_oom();
+    for (size_t g = 0; g < r->n_groups; g++)
+        mg[g] = (vigil_metrics_group){r->groups[g].name, r->groups[g].codes,
+                                      (const char *const *)r->groups[g].levels, r->groups[g].n_levels};
+    vigil_metrics_options mo = {0};
+    mo.thresholds = r->thr;
+    mo.n_thresholds = r->n_thr;
+    mo.bootstrap = r->def.bootstrap;
+    mo.seed = r->def.seed;
+    mo.threads = r->opt && r->opt->threads > 0 ? (unsigned)r->opt->threads : 0;
+    mo.min_cell = r->def.min_cell;
+    mo.compare = compare;
+    mo.compare_name = compare ? "predecessor" : NULL;
+    vigil_metrics_report *rep = NULL;
+    int rc = vigil_metrics_compute(&rep, score, r->label, r->n, mg, r->n_groups, &mo);
+    free(mg);
+    if (rc) return rc;
+    cJSON *d = vigil_stats_report_cjson(rep, NAN, NAN);
+    if (!d) {
+        vigil_metrics_report_free(rep);
+        return vigil_suite_oom();
+    }
+    /* Timings and run ids differ between identical runs: keep them out of the stored result. */
+    cJSON_DeleteItemFromObjectCaseSensitive(d, "seconds");
+    cJSON_DeleteItemFromObjectCaseSensitive(d, "run_id");
+    *out = d;
+    *keep = rep;
+    return VIGIL_OK;
+}
+
+static double num(const cJSON *o, const char *key)
+{
+    const cJSON *v = o ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static const cJSON *path(const cJSON *o, const char *a, const char *b)
+{
+    o = o ? cJSON_GetObjectItemCaseSensitive(o, a) : NULL;
+    return b && o ? cJSON_GetObjectItemCaseSensitive(o, b) : o;
+}
+
+/* A criterion's metric from a report: overall (at threshold t for a threshold statistic), one
+ * level, or a disparity (group without level). NaN where the report gives none. */
+/* The number as the stored metrics document shows it: cJSON prints 15 significant digits when
+ * they read back within DBL_EPSILON (relative), else 17. Criteria are evaluated on the shown
+ * values, so that a gap or a verdict can be recomputed from the stored document -- and so the
+ * result is the one earlier builds (which read the document back) gave, to the last digit. */
+static double as_shown(double d)
+{
+    if (!isfinite(d)) return d;
+    char b[64];
+    snprintf(b, sizeof b, "%1.15g", d);
+    double t = strtod(b, NULL);
+    return fabs(t - d) <= fmax(fabs(t), fabs(d)) * DBL_EPSILON ? t : d;
+}
+
+static void report_value(const vigil_metrics_report *rep, const vigil_criterion *c, double t, const char *group,
+                         const char *level, vigil_metric_value *v)
+{
+    int rc = !group && c->info->at_threshold ? vigil_metrics_report_get_at(v, rep, c->metric, t)
+                                             : vigil_metrics_report_get(v, rep, c->metric, group, level);
+    if (rc) v->value = v->ci_low = v->ci_high = NAN;
+    v->value = as_shown(v->value), v->ci_low = as_shown(v->ci_low), v->ci_high = as_shown(v->ci_high);
+}
+
+/* ---- paired comparison with the predecessor --------------------------------------------- */
+
+/* One metric of (score, label) computed from the kernels, for the paired bootstrap. */
+static double metric_fn(const char *metric, const double *s, const double *y, size_t n, double t)
+{
+    const vigil_metric_def *m = vigil_metric_find(metric);
+    const char *k = m ? m->key : "";
+    if (strcmp(metric, "auroc") == 0) {
+        vigil_auroc a;
+        return vigil_metrics_auroc(s, y, n, 0.95, &a) ? NAN : a.auc;
+    }
+    if (strcmp(metric, "auprc") == 0) return vigil_metrics_average_precision(s, y, n);
+    if (strcmp(metric, "brier") == 0) {
+        double b = 0;
+        for (size_t i = 0; i < n; i++) b += (s[i] - y[i]) * (s[i] - y[i]);
+        return n ? b / (double)n : NAN;
+    }
+    if (m && !m->at_threshold) {
+        vigil_calibration c;
+        if (vigil_metrics_calibration(s, y, n, &c)) return NAN;
+        if (strcmp(k, "ece") == 0) return c.ece;
+        if (strcmp(k, "ece_equal_mass") == 0) return c.ece_equal_mass;
+        if (strcmp(k, "mce") == 0) return c.mce;
+        if (strcmp(k, "eavg") == 0) return c.eavg;
+        if (strcmp(k, "e50") == 0) return c.e50;
+        if (strcmp(k, "e90") == 0) return c.e90;
+        if (strcmp(k, "emax") == 0) return c.emax;
+        if (strcmp(k, "citl") == 0) return c.citl;
+        if (strcmp(k, "slope") == 0) return c.slope;
+        if (strcmp(k, "intercept") == 0) return c.intercept;
+        return NAN;
+    }
+    if (m && m->at_threshold) {
+        vigil_threshold_stats ts;
+        if (vigil_metrics_threshold(s, y, n, t, 0.95, &ts)) return NAN;
+        if (strcmp(k, "tpr") == 0) return ts.tpr;
+        if (strcmp(k, "specificity") == 0) return ts.tnr;
+        if (strcmp(k, "ppv") == 0) return ts.ppv;
+        if (strcmp(k, "npv") == 0) return ts.npv;
+        if (strcmp(k, "selection_rate") == 0) return ts.selection_rate;
+        if (strcmp(k, "net_benefit") == 0) return ts.net_benefit;
+    }
+    return NAN;
+}
+
+/* Why the runner keeps its own paired bootstrap, not the engine's (vigil_metrics_paired_get):
+ * the engine resamples by count weights from its own streams, this one by drawn indices from
+ * (seed, criterion, replicate) streams, so the intervals differ (flchain suite, Brier: here
+ * [-0.0017294, 0.00058191], the engine [-0.0016685, 0.00050125]), and the stored results of
+ * existing suites and their goldens would change. Moving over is a decision to re-baseline,
+ * not a refactor.
+ *
+ * Candidate minus predecessor on the cases in idx (all when idx is NULL): AUROC by the paired
+ * DeLong test, everything else by a paired percentile bootstrap that resamples cases (both
+ * models on the same resampled cases), seeded from the suite's seed and the criterion. */
+static int paired_difference(run_t *r, const char *metric, double t, const size_t *idx, size_t m,
+                             uint64_t stream, double *diff, double *lo, double *hi,
+                             const char **method)
+{
+    int rc = VIGIL_OK;
+    double *a = calloc(m ? m : 1, sizeof *a), *b = calloc(m ? m : 1, sizeof *b),
+           *y = calloc(m ? m : 1, sizeof *y), *ra = NULL, *rb = NULL, *ry = NULL, *reps = NULL;
+    if (!a || !b || !y) {
+        rc = vigil_suite_oom();
+        goto done;
+    }
+    for (size_t i = 0; i < m; i++) {
+        size_t j = idx ? idx[i] : i;
+        a[i] = r->cand[j], b[i] = r->pred[j], y[i] = r->label[j];
+    }
+    *diff = *lo = *hi = NAN;
+    if (strcmp(metric, "auroc") == 0) {
+        vigil_delong_test d;
+        *method = "paired DeLong";
+        if (vigil_metrics_delong_test(a, b, y, m, &d) == 0 && !isnan(d.diff)) {
+            *diff = d.diff, *lo = d.diff - Z975 * d.se, *hi = d.diff + Z975 * d.se;
+        }
+        goto done;
+    }
+    *method = "paired bootstrap";
+    *diff = metric_fn(metric, a, y, m, t) - metric_fn(metric, b, y, m, t);
+    size_t B = r->def.bootstrap;
+    if (B == 0 || m == 0) goto done;
+    ra = malloc(m * sizeof *ra), rb = malloc(m * sizeof *rb), ry = malloc(m * sizeof *ry);
+    reps = malloc(B * sizeof *reps);
+    if (!ra || !rb || !ry || !reps) {
+        rc = vigil_suite_oom();
+        goto done;
+    }
+    size_t kept = 0;
+    for (size_t k = 0; k < B; k++) {
+        vm_rng g;
+        vigil_stats_rng_seed(&g, r->def.seed, (stream << 32) ^ (uint64_t)k);
+        for (size_t i = 0; i < m; i++) {
+            size_t j = (size_t)(vigil_stats_rng_next(&g) % m);
+            ra[i] = a[j], rb[i] = b[j], ry[i] = y[j];
+        }
+        double d = metric_fn(metric, ra, ry, m, t) - metric_fn(metric, rb, ry, m, t);
+        if (!isnan(d)) reps[kept++] = d;
+        if ((k + 1) % 50 == 0 || k + 1 == B) vigil_suite_progress(r, "bootstrap", k + 1, B);
+    }
+    /* A replicate where the metric is undefined (one class drawn) is dropped; too many dropped
+     * and the interval is not reported rather than biased. */
+    if (kept >= B * 9 / 10 && kept > 1) vigil_stats_percentile_ci(reps, kept, 0.95, lo, hi);
+done:
+    free(a), free(b), free(y), free(ra), free(rb), free(ry), free(reps);
+    return rc;
+}
+
+/* ---- criteria ---------------------------------------------------------------------------- */
+
+typedef struct {
+    double *v, *lo, *hi;
+    const char **names;
+    size_t n;
+} levels_t;
+
+static void levels_free(levels_t *L) { free(L->v), free(L->lo), free(L->hi), free(L->names); }
+
+static int levels_alloc(levels_t *L, size_t n)
+{
+    size_t c = n ? n : 1;
+    L->v = malloc(c * sizeof *L->v), L->lo = malloc(c * sizeof *L->lo);
+    L->hi = malloc(c * sizeof *L->hi), L->names = malloc(c * sizeof *L->names);
+    L->n = 0;
+    return L->v && L->lo && L->hi && L->names ? VIGIL_OK : vigil_suite_oom();
+}
+
+/* Every reported (unsuppressed) level of group g for metric c. */
+static int observe_levels(run_t *r, const vigil_criterion *c, size_t ci, double t, levels_t *L)
+{
+    const group_t *G = find_group(r, c->group);
+    const vigil_metrics_report *rep = r->rcand;
+    size_t g = 0, ng = vigil_metrics_report_n_groups(rep);
+    while (g < ng && strcmp(vigil_metrics_report_group_name(rep, g), c->group) != 0) g++;
+    int rc = levels_alloc(L, G ? G->n_levels + 1 : 1);
+    if (rc || !G) return rc;
+    size_t *idx = NULL;
+    for (size_t l = 0; g < ng && l < vigil_metrics_report_n_levels(rep, g); l++) {
+        if (vigil_metrics_report_level_withheld(rep, g, l)) continue;
+        const char *name = vigil_metrics_report_level_name(rep, g, l);
+        size_t k = L->n;
+        L->names[k] = name;
+        if (c->rule == VIGIL_RULE_NON_INFERIOR || c->rule == VIGIL_RULE_SUPERIOR) {
+            size_t lvl = 0, m = 0;
+            while (lvl < G->n_levels && strcmp(G->levels[lvl], name) != 0) lvl++;
+            if (!idx && !(idx = malloc((r->n ? r->n : 1) * sizeof *idx))) return vigil_suite_oom();
+            for (size_t i = 0; i < r->n; i++)
+                if (G->codes[i] == (int32_t)lvl) idx[m++] = i;
+            const char *method;
+            if ((rc = paired_difference(r, c->metric, t, idx, m, ((uint64_t)ci << 16) | (k + 1),
+                                        &L->v[k], &L->lo[k], &L->hi[k], &method)) != 0)
+                break;
+        } else if (strcmp(c->metric, "shap_importance") == 0) {
+            const cJSON *x = path(path(path(r->explain, "by_group", c->group), name, NULL), c->feature, NULL);
+            L->v[k] = cJSON_IsNumber(x) ? x->valuedouble : NAN;
+            L->lo[k] = L->hi[k] = NAN;
+        } else {
+            vigil_metric_value v;
+            report_value(rep, c, t, c->group, name, &v);
+            L->v[k] = v.value, L->lo[k] = v.ci_low, L->hi[k] = v.ci_high;
+        }
+        L->n++;
+    }
+    free(idx);
+    return rc;
+}
+
+int vigil_suite_evaluate(run_t *r, size_t ci, cJSON *out, int *all_pass, vigil_results *res)
+{
+    const vigil_criterion *c = &r->def.criteria[ci];
+    vigil_observation ob = {NAN, NAN, NAN, c->info->ci_method, NULL, NULL, NULL, NULL, 0, 0, NULL};
+    levels_t L = {0};
+    vigil_metric_value dv; /* a disparity: ob.why points into it */
+    double t = !isnan(c->threshold) ? c->threshold : r->thr[0];
+    const char *method = c->info->ci_method;
+    int rc = VIGIL_OK;
+    char scope[256] = "overall";
+
+    if (c->group) snprintf(scope, sizeof scope, "%s%s", c->group, c->every_level ? " (every level)" : "");
+    if (c->rule == VIGIL_RULE_DRIFT_GATE) {
+        cJSON *section = NULL;
+        if ((rc = vigil_suite_drift(r, c, &ob.n_alarms, &section)) != 0) return rc;
+        if (r->drift) cJSON_Delete(r->drift);
+        r->drift = section;
+        method = "Holm-corrected KS / chi-square with effect floors";
+    } else if (vigil_metric_needs(c->info) & VIGIL_NEED_REPLAY) {
+        int which = strcmp(c->model, "predecessor") == 0;
+        if ((rc = vigil_suite_replay(r, which, c->tolerance)) != 0) return rc;
+        ob.value = num(r->replay[which], strcmp(c->metric, "replay_agreement") == 0 ? "agreement"
+                                                                                    : "max_abs_diff");
+    } else if (vigil_metric_needs(c->info) & VIGIL_NEED_EXPLAIN) {
+        if ((rc = vigil_suite_explain(r)) != 0) return rc;
+        if (c->group) {
+            if ((rc = observe_levels(r, c, ci, t, &L)) != 0) goto done;
+        } else {
+            const cJSON *x = path(path(r->explain, "global_importance", NULL), c->feature, NULL);
+            ob.value = cJSON_IsNumber(x) ? x->valuedouble : NAN;
+        }
+        method = "mean |SHAP|";
+    } else if ((c->info->scopes & VIGIL_METRIC_DISPARITY)) {
+        report_value(r->rcand, c, t, c->group, NULL, &dv);
+        ob.value = dv.value, ob.ci_low = dv.ci_low, ob.ci_high = dv.ci_high;
+        if (dv.why[0]) ob.why = dv.why; /* the level that keeps the gap from being given */
+    } else if (c->rule == VIGIL_RULE_NON_INFERIOR || c->rule == VIGIL_RULE_SUPERIOR) {
+        if (c->every_level) {
+            if ((rc = observe_levels(r, c, ci, t, &L)) != 0) goto done;
+        } else if ((rc = paired_difference(r, c->metric, t, NULL, r->n, ci + 1, &ob.value, &ob.ci_low,
+                                           &ob.ci_high, &method)) != 0)
+            goto done;
+        if (!c->every_level) {
+            cJSON *cmp = cJSON_GetObjectItemCaseSensitive(r->doc, "comparison");
+            cJSON *e = cJSON_CreateObject();
+            double cv, pv;
+            vigil_metric_value x;
+            report_value(r->rcand, c, t, NULL, NULL, &x);
+            cv = x.value;
+            report_value(r->rpred, c, t, NULL, NULL, &x);
+            pv = x.value;
+            cJSON_AddNumberToObject(e, "candidate", cv);
+            cJSON_AddNumberToObject(e, "predecessor", pv);
+            cJSON_AddNumberToObject(e, "difference", ob.value);
+            cJSON_AddNumberToObject(e, "ci_low", ob.ci_low);
+            cJSON_AddNumberToObject(e, "ci_high", ob.ci_high);
+            cJSON_AddStringToObject(e, "method", method);
+            cJSON_DeleteItemFromObjectCaseSensitive(cmp, c->metric);
+            cJSON_AddItemToObject(cmp, c->metric, e);
+        } else {
+            method = strcmp(c->metric, "auroc") == 0 ? "paired DeLong" : "paired bootstrap";
+        }
+    } else if (c->group) {
+        if ((rc = observe_levels(r, c, ci, t, &L)) != 0) goto done;
+        /* a gap the metrics engine bootstraps as a disparity carries that interval (the gap
+         * over the same levels: the engine's disparity is over every level or not given) */
+        static const char *const gap_of[][2] = {{"auroc", "auroc_gap"}, {"ece", "calibration_gap_ece"},
+                                                {"citl", "calibration_gap_citl"}};
+        for (size_t g = 0; c->rule == VIGIL_RULE_MAX_GAP && g < sizeof gap_of / sizeof *gap_of; g++)
+            if (strcmp(c->metric, gap_of[g][0]) == 0 &&
+                vigil_metrics_report_get(&dv, r->rcand, gap_of[g][1], c->group, NULL) == 0) {
+                ob.ci_low = as_shown(dv.ci_low), ob.ci_high = as_shown(dv.ci_high);
+                if (isfinite(ob.ci_low)) method = "largest gap; percentile bootstrap CI";
+            }
+    } else {
+        vigil_metric_value x;
+        report_value(r->rcand, c, t, NULL, NULL, &x);
+        ob.value = x.value, ob.ci_low = x.ci_low, ob.ci_high = x.ci_high;
+    }
+    if (L.names) {
+        ob.level_values = L.v, ob.level_ci_low = L.lo, ob.level_ci_high = L.hi;
+        ob.level_names = L.names, ob.n_levels = L.n;
+    }
+    vigil_verdict v;
+    vigil_criterion_evaluate(c, &ob, &v);
+    *all_pass &= v.pass;
+    cJSON *e = cJSON_CreateObject();
+    cJSON_AddStringToObject(e, "name", c->name);
+    cJSON_AddStringToObject(e, "metric", c->metric);
+    cJSON_AddStringToObject(e, "scope", scope);
+    cJSON_AddStringToObject(e, "rule", vigil_rule_name(c->rule));
+    cJSON_AddItemToObject(e, "observed", isnan(v.observed) ? cJSON_CreateNull() : cJSON_CreateNumber(v.observed));
+    cJSON_AddItemToObject(e, "ci_low", isnan(v.ci_low) ? cJSON_CreateNull() : cJSON_CreateNumber(v.ci_low));
+    cJSON_AddItemToObject(e, "ci_high", isnan(v.ci_high) ? cJSON_CreateNull() : cJSON_CreateNumber(v.ci_high));
+    cJSON_AddStringToObject(e, "threshold", v.threshold);
+    cJSON_AddStringToObject(e, "method", method ? method : "");
+    if (c->info->source == VIGIL_METRIC_FROM_SCORES && c->info->at_threshold) cJSON_AddNumberToObject(e, "at_threshold", t);
+    cJSON_AddBoolToObject(e, "pass", v.pass);
+    cJSON_AddStringToObject(e, "detail", v.detail);
+    cJSON_AddItemToArray(out, e);
+    char sc[64];
+    snprintf(sc, sizeof sc, "criterion[%zu]", ci);
+    if ((rc = vigil_results_add_metric(res, sc, c->metric, v.observed, v.ci_low, v.ci_high)) == 0)
+        rc = vigil_results_add_metric(res, sc, "pass", v.pass ? 1 : 0, NAN, NAN);
+done:
+    levels_free(&L);
+    return rc;
+}
+

@@ -65,6 +65,8 @@ void vigil_suite_result_free(vigil_suite_result *res);
  * and the criteria's observed values. *json: {"a", "b", "same_inputs", "same_results",
  * "files": [...], "criteria": [...]} (caller frees). */
 int vigil_suite_diff(vigil_store *store, int64_t run_a, int64_t run_b, char **json);
+/* The same comparison as the table `vigil suite diff` prints (caller frees *text). */
+int vigil_suite_diff_text(vigil_store *store, int64_t run_a, int64_t run_b, char **text);
 
 #ifdef __cplusplus
 }

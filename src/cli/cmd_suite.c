@@ -117,50 +117,12 @@ int cmd_suite(int argc, char **argv)
             return cli_usage("suite", "run ids are positive whole numbers, not '%s' '%s'", argv[optind],
                              argv[optind + 1]);
         if ((rc = cli_open_store("suite", db, 1, &store)) != 0) return rc;
-        if ((err = vigil_suite_diff(store, a, b, &doc)) != 0) {
+        if ((err = json ? vigil_suite_diff(store, a, b, &doc) : vigil_suite_diff_text(store, a, b, &doc)) != 0) {
             rc = cli_fail("suite", err);
             goto done;
         }
-        if (json) {
-            printf("%s\n", doc);
-        } else {
-            /* TODO(issue 14): the diff has no typed result yet; the table reads its document */
-            cJSON *d = cJSON_Parse(doc);
-            printf("suite runs %lld and %lld\n", (long long)a, (long long)b);
-            printf("inputs:  %s\n", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "same_inputs"))
-                                        ? "identical (same SHA-256 for every file)" : "changed");
-            const cJSON *f, *cr;
-            cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(d, "files"))
-                if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(f, "same")))
-                    printf("  %-14s changed\n", cJSON_GetObjectItemCaseSensitive(f, "role")->valuestring);
-            printf("results: %s\n", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "same_results"))
-                                        ? "identical" : "differ");
-            printf("\n%-36s  %10s  %10s  %s\n", "criterion", "run a", "run b", "change");
-            cJSON_ArrayForEach(cr, cJSON_GetObjectItemCaseSensitive(d, "criteria"))
-            {
-                char x[32], y[32];
-                const cJSON *xa = cJSON_GetObjectItemCaseSensitive(cr, "a_observed"),
-                            *xb = cJSON_GetObjectItemCaseSensitive(cr, "b_observed");
-                fmt_value(x, sizeof x, cJSON_IsNumber(xa) ? xa->valuedouble : NAN);
-                fmt_value(y, sizeof y, cJSON_IsNumber(xb) ? xb->valuedouble : NAN);
-                printf("%-36.36s  %10s  %10s  %s\n", cJSON_GetObjectItemCaseSensitive(cr, "name")->valuestring,
-                       x, y, cJSON_GetObjectItemCaseSensitive(cr, "change")->valuestring);
-            }
-            const cJSON *nv = cJSON_GetObjectItemCaseSensitive(d, "values_changed"), *v;
-            printf("\nother stored values that differ: %.0f%s\n", cJSON_IsNumber(nv) ? nv->valuedouble : 0,
-                   cJSON_IsNumber(nv) && nv->valuedouble > 20 ? " (the first 20; --format json lists up to 500)" : "");
-            int shown = 0;
-            cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(d, "values"))
-            {
-                if (shown++ == 20) break;
-                char *pa = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(v, "a"));
-                char *pb = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(v, "b"));
-                printf("  %-56.56s  %.24s -> %.24s\n", cJSON_GetObjectItemCaseSensitive(v, "path")->valuestring,
-                       pa ? pa : "?", pb ? pb : "?");
-                free(pa), free(pb);
-            }
-            cJSON_Delete(d);
-        }
+        if (json) printf("%s\n", doc);
+        else fputs(doc, stdout);
         rc = VIGIL_EXIT_OK;
         goto done;
     }

@@ -4,6 +4,7 @@
 #include "backend/backend_impl.h"
 #include "core/parallel.h"
 #include "core/util.h"
+#include "explain/importance.h"
 #include "explain/treeshap.h"
 #include "model/model_internal.h"
 #include "vigil/error.h"
@@ -405,11 +406,11 @@ static void add_features(cJSON *o, const char *const *names, const double *v, si
     }
 }
 
-int vigil_explain_importance(const double *phi, size_t n, size_t F, size_t K, const char *const *names,
-                             const vigil_table *t, const char *const *group_cols, size_t n_groups,
-                             size_t min_cell, char **json)
+int vigil_explain_importance_cjson(cJSON **out, const double *phi, size_t n, size_t F, size_t K,
+                                   const char *const *names, const vigil_table *t,
+                                   const char *const *group_cols, size_t n_groups, size_t min_cell)
 {
-    *json = NULL;
+    *out = NULL;
     if (!min_cell) min_cell = 11;
     double *v = malloc((F ? F : 1) * sizeof *v);
     size_t *rows = malloc((n ? n : 1) * sizeof *rows);
@@ -453,9 +454,21 @@ int vigil_explain_importance(const double *phi, size_t n, size_t F, size_t K, co
         }
         vigil_table_levels_free(codes, levels, nl);
     }
-    if (!(*json = cJSON_PrintUnformatted(doc))) rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
 done:
+    if (rc == VIGIL_OK) *out = doc, doc = NULL;
     cJSON_Delete(doc);
     free(v), free(rows);
+    return rc;
+}
+
+int vigil_explain_importance(const double *phi, size_t n, size_t F, size_t K, const char *const *names,
+                             const vigil_table *t, const char *const *group_cols, size_t n_groups,
+                             size_t min_cell, char **json)
+{
+    *json = NULL;
+    cJSON *doc = NULL;
+    int rc = vigil_explain_importance_cjson(&doc, phi, n, F, K, names, t, group_cols, n_groups, min_cell);
+    if (!rc && !(*json = cJSON_PrintUnformatted(doc))) rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    cJSON_Delete(doc);
     return rc;
 }

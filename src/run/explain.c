@@ -3,6 +3,7 @@
 #include "vigil/error.h"
 #include "core/json.h"
 #include "core/util.h"
+#include "explain/importance.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -140,7 +141,7 @@ int vigil_run_explain(vigil_run_explain_result **out, const char *model, const c
     vigil_run_explain_result *res = calloc(1, sizeof *res);
     double *phi = NULL, *scores = NULL, *margins = NULL;
     const char **names = NULL;
-    char *imp = NULL, *cfg = NULL;
+    char *cfg = NULL;
     cJSON *impj = NULL, *d = NULL;
     const char *bg = opt->background;
     int err = res ? VIGIL_OK : vigil_error_set(VIGIL_ENOMEM, "out of memory");
@@ -189,11 +190,12 @@ int vigil_run_explain(vigil_run_explain_result **out, const char *model, const c
     if ((err = vigil_model_predict(cs.model, cs.X, cs.n, &bo, scores, margins, NULL)) != 0) goto done;
     res->max_err = completeness(phi, margins, cs.n, F, K);
     for (size_t j = 0; j < F; j++) names[j] = vigil_model_feature_name(cs.model, j);
-    if ((err = vigil_explain_importance(phi, cs.n, F, K, names, cs.table, opt->groups, opt->n_groups, 0, &imp)) != 0)
+    if ((err = vigil_explain_importance_cjson(&impj, phi, cs.n, F, K, names, cs.table, opt->groups,
+                                              opt->n_groups, 0)) != 0)
         goto done;
     if ((err = write_out(&cs, opt->id, out_path, phi)) != 0) goto done;
     double t3 = vigil_seconds();
-    if (!(impj = cJSON_Parse(imp)) || !(d = cJSON_CreateObject())) {
+    if (!(d = cJSON_CreateObject())) {
         err = vigil_error_set(VIGIL_ENOMEM, "out of memory");
         goto done;
     }
@@ -251,7 +253,6 @@ done:
     vigil_store_close(store);
     cJSON_Delete(impj);
     cJSON_Delete(d);
-    free(imp);
     free(cfg);
     free(phi), free(scores), free(margins), free(names);
     vigil_cases_clear(&cs);

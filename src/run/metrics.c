@@ -3,6 +3,7 @@
 #include "vigil/error.h"
 #include "vigil/fairness.h"
 #include "core/util.h"
+#include "stats/metrics_json.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -122,12 +123,13 @@ static char *config_json(const char *data, const char *score, const char *label,
     return s;
 }
 
-/* The report with run_id first: scripts find the stored run by the run_id the command printed. */
-static char *with_run_id(char *doc, const vigil_store *store, int64_t run_id)
+/* The report's document with run_id first: scripts find the stored run by the run_id the
+ * command printed. Takes the tree; NULL when out of memory. */
+static char *with_run_id(cJSON *j, const vigil_store *store, int64_t run_id)
 {
-    cJSON *j = cJSON_Parse(doc);
-    cJSON *withid = cJSON_CreateObject();
-    if (j && withid) {
+    cJSON *withid = j ? cJSON_CreateObject() : NULL;
+    char *doc = NULL;
+    if (withid) {
         if (store) cJSON_AddNumberToObject(withid, "run_id", (double)run_id);
         else cJSON_AddNullToObject(withid, "run_id");
         cJSON *item = j->child;
@@ -136,7 +138,6 @@ static char *with_run_id(char *doc, const vigil_store *store, int64_t run_id)
             cJSON_AddItemToObject(withid, item->string, cJSON_DetachItemViaPointer(j, item));
             item = next;
         }
-        free(doc);
         doc = cJSON_PrintBuffered(withid, 1 << 16, 1);
     }
     cJSON_Delete(j);
@@ -337,8 +338,7 @@ int vigil_run_metrics(vigil_run_metrics_result **out, const char *data, const ch
         goto done;
     r->text = vigil_metrics_report_text(r->rep);
     double t_write = vigil_seconds() - tw;
-    char *doc = vigil_metrics_report_json(r->rep, t_load, t_write);
-    if (doc) doc = with_run_id(doc, store, r->run_id);
+    char *doc = with_run_id(vigil_stats_report_cjson(r->rep, t_load, t_write), store, r->run_id);
     if (!(r->json = doc) || !r->text) {
         err = vigil_error_set(VIGIL_ENOMEM, "out of memory writing the report");
         goto done;

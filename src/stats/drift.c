@@ -572,12 +572,11 @@ static void test(cJSON *tests, const char *name, double stat, double p, int has_
     if (has_p) vigil_json_add_number(t, "p", p);
 }
 
-int vigil_drift_result_json(const vigil_drift_result *r, char **json)
+cJSON *vigil_drift_result_cjson(const vigil_drift_result *r)
 {
     static const char *corr[] = {"holm", "bh", "none"};
-    *json = NULL;
     cJSON *doc = cJSON_CreateObject();
-    if (!doc) return vigil_error_set(VIGIL_ENOMEM, "drift: out of memory");
+    if (!doc) return NULL;
     cJSON_AddBoolToObject(doc, "alarm", vigil_drift_result_alarm(r));
     cJSON_AddNumberToObject(doc, "n_alarms", (double)vigil_drift_result_n_alarms(r));
     cJSON_AddStringToObject(doc, "correction",
@@ -628,7 +627,13 @@ int vigil_drift_result_json(const vigil_drift_result *r, char **json)
     cJSON *s = cJSON_AddObjectToObject(doc, "seconds");
     vigil_json_add_number(s, "load", r->sec_load);
     vigil_json_add_number(s, "compute", r->sec_compute);
-    *json = cJSON_PrintUnformatted(doc);
+    return doc;
+}
+
+int vigil_drift_result_json(const vigil_drift_result *r, char **json)
+{
+    cJSON *doc = vigil_drift_result_cjson(r);
+    *json = doc ? cJSON_PrintUnformatted(doc) : NULL;
     cJSON_Delete(doc);
     return *json ? VIGIL_OK : vigil_error_set(VIGIL_ENOMEM, "drift: out of memory");
 }

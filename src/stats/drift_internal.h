@@ -4,6 +4,8 @@
 
 #include "vigil/drift.h"
 
+#include <cjson/cJSON.h>
+
 void vigil_drift_sort(double *x, size_t n);
 double vigil_drift_ks_stat_sorted(const double *x, size_t n1, const double *y, size_t n2);
 void vigil_drift_anderson_sorted(const double *x, size_t n1, const double *y, size_t n2, double *stat,
@@ -36,5 +38,10 @@ struct vigil_drift_reference {
     double *mmd_x;
     size_t mmd_rows, mmd_d;
 };
+
+/* vigil_drift_result_json's document as a tree, for callers inside the library (the suite's
+ * drift gate embeds it) that would otherwise print it and parse it back. NULL when out of
+ * memory; caller cJSON_Delete()s. */
+cJSON *vigil_drift_result_cjson(const vigil_drift_result *r);
 
 #endif

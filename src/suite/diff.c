@@ -91,13 +91,14 @@ static void diff_leaves(const cJSON *x, const cJSON *y, char *path, size_t len, 
     cJSON_AddItemToArray(list, e);
 }
 
-int vigil_suite_diff(vigil_store *s, int64_t a, int64_t b, char **json)
+/* The diff document as a tree in *tree (the JSON form prints it; the table reads it). */
+static int diff_tree(vigil_store *s, int64_t a, int64_t b, cJSON **tree)
 {
     cJSON *da = NULL, *db = NULL, *out = NULL;
     vigil_run_file_info *fa = NULL, *fb = NULL;
     size_t na = 0, nb = 0;
     int rc;
-    *json = NULL;
+    *tree = NULL;
     if ((rc = load(s, a, &da, &fa, &na)) != 0 || (rc = load(s, b, &db, &fb, &nb)) != 0) goto done;
     out = cJSON_CreateObject();
     cJSON_AddNumberToObject(out, "a", (double)a);
@@ -186,10 +187,74 @@ int vigil_suite_diff(vigil_store *s, int64_t a, int64_t b, char **json)
     diff_leaves(da, db, path, 0, sizeof path, vals, &nchanged);
     cJSON_AddNumberToObject(out, "values_changed", (double)nchanged);
     if (nchanged > DIFF_MAX) cJSON_AddNumberToObject(out, "values_listed", DIFF_MAX);
-    if (!(*json = cJSON_Print(out))) rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    *tree = out, out = NULL;
 done:
     cJSON_Delete(da), cJSON_Delete(db), cJSON_Delete(out);
     vigil_run_file_info_free(fa, na);
     vigil_run_file_info_free(fb, nb);
     return rc;
+}
+
+int vigil_suite_diff(vigil_store *s, int64_t a, int64_t b, char **json)
+{
+    cJSON *d = NULL;
+    int rc = diff_tree(s, a, b, &d);
+    *json = NULL;
+    if (!rc && !(*json = cJSON_Print(d))) rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    cJSON_Delete(d);
+    return rc;
+}
+
+static void fmt_value(char *buf, size_t cap, const cJSON *v)
+{
+    if (cJSON_IsNumber(v) && !isnan(v->valuedouble)) snprintf(buf, cap, "%.4g", v->valuedouble);
+    else snprintf(buf, cap, "-");
+}
+
+int vigil_suite_diff_text(vigil_store *s, int64_t a, int64_t b, char **text)
+{
+    cJSON *d = NULL;
+    vigil_sbuf t = {0};
+    int rc = diff_tree(s, a, b, &d);
+    *text = NULL;
+    if (rc) return rc;
+    vigil_sbuf_printf(&t, "suite runs %lld and %lld\n", (long long)a, (long long)b);
+    vigil_sbuf_printf(&t, "inputs:  %s\n", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "same_inputs"))
+                                              ? "identical (same SHA-256 for every file)" : "changed");
+    const cJSON *f, *cr, *v;
+    cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(d, "files"))
+        if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(f, "same")))
+            vigil_sbuf_printf(&t, "  %-14s changed\n", str(f, "role") ? str(f, "role") : "?");
+    vigil_sbuf_printf(&t, "results: %s\n", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(d, "same_results"))
+                                              ? "identical" : "differ");
+    vigil_sbuf_printf(&t, "\n%-36s  %10s  %10s  %s\n", "criterion", "run a", "run b", "change");
+    cJSON_ArrayForEach(cr, cJSON_GetObjectItemCaseSensitive(d, "criteria"))
+    {
+        char x[32], y[32];
+        fmt_value(x, sizeof x, cJSON_GetObjectItemCaseSensitive(cr, "a_observed"));
+        fmt_value(y, sizeof y, cJSON_GetObjectItemCaseSensitive(cr, "b_observed"));
+        vigil_sbuf_printf(&t, "%-36.36s  %10s  %10s  %s\n", str(cr, "name") ? str(cr, "name") : "", x, y,
+                          str(cr, "change") ? str(cr, "change") : "");
+    }
+    const cJSON *nv = cJSON_GetObjectItemCaseSensitive(d, "values_changed");
+    vigil_sbuf_printf(&t, "\nother stored values that differ: %.0f%s\n", cJSON_IsNumber(nv) ? nv->valuedouble : 0,
+                      cJSON_IsNumber(nv) && nv->valuedouble > 20 ? " (the first 20; --format json lists up to 500)"
+                                                                 : "");
+    int shown = 0;
+    cJSON_ArrayForEach(v, cJSON_GetObjectItemCaseSensitive(d, "values"))
+    {
+        if (shown++ == 20) break;
+        char *pa = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(v, "a"));
+        char *pb = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(v, "b"));
+        vigil_sbuf_printf(&t, "  %-56.56s  %.24s -> %.24s\n", str(v, "path") ? str(v, "path") : "", pa ? pa : "?",
+                          pb ? pb : "?");
+        free(pa), free(pb);
+    }
+    cJSON_Delete(d);
+    if (t.failed || !t.s) {
+        vigil_sbuf_free(&t);
+        return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    }
+    *text = t.s;
+    return VIGIL_OK;
 }

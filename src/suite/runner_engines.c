@@ -1,20 +1,12 @@
 /* The engines of other modules a criterion may need: shadow replay, SHAP importance and the
- * drift gate. A build without one refuses the criteria that need it. */
+ * drift gate. Each hands its document over as a tree, which the suite embeds as it is. */
 #include "suite/runner_internal.h"
 
 #include "core/util.h"
-#if __has_include("vigil/replay.h")
+#include "explain/importance.h"
+#include "model/replay_doc.h"
+#include "stats/drift_internal.h"
 #include "vigil/replay.h"
-#define HAVE_REPLAY 1
-#endif
-#if __has_include("vigil/explain.h")
-#include "vigil/explain.h"
-#define HAVE_EXPLAIN 1
-#endif
-#if __has_include("vigil/drift.h")
-#include "vigil/drift.h"
-#define HAVE_DRIFT 1
-#endif
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,10 +17,6 @@
 int vigil_suite_replay(run_t *r, int which, double tolerance)
 {
     if (r->replay[which]) return VIGIL_OK;
-#ifndef HAVE_REPLAY
-    (void)tolerance;
-    return vigil_error_set(VIGIL_EINTERNAL, "replay is not available in this build");
-#else
     const double *re = which == 0 ? r->cand : r->pred;
     char **ids = NULL;
     int idc = r->def.data.id ? vigil_table_find(r->t, r->def.data.id) : -1;
@@ -43,35 +31,23 @@ int vigil_suite_replay(run_t *r, int which, double tolerance)
                         : vigil_strdup(cv[i] >= 0 ? vigil_table_level(r->t, (size_t)idc, (size_t)cv[i]) : "");
         }
     }
-    char *js = NULL;
-    int rc = vigil_replay_compute(r->shadow, re, (const char *const *)ids, r->n, tolerance, 20, &js);
+    r->replay[which] = vigil_replay_doc(r->shadow, re, (const char *const *)ids, r->n, tolerance, 20);
     if (ids)
         for (size_t i = 0; i < r->n; i++) free(ids[i]);
     free(ids);
-    if (rc) return rc;
-    /* TODO(issue 14): the replay, SHAP and drift engines (src/model/replay.c, src/explain/,
-     * src/stats/drift*.c, owned elsewhere) expose only JSON text; these three parses go when
-     * they expose trees or typed results as the metrics report now does. */
-    r->replay[which] = cJSON_Parse(js);
-    free(js);
-    if (!r->replay[which]) return vigil_error_set(VIGIL_EINTERNAL, "replay document did not parse");
+    if (!r->replay[which]) return vigil_error_last_code() ? vigil_error_last_code() : vigil_suite_oom();
     cJSON_AddStringToObject(r->replay[which], "model", which == 0 ? "candidate" : "predecessor");
     return VIGIL_OK;
-#endif
 }
 
 int vigil_suite_explain(run_t *r)
 {
     if (r->explain) return VIGIL_OK;
-#ifndef HAVE_EXPLAIN
-    return vigil_error_set(VIGIL_EINTERNAL, "SHAP is not available in this build");
-#else
     if (!r->Xc) return vigil_error_set(VIGIL_EINTERNAL, "SHAP needs the candidate's features");
     size_t F = vigil_model_n_features(r->mc), K = vigil_model_n_outputs(r->mc);
     double *phi = malloc((r->n ? r->n : 1) * K * (F + 1) * sizeof *phi);
     const char **names = malloc((F ? F : 1) * sizeof *names);
     const char **gcols = malloc((r->n_groups ? r->n_groups : 1) * sizeof *gcols);
-    char *js = NULL;
     int rc = VIGIL_OK;
     if (!phi || !names || !gcols) {
         rc = vigil_suite_oom();
@@ -90,21 +66,14 @@ int vigil_suite_explain(run_t *r)
     vigil_suite_progress(r, "SHAP", 0, r->n);
     if ((rc = vigil_explain(r->mc, r->Xc, r->n, &eo, phi)) != 0) goto done;
     vigil_suite_progress(r, "SHAP", r->n, r->n);
-    if ((rc = vigil_explain_importance(phi, r->n, F, K, names, r->t, gcols, ng, r->def.min_cell, &js)) != 0)
-        goto done;
-    if (!(r->explain = cJSON_Parse(js))) rc = vigil_error_set(VIGIL_EINTERNAL, "SHAP summary did not parse");
+    rc = vigil_explain_importance_cjson(&r->explain, phi, r->n, F, K, names, r->t, gcols, ng, r->def.min_cell);
 done:
-    free(phi), free(names), free(gcols), free(js);
+    free(phi), free(names), free(gcols);
     return rc;
-#endif
 }
 
 int vigil_suite_drift(run_t *r, const vigil_criterion *c, size_t *alarms, cJSON **section)
 {
-#ifndef HAVE_DRIFT
-    (void)r, (void)c, (void)alarms, (void)section;
-    return vigil_error_set(VIGIL_EINTERNAL, "drift tests are not available in this build");
-#else
     vigil_drift_options o = vigil_drift_options_default();
     o.features = (const char *const *)c->features;
     o.n_features = c->n_features;
@@ -112,14 +81,11 @@ int vigil_suite_drift(run_t *r, const vigil_criterion *c, size_t *alarms, cJSON 
     o.seed = r->def.seed;
     if (r->opt && r->opt->threads > 0) o.threads = r->opt->threads;
     vigil_drift_result *res = NULL;
-    char *js = NULL;
     int rc = vigil_drift_compare(r->train, r->t, &o, &res);
-    if (!rc) rc = vigil_drift_result_json(res, &js);
+    cJSON *d = rc ? NULL : vigil_drift_result_cjson(res);
     vigil_drift_result_free(res);
     if (rc) return rc;
-    cJSON *d = cJSON_Parse(js);
-    free(js);
-    if (!d) return vigil_error_set(VIGIL_EINTERNAL, "drift document did not parse");
+    if (!d) return vigil_suite_oom();
     cJSON_DeleteItemFromObjectCaseSensitive(d, "seconds");
     size_t k = 0;
     const cJSON *f;
@@ -128,6 +94,5 @@ int vigil_suite_drift(run_t *r, const vigil_criterion *c, size_t *alarms, cJSON 
     *alarms = k;
     *section = d;
     return VIGIL_OK;
-#endif
 }
 

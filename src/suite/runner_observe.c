@@ -251,7 +251,7 @@ static int observe_levels(run_t *r, const vigil_criterion *c, size_t ci, double 
                 break;
         } else if (strcmp(c->metric, "shap_importance") == 0) {
             const cJSON *x = path(path(path(r->explain, "by_group", c->group), name, NULL), c->feature, NULL);
-            L->v[k] = cJSON_IsNumber(x) ? x->valuedouble : NAN;
+            L->v[k] = cJSON_IsNumber(x) ? as_shown(x->valuedouble) : NAN;
             L->lo[k] = L->hi[k] = NAN;
         } else {
             vigil_metric_value v;
@@ -285,15 +285,15 @@ int vigil_suite_evaluate(run_t *r, size_t ci, cJSON *out, int *all_pass, vigil_r
     } else if (vigil_metric_needs(c->info) & VIGIL_NEED_REPLAY) {
         int which = strcmp(c->model, "predecessor") == 0;
         if ((rc = vigil_suite_replay(r, which, c->tolerance)) != 0) return rc;
-        ob.value = num(r->replay[which], strcmp(c->metric, "replay_agreement") == 0 ? "agreement"
-                                                                                    : "max_abs_diff");
+        ob.value = as_shown(num(r->replay[which], strcmp(c->metric, "replay_agreement") == 0 ? "agreement"
+                                                                                             : "max_abs_diff"));
     } else if (vigil_metric_needs(c->info) & VIGIL_NEED_EXPLAIN) {
         if ((rc = vigil_suite_explain(r)) != 0) return rc;
         if (c->group) {
             if ((rc = observe_levels(r, c, ci, t, &L)) != 0) goto done;
         } else {
             const cJSON *x = path(path(r->explain, "global_importance", NULL), c->feature, NULL);
-            ob.value = cJSON_IsNumber(x) ? x->valuedouble : NAN;
+            ob.value = cJSON_IsNumber(x) ? as_shown(x->valuedouble) : NAN;
         }
         method = "mean |SHAP|";
     } else if ((c->info->scopes & VIGIL_METRIC_DISPARITY)) {

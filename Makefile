@@ -39,8 +39,7 @@ CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 OPT      := $(if $(DEBUG),-O0 -g3,-O2 -g)
 CFLAGS   ?= $(OPT)
 CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-unused-parameter \
-            -Iinclude -Isrc $(PKG_CFLAGS) -MMD -MP -pthread -fPIC \
-            -DVIGIL_VERSION='"$(VERSION)"'
+            -Iinclude -Isrc $(PKG_CFLAGS) -MMD -MP -pthread -fPIC
 LDLIBS   += $(PKG_LIBS) -lm -pthread
 ifneq ($(SANITIZER),)
   CFLAGS  += -fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=all

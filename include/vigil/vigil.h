@@ -32,8 +32,6 @@
 extern "C" {
 #endif
 
-/* "0.1.0" */
-const char *vigil_version(void);
 /* 1 when the CUDA backend was compiled in (it is used only if a device answers). */
 int vigil_build_has_cuda(void);
 

@@ -14,7 +14,6 @@
 #include "vigil/error.h"
 
 #include <math.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,36 +59,34 @@ static int view(const vigil_monitor *m, const vigil_table *src, const double *sc
 
 /* SHA-256 of the reference table's values (in row order) and the options that shape the
  * reference statistics. */
-static void cache_key(const vigil_table *t, const vigil_drift_options *o, char out[80])
+static int cache_key(const vigil_table *t, const vigil_drift_options *o, char out[80])
 {
-    unsigned char md[32];
-    unsigned int len = 0;
-    char opt[96];
-    EVP_MD_CTX *h = EVP_MD_CTX_new();
-    EVP_DigestInit_ex(h, EVP_sha256(), NULL);
+    char opt[96], hex[65];
+    vigil_sha256 *h = vigil_sha256_new();
+    if (!h) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
     int k = snprintf(opt, sizeof opt, "vigil-drift-reference 2 bins=%zu", o->psi_bins);
-    EVP_DigestUpdate(h, opt, (size_t)k + 1);
+    vigil_sha256_add(h, opt, (size_t)k + 1);
     size_t n = vigil_table_nrows(t);
     for (size_t c = 0; c < vigil_table_ncols(t); c++) {
         const char *name = vigil_table_col_name(t, c);
-        EVP_DigestUpdate(h, name, strlen(name) + 1);
+        vigil_sha256_add(h, name, strlen(name) + 1);
         const double *x = vigil_table_numeric(t, c);
         if (x) {
-            EVP_DigestUpdate(h, "N", 1);
-            EVP_DigestUpdate(h, x, n * sizeof *x);
+            vigil_sha256_add(h, "N", 1);
+            vigil_sha256_add(h, x, n * sizeof *x);
             continue;
         }
-        EVP_DigestUpdate(h, "C", 1);
+        vigil_sha256_add(h, "C", 1);
         const int32_t *cd = vigil_table_codes(t, c);
         for (size_t i = 0; i < n; i++) {
             const char *s = cd[i] < 0 ? "\001" : vigil_table_level(t, c, (size_t)cd[i]);
-            EVP_DigestUpdate(h, s, strlen(s) + 1);
+            vigil_sha256_add(h, s, strlen(s) + 1);
         }
     }
-    EVP_DigestFinal_ex(h, md, &len);
-    EVP_MD_CTX_free(h);
-    strcpy(out, "monitor-ref:");
-    for (unsigned i = 0; i < 32; i++) sprintf(out + 12 + 2 * i, "%02x", md[i]);
+    vigil_sha256_final(h, hex);
+    vigil_sha256_free(h);
+    snprintf(out, 80, "monitor-ref:%s", hex);
+    return VIGIL_OK;
 }
 
 static void add_test(cJSON *tests, const char *name, double stat, double p, int has_p)
@@ -151,7 +148,7 @@ int vigil_mon_drift(const vigil_monitor *m, const mon_data *d, vigil_store *cach
     o.min_n = 1;
     if ((rc = view(m, d->ref, d->score_ref, &rt)) != 0 || (rc = view(m, d->cur, d->score_cur, &ct)) != 0) goto done;
     /* The engine names a window by its table's source: say which window of which file. */
-    cache_key(rt, &o, key);
+    if ((rc = cache_key(rt, &o, key)) != 0) goto done;
     void *blob = NULL;
     size_t blen = 0;
     if (cache && vigil_store_cache_get(cache, key, &blob, &blen) == 0) {

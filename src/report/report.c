@@ -17,9 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef VIGIL_VERSION
-#define VIGIL_VERSION "unknown"
-#endif
 
 /* ---- loading ------------------------------------------------------------------------------ */
 

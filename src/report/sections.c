@@ -1,5 +1,6 @@
 /* The report's sections, in the order the PCCP guidance gives them (see report.c). */
 #include "report/report_ctx.h"
+#include "vigil/version.h"
 #include "report/report_plots.h"
 #include "vigil/catalogue.h"
 #include "vigil/error.h"
@@ -94,7 +95,7 @@ static void sec_summary(rctx *c)
     cJSON_AddNumberToObject(ev, "criteria", (double)n);
     cJSON_AddNumberToObject(ev, "criteria_failed", (double)failed);
     cJSON_AddBoolToObject(ev, "implementable", c->sum->implementable);
-    cJSON_AddStringToObject(ev, "report_tool_version", VIGIL_VERSION);
+    cJSON_AddStringToObject(ev, "report_tool_version", vigil_version());
 }
 
 static void sec_identification(rctx *c)
@@ -122,7 +123,7 @@ static void sec_identification(rctx *c)
              c->run.finished_at ? c->run.finished_at : "?");
     sha_row(c, "run time (UTC)", b, c->run.result_digest);
     snprintf(b, sizeof b, "vigil %s (the run); vigil %s (this report)", c->run.tool_version ? c->run.tool_version : "?",
-             VIGIL_VERSION);
+             vigil_version());
     sha_row(c, "tool versions", b, "");
     if (c->run.has_seed) {
         double reps = jnum(c->res, "bootstrap");
@@ -822,7 +823,7 @@ void vigil_report_build(rctx *c)
     vigil_doc_p(d, "Evidence section of a Predetermined Change Control Plan, structured after the FDA guidance \"Marketing "
             "Submission Recommendations for a Predetermined Change Control Plan for Artificial Intelligence-Enabled "
             "Device Software Functions\" (December 2024). Built by vigil %s only from stored runs; nothing was "
-            "recomputed.", VIGIL_VERSION);
+            "recomputed.", vigil_version());
     sec_summary(c);
     sec_identification(c);
     vigil_doc_h(d, 2, "description-of-modifications", "2. Description of Modifications");

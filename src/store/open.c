@@ -1,5 +1,6 @@
 /* Opening the store: schema, migrations, WAL, the owner-only file mode. */
 #include "store/store_internal.h"
+#include "vigil/version.h"
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -77,7 +78,7 @@ static int migrate(vigil_store *s)
         return vigil_error_set(VIGIL_EDB,
                                "store '%s' has schema version %d; this vigil (%s) knows up to %d: "
                                "use a newer vigil",
-                               s->path, version, VIGIL_VERSION, N_MIGRATIONS);
+                               s->path, version, vigil_version(), N_MIGRATIONS);
     }
     for (int v = version; v < N_MIGRATIONS; v++) {
         if ((rc = vigil_store_sql_exec(s, migrations[v])) != 0) goto fail;

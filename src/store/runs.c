@@ -1,5 +1,6 @@
 /* A run's begin and end: each one transaction with its audit entry. */
 #include "store/store_internal.h"
+#include "vigil/version.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +39,7 @@ int vigil_store_run_begin(vigil_store *s, const vigil_run_spec *spec, int64_t *r
     bind_text(st, 1, spec->kind);
     bind_text(st, 2, spec->name ? spec->name : "");
     bind_text(st, 3, at);
-    bind_text(st, 4, VIGIL_VERSION);
+    bind_text(st, 4, vigil_version());
     if (spec->has_seed) sqlite3_bind_int64(st, 5, (sqlite3_int64)spec->seed);
     else sqlite3_bind_null(st, 5);
     bind_text(st, 6, config);

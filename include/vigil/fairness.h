@@ -20,7 +20,13 @@
 extern "C" {
 #endif
 
-/* 1 when `count` may be shown: it is 0 or at least min_cell. */
+/* The cell-size policy's one home: every layer (metrics, SHAP importance, suites, the report)
+ * asks these instead of comparing with min_cell itself. A min_cell of 0 means the default. */
+#define VIGIL_MIN_CELL_DEFAULT 11
+size_t vigil_fairness_min_cell(size_t min_cell);
+
+/* 1 when `count` may be shown: it is 0 or at least min_cell (NaN: not a count, nothing to
+ * withhold). */
 int vigil_fairness_count_ok(double count, size_t min_cell);
 
 /* 1 when the rate k / n may be shown: n, k and n - k may all be shown. */

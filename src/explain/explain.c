@@ -1,4 +1,5 @@
 /* Attributions for every model family (see vigil/explain.h) and global importance. */
+#include "vigil/fairness.h"
 #include "vigil/explain.h"
 
 #include "backend/backend_impl.h"
@@ -411,7 +412,7 @@ int vigil_explain_importance_cjson(cJSON **out, const double *phi, size_t n, siz
                                    const char *const *group_cols, size_t n_groups, size_t min_cell)
 {
     *out = NULL;
-    if (!min_cell) min_cell = 11;
+    min_cell = vigil_fairness_min_cell(min_cell);
     double *v = malloc((F ? F : 1) * sizeof *v);
     size_t *rows = malloc((n ? n : 1) * sizeof *rows);
     cJSON *doc = cJSON_CreateObject();

@@ -1,4 +1,5 @@
 /* The dual HTML/Markdown writer behind reports: every table row also lands in evidence.json. */
+#include "vigil/fairness.h"
 #include "report/report_internal.h"
 
 #include <math.h>
@@ -36,7 +37,7 @@ static void md_escape(vigil_sbuf *b, const char *s)
 void vigil_doc_init(rdoc *d, int min_cell)
 {
     memset(d, 0, sizeof *d);
-    d->min_cell = min_cell > 0 ? min_cell : 11;
+    d->min_cell = (int)vigil_fairness_min_cell(min_cell > 0 ? (size_t)min_cell : 0);
     d->evidence = cJSON_CreateObject();
     d->tables = cJSON_AddObjectToObject(d->evidence, "tables");
 }
@@ -304,7 +305,7 @@ rcell vigil_cell_sup(void)
 
 rcell vigil_cell_count(double n, int min_cell)
 {
-    if (isfinite(n) && n >= 1 && n < min_cell) return vigil_cell_sup();
+    if (isfinite(n) && !vigil_fairness_count_ok(n, (size_t)min_cell)) return vigil_cell_sup();
     if (!isfinite(n)) return vigil_cell_num(NAN, 0);
     rcell c = {0};
     snprintf(c.text, sizeof c.text, "%.0f", n);

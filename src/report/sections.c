@@ -1,4 +1,5 @@
 /* The report's sections, in the order the PCCP guidance gives them (see report.c). */
+#include "vigil/fairness.h"
 #include "report/report_ctx.h"
 #include "vigil/version.h"
 #include "report/report_plots.h"
@@ -163,13 +164,13 @@ static void composition(rctx *c, const cJSON *groups, const char *id, const char
         cJSON_ArrayForEach(lv, g)
         {
             double n = jnum(lv, "n");
-            if (!cJSON_IsNumber(cJSON_GetObjectItem(lv, "n")) || (n >= 1 && n < c->min_cell)) nsup++;
+            if (!cJSON_IsNumber(cJSON_GetObjectItem(lv, "n")) || !vigil_fairness_count_ok(n, (size_t)c->min_cell)) nsup++;
             else if (n < smallest) smallest = n;
         }
         cJSON_ArrayForEach(lv, g)
         {
             double n = jnum(lv, "n");
-            int sup = !cJSON_IsNumber(cJSON_GetObjectItem(lv, "n")) || (n >= 1 && n < c->min_cell) ||
+            int sup = !cJSON_IsNumber(cJSON_GetObjectItem(lv, "n")) || !vigil_fairness_count_ok(n, (size_t)c->min_cell) ||
                       (nsup == 1 && n == smallest);
             rcell r[4] = {vigil_cell_txt(g->string), vigil_cell_txt(lv->string), sup ? vigil_cell_sup() : vigil_cell_count(n, c->min_cell),
                           sup || !isfinite(total) || total <= 0 ? vigil_cell_sup() : vigil_cell_num(100.0 * n / total, 1)};
@@ -230,7 +231,7 @@ static void sec_data(rctx *c)
     /* Only what the run stored, never a missing number: the overlap count when there is one (a
      * count of 1..min_cell-1 is withheld), else whether the run found the two files distinct. */
     const char *key = js(seq, "key") ? js(seq, "key") : "id";
-    if (isfinite(overlap) && overlap >= 1 && overlap < c->min_cell)
+    if (isfinite(overlap) && !vigil_fairness_count_ok(overlap, (size_t)c->min_cell))
         vigil_doc_p(d, "Cases shared between test and training data (by %s): fewer than %d (withheld, small cell).", key,
              c->min_cell);
     else if (isfinite(overlap))

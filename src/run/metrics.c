@@ -110,7 +110,7 @@ static char *config_json(const char *data, const char *score, const char *label,
     for (size_t i = 0; i < o->n_thresholds; i++) cJSON_AddItemToArray(t, cJSON_CreateNumber(o->thresholds[i]));
     cJSON_AddNumberToObject(c, "bootstrap", (double)o->bootstrap);
     cJSON_AddNumberToObject(c, "seed", (double)o->seed);
-    cJSON_AddNumberToObject(c, "min_cell", (double)(o->min_cell ? o->min_cell : 11));
+    cJSON_AddNumberToObject(c, "min_cell", (double)vigil_fairness_min_cell(o->min_cell));
     cJSON_AddStringToObject(c, "lowess_bootstrap",
                             o->lowess_bootstrap > 0 ? "on" : o->lowess_bootstrap < 0 ? "off" : "auto");
     if (o->n_allow) {

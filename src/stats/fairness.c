@@ -8,9 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+size_t vigil_fairness_min_cell(size_t min_cell) { return min_cell ? min_cell : VIGIL_MIN_CELL_DEFAULT; }
+
 int vigil_fairness_count_ok(double count, size_t min_cell)
 {
-    return !(count > 0 && count < (double)(min_cell ? min_cell : 11));
+    return !(count > 0 && count < (double)vigil_fairness_min_cell(min_cell));
 }
 
 int vigil_fairness_rate_ok(double k, double n, size_t min_cell)

@@ -2,6 +2,7 @@
  * then the cell-size policy (metrics_report_cells.c) and the bootstrap (metrics_report_boot.c),
  * applied once, here, so that the JSON, the table, the store and the getters all show the same
  * (withheld) numbers. */
+#include "vigil/fairness.h"
 #include "stats/metrics_report.h"
 #include "vigil/error.h"
 #include "core/util.h"
@@ -283,7 +284,7 @@ int vigil_metrics_compute(vigil_metrics_report **out, const double *score, const
     uint32_t *ord = NULL;
     if (!r) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
     if (opts) r->o = *opts;
-    if (!r->o.min_cell) r->o.min_cell = 11;
+    r->o.min_cell = vigil_fairness_min_cell(r->o.min_cell);
     if (!(r->o.level > 0 && r->o.level < 1)) r->o.level = 0.95;
     if (!r->o.curve_points) r->o.curve_points = 200;
     if (!r->o.n_thresholds || !r->o.thresholds) r->o.n_thresholds = 1;

@@ -178,7 +178,8 @@ static cJSON *file_entry(const char *p, const vigil_table *t, size_t rows, int w
     return e;
 }
 
-/* Group composition with the CMS small-cell rule: a count from 1 to 10 is withheld. */
+/* Group composition with the CMS small-cell rule: a count from 1 to 10 is withheld even when
+ * the suite's min_cell is lower (the composition table is the CMS rule's own case). */
 static cJSON *composition(const run_t *r, size_t min_cell)
 {
     cJSON *o = cJSON_CreateObject();
@@ -191,7 +192,7 @@ static cJSON *composition(const run_t *r, size_t min_cell)
         for (size_t l = 0; l <= G->n_levels; l++) {
             if (l == G->n_levels && !cnt[l]) break;
             cJSON *e = cJSON_AddObjectToObject(lv, l < G->n_levels ? G->levels[l] : "(missing)");
-            int small = cnt[l] > 0 && cnt[l] < (min_cell > 11 ? min_cell : 11);
+            int small = !vigil_fairness_count_ok((double)cnt[l], min_cell > VIGIL_MIN_CELL_DEFAULT ? min_cell : VIGIL_MIN_CELL_DEFAULT);
             if (small) {
                 cJSON_AddNullToObject(e, "n");
                 cJSON_AddTrueToObject(e, "suppressed");

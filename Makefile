@@ -24,6 +24,8 @@ CUDA       ?= auto
 PKGS       := gsl libcjson sqlite3 libcrypto
 DEB_PKGS   := build-essential pkg-config libgsl-dev libsqlite3-dev libcjson-dev libcmocka-dev \
               libssl-dev gnuplot-nox sqlite3
+# The peers `make bench` times vigil against (Debian's builds; PyPI peers are optional there).
+BENCH_DEB_PKGS := python3-numpy python3-pandas python3-scipy python3-sklearn python3-xgboost r-cran-proc
 
 # -- toolchain -----------------------------------------------------------------------------
 NVCC ?= $(firstword $(shell command -v nvcc 2>/dev/null) $(wildcard /usr/local/cuda/bin/nvcc))
@@ -254,6 +256,7 @@ demo: deps
 	@sh scripts/demo.sh $(BUILD)/vigil
 
 bench: deps
+	@sh scripts/deps.sh $(BENCH_DEB_PKGS)
 	$(MAKE) all
 	@sh bench/run.sh $(BUILD)/vigil
 

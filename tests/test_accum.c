@@ -188,6 +188,52 @@ static void test_metrics_shards(void **state)
         }
 }
 
+/* A bundled case file (the flchain cohort's shipped cases: a real model's scores, real ties),
+ * dealt into 1, 2, 7 and 64 shards in random order: the merged accumulators give the
+ * single-pass engine's numbers, exact ones bit for bit. */
+static void test_bundled_file_shards(void **state)
+{
+    (void)state;
+    vigil_table *t = NULL;
+    assert_int_equal(vigil_table_read_csv(&t, "datasets/flchain/cases.csv", NULL), VIGIL_OK);
+    int cs = vigil_table_find(t, "score"), cy = vigil_table_find(t, "death_5y");
+    assert_true(cs >= 0 && cy >= 0);
+    const double *s = vigil_table_numeric(t, (size_t)cs), *y = vigil_table_numeric(t, (size_t)cy);
+    size_t n = vigil_table_nrows(t);
+    assert_true(s && y && n > 1000);
+    vigil_auroc ref;
+    assert_int_equal(vigil_metrics_auroc(s, y, n, 0.95, &ref), VIGIL_OK);
+    vigil_calibration cal;
+    assert_int_equal(vigil_metrics_calibration(s, y, n, &cal), VIGIL_OK);
+    for (size_t si = 0; si < 4; si++) {
+        vigil_accum_roc *roc = sharded(&roc_ops, s, y, n, SHARDS[si]);
+        vigil_auroc got;
+        assert_int_equal(vigil_accum_roc_auroc(roc, 0.95, &got), VIGIL_OK);
+        assert_same(got.auc, ref.auc);
+        assert_same(got.ci_low, ref.ci_low);
+        assert_same(got.ci_high, ref.ci_high);
+        assert_same(vigil_accum_roc_ap(roc), vigil_metrics_average_precision(s, y, n));
+        vigil_accum_roc_free(roc);
+        vigil_accum_confusion *cf = sharded(&confusion_ops, s, y, n, SHARDS[si]);
+        for (size_t k = 0; k < NTH; k++) {
+            vigil_threshold_stats a, b;
+            assert_int_equal(vigil_metrics_threshold(s, y, n, TH[k], 0.95, &b), VIGIL_OK);
+            assert_int_equal(vigil_accum_confusion_stats(cf, k, 0.95, &a), VIGIL_OK);
+            const double *pa = (const double *)&a, *pb = (const double *)&b;
+            for (size_t f = 0; f < sizeof a / sizeof(double); f++) assert_same(pa[f], pb[f]);
+        }
+        vigil_accum_confusion_free(cf);
+        vigil_accum_calib *cb = sharded(&calib_ops, s, y, n, SHARDS[si]);
+        vigil_calibration c;
+        assert_int_equal(vigil_accum_calib_get(cb, &c), VIGIL_OK);
+        assert_close(c.brier, cal.brier, 1e-12);
+        assert_close(c.ece, cal.ece, 1e-12);
+        assert_close(c.mce, cal.mce, 1e-12);
+        vigil_accum_calib_free(cb);
+    }
+    vigil_table_free(t);
+}
+
 /* Quantized mode: the engine's AUROC of the floored scores, bit for bit, within the stated
  * bound of the exact AUROC, in bounded memory. */
 static int QB = 8;
@@ -623,7 +669,8 @@ static void test_reset(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_metrics_shards), cmocka_unit_test(test_compensated_sums),
+        cmocka_unit_test(test_metrics_shards), cmocka_unit_test(test_bundled_file_shards),
+        cmocka_unit_test(test_compensated_sums),
         cmocka_unit_test(test_drift_shards),   cmocka_unit_test(test_bootstrap_shards),
         cmocka_unit_test(test_bad_input),      cmocka_unit_test(test_reset),
         cmocka_unit_test(test_logit_steps),    cmocka_unit_test(test_roc_quantized),

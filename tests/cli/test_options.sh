@@ -57,8 +57,25 @@ expect_rc 2 "after --"; expect_err "unexpected argument '--kind'" "-- ends the o
 run "$VIGIL" audit --format=json
 expect_rc 2 "positional still required"; expect_err "missing subcommand (expected 'verify')" "audit needs verify"
 
+# -- the commands converted from getopt: the hint, --opt=value, a missing value, table help
+D="$ROOT/datasets"
+OK="--allow-column=age=public-research-cohort"
+run "$VIGIL" replay --shadw shadow_score
+expect_rc 2 "replay: unknown option"; expect_err "vigil replay: unknown option '--shadw'; did you mean '--shadow'?" "replay: hint"
+run "$VIGIL" replay --model="$D/models/flchain_v2.json" --data="$D/flchain/test.csv" --shadow=shadow_score \
+    --id=case_id --max-ids=2 --tolerance=1e-6 --no-store $OK --format=json
+expect_rc 1 "replay: --opt=value"
+expect_json "len(d['disagreeing_ids']) == 2 and d['disagreeing_ids'][0].startswith('FLC')" "replay: --max-ids=2 and --id=case_id read"
+run "$VIGIL" replay --model m --data d --shadow
+expect_rc 2 "replay: missing value"; expect_err "vigil replay: option '--shadow' needs a value" "replay: names it"
+run "$VIGIL" replay --tolerance=-1 --model m --data d --shadow s
+expect_rc 2 "replay: range checked after parsing"; expect_err "vigil replay: --tolerance must be >= 0" "replay: tolerance"
+run "$VIGIL" replay --help
+expect_out "  --max-ids N    disagreeing ids listed (default 20)" "replay: help lists the table's options"
+expect_out "Exit status: 0 reproduced" "replay: epilogue kept"
+
 # -- the generated help: every command's option list comes from its table
-for c in predict drift history audit synth; do
+for c in predict drift history audit synth replay; do
     run "$VIGIL" help "$c"; cp "$T/out" "$T/help1"
     run "$VIGIL" "$c" --help; expect_rc 0 "$c --help"
     cmp -s "$T/out" "$T/help1" || { echo "FAIL: 'vigil help $c' and '$c --help' differ"; fails=$((fails + 1)); }
@@ -72,7 +89,7 @@ expect_out "  --allow-column C=WHY  let column C through the PHI guard, with a j
 awk '/^  --format F/ { f = NR } /^Exit status: 0 no drift/ { e = NR } END { exit !(f && e > f) }' "$T/out" ||
     { echo "FAIL: drift help: the epilogue is not after the options"; fails=$((fails + 1)); }
 # each option the help lists is one the parser knows (a missing value, not an unknown option)
-for c in predict drift history audit synth; do
+for c in predict drift history audit synth replay; do
     "$VIGIL" help "$c" | sed -n 's/^  \(--[a-z-]*\).*/\1/p' | while read -r o; do
         "$VIGIL" "$c" "$o" >/dev/null 2>"$T/e1"
         if grep -q "unknown option" "$T/e1"; then echo "FAIL: $c: help lists $o, the parser refuses it"; exit 1; fi

@@ -74,8 +74,26 @@ run "$VIGIL" replay --help
 expect_out "  --max-ids N    disagreeing ids listed (default 20)" "replay: help lists the table's options"
 expect_out "Exit status: 0 reproduced" "replay: epilogue kept"
 
+R="$ROOT/tests/reference/shap"
+run "$VIGIL" explain --bakground x.csv
+expect_rc 2 "explain: unknown option"; expect_err "vigil explain: unknown option '--bakground'; did you mean '--background'?" "explain: hint"
+run "$VIGIL" explain --model="$D/models/flchain_mlp.json" --data="$R/mlp_rows.csv" --background="$R/mlp_background.csv" \
+    --out="$T/k.csv" --mlp-method=kernel --samples=64 --seed=3 --no-store $OK --format=json
+expect_rc 0 "explain: --opt=value"
+expect_json "d['kernel_shap']['samples'] == 64 and d['method'].startswith('KernelSHAP')" "explain: --samples=64 and --mlp-method=kernel read"
+run "$VIGIL" explain --model m --data d --out
+expect_rc 2 "explain: missing value"; expect_err "vigil explain: option '--out' needs a value" "explain: names it"
+run "$VIGIL" explain --samples=0 --model m --data d --out o
+expect_rc 2 "explain: --samples 0 given"; expect_err "vigil explain: --samples must be at least 16" "explain: a given 0 is not the default"
+set --; i=0; while [ $i -lt 17 ]; do set -- "$@" --group "g$i"; i=$((i + 1)); done
+run "$VIGIL" explain "$@" --model m --data d --out o
+expect_rc 2 "explain: group cap"; expect_err "vigil explain: at most 16 --group columns" "explain: names the cap"
+run "$VIGIL" explain --help
+expect_out "  --mlp-method M  MLP: auto (default: exact up to 12 features), exact (up to 20) or" "explain: help lists the table's options"
+expect_out "completeness.max_abs_error is the largest" "explain: epilogue kept"
+
 # -- the generated help: every command's option list comes from its table
-for c in predict drift history audit synth replay; do
+for c in predict drift history audit synth replay explain; do
     run "$VIGIL" help "$c"; cp "$T/out" "$T/help1"
     run "$VIGIL" "$c" --help; expect_rc 0 "$c --help"
     cmp -s "$T/out" "$T/help1" || { echo "FAIL: 'vigil help $c' and '$c --help' differ"; fails=$((fails + 1)); }
@@ -89,7 +107,7 @@ expect_out "  --allow-column C=WHY  let column C through the PHI guard, with a j
 awk '/^  --format F/ { f = NR } /^Exit status: 0 no drift/ { e = NR } END { exit !(f && e > f) }' "$T/out" ||
     { echo "FAIL: drift help: the epilogue is not after the options"; fails=$((fails + 1)); }
 # each option the help lists is one the parser knows (a missing value, not an unknown option)
-for c in predict drift history audit synth replay; do
+for c in predict drift history audit synth replay explain; do
     "$VIGIL" help "$c" | sed -n 's/^  \(--[a-z-]*\).*/\1/p' | while read -r o; do
         "$VIGIL" "$c" "$o" >/dev/null 2>"$T/e1"
         if grep -q "unknown option" "$T/e1"; then echo "FAIL: $c: help lists $o, the parser refuses it"; exit 1; fi

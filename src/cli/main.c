@@ -16,14 +16,15 @@
 #define CMD_OPTS(n, summary) {#n, cmd_##n, summary, cmd_##n##_help, &cmd_##n##_spec}
 
 extern const cli_spec cmd_predict_spec, cmd_drift_spec, cmd_history_spec, cmd_audit_spec,
-    cmd_synth_spec, cmd_replay_spec, cmd_explain_spec;
+    cmd_synth_spec, cmd_replay_spec, cmd_explain_spec,
+    cmd_metrics_spec;
 
 cli_command cli_commands[] = {
     CMD(help, "show help for vigil or for one command"),
     CMD_OPTS(predict, "score cases with a model (CPU or CUDA backend)"),
     CMD_OPTS(replay, "re-score shadow-mode cases and compare with the recorded scores"),
     CMD_OPTS(explain, "per-case SHAP attributions and global importance"),
-    CMD(metrics, "discrimination, calibration, thresholds and subgroup fairness"),
+    CMD_OPTS(metrics, "discrimination, calibration, thresholds and subgroup fairness"),
     CMD_OPTS(drift, "distribution-shift tests between a reference and a current file"),
     CMD(suite, "run a validation suite against pre-registered acceptance criteria"),
     CMD(monitor, "run a drift monitor (for cron)"),

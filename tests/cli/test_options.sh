@@ -92,8 +92,25 @@ run "$VIGIL" explain --help
 expect_out "  --mlp-method M  MLP: auto (default: exact up to 12 features), exact (up to 20) or" "explain: help lists the table's options"
 expect_out "completeness.max_abs_error is the largest" "explain: epilogue kept"
 
+F="$ROOT/tests/bad_inputs/files"
+run "$VIGIL" metrics --lable y
+expect_rc 2 "metrics: unknown option"; expect_err "vigil metrics: unknown option '--lable'; did you mean '--label'?" "metrics: hint"
+run "$VIGIL" metrics --data="$F/good.csv" --score=score --label=y --threshold=0.3 --threshold=0.3 --bootstrap=0 \
+    --seed=9 --no-store --format=json
+expect_rc 0 "metrics: --opt=value"
+expect_json "d['threshold']['value'] == 0.3 and d['bootstrap']['replicates'] == 0 and d['bootstrap']['seed'] == 9" "metrics: --threshold=, --bootstrap=, --seed= read"
+run "$VIGIL" metrics --score score --label y --data
+expect_rc 2 "metrics: missing value"; expect_err "vigil metrics: option '--data' needs a value" "metrics: names it"
+run "$VIGIL" metrics --data d --score s --label y --min-cell=0
+expect_rc 2 "metrics: --min-cell 0 given"; expect_err "vigil metrics: --min-cell must be at least 1" "metrics: a given 0 is not the default"
+run "$VIGIL" metrics --data d --score s --label y --threshold=high
+expect_rc 2 "metrics: threshold number"; expect_err "vigil metrics: --threshold expects a number, got 'high'" "metrics: names the value"
+run "$VIGIL" metrics --help
+expect_out "  --lowess-bootstrap M  bootstrap Eavg/E50/E90/Emax as well (auto, on or off): one lowess" "metrics: help lists the table's options"
+expect_out "JSON: n, prevalence" "metrics: epilogue kept"
+
 # -- the generated help: every command's option list comes from its table
-for c in predict drift history audit synth replay explain; do
+for c in predict drift history audit synth replay explain metrics; do
     run "$VIGIL" help "$c"; cp "$T/out" "$T/help1"
     run "$VIGIL" "$c" --help; expect_rc 0 "$c --help"
     cmp -s "$T/out" "$T/help1" || { echo "FAIL: 'vigil help $c' and '$c --help' differ"; fails=$((fails + 1)); }
@@ -107,7 +124,7 @@ expect_out "  --allow-column C=WHY  let column C through the PHI guard, with a j
 awk '/^  --format F/ { f = NR } /^Exit status: 0 no drift/ { e = NR } END { exit !(f && e > f) }' "$T/out" ||
     { echo "FAIL: drift help: the epilogue is not after the options"; fails=$((fails + 1)); }
 # each option the help lists is one the parser knows (a missing value, not an unknown option)
-for c in predict drift history audit synth replay explain; do
+for c in predict drift history audit synth replay explain metrics; do
     "$VIGIL" help "$c" | sed -n 's/^  \(--[a-z-]*\).*/\1/p' | while read -r o; do
         "$VIGIL" "$c" "$o" >/dev/null 2>"$T/e1"
         if grep -q "unknown option" "$T/e1"; then echo "FAIL: $c: help lists $o, the parser refuses it"; exit 1; fi

@@ -17,7 +17,7 @@
 
 extern const cli_spec cmd_predict_spec, cmd_drift_spec, cmd_history_spec, cmd_audit_spec,
     cmd_synth_spec, cmd_replay_spec, cmd_explain_spec,
-    cmd_metrics_spec;
+    cmd_metrics_spec, cmd_monitor_spec;
 
 cli_command cli_commands[] = {
     CMD(help, "show help for vigil or for one command"),
@@ -27,7 +27,7 @@ cli_command cli_commands[] = {
     CMD_OPTS(metrics, "discrimination, calibration, thresholds and subgroup fairness"),
     CMD_OPTS(drift, "distribution-shift tests between a reference and a current file"),
     CMD(suite, "run a validation suite against pre-registered acceptance criteria"),
-    CMD(monitor, "run a drift monitor (for cron)"),
+    CMD_OPTS(monitor, "run a drift monitor (for cron)"),
     CMD_OPTS(history, "list stored runs"),
     CMD(report, "write a PCCP evidence report from a stored run"),
     CMD_OPTS(audit, "verify the tamper-evident audit chain of the run store"),

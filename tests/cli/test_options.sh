@@ -109,8 +109,25 @@ run "$VIGIL" metrics --help
 expect_out "  --lowess-bootstrap M  bootstrap Eavg/E50/E90/Emax as well (auto, on or off): one lowess" "metrics: help lists the table's options"
 expect_out "JSON: n, prevalence" "metrics: epilogue kept"
 
+run "$VIGIL" monitor run --lock-timout 3 x.json
+expect_rc 2 "monitor: unknown option"; expect_err "vigil monitor: unknown option '--lock-timout'; did you mean '--lock-timeout'?" "monitor: hint"
+run "$VIGIL" monitor run "$ROOT/monitors/flchain-stable.json" --db="$T/m.db" --lock-timeout=5 --threads=2 --format=json
+expect_rc 0 "monitor: --opt=value"
+expect_json "d['run_id'] == 1 and d['lock'].startswith('$T/m.db.monitor-')" "monitor: --db= read (the lock sits beside it)"
+run "$VIGIL" monitor run "$ROOT/monitors/flchain-stable.json" --now=2026-13-01
+expect_rc 2 "monitor: --now= read"; expect_err "vigil monitor: --now expects a date YYYY-MM-DD, got '2026-13-01'" "monitor: names the value"
+run "$VIGIL" monitor run x.json --lock-timeout=1e9
+expect_rc 2 "monitor: range"; expect_err "vigil monitor: --lock-timeout must be from 0 to 604800 seconds, got '1e9'" "monitor: the value as typed"
+run "$VIGIL" monitor run x.json --db
+expect_rc 2 "monitor: missing value"; expect_err "vigil monitor: option '--db' needs a value" "monitor: names it"
+run "$VIGIL" monitor run
+expect_rc 2 "monitor: no file"; expect_err "vigil monitor: monitor run needs a monitor file (M.json)" "monitor: file required"
+run "$VIGIL" monitor --help
+expect_out "  --lock-timeout S  seconds to wait for another run of the same monitor (default 600)" "monitor: help lists the table's options"
+expect_out "exit status: 0 no drift" "monitor: epilogue kept"
+
 # -- the generated help: every command's option list comes from its table
-for c in predict drift history audit synth replay explain metrics; do
+for c in predict drift history audit synth replay explain metrics monitor; do
     run "$VIGIL" help "$c"; cp "$T/out" "$T/help1"
     run "$VIGIL" "$c" --help; expect_rc 0 "$c --help"
     cmp -s "$T/out" "$T/help1" || { echo "FAIL: 'vigil help $c' and '$c --help' differ"; fails=$((fails + 1)); }
@@ -124,9 +141,10 @@ expect_out "  --allow-column C=WHY  let column C through the PHI guard, with a j
 awk '/^  --format F/ { f = NR } /^Exit status: 0 no drift/ { e = NR } END { exit !(f && e > f) }' "$T/out" ||
     { echo "FAIL: drift help: the epilogue is not after the options"; fails=$((fails + 1)); }
 # each option the help lists is one the parser knows (a missing value, not an unknown option)
-for c in predict drift history audit synth replay explain metrics; do
+for c in predict drift history audit synth replay explain metrics monitor; do
+    sub=; [ "$c" = monitor ] && sub=run # its options are those of 'monitor run'
     "$VIGIL" help "$c" | sed -n 's/^  \(--[a-z-]*\).*/\1/p' | while read -r o; do
-        "$VIGIL" "$c" "$o" >/dev/null 2>"$T/e1"
+        "$VIGIL" "$c" $sub "$o" >/dev/null 2>"$T/e1"
         if grep -q "unknown option" "$T/e1"; then echo "FAIL: $c: help lists $o, the parser refuses it"; exit 1; fi
     done || fails=$((fails + 1))
 done

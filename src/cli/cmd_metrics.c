@@ -100,7 +100,8 @@ typedef struct {
     size_t n_allow;
 } args;
 
-/* The checks getopt's loop made option by option, on the parsed table. */
+/* The checks on the parsed values and between options, in the order the messages have always
+ * come in (the first bad option named wins within each check). */
 static int check(int npos, char **argv, args *a)
 {
     if (cli_common_allow("metrics", &A.c, a->allow, &a->n_allow)) return VIGIL_EXIT_USAGE;

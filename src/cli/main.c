@@ -15,10 +15,6 @@
 /* A command that parses with an option table: its help is generated from the table. */
 #define CMD_OPTS(n, summary) {#n, cmd_##n, summary, cmd_##n##_help, &cmd_##n##_spec}
 
-extern const cli_spec cmd_predict_spec, cmd_drift_spec, cmd_history_spec, cmd_audit_spec,
-    cmd_synth_spec, cmd_replay_spec, cmd_explain_spec,
-    cmd_metrics_spec, cmd_monitor_spec;
-
 cli_command cli_commands[] = {
     CMD(help, "show help for vigil or for one command"),
     CMD_OPTS(predict, "score cases with a model (CPU or CUDA backend)"),

@@ -1,13 +1,14 @@
 /* vigil explain — SHAP attributions per case and global importance. */
 #include "cli/cases.h"
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "vigil/error.h"
 #include "vigil/explain.h"
 #include "vigil/model.h"
 #include "vigil/run.h"
 
-#include <getopt.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,126 +31,106 @@ const char cmd_explain_help[] =
     "  vigil-mlp        Shapley values of the interventional game over a background sample:\n"
     "                   exact (all 2^F coalitions) up to 12 features, KernelSHAP with paired\n"
     "                   sampling beyond (its largest standard error is reported)\n"
-    "\n"
-    "  --model M          model file (XGBoost JSON, vigil-linear or vigil-mlp)\n"
-    "  --data F.csv       cases to explain\n"
-    "  --out S.csv        attributions (written to S.csv.tmp, then renamed)\n"
-    "  --id COL           id column copied to the output (default: the row number, 'row')\n"
-    "  --background R.csv reference cases for linear and MLP models (default: F.csv itself);\n"
-    "                     TreeSHAP uses the covers stored in the trees instead\n"
-    "  --max-background N MLP: at most N background rows, a seeded sample (default 100)\n"
-    "  --seed S           seed of that sample and of KernelSHAP's coalitions (default 1)\n"
-    "  --mlp-method M     MLP: auto (default: exact up to 12 features), exact (up to 20) or\n"
-    "                     kernel (KernelSHAP, any number of features)\n"
-    "  --samples N        KernelSHAP: coalitions per case, in complementary pairs (default\n"
-    "                     2048); the error shrinks as 1/sqrt(N): kernel_shap.max_standard_error\n"
-    "  --backend B        trees: auto (CUDA when a device answers), cpu or cuda\n"
-    "  --threads N        CPU threads (default: all cores)\n"
-    "  --group COL        also the mean |SHAP| per level of COL (repeatable); a level with\n"
-    "                     fewer than 11 cases is suppressed (CMS cell-size policy)\n"
-    "  --allow-column C=WHY  let column C through the PHI guard, with a justification\n"
-    "  --db FILE          run store (default: $VIGIL_DB, else ./vigil.db): the run keeps the\n"
-    "                     summary below (no case's values); --no-store skips it\n"
-    "  --format F         summary on stdout: 'table' (default) or 'json': {model, n, outputs,\n"
-    "                     features, method, backend, threads, background, global_importance,\n"
-    "                     by_group (with --group), run_id (when stored),\n"
-    "                     completeness: {max_abs_error}, rows_per_second,\n"
-    "                     kernel_shap: {samples, max_standard_error} (KernelSHAP only),\n"
-    "                     seconds: {load, compute, write}}\n"
-    "\n"
+    "\n";
+
+static const char epilogue[] =
     "completeness.max_abs_error is the largest |base_value + sum of attributions - margin| over\n"
     "all rows and outputs, the margin scored by the inference core (float32 trees): expect\n"
     "about 1e-6 for trees and 1e-12 for linear and MLP models.\n";
 
+#define MAX_GROUPS 16
+
+static struct {
+    cli_common c;
+    const char *out, *id, *background, *mlp_method;
+    size_t max_background, seed, samples;
+    cli_list groups;
+} A;
+
+static const cli_option opts[] = {
+    CLI_OPT_STRING("model", 0, "M", "model file (XGBoost JSON, vigil-linear or vigil-mlp)", &A.c.model),
+    CLI_OPT_STRING("data", 0, "F.csv", "cases to explain", &A.c.data),
+    CLI_OPT_STRING("out", 0, "S.csv", "attributions (written to S.csv.tmp, then renamed)", &A.out),
+    CLI_OPT_STRING("id", 0, "COL", "id column copied to the output (default: the row number, 'row')",
+                   &A.id),
+    CLI_OPT_STRING("background", 0, "R.csv",
+                   "reference cases for linear and MLP models (default: F.csv itself);\n"
+                   "TreeSHAP uses the covers stored in the trees instead",
+                   &A.background),
+    CLI_OPT_SIZE("max-background", 0, "N", "MLP: at most N background rows, a seeded sample (default 100)",
+                 &A.max_background),
+    CLI_OPT_SIZE("seed", 0, "S", "seed of that sample and of KernelSHAP's coalitions (default 1)", &A.seed),
+    CLI_OPT_CHOICE("mlp-method", 0, "M", "auto|exact|kernel",
+                   "MLP: auto (default: exact up to 12 features), exact (up to 20) or\n"
+                   "kernel (KernelSHAP, any number of features)",
+                   &A.mlp_method),
+    CLI_OPT_SIZE("samples", 0, "N",
+                 "KernelSHAP: coalitions per case, in complementary pairs (default\n"
+                 "2048); the error shrinks as 1/sqrt(N): kernel_shap.max_standard_error",
+                 &A.samples),
+    CLI_OPT_STRING("backend", 0, "B", "trees: auto (CUDA when a device answers), cpu or cuda",
+                   &A.c.backend),
+    CLI_OPT_SIZE("threads", 0, "N", "CPU threads (default: all cores)", &A.c.threads),
+    CLI_OPT_LIST("group", 0, "COL",
+                 "also the mean |SHAP| per level of COL (repeatable); a level with\n"
+                 "fewer than 11 cases is suppressed (CMS cell-size policy)",
+                 &A.groups),
+    CLI_OPTS_ALLOW_COLUMN(&A.c),
+    CLI_OPT_STRING("db", 0, "FILE",
+                   "run store (default: $VIGIL_DB, else ./vigil.db): the run keeps the\n"
+                   "summary (no case's values)",
+                   &A.c.db),
+    CLI_OPT_FLAG("no-store", 0, "do not record the run in the store", &A.c.no_store),
+    CLI_OPT_STRING("format", 0, "F",
+                   "summary on stdout: 'table' (default) or 'json': {model, n, outputs,\n"
+                   "features, method, backend, threads, background, global_importance,\n"
+                   "by_group (with --group), run_id (when stored),\n"
+                   "completeness: {max_abs_error}, rows_per_second,\n"
+                   "kernel_shap: {samples, max_standard_error} (KernelSHAP only),\n"
+                   "seconds: {load, compute, write}}",
+                   &A.c.format),
+    CLI_OPT_END,
+};
+
+const cli_spec cmd_explain_spec = {"explain", cmd_explain_help, opts, epilogue};
+
 int cmd_explain(int argc, char **argv)
 {
-    static const struct option opts[] = {{"model", required_argument, 0, 'm'},
-                                         {"data", required_argument, 0, 'd'},
-                                         {"out", required_argument, 0, 'o'},
-                                         {"id", required_argument, 0, 'i'},
-                                         {"background", required_argument, 0, 'B'},
-                                         {"max-background", required_argument, 0, 'M'},
-                                         {"seed", required_argument, 0, 's'},
-                                         {"backend", required_argument, 0, 'b'},
-                                         {"threads", required_argument, 0, 't'},
-                                         {"format", required_argument, 0, 'f'},
-                                         {"allow-column", required_argument, 0, 'A'},
-                                         {"group", required_argument, 0, 'g'},
-                                         {"db", required_argument, 0, 'D'},
-                                         {"no-store", no_argument, 0, 'n'},
-                                         {"mlp-method", required_argument, 0, 'K'},
-                                         {"samples", required_argument, 0, 'S'},
-                                         {0, 0, 0, 0}};
-    const char *model = NULL, *data = NULL, *out = NULL, *id = NULL, *backend = NULL, *format = NULL, *bg = NULL;
-    size_t threads = 0, n_allow = 0, maxbg = 100, seed = 1, samples = 0;
-    vigil_mlp_method mlp_method = VIGIL_MLP_AUTO;
-    vigil_phi_allow allow[32];
-    const char *groups[16], *db = NULL;
-    size_t n_groups = 0;
-    int c, no_store = 0;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'm': model = optarg; break;
-        case 'd': data = optarg; break;
-        case 'o': out = optarg; break;
-        case 'i': id = optarg; break;
-        case 'B': bg = optarg; break;
-        case 'b': backend = optarg; break;
-        case 'f': format = optarg; break;
-        case 't':
-            if (cli_parse_size("explain", "--threads", optarg, &threads)) return VIGIL_EXIT_USAGE;
-            break;
-        case 'M':
-            if (cli_parse_size("explain", "--max-background", optarg, &maxbg)) return VIGIL_EXIT_USAGE;
-            if (!maxbg) return cli_usage("explain", "--max-background must be at least 1");
-            break;
-        case 's':
-            if (cli_parse_size("explain", "--seed", optarg, &seed)) return VIGIL_EXIT_USAGE;
-            break;
-        case 'D': db = optarg; break;
-        case 'n': no_store = 1; break;
-        case 'K':
-            if (strcmp(optarg, "auto") == 0) mlp_method = VIGIL_MLP_AUTO;
-            else if (strcmp(optarg, "exact") == 0) mlp_method = VIGIL_MLP_EXACT;
-            else if (strcmp(optarg, "kernel") == 0) mlp_method = VIGIL_MLP_KERNEL;
-            else return cli_usage("explain", "--mlp-method expects auto, exact or kernel, got '%s'", optarg);
-            break;
-        case 'S':
-            if (cli_parse_size("explain", "--samples", optarg, &samples)) return VIGIL_EXIT_USAGE;
-            if (samples < 16) return cli_usage("explain", "--samples must be at least 16");
-            break;
-        case 'g':
-            if (n_groups == 16) return cli_usage("explain", "at most 16 --group columns");
-            groups[n_groups++] = optarg;
-            break;
-        case 'A':
-            if (cli_parse_allow("explain", optarg, allow, &n_allow, 32)) return VIGIL_EXIT_USAGE;
-            break;
-        default:
-            if (optopt) return cli_usage("explain", "option '%s' needs a value", argv[optind - 1]);
-            return cli_usage("explain", "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind < argc) return cli_usage("explain", "unexpected argument '%s'", argv[optind]);
+    vigil_phi_allow allow[CLI_LIST_MAX];
+    size_t n_allow = 0;
+    int npos;
+    memset(&A, 0, sizeof A);
+    A.max_background = 100;
+    A.seed = 1;
+    A.samples = SIZE_MAX; /* not given: the library's default; 0 given is refused below */
+    int rc = cli_options_parse(&cmd_explain_spec, argc, argv, &npos);
+    if (rc) return rc < 0 ? VIGIL_EXIT_OK : rc;
+    const char *model = A.c.model, *data = A.c.data, *out = A.out;
+    int no_store = A.c.no_store;
+    if (!A.max_background) return cli_usage("explain", "--max-background must be at least 1");
+    if (A.samples < 16) return cli_usage("explain", "--samples must be at least 16");
+    if (A.groups.n > MAX_GROUPS) return cli_usage("explain", "at most %d --group columns", MAX_GROUPS);
+    if (cli_common_allow("explain", &A.c, allow, &n_allow)) return VIGIL_EXIT_USAGE;
+    if (npos > 0) return cli_usage("explain", "unexpected argument '%s'", argv[1]);
     if (!model || !data || !out) return cli_usage("explain", "--model, --data and --out are required");
-    int json = cli_parse_format("explain", format);
+    int json = cli_parse_format("explain", A.c.format);
     if (json < 0) return VIGIL_EXIT_USAGE;
     vigil_run_explain_options o = VIGIL_RUN_EXPLAIN_OPTIONS_INIT;
-    if (cli_parse_backend("explain", backend, &o.backend)) return VIGIL_EXIT_USAGE;
-    o.db_path = no_store ? NULL : cli_db_path(db);
-    o.id = id;
-    o.background = bg;
-    o.groups = groups;
-    o.n_groups = n_groups;
+    if (cli_parse_backend("explain", A.c.backend, &o.backend)) return VIGIL_EXIT_USAGE;
+    o.db_path = no_store ? NULL : cli_db_path(A.c.db);
+    o.id = A.id;
+    o.background = A.background;
+    o.groups = (const char *const *)A.groups.v;
+    o.n_groups = A.groups.n;
     o.allow = allow;
     o.n_allow = n_allow;
-    o.threads = (int)threads;
-    o.max_background = maxbg;
-    o.seed = seed;
-    o.mlp_method = mlp_method;
-    o.mlp_samples = samples;
+    o.threads = (int)A.c.threads;
+    o.max_background = A.max_background;
+    o.seed = A.seed;
+    o.mlp_method = !A.mlp_method || strcmp(A.mlp_method, "auto") == 0 ? VIGIL_MLP_AUTO
+                   : strcmp(A.mlp_method, "exact") == 0              ? VIGIL_MLP_EXACT
+                                                                     : VIGIL_MLP_KERNEL;
+    o.mlp_samples = A.samples == SIZE_MAX ? 0 : A.samples;
 
     vigil_run_explain_result *r = NULL;
     int err = vigil_run_explain(&r, model, data, out, &o);

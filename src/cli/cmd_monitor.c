@@ -1,13 +1,13 @@
 /* vigil monitor — run a drift monitor file (for cron), or show one monitor's history. */
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "cli/options.h"
 #include "core/util.h"
 #include "core/window.h"
 #include "vigil/error.h"
 #include "vigil/monitor.h"
 #include "vigil/run.h"
 
-#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,15 +32,9 @@ const char cmd_monitor_help[] =
     "--lock-timeout seconds, then exits 2 naming the pid of the run holding it. Every run is\n"
     "stored (kind 'monitor'); 'vigil history --kind monitor' shows the trend.\n"
     "\n"
-    "  --db FILE            run store (default: $VIGIL_DB, else ./vigil.db); it also caches\n"
-    "                       the reference statistics, keyed by the reference data's SHA-256\n"
-    "  --now YYYY-MM-DD     the day that {\"last_days\": N} windows end on (default: today,\n"
-    "                       local time); give it to reproduce a past run\n"
-    "  --lock-timeout S     seconds to wait for another run of the same monitor (default 600)\n"
-    "  --threads K          threads for the tests (default: all CPUs)\n"
-    "  --format F           'table' (default) or 'json' (always printed)\n"
-    "  --verbose            print the summary table even when nothing drifted\n"
-    "\n"
+    "monitor run (monitor history takes the options of 'vigil history'):\n";
+
+static const char epilogue[] =
     "exit status: 0 no drift, 1 drift alarm (whatever the alert command did), 2 bad monitor\n"
     "file or data (the message names the file and the JSON path), a window under min_samples,\n"
     "or the lock still held after --lock-timeout; 3 internal error.\n"
@@ -50,47 +44,57 @@ const char cmd_monitor_help[] =
     "drift,p_adjusted,effect,effect_name,tests,missing_rate}, prediction, label, cusum,\n"
     "cache.{key,hit}, lock, alert, seconds.{load,compute,write}.\n";
 
-typedef struct {
-    const char *file, *db, *format, *now;
-    double lock_timeout;
-    size_t threads;
+/* The options of `monitor run`; `monitor history` hands its own to `vigil history`. */
+static struct {
+    cli_common c;
+    const char *now, *lock_timeout;
     int verbose;
+} A;
+
+static const cli_option opts[] = {
+    CLI_OPT_STRING("db", 0, "FILE",
+                   "run store (default: $VIGIL_DB, else ./vigil.db); it also caches\n"
+                   "the reference statistics, keyed by the reference data's SHA-256",
+                   &A.c.db),
+    CLI_OPT_STRING("now", 0, "YYYY-MM-DD",
+                   "the day that {\"last_days\": N} windows end on (default: today,\n"
+                   "local time); give it to reproduce a past run",
+                   &A.now),
+    /* A string, checked after parsing, so the range message quotes the value as typed. */
+    CLI_OPT_STRING("lock-timeout", 0, "S",
+                   "seconds to wait for another run of the same monitor (default 600)",
+                   &A.lock_timeout),
+    CLI_OPT_SIZE("threads", 0, "K", "threads for the tests (default: all CPUs)", &A.c.threads),
+    CLI_OPT_STRING("format", 0, "F", "'table' (default) or 'json' (always printed)", &A.c.format),
+    CLI_OPT_FLAG("verbose", 0, "print the summary table even when nothing drifted", &A.verbose),
+    CLI_OPT_END,
+};
+
+const cli_spec cmd_monitor_spec = {"monitor", cmd_monitor_help, opts, epilogue};
+
+typedef struct {
+    const char *file;
+    double lock_timeout;
 } run_args;
 
+/* argv[0] is "run". */
 static int parse_run(int argc, char **argv, run_args *a)
 {
-    static const struct option opts[] = {
-        {"db", required_argument, 0, 'd'},           {"now", required_argument, 0, 'n'},
-        {"lock-timeout", required_argument, 0, 'l'}, {"format", required_argument, 0, 'f'},
-        {"verbose", no_argument, 0, 'v'},            {"threads", required_argument, 0, 'T'},
-        {0, 0, 0, 0}};
-    int c;
+    int npos;
+    memset(&A, 0, sizeof A);
     a->lock_timeout = 600;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd': a->db = optarg; break;
-        case 'n': a->now = optarg; break;
-        case 'f': a->format = optarg; break;
-        case 'v': a->verbose = 1; break;
-        case 'l':
-            if (cli_parse_double("monitor", "--lock-timeout", optarg, &a->lock_timeout)) return VIGIL_EXIT_USAGE;
-            if (!(a->lock_timeout >= 0 && a->lock_timeout <= 86400 * 7))
-                return cli_usage("monitor", "--lock-timeout must be from 0 to 604800 seconds, got '%s'",
-                                 optarg);
-            break;
-        case 'T':
-            if (cli_parse_size("monitor", "--threads", optarg, &a->threads)) return VIGIL_EXIT_USAGE;
-            break;
-        default:
-            if (optopt) return cli_usage("monitor", "option '%s' needs a value", argv[optind - 1]);
-            return cli_usage("monitor", "unknown option '%s'", argv[optind - 1]);
-        }
+    int rc = cli_options_parse(&cmd_monitor_spec, argc, argv, &npos);
+    if (rc) return rc < 0 ? -1 : rc;
+    if (A.lock_timeout) {
+        if (cli_parse_double("monitor", "--lock-timeout", A.lock_timeout, &a->lock_timeout))
+            return VIGIL_EXIT_USAGE;
+        if (!(a->lock_timeout >= 0 && a->lock_timeout <= 86400 * 7))
+            return cli_usage("monitor", "--lock-timeout must be from 0 to 604800 seconds, got '%s'",
+                             A.lock_timeout);
     }
-    if (optind >= argc) return cli_usage("monitor", "monitor run needs a monitor file (M.json)");
-    a->file = argv[optind++];
-    if (optind < argc) return cli_usage("monitor", "unexpected argument '%s'", argv[optind]);
+    if (npos < 1) return cli_usage("monitor", "monitor run needs a monitor file (M.json)");
+    a->file = argv[1];
+    if (npos > 1) return cli_usage("monitor", "unexpected argument '%s'", argv[2]);
     return VIGIL_EXIT_OK;
 }
 
@@ -98,28 +102,28 @@ static int monitor_run(int argc, char **argv)
 {
     run_args a = {0};
     int rc = parse_run(argc, argv, &a), err = 0;
-    if (rc) return rc;
-    int json = cli_parse_format("monitor", a.format);
+    if (rc) return rc < 0 ? VIGIL_EXIT_OK : rc; /* -1: --help was printed */
+    int json = cli_parse_format("monitor", A.c.format);
     if (json < 0) return VIGIL_EXIT_USAGE;
     long now_day = vigil_monitor_today();
-    if (a.now && (now_day = vigil_parse_day(a.now)) == VIGIL_DAY_INVALID)
-        return cli_usage("monitor", "--now expects a date YYYY-MM-DD, got '%s'", a.now);
+    if (A.now && (now_day = vigil_parse_day(A.now)) == VIGIL_DAY_INVALID)
+        return cli_usage("monitor", "--now expects a date YYYY-MM-DD, got '%s'", A.now);
 
     vigil_monitor *m = NULL;
     vigil_run_monitor_result *r = NULL;
     char *lock_path = NULL;
     if ((err = vigil_monitor_load(&m, a.file, now_day)) != 0) goto done;
     vigil_run_monitor_options o = VIGIL_RUN_MONITOR_OPTIONS_INIT;
-    o.db_path = cli_db_path(a.db);
+    o.db_path = cli_db_path(A.c.db);
     o.lock_timeout = a.lock_timeout;
-    o.threads = (int)a.threads;
+    o.threads = (int)A.c.threads;
     o.monitor_file = a.file;
     if (!(lock_path = vigil_monitor_lock_path(m, o.db_path))) {
         err = vigil_error_set(VIGIL_ENOMEM, "out of memory");
         goto done;
     }
     o.lock_path = lock_path;
-    if (a.verbose) fprintf(stderr, "vigil monitor: lock %s\n", lock_path);
+    if (A.verbose) fprintf(stderr, "vigil monitor: lock %s\n", lock_path);
     if ((err = vigil_run_monitor(&r, m, &o)) != 0) goto done;
 
     int alarm = vigil_run_monitor_result_alarm(r);
@@ -129,7 +133,7 @@ static int monitor_run(int argc, char **argv)
     if (json) {
         fputs(vigil_run_monitor_result_json(r), stdout);
         fputc('\n', stdout);
-    } else if (alarm || a.verbose) {
+    } else if (alarm || A.verbose) {
         fputs(vigil_run_monitor_result_text(r), stdout);
         printf("stored as run %lld\n", (long long)vigil_run_monitor_result_run_id(r));
     }

@@ -1,10 +1,10 @@
 /* vigil replay — re-score recorded shadow-mode cases and compare with the recorded scores. */
 #include "cli/cases.h"
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "vigil/error.h"
 #include "vigil/run.h"
 
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,75 +22,64 @@ const char cmd_replay_help[] =
     "\n"
     "Prints REPRODUCED or NOT REPRODUCED with the agreement rate, the largest and mean\n"
     "absolute difference and the first disagreeing ids; stores the run (kind 'replay').\n"
-    "\n"
-    "  --shadow COL       the recorded score column\n"
-    "  --id COL           id column, for naming disagreeing cases (default: row numbers)\n"
-    "  --tolerance T      largest difference that still agrees (default 1e-6)\n"
-    "  --max-ids N        disagreeing ids listed (default 20)\n"
-    "  --db FILE          run store (default: $VIGIL_DB, else ./vigil.db); --no-store skips it\n"
-    "  --format F         'table' (default) or 'json': {run_id, n, agreement, n_disagree,\n"
-    "                     max_abs_diff, mean_abs_diff, tolerance, missing_recorded,\n"
-    "                     disagreeing_ids, reproduced, model, backend, seconds}\n"
-    "\n"
-    "Exit status: 0 reproduced, 1 not reproduced, 2 bad input, 3 internal error.\n";
+    "\n";
+
+static const char epilogue[] = "Exit status: 0 reproduced, 1 not reproduced, 2 bad input, 3 internal error.\n";
+
+static struct {
+    cli_common c;
+    const char *shadow, *id;
+    double tolerance;
+    size_t max_ids;
+} A;
+
+static const cli_option opts[] = {
+    CLI_OPTS_DATA_MODEL(&A.c),
+    CLI_OPT_STRING("shadow", 0, "COL", "the recorded score column", &A.shadow),
+    CLI_OPT_STRING("id", 0, "COL", "id column, for naming disagreeing cases (default: row numbers)",
+                   &A.id),
+    CLI_OPT_DOUBLE("tolerance", 0, "T", "largest difference that still agrees (default 1e-6)",
+                   &A.tolerance),
+    CLI_OPT_SIZE("max-ids", 0, "N", "disagreeing ids listed (default 20)", &A.max_ids),
+    CLI_OPTS_BACKEND_THREADS(&A.c),
+    CLI_OPTS_ALLOW_COLUMN(&A.c),
+    CLI_OPTS_DB_NO_STORE(&A.c),
+    CLI_OPT_STRING("format", 0, "F",
+                   "'table' (default) or 'json': {run_id, n, agreement, n_disagree,\n"
+                   "max_abs_diff, mean_abs_diff, tolerance, missing_recorded,\n"
+                   "disagreeing_ids, reproduced, model, backend, seconds}",
+                   &A.c.format),
+    CLI_OPT_END,
+};
+
+const cli_spec cmd_replay_spec = {"replay", cmd_replay_help, opts, epilogue};
 
 int cmd_replay(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"model", required_argument, 0, 'm'},   {"data", required_argument, 0, 'd'},
-        {"shadow", required_argument, 0, 's'},  {"id", required_argument, 0, 'i'},
-        {"tolerance", required_argument, 0, 'T'}, {"max-ids", required_argument, 0, 'x'},
-        {"backend", required_argument, 0, 'b'}, {"threads", required_argument, 0, 't'},
-        {"db", required_argument, 0, 'D'},      {"no-store", no_argument, 0, 'n'},
-        {"format", required_argument, 0, 'f'},  {"allow-column", required_argument, 0, 'A'},
-        {0, 0, 0, 0}};
-    const char *model = NULL, *data = NULL, *shadow = NULL, *id = NULL, *backend = NULL, *db = NULL,
-               *format = NULL;
-    double tol = 1e-6;
-    size_t threads = 0, max_ids = 20, n_allow = 0;
-    int no_store = 0, c;
-    vigil_phi_allow allow[32];
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'm': model = optarg; break;
-        case 'd': data = optarg; break;
-        case 's': shadow = optarg; break;
-        case 'i': id = optarg; break;
-        case 'b': backend = optarg; break;
-        case 'D': db = optarg; break;
-        case 'n': no_store = 1; break;
-        case 'f': format = optarg; break;
-        case 'T':
-            if (cli_parse_double("replay", "--tolerance", optarg, &tol)) return VIGIL_EXIT_USAGE;
-            if (!(tol >= 0)) return cli_usage("replay", "--tolerance must be >= 0");
-            break;
-        case 'x':
-            if (cli_parse_size("replay", "--max-ids", optarg, &max_ids)) return VIGIL_EXIT_USAGE;
-            break;
-        case 't':
-            if (cli_parse_size("replay", "--threads", optarg, &threads)) return VIGIL_EXIT_USAGE;
-            break;
-        case 'A':
-            if (cli_parse_allow("replay", optarg, allow, &n_allow, 32)) return VIGIL_EXIT_USAGE;
-            break;
-        default:
-            if (optopt) return cli_usage("replay", "option '%s' needs a value", argv[optind - 1]);
-            return cli_usage("replay", "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind < argc) return cli_usage("replay", "unexpected argument '%s'", argv[optind]);
+    vigil_phi_allow allow[CLI_LIST_MAX];
+    size_t n_allow = 0;
+    int npos;
+    memset(&A, 0, sizeof A);
+    A.tolerance = 1e-6;
+    A.max_ids = 20;
+    int rc = cli_options_parse(&cmd_replay_spec, argc, argv, &npos);
+    if (rc) return rc < 0 ? VIGIL_EXIT_OK : rc;
+    const char *model = A.c.model, *data = A.c.data, *shadow = A.shadow;
+    double tol = A.tolerance;
+    int no_store = A.c.no_store;
+    if (!(tol >= 0)) return cli_usage("replay", "--tolerance must be >= 0");
+    if (cli_common_allow("replay", &A.c, allow, &n_allow)) return VIGIL_EXIT_USAGE;
+    if (npos > 0) return cli_usage("replay", "unexpected argument '%s'", argv[1]);
     if (!model || !data || !shadow) return cli_usage("replay", "--model, --data and --shadow are required");
-    int json = cli_parse_format("replay", format);
+    int json = cli_parse_format("replay", A.c.format);
     if (json < 0) return VIGIL_EXIT_USAGE;
     vigil_run_replay_options o = VIGIL_RUN_REPLAY_OPTIONS_INIT;
-    o.backend.threads = (int)threads;
-    if (cli_parse_backend("replay", backend, &o.backend.backend)) return VIGIL_EXIT_USAGE;
-    o.db_path = no_store ? NULL : cli_db_path(db);
-    o.id = id;
+    o.backend.threads = (int)A.c.threads;
+    if (cli_parse_backend("replay", A.c.backend, &o.backend.backend)) return VIGIL_EXIT_USAGE;
+    o.db_path = no_store ? NULL : cli_db_path(A.c.db);
+    o.id = A.id;
     o.tolerance = tol;
-    o.max_ids = max_ids;
+    o.max_ids = A.max_ids;
     o.allow = allow;
     o.n_allow = n_allow;
 

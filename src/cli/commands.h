@@ -6,18 +6,26 @@
     int cmd_##n(int argc, char **argv); \
     extern const char cmd_##n##_help[];
 
+/* A command that parses with an option table (cli/options.h) also exports the table's spec,
+ * which main.c's CMD_OPTS names. */
+struct cli_spec;
+#define VIGIL_COMMAND_OPTS(n) \
+    VIGIL_COMMAND(n)          \
+    extern const struct cli_spec cmd_##n##_spec;
+
 VIGIL_COMMAND(help)
-VIGIL_COMMAND(predict)
-VIGIL_COMMAND(replay)
-VIGIL_COMMAND(explain)
-VIGIL_COMMAND(metrics)
-VIGIL_COMMAND(drift)
+VIGIL_COMMAND_OPTS(predict)
+VIGIL_COMMAND_OPTS(replay)
+VIGIL_COMMAND_OPTS(explain)
+VIGIL_COMMAND_OPTS(metrics)
+VIGIL_COMMAND_OPTS(drift)
 VIGIL_COMMAND(suite)
-VIGIL_COMMAND(monitor)
-VIGIL_COMMAND(history)
+VIGIL_COMMAND_OPTS(monitor)
+VIGIL_COMMAND_OPTS(history)
 VIGIL_COMMAND(report)
-VIGIL_COMMAND(audit)
-VIGIL_COMMAND(synth)
+VIGIL_COMMAND_OPTS(audit)
+VIGIL_COMMAND_OPTS(synth)
 
 #undef VIGIL_COMMAND
+#undef VIGIL_COMMAND_OPTS
 #endif

@@ -21,7 +21,8 @@
  *       ... argv[1..npos] are the positional arguments, in order
  *   }
  *
- * and in main.c, CMD_OPTS(history, "summary") instead of CMD(...): the help text
+ * and VIGIL_COMMAND_OPTS(history) in commands.h, CMD_OPTS(history, "summary") in main.c,
+ * instead of VIGIL_COMMAND(...) and CMD(...): the help text
  * `vigil help history` and `vigil history --help` print is then cmd_history_help (the usage
  * line and the prose, ending with a blank line), the generated option list, and the spec's
  * epilogue. Write each option's help as it should read; a '\n' in it starts a continuation line,
@@ -37,7 +38,10 @@
  *   --threads expects a non-negative integer, got 'many'
  *   --alpha expects a number, got 'x'       --correction expects holm, bh or none, got 'sidak'
  *   at most 32 --allow-column options
- * Whether an option is required, and checks between options, stay with the command. The shared
+ * Whether an option is required, and checks between options, stay with the command. Where a
+ * given value must be told from an absent one (explain --samples 0 is an error, no --samples
+ * the library's default), the command starts the destination at a value no one means
+ * (SIZE_MAX) and checks for it after parsing. The shared
  * --backend and --format are plain strings: cli_parse_backend / cli_parse_format check them
  * after parsing, with the messages scripts already match. */
 #ifndef VIGIL_CLI_OPTIONS_H
@@ -114,7 +118,7 @@ typedef struct {
                  "let column C through the PHI guard, with a justification\n(repeatable)",      \
                  &(c)->allow)
 
-typedef struct {
+typedef struct cli_spec {
     const char *name;       /* the command, for messages */
     const char *usage;      /* help text before the option list (usage line, prose, blank line) */
     const cli_option *opts; /* ends with CLI_OPT_END */

@@ -57,8 +57,77 @@ expect_rc 2 "after --"; expect_err "unexpected argument '--kind'" "-- ends the o
 run "$VIGIL" audit --format=json
 expect_rc 2 "positional still required"; expect_err "missing subcommand (expected 'verify')" "audit needs verify"
 
+# -- the commands converted from getopt: the hint, --opt=value, a missing value, table help
+D="$ROOT/datasets"
+OK="--allow-column=age=public-research-cohort"
+run "$VIGIL" replay --shadw shadow_score
+expect_rc 2 "replay: unknown option"; expect_err "vigil replay: unknown option '--shadw'; did you mean '--shadow'?" "replay: hint"
+run "$VIGIL" replay --model="$D/models/flchain_v2.json" --data="$D/flchain/test.csv" --shadow=shadow_score \
+    --id=case_id --max-ids=2 --tolerance=1e-6 --no-store $OK --format=json
+expect_rc 1 "replay: --opt=value"
+expect_json "len(d['disagreeing_ids']) == 2 and d['disagreeing_ids'][0].startswith('FLC')" "replay: --max-ids=2 and --id=case_id read"
+run "$VIGIL" replay --model m --data d --shadow
+expect_rc 2 "replay: missing value"; expect_err "vigil replay: option '--shadow' needs a value" "replay: names it"
+run "$VIGIL" replay --tolerance=-1 --model m --data d --shadow s
+expect_rc 2 "replay: range checked after parsing"; expect_err "vigil replay: --tolerance must be >= 0" "replay: tolerance"
+run "$VIGIL" replay --help
+expect_out "  --max-ids N    disagreeing ids listed (default 20)" "replay: help lists the table's options"
+expect_out "Exit status: 0 reproduced" "replay: epilogue kept"
+
+R="$ROOT/tests/reference/shap"
+run "$VIGIL" explain --bakground x.csv
+expect_rc 2 "explain: unknown option"; expect_err "vigil explain: unknown option '--bakground'; did you mean '--background'?" "explain: hint"
+run "$VIGIL" explain --model="$D/models/flchain_mlp.json" --data="$R/mlp_rows.csv" --background="$R/mlp_background.csv" \
+    --out="$T/k.csv" --mlp-method=kernel --samples=64 --seed=3 --no-store $OK --format=json
+expect_rc 0 "explain: --opt=value"
+expect_json "d['kernel_shap']['samples'] == 64 and d['method'].startswith('KernelSHAP')" "explain: --samples=64 and --mlp-method=kernel read"
+run "$VIGIL" explain --model m --data d --out
+expect_rc 2 "explain: missing value"; expect_err "vigil explain: option '--out' needs a value" "explain: names it"
+run "$VIGIL" explain --samples=0 --model m --data d --out o
+expect_rc 2 "explain: --samples 0 given"; expect_err "vigil explain: --samples must be at least 16" "explain: a given 0 is not the default"
+set --; i=0; while [ $i -lt 17 ]; do set -- "$@" --group "g$i"; i=$((i + 1)); done
+run "$VIGIL" explain "$@" --model m --data d --out o
+expect_rc 2 "explain: group cap"; expect_err "vigil explain: at most 16 --group columns" "explain: names the cap"
+run "$VIGIL" explain --help
+expect_out "  --mlp-method M  MLP: auto (default: exact up to 12 features), exact (up to 20) or" "explain: help lists the table's options"
+expect_out "completeness.max_abs_error is the largest" "explain: epilogue kept"
+
+F="$ROOT/tests/bad_inputs/files"
+run "$VIGIL" metrics --lable y
+expect_rc 2 "metrics: unknown option"; expect_err "vigil metrics: unknown option '--lable'; did you mean '--label'?" "metrics: hint"
+run "$VIGIL" metrics --data="$F/good.csv" --score=score --label=y --threshold=0.3 --threshold=0.3 --bootstrap=0 \
+    --seed=9 --no-store --format=json
+expect_rc 0 "metrics: --opt=value"
+expect_json "d['threshold']['value'] == 0.3 and d['bootstrap']['replicates'] == 0 and d['bootstrap']['seed'] == 9" "metrics: --threshold=, --bootstrap=, --seed= read"
+run "$VIGIL" metrics --score score --label y --data
+expect_rc 2 "metrics: missing value"; expect_err "vigil metrics: option '--data' needs a value" "metrics: names it"
+run "$VIGIL" metrics --data d --score s --label y --min-cell=0
+expect_rc 2 "metrics: --min-cell 0 given"; expect_err "vigil metrics: --min-cell must be at least 1" "metrics: a given 0 is not the default"
+run "$VIGIL" metrics --data d --score s --label y --threshold=high
+expect_rc 2 "metrics: threshold number"; expect_err "vigil metrics: --threshold expects a number, got 'high'" "metrics: names the value"
+run "$VIGIL" metrics --help
+expect_out "  --lowess-bootstrap M  bootstrap Eavg/E50/E90/Emax as well (auto, on or off): one lowess" "metrics: help lists the table's options"
+expect_out "JSON: n, prevalence" "metrics: epilogue kept"
+
+run "$VIGIL" monitor run --lock-timout 3 x.json
+expect_rc 2 "monitor: unknown option"; expect_err "vigil monitor: unknown option '--lock-timout'; did you mean '--lock-timeout'?" "monitor: hint"
+run "$VIGIL" monitor run "$ROOT/monitors/flchain-stable.json" --db="$T/m.db" --lock-timeout=5 --threads=2 --format=json
+expect_rc 0 "monitor: --opt=value"
+expect_json "d['run_id'] == 1 and d['lock'].startswith('$T/m.db.monitor-')" "monitor: --db= read (the lock sits beside it)"
+run "$VIGIL" monitor run "$ROOT/monitors/flchain-stable.json" --now=2026-13-01
+expect_rc 2 "monitor: --now= read"; expect_err "vigil monitor: --now expects a date YYYY-MM-DD, got '2026-13-01'" "monitor: names the value"
+run "$VIGIL" monitor run x.json --lock-timeout=1e9
+expect_rc 2 "monitor: range"; expect_err "vigil monitor: --lock-timeout must be from 0 to 604800 seconds, got '1e9'" "monitor: the value as typed"
+run "$VIGIL" monitor run x.json --db
+expect_rc 2 "monitor: missing value"; expect_err "vigil monitor: option '--db' needs a value" "monitor: names it"
+run "$VIGIL" monitor run
+expect_rc 2 "monitor: no file"; expect_err "vigil monitor: monitor run needs a monitor file (M.json)" "monitor: file required"
+run "$VIGIL" monitor --help
+expect_out "  --lock-timeout S  seconds to wait for another run of the same monitor (default 600)" "monitor: help lists the table's options"
+expect_out "exit status: 0 no drift" "monitor: epilogue kept"
+
 # -- the generated help: every command's option list comes from its table
-for c in predict drift history audit synth; do
+for c in predict drift history audit synth replay explain metrics monitor; do
     run "$VIGIL" help "$c"; cp "$T/out" "$T/help1"
     run "$VIGIL" "$c" --help; expect_rc 0 "$c --help"
     cmp -s "$T/out" "$T/help1" || { echo "FAIL: 'vigil help $c' and '$c --help' differ"; fails=$((fails + 1)); }
@@ -72,9 +141,10 @@ expect_out "  --allow-column C=WHY  let column C through the PHI guard, with a j
 awk '/^  --format F/ { f = NR } /^Exit status: 0 no drift/ { e = NR } END { exit !(f && e > f) }' "$T/out" ||
     { echo "FAIL: drift help: the epilogue is not after the options"; fails=$((fails + 1)); }
 # each option the help lists is one the parser knows (a missing value, not an unknown option)
-for c in predict drift history audit synth; do
+for c in predict drift history audit synth replay explain metrics monitor; do
+    sub=; [ "$c" = monitor ] && sub=run # its options are those of 'monitor run'
     "$VIGIL" help "$c" | sed -n 's/^  \(--[a-z-]*\).*/\1/p' | while read -r o; do
-        "$VIGIL" "$c" "$o" >/dev/null 2>"$T/e1"
+        "$VIGIL" "$c" $sub "$o" >/dev/null 2>"$T/e1"
         if grep -q "unknown option" "$T/e1"; then echo "FAIL: $c: help lists $o, the parser refuses it"; exit 1; fi
     done || fails=$((fails + 1))
 done

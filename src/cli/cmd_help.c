@@ -10,10 +10,9 @@ const char cmd_help_help[] =
     "usage: vigil help [COMMAND | catalogue]\n"
     "\n"
     "Without COMMAND, lists the commands. With one, prints its whole help (the same as\n"
-    "'vigil COMMAND --help'; 'vigil help metrics' adds the metric catalogue). 'vigil help\n"
-    "catalogue' lists every metric a suite criterion or the report can name: its label, which\n"
-    "direction is better, how its CI is obtained and where it is defined. Help needs no\n"
-    "database, data or GPU.\n";
+    "'vigil COMMAND --help'). 'vigil help catalogue' lists every metric a suite criterion or\n"
+    "the report can name: its label, which direction is better, how its CI is obtained and\n"
+    "where it is defined. Help needs no database, data or GPU.\n";
 
 /* The metric catalogue (include/vigil/catalogue.h) as a table. */
 static void print_catalogue(void)
@@ -43,10 +42,6 @@ int cmd_help(int argc, char **argv)
         for (size_t i = 0; i < cli_n_commands; i++)
             if (strcmp(cli_commands[i].name, argv[1]) == 0) {
                 fputs(cli_commands[i].help, stdout);
-                if (strcmp(argv[1], "metrics") == 0) {
-                    fputs("\n", stdout);
-                    print_catalogue();
-                }
                 return VIGIL_EXIT_OK;
             }
         return cli_usage("help", "unknown command '%s'", argv[1]);

@@ -39,7 +39,8 @@ static const char epilogue[] =
     "spiegelhalter_z,spiegelhalter_p,hosmer_lemeshow{stat,df,p}}, threshold.{value,tpr,fpr,\n"
     "ppv,npv,selection_rate}, thresholds[], net_benefit, subgroups.<col>.levels.<level>,\n"
     "subgroups.<col>.disparities, bootstrap, seconds.{load,compute,write}. Withheld numbers\n"
-    "are null.\n";
+    "are null. 'vigil help catalogue' lists every metric by name, with its label, the\n"
+    "direction that is better and how its CI is obtained.\n";
 
 static struct {
     cli_common c;

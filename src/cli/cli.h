@@ -13,11 +13,14 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+struct cli_spec;
+
 typedef struct {
     const char *name;
     int (*fn)(int argc, char **argv); /* argv[0] is the command name */
     const char *summary;              /* one line for `vigil help` */
     const char *help;                 /* the whole text for `vigil help CMD` / `CMD --help` */
+    const struct cli_spec *spec;      /* its option table (cli/options.h), or NULL */
 } cli_command;
 
 /* Not const: main() puts the generated help of table-driven commands in place at start-up. */

@@ -11,21 +11,26 @@
 #include <stdio.h>
 #include <string.h>
 
-#define CMD(n, summary) {#n, cmd_##n, summary, cmd_##n##_help}
+#define CMD(n, summary) {#n, cmd_##n, summary, cmd_##n##_help, NULL}
+/* A command that parses with an option table: its help is generated from the table. */
+#define CMD_OPTS(n, summary) {#n, cmd_##n, summary, cmd_##n##_help, &cmd_##n##_spec}
+
+extern const cli_spec cmd_predict_spec, cmd_drift_spec, cmd_history_spec, cmd_audit_spec,
+    cmd_synth_spec;
 
 cli_command cli_commands[] = {
     CMD(help, "show help for vigil or for one command"),
-    CMD(predict, "score cases with a model (CPU or CUDA backend)"),
+    CMD_OPTS(predict, "score cases with a model (CPU or CUDA backend)"),
     CMD(replay, "re-score shadow-mode cases and compare with the recorded scores"),
     CMD(explain, "per-case SHAP attributions and global importance"),
     CMD(metrics, "discrimination, calibration, thresholds and subgroup fairness"),
-    CMD(drift, "distribution-shift tests between a reference and a current file"),
+    CMD_OPTS(drift, "distribution-shift tests between a reference and a current file"),
     CMD(suite, "run a validation suite against pre-registered acceptance criteria"),
     CMD(monitor, "run a drift monitor (for cron)"),
-    CMD(history, "list stored runs"),
+    CMD_OPTS(history, "list stored runs"),
     CMD(report, "write a PCCP evidence report from a stored run"),
-    CMD(audit, "verify the tamper-evident audit chain of the run store"),
-    CMD(synth, "generate a synthetic shadow-mode case file with planted drift"),
+    CMD_OPTS(audit, "verify the tamper-evident audit chain of the run store"),
+    CMD_OPTS(synth, "generate a synthetic shadow-mode case file with planted drift"),
 };
 const size_t cli_n_commands = sizeof cli_commands / sizeof cli_commands[0];
 
@@ -58,20 +63,14 @@ static int unknown_command(const char *name)
 
 /* The commands that parse with an option table (cli/options.h): their help is the prose of
  * cmd_<name>_help, then the option list generated from the same table the parser uses. */
-extern const cli_spec cmd_predict_spec, cmd_drift_spec, cmd_history_spec, cmd_audit_spec,
-    cmd_synth_spec;
-
 static void generate_help(void)
 {
-    static const cli_spec *const specs[] = {&cmd_predict_spec, &cmd_drift_spec, &cmd_history_spec,
-                                            &cmd_audit_spec, &cmd_synth_spec};
-    for (size_t k = 0; k < sizeof specs / sizeof *specs; k++)
-        for (size_t i = 0; i < cli_n_commands; i++)
-            if (strcmp(cli_commands[i].name, specs[k]->name) == 0) {
-                /* Lives as long as the process; on no memory the prose alone is shown. */
-                char *help = cli_options_help(specs[k]);
-                if (help) cli_commands[i].help = help;
-            }
+    for (size_t i = 0; i < cli_n_commands; i++)
+        if (cli_commands[i].spec) {
+            /* Lives as long as the process; on no memory the prose alone is shown. */
+            char *help = cli_options_help(cli_commands[i].spec);
+            if (help) cli_commands[i].help = help;
+        }
 }
 
 /* The library's warnings, as the CLI shows every diagnostic: one line on stderr. */

@@ -114,7 +114,7 @@ typedef struct {
                  "let column C through the PHI guard, with a justification\n(repeatable)",      \
                  &(c)->allow)
 
-typedef struct {
+typedef struct cli_spec {
     const char *name;       /* the command, for messages */
     const char *usage;      /* help text before the option list (usage line, prose, blank line) */
     const cli_option *opts; /* ends with CLI_OPT_END */

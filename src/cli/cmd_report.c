@@ -72,7 +72,10 @@ int cmd_report(int argc, char **argv)
     vigil_store *s = NULL;
     int rc = cli_open_store("report", db, 1, &s);
     if (rc) return rc;
-    vigil_report_options o = {out, cli_db_path(db), no_plots};
+    vigil_report_options o = VIGIL_REPORT_OPTIONS_INIT;
+    o.out_dir = out;
+    o.db_label = cli_db_path(db);
+    o.no_plots = no_plots;
     vigil_report_summary sum;
     int err = vigil_report_write(s, (int64_t)id, &o, &sum);
     vigil_store_close(s);

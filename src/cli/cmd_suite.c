@@ -144,7 +144,7 @@ int cmd_suite(int argc, char **argv)
         goto done;
     }
     if (npos != 1) return cli_usage("suite", "run needs one suite file");
-    vigil_suite_options so = {0};
+    vigil_suite_options so = VIGIL_SUITE_OPTIONS_INIT;
     so.threads = (int)A.threads;
     if (cli_parse_backend("suite", A.backend, &so.backend)) return VIGIL_EXIT_USAGE;
     so.progress = on_progress;

@@ -32,6 +32,11 @@ typedef struct {
     int threads;                /* CPU threads; <= 0: all cores */
 } vigil_backend_options;
 
+/* The defaults: VIGIL_BACKEND_AUTO (CUDA when a device answers, else CPU), threads 0 (all
+ * cores). Every public options struct has such a VIGIL_X_OPTIONS_INIT: start from it and set
+ * what differs, so a field added later gets its default instead of a silent 0. */
+#define VIGIL_BACKEND_OPTIONS_INIT {VIGIL_BACKEND_AUTO, 0}
+
 /* "cpu" / "cuda" / "auto" */
 const char *vigil_backend_name(vigil_backend_kind k);
 /* The CPU threads a request for `threads` means (<= 0: every online CPU). */

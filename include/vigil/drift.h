@@ -67,6 +67,15 @@ typedef struct {
     int numeric_test;            /* VIGIL_DRIFT_DECIDE_KS (default) or _CVM: feature p for numeric */
 } vigil_drift_options;
 
+/* The defaults, as the comments above give them: every shared column, Holm at alpha 0.01,
+ * effect floors 0.1 (numeric and categorical), 10 PSI bins, at least 2 values a window, no MMD
+ * (500 permutations and 2000 rows a window when it is asked for), seed 1, all CPUs, backend
+ * auto, the KS test deciding numeric features. */
+#define VIGIL_DRIFT_OPTIONS_INIT                                                                    \
+    {NULL, 0, VIGIL_CORRECT_HOLM, 0.01, 0.1, 0.1, 10, 2, 0, 500, 2000, 1, 0, VIGIL_BACKEND_AUTO,     \
+     VIGIL_DRIFT_DECIDE_KS}
+
+/* VIGIL_DRIFT_OPTIONS_INIT as a value (for callers that cannot use an initializer). */
 vigil_drift_options vigil_drift_options_default(void);
 
 typedef struct vigil_drift_result vigil_drift_result;

@@ -66,6 +66,14 @@ typedef struct {
     const char *method;         /* a sentence naming the algorithm (static string) */
 } vigil_explain_options;
 
+/* The defaults: backend auto, all cores, seed 1, the cases themselves as background (at most
+ * 100 rows for the MLP), TreeSHAP and MLP method chosen per model (AUTO), 2048 KernelSHAP
+ * coalitions (mlp_samples 0); the out fields cleared, with used = VIGIL_BACKEND_CPU. */
+#define VIGIL_EXPLAIN_OPTIONS_INIT                                                                  \
+    {VIGIL_BACKEND_AUTO, 0, 1, NULL, 0, 100, VIGIL_TREESHAP_AUTO, VIGIL_MLP_AUTO, 0, 0.0, 0,        \
+     VIGIL_BACKEND_CPU, NULL}
+
+/* *o = VIGIL_EXPLAIN_OPTIONS_INIT. */
 void vigil_explain_options_default(vigil_explain_options *o);
 
 /* Attributions for n rows of X (row-major float32, as vigil_model_bind gives). phi: n * K * (F+1)

@@ -136,6 +136,11 @@ typedef struct {
     const char *compare_name;
 } vigil_metrics_options;
 
+/* The defaults (every field 0, each 0 meaning what the comments above say): threshold 0.5,
+ * no bootstrap, seed 0, one thread per online CPU, cells under 11 withheld, 95% intervals,
+ * 200 curve points, lowess bootstrap when n <= 100000, no second score. */
+#define VIGIL_METRICS_OPTIONS_INIT {NULL, 0, 0, 0, 0, 0, 0.0, 0, 0, NULL, NULL}
+
 typedef struct vigil_metrics_report vigil_metrics_report;
 
 /* Compute every metric for scores and labels (checked as vigil_metrics_check without line

@@ -67,6 +67,9 @@ typedef struct {
     const vigil_monitor_data *data; /* loaded by vigil_monitor_load_data; NULL: load here */
 } vigil_monitor_options;
 
+/* The defaults: no reference cache, all cores, the data loaded by vigil_monitor_run. */
+#define VIGIL_MONITOR_OPTIONS_INIT {NULL, 0, NULL}
+
 /* Run every configured test on the data (opt->data, else loaded here). Timings go in the
  * result. */
 int vigil_monitor_run(vigil_monitor_result **out, const vigil_monitor *m,

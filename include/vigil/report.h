@@ -33,6 +33,10 @@ typedef struct {
     int no_plots;          /* 1: do not run gnuplot (each plot gets its note) */
 } vigil_report_options;
 
+/* The defaults: no out_dir (the caller must set it), no store path in the reproduce commands,
+ * plots drawn. */
+#define VIGIL_REPORT_OPTIONS_INIT {NULL, NULL, 0}
+
 typedef struct {
     int64_t run_id;
     char kind[16];         /* "suite" or "metrics" */

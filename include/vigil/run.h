@@ -146,7 +146,7 @@ typedef struct {
     size_t n_allow;
 } vigil_run_replay_options;
 
-#define VIGIL_RUN_REPLAY_OPTIONS_INIT {NULL, NULL, 1e-6, 20, {VIGIL_BACKEND_AUTO, 0}, NULL, 0}
+#define VIGIL_RUN_REPLAY_OPTIONS_INIT {NULL, NULL, 1e-6, 20, VIGIL_BACKEND_OPTIONS_INIT, NULL, 0}
 
 typedef struct vigil_run_replay_result vigil_run_replay_result;
 

@@ -28,6 +28,9 @@ typedef struct {
     void *progress_ctx;
 } vigil_suite_options;
 
+/* The defaults: all cores, backend auto (CUDA when a device answers, else CPU), no progress. */
+#define VIGIL_SUITE_OPTIONS_INIT {0, VIGIL_BACKEND_AUTO, NULL, NULL}
+
 /* Run the suite at `path`, storing one run in `store` (kind "suite"). On success *run_id is
  * the run, *passed is 1 when every criterion passed, and *json (caller frees) is the result
  * document with run_id and seconds added. Bad input: VIGIL_EINVAL with file and JSON path;

@@ -47,7 +47,12 @@ typedef struct {
     void *progress_ctx;
 } vigil_synth_options;
 
-/* Fill `o` with the defaults above. */
+/* The defaults above: 10000 rows, 10 features, seed 1, 2% missing, no drift (shift 0.5 from
+ * half-way when one is asked for), 365 days up to 2026-01-01, prevalence 0.15, no progress. */
+#define VIGIL_SYNTH_OPTIONS_INIT                                                                    \
+    {10000, 10, 1, 0.02, VIGIL_DRIFT_NONE, 0.5, 0.5, 365, "2026-01-01", 0.15, NULL, NULL}
+
+/* *o = VIGIL_SYNTH_OPTIONS_INIT. */
 void vigil_synth_defaults(vigil_synth_options *o);
 /* Parse "none|covariate|label|concept|subgroup"; -1 when unknown. */
 int vigil_synth_parse_drift(const char *s);

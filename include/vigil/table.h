@@ -55,6 +55,10 @@ typedef struct {
     void *progress_ctx;
 } vigil_csv_options;
 
+/* The defaults: the missing set "", "NA", "NaN", "null"; types inferred; every column kept;
+ * no progress. */
+#define VIGIL_CSV_OPTIONS_INIT {NULL, 0, NULL, 0, NULL, 0, NULL, NULL, NULL}
+
 /* Read `path` into a new table. opts may be NULL. On error *out is NULL and the message
  * names the file, line and column. */
 int vigil_table_read_csv(vigil_table **out, const char *path, const vigil_csv_options *opts);

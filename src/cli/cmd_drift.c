@@ -89,7 +89,7 @@ int cmd_drift(int argc, char **argv)
     vigil_phi_allow allow[CLI_LIST_MAX];
     size_t n_allow = 0;
     const char *idcol = NULL;
-    vigil_drift_options o = vigil_drift_options_default();
+    vigil_drift_options o = VIGIL_DRIFT_OPTIONS_INIT;
     int rc = VIGIL_EXIT_INTERNAL, json = 0, npos;
     vigil_table *ref = NULL, *cur = NULL;
     vigil_drift_result *res = NULL;

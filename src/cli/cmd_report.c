@@ -1,10 +1,10 @@
 /* vigil report — the PCCP evidence report of a stored run (issue 8). */
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "vigil/error.h"
 #include "vigil/report.h"
 #include "vigil/store.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,14 +17,9 @@ const char cmd_report_help[] =
     "criteria, update procedures, traceability), Impact Assessment (candidate against\n"
     "predecessor, failed criteria first), the drift-monitor timeline, the audit-chain verdict\n"
     "with the commands that reproduce each run, a methods appendix and a TRIPOD+AI appendix.\n"
-    "\n"
-    "  --run ID      a completed 'suite' run (or a 'metrics' run: performance only)\n"
-    "  --out DIR     output directory, created or replaced (only when it is empty or holds a\n"
-    "                previous report); written as DIR.tmp, then renamed into place\n"
-    "  --db FILE     run store (default: $VIGIL_DB, else ./vigil.db)\n"
-    "  --no-plots    do not run gnuplot (each plot gets a note instead)\n"
-    "  --format F    'table' (default) or 'json': a summary of what was written\n"
-    "\n"
+    "\n";
+
+static const char epilogue[] =
     "DIR/report.html   one self-contained page (inline SVG plots and CSS, no scripts, prints)\n"
     "DIR/report.md     the same in Markdown, with DIR/plot-*.svg beside it\n"
     "DIR/evidence.json every number in the report\n"
@@ -34,30 +29,39 @@ const char cmd_report_help[] =
     "\n"
     "Exit: 0 written and implementable; 1 written, but a criterion failed, the run has no\n"
     "criteria or the audit chain is broken (NOT IMPLEMENTABLE); 2 no such run, a run that did\n"
-    "not complete or of another kind, or an unusable --out; 3 internal error.\n";
+    "not complete or of another kind, or an unusable --out; 3 internal error.\n"
+    "\n"
+    "JSON: a summary of what was written: run_id, kind, out, implementable, passed, criteria,\n"
+    "criteria_failed, audit_ok, audit_head, plots, plots_drawn, monitor_runs, files.\n";
+
+static struct {
+    cli_common c;
+    const char *run, *out;
+    int no_plots;
+} A;
+
+static const cli_option opts[] = {
+    CLI_OPT_STRING("run", 0, "ID", "a completed 'suite' run (or a 'metrics' run: performance only)", &A.run),
+    CLI_OPT_STRING("out", 0, "DIR",
+                   "output directory, created or replaced (only when it is empty or holds a\n"
+                   "previous report); written as DIR.tmp, then renamed into place",
+                   &A.out),
+    CLI_OPTS_DB(&A.c),
+    CLI_OPT_FLAG("no-plots", 0, "do not run gnuplot (each plot gets a note instead)", &A.no_plots),
+    CLI_OPTS_FORMAT(&A.c),
+    CLI_OPT_END,
+};
+
+const cli_spec cmd_report_spec = {"report", cmd_report_help, opts, epilogue};
 
 int cmd_report(int argc, char **argv)
 {
-    static const struct option opts[] = {{"run", required_argument, 0, 'r'},    {"out", required_argument, 0, 'o'},
-                                         {"db", required_argument, 0, 'd'},     {"format", required_argument, 0, 'f'},
-                                         {"no-plots", no_argument, 0, 'n'},     {0, 0, 0, 0}};
-    const char *run = NULL, *out = NULL, *db = NULL, *format = NULL;
-    int no_plots = 0, c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'r': run = optarg; break;
-        case 'o': out = optarg; break;
-        case 'd': db = optarg; break;
-        case 'f': format = optarg; break;
-        case 'n': no_plots = 1; break;
-        default:
-            if (optopt) return cli_usage("report", "option '%s' needs a value", argv[optind - 1]);
-            return cli_usage("report", "unknown option '%s'", argv[optind - 1]);
-        }
-    }
-    if (optind < argc) return cli_usage("report", "unexpected argument '%s'", argv[optind]);
+    memset(&A, 0, sizeof A);
+    int npos, prc = cli_options_parse(&cmd_report_spec, argc, argv, &npos);
+    if (prc) return prc < 0 ? VIGIL_EXIT_OK : prc;
+    if (npos > 0) return cli_usage("report", "unexpected argument '%s'", argv[1]);
+    const char *run = A.run, *out = A.out, *db = A.c.db, *format = A.c.format;
+    int no_plots = A.no_plots;
     if (!run) return cli_usage("report", "--run is required");
     if (!out || !*out) return cli_usage("report", "--out is required");
     size_t id;
@@ -68,7 +72,10 @@ int cmd_report(int argc, char **argv)
     vigil_store *s = NULL;
     int rc = cli_open_store("report", db, 1, &s);
     if (rc) return rc;
-    vigil_report_options o = {out, cli_db_path(db), no_plots};
+    vigil_report_options o = VIGIL_REPORT_OPTIONS_INIT;
+    o.out_dir = out;
+    o.db_label = cli_db_path(db);
+    o.no_plots = no_plots;
     vigil_report_summary sum;
     int err = vigil_report_write(s, (int64_t)id, &o, &sum);
     vigil_store_close(s);

@@ -1,10 +1,11 @@
 /* vigil suite — run a validation suite, or compare two stored suite runs. */
 #include "cli/cli.h"
+#include "cli/cases.h"
+#include "cli/options.h"
 #include "vigil/error.h"
 #include "vigil/store.h"
 #include "vigil/suite.h"
 
-#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,12 +28,12 @@ const char cmd_suite_help[] =
     "criterion, observed values, and every other stored value that differs (metrics of both\n"
     "models at every level, the paired comparison, settings such as seed and replicates):\n"
     "values_changed counts them, values lists up to 500 as {path, a, b}.\n"
-    "\n"
-    "  --db FILE        the run store (default: $VIGIL_DB, else ./vigil.db)\n"
-    "  --threads N      threads for scoring and bootstrap (default: all cores)\n"
-    "  --backend B      scoring backend (default auto: CUDA when a device answers)\n"
-    "  --format F       'table' (default) or 'json' (the stored result document plus run_id\n"
-    "                   and seconds.{load,compute,write})\n"
+    "\n";
+
+static const char epilogue[] =
+    "JSON: run prints the stored result document plus run_id and seconds.{load,compute,write};\n"
+    "diff prints {a, b, files, same_inputs, same_results, a_passed, b_passed, criteria,\n"
+    "values, values_changed}.\n"
     "\n"
     "Exit status: 0 every criterion passed, 1 a criterion failed, 2 bad suite or input,\n"
     "3 internal error.\n";
@@ -79,43 +80,59 @@ static int parse_id(const char *s, int64_t *out)
     return 0;
 }
 
+/* One set of destinations for both subcommands: --db and --format mean the same in each. */
+static cli_common A;
+
+static const cli_option run_opts[] = {
+    CLI_OPTS_DB(&A),
+    CLI_OPTS_BACKEND_THREADS(&A),
+    CLI_OPTS_FORMAT(&A),
+    CLI_OPT_END,
+};
+
+static const cli_option diff_opts[] = {
+    CLI_OPTS_DB(&A),
+    CLI_OPTS_FORMAT(&A),
+    CLI_OPT_END,
+};
+
+static const cli_spec run_spec = {"suite", cmd_suite_help, run_opts, epilogue};
+static const cli_spec diff_spec = {"suite", cmd_suite_help, diff_opts, epilogue};
+static const cli_option opts[] = {
+    CLI_OPT_SUBCOMMAND("run", &run_spec),
+    CLI_OPT_SUBCOMMAND("diff", &diff_spec),
+    CLI_OPT_END,
+};
+const cli_spec cmd_suite_spec = {"suite", cmd_suite_help, opts, epilogue};
+
 int cmd_suite(int argc, char **argv)
 {
-    static const struct option opts[] = {{"db", required_argument, 0, 'd'},
-                                         {"format", required_argument, 0, 'f'},
-                                         {"threads", required_argument, 0, 't'},
-                                         {"backend", required_argument, 0, 'b'},
-                                         {0, 0, 0, 0}};
-    const char *db = NULL, *format = NULL, *backend = "auto";
-    size_t threads = 0;
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (c) {
-        case 'd': db = optarg; break;
-        case 'f': format = optarg; break;
-        case 't':
-            if (cli_parse_size("suite", "--threads", optarg, &threads)) return VIGIL_EXIT_USAGE;
-            break;
-        case 'b': backend = optarg; break;
-        default: return cli_usage("suite", "unknown option '%s'", argv[optind - 1]);
-        }
+    memset(&A, 0, sizeof A);
+    const cli_spec *spec;
+    int npos, at = cli_options_find_sub(&cmd_suite_spec, argc, argv, &spec);
+    const char *sub = at ? argv[at] : NULL;
+    if (spec) { /* the subcommand leaves argv; the rest parses with its table */
+        memmove(argv + at, argv + at + 1, (size_t)(argc - at - 1) * sizeof *argv);
+        argc--;
     }
-    int json = cli_parse_format("suite", format);
+    /* Without a known subcommand, run's table (every option suite has) still reports a bad
+     * option or format first, as before. */
+    int prc = cli_options_parse(spec ? spec : &run_spec, argc, argv, &npos);
+    if (prc) return prc < 0 ? VIGIL_EXIT_OK : prc;
+    const char *db = A.db;
+    int json = cli_parse_format("suite", A.format);
     if (json < 0) return VIGIL_EXIT_USAGE;
-    if (optind >= argc) return cli_usage("suite", "give a subcommand: run SUITE.json, or diff RUN_A RUN_B");
-    const char *sub = argv[optind++];
+    if (!sub) return cli_usage("suite", "give a subcommand: run SUITE.json, or diff RUN_A RUN_B");
+    if (!spec) return cli_usage("suite", "unknown subcommand '%s' (run, diff)", sub);
     vigil_store *store = NULL;
     char *doc = NULL;
     int rc, err;
 
-    if (strcmp(sub, "diff") == 0) {
+    if (spec == &diff_spec) {
         int64_t a, b;
-        if (argc - optind != 2) return cli_usage("suite", "diff needs two run ids");
-        if (parse_id(argv[optind], &a) || parse_id(argv[optind + 1], &b))
-            return cli_usage("suite", "run ids are positive whole numbers, not '%s' '%s'", argv[optind],
-                             argv[optind + 1]);
+        if (npos != 2) return cli_usage("suite", "diff needs two run ids");
+        if (parse_id(argv[1], &a) || parse_id(argv[2], &b))
+            return cli_usage("suite", "run ids are positive whole numbers, not '%s' '%s'", argv[1], argv[2]);
         if ((rc = cli_open_store("suite", db, 1, &store)) != 0) return rc;
         if ((err = json ? vigil_suite_diff(store, a, b, &doc) : vigil_suite_diff_text(store, a, b, &doc)) != 0) {
             rc = cli_fail("suite", err);
@@ -126,18 +143,14 @@ int cmd_suite(int argc, char **argv)
         rc = VIGIL_EXIT_OK;
         goto done;
     }
-    if (strcmp(sub, "run") != 0) return cli_usage("suite", "unknown subcommand '%s' (run, diff)", sub);
-    if (argc - optind != 1) return cli_usage("suite", "run needs one suite file");
-    vigil_suite_options so = {0};
-    so.threads = (int)threads;
-    if (strcmp(backend, "auto") == 0) so.backend = VIGIL_BACKEND_AUTO;
-    else if (strcmp(backend, "cpu") == 0) so.backend = VIGIL_BACKEND_CPU;
-    else if (strcmp(backend, "cuda") == 0) so.backend = VIGIL_BACKEND_CUDA;
-    else return cli_usage("suite", "--backend: expected auto, cpu or cuda, not '%s'", backend);
+    if (npos != 1) return cli_usage("suite", "run needs one suite file");
+    vigil_suite_options so = VIGIL_SUITE_OPTIONS_INIT;
+    so.threads = (int)A.threads;
+    if (cli_parse_backend("suite", A.backend, &so.backend)) return VIGIL_EXIT_USAGE;
     so.progress = on_progress;
     if ((rc = cli_open_store("suite", db, 0, &store)) != 0) return rc;
     vigil_suite_result *res = NULL;
-    err = vigil_suite_run_result(&res, store, argv[optind], &so);
+    err = vigil_suite_run_result(&res, store, argv[1], &so);
     cli_progress_end();
     if (err) {
         rc = cli_fail("suite", err);

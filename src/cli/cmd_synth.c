@@ -52,7 +52,7 @@ static void progress(void *ctx, size_t done, size_t total) { cli_progress("synth
 int cmd_synth(int argc, char **argv)
 {
     memset(&A, 0, sizeof A);
-    vigil_synth_defaults(&A.o);
+    A.o = (vigil_synth_options)VIGIL_SYNTH_OPTIONS_INIT;
     A.seed = (size_t)A.o.seed;
     int npos, rc = cli_options_parse(&cmd_synth_spec, argc, argv, &npos);
     if (rc) return rc < 0 ? VIGIL_EXIT_OK : rc;

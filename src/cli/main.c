@@ -22,10 +22,10 @@ cli_command cli_commands[] = {
     CMD_OPTS(explain, "per-case SHAP attributions and global importance"),
     CMD_OPTS(metrics, "discrimination, calibration, thresholds and subgroup fairness"),
     CMD_OPTS(drift, "distribution-shift tests between a reference and a current file"),
-    CMD(suite, "run a validation suite against pre-registered acceptance criteria"),
+    CMD_OPTS(suite, "run a validation suite against pre-registered acceptance criteria"),
     CMD_OPTS(monitor, "run a drift monitor (for cron)"),
     CMD_OPTS(history, "list stored runs"),
-    CMD(report, "write a PCCP evidence report from a stored run"),
+    CMD_OPTS(report, "write a PCCP evidence report from a stored run"),
     CMD_OPTS(audit, "verify the tamper-evident audit chain of the run store"),
     CMD_OPTS(synth, "generate a synthetic shadow-mode case file with planted drift"),
 };

@@ -33,6 +33,7 @@ static int unknown(const cli_spec *spec, const char *arg, const char *name, size
     given[len] = '\0';
     snprintf(shown, sizeof shown, "%.*s%s", arg[1] == '-' ? 2 : 1, arg, given);
     for (const cli_option *o = spec->opts; o->kind; o++) {
+        if (o->kind == CLI_OPT_SUB_) continue;
         size_t d = cli_edit_distance(given, o->name);
         if (d < bd) {
             bd = d;
@@ -52,7 +53,7 @@ static int find_long(const cli_spec *spec, const char *arg, const char *name, si
     const cli_option *hit = NULL;
     size_t n_hits = 0;
     for (const cli_option *o = spec->opts; o->kind; o++) {
-        if (strncmp(o->name, name, len) != 0) continue;
+        if (o->kind == CLI_OPT_SUB_ || strncmp(o->name, name, len) != 0) continue;
         if (o->name[len] == '\0') {
             *out = o;
             return 0;
@@ -67,7 +68,7 @@ static int find_long(const cli_spec *spec, const char *arg, const char *name, si
     if (n_hits > 1) {
         char list[256] = "";
         for (const cli_option *o = spec->opts; o->kind; o++)
-            if (strncmp(o->name, name, len) == 0 && strlen(list) + strlen(o->name) + 5 < sizeof list) {
+            if (o->kind != CLI_OPT_SUB_ && strncmp(o->name, name, len) == 0 && strlen(list) + strlen(o->name) + 5 < sizeof list) {
                 if (*list) strcat(list, ", ");
                 strcat(list, "--");
                 strcat(list, o->name);
@@ -160,7 +161,7 @@ int cli_options_parse(const cli_spec *spec, int argc, char **argv, int *npos)
             if (eq) value = eq + 1;
         } else {
             for (const cli_option *s = spec->opts; s->kind && !o; s++)
-                if (s->short_name && s->short_name == a[1]) o = s;
+                if (s->kind != CLI_OPT_SUB_ && s->short_name && s->short_name == a[1]) o = s;
             if (!o) return unknown(spec, a, a + 1, strlen(a + 1));
             if (a[2]) value = a + 2;
         }
@@ -194,10 +195,12 @@ void cli_options_write(const cli_option *opts, FILE *f)
     char buf[128];
     size_t col = 0;
     for (const cli_option *o = opts; o->kind; o++) {
+        if (o->kind == CLI_OPT_SUB_) continue;
         size_t l = head(o, buf, sizeof buf) + 2;
         if (l > col && l <= MAX_COL) col = l;
     }
     for (const cli_option *o = opts; o->kind; o++) {
+        if (o->kind == CLI_OPT_SUB_) continue;
         size_t l = head(o, buf, sizeof buf);
         fputs(buf, f);
         fprintf(f, "%*s", (int)(l + 2 > col ? 2 : col - l), "");
@@ -209,6 +212,37 @@ void cli_options_write(const cli_option *opts, FILE *f)
     }
 }
 
+/* Whether --name (len bytes, or a prefix of it) takes a value in any subcommand's table. */
+static int sub_takes_value(const cli_spec *spec, const char *name, size_t len)
+{
+    for (const cli_option *s = spec->opts; s->kind; s++) {
+        if (s->kind != CLI_OPT_SUB_) continue;
+        for (const cli_option *o = ((const cli_spec *)s->dest)->opts; o->kind; o++)
+            if (o->kind != CLI_OPT_FLAG_ && o->kind != CLI_OPT_SUB_ && strncmp(o->name, name, len) == 0)
+                return 1;
+    }
+    return 0;
+}
+
+int cli_options_find_sub(const cli_spec *spec, int argc, char **argv, const cli_spec **sub)
+{
+    *sub = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0) {
+            if (++i >= argc) return 0;
+            a = argv[i];
+        } else if (a[0] == '-' && a[1] != '\0') {
+            if (a[1] == '-' && !strchr(a, '=') && sub_takes_value(spec, a + 2, strlen(a + 2))) i++;
+            continue;
+        }
+        for (const cli_option *o = spec->opts; o->kind; o++)
+            if (o->kind == CLI_OPT_SUB_ && strcmp(o->name, a) == 0) *sub = o->dest;
+        return i;
+    }
+    return 0;
+}
+
 char *cli_options_help(const cli_spec *spec)
 {
     char *text = NULL;
@@ -217,6 +251,14 @@ char *cli_options_help(const cli_spec *spec)
     if (!f) return NULL;
     fputs(spec->usage, f);
     cli_options_write(spec->opts, f);
+    int listed = 0;
+    for (const cli_option *o = spec->opts; o->kind; o++) listed |= o->kind != CLI_OPT_SUB_;
+    for (const cli_option *o = spec->opts; o->kind; o++) {
+        if (o->kind != CLI_OPT_SUB_) continue;
+        if (listed++) fputc('\n', f);
+        fprintf(f, "%s options:\n", o->name);
+        cli_options_write(((const cli_spec *)o->dest)->opts, f);
+    }
     if (spec->epilogue) {
         fputc('\n', f);
         fputs(spec->epilogue, f);

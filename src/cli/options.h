@@ -61,6 +61,7 @@ typedef enum {
     CLI_OPT_SIZE_,   /* a non-negative integer; dest size_t * */
     CLI_OPT_DOUBLE_, /* a number (not NaN); dest double * */
     CLI_OPT_LIST_,   /* repeatable string; dest cli_list * */
+    CLI_OPT_SUB_,    /* a subcommand, not an option; dest const cli_spec * (its table) */
 } cli_opt_kind;
 
 typedef struct {
@@ -85,6 +86,10 @@ typedef struct {
 #define CLI_OPT_SIZE(name, s, arg, help, dest) {CLI_OPT_SIZE_, name, s, arg, help, dest, NULL}
 #define CLI_OPT_DOUBLE(name, s, arg, help, dest) {CLI_OPT_DOUBLE_, name, s, arg, help, dest, NULL}
 #define CLI_OPT_LIST(name, s, arg, help, dest) {CLI_OPT_LIST_, name, s, arg, help, dest, NULL}
+/* A subcommand (as git's OPT_SUBCOMMAND, "stash push"): it parses with a table of its own
+ * (sub_spec, whose name stays the command's, for messages); the command's help lists each
+ * subcommand's options under "<name> options:". See cli_options_find_sub. */
+#define CLI_OPT_SUBCOMMAND(name, sub_spec) {CLI_OPT_SUB_, name, 0, NULL, NULL, (void *)(sub_spec), NULL}
 #define CLI_OPT_END {CLI_OPT_END_, NULL, 0, NULL, NULL, NULL, NULL}
 
 /* The options several commands share, so that they are spelt, parsed and explained alike. */
@@ -131,8 +136,15 @@ typedef struct cli_spec {
  * returns VIGIL_EXIT_OK). */
 int cli_options_parse(const cli_spec *spec, int argc, char **argv, int *npos);
 
-/* The whole help text (usage, the option list, the epilogue), malloc'ed; NULL when out of
- * memory. */
+/* For a table with CLI_OPT_SUBCOMMAND entries: the index in argv of the subcommand word (the
+ * first word that is neither an option nor the value of one of the subcommands' options, so
+ * options may come before it), or 0 when there is none; *sub is its table, or NULL when the
+ * word names no subcommand. The command then takes the word out of argv and parses the rest
+ * with *sub. */
+int cli_options_find_sub(const cli_spec *spec, int argc, char **argv, const struct cli_spec **sub);
+
+/* The whole help text (usage, the option list, each subcommand's list, the epilogue),
+ * malloc'ed; NULL when out of memory. */
 char *cli_options_help(const cli_spec *spec);
 
 /* Write the option list alone to f. */

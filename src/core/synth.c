@@ -14,16 +14,7 @@
 
 void vigil_synth_defaults(vigil_synth_options *o)
 {
-    memset(o, 0, sizeof *o);
-    o->rows = 10000;
-    o->features = 10;
-    o->seed = 1;
-    o->missing_rate = 0.02;
-    o->shift = 0.5;
-    o->drift_start = 0.5;
-    o->days = 365;
-    o->end_date = "2026-01-01";
-    o->prevalence = 0.15;
+    *o = (vigil_synth_options)VIGIL_SYNTH_OPTIONS_INIT;
 }
 
 int vigil_synth_parse_drift(const char *s)

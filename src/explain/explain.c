@@ -19,12 +19,7 @@
 
 void vigil_explain_options_default(vigil_explain_options *o)
 {
-    memset(o, 0, sizeof *o);
-    o->backend = VIGIL_BACKEND_AUTO;
-    o->seed = 1;
-    o->max_background = 100;
-    o->tree_mode = VIGIL_TREESHAP_AUTO;
-    o->used = VIGIL_BACKEND_CPU;
+    *o = (vigil_explain_options)VIGIL_EXPLAIN_OPTIONS_INIT;
 }
 
 static int check_background(const float *B, size_t nb, size_t F)
@@ -360,8 +355,8 @@ static int explain_trees(const vigil_model *m, const float *X, size_t n, vigil_e
 
 int vigil_explain(const vigil_model *m, const float *X, size_t n, vigil_explain_options *o, double *phi)
 {
-    vigil_explain_options def;
-    if (!o) vigil_explain_options_default(&def), o = &def;
+    vigil_explain_options def = VIGIL_EXPLAIN_OPTIONS_INIT;
+    if (!o) o = &def;
     /* every model family refuses an impossible request alike, whether or not its op has a seam */
     int rc = vigil_backend_check(o->backend);
     if (rc) return rc;

@@ -138,7 +138,7 @@ int vigil_mon_drift(const vigil_monitor *m, const mon_data *d, vigil_store *cach
     vigil_drift_result *res = NULL;
     char key[80];
     int hit = 0, rc;
-    vigil_drift_options o = vigil_drift_options_default();
+    vigil_drift_options o = VIGIL_DRIFT_OPTIONS_INIT;
     o.correction = m->correction == MON_CORR_BH ? VIGIL_CORRECT_BH : VIGIL_CORRECT_HOLM;
     o.alpha = m->alpha;
     o.numeric_floor = m->floor_numeric;

@@ -35,7 +35,7 @@ int vigil_cases_load(vigil_cases *out, const char *model_path, const char *data_
         while (k < nk && strcmp(keep[k], c) != 0) k++;
         if (k == nk) keep[nk] = c, why[nk++] = j < opt->n_extra ? "named on the command line" : "--id";
     }
-    vigil_csv_options o = {0};
+    vigil_csv_options o = VIGIL_CSV_OPTIONS_INIT;
     o.keep = keep, o.n_keep = nk, o.keep_why = why;
     /* An id column is text even when it looks numeric (leading zeros are part of an id). */
     vigil_col_decl idd = {id, VIGIL_COL_CATEGORICAL};

@@ -146,8 +146,7 @@ int vigil_run_explain(vigil_run_explain_result **out, const char *model, const c
     const char *bg = opt->background;
     int err = res ? VIGIL_OK : vigil_error_set(VIGIL_ENOMEM, "out of memory");
     if (err) goto done;
-    vigil_explain_options eo;
-    vigil_explain_options_default(&eo);
+    vigil_explain_options eo = VIGIL_EXPLAIN_OPTIONS_INIT;
     eo.backend = opt->backend;
     eo.threads = opt->threads;
     eo.max_background = opt->max_background;

@@ -204,7 +204,7 @@ static int load(vigil_table **t, const char *data, const char *score, const char
                 const vigil_run_metrics_options *o, const char *const *keep, size_t n_keep,
                 const double **sc_out, const double **lb_out, const double **cmp_out)
 {
-    vigil_csv_options opts = {0};
+    vigil_csv_options opts = VIGIL_CSV_OPTIONS_INIT;
     opts.keep = keep;
     opts.n_keep = n_keep;
     int err = vigil_table_read_csv(t, data, &opts);
@@ -321,7 +321,7 @@ int vigil_run_metrics(vigil_run_metrics_result **out, const char *data, const ch
         r->run_id = vigil_run_id(run);
     }
 
-    vigil_metrics_options mo = {0};
+    vigil_metrics_options mo = VIGIL_METRICS_OPTIONS_INIT;
     mo.thresholds = opt->n_thresholds ? opt->thresholds : NULL;
     mo.n_thresholds = opt->n_thresholds;
     mo.bootstrap = opt->bootstrap;

@@ -32,18 +32,7 @@ struct vigil_drift_result {
 
 vigil_drift_options vigil_drift_options_default(void)
 {
-    vigil_drift_options o;
-    memset(&o, 0, sizeof o);
-    o.correction = VIGIL_CORRECT_HOLM;
-    o.alpha = 0.01;
-    o.numeric_floor = 0.1;
-    o.categorical_floor = 0.1;
-    o.psi_bins = 10;
-    o.min_n = 2;
-    o.mmd_permutations = 500;
-    o.mmd_max_rows = 2000;
-    o.seed = 1;
-    o.backend = VIGIL_BACKEND_AUTO;
+    vigil_drift_options o = VIGIL_DRIFT_OPTIONS_INIT;
     return o;
 }
 
@@ -162,7 +151,7 @@ static int find_col(const vigil_table *t, const char *name, const char *which)
 int vigil_drift_reference_build(const vigil_table *ref, const vigil_drift_options *o,
                                 vigil_drift_reference **out)
 {
-    vigil_drift_options def = vigil_drift_options_default();
+    vigil_drift_options def = VIGIL_DRIFT_OPTIONS_INIT;
     if (!o) o = &def;
     *out = NULL;
     vigil_drift_reference *r = calloc(1, sizeof *r);
@@ -385,7 +374,7 @@ done:
 int vigil_drift_compare_ref(const vigil_drift_reference *ref, const vigil_table *cur,
                             const vigil_drift_options *o, vigil_drift_result **out)
 {
-    vigil_drift_options def = vigil_drift_options_default();
+    vigil_drift_options def = VIGIL_DRIFT_OPTIONS_INIT;
     if (!o) o = &def;
     *out = NULL;
     double t0 = vigil_seconds();
@@ -485,7 +474,7 @@ done:
 int vigil_drift_compare(const vigil_table *ref, const vigil_table *cur,
                         const vigil_drift_options *o, vigil_drift_result **out)
 {
-    vigil_drift_options def = vigil_drift_options_default();
+    vigil_drift_options def = VIGIL_DRIFT_OPTIONS_INIT;
     if (!o) o = &def;
     *out = NULL;
     double t0 = vigil_seconds();

@@ -293,7 +293,7 @@ static int prepare(run_t *r, const char *suite_path)
     }
     if (!rc) rc = vigil_data_load(&d->data, extra, (const char *const *)why, ne, &r->t);
     if (!rc && (d->needs & VIGIL_NEED_DRIFT)) {
-        vigil_csv_options co = {0};
+        vigil_csv_options co = VIGIL_CSV_OPTIONS_INIT;
         co.keep = extra, co.n_keep = ne;
         co.types = d->data.types, co.n_types = d->data.n_types;
         co.missing = (const char *const *)d->data.missing, co.n_missing = d->data.n_missing;

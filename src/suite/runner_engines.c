@@ -58,8 +58,7 @@ int vigil_suite_explain(run_t *r)
     size_t ng = 0;
     for (size_t g = 0; g < r->n_groups; g++)
         if (!strchr(r->groups[g].name, '+')) gcols[ng++] = r->groups[g].name;
-    vigil_explain_options eo;
-    vigil_explain_options_default(&eo);
+    vigil_explain_options eo = VIGIL_EXPLAIN_OPTIONS_INIT;
     eo.threads = r->opt ? r->opt->threads : 0;
     eo.backend = r->opt ? r->opt->backend : VIGIL_BACKEND_AUTO;
     eo.seed = r->def.seed;
@@ -74,7 +73,7 @@ done:
 
 int vigil_suite_drift(run_t *r, const vigil_criterion *c, size_t *alarms, cJSON **section)
 {
-    vigil_drift_options o = vigil_drift_options_default();
+    vigil_drift_options o = VIGIL_DRIFT_OPTIONS_INIT;
     o.features = (const char *const *)c->features;
     o.n_features = c->n_features;
     o.alpha = c->alpha;

@@ -34,7 +34,7 @@ int vigil_suite_metrics_doc(run_t *r, const double *score, const double *compare
     for (size_t g = 0; g < r->n_groups; g++)
         mg[g] = (vigil_metrics_group){r->groups[g].name, r->groups[g].codes,
                                       (const char *const *)r->groups[g].levels, r->groups[g].n_levels};
-    vigil_metrics_options mo = {0};
+    vigil_metrics_options mo = VIGIL_METRICS_OPTIONS_INIT;
     mo.thresholds = r->thr;
     mo.n_thresholds = r->n_thr;
     mo.bootstrap = r->def.bootstrap;

@@ -126,8 +126,44 @@ run "$VIGIL" monitor --help
 expect_out "  --lock-timeout S  seconds to wait for another run of the same monitor (default 600)" "monitor: help lists the table's options"
 expect_out "exit status: 0 no drift" "monitor: epilogue kept"
 
+# -- suite (a table per subcommand) and report
+run "$VIGIL" suite run suites/none.json --bakend cpu
+expect_rc 2 "suite: unknown option"
+expect_err "vigil suite: unknown option '--bakend'; did you mean '--backend'?" "suite hint"
+run "$VIGIL" suite diff 1 2 --threads 2
+expect_rc 2 "suite diff: run's option refused"
+expect_err "vigil suite: unknown option '--threads'" "diff has a table of its own"
+run "$VIGIL" suite --format=xml run suites/none.json
+expect_rc 2 "suite: --opt=value before the subcommand"
+expect_err "vigil suite: unknown format 'xml' (expected 'table' or 'json')" "suite --format=value read"
+run "$VIGIL" suite diff 1 2 --db="$T/none.db"
+expect_rc 2 "suite diff --db=value"; expect_err "$T/none.db" "suite --db=value read"
+run "$VIGIL" suite run suites/none.json --threads
+expect_rc 2 "suite: missing value"; expect_err "vigil suite: option '--threads' needs a value" "suite names the option"
+run "$VIGIL" suite run suites/none.json --threads=many
+expect_rc 2 "suite: integer"; expect_err "--threads expects a non-negative integer, got 'many'" "suite names the value"
+run "$VIGIL" suite stop
+expect_rc 2 "suite: unknown subcommand"; expect_err "unknown subcommand 'stop' (run, diff)" "suite names it"
+run "$VIGIL" report --run 1 --out "$T/r" --no-plts
+expect_rc 2 "report: unknown option"
+expect_err "vigil report: unknown option '--no-plts'; did you mean '--no-plots'?" "report hint"
+run "$VIGIL" report --run=1 --out="$T/r" --db="$T/none.db"
+expect_rc 2 "report --opt=value"; expect_err "vigil report: error: no run store at '$T/none.db'" "report --db=value read"
+run "$VIGIL" report --run 1 --out
+expect_rc 2 "report: missing value"; expect_err "vigil report: option '--out' needs a value" "report names the option"
+run "$VIGIL" report --run 1 --out "$T/r" --no-plots=yes
+expect_rc 2 "report: flag with a value"; expect_err "option '--no-plots' takes no value" "report flag refuses a value"
+run "$VIGIL" suite --help
+expect_rc 0 "suite --help"
+expect_out "run options:" "suite help has run's table"
+expect_out "diff options:" "suite help has diff's table"
+expect_out "  --threads N  CPU threads (default: all cores)" "suite help lists --threads from the table"
+run "$VIGIL" report --help
+expect_rc 0 "report --help"
+expect_out "  --no-plots  do not run gnuplot (each plot gets a note instead)" "report help lists --no-plots"
+
 # -- the generated help: every command's option list comes from its table
-for c in predict drift history audit synth replay explain metrics monitor; do
+for c in predict drift history audit synth replay explain metrics monitor suite report; do
     run "$VIGIL" help "$c"; cp "$T/out" "$T/help1"
     run "$VIGIL" "$c" --help; expect_rc 0 "$c --help"
     cmp -s "$T/out" "$T/help1" || { echo "FAIL: 'vigil help $c' and '$c --help' differ"; fails=$((fails + 1)); }
@@ -141,11 +177,18 @@ expect_out "  --allow-column C=WHY  let column C through the PHI guard, with a j
 awk '/^  --format F/ { f = NR } /^Exit status: 0 no drift/ { e = NR } END { exit !(f && e > f) }' "$T/out" ||
     { echo "FAIL: drift help: the epilogue is not after the options"; fails=$((fails + 1)); }
 # each option the help lists is one the parser knows (a missing value, not an unknown option)
-for c in predict drift history audit synth replay explain metrics monitor; do
+for c in predict drift history audit synth replay explain metrics monitor report; do
     sub=; [ "$c" = monitor ] && sub=run # its options are those of 'monitor run'
     "$VIGIL" help "$c" | sed -n 's/^  \(--[a-z-]*\).*/\1/p' | while read -r o; do
         "$VIGIL" "$c" $sub "$o" >/dev/null 2>"$T/e1"
         if grep -q "unknown option" "$T/e1"; then echo "FAIL: $c: help lists $o, the parser refuses it"; exit 1; fi
+    done || fails=$((fails + 1))
+done
+# suite: each subcommand knows the options listed under its heading
+for sub in run diff; do
+    "$VIGIL" help suite | sed -n "/^$sub options:/,/^\$/s/^  \(--[a-z-]*\).*/\1/p" | while read -r o; do
+        "$VIGIL" suite "$sub" "$o" >/dev/null 2>"$T/e1"
+        grep -q "needs a value" "$T/e1" || { echo "FAIL: suite $sub: help lists $o, the parser refuses it"; exit 1; }
     done || fails=$((fails + 1))
 done
 finish

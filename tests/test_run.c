@@ -461,6 +461,10 @@ static void test_metrics_job(void **state)
     assert_string_equal(parts[1], "");
     assert_string_equal(parts[2], "b");
     assert_string_equal(parts[3], "");
+    /* a spec naming more columns than fit says so (the caller refuses it), never a shorter one */
+    char nine[] = "a+b+c+d+e+f+g+h+i", *p8[VIGIL_GROUP_SPEC_MAX];
+    assert_int_equal(vigil_group_spec_split(nine, p8, VIGIL_GROUP_SPEC_MAX), 9);
+    assert_string_equal(p8[7], "h");
 }
 
 int main(void)

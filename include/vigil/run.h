@@ -95,8 +95,10 @@ int vigil_cases_write_csv(const vigil_cases *c, const char *id_name, const char 
 /* The most columns one group spec may join ("a+b+c": an intersection). */
 #define VIGIL_GROUP_SPEC_MAX 8
 
-/* Split a group spec "a+b" in place (at its '+') into at most `cap` column names; returns how
- * many. An empty name (a spec of "", "a+", "+b", "a++b") comes back as "". */
+/* Split a group spec "a+b" in place (at its '+') into column names; returns how many the spec
+ * names. Only the first `cap` are stored in parts: a return above cap is a spec the caller
+ * must refuse (never silently shortened). An empty name (a spec of "", "a+", "+b", "a++b")
+ * comes back as "". */
 size_t vigil_group_spec_split(char *buf, char **parts, size_t cap);
 
 typedef struct {

@@ -148,9 +148,12 @@ int cmd_metrics(int argc, char **argv)
         char *buf = strdup(A.groups.v[g]), *parts[VIGIL_GROUP_SPEC_MAX];
         if (!buf) return cli_fail("metrics", vigil_error_set(VIGIL_ENOMEM, "out of memory"));
         size_t np = vigil_group_spec_split(buf, parts, VIGIL_GROUP_SPEC_MAX), empty = 0;
-        for (size_t p = 0; p < np; p++) empty += !*parts[p];
+        for (size_t p = 0; p < np && p < VIGIL_GROUP_SPEC_MAX; p++) empty += !*parts[p];
         free(buf);
         if (empty) return cli_usage("metrics", "--group '%s' has an empty column name", A.groups.v[g]);
+        if (np > VIGIL_GROUP_SPEC_MAX)
+            return cli_usage("metrics", "--group '%s' joins %zu columns; at most %d", A.groups.v[g], np,
+                             VIGIL_GROUP_SPEC_MAX);
     }
 
     vigil_run_metrics_options o = VIGIL_RUN_METRICS_OPTIONS_INIT;

@@ -38,9 +38,9 @@ const vigil_metrics_report *vigil_run_metrics_result_report(const vigil_run_metr
 size_t vigil_group_spec_split(char *buf, char **parts, size_t cap)
 {
     size_t k = 0;
-    char *s = buf;
-    while (k < cap) {
-        parts[k++] = s;
+    for (char *s = buf;;) {
+        if (k < cap) parts[k] = s;
+        k++;
         char *p = strchr(s, '+');
         if (!p) break;
         *p = '\0';
@@ -288,6 +288,11 @@ int vigil_run_metrics(vigil_run_metrics_result **out, const char *data, const ch
             goto done;
         }
         G->n_parts[g] = vigil_group_spec_split(G->buf[g], G->parts[g], VIGIL_GROUP_SPEC_MAX);
+        if (G->n_parts[g] > VIGIL_GROUP_SPEC_MAX) {
+            err = vigil_error_set(VIGIL_EINVAL, "--group '%s' joins %zu columns; at most %d", opt->groups[g],
+                                  G->n_parts[g], VIGIL_GROUP_SPEC_MAX);
+            goto done;
+        }
         for (size_t p = 0; p < G->n_parts[g]; p++) {
             if (!*G->parts[g][p]) {
                 err = vigil_error_set(VIGIL_EINVAL, "--group '%s' has an empty column name", opt->groups[g]);

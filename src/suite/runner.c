@@ -97,18 +97,17 @@ static int build_groups(run_t *r)
     for (size_t g = 0; g < d->n_groups; g++) {
         group_t *G = &r->groups[g];
         if (!(G->name = vigil_strdup(d->groups[g]))) return vigil_suite_oom();
-        char *buf = vigil_strdup(d->groups[g]), *parts[8];
+        char *buf = vigil_strdup(d->groups[g]), *parts[VIGIL_GROUP_SPEC_MAX];
         if (!buf) return vigil_suite_oom();
-        size_t np = 0;
-        for (char *p = buf; p && np < 8;) {
-            parts[np++] = p;
-            char *plus = strchr(p, '+');
-            if (plus) *plus = '\0', p = plus + 1;
-            else p = NULL;
+        size_t np = vigil_group_spec_split(buf, parts, VIGIL_GROUP_SPEC_MAX);
+        if (np > VIGIL_GROUP_SPEC_MAX) {
+            free(buf);
+            return vigil_error_set(VIGIL_EINVAL, "group '%s' joins %zu columns; at most %d", d->groups[g], np,
+                                   VIGIL_GROUP_SPEC_MAX);
         }
-        int32_t *codes[8] = {0};
-        char **levels[8] = {0};
-        size_t nl[8] = {0};
+        int32_t *codes[VIGIL_GROUP_SPEC_MAX] = {0};
+        char **levels[VIGIL_GROUP_SPEC_MAX] = {0};
+        size_t nl[VIGIL_GROUP_SPEC_MAX] = {0};
         int rc = VIGIL_OK;
         for (size_t p = 0; p < np && !rc; p++) {
             int c = vigil_table_require(r->t, parts[p], "group column");

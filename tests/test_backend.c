@@ -257,6 +257,8 @@ static void test_predict_fallback(void **state)
     assert_memory_equal(s0, s1, nk * sizeof *s0);
     assert_int_equal(n_warned, 1);
     assert_string_equal(warned, "fake backend failed in scoring (fake device lost); running it on the CPU instead");
+    /* the device's error does not linger once the CPU succeeded (a later NULL would report it) */
+    assert_int_equal(vigil_error_last_code(), VIGIL_OK);
     /* an explicit request falls back alike */
     vigil_backend_options want = {VIGIL_BACKEND_CUDA, 2};
     assert_int_equal(vigil_model_predict(fx.m, fx.X, fx.n, &want, s1, m1, &used), 0);

@@ -144,6 +144,7 @@ int vigil_backend_run(vigil_backend_kind want, vigil_backend_op op, const char *
         vigil_warn("%s backend failed in %s (%s); running it on the CPU instead", b->name, what, vigil_error_last());
         b = &vigil_backend_cpu;
         rc = call(b, ctx);
+        if (rc == VIGIL_OK) vigil_error_clear(); /* the device's error is history once the CPU succeeded */
     }
     if (rc == VIGIL_OK && used) *used = b->kind;
     return rc;

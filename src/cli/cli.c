@@ -95,7 +95,8 @@ int cli_parse_size(const char *cmd, const char *opt, const char *s, size_t *out)
 {
     char *end;
     errno = 0;
-    if (!*s || *s == '-') return cli_usage(cmd, "%s expects a non-negative integer, got '%s'", opt, s);
+    /* strtoull skips blanks and negates a '-': " -1" would read as SIZE_MAX */
+    if (!(*s >= '0' && *s <= '9')) return cli_usage(cmd, "%s expects a non-negative integer, got '%s'", opt, s);
     unsigned long long v = strtoull(s, &end, 10);
     if (*end || errno) return cli_usage(cmd, "%s expects a non-negative integer, got '%s'", opt, s);
     *out = (size_t)v;

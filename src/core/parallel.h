@@ -11,7 +11,8 @@ typedef int (*vigil_range_fn)(void *ctx, size_t begin, size_t end, int worker);
 
 /* The number of workers vigil_parallel_for(threads, n, chunk, ...) may use: min(threads
  * resolved as vigil_backend_threads() does, ceil(n / chunk)), at least 1. Callers that keep
- * per-worker scratch allocate this many. */
+ * per-worker scratch allocate this many and pass the same number as `threads` to
+ * vigil_parallel_for (with threads <= 0 the online CPU count is read again, and may have grown). */
 int vigil_parallel_workers(int threads, size_t n, size_t chunk);
 
 /* Run fn over [0, n) in chunks of `chunk` items (0 means 1) handed out in order from a shared

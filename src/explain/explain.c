@@ -300,7 +300,7 @@ static int explain_mlp(const vigil_model *m, const float *X, size_t n, const flo
         if (!rc) {
             ks_job kj = {.m = m, .X = X, .B = Bd, .nb = use, .phi = phi, .M = M, .cum = cum,
                          .seed = o->seed ? o->seed : 1, .max_se = se};
-            rc = vigil_parallel_for(o->threads, n, 1, ks_range, &kj);
+            rc = vigil_parallel_for(W, n, 1, ks_range, &kj); /* W: the per-worker slots above */
             for (size_t e = 0; !rc && e < n * m->n_outputs * (F + 1); e++)
                 if (isnan(phi[e]))
                     rc = vigil_error_set(VIGIL_EINVAL, "KernelSHAP: %zu coalitions are too few for %zu features "

@@ -47,7 +47,7 @@ int vigil_run_finish(vigil_run *run, const vigil_results *res, int passed)
 void vigil_run_fail(vigil_run *run, const char *why)
 {
     if (!run || !run->open) return;
-    char keep[1024];
+    char keep[2048];
     int code = vigil_error_last_code();
     snprintf(keep, sizeof keep, "%s", vigil_error_last());
     /* Recording the failure can fail too (the store is gone); the run then reads

@@ -81,6 +81,9 @@ int vigil_drift_mmd(const double *x, size_t n1, const double *y, size_t n2, size
 {
     size_t N = n1 + n2;
     if (n1 < 2 || n2 < 2 || d == 0) return vigil_error_set(VIGIL_EINVAL, "mmd: need 2+ rows per window");
+    /* a bound well past any useful p-value resolution; it also keeps permutations + 1 from wrapping */
+    if (permutations > 100000000)
+        return vigil_error_set(VIGIL_EINVAL, "mmd: at most 100000000 permutations, got %zu", permutations);
     /* an impossible request fails before the O(N^2) bandwidth, as every other op does */
     int rc = vigil_backend_check(backend);
     if (rc) return rc;

@@ -598,7 +598,14 @@ static int suite_run(vigil_store *store, const char *suite_path, const vigil_sui
     if (!(*json = cJSON_Print(r->doc))) rc = vigil_suite_oom();
     else if (out) rc = result_from(out, r);
 done:
-    if (run_open) vigil_store_run_fail(store, *run_id, vigil_error_last());
+    if (run_open) {
+        /* recording the failure can fail too: the cause stays the error this call returns */
+        char keep[2048];
+        int code = vigil_error_last_code();
+        snprintf(keep, sizeof keep, "%s", vigil_error_last());
+        vigil_store_run_fail(store, *run_id, keep);
+        if (code) vigil_error_set(code, "%s", keep);
+    }
     vigil_results_free(res);
     free(stored);
     run_clear(r);

@@ -145,7 +145,8 @@ if command -v flock >/dev/null 2>&1; then
     # $holder releases it.
     sh -c 'exec 9>>"$1"; flock 9; echo "pid $$, started by the test" > "$1"; exec sleep 30' sh "$LOCK" &
     holder=$!
-    i=0; while ! grep -q "pid" "$LOCK" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+    # Wait for the holder's own line (the file already says "pid" from the run above), up to 20 s.
+    i=0; while ! grep -q "started by the test" "$LOCK" 2>/dev/null && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
     run "$VIGIL" monitor run "$T/fresh.json" --lock-timeout 1
     expect_rc 2 "lock held past --lock-timeout"
     expect_err "another run of monitor 'fresh'" "names the monitor"

@@ -83,7 +83,7 @@ int vigil_cpu_mmd(const vigil_mmd_job *job, double *stat, double *p)
     for (size_t i = 0; i < n1; i++) g[i] = 1;
     double obs = mmd_from_k(K, N, g, T, n1);
     perm_ctx c = {K, T, N, n1, job->seed, obs - 1e-12 * fabs(obs), ge};
-    if ((rc = vigil_parallel_for(job->threads, perms, 1, perm_range, &c)) != 0) goto done;
+    if ((rc = vigil_parallel_for(W, perms, 1, perm_range, &c)) != 0) goto done; /* W: ge[] has W slots */
     size_t total = 0;
     for (int w = 0; w < W; w++) total += ge[w];
     *stat = obs;

@@ -10,6 +10,7 @@
  * one in monitors/README.md. */
 #include "monitor/monitor_engine.h"
 #include "core/util.h"
+#include "stats/drift_internal.h"
 #include "vigil/drift.h"
 #include "vigil/error.h"
 
@@ -89,13 +90,6 @@ static int cache_key(const vigil_table *t, const vigil_drift_options *o, char ou
     return VIGIL_OK;
 }
 
-static void add_test(cJSON *tests, const char *name, double stat, double p, int has_p)
-{
-    cJSON *t = cJSON_AddObjectToObject(tests, name);
-    vigil_json_add_number(t, "stat", stat);
-    if (has_p) vigil_json_add_number(t, "p", p);
-}
-
 static cJSON *feature_json(const vigil_monitor *m, const vigil_drift_feature *f)
 {
     cJSON *o = cJSON_CreateObject(), *tests = cJSON_CreateObject();
@@ -106,16 +100,16 @@ static cJSON *feature_json(const vigil_monitor *m, const vigil_drift_feature *f)
     cJSON_AddNumberToObject(o, "missing_ref", (double)f->missing_ref);
     cJSON_AddNumberToObject(o, "missing_cur", (double)f->missing_cur);
     if (num) {
-        if (m->tests & MON_T_KS) add_test(tests, "ks", f->ks_stat, f->ks_p, 1);
-        if (m->tests & MON_T_AD) add_test(tests, "anderson_darling", f->ad_stat, f->ad_p, 1);
-        if (m->tests & MON_T_CVM) add_test(tests, "cvm", f->cvm_stat, f->cvm_p, 1);
-        if (m->tests & MON_T_WASSERSTEIN) add_test(tests, "wasserstein", f->wasserstein, NAN, 0);
+        if (m->tests & MON_T_KS) vigil_drift_test_json(tests, "ks", f->ks_stat, f->ks_p, 1);
+        if (m->tests & MON_T_AD) vigil_drift_test_json(tests, "anderson_darling", f->ad_stat, f->ad_p, 1);
+        if (m->tests & MON_T_CVM) vigil_drift_test_json(tests, "cvm", f->cvm_stat, f->cvm_p, 1);
+        if (m->tests & MON_T_WASSERSTEIN) vigil_drift_test_json(tests, "wasserstein", f->wasserstein, NAN, 0);
     } else if (m->tests & MON_T_CHI2) {
-        add_test(tests, "chi2", f->chi2_stat, f->chi2_p, 1);
+        vigil_drift_test_json(tests, "chi2", f->chi2_stat, f->chi2_p, 1);
         cJSON_AddNumberToObject(cJSON_GetObjectItem(tests, "chi2"), "df", f->chi2_df);
     }
-    if (m->tests & MON_T_PSI) add_test(tests, "psi", f->psi, NAN, 0);
-    if (m->tests & MON_T_JS) add_test(tests, "jensen_shannon", f->js, NAN, 0);
+    if (m->tests & MON_T_PSI) vigil_drift_test_json(tests, "psi", f->psi, NAN, 0);
+    if (m->tests & MON_T_JS) vigil_drift_test_json(tests, "jensen_shannon", f->js, NAN, 0);
     cJSON_AddItemToObject(o, "tests", tests);
     cJSON_AddStringToObject(o, "effect_name", num ? "wasserstein_sd" : "psi");
     size_t nr = f->n_ref + f->missing_ref, nc = f->n_cur + f->missing_cur;

@@ -554,7 +554,7 @@ void vigil_drift_result_set_load_seconds(vigil_drift_result *r, double s)
     if (r) r->sec_load = s;
 }
 
-static void test(cJSON *tests, const char *name, double stat, double p, int has_p)
+void vigil_drift_test_json(cJSON *tests, const char *name, double stat, double p, int has_p)
 {
     cJSON *t = cJSON_AddObjectToObject(tests, name);
     vigil_json_add_number(t, "stat", stat);
@@ -591,18 +591,18 @@ cJSON *vigil_drift_result_cjson(const vigil_drift_result *r)
         vigil_json_add_number(mr, "p", f->missing_p);
         cJSON *t = cJSON_AddObjectToObject(o, "tests");
         if (numeric) {
-            test(t, "ks", f->ks_stat, f->ks_p, 1);
-            test(t, "anderson_darling", f->ad_stat, f->ad_p, 1);
-            test(t, "cvm", f->cvm_stat, f->cvm_p, 1);
-            test(t, "wasserstein", f->wasserstein, 0, 0);
+            vigil_drift_test_json(t, "ks", f->ks_stat, f->ks_p, 1);
+            vigil_drift_test_json(t, "anderson_darling", f->ad_stat, f->ad_p, 1);
+            vigil_drift_test_json(t, "cvm", f->cvm_stat, f->cvm_p, 1);
+            vigil_drift_test_json(t, "wasserstein", f->wasserstein, 0, 0);
             vigil_json_add_number(cJSON_GetObjectItem(t, "wasserstein"), "normalized", f->wasserstein_norm);
         } else {
-            test(t, "chi2", f->chi2_stat, f->chi2_p, 1);
+            vigil_drift_test_json(t, "chi2", f->chi2_stat, f->chi2_p, 1);
             vigil_json_add_number(cJSON_GetObjectItem(t, "chi2"), "df", f->chi2_df);
             cJSON_AddNumberToObject(o, "unseen_categories", (double)f->n_unseen);
         }
-        test(t, "psi", f->psi, 0, 0);
-        test(t, "jensen_shannon", f->js, 0, 0);
+        vigil_drift_test_json(t, "psi", f->psi, 0, 0);
+        vigil_drift_test_json(t, "jensen_shannon", f->js, 0, 0);
     }
     if (r->mmd_done) {
         cJSON *m = cJSON_AddObjectToObject(cJSON_AddObjectToObject(doc, "multivariate"), "mmd");

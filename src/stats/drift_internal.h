@@ -39,6 +39,10 @@ struct vigil_drift_reference {
     size_t mmd_rows, mmd_d;
 };
 
+/* One test's entry of a drift document: tests.<name>.{stat, p} (p left out when has_p is 0),
+ * NaN as null. The drift command and the monitor write their tests through it. */
+void vigil_drift_test_json(cJSON *tests, const char *name, double stat, double p, int has_p);
+
 /* vigil_drift_result_json's document as a tree, for callers inside the library (the suite's
  * drift gate embeds it) that would otherwise print it and parse it back. NULL when out of
  * memory; caller cJSON_Delete()s. */

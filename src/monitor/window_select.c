@@ -72,7 +72,8 @@ static int model_scores(const vigil_model *model, const vigil_table *t, int thre
         free(X);
         return vigil_error_set(VIGIL_ENOMEM, "out of memory");
     }
-    vigil_backend_options o = {VIGIL_BACKEND_AUTO, threads};
+    vigil_backend_options o = VIGIL_BACKEND_OPTIONS_INIT;
+    o.threads = threads;
     if ((rc = vigil_model_predict(model, X, n, &o, s, NULL, NULL)) != 0) {
         free(s);
         s = NULL;

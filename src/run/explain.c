@@ -95,9 +95,12 @@ static char *config_json(const char *model, const char *data, const vigil_run_ex
 }
 
 /* The run keeps the summary (importance overall and per level), never a case's values. */
-static int store_results(vigil_run *run, const cJSON *d)
+/* (*out NULL on failure); the caller finishes the run once the printed result exists, so a
+ * failure to print leaves a failed run, not a completed run and an error exit. */
+static int explain_results(vigil_results **out, const cJSON *d)
 {
     vigil_results *res = NULL;
+    *out = NULL;
     char *stored = cJSON_PrintUnformatted(d);
     int err = !stored ? vigil_error_set(VIGIL_ENOMEM, "out of memory") : vigil_results_new(&res);
     if (!err) err = vigil_results_add_document(res, "result", stored);
@@ -108,9 +111,9 @@ static int store_results(vigil_run *run, const cJSON *d)
         snprintf(key, sizeof key, "shap_importance.%s", e->string);
         if (!err && cJSON_IsNumber(e)) err = vigil_results_add_metric(res, "overall", key, e->valuedouble, NAN, NAN);
     }
-    if (!err) err = vigil_run_finish(run, res, -1);
     free(stored);
-    vigil_results_free(res);
+    if (err) vigil_results_free(res);
+    else *out = res;
     return err;
 }
 
@@ -137,6 +140,7 @@ int vigil_run_explain(vigil_run_explain_result **out, const char *model, const c
     double t0 = vigil_seconds();
     vigil_cases cs = {0}, cb = {0};
     vigil_store *store = NULL;
+    vigil_results *stored = NULL;
     vigil_run *run = NULL;
     vigil_run_explain_result *res = calloc(1, sizeof *res);
     double *phi = NULL, *scores = NULL, *margins = NULL;
@@ -154,9 +158,12 @@ int vigil_run_explain(vigil_run_explain_result **out, const char *model, const c
     eo.mlp_method = opt->mlp_method;
     eo.mlp_samples = opt->mlp_samples;
 
-    vigil_cases_options co = {opt->id, opt->groups, opt->n_groups, opt->allow, opt->n_allow};
+    vigil_cases_options co = VIGIL_CASES_OPTIONS_INIT;
+    co.id = opt->id, co.extra = opt->groups, co.n_extra = opt->n_groups;
+    co.allow = opt->allow, co.n_allow = opt->n_allow;
     if ((err = vigil_cases_load(&cs, model, data, &co)) != 0) goto done;
-    vigil_cases_options bo_ = {NULL, NULL, 0, opt->allow, opt->n_allow};
+    vigil_cases_options bo_ = VIGIL_CASES_OPTIONS_INIT;
+    bo_.allow = opt->allow, bo_.n_allow = opt->n_allow;
     if (bg && (err = vigil_cases_load(&cb, model, bg, &bo_)) != 0) goto done;
     if (bg) eo.background = cb.X, eo.n_background = cb.n;
     if (opt->db_path) {
@@ -185,7 +192,8 @@ int vigil_run_explain(vigil_run_explain_result **out, const char *model, const c
     double t1 = vigil_seconds();
     if ((err = vigil_explain(cs.model, cs.X, cs.n, &eo, phi)) != 0) goto done;
     double t2 = vigil_seconds();
-    vigil_backend_options bo = {VIGIL_BACKEND_CPU, opt->threads};
+    vigil_backend_options bo = VIGIL_BACKEND_OPTIONS_INIT;
+    bo.backend = VIGIL_BACKEND_CPU, bo.threads = opt->threads;
     if ((err = vigil_model_predict(cs.model, cs.X, cs.n, &bo, scores, margins, NULL)) != 0) goto done;
     res->max_err = completeness(phi, margins, cs.n, F, K);
     for (size_t j = 0; j < F; j++) names[j] = vigil_model_feature_name(cs.model, j);
@@ -227,7 +235,7 @@ int vigil_run_explain(vigil_run_explain_result **out, const char *model, const c
         vigil_json_add_number(ks, "max_standard_error", eo.max_se);
     }
     if (store) {
-        if ((err = store_results(run, d)) != 0) goto done;
+        if ((err = explain_results(&stored, d)) != 0) goto done;
         cJSON_AddNumberToObject(d, "run_id", (double)res->run_id);
     }
     cJSON_AddStringToObject(d, "out", out_path);
@@ -240,6 +248,7 @@ int vigil_run_explain(vigil_run_explain_result **out, const char *model, const c
         err = vigil_error_set(VIGIL_ENOMEM, "out of memory writing the result");
         goto done;
     }
+    if (store && (err = vigil_run_finish(run, stored, -1)) != 0) goto done;
     res->n = cs.n;
     res->method = eo.method;
     res->backend = eo.used;
@@ -249,6 +258,7 @@ int vigil_run_explain(vigil_run_explain_result **out, const char *model, const c
     d = NULL;
 done:
     vigil_run_free(run); /* a run not finished above ends "failed" */
+    vigil_results_free(stored);
     vigil_store_close(store);
     cJSON_Delete(impj);
     cJSON_Delete(d);

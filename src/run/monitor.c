@@ -94,7 +94,8 @@ int vigil_run_monitor(vigil_run_monitor_result **out, const vigil_monitor *m,
     if ((err = vigil_run_begin(&run, store, &spec)) != 0) goto done;
     res->run_id = vigil_run_id(run);
 
-    vigil_monitor_options mo = {store, opt->threads, data};
+    vigil_monitor_options mo = VIGIL_MONITOR_OPTIONS_INIT;
+    mo.cache = store, mo.threads = opt->threads, mo.data = data;
     if ((err = vigil_monitor_run(&r, m, &mo)) != 0) goto done;
     res->alarm = vigil_monitor_result_alarm(r);
 

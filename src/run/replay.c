@@ -77,9 +77,13 @@ static char *config_json(const char *model, const char *data, const char *shadow
     return s;
 }
 
-static int store_results(vigil_run *run, const cJSON *d, int reproduced)
+/* The stored results of a replay (*out NULL on failure); the caller finishes the run with them
+ * once the printed result exists, so a failure to print leaves a failed run, not a completed
+ * run and an error exit. */
+static int replay_results(vigil_results **out, const cJSON *d)
 {
     vigil_results *res = NULL;
+    *out = NULL;
     char *stored = cJSON_PrintUnformatted(d);
     int err = stored ? vigil_results_new(&res) : vigil_error_set(VIGIL_ENOMEM, "out of memory");
     if (!err) err = vigil_results_add_document(res, "result", stored);
@@ -89,9 +93,9 @@ static int store_results(vigil_run *run, const cJSON *d, int reproduced)
     if (!err)
         err = vigil_results_add_metric(res, "overall", "replay_max_abs_diff",
                                        vigil_json_get_number(d, "max_abs_diff"), NAN, NAN);
-    if (!err) err = vigil_run_finish(run, res, reproduced);
     free(stored);
-    vigil_results_free(res);
+    if (err) vigil_results_free(res);
+    else *out = res;
     return err;
 }
 
@@ -107,8 +111,11 @@ int vigil_run_replay(vigil_run_replay_result **out, const char *model, const cha
     double *scores = NULL;
     char **ids = NULL, *cfg = NULL;
     cJSON *d = NULL;
+    vigil_results *stored = NULL;
     const char *extra[1] = {shadow};
-    vigil_cases_options co = {opt->id, extra, 1, opt->allow, opt->n_allow};
+    vigil_cases_options co = VIGIL_CASES_OPTIONS_INIT;
+    co.id = opt->id, co.extra = extra, co.n_extra = 1;
+    co.allow = opt->allow, co.n_allow = opt->n_allow;
     int err = vigil_cases_load(&cs, model, data, &co);
     if (err) goto done;
     int sc = vigil_table_require(cs.table, shadow, "--shadow column");
@@ -174,7 +181,7 @@ int vigil_run_replay(vigil_run_replay_result **out, const char *model, const cha
     cJSON_AddStringToObject(mo, "describe", vigil_model_describe(cs.model));
     cJSON_AddStringToObject(d, "backend", vigil_backend_name(used));
     if (store) {
-        if ((err = store_results(run, d, res->reproduced)) != 0) goto done;
+        if ((err = replay_results(&stored, d)) != 0) goto done;
         cJSON_AddNumberToObject(d, "run_id", (double)res->run_id);
     }
     cJSON *s = cJSON_AddObjectToObject(d, "seconds");
@@ -185,10 +192,12 @@ int vigil_run_replay(vigil_run_replay_result **out, const char *model, const cha
         err = vigil_error_set(VIGIL_ENOMEM, "out of memory writing the result");
         goto done;
     }
+    if (store && (err = vigil_run_finish(run, stored, res->reproduced)) != 0) goto done;
     res->doc = d;
     d = NULL;
 done:
     vigil_run_free(run); /* a run not finished above ends "failed" */
+    vigil_results_free(stored);
     vigil_store_close(store);
     if (ids)
         for (size_t i = 0; i < cs.n; i++) free(ids[i]);

@@ -141,7 +141,8 @@ static int ks_solve(const double *A, const double *b, size_t F, size_t K, const 
     }
     memcpy(work, A, d * d * sizeof *work);
     gsl_matrix_view Am = gsl_matrix_view_array(work, d, d);
-    gsl_error_handler_t *old = gsl_set_error_handler_off();
+    /* GSL's error handler is off for the whole parallel loop (set by the caller, one thread):
+     * a singular system is a return code here, never an abort */
     int bad = gsl_linalg_cholesky_decomp1(&Am.matrix) != 0;
     for (size_t k = 0; k < K && !bad; k++) {
         gsl_vector_const_view bv = gsl_vector_const_view_array(b + k * d, d);
@@ -151,7 +152,6 @@ static int ks_solve(const double *A, const double *b, size_t F, size_t K, const 
         for (size_t j = 0; j < d; j++) s += out[k * F + j];
         out[k * F + d] = delta[k] - s;
     }
-    gsl_set_error_handler(old);
     return bad ? -1 : 0;
 }
 
@@ -300,7 +300,11 @@ static int explain_mlp(const vigil_model *m, const float *X, size_t n, const flo
         if (!rc) {
             ks_job kj = {.m = m, .X = X, .B = Bd, .nb = use, .phi = phi, .M = M, .cum = cum,
                          .seed = o->seed ? o->seed : 1, .max_se = se};
+            /* the handler is process-wide: switched here, on one thread, not by each worker
+             * (save/restore from several threads could leave a caller's handler lost) */
+            gsl_error_handler_t *old = gsl_set_error_handler_off();
             rc = vigil_parallel_for(W, n, 1, ks_range, &kj); /* W: the per-worker slots above */
+            gsl_set_error_handler(old);
             for (size_t e = 0; !rc && e < n * m->n_outputs * (F + 1); e++)
                 if (isnan(phi[e]))
                     rc = vigil_error_set(VIGIL_EINVAL, "KernelSHAP: %zu coalitions are too few for %zu features "

@@ -4,6 +4,7 @@
 #include "vigil/catalogue.h"
 
 #include <stdio.h>
+#include <pthread.h>
 #include <string.h>
 
 #define O VIGIL_METRIC_OVERALL
@@ -95,18 +96,20 @@ size_t vigil_metric_count(void) { return N_CATALOGUE; }
 
 const vigil_metric_def *vigil_metric_at(size_t i) { return i < N_CATALOGUE ? &k_catalogue[i] : NULL; }
 
+static char criterion_names[1024];
+static pthread_once_t criterion_names_once = PTHREAD_ONCE_INIT;
+
+static void criterion_names_build(void)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < N_CATALOGUE && k < sizeof criterion_names; i++)
+        if (k_catalogue[i].criterion)
+            k += (size_t)snprintf(criterion_names + k, sizeof criterion_names - k, "%s%s", k ? ", " : "",
+                                  k_catalogue[i].name);
+}
+
 const char *vigil_metric_criterion_names(void)
 {
-    /* built on first use; every caller would build the same bytes, so a race is harmless */
-    static char buf[1024];
-    if (!buf[0]) {
-        char tmp[sizeof buf];
-        size_t k = 0;
-        tmp[0] = '\0';
-        for (size_t i = 0; i < N_CATALOGUE && k < sizeof tmp; i++)
-            if (k_catalogue[i].criterion)
-                k += (size_t)snprintf(tmp + k, sizeof tmp - k, "%s%s", k ? ", " : "", k_catalogue[i].name);
-        memcpy(buf, tmp, sizeof buf);
-    }
-    return buf;
+    pthread_once(&criterion_names_once, criterion_names_build); /* built once, thread-safe */
+    return criterion_names;
 }

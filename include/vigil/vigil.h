@@ -15,6 +15,7 @@
 #include "vigil/metrics.h"
 #include "vigil/catalogue.h"
 #include "vigil/fairness.h"
+#include "vigil/human.h"
 #include "vigil/synth.h"
 #include "vigil/backend.h"
 #include "vigil/model.h"

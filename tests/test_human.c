@@ -1,0 +1,159 @@
+/* The human in the loop (issue 21): agreement, overrides, team and model accuracy, McNemar,
+ * alert burden, decision time, arms.
+ * Peers: statsmodels 0.13.5 (proportion_confint 'wilson', confint_proportions_2indep 'newcomb',
+ * mcnemar exact=True), scipy 1.10.1 (chi2: exact Poisson interval), numpy 1.24 (percentile);
+ * golden values from tests/reference/human_ref.py -> tests/reference/human/case_<name>.json
+ * (the versions are recorded there too). */
+#include "testutil.h"
+#include "vigil/human.h"
+
+#define TOL 1e-10
+
+static void check_prop(const cJSON *ref, const char *key, vigil_proportion p)
+{
+    const cJSON *r = cJSON_GetObjectItemCaseSensitive(ref, key);
+    if (!r) {
+        print_error("reference '%s' missing\n", key);
+        fail();
+    }
+    if (cJSON_IsNull(r)) { /* undefined: no cases in the denominator */
+        if (!isnan(p.value)) print_error("%s: %g where the peer has none\n", key, p.value);
+        assert_true(isnan(p.value) && isnan(p.ci_low) && isnan(p.ci_high));
+        return;
+    }
+    assert_close(p.k, tu_num(r, "k"), 0);
+    assert_close(p.n, tu_num(r, "n"), 0);
+    assert_close(p.value, tu_num(r, "value"), TOL);
+    assert_close(p.ci_low, tu_num(r, "ci_low"), TOL);
+    assert_close(p.ci_high, tu_num(r, "ci_high"), TOL);
+}
+
+static void check_interval(const cJSON *r, vigil_interval v)
+{
+    assert_non_null(r);
+    assert_close(v.value, tu_num(r, "value"), TOL);
+    assert_close(v.ci_low, tu_num(r, "ci_low"), TOL);
+    assert_close(v.ci_high, tu_num(r, "ci_high"), TOL);
+}
+
+static const double *col(vigil_table *t, const char *name)
+{
+    int c = vigil_table_find(t, name);
+    return c < 0 ? NULL : vigil_table_numeric(t, (size_t)c);
+}
+
+static void run_case(const char *name)
+{
+    char path[256];
+    snprintf(path, sizeof path, "tests/reference/human/case_%s.csv", name);
+    vigil_table *t = NULL;
+    assert_int_equal(vigil_table_read_csv(&t, path, NULL), VIGIL_OK);
+    snprintf(path, sizeof path, "tests/reference/human/case_%s.json", name);
+    cJSON *ref = tu_load_json(path);
+    vigil_human_options o = VIGIL_HUMAN_OPTIONS_INIT;
+    o.threshold = tu_num(ref, "threshold");
+    o.level = tu_num(ref, "level");
+    o.arm = col(t, "arm"), o.exposure = col(t, "exposure"), o.decision_time = col(t, "decision_time");
+    vigil_human h;
+    assert_int_equal(vigil_human_compute(&h, col(t, "score"), col(t, "label"), col(t, "decision"),
+                                         vigil_table_nrows(t), &o), VIGIL_OK);
+    assert_int_equal(h.n, (size_t)tu_num(ref, "n"));
+    static const char *keys[] = {"agreement", "override_of_flags", "override_of_nonflags", "team_sensitivity",
+                                 "team_specificity", "team_ppv", "model_sensitivity", "model_specificity",
+                                 "model_ppv", "flag_rate"};
+    vigil_proportion got[] = {h.agreement, h.override_of_flags, h.override_of_nonflags, h.team_sensitivity,
+                              h.team_specificity, h.team_ppv, h.model_sensitivity, h.model_specificity,
+                              h.model_ppv, h.flag_rate};
+    for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) check_prop(ref, keys[i], got[i]);
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(ref, "mcnemar");
+    assert_close(h.mcnemar_b, tu_num(m, "b"), 0);
+    assert_close(h.mcnemar_c, tu_num(m, "c"), 0);
+    assert_close(h.mcnemar_p, tu_num(m, "p"), 1e-12);
+    /* NNE is 1 / model PPV, its interval the reciprocal of PPV's */
+    if (h.model_ppv.value > 0) {
+        assert_close(h.nne.value, 1 / h.model_ppv.value, 1e-12);
+        assert_close(h.nne.ci_low, 1 / h.model_ppv.ci_high, 1e-12);
+    } else { /* no flag found a case ('tiny'): the number needed to evaluate is undefined */
+        assert_true(isnan(h.nne.value));
+    }
+    if (o.exposure) {
+        assert_close(h.exposure_total, tu_num(ref, "exposure_total"), 1e-6);
+        check_interval(cJSON_GetObjectItemCaseSensitive(ref, "alerts_per_100"), h.alerts_per_100);
+    } else {
+        assert_true(isnan(h.exposure_total) && isnan(h.alerts_per_100.value));
+    }
+    if (o.decision_time) {
+        const cJSON *d = cJSON_GetObjectItemCaseSensitive(ref, "decision_time");
+        assert_close(h.decision_time_n, tu_num(d, "n"), 0);
+        assert_close(h.decision_time_q1, tu_num(d, "q1"), 1e-9);
+        assert_close(h.decision_time_median, tu_num(d, "median"), 1e-9);
+        assert_close(h.decision_time_q3, tu_num(d, "q3"), 1e-9);
+    }
+    if (o.arm) {
+        const cJSON *a = cJSON_GetObjectItemCaseSensitive(ref, "arms");
+        assert_true(h.has_arms);
+        for (int k = 0; k < 2; k++) {
+            cJSON *w = cJSON_CreateObject();
+            cJSON_AddItemReferenceToObject(w, "o", cJSON_GetArrayItem(cJSON_GetObjectItem(a, "outcome_rate"), k));
+            cJSON_AddItemReferenceToObject(w, "s", cJSON_GetArrayItem(cJSON_GetObjectItem(a, "sensitivity"), k));
+            check_prop(w, "o", h.arm_outcome_rate[k]);
+            check_prop(w, "s", h.arm_sensitivity[k]);
+            cJSON_Delete(w);
+        }
+        check_interval(cJSON_GetObjectItemCaseSensitive(a, "outcome_difference"), h.outcome_difference);
+        check_interval(cJSON_GetObjectItemCaseSensitive(a, "sensitivity_difference"), h.sensitivity_difference);
+        vigil_interval d = h.outcome_difference;
+        if (d.ci_low > 0 || d.ci_high < 0) assert_close(h.nnt.value, 1 / fabs(d.value), 1e-12);
+        else assert_true(isnan(h.nnt.value)); /* the difference may be 0: no NNT */
+    } else {
+        assert_false(h.has_arms);
+    }
+    cJSON_Delete(ref);
+    vigil_table_free(t);
+}
+
+static void test_case_a(void **s) { (void)s, run_case("a"); }
+static void test_case_tiny(void **s) { (void)s, run_case("tiny"); }
+static void test_case_nonflag(void **s) { (void)s, run_case("nonflag"); }
+static void test_case_large(void **s) { (void)s, run_case("large"); }
+
+/* statsmodels: mcnemar([[0, 0], [0, 0]], exact=True).pvalue == 1; ([[5, 0], [3, 5]]) -> 0.25 */
+static void test_mcnemar_edges(void **s)
+{
+    (void)s;
+    assert_close(vigil_human_mcnemar_exact(0, 0), 1.0, 0);
+    assert_close(vigil_human_mcnemar_exact(0, 3), 0.25, 1e-15);
+    assert_close(vigil_human_mcnemar_exact(7, 7), 1.0, 0);
+}
+
+static void test_bad_input(void **s)
+{
+    (void)s;
+    double sc[3] = {0.2, 0.7, 0.9}, y[3] = {0, 1, 1}, d[3] = {0, 1, 2}, bad_s[3] = {0.2, NAN, 0.5};
+    vigil_human h;
+    assert_int_equal(vigil_human_compute(&h, sc, y, d, 3, NULL), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), "decision: row 3: value 2"));
+    d[2] = 1;
+    assert_int_equal(vigil_human_compute(&h, bad_s, y, d, 3, NULL), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), "score: row 2"));
+    double arm[3] = {1, 0, 0.5};
+    vigil_human_options o = VIGIL_HUMAN_OPTIONS_INIT;
+    o.arm = arm;
+    assert_int_equal(vigil_human_compute(&h, sc, y, d, 3, &o), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), "arm: row 3"));
+    o.arm = NULL, o.threshold = 1.5;
+    assert_int_equal(vigil_human_compute(&h, sc, y, d, 3, &o), VIGIL_EINVAL);
+    /* no cases: every rate undefined, no error */
+    o.threshold = 0.5;
+    assert_int_equal(vigil_human_compute(&h, sc, y, d, 0, &o), VIGIL_OK);
+    assert_true(isnan(h.agreement.value) && isnan(h.mcnemar_p));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_case_a),     cmocka_unit_test(test_case_tiny),    cmocka_unit_test(test_case_nonflag),
+        cmocka_unit_test(test_case_large), cmocka_unit_test(test_mcnemar_edges), cmocka_unit_test(test_bad_input),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -6,6 +6,7 @@
  * (the versions are recorded there too). */
 #include "testutil.h"
 #include "vigil/human.h"
+#include "vigil/metrics.h"
 
 #define TOL 1e-10
 
@@ -149,11 +150,71 @@ static void test_bad_input(void **s)
     assert_true(isnan(h.agreement.value) && isnan(h.mcnemar_p));
 }
 
+/* The report's typed getter for the human block: the same numbers as statsmodels (case
+ * 'groups'), a level the cell-size policy withholds, the gap, and a report without decisions. */
+static void test_report_get(void **state)
+{
+    (void)state;
+    vigil_table *t = NULL;
+    assert_int_equal(vigil_table_read_csv(&t, "tests/reference/human/case_groups.csv", NULL), VIGIL_OK);
+    cJSON *ref = tu_load_json("tests/reference/human/case_groups.json");
+    size_t n = vigil_table_nrows(t);
+    vigil_metrics_group g[2];
+    int32_t *codes[2];
+    char **levels[2];
+    size_t nl[2];
+    const char *names[2] = {"site", "unit"};
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(vigil_table_as_levels(t, (size_t)vigil_table_find(t, names[k]), &codes[k], &levels[k], &nl[k]), 0);
+        g[k] = (vigil_metrics_group){names[k], codes[k], (const char *const *)levels[k], nl[k]};
+    }
+    double thr = tu_num(ref, "threshold");
+    vigil_metrics_options o = VIGIL_METRICS_OPTIONS_INIT;
+    o.thresholds = &thr, o.n_thresholds = 1;
+    vigil_metrics_report *r = NULL;
+    vigil_metric_value v;
+    /* without decisions a human metric is an error that says what is missing */
+    assert_int_equal(vigil_metrics_compute(&r, col(t, "score"), col(t, "label"), n, g, 2, &o), VIGIL_OK);
+    assert_int_equal(vigil_metrics_report_get(&v, r, "override_of_flags", NULL, NULL), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), "decisions"));
+    vigil_metrics_report_free(r);
+
+    o.decision = col(t, "decision");
+    assert_int_equal(vigil_metrics_compute(&r, col(t, "score"), col(t, "label"), n, g, 2, &o), VIGIL_OK);
+    const cJSON *east = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(ref, "groups"), "site"), "levels"), "east");
+    assert_int_equal(vigil_metrics_report_get(&v, r, "override_of_flags", "site", "east"), VIGIL_OK);
+    assert_int_equal(v.status, VIGIL_METRIC_OK);
+    const cJSON *of = cJSON_GetObjectItem(east, "override_of_flags");
+    assert_close(v.value, tu_num(of, "value"), TOL);
+    assert_close(v.ci_low, tu_num(of, "ci_low"), TOL);
+    assert_int_equal(vigil_metrics_report_get(&v, r, "team_sensitivity", NULL, NULL), VIGIL_OK);
+    assert_close(v.ci_high, tu_num(cJSON_GetObjectItem(cJSON_GetObjectItem(ref, "overall"), "team_sensitivity"), "ci_high"), TOL);
+    const cJSON *gap = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(ref, "groups"), "site"), "override_of_flags_gap");
+    assert_int_equal(vigil_metrics_report_get(&v, r, "override_of_flags_gap", "site", NULL), VIGIL_OK);
+    assert_close(v.value, tu_num(gap, "value"), TOL);
+    assert_close(v.ci_low, tu_num(gap, "ci_low"), TOL);
+    assert_close(v.ci_high, tu_num(gap, "ci_high"), TOL);
+    /* 'ward' is withheld to protect the small 'step-down' level; so is the unit gap */
+    assert_int_equal(vigil_metrics_report_get(&v, r, "agreement_x", "unit", "ward"), VIGIL_EINVAL);
+    assert_int_equal(vigil_metrics_report_get(&v, r, "human_agreement", "unit", "ward"), VIGIL_OK);
+    assert_int_equal(v.status, VIGIL_METRIC_WITHHELD);
+    assert_true(isnan(v.value));
+    assert_int_equal(vigil_metrics_report_get(&v, r, "override_of_flags_gap", "unit", NULL), VIGIL_OK);
+    assert_int_equal(v.status, VIGIL_METRIC_WITHHELD);
+    /* a gap is not given per level, a level statistic is not a disparity */
+    assert_int_equal(vigil_metrics_report_get(&v, r, "override_of_flags_gap", "site", "east"), VIGIL_EINVAL);
+    assert_int_equal(vigil_metrics_report_get(&v, r, "nne", "site", "east"), VIGIL_EINVAL);
+    vigil_metrics_report_free(r);
+    for (int k = 0; k < 2; k++) vigil_table_levels_free(codes[k], levels[k], nl[k]);
+    cJSON_Delete(ref);
+    vigil_table_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_case_a),     cmocka_unit_test(test_case_tiny),    cmocka_unit_test(test_case_nonflag),
-        cmocka_unit_test(test_case_large), cmocka_unit_test(test_mcnemar_edges), cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_case_large), cmocka_unit_test(test_mcnemar_edges), cmocka_unit_test(test_bad_input), cmocka_unit_test(test_report_get),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

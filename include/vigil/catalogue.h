@@ -34,7 +34,8 @@ typedef enum {
     VIGIL_METRIC_FROM_SCORES,    /* the metrics engine (vigil_metrics_compute) */
     VIGIL_METRIC_FROM_REPLAY,    /* re-scoring the shadow log */
     VIGIL_METRIC_FROM_SHAP,      /* SHAP attributions */
-    VIGIL_METRIC_FROM_DRIFT      /* drift tests */
+    VIGIL_METRIC_FROM_DRIFT,     /* drift tests */
+    VIGIL_METRIC_FROM_DECISIONS  /* the metrics engine, from the clinicians' decisions (human.h) */
 } vigil_metric_source;
 
 typedef struct {

@@ -134,12 +134,25 @@ typedef struct {
      * DeLong test against the first, under discrimination.delong_test. */
     const double *compare;
     const char *compare_name;
+    /* The human in the loop (human.h), NULL: none. decision[i] is the clinician's final action
+     * on case i (1 acted, 0 not); the model's flag is score >= the first threshold. The report
+     * then adds the `human` block: overall, per subgroup level (with the gap in override rates
+     * across levels) and, with the optional columns, the alert rate per 100 units of exposure,
+     * the time from alert to action, the two arms, and overrides by reason (reason[i] a code
+     * into reason_levels, -1 none). The arrays are read during the call only. */
+    const double *decision;
+    const double *exposure;
+    const double *decision_time;
+    const double *arm;
+    const int32_t *reason;
+    const char *const *reason_levels;
+    size_t n_reason_levels;
 } vigil_metrics_options;
 
 /* The defaults (every field 0, each 0 meaning what the comments above say): threshold 0.5,
  * no bootstrap, seed 0, one thread per online CPU, cells under 11 withheld, 95% intervals,
- * 200 curve points, lowess bootstrap when n <= 100000, no second score. */
-#define VIGIL_METRICS_OPTIONS_INIT {NULL, 0, 0, 0, 0, 0, 0.0, 0, 0, NULL, NULL}
+ * 200 curve points, lowess bootstrap when n <= 100000, no second score, no decisions. */
+#define VIGIL_METRICS_OPTIONS_INIT {NULL, 0, 0, 0, 0, 0, 0.0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0}
 
 typedef struct vigil_metrics_report vigil_metrics_report;
 

@@ -115,9 +115,14 @@ typedef struct {
     int lowess_bootstrap;           /* 0 auto, 1 on, -1 off */
     const vigil_phi_allow *allow;
     size_t n_allow;
+    /* The human in the loop (human.h), NULL: none. decision: the clinician's final action,
+     * 0 or 1, on every row; the others need it: exposure (>= 0 on every row, e.g.
+     * patient-days), decision_time (>= 0, empty where there was no action), arm (1 assisted,
+     * 0 unassisted), override_reason (text, empty where none was given). */
+    const char *decision, *exposure, *decision_time, *arm, *override_reason;
 } vigil_run_metrics_options;
 
-#define VIGIL_RUN_METRICS_OPTIONS_INIT {NULL, NULL, NULL, 0, NULL, 0, 200, 1, 0, 0, 0, NULL, 0}
+#define VIGIL_RUN_METRICS_OPTIONS_INIT {NULL, NULL, NULL, 0, NULL, 0, 200, 1, 0, 0, 0, NULL, 0, NULL, NULL, NULL, NULL, NULL}
 
 typedef struct vigil_run_metrics_result vigil_run_metrics_result;
 

@@ -11,6 +11,8 @@
 const char cmd_metrics_help[] =
     "usage: vigil metrics --data F.csv --score COL --label COL [--group COL]... [--threshold T]...\n"
     "                     [--compare COL]\n"
+    "                     [--decision COL [--exposure COL] [--decision-time COL] [--arm COL]\n"
+    "                      [--override-reason COL]]\n"
     "                     [--bootstrap N] [--seed S] [--threads K] [--min-cell M]\n"
     "                     [--db FILE] [--no-store] [--format table|json]\n"
     "\n"
@@ -29,6 +31,16 @@ const char cmd_metrics_help[] =
     "                  intersection) and the disparities: demographic parity difference and\n"
     "                  ratio, equalized-odds and equal-opportunity differences, AUROC gap,\n"
     "                  calibration gap (ECE or CITL)\n"
+    "  human in the loop (with --decision, the clinician's final action, 0 or 1; the model\n"
+    "                  flags a case when score >= the first --threshold): agreement,\n"
+    "                  override rate of flags and of non-flags, team (decision) and model\n"
+    "                  (flag) sensitivity, specificity and PPV with Wilson CIs, exact\n"
+    "                  McNemar test of their correctness, flag rate and number needed to\n"
+    "                  evaluate (1/PPV); per subgroup level, with the gap in override rates\n"
+    "                  (Newcombe CI); alerts per 100 units of --exposure (exact Poisson),\n"
+    "                  quartiles of --decision-time, overrides by --override-reason, and with\n"
+    "                  --arm (1 assisted, 0 unassisted) the difference in outcome rate and\n"
+    "                  sensitivity between arms (Newcombe) and the number needed to treat\n"
     "Hosmer-Lemeshow is reported for completeness; judge calibration by the curve, slope and\n"
     "intercept (Van Calster et al. 2019): HL depends on the grouping and on n.\n"
     "\n";
@@ -38,13 +50,19 @@ static const char epilogue[] =
     "calibration.{brier,ece,ece_equal_mass,mce,slope,intercept,citl,eavg,e50,e90,emax,\n"
     "spiegelhalter_z,spiegelhalter_p,hosmer_lemeshow{stat,df,p}}, threshold.{value,tpr,fpr,\n"
     "ppv,npv,selection_rate}, thresholds[], net_benefit, subgroups.<col>.levels.<level>,\n"
-    "subgroups.<col>.disparities, bootstrap, seconds.{load,compute,write}. Withheld numbers\n"
+    "subgroups.<col>.disparities, human (with --decision: agreement, override_of_flags,\n"
+    "override_of_nonflags, team.{sensitivity,specificity,ppv}, model.{...}, flag_rate, nne,\n"
+    "mcnemar.{b,c,p}, alerts_per_100, decision_time, arms, overrides_by_reason,\n"
+    "subgroups.<col>.{levels,override_of_flags_gap,override_of_nonflags_gap}; each rate\n"
+    "{value,ci_low,ci_high} and a 'reason' when not given), bootstrap,\n"
+    "seconds.{load,compute,write}. Withheld numbers\n"
     "are null. 'vigil help catalogue' lists every metric by name, with its label, the\n"
     "direction that is better and how its CI is obtained.\n";
 
 static struct {
     cli_common c;
     const char *score, *label, *compare, *lowess;
+    const char *decision, *exposure, *decision_time, *arm, *reason;
     cli_list groups, thresholds;
     size_t bootstrap, seed, min_cell;
 } A;
@@ -58,6 +76,18 @@ static const cli_option opts[] = {
                    "a second score of the same cases: its AUROC and the paired DeLong\n"
                    "test (pROC roc.test) under discrimination.delong_test",
                    &A.compare),
+    CLI_OPT_STRING("decision", 0, "COL",
+                   "the clinician's final action, 1 acted on / 0 not, on every row:\n"
+                   "adds the human-in-the-loop block (human)",
+                   &A.decision),
+    CLI_OPT_STRING("exposure", 0, "COL",
+                   "exposure of each case (e.g. patient-days, >= 0): alerts per 100 units", &A.exposure),
+    CLI_OPT_STRING("decision-time", 0, "COL",
+                   "time from alert to action (>= 0; empty: no action): its quartiles", &A.decision_time),
+    CLI_OPT_STRING("arm", 0, "COL",
+                   "1 assisted, 0 unassisted (a trial's arms): outcome and sensitivity by arm", &A.arm),
+    CLI_OPT_STRING("override-reason", 0, "COL", "why a flag was overridden (text): overrides by reason",
+                   &A.reason),
     /* Strings here, numbers after parsing: the range check and the de-duplication need the
      * text as given for their messages. */
     CLI_OPT_LIST("threshold", 0, "T",
@@ -128,6 +158,10 @@ static int check(int npos, char **argv, args *a)
     if (!A.c.data) return cli_usage("metrics", "--data is required");
     if (!A.score) return cli_usage("metrics", "--score is required");
     if (!A.label) return cli_usage("metrics", "--label is required");
+    const char *needs = A.exposure ? "--exposure" : A.decision_time ? "--decision-time" : A.arm ? "--arm"
+                        : A.reason ? "--override-reason" : NULL;
+    if (needs && !A.decision)
+        return cli_usage("metrics", "%s needs --decision (the clinician's final action)", needs);
     return VIGIL_EXIT_OK;
 }
 
@@ -170,6 +204,11 @@ int cmd_metrics(int argc, char **argv)
     o.lowess_bootstrap = a.lowess_bootstrap;
     o.allow = a.allow;
     o.n_allow = a.n_allow;
+    o.decision = A.decision;
+    o.exposure = A.exposure;
+    o.decision_time = A.decision_time;
+    o.arm = A.arm;
+    o.override_reason = A.reason;
     vigil_run_metrics_result *r = NULL;
     if ((err = vigil_run_metrics(&r, A.c.data, A.score, A.label, &o)) != 0) return cli_fail("metrics", err);
     if (json) {

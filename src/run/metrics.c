@@ -6,6 +6,7 @@
 #include "stats/metrics_json.h"
 
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +98,86 @@ static size_t header_column(const char *path, const char *name)
 
 static size_t row_line(const void *ctx, size_t row) { return vigil_table_row_line(ctx, row); }
 
+/* The human-in-the-loop columns: option, field of the options, what a value must be. */
+typedef struct {
+    const char *option, *col;
+    int kind; /* 0: 0 or 1 on every row; 1: >= 0 on every row; 2: >= 0 or empty; 3: text */
+} human_col;
+
+static size_t human_cols(const vigil_run_metrics_options *o, human_col *c)
+{
+    size_t k = 0;
+    if (o->decision) c[k++] = (human_col){"--decision", o->decision, 0};
+    if (o->arm) c[k++] = (human_col){"--arm", o->arm, 0};
+    if (o->exposure) c[k++] = (human_col){"--exposure", o->exposure, 1};
+    if (o->decision_time) c[k++] = (human_col){"--decision-time", o->decision_time, 2};
+    if (o->override_reason) c[k++] = (human_col){"--override-reason", o->override_reason, 3};
+    return k;
+}
+
+typedef struct {
+    const double *decision, *exposure, *decision_time, *arm;
+    int32_t *reason;
+    char **reason_levels;
+    size_t n_reason_levels;
+} human_data;
+
+/* Read and check the human-in-the-loop columns: every bad value is named by file:line:column. */
+static int load_human(const vigil_table *t, const char *data, const vigil_run_metrics_options *o, human_data *h)
+{
+    human_col c[5];
+    size_t nc = human_cols(o, c), n = vigil_table_nrows(t);
+    if (!o->decision && nc)
+        return vigil_error_set(VIGIL_EINVAL, "%s needs --decision (the clinicians' final action)", c[0].option);
+    for (size_t k = 0; k < nc; k++) {
+        int col = vigil_table_require(t, c[k].col, c[k].option + 2);
+        if (col < 0) return col;
+        if (c[k].kind == 3) {
+            int err = vigil_table_as_levels(t, (size_t)col, &h->reason, &h->reason_levels, &h->n_reason_levels);
+            if (err) return err;
+            continue;
+        }
+        const double *v = vigil_table_numeric(t, (size_t)col);
+        size_t fc = header_column(data, c[k].col);
+        if (!v) {
+            const int32_t *codes = vigil_table_codes(t, (size_t)col);
+            size_t i = 0;
+            while (i < n && codes[i] < 0) i++;
+            return vigil_error_set(VIGIL_EINVAL, "%s:%zu:%zu: %s column '%s' is not numeric ('%s'); %s", data,
+                                   i < n ? vigil_table_row_line(t, i) : 2, fc, c[k].option, c[k].col,
+                                   i < n ? vigil_table_level(t, (size_t)col, (size_t)codes[i]) : "",
+                                   c[k].kind == 0 ? "values must be 0 or 1" : "values must be numbers >= 0");
+        }
+        for (size_t i = 0; i < n; i++) {
+            double x = v[i];
+            int ok = c[k].kind == 0 ? (x == 0 || x == 1) : c[k].kind == 1 ? (isfinite(x) && x >= 0)
+                                                                          : (isnan(x) || (isfinite(x) && x >= 0));
+            if (ok) continue;
+            const char *want = c[k].kind == 0   ? "must be 0 or 1"
+                               : c[k].kind == 1 ? "must be a number >= 0 on every row"
+                                                : "must be a number >= 0 (or empty: no action)";
+            if (isnan(x))
+                return vigil_error_set(VIGIL_EINVAL, "%s:%zu:%zu: %s column '%s' is empty; it %s", data,
+                                       vigil_table_row_line(t, i), fc, c[k].option, c[k].col, want);
+            return vigil_error_set(VIGIL_EINVAL, "%s:%zu:%zu: %s column '%s' has %g; it %s", data,
+                                   vigil_table_row_line(t, i), fc, c[k].option, c[k].col, x, want);
+        }
+        const char *opt = c[k].option;
+        *(strcmp(opt, "--decision") == 0 ? &h->decision
+          : strcmp(opt, "--arm") == 0    ? &h->arm
+          : strcmp(opt, "--exposure") == 0 ? &h->exposure
+                                           : &h->decision_time) = v;
+    }
+    if (h->arm) {
+        size_t assisted = 0;
+        for (size_t i = 0; i < n; i++) assisted += h->arm[i] == 1;
+        if (!assisted)
+            return vigil_error_set(VIGIL_EINVAL, "%s: --arm column '%s' has no assisted case (1): the team "
+                                   "statistics need some", data, o->arm);
+    }
+    return VIGIL_OK;
+}
+
 static char *config_json(const char *data, const char *score, const char *label,
                          const vigil_run_metrics_options *o)
 {
@@ -105,6 +186,9 @@ static char *config_json(const char *data, const char *score, const char *label,
     cJSON_AddStringToObject(c, "score", score);
     cJSON_AddStringToObject(c, "label", label);
     if (o->compare) cJSON_AddStringToObject(c, "compare", o->compare);
+    human_col hc[5];
+    size_t nhc = human_cols(o, hc);
+    for (size_t k = 0; k < nhc; k++) cJSON_AddStringToObject(c, hc[k].option + 2, hc[k].col);
     cJSON *g = cJSON_AddArrayToObject(c, "groups"), *t = cJSON_AddArrayToObject(c, "thresholds");
     for (size_t i = 0; i < o->n_groups; i++) cJSON_AddItemToArray(g, cJSON_CreateString(o->groups[i]));
     for (size_t i = 0; i < o->n_thresholds; i++) cJSON_AddItemToArray(t, cJSON_CreateNumber(o->thresholds[i]));
@@ -216,6 +300,10 @@ static int load(vigil_table **t, const char *data, const char *score, const char
                                    : strcmp(keep[k], label) == 0 ? "--label"
                                    : o->compare && strcmp(keep[k], o->compare) == 0 ? "--compare"
                                                                  : "--group";
+                human_col hc[5];
+                size_t nhc = human_cols(o, hc);
+                for (size_t q = 0; q < nhc; q++)
+                    if (strcmp(keep[k], hc[q].col) == 0) role = hc[q].option;
                 vigil_error_wrap("%s column '%s'", role, keep[k]);
                 break;
             }
@@ -268,7 +356,8 @@ int vigil_run_metrics(vigil_run_metrics_result **out, const char *data, const ch
     vigil_results *res = NULL;
     vigil_run *run = NULL;
     char *cfg = NULL;
-    const char *keep[3 + MAX_GROUPS * VIGIL_GROUP_SPEC_MAX];
+    const char *keep[8 + MAX_GROUPS * VIGIL_GROUP_SPEC_MAX];
+    human_data hd = {0};
     size_t n_keep = 0;
     vigil_run_metrics_result *r = calloc(1, sizeof *r);
     groups_t *G = calloc(1, sizeof *G);
@@ -282,6 +371,13 @@ int vigil_run_metrics(vigil_run_metrics_result **out, const char *data, const ch
     if (strcmp(label, score) != 0) keep[n_keep++] = label;
     if (opt->compare && strcmp(opt->compare, score) != 0 && strcmp(opt->compare, label) != 0)
         keep[n_keep++] = opt->compare;
+    human_col hc[5];
+    size_t nhc = human_cols(opt, hc);
+    for (size_t q = 0; q < nhc; q++) {
+        size_t k = 0;
+        while (k < n_keep && strcmp(keep[k], hc[q].col) != 0) k++;
+        if (k == n_keep) keep[n_keep++] = hc[q].col;
+    }
     for (size_t g = 0; g < opt->n_groups; g++) {
         if (!(G->buf[g] = vigil_strdup(opt->groups[g]))) {
             err = vigil_error_set(VIGIL_ENOMEM, "out of memory");
@@ -305,6 +401,7 @@ int vigil_run_metrics(vigil_run_metrics_result **out, const char *data, const ch
     }
     const double *sv = NULL, *lv = NULL, *cmp = NULL;
     if ((err = load(&t, data, score, label, opt, keep, n_keep, &sv, &lv, &cmp)) != 0) goto done;
+    if ((err = load_human(t, data, opt, &hd)) != 0) goto done;
     size_t n = vigil_table_nrows(t);
     if ((err = resolve_groups(G, t, opt->groups, opt->n_groups, n)) != 0) goto done;
     double t_load = vigil_seconds() - t0;
@@ -336,6 +433,13 @@ int vigil_run_metrics(vigil_run_metrics_result **out, const char *data, const ch
     mo.lowess_bootstrap = opt->lowess_bootstrap;
     mo.compare = cmp;
     mo.compare_name = opt->compare;
+    mo.decision = hd.decision;
+    mo.exposure = hd.exposure;
+    mo.decision_time = hd.decision_time;
+    mo.arm = hd.arm;
+    mo.reason = hd.reason;
+    mo.reason_levels = (const char *const *)hd.reason_levels;
+    mo.n_reason_levels = hd.n_reason_levels;
     if ((err = vigil_metrics_compute(&r->rep, sv, lv, n, G->g, opt->n_groups, &mo)) != 0) goto done;
 
     double tw = vigil_seconds();
@@ -357,6 +461,7 @@ done:
     vigil_store_close(store);
     free(cfg);
     if (G) groups_free(G, opt->n_groups < MAX_GROUPS ? opt->n_groups : MAX_GROUPS);
+    if (hd.reason) vigil_table_levels_free(hd.reason, hd.reason_levels, hd.n_reason_levels);
     vigil_table_free(t);
     if (err) vigil_run_metrics_result_free(r);
     else *out = r;

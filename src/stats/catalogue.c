@@ -14,6 +14,7 @@
 #define LO VIGIL_BETTER_LOWER
 #define NO VIGIL_BETTER_NONE
 #define S VIGIL_METRIC_FROM_SCORES
+#define H VIGIL_METRIC_FROM_DECISIONS
 
 /* name, label, unit, better, ci_method, json_path, ci_path, key, digits, scopes, source,
  * at_threshold, criterion */
@@ -82,6 +83,30 @@ static const vigil_metric_def k_catalogue[] = {
      "shap_importance", 4, O | L, VIGIL_METRIC_FROM_SHAP, 0, 1},
     {"drift_alarms", "Drift alarms", "count", LO, "Holm-corrected tests", NULL, NULL, "drift_alarms", 0,
      O, VIGIL_METRIC_FROM_DRIFT, 0, 1},
+    /* the human in the loop (human.h): the model's flag (score >= the first threshold) against
+     * the clinicians' decisions; not yet accepted by suite criteria */
+    {"human_agreement", "Agreement of decision and flag (Wilson CI)", "proportion", HI, "Wilson",
+     "human.agreement.value", "human.agreement.", "agreement", 3, O | L, H, 1, 0},
+    {"override_of_flags", "Override rate of flags (Wilson CI)", "proportion", NO, "Wilson",
+     "human.override_of_flags.value", "human.override_of_flags.", "override_of_flags", 3, O | L, H, 1, 0},
+    {"override_of_nonflags", "Override rate of non-flags (Wilson CI)", "proportion", NO, "Wilson",
+     "human.override_of_nonflags.value", "human.override_of_nonflags.", "override_of_nonflags", 3, O | L, H, 1, 0},
+    {"team_sensitivity", "Team sensitivity (Wilson CI)", "proportion", HI, "Wilson", "human.team.sensitivity.value",
+     "human.team.sensitivity.", "team_sensitivity", 3, O | L, H, 1, 0},
+    {"team_specificity", "Team specificity (Wilson CI)", "proportion", HI, "Wilson", "human.team.specificity.value",
+     "human.team.specificity.", "team_specificity", 3, O | L, H, 1, 0},
+    {"team_ppv", "Team PPV (Wilson CI)", "proportion", HI, "Wilson", "human.team.ppv.value", "human.team.ppv.",
+     "team_ppv", 3, O | L, H, 1, 0},
+    {"flag_rate", "Flag (alert) rate (Wilson CI)", "proportion", LO, "Wilson", "human.flag_rate.value",
+     "human.flag_rate.", "flag_rate", 3, O | L, H, 1, 0},
+    {"nne", "Number needed to evaluate (1 / PPV)", "alerts per true positive", LO, "Wilson (of the PPV)",
+     "human.nne.value", "human.nne.", "nne", 2, O, H, 1, 0},
+    {"alerts_per_100", "Alerts per 100 units of exposure", "alerts", LO, "exact Poisson",
+     "human.alerts_per_100.value", "human.alerts_per_100.", "alerts_per_100", 2, O, H, 1, 0},
+    {"override_of_flags_gap", "Override-of-flags gap across levels", "proportion", LO, "Newcombe", NULL, NULL,
+     "override_of_flags_gap", 4, D, H, 1, 0},
+    {"override_of_nonflags_gap", "Override-of-non-flags gap across levels", "proportion", LO, "Newcombe", NULL, NULL,
+     "override_of_nonflags_gap", 4, D, H, 1, 0},
 };
 #define N_CATALOGUE (sizeof k_catalogue / sizeof k_catalogue[0])
 

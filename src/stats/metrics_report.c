@@ -4,6 +4,7 @@
  * (withheld) numbers. */
 #include "vigil/fairness.h"
 #include "stats/metrics_report.h"
+#include "stats/metrics_report_human.h"
 #include "vigil/error.h"
 #include "core/util.h"
 
@@ -193,6 +194,7 @@ void vigil_metrics_report_free(vigil_metrics_report *r)
     free(r->yd);
     free(r->compare_name);
     free(r->pos);
+    vigil_stats_human_free(r->human);
     free(r);
 }
 
@@ -338,6 +340,11 @@ int vigil_metrics_compute(vigil_metrics_report **out, const double *score, const
         r->o.compare = NULL; /* not kept: the caller owns it */
         r->o.compare_name = NULL;
     }
+    if ((rc = vigil_stats_human_build(r, score, label, n)) != 0) goto done;
+    /* the decision arrays are the caller's: not kept */
+    r->o.decision = r->o.exposure = r->o.decision_time = r->o.arm = NULL;
+    r->o.reason = NULL;
+    r->o.reason_levels = NULL;
     if ((rc = curves(r)) != 0) goto done;
     if ((rc = vigil_stats_report_bootstrap(r)) != 0) goto done;
     r->seconds = vigil_seconds() - t0;

@@ -90,6 +90,7 @@ struct vigil_metrics_report {
     char *compare_name;
     int boot_lowess; /* E statistics bootstrapped (n <= LOWESS_BOOT_MAX) */
     uint32_t *pos;   /* case (input order) -> its position in the sorted order */
+    struct vm_human *human; /* the human in the loop (metrics_report_human.c), NULL: none */
 };
 
 

@@ -3,6 +3,7 @@
  * key the writer prints, so that a value read here and one parsed from the document are the
  * same double; tests/test_metrics.c checks that against the document for every metric. */
 #include "stats/metrics_report.h"
+#include "stats/metrics_report_human.h"
 #include "vigil/catalogue.h"
 #include "vigil/error.h"
 
@@ -56,7 +57,7 @@ static const vigil_metric_def *scores_metric(const char *metric)
         vigil_error_set(VIGIL_EINVAL, "unknown metric '%s' (see 'vigil help catalogue')", metric ? metric : "(null)");
         return NULL;
     }
-    if (m->source != VIGIL_METRIC_FROM_SCORES) {
+    if (m->source != VIGIL_METRIC_FROM_SCORES && m->source != VIGIL_METRIC_FROM_DECISIONS) {
         vigil_error_set(VIGIL_EINVAL, "metric '%s' is not computed by the metrics engine", metric);
         return NULL;
     }
@@ -189,16 +190,21 @@ int vigil_metrics_report_get(vigil_metric_value *out, const vigil_metrics_report
     not_given(out, VIGIL_METRIC_UNDEFINED, NULL);
     const vigil_metric_def *m = scores_metric(metric);
     if (!m) return VIGIL_EINVAL;
+    int human = m->source == VIGIL_METRIC_FROM_DECISIONS;
     if (!grp) {
         if (level) return vigil_error_set(VIGIL_EINVAL, "level '%s' needs a grp", level);
-        return overall(out, r, m, 0);
+        if (human && !(m->scopes & VIGIL_METRIC_OVERALL))
+            return vigil_error_set(VIGIL_EINVAL, "metric '%s' is a disparity: name a group", m->name);
+        return human ? vigil_stats_human_get(out, r, m, -1, -1) : overall(out, r, m, 0);
     }
     int g = find_group(r, grp);
     if (g < 0) return VIGIL_EINVAL;
-    if (!level) return disparity_get(out, &r->g[g], m);
+    if (!level) return human ? vigil_stats_human_get(out, r, m, g, -1) : disparity_get(out, &r->g[g], m);
     int l = find_level(&r->g[g], level);
     if (l < 0) return VIGIL_EINVAL;
-    return level_get(out, &r->g[g].lv[l], m);
+    if (human && !(m->scopes & VIGIL_METRIC_PER_LEVEL))
+        return vigil_error_set(VIGIL_EINVAL, "metric '%s' is not given per level", m->name);
+    return human ? vigil_stats_human_get(out, r, m, g, l) : level_get(out, &r->g[g].lv[l], m);
 }
 
 int vigil_metrics_report_get_at(vigil_metric_value *out, const vigil_metrics_report *r,
@@ -207,7 +213,7 @@ int vigil_metrics_report_get_at(vigil_metric_value *out, const vigil_metrics_rep
     not_given(out, VIGIL_METRIC_UNDEFINED, NULL);
     const vigil_metric_def *m = scores_metric(metric);
     if (!m) return VIGIL_EINVAL;
-    if (!m->at_threshold)
+    if (!m->at_threshold || m->source != VIGIL_METRIC_FROM_SCORES)
         return vigil_error_set(VIGIL_EINVAL, "metric '%s' is not a statistic at a threshold", metric);
     for (size_t t = 0; t < r->o.n_thresholds; t++)
         if (r->thr[t] == threshold) return overall(out, r, m, t);

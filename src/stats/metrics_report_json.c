@@ -1,5 +1,6 @@
 /* The `vigil metrics --format json` document of a report. */
 #include "stats/metrics_report.h"
+#include "stats/metrics_report_human.h"
 #include "vigil/error.h"
 #include "core/util.h"
 #include "core/json.h"
@@ -243,6 +244,8 @@ cJSON *vigil_stats_report_cjson(const vigil_metrics_report *r, double seconds_lo
         cJSON_AddItemToArray(na, a->prev_ok ? cJSON_CreateNumber(r->nb_all[k]) : cJSON_CreateNull());
         cJSON_AddItemToArray(nn, cJSON_CreateNumber(0));
     }
+
+    vigil_stats_human_json(doc, r);
 
     cJSON *sg = cJSON_AddObjectToObject(doc, "subgroups");
     for (size_t gi = 0; gi < r->ng; gi++) {

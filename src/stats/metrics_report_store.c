@@ -1,5 +1,6 @@
 /* A metrics report's numbers into a vigil_results, withholding what the JSON withholds. */
 #include "stats/metrics_report.h"
+#include "stats/metrics_report_human.h"
 #include "vigil/error.h"
 #include "core/util.h"
 
@@ -73,6 +74,7 @@ int vigil_metrics_report_store(const vigil_metrics_report *r, vigil_results *res
         for (int k = 0; k < D_COUNT && !rc; k++)
             rc = add(res, g->name, vigil_stats_disparity_name[k], g->dest[k], g->dci[k][0], g->dci[k][1]);
     }
+    if (!rc) rc = vigil_stats_human_store(r, res);
     return rc ? (vigil_error_last_code() ? vigil_error_last_code() : rc) : VIGIL_OK;
 }
 

@@ -1,5 +1,6 @@
 /* The readable table of a metrics report (vigil_metrics_report_text). */
 #include "stats/metrics_report.h"
+#include "stats/metrics_report_human.h"
 #include "vigil/error.h"
 #include "core/util.h"
 
@@ -87,6 +88,10 @@ char *vigil_metrics_report_text(const vigil_metrics_report *r)
         }
         vigil_sbuf_printf(&b, "  disparities\n");
         for (int k = 0; k < D_COUNT; k++) fmt(&b, vigil_stats_disparity_name[k], g->dest[k], g->dci[k][0], g->dci[k][1]);
+    }
+    if (r->human) {
+        vigil_sbuf_printf(&b, "\n");
+        vigil_stats_human_text(&b, r);
     }
     if (b.failed) {
         vigil_sbuf_free(&b);

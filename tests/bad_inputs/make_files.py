@@ -37,6 +37,18 @@ w("csv_nul_in_field.csv", b"id,score,y\n1,0.\x005,1\n", "wb")
 w("csv_constant_score.csv", "id,score,y\n" + "".join(f"{i},0.3,{i % 2}\n" for i in range(1, 30)))
 w("csv_empty_group.csv", "".join(l if i == 0 else l.rstrip("\n").rsplit(",", 1)[0] + ",\n" for i, l in enumerate(lines)))
 
+# the human in the loop (vigil metrics --decision): good.csv plus decision (d), arm, exposure (e), time (t)
+hum = ["id,score,y,d,arm,e,t\n"] + [f"{i},{(i % 10) / 10 + 0.05:.2f},{i % 2},{i % 2},1,{i % 5 + 1}.5,{i * 3}\n" for i in range(1, 41)]
+def hmut(name, row, text):
+    w(name, "".join(hum[:row]) + text + "".join(hum[row + 1:]))
+hmut("human_decision_2.csv", 7, "7,0.75,1,2,1,3.5,21\n")
+hmut("human_decision_text.csv", 7, "7,0.75,1,yes,1,3.5,21\n")
+hmut("human_decision_missing.csv", 7, "7,0.75,1,,1,3.5,21\n")
+hmut("human_exposure_negative.csv", 7, "7,0.75,1,1,1,-2,21\n")
+hmut("human_time_negative.csv", 7, "7,0.75,1,1,1,3.5,-4\n")
+w("human_no_assisted.csv", "".join(l.replace(",1,", ",1,", 1) for l in hum[:1]) +
+  "".join(f"{i},{(i % 10) / 10 + 0.05:.2f},{i % 2},{i % 2},0,1.5,3\n" for i in range(1, 41)))
+
 # drift windows
 w("drift_ref.csv", "a,b,c\n" + "".join(f"{i * 0.1:.1f},{i % 3},x{i % 2}\n" for i in range(50)))
 w("drift_cur_missing_col.csv", "a,c\n" + "".join(f"{i * 0.1:.1f},x{i % 2}\n" for i in range(50)))

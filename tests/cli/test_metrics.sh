@@ -101,6 +101,78 @@ expect_err "--group column 'nope'" "names the setting"
 run "$VIGIL" metrics --help
 expect_rc 0 "help"
 expect_out "usage: vigil metrics" "help text"
+
+# The human in the loop (issue 21) against statsmodels 0.13.5 (tests/reference/human_ref.py):
+# overall, per level with the cell-size policy, the gap in override rates (Newcombe), overrides
+# by reason; and the single-arm case 'a' (exposure, decision time, the two arms).
+HG="$ROOT/tests/reference/human/case_groups"
+run "$VIGIL" metrics --data "$HG.csv" --score score --label label --threshold 0.3 --decision decision \
+    --group site --group unit --override-reason reason --bootstrap 0 --no-store --format json
+expect_rc 0 "human block"
+cat >"$T/human_check.py" <<PY
+import json, math, sys
+d = json.load(open("$T/out"))["human"]
+ref = json.load(open("$HG.json"))
+def close(a, b, tol=1e-9):
+    return a is not None and b is not None and abs(a - b) <= tol * max(1.0, abs(b))
+def same(mine, want):
+    if want is None:
+        return mine["value"] is None
+    return all(close(mine[k], want[k]) for k in ("value", "ci_low", "ci_high"))
+bad = []
+o = ref["overall"]
+if d["n"] != ref["n"] or d["threshold"] != ref["threshold"]: bad.append("n/threshold")
+for k, mine in (("agreement", d["agreement"]), ("override_of_flags", d["override_of_flags"]),
+                ("override_of_nonflags", d["override_of_nonflags"]), ("team_sensitivity", d["team"]["sensitivity"]),
+                ("team_ppv", d["team"]["ppv"]), ("model_ppv", d["model"]["ppv"]), ("flag_rate", d["flag_rate"])):
+    if not same(mine, o[k]): bad.append("overall " + k)
+for col, g in ref["groups"].items():
+    mg = d["subgroups"][col]
+    for lv, want in g["levels"].items():
+        m = mg["levels"][lv]
+        if m["withheld"] != want["withheld"]: bad.append(f"{col}={lv} withheld")
+        for k in ("agreement", "override_of_flags", "override_of_nonflags", "team_sensitivity", "team_ppv", "model_ppv", "flag_rate"):
+            if not same(m[k], None if want["withheld"] else want[k]): bad.append(f"{col}={lv} {k}")
+        if want["withheld"] and m["agreement"].get("reason") != "withheld (cell-size policy)": bad.append(f"{col}={lv} reason")
+    for k in ("override_of_flags_gap", "override_of_nonflags_gap"):
+        want, mine = g[k], mg[k]
+        if want is None:
+            if mine["value"] is not None or "withheld" not in mine.get("reason", ""): bad.append(f"{col} {k} not given")
+        elif not same(mine, want) or mine["highest"] != want["highest"] or mine["lowest"] != want["lowest"]:
+            bad.append(f"{col} {k}")
+rb = d["overrides_by_reason"]
+if rb["overrides"] != ref["overrides_by_reason"]["overrides"]: bad.append("overrides")
+for k, want in ref["overrides_by_reason"]["reasons"].items():
+    m = rb["reasons"][k]
+    if m["n"] != want["n"] or not same(m["share"], want["share"]): bad.append("reason " + k)
+print(bad)
+sys.exit(1 if bad else 0)
+PY
+/usr/bin/python3 "$T/human_check.py" >"$T/human.txt" ||
+    { echo "FAIL: human block differs from tests/reference/human/case_groups.json: $(cat "$T/human.txt")"; fails=$((fails + 1)); }
+
+HA="$ROOT/tests/reference/human/case_a"
+run "$VIGIL" metrics --data "$HA.csv" --score score --label label --threshold 0.3 --decision decision \
+    --arm arm --exposure exposure --decision-time decision_time --bootstrap 0 --no-store --format json
+expect_rc 0 "human block with arms"
+expect_json "(lambda h, r: abs(h['mcnemar']['p'] - r['mcnemar']['p']) < 1e-12 and h['mcnemar']['b'] == r['mcnemar']['b'] and abs(h['alerts_per_100']['ci_high'] - r['alerts_per_100']['ci_high']) < 1e-9 and abs(h['decision_time']['median'] - r['decision_time']['median']) < 1e-12 and abs(h['arms']['sensitivity_difference']['ci_low'] - r['arms']['sensitivity_difference']['ci_low']) < 1e-9 and h['arms']['nnt']['value'] is None and 'interval includes 0' in h['arms']['nnt_reason'])(d['human'], json.load(open('$HA.json')))" "McNemar, alerts, decision time, arms = statsmodels/scipy"
+run "$VIGIL" metrics --data "$HA.csv" --score score --label label --threshold 0.3 --decision decision \
+    --arm arm --bootstrap 0 --no-store
+expect_rc 0 "human table"
+expect_out "override of flags" "table shows the human block"
+
+# Bad input: the message names file:line:column and the option.
+printf 'score,label,decision\n0.2,0,1\n0.7,1,2\n' >"$T/hbad.csv"
+for i in $(seq 1 20); do printf '0.%d,%d,%d\n' "$i" $((i % 2)) $((i % 2)) >>"$T/hbad.csv"; done
+run "$VIGIL" metrics --data "$T/hbad.csv" --score score --label label --decision decision --no-store
+expect_rc 2 "decision not 0/1"
+expect_err "hbad.csv:3:3: --decision column 'decision' has 2; it must be 0 or 1" "names line, column, option"
+run "$VIGIL" metrics --data "$T/hbad.csv" --score score --label label --decision nope --no-store
+expect_rc 2 "unknown decision column"
+expect_err "--decision column 'nope'" "names the option"
+run "$VIGIL" metrics --data "$T/hbad.csv" --score score --label label --exposure decision --no-store
+expect_rc 2 "exposure without decision"
+expect_err "--exposure needs --decision" "says what is missing"
 # The cell-size policy against an attacker (tests/cli/small_cells.py): random case files with
 # small sites and sex x band cells, two thresholds (seeds 116 and 189: a level whose prevalence
 # is withheld but whose threshold rows gave its events back); no count of 1..10 may be shown or derived
@@ -123,6 +195,29 @@ PY
         { echo "FAIL: metrics on cells seed $seed: $(cat "$T/err")"; fails=$((fails + 1)); }
     /usr/bin/python3 "$ROOT/tests/cli/small_cells.py" "$T/cells.json" >"$T/leak.txt" ||
         { echo "FAIL: seed $seed: $(cat "$T/leak.txt")"; leaks=$((leaks + 1)); }
+done
+[ "$leaks" = 0 ] || fails=$((fails + 1))
+# The same attacker for the human-in-the-loop block (small_cells_human.py), nested groups included.
+leaks=0
+for seed in 1 2 3 4 5 6 7 8; do
+    /usr/bin/python3 - "$seed" "$T/hcells.csv" <<'PY'
+import random, sys
+r = random.Random(int(sys.argv[1]))
+sites = [("A", r.randint(300, 700)), ("B", r.randint(80, 300)), ("C", r.randint(20, 90)), ("D", r.randint(1, 30))]
+with open(sys.argv[2], "w") as f:
+    f.write("score,label,decision,site,sex\n")
+    for s, k in sites:
+        for _ in range(k):
+            p = r.random()
+            fl = p >= 0.4
+            d = int(r.random() < (0.8 if fl else 0.1))
+            f.write(f"{p:.4f},{int(r.random() < p)},{d},{s},{r.choice('FM')}\n")
+PY
+    "$VIGIL" metrics --data "$T/hcells.csv" --score score --label label --decision decision --threshold 0.4 \
+        --group site --group sex --group site+sex --bootstrap 0 --no-store --format json >"$T/hcells.json" 2>"$T/err" ||
+        { echo "FAIL: metrics --decision on cells seed $seed: $(cat "$T/err")"; fails=$((fails + 1)); }
+    /usr/bin/python3 "$ROOT/tests/cli/small_cells_human.py" "$T/hcells.json" >"$T/leak.txt" ||
+        { echo "FAIL: human seed $seed: $(cat "$T/leak.txt")"; leaks=$((leaks + 1)); }
 done
 [ "$leaks" = 0 ] || fails=$((fails + 1))
 finish

@@ -93,7 +93,7 @@ static const cli_option opts[] = {
     CLI_OPT_LIST("threshold", 0, "T",
                  "decision threshold, score >= T is positive (repeatable; default 0.5)", &A.thresholds),
     CLI_OPT_SIZE("bootstrap", 0, "N",
-                 "percentile bootstrap replicates for metrics without a closed form\n"
+                 "BCa bootstrap replicates for metrics without a closed form\n"
                  "and every disparity (default 200; 0 skips). Cases are resampled as\n"
                  "counts over one sorted order; AUROC and threshold rates keep their\n"
                  "closed-form DeLong and Wilson intervals",

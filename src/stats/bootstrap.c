@@ -54,8 +54,56 @@ void vigil_stats_percentile_ci(double *x, size_t B, double level, double *lo, do
     *hi = vigil_stats_quantile_sorted(x, k, 1 - a);
 }
 
+/* BCa (Efron 1987; as scipy.stats.bootstrap(method='BCa') and R boot.ci(type = "bca")):
+ * bias correction z0 from the share of replicates below the estimate (ties count half), the
+ * acceleration from the jackknife values, the bounds at the adjusted percentiles. */
+int vigil_stats_bca_ci(double *x, size_t B, double theta, const double *jack, size_t m, double level,
+                       double *lo, double *hi)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < B; i++)
+        if (isfinite(x[i])) x[k++] = x[i];
+    *lo = *hi = NAN;
+    if (k < 2) return -1;
+    qsort(x, k, sizeof *x, cmp_dbl);
+    double a = (1 - level) / 2;
+    double below = 0;
+    for (size_t i = 0; i < k; i++) below += x[i] < theta ? 1.0 : x[i] == theta ? 0.5 : 0.0;
+    double mean = 0, s2 = 0, s3 = 0;
+    size_t mj = 0;
+    for (size_t i = 0; i < m; i++)
+        if (isfinite(jack[i])) mean += jack[i], mj++;
+    if (mj) mean /= (double)mj;
+    for (size_t i = 0; i < m; i++)
+        if (isfinite(jack[i])) {
+            double u = mean - jack[i];
+            s2 += u * u, s3 += u * u * u;
+        }
+    /* the estimate outside every replicate (z0 infinite) or too few jackknife values: BCa is
+     * not defined; the percentile interval it reduces to when z0 = a = 0 is given instead */
+    if (!isfinite(theta) || below <= 0 || below >= (double)k || mj < 2 || mj * 10 < m * 9) {
+        *lo = vigil_stats_quantile_sorted(x, k, a);
+        *hi = vigil_stats_quantile_sorted(x, k, 1 - a);
+        return 0;
+    }
+    double z0 = vigil_stats_qnorm(below / (double)k), acc = s2 > 0 ? s3 / (6.0 * pow(s2, 1.5)) : 0.0;
+    double za = vigil_stats_qnorm(a);
+    double n1 = z0 + za, n2 = z0 - za;
+    double p1 = 1 - vigil_stats_pnorm_upper(z0 + n1 / (1 - acc * n1));
+    double p2 = 1 - vigil_stats_pnorm_upper(z0 + n2 / (1 - acc * n2));
+    if (!(p1 >= 0 && p1 <= 1 && p2 >= 0 && p2 <= 1 && 1 - acc * n1 > 0 && 1 - acc * n2 > 0)) {
+        *lo = vigil_stats_quantile_sorted(x, k, a);
+        *hi = vigil_stats_quantile_sorted(x, k, 1 - a);
+        return 0;
+    }
+    *lo = vigil_stats_quantile_sorted(x, k, p1);
+    *hi = vigil_stats_quantile_sorted(x, k, p2);
+    return 1;
+}
+
 typedef struct {
     size_t n, scratch_bytes;
+    size_t groups;  /* > 0: the jackknife, replicate r leaves out the cases k with k % groups == r */
     uint64_t seed;
     const uint32_t *pos;
     vm_replicate_fn fn;
@@ -71,6 +119,11 @@ static int replicates(void *arg, size_t begin, size_t end, int worker)
     job *j = arg;
     double *w = j->w[worker];
     for (size_t r = begin; r < end; r++) {
+        if (j->groups) {
+            for (size_t k = 0; k < j->n; k++) w[j->pos ? j->pos[k] : k] = k % j->groups == r ? 0.0 : 1.0;
+            j->fn(j->ctx, r, w, j->scratch[worker]);
+            continue;
+        }
         vm_rng g;
         vigil_stats_rng_seed(&g, j->seed, r);
         memset(w, 0, j->n * sizeof *w);
@@ -83,8 +136,23 @@ static int replicates(void *arg, size_t begin, size_t end, int worker)
     return VIGIL_OK;
 }
 
+static int run_pool(size_t n, size_t B, size_t groups, uint64_t seed, unsigned threads, size_t scratch_bytes,
+                    const uint32_t *pos, vm_replicate_fn fn, void *ctx);
+
 int vigil_stats_bootstrap_run(size_t n, size_t B, uint64_t seed, unsigned threads, size_t scratch_bytes,
                      const uint32_t *pos, vm_replicate_fn fn, void *ctx)
+{
+    return run_pool(n, B, 0, seed, threads, scratch_bytes, pos, fn, ctx);
+}
+
+int vigil_stats_jackknife_run(size_t n, size_t groups, unsigned threads, size_t scratch_bytes, const uint32_t *pos,
+                              vm_replicate_fn fn, void *ctx)
+{
+    return run_pool(n, groups + 1, groups, 0, threads, scratch_bytes, pos, fn, ctx);
+}
+
+static int run_pool(size_t n, size_t B, size_t groups, uint64_t seed, unsigned threads, size_t scratch_bytes,
+                    const uint32_t *pos, vm_replicate_fn fn, void *ctx)
 {
     if (B == 0) return VIGIL_OK;
     /* One replicate per chunk: replicates are long (n draws and a pass over the cases), and
@@ -92,7 +160,7 @@ int vigil_stats_bootstrap_run(size_t n, size_t B, uint64_t seed, unsigned thread
     int T = vigil_parallel_workers(threads > 256 ? 256 : (int)threads, B, 1);
     if (T > 256) T = 256;
     int rc = VIGIL_OK;
-    job j = {.n = n, .scratch_bytes = scratch_bytes, .seed = seed, .pos = pos, .fn = fn, .ctx = ctx};
+    job j = {.n = n, .scratch_bytes = scratch_bytes, .groups = groups, .seed = seed, .pos = pos, .fn = fn, .ctx = ctx};
     j.w = calloc((size_t)T, sizeof *j.w);
     j.scratch = calloc((size_t)T, sizeof *j.scratch);
     if (!j.w || !j.scratch) goto oom;

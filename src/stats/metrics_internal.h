@@ -144,5 +144,17 @@ int vigil_stats_bootstrap_run(size_t n, size_t B, uint64_t seed, unsigned thread
                      const uint32_t *pos, vm_replicate_fn fn, void *ctx);
 /* Percentile interval of the finite values among x[0..B-1] (sorted in place). */
 void vigil_stats_percentile_ci(double *x, size_t B, double level, double *lo, double *hi);
+/* The delete-a-group jackknife over the same pool: call r (0 <= r < groups) leaves out the
+ * cases k (caller's order, pos as above) with k % groups == r, by weight 0 (every other 1);
+ * call `groups` leaves none out (the full data through the same passes). */
+int vigil_stats_jackknife_run(size_t n, size_t groups, unsigned threads, size_t scratch_bytes, const uint32_t *pos,
+                              vm_replicate_fn fn, void *ctx);
+/* BCa interval of the finite replicates x[0..B-1] (sorted in place) around the estimate theta,
+ * the acceleration from the jackknife values jack[0..m-1] (NaN: left out), as scipy's
+ * bootstrap(method='BCa') but with ties at theta counted half in z0. 1: BCa; 0: BCa is not
+ * defined here (theta outside every replicate, too few jackknife values) and the percentile
+ * interval is given; -1: fewer than 2 finite replicates, no interval. */
+int vigil_stats_bca_ci(double *x, size_t B, double theta, const double *jack, size_t m, double level,
+                       double *lo, double *hi);
 
 #endif

@@ -172,6 +172,7 @@ static void scope_clear(scope *s)
     free(s->thr);
     free(s->thr_ok);
     free(s->rep);
+    free(s->jack);
 }
 
 void vigil_metrics_report_free(vigil_metrics_report *r)
@@ -184,6 +185,7 @@ void vigil_metrics_report_free(vigil_metrics_report *r)
         free(r->g[g].lv);
         free(r->g[g].name);
         free(r->g[g].drep);
+        free(r->g[g].djack);
         free(r->g[g].code);
         free(r->g[g].citl0);
     }

@@ -52,11 +52,18 @@ static void replicate_lowess(const vigil_metrics_report *r, const double *w, dou
     }
 }
 
+/* Where one pass writes: replicate rep of B, or jackknife call rep of groups + 1. */
+typedef struct {
+    vigil_metrics_report *r;
+    int jack;
+} pass_ctx;
+
 /* One pass set over the sorted cases for the overall scope and every level of every group. */
 static void replicate(void *ctx, size_t rep, const double *w, void *scratch)
 {
-    vigil_metrics_report *r = ctx;
-    size_t B = r->o.bootstrap, LT = total_levels(r);
+    pass_ctx *pc = ctx;
+    vigil_metrics_report *r = pc->r;
+    size_t B = pc->jack ? r->jack_groups + 1 : r->o.bootstrap, LT = total_levels(r);
     double t = r->thr[0], *lv = (double *)((char *)scratch + vigil_stats_level_scratch(LT));
     double *citl0 = lv + LT * S_COUNT;
     const uint32_t *codes[VM_MAX_GROUPS + 1];
@@ -73,31 +80,51 @@ static void replicate(void *ctx, size_t rep, const double *w, void *scratch)
     double fit0[2] = {a->cal.intercept, a->cal.slope};
     vigil_stats_level_stats(a->p, a->y, a->lg, codes, nl, r->ng + 1, w, r->n, t, citl0, fit0, scratch, lv);
     if (r->boot_lowess) replicate_lowess(r, w, citl0 + LT, lv);
-    for (int q = 0; q < S_COUNT; q++) r->all.rep[(size_t)q * B + rep] = lv[q];
+    double *dst = pc->jack ? r->all.jack : r->all.rep;
+    for (int q = 0; q < S_COUNT; q++) dst[(size_t)q * B + rep] = lv[q];
     double *gv = lv + S_COUNT;
     for (size_t gi = 0; gi < r->ng; gi++) {
         group *g = &r->g[gi];
         for (size_t l = 0; l < g->n_levels; l++) {
             scope *s = &g->lv[l];
-            if (!s->rep) continue;
-            for (int q = 0; q < S_COUNT; q++) s->rep[(size_t)q * B + rep] = gv[l * S_COUNT + q];
+            double *sd = pc->jack ? s->jack : s->rep;
+            if (!sd) continue;
+            for (int q = 0; q < S_COUNT; q++) sd[(size_t)q * B + rep] = gv[l * S_COUNT + q];
         }
         double d[D_COUNT];
         vigil_stats_group_disparities(g, gv, d, NULL, NULL);
-        for (int q = 0; q < D_COUNT; q++) g->drep[(size_t)q * B + rep] = d[q];
+        double *dd = pc->jack ? g->djack : g->drep;
+        for (int q = 0; q < D_COUNT; q++) dd[(size_t)q * B + rep] = d[q];
         gv += g->n_levels * S_COUNT;
     }
+}
+
+/* One interval: BCa where it is defined (counted), the percentile interval where not. */
+static void interval(vigil_metrics_report *r, const double *rep, const double *jack, double *cp, double *lo,
+                     double *hi)
+{
+    size_t B = r->o.bootstrap, G = r->jack_groups;
+    memcpy(cp, rep, B * sizeof *cp);
+    int m = vigil_stats_bca_ci(cp, B, jack[G], jack, G, r->o.level, lo, hi);
+    if (m == 1) r->ci_bca++;
+    else if (m == 0) r->ci_percentile++;
 }
 
 int vigil_stats_report_bootstrap(vigil_metrics_report *r)
 {
     size_t B = r->o.bootstrap;
     if (B == 0) return VIGIL_OK;
-    if (!(r->all.rep = malloc(S_COUNT * B * sizeof(double)))) goto oom;
+    size_t G = r->n < VM_JACK_GROUPS ? r->n : VM_JACK_GROUPS, J = G + 1;
+    r->jack_groups = G;
+    if (!(r->all.rep = malloc(S_COUNT * B * sizeof(double))) || !(r->all.jack = malloc(S_COUNT * J * sizeof(double))))
+        goto oom;
     for (size_t gi = 0; gi < r->ng; gi++) {
-        if (!(r->g[gi].drep = malloc(D_COUNT * B * sizeof(double)))) goto oom;
+        if (!(r->g[gi].drep = malloc(D_COUNT * B * sizeof(double))) ||
+            !(r->g[gi].djack = malloc(D_COUNT * J * sizeof(double))))
+            goto oom;
         for (size_t l = 0; l < r->g[gi].n_levels; l++)
-            if (!r->g[gi].lv[l].suppressed && !(r->g[gi].lv[l].rep = malloc(S_COUNT * B * sizeof(double))))
+            if (!r->g[gi].lv[l].suppressed && (!(r->g[gi].lv[l].rep = malloc(S_COUNT * B * sizeof(double))) ||
+                                               !(r->g[gi].lv[l].jack = malloc(S_COUNT * J * sizeof(double)))))
                 goto oom;
     }
     size_t LT = total_levels(r), scratch = vigil_stats_level_scratch(LT) + LT * (S_COUNT + 1) * sizeof(double);
@@ -107,26 +134,31 @@ int vigil_stats_report_bootstrap(vigil_metrics_report *r)
         if (!(r->yd = malloc(r->n * sizeof *r->yd))) goto oom;
         for (size_t i = 0; i < r->n; i++) r->yd[i] = r->all.y[i];
     }
-    int rc = vigil_stats_bootstrap_run(r->n, B, r->o.seed, r->o.threads, scratch, r->pos, replicate, r);
+    pass_ctx boot = {r, 0}, jack = {r, 1};
+    int rc = vigil_stats_bootstrap_run(r->n, B, r->o.seed, r->o.threads, scratch, r->pos, replicate, &boot);
     if (rc) return rc;
+    /* the jackknife: G calls each leaving out every G-th case in score order (so each group
+     * spans the range of scores, and the row order of the file does not matter), and call G,
+     * which leaves none out, for the estimate the same passes give */
+    if ((rc = vigil_stats_jackknife_run(r->n, G, r->o.threads, scratch, NULL, replicate, &jack)) != 0) return rc;
     /* the intervals from a copy: the replicates stay in replicate order, paired with those of
      * another report of the same cases (vigil_metrics_paired_json) */
-    double lv = r->o.level, *cp = malloc(B * sizeof *cp);
+    double *cp = malloc(B * sizeof *cp);
     if (!cp) goto oom;
-#define CI_OF(src, lo, hi) (memcpy(cp, (src), B * sizeof *cp), vigil_stats_percentile_ci(cp, B, lv, (lo), (hi)))
-    for (int k = 0; k < S_COUNT; k++) CI_OF(r->all.rep + (size_t)k * B, &r->all.ci[k][0], &r->all.ci[k][1]);
+    for (int k = 0; k < S_COUNT; k++)
+        interval(r, r->all.rep + (size_t)k * B, r->all.jack + (size_t)k * J, cp, &r->all.ci[k][0], &r->all.ci[k][1]);
     for (size_t gi = 0; gi < r->ng; gi++) {
         group *g = &r->g[gi];
-        for (int k = 0; k < D_COUNT; k++) CI_OF(g->drep + (size_t)k * B, &g->dci[k][0], &g->dci[k][1]);
+        for (int k = 0; k < D_COUNT; k++)
+            interval(r, g->drep + (size_t)k * B, g->djack + (size_t)k * J, cp, &g->dci[k][0], &g->dci[k][1]);
         for (size_t l = 0; l < g->n_levels; l++)
             if (g->lv[l].rep)
                 for (int k = 0; k < S_COUNT; k++)
-                    CI_OF(g->lv[l].rep + (size_t)k * B, &g->lv[l].ci[k][0], &g->lv[l].ci[k][1]);
+                    interval(r, g->lv[l].rep + (size_t)k * B, g->lv[l].jack + (size_t)k * J, cp, &g->lv[l].ci[k][0],
+                             &g->lv[l].ci[k][1]);
     }
-#undef CI_OF
     free(cp);
     return VIGIL_OK;
 oom:
     return vigil_error_set(VIGIL_ENOMEM, "out of memory for %zu bootstrap replicates", B);
 }
-

@@ -276,7 +276,13 @@ cJSON *vigil_stats_report_cjson(const vigil_metrics_report *r, double seconds_lo
     snprintf(seed, sizeof seed, "%llu", (unsigned long long)r->o.seed);
     cJSON_AddNumberToObject(bs, "seed", (double)r->o.seed);
     cJSON_AddStringToObject(bs, "seed_text", seed);
-    cJSON_AddStringToObject(bs, "method", "percentile, case resampling counts");
+    cJSON_AddStringToObject(bs, "method", "BCa (bias-corrected and accelerated), case resampling counts");
+    cJSON_AddStringToObject(bs, "acceleration", "delete-a-group jackknife");
+    cJSON_AddNumberToObject(bs, "jackknife_groups", (double)r->jack_groups);
+    cJSON_AddNumberToObject(bs, "intervals_bca", (double)r->ci_bca);
+    /* BCa is not defined where the estimate lies outside every replicate: those intervals are
+     * the percentile interval, and their count says how many */
+    cJSON_AddNumberToObject(bs, "intervals_percentile", (double)r->ci_percentile);
     cJSON_AddBoolToObject(bs, "lowess", r->boot_lowess && r->o.bootstrap > 0);
     cJSON *sec = cJSON_AddObjectToObject(doc, "seconds");
     vigil_json_add_number(sec, "load", seconds_load);

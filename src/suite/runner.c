@@ -61,8 +61,8 @@ static int score_with(run_t *r, vigil_model *m, const char *role, double **out, 
         free(X);
         return vigil_suite_oom();
     }
-    vigil_backend_options bo = {r->opt ? r->opt->backend : VIGIL_BACKEND_AUTO,
-                                r->opt ? r->opt->threads : 0};
+    vigil_backend_options bo = VIGIL_BACKEND_OPTIONS_INIT;
+    if (r->opt) bo.backend = r->opt->backend, bo.threads = r->opt->threads;
     vigil_suite_progress(r, role, 0, r->n);
     if ((rc = vigil_model_predict(m, X, r->n, &bo, s, NULL, NULL)) != 0) {
         free(X), free(s);

@@ -151,6 +151,7 @@ void vigil_data_config_clear(vigil_data_config *c)
 {
     free(c->file), free(c->path), free(c->id), free(c->time), free(c->label), free(c->score);
     free(c->shadow_score);
+    free(c->decision);
     vigil_cfg_strings_free(c->features, c->n_features);
     vigil_cfg_strings_free(c->groups, c->n_groups);
     vigil_cfg_strings_free(c->missing, c->n_missing);
@@ -175,7 +176,7 @@ int vigil_data_config_parse(vigil_data_config *c, const char *file, const char *
 {
     static const char *const data_keys[] = {"path", "columns", "types", "missing", "phi_allow", NULL};
     static const char *const col_keys[] = {"id", "time", "label", "score", "shadow_score",
-                                           "features", "groups", NULL};
+                                           "decision", "features", "groups", NULL};
     memset(c, 0, sizeof *c);
     char jp[256];
     const char *path = NULL;
@@ -198,6 +199,7 @@ int vigil_data_config_parse(vigil_data_config *c, const char *file, const char *
         (rc = copy_role(file, jp, cols, "label", &c->label)) != 0 ||
         (rc = copy_role(file, jp, cols, "score", &c->score)) != 0 ||
         (rc = copy_role(file, jp, cols, "shadow_score", &c->shadow_score)) != 0 ||
+        (rc = copy_role(file, jp, cols, "decision", &c->decision)) != 0 ||
         (rc = vigil_cfg_strings(file, jp, cols, "features", false, &c->features, &c->n_features)) != 0 ||
         (rc = vigil_cfg_strings(file, jp, cols, "groups", false, &c->groups, &c->n_groups)) != 0)
         goto fail;
@@ -295,6 +297,7 @@ int vigil_data_load(const vigil_data_config *c, const char *const *extra,
     ROLE(label, "label")
     ROLE(score, "score")
     ROLE(shadow_score, "shadow_score")
+    ROLE(decision, "decision")
 #undef ROLE
     for (size_t i = 0; i < c->n_features; i++) {
         vigil_sbuf b = {0};

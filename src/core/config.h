@@ -46,6 +46,7 @@ typedef struct {
     char *file;          /* the config file, for messages */
     char *path;          /* data file, resolved relative to the config file */
     char *id, *time, *label, *score, *shadow_score; /* column roles; NULL when absent */
+    char *decision; /* the clinician's final action, 0/1 (the human in the loop); NULL: absent */
     char **features;
     size_t n_features;
     char **groups;       /* "sex", or an intersection "sex+age_band" */

@@ -342,6 +342,14 @@ static int prepare(run_t *r, const char *suite_path)
     if ((rc = numeric_role(r, d->data.label, "label", &r->label)) != 0) return rc;
     if (d->data.shadow_score && (rc = numeric_role(r, d->data.shadow_score, "shadow_score", &r->shadow)) != 0)
         return rc;
+    if (d->data.decision) {
+        if ((rc = numeric_role(r, d->data.decision, "decision", &r->decision)) != 0) return rc;
+        for (size_t i = 0; i < r->n; i++)
+            if (!(r->decision[i] == 0 || r->decision[i] == 1))
+                return vigil_error_set(VIGIL_EINVAL, "%s:%zu: decision column '%s' (named by %s) has %s; it must be 0 or 1",
+                                       d->data.path, vigil_table_row_line(r->t, i), d->data.decision, d->file,
+                                       isnan(r->decision[i]) ? "an empty cell" : "a value other than 0 and 1");
+    }
     if (!d->candidate) {
         const double *s;
         if ((rc = numeric_role(r, d->data.score, "score", &s)) != 0) return rc;

@@ -27,6 +27,7 @@ typedef struct {
     vigil_table *t;
     size_t n;
     const double *label;
+    const double *decision; /* $.data.columns.decision, checked 0/1; NULL: none */
     double *cand, *pred;       /* scores */
     const double *shadow;
     vigil_model *mc, *mp;

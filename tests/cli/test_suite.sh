@@ -40,6 +40,25 @@ expect_json "d['values_changed'] == 0 and d['values'] == []" "no stored value di
 run "$VIGIL" audit verify
 expect_rc 0 "audit after suite runs"
 
+# The human in the loop as criteria (issue 21): the clinicians' decisions of
+# tests/reference/human/case_groups.csv (statsmodels goldens in case_groups.json).
+HG="$ROOT/tests/reference/human/case_groups"
+cat > "$T/human.json" <<JSON
+{ "name": "override audit", "data": { "path": "$HG.csv",
+    "columns": { "label": "label", "score": "score", "decision": "decision", "groups": ["site"] } },
+  "thresholds": [0.3], "bootstrap": 0, "criteria": [
+    { "name": "override rate of flags", "metric": "override_of_flags", "rule": "at_most", "value": 0.4 },
+    { "name": "team sensitivity lower bound", "metric": "team_sensitivity", "rule": "ci_low_at_least", "value": 0.5 },
+    { "name": "override gap across sites", "metric": "override_of_flags_gap", "scope": { "group": "site" }, "rule": "at_most", "value": 0.1 } ] }
+JSON
+run "$VIGIL" suite run "$T/human.json" --format json
+expect_rc 1 "a human-in-the-loop criterion fails"
+expect_json "(lambda r: [c['pass'] for c in d['criteria']] == [True, True, False] and abs(d['criteria'][0]['observed'] - r['overall']['override_of_flags']['value']) < 1e-4 and abs(d['criteria'][2]['observed'] - r['groups']['site']['override_of_flags_gap']['value']) < 1e-4)(json.load(open('$HG.json')))" "override rate, team sensitivity, gap = statsmodels"
+sed 's/"decision": "decision", //' "$T/human.json" >"$T/human_nodec.json"
+run "$VIGIL" suite run "$T/human_nodec.json"
+expect_rc 2 "human metric without a decision column"
+expect_err "give \$.data.columns.decision" "says which key is missing"
+
 # A suite on recorded scores (no model) that fails a criterion: exit 1.
 "$VIGIL" synth --out "$T/cases.csv" --rows 3000 --seed 5 2>/dev/null
 cat > "$T/fail.json" <<JSON

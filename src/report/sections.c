@@ -52,6 +52,7 @@ static const char *k_model_label[3] = {"candidate", "predecessor (in service)", 
 static void sha_row(rctx *c, const char *item, const char *path, const char *sha)
 {
     rcell r[3] = {vigil_cell_txt(item), vigil_cell_txt(path ? path : "(not stored)"), vigil_cell_txt(sha ? sha : "(not stored)")};
+    if (sha && *sha) r[2].cls = "hash";
     vigil_doc_row(&c->d, r);
 }
 
@@ -203,6 +204,7 @@ static void sec_data(rctx *c)
         }
         rcell r[6] = {vigil_cell_txt(f->role), vigil_cell_txt(f->path), vigil_cell_txt(f->sha256), vigil_cell_num((double)f->bytes, 0),
                       vigil_cell_count(jnum(info, "rows"), c->min_cell), vigil_cell_txt(range)};
+        r[2].cls = "hash";
         vigil_doc_row(d, r);
     }
     vigil_doc_table_end(d);

@@ -311,7 +311,7 @@ void vigil_doc_plot(rdoc *d, const char *name, const char *title, const char *sv
 
 void vigil_fmt_num(char *out, size_t cap, double v, int digits)
 {
-    if (!isfinite(v)) snprintf(out, cap, "\xe2\x80\x94"); /* em dash */
+    if (!isfinite(v)) snprintf(out, cap, "undefined"); /* never a bare dash: withheld cells say so */
     else snprintf(out, cap, "%.*f", digits, v == 0 ? 0.0 : v);
 }
 
@@ -334,7 +334,7 @@ rcell vigil_cell_num(double v, int digits)
 rcell vigil_cell_p(double p)
 {
     rcell c = {0};
-    if (!isfinite(p)) snprintf(c.text, sizeof c.text, "\xe2\x80\x94");
+    if (!isfinite(p)) snprintf(c.text, sizeof c.text, "undefined");
     else if (p < 1e-4) snprintf(c.text, sizeof c.text, "%.1e", p);
     else snprintf(c.text, sizeof c.text, "%.4f", p);
     c.v[0] = p;
@@ -345,7 +345,7 @@ rcell vigil_cell_p(double p)
 rcell vigil_cell_ci(double lo, double hi, int digits)
 {
     rcell c = {0};
-    if (!isfinite(lo) && !isfinite(hi)) snprintf(c.text, sizeof c.text, "\xe2\x80\x94");
+    if (!isfinite(lo) && !isfinite(hi)) snprintf(c.text, sizeof c.text, "undefined");
     else {
         char a[64], b[64];
         vigil_fmt_num(a, sizeof a, lo, digits);
@@ -361,7 +361,7 @@ rcell vigil_cell_ci(double lo, double hi, int digits)
 rcell vigil_cell_sup(void)
 {
     rcell c = {0};
-    snprintf(c.text, sizeof c.text, "suppressed");
+    snprintf(c.text, sizeof c.text, "suppressed (cell-size policy)");
     c.nv = -1;
     c.cls = "sup";
     return c;

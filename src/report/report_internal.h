@@ -62,7 +62,8 @@ rcell vigil_cell_count(double n, int min_cell);
 rcell vigil_cell_pass(int pass);
 rcell vigil_cell_sup(void);
 
-/* "0.842" / "—" for NaN. */
+/* "0.842" / "undefined" for NaN (a withheld cell is vigil_cell_sup: "suppressed (cell-size
+ * policy)"; the two are never shown alike). */
 void vigil_fmt_num(char *out, size_t cap, double v, int digits);
 
 /* The one HTML escaper: every text node and attribute value the report writes goes through

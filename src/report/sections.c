@@ -307,6 +307,7 @@ static void perf_table(rctx *c)
             if (mm[i]) metric_get(mm[i], md, &v, &lo, &hi);
             r[1 + 2 * i] = vigil_cell_num(v, md->digits);
             r[2 + 2 * i] = vigil_cell_ci(lo, hi, md->digits);
+            if (!mm[i]) r[1 + 2 * i] = r[2 + 2 * i] = vigil_cell_txt("not applicable");
         }
         vigil_doc_row(&c->d, r);
     }

@@ -246,6 +246,13 @@ static void test_suite_report(void **state)
     assert_non_null(strstr(card, "<UsefulnessUsabilityEfficacy>"));
     assert_non_null(strstr(card, "<FairnessEquity>"));
     assert_non_null(strstr(card, "<SafetyReliability>"));
+    /* <ModelName> is the model's name, not its file path */
+    const char *mn = strstr(card, "<ModelName>");
+    assert_non_null(mn);
+    const char *mne = strstr(mn, "</ModelName>");
+    assert_non_null(mne);
+    assert_null(memchr(mn, '/', (size_t)(mne - mn)));
+    assert_null(strstr(mn, ".json</ModelName>"));
     assert_non_null(strstr(card, "AUROC sex=F"));
     char auroc[32];
     snprintf(auroc, sizeof auroc, "%.6g", au->valuedouble);

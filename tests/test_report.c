@@ -6,6 +6,7 @@
 #include "testutil.h"
 #include "report/report_internal.h"
 #include "vigil/report.h"
+#include "vigil/catalogue.h"
 
 #include <dirent.h>
 #include <sqlite3.h>
@@ -227,6 +228,9 @@ static void test_suite_report(void **state)
         assert_close(cJSON_GetArrayItem(r, 4)->valuedouble, cJSON_GetObjectItem(c, "observed")->valuedouble, 0);
         assert_string_equal(cJSON_GetArrayItem(r, 7)->valuestring,
                             cJSON_IsTrue(cJSON_GetObjectItem(c, "pass")) ? "PASS" : "FAIL");
+        /* a catalogued metric is shown by its human label, not its key */
+        const vigil_metric_def *cm = vigil_metric_find(cJSON_GetObjectItem(c, "metric")->valuestring);
+        if (cm) assert_string_equal(cJSON_GetArrayItem(r, 1)->valuestring, cm->label);
     }
     assert_int_equal(cJSON_GetArraySize(table_rows(ev, "failed-criteria")), 1);
     /* Performance: candidate AUROC and its DeLong CI from metrics.candidate. */

@@ -254,9 +254,12 @@ static void criteria_rows(rctx *c, int failed_only, int passed_only)
         int pass = cJSON_IsTrue(cJSON_GetObjectItem(x, "pass"));
         if ((failed_only && pass) || (passed_only && !pass)) continue;
         const char *sc = js(x, "scope");
-        rcell r[9] = {vigil_cell_txt(js(x, "name")), vigil_cell_txt(js(x, "metric")), vigil_cell_txt(sc ? sc : "overall"),
-                      vigil_cell_txt(js(x, "threshold") ? js(x, "threshold") : js(x, "rule")), vigil_cell_num(jnum(x, "observed"), 4),
-                      vigil_cell_ci(jnum(x, "ci_low"), jnum(x, "ci_high"), 4), vigil_cell_txt(js(x, "method")), vigil_cell_pass(pass),
+        /* the catalogue's label and digits where the metric is catalogued (not snake_case) */
+        const vigil_metric_def *md = js(x, "metric") ? vigil_metric_find(js(x, "metric")) : NULL;
+        int dg = md ? md->digits : 4;
+        rcell r[9] = {vigil_cell_txt(js(x, "name")), vigil_cell_txt(md ? md->label : js(x, "metric")), vigil_cell_txt(sc ? sc : "overall"),
+                      vigil_cell_txt(js(x, "threshold") ? js(x, "threshold") : js(x, "rule")), vigil_cell_num(jnum(x, "observed"), dg),
+                      vigil_cell_ci(jnum(x, "ci_low"), jnum(x, "ci_high"), dg), vigil_cell_txt(js(x, "method")), vigil_cell_pass(pass),
                       vigil_cell_txt(js(x, "detail"))};
         vigil_doc_row(&c->d, r);
     }

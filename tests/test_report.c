@@ -6,6 +6,7 @@
 #include "testutil.h"
 #include "report/report_internal.h"
 #include "vigil/report.h"
+#include "vigil/catalogue.h"
 
 #include <dirent.h>
 #include <sqlite3.h>
@@ -45,8 +46,12 @@ static void rm_dir(const char *d)
     char p[256];
     rm_flat(d);
     snprintf(p, sizeof p, "%s.tmp", d);
+    unlink(p);
     rm_flat(p);
     snprintf(p, sizeof p, "%s.old", d);
+    unlink(p);
+    rm_flat(p);
+    snprintf(p, sizeof p, "%s-victim", d);
     rm_flat(p);
 }
 
@@ -164,7 +169,10 @@ static void test_suite_report(void **state)
 {
     vigil_store *s;
     int64_t id = fixture_store(&s);
-    vigil_report_options o = {outdir, dbpath, 0};
+    vigil_report_options o = VIGIL_REPORT_OPTIONS_INIT;
+    o.out_dir = outdir;
+    o.db_label = dbpath;
+    o.no_plots = 0;
     vigil_report_summary sum;
     assert_int_equal(vigil_report_write(s, id, &o, &sum), VIGIL_OK);
     assert_int_equal(sum.n_criteria, 7);
@@ -220,6 +228,9 @@ static void test_suite_report(void **state)
         assert_close(cJSON_GetArrayItem(r, 4)->valuedouble, cJSON_GetObjectItem(c, "observed")->valuedouble, 0);
         assert_string_equal(cJSON_GetArrayItem(r, 7)->valuestring,
                             cJSON_IsTrue(cJSON_GetObjectItem(c, "pass")) ? "PASS" : "FAIL");
+        /* a catalogued metric is shown by its human label, not its key */
+        const vigil_metric_def *cm = vigil_metric_find(cJSON_GetObjectItem(c, "metric")->valuestring);
+        if (cm) assert_string_equal(cJSON_GetArrayItem(r, 1)->valuestring, cm->label);
     }
     assert_int_equal(cJSON_GetArraySize(table_rows(ev, "failed-criteria")), 1);
     /* Performance: candidate AUROC and its DeLong CI from metrics.candidate. */
@@ -239,6 +250,13 @@ static void test_suite_report(void **state)
     assert_non_null(strstr(card, "<UsefulnessUsabilityEfficacy>"));
     assert_non_null(strstr(card, "<FairnessEquity>"));
     assert_non_null(strstr(card, "<SafetyReliability>"));
+    /* <ModelName> is the model's name, not its file path */
+    const char *mn = strstr(card, "<ModelName>");
+    assert_non_null(mn);
+    const char *mne = strstr(mn, "</ModelName>");
+    assert_non_null(mne);
+    assert_null(memchr(mn, '/', (size_t)(mne - mn)));
+    assert_null(strstr(mn, ".json</ModelName>"));
     assert_non_null(strstr(card, "AUROC sex=F"));
     char auroc[32];
     snprintf(auroc, sizeof auroc, "%.6g", au->valuedouble);
@@ -261,7 +279,10 @@ static void test_small_cells(void **state)
 {
     vigil_store *s;
     int64_t id = fixture_store(&s);
-    vigil_report_options o = {outdir, NULL, 1};
+    vigil_report_options o = VIGIL_REPORT_OPTIONS_INIT;
+    o.out_dir = outdir;
+    o.db_label = NULL;
+    o.no_plots = 1;
     assert_int_equal(vigil_report_write(s, id, &o, NULL), VIGIL_OK);
     cJSON *ev = out_json("evidence.json");
     const cJSON *r;
@@ -299,7 +320,10 @@ static void test_no_gnuplot(void **state)
     int64_t id = fixture_store(&s);
     char *path = strdup(getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
     setenv("PATH", "/nonexistent", 1);
-    vigil_report_options o = {outdir, NULL, 0};
+    vigil_report_options o = VIGIL_REPORT_OPTIONS_INIT;
+    o.out_dir = outdir;
+    o.db_label = NULL;
+    o.no_plots = 0;
     vigil_report_summary sum;
     int rc = vigil_report_write(s, id, &o, &sum);
     setenv("PATH", path, 1);
@@ -320,7 +344,10 @@ static void test_errors(void **state)
 {
     vigil_store *s;
     int64_t id = fixture_store(&s);
-    vigil_report_options o = {outdir, NULL, 1};
+    vigil_report_options o = VIGIL_REPORT_OPTIONS_INIT;
+    o.out_dir = outdir;
+    o.db_label = NULL;
+    o.no_plots = 1;
     assert_int_equal(vigil_report_write(s, 999, &o, NULL), VIGIL_EINVAL);
     assert_non_null(strstr(vigil_error_last(), "no run 999"));
     assert_int_equal(vigil_report_write(s, 1, &o, NULL), VIGIL_EINVAL);
@@ -346,7 +373,7 @@ static void test_errors(void **state)
     fputs("mine", f);
     fclose(f);
     assert_int_equal(vigil_report_write(s, id, &o, NULL), VIGIL_EINVAL);
-    assert_non_null(strstr(vigil_error_last(), "not a vigil report directory"));
+    assert_non_null(strstr(vigil_error_last(), "is not a report vigil wrote (it holds 'notes.txt')"));
     assert_int_equal(access(keep, F_OK), 0);
     rm_dir(outdir);
     /* A previous report is replaced. */
@@ -367,7 +394,10 @@ static void test_tampered(void **state)
                                   NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(db);
     assert_int_equal(vigil_store_open(&s, dbpath), VIGIL_OK);
-    vigil_report_options o = {outdir, NULL, 1};
+    vigil_report_options o = VIGIL_REPORT_OPTIONS_INIT;
+    o.out_dir = outdir;
+    o.db_label = NULL;
+    o.no_plots = 1;
     vigil_report_summary sum;
     assert_int_equal(vigil_report_write(s, id, &o, &sum), VIGIL_OK);
     assert_int_equal(sum.audit_ok, 0);
@@ -400,7 +430,10 @@ static void test_original_model(void **state)
     char *suite = fixture_text("suite_result.json");
     int64_t id = add_run(s, "suite", "flchain-5y-mortality-v2", suite, k_suite_files, 5, 0);
     free(suite);
-    vigil_report_options o = {outdir, NULL, 1};
+    vigil_report_options o = VIGIL_REPORT_OPTIONS_INIT;
+    o.out_dir = outdir;
+    o.db_label = NULL;
+    o.no_plots = 1;
     assert_int_equal(vigil_report_write(s, id, &o, NULL), VIGIL_OK);
     cJSON *ev = out_json("evidence.json");
     const cJSON *perf = cJSON_GetArrayItem(table_rows(ev, "performance"), 0);
@@ -455,6 +488,135 @@ static void test_gp_str(void **state)
     free(svg);
 }
 
+static void put(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* --out only ever removes what vigil report wrote: a previous report holding a file of the
+ * user's is refused (and kept whole) unless --force, which adds the report's files and removes
+ * nothing; symlinks planted where the old writer emptied DIR.tmp and DIR.old are never
+ * followed; files are 0600, the directory 0700. */
+static void test_out_dir_safety(void **state)
+{
+    vigil_store *s;
+    int64_t id = fixture_store(&s);
+    vigil_report_options o = VIGIL_REPORT_OPTIONS_INIT;
+    o.out_dir = outdir;
+    o.no_plots = 1;
+    char victim[300], vfile[340], p[340], keep[340];
+    snprintf(victim, sizeof victim, "%s-victim", outdir);
+    assert_int_equal(mkdir(victim, 0700), 0);
+    snprintf(vfile, sizeof vfile, "%s/precious.txt", victim);
+    put(vfile, "do not delete");
+    snprintf(p, sizeof p, "%s.tmp", outdir);
+    assert_int_equal(symlink(victim, p), 0);
+    snprintf(p, sizeof p, "%s.old", outdir);
+    assert_int_equal(symlink(victim, p), 0);
+    assert_int_equal(vigil_report_write(s, id, &o, NULL), VIGIL_OK);
+    assert_int_equal(vigil_report_write(s, id, &o, NULL), VIGIL_OK); /* replaces the previous report */
+    assert_int_equal(access(vfile, F_OK), 0);
+    struct stat st;
+    assert_int_equal(lstat(outdir, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0700);
+    snprintf(p, sizeof p, "%s/report.html", outdir);
+    assert_int_equal(lstat(p, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    /* nothing but the report is left beside it (no DIR.tmp-XXXXXX or DIR.old-XXXXXX) */
+    char parent[128], *slash;
+    snprintf(parent, sizeof parent, "%s", outdir);
+    slash = strrchr(parent, '/');
+    *slash = '\0';
+    DIR *dd = opendir(parent);
+    struct dirent *e;
+    size_t base = strlen(slash + 1);
+    while ((e = readdir(dd)) != NULL)
+        if (strncmp(e->d_name, slash + 1, base) == 0 && (strstr(e->d_name, ".tmp-") || strstr(e->d_name, ".old-")))
+            fail_msg("left behind: %s", e->d_name);
+    closedir(dd);
+    /* a previous report with the user's own file in it: refused, file and report kept */
+    snprintf(keep, sizeof keep, "%s/notes.txt", outdir);
+    put(keep, "mine");
+    assert_int_equal(vigil_report_write(s, id, &o, NULL), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), outdir));
+    assert_non_null(strstr(vigil_error_last(), "notes.txt"));
+    assert_int_equal(access(keep, F_OK), 0);
+    snprintf(p, sizeof p, "%s/evidence.json", outdir);
+    assert_int_equal(access(p, F_OK), 0);
+    /* --force: the report's files are replaced, the user's file stays */
+    assert_int_equal(unlink(p), 0);
+    o.force = 1;
+    assert_int_equal(vigil_report_write(s, id, &o, NULL), VIGIL_OK);
+    assert_int_equal(access(keep, F_OK), 0);
+    assert_int_equal(access(p, F_OK), 0);
+    o.force = 0;
+    assert_int_equal(unlink(keep), 0);
+    /* a symlink among the files makes the directory foreign; the link's target is untouched */
+    snprintf(p, sizeof p, "%s/report.md", outdir);
+    assert_int_equal(unlink(p), 0);
+    assert_int_equal(symlink(vfile, p), 0);
+    assert_int_equal(vigil_report_write(s, id, &o, NULL), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), "report.md"));
+    assert_int_equal(unlink(p), 0);
+    /* --out itself a symlink: refused even with --force */
+    rm_flat(outdir);
+    assert_int_equal(symlink(victim, outdir), 0);
+    o.force = 1;
+    assert_int_equal(vigil_report_write(s, id, &o, NULL), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), "symbolic link"));
+    assert_int_equal(unlink(outdir), 0);
+    char *t = slurp(vfile);
+    assert_string_equal(t, "do not delete");
+    free(t);
+    vigil_store_close(s);
+}
+
+/* Attribute values and text go through the one escaper; Markdown code blocks use a fence
+ * longer than any backtick run in the text, and quoted text cannot add markup. */
+static void test_escaping(void **state)
+{
+    (void)state;
+    rdoc d;
+    vigil_doc_init(&d, 11);
+    const char *evil = "g\"><img src=x onerror=alert(1)>'";
+    vigil_doc_h(&d, 2, evil, evil);
+    static const char *const cols[] = {"a"};
+    vigil_doc_table(&d, evil, evil, cols, 1);
+    rcell r[1] = {vigil_cell_txt(evil)};
+    r[0].cls = evil;
+    vigil_doc_row(&d, r);
+    vigil_doc_table_end(&d);
+    vigil_doc_box(&d, evil, evil, evil);
+    vigil_doc_plot(&d, evil, evil, NULL, evil, evil);
+    vigil_doc_code(&d, "run ``` name\n```\n<b>");
+    vigil_doc_quote(&d, "src`x`", "line one\n# heading\n```\n<script>");
+    assert_false(d.html.failed || d.md.failed);
+    assert_null(strstr(d.html.s, "<img"));
+    assert_null(strstr(d.html.s, "alert(1)>"));
+    assert_null(strstr(d.html.s, "'"));
+    assert_non_null(strstr(d.html.s, "<table id=\"t-g&quot;&gt;&lt;img src=x onerror=alert(1)&gt;&#39;\">"));
+    assert_non_null(strstr(d.toc.s, "href=\"#g&quot;&gt;"));
+    /* the fence is four backticks: the three in the text cannot close it */
+    assert_non_null(strstr(d.md.s, "````sh\nrun ``` name\n```\n<b>\n````\n"));
+    assert_non_null(strstr(d.md.s, "> \\# heading\n"));
+    assert_non_null(strstr(d.md.s, "> \\`\\`\\`\n"));
+    assert_non_null(strstr(d.md.s, "> \\<script\\>\n"));
+    assert_null(strstr(d.md.s, "\n```\n<script>"));
+    /* a withheld cell and an undefined one never read alike (a bare dash was both) */
+    assert_string_equal(vigil_cell_sup().text, "suppressed (cell-size policy)");
+    assert_string_equal(vigil_cell_num(NAN, 3).text, "undefined");
+    assert_string_equal(vigil_cell_ci(NAN, NAN, 3).text, "undefined");
+    assert_string_equal(vigil_cell_p(NAN).text, "undefined");
+    vigil_sbuf css = {0};
+    vigil_css_str(&css, "a\"}</style><b>\\\n");
+    assert_string_equal(css.s, "a\\22 }\\3c /style\\3e \\3c b\\3e \\5c \\a ");
+    vigil_sbuf_free(&css);
+    vigil_doc_free(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -465,6 +627,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tampered, setup, teardown),
         cmocka_unit_test_setup_teardown(test_original_model, setup, teardown),
         cmocka_unit_test_setup_teardown(test_gp_str, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_out_dir_safety, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_escaping, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

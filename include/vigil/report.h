@@ -8,8 +8,10 @@
  *   report.md       the same content in Markdown, plots as plot-*.svg files beside it
  *   evidence.json   every number the report shows, machine-readable
  *   model-card.xml  a CHAI Applied Model Card (mc-schema v0.2)
- * The files are written into "<out_dir>.tmp" and renamed into place at the end, so a failure
- * never leaves a half report that looks whole. Plots are drawn with gnuplot found on PATH;
+ *   report.pdf      (opt->pdf) the HTML printed by headless Chromium
+ * The files are written into a fresh "<out_dir>.tmp-XXXXXX" and renamed into place at the end,
+ * so a failure never leaves a half report that looks whole; only a report's own files are ever
+ * removed, never through a symlink, and they are created 0600 (directories 0700). Plots are drawn with gnuplot found on PATH;
  * without it the report says where each plot would be.
  *
  * Small cells: no count from 1 to min_cell-1 (default 11) appears anywhere in the output,
@@ -31,11 +33,15 @@ typedef struct {
     const char *out_dir;   /* required; replaced when it exists and holds a previous report */
     const char *db_label;  /* the store path, quoted in the reproduce commands (may be NULL) */
     int no_plots;          /* 1: do not run gnuplot (each plot gets its note) */
+    int pdf;               /* 1: also write report.pdf through headless Chromium (VIGIL_EINVAL
+                              when it is not on PATH, checked before anything is written) */
+    int force;             /* 1: write into a non-empty out_dir that is not a previous report
+                              (only the report's own files there are replaced) */
 } vigil_report_options;
 
 /* The defaults: no out_dir (the caller must set it), no store path in the reproduce commands,
- * plots drawn. */
-#define VIGIL_REPORT_OPTIONS_INIT {NULL, NULL, 0}
+ * plots drawn, no PDF, an existing directory that is not a report refused. */
+#define VIGIL_REPORT_OPTIONS_INIT {NULL, NULL, 0, 0, 0}
 
 typedef struct {
     int64_t run_id;

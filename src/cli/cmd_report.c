@@ -9,7 +9,8 @@
 #include <string.h>
 
 const char cmd_report_help[] =
-    "usage: vigil report --run ID --out DIR [--db FILE] [--no-plots] [--format table|json]\n"
+    "usage: vigil report --run ID --out DIR [--db FILE] [--no-plots] [--pdf] [--force]\n"
+    "                    [--format table|json]\n"
     "\n"
     "Build the evidence section of an FDA Predetermined Change Control Plan from a stored run,\n"
     "without recomputing anything: device and model identification, Description of\n"
@@ -24,6 +25,12 @@ static const char epilogue[] =
     "DIR/report.md     the same in Markdown, with DIR/plot-*.svg beside it\n"
     "DIR/evidence.json every number in the report\n"
     "DIR/model-card.xml a CHAI Applied Model Card (mc-schema v0.2)\n"
+    "DIR/report.pdf    (--pdf) report.html printed by headless Chromium ('make deps' or\n"
+    "                  'apt-get install chromium' installs it; without it --pdf exits 2)\n"
+    "DIR is written as a fresh DIR.tmp-XXXXXX beside it and renamed into place. An existing\n"
+    "DIR is replaced only when it is empty or a previous report; any other non-empty DIR is\n"
+    "refused (exit 2) unless --force, which writes the report's files into it and removes\n"
+    "nothing else. Files are created 0600, directories 0700; symlinks are never followed.\n"
     "Plots need gnuplot on PATH; without it the report is still written, with a note where\n"
     "each plot would be. Counts from 1 to 10 never appear (CMS small-cell rule).\n"
     "\n"
@@ -37,17 +44,20 @@ static const char epilogue[] =
 static struct {
     cli_common c;
     const char *run, *out;
-    int no_plots;
+    int no_plots, pdf, force;
 } A;
 
 static const cli_option opts[] = {
     CLI_OPT_STRING("run", 0, "ID", "a completed 'suite' run (or a 'metrics' run: performance only)", &A.run),
     CLI_OPT_STRING("out", 0, "DIR",
                    "output directory, created or replaced (only when it is empty or holds a\n"
-                   "previous report); written as DIR.tmp, then renamed into place",
+                   "previous report); written as DIR.tmp-XXXXXX, then renamed into place",
                    &A.out),
     CLI_OPTS_DB(&A.c),
     CLI_OPT_FLAG("no-plots", 0, "do not run gnuplot (each plot gets a note instead)", &A.no_plots),
+    CLI_OPT_FLAG("pdf", 0, "also write DIR/report.pdf through headless Chromium", &A.pdf),
+    CLI_OPT_FLAG("force", 0, "write into a non-empty DIR that is not a previous report (only the\n"
+                 "report's files there are replaced)", &A.force),
     CLI_OPTS_FORMAT(&A.c),
     CLI_OPT_END,
 };
@@ -76,6 +86,8 @@ int cmd_report(int argc, char **argv)
     o.out_dir = out;
     o.db_label = cli_db_path(db);
     o.no_plots = no_plots;
+    o.pdf = A.pdf;
+    o.force = A.force;
     vigil_report_summary sum;
     int err = vigil_report_write(s, (int64_t)id, &o, &sum);
     vigil_store_close(s);
@@ -101,13 +113,13 @@ int cmd_report(int argc, char **argv)
         cJSON_AddNumberToObject(d, "plots_drawn", (double)sum.n_plots_drawn);
         cJSON_AddNumberToObject(d, "monitor_runs", (double)sum.n_monitor_runs);
         cJSON *f = cJSON_AddArrayToObject(d, "files");
-        const char *names[] = {"report.html", "report.md", "evidence.json", "model-card.xml"};
-        for (size_t i = 0; i < 4; i++) cJSON_AddItemToArray(f, cJSON_CreateString(names[i]));
+        const char *names[] = {"report.html", "report.md", "evidence.json", "model-card.xml", "report.pdf"};
+        for (size_t i = 0; i < 4 + (size_t)(A.pdf != 0); i++) cJSON_AddItemToArray(f, cJSON_CreateString(names[i]));
         cli_print_json(d);
     } else {
         printf("report of run %lld (%s) written to %s/\n", (long long)sum.run_id, sum.kind, out);
-        printf("  report.html, report.md, evidence.json, model-card.xml; %zu of %zu plots drawn\n",
-               sum.n_plots_drawn, sum.n_plots);
+        printf("  report.html, report.md, evidence.json, model-card.xml%s; %zu of %zu plots drawn\n",
+               A.pdf ? ", report.pdf" : "", sum.n_plots_drawn, sum.n_plots);
         printf("  criteria: %zu, failed: %zu; audit chain: %s\n", sum.n_criteria, sum.n_failed,
                sum.audit_ok ? "verified" : "BROKEN");
         printf("  modification: %s\n", sum.implementable ? "IMPLEMENTABLE" : "NOT IMPLEMENTABLE");

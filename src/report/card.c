@@ -65,7 +65,17 @@ char *vigil_report_model_card(rctx *c)
                           "<AppliedModelCard xmlns=\"https://mc.chai.org/v0.2/schema.xsd\">\n",
                       vigil_version(), (long long)c->run.id);
     vigil_sbuf_printf(&b, "  <BasicInfo>\n");
-    x_el(&b, 4, "ModelName", js(c->res, "models.candidate.path") ? js(c->res, "models.candidate.path") : name);
+    /* the model's name (its file's base name without the extension), not a path */
+    char mname[256];
+    const char *mp = js(c->res, "models.candidate.path");
+    if (mp && *mp) {
+        const char *sl = strrchr(mp, '/');
+        snprintf(mname, sizeof mname, "%s", sl && sl[1] ? sl + 1 : mp);
+        char *dot = strrchr(mname, '.');
+        if (dot && dot != mname) *dot = '\0';
+    } else
+        snprintf(mname, sizeof mname, "%s", name);
+    x_el(&b, 4, "ModelName", mname);
     x_el(&b, 4, "ModelDeveloper", "Not recorded in the stored run");
     x_el(&b, 4, "DeveloperContact", "Not recorded in the stored run");
     vigil_sbuf_printf(&b, "  </BasicInfo>\n  <ReleaseInfo>\n");

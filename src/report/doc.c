@@ -16,22 +16,45 @@ void vigil_html_escape(vigil_sbuf *b, const char *s)
         case '<': vigil_sbuf_append(b, "&lt;", 4); break;
         case '>': vigil_sbuf_append(b, "&gt;", 4); break;
         case '"': vigil_sbuf_append(b, "&quot;", 6); break;
+        case '\'': vigil_sbuf_append(b, "&#39;", 5); break;
         default: vigil_sbuf_append(b, s, 1);
         }
     }
 }
 
-/* Markdown inline text: escape what would start markup or break a table cell. */
-static void md_escape(vigil_sbuf *b, const char *s)
+/* Markdown inline text: every ASCII punctuation character that can start markup (emphasis,
+ * code, links, images, HTML, entities, headings, lists, tables) is backslash-escaped, which
+ * CommonMark and GFM render as the character itself; line breaks become spaces. */
+void vigil_md_escape(vigil_sbuf *b, const char *s)
 {
     for (; s && *s; s++) {
-        if (*s == '\n') {
+        if (*s == '\n' || *s == '\r') {
             vigil_sbuf_append(b, " ", 1);
             continue;
         }
-        if (strchr("|*_`<>[]\\#", *s)) vigil_sbuf_append(b, "\\", 1);
+        if (strchr("|*_`<>[]\\#!&~", *s)) vigil_sbuf_append(b, "\\", 1);
         vigil_sbuf_append(b, s, 1);
     }
+}
+
+void vigil_css_str(vigil_sbuf *b, const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        if (*p == '"' || *p == '\\' || *p == '<' || *p == '>' || *p == '&' || *p < 0x20 || *p == 0x7f)
+            vigil_sbuf_printf(b, "\\%x ", *p);
+        else vigil_sbuf_append(b, (const char *)p, 1);
+    }
+}
+
+#define md_escape vigil_md_escape
+
+/* An attribute value, escaped by the one escaper. */
+static void attr(vigil_sbuf *b, const char *name, const char *prefix, const char *value)
+{
+    vigil_sbuf_printf(b, " %s=\"", name);
+    vigil_html_escape(b, prefix);
+    vigil_html_escape(b, value);
+    vigil_sbuf_append(b, "\"", 1);
 }
 
 void vigil_doc_init(rdoc *d, int min_cell)
@@ -46,6 +69,7 @@ void vigil_doc_free(rdoc *d)
 {
     vigil_sbuf_free(&d->html);
     vigil_sbuf_free(&d->md);
+    vigil_sbuf_free(&d->toc);
     cJSON_Delete(d->evidence);
     for (size_t i = 0; i < d->n_plots; i++) free(d->plots[i].svg);
     memset(d, 0, sizeof *d);
@@ -55,8 +79,17 @@ void vigil_doc_html(rdoc *d, const char *s) { vigil_sbuf_printf(&d->html, "%s", 
 
 void vigil_doc_h(rdoc *d, int level, const char *id, const char *title)
 {
-    vigil_sbuf_printf(&d->html, "<h%d id=\"%s\">", level, id);
+    vigil_sbuf_printf(&d->html, "<h%d", level);
+    attr(&d->html, "id", "", id);
+    vigil_sbuf_append(&d->html, ">", 1);
     vigil_html_escape(&d->html, title);
+    if (level == 2 || level == 3) {
+        vigil_sbuf_printf(&d->toc, "<li class=\"l%d\"><a", level);
+        attr(&d->toc, "href", "#", id);
+        vigil_sbuf_append(&d->toc, ">", 1);
+        vigil_html_escape(&d->toc, title);
+        vigil_sbuf_printf(&d->toc, "</a></li>\n");
+    }
     vigil_sbuf_printf(&d->html, "</h%d>\n", level);
     vigil_sbuf_printf(&d->md, "\n%.*s ", level, "######");
     md_escape(&d->md, title);
@@ -84,7 +117,9 @@ void vigil_doc_p(rdoc *d, const char *fmt, ...)
 
 void vigil_doc_box(rdoc *d, const char *cls, const char *lead, const char *text)
 {
-    vigil_sbuf_printf(&d->html, "<div class=\"box %s\" role=\"note\"><strong>", cls);
+    vigil_sbuf_printf(&d->html, "<div");
+    attr(&d->html, "class", "box ", cls);
+    vigil_sbuf_printf(&d->html, " role=\"note\"><strong>");
     vigil_html_escape(&d->html, lead);
     vigil_sbuf_printf(&d->html, "</strong> ");
     vigil_html_escape(&d->html, text);
@@ -103,12 +138,22 @@ void vigil_doc_quote(rdoc *d, const char *source, const char *text)
     vigil_sbuf_printf(&d->html, "</p><cite>");
     vigil_html_escape(&d->html, source);
     vigil_sbuf_printf(&d->html, "</cite></blockquote>\n");
-    vigil_sbuf_printf(&d->md, "> ");
-    for (const char *s = text ? text : "(not given in the suite)"; *s; s++) {
-        if (*s == '\n') vigil_sbuf_printf(&d->md, "\n> ");
-        else vigil_sbuf_append(&d->md, s, 1);
+    /* line by line, each escaped: a quoted text can neither end the quote nor add markup */
+    const char *t = text ? text : "(not given in the suite)";
+    for (;;) {
+        const char *e = strchr(t, '\n');
+        char *line = vigil_strndup(t, e ? (size_t)(e - t) : strlen(t));
+        vigil_sbuf_printf(&d->md, "> ");
+        md_escape(&d->md, line);
+        vigil_sbuf_printf(&d->md, "\n");
+        free(line);
+        if (!e) break;
+        vigil_sbuf_printf(&d->md, ">\n");
+        t = e + 1;
     }
-    vigil_sbuf_printf(&d->md, "\n>\n> — `%s`\n\n", source);
+    vigil_sbuf_printf(&d->md, ">\n> \xe2\x80\x94 ");
+    md_escape(&d->md, source);
+    vigil_sbuf_printf(&d->md, "\n\n");
 }
 
 void vigil_doc_list_item(rdoc *d, const char *text, int first, int last)
@@ -128,7 +173,17 @@ void vigil_doc_code(rdoc *d, const char *text)
     vigil_sbuf_printf(&d->html, "<pre><code>");
     vigil_html_escape(&d->html, text);
     vigil_sbuf_printf(&d->html, "</code></pre>\n");
-    vigil_sbuf_printf(&d->md, "```sh\n%s\n```\n\n", text);
+    /* a fence longer than any backtick run in the text, so the text cannot close it */
+    size_t run = 0, longest = 0;
+    for (const char *s = text; s && *s; s++) {
+        run = *s == '`' ? run + 1 : 0;
+        if (run > longest) longest = run;
+    }
+    size_t fence = longest >= 3 ? longest + 1 : 3;
+    for (size_t i = 0; i < fence; i++) vigil_sbuf_append(&d->md, "`", 1);
+    vigil_sbuf_printf(&d->md, "sh\n%s\n", text);
+    for (size_t i = 0; i < fence; i++) vigil_sbuf_append(&d->md, "`", 1);
+    vigil_sbuf_printf(&d->md, "\n\n");
 }
 
 void vigil_doc_table(rdoc *d, const char *id, const char *caption, const char *const *cols, size_t n)
@@ -139,7 +194,9 @@ void vigil_doc_table(rdoc *d, const char *id, const char *caption, const char *c
     cJSON *c = cJSON_AddArrayToObject(t, "columns");
     for (size_t i = 0; i < n; i++) cJSON_AddItemToArray(c, cJSON_CreateString(cols[i]));
     d->rows = cJSON_AddArrayToObject(t, "rows");
-    vigil_sbuf_printf(&d->html, "<table id=\"t-%s\"><caption>", id);
+    vigil_sbuf_printf(&d->html, "<table");
+    attr(&d->html, "id", "t-", id);
+    vigil_sbuf_printf(&d->html, "><caption>");
     vigil_html_escape(&d->html, caption);
     vigil_sbuf_printf(&d->html, "</caption>\n<thead><tr>");
     vigil_sbuf_printf(&d->md, "*");
@@ -179,8 +236,9 @@ void vigil_doc_row(rdoc *d, const rcell *cells)
     vigil_sbuf_printf(&d->md, "|");
     for (size_t i = 0; i < d->ncols; i++) {
         const rcell *c = &cells[i];
-        if (c->cls) vigil_sbuf_printf(&d->html, "<td class=\"%s\">", c->cls);
-        else vigil_sbuf_printf(&d->html, c->nv ? "<td class=\"num\">" : "<td>");
+        vigil_sbuf_printf(&d->html, "<td");
+        if (c->cls || c->nv) attr(&d->html, "class", "", c->cls ? c->cls : "num");
+        vigil_sbuf_append(&d->html, ">", 1);
         vigil_html_escape(&d->html, c->text);
         vigil_sbuf_printf(&d->html, "</td>");
         vigil_sbuf_printf(&d->md, " ");
@@ -206,17 +264,23 @@ void vigil_doc_table_end(rdoc *d)
 void vigil_doc_plot(rdoc *d, const char *name, const char *title, const char *svg, const char *why,
              const char *describes)
 {
-    vigil_sbuf_printf(&d->html, "<figure class=\"plot\" id=\"plot-%s\">\n", name);
+    vigil_sbuf_printf(&d->html, "<figure class=\"plot\"");
+    attr(&d->html, "id", "plot-", name);
+    vigil_sbuf_printf(&d->html, ">\n");
     if (svg) {
         vigil_sbuf_printf(&d->html, "%s\n", svg);
-        vigil_sbuf_printf(&d->md, "![%s](plot-%s.svg)\n\n", title, name);
+        vigil_sbuf_printf(&d->md, "![");
+        md_escape(&d->md, title);
+        vigil_sbuf_printf(&d->md, "](plot-%s.svg)\n\n", name);
     } else {
         vigil_sbuf_printf(&d->html, "<div class=\"noplot\">Plot not drawn: ");
         vigil_html_escape(&d->html, why);
         vigil_sbuf_printf(&d->html, ". It would show ");
         vigil_html_escape(&d->html, describes);
         vigil_sbuf_printf(&d->html, ".</div>\n");
-        vigil_sbuf_printf(&d->md, "> **Plot not drawn** (%s): ", name);
+        vigil_sbuf_printf(&d->md, "> **Plot not drawn** (");
+        md_escape(&d->md, name);
+        vigil_sbuf_printf(&d->md, "): ");
         md_escape(&d->md, why);
         vigil_sbuf_printf(&d->md, ". It would show ");
         md_escape(&d->md, describes);
@@ -247,7 +311,7 @@ void vigil_doc_plot(rdoc *d, const char *name, const char *title, const char *sv
 
 void vigil_fmt_num(char *out, size_t cap, double v, int digits)
 {
-    if (!isfinite(v)) snprintf(out, cap, "\xe2\x80\x94"); /* em dash */
+    if (!isfinite(v)) snprintf(out, cap, "undefined"); /* never a bare dash: withheld cells say so */
     else snprintf(out, cap, "%.*f", digits, v == 0 ? 0.0 : v);
 }
 
@@ -270,7 +334,7 @@ rcell vigil_cell_num(double v, int digits)
 rcell vigil_cell_p(double p)
 {
     rcell c = {0};
-    if (!isfinite(p)) snprintf(c.text, sizeof c.text, "\xe2\x80\x94");
+    if (!isfinite(p)) snprintf(c.text, sizeof c.text, "undefined");
     else if (p < 1e-4) snprintf(c.text, sizeof c.text, "%.1e", p);
     else snprintf(c.text, sizeof c.text, "%.4f", p);
     c.v[0] = p;
@@ -281,7 +345,7 @@ rcell vigil_cell_p(double p)
 rcell vigil_cell_ci(double lo, double hi, int digits)
 {
     rcell c = {0};
-    if (!isfinite(lo) && !isfinite(hi)) snprintf(c.text, sizeof c.text, "\xe2\x80\x94");
+    if (!isfinite(lo) && !isfinite(hi)) snprintf(c.text, sizeof c.text, "undefined");
     else {
         char a[64], b[64];
         vigil_fmt_num(a, sizeof a, lo, digits);
@@ -297,7 +361,7 @@ rcell vigil_cell_ci(double lo, double hi, int digits)
 rcell vigil_cell_sup(void)
 {
     rcell c = {0};
-    snprintf(c.text, sizeof c.text, "suppressed");
+    snprintf(c.text, sizeof c.text, "suppressed (cell-size policy)");
     c.nv = -1;
     c.cls = "sup";
     return c;

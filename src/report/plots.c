@@ -11,16 +11,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static int find_gnuplot(char *out, size_t cap)
+int vigil_find_exe(const char *name, char *out, size_t cap)
 {
+    size_t nl = strlen(name);
     const char *path = getenv("PATH");
     if (!path || !*path) return 0;
     const char *p = path;
     while (*p) {
         const char *e = strchr(p, ':');
         size_t len = e ? (size_t)(e - p) : strlen(p);
-        if (len > 0 && len + 10 < cap) {
-            snprintf(out, cap, "%.*s/gnuplot", (int)len, p);
+        if (len > 0 && len + nl + 2 < cap) {
+            snprintf(out, cap, "%.*s/%s", (int)len, p, name);
             if (access(out, X_OK) == 0) return 1;
         }
         if (!e) break;
@@ -32,7 +33,7 @@ static int find_gnuplot(char *out, size_t cap)
 int vigil_plot_available(void)
 {
     char g[4096];
-    return find_gnuplot(g, sizeof g);
+    return vigil_find_exe("gnuplot", g, sizeof g);
 }
 
 void vigil_gp_str(vigil_sbuf *b, const char *s)
@@ -81,7 +82,7 @@ char *vigil_plot_run(const char *script, const char *prefix, const char **why)
     char gp[4096], dir[] = "/tmp/vigil-plot-XXXXXX", path[128], out[128], err[128];
     char *svg = NULL, *text = NULL;
     size_t len = 0;
-    if (!find_gnuplot(gp, sizeof gp)) {
+    if (!vigil_find_exe("gnuplot", gp, sizeof gp)) {
         *why = "gnuplot was not found on PATH";
         return NULL;
     }

@@ -64,15 +64,15 @@ static void level_str(vigil_sbuf *b, const char *group, const char *level)
     vigil_gp_str(b, t);
 }
 
-/* Text is plain (noenhanced: '_' is not a subscript) and the key sits outside the plot area,
- * where it hides no data. */
+/* Text is plain (noenhanced: '_' is not a subscript) and the key sits below the plot area,
+ * where it hides no data and takes none of the plot's width. */
 static void prelude(vigil_sbuf *b, const char *t, const char *xl, const char *yl)
 {
-    vigil_sbuf_printf(b, "set terminal svg size 720,440 font 'sans,12' background rgb 'white'\n"
+    vigil_sbuf_printf(b, "set terminal svg size 900,600 font 'sans,13' background rgb 'white'\n"
                          "set termoption noenhanced\n"
                          "set output 'plot.svg'\n"
                          "set encoding utf8\nset grid lc rgb '#dddddd'\nset border lw 1\n"
-                         "set key outside right top box\n");
+                         "set key below center horizontal box\n");
     set_str(b, "title", t);
     set_str(b, "xlabel", xl);
     set_str(b, "ylabel", yl);
@@ -329,7 +329,7 @@ char *vigil_plot_shap(const cJSON *expl, const char **why)
         vigil_sbuf_printf(&b, "%s$d using %zu title ", s ? ", " : "", s + 1);
         if (s) level_str(&b, sgrp[s]->string, sobj[s]->string);
         else vigil_gp_str(&b, "overall");
-        vigil_sbuf_printf(&b, " lc rgb '%s' fs pattern %zu border rgb '#000000'", k_col[s % NSTYLE], s % 8);
+        vigil_sbuf_printf(&b, " lc rgb '%s' fs solid 0.9 border rgb '#000000'", k_col[s % NSTYLE]);
     }
     vigil_sbuf_printf(&b, "\n");
     return finish(&b, "shap", why);

@@ -165,6 +165,8 @@ int vigil_report_write(vigil_store *s, int64_t run_id, const vigil_report_option
     c.s = s;
     c.o = opt;
     c.sum = out;
+    char exe[4096];
+    if (opt->pdf && !vigil_report_pdf_available(exe, sizeof exe)) return vigil_error_set(VIGIL_EINVAL, "%s", VIGIL_REPORT_NO_PDF);
     int rc = load(&c, run_id);
     if (rc) goto done;
     vigil_doc_init(&c.d, c.min_cell);
@@ -185,7 +187,15 @@ int vigil_report_write(vigil_store *s, int64_t run_id, const vigil_report_option
         rc = vigil_error_set(VIGIL_ENOMEM, "out of memory building the model card");
         goto done;
     }
-    rc = vigil_report_write_dir(opt->out_dir, &c.d, card);
+    /* the printed pages' running header: which report, which run, which audit head */
+    vigil_sbuf hdr = {0};
+    char head[512];
+    snprintf(head, sizeof head, "vigil PCCP evidence report: %.200s \xc2\xb7 run %lld \xc2\xb7 audit head %.16s",
+             c.run.name ? c.run.name : "", (long long)run_id, c.audit.head);
+    vigil_css_str(&hdr, head);
+    vigil_report_dir_options wo = {opt->force, opt->pdf, hdr.s};
+    rc = hdr.failed ? vigil_error_set(VIGIL_ENOMEM, "out of memory") : vigil_report_write_dir(opt->out_dir, &c.d, card, &wo);
+    vigil_sbuf_free(&hdr);
     free(card);
 done:
     rctx_free(&c);

@@ -23,6 +23,7 @@ typedef struct {
 
 typedef struct {
     vigil_sbuf html, md;
+    vigil_sbuf toc;      /* <li> entries of the table of contents (h2 and h3) */
     cJSON *evidence;     /* the whole evidence document */
     cJSON *tables;       /* evidence.tables: id -> {caption, columns, rows} */
     cJSON *rows;         /* rows of the table being written */
@@ -61,10 +62,18 @@ rcell vigil_cell_count(double n, int min_cell);
 rcell vigil_cell_pass(int pass);
 rcell vigil_cell_sup(void);
 
-/* "0.842" / "—" for NaN. */
+/* "0.842" / "undefined" for NaN (a withheld cell is vigil_cell_sup: "suppressed (cell-size
+ * policy)"; the two are never shown alike). */
 void vigil_fmt_num(char *out, size_t cap, double v, int digits);
 
+/* The one HTML escaper: every text node and attribute value the report writes goes through
+ * it (& < > " ' become entities), ids and classes included. */
 void vigil_html_escape(vigil_sbuf *b, const char *s);
+/* Markdown inline text, escaped so that it is shown as written. */
+void vigil_md_escape(vigil_sbuf *b, const char *s);
+/* `s` as the body of a CSS string literal ("..."): quotes, backslashes, '<' and control
+ * characters as CSS escapes, so it can neither end the string nor the <style> element. */
+void vigil_css_str(vigil_sbuf *b, const char *s);
 
 /* Append `s` to a gnuplot script as one single-quoted string literal. This is the only way a
  * string (a title, a label, a subgroup level or feature name from the case file) may enter a
@@ -76,6 +85,8 @@ void vigil_gp_str(vigil_sbuf *b, const char *s);
 /* Run gnuplot on `script` (which must `set output 'plot.svg'`); returns the SVG element (from
  * "<svg" on, ids made unique with `prefix`) or NULL with *why set to a static reason. */
 char *vigil_plot_run(const char *script, const char *prefix, const char **why);
+/* 1 with its path in `out` when the executable `name` is on PATH. */
+int vigil_find_exe(const char *name, char *out, size_t cap);
 /* 1 when gnuplot is on PATH. */
 int vigil_plot_available(void);
 

@@ -52,6 +52,7 @@ static const char *k_model_label[3] = {"candidate", "predecessor (in service)", 
 static void sha_row(rctx *c, const char *item, const char *path, const char *sha)
 {
     rcell r[3] = {vigil_cell_txt(item), vigil_cell_txt(path ? path : "(not stored)"), vigil_cell_txt(sha ? sha : "(not stored)")};
+    if (sha && *sha) r[2].cls = "hash";
     vigil_doc_row(&c->d, r);
 }
 
@@ -203,6 +204,7 @@ static void sec_data(rctx *c)
         }
         rcell r[6] = {vigil_cell_txt(f->role), vigil_cell_txt(f->path), vigil_cell_txt(f->sha256), vigil_cell_num((double)f->bytes, 0),
                       vigil_cell_count(jnum(info, "rows"), c->min_cell), vigil_cell_txt(range)};
+        r[2].cls = "hash";
         vigil_doc_row(d, r);
     }
     vigil_doc_table_end(d);
@@ -252,9 +254,12 @@ static void criteria_rows(rctx *c, int failed_only, int passed_only)
         int pass = cJSON_IsTrue(cJSON_GetObjectItem(x, "pass"));
         if ((failed_only && pass) || (passed_only && !pass)) continue;
         const char *sc = js(x, "scope");
-        rcell r[9] = {vigil_cell_txt(js(x, "name")), vigil_cell_txt(js(x, "metric")), vigil_cell_txt(sc ? sc : "overall"),
-                      vigil_cell_txt(js(x, "threshold") ? js(x, "threshold") : js(x, "rule")), vigil_cell_num(jnum(x, "observed"), 4),
-                      vigil_cell_ci(jnum(x, "ci_low"), jnum(x, "ci_high"), 4), vigil_cell_txt(js(x, "method")), vigil_cell_pass(pass),
+        /* the catalogue's label and digits where the metric is catalogued (not snake_case) */
+        const vigil_metric_def *md = js(x, "metric") ? vigil_metric_find(js(x, "metric")) : NULL;
+        int dg = md ? md->digits : 4;
+        rcell r[9] = {vigil_cell_txt(js(x, "name")), vigil_cell_txt(md ? md->label : js(x, "metric")), vigil_cell_txt(sc ? sc : "overall"),
+                      vigil_cell_txt(js(x, "threshold") ? js(x, "threshold") : js(x, "rule")), vigil_cell_num(jnum(x, "observed"), dg),
+                      vigil_cell_ci(jnum(x, "ci_low"), jnum(x, "ci_high"), dg), vigil_cell_txt(js(x, "method")), vigil_cell_pass(pass),
                       vigil_cell_txt(js(x, "detail"))};
         vigil_doc_row(&c->d, r);
     }
@@ -305,6 +310,7 @@ static void perf_table(rctx *c)
             if (mm[i]) metric_get(mm[i], md, &v, &lo, &hi);
             r[1 + 2 * i] = vigil_cell_num(v, md->digits);
             r[2 + 2 * i] = vigil_cell_ci(lo, hi, md->digits);
+            if (!mm[i]) r[1 + 2 * i] = r[2 + 2 * i] = vigil_cell_txt("not applicable");
         }
         vigil_doc_row(&c->d, r);
     }

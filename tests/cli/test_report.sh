@@ -190,6 +190,34 @@ if command -v chromium >/dev/null 2>&1 && command -v gnuplot >/dev/null 2>&1; th
     timeout 60 chromium --headless --no-sandbox --disable-gpu --screenshot="$T/shot.png" \
         --window-size=1100,1400 "file://$T/r/report.html" >/dev/null 2>&1
     [ -s "$T/shot.png" ] || { echo "FAIL: no screenshot"; fails=$((fails + 1)); }
+    # Printed as a reviewer would: report.pdf through headless Chromium, small (solid fills),
+    # and in its text (pdftotext -layout) no criterion's observed value, CI or verdict is split
+    # across lines, and no 'nan'.
+    run "$V" report --run "$SID" --out "$T/p" --pdf --format json
+    expect_rc 0 "report --pdf"
+    expect_json "'report.pdf' in d['files']" "report.pdf listed"
+    sz=$(stat -c %s "$T/p/report.pdf" 2>/dev/null || echo 0)
+    [ "$sz" -gt 10000 ] && [ "$sz" -lt 3000000 ] || { echo "FAIL: report.pdf is $sz bytes"; fails=$((fails + 1)); }
+    if command -v pdftotext >/dev/null 2>&1; then
+        pdftotext -layout "$T/p/report.pdf" "$T/p.txt"
+        /usr/bin/python3 - "$T/p" "$T/p.txt" <<'PY' || fails=$((fails + 1))
+import json, re, sys
+text = open(sys.argv[2], encoding="utf-8").read()
+lines = text.split("\n")
+m = re.search(r"\bnan\b", text, re.I)
+assert not m, "'nan' in the PDF: " + text[max(0, m.start() - 80):m.end() + 80]
+html = open(sys.argv[1] + "/report.html", encoding="utf-8").read()
+cells = re.findall(r'<table id="t-criteria">.*?</table>', html, re.S)[0]
+rows = [r for r in re.findall(r"<tr>(.*?)</tr>", cells, re.S) if "<td" in r]
+assert len(rows) == 14, len(rows)
+for r in rows:
+    tds = re.findall(r"<td[^>]*>(.*?)</td>", r, re.S)
+    for cell in (tds[4], tds[5], tds[7]):  # observed, 95% CI, verdict
+        assert any(cell in ln for ln in lines), "split across lines in the PDF: %r" % cell
+PY
+    else
+        echo "SKIP: pdftotext missing: PDF text not checked"
+    fi
 else
     echo "SKIP: chromium or gnuplot missing and not installable: report.html not rendered"
 fi

@@ -48,7 +48,7 @@ int vigil_merkle_consistency_verify(size_t m, size_t n, const vigil_hash old_roo
                                     const vigil_hash new_root, const vigil_hash *proof, size_t len);
 
 void vigil_hash_hex(const vigil_hash h, char out[65]);
-/* 0 on success, -1 unless `hex` is exactly 64 hex digits. */
+/* 0 on success, -1 unless `hex` is exactly 64 lowercase hex digits. */
 int vigil_hash_parse(const char *hex, vigil_hash out);
 
 /* The store's audit tree: every leaf hash, oldest entry first (*leaves malloc'd). */

@@ -2,6 +2,7 @@
  * RFC 9162 §2.1.3.2 / §2.1.4.2 verifiers. Checked against tests/reference/merkle_ref.py. */
 #include "vigil/audit.h"
 #include "vigil/error.h"
+#include "store/store_internal.h"
 
 #include <openssl/evp.h>
 #include <stdlib.h>
@@ -194,22 +195,10 @@ int vigil_merkle_consistency_verify(size_t m, size_t n, const vigil_hash old_roo
 
 void vigil_hash_hex(const vigil_hash h, char out[65])
 {
-    static const char d[] = "0123456789abcdef";
-    for (int i = 0; i < 32; i++) out[2 * i] = d[h[i] >> 4], out[2 * i + 1] = d[h[i] & 15];
-    out[64] = 0;
+    vigil_hex(h, 32, out);
 }
 
 int vigil_hash_parse(const char *hex, vigil_hash out)
 {
-    if (!hex || strlen(hex) != 64) return -1;
-    for (int i = 0; i < 64; i++) {
-        int c = hex[i], v;
-        if (c >= '0' && c <= '9') v = c - '0';
-        else if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
-        else if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
-        else return -1;
-        if (i & 1) out[i / 2] |= (unsigned char)v;
-        else out[i / 2] = (unsigned char)(v << 4);
-    }
-    return 0;
+    return vigil_store_unhex(hex, out, 32);
 }

@@ -224,7 +224,8 @@ int vigil_store_open_readonly(vigil_store **out, const char *path)
     if (!s) return VIGIL_ENOMEM;
     s->readonly = 1;
     int rc = open_ro(s, path, 0);
-    if (rc && s->db && (sqlite3_extended_errcode(s->db) & 0xff) == SQLITE_CANTOPEN) {
+    int ec = s->db ? sqlite3_extended_errcode(s->db) & 0xff : 0;
+    if (rc && (ec == SQLITE_CANTOPEN || ec == SQLITE_READONLY)) {
         sqlite3_close_v2(s->db);
         s->db = NULL;
         vigil_error_clear();

@@ -111,10 +111,66 @@ static void test_merkle_goldens(void **state)
     cJSON_Delete(doc);
 }
 
+/* A cached value swapped in the file is refused by cache_get and named by verify; and the
+ * swapped-and-re-sealed store fails against a checkpoint taken before. */
+static void test_cache_swap_refused(void **state)
+{
+    (void)state;
+    char db[64], key[80];
+    snprintf(db, sizeof db, "/tmp/vigil-audit-XXXXXX");
+    int fd = mkstemp(db);
+    close(fd);
+    unlink(db);
+    snprintf(key, sizeof key, "%s.key", db);
+    char pub[96];
+    snprintf(pub, sizeof pub, "%s.pub", key);
+    vigil_store *s;
+    assert_int_equal(vigil_store_open(&s, db), VIGIL_OK);
+    assert_int_equal(vigil_store_cache_put(s, "ref", "abcdef", 6), VIGIL_OK);
+    void *blob;
+    size_t n;
+    assert_int_equal(vigil_store_cache_get(s, "ref", &blob, &n), VIGIL_OK);
+    assert_int_equal(n, 6);
+    free(blob);
+    assert_int_equal(vigil_audit_keygen(key, pub, NULL), VIGIL_OK);
+    char *cp;
+    assert_int_equal(vigil_audit_checkpoint(s, key, "tester", &cp), VIGIL_OK);
+    vigil_checkpoint_result cr;
+    assert_int_equal(vigil_audit_verify_checkpoint(s, cp, pub, &cr), VIGIL_OK);
+    assert_true(cr.ok);
+    vigil_store_close(s);
+    sqlite3 *raw;
+    assert_int_equal(sqlite3_open(db, &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(raw, "UPDATE cache SET value = X'00112233' WHERE key = 'ref'", NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(raw);
+    assert_int_equal(vigil_store_open(&s, db), VIGIL_OK);
+    assert_int_equal(vigil_store_cache_get(s, "ref", &blob, &n), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), "not the value the audit log recorded"));
+    vigil_audit_result ar;
+    assert_int_equal(vigil_store_audit_verify(s, &ar), VIGIL_OK);
+    assert_false(ar.ok);
+    assert_non_null(strstr(ar.message, "cache entry 'ref'"));
+    /* an edited checkpoint does not verify */
+    char *p = strstr(cp, "\"tester\"");
+    assert_non_null(p);
+    p[1] = 'T';
+    assert_int_equal(vigil_audit_verify_checkpoint(s, cp, pub, &cr), VIGIL_OK);
+    assert_false(cr.ok);
+    free(cp);
+    vigil_store_close(s);
+    char f[96];
+    const char *suffix[] = {"", "-wal", "-shm"};
+    for (int i = 0; i < 3; i++) snprintf(f, sizeof f, "%s%s", db, suffix[i]), unlink(f);
+    unlink(key);
+    unlink(pub);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_merkle_goldens),
+        cmocka_unit_test(test_cache_swap_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

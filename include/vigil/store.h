@@ -32,6 +32,10 @@ typedef struct vigil_store vigil_store;
 
 /* Open (creating and migrating as needed) the store at `path`. */
 int vigil_store_open(vigil_store **out, const char *path);
+/* Open an existing store for reading only (audit verify, history, report): no migration, no
+ * WAL checkpoint, nothing written, so a store the user may only read works. A store of an older
+ * schema reads as it is (no operator). Writing through it fails with VIGIL_EDB. */
+int vigil_store_open_readonly(vigil_store **out, const char *path);
 void vigil_store_close(vigil_store *s);
 /* Schema version this build writes. */
 int vigil_store_schema_version(void);
@@ -72,6 +76,10 @@ typedef struct {
     int passed;                 /* 1, 0, -1 (none) */
     int has_seed;
     uint64_t seed;
+    /* who ran it (21 CFR Part 11 §11.10(e)): the OS account and host; user NULL and uid -1 for
+     * a run recorded before schema 2. Signatures: vigil_store_run_who() in vigil/audit.h. */
+    char *operator_user, *host;
+    int64_t operator_uid;
 } vigil_run_info;
 
 typedef struct {
@@ -97,8 +105,10 @@ int vigil_store_get_document(vigil_store *s, int64_t run_id, const char *name, c
 int vigil_store_get_metric(vigil_store *s, int64_t run_id, const char *scope, const char *name,
                            double *value, double *ci_low, double *ci_high);
 
-/* A key-value cache outside the audited results (e.g. reference statistics keyed by the
- * reference data's hash). get: VIGIL_EINVAL when absent; caller frees *blob. */
+/* A key-value cache beside the results (e.g. reference statistics keyed by the reference
+ * data's hash). Every put is recorded in the audit log; get: VIGIL_EINVAL when absent or when
+ * the stored value is not one the log recorded (swapped outside vigil: recompute it); caller
+ * frees *blob. */
 int vigil_store_cache_put(vigil_store *s, const char *key, const void *blob, size_t n);
 int vigil_store_cache_get(vigil_store *s, const char *key, void **blob, size_t *n);
 

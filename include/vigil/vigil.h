@@ -12,6 +12,7 @@
 #include "vigil/table.h"
 #include "vigil/results.h"
 #include "vigil/store.h"
+#include "vigil/audit.h"
 #include "vigil/metrics.h"
 #include "vigil/catalogue.h"
 #include "vigil/fairness.h"

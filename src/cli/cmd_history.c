@@ -9,7 +9,8 @@ const char cmd_history_help[] =
     "usage: vigil history [--kind K] [--name N] [--db FILE] [--format table|json]\n"
     "\n"
     "Lists the runs in the store, oldest first: id, kind (suite, monitor, metrics, replay,\n"
-    "explain, drift), name, status, start and finish time (UTC), verdict and result digest.\n"
+    "explain, drift), name, status, start and finish time (UTC), verdict, result digest and\n"
+    "the operator (user@host; the uid in JSON). Reads the store only (a read-only store works).\n"
     "A run whose process died before it finished shows as 'interrupted'. Two runs of the same\n"
     "suite on the same inputs show the same result digest.\n"
     "\n";
@@ -24,7 +25,7 @@ static const cli_option opts[] = {
     CLI_OPT_STRING("name", 0, "N", "only runs with this name (a suite or monitor name)", &A.name),
     CLI_OPTS_DB(&A.c),
     CLI_OPT_STRING("format", 0, "F", "'table' (default) or 'json': {\"runs\": [{id, kind, name, started_at,\n"
-                   "finished_at, status, passed, result_digest}]}",
+                   "finished_at, status, passed, result_digest, operator: {uid, user, host} or null}]}",
                    &A.c.format),
     CLI_OPT_END,
 };
@@ -73,6 +74,15 @@ int cmd_history(int argc, char **argv)
             else cJSON_AddBoolToObject(r, "passed", runs[i].passed);
             if (runs[i].result_digest) cJSON_AddStringToObject(r, "result_digest", runs[i].result_digest);
             else cJSON_AddNullToObject(r, "result_digest");
+            if (runs[i].operator_user) {
+                cJSON *op = cJSON_AddObjectToObject(r, "operator");
+                cJSON_AddNumberToObject(op, "uid", (double)runs[i].operator_uid);
+                cJSON_AddStringToObject(op, "user", runs[i].operator_user);
+                if (runs[i].host) cJSON_AddStringToObject(op, "host", runs[i].host);
+                else cJSON_AddNullToObject(op, "host");
+            } else {
+                cJSON_AddNullToObject(r, "operator");
+            }
             cJSON_AddItemToArray(arr, r);
         }
         cli_print_json(doc);
@@ -80,15 +90,18 @@ int cmd_history(int argc, char **argv)
         printf("no runs%s%s%s%s\n", kind ? " of kind " : "", kind ? kind : "", name ? " named " : "",
                name ? name : "");
     } else {
-        printf("%5s  %-8s  %-28s  %-11s  %-24s  %-7s  %s\n", "id", "kind", "name", "status",
-               "started (UTC)", "verdict", "result digest");
+        printf("%5s  %-8s  %-28s  %-11s  %-24s  %-7s  %-16s  %s\n", "id", "kind", "name", "status",
+               "started (UTC)", "verdict", "result digest", "operator");
         for (size_t i = 0; i < n; i++) {
             const char *verdict = runs[i].passed < 0 ? "-" : runs[i].passed ? "PASS" : "FAIL";
             if (strcmp(runs[i].kind, "monitor") == 0 && runs[i].passed >= 0)
                 verdict = runs[i].passed ? "quiet" : "ALARM";
-            printf("%5lld  %-8s  %-28.28s  %-11s  %-24s  %-7s  %.16s\n", (long long)runs[i].id,
+            char op[300] = "-";
+            if (runs[i].operator_user)
+                snprintf(op, sizeof op, "%s@%s", runs[i].operator_user, runs[i].host ? runs[i].host : "?");
+            printf("%5lld  %-8s  %-28.28s  %-11s  %-24s  %-7s  %-16.16s  %s\n", (long long)runs[i].id,
                    runs[i].kind, runs[i].name, runs[i].status, runs[i].started_at, verdict,
-                   runs[i].result_digest ? runs[i].result_digest : "-");
+                   runs[i].result_digest ? runs[i].result_digest : "-", op);
         }
     }
 done:

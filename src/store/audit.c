@@ -1,5 +1,7 @@
-/* The audit chain: appending an entry, and verifying the whole chain against the tables. */
+/* The audit chain: appending an entry, the tree's leaves, and verifying the whole chain against
+ * the tables (runs, signatures, the cache). */
 #include "store/store_internal.h"
+#include "vigil/audit.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -35,6 +37,61 @@ int vigil_store_audit_append(vigil_store *s, const char *action, int64_t run_id,
     if (sqlite3_step(st) != SQLITE_DONE) rc = vigil_store_sql_error(s, "appending to the audit log");
     sqlite3_finalize(st);
     return rc;
+}
+
+int vigil_store_cache_recorded(vigil_store *s, const char *digest, int *found)
+{
+    sqlite3_stmt *st = NULL;
+    *found = 0;
+    int rc = prep(s, &st, "SELECT 1 FROM audit WHERE action = 'cache.put' AND digest = ? LIMIT 1");
+    if (rc) return rc;
+    bind_text(st, 1, digest);
+    int step = sqlite3_step(st);
+    if (step == SQLITE_ROW) *found = 1;
+    else if (step != SQLITE_DONE) rc = vigil_store_sql_error(s, "reading the audit log");
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int vigil_store_audit_leaves(vigil_store *s, vigil_hash **leaves, size_t *n)
+{
+    *leaves = NULL;
+    *n = 0;
+    sqlite3_stmt *st = NULL;
+    int rc = prep(s, &st, "SELECT seq, at, action, run_id, digest, prev FROM audit ORDER BY seq");
+    if (rc) return rc;
+    vigil_hash *v = NULL;
+    size_t cnt = 0, cap = 0;
+    int step;
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        if (cnt == cap) {
+            cap = cap ? cap * 2 : 256;
+            vigil_hash *nv = realloc(v, cap * sizeof *nv);
+            if (!nv) {
+                rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+                break;
+            }
+            v = nv;
+        }
+        const char *at = (const char *)sqlite3_column_text(st, 1);
+        const char *action = (const char *)sqlite3_column_text(st, 2);
+        const char *digest = (const char *)sqlite3_column_text(st, 4);
+        const char *prev = (const char *)sqlite3_column_text(st, 5);
+        char buf[512];
+        size_t len = vigil_store_entry_text(prev ? prev : "", sqlite3_column_int64(st, 0), at ? at : "",
+                                            action ? action : "", sqlite3_column_int64(st, 3),
+                                            digest ? digest : "", buf);
+        vigil_merkle_leaf_hash(buf, len, v[cnt++]);
+    }
+    if (!rc && step != SQLITE_DONE) rc = vigil_store_sql_error(s, "reading the audit log");
+    sqlite3_finalize(st);
+    if (rc) {
+        free(v);
+        return rc;
+    }
+    *leaves = v;
+    *n = cnt;
+    return VIGIL_OK;
 }
 
 typedef struct {
@@ -132,6 +189,7 @@ int vigil_store_audit_verify(vigil_store *s, vigil_audit_result *out)
             bad(out, seq, "audit entry %lld was edited (its hash does not match its content)",
                 (long long)seq);
         snprintf(prev, sizeof prev, "%s", hash);
+        if (strcmp(action, "cache.put") == 0) continue; /* checked against the cache below */
         run_seen *r = find_seen(runs, nruns, rid);
         if (!r) {
             bad(out, seq, "audit entry %lld (%s) names run %lld, which is no longer in the store: "
@@ -149,6 +207,17 @@ int vigil_store_audit_verify(vigil_store *s, vigil_audit_result *out)
             if (vigil_store_digest_end(s, rid, d, res) != 0 || strcmp(d, digest) != 0)
                 bad(out, seq, "run %lld: its stored results or verdict were edited after audit "
                               "entry %lld", (long long)rid, (long long)seq);
+        } else if (strcmp(action, "run.sign") == 0 && s->schema >= 2) {
+            int sig_ok = 0;
+            int64_t srun = 0;
+            if (vigil_store_signature_check(s, seq, d, &sig_ok, &srun) != 0 || strcmp(d, digest) != 0 ||
+                srun != rid)
+                bad(out, seq, "run %lld: the electronic signature of audit entry %lld was edited or "
+                              "deleted", (long long)rid, (long long)seq);
+            else if (!sig_ok)
+                bad(out, seq, "run %lld: the electronic signature of audit entry %lld does not match "
+                              "the run it signs (the run or the signature was changed)",
+                    (long long)rid, (long long)seq);
         } else {
             bad(out, seq, "audit entry %lld has an unknown action '%s'", (long long)seq, action);
         }
@@ -174,6 +243,34 @@ int vigil_store_audit_verify(vigil_store *s, vigil_audit_result *out)
         else if (strcmp(status, "running") == 0 && (r->ended || nres))
             bad(out, 0, "run %lld is marked running but has results or an end entry",
                 (long long)id);
+    }
+    sqlite3_finalize(st);
+    st = NULL;
+    /* Every cached value (the monitor's reference statistics) is one the audit log recorded. */
+    if ((rc = prep(s, &st, s->schema >= 2 ? "SELECT key, value FROM cache ORDER BY key"
+                                          : "SELECT key, value FROM cache WHERE 0")) != 0)
+        goto done;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *key = (const char *)sqlite3_column_text(st, 0);
+        char d[65];
+        vigil_store_cache_digest(key ? key : "", sqlite3_column_blob(st, 1),
+                                 (size_t)sqlite3_column_bytes(st, 1), d);
+        int found = 0;
+        if ((rc = vigil_store_cache_recorded(s, d, &found)) != 0) goto done;
+        if (!found)
+            bad(out, 0, "cache entry '%s' is not the value the audit log recorded: it was "
+                        "replaced outside vigil", key ? key : "");
+    }
+    if (s->schema >= 2) {
+        sqlite3_finalize(st);
+        st = NULL;
+        if ((rc = prep(s, &st, "SELECT seq, run_id FROM signatures WHERE seq NOT IN "
+                               "(SELECT seq FROM audit WHERE action = 'run.sign') ORDER BY seq")) != 0)
+            goto done;
+        if (sqlite3_step(st) == SQLITE_ROW)
+            bad(out, 0, "run %lld has a signature (%lld) that the audit log never recorded: it was "
+                        "added outside vigil", (long long)sqlite3_column_int64(st, 1),
+                (long long)sqlite3_column_int64(st, 0));
     }
 done:
     sqlite3_finalize(st);

@@ -1,21 +1,52 @@
-/* The key-value cache outside the audited results. */
+/* The key-value cache beside the results (the monitor's reference statistics). Each value
+ * written is recorded in the audit log ("cache.put", a digest of key and value), so a value
+ * swapped outside vigil is refused by cache_get (the caller recomputes) and named by
+ * vigil_store_audit_verify, and a checkpoint covers it. */
 #include "store/store_internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+void vigil_store_cache_digest(const char *key, const void *blob, size_t n, char out[65])
+{
+    vigil_sha256 *h = vigil_sha256_new();
+    char head[64];
+    int k = snprintf(head, sizeof head, "cache\n%zu:", strlen(key));
+    if (!h) {
+        memset(out, '0', 64);
+        out[64] = 0;
+        return;
+    }
+    vigil_sha256_add(h, head, (size_t)k);
+    vigil_sha256_add(h, key, strlen(key));
+    k = snprintf(head, sizeof head, "\n%zu:", n);
+    vigil_sha256_add(h, head, (size_t)k);
+    if (n) vigil_sha256_add(h, blob, n);
+    vigil_sha256_final(h, out);
+    vigil_sha256_free(h);
+}
 
 int vigil_store_cache_put(vigil_store *s, const char *key, const void *blob, size_t n)
 {
     sqlite3_stmt *st = NULL;
-    char at[32];
+    char at[32], digest[65];
     vigil_now_iso(at);
-    int rc = prep(s, &st, "INSERT OR REPLACE INTO cache (key, value, created_at) VALUES (?,?,?)");
+    vigil_store_cache_digest(key, blob, n, digest);
+    int own_tx = sqlite3_get_autocommit(s->db);
+    int rc = own_tx ? vigil_store_sql_exec(s, "BEGIN IMMEDIATE") : VIGIL_OK;
     if (rc) return rc;
+    if ((rc = prep(s, &st, "INSERT OR REPLACE INTO cache (key, value, created_at) VALUES (?,?,?)")) != 0)
+        goto done;
     bind_text(st, 1, key);
     sqlite3_bind_blob64(st, 2, blob, (sqlite3_uint64)n, SQLITE_TRANSIENT);
     bind_text(st, 3, at);
     if (sqlite3_step(st) != SQLITE_DONE) rc = vigil_store_sql_error(s, "writing the cache");
+    else rc = vigil_store_audit_append(s, "cache.put", 0, digest);
+    if (!rc && own_tx) rc = vigil_store_sql_exec(s, "COMMIT");
+done:
     sqlite3_finalize(st);
+    if (rc && own_tx) vigil_store_sql_rollback(s);
     return rc;
 }
 
@@ -29,10 +60,19 @@ int vigil_store_cache_get(vigil_store *s, const char *key, void **blob, size_t *
     bind_text(st, 1, key);
     if (sqlite3_step(st) == SQLITE_ROW) {
         size_t len = (size_t)sqlite3_column_bytes(st, 0);
-        void *p = malloc(len ? len : 1);
-        if (!p) rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
-        else {
-            if (len) memcpy(p, sqlite3_column_blob(st, 0), len);
+        const void *v = sqlite3_column_blob(st, 0);
+        char digest[65];
+        int found = 0;
+        vigil_store_cache_digest(key, v, len, digest);
+        void *p = NULL;
+        if ((rc = vigil_store_cache_recorded(s, digest, &found)) != 0) {
+        } else if (!found) {
+            rc = vigil_error_set(VIGIL_EINVAL, "store '%s': cache entry '%s' is not the value the "
+                                 "audit log recorded (replaced outside vigil): not used", s->path, key);
+        } else if (!(p = malloc(len ? len : 1))) {
+            rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+        } else {
+            if (len) memcpy(p, v, len);
             *blob = p;
             *n = len;
         }

@@ -38,6 +38,20 @@ int vigil_store_digest_header(vigil_store *s, int64_t id, char out[65])
     vigil_sbuf_printf(&b, "run %lld\n", (long long)id);
     for (int c = 0; c < 7; c++) put_text(&b, st, c);
     sqlite3_finalize(st);
+    st = NULL;
+    /* Who ran it (schema 2). A run from before has no operator and keeps its old digest. */
+    if (s->schema >= 2) {
+        if ((rc = prep(s, &st, "SELECT operator_uid, operator_user, host FROM runs "
+                               "WHERE id = ? AND operator_user IS NOT NULL")) != 0)
+            goto done;
+        sqlite3_bind_int64(st, 1, id);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            vigil_sbuf_printf(&b, "operator\n");
+            for (int c = 0; c < 3; c++) put_text(&b, st, c);
+        }
+        sqlite3_finalize(st);
+        st = NULL;
+    }
     if ((rc = prep(s, &st, "SELECT ord, role, path, sha256, bytes FROM run_files "
                            "WHERE run_id = ? ORDER BY ord")) != 0)
         goto done;
@@ -115,11 +129,18 @@ int vigil_store_digest_end(vigil_store *s, int64_t id, char out[65], char result
     return rc;
 }
 
+size_t vigil_store_entry_text(const char *prev, int64_t seq, const char *at, const char *action,
+                              int64_t run_id, const char *digest, char buf[512])
+{
+    int n = snprintf(buf, 512, "%s\n%lld\n%s\n%s\n%lld\n%s", prev, (long long)seq, at, action,
+                     (long long)run_id, digest);
+    return n < 0 ? 0 : (size_t)n < 512 ? (size_t)n : 511;
+}
+
 void vigil_store_entry_hash(const char *prev, int64_t seq, const char *at, const char *action,
                        int64_t run_id, const char *digest, char out[65])
 {
     char buf[512];
-    int n = snprintf(buf, sizeof buf, "%s\n%lld\n%s\n%s\n%lld\n%s", prev, (long long)seq, at,
-                     action, (long long)run_id, digest);
-    vigil_sha256_hex(buf, (size_t)n, out);
+    size_t n = vigil_store_entry_text(prev, seq, at, action, run_id, digest, buf);
+    vigil_sha256_hex(buf, n, out);
 }

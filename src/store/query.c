@@ -3,13 +3,16 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #define RUN_COLS                                                                          \
     "id, kind, name, status, started_at, finished_at, tool_version, config_json, "        \
-    "config_sha256, result_digest, error, passed, seed, pid, host"
+    "config_sha256, result_digest, error, passed, seed, pid, host, "
+/* the operator columns came with schema 2; a store opened read-only may be older */
+#define OPERATOR_COLS(s) ((s)->schema >= 2 ? "operator_uid, operator_user" : "NULL, NULL")
 
 /* A "running" run whose process on this host is gone was interrupted. */
 static int is_interrupted(vigil_store *s, sqlite3_stmt *st)
@@ -41,6 +44,9 @@ static int read_run(vigil_store *s, sqlite3_stmt *st, vigil_run_info *r)
     r->passed = sqlite3_column_type(st, 11) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 11);
     r->has_seed = sqlite3_column_type(st, 12) != SQLITE_NULL;
     r->seed = (uint64_t)sqlite3_column_int64(st, 12);
+    r->host = col_text(st, 14);
+    r->operator_uid = sqlite3_column_type(st, 15) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 15);
+    r->operator_user = col_text(st, 16);
     if (!r->kind || !r->name || !r->status || !r->started_at)
         return vigil_error_set(VIGIL_ENOMEM, "out of memory");
     return VIGIL_OK;
@@ -51,7 +57,7 @@ void vigil_run_info_clear(vigil_run_info *r)
     if (!r) return;
     free(r->kind), free(r->name), free(r->status), free(r->started_at), free(r->finished_at);
     free(r->tool_version), free(r->config_json), free(r->config_sha256);
-    free(r->result_digest), free(r->error);
+    free(r->result_digest), free(r->error), free(r->operator_user), free(r->host);
     memset(r, 0, sizeof *r);
 }
 
@@ -68,8 +74,10 @@ int vigil_store_list_runs(vigil_store *s, const char *kind, const char *name,
     *out = NULL;
     *n = 0;
     sqlite3_stmt *st = NULL;
-    int rc = prep(s, &st, "SELECT " RUN_COLS " FROM runs "
-                          "WHERE (?1 IS NULL OR kind = ?1) AND (?2 IS NULL OR name = ?2) ORDER BY id");
+    char sql[512];
+    snprintf(sql, sizeof sql, "SELECT " RUN_COLS "%s FROM runs WHERE (?1 IS NULL OR kind = ?1) AND "
+                              "(?2 IS NULL OR name = ?2) ORDER BY id", OPERATOR_COLS(s));
+    int rc = prep(s, &st, sql);
     if (rc) return rc;
     bind_text(st, 1, kind);
     bind_text(st, 2, name);
@@ -103,7 +111,9 @@ int vigil_store_get_run(vigil_store *s, int64_t id, vigil_run_info *out)
 {
     memset(out, 0, sizeof *out);
     sqlite3_stmt *st = NULL;
-    int rc = prep(s, &st, "SELECT " RUN_COLS " FROM runs WHERE id = ?");
+    char sql[512];
+    snprintf(sql, sizeof sql, "SELECT " RUN_COLS "%s FROM runs WHERE id = ?", OPERATOR_COLS(s));
+    int rc = prep(s, &st, sql);
     if (rc) return rc;
     sqlite3_bind_int64(st, 1, id);
     if (sqlite3_step(st) == SQLITE_ROW) rc = read_run(s, st, out);

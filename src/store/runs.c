@@ -32,9 +32,13 @@ int vigil_store_run_begin(vigil_store *s, const vigil_run_spec *spec, int64_t *r
 
     if ((rc = vigil_store_sql_exec(s, "BEGIN IMMEDIATE")) != 0) goto done;
     in_tx = 1;
+    /* Who runs it (21 CFR Part 11 §11.10(e)): the OS account, not a name the caller chose. */
+    int64_t uid;
+    char user[256];
+    vigil_store_whoami(&uid, user, sizeof user);
     if ((rc = prep(s, &st, "INSERT INTO runs (kind, name, status, started_at, tool_version, seed, "
-                           "config_json, config_sha256, pid, host) "
-                           "VALUES (?,?,'running',?,?,?,?,?,?,?)")) != 0)
+                           "config_json, config_sha256, pid, host, operator_uid, operator_user) "
+                           "VALUES (?,?,'running',?,?,?,?,?,?,?,?,?)")) != 0)
         goto done;
     bind_text(st, 1, spec->kind);
     bind_text(st, 2, spec->name ? spec->name : "");
@@ -46,6 +50,8 @@ int vigil_store_run_begin(vigil_store *s, const vigil_run_spec *spec, int64_t *r
     bind_text(st, 7, config_sha);
     sqlite3_bind_int64(st, 8, (sqlite3_int64)getpid());
     bind_text(st, 9, s->host);
+    sqlite3_bind_int64(st, 10, uid);
+    bind_text(st, 11, user);
     if (sqlite3_step(st) != SQLITE_DONE) {
         rc = vigil_store_sql_error(s, "recording the run");
         goto done;

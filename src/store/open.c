@@ -235,6 +235,16 @@ int vigil_store_open_readonly(vigil_store **out, const char *path)
         vigil_store_close(s);
         return rc;
     }
+    /* No schema yet: the process that created the file died (or hit a full disk) before its
+     * first transaction committed, so the store holds nothing. One the user may write is
+     * opened as usual (which lays the schema down, as before read-only opening existed); one
+     * they may only read cannot be queried, and says so. */
+    if (s->schema == 0) {
+        vigil_store_close(s);
+        if (access(path, W_OK) == 0) return vigil_store_open(out, path);
+        return vigil_error_set(VIGIL_EINVAL, "store '%s' holds no runs: it was never initialised (its creating "
+                               "run did not commit)", path);
+    }
     *out = s;
     return VIGIL_OK;
 }

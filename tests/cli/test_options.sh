@@ -55,7 +55,7 @@ expect_rc 2 "list cap"; expect_err "at most 32 --allow-column options" "names th
 run "$VIGIL" history -- --kind
 expect_rc 2 "after --"; expect_err "unexpected argument '--kind'" "-- ends the options"
 run "$VIGIL" audit --format=json
-expect_rc 2 "positional still required"; expect_err "missing subcommand (expected 'verify')" "audit needs verify"
+expect_rc 2 "positional still required"; expect_err "missing subcommand (expected verify, keygen, checkpoint or sign)" "audit needs a subcommand"
 
 # -- the commands converted from getopt: the hint, --opt=value, a missing value, table help
 D="$ROOT/datasets"
@@ -177,18 +177,21 @@ expect_out "  --allow-column C=WHY  let column C through the PHI guard, with a j
 awk '/^  --format F/ { f = NR } /^Exit status: 0 no drift/ { e = NR } END { exit !(f && e > f) }' "$T/out" ||
     { echo "FAIL: drift help: the epilogue is not after the options"; fails=$((fails + 1)); }
 # each option the help lists is one the parser knows (a missing value, not an unknown option)
-for c in predict drift history audit synth replay explain metrics monitor report; do
+for c in predict drift history synth replay explain metrics monitor report; do
     sub=; [ "$c" = monitor ] && sub=run # its options are those of 'monitor run'
     "$VIGIL" help "$c" | sed -n 's/^  \(--[a-z-]*\).*/\1/p' | while read -r o; do
         "$VIGIL" "$c" $sub "$o" >/dev/null 2>"$T/e1"
         if grep -q "unknown option" "$T/e1"; then echo "FAIL: $c: help lists $o, the parser refuses it"; exit 1; fi
     done || fails=$((fails + 1))
 done
-# suite: each subcommand knows the options listed under its heading
-for sub in run diff; do
-    "$VIGIL" help suite | sed -n "/^$sub options:/,/^\$/s/^  \(--[a-z-]*\).*/\1/p" | while read -r o; do
-        "$VIGIL" suite "$sub" "$o" >/dev/null 2>"$T/e1"
-        grep -q "needs a value" "$T/e1" || { echo "FAIL: suite $sub: help lists $o, the parser refuses it"; exit 1; }
+# suite and audit: each subcommand knows the options listed under its heading
+for cs in "suite run" "suite diff" "audit verify" "audit keygen" "audit checkpoint" "audit sign"; do
+    c=${cs% *} sub=${cs#* }
+    n=$("$VIGIL" help "$c" | sed -n "/^$sub options:/,/^\$/s/^  \(--[a-z-]*\).*/\1/p" | wc -l)
+    [ "$n" -gt 0 ] || { echo "FAIL: $c help has no '$sub options:' list"; fails=$((fails + 1)); }
+    "$VIGIL" help "$c" | sed -n "/^$sub options:/,/^\$/s/^  \(--[a-z-]*\).*/\1/p" | while read -r o; do
+        "$VIGIL" "$c" "$sub" "$o" >/dev/null 2>"$T/e1"
+        grep -q "needs a value" "$T/e1" || { echo "FAIL: $c $sub: help lists $o, the parser refuses it"; exit 1; }
     done || fails=$((fails + 1))
 done
 finish

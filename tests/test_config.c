@@ -120,6 +120,24 @@ static void test_json_syntax_position(void **state)
     expect_msg("not valid JSON");
 }
 
+/* cJSON keeps both members of a repeated key and answers the first; jq and Python answer the
+ * last. Either way the file means two things, so it is refused with the path and position of the
+ * second, at any depth, inside arrays, and with escapes and nested containers skipped before it. */
+static void test_duplicate_keys(void **state)
+{
+    vigil_data_config c;
+    assert_int_equal(parse("{\"data\": {\"path\": \"x\",\n \"path\": \"y\", \"columns\": {}}}", &c),
+                     VIGIL_EINVAL);
+    expect_msg("suite.json:2:2: $.data: duplicate key 'path' (first at line 1)");
+    assert_int_equal(parse("{\"a\": [1, {\"s\": \"q\\\"}\", \"t\": [[], {}]},\n"
+                           "  {\"k\": 1, \"k\": 2}], \"data\": {}}", &c), VIGIL_EINVAL);
+    expect_msg("suite.json:2:12: $.a[2]: duplicate key 'k' (first at line 2)");
+    /* the same key in sibling objects is not a repeat */
+    assert_int_equal(parse("{\"data\": {\"path\": \"x\", \"columns\": {\"label\": \"death\"}, "
+                           "\"types\": {\"label\": \"categorical\"}}}", &c), VIGIL_OK);
+    vigil_data_config_clear(&c);
+}
+
 static void test_role_not_in_file(void **state)
 {
     vigil_data_config c;
@@ -152,6 +170,7 @@ int main(void)
     vigil_init();
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
     const struct CMUnitTest tests[] = {T(test_data_section), T(test_unknown_keys), T(test_wrong_shapes),
-                                       T(test_json_syntax_position), T(test_role_not_in_file)};
+                                       T(test_json_syntax_position), T(test_duplicate_keys),
+                                       T(test_role_not_in_file)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,4 +21,11 @@ double vigil_json_get_number(const cJSON *o, const char *path);
 /* The string at a path, NULL when absent or not a string. */
 const char *vigil_json_get_string(const cJSON *o, const char *path);
 
+/* Refuse an object that holds the same key twice, anywhere below root (cJSON keeps both and its
+ * lookups answer the first, while jq and Python take the last: a reviewer and vigil would read
+ * different documents). `text`/`len` are what root was parsed from, so the error can name the
+ * line and column: "m.json:7:5: $.a.b: duplicate key 'x' (first at line 3)". Returns VIGIL_OK
+ * or VIGIL_EINVAL with the error set. */
+int vigil_json_unique_keys(const char *path, const char *text, size_t len, const cJSON *root);
+
 #endif

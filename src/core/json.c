@@ -33,6 +33,12 @@ const cJSON *vigil_json_get(const cJSON *o, const char *path)
     return o;
 }
 
+const cJSON *vigil_json_get_segs(const cJSON *o, const char *const *segs)
+{
+    for (; o && segs && *segs; segs++) o = cJSON_GetObjectItemCaseSensitive(o, *segs);
+    return o;
+}
+
 double vigil_json_get_number(const cJSON *o, const char *path)
 {
     const cJSON *v = vigil_json_get(o, path);

@@ -369,7 +369,23 @@ static int write_atomic(const char *path, const char *text, char *msg, size_t ca
         snprintf(msg, cap, "out of memory");
         return -1;
     }
-    FILE *f = fopen(tmp.s, "wb");
+    /* Always a new file: a symlink (or anything else) planted at the predictable temporary
+     * name is refused, never followed or truncated; the alert holds patient-level results,
+     * so it is 0600 (the rename keeps the mode). */
+    int fd = open(tmp.s, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        int e = errno;
+        if (e == EEXIST || e == ELOOP)
+            snprintf(msg, cap, "cannot write alert file '%s': its temporary file '%s' already exists "
+                     "(a symbolic link or a leftover; refusing to follow or reuse it: remove it)",
+                     path, tmp.s);
+        else
+            snprintf(msg, cap, "cannot write alert file '%s': %s", path, strerror(e));
+        vigil_sbuf_free(&tmp);
+        return -1;
+    }
+    FILE *f = fdopen(fd, "wb");
+    if (!f) close(fd);
     int ok = f && fputs(text, f) >= 0 && fputc('\n', f) != EOF && fflush(f) == 0 &&
              fsync(fileno(f)) == 0;
     int err = errno;
@@ -383,13 +399,6 @@ static int write_atomic(const char *path, const char *text, char *msg, size_t ca
     return ok ? 0 : -1;
 }
 
-static double mono_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* Wait for pid until the monotonic time `until`; 1 reaped (*st set), 0 still running, -1 error. */
 static int wait_until(pid_t pid, int *st, double until)
 {
@@ -397,7 +406,7 @@ static int wait_until(pid_t pid, int *st, double until)
         pid_t r = waitpid(pid, st, WNOHANG);
         if (r == pid) return 1;
         if (r < 0 && errno != EINTR) return -1;
-        if (r == 0 && mono_now() >= until) return 0;
+        if (r == 0 && vigil_seconds() >= until) return 0;
         if (r == 0) nanosleep(&(struct timespec){0, 20 * 1000 * 1000}, NULL);
     }
 }
@@ -431,7 +440,7 @@ static int run_command(const char *cmd, const char *text, double timeout_s, char
     }
     setpgid(pid, pid); /* as the child does: whichever runs first, the group exists before a kill */
     close(p[0]);
-    double until = mono_now() + timeout_s;
+    double until = vigil_seconds() + timeout_s;
     /* A command that does not read its stdin must not kill us with SIGPIPE, nor block us. */
     void (*old)(int) = signal(SIGPIPE, SIG_IGN);
     fcntl(p[1], F_SETFL, fcntl(p[1], F_GETFL) | O_NONBLOCK);
@@ -447,7 +456,7 @@ static int run_command(const char *cmd, const char *text, double timeout_s, char
         }
         if (w < 0 && errno == EINTR) continue;
         if (w < 0 && errno == EAGAIN) {
-            double left = until - mono_now();
+            double left = until - vigil_seconds();
             if (left <= 0) break;
             struct pollfd pf = {p[1], POLLOUT, 0};
             poll(&pf, 1, left > 1 ? 1000 : (int)(left * 1000) + 1);
@@ -461,10 +470,10 @@ static int run_command(const char *cmd, const char *text, double timeout_s, char
     bool timed_out = r == 0, killed = false;
     if (timed_out) {
         kill(-pid, SIGTERM);
-        r = wait_until(pid, &st, mono_now() + VIGIL_MONITOR_COMMAND_KILL_S);
+        r = wait_until(pid, &st, vigil_seconds() + VIGIL_MONITOR_COMMAND_KILL_S);
         if (r == 0) {
             kill(-pid, SIGKILL), killed = true;
-            r = wait_until(pid, &st, mono_now() + 3600);
+            r = wait_until(pid, &st, vigil_seconds() + 3600);
         }
         kill(-pid, SIGKILL); /* what the shell started and left behind in its group */
     }

@@ -1,6 +1,7 @@
 /* Config files: strict keys, JSON paths and file positions in every message. */
 #include "testutil.h"
 #include "core/config.h"
+#include "core/json.h"
 
 #include <unistd.h>
 
@@ -120,6 +121,24 @@ static void test_json_syntax_position(void **state)
     expect_msg("not valid JSON");
 }
 
+/* cJSON keeps both members of a repeated key and answers the first; jq and Python answer the
+ * last. Either way the file means two things, so it is refused with the path and position of the
+ * second, at any depth, inside arrays, and with escapes and nested containers skipped before it. */
+static void test_duplicate_keys(void **state)
+{
+    vigil_data_config c;
+    assert_int_equal(parse("{\"data\": {\"path\": \"x\",\n \"path\": \"y\", \"columns\": {}}}", &c),
+                     VIGIL_EINVAL);
+    expect_msg("suite.json:2:2: $.data: duplicate key 'path' (first at line 1)");
+    assert_int_equal(parse("{\"a\": [1, {\"s\": \"q\\\"}\", \"t\": [[], {}]},\n"
+                           "  {\"k\": 1, \"k\": 2}], \"data\": {}}", &c), VIGIL_EINVAL);
+    expect_msg("suite.json:2:12: $.a[2]: duplicate key 'k' (first at line 2)");
+    /* the same key in sibling objects is not a repeat */
+    assert_int_equal(parse("{\"data\": {\"path\": \"x\", \"columns\": {\"label\": \"death\"}, "
+                           "\"types\": {\"label\": \"categorical\"}}}", &c), VIGIL_OK);
+    vigil_data_config_clear(&c);
+}
+
 static void test_role_not_in_file(void **state)
 {
     vigil_data_config c;
@@ -147,11 +166,30 @@ static void test_role_not_in_file(void **state)
     vigil_data_config_clear(&c);
 }
 
+/* A name from data may hold '.' (a BMI band "1.0-1.5"): looked up by segments it is found whole;
+ * the dotted getter splits it and finds nothing (the report showed a dash for every such level). */
+static void test_json_segments(void **state)
+{
+    (void)state;
+    cJSON *d = cJSON_Parse("{\"subgroups\": {\"bmi\": {\"levels\": {\"1.0-1.5\": {\"auroc\": 0.71}, "
+                           "\"1\": {\"0-1\": {\"auroc\": 0.5}}}}}}");
+    assert_non_null(d);
+    const char *const p[] = {"subgroups", "bmi", "levels", "1.0-1.5", "auroc", NULL};
+    assert_true(vigil_json_get_number(vigil_json_get_segs(d, p), "") == 0.71);
+    /* no segment is split: "1.0-1.5" does not walk into "1" -> "0-1.5" */
+    const char *const q[] = {"subgroups", "bmi", "levels", "1.0-1", NULL};
+    assert_null(vigil_json_get_segs(d, q));
+    assert_ptr_equal(vigil_json_get_segs(d, (const char *const[]){NULL}), d);
+    assert_null(vigil_json_get_segs(NULL, p));
+    cJSON_Delete(d);
+}
+
 int main(void)
 {
     vigil_init();
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
     const struct CMUnitTest tests[] = {T(test_data_section), T(test_unknown_keys), T(test_wrong_shapes),
-                                       T(test_json_syntax_position), T(test_role_not_in_file)};
+                                       T(test_json_syntax_position), T(test_duplicate_keys),
+                                       T(test_role_not_in_file), cmocka_unit_test(test_json_segments)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,6 +5,7 @@
 #include "monitor/monitor_engine.h"
 #include "vigil/monitor.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 static char dir[64];
@@ -219,6 +220,43 @@ static void test_lock(void **state)
     vigil_monitor_free(m);
 }
 
+/* The alert file's temporary name is predictable (<alert>.tmp.<pid>): a symlink planted there
+ * must be refused with a clear message and its target left as it was; without one the alert is
+ * written 0600 (it carries patient-level results). */
+static void test_alert_tmp_symlink(void **state)
+{
+    vigil_monitor *m = load(WINDOWS ", \"on_alarm\": {\"alert_file\": \"alert.json\"}", 0);
+    char victim[128], link[160], alert[128];
+    snprintf(victim, sizeof victim, "%s/victim.txt", dir);
+    snprintf(alert, sizeof alert, "%s/alert.json", dir);
+    snprintf(link, sizeof link, "%s.tmp.%ld", alert, (long)getpid());
+    FILE *f = fopen(victim, "w");
+    fputs("precious\n", f);
+    fclose(f);
+    assert_int_equal(symlink(victim, link), 0);
+    vigil_monitor_alert_outcome out;
+    vigil_monitor_alert(m, "{\"alarm\": true}", &out);
+    assert_int_equal(out.file_written, -1);
+    if (!strstr(out.message, "already exists (a symbolic link or a leftover")) {
+        print_error("message '%s'\n", out.message);
+        fail();
+    }
+    char buf[64] = "";
+    f = fopen(victim, "r");
+    assert_non_null(fgets(buf, sizeof buf, f));
+    fclose(f);
+    assert_string_equal(buf, "precious\n");
+    assert_int_equal(access(alert, F_OK), -1);
+    unlink(link);
+    vigil_monitor_alert(m, "{\"alarm\": true}", &out);
+    assert_int_equal(out.file_written, 1);
+    struct stat st;
+    assert_int_equal(stat(alert, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    assert_int_equal(access(link, F_OK), -1);
+    vigil_monitor_free(m);
+}
+
 static void test_two_proportion(void **state)
 {
     cJSON *ref = tu_load_json("tests/reference/monitor_ref.json");
@@ -270,7 +308,7 @@ int main(void)
         cmocka_unit_test(test_load_ok),     cmocka_unit_test(test_last_days),
         cmocka_unit_test(test_load_errors), cmocka_unit_test(test_roles),
         cmocka_unit_test(test_lock),        cmocka_unit_test(test_two_proportion),
-        cmocka_unit_test(test_cusum),
+        cmocka_unit_test(test_cusum),       cmocka_unit_test(test_alert_tmp_symlink),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

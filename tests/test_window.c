@@ -2,6 +2,7 @@
 #include "testutil.h"
 #include "core/window.h"
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -118,11 +119,47 @@ static void test_lock(void **state)
     unlink(path);
 }
 
+/* A symlink planted at the lock path must not have its target truncated, and a new lock is 0600. */
+static void test_lock_symlink(void **state)
+{
+    char dir[] = "/tmp/vigil-lockdir-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char target[256], link[256], fresh[256];
+    snprintf(target, sizeof target, "%s/precious", dir);
+    snprintf(link, sizeof link, "%s/m.lock", dir);
+    snprintf(fresh, sizeof fresh, "%s/new.lock", dir);
+    FILE *f = fopen(target, "w");
+    assert_non_null(f);
+    fputs("do not truncate\n", f);
+    fclose(f);
+    assert_int_equal(symlink(target, link), 0);
+    int fd;
+    assert_int_equal(vigil_lock_acquire(link, 0.2, "m", &fd), VIGIL_EIO);
+    assert_int_equal(fd, -1);
+    assert_non_null(strstr(vigil_error_last(), "symbolic link"));
+    struct stat st;
+    assert_int_equal(stat(target, &st), 0);
+    assert_int_equal(st.st_size, 16);
+    /* a FIFO at the path is refused, not blocked on */
+    unlink(link);
+    assert_int_equal(mkfifo(link, 0600), 0);
+    assert_int_equal(vigil_lock_acquire(link, 0.2, "m", &fd), VIGIL_EIO);
+    assert_non_null(strstr(vigil_error_last(), "not a regular file"));
+    assert_int_equal(vigil_lock_acquire(fresh, 0.2, "m", &fd), VIGIL_OK);
+    assert_int_equal(fstat(fd, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    vigil_lock_release(fd);
+    unlink(fresh);
+    unlink(link);
+    unlink(target);
+    rmdir(dir);
+}
+
 int main(void)
 {
     vigil_init();
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_days), cmocka_unit_test(test_numeric_window),
-                                       cmocka_unit_test(test_date_window), cmocka_unit_test(test_bad_windows),
+                                       cmocka_unit_test(test_date_window), cmocka_unit_test(test_bad_windows), cmocka_unit_test(test_lock_symlink),
                                        cmocka_unit_test(test_lock)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,6 @@
 /* Strict configuration reading; see src/core/config.h. */
 #include "core/config.h"
+#include "core/json.h"
 #include "core/util.h"
 #include "vigil/error.h"
 
@@ -17,6 +18,7 @@ int vigil_cfg_load(const char *path, cJSON **out)
     if (rc) return rc;
     void *parsed = NULL;
     rc = vigil_json_parse(path, text, len, &parsed);
+    if (!rc && (rc = vigil_json_unique_keys(path, text, len, parsed)) != 0) cJSON_Delete(parsed);
     cJSON *j = parsed;
     if (rc) {
         j = NULL;

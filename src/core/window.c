@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -151,9 +152,21 @@ int vigil_window_mask(const vigil_table *t, size_t col, const vigil_window *w, u
 int vigil_lock_acquire(const char *path, double timeout_s, const char *what, int *fd_out)
 {
     *fd_out = -1;
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    /* The lock persists between runs, so O_EXCL cannot apply; O_NOFOLLOW refuses a symlink
+     * planted at the path (the ftruncate below would otherwise empty its target), and a
+     * non-regular file (a FIFO, a device) is refused after the open. */
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
+    if (fd < 0 && errno == ELOOP)
+        return vigil_error_set(VIGIL_EIO, "%s: lock file is a symbolic link; refusing to use it",
+                               path);
     if (fd < 0)
         return vigil_error_set(VIGIL_EIO, "%s: cannot open lock file: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(fd);
+        return vigil_error_set(VIGIL_EIO, "%s: lock file is not a regular file; refusing to use it",
+                               path);
+    }
     double start = vigil_seconds();
     for (;;) {
         if (flock(fd, LOCK_EX | LOCK_NB) == 0) break;

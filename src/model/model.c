@@ -3,6 +3,7 @@
 #include "model/model_internal.h"
 
 #include "backend/backend_impl.h"
+#include "core/json.h"
 #include "core/util.h"
 #include "vigil/error.h"
 
@@ -47,6 +48,7 @@ int vigil_model_load(vigil_model **out, const char *path)
         void *parsed = NULL;
         if ((rc = vigil_json_parse(path, text, len, &parsed)) != 0) goto fail;
         root = parsed;
+        if ((rc = vigil_json_unique_keys(path, text, len, root)) != 0) goto fail;
     }
     const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(root, "format");
     if (cJSON_IsString(fmt) && strcmp(fmt->valuestring, "vigil-linear") == 0) {

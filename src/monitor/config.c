@@ -8,6 +8,8 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <poll.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -177,15 +179,21 @@ static int parse_cusum(vigil_monitor *m, const cJSON *root)
 
 static int parse_on_alarm(vigil_monitor *m, const cJSON *root)
 {
-    static const char *const keys[] = {"alert_file", "command", NULL};
+    static const char *const keys[] = {"alert_file", "command", "timeout_s", NULL};
     const cJSON *a = NULL;
     const char *file = NULL, *cmd = NULL;
     int rc;
+    m->command_timeout_s = VIGIL_MONITOR_COMMAND_TIMEOUT_S;
     if ((rc = vigil_cfg_object(m->file, "$", root, "on_alarm", false, &a)) != 0 || !a) return rc;
     if ((rc = vigil_cfg_keys(m->file, "$.on_alarm", a, keys)) != 0 ||
         (rc = vigil_cfg_string(m->file, "$.on_alarm", a, "alert_file", false, &file)) != 0 ||
-        (rc = vigil_cfg_string(m->file, "$.on_alarm", a, "command", false, &cmd)) != 0)
+        (rc = vigil_cfg_string(m->file, "$.on_alarm", a, "command", false, &cmd)) != 0 ||
+        (rc = vigil_cfg_number(m->file, "$.on_alarm", a, "timeout_s", false, &m->command_timeout_s)) != 0)
         return rc;
+    /* a cron job must end: no "forever", and at most a day */
+    if (!(m->command_timeout_s > 0 && m->command_timeout_s <= 86400))
+        return vigil_error_set(VIGIL_EINVAL, "%s: $.on_alarm.timeout_s: expected seconds in (0, 86400], "
+                               "got %g", m->file, m->command_timeout_s);
     if (file && (rc = vigil_cfg_path(m->file, "$.on_alarm.alert_file", file, &m->alert_file)) != 0) return rc;
     return dup_to(cmd, &m->command);
 }
@@ -361,7 +369,23 @@ static int write_atomic(const char *path, const char *text, char *msg, size_t ca
         snprintf(msg, cap, "out of memory");
         return -1;
     }
-    FILE *f = fopen(tmp.s, "wb");
+    /* Always a new file: a symlink (or anything else) planted at the predictable temporary
+     * name is refused, never followed or truncated; the alert holds patient-level results,
+     * so it is 0600 (the rename keeps the mode). */
+    int fd = open(tmp.s, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        int e = errno;
+        if (e == EEXIST || e == ELOOP)
+            snprintf(msg, cap, "cannot write alert file '%s': its temporary file '%s' already exists "
+                     "(a symbolic link or a leftover; refusing to follow or reuse it: remove it)",
+                     path, tmp.s);
+        else
+            snprintf(msg, cap, "cannot write alert file '%s': %s", path, strerror(e));
+        vigil_sbuf_free(&tmp);
+        return -1;
+    }
+    FILE *f = fdopen(fd, "wb");
+    if (!f) close(fd);
     int ok = f && fputs(text, f) >= 0 && fputc('\n', f) != EOF && fflush(f) == 0 &&
              fsync(fileno(f)) == 0;
     int err = errno;
@@ -375,9 +399,23 @@ static int write_atomic(const char *path, const char *text, char *msg, size_t ca
     return ok ? 0 : -1;
 }
 
-/* Run `cmd` with /bin/sh, `text` on its stdin; returns its wait status decoded, -1 when it
- * could not be started. */
-static int run_command(const char *cmd, const char *text, char *msg, size_t cap)
+/* Wait for pid until the monotonic time `until`; 1 reaped (*st set), 0 still running, -1 error. */
+static int wait_until(pid_t pid, int *st, double until)
+{
+    for (;;) {
+        pid_t r = waitpid(pid, st, WNOHANG);
+        if (r == pid) return 1;
+        if (r < 0 && errno != EINTR) return -1;
+        if (r == 0 && vigil_seconds() >= until) return 0;
+        if (r == 0) nanosleep(&(struct timespec){0, 20 * 1000 * 1000}, NULL);
+    }
+}
+
+/* Run `cmd` with /bin/sh, `text` on its stdin, in its own process group; returns its wait status
+ * decoded, -1 when it could not be started. The monitor holds its cron lock meanwhile, so the
+ * command gets timeout_s seconds (writing its stdin included): then the whole group (the shell
+ * and whatever it started) gets SIGTERM, and SIGKILL VIGIL_MONITOR_COMMAND_KILL_S later. */
+static int run_command(const char *cmd, const char *text, double timeout_s, char *msg, size_t cap)
 {
     int p[2];
     if (pipe(p) != 0) {
@@ -392,6 +430,7 @@ static int run_command(const char *cmd, const char *text, char *msg, size_t cap)
         return -1;
     }
     if (pid == 0) {
+        setpgid(0, 0);
         dup2(p[0], STDIN_FILENO);
         close(p[0]), close(p[1]);
         /* The alert command's output goes where vigil's logs go, not into --format json. */
@@ -399,27 +438,56 @@ static int run_command(const char *cmd, const char *text, char *msg, size_t cap)
         execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
         _exit(127);
     }
+    setpgid(pid, pid); /* as the child does: whichever runs first, the group exists before a kill */
     close(p[0]);
-    /* A command that does not read its stdin must not kill us with SIGPIPE. */
+    double until = vigil_seconds() + timeout_s;
+    /* A command that does not read its stdin must not kill us with SIGPIPE, nor block us. */
     void (*old)(int) = signal(SIGPIPE, SIG_IGN);
+    fcntl(p[1], F_SETFL, fcntl(p[1], F_GETFL) | O_NONBLOCK);
     size_t len = strlen(text), off = 0;
-    while (off < len) {
-        ssize_t w = write(p[1], text + off, len - off);
+    bool nl = false;
+    while (!nl) {
+        const char *from = off < len ? text + off : "\n";
+        ssize_t w = write(p[1], from, off < len ? len - off : 1);
+        if (w > 0) {
+            if (off < len) off += (size_t)w;
+            else nl = true;
+            continue;
+        }
         if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) break;
-        off += (size_t)w;
+        if (w < 0 && errno == EAGAIN) {
+            double left = until - vigil_seconds();
+            if (left <= 0) break;
+            struct pollfd pf = {p[1], POLLOUT, 0};
+            poll(&pf, 1, left > 1 ? 1000 : (int)(left * 1000) + 1);
+            continue;
+        }
+        break; /* the command stopped reading: fine */
     }
-    if (off == len && write(p[1], "\n", 1) < 0) { /* the command stopped reading: fine */ }
     close(p[1]);
     signal(SIGPIPE, old);
-    int st;
-    while (waitpid(pid, &st, 0) < 0)
-        if (errno != EINTR) {
-            snprintf(msg, cap, "alert command: waitpid failed: %s", strerror(errno));
-            return -1;
+    int st = 0, r = wait_until(pid, &st, until);
+    bool timed_out = r == 0, killed = false;
+    if (timed_out) {
+        kill(-pid, SIGTERM);
+        r = wait_until(pid, &st, vigil_seconds() + VIGIL_MONITOR_COMMAND_KILL_S);
+        if (r == 0) {
+            kill(-pid, SIGKILL), killed = true;
+            r = wait_until(pid, &st, vigil_seconds() + 3600);
         }
+        kill(-pid, SIGKILL); /* what the shell started and left behind in its group */
+    }
+    if (r < 0) {
+        snprintf(msg, cap, "alert command: waitpid failed: %s", strerror(errno));
+        return -1;
+    }
     int code = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : 255;
-    if (code != 0) snprintf(msg, cap, "alert command '%s' exited with status %d", cmd, code);
+    if (timed_out)
+        snprintf(msg, cap, "alert command '%s' did not finish within %g s (on_alarm.timeout_s): its "
+                 "process group was killed (%s), status %d", cmd, timeout_s,
+                 killed ? "SIGTERM, then SIGKILL" : "SIGTERM", code);
+    else if (code != 0)
+        snprintf(msg, cap, "alert command '%s' exited with status %d", cmd, code);
     return code;
 }
 
@@ -431,7 +499,8 @@ void vigil_monitor_alert(const vigil_monitor *m, const char *alert_json,
     if (m->alert_file) out->file_written = write_atomic(m->alert_file, alert_json, msg, sizeof msg) ? -1 : 1;
     if (m->command) {
         char cmsg[512] = "";
-        int st = run_command(m->command, alert_json, cmsg, sizeof cmsg);
+        double tmo = m->command_timeout_s > 0 ? m->command_timeout_s : VIGIL_MONITOR_COMMAND_TIMEOUT_S;
+        int st = run_command(m->command, alert_json, tmo, cmsg, sizeof cmsg);
         out->command_ran = st < 0 ? -1 : 1;
         out->command_status = st < 0 ? 0 : st;
         if (*cmsg) snprintf(msg + strlen(msg), sizeof msg - strlen(msg), "%s%s", *msg ? "; " : "", cmsg);

@@ -4,6 +4,11 @@
 #ifndef VIGIL_MONITOR_INTERNAL_H
 #define VIGIL_MONITOR_INTERNAL_H
 
+/* on_alarm.command: seconds it may run (default of $.on_alarm.timeout_s), and the grace between
+ * the SIGTERM to its process group and the SIGKILL. */
+#define VIGIL_MONITOR_COMMAND_TIMEOUT_S 60.0
+#define VIGIL_MONITOR_COMMAND_KILL_S 5.0
+
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -47,6 +52,7 @@ struct vigil_monitor {
     double cusum_odds_ratio, cusum_limit;
     char *alert_file;     /* resolved, or NULL */
     char *command;        /* run with /bin/sh -c, or NULL */
+    double command_timeout_s; /* $.on_alarm.timeout_s: then its process group is killed */
 };
 
 #endif

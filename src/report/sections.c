@@ -350,10 +350,10 @@ static void subgroup_tables(rctx *c)
                                            "95% CI", "difference", "ECE candidate", "ECE predecessor",
                                            "sensitivity candidate", "sensitivity predecessor"};
         vigil_doc_table(&c->d, id, cap, cols, 11);
-        const cJSON *pg = c->pred ? jp(jp(c->pred, "subgroups"), g->string) : NULL;
+        const cJSON *pg = c->pred ? vigil_json_get_segs(c->pred, (const char *const[]){"subgroups", g->string, NULL}) : NULL;
         cJSON_ArrayForEach(lv, cJSON_GetObjectItem(g, "levels"))
         {
-            const cJSON *pl = pg ? jp(cJSON_GetObjectItem(pg, "levels"), lv->string) : NULL;
+            const cJSON *pl = pg ? vigil_json_get_segs(pg, (const char *const[]){"levels", lv->string, NULL}) : NULL;
             if (cJSON_IsTrue(cJSON_GetObjectItem(lv, "suppressed"))) {
                 rcell r[11];
                 r[0] = vigil_cell_txt(lv->string);
@@ -550,14 +550,14 @@ static void sec_impact(rctx *c)
             snprintf(cap, sizeof cap, "Disparities across %s levels (bootstrap 95%% CI)", g->string);
             static const char *const cols2[] = {"disparity", "candidate", "95% CI", "predecessor", "95% CI", "difference", "95% CI of difference"};
             vigil_doc_table(d, id, cap, cols2, 7);
-            const cJSON *idp = jp(jp(jp(jp(c->res, "impact"), "subgroups"), g->string), "disparities");
-            const cJSON *dp = jp(g, "disparities"), *pd = jp(jp(jp(c->pred, "subgroups"), g->string), "disparities"), *v;
+            const cJSON *idp = vigil_json_get_segs(c->res, (const char *const[]){"impact", "subgroups", g->string, "disparities", NULL});
+            const cJSON *dp = jp(g, "disparities"), *pd = vigil_json_get_segs(c->pred, (const char *const[]){"subgroups", g->string, "disparities", NULL}), *v;
             cJSON_ArrayForEach(v, dp)
             {
                 if (!cJSON_IsNumber(v) && !cJSON_IsNull(v)) continue;
-                const cJSON *ci = jp(jp(dp, "ci"), v->string), *pci = jp(jp(pd, "ci"), v->string);
-                double a = jnum(dp, v->string), b = jnum(pd, v->string);
-                const cJSON *di = jp(idp, v->string);
+                const cJSON *ci = vigil_json_get_segs(dp, (const char *const[]){"ci", v->string, NULL}), *pci = vigil_json_get_segs(pd, (const char *const[]){"ci", v->string, NULL});
+                double a = jnum(vigil_json_get_segs(dp, (const char *const[]){v->string, NULL}), ""), b = jnum(vigil_json_get_segs(pd, (const char *const[]){v->string, NULL}), "");
+                const cJSON *di = vigil_json_get_segs(idp, (const char *const[]){v->string, NULL});
                 rcell r[7] = {vigil_cell_txt(v->string), vigil_cell_num(a, 4),
                               vigil_cell_ci(jnum(cJSON_GetArrayItem(ci, 0), ""), jnum(cJSON_GetArrayItem(ci, 1), ""), 4),
                               vigil_cell_num(b, 4), vigil_cell_ci(jnum(cJSON_GetArrayItem(pci, 0), ""), jnum(cJSON_GetArrayItem(pci, 1), ""), 4),
@@ -566,7 +566,7 @@ static void sec_impact(rctx *c)
             }
             vigil_doc_table_end(d);
             /* every shown level, candidate minus predecessor, paired bootstrap */
-            const cJSON *il = jp(jp(jp(jp(c->res, "impact"), "subgroups"), g->string), "levels"), *lv;
+            const cJSON *il = vigil_json_get_segs(c->res, (const char *const[]){"impact", "subgroups", g->string, "levels", NULL}), *lv;
             if (cJSON_IsObject(il) && il->child) {
                 snprintf(id, sizeof id, "impact-levels-%s", g->string);
                 snprintf(cap, sizeof cap, "Candidate minus predecessor within each %s level (paired bootstrap 95%% CI)", g->string);

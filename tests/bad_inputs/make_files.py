@@ -163,3 +163,20 @@ print("ok")
 w("x6.csv", "x0,x1,x2,x3,x4,x5\n" + "".join(f"{i * 0.1:.1f},{-i * 0.2:.1f},0.5,,1,{i % 3}\n" for i in range(20)))
 w("x6_missing_x5.csv", "x0,x1,x2,x3,x4\n1,2,3,4,5\n")
 w("flchain_feats_nan_bg.csv", "age,male,kappa,lambda\n70,1,,1.2\n65,0,1.1,1.3\n")
+
+# duplicate keys (issue 19): vigil read the first, jq and Python the last; now refused. Python's
+# dicts cannot hold a repeat, so the second member is spliced into the written text.
+def dup(src, name, old, new):
+    text = open(f"{D}/{src}").read() if src else None
+    assert text.count(old) >= 1, (src, old)
+    w(name, text.replace(old, new, 1))
+
+
+smut("suite_dup_tmp.json", lambda s: None)
+dup("suite_dup_tmp.json", "suite_duplicate_key.json", '"value": 0.8', '"value": 0.8, "value": 0.5')
+os.remove(f"{D}/suite_dup_tmp.json")
+mmut("monitor_dup_tmp.json", lambda s: None)
+dup("monitor_dup_tmp.json", "monitor_duplicate_key.json", '"alpha": 0.01', '"alpha": 0.01,\n "alpha": 0.5')
+os.remove(f"{D}/monitor_dup_tmp.json")
+dup("linear_count_mismatch.json", "linear_duplicate_key.json", '"intercept": 0', '"intercept": 0, "intercept": 3')
+dup("model_gblinear.json", "model_duplicate_key.json", '"name": "gblinear"', '"name": "gbtree", "name": "gblinear"')

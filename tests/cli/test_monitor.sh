@@ -79,6 +79,33 @@ expect_err "exited with status 3" "its status is named"
 run "$VIGIL" history --kind monitor --name alerting --format json
 expect_json "d['runs'][-1]['passed'] is False" "alarm stored"
 
+# An alert command that hangs must not hold the cron lock forever: after on_alarm.timeout_s its
+# process group (the shell and the background sleep it started) is killed, the fact printed and
+# stored, and the alarm still exits 1.
+monitor hanging 1995 1996 2001 2003 "\"on_alarm\": { \"command\": \"sleep 100 & echo \$! > $T/hang.pid; wait\", \"timeout_s\": 1 }"
+t0=$(date +%s)
+run "$VIGIL" monitor run "$T/hanging.json" --format json
+t1=$(date +%s)
+expect_rc 1 "alarm exit 1 when the alert command times out"
+[ $((t1 - t0)) -lt 30 ] || { echo "FAIL: a hanging alert command held the run $((t1 - t0)) s"; fails=$((fails + 1)); }
+expect_err "did not finish within 1 s (on_alarm.timeout_s): its process group was killed (SIGTERM)" "timeout printed"
+expect_json "d['alert']['command_ran'] is True and d['alert']['command_status'] == 143 and 'did not finish within 1 s' in d['alert']['error']" "timeout in the result"
+i=0; while kill -0 "$(cat "$T/hang.pid")" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+kill -0 "$(cat "$T/hang.pid")" 2>/dev/null && { echo "FAIL: the command's background sleep survived"; kill "$(cat "$T/hang.pid")"; fails=$((fails + 1)); }
+run "$VIGIL" history --kind monitor --name hanging --format json
+expect_json "len(d['runs']) == 1 and d['runs'][0]['status'] == 'completed'" "the timed-out run is stored"
+/usr/bin/python3 -c "import sqlite3,sys; b=[r[0] for r in sqlite3.connect('$T/vigil.db').execute(\"select body from documents d join runs r on r.id = d.run_id where r.name = 'hanging'\")]; sys.exit(0 if len(b) == 1 and 'did not finish within 1 s' in b[0] else 1)" \
+    || { echo "FAIL: the timeout is not in the stored result"; fails=$((fails + 1)); }
+# a command that ignores SIGTERM gets SIGKILL 5 s later
+monitor deaf 1995 1996 2001 2003 "\"on_alarm\": { \"command\": \"trap '' TERM; sleep 100\", \"timeout_s\": 1 }"
+run "$VIGIL" monitor run "$T/deaf.json"
+expect_rc 1 "alarm exit 1 when the alert command ignores SIGTERM"
+expect_err "its process group was killed (SIGTERM, then SIGKILL), status 137" "SIGKILL after the grace"
+monitor badtimeout 1995 1996 2001 2003 '"on_alarm": { "command": "true", "timeout_s": 0 }'
+run "$VIGIL" monitor run "$T/badtimeout.json"
+expect_rc 2 "timeout_s 0"
+expect_err "badtimeout.json: \$.on_alarm.timeout_s: expected seconds in (0, 86400]" "timeout_s range"
+
 # Bad monitor files: exit 2, naming the file and the JSON path, before computing.
 monitor typo 1995 1996 2001 2003 '"alpah": 0.01'
 run "$VIGIL" monitor run "$T/typo.json"

@@ -220,6 +220,24 @@ static void test_bad_models(void **state)
     s = cJSON_PrintUnformatted(root);
     expect_bad(s, "objective 'rank:pairwise' is not supported");
     free(s);
+    /* multi:softmax predicts a label in XGBoost: refused, not scored as probabilities. */
+    cJSON_ReplaceItemInObject(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "learner"), "objective"), "name",
+                              cJSON_CreateString("multi:softmax"));
+    cJSON_ReplaceItemInObject(lmp, "num_class", cJSON_CreateString("2"));
+    s = cJSON_PrintUnformatted(root);
+    expect_bad(s, "objective 'multi:softmax' is not supported (XGBoost predicts a class label");
+    free(s);
+    cJSON_ReplaceItemInObject(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "learner"), "objective"), "name",
+                              cJSON_CreateString("binary:logistic"));
+    cJSON_ReplaceItemInObject(lmp, "num_class", cJSON_CreateString("0"));
+    /* A vector-leaf tree (multi_strategy="multi_output_tree") is refused by name. */
+    cJSON *tp = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(root, "learner"), "gradient_booster"), "model"), "trees"), 1), "tree_param");
+    assert_non_null(tp);
+    cJSON_ReplaceItemInObject(tp, "size_leaf_vector", cJSON_CreateString("3"));
+    s = cJSON_PrintUnformatted(root);
+    expect_bad(s, "trees[1].tree_param.size_leaf_vector: vector-leaf trees (multi_strategy=\"multi_output_tree\") are not supported");
+    free(s);
     cJSON_Delete(root);
 
     /* vigil-linear / vigil-mlp. */

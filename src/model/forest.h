@@ -18,8 +18,7 @@ typedef enum {
     VIGIL_OBJ_BINARY_LOGISTIC, /* binary:logistic: sigmoid(margin) */
     VIGIL_OBJ_REG_LOGISTIC,    /* reg:logistic: sigmoid(margin) */
     VIGIL_OBJ_REG_SQUAREDERROR,/* reg:squarederror: identity */
-    VIGIL_OBJ_MULTI_SOFTPROB,  /* multi:softprob: softmax over groups */
-    VIGIL_OBJ_MULTI_SOFTMAX    /* multi:softmax: argmax (scored as softprob probabilities) */
+    VIGIL_OBJ_MULTI_SOFTPROB   /* multi:softprob: softmax over groups (multi:softmax is refused: its predict() is a label) */
 } vigil_objective;
 
 typedef struct {

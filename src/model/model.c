@@ -156,8 +156,7 @@ static void transform_trees(const vigil_forest *f, const float *mg, size_t n, do
         case VIGIL_OBJ_BINARY_LOGISTIC:
         case VIGIL_OBJ_REG_LOGISTIC: scores[i] = (float)sigmoid(r[0]); break;
         case VIGIL_OBJ_REG_SQUAREDERROR: scores[i] = r[0]; break;
-        case VIGIL_OBJ_MULTI_SOFTPROB:
-        case VIGIL_OBJ_MULTI_SOFTMAX: {
+        case VIGIL_OBJ_MULTI_SOFTPROB: {
             double mx = r[0], z = 0;
             for (size_t g = 1; g < G; g++) mx = r[g] > mx ? r[g] : mx;
             for (size_t g = 0; g < G; g++) z += exp((double)r[g] - mx);

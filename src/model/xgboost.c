@@ -166,11 +166,16 @@ static int parse_objective(const char *file, const char *name, vigil_objective *
     else if (strcmp(name, "reg:squarederror") == 0 || strcmp(name, "reg:linear") == 0)
         *o = VIGIL_OBJ_REG_SQUAREDERROR;
     else if (strcmp(name, "multi:softprob") == 0) *o = VIGIL_OBJ_MULTI_SOFTPROB;
-    else if (strcmp(name, "multi:softmax") == 0) *o = VIGIL_OBJ_MULTI_SOFTMAX;
+    else if (strcmp(name, "multi:softmax") == 0)
+        /* XGBoost's predict() returns the class label for softmax; scoring it as per-class
+         * probabilities would silently change the output type, so it is refused. */
+        return vigil_error_set(VIGIL_EINVAL, "%s: $.learner.objective.name: objective 'multi:softmax' "
+                               "is not supported (XGBoost predicts a class label for it, vigil scores "
+                               "probabilities; retrain or re-save with multi:softprob)", file);
     else
         return vigil_error_set(VIGIL_EINVAL, "%s: $.learner.objective.name: objective '%s' is not "
                                "supported (binary:logistic, reg:logistic, reg:squarederror, "
-                               "multi:softprob, multi:softmax)", file, name);
+                               "multi:softprob)", file, name);
     return VIGIL_OK;
 }
 
@@ -197,7 +202,7 @@ int vigil_xgboost_parse(vigil_model *m, const char *file, const cJSON *root)
         return bad(file, "$.learner.learner_model_param.num_feature", "expected a positive whole number");
     if (get(lmp, "num_class") && (num_field(get(lmp, "num_class"), 0, &nc) || nc < 0 || nc != floor(nc) || nc > 1e5))
         return bad(file, "$.learner.learner_model_param.num_class", "expected a whole number");
-    int multi = f->objective == VIGIL_OBJ_MULTI_SOFTPROB || f->objective == VIGIL_OBJ_MULTI_SOFTMAX;
+    int multi = f->objective == VIGIL_OBJ_MULTI_SOFTPROB;
     if (multi && nc < 2) return bad(file, "$.learner.learner_model_param.num_class", "a multi-class objective needs num_class >= 2");
     f->n_features = (size_t)nf;
     f->n_groups = multi ? (size_t)nc : 1;
@@ -259,6 +264,15 @@ int vigil_xgboost_parse(vigil_model *m, const char *file, const cJSON *root)
     cJSON_ArrayForEach(tr, trees)
     {
         snprintf(jp, sizeof jp, "$.learner.gradient_booster.model.trees[%zu].left_children", t);
+        /* Vector-leaf trees (multi_strategy="multi_output_tree") store one leaf vector per node;
+         * refuse them by name before any per-node field is read. */
+        const cJSON *slv = get(get(tr, "tree_param"), "size_leaf_vector");
+        double slv_n = 0;
+        if (slv && num_field(slv, 0, &slv_n) == 0 && slv_n > 1) {
+            snprintf(jp, sizeof jp, "$.learner.gradient_booster.model.trees[%zu].tree_param.size_leaf_vector", t);
+            return bad(file, jp, "vector-leaf trees (multi_strategy=\"multi_output_tree\") are not "
+                       "supported; retrain with the default one_output_per_tree or score with XGBoost");
+        }
         const cJSON *lc = get(tr, "left_children");
         if (!cJSON_IsArray(lc) || cJSON_GetArraySize(lc) < 1) return bad(file, jp, "missing or empty");
         if ((size_t)f->tree_group[t] >= f->n_groups || f->tree_group[t] < 0) {

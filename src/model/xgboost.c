@@ -179,6 +179,8 @@ static int parse_objective(const char *file, const char *name, vigil_objective *
     return VIGIL_OK;
 }
 
+static int parse_best_iteration(const char *file, const cJSON *learner, const cJSON *model, vigil_forest *f);
+
 int vigil_xgboost_parse(vigil_model *m, const char *file, const cJSON *root)
 {
     vigil_forest *f = &m->forest;
@@ -351,16 +353,87 @@ int vigil_xgboost_parse(vigil_model *m, const char *file, const cJSON *root)
     if (rc) return rc;
     m->n_outputs = f->n_groups;
     const cJSON *ver = get(root, "version");
-    char v[32] = "";
     if (cJSON_IsArray(ver) && cJSON_GetArraySize(ver) == 3)
-        snprintf(v, sizeof v, " %d.%d.%d", cJSON_GetArrayItem(ver, 0)->valueint,
+        snprintf(f->version, sizeof f->version, " %d.%d.%d", cJSON_GetArrayItem(ver, 0)->valueint,
                  cJSON_GetArrayItem(ver, 1)->valueint, cJSON_GetArrayItem(ver, 2)->valueint);
+    snprintf(f->objective_name, sizeof f->objective_name, "%s", obj->valuestring);
+    f->n_trees_all = T, f->n_nodes_all = total;
+    if ((rc = parse_best_iteration(file, learner, model, f)) != 0) return rc;
+    return vigil_xgboost_use_trees(m, 0);
+}
+
+/* Early stopping: XGBClassifier/XGBRegressor.fit(early_stopping_rounds=...) keeps every tree
+ * and writes learner.attributes.best_iteration ("12", a string; 1.7 adds best_ntree_limit, and
+ * its xgb.train writes both, for the last round, without early stopping too).
+ * The sklearn wrapper's predict/predict_proba then score iteration_range (0, best_iteration+1):
+ * the trees of rounds 0..best_iteration. A round is iteration_indptr[i]..[i+1] where the file
+ * has it (2.x, 3.x), else num_parallel_tree trees per class (1.7's layout). */
+static int parse_best_iteration(const char *file, const cJSON *learner, const cJSON *model, vigil_forest *f)
+{
+    const char *jp = "$.learner.attributes.best_iteration";
+    const cJSON *bi = get(get(learner, "attributes"), "best_iteration");
+    f->best_iteration = -1;
+    f->n_trees_best = f->n_trees_all;
+    if (!bi) return VIGIL_OK;
+    double b;
+    if (num_field(bi, 0, &b) || !(b >= 0) || b != floor(b) || b > 1e9)
+        return bad(file, jp, "expected a whole number >= 0 (the round early stopping kept)");
+    size_t rounds = (size_t)b + 1, used;
+    const cJSON *indptr = get(model, "iteration_indptr");
+    if (cJSON_IsArray(indptr)) {
+        const cJSON *e = cJSON_GetArrayItem(indptr, (int)rounds);
+        if ((size_t)cJSON_GetArraySize(indptr) <= rounds || !cJSON_IsNumber(e) || e->valuedouble < 0 ||
+            e->valuedouble != floor(e->valuedouble)) {
+            char m[160];
+            snprintf(m, sizeof m, "best_iteration %.0f is beyond the %d rounds of "
+                     "$.learner.gradient_booster.model.iteration_indptr", b, cJSON_GetArraySize(indptr) - 1);
+            return bad(file, jp, m);
+        }
+        used = (size_t)e->valuedouble;
+    } else {
+        double npt = 1;
+        const cJSON *np = get(get(model, "gbtree_model_param"), "num_parallel_tree");
+        if (np && (num_field(np, 0, &npt) || npt < 1 || npt != floor(npt) || npt > 1e6))
+            return bad(file, "$.learner.gradient_booster.model.gbtree_model_param.num_parallel_tree",
+                       "expected a whole number >= 1");
+        used = rounds * (size_t)npt * f->n_groups;
+    }
+    if (used == 0 || used > f->n_trees_all) {
+        char m[200];
+        snprintf(m, sizeof m, "best_iteration %.0f needs the first %zu trees, the file has %zu "
+                 "(a truncated or edited model)", b, used, f->n_trees_all);
+        return bad(file, jp, m);
+    }
+    f->best_iteration = (long)b;
+    f->n_trees_best = used;
+    return VIGIL_OK;
+}
+
+int vigil_xgboost_use_trees(vigil_model *m, int all)
+{
+    vigil_forest *f = &m->forest;
+    f->n_trees = all ? f->n_trees_all : f->n_trees_best;
+    f->n_nodes = (size_t)f->tree_begin[f->n_trees];
     int32_t md = 0;
-    for (size_t i = 0; i < T; i++) md = f->max_depth[i] > md ? f->max_depth[i] : md;
-    char d[256];
-    snprintf(d, sizeof d, "xgboost%s %s, %zu trees, depth <= %d, %zu features%s", v, obj->valuestring, T,
-             md, f->n_features, multi ? ", multi-class" : "");
-    if (!(m->describe = vigil_strdup(d))) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    for (size_t i = 0; i < f->n_trees; i++) md = f->max_depth[i] > md ? f->max_depth[i] : md;
+    char used[160] = "";
+    /* 1.7's xgb.train writes best_iteration (the last round) without early stopping too: the
+     * description names it only where it leaves trees out. */
+    if (f->n_trees_best < f->n_trees_all && !all)
+        snprintf(used, sizeof used, "%zu of %zu trees (best_iteration %ld, as XGBoost's sklearn "
+                 "predict uses)", f->n_trees, f->n_trees_all, f->best_iteration);
+    else if (f->n_trees_best < f->n_trees_all)
+        snprintf(used, sizeof used, "all %zu trees (--all-trees: best_iteration %ld not applied)",
+                 f->n_trees, f->best_iteration);
+    else
+        snprintf(used, sizeof used, "%zu trees", f->n_trees);
+    char d[320];
+    snprintf(d, sizeof d, "xgboost%s %s, %s, depth <= %d, %zu features%s", f->version, f->objective_name,
+             used, md, f->n_features, f->n_groups > 1 ? ", multi-class" : "");
+    char *s = vigil_strdup(d);
+    if (!s) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    free(m->describe);
+    m->describe = s;
     return VIGIL_OK;
 }
 

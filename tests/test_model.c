@@ -291,9 +291,25 @@ static void test_bad_models(void **state)
     assert_non_null(tp);
     cJSON_ReplaceItemInObject(tp, "size_leaf_vector", cJSON_CreateString("3"));
     s = cJSON_PrintUnformatted(root);
-    expect_bad(s, "trees[1].tree_param.size_leaf_vector: vector-leaf trees (multi_strategy=\"multi_output_tree\") are not supported");
+    expect_bad(s, "trees[1].tree_param.size_leaf_vector: vector-leaf trees (multi_strategy=multi_output_tree) are not supported");
+    free(s);
+    cJSON_ReplaceItemInObject(tp, "size_leaf_vector", cJSON_CreateString("1"));
+    /* Scalar trees for several targets: refused by name too, not by their base_score. */
+    cJSON_ReplaceItemInObject(lmp, "num_target", cJSON_CreateString("2")); /* 1.7 writes "1" */
+    cJSON_ReplaceItemInObject(lmp, "base_score", cJSON_CreateString("[5E-1,5E-1]"));
+    s = cJSON_PrintUnformatted(root);
+    expect_bad(s, "$.learner.learner_model_param.num_target: a multi-target model (num_target 2) is not supported");
     free(s);
     cJSON_Delete(root);
+    /* A genuine one (XGBoost 3.1.3, tests/reference/xgb_vector_leaf_ref.py): its base_score has a
+     * value per target and its trees no sum_hessian, so any other check would fire first. */
+    {
+        vigil_model *vm = NULL;
+        assert_int_equal(vigil_model_load(&vm, "tests/reference/xgb_vector_leaf/v3_1_3.json"), VIGIL_EINVAL);
+        assert_null(vm);
+        assert_non_null(strstr(vigil_error_last(), "v3_1_3.json: $.learner.gradient_booster.model.trees[0].tree_param"
+                                                   ".size_leaf_vector: vector-leaf trees (multi_strategy=multi_output_tree) are not supported"));
+    }
 
     /* best_iteration that is no round of the file. */
     root = tu_load_json("tests/reference/xgb/d3_t50.json");

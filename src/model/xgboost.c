@@ -181,6 +181,37 @@ static int parse_objective(const char *file, const char *name, vigil_objective *
 
 static int parse_best_iteration(const char *file, const cJSON *learner, const cJSON *model, vigil_forest *f);
 
+/* Vector-leaf trees (multi_strategy="multi_output_tree", XGBoost 2.0+) hold one leaf vector
+ * per node and no sum_hessian; the file's base_score has one value per target. They are
+ * refused by name before any other field is read (base_score, sum_hessian), and so is any
+ * other multi-target model (num_target > 1): vigil scores one output per tree. */
+static int refuse_multi_target(const char *file, const cJSON *lmp, const cJSON *trees)
+{
+    char jp[128];
+    size_t t = 0;
+    const cJSON *tr;
+    cJSON_ArrayForEach(tr, trees)
+    {
+        const cJSON *slv = get(get(tr, "tree_param"), "size_leaf_vector");
+        double n = 0;
+        if (slv && num_field(slv, 0, &n) == 0 && n > 1) {
+            snprintf(jp, sizeof jp, "$.learner.gradient_booster.model.trees[%zu].tree_param.size_leaf_vector", t);
+            return bad(file, jp, "vector-leaf trees (multi_strategy=multi_output_tree) are not supported; "
+                       "retrain with the default multi_strategy=one_output_per_tree or score with XGBoost");
+        }
+        t++;
+    }
+    double nt = 1;
+    const cJSON *ntj = get(lmp, "num_target");
+    if (ntj && num_field(ntj, 0, &nt) == 0 && nt > 1) {
+        char m[160];
+        snprintf(m, sizeof m, "a multi-target model (num_target %.0f) is not supported; vigil scores "
+                 "one target (or the classes of multi:softprob)", nt);
+        return bad(file, "$.learner.learner_model_param.num_target", m);
+    }
+    return VIGIL_OK;
+}
+
 int vigil_xgboost_parse(vigil_model *m, const char *file, const cJSON *root)
 {
     vigil_forest *f = &m->forest;
@@ -198,6 +229,7 @@ int vigil_xgboost_parse(vigil_model *m, const char *file, const cJSON *root)
                                "supported (gbtree only; dart and gblinear are refused rather than "
                                "scored differently from XGBoost)", file,
                                cJSON_IsString(gbname) ? gbname->valuestring : "?");
+    if ((rc = refuse_multi_target(file, lmp, get(get(gb, "model"), "trees"))) != 0) return rc;
     if ((rc = parse_objective(file, obj->valuestring, &f->objective)) != 0) return rc;
     double nf, nc = 0;
     if (num_field(get(lmp, "num_feature"), 0, &nf) || nf < 1 || nf != floor(nf) || nf > 1e7)
@@ -266,15 +298,6 @@ int vigil_xgboost_parse(vigil_model *m, const char *file, const cJSON *root)
     cJSON_ArrayForEach(tr, trees)
     {
         snprintf(jp, sizeof jp, "$.learner.gradient_booster.model.trees[%zu].left_children", t);
-        /* Vector-leaf trees (multi_strategy="multi_output_tree") store one leaf vector per node;
-         * refuse them by name before any per-node field is read. */
-        const cJSON *slv = get(get(tr, "tree_param"), "size_leaf_vector");
-        double slv_n = 0;
-        if (slv && num_field(slv, 0, &slv_n) == 0 && slv_n > 1) {
-            snprintf(jp, sizeof jp, "$.learner.gradient_booster.model.trees[%zu].tree_param.size_leaf_vector", t);
-            return bad(file, jp, "vector-leaf trees (multi_strategy=\"multi_output_tree\") are not "
-                       "supported; retrain with the default one_output_per_tree or score with XGBoost");
-        }
         const cJSON *lc = get(tr, "left_children");
         if (!cJSON_IsArray(lc) || cJSON_GetArraySize(lc) < 1) return bad(file, jp, "missing or empty");
         if ((size_t)f->tree_group[t] >= f->n_groups || f->tree_group[t] < 0) {

@@ -280,7 +280,8 @@ static void test_bad_models(void **state)
                               cJSON_CreateString("multi:softmax"));
     cJSON_ReplaceItemInObject(lmp, "num_class", cJSON_CreateString("2"));
     s = cJSON_PrintUnformatted(root);
-    expect_bad(s, "objective 'multi:softmax' is not supported (XGBoost predicts a class label");
+    expect_bad(s, "objective 'multi:softmax' is not supported: XGBoost's predict() returns the class label "
+                  "for it, vigil scores multi:softprob");
     free(s);
     cJSON_ReplaceItemInObject(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "learner"), "objective"), "name",
                               cJSON_CreateString("binary:logistic"));
@@ -301,6 +302,14 @@ static void test_bad_models(void **state)
     expect_bad(s, "$.learner.learner_model_param.num_target: a multi-target model (num_target 2) is not supported");
     free(s);
     cJSON_Delete(root);
+    /* A genuine multi:softmax model (XGBoost 1.7.4, tests/reference/xgb_softmax_ref.py). */
+    {
+        vigil_model *sm = NULL;
+        assert_int_equal(vigil_model_load(&sm, "tests/reference/xgb_softmax/v1_7_4.json"), VIGIL_EINVAL);
+        assert_null(sm);
+        assert_non_null(strstr(vigil_error_last(), "v1_7_4.json: $.learner.objective.name: objective 'multi:softmax' is "
+                                                   "not supported: XGBoost's predict() returns the class label"));
+    }
     /* A genuine one (XGBoost 3.1.3, tests/reference/xgb_vector_leaf_ref.py): its base_score has a
      * value per target and its trees no sum_hessian, so any other check would fire first. */
     {

@@ -170,8 +170,9 @@ static int parse_objective(const char *file, const char *name, vigil_objective *
         /* XGBoost's predict() returns the class label for softmax; scoring it as per-class
          * probabilities would silently change the output type, so it is refused. */
         return vigil_error_set(VIGIL_EINVAL, "%s: $.learner.objective.name: objective 'multi:softmax' "
-                               "is not supported (XGBoost predicts a class label for it, vigil scores "
-                               "probabilities; retrain or re-save with multi:softprob)", file);
+                               "is not supported: XGBoost's predict() returns the class label for it, "
+                               "vigil scores multi:softprob (one probability per class); retrain or "
+                               "re-save the model with objective multi:softprob", file);
     else
         return vigil_error_set(VIGIL_EINVAL, "%s: $.learner.objective.name: objective '%s' is not "
                                "supported (binary:logistic, reg:logistic, reg:squarederror, "

@@ -22,6 +22,14 @@ static void score_case(const cJSON *c, vigil_backend_kind backend, int threads)
         print_error("%s: %s\n", name, vigil_error_last());
         fail();
     }
+    /* Early-stopped models (tests/reference/xgb_early): the trees the case says XGBoost scored. */
+    const cJSON *all = cJSON_GetObjectItem(c, "all_trees"), *bi = cJSON_GetObjectItem(c, "best_iteration");
+    if (cJSON_IsTrue(all)) assert_int_equal(vigil_model_use_all_trees(m, 1), 0);
+    if (bi) {
+        assert_int_equal(vigil_model_best_iteration(m), (long)bi->valuedouble);
+        assert_int_equal(vigil_model_trees_used(m), (size_t)cJSON_GetObjectItem(c, "trees_used")->valuedouble);
+        assert_int_equal(vigil_model_n_trees(m), (size_t)cJSON_GetObjectItem(c, "trees")->valuedouble);
+    }
     assert_int_equal(vigil_table_read_csv(&t, dpath, NULL), 0);
     assert_int_equal(vigil_model_bind(m, t, &X), 0);
     size_t n = vigil_table_nrows(t);
@@ -88,6 +96,53 @@ static void test_golden(void **state)
     }
     assert_int_equal(n, 10);
     cJSON_Delete(man);
+}
+
+/* Models saved after early stopping (tests/reference/xgb_early_ref.py, XGBoost 1.7.4): by default
+ * the trees of rounds 0..best_iteration, equal to XGBClassifier.predict_proba (binary, two
+ * parallel trees per round, three classes); with vigil_model_use_all_trees, every tree, equal to
+ * Booster.predict. The two differ by up to 0.39 on these cases. */
+static void test_early_stopping(void **state)
+{
+    (void)state;
+    cJSON *man = tu_load_json("tests/reference/xgb_early/manifest.json");
+    const cJSON *c;
+    size_t n = 0;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(man, "cases"))
+    {
+        score_case(c, VIGIL_BACKEND_CPU, 0);
+        score_case(c, VIGIL_BACKEND_AUTO, 2);
+        n++;
+    }
+    assert_int_equal(n, 6);
+    cJSON_Delete(man);
+
+    vigil_model *m = NULL;
+    assert_int_equal(vigil_model_load(&m, "tests/reference/xgb_early/binary_es.json"), 0);
+    assert_non_null(strstr(vigil_model_describe(m), "6 of 14 trees (best_iteration 5"));
+    assert_int_equal(vigil_model_use_all_trees(m, 1), 0);
+    assert_non_null(strstr(vigil_model_describe(m), "all 14 trees (--all-trees: best_iteration 5 not applied)"));
+    assert_int_equal(vigil_model_use_all_trees(m, 0), 0);
+    assert_int_equal(vigil_model_trees_used(m), 6);
+    /* Once scored, the choice is fixed: a backend laid out the trees then in use. */
+    float x[5] = {0, 0, 0, 0, 0};
+    double sc;
+    assert_int_equal(vigil_model_predict(m, x, 1, NULL, &sc, NULL, NULL), 0);
+    assert_int_equal(vigil_model_use_all_trees(m, 1), VIGIL_EINVAL);
+    assert_int_equal(vigil_model_trees_used(m), 6);
+    vigil_model_free(m);
+    /* Without early stopping: 1.7's xgb.train writes best_iteration for the last round (all
+     * trees); 3.x writes none. Unchanged either way. */
+    assert_int_equal(vigil_model_load(&m, "tests/reference/xgb/d3_t50.json"), 0);
+    assert_int_equal(vigil_model_best_iteration(m), 49);
+    assert_int_equal(vigil_model_trees_used(m), 50);
+    assert_string_equal(vigil_model_describe(m), "xgboost 1.7.4 binary:logistic, 50 trees, depth <= 3, 6 features");
+    vigil_model_free(m);
+    assert_int_equal(vigil_model_load(&m, "tests/reference/xgb_versions/v3_1_3_logistic.json"), 0);
+    assert_int_equal(vigil_model_best_iteration(m), -1);
+    assert_int_equal(vigil_model_use_all_trees(m, 1), 0);
+    assert_int_equal(vigil_model_trees_used(m), 40);
+    vigil_model_free(m);
 }
 
 /* CPU and CUDA give the same margins. Skipped, visibly, where no device answers. */
@@ -220,6 +275,74 @@ static void test_bad_models(void **state)
     s = cJSON_PrintUnformatted(root);
     expect_bad(s, "objective 'rank:pairwise' is not supported");
     free(s);
+    /* multi:softmax predicts a label in XGBoost: refused, not scored as probabilities. */
+    cJSON_ReplaceItemInObject(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "learner"), "objective"), "name",
+                              cJSON_CreateString("multi:softmax"));
+    cJSON_ReplaceItemInObject(lmp, "num_class", cJSON_CreateString("2"));
+    s = cJSON_PrintUnformatted(root);
+    expect_bad(s, "objective 'multi:softmax' is not supported: XGBoost's predict() returns the class label "
+                  "for it, vigil scores multi:softprob");
+    free(s);
+    cJSON_ReplaceItemInObject(cJSON_GetObjectItem(cJSON_GetObjectItem(root, "learner"), "objective"), "name",
+                              cJSON_CreateString("binary:logistic"));
+    cJSON_ReplaceItemInObject(lmp, "num_class", cJSON_CreateString("0"));
+    /* A vector-leaf tree (multi_strategy="multi_output_tree") is refused by name. */
+    cJSON *tp = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(
+        cJSON_GetObjectItem(cJSON_GetObjectItem(root, "learner"), "gradient_booster"), "model"), "trees"), 1), "tree_param");
+    assert_non_null(tp);
+    cJSON_ReplaceItemInObject(tp, "size_leaf_vector", cJSON_CreateString("3"));
+    s = cJSON_PrintUnformatted(root);
+    expect_bad(s, "trees[1].tree_param.size_leaf_vector: vector-leaf trees (multi_strategy=multi_output_tree) are not supported");
+    free(s);
+    cJSON_ReplaceItemInObject(tp, "size_leaf_vector", cJSON_CreateString("1"));
+    /* Scalar trees for several targets: refused by name too, not by their base_score. */
+    cJSON_ReplaceItemInObject(lmp, "num_target", cJSON_CreateString("2")); /* 1.7 writes "1" */
+    cJSON_ReplaceItemInObject(lmp, "base_score", cJSON_CreateString("[5E-1,5E-1]"));
+    s = cJSON_PrintUnformatted(root);
+    expect_bad(s, "$.learner.learner_model_param.num_target: a multi-target model (num_target 2) is not supported");
+    free(s);
+    cJSON_Delete(root);
+    /* A genuine multi:softmax model (XGBoost 1.7.4, tests/reference/xgb_softmax_ref.py). */
+    {
+        vigil_model *sm = NULL;
+        assert_int_equal(vigil_model_load(&sm, "tests/reference/xgb_softmax/v1_7_4.json"), VIGIL_EINVAL);
+        assert_null(sm);
+        assert_non_null(strstr(vigil_error_last(), "v1_7_4.json: $.learner.objective.name: objective 'multi:softmax' is "
+                                                   "not supported: XGBoost's predict() returns the class label"));
+    }
+    /* A genuine one (XGBoost 3.1.3, tests/reference/xgb_vector_leaf_ref.py): its base_score has a
+     * value per target and its trees no sum_hessian, so any other check would fire first. */
+    {
+        vigil_model *vm = NULL;
+        assert_int_equal(vigil_model_load(&vm, "tests/reference/xgb_vector_leaf/v3_1_3.json"), VIGIL_EINVAL);
+        assert_null(vm);
+        assert_non_null(strstr(vigil_error_last(), "v3_1_3.json: $.learner.gradient_booster.model.trees[0].tree_param"
+                                                   ".size_leaf_vector: vector-leaf trees (multi_strategy=multi_output_tree) are not supported"));
+    }
+
+    /* best_iteration that is no round of the file. */
+    root = tu_load_json("tests/reference/xgb/d3_t50.json");
+    cJSON *attrs = cJSON_GetObjectItem(cJSON_GetObjectItem(root, "learner"), "attributes");
+    assert_non_null(attrs);
+    cJSON_ReplaceItemInObject(attrs, "best_iteration", cJSON_CreateString("50"));
+    s = cJSON_PrintUnformatted(root);
+    expect_bad(s, "$.learner.attributes.best_iteration: best_iteration 50 needs the first 51 trees, the file has 50");
+    free(s);
+    cJSON_ReplaceItemInObject(attrs, "best_iteration", cJSON_CreateString("-1"));
+    s = cJSON_PrintUnformatted(root);
+    expect_bad(s, "$.learner.attributes.best_iteration: expected a whole number >= 0");
+    free(s);
+    cJSON_ReplaceItemInObject(attrs, "best_iteration", cJSON_CreateString("best"));
+    s = cJSON_PrintUnformatted(root);
+    expect_bad(s, "$.learner.attributes.best_iteration: expected a whole number >= 0");
+    free(s);
+    cJSON_Delete(root);
+    root = tu_load_json("tests/reference/xgb_versions/v3_1_3_logistic.json");
+    attrs = cJSON_GetObjectItem(cJSON_GetObjectItem(root, "learner"), "attributes");
+    cJSON_AddItemToObject(attrs, "best_iteration", cJSON_CreateString("40"));
+    s = cJSON_PrintUnformatted(root);
+    expect_bad(s, "best_iteration 40 is beyond the 40 rounds of $.learner.gradient_booster.model.iteration_indptr");
+    free(s);
     cJSON_Delete(root);
 
     /* vigil-linear / vigil-mlp. */
@@ -275,6 +398,7 @@ int main(void)
     vigil_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_golden),
+        cmocka_unit_test(test_early_stopping),
         cmocka_unit_test(test_cuda_parity),
         cmocka_unit_test(test_bad_models),
         cmocka_unit_test(test_bind),

@@ -44,6 +44,20 @@ const char *vigil_model_feature_name(const vigil_model *m, size_t j);
 /* Number of outputs per case: 1, or the number of classes (multi:softprob). */
 size_t vigil_model_n_outputs(const vigil_model *m);
 
+/* Early stopping. A model saved after fit(early_stopping_rounds=...) keeps every tree and the
+ * round it kept ($.learner.attributes.best_iteration). By default vigil scores the trees of
+ * rounds 0..best_iteration (num_parallel_tree trees per class and round), as XGBoost's sklearn
+ * predict/predict_proba do; vigil_model_use_all_trees(m, 1) scores every tree, as
+ * Booster.predict does (and again (m, 0) the default). It must be called before the handle is
+ * first scored or explained: afterwards it is a VIGIL_EINVAL error. Models without
+ * best_iteration, and non-tree models, are unchanged by it. */
+int vigil_model_use_all_trees(vigil_model *m, int all);
+/* best_iteration as stored in the file, or -1 when it has none (or is not a tree model). */
+long vigil_model_best_iteration(const vigil_model *m);
+/* Trees scored now, and trees in the file (0 and 0 for a non-tree model). */
+size_t vigil_model_trees_used(const vigil_model *m);
+size_t vigil_model_n_trees(const vigil_model *m);
+
 /* Build the row-major float32 feature matrix (n_rows x n_features) from table columns
  * named as the model's features. Missing values become NaN (trees route them by
  * default_left; linear/MLP models refuse them with the file, line and column). Categorical

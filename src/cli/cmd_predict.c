@@ -12,18 +12,24 @@
 
 const char cmd_predict_help[] =
     "usage: vigil predict --model M --data F.csv --out P.csv [--id COL] [--backend auto|cpu|cuda]\n"
-    "                     [--threads N] [--allow-column C=WHY] [--format table|json]\n"
+    "                     [--threads N] [--allow-column C=WHY] [--all-trees] [--format table|json]\n"
     "\n"
     "Scores every case of F.csv with model M (XGBoost JSON, vigil-linear or vigil-mlp; see\n"
     "README \"Model formats\") and writes P.csv with the id and the score: `ID,score`, or one\n"
     "`score_<k>` column per class for a multi-class model. Model features are matched to CSV\n"
     "columns by name; a missing one is an error that names it. Scores equal XGBoost's own\n"
     "predict() within 1e-6 (float32 trees, summed in XGBoost's order).\n"
+    "\n"
+    "A model saved after early stopping keeps every tree and the round it kept\n"
+    "(learner.attributes.best_iteration): vigil scores the trees of rounds 0..best_iteration,\n"
+    "as XGBClassifier.predict_proba does; --all-trees scores every tree, as Booster.predict\n"
+    "does. The JSON summary says which (model.trees_used, model.trees, model.best_iteration).\n"
     "\n";
 
 static struct {
     cli_common c;
     const char *out, *id;
+    int all_trees;
 } A;
 
 static const cli_option opts[] = {
@@ -34,9 +40,13 @@ static const cli_option opts[] = {
                    &A.id),
     CLI_OPTS_BACKEND_THREADS(&A.c),
     CLI_OPTS_ALLOW_COLUMN(&A.c),
+    CLI_OPT_FLAG("all-trees", 0,
+                 "score every tree of an early-stopped XGBoost model (Booster.predict), not\n"
+                 "the trees up to best_iteration (XGBClassifier.predict_proba, the default)",
+                 &A.all_trees),
     CLI_OPT_STRING("format", 0, "F",
                    "summary on stdout: 'table' (default) or 'json': {model: {describe,\n"
-                   "sha256}, n, outputs, backend, threads, rows_per_second,\n"
+                   "sha256, trees, trees_used, best_iteration}, n, outputs, backend, threads, rows_per_second,\n"
                    "seconds: {load, compute, write}}",
                    &A.c.format),
     CLI_OPT_END,
@@ -67,13 +77,18 @@ int cmd_predict(int argc, char **argv)
     if (rc) return rc;
     size_t K = vigil_model_n_outputs(cs.model);
     double *scores = malloc(cs.n * K * sizeof *scores);
+    int err = vigil_model_use_all_trees(cs.model, A.all_trees);
+    if (err) {
+        rc = cli_fail("predict", err);
+        goto done;
+    }
     if (!scores) {
         rc = cli_fail("predict", vigil_error_set(VIGIL_ENOMEM, "out of memory"));
         goto done;
     }
     double t1 = vigil_seconds();
     vigil_backend_kind used;
-    int err = vigil_model_predict(cs.model, cs.X, cs.n, &bo, scores, NULL, &used);
+    err = vigil_model_predict(cs.model, cs.X, cs.n, &bo, scores, NULL, &used);
     if (err) {
         rc = cli_fail("predict", err);
         goto done;
@@ -96,6 +111,16 @@ int cmd_predict(int argc, char **argv)
     if (json) {
         cJSON *d = cJSON_CreateObject();
         cli_cases_json(d, &cs, model);
+        cJSON *mj = cJSON_GetObjectItemCaseSensitive(d, "model");
+        if (vigil_model_kind_of(cs.model) == VIGIL_MODEL_TREES) {
+            /* Which trees were scored: an early-stopped model's best_iteration, or --all-trees. */
+            cJSON_AddNumberToObject(mj, "trees", (double)vigil_model_n_trees(cs.model));
+            cJSON_AddNumberToObject(mj, "trees_used", (double)vigil_model_trees_used(cs.model));
+            long bi = vigil_model_best_iteration(cs.model);
+            if (bi >= 0) cJSON_AddNumberToObject(mj, "best_iteration", (double)bi);
+            else cJSON_AddNullToObject(mj, "best_iteration");
+            cJSON_AddBoolToObject(mj, "all_trees", A.all_trees != 0);
+        }
         cJSON_AddNumberToObject(d, "outputs", (double)K);
         cJSON_AddStringToObject(d, "backend", vigil_backend_name(used));
         if (used == VIGIL_BACKEND_CPU) cJSON_AddNumberToObject(d, "threads", vigil_backend_threads(T));

@@ -18,13 +18,18 @@ typedef enum {
     VIGIL_OBJ_BINARY_LOGISTIC, /* binary:logistic: sigmoid(margin) */
     VIGIL_OBJ_REG_LOGISTIC,    /* reg:logistic: sigmoid(margin) */
     VIGIL_OBJ_REG_SQUAREDERROR,/* reg:squarederror: identity */
-    VIGIL_OBJ_MULTI_SOFTPROB,  /* multi:softprob: softmax over groups */
-    VIGIL_OBJ_MULTI_SOFTMAX    /* multi:softmax: argmax (scored as softprob probabilities) */
+    VIGIL_OBJ_MULTI_SOFTPROB   /* multi:softprob: softmax over groups (multi:softmax is refused: its predict() is a label) */
 } vigil_objective;
 
 typedef struct {
-    size_t n_trees;
-    size_t n_nodes;
+    size_t n_trees;        /* trees scored: the first n_trees of the file (see best_iteration) */
+    size_t n_nodes;        /* nodes of those trees: tree_begin[n_trees] */
+    size_t n_trees_all;    /* trees in the file; the arrays below hold them all */
+    size_t n_nodes_all;
+    long best_iteration;   /* learner.attributes.best_iteration (early stopping), -1: none */
+    size_t n_trees_best;   /* trees of rounds 0..best_iteration (n_trees_all when none) */
+    char version[24];      /* " 1.7.4" from $.version, or "" */
+    char objective_name[40];
     size_t n_features;     /* model's feature count (num_feature) */
     size_t n_groups;       /* outputs: 1, or the number of classes for multi:* */
     vigil_objective objective;

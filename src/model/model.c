@@ -95,6 +95,26 @@ void vigil_model_free(vigil_model *m)
 vigil_model_kind vigil_model_kind_of(const vigil_model *m) { return m->kind; }
 const char *vigil_model_describe(const vigil_model *m) { return m->describe ? m->describe : ""; }
 const char *vigil_model_sha256(const vigil_model *m) { return m->sha256; }
+
+int vigil_model_use_all_trees(vigil_model *m, int all)
+{
+    if (m->kind != VIGIL_MODEL_TREES) return VIGIL_OK;
+    pthread_mutex_lock(&m->backend_mu);
+    /* A backend's layout (and TreeSHAP's) is built from the trees in use on first scoring. */
+    int rc = m->n_backend_states
+                 ? vigil_error_set(VIGIL_EINVAL, "%s: the trees to score are chosen before the model is "
+                                   "first scored", m->path)
+                 : vigil_xgboost_use_trees(m, all);
+    pthread_mutex_unlock(&m->backend_mu);
+    return rc;
+}
+
+long vigil_model_best_iteration(const vigil_model *m)
+{
+    return m->kind == VIGIL_MODEL_TREES ? m->forest.best_iteration : -1;
+}
+size_t vigil_model_trees_used(const vigil_model *m) { return m->kind == VIGIL_MODEL_TREES ? m->forest.n_trees : 0; }
+size_t vigil_model_n_trees(const vigil_model *m) { return m->kind == VIGIL_MODEL_TREES ? m->forest.n_trees_all : 0; }
 size_t vigil_model_n_features(const vigil_model *m) { return m->n_features; }
 const char *vigil_model_feature_name(const vigil_model *m, size_t j)
 {
@@ -158,8 +178,7 @@ static void transform_trees(const vigil_forest *f, const float *mg, size_t n, do
         case VIGIL_OBJ_BINARY_LOGISTIC:
         case VIGIL_OBJ_REG_LOGISTIC: scores[i] = (float)sigmoid(r[0]); break;
         case VIGIL_OBJ_REG_SQUAREDERROR: scores[i] = r[0]; break;
-        case VIGIL_OBJ_MULTI_SOFTPROB:
-        case VIGIL_OBJ_MULTI_SOFTMAX: {
+        case VIGIL_OBJ_MULTI_SOFTPROB: {
             double mx = r[0], z = 0;
             for (size_t g = 1; g < G; g++) mx = r[g] > mx ? r[g] : mx;
             for (size_t g = 0; g < G; g++) z += exp((double)r[g] - mx);

@@ -58,4 +58,8 @@ struct vigil_model {
     size_t n_backend_states;
 };
 
+/* Score the first n_trees_best trees (all == 0) or every tree (all != 0) of a tree model, and
+ * rewrite its describe string to say which (src/model/xgboost.c). */
+int vigil_xgboost_use_trees(vigil_model *m, int all);
+
 #endif

@@ -166,11 +166,50 @@ static int parse_objective(const char *file, const char *name, vigil_objective *
     else if (strcmp(name, "reg:squarederror") == 0 || strcmp(name, "reg:linear") == 0)
         *o = VIGIL_OBJ_REG_SQUAREDERROR;
     else if (strcmp(name, "multi:softprob") == 0) *o = VIGIL_OBJ_MULTI_SOFTPROB;
-    else if (strcmp(name, "multi:softmax") == 0) *o = VIGIL_OBJ_MULTI_SOFTMAX;
+    else if (strcmp(name, "multi:softmax") == 0)
+        /* XGBoost's predict() returns the class label for softmax; scoring it as per-class
+         * probabilities would silently change the output type, so it is refused. */
+        return vigil_error_set(VIGIL_EINVAL, "%s: $.learner.objective.name: objective 'multi:softmax' "
+                               "is not supported: XGBoost's predict() returns the class label for it, "
+                               "vigil scores multi:softprob (one probability per class); retrain or "
+                               "re-save the model with objective multi:softprob", file);
     else
         return vigil_error_set(VIGIL_EINVAL, "%s: $.learner.objective.name: objective '%s' is not "
                                "supported (binary:logistic, reg:logistic, reg:squarederror, "
-                               "multi:softprob, multi:softmax)", file, name);
+                               "multi:softprob)", file, name);
+    return VIGIL_OK;
+}
+
+static int parse_best_iteration(const char *file, const cJSON *learner, const cJSON *model, vigil_forest *f);
+
+/* Vector-leaf trees (multi_strategy="multi_output_tree", XGBoost 2.0+) hold one leaf vector
+ * per node and no sum_hessian; the file's base_score has one value per target. They are
+ * refused by name before any other field is read (base_score, sum_hessian), and so is any
+ * other multi-target model (num_target > 1): vigil scores one output per tree. */
+static int refuse_multi_target(const char *file, const cJSON *lmp, const cJSON *trees)
+{
+    char jp[128];
+    size_t t = 0;
+    const cJSON *tr;
+    cJSON_ArrayForEach(tr, trees)
+    {
+        const cJSON *slv = get(get(tr, "tree_param"), "size_leaf_vector");
+        double n = 0;
+        if (slv && num_field(slv, 0, &n) == 0 && n > 1) {
+            snprintf(jp, sizeof jp, "$.learner.gradient_booster.model.trees[%zu].tree_param.size_leaf_vector", t);
+            return bad(file, jp, "vector-leaf trees (multi_strategy=multi_output_tree) are not supported; "
+                       "retrain with the default multi_strategy=one_output_per_tree or score with XGBoost");
+        }
+        t++;
+    }
+    double nt = 1;
+    const cJSON *ntj = get(lmp, "num_target");
+    if (ntj && num_field(ntj, 0, &nt) == 0 && nt > 1) {
+        char m[160];
+        snprintf(m, sizeof m, "a multi-target model (num_target %.0f) is not supported; vigil scores "
+                 "one target (or the classes of multi:softprob)", nt);
+        return bad(file, "$.learner.learner_model_param.num_target", m);
+    }
     return VIGIL_OK;
 }
 
@@ -191,13 +230,14 @@ int vigil_xgboost_parse(vigil_model *m, const char *file, const cJSON *root)
                                "supported (gbtree only; dart and gblinear are refused rather than "
                                "scored differently from XGBoost)", file,
                                cJSON_IsString(gbname) ? gbname->valuestring : "?");
+    if ((rc = refuse_multi_target(file, lmp, get(get(gb, "model"), "trees"))) != 0) return rc;
     if ((rc = parse_objective(file, obj->valuestring, &f->objective)) != 0) return rc;
     double nf, nc = 0;
     if (num_field(get(lmp, "num_feature"), 0, &nf) || nf < 1 || nf != floor(nf) || nf > 1e7)
         return bad(file, "$.learner.learner_model_param.num_feature", "expected a positive whole number");
     if (get(lmp, "num_class") && (num_field(get(lmp, "num_class"), 0, &nc) || nc < 0 || nc != floor(nc) || nc > 1e5))
         return bad(file, "$.learner.learner_model_param.num_class", "expected a whole number");
-    int multi = f->objective == VIGIL_OBJ_MULTI_SOFTPROB || f->objective == VIGIL_OBJ_MULTI_SOFTMAX;
+    int multi = f->objective == VIGIL_OBJ_MULTI_SOFTPROB;
     if (multi && nc < 2) return bad(file, "$.learner.learner_model_param.num_class", "a multi-class objective needs num_class >= 2");
     f->n_features = (size_t)nf;
     f->n_groups = multi ? (size_t)nc : 1;
@@ -337,16 +377,87 @@ int vigil_xgboost_parse(vigil_model *m, const char *file, const cJSON *root)
     if (rc) return rc;
     m->n_outputs = f->n_groups;
     const cJSON *ver = get(root, "version");
-    char v[32] = "";
     if (cJSON_IsArray(ver) && cJSON_GetArraySize(ver) == 3)
-        snprintf(v, sizeof v, " %d.%d.%d", cJSON_GetArrayItem(ver, 0)->valueint,
+        snprintf(f->version, sizeof f->version, " %d.%d.%d", cJSON_GetArrayItem(ver, 0)->valueint,
                  cJSON_GetArrayItem(ver, 1)->valueint, cJSON_GetArrayItem(ver, 2)->valueint);
+    snprintf(f->objective_name, sizeof f->objective_name, "%s", obj->valuestring);
+    f->n_trees_all = T, f->n_nodes_all = total;
+    if ((rc = parse_best_iteration(file, learner, model, f)) != 0) return rc;
+    return vigil_xgboost_use_trees(m, 0);
+}
+
+/* Early stopping: XGBClassifier/XGBRegressor.fit(early_stopping_rounds=...) keeps every tree
+ * and writes learner.attributes.best_iteration ("12", a string; 1.7 adds best_ntree_limit, and
+ * its xgb.train writes both, for the last round, without early stopping too).
+ * The sklearn wrapper's predict/predict_proba then score iteration_range (0, best_iteration+1):
+ * the trees of rounds 0..best_iteration. A round is iteration_indptr[i]..[i+1] where the file
+ * has it (2.x, 3.x), else num_parallel_tree trees per class (1.7's layout). */
+static int parse_best_iteration(const char *file, const cJSON *learner, const cJSON *model, vigil_forest *f)
+{
+    const char *jp = "$.learner.attributes.best_iteration";
+    const cJSON *bi = get(get(learner, "attributes"), "best_iteration");
+    f->best_iteration = -1;
+    f->n_trees_best = f->n_trees_all;
+    if (!bi) return VIGIL_OK;
+    double b;
+    if (num_field(bi, 0, &b) || !(b >= 0) || b != floor(b) || b > 1e9)
+        return bad(file, jp, "expected a whole number >= 0 (the round early stopping kept)");
+    size_t rounds = (size_t)b + 1, used;
+    const cJSON *indptr = get(model, "iteration_indptr");
+    if (cJSON_IsArray(indptr)) {
+        const cJSON *e = cJSON_GetArrayItem(indptr, (int)rounds);
+        if ((size_t)cJSON_GetArraySize(indptr) <= rounds || !cJSON_IsNumber(e) || e->valuedouble < 0 ||
+            e->valuedouble != floor(e->valuedouble)) {
+            char m[160];
+            snprintf(m, sizeof m, "best_iteration %.0f is beyond the %d rounds of "
+                     "$.learner.gradient_booster.model.iteration_indptr", b, cJSON_GetArraySize(indptr) - 1);
+            return bad(file, jp, m);
+        }
+        used = (size_t)e->valuedouble;
+    } else {
+        double npt = 1;
+        const cJSON *np = get(get(model, "gbtree_model_param"), "num_parallel_tree");
+        if (np && (num_field(np, 0, &npt) || npt < 1 || npt != floor(npt) || npt > 1e6))
+            return bad(file, "$.learner.gradient_booster.model.gbtree_model_param.num_parallel_tree",
+                       "expected a whole number >= 1");
+        used = rounds * (size_t)npt * f->n_groups;
+    }
+    if (used == 0 || used > f->n_trees_all) {
+        char m[200];
+        snprintf(m, sizeof m, "best_iteration %.0f needs the first %zu trees, the file has %zu "
+                 "(a truncated or edited model)", b, used, f->n_trees_all);
+        return bad(file, jp, m);
+    }
+    f->best_iteration = (long)b;
+    f->n_trees_best = used;
+    return VIGIL_OK;
+}
+
+int vigil_xgboost_use_trees(vigil_model *m, int all)
+{
+    vigil_forest *f = &m->forest;
+    f->n_trees = all ? f->n_trees_all : f->n_trees_best;
+    f->n_nodes = (size_t)f->tree_begin[f->n_trees];
     int32_t md = 0;
-    for (size_t i = 0; i < T; i++) md = f->max_depth[i] > md ? f->max_depth[i] : md;
-    char d[256];
-    snprintf(d, sizeof d, "xgboost%s %s, %zu trees, depth <= %d, %zu features%s", v, obj->valuestring, T,
-             md, f->n_features, multi ? ", multi-class" : "");
-    if (!(m->describe = vigil_strdup(d))) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    for (size_t i = 0; i < f->n_trees; i++) md = f->max_depth[i] > md ? f->max_depth[i] : md;
+    char used[160] = "";
+    /* 1.7's xgb.train writes best_iteration (the last round) without early stopping too: the
+     * description names it only where it leaves trees out. */
+    if (f->n_trees_best < f->n_trees_all && !all)
+        snprintf(used, sizeof used, "%zu of %zu trees (best_iteration %ld, as XGBoost's sklearn "
+                 "predict uses)", f->n_trees, f->n_trees_all, f->best_iteration);
+    else if (f->n_trees_best < f->n_trees_all)
+        snprintf(used, sizeof used, "all %zu trees (--all-trees: best_iteration %ld not applied)",
+                 f->n_trees, f->best_iteration);
+    else
+        snprintf(used, sizeof used, "%zu trees", f->n_trees);
+    char d[320];
+    snprintf(d, sizeof d, "xgboost%s %s, %s, depth <= %d, %zu features%s", f->version, f->objective_name,
+             used, md, f->n_features, f->n_groups > 1 ? ", multi-class" : "");
+    char *s = vigil_strdup(d);
+    if (!s) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    free(m->describe);
+    m->describe = s;
     return VIGIL_OK;
 }
 

@@ -84,6 +84,13 @@ mut("model_categorical.json", lambda m: tree(m)["split_type"].__setitem__(0, 1))
 mut("model_unknown_objective.json", lambda m: m["learner"]["objective"].__setitem__("name", "rank:pairwise"))
 mut("model_bad_base_score.json", lambda m: m["learner"]["learner_model_param"].__setitem__("base_score", "abc"))
 mut("model_gblinear.json", lambda m: m["learner"]["gradient_booster"].__setitem__("name", "gblinear"))
+mut("model_softmax.json", lambda m: (m["learner"]["objective"].__setitem__("name", "multi:softmax"),
+                                     m["learner"]["learner_model_param"].__setitem__("num_class", "2")))
+# As XGBoost writes one (multi_strategy="multi_output_tree"): leaf vectors, a base_score per
+# target, no sum_hessian; refused by name, not by whichever of those is read first.
+mut("model_vector_leaf.json", lambda m: (tree(m)["tree_param"].__setitem__("size_leaf_vector", "3"),
+                                         tree(m).pop("sum_hessian"),
+                                         m["learner"]["learner_model_param"].update(num_target="3", base_score="[5E-1,5E-1,5E-1]")))
 w("model_truncated.json", json.dumps(base)[:700])
 # Python's json.dump writes a NaN float as a bare NaN token, which is not JSON
 _b = copy.deepcopy(base)

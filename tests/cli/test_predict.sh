@@ -31,6 +31,24 @@ expect_rc 2 "ages over 89 need an allowance"
 expect_err "column 'age' looks like an age over 89" "PHI guard in predict"
 [ ! -e "$T/x.csv" ] || { echo "FAIL: a refused predict left an output file"; fails=$((fails + 1)); }
 
+# Early stopping (tests/reference/xgb_early_ref.py, XGBoost 1.7.4): by default the trees up to
+# best_iteration, equal to XGBClassifier.predict_proba; --all-trees, equal to Booster.predict.
+E="$ROOT/tests/reference/xgb_early"
+for view in default all; do
+    if [ $view = all ]; then flag=--all-trees; exp="$E/softprob3_es_all.csv"; used=48; else flag=; exp="$E/softprob3_es.csv"; used=24; fi
+    run "$VIGIL" predict --model "$E/softprob3_es.json" --data "$E/softprob3_es.csv" --out "$T/es.csv" $flag --format json
+    expect_rc 0 "early-stopped predict ($view)"
+    expect_json "d['model']['trees'] == 48 and d['model']['trees_used'] == $used and d['model']['best_iteration'] == 7 and d['model']['all_trees'] == ('$view' == 'all')" "trees used said ($view)"
+    /usr/bin/python3 - "$T/es.csv" "$exp" <<'PY' || { echo "FAIL: early-stopped scores ($view) differ from XGBoost's"; fails=$((fails + 1)); }
+import csv, sys
+p = list(csv.DictReader(open(sys.argv[1])))
+e = list(csv.DictReader(open(sys.argv[2])))
+assert len(p) == len(e) == 600
+worst = max(abs(float(a[f"score_{k}"]) - float(b[f"expected_{k}"])) for a, b in zip(p, e) for k in range(3))
+assert worst <= 1e-6, worst
+PY
+done
+
 # Replay: v1 reproduces its own shadow log; v2 does not.
 run "$VIGIL" replay --model "$D/models/flchain_v1.json" --data "$D/flchain/test.csv" --shadow shadow_score --id case_id $OK
 expect_rc 0 "v1 reproduces its shadow log"

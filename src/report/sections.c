@@ -779,7 +779,7 @@ static void sec_methods(rctx *c)
         {"sensitivity, specificity, PPV, NPV", "confusion counts at score >= threshold; Wilson 95% CIs", "scikit-learn 1.2.1 confusion_matrix; statsmodels proportion_confint"},
         {"net benefit", "TP/n - FP/n x t/(1 - t)", "decision-curve definition (Vickers and Elkin 2006), cross-checked in Python"},
         {"subgroup disparities", "demographic parity, equalized odds, equal opportunity differences; AUROC and calibration gaps", "fairlearn MetricFrame / demographic_parity_difference / equalized_odds_difference"},
-        {"bootstrap CIs", "percentile bootstrap over cases, seeded (seed stored with the run)", "scipy 1.10.1 bootstrap(method = \"percentile\") on the same resamples"},
+        {"bootstrap CIs", "BCa bootstrap over cases (acceleration from a 50-group jackknife; the percentile interval where BCa is undefined), seeded (seed stored with the run); model differences: paired percentile bootstrap", "scipy 1.10.1 bootstrap(method = \"BCa\") on the same replicates and jackknife"},
         {"drift tests", "KS, Wasserstein / reference SD, PSI, Jensen-Shannon, chi-square; Holm or Benjamini-Hochberg", "scipy 1.10.1 ks_2samp, wasserstein_distance, chi2_contingency; statsmodels multipletests"},
         {"model scores", "XGBoost JSON trees, linear and MLP models re-scored", "xgboost 1.7.4 Booster.predict"},
         {"SHAP importance", "exact TreeSHAP / linear SHAP; mean |SHAP| per feature", "shap TreeExplainer, xgboost pred_contribs"},

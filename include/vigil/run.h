@@ -72,9 +72,10 @@ typedef struct {
     size_t n_extra;
     const vigil_phi_allow *allow;  /* columns let through the PHI guard, with why */
     size_t n_allow;
+    int all_trees;                 /* 1: every tree of an early-stopped model (model.h) */
 } vigil_cases_options;
 
-#define VIGIL_CASES_OPTIONS_INIT {NULL, NULL, 0, NULL, 0}
+#define VIGIL_CASES_OPTIONS_INIT {NULL, NULL, 0, NULL, 0, 0}
 
 /* Load `model_path` and the cases of `data_path` for it (opt may be NULL). A file without data
  * rows is VIGIL_EINVAL. On failure *out is cleared. */
@@ -151,9 +152,10 @@ typedef struct {
     vigil_backend_options backend;
     const vigil_phi_allow *allow;
     size_t n_allow;
+    int all_trees;              /* 1: every tree of an early-stopped model; 0: to best_iteration */
 } vigil_run_replay_options;
 
-#define VIGIL_RUN_REPLAY_OPTIONS_INIT {NULL, NULL, 1e-6, 20, VIGIL_BACKEND_OPTIONS_INIT, NULL, 0}
+#define VIGIL_RUN_REPLAY_OPTIONS_INIT {NULL, NULL, 1e-6, 20, VIGIL_BACKEND_OPTIONS_INIT, NULL, 0, 0}
 
 typedef struct vigil_run_replay_result vigil_run_replay_result;
 
@@ -193,10 +195,11 @@ typedef struct {
     size_t max_background;         /* MLP background rows used */
     vigil_mlp_method mlp_method;
     size_t mlp_samples;            /* KernelSHAP coalitions per case (0: 2048) */
+    int all_trees;                 /* 1: every tree of an early-stopped model; 0: to best_iteration */
 } vigil_run_explain_options;
 
 #define VIGIL_RUN_EXPLAIN_OPTIONS_INIT \
-    {NULL, NULL, NULL, NULL, 0, NULL, 0, VIGIL_BACKEND_AUTO, 0, 1, 100, VIGIL_MLP_AUTO, 0}
+    {NULL, NULL, NULL, NULL, 0, NULL, 0, VIGIL_BACKEND_AUTO, 0, 1, 100, VIGIL_MLP_AUTO, 0, 0}
 
 typedef struct vigil_run_explain_result vigil_run_explain_result;
 

@@ -17,7 +17,7 @@ const char cmd_explain_help[] =
     "usage: vigil explain --model M --data F.csv --out S.csv [--id COL] [--background R.csv]\n"
     "                     [--backend auto|cpu|cuda] [--threads N] [--max-background N] [--seed S]\n"
     "                     [--mlp-method auto|exact|kernel] [--samples N]\n"
-    "                     [--group COL]... [--allow-column C=WHY] [--db FILE] [--no-store]\n"
+    "                     [--group COL]... [--allow-column C=WHY] [--all-trees] [--db FILE] [--no-store]\n"
     "                     [--format table|json]\n"
     "\n"
     "Writes S.csv: the id, one column per model feature (named as in the model) holding that\n"
@@ -45,6 +45,7 @@ static struct {
     const char *out, *id, *background, *mlp_method;
     size_t max_background, seed, samples;
     cli_list groups;
+    int all_trees;
 } A;
 
 static const cli_option opts[] = {
@@ -76,6 +77,10 @@ static const cli_option opts[] = {
                  "fewer than 11 cases is suppressed (CMS cell-size policy)",
                  &A.groups),
     CLI_OPTS_ALLOW_COLUMN(&A.c),
+    CLI_OPT_FLAG("all-trees", 0,
+                 "score every tree of an early-stopped XGBoost model (Booster.predict), not\n"
+                 "the trees up to best_iteration (XGBClassifier.predict_proba, the default)",
+                 &A.all_trees),
     CLI_OPT_STRING("db", 0, "FILE",
                    "run store (default: $VIGIL_DB, else ./vigil.db): the run keeps the\n"
                    "summary (no case's values)",
@@ -123,6 +128,7 @@ int cmd_explain(int argc, char **argv)
     o.groups = (const char *const *)A.groups.v;
     o.n_groups = A.groups.n;
     o.allow = allow;
+    o.all_trees = A.all_trees;
     o.n_allow = n_allow;
     o.threads = (int)A.c.threads;
     o.max_background = A.max_background;

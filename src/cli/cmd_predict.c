@@ -68,7 +68,8 @@ int cmd_predict(int argc, char **argv)
     if (!model || !data || !out) return cli_usage("predict", "--model, --data and --out are required");
     int json = cli_parse_format("predict", A.c.format);
     if (json < 0) return VIGIL_EXIT_USAGE;
-    vigil_backend_options bo = {VIGIL_BACKEND_AUTO, (int)threads};
+    vigil_backend_options bo = VIGIL_BACKEND_OPTIONS_INIT;
+    bo.threads = (int)threads;
     if (cli_parse_backend("predict", A.c.backend, &bo.backend)) return VIGIL_EXIT_USAGE;
 
     double t0 = vigil_seconds();

@@ -12,7 +12,7 @@
 
 const char cmd_replay_help[] =
     "usage: vigil replay --model M --data F.csv --shadow COL [--id COL] [--tolerance T]\n"
-    "                    [--max-ids N] [--backend B] [--threads N] [--allow-column C=WHY]\n"
+    "                    [--max-ids N] [--backend B] [--threads N] [--allow-column C=WHY] [--all-trees]\n"
     "                    [--db FILE] [--no-store] [--format table|json]\n"
     "\n"
     "Shadow mode: the model scored these cases silently and the score was recorded in column\n"
@@ -31,6 +31,7 @@ static struct {
     const char *shadow, *id;
     double tolerance;
     size_t max_ids;
+    int all_trees;
 } A;
 
 static const cli_option opts[] = {
@@ -43,6 +44,10 @@ static const cli_option opts[] = {
     CLI_OPT_SIZE("max-ids", 0, "N", "disagreeing ids listed (default 20)", &A.max_ids),
     CLI_OPTS_BACKEND_THREADS(&A.c),
     CLI_OPTS_ALLOW_COLUMN(&A.c),
+    CLI_OPT_FLAG("all-trees", 0,
+                 "score every tree of an early-stopped XGBoost model (Booster.predict), not\n"
+                 "the trees up to best_iteration (XGBClassifier.predict_proba, the default)",
+                 &A.all_trees),
     CLI_OPTS_DB_NO_STORE(&A.c),
     CLI_OPT_STRING("format", 0, "F",
                    "'table' (default) or 'json': {run_id, n, agreement, n_disagree,\n"
@@ -81,6 +86,7 @@ int cmd_replay(int argc, char **argv)
     o.tolerance = tol;
     o.max_ids = A.max_ids;
     o.allow = allow;
+    o.all_trees = A.all_trees;
     o.n_allow = n_allow;
 
     vigil_run_replay_result *r = NULL;

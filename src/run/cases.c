@@ -20,6 +20,7 @@ int vigil_cases_load(vigil_cases *out, const char *model_path, const char *data_
     vigil_sbuf mb = {0};
     int err = vigil_model_load(&out->model, model_path);
     if (err) goto done;
+    if (opt->all_trees && (err = vigil_model_use_all_trees(out->model, 1)) != 0) goto done;
     size_t F = vigil_model_n_features(out->model), nk = 0;
     keep = malloc((F + opt->n_extra + 1) * sizeof *keep);
     why = malloc((F + opt->n_extra + 1) * sizeof *why);

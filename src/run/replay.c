@@ -67,6 +67,7 @@ static char *config_json(const char *model, const char *data, const char *shadow
     cJSON_AddStringToObject(o, "shadow", shadow);
     if (opt->id) cJSON_AddStringToObject(o, "id", opt->id);
     cJSON_AddNumberToObject(o, "tolerance", opt->tolerance);
+    cJSON_AddBoolToObject(o, "all_trees", opt->all_trees != 0);
     if (opt->n_allow) {
         cJSON *a = cJSON_AddObjectToObject(o, "allow_columns");
         for (size_t i = 0; i < opt->n_allow; i++)
@@ -116,6 +117,7 @@ int vigil_run_replay(vigil_run_replay_result **out, const char *model, const cha
     vigil_cases_options co = VIGIL_CASES_OPTIONS_INIT;
     co.id = opt->id, co.extra = extra, co.n_extra = 1;
     co.allow = opt->allow, co.n_allow = opt->n_allow;
+    co.all_trees = opt->all_trees;
     int err = vigil_cases_load(&cs, model, data, &co);
     if (err) goto done;
     int sc = vigil_table_require(cs.table, shadow, "--shadow column");

@@ -49,6 +49,17 @@ assert worst <= 1e-6, worst
 PY
 done
 
+# The same choice in replay and explain: a shadow log recorded with every tree (Booster.predict)
+# is reproduced only with --all-trees, and the stored run says which trees were used.
+run "$VIGIL" replay --model "$E/binary_es.json" --data "$E/binary_es_all.csv" --shadow expected --tolerance 2e-6 --no-store
+expect_rc 1 "early-stopped replay scores to best_iteration by default"
+run "$VIGIL" replay --model "$E/binary_es.json" --data "$E/binary_es_all.csv" --shadow expected --tolerance 2e-6 \
+    --all-trees --db "$T/es.db"
+expect_rc 0 "--all-trees reproduces a Booster.predict shadow log"
+run "$VIGIL" explain --model "$E/binary_es.json" --data "$E/binary_es_all.csv" --out "$T/es_shap.csv" --all-trees --no-store --format json
+expect_rc 0 "explain --all-trees"
+expect_json "'all 14 trees (--all-trees' in d['model']['describe']" "explain says every tree was used"
+
 # Replay: v1 reproduces its own shadow log; v2 does not.
 run "$VIGIL" replay --model "$D/models/flchain_v1.json" --data "$D/flchain/test.csv" --shadow shadow_score --id case_id $OK
 expect_rc 0 "v1 reproduces its shadow log"

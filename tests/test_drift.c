@@ -328,6 +328,23 @@ static void test_compare_and_cache(void **state)
     vigil_drift_reference *bad = NULL;
     assert_int_not_equal(vigil_drift_reference_deserialize(&bad, blob, n / 2), 0);
     assert_null(bad);
+    /* a NaN written over a sorted reference value (the smallest of column 'a') is refused */
+    {
+        const double *va = vigil_table_numeric(ref, (size_t)vigil_table_find(ref, "a"));
+        double mn = INFINITY, nan = NAN;
+        for (size_t i = 0; i < vigil_table_nrows(ref); i++)
+            if (va[i] < mn) mn = va[i];
+        unsigned char *bb = blob;
+        size_t at = 0, hits = 0;
+        for (size_t i = 0; i + 8 <= n; i++)
+            if (memcmp(bb + i, &mn, 8) == 0) at = i, hits++;
+        assert_true(hits >= 1);
+        memcpy(bb + at, &nan, 8);
+        assert_int_not_equal(vigil_drift_reference_deserialize(&bad, blob, n), 0);
+        assert_null(bad);
+        assert_non_null(strstr(vigil_error_last(), "drift reference cache"));
+        memcpy(bb + at, &mn, 8);
+    }
     free(blob);
     vigil_drift_reference_free(rf), vigil_drift_reference_free(rf2);
     /* the same with the MMD subsample in the blob: identical statistic, bandwidth and p */

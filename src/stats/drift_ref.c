@@ -4,6 +4,7 @@
 #include "vigil/error.h"
 #include "core/util.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -143,6 +144,25 @@ int vigil_drift_reference_deserialize(vigil_drift_reference **out, const void *b
     if (b.bad || b.at != n) {
         vigil_drift_reference_free(r);
         return vigil_error_set(VIGIL_EINVAL, "drift reference cache: truncated or corrupt blob");
+    }
+    /* The numbers must be ones the writer could have written: sorted finite values, edges
+     * without NaN in order, finite counts >= 0, finite MMD rows (a NaN in the sorted values
+     * once sent the monitor's search into an endless loop while it held its lock). */
+    const char *bad = NULL;
+    for (size_t i = 0; !bad && i < r->mmd_rows * r->mmd_d; i++)
+        if (!isfinite(r->mmd_x[i])) bad = "a non-finite MMD sample value";
+    for (size_t k = 0; !bad && k < r->nf; k++) {
+        const ref_feat *f = &r->f[k];
+        for (size_t i = 0; !bad && f->sorted && i < f->n; i++)
+            if (!isfinite(f->sorted[i]) || (i && f->sorted[i] < f->sorted[i - 1])) bad = "reference values not finite and sorted";
+        for (size_t i = 0; !bad && f->edges && i < f->n_edges; i++)
+            if (isnan(f->edges[i]) || (i && !(f->edges[i] > f->edges[i - 1]))) bad = "bin edges not increasing";
+        for (size_t i = 0; !bad && f->counts && i < f->n_levels; i++)
+            if (!(isfinite(f->counts[i]) && f->counts[i] >= 0)) bad = "a level count not finite and >= 0";
+    }
+    if (bad) {
+        vigil_drift_reference_free(r);
+        return vigil_error_set(VIGIL_EINVAL, "drift reference cache: %s", bad);
     }
     *out = r;
     return VIGIL_OK;

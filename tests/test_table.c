@@ -137,6 +137,47 @@ static void test_inferred_numeric_then_text(void **state)
     vigil_table_free(t);
 }
 
+/* Reads `text`, expects EINVAL with `frag` in the message and `secret` nowhere in it. */
+static void read_bad_hidden(const char *text, const char *frag, const char *secret)
+{
+    read_bad(text, NULL, VIGIL_EINVAL, frag, NULL);
+    const char *msg = vigil_error_last();
+    if (secret && strstr(msg, secret)) {
+        print_error("message '%s' shows the value '%s'\n", msg, secret);
+        fail();
+    }
+}
+
+/* An error about a cell names file, line, column and the kind of value; the value itself
+ * only when it is a short lower-case word in a column whose name is not identifier-like
+ * (cron mails these messages). */
+static void test_error_never_echoes_identifiers(void **state)
+{
+    read_bad_hidden("score\n0.5\n123-45-6789\n", ":3:1: expected a number in column 'score', "
+                    "found an SSN-like value (not shown)", "6789");
+    read_bad_hidden("score\n0.5\njo@example.org\n", "found an e-mail-like value", "example");
+    read_bad_hidden("score\n0.5\n2019-03-04\n", "found a date-like value", "2019");
+    read_bad_hidden("score\n0.5\n(212) 555-0100\n", "found a phone-number-like value", "555");
+    read_bad_hidden("score\n0.5\nSmith\n", "found a text value of 5 bytes (not shown)", "Smith");
+    read_bad_hidden("score\n0.5\nA12345\n", "found a text value of 6 bytes", "A12345");
+    read_bad_hidden("score\n0.5\nabcdefghijklm\n", "a text value of 13 bytes", "abcdefghijklm");
+    /* an identifier-like column: even a plain word stays hidden */
+    read_bad_hidden("mrn\n17\nhigh\n", "column 'mrn', found a text value of 4 bytes", "high");
+    read_bad_hidden("patient_ssn\n0\n123456789x\n", "found a text value of 10 bytes",
+                    "123456789");
+    /* a harmless word in an ordinary column is still shown, as it helps the fix */
+    read_bad("score\n0.5\nhigh\n", NULL, VIGIL_EINVAL, ":3:1", "found 'high' (the column's");
+    /* the in-memory API says the same */
+    vigil_table *t;
+    assert_int_equal(vigil_table_new(&t, 1, "synthetic"), VIGIL_OK);
+    int32_t c[] = {0};
+    const char *lv[] = {"123-45-6789", "123-45-6789"};
+    assert_int_equal(vigil_table_add_categorical(t, "id", c, lv, 2), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), "level 2, an SSN-like value"));
+    assert_null(strstr(vigil_error_last(), "6789"));
+    vigil_table_free(t);
+}
+
 static void test_malformed(void **state)
 {
     read_bad("a,b\n1,2\n3,4,5\n", NULL, VIGIL_EINVAL, ":3:3", "more fields than the 2");
@@ -306,6 +347,7 @@ int main(void)
         cmocka_unit_test(test_declared_types),
         cmocka_unit_test(test_inferred_numeric_then_text),
         cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_error_never_echoes_identifiers),
         cmocka_unit_test(test_keep_and_require),
         cmocka_unit_test(test_parse_double_matches_strtod),
         cmocka_unit_test(test_large_file_across_buffers),

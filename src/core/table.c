@@ -1,6 +1,7 @@
 /* Columnar tables: construction, column access, lookup and filtering; see
  * include/vigil/table.h and core/table_internal.h (the CSV reader is table_csv.c). */
 #include "core/table_internal.h"
+#include "core/phi_internal.h"
 #include "vigil/error.h"
 #include "core/util.h"
 
@@ -157,9 +158,13 @@ int vigil_table_add_categorical(vigil_table *t, const char *name, const int32_t 
         return vigil_error_set(VIGIL_ENOMEM, "out of memory adding column '%s'", name);
     c->type = VIGIL_COL_CATEGORICAL;
     for (size_t l = 0; l < n_levels; l++)
-        if (vigil_dict_intern(&c->levels, levels[l], strlen(levels[l])) != (int32_t)l)
-            return vigil_error_set(VIGIL_EINVAL, "column '%s': duplicate or bad level '%s'",
-                                   name, levels[l]);
+        if (vigil_dict_intern(&c->levels, levels[l], strlen(levels[l])) != (int32_t)l) {
+            char what[80];
+            return vigil_error_set(VIGIL_EINVAL, "column '%s': duplicate or bad level %zu, %s",
+                                   name, l + 1,
+                                   vigil_phi_describe_value(name, levels[l], strlen(levels[l]),
+                                                            what, sizeof what));
+        }
     int32_t *dst = c->data.p;
     for (size_t i = 0; i < t->nrows; i++) {
         if (codes[i] < -1 || codes[i] >= (int32_t)n_levels)

@@ -1,6 +1,7 @@
 /* The streaming CSV reader; see include/vigil/table.h. Each field is copied into one
  * reusable buffer, then parsed straight into its column: no per-row allocation. */
 #include "core/table_internal.h"
+#include "core/phi_internal.h"
 #include "vigil/error.h"
 #include "core/util.h"
 
@@ -59,17 +60,6 @@ static bool is_missing(const csv *r, const char *s, size_t n)
     for (size_t i = 0; i < r->n_missing; i++)
         if (r->miss_len[i] == n && memcmp(r->missing[i], s, n) == 0) return true;
     return false;
-}
-
-/* A short, printable excerpt of the field for error messages. */
-static const char *excerpt(const csv *r, char *buf, size_t cap)
-{
-    size_t n = r->fb_len < cap - 4 ? r->fb_len : cap - 4;
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) buf[k++] = (r->fb[i] >= 32 && r->fb[i] < 127) ? r->fb[i] : '?';
-    if (n < r->fb_len) buf[k++] = '.', buf[k++] = '.', buf[k++] = '.';
-    buf[k] = '\0';
-    return buf;
 }
 
 static int header_field(csv *r)
@@ -246,11 +236,12 @@ static int data_field(csv *r)
             return 0;
         }
         if (c->declared || c->seen_value) {
-            char ex[48];
+            char what[80]; /* never the value itself unless harmless: cron mails this */
             return vigil_error_set(
                 VIGIL_EINVAL,
-                "%s:%zu:%zu: expected a number in column '%s', found '%s'%s", r->path,
-                r->rec_line, r->field + 1, c->name, excerpt(r, ex, sizeof ex),
+                "%s:%zu:%zu: expected a number in column '%s', found %s%s", r->path,
+                r->rec_line, r->field + 1, c->name,
+                vigil_phi_describe_value(c->name, s, n, what, sizeof what),
                 c->declared ? " (declared numeric)"
                             : " (the column's first values were numbers; declare it "
                               "\"categorical\" under \"types\" if that is meant)");

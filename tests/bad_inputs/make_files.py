@@ -28,6 +28,8 @@ w("csv_score_above_1.csv", "".join(lines[:7]) + "7,1.5,1,F\n" + "".join(lines[8:
 w("csv_score_negative.csv", "".join(lines[:7]) + "7,-0.1,1,F\n" + "".join(lines[8:]))
 w("csv_label_2.csv", "".join(lines[:7]) + "7,0.5,2,F\n" + "".join(lines[8:]))
 w("csv_label_text.csv", "".join(lines[:7]) + "7,0.5,yes,F\n" + "".join(lines[8:]))
+w("csv_ssn_in_score.csv", "".join(lines[:7]) + "7,123-45-6789,1,F\n" + "".join(lines[8:]))
+w("csv_name_in_score.csv", "".join(lines[:7]) + "7,Smith,1,F\n" + "".join(lines[8:]))
 w("csv_missing_label.csv", "".join(lines[:7]) + "7,0.5,,F\n" + "".join(lines[8:]))
 w("csv_one_class.csv", "id,score,y\n" + "".join(f"{i},0.{i % 9 + 1},1\n" for i in range(1, 30)))
 w("csv_empty.csv", "")

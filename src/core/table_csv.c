@@ -22,8 +22,8 @@ typedef struct {
     size_t n_missing;
     size_t miss_len[64], miss_maxlen;
     /* header */
-    char **hdr;
-    size_t nhdr, hdr_cap;
+    dict hdr;          /* the header's names, hashed: a duplicate is found in O(1) */
+    size_t nhdr;
     int *map;          /* file field -> table column k >= 0, or -(k+1): column k of t->unread */
     bool in_header;
     /* record in progress */
@@ -71,19 +71,12 @@ static int header_field(csv *r)
     if (!*name)
         return vigil_error_set(VIGIL_EINVAL, "%s:%zu:%zu: empty column name in the header row",
                                r->path, r->line, r->nhdr + 1);
-    for (size_t i = 0; i < r->nhdr; i++)
-        if (strcmp(r->hdr[i], name) == 0)
-            return vigil_error_set(VIGIL_EINVAL,
-                                   "%s:%zu:%zu: duplicate column name '%s' (also column %zu)",
-                                   r->path, r->line, r->nhdr + 1, name, i + 1);
-    if (r->nhdr == r->hdr_cap) {
-        size_t nc = r->hdr_cap ? r->hdr_cap * 2 : 16;
-        char **nh = realloc(r->hdr, nc * sizeof *nh);
-        if (!nh) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
-        r->hdr = nh;
-        r->hdr_cap = nc;
-    }
-    if (!(r->hdr[r->nhdr] = vigil_strdup(name))) return vigil_error_set(VIGIL_ENOMEM, "oom");
+    int32_t code = vigil_dict_intern(&r->hdr, name, strlen(name));
+    if (code < 0) return vigil_error_set(VIGIL_ENOMEM, "out of memory reading '%s'", r->path);
+    if ((size_t)code < r->nhdr)
+        return vigil_error_set(VIGIL_EINVAL,
+                               "%s:%zu:%zu: duplicate column name '%s' (also column %d)",
+                               r->path, r->line, r->nhdr + 1, name, (int)code + 1);
     r->nhdr++;
     return 0;
 }
@@ -100,9 +93,9 @@ static int header_done(csv *r)
     if (o && o->keep) {
         for (size_t k = 0; k < o->n_keep; k++) {
             size_t f;
-            for (f = 0; f < r->nhdr && strcmp(r->hdr[f], o->keep[k]) != 0; f++) {}
+            for (f = 0; f < r->nhdr && strcmp(r->hdr.levels[f], o->keep[k]) != 0; f++) {}
             if (f == r->nhdr) {
-                cols = vigil_table_list_names(r->hdr, r->nhdr);
+                cols = vigil_table_list_names(r->hdr.levels, r->nhdr);
                 rc = vigil_error_set(VIGIL_EINVAL, "%s: no column '%s'%s%s%s; the columns are: %s",
                                      r->path, o->keep[k], o->keep_why ? " (named by " : "",
                                      o->keep_why ? o->keep_why[k] : "", o->keep_why ? ")" : "",
@@ -118,7 +111,7 @@ static int header_done(csv *r)
              * the end of the file decides (settle_unread) */
             if (!r->t->unread && (rc = vigil_table_new(&r->t->unread, 0, r->path)) != 0) goto done;
             r->map[f] = -(int)r->t->unread->ncols - 1;
-            column *u = vigil_table_push_col(r->t->unread, r->hdr[f]);
+            column *u = vigil_table_push_col(r->t->unread, r->hdr.levels[f]);
             if (!u) {
                 rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
                 goto done;
@@ -127,7 +120,7 @@ static int header_done(csv *r)
             continue;
         }
         r->map[f] = (int)r->t->ncols;
-        column *c = vigil_table_push_col(r->t, r->hdr[f]);
+        column *c = vigil_table_push_col(r->t, r->hdr.levels[f]);
         if (!c) {
             rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
             goto done;
@@ -136,9 +129,9 @@ static int header_done(csv *r)
     }
     for (size_t k = 0; o && k < o->n_types; k++) {
         size_t f;
-        for (f = 0; f < r->nhdr && strcmp(r->hdr[f], o->types[k].name) != 0; f++) {}
+        for (f = 0; f < r->nhdr && strcmp(r->hdr.levels[f], o->types[k].name) != 0; f++) {}
         if (f == r->nhdr) {
-            cols = vigil_table_list_names(r->hdr, r->nhdr);
+            cols = vigil_table_list_names(r->hdr.levels, r->nhdr);
             rc = vigil_error_set(VIGIL_EINVAL,
                                  "%s: a type is declared for '%s', which is not a column; "
                                  "the columns are: %s",
@@ -460,8 +453,7 @@ done:
     vigil_sha256_free(md);
     free(buf);
     free(r.fb);
-    for (size_t i = 0; i < r.nhdr; i++) free(r.hdr[i]);
-    free(r.hdr);
+    vigil_dict_free(&r.hdr);
     free(r.map);
     vigil_table_free(r.t);
     return rc;

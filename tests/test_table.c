@@ -209,6 +209,31 @@ static void test_wide_header_duplicate(void **state)
     free(text);
 }
 
+/* Text is UTF-8: a Latin-1 export is refused where its first such byte is, with the advice to
+ * re-save; UTF-8 text and a byte-order mark are read. */
+static void test_non_utf8_refused(void **state)
+{
+    read_bad("id,sex\n1,M\xe4nnlich\n", NULL, VIGIL_EINVAL,
+             ":2:2: the byte 0xE4 is not UTF-8 text", "re-save the file as UTF-8");
+    read_bad("id,Gr\xf6\xdf" "e\n1,2\n", NULL, VIGIL_EINVAL, ":1:2: the byte 0xF6", NULL);
+    /* in a quoted field over lines, the byte's own line */
+    read_bad("id,note\n1,\"a\nb\xe9\nc\"\n", NULL, VIGIL_EINVAL, ":3:2: the byte 0xE9", NULL);
+    /* a column the caller does not read is text too */
+    const char *keep[] = {"id"};
+    vigil_csv_options o = {.keep = keep, .n_keep = 1};
+    read_bad("id,sex\n1,M\xe4nnlich\n", &o, VIGIL_EINVAL, ":2:2: the byte 0xE4", NULL);
+    /* malformed UTF-8: overlong, surrogate, above U+10FFFF, cut short at the end of the file */
+    read_bad("a\n\xc0\xaf\n", NULL, VIGIL_EINVAL, ":2:1: the byte 0xC0", NULL);
+    read_bad("a\nx\xed\xa0\x80\n", NULL, VIGIL_EINVAL, ":2:1: the byte 0xED", NULL);
+    read_bad("a\n\xf4\x90\x80\x80\n", NULL, VIGIL_EINVAL, ":2:1: the byte 0xF4", NULL);
+    read_bad("a\nok\nM\xc3", NULL, VIGIL_EINVAL, ":3:1: the byte 0xC3", NULL);
+    vigil_table *t = read_ok("\xef\xbb\xbfsex,\xc3\xa2ge\nM\xc3\xa4nnlich,1\n\xf0\x9f\x98\x80,2\n", NULL);
+    assert_string_equal(vigil_table_col_name(t, 0), "sex");
+    assert_string_equal(vigil_table_col_name(t, 1), "\xc3\xa2ge");
+    assert_string_equal(vigil_table_level(t, 0, 0), "M\xc3\xa4nnlich");
+    vigil_table_free(t);
+}
+
 static void test_malformed(void **state)
 {
     read_bad("a,b\n1,2\n3,4,5\n", NULL, VIGIL_EINVAL, ":3:3", "more fields than the 2");
@@ -380,6 +405,7 @@ int main(void)
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_error_never_echoes_identifiers),
         cmocka_unit_test(test_wide_header_duplicate),
+        cmocka_unit_test(test_non_utf8_refused),
         cmocka_unit_test(test_keep_and_require),
         cmocka_unit_test(test_parse_double_matches_strtod),
         cmocka_unit_test(test_large_file_across_buffers),

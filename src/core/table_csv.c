@@ -255,6 +255,18 @@ static int end_field(csv *r)
     if (memchr(r->fb, '\0', r->fb_len))
         return vigil_error_set(VIGIL_EINVAL, "%s:%zu:%zu: a NUL byte in the field (is this a "
                                "binary file rather than CSV text?)", r->path, r->line, r->field + 1);
+    /* Text must be UTF-8 (the JSON, the store and the report are): a Latin-1 or Windows-1252
+     * export would otherwise become levels that make every output invalid. The byte's own
+     * line is given (a quoted field can span lines); its value is not shown. */
+    size_t bad = vigil_utf8_check(r->fb, r->fb_len);
+    if (bad < r->fb_len) {
+        size_t line = r->line;
+        for (size_t i = bad; i < r->fb_len; i++) line -= r->fb[i] == '\n';
+        return vigil_error_set(VIGIL_EINVAL,
+                               "%s:%zu:%zu: the byte 0x%02X is not UTF-8 text (a Latin-1 or "
+                               "Windows-1252 export?): re-save the file as UTF-8",
+                               r->path, line, r->field + 1, (unsigned char)r->fb[bad]);
+    }
     int rc = r->in_header ? header_field(r) : data_field(r);
     r->fb_len = 0;
     r->quoted_field = false;

@@ -35,6 +35,7 @@ w("csv_one_class.csv", "id,score,y\n" + "".join(f"{i},0.{i % 9 + 1},1\n" for i i
 w("csv_empty.csv", "")
 w("csv_header_only.csv", "id,score,y\n")
 w("csv_binary.csv", b"\x00\x01\x02PK\x03\x04\xff\xfe garbage\n\x00\x00", "wb")
+w("csv_latin1.csv", (good.replace(",F\n", ",M\u00e4nnlich\n", 3)).encode("latin-1"), "wb")
 w("csv_nul_in_field.csv", b"id,score,y\n1,0.\x005,1\n", "wb")
 w("csv_constant_score.csv", "id,score,y\n" + "".join(f"{i},0.3,{i % 2}\n" for i in range(1, 30)))
 w("csv_empty_group.csv", "".join(l if i == 0 else l.rstrip("\n").rsplit(",", 1)[0] + ",\n" for i, l in enumerate(lines)))

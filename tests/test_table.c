@@ -234,6 +234,30 @@ static void test_non_utf8_refused(void **state)
     vigil_table_free(t);
 }
 
+/* A ';'- or tab-separated file reads as one column: the no-column message (and the row-shape
+ * one, with decimal commas) says what the file looks like. */
+static void test_other_separator_hint(void **state)
+{
+    const char *keep[] = {"score"};
+    vigil_csv_options o = {.keep = keep, .n_keep = 1};
+    read_bad("id;score;y\n1;0.5;1\n", &o, VIGIL_EINVAL, "no column 'score'",
+             "'id;score;y' (this looks like a ';'-separated file");
+    read_bad("id;score;y\n1;0,5;1\n", NULL, VIGIL_EINVAL,
+             ":2:2: this row has more fields than the 1 in the header (this looks like a "
+             "';'-separated file", NULL);
+    vigil_table *t = read_ok("id\tscore\ty\n1\t0.5\t1\n", NULL);
+    assert_int_equal(vigil_table_require(t, "score", "--score column"), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), "(this looks like a tab-separated file"));
+    vigil_table_free(t);
+    /* no hint for a comma-separated header, nor a single column without either */
+    read_bad("a,b\n1,2\n", &o, VIGIL_EINVAL, "the columns are: 'a', 'b'", NULL);
+    assert_null(strstr(vigil_error_last(), "looks like"));
+    t = read_ok("id\n1\n", NULL);
+    assert_int_equal(vigil_table_require(t, "score", "--score column"), VIGIL_EINVAL);
+    assert_null(strstr(vigil_error_last(), "looks like"));
+    vigil_table_free(t);
+}
+
 static void test_malformed(void **state)
 {
     read_bad("a,b\n1,2\n3,4,5\n", NULL, VIGIL_EINVAL, ":3:3", "more fields than the 2");
@@ -406,6 +430,7 @@ int main(void)
         cmocka_unit_test(test_error_never_echoes_identifiers),
         cmocka_unit_test(test_wide_header_duplicate),
         cmocka_unit_test(test_non_utf8_refused),
+        cmocka_unit_test(test_other_separator_hint),
         cmocka_unit_test(test_keep_and_require),
         cmocka_unit_test(test_parse_double_matches_strtod),
         cmocka_unit_test(test_large_file_across_buffers),

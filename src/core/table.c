@@ -47,7 +47,20 @@ int vigil_table_find(const vigil_table *t, const char *name)
     return -1;
 }
 
-/* "a, b, c" listing of names, truncated politely; caller frees. */
+const char *vigil_table_sep_hint(char *const *names, size_t n)
+{
+    if (n != 1) return "";
+    if (strchr(names[0], '\t'))
+        return " (this looks like a tab-separated file; vigil reads comma-separated CSV: re-save "
+               "it with commas)";
+    if (strchr(names[0], ';'))
+        return " (this looks like a ';'-separated file; vigil reads comma-separated CSV: re-save "
+               "it with commas)";
+    return "";
+}
+
+/* "a, b, c" listing of names, truncated politely, with a hint when the header was not split
+ * at commas; caller frees. */
 char *vigil_table_list_names(char *const *names, size_t n)
 {
     vigil_sbuf b = {0};
@@ -58,6 +71,7 @@ char *vigil_table_list_names(char *const *names, size_t n)
         }
         vigil_sbuf_printf(&b, "%s'%s'", i ? ", " : "", names[i]);
     }
+    if (n == 1) vigil_sbuf_printf(&b, "%s", vigil_table_sep_hint(names, n));
     return b.s ? b.s : vigil_strdup("(none)");
 }
 

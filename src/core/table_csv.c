@@ -205,8 +205,9 @@ static int data_field(csv *r)
 {
     if (r->field >= r->nhdr)
         return vigil_error_set(VIGIL_EINVAL,
-                               "%s:%zu:%zu: this row has more fields than the %zu in the header",
-                               r->path, r->line, r->field + 1, r->nhdr);
+                               "%s:%zu:%zu: this row has more fields than the %zu in the header%s",
+                               r->path, r->line, r->field + 1, r->nhdr,
+                               vigil_table_sep_hint(r->hdr.levels, r->nhdr));
     int ci = r->map[r->field];
     if (ci < 0) return unread_field(r, &r->t->unread->cols[-ci - 1]);
     column *c = &r->t->cols[ci];

@@ -9,6 +9,7 @@
 #include "vigil/error.h"
 #include "vigil/phi.h"
 #include "vigil/table.h"
+#include "core/phi_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -246,6 +247,39 @@ static void test_unread_columns(void **state)
     unlink(path);
 }
 
+/* What an error message may say about a refused cell (README, PHI section): the value only
+ * for a short lower-case word in a column whose name points at no identifier. */
+static void test_describe_value(void **state)
+{
+    char b[80];
+#define D(col, v) vigil_phi_describe_value(col, v, strlen(v), b, sizeof b)
+    assert_string_equal(D("score", "high"), "'high'");
+    assert_string_equal(D("risk_band", "abcdefghijkl"), "'abcdefghijkl'");
+    assert_string_equal(D("score", "abcdefghijklm"), "a text value of 13 bytes (not shown)");
+    assert_string_equal(D("score", "High"), "a text value of 4 bytes (not shown)");
+    assert_string_equal(D("score", "high risk"), "a text value of 9 bytes (not shown)");
+    /* identifier-like column names hide even a word */
+    assert_string_equal(D("last_name", "smith"), "a text value of 5 bytes (not shown)");
+    assert_string_equal(D("age", "old"), "a text value of 3 bytes (not shown)");
+    assert_string_equal(D("zip", "none"), "a text value of 4 bytes (not shown)");
+    assert_string_equal(D("admit_date", "today"), "a text value of 5 bytes (not shown)");
+    /* kinds, with the column's name lowering the bar as the guard does */
+    assert_string_equal(D("score", "078-05-1120"), "an SSN-like value (not shown)");
+    assert_string_equal(D("ssn", "078051120"), "an SSN-like value (not shown)");
+    assert_string_equal(D("score", "078051120"), "a text value of 9 bytes (not shown)");
+    assert_string_equal(D("score", "a.b@c.org"), "an e-mail-like value (not shown)");
+    assert_string_equal(D("score", "https://x.org/p"), "a URL (not shown)");
+    assert_string_equal(D("score", "10.0.0.1"), "an IP-address-like value (not shown)");
+    assert_string_equal(D("score", "212-555-0100"), "a phone-number-like value (not shown)");
+    assert_string_equal(D("score", "1961-07-04"), "a date-like value (not shown)");
+    assert_string_equal(D("score", "12345-6789"), "a ZIP+4-like value (not shown)");
+    assert_string_equal(D("score", "4111 1111 1111 1111"), "a card-number-like value (not shown)");
+    assert_string_equal(D("score", "1M8GDM9AXKP042788"), "a VIN-like value (not shown)");
+    assert_string_equal(vigil_phi_describe_value("score", "ab\0c", 4, b, sizeof b),
+                        "a text value of 4 bytes (not shown)");
+#undef D
+}
+
 int main(void)
 {
     vigil_init();
@@ -255,6 +289,7 @@ int main(void)
         cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_free_text_and_guard),
         cmocka_unit_test(test_unread_columns),
+        cmocka_unit_test(test_describe_value),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

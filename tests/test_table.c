@@ -3,6 +3,7 @@
 #include "testutil.h"
 #include "core/util.h"
 
+#include <time.h>
 #include <unistd.h>
 
 static vigil_table *read_ok(const char *text, const vigil_csv_options *o)
@@ -134,6 +135,126 @@ static void test_inferred_numeric_then_text(void **state)
     vigil_table *t = read_ok("a,b\n,1\nx,2\n", NULL);
     assert_int_equal(vigil_table_col_type(t, 0), VIGIL_COL_CATEGORICAL);
     assert_int_equal(vigil_table_codes(t, 0)[0], -1);
+    vigil_table_free(t);
+}
+
+/* Reads `text`, expects EINVAL with `frag` in the message and `secret` nowhere in it. */
+static void read_bad_hidden(const char *text, const char *frag, const char *secret)
+{
+    read_bad(text, NULL, VIGIL_EINVAL, frag, NULL);
+    const char *msg = vigil_error_last();
+    if (secret && strstr(msg, secret)) {
+        print_error("message '%s' shows the value '%s'\n", msg, secret);
+        fail();
+    }
+}
+
+/* An error about a cell names file, line, column and the kind of value; the value itself
+ * only when it is a short lower-case word in a column whose name is not identifier-like
+ * (cron mails these messages). */
+static void test_error_never_echoes_identifiers(void **state)
+{
+    read_bad_hidden("score\n0.5\n123-45-6789\n", ":3:1: expected a number in column 'score', "
+                    "found an SSN-like value (not shown)", "6789");
+    read_bad_hidden("score\n0.5\njo@example.org\n", "found an e-mail-like value", "example");
+    read_bad_hidden("score\n0.5\n2019-03-04\n", "found a date-like value", "2019");
+    read_bad_hidden("score\n0.5\n(212) 555-0100\n", "found a phone-number-like value", "555");
+    read_bad_hidden("score\n0.5\nSmith\n", "found a text value of 5 bytes (not shown)", "Smith");
+    read_bad_hidden("score\n0.5\nA12345\n", "found a text value of 6 bytes", "A12345");
+    read_bad_hidden("score\n0.5\nabcdefghijklm\n", "a text value of 13 bytes", "abcdefghijklm");
+    /* an identifier-like column: even a plain word stays hidden */
+    read_bad_hidden("mrn\n17\nhigh\n", "column 'mrn', found a text value of 4 bytes", "high");
+    read_bad_hidden("patient_ssn\n0\n123456789x\n", "found a text value of 10 bytes",
+                    "123456789");
+    /* a harmless word in an ordinary column is still shown, as it helps the fix */
+    read_bad("score\n0.5\nhigh\n", NULL, VIGIL_EINVAL, ":3:1", "found 'high' (the column's");
+    /* the in-memory API says the same */
+    vigil_table *t;
+    assert_int_equal(vigil_table_new(&t, 1, "synthetic"), VIGIL_OK);
+    int32_t c[] = {0};
+    const char *lv[] = {"123-45-6789", "123-45-6789"};
+    assert_int_equal(vigil_table_add_categorical(t, "id", c, lv, 2), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), "level 2, an SSN-like value"));
+    assert_null(strstr(vigil_error_last(), "6789"));
+    vigil_table_free(t);
+}
+
+/* A wide header: the duplicate check is a hash, not a scan of the names before (10^5 columns
+ * took 36 s); the message names both columns even when they are far apart. */
+static void test_wide_header_duplicate(void **state)
+{
+    enum { N = 100000 };
+    size_t cap = (size_t)N * 8 + 16, k = 0;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    for (int i = 0; i < N; i++)
+        k += (size_t)snprintf(text + k, cap - k, "%sc%d", i ? "," : "", i == N - 2 ? 1 : i);
+    k += (size_t)snprintf(text + k, cap - k, "\n");
+    clock_t t0 = clock();
+    read_bad(text, NULL, VIGIL_EINVAL, ":1:99999: duplicate column name 'c1' (also column 2)",
+             NULL);
+    double cpu = (double)(clock() - t0) / CLOCKS_PER_SEC;
+    if (cpu > 5) {
+        print_error("a %d-column header took %.1f s of CPU\n", N, cpu);
+        fail();
+    }
+    /* the same header without the duplicate reads, in order */
+    k = 0;
+    for (int i = 0; i < N; i++) k += (size_t)snprintf(text + k, cap - k, "%sc%d", i ? "," : "", i);
+    k += (size_t)snprintf(text + k, cap - k, "\n");
+    vigil_table *t = read_ok(text, NULL);
+    assert_int_equal(vigil_table_ncols(t), N);
+    assert_int_equal(vigil_table_find(t, "c99999"), N - 1);
+    vigil_table_free(t);
+    free(text);
+}
+
+/* Text is UTF-8: a Latin-1 export is refused where its first such byte is, with the advice to
+ * re-save; UTF-8 text and a byte-order mark are read. */
+static void test_non_utf8_refused(void **state)
+{
+    read_bad("id,sex\n1,M\xe4nnlich\n", NULL, VIGIL_EINVAL,
+             ":2:2: the byte 0xE4 is not UTF-8 text", "re-save the file as UTF-8");
+    read_bad("id,Gr\xf6\xdf" "e\n1,2\n", NULL, VIGIL_EINVAL, ":1:2: the byte 0xF6", NULL);
+    /* in a quoted field over lines, the byte's own line */
+    read_bad("id,note\n1,\"a\nb\xe9\nc\"\n", NULL, VIGIL_EINVAL, ":3:2: the byte 0xE9", NULL);
+    /* a column the caller does not read is text too */
+    const char *keep[] = {"id"};
+    vigil_csv_options o = {.keep = keep, .n_keep = 1};
+    read_bad("id,sex\n1,M\xe4nnlich\n", &o, VIGIL_EINVAL, ":2:2: the byte 0xE4", NULL);
+    /* malformed UTF-8: overlong, surrogate, above U+10FFFF, cut short at the end of the file */
+    read_bad("a\n\xc0\xaf\n", NULL, VIGIL_EINVAL, ":2:1: the byte 0xC0", NULL);
+    read_bad("a\nx\xed\xa0\x80\n", NULL, VIGIL_EINVAL, ":2:1: the byte 0xED", NULL);
+    read_bad("a\n\xf4\x90\x80\x80\n", NULL, VIGIL_EINVAL, ":2:1: the byte 0xF4", NULL);
+    read_bad("a\nok\nM\xc3", NULL, VIGIL_EINVAL, ":3:1: the byte 0xC3", NULL);
+    vigil_table *t = read_ok("\xef\xbb\xbfsex,\xc3\xa2ge\nM\xc3\xa4nnlich,1\n\xf0\x9f\x98\x80,2\n", NULL);
+    assert_string_equal(vigil_table_col_name(t, 0), "sex");
+    assert_string_equal(vigil_table_col_name(t, 1), "\xc3\xa2ge");
+    assert_string_equal(vigil_table_level(t, 0, 0), "M\xc3\xa4nnlich");
+    vigil_table_free(t);
+}
+
+/* A ';'- or tab-separated file reads as one column: the no-column message (and the row-shape
+ * one, with decimal commas) says what the file looks like. */
+static void test_other_separator_hint(void **state)
+{
+    const char *keep[] = {"score"};
+    vigil_csv_options o = {.keep = keep, .n_keep = 1};
+    read_bad("id;score;y\n1;0.5;1\n", &o, VIGIL_EINVAL, "no column 'score'",
+             "'id;score;y' (this looks like a ';'-separated file");
+    read_bad("id;score;y\n1;0,5;1\n", NULL, VIGIL_EINVAL,
+             ":2:2: this row has more fields than the 1 in the header (this looks like a "
+             "';'-separated file", NULL);
+    vigil_table *t = read_ok("id\tscore\ty\n1\t0.5\t1\n", NULL);
+    assert_int_equal(vigil_table_require(t, "score", "--score column"), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), "(this looks like a tab-separated file"));
+    vigil_table_free(t);
+    /* no hint for a comma-separated header, nor a single column without either */
+    read_bad("a,b\n1,2\n", &o, VIGIL_EINVAL, "the columns are: 'a', 'b'", NULL);
+    assert_null(strstr(vigil_error_last(), "looks like"));
+    t = read_ok("id\n1\n", NULL);
+    assert_int_equal(vigil_table_require(t, "score", "--score column"), VIGIL_EINVAL);
+    assert_null(strstr(vigil_error_last(), "looks like"));
     vigil_table_free(t);
 }
 
@@ -306,6 +427,10 @@ int main(void)
         cmocka_unit_test(test_declared_types),
         cmocka_unit_test(test_inferred_numeric_then_text),
         cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_error_never_echoes_identifiers),
+        cmocka_unit_test(test_wide_header_duplicate),
+        cmocka_unit_test(test_non_utf8_refused),
+        cmocka_unit_test(test_other_separator_hint),
         cmocka_unit_test(test_keep_and_require),
         cmocka_unit_test(test_parse_double_matches_strtod),
         cmocka_unit_test(test_large_file_across_buffers),

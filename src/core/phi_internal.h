@@ -51,4 +51,11 @@ int vigil_phi_is_vin(const char *s);
 int vigil_phi_luhn(const char *d, size_t k);
 int vigil_phi_is_card(const char *s);
 
+/* ---- error messages */
+/* What a message may say about the n bytes at s refused in `column`: "'high'" for a short
+ * lower-case word in a column whose name is not identifier-like, else the kind ("an SSN-like
+ * value (not shown)", "a text value of 9 bytes (not shown)"). Writes buf, returns it. */
+const char *vigil_phi_describe_value(const char *column, const char *s, size_t n, char *buf,
+                                     size_t cap);
+
 #endif

@@ -181,3 +181,41 @@ int vigil_phi_is_card(const char *s)
     }
     return k >= 13 && k <= 19 && vigil_phi_luhn(d, k);
 }
+
+/* What an error message may say about a cell it refuses (see the README's PHI section): the
+ * value itself only when it is a short word of lower-case ASCII letters (`high`, `yes`,
+ * `abc`) in a column whose name is not identifier-like; otherwise the kind of value the
+ * detectors above recognise, or "a text value of N bytes". A capitalised word is not shown
+ * (it may be a surname), nor anything with a digit (it may be an id, a date or a number). */
+const char *vigil_phi_describe_value(const char *column, const char *s, size_t n, char *buf,
+                                     size_t cap)
+{
+    name_t nm;
+    vigil_phi_split_name(column ? column : "", &nm);
+    int named = vigil_phi_kind_by_name(&nm) >= 0 || vigil_phi_is_age_name(&nm) ||
+                vigil_phi_is_zip_name(&nm) || vigil_phi_is_date_name(&nm);
+    int word = n > 0 && n <= 12;
+    for (size_t i = 0; word && i < n; i++) word = s[i] >= 'a' && s[i] <= 'z';
+    if (word && !named) {
+        snprintf(buf, cap, "'%.*s'", (int)n, s);
+        return buf;
+    }
+    char v[64];
+    const char *kind = NULL;
+    if (n < sizeof v && !memchr(s, '\0', n)) {
+        memcpy(v, s, n);
+        v[n] = '\0';
+        if (vigil_phi_is_ssn(v, named)) kind = "an SSN-like value";
+        else if (vigil_phi_is_email(v)) kind = "an e-mail-like value";
+        else if (vigil_phi_is_url(v)) kind = "a URL";
+        else if (vigil_phi_is_ip(v)) kind = "an IP-address-like value";
+        else if (vigil_phi_is_phone(v, named)) kind = "a phone-number-like value";
+        else if (vigil_phi_is_date(v, named)) kind = "a date-like value";
+        else if (vigil_phi_is_zip4(v)) kind = "a ZIP+4-like value";
+        else if (vigil_phi_is_card(v)) kind = "a card-number-like value";
+        else if (vigil_phi_is_vin(v)) kind = "a VIN-like value";
+    }
+    if (kind) snprintf(buf, cap, "%s (not shown)", kind);
+    else snprintf(buf, cap, "a text value of %zu byte%s (not shown)", n, n == 1 ? "" : "s");
+    return buf;
+}

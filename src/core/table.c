@@ -1,6 +1,7 @@
 /* Columnar tables: construction, column access, lookup and filtering; see
  * include/vigil/table.h and core/table_internal.h (the CSV reader is table_csv.c). */
 #include "core/table_internal.h"
+#include "core/phi_internal.h"
 #include "vigil/error.h"
 #include "core/util.h"
 
@@ -46,7 +47,20 @@ int vigil_table_find(const vigil_table *t, const char *name)
     return -1;
 }
 
-/* "a, b, c" listing of names, truncated politely; caller frees. */
+const char *vigil_table_sep_hint(char *const *names, size_t n)
+{
+    if (n != 1) return "";
+    if (strchr(names[0], '\t'))
+        return " (this looks like a tab-separated file; vigil reads comma-separated CSV: re-save "
+               "it with commas)";
+    if (strchr(names[0], ';'))
+        return " (this looks like a ';'-separated file; vigil reads comma-separated CSV: re-save "
+               "it with commas)";
+    return "";
+}
+
+/* "a, b, c" listing of names, truncated politely, with a hint when the header was not split
+ * at commas; caller frees. */
 char *vigil_table_list_names(char *const *names, size_t n)
 {
     vigil_sbuf b = {0};
@@ -57,6 +71,7 @@ char *vigil_table_list_names(char *const *names, size_t n)
         }
         vigil_sbuf_printf(&b, "%s'%s'", i ? ", " : "", names[i]);
     }
+    if (n == 1) vigil_sbuf_printf(&b, "%s", vigil_table_sep_hint(names, n));
     return b.s ? b.s : vigil_strdup("(none)");
 }
 
@@ -157,9 +172,13 @@ int vigil_table_add_categorical(vigil_table *t, const char *name, const int32_t 
         return vigil_error_set(VIGIL_ENOMEM, "out of memory adding column '%s'", name);
     c->type = VIGIL_COL_CATEGORICAL;
     for (size_t l = 0; l < n_levels; l++)
-        if (vigil_dict_intern(&c->levels, levels[l], strlen(levels[l])) != (int32_t)l)
-            return vigil_error_set(VIGIL_EINVAL, "column '%s': duplicate or bad level '%s'",
-                                   name, levels[l]);
+        if (vigil_dict_intern(&c->levels, levels[l], strlen(levels[l])) != (int32_t)l) {
+            char what[80];
+            return vigil_error_set(VIGIL_EINVAL, "column '%s': duplicate or bad level %zu, %s",
+                                   name, l + 1,
+                                   vigil_phi_describe_value(name, levels[l], strlen(levels[l]),
+                                                            what, sizeof what));
+        }
     int32_t *dst = c->data.p;
     for (size_t i = 0; i < t->nrows; i++) {
         if (codes[i] < -1 || codes[i] >= (int32_t)n_levels)

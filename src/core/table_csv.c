@@ -1,6 +1,7 @@
 /* The streaming CSV reader; see include/vigil/table.h. Each field is copied into one
  * reusable buffer, then parsed straight into its column: no per-row allocation. */
 #include "core/table_internal.h"
+#include "core/phi_internal.h"
 #include "vigil/error.h"
 #include "core/util.h"
 
@@ -21,8 +22,8 @@ typedef struct {
     size_t n_missing;
     size_t miss_len[64], miss_maxlen;
     /* header */
-    char **hdr;
-    size_t nhdr, hdr_cap;
+    dict hdr;          /* the header's names, hashed: a duplicate is found in O(1) */
+    size_t nhdr;
     int *map;          /* file field -> table column k >= 0, or -(k+1): column k of t->unread */
     bool in_header;
     /* record in progress */
@@ -61,17 +62,6 @@ static bool is_missing(const csv *r, const char *s, size_t n)
     return false;
 }
 
-/* A short, printable excerpt of the field for error messages. */
-static const char *excerpt(const csv *r, char *buf, size_t cap)
-{
-    size_t n = r->fb_len < cap - 4 ? r->fb_len : cap - 4;
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++) buf[k++] = (r->fb[i] >= 32 && r->fb[i] < 127) ? r->fb[i] : '?';
-    if (n < r->fb_len) buf[k++] = '.', buf[k++] = '.', buf[k++] = '.';
-    buf[k] = '\0';
-    return buf;
-}
-
 static int header_field(csv *r)
 {
     r->fb[r->fb_len] = '\0';
@@ -81,19 +71,12 @@ static int header_field(csv *r)
     if (!*name)
         return vigil_error_set(VIGIL_EINVAL, "%s:%zu:%zu: empty column name in the header row",
                                r->path, r->line, r->nhdr + 1);
-    for (size_t i = 0; i < r->nhdr; i++)
-        if (strcmp(r->hdr[i], name) == 0)
-            return vigil_error_set(VIGIL_EINVAL,
-                                   "%s:%zu:%zu: duplicate column name '%s' (also column %zu)",
-                                   r->path, r->line, r->nhdr + 1, name, i + 1);
-    if (r->nhdr == r->hdr_cap) {
-        size_t nc = r->hdr_cap ? r->hdr_cap * 2 : 16;
-        char **nh = realloc(r->hdr, nc * sizeof *nh);
-        if (!nh) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
-        r->hdr = nh;
-        r->hdr_cap = nc;
-    }
-    if (!(r->hdr[r->nhdr] = vigil_strdup(name))) return vigil_error_set(VIGIL_ENOMEM, "oom");
+    int32_t code = vigil_dict_intern(&r->hdr, name, strlen(name));
+    if (code < 0) return vigil_error_set(VIGIL_ENOMEM, "out of memory reading '%s'", r->path);
+    if ((size_t)code < r->nhdr)
+        return vigil_error_set(VIGIL_EINVAL,
+                               "%s:%zu:%zu: duplicate column name '%s' (also column %d)",
+                               r->path, r->line, r->nhdr + 1, name, (int)code + 1);
     r->nhdr++;
     return 0;
 }
@@ -110,9 +93,9 @@ static int header_done(csv *r)
     if (o && o->keep) {
         for (size_t k = 0; k < o->n_keep; k++) {
             size_t f;
-            for (f = 0; f < r->nhdr && strcmp(r->hdr[f], o->keep[k]) != 0; f++) {}
+            for (f = 0; f < r->nhdr && strcmp(r->hdr.levels[f], o->keep[k]) != 0; f++) {}
             if (f == r->nhdr) {
-                cols = vigil_table_list_names(r->hdr, r->nhdr);
+                cols = vigil_table_list_names(r->hdr.levels, r->nhdr);
                 rc = vigil_error_set(VIGIL_EINVAL, "%s: no column '%s'%s%s%s; the columns are: %s",
                                      r->path, o->keep[k], o->keep_why ? " (named by " : "",
                                      o->keep_why ? o->keep_why[k] : "", o->keep_why ? ")" : "",
@@ -128,7 +111,7 @@ static int header_done(csv *r)
              * the end of the file decides (settle_unread) */
             if (!r->t->unread && (rc = vigil_table_new(&r->t->unread, 0, r->path)) != 0) goto done;
             r->map[f] = -(int)r->t->unread->ncols - 1;
-            column *u = vigil_table_push_col(r->t->unread, r->hdr[f]);
+            column *u = vigil_table_push_col(r->t->unread, r->hdr.levels[f]);
             if (!u) {
                 rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
                 goto done;
@@ -137,7 +120,7 @@ static int header_done(csv *r)
             continue;
         }
         r->map[f] = (int)r->t->ncols;
-        column *c = vigil_table_push_col(r->t, r->hdr[f]);
+        column *c = vigil_table_push_col(r->t, r->hdr.levels[f]);
         if (!c) {
             rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
             goto done;
@@ -146,9 +129,9 @@ static int header_done(csv *r)
     }
     for (size_t k = 0; o && k < o->n_types; k++) {
         size_t f;
-        for (f = 0; f < r->nhdr && strcmp(r->hdr[f], o->types[k].name) != 0; f++) {}
+        for (f = 0; f < r->nhdr && strcmp(r->hdr.levels[f], o->types[k].name) != 0; f++) {}
         if (f == r->nhdr) {
-            cols = vigil_table_list_names(r->hdr, r->nhdr);
+            cols = vigil_table_list_names(r->hdr.levels, r->nhdr);
             rc = vigil_error_set(VIGIL_EINVAL,
                                  "%s: a type is declared for '%s', which is not a column; "
                                  "the columns are: %s",
@@ -222,8 +205,9 @@ static int data_field(csv *r)
 {
     if (r->field >= r->nhdr)
         return vigil_error_set(VIGIL_EINVAL,
-                               "%s:%zu:%zu: this row has more fields than the %zu in the header",
-                               r->path, r->line, r->field + 1, r->nhdr);
+                               "%s:%zu:%zu: this row has more fields than the %zu in the header%s",
+                               r->path, r->line, r->field + 1, r->nhdr,
+                               vigil_table_sep_hint(r->hdr.levels, r->nhdr));
     int ci = r->map[r->field];
     if (ci < 0) return unread_field(r, &r->t->unread->cols[-ci - 1]);
     column *c = &r->t->cols[ci];
@@ -246,11 +230,12 @@ static int data_field(csv *r)
             return 0;
         }
         if (c->declared || c->seen_value) {
-            char ex[48];
+            char what[80]; /* never the value itself unless harmless: cron mails this */
             return vigil_error_set(
                 VIGIL_EINVAL,
-                "%s:%zu:%zu: expected a number in column '%s', found '%s'%s", r->path,
-                r->rec_line, r->field + 1, c->name, excerpt(r, ex, sizeof ex),
+                "%s:%zu:%zu: expected a number in column '%s', found %s%s", r->path,
+                r->rec_line, r->field + 1, c->name,
+                vigil_phi_describe_value(c->name, s, n, what, sizeof what),
                 c->declared ? " (declared numeric)"
                             : " (the column's first values were numbers; declare it "
                               "\"categorical\" under \"types\" if that is meant)");
@@ -271,6 +256,18 @@ static int end_field(csv *r)
     if (memchr(r->fb, '\0', r->fb_len))
         return vigil_error_set(VIGIL_EINVAL, "%s:%zu:%zu: a NUL byte in the field (is this a "
                                "binary file rather than CSV text?)", r->path, r->line, r->field + 1);
+    /* Text must be UTF-8 (the JSON, the store and the report are): a Latin-1 or Windows-1252
+     * export would otherwise become levels that make every output invalid. The byte's own
+     * line is given (a quoted field can span lines); its value is not shown. */
+    size_t bad = vigil_utf8_check(r->fb, r->fb_len);
+    if (bad < r->fb_len) {
+        size_t line = r->line;
+        for (size_t i = bad; i < r->fb_len; i++) line -= r->fb[i] == '\n';
+        return vigil_error_set(VIGIL_EINVAL,
+                               "%s:%zu:%zu: the byte 0x%02X is not UTF-8 text (a Latin-1 or "
+                               "Windows-1252 export?): re-save the file as UTF-8",
+                               r->path, line, r->field + 1, (unsigned char)r->fb[bad]);
+    }
     int rc = r->in_header ? header_field(r) : data_field(r);
     r->fb_len = 0;
     r->quoted_field = false;
@@ -469,8 +466,7 @@ done:
     vigil_sha256_free(md);
     free(buf);
     free(r.fb);
-    for (size_t i = 0; i < r.nhdr; i++) free(r.hdr[i]);
-    free(r.hdr);
+    vigil_dict_free(&r.hdr);
     free(r.map);
     vigil_table_free(r.t);
     return rc;

@@ -61,8 +61,12 @@ struct vigil_table {
     uint64_t bytes;
 };
 
-/* "'a', 'b', 'c'" listing of names, cut after 40; caller frees. */
+/* "'a', 'b', 'c'" listing of names, cut after 40, ending in vigil_table_sep_hint's words;
+ * caller frees. */
 char *vigil_table_list_names(char *const *names, size_t n);
+/* " (this looks like a ';'-separated file; ...)" when a header of one column holds a ';' or
+ * a tab (the file was not split at commas), else "". */
+const char *vigil_table_sep_hint(char *const *names, size_t n);
 /* Append an empty column named `name`; NULL when out of memory. */
 column *vigil_table_push_col(vigil_table *t, const char *name);
 

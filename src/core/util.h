@@ -28,6 +28,11 @@ void vigil_sbuf_free(vigil_sbuf *b);
 /* Parse a whole string as a decimal number, correctly rounded (see table_number.c). 0 or -1. */
 int vigil_parse_double(const char *s, size_t n, double *out);
 
+/* The offset of the first byte of s[0..n) that does not begin a well-formed UTF-8 sequence
+ * (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF), or n when it is all
+ * UTF-8. */
+size_t vigil_utf8_check(const char *s, size_t n);
+
 /* Read a whole file into a NUL-terminated buffer (caller frees). VIGIL_EIO with the path. */
 int vigil_read_file(const char *path, char **out, size_t *len);
 

@@ -76,6 +76,12 @@ static void test_date_window(void **state)
     assert_int_equal(vigil_window_mask(t, 0, &w, m, &in, &none), VIGIL_EINVAL);
     assert_non_null(strstr(vigil_error_last(), ":3: time column 'd': 'yesterday' is not a date"));
     vigil_table_free(t);
+    /* an identifier in the time column is named by its kind, never echoed (issue 19) */
+    t = csv("d\n2026-11-01\n123-45-6789\n");
+    assert_int_equal(vigil_window_mask(t, 0, &w, m, &in, &none), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), ":3: time column 'd': an SSN-like value (not shown) is not a date"));
+    assert_null(strstr(vigil_error_last(), "6789"));
+    vigil_table_free(t);
 }
 
 static void test_bad_windows(void **state)

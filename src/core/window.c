@@ -1,5 +1,6 @@
 /* Time windows and the cron lock; see src/core/window.h. */
 #include "core/window.h"
+#include "core/phi_internal.h"
 #include "core/config.h"
 #include "core/util.h"
 #include "vigil/error.h"
@@ -131,10 +132,13 @@ int vigil_window_mask(const vigil_table *t, size_t col, const vigil_window *w, u
         for (size_t l = 0; l < nl; l++) day[l] = vigil_parse_day(vigil_table_level(t, col, l));
         for (size_t i = 0; i < n; i++) {
             if (c[i] >= 0 && day[c[i]] == VIGIL_DAY_INVALID) {
-                int rc = vigil_error_set(VIGIL_EINVAL, "%s:%zu: time column '%s': '%s' is not a "
+                /* the value itself only when it cannot be an identifier (phi_values.c) */
+                const char *lvs = vigil_table_level(t, col, (size_t)c[i]);
+                char what[96];
+                int rc = vigil_error_set(VIGIL_EINVAL, "%s:%zu: time column '%s': %s is not a "
                                          "date YYYY-MM-DD", vigil_table_source(t),
                                          vigil_table_row_line(t, i), name,
-                                         vigil_table_level(t, col, (size_t)c[i]));
+                                         vigil_phi_describe_value(name, lvs, strlen(lvs), what, sizeof what));
                 free(day);
                 return rc;
             }

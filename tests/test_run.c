@@ -5,6 +5,7 @@
 #include "core/json.h"
 
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static char dbpath[64];
@@ -467,10 +468,68 @@ static void test_metrics_job(void **state)
     assert_string_equal(p8[7], "h");
 }
 
+/* The predict/explain CSV writer (issue 19): a formula-like text is written so a spreadsheet
+ * does not run it, a number is left alone, an id is never cut, a NaN is refused before any
+ * file is made, and a link planted at the old fixed temporary name is not followed. */
+static void test_cases_csv_output(void **state)
+{
+    (void)state;
+    char longid[400];
+    memset(longid, 'x', sizeof longid - 1);
+    longid[sizeof longid - 1] = '\0';
+    char csv[1024], in[64];
+    snprintf(csv, sizeof csv, "id,v\n\"=HYPERLINK(\"\"http://x\"\")\",1\n-0.5,2\n%s,3\n@SUM(A1),4\n", longid);
+    vigil_table *t = NULL;
+    vigil_csv_options co = VIGIL_CSV_OPTIONS_INIT;
+    vigil_col_decl idd = {"id", VIGIL_COL_CATEGORICAL};
+    co.types = &idd, co.n_types = 1;
+    assert_int_equal(vigil_table_read_csv(&t, tu_temp_file(in, sizeof in, csv), &co), VIGIL_OK);
+    vigil_cases c = {0};
+    c.table = t, c.n = vigil_table_nrows(t), c.id_col = vigil_table_find(t, "id");
+    const char *cols[] = {"score"};
+    double v[4] = {0.1, 0.2, 0.3, 0.4};
+    char out[96], victim[96];
+    snprintf(out, sizeof out, "%s.out.csv", dbpath);
+    snprintf(victim, sizeof victim, "%s.victim", dbpath);
+    FILE *vf = fopen(victim, "w");
+    fputs("keep me\n", vf);
+    fclose(vf);
+    char tmpname[128];
+    snprintf(tmpname, sizeof tmpname, "%s.tmp", out);
+    assert_int_equal(symlink(victim, tmpname), 0);
+    assert_int_equal(vigil_cases_write_csv(&c, "id", out, cols, 1, v), VIGIL_OK);
+    char buf[2048] = {0};
+    FILE *f = fopen(out, "r");
+    size_t got = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    assert_true(got > 0);
+    assert_non_null(strstr(buf, "\n\"'=HYPERLINK(\"\"http://x\"\")\",0.1\n"));
+    assert_non_null(strstr(buf, "\n-0.5,0.2\n"));
+    assert_non_null(strstr(buf, longid));
+    assert_non_null(strstr(buf, "\n\"'@SUM(A1)\",0.4\n"));
+    struct stat st;
+    assert_int_equal(stat(out, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    f = fopen(victim, "r");
+    got = fread(buf, 1, sizeof buf - 1, f);
+    buf[got] = '\0';
+    fclose(f);
+    assert_string_equal(buf, "keep me\n");
+    /* a NaN: refused, naming the case and column, and the earlier output is untouched */
+    v[2] = NAN;
+    assert_int_equal(vigil_cases_write_csv(&c, "id", out, cols, 1, v), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), "case 3 of the data (line 4): 'score' is NaN"));
+    assert_null(strstr(vigil_error_last(), "xxxx"));
+    assert_int_equal(stat(out, &st), 0);
+    unlink(out), unlink(tmpname), unlink(victim), unlink(in);
+    vigil_table_free(t);
+}
+
 int main(void)
 {
     vigil_init();
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_cases_csv_output, setup, teardown),
         cmocka_unit_test_setup_teardown(test_begin_finish, setup, teardown),
         cmocka_unit_test_setup_teardown(test_begin_fail_keeps_the_cause, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_finish_marks_failed, setup, teardown),

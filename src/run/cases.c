@@ -4,9 +4,11 @@
 #include "core/csv_write.h"
 #include "core/util.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int vigil_cases_load(vigil_cases *out, const char *model_path, const char *data_path,
                      const vigil_cases_options *opt)
@@ -82,20 +84,34 @@ void vigil_cases_id(const vigil_cases *c, size_t i, char *buf, size_t cap)
 int vigil_cases_write_csv(const vigil_cases *c, const char *id_name, const char *out,
                           const char *const *cols, size_t ncols, const double *values)
 {
+    /* A number that is not finite is never written (a spreadsheet or a later join would take
+     * "nan" as a value): refused before the file is made, naming the case and the column. */
+    for (size_t i = 0; i < c->n; i++)
+        for (size_t j = 0; j < ncols; j++)
+            if (!isfinite(values[i * ncols + j])) {
+                /* the row, not its id: an id may be an identifier (issue 19) */
+                return vigil_error_set(VIGIL_EINVAL, "%s: case %zu of the data (line %zu): '%s' is %s, not a number; "
+                                       "nothing was written", out, i + 1, vigil_table_row_line(c->table, i), cols[j],
+                                       isnan(values[i * ncols + j]) ? "NaN" : "infinite");
+            }
+    /* The temporary file is made by mkstemp beside `out`: new, 0600, never through a link
+     * someone planted at a fixed name; renamed over `out` when complete. */
     vigil_sbuf tb = {0};
-    vigil_sbuf_printf(&tb, "%s.tmp", out);
-    FILE *f = tb.s ? fopen(tb.s, "w") : NULL;
+    vigil_sbuf_printf(&tb, "%s.tmp.XXXXXX", out);
+    int fd = tb.s ? mkstemp(tb.s) : -1;
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (!f) {
+        if (fd >= 0) close(fd), unlink(tb.s);
         vigil_sbuf_free(&tb);
         return vigil_error_set(VIGIL_EIO, "%s: cannot write here", out);
     }
     vigil_csv_write_field(f, id_name ? id_name : "row");
     for (size_t j = 0; j < ncols; j++) fputc(',', f), vigil_csv_write_field(f, cols[j]);
     fputc('\n', f);
-    char idb[256];
+    const int32_t *codes = c->id_col >= 0 ? vigil_table_codes(c->table, (size_t)c->id_col) : NULL;
     for (size_t i = 0; i < c->n; i++) {
-        vigil_cases_id(c, i, idb, sizeof idb);
-        vigil_csv_write_field(f, idb);
+        if (codes) vigil_csv_write_field(f, codes[i] >= 0 ? vigil_table_level(c->table, (size_t)c->id_col, (size_t)codes[i]) : "");
+        else fprintf(f, "%zu", i + 1); /* ids of any length, never cut */
         for (size_t j = 0; j < ncols; j++) fprintf(f, ",%.10g", values[i * ncols + j]);
         fputc('\n', f);
     }
@@ -107,7 +123,7 @@ int vigil_cases_write_csv(const vigil_cases *c, const char *id_name, const char 
         rc = vigil_error_set(VIGIL_EIO, "%s: write failed (disk full?)", out);
     else if (rename(tb.s, out) != 0)
         rc = vigil_error_set(VIGIL_EIO, "%s: cannot rename the finished file", out);
-    if (rc) remove(tb.s);
+    if (rc) unlink(tb.s);
     vigil_sbuf_free(&tb);
     return rc;
 }

@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "vigil/phi.h"
 #include "vigil/error.h"
+#include "core/util.h"
 
 #include <errno.h>
 #include <math.h>
@@ -13,10 +14,12 @@
 int cli_usage(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "vigil %s: ", cmd);
+    char buf[4096];
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
+    fprintf(stderr, "vigil %s: ", cmd);
+    vigil_fputs_terminal(buf, stderr); /* a name from the command line or a file, escaped */
     fprintf(stderr, "\nsee 'vigil help %s'\n", cmd);
     return VIGIL_EXIT_USAGE;
 }
@@ -24,7 +27,9 @@ int cli_usage(const char *cmd, const char *fmt, ...)
 int cli_fail(const char *cmd, int code)
 {
     const char *msg = vigil_error_last();
-    fprintf(stderr, "vigil %s: error: %s\n", cmd, *msg ? msg : vigil_error_name(code));
+    fprintf(stderr, "vigil %s: error: ", cmd);
+    vigil_fputs_terminal(*msg ? msg : vigil_error_name(code), stderr);
+    fputc('\n', stderr);
     return vigil_error_exit_status(code);
 }
 

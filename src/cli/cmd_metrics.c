@@ -1,6 +1,7 @@
 /* vigil metrics — discrimination, calibration, thresholds and subgroup fairness of one score. */
 #include "cli/cli.h"
 #include "cli/options.h"
+#include "core/util.h"
 #include "vigil/run.h"
 #include "vigil/error.h"
 
@@ -215,7 +216,7 @@ int cmd_metrics(int argc, char **argv)
         fputs(vigil_run_metrics_result_json(r), stdout);
         fputc('\n', stdout);
     } else {
-        fputs(vigil_run_metrics_result_text(r), stdout);
+        vigil_fputs_terminal(vigil_run_metrics_result_text(r), stdout);
         if (!A.c.no_store) printf("\nstored as run %lld\n", (long long)vigil_run_metrics_result_run_id(r));
     }
     vigil_run_metrics_result_free(r);

@@ -267,3 +267,11 @@ size_t vigil_utf8_check(const char *s, size_t n)
     }
     return n;
 }
+
+void vigil_fputs_terminal(const char *s, FILE *f)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if ((*p < 0x20 && *p != '\n' && *p != '\t') || *p == 0x7f) fprintf(f, "\\x%02X", *p);
+        else fputc(*p, f);
+    }
+}

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 char *vigil_strdup(const char *s);
 char *vigil_strndup(const char *s, size_t n);
@@ -24,6 +25,11 @@ void vigil_sbuf_printf(vigil_sbuf *b, const char *fmt, ...)
     ;
 void vigil_sbuf_append(vigil_sbuf *b, const char *s, size_t n);
 void vigil_sbuf_free(vigil_sbuf *b);
+
+/* Write s to f for a terminal: a control character (below 0x20 but newline and tab, and DEL)
+ * is written as \xNN, so a name in a file cannot move the cursor, recolour or retitle the
+ * terminal (or a cron mail reader). */
+void vigil_fputs_terminal(const char *s, FILE *f);
 
 /* Parse a whole string as a decimal number, correctly rounded (see table_number.c). 0 or -1. */
 int vigil_parse_double(const char *s, size_t n, double *out);

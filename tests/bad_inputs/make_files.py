@@ -54,6 +54,9 @@ hmut("human_time_negative.csv", 7, "7,0.75,1,1,1,3.5,-4\n")
 w("human_no_assisted.csv", "".join(l.replace(",1,", ",1,", 1) for l in hum[:1]) +
   "".join(f"{i},{(i % 10) / 10 + 0.05:.2f},{i % 2},{i % 2},0,1.5,3\n" for i in range(1, 41)))
 
+# a terminal escape sequence in a column name: printed escaped, never raw
+w("csv_control_in_name.csv", "score,label,g\x1b[31m\n0.1,0,a\n0.9,1,b\n")
+
 # drift windows
 w("drift_ref.csv", "a,b,c\n" + "".join(f"{i * 0.1:.1f},{i % 3},x{i % 2}\n" for i in range(50)))
 w("drift_cur_missing_col.csv", "a,c\n" + "".join(f"{i * 0.1:.1f},x{i % 2}\n" for i in range(50)))

@@ -134,7 +134,7 @@ static int monitor_run(int argc, char **argv)
         fputs(vigil_run_monitor_result_json(r), stdout);
         fputc('\n', stdout);
     } else if (alarm || A.verbose) {
-        fputs(vigil_run_monitor_result_text(r), stdout);
+        vigil_fputs_terminal(vigil_run_monitor_result_text(r), stdout);
         printf("stored as run %lld\n", (long long)vigil_run_monitor_result_run_id(r));
     }
     rc = alarm ? VIGIL_EXIT_CRITERION : VIGIL_EXIT_OK;

@@ -302,6 +302,11 @@ int vigil_monitor_load(vigil_monitor **out, const char *path, long now_day)
         (rc = vigil_cfg_bool(f, "$", root, "prediction_drift", false, &m->prediction_drift)) != 0 ||
         (rc = vigil_cfg_bool(f, "$", root, "label_drift", false, &m->label_drift)) != 0)
         goto done;
+    if (m->data.decision) { /* the shared data section knows it; monitors do not use it yet */
+        rc = vigil_error_set(VIGIL_EINVAL, "%s: $.data.columns.decision: monitors do not track the "
+                             "clinicians' decisions yet (suites and 'vigil metrics --decision' do)", f);
+        goto done;
+    }
     for (const char *c = name; *c; c++)
         if (!(*c == '-' || *c == '_' || *c == '.' || (*c >= '0' && *c <= '9') ||
               (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z'))) {

@@ -183,7 +183,11 @@ static void test_error_never_echoes_identifiers(void **state)
  * took 36 s); the message names both columns even when they are far apart. */
 static void test_wide_header_duplicate(void **state)
 {
-    enum { N = 100000 };
+    /* 5,000 columns: the message must name both columns however far apart. The speed of the
+     * check (a hash; the old scan made 10^5 columns take 36 s) is not asserted here: each
+     * column of the table still costs a mapping (table_storage.c), which ASan makes slow
+     * enough that 10^5 columns took minutes of make check */
+    enum { N = 5000 };
     size_t cap = (size_t)N * 8 + 16, k = 0;
     char *text = malloc(cap);
     assert_non_null(text);
@@ -192,7 +196,7 @@ static void test_wide_header_duplicate(void **state)
     k += (size_t)snprintf(text + k, cap - k, "\n");
     /* no timing assertion (speed is measured in bench/, not asserted): the quadratic scan
      * shows as this test's run time */
-    read_bad(text, NULL, VIGIL_EINVAL, ":1:99999: duplicate column name 'c1' (also column 2)",
+    read_bad(text, NULL, VIGIL_EINVAL, ":1:4999: duplicate column name 'c1' (also column 2)",
              NULL);
     /* the same header without the duplicate reads, in order */
     k = 0;
@@ -200,7 +204,7 @@ static void test_wide_header_duplicate(void **state)
     k += (size_t)snprintf(text + k, cap - k, "\n");
     vigil_table *t = read_ok(text, NULL);
     assert_int_equal(vigil_table_ncols(t), N);
-    assert_int_equal(vigil_table_find(t, "c99999"), N - 1);
+    assert_int_equal(vigil_table_find(t, "c4999"), N - 1);
     vigil_table_free(t);
     free(text);
 }

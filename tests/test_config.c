@@ -184,12 +184,40 @@ static void test_json_segments(void **state)
     cJSON_Delete(d);
 }
 
+/* Paths relative to a config file are shown without "dir/../" detours when the short form is
+ * the same file, and kept as joined when a symlinked folder makes them differ (issue 18). */
+static void test_path_normalised(void **state)
+{
+    (void)state;
+    char base[] = "/tmp/vigil-paths-XXXXXX";
+    assert_non_null(mkdtemp(base));
+    char b[512], cfgf[512];
+    snprintf(b, sizeof b, "mkdir -p %s/x/sub %s/y/sub && touch %s/x/d.csv %s/y/d.csv && ln -s %s/y/sub %s/x/link",
+             base, base, base, base, base, base);
+    assert_int_equal(system(b), 0);
+    char *out = NULL;
+    snprintf(cfgf, sizeof cfgf, "%s/x/sub/s.json", base);
+    assert_int_equal(vigil_cfg_path(cfgf, "$.data.path", "../d.csv", &out), VIGIL_OK);
+    snprintf(b, sizeof b, "%s/x/d.csv", base);
+    assert_string_equal(out, b);
+    free(out);
+    /* x/link -> y/sub: x/link/../d.csv is y/d.csv for the kernel, not x/d.csv */
+    snprintf(cfgf, sizeof cfgf, "%s/x/link/s.json", base);
+    assert_int_equal(vigil_cfg_path(cfgf, "$.data.path", "../d.csv", &out), VIGIL_OK);
+    snprintf(b, sizeof b, "%s/x/link/../d.csv", base);
+    assert_string_equal(out, b);
+    free(out);
+    snprintf(b, sizeof b, "rm -rf %s", base);
+    assert_int_equal(system(b), 0);
+}
+
 int main(void)
 {
     vigil_init();
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
     const struct CMUnitTest tests[] = {T(test_data_section), T(test_unknown_keys), T(test_wrong_shapes),
                                        T(test_json_syntax_position), T(test_duplicate_keys),
-                                       T(test_role_not_in_file), cmocka_unit_test(test_json_segments)};
+                                       T(test_role_not_in_file), cmocka_unit_test(test_json_segments),
+                                       cmocka_unit_test(test_path_normalised)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

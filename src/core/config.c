@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 int vigil_cfg_load(const char *path, cJSON **out)
 {
@@ -387,6 +388,42 @@ static int inside(const char *path, const char *root)
     return strncmp(path, root, n) == 0 && (path[n] == '/' || path[n] == '\0' || (n == 1 && root[0] == '/'));
 }
 
+/* "a/b/../c" -> "a/c" and "./" dropped, lexically; NULL when out of memory. A ".." that would
+ * climb above the start of a relative path is kept. */
+static char *lexical_normal(const char *p)
+{
+    size_t n = strlen(p);
+    char *out = malloc(n + 2), *copy = vigil_strdup(p);
+    const char **seg = malloc((n / 2 + 2) * sizeof *seg);
+    if (!out || !copy || !seg) {
+        free(out), free(copy), free(seg);
+        return NULL;
+    }
+    size_t k = 0, up = 0; /* up: leading ".." kept in a relative path */
+    int abs = p[0] == '/';
+    for (char *save = NULL, *s = strtok_r(copy, "/", &save); s; s = strtok_r(NULL, "/", &save)) {
+        if (strcmp(s, ".") == 0) continue;
+        if (strcmp(s, "..") == 0) {
+            if (k > up) k--;
+            else if (!abs) seg[k++] = s, up++;
+            continue;
+        }
+        seg[k++] = s;
+    }
+    size_t at = 0;
+    if (abs) out[at++] = '/';
+    for (size_t i = 0; i < k; i++) {
+        size_t l = strlen(seg[i]);
+        if (i) out[at++] = '/';
+        memcpy(out + at, seg[i], l);
+        at += l;
+    }
+    if (!at) out[at++] = '.';
+    out[at] = '\0';
+    free(copy), free(seg);
+    return out;
+}
+
 int vigil_cfg_path(const char *file, const char *jpath, const char *rel, char **out)
 {
     *out = NULL;
@@ -394,6 +431,15 @@ int vigil_cfg_path(const char *file, const char *jpath, const char *rel, char **
     char *p = dir ? vigil_path_join(dir, rel) : NULL;
     free(dir);
     if (!p) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    /* Shown and stored without the "suites/../" detour, when the short form is the same file
+     * (a symlinked folder can make "a/../b" another place than "b": then the path stays). */
+    char *norm = lexical_normal(p);
+    struct stat sp, sn;
+    if (norm && strcmp(norm, p) != 0 && stat(p, &sp) == 0 && stat(norm, &sn) == 0 && sp.st_dev == sn.st_dev &&
+        sp.st_ino == sn.st_ino) {
+        free(p);
+        p = norm;
+    } else free(norm);
     const char *roots = getenv("VIGIL_ROOTS");
     if (!roots || !*roots) {
         *out = p;

@@ -79,26 +79,22 @@ int vigil_stats_bca_ci(double *x, size_t B, double theta, const double *jack, si
             double u = mean - jack[i];
             s2 += u * u, s3 += u * u * u;
         }
-    /* the estimate outside every replicate (z0 infinite) or too few jackknife values: BCa is
-     * not defined; the percentile interval it reduces to when z0 = a = 0 is given instead */
-    if (!isfinite(theta) || below <= 0 || below >= (double)k || mj < 2 || mj * 10 < m * 9) {
-        *lo = vigil_stats_quantile_sorted(x, k, a);
-        *hi = vigil_stats_quantile_sorted(x, k, 1 - a);
-        return 0;
-    }
-    double z0 = vigil_stats_qnorm(below / (double)k), acc = s2 > 0 ? s3 / (6.0 * pow(s2, 1.5)) : 0.0;
-    double za = vigil_stats_qnorm(a);
-    double n1 = z0 + za, n2 = z0 - za;
-    double p1 = 1 - vigil_stats_pnorm_upper(z0 + n1 / (1 - acc * n1));
-    double p2 = 1 - vigil_stats_pnorm_upper(z0 + n2 / (1 - acc * n2));
-    if (!(p1 >= 0 && p1 <= 1 && p2 >= 0 && p2 <= 1 && 1 - acc * n1 > 0 && 1 - acc * n2 > 0)) {
-        *lo = vigil_stats_quantile_sorted(x, k, a);
-        *hi = vigil_stats_quantile_sorted(x, k, 1 - a);
-        return 0;
+    /* BCa is not defined with the estimate outside every replicate (z0 infinite), too few
+     * jackknife values or adjusted levels outside [0, 1]: then the percentile interval it
+     * reduces to when z0 = a = 0 */
+    double p1 = a, p2 = 1 - a;
+    int bca = 0;
+    if (isfinite(theta) && below > 0 && below < (double)k && mj >= 2 && mj * 10 >= m * 9) {
+        double z0 = vigil_stats_qnorm(below / (double)k), acc = s2 > 0 ? s3 / (6.0 * pow(s2, 1.5)) : 0.0;
+        double za = vigil_stats_qnorm(a), n1 = z0 + za, n2 = z0 - za;
+        double q1 = 1 - vigil_stats_pnorm_upper(z0 + n1 / (1 - acc * n1));
+        double q2 = 1 - vigil_stats_pnorm_upper(z0 + n2 / (1 - acc * n2));
+        if (q1 >= 0 && q1 <= 1 && q2 >= 0 && q2 <= 1 && 1 - acc * n1 > 0 && 1 - acc * n2 > 0)
+            p1 = q1, p2 = q2, bca = 1;
     }
     *lo = vigil_stats_quantile_sorted(x, k, p1);
     *hi = vigil_stats_quantile_sorted(x, k, p2);
-    return 1;
+    return bca;
 }
 
 typedef struct {

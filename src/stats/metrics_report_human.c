@@ -98,18 +98,19 @@ void vigil_stats_human_free(vm_human *h)
     free(h);
 }
 
-/* The cells of cases idx[0..m-1] (NULL: all n). */
-static void cells(hscope *s, const double *score, const double *label, const double *dec, const double *arm,
-                  const size_t *idx, size_t m, double t)
+/* The two-way counts of a scope, from the numerators and denominators of its proportions
+ * (vigil_human_compute counted them): no second pass over the cases. */
+static void cells(hscope *s)
 {
-    memset(s->cell, 0, sizeof s->cell);
-    memset(s->arm_cell, 0, sizeof s->arm_cell);
-    for (size_t j = 0; j < m; j++) {
-        size_t i = idx ? idx[j] : j;
-        int a = arm ? arm[i] == 1 : 1, d = dec[i] == 1, y = label[i] == 1, f = score[i] >= t;
-        if (a) s->cell[f * 2 + d]++, s->cell[4 + d * 2 + y]++, s->cell[8 + f * 2 + y]++;
-        if (arm) s->arm_cell[a * 4 + d * 2 + y]++;
-    }
+    const vigil_human *h = &s->h;
+    const vigil_proportion *of = &h->override_of_flags, *on = &h->override_of_nonflags;
+    const vigil_proportion *ts = &h->team_sensitivity, *tp = &h->team_ppv, *ms = &h->model_sensitivity,
+                           *mp = &h->model_ppv;
+    double c[N_CELLS] = {
+        on->n - on->k, on->k, of->k, of->n - of->k,                       /* flag x decision */
+        h->team_specificity.k, ts->n - ts->k, tp->n - tp->k, ts->k,       /* decision x outcome */
+        h->model_specificity.k, ms->n - ms->k, mp->n - mp->k, ms->k};     /* flag x outcome */
+    memcpy(s->cell, c, sizeof c);
 }
 
 static int cells_ok(const double *c, size_t m, size_t mc)
@@ -234,7 +235,7 @@ int vigil_stats_human_build(vigil_metrics_report *r, const double *score, const 
     const vigil_metrics_options *o = &r->o;
     if (!o->decision) return VIGIL_OK;
     vm_human *h = calloc(1, sizeof *h);
-    size_t *idx = NULL, *ord = NULL;
+    size_t *ord = NULL;
     double *bufs = NULL;
     int rc = VIGIL_OK;
     if (!h) goto oom;
@@ -251,7 +252,10 @@ int vigil_stats_human_build(vigil_metrics_report *r, const double *score, const 
     ho.decision_time = o->decision_time;
     ho.arm = o->arm;
     if ((rc = vigil_human_compute(&h->all.h, score, label, o->decision, n, &ho)) != 0) goto done;
-    cells(&h->all, score, label, o->decision, o->arm, NULL, n, h->threshold);
+    cells(&h->all);
+    if (o->arm) /* the arms block (overall only): arm x decision x outcome */
+        for (size_t i = 0; i < n; i++)
+            h->all.arm_cell[(o->arm[i] == 1) * 4 + (o->decision[i] == 1) * 2 + (label[i] == 1)]++;
     /* overall, McNemar's discordant counts are shown too */
     h->all.shown = r->all.prev_ok && r->all.thr_ok[0] && cells_ok(h->all.cell, N_CELLS, h->min_cell) &&
                    vigil_fairness_count_ok(h->all.h.mcnemar_b, h->min_cell) &&
@@ -260,7 +264,7 @@ int vigil_stats_human_build(vigil_metrics_report *r, const double *score, const 
 
     /* per level: the cases of each level in input order (the report keeps sorted positions) */
     if (r->ng) {
-        if (!(h->g = calloc(r->ng, sizeof *h->g)) || !(idx = malloc(n * sizeof *idx)) ||
+        if (!(h->g = calloc(r->ng, sizeof *h->g)) ||
             !(ord = malloc(n * sizeof *ord)) || !(bufs = malloc(6 * n * sizeof *bufs)))
             goto oom;
         h->ng = r->ng;
@@ -281,7 +285,6 @@ int vigil_stats_human_build(vigil_metrics_report *r, const double *score, const 
                 hscope *hs = &hg->lv[l];
                 for (size_t j = 0; j < s->n; j++) {
                     size_t i = ord[s->pos[j]];
-                    idx[j] = i;
                     lvl[gi][i] = (uint32_t)l;
                     bs[j] = score[i], bl[j] = label[i], bd[j] = o->decision[i];
                     if (o->exposure) be[j] = o->exposure[i];
@@ -292,7 +295,7 @@ int vigil_stats_human_build(vigil_metrics_report *r, const double *score, const 
                 ho.decision_time = o->decision_time ? bt : NULL;
                 ho.arm = o->arm ? ba : NULL;
                 if ((rc = vigil_human_compute(&hs->h, bs, bl, bd, s->n, &ho)) != 0) break;
-                cells(hs, score, label, o->decision, o->arm, idx, s->n, h->threshold);
+                cells(hs);
                 /* never more than the report shows of the level: its prevalence and its first
                  * threshold row follow from the cells */
                 hs->shown = !s->suppressed && s->prev_ok && s->thr_ok[0] && cells_ok(hs->cell, N_CELLS, h->min_cell);
@@ -329,7 +332,6 @@ int vigil_stats_human_build(vigil_metrics_report *r, const double *score, const 
 oom:
     rc = vigil_error_set(VIGIL_ENOMEM, "out of memory computing the human-in-the-loop block");
 done:
-    free(idx);
     free(ord);
     free(bufs);
     return rc;
@@ -500,9 +502,8 @@ void vigil_stats_human_text(vigil_sbuf *b, const vigil_metrics_report *r)
                 vigil_sbuf_printf(b, "  (withheld: small cells)\n");
                 continue;
             }
-            const size_t cols[4] = {0, 1, 2, 3};
-            for (int k = 0; k < 4; k++) {
-                double v = prop_of(&s->h, cols[k])->value;
+            for (size_t k = 0; k < 4; k++) { /* agreement, the two override rates, team sensitivity */
+                double v = prop_of(&s->h, k)->value;
                 if (isfinite(v)) vigil_sbuf_printf(b, " %8.4f", v);
                 else vigil_sbuf_printf(b, " %8s", "-");
             }

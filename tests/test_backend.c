@@ -13,10 +13,11 @@
 
 /* ---- a fake backend ---- */
 
-static int fake_up = 1, fake_fail = 0, fake_prepared = 0, fake_released = 0, fake_ran = 0;
+static int fake_up = 1, fake_fail = 0, fake_prepared = 0, fake_released = 0, fake_ran = 0, fake_probed = 0;
 
 static int fake_available(char *why, size_t cap)
 {
+    fake_probed++;
     if (!fake_up) snprintf(why, cap, "the fake device is unplugged");
     return fake_up;
 }
@@ -47,12 +48,12 @@ static int fake_treeshap(const ts_prepared *p, const float *X, size_t n, int thr
     return vigil_backend_cpu.treeshap(p, X, n, threads, phi);
 }
 
-static int fake_mmd(const vigil_mmd_job *job, double *stat, double *p)
+static int fake_mmd(const vigil_mmd_job *job, double *stat, double *p, double *bw)
 {
     fake_ran++;
     if (fake_fail) return vigil_error_set(VIGIL_EBACKEND, "fake device lost");
     *stat = 42, *p = 0.5; /* unmistakably the fake's */
-    return VIGIL_OK;
+    return job->bandwidth > 0 ? (*bw = job->bandwidth, VIGIL_OK) : vigil_mmd_median_bandwidth(job->z, job->N, job->d, bw);
 }
 
 static const vigil_backend_i fake = {
@@ -66,9 +67,20 @@ static const vigil_backend_i fake = {
     .mmd = fake_mmd,
 };
 
+/* the fake again, with AUTO thresholds: scoring from 1,000 rows x trees per CPU thread */
+static const vigil_backend_i fake_sized = {
+    .name = "fake",
+    .kind = VIGIL_BACKEND_CUDA,
+    .available = fake_available,
+    .min_work = {[VIGIL_OP_PREDICT_TREES] = 1000},
+    .prepare = fake_prepare,
+    .release = fake_release,
+    .predict_trees = fake_trees,
+};
+
 static void fake_reset(void)
 {
-    fake_up = 1, fake_fail = 0, fake_prepared = fake_released = fake_ran = 0;
+    fake_up = 1, fake_fail = 0, fake_prepared = fake_released = fake_ran = fake_probed = 0;
 }
 
 static char warned[1024];
@@ -98,10 +110,18 @@ static int teardown(void **state)
     return 0;
 }
 
-static const char *no_cuda_message(void)
+/* Without a device: the build's one message (with CUDA built in, the runtime's own reason
+ * follows the prefix and the advice ends it). */
+static void assert_no_cuda_message(const char *msg)
 {
-    return vigil_build_has_cuda() ? "--backend cuda: no CUDA device answers on this machine (use --backend auto or cpu)"
-                                  : "--backend cuda: this build has no CUDA backend (it was built with CUDA=0)";
+    if (!vigil_build_has_cuda()) {
+        assert_string_equal(msg, "--backend cuda: this build has no CUDA backend (it was built with CUDA=0)");
+        return;
+    }
+    const char *pre = "--backend cuda: no usable CUDA device: ", *post = " (use --backend auto or cpu)";
+    size_t n = strlen(msg);
+    if (strncmp(msg, pre, strlen(pre)) != 0 || n < strlen(post) || strcmp(msg + n - strlen(post), post) != 0)
+        fail_msg("unexpected message: %s", msg);
 }
 
 /* ---- the registry ---- */
@@ -150,21 +170,21 @@ static void test_select(void **state)
 {
     (void)state;
     const vigil_backend_i *b = NULL;
-    assert_int_equal(vigil_backend_select(&b, VIGIL_BACKEND_CPU, VIGIL_OP_PREDICT_TREES), VIGIL_OK);
+    assert_int_equal(vigil_backend_select(&b, VIGIL_BACKEND_CPU, VIGIL_OP_PREDICT_TREES, 1e30), VIGIL_OK);
     assert_ptr_equal(b, &vigil_backend_cpu);
     if (!vigil_cuda_available()) {
         /* AUTO without a device: the CPU, for every op */
         for (int op = VIGIL_OP_PREDICT_TREES; op <= VIGIL_OP_MMD; op++) {
-            assert_int_equal(vigil_backend_select(&b, VIGIL_BACKEND_AUTO, (vigil_backend_op)op), VIGIL_OK);
+            assert_int_equal(vigil_backend_select(&b, VIGIL_BACKEND_AUTO, (vigil_backend_op)op, 1e30), VIGIL_OK);
             assert_ptr_equal(b, &vigil_backend_cpu);
         }
         /* an explicit request without a device: one code, one message, for every op */
         for (int op = VIGIL_OP_PREDICT_TREES; op <= VIGIL_OP_MMD; op++) {
-            assert_int_equal(vigil_backend_select(&b, VIGIL_BACKEND_CUDA, (vigil_backend_op)op), VIGIL_EINVAL);
-            assert_string_equal(vigil_error_last(), no_cuda_message());
+            assert_int_equal(vigil_backend_select(&b, VIGIL_BACKEND_CUDA, (vigil_backend_op)op, 1e30), VIGIL_EINVAL);
+            assert_no_cuda_message(vigil_error_last());
         }
         assert_int_equal(vigil_backend_check(VIGIL_BACKEND_CUDA), VIGIL_EINVAL);
-        assert_string_equal(vigil_error_last(), no_cuda_message());
+        assert_no_cuda_message(vigil_error_last());
     } else {
         fprintf(stderr, "SKIP: a CUDA device answers: the no-device cases are checked with the fake only\n");
     }
@@ -173,31 +193,65 @@ static void test_select(void **state)
 
     vigil_backend_test_inject(&fake);
     /* AUTO: the first available backend that has the op ... */
-    assert_int_equal(vigil_backend_select(&b, VIGIL_BACKEND_AUTO, VIGIL_OP_MMD), VIGIL_OK);
+    assert_int_equal(vigil_backend_select(&b, VIGIL_BACKEND_AUTO, VIGIL_OP_MMD, 1e30), VIGIL_OK);
     assert_ptr_equal(b, &fake);
-    assert_int_equal(vigil_backend_select(&b, VIGIL_BACKEND_AUTO, VIGIL_OP_TREESHAP), VIGIL_OK);
+    assert_int_equal(vigil_backend_select(&b, VIGIL_BACKEND_AUTO, VIGIL_OP_TREESHAP, 1e30), VIGIL_OK);
     assert_ptr_equal(b, &fake);
     /* ... so an op the fake lacks goes on down the list (to the CPU without a device) */
-    assert_int_equal(vigil_backend_select(&b, VIGIL_BACKEND_AUTO, VIGIL_OP_PREDICT_LINEAR), VIGIL_OK);
+    assert_int_equal(vigil_backend_select(&b, VIGIL_BACKEND_AUTO, VIGIL_OP_PREDICT_LINEAR, 1e30), VIGIL_OK);
     assert_true(b != &fake && b->predict_linear != NULL);
     if (!vigil_cuda_available()) assert_ptr_equal(b, &vigil_backend_cpu);
     /* an explicit request for a backend that lacks the op: the CPU runs it */
-    assert_int_equal(vigil_backend_select(&b, VIGIL_BACKEND_CUDA, VIGIL_OP_PREDICT_MLP), VIGIL_OK);
+    assert_int_equal(vigil_backend_select(&b, VIGIL_BACKEND_CUDA, VIGIL_OP_PREDICT_MLP, 1e30), VIGIL_OK);
     assert_ptr_equal(b, &vigil_backend_cpu);
-    assert_int_equal(vigil_backend_select(&b, VIGIL_BACKEND_CUDA, VIGIL_OP_PREDICT_TREES), VIGIL_OK);
+    assert_int_equal(vigil_backend_select(&b, VIGIL_BACKEND_CUDA, VIGIL_OP_PREDICT_TREES, 1e30), VIGIL_OK);
     assert_ptr_equal(b, &fake);
-    assert_int_equal(vigil_backend_select(&b, VIGIL_BACKEND_CPU, VIGIL_OP_MMD), VIGIL_OK);
+    assert_int_equal(vigil_backend_select(&b, VIGIL_BACKEND_CPU, VIGIL_OP_MMD, 1e30), VIGIL_OK);
     assert_ptr_equal(b, &vigil_backend_cpu);
     /* unavailable: AUTO passes it by, an explicit request is a usage error saying why */
     fake_up = 0;
-    assert_int_equal(vigil_backend_select(&b, VIGIL_BACKEND_AUTO, VIGIL_OP_MMD), VIGIL_OK);
+    assert_int_equal(vigil_backend_select(&b, VIGIL_BACKEND_AUTO, VIGIL_OP_MMD, 1e30), VIGIL_OK);
     assert_true(b != &fake);
-    assert_int_equal(vigil_backend_select(&b, VIGIL_BACKEND_CUDA, VIGIL_OP_MMD), VIGIL_EINVAL);
+    assert_int_equal(vigil_backend_select(&b, VIGIL_BACKEND_CUDA, VIGIL_OP_MMD, 1e30), VIGIL_EINVAL);
     assert_string_equal(vigil_error_last(), "--backend cuda: the fake device is unplugged");
     assert_int_equal(vigil_cuda_available(), 0);
     fake_up = 1;
     assert_int_equal(vigil_cuda_available(), 1);
     vigil_backend_test_inject(NULL);
+}
+
+/* AUTO weighs the job: below the backend's threshold (work per CPU thread) the CPU runs it and
+ * the device is not even asked whether it is there (no context is created for a small job);
+ * at or above it the device runs it. An explicit request ignores the size. */
+static void test_select_by_size(void **state)
+{
+    (void)state;
+    const vigil_backend_i *b = NULL;
+    vigil_backend_test_inject(&fake_sized);
+    assert_int_equal(vigil_backend_select(&b, VIGIL_BACKEND_AUTO, VIGIL_OP_PREDICT_TREES, 999), VIGIL_OK);
+    assert_ptr_equal(b, &vigil_backend_cpu);
+    assert_int_equal(fake_probed, 0);
+    assert_int_equal(vigil_backend_select(&b, VIGIL_BACKEND_AUTO, VIGIL_OP_PREDICT_TREES, 1000), VIGIL_OK);
+    assert_ptr_equal(b, &fake_sized);
+    assert_int_equal(fake_probed, 1);
+    assert_int_equal(vigil_backend_select(&b, VIGIL_BACKEND_CUDA, VIGIL_OP_PREDICT_TREES, 1), VIGIL_OK);
+    assert_ptr_equal(b, &fake_sized);
+    /* the work is per CPU thread: 600 units on 1 thread reach nothing, 6,000 on 2 threads do */
+    assert_true(vigil_backend_work(6000, 2) == 3000);
+    assert_true(vigil_backend_work(600, 1) == 600);
+    vigil_backend_test_inject(NULL);
+}
+
+/* One line per backend for --version and the JSON. */
+static void test_describe(void **state)
+{
+    (void)state;
+    assert_non_null(strstr(vigil_backend_describe(VIGIL_BACKEND_CPU), "cpu: "));
+    assert_non_null(strstr(vigil_backend_describe(VIGIL_BACKEND_AUTO), "cpu: "));
+    const char *c = vigil_backend_describe(VIGIL_BACKEND_CUDA);
+    if (!vigil_build_has_cuda()) assert_string_equal(c, "cuda: not in this build (CUDA=0)");
+    else if (!vigil_cuda_available()) assert_non_null(strstr(c, "cuda: unusable: "));
+    else assert_non_null(strstr(c, "compute capability"));
 }
 
 /* ---- fallback, results and per-model state, through the public calls ---- */
@@ -259,11 +313,15 @@ static void test_predict_fallback(void **state)
     assert_string_equal(warned, "fake backend failed in scoring (fake device lost); running it on the CPU instead");
     /* the device's error does not linger once the CPU succeeded (a later NULL would report it) */
     assert_int_equal(vigil_error_last_code(), VIGIL_OK);
-    /* an explicit request falls back alike */
+    /* an explicit request is never served by the CPU behind the user's back: the device's
+     * failure is the call's error (exit 3), naming the op and what the device said */
     vigil_backend_options want = {VIGIL_BACKEND_CUDA, 2};
-    assert_int_equal(vigil_model_predict(fx.m, fx.X, fx.n, &want, s1, m1, &used), 0);
-    assert_int_equal(used, VIGIL_BACKEND_CPU);
-    assert_int_equal(n_warned, 2);
+    fake_ran = 0;
+    assert_int_equal(vigil_model_predict(fx.m, fx.X, fx.n, &want, s1, m1, &used), VIGIL_EBACKEND);
+    assert_int_equal(fake_ran, 1);
+    assert_string_equal(vigil_error_last(),
+                        "--backend fake failed in scoring: fake device lost (--backend auto would run it on the CPU)");
+    assert_int_equal(n_warned, 1);
     /* the model handle releases what the fake built, once */
     assert_int_equal(fake_released, 0);
     unload(&fx);
@@ -390,6 +448,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_registry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_select, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_select_by_size, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_describe, setup, teardown),
         cmocka_unit_test_setup_teardown(test_predict_fallback, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dense_through_seam, setup, teardown),
         cmocka_unit_test_setup_teardown(test_treeshap_fallback, setup, teardown),

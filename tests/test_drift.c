@@ -11,6 +11,10 @@
  * 20 features with no planted drift stays at alpha, and a planted 0.2 SD shift in one feature
  * at n = 2,000 per window is caught at least 90% of the time. */
 #include "testutil.h"
+
+#ifdef VIGIL_HAVE_CUDA
+#include "backend/cuda/cuda.h" /* the chunk-size test hook */
+#endif
 #include "vigil/backend.h"
 #include "vigil/drift.h"
 #include "vigil/error.h"
@@ -174,18 +178,18 @@ static void test_mmd(void **state)
     assert_int_equal(cases, 2);
 }
 
-/* CPU and CUDA MMD agree (the GPU does the kernel matrix and every permutation's n^2 sums;
- * the host the same formula): on the golden cases and on 3,000 rows x 5 features, the
- * statistic to 1e-9 relative, the bandwidth exactly (computed on the host), the permutation p
- * within 2 / (permutations + 1) (a permutation statistic within rounding of the observed one
- * may fall either side). Skipped, visibly, where no CUDA device answers. */
+/* CPU and CUDA MMD agree (the GPU selects the median bandwidth, builds the kernel matrix and
+ * does every permutation's n^2 sums as one product; the host the same formula): on the golden
+ * cases and on 3,000 rows x 5 features, the statistic to 1e-9 relative, the bandwidth exactly
+ * (the same squared distances, selected on the device), the permutation p within
+ * 2 / (permutations + 1) (a permutation statistic within rounding of the observed one may fall
+ * either side); again with masks in chunks of 37 and the kernel matrix in blocks of 100 rows
+ * (the paths a large job takes). Skipped, visibly, where no CUDA device answers; a failure
+ * there under VIGIL_TEST_REQUIRE_CUDA. */
 static void test_mmd_cuda_parity(void **state)
 {
     (void)state;
-    if (!vigil_cuda_available()) {
-        fprintf(stderr, "SKIP: no CUDA device: CPU/CUDA MMD parity not checked on this machine\n");
-        skip();
-    }
+    TU_REQUIRE_CUDA("CPU/CUDA MMD parity");
     const cJSON *c;
     cJSON_ArrayForEach(c, cJSON_GetObjectItem(golden, "mmd"))
     {
@@ -208,12 +212,23 @@ static void test_mmd_cuda_parity(void **state)
     uint64_t st = 3;
     for (size_t i = 0; i < n1 * d; i++) x[i] = (double)((st = st * 6364136223846793005ull + 1) >> 11) * 0x1.0p-53;
     for (size_t i = 0; i < n2 * d; i++) y[i] = 0.03 + (double)((st = st * 6364136223846793005ull + 1) >> 11) * 0x1.0p-53;
-    double s0, p0, b0 = 0, s1, p1, b1 = 0;
+    double s0, p0, b0 = 0;
     assert_int_equal(vigil_drift_mmd(x, n1, y, n2, d, 99, 5, VIGIL_BACKEND_CPU, 0, &s0, &p0, &b0, NULL), 0);
-    assert_int_equal(vigil_drift_mmd(x, n1, y, n2, d, 99, 5, VIGIL_BACKEND_CUDA, 0, &s1, &p1, &b1, NULL), 0);
-    assert_true(b0 == b1);
-    assert_close(s1, s0, 1e-9 * fabs(s0) + 1e-15);
-    assert_close(p1, p0, 2.0 / 100);
+    for (int chunked = 0; chunked < 2; chunked++) {
+#ifdef VIGIL_HAVE_CUDA
+        vigil_cuda_test_chunks(0, 0, chunked ? 37 : 0, chunked ? 100 : 0);
+#endif
+        double s1, p1, b1 = 0;
+        vigil_backend_kind used = VIGIL_BACKEND_CPU;
+        assert_int_equal(vigil_drift_mmd(x, n1, y, n2, d, 99, 5, VIGIL_BACKEND_CUDA, 0, &s1, &p1, &b1, &used), 0);
+        assert_int_equal(used, VIGIL_BACKEND_CUDA);
+        assert_true(b0 == b1);
+        assert_close(s1, s0, 1e-9 * fabs(s0) + 1e-15);
+        assert_close(p1, p0, 2.0 / 100);
+    }
+#ifdef VIGIL_HAVE_CUDA
+    vigil_cuda_test_chunks(0, 0, 0, 0);
+#endif
     free(x), free(y);
 }
 

@@ -3,6 +3,10 @@
  * vigil-linear / vigil-mlp formats: tests/reference/xgb_ref.py wrote tests/reference/xgb/.
  * Max absolute difference <= 1e-6 on every case. Then every bad model a loader must refuse. */
 #include "testutil.h"
+
+#ifdef VIGIL_HAVE_CUDA
+#include "backend/cuda/cuda.h" /* the chunk-size test hook */
+#endif
 #include "vigil/error.h"
 #include "vigil/model.h"
 #include "vigil/table.h"
@@ -145,14 +149,13 @@ static void test_early_stopping(void **state)
     vigil_model_free(m);
 }
 
-/* CPU and CUDA give the same margins. Skipped, visibly, where no device answers. */
+/* CPU and CUDA give the same margins, in one chunk and across chunk boundaries (chunks of 7
+ * rows here; bench/gpu.sh scores past the real 2^20-row chunk). Skipped, visibly, where no
+ * device answers; a failure there under VIGIL_TEST_REQUIRE_CUDA. */
 static void test_cuda_parity(void **state)
 {
     (void)state;
-    if (!vigil_cuda_available()) {
-        fprintf(stderr, "SKIP: no CUDA device: CPU/CUDA parity not checked on this machine\n");
-        skip();
-    }
+    TU_REQUIRE_CUDA("CPU/CUDA scoring parity");
     cJSON *man = tu_load_json("tests/reference/xgb/manifest.json");
     const cJSON *c;
     cJSON_ArrayForEach(c, cJSON_GetObjectItem(man, "cases"))
@@ -172,9 +175,19 @@ static void test_cuda_parity(void **state)
         vigil_backend_options cpu = {VIGIL_BACKEND_CPU, 0}, gpu = {VIGIL_BACKEND_CUDA, 0};
         vigil_backend_kind used;
         assert_int_equal(vigil_model_predict(m, X, n, &cpu, s, a, NULL), 0);
-        assert_int_equal(vigil_model_predict(m, X, n, &gpu, s, b, &used), 0);
-        assert_int_equal(used, VIGIL_BACKEND_CUDA);
-        for (size_t i = 0; i < n * K; i++) assert_true(a[i] == b[i]); /* same float32 order */
+        for (int chunked = 0; chunked < 2; chunked++) {
+#ifdef VIGIL_HAVE_CUDA
+            vigil_cuda_test_chunks(chunked ? 7 : 0, 0, 0, 0);
+#endif
+            memset(b, 0, n * K * sizeof *b);
+            used = VIGIL_BACKEND_CPU;
+            assert_int_equal(vigil_model_predict(m, X, n, &gpu, s, b, &used), 0);
+            assert_int_equal(used, VIGIL_BACKEND_CUDA);
+            for (size_t i = 0; i < n * K; i++) assert_true(a[i] == b[i]); /* same float32 order */
+        }
+#ifdef VIGIL_HAVE_CUDA
+        vigil_cuda_test_chunks(0, 0, 0, 0);
+#endif
         free(a), free(b), free(s), free(X);
         vigil_table_free(t);
         vigil_model_free(m);

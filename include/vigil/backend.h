@@ -10,8 +10,11 @@
  *   CUDA      CUDA, which must be built in and have a device: otherwise VIGIL_EINVAL (a usage
  *             error) with the message vigil_backend_check() gives. An operation CUDA does not
  *             implement (linear and MLP scoring, their SHAP) runs on the CPU.
- * A backend failure at run time falls back to the CPU with a vigil_warn() message, never a crash,
- * and every result says which backend produced it. Both backends give the same numbers: float32
+ * AUTO also weighs the job: one too small to repay a device's start-up and copies runs on the
+ * CPU without waking the device (thresholds measured on an H200: bench/gpu.sh, README).
+ * A device failure at run time under AUTO falls back to the CPU with a vigil_warn() message,
+ * never a crash; under an explicit CUDA request it is an error (VIGIL_EBACKEND, exit 3), never
+ * a silent CPU run. Every result says which backend produced it. Both backends give the same numbers: float32
  * margins summed in XGBoost's order, double-precision SHAP and MMD sums. (The seam itself is
  * internal: src/backend/backend_impl.h.) */
 #ifndef VIGIL_BACKEND_PUBLIC_H
@@ -43,6 +46,11 @@ const char *vigil_backend_name(vigil_backend_kind k);
 int vigil_backend_threads(int threads);
 /* 1 when a CUDA device answers (always 0 without the CUDA backend compiled in). */
 int vigil_cuda_available(void);
+/* One line on backend k for --version and the JSON (a thread-local buffer, valid until the
+ * thread's next call): "cpu: 16 threads", "cuda: NVIDIA H200 (compute capability 9.0, 140 GB),
+ * driver 13.0, runtime 13.0", or "cuda: unusable: cudaErrorInsufficientDriver (...)"; AUTO
+ * describes the CPU. */
+const char *vigil_backend_describe(vigil_backend_kind k);
 /* 1 when this build has backend k (AUTO and CPU: always). */
 int vigil_backend_build_has(vigil_backend_kind k);
 /* 1 when backend k is built in and can run on this machine (AUTO and CPU: always). */

@@ -92,6 +92,17 @@ int vigil_backend_available(vigil_backend_kind k)
 
 int vigil_cuda_available(void) { return vigil_backend_available(VIGIL_BACKEND_CUDA); }
 
+const char *vigil_backend_describe(vigil_backend_kind k)
+{
+    static _Thread_local char text[512];
+    if (k == VIGIL_BACKEND_AUTO) k = VIGIL_BACKEND_CPU;
+    const vigil_backend_i *b = find(k);
+    if (!b) snprintf(text, sizeof text, "%s: not in this build (%s=0)", vigil_backend_name(k),
+                     k == VIGIL_BACKEND_CUDA ? "CUDA" : "?");
+    else if (b->describe) b->describe(text, sizeof text);
+    else snprintf(text, sizeof text, "%s", b->name);
+    return text;
+}
 int vigil_backend_check(vigil_backend_kind want)
 {
     if (want == VIGIL_BACKEND_AUTO || want == VIGIL_BACKEND_CPU) return VIGIL_OK;
@@ -111,7 +122,9 @@ int vigil_backend_check(vigil_backend_kind want)
     return VIGIL_OK;
 }
 
-int vigil_backend_select(const vigil_backend_i **out, vigil_backend_kind want, vigil_backend_op op)
+double vigil_backend_work(double units, int threads) { return units / (double)vigil_backend_threads(threads); }
+
+int vigil_backend_select(const vigil_backend_i **out, vigil_backend_kind want, vigil_backend_op op, double work)
 {
     *out = &vigil_backend_cpu;
     if (want == VIGIL_BACKEND_CPU) return VIGIL_OK;
@@ -125,7 +138,7 @@ int vigil_backend_select(const vigil_backend_i **out, vigil_backend_kind want, v
     char why[8];
     for (size_t i = 0; i < vigil_backend_count(); i++) {
         const vigil_backend_i *b = vigil_backend_at(i);
-        if (has_op(b, op) && is_available(b, why, sizeof why)) {
+        if (has_op(b, op) && work >= b->min_work[op] && is_available(b, why, sizeof why)) {
             *out = b;
             return VIGIL_OK;
         }
@@ -133,13 +146,19 @@ int vigil_backend_select(const vigil_backend_i **out, vigil_backend_kind want, v
     return VIGIL_OK;
 }
 
-int vigil_backend_run(vigil_backend_kind want, vigil_backend_op op, const char *what, vigil_backend_call call,
-                      void *ctx, vigil_backend_kind *used)
+int vigil_backend_run(vigil_backend_kind want, vigil_backend_op op, const char *what, double work,
+                      vigil_backend_call call, void *ctx, vigil_backend_kind *used)
 {
     const vigil_backend_i *b;
-    int rc = vigil_backend_select(&b, want, op);
+    int rc = vigil_backend_select(&b, want, op, work);
     if (rc) return rc;
     rc = call(b, ctx);
+    if (rc != VIGIL_OK && b != &vigil_backend_cpu && want != VIGIL_BACKEND_AUTO) {
+        char err[512];
+        snprintf(err, sizeof err, "%s", vigil_error_last());
+        return vigil_error_set(VIGIL_EBACKEND, "--backend %s failed in %s: %s (--backend auto would run it on the CPU)",
+                               b->name, what, err);
+    }
     if (rc != VIGIL_OK && b != &vigil_backend_cpu) {
         vigil_warn("%s backend failed in %s (%s); running it on the CPU instead", b->name, what, vigil_error_last());
         b = &vigil_backend_cpu;

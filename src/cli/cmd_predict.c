@@ -124,6 +124,7 @@ int cmd_predict(int argc, char **argv)
         }
         cJSON_AddNumberToObject(d, "outputs", (double)K);
         cJSON_AddStringToObject(d, "backend", vigil_backend_name(used));
+        cJSON_AddStringToObject(d, "backend_detail", vigil_backend_describe(used));
         if (used == VIGIL_BACKEND_CPU) cJSON_AddNumberToObject(d, "threads", vigil_backend_threads(T));
         cJSON_AddStringToObject(d, "out", out);
         cli_json_number(d, "rows_per_second", t2 > t1 ? (double)cs.n / (t2 - t1) : 0);

@@ -34,8 +34,10 @@ const size_t cli_n_commands = sizeof cli_commands / sizeof cli_commands[0];
 static void print_version(void)
 {
     printf("vigil %s\n", vigil_version());
-    printf("backends: cpu%s\n", vigil_build_has_cuda() ? ", cuda (compiled in; used when a device answers)"
+    printf("backends: cpu%s\n", vigil_build_has_cuda() ? ", cuda (compiled in; used when a device answers and the job is large)"
                                                         : " (CUDA not compiled in)");
+    printf("  %s\n", vigil_backend_describe(VIGIL_BACKEND_CPU));
+    printf("  %s\n", vigil_backend_describe(VIGIL_BACKEND_CUDA)); /* one buffer: one call per printf */
     printf("libraries: GSL %s, SQLite %s, cJSON %d.%d.%d, %s\n", GSL_VERSION, sqlite3_libversion(),
            CJSON_VERSION_MAJOR, CJSON_VERSION_MINOR, CJSON_VERSION_PATCH, OPENSSL_VERSION_TEXT);
 }

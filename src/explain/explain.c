@@ -352,7 +352,8 @@ static int explain_trees(const vigil_model *m, const float *X, size_t n, vigil_e
     int rc = vigil_treeshap_prepare(&m->forest, n, (int)o->tree_mode, o->threads, &p);
     if (rc) return rc;
     treeshap_call c = {&p, X, n, o->threads, phi};
-    rc = vigil_backend_run(o->backend, VIGIL_OP_TREESHAP, "TreeSHAP", run_treeshap, &c, &o->used);
+    double work = vigil_backend_work((double)n * (double)p.n_leaves, o->threads);
+    rc = vigil_backend_run(o->backend, VIGIL_OP_TREESHAP, "TreeSHAP", work, run_treeshap, &c, &o->used);
     vigil_treeshap_free(&p);
     return rc;
 }

@@ -224,7 +224,8 @@ int vigil_model_predict(const vigil_model *m, const float *X, size_t n, const vi
     if (used) *used = VIGIL_BACKEND_CPU;
     if (m->kind == VIGIL_MODEL_TREES && !(c.mg = malloc((n ? n : 1) * m->forest.n_groups * sizeof *c.mg)))
         return vigil_error_set(VIGIL_ENOMEM, "out of memory");
-    int rc = vigil_backend_run(want, op, "scoring", run_predict, &c, used);
+    double units = (double)n * (double)(m->kind == VIGIL_MODEL_TREES ? m->forest.n_trees : m->n_features);
+    int rc = vigil_backend_run(want, op, "scoring", vigil_backend_work(units, c.threads), run_predict, &c, used);
     if (rc == VIGIL_OK && c.mg) transform_trees(&m->forest, c.mg, n, scores, margins);
     free(c.mg);
     return rc;

@@ -217,6 +217,7 @@ int vigil_run_explain(vigil_run_explain_result **out, const char *model, const c
     cJSON_AddItemToObject(d, "features", cJSON_CreateStringArray(names, (int)F));
     cJSON_AddStringToObject(d, "method", eo.method ? eo.method : "");
     cJSON_AddStringToObject(d, "backend", vigil_backend_name(eo.used));
+    cJSON_AddStringToObject(d, "backend_detail", vigil_backend_describe(eo.used));
     if (eo.used == VIGIL_BACKEND_CPU) cJSON_AddNumberToObject(d, "threads", vigil_backend_threads(opt->threads));
     cJSON *b = cJSON_AddObjectToObject(d, "background");
     if (vigil_model_kind_of(cs.model) == VIGIL_MODEL_TREES) {

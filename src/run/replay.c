@@ -182,6 +182,7 @@ int vigil_run_replay(vigil_run_replay_result **out, const char *model, const cha
     cJSON_AddStringToObject(mo, "sha256", vigil_model_sha256(cs.model));
     cJSON_AddStringToObject(mo, "describe", vigil_model_describe(cs.model));
     cJSON_AddStringToObject(d, "backend", vigil_backend_name(used));
+    cJSON_AddStringToObject(d, "backend_detail", vigil_backend_describe(used));
     if (store) {
         if ((err = replay_results(&stored, d)) != 0) goto done;
         cJSON_AddNumberToObject(d, "run_id", (double)res->run_id);

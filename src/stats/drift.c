@@ -612,6 +612,7 @@ cJSON *vigil_drift_result_cjson(const vigil_drift_result *r)
         cJSON_AddNumberToObject(m, "permutations", (double)r->mmd_perm);
         cJSON_AddNumberToObject(m, "rows", (double)r->mmd_rows);
         cJSON_AddStringToObject(m, "backend", vigil_backend_name(r->mmd_backend));
+        cJSON_AddStringToObject(m, "backend_detail", vigil_backend_describe(r->mmd_backend));
     }
     cJSON *s = cJSON_AddObjectToObject(doc, "seconds");
     vigil_json_add_number(s, "load", r->sec_load);

@@ -64,15 +64,41 @@ void vigil_mmd_perm_mask(uint64_t seed, size_t b, size_t N, size_t n1, size_t *i
     for (size_t i = 0; i < n1; i++) g[idx[i]] = 1;
 }
 
+int vigil_mmd_median_bandwidth(const double *z, size_t N, size_t d, double *bw)
+{
+    /* selected on squared distances, which have the median's order */
+    size_t np = N * (N - 1) / 2, k = 0;
+    double *dist = np ? malloc(np * sizeof *dist) : NULL;
+    if (!dist) return vigil_error_set(VIGIL_ENOMEM, "mmd: out of memory (the %zu pair distances)", np);
+    for (size_t i = 1; i < N; i++)
+        for (size_t j = 0; j < i; j++) {
+            double s = 0;
+            for (size_t t = 0; t < d; t++) { double e = z[i * d + t] - z[j * d + t]; s += e * e; }
+            dist[k++] = s;
+        }
+    size_t h = np / 2;
+    select_k(dist, np, h);
+    double v;
+    if (np % 2) v = sqrt(dist[h]);
+    else {
+        double below = dist[0];
+        for (size_t i = 1; i < h; i++) below = dist[i] > below ? dist[i] : below;
+        v = (sqrt(below) + sqrt(dist[h])) / 2;
+    }
+    free(dist);
+    *bw = v > 0 ? v : 1;
+    return VIGIL_OK;
+}
+
 typedef struct {
     const vigil_mmd_job *job;
-    double *stat, *p;
+    double *stat, *p, *bandwidth;
 } mmd_call;
 
 static int run_mmd(const vigil_backend_i *b, void *ctx)
 {
     mmd_call *c = ctx;
-    return b->mmd(c->job, c->stat, c->p);
+    return b->mmd(c->job, c->stat, c->p, c->bandwidth);
 }
 
 int vigil_drift_mmd(const double *x, size_t n1, const double *y, size_t n2, size_t d,
@@ -87,38 +113,15 @@ int vigil_drift_mmd(const double *x, size_t n1, const double *y, size_t n2, size
     /* an impossible request fails before the O(N^2) bandwidth, as every other op does */
     int rc = vigil_backend_check(backend);
     if (rc) return rc;
-    double *z = malloc(N * d * sizeof *z), *dist = NULL;
+    double *z = malloc(N * d * sizeof *z);
     if (!z) { rc = vigil_error_set(VIGIL_ENOMEM, "mmd: out of memory (%zu rows)", N); goto done; }
     memcpy(z, x, n1 * d * sizeof *z);
     memcpy(z + n1 * d, y, n2 * d * sizeof *z);
-    double bw = *bandwidth;
-    if (!(bw > 0)) {
-        /* median heuristic: median Euclidean distance over all distinct pooled pairs (selected
-         * on squared distances, which have the same order) */
-        size_t np = N * (N - 1) / 2, k = 0;
-        dist = malloc(np * sizeof *dist);
-        if (!dist) { rc = vigil_error_set(VIGIL_ENOMEM, "mmd: out of memory"); goto done; }
-        for (size_t i = 1; i < N; i++)
-            for (size_t j = 0; j < i; j++) {
-                double s = 0;
-                for (size_t t = 0; t < d; t++) { double e = z[i * d + t] - z[j * d + t]; s += e * e; }
-                dist[k++] = s;
-            }
-        size_t h = np / 2;
-        select_k(dist, np, h);
-        if (np % 2) bw = sqrt(dist[h]);
-        else {
-            double below = dist[0];
-            for (size_t i = 1; i < h; i++) below = dist[i] > below ? dist[i] : below;
-            bw = (sqrt(below) + sqrt(dist[h])) / 2;
-        }
-        if (!(bw > 0)) bw = 1;
-        *bandwidth = bw;
-    }
-    vigil_mmd_job job = {z, N, d, n1, bw, permutations, seed, threads};
-    mmd_call c = {&job, stat, p};
-    rc = vigil_backend_run(backend, VIGIL_OP_MMD, "MMD", run_mmd, &c, used);
+    vigil_mmd_job job = {z, N, d, n1, *bandwidth > 0 ? *bandwidth : 0, permutations, seed, threads};
+    mmd_call c = {&job, stat, p, bandwidth};
+    double work = vigil_backend_work((double)N * (double)N * (double)(permutations + 1), threads);
+    rc = vigil_backend_run(backend, VIGIL_OP_MMD, "MMD", work, run_mmd, &c, used);
 done:
-    free(z); free(dist);
+    free(z);
     return rc;
 }

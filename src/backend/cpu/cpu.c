@@ -3,10 +3,20 @@
 
 #include "explain/treeshap.h"
 
+#include <stdio.h>
+#include <unistd.h>
+
+static void describe(char *buf, size_t cap)
+{
+    long c = sysconf(_SC_NPROCESSORS_ONLN);
+    snprintf(buf, cap, "cpu: %ld thread%s online", c > 0 ? c : 1, c == 1 ? "" : "s");
+}
+
 const vigil_backend_i vigil_backend_cpu = {
     .name = "cpu",
     .kind = VIGIL_BACKEND_CPU,
     .available = NULL,
+    .describe = describe,
     .prepare = vigil_cpu_trees_prepare,
     .release = vigil_cpu_trees_release,
     .predict_trees = vigil_cpu_predict_trees,

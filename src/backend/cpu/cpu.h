@@ -16,7 +16,7 @@ int vigil_cpu_predict_linear(const vigil_model *m, const float *X, size_t n, int
 int vigil_cpu_predict_mlp(const vigil_model *m, const float *X, size_t n, int threads, double *scores,
                           double *margins);
 /* mmd.c: the float kernel matrix, then the permutations on the pool */
-int vigil_cpu_mmd(const vigil_mmd_job *job, double *stat, double *p);
+int vigil_cpu_mmd(const vigil_mmd_job *job, double *stat, double *p, double *bandwidth);
 /* treeshap.c: vigil_treeshap_cpu, declared with the flattening it reads (explain/treeshap.h) */
 
 #endif

@@ -56,11 +56,15 @@ static int perm_range(void *arg, size_t b0, size_t b1, int worker)
     return VIGIL_OK;
 }
 
-int vigil_cpu_mmd(const vigil_mmd_job *job, double *stat, double *p)
+int vigil_cpu_mmd(const vigil_mmd_job *job, double *stat, double *p, double *bandwidth)
 {
     const size_t N = job->N, n1 = job->n1, d = job->d, perms = job->permutations;
-    const double *z = job->z, bw = job->bandwidth;
-    int rc = VIGIL_OK, W = vigil_parallel_workers(job->threads, perms, 1);
+    const double *z = job->z;
+    double bw = job->bandwidth;
+    int rc = bw > 0 ? VIGIL_OK : vigil_mmd_median_bandwidth(z, N, d, &bw);
+    if (rc) return rc;
+    *bandwidth = bw;
+    int W = vigil_parallel_workers(job->threads, perms, 1);
     float *K = malloc(N * N * sizeof *K), *g = calloc(N, sizeof *g);
     double *T = calloc(N, sizeof *T);
     size_t *ge = calloc((size_t)W, sizeof *ge);

@@ -1,15 +1,18 @@
 // CUDA tree-ensemble scoring (see backend/cuda/cuda.h): one thread per row, the same packed
 // nodes and the same float32 order as the CPU backend (base margin, then trees in model
 // order), so both backends return identical margins. The model's nodes go to the device once
-// (vigil_cuda_forest_upload, cached on the model handle); each call copies only the rows.
-// Compiled whenever nvcc is found; used only when a device answers, and any CUDA error makes
-// the seam fall back to the CPU.
+// (vigil_cuda_forest_upload, cached on the model handle) with row buffers that later calls
+// reuse; rows go in chunks of 2^20, so the device memory a call needs does not grow with n.
 #include <cuda_runtime.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "backend/cuda/check.cuh"
 #include "backend/cuda/cuda.h"
+
+#define PREDICT_CHUNK ((size_t)1 << 20)
 
 struct pnode {
     int32_t left, right;
@@ -17,9 +20,10 @@ struct pnode {
     float val;
 };
 
-__global__ static void predict_kernel(const pnode *nodes, const int32_t *tree_begin, const int32_t *tree_group,
-                                      size_t n_trees, const float *base, const float *X, size_t n, size_t F,
-                                      size_t G, float *out)
+__global__ static void predict_kernel(const pnode *__restrict__ nodes, const int32_t *__restrict__ tree_begin,
+                                      const int32_t *__restrict__ tree_group, size_t n_trees,
+                                      const float *__restrict__ base, const float *__restrict__ X, size_t n,
+                                      size_t F, size_t G, float *__restrict__ out)
 {
     size_t r = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
     if (r >= n) return;
@@ -37,41 +41,26 @@ __global__ static void predict_kernel(const pnode *nodes, const int32_t *tree_be
     }
 }
 
-extern "C" int vigil_cuda_device_count(void)
-{
-    int n = 0;
-    if (cudaGetDeviceCount(&n) != cudaSuccess) {
-        cudaGetLastError(); // clear the sticky error of a machine without a driver
-        return 0;
-    }
-    return n;
-}
-
-#define CK(call)                                                                         \
-    do {                                                                                 \
-        cudaError_t e_ = (call);                                                         \
-        if (e_ != cudaSuccess) {                                                         \
-            snprintf(err, err_cap, "%s: %s", #call, cudaGetErrorString(e_));             \
-            rc = -1;                                                                     \
-            goto done;                                                                   \
-        }                                                                                \
-    } while (0)
-
 struct vigil_cuda_forest {
     pnode *nodes;
     int32_t *tree_begin, *tree_group;
     float *base;
     size_t n_trees, F, G;
+    pthread_mutex_t mu; // the row buffers serve one call at a time
+    float *dX, *dout;
+    size_t cap_rows;
 };
 
 extern "C" void vigil_cuda_forest_free(vigil_cuda_forest *d)
 {
     if (!d) return;
     cudaFree(d->nodes), cudaFree(d->tree_begin), cudaFree(d->tree_group), cudaFree(d->base);
+    cudaFree(d->dX), cudaFree(d->dout);
+    pthread_mutex_destroy(&d->mu);
     free(d);
 }
 
-extern "C" int vigil_cuda_forest_upload(const vigil_forest *f, vigil_cuda_forest **out, char *err, size_t err_cap)
+extern "C" int vigil_cuda_forest_upload(const vigil_forest *f, vigil_cuda_forest **out, char *err, size_t cap)
 {
     int rc = 0;
     size_t G = f->n_groups;
@@ -79,13 +68,13 @@ extern "C" int vigil_cuda_forest_upload(const vigil_forest *f, vigil_cuda_forest
     float *hbase = NULL;
     vigil_cuda_forest *d = (vigil_cuda_forest *)calloc(1, sizeof *d);
     *out = NULL;
-    hn = (pnode *)malloc((f->n_nodes ? f->n_nodes : 1) * sizeof(pnode));
-    hbase = (float *)malloc((G ? G : 1) * sizeof(float));
-    if (!d || !hn || !hbase) {
-        snprintf(err, err_cap, "out of host memory");
-        rc = -1;
-        goto done;
+    if (!d) {
+        snprintf(err, cap, "out of host memory");
+        return -1;
     }
+    pthread_mutex_init(&d->mu, NULL);
+    HOST_ALLOC(hn, f->n_nodes);
+    HOST_ALLOC(hbase, G);
     d->n_trees = f->n_trees, d->F = f->n_features, d->G = G;
     for (size_t k = 0; k < f->n_nodes; k++) {
         bool leaf = f->left[k] < 0;
@@ -111,24 +100,35 @@ done:
     return rc;
 }
 
-extern "C" int vigil_cuda_predict_trees(const vigil_cuda_forest *d, const float *X, size_t n, float *margins,
-                                        char *err, size_t err_cap)
+extern "C" int vigil_cuda_predict_trees(vigil_cuda_forest *d, const float *X, size_t n, float *margins, char *err,
+                                        size_t cap)
 {
     int rc = 0;
-    float *dX = NULL, *dout = NULL;
-    const size_t F = d->F, G = d->G;
-    CK(cudaMalloc(&dX, (n ? n : 1) * (F ? F : 1) * sizeof(float)));
-    CK(cudaMalloc(&dout, (n ? n : 1) * (G ? G : 1) * sizeof(float)));
-    CK(cudaMemcpy(dX, X, n * F * sizeof(float), cudaMemcpyHostToDevice));
-    if (n) {
-        unsigned threads = 256, blocks = (unsigned)((n + threads - 1) / threads);
-        predict_kernel<<<blocks, threads>>>(d->nodes, d->tree_begin, d->tree_group, d->n_trees, d->base, dX, n, F,
-                                            G, dout);
-        CK(cudaGetLastError());
-        CK(cudaDeviceSynchronize());
+    const size_t F = d->F, G = d->G, chunk = vigil_cuda_chunk(0, PREDICT_CHUNK);
+    const size_t rows = n < chunk ? n : chunk;
+    if (!n) return 0;
+    pthread_mutex_lock(&d->mu);
+    if (d->cap_rows < rows) {
+        cudaFree(d->dX), cudaFree(d->dout);
+        d->dX = d->dout = NULL, d->cap_rows = 0;
+        CK(cudaMalloc(&d->dX, rows * (F ? F : 1) * sizeof(float)));
+        CK(cudaMalloc(&d->dout, rows * (G ? G : 1) * sizeof(float)));
+        d->cap_rows = rows;
     }
-    CK(cudaMemcpy(margins, dout, n * G * sizeof(float), cudaMemcpyDeviceToHost));
+    for (size_t r0 = 0; r0 < n; r0 += rows) {
+        size_t m = n - r0 < rows ? n - r0 : rows;
+        if (F) CK(cudaMemcpy(d->dX, X + r0 * F, m * F * sizeof(float), cudaMemcpyHostToDevice));
+        unsigned threads = 256, blocks = (unsigned)((m + threads - 1) / threads);
+        predict_kernel<<<blocks, threads>>>(d->nodes, d->tree_begin, d->tree_group, d->n_trees, d->base, d->dX, m,
+                                            F, G, d->dout);
+        CK(cudaGetLastError());
+        CK(cudaMemcpy(margins + r0 * G, d->dout, m * G * sizeof(float), cudaMemcpyDeviceToHost));
+    }
 done:
-    cudaFree(dX), cudaFree(dout);
+    if (rc) { // a failed call keeps no half-sized buffers
+        cudaFree(d->dX), cudaFree(d->dout);
+        d->dX = d->dout = NULL, d->cap_rows = 0;
+    }
+    pthread_mutex_unlock(&d->mu);
     return rc;
 }

@@ -2,17 +2,19 @@
 // the Shapley weights and the leaf tables once; the kernel runs one thread per case over every
 // leaf, with the same two forms (table lookup, or the direct polynomial) and the same double
 // arithmetic in the same order as the CPU, so the two backends agree to rounding. A warp's
-// threads read the same leaf at the same time (broadcast loads). Cases go in chunks so the
-// attribution buffer stays bounded. Any CUDA error returns -1 with the text; the seam then
-// computes on the CPU.
+// threads read the same leaf at the same time (broadcast loads). Cases go in chunks of at most
+// 2^18 rows, fewer when the device's free memory is short (a failed allocation halves the chunk
+// down to 1,024 rows before the call gives up). Any CUDA error returns -1 with the text.
 #include <cuda_runtime.h>
 #include <stdint.h>
 #include <stdio.h>
 
+#include "backend/cuda/check.cuh"
 #include "backend/cuda/cuda.h"
 
 #define TS_CUDA_MAX_D 64
 #define TS_CUDA_CHUNK ((size_t)1 << 18)
+#define TS_CUDA_MIN_CHUNK ((size_t)1024)
 
 __global__ static void treeshap_kernel(const ts_leaf *leaves, size_t n_leaves, const ts_elem *elems,
                                        const double *tabs, const double *w, int max_d, const double *base,
@@ -35,16 +37,6 @@ __global__ static void treeshap_kernel(const ts_leaf *leaves, size_t n_leaves, c
     for (size_t g = 0; g < K; g++) row[g * (F + 1) + F] = base[g];
 }
 
-#define CK(call)                                                                         \
-    do {                                                                                 \
-        cudaError_t e_ = (call);                                                         \
-        if (e_ != cudaSuccess) {                                                         \
-            snprintf(err, cap, "%s: %s", #call, cudaGetErrorString(e_));                 \
-            rc = -1;                                                                     \
-            goto done;                                                                   \
-        }                                                                                \
-    } while (0)
-
 extern "C" int vigil_cuda_treeshap(const ts_prepared *p, const float *X, size_t n, double *phi, char *err,
                                    size_t cap)
 {
@@ -54,7 +46,7 @@ extern "C" int vigil_cuda_treeshap(const ts_prepared *p, const float *X, size_t 
     double *dt = NULL, *dw = NULL, *db = NULL, *dphi = NULL;
     float *dx = NULL;
     const size_t F = p->F, K = p->K, W = (size_t)p->max_d + 1, stride = K * (F + 1);
-    const size_t chunk = n < TS_CUDA_CHUNK ? n : TS_CUDA_CHUNK;
+    size_t chunk = vigil_cuda_chunk(1, TS_CUDA_CHUNK), free_b = 0, total_b = 0;
     if (p->max_d > TS_CUDA_MAX_D) {
         snprintf(err, cap, "a path splits on %d distinct features; the kernel handles at most %d", p->max_d,
                  TS_CUDA_MAX_D);
@@ -66,13 +58,26 @@ extern "C" int vigil_cuda_treeshap(const ts_prepared *p, const float *X, size_t 
     CK(cudaMalloc(&dt, (p->n_tab ? p->n_tab : 1) * sizeof *dt));
     CK(cudaMalloc(&dw, W * W * sizeof *dw));
     CK(cudaMalloc(&db, K * sizeof *db));
-    CK(cudaMalloc(&dx, chunk * (F ? F : 1) * sizeof *dx));
-    CK(cudaMalloc(&dphi, chunk * stride * sizeof *dphi));
     if (p->n_leaves) CK(cudaMemcpy(dl, p->leaves, p->n_leaves * sizeof *dl, cudaMemcpyHostToDevice));
     if (p->n_elems) CK(cudaMemcpy(de, p->elems, p->n_elems * sizeof *de, cudaMemcpyHostToDevice));
     if (p->n_tab) CK(cudaMemcpy(dt, p->tabs, p->n_tab * sizeof *dt, cudaMemcpyHostToDevice));
     CK(cudaMemcpy(dw, p->w, W * W * sizeof *dw, cudaMemcpyHostToDevice));
     CK(cudaMemcpy(db, p->base, K * sizeof *db, cudaMemcpyHostToDevice));
+    /* the row buffers: at most half the free memory, halved again on a failed allocation */
+    if (cudaMemGetInfo(&free_b, &total_b) == cudaSuccess) {
+        size_t per_row = stride * sizeof *dphi + (F ? F : 1) * sizeof *dx, fit = free_b / 2 / per_row;
+        if (fit < chunk) chunk = fit > TS_CUDA_MIN_CHUNK ? fit : TS_CUDA_MIN_CHUNK;
+    }
+    if (chunk > n) chunk = n;
+    for (;;) {
+        cudaError_t e1 = cudaMalloc(&dx, chunk * (F ? F : 1) * sizeof *dx);
+        cudaError_t e2 = e1 == cudaSuccess ? cudaMalloc(&dphi, chunk * stride * sizeof *dphi) : e1;
+        if (e2 == cudaSuccess) break;
+        cudaFree(dx), dx = NULL, dphi = NULL;
+        cudaGetLastError();
+        if (e2 != cudaErrorMemoryAllocation || chunk <= TS_CUDA_MIN_CHUNK) CK(e2);
+        chunk /= 2;
+    }
     for (size_t r0 = 0; r0 < n; r0 += chunk) {
         size_t m = n - r0 < chunk ? n - r0 : chunk;
         if (F) CK(cudaMemcpy(dx, X + r0 * F, m * F * sizeof *dx, cudaMemcpyHostToDevice));

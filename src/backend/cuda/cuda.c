@@ -179,10 +179,17 @@ done:
     return rc;
 }
 
-/* AUTO's thresholds, per CPU thread (backend_impl.h): below them the CPU finishes first. */
-#define MIN_WORK_PREDICT 2e7  /* rows x trees */
-#define MIN_WORK_TREESHAP 2e6 /* rows x leaves */
-#define MIN_WORK_MMD 2e8      /* N^2 x (permutations + 1) */
+/* AUTO's thresholds, in work per CPU thread (backend_impl.h): the device's first call in a
+ * process costs about 0.1 s (context and model upload: 0.095 s measured on an H200, bench/gpu.sh),
+ * after which it wins at every size measured; so a job goes to the device when the CPU would
+ * need about that long. Per CPU thread, measured on the H200 machine's 16 cores and this
+ * project's 2-core machines: scoring 4.7e7-6.1e7 rows x trees per second, TreeSHAP 3.6e7 rows x
+ * leaves, MMD 2.3e8 N^2 x (permutations + 1). The bundled 3,072-case suites' scoring (300
+ * trees, 2 threads: 4.6e5) stays on the CPU; their TreeSHAP (11,000 leaves: 1.7e7) goes to the
+ * device, where it takes 2 ms instead of 0.46 s. */
+#define MIN_WORK_PREDICT 5e6  /* rows x trees */
+#define MIN_WORK_TREESHAP 4e6 /* rows x leaves */
+#define MIN_WORK_MMD 2.5e7    /* N^2 x (permutations + 1) */
 
 const vigil_backend_i vigil_backend_cuda = {
     .name = "cuda",

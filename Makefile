@@ -29,6 +29,12 @@ BENCH_DEB_PKGS := python3-numpy python3-pandas python3-scipy python3-sklearn pyt
 
 # -- toolchain -----------------------------------------------------------------------------
 NVCC ?= $(firstword $(shell command -v nvcc 2>/dev/null) $(wildcard /usr/local/cuda/bin/nvcc))
+# CUDA=stub: the test harness of `make stub-tests` (tests/cudastub/): the .cu files built as host
+# C++ against a CUDA-runtime stand-in, so the kernels' bodies run on the CPU. Tests only.
+STUB := $(filter stub,$(CUDA))
+ifeq ($(CUDA),stub)
+  CUDA := 0
+endif
 ifeq ($(CUDA),auto)
   CUDA := $(if $(NVCC),1,0)
 endif
@@ -57,21 +63,37 @@ ifeq ($(CUDA),1)
   CUDA_LIBS := -L$(CUDA_HOME)/lib64 -lcudart_static -ldl -lrt -lstdc++
   LDLIBS += $(CUDA_LIBS)
 endif
+ifneq ($(STUB),)
+  CFLAGS += -DVIGIL_HAVE_CUDA=1 -DVIGIL_CUDA_STUB=1
+  LDLIBS += -lstdc++
+  CXX ?= g++
+  STUB_CXXFLAGS = $(OPT) -std=c++17 -Wall -Wextra -Wno-unused-parameter -Wno-unused-function -fPIC -pthread \
+                  -DVIGIL_HAVE_CUDA=1 -DVIGIL_CUDA_STUB=1 -Itests/cudastub -Iinclude -Isrc $(PKG_CFLAGS) -MMD -MP \
+                  $(if $(SANITIZER),-fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=all)
+endif
 
 # -- sources -------------------------------------------------------------------------------
 LIB_SRC  := $(sort $(shell find src -name '*.c' ! -path 'src/cli/*'))
 CLI_SRC  := $(sort $(wildcard src/cli/*.c))
-CU_SRC   := $(if $(filter 1,$(CUDA)),$(sort $(wildcard src/backend/cuda/*.cu)))
+CU_SRC   := $(if $(filter 1,$(CUDA))$(STUB),$(sort $(wildcard src/backend/cuda/*.cu)))
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o) $(CU_SRC:%.cu=$(BUILD)/obj/%.cu.o)
+ifneq ($(STUB),)
+# Only the files that read the CUDA switch differ from a build without CUDA: the stand-in build
+# takes every other object from STUB_BASE (the sanitizer build, made first with the same flags).
+STUB_BASE ?= build/san
+STUB_OWN := src/backend/backend.c src/backend/cuda/cuda.c
+LIB_OBJ  := $(patsubst %.c,$(STUB_BASE)/obj/%.o,$(filter-out $(STUB_OWN),$(LIB_SRC))) \
+            $(STUB_OWN:%.c=$(BUILD)/obj/%.o) $(CU_SRC:%.cu=$(BUILD)/obj/%.cu.o) $(BUILD)/obj/tests/cudastub/stub.o
+endif
 CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/fuzz/replay_%)
 
 .PHONY: all check unit cli-tests san-tests demo bench deps clean fuzz fuzz-replay valgrind \
-        install uninstall install-test check-symbols
+        install uninstall install-test check-symbols stub-tests
 all: $(BUILD)/vigil $(BUILD)/libvigil.a $(BUILD)/libvigil.so
 
 # Objects depend on the compiler and flags too: a build folder made before a flag changed
@@ -86,9 +108,23 @@ $(BUILD)/obj/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
+ifeq ($(STUB),)
 $(BUILD)/obj/%.cu.o: %.cu
 	@mkdir -p $(dir $@)
 	$(NVCC) $(NVCCFLAGS) -DVIGIL_HAVE_CUDA=1 -MMD -MP -MF $(@:.o=.d) -c $< -o $@
+else
+# The stand-in: each launch kernel<<<grid, block>>>(args) becomes vigil_stub_launch(grid, block,
+# kernel, args); #line keeps the diagnostics on the .cu file's own lines.
+$(BUILD)/obj/%.cu.o: %.cu tests/cudastub/cuda_runtime.h $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	{ printf '#line 1 "%s"\n' '$<'; sed -E 's/([A-Za-z_][A-Za-z_0-9]*)<<<(.*)>>>\(/vigil_stub_launch(\2, \1, /' $<; } >$(@:.o=.cc)
+	$(CXX) $(STUB_CXXFLAGS) -MF $(@:.o=.d) -MT $@ -c $(@:.o=.cc) -o $@
+$(BUILD)/obj/tests/cudastub/stub.o: tests/cudastub/stub.cc tests/cudastub/cuda_runtime.h tests/cudastub/stub.h $(FLAGS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CXX) $(STUB_CXXFLAGS) -c $< -o $@
+$(BUILD)/vigil:
+	@echo "CUDA=stub is a test harness: it builds tests, never $(BUILD)/vigil" >&2; exit 1
+endif
 
 $(BUILD)/libvigil.a: $(LIB_OBJ)
 	@rm -f $@
@@ -132,8 +168,10 @@ uninstall:
 	  $(DESTDIR)$(PREFIX)/lib/libvigil.so.$(VERSION) $(DESTDIR)$(PREFIX)/lib/pkgconfig/vigil.pc
 	rm -rf $(DESTDIR)$(PREFIX)/include/vigil
 
+ifeq ($(STUB),)
 $(BUILD)/vigil: $(CLI_OBJ) $(BUILD)/libvigil.a
 	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJ) $(BUILD)/libvigil.a $(LDLIBS)
+endif
 
 $(BUILD)/tests/%: tests/%.c $(BUILD)/libvigil.a tests/testutil.h
 	@mkdir -p $(dir $@)
@@ -197,6 +235,22 @@ fuzz-replay: $(REPLAY_BIN)
 SAN_BUILD ?= build/san
 SAN_CLI_EXCLUDE ?= reliability
 SAN_CLI_TESTS ?= $(filter-out $(SAN_CLI_EXCLUDE),$(CLI_TESTS))
+# The CUDA backend's own code without a GPU: the .cu files built as host C++ against the
+# stand-in of tests/cudastub/ (CUDA=stub), with ASan+UBSan, and tests/stub/test_cuda_stub.c run
+# through them: parity with the CPU across chunk boundaries, every allocation, copy and launch
+# made to fail in turn (the error, no device memory left behind, the next call right), device
+# memory short, and a kernel fault that loses the context.
+STUB_BUILD ?= build/stub
+stub-tests:
+	$(MAKE) BUILD=$(SAN_BUILD) SANITIZER=address,undefined CUDA=0 DEBUG=1 $(SAN_BUILD)/libvigil.a
+	$(MAKE) BUILD=$(STUB_BUILD) STUB_BASE=$(SAN_BUILD) CUDA=stub SANITIZER=address,undefined DEBUG=1 \
+	  $(STUB_BUILD)/tests/test_cuda_stub
+	@ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 $(STUB_BUILD)/tests/test_cuda_stub
+
+$(BUILD)/tests/test_cuda_stub: tests/stub/test_cuda_stub.c $(BUILD)/libvigil.a tests/testutil.h tests/cudastub/stub.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests $(LDFLAGS) -o $@ $< $(BUILD)/libvigil.a $(CMOCKA_LIBS) $(LDLIBS)
+
 san-tests:
 	$(MAKE) BUILD=$(SAN_BUILD) SANITIZER=address,undefined CUDA=0 DEBUG=1 unit fuzz-replay \
 	  $(SAN_BUILD)/vigil
@@ -249,6 +303,7 @@ check: deps
 	$(MAKE) check-symbols
 	$(MAKE) install-test
 	$(MAKE) san-tests
+	$(MAKE) stub-tests
 	@echo "make check: all test stages passed"
 
 demo: deps

@@ -34,6 +34,9 @@ struct vigil_cuda_mmd {
 #define SEGMENTS 64
 #define GRID_ROWS 1024
 
+// Blocks for a grid-stride loop over rows: at most GRID_ROWS, never an idle one.
+static unsigned grid_for(size_t rows) { return rows == 0 ? 1u : rows < GRID_ROWS ? (unsigned)rows : GRID_ROWS; }
+
 __device__ static double sqdist(const double *__restrict__ zt, size_t n, size_t d, size_t i, size_t j)
 {
     double s = 0;
@@ -148,7 +151,7 @@ __global__ static void reduce_masks(const double *__restrict__ C, const double *
 static int build_block(vigil_cuda_mmd *h, size_t r0, size_t B, char *err, size_t cap)
 {
     int rc = 0;
-    build_k<<<GRID_ROWS, 256>>>(h->zt, h->n, h->d, h->inv, r0, B, h->K);
+    build_k<<<grid_for(B), 256>>>(h->zt, h->n, h->d, h->inv, r0, B, h->K);
     CK(cudaGetLastError());
 done:
     return rc;
@@ -164,7 +167,7 @@ static int select_kth(vigil_cuda_mmd *h, unsigned long long k, unsigned long lon
     for (int pass = 0; pass < 8; pass++) {
         int shift = 56 - 8 * pass, b = 0;
         CK(cudaMemset(dhist, 0, sizeof hist));
-        pair_hist<<<GRID_ROWS, 256>>>(h->zt, h->n, h->d, prefix, pmask, shift, dhist);
+        pair_hist<<<grid_for(h->n - 1), 256>>>(h->zt, h->n, h->d, prefix, pmask, shift, dhist);
         CK(cudaGetLastError());
         CK(cudaMemcpy(hist, dhist, sizeof hist, cudaMemcpyDeviceToHost));
         unsigned long long below = 0;
@@ -265,7 +268,7 @@ extern "C" int vigil_cuda_mmd_sums(vigil_cuda_mmd *h, const unsigned char *masks
     }
     CK(cudaMalloc(&dmk, (m ? m : 1) * n));
     CK(cudaMemcpy(dmk, masks, m * n, cudaMemcpyHostToDevice));
-    expand_masks<<<1024, 256>>>(dmk, n, m, h->G);
+    expand_masks<<<grid_for((n * (m + 1) + 255) / 256), 256>>>(dmk, n, m, h->G);
     CK(cudaGetLastError());
     CK(cudaMemset(h->pD, 0, SEGMENTS * M * sizeof(double)));
     CK(cudaMemset(h->pR, 0, SEGMENTS * M * sizeof(double)));

@@ -7,7 +7,8 @@
 # back), bench/gpu_bench (10M-case scoring, 1M-row TreeSHAP, 10,000 x 10,000 MMD, each against
 # the CPU, with parity across the chunk boundaries), compute-sanitizer's memcheck, racecheck,
 # initcheck and synccheck on the three ops, the whole process (CSV in, scores out) on 2,000,000
-# cases, and the CLI tests of predict, explain and drift with the CUDA binary.
+# cases, the bundled suites under AUTO and on the CPU, and the CLI tests of predict, explain and
+# drift with the CUDA binary.
 # Logs go to $GPU_OUT (default bench/out/gpu). Under 8 minutes on an H200. Exit 1 when any check
 # failed. A folder .devlibs/ (the shared libraries of a build machine, for a device machine
 # without them) is put on LD_LIBRARY_PATH when present.
@@ -71,7 +72,7 @@ fi
 # 4. the whole process: CSV in, scores out
 N=${GPU_WHOLE_N:-2000000}
 if env -u LD_LIBRARY_PATH python3 bench/explain.py gen "$N" /tmp/vigil-gpu-cases.csv 2>"$LOG/gen.log"; then
-    for b in cuda "cpu --threads $(nproc)" "cpu --threads 2"; do
+    for b in cuda auto "cpu --threads $(nproc)" "cpu --threads 2"; do
         s0=$(date +%s.%N)
         # shellcheck disable=SC2086
         "$B/vigil" predict --model datasets/models/flchain_deep.json --data /tmp/vigil-gpu-cases.csv --id case_id \
@@ -87,7 +88,20 @@ else
     say "FAIL  case generation: $LOG/gen.log"
     fail=1
 fi
-# 5. the CLI tests that take --backend, with the CUDA binary
+# 5. AUTO on the bundled suites (3,072 cases): never slower than the CPU alone
+for suite in suites/*.json; do
+    for b in auto cpu; do
+        rm -f /tmp/vigil-gpu-suite.db
+        s0=$(date +%s.%N)
+        "$B/vigil" suite run "$suite" --db /tmp/vigil-gpu-suite.db --backend $b >"$LOG/suite.out" 2>&1
+        rc=$?
+        s1=$(date +%s.%N)
+        say "suite $suite --backend $b: exit $rc, $(echo "$s0 $s1" | awk '{ printf "%.2f", $2 - $1 }') s wall"
+        [ $rc -le 1 ] || { fail=1; tail -5 "$LOG/suite.out" | tee -a "$S"; }
+    done
+done
+rm -f /tmp/vigil-gpu-suite.db
+# 6. the CLI tests that take --backend, with the CUDA binary
 VIGIL="$PWD/$B/vigil" VIGIL_CLI_ONLY="predict explain drift" step cli_tests 150 sh tests/cli/run.sh
 tail -3 "$LOG/cli_tests.log" | tee -a "$S"
 say "gpu.sh: $([ $fail -eq 0 ] && echo 'every check passed' || echo FAILED)"

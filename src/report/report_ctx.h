@@ -41,6 +41,9 @@ static inline const char *js(const cJSON *o, const char *path) { return vigil_js
 
 /* Every section of the report into c->d (sections.c). */
 void vigil_report_build(rctx *c);
+/* The human-AI team subsection of 3.3 from the candidate's `human` block, when the run has one
+ * (human.c). */
+void vigil_report_human(rctx *c);
 /* The CHAI Applied Model Card XML (card.c); NULL when out of memory. */
 char *vigil_report_model_card(rctx *c);
 

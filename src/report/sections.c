@@ -433,6 +433,7 @@ static void sec_performance(rctx *c)
     plot(c, "forest", "Subgroup forest plot", svg, why,
          "AUROC with its DeLong 95% CI for every subgroup level, candidate and predecessor");
     subgroup_tables(c);
+    vigil_report_human(c);
 }
 
 /* "<id>: <description>", unless the description already begins with the id ("M1: ..."). */

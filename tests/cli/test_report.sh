@@ -17,6 +17,41 @@ run "$V" monitor run monitors/flchain-stable.json --format json
 run "$V" monitor run monitors/flchain-temporal.json --format json
 expect_rc 1 "temporal monitor alarms"
 
+# The human in the loop (issue 21): a suite run with the clinicians' decisions shows the
+# team's numbers, the override rates by site with their gap, as the engine stored them
+# (statsmodels goldens of tests/reference/human/case_groups.json).
+HG="$ROOT/tests/reference/human/case_groups"
+cat > "$T/human.json" <<JSON
+{ "name": "override audit", "data": { "path": "$HG.csv",
+    "columns": { "label": "label", "score": "score", "decision": "decision", "groups": ["site"] } },
+  "thresholds": [0.3], "bootstrap": 0, "criteria": [
+    { "name": "override rate of flags", "metric": "override_of_flags", "rule": "at_most", "value": 0.4 } ] }
+JSON
+run "$V" suite run "$T/human.json" --format json
+expect_rc 0 "human-in-the-loop suite stored"
+HID=$(/usr/bin/python3 -c "import json; print(json.load(open('$T/out'))['run_id'])")
+run "$V" report --run "$HID" --out "$T/rh" --no-plots
+expect_rc 0 "report of the human-in-the-loop run"
+/usr/bin/python3 - "$T/rh/report.md" "$HG.json" <<'PY' || { echo "FAIL: the human-AI team section does not show the stored numbers"; fails=$((fails + 1)); }
+import json, re, sys
+md = open(sys.argv[1]).read()
+g = json.load(open(sys.argv[2]))
+sec = md[md.index("#### The human-AI team"):md.index("### 3.4")]
+def cell(label):
+    m = re.search(r"^\| %s \| ([^|]+) \| ([^|]+) \|" % re.escape(label), sec, re.M)
+    return m.group(1).strip(), m.group(2).strip()
+o = g["overall"]
+assert cell("Override rate of flags")[0] == "%.3f" % o["override_of_flags"]["value"], cell("Override rate of flags")
+assert cell("Team sensitivity")[0] == "%.3f" % o["team_sensitivity"]["value"], cell("Team sensitivity")
+assert "Acceptance and override by site" in sec and "| east |" in sec
+gap = g["groups"]["site"]["override_of_flags_gap"]["value"]
+assert ("by %.3f" % gap) in sec, gap
+assert "McNemar" in sec
+PY
+run "$V" report --run "$MID" --out "$T/rm" --no-plots
+expect_rc 1 "report of a run without decisions (a metrics run: not implementable)"
+if grep -q "human-AI team" "$T/rm/report.md"; then echo "FAIL: a human-AI team section without decisions"; fails=$((fails + 1)); fi
+
 # Errors: exit 2 with a clear message, nothing written.
 run "$V" report --run 999 --out "$T/r"
 expect_rc 2 "missing run"

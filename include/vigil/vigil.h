@@ -29,6 +29,7 @@
 #include "vigil/accum.h"
 #include "vigil/replay.h"
 #include "vigil/run.h"
+#include "vigil/join.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -28,6 +28,7 @@ cli_command cli_commands[] = {
     CMD_OPTS(report, "write a PCCP evidence report from a stored run"),
     CMD_OPTS(audit, "verify the tamper-evident audit chain of the run store"),
     CMD_OPTS(synth, "generate a synthetic shadow-mode case file with planted drift"),
+    CMD_OPTS(cases, "make a case file from a prediction log and an event table (join)"),
 };
 const size_t cli_n_commands = sizeof cli_commands / sizeof cli_commands[0];
 

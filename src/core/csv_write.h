@@ -12,4 +12,12 @@
  * apostrophe; numbers such as -0.5 are written unchanged. */
 void vigil_csv_write_field(FILE *f, const char *s);
 
+/* An output file written whole or not at all: open makes a new 0600 temporary beside `out` with
+ * mkstemp (never through a link planted at a fixed name; *tmp names it, caller frees); commit
+ * flushes, closes and renames it over `out`, or removes it and returns VIGIL_EIO naming `out`.
+ * abort removes it. */
+FILE *vigil_outfile_open(const char *out, char **tmp);
+int vigil_outfile_commit(FILE *f, char *tmp, const char *out);
+void vigil_outfile_abort(FILE *f, char *tmp);
+
 #endif

@@ -94,17 +94,9 @@ int vigil_cases_write_csv(const vigil_cases *c, const char *id_name, const char 
                                        "nothing was written", out, i + 1, vigil_table_row_line(c->table, i), cols[j],
                                        isnan(values[i * ncols + j]) ? "NaN" : "infinite");
             }
-    /* The temporary file is made by mkstemp beside `out`: new, 0600, never through a link
-     * someone planted at a fixed name; renamed over `out` when complete. */
-    vigil_sbuf tb = {0};
-    vigil_sbuf_printf(&tb, "%s.tmp.XXXXXX", out);
-    int fd = tb.s ? mkstemp(tb.s) : -1;
-    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-    if (!f) {
-        if (fd >= 0) close(fd), unlink(tb.s);
-        vigil_sbuf_free(&tb);
-        return vigil_error_set(VIGIL_EIO, "%s: cannot write here", out);
-    }
+    char *tmp;
+    FILE *f = vigil_outfile_open(out, &tmp);
+    if (!f) return VIGIL_EIO;
     vigil_csv_write_field(f, id_name ? id_name : "row");
     for (size_t j = 0; j < ncols; j++) fputc(',', f), vigil_csv_write_field(f, cols[j]);
     fputc('\n', f);
@@ -115,15 +107,6 @@ int vigil_cases_write_csv(const vigil_cases *c, const char *id_name, const char 
         for (size_t j = 0; j < ncols; j++) fprintf(f, ",%.10g", values[i * ncols + j]);
         fputc('\n', f);
     }
-    int rc = VIGIL_OK;
-    if (fflush(f) != 0 || ferror(f)) {
-        fclose(f);
-        rc = vigil_error_set(VIGIL_EIO, "%s: write failed (disk full?)", out);
-    } else if (fclose(f) != 0)
-        rc = vigil_error_set(VIGIL_EIO, "%s: write failed (disk full?)", out);
-    else if (rename(tb.s, out) != 0)
-        rc = vigil_error_set(VIGIL_EIO, "%s: cannot rename the finished file", out);
-    if (rc) unlink(tb.s);
-    vigil_sbuf_free(&tb);
+    int rc = vigil_outfile_commit(f, tmp, out);
     return rc;
 }

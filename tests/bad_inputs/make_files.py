@@ -196,3 +196,12 @@ dup("monitor_dup_tmp.json", "monitor_duplicate_key.json", '"alpha": 0.01', '"alp
 os.remove(f"{D}/monitor_dup_tmp.json")
 dup("linear_count_mismatch.json", "linear_duplicate_key.json", '"intercept": 0', '"intercept": 0, "intercept": 3')
 dup("model_gblinear.json", "model_duplicate_key.json", '"name": "gblinear"', '"name": "gbtree", "name": "gblinear"')
+
+# vigil cases join (issue 16): a prediction log and event tables with bad times or no common entity
+w("join_pred.csv", "id,t,score\na,2026-01-01T00:00,0.5\nb,2026-01-01T06:00,0.2\n")
+w("join_pred_bad_time.csv", "id,t,score\na,2026-01-01T00:00,0.5\nb,2026-02-30T06:00,0.2\n")
+w("join_pred_no_score.csv", "id,t,score\na,2026-01-01T00:00,0.5\nb,2026-01-01T06:00,\n")
+w("join_events.csv", "id,t\na,2026-01-01T05:00\n")
+w("join_events_other_ids.csv", "id,t\nx,2026-01-01T05:00\ny,2026-01-01T07:00\nx,2026-01-02T05:00\n")
+w("join_events_numbers.csv", "id,t\na,12.5\n")
+w("join_pred_numbers.csv", "id,t,score\na,10,0.5\n")

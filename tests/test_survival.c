@@ -153,6 +153,47 @@ static void test_bad_input(void **state)
     assert_close(s.km_risk, 0, 0);
 }
 
+/* The report's hooks: without a label the report is the survival block; its typed getter gives
+ * the block's numbers per level, and the 0/1 metrics are refused with the reason. */
+static void test_report_without_label(void **state)
+{
+    (void)state;
+    const cJSON *ref = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(goldens(), "cases"), "moderate");
+    cols c = load("moderate");
+    size_t n = vigil_table_nrows(c.t);
+    int g = vigil_table_find(c.t, "group");
+    vigil_metrics_group grp = {"group", c.code, NULL, vigil_table_n_levels(c.t, (size_t)g)};
+    const char *names[8];
+    for (size_t l = 0; l < grp.n_levels; l++) names[l] = vigil_table_level(c.t, (size_t)g, l);
+    grp.levels = names;
+    vigil_metrics_options o = VIGIL_METRICS_OPTIONS_INIT;
+    o.time = c.time, o.event = c.event, o.horizon = 5;
+    vigil_metrics_report *r = NULL;
+    assert_int_equal(vigil_metrics_compute(&r, c.risk, NULL, n, &grp, 1, &o), VIGIL_OK);
+    vigil_metric_value v;
+    assert_int_equal(vigil_metrics_report_get(&v, r, "survival_auroc", NULL, NULL), VIGIL_OK);
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(ref, "auc");
+    assert_close(v.value, tu_num(a, "value"), TOL);
+    assert_close(v.ci_low, tu_num(a, "ci_low"), TOL);
+    assert_int_equal(vigil_metrics_report_get(&v, r, "c_harrell", "group", "b"), VIGIL_OK);
+    const cJSON *lb = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(ref, "levels"), "b");
+    assert_close(v.value, tu_num(lb, "c_harrell"), TOL);
+    assert_int_equal(vigil_metrics_report_get(&v, r, "auroc", NULL, NULL), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), "0/1 label"));
+    char *json = vigil_metrics_report_json(r, NAN, NAN);
+    assert_non_null(json);
+    assert_null(strstr(json, "discrimination"));
+    free(json);
+    vigil_metrics_report_free(r);
+    /* with the label: both, and the getter still reads the survival block */
+    assert_int_equal(vigil_metrics_compute(&r, c.risk, c.event, n, &grp, 1, &o), VIGIL_OK);
+    assert_int_equal(vigil_metrics_report_get(&v, r, "survival_brier", NULL, NULL), VIGIL_OK);
+    assert_close(v.value, tu_num(cJSON_GetObjectItemCaseSensitive(ref, "brier"), "value"), TOL);
+    assert_int_equal(vigil_metrics_report_get(&v, r, "auroc", NULL, NULL), VIGIL_OK);
+    vigil_metrics_report_free(r);
+    vigil_table_free(c.t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -161,6 +202,7 @@ int main(void)
         cmocka_unit_test(test_tiny),
         cmocka_unit_test(test_level_without_events),
         cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_report_without_label),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     cJSON_Delete(goldens());

@@ -401,6 +401,26 @@ done:
     return rc;
 }
 
+int vigil_stats_survival_regroup(vigil_survival *o, const double *risk, const double *time, const double *event,
+                                 size_t n, double H, size_t k, double level)
+{
+    if (k < 1 || k > VIGIL_SURVIVAL_MAX_GROUPS || k > n) return vigil_error_set(VIGIL_EINVAL, "%zu risk groups", k);
+    sv_work s = {risk, time, event, n, H, vigil_stats_qnorm(1 - (1 - level) / 2), {0}, NULL, NULL, NULL, NULL, NULL,
+                 NULL};
+    int rc = VIGIL_OK;
+    s.k.ot = malloc(n * sizeof *s.k.ot);
+    s.orisk = malloc(n * sizeof *s.orisk);
+    s.w = malloc(n * sizeof *s.w);
+    if (!s.k.ot || !s.orisk || !s.w || vigil_stats_sort_order(time, n, s.k.ot) != 0 ||
+        vigil_stats_sort_order(risk, n, s.orisk) != 0)
+        rc = vigil_error_set(VIGIL_ENOMEM, "out of memory for the calibration groups of %zu subjects", n);
+    else km_groups(o, &s, k);
+    free(s.k.ot);
+    free(s.orisk);
+    free(s.w);
+    return rc;
+}
+
 int vigil_survival_compute(vigil_survival *o, const double *risk, const double *time, const double *event, size_t n,
                            double H, const vigil_survival_options *opt)
 {

@@ -9,4 +9,8 @@
 int vigil_stats_survival_subset(vigil_survival *out, const double *risk, const double *time, const double *event,
                                 size_t n, double horizon, const vigil_survival_options *opt);
 
+/* Recompute only the calibration groups (and the overall KM risk) with k groups. */
+int vigil_stats_survival_regroup(vigil_survival *out, const double *risk, const double *time, const double *event,
+                                 size_t n, double horizon, size_t k, double level);
+
 #endif

@@ -50,14 +50,18 @@ metrics <- function(d, H, k = 10) {
   r$km_risk <- km$risk; r$km_ci_low <- km$ci_low; r$km_ci_high <- km$ci_high
   r$mean_risk <- mean(d$risk)
   r$oe_ratio <- km$risk / mean(d$risk)
+  r$calibration <- calib(d, H, k)
+  r
+}
+
+calib <- function(d, H, k) {
   g <- groups_of(d$risk, k)
-  r$calibration <- lapply(sort(unique(g)), function(j) {
+  lapply(sort(unique(g)), function(j) {
     s <- d[g == j, ]
     km <- km_at(s$time, s$event, H)
     list(n = nrow(s), mean_risk = mean(s$risk), observed = km$risk,
          ci_low = km$ci_low, ci_high = km$ci_high)
   })
-  r
 }
 
 write_case <- function(name, d, H, note) {
@@ -86,6 +90,8 @@ cases <- list()
 d <- sim(400, 0.05, 0.5)
 d$group <- sample(c("a", "b"), nrow(d), replace = TRUE)
 cases$moderate <- write_case("moderate", d, 5, "n 400, about 30% censored, times on a 0.5 grid (ties)")
+# five groups: what the report falls back to when a tenth of the cases holds under 11 events
+cases$moderate$calibration5 <- calib(d, 5, 5)
 
 d <- sim(500, 0.4, 1)
 cases$heavy <- write_case("heavy", d, 5, "heavy censoring (about 80%), integer times: events and censorings tied, some at H")
@@ -95,7 +101,7 @@ d <- data.frame(time = c(1, 2, 2, 3, 3, 4, 5, 6), event = c(1, 0, 1, 1, 0, 1, 0,
 cases$tiny <- write_case("tiny", d, 3, "n 8: an event and a censoring at H, event/censoring tie at 2, tied risks")
 
 # A level with no events by H (level c: its events all come after H).
-d <- sim(300, 0.05, 0.5)
+d <- sim(900, 0.05, 0.5)
 d$group <- ifelse(seq_len(nrow(d)) %% 3 == 0, "c", ifelse(seq_len(nrow(d)) %% 3 == 1, "a", "b"))
 sel <- d$group == "c"
 d$time[sel] <- d$time[sel] + 6   # every time in level c beyond H = 5

@@ -196,6 +196,9 @@ int vigil_stats_survival_build(vigil_metrics_report *r, const double *score, siz
     v->all.n = n;
     if ((rc = vigil_survival_compute(&v->all.s, score, o->time, o->event, n, o->horizon, &so)) != 0) goto done;
     if ((rc = scope_policy(&v->all, v->min_cell, score, o->time, o->event, so.level)) != 0) goto done;
+    if (v->all.s.auc_reason)
+        vigil_warn("the time-dependent AUROC at horizon %g is not defined (%s): it is null, with the reason", o->horizon,
+                   v->all.s.auc_reason);
     if (n_groups && !(v->g = calloc(n_groups, sizeof *v->g))) goto oom;
     for (size_t g = 0; g < n_groups; g++) {
         v->ng = g + 1;

@@ -196,3 +196,16 @@ dup("monitor_dup_tmp.json", "monitor_duplicate_key.json", '"alpha": 0.01', '"alp
 os.remove(f"{D}/monitor_dup_tmp.json")
 dup("linear_count_mismatch.json", "linear_duplicate_key.json", '"intercept": 0', '"intercept": 0, "intercept": 3')
 dup("model_gblinear.json", "model_duplicate_key.json", '"name": "gblinear"', '"name": "gbtree", "name": "gblinear"')
+
+# time to event (vigil metrics --time t --event e --horizon H): follow-up t, event e (1 event, 0 censored)
+srv = ["id,score,y,t,e\n"] + [f"{i},{(i % 10) / 10 + 0.05:.2f},{i % 2},{i % 7 + 1}.5,{i % 2}\n" for i in range(1, 41)]
+def smut(name, row, text):
+    w(name, "".join(srv[:row]) + text + "".join(srv[row + 1:]))
+w("surv_good.csv", "".join(srv))
+smut("surv_time_negative.csv", 7, "7,0.75,1,-2,1\n")
+smut("surv_time_missing.csv", 7, "7,0.75,1,,1\n")
+smut("surv_time_text.csv", 7, "7,0.75,1,soon,1\n")
+smut("surv_event_2.csv", 7, "7,0.75,1,3.5,2\n")
+smut("surv_event_missing.csv", 7, "7,0.75,1,3.5,\n")
+smut("surv_risk_above_1.csv", 7, "7,1.5,1,3.5,1\n")
+smut("surv_risk_missing.csv", 7, "7,,1,3.5,1\n")

@@ -40,6 +40,15 @@ expect_rc 0 "level without events"
 expect_json "d['subgroups']['group']['levels']['c']['survival']['auc']['value'] is None and 'no event' in d['subgroups']['group']['levels']['c']['survival']['auc']['reason']" "AUROC null with a reason"
 expect_json "($same)(d['subgroups']['group']['levels']['c']['survival'], $G['noevents']['levels']['c'])" "the level's other numbers = the peers"
 
+# No event by H overall: the AUROC is null with its reason, a warning says so, the run is stored.
+run "$VIGIL" metrics --data "$ROOT/tests/bad_inputs/files/surv_good.csv" --score score --time t --event e --horizon 1 --format json
+expect_rc 0 "no event by H"
+expect_err "AUROC at horizon 1 is not defined" "no event by H: warning"
+expect_json "d['survival']['auc']['value'] is None and d['survival']['auc']['reason'].startswith('no event by the horizon') and d['survival']['events_by_horizon'] == 0 and d['survival']['km_risk'] == 0 and isinstance(d['survival']['brier']['value'], float)" "no event by H: AUROC null with the reason, the rest given"
+ID=$(/usr/bin/python3 -c "import json; print(json.load(open('$T/out'))['run_id'])")
+run "$VIGIL" history --format json
+expect_json "any(r['id'] == $ID and r['status'] == 'completed' for r in d['runs'])" "no event by H: the run is stored"
+
 # Heavy censoring.
 run "$VIGIL" metrics --data "$REF/heavy.csv" --score risk --time time --event event --horizon 5 --no-store --format json
 expect_rc 0 "heavy censoring"

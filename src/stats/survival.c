@@ -134,10 +134,20 @@ typedef struct {
     double H, z;
     km_pass k;
     uint32_t *orisk; /* rows in risk order */
+    uint8_t *cls;    /* each row's role at H */
     double *w, *h, *IF, *after, *before;
 } sv_work;
 
-static int is_case(const sv_work *s, size_t i) { return s->event[i] == 1 && s->time[i] <= s->H; }
+enum { NEITHER, CASE, CONTROL }; /* censored by H; event by H; event-free past H */
+static int is_case(const sv_work *s, size_t i) { return s->cls[i] == CASE; }
+static int is_ctrl(const sv_work *s, size_t i) { return s->cls[i] == CONTROL; }
+
+/* Each row's role at H, so the passes in risk order read one byte per row. */
+static void classify(sv_work *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        s->cls[i] = (uint8_t)(s->time[i] > s->H ? CONTROL : s->event[i] == 1 ? CASE : NEITHER);
+}
 
 /* AUROC and its se. h[i]: a case's weight of controls below it (ties one half), a control's
  * weight of cases above it. */
@@ -146,9 +156,9 @@ static void auroc(vigil_survival *o, sv_work *s)
     size_t n = s->n;
     double Wcase = 0, Wctrl = 0;
     for (size_t i = 0; i < n; i++) {
-        s->w[i] = is_case(s, i) ? 1 / s->k.Gm[s->k.u_of[i]] : s->time[i] > s->H ? 1 / s->k.GH : 0;
+        s->w[i] = is_case(s, i) ? 1 / s->k.Gm[s->k.u_of[i]] : is_ctrl(s, i) ? 1 / s->k.GH : 0;
         if (is_case(s, i)) Wcase += s->w[i];
-        else if (s->time[i] > s->H) Wctrl += s->w[i];
+        else if (is_ctrl(s, i)) Wctrl += s->w[i];
     }
     if (o->events_by_horizon == 0 || o->event_free == 0) {
         o->auc_reason = o->events_by_horizon == 0 ? "no event by the horizon: no case to rank"
@@ -162,7 +172,7 @@ static void auroc(vigil_survival *o, sv_work *s)
         for (; b < n && s->risk[s->orisk[b]] == r; b++) {
             size_t i = s->orisk[b];
             if (is_case(s, i)) gc += s->w[i];
-            else if (s->time[i] > s->H) gk += s->w[i];
+            else if (is_ctrl(s, i)) gk += s->w[i];
         }
         for (size_t j = a; j < b; j++) {
             size_t i = s->orisk[j];
@@ -195,7 +205,7 @@ static void auroc(vigil_survival *o, sv_work *s)
         if (is_case(s, i)) {
             num0 = s->w[i] / dn * s->h[i];
             den0 = s->w[i] / dn * Wctrl;
-        } else if (s->time[i] > s->H) {
+        } else if (is_ctrl(s, i)) {
             num0 = s->w[i] / dn * s->h[i];
             den0 = s->w[i] / dn * Wcase;
         }
@@ -217,9 +227,9 @@ static void brier(vigil_survival *o, sv_work *s)
     double *res = s->h;
     for (size_t i = 0; i < n; i++) {
         double r = s->risk[i];
-        res[i] = is_case(s, i) ? (1 - r) * (1 - r) / s->k.Gm[s->k.u_of[i]] : s->time[i] > s->H ? r * r / s->k.GH : 0;
+        res[i] = is_case(s, i) ? (1 - r) * (1 - r) / s->k.Gm[s->k.u_of[i]] : is_ctrl(s, i) ? r * r / s->k.GH : 0;
         sum += res[i];
-        if (s->time[i] > s->H) ctrl += res[i];
+        if (is_ctrl(s, i)) ctrl += res[i];
     }
     o->brier = sum / dn;
     for (size_t i = 0; i < n; i++) s->w[i] = is_case(s, i) ? res[i] : 0;
@@ -238,8 +248,10 @@ static int harrell(vigil_survival *o, sv_work *s)
 {
     size_t n = s->n, nr = 0;
     uint32_t *rank = (uint32_t *)s->after; /* n doubles of room: two uint32 per slot */
+    uint32_t *at = rank + n;               /* later subjects per rank (the other half) */
     double *bit = s->before;
     memset(bit, 0, (n + 1) * sizeof *bit);
+    memset(at, 0, (n + 1) * sizeof *at);
     for (size_t j = 0; j < n; j++) {
         if (j == 0 || s->risk[s->orisk[j]] != s->risk[s->orisk[j - 1]]) nr++;
         rank[s->orisk[j]] = (uint32_t)nr; /* 1-based dense rank */
@@ -253,21 +265,22 @@ static int harrell(vigil_survival *o, sv_work *s)
         for (size_t j = a; j < b; j++)
             if (s->event[ot[j]] == 0) {
                 for (size_t x = rank[ot[j]]; x <= nr; x += x & (~x + 1)) bit[x] += 1;
+                at[rank[ot[j]]]++;
                 later += 1;
             }
         for (size_t j = a; j < b; j++) {
             size_t i = ot[j];
             if (s->event[i] != 1) continue;
-            double lt = 0, le = 0;
+            double lt = 0, eq = at[rank[i]];
             for (size_t x = rank[i] - 1; x > 0; x -= x & (~x + 1)) lt += bit[x];
-            for (size_t x = rank[i]; x > 0; x -= x & (~x + 1)) le += bit[x];
             conc += lt;
-            tied += le - lt;
-            disc += later - le;
+            tied += eq;
+            disc += later - lt - eq;
         }
         for (size_t j = a; j < b; j++)
             if (s->event[ot[j]] == 1) {
                 for (size_t x = rank[ot[j]]; x <= nr; x += x & (~x + 1)) bit[x] += 1;
+                at[rank[ot[j]]]++;
                 later += 1;
             }
         b = a;
@@ -364,7 +377,7 @@ int vigil_stats_survival_subset(vigil_survival *o, const double *risk, const dou
     size_t groups = opt->groups < 1 ? 1 : opt->groups > VIGIL_SURVIVAL_MAX_GROUPS ? VIGIL_SURVIVAL_MAX_GROUPS : opt->groups;
     if (groups > n) groups = n;
     sv_work s = {risk, time, event, n, H, vigil_stats_qnorm(1 - (1 - opt->level) / 2), {0}, NULL, NULL, NULL, NULL, NULL,
-                 NULL};
+                 NULL, NULL};
     int rc = km_build(&s.k, time, event, n, H);
     s.orisk = malloc(n * sizeof *s.orisk);
     s.w = malloc(n * sizeof *s.w);
@@ -372,11 +385,13 @@ int vigil_stats_survival_subset(vigil_survival *o, const double *risk, const dou
     s.IF = malloc(n * sizeof *s.IF);
     s.after = malloc((n + 1) * sizeof *s.after);
     s.before = malloc((n + 1) * sizeof *s.before);
-    if (rc || !s.orisk || !s.w || !s.h || !s.IF || !s.after || !s.before ||
+    s.cls = malloc(n);
+    if (rc || !s.orisk || !s.w || !s.h || !s.IF || !s.after || !s.before || !s.cls ||
         vigil_stats_sort_order(risk, n, s.orisk) != 0) {
         rc = vigil_error_set(VIGIL_ENOMEM, "out of memory for the time-to-event metrics of %zu subjects", n);
         goto done;
     }
+    classify(&s);
     double m = 0;
     for (size_t i = 0; i < n; i++) {
         m += risk[i];
@@ -398,6 +413,7 @@ done:
     free(s.IF);
     free(s.after);
     free(s.before);
+    free(s.cls);
     return rc;
 }
 
@@ -406,18 +422,23 @@ int vigil_stats_survival_regroup(vigil_survival *o, const double *risk, const do
 {
     if (k < 1 || k > VIGIL_SURVIVAL_MAX_GROUPS || k > n) return vigil_error_set(VIGIL_EINVAL, "%zu risk groups", k);
     sv_work s = {risk, time, event, n, H, vigil_stats_qnorm(1 - (1 - level) / 2), {0}, NULL, NULL, NULL, NULL, NULL,
-                 NULL};
+                 NULL, NULL};
     int rc = VIGIL_OK;
     s.k.ot = malloc(n * sizeof *s.k.ot);
     s.orisk = malloc(n * sizeof *s.orisk);
     s.w = malloc(n * sizeof *s.w);
-    if (!s.k.ot || !s.orisk || !s.w || vigil_stats_sort_order(time, n, s.k.ot) != 0 ||
-        vigil_stats_sort_order(risk, n, s.orisk) != 0)
+    s.cls = malloc(n);
+    if (!s.k.ot || !s.orisk || !s.w || !s.cls || vigil_stats_sort_order(time, n, s.k.ot) != 0 ||
+        vigil_stats_sort_order(risk, n, s.orisk) != 0) {
         rc = vigil_error_set(VIGIL_ENOMEM, "out of memory for the calibration groups of %zu subjects", n);
-    else km_groups(o, &s, k);
+    } else {
+        classify(&s);
+        km_groups(o, &s, k);
+    }
     free(s.k.ot);
     free(s.orisk);
     free(s.w);
+    free(s.cls);
     return rc;
 }
 

@@ -11,7 +11,10 @@
  *   riskRegression::Score(..., metrics = "auc", cens.model = "km"). Its se is Score's
  *   (conservative = FALSE): sd(IF) / sqrt(n) of the influence function of the ratio of the
  *   two U-statistics plus the term from estimating G (the Nelson-Aalen influence function of
- *   the censoring hazard); the interval is value -/+ z se clipped to [0, 1].
+ *   the censoring hazard); the interval is value -/+ z se clipped to [0, 1]. Score's own AUROC
+ *   se is right only up to n = 46,340: its C++ forms n*n in a 32-bit int (2022.11.28 and the
+ *   2026 sources alike), which overflows above that and shrinks its se (7x at n = 10^5). vigil
+ *   computes in doubles and matches Score exactly where Score does not overflow.
  * - Brier: the IPCW Brier score at H, (1/n) sum of (1 - r)^2 / G(T-) over cases and
  *   r^2 / G(H) over controls (censored at or before H: 0); se and interval as the AUROC's.
  * - c_harrell: Harrell's C over the whole follow-up, as survival::concordance(Surv(T, E) ~ r,
@@ -38,9 +41,10 @@ extern "C" {
 typedef struct {
     double level;  /* confidence level of every interval */
     size_t groups; /* calibration groups, 1 .. VIGIL_SURVIVAL_MAX_GROUPS (fewer when n is smaller) */
+    unsigned threads; /* 0: every online CPU (at most 2 are used: two independent halves) */
 } vigil_survival_options;
 
-#define VIGIL_SURVIVAL_OPTIONS_INIT {0.95, 10}
+#define VIGIL_SURVIVAL_OPTIONS_INIT {0.95, 10, 0}
 
 typedef struct {
     double n, events_by_horizon;             /* subjects and events at or before H in the group */

@@ -186,6 +186,7 @@ int vigil_stats_survival_build(vigil_metrics_report *r, const double *score, siz
     if (!o->time || !o->event) return VIGIL_OK;
     vigil_survival_options so = VIGIL_SURVIVAL_OPTIONS_INIT;
     so.level = o->level > 0 && o->level < 1 ? o->level : 0.95;
+    so.threads = o->threads;
     vm_survival *v = calloc(1, sizeof *v);
     double *buf = malloc(3 * n * sizeof *buf);
     int rc = VIGIL_OK;

@@ -15,6 +15,7 @@
 #include "vigil/error.h"
 #include "stats/metrics_internal.h"
 #include "stats/survival.h"
+#include "core/parallel.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -135,6 +136,13 @@ typedef struct {
     km_pass k;
     uint32_t *orisk; /* rows in risk order */
     uint8_t *cls;    /* each row's role at H */
+    /* the second half's own scratch (Harrell's C and the KM groups run beside the AUROC and
+     * Brier, which use w, h, IF, after and before) */
+    uint32_t *rank;  /* 2n + 1: the rows' risk ranks, then the later subjects per rank */
+    uint32_t *bit;   /* n + 1: the Fenwick tree of counts (n < 2^32; half a double's cache) */
+    uint8_t *grp;    /* n: each row's calibration group */
+    size_t groups;
+    vigil_survival *o;
     double *w, *h, *IF, *after, *before;
 } sv_work;
 
@@ -247,9 +255,8 @@ static void brier(vigil_survival *o, sv_work *s)
 static int harrell(vigil_survival *o, sv_work *s)
 {
     size_t n = s->n, nr = 0;
-    uint32_t *rank = (uint32_t *)s->after; /* n doubles of room: two uint32 per slot */
-    uint32_t *at = rank + n;               /* later subjects per rank (the other half) */
-    double *bit = s->before;
+    uint32_t *rank = s->rank, *at = rank + n;
+    uint32_t *bit = s->bit;
     memset(bit, 0, (n + 1) * sizeof *bit);
     memset(at, 0, (n + 1) * sizeof *at);
     for (size_t j = 0; j < n; j++) {
@@ -271,11 +278,12 @@ static int harrell(vigil_survival *o, sv_work *s)
         for (size_t j = a; j < b; j++) {
             size_t i = ot[j];
             if (s->event[i] != 1) continue;
-            double lt = 0, eq = at[rank[i]];
+            uint64_t lt = 0;
+            double eq = at[rank[i]];
             for (size_t x = rank[i] - 1; x > 0; x -= x & (~x + 1)) lt += bit[x];
-            conc += lt;
+            conc += (double)lt;
             tied += eq;
-            disc += later - lt - eq;
+            disc += later - (double)lt - eq;
         }
         for (size_t j = a; j < b; j++)
             if (s->event[ot[j]] == 1) {
@@ -307,7 +315,7 @@ static void km_risk(double S, double gw, double z, double *risk, double *lo, dou
 static void km_groups(vigil_survival *o, sv_work *s, size_t k)
 {
     size_t n = s->n;
-    uint8_t *g = (uint8_t *)s->w; /* n doubles of room */
+    uint8_t *g = s->grp;
     double Yg[VIGIL_SURVIVAL_MAX_GROUPS] = {0}, Sg[VIGIL_SURVIVAL_MAX_GROUPS], gwg[VIGIL_SURVIVAL_MAX_GROUPS] = {0};
     double dg[VIGIL_SURVIVAL_MAX_GROUPS] = {0}, cg[VIGIL_SURVIVAL_MAX_GROUPS] = {0};
     size_t base = n / k, extra = n % k, pos = 0;
@@ -359,6 +367,23 @@ static void km_groups(vigil_survival *o, sv_work *s, size_t k)
     o->n_groups = k;
 }
 
+/* The two independent halves, one per worker where two cores answer. */
+static int halves(void *ctx, size_t begin, size_t end, int worker)
+{
+    (void)worker;
+    sv_work *s = ctx;
+    for (size_t h = begin; h < end; h++) {
+        if (h == 0) {
+            auroc(s->o, s);
+            brier(s->o, s);
+        } else {
+            harrell(s->o, s);
+            km_groups(s->o, s, s->groups);
+        }
+    }
+    return VIGIL_OK;
+}
+
 int vigil_stats_survival_subset(vigil_survival *o, const double *risk, const double *time, const double *event,
                                 size_t n, double H, const vigil_survival_options *opt)
 {
@@ -376,8 +401,8 @@ int vigil_stats_survival_subset(vigil_survival *o, const double *risk, const dou
     }
     size_t groups = opt->groups < 1 ? 1 : opt->groups > VIGIL_SURVIVAL_MAX_GROUPS ? VIGIL_SURVIVAL_MAX_GROUPS : opt->groups;
     if (groups > n) groups = n;
-    sv_work s = {risk, time, event, n, H, vigil_stats_qnorm(1 - (1 - opt->level) / 2), {0}, NULL, NULL, NULL, NULL, NULL,
-                 NULL, NULL};
+    sv_work s = {.risk = risk, .time = time, .event = event, .n = n, .H = H,
+                 .z = vigil_stats_qnorm(1 - (1 - opt->level) / 2)};
     int rc = km_build(&s.k, time, event, n, H);
     s.orisk = malloc(n * sizeof *s.orisk);
     s.w = malloc(n * sizeof *s.w);
@@ -386,7 +411,10 @@ int vigil_stats_survival_subset(vigil_survival *o, const double *risk, const dou
     s.after = malloc((n + 1) * sizeof *s.after);
     s.before = malloc((n + 1) * sizeof *s.before);
     s.cls = malloc(n);
-    if (rc || !s.orisk || !s.w || !s.h || !s.IF || !s.after || !s.before || !s.cls ||
+    s.rank = malloc((2 * n + 1) * sizeof *s.rank);
+    s.bit = malloc((n + 1) * sizeof *s.bit);
+    s.grp = malloc(n);
+    if (rc || !s.orisk || !s.w || !s.h || !s.IF || !s.after || !s.before || !s.cls || !s.rank || !s.bit || !s.grp ||
         vigil_stats_sort_order(risk, n, s.orisk) != 0) {
         rc = vigil_error_set(VIGIL_ENOMEM, "out of memory for the time-to-event metrics of %zu subjects", n);
         goto done;
@@ -400,10 +428,9 @@ int vigil_stats_survival_subset(vigil_survival *o, const double *risk, const dou
         o->event_free += time[i] > H;
     }
     o->mean_risk = m / (double)n;
-    auroc(o, &s);
-    brier(o, &s);
-    harrell(o, &s);
-    km_groups(o, &s, groups);
+    s.o = o;
+    s.groups = groups;
+    if ((rc = vigil_parallel_for((int)opt->threads, 2, 1, halves, &s)) != 0) goto done;
     o->oe_ratio = o->mean_risk > 0 ? o->km_risk / o->mean_risk : NAN;
 done:
     km_free(&s.k);
@@ -414,6 +441,9 @@ done:
     free(s.after);
     free(s.before);
     free(s.cls);
+    free(s.rank);
+    free(s.bit);
+    free(s.grp);
     return rc;
 }
 
@@ -421,14 +451,14 @@ int vigil_stats_survival_regroup(vigil_survival *o, const double *risk, const do
                                  size_t n, double H, size_t k, double level)
 {
     if (k < 1 || k > VIGIL_SURVIVAL_MAX_GROUPS || k > n) return vigil_error_set(VIGIL_EINVAL, "%zu risk groups", k);
-    sv_work s = {risk, time, event, n, H, vigil_stats_qnorm(1 - (1 - level) / 2), {0}, NULL, NULL, NULL, NULL, NULL,
-                 NULL, NULL};
+    sv_work s = {.risk = risk, .time = time, .event = event, .n = n, .H = H,
+                 .z = vigil_stats_qnorm(1 - (1 - level) / 2)};
     int rc = VIGIL_OK;
     s.k.ot = malloc(n * sizeof *s.k.ot);
     s.orisk = malloc(n * sizeof *s.orisk);
-    s.w = malloc(n * sizeof *s.w);
+    s.grp = malloc(n);
     s.cls = malloc(n);
-    if (!s.k.ot || !s.orisk || !s.w || !s.cls || vigil_stats_sort_order(time, n, s.k.ot) != 0 ||
+    if (!s.k.ot || !s.orisk || !s.grp || !s.cls || vigil_stats_sort_order(time, n, s.k.ot) != 0 ||
         vigil_stats_sort_order(risk, n, s.orisk) != 0) {
         rc = vigil_error_set(VIGIL_ENOMEM, "out of memory for the calibration groups of %zu subjects", n);
     } else {
@@ -437,7 +467,7 @@ int vigil_stats_survival_regroup(vigil_survival *o, const double *risk, const do
     }
     free(s.k.ot);
     free(s.orisk);
-    free(s.w);
+    free(s.grp);
     free(s.cls);
     return rc;
 }

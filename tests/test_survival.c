@@ -194,6 +194,24 @@ static void test_report_without_label(void **state)
     vigil_table_free(c.t);
 }
 
+/* The options' defaults, as the headers document them (test_options_init.c holds the others). */
+static void test_options_init(void **state)
+{
+    (void)state;
+    vigil_survival_options s = VIGIL_SURVIVAL_OPTIONS_INIT;
+    assert_close(s.level, 0.95, 0);
+    assert_int_equal(s.groups, 10);
+    assert_int_equal(s.threads, 0);
+    vigil_metrics_options m = VIGIL_METRICS_OPTIONS_INIT;
+    assert_null(m.time);
+    assert_null(m.event);
+    assert_close(m.horizon, 0, 0);
+    vigil_run_metrics_options r = VIGIL_RUN_METRICS_OPTIONS_INIT;
+    assert_null(r.time);
+    assert_null(r.event);
+    assert_close(r.horizon, 0, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -203,6 +221,7 @@ int main(void)
         cmocka_unit_test(test_level_without_events),
         cmocka_unit_test(test_bad_input),
         cmocka_unit_test(test_report_without_label),
+        cmocka_unit_test(test_options_init),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     cJSON_Delete(goldens());

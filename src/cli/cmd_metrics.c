@@ -172,7 +172,7 @@ static int check(int npos, char **argv, args *a)
         while (i < a->n_thr && a->thr[i] != t) i++;
         if (i == a->n_thr) a->thr[a->n_thr++] = t; /* a repeat adds nothing */
     }
-    if (A.bootstrap > 1000000) return cli_usage("metrics", "--bootstrap at most 1000000");
+    if (A.bootstrap != SIZE_MAX && A.bootstrap > 1000000) return cli_usage("metrics", "--bootstrap at most 1000000");
     if (A.min_cell < 1) return cli_usage("metrics", "--min-cell must be at least 1");
     a->lowess_bootstrap = !A.lowess || strcmp(A.lowess, "auto") == 0 ? 0
                           : strcmp(A.lowess, "on") == 0             ? 1
@@ -191,6 +191,10 @@ static int check(int npos, char **argv, args *a)
     if (!A.label && (A.compare || A.decision || A.thresholds.n))
         return cli_usage("metrics", "%s needs --label (a 0/1 outcome)",
                          A.compare ? "--compare" : A.decision ? "--decision" : "--threshold");
+    if (!A.label && A.bootstrap != SIZE_MAX)
+        return cli_usage("metrics", "--bootstrap needs --label: the survival block's intervals come from the "
+                                    "influence function, not a bootstrap");
+    if (A.bootstrap == SIZE_MAX) A.bootstrap = A.label ? 200 : 0; /* not given */
     const char *needs = A.exposure ? "--exposure" : A.decision_time ? "--decision-time" : A.arm ? "--arm"
                         : A.reason ? "--override-reason" : NULL;
     if (needs && !A.decision)
@@ -203,7 +207,7 @@ int cmd_metrics(int argc, char **argv)
     args a = {0};
     int npos, err = 0;
     memset(&A, 0, sizeof A);
-    A.bootstrap = 200;
+    A.bootstrap = SIZE_MAX; /* not given: 200 with a label, none without */
     A.seed = 1;
     A.min_cell = SIZE_MAX; /* not given: the library's floor; 0 given is refused */
     int rc = cli_options_parse(&cmd_metrics_spec, argc, argv, &npos);

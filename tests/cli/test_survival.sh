@@ -21,6 +21,8 @@ expect_json "set(d['seconds']) == {'load','compute','write'}" "seconds"
 ID=$(/usr/bin/python3 -c "import json; print(json.load(open('$T/out'))['run_id'])")
 run "$VIGIL" history --format json
 expect_json "any(r['id'] == $ID and r['kind'] == 'metrics' and r['status'] == 'completed' for r in d['runs'])" "the run is stored"
+run "$VIGIL" metrics --data "$REF/moderate.csv" --score risk --label event --time time --event event --horizon 5 --format json
+expect_json "d['bootstrap']['replicates'] == 200" "with --label the bootstrap default stays 200"
 
 run "$VIGIL" metrics --data "$REF/moderate.csv" --score risk --time time --event event --horizon 5 --group group --no-store
 expect_rc 0 "survival only, text"
@@ -73,6 +75,9 @@ expect_err "--label is required" "no label: message"
 run "$VIGIL" metrics --data "$REF/moderate.csv" --score risk --time time --event event --horizon 5 --threshold 0.3
 expect_rc 2 "--threshold needs --label"
 expect_err "needs --label" "--threshold without --label: message"
+run "$VIGIL" metrics --data "$REF/moderate.csv" --score risk --time time --event event --horizon 5 --bootstrap 100
+expect_rc 2 "--bootstrap without --label"
+expect_err "influence function, not a bootstrap" "--bootstrap without --label: message"
 run "$VIGIL" metrics --data "$REF/moderate.csv" --score risk --time time --event event --horizon 0
 expect_rc 2 "--horizon 0"
 expect_err "positive" "--horizon 0: message"

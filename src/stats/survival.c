@@ -25,6 +25,8 @@
 typedef struct {
     size_t n, nu;       /* subjects, unique times */
     uint32_t *ot;       /* rows in time order */
+    double *ts;         /* the times in that order, and the events: the passes in time order */
+    uint8_t *es;        /* read these, not time[ot[j]] (one gather instead of one per pass) */
     uint32_t *u_of;     /* row -> its unique-time index */
     double *Y;          /* at risk at unique time u */
     double *Gm;         /* censoring KM just before unique time u */
@@ -36,6 +38,8 @@ typedef struct {
 static void km_free(km_pass *k)
 {
     free(k->ot);
+    free(k->ts);
+    free(k->es);
     free(k->u_of);
     free(k->Y);
     free(k->Gm);
@@ -52,18 +56,24 @@ static int km_build(km_pass *k, const double *time, const double *event, size_t 
     k->Y = malloc(n * sizeof *k->Y);
     k->Gm = malloc(n * sizeof *k->Gm);
     k->mc = malloc(n * sizeof *k->mc);
-    if (!k->ot || !k->u_of || !k->Y || !k->Gm || !k->mc) return VIGIL_ENOMEM;
+    k->ts = malloc(n * sizeof *k->ts);
+    k->es = malloc(n);
+    if (!k->ot || !k->u_of || !k->Y || !k->Gm || !k->mc || !k->ts || !k->es) return VIGIL_ENOMEM;
     if (vigil_stats_sort_order(time, n, k->ot) != 0) return VIGIL_ENOMEM;
+    for (size_t j = 0; j < n; j++) {
+        k->ts[j] = time[k->ot[j]];
+        k->es[j] = event[k->ot[j]] == 1;
+    }
     double G = 1, mc = 0;
     k->GH = 1;
     k->mcH = 0;
     size_t u = 0;
     for (size_t a = 0; a < n; u++) {
-        double t = time[k->ot[a]], c = 0;
+        double t = k->ts[a], c = 0;
         size_t b = a;
-        for (; b < n && time[k->ot[b]] == t; b++) {
+        for (; b < n && k->ts[b] == t; b++) {
             k->u_of[k->ot[b]] = (uint32_t)u;
-            c += event[k->ot[b]] == 0;
+            c += !k->es[b];
         }
         double Y = (double)(n - a), d = (double)(b - a) - c;
         k->Y[u] = Y;
@@ -135,12 +145,13 @@ typedef struct {
     double H, z;
     km_pass k;
     uint32_t *orisk; /* rows in risk order */
+    double *rs;      /* the risks in that order */
     uint8_t *cls;    /* each row's role at H */
     /* the second half's own scratch (Harrell's C and the KM groups run beside the AUROC and
      * Brier, which use w, h, IF, after and before) */
-    uint32_t *rank;  /* 2n + 1: the rows' risk ranks, then the later subjects per rank */
+    uint32_t *rank;  /* 3n + 1: the rows' risk ranks, the later subjects per rank, ranks in time order */
     uint32_t *bit;   /* n + 1: the Fenwick tree of counts (n < 2^32; half a double's cache) */
-    uint8_t *grp;    /* n: each row's calibration group */
+    uint8_t *grp;    /* 2n: each row's calibration group, then in time order */
     size_t groups;
     vigil_survival *o;
     double *w, *h, *IF, *after, *before;
@@ -175,9 +186,9 @@ static void auroc(vigil_survival *o, sv_work *s)
     }
     double below_ctrl = 0, below_case = 0;
     for (size_t a = 0; a < n;) {
-        double r = s->risk[s->orisk[a]], gc = 0, gk = 0;
+        double r = s->rs[a], gc = 0, gk = 0;
         size_t b = a;
-        for (; b < n && s->risk[s->orisk[b]] == r; b++) {
+        for (; b < n && s->rs[b] == r; b++) {
             size_t i = s->orisk[b];
             if (is_case(s, i)) gc += s->w[i];
             else if (is_ctrl(s, i)) gk += s->w[i];
@@ -255,40 +266,42 @@ static void brier(vigil_survival *o, sv_work *s)
 static int harrell(vigil_survival *o, sv_work *s)
 {
     size_t n = s->n, nr = 0;
-    uint32_t *rank = s->rank, *at = rank + n;
+    uint32_t *rank = s->rank, *at = rank + n, *rt = at + n + 1; /* by row, per rank, in time order */
     uint32_t *bit = s->bit;
     memset(bit, 0, (n + 1) * sizeof *bit);
     memset(at, 0, (n + 1) * sizeof *at);
     for (size_t j = 0; j < n; j++) {
-        if (j == 0 || s->risk[s->orisk[j]] != s->risk[s->orisk[j - 1]]) nr++;
+        if (j == 0 || s->rs[j] != s->rs[j - 1]) nr++;
         rank[s->orisk[j]] = (uint32_t)nr; /* 1-based dense rank */
     }
-    double conc = 0, disc = 0, tied = 0, later = 0;
     const uint32_t *ot = s->k.ot;
+    const double *ts = s->k.ts;
+    const uint8_t *es = s->k.es;
+    for (size_t j = 0; j < n; j++) rt[j] = rank[ot[j]];
+    double conc = 0, disc = 0, tied = 0, later = 0;
     for (size_t b = n; b > 0;) {
-        double t = s->time[ot[b - 1]];
+        double t = ts[b - 1];
         size_t a = b;
-        while (a > 0 && s->time[ot[a - 1]] == t) a--;
+        while (a > 0 && ts[a - 1] == t) a--;
         for (size_t j = a; j < b; j++)
-            if (s->event[ot[j]] == 0) {
-                for (size_t x = rank[ot[j]]; x <= nr; x += x & (~x + 1)) bit[x] += 1;
-                at[rank[ot[j]]]++;
+            if (!es[j]) {
+                for (size_t x = rt[j]; x <= nr; x += x & (~x + 1)) bit[x] += 1;
+                at[rt[j]]++;
                 later += 1;
             }
         for (size_t j = a; j < b; j++) {
-            size_t i = ot[j];
-            if (s->event[i] != 1) continue;
+            if (!es[j]) continue;
             uint64_t lt = 0;
-            double eq = at[rank[i]];
-            for (size_t x = rank[i] - 1; x > 0; x -= x & (~x + 1)) lt += bit[x];
+            double eq = at[rt[j]];
+            for (size_t x = rt[j] - 1; x > 0; x -= x & (~x + 1)) lt += bit[x];
             conc += (double)lt;
             tied += eq;
             disc += later - (double)lt - eq;
         }
         for (size_t j = a; j < b; j++)
-            if (s->event[ot[j]] == 1) {
-                for (size_t x = rank[ot[j]]; x <= nr; x += x & (~x + 1)) bit[x] += 1;
-                at[rank[ot[j]]]++;
+            if (es[j]) {
+                for (size_t x = rt[j]; x <= nr; x += x & (~x + 1)) bit[x] += 1;
+                at[rt[j]]++;
                 later += 1;
             }
         b = a;
@@ -315,7 +328,7 @@ static void km_risk(double S, double gw, double z, double *risk, double *lo, dou
 static void km_groups(vigil_survival *o, sv_work *s, size_t k)
 {
     size_t n = s->n;
-    uint8_t *g = s->grp;
+    uint8_t *g = s->grp, *gt = s->grp + n; /* by row, in time order */
     double Yg[VIGIL_SURVIVAL_MAX_GROUPS] = {0}, Sg[VIGIL_SURVIVAL_MAX_GROUPS], gwg[VIGIL_SURVIVAL_MAX_GROUPS] = {0};
     double dg[VIGIL_SURVIVAL_MAX_GROUPS] = {0}, cg[VIGIL_SURVIVAL_MAX_GROUPS] = {0};
     size_t base = n / k, extra = n % k, pos = 0;
@@ -328,7 +341,7 @@ static void km_groups(vigil_survival *o, sv_work *s, size_t k)
         for (size_t r = 0; r < sz; r++, pos++) {
             size_t i = s->orisk[pos];
             g[i] = (uint8_t)j;
-            m += s->risk[i];
+            m += s->rs[pos];
             q->events_by_horizon += is_case(s, i);
         }
         q->mean_risk = m / (double)sz;
@@ -337,20 +350,22 @@ static void km_groups(vigil_survival *o, sv_work *s, size_t k)
     }
     double S = 1, gw = 0;
     const uint32_t *ot = s->k.ot;
+    const double *ts = s->k.ts;
+    const uint8_t *es = s->k.es;
+    for (size_t j = 0; j < n; j++) gt[j] = g[ot[j]];
     for (size_t a = 0; a < n;) {
-        double t = s->time[ot[a]], d = 0, c = 0;
+        double t = ts[a], d = 0, c = 0;
         if (t > s->H) break;
         size_t b = a;
-        for (; b < n && s->time[ot[b]] == t; b++) {
-            size_t i = ot[b];
-            if (s->event[i] == 1) d++, dg[g[i]]++;
-            else c++, cg[g[i]]++;
+        for (; b < n && ts[b] == t; b++) {
+            if (es[b]) d++, dg[gt[b]]++;
+            else c++, cg[gt[b]]++;
         }
         double Y = (double)(n - a);
         S *= 1 - d / Y;
         gw += d / (Y * (Y - d));
         for (size_t j = a; j < b; j++) {
-            size_t q = g[ot[j]];
+            size_t q = gt[j];
             if (dg[q] + cg[q] == 0) continue;
             Sg[q] *= 1 - dg[q] / Yg[q];
             gwg[q] += dg[q] / (Yg[q] * (Yg[q] - dg[q]));
@@ -411,15 +426,17 @@ int vigil_stats_survival_subset(vigil_survival *o, const double *risk, const dou
     s.after = malloc((n + 1) * sizeof *s.after);
     s.before = malloc((n + 1) * sizeof *s.before);
     s.cls = malloc(n);
-    s.rank = malloc((2 * n + 1) * sizeof *s.rank);
+    s.rs = malloc(n * sizeof *s.rs);
+    s.rank = malloc((3 * n + 1) * sizeof *s.rank);
     s.bit = malloc((n + 1) * sizeof *s.bit);
-    s.grp = malloc(n);
-    if (rc || !s.orisk || !s.w || !s.h || !s.IF || !s.after || !s.before || !s.cls || !s.rank || !s.bit || !s.grp ||
-        vigil_stats_sort_order(risk, n, s.orisk) != 0) {
+    s.grp = malloc(2 * n);
+    if (rc || !s.orisk || !s.w || !s.h || !s.IF || !s.after || !s.before || !s.cls || !s.rs || !s.rank || !s.bit ||
+        !s.grp || vigil_stats_sort_order(risk, n, s.orisk) != 0) {
         rc = vigil_error_set(VIGIL_ENOMEM, "out of memory for the time-to-event metrics of %zu subjects", n);
         goto done;
     }
     classify(&s);
+    for (size_t j = 0; j < n; j++) s.rs[j] = risk[s.orisk[j]];
     double m = 0;
     for (size_t i = 0; i < n; i++) {
         m += risk[i];
@@ -441,6 +458,7 @@ done:
     free(s.after);
     free(s.before);
     free(s.cls);
+    free(s.rs);
     free(s.rank);
     free(s.bit);
     free(s.grp);
@@ -453,19 +471,20 @@ int vigil_stats_survival_regroup(vigil_survival *o, const double *risk, const do
     if (k < 1 || k > VIGIL_SURVIVAL_MAX_GROUPS || k > n) return vigil_error_set(VIGIL_EINVAL, "%zu risk groups", k);
     sv_work s = {.risk = risk, .time = time, .event = event, .n = n, .H = H,
                  .z = vigil_stats_qnorm(1 - (1 - level) / 2)};
-    int rc = VIGIL_OK;
-    s.k.ot = malloc(n * sizeof *s.k.ot);
+    int rc = km_build(&s.k, time, event, n, H);
     s.orisk = malloc(n * sizeof *s.orisk);
-    s.grp = malloc(n);
+    s.grp = malloc(2 * n);
     s.cls = malloc(n);
-    if (!s.k.ot || !s.orisk || !s.grp || !s.cls || vigil_stats_sort_order(time, n, s.k.ot) != 0 ||
-        vigil_stats_sort_order(risk, n, s.orisk) != 0) {
+    s.rs = malloc(n * sizeof *s.rs);
+    if (rc || !s.orisk || !s.grp || !s.cls || !s.rs || vigil_stats_sort_order(risk, n, s.orisk) != 0) {
         rc = vigil_error_set(VIGIL_ENOMEM, "out of memory for the calibration groups of %zu subjects", n);
     } else {
         classify(&s);
+        for (size_t j = 0; j < n; j++) s.rs[j] = risk[s.orisk[j]];
         km_groups(o, &s, k);
     }
-    free(s.k.ot);
+    km_free(&s.k);
+    free(s.rs);
     free(s.orisk);
     free(s.grp);
     free(s.cls);

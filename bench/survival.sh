@@ -6,8 +6,8 @@
 # process; and on the first BENCH_SURV_PEER_N (default 100,000) subjects the same command beside
 # riskRegression::Score(metrics = c("auc", "brier"), cens.model = "km", se.fit = TRUE) plus
 # survival::concordance and survfit (the rest of the block), R 4.2.2, Debian packages.
-# BENCH_SURV_PEER_FULL=1 also runs Score on all N subjects once (stopped after 600 s). Each
-# other figure is the fastest of BENCH_SURV_REPS (default 3) runs: the machine is shared.
+# BENCH_SURV_PEER_FULL=1 also runs the peers on all N subjects (each run stopped after 600 s).
+# Every figure is the fastest of BENCH_SURV_REPS (default 3) runs: the machine is shared.
 # Writes bench/out/survival.txt.
 set -eu
 . "$(dirname "$0")/lib.sh"
@@ -52,19 +52,22 @@ cat(sprintf("score %.3f rest %.3f auc %.10f auc_se %.10g brier %.10f brier_se %.
             t1 - t0, t2 - t1, s$AUC$score$AUC, s$AUC$score$se, s$Brier$score$Brier, s$Brier$score$se, cc, 1 - km,
             packageVersion("riskRegression")))
 R
-best=""
-for k in $(seq "$REPS"); do # the fastest of REPS runs, as for vigil
-    /usr/bin/time -v Rscript "$TMP/peer.R" "$TMP/p.csv" >"$TMP/rP.$k.txt" 2>"$TMP/rP.$k.time"
-    c=$(awk '{ print $2 + $4 }' "$TMP/rP.$k.txt")
-    if [ -z "$best" ] || awk -v a="$c" -v b="$best" 'BEGIN { exit !(a < b) }'; then
-        best=$c
-        cp "$TMP/rP.$k.txt" "$TMP/rP.txt"
-        cp "$TMP/rP.$k.time" "$TMP/rP.time"
-    fi
-done
+run_peer() { # file, tag: the fastest of REPS runs (Score + the rest), as for vigil; 1 if one failed
+    best=""
+    for k in $(seq "$REPS"); do
+        /usr/bin/time -v timeout 600 Rscript "$TMP/peer.R" "$1" >"$TMP/$2.$k.txt" 2>"$TMP/$2.$k.time" || return 1
+        c=$(awk '{ print $2 + $4 }' "$TMP/$2.$k.txt")
+        if [ -z "$best" ] || awk -v a="$c" -v b="$best" 'BEGIN { exit !(a < b) }'; then
+            best=$c
+            cp "$TMP/$2.$k.txt" "$TMP/$2.txt"
+            cp "$TMP/$2.$k.time" "$TMP/$2.time"
+        fi
+    done
+}
+run_peer "$TMP/p.csv" rP
 full=""
 if [ "${BENCH_SURV_PEER_FULL:-0}" = 1 ]; then
-    if /usr/bin/time -v timeout 600 Rscript "$TMP/peer.R" "$TMP/s.csv" >"$TMP/rN.txt" 2>"$TMP/rN.time"; then
+    if run_peer "$TMP/s.csv" rN; then
         fs=$(sed -n 's/^score \([^ ]*\) rest \([^ ]*\).*/\1 \2/p' "$TMP/rN.txt")
         full=$(awk -v a="${fs% *}" -v b="${fs#* }" -v v="$(jget "$TMP/vN0.json" "d['seconds']['compute']")" -v w="$(wall "$TMP/vN0.time")" -v p="$(wall "$TMP/rN.time")" -v m="$(rss "$TMP/rN.time")" \
             'BEGIN { printf "peers on all '"$N"': Score %.2f s + concordance/survfit %.2f s, process %s s, peak RSS %s MiB; peer/vigil computation %.0fx, whole process %.1fx", a, b, p, m, (a + b) / v, p / w }')

@@ -62,6 +62,25 @@ run "$VIGIL" metrics --data "$REF/moderate.csv" --score risk --time time --event
 expect_rc 0 "min-cell 40"
 expect_json "isinstance(d['survival']['auc']['value'], float)" "overall shown (every count >= 40)"
 expect_json "all(l['survival'].get('withheld') and 'auc' not in l['survival'] and l['n'] is None for l in d['subgroups']['group']['levels'].values())" "all levels withheld (one has 35 censored)"
+# A level of 5 subjects (and its intersection): its group's blocks are withheld, the other
+# group's are shown, and no count from 1 to 10 appears anywhere in a survival block.
+/usr/bin/python3 -c "
+import csv, sys
+r = list(csv.reader(open('$REF/moderate.csv')))
+w = csv.writer(open('$T/small.csv', 'w', newline=''))
+w.writerow(r[0] + ['site'])
+for i, row in enumerate(r[1:]): w.writerow(row + ['x' if i < 5 else 'y'])
+"
+for fmt in json table; do
+    run "$VIGIL" metrics --data "$T/small.csv" --score risk --time time --event event --horizon 5 --group site \
+        --group group --group group+site --no-store --format $fmt
+    expect_rc 0 "a level of 5 ($fmt)"
+done
+run "$VIGIL" metrics --data "$T/small.csv" --score risk --time time --event event --horizon 5 --group site \
+    --group group --group group+site --no-store --format json
+expect_json "all(l['survival'].get('withheld') for g in ('site', 'group+site') for l in d['subgroups'][g]['levels'].values())" "the small level's groups withheld"
+expect_json "all('auc' in l['survival'] for l in d['subgroups']['group']['levels'].values())" "the other group shown"
+expect_json "not any(isinstance(v, (int, float)) and not isinstance(v, bool) and 1 <= v <= 10 and k in ('n', 'events_by_horizon', 'censored_before_horizon', 'event_free_past_horizon') for k, v in (lambda f: f(f, d))(lambda f, o: [kv for k2, v2 in (o.items() if isinstance(o, dict) else enumerate(o) if isinstance(o, list) else []) for kv in ([(k2, v2)] + f(f, v2))]))" "no count 1..10 printed"
 run "$VIGIL" metrics --data "$REF/moderate.csv" --score risk --time time --event event --horizon 5 --min-cell 200 --no-store --format json
 expect_json "d['survival'].get('withheld') and 'km_risk' not in d['survival']" "overall withheld under the floor"
 

@@ -495,6 +495,7 @@ int vigil_survival_compute(vigil_survival *o, const double *risk, const double *
                            double H, const vigil_survival_options *opt)
 {
     if (!o || (n && (!risk || !time || !event))) return vigil_error_set(VIGIL_EINVAL, "survival: missing input");
+    if (n >= UINT32_MAX) return vigil_error_set(VIGIL_EINVAL, "too many subjects (%zu)", n); /* 32-bit orders */
     if (!(isfinite(H) && H > 0)) return vigil_error_set(VIGIL_EINVAL, "horizon %g is not a positive number", H);
     if (opt && !(opt->level > 0 && opt->level < 1))
         return vigil_error_set(VIGIL_EINVAL, "confidence level %g is not between 0 and 1", opt->level);

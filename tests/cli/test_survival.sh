@@ -80,6 +80,9 @@ run "$VIGIL" metrics --data "$T/small.csv" --score risk --time time --event even
     --group group --group group+site --no-store --format json
 expect_json "all(l['survival'].get('withheld') for g in ('site', 'group+site') for l in d['subgroups'][g]['levels'].values())" "the small level's groups withheld"
 expect_json "all('auc' in l['survival'] for l in d['subgroups']['group']['levels'].values())" "the other group shown"
+run "$VIGIL" metrics --data "$T/small.csv" --score risk --label event --time time --event event --horizon 5 \
+    --group site --bootstrap 0 --no-store --format json
+expect_json "d['subgroups']['site']['levels']['x']['suppressed'] and all(l['survival'].get('withheld') for l in d['subgroups']['site']['levels'].values())" "with --label: the report's withheld level withholds the group's survival blocks"
 expect_json "not any(isinstance(v, (int, float)) and not isinstance(v, bool) and 1 <= v <= 10 and k in ('n', 'events_by_horizon', 'censored_before_horizon', 'event_free_past_horizon') for k, v in (lambda f: f(f, d))(lambda f, o: [kv for k2, v2 in (o.items() if isinstance(o, dict) else enumerate(o) if isinstance(o, list) else []) for kv in ([(k2, v2)] + f(f, v2))]))" "no count 1..10 printed"
 run "$VIGIL" metrics --data "$REF/moderate.csv" --score risk --time time --event event --horizon 5 --min-cell 200 --no-store --format json
 expect_json "d['survival'].get('withheld') and 'km_risk' not in d['survival']" "overall withheld under the floor"

@@ -147,12 +147,20 @@ typedef struct {
     const int32_t *reason;
     const char *const *reason_levels;
     size_t n_reason_levels;
+    /* Time to event (survival.h), NULL: none. time[i] >= 0 is case i's follow-up, event[i] 1
+     * an event at time[i], 0 censored there; the score is the predicted risk of the event by
+     * `horizon`. The report then adds the `survival` block, overall and per level. With these
+     * the label may be NULL: the report is then the survival block alone. Read during the
+     * call only. */
+    const double *time;
+    const double *event;
+    double horizon;
 } vigil_metrics_options;
 
 /* The defaults (every field 0, each 0 meaning what the comments above say): threshold 0.5,
  * no bootstrap, seed 0, one thread per online CPU, cells under 11 withheld, 95% intervals,
  * 200 curve points, lowess bootstrap when n <= 100000, no second score, no decisions. */
-#define VIGIL_METRICS_OPTIONS_INIT {NULL, 0, 0, 0, 0, 0, 0.0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0}
+#define VIGIL_METRICS_OPTIONS_INIT {NULL, 0, 0, 0, 0, 0, 0.0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0.0}
 
 typedef struct vigil_metrics_report vigil_metrics_report;
 

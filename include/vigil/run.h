@@ -121,9 +121,15 @@ typedef struct {
      * patient-days), decision_time (>= 0, empty where there was no action), arm (1 assisted,
      * 0 unassisted), override_reason (text, empty where none was given). */
     const char *decision, *exposure, *decision_time, *arm, *override_reason;
+    /* Time to event (survival.h), NULL: none. time: follow-up column (>= 0 on every row),
+     * event: 1 event, 0 censored; horizon > 0, in time's unit, at most the largest time. The
+     * score is then the predicted risk of the event by the horizon, and the label may be NULL
+     * (the report is then the time-to-event block alone). */
+    const char *time, *event;
+    double horizon;
 } vigil_run_metrics_options;
 
-#define VIGIL_RUN_METRICS_OPTIONS_INIT {NULL, NULL, NULL, 0, NULL, 0, 200, 1, 0, 0, 0, NULL, 0, NULL, NULL, NULL, NULL, NULL}
+#define VIGIL_RUN_METRICS_OPTIONS_INIT {NULL, NULL, NULL, 0, NULL, 0, 200, 1, 0, 0, 0, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0.0}
 
 typedef struct vigil_run_metrics_result vigil_run_metrics_result;
 

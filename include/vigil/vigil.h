@@ -17,6 +17,7 @@
 #include "vigil/catalogue.h"
 #include "vigil/fairness.h"
 #include "vigil/human.h"
+#include "vigil/survival.h"
 #include "vigil/synth.h"
 #include "vigil/backend.h"
 #include "vigil/model.h"

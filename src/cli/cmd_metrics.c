@@ -5,17 +5,21 @@
 #include "vigil/run.h"
 #include "vigil/error.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 const char cmd_metrics_help[] =
     "usage: vigil metrics --data F.csv --score COL --label COL [--group COL]... [--threshold T]...\n"
-    "                     [--compare COL]\n"
+    "                     [--compare COL] [--time COL --event COL --horizon H]\n"
     "                     [--decision COL [--exposure COL] [--decision-time COL] [--arm COL]\n"
     "                      [--override-reason COL]]\n"
     "                     [--bootstrap N] [--seed S] [--threads K] [--min-cell M]\n"
     "                     [--db FILE] [--no-store] [--format table|json]\n"
+    "       vigil metrics --data F.csv --score COL --time COL --event COL --horizon H\n"
+    "                     [--label COL] [--group COL]... [--min-cell M] [--db FILE] [--no-store]\n"
+    "                     [--format table|json]\n"
     "\n"
     "Validation metrics of a binary prediction model, overall and per subgroup:\n"
     "  discrimination  AUROC with DeLong CI (as pROC), AUPRC = average precision (as\n"
@@ -42,6 +46,13 @@ const char cmd_metrics_help[] =
     "                  quartiles of --decision-time, overrides by --override-reason, and with\n"
     "                  --arm (1 assisted, 0 unassisted) the difference in outcome rate and\n"
     "                  sensitivity between arms (Newcombe) and the number needed to treat\n"
+    "  time to event   (with --time, --event and --horizon; --score is then the risk of the\n"
+    "                  event by H, and --label may be left out: without it only this block is\n"
+    "                  computed) IPCW time-dependent AUROC and Brier at H with a Kaplan-Meier\n"
+    "                  censoring model and their influence-function CIs (as\n"
+    "                  riskRegression::Score, cens.model = \"km\"), Harrell's C (as\n"
+    "                  survival::concordance), the Kaplan-Meier risk at H, observed/expected\n"
+    "                  and a calibration curve at H by risk group; per subgroup level\n"
     "Hosmer-Lemeshow is reported for completeness; judge calibration by the curve, slope and\n"
     "intercept (Van Calster et al. 2019): HL depends on the grouping and on n.\n"
     "\n";
@@ -55,7 +66,10 @@ static const char epilogue[] =
     "override_of_nonflags, team.{sensitivity,specificity,ppv}, model.{...}, flag_rate, nne,\n"
     "mcnemar.{b,c,p}, alerts_per_100, decision_time, arms, overrides_by_reason,\n"
     "subgroups.<col>.{levels,override_of_flags_gap,override_of_nonflags_gap}; each rate\n"
-    "{value,ci_low,ci_high} and a 'reason' when not given), bootstrap,\n"
+    "{value,ci_low,ci_high} and a 'reason' when not given), survival (with --time: horizon, n,\n"
+    "events_by_horizon, censored_before_horizon, event_free_past_horizon, auc, brier, c_harrell,\n"
+    "km_risk, km_risk_ci, mean_risk, oe_ratio, calibration; also under\n"
+    "subgroups.<col>.levels.<level>.survival), bootstrap,\n"
     "seconds.{load,compute,write}. Withheld numbers\n"
     "are null. 'vigil help catalogue' lists every metric by name, with its label, the\n"
     "direction that is better and how its CI is obtained.\n";
@@ -64,6 +78,7 @@ static struct {
     cli_common c;
     const char *score, *label, *compare, *lowess;
     const char *decision, *exposure, *decision_time, *arm, *reason;
+    const char *time, *event, *horizon;
     cli_list groups, thresholds;
     size_t bootstrap, seed, min_cell;
 } A;
@@ -71,7 +86,13 @@ static struct {
 static const cli_option opts[] = {
     CLI_OPT_STRING("data", 0, "F.csv", "case file (one row per case)", &A.c.data),
     CLI_OPT_STRING("score", 0, "COL", "predicted probability column, values in [0, 1]", &A.score),
-    CLI_OPT_STRING("label", 0, "COL", "outcome column, 0 or 1", &A.label),
+    CLI_OPT_STRING("label", 0, "COL", "outcome column, 0 or 1 (optional with --time and --event)", &A.label),
+    CLI_OPT_STRING("time", 0, "COL", "follow-up time column (>= 0, the unit of --horizon)", &A.time),
+    CLI_OPT_STRING("event", 0, "COL", "event column: 1 the event at that time, 0 censored", &A.event),
+    CLI_OPT_STRING("horizon", 0, "H",
+                   "time-to-event horizon: --score is the predicted risk of the event by H;\n"
+                   "adds the survival block",
+                   &A.horizon),
     CLI_OPT_LIST("group", 0, "COL", "subgroup column (repeatable); A+B for an intersection", &A.groups),
     CLI_OPT_STRING("compare", 0, "COL",
                    "a second score of the same cases: its AUROC and the paired DeLong\n"
@@ -130,6 +151,7 @@ typedef struct {
     int lowess_bootstrap;
     vigil_phi_allow allow[CLI_LIST_MAX];
     size_t n_allow;
+    double horizon;
 } args;
 
 /* The checks on the parsed values and between options, in the order the messages have always
@@ -150,7 +172,7 @@ static int check(int npos, char **argv, args *a)
         while (i < a->n_thr && a->thr[i] != t) i++;
         if (i == a->n_thr) a->thr[a->n_thr++] = t; /* a repeat adds nothing */
     }
-    if (A.bootstrap > 1000000) return cli_usage("metrics", "--bootstrap at most 1000000");
+    if (A.bootstrap != SIZE_MAX && A.bootstrap > 1000000) return cli_usage("metrics", "--bootstrap at most 1000000");
     if (A.min_cell < 1) return cli_usage("metrics", "--min-cell must be at least 1");
     a->lowess_bootstrap = !A.lowess || strcmp(A.lowess, "auto") == 0 ? 0
                           : strcmp(A.lowess, "on") == 0             ? 1
@@ -158,7 +180,21 @@ static int check(int npos, char **argv, args *a)
     if (npos > 0) return cli_usage("metrics", "unexpected argument '%s'", argv[1]);
     if (!A.c.data) return cli_usage("metrics", "--data is required");
     if (!A.score) return cli_usage("metrics", "--score is required");
-    if (!A.label) return cli_usage("metrics", "--label is required");
+    if ((A.time || A.event || A.horizon) && !(A.time && A.event && A.horizon))
+        return cli_usage("metrics", "--time, --event and --horizon go together");
+    if (A.horizon) {
+        if (cli_parse_double("metrics", "--horizon", A.horizon, &a->horizon)) return VIGIL_EXIT_USAGE;
+        if (!(a->horizon > 0) || !isfinite(a->horizon))
+            return cli_usage("metrics", "--horizon must be a positive number, got '%s'", A.horizon);
+    }
+    if (!A.label && !A.time) return cli_usage("metrics", "--label is required (or --time, --event and --horizon)");
+    if (!A.label && (A.compare || A.decision || A.thresholds.n))
+        return cli_usage("metrics", "%s needs --label (a 0/1 outcome)",
+                         A.compare ? "--compare" : A.decision ? "--decision" : "--threshold");
+    if (!A.label && A.bootstrap != SIZE_MAX)
+        return cli_usage("metrics", "--bootstrap needs --label: the survival block's intervals come from the "
+                                    "influence function, not a bootstrap");
+    if (A.bootstrap == SIZE_MAX) A.bootstrap = A.label ? 200 : 0; /* not given */
     const char *needs = A.exposure ? "--exposure" : A.decision_time ? "--decision-time" : A.arm ? "--arm"
                         : A.reason ? "--override-reason" : NULL;
     if (needs && !A.decision)
@@ -171,7 +207,7 @@ int cmd_metrics(int argc, char **argv)
     args a = {0};
     int npos, err = 0;
     memset(&A, 0, sizeof A);
-    A.bootstrap = 200;
+    A.bootstrap = SIZE_MAX; /* not given: 200 with a label, none without */
     A.seed = 1;
     A.min_cell = SIZE_MAX; /* not given: the library's floor; 0 given is refused */
     int rc = cli_options_parse(&cmd_metrics_spec, argc, argv, &npos);
@@ -210,6 +246,9 @@ int cmd_metrics(int argc, char **argv)
     o.decision_time = A.decision_time;
     o.arm = A.arm;
     o.override_reason = A.reason;
+    o.time = A.time;
+    o.event = A.event;
+    o.horizon = a.horizon;
     vigil_run_metrics_result *r = NULL;
     if ((err = vigil_run_metrics(&r, A.c.data, A.score, A.label, &o)) != 0) return cli_fail("metrics", err);
     if (json) {

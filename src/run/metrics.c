@@ -122,6 +122,40 @@ typedef struct {
     size_t n_reason_levels;
 } human_data;
 
+/* One numeric column of kind 0, 1 or 2 (human_col): every bad value is named by
+ * file:line:column. */
+static int numeric_col(const vigil_table *t, const char *data, const human_col *c, int col, const double **out)
+{
+    size_t n = vigil_table_nrows(t);
+    const double *v = vigil_table_numeric(t, (size_t)col);
+    size_t fc = header_column(data, c->col);
+    if (!v) {
+        const int32_t *codes = vigil_table_codes(t, (size_t)col);
+        size_t i = 0;
+        while (i < n && codes[i] < 0) i++;
+        return vigil_error_set(VIGIL_EINVAL, "%s:%zu:%zu: %s column '%s' is not numeric ('%s'); %s", data,
+                               i < n ? vigil_table_row_line(t, i) : 2, fc, c->option, c->col,
+                               i < n ? vigil_table_level(t, (size_t)col, (size_t)codes[i]) : "",
+                               c->kind == 0 ? "values must be 0 or 1" : "values must be numbers >= 0");
+    }
+    for (size_t i = 0; i < n; i++) {
+        double x = v[i];
+        int ok = c->kind == 0 ? (x == 0 || x == 1) : c->kind == 1 ? (isfinite(x) && x >= 0)
+                                                                  : (isnan(x) || (isfinite(x) && x >= 0));
+        if (ok) continue;
+        const char *want = c->kind == 0   ? "must be 0 or 1"
+                           : c->kind == 1 ? "must be a number >= 0 on every row"
+                                          : "must be a number >= 0 (or empty: no action)";
+        if (isnan(x))
+            return vigil_error_set(VIGIL_EINVAL, "%s:%zu:%zu: %s column '%s' is empty; it %s", data,
+                                   vigil_table_row_line(t, i), fc, c->option, c->col, want);
+        return vigil_error_set(VIGIL_EINVAL, "%s:%zu:%zu: %s column '%s' has %g; it %s", data,
+                               vigil_table_row_line(t, i), fc, c->option, c->col, x, want);
+    }
+    *out = v;
+    return VIGIL_OK;
+}
+
 /* Read and check the human-in-the-loop columns: every bad value is named by file:line:column. */
 static int load_human(const vigil_table *t, const char *data, const vigil_run_metrics_options *o, human_data *h)
 {
@@ -137,31 +171,9 @@ static int load_human(const vigil_table *t, const char *data, const vigil_run_me
             if (err) return err;
             continue;
         }
-        const double *v = vigil_table_numeric(t, (size_t)col);
-        size_t fc = header_column(data, c[k].col);
-        if (!v) {
-            const int32_t *codes = vigil_table_codes(t, (size_t)col);
-            size_t i = 0;
-            while (i < n && codes[i] < 0) i++;
-            return vigil_error_set(VIGIL_EINVAL, "%s:%zu:%zu: %s column '%s' is not numeric ('%s'); %s", data,
-                                   i < n ? vigil_table_row_line(t, i) : 2, fc, c[k].option, c[k].col,
-                                   i < n ? vigil_table_level(t, (size_t)col, (size_t)codes[i]) : "",
-                                   c[k].kind == 0 ? "values must be 0 or 1" : "values must be numbers >= 0");
-        }
-        for (size_t i = 0; i < n; i++) {
-            double x = v[i];
-            int ok = c[k].kind == 0 ? (x == 0 || x == 1) : c[k].kind == 1 ? (isfinite(x) && x >= 0)
-                                                                          : (isnan(x) || (isfinite(x) && x >= 0));
-            if (ok) continue;
-            const char *want = c[k].kind == 0   ? "must be 0 or 1"
-                               : c[k].kind == 1 ? "must be a number >= 0 on every row"
-                                                : "must be a number >= 0 (or empty: no action)";
-            if (isnan(x))
-                return vigil_error_set(VIGIL_EINVAL, "%s:%zu:%zu: %s column '%s' is empty; it %s", data,
-                                       vigil_table_row_line(t, i), fc, c[k].option, c[k].col, want);
-            return vigil_error_set(VIGIL_EINVAL, "%s:%zu:%zu: %s column '%s' has %g; it %s", data,
-                                   vigil_table_row_line(t, i), fc, c[k].option, c[k].col, x, want);
-        }
+        const double *v = NULL;
+        int err = numeric_col(t, data, &c[k], col, &v);
+        if (err) return err;
         const char *opt = c[k].option;
         *(strcmp(opt, "--decision") == 0 ? &h->decision
           : strcmp(opt, "--arm") == 0    ? &h->arm
@@ -178,13 +190,50 @@ static int load_human(const vigil_table *t, const char *data, const vigil_run_me
     return VIGIL_OK;
 }
 
+/* The follow-up columns (times >= 0, events 0/1, by file:line:column), the score when no label
+ * checked it, and a horizon somebody is followed to. Nothing without --time. */
+static int load_survival(const vigil_table *t, const char *data, const char *score, const double *sv, int checked,
+                         const vigil_run_metrics_options *o, const double **tv, const double **ev)
+{
+    if (!o->time) return VIGIL_OK;
+    human_col c[2] = {{"--time", o->time, 1}, {"--event", o->event, 0}};
+    const double **out[2] = {tv, ev};
+    size_t n = vigil_table_nrows(t);
+    for (int k = 0; k < 2; k++) {
+        int col = vigil_table_require(t, c[k].col, c[k].option + 2), err;
+        if (col < 0) return col;
+        if ((err = numeric_col(t, data, &c[k], col, out[k])) != 0) return err;
+    }
+    for (size_t i = 0; i < n && !checked; i++)
+        if (!(sv[i] >= 0 && sv[i] <= 1)) {
+            size_t fc = header_column(data, score), line = vigil_table_row_line(t, i);
+            if (isnan(sv[i]))
+                return vigil_error_set(VIGIL_EINVAL, "%s:%zu:%zu: score column '%s' is empty; predicted risks must be "
+                                       "probabilities in [0, 1]", data, line, fc, score);
+            return vigil_error_set(VIGIL_EINVAL, "%s:%zu:%zu: score column '%s' has %g; predicted risks must be "
+                                   "probabilities in [0, 1]", data, line, fc, score, sv[i]);
+        }
+    double tmax = 0;
+    for (size_t i = 0; i < n; i++) tmax = (*tv)[i] > tmax ? (*tv)[i] : tmax;
+    if (!(o->horizon > 0) || o->horizon > tmax)
+        return vigil_error_set(VIGIL_EINVAL, "%s: --horizon %g is beyond the largest follow-up time %g (--time '%s'): "
+                               "nobody is at risk at it", data, o->horizon, tmax, o->time);
+    return VIGIL_OK;
+}
+
 static char *config_json(const char *data, const char *score, const char *label,
                          const vigil_run_metrics_options *o)
 {
     cJSON *c = cJSON_CreateObject();
     cJSON_AddStringToObject(c, "data", data);
     cJSON_AddStringToObject(c, "score", score);
-    cJSON_AddStringToObject(c, "label", label);
+    if (label) cJSON_AddStringToObject(c, "label", label);
+    else cJSON_AddNullToObject(c, "label");
+    if (o->time) {
+        cJSON_AddStringToObject(c, "time", o->time);
+        cJSON_AddStringToObject(c, "event", o->event);
+        cJSON_AddNumberToObject(c, "horizon", o->horizon);
+    }
     if (o->compare) cJSON_AddStringToObject(c, "compare", o->compare);
     human_col hc[5];
     size_t nhc = human_cols(o, hc);
@@ -296,10 +345,12 @@ static int load(vigil_table **t, const char *data, const char *score, const char
         /* Say which setting named a column the file lacks. */
         for (size_t k = 0; k < n_keep; k++)
             if (header_column(data, keep[k]) == 0) {
-                const char *role = strcmp(keep[k], score) == 0   ? "--score"
-                                   : strcmp(keep[k], label) == 0 ? "--label"
+                const char *role = strcmp(keep[k], score) == 0            ? "--score"
+                                   : label && strcmp(keep[k], label) == 0 ? "--label"
                                    : o->compare && strcmp(keep[k], o->compare) == 0 ? "--compare"
-                                                                 : "--group";
+                                   : o->time && strcmp(keep[k], o->time) == 0       ? "--time"
+                                   : o->event && strcmp(keep[k], o->event) == 0     ? "--event"
+                                                                                    : "--group";
                 human_col hc[5];
                 size_t nhc = human_cols(o, hc);
                 for (size_t q = 0; q < nhc; q++)
@@ -310,11 +361,11 @@ static int load(vigil_table **t, const char *data, const char *score, const char
         return err;
     }
     if ((err = vigil_phi_guard(*t, data, NULL, 0, o->allow, o->n_allow)) != 0) return err;
-    int sc, lc;
+    int sc, lc = -1;
     if ((sc = vigil_table_require(*t, score, "score column")) < 0) return sc;
-    if ((lc = vigil_table_require(*t, label, "label column")) < 0) return lc;
+    if (label && (lc = vigil_table_require(*t, label, "label column")) < 0) return lc;
     size_t n = vigil_table_nrows(*t);
-    const double *sv = vigil_table_numeric(*t, (size_t)sc), *lv = vigil_table_numeric(*t, (size_t)lc);
+    const double *sv = vigil_table_numeric(*t, (size_t)sc), *lv = label ? vigil_table_numeric(*t, (size_t)lc) : NULL;
     if (n == 0) return vigil_error_set(VIGIL_EINVAL, "%s: no cases (the file has no data rows)", data);
     if (!sv)
         return vigil_error_set(VIGIL_EINVAL, "%s: score column '%s' is not numeric (e.g. line %zu: '%s')",
@@ -322,6 +373,10 @@ static int load(vigil_table **t, const char *data, const char *score, const char
                                n && vigil_table_codes(*t, (size_t)sc)[0] >= 0
                                    ? vigil_table_level(*t, (size_t)sc, (size_t)vigil_table_codes(*t, (size_t)sc)[0])
                                    : "");
+    if (!label) { /* time to event alone: load_survival checks the score */
+        *sc_out = sv;
+        return VIGIL_OK;
+    }
     if (!lv) { /* text labels: report the first one as not 0/1 */
         const int32_t *codes = vigil_table_codes(*t, (size_t)lc);
         size_t col = header_column(data, label);
@@ -356,7 +411,7 @@ int vigil_run_metrics(vigil_run_metrics_result **out, const char *data, const ch
     vigil_results *res = NULL;
     vigil_run *run = NULL;
     char *cfg = NULL;
-    const char *keep[8 + MAX_GROUPS * VIGIL_GROUP_SPEC_MAX];
+    const char *keep[10 + MAX_GROUPS * VIGIL_GROUP_SPEC_MAX]; /* score, label, compare, 5 human, time, event */
     human_data hd = {0};
     size_t n_keep = 0;
     vigil_run_metrics_result *r = calloc(1, sizeof *r);
@@ -367,10 +422,22 @@ int vigil_run_metrics(vigil_run_metrics_result **out, const char *data, const ch
         err = vigil_error_set(VIGIL_EINVAL, "at most %d groups", MAX_GROUPS);
         goto done;
     }
+    if (!opt->time != !opt->event || (!label && (!opt->time || opt->compare || opt->decision))) {
+        err = vigil_error_set(VIGIL_EINVAL, "%s", !opt->time != !opt->event ? "--time and --event go together"
+                                                  : !opt->time ? "a label column is required (or --time and --event)"
+                                                               : "--compare and --decision need a label column");
+        goto done;
+    }
     keep[n_keep++] = score;
-    if (strcmp(label, score) != 0) keep[n_keep++] = label;
-    if (opt->compare && strcmp(opt->compare, score) != 0 && strcmp(opt->compare, label) != 0)
+    if (label && strcmp(label, score) != 0) keep[n_keep++] = label;
+    if (opt->compare && strcmp(opt->compare, score) != 0 && (!label || strcmp(opt->compare, label) != 0))
         keep[n_keep++] = opt->compare;
+    const char *surv_cols[2] = {opt->time, opt->event};
+    for (size_t q = 0; q < 2 && opt->time && opt->event; q++) {
+        size_t k = 0;
+        while (k < n_keep && strcmp(keep[k], surv_cols[q]) != 0) k++;
+        if (k == n_keep) keep[n_keep++] = surv_cols[q];
+    }
     human_col hc[5];
     size_t nhc = human_cols(opt, hc);
     for (size_t q = 0; q < nhc; q++) {
@@ -402,6 +469,8 @@ int vigil_run_metrics(vigil_run_metrics_result **out, const char *data, const ch
     const double *sv = NULL, *lv = NULL, *cmp = NULL;
     if ((err = load(&t, data, score, label, opt, keep, n_keep, &sv, &lv, &cmp)) != 0) goto done;
     if ((err = load_human(t, data, opt, &hd)) != 0) goto done;
+    const double *tv = NULL, *ev = NULL;
+    if ((err = load_survival(t, data, score, sv, label != NULL, opt, &tv, &ev)) != 0) goto done;
     size_t n = vigil_table_nrows(t);
     if ((err = resolve_groups(G, t, opt->groups, opt->n_groups, n)) != 0) goto done;
     double t_load = vigil_seconds() - t0;
@@ -440,6 +509,9 @@ int vigil_run_metrics(vigil_run_metrics_result **out, const char *data, const ch
     mo.reason = hd.reason;
     mo.reason_levels = (const char *const *)hd.reason_levels;
     mo.n_reason_levels = hd.n_reason_levels;
+    mo.time = tv;
+    mo.event = ev;
+    mo.horizon = opt->horizon;
     if ((err = vigil_metrics_compute(&r->rep, sv, lv, n, G->g, opt->n_groups, &mo)) != 0) goto done;
 
     double tw = vigil_seconds();

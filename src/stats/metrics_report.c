@@ -5,6 +5,7 @@
 #include "vigil/fairness.h"
 #include "stats/metrics_report.h"
 #include "stats/metrics_report_human.h"
+#include "stats/metrics_report_survival.h"
 #include "vigil/error.h"
 #include "core/util.h"
 
@@ -197,6 +198,7 @@ void vigil_metrics_report_free(vigil_metrics_report *r)
     free(r->compare_name);
     free(r->pos);
     vigil_stats_human_free(r->human);
+    vigil_stats_survival_free(r->survival);
     free(r);
 }
 
@@ -279,6 +281,8 @@ int vigil_metrics_compute(vigil_metrics_report **out, const double *score, const
 {
     double t0 = vigil_seconds();
     *out = NULL;
+    if (!label && opts && opts->time && opts->event)
+        return vigil_stats_survival_only_compute(out, score, n, groups, n_groups, opts);
     int rc = vigil_metrics_check(score, label, n, NULL, 0, 0, NULL, NULL);
     if (rc) return rc;
     if (n >= UINT32_MAX) return vigil_error_set(VIGIL_EINVAL, "too many cases (%zu)", n);
@@ -343,6 +347,8 @@ int vigil_metrics_compute(vigil_metrics_report **out, const double *score, const
         r->o.compare_name = NULL;
     }
     if ((rc = vigil_stats_human_build(r, score, label, n)) != 0) goto done;
+    if ((rc = vigil_stats_survival_build(r, score, n, groups, n_groups)) != 0) goto done;
+    r->o.time = r->o.event = NULL; /* the caller's */
     /* the decision arrays are the caller's: not kept */
     r->o.decision = r->o.exposure = r->o.decision_time = r->o.arm = NULL;
     r->o.reason = NULL;

@@ -100,6 +100,7 @@ struct vigil_metrics_report {
     unsigned ci_percentile; /* intervals given as percentile because BCa is not defined there */
     unsigned ci_bca;        /* intervals given as BCa */
     struct vm_human *human; /* the human in the loop (metrics_report_human.c), NULL: none */
+    struct vm_survival *survival; /* time to event (metrics_report_survival.c), NULL: none */
 };
 
 

@@ -4,6 +4,7 @@
  * same double; tests/test_metrics.c checks that against the document for every metric. */
 #include "stats/metrics_report.h"
 #include "stats/metrics_report_human.h"
+#include "stats/metrics_report_survival.h"
 #include "vigil/catalogue.h"
 #include "vigil/error.h"
 
@@ -57,7 +58,8 @@ static const vigil_metric_def *scores_metric(const char *metric)
         vigil_error_set(VIGIL_EINVAL, "unknown metric '%s' (see 'vigil help catalogue')", metric ? metric : "(null)");
         return NULL;
     }
-    if (m->source != VIGIL_METRIC_FROM_SCORES && m->source != VIGIL_METRIC_FROM_DECISIONS) {
+    if (m->source != VIGIL_METRIC_FROM_SCORES && m->source != VIGIL_METRIC_FROM_DECISIONS &&
+        m->source != VIGIL_METRIC_FROM_SURVIVAL) {
         vigil_error_set(VIGIL_EINVAL, "metric '%s' is not computed by the metrics engine", metric);
         return NULL;
     }
@@ -190,6 +192,10 @@ int vigil_metrics_report_get(vigil_metric_value *out, const vigil_metrics_report
     not_given(out, VIGIL_METRIC_UNDEFINED, NULL);
     const vigil_metric_def *m = scores_metric(metric);
     if (!m) return VIGIL_EINVAL;
+    if (m->source == VIGIL_METRIC_FROM_SURVIVAL) return vigil_stats_survival_get(out, r, m, grp, level);
+    if (vigil_stats_survival_only(r))
+        return vigil_error_set(VIGIL_EINVAL, "metric '%s' needs a 0/1 label; this report has time-to-event metrics only",
+                               m->name);
     int human = m->source == VIGIL_METRIC_FROM_DECISIONS;
     if (!grp) {
         if (level) return vigil_error_set(VIGIL_EINVAL, "level '%s' needs a grp", level);

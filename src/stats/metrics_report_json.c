@@ -1,6 +1,7 @@
 /* The `vigil metrics --format json` document of a report. */
 #include "stats/metrics_report.h"
 #include "stats/metrics_report_human.h"
+#include "stats/metrics_report_survival.h"
 #include "vigil/error.h"
 #include "core/util.h"
 #include "core/json.h"
@@ -159,6 +160,7 @@ static void reliability_json(cJSON *arr, const scope *s, double level, size_t mc
 cJSON *vigil_stats_report_cjson(const vigil_metrics_report *r, double seconds_load,
                                 double seconds_write)
 {
+    if (vigil_stats_survival_only(r)) return vigil_stats_survival_only_cjson(r, seconds_load, seconds_write);
     const scope *a = &r->all;
     const vigil_calibration *c = &a->cal;
     size_t mc = r->o.min_cell;
@@ -270,6 +272,7 @@ cJSON *vigil_stats_report_cjson(const vigil_metrics_report *r, double seconds_lo
         if (cJSON_GetArraySize(why)) cJSON_AddItemToObject(dp, "not_given", why);
         else cJSON_Delete(why);
     }
+    vigil_stats_survival_json(doc, r);
     cJSON *bs = cJSON_AddObjectToObject(doc, "bootstrap");
     cJSON_AddNumberToObject(bs, "replicates", (double)r->o.bootstrap);
     char seed[32];

@@ -1,6 +1,7 @@
 /* A metrics report's numbers into a vigil_results, withholding what the JSON withholds. */
 #include "stats/metrics_report.h"
 #include "stats/metrics_report_human.h"
+#include "stats/metrics_report_survival.h"
 #include "vigil/error.h"
 #include "core/util.h"
 
@@ -53,6 +54,7 @@ static int store_scope(vigil_results *res, const char *sc, const scope *s, const
 
 int vigil_metrics_report_store(const vigil_metrics_report *r, vigil_results *res)
 {
+    if (vigil_stats_survival_only(r)) return vigil_stats_survival_store(r, res);
     int rc = store_scope(res, "overall", &r->all, r->thr, r->o.n_thresholds, 1);
     if (!rc && r->has_test && !r->all.auroc_reason) {
         rc |= add(res, "overall", "auroc_compare", r->test.auc2, NAN, NAN);
@@ -75,6 +77,7 @@ int vigil_metrics_report_store(const vigil_metrics_report *r, vigil_results *res
             rc = add(res, g->name, vigil_stats_disparity_name[k], g->dest[k], g->dci[k][0], g->dci[k][1]);
     }
     if (!rc) rc = vigil_stats_human_store(r, res);
+    if (!rc) rc = vigil_stats_survival_store(r, res);
     return rc ? (vigil_error_last_code() ? vigil_error_last_code() : rc) : VIGIL_OK;
 }
 

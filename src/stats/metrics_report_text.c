@@ -1,6 +1,7 @@
 /* The readable table of a metrics report (vigil_metrics_report_text). */
 #include "stats/metrics_report.h"
 #include "stats/metrics_report_human.h"
+#include "stats/metrics_report_survival.h"
 #include "vigil/error.h"
 #include "core/util.h"
 
@@ -21,6 +22,11 @@ static void fmt(vigil_sbuf *b, const char *label, double v, double lo, double hi
 char *vigil_metrics_report_text(const vigil_metrics_report *r)
 {
     vigil_sbuf b = {0};
+    if (vigil_stats_survival_only(r)) {
+        vigil_sbuf_printf(&b, "cases %zu (no --label: time-to-event metrics only)\n\n", r->n);
+        vigil_stats_survival_text(&b, r);
+        return b.failed ? (vigil_sbuf_free(&b), NULL) : b.s;
+    }
     const scope *a = &r->all;
     const vigil_calibration *c = &a->cal;
     vigil_sbuf_printf(&b, "cases %zu, prevalence %s", r->n, a->prev_ok ? "" : "withheld");
@@ -92,6 +98,10 @@ char *vigil_metrics_report_text(const vigil_metrics_report *r)
     if (r->human) {
         vigil_sbuf_printf(&b, "\n");
         vigil_stats_human_text(&b, r);
+    }
+    if (r->survival) {
+        if (!vigil_stats_survival_only(r)) vigil_sbuf_printf(&b, "\n");
+        vigil_stats_survival_text(&b, r);
     }
     if (b.failed) {
         vigil_sbuf_free(&b);

@@ -1,0 +1,517 @@
+/* Time-to-event validation at a horizon (vigil/survival.h). One sort by time gives both
+ * Kaplan-Meier curves (the event's and the censoring's), the inverse-probability-of-censoring
+ * weights and the censoring term of every influence function; one sort by risk gives the
+ * AUROC's pair sums and Harrell's C. O(n log n) throughout: no pair loop.
+ *
+ * The influence functions are those riskRegression 2022.11.28 uses for Score's se with
+ * cens.model = "km" (getIC0AUC, getInfluenceFunctionAUCKMCensoringTerm and
+ * getInfluenceFunctionBrierKMCensoringTerm), written here from their definition: for a
+ * statistic built from weights 1/G(s), subject k moves it by (its own term, weights fixed) plus
+ * sum over weights of weight * IF_k(Lambda_C(s)), with the Nelson-Aalen influence function
+ *   IF_k(Lambda_C(t)) = n (1 - E_k) [T_k <= t] / Y(T_k) - n sum_{s <= min(T_k, t)} dC(s) / Y(s)^2,
+ * Y(s) = #{T >= s}, dC(s) the censorings at s. A case's weight is 1/G(T-): its censoring term
+ * stops at the unique time before T. */
+#include "vigil/survival.h"
+#include "vigil/error.h"
+#include "stats/metrics_internal.h"
+#include "stats/survival.h"
+#include "core/parallel.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    size_t n, nu;       /* subjects, unique times */
+    uint32_t *ot;       /* rows in time order */
+    double *ts;         /* the times in that order, and the events: the passes in time order */
+    uint8_t *es;        /* read these, not time[ot[j]] (one gather instead of one per pass) */
+    uint32_t *u_of;     /* row -> its unique-time index */
+    double *Y;          /* at risk at unique time u */
+    double *Gm;         /* censoring KM just before unique time u */
+    double *mc;         /* n sum_{s <= u} dC / Y^2 */
+    double GH, mcH;     /* G(H) and mc at the last unique time <= H (1 and 0 when none) */
+    size_t uH;          /* unique times <= H */
+} km_pass;
+
+static void km_free(km_pass *k)
+{
+    free(k->ot);
+    free(k->ts);
+    free(k->es);
+    free(k->u_of);
+    free(k->Y);
+    free(k->Gm);
+    free(k->mc);
+}
+
+/* The time sort and both KM ingredients. */
+static int km_build(km_pass *k, const double *time, const double *event, size_t n, double H)
+{
+    memset(k, 0, sizeof *k);
+    k->n = n;
+    k->ot = malloc(n * sizeof *k->ot);
+    k->u_of = malloc(n * sizeof *k->u_of);
+    k->Y = malloc(n * sizeof *k->Y);
+    k->Gm = malloc(n * sizeof *k->Gm);
+    k->mc = malloc(n * sizeof *k->mc);
+    k->ts = malloc(n * sizeof *k->ts);
+    k->es = malloc(n);
+    if (!k->ot || !k->u_of || !k->Y || !k->Gm || !k->mc || !k->ts || !k->es) return VIGIL_ENOMEM;
+    if (vigil_stats_sort_order(time, n, k->ot) != 0) return VIGIL_ENOMEM;
+    for (size_t j = 0; j < n; j++) {
+        k->ts[j] = time[k->ot[j]];
+        k->es[j] = event[k->ot[j]] == 1;
+    }
+    double G = 1, mc = 0;
+    k->GH = 1;
+    k->mcH = 0;
+    size_t u = 0;
+    for (size_t a = 0; a < n; u++) {
+        double t = k->ts[a], c = 0;
+        size_t b = a;
+        for (; b < n && k->ts[b] == t; b++) {
+            k->u_of[k->ot[b]] = (uint32_t)u;
+            c += !k->es[b];
+        }
+        double Y = (double)(n - a), d = (double)(b - a) - c;
+        k->Y[u] = Y;
+        k->Gm[u] = G;
+        if (c > 0) G *= 1 - c / (Y - d); /* prodlim's reverse KM: events at t leave first */
+        mc += c / (Y * Y) * (double)n;
+        k->mc[u] = mc;
+        if (t <= H) {
+            k->GH = G;
+            k->mcH = mc;
+            k->uH = u + 1;
+        }
+        a = b;
+    }
+    k->nu = u;
+    return VIGIL_OK;
+}
+
+/* IF_k(Lambda_C(T_k)) for subject k (row i): the value every later weight sees. */
+static double if_at_own(const km_pass *k, size_t i, const double *event)
+{
+    uint32_t u = k->u_of[i];
+    return (event[i] == 0 ? (double)k->n / k->Y[u] : 0) - k->mc[u];
+}
+
+/* For weights a over the cases (rows with E = 1, T <= H; a[i] = 0 elsewhere) fill, per unique
+ * time u, after[u] = sum of a over cases later than u and before[u] = sum over cases at or
+ * before u of a * (-mc at the unique time before the case): then
+ *   sum_cases a_i IF_k(Lambda_C(T_i-)) = if_at_own(k) * after[u_k] + before[u_k]. */
+static void case_sums(const km_pass *k, const double *a, double *after, double *before)
+{
+    memset(after, 0, k->nu * sizeof *after);
+    memset(before, 0, k->nu * sizeof *before);
+    for (size_t i = 0; i < k->n; i++) {
+        if (a[i] == 0) continue;
+        uint32_t u = k->u_of[i];
+        after[u] += a[i];
+        before[u] -= a[i] * (u ? k->mc[u - 1] : 0);
+    }
+    double tot = 0, cum = 0;
+    for (size_t u = 0; u < k->nu; u++) tot += after[u];
+    for (size_t u = 0; u < k->nu; u++) {
+        tot -= after[u];
+        after[u] = tot;
+        cum += before[u];
+        before[u] = cum;
+    }
+}
+
+static double if_horizon(const km_pass *k, size_t i, const double *event)
+{
+    return k->u_of[i] < k->uH ? if_at_own(k, i, event) : -k->mcH;
+}
+
+static void se_ci(const double *IF, size_t n, double v, double z, double *se, double *lo, double *hi)
+{
+    double m = 0, ss = 0;
+    for (size_t i = 0; i < n; i++) m += IF[i];
+    m /= (double)n;
+    for (size_t i = 0; i < n; i++) ss += (IF[i] - m) * (IF[i] - m);
+    *se = n > 1 ? sqrt(ss / (double)(n - 1)) / sqrt((double)n) : NAN;
+    *lo = fmax(0, v - z * *se);
+    *hi = fmin(1, v + z * *se);
+}
+
+typedef struct {
+    const double *risk, *time, *event;
+    size_t n;
+    double H, z;
+    km_pass k;
+    uint32_t *orisk; /* rows in risk order */
+    double *rs;      /* the risks in that order */
+    uint8_t *cls;    /* each row's role at H */
+    /* the second half's own scratch (Harrell's C and the KM groups run beside the AUROC and
+     * Brier, which use w, h, IF, after and before) */
+    uint32_t *rank;  /* 3n + 1: the rows' risk ranks, the later subjects per rank, ranks in time order */
+    uint32_t *bit;   /* n + 1: the Fenwick tree of counts (n < 2^32; half a double's cache) */
+    uint8_t *grp;    /* 2n: each row's calibration group, then in time order */
+    size_t groups;
+    vigil_survival *o;
+    double *w, *h, *IF, *after, *before;
+} sv_work;
+
+enum { NEITHER, CASE, CONTROL }; /* censored by H; event by H; event-free past H */
+static int is_case(const sv_work *s, size_t i) { return s->cls[i] == CASE; }
+static int is_ctrl(const sv_work *s, size_t i) { return s->cls[i] == CONTROL; }
+
+/* Each row's role at H, so the passes in risk order read one byte per row. */
+static void classify(sv_work *s)
+{
+    for (size_t i = 0; i < s->n; i++)
+        s->cls[i] = (uint8_t)(s->time[i] > s->H ? CONTROL : s->event[i] == 1 ? CASE : NEITHER);
+}
+
+/* AUROC and its se. h[i]: a case's weight of controls below it (ties one half), a control's
+ * weight of cases above it. */
+static void auroc(vigil_survival *o, sv_work *s)
+{
+    size_t n = s->n;
+    double Wcase = 0, Wctrl = 0;
+    for (size_t i = 0; i < n; i++) {
+        s->w[i] = is_case(s, i) ? 1 / s->k.Gm[s->k.u_of[i]] : is_ctrl(s, i) ? 1 / s->k.GH : 0;
+        if (is_case(s, i)) Wcase += s->w[i];
+        else if (is_ctrl(s, i)) Wctrl += s->w[i];
+    }
+    if (o->events_by_horizon == 0 || o->event_free == 0) {
+        o->auc_reason = o->events_by_horizon == 0 ? "no event by the horizon: no case to rank"
+                                                  : "nobody is followed event-free past the horizon: no control";
+        return;
+    }
+    double below_ctrl = 0, below_case = 0;
+    for (size_t a = 0; a < n;) {
+        double r = s->rs[a], gc = 0, gk = 0;
+        size_t b = a;
+        for (; b < n && s->rs[b] == r; b++) {
+            size_t i = s->orisk[b];
+            if (is_case(s, i)) gc += s->w[i];
+            else if (is_ctrl(s, i)) gk += s->w[i];
+        }
+        for (size_t j = a; j < b; j++) {
+            size_t i = s->orisk[j];
+            s->h[i] = is_case(s, i) ? below_ctrl + 0.5 * gk : (Wcase - below_case - gc) + 0.5 * gc;
+        }
+        below_ctrl += gk;
+        below_case += gc;
+        a = b;
+    }
+    double nu2 = 0; /* n^2 nu */
+    for (size_t i = 0; i < n; i++)
+        if (is_case(s, i)) nu2 += s->w[i] * s->h[i];
+    o->auc = nu2 / (Wcase * Wctrl);
+    double dn = (double)n, mu = Wcase * Wctrl / (dn * dn), nu = nu2 / (dn * dn);
+    /* the censoring terms: a = w h (numerator) and b = w (denominator) over the cases */
+    double *a = s->IF, *bafter = s->after, *bbefore = s->before;
+    double *aafter = malloc(2 * s->k.nu * sizeof *aafter);
+    if (!aafter) {
+        o->auc_reason = "out of memory for the AUROC's influence function";
+        o->auc = NAN;
+        return;
+    }
+    double *abefore = aafter + s->k.nu;
+    for (size_t i = 0; i < n; i++) a[i] = is_case(s, i) ? s->w[i] * s->h[i] : 0;
+    case_sums(&s->k, a, aafter, abefore);
+    for (size_t i = 0; i < n; i++) a[i] = is_case(s, i) ? s->w[i] : 0;
+    case_sums(&s->k, a, bafter, bbefore);
+    for (size_t i = 0; i < n; i++) {
+        double num0 = 0, den0 = 0;
+        if (is_case(s, i)) {
+            num0 = s->w[i] / dn * s->h[i];
+            den0 = s->w[i] / dn * Wctrl;
+        } else if (is_ctrl(s, i)) {
+            num0 = s->w[i] / dn * s->h[i];
+            den0 = s->w[i] / dn * Wcase;
+        }
+        uint32_t u = s->k.u_of[i];
+        double f = if_at_own(&s->k, i, s->event), fH = if_horizon(&s->k, i, s->event);
+        double num = num0 + (f * aafter[u] + abefore[u]) / (dn * dn) + fH * nu;
+        double den = den0 + (f * bafter[u] + bbefore[u]) * Wctrl / (dn * dn) + fH * mu;
+        s->IF[i] = (num * mu - den * nu) / (mu * mu);
+    }
+    free(aafter);
+    se_ci(s->IF, n, o->auc, s->z, &o->auc_se, &o->auc_ci_low, &o->auc_ci_high);
+}
+
+/* The IPCW Brier score and its se; reuses w (AUROC weights) as residuals' weights. */
+static void brier(vigil_survival *o, sv_work *s)
+{
+    size_t n = s->n;
+    double dn = (double)n, sum = 0, ctrl = 0;
+    double *res = s->h;
+    for (size_t i = 0; i < n; i++) {
+        double r = s->risk[i];
+        res[i] = is_case(s, i) ? (1 - r) * (1 - r) / s->k.Gm[s->k.u_of[i]] : is_ctrl(s, i) ? r * r / s->k.GH : 0;
+        sum += res[i];
+        if (is_ctrl(s, i)) ctrl += res[i];
+    }
+    o->brier = sum / dn;
+    for (size_t i = 0; i < n; i++) s->w[i] = is_case(s, i) ? res[i] : 0;
+    case_sums(&s->k, s->w, s->after, s->before);
+    for (size_t i = 0; i < n; i++) {
+        uint32_t u = s->k.u_of[i];
+        double f = if_at_own(&s->k, i, s->event), fH = if_horizon(&s->k, i, s->event);
+        s->IF[i] = res[i] - o->brier + (f * s->after[u] + s->before[u]) / dn + fH * ctrl / dn;
+    }
+    se_ci(s->IF, n, o->brier, s->z, &o->brier_se, &o->brier_ci_low, &o->brier_ci_high);
+}
+
+/* Harrell's C: times from the last back, a Fenwick tree of the risk ranks of everyone later
+ * (a censoring tied with an event counts as later); each event is compared with them. */
+static int harrell(vigil_survival *o, sv_work *s)
+{
+    size_t n = s->n, nr = 0;
+    uint32_t *rank = s->rank, *at = rank + n, *rt = at + n + 1; /* by row, per rank, in time order */
+    uint32_t *bit = s->bit;
+    memset(bit, 0, (n + 1) * sizeof *bit);
+    memset(at, 0, (n + 1) * sizeof *at);
+    for (size_t j = 0; j < n; j++) {
+        if (j == 0 || s->rs[j] != s->rs[j - 1]) nr++;
+        rank[s->orisk[j]] = (uint32_t)nr; /* 1-based dense rank */
+    }
+    const uint32_t *ot = s->k.ot;
+    const double *ts = s->k.ts;
+    const uint8_t *es = s->k.es;
+    for (size_t j = 0; j < n; j++) rt[j] = rank[ot[j]];
+    double conc = 0, disc = 0, tied = 0, later = 0;
+    for (size_t b = n; b > 0;) {
+        double t = ts[b - 1];
+        size_t a = b;
+        while (a > 0 && ts[a - 1] == t) a--;
+        for (size_t j = a; j < b; j++)
+            if (!es[j]) {
+                for (size_t x = rt[j]; x <= nr; x += x & (~x + 1)) bit[x] += 1;
+                at[rt[j]]++;
+                later += 1;
+            }
+        for (size_t j = a; j < b; j++) {
+            if (!es[j]) continue;
+            uint64_t lt = 0;
+            double eq = at[rt[j]];
+            for (size_t x = rt[j] - 1; x > 0; x -= x & (~x + 1)) lt += bit[x];
+            conc += (double)lt;
+            tied += eq;
+            disc += later - (double)lt - eq;
+        }
+        for (size_t j = a; j < b; j++)
+            if (es[j]) {
+                for (size_t x = rt[j]; x <= nr; x += x & (~x + 1)) bit[x] += 1;
+                at[rt[j]]++;
+                later += 1;
+            }
+        b = a;
+    }
+    double pairs = conc + disc + tied;
+    o->c_harrell = pairs > 0 ? (conc + 0.5 * tied) / pairs : NAN;
+    return VIGIL_OK;
+}
+
+/* 1 - KM survival at H with survfit's log interval. */
+static void km_risk(double S, double gw, double z, double *risk, double *lo, double *hi)
+{
+    *risk = 1 - S;
+    if (!(S > 0) || !isfinite(gw)) {
+        *lo = *hi = NAN;
+        return;
+    }
+    double se = sqrt(gw);
+    *lo = 1 - fmin(1, S * exp(z * se));
+    *hi = 1 - S * exp(-z * se);
+}
+
+/* Overall KM and the calibration groups' KM in one walk over the time order. */
+static void km_groups(vigil_survival *o, sv_work *s, size_t k)
+{
+    size_t n = s->n;
+    uint8_t *g = s->grp, *gt = s->grp + n; /* by row, in time order */
+    double Yg[VIGIL_SURVIVAL_MAX_GROUPS] = {0}, Sg[VIGIL_SURVIVAL_MAX_GROUPS], gwg[VIGIL_SURVIVAL_MAX_GROUPS] = {0};
+    double dg[VIGIL_SURVIVAL_MAX_GROUPS] = {0}, cg[VIGIL_SURVIVAL_MAX_GROUPS] = {0};
+    size_t base = n / k, extra = n % k, pos = 0;
+    for (size_t j = 0; j < k; j++) {
+        size_t sz = base + (j < extra);
+        vigil_survival_group *q = &o->group[j];
+        memset(q, 0, sizeof *q);
+        q->n = (double)sz;
+        double m = 0;
+        for (size_t r = 0; r < sz; r++, pos++) {
+            size_t i = s->orisk[pos];
+            g[i] = (uint8_t)j;
+            m += s->rs[pos];
+            q->events_by_horizon += is_case(s, i);
+        }
+        q->mean_risk = m / (double)sz;
+        Yg[j] = (double)sz;
+        Sg[j] = 1;
+    }
+    double S = 1, gw = 0;
+    const uint32_t *ot = s->k.ot;
+    const double *ts = s->k.ts;
+    const uint8_t *es = s->k.es;
+    for (size_t j = 0; j < n; j++) gt[j] = g[ot[j]];
+    for (size_t a = 0; a < n;) {
+        double t = ts[a], d = 0, c = 0;
+        if (t > s->H) break;
+        size_t b = a;
+        for (; b < n && ts[b] == t; b++) {
+            if (es[b]) d++, dg[gt[b]]++;
+            else c++, cg[gt[b]]++;
+        }
+        double Y = (double)(n - a);
+        S *= 1 - d / Y;
+        gw += d / (Y * (Y - d));
+        for (size_t j = a; j < b; j++) {
+            size_t q = gt[j];
+            if (dg[q] + cg[q] == 0) continue;
+            Sg[q] *= 1 - dg[q] / Yg[q];
+            gwg[q] += dg[q] / (Yg[q] * (Yg[q] - dg[q]));
+            Yg[q] -= dg[q] + cg[q];
+            dg[q] = cg[q] = 0;
+        }
+        a = b;
+    }
+    km_risk(S, gw, s->z, &o->km_risk, &o->km_ci_low, &o->km_ci_high);
+    for (size_t j = 0; j < k; j++) {
+        vigil_survival_group *q = &o->group[j];
+        km_risk(Sg[j], gwg[j], s->z, &q->observed, &q->ci_low, &q->ci_high);
+    }
+    o->n_groups = k;
+}
+
+/* The two independent halves, one per worker where two cores answer. */
+static int halves(void *ctx, size_t begin, size_t end, int worker)
+{
+    (void)worker;
+    sv_work *s = ctx;
+    for (size_t h = begin; h < end; h++) {
+        if (h == 0) {
+            auroc(s->o, s);
+            brier(s->o, s);
+        } else {
+            harrell(s->o, s);
+            km_groups(s->o, s, s->groups);
+        }
+    }
+    return VIGIL_OK;
+}
+
+int vigil_stats_survival_subset(vigil_survival *o, const double *risk, const double *time, const double *event,
+                                size_t n, double H, const vigil_survival_options *opt)
+{
+    vigil_survival_options def = VIGIL_SURVIVAL_OPTIONS_INIT;
+    if (!opt) opt = &def;
+    memset(o, 0, sizeof *o);
+    o->horizon = H;
+    o->n = (double)n;
+    o->auc = o->auc_se = o->auc_ci_low = o->auc_ci_high = NAN;
+    o->brier = o->brier_se = o->brier_ci_low = o->brier_ci_high = NAN;
+    o->c_harrell = o->km_risk = o->km_ci_low = o->km_ci_high = o->mean_risk = o->oe_ratio = NAN;
+    if (n == 0) {
+        o->auc_reason = "no subjects";
+        return VIGIL_OK;
+    }
+    size_t groups = opt->groups < 1 ? 1 : opt->groups > VIGIL_SURVIVAL_MAX_GROUPS ? VIGIL_SURVIVAL_MAX_GROUPS : opt->groups;
+    if (groups > n) groups = n;
+    sv_work s = {.risk = risk, .time = time, .event = event, .n = n, .H = H,
+                 .z = vigil_stats_qnorm(1 - (1 - opt->level) / 2)};
+    int rc = km_build(&s.k, time, event, n, H);
+    s.orisk = malloc(n * sizeof *s.orisk);
+    s.w = malloc(n * sizeof *s.w);
+    s.h = malloc(n * sizeof *s.h);
+    s.IF = malloc(n * sizeof *s.IF);
+    s.after = malloc((n + 1) * sizeof *s.after);
+    s.before = malloc((n + 1) * sizeof *s.before);
+    s.cls = malloc(n);
+    s.rs = malloc(n * sizeof *s.rs);
+    s.rank = malloc((3 * n + 1) * sizeof *s.rank);
+    s.bit = malloc((n + 1) * sizeof *s.bit);
+    s.grp = malloc(2 * n);
+    if (rc || !s.orisk || !s.w || !s.h || !s.IF || !s.after || !s.before || !s.cls || !s.rs || !s.rank || !s.bit ||
+        !s.grp || vigil_stats_sort_order(risk, n, s.orisk) != 0) {
+        rc = vigil_error_set(VIGIL_ENOMEM, "out of memory for the time-to-event metrics of %zu subjects", n);
+        goto done;
+    }
+    classify(&s);
+    for (size_t j = 0; j < n; j++) s.rs[j] = risk[s.orisk[j]];
+    double m = 0;
+    for (size_t i = 0; i < n; i++) {
+        m += risk[i];
+        o->events_by_horizon += is_case(&s, i);
+        o->censored_before_horizon += event[i] == 0 && time[i] <= H;
+        o->event_free += time[i] > H;
+    }
+    o->mean_risk = m / (double)n;
+    s.o = o;
+    s.groups = groups;
+    if ((rc = vigil_parallel_for((int)opt->threads, 2, 1, halves, &s)) != 0) goto done;
+    o->oe_ratio = o->mean_risk > 0 ? o->km_risk / o->mean_risk : NAN;
+done:
+    km_free(&s.k);
+    free(s.orisk);
+    free(s.w);
+    free(s.h);
+    free(s.IF);
+    free(s.after);
+    free(s.before);
+    free(s.cls);
+    free(s.rs);
+    free(s.rank);
+    free(s.bit);
+    free(s.grp);
+    return rc;
+}
+
+int vigil_stats_survival_regroup(vigil_survival *o, const double *risk, const double *time, const double *event,
+                                 size_t n, double H, size_t k, double level)
+{
+    if (k < 1 || k > VIGIL_SURVIVAL_MAX_GROUPS || k > n) return vigil_error_set(VIGIL_EINVAL, "%zu risk groups", k);
+    sv_work s = {.risk = risk, .time = time, .event = event, .n = n, .H = H,
+                 .z = vigil_stats_qnorm(1 - (1 - level) / 2)};
+    int rc = km_build(&s.k, time, event, n, H);
+    s.orisk = malloc(n * sizeof *s.orisk);
+    s.grp = malloc(2 * n);
+    s.cls = malloc(n);
+    s.rs = malloc(n * sizeof *s.rs);
+    if (rc || !s.orisk || !s.grp || !s.cls || !s.rs || vigil_stats_sort_order(risk, n, s.orisk) != 0) {
+        rc = vigil_error_set(VIGIL_ENOMEM, "out of memory for the calibration groups of %zu subjects", n);
+    } else {
+        classify(&s);
+        for (size_t j = 0; j < n; j++) s.rs[j] = risk[s.orisk[j]];
+        km_groups(o, &s, k);
+    }
+    km_free(&s.k);
+    free(s.rs);
+    free(s.orisk);
+    free(s.grp);
+    free(s.cls);
+    return rc;
+}
+
+int vigil_survival_compute(vigil_survival *o, const double *risk, const double *time, const double *event, size_t n,
+                           double H, const vigil_survival_options *opt)
+{
+    if (!o || (n && (!risk || !time || !event))) return vigil_error_set(VIGIL_EINVAL, "survival: missing input");
+    if (n >= UINT32_MAX) return vigil_error_set(VIGIL_EINVAL, "too many subjects (%zu)", n); /* 32-bit orders */
+    if (!(isfinite(H) && H > 0)) return vigil_error_set(VIGIL_EINVAL, "horizon %g is not a positive number", H);
+    if (opt && !(opt->level > 0 && opt->level < 1))
+        return vigil_error_set(VIGIL_EINVAL, "confidence level %g is not between 0 and 1", opt->level);
+    double tmax = -INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        if (!(time[i] >= 0) || !isfinite(time[i]))
+            return vigil_error_set(VIGIL_EINVAL, "time: row %zu: value %g is missing or negative", i + 1, time[i]);
+        if (!(event[i] == 0 || event[i] == 1))
+            return vigil_error_set(VIGIL_EINVAL, "event: row %zu: value %g is not 0 (censored) or 1 (event)", i + 1,
+                                   event[i]);
+        if (!(risk[i] >= 0 && risk[i] <= 1))
+            return vigil_error_set(VIGIL_EINVAL, "risk: row %zu: value %g is not a probability in [0, 1]", i + 1, risk[i]);
+        if (time[i] > tmax) tmax = time[i];
+    }
+    if (n && H > tmax)
+        return vigil_error_set(VIGIL_EINVAL, "horizon %g is beyond the last follow-up time %g: nobody is at risk at it",
+                               H, tmax);
+    return vigil_stats_survival_subset(o, risk, time, event, n, H, opt);
+}

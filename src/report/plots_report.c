@@ -137,6 +137,35 @@ char *vigil_plot_reliability(const cJSON *const *models, const char *const *labe
     return finish(&b, "rel", why);
 }
 
+char *vigil_plot_survival_calibration(const cJSON *surv, const char **why)
+{
+    vigil_sbuf b = {0};
+    size_t drawn = 0;
+    prelude(&b, "Calibration at the horizon (risk groups, 1 - Kaplan-Meier with 95% CI)",
+            "Mean predicted risk by the horizon (probability)", "Observed risk by the horizon (proportion)");
+    vigil_sbuf_printf(&b, "$d0 << EOD\n");
+    const cJSON *g;
+    cJSON_ArrayForEach(g, cJSON_GetObjectItem(cJSON_GetObjectItem(surv, "calibration"), "groups"))
+    {
+        double x = jnum(g, "mean_risk"), y = jnum(g, "observed");
+        if (!isfinite(x) || !isfinite(y)) continue;
+        vigil_sbuf_printf(&b, "%.9g %.9g %.9g %.9g\n", x, y, jnum(g, "ci_low"), jnum(g, "ci_high"));
+        drawn++;
+    }
+    vigil_sbuf_printf(&b, "EOD\n");
+    if (!drawn) {
+        vigil_sbuf_free(&b);
+        *why = "the stored survival block holds no risk groups";
+        return NULL;
+    }
+    vigil_sbuf_printf(&b, "set xrange [0:1]\nset yrange [0:1]\nset size ratio -1\n"
+                          "plot x title 'perfect calibration' with lines lc rgb '#777777' dt 3 lw 1, $d0 using 1:2:3:4");
+    title(&b, "candidate");
+    style(&b, 0, "yerrorlines");
+    vigil_sbuf_printf(&b, "\n");
+    return finish(&b, "survcal", why);
+}
+
 char *vigil_plot_roc(const cJSON *const *models, const char *const *labels, size_t n, const char **why)
 {
     vigil_sbuf b = {0};

@@ -44,6 +44,8 @@ void vigil_report_build(rctx *c);
 /* The human-AI team subsection of 3.3 from the candidate's `human` block, when the run has one
  * (human.c). */
 void vigil_report_human(rctx *c);
+/* The time-to-event subsection of 3.3 from the candidate's `survival` block (survival.c). */
+void vigil_report_survival(rctx *c);
 /* The CHAI Applied Model Card XML (card.c); NULL when out of memory. */
 char *vigil_report_model_card(rctx *c);
 

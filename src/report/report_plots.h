@@ -14,6 +14,8 @@ typedef struct {
 char *vigil_plot_reliability(const cJSON *const *models, const char *const *labels, size_t n, const char **why);
 char *vigil_plot_roc(const cJSON *const *models, const char *const *labels, size_t n, const char **why);
 char *vigil_plot_decision(const cJSON *const *models, const char *const *labels, size_t n, const char **why);
+/* The survival block's calibration at the horizon (mean risk against 1 - KM, per risk group). */
+char *vigil_plot_survival_calibration(const cJSON *surv, const char **why);
 char *vigil_plot_forest(const cJSON *const *models, const char *const *labels, size_t n, const char **why);
 char *vigil_plot_shap(const cJSON *explanations, const char **why);
 char *vigil_plot_drift(const drift_point *p, size_t n, double effect_floor, const char **why);

@@ -408,6 +408,13 @@ static void sec_performance(rctx *c)
     else cJSON_AddNullToObject(ts, "prevalence");
     if (isfinite(thr)) cJSON_AddNumberToObject(ts, "threshold", thr);
     else cJSON_AddNullToObject(ts, "threshold");
+    if (c->cand && !jp(c->cand, "discrimination") && jp(c->cand, "survival")) {
+        vigil_doc_p(d, "This run validated the risk by a horizon on follow-up times (no 0/1 label was given, so that "
+                    "censored subjects are not dropped or miscounted): the binary metrics and their plots are not "
+                    "computed, and the time-to-event results follow.");
+        vigil_report_survival(c);
+        return;
+    }
     perf_table(c);
     const cJSON *m[3];
     const char *lab[3];
@@ -434,6 +441,7 @@ static void sec_performance(rctx *c)
          "AUROC with its DeLong 95% CI for every subgroup level, candidate and predecessor");
     subgroup_tables(c);
     vigil_report_human(c);
+    vigil_report_survival(c);
 }
 
 /* "<id>: <description>", unless the description already begins with the id ("M1: ..."). */

@@ -52,6 +52,28 @@ run "$V" report --run "$MID" --out "$T/rm" --no-plots
 expect_rc 1 "report of a run without decisions (a metrics run: not implementable)"
 if grep -q "human-AI team" "$T/rm/report.md"; then echo "FAIL: a human-AI team section without decisions"; fails=$((fails + 1)); fi
 
+# Time to event (issue 16): a label-free survival run's report shows the survival block as
+# stored (riskRegression goldens behind it: tests/test_survival.c) and no binary tables.
+run "$V" metrics --data tests/reference/survival/moderate.csv --score risk --time time --event event --horizon 5 \
+    --group group --format json
+expect_rc 0 "survival metrics run stored"
+cp "$T/out" "$T/surv.json"
+SID=$(/usr/bin/python3 -c "import json; print(json.load(open('$T/out'))['run_id'])")
+run "$V" report --run "$SID" --out "$T/rs" --no-plots
+expect_rc 1 "report of a survival metrics run (not implementable: no suite)"
+/usr/bin/python3 - "$T/rs/report.md" "$T/surv.json" <<'PY' || { echo "FAIL: the time-to-event section does not show the stored numbers"; fails=$((fails + 1)); }
+import json, re, sys
+md = open(sys.argv[1]).read()
+s = json.load(open(sys.argv[2]))["survival"]
+sec = md[md.index("#### Time to event at the horizon"):md.index("### 3.4")]
+row = re.search(r"^\| time-dependent AUROC \(cumulative/dynamic, IPCW\) \| ([^|]+) \| ([^|]+) \|", sec, re.M)
+assert row.group(1).strip() == "%.3f" % s["auc"]["value"], row.group(1)
+assert row.group(2).strip() == "%.3f to %.3f" % (s["auc"]["ci_low"], s["auc"]["ci_high"]), row.group(2)
+assert ("| 5 | %d | %d |" % (s["calibration"]["groups"][4]["n"], s["calibration"]["groups"][4]["events_by_horizon"])) in sec
+assert "Time to event by group" in sec and "| b |" in sec
+assert "Performance of the candidate" not in md  # no binary table without a label
+PY
+
 # Errors: exit 2 with a clear message, nothing written.
 run "$V" report --run 999 --out "$T/r"
 expect_rc 2 "missing run"

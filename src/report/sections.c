@@ -1,6 +1,7 @@
 /* The report's sections, in the order the PCCP guidance gives them (see report.c). */
 #include "vigil/fairness.h"
 #include "report/report_ctx.h"
+#include "vigil/audit.h"
 #include "vigil/version.h"
 #include "report/report_plots.h"
 #include "vigil/catalogue.h"
@@ -737,6 +738,40 @@ static void sec_audit(rctx *c)
     cJSON_AddNumberToObject(au, "first_bad", (double)c->audit.first_bad);
     cJSON_AddStringToObject(au, "head", c->audit.head);
     cJSON_AddStringToObject(au, "message", c->audit.message);
+    /* who ran the run and who signed it (21 CFR Part 11 §11.50), as the audit tree records them */
+    vigil_run_who who = {0};
+    if (vigil_store_run_who(c->s, c->run.id, &who) == 0) {
+        cJSON *wj = cJSON_AddObjectToObject(au, "run_by");
+        if (who.user) {
+            vigil_doc_p(d, "Run %lld was run by %s (uid %lld) on %s.", (long long)c->run.id, who.user, (long long)who.uid,
+                        who.host ? who.host : "an unrecorded host");
+            cJSON_AddStringToObject(wj, "user", who.user);
+            if (who.host) cJSON_AddStringToObject(wj, "host", who.host);
+        } else
+            vigil_doc_p(d, "Run %lld predates the store's operator record (schema 2): who ran it is not recorded.",
+                        (long long)c->run.id);
+        cJSON *sj = cJSON_AddArrayToObject(au, "signatures");
+        if (who.n_signatures) {
+            static const char *const cols[] = {"signer", "meaning", "signed at (UTC)", "key"};
+            vigil_doc_table(d, "signatures", "Electronic signatures of the run (Ed25519, covered by the audit tree)", cols, 4);
+            for (size_t i = 0; i < who.n_signatures; i++) {
+                const vigil_run_signature *g = &who.signatures[i];
+                rcell r[4] = {vigil_cell_txt(g->signer), vigil_cell_txt(g->meaning), vigil_cell_txt(g->signed_at),
+                              vigil_cell_txt(g->key_id)};
+                vigil_doc_row(d, r);
+                cJSON *one = cJSON_CreateObject();
+                cJSON_AddStringToObject(one, "signer", g->signer);
+                cJSON_AddStringToObject(one, "meaning", g->meaning);
+                cJSON_AddStringToObject(one, "signed_at", g->signed_at);
+                cJSON_AddStringToObject(one, "key", g->key_id);
+                cJSON_AddItemToArray(sj, one);
+            }
+            vigil_doc_table_end(d);
+        } else
+            vigil_doc_p(d, "No electronic signature of run %lld is recorded (vigil audit sign --run %lld --meaning approved "
+                        "--key KEY.pem records one).", (long long)c->run.id, (long long)c->run.id);
+        vigil_run_who_clear(&who);
+    }
     vigil_doc_p(d, "Commands that reproduce the runs this report cites (run them from the directory the run was started in; "
             "the files must still have the SHA-256 listed in section 3.1):");
     const char *db = c->o->db_label ? c->o->db_label : "vigil.db";

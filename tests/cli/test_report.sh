@@ -30,8 +30,19 @@ JSON
 run "$V" suite run "$T/human.json" --format json
 expect_rc 0 "human-in-the-loop suite stored"
 HID=$(/usr/bin/python3 -c "import json; print(json.load(open('$T/out'))['run_id'])")
+mkdir -p "$T/keys"
+run "$V" audit keygen --out "$T/keys/k.pem"
+expect_rc 0 "keygen for the signature"
+run "$V" audit sign --run "$HID" --meaning approved --key "$T/keys/k.pem" --signer "Dr. A. Reviewer"
+expect_rc 0 "the run signed"
 run "$V" report --run "$HID" --out "$T/rh" --no-plots
 expect_rc 0 "report of the human-in-the-loop run"
+# issue 19: who ran the run and who signed it, in the audit section and evidence.json
+grep -q "^| Dr\\. A\\. Reviewer | approved | " "$T/rh/report.md" ||
+    { echo "FAIL: the signature is not in the report: $(grep -n Reviewer "$T/rh/report.md")"; fails=$((fails + 1)); }
+grep -q "was run by $(id -un) (uid $(id -u))" "$T/rh/report.md" || { echo "FAIL: the operator is not in the report"; fails=$((fails + 1)); }
+/usr/bin/python3 -c "import json,sys; a=json.load(open('$T/rh/evidence.json'))['audit']; sys.exit(0 if a['signatures'][0]['signer'] == 'Dr. A. Reviewer' and a['run_by']['user'] else 1)" ||
+    { echo "FAIL: evidence.json lacks the signature"; fails=$((fails + 1)); }
 /usr/bin/python3 - "$T/rh/report.md" "$HG.json" <<'PY' || { echo "FAIL: the human-AI team section does not show the stored numbers"; fails=$((fails + 1)); }
 import json, re, sys
 md = open(sys.argv[1]).read()

@@ -155,6 +155,7 @@ void vigil_data_config_clear(vigil_data_config *c)
     free(c->file), free(c->path), free(c->id), free(c->time), free(c->label), free(c->score);
     free(c->shadow_score);
     free(c->decision);
+    free(c->followup_time), free(c->event);
     vigil_cfg_strings_free(c->features, c->n_features);
     vigil_cfg_strings_free(c->groups, c->n_groups);
     vigil_cfg_strings_free(c->missing, c->n_missing);
@@ -177,9 +178,9 @@ static int copy_role(const char *file, const char *jp, const cJSON *cols, const 
 int vigil_data_config_parse(vigil_data_config *c, const char *file, const char *jpath,
                             const cJSON *data)
 {
-    static const char *const data_keys[] = {"path", "columns", "types", "missing", "phi_allow", NULL};
+    static const char *const data_keys[] = {"path", "columns", "types", "missing", "phi_allow", "horizon", NULL};
     static const char *const col_keys[] = {"id", "time", "label", "score", "shadow_score",
-                                           "decision", "features", "groups", NULL};
+                                           "decision", "followup_time", "event", "features", "groups", NULL};
     memset(c, 0, sizeof *c);
     char jp[256];
     const char *path = NULL;
@@ -203,9 +204,22 @@ int vigil_data_config_parse(vigil_data_config *c, const char *file, const char *
         (rc = copy_role(file, jp, cols, "score", &c->score)) != 0 ||
         (rc = copy_role(file, jp, cols, "shadow_score", &c->shadow_score)) != 0 ||
         (rc = copy_role(file, jp, cols, "decision", &c->decision)) != 0 ||
+        (rc = copy_role(file, jp, cols, "followup_time", &c->followup_time)) != 0 ||
+        (rc = copy_role(file, jp, cols, "event", &c->event)) != 0 ||
         (rc = vigil_cfg_strings(file, jp, cols, "features", false, &c->features, &c->n_features)) != 0 ||
         (rc = vigil_cfg_strings(file, jp, cols, "groups", false, &c->groups, &c->n_groups)) != 0)
         goto fail;
+    c->horizon = NAN;
+    if ((rc = vigil_cfg_number(file, jpath, data, "horizon", false, &c->horizon)) != 0) goto fail;
+    if (!c->followup_time != !c->event || !c->event != isnan(c->horizon)) {
+        rc = vigil_error_set(VIGIL_EINVAL, "%s: %s: time to event needs all three of columns.followup_time, "
+                             "columns.event and horizon (the risk's horizon, in the follow-up time's unit)", file, jpath);
+        goto fail;
+    }
+    if (!isnan(c->horizon) && !(c->horizon > 0 && isfinite(c->horizon))) {
+        rc = vigil_error_set(VIGIL_EINVAL, "%s: %s.horizon: expected a positive number, not %g", file, jpath, c->horizon);
+        goto fail;
+    }
     if (types) {
         size_t k = (size_t)cJSON_GetArraySize(types);
         c->types = calloc(k ? k : 1, sizeof *c->types);
@@ -301,6 +315,8 @@ int vigil_data_load(const vigil_data_config *c, const char *const *extra,
     ROLE(score, "score")
     ROLE(shadow_score, "shadow_score")
     ROLE(decision, "decision")
+    ROLE(followup_time, "followup_time")
+    ROLE(event, "event")
 #undef ROLE
     for (size_t i = 0; i < c->n_features; i++) {
         vigil_sbuf b = {0};

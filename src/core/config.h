@@ -47,6 +47,10 @@ typedef struct {
     char *path;          /* data file, resolved relative to the config file */
     char *id, *time, *label, *score, *shadow_score; /* column roles; NULL when absent */
     char *decision; /* the clinician's final action, 0/1 (the human in the loop); NULL: absent */
+    /* time to event: follow-up time and event (1 event, 0 censored) columns and the horizon
+     * ($.data.columns.followup_time, $.data.columns.event, $.data.horizon); NULL / NaN: absent */
+    char *followup_time, *event;
+    double horizon;
     char **features;
     size_t n_features;
     char **groups;       /* "sex", or an intersection "sex+age_band" */

@@ -302,6 +302,11 @@ int vigil_monitor_load(vigil_monitor **out, const char *path, long now_day)
         (rc = vigil_cfg_bool(f, "$", root, "prediction_drift", false, &m->prediction_drift)) != 0 ||
         (rc = vigil_cfg_bool(f, "$", root, "label_drift", false, &m->label_drift)) != 0)
         goto done;
+    if (m->data.event) { /* likewise: follow-up columns are for suites and vigil metrics */
+        rc = vigil_error_set(VIGIL_EINVAL, "%s: $.data.columns.event: monitors do not validate time to event yet "
+                             "(suites and 'vigil metrics --time --event --horizon' do)", f);
+        goto done;
+    }
     if (m->data.decision) { /* the shared data section knows it; monitors do not use it yet */
         rc = vigil_error_set(VIGIL_EINVAL, "%s: $.data.columns.decision: monitors do not track the "
                              "clinicians' decisions yet (suites and 'vigil metrics --decision' do)", f);

@@ -107,20 +107,20 @@ static const vigil_metric_def k_catalogue[] = {
      "override_of_flags_gap", 4, D, H, 0, 1},
     {"override_of_nonflags_gap", "Override-of-non-flags gap across levels", "proportion", LO, "Newcombe", NULL, NULL,
      "override_of_nonflags_gap", 4, D, H, 0, 1},
-    /* time to event at a horizon (survival.h; --time/--event/--horizon): not suite criteria
-     * yet, the suites' data section has no follow-up columns */
+    /* time to event at a horizon (survival.h; --time/--event/--horizon; suites:
+     * $.data.columns.followup_time/event and $.data.horizon) */
     {"survival_auroc", "Time-dependent AUROC at H (IPCW)", "probability", HI,
      "influence function", "survival.auc.value", "survival.auc.", "survival_auroc", 3, O | L,
-     VIGIL_METRIC_FROM_SURVIVAL, 0, 0},
+     VIGIL_METRIC_FROM_SURVIVAL, 0, 1},
     {"survival_brier", "Brier score at H (IPCW)", "squared probability", LO,
      "influence function", "survival.brier.value", "survival.brier.", "survival_brier", 4,
-     O | L, VIGIL_METRIC_FROM_SURVIVAL, 0, 0},
+     O | L, VIGIL_METRIC_FROM_SURVIVAL, 0, 1},
     {"c_harrell", "Harrell's C (whole follow-up)", "probability", HI, NULL, "survival.c_harrell", NULL, "c_harrell", 3,
-     O | L, VIGIL_METRIC_FROM_SURVIVAL, 0, 0},
+     O | L, VIGIL_METRIC_FROM_SURVIVAL, 0, 1},
     {"km_risk", "Kaplan-Meier risk at H", "probability", NO, "Greenwood (log)", "survival.km_risk",
-     "survival.km_risk_ci.", "km_risk", 3, O | L, VIGIL_METRIC_FROM_SURVIVAL, 0, 0},
+     "survival.km_risk_ci.", "km_risk", 3, O | L, VIGIL_METRIC_FROM_SURVIVAL, 0, 1},
     {"oe_ratio", "Observed/expected at H (KM / mean)", "ratio", NO, NULL, "survival.oe_ratio",
-     NULL, "oe_ratio", 3, O | L, VIGIL_METRIC_FROM_SURVIVAL, 0, 0},
+     NULL, "oe_ratio", 3, O | L, VIGIL_METRIC_FROM_SURVIVAL, 0, 1},
 };
 #define N_CATALOGUE (sizeof k_catalogue / sizeof k_catalogue[0])
 

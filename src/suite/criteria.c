@@ -133,6 +133,9 @@ static int parse_criterion(vigil_suite_def *s, const cJSON *obj, size_t i, vigil
         NEED(mi->source != VIGIL_METRIC_FROM_DECISIONS,
              "%s: %s: rule '%s' on '%s': the clinicians' decisions were made once, so there is no "
              "paired comparison of two models' human-in-the-loop numbers; use at_most/at_least", f, jp, rule, metric);
+        NEED(mi->source != VIGIL_METRIC_FROM_SURVIVAL,
+             "%s: %s: rule '%s' on '%s': the time-to-event block has no bootstrap, so there is no paired "
+             "comparison of it yet; compare each model's interval with at_least/ci_low_at_least", f, jp, rule, metric);
         NEED(c->rule == VIGIL_RULE_SUPERIOR || (!isnan(c->margin) && c->margin >= 0),
              "%s: %s: rule 'non_inferior' needs \"margin\" >= 0", f, jp);
         NEED(!c->group || c->every_level, "%s: %s: '%s' on a group needs every_level", f, jp, rule);
@@ -156,6 +159,9 @@ static int parse_criterion(vigil_suite_def *s, const cJSON *obj, size_t i, vigil
          "%s: %s: '%s' is a disparity across a group: give scope.group (without every_level)",
          f, jp, metric);
     NEED(!c->every_level || (mi->scopes & VIGIL_METRIC_PER_LEVEL), "%s: %s: '%s' is not computed per level", f, jp, metric);
+    NEED(mi->source != VIGIL_METRIC_FROM_SURVIVAL || s->data.event,
+         "%s: %s: '%s' is a time-to-event metric: give $.data.columns.followup_time, $.data.columns.event "
+         "and $.data.horizon", f, jp, metric);
     NEED(mi->source != VIGIL_METRIC_FROM_DECISIONS || s->data.decision,
          "%s: %s: '%s' compares the model's flag with the clinicians' decisions: give "
          "$.data.columns.decision (1 acted on, 0 not)", f, jp, metric);

@@ -350,6 +350,21 @@ static int prepare(run_t *r, const char *suite_path)
                                        d->data.path, vigil_table_row_line(r->t, i), d->data.decision, d->file,
                                        isnan(r->decision[i]) ? "an empty cell" : "a value other than 0 and 1");
     }
+    if (d->data.event) { /* time to event: follow-up >= 0, event 0/1, as vigil metrics checks them */
+        if ((rc = numeric_role(r, d->data.followup_time, "followup_time", &r->followup)) != 0 ||
+            (rc = numeric_role(r, d->data.event, "event", &r->event)) != 0)
+            return rc;
+        for (size_t i = 0; i < r->n; i++) {
+            if (!(r->followup[i] >= 0) || !isfinite(r->followup[i]))
+                return vigil_error_set(VIGIL_EINVAL, "%s:%zu: follow-up time column '%s' (named by %s) has %s; it must be "
+                                       "a time >= 0", d->data.path, vigil_table_row_line(r->t, i), d->data.followup_time,
+                                       d->file, isnan(r->followup[i]) ? "an empty cell" : "a negative or infinite value");
+            if (!(r->event[i] == 0 || r->event[i] == 1))
+                return vigil_error_set(VIGIL_EINVAL, "%s:%zu: event column '%s' (named by %s) has %s; it must be 1 "
+                                       "(event) or 0 (censored)", d->data.path, vigil_table_row_line(r->t, i),
+                                       d->data.event, d->file, isnan(r->event[i]) ? "an empty cell" : "another value");
+        }
+    }
     if (!d->candidate) {
         const double *s;
         if ((rc = numeric_role(r, d->data.score, "score", &s)) != 0) return rc;

@@ -28,6 +28,7 @@ typedef struct {
     size_t n;
     const double *label;
     const double *decision; /* $.data.columns.decision, checked 0/1; NULL: none */
+    const double *followup, *event; /* $.data.columns.followup_time / event, checked; NULL: none */
     double *cand, *pred;       /* scores */
     const double *shadow;
     vigil_model *mc, *mp;

@@ -44,6 +44,7 @@ int vigil_suite_metrics_doc(run_t *r, const double *score, const double *compare
     mo.compare = compare;
     mo.compare_name = compare ? "predecessor" : NULL;
     mo.decision = r->decision;
+    mo.time = r->followup, mo.event = r->event, mo.horizon = r->def.data.horizon;
     vigil_metrics_report *rep = NULL;
     int rc = vigil_metrics_compute(&rep, score, r->label, r->n, mg, r->n_groups, &mo);
     free(mg);

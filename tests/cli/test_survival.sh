@@ -103,4 +103,38 @@ expect_err "influence function, not a bootstrap" "--bootstrap without --label: m
 run "$VIGIL" metrics --data "$REF/moderate.csv" --score risk --time time --event event --horizon 0
 expect_rc 2 "--horizon 0"
 expect_err "positive" "--horizon 0: message"
+# Suites (issue 16): follow-up columns and a horizon in the data section make the survival
+# metrics criteria, with the same numbers as vigil metrics; the 0/1 label at the horizon stays
+# beside them (the suite's binary view, a sensitivity analysis here).
+/usr/bin/python3 - "$REF/moderate.csv" "$T/surv.csv" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+with open(sys.argv[2], "w", newline="") as f:
+    w = csv.writer(f)
+    w.writerow(["time", "event", "risk", "group", "label"])
+    for r in rows:
+        w.writerow([r["time"], r["event"], r["risk"], r["group"], int(r["event"] == "1" and float(r["time"]) <= 5)])
+PY
+cat >"$T/surv_suite.json" <<'JSON'
+{ "name": "5-year risk", "data": { "path": "surv.csv", "horizon": 5,
+    "columns": { "label": "label", "score": "risk", "followup_time": "time", "event": "event", "groups": ["group"] } },
+  "bootstrap": 0, "criteria": [
+    { "name": "time-dependent AUROC lower bound", "metric": "survival_auroc", "rule": "ci_low_at_least", "value": 0.6 },
+    { "name": "calibration in the large at H", "metric": "oe_ratio", "rule": "between", "low": 0.8, "high": 1.2 },
+    { "name": "every group's AUROC(t)", "metric": "survival_auroc", "scope": { "group": "group", "every_level": true },
+      "rule": "at_least", "value": 0.75 } ] }
+JSON
+run "$VIGIL" metrics --data "$T/surv.csv" --score risk --time time --event event --horizon 5 --group group --no-store --format json
+cp "$T/out" "$T/surv_metrics.json"
+run "$VIGIL" suite run "$T/surv_suite.json" --format json
+expect_rc 1 "a survival criterion fails (one group's AUROC(t) under 0.75)"
+expect_json "(lambda m: [c['pass'] for c in d['criteria']] == [True, True, False] and abs(d['criteria'][0]['ci_low'] - m['survival']['auc']['ci_low']) < 1e-4 and abs(d['criteria'][1]['observed'] - m['survival']['oe_ratio']) < 1e-4 and 'survival' in d['metrics']['candidate'])(json.load(open('$T/surv_metrics.json')))" "criteria = vigil metrics' survival block"
+sed 's/"horizon": 5,//' "$T/surv_suite.json" >"$T/surv_nohorizon.json"
+run "$VIGIL" suite run "$T/surv_nohorizon.json"
+expect_rc 2 "follow-up columns without a horizon"
+expect_err "needs all three of columns.followup_time, columns.event and horizon" "says what is missing"
+sed 's/"followup_time": "time", "event": "event", //; s/"horizon": 5,//' "$T/surv_suite.json" >"$T/surv_nocols.json"
+run "$VIGIL" suite run "$T/surv_nocols.json"
+expect_rc 2 "a survival metric without follow-up columns"
+expect_err "is a time-to-event metric: give \$.data.columns.followup_time" "names the keys"
 finish

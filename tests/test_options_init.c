@@ -18,6 +18,7 @@ static const vigil_report_options s_report = VIGIL_REPORT_OPTIONS_INIT;
 static const vigil_suite_options s_suite = VIGIL_SUITE_OPTIONS_INIT;
 static const vigil_synth_options s_synth = VIGIL_SYNTH_OPTIONS_INIT;
 static const vigil_csv_options s_csv = VIGIL_CSV_OPTIONS_INIT;
+static const vigil_join_options s_join = VIGIL_JOIN_OPTIONS_INIT;
 
 /* Field by field, not memcmp: padding bytes are not part of the value. */
 #define EQ(a, b, f) assert_true((a).f == (b).f)
@@ -219,6 +220,19 @@ static void test_csv(void **state)
     }
 }
 
+/* The join's: a zeroed struct (one case per prediction, no lead times, as_of now). */
+static void test_join(void **state)
+{
+    (void)state;
+    vigil_join_options m = VIGIL_JOIN_OPTIONS_INIT, z;
+    memset(&z, 0, sizeof z);
+    EQ_S(m, z, entity), EQ_S(m, z, time), EQ_S(m, z, score), EQ_S(m, z, event_entity), EQ_S(m, z, event_time);
+    EQ_S(m, z, event_type), EQ_S(m, z, target), EQ(m, z, window), EQ(m, z, offset), EQ(m, z, aggregate);
+    EQ_S(m, z, as_of), EQ(m, z, lead_time), EQ(m, z, threshold), EQ(m, z, n_groups), EQ_S(m, z, label);
+    EQ(m, z, min_cell), EQ(s_join, m, aggregate), EQ(s_join, m, window);
+    assert_true(m.groups == NULL && m.aggregate == VIGIL_JOIN_EACH);
+}
+
 int main(void)
 {
     vigil_init();
@@ -226,7 +240,7 @@ int main(void)
         cmocka_unit_test(test_backend),  cmocka_unit_test(test_drift),
         cmocka_unit_test(test_explain),  cmocka_unit_test(test_metrics),
         cmocka_unit_test(test_monitor_report_suite), cmocka_unit_test(test_synth),
-        cmocka_unit_test(test_csv),
+        cmocka_unit_test(test_csv), cmocka_unit_test(test_join),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

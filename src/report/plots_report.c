@@ -102,19 +102,21 @@ static char *finish(vigil_sbuf *b, const char *name, const char **why)
     return svg;
 }
 
-char *vigil_plot_reliability(const cJSON *const *models, const char *const *labels, size_t n, const char **why)
+/* Observed against predicted with 95% intervals, one series per array of bins ({xkey,
+ * observed, ci_low, ci_high}; a bin marked suppressed is left out), over the diagonal. */
+static char *observed_vs_predicted(const char *heading, const char *xlabel, const char *ylabel,
+                                   const cJSON *const *bins, const char *const *labels, size_t n, const char *xkey,
+                                   const char *none, const char *name, const char **why)
 {
     vigil_sbuf b = {0};
     size_t drawn = 0;
-    prelude(&b, "Reliability diagram (10 equal-width bins, Wilson 95% CI)",
-            "Mean predicted risk in bin (probability)", "Observed event rate (proportion)");
+    prelude(&b, heading, xlabel, ylabel);
     for (size_t m = 0; m < n; m++) {
-        const cJSON *rel = cJSON_GetObjectItem(cJSON_GetObjectItem(models[m], "calibration"), "reliability");
         vigil_sbuf_printf(&b, "$d%zu << EOD\n", m);
         const cJSON *bin;
-        cJSON_ArrayForEach(bin, rel)
+        cJSON_ArrayForEach(bin, bins[m])
         {
-            double x = jnum(bin, "mean_score"), y = jnum(bin, "observed");
+            double x = jnum(bin, xkey), y = jnum(bin, "observed");
             if (cJSON_IsTrue(cJSON_GetObjectItem(bin, "suppressed")) || !isfinite(x) || !isfinite(y)) continue;
             vigil_sbuf_printf(&b, "%.9g %.9g %.9g %.9g\n", x, y, jnum(bin, "ci_low"), jnum(bin, "ci_high"));
             drawn++;
@@ -123,7 +125,7 @@ char *vigil_plot_reliability(const cJSON *const *models, const char *const *labe
     }
     if (!drawn) {
         vigil_sbuf_free(&b);
-        *why = "the stored metrics hold no reliability bins";
+        *why = none;
         return NULL;
     }
     vigil_sbuf_printf(&b, "set xrange [0:1]\nset yrange [0:1]\nset size ratio -1\n"
@@ -134,36 +136,28 @@ char *vigil_plot_reliability(const cJSON *const *models, const char *const *labe
         style(&b, (int)m, "yerrorlines");
     }
     vigil_sbuf_printf(&b, "\n");
-    return finish(&b, "rel", why);
+    return finish(&b, name, why);
+}
+
+char *vigil_plot_reliability(const cJSON *const *models, const char *const *labels, size_t n, const char **why)
+{
+    const cJSON *bins[3] = {NULL, NULL, NULL};
+    for (size_t m = 0; m < n && m < 3; m++)
+        bins[m] = cJSON_GetObjectItem(cJSON_GetObjectItem(models[m], "calibration"), "reliability");
+    return observed_vs_predicted("Reliability diagram (10 equal-width bins, Wilson 95% CI)",
+                                 "Mean predicted risk in bin (probability)", "Observed event rate (proportion)", bins,
+                                 labels, n < 3 ? n : 3, "mean_score", "the stored metrics hold no reliability bins",
+                                 "rel", why);
 }
 
 char *vigil_plot_survival_calibration(const cJSON *surv, const char **why)
 {
-    vigil_sbuf b = {0};
-    size_t drawn = 0;
-    prelude(&b, "Calibration at the horizon (risk groups, 1 - Kaplan-Meier with 95% CI)",
-            "Mean predicted risk by the horizon (probability)", "Observed risk by the horizon (proportion)");
-    vigil_sbuf_printf(&b, "$d0 << EOD\n");
-    const cJSON *g;
-    cJSON_ArrayForEach(g, cJSON_GetObjectItem(cJSON_GetObjectItem(surv, "calibration"), "groups"))
-    {
-        double x = jnum(g, "mean_risk"), y = jnum(g, "observed");
-        if (!isfinite(x) || !isfinite(y)) continue;
-        vigil_sbuf_printf(&b, "%.9g %.9g %.9g %.9g\n", x, y, jnum(g, "ci_low"), jnum(g, "ci_high"));
-        drawn++;
-    }
-    vigil_sbuf_printf(&b, "EOD\n");
-    if (!drawn) {
-        vigil_sbuf_free(&b);
-        *why = "the stored survival block holds no risk groups";
-        return NULL;
-    }
-    vigil_sbuf_printf(&b, "set xrange [0:1]\nset yrange [0:1]\nset size ratio -1\n"
-                          "plot x title 'perfect calibration' with lines lc rgb '#777777' dt 3 lw 1, $d0 using 1:2:3:4");
-    title(&b, "candidate");
-    style(&b, 0, "yerrorlines");
-    vigil_sbuf_printf(&b, "\n");
-    return finish(&b, "survcal", why);
+    const cJSON *bins[1] = {cJSON_GetObjectItem(cJSON_GetObjectItem(surv, "calibration"), "groups")};
+    const char *labels[1] = {"candidate"};
+    return observed_vs_predicted("Calibration at the horizon (risk groups, 1 - Kaplan-Meier with 95% CI)",
+                                 "Mean predicted risk by the horizon (probability)",
+                                 "Observed risk by the horizon (proportion)", bins, labels, 1, "mean_risk",
+                                 "the stored survival block holds no risk groups", "survcal", why);
 }
 
 char *vigil_plot_roc(const cJSON *const *models, const char *const *labels, size_t n, const char **why)

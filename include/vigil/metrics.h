@@ -82,6 +82,10 @@ typedef struct {
     double hl_stat, hl_p;    /* Hosmer-Lemeshow over deciles of risk */
     int hl_df;
     size_t n_fit;            /* cases in the logistic fits (scores strictly inside (0, 1)) */
+    /* within-sample standard errors, for pooling across sites (vigil pool): the Wald SEs of
+     * the slope and of CITL from the fits' information, and O/E = sum(y) / sum(p) with the SE
+     * of log(O/E), sqrt(1/O - 1/N) (Debray et al., BMJ 2017) */
+    double slope_se, citl_se, oe_ratio, oe_log_se;
 } vigil_calibration;
 
 /* Every calibration statistic above. */

@@ -31,6 +31,7 @@
 #include "vigil/replay.h"
 #include "vigil/run.h"
 #include "vigil/join.h"
+#include "vigil/site.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -29,6 +29,8 @@ cli_command cli_commands[] = {
     CMD_OPTS(audit, "verify the tamper-evident audit chain of the run store"),
     CMD_OPTS(synth, "generate a synthetic shadow-mode case file with planted drift"),
     CMD_OPTS(cases, "make a case file from a prediction log and an event table (join)"),
+    CMD_OPTS(site, "export a site bundle for pooling across partner sites (no patient rows)"),
+    CMD_OPTS(pool, "pool site bundles: random-effects meta-analysis of AUROC and calibration"),
 };
 const size_t cli_n_commands = sizeof cli_commands / sizeof cli_commands[0];
 

@@ -354,6 +354,7 @@ int vigil_accum_calib_get(const vigil_accum_calib *a, vigil_calibration *o)
     vm_calib_bins cb;
     calib_bins(a, &cb);
     *o = (vigil_calibration){0};
+    o->slope_se = o->citl_se = o->oe_ratio = o->oe_log_se = NAN; /* not kept by the accumulator */
     o->slope = o->intercept = o->citl = o->ece_equal_mass = NAN;
     o->eavg = o->e50 = o->e90 = o->emax = NAN;
     o->spiegelhalter_z = o->spiegelhalter_p = o->d = o->u = o->q = o->u_chisq = o->u_p = NAN;

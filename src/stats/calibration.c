@@ -293,6 +293,25 @@ int vigil_stats_calibration_sorted(const double *p, const uint8_t *y, size_t n, 
     if (nfit > 0 && n1fit > 0 && n1fit < (double)nfit)
         vigil_stats_logistic_fit(lg, y, NULL, n, NULL, &o->intercept, &o->slope, &dev_recal);
     o->citl = vigil_stats_citl(p, y, NULL, n, 0);
+    /* the information at the fits, and O/E */
+    double h00 = 0, h01 = 0, h11 = 0, hc = 0, sum_p = 0, sum_y = 0;
+    for (size_t i = 0; i < n; i++) {
+        sum_p += p[i], sum_y += y[i];
+        if (!isfinite(lg[i])) continue;
+        if (isfinite(o->slope)) {
+            double pi = 1.0 / (1.0 + exp(-(o->intercept + o->slope * lg[i]))), v = pi * (1 - pi);
+            h00 += v, h01 += v * lg[i], h11 += v * lg[i] * lg[i];
+        }
+        if (isfinite(o->citl)) {
+            double pi = 1.0 / (1.0 + exp(-(o->citl + lg[i])));
+            hc += pi * (1 - pi);
+        }
+    }
+    double det = h00 * h11 - h01 * h01;
+    o->slope_se = isfinite(o->slope) && det > 0 ? sqrt(h00 / det) : NAN;
+    o->citl_se = isfinite(o->citl) && hc > 0 ? 1 / sqrt(hc) : NAN;
+    o->oe_ratio = sum_p > 0 ? sum_y / sum_p : NAN;
+    o->oe_log_se = sum_y > 0 ? sqrt(1 / sum_y - 1 / (double)n) : NAN;
 
     /* val.prob: D from the likelihood ratio of logit(p) taken as is against the intercept-only
      * model, U from the recalibration fit against logit(p) as is, Q = D - U. */

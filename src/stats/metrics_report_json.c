@@ -220,6 +220,10 @@ cJSON *vigil_stats_report_cjson(const vigil_metrics_report *r, double seconds_lo
     vigil_json_add_number(cal, "slope", c->slope);
     vigil_json_add_number(cal, "intercept", c->intercept);
     vigil_json_add_number(cal, "citl", c->citl);
+    vigil_json_add_number(cal, "slope_se", c->slope_se);
+    vigil_json_add_number(cal, "citl_se", c->citl_se);
+    vigil_json_add_number(cal, "oe_ratio", c->oe_ratio);
+    vigil_json_add_number(cal, "oe_log_se", c->oe_log_se);
     vigil_json_add_number(cal, "eavg", c->eavg);
     vigil_json_add_number(cal, "e50", c->e50);
     vigil_json_add_number(cal, "e90", c->e90);

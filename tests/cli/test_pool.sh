@@ -1,0 +1,81 @@
+#!/bin/sh
+# vigil site export / vigil pool (issue 22): five synthetic sites (tests/reference/pool/,
+# made by tests/reference/pool_ref.R with R pROC 1.18.0, metafor 3.8.1 and glm): each site's
+# bundle carries pROC's DeLong AUROC variance on the logit scale, glm's slope and CITL
+# variances and O/E's; the pool equals metafor::rma(method = "DL") + predict(); no case id or
+# value leaves a site; and the bundles that must not be pooled are refused.
+. "$(dirname "$0")/lib.sh"
+V=${VIGIL:-$ROOT/build/vigil}
+P="$ROOT/tests/reference/pool"
+cd "$T"
+
+for s in north south east west central; do
+    # one site's file carries case ids that must not leave it
+    /usr/bin/python3 - "$P/site_$s.csv" "$T/$s.csv" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+with open(sys.argv[2], "w", newline="") as f:
+    w = csv.writer(f)
+    w.writerow(["case_id", "score", "label"])
+    for i, r in enumerate(rows):
+        w.writerow(["SECRET-%05d" % i, r["score"], r["label"]])
+PY
+    run "$V" metrics --data "$T/$s.csv" --score score --label label --format json
+    expect_rc 0 "metrics at site $s"
+    id=$(/usr/bin/python3 -c "import json; print(json.load(open('$T/out'))['run_id'])")
+    run "$V" site export --run "$id" --site "$s" --out "$T/$s.json"
+    expect_rc 0 "site export at $s"
+done
+/usr/bin/python3 - "$T" "$P/pooled.json" <<'PY' || { echo "FAIL: site bundles against pROC / glm"; fails=$((fails + 1)); }
+import csv, json, sys
+T, ref = sys.argv[1], json.load(open(sys.argv[2]))
+for s, want in ref["sites"].items():
+    text = open(f"{T}/{s}.json").read()
+    b = json.loads(text)
+    assert "SECRET" not in text, "a case id left the site"
+    values = {float(r["score"]) for r in csv.DictReader(open(f"{T}/{s}.csv"))}
+    nums = []
+    def walk(x):
+        if isinstance(x, dict): [walk(v) for v in x.values()]
+        elif isinstance(x, list): [walk(v) for v in x]
+        elif isinstance(x, (int, float)) and not isinstance(x, bool): nums.append(float(x))
+    walk(b)
+    assert not (set(nums) - {b["n"], b["events"], b["run_id"], 1.0}) & values, "a case's score is in the bundle"
+    for m, w in want.items():
+        got = b["measures"][m]
+        for k in ("value", "yi", "vi"):
+            assert abs(got[k] - w[k]) <= 1e-7 * abs(w[k]) + 1e-12, (s, m, k, got[k], w[k])
+PY
+run "$V" pool north.json south.json east.json west.json central.json --format json
+expect_rc 0 "pool five sites"
+expect_json "(lambda r: all(abs(d['pooled'][m][k] - r['pooled'][m][k]) <= 1e-7 * abs(r['pooled'][m][k]) + 1e-12 for m in r['pooled'] for k in ('value', 'ci_low', 'ci_high', 'pi_low', 'pi_high', 'tau2', 'i2', 'q', 'estimate', 'se')))(json.load(open('$P/pooled.json')))" "pooled = metafor::rma(method = 'DL') + predict()"
+expect_json "all(len(d['pooled'][m]['sites']) == 5 and all(isinstance(s['inside_prediction_interval'], bool) for s in d['pooled'][m]['sites'].values()) for m in d['pooled'])" "each site checked against the prediction interval"
+run "$V" pool north.json south.json east.json west.json central.json
+expect_rc 0 "pool, table"
+expect_out "DerSimonian-Laird" "the table names the method"
+
+# Refused: one bundle, a file that is not a bundle, another version, other definitions, the
+# same site's data twice.
+run "$V" pool north.json
+expect_rc 2 "one bundle"
+expect_err "two or more site bundles" "says how many"
+echo '{"x": 1}' >notabundle.json
+run "$V" pool north.json notabundle.json
+expect_rc 2 "not a bundle"
+expect_err "notabundle.json: not a vigil site bundle" "names the file"
+sed 's/"vigil_version":[[:space:]]*"[^"]*"/"vigil_version": "0.0.9"/' south.json >old.json
+run "$V" pool north.json old.json
+expect_rc 2 "another vigil version"
+expect_err "old.json: written by vigil 0.0.9" "names the version"
+sed 's/"definitions_sha256":[[:space:]]*"[0-9a-f]\{8\}/"definitions_sha256": "00000000/' south.json >otherdefs.json
+run "$V" pool north.json otherdefs.json
+expect_rc 2 "other metric definitions"
+expect_err "otherdefs.json: its metric definitions" "says why"
+cp north.json north_again.json
+run "$V" pool north.json south.json north_again.json
+expect_rc 2 "the same site's data twice"
+expect_err "the same site ('north') and the same data" "names the site"
+run "$V" site export --run 999 --site x --out x.json
+expect_rc 2 "export of a missing run"
+expect_err "no run 999" "names the run"
+finish

@@ -1,0 +1,100 @@
+#!/bin/sh
+# vigil metrics --class-scores (issue 20): the multiclass block against scikit-learn
+# (tests/reference/multiclass_ref.py), subgroups and the cell-size policy, the store, bad input.
+. "$(dirname "$0")/lib.sh"
+REF="$ROOT/tests/reference/multiclass"
+G="(g := json.load(open('$REF/main.json'))) is not None"
+
+run "$VIGIL" metrics --data "$REF/main.csv" --label dx --class-scores p_ --group site --group sex \
+    --bootstrap 40 --seed 3 --format json
+expect_rc 0 "multiclass json"
+expect_json "d['n'] == 2000 and d['multiclass']['n_classes'] == 5 and d['multiclass']['top_k'] == 3" "n, classes, K"
+expect_json "d['multiclass']['class_order'] == ['flu', 'covid', 'rsv', 'strep', 'other']" "classes in column order"
+for k in accuracy top_k_accuracy log_loss brier auroc_ovr_macro auroc_ovr_weighted mrr ece_classwise ece_top_label; do
+    expect_json "$G and abs(d['multiclass']['$k']['value'] - g['overall']['$k']) < 1e-12" "$k = scikit-learn"
+    expect_json "d['multiclass']['$k']['ci_low'] < d['multiclass']['$k']['ci_high']" "$k interval"
+done
+expect_json "$G and all(abs(d['multiclass']['classes'][c]['auroc']['value'] - g['overall']['classes'][str(i)]['auroc']) < 1e-12 for i, c in enumerate(g['classes']))" "per-class AUROC = roc_auc_score"
+expect_json "$G and all(abs(d['multiclass']['classes'][c]['sensitivity']['value'] - g['overall']['classes'][str(i)]['sensitivity']) < 1e-12 and abs(d['multiclass']['classes'][c]['ppv']['value'] - g['overall']['classes'][str(i)]['ppv']) < 1e-12 for i, c in enumerate(g['classes']))" "sensitivity, PPV = recall_score, precision_score"
+expect_json "$G and all(v is None or v == w for r1, r2 in zip(d['multiclass']['confusion_matrix']['counts'], g['overall']['confusion_matrix']) for v, w in zip(r1, r2))" "confusion matrix = confusion_matrix"
+expect_json "len(d['multiclass']['calibration_top_label']) == 10 and all(set(b) >= {'bin_low','bin_high','n','confidence','accuracy','ci_low','ci_high'} for b in d['multiclass']['calibration_top_label'])" "top-label curve"
+expect_json "d['multiclass']['subgroups']['site']['levels']['island']['suppressed'] is True and d['multiclass']['subgroups']['site']['levels']['island']['n'] is None" "small level suppressed"
+expect_json "$G and abs(d['multiclass']['subgroups']['sex']['levels']['F']['mrr']['value'] - g['subgroups']['sex']['levels']['F']['mrr']) < 1e-12" "a level's MRR"
+expect_json "$G and abs(d['multiclass']['subgroups']['sex']['disparities']['auroc_ovr_macro_gap']['value'] - g['subgroups']['sex']['disparities']['auroc_ovr_macro_gap']) < 1e-12" "macro AUROC gap"
+expect_json "d['multiclass']['subgroups']['site']['disparities']['top_k_accuracy_gap']['value'] is None and 'reason' in d['multiclass']['subgroups']['site']['disparities']['top_k_accuracy_gap']" "a gap over a withheld level is not given"
+expect_json "d['bootstrap']['replicates'] == 40 and d['bootstrap']['seed'] == 3 and set(d['seconds']) == {'load','compute','write'}" "bootstrap, seconds"
+expect_json "not any(isinstance(v, (int, float)) and not isinstance(v, bool) and 1 <= v <= 10 and k == 'n' for k, v in (lambda f: f(f, d))(lambda f, o: [kv for k2, v2 in (o.items() if isinstance(o, dict) else enumerate(o) if isinstance(o, list) else []) for kv in ([(k2, v2)] + f(f, v2))]))" "no count 1..10 printed"
+expect_json "all(v is None or v == 0 or v >= 11 for row in d['multiclass']['confusion_matrix']['counts'] for v in row)" "no confusion cell 1..10"
+expect_json "'binary' not in d and 'discrimination' not in d" "no binary blocks"
+RUN_ID=$(/usr/bin/python3 -c "import json; print(json.load(open('$T/out'))['run_id'])")
+
+# The stored run: history lists it; the result document is the one printed.
+run "$VIGIL" history --format json
+expect_json "any(r['id'] == $RUN_ID and r['kind'] == 'metrics' and r['status'] == 'completed' for r in d['runs'])" "stored run"
+
+# A class absent from the labels: null AUROC with the reason; the means over the others.
+run "$VIGIL" metrics --data "$REF/absent.csv" --label dx --class-scores p_ --no-store --bootstrap 0 --format json
+expect_rc 0 "absent class"
+expect_json "d['multiclass']['classes']['d']['auroc']['value'] is None and 'absent' in d['multiclass']['classes']['d']['auroc']['reason']" "absent class: null AUROC, reason"
+expect_json "abs(d['multiclass']['auroc_ovr_macro']['value'] - json.load(open('$REF/absent.json'))['overall']['auroc_ovr_macro']) < 1e-12 and d['multiclass']['auroc_ovr_classes'] == 3" "macro over present classes"
+
+# --top-k 1 is accuracy; the table.
+run "$VIGIL" metrics --data "$REF/fifty.csv" --label dx --class-scores p_ --top-k 1 --no-store --bootstrap 0 --format json
+expect_json "d['multiclass']['top_k_accuracy']['value'] == d['multiclass']['accuracy']['value'] and d['multiclass']['n_classes'] == 50" "top-1 = accuracy, 50 classes"
+run "$VIGIL" metrics --data "$REF/two.csv" --label dx --class-scores p_ --no-store --bootstrap 0
+expect_rc 0 "table"
+expect_out "multi-class metrics: 500 cases, 2 classes" "table header"
+expect_out "auroc_ovr_macro" "table rows"
+
+# Bad input: every refusal is exit 2 naming the file, line and column.
+printf 'dx,p_a,p_b,p_c\na,0.5,0.25,0.25\nb,0.2,0.7,0.1\n' >"$T/ok.csv"
+printf 'dx,p_a,p_b,p_c\na,0.5,0.25,0.25\nB,0.2,0.7,0.1\n' >"$T/badlabel.csv"
+run "$VIGIL" metrics --data "$T/badlabel.csv" --label dx --class-scores p_ --no-store --min-cell 1
+expect_rc 2 "label not a class"
+expect_err "badlabel.csv:3:1: label 'B' is not one of the 3 classes of --class-scores 'p_' (no column 'p_B')" "label named"
+printf 'dx,p_a,p_b\na,0.5,0.5\nc,0.2,0.8\n' >"$T/nocol.csv"
+run "$VIGIL" metrics --data "$T/nocol.csv" --label dx --class-scores p_ --no-store --min-cell 1
+expect_rc 2 "class without its column"
+expect_err "nocol.csv:3:1: label 'c' is not one of the 2 classes" "missing class column"
+printf 'dx,p_a,p_b,p_c\na,0.5,0.25,0.25\nb,1.2,-0.3,0.1\n' >"$T/range.csv"
+run "$VIGIL" metrics --data "$T/range.csv" --label dx --class-scores p_ --no-store --min-cell 1
+expect_rc 2 "probability outside [0, 1]"
+expect_err "range.csv:3:2: probability of class 'a' is 1.2, outside [0, 1]" "out of range named"
+printf 'dx,p_a,p_b,p_c\na,0.5,0.25,0.25\nb,0.2,,0.8\n' >"$T/empty.csv"
+run "$VIGIL" metrics --data "$T/empty.csv" --label dx --class-scores p_ --no-store --min-cell 1
+expect_rc 2 "empty probability"
+expect_err "empty.csv:3:3: probability of class 'b' is missing" "missing named"
+printf 'dx,p_a,p_b,p_c\na,0.5,0.25,0.25\nb,0.2,0.7,0.2\n' >"$T/sum.csv"
+run "$VIGIL" metrics --data "$T/sum.csv" --label dx --class-scores p_ --no-store --min-cell 1
+expect_rc 2 "row sum"
+expect_err "sum.csv:3: the 3 class probabilities sum to 1.1, not 1 (tolerance 1e-06)" "row sum named"
+printf 'dx,p_a,p_b,p_c\na,0.5,0.25,0.25\nb,0.2,x,0.1\n' >"$T/text.csv"
+run "$VIGIL" metrics --data "$T/text.csv" --label dx --class-scores p_ --no-store --min-cell 1
+expect_rc 2 "text probability"
+expect_err "text.csv:3" "text value named"
+printf 'dx,p_a,p_b,p_c\n,0.5,0.25,0.25\n' >"$T/nolabel.csv"
+run "$VIGIL" metrics --data "$T/nolabel.csv" --label dx --class-scores p_ --no-store --min-cell 1
+expect_rc 2 "empty label"
+expect_err "nolabel.csv:2:1: --label column 'dx' is empty" "empty label named"
+run "$VIGIL" metrics --data "$T/ok.csv" --label dx --class-scores q_ --no-store --min-cell 1
+expect_rc 2 "no class column"
+expect_err "no column of the header starts with the prefix" "no prefix column"
+printf 'dx,p_a,q_b\na,1,0\n' >"$T/one.csv"
+run "$VIGIL" metrics --data "$T/one.csv" --label dx --class-scores p_ --no-store --min-cell 1
+expect_rc 2 "one class column"
+expect_err "only one column ('p_a')" "one class"
+run "$VIGIL" metrics --data "$T/ok.csv" --label y --class-scores p_ --no-store --min-cell 1
+expect_rc 2 "label column missing"
+expect_err "--label column 'y'" "label column named"
+run "$VIGIL" metrics --data "$T/ok.csv" --label dx --class-scores p_ --score p_a --no-store
+expect_rc 2 "--score and --class-scores"
+expect_err "--class-scores and --score are exclusive" "exclusive"
+run "$VIGIL" metrics --data "$T/ok.csv" --label dx --class-scores p_ --threshold 0.3 --no-store --min-cell 1
+expect_rc 2 "--threshold with --class-scores"
+expect_err "--threshold is a binary-score option" "binary option refused"
+run "$VIGIL" metrics --data "$T/ok.csv" --label dx --class-scores p_ --top-k 0 --no-store
+expect_rc 2 "--top-k 0"
+run "$VIGIL" metrics --data "$T/ok.csv" --label dx --score p_a --top-k 2 --no-store
+expect_rc 2 "--top-k without --class-scores"
+expect_err "--top-k needs --class-scores" "top-k needs class scores"
+finish

@@ -28,6 +28,7 @@
 #include "vigil/phi.h"
 #include "vigil/accum.h"
 #include "vigil/replay.h"
+#include "vigil/multiclass.h"
 #include "vigil/run.h"
 
 #ifdef __cplusplus

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #define WHY_CELL "withheld (cell-size policy)"
+#define WHY_LEVEL "withheld (cell-size policy): the level is suppressed (under min-cell cases, or withheld with one that is)"
 
 static void value_json(cJSON *o, const char *key, double v, double lo, double hi, const char *why)
 {
@@ -58,7 +59,7 @@ static void scope_json(cJSON *o, const vigil_multiclass_report *r, const mc_scop
         cJSON *one = cJSON_CreateObject();
         vigil_json_add_number(one, "bin_low", (double)b / VM_BINS);
         vigil_json_add_number(one, "bin_high", (double)(b + 1) / VM_BINS);
-        vigil_json_add_number(one, "n", x->ok || x->w == 0 ? x->w : NAN);
+        vigil_json_add_number(one, "n", x->n_ok ? x->w : NAN);
         vigil_json_add_number(one, "confidence", x->ok ? x->conf : NAN);
         vigil_json_add_number(one, "accuracy", x->ok ? x->acc : NAN);
         vigil_json_add_number(one, "ci_low", x->ok ? x->lo : NAN);
@@ -256,7 +257,7 @@ int vigil_multiclass_report_get(vigil_metric_value *out, const vigil_multiclass_
     }
     for (int m = 0; m < MC_COUNT; m++)
         if (strcmp(metric, vigil_mc_stat_name[m]) == 0) {
-            if (s->suppressed) set(out, NAN, NAN, NAN, 1, "withheld (cell-size policy): the level has fewer than min-cell cases");
+            if (s->suppressed) set(out, NAN, NAN, NAN, 1, WHY_LEVEL);
             else set(out, s->est[m], s->ci[m][0], s->ci[m][1], s->why[m] && strncmp(s->why[m], "withheld", 8) == 0,
                      s->why[m]);
             return VIGIL_OK;
@@ -276,7 +277,7 @@ int vigil_multiclass_report_class(vigil_metric_value *out, const vigil_multiclas
     while (c < r->k && strcmp(r->class_names[c], cls) != 0) c++;
     if (c == r->k) return vigil_error_set(VIGIL_EINVAL, "the multi-class report has no class '%s'", cls);
     if (s->suppressed) {
-        set(out, NAN, NAN, NAN, 1, "withheld (cell-size policy): the level has fewer than min-cell cases");
+        set(out, NAN, NAN, NAN, 1, WHY_LEVEL);
         return VIGIL_OK;
     }
     const mc_class *x = &s->cls[c];

@@ -19,10 +19,6 @@ const char *const vigil_mc_stat_name[MC_COUNT] = {"accuracy",           "top_k_a
                                                   "mrr",                "ece_classwise",  "ece_top_label"};
 const char *const vigil_mc_gap_name[MCD_COUNT] = {"top_k_accuracy_gap", "auroc_ovr_macro_gap"};
 
-#define NONE UINT32_MAX
-/* A scope's sums: H shared doubles, then C per class. */
-enum { H_W, H_CORRECT, H_HIT, H_LL, H_BR, H_RR, H_TL, H = H_TL + 3 * VM_BINS };
-enum { C_POS, C_NEG, C_NUM, C_BELOW, C_BPOS, C_BNEG, C_LAST, C_PRED, C_TP, C_ECE, C = C_ECE + 3 * VM_BINS };
 
 /* ---- checks ------------------------------------------------------------------------------ */
 
@@ -63,7 +59,8 @@ typedef struct {
     const double *const *prob;
     const int32_t *label;
     size_t n, k, ng, n_scopes, sz;
-    uint32_t **scope_of; /* ng x n: the case's level scope (1..), NONE when suppressed */
+    uint32_t **scope_of; /* ng x n: the case's level scope (1..); a suppressed level's sums are
+                          * kept too: the cell-size policy adds them up */
     uint32_t **order;    /* k sorted orders (kept for the bootstrap), or NULL */
     /* per case */
     int32_t *pred;
@@ -108,7 +105,7 @@ static inline size_t scopes_of(const mc_pass *P, size_t i, uint32_t *s)
     size_t m = 0;
     s[m++] = 0;
     for (size_t g = 0; g < P->ng; g++)
-        if (P->scope_of[g][i] != NONE) s[m++] = P->scope_of[g][i];
+        s[m++] = P->scope_of[g][i];
     return m;
 }
 
@@ -270,9 +267,7 @@ static int point_classes(void *arg, size_t begin, size_t end, int worker)
             size_t *fill = calloc(G->n_levels, sizeof *fill);
             if (!fill) return vigil_error_set(VIGIL_ENOMEM, "out of memory for the AUROC intervals");
             for (size_t j = 0; j < P->n; j++) {
-                uint32_t sc = P->scope_of[g][ord[j]];
-                if (sc == NONE) continue;
-                size_t l = sc - scope, at = off[l] + fill[l]++;
+                size_t l = P->scope_of[g][ord[j]] - scope, at = off[l] + fill[l]++;
                 bp[at] = P->prob[c][ord[j]];
                 by[at] = (size_t)P->label[ord[j]] == c;
             }
@@ -308,7 +303,7 @@ static void scope_policy(mc_scope *s, const double *h, size_t k, size_t mc, doub
         x->pred = q[C_PRED];
         x->tp = q[C_TP];
         x->auc = auc[c];
-        x->n_ok = vigil_fairness_count_ok(x->n, mc);
+        x->n_ok = vigil_fairness_rate_ok(x->n, W, mc); /* the class and the rest */
         x->sens_ok = x->n > 0 && vigil_fairness_rate_ok(x->tp, x->n, mc);
         x->ppv_ok = x->pred > 0 && vigil_fairness_rate_ok(x->tp, x->pred, mc);
         x->auc_why = NULL;
@@ -324,47 +319,13 @@ static void scope_policy(mc_scope *s, const double *h, size_t k, size_t mc, doub
         mc_bin *o = &s->bins[b];
         const double *x = h + H_TL + 3 * b;
         o->w = x[0];
+        o->n_ok = vigil_fairness_count_ok(o->w, mc);
         o->ok = o->w > 0 && vigil_fairness_rate_ok(x[2], x[0], mc);
         o->conf = o->w > 0 ? x[1] / o->w : NAN;
         o->acc = o->w > 0 ? x[2] / o->w : NAN;
         o->lo = o->hi = NAN;
         if (o->w > 0) vigil_metrics_wilson(x[2], x[0], level, &o->lo, &o->hi);
     }
-}
-
-/* Withhold the overall confusion cells the policy forbids, then any cell its row (class n),
- * column (argmax count) or the diagonal (accuracy x n) would give away with one cell hidden:
- * hide the smallest shown cell beside it, until nothing changes. */
-static void confusion_policy(vigil_multiclass_report *r, const double *cnt)
-{
-    size_t k = r->k, mc = r->o.min_cell;
-    uint8_t *hid = calloc(k * k, 1);
-    if (!hid) { /* no room to reason about it: withhold every cell */
-        for (size_t i = 0; i < k * k; i++) r->confusion[i] = NAN;
-        return;
-    }
-    for (size_t i = 0; i < k * k; i++) hid[i] = !vigil_fairness_count_ok(cnt[i], mc);
-    for (int changed = 1; changed;) {
-        changed = 0;
-        for (size_t line = 0; line < 2 * k + 1; line++) {
-            /* rows 0..k-1, columns k..2k-1, the diagonal 2k */
-            size_t hidden = 0, best = SIZE_MAX;
-            for (size_t j = 0; j < k; j++) {
-                size_t at = line < k ? line * k + j : line < 2 * k ? j * k + (line - k) : j * k + j;
-                if (hid[at]) hidden++;
-                else if (cnt[at] > 0 && (best == SIZE_MAX || cnt[at] < cnt[best])) best = at;
-            }
-            if (hidden == 1 && best != SIZE_MAX) {
-                hid[best] = 1;
-                changed = 1;
-            }
-        }
-    }
-    for (size_t i = 0; i < k * k; i++) r->confusion[i] = hid[i] ? NAN : cnt[i];
-    /* a rate on a hidden diagonal cell would give it back */
-    for (size_t c = 0; c < k; c++)
-        if (hid[c * k + c]) r->all.cls[c].sens_ok = r->all.cls[c].ppv_ok = 0;
-    free(hid);
 }
 
 /* ---- bootstrap --------------------------------------------------------------------------- */
@@ -528,7 +489,7 @@ static int build_group(vigil_multiclass_report *r, mc_pass *P, size_t g, const v
     for (size_t i = 0; i < n; i++) {
         int32_t c = spec->codes[i];
         size_t l = map[c >= 0 && (size_t)c < spec->n_levels ? (size_t)c : L - 1];
-        P->scope_of[g][i] = G->lv[l].suppressed ? NONE : first_scope + (uint32_t)l;
+        P->scope_of[g][i] = first_scope + (uint32_t)l;
     }
     goto done;
 oom:
@@ -637,7 +598,8 @@ int vigil_multiclass_compute(vigil_multiclass_report **out, const double *const 
             scope_policy(s, X.S + q * P.sz, k, o.min_cell, o.level, auc_k);
         }
     }
-    confusion_policy(r, cnt);
+    if ((rc = vigil_mc_cell_policy(r, X.S, P.sz, (const uint32_t *const *)P.scope_of)) != 0) goto done;
+    if ((rc = vigil_mc_confusion_policy(r, cnt)) != 0) goto done;
     for (size_t g = 0; g < n_groups; g++) {
         mc_group *G = &r->g[g];
         double *lv = malloc((G->n_levels ? G->n_levels : 1) * MC_COUNT * sizeof *lv);

@@ -16,6 +16,13 @@ extern const char *const vigil_mc_stat_name[MC_COUNT];
 enum { MCD_TOPK_GAP, MCD_MACRO_GAP, MCD_COUNT };
 extern const char *const vigil_mc_gap_name[MCD_COUNT];
 
+/* A scope's sums (multiclass.c): H shared doubles -- weight, correct, top-k hits, log loss,
+ * Brier and reciprocal rank sums, then the top-label bins (weight, confidence, correct) --
+ * then C per class: the AUROC walk's state, argmax predictions, true positives, and the
+ * classwise calibration bins (weight, probability, events). */
+enum { H_W, H_CORRECT, H_HIT, H_LL, H_BR, H_RR, H_TL, H = H_TL + 3 * VM_BINS };
+enum { C_POS, C_NEG, C_NUM, C_BELOW, C_BPOS, C_BNEG, C_LAST, C_PRED, C_TP, C_ECE, C = C_ECE + 3 * VM_BINS };
+
 typedef struct {
     double n, pred, tp;      /* cases of the class, argmax predictions of it, both */
     double auc, auc_lo, auc_hi;
@@ -27,7 +34,7 @@ typedef struct {
 typedef struct {
     double w, conf, acc;     /* cases, mean confidence, accuracy */
     double lo, hi;           /* Wilson interval of the accuracy */
-    int ok;
+    int n_ok, ok;            /* its count, its accuracy may be shown */
 } mc_bin;
 
 typedef struct {
@@ -61,6 +68,19 @@ struct vigil_multiclass_report {
     size_t jack_groups;      /* groups of the BCa jackknife; 0: no bootstrap */
     unsigned ci_bca, ci_percentile; /* intervals given as BCa / as percentile (BCa undefined) */
 };
+
+/* The cell-size policy across scopes (multiclass_cells.c): a withheld count must not come back
+ * as a shown total minus the shown cells of a partition (a group's levels, overall and inside
+ * the levels of a group they nest in; a scope's classes and bins). S: every scope's sums (sz
+ * doubles each, overall first, then the levels in turn); scope_of[g][i]: case i's scope in
+ * group g. After the per-scope policy; withholds more, never less. */
+int vigil_mc_cell_policy(vigil_multiclass_report *r, const double *S, size_t sz, const uint32_t *const *scope_of);
+
+/* The overall confusion matrix (cnt: k x k counts, true row, argmax column) into r->confusion
+ * with what the policy withholds as NaN, after vigil_mc_cell_policy: no count 1..min_cell-1,
+ * no small sum of withheld cells in a row, column or the diagonal whose total is shown, and no
+ * withheld cell that the shown totals and cells determine (multiclass_cells.c). */
+int vigil_mc_confusion_policy(vigil_multiclass_report *r, const double *cnt);
 
 /* The scope of overall (g < 0) or level l of group g; NULL when there is none. */
 const mc_scope *vigil_mc_scope(const vigil_multiclass_report *r, const char *group, const char *level,

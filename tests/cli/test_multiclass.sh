@@ -26,11 +26,47 @@ expect_json "d['bootstrap']['replicates'] == 40 and d['bootstrap']['seed'] == 3 
 expect_json "not any(isinstance(v, (int, float)) and not isinstance(v, bool) and 1 <= v <= 10 and k == 'n' for k, v in (lambda f: f(f, d))(lambda f, o: [kv for k2, v2 in (o.items() if isinstance(o, dict) else enumerate(o) if isinstance(o, list) else []) for kv in ([(k2, v2)] + f(f, v2))]))" "no count 1..10 printed"
 expect_json "all(v is None or v == 0 or v >= 11 for row in d['multiclass']['confusion_matrix']['counts'] for v in row)" "no confusion cell 1..10"
 expect_json "'binary' not in d and 'discrimination' not in d" "no binary blocks"
+attack() {
+    /usr/bin/python3 "$ROOT/tests/cli/small_cells_multiclass.py" "$T/out" >"$T/attack" 2>&1 || {
+        echo "FAIL: $1: the attacker derives a small count: $(head -c 600 "$T/attack")"
+        fails=$((fails + 1))
+    }
+}
+attack "main"
 RUN_ID=$(/usr/bin/python3 -c "import json; print(json.load(open('$T/out'))['run_id'])")
 
 # The stored run: history lists it; the result document is the one printed.
 run "$VIGIL" history --format json
 expect_json "any(r['id'] == $RUN_ID and r['kind'] == 'metrics' and r['status'] == 'completed' for r in d['runs'])" "stored run"
+
+# The attacker on a file made for it: a rare class, small sites and wards, their intersection
+# nested in each; no count it can derive from the document is 1 to min-cell - 1.
+/usr/bin/python3 - "$T/adv.csv" <<'EOF'
+import sys
+import numpy as np
+rng = np.random.default_rng(7)
+n, k = 400, 4
+y = rng.choice(k, size=n, p=[0.5, 0.3, 0.15, 0.05])
+L = rng.normal(size=(n, k))
+L[np.arange(n), y] += 1.0
+P = np.exp(L)
+P /= P.sum(1, keepdims=True)
+P = np.round(P, 3)
+P[:, -1] = np.round(1 - P[:, :-1].sum(1), 3)
+P[P[:, -1] < 0] = [0.25, 0.25, 0.25, 0.25]
+site = rng.choice(["a", "b", "c", "d", "e"], size=n, p=[0.4, 0.3, 0.2, 0.07, 0.03])
+ward = rng.choice(["w1", "w2", "w3"], size=n, p=[0.6, 0.35, 0.05])
+with open(sys.argv[1], "w") as f:
+    f.write("dx,p_A,p_B,p_C,p_D,site,ward\n")
+    for i in range(n):
+        f.write("ABCD"[y[i]] + "," + ",".join(f"{v:.3f}" for v in P[i]) + f",{site[i]},{ward[i]}\n")
+EOF
+for min_cell in 11 5 20; do
+    run "$VIGIL" metrics --data "$T/adv.csv" --label dx --class-scores p_ --group site --group ward \
+        --group site+ward --min-cell $min_cell --bootstrap 0 --no-store --format json
+    expect_rc 0 "adversarial file, min-cell $min_cell"
+    attack "adversarial file, min-cell $min_cell"
+done
 
 # A class absent from the labels: null AUROC with the reason; the means over the others.
 run "$VIGIL" metrics --data "$REF/absent.csv" --label dx --class-scores p_ --no-store --bootstrap 0 --format json

@@ -196,3 +196,12 @@ dup("monitor_dup_tmp.json", "monitor_duplicate_key.json", '"alpha": 0.01', '"alp
 os.remove(f"{D}/monitor_dup_tmp.json")
 dup("linear_count_mismatch.json", "linear_duplicate_key.json", '"intercept": 0', '"intercept": 0, "intercept": 3')
 dup("model_gblinear.json", "model_duplicate_key.json", '"name": "gblinear"', '"name": "gbtree", "name": "gblinear"')
+
+# multi-class (issue 20): vigil metrics --class-scores p_ --label dx, classes a, b, c
+mc_head = "dx,p_a,p_b,p_c\n"
+mc_ok = "".join(f"{'abc'[i % 3]},0.5,0.25,0.25\n" for i in range(12))
+w("mc_unknown_label.csv", mc_head + mc_ok + "d,0.5,0.25,0.25\n")
+w("mc_missing_class_column.csv", "dx,p_a,p_b\n" + "".join(f"{'ab'[i % 2]},0.5,0.5\n" for i in range(12)) + "c,0.5,0.5\n")
+w("mc_outside_01.csv", mc_head + mc_ok + "a,1.25,-0.25,0\n")
+w("mc_nan.csv", mc_head + mc_ok + "b,0.5,NaN,0.5\n")
+w("mc_row_sum.csv", mc_head + mc_ok + "c,0.5,0.3,0.3\n")

@@ -82,6 +82,32 @@ expect_rc 0 "table"
 expect_out "multi-class metrics: 500 cases, 2 classes" "table header"
 expect_out "auroc_ovr_macro" "table rows"
 
+# `vigil predict` on a multi:softprob model writes the columns this command reads: the bundled
+# age-band model, joined with its label, against XGBoost's own Booster.predict
+# (multiclass_ref.py: flchain_softprob.json). Band 0 ('<50') never occurs in flchain.
+run "$VIGIL" predict --model "$ROOT/datasets/models/flchain_agegroup_softprob.json" \
+    --data "$ROOT/datasets/flchain/test.csv" --id case_id --out "$T/sp.csv"
+expect_rc 0 "softprob predict"
+/usr/bin/python3 - "$ROOT/datasets/flchain/test.csv" "$T/sp.csv" "$T/spj.csv" <<'EOF'
+import csv, sys
+bands = {b: str(i) for i, b in enumerate(["<50", "50-59", "60-69", "70-79", "80+"])}
+band = {r["case_id"]: bands[r["age_band"]] for r in csv.DictReader(open(sys.argv[1]))}
+rows = list(csv.reader(open(sys.argv[2])))
+with open(sys.argv[3], "w") as f:
+    f.write(",".join(rows[0]) + ",age_class\n")
+    for r in rows[1:]:
+        f.write(",".join(r) + "," + band[r[0]] + "\n")
+EOF
+run "$VIGIL" metrics --data "$T/spj.csv" --class-scores score_ --label age_class --bootstrap 0 --no-store --format json
+expect_rc 0 "metrics on predict's columns"
+SP="(g := json.load(open('$REF/flchain_softprob.json'))['overall']) is not None"
+expect_json "d['multiclass']['class_order'] == ['0', '1', '2', '3', '4'] and d['n'] == 3072" "predict's classes"
+expect_json "$SP and d['multiclass']['accuracy']['value'] == g['accuracy'] and d['multiclass']['top_k_accuracy']['value'] == g['top_k_accuracy']" "accuracy, top-3 = XGBoost + scikit-learn"
+for k in log_loss brier auroc_ovr_macro auroc_ovr_weighted mrr ece_classwise ece_top_label; do
+    expect_json "$SP and abs(d['multiclass']['$k']['value'] - g['$k']) < 1e-6" "$k through predict = XGBoost + scikit-learn"
+done
+expect_json "d['multiclass']['classes']['0']['auroc']['value'] is None and d['multiclass']['auroc_ovr_classes'] == 4" "the band that never occurs"
+
 # Bad input: every refusal is exit 2 naming the file, line and column.
 printf 'dx,p_a,p_b,p_c\na,0.5,0.25,0.25\nb,0.2,0.7,0.1\n' >"$T/ok.csv"
 printf 'dx,p_a,p_b,p_c\na,0.5,0.25,0.25\nB,0.2,0.7,0.1\n' >"$T/badlabel.csv"

@@ -22,11 +22,15 @@ Cases (CSV + JSON under tests/reference/multiclass/):
   fifty   1,000 cases, 50 classes (4 decimals; classes of 1 to 10 cases withheld)
   offsum  300 cases, 3 classes, each row scaled by 1 + e, |e| < 9e-7 (accepted: within 1e-6;
           log_loss clips and renormalises each row, and so does vigil)
+  flchain_softprob  the bundled multi:softprob model on datasets/flchain/test.csv, scored by
+          XGBoost 1.7.4 (Booster.predict): the end-to-end check of `vigil predict` then
+          `vigil metrics --class-scores score_` (a class that never occurs, float32 row sums)
   large   200,000 cases, 6 classes from integer weights (p = w / sum w, exact in C and
           numpy alike): not written as CSV; test_multiclass.c rebuilds it from the recipe in
           large_case() and checks these numbers
 
 Run from the repository root:  /usr/bin/python3 tests/reference/multiclass_ref.py
+(xgboost 1.7.4 is Debian's python3-xgboost.)
 """
 import json
 import os
@@ -211,6 +215,27 @@ def large_case():
         json.dump(doc, f, indent=1, sort_keys=True)
 
 
+def flchain_case():
+    """The bundled multi:softprob model (datasets/models/flchain_agegroup_softprob.json, the 5 age
+    bands; band '<50' never occurs in flchain) scored by XGBoost's own Booster.predict on
+    datasets/flchain/test.csv: what `vigil predict` then `vigil metrics --class-scores score_`
+    must reproduce (tests/cli/test_multiclass.sh)."""
+    import pandas as pd
+    import xgboost as xgb
+    bands = ["<50", "50-59", "60-69", "70-79", "80+"]
+    feats = ["kappa", "lambda", "creatinine", "male", "mgus"]
+    df = pd.read_csv("datasets/flchain/test.csv")
+    b = xgb.Booster()
+    b.load_model("datasets/models/flchain_agegroup_softprob.json")
+    P = b.predict(xgb.DMatrix(df[feats].to_numpy(np.float32), feature_names=feats)).astype(np.float64)
+    y = df["age_band"].map({v: i for i, v in enumerate(bands)}).to_numpy()
+    doc = {"peer": f"xgboost {xgb.__version__} Booster.predict, scikit-learn {sklearn.__version__}, "
+                   f"numpy {np.__version__}", "classes": [str(c) for c in range(5)], "top_k": TOP_K,
+           "overall": scope(y, P, 5)}
+    with open(f"{OUT}/flchain_softprob.json", "w") as f:
+        json.dump(doc, f, indent=1, sort_keys=True)
+
+
 def main():
     rng = np.random.default_rng(20)
     # main: 5 classes, ties, groups with a small and a missing level
@@ -245,6 +270,7 @@ def main():
     P = probs(rng, n, k, y, 1.0) * (1 + rng.uniform(-9e-7, 9e-7, size=(n, 1)))
     write_case("offsum", y, P, ["u", "v", "w"])
     large_case()
+    flchain_case()
 
 
 if __name__ == "__main__":

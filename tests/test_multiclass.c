@@ -504,6 +504,57 @@ static void test_bootstrap(void **state)
     unload(&c);
 }
 
+/* Candidate minus predecessor (suites' non-inferiority): the point difference is the two
+ * scikit-learn values' difference; the paired interval is the same on any thread count and
+ * holds it. */
+static void test_paired(void **state)
+{
+    (void)state;
+    cJSON *ref = tu_load_json(DIR "suite.json");
+    vigil_table *t = NULL;
+    vigil_csv_options co = VIGIL_CSV_OPTIONS_INIT;
+    vigil_col_decl types[1] = {{"dx", VIGIL_COL_CATEGORICAL}};
+    co.types = types;
+    co.n_types = 1;
+    assert_int_equal(vigil_table_read_csv(&t, DIR "suite.csv", &co), 0);
+    size_t n = vigil_table_nrows(t);
+    static const char *const names[4] = {"a", "b", "c", "d"};
+    const double *pc[4], *pp[4];
+    for (size_t c = 0; c < 4; c++) {
+        char a[16], b[16];
+        snprintf(a, sizeof a, "p_%s", names[c]);
+        snprintf(b, sizeof b, "q_%s", names[c]);
+        pc[c] = vigil_table_numeric(t, (size_t)vigil_table_find(t, a));
+        pp[c] = vigil_table_numeric(t, (size_t)vigil_table_find(t, b));
+    }
+    int lc = vigil_table_find(t, "dx");
+    int32_t *y = malloc(n * sizeof *y);
+    for (size_t i = 0; i < n; i++) y[i] = (int32_t)(vigil_table_level(t, (size_t)lc, (size_t)vigil_table_codes(t, (size_t)lc)[i])[0] - 'a');
+    const cJSON *gc = cJSON_GetObjectItemCaseSensitive(ref, "candidate"), *gp = cJSON_GetObjectItemCaseSensitive(ref, "predecessor");
+    for (size_t s = 0; s < sizeof k_stats / sizeof *k_stats; s++) {
+        vigil_multiclass_options o = VIGIL_MULTICLASS_OPTIONS_INIT;
+        o.bootstrap = 40;
+        o.seed = 9;
+        o.threads = 1;
+        vigil_metric_value v1, v3;
+        double a, b;
+        assert_int_equal(vigil_multiclass_paired(&v1, &a, &b, pc, pp, 4, y, n, k_stats[s], &o), 0);
+        assert_close(a, tu_num(gc, k_stats[s]), TOL);
+        assert_close(b, tu_num(gp, k_stats[s]), TOL);
+        assert_close(v1.value, tu_num(gc, k_stats[s]) - tu_num(gp, k_stats[s]), TOL);
+        o.threads = 3;
+        assert_int_equal(vigil_multiclass_paired(&v3, &a, &b, pc, pp, 4, y, n, k_stats[s], &o), 0);
+        assert_true(v1.ci_low == v3.ci_low && v1.ci_high == v3.ci_high);
+        assert_true(v1.ci_low < v1.ci_high);
+    }
+    vigil_metric_value v;
+    double a, b;
+    assert_int_equal(vigil_multiclass_paired(&v, &a, &b, pc, pp, 4, y, n, "auroc", NULL), VIGIL_EINVAL);
+    free(y);
+    vigil_table_free(t);
+    cJSON_Delete(ref);
+}
+
 static size_t line_of(const void *ctx, size_t row) { return row + 2; }
 
 /* Every refusal: a row not summing to 1, NaN, a probability outside [0, 1], a label out of
@@ -560,7 +611,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_main),        cmocka_unit_test(test_absent_class), cmocka_unit_test(test_tiny),
         cmocka_unit_test(test_two_fifty_offsum), cmocka_unit_test(test_confusion_policy), cmocka_unit_test(test_large),
-        cmocka_unit_test(test_bootstrap),   cmocka_unit_test(test_check),        cmocka_unit_test(test_options_init),
+        cmocka_unit_test(test_bootstrap), cmocka_unit_test(test_paired),   cmocka_unit_test(test_check),        cmocka_unit_test(test_options_init),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

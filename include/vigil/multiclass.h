@@ -104,6 +104,15 @@ int vigil_multiclass_report_get(vigil_metric_value *out, const vigil_multiclass_
 /* One class's "n", "auroc", "sensitivity" or "ppv" (one-vs-rest), overall or at a level. */
 int vigil_multiclass_report_class(vigil_metric_value *out, const vigil_multiclass_report *r, const char *cls,
                                   const char *stat, const char *group, const char *level);
+/* Candidate minus predecessor on the same cases (a suite's non-inferiority): one aggregate
+ * statistic (as vigil_multiclass_report_get names it) of each model's class probabilities,
+ * *cand and *pred the two estimates, out the difference with a paired percentile bootstrap
+ * interval (both models on the same resampled cases, opts->bootstrap replicates from
+ * opts->seed; none with 0). No cell-size policy: the caller compares what it may show. */
+int vigil_multiclass_paired(vigil_metric_value *out, double *cand, double *pred, const double *const *prob_cand,
+                            const double *const *prob_pred, size_t k, const int32_t *label, size_t n,
+                            const char *metric, const vigil_multiclass_options *opts);
+
 size_t vigil_multiclass_report_n(const vigil_multiclass_report *r);
 size_t vigil_multiclass_report_n_classes(const vigil_multiclass_report *r);
 /* The confusion count of true class t predicted as p (argmax), overall; NaN when withheld. */

@@ -47,6 +47,9 @@ typedef struct {
     char *path;          /* data file, resolved relative to the config file */
     char *id, *time, *label, *score, *shadow_score; /* column roles; NULL when absent */
     char *decision; /* the clinician's final action, 0/1 (the human in the loop); NULL: absent */
+    /* multi-class (suites): the prefix of the candidate's class probability columns, and of the
+     * predecessor's; NULL: absent */
+    char *class_scores, *predecessor_class_scores;
     char **features;
     size_t n_features;
     char **groups;       /* "sex", or an intersection "sex+age_band" */

@@ -5,6 +5,7 @@
 #include "core/util.h"
 #include "stats/metrics_json.h"
 #include "run/metrics_internal.h"
+#include "core/csv_header.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -45,47 +46,6 @@ size_t vigil_group_spec_split(char *buf, char **parts, size_t cap)
     return k;
 }
 
-int vigil_run_header_fields(const char *path, int (*fn)(void *ctx, const char *name, size_t col), void *ctx)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return 0;
-    size_t col = 1, len = 0;
-    char field[1024];
-    int c, quoted = 0, first = 1, stop = 0;
-    while (!stop && (c = fgetc(f)) != EOF) {
-        if (first && c == 0xEF) { /* UTF-8 BOM */
-            fgetc(f);
-            fgetc(f);
-            first = 0;
-            continue;
-        }
-        first = 0;
-        if (quoted) {
-            if (c == '"') quoted = 0;
-            else if (len < sizeof field - 1) field[len++] = (char)c;
-            continue;
-        }
-        if (c == '"') {
-            quoted = 1;
-            continue;
-        }
-        if (c == ',' || c == '\n' || c == '\r') {
-            field[len] = '\0';
-            if ((stop = fn(ctx, field, col)) != 0 || c != ',') break;
-            col++;
-            len = 0;
-            continue;
-        }
-        if (len < sizeof field - 1) field[len++] = (char)c;
-    }
-    if (!stop && c == EOF) {
-        field[len] = '\0';
-        stop = fn(ctx, field, col);
-    }
-    fclose(f);
-    return stop;
-}
-
 typedef struct {
     const char *name;
     size_t col;
@@ -102,7 +62,7 @@ static int is_col(void *ctx, const char *name, size_t col)
 size_t vigil_run_header_column(const char *path, const char *name)
 {
     find_col q = {name, 0};
-    vigil_run_header_fields(path, is_col, &q);
+    vigil_csv_header_fields(path, is_col, &q);
     return q.col;
 }
 

@@ -41,9 +41,6 @@ int vigil_run_groups_split(groups_t *G, const char *const *specs, size_t n_group
 /* Each spec's levels: a column's own, or the intersection of its columns' levels. */
 int vigil_run_groups_resolve(groups_t *G, const vigil_table *t, const char *const *specs, size_t n_groups, size_t n);
 void vigil_run_groups_free(groups_t *G, size_t n_groups);
-/* Call fn with each field of the file's header and its 1-based column, in order, until fn
- * returns non-zero; returns that (0: every field seen, or the file did not open). */
-int vigil_run_header_fields(const char *path, int (*fn)(void *ctx, const char *name, size_t col), void *ctx);
 /* The 1-based position of `name` in the file's header (0: absent), for file:line:column messages. */
 size_t vigil_run_header_column(const char *path, const char *name);
 /* The report's document with run_id first: scripts find the stored run by the run_id the

@@ -635,3 +635,84 @@ done:
     vigil_multiclass_report_free(r);
     return rc;
 }
+
+/* ---- paired comparison ------------------------------------------------------------------- */
+
+typedef struct {
+    mc_pass P[2]; /* candidate, predecessor: the same cases and labels */
+    int stat;
+    double *rep;
+} paired_ctx;
+
+static double stat_of(const mc_pass *P, const double *w, double *S, double *auc, int stat)
+{
+    double est[MC_COUNT];
+    memset(S, 0, P->sz * sizeof *S);
+    case_pass(P, w, S);
+    for (size_t c = 0; c < P->k; c++) class_pass(P, c, P->order[c], w, S);
+    finish(P, S, est, auc, NULL);
+    return est[stat];
+}
+
+static void paired_replicate(void *ctx, size_t r, const double *w, void *scratch)
+{
+    paired_ctx *X = ctx;
+    double *S = scratch, *auc = S + X->P[0].sz;
+    X->rep[r] = stat_of(&X->P[0], w, S, auc, X->stat) - stat_of(&X->P[1], w, S, auc, X->stat);
+}
+
+int vigil_multiclass_paired(vigil_metric_value *out, double *cand, double *pred, const double *const *prob_cand,
+                            const double *const *prob_pred, size_t k, const int32_t *label, size_t n,
+                            const char *metric, const vigil_multiclass_options *opts)
+{
+    int stat = 0;
+    while (stat < MC_COUNT && strcmp(vigil_mc_stat_name[stat], metric) != 0) stat++;
+    if (stat == MC_COUNT) return vigil_error_set(VIGIL_EINVAL, "'%s' is not a multi-class metric", metric);
+    int rc = vigil_multiclass_check(prob_cand, k, label, n, "candidate", NULL, NULL, 0, NULL, NULL);
+    if (!rc) rc = vigil_multiclass_check(prob_pred, k, label, n, "predecessor", NULL, NULL, 0, NULL, NULL);
+    if (rc) return rc;
+    vigil_multiclass_options o = VIGIL_MULTICLASS_OPTIONS_INIT;
+    if (opts) o = *opts;
+    if (!o.top_k) o.top_k = 3;
+    if (!(o.level > 0 && o.level < 1)) o.level = 0.95;
+    paired_ctx X = {0};
+    X.stat = stat;
+    double *S = NULL;
+    for (int m = 0; m < 2 && !rc; m++) {
+        mc_pass *P = &X.P[m];
+        *P = (mc_pass){m ? prob_pred : prob_cand, label, n, k, 0, 1, H + k * C, NULL, NULL, NULL, NULL, NULL,
+                       NULL, NULL, NULL, NULL};
+        if (!(P->pred = malloc(n * sizeof *P->pred)) || !(P->hit = malloc(n)) || !(P->tlbin = malloc(n)) ||
+            !(P->ll = malloc(n * sizeof *P->ll)) || !(P->br = malloc(n * sizeof *P->br)) ||
+            !(P->rr = malloc(n * sizeof *P->rr)) || !(P->conf = malloc(n * sizeof *P->conf)) ||
+            !(P->order = calloc(k, sizeof *P->order))) {
+            rc = vigil_error_set(VIGIL_ENOMEM, "out of memory comparing two models");
+            break;
+        }
+        per_case(P, o.top_k);
+        for (size_t c = 0; c < k && !rc; c++)
+            if (!(P->order[c] = malloc(n * sizeof(uint32_t))) || vigil_stats_sort_order(P->prob[c], n, P->order[c]))
+                rc = vigil_error_set(VIGIL_ENOMEM, "out of memory comparing two models");
+    }
+    if (!rc && !(S = malloc((H + k * C + k) * sizeof *S))) rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    if (!rc) {
+        *cand = stat_of(&X.P[0], NULL, S, S + X.P[0].sz, stat);
+        *pred = stat_of(&X.P[1], NULL, S, S + X.P[0].sz, stat);
+        out->value = *cand - *pred;
+        out->ci_low = out->ci_high = NAN;
+        out->status = isfinite(out->value) ? VIGIL_METRIC_OK : VIGIL_METRIC_UNDEFINED;
+        snprintf(out->why, sizeof out->why, "%s", isfinite(out->value) ? "" : "undefined on these cases");
+        if (o.bootstrap && isfinite(out->value)) {
+            if (!(X.rep = malloc(o.bootstrap * sizeof *X.rep)))
+                rc = vigil_error_set(VIGIL_ENOMEM, "out of memory for the bootstrap");
+            else rc = vigil_stats_bootstrap_run(n, o.bootstrap, o.seed, o.threads, (H + k * C + k) * sizeof(double),
+                                                NULL, paired_replicate, &X);
+            if (!rc) vigil_stats_percentile_ci(X.rep, o.bootstrap, o.level, &out->ci_low, &out->ci_high);
+        }
+    }
+    free(S);
+    free(X.rep);
+    pass_free(&X.P[0]);
+    pass_free(&X.P[1]);
+    return rc;
+}

@@ -205,3 +205,4 @@ w("mc_missing_class_column.csv", "dx,p_a,p_b\n" + "".join(f"{'ab'[i % 2]},0.5,0.
 w("mc_outside_01.csv", mc_head + mc_ok + "a,1.25,-0.25,0\n")
 w("mc_nan.csv", mc_head + mc_ok + "b,0.5,NaN,0.5\n")
 w("mc_row_sum.csv", mc_head + mc_ok + "c,0.5,0.3,0.3\n")
+mmut("monitor_class_scores.json", lambda s: s["data"]["columns"].__setitem__("class_scores", "p_"))

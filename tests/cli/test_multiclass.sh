@@ -108,6 +108,61 @@ for k in log_loss brier auroc_ovr_macro auroc_ovr_weighted mrr ece_classwise ece
 done
 expect_json "d['multiclass']['classes']['0']['auroc']['value'] is None and d['multiclass']['auroc_ovr_classes'] == 4" "the band that never occurs"
 
+# Suites (issue 20): criteria on the multi-class metrics, with non-inferiority against the
+# predecessor's class probabilities on the same cases (multiclass_ref.py: suite.{csv,json}).
+cat >"$T/mc_suite.json" <<EOF
+{ "name": "dx-ranker-v2", "version": "1",
+  "data": { "path": "$REF/suite.csv",
+            "columns": { "label": "dx", "class_scores": "p_", "predecessor_class_scores": "q_",
+                         "groups": ["site"] } },
+  "seed": 5, "bootstrap": 100,
+  "criteria": [
+    { "name": "accuracy", "metric": "accuracy", "rule": "at_least", "value": 0.7 },
+    { "name": "macro AUROC not worse", "metric": "auroc_ovr_macro", "rule": "non_inferior", "margin": 0.02 },
+    { "name": "accuracy not worse anywhere", "metric": "accuracy", "scope": { "group": "site", "every_level": true },
+      "rule": "non_inferior", "margin": 0.05 },
+    { "name": "MRR everywhere", "metric": "mrr", "scope": { "group": "site", "every_level": true },
+      "rule": "at_least", "value": 0.8 },
+    { "name": "top-3 everywhere", "metric": "top_k_accuracy", "scope": { "group": "site", "every_level": true },
+      "rule": "at_least", "value": 0.9 },
+    { "name": "macro AUROC gap", "metric": "auroc_ovr_macro_gap", "scope": { "group": "site" }, "rule": "at_most", "value": 0.1 },
+    { "name": "macro AUROC max gap", "metric": "auroc_ovr_macro", "scope": { "group": "site" }, "rule": "max_gap", "value": 0.1 },
+    { "name": "log loss ceiling", "metric": "log_loss", "rule": "ci_high_at_most", "value": 2 },
+    { "name": "Brier too strict", "metric": "brier_multiclass", "rule": "at_most", "value": 0.1 }
+  ] }
+EOF
+run "$VIGIL" suite run "$T/mc_suite.json" --format json
+expect_rc 1 "a multi-class suite with one failing criterion"
+S="(g := json.load(open('$REF/suite.json'))) is not None and (c := {x['name']: x for x in d['criteria']}) is not None"
+expect_json "$S and c['accuracy']['pass'] and c['accuracy']['observed'] == g['candidate']['accuracy']" "accuracy criterion = scikit-learn"
+expect_json "$S and c['macro AUROC not worse']['pass'] and abs(c['macro AUROC not worse']['observed'] - (g['candidate']['auroc_ovr_macro'] - g['predecessor']['auroc_ovr_macro'])) < 1e-12 and c['macro AUROC not worse']['ci_low'] < c['macro AUROC not worse']['observed'] < c['macro AUROC not worse']['ci_high']" "non-inferiority: candidate minus predecessor, paired interval"
+expect_json "$S and abs(d['comparison']['auroc_ovr_macro']['predecessor'] - g['predecessor']['auroc_ovr_macro']) < 1e-12 and d['comparison']['auroc_ovr_macro']['method'] == 'paired bootstrap'" "the comparison entry"
+expect_json "$S and c['accuracy not worse anywhere']['pass'] and c['MRR everywhere']['pass']" "every level"
+expect_json "$S and not c['top-3 everywhere']['pass'] and 'site=south' in c['top-3 everywhere']['detail']" "a level withholding its top-3 accuracy (cell-size policy) fails as not evaluable"
+expect_json "$S and abs(c['macro AUROC gap']['observed'] - (max(l['candidate']['auroc_ovr_macro'] for l in g['levels'].values()) - min(l['candidate']['auroc_ovr_macro'] for l in g['levels'].values()))) < 1e-12" "macro AUROC gap = scikit-learn per level"
+expect_json "$S and c['macro AUROC max gap']['pass'] and abs(c['macro AUROC max gap']['observed'] - c['macro AUROC gap']['observed']) < 1e-12" "max_gap over the levels"
+expect_json "$S and c['log loss ceiling']['pass'] and abs(c['log loss ceiling']['observed'] - g['candidate']['log_loss']) < 1e-12" "log loss"
+expect_json "$S and not c['Brier too strict']['pass'] and not d['passed']" "a failing criterion fails the suite"
+expect_json "d['n_classes'] == 4 and d['metrics']['candidate']['multiclass']['n_classes'] == 4 and 'predecessor' in d['metrics']" "the reports in the result"
+
+# What a multi-class suite refuses before computing anything.
+sed 's/"metric": "accuracy", "rule": "at_least"/"metric": "auroc", "rule": "at_least"/' "$T/mc_suite.json" >"$T/s1.json"
+run "$VIGIL" suite run "$T/s1.json"
+expect_rc 2 "a binary metric in a multi-class suite"
+expect_err "'auroc' is a binary-score metric" "binary metric named"
+sed 's/, "predecessor_class_scores": "q_"//' "$T/mc_suite.json" >"$T/s2.json"
+run "$VIGIL" suite run "$T/s2.json"
+expect_rc 2 "non-inferiority without the predecessor's columns"
+expect_err "give \$.data.columns.predecessor_class_scores" "predecessor columns needed"
+sed 's/"class_scores": "p_", "predecessor_class_scores": "q_",/"score": "p_a",/' "$T/mc_suite.json" >"$T/s3.json"
+run "$VIGIL" suite run "$T/s3.json"
+expect_rc 2 "a multi-class metric without class_scores"
+expect_err "is a multi-class metric: give \$.data.columns.class_scores" "class_scores needed"
+sed 's/"class_scores": "p_"/"class_scores": "z_"/' "$T/mc_suite.json" >"$T/s4.json"
+run "$VIGIL" suite run "$T/s4.json"
+expect_rc 2 "no class column"
+expect_err "0 column(s) of" "no class columns named"
+
 # Bad input: every refusal is exit 2 naming the file, line and column.
 printf 'dx,p_a,p_b,p_c\na,0.5,0.25,0.25\nb,0.2,0.7,0.1\n' >"$T/ok.csv"
 printf 'dx,p_a,p_b,p_c\na,0.5,0.25,0.25\nB,0.2,0.7,0.1\n' >"$T/badlabel.csv"

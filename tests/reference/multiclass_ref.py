@@ -25,6 +25,8 @@ Cases (CSV + JSON under tests/reference/multiclass/):
   flchain_softprob  the bundled multi:softprob model on datasets/flchain/test.csv, scored by
           XGBoost 1.7.4 (Booster.predict): the end-to-end check of `vigil predict` then
           `vigil metrics --class-scores score_` (a class that never occurs, float32 row sums)
+  suite   1,500 cases, 4 classes, a candidate's (p_) and a predecessor's (q_) probabilities, a
+          site group: the suite criteria and non-inferiority of tests/cli/test_multiclass.sh
   large   200,000 cases, 6 classes from integer weights (p = w / sum w, exact in C and
           numpy alike): not written as CSV; test_multiclass.c rebuilds it from the recipe in
           large_case() and checks these numbers
@@ -236,6 +238,32 @@ def flchain_case():
         json.dump(doc, f, indent=1, sort_keys=True)
 
 
+def suite_case(rng):
+    """A suite's case file: the candidate's class probabilities p_<class> and its predecessor's
+    q_<class> on the same 1,500 cases (tests/cli/test_multiclass.sh, suite criteria and
+    non-inferiority): each model's numbers overall and per site level."""
+    n, k = 1500, 4
+    classes = ["a", "b", "c", "d"]
+    y = rng.choice(k, size=n, p=[0.4, 0.3, 0.2, 0.1])
+    P = probs(rng, n, k, y, 1.6, decimals=4)
+    Q = probs(rng, n, k, y, 1.1, decimals=4)
+    site = rng.choice(["north", "south", "east"], size=n)
+    with open(f"{OUT}/suite.csv", "w") as f:
+        f.write("dx," + ",".join("p_" + c for c in classes) + "," + ",".join("q_" + c for c in classes) + ",site\n")
+        for i in range(n):
+            f.write(classes[y[i]] + "," + ",".join(f"{v:.4f}" for v in P[i]) + "," +
+                    ",".join(f"{v:.4f}" for v in Q[i]) + f",{site[i]}\n")
+    P = np.array([[float(f"{v:.4f}") for v in r] for r in P])
+    Q = np.array([[float(f"{v:.4f}") for v in r] for r in Q])
+    doc = {"peer": f"scikit-learn {sklearn.__version__}, numpy {np.__version__}", "classes": classes,
+           "candidate": scope(y, P, k), "predecessor": scope(y, Q, k), "levels": {}}
+    for lv in sorted(set(site)):
+        m = site == lv
+        doc["levels"][lv] = {"candidate": scope(y[m], P[m], k), "predecessor": scope(y[m], Q[m], k)}
+    with open(f"{OUT}/suite.json", "w") as f:
+        json.dump(doc, f, indent=1, sort_keys=True)
+
+
 def main():
     rng = np.random.default_rng(20)
     # main: 5 classes, ties, groups with a small and a missing level
@@ -271,6 +299,7 @@ def main():
     write_case("offsum", y, P, ["u", "v", "w"])
     large_case()
     flchain_case()
+    suite_case(np.random.default_rng(21))
 
 
 if __name__ == "__main__":

@@ -150,19 +150,22 @@ static inline void flush(double *c)
 
 /* Class c's one-vs-rest AUROC sums and calibration bins in every scope, walking its sorted
  * order: within a scope the cases still come in ascending order, so a tie block ends when
- * that scope sees a new value. Writes only class c's part of the sums. */
-static void class_pass(const mc_pass *P, size_t c, const uint32_t *ord, const double *w, double *S)
+ * that scope sees a new value. ps, ys (optional): the probabilities and the class indicator
+ * already in that order, which spares the walk its random reads (the point estimates);
+ * without them it reads through ord (the bootstrap). Writes only class c's part of the sums. */
+static void class_pass(const mc_pass *P, size_t c, const uint32_t *ord, const double *ps, const uint8_t *ys,
+                       const double *w, double *S)
 {
-    uint32_t s[VM_MAX_GROUPS + 1];
+    uint32_t s[VM_MAX_GROUPS + 1] = {0};
     const double *pc = P->prob[c];
     for (size_t q = 0; q < P->n_scopes; q++) S[q * P->sz + H + c * C + C_LAST] = NAN;
     for (size_t j = 0; j < P->n; j++) {
         size_t i = ord[j];
         double wi = w ? w[i] : 1;
         if (wi == 0) continue;
-        double p = pc[i];
-        int y = (size_t)P->label[i] == c, b = vigil_stats_calib_bin(p);
-        size_t m = scopes_of(P, i, s);
+        double p = ps ? ps[j] : pc[i];
+        int y = ys ? ys[j] : (size_t)P->label[i] == c, b = vigil_stats_calib_bin(p);
+        size_t m = P->ng ? scopes_of(P, i, s) : 1; /* overall alone: s[0] = 0 */
         for (size_t q = 0; q < m; q++) {
             double *x = S + (size_t)s[q] * P->sz + H + c * C;
             if (p != x[C_LAST]) {
@@ -250,12 +253,12 @@ static int point_classes(void *arg, size_t begin, size_t end, int worker)
         uint32_t *ord = P->order ? P->order[c] : X->tmp_ord[worker];
         if (vigil_stats_sort_order(P->prob[c], P->n, ord) != 0)
             return vigil_error_set(VIGIL_ENOMEM, "out of memory sorting class '%s'", r->class_names[c]);
-        class_pass(P, c, ord, NULL, X->S);
-        /* The per-class AUROC's DeLong interval needs each scope's cases in order. */
+        /* the cases in this class's order: the pass below and each scope's DeLong interval */
         for (size_t j = 0; j < P->n; j++) {
             bp[j] = P->prob[c][ord[j]];
             by[j] = (size_t)P->label[ord[j]] == c;
         }
+        class_pass(P, c, ord, bp, by, NULL, X->S);
         const double *h = X->S + H + c * C;
         r->all.cls[c].auc = h[C_POS] > 0 && h[C_NEG] > 0 ? h[C_NUM] / (h[C_POS] * h[C_NEG]) : NAN;
         r->all.cls[c].n = h[C_POS];
@@ -368,7 +371,7 @@ static void replicate(void *ctx, size_t r, const double *w, void *scratch)
     double *S = scratch, *auc = S + P->n_scopes * P->sz, *lv = auc + P->k;
     memset(S, 0, P->n_scopes * P->sz * sizeof *S);
     case_pass(P, w, S);
-    for (size_t c = 0; c < P->k; c++) class_pass(P, c, P->order[c], w, S);
+    for (size_t c = 0; c < P->k; c++) class_pass(P, c, P->order[c], NULL, NULL, w, S);
     for (size_t q = 0; q < P->n_scopes; q++) {
         double est[MC_COUNT];
         finish(P, S + q * P->sz, est, auc, NULL);
@@ -649,7 +652,7 @@ static double stat_of(const mc_pass *P, const double *w, double *S, double *auc,
     double est[MC_COUNT];
     memset(S, 0, P->sz * sizeof *S);
     case_pass(P, w, S);
-    for (size_t c = 0; c < P->k; c++) class_pass(P, c, P->order[c], w, S);
+    for (size_t c = 0; c < P->k; c++) class_pass(P, c, P->order[c], NULL, NULL, w, S);
     finish(P, S, est, auc, NULL);
     return est[stat];
 }

@@ -182,7 +182,7 @@ char *vigil_multiclass_report_text(const vigil_multiclass_report *r)
         for (size_t l = 0; l < G->n_levels; l++) {
             const mc_scope *s = &G->lv[l];
             if (s->suppressed) {
-                vigil_sbuf_printf(&b, "\n%s = %s: suppressed (fewer than %zu cases)\n", G->name, s->name, r->o.min_cell);
+                vigil_sbuf_printf(&b, "\n%s = %s: suppressed (cell-size policy: under %zu cases, or withheld with a level that is)\n", G->name, s->name, r->o.min_cell);
                 continue;
             }
             vigil_sbuf_printf(&b, "\n%s = %s (%zu cases)\n", G->name, s->name, s->n);

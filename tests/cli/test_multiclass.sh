@@ -81,6 +81,9 @@ run "$VIGIL" metrics --data "$REF/two.csv" --label dx --class-scores p_ --no-sto
 expect_rc 0 "table"
 expect_out "multi-class metrics: 500 cases, 2 classes" "table header"
 expect_out "auroc_ovr_macro" "table rows"
+run "$VIGIL" metrics --data "$REF/main.csv" --label dx --class-scores p_ --group site --no-store --bootstrap 0
+expect_out "site = island: suppressed (cell-size policy" "table: a small level suppressed"
+expect_out "site = (missing): suppressed (cell-size policy" "table: the level withheld with it"
 
 # `vigil predict` on a multi:softprob model writes the columns this command reads: the bundled
 # age-band model, joined with its label, against XGBoost's own Booster.predict

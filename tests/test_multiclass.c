@@ -555,6 +555,37 @@ static void test_paired(void **state)
     cJSON_Delete(ref);
 }
 
+/* Over 100 classes the confusion matrix is left out (its exact check would cost (2k+1)^2 k^2),
+ * saying so; everything else is still given. */
+static void test_many_classes(void **state)
+{
+    (void)state;
+    enum { K = 120, N = 2400 };
+    double *p = malloc((size_t)K * N * sizeof *p);
+    const double *prob[K];
+    int32_t y[N];
+    for (size_t i = 0; i < N; i++) {
+        y[i] = (int32_t)(i % K);
+        for (size_t c = 0; c < K; c++) p[c * N + i] = c == (size_t)y[i] ? 0.5 + 0.5 / K : 0.5 / K;
+    }
+    for (size_t c = 0; c < K; c++) prob[c] = p + c * N;
+    vigil_multiclass_options o = VIGIL_MULTICLASS_OPTIONS_INIT;
+    vigil_multiclass_report *r = NULL;
+    assert_int_equal(vigil_multiclass_compute(&r, prob, K, NULL, y, N, NULL, 0, &o), 0);
+    for (size_t t = 0; t < K; t += 7)
+        for (size_t q = 0; q < K; q += 5) assert_true(isnan(vigil_multiclass_report_confusion(r, t, q)));
+    char *json = vigil_multiclass_report_json(r, NAN, NAN);
+    assert_non_null(strstr(json, "more than 100 classes"));
+    vigil_metric_value v;
+    assert_int_equal(vigil_multiclass_report_get(&v, r, "accuracy", NULL, NULL), 0);
+    assert_close(v.value, 1, 0);
+    assert_int_equal(vigil_multiclass_report_get(&v, r, "auroc_ovr_macro", NULL, NULL), 0);
+    assert_close(v.value, 1, 0);
+    free(json);
+    vigil_multiclass_report_free(r);
+    free(p);
+}
+
 static size_t line_of(const void *ctx, size_t row) { return row + 2; }
 
 /* Every refusal: a row not summing to 1, NaN, a probability outside [0, 1], a label out of
@@ -611,7 +642,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_main),        cmocka_unit_test(test_absent_class), cmocka_unit_test(test_tiny),
         cmocka_unit_test(test_two_fifty_offsum), cmocka_unit_test(test_confusion_policy), cmocka_unit_test(test_large),
-        cmocka_unit_test(test_bootstrap), cmocka_unit_test(test_paired),   cmocka_unit_test(test_check),        cmocka_unit_test(test_options_init),
+        cmocka_unit_test(test_bootstrap), cmocka_unit_test(test_paired), cmocka_unit_test(test_many_classes),   cmocka_unit_test(test_check),        cmocka_unit_test(test_options_init),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

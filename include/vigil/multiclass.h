@@ -115,7 +115,8 @@ int vigil_multiclass_paired(vigil_metric_value *out, double *cand, double *pred,
 
 size_t vigil_multiclass_report_n(const vigil_multiclass_report *r);
 size_t vigil_multiclass_report_n_classes(const vigil_multiclass_report *r);
-/* The confusion count of true class t predicted as p (argmax), overall; NaN when withheld. */
+/* The confusion count of true class t predicted as p (argmax), overall; NaN when withheld (every
+ * cell above 100 classes: the matrix is then left out, too large to check exactly). */
 double vigil_multiclass_report_confusion(const vigil_multiclass_report *r, size_t t, size_t p);
 
 #ifdef __cplusplus

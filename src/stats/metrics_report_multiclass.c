@@ -84,8 +84,14 @@ static void block_json(cJSON *doc, const vigil_multiclass_report *r)
     cJSON *cm = cJSON_AddObjectToObject(o, "confusion_matrix");
     cJSON_AddStringToObject(cm, "rows", "true class");
     cJSON_AddStringToObject(cm, "columns", "argmax class");
+    if (r->confusion_omitted) {
+        char why[160];
+        snprintf(why, sizeof why, "not given: more than %d classes, too many to check the cell-size policy on "
+                 "the matrix", VIGIL_MC_CONFUSION_MAX);
+        cJSON_AddStringToObject(cm, "withheld", why);
+    }
     cJSON *rows = cJSON_AddArrayToObject(cm, "counts");
-    for (size_t t = 0; t < r->k; t++) {
+    for (size_t t = 0; t < r->k && !r->confusion_omitted; t++) {
         cJSON *row = cJSON_CreateArray();
         for (size_t p = 0; p < r->k; p++) vigil_json_append_number(row, r->confusion[t * r->k + p]);
         cJSON_AddItemToArray(rows, row);

@@ -64,6 +64,7 @@ struct vigil_multiclass_report {
     mc_scope all;
     mc_group *g;
     double *confusion;       /* k x k (true row, predicted column); NaN: withheld */
+    int confusion_omitted;   /* more than VIGIL_MC_CONFUSION_MAX classes: not shown */
     double seconds;
     size_t jack_groups;      /* groups of the BCa jackknife; 0: no bootstrap */
     unsigned ci_bca, ci_percentile; /* intervals given as BCa / as percentile (BCa undefined) */
@@ -81,6 +82,8 @@ int vigil_mc_cell_policy(vigil_multiclass_report *r, const double *S, size_t sz,
  * no small sum of withheld cells in a row, column or the diagonal whose total is shown, and no
  * withheld cell that the shown totals and cells determine (multiclass_cells.c). */
 int vigil_mc_confusion_policy(vigil_multiclass_report *r, const double *cnt);
+/* Above this many classes the matrix is left out: the exact check costs (2k + 1)^2 k^2. */
+#define VIGIL_MC_CONFUSION_MAX 100
 
 /* The scope of overall (g < 0) or level l of group g; NULL when there is none. */
 const mc_scope *vigil_mc_scope(const vigil_multiclass_report *r, const char *group, const char *level,

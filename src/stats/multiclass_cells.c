@@ -260,21 +260,24 @@ static size_t line_cell(size_t k, size_t line, size_t j)
     return line < k ? line * k + j : line < 2 * k ? j * k + (line - k) : j * k + j;
 }
 
-/* A withheld cell the shown line totals determine, or SIZE_MAX. A: scratch, lines x cells. */
-static size_t determined(const uint8_t *hid, const uint8_t *total, size_t k, double *A, size_t *col_cell)
+/* A withheld cell the shown line totals determine, or SIZE_MAX. A: scratch, lines x cells;
+ * col_cell, colof: scratch, k x k. */
+static size_t determined(const uint8_t *hid, const uint8_t *total, size_t k, double *A, size_t *col_cell,
+                         size_t *colof)
 {
     size_t m = 0, L = 2 * k + 1, rows = 0;
-    for (size_t i = 0; i < k * k; i++)
+    for (size_t i = 0; i < k * k; i++) {
+        colof[i] = hid[i] ? m : SIZE_MAX;
         if (hid[i]) col_cell[m++] = i;
+    }
     if (!m) return SIZE_MAX;
     for (size_t line = 0; line < L; line++) {
         if (!total[line]) continue;
         double *a = A + rows * m;
         for (size_t j = 0; j < m; j++) a[j] = 0;
         for (size_t j = 0; j < k; j++) {
-            size_t cell = line_cell(k, line, j);
-            for (size_t q = 0; q < m; q++)
-                if (col_cell[q] == cell) a[q] = 1;
+            size_t q = colof[line_cell(k, line, j)];
+            if (q != SIZE_MAX) a[q] = 1;
         }
         rows++;
     }
@@ -330,9 +333,14 @@ static int withhold_beside(uint8_t *hid, const double *cnt, size_t k, size_t cel
 int vigil_mc_confusion_policy(vigil_multiclass_report *r, const double *cnt)
 {
     size_t k = r->k, mc = r->o.min_cell, L = 2 * k + 1;
+    if (k > VIGIL_MC_CONFUSION_MAX) { /* too many classes to check it exactly: not shown at all */
+        for (size_t i = 0; i < k * k; i++) r->confusion[i] = NAN;
+        r->confusion_omitted = 1;
+        return VIGIL_OK;
+    }
     uint8_t *hid = calloc(k * k, 1), *total = malloc(L);
     double *A = malloc(L * k * k * sizeof *A);
-    size_t *col_cell = malloc(k * k * sizeof *col_cell);
+    size_t *col_cell = malloc(2 * k * k * sizeof *col_cell);
     if (!hid || !total || !A || !col_cell) {
         free(hid);
         free(total);
@@ -366,7 +374,7 @@ int vigil_mc_confusion_policy(vigil_multiclass_report *r, const double *cnt)
             changed |= withhold_beside(hid, cnt, k, 0, line);
         }
         if (changed) continue;
-        size_t d = determined(hid, total, k, A, col_cell);
+        size_t d = determined(hid, total, k, A, col_cell, col_cell + k * k);
         if (d != SIZE_MAX) {
             if (!withhold_beside(hid, cnt, k, d, SIZE_MAX)) all = 1;
             changed = 1;

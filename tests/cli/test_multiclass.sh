@@ -147,6 +147,14 @@ expect_json "$S and c['macro AUROC max gap']['pass'] and abs(c['macro AUROC max 
 expect_json "$S and c['log loss ceiling']['pass'] and abs(c['log loss ceiling']['observed'] - g['candidate']['log_loss']) < 1e-12" "log loss"
 expect_json "$S and not c['Brier too strict']['pass'] and not d['passed']" "a failing criterion fails the suite"
 expect_json "d['n_classes'] == 4 and d['metrics']['candidate']['multiclass']['n_classes'] == 4 and 'predecessor' in d['metrics']" "the reports in the result"
+SUITE_RUN=$(/usr/bin/python3 -c "import json; print(json.load(open('$T/out'))['run_id'])")
+run "$VIGIL" report --run "$SUITE_RUN" --out "$T/rep" --no-plots
+grep -q "| One-vs-rest AUROC, macro mean | 0.926 | 0.9[0-9]* to 0.9[0-9]* | 0.829 | " "$T/rep/report.md" ||
+    { echo "FAIL: the report's performance table lacks the multi-class metrics"; fails=$((fails + 1)); }
+grep -q "| One-vs-rest AUROC, macro mean | 0.926 | 0.829 | 0.097 |" "$T/rep/report.md" ||
+    { echo "FAIL: the report's comparison lacks the multi-class metrics"; fails=$((fails + 1)); }
+! grep -q "| AUROC (DeLong CI) | undefined" "$T/rep/report.md" ||
+    { echo "FAIL: the report shows binary metrics for a multi-class run"; fails=$((fails + 1)); }
 
 # What a multi-class suite refuses before computing anything.
 sed 's/"metric": "accuracy", "rule": "at_least"/"metric": "auroc", "rule": "at_least"/' "$T/mc_suite.json" >"$T/s1.json"

@@ -3,6 +3,7 @@
 #include "report/report_ctx.h"
 #include "vigil/version.h"
 #include "report/report_plots.h"
+#include "report/sections_multiclass.h"
 #include "vigil/catalogue.h"
 #include "vigil/error.h"
 
@@ -422,6 +423,7 @@ static void sec_performance(rctx *c)
     if (isfinite(thr)) cJSON_AddNumberToObject(ts, "threshold", thr);
     else cJSON_AddNullToObject(ts, "threshold");
     perf_table(c);
+    vigil_report_multiclass(c);
     const cJSON *m[3];
     const char *lab[3];
     size_t nm;

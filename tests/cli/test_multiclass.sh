@@ -153,6 +153,11 @@ grep -q "| One-vs-rest AUROC, macro mean | 0.926 | 0.9[0-9]* to 0.9[0-9]* | 0.82
     { echo "FAIL: the report's performance table lacks the multi-class metrics"; fails=$((fails + 1)); }
 grep -q "| One-vs-rest AUROC, macro mean | 0.926 | 0.829 | 0.097 |" "$T/rep/report.md" ||
     { echo "FAIL: the report's comparison lacks the multi-class metrics"; fails=$((fails + 1)); }
+for caption in "Each class, one against the rest" "Confusion matrix at the most probable class" "Top-label calibration"; do
+    grep -q "$caption" "$T/rep/report.md" || { echo "FAIL: the report lacks '$caption'"; fails=$((fails + 1)); }
+done
+A=$(/usr/bin/python3 -c "import json; print('%.3f' % json.load(open('$REF/suite.json'))['candidate']['classes']['3']['auroc'])")
+grep -q "^| d | [0-9]* | $A | " "$T/rep/report.md" || { echo "FAIL: the report's class d row lacks AUROC $A"; fails=$((fails + 1)); }
 ! grep -q "| AUROC (DeLong CI) | undefined" "$T/rep/report.md" ||
     { echo "FAIL: the report shows binary metrics for a multi-class run"; fails=$((fails + 1)); }
 

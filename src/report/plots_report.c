@@ -106,15 +106,23 @@ char *vigil_plot_reliability(const cJSON *const *models, const char *const *labe
 {
     vigil_sbuf b = {0};
     size_t drawn = 0;
-    prelude(&b, "Reliability diagram (10 equal-width bins, Wilson 95% CI)",
-            "Mean predicted risk in bin (probability)", "Observed event rate (proportion)");
+    /* a multi-class run's: the top-label curve (the most probable class's probability against
+     * how often it is right), from the same kind of bins */
+    int top = n && cJSON_GetObjectItem(models[0], "multiclass") != NULL;
+    if (top)
+        prelude(&b, "Top-label calibration (10 equal-width bins, Wilson 95% CI)",
+                "Probability of the most probable class (mean in bin)", "Accuracy of the most probable class (proportion)");
+    else
+        prelude(&b, "Reliability diagram (10 equal-width bins, Wilson 95% CI)",
+                "Mean predicted risk in bin (probability)", "Observed event rate (proportion)");
     for (size_t m = 0; m < n; m++) {
-        const cJSON *rel = cJSON_GetObjectItem(cJSON_GetObjectItem(models[m], "calibration"), "reliability");
+        const cJSON *rel = top ? cJSON_GetObjectItem(cJSON_GetObjectItem(models[m], "multiclass"), "calibration_top_label")
+                               : cJSON_GetObjectItem(cJSON_GetObjectItem(models[m], "calibration"), "reliability");
         vigil_sbuf_printf(&b, "$d%zu << EOD\n", m);
         const cJSON *bin;
         cJSON_ArrayForEach(bin, rel)
         {
-            double x = jnum(bin, "mean_score"), y = jnum(bin, "observed");
+            double x = jnum(bin, top ? "confidence" : "mean_score"), y = jnum(bin, top ? "accuracy" : "observed");
             if (cJSON_IsTrue(cJSON_GetObjectItem(bin, "suppressed")) || !isfinite(x) || !isfinite(y)) continue;
             vigil_sbuf_printf(&b, "%.9g %.9g %.9g %.9g\n", x, y, jnum(bin, "ci_low"), jnum(bin, "ci_high"));
             drawn++;

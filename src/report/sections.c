@@ -432,9 +432,14 @@ static void sec_performance(rctx *c)
     int np = c->o->no_plots;
     char *svg;
     svg = np ? NULL : vigil_plot_reliability(m, lab, nm, &why);
-    plot(c, "reliability", "Reliability diagram", svg, why,
-         "observed event rate against mean predicted risk in ten equal-width bins, with Wilson 95% intervals, "
-         "for each model; the dotted diagonal is perfect calibration; bins with fewer than 11 cases are omitted");
+    if (cJSON_GetObjectItemCaseSensitive(c->cand, "multiclass"))
+        plot(c, "reliability", "Top-label calibration", svg, why,
+             "accuracy of the most probable class against its probability in ten equal-width bins, with Wilson 95% "
+             "intervals, for each model; the dotted diagonal is perfect calibration; withheld bins are omitted");
+    else
+        plot(c, "reliability", "Reliability diagram", svg, why,
+             "observed event rate against mean predicted risk in ten equal-width bins, with Wilson 95% intervals, "
+             "for each model; the dotted diagonal is perfect calibration; bins with fewer than 11 cases are omitted");
     why = "plots were switched off (--no-plots)";
     svg = np ? NULL : vigil_plot_roc(m, lab, nm, &why);
     plot(c, "roc", "ROC curves", svg, why,

@@ -158,6 +158,9 @@ for caption in "Each class, one against the rest" "Confusion matrix at the most 
 done
 A=$(/usr/bin/python3 -c "import json; print('%.3f' % json.load(open('$REF/suite.json'))['candidate']['classes']['3']['auroc'])")
 grep -q "^| d | [0-9]* | $A | " "$T/rep/report.md" || { echo "FAIL: the report's class d row lacks AUROC $A"; fails=$((fails + 1)); }
+run "$VIGIL" report --run "$SUITE_RUN" --out "$T/rep_plots"
+grep -q "Top-label calibration (10 equal-width bins" "$T/rep_plots/plot-reliability.svg" 2>/dev/null ||
+    { echo "FAIL: the report does not draw the top-label calibration plot"; fails=$((fails + 1)); }
 ! grep -q "| AUROC (DeLong CI) | undefined" "$T/rep/report.md" ||
     { echo "FAIL: the report shows binary metrics for a multi-class run"; fails=$((fails + 1)); }
 

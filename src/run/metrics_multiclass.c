@@ -145,7 +145,7 @@ static const char *binary_only(const vigil_run_metrics_options *o)
 {
     return o->compare ? "--compare" : o->n_thresholds ? "--threshold" : o->decision ? "--decision"
          : o->exposure ? "--exposure" : o->decision_time ? "--decision-time" : o->arm ? "--arm"
-         : o->override_reason ? "--override-reason" : NULL;
+         : o->override_reason ? "--override-reason" : o->lowess_bootstrap ? "--lowess-bootstrap" : NULL;
 }
 
 int vigil_run_metrics_multiclass(vigil_run_metrics_result **out, const char *data, const char *label,

@@ -228,6 +228,9 @@ expect_err "--class-scores and --score are exclusive" "exclusive"
 run "$VIGIL" metrics --data "$T/ok.csv" --label dx --class-scores p_ --threshold 0.3 --no-store --min-cell 1
 expect_rc 2 "--threshold with --class-scores"
 expect_err "--threshold is a binary-score option" "binary option refused"
+run "$VIGIL" metrics --data "$T/ok.csv" --label dx --class-scores p_ --lowess-bootstrap on --no-store --min-cell 1
+expect_rc 2 "--lowess-bootstrap with --class-scores"
+expect_err "--lowess-bootstrap is a binary-score option" "lowess option refused, not ignored"
 run "$VIGIL" metrics --data "$T/ok.csv" --label dx --class-scores p_ --top-k 0 --no-store
 expect_rc 2 "--top-k 0"
 run "$VIGIL" metrics --data "$T/ok.csv" --label dx --score p_a --top-k 2 --no-store

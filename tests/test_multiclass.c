@@ -9,6 +9,7 @@
 #include "testutil.h"
 #include "vigil/error.h"
 #include "vigil/multiclass.h"
+#include "vigil/run.h"
 #include "vigil/table.h"
 
 #include <stdio.h>
@@ -586,6 +587,28 @@ static void test_many_classes(void **state)
     free(p);
 }
 
+/* The job behind `vigil metrics --class-scores`: the multi-class report, no binary one; a score
+ * column beside class_scores is refused, not ignored. */
+static void test_run_job(void **state)
+{
+    (void)state;
+    vigil_run_metrics_options o = VIGIL_RUN_METRICS_OPTIONS_INIT;
+    o.class_scores = "p_";
+    o.bootstrap = 0;
+    vigil_run_metrics_result *r = NULL;
+    assert_int_equal(vigil_run_metrics(&r, DIR "main.csv", NULL, "dx", &o), VIGIL_OK);
+    assert_null(vigil_run_metrics_result_report(r));
+    const vigil_multiclass_report *m = vigil_run_metrics_result_multiclass(r);
+    assert_non_null(m);
+    assert_int_equal(vigil_multiclass_report_n_classes(m), 5);
+    assert_int_equal(vigil_multiclass_report_n(m), 2000);
+    assert_non_null(strstr(vigil_run_metrics_result_json(r), "\"multiclass\""));
+    vigil_run_metrics_result_free(r);
+    r = NULL;
+    assert_int_equal(vigil_run_metrics(&r, DIR "main.csv", "p_flu", "dx", &o), VIGIL_EINVAL);
+    assert_null(r);
+}
+
 static size_t line_of(const void *ctx, size_t row) { return row + 2; }
 
 /* Every refusal: a row not summing to 1, NaN, a probability outside [0, 1], a label out of
@@ -642,7 +665,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_main),        cmocka_unit_test(test_absent_class), cmocka_unit_test(test_tiny),
         cmocka_unit_test(test_two_fifty_offsum), cmocka_unit_test(test_confusion_policy), cmocka_unit_test(test_large),
-        cmocka_unit_test(test_bootstrap), cmocka_unit_test(test_paired), cmocka_unit_test(test_many_classes),   cmocka_unit_test(test_check),        cmocka_unit_test(test_options_init),
+        cmocka_unit_test(test_bootstrap), cmocka_unit_test(test_paired), cmocka_unit_test(test_many_classes), cmocka_unit_test(test_run_job),   cmocka_unit_test(test_check),        cmocka_unit_test(test_options_init),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -319,7 +319,10 @@ int vigil_run_metrics(vigil_run_metrics_result **out, const char *data, const ch
                       const char *label, const vigil_run_metrics_options *opt)
 {
     *out = NULL;
-    if (opt->class_scores) return vigil_run_metrics_multiclass(out, data, label, opt);
+    if (opt->class_scores)
+        return score ? vigil_error_set(VIGIL_EINVAL, "a score column and class_scores are exclusive (binary or "
+                                       "multi-class metrics)")
+                     : vigil_run_metrics_multiclass(out, data, label, opt);
     double t0 = vigil_seconds();
     vigil_table *t = NULL;
     vigil_store *store = NULL;

@@ -11,7 +11,8 @@
  * shown in full would add it back up, so one of its non-zero cells is withheld. The
  * partitions: the levels of each group (for every item, the overall scope's as the total),
  * the levels of a group inside each level of a group they nest in (sex+race in sex), and
- * within each scope its classes and its bins (the scope's cases as the total). Repeated
+ * within each scope its classes and its bins (of its cases; of its correct and incorrect
+ * argmax, as TP/FN, TP/FP and per bin) (the scope's cases as the total). Repeated
  * to a fixed point. A level withheld as a whole withholds everything in it. */
 #include "stats/multiclass.h"
 #include "vigil/error.h"
@@ -230,6 +231,14 @@ int vigil_mc_cell_policy(vigil_multiclass_report *r, const double *S, size_t sz,
             changed |= partition(&T, pq, pit, k, q, I_LEVEL, 1);
             for (int b = 0; b < VM_BINS; b++) pq[b] = q, pit[b] = bin_item(k, b, 0);
             changed |= partition(&T, pq, pit, VM_BINS, q, I_LEVEL, 1);
+            /* correct and incorrect argmax (accuracy x n) split over the bins, and over the
+             * classes as TP and FN (sensitivity) and as TP and FP (PPV) */
+            for (int b = 0; b < VM_BINS; b++) pq[b] = q, pit[b] = bin_item(k, b, 1);
+            changed |= partition(&T, pq, pit, VM_BINS, q, I_ACC, 2);
+            for (size_t j = 1; j <= 2; j++) {
+                for (size_t c = 0; c < k; c++) pq[c] = q, pit[c] = I_CLASS + 3 * c + j;
+                changed |= partition(&T, pq, pit, k, q, I_ACC, 2);
+            }
         }
     }
     for (size_t q = 0; q < nq; q++) write_flags(&T, q, scope_at(r, q));

@@ -6,7 +6,8 @@ numbers give away: a scope's cases, correct and incorrect argmax (accuracy x n),
 misses, per class its cases and the rest, TP and FN (sensitivity x n), the argmax count (TP /
 PPV), per top-label bin its cases and correct ones. Then, for every partition of a shown total
 -- the levels of a group (overall as the total), a scope's classes and its bins (the scope's
-cases as the total) -- the withheld cells' sum is the total minus the shown cells. It fails
+cases as the total; its correct and incorrect argmax as TP/FN, TP/FP and per bin) -- the
+withheld cells' sum is the total minus the shown cells. It fails
 (exit 1, listing what it found) when any derived count, or any such sum, is from 1 to
 min_cell - 1.
 
@@ -98,6 +99,12 @@ for where, scope, c in scopes:
             found.append(f"{where}: {key} = {v:g}")
     check_partition(f"{where}: classes", c["n"], [c["n:" + cl] for cl in classes])
     check_partition(f"{where}: bins", c["n"], [c[f"bin{b}"] for b in range(10)])
+    # correct and incorrect argmax over the bins and the classes (TP + FN, TP + FP)
+    check_partition(f"{where}: bins correct", c["correct"], [c[f"bin{b}_correct"] for b in range(10)])
+    check_partition(f"{where}: bins wrong", c["not_correct"], [c[f"bin{b}_wrong"] for b in range(10)])
+    check_partition(f"{where}: classes TP (sensitivity)", c["correct"], [c["tp:" + cl] for cl in classes])
+    check_partition(f"{where}: classes FN", c["not_correct"], [c["fn:" + cl] for cl in classes])
+    check_partition(f"{where}: classes FP", c["not_correct"], [c["fp:" + cl] for cl in classes])
 if found:
     print("\n".join(found[:40]))
     sys.exit(1)

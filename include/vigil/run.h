@@ -24,6 +24,7 @@
 #include "vigil/backend.h"
 #include "vigil/explain.h"
 #include "vigil/metrics.h"
+#include "vigil/multiclass.h"
 #include "vigil/model.h"
 #include "vigil/monitor.h"
 #include "vigil/phi.h"
@@ -127,9 +128,14 @@ typedef struct {
      * (the report is then the time-to-event block alone). */
     const char *time, *event;
     double horizon;
+    /* Multi-class (multiclass.h), NULL: none. The columns class_scores<class> hold each class's
+     * probability and the label column the class; the score argument is then NULL and the
+     * document holds the `multiclass` block instead of the binary metrics. top_k: 0 is 3. */
+    const char *class_scores;
+    size_t top_k;
 } vigil_run_metrics_options;
 
-#define VIGIL_RUN_METRICS_OPTIONS_INIT {NULL, NULL, NULL, 0, NULL, 0, 200, 1, 0, 0, 0, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0.0}
+#define VIGIL_RUN_METRICS_OPTIONS_INIT {NULL, NULL, NULL, 0, NULL, 0, 200, 1, 0, 0, 0, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0.0, NULL, 3}
 
 typedef struct vigil_run_metrics_result vigil_run_metrics_result;
 
@@ -145,8 +151,11 @@ const char *vigil_run_metrics_result_json(const vigil_run_metrics_result *r);
 /* The report's tables (vigil_metrics_report_text). */
 const char *vigil_run_metrics_result_text(const vigil_run_metrics_result *r);
 int64_t vigil_run_metrics_result_run_id(const vigil_run_metrics_result *r);
-/* The report itself, for its typed getters (metrics.h); it belongs to the result. */
+/* The report itself, for its typed getters (metrics.h); it belongs to the result. NULL for a
+ * multi-class run. */
 const vigil_metrics_report *vigil_run_metrics_result_report(const vigil_run_metrics_result *r);
+/* The multi-class report of a run with class_scores (multiclass.h), else NULL. */
+const vigil_multiclass_report *vigil_run_metrics_result_multiclass(const vigil_run_metrics_result *r);
 
 /* ---- vigil replay ------------------------------------------------------------------- */
 

@@ -29,6 +29,7 @@
 #include "vigil/phi.h"
 #include "vigil/accum.h"
 #include "vigil/replay.h"
+#include "vigil/multiclass.h"
 #include "vigil/run.h"
 #include "vigil/join.h"
 #include "vigil/site.h"

@@ -13,6 +13,7 @@
 const char cmd_metrics_help[] =
     "usage: vigil metrics --data F.csv --score COL --label COL [--group COL]... [--threshold T]...\n"
     "                     [--compare COL] [--time COL --event COL --horizon H]\n"
+    "   or: vigil metrics --data F.csv --class-scores PREFIX --label COL [--top-k K] [--group COL]...\n"
     "                     [--decision COL [--exposure COL] [--decision-time COL] [--arm COL]\n"
     "                      [--override-reason COL]]\n"
     "                     [--bootstrap N] [--seed S] [--threads K] [--min-cell M]\n"
@@ -53,6 +54,13 @@ const char cmd_metrics_help[] =
     "                  riskRegression::Score, cens.model = \"km\"), Harrell's C (as\n"
     "                  survival::concordance), the Kaplan-Meier risk at H, observed/expected\n"
     "                  and a calibration curve at H by risk group; per subgroup level\n"
+    "  multi-class     (with --class-scores PREFIX: the columns PREFIX<class> hold each class's\n"
+    "                  probability, rows summing to 1 within 1e-6, and --label the class):\n"
+    "                  accuracy, top-K accuracy, log loss, Brier, one-vs-rest AUROC per class\n"
+    "                  and its macro and weighted means (as scikit-learn), mean reciprocal rank,\n"
+    "                  classwise and top-label ECE, per-class sensitivity and PPV of the argmax,\n"
+    "                  the confusion matrix and the top-label calibration curve; per subgroup\n"
+    "                  level, with the top-K accuracy and macro AUROC gaps\n"
     "Hosmer-Lemeshow is reported for completeness; judge calibration by the curve, slope and\n"
     "intercept (Van Calster et al. 2019): HL depends on the grouping and on n.\n"
     "\n";
@@ -70,6 +78,10 @@ static const char epilogue[] =
     "events_by_horizon, censored_before_horizon, event_free_past_horizon, auc, brier, c_harrell,\n"
     "km_risk, km_risk_ci, mean_risk, oe_ratio, calibration; also under\n"
     "subgroups.<col>.levels.<level>.survival), bootstrap,\n"
+    "multiclass (with --class-scores, instead of the binary blocks: n_classes, accuracy,\n"
+    "top_k_accuracy, log_loss, brier, auroc_ovr_macro, auroc_ovr_weighted, mrr, ece_classwise,\n"
+    "ece_top_label, classes.<c>.{n,auroc,sensitivity,ppv}, confusion_matrix,\n"
+    "calibration_top_label[], subgroups.<col>.{levels,disparities}),\n"
     "seconds.{load,compute,write}. Withheld numbers\n"
     "are null. 'vigil help catalogue' lists every metric by name, with its label, the\n"
     "direction that is better and how its CI is obtained.\n";
@@ -79,20 +91,27 @@ static struct {
     const char *score, *label, *compare, *lowess;
     const char *decision, *exposure, *decision_time, *arm, *reason;
     const char *time, *event, *horizon;
+    const char *class_scores;
     cli_list groups, thresholds;
-    size_t bootstrap, seed, min_cell;
+    size_t bootstrap, seed, min_cell, top_k;
 } A;
 
 static const cli_option opts[] = {
     CLI_OPT_STRING("data", 0, "F.csv", "case file (one row per case)", &A.c.data),
     CLI_OPT_STRING("score", 0, "COL", "predicted probability column, values in [0, 1]", &A.score),
-    CLI_OPT_STRING("label", 0, "COL", "outcome column, 0 or 1 (optional with --time and --event)", &A.label),
+    CLI_OPT_STRING("label", 0, "COL", "outcome column, 0 or 1 (optional with --time and --event;\n"
+                   "with --class-scores: the class)", &A.label),
     CLI_OPT_STRING("time", 0, "COL", "follow-up time column (>= 0, the unit of --horizon)", &A.time),
     CLI_OPT_STRING("event", 0, "COL", "event column: 1 the event at that time, 0 censored", &A.event),
     CLI_OPT_STRING("horizon", 0, "H",
                    "time-to-event horizon: --score is the predicted risk of the event by H;\n"
                    "adds the survival block",
                    &A.horizon),
+    CLI_OPT_STRING("class-scores", 0, "PREFIX",
+                   "multi-class: the columns PREFIX<class> hold the class probabilities\n"
+                   "(instead of --score); adds the multiclass block",
+                   &A.class_scores),
+    CLI_OPT_SIZE("top-k", 0, "K", "with --class-scores: K of top_k_accuracy (default 3)", &A.top_k),
     CLI_OPT_LIST("group", 0, "COL", "subgroup column (repeatable); A+B for an intersection", &A.groups),
     CLI_OPT_STRING("compare", 0, "COL",
                    "a second score of the same cases: its AUROC and the paired DeLong\n"
@@ -179,7 +198,14 @@ static int check(int npos, char **argv, args *a)
                                                                     : -1;
     if (npos > 0) return cli_usage("metrics", "unexpected argument '%s'", argv[1]);
     if (!A.c.data) return cli_usage("metrics", "--data is required");
-    if (!A.score) return cli_usage("metrics", "--score is required");
+    if (A.class_scores && A.score) return cli_usage("metrics", "--class-scores and --score are exclusive");
+    if (!A.class_scores && A.top_k != SIZE_MAX) return cli_usage("metrics", "--top-k needs --class-scores");
+    if (A.top_k == 0) return cli_usage("metrics", "--top-k must be at least 1");
+    if (A.top_k == SIZE_MAX) A.top_k = 3;
+    if (A.class_scores && (A.time || A.event || A.horizon))
+        return cli_usage("metrics", "--class-scores and --time/--event/--horizon are exclusive (time to event is for "
+                                    "a binary risk)");
+    if (!A.score && !A.class_scores) return cli_usage("metrics", "--score is required");
     if ((A.time || A.event || A.horizon) && !(A.time && A.event && A.horizon))
         return cli_usage("metrics", "--time, --event and --horizon go together");
     if (A.horizon) {
@@ -210,6 +236,7 @@ int cmd_metrics(int argc, char **argv)
     A.bootstrap = SIZE_MAX; /* not given: 200 with a label, none without */
     A.seed = 1;
     A.min_cell = SIZE_MAX; /* not given: the library's floor; 0 given is refused */
+    A.top_k = SIZE_MAX;
     int rc = cli_options_parse(&cmd_metrics_spec, argc, argv, &npos);
     if (rc) return rc < 0 ? VIGIL_EXIT_OK : rc;
     if ((rc = check(npos, argv, &a)) != 0) return rc;
@@ -249,6 +276,8 @@ int cmd_metrics(int argc, char **argv)
     o.time = A.time;
     o.event = A.event;
     o.horizon = a.horizon;
+    o.class_scores = A.class_scores;
+    o.top_k = A.top_k;
     vigil_run_metrics_result *r = NULL;
     if ((err = vigil_run_metrics(&r, A.c.data, A.score, A.label, &o)) != 0) return cli_fail("metrics", err);
     if (json) {

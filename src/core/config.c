@@ -156,6 +156,7 @@ void vigil_data_config_clear(vigil_data_config *c)
     free(c->shadow_score);
     free(c->decision);
     free(c->followup_time), free(c->event);
+    free(c->class_scores), free(c->predecessor_class_scores);
     vigil_cfg_strings_free(c->features, c->n_features);
     vigil_cfg_strings_free(c->groups, c->n_groups);
     vigil_cfg_strings_free(c->missing, c->n_missing);
@@ -180,7 +181,8 @@ int vigil_data_config_parse(vigil_data_config *c, const char *file, const char *
 {
     static const char *const data_keys[] = {"path", "columns", "types", "missing", "phi_allow", "horizon", NULL};
     static const char *const col_keys[] = {"id", "time", "label", "score", "shadow_score",
-                                           "decision", "followup_time", "event", "features", "groups", NULL};
+                                           "decision", "followup_time", "event", "features", "groups", "class_scores",
+                                           "predecessor_class_scores", NULL};
     memset(c, 0, sizeof *c);
     char jp[256];
     const char *path = NULL;
@@ -206,6 +208,8 @@ int vigil_data_config_parse(vigil_data_config *c, const char *file, const char *
         (rc = copy_role(file, jp, cols, "decision", &c->decision)) != 0 ||
         (rc = copy_role(file, jp, cols, "followup_time", &c->followup_time)) != 0 ||
         (rc = copy_role(file, jp, cols, "event", &c->event)) != 0 ||
+        (rc = copy_role(file, jp, cols, "class_scores", &c->class_scores)) != 0 ||
+        (rc = copy_role(file, jp, cols, "predecessor_class_scores", &c->predecessor_class_scores)) != 0 ||
         (rc = vigil_cfg_strings(file, jp, cols, "features", false, &c->features, &c->n_features)) != 0 ||
         (rc = vigil_cfg_strings(file, jp, cols, "groups", false, &c->groups, &c->n_groups)) != 0)
         goto fail;

@@ -51,6 +51,9 @@ typedef struct {
      * ($.data.columns.followup_time, $.data.columns.event, $.data.horizon); NULL / NaN: absent */
     char *followup_time, *event;
     double horizon;
+    /* multi-class (suites): the prefix of the candidate's class probability columns, and of the
+     * predecessor's; NULL: absent */
+    char *class_scores, *predecessor_class_scores;
     char **features;
     size_t n_features;
     char **groups;       /* "sex", or an intersection "sex+age_band" */

@@ -312,6 +312,12 @@ int vigil_monitor_load(vigil_monitor **out, const char *path, long now_day)
                              "clinicians' decisions yet (suites and 'vigil metrics --decision' do)", f);
         goto done;
     }
+    if (m->data.class_scores || m->data.predecessor_class_scores) { /* the same: suites only */
+        rc = vigil_error_set(VIGIL_EINVAL, "%s: $.data.columns.%s: monitors do not track multi-class models "
+                             "yet (suites and 'vigil metrics --class-scores' do)", f,
+                             m->data.class_scores ? "class_scores" : "predecessor_class_scores");
+        goto done;
+    }
     for (const char *c = name; *c; c++)
         if (!(*c == '-' || *c == '_' || *c == '.' || (*c >= '0' && *c <= '9') ||
               (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z'))) {

@@ -102,11 +102,11 @@ static char *finish(vigil_sbuf *b, const char *name, const char **why)
     return svg;
 }
 
-/* Observed against predicted with 95% intervals, one series per array of bins ({xkey,
- * observed, ci_low, ci_high}; a bin marked suppressed is left out), over the diagonal. */
+/* Observed against predicted with 95% intervals, one series per array of bins ({xkey, ykey,
+ * ci_low, ci_high}; a bin marked suppressed is left out), over the diagonal. */
 static char *observed_vs_predicted(const char *heading, const char *xlabel, const char *ylabel,
                                    const cJSON *const *bins, const char *const *labels, size_t n, const char *xkey,
-                                   const char *none, const char *name, const char **why)
+                                   const char *ykey, const char *none, const char *name, const char **why)
 {
     vigil_sbuf b = {0};
     size_t drawn = 0;
@@ -116,7 +116,7 @@ static char *observed_vs_predicted(const char *heading, const char *xlabel, cons
         const cJSON *bin;
         cJSON_ArrayForEach(bin, bins[m])
         {
-            double x = jnum(bin, xkey), y = jnum(bin, "observed");
+            double x = jnum(bin, xkey), y = jnum(bin, ykey);
             if (cJSON_IsTrue(cJSON_GetObjectItem(bin, "suppressed")) || !isfinite(x) || !isfinite(y)) continue;
             vigil_sbuf_printf(&b, "%.9g %.9g %.9g %.9g\n", x, y, jnum(bin, "ci_low"), jnum(bin, "ci_high"));
             drawn++;
@@ -142,12 +142,21 @@ static char *observed_vs_predicted(const char *heading, const char *xlabel, cons
 char *vigil_plot_reliability(const cJSON *const *models, const char *const *labels, size_t n, const char **why)
 {
     const cJSON *bins[3] = {NULL, NULL, NULL};
+    /* a multi-class run's: the top-label curve (the most probable class's probability against
+     * how often it is right), from the same kind of bins */
+    int top = n && cJSON_GetObjectItem(models[0], "multiclass") != NULL;
     for (size_t m = 0; m < n && m < 3; m++)
-        bins[m] = cJSON_GetObjectItem(cJSON_GetObjectItem(models[m], "calibration"), "reliability");
+        bins[m] = top ? cJSON_GetObjectItem(cJSON_GetObjectItem(models[m], "multiclass"), "calibration_top_label")
+                      : cJSON_GetObjectItem(cJSON_GetObjectItem(models[m], "calibration"), "reliability");
+    if (top)
+        return observed_vs_predicted("Top-label calibration (10 equal-width bins, Wilson 95% CI)",
+                                     "Probability of the most probable class (mean in bin)",
+                                     "Accuracy of the most probable class (proportion)", bins, labels, n < 3 ? n : 3,
+                                     "confidence", "accuracy", "the stored metrics hold no reliability bins", "rel", why);
     return observed_vs_predicted("Reliability diagram (10 equal-width bins, Wilson 95% CI)",
                                  "Mean predicted risk in bin (probability)", "Observed event rate (proportion)", bins,
-                                 labels, n < 3 ? n : 3, "mean_score", "the stored metrics hold no reliability bins",
-                                 "rel", why);
+                                 labels, n < 3 ? n : 3, "mean_score", "observed",
+                                 "the stored metrics hold no reliability bins", "rel", why);
 }
 
 char *vigil_plot_survival_calibration(const cJSON *surv, const char **why)
@@ -156,7 +165,7 @@ char *vigil_plot_survival_calibration(const cJSON *surv, const char **why)
     const char *labels[1] = {"candidate"};
     return observed_vs_predicted("Calibration at the horizon (risk groups, 1 - Kaplan-Meier with 95% CI)",
                                  "Mean predicted risk by the horizon (probability)",
-                                 "Observed risk by the horizon (proportion)", bins, labels, 1, "mean_risk",
+                                 "Observed risk by the horizon (proportion)", bins, labels, 1, "mean_risk", "observed",
                                  "the stored survival block holds no risk groups", "survcal", why);
 }
 

@@ -4,6 +4,7 @@
 #include "vigil/audit.h"
 #include "vigil/version.h"
 #include "report/report_plots.h"
+#include "report/sections_multiclass.h"
 #include "vigil/catalogue.h"
 #include "vigil/error.h"
 
@@ -22,7 +23,18 @@ static const char *const k_report_metrics[] = {
     "specificity", "ppv", "npv", "selection_rate", "net_benefit"};
 #define N_METRICS (sizeof k_report_metrics / sizeof k_report_metrics[0])
 
-static const vigil_metric_def *report_metric(size_t k) { return vigil_metric_find(k_report_metrics[k]); }
+/* A multi-class run's (issue 20): its document holds the multiclass block instead. */
+static const char *const k_report_multiclass[] = {"accuracy", "top_k_accuracy", "log_loss", "brier_multiclass",
+                                                  "auroc_ovr_macro", "auroc_ovr_weighted", "mrr", "ece_classwise",
+                                                  "ece_top_label"};
+
+/* The metrics the tables show for this run, and how many. */
+static const char *const *report_metrics(const rctx *c, size_t *n)
+{
+    int mc = c->cand && cJSON_GetObjectItemCaseSensitive(c->cand, "multiclass");
+    *n = mc ? sizeof k_report_multiclass / sizeof *k_report_multiclass : N_METRICS;
+    return mc ? k_report_multiclass : k_report_metrics;
+}
 
 /* A metric's value and CI in a stored metrics document, at the catalogue's paths. */
 static void metric_get(const cJSON *m, const vigil_metric_def *d, double *v, double *lo, double *hi)
@@ -301,8 +313,10 @@ static void perf_table(rctx *c)
     static const char *const cols[] = {"metric", "candidate", "candidate 95% CI", "predecessor",
                                        "predecessor 95% CI", "original", "original 95% CI"};
     vigil_doc_table(&c->d, "performance", "Performance of the candidate, the last authorized (predecessor) and the original model", cols, 7);
-    for (size_t k = 0; k < N_METRICS; k++) {
-        const vigil_metric_def *md = report_metric(k);
+    size_t nmet;
+    const char *const *names = report_metrics(c, &nmet);
+    for (size_t k = 0; k < nmet; k++) {
+        const vigil_metric_def *md = vigil_metric_find(names[k]);
         rcell r[7];
         r[0] = vigil_cell_txt(md->label);
         const cJSON *mm[3] = {c->cand, c->pred, c->orig};
@@ -417,6 +431,7 @@ static void sec_performance(rctx *c)
         return;
     }
     perf_table(c);
+    vigil_report_multiclass(c);
     const cJSON *m[3];
     const char *lab[3];
     size_t nm;
@@ -425,9 +440,14 @@ static void sec_performance(rctx *c)
     int np = c->o->no_plots;
     char *svg;
     svg = np ? NULL : vigil_plot_reliability(m, lab, nm, &why);
-    plot(c, "reliability", "Reliability diagram", svg, why,
-         "observed event rate against mean predicted risk in ten equal-width bins, with Wilson 95% intervals, "
-         "for each model; the dotted diagonal is perfect calibration; bins with fewer than 11 cases are omitted");
+    if (cJSON_GetObjectItemCaseSensitive(c->cand, "multiclass"))
+        plot(c, "reliability", "Top-label calibration", svg, why,
+             "accuracy of the most probable class against its probability in ten equal-width bins, with Wilson 95% "
+             "intervals, for each model; the dotted diagonal is perfect calibration; withheld bins are omitted");
+    else
+        plot(c, "reliability", "Reliability diagram", svg, why,
+             "observed event rate against mean predicted risk in ten equal-width bins, with Wilson 95% intervals, "
+             "for each model; the dotted diagonal is perfect calibration; bins with fewer than 11 cases are omitted");
     why = "plots were switched off (--no-plots)";
     svg = np ? NULL : vigil_plot_roc(m, lab, nm, &why);
     plot(c, "roc", "ROC curves", svg, why,
@@ -535,8 +555,10 @@ static void sec_impact(rctx *c)
     if (c->pred) {
         static const char *const cols[] = {"metric", "candidate", "predecessor", "difference", "95% CI of difference"};
         vigil_doc_table(d, "impact-metrics", "Every stored metric, candidate against predecessor", cols, 5);
-        for (size_t k = 0; k < N_METRICS; k++) {
-            const vigil_metric_def *md = report_metric(k);
+        size_t nmet;
+        const char *const *names = report_metrics(c, &nmet);
+        for (size_t k = 0; k < nmet; k++) {
+            const vigil_metric_def *md = vigil_metric_find(names[k]);
             double a, al, ah, b, bl, bh;
             metric_get(c->cand, md, &a, &al, &ah);
             metric_get(c->pred, md, &b, &bl, &bh);

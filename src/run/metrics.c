@@ -4,6 +4,8 @@
 #include "vigil/fairness.h"
 #include "core/util.h"
 #include "stats/metrics_json.h"
+#include "run/metrics_internal.h"
+#include "core/csv_header.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -11,13 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_GROUPS 32
-
-struct vigil_run_metrics_result {
-    char *json, *text;
-    vigil_metrics_report *rep;
-    int64_t run_id;
-};
 
 void vigil_run_metrics_result_free(vigil_run_metrics_result *r)
 {
@@ -25,6 +20,7 @@ void vigil_run_metrics_result_free(vigil_run_metrics_result *r)
     free(r->json);
     free(r->text);
     vigil_metrics_report_free(r->rep);
+    vigil_multiclass_report_free(r->mc);
     free(r);
 }
 
@@ -50,50 +46,24 @@ size_t vigil_group_spec_split(char *buf, char **parts, size_t cap)
     return k;
 }
 
-/* The 1-based position of `name` in the file's header, for file:line:column messages. */
-static size_t header_column(const char *path, const char *name)
+typedef struct {
+    const char *name;
+    size_t col;
+} find_col;
+
+static int is_col(void *ctx, const char *name, size_t col)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return 0;
-    size_t col = 1, len = 0, found = 0;
-    char field[1024];
-    int c, quoted = 0, first = 1;
-    while ((c = fgetc(f)) != EOF) {
-        if (first && c == 0xEF) { /* UTF-8 BOM */
-            fgetc(f);
-            fgetc(f);
-            first = 0;
-            continue;
-        }
-        first = 0;
-        if (quoted) {
-            if (c == '"') quoted = 0;
-            else if (len < sizeof field - 1) field[len++] = (char)c;
-            continue;
-        }
-        if (c == '"') {
-            quoted = 1;
-            continue;
-        }
-        if (c == ',' || c == '\n' || c == '\r') {
-            field[len] = '\0';
-            if (strcmp(field, name) == 0) {
-                found = col;
-                break;
-            }
-            if (c != ',') break;
-            col++;
-            len = 0;
-            continue;
-        }
-        if (len < sizeof field - 1) field[len++] = (char)c;
-    }
-    if (!found && c == EOF) {
-        field[len] = '\0';
-        if (strcmp(field, name) == 0) found = col;
-    }
-    fclose(f);
-    return found;
+    find_col *q = ctx;
+    if (strcmp(name, q->name) != 0) return 0;
+    q->col = col;
+    return 1;
+}
+
+size_t vigil_run_header_column(const char *path, const char *name)
+{
+    find_col q = {name, 0};
+    vigil_csv_header_fields(path, is_col, &q);
+    return q.col;
 }
 
 static size_t row_line(const void *ctx, size_t row) { return vigil_table_row_line(ctx, row); }
@@ -128,7 +98,7 @@ static int numeric_col(const vigil_table *t, const char *data, const human_col *
 {
     size_t n = vigil_table_nrows(t);
     const double *v = vigil_table_numeric(t, (size_t)col);
-    size_t fc = header_column(data, c->col);
+    size_t fc = vigil_run_header_column(data, c->col);
     if (!v) {
         const int32_t *codes = vigil_table_codes(t, (size_t)col);
         size_t i = 0;
@@ -206,7 +176,7 @@ static int load_survival(const vigil_table *t, const char *data, const char *sco
     }
     for (size_t i = 0; i < n && !checked; i++)
         if (!(sv[i] >= 0 && sv[i] <= 1)) {
-            size_t fc = header_column(data, score), line = vigil_table_row_line(t, i);
+            size_t fc = vigil_run_header_column(data, score), line = vigil_table_row_line(t, i);
             if (isnan(sv[i]))
                 return vigil_error_set(VIGIL_EINVAL, "%s:%zu:%zu: score column '%s' is empty; predicted risks must be "
                                        "probabilities in [0, 1]", data, line, fc, score);
@@ -256,9 +226,7 @@ static char *config_json(const char *data, const char *score, const char *label,
     return s;
 }
 
-/* The report's document with run_id first: scripts find the stored run by the run_id the
- * command printed. Takes the tree; NULL when out of memory. */
-static char *with_run_id(cJSON *j, const vigil_store *store, int64_t run_id)
+char *vigil_run_with_run_id(cJSON *j, const vigil_store *store, int64_t run_id)
 {
     cJSON *withid = j ? cJSON_CreateObject() : NULL;
     char *doc = NULL;
@@ -278,24 +246,7 @@ static char *with_run_id(cJSON *j, const vigil_store *store, int64_t run_id)
     return doc;
 }
 
-typedef struct {
-    int32_t *codes;
-    char **levels;
-    size_t n_levels;
-} levels_t;
-
-/* Everything the groups own: per-column levels and the intersections. */
-typedef struct {
-    char *buf[MAX_GROUPS];
-    char *parts[MAX_GROUPS][VIGIL_GROUP_SPEC_MAX];
-    size_t n_parts[MAX_GROUPS];
-    levels_t col[MAX_GROUPS * VIGIL_GROUP_SPEC_MAX];
-    size_t n_col;
-    levels_t inter[MAX_GROUPS];
-    vigil_metrics_group g[MAX_GROUPS];
-} groups_t;
-
-static void groups_free(groups_t *G, size_t n_groups)
+void vigil_run_groups_free(groups_t *G, size_t n_groups)
 {
     for (size_t i = 0; i < G->n_col; i++) vigil_table_levels_free(G->col[i].codes, G->col[i].levels, G->col[i].n_levels);
     for (size_t g = 0; g < n_groups; g++) {
@@ -305,8 +256,7 @@ static void groups_free(groups_t *G, size_t n_groups)
     free(G);
 }
 
-/* Each spec's levels: a column's own, or the intersection of its columns' levels. */
-static int resolve_groups(groups_t *G, const vigil_table *t, const char *const *specs, size_t n_groups, size_t n)
+int vigil_run_groups_resolve(groups_t *G, const vigil_table *t, const char *const *specs, size_t n_groups, size_t n)
 {
     int err;
     for (size_t g = 0; g < n_groups; g++) {
@@ -332,6 +282,25 @@ static int resolve_groups(groups_t *G, const vigil_table *t, const char *const *
     return VIGIL_OK;
 }
 
+int vigil_run_groups_split(groups_t *G, const char *const *specs, size_t n_groups, const char **keep, size_t *n_keep)
+{
+    for (size_t g = 0; g < n_groups; g++) {
+        if (!(G->buf[g] = vigil_strdup(specs[g]))) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+        G->n_parts[g] = vigil_group_spec_split(G->buf[g], G->parts[g], VIGIL_GROUP_SPEC_MAX);
+        if (G->n_parts[g] > VIGIL_GROUP_SPEC_MAX)
+            return vigil_error_set(VIGIL_EINVAL, "--group '%s' joins %zu columns; at most %d", specs[g],
+                                   G->n_parts[g], VIGIL_GROUP_SPEC_MAX);
+        for (size_t p = 0; p < G->n_parts[g]; p++) {
+            if (!*G->parts[g][p])
+                return vigil_error_set(VIGIL_EINVAL, "--group '%s' has an empty column name", specs[g]);
+            size_t k = 0;
+            while (k < *n_keep && strcmp(keep[k], G->parts[g][p]) != 0) k++;
+            if (k == *n_keep) keep[(*n_keep)++] = G->parts[g][p];
+        }
+    }
+    return VIGIL_OK;
+}
+
 /* Read the file and check the score, label and comparison columns. */
 static int load(vigil_table **t, const char *data, const char *score, const char *label,
                 const vigil_run_metrics_options *o, const char *const *keep, size_t n_keep,
@@ -344,7 +313,7 @@ static int load(vigil_table **t, const char *data, const char *score, const char
     if (err) {
         /* Say which setting named a column the file lacks. */
         for (size_t k = 0; k < n_keep; k++)
-            if (header_column(data, keep[k]) == 0) {
+            if (vigil_run_header_column(data, keep[k]) == 0) {
                 const char *role = strcmp(keep[k], score) == 0            ? "--score"
                                    : label && strcmp(keep[k], label) == 0 ? "--label"
                                    : o->compare && strcmp(keep[k], o->compare) == 0 ? "--compare"
@@ -379,12 +348,12 @@ static int load(vigil_table **t, const char *data, const char *score, const char
     }
     if (!lv) { /* text labels: report the first one as not 0/1 */
         const int32_t *codes = vigil_table_codes(*t, (size_t)lc);
-        size_t col = header_column(data, label);
+        size_t col = vigil_run_header_column(data, label);
         return vigil_error_set(VIGIL_EINVAL, "1 label is not 0 or 1 (%s:%zu:%zu: '%s'); labels must be 0 or 1",
                                data, n ? vigil_table_row_line(*t, 0) : 2, col,
                                n && codes[0] >= 0 ? vigil_table_level(*t, (size_t)lc, (size_t)codes[0]) : "");
     }
-    if ((err = vigil_metrics_check(sv, lv, n, data, header_column(data, score), header_column(data, label),
+    if ((err = vigil_metrics_check(sv, lv, n, data, vigil_run_header_column(data, score), vigil_run_header_column(data, label),
                                    row_line, *t)) != 0)
         return err;
     *sc_out = sv;
@@ -394,8 +363,8 @@ static int load(vigil_table **t, const char *data, const char *score, const char
         if (cc2 < 0) return cc2;
         if (!(*cmp_out = vigil_table_numeric(*t, (size_t)cc2)))
             return vigil_error_set(VIGIL_EINVAL, "%s: --compare column '%s' is not numeric", data, o->compare);
-        if ((err = vigil_metrics_check(*cmp_out, lv, n, data, header_column(data, o->compare),
-                                       header_column(data, label), row_line, *t)) != 0)
+        if ((err = vigil_metrics_check(*cmp_out, lv, n, data, vigil_run_header_column(data, o->compare),
+                                       vigil_run_header_column(data, label), row_line, *t)) != 0)
             return err;
     }
     return VIGIL_OK;
@@ -405,6 +374,10 @@ int vigil_run_metrics(vigil_run_metrics_result **out, const char *data, const ch
                       const char *label, const vigil_run_metrics_options *opt)
 {
     *out = NULL;
+    if (opt->class_scores)
+        return score ? vigil_error_set(VIGIL_EINVAL, "a score column and class_scores are exclusive (binary or "
+                                       "multi-class metrics)")
+                     : vigil_run_metrics_multiclass(out, data, label, opt);
     double t0 = vigil_seconds();
     vigil_table *t = NULL;
     vigil_store *store = NULL;
@@ -445,34 +418,14 @@ int vigil_run_metrics(vigil_run_metrics_result **out, const char *data, const ch
         while (k < n_keep && strcmp(keep[k], hc[q].col) != 0) k++;
         if (k == n_keep) keep[n_keep++] = hc[q].col;
     }
-    for (size_t g = 0; g < opt->n_groups; g++) {
-        if (!(G->buf[g] = vigil_strdup(opt->groups[g]))) {
-            err = vigil_error_set(VIGIL_ENOMEM, "out of memory");
-            goto done;
-        }
-        G->n_parts[g] = vigil_group_spec_split(G->buf[g], G->parts[g], VIGIL_GROUP_SPEC_MAX);
-        if (G->n_parts[g] > VIGIL_GROUP_SPEC_MAX) {
-            err = vigil_error_set(VIGIL_EINVAL, "--group '%s' joins %zu columns; at most %d", opt->groups[g],
-                                  G->n_parts[g], VIGIL_GROUP_SPEC_MAX);
-            goto done;
-        }
-        for (size_t p = 0; p < G->n_parts[g]; p++) {
-            if (!*G->parts[g][p]) {
-                err = vigil_error_set(VIGIL_EINVAL, "--group '%s' has an empty column name", opt->groups[g]);
-                goto done;
-            }
-            size_t k = 0;
-            while (k < n_keep && strcmp(keep[k], G->parts[g][p]) != 0) k++;
-            if (k == n_keep) keep[n_keep++] = G->parts[g][p];
-        }
-    }
+    if ((err = vigil_run_groups_split(G, opt->groups, opt->n_groups, keep, &n_keep)) != 0) goto done;
     const double *sv = NULL, *lv = NULL, *cmp = NULL;
     if ((err = load(&t, data, score, label, opt, keep, n_keep, &sv, &lv, &cmp)) != 0) goto done;
     if ((err = load_human(t, data, opt, &hd)) != 0) goto done;
     const double *tv = NULL, *ev = NULL;
     if ((err = load_survival(t, data, score, sv, label != NULL, opt, &tv, &ev)) != 0) goto done;
     size_t n = vigil_table_nrows(t);
-    if ((err = resolve_groups(G, t, opt->groups, opt->n_groups, n)) != 0) goto done;
+    if ((err = vigil_run_groups_resolve(G, t, opt->groups, opt->n_groups, n)) != 0) goto done;
     double t_load = vigil_seconds() - t0;
 
     if (opt->db_path) {
@@ -519,7 +472,7 @@ int vigil_run_metrics(vigil_run_metrics_result **out, const char *data, const ch
         goto done;
     r->text = vigil_metrics_report_text(r->rep);
     double t_write = vigil_seconds() - tw;
-    char *doc = with_run_id(vigil_stats_report_cjson(r->rep, t_load, t_write), store, r->run_id);
+    char *doc = vigil_run_with_run_id(vigil_stats_report_cjson(r->rep, t_load, t_write), store, r->run_id);
     if (!(r->json = doc) || !r->text) {
         err = vigil_error_set(VIGIL_ENOMEM, "out of memory writing the report");
         goto done;
@@ -532,7 +485,7 @@ done:
     vigil_results_free(res);
     vigil_store_close(store);
     free(cfg);
-    if (G) groups_free(G, opt->n_groups < MAX_GROUPS ? opt->n_groups : MAX_GROUPS);
+    if (G) vigil_run_groups_free(G, opt->n_groups < MAX_GROUPS ? opt->n_groups : MAX_GROUPS);
     if (hd.reason) vigil_table_levels_free(hd.reason, hd.reason_levels, hd.n_reason_levels);
     vigil_table_free(t);
     if (err) vigil_run_metrics_result_free(r);

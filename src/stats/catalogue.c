@@ -15,6 +15,7 @@
 #define NO VIGIL_BETTER_NONE
 #define S VIGIL_METRIC_FROM_SCORES
 #define H VIGIL_METRIC_FROM_DECISIONS
+#define M VIGIL_METRIC_FROM_CLASS_SCORES
 
 /* name, label, unit, better, ci_method, json_path, ci_path, key, digits, scopes, source,
  * at_threshold, criterion */
@@ -121,6 +122,30 @@ static const vigil_metric_def k_catalogue[] = {
      "survival.km_risk_ci.", "km_risk", 3, O | L, VIGIL_METRIC_FROM_SURVIVAL, 0, 1},
     {"oe_ratio", "Observed/expected at H (KM / mean)", "ratio", NO, NULL, "survival.oe_ratio",
      NULL, "oe_ratio", 3, O | L, VIGIL_METRIC_FROM_SURVIVAL, 0, 1},
+    /* multi-class models (multiclass.h): the class probabilities of $.data.columns.class_scores
+     * (`vigil metrics --class-scores`); key: the statistic's name in the multiclass block */
+    {"accuracy", "Accuracy at the argmax (multi-class)", "proportion", HI, "bootstrap", "multiclass.accuracy.value",
+     "multiclass.accuracy.", "accuracy", 3, O | L, M, 0, 1},
+    {"top_k_accuracy", "Top-K accuracy (multi-class)", "proportion", HI, "bootstrap", "multiclass.top_k_accuracy.value",
+     "multiclass.top_k_accuracy.", "top_k_accuracy", 3, O | L, M, 0, 1},
+    {"log_loss", "Log loss (multi-class)", "nats", LO, "bootstrap", "multiclass.log_loss.value", "multiclass.log_loss.",
+     "log_loss", 4, O | L, M, 0, 1},
+    {"brier_multiclass", "Brier score (multi-class: sum over classes)", "squared probability", LO, "bootstrap",
+     "multiclass.brier.value", "multiclass.brier.", "brier", 4, O | L, M, 0, 1},
+    {"auroc_ovr_macro", "One-vs-rest AUROC, macro mean", "probability", HI, "bootstrap",
+     "multiclass.auroc_ovr_macro.value", "multiclass.auroc_ovr_macro.", "auroc_ovr_macro", 3, O | L, M, 0, 1},
+    {"auroc_ovr_weighted", "One-vs-rest AUROC, prevalence-weighted mean", "probability", HI, "bootstrap",
+     "multiclass.auroc_ovr_weighted.value", "multiclass.auroc_ovr_weighted.", "auroc_ovr_weighted", 3, O | L, M, 0, 1},
+    {"mrr", "Mean reciprocal rank of the true class", "reciprocal rank", HI, "bootstrap", "multiclass.mrr.value",
+     "multiclass.mrr.", "mrr", 3, O | L, M, 0, 1},
+    {"ece_classwise", "Classwise ECE (multi-class)", "probability", LO, "bootstrap", "multiclass.ece_classwise.value",
+     "multiclass.ece_classwise.", "ece_classwise", 4, O | L, M, 0, 1},
+    {"ece_top_label", "Top-label ECE (multi-class)", "probability", LO, "bootstrap", "multiclass.ece_top_label.value",
+     "multiclass.ece_top_label.", "ece_top_label", 4, O | L, M, 0, 1},
+    {"top_k_accuracy_gap", "Top-K accuracy gap across levels", "proportion", LO, "bootstrap", NULL, NULL,
+     "top_k_accuracy_gap", 4, D, M, 0, 1},
+    {"auroc_ovr_macro_gap", "Macro AUROC gap across levels", "probability", LO, "bootstrap", NULL, NULL,
+     "auroc_ovr_macro_gap", 4, D, M, 0, 1},
 };
 #define N_CATALOGUE (sizeof k_catalogue / sizeof k_catalogue[0])
 

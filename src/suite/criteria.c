@@ -24,6 +24,7 @@ int vigil_metric_needs(const vigil_metric_info *m)
     case VIGIL_METRIC_FROM_REPLAY: return VIGIL_NEED_REPLAY;
     case VIGIL_METRIC_FROM_SHAP: return VIGIL_NEED_EXPLAIN;
     case VIGIL_METRIC_FROM_DRIFT: return VIGIL_NEED_DRIFT;
+    case VIGIL_METRIC_FROM_CLASS_SCORES: return VIGIL_NEED_MULTICLASS;
     default: return VIGIL_NEED_METRICS | (m->scopes & VIGIL_METRIC_DISPARITY ? VIGIL_NEED_FAIRNESS : 0);
     }
 }
@@ -125,9 +126,13 @@ static int parse_criterion(vigil_suite_def *s, const cJSON *obj, size_t i, vigil
              "%s: %s: rule 'between' needs \"low\" <= \"high\"", f, jp);
         break;
     case VIGIL_RULE_NON_INFERIOR: case VIGIL_RULE_SUPERIOR:
-        NEED(s->predecessor, "%s: %s: rule '%s' compares with the predecessor, but "
-             "$.model.predecessor is not given", f, jp, rule);
-        NEED(vigil_metric_needs(mi) == VIGIL_NEED_METRICS && mi->better != VIGIL_BETTER_NONE,
+        NEED(mi->source == VIGIL_METRIC_FROM_CLASS_SCORES || s->predecessor,
+             "%s: %s: rule '%s' compares with the predecessor, but $.model.predecessor is not given", f, jp, rule);
+        NEED(mi->source != VIGIL_METRIC_FROM_CLASS_SCORES || s->data.predecessor_class_scores,
+             "%s: %s: rule '%s' on '%s' compares with the predecessor's class probabilities: give "
+             "$.data.columns.predecessor_class_scores", f, jp, rule, metric);
+        NEED((vigil_metric_needs(mi) == VIGIL_NEED_METRICS || vigil_metric_needs(mi) == VIGIL_NEED_MULTICLASS) &&
+                 mi->better != VIGIL_BETTER_NONE,
              "%s: %s: rule '%s' needs a metric with a better direction computed on scores "
              "(auroc, auprc, brier, ece, ...), not '%s'", f, jp, rule, metric);
         NEED(mi->source != VIGIL_METRIC_FROM_DECISIONS,
@@ -165,6 +170,13 @@ static int parse_criterion(vigil_suite_def *s, const cJSON *obj, size_t i, vigil
     NEED(mi->source != VIGIL_METRIC_FROM_DECISIONS || s->data.decision,
          "%s: %s: '%s' compares the model's flag with the clinicians' decisions: give "
          "$.data.columns.decision (1 acted on, 0 not)", f, jp, metric);
+    NEED(mi->source != VIGIL_METRIC_FROM_CLASS_SCORES || s->data.class_scores,
+         "%s: %s: '%s' is a multi-class metric: give $.data.columns.class_scores (the prefix of the "
+         "class probability columns)", f, jp, metric);
+    NEED(!s->data.class_scores || mi->source == VIGIL_METRIC_FROM_CLASS_SCORES,
+         "%s: %s: '%s' is a binary-score metric; a suite with $.data.columns.class_scores takes the "
+         "multi-class ones (accuracy, top_k_accuracy, log_loss, brier_multiclass, auroc_ovr_macro, ...)", f, jp,
+         metric);
     NEED(!(vigil_metric_needs(mi) & VIGIL_NEED_REPLAY) || s->data.shadow_score,
          "%s: %s: replay needs $.data.columns.shadow_score", f, jp);
     NEED(!(vigil_metric_needs(mi) & VIGIL_NEED_REPLAY) || strcmp(c->model, "candidate") == 0 ||
@@ -254,7 +266,18 @@ int vigil_suite_def_load(vigil_suite_def *s, const char *path)
         rc = vigil_error_set(VIGIL_EINVAL, "%s: $.data.columns: a suite needs \"label\"", path);
         goto fail;
     }
-    if (!s->candidate && !s->data.score) {
+    if (s->data.class_scores && (s->candidate || s->predecessor || s->data.score)) {
+        rc = vigil_error_set(VIGIL_EINVAL, "%s: $.data.columns.class_scores: a multi-class suite reads each "
+                             "model's class probabilities from the case file (vigil predict writes them): give "
+                             "no $.model and no $.data.columns.score", path);
+        goto fail;
+    }
+    if (s->data.predecessor_class_scores && !s->data.class_scores) {
+        rc = vigil_error_set(VIGIL_EINVAL, "%s: $.data.columns.predecessor_class_scores needs "
+                             "$.data.columns.class_scores (the candidate's)", path);
+        goto fail;
+    }
+    if (!s->candidate && !s->data.score && !s->data.class_scores) {
         rc = vigil_error_set(VIGIL_EINVAL, "%s: $: give $.model.candidate (to score the cases) or "
                              "$.data.columns.score (recorded scores)", path);
         goto fail;

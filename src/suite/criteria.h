@@ -29,7 +29,8 @@ enum {
     VIGIL_NEED_REPLAY = 2,    /* re-scoring the shadow log */
     VIGIL_NEED_EXPLAIN = 4,   /* SHAP */
     VIGIL_NEED_DRIFT = 8,     /* drift tests against training_data */
-    VIGIL_NEED_FAIRNESS = 16  /* disparities across a group */
+    VIGIL_NEED_FAIRNESS = 16, /* disparities across a group */
+    VIGIL_NEED_MULTICLASS = 32 /* the multi-class engine on $.data.columns.class_scores */
 };
 
 /* A criterion's metric is a catalogue entry (include/vigil/catalogue.h). */

@@ -251,6 +251,7 @@ static void run_clear(run_t *r)
     vigil_metrics_report_free(r->rcand), vigil_metrics_report_free(r->rpred);
     cJSON_Delete(r->replay[0]), cJSON_Delete(r->replay[1]);
     cJSON_Delete(r->explain), cJSON_Delete(r->drift);
+    vigil_suite_mc_clear(r);
 }
 
 /* Everything that can be refused without computing: models, the case file, the columns. */
@@ -275,6 +276,11 @@ static int prepare(run_t *r, const char *suite_path)
             rc = add_name(&extra, &ne, &cap, vigil_model_feature_name(m, j));
     }
     size_t n_model = ne;
+    char **mc_cols = NULL;
+    size_t n_mc = 0;
+    if (!rc && d->data.class_scores && (rc = vigil_suite_mc_columns(d, &mc_cols, &n_mc)) == 0)
+        for (size_t j = 0; j < n_mc && !rc; j++) rc = add_name(&extra, &ne, &cap, mc_cols[j]);
+    size_t n_class_cols = ne;
     for (size_t i = 0; i < d->n_criteria && !rc; i++)
         for (size_t j = 0; j < d->criteria[i].n_features && !rc; j++)
             rc = add_name(&extra, &ne, &cap, d->criteria[i].features[j]);
@@ -284,6 +290,7 @@ static int prepare(run_t *r, const char *suite_path)
     for (size_t e = 0; e < ne && !rc; e++) {
         vigil_sbuf b = {0};
         if (e < n_model) vigil_sbuf_printf(&b, "the features of the model in $.model of %s", d->file);
+        else if (e < n_class_cols) vigil_sbuf_printf(&b, "the class columns of $.data.columns in %s", d->file);
         for (size_t i = 0; i < d->n_criteria && !b.s; i++)
             for (size_t j = 0; j < d->criteria[i].n_features && !b.s; j++)
                 if (strcmp(d->criteria[i].features[j], extra[e]) == 0)
@@ -317,6 +324,8 @@ static int prepare(run_t *r, const char *suite_path)
     for (size_t e = 0; why && e < ne; e++) free(why[e]);
     free(why);
     free(extra);
+    for (size_t j = 0; j < n_mc; j++) free(mc_cols[j]);
+    free(mc_cols);
     if (rc) return rc;
     /* an attribution criterion names a feature of the candidate: a typo is refused now, not
      * after the run as "could not be computed" */
@@ -339,7 +348,9 @@ static int prepare(run_t *r, const char *suite_path)
     if (r->n == 0)
         return vigil_error_set(VIGIL_EINVAL, "%s: no cases (the file has no data rows; named by %s)",
                                d->data.path, d->file);
-    if ((rc = numeric_role(r, d->data.label, "label", &r->label)) != 0) return rc;
+    if (d->data.class_scores) rc = vigil_suite_mc_prepare(r); /* the label is a class */
+    else rc = numeric_role(r, d->data.label, "label", &r->label);
+    if (rc) return rc;
     if (d->data.shadow_score && (rc = numeric_role(r, d->data.shadow_score, "shadow_score", &r->shadow)) != 0)
         return rc;
     if (d->data.decision) {
@@ -365,7 +376,7 @@ static int prepare(run_t *r, const char *suite_path)
                                        d->data.event, d->file, isnan(r->event[i]) ? "an empty cell" : "another value");
         }
     }
-    if (!d->candidate) {
+    if (!d->candidate && !d->data.class_scores) {
         const double *s;
         if ((rc = numeric_role(r, d->data.score, "score", &s)) != 0) return rc;
         if (!(r->cand = malloc(r->n * sizeof *r->cand))) return vigil_suite_oom();
@@ -521,7 +532,7 @@ static int suite_run(vigil_store *store, const char *suite_path, const vigil_sui
 
     if (r->mc && (rc = score_with(r, r->mc, "candidate", &r->cand, &r->Xc)) != 0) goto done;
     if (r->mp && (rc = score_with(r, r->mp, "predecessor", &r->pred, NULL)) != 0) goto done;
-    if ((rc = check_scores(r, r->cand, "candidate scores")) != 0) goto done;
+    if (r->cand && (rc = check_scores(r, r->cand, "candidate scores")) != 0) goto done;
     if (r->pred && (rc = check_scores(r, r->pred, "predecessor scores")) != 0) goto done;
     t_load = vigil_seconds() - t0;
 
@@ -531,9 +542,11 @@ static int suite_run(vigil_store *store, const char *suite_path, const vigil_sui
     cJSON_AddStringToObject(r->doc, "version", d->version);
     cJSON_AddFalseToObject(r->doc, "passed");
     cJSON_AddNumberToObject(r->doc, "n", (double)r->n);
-    double pos = 0;
-    for (size_t i = 0; i < r->n; i++) pos += r->label[i];
-    cJSON_AddNumberToObject(r->doc, "prevalence", pos / (double)r->n);
+    if (r->label) {
+        double pos = 0;
+        for (size_t i = 0; i < r->n; i++) pos += r->label[i];
+        cJSON_AddNumberToObject(r->doc, "prevalence", pos / (double)r->n);
+    } else cJSON_AddNumberToObject(r->doc, "n_classes", (double)r->mc_k);
     cJSON_AddNumberToObject(r->doc, "seed", (double)d->seed);
     cJSON_AddNumberToObject(r->doc, "bootstrap", (double)d->bootstrap);
     cJSON_AddStringToObject(r->doc, "tool_version", vigil_version());
@@ -549,8 +562,12 @@ static int suite_run(vigil_store *store, const char *suite_path, const vigil_sui
     }
     if (!r->mc) {
         cJSON *e = cJSON_AddObjectToObject(models, "candidate");
-        cJSON_AddStringToObject(e, "score_column", d->data.score);
+        if (d->data.class_scores) cJSON_AddStringToObject(e, "class_scores", d->data.class_scores);
+        else cJSON_AddStringToObject(e, "score_column", d->data.score);
     }
+    if (d->data.predecessor_class_scores)
+        cJSON_AddStringToObject(cJSON_AddObjectToObject(models, "predecessor"), "class_scores",
+                                d->data.predecessor_class_scores);
     cJSON *data = file_entry(d->data.path, r->t, r->n, 1);
     cJSON *tr = time_range(r);
     if (tr) cJSON_AddItemToObject(data, "time_range", tr);
@@ -568,7 +585,8 @@ static int suite_run(vigil_store *store, const char *suite_path, const vigil_sui
     cJSON_AddObjectToObject(r->doc, "comparison");
 
     if ((rc = vigil_results_new(&res)) != 0) goto done;
-    if ((rc = vigil_suite_metrics_doc(r, r->cand, r->pred, &r->mcand, &r->rcand)) == 0 && r->pred &&
+    if (d->data.class_scores) rc = vigil_suite_mc_metrics(r);
+    else if ((rc = vigil_suite_metrics_doc(r, r->cand, r->pred, &r->mcand, &r->rcand)) == 0 && r->pred &&
         (rc = vigil_suite_metrics_doc(r, r->pred, NULL, &r->mpred, &r->rpred)) == 0) {
         /* the impact assessment: every metric, overall, per level and per disparity, candidate
          * minus predecessor with a paired bootstrap CI (same seed: the same resampled cases) */

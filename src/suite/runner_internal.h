@@ -8,6 +8,7 @@
 #include "vigil/error.h"
 #include "vigil/metrics.h"
 #include "vigil/model.h"
+#include "vigil/multiclass.h"
 #include "vigil/store.h"
 #include "vigil/suite.h"
 #include "vigil/table.h"
@@ -44,6 +45,13 @@ typedef struct {
     cJSON *explain;
     cJSON *drift;
     vigil_table *train;
+    /* a multi-class suite ($.data.columns.class_scores; runner_multiclass.c): classes, each
+     * case's class, the class probability columns of both models (into t), their reports */
+    size_t mc_k;
+    char **mc_names;
+    int32_t *mc_label;
+    const double **mc_cand, **mc_pred;
+    vigil_multiclass_report *mrcand, *mrpred;
 } run_t;
 
 static inline int vigil_suite_oom(void) { return vigil_error_set(VIGIL_ENOMEM, "out of memory"); }
@@ -58,6 +66,19 @@ int vigil_suite_metrics_doc(run_t *r, const double *score, const double *compare
                             vigil_metrics_report **keep);
 /* Observe criterion ci, evaluate it, append its entry to `out` and its numbers to `res`. */
 int vigil_suite_evaluate(run_t *r, size_t ci, cJSON *out, int *all_pass, vigil_results *res);
+
+/* Multi-class suites (runner_multiclass.c): the class columns both prefixes name, from the
+ * data file's header (to load them); after loading, the labels as classes and the
+ * probabilities, checked with file:line:column; the two reports and their documents; one
+ * criterion's observation (a level's or the overall value, a gap, or candidate minus
+ * predecessor with a paired bootstrap interval). */
+int vigil_suite_mc_columns(const vigil_suite_def *d, char ***cols, size_t *n);
+int vigil_suite_mc_prepare(run_t *r);
+int vigil_suite_mc_metrics(run_t *r);
+void vigil_suite_mc_clear(run_t *r);
+int vigil_suite_mc_observe(run_t *r, const vigil_criterion *c, size_t ci, vigil_observation *ob, double *lv,
+                           double *llo, double *lhi, const char **lnames, size_t *nl, const char **method,
+                           vigil_metric_value *why);
 
 /* The engines other modules provide (runner_engines.c); each refuses when not built. */
 int vigil_suite_replay(run_t *r, int which, double tolerance);

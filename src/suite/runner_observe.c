@@ -298,6 +298,14 @@ int vigil_suite_evaluate(run_t *r, size_t ci, cJSON *out, int *all_pass, vigil_r
             ob.value = cJSON_IsNumber(x) ? as_shown(x->valuedouble) : NAN;
         }
         method = "mean |SHAP|";
+    } else if (c->info->source == VIGIL_METRIC_FROM_CLASS_SCORES) { /* runner_multiclass.c */
+        const group_t *G = c->group && !(c->info->scopes & VIGIL_METRIC_DISPARITY) ? find_group(r, c->group) : NULL;
+        size_t nl = 0;
+        if ((rc = levels_alloc(&L, G ? G->n_levels + 1 : 1)) != 0 ||
+            (rc = vigil_suite_mc_observe(r, c, ci, &ob, L.v, L.lo, L.hi, L.names, &nl, &method, &dv)) != 0)
+            goto done;
+        L.n = nl;
+        if (!G) levels_free(&L), memset(&L, 0, sizeof L);
     } else if ((c->info->scopes & VIGIL_METRIC_DISPARITY)) {
         report_value(r->rcand, c, t, c->group, NULL, &dv);
         ob.value = dv.value, ob.ci_low = dv.ci_low, ob.ci_high = dv.ci_high;

@@ -217,3 +217,12 @@ smut("surv_event_2.csv", 7, "7,0.75,1,3.5,2\n")
 smut("surv_event_missing.csv", 7, "7,0.75,1,3.5,\n")
 smut("surv_risk_above_1.csv", 7, "7,1.5,1,3.5,1\n")
 smut("surv_risk_missing.csv", 7, "7,,1,3.5,1\n")
+# multi-class (issue 20): vigil metrics --class-scores p_ --label dx, classes a, b, c
+mc_head = "dx,p_a,p_b,p_c\n"
+mc_ok = "".join(f"{'abc'[i % 3]},0.5,0.25,0.25\n" for i in range(12))
+w("mc_unknown_label.csv", mc_head + mc_ok + "d,0.5,0.25,0.25\n")
+w("mc_missing_class_column.csv", "dx,p_a,p_b\n" + "".join(f"{'ab'[i % 2]},0.5,0.5\n" for i in range(12)) + "c,0.5,0.5\n")
+w("mc_outside_01.csv", mc_head + mc_ok + "a,1.25,-0.25,0\n")
+w("mc_nan.csv", mc_head + mc_ok + "b,0.5,NaN,0.5\n")
+w("mc_row_sum.csv", mc_head + mc_ok + "c,0.5,0.3,0.3\n")
+mmut("monitor_class_scores.json", lambda s: s["data"]["columns"].__setitem__("class_scores", "p_"))

@@ -1,13 +1,14 @@
 #!/bin/sh
 # make bench: every benchmark, each against its peer in the same run; figures in bench/out/.
-# Copy the summary lines into bench/RESULTS.md with the machine they ran on.
+# Copy the summary lines into bench/RESULTS.md with the machine they ran on. bench/gpu.sh is
+# separate: it needs an NVIDIA device (see bench/RESULTS.md, "The CUDA backend on an H200").
 set -u
 VIGIL=${1:-build/vigil}
 export BENCH_OUT=bench/out BENCH_BIN=build/bench VIGIL
 mkdir -p bench/out
 make -s build/bench/csv_read || exit 3
 status=0
-for b in csv predict metrics human drift drift_peers explain suite; do
+for b in csv predict metrics human multiclass survival drift drift_peers explain suite; do
     [ -f "bench/$b.sh" ] || continue
     echo "== bench/$b.sh" >&2
     sh "bench/$b.sh" || { echo "bench/$b.sh failed" >&2; status=1; }

@@ -195,6 +195,35 @@ static void composition(rctx *c, const cJSON *groups, const char *id, const char
     vigil_doc_table_end(d);
 }
 
+/* The columns the run let through the PHI guard, each with the justification the run stored
+ * (a suite's $.data.phi_allow, a metrics run's --allow-column): a privacy officer's question. */
+static void phi_allowances(rctx *c)
+{
+    cJSON *cfg = c->run.config_json ? cJSON_Parse(c->run.config_json) : NULL;
+    const cJSON *allow = jp(jp(cfg, "data"), "phi_allow");
+    if (!cJSON_IsObject(allow)) allow = jp(cfg, "allow_columns");
+    cJSON *ev = cJSON_AddArrayToObject(c->d.evidence, "phi_allowances");
+    if (cJSON_IsObject(allow) && allow->child) {
+        static const char *const cols[] = {"column", "justification given"};
+        vigil_doc_table(&c->d, "phi-allowances", "Columns let through the PHI guard, with the justification the run stored",
+                        cols, 2);
+        const cJSON *a;
+        cJSON_ArrayForEach(a, allow)
+        {
+            rcell r[2] = {vigil_cell_txt(a->string), vigil_cell_txt(cJSON_IsString(a) ? a->valuestring : "")};
+            vigil_doc_row(&c->d, r);
+            cJSON *one = cJSON_CreateObject();
+            cJSON_AddStringToObject(one, "column", a->string);
+            cJSON_AddStringToObject(one, "justification", cJSON_IsString(a) ? a->valuestring : "");
+            cJSON_AddItemToArray(ev, one);
+        }
+        vigil_doc_table_end(&c->d);
+    } else
+        vigil_doc_p(&c->d, "No column was let through the PHI guard by an allowance: every column the run read passed "
+                           "its name and value checks.");
+    cJSON_Delete(cfg);
+}
+
 static void sec_data(rctx *c)
 {
     rdoc *d = &c->d;
@@ -257,6 +286,7 @@ static void sec_data(rctx *c)
     else if (cJSON_IsFalse(distinct) && !(ts && tr && strcmp(ts, tr) == 0))
         vigil_doc_box(d, "warn", "Test set sequestration not confirmed:",
                "the run did not record the test and training files as distinct (sequestration.distinct_files is false).");
+    phi_allowances(c);
 }
 
 static void criteria_rows(rctx *c, int failed_only, int passed_only)
@@ -570,6 +600,9 @@ static void sec_impact(rctx *c)
             rcell r[5] = {vigil_cell_txt(md->label), vigil_cell_num(a, md->digits), vigil_cell_num(b, md->digits),
                           vigil_cell_num(a - b, md->digits),
                           cm ? vigil_cell_ci(jnum(cm, "ci_low"), jnum(cm, "ci_high"), 4) : vigil_cell_txt("no paired interval for this metric")};
+            /* two p-values are each a test's evidence; their difference measures nothing */
+            if (md->unit && strcmp(md->unit, "p-value") == 0)
+                r[3] = vigil_cell_txt("not a quantity (p-values)"), r[4] = vigil_cell_txt("");
             vigil_doc_row(d, r);
         }
         vigil_doc_table_end(d);

@@ -85,6 +85,13 @@ assert "Time to event by group" in sec and "| b |" in sec
 assert "Performance of the candidate" not in md  # no binary table without a label
 PY
 
+# issue 18: the PHI allowance the metrics run was given is shown with its justification
+run "$V" report --run "$MID" --out "$T/rphi" --no-plots
+grep -q '^| age | public-research-cohort |$' "$T/rphi/report.md" ||
+    { echo "FAIL: the PHI allowance is not in the report"; fails=$((fails + 1)); }
+grep -q "No column was let through the PHI guard" "$T/rs/report.md" ||
+    { echo "FAIL: a run without allowances does not say so"; fails=$((fails + 1)); }
+
 # Errors: exit 2 with a clear message, nothing written.
 run "$V" report --run 999 --out "$T/r"
 expect_rc 2 "missing run"
@@ -138,6 +145,9 @@ expect_rc 0 "suite report: implementable"
 expect_json "d['kind'] == 'suite' and d['implementable'] is True and d['criteria'] == 14 and d['criteria_failed'] == 0" \
     "suite summary JSON"
 [ "$have_gnuplot" = 0 ] || expect_json "d['plots'] == 6 and d['plots_drawn'] == 6" "every suite plot drawn"
+# issue 18: a difference of two p-values is not shown as if it measured something
+grep -q '^| Spiegelhalter z-test p | [0-9.]* | [0-9.]* | not a quantity (p-values) |  |$' "$T/s/report.md" ||
+    { echo "FAIL: the impact table subtracts p-values: $(grep 'Spiegelhalter' "$T/s/report.md" | head -3)"; fails=$((fails + 1)); }
 /usr/bin/python3 - "$T/s" <<'PY' || fails=$((fails + 1))
 import json, re, sys
 d = sys.argv[1]

@@ -189,6 +189,14 @@ static void test_group_rules(void **state)
     c.rule = VIGIL_RULE_CI_LOW_AT_LEAST; /* every level's lower bound */
     vigil_criterion_evaluate(&c, &o, &v);
     assert_false(v.pass);
+    /* every failing level is named, and the weakest of them is the one shown (issue 18) */
+    c = crit("auroc", VIGIL_RULE_AT_LEAST, 0.79);
+    c.group = "sex", c.every_level = true;
+    vigil_criterion_evaluate(&c, &o, &v);
+    assert_false(v.pass);
+    assert_non_null(strstr(v.detail, "fails at 2 of 3 levels: sex=F, sex=M; shown: sex=M"));
+    assert_close(v.observed, 0.74, 1e-15);
+    assert_close(v.ci_low, 0.6, 1e-15);
     o.n_levels = 1; /* one usable level: no gap to measure */
     c = crit("auroc", VIGIL_RULE_MAX_GAP, 0.05);
     c.group = "sex";

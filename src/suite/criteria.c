@@ -410,7 +410,11 @@ void vigil_criterion_evaluate(const vigil_criterion *c, const vigil_observation 
             snprintf(v->detail, sizeof v->detail, "no level of '%s' has enough cases to evaluate", c->group);
             return;
         }
+        /* every failing level is named; the one shown is the weakest of them (by the metric's
+         * direction; the first failing one for a two-sided metric) */
         v->pass = true;
+        size_t n_fail = 0, worst = 0, used = 0;
+        char names[sizeof v->detail] = "";
         for (size_t l = 0; l < o->n_levels; l++) {
             vigil_criterion one = *c;
             one.every_level = false;
@@ -419,12 +423,25 @@ void vigil_criterion_evaluate(const vigil_criterion *c, const vigil_observation 
                                     .ci_high = o->level_ci_high ? o->level_ci_high[l] : NAN};
             vigil_verdict lv;
             vigil_criterion_evaluate(&one, &lo, &lv);
-            if (!lv.pass && v->pass) {
-                v->pass = false;
-                v->observed = lo.value, v->ci_low = lo.ci_low, v->ci_high = lo.ci_high;
-                snprintf(v->detail, sizeof v->detail, "fails at %.40s=%.40s%s%.150s", c->group, o->level_names[l],
-                         lv.evaluable ? "" : ": ", lv.evaluable ? "" : lv.detail);
-            }
+            if (lv.pass) continue;
+            if (n_fail == 0 || (dir > 0 && lo.value < o->level_values[worst]) ||
+                (dir < 0 && lo.value > o->level_values[worst]))
+                worst = l;
+            if (used + 60 < sizeof names)
+                used += (size_t)snprintf(names + used, sizeof names - used, "%s%.40s=%.40s%s%.100s", n_fail ? ", " : "",
+                                         c->group, o->level_names[l], lv.evaluable ? "" : ": ",
+                                         lv.evaluable ? "" : lv.detail);
+            n_fail++;
+        }
+        if (n_fail) {
+            v->pass = false;
+            v->observed = o->level_values[worst];
+            v->ci_low = o->level_ci_low ? o->level_ci_low[worst] : NAN;
+            v->ci_high = o->level_ci_high ? o->level_ci_high[worst] : NAN;
+            if (n_fail == 1) snprintf(v->detail, sizeof v->detail, "fails at %s", names);
+            else
+                snprintf(v->detail, sizeof v->detail, "fails at %zu of %zu levels: %.120s; shown: %.30s=%.30s", n_fail,
+                         o->n_levels, names, c->group, o->level_names[worst]);
         }
         if (v->pass) { /* report the weakest level */
             size_t w = 0;

@@ -108,10 +108,56 @@ static void test_names(void **state)
     assert_int_equal(ONE("email", "A"), VIGIL_PHI_EMAIL);
     assert_int_equal(ONE("fax_number", "A"), VIGIL_PHI_PHONE);
     assert_int_equal(ONE("dob", "A"), VIGIL_PHI_DATE);
+    /* The same fields as non-English exports name them (issue 19). */
+    assert_int_equal(ONE("apellido", "A"), VIGIL_PHI_NAME);
+    assert_int_equal(ONE("Vorname", "A"), VIGIL_PHI_NAME);
+    assert_int_equal(ONE("nom_de_famille", "A"), VIGIL_PHI_NAME);
+    assert_int_equal(ONE("fecha_nacimiento", "A"), VIGIL_PHI_DATE);
+    assert_int_equal(ONE("Geburtsdatum", "A"), VIGIL_PHI_DATE);
+    assert_int_equal(ONE("dni", "A"), VIGIL_PHI_SSN);
+    assert_int_equal(ONE("personnummer", "A"), VIGIL_PHI_SSN);
+    assert_int_equal(ONE("nhs_number", "A"), VIGIL_PHI_RECORD_NUMBER);
     /* Ordinary clinical names are not identifiers. */
     assert_int_equal(ONE("age_band", "80+"), -1);
+    assert_int_equal(ONE("edad_grupo", "80+"), -1);
     assert_int_equal(ONE("sex", "F"), -1);
     assert_int_equal(ONE("flc_grp", "3"), -1);
+}
+
+/* One stray SSN or e-mail address among a text column's levels is refused, however few rows
+ * hold it: a level is what a report prints (issue 19). A stray phone-like level is not (phone
+ * numbers need half the column: local codes look like them). */
+static void test_stray_level(void **state)
+{
+    (void)state;
+    const char *v[3000];
+    for (size_t i = 0; i < 3000; i++) v[i] = i % 2 ? "F" : "M";
+    v[1234] = "123-45-6789";
+    vigil_table *t = text_table("sex", v, 3000);
+    assert_int_equal(first_kind(t), VIGIL_PHI_SSN);
+    vigil_table_free(t);
+    v[1234] = "jane.doe@example.org";
+    t = text_table("site", v, 3000);
+    assert_int_equal(first_kind(t), VIGIL_PHI_EMAIL);
+    vigil_table_free(t);
+    v[1234] = "F";
+    t = text_table("sex", v, 3000);
+    assert_int_equal(first_kind(t), -1);
+    vigil_table_free(t);
+}
+
+/* Age by its name in other languages: over 89 is refused as in an "age" column. */
+static void test_age_names(void **state)
+{
+    (void)state;
+    double a[100];
+    for (size_t i = 0; i < 100; i++) a[i] = 40 + (double)(i % 50) + (i == 7 ? 60 : 0);
+    static const char *const cols[] = {"edad", "Alter", "idade", "leeftijd", "edad_anos"};
+    for (size_t k = 0; k < 5; k++) {
+        vigil_table *t = num_table(cols[k], a, 100);
+        if (first_kind(t) != VIGIL_PHI_AGE_OVER_89) fail_msg("'%s' with an age of 107 passed the guard", cols[k]);
+        vigil_table_free(t);
+    }
 }
 
 static void test_numbers(void **state)
@@ -285,7 +331,7 @@ int main(void)
     vigil_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_value_kinds),
-        cmocka_unit_test(test_names),
+        cmocka_unit_test(test_names), cmocka_unit_test(test_stray_level), cmocka_unit_test(test_age_names),
         cmocka_unit_test(test_numbers),
         cmocka_unit_test(test_free_text_and_guard),
         cmocka_unit_test(test_unread_columns),

@@ -185,10 +185,25 @@ static int scan_table(const vigil_table *t, const char *const *skip, size_t n_sk
             if (!cnt) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
             for (size_t i = 0; i < rows; i++)
                 if (codes[i] >= 0) cnt[codes[i]]++, total++;
-            size_t used = 0;
+            size_t used = 0, lh[N_KINDS] = {0};
             for (size_t l = 0; l < nl; l++)
-                if (cnt[l]) used++, text_hits(vigil_table_level(t, c, l), &nm, cnt[l], hits);
+                if (cnt[l]) {
+                    used++;
+                    text_hits(vigil_table_level(t, c, l), &nm, cnt[l], hits);
+                    text_hits(vigil_table_level(t, c, l), &nm, 1, lh);
+                }
             free(cnt);
+            /* A level is a value a report prints (a subgroup, a category): one SSN or e-mail
+             * address among the levels is refused however few rows hold it (issue 19: a stray
+             * identifier slipped under the share thresholds). */
+            static const int stray[] = {VIGIL_PHI_SSN, VIGIL_PHI_EMAIL};
+            int k2 = -1;
+            for (size_t i = 0; i < 2 && k2 < 0; i++)
+                if (lh[stray[i]]) k2 = stray[i];
+            if (k2 >= 0) {
+                rc = add(fs, col, k2, 0, (double)hits[k2] / (double)(total ? total : 1));
+                continue;
+            }
             if (!fs->sampled && total >= 50 && (double)used > 0.9 * (double)total) {
                 double sh = NAN;
                 int vk = value_verdict(hits, total, &sh);

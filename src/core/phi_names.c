@@ -49,28 +49,42 @@ static int has_tok(const name_t *n, const char *const *list)
 /* The kind a column's name alone gives away, or -1. */
 int vigil_phi_kind_by_name(const name_t *n)
 {
+    /* English, then the same fields as Spanish, Portuguese, French, German, Italian and Dutch
+     * exports name them (ASCII spellings: the splitter keeps letters a-z) */
     static const char *const names[] = {"name", "firstname", "lastname", "surname", "fullname",
                                         "givenname", "middlename", "patientname", "familyname",
-                                        "maidenname", "forename", NULL};
-    static const char *const name_tok[] = {"surname", "firstname", "lastname", "forename", NULL};
+                                        "maidenname", "forename", "nombre", "apellido", "apellidos",
+                                        "nome", "sobrenome", "nom", "prenom", "nomdefamille", "vorname",
+                                        "nachname", "familienname", "cognome", "voornaam",
+                                        "achternaam", NULL};
+    static const char *const name_tok[] = {"surname", "firstname", "lastname", "forename", "apellido",
+                                           "apellidos", "vorname", "nachname", "cognome", "prenom",
+                                           "voornaam", "achternaam", NULL};
     static const char *const rec[] = {"mrn", "medicalrecord", "medicalrecordnumber", "mrnumber",
                                       "healthplan", "healthplanid", "healthplannumber", "beneficiary",
                                       "beneficiaryid", "accountnumber", "account", "acct", "acctno",
                                       "licensenumber", "licencenumber", "license", "licence",
                                       "certificatenumber", "insuranceid", "memberid", "policynumber",
-                                      "medicaidid", "medicareid", NULL};
+                                      "medicaidid", "medicareid", "nhsnumber", "nhsno", "historiaclinica",
+                                      "numerohistoria", "patientennummer", "prontuario", NULL};
     static const char *const rec_tok[] = {"mrn", NULL};
     static const char *const addr_tok[] = {"address", "street", "addr", NULL};
     static const char *const addr[] = {"city", "town", "streetaddress", "homeaddress", NULL};
-    static const char *const ssn[] = {"ssn", "socialsecurity", "socialsecuritynumber", "socsec", NULL};
+    /* national identity numbers: US SSN, and as other countries' exports name theirs */
+    static const char *const ssn[] = {"ssn", "socialsecurity", "socialsecuritynumber", "socsec", "dni", "nie",
+                                      "curp", "cpf", "nir", "bsn", "personnummer", "cpr", "pesel",
+                                      "codicefiscale", "steuerid", "nationalid", "nationalidnumber", NULL};
     static const char *const ssn_tok[] = {"ssn", NULL};
     static const char *const email_tok[] = {"email", "mail", NULL};
     static const char *const phone_tok[] = {"phone", "telephone", "fax", "tel", "mobile", "phonenumber", NULL};
     static const char *const url_tok[] = {"url", "website", "homepage", NULL};
     static const char *const ip[] = {"ip", "ipaddress", "ipaddr", "ipv4", "ipv6", NULL};
     static const char *const ip_tok[] = {"ip", "ipv4", "ipv6", NULL};
-    static const char *const dob[] = {"dob", "birthdate", "dateofbirth", "birthday", "birthdt", NULL};
-    static const char *const dob_tok[] = {"dob", "birthdate", "birthday", NULL};
+    static const char *const dob[] = {"dob", "birthdate", "dateofbirth", "birthday", "birthdt",
+                                      "fechanacimiento", "fechadenacimiento", "datanascimento",
+                                      "datedenaissance", "datenaissance", "geburtsdatum", "datadinascita",
+                                      "datanascita", "geboortedatum", NULL};
+    static const char *const dob_tok[] = {"dob", "birthdate", "birthday", "geburtsdatum", "geboortedatum", NULL};
     if (in(n->flat, names) || has_tok(n, name_tok)) return VIGIL_PHI_NAME;
     if (in(n->flat, rec) || has_tok(n, rec_tok)) return VIGIL_PHI_RECORD_NUMBER;
     if (in(n->flat, addr) || has_tok(n, addr_tok)) return VIGIL_PHI_ADDRESS;
@@ -86,10 +100,16 @@ int vigil_phi_kind_by_name(const name_t *n)
 int vigil_phi_is_age_name(const name_t *n)
 {
     static const char *const ages[] = {"age", "ageyears", "ageyrs", "patientage", "ageatadmission",
-                                       "ageatdiagnosis", "ageatvisit", "ageatsample", NULL};
-    return in(n->flat, ages) || (n->n_tok >= 1 && strcmp(n->tok[0], "age") == 0 &&
+                                       "ageatdiagnosis", "ageatvisit", "ageatsample",
+                                       /* es, pt, de, nl, it, da/no, pl, fi (ASCII spellings) */
+                                       "edad", "idade", "alter", "leeftijd", "eta", "alder", "wiek", "ika",
+                                       "edadanos", "alterjahre", "alterinjahren", NULL};
+    static const char *const first[] = {"age", "edad", "idade", "alter", "leeftijd", NULL};
+    return in(n->flat, ages) || (n->n_tok >= 1 && in(n->tok[0], first) &&
                                  (n->n_tok == 1 || strcmp(n->tok[1], "band") != 0) &&
-                                 (n->n_tok == 1 || strcmp(n->tok[1], "group") != 0));
+                                 (n->n_tok == 1 || strcmp(n->tok[1], "group") != 0) &&
+                                 (n->n_tok == 1 || strcmp(n->tok[1], "grupo") != 0) &&
+                                 (n->n_tok == 1 || strcmp(n->tok[1], "gruppe") != 0));
 }
 
 int vigil_phi_is_zip_name(const name_t *n)

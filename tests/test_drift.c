@@ -2,7 +2,8 @@
  * wrote tests/reference/drift/golden.json): KS (exact and asymptotic), Anderson-Darling
  * k-sample statistic, Cramer-von Mises (exact and asymptotic; on tied samples the ECDF form with
  * scipy's p machinery, see drift_ref.py cvm_ecdf), Wasserstein-1, PSI, Jensen-
- * Shannon, chi-square with an unseen category, Holm and BH, the two-proportion test, MMD^2
+ * Shannon, chi-square with an unseen category, Holm and BH, the KS asymptotic effective n
+ * rounded half to even as scipy (n1 n2 / (n1 + n2) = 5000.5), the two-proportion test, MMD^2
  * with the median-heuristic bandwidth (numpy), and a
  * whole compare() with missing values; the errors (empty window, all-missing column, min_n,
  * missing feature, numeric vs categorical, MMD on a reference built without it); the reference
@@ -85,6 +86,34 @@ static void test_numeric_kernels(void **state)
         cases++;
     }
     assert_int_equal(cases, 11);
+}
+
+/* KS asymptotic p where n1 n2 / (n1 + n2) ends in .5: scipy 1.10.1 rounds the effective n half
+ * to even (np.round), so 10,001 vs 10,001 is kstwo.sf(d, 5000) = 0.336520, not 0.336403 at 5001
+ * (drift_ref.py ks_asymp_half, which rebuilds the same deterministic samples). */
+static void test_ks_asymp_half(void **state)
+{
+    (void)state;
+    const cJSON *c;
+    size_t cases = 0;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(golden, "ks_asymp_half"))
+    {
+        size_t n1 = (size_t)tu_num(c, "n1"), n2 = (size_t)tu_num(c, "n2");
+        double scale = tu_num(c, "scale"), shift = tu_num(c, "shift"), s, p;
+        double *x = malloc(n1 * sizeof *x), *y = malloc(n2 * sizeof *y);
+        assert_non_null(x);
+        assert_non_null(y);
+        for (size_t i = 0; i < n1; i++) x[i] = (double)i;
+        for (size_t i = 0; i < n2; i++) y[i] = ((double)i + shift) / scale;
+        assert_int_equal(vigil_drift_ks(x, n1, y, n2, &s, &p), 0);
+        assert_close(s, tu_num(c, "ks_stat"), 1e-12);
+        /* the two roundings differ by ~3e-4 relative; hold scipy's to 1e-6 */
+        assert_close(p, tu_num(c, "ks_p"), 1e-6 * tu_num(c, "ks_p"));
+        assert_true(fabs(p - tu_num(c, "p_half_away")) > 1e-5 * p);
+        free(x), free(y);
+        cases++;
+    }
+    assert_int_equal(cases, 2);
 }
 
 static void test_categorical_and_corrections(void **state)
@@ -566,7 +595,8 @@ static void test_simulation(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_numeric_kernels), cmocka_unit_test(test_categorical_and_corrections),
+        cmocka_unit_test(test_numeric_kernels), cmocka_unit_test(test_ks_asymp_half),
+        cmocka_unit_test(test_categorical_and_corrections),
         cmocka_unit_test(test_compare_and_cache), cmocka_unit_test(test_mmd), cmocka_unit_test(test_mmd_cuda_parity), cmocka_unit_test(test_errors),
         cmocka_unit_test(test_simulation),
     };

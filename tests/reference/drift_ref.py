@@ -12,7 +12,7 @@ in vigil/drift.h (ten bins at reference deciles, np.quantile linear, bin b = (ed
 proportions floored at 1e-4). Samples: ties, unequal sizes, tiny and large, missing values
 (for compare()), a category unseen in the reference (one and two), a single category, KS
 asymptotic at the 10001 boundary and large with ties, an exact KS p of 4e-25, CvM exact with ties
-and asymptotic at 20 vs 21.
+and asymptotic at 20 vs 21; KS asymptotic where n1 n2 / (n1 + n2) ends in .5 (ks_asymp_half).
 Run from the repository root:  /usr/bin/python3 tests/reference/drift_ref.py
 """
 import json
@@ -177,6 +177,20 @@ for k, pa in zip(("a", "b", "c"), adj):
     eff = feats[k].get("wasserstein_norm", feats[k]["psi"])
     feats[k]["drift"] = bool(pa < 0.01 and eff >= 0.1)
 out["compare"] = feats
+# KS asymptotic p where m n / (m + n) ends in .5: scipy's kstwo.sf(d, np.round(en)) rounds half to
+# even (10001 vs 10001: en = 5000.5 -> 5000). Samples are deterministic (x = 0..n1-1, y = (0..n2-1
+# + shift) / scale), so the C test rebuilds them; the p at the other neighbour is recorded to show
+# the case tells the two roundings apart.
+out["ks_asymp_half"] = []
+for n1, n2, scale, shift in [(10001, 10001, 1, 133), (6670, 20010, 3, 400)]:
+    x = np.arange(n1, dtype=float)
+    y = (np.arange(n2, dtype=float) + shift) / scale
+    ks = stats.ks_2samp(x, y)
+    en = float(n1) * n2 / (n1 + n2)
+    assert en % 1 == 0.5 and ks.pvalue == stats.kstwo.sf(ks.statistic, np.round(en))
+    out["ks_asymp_half"].append({"n1": n1, "n2": n2, "scale": scale, "shift": shift,
+                                 "ks_stat": float(ks.statistic), "ks_p": float(ks.pvalue), "en": en,
+                                 "p_half_away": float(stats.kstwo.sf(ks.statistic, np.floor(en) + 1))})
 # MMD^2 (unbiased, RBF kernel, median-heuristic bandwidth over distinct pooled pairs): numpy
 from scipy.spatial.distance import pdist, cdist
 out["mmd"] = []

@@ -25,7 +25,9 @@
  * numeric feature, the chi-square p for a categorical one (the other tests are reported but
  * not used for the decision, so the family-wise error is controlled exactly by Holm/BH over
  * one test per feature). A feature drifts when its corrected p < alpha AND its effect is at
- * least its floor (numeric: Wasserstein / reference SD; categorical: PSI).
+ * least its floor (numeric: Wasserstein / reference SD; categorical: PSI). A feature with fewer
+ * than 2 (min_n) non-missing values in a window (a lab feed that stopped) cannot be tested for
+ * its distribution: its missing-rate p and |missing-rate difference| decide it instead.
  *
  * Ownership: a result or reference returned through **out is owned by the caller and freed
  * with the matching _free (NULL-safe). Strings a getter returns live as long as the result.
@@ -57,7 +59,7 @@ typedef struct {
     double numeric_floor;        /* 0.1: Wasserstein / reference SD */
     double categorical_floor;    /* 0.1: PSI */
     size_t psi_bins;             /* 10 */
-    size_t min_n;                /* 2: fewer non-missing values in a window is an error */
+    size_t min_n;                /* 2: fewer non-missing values in a window: tests not computable */
     int mmd;                     /* also run the multivariate MMD test on numeric features */
     size_t mmd_permutations;     /* 500 */
     size_t mmd_max_rows;         /* 2000 per window: larger windows are subsampled (seeded) */
@@ -100,11 +102,19 @@ typedef struct {
     double psi, js;
     double chi2_stat, chi2_p, chi2_df;
     size_t n_unseen;             /* categorical: current categories absent in the reference */
+    /* 0 when a window has fewer than min_n non-missing values: the distribution tests are NaN,
+     * not_computable says why, and the missing rate decides (decided_by "missing_rate") */
+    int computable;
+    const char *not_computable;  /* NULL when computable */
+    const char *decided_by;      /* "ks", "cvm", "chi2" or "missing_rate": whose p is p */
 } vigil_drift_feature;
 
 /* Compare two windows. Errors (VIGIL_EINVAL): a feature missing from a table (names the table's
- * source and the column), numeric in one and categorical in the other, an empty window, or
- * fewer than min_n non-missing values in a window (names the feature). */
+ * source and the column), numeric in one and categorical in the other, or an empty window.
+ * A feature with fewer than min_n (at least 2) non-missing values in a window is not an error:
+ * its distribution tests are not computable (NaN, with the reason in not_computable) and its
+ * missing-rate test decides instead -- the two-proportion p takes the place of KS/chi-square in
+ * the correction, |missing-rate difference| is the effect, against the type's floor. */
 int vigil_drift_compare(const vigil_table *ref, const vigil_table *cur,
                         const vigil_drift_options *o, vigil_drift_result **out);
 

@@ -326,6 +326,15 @@ char *vigil_monitor_result_text(const vigil_monitor_result *r)
                       "n_cur", "p_adjusted", "effect", "", "verdict");
     cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(d, "features")) text_item(&b, e->string, e);
     if ((e = cJSON_GetObjectItemCaseSensitive(d, "prediction")) != NULL) text_item(&b, "(prediction)", e);
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(d, "features"))
+    {
+        const cJSON *why = cJSON_GetObjectItemCaseSensitive(e, "not_computable");
+        const cJSON *mr = cJSON_GetObjectItemCaseSensitive(e, "missing_rate");
+        if (cJSON_IsString(why))
+            vigil_sbuf_printf(&b, "  %s: distribution tests not computable (%s); its missing rate "
+                              "decides: %.1f%% -> %.1f%% missing\n", e->string, why->valuestring,
+                              100 * num(mr, "rate_ref"), 100 * num(mr, "rate_cur"));
+    }
     if ((e = cJSON_GetObjectItemCaseSensitive(d, "label")) != NULL &&
         cJSON_IsString(cJSON_GetObjectItemCaseSensitive(e, "skipped")))
         vigil_sbuf_printf(&b, "\n  label drift: not tested (%s)\n",

@@ -316,7 +316,10 @@ static int run_range(void *ctx, size_t begin, size_t end, int worker)
 void vigil_drift_result_free(vigil_drift_result *r)
 {
     if (!r) return;
-    for (size_t i = 0; i < r->nf; i++) free((char *)r->f[i].name);
+    for (size_t i = 0; i < r->nf; i++) {
+        free((char *)r->f[i].name);
+        free((char *)r->f[i].not_computable);
+    }
     free(r->f);
     free(r);
 }
@@ -391,7 +394,7 @@ int vigil_drift_compare_ref(const vigil_drift_reference *ref, const vigil_table 
     r->f = calloc(ref->nf ? ref->nf : 1, sizeof *r->f);
     jobs = calloc(ref->nf ? ref->nf : 1, sizeof *jobs);
     if (!r->f || !jobs) { rc = vigil_error_set(VIGIL_ENOMEM, "drift: out of memory"); goto done; }
-    size_t nj = 0;
+    size_t nj = 0, nfeat = 0;
     size_t min_n = o->min_n >= 2 ? o->min_n : 2;
     for (size_t i = 0; i < ref->nf; i++) {
         const ref_feat *rf = &ref->f[i];
@@ -412,39 +415,67 @@ int vigil_drift_compare_ref(const vigil_drift_reference *ref, const vigil_table 
             goto done;
         }
         size_t ncur = nrows - vigil_table_n_missing(cur, col);
-        if (rf->n < min_n || ncur < min_n) {
-            rc = vigil_error_set(VIGIL_EINVAL,
-                                 "feature '%s': %zu non-missing value(s) in %s, at least %zu needed",
-                                 rf->name, rf->n < min_n ? rf->n : ncur,
-                                 rf->n < min_n ? ref->source : src, min_n);
-            goto done;
-        }
-        vigil_drift_feature *f = &r->f[nj];
+        vigil_drift_feature *f = &r->f[nfeat];
         nan_feature(f);
         f->name = vigil_strdup(rf->name);
+        r->nf = ++nfeat;
+        if (!f->name) { rc = vigil_error_set(VIGIL_ENOMEM, "drift: out of memory"); goto done; }
         f->type = rf->type;
         f->n_ref = rf->n;
         f->missing_ref = rf->n_missing;
         f->effect_floor = rf->type == VIGIL_DRIFT_NUMERIC ? o->numeric_floor : o->categorical_floor;
-        jobs[nj] = (job){rf, cur, col, f, 0};
-        nj++;
-        r->nf = nj;
+        f->computable = rf->n >= min_n && ncur >= min_n;
+        if (!f->computable) {
+            /* a lab feed that stopped is the drift a monitor exists for: the feature stays, its
+             * missing rate decides (below), its distribution tests stay NaN, and why is said */
+            f->n_cur = ncur;
+            f->missing_cur = nrows - ncur;
+            int in_ref = rf->n < min_n;
+            vigil_sbuf why = {0};
+            vigil_sbuf_printf(&why, "%zu non-missing value(s) in the %s window (%s), at least %zu "
+                              "needed for the distribution tests", in_ref ? rf->n : ncur,
+                              in_ref ? "reference" : "current", in_ref ? ref->source : src, min_n);
+            if (why.failed) {
+                vigil_sbuf_free(&why);
+                rc = vigil_error_set(VIGIL_ENOMEM, "drift: out of memory");
+                goto done;
+            }
+            f->not_computable = why.s;
+            continue;
+        }
+        jobs[nj++] = (job){rf, cur, col, f, 0};
     }
-    if (nj == 0) { rc = vigil_error_set(VIGIL_EINVAL, "no feature common to %s and %s", ref->source, src); goto done; }
-    if ((rc = vigil_parallel_for(o->threads, nj, 1, run_range, jobs)) != VIGIL_OK) goto done;
-    praw = malloc(nj * sizeof *praw);
-    padj = malloc(nj * sizeof *padj);
+    if (nfeat == 0) { rc = vigil_error_set(VIGIL_EINVAL, "no feature common to %s and %s", ref->source, src); goto done; }
+    if (nj && (rc = vigil_parallel_for(o->threads, nj, 1, run_range, jobs)) != VIGIL_OK) goto done;
+    praw = malloc(nfeat * sizeof *praw);
+    padj = malloc(nfeat * sizeof *padj);
     if (!praw || !padj) { rc = vigil_error_set(VIGIL_ENOMEM, "drift: out of memory"); goto done; }
-    for (size_t i = 0; i < nj; i++) {
+    for (size_t i = 0; i < nfeat; i++) {
         vigil_drift_feature *f = &r->f[i];
         vigil_drift_two_proportion(f->missing_ref, f->n_ref + f->missing_ref, f->missing_cur,
                                    f->n_cur + f->missing_cur, &f->missing_diff, &f->missing_p);
-        /* the p-value that decides: KS (or CvM, as asked) for numeric features, chi-square */
-        f->p = f->type != VIGIL_DRIFT_NUMERIC ? f->chi2_p : o->numeric_test == VIGIL_DRIFT_DECIDE_CVM ? f->cvm_p : f->ks_p;
+        /* the p-value that decides: KS (or CvM, as asked) for numeric features, chi-square for
+         * categorical ones, and the missing rate (|difference| as the effect, against the same
+         * floor) where the distribution tests cannot run -- still one p per feature in the
+         * correction */
+        if (!f->computable) {
+            f->decided_by = "missing_rate";
+            f->p = f->missing_p;
+            f->effect = fabs(f->missing_diff);
+        } else if (f->type != VIGIL_DRIFT_NUMERIC) {
+            f->decided_by = "chi2";
+            f->p = f->chi2_p;
+        } else if (o->numeric_test == VIGIL_DRIFT_DECIDE_CVM) {
+            f->decided_by = "cvm";
+            f->p = f->cvm_p;
+        } else {
+            f->decided_by = "ks";
+            f->p = f->ks_p;
+        }
         praw[i] = f->p;
     }
-    vigil_drift_correct(praw, nj, o->correction, padj);
-    for (size_t i = 0; i < nj; i++) {
+    vigil_drift_correct(praw, nfeat, o->correction, padj);
+    for (size_t i = 0; i < nfeat; i++) {
         vigil_drift_feature *f = &r->f[i];
         f->p_adjusted = padj[i];
         f->drift = f->p_adjusted < o->alpha && f->effect >= f->effect_floor;
@@ -586,6 +617,10 @@ cJSON *vigil_drift_result_cjson(const vigil_drift_result *r)
         vigil_json_add_number(o, "p_adjusted", f->p_adjusted);
         vigil_json_add_number(o, "effect", f->effect);
         vigil_json_add_number(o, "effect_floor", f->effect_floor);
+        cJSON_AddStringToObject(o, "decided_by", f->decided_by ? f->decided_by : "?");
+        cJSON_AddBoolToObject(o, "computable", f->computable);
+        if (f->not_computable) cJSON_AddStringToObject(o, "not_computable", f->not_computable);
+        else cJSON_AddNullToObject(o, "not_computable");
         cJSON *mr = cJSON_AddObjectToObject(o, "missing_rate");
         vigil_json_add_number(mr, "diff", f->missing_diff);
         vigil_json_add_number(mr, "p", f->missing_p);

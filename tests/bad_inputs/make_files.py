@@ -61,7 +61,6 @@ w("csv_control_in_name.csv", "score,label,g\x1b[31m\n0.1,0,a\n0.9,1,b\n")
 w("drift_ref.csv", "a,b,c\n" + "".join(f"{i * 0.1:.1f},{i % 3},x{i % 2}\n" for i in range(50)))
 w("drift_cur_missing_col.csv", "a,c\n" + "".join(f"{i * 0.1:.1f},x{i % 2}\n" for i in range(50)))
 w("drift_cur_text_b.csv", "a,b,c\n" + "".join(f"{i * 0.1:.1f},v{i % 3},x{i % 2}\n" for i in range(50)))
-w("drift_cur_all_missing_a.csv", "a,b,c\n" + "".join(f",{i % 3},x{i % 2}\n" for i in range(50)))
 w("drift_cur_header_only.csv", "a,b,c\n")
 
 # PHI

@@ -214,4 +214,27 @@ expect_json "d['label']['skipped'].startswith('no labelled case') and d['label']
 expect_json "'label' not in d['alarms'] and 'age' in d['alarms']" "features still tested"
 run "$VIGIL" monitor run "$T/nolabels.json" --db "$T/nolabels.db"
 expect_out "label drift: not tested (no labelled case in the current window yet)" "the summary says so"
+# A lab feed that stopped: kappa missing in every current case. The monitor runs (no exit 2),
+# alarms on kappa's missing rate, marks its distribution tests not computable and tests the
+# other features as usual; the run is stored and the summary says it.
+awk -F, 'BEGIN { OFS = "," } NR > 1 && $2 >= 2001 { $7 = "" } { print }' "$ROOT/datasets/flchain/cases.csv" >"$T/nokappa.csv"
+/usr/bin/python3 - "$ROOT" "$T" <<'PY'
+import json, sys
+root, t = sys.argv[1], sys.argv[2]
+m = json.load(open(f"{root}/monitors/flchain-temporal.json"))
+m["data"]["path"] = f"{t}/nokappa.csv"
+m["name"] = "nokappa"
+json.dump(m, open(f"{t}/nokappa.json", "w"))
+PY
+run "$VIGIL" monitor run "$T/nokappa.json" --db "$T/nokappa.db" --format json
+expect_rc 1 "a feature missing in every current case alarms, not refused"
+expect_json "'kappa' in d['alarms'] and d['features']['kappa']['drift'] is True and d['features']['kappa']['decided_by'] == 'missing_rate'" "kappa alarms on its missing rate"
+expect_json "d['features']['kappa']['computable'] is False and d['features']['kappa']['tests']['ks']['p'] is None and d['features']['kappa']['effect_name'] == 'missing_rate_diff'" "its distribution tests are null"
+expect_json "'0 non-missing value(s) in the current window' in d['features']['kappa']['not_computable'] and d['features']['kappa']['missing_rate']['rate_cur'] == 1" "the reason"
+expect_json "d['features']['lambda']['computable'] is True and d['features']['lambda']['tests']['ks']['p'] is not None and d['features']['age']['drift'] is True" "the other features are tested"
+run "$VIGIL" monitor run "$T/nokappa.json" --db "$T/nokappa.db"
+expect_rc 1 "the table too"
+expect_out "kappa: distribution tests not computable (0 non-missing value(s) in the current window" "the summary says why"
+run "$VIGIL" history --kind monitor --name nokappa --db "$T/nokappa.db" --format json
+expect_json "len(d['runs']) == 2 and all(r['status'] == 'completed' and r['passed'] is False for r in d['runs'])" "both runs stored"
 finish

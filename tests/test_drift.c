@@ -3,7 +3,10 @@
  * k-sample statistic, Cramer-von Mises (exact and asymptotic; on tied samples the ECDF form with
  * scipy's p machinery, see drift_ref.py cvm_ecdf), Wasserstein-1, PSI, Jensen-
  * Shannon, chi-square with an unseen category, Holm and BH, the KS asymptotic effective n
- * rounded half to even as scipy (n1 n2 / (n1 + n2) = 5000.5), the two-proportion test, MMD^2
+ * rounded half to even as scipy (n1 n2 / (n1 + n2) = 5000.5), the permutation null of CvM and
+ * AD on heavily tied samples (against scipy permutation_test and, for 0/1 columns, the exact
+ * hypergeometric null; the null rejection rate on 1,000 Bernoulli(1/3) pairs and 100
+ * zero-inflated ones), the two-proportion test, MMD^2
  * with the median-heuristic bandwidth (numpy), and a
  * whole compare() with missing values; the errors (empty window, all-missing column, min_n,
  * missing feature, numeric vs categorical, MMD on a reference built without it); the reference
@@ -12,6 +15,7 @@
  * 20 features with no planted drift stays at alpha, and a planted 0.2 SD shift in one feature
  * at n = 2,000 per window is caught at least 90% of the time. */
 #include "testutil.h"
+#include "core/util.h"
 #include "vigil/backend.h"
 #include "vigil/drift.h"
 #include "vigil/error.h"
@@ -65,15 +69,24 @@ static void test_numeric_kernels(void **state)
         assert_int_equal(vigil_drift_anderson(x, n1, y, n2, &s, &p), 0);
         assert_rel(s, tu_num(c, "ad_stat"), 1e-9);
         double capped = tu_num(c, "ad_p_scipy_capped");
-        if (capped > 0.001 && capped < 0.25) assert_rel(p, capped, 1e-6); /* scipy's p is only exact inside */
+        const cJSON *adperm = cJSON_GetObjectItem(c, "ad_p_perm");
+        if (cJSON_IsNumber(adperm)) { /* heavily tied: both Monte Carlo permutation p's */
+            double e = adperm->valuedouble, se = sqrt(e * (1 - e));
+            assert_close(p, e, 4 * se * (1 / sqrt(1999.0) + 1 / sqrt(tu_num(c, "ad_perm_resamples"))) + 2.0 / 2000);
+        } else if (capped > 0.001 && capped < 0.25) assert_rel(p, capped, 1e-6); /* scipy's p is only exact inside */
         else if (capped >= 0.25) assert_true(p >= 0.25 - 1e-9);
         else assert_true(p <= 0.001 + 1e-9);
         assert_int_equal(vigil_drift_cvm(x, n1, y, n2, &s, &p), 0);
         assert_rel(s, tu_num(c, "cvm_stat"), 1e-9);
         double ecvm = tu_num(c, "cvm_p");
         /* exact (sizes <= 20) or asymptotic: relative 1e-6; below 1e-8 the asymptotic p is
-         * 1 - cdf in both codes, so only absolute agreement is meaningful */
-        if (ecvm > 1e-8) assert_close(p, ecvm, 1e-6 * ecvm);
+         * 1 - cdf in both codes, so only absolute agreement is meaningful. Heavily tied: both
+         * are Monte Carlo permutation p's (vigil's 1,999 permutations, scipy permutation_test's
+         * cvm_perm_resamples), so they agree within 4 binomial SEs of each plus vigil's step */
+        if (strcmp(cJSON_GetObjectItem(c, "cvm_null")->valuestring, "permutation") == 0) {
+            double se = sqrt(ecvm * (1 - ecvm));
+            assert_close(p, ecvm, 4 * se * (1 / sqrt(1999.0) + 1 / sqrt(tu_num(c, "cvm_perm_resamples"))) + 2.0 / 2000);
+        } else if (ecvm > 1e-8) assert_close(p, ecvm, 1e-6 * ecvm);
         else assert_close(p, ecvm, 1e-14);
         assert_rel(vigil_drift_wasserstein(x, n1, y, n2), tu_num(c, "wasserstein"), 1e-10);
         size_t k1, k2;
@@ -114,6 +127,105 @@ static void test_ks_asymp_half(void **state)
         cases++;
     }
     assert_int_equal(cases, 2);
+}
+
+/* Cramer-von Mises on a 0/1 column against its exact conditional null (scipy.stats.hypergeom,
+ * drift_ref.py cvm_binary): vigil's permutation p is within its Monte Carlo error of the exact
+ * one, and far shifts reach below 1/2000 (the sequential extension) without going under the
+ * exact p by more than that error. */
+static void test_cvm_binary_exact(void **state)
+{
+    (void)state;
+    const cJSON *c;
+    size_t cases = 0;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(golden, "cvm_binary"))
+    {
+        size_t n1 = (size_t)tu_num(c, "n1"), n2 = (size_t)tu_num(c, "n2");
+        size_t a1 = (size_t)tu_num(c, "a1"), b1 = (size_t)tu_num(c, "b1");
+        double *x = calloc(n1, sizeof *x), *y = calloc(n2, sizeof *y), s, p;
+        assert_non_null(x);
+        assert_non_null(y);
+        for (size_t i = 0; i < a1; i++) x[n1 - 1 - i] = 1;
+        for (size_t i = 0; i < b1; i++) y[i] = 1;
+        assert_int_equal(vigil_drift_cvm(x, n1, y, n2, &s, &p), 0);
+        assert_rel(s, tu_num(c, "cvm_stat"), 1e-9);
+        double pe = tu_num(c, "p_exact");
+        print_message("cvm 0/1 %zu/%zu vs %zu/%zu: p %.6g, exact %.6g, continuous %.6g\n", a1, n1, b1, n2, p,
+                      pe, tu_num(c, "p_continuous"));
+        /* within 4 binomial SEs of 1,999 permutations (the p only gets finer when extended) */
+        if (pe > 1e-5) assert_close(p, pe, 4 * sqrt(pe * (1 - pe) / 1999) + 1.0 / 2000);
+        else assert_close(p, 1.0 / 200000, 1e-15); /* no permutation reached it: the floor of B = 199,999 */
+        free(x), free(y);
+        cases++;
+    }
+    assert_int_equal(cases, 6);
+}
+
+/* Null pairs of a discrete column: 1,000 seeded pairs of Bernoulli(1/3), 1,500 vs 1,500. Each
+ * test's rejection rate at 0.05 must be at most 0.05 + 2 SE (SE = sqrt(0.05 * 0.95 / 1000) =
+ * 0.0069, bound 0.0638): Cramer-von Mises through its permutation null (the continuous null
+ * rejected ~7-8%), KS (scipy's p, conservative on ties) and Anderson-Darling (midrank, scipy's
+ * interpolated p); then a zero-inflated column the same way. VIGIL_TIES_PAIRS=N runs N pairs
+ * (N / 10 zero-inflated ones) instead; the bounds follow N. */
+static void test_ties_null_rate(void **state)
+{
+    (void)state;
+    const char *env = getenv("VIGIL_TIES_PAIRS");
+    size_t pairs = env && atoi(env) > 0 ? (size_t)atoi(env) : 1000, n = 1500;
+    double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
+    assert_non_null(x);
+    assert_non_null(y);
+    uint64_t st = 20261204;
+    size_t rej_cvm = 0, rej_ks = 0, rej_ad = 0;
+    for (size_t r = 0; r < pairs; r++) {
+        for (size_t i = 0; i < n; i++) {
+            x[i] = (double)(vigil_splitmix64(&st) % 3 == 0);
+            y[i] = (double)(vigil_splitmix64(&st) % 3 == 0);
+        }
+        double s, p;
+        assert_int_equal(vigil_drift_cvm(x, n, y, n, &s, &p), 0);
+        rej_cvm += p < 0.05;
+        assert_int_equal(vigil_drift_ks(x, n, y, n, &s, &p), 0);
+        rej_ks += p < 0.05;
+        assert_int_equal(vigil_drift_anderson(x, n, y, n, &s, &p), 0);
+        rej_ad += p < 0.05;
+    }
+    double bound = 0.05 + 2 * sqrt(0.05 * 0.95 / (double)pairs);
+    print_message("Bernoulli(1/3) null pairs, %zu of %zu vs %zu: rejected at 0.05: cvm %.4f, ks %.4f, ad %.4f "
+                  "(bound %.4f)\n", pairs, n, n, rej_cvm / (double)pairs, rej_ks / (double)pairs,
+                  rej_ad / (double)pairs, bound);
+    assert_true(rej_cvm / (double)pairs <= bound);
+    assert_true(rej_ks / (double)pairs <= bound);
+    assert_true(rej_ad / (double)pairs <= bound);
+    /* a zero-inflated lab: half the values 0, the rest N(3, 1) to one decimal (~45 distinct
+     * values; one of them holds half the sample): 100 pairs of 400 vs 400, bound 0.05 + 2 SE =
+     * 0.0936 (the continuous null rejected ~13% of such pairs) */
+    size_t zp = pairs / 10, zn = 400;
+    rej_cvm = rej_ks = rej_ad = 0;
+    for (size_t r = 0; r < zp; r++) {
+        for (int w = 0; w < 2; w++)
+            for (size_t i = 0; i < zn; i++) {
+                double u1 = ((double)(vigil_splitmix64(&st) >> 11) + 0.5) * 0x1.0p-53;
+                double u2 = (double)(vigil_splitmix64(&st) >> 11) * 0x1.0p-53;
+                double z = sqrt(-2 * log(u1)) * cos(2 * M_PI * u2);
+                (w ? y : x)[i] = vigil_splitmix64(&st) % 2 ? 0 : round((3 + z) * 10) / 10;
+            }
+        double s, p;
+        assert_int_equal(vigil_drift_cvm(x, zn, y, zn, &s, &p), 0);
+        rej_cvm += p < 0.05;
+        assert_int_equal(vigil_drift_ks(x, zn, y, zn, &s, &p), 0);
+        rej_ks += p < 0.05;
+        assert_int_equal(vigil_drift_anderson(x, zn, y, zn, &s, &p), 0);
+        rej_ad += p < 0.05;
+    }
+    bound = 0.05 + 2 * sqrt(0.05 * 0.95 / (double)zp);
+    print_message("zero-inflated null pairs, %zu of %zu vs %zu: rejected at 0.05: cvm %.4f, ks %.4f, ad %.4f "
+                  "(bound %.4f)\n", zp, zn, zn, rej_cvm / (double)zp, rej_ks / (double)zp,
+                  rej_ad / (double)zp, bound);
+    assert_true(rej_cvm / (double)zp <= bound);
+    assert_true(rej_ks / (double)zp <= bound);
+    assert_true(rej_ad / (double)zp <= bound);
+    free(x), free(y);
 }
 
 static void test_categorical_and_corrections(void **state)
@@ -704,6 +816,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_numeric_kernels), cmocka_unit_test(test_ks_asymp_half),
+        cmocka_unit_test(test_cvm_binary_exact), cmocka_unit_test(test_ties_null_rate),
         cmocka_unit_test(test_categorical_and_corrections),
         cmocka_unit_test(test_compare_and_cache), cmocka_unit_test(test_mmd), cmocka_unit_test(test_mmd_cuda_parity), cmocka_unit_test(test_errors),
         cmocka_unit_test(test_not_computable),

@@ -10,7 +10,15 @@
  *                exact when both sizes <= 20 (as scipy), else asymptotic; the statistic in its
  *                ECDF form, equal to scipy's without ties -- with ties scipy's midrank form is
  *                badly inflated (a random split of a 0/1 column: T = 27, p = 1e-8) -- see
- *                drift_tests.c), wasserstein (W1, scipy wasserstein_distance;
+ *                drift_tests.c). Heavily tied samples (one value holds >= 5% of the pooled
+ *                sample: a 0/1 or small-integer column, a zero-inflated lab), where the
+ *                continuous nulls of cvm and anderson_darling are invalid (0/1 column: 8% and
+ *                12% of null pairs rejected at 0.05): both p-values come from the conditional
+ *                (permutation) null instead -- a Monte Carlo permutation p (1 + hits) /
+ *                (1 + B), B = 1,999, extended tenfold while no permutation reaches the
+ *                statistic up to 199,999 (so p >= 5e-6), seeded by the pooled counts so the
+ *                same data give the same p; anderson_darling's is then not capped. KS keeps
+ *                scipy's p, conservative on ties. wasserstein (W1, scipy wasserstein_distance;
  *                also reported divided by the reference SD = the effect), psi (ten bins at
  *                reference deciles, proportions floored at 1e-4), jensen_shannon (distance,
  *                natural log as scipy.spatial.distance.jensenshannon's default, on the PSI bins).
@@ -156,12 +164,14 @@ int vigil_drift_ks(const double *x, size_t n1, const double *y, size_t n2, doubl
                    double *p);
 double vigil_drift_ks_pvalue(double d, size_t n1, size_t n2);
 /* Anderson-Darling k-sample (k = 2), scipy anderson_ksamp(midrank=True) statistic; p by the
- * Scholz-Stephens interpolation, capped to [0.001, 0.25] as scipy (a bound outside it).
+ * Scholz-Stephens interpolation, capped to [0.001, 0.25] as scipy (a bound outside it), or on
+ * heavily tied samples the permutation p (see the top of this file).
  * stat and p are NaN when the pooled sample has fewer than 2 distinct values or 4 values. */
 int vigil_drift_anderson(const double *x, size_t n1, const double *y, size_t n2, double *stat,
                          double *p);
 /* Cramer-von Mises two-sample T and p (scipy cramervonmises_2samp, method='auto'; with ties
- * the ECDF form of T, see above). Needs at least 2 values per sample. */
+ * the ECDF form of T, and on heavily tied samples the permutation p, see above). Needs at
+ * least 2 values per sample. */
 int vigil_drift_cvm(const double *x, size_t n1, const double *y, size_t n2, double *stat,
                     double *p);
 double vigil_drift_wasserstein(const double *x, size_t n1, const double *y, size_t n2);

@@ -91,6 +91,31 @@ static void test_load_ok(void **state)
     vigil_monitor_free(NULL);
 }
 
+/* A window under min_samples (a feed that stalled) still loads -- the run layer stores the night
+ * as a failed run -- and says why; running the tests on it is refused with that reason. */
+static void test_insufficient_data(void **state)
+{
+    vigil_monitor *m = load(WINDOWS ", \"min_samples\": 2", 0);
+    vigil_monitor_data *d = NULL;
+    assert_int_equal(vigil_monitor_load_data(&d, m, 1), 0);
+    const char *why = vigil_monitor_data_insufficient(d);
+    assert_non_null(why);
+    assert_non_null(strstr(why, "$.windows.reference: 1 case in 1995..1995"));
+    assert_non_null(strstr(why, "fewer than min_samples = 2"));
+    vigil_run_file files[4];
+    assert_int_equal(vigil_monitor_data_files(m, d, files), 2); /* the data was read: digests */
+    assert_non_null(files[1].sha256);
+    vigil_monitor_options o = VIGIL_MONITOR_OPTIONS_INIT;
+    o.data = d;
+    vigil_monitor_result *r = NULL;
+    assert_int_equal(vigil_monitor_run(&r, m, &o), VIGIL_EINVAL);
+    expect_msg("fewer than min_samples = 2");
+    assert_null(r);
+    assert_null(vigil_monitor_data_insufficient(NULL));
+    vigil_monitor_data_free(d);
+    vigil_monitor_free(m);
+}
+
 static void test_last_days(void **state)
 {
     vigil_monitor *m = NULL;
@@ -305,7 +330,7 @@ int main(void)
 {
     vigil_init();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_load_ok),     cmocka_unit_test(test_last_days),
+        cmocka_unit_test(test_load_ok),     cmocka_unit_test(test_insufficient_data), cmocka_unit_test(test_last_days),
         cmocka_unit_test(test_load_errors), cmocka_unit_test(test_roles),
         cmocka_unit_test(test_lock),        cmocka_unit_test(test_two_proportion),
         cmocka_unit_test(test_cusum),       cmocka_unit_test(test_alert_tmp_symlink),

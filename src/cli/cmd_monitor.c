@@ -36,10 +36,13 @@ const char cmd_monitor_help[] =
 
 static const char epilogue[] =
     "exit status: 0 no drift, 1 drift alarm (whatever the alert command did), 2 bad monitor\n"
-    "file or data (the message names the file and the JSON path), a window under min_samples,\n"
-    "or the lock still held after --lock-timeout; 3 internal error.\n"
+    "file or data (the message names the file and the JSON path), a window under min_samples\n"
+    "(the night is still stored: a failed run, reason insufficient_data), or the lock still\n"
+    "held after --lock-timeout; 3 internal error. A date current window with days that hold\n"
+    "no case is warned about on stderr.\n"
     "\n"
-    "JSON: run_id, monitor, alarm, alarms[], windows.{reference,current}.{label,n}, alpha,\n"
+    "JSON: run_id, monitor, alarm, alarms[], windows.{reference,current}.{label,n},\n"
+    "windows.current.{empty_days,empty_day_list} (date windows), alpha,\n"
     "correction, effect_floors, features.<name>.{type,n_ref,n_cur,missing_ref,missing_cur,\n"
     "drift,p_adjusted,effect,effect_name,tests,missing_rate}, prediction, label, cusum,\n"
     "cache.{key,hit}, lock, alert, seconds.{load,compute,write}.\n";

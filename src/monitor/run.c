@@ -100,6 +100,14 @@ static void add_windows(const vigil_monitor *m, const mon_data *d, cJSON *doc)
         char now[16];
         vigil_format_day(m->now_day, now);
         cJSON_AddStringToObject(w, "now", now);
+        /* days of the current window without a case (a stalling feed), the first listed */
+        cJSON_AddNumberToObject(c, "empty_days", (double)d->empty_days);
+        cJSON *l = cJSON_AddArrayToObject(c, "empty_day_list");
+        for (size_t i = 0; i < d->empty_days && i < MON_EMPTY_DAYS_LISTED; i++) {
+            char day[16];
+            vigil_format_day(d->empty_day[i], day);
+            cJSON_AddItemToArray(l, cJSON_CreateString(day));
+        }
     }
 }
 
@@ -149,6 +157,10 @@ int vigil_monitor_run(vigil_monitor_result **out, const vigil_monitor *m,
     }
     const mon_data *d = &data->d;
     double t_load = data->seconds;
+    if (d->insufficient) {
+        rc = vigil_error_set(VIGIL_EINVAL, "%s", d->insufficient);
+        goto done;
+    }
 
     cJSON_AddNullToObject(doc, "run_id");
     cJSON_AddStringToObject(doc, "monitor", m->name);
@@ -201,6 +213,11 @@ int vigil_monitor_load_data(vigil_monitor_data **out, const vigil_monitor *m, in
     d->seconds = vigil_seconds() - t0;
     *out = d;
     return VIGIL_OK;
+}
+
+const char *vigil_monitor_data_insufficient(const vigil_monitor_data *d)
+{
+    return d ? d->d.insufficient : NULL;
 }
 
 void vigil_monitor_data_free(vigil_monitor_data *d)

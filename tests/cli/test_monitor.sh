@@ -137,6 +137,23 @@ run "$VIGIL" monitor run "$T/small.json"
 expect_rc 2 "window under min_samples"
 expect_err "45 cases in 2002..2002" "small window: its size"
 expect_err "fewer than min_samples = 100" "small window: the minimum"
+# ... and the night is part of the record: a failed run with the reason and the files it read
+expect_err "(stored as run " "the stalled night is stored"
+expect_err "status failed: insufficient_data)" "as failed, insufficient data"
+run "$VIGIL" history --kind monitor --name small --format json
+expect_json "len(d['runs']) == 1 and d['runs'][0]['status'] == 'failed' and d['runs'][0]['passed'] is None" "history shows the stalled night"
+/usr/bin/python3 - "$VIGIL_DB" <<'PY' || { echo "FAIL: the stalled night's reason or files not stored"; fails=$((fails + 1)); }
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+rid, err = db.execute("SELECT id, error FROM runs WHERE name = 'small'").fetchone()
+assert err.startswith("insufficient_data: ") and "45 cases in 2002..2002" in err, err
+roles = [r for (r,) in db.execute("SELECT role FROM run_files WHERE run_id = ?", (rid,))]
+assert "data" in roles and "config" in roles, roles
+PY
+run "$VIGIL" monitor run "$T/empty.json"
+expect_rc 2 "an empty window is stored too, still exit 2"
+run "$VIGIL" history --kind monitor --name empty --format json
+expect_json "[r['status'] for r in d['runs']] == ['failed', 'failed']" "every stalled night stored"
 run "$VIGIL" monitor run "$T/nope.json"
 expect_rc 2 "missing monitor file"
 run "$VIGIL" monitor run "$ROOT/monitors/flchain-stable.json" --now 2026-13-01
@@ -159,8 +176,18 @@ EOF
 run "$VIGIL" monitor run "$T/days.json" --now 2026-02-28 --format json
 expect_rc 1 "last 28 days before --now alarms on the shifted x"
 expect_json "d['windows']['current']['label'] == '2026-02-01..2026-02-28' and d['windows']['current']['n'] == 60" "last_days window"
+expect_json "d['windows']['current']['empty_days'] == 0 and d['windows']['current']['empty_day_list'] == []" "no empty day"
+[ -s "$T/err" ] && { echo "FAIL: a window without empty days warned: $(head -c 300 "$T/err")"; fails=$((fails + 1)); }
 run "$VIGIL" monitor run "$T/days.json" --now 2026-03-30
 expect_rc 2 "nothing in the last 28 days before 2026-03-30"
+expect_err "the current window 2026-03-03..2026-03-30 has 28 days without a case (2026-03-03, 2026-03-04, 2026-03-05, 2026-03-06, 2026-03-07, ...): has the feed stalled?" "empty days warned"
+# a feed that stopped after 2026-02-25: three empty days at the end of the window, warned, listed
+grep -v -e '^2026-02-26' -e '^2026-02-27' -e '^2026-02-28' "$T/days.csv" > "$T/days_gap.csv"
+sed 's/"days.csv"/"days_gap.csv"/; s/"name": "days"/"name": "days-gap"/' "$T/days.json" > "$T/days_gap.json"
+run "$VIGIL" monitor run "$T/days_gap.json" --now 2026-02-28 --format json
+expect_rc 1 "the window still holds enough cases"
+expect_err "has 3 days without a case (2026-02-26, 2026-02-27, 2026-02-28): has the feed stalled?" "the empty days are named"
+expect_json "d['windows']['current']['empty_days'] == 3 and d['windows']['current']['empty_day_list'] == ['2026-02-26', '2026-02-27', '2026-02-28']" "and listed in the result"
 
 # The lock: a run of the same monitor that cannot get it within --lock-timeout exits 2 and
 # names the holder. flock(1) holds it here, writing its pid as vigil does.

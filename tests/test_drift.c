@@ -228,6 +228,76 @@ static void test_ties_null_rate(void **state)
     free(x), free(y);
 }
 
+/* The CUSUM limit chosen by simulation holds its stated in-control false-signal probability
+ * per window: on 200 seeded null windows (risks logit-normal around 12%, outcomes drawn from
+ * them: a calibrated model) of 400 and 4,000 cases, with prob = 0.05 and 999 replicates, the
+ * share of windows that signal is at most 0.05 + 2 SE = 0.0808. The fixed limit 4.5 on the same
+ * windows is printed beside it (it grows with the window). VIGIL_CUSUM_SIZES="400 4000 500000"
+ * runs those sizes (500,000: 0.050 vs 1.000, ~11 min on 2 shared cores). The limit does not depend on the thread count. */
+static void test_cusum_limit_null(void **state)
+{
+    (void)state;
+#if defined(__SANITIZE_ADDRESS__) || defined(__OPTIMIZE__) == 0
+    const size_t windows = 20; /* the sanitizer build checks memory safety; the -O2 build checks rates */
+#else
+    const size_t windows = 200;
+#endif
+    size_t sizes[8] = {400, 4000}, ns = 2;
+    const char *env = getenv("VIGIL_CUSUM_SIZES");
+    if (env) {
+        ns = 0;
+        for (char *e = (char *)env; *e && ns < 8;) {
+            char *end;
+            unsigned long v = strtoul(e, &end, 10);
+            if (end == e) break;
+            sizes[ns++] = v;
+            e = end;
+        }
+    }
+    const double prob = 0.05, bound = prob + 2 * sqrt(prob * (1 - prob) / (double)windows);
+    for (size_t si = 0; si < ns; si++) {
+        size_t n = sizes[si], sig = 0, sig_fixed = 0;
+        double *p = malloc(n * sizeof *p), *y = malloc(n * sizeof *y);
+        assert_non_null(p);
+        assert_non_null(y);
+        for (size_t w = 0; w < windows; w++) {
+            uint64_t st = 1000003 * (uint64_t)n + w;
+            for (size_t t = 0; t < n; t++) {
+                double u1 = ((double)(vigil_splitmix64(&st) >> 11) + 0.5) * 0x1.0p-53;
+                double u2 = (double)(vigil_splitmix64(&st) >> 11) * 0x1.0p-53;
+                double z = sqrt(-2 * log(u1)) * cos(2 * M_PI * u2);
+                p[t] = 1 / (1 + exp(-(-2.2 + 0.8 * z)));
+                y[t] = (double)(vigil_splitmix64(&st) >> 11) * 0x1.0p-53 < p[t];
+            }
+            double limit, mx;
+            size_t first;
+            assert_int_equal(vigil_cusum_limit_simulated(p, n, 2.0, prob, 999, w + 1, 0, &limit), 0);
+            if (w == 0) {
+                double l1;
+                assert_int_equal(vigil_cusum_limit_simulated(p, n, 2.0, prob, 999, w + 1, 1, &l1), 0);
+                assert_true(l1 == limit); /* same limit on one thread */
+            }
+            assert_int_equal(vigil_cusum_risk_adjusted(p, y, n, 2.0, limit, NULL, &first, &mx), 0);
+            sig += first < n;
+            assert_int_equal(vigil_cusum_risk_adjusted(p, y, n, 2.0, 4.5, NULL, &first, &mx), 0);
+            sig_fixed += first < n;
+        }
+        print_message("cusum, %zu null windows of %zu cases: signalled %.3f with the simulated limit "
+                      "(stated %.2f, bound %.4f), %.3f with the fixed 4.5\n", windows, n,
+                      sig / (double)windows, prob, bound, sig_fixed / (double)windows);
+        assert_true(sig / (double)windows <= bound);
+        free(p), free(y);
+    }
+    /* the argument checks */
+    double p1[3] = {0.1, 0.2, 0.3}, lim;
+    assert_int_equal(vigil_cusum_limit_simulated(p1, 3, 2.0, 0.001, 99, 1, 1, &lim), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), "99 replicates cannot resolve"));
+    assert_int_equal(vigil_cusum_limit_simulated(p1, 3, 1.0, 0.05, 99, 1, 1, &lim), VIGIL_EINVAL);
+    p1[1] = 1.5;
+    assert_int_equal(vigil_cusum_limit_simulated(p1, 3, 2.0, 0.05, 99, 1, 1, &lim), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), "risk 1.5 at case 2"));
+}
+
 static void test_categorical_and_corrections(void **state)
 {
     (void)state;
@@ -817,6 +887,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_numeric_kernels), cmocka_unit_test(test_ks_asymp_half),
         cmocka_unit_test(test_cvm_binary_exact), cmocka_unit_test(test_ties_null_rate),
+        cmocka_unit_test(test_cusum_limit_null),
         cmocka_unit_test(test_categorical_and_corrections),
         cmocka_unit_test(test_compare_and_cache), cmocka_unit_test(test_mmd), cmocka_unit_test(test_mmd_cuda_parity), cmocka_unit_test(test_errors),
         cmocka_unit_test(test_not_computable),

@@ -79,6 +79,11 @@ static void test_load_ok(void **state)
     assert_close(im->floor_numeric, 0.2, 0);
     assert_close(im->floor_categorical, 0.1, 0); /* the default */
     assert_true(im->cusum); /* on by default with a label and a score */
+    /* its limit chosen by simulation for a 1% in-control false-signal probability per run */
+    assert_true(isnan(im->cusum_limit));
+    assert_close(im->cusum_prob, 0.01, 0);
+    assert_int_equal(im->cusum_replicates, 999);
+    assert_int_equal(im->cusum_seed, 1);
     assert_true(im->ref_w.set && !im->ref_w.is_date && im->ref_w.from == 1995);
     char want[160];
     snprintf(want, sizeof want, "%s/out/alert.json", dir); /* relative to the monitor file */
@@ -151,6 +156,15 @@ static void test_load_errors(void **state)
         {WINDOWS ", \"min_samples\": 2.5", "$.min_samples: expected a whole number"},
         {WINDOWS ", \"cusum\": {\"odds_ratio\": 1}", "$.cusum.odds_ratio: expected a number > 0 other than 1"},
         {WINDOWS ", \"cusum\": {\"limt\": 4}", "$.cusum: unknown key 'limt'"},
+        {WINDOWS ", \"cusum\": {\"limit\": 4, \"false_signal_probability\": 0.01}",
+         "$.cusum: give either limit (fixed) or false_signal_probability"},
+        {WINDOWS ", \"cusum\": {\"limit\": 4, \"seed\": 3}", "$.cusum: replicates and seed choose a simulated limit"},
+        {WINDOWS ", \"cusum\": {\"false_signal_probability\": 1}",
+         "$.cusum.false_signal_probability: expected a number in (0, 1), got 1"},
+        {WINDOWS ", \"cusum\": {\"false_signal_probability\": 0.001, \"replicates\": 99}",
+         "$.cusum.replicates: 99 cannot resolve a false_signal_probability of 0.001 (at least 999 needed)"},
+        {WINDOWS ", \"cusum\": {\"replicates\": 2.5}", "$.cusum.replicates: expected a whole number from 1 to 1000000"},
+        {WINDOWS ", \"cusum\": {\"seed\": -1}", "$.cusum.seed: expected a whole number >= 0"},
         {WINDOWS ", \"on_alarm\": {\"mail\": \"x\"}", "$.on_alarm: unknown key 'mail'"},
         {WINDOWS ", \"model\": \"nope.json\"", "$.model: cannot read"},
         {"", "missing required key 'windows'"},

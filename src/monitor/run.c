@@ -178,7 +178,7 @@ int vigil_monitor_run(vigil_monitor_result **out, const vigil_monitor *m,
     double t1 = vigil_seconds();
     if ((rc = vigil_mon_drift(m, d, opt ? opt->cache : NULL, threads, doc, &alarm)) != 0) goto done;
     if (m->label_drift && (rc = label_drift(m, d, doc, &alarm)) != 0) goto done;
-    if (m->cusum && (rc = vigil_mon_cusum(m, d, doc, &alarm)) != 0) goto done;
+    if (m->cusum && (rc = vigil_mon_cusum(m, d, threads, doc, &alarm)) != 0) goto done;
     double t_compute = vigil_seconds() - t1;
 
     cJSON_ReplaceItemInObjectCaseSensitive(doc, "alarm", cJSON_CreateBool(alarm));
@@ -300,6 +300,7 @@ int vigil_monitor_result_store(const vigil_monitor_result *r, vigil_results *res
         return rc;
     if ((e = cJSON_GetObjectItemCaseSensitive(r->doc, "cusum")) != NULL &&
         ((rc = vigil_results_add_metric(res, "cusum", "max", num(e, "max"), NAN, NAN)) != 0 ||
+         (rc = vigil_results_add_metric(res, "cusum", "limit", num(e, "limit"), NAN, NAN)) != 0 ||
          (rc = vigil_results_add_metric(res, "cusum", "observed_minus_expected",
                                         num(e, "observed_minus_expected"), NAN, NAN)) != 0 ||
          (rc = vigil_results_add_metric(res, "cusum", "signal",

@@ -33,6 +33,14 @@ expect_rc 0 "stable json"
 expect_json "d['alarm'] is False and d['alarms'] == [] and d['monitor'] == 'flchain-stable'" "stable: no alarm"
 expect_json "d['cache']['hit'] is True" "second run of a monitor reuses the cached reference statistics"
 expect_json "d['windows']['reference']['label'] == '1995..1995' and d['windows']['reference']['n'] > 1000" "windows by sample_yr"
+# no cusum key: the limit is chosen for this window by simulation (1% in-control false-signal
+# probability per run), seeded, so the same night gives the same limit
+expect_json "d['cusum']['limit_choice'] == {'method': 'simulated', 'false_signal_probability': 0.01, 'replicates': 999, 'seed': 1}" "simulated CUSUM limit by default"
+expect_json "d['cusum']['limit'] > 0 and d['cusum']['signal'] == (d['cusum']['max'] >= d['cusum']['limit'])" "the signal is the max against that limit"
+cp "$T/out" "$T/stable1.json"
+run "$VIGIL" monitor run "$ROOT/monitors/flchain-stable.json" --format json --db "$T/stable2.db" --threads 1
+/usr/bin/python3 -c "import json,sys; a, b = (json.load(open(p))['cusum']['limit'] for p in sys.argv[1:]); assert a == b, (a, b)" "$T/stable1.json" "$T/out" \
+    || { echo "FAIL: the simulated CUSUM limit is not reproducible"; fails=$((fails + 1)); }
 run "$VIGIL" monitor run "$ROOT/monitors/flchain-temporal.json" --format json
 expect_rc 1 "temporal json"
 expect_json "d['alarm'] is True and 'age' in d['alarms'] and d['features']['age']['drift'] is True" "age drifted"
@@ -43,6 +51,7 @@ expect_json "d['features']['flc_grp']['type'] == 'categorical' and 'chi2' in d['
 expect_json "d['prediction']['drift'] is True and abs(d['label']['prevalence_ref'] - 588/4690) < 1e-12" "prediction and label drift"
 expect_json "abs(d['label']['p'] - 0.0686792759392077) < 1e-9" "label p = statsmodels proportions_ztest"
 expect_json "d['cusum']['n'] == 412 and d['cusum']['limit'] == 4.5 and isinstance(d['cusum']['signal'], bool)" "cusum"
+expect_json "d['cusum']['limit_choice'] == {'method': 'fixed'}" "a limit in the file is kept, said fixed"
 expect_json "isinstance(d['run_id'], int) and set(d['seconds']) == {'load','compute','write'}" "run_id and seconds"
 expect_json "d['cache']['hit'] is True and d['cache']['key'].startswith('monitor-ref:')" "cache hit on the second temporal run"
 

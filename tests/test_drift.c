@@ -841,6 +841,32 @@ static void test_not_computable(void **state)
     assert_close(fl->missing_p, 1, 0);
     assert_false(vigil_drift_result_alarm(r));
     vigil_drift_result_free(r), r = NULL;
+    /* with --mmd: the feature is left out of the MMD (kept, it would leave no complete row),
+     * and an MMD with no complete row is not computable, said, not a refused run */
+    o.mmd = 1, o.mmd_permutations = 19, o.threads = 1;
+    assert_int_equal(vigil_drift_compare(ref, cur, &o, &r), 0);
+    double ms, mp;
+    assert_int_equal(vigil_drift_result_mmd(r, &ms, &mp, NULL, NULL, NULL), 0);
+    assert_true(mp > 0 && mp <= 1);
+    assert_string_equal(vigil_drift_result_mmd_note(r), "left out (distribution tests not computable): lab");
+    assert_int_equal(vigil_drift_result_json(r, &js), 0);
+    doc = cJSON_Parse(js);
+    const cJSON *mm = cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "multivariate"), "mmd");
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(mm, "left_out")), 1);
+    assert_string_equal(cJSON_GetArrayItem(cJSON_GetObjectItem(mm, "left_out"), 0)->valuestring, "lab");
+    cJSON_Delete(doc), free(js);
+    vigil_drift_result_free(r), r = NULL;
+    assert_int_equal(vigil_drift_compare(cur, cur, &o, &r), 0); /* lab empty in both: no complete row */
+    assert_int_equal(vigil_drift_result_mmd(r, &ms, &mp, NULL, NULL, NULL), -1);
+    assert_non_null(strstr(vigil_drift_result_mmd_note(r), "not computable: "));
+    assert_int_equal(vigil_drift_result_json(r, &js), 0);
+    doc = cJSON_Parse(js);
+    mm = cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "multivariate"), "mmd");
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(mm, "p")) && cJSON_IsFalse(cJSON_GetObjectItem(mm, "computable")));
+    assert_true(cJSON_IsString(cJSON_GetObjectItem(mm, "not_computable")));
+    cJSON_Delete(doc), free(js);
+    vigil_drift_result_free(r), r = NULL;
+    o = vigil_drift_options_default();
     /* min_n above 2 is honoured the same way */
     o.min_n = N + 1;
     assert_int_equal(vigil_drift_compare(ref, ref, &o, &r), 0);

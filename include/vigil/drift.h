@@ -149,6 +149,11 @@ const vigil_drift_feature *vigil_drift_result_feature(const vigil_drift_result *
 /* Multivariate MMD (when options.mmd): returns 0 and fills the numbers, or -1 when not run. */
 int vigil_drift_result_mmd(const vigil_drift_result *r, double *stat, double *p,
                            double *bandwidth, size_t *permutations, size_t *rows);
+/* What the MMD's line should say beyond its numbers, or NULL: "left out (distribution tests not
+ * computable): a, b" (those features had too few values in a window), or "not computable: ..."
+ * (too few complete rows, or no numeric feature left: then vigil_drift_result_mmd gives -1 and
+ * the JSON has multivariate.mmd.{stat,p} null with not_computable). The string belongs to r. */
+const char *vigil_drift_result_mmd_note(const vigil_drift_result *r);
 /* The backend the MMD ran on (VIGIL_BACKEND_CPU when it was not run). */
 vigil_backend_kind vigil_drift_result_mmd_backend(const vigil_drift_result *r);
 /* Record the seconds spent loading (the caller's) so the JSON carries seconds.load. */

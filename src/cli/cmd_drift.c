@@ -206,6 +206,8 @@ int cmd_drift(int argc, char **argv)
         if (vigil_drift_result_mmd(res, &ms, &mp, &bw, &perm, &rows) == 0)
             printf("multivariate MMD^2 %.4g  p %.4g  (bandwidth %.3g, %zu permutations, %zu rows)\n",
                    ms, mp, bw, perm, rows);
+        if (vigil_drift_result_mmd_note(res))
+            printf("multivariate MMD: %s\n", vigil_drift_result_mmd_note(res));
         printf("%zu of %zu features drifted (%s-corrected p < %g and effect >= floor)\n",
                vigil_drift_result_n_alarms(res), vigil_drift_result_n_features(res),
                o.correction == VIGIL_CORRECT_HOLM ? "Holm" : o.correction == VIGIL_CORRECT_BH ? "BH" : "un",

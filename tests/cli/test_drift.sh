@@ -108,6 +108,14 @@ run "$VIGIL" drift --reference "$D/flchain/train.csv" --current "$T/nan.csv" --i
     --allow-column age=public-research-cohort
 expect_rc 1 "the table says it too"
 expect_out "feature 'creatinine': distribution tests not computable (0 non-missing value(s) in the current window" "a clear line for the feature"
+# --mmd too: the feature is left out of the multivariate test (it would leave no complete row)
+run "$VIGIL" drift --reference "$D/flchain/train.csv" --current "$T/nan.csv" --id case_id \
+    --allow-column age=public-research-cohort --mmd --permutations 19 --mmd-rows 300 --format json
+expect_rc 1 "--mmd with a feature missing in every current case"
+expect_json 'd["multivariate"]["mmd"]["left_out"] == ["creatinine"] and 0 < d["multivariate"]["mmd"]["p"] <= 1' "the MMD runs without it, and says so"
+run "$VIGIL" drift --reference "$D/flchain/train.csv" --current "$T/nan.csv" --id case_id \
+    --allow-column age=public-research-cohort --mmd --permutations 19 --mmd-rows 300
+expect_out "multivariate MMD: left out (distribution tests not computable): creatinine" "the table says it"
 head -1 "$D/flchain/test.csv" >"$T/empty.csv"
 run "$VIGIL" drift --reference "$D/flchain/train.csv" --current "$T/empty.csv" --id case_id \
     --allow-column age=public-research-cohort

@@ -232,7 +232,8 @@ static void test_ties_null_rate(void **state)
  * per window: on 200 seeded null windows (risks logit-normal around 12%, outcomes drawn from
  * them: a calibrated model) of 400 and 4,000 cases, with prob = 0.05 and 999 replicates, the
  * share of windows that signal is at most 0.05 + 2 SE = 0.0808. The fixed limit 4.5 on the same
- * windows is printed beside it (it grows with the window). VIGIL_CUSUM_SIZES="400 4000 500000"
+ * windows is printed beside it (it grows with the window), and the share that signal when the
+ * odds are doubled (at 4,000 cases at least 90%). VIGIL_CUSUM_SIZES="400 4000 500000"
  * runs those sizes (500,000: 0.050 vs 1.000, ~11 min on 2 shared cores). The limit does not depend on the thread count. */
 static void test_cusum_limit_null(void **state)
 {
@@ -256,10 +257,11 @@ static void test_cusum_limit_null(void **state)
     }
     const double prob = 0.05, bound = prob + 2 * sqrt(prob * (1 - prob) / (double)windows);
     for (size_t si = 0; si < ns; si++) {
-        size_t n = sizes[si], sig = 0, sig_fixed = 0;
-        double *p = malloc(n * sizeof *p), *y = malloc(n * sizeof *y);
+        size_t n = sizes[si], sig = 0, sig_fixed = 0, sig_alt = 0;
+        double *p = malloc(n * sizeof *p), *y = malloc(n * sizeof *y), *ya = malloc(n * sizeof *ya);
         assert_non_null(p);
         assert_non_null(y);
+        assert_non_null(ya);
         for (size_t w = 0; w < windows; w++) {
             uint64_t st = 1000003 * (uint64_t)n + w;
             for (size_t t = 0; t < n; t++) {
@@ -267,7 +269,9 @@ static void test_cusum_limit_null(void **state)
                 double u2 = (double)(vigil_splitmix64(&st) >> 11) * 0x1.0p-53;
                 double z = sqrt(-2 * log(u1)) * cos(2 * M_PI * u2);
                 p[t] = 1 / (1 + exp(-(-2.2 + 0.8 * z)));
-                y[t] = (double)(vigil_splitmix64(&st) >> 11) * 0x1.0p-53 < p[t];
+                double u = (double)(vigil_splitmix64(&st) >> 11) * 0x1.0p-53;
+                y[t] = u < p[t];
+                ya[t] = u < 2 * p[t] / (1 + p[t]); /* the odds doubled: what the chart is for */
             }
             double limit, mx;
             size_t first;
@@ -281,12 +285,15 @@ static void test_cusum_limit_null(void **state)
             sig += first < n;
             assert_int_equal(vigil_cusum_risk_adjusted(p, y, n, 2.0, 4.5, NULL, &first, &mx), 0);
             sig_fixed += first < n;
+            assert_int_equal(vigil_cusum_risk_adjusted(p, ya, n, 2.0, limit, NULL, &first, &mx), 0);
+            sig_alt += first < n;
         }
         print_message("cusum, %zu null windows of %zu cases: signalled %.3f with the simulated limit "
-                      "(stated %.2f, bound %.4f), %.3f with the fixed 4.5\n", windows, n,
-                      sig / (double)windows, prob, bound, sig_fixed / (double)windows);
+                      "(stated %.2f, bound %.4f), %.3f with the fixed 4.5; odds ratio 2: %.3f\n", windows, n,
+                      sig / (double)windows, prob, bound, sig_fixed / (double)windows, sig_alt / (double)windows);
         assert_true(sig / (double)windows <= bound);
-        free(p), free(y);
+        if (n >= 4000) assert_true(sig_alt / (double)windows >= 0.9); /* and it still sees a doubling */
+        free(p), free(y), free(ya);
     }
     /* the argument checks */
     double p1[3] = {0.1, 0.2, 0.3}, lim;

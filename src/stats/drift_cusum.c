@@ -56,8 +56,10 @@ static int sim_range(void *ctx, size_t begin, size_t end, int worker)
     (void)worker;
     const cusum_sim *c = ctx;
     for (size_t r = begin; r < end; r++) {
-        uint64_t st = c->seed ^ (0x9e3779b97f4a7c15ULL * (r + 1));
-        (void)vigil_splitmix64(&st);
+        /* replicate r's stream starts at a mixed state of (seed, r): nearby seeds or replicates
+         * never give overlapping (shifted) streams */
+        uint64_t s0 = c->seed ^ (0xbf58476d1ce4e5b9ULL * (r + 1)), st = vigil_splitmix64(&s0);
+        st = vigil_splitmix64(&st) ^ c->seed;
         double s = 0, mx = 0;
         for (size_t t = 0; t < c->n; t++) {
             s += vigil_splitmix64(&st) < c->thr[t] ? c->w1[t] : c->w0[t];

@@ -159,6 +159,18 @@ static void test_cvm_binary_exact(void **state)
         cases++;
     }
     assert_int_equal(cases, 6);
+    /* a 0/1 column of 2,000,000 values with a large shift: the extension stops at 19,999
+     * permutations there (a stage of 199,999 would pass ~4e7 sampler steps), p = 1/20,000 */
+    size_t big = 1000000;
+    double *x = malloc(big * sizeof *x), *y = malloc(big * sizeof *y), s, p;
+    assert_non_null(x);
+    assert_non_null(y);
+    for (size_t i = 0; i < big; i++) x[i] = i % 10 < 3, y[i] = i % 100 < 32;
+    assert_int_equal(vigil_drift_cvm(x, big, y, big, &s, &p), 0);
+    assert_close(p, 1.0 / 20000, 1e-15);
+    assert_int_equal(vigil_drift_anderson(x, big, y, big, &s, &p), 0);
+    assert_close(p, 1.0 / 20000, 1e-15);
+    free(x), free(y);
 }
 
 /* Null pairs of a discrete column: 1,000 seeded pairs of Bernoulli(1/3), 1,500 vs 1,500. Each

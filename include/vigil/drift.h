@@ -16,7 +16,8 @@
  *                12% of null pairs rejected at 0.05): both p-values come from the conditional
  *                (permutation) null instead -- a Monte Carlo permutation p (1 + hits) /
  *                (1 + B), B = 1,999, extended tenfold while no permutation reaches the
- *                statistic up to 199,999 (so p >= 5e-6), seeded by the pooled counts so the
+ *                statistic up to 199,999 (so p >= 5e-6; fewer on very large windows, see
+ *                drift_tests.c), seeded by the pooled counts so the
  *                same data give the same p; anderson_darling's is then not capped. KS keeps
  *                scipy's p, conservative on ties. wasserstein (W1, scipy wasserstein_distance;
  *                also reported divided by the reference SD = the effect), psi (ten bins at

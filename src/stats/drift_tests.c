@@ -332,9 +332,10 @@ double vigil_drift_ks_pvalue(double d, size_t n1, size_t n2)
  * values) per permutation instead of O(N). The p-value is the Monte Carlo
  * permutation p (1 + #{T_b >= T}) / (1 + B), valid at every level (Phipson & Smyth 2010);
  * B = 1,999, and while no permutation reaches T, ten times more (Besag & Clifford's sequential
- * rule keeps it valid: the p only grows with B once one does) up to 199,999 -- and at most
- * ~4e7 draws -- so a large shift is not stuck at p = 1/2000 under a correction across many
- * features. The limit: a heavily tied sample with more than 20,000 distinct values (a
+ * rule keeps it valid: the p only grows with B once one does) up to 199,999 -- while a
+ * stage costs at most ~4e7 draws and sampler steps (a 0/1 column of 2,000,000 values stops at
+ * 19,999: p >= 5e-5) -- so a large shift is not stuck at p = 1/2000 under a correction across
+ * many features. The limit: a heavily tied sample with more than 20,000 distinct values (a
  * zero-inflated lab over a very large window) would need more than 4e7 draws for the first
  * 1,999 permutations and keeps the continuous p. The stream is splitmix64 seeded by the pooled counts (and not by the split): the
  * same data give the same p in every path (drift, the monitor's cache, merged accumulators). */
@@ -353,7 +354,8 @@ static double lfact(const double *lf, double n) { return lf ? lf[(size_t)n] : lg
 /* One draw of Hypergeometric(good, bad, draws) -- the number of good among `draws` taken without
  * replacement -- by inversion outward from the mode (expected O(sd) steps). lf: log factorials
  * up to good + bad, or NULL. */
-static size_t hyper_draw(size_t good, size_t bad, size_t draws, const double *lf, uint64_t *st)
+static size_t hyper_draw(size_t good, size_t bad, size_t draws, const double *lf, uint64_t *st,
+                         size_t *steps)
 {
     size_t lo = draws > bad ? draws - bad : 0, hi = draws < good ? draws : good;
     if (lo == hi) return lo;
@@ -369,6 +371,7 @@ static size_t hyper_draw(size_t good, size_t bad, size_t draws, const double *lf
     size_t L = mode, R = mode;
     double pl = pm, pr = pm;
     while (L > lo || R < hi) {
+        ++*steps;
         if (R < hi) {
             double kr = (double)R;
             pr *= (g - kr) * (r - kr) / ((kr + 1) * (b - r + kr + 1));
@@ -471,19 +474,22 @@ static double perm_p(const size_t *t, const size_t *a_obs, size_t k, size_t nx, 
     for (size_t v = 0; v < k; v++) st = vigil_splitmix64(&st) ^ (uint64_t)t[v];
     /* a permuted T equal to the observed one (the same split) counts as reaching it */
     double obs = stat(a_obs, t, k, nx, ny), thr = obs - 1e-12 * fabs(obs);
-    size_t hits = 0, done = 0, target = PERM_FIRST;
+    size_t hits = 0, done = 0, target = PERM_FIRST, steps = 0;
     for (;;) {
         for (; done < target; done++) {
             size_t rem = nx, pool = nx + ny;
             for (size_t v = 0; v < k; v++) {
                 pool -= t[v];
-                a[v] = rem ? (pool ? hyper_draw(t[v], pool, rem, lf, &st) : rem) : 0;
+                a[v] = rem ? (pool ? hyper_draw(t[v], pool, rem, lf, &st, &steps) : rem) : 0;
                 rem -= a[v];
             }
             if (stat(a, t, k, nx, ny) >= thr) hits++;
         }
         size_t next = target * 10 + 9;
-        if (hits || next > PERM_MAX || (double)next * (double)k > PERM_DRAWS) break;
+        /* the work of a permutation grows with the window (a draw walks O(sd) from the mode):
+         * extend only while the next stage stays within PERM_DRAWS draws and sampler steps */
+        double per = ((double)steps + (double)done * (double)k) / (double)done;
+        if (hits || next > PERM_MAX || (double)next * per > PERM_DRAWS) break;
         target = next;
     }
     free(a), free(lf);

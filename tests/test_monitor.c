@@ -79,6 +79,11 @@ static void test_load_ok(void **state)
     assert_close(im->floor_numeric, 0.2, 0);
     assert_close(im->floor_categorical, 0.1, 0); /* the default */
     assert_true(im->cusum); /* on by default with a label and a score */
+    /* its limit chosen by simulation for a 1% in-control false-signal probability per run */
+    assert_true(isnan(im->cusum_limit));
+    assert_close(im->cusum_prob, 0.01, 0);
+    assert_int_equal(im->cusum_replicates, 999);
+    assert_int_equal(im->cusum_seed, 1);
     assert_true(im->ref_w.set && !im->ref_w.is_date && im->ref_w.from == 1995);
     char want[160];
     snprintf(want, sizeof want, "%s/out/alert.json", dir); /* relative to the monitor file */
@@ -89,6 +94,31 @@ static void test_load_ok(void **state)
     assert_non_null(strstr(vigil_monitor_text(m), "\"name\": \"m\""));
     vigil_monitor_free(m);
     vigil_monitor_free(NULL);
+}
+
+/* A window under min_samples (a feed that stalled) still loads -- the run layer stores the night
+ * as a failed run -- and says why; running the tests on it is refused with that reason. */
+static void test_insufficient_data(void **state)
+{
+    vigil_monitor *m = load(WINDOWS ", \"min_samples\": 2", 0);
+    vigil_monitor_data *d = NULL;
+    assert_int_equal(vigil_monitor_load_data(&d, m, 1), 0);
+    const char *why = vigil_monitor_data_insufficient(d);
+    assert_non_null(why);
+    assert_non_null(strstr(why, "$.windows.reference: 1 case in 1995..1995"));
+    assert_non_null(strstr(why, "fewer than min_samples = 2"));
+    vigil_run_file files[4];
+    assert_int_equal(vigil_monitor_data_files(m, d, files), 2); /* the data was read: digests */
+    assert_non_null(files[1].sha256);
+    vigil_monitor_options o = VIGIL_MONITOR_OPTIONS_INIT;
+    o.data = d;
+    vigil_monitor_result *r = NULL;
+    assert_int_equal(vigil_monitor_run(&r, m, &o), VIGIL_EINVAL);
+    expect_msg("fewer than min_samples = 2");
+    assert_null(r);
+    assert_null(vigil_monitor_data_insufficient(NULL));
+    vigil_monitor_data_free(d);
+    vigil_monitor_free(m);
 }
 
 static void test_last_days(void **state)
@@ -126,6 +156,15 @@ static void test_load_errors(void **state)
         {WINDOWS ", \"min_samples\": 2.5", "$.min_samples: expected a whole number"},
         {WINDOWS ", \"cusum\": {\"odds_ratio\": 1}", "$.cusum.odds_ratio: expected a number > 0 other than 1"},
         {WINDOWS ", \"cusum\": {\"limt\": 4}", "$.cusum: unknown key 'limt'"},
+        {WINDOWS ", \"cusum\": {\"limit\": 4, \"false_signal_probability\": 0.01}",
+         "$.cusum: give either limit (fixed) or false_signal_probability"},
+        {WINDOWS ", \"cusum\": {\"limit\": 4, \"seed\": 3}", "$.cusum: replicates and seed choose a simulated limit"},
+        {WINDOWS ", \"cusum\": {\"false_signal_probability\": 1}",
+         "$.cusum.false_signal_probability: expected a number in (0, 1), got 1"},
+        {WINDOWS ", \"cusum\": {\"false_signal_probability\": 0.001, \"replicates\": 99}",
+         "$.cusum.replicates: 99 cannot resolve a false_signal_probability of 0.001 (at least 999 needed)"},
+        {WINDOWS ", \"cusum\": {\"replicates\": 2.5}", "$.cusum.replicates: expected a whole number from 1 to 1000000"},
+        {WINDOWS ", \"cusum\": {\"seed\": -1}", "$.cusum.seed: expected a whole number >= 0"},
         {WINDOWS ", \"on_alarm\": {\"mail\": \"x\"}", "$.on_alarm: unknown key 'mail'"},
         {WINDOWS ", \"model\": \"nope.json\"", "$.model: cannot read"},
         {"", "missing required key 'windows'"},
@@ -305,7 +344,7 @@ int main(void)
 {
     vigil_init();
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_load_ok),     cmocka_unit_test(test_last_days),
+        cmocka_unit_test(test_load_ok),     cmocka_unit_test(test_insufficient_data), cmocka_unit_test(test_last_days),
         cmocka_unit_test(test_load_errors), cmocka_unit_test(test_roles),
         cmocka_unit_test(test_lock),        cmocka_unit_test(test_two_proportion),
         cmocka_unit_test(test_cusum),       cmocka_unit_test(test_alert_tmp_symlink),

@@ -10,7 +10,16 @@
  *                exact when both sizes <= 20 (as scipy), else asymptotic; the statistic in its
  *                ECDF form, equal to scipy's without ties -- with ties scipy's midrank form is
  *                badly inflated (a random split of a 0/1 column: T = 27, p = 1e-8) -- see
- *                drift_tests.c), wasserstein (W1, scipy wasserstein_distance;
+ *                drift_tests.c). Heavily tied samples (one value holds >= 5% of the pooled
+ *                sample: a 0/1 or small-integer column, a zero-inflated lab), where the
+ *                continuous nulls of cvm and anderson_darling are invalid (0/1 column: 8% and
+ *                12% of null pairs rejected at 0.05): both p-values come from the conditional
+ *                (permutation) null instead -- a Monte Carlo permutation p (1 + hits) /
+ *                (1 + B), B = 1,999, extended tenfold while no permutation reaches the
+ *                statistic up to 199,999 (so p >= 5e-6; fewer on very large windows, see
+ *                drift_tests.c), seeded by the pooled counts so the
+ *                same data give the same p; anderson_darling's is then not capped. KS keeps
+ *                scipy's p, conservative on ties. wasserstein (W1, scipy wasserstein_distance;
  *                also reported divided by the reference SD = the effect), psi (ten bins at
  *                reference deciles, proportions floored at 1e-4), jensen_shannon (distance,
  *                natural log as scipy.spatial.distance.jensenshannon's default, on the PSI bins).
@@ -25,7 +34,9 @@
  * numeric feature, the chi-square p for a categorical one (the other tests are reported but
  * not used for the decision, so the family-wise error is controlled exactly by Holm/BH over
  * one test per feature). A feature drifts when its corrected p < alpha AND its effect is at
- * least its floor (numeric: Wasserstein / reference SD; categorical: PSI).
+ * least its floor (numeric: Wasserstein / reference SD; categorical: PSI). A feature with fewer
+ * than 2 (min_n) non-missing values in a window (a lab feed that stopped) cannot be tested for
+ * its distribution: its missing-rate p and |missing-rate difference| decide it instead.
  *
  * Ownership: a result or reference returned through **out is owned by the caller and freed
  * with the matching _free (NULL-safe). Strings a getter returns live as long as the result.
@@ -57,7 +68,7 @@ typedef struct {
     double numeric_floor;        /* 0.1: Wasserstein / reference SD */
     double categorical_floor;    /* 0.1: PSI */
     size_t psi_bins;             /* 10 */
-    size_t min_n;                /* 2: fewer non-missing values in a window is an error */
+    size_t min_n;                /* 2: fewer non-missing values in a window: tests not computable */
     int mmd;                     /* also run the multivariate MMD test on numeric features */
     size_t mmd_permutations;     /* 500 */
     size_t mmd_max_rows;         /* 2000 per window: larger windows are subsampled (seeded) */
@@ -100,11 +111,19 @@ typedef struct {
     double psi, js;
     double chi2_stat, chi2_p, chi2_df;
     size_t n_unseen;             /* categorical: current categories absent in the reference */
+    /* 0 when a window has fewer than min_n non-missing values: the distribution tests are NaN,
+     * not_computable says why, and the missing rate decides (decided_by "missing_rate") */
+    int computable;
+    const char *not_computable;  /* NULL when computable */
+    const char *decided_by;      /* "ks", "cvm", "chi2" or "missing_rate": whose p is p */
 } vigil_drift_feature;
 
 /* Compare two windows. Errors (VIGIL_EINVAL): a feature missing from a table (names the table's
- * source and the column), numeric in one and categorical in the other, an empty window, or
- * fewer than min_n non-missing values in a window (names the feature). */
+ * source and the column), numeric in one and categorical in the other, or an empty window.
+ * A feature with fewer than min_n (at least 2) non-missing values in a window is not an error:
+ * its distribution tests are not computable (NaN, with the reason in not_computable) and its
+ * missing-rate test decides instead -- the two-proportion p takes the place of KS/chi-square in
+ * the correction, |missing-rate difference| is the effect, against the type's floor. */
 int vigil_drift_compare(const vigil_table *ref, const vigil_table *cur,
                         const vigil_drift_options *o, vigil_drift_result **out);
 
@@ -131,6 +150,11 @@ const vigil_drift_feature *vigil_drift_result_feature(const vigil_drift_result *
 /* Multivariate MMD (when options.mmd): returns 0 and fills the numbers, or -1 when not run. */
 int vigil_drift_result_mmd(const vigil_drift_result *r, double *stat, double *p,
                            double *bandwidth, size_t *permutations, size_t *rows);
+/* What the MMD's line should say beyond its numbers, or NULL: "left out (distribution tests not
+ * computable): a, b" (those features had too few values in a window), or "not computable: ..."
+ * (too few complete rows, or no numeric feature left: then vigil_drift_result_mmd gives -1 and
+ * the JSON has multivariate.mmd.{stat,p} null with not_computable). The string belongs to r. */
+const char *vigil_drift_result_mmd_note(const vigil_drift_result *r);
 /* The backend the MMD ran on (VIGIL_BACKEND_CPU when it was not run). */
 vigil_backend_kind vigil_drift_result_mmd_backend(const vigil_drift_result *r);
 /* Record the seconds spent loading (the caller's) so the JSON carries seconds.load. */
@@ -146,12 +170,14 @@ int vigil_drift_ks(const double *x, size_t n1, const double *y, size_t n2, doubl
                    double *p);
 double vigil_drift_ks_pvalue(double d, size_t n1, size_t n2);
 /* Anderson-Darling k-sample (k = 2), scipy anderson_ksamp(midrank=True) statistic; p by the
- * Scholz-Stephens interpolation, capped to [0.001, 0.25] as scipy (a bound outside it).
+ * Scholz-Stephens interpolation, capped to [0.001, 0.25] as scipy (a bound outside it), or on
+ * heavily tied samples the permutation p (see the top of this file).
  * stat and p are NaN when the pooled sample has fewer than 2 distinct values or 4 values. */
 int vigil_drift_anderson(const double *x, size_t n1, const double *y, size_t n2, double *stat,
                          double *p);
 /* Cramer-von Mises two-sample T and p (scipy cramervonmises_2samp, method='auto'; with ties
- * the ECDF form of T, see above). Needs at least 2 values per sample. */
+ * the ECDF form of T, and on heavily tied samples the permutation p, see above). Needs at
+ * least 2 values per sample. */
 int vigil_drift_cvm(const double *x, size_t n1, const double *y, size_t n2, double *stat,
                     double *p);
 double vigil_drift_wasserstein(const double *x, size_t n1, const double *y, size_t n2);
@@ -177,14 +203,25 @@ int vigil_drift_mmd(const double *x, size_t n1, const double *y, size_t n2, size
 
 /* Risk-adjusted CUSUM (Steiner, Cook, Farewell & Treasure 2000) for an odds-ratio increase R
  * (e.g. 2) over the predicted risks p: W_t = y_t log R - log(1 - p_t + R p_t),
- * S_t = max(0, S_{t-1} + W_t); a signal when S_t >= h. Choosing h: h = 4.5 gives an in-control
- * average run length of several thousand cases at typical risks (Steiner et al. used 4.5 for
- * R = 2); for a target in-control run length, simulate y ~ Bernoulli(p) on your own risk mix and
- * pick h from the run lengths. path (optional, n values) receives S_t; the statistic is not reset
+ * S_t = max(0, S_{t-1} + W_t); a signal when S_t >= h. Choosing h: a fixed h (Steiner et al.
+ * used 4.5 for R = 2) signals more often the longer the stretch it watches (4.5 over 4,000
+ * cases of a calibrated model: two windows in three); vigil_cusum_limit_simulated() below
+ * chooses h for a stated in-control probability of a signal over the cases at hand. path (optional, n values) receives S_t; the statistic is not reset
  * after a signal. *first_signal = index of the first t with S_t >= h, or n when none.
  * Returns VIGIL_EINVAL on p outside (0,1) or y not 0/1. */
 int vigil_cusum_risk_adjusted(const double *p, const double *y, size_t n, double odds_ratio_alt,
                               double h, double *path, size_t *first_signal, double *max_stat);
+
+/* The CUSUM limit for a stated in-control probability `prob` that the CUSUM over these n risks
+ * (in their order) signals at least once: `replicates` (M) in-control paths (y_t ~
+ * Bernoulli(p_t), seeded: replicate r uses its own stream of `seed`, so any thread count gives
+ * the same limit) and their largest S_t; *limit is just above the k-th smallest, k =
+ * ceil((1 - prob)(M + 1)), so that P(a signal, S_t >= *limit, under control) <= prob exactly
+ * (a Monte Carlo test's bound). Needs prob >= 1 / (M + 1); costs n M steps (4,000 cases x 999
+ * replicates: ~10 ms; 500,000 x 999: ~2-3 s a thread). VIGIL_EINVAL on a risk outside [0, 1],
+ * an odds ratio <= 0 or 1, prob outside (0, 1) or too few replicates for it. */
+int vigil_cusum_limit_simulated(const double *p, size_t n, double odds_ratio_alt, double prob,
+                                size_t replicates, uint64_t seed, int threads, double *limit);
 
 #ifdef __cplusplus
 }

@@ -40,9 +40,15 @@ const char *vigil_monitor_text(const vigil_monitor *m);
 size_t vigil_monitor_files(const vigil_monitor *m, vigil_run_file files[4]);
 
 /* The data of one run, loaded once: the case file (and reference file) parsed, the windows
- * selected, the scores computed. A window with fewer than min_samples cases is VIGIL_EINVAL
- * naming the window. */
+ * selected, the scores computed. A window with fewer than min_samples cases (a feed that
+ * stalled) still loads: vigil_monitor_data_insufficient() says why, and vigil_monitor_run()
+ * refuses such data with that reason (VIGIL_EINVAL), so the caller can store the night as a
+ * failed run first. A date current window with days without a case is warned about
+ * (vigil_warn) and listed in the result (windows.current.empty_days, empty_day_list). */
 int vigil_monitor_load_data(vigil_monitor_data **out, const vigil_monitor *m, int threads);
+/* Why a window holds fewer than min_samples cases (names the monitor file, the window and the
+ * data file), or NULL when both hold enough. The string belongs to d. */
+const char *vigil_monitor_data_insufficient(const vigil_monitor_data *d);
 void vigil_monitor_data_free(vigil_monitor_data *d);
 /* vigil_monitor_files with the SHA-256 of the data and reference files taken as they were
  * parsed: the run records the bytes it tested, each file read once (a nightly feed that grows

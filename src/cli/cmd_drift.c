@@ -23,19 +23,27 @@ const char cmd_drift_help[] =
     "  numeric      KS (exact p when both sizes <= 10000, as scipy ks_2samp), Anderson-Darling\n"
     "               k-sample (p interpolated as scipy, capped to [0.001, 0.25]), Cramer-von Mises\n"
     "               (exact p when both sizes <= 20; ECDF form of the statistic, which equals\n"
-    "               scipy's without ties and stays valid with them), Wasserstein-1 (and / reference SD), PSI\n"
-    "               (ten bins at reference deciles, 1e-4 floors), Jensen-Shannon distance (ln)\n"
+    "               scipy's without ties and stays a CvM statistic with them), Wasserstein-1 (and / reference SD), PSI\n"
+    "               (ten bins at reference deciles, 1e-4 floors), Jensen-Shannon distance (ln).\n"
+    "               On heavily tied columns (one value >= 5% of the pooled sample) the CvM and\n"
+    "               AD p-values come from the permutation null (seeded by the data; 1,999 to\n"
+    "               199,999 permutations, so p >= 5e-6, fewer on very large windows;\n"
+    "               AD's then not capped)\n"
     "  categorical  chi-square on the union of categories (unseen ones count), PSI, JS\n"
     "Missing values are left out of the tests; the missing rate is tested on its own\n"
     "(two-proportion z test). The p-value corrected across features is KS (numeric) or\n"
     "chi-square (categorical); a feature drifts when that corrected p < alpha AND its effect\n"
-    "(Wasserstein / reference SD, or PSI) >= 0.1.\n"
+    "(Wasserstein / reference SD, or PSI) >= 0.1. A feature with fewer than 2 non-missing\n"
+    "values in a window (a feed that stopped) is kept: its distribution tests are not\n"
+    "computable (null, with the reason) and its missing-rate test decides instead\n"
+    "(p in the correction, |missing-rate difference| against the same floor).\n"
     "\n";
 
 static const char epilogue[] =
     "Exit status: 0 no drift, 1 at least one feature drifted, 2 bad input.\n"
     "JSON: alarm, n_alarms, correction, alpha, features.<name>.{type,n_ref,n_cur,missing_ref,\n"
-    "missing_cur,drift,p,p_adjusted,effect,effect_floor,missing_rate{diff,p},tests.<test>.\n"
+    "missing_cur,drift,p,p_adjusted,effect,effect_floor,decided_by,computable,not_computable,\n"
+    "missing_rate{diff,p},tests.<test>.\n"
     "{stat,p}}, multivariate.mmd.{stat,p,bandwidth,permutations,rows}, seconds.{load,compute}.\n";
 
 #define MAX_FEAT 4096
@@ -178,15 +186,29 @@ int cmd_drift(int argc, char **argv)
         for (size_t i = 0; i < vigil_drift_result_n_features(res); i++) {
             const vigil_drift_feature *f = vigil_drift_result_feature(res, i);
             int num = f->type == VIGIL_DRIFT_NUMERIC;
-            printf("%-24s %-11s %10.4g %10.4g %10.3g %10.3g  %s\n", f->name,
-                   num ? "numeric" : "categorical", num ? f->ks_stat : f->chi2_stat, f->effect,
-                   f->p_adjusted, f->missing_p, f->drift ? "DRIFT" : "-");
+            char stat[32];
+            if (f->computable) snprintf(stat, sizeof stat, "%.4g", num ? f->ks_stat : f->chi2_stat);
+            else snprintf(stat, sizeof stat, "n/a");
+            printf("%-24s %-11s %10s %10.4g %10.3g %10.3g  %s\n", f->name,
+                   num ? "numeric" : "categorical", stat, f->effect, f->p_adjusted, f->missing_p,
+                   f->drift ? "DRIFT" : "-");
+        }
+        for (size_t i = 0; i < vigil_drift_result_n_features(res); i++) {
+            const vigil_drift_feature *f = vigil_drift_result_feature(res, i);
+            if (f->computable) continue;
+            double rr = (double)f->missing_ref / (double)(f->n_ref + f->missing_ref);
+            double rc_ = (double)f->missing_cur / (double)(f->n_cur + f->missing_cur);
+            printf("feature '%s': distribution tests not computable (%s); its missing rate decides: "
+                   "%.1f%% -> %.1f%% missing (effect = the difference)\n",
+                   f->name, f->not_computable, 100 * rr, 100 * rc_);
         }
         double ms, mp, bw;
         size_t perm, rows;
         if (vigil_drift_result_mmd(res, &ms, &mp, &bw, &perm, &rows) == 0)
             printf("multivariate MMD^2 %.4g  p %.4g  (bandwidth %.3g, %zu permutations, %zu rows)\n",
                    ms, mp, bw, perm, rows);
+        if (vigil_drift_result_mmd_note(res))
+            printf("multivariate MMD: %s\n", vigil_drift_result_mmd_note(res));
         printf("%zu of %zu features drifted (%s-corrected p < %g and effect >= floor)\n",
                vigil_drift_result_n_alarms(res), vigil_drift_result_n_features(res),
                o.correction == VIGIL_CORRECT_HOLM ? "Holm" : o.correction == VIGIL_CORRECT_BH ? "BH" : "un",

@@ -22,7 +22,9 @@ const char cmd_monitor_help[] =
     "feature for drift (KS, Anderson-Darling, Cramer-von Mises, Wasserstein, PSI,\n"
     "Jensen-Shannon; chi-square, PSI, Jensen-Shannon for categorical ones; missing rates),\n"
     "the score distribution (prediction drift), the prevalence (label drift) and a\n"
-    "risk-adjusted CUSUM of observed minus expected outcomes. A feature drifts when its\n"
+    "risk-adjusted CUSUM of observed minus expected outcomes (its limit chosen by simulation\n"
+    "on the window's own risks so that, the model calibrated, it signals with probability\n"
+    "$.cusum.false_signal_probability, default 0.01, per run). A feature drifts when its\n"
     "corrected p-value is below alpha AND its effect is over its floor.\n"
     "\n"
     "Made for cron: nothing is printed when all is quiet (unless --verbose or --format json);\n"
@@ -36,10 +38,13 @@ const char cmd_monitor_help[] =
 
 static const char epilogue[] =
     "exit status: 0 no drift, 1 drift alarm (whatever the alert command did), 2 bad monitor\n"
-    "file or data (the message names the file and the JSON path), a window under min_samples,\n"
-    "or the lock still held after --lock-timeout; 3 internal error.\n"
+    "file or data (the message names the file and the JSON path), a window under min_samples\n"
+    "(the night is still stored: a failed run, reason insufficient_data), or the lock still\n"
+    "held after --lock-timeout; 3 internal error. A date current window with days that hold\n"
+    "no case is warned about on stderr.\n"
     "\n"
-    "JSON: run_id, monitor, alarm, alarms[], windows.{reference,current}.{label,n}, alpha,\n"
+    "JSON: run_id, monitor, alarm, alarms[], windows.{reference,current}.{label,n},\n"
+    "windows.current.{empty_days,empty_day_list} (date windows), alpha,\n"
     "correction, effect_floors, features.<name>.{type,n_ref,n_cur,missing_ref,missing_cur,\n"
     "drift,p_adjusted,effect,effect_name,tests,missing_rate}, prediction, label, cusum,\n"
     "cache.{key,hit}, lock, alert, seconds.{load,compute,write}.\n";

@@ -142,13 +142,21 @@ static int parse_windows(vigil_monitor *m, const cJSON *root)
 
 static int parse_cusum(vigil_monitor *m, const cJSON *root)
 {
-    static const char *const keys[] = {"odds_ratio", "limit", "alarm", NULL};
+    static const char *const keys[] = {"odds_ratio", "limit", "false_signal_probability", "replicates",
+                                       "seed", "alarm", NULL};
     const cJSON *c = cJSON_GetObjectItemCaseSensitive(root, "cusum");
     const char *f = m->file;
     int rc;
     m->cusum_odds_ratio = 2.0;
-    m->cusum_limit = 4.5;
+    /* The limit is chosen for the window (by simulation on its own risks) so that a CUSUM under
+     * control signals with probability false_signal_probability per run; a fixed "limit" is
+     * still taken, but its false-signal rate grows with the window. */
+    m->cusum_limit = NAN;
+    m->cusum_prob = 0.01;
+    m->cusum_replicates = 999;
+    m->cusum_seed = 1;
     m->cusum_alarm = true;
+    double reps = NAN, seed = NAN, prob = NAN;
     /* On by default whenever outcomes and predictions both exist. */
     m->cusum = m->data.label && (m->data.score || m->model_path);
     if (!c) return VIGIL_OK;
@@ -162,12 +170,43 @@ static int parse_cusum(vigil_monitor *m, const cJSON *root)
         ((rc = vigil_cfg_keys(f, "$.cusum", c, keys)) != 0 ||
          (rc = vigil_cfg_number(f, "$.cusum", c, "odds_ratio", false, &m->cusum_odds_ratio)) != 0 ||
          (rc = vigil_cfg_number(f, "$.cusum", c, "limit", false, &m->cusum_limit)) != 0 ||
+         (rc = vigil_cfg_number(f, "$.cusum", c, "false_signal_probability", false, &prob)) != 0 ||
+         (rc = vigil_cfg_number(f, "$.cusum", c, "replicates", false, &reps)) != 0 ||
+         (rc = vigil_cfg_number(f, "$.cusum", c, "seed", false, &seed)) != 0 ||
          (rc = vigil_cfg_bool(f, "$.cusum", c, "alarm", false, &m->cusum_alarm)) != 0))
         return rc;
+    if (!isnan(m->cusum_limit) && !isnan(prob))
+        return vigil_error_set(VIGIL_EINVAL, "%s: $.cusum: give either limit (fixed) or "
+                               "false_signal_probability (the limit chosen for it), not both", f);
+    if (!isnan(m->cusum_limit) && (!isnan(reps) || !isnan(seed)))
+        return vigil_error_set(VIGIL_EINVAL, "%s: $.cusum: replicates and seed choose a simulated "
+                               "limit; with a fixed limit they would be ignored", f);
+    if (!isnan(m->cusum_limit)) m->cusum_prob = NAN;
+    else if (!isnan(prob)) m->cusum_prob = prob;
+    if (!isnan(m->cusum_prob) && !(m->cusum_prob > 0 && m->cusum_prob < 1))
+        return vigil_error_set(VIGIL_EINVAL, "%s: $.cusum.false_signal_probability: expected a "
+                               "number in (0, 1), got %g", f, m->cusum_prob);
+    if (!isnan(reps)) {
+        if (!(reps >= 1 && reps <= 1000000 && reps == floor(reps)))
+            return vigil_error_set(VIGIL_EINVAL, "%s: $.cusum.replicates: expected a whole number "
+                                   "from 1 to 1000000, got %g", f, reps);
+        m->cusum_replicates = (size_t)reps;
+    }
+    if (!isnan(m->cusum_prob) && ceil((1 - m->cusum_prob) * ((double)m->cusum_replicates + 1)) >
+                                     (double)m->cusum_replicates)
+        return vigil_error_set(VIGIL_EINVAL, "%s: $.cusum.replicates: %zu cannot resolve a "
+                               "false_signal_probability of %g (at least %.0f needed)", f,
+                               m->cusum_replicates, m->cusum_prob, ceil(1 / m->cusum_prob) - 1);
+    if (!isnan(seed)) {
+        if (!(seed >= 0 && seed <= 9007199254740992.0 && seed == floor(seed)))
+            return vigil_error_set(VIGIL_EINVAL, "%s: $.cusum.seed: expected a whole number >= 0, "
+                                   "got %g", f, seed);
+        m->cusum_seed = (uint64_t)seed;
+    }
     if (!(m->cusum_odds_ratio > 0) || m->cusum_odds_ratio == 1)
         return vigil_error_set(VIGIL_EINVAL, "%s: $.cusum.odds_ratio: expected a number > 0 other "
                                "than 1 (the change in odds to detect), got %g", f, m->cusum_odds_ratio);
-    if (!(m->cusum_limit > 0))
+    if (!isnan(m->cusum_limit) && !(m->cusum_limit > 0))
         return vigil_error_set(VIGIL_EINVAL, "%s: $.cusum.limit: expected a number > 0, got %g", f,
                                m->cusum_limit);
     if (!m->data.label || !(m->data.score || m->model_path))

@@ -2,6 +2,7 @@
  * Biostatistics 1:441), as surgical-outcome monitoring uses it, on the current window's cases
  * in time order, with the observed-minus-expected (VLAD) total beside it. */
 #include "monitor/monitor_engine.h"
+#include "vigil/drift.h"
 #include "vigil/error.h"
 
 #include <math.h>
@@ -59,7 +60,7 @@ static int time_keys(const vigil_monitor *m, const vigil_table *t, keyed *k)
     return VIGIL_OK;
 }
 
-int vigil_mon_cusum(const vigil_monitor *m, const mon_data *d, cJSON *doc, int *alarm)
+int vigil_mon_cusum(const vigil_monitor *m, const mon_data *d, int threads, cJSON *doc, int *alarm)
 {
     const vigil_table *t = d->cur;
     size_t n = vigil_table_nrows(t), used = 0, skipped = 0;
@@ -103,13 +104,28 @@ int vigil_mon_cusum(const vigil_monitor *m, const mon_data *d, cJSON *doc, int *
         exp_ += pi;
     }
     long first;
-    double max;
-    size_t signals = vigil_mon_cusum_run(yy, pp, used, m->cusum_odds_ratio, m->cusum_limit, NULL, &first, &max);
+    double max, limit = m->cusum_limit;
+    int simulated = isnan(limit);
+    /* the limit for this window: its own risks, in its order, under control */
+    if (simulated && (rc = vigil_cusum_limit_simulated(pp, used, m->cusum_odds_ratio, m->cusum_prob,
+                                                       m->cusum_replicates, m->cusum_seed, threads,
+                                                       &limit)) != 0) {
+        vigil_error_wrap("%s: $.cusum", m->file);
+        goto done;
+    }
+    size_t signals = vigil_mon_cusum_run(yy, pp, used, m->cusum_odds_ratio, limit, NULL, &first, &max);
     int signal = signals > 0;
     cJSON *o = cJSON_AddObjectToObject(doc, "cusum");
     cJSON_AddStringToObject(o, "method", "risk-adjusted CUSUM (Steiner et al. 2000)");
     cJSON_AddNumberToObject(o, "odds_ratio", m->cusum_odds_ratio);
-    cJSON_AddNumberToObject(o, "limit", m->cusum_limit);
+    cJSON_AddNumberToObject(o, "limit", limit);
+    cJSON *lc = cJSON_AddObjectToObject(o, "limit_choice");
+    cJSON_AddStringToObject(lc, "method", simulated ? "simulated" : "fixed");
+    if (simulated) {
+        cJSON_AddNumberToObject(lc, "false_signal_probability", m->cusum_prob);
+        cJSON_AddNumberToObject(lc, "replicates", (double)m->cusum_replicates);
+        cJSON_AddNumberToObject(lc, "seed", (double)m->cusum_seed);
+    }
     cJSON_AddNumberToObject(o, "n", (double)used);
     cJSON_AddNumberToObject(o, "skipped_missing", (double)skipped);
     cJSON_AddNumberToObject(o, "observed", obs);

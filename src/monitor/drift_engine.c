@@ -111,7 +111,7 @@ static cJSON *feature_json(const vigil_monitor *m, const vigil_drift_feature *f)
     if (m->tests & MON_T_PSI) vigil_drift_test_json(tests, "psi", f->psi, NAN, 0);
     if (m->tests & MON_T_JS) vigil_drift_test_json(tests, "jensen_shannon", f->js, NAN, 0);
     cJSON_AddItemToObject(o, "tests", tests);
-    cJSON_AddStringToObject(o, "effect_name", num ? "wasserstein_sd" : "psi");
+    cJSON_AddStringToObject(o, "effect_name", !f->computable ? "missing_rate_diff" : num ? "wasserstein_sd" : "psi");
     size_t nr = f->n_ref + f->missing_ref, nc = f->n_cur + f->missing_cur;
     cJSON *mo = cJSON_AddObjectToObject(o, "missing_rate");
     vigil_json_add_number(mo, "rate_ref", nr ? (double)f->missing_ref / (double)nr : NAN);
@@ -122,6 +122,10 @@ static cJSON *feature_json(const vigil_monitor *m, const vigil_drift_feature *f)
     vigil_json_add_number(o, "p", f->p);
     vigil_json_add_number(o, "p_adjusted", f->p_adjusted);
     vigil_json_add_number(o, "effect", f->effect);
+    cJSON_AddStringToObject(o, "decided_by", f->decided_by ? f->decided_by : "?");
+    cJSON_AddBoolToObject(o, "computable", f->computable);
+    if (f->not_computable) cJSON_AddStringToObject(o, "not_computable", f->not_computable);
+    else cJSON_AddNullToObject(o, "not_computable");
     return o;
 }
 

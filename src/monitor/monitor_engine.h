@@ -13,8 +13,9 @@
 /* features.<name>, prediction, cache.{key,hit}. */
 int vigil_mon_drift(const vigil_monitor *m, const mon_data *d, vigil_store *cache, int threads,
               cJSON *doc, int *alarm);
-/* cusum: Steiner et al. (2000) on the current window in time order. */
-int vigil_mon_cusum(const vigil_monitor *m, const mon_data *d, cJSON *doc, int *alarm);
+/* cusum: Steiner et al. (2000) on the current window in time order; its limit fixed, or chosen
+ * by simulation on the window's risks for $.cusum.false_signal_probability. */
+int vigil_mon_cusum(const vigil_monitor *m, const mon_data *d, int threads, cJSON *doc, int *alarm);
 
 /* Risk-adjusted CUSUM of the log-likelihood ratio for odds ratio `odds_ratio` against 1:
  * W_t = y_t log(R) - log(1 - p_t + R p_t), S_t = max(0, S_{t-1} + W_t); a signal when

@@ -49,7 +49,10 @@ struct vigil_monitor {
     char *model_path;     /* resolved, or NULL (the score column is used) */
     bool cusum;           /* run the risk-adjusted CUSUM */
     bool cusum_alarm;     /* its signal raises the alarm */
-    double cusum_odds_ratio, cusum_limit;
+    double cusum_odds_ratio, cusum_limit; /* limit NaN: chosen by simulation (below) */
+    double cusum_prob;    /* $.cusum.false_signal_probability: in-control P(a signal) per run */
+    size_t cusum_replicates;
+    uint64_t cusum_seed;
     char *alert_file;     /* resolved, or NULL */
     char *command;        /* run with /bin/sh -c, or NULL */
     double command_timeout_s; /* $.on_alarm.timeout_s: then its process group is killed */

@@ -5,15 +5,26 @@
 #include "monitor/monitor_internal.h"
 #include "vigil/table.h"
 
+/* The empty days of a date window listed in the result (the count is always there). */
+#define MON_EMPTY_DAYS_LISTED 31
+
 typedef struct {
     vigil_table *all, *all_ref;  /* the data file, and reference_data when given */
-    vigil_table *ref, *cur;      /* the windows' rows */
+    vigil_table *ref, *cur;      /* the windows' rows (NULL when insufficient) */
     double *score_ref, *score_cur; /* prediction per row (score column or model), or NULL */
     char ref_label[64], cur_label[64];
+    /* why a window holds fewer than min_samples cases (malloc'd), or NULL: then nothing is
+     * tested, but the files were read (the failed run records what it read) */
+    char *insufficient;
+    /* a date current window: its days without a case, and the first of them */
+    size_t empty_days;
+    long empty_day[MON_EMPTY_DAYS_LISTED];
 } mon_data;
 
-/* Load the data, select the windows (each must hold min_samples cases) and compute scores
- * when prediction drift or the CUSUM needs them. */
+/* Load the data, select the windows and compute scores when prediction drift or the CUSUM
+ * needs them. A window under min_samples is not an error here: d->insufficient says why and
+ * the rest is skipped (vigil_monitor_run refuses such data; the run layer stores the night as
+ * a failed run first). Warns (vigil_warn) when the current window has empty days. */
 int vigil_mon_data_load(mon_data *d, const vigil_monitor *m, int threads);
 void vigil_mon_data_clear(mon_data *d);
 

@@ -100,6 +100,14 @@ static void add_windows(const vigil_monitor *m, const mon_data *d, cJSON *doc)
         char now[16];
         vigil_format_day(m->now_day, now);
         cJSON_AddStringToObject(w, "now", now);
+        /* days of the current window without a case (a stalling feed), the first listed */
+        cJSON_AddNumberToObject(c, "empty_days", (double)d->empty_days);
+        cJSON *l = cJSON_AddArrayToObject(c, "empty_day_list");
+        for (size_t i = 0; i < d->empty_days && i < MON_EMPTY_DAYS_LISTED; i++) {
+            char day[16];
+            vigil_format_day(d->empty_day[i], day);
+            cJSON_AddItemToArray(l, cJSON_CreateString(day));
+        }
     }
 }
 
@@ -149,6 +157,10 @@ int vigil_monitor_run(vigil_monitor_result **out, const vigil_monitor *m,
     }
     const mon_data *d = &data->d;
     double t_load = data->seconds;
+    if (d->insufficient) {
+        rc = vigil_error_set(VIGIL_EINVAL, "%s", d->insufficient);
+        goto done;
+    }
 
     cJSON_AddNullToObject(doc, "run_id");
     cJSON_AddStringToObject(doc, "monitor", m->name);
@@ -166,7 +178,7 @@ int vigil_monitor_run(vigil_monitor_result **out, const vigil_monitor *m,
     double t1 = vigil_seconds();
     if ((rc = vigil_mon_drift(m, d, opt ? opt->cache : NULL, threads, doc, &alarm)) != 0) goto done;
     if (m->label_drift && (rc = label_drift(m, d, doc, &alarm)) != 0) goto done;
-    if (m->cusum && (rc = vigil_mon_cusum(m, d, doc, &alarm)) != 0) goto done;
+    if (m->cusum && (rc = vigil_mon_cusum(m, d, threads, doc, &alarm)) != 0) goto done;
     double t_compute = vigil_seconds() - t1;
 
     cJSON_ReplaceItemInObjectCaseSensitive(doc, "alarm", cJSON_CreateBool(alarm));
@@ -201,6 +213,11 @@ int vigil_monitor_load_data(vigil_monitor_data **out, const vigil_monitor *m, in
     d->seconds = vigil_seconds() - t0;
     *out = d;
     return VIGIL_OK;
+}
+
+const char *vigil_monitor_data_insufficient(const vigil_monitor_data *d)
+{
+    return d ? d->d.insufficient : NULL;
 }
 
 void vigil_monitor_data_free(vigil_monitor_data *d)
@@ -283,6 +300,7 @@ int vigil_monitor_result_store(const vigil_monitor_result *r, vigil_results *res
         return rc;
     if ((e = cJSON_GetObjectItemCaseSensitive(r->doc, "cusum")) != NULL &&
         ((rc = vigil_results_add_metric(res, "cusum", "max", num(e, "max"), NAN, NAN)) != 0 ||
+         (rc = vigil_results_add_metric(res, "cusum", "limit", num(e, "limit"), NAN, NAN)) != 0 ||
          (rc = vigil_results_add_metric(res, "cusum", "observed_minus_expected",
                                         num(e, "observed_minus_expected"), NAN, NAN)) != 0 ||
          (rc = vigil_results_add_metric(res, "cusum", "signal",
@@ -326,6 +344,15 @@ char *vigil_monitor_result_text(const vigil_monitor_result *r)
                       "n_cur", "p_adjusted", "effect", "", "verdict");
     cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(d, "features")) text_item(&b, e->string, e);
     if ((e = cJSON_GetObjectItemCaseSensitive(d, "prediction")) != NULL) text_item(&b, "(prediction)", e);
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(d, "features"))
+    {
+        const cJSON *why = cJSON_GetObjectItemCaseSensitive(e, "not_computable");
+        const cJSON *mr = cJSON_GetObjectItemCaseSensitive(e, "missing_rate");
+        if (cJSON_IsString(why))
+            vigil_sbuf_printf(&b, "  %s: distribution tests not computable (%s); its missing rate "
+                              "decides: %.1f%% -> %.1f%% missing\n", e->string, why->valuestring,
+                              100 * num(mr, "rate_ref"), 100 * num(mr, "rate_cur"));
+    }
     if ((e = cJSON_GetObjectItemCaseSensitive(d, "label")) != NULL &&
         cJSON_IsString(cJSON_GetObjectItemCaseSensitive(e, "skipped")))
         vigil_sbuf_printf(&b, "\n  label drift: not tested (%s)\n",

@@ -18,12 +18,48 @@ void vigil_mon_data_clear(mon_data *d)
     vigil_table_free(d->cur);
     free(d->score_ref);
     free(d->score_cur);
+    free(d->insufficient);
     memset(d, 0, sizeof *d);
 }
 
-/* Rows of `t` inside `w` as a new table; a window under min_samples is an input error. */
+/* The days of the date window `w` on which no row of `t` (mask: the window's rows) falls:
+ * their number in d->empty_days, the first MON_EMPTY_DAYS_LISTED in d->empty_day, and a
+ * warning. A feed that stalls leaves these before it leaves the window under min_samples. */
+static int empty_days(const vigil_monitor *m, const vigil_table *t, size_t tc, const vigil_window *w,
+                      const uint8_t *mask, mon_data *d)
+{
+    size_t span = (size_t)(w->to - w->from) + 1, nl = vigil_table_n_levels(t, tc);
+    uint8_t *seen = calloc(span, 1);
+    const int32_t *c = vigil_table_codes(t, tc);
+    if (!seen) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    for (size_t i = 0, n = vigil_table_nrows(t); i < n; i++) {
+        if (!mask[i] || c[i] < 0 || (size_t)c[i] >= nl) continue;
+        long day = vigil_parse_day(vigil_table_level(t, tc, (size_t)c[i]));
+        if (day != VIGIL_DAY_INVALID && day >= (long)w->from && day <= (long)w->to)
+            seen[day - (long)w->from] = 1;
+    }
+    vigil_sbuf list = {0};
+    for (size_t k = 0; k < span; k++) {
+        if (seen[k]) continue;
+        char s[16];
+        vigil_format_day((long)w->from + (long)k, s);
+        if (d->empty_days < MON_EMPTY_DAYS_LISTED) d->empty_day[d->empty_days] = (long)w->from + (long)k;
+        if (d->empty_days < 5) vigil_sbuf_printf(&list, "%s%s", d->empty_days ? ", " : "", s);
+        d->empty_days++;
+    }
+    free(seen);
+    if (d->empty_days)
+        vigil_warn("%s: the current window %s has %zu day%s without a case (%s%s): has the feed "
+                   "stalled?", m->file, w->label, d->empty_days, d->empty_days == 1 ? "" : "s",
+                   list.s ? list.s : "", d->empty_days > 5 ? ", ..." : "");
+    vigil_sbuf_free(&list);
+    return VIGIL_OK;
+}
+
+/* Rows of `t` inside `w` as a new table. A window under min_samples leaves *out NULL and says
+ * why in d->insufficient (the first short window's reason). */
 static int select_rows(const vigil_monitor *m, const vigil_table *t, const vigil_window *w,
-                       const char *which, vigil_table **out, char label[64])
+                       const char *which, vigil_table **out, char label[64], mon_data *d)
 {
     size_t n = vigil_table_nrows(t), n_in = n, no_time = 0;
     uint8_t *mask = NULL;
@@ -38,16 +74,24 @@ static int select_rows(const vigil_monitor *m, const vigil_table *t, const vigil
         }
         if ((rc = vigil_window_mask(t, (size_t)tc, w, mask, &n_in, &no_time)) != 0) goto done;
         snprintf(label, 64, "%s", w->label);
+        if (w->is_date && strcmp(which, "current") == 0 && (rc = empty_days(m, t, (size_t)tc, w, mask, d)) != 0)
+            goto done;
     } else {
         snprintf(label, 64, "all rows");
         memset(mask, 1, n);
     }
     if (n_in < m->min_samples) {
-        rc = vigil_error_set(VIGIL_EINVAL, "%s: $.windows.%s: %zu case%s in %s of %s (%s '%s'), "
-                             "fewer than min_samples = %zu; not enough data to test for drift",
-                             m->file, which, n_in, n_in == 1 ? "" : "s", label, vigil_table_source(t),
-                             w->set ? "time column" : "file", w->set ? m->data.time : "",
-                             m->min_samples);
+        if (d->insufficient) goto done;
+        vigil_sbuf why = {0};
+        vigil_sbuf_printf(&why, "%s: $.windows.%s: %zu case%s in %s of %s (%s '%s'), fewer than "
+                          "min_samples = %zu; not enough data to test for drift", m->file, which,
+                          n_in, n_in == 1 ? "" : "s", label, vigil_table_source(t),
+                          w->set ? "time column" : "file", w->set ? m->data.time : "", m->min_samples);
+        if (why.failed) {
+            vigil_sbuf_free(&why);
+            rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+        }
+        d->insufficient = why.s;
         goto done;
     }
     rc = vigil_table_filter(out, t, mask);
@@ -124,9 +168,10 @@ int vigil_mon_data_load(mon_data *d, const vigil_monitor *m, int threads)
         if ((rc = vigil_data_load(&rc_cfg, extra, NULL, n_extra, &d->all_ref)) != 0) goto done;
     }
     if ((rc = select_rows(m, d->all_ref ? d->all_ref : d->all, &m->ref_w, "reference", &d->ref,
-                          d->ref_label)) != 0 ||
-        (rc = select_rows(m, d->all, &m->cur_w, "current", &d->cur, d->cur_label)) != 0)
+                          d->ref_label, d)) != 0 ||
+        (rc = select_rows(m, d->all, &m->cur_w, "current", &d->cur, d->cur_label, d)) != 0)
         goto done;
+    if (d->insufficient) goto done; /* nothing to test: the caller says so (and stores it) */
     if (m->ref_path) snprintf(d->ref_label, sizeof d->ref_label, "reference_data");
     if (m->prediction_drift || m->cusum) {
         if (model) {

@@ -93,6 +93,18 @@ int vigil_run_monitor(vigil_run_monitor_result **out, const vigil_monitor *m,
     vigil_run_spec spec = {"monitor", vigil_monitor_name(m), vigil_monitor_text(m), files, n_files, 0, 0};
     if ((err = vigil_run_begin(&run, store, &spec)) != 0) goto done;
     res->run_id = vigil_run_id(run);
+    /* A night whose feed stalled is part of the record: the run is stored, failed, with the
+     * reason (history shows every night), and the command still exits 2. */
+    const char *short_why = vigil_monitor_data_insufficient(data);
+    if (short_why) {
+        vigil_sbuf why = {0};
+        vigil_sbuf_printf(&why, "insufficient_data: %s", short_why);
+        vigil_run_fail(run, why.failed ? "insufficient_data" : why.s);
+        vigil_sbuf_free(&why);
+        err = vigil_error_set(VIGIL_EINVAL, "%s (stored as run %lld, status failed: insufficient_data)",
+                              short_why, (long long)res->run_id);
+        goto done;
+    }
 
     vigil_monitor_options mo = VIGIL_MONITOR_OPTIONS_INIT;
     mo.cache = store, mo.threads = opt->threads, mo.data = data;

@@ -27,6 +27,10 @@ struct vigil_drift_result {
     vigil_backend_kind mmd_backend;
     double mmd_stat, mmd_p, mmd_bw;
     size_t mmd_perm, mmd_rows;
+    char *mmd_reason;          /* asked for but not computable: why */
+    char **mmd_left_out;       /* numeric features left out of it (not computable), names */
+    size_t mmd_n_left_out;
+    char *mmd_note;            /* what the text says about both, or NULL */
     double sec_load, sec_compute;
 };
 
@@ -316,8 +320,15 @@ static int run_range(void *ctx, size_t begin, size_t end, int worker)
 void vigil_drift_result_free(vigil_drift_result *r)
 {
     if (!r) return;
-    for (size_t i = 0; i < r->nf; i++) free((char *)r->f[i].name);
+    for (size_t i = 0; i < r->nf; i++) {
+        free((char *)r->f[i].name);
+        free((char *)r->f[i].not_computable);
+    }
     free(r->f);
+    free(r->mmd_reason);
+    for (size_t i = 0; i < r->mmd_n_left_out; i++) free(r->mmd_left_out[i]);
+    free(r->mmd_left_out);
+    free(r->mmd_note);
     free(r);
 }
 
@@ -327,8 +338,8 @@ int vigil_drift_mmd_current(const vigil_drift_reference *ref, const vigil_table 
                       const vigil_drift_options *o, vigil_drift_result *res)
 {
     size_t d = ref->mmd_d, *rows = NULL;
-    int *cols = malloc((d ? d : 1) * sizeof *cols), rc = VIGIL_OK;
-    double *y = NULL;
+    int *cols = malloc((d ? d : 1) * sizeof *cols), rc = VIGIL_OK, *keep = NULL;
+    double *y = NULL, *xs = NULL;
     if (!cols) return vigil_error_set(VIGIL_ENOMEM, "drift: out of memory");
     const ref_feat **rf = malloc((d ? d : 1) * sizeof *rf);
     if (!rf) { free(cols); return vigil_error_set(VIGIL_ENOMEM, "drift: out of memory"); }
@@ -346,28 +357,73 @@ int vigil_drift_mmd_current(const vigil_drift_reference *ref, const vigil_table 
             }
             k++;
         }
-    size_t n = vigil_drift_pick_rows(cur, cols, d, o->mmd_max_rows, o->seed ^ 0x5bd1e995ULL, &rows);
-    if (n < 2 || ref->mmd_rows < 2) {
-        rc = vigil_error_set(VIGIL_EINVAL, "mmd: fewer than 2 complete rows in a window");
+    /* A feature whose distribution tests are not computable (too few values in a window) is left
+     * out of the MMD too: kept, it would leave no complete row. The reference subsample keeps
+     * its rows (complete on every feature) and loses that column. */
+    keep = malloc(d * sizeof *keep);
+    res->mmd_left_out = calloc(d, sizeof *res->mmd_left_out);
+    if (!keep || !res->mmd_left_out) { rc = vigil_error_set(VIGIL_ENOMEM, "drift: out of memory"); goto done; }
+    size_t d2 = 0;
+    for (size_t j = 0; j < d; j++) {
+        keep[j] = 1;
+        for (size_t i = 0; i < res->nf; i++)
+            if (strcmp(res->f[i].name, rf[j]->name) == 0) keep[j] = res->f[i].computable;
+        if (keep[j]) { cols[d2] = cols[j]; rf[d2] = rf[j]; d2++; continue; }
+        if (!(res->mmd_left_out[res->mmd_n_left_out] = vigil_strdup(rf[j]->name))) {
+            rc = vigil_error_set(VIGIL_ENOMEM, "drift: out of memory");
+            goto done;
+        }
+        res->mmd_n_left_out++;
+    }
+    size_t n = d2 ? vigil_drift_pick_rows(cur, cols, d2, o->mmd_max_rows, o->seed ^ 0x5bd1e995ULL, &rows) : 0;
+    if (d2 && !rows) { rc = vigil_error_set(VIGIL_ENOMEM, "drift: out of memory"); goto done; }
+    if (d2 == 0 || n < 2 || ref->mmd_rows < 2) {
+        /* the data's fault, not the caller's: said in the result, the univariate tests stand */
+        vigil_sbuf why = {0};
+        if (d2 == 0) vigil_sbuf_printf(&why, "no numeric feature with enough values in both windows");
+        else vigil_sbuf_printf(&why, "fewer than 2 complete rows in the %s window (%zu)",
+                               ref->mmd_rows < 2 ? "reference" : "current", ref->mmd_rows < 2 ? ref->mmd_rows : n);
+        if (why.failed) { vigil_sbuf_free(&why); rc = vigil_error_set(VIGIL_ENOMEM, "drift: out of memory"); goto done; }
+        res->mmd_reason = why.s;
         goto done;
     }
-    y = malloc(n * d * sizeof *y);
+    const double *x = ref->mmd_x;
+    if (d2 < d) {
+        if (!(xs = malloc(ref->mmd_rows * d2 * sizeof *xs))) { rc = vigil_error_set(VIGIL_ENOMEM, "drift: out of memory"); goto done; }
+        for (size_t i = 0; i < ref->mmd_rows; i++)
+            for (size_t j = 0, c = 0; j < d; j++)
+                if (keep[j]) xs[i * d2 + c++] = ref->mmd_x[i * d + j];
+        x = xs;
+    }
+    y = malloc(n * d2 * sizeof *y);
     if (!y) { rc = vigil_error_set(VIGIL_ENOMEM, "drift: out of memory"); goto done; }
-    for (size_t j = 0; j < d; j++) {
+    for (size_t j = 0; j < d2; j++) {
         const double *v = vigil_table_numeric(cur, cols[j]);
         double sd = rf[j]->sd > 0 ? rf[j]->sd : 1;
-        for (size_t i = 0; i < n; i++) y[i * d + j] = (v[rows[i]] - rf[j]->mean) / sd;
+        for (size_t i = 0; i < n; i++) y[i * d2 + j] = (v[rows[i]] - rf[j]->mean) / sd;
     }
     res->mmd_bw = 0;
-    rc = vigil_drift_mmd(ref->mmd_x, ref->mmd_rows, y, n, d, o->mmd_permutations, o->seed,
+    rc = vigil_drift_mmd(x, ref->mmd_rows, y, n, d2, o->mmd_permutations, o->seed,
                          o->backend, o->threads, &res->mmd_stat, &res->mmd_p, &res->mmd_bw, &res->mmd_backend);
     if (rc == VIGIL_OK) {
         res->mmd_done = 1;
         res->mmd_perm = o->mmd_permutations;
         res->mmd_rows = ref->mmd_rows + n;
     }
+    if (rc == VIGIL_OK && res->mmd_n_left_out) {
+        vigil_sbuf note = {0};
+        vigil_sbuf_printf(&note, "left out (distribution tests not computable):");
+        for (size_t i = 0; i < res->mmd_n_left_out; i++)
+            vigil_sbuf_printf(&note, "%s %s", i ? "," : "", res->mmd_left_out[i]);
+        res->mmd_note = note.s; /* NULL when out of memory: the note is for the text only */
+    }
 done:
-    free(cols); free(rf); free(rows); free(y);
+    if (rc == VIGIL_OK && res->mmd_reason) {
+        vigil_sbuf note = {0};
+        vigil_sbuf_printf(&note, "not computable: %s", res->mmd_reason);
+        res->mmd_note = note.s;
+    }
+    free(cols); free(rf); free(rows); free(y); free(keep); free(xs);
     return rc;
 }
 
@@ -391,7 +447,7 @@ int vigil_drift_compare_ref(const vigil_drift_reference *ref, const vigil_table 
     r->f = calloc(ref->nf ? ref->nf : 1, sizeof *r->f);
     jobs = calloc(ref->nf ? ref->nf : 1, sizeof *jobs);
     if (!r->f || !jobs) { rc = vigil_error_set(VIGIL_ENOMEM, "drift: out of memory"); goto done; }
-    size_t nj = 0;
+    size_t nj = 0, nfeat = 0;
     size_t min_n = o->min_n >= 2 ? o->min_n : 2;
     for (size_t i = 0; i < ref->nf; i++) {
         const ref_feat *rf = &ref->f[i];
@@ -412,39 +468,67 @@ int vigil_drift_compare_ref(const vigil_drift_reference *ref, const vigil_table 
             goto done;
         }
         size_t ncur = nrows - vigil_table_n_missing(cur, col);
-        if (rf->n < min_n || ncur < min_n) {
-            rc = vigil_error_set(VIGIL_EINVAL,
-                                 "feature '%s': %zu non-missing value(s) in %s, at least %zu needed",
-                                 rf->name, rf->n < min_n ? rf->n : ncur,
-                                 rf->n < min_n ? ref->source : src, min_n);
-            goto done;
-        }
-        vigil_drift_feature *f = &r->f[nj];
+        vigil_drift_feature *f = &r->f[nfeat];
         nan_feature(f);
         f->name = vigil_strdup(rf->name);
+        r->nf = ++nfeat;
+        if (!f->name) { rc = vigil_error_set(VIGIL_ENOMEM, "drift: out of memory"); goto done; }
         f->type = rf->type;
         f->n_ref = rf->n;
         f->missing_ref = rf->n_missing;
         f->effect_floor = rf->type == VIGIL_DRIFT_NUMERIC ? o->numeric_floor : o->categorical_floor;
-        jobs[nj] = (job){rf, cur, col, f, 0};
-        nj++;
-        r->nf = nj;
+        f->computable = rf->n >= min_n && ncur >= min_n;
+        if (!f->computable) {
+            /* a lab feed that stopped is the drift a monitor exists for: the feature stays, its
+             * missing rate decides (below), its distribution tests stay NaN, and why is said */
+            f->n_cur = ncur;
+            f->missing_cur = nrows - ncur;
+            int in_ref = rf->n < min_n;
+            vigil_sbuf why = {0};
+            vigil_sbuf_printf(&why, "%zu non-missing value(s) in the %s window (%s), at least %zu "
+                              "needed for the distribution tests", in_ref ? rf->n : ncur,
+                              in_ref ? "reference" : "current", in_ref ? ref->source : src, min_n);
+            if (why.failed) {
+                vigil_sbuf_free(&why);
+                rc = vigil_error_set(VIGIL_ENOMEM, "drift: out of memory");
+                goto done;
+            }
+            f->not_computable = why.s;
+            continue;
+        }
+        jobs[nj++] = (job){rf, cur, col, f, 0};
     }
-    if (nj == 0) { rc = vigil_error_set(VIGIL_EINVAL, "no feature common to %s and %s", ref->source, src); goto done; }
-    if ((rc = vigil_parallel_for(o->threads, nj, 1, run_range, jobs)) != VIGIL_OK) goto done;
-    praw = malloc(nj * sizeof *praw);
-    padj = malloc(nj * sizeof *padj);
+    if (nfeat == 0) { rc = vigil_error_set(VIGIL_EINVAL, "no feature common to %s and %s", ref->source, src); goto done; }
+    if (nj && (rc = vigil_parallel_for(o->threads, nj, 1, run_range, jobs)) != VIGIL_OK) goto done;
+    praw = malloc(nfeat * sizeof *praw);
+    padj = malloc(nfeat * sizeof *padj);
     if (!praw || !padj) { rc = vigil_error_set(VIGIL_ENOMEM, "drift: out of memory"); goto done; }
-    for (size_t i = 0; i < nj; i++) {
+    for (size_t i = 0; i < nfeat; i++) {
         vigil_drift_feature *f = &r->f[i];
         vigil_drift_two_proportion(f->missing_ref, f->n_ref + f->missing_ref, f->missing_cur,
                                    f->n_cur + f->missing_cur, &f->missing_diff, &f->missing_p);
-        /* the p-value that decides: KS (or CvM, as asked) for numeric features, chi-square */
-        f->p = f->type != VIGIL_DRIFT_NUMERIC ? f->chi2_p : o->numeric_test == VIGIL_DRIFT_DECIDE_CVM ? f->cvm_p : f->ks_p;
+        /* the p-value that decides: KS (or CvM, as asked) for numeric features, chi-square for
+         * categorical ones, and the missing rate (|difference| as the effect, against the same
+         * floor) where the distribution tests cannot run -- still one p per feature in the
+         * correction */
+        if (!f->computable) {
+            f->decided_by = "missing_rate";
+            f->p = f->missing_p;
+            f->effect = fabs(f->missing_diff);
+        } else if (f->type != VIGIL_DRIFT_NUMERIC) {
+            f->decided_by = "chi2";
+            f->p = f->chi2_p;
+        } else if (o->numeric_test == VIGIL_DRIFT_DECIDE_CVM) {
+            f->decided_by = "cvm";
+            f->p = f->cvm_p;
+        } else {
+            f->decided_by = "ks";
+            f->p = f->ks_p;
+        }
         praw[i] = f->p;
     }
-    vigil_drift_correct(praw, nj, o->correction, padj);
-    for (size_t i = 0; i < nj; i++) {
+    vigil_drift_correct(praw, nfeat, o->correction, padj);
+    for (size_t i = 0; i < nfeat; i++) {
         vigil_drift_feature *f = &r->f[i];
         f->p_adjusted = padj[i];
         f->drift = f->p_adjusted < o->alpha && f->effect >= f->effect_floor;
@@ -544,6 +628,11 @@ int vigil_drift_result_mmd(const vigil_drift_result *r, double *stat, double *p,
     return 0;
 }
 
+const char *vigil_drift_result_mmd_note(const vigil_drift_result *r)
+{
+    return r ? r->mmd_note : NULL;
+}
+
 vigil_backend_kind vigil_drift_result_mmd_backend(const vigil_drift_result *r)
 {
     return r && r->mmd_done ? r->mmd_backend : VIGIL_BACKEND_CPU;
@@ -586,6 +675,10 @@ cJSON *vigil_drift_result_cjson(const vigil_drift_result *r)
         vigil_json_add_number(o, "p_adjusted", f->p_adjusted);
         vigil_json_add_number(o, "effect", f->effect);
         vigil_json_add_number(o, "effect_floor", f->effect_floor);
+        cJSON_AddStringToObject(o, "decided_by", f->decided_by ? f->decided_by : "?");
+        cJSON_AddBoolToObject(o, "computable", f->computable);
+        if (f->not_computable) cJSON_AddStringToObject(o, "not_computable", f->not_computable);
+        else cJSON_AddNullToObject(o, "not_computable");
         cJSON *mr = cJSON_AddObjectToObject(o, "missing_rate");
         vigil_json_add_number(mr, "diff", f->missing_diff);
         vigil_json_add_number(mr, "p", f->missing_p);
@@ -613,6 +706,16 @@ cJSON *vigil_drift_result_cjson(const vigil_drift_result *r)
         cJSON_AddNumberToObject(m, "rows", (double)r->mmd_rows);
         cJSON_AddStringToObject(m, "backend", vigil_backend_name(r->mmd_backend));
         cJSON_AddStringToObject(m, "backend_detail", vigil_backend_describe(r->mmd_backend));
+        cJSON *lo = cJSON_AddArrayToObject(m, "left_out");
+        for (size_t i = 0; i < r->mmd_n_left_out; i++) cJSON_AddItemToArray(lo, cJSON_CreateString(r->mmd_left_out[i]));
+    } else if (r->mmd_reason) {
+        cJSON *m = cJSON_AddObjectToObject(cJSON_AddObjectToObject(doc, "multivariate"), "mmd");
+        cJSON_AddNullToObject(m, "stat");
+        cJSON_AddNullToObject(m, "p");
+        cJSON_AddBoolToObject(m, "computable", 0);
+        cJSON_AddStringToObject(m, "not_computable", r->mmd_reason);
+        cJSON *lo = cJSON_AddArrayToObject(m, "left_out");
+        for (size_t i = 0; i < r->mmd_n_left_out; i++) cJSON_AddItemToArray(lo, cJSON_CreateString(r->mmd_left_out[i]));
     }
     cJSON *s = cJSON_AddObjectToObject(doc, "seconds");
     vigil_json_add_number(s, "load", r->sec_load);

@@ -3,6 +3,7 @@
  * ascending, NaN-free arrays so one sort per column serves every rank-based test. */
 #include "stats/drift_internal.h"
 #include "core/sort.h"
+#include "core/util.h"
 #include "vigil/error.h"
 
 #include <gsl/gsl_sf_bessel.h>
@@ -286,13 +287,23 @@ static double kolmogn_sf(size_t n, double x)
     return clip01(1 - clip01(cdf));
 }
 
+/* numpy's np.round: halves go to the even neighbour (C's round() takes them away from zero).
+ * scipy rounds the lattice step d * lcm and the asymptotic effective n with it; with
+ * n1 n2 / (n1 + n2) = 5000.5 (10,001 vs 10,001) the two disagree in the fourth digit of p. */
+static double round_half_even(double v)
+{
+    double r = round(v);
+    if (fabs(v - trunc(v)) == 0.5) r = 2 * round(v / 2);
+    return r;
+}
+
 double vigil_drift_ks_pvalue(double d, size_t n1, size_t n2)
 {
     if (n1 == 0 || n2 == 0) return NAN;
     if (n1 <= 10000 && n2 <= 10000) {
         size_t g = gcd_sz(n1, n2);
         double lcm = (double)(n1 / g) * n2;
-        double hd = round(d * lcm);
+        double hd = round_half_even(d * lcm);
         if (hd == 0) return 1;
         size_t h = (size_t)hd;
         double p;
@@ -305,8 +316,184 @@ double vigil_drift_ks_pvalue(double d, size_t n1, size_t n2)
         /* fall through to the asymptotic form, as scipy does when exact fails */
     }
     double m = n1 > n2 ? n1 : n2, n = n1 > n2 ? n2 : n1;
-    double en = round(m * n / (m + n));
+    double en = round_half_even(m * n / (m + n));
     return clip01(kolmogn_sf((size_t)en, d));
+}
+
+/* ---------------------------------------------------------------- heavily tied samples
+ *
+ * The conditional (permutation) null of Cramer-von Mises and Anderson-Darling. With ties their
+ * continuous nulls are wrong: on a 0/1 column (Bernoulli(1/3), 1,500 vs 1,500) CvM rejected
+ * ~7-8% of null pairs at 0.05 and AD (scipy's interpolation, midrank) ~12%; with half the
+ * values at one number (a zero-inflated lab) CvM ~13%. KS keeps scipy's p, which ties make
+ * conservative (0 of 1,000 such pairs). Given the pooled values, every split of them into
+ * samples of nx and ny is equally likely under the null, and both statistics depend only on
+ * how many of each distinct value fall in x: a multivariate hypergeometric draw, O(distinct
+ * values) per permutation instead of O(N). The p-value is the Monte Carlo
+ * permutation p (1 + #{T_b >= T}) / (1 + B), valid at every level (Phipson & Smyth 2010);
+ * B = 1,999, and while no permutation reaches T, ten times more (Besag & Clifford's sequential
+ * rule keeps it valid: the p only grows with B once one does) up to 199,999 -- while a
+ * stage costs at most ~4e7 draws and sampler steps (a 0/1 column of 2,000,000 values stops at
+ * 19,999: p >= 5e-5) -- so a large shift is not stuck at p = 1/2000 under a correction across
+ * many features. The limit: a heavily tied sample with more than 20,000 distinct values (a
+ * zero-inflated lab over a very large window) would need more than 4e7 draws for the first
+ * 1,999 permutations and keeps the continuous p. The stream is splitmix64 seeded by the pooled counts (and not by the split): the
+ * same data give the same p in every path (drift, the monitor's cache, merged accumulators). */
+
+#define PERM_FIRST 1999
+#define PERM_MAX 199999
+#define PERM_DRAWS 40000000.0
+/* a sample is "heavily tied" when one value holds at least this share of the pooled values */
+#define TIED_SHARE 0.05
+
+static double unif01(uint64_t *s) { return (double)(vigil_splitmix64(s) >> 11) * 0x1.0p-53; }
+
+/* log(n!) from the table lf (n <= its size) or lgamma */
+static double lfact(const double *lf, double n) { return lf ? lf[(size_t)n] : lgamma(n + 1); }
+
+/* One draw of Hypergeometric(good, bad, draws) -- the number of good among `draws` taken without
+ * replacement -- by inversion outward from the mode (expected O(sd) steps). lf: log factorials
+ * up to good + bad, or NULL. */
+static size_t hyper_draw(size_t good, size_t bad, size_t draws, const double *lf, uint64_t *st,
+                         size_t *steps)
+{
+    size_t lo = draws > bad ? draws - bad : 0, hi = draws < good ? draws : good;
+    if (lo == hi) return lo;
+    if (good == 1) return unif01(st) * (double)(good + bad) < (double)draws; /* a singleton */
+    size_t mode = (size_t)floor(((double)draws + 1) * ((double)good + 1) / ((double)good + bad + 2));
+    if (mode < lo) mode = lo;
+    if (mode > hi) mode = hi;
+    double g = (double)good, b = (double)bad, r = (double)draws, k = (double)mode;
+    double pm = exp(lfact(lf, g) - lfact(lf, k) - lfact(lf, g - k) + lfact(lf, b) - lfact(lf, r - k) -
+                    lfact(lf, b - r + k) - (lfact(lf, g + b) - lfact(lf, r) - lfact(lf, g + b - r)));
+    double u = unif01(st) - pm;
+    if (u < 0) return mode;
+    size_t L = mode, R = mode;
+    double pl = pm, pr = pm;
+    while (L > lo || R < hi) {
+        ++*steps;
+        if (R < hi) {
+            double kr = (double)R;
+            pr *= (g - kr) * (r - kr) / ((kr + 1) * (b - r + kr + 1));
+            R++;
+            if ((u -= pr) < 0) return R;
+        }
+        if (L > lo) {
+            double kl = (double)L;
+            pl *= kl * (b - r + kl) / ((g - kl + 1) * (r - kl + 1));
+            L--;
+            if ((u -= pl) < 0) return L;
+        }
+    }
+    return mode; /* the leftover rounding of the pmf sum */
+}
+
+/* Walks the distinct values of the two sorted samples; with t and a, writes their pooled counts
+ * t[v] and x-counts a[v]. Returns the number of distinct values; *top the largest count. */
+static size_t tie_walk(const double *x, size_t nx, const double *y, size_t ny, size_t *t, size_t *a,
+                       size_t *top)
+{
+    size_t i = 0, j = 0, k = 0;
+    *top = 0;
+    while (i < nx || j < ny) {
+        double v = (j == ny || (i < nx && x[i] <= y[j])) ? x[i] : y[j];
+        size_t i0 = i, j0 = j;
+        while (i < nx && x[i] == v) i++;
+        while (j < ny && y[j] == v) j++;
+        size_t c = i - i0 + j - j0;
+        if (c > *top) *top = c;
+        if (t) t[k] = c, a[k] = i - i0;
+        k++;
+    }
+    return k;
+}
+
+/* 1 when one value holds at least TIED_SHARE of the pooled sample (and is tied) and there are
+ * few enough distinct values for PERM_FIRST permutations within PERM_DRAWS: then *t_out and
+ * *a_out (malloc'd; both NULL when out of memory) hold the tie table of *k_out distinct values.
+ * 0 (nothing allocated) otherwise. */
+static int tie_table(const double *x, size_t nx, const double *y, size_t ny, size_t **t_out,
+                     size_t **a_out, size_t *k_out)
+{
+    size_t top, k = tie_walk(x, nx, y, ny, NULL, NULL, &top);
+    *t_out = *a_out = NULL;
+    *k_out = k;
+    if (!(top > 1 && (double)top >= TIED_SHARE * (double)(nx + ny))) return 0;
+    if ((double)k * PERM_FIRST > PERM_DRAWS) return 0; /* see the limit above */
+    size_t *t = malloc(k * sizeof *t), *a = malloc(k * sizeof *a);
+    if (!t || !a) { free(t); free(a); return 1; }
+    tie_walk(x, nx, y, ny, t, a, &top);
+    *t_out = t, *a_out = a;
+    return 1;
+}
+
+typedef double (*count_stat)(const size_t *a, const size_t *t, size_t k, size_t nx, size_t ny);
+
+/* CvM: sum over distinct values of t_v (F - G)^2 (the part of T that varies) */
+static double cvm_counts(const size_t *a, const size_t *t, size_t k, size_t nx, size_t ny)
+{
+    size_t i = 0, j = 0;
+    double ss = 0;
+    for (size_t v = 0; v < k; v++) {
+        i += a[v];
+        j += t[v] - a[v];
+        double d = (double)i / nx - (double)j / ny;
+        ss += (double)t[v] * d * d;
+    }
+    return ss;
+}
+
+/* AD, midrank form (Scholz & Stephens 1987, as the walk in vigil_drift_anderson_sorted): the
+ * unstandardised sum, which the standardised statistic grows with */
+static double ad_counts(const size_t *a, const size_t *t, size_t k, size_t nx, size_t ny)
+{
+    double N = (double)(nx + ny), A = 0, before = 0, bx = 0, by = 0;
+    for (size_t v = 0; v < k; v++) {
+        double lj = (double)t[v], fx = (double)a[v], fy = lj - fx, Bj = before + lj / 2;
+        double den = Bj * (N - Bj) - N * lj / 4;
+        double mx = bx + fx / 2, my = by + fy / 2;
+        double ux = N * mx - Bj * (double)nx, uy = N * my - Bj * (double)ny;
+        if (den > 0) A += lj / N * (ux * ux / (double)nx + uy * uy / (double)ny) / den;
+        before += lj, bx += fx, by += fy;
+    }
+    return A;
+}
+
+/* The permutation p of the observed x-counts a_obs under `stat` (larger = further from the
+ * null), given the distinct values' pooled counts t[0..k). NaN when out of memory. */
+static double perm_p(const size_t *t, const size_t *a_obs, size_t k, size_t nx, size_t ny,
+                     count_stat stat)
+{
+    size_t *a = malloc((k ? k : 1) * sizeof *a), N = nx + ny;
+    if (!a) return NAN;
+    /* a table of log factorials makes a draw a few lookups; past 4M values lgamma is cheaper
+     * than the table's memory (and NULL falls back to it too) */
+    double *lf = N <= 4000000 ? malloc((N + 1) * sizeof *lf) : NULL;
+    for (size_t i = 0; lf && i <= N; i++) lf[i] = lgamma((double)i + 1);
+    uint64_t st = 0x9e3779b97f4a7c15ULL ^ ((uint64_t)nx << 32) ^ (uint64_t)ny;
+    for (size_t v = 0; v < k; v++) st = vigil_splitmix64(&st) ^ (uint64_t)t[v];
+    /* a permuted T equal to the observed one (the same split) counts as reaching it */
+    double obs = stat(a_obs, t, k, nx, ny), thr = obs - 1e-12 * fabs(obs);
+    size_t hits = 0, done = 0, target = PERM_FIRST, steps = 0;
+    for (;;) {
+        for (; done < target; done++) {
+            size_t rem = nx, pool = nx + ny;
+            for (size_t v = 0; v < k; v++) {
+                pool -= t[v];
+                a[v] = rem ? (pool ? hyper_draw(t[v], pool, rem, lf, &st, &steps) : rem) : 0;
+                rem -= a[v];
+            }
+            if (stat(a, t, k, nx, ny) >= thr) hits++;
+        }
+        size_t next = target * 10 + 9;
+        /* the work of a permutation grows with the window (a draw walks O(sd) from the mode):
+         * extend only while the next stage stays within PERM_DRAWS draws and sampler steps */
+        double per = ((double)steps + (double)done * (double)k) / (double)done;
+        if (hits || next > PERM_MAX || (double)next * per > PERM_DRAWS) break;
+        target = next;
+    }
+    free(a), free(lf);
+    return (1.0 + (double)hits) / (1.0 + (double)done);
 }
 
 /* ---------------------------------------------------------------- Anderson-Darling */
@@ -359,6 +546,13 @@ void vigil_drift_anderson_sorted(const double *x, size_t n1, const double *y, si
     double cr[7];
     for (int t = 0; t < 7; t++) cr[t] = b0[t] + b1[t] + b2[t]; /* m = k - 1 = 1 */
     *stat = A2;
+    size_t *tc, *xc, nd;
+    if (nuniq < N && tie_table(x, n1, y, n2, &tc, &xc, &nd)) {
+        /* heavily tied: the permutation p, not capped (it is valid at every level) */
+        *pval = tc ? perm_p(tc, xc, nd, n1, n2, ad_counts) : NAN;
+        free(tc), free(xc);
+        return;
+    }
     if (A2 < cr[0]) { *pval = 0.25; return; }
     if (A2 > cr[6]) { *pval = 0.001; return; }
     /* least-squares quadratic of log(sig) on the critical values (np.polyfit deg 2) */
@@ -466,15 +660,16 @@ static double cdf_cvm_inf(double x)
 
 /* T = nm/(n+m)^2 * sum over the pooled sample of (F_n(z) - G_m(z))^2 (Anderson 1962), walked
  * over the distinct values with their multiplicities. Without ties it equals scipy's rank form
- * U/(nm(n+m)) - (4nm-1)/(6(n+m)) (the goldens hold it to 1e-9); with ties scipy's rank form
- * (midranks against 1..n) is not a CvM statistic at all -- a random 60/40 split of a 0/1 column
- * gives T = 27, p = 1e-8 -- so vigil uses the ECDF form there and the p-value machinery of scipy
- * (exact for sizes <= 20, else the limiting distribution) on it; the p is then approximate,
- * as every continuous-null p on tied data is. */
+ * U/(nm(n+m)) - (4nm-1)/(6(n+m)) (the goldens hold it to 1e-9) and the p is scipy's: exact for
+ * sizes <= 20, else the limiting distribution. With ties scipy's rank form (midranks against
+ * 1..n) is not a CvM statistic at all -- a random 60/40 split of a 0/1 column gives T = 27,
+ * p = 1e-8 -- so vigil uses the ECDF form; when one value holds >= 5% of the pooled sample its
+ * p comes from the permutation null above (the continuous null is invalid there); lighter ties
+ * keep the continuous p, which the simulation in tests/test_drift.c holds to its level. */
 void vigil_drift_cvm_sorted(const double *x, size_t nx, const double *y, size_t ny, double *stat,
                       double *pval)
 {
-    size_t i = 0, j = 0;
+    size_t i = 0, j = 0, N = nx + ny;
     double ss = 0, ux = 0, uy = 0;
     int ties = 0;
     while (i < nx || j < ny) {
@@ -483,26 +678,33 @@ void vigil_drift_cvm_sorted(const double *x, size_t nx, const double *y, size_t 
         while (i < nx && x[i] == v) i++;
         while (j < ny && y[j] == v) j++;
         double d = (double)i / nx - (double)j / ny;
-        ss += (double)(i - i0 + j - j0) * d * d;
-        if (i - i0 + j - j0 > 1) ties = 1;
+        size_t c = i - i0 + j - j0;
+        ss += (double)c * d * d;
+        if (c > 1) ties = 1;
         /* rank form (only used without ties: then the rank is the integer i0 + j0 + 1) */
         double r = (double)(i0 + j0 + 1), e = i > i0 ? r - (double)i : r - (double)j;
         if (i > i0) ux += e * e; else uy += e * e;
     }
-    double k = (double)nx * ny, N = (double)(nx + ny);
-    double t = k / (N * N) * ss;
-    *stat = t;
+    double kk = (double)nx * ny, Nd = (double)N;
+    double tt = kk / (Nd * Nd) * ss;
+    *stat = tt;
+    size_t *t, *a, k;
+    if (ties && tie_table(x, nx, y, ny, &t, &a, &k)) {
+        *pval = t ? perm_p(t, a, k, nx, ny, cvm_counts) : NAN;
+        free(t), free(a);
+        return;
+    }
     if (nx <= 20 && ny <= 20) {
         /* the exact null is tabulated for U = k N (T + (4k - 1) / (6N)); without ties U is the
          * integer nx sum (r_i - i)^2 + ny sum (s_j - j)^2, taken exactly */
-        double u = ties ? k * N * (t + (4 * k - 1) / (6 * N)) : (double)nx * ux + (double)ny * uy;
+        double u = ties ? kk * Nd * (tt + (4 * kk - 1) / (6 * Nd)) : (double)nx * ux + (double)ny * uy;
         *pval = cvm_exact_p(u, nx, ny);
         return;
     }
-    double et = (1 + 1 / N) / 6;
-    double vt = (N + 1) * (4 * k * N - 3 * ((double)nx * nx + (double)ny * ny) - 2 * k);
-    vt = vt / (45 * N * N * 4 * k);
-    double tn = 1.0 / 6 + (t - et) / sqrt(45 * vt);
+    double et = (1 + 1 / Nd) / 6;
+    double vt = (Nd + 1) * (4 * kk * Nd - 3 * ((double)nx * nx + (double)ny * ny) - 2 * kk);
+    vt = vt / (45 * Nd * Nd * 4 * kk);
+    double tn = 1.0 / 6 + (tt - et) / sqrt(45 * vt);
     *pval = tn < 0.003 ? 1.0 : fmax(0, 1 - cdf_cvm_inf(tn));
 }
 

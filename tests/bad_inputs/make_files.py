@@ -61,7 +61,6 @@ w("csv_control_in_name.csv", "score,label,g\x1b[31m\n0.1,0,a\n0.9,1,b\n")
 w("drift_ref.csv", "a,b,c\n" + "".join(f"{i * 0.1:.1f},{i % 3},x{i % 2}\n" for i in range(50)))
 w("drift_cur_missing_col.csv", "a,c\n" + "".join(f"{i * 0.1:.1f},x{i % 2}\n" for i in range(50)))
 w("drift_cur_text_b.csv", "a,b,c\n" + "".join(f"{i * 0.1:.1f},v{i % 3},x{i % 2}\n" for i in range(50)))
-w("drift_cur_all_missing_a.csv", "a,b,c\n" + "".join(f",{i % 3},x{i % 2}\n" for i in range(50)))
 w("drift_cur_header_only.csv", "a,b,c\n")
 
 # PHI
@@ -174,6 +173,9 @@ mmut("monitor_too_few.json", lambda s: s.__setitem__("min_samples", 100000))
 mmut("monitor_unknown_key.json", lambda s: s.__setitem__("alhpa", 0.01))
 mmut("monitor_missing_data.json", lambda s: s["data"].__setitem__("path", "nope/missing.csv"))
 mmut("monitor_bad_type.json", lambda s: s["data"]["types"].__setitem__("flc_grp", "ordinal"))
+mmut("monitor_cusum_both.json", lambda s: s.__setitem__("cusum", {"limit": 4.5, "false_signal_probability": 0.01}))
+mmut("monitor_cusum_replicates.json",
+     lambda s: s.__setitem__("cusum", {"false_signal_probability": 0.001, "replicates": 99}))
 w("monitor_not_json.json", "name: flchain\n")
 print("ok")
 w("x6.csv", "x0,x1,x2,x3,x4,x5\n" + "".join(f"{i * 0.1:.1f},{-i * 0.2:.1f},0.5,,1,{i % 3}\n" for i in range(20)))

@@ -83,9 +83,39 @@ expect_err "feature 'kappa' is numeric in $D/flchain/train.csv but categorical i
 awk -F, 'BEGIN { OFS = "," } NR == 1 { print; next } { $10 = ""; print }' "$D/flchain/test.csv" >"$T/nan.csv"
 run "$VIGIL" drift --reference "$D/flchain/train.csv" --current "$T/nan.csv" --id case_id \
     --allow-column age=public-research-cohort --format json
-expect_rc 2 "a column with no value in the current window"
-expect_err "feature 'creatinine': 0 non-missing value(s) in $T/nan.csv" "names the column and the file"
-[ ! -s "$T/out" ] || { echo "FAIL: JSON printed on an input error"; fails=$((fails + 1)); }
+# a column with no value in the current window (a lab feed that stopped) is the drift to report,
+# not an input error: its missing rate alarms, its distribution tests are null with the reason,
+# every other feature is tested as usual
+expect_rc 1 "a column with no value in the current window alarms on its missing rate"
+expect_json 'd["features"]["creatinine"]["computable"] is False and d["features"]["creatinine"]["decided_by"] == "missing_rate"' "marked not computable, decided by the missing rate"
+expect_json 'd["features"]["creatinine"]["tests"]["ks"]["p"] is None and d["features"]["creatinine"]["tests"]["cvm"]["stat"] is None' "its distribution tests are null"
+expect_json '"0 non-missing value(s) in the current window (" in d["features"]["creatinine"]["not_computable"] and "nan.csv" in d["features"]["creatinine"]["not_computable"]' "the reason names the window and file"
+expect_json 'd["features"]["creatinine"]["drift"] is True and d["features"]["creatinine"]["missing_cur"] > 0 and d["features"]["creatinine"]["n_cur"] == 0' "the missing rate alarms"
+expect_json 'd["features"]["kappa"]["computable"] is True and d["features"]["kappa"]["tests"]["ks"]["p"] is not None and d["features"]["kappa"]["not_computable"] is None' "the other features are tested"
+run "$VIGIL" drift --reference "$D/flchain/train.csv" --current "$D/flchain/test.csv" --id case_id \
+    --allow-column age=public-research-cohort --format json
+cp "$T/out" "$T/full.json"
+run "$VIGIL" drift --reference "$D/flchain/train.csv" --current "$T/nan.csv" --id case_id \
+    --allow-column age=public-research-cohort --format json
+python3 - "$T/full.json" "$T/out" <<'PY' || { echo "FAIL: the other features' numbers changed"; fails=$((fails + 1)); }
+import json, sys
+a, b = (json.load(open(p))["features"] for p in sys.argv[1:])
+for k in a:
+    if k != "creatinine":
+        assert a[k]["tests"] == b[k]["tests"], k
+PY
+run "$VIGIL" drift --reference "$D/flchain/train.csv" --current "$T/nan.csv" --id case_id \
+    --allow-column age=public-research-cohort
+expect_rc 1 "the table says it too"
+expect_out "feature 'creatinine': distribution tests not computable (0 non-missing value(s) in the current window" "a clear line for the feature"
+# --mmd too: the feature is left out of the multivariate test (it would leave no complete row)
+run "$VIGIL" drift --reference "$D/flchain/train.csv" --current "$T/nan.csv" --id case_id \
+    --allow-column age=public-research-cohort --mmd --permutations 19 --mmd-rows 300 --format json
+expect_rc 1 "--mmd with a feature missing in every current case"
+expect_json 'd["multivariate"]["mmd"]["left_out"] == ["creatinine"] and 0 < d["multivariate"]["mmd"]["p"] <= 1' "the MMD runs without it, and says so"
+run "$VIGIL" drift --reference "$D/flchain/train.csv" --current "$T/nan.csv" --id case_id \
+    --allow-column age=public-research-cohort --mmd --permutations 19 --mmd-rows 300
+expect_out "multivariate MMD: left out (distribution tests not computable): creatinine" "the table says it"
 head -1 "$D/flchain/test.csv" >"$T/empty.csv"
 run "$VIGIL" drift --reference "$D/flchain/train.csv" --current "$T/empty.csv" --id case_id \
     --allow-column age=public-research-cohort

@@ -33,6 +33,14 @@ expect_rc 0 "stable json"
 expect_json "d['alarm'] is False and d['alarms'] == [] and d['monitor'] == 'flchain-stable'" "stable: no alarm"
 expect_json "d['cache']['hit'] is True" "second run of a monitor reuses the cached reference statistics"
 expect_json "d['windows']['reference']['label'] == '1995..1995' and d['windows']['reference']['n'] > 1000" "windows by sample_yr"
+# no cusum key: the limit is chosen for this window by simulation (1% in-control false-signal
+# probability per run), seeded, so the same night gives the same limit
+expect_json "d['cusum']['limit_choice'] == {'method': 'simulated', 'false_signal_probability': 0.01, 'replicates': 999, 'seed': 1}" "simulated CUSUM limit by default"
+expect_json "d['cusum']['limit'] > 0 and d['cusum']['signal'] == (d['cusum']['max'] >= d['cusum']['limit'])" "the signal is the max against that limit"
+cp "$T/out" "$T/stable1.json"
+run "$VIGIL" monitor run "$ROOT/monitors/flchain-stable.json" --format json --db "$T/stable2.db" --threads 1
+/usr/bin/python3 -c "import json,sys; a, b = (json.load(open(p))['cusum']['limit'] for p in sys.argv[1:]); assert a == b, (a, b)" "$T/stable1.json" "$T/out" \
+    || { echo "FAIL: the simulated CUSUM limit is not reproducible"; fails=$((fails + 1)); }
 run "$VIGIL" monitor run "$ROOT/monitors/flchain-temporal.json" --format json
 expect_rc 1 "temporal json"
 expect_json "d['alarm'] is True and 'age' in d['alarms'] and d['features']['age']['drift'] is True" "age drifted"
@@ -43,6 +51,7 @@ expect_json "d['features']['flc_grp']['type'] == 'categorical' and 'chi2' in d['
 expect_json "d['prediction']['drift'] is True and abs(d['label']['prevalence_ref'] - 588/4690) < 1e-12" "prediction and label drift"
 expect_json "abs(d['label']['p'] - 0.0686792759392077) < 1e-9" "label p = statsmodels proportions_ztest"
 expect_json "d['cusum']['n'] == 412 and d['cusum']['limit'] == 4.5 and isinstance(d['cusum']['signal'], bool)" "cusum"
+expect_json "d['cusum']['limit_choice'] == {'method': 'fixed'}" "a limit in the file is kept, said fixed"
 expect_json "isinstance(d['run_id'], int) and set(d['seconds']) == {'load','compute','write'}" "run_id and seconds"
 expect_json "d['cache']['hit'] is True and d['cache']['key'].startswith('monitor-ref:')" "cache hit on the second temporal run"
 
@@ -137,6 +146,23 @@ run "$VIGIL" monitor run "$T/small.json"
 expect_rc 2 "window under min_samples"
 expect_err "45 cases in 2002..2002" "small window: its size"
 expect_err "fewer than min_samples = 100" "small window: the minimum"
+# ... and the night is part of the record: a failed run with the reason and the files it read
+expect_err "(stored as run " "the stalled night is stored"
+expect_err "status failed: insufficient_data)" "as failed, insufficient data"
+run "$VIGIL" history --kind monitor --name small --format json
+expect_json "len(d['runs']) == 1 and d['runs'][0]['status'] == 'failed' and d['runs'][0]['passed'] is None" "history shows the stalled night"
+/usr/bin/python3 - "$VIGIL_DB" <<'PY' || { echo "FAIL: the stalled night's reason or files not stored"; fails=$((fails + 1)); }
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+rid, err = db.execute("SELECT id, error FROM runs WHERE name = 'small'").fetchone()
+assert err.startswith("insufficient_data: ") and "45 cases in 2002..2002" in err, err
+roles = [r for (r,) in db.execute("SELECT role FROM run_files WHERE run_id = ?", (rid,))]
+assert "data" in roles and "config" in roles, roles
+PY
+run "$VIGIL" monitor run "$T/empty.json"
+expect_rc 2 "an empty window is stored too, still exit 2"
+run "$VIGIL" history --kind monitor --name empty --format json
+expect_json "[r['status'] for r in d['runs']] == ['failed', 'failed']" "every stalled night stored"
 run "$VIGIL" monitor run "$T/nope.json"
 expect_rc 2 "missing monitor file"
 run "$VIGIL" monitor run "$ROOT/monitors/flchain-stable.json" --now 2026-13-01
@@ -159,8 +185,18 @@ EOF
 run "$VIGIL" monitor run "$T/days.json" --now 2026-02-28 --format json
 expect_rc 1 "last 28 days before --now alarms on the shifted x"
 expect_json "d['windows']['current']['label'] == '2026-02-01..2026-02-28' and d['windows']['current']['n'] == 60" "last_days window"
+expect_json "d['windows']['current']['empty_days'] == 0 and d['windows']['current']['empty_day_list'] == []" "no empty day"
+[ -s "$T/err" ] && { echo "FAIL: a window without empty days warned: $(head -c 300 "$T/err")"; fails=$((fails + 1)); }
 run "$VIGIL" monitor run "$T/days.json" --now 2026-03-30
 expect_rc 2 "nothing in the last 28 days before 2026-03-30"
+expect_err "the current window 2026-03-03..2026-03-30 has 28 days without a case (2026-03-03, 2026-03-04, 2026-03-05, 2026-03-06, 2026-03-07, ...): has the feed stalled?" "empty days warned"
+# a feed that stopped after 2026-02-25: three empty days at the end of the window, warned, listed
+grep -v -e '^2026-02-26' -e '^2026-02-27' -e '^2026-02-28' "$T/days.csv" > "$T/days_gap.csv"
+sed 's/"days.csv"/"days_gap.csv"/; s/"name": "days"/"name": "days-gap"/' "$T/days.json" > "$T/days_gap.json"
+run "$VIGIL" monitor run "$T/days_gap.json" --now 2026-02-28 --format json
+expect_rc 1 "the window still holds enough cases"
+expect_err "has 3 days without a case (2026-02-26, 2026-02-27, 2026-02-28): has the feed stalled?" "the empty days are named"
+expect_json "d['windows']['current']['empty_days'] == 3 and d['windows']['current']['empty_day_list'] == ['2026-02-26', '2026-02-27', '2026-02-28']" "and listed in the result"
 
 # The lock: a run of the same monitor that cannot get it within --lock-timeout exits 2 and
 # names the holder. flock(1) holds it here, writing its pid as vigil does.
@@ -214,4 +250,27 @@ expect_json "d['label']['skipped'].startswith('no labelled case') and d['label']
 expect_json "'label' not in d['alarms'] and 'age' in d['alarms']" "features still tested"
 run "$VIGIL" monitor run "$T/nolabels.json" --db "$T/nolabels.db"
 expect_out "label drift: not tested (no labelled case in the current window yet)" "the summary says so"
+# A lab feed that stopped: kappa missing in every current case. The monitor runs (no exit 2),
+# alarms on kappa's missing rate, marks its distribution tests not computable and tests the
+# other features as usual; the run is stored and the summary says it.
+awk -F, 'BEGIN { OFS = "," } NR > 1 && $2 >= 2001 { $7 = "" } { print }' "$ROOT/datasets/flchain/cases.csv" >"$T/nokappa.csv"
+/usr/bin/python3 - "$ROOT" "$T" <<'PY'
+import json, sys
+root, t = sys.argv[1], sys.argv[2]
+m = json.load(open(f"{root}/monitors/flchain-temporal.json"))
+m["data"]["path"] = f"{t}/nokappa.csv"
+m["name"] = "nokappa"
+json.dump(m, open(f"{t}/nokappa.json", "w"))
+PY
+run "$VIGIL" monitor run "$T/nokappa.json" --db "$T/nokappa.db" --format json
+expect_rc 1 "a feature missing in every current case alarms, not refused"
+expect_json "'kappa' in d['alarms'] and d['features']['kappa']['drift'] is True and d['features']['kappa']['decided_by'] == 'missing_rate'" "kappa alarms on its missing rate"
+expect_json "d['features']['kappa']['computable'] is False and d['features']['kappa']['tests']['ks']['p'] is None and d['features']['kappa']['effect_name'] == 'missing_rate_diff'" "its distribution tests are null"
+expect_json "'0 non-missing value(s) in the current window' in d['features']['kappa']['not_computable'] and d['features']['kappa']['missing_rate']['rate_cur'] == 1" "the reason"
+expect_json "d['features']['lambda']['computable'] is True and d['features']['lambda']['tests']['ks']['p'] is not None and d['features']['age']['drift'] is True" "the other features are tested"
+run "$VIGIL" monitor run "$T/nokappa.json" --db "$T/nokappa.db"
+expect_rc 1 "the table too"
+expect_out "kappa: distribution tests not computable (0 non-missing value(s) in the current window" "the summary says why"
+run "$VIGIL" history --kind monitor --name nokappa --db "$T/nokappa.db" --format json
+expect_json "len(d['runs']) == 2 and all(r['status'] == 'completed' and r['passed'] is False for r in d['runs'])" "both runs stored"
 finish

@@ -5,14 +5,16 @@ Peers (Debian): scipy 1.10.1 ks_2samp (method 'auto': exact when max(n1, n2) <= 
 1.10's rule; older scipy used n1*n2 <= 10000 -- else asymptotic; each case also records the p of
 an explicit method= to pin which one ran), anderson_ksamp (midrank statistic; its p-value is capped to [0.001, 0.25], so it is
 compared only inside that range), cramervonmises_2samp (method 'auto'; on tied samples the
-ECDF form of the statistic with scipy's p machinery, see cvm_ecdf), wasserstein_distance,
+ECDF form of the statistic with scipy's p machinery, see cvm_ecdf; where one value holds >= 5% of the
+pooled sample the p of the conditional null, scipy permutation_test, see cvm_perm -- and so for
+anderson_ksamp, ad_perm), wasserstein_distance,
 chi2_contingency(correction=False), scipy.spatial.distance.jensenshannon (natural log);
 statsmodels 0.13.5 multipletests (holm, fdr_bh) and proportions_ztest; PSI in numpy as defined
 in vigil/drift.h (ten bins at reference deciles, np.quantile linear, bin b = (edge[b-1], edge[b]],
 proportions floored at 1e-4). Samples: ties, unequal sizes, tiny and large, missing values
 (for compare()), a category unseen in the reference (one and two), a single category, KS
 asymptotic at the 10001 boundary and large with ties, an exact KS p of 4e-25, CvM exact with ties
-and asymptotic at 20 vs 21.
+and asymptotic at 20 vs 21; KS asymptotic where n1 n2 / (n1 + n2) ends in .5 (ks_asymp_half).
 Run from the repository root:  /usr/bin/python3 tests/reference/drift_ref.py
 """
 import json
@@ -68,6 +70,54 @@ def cvm_ecdf(x, y):
     return float(t), float(p)
 
 
+def heavily_tied(x, y):
+    """vigil's rule (drift_tests.c): one value holds >= 5% of the pooled sample (and ties exist)."""
+    _, c = np.unique(np.concatenate([x, y]), return_counts=True)
+    return bool(c.max() > 1 and c.max() >= 0.05 * c.sum())
+
+
+PERM_RESAMPLES = 99999
+
+
+def cvm_perm(x, y, seed):
+    """The conditional (permutation) null of the ECDF-form T: scipy.stats.permutation_test
+    (permutation_type='independent', alternative='greater', n_resamples=PERM_RESAMPLES; p =
+    (1 + #{T_b >= T}) / (1 + B)). vigil draws its own permutations, so the C test allows the
+    two Monte Carlo errors (binomial SE of each) between them."""
+    u = np.unique(np.concatenate([x, y]))
+
+    def stat(a, b, axis=-1):
+        na, nb = a.shape[-1], b.shape[-1]
+        ca = np.cumsum((a[..., None] == u).sum(axis=-2), axis=-1)
+        cb = np.cumsum((b[..., None] == u).sum(axis=-2), axis=-1)
+        t = (ca + cb)[..., :] - np.concatenate([np.zeros(ca.shape[:-1] + (1,)), (ca + cb)[..., :-1]], axis=-1)
+        return na * nb / (na + nb) ** 2 * np.sum(t * (ca / na - cb / nb) ** 2, axis=-1)
+
+    r = stats.permutation_test((x, y), stat, permutation_type="independent", vectorized=True,
+                               n_resamples=PERM_RESAMPLES, alternative="greater", batch=2000,
+                               random_state=np.random.default_rng(seed))
+    assert abs(r.statistic - cvm_ecdf(x, y)[0]) <= 1e-9 * max(1, r.statistic)
+    return float(r.pvalue)
+
+
+AD_PERM_RESAMPLES = 19999
+
+
+def ad_perm(x, y, seed):
+    """The same conditional null for Anderson-Darling: permutation_test over scipy's own
+    anderson_ksamp (midrank) statistic, AD_PERM_RESAMPLES resamples (not vectorised: slower)."""
+    import warnings
+
+    def stat(a, b):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return stats.anderson_ksamp([a, b]).statistic
+
+    r = stats.permutation_test((x, y), stat, permutation_type="independent", n_resamples=AD_PERM_RESAMPLES,
+                               alternative="greater", random_state=np.random.default_rng(seed))
+    return float(r.pvalue)
+
+
 cases = {
     "tiny_exact": (rng.normal(size=8), rng.normal(0.5, 1, size=12)),
     "small_ties": (rng.integers(0, 5, 30).astype(float), rng.integers(0, 6, 25).astype(float)),
@@ -94,6 +144,11 @@ for name, (x, y) in cases.items():
     psi, js, ca, cb = psi_js(x, y)
     ties = len(np.unique(np.concatenate([x, y]))) < len(x) + len(y)
     ct, cp = cvm_ecdf(x, y)
+    cvm_null, cp_cont, ad_perm_p = "continuous", cp, None
+    if heavily_tied(x, y):
+        # the continuous null is invalid here (drift_tests.c): the conditional one is the golden
+        cvm_null, cp = "permutation", cvm_perm(x, y, 20261204)
+        ad_perm_p = ad_perm(x, y, 20261205)
     if not ties:
         assert abs(ct - cvm.statistic) <= 1e-9 * max(1, ct) and abs(cp - cvm.pvalue) <= 1e-9, name
     out["numeric"].append({
@@ -106,6 +161,8 @@ for name, (x, y) in cases.items():
         "ad_stat": float(ad.statistic), "ad_p_scipy_capped": float(ad.significance_level),
         "cvm_stat_scipy": float(cvm.statistic), "cvm_p_scipy": float(cvm.pvalue), "ties": bool(ties),
         "cvm_stat": ct, "cvm_p": cp,  # = scipy's without ties; the ECDF form with them
+        "cvm_null": cvm_null, "cvm_p_continuous": cp_cont, "cvm_perm_resamples": PERM_RESAMPLES,
+        "ad_p_perm": ad_perm_p, "ad_perm_resamples": AD_PERM_RESAMPLES,
         "wasserstein": float(stats.wasserstein_distance(x, y)),
         "psi": psi, "js": js, "psi_counts_ref": ca.tolist(), "psi_counts_cur": cb.tolist(),
     })
@@ -128,7 +185,8 @@ for ps in [[0.01, 0.04, 0.03, 0.005, 0.2, 0.5], [1e-8, 0.3, 0.3, 0.02, 0.9],
            [0.01, 0.01, 0.02, 0.02, 0.5, 1e-30, 0.004]]:
     out["correction"].append({"p": ps, "holm": multipletests(ps, method="holm")[1].tolist(),
                               "bh": multipletests(ps, method="fdr_bh")[1].tolist()})
-for x1, n1, x2, n2 in [(15, 100, 30, 120), (5, 400, 9, 380), (0, 50, 3, 60), (200, 2000, 290, 1900)]:
+# (0, 60, 60, 60): a feature missing in no reference case and every current one (test_not_computable)
+for x1, n1, x2, n2 in [(15, 100, 30, 120), (5, 400, 9, 380), (0, 50, 3, 60), (200, 2000, 290, 1900), (0, 60, 60, 60)]:
     z, p = proportions_ztest([x1, x2], [n1, n2])
     out["two_proportion"].append({"x1": x1, "n1": n1, "x2": x2, "n2": n2, "diff": x2 / n2 - x1 / n1, "p": float(p)})
 
@@ -177,6 +235,37 @@ for k, pa in zip(("a", "b", "c"), adj):
     eff = feats[k].get("wasserstein_norm", feats[k]["psi"])
     feats[k]["drift"] = bool(pa < 0.01 and eff >= 0.1)
 out["compare"] = feats
+# KS asymptotic p where m n / (m + n) ends in .5: scipy's kstwo.sf(d, np.round(en)) rounds half to
+# even (10001 vs 10001: en = 5000.5 -> 5000). Samples are deterministic (x = 0..n1-1, y = (0..n2-1
+# + shift) / scale), so the C test rebuilds them; the p at the other neighbour is recorded to show
+# the case tells the two roundings apart.
+out["ks_asymp_half"] = []
+for n1, n2, scale, shift in [(10001, 10001, 1, 133), (6670, 20010, 3, 400)]:
+    x = np.arange(n1, dtype=float)
+    y = (np.arange(n2, dtype=float) + shift) / scale
+    ks = stats.ks_2samp(x, y)
+    en = float(n1) * n2 / (n1 + n2)
+    assert en % 1 == 0.5 and ks.pvalue == stats.kstwo.sf(ks.statistic, np.round(en))
+    out["ks_asymp_half"].append({"n1": n1, "n2": n2, "scale": scale, "shift": shift,
+                                 "ks_stat": float(ks.statistic), "ks_p": float(ks.pvalue), "en": en,
+                                 "p_half_away": float(stats.kstwo.sf(ks.statistic, np.floor(en) + 1))})
+# CvM on a 0/1 column against its exact conditional null: given the pooled count of ones m, the
+# ones in x are hypergeometric, and T is a function of |a - m n1 / N| alone, so the exact p is
+# scipy.stats.hypergeom's mass at least that far from the mean. vigil's Monte Carlo permutation p
+# must agree within its error, and reach below 1/2000 when the shift is large (its sequential
+# extension). Samples: x = a1 ones among n1, y = b1 ones among n2.
+out["cvm_binary"] = []
+for n1, a1, n2, b1 in [(1500, 500, 1500, 520), (1500, 500, 1500, 560), (1500, 500, 1500, 580), (1500, 500, 1500, 600),
+                       (1500, 500, 1500, 800), (40, 10, 30, 12)]:
+    x = np.r_[np.zeros(n1 - a1), np.ones(a1)]
+    y = np.r_[np.zeros(n2 - b1), np.ones(b1)]
+    N, m = n1 + n2, a1 + b1
+    h = stats.hypergeom(N, m, n1)
+    k = np.arange(max(0, m - n2), min(m, n1) + 1)
+    dist = np.abs(k * N - m * n1)
+    pexact = float(h.pmf(k)[dist >= abs(a1 * N - m * n1)].sum())
+    out["cvm_binary"].append({"n1": n1, "a1": a1, "n2": n2, "b1": b1, "cvm_stat": cvm_ecdf(x, y)[0],
+                              "p_exact": pexact, "p_continuous": cvm_ecdf(x, y)[1]})
 # MMD^2 (unbiased, RBF kernel, median-heuristic bandwidth over distinct pooled pairs): numpy
 from scipy.spatial.distance import pdist, cdist
 out["mmd"] = []

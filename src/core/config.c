@@ -156,6 +156,7 @@ void vigil_data_config_clear(vigil_data_config *c)
     free(c->shadow_score);
     free(c->decision);
     free(c->followup_time), free(c->event);
+    free(c->exposure), free(c->decision_time), free(c->arm), free(c->override_reason);
     free(c->class_scores), free(c->predecessor_class_scores);
     vigil_cfg_strings_free(c->features, c->n_features);
     vigil_cfg_strings_free(c->groups, c->n_groups);
@@ -181,7 +182,8 @@ int vigil_data_config_parse(vigil_data_config *c, const char *file, const char *
 {
     static const char *const data_keys[] = {"path", "columns", "types", "missing", "phi_allow", "horizon", NULL};
     static const char *const col_keys[] = {"id", "time", "label", "score", "shadow_score",
-                                           "decision", "followup_time", "event", "features", "groups", "class_scores",
+                                           "decision", "exposure", "decision_time", "arm", "override_reason",
+                                           "followup_time", "event", "features", "groups", "class_scores",
                                            "predecessor_class_scores", NULL};
     memset(c, 0, sizeof *c);
     char jp[256];
@@ -206,6 +208,10 @@ int vigil_data_config_parse(vigil_data_config *c, const char *file, const char *
         (rc = copy_role(file, jp, cols, "score", &c->score)) != 0 ||
         (rc = copy_role(file, jp, cols, "shadow_score", &c->shadow_score)) != 0 ||
         (rc = copy_role(file, jp, cols, "decision", &c->decision)) != 0 ||
+        (rc = copy_role(file, jp, cols, "exposure", &c->exposure)) != 0 ||
+        (rc = copy_role(file, jp, cols, "decision_time", &c->decision_time)) != 0 ||
+        (rc = copy_role(file, jp, cols, "arm", &c->arm)) != 0 ||
+        (rc = copy_role(file, jp, cols, "override_reason", &c->override_reason)) != 0 ||
         (rc = copy_role(file, jp, cols, "followup_time", &c->followup_time)) != 0 ||
         (rc = copy_role(file, jp, cols, "event", &c->event)) != 0 ||
         (rc = copy_role(file, jp, cols, "class_scores", &c->class_scores)) != 0 ||
@@ -213,6 +219,12 @@ int vigil_data_config_parse(vigil_data_config *c, const char *file, const char *
         (rc = vigil_cfg_strings(file, jp, cols, "features", false, &c->features, &c->n_features)) != 0 ||
         (rc = vigil_cfg_strings(file, jp, cols, "groups", false, &c->groups, &c->n_groups)) != 0)
         goto fail;
+    if (!c->decision && (c->exposure || c->decision_time || c->arm || c->override_reason)) {
+        rc = vigil_error_set(VIGIL_EINVAL, "%s: %s.columns: %s describes the clinicians' decisions: give "
+                             "columns.decision too", file, jpath,
+                             c->exposure ? "exposure" : c->decision_time ? "decision_time" : c->arm ? "arm" : "override_reason");
+        goto fail;
+    }
     c->horizon = NAN;
     if ((rc = vigil_cfg_number(file, jpath, data, "horizon", false, &c->horizon)) != 0) goto fail;
     if (!c->followup_time != !c->event || !c->event != isnan(c->horizon)) {
@@ -319,6 +331,10 @@ int vigil_data_load(const vigil_data_config *c, const char *const *extra,
     ROLE(score, "score")
     ROLE(shadow_score, "shadow_score")
     ROLE(decision, "decision")
+    ROLE(exposure, "exposure")
+    ROLE(decision_time, "decision_time")
+    ROLE(arm, "arm")
+    ROLE(override_reason, "override_reason")
     ROLE(followup_time, "followup_time")
     ROLE(event, "event")
 #undef ROLE

@@ -47,6 +47,9 @@ typedef struct {
     char *path;          /* data file, resolved relative to the config file */
     char *id, *time, *label, *score, *shadow_score; /* column roles; NULL when absent */
     char *decision; /* the clinician's final action, 0/1 (the human in the loop); NULL: absent */
+    /* with decision: exposure (patient-days, >= 0), decision_time (>= 0 or empty), arm (1
+     * assisted, 0 not) and override_reason (text); NULL: absent */
+    char *exposure, *decision_time, *arm, *override_reason;
     /* time to event: follow-up time and event (1 event, 0 censored) columns and the horizon
      * ($.data.columns.followup_time, $.data.columns.event, $.data.horizon); NULL / NaN: absent */
     char *followup_time, *event;

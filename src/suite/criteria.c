@@ -167,6 +167,9 @@ static int parse_criterion(vigil_suite_def *s, const cJSON *obj, size_t i, vigil
     NEED(mi->source != VIGIL_METRIC_FROM_SURVIVAL || s->data.event,
          "%s: %s: '%s' is a time-to-event metric: give $.data.columns.followup_time, $.data.columns.event "
          "and $.data.horizon", f, jp, metric);
+    NEED(strcmp(metric, "alerts_per_100") != 0 || s->data.exposure,
+         "%s: %s: 'alerts_per_100' counts alerts per unit of exposure: give $.data.columns.exposure "
+         "(patient-days or similar, beside columns.decision)", f, jp);
     NEED(mi->source != VIGIL_METRIC_FROM_DECISIONS || s->data.decision,
          "%s: %s: '%s' compares the model's flag with the clinicians' decisions: give "
          "$.data.columns.decision (1 acted on, 0 not)", f, jp, metric);

@@ -244,6 +244,7 @@ static void run_clear(run_t *r)
     vigil_table_free(r->t);
     vigil_table_free(r->train);
     free(r->cand), free(r->pred), free(r->Xc), free(r->thr);
+    if (r->reason) vigil_table_levels_free(r->reason, r->reason_levels, r->n_reason_levels);
     vigil_model_free(r->mc);
     vigil_model_free(r->mp);
     free_groups(r);
@@ -360,6 +361,37 @@ static int prepare(run_t *r, const char *suite_path)
                 return vigil_error_set(VIGIL_EINVAL, "%s:%zu: decision column '%s' (named by %s) has %s; it must be 0 or 1",
                                        d->data.path, vigil_table_row_line(r->t, i), d->data.decision, d->file,
                                        isnan(r->decision[i]) ? "an empty cell" : "a value other than 0 and 1");
+        /* the decision's companions: what each value must be (0: 0 or 1; 1: >= 0 on every row;
+         * 2: >= 0 or empty, no action), as vigil metrics checks them */
+        struct { const char *col, *key; const double **dst; int kind; } comp[] = {
+            {d->data.exposure, "exposure", &r->exposure, 1},
+            {d->data.decision_time, "decision_time", &r->decision_time, 2},
+            {d->data.arm, "arm", &r->arm, 0}};
+        for (size_t k = 0; k < 3; k++) {
+            if (!comp[k].col) continue;
+            if ((rc = numeric_role(r, comp[k].col, comp[k].key, comp[k].dst)) != 0) return rc;
+            const double *v = *comp[k].dst;
+            for (size_t i = 0; i < r->n; i++) {
+                double x = v[i];
+                int ok = comp[k].kind == 0 ? (x == 0 || x == 1)
+                         : comp[k].kind == 1 ? (isfinite(x) && x >= 0) : (isnan(x) || (isfinite(x) && x >= 0));
+                if (!ok)
+                    return vigil_error_set(VIGIL_EINVAL, "%s:%zu: %s column '%s' (named by %s) has %s; it must be %s",
+                                           d->data.path, vigil_table_row_line(r->t, i), comp[k].key, comp[k].col, d->file,
+                                           isnan(x) ? "an empty cell" : "another value",
+                                           comp[k].kind == 0   ? "1 (assisted) or 0"
+                                           : comp[k].kind == 1 ? "a number >= 0 on every row"
+                                                               : "a number >= 0 (or empty: no action)");
+            }
+        }
+        if (d->data.override_reason) {
+            int col = vigil_table_find(r->t, d->data.override_reason);
+            if (col < 0 || (rc = vigil_table_as_levels(r->t, (size_t)col, &r->reason, &r->reason_levels,
+                                                       &r->n_reason_levels)) != 0)
+                return col < 0 ? vigil_error_set(VIGIL_EINVAL, "%s: no column '%s' (named by %s)", d->data.path,
+                                                 d->data.override_reason, d->file)
+                               : rc;
+        }
     }
     if (d->data.event) { /* time to event: follow-up >= 0, event 0/1, as vigil metrics checks them */
         if ((rc = numeric_role(r, d->data.followup_time, "followup_time", &r->followup)) != 0 ||

@@ -29,6 +29,11 @@ typedef struct {
     size_t n;
     const double *label;
     const double *decision; /* $.data.columns.decision, checked 0/1; NULL: none */
+    /* its companions ($.data.columns.exposure, decision_time, arm, override_reason), checked */
+    const double *exposure, *decision_time, *arm;
+    int32_t *reason;
+    char **reason_levels;
+    size_t n_reason_levels;
     const double *followup, *event; /* $.data.columns.followup_time / event, checked; NULL: none */
     double *cand, *pred;       /* scores */
     const double *shadow;

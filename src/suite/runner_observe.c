@@ -44,6 +44,9 @@ int vigil_suite_metrics_doc(run_t *r, const double *score, const double *compare
     mo.compare = compare;
     mo.compare_name = compare ? "predecessor" : NULL;
     mo.decision = r->decision;
+    mo.exposure = r->exposure, mo.decision_time = r->decision_time, mo.arm = r->arm;
+    mo.reason = r->reason, mo.reason_levels = (const char *const *)r->reason_levels;
+    mo.n_reason_levels = r->n_reason_levels;
     mo.time = r->followup, mo.event = r->event, mo.horizon = r->def.data.horizon;
     vigil_metrics_report *rep = NULL;
     int rc = vigil_metrics_compute(&rep, score, r->label, r->n, mg, r->n_groups, &mo);

@@ -116,4 +116,29 @@ rm -f "$ROOT/suites/.fair-$$.json"
 expect_rc 1 "a disparity with a withheld level fails"
 expect_json "d['criteria'][0]['pass'] is False and d['criteria'][0]['observed'] is None" "not evaluable"
 expect_json "\"level '80+' is withheld (cell-size policy)\" in d['criteria'][0]['detail']" "names the level and the reason"
+# The decision's companions (issue 21): exposure, decision time, arm and override reason in the
+# data section reach the human block as in vigil metrics (statsmodels goldens of
+# tests/reference/human/case_a.json and case_groups.json); alerts_per_100 is a criterion.
+HA="$ROOT/tests/reference/human/case_a"
+cat > "$T/human_a.json" <<JSON
+{ "name": "alert burden", "data": { "path": "$HA.csv",
+    "columns": { "label": "label", "score": "score", "decision": "decision", "exposure": "exposure",
+                 "decision_time": "decision_time", "arm": "arm" } },
+  "thresholds": [0.3], "bootstrap": 0, "criteria": [
+    { "name": "alerts per 100 patient-days", "metric": "alerts_per_100", "rule": "at_most", "value": 9.5 } ] }
+JSON
+run "$VIGIL" suite run "$T/human_a.json" --format json
+expect_rc 0 "alert burden within its bound"
+expect_json "(lambda g: abs(d['criteria'][0]['observed'] - g['alerts_per_100']['value']) < 1e-4 and abs(d['metrics']['candidate']['human']['arms']['outcome_difference']['value'] - g['arms']['outcome_difference']['value']) < 1e-9 and abs(d['metrics']['candidate']['human']['decision_time']['median'] - g['decision_time']['median']) < 1e-9)(json.load(open('$HA.json')))" "exposure, arms and decision time = statsmodels"
+sed 's/"score": "score", "decision": "decision", /"score": "score", "decision": "decision", "override_reason": "reason", /' "$T/human.json" >"$T/human_reason.json"
+run "$VIGIL" suite run "$T/human_reason.json" --format json
+expect_json "'reasons' in d['metrics']['candidate']['human']['overrides_by_reason']" "overrides by reason in the suite's human block"
+sed 's/"decision": "decision", //' "$T/human_a.json" >"$T/human_nodecision.json"
+run "$VIGIL" suite run "$T/human_nodecision.json"
+expect_rc 2 "exposure without decisions"
+expect_err "exposure describes the clinicians' decisions: give columns.decision too" "says what is missing"
+sed 's/"exposure": "exposure",//' "$T/human_a.json" >"$T/human_noexposure.json"
+run "$VIGIL" suite run "$T/human_noexposure.json"
+expect_rc 2 "alerts_per_100 without exposure"
+expect_err "give \$.data.columns.exposure" "names the key"
 finish

@@ -69,6 +69,18 @@ int cli_parse_format(const char *cmd, const char *value)
     return -1;
 }
 
+void cli_out(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *s = NULL;
+    int n = vasprintf(&s, fmt, ap);
+    va_end(ap);
+    if (n < 0 || !s) return;
+    vigil_fputs_terminal(s, stdout); /* names from files: control characters escaped */
+    free(s);
+}
+
 void cli_print_json(cJSON *doc)
 {
     char *s = cJSON_PrintBuffered(doc, 1 << 16, 1);

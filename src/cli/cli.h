@@ -48,6 +48,8 @@ int cli_open_store(const char *cmd, const char *db_opt, int must_exist, struct v
 int cli_parse_format(const char *cmd, const char *value);
 
 /* Print a JSON document on stdout followed by a newline, and free it. */
+/* printf to stdout with the control characters of names from files escaped (tables). */
+void cli_out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_print_json(cJSON *doc);
 
 /* Add a number to a JSON object: NaN/inf become null (JSON has no NaN). */

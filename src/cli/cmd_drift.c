@@ -181,7 +181,7 @@ int cmd_drift(int argc, char **argv)
         if (vigil_drift_result_json(res, &doc)) { rc = cli_fail("drift", vigil_error_last_code()); goto done; }
         printf("%s\n", doc);
     } else {
-        printf("%-24s %-11s %10s %10s %10s %10s  %s\n", "feature", "type", "stat", "effect",
+        cli_out("%-24s %-11s %10s %10s %10s %10s  %s\n", "feature", "type", "stat", "effect",
                "p_adj", "miss_p", "drift");
         for (size_t i = 0; i < vigil_drift_result_n_features(res); i++) {
             const vigil_drift_feature *f = vigil_drift_result_feature(res, i);
@@ -189,7 +189,7 @@ int cmd_drift(int argc, char **argv)
             char stat[32];
             if (f->computable) snprintf(stat, sizeof stat, "%.4g", num ? f->ks_stat : f->chi2_stat);
             else snprintf(stat, sizeof stat, "n/a");
-            printf("%-24s %-11s %10s %10.4g %10.3g %10.3g  %s\n", f->name,
+            cli_out("%-24s %-11s %10s %10.4g %10.3g %10.3g  %s\n", f->name,
                    num ? "numeric" : "categorical", stat, f->effect, f->p_adjusted, f->missing_p,
                    f->drift ? "DRIFT" : "-");
         }
@@ -198,18 +198,18 @@ int cmd_drift(int argc, char **argv)
             if (f->computable) continue;
             double rr = (double)f->missing_ref / (double)(f->n_ref + f->missing_ref);
             double rc_ = (double)f->missing_cur / (double)(f->n_cur + f->missing_cur);
-            printf("feature '%s': distribution tests not computable (%s); its missing rate decides: "
+            cli_out("feature '%s': distribution tests not computable (%s); its missing rate decides: "
                    "%.1f%% -> %.1f%% missing (effect = the difference)\n",
                    f->name, f->not_computable, 100 * rr, 100 * rc_);
         }
         double ms, mp, bw;
         size_t perm, rows;
         if (vigil_drift_result_mmd(res, &ms, &mp, &bw, &perm, &rows) == 0)
-            printf("multivariate MMD^2 %.4g  p %.4g  (bandwidth %.3g, %zu permutations, %zu rows)\n",
+            cli_out("multivariate MMD^2 %.4g  p %.4g  (bandwidth %.3g, %zu permutations, %zu rows)\n",
                    ms, mp, bw, perm, rows);
         if (vigil_drift_result_mmd_note(res))
-            printf("multivariate MMD: %s\n", vigil_drift_result_mmd_note(res));
-        printf("%zu of %zu features drifted (%s-corrected p < %g and effect >= floor)\n",
+            cli_out("multivariate MMD: %s\n", vigil_drift_result_mmd_note(res));
+        cli_out("%zu of %zu features drifted (%s-corrected p < %g and effect >= floor)\n",
                vigil_drift_result_n_alarms(res), vigil_drift_result_n_features(res),
                o.correction == VIGIL_CORRECT_HOLM ? "Holm" : o.correction == VIGIL_CORRECT_BH ? "BH" : "un",
                o.alpha);

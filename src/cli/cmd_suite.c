@@ -52,8 +52,8 @@ static void fmt_value(char *buf, size_t cap, double v)
 
 static void print_table(const vigil_suite_result *res)
 {
-    printf("suite %s: %zu cases\n\n", vigil_suite_result_name(res), vigil_suite_result_n_cases(res));
-    printf("%-36s  %10s  %-21s  %-28s  %s\n", "criterion", "observed", "95% CI", "rule", "verdict");
+    cli_out("suite %s: %zu cases\n\n", vigil_suite_result_name(res), vigil_suite_result_n_cases(res));
+    cli_out("%-36s  %10s  %-21s  %-28s  %s\n", "criterion", "observed", "95% CI", "rule", "verdict");
     int n_fail = 0, n_all = 0;
     for (size_t i = 0; i < vigil_suite_result_n_criteria(res); i++) {
         const vigil_suite_criterion *c = vigil_suite_result_criterion(res, i);
@@ -64,10 +64,10 @@ static void print_table(const vigil_suite_result *res)
         if (strcmp(lo, "-") == 0 && strcmp(hi, "-") == 0) snprintf(ci, sizeof ci, "-");
         else snprintf(ci, sizeof ci, "[%s, %s]", lo, hi);
         n_all++, n_fail += !c->pass;
-        printf("%-36.36s  %10s  %-21s  %-28.28s  %s\n", c->name, obs, ci, c->threshold, c->pass ? "PASS" : "FAIL");
-        if (c->detail[0]) printf("%-36s    %s\n", "", c->detail);
+        cli_out("%-36.36s  %10s  %-21s  %-28.28s  %s\n", c->name, obs, ci, c->threshold, c->pass ? "PASS" : "FAIL");
+        if (c->detail[0]) cli_out("%-36s    %s\n", "", c->detail);
     }
-    printf("\nverdict: %s (%d of %d criteria passed)   stored as run %lld\n",
+    cli_out("\nverdict: %s (%d of %d criteria passed)   stored as run %lld\n",
            n_fail ? "FAILED" : "PASSED", n_all - n_fail, n_all, (long long)vigil_suite_result_run_id(res));
 }
 

@@ -134,4 +134,18 @@ if [ "$rc" = 2 ]; then
 else
     expect_rc 1 "MMD on the CUDA backend (a device answered)"
 fi
+# A feature name with a terminal escape is printed escaped in the table (issue 19), never raw.
+printf 'a\033[31m,b\n' >"$T/esc_ref.csv"
+printf 'a\033[31m,b\n' >"$T/esc_cur.csv"
+/usr/bin/python3 -c "
+import random, sys
+r = random.Random(5)
+for path, shift in ((sys.argv[1], 0.0), (sys.argv[2], 0.3)):
+    with open(path, 'a') as f:
+        for i in range(300): f.write('%.4f,%.4f\\n' % (r.gauss(shift, 1), r.gauss(0, 1)))
+" "$T/esc_ref.csv" "$T/esc_cur.csv"
+run "$VIGIL" drift --reference "$T/esc_ref.csv" --current "$T/esc_cur.csv"
+[ "$rc" -le 1 ] || { echo "FAIL: drift on an escaped name exited $rc: $(head -c 300 "$T/err")"; fails=$((fails + 1)); }
+if grep -q "$(printf '\033')" "$T/out"; then echo "FAIL: a raw escape byte reached the drift table"; fails=$((fails + 1)); fi
+grep -qF 'a\x1B[31m' "$T/out" || { echo "FAIL: the escaped name is not in the drift table: $(head -c 300 "$T/out")"; fails=$((fails + 1)); }
 finish

@@ -288,18 +288,8 @@ int cmd_audit(int argc, char **argv)
 {
     memset(&A, 0, sizeof A);
     const cli_spec *spec;
-    int npos, at = cli_options_find_sub(&cmd_audit_spec, argc, argv, &spec);
-    const char *sub = at ? argv[at] : NULL;
-    if (spec) {
-        memmove(argv + at, argv + at + 1, (size_t)(argc - at - 1) * sizeof *argv);
-        argc--;
-    }
-    int rc = cli_options_parse(spec ? spec : &verify_spec, argc, argv, &npos);
+    int rc = cli_parse_subcommand(&cmd_audit_spec, &verify_spec, "verify, keygen, checkpoint or sign", &argc, argv, &spec);
     if (rc) return rc < 0 ? VIGIL_EXIT_OK : rc;
-    if (!sub) return cli_usage("audit", "missing subcommand (expected verify, keygen, checkpoint or sign)");
-    if (!spec)
-        return cli_usage("audit", "unknown subcommand '%s' (expected verify, keygen, checkpoint or sign)", sub);
-    if (npos > 0) return cli_usage("audit", "unexpected argument '%s'", argv[1]);
     if (spec == &keygen_spec) return do_keygen();
     if (spec == &checkpoint_spec) return do_checkpoint();
     if (spec == &sign_spec) return do_sign();

@@ -156,16 +156,7 @@ int cmd_cases(int argc, char **argv)
     memset(&A, 0, sizeof A);
     A.o = (vigil_join_options)VIGIL_JOIN_OPTIONS_INIT;
     const cli_spec *spec;
-    int npos, at = cli_options_find_sub(&cmd_cases_spec, argc, argv, &spec);
-    const char *sub = at ? argv[at] : NULL;
-    if (spec) {
-        memmove(argv + at, argv + at + 1, (size_t)(argc - at - 1) * sizeof *argv);
-        argc--;
-    }
-    int rc = cli_options_parse(spec ? spec : &join_spec, argc, argv, &npos);
+    int rc = cli_parse_subcommand(&cmd_cases_spec, &join_spec, "join", &argc, argv, &spec);
     if (rc) return rc < 0 ? VIGIL_EXIT_OK : rc;
-    if (!sub) return cli_usage("cases", "missing subcommand (expected join)");
-    if (!spec) return cli_usage("cases", "unknown subcommand '%s' (expected join)", sub);
-    if (npos > 0) return cli_usage("cases", "unexpected argument '%s'", argv[1]);
     return do_join();
 }

@@ -64,17 +64,8 @@ int cmd_site(int argc, char **argv)
 {
     memset(&A, 0, sizeof A);
     const cli_spec *spec;
-    int npos, at = cli_options_find_sub(&cmd_site_spec, argc, argv, &spec);
-    const char *sub = at ? argv[at] : NULL;
-    if (spec) {
-        memmove(argv + at, argv + at + 1, (size_t)(argc - at - 1) * sizeof *argv);
-        argc--;
-    }
-    int rc = cli_options_parse(spec ? spec : &export_spec, argc, argv, &npos);
+    int rc = cli_parse_subcommand(&cmd_site_spec, &export_spec, "export", &argc, argv, &spec);
     if (rc) return rc < 0 ? VIGIL_EXIT_OK : rc;
-    if (!sub) return cli_usage("site", "missing subcommand (expected export)");
-    if (!spec) return cli_usage("site", "unknown subcommand '%s' (expected export)", sub);
-    if (npos > 0) return cli_usage("site", "unexpected argument '%s'", argv[1]);
     if (!A.run || !A.site || !A.out) return cli_usage("site", "export needs --run ID, --site NAME and --out S.json");
     size_t id;
     if (cli_parse_size("site", "--run", A.run, &id)) return VIGIL_EXIT_USAGE;

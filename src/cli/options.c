@@ -277,3 +277,20 @@ int cli_common_allow(const char *cmd, cli_common *c, vigil_phi_allow *allow, siz
         if (cli_parse_allow(cmd, c->allow.v[i], allow, n, CLI_LIST_MAX)) return VIGIL_EXIT_USAGE;
     return VIGIL_EXIT_OK;
 }
+
+int cli_parse_subcommand(const cli_spec *top, const cli_spec *dflt, const char *expected, int *argc, char **argv,
+                         const cli_spec **spec)
+{
+    int npos, at = cli_options_find_sub(top, *argc, argv, spec);
+    const char *sub = at ? argv[at] : NULL;
+    if (*spec) {
+        memmove(argv + at, argv + at + 1, (size_t)(*argc - at - 1) * sizeof *argv);
+        (*argc)--;
+    }
+    int rc = cli_options_parse(*spec ? *spec : dflt, *argc, argv, &npos);
+    if (rc) return rc;
+    if (!sub) return cli_usage(top->name, "missing subcommand (expected %s)", expected);
+    if (!*spec) return cli_usage(top->name, "unknown subcommand '%s' (expected %s)", sub, expected);
+    if (npos > 0) return cli_usage(top->name, "unexpected argument '%s'", argv[1]);
+    return 0;
+}

@@ -142,6 +142,13 @@ int cli_options_parse(const cli_spec *spec, int argc, char **argv, int *npos);
  * word names no subcommand. The command then takes the word out of argv and parses the rest
  * with *sub. */
 int cli_options_find_sub(const cli_spec *spec, int argc, char **argv, const struct cli_spec **sub);
+/* A command with subcommands (`vigil audit verify`, `vigil cases join`): finds the subcommand
+ * among top's, takes it out of argv, parses its options (dflt's when none was given, so that
+ * `--help` still answers), and refuses a missing or unknown subcommand, or a stray argument,
+ * naming what was expected ("verify, keygen, checkpoint or sign"). 0 with *spec set; < 0 when
+ * help was printed (exit 0); else the exit status of the usage error. */
+int cli_parse_subcommand(const cli_spec *top, const cli_spec *dflt, const char *expected, int *argc, char **argv,
+                         const cli_spec **spec);
 
 /* The whole help text (usage, the option list, each subcommand's list, the epilogue),
  * malloc'ed; NULL when out of memory. */

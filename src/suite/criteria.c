@@ -441,7 +441,7 @@ void vigil_criterion_evaluate(const vigil_criterion *c, const vigil_observation 
             v->observed = o->level_values[worst];
             v->ci_low = o->level_ci_low ? o->level_ci_low[worst] : NAN;
             v->ci_high = o->level_ci_high ? o->level_ci_high[worst] : NAN;
-            if (n_fail == 1) snprintf(v->detail, sizeof v->detail, "fails at %s", names);
+            if (n_fail == 1) snprintf(v->detail, sizeof v->detail, "fails at %.240s", names);
             else
                 snprintf(v->detail, sizeof v->detail, "fails at %zu of %zu levels: %.120s; shown: %.30s=%.30s", n_fail,
                          o->n_levels, names, c->group, o->level_names[worst]);

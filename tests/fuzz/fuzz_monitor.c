@@ -39,7 +39,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         (m->ref_w.set && !(m->ref_w.from <= m->ref_w.to)) ||
         (m->cur_w.set && !(m->cur_w.from <= m->cur_w.to)) ||
         (m->cusum && (!m->data.label || !(m->data.score || m->model_path) ||
-                      !(m->cusum_odds_ratio > 0) || m->cusum_odds_ratio == 1 || !(m->cusum_limit > 0))))
+                      !(m->cusum_odds_ratio > 0) || m->cusum_odds_ratio == 1 ||
+                      /* a fixed limit, or one chosen by simulation for a stated probability */
+                      !(m->cusum_limit > 0 || (isnan(m->cusum_limit) && m->cusum_prob > 0 && m->cusum_prob < 1 &&
+                                               m->cusum_replicates > 0)))))
         abort();
     vigil_run_file files[4];
     size_t n = vigil_monitor_files(m, files);

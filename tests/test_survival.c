@@ -59,6 +59,13 @@ static void check_block(const vigil_survival *s, const cJSON *ref)
         assert_close(s->group[j].observed, num_or_nan(q, "observed"), TOL);
         assert_close(s->group[j].ci_low, num_or_nan(q, "ci_low"), TOL);
         assert_close(s->group[j].ci_high, num_or_nan(q, "ci_high"), TOL);
+        /* the group's KM risk on the grid H k / 10: survfit's summary(times = ...) */
+        const cJSON *cv = cJSON_GetObjectItemCaseSensitive(q, "curve");
+        assert_int_equal(cJSON_GetArraySize(cv), VIGIL_SURVIVAL_CURVE);
+        for (int g = 0; g < VIGIL_SURVIVAL_CURVE; g++) {
+            assert_close(s->group[j].curve_time[g], s->horizon * (g + 1) / VIGIL_SURVIVAL_CURVE, 1e-12);
+            assert_close(s->group[j].curve_risk[g], cJSON_GetArrayItem(cv, g)->valuedouble, TOL);
+        }
     }
 }
 

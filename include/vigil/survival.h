@@ -46,9 +46,15 @@ typedef struct {
 
 #define VIGIL_SURVIVAL_OPTIONS_INIT {0.95, 10, 0}
 
+/* The KM risk curve of each risk group, at VIGIL_SURVIVAL_CURVE evenly spaced times up to H
+ * (H k / VIGIL_SURVIVAL_CURVE, k = 1..): a grid, not the event times, so no one's time is shown. */
+#define VIGIL_SURVIVAL_CURVE 10
+
 typedef struct {
     double n, events_by_horizon;             /* subjects and events at or before H in the group */
     double mean_risk, observed, ci_low, ci_high; /* observed: KM risk at H with its interval */
+    double curve_time[VIGIL_SURVIVAL_CURVE], curve_risk[VIGIL_SURVIVAL_CURVE];
+    double curve_at_risk[VIGIL_SURVIVAL_CURVE]; /* subjects still at risk just after that time */
 } vigil_survival_group;
 
 typedef struct {

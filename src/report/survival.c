@@ -24,6 +24,51 @@ static void count_row(rctx *c, const char *what, double v)
     vigil_doc_row(&c->d, r);
 }
 
+/* The KM risk curves of the risk groups (the stored grid points: no event time is shown), as
+ * steps, with the horizon's calibration groups numbered low to high risk. */
+static char *km_plot(const cJSON *groups, double horizon, const char **why)
+{
+    vigil_sbuf b = {0};
+    vigil_sbuf_printf(&b, "set terminal svg size 900,600 font 'sans,13' background rgb 'white'\n"
+                          "set termoption noenhanced\nset output 'plot.svg'\nset encoding utf8\n"
+                          "set grid lc rgb '#dddddd'\nset key outside right top box\n"
+                          "set title 'Kaplan-Meier risk by risk group (grid of ten times up to the horizon)'\n"
+                          "set xlabel 'Follow-up time (the data unit)'\nset ylabel 'Observed risk (1 - KM)'\n"
+                          "set xrange [0:%.9g]\nset yrange [0:1]\n",
+                      horizon);
+    const cJSON *g;
+    int k = 0, drawn = 0;
+    cJSON_ArrayForEach(g, groups)
+    {
+        vigil_sbuf_printf(&b, "$g%d << EOD\n0 0\n", k);
+        const cJSON *pt;
+        cJSON_ArrayForEach(pt, jp(g, "km_curve"))
+        {
+            double t = jnum(pt, "time"), r = jnum(pt, "risk");
+            if (isfinite(t) && isfinite(r)) vigil_sbuf_printf(&b, "%.9g %.9g\n", t, r), drawn++;
+        }
+        vigil_sbuf_printf(&b, "EOD\n");
+        k++;
+    }
+    if (!drawn) {
+        vigil_sbuf_free(&b);
+        *why = "the stored survival block holds no Kaplan-Meier curve points (withheld or absent)";
+        return NULL;
+    }
+    vigil_sbuf_printf(&b, "plot ");
+    for (int j = 0; j < k; j++)
+        vigil_sbuf_printf(&b, "%s$g%d using 1:2 with steps lw 2 title 'risk group %d'", j ? ", " : "", j, j + 1);
+    vigil_sbuf_printf(&b, "\n");
+    if (b.failed) {
+        vigil_sbuf_free(&b);
+        *why = "out of memory building the plot";
+        return NULL;
+    }
+    char *svg = vigil_plot_run(b.s, "km", why);
+    vigil_sbuf_free(&b);
+    return svg;
+}
+
 void vigil_report_survival(rctx *c)
 {
     const cJSON *s = c->cand ? jp(c->cand, "survival") : NULL;
@@ -74,6 +119,13 @@ void vigil_report_survival(rctx *c)
         vigil_doc_plot(d, "survival-calibration", "Calibration at the horizon", svg, why,
                        "observed risk by the horizon (1 - Kaplan-Meier, with its 95% interval) against the mean "
                        "predicted risk in each risk group; the dotted diagonal is perfect calibration");
+        free(svg);
+        why = "plots were switched off (--no-plots)";
+        svg = c->o->no_plots ? NULL : km_plot(jp(cal, "groups"), jnum(s, "horizon"), &why);
+        vigil_doc_plot(d, "survival-km", "Kaplan-Meier risk by risk group", svg, why,
+                       "each risk group's observed risk (1 - Kaplan-Meier) over follow-up, at ten evenly spaced "
+                       "times up to the horizon (not at the event times, which would show single subjects); a "
+                       "point where fewer than the cell-size floor remain at risk is left out");
         free(svg);
     }
     const cJSON *grp, *lv;

@@ -273,7 +273,7 @@ static cJSON *interval(cJSON *o, const char *key, double v, double se, double lo
     return x;
 }
 
-static void block_json(cJSON *parent, const sscope *sc, const char *withheld_why, int overall)
+static void block_json(cJSON *parent, const sscope *sc, const char *withheld_why, int overall, size_t min_cell)
 {
     cJSON *o = cJSON_AddObjectToObject(parent, "survival");
     const vigil_survival *s = &sc->s;
@@ -318,6 +318,17 @@ static void block_json(cJSON *parent, const sscope *sc, const char *withheld_why
             vigil_json_add_number(b, "observed", q->observed);
             vigil_json_add_number(b, "ci_low", q->ci_low);
             vigil_json_add_number(b, "ci_high", q->ci_high);
+            /* the group's KM risk on a grid of times up to H; a point where fewer than
+             * min_cell subjects remain at risk is withheld (its steps would show single events) */
+            cJSON *cv = cJSON_AddArrayToObject(b, "km_curve");
+            for (size_t g = 0; g < VIGIL_SURVIVAL_CURVE; g++) {
+                cJSON *pt = cJSON_CreateObject();
+                int ok = vigil_fairness_count_ok(q->curve_at_risk[g], min_cell) && q->curve_at_risk[g] > 0;
+                vigil_json_add_number(pt, "time", q->curve_time[g]);
+                vigil_json_add_number(pt, "risk", ok ? q->curve_risk[g] : NAN);
+                vigil_json_add_number(pt, "at_risk", ok ? q->curve_at_risk[g] : NAN);
+                cJSON_AddItemToArray(cv, pt);
+            }
             cJSON_AddItemToArray(bins, b);
         }
     }
@@ -341,7 +352,7 @@ static void levels_json(cJSON *subgroups, const vm_survival *v)
                 vigil_json_add_number(lo, "n", G->shown ? (double)G->lv[l].n : NAN);
                 cJSON_AddBoolToObject(lo, "suppressed", !G->shown);
             }
-            block_json(lo, &G->lv[l], G->why, 0);
+            block_json(lo, &G->lv[l], G->why, 0, v->min_cell);
         }
     }
 }
@@ -350,7 +361,7 @@ void vigil_stats_survival_json(cJSON *doc, const vigil_metrics_report *r)
 {
     const vm_survival *v = r->survival;
     if (!v || !doc) return;
-    block_json(doc, &v->all, NULL, 1);
+    block_json(doc, &v->all, NULL, 1, v->min_cell);
     cJSON *sg = cJSON_GetObjectItemCaseSensitive(doc, "subgroups");
     if (!sg && v->ng) sg = cJSON_AddObjectToObject(doc, "subgroups");
     if (sg) levels_json(sg, v);

@@ -353,8 +353,17 @@ static void km_groups(vigil_survival *o, sv_work *s, size_t k)
     const double *ts = s->k.ts;
     const uint8_t *es = s->k.es;
     for (size_t j = 0; j < n; j++) gt[j] = g[ot[j]];
+    size_t gi = 0; /* the next grid time of the groups' curves */
+#define CURVE_T(i) (s->H * (double)((i) + 1) / VIGIL_SURVIVAL_CURVE)
+#define CURVE_RECORD(i)                                                                      \
+    for (size_t q_ = 0; q_ < k; q_++) {                                                      \
+        o->group[q_].curve_time[i] = CURVE_T(i);                                             \
+        o->group[q_].curve_risk[i] = 1 - Sg[q_];                                             \
+        o->group[q_].curve_at_risk[i] = Yg[q_];                                              \
+    }
     for (size_t a = 0; a < n;) {
         double t = ts[a], d = 0, c = 0;
+        for (; gi < VIGIL_SURVIVAL_CURVE && CURVE_T(gi) < t; gi++) CURVE_RECORD(gi) /* S just before t */
         if (t > s->H) break;
         size_t b = a;
         for (; b < n && ts[b] == t; b++) {
@@ -374,6 +383,9 @@ static void km_groups(vigil_survival *o, sv_work *s, size_t k)
         }
         a = b;
     }
+    for (; gi < VIGIL_SURVIVAL_CURVE; gi++) CURVE_RECORD(gi) /* grid times after the last time <= H */
+#undef CURVE_RECORD
+#undef CURVE_T
     km_risk(S, gw, s->z, &o->km_risk, &o->km_ci_low, &o->km_ci_high);
     for (size_t j = 0; j < k; j++) {
         vigil_survival_group *q = &o->group[j];

@@ -83,7 +83,13 @@ assert row.group(2).strip() == "%.3f to %.3f" % (s["auc"]["ci_low"], s["auc"]["c
 assert ("| 5 | %d | %d |" % (s["calibration"]["groups"][4]["n"], s["calibration"]["groups"][4]["events_by_horizon"])) in sec
 assert "Time to event by group" in sec and "| b |" in sec
 assert "Performance of the candidate" not in md  # no binary table without a label
+g = s["calibration"]["groups"]
+assert all(len(x["km_curve"]) == 10 and abs(x["km_curve"][-1]["risk"] - x["observed"]) < 1e-12 for x in g)
 PY
+if command -v gnuplot >/dev/null; then
+    run "$V" report --run "$SID" --out "$T/rs2"
+    [ -s "$T/rs2/plot-survival-km.svg" ] || { echo "FAIL: no Kaplan-Meier plot in the survival report"; fails=$((fails + 1)); }
+fi
 
 # issue 18: the PHI allowance the metrics run was given is shown with its justification
 run "$V" report --run "$MID" --out "$T/rphi" --no-plots

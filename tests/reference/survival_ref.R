@@ -59,8 +59,10 @@ calib <- function(d, H, k) {
   lapply(sort(unique(g)), function(j) {
     s <- d[g == j, ]
     km <- km_at(s$time, s$event, H)
+    # the group's KM risk on vigil's grid, H k / 10 (k = 1..10)
+    cs <- summary(survfit(Surv(time, event) ~ 1, data = s), times = H * (1:10) / 10, extend = TRUE)
     list(n = nrow(s), mean_risk = mean(s$risk), observed = km$risk,
-         ci_low = km$ci_low, ci_high = km$ci_high)
+         ci_low = km$ci_low, ci_high = km$ci_high, curve = 1 - cs$surv)
   })
 }
 

@@ -245,10 +245,21 @@ static void test_other_separator_hint(void **state)
     read_bad("id;score;y\n1;0,5;1\n", NULL, VIGIL_EINVAL,
              ":2:2: this row has more fields than the 1 in the header (this looks like a "
              "';'-separated file", NULL);
-    vigil_table *t = read_ok("id\tscore\ty\n1\t0.5\t1\n", NULL);
-    assert_int_equal(vigil_table_require(t, "score", "--score column"), VIGIL_EINVAL);
-    assert_non_null(strstr(vigil_error_last(), "(this looks like a tab-separated file"));
+    /* read whole at commas, such a file would be one text column: refused with the way out */
+    read_bad("id\tscore\ty\n1\t0.5\t1\n", NULL, VIGIL_EINVAL, ":1: one column, 'id\tscore\ty'",
+             "(this looks like a tab-separated file");
+    /* ... and read as it is when its separator is named (issue 19) */
+    vigil_csv_options semi = {.delimiter = ';'}, tab = {.delimiter = '\t'};
+    vigil_table *t = read_ok("id;score;y\nx;0.5;1\n\"a;b\";0.7;0\n", &semi);
+    assert_int_equal(vigil_table_ncols(t), 3);
+    assert_close(vigil_table_numeric(t, 1)[0], 0.5, 0);
+    assert_string_equal(vigil_table_level(t, 0, (size_t)vigil_table_codes(t, 0)[1]), "a;b");
     vigil_table_free(t);
+    t = read_ok("id\tscore\ty\n1\t0.5\t1\n", &tab);
+    assert_int_equal(vigil_table_ncols(t), 3);
+    vigil_table_free(t);
+    vigil_csv_options bad = {.delimiter = 'x'};
+    read_bad("a\n1\n", &bad, VIGIL_EINVAL, "the field separator must be", NULL);
     /* no hint for a comma-separated header, nor a single column without either */
     read_bad("a,b\n1,2\n", &o, VIGIL_EINVAL, "the columns are: 'a', 'b'", NULL);
     assert_null(strstr(vigil_error_last(), "looks like"));

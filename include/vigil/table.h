@@ -53,11 +53,14 @@ typedef struct {
     /* Called every `progress_every` rows with the rows and bytes read so far (optional). */
     void (*progress)(void *ctx, size_t rows, size_t bytes, size_t total_bytes);
     void *progress_ctx;
+    /* The field separator: ',' (0: the default), ';', '\t' or '|' (a European or tab export).
+     * Numbers still use '.' as their decimal point. */
+    char delimiter;
 } vigil_csv_options;
 
 /* The defaults: the missing set "", "NA", "NaN", "null"; types inferred; every column kept;
- * no progress. */
-#define VIGIL_CSV_OPTIONS_INIT {NULL, 0, NULL, 0, NULL, 0, NULL, NULL, NULL}
+ * no progress; comma-separated. */
+#define VIGIL_CSV_OPTIONS_INIT {NULL, 0, NULL, 0, NULL, 0, NULL, NULL, NULL, 0}
 
 /* Read `path` into a new table. opts may be NULL. On error *out is NULL and the message
  * names the file, line and column. */

@@ -69,6 +69,16 @@ int cli_parse_format(const char *cmd, const char *value)
     return -1;
 }
 
+int cli_parse_delimiter(const char *cmd, const char *s, char *out)
+{
+    *out = ',';
+    if (!s) return VIGIL_EXIT_OK;
+    if (strcmp(s, "tab") == 0 || strcmp(s, "\\t") == 0 || strcmp(s, "\t") == 0) *out = '\t';
+    else if (strlen(s) == 1 && strchr(",;|", s[0])) *out = s[0];
+    else return cli_usage(cmd, "--delimiter: expected ',', ';', '|' or tab, not '%s'", s);
+    return VIGIL_EXIT_OK;
+}
+
 void cli_out(const char *fmt, ...)
 {
     va_list ap;

@@ -48,6 +48,9 @@ int cli_open_store(const char *cmd, const char *db_opt, int must_exist, struct v
 int cli_parse_format(const char *cmd, const char *value);
 
 /* Print a JSON document on stdout followed by a newline, and free it. */
+/* --delimiter's value: ",", ";", "tab" (or a tab), "|" -> the character; 0 and a usage error
+ * otherwise (NULL: ','). */
+int cli_parse_delimiter(const char *cmd, const char *s, char *out);
 /* printf to stdout with the control characters of names from files escaped (tables). */
 void cli_out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cli_print_json(cJSON *doc);

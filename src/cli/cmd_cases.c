@@ -35,7 +35,7 @@ const char cmd_cases_help[] =
     "\n";
 
 static struct {
-    const char *pred, *events, *out, *format, *aggregate, *window, *offset, *threshold;
+    const char *pred, *events, *out, *format, *aggregate, *window, *offset, *threshold, *delimiter;
     vigil_join_options o;
     cli_list groups;
 } A;
@@ -61,6 +61,8 @@ static const cli_option join_opts[] = {
     CLI_OPT_STRING("threshold", 0, "T", "lead times from the first score at or over T", &A.threshold),
     CLI_OPT_LIST("group", 0, "COL", "lead times per level of COL (repeatable)", &A.groups),
     CLI_OPT_STRING("label", 0, "NAME", "the label column to write (default label)", &A.o.label),
+    CLI_OPT_STRING("delimiter", 0, "C", "the input files' field separator: ',' (default), ';', '|' or tab\n"
+                   "(the case file is written with commas)", &A.delimiter),
     CLI_OPT_STRING("out", 0, "CASES.csv", "the case file to write (replaced whole, or not at all)", &A.out),
     CLI_OPT_CHOICE("format", 0, "F", "table|json", "'table' (default) or 'json': the summary", &A.format),
     CLI_OPT_END,
@@ -104,6 +106,8 @@ static int do_join(void)
     vigil_col_decl ed[] = {{ee, VIGIL_COL_CATEGORICAL}, {A.o.event_time, VIGIL_COL_CATEGORICAL},
                            {A.o.event_type ? A.o.event_type : ee, VIGIL_COL_CATEGORICAL}};
     vigil_csv_options po = VIGIL_CSV_OPTIONS_INIT, eo = VIGIL_CSV_OPTIONS_INIT;
+    if (cli_parse_delimiter("cases", A.delimiter, &po.delimiter)) return VIGIL_EXIT_USAGE;
+    eo.delimiter = po.delimiter;
     po.types = pd, po.n_types = 2;
     eo.types = ed, eo.n_types = A.o.event_type ? 3 : 2;
     vigil_table *p = NULL, *e = NULL;

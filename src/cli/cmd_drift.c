@@ -50,7 +50,7 @@ static const char epilogue[] =
 
 static struct {
     cli_common c;
-    const char *reference, *current, *features, *correction, *id;
+    const char *reference, *current, *features, *correction, *id, *delimiter;
     double alpha;
     int mmd;
     size_t permutations, mmd_rows, seed;
@@ -59,6 +59,7 @@ static struct {
 static const cli_option opts[] = {
     CLI_OPT_STRING("reference", 0, "A.csv", "the reference case file", &A.reference),
     CLI_OPT_STRING("current", 0, "B.csv", "the current case file", &A.current),
+    CLI_OPT_STRING("delimiter", 0, "C", "the files' field separator: ',' (default), ';', '|' or tab", &A.delimiter),
     CLI_OPT_STRING("features", 0, "a,b,...", "the features to test (default: every shared column)",
                    &A.features),
     CLI_OPT_CHOICE("correction", 0, "C", "holm|bh|none",
@@ -149,9 +150,11 @@ int cmd_drift(int argc, char **argv)
         o.features = feats;
         o.n_features = nfeat;
     }
+    vigil_csv_options co = VIGIL_CSV_OPTIONS_INIT;
+    if (cli_parse_delimiter("drift", A.delimiter, &co.delimiter)) return VIGIL_EXIT_USAGE;
     double t0 = vigil_seconds();
-    int e = vigil_table_read_csv(&ref, refp, NULL);
-    if (!e) e = vigil_table_read_csv(&cur, curp, NULL);
+    int e = vigil_table_read_csv(&ref, refp, &co);
+    if (!e) e = vigil_table_read_csv(&cur, curp, &co);
     if (!e && vigil_table_nrows(ref) == 0)
         e = vigil_error_set(VIGIL_EINVAL, "%s: the reference window has no rows", refp);
     if (!e && vigil_table_nrows(cur) == 0)

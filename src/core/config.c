@@ -180,7 +180,8 @@ static int copy_role(const char *file, const char *jp, const cJSON *cols, const 
 int vigil_data_config_parse(vigil_data_config *c, const char *file, const char *jpath,
                             const cJSON *data)
 {
-    static const char *const data_keys[] = {"path", "columns", "types", "missing", "phi_allow", "horizon", NULL};
+    static const char *const data_keys[] = {"path", "columns", "types", "missing", "phi_allow", "horizon",
+                                            "delimiter", NULL};
     static const char *const col_keys[] = {"id", "time", "label", "score", "shadow_score",
                                            "decision", "exposure", "decision_time", "arm", "override_reason",
                                            "followup_time", "event", "features", "groups", "class_scores",
@@ -224,6 +225,15 @@ int vigil_data_config_parse(vigil_data_config *c, const char *file, const char *
                              "columns.decision too", file, jpath,
                              c->exposure ? "exposure" : c->decision_time ? "decision_time" : c->arm ? "arm" : "override_reason");
         goto fail;
+    }
+    const char *dl = NULL;
+    if ((rc = vigil_cfg_string(file, jpath, data, "delimiter", false, &dl)) != 0) goto fail;
+    if (dl) {
+        if (!(strlen(dl) == 1 && strchr(",;\t|", dl[0]))) {
+            rc = vigil_error_set(VIGIL_EINVAL, "%s: %s.delimiter: expected \",\", \";\", \"\\t\" or \"|\"", file, jpath);
+            goto fail;
+        }
+        c->delimiter = dl[0];
     }
     c->horizon = NAN;
     if ((rc = vigil_cfg_number(file, jpath, data, "horizon", false, &c->horizon)) != 0) goto fail;
@@ -371,7 +381,8 @@ int vigil_data_load(const vigil_data_config *c, const char *const *extra,
     }
     for (size_t i = 0; i < n_extra; i++)
         keep_add(keep, why, &n, extra[i], extra_why ? extra_why[i] : "the model's features");
-    vigil_csv_options o = {.missing = (const char *const *)c->missing,
+    vigil_csv_options o = {.delimiter = c->delimiter,
+                           .missing = (const char *const *)c->missing,
                            .n_missing = c->n_missing,
                            .types = c->types,
                            .n_types = c->n_types,

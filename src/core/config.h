@@ -64,6 +64,7 @@ typedef struct {
     vigil_col_decl *types;
     size_t n_types;
     char **missing;      /* NULL: the default set */
+    char delimiter;      /* "delimiter": ',' (0), ';', '\t' or '|' */
     size_t n_missing;
     /* "phi_allow": {"column": "justification"}: columns the PHI guard lets through (the
      * justification is kept with the config, which every run stores). */

@@ -3,8 +3,10 @@
 
 #include <stdio.h>
 
-int vigil_csv_header_fields(const char *path, int (*fn)(void *ctx, const char *name, size_t col), void *ctx)
+int vigil_csv_header_fields(const char *path, char delimiter, int (*fn)(void *ctx, const char *name, size_t col),
+                            void *ctx)
 {
+    const int dl = delimiter ? delimiter : ',';
     FILE *f = fopen(path, "rb");
     if (!f) return 0;
     size_t col = 1, len = 0;
@@ -27,9 +29,9 @@ int vigil_csv_header_fields(const char *path, int (*fn)(void *ctx, const char *n
             quoted = 1;
             continue;
         }
-        if (c == ',' || c == '\n' || c == '\r') {
+        if (c == dl || c == '\n' || c == '\r') {
             field[len] = '\0';
-            if ((stop = fn(ctx, field, col)) != 0 || c != ',') break;
+            if ((stop = fn(ctx, field, col)) != 0 || c != dl) break;
             col++;
             len = 0;
             continue;

@@ -9,6 +9,6 @@
 
 /* Call fn with each field of the file's header and its 1-based column, in order, until fn
  * returns non-zero; returns that (0: every field seen, or the file did not open). */
-int vigil_csv_header_fields(const char *path, int (*fn)(void *ctx, const char *name, size_t col), void *ctx);
+int vigil_csv_header_fields(const char *path, char delimiter, int (*fn)(void *ctx, const char *name, size_t col), void *ctx);
 
 #endif

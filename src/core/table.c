@@ -51,11 +51,11 @@ const char *vigil_table_sep_hint(char *const *names, size_t n)
 {
     if (n != 1) return "";
     if (strchr(names[0], '\t'))
-        return " (this looks like a tab-separated file; vigil reads comma-separated CSV: re-save "
-               "it with commas)";
+        return " (this looks like a tab-separated file: re-save it with commas, or name the separator: "
+               "\"delimiter\": \"\\t\" in a suite's or monitor's data section, --delimiter tab for drift and cases join)";
     if (strchr(names[0], ';'))
-        return " (this looks like a ';'-separated file; vigil reads comma-separated CSV: re-save "
-               "it with commas)";
+        return " (this looks like a ';'-separated file: re-save it with commas, or name the separator: "
+               "\"delimiter\": \";\" in a suite's or monitor's data section, --delimiter ';' for drift and cases join)";
     return "";
 }
 

@@ -320,6 +320,9 @@ int vigil_table_read_csv(vigil_table **out, const char *path, const vigil_csv_op
         r.miss_len[i] = strlen(r.missing[i]);
         if (r.miss_len[i] > r.miss_maxlen) r.miss_maxlen = r.miss_len[i];
     }
+    const char dl = opts && opts->delimiter ? opts->delimiter : ',';
+    if (!(dl == ',' || dl == ';' || dl == '\t' || dl == '|'))
+        return vigil_error_set(VIGIL_EINVAL, "%s: the field separator must be ',', ';', a tab or '|'", path);
     r.in_header = true;
     r.line = r.rec_line = 1;
     size_t bufcap = 1 << 20;
@@ -379,7 +382,7 @@ int vigil_table_read_csv(vigil_table **out, const char *path, const vigil_csv_op
                 /* fall through */
             case ST_UNQUOTED: {
                 const char *q = p;
-                while (q < end && *q != ',' && *q != '\n' && *q != '\r' && *q != '"') q++;
+                while (q < end && *q != dl && *q != '\n' && *q != '\r' && *q != '"') q++;
                 if ((rc = fb_append(&r, p, (size_t)(q - p))) != 0) goto done;
                 p = q;
                 if (q == end) break;
@@ -391,7 +394,7 @@ int vigil_table_read_csv(vigil_table **out, const char *path, const vigil_csv_op
                     goto done;
                 }
                 p++;
-                if (*q == ',') {
+                if (*q == dl) {
                     if ((rc = end_field(&r)) != 0) goto done;
                     state = ST_START;
                 } else {
@@ -425,7 +428,7 @@ int vigil_table_read_csv(vigil_table **out, const char *path, const vigil_csv_op
                     if ((rc = fb_append(&r, "\"", 1)) != 0) goto done;
                     state = ST_QUOTED;
                     p++;
-                } else if (*p == ',' || *p == '\n' || *p == '\r') {
+                } else if (*p == dl || *p == '\n' || *p == '\r') {
                     state = ST_UNQUOTED; /* the delimiter is handled there */
                 } else {
                     rc = vigil_error_set(VIGIL_EINVAL,
@@ -449,6 +452,17 @@ int vigil_table_read_csv(vigil_table **out, const char *path, const vigil_csv_op
     if (r.in_header) {
         rc = vigil_error_set(VIGIL_EINVAL, "%s: empty file (no header row)", path);
         goto done;
+    }
+    /* One column whose name holds a ';' or a tab: a file with another separator read at commas
+     * (every row one text value) -- refused with the way out, never read as one column. */
+    size_t ncols_file = r.t->ncols + (r.t->unread ? r.t->unread->ncols : 0);
+    if (dl == ',' && ncols_file == 1) {
+        char *name = r.t->ncols ? r.t->cols[0].name : r.t->unread->cols[0].name;
+        const char *hint = vigil_table_sep_hint(&name, 1);
+        if (*hint) {
+            rc = vigil_error_set(VIGIL_EINVAL, "%s:1: one column, '%.60s'%s", path, name, hint);
+            goto done;
+        }
     }
     /* The columns left out stay with the table (their first rows), for the PHI guard. */
     for (size_t k = 0; r.t->unread && k < r.t->unread->ncols; k++)

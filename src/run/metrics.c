@@ -62,7 +62,7 @@ static int is_col(void *ctx, const char *name, size_t col)
 size_t vigil_run_header_column(const char *path, const char *name)
 {
     find_col q = {name, 0};
-    vigil_csv_header_fields(path, is_col, &q);
+    vigil_csv_header_fields(path, ',', is_col, &q);
     return q.col;
 }
 

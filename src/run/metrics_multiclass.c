@@ -172,7 +172,7 @@ int vigil_run_metrics_multiclass(vigil_run_metrics_result **out, const char *dat
     if (!err && opt->n_groups > MAX_GROUPS) err = vigil_error_set(VIGIL_EINVAL, "at most %d groups", MAX_GROUPS);
     if (!err && !*opt->class_scores) err = vigil_error_set(VIGIL_EINVAL, "--class-scores needs a column prefix");
     if (err) goto done;
-    vigil_csv_header_fields(data, class_field, &C);
+    vigil_csv_header_fields(data, ',', class_field, &C);
     if (C.oom) {
         err = vigil_error_set(VIGIL_ENOMEM, "out of memory");
         goto done;

@@ -312,6 +312,7 @@ static int prepare(run_t *r, const char *suite_path)
                 rc = add_name(&feat, &nf, &fc, d->criteria[i].features[j]);
         co.keep = feat, co.n_keep = nf;
         co.n_types = 0; /* declared types may name columns the training file lacks */
+        co.delimiter = d->data.delimiter; /* the same export's separator */
         if (!rc && (rc = vigil_table_read_csv(&r->train, d->training.path, &co)) != 0)
             vigil_error_wrap("%s: $.training_data.path", d->file);
         if (!rc) { /* the PHI guard on the training file, with the data section's allowances */

@@ -46,7 +46,7 @@ static int class_field(void *ctx, const char *name, size_t col)
 int vigil_suite_mc_columns(const vigil_suite_def *d, char ***cols, size_t *n)
 {
     cols_t C = {{d->data.class_scores, d->data.predecessor_class_scores}, d->data.label, NULL, 0, 0, 0};
-    vigil_csv_header_fields(d->data.path, class_field, &C);
+    vigil_csv_header_fields(d->data.path, d->data.delimiter, class_field, &C);
     *cols = C.cols;
     *n = C.n;
     return C.oom ? vigil_suite_oom() : VIGIL_OK;

@@ -141,4 +141,13 @@ sed 's/"exposure": "exposure",//' "$T/human_a.json" >"$T/human_noexposure.json"
 run "$VIGIL" suite run "$T/human_noexposure.json"
 expect_rc 2 "alerts_per_100 without exposure"
 expect_err "give \$.data.columns.exposure" "names the key"
+# A ';'-separated export (issue 19): "delimiter" in the data section reads it as the comma file.
+tr ',' ';' <"$HG.csv" >"$T/groups_semi.csv"
+sed "s|\"path\": \"$HG.csv\",|\"path\": \"$T/groups_semi.csv\", \"delimiter\": \";\",|" "$T/human.json" >"$T/human_semi.json"
+run "$VIGIL" suite run "$T/human_semi.json" --format json
+expect_json "(lambda r: abs(d['criteria'][0]['observed'] - r['overall']['override_of_flags']['value']) < 1e-4)(json.load(open('$HG.json')))" "the ';' file gives the comma file's numbers"
+sed 's/"delimiter": ";",//' "$T/human_semi.json" >"$T/human_semi_nodl.json"
+run "$VIGIL" suite run "$T/human_semi_nodl.json"
+expect_rc 2 "a ';' file without the delimiter"
+expect_err "';'-separated file" "says what it looks like"
 finish

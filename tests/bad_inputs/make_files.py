@@ -165,7 +165,7 @@ def mmut(name, fn):
 
 
 mmut("monitor_bad_alpha.json", lambda s: s.__setitem__("alpha", 1.5))
-mmut("monitor_decision.json", lambda s: s["data"]["columns"].__setitem__("decision", "death_5y"))
+mmut("monitor_decision.json", lambda s: s["data"]["columns"].__setitem__("decision", "shadow_score"))
 mmut("monitor_bad_correction.json", lambda s: s.__setitem__("correction", "bonferroni-ish"))
 mmut("monitor_unknown_feature.json", lambda s: s["data"]["columns"]["features"].append("albumin"))
 mmut("monitor_empty_window.json", lambda s: s["windows"]["current"].update({"from": 2050, "to": 2051}))

@@ -1,6 +1,9 @@
 /* Drift monitors: the strict monitor-file loader, the lock, label drift and the
  * risk-adjusted CUSUM. Golden values: tests/reference/monitor_ref.py (statsmodels 0.13.5
- * proportions_ztest; the CUSUM of Steiner et al. 2000 written independently in numpy). */
+ * proportions_ztest; the CUSUM of Steiner et al. 2000 written independently in numpy) and
+ * tests/reference/monitor_decisions_ref.py for the clinicians' decisions (statsmodels 0.13.5
+ * proportions_ztest, proportion_confint wilson, confint_proportions_2indep newcomb,
+ * multipletests holm / fdr_bh). */
 #include "testutil.h"
 #include "monitor/monitor_engine.h"
 #include "vigil/monitor.h"
@@ -167,6 +170,9 @@ static void test_load_errors(void **state)
         {WINDOWS ", \"cusum\": {\"seed\": -1}", "$.cusum.seed: expected a whole number >= 0"},
         {WINDOWS ", \"on_alarm\": {\"mail\": \"x\"}", "$.on_alarm: unknown key 'mail'"},
         {WINDOWS ", \"model\": \"nope.json\"", "$.model: cannot read"},
+        {WINDOWS ", \"threshold\": 0.3", "$.threshold: only the clinicians' decisions use it: set $.data.columns.decision"},
+        {WINDOWS ", \"min_cell\": 5", "$.min_cell: only the clinicians' decisions use it"},
+        {WINDOWS ", \"effect_floors\": {\"decision\": -1}", "$.effect_floors: floors must be >= 0"},
         {"", "missing required key 'windows'"},
         {", \"windows\": {\"reference\": {\"from\": 1995, \"to\": 1995}}", "$.windows: missing required key 'current'"},
         {", \"windows\": {\"reference\": {\"from\": 1996, \"to\": 1995}, \"current\": {\"last_days\": 3}}",
@@ -230,6 +236,37 @@ static void test_roles(void **state)
     fclose(f);
     assert_int_equal(vigil_monitor_load(&m, p, 0), VIGIL_EINVAL);
     expect_msg("$.cusum: the risk-adjusted CUSUM needs");
+    /* decisions: compared with the model's flag, so a score is needed; the flag's threshold and
+     * the cell-size policy are checked */
+    static const struct {
+        const char *cols, *extra, *msg;
+    } dec[] = {
+        {"\"decision\": \"death\"", "", "$.data.columns.decision: the decisions are compared with the model's flag"},
+        {"\"decision\": \"death\", \"score\": \"score\"", ", \"threshold\": 1",
+         "$.threshold: expected a number in (0, 1), got 1"},
+        {"\"decision\": \"death\", \"score\": \"score\"", ", \"min_cell\": 0",
+         "$.min_cell: expected a whole number >= 1, got 0"},
+        {"\"decision\": \"death\", \"score\": \"score\", \"features\": [\"death\"]", "",
+         "$.data.columns.features[0]: 'death' is the decision column"},
+    };
+    for (size_t i = 0; i < sizeof dec / sizeof *dec; i++) {
+        f = fopen(p, "w");
+        fprintf(f, "{\"name\": \"r\", \"data\": {\"path\": \"cases.csv\", \"columns\": {\"time\": \"yr\", "
+                   "%s}}" WINDOWS "%s}", dec[i].cols, dec[i].extra);
+        fclose(f);
+        assert_int_equal(vigil_monitor_load(&m, p, 0), VIGIL_EINVAL);
+        expect_msg(dec[i].msg);
+    }
+    /* decisions alone are something to monitor; the flag at 0.5 by default, as suites */
+    f = fopen(p, "w");
+    fputs("{\"name\": \"r\", \"data\": {\"path\": \"cases.csv\", \"columns\": {\"time\": \"yr\", "
+          "\"decision\": \"death\", \"score\": \"score\"}}" WINDOWS "}", f);
+    fclose(f);
+    assert_int_equal(vigil_monitor_load(&m, p, 0), 0);
+    assert_close(m->threshold, 0.5, 0);
+    assert_int_equal(m->min_cell, 11);
+    assert_close(m->floor_decision, 0.1, 0);
+    vigil_monitor_free(m);
 }
 
 /* The lock is an flock: a second holder (another open file description, even in this
@@ -340,6 +377,281 @@ static void test_cusum(void **state)
     cJSON_Delete(ref);
 }
 
+
+/* ---- the clinicians' decisions (issue 21) ---------------------------------------------- */
+
+/* A monitor of tests/reference/monitor_decisions.csv: night 1 against night `cur`, with `extra`
+ * keys. */
+static vigil_monitor *decision_monitor(int cur, const char *extra)
+{
+    char cwd[512], p[160];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    snprintf(p, sizeof p, "%s/m.json", dir);
+    FILE *f = fopen(p, "w");
+    fprintf(f, "{\"name\": \"dec\", \"data\": {\"path\": \"%s/tests/reference/monitor_decisions.csv\", "
+               "\"columns\": {\"id\": \"case_id\", \"time\": \"night\", \"score\": \"score\", "
+               "\"decision\": \"decision\"}}, \"windows\": {\"reference\": {\"from\": 1, \"to\": 1}, "
+               "\"current\": {\"from\": %d, \"to\": %d}}, \"threshold\": 0.3%s}",
+            cwd, cur, cur, extra);
+    fclose(f);
+    vigil_monitor *m = NULL;
+    if (vigil_monitor_load(&m, p, 20000) != 0) {
+        print_error("load: %s\n", vigil_error_last());
+        fail();
+    }
+    return m;
+}
+
+/* The stored metric scope/name of a result, NaN when absent (ci: its interval, optional). */
+static double stored(const vigil_results *res, const char *scope, const char *name, double ci[2])
+{
+    for (size_t i = 0; i < vigil_results_n_metrics(res); i++) {
+        const char *s, *n;
+        double v, lo, hi;
+        vigil_results_metric(res, i, &s, &n, &v, &lo, &hi);
+        if (strcmp(s, scope) == 0 && strcmp(n, name) == 0) {
+            if (ci) ci[0] = lo, ci[1] = hi;
+            return v;
+        }
+    }
+    return NAN;
+}
+
+/* Run it; the result document (caller deletes), the alarm, and (optional) the stored metrics. */
+static cJSON *run_doc_store(const vigil_monitor *m, int *alarm, vigil_results **res)
+{
+    vigil_monitor_result *r = NULL;
+    if (vigil_monitor_run(&r, m, NULL) != 0) {
+        print_error("run: %s\n", vigil_error_last());
+        fail();
+    }
+    char *js = vigil_monitor_result_json(r, 0);
+    cJSON *doc = cJSON_Parse(js);
+    assert_non_null(doc);
+    *alarm = vigil_monitor_result_alarm(r);
+    if (res) {
+        assert_int_equal(vigil_results_new(res), 0);
+        assert_int_equal(vigil_monitor_result_store(r, *res), 0);
+    }
+    free(js);
+    vigil_monitor_result_free(r);
+    return doc;
+}
+
+static cJSON *run_doc(const vigil_monitor *m, int *alarm) { return run_doc_store(m, alarm, NULL); }
+
+static void expect_window(const cJSON *w, const cJSON *golden, double n)
+{
+    size_t k;
+    double *g = tu_json_doubles(golden, &k);
+    assert_int_equal(k, 3);
+    assert_close(tu_num(w, "value"), g[0], 1e-12);
+    assert_close(tu_num(w, "ci_low"), g[1], 1e-10);
+    assert_close(tu_num(w, "ci_high"), g[2], 1e-10);
+    assert_close(tu_num(w, "n"), n, 0);
+    free(g);
+}
+
+/* Every number of the decisions block against statsmodels, for a night that drifted (Holm and
+ * BH) and one that did not. */
+static void test_decisions_golden(void **state)
+{
+    cJSON *ref = tu_load_json("tests/reference/monitor_decisions_ref.json");
+    static const struct {
+        const char *scenario, *extra, *p_key;
+        int cur;
+        int drift[3];
+    } cases[] = {
+        {"drifted", ", \"min_cell\": 1", "p_holm", 2, {1, 0, 1}},
+        {"drifted", ", \"min_cell\": 1, \"correction\": \"bh\"", "p_bh", 2, {1, 0, 1}},
+        {"stable", ", \"min_cell\": 1", "p_holm", 3, {0, 0, 0}},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        const cJSON *g = cJSON_GetObjectItem(ref, cases[c].scenario);
+        vigil_monitor *m = decision_monitor(cases[c].cur, cases[c].extra);
+        int alarm;
+        vigil_results *res = NULL;
+        cJSON *doc = run_doc_store(m, &alarm, &res);
+        const cJSON *o = cJSON_GetObjectItem(doc, "decisions");
+        assert_non_null(o);
+        assert_close(tu_num(o, "n_ref"), tu_num(g, "n_ref"), 0);
+        assert_close(tu_num(o, "n_cur"), tu_num(g, "n_cur"), 0);
+        assert_close(tu_num(o, "unscored_cur"), tu_num(g, "unscored_cur"), 0);
+        assert_close(tu_num(o, "threshold"), 0.3, 0);
+        assert_null(cJSON_GetObjectItem(o, "withheld"));
+        int any = 0;
+        for (size_t r = 0; r < MON_N_DECISION_RATES; r++) {
+            const char *name = vigil_mon_decision_rate_name(r);
+            const cJSON *x = cJSON_GetObjectItem(cJSON_GetObjectItem(o, "rates"), name);
+            const cJSON *gx = cJSON_GetObjectItem(cJSON_GetObjectItem(g, "rates"), name);
+            assert_non_null(x);
+            expect_window(cJSON_GetObjectItem(x, "ref"), cJSON_GetObjectItem(gx, "ref"), tu_num(gx, "n_ref"));
+            expect_window(cJSON_GetObjectItem(x, "cur"), cJSON_GetObjectItem(gx, "cur"), tu_num(gx, "n_cur"));
+            size_t k;
+            double *d = tu_json_doubles(cJSON_GetObjectItem(gx, "difference"), &k);
+            const cJSON *xd = cJSON_GetObjectItem(x, "difference");
+            assert_close(tu_num(xd, "value"), d[0], 1e-12);
+            assert_close(tu_num(xd, "ci_low"), d[1], 1e-10);
+            assert_close(tu_num(xd, "ci_high"), d[2], 1e-10);
+            free(d);
+            assert_close(tu_num(x, "z"), tu_num(gx, "z"), 1e-10);
+            assert_close(tu_num(x, "p"), tu_num(gx, "p"), 1e-12);
+            assert_close(tu_num(x, "p_adjusted"), tu_num(gx, cases[c].p_key), 1e-12);
+            assert_close(tu_num(x, "effect"), tu_num(gx, "h"), 1e-12);
+            assert_int_equal(cJSON_IsTrue(cJSON_GetObjectItem(x, "drift")), cases[c].drift[r]);
+            any |= cases[c].drift[r];
+            /* stored as metrics of scope "decisions" */
+            char key[64];
+            double ci[2];
+            double *gc = tu_json_doubles(cJSON_GetObjectItem(gx, "cur"), &k);
+            snprintf(key, sizeof key, "%s_cur", name);
+            assert_close(stored(res, "decisions", key, ci), gc[0], 1e-12);
+            assert_close(ci[0], gc[1], 1e-10);
+            assert_close(ci[1], gc[2], 1e-10);
+            free(gc);
+            snprintf(key, sizeof key, "%s_p_adjusted", name);
+            assert_close(stored(res, "decisions", key, NULL), tu_num(gx, cases[c].p_key), 1e-12);
+            snprintf(key, sizeof key, "%s_drift", name);
+            assert_close(stored(res, "decisions", key, NULL), cases[c].drift[r], 0);
+        }
+        assert_int_equal(alarm, any);
+        assert_int_equal(cJSON_IsTrue(cJSON_GetObjectItem(o, "drift")), any);
+        /* the alarms name the rates that drifted */
+        const cJSON *al = cJSON_GetObjectItem(doc, "alarms");
+        assert_int_equal(cJSON_GetArraySize(al), any ? 2 : 0);
+        if (any) assert_string_equal(cJSON_GetArrayItem(al, 0)->valuestring, "decisions.override_of_flags");
+        cJSON_Delete(doc);
+        vigil_results_free(res);
+        vigil_monitor_free(m);
+    }
+    cJSON_Delete(ref);
+}
+
+/* The cell-size policy: night 2 holds 3 acted-on non-flags and night 1 holds 7, under the
+ * default min_cell of 11, so both windows withhold every number (a test's z, p and h would give
+ * a rate back) -- but the verdicts stay and the alarm still fires. */
+static void test_decisions_withheld(void **state)
+{
+    vigil_monitor *m = decision_monitor(2, "");
+    int alarm;
+    cJSON *doc = run_doc(m, &alarm);
+    const cJSON *o = cJSON_GetObjectItem(doc, "decisions");
+    assert_close(tu_num(o, "min_cell"), 11, 0);
+    assert_non_null(strstr(cJSON_GetObjectItem(o, "withheld")->valuestring, "both windows"));
+    const cJSON *x = cJSON_GetObjectItem(cJSON_GetObjectItem(o, "rates"), "override_of_flags");
+    assert_true(isnan(tu_num(cJSON_GetObjectItem(x, "ref"), "value")));
+    assert_true(isnan(tu_num(cJSON_GetObjectItem(x, "cur"), "n")));
+    assert_true(isnan(tu_num(x, "p")) && isnan(tu_num(x, "p_adjusted")) && isnan(tu_num(x, "effect")) &&
+                isnan(tu_num(x, "z")));
+    assert_true(isnan(tu_num(cJSON_GetObjectItem(x, "difference"), "value")));
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(x, "drift")));
+    assert_true(alarm);
+    char *text = cJSON_Print(o), *bad[] = {"0.1682", "0.3428", "416", "210"};
+    for (size_t i = 0; i < 4; i++)
+        if (strstr(text, bad[i])) {
+            print_error("withheld block gives away '%s': %s\n", bad[i], text);
+            fail();
+        }
+    free(text);
+    cJSON_Delete(doc);
+    vigil_monitor_free(m);
+    /* a min_cell of 4: the reference (smallest cell 7) is shown, the current one (3) is not */
+    m = decision_monitor(2, ", \"min_cell\": 4");
+    doc = run_doc(m, &alarm);
+    o = cJSON_GetObjectItem(doc, "decisions");
+    assert_non_null(strstr(cJSON_GetObjectItem(o, "withheld")->valuestring, "the current window"));
+    x = cJSON_GetObjectItem(cJSON_GetObjectItem(o, "rates"), "override_of_flags");
+    assert_close(tu_num(cJSON_GetObjectItem(x, "ref"), "n"), 416, 0); /* the reference is shown */
+    assert_true(isnan(tu_num(cJSON_GetObjectItem(x, "cur"), "value")));
+    assert_true(isnan(tu_num(x, "p")));
+    cJSON_Delete(doc);
+    vigil_monitor_free(m);
+}
+
+/* xorshift64*: the simulation's own generator, so the test does not depend on libc's rand. */
+static double unif(uint64_t *s)
+{
+    *s ^= *s >> 12, *s ^= *s << 25, *s ^= *s >> 27;
+    return (double)((*s * 2685821657736338717ULL) >> 11) * 0x1.0p-53;
+}
+
+/* The documented nightly false-alarm rate: with nothing changed, the three decision tests
+ * together alarm on at most alpha of the nights (Holm; BH alike here). Checked by simulating
+ * 4000 null nights with no effect floor, so the correction alone is tested: uncorrected, the
+ * three tests would alarm on about 2.5 alpha of them. */
+static void test_decisions_false_alarm_rate(void **state)
+{
+    const double alpha = 0.05, p_flag = 0.3, p_act[2] = {0.05, 0.8};
+    const int nights = 4000, n_ref = 2000, n_cur = 300;
+    for (int corr = 0; corr < 2; corr++) {
+        uint64_t seed = 20260 + (uint64_t)corr;
+        int alarms = 0;
+        for (int k = 0; k < nights; k++) {
+            double cell[2][4] = {{0}};
+            for (int w = 0; w < 2; w++)
+                for (int i = 0, n = w ? n_cur : n_ref; i < n; i++) {
+                    int f = unif(&seed) < p_flag, d = unif(&seed) < p_act[f];
+                    cell[w][f * 2 + d]++;
+                }
+            mon_rate_test t[MON_N_DECISION_RATES];
+            vigil_mon_decision_tests((const double(*)[4])cell, alpha, corr ? VIGIL_CORRECT_BH : VIGIL_CORRECT_HOLM,
+                                     0, t);
+            alarms += t[0].drift || t[1].drift || t[2].drift;
+        }
+        double rate = (double)alarms / nights, se = sqrt(alpha * (1 - alpha) / nights);
+        if (!(rate <= alpha + 3 * se)) {
+            print_error("%s: %d of %d null nights alarmed (%.4f > alpha %.2f + 3 SE)\n", corr ? "bh" : "holm",
+                        alarms, nights, rate, alpha);
+            fail();
+        }
+        assert_true(rate > alpha / 4); /* and the tests do reject at their level */
+    }
+    /* the floor: a change under |h| 0.1 never alarms, however small its p */
+    double cell[2][4] = {{100000, 5000, 20000, 80000}, {100000, 5000, 22000, 78000}};
+    mon_rate_test t[MON_N_DECISION_RATES];
+    vigil_mon_decision_tests((const double(*)[4])cell, 0.01, VIGIL_CORRECT_HOLM, 0.1, t);
+    assert_true(t[0].p_adjusted < 1e-10 && fabs(t[0].h) < 0.1 && !t[0].drift);
+    /* no flags in a window: that rate is not tested, and the family still counts three */
+    double none[2][4] = {{50, 10, 0, 0}, {50, 10, 30, 30}};
+    vigil_mon_decision_tests((const double(*)[4])none, 0.01, VIGIL_CORRECT_HOLM, 0.1, t);
+    assert_true(isnan(t[0].p) && !t[0].drift);
+}
+
+/* A decision other than 0/1 is refused naming the file, its line and the column. */
+static void test_decisions_bad_value(void **state)
+{
+    char csv[128], p[128];
+    snprintf(csv, sizeof csv, "%s/dec.csv", dir);
+    FILE *f = fopen(csv, "w");
+    fputs("night,score,decision\n", f);
+    for (int i = 0; i < 40; i++) fprintf(f, "%d,0.%d,%d\n", 1 + i % 2, i % 10, i == 33 ? 2 : i % 3 == 0);
+    fputs("2,0.5,\n", f);
+    fclose(f);
+    snprintf(p, sizeof p, "%s/m.json", dir);
+    f = fopen(p, "w");
+    fputs("{\"name\": \"d\", \"data\": {\"path\": \"dec.csv\", \"columns\": {\"time\": \"night\", "
+          "\"score\": \"score\", \"decision\": \"decision\"}}, \"windows\": {\"reference\": "
+          "{\"from\": 1, \"to\": 1}, \"current\": {\"from\": 2, \"to\": 2}}, \"min_samples\": 1}", f);
+    fclose(f);
+    vigil_monitor *m = NULL;
+    assert_int_equal(vigil_monitor_load(&m, p, 20000), 0);
+    vigil_monitor_result *r = NULL;
+    assert_int_equal(vigil_monitor_run(&r, m, NULL), VIGIL_EINVAL);
+    assert_null(r);
+    expect_msg("dec.csv:35: decision column 'decision' (named by $.data.columns.decision in ");
+    expect_msg("has 2; it must be 0 (not acted on) or 1 (acted on)");
+    vigil_monitor_free(m);
+    /* an empty cell: said as such (the file is read again on each run) */
+    f = fopen(csv, "w");
+    fputs("night,score,decision\n1,0.5,1\n1,0.2,0\n2,0.5,\n2,0.1,0\n", f);
+    fclose(f);
+    assert_int_equal(vigil_monitor_load(&m, p, 20000), 0);
+    assert_int_equal(vigil_monitor_run(&r, m, NULL), VIGIL_EINVAL);
+    expect_msg("dec.csv:4: decision column 'decision' (named by $.data.columns.decision in ");
+    expect_msg("has an empty cell; it must be 0");
+    vigil_monitor_free(m);
+}
+
 int main(void)
 {
     vigil_init();
@@ -348,6 +660,8 @@ int main(void)
         cmocka_unit_test(test_load_errors), cmocka_unit_test(test_roles),
         cmocka_unit_test(test_lock),        cmocka_unit_test(test_two_proportion),
         cmocka_unit_test(test_cusum),       cmocka_unit_test(test_alert_tmp_symlink),
+        cmocka_unit_test(test_decisions_golden), cmocka_unit_test(test_decisions_withheld),
+        cmocka_unit_test(test_decisions_false_alarm_rate), cmocka_unit_test(test_decisions_bad_value),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -3,6 +3,7 @@
 #include "monitor/monitor_internal.h"
 #include "core/util.h"
 #include "vigil/error.h"
+#include "vigil/fairness.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -239,16 +240,19 @@ static int parse_on_alarm(vigil_monitor *m, const cJSON *root)
 
 static int parse_numbers(vigil_monitor *m, const cJSON *root)
 {
-    static const char *const fkeys[] = {"numeric", "categorical", "label", NULL};
+    static const char *const fkeys[] = {"numeric", "categorical", "label", "decision", NULL};
     const char *f = m->file, *corr = NULL;
     const cJSON *floors = NULL;
-    double min_n = 100, bins = 10;
+    double min_n = 100, bins = 10, thr = NAN, min_cell = NAN;
     int rc;
     m->alpha = 0.01;
     m->floor_numeric = 0.1;
     m->floor_categorical = 0.1;
     m->floor_label = 0.1;
+    m->floor_decision = 0.1;
     if ((rc = vigil_cfg_number(f, "$", root, "alpha", false, &m->alpha)) != 0 ||
+        (rc = vigil_cfg_number(f, "$", root, "threshold", false, &thr)) != 0 ||
+        (rc = vigil_cfg_number(f, "$", root, "min_cell", false, &min_cell)) != 0 ||
         (rc = vigil_cfg_string(f, "$", root, "correction", false, &corr)) != 0 ||
         (rc = vigil_cfg_object(f, "$", root, "effect_floors", false, &floors)) != 0 ||
         (rc = vigil_cfg_number(f, "$", root, "min_samples", false, &min_n)) != 0 ||
@@ -267,9 +271,12 @@ static int parse_numbers(vigil_monitor *m, const cJSON *root)
                    (rc = vigil_cfg_number(f, "$.effect_floors", floors, "categorical", false,
                                           &m->floor_categorical)) != 0 ||
                    (rc = vigil_cfg_number(f, "$.effect_floors", floors, "label", false,
-                                          &m->floor_label)) != 0))
+                                          &m->floor_label)) != 0 ||
+                   (rc = vigil_cfg_number(f, "$.effect_floors", floors, "decision", false,
+                                          &m->floor_decision)) != 0))
         return rc;
-    if (!(m->floor_numeric >= 0) || !(m->floor_categorical >= 0) || !(m->floor_label >= 0))
+    if (!(m->floor_numeric >= 0) || !(m->floor_categorical >= 0) || !(m->floor_label >= 0) ||
+        !(m->floor_decision >= 0))
         return vigil_error_set(VIGIL_EINVAL, "%s: $.effect_floors: floors must be >= 0", f);
     if (!(min_n >= 1) || min_n != floor(min_n) || min_n > 1e12)
         return vigil_error_set(VIGIL_EINVAL, "%s: $.min_samples: expected a whole number >= 1, got %g",
@@ -279,6 +286,21 @@ static int parse_numbers(vigil_monitor *m, const cJSON *root)
                                "1000, got %g", f, bins);
     m->min_samples = (size_t)min_n;
     m->psi_bins = (size_t)bins;
+    /* The flag and the cell-size policy serve only the decisions: without them they would be
+     * ignored, so they are refused (a typo must not silently disable a check). */
+    if ((!isnan(thr) || !isnan(min_cell)) && !m->data.decision)
+        return vigil_error_set(VIGIL_EINVAL, "%s: $.%s: only the clinicians' decisions use it: set "
+                               "$.data.columns.decision (1 acted on, 0 not)", f,
+                               !isnan(thr) ? "threshold" : "min_cell");
+    /* as suites: the model flags a case when score >= 0.5 unless told otherwise */
+    m->threshold = isnan(thr) ? 0.5 : thr;
+    if (!(m->threshold > 0 && m->threshold < 1))
+        return vigil_error_set(VIGIL_EINVAL, "%s: $.threshold: expected a number in (0, 1), got %g", f,
+                               m->threshold);
+    if (!isnan(min_cell) && (!(min_cell >= 1 && min_cell <= 1e12) || min_cell != floor(min_cell)))
+        return vigil_error_set(VIGIL_EINVAL, "%s: $.min_cell: expected a whole number >= 1, got %g", f,
+                               min_cell);
+    m->min_cell = vigil_fairness_min_cell(isnan(min_cell) ? 0 : (size_t)min_cell);
     return VIGIL_OK;
 }
 
@@ -292,9 +314,13 @@ static int check_roles(vigil_monitor *m)
                                "$.data.columns.score or $.model", f);
     if (m->label_drift && !d->label)
         return vigil_error_set(VIGIL_EINVAL, "%s: $.label_drift: needs $.data.columns.label", f);
-    if (d->n_features == 0 && !m->prediction_drift && !m->label_drift)
+    if (d->decision && !d->score && !m->model_path)
+        return vigil_error_set(VIGIL_EINVAL, "%s: $.data.columns.decision: the decisions are compared "
+                               "with the model's flag (score >= $.threshold): set $.data.columns.score "
+                               "or $.model", f);
+    if (d->n_features == 0 && !m->prediction_drift && !m->label_drift && !d->decision)
         return vigil_error_set(VIGIL_EINVAL, "%s: $.data.columns.features: nothing to monitor (no "
-                               "features, prediction_drift and label_drift off)", f);
+                               "features nor decisions, prediction_drift and label_drift off)", f);
     for (size_t i = 0; i < d->n_features; i++) {
         for (size_t j = 0; j < i; j++)
             if (strcmp(d->features[i], d->features[j]) == 0)
@@ -303,10 +329,11 @@ static int check_roles(vigil_monitor *m)
         const char *role = d->time && strcmp(d->features[i], d->time) == 0 ? "time"
                            : d->label && strcmp(d->features[i], d->label) == 0 ? "label"
                            : d->score && strcmp(d->features[i], d->score) == 0 ? "score"
+                           : d->decision && strcmp(d->features[i], d->decision) == 0 ? "decision"
                                                                                 : NULL;
         if (role)
             return vigil_error_set(VIGIL_EINVAL, "%s: $.data.columns.features[%zu]: '%s' is the %s "
-                                   "column (use prediction_drift / label_drift for those)",
+                                   "column (use prediction_drift / label_drift for those; decisions are tracked as such)",
                                    f, i, d->features[i], role);
     }
     return VIGIL_OK;
@@ -317,7 +344,8 @@ int vigil_monitor_load(vigil_monitor **out, const char *path, long now_day)
     static const char *const keys[] = {"name", "description", "data", "windows", "reference_data",
                                        "tests", "alpha", "correction", "effect_floors",
                                        "min_samples", "psi_bins", "prediction_drift",
-                                       "label_drift", "model", "cusum", "on_alarm", NULL};
+                                       "label_drift", "model", "cusum", "on_alarm", "threshold",
+                                       "min_cell", NULL};
     *out = NULL;
     cJSON *root = NULL;
     vigil_monitor *m = calloc(1, sizeof *m);
@@ -344,11 +372,6 @@ int vigil_monitor_load(vigil_monitor **out, const char *path, long now_day)
     if (m->data.event) { /* likewise: follow-up columns are for suites and vigil metrics */
         rc = vigil_error_set(VIGIL_EINVAL, "%s: $.data.columns.event: monitors do not validate time to event yet "
                              "(suites and 'vigil metrics --time --event --horizon' do)", f);
-        goto done;
-    }
-    if (m->data.decision) { /* the shared data section knows it; monitors do not use it yet */
-        rc = vigil_error_set(VIGIL_EINVAL, "%s: $.data.columns.decision: monitors do not track the "
-                             "clinicians' decisions yet (suites and 'vigil metrics --decision' do)", f);
         goto done;
     }
     if (m->data.class_scores || m->data.predecessor_class_scores) { /* the same: suites only */

@@ -17,6 +17,26 @@ int vigil_mon_drift(const vigil_monitor *m, const mon_data *d, vigil_store *cach
  * by simulation on the window's risks for $.cusum.false_signal_probability. */
 int vigil_mon_cusum(const vigil_monitor *m, const mon_data *d, int threads, cJSON *doc, int *alarm);
 
+/* decisions: the clinicians' decisions against the model's flag (score >= $.threshold), the
+ * rates override_of_flags, override_of_nonflags and agreement, reference vs current
+ * (decisions.c; monitors/README.md). A decision other than 0/1 is refused naming its line. */
+int vigil_mon_decisions(const vigil_monitor *m, const mon_data *d, cJSON *doc, int *alarm);
+
+#define MON_N_DECISION_RATES 3
+/* One rate's comparison: [0] reference, [1] current; z, p, Cohen's h current minus reference. */
+typedef struct {
+    double k[2], n[2];
+    double z, p, p_adjusted, h;
+    int drift;
+} mon_rate_test;
+/* The three rates of the cells cell[w][flag * 2 + decision] (w 0 reference, 1 current), in the
+ * order override_of_flags, override_of_nonflags, agreement: each a pooled two-proportion z-test,
+ * the three corrected together (VIGIL_CORRECT_*); drift when p_adjusted < alpha and
+ * |h| >= floor. */
+void vigil_mon_decision_tests(const double cell[2][4], double alpha, int correction, double floor,
+                              mon_rate_test out[MON_N_DECISION_RATES]);
+const char *vigil_mon_decision_rate_name(size_t i);
+
 /* Risk-adjusted CUSUM of the log-likelihood ratio for odds ratio `odds_ratio` against 1:
  * W_t = y_t log(R) - log(1 - p_t + R p_t), S_t = max(0, S_{t-1} + W_t); a signal when
  * S_t >= limit, after which S restarts at 0. s (optional, n values) receives S_t.

@@ -43,6 +43,9 @@ struct vigil_monitor {
     mon_correction correction;
     double floor_numeric, floor_categorical;
     double floor_label;   /* |Cohen's h| for label drift */
+    double floor_decision; /* |Cohen's h| for the decision rates ($.effect_floors.decision) */
+    double threshold;     /* $.threshold: the model flags a case when score >= it */
+    size_t min_cell;      /* $.min_cell: the cell-size policy for the decision counts */
     size_t min_samples;
     size_t psi_bins;
     bool prediction_drift, label_drift;

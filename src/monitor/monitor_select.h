@@ -21,8 +21,8 @@ typedef struct {
     long empty_day[MON_EMPTY_DAYS_LISTED];
 } mon_data;
 
-/* Load the data, select the windows and compute scores when prediction drift or the CUSUM
- * needs them. A window under min_samples is not an error here: d->insufficient says why and
+/* Load the data, select the windows and compute scores when prediction drift, the CUSUM or
+ * the decisions need them. A window under min_samples is not an error here: d->insufficient says why and
  * the rest is skipped (vigil_monitor_run refuses such data; the run layer stores the night as
  * a failed run first). Warns (vigil_warn) when the current window has empty days. */
 int vigil_mon_data_load(mon_data *d, const vigil_monitor *m, int threads);

@@ -125,6 +125,14 @@ static void list_alarms(cJSON *doc)
             cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "signal")))
             cJSON_AddItemToArray(arr, cJSON_CreateString(extra[i]));
     }
+    cJSON *rates = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "decisions"), "rates");
+    cJSON_ArrayForEach(e, rates)
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "drift"))) {
+        vigil_sbuf b = {0};
+        vigil_sbuf_printf(&b, "decisions.%s", e->string);
+        if (b.s) cJSON_AddItemToArray(arr, cJSON_CreateString(b.s));
+        vigil_sbuf_free(&b);
+    }
     /* Right after "alarm", so a reader sees what fired first. */
     cJSON *after = cJSON_GetObjectItemCaseSensitive(doc, "alarm");
     if (after && after->next) {
@@ -173,12 +181,16 @@ int vigil_monitor_run(vigil_monitor_result **out, const vigil_monitor *m,
     cJSON_AddNumberToObject(fl, "numeric", m->floor_numeric);
     cJSON_AddNumberToObject(fl, "categorical", m->floor_categorical);
     cJSON_AddNumberToObject(fl, "label", m->floor_label);
+    if (m->data.decision) cJSON_AddNumberToObject(fl, "decision", m->floor_decision);
     cJSON_AddNumberToObject(doc, "min_samples", (double)m->min_samples);
 
     double t1 = vigil_seconds();
-    if ((rc = vigil_mon_drift(m, d, opt ? opt->cache : NULL, threads, doc, &alarm)) != 0) goto done;
+    /* a monitor of the decisions alone has no distribution to test (features stays, empty) */
+    if (m->data.n_features == 0 && !m->prediction_drift) cJSON_AddObjectToObject(doc, "features");
+    else if ((rc = vigil_mon_drift(m, d, opt ? opt->cache : NULL, threads, doc, &alarm)) != 0) goto done;
     if (m->label_drift && (rc = label_drift(m, d, doc, &alarm)) != 0) goto done;
     if (m->cusum && (rc = vigil_mon_cusum(m, d, threads, doc, &alarm)) != 0) goto done;
+    if (m->data.decision && (rc = vigil_mon_decisions(m, d, doc, &alarm)) != 0) goto done;
     double t_compute = vigil_seconds() - t1;
 
     cJSON_ReplaceItemInObjectCaseSensitive(doc, "alarm", cJSON_CreateBool(alarm));
@@ -273,6 +285,30 @@ static int store_drift_item(vigil_results *res, const char *scope, const cJSON *
     return VIGIL_OK;
 }
 
+/* scope "decisions": per rate <rate>_ref and <rate>_cur (with their Wilson intervals),
+ * <rate>_p_adjusted and <rate>_drift (the withheld numbers are NaN, as in the document). */
+static int store_decisions(vigil_results *res, const cJSON *o)
+{
+    const cJSON *e;
+    int rc = VIGIL_OK;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(o, "rates"))
+    {
+        static const char *const part[] = {"ref", "cur", "p_adjusted", "drift"};
+        for (size_t k = 0; k < 4 && !rc; k++) {
+            vigil_sbuf b = {0};
+            vigil_sbuf_printf(&b, "%s_%s", e->string, part[k]);
+            if (b.failed) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+            const cJSON *w = k < 2 ? cJSON_GetObjectItemCaseSensitive(e, part[k]) : NULL;
+            double v = w ? num(w, "value") : k == 2 ? num(e, "p_adjusted")
+                                                    : cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "drift"));
+            rc = vigil_results_add_metric(res, "decisions", b.s, v, w ? num(w, "ci_low") : NAN,
+                                          w ? num(w, "ci_high") : NAN);
+            vigil_sbuf_free(&b);
+        }
+    }
+    return rc;
+}
+
 int vigil_monitor_result_store(const vigil_monitor_result *r, vigil_results *res)
 {
     int rc;
@@ -298,6 +334,8 @@ int vigil_monitor_result_store(const vigil_monitor_result *r, vigil_results *res
          (rc = vigil_results_add_metric(res, "label", "drift",
                                         cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "drift")), NAN, NAN)) != 0))
         return rc;
+    if ((e = cJSON_GetObjectItemCaseSensitive(r->doc, "decisions")) != NULL && (rc = store_decisions(res, e)) != 0)
+        return rc;
     if ((e = cJSON_GetObjectItemCaseSensitive(r->doc, "cusum")) != NULL &&
         ((rc = vigil_results_add_metric(res, "cusum", "max", num(e, "max"), NAN, NAN)) != 0 ||
          (rc = vigil_results_add_metric(res, "cusum", "limit", num(e, "limit"), NAN, NAN)) != 0 ||
@@ -320,6 +358,31 @@ static void text_item(vigil_sbuf *b, const char *name, const cJSON *f)
                       cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(f, "drift")) ? "DRIFT" : "ok");
 }
 
+/* The decisions' rates: reference -> current, the corrected p and Cohen's h, the verdict. */
+static void text_decisions(vigil_sbuf *b, const cJSON *o)
+{
+    const cJSON *e, *w = cJSON_GetObjectItemCaseSensitive(o, "withheld");
+    vigil_sbuf_printf(b, "  clinicians' decisions ('%s'; flag: score >= %g; %s-corrected p and |Cohen's h| "
+                      ">= %g), n %.0f -> %.0f%s%s\n",
+                      cJSON_GetObjectItemCaseSensitive(o, "column")->valuestring, num(o, "threshold"),
+                      cJSON_GetObjectItemCaseSensitive(o, "correction")->valuestring, num(o, "effect_floor"),
+                      num(o, "n_ref"), num(o, "n_cur"), cJSON_IsString(w) ? "; withheld (cell-size policy): " : "",
+                      cJSON_IsString(w) ? w->valuestring : "");
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(o, "rates"))
+    {
+        const char *v = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "drift")) ? "DRIFT" : "ok";
+        const cJSON *nt = cJSON_GetObjectItemCaseSensitive(e, "not_tested");
+        const cJSON *rr = cJSON_GetObjectItemCaseSensitive(e, "ref"), *rc = cJSON_GetObjectItemCaseSensitive(e, "cur");
+        if (cJSON_IsString(nt))
+            vigil_sbuf_printf(b, "    %-22s not tested (%s): %s\n", e->string, nt->valuestring, v);
+        else if (!isfinite(num(e, "p_adjusted")))
+            vigil_sbuf_printf(b, "    %-22s withheld (cell-size policy): %s\n", e->string, v);
+        else
+            vigil_sbuf_printf(b, "    %-22s %.4f -> %.4f  p_adjusted %10.3g  h %7.3f  %s\n", e->string,
+                              num(rr, "value"), num(rc, "value"), num(e, "p_adjusted"), num(e, "effect"), v);
+    }
+}
+
 char *vigil_monitor_result_text(const vigil_monitor_result *r)
 {
     const cJSON *d = r->doc, *w = cJSON_GetObjectItemCaseSensitive(d, "windows"), *e;
@@ -340,8 +403,10 @@ char *vigil_monitor_result_text(const vigil_monitor_result *r)
                       cJSON_GetObjectItemCaseSensitive(wr, "label")->valuestring, num(wr, "n"),
                       cJSON_GetObjectItemCaseSensitive(wc, "label")->valuestring, num(wc, "n"),
                       cJSON_GetObjectItemCaseSensitive(d, "correction")->valuestring, num(d, "alpha"));
-    vigil_sbuf_printf(&b, "  %-16s %-11s %7s %7s  %10s  %-15s %8s  %s\n", "feature", "type", "n_ref",
-                      "n_cur", "p_adjusted", "effect", "", "verdict");
+    if (cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(d, "features")) > 0 ||
+        cJSON_GetObjectItemCaseSensitive(d, "prediction"))
+        vigil_sbuf_printf(&b, "  %-16s %-11s %7s %7s  %10s  %-15s %8s  %s\n", "feature", "type", "n_ref",
+                          "n_cur", "p_adjusted", "effect", "", "verdict");
     cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(d, "features")) text_item(&b, e->string, e);
     if ((e = cJSON_GetObjectItemCaseSensitive(d, "prediction")) != NULL) text_item(&b, "(prediction)", e);
     cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(d, "features"))
@@ -367,6 +432,7 @@ char *vigil_monitor_result_text(const vigil_monitor_result *r)
                           "expected %.1f: %s\n", num(e, "odds_ratio"), num(e, "max"), num(e, "limit"),
                           num(e, "observed_minus_expected"),
                           cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "signal")) ? "SIGNAL" : "ok");
+    if ((e = cJSON_GetObjectItemCaseSensitive(d, "decisions")) != NULL) text_decisions(&b, e);
     if ((e = cJSON_GetObjectItemCaseSensitive(d, "cache")) != NULL)
         vigil_sbuf_printf(&b, "  reference statistics: %s\n",
                           cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "hit")) ? "from the cache"

@@ -149,7 +149,9 @@ int vigil_mon_data_load(mon_data *d, const vigil_monitor *m, int threads)
     const char **extra = NULL;
     size_t n_extra = 0;
     int rc;
-    if (m->model_path && (m->prediction_drift || m->cusum)) {
+    /* prediction drift, the CUSUM and the decisions (the model's flag) need the scores */
+    int need_scores = m->prediction_drift || m->cusum || m->data.decision;
+    if (m->model_path && need_scores) {
         if ((rc = vigil_model_load(&model, m->model_path)) != 0) {
             vigil_error_wrap("%s: $.model", m->file);
             goto done;
@@ -173,7 +175,7 @@ int vigil_mon_data_load(mon_data *d, const vigil_monitor *m, int threads)
         goto done;
     if (d->insufficient) goto done; /* nothing to test: the caller says so (and stores it) */
     if (m->ref_path) snprintf(d->ref_label, sizeof d->ref_label, "reference_data");
-    if (m->prediction_drift || m->cusum) {
+    if (need_scores) {
         if (model) {
             if ((rc = model_scores(model, d->ref, threads, &d->score_ref)) != 0 ||
                 (rc = model_scores(model, d->cur, threads, &d->score_cur)) != 0) {

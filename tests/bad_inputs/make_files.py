@@ -165,7 +165,7 @@ def mmut(name, fn):
 
 
 mmut("monitor_bad_alpha.json", lambda s: s.__setitem__("alpha", 1.5))
-mmut("monitor_decision.json", lambda s: s["data"]["columns"].__setitem__("decision", "death_5y"))
+mmut("monitor_decision.json", lambda s: s["data"]["columns"].__setitem__("decision", "shadow_score"))
 mmut("monitor_bad_correction.json", lambda s: s.__setitem__("correction", "bonferroni-ish"))
 mmut("monitor_unknown_feature.json", lambda s: s["data"]["columns"]["features"].append("albumin"))
 mmut("monitor_empty_window.json", lambda s: s["windows"]["current"].update({"from": 2050, "to": 2051}))
@@ -176,6 +176,22 @@ mmut("monitor_bad_type.json", lambda s: s["data"]["types"].__setitem__("flc_grp"
 mmut("monitor_cusum_both.json", lambda s: s.__setitem__("cusum", {"limit": 4.5, "false_signal_probability": 0.01}))
 mmut("monitor_cusum_replicates.json",
      lambda s: s.__setitem__("cusum", {"false_signal_probability": 0.001, "replicates": 99}))
+# the clinicians' decisions (issue 21): a column the file lacks, one of text, an empty cell, a
+# reference file without the column
+mmut("monitor_decision_missing.json", lambda s: s["data"]["columns"].__setitem__("decision", "clinician_action"))
+mmut("monitor_decision_text.json", lambda s: s["data"]["columns"].__setitem__("decision", "sex"))
+w("monitor_decision_cases.csv", "night,score,decision\n" + "".join(
+    "2,0.7,\n" if i == 7 else f"{1 + i % 2},{(i % 10) / 10:.1f},{int(i % 3 == 0)}\n" for i in range(30)))
+w("monitor_decision_ref.csv", "night,score\n" + "".join(f"1,{(i % 10) / 10:.1f}\n" for i in range(30)))
+w("monitor_decision_empty.json", json.dumps({
+    "name": "decision-empty", "data": {"path": "monitor_decision_cases.csv", "columns": {
+        "time": "night", "score": "score", "decision": "decision"}},
+    "windows": {"reference": {"from": 1, "to": 1}, "current": {"from": 2, "to": 2}}, "min_samples": 1}, indent=1))
+w("monitor_decision_ref_missing.json", json.dumps({
+    "name": "decision-ref-missing", "data": {"path": "monitor_decision_cases.csv", "columns": {
+        "time": "night", "score": "score", "decision": "decision"}},
+    "reference_data": {"path": "monitor_decision_ref.csv"}, "windows": {"current": {"from": 2, "to": 2}},
+    "min_samples": 1}, indent=1))
 w("monitor_not_json.json", "name: flchain\n")
 print("ok")
 w("x6.csv", "x0,x1,x2,x3,x4,x5\n" + "".join(f"{i * 0.1:.1f},{-i * 0.2:.1f},0.5,,1,{i % 3}\n" for i in range(20)))

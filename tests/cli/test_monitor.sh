@@ -273,4 +273,14 @@ expect_rc 1 "the table too"
 expect_out "kappa: distribution tests not computable (0 non-missing value(s) in the current window" "the summary says why"
 run "$VIGIL" history --kind monitor --name nokappa --db "$T/nokappa.db" --format json
 expect_json "len(d['runs']) == 2 and all(r['status'] == 'completed' and r['passed'] is False for r in d['runs'])" "both runs stored"
+# Label drift alone (no features, no prediction drift) is a monitor of its own: it used to stop
+# with exit 2 ("no feature common to ...") because the drift engine was given nothing to test.
+cat > "$T/labonly.json" <<EOF
+{ "name": "labonly", "data": { "path": "$CASES", "columns": { "time": "sample_yr", "label": "death_5y" } },
+  "windows": { "reference": { "from": 1995, "to": 1996 }, "current": { "from": 2001, "to": 2003 } },
+  "label_drift": true }
+EOF
+run "$VIGIL" monitor run "$T/labonly.json" --db "$T/labonly.db" --format json
+expect_rc 0 "label drift alone runs (p 0.069: quiet)"
+expect_json "d['features'] == {} and abs(d['label']['p'] - 0.0686792759392077) < 1e-9 and 'cache' not in d" "no feature tests, the label's statsmodels p"
 finish

@@ -309,6 +309,11 @@ static int check_roles(vigil_monitor *m)
 {
     const char *f = m->file;
     vigil_data_config *d = &m->data;
+    /* The cheap tests are on by default where their columns exist (issue 17): a monitor that
+     * names a score (or a model) watches the predictions, one that names a label the outcome
+     * rate; "prediction_drift": false / "label_drift": false turn them off. */
+    if (!m->prediction_drift_given) m->prediction_drift = d->score || m->model_path;
+    if (!m->label_drift_given) m->label_drift = d->label != NULL;
     if (m->prediction_drift && !d->score && !m->model_path)
         return vigil_error_set(VIGIL_EINVAL, "%s: $.prediction_drift: needs a score: set "
                                "$.data.columns.score or $.model", f);
@@ -369,6 +374,8 @@ int vigil_monitor_load(vigil_monitor **out, const char *path, long now_day)
         (rc = vigil_cfg_bool(f, "$", root, "prediction_drift", false, &m->prediction_drift)) != 0 ||
         (rc = vigil_cfg_bool(f, "$", root, "label_drift", false, &m->label_drift)) != 0)
         goto done;
+    m->prediction_drift_given = cJSON_GetObjectItemCaseSensitive(root, "prediction_drift") != NULL;
+    m->label_drift_given = cJSON_GetObjectItemCaseSensitive(root, "label_drift") != NULL;
     if (m->data.event) { /* likewise: follow-up columns are for suites and vigil metrics */
         rc = vigil_error_set(VIGIL_EINVAL, "%s: $.data.columns.event: monitors do not validate time to event yet "
                              "(suites and 'vigil metrics --time --event --horizon' do)", f);

@@ -49,6 +49,7 @@ struct vigil_monitor {
     size_t min_samples;
     size_t psi_bins;
     bool prediction_drift, label_drift;
+    bool prediction_drift_given, label_drift_given; /* set in the file (else on where the columns exist) */
     char *model_path;     /* resolved, or NULL (the score column is used) */
     bool cusum;           /* run the risk-adjusted CUSUM */
     bool cusum_alarm;     /* its signal raises the alarm */

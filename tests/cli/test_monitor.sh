@@ -283,4 +283,23 @@ EOF
 run "$VIGIL" monitor run "$T/labonly.json" --db "$T/labonly.db" --format json
 expect_rc 0 "label drift alone runs (p 0.069: quiet)"
 expect_json "d['features'] == {} and abs(d['label']['p'] - 0.0686792759392077) < 1e-9 and 'cache' not in d" "no feature tests, the label's statsmodels p"
+# Prediction and label drift are on by default where their columns exist (issue 17), and off
+# when the file says so.
+for extra in "" ', "prediction_drift": false, "label_drift": false'; do
+    cat > "$T/defaults.json" <<JSON
+{ "name": "defaults",
+  "data": { "path": "$CASES",
+            "columns": { "time": "sample_yr", "label": "death_5y", "score": "score", "features": ["kappa"] } },
+  "windows": { "reference": { "from": 1995, "to": 1996 }, "current": { "from": 1997, "to": 1998 } },
+  "cusum": false $extra }
+JSON
+    run "$VIGIL" monitor run "$T/defaults.json" --format json
+    [ "$rc" -le 1 ] || { echo "FAIL: the defaults monitor exited $rc: $(head -c 300 "$T/err")"; fails=$((fails + 1)); }
+    if [ -z "$extra" ]; then
+        expect_json "'prediction' in d and 'label' in d" "prediction and label drift on by default"
+    else
+        expect_json "'prediction' not in d and 'label' not in d" "and off when set false"
+    fi
+done
+
 finish

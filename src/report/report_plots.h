@@ -12,6 +12,10 @@ typedef struct {
 
 /* models[0] is the candidate; labels name the series. */
 char *vigil_plot_reliability(const cJSON *const *models, const char *const *labels, size_t n, const char **why);
+/* One group's calibration figure from its levels' stored reliability bins (candidate; at most
+ * seven levels, one style each: *n_left_out counts the levels not drawn). */
+char *vigil_plot_calibration_levels(const cJSON *group, const char *group_name, const char *name, size_t *n_left_out,
+                                    const char **why);
 char *vigil_plot_roc(const cJSON *const *models, const char *const *labels, size_t n, const char **why);
 char *vigil_plot_decision(const cJSON *const *models, const char *const *labels, size_t n, const char **why);
 /* The survival block's calibration at the horizon (mean risk against 1 - KM, per risk group). */

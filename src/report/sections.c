@@ -380,10 +380,39 @@ static int is_demographic(const char *g)
     return 0;
 }
 
+/* The report keeps at most 16 plot files (rdoc.plots); the per-group calibration figures take
+ * at most this many, so that the plots after them keep theirs. */
+#define LEVEL_CALIBRATION_MAX 4
+
+/* Group number ng's calibration figure, from its levels' stored reliability bins. */
+static void level_calibration(rctx *c, const cJSON *g, int ng)
+{
+    char name[32], title[320];
+    snprintf(name, sizeof name, "calibration-group-%d", ng);
+    snprintf(title, sizeof title, "Calibration by subgroup: %s", g->string);
+    if (ng > LEVEL_CALIBRATION_MAX) {
+        if (ng == LEVEL_CALIBRATION_MAX + 1)
+            vigil_doc_p(&c->d, "Calibration figures are drawn for the first %d group columns only; the reliability of "
+                        "the levels of the others is in their tables' ECE columns.", LEVEL_CALIBRATION_MAX);
+        return;
+    }
+    const char *why = "plots were switched off (--no-plots)";
+    size_t left = 0;
+    char *svg = c->o->no_plots ? NULL : vigil_plot_calibration_levels(g, g->string, name, &left, &why);
+    vigil_sbuf desc = {0};
+    vigil_sbuf_printf(&desc, "for each level of %s, above, the observed event rate against the mean predicted risk of "
+                      "the candidate in ten equal-width bins with Wilson 95%% intervals; below, the share of the "
+                      "level's cases in each bin; withheld levels and bins are not drawn, and no lowess curve is "
+                      "stored", g->string);
+    if (left) vigil_sbuf_printf(&desc, "; %zu further levels are in the table above only (seven styles)", left);
+    plot(c, name, title, svg, why, desc.s ? desc.s : "");
+    vigil_sbuf_free(&desc);
+}
+
 static void subgroup_tables(rctx *c)
 {
     const cJSON *g, *lv;
-    int any = 0;
+    int any = 0, ng = 0;
     cJSON_ArrayForEach(g, jp(c->cand, "subgroups"))
     {
         any = 1;
@@ -415,6 +444,7 @@ static void subgroup_tables(rctx *c)
             vigil_doc_row(&c->d, r);
         }
         vigil_doc_table_end(&c->d);
+        level_calibration(c, g, ++ng);
     }
     if (!any) vigil_doc_p(&c->d, "The run computed no subgroup results.");
     else {
@@ -475,9 +505,12 @@ static void sec_performance(rctx *c)
              "accuracy of the most probable class against its probability in ten equal-width bins, with Wilson 95% "
              "intervals, for each model; the dotted diagonal is perfect calibration; withheld bins are omitted");
     else
-        plot(c, "reliability", "Reliability diagram", svg, why,
-             "observed event rate against mean predicted risk in ten equal-width bins, with Wilson 95% intervals, "
-             "for each model; the dotted diagonal is perfect calibration; bins with fewer than 11 cases are omitted");
+        plot(c, "reliability", "Calibration", svg, why,
+             "above, the observed event rate against the mean predicted risk in ten equal-width bins, with Wilson 95% "
+             "intervals, for each model, the dotted diagonal being perfect calibration; below, the number of cases in "
+             "each bin (the distribution of predicted risk); bins the cell-size policy withholds are in neither panel. "
+             "The stored run holds no lowess calibration curve, only its summaries (Eavg, E90, Emax in the table "
+             "above), so no curve is drawn: the bins are the calibration evidence shown");
     why = "plots were switched off (--no-plots)";
     svg = np ? NULL : vigil_plot_roc(m, lab, nm, &why);
     plot(c, "roc", "ROC curves", svg, why,

@@ -129,7 +129,7 @@ expect_rc 1 "report without gnuplot"
 expect_err "plots not drawn" "missing plots said on stderr"
 # (a metrics run stores no SHAP importance: that plot's note says so instead)
 n=$(grep -o "gnuplot was not found on PATH" "$T/nog/report.html" | wc -l)
-[ "$n" -eq 5 ] || { echo "FAIL: $n notes for missing gnuplot, expected 5"; fails=$((fails + 1)); }
+[ "$n" -eq 7 ] || { echo "FAIL: $n notes for missing gnuplot, expected 7"; fails=$((fails + 1)); }
 grep -q "holds no SHAP importance" "$T/nog/report.html" || { echo "FAIL: no SHAP note"; fails=$((fails + 1)); }
 [ "$(grep -c '<svg' "$T/nog/report.html")" -eq 0 ] || { echo "FAIL: SVG without gnuplot"; fails=$((fails + 1)); }
 have_gnuplot=0
@@ -144,7 +144,7 @@ run "$V" report --run "$SID" --out "$T/s" --format json
 expect_rc 0 "suite report: implementable"
 expect_json "d['kind'] == 'suite' and d['implementable'] is True and d['criteria'] == 14 and d['criteria_failed'] == 0" \
     "suite summary JSON"
-[ "$have_gnuplot" = 0 ] || expect_json "d['plots'] == 6 and d['plots_drawn'] == 6" "every suite plot drawn"
+[ "$have_gnuplot" = 0 ] || expect_json "d['plots'] == 8 and d['plots_drawn'] == 8" "every suite plot drawn"
 # issue 18: a difference of two p-values is not shown as if it measured something
 grep -q '^| Spiegelhalter z-test p | [0-9.]* | [0-9.]* | not a quantity (p-values) |  |$' "$T/s/report.md" ||
     { echo "FAIL: the impact table subtracts p-values: $(grep 'Spiegelhalter' "$T/s/report.md" | head -3)"; fails=$((fails + 1)); }
@@ -205,7 +205,7 @@ expect_rc 0 "suite run on hostile subgroup names"
 EID=$(/usr/bin/python3 -c "import json; print(json.load(open('$T/out'))['run_id'])")
 run "$V" report --run "$EID" --out "$T/e" --format json
 expect_rc 0 "report on hostile subgroup names"
-[ "$have_gnuplot" = 0 ] || expect_json "d['plots'] == 6 and d['plots_drawn'] == 6" "every plot drawn despite hostile names"
+[ "$have_gnuplot" = 0 ] || expect_json "d['plots'] == 8 and d['plots_drawn'] == 8" "every plot drawn despite hostile names"
 for i in 1 2 3 4 5; do
     [ ! -e "$T/pwned$i" ] || { echo "FAIL: a subgroup name ran a command through gnuplot (pwned$i)"; fails=$((fails + 1)); }
 done
@@ -254,7 +254,7 @@ document.getElementById('f').onload = function () {
 HTML
     timeout 60 chromium --headless --no-sandbox --disable-gpu --allow-file-access-from-files \
         --virtual-time-budget=5000 --dump-dom "file://$T/probe.html" >"$T/dom" 2>/dev/null
-    np=$(grep -oE 'PLOT plot-[a-z]+ [1-9][0-9]*x[1-9][0-9]*' "$T/dom" | wc -l)
+    np=$(grep -oE 'PLOT plot-[a-z0-9-]+ [1-9][0-9]*x[1-9][0-9]*' "$T/dom" | wc -l)
     if [ "$np" -ne "$2" ] || { [ -n "$3" ] && ! grep -q "PLOT plot-$3 none" "$T/dom"; } || ! grep -q 'TEXT ok' "$T/dom"; then
         echo "FAIL: chromium rendered $np of $2 plots of $1/report.html with a nonzero size"
         grep -E '^(PLOT|TEXT)' "$T/dom" | head
@@ -262,9 +262,9 @@ HTML
     fi
 }
 if command -v chromium >/dev/null 2>&1 && command -v gnuplot >/dev/null 2>&1; then
-    render "$T/r" 5 shap # a metrics run stores no SHAP importance
-    render "$T/s" 6
-    render "$T/e" 6
+    render "$T/r" 7 shap # a metrics run stores no SHAP importance
+    render "$T/s" 8
+    render "$T/e" 8
     timeout 60 chromium --headless --no-sandbox --disable-gpu --screenshot="$T/shot.png" \
         --window-size=1100,1400 "file://$T/r/report.html" >/dev/null 2>&1
     [ -s "$T/shot.png" ] || { echo "FAIL: no screenshot"; fails=$((fails + 1)); }
@@ -298,5 +298,34 @@ PY
     fi
 else
     echo "SKIP: chromium or gnuplot missing and not installable: report.html not rendered"
+fi
+# issue 18, plots from the stored run: the calibration figure (reliability bins above a histogram
+# of predicted risk, overall and one figure per group column), drawn only from what the store
+# holds: every level with a bin the cell-size policy lets through is a series, a level with none
+# is not; the note says that no lowess curve is stored.
+stored() { # stored RUN_ID OUT: the run's stored result document
+    /usr/bin/python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(\"select body from documents where run_id=? and name='result'\", (int(sys.argv[2]),)).fetchone()[0])" \
+        "$VIGIL_DB" "$1" >"$2"
+}
+stored "$SID" "$T/sres.json"
+grep -q "The stored run holds no lowess calibration curve" "$T/s/report.html" ||
+    { echo "FAIL: the calibration note does not say that no lowess curve is stored"; fails=$((fails + 1)); }
+if [ "$have_gnuplot" = 1 ]; then
+    /usr/bin/python3 - "$T/s" "$T/sres.json" <<'PY' || { echo "FAIL: the calibration figures do not show the stored bins"; fails=$((fails + 1)); }
+import json, sys
+d, res = sys.argv[1], json.load(open(sys.argv[2]))
+rel = open(d + "/plot-reliability.svg").read()
+assert "Cases in bin" in rel and "Observed event rate" in rel, "no histogram panel under the reliability bins"
+groups = res["metrics"]["candidate"]["subgroups"]
+for i, (g, gv) in enumerate(groups.items(), 1):
+    svg = open("%s/plot-calibration-group-%d.svg" % (d, i)).read()
+    assert ("Calibration by " + g) in svg and "Share of the level" in svg, g
+    for lv, x in gv["levels"].items():
+        shown = not x["suppressed"] and any(b["observed"] is not None and b["n"] is not None
+                                            for b in x["calibration"]["reliability"])
+        assert (">%s<" % lv in svg) == shown, (g, lv, shown)
+PY
+    grep -qF "F' . system('touch " "$T/e/plot-calibration-group-1.svg" ||
+        { echo "FAIL: the per-level calibration figure does not show the hostile level as text"; fails=$((fails + 1)); }
 fi
 finish

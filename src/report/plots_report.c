@@ -4,6 +4,7 @@
  * every string (titles, and names from the case file: subgroup levels, features) goes in
  * through vigil_gp_str, never pasted into the script. */
 #include "report/report_plots.h"
+#include "vigil/catalogue.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -279,6 +280,19 @@ char *vigil_plot_survival_calibration(const cJSON *surv, const char **why)
                                  "the stored survival block holds no risk groups", "survcal", why);
 }
 
+/* A ROC series' key: the model, its stored AUROC and DeLong 95% CI at the catalogue's digits
+ * (the key's title names them)
+ * ("undefined" where the run stored none, with no interval invented). */
+static void roc_key(char *out, size_t cap, const char *label, const cJSON *auroc)
+{
+    const vigil_metric_def *md = vigil_metric_find("auroc");
+    int dg = md ? md->digits : 3;
+    double v = jnum(auroc, "value"), lo = jnum(auroc, "ci_low"), hi = jnum(auroc, "ci_high");
+    if (!isfinite(v)) snprintf(out, cap, "%s: undefined", label);
+    else if (!isfinite(lo) || !isfinite(hi)) snprintf(out, cap, "%s: %.*f (CI undefined)", label, dg, v);
+    else snprintf(out, cap, "%s: %.*f (%.*f to %.*f)", label, dg, v, dg, lo, dg, hi);
+}
+
 char *vigil_plot_roc(const cJSON *const *models, const char *const *labels, size_t n, const char **why)
 {
     vigil_sbuf b = {0};
@@ -302,11 +316,16 @@ char *vigil_plot_roc(const cJSON *const *models, const char *const *labels, size
         *why = "the stored metrics hold no ROC points (discrimination.roc_curve)";
         return NULL;
     }
+    /* the key (long: it carries the AUROCs) inside, bottom right, where a curve above chance
+     * leaves the square empty; below the square it would cover the axis label */
     vigil_sbuf_printf(&b, "set xrange [0:1]\nset yrange [0:1]\nset size ratio -1\n"
-                          "plot x title 'chance' with lines lc rgb '#777777' dt 3 lw 1");
+                          "set key bottom right inside vertical box opaque title 'AUROC (DeLong 95%% CI)'\n"
+                          "plot x title 'chance (0.5)' with lines lc rgb '#777777' dt 3 lw 1");
     for (size_t m = 0; m < n; m++) {
         vigil_sbuf_printf(&b, ", $d%zu using 1:2", m);
-        title(&b, labels[m]);
+        char key[192];
+        roc_key(key, sizeof key, labels[m], cJSON_GetObjectItem(cJSON_GetObjectItem(models[m], "discrimination"), "auroc"));
+        title(&b, key);
         style(&b, (int)m, "lines");
     }
     vigil_sbuf_printf(&b, "\n");

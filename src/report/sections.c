@@ -514,7 +514,8 @@ static void sec_performance(rctx *c)
     why = "plots were switched off (--no-plots)";
     svg = np ? NULL : vigil_plot_roc(m, lab, nm, &why);
     plot(c, "roc", "ROC curves", svg, why,
-         "sensitivity against 1 - specificity for each model (the AUROC values and DeLong CIs are in the table above)");
+         "sensitivity against 1 - specificity for each model, its AUROC and DeLong 95% CI in the key; the stored run "
+         "holds no confidence band for the curve (only the AUROC's interval), so none is drawn");
     why = "plots were switched off (--no-plots)";
     svg = np ? NULL : vigil_plot_decision(m, lab, nm, &why);
     plot(c, "decision", "Decision curve", svg, why,

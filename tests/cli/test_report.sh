@@ -328,4 +328,19 @@ PY
     grep -qF "F' . system('touch " "$T/e/plot-calibration-group-1.svg" ||
         { echo "FAIL: the per-level calibration figure does not show the hostile level as text"; fails=$((fails + 1)); }
 fi
+# issue 18: the ROC plot's key gives each model's stored AUROC and DeLong CI (the catalogue's 3
+# digits); no band is stored, and the note says so.
+grep -q "holds no confidence band for the curve" "$T/s/report.html" ||
+    { echo "FAIL: the ROC note does not say that no band is stored"; fails=$((fails + 1)); }
+if [ "$have_gnuplot" = 1 ]; then
+    /usr/bin/python3 - "$T/s/plot-roc.svg" "$T/sres.json" <<'PY' || { echo "FAIL: the ROC key lacks the stored AUROC and CI"; fails=$((fails + 1)); }
+import json, sys
+svg, res = open(sys.argv[1]).read(), json.load(open(sys.argv[2]))
+for m in ("candidate", "predecessor"):
+    a = res["metrics"][m]["discrimination"]["auroc"]
+    key = "%s: %.3f (%.3f to %.3f)" % (m, a["value"], a["ci_low"], a["ci_high"])
+    assert key in svg, key
+assert "AUROC (DeLong 95% CI)" in svg
+PY
+fi
 finish

@@ -332,7 +332,58 @@ char *vigil_plot_roc(const cJSON *const *models, const char *const *labels, size
     return finish(&b, "roc", why);
 }
 
-char *vigil_plot_decision(const cJSON *const *models, const char *const *labels, size_t n, const char **why)
+/* The stored decision-curve grid's first and last thresholds and, in *pays, the last threshold
+ * at which treating everyone has a positive net benefit (NaN when none is stored). */
+static void dca_grid(const cJSON *nb, double *first, double *last, double *pays)
+{
+    const cJSON *t = cJSON_GetObjectItem(nb, "thresholds"), *ta = cJSON_GetObjectItem(nb, "treat_all");
+    *first = *last = *pays = NAN;
+    for (int i = 0; i < cJSON_GetArraySize(t); i++) {
+        const cJSON *x = cJSON_GetArrayItem(t, i), *a = cJSON_GetArrayItem(ta, i);
+        if (!cJSON_IsNumber(x)) continue;
+        if (!isfinite(*first) || x->valuedouble < *first) *first = x->valuedouble;
+        if (!isfinite(*last) || x->valuedouble > *last) *last = x->valuedouble;
+        if (cJSON_IsNumber(a) && a->valuedouble > 0 && !(x->valuedouble <= *pays)) *pays = x->valuedouble;
+    }
+}
+
+void vigil_plot_decision_range(const cJSON *cand, double low, double high, vigil_dca_range *r)
+{
+    double first, last, pays;
+    dca_grid(cJSON_GetObjectItem(cand, "net_benefit"), &first, &last, &pays);
+    r->first = first;
+    r->last = last;
+    r->pays = pays;
+    r->fallback = 0;
+    if (high > 0) { /* asked for: drawn where the stored grid has at least two points in it */
+        int in = 0;
+        const cJSON *x;
+        cJSON_ArrayForEach(x, cJSON_GetObjectItem(cJSON_GetObjectItem(cand, "net_benefit"), "thresholds"))
+            in += cJSON_IsNumber(x) && x->valuedouble >= low && x->valuedouble <= high;
+        if (in >= 2) {
+            r->low = low;
+            r->high = high;
+            return;
+        }
+        r->fallback = 1;
+        r->low = 0;
+        r->high = isfinite(last) ? last : 1;
+        return;
+    }
+    /* the default: where treating everyone pays, twice as far, and past each operating threshold */
+    double top = isfinite(pays) ? 2 * pays : (isfinite(last) ? last : 1);
+    const cJSON *t;
+    cJSON_ArrayForEach(t, cJSON_GetObjectItem(cand, "thresholds"))
+    {
+        double v = jnum(t, "value");
+        if (isfinite(v) && 1.25 * v > top) top = 1.25 * v;
+    }
+    r->low = 0;
+    r->high = isfinite(last) && top > last ? last : top;
+}
+
+char *vigil_plot_decision(const cJSON *const *models, const char *const *labels, size_t n, const vigil_dca_range *r,
+                          const char **why)
 {
     vigil_sbuf b = {0};
     size_t pts = 0;
@@ -346,10 +397,11 @@ char *vigil_plot_decision(const cJSON *const *models, const char *const *labels,
         vigil_sbuf_printf(&b, "$d%zu << EOD\n", m);
         for (int i = 0; i < k; i++) {
             const cJSON *x = cJSON_GetArrayItem(t, i), *y = cJSON_GetArrayItem(mo, i), *a = cJSON_GetArrayItem(ta, i);
-            if (!cJSON_IsNumber(x) || !cJSON_IsNumber(y)) continue;
+            if (!cJSON_IsNumber(x) || !cJSON_IsNumber(y) || x->valuedouble < r->low || x->valuedouble > r->high) continue;
             vigil_sbuf_printf(&b, "%.9g %.9g %.9g\n", x->valuedouble, y->valuedouble,
                               cJSON_IsNumber(a) ? a->valuedouble : NAN);
             if (y->valuedouble > ymax) ymax = y->valuedouble;
+            if (cJSON_IsNumber(a) && a->valuedouble > ymax) ymax = a->valuedouble;
             pts++;
         }
         vigil_sbuf_printf(&b, "EOD\n");
@@ -359,10 +411,10 @@ char *vigil_plot_decision(const cJSON *const *models, const char *const *labels,
         *why = "the stored metrics hold no decision-curve points (net_benefit)";
         return NULL;
     }
-    vigil_sbuf_printf(&b, "set xrange [0:1]\nset yrange [%.6g:%.6g]\n"
+    vigil_sbuf_printf(&b, "set xrange [%.6g:%.6g]\nset yrange [%.6g:%.6g]\n"
                           "plot 0 title 'treat none' with lines lc rgb '#000000' dt 1 lw 1, "
                           "$d0 using 1:3 title 'treat all' with lines lc rgb '#777777' dt 3 lw 1",
-                      -ymax * 0.25, ymax * 1.15);
+                      r->low, r->high, -ymax * 0.25, ymax * 1.15);
     for (size_t m = 0; m < n; m++) {
         vigil_sbuf_printf(&b, ", $d%zu using 1:2", m);
         title(&b, labels[m]);

@@ -460,6 +460,38 @@ static void subgroup_tables(rctx *c)
     }
 }
 
+/* The decision curve over the range asked for (--dca-range) or the default, the range and why
+ * it was chosen stated in the figure's note. */
+static void decision_plot(rctx *c, const cJSON *const *m, const char *const *lab, size_t nm)
+{
+    vigil_dca_range r;
+    vigil_plot_decision_range(c->cand, c->o->dca_low, c->o->dca_high, &r);
+    const char *why = "plots were switched off (--no-plots)";
+    char *svg = c->o->no_plots ? NULL : vigil_plot_decision(m, lab, nm, &r, &why);
+    char range[400];
+    if (r.fallback)
+        snprintf(range, sizeof range, "the range asked for (%g to %g) holds fewer than two of the stored thresholds "
+                 "(%g to %g), so the stored range is drawn", c->o->dca_low, c->o->dca_high, r.first, r.last);
+    else if (c->o->dca_high > 0)
+        snprintf(range, sizeof range, "thresholds %g to %g, as asked for (--dca-range; stored: %g to %g)", r.low,
+                 r.high, r.first, r.last);
+    else if (isfinite(r.pays))
+        snprintf(range, sizeof range, "thresholds %g to %g: treating everyone has a positive net benefit up to %g, "
+                 "and the range runs twice as far and past each operating threshold (stored: %g to %g; "
+                 "--dca-range LO:HI sets another)", r.low, r.high, r.pays, r.first, r.last);
+    else
+        snprintf(range, sizeof range, "thresholds %g to %g, the stored range (treating everyone's net benefit is "
+                 "not stored, so no clinically relevant range can be told from it; --dca-range LO:HI sets one)",
+                 r.low, r.high);
+    char desc[600];
+    snprintf(desc, sizeof desc, "net benefit for each model beside treating all and treating none, over %s", range);
+    plot(c, "decision", "Decision curve", svg, why, desc);
+    cJSON *ev = cJSON_AddObjectToObject(c->d.evidence, "decision_curve");
+    cJSON_AddNumberToObject(ev, "low", r.low);
+    cJSON_AddNumberToObject(ev, "high", r.high);
+    cJSON_AddBoolToObject(ev, "asked", c->o->dca_high > 0 && !r.fallback);
+}
+
 static void sec_performance(rctx *c)
 {
     rdoc *d = &c->d;
@@ -517,9 +549,7 @@ static void sec_performance(rctx *c)
          "sensitivity against 1 - specificity for each model, its AUROC and DeLong 95% CI in the key; the stored run "
          "holds no confidence band for the curve (only the AUROC's interval), so none is drawn");
     why = "plots were switched off (--no-plots)";
-    svg = np ? NULL : vigil_plot_decision(m, lab, nm, &why);
-    plot(c, "decision", "Decision curve", svg, why,
-         "net benefit across threshold probabilities for each model, beside treating all and treating none");
+    decision_plot(c, m, lab, nm);
     why = "plots were switched off (--no-plots)";
     svg = np ? NULL : vigil_plot_forest(m, lab, nm, &why);
     plot(c, "forest", "Subgroup forest plot", svg, why,

@@ -343,4 +343,34 @@ for m in ("candidate", "predecessor"):
 assert "AUROC (DeLong 95% CI)" in svg
 PY
 fi
+# issue 18: the decision curve's threshold range. By default from 0 to twice the last stored
+# threshold where treating everyone pays (past the operating threshold 0.2), stated in the note;
+# --dca-range draws the range asked for; a range the stored grid does not cover falls back to
+# the stored range, and the note says so.
+/usr/bin/python3 - "$T/s/evidence.json" "$T/sres.json" "$T/s/report.html" <<'PY' || { echo "FAIL: the default decision-curve range"; fails=$((fails + 1)); }
+import json, sys
+ev, res, html = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), open(sys.argv[3]).read()
+nb = res["metrics"]["candidate"]["net_benefit"]
+pays = max(t for t, a in zip(nb["thresholds"], nb["treat_all"]) if a is not None and a > 0)
+high = min(max(2 * pays, 1.25 * 0.2), max(nb["thresholds"]))
+dc = ev["decision_curve"]
+assert dc["low"] == 0 and abs(dc["high"] - high) < 1e-12 and dc["asked"] is False, (dc, high)
+assert ("treating everyone has a positive net benefit up to %g" % pays) in html
+PY
+run "$V" report --run "$SID" --out "$T/dca" --dca-range 0.05:0.5 --format json
+expect_rc 0 "report with --dca-range"
+expect_json "True" "report with --dca-range prints JSON"
+/usr/bin/python3 -c "
+import json, sys
+ev = json.load(open('$T/dca/evidence.json'))['decision_curve']
+sys.exit(0 if ev == {'low': 0.05, 'high': 0.5, 'asked': True} else 1)" || { echo "FAIL: --dca-range 0.05:0.5 not drawn"; fails=$((fails + 1)); }
+grep -q "thresholds 0.05 to 0.5, as asked for" "$T/dca/report.html" || { echo "FAIL: the asked range is not stated"; fails=$((fails + 1)); }
+if [ "$have_gnuplot" = 1 ]; then
+    grep -q "<text> 0.5</text>" "$T/dca/plot-decision.svg" && ! grep -qE "<text> 0.(55|6)</text>" "$T/dca/plot-decision.svg" ||
+        { echo "FAIL: the decision curve is not drawn to 0.5"; fails=$((fails + 1)); }
+fi
+run "$V" report --run "$SID" --out "$T/dca2" --dca-range 0.995:1
+expect_rc 0 "report with a range outside the stored thresholds"
+grep -q "holds fewer than two of the stored thresholds (0.01 to 0.99), so the stored range is drawn" "$T/dca2/report.html" ||
+    { echo "FAIL: the fallback to the stored range is not stated"; fails=$((fails + 1)); }
 finish

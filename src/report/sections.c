@@ -4,6 +4,7 @@
 #include "vigil/audit.h"
 #include "vigil/version.h"
 #include "report/report_plots.h"
+#include "report/confusion.h"
 #include "report/sections_multiclass.h"
 #include "vigil/catalogue.h"
 #include "vigil/error.h"
@@ -550,6 +551,7 @@ static void sec_performance(rctx *c)
          "holds no confidence band for the curve (only the AUROC's interval), so none is drawn");
     why = "plots were switched off (--no-plots)";
     decision_plot(c, m, lab, nm);
+    if (!cJSON_GetObjectItemCaseSensitive(c->cand, "multiclass")) vigil_report_confusion(c);
     why = "plots were switched off (--no-plots)";
     svg = np ? NULL : vigil_plot_forest(m, lab, nm, &why);
     plot(c, "forest", "Subgroup forest plot", svg, why,

@@ -373,4 +373,30 @@ run "$V" report --run "$SID" --out "$T/dca2" --dca-range 0.995:1
 expect_rc 0 "report with a range outside the stored thresholds"
 grep -q "holds fewer than two of the stored thresholds (0.01 to 0.99), so the stored range is drawn" "$T/dca2/report.html" ||
     { echo "FAIL: the fallback to the stored range is not stated"; fails=$((fails + 1)); }
+# issue 18: confusion counts at each stored operating threshold, from the stored rates only,
+# against scikit-learn's confusion_matrix (tests/reference/confusion_ref.py); at 0.9 a cell
+# holds fewer than 11 cases, so the whole row is withheld and none of its counts is printed.
+run "$V" metrics --data datasets/flchain/test.csv --score score --label death_5y --threshold 0.2 --threshold 0.9 \
+    --bootstrap 0 --allow-column age=public-research-cohort --format json
+expect_rc 0 "metrics run at two thresholds"
+CID=$(/usr/bin/python3 -c "import json; print(json.load(open('$T/out'))['run_id'])")
+run "$V" report --run "$CID" --out "$T/rc" --no-plots
+expect_rc 1 "report of the two-threshold metrics run"
+/usr/bin/python3 - "$T/rc" tests/reference/confusion/flchain_test.json <<'PY' || { echo "FAIL: the confusion table does not match scikit-learn"; fails=$((fails + 1)); }
+import json, re, sys
+d, ref = sys.argv[1], json.load(open(sys.argv[2]))["thresholds"]
+rows = json.load(open(d + "/evidence.json"))["tables"]["confusion"]["rows"]
+assert len(rows) == 2, rows
+g = ref["0.2"]
+assert rows[0] == ["candidate", "0.2", g["tp"], g["fp"], g["fn"], g["tn"], g["n"]], rows[0]
+assert min(ref["0.9"][k] for k in ("tp", "fp", "fn", "tn")) < 11
+assert rows[1][:2] == ["candidate", "0.9"] and rows[1][2:6] == [None] * 4, rows[1]
+md = open(d + "/report.md").read()
+row = re.search(r"^\| candidate \| 0\.9 \|.*$", md, re.M).group(0)
+assert row.count("suppressed (cell-size policy)") == 4, row
+for k in ("tp", "fp", "fn", "tn"):
+    v = ref["0.9"][k]
+    if 1 <= v <= 10:
+        assert not re.search(r"\| %d \|" % v, row), row
+PY
 finish

@@ -399,4 +399,37 @@ for k in ("tp", "fp", "fn", "tn"):
     if 1 <= v <= 10:
         assert not re.search(r"\| %d \|" % v, row), row
 PY
+# issue 18: the model card's developer, contact, intended use, out-of-scope use and warnings
+# come from the suite's $.pccp keys (XML-escaped, the card still valid against the XSD); a suite
+# without them says they are not recorded.
+/usr/bin/python3 - "$T/human.json" "$T/card.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+s["pccp"] = {"developer": "Mayo & Partners <AI Lab>", "contact": "ai-safety@example.org",
+             "intended_use": "Flags adults at high 5-year risk for review by a clinician.",
+             "out_of_scope": "Children; patients on dialysis.", "warnings": "Not validated outside Olmsted County."}
+json.dump(s, open(sys.argv[2], "w"))
+PY
+run "$V" suite run "$T/card.json" --format json
+expect_rc 0 "suite with model-card keys"
+KID=$(/usr/bin/python3 -c "import json; print(json.load(open('$T/out'))['run_id'])")
+run "$V" report --run "$KID" --out "$T/rk" --no-plots
+expect_rc 0 "report of the suite with model-card keys"
+/usr/bin/python3 - "$T/rk/model-card.xml" "$T/rh/model-card.xml" <<'PY' || { echo "FAIL: the model card does not carry the suite's keys"; fails=$((fails + 1)); }
+import sys, xml.etree.ElementTree as ET
+ns = {"m": "https://mc.chai.org/v0.2/schema.xsd"}
+card, plain = ET.parse(sys.argv[1]).getroot(), ET.parse(sys.argv[2]).getroot()
+def el(r, tag): return r.find(".//m:" + tag, ns).text
+assert el(card, "ModelDeveloper") == "Mayo & Partners <AI Lab>"
+assert el(card, "DeveloperContact") == "ai-safety@example.org"
+assert el(card, "IntendedUseAndWorkflow") == "Flags adults at high 5-year risk for review by a clinician."
+assert el(card, "CautionedOutOfScopeSettings") == "Children; patients on dialysis."
+assert el(card, "KnownRisksAndLimitations").startswith("Not validated outside Olmsted County. 0 of 1 acceptance")
+assert el(plain, "ModelDeveloper") == "Not recorded in the stored run"
+assert el(plain, "DeveloperContact") == "Not recorded in the stored run"
+PY
+if command -v xmllint >/dev/null 2>&1; then
+    xmllint --nonet --noout --schema "$T/mc.xsd" "$T/rk/model-card.xml" 2>"$T/xerr" ||
+        { echo "FAIL: the model card with suite keys does not validate: $(head -c 400 "$T/xerr")"; fails=$((fails + 1)); }
+fi
 finish

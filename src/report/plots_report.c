@@ -73,7 +73,9 @@ static void prelude_size(vigil_sbuf *b, int w, int h, const char *t, const char 
     vigil_sbuf_printf(b, "set termoption noenhanced\n"
                          "set output 'plot.svg'\n"
                          "set encoding utf8\nset grid lc rgb '#dddddd'\nset border lw 1\n"
-                         "set key below center horizontal box\n");
+                         /* the key below, in a bottom margin tall enough for it and the
+                          * axis label (gnuplot's own margin lets the two overlap) */
+                         "set key below center horizontal box height 1\nset bmargin 7\n");
     set_str(b, "title", t);
     set_str(b, "xlabel", xl);
     set_str(b, "ylabel", yl);

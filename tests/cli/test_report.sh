@@ -432,4 +432,16 @@ if command -v xmllint >/dev/null 2>&1; then
     xmllint --nonet --noout --schema "$T/mc.xsd" "$T/rk/model-card.xml" 2>"$T/xerr" ||
         { echo "FAIL: the model card with suite keys does not validate: $(head -c 400 "$T/xerr")"; fails=$((fails + 1)); }
 fi
+# issue 18: a key below the plot no longer overlaps the axis label (gnuplot's own bottom margin
+# put the key's first line 14 px under the label's baseline, on top of it; two 13-px lines apart
+# at least now).
+if [ "$have_gnuplot" = 1 ]; then
+    /usr/bin/python3 - "$T/s/plot-decision.svg" <<'PY' || { echo "FAIL: the decision curve's key overlaps its axis label"; fails=$((fails + 1)); }
+import re, sys
+svg = open(sys.argv[1]).read()
+def y(text):
+    return float(re.search(r'translate\([\d.]+,([\d.]+)\)[^>]*>\s*<text>%s</text>' % re.escape(text), svg).group(1))
+assert y("treat none") - y("Threshold probability") >= 26, (y("treat none"), y("Threshold probability"))
+PY
+fi
 finish

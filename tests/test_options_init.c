@@ -158,6 +158,8 @@ static void test_monitor_report_suite(void **state)
         EQ(ro, rz, out_dir);
         EQ(ro, rz, db_label);
         EQ(ro, rz, no_plots);
+        EQ(ro, rz, dca_low);
+        EQ(ro, rz, dca_high);
         EQ(so, sz, threads);
         EQ(so, sz, backend);
         EQ(so, sz, progress);

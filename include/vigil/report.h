@@ -37,11 +37,15 @@ typedef struct {
                               when it is not on PATH, checked before anything is written) */
     int force;             /* 1: write into a non-empty out_dir that is not a previous report
                               (only the report's own files there are replaced) */
+    double dca_low, dca_high; /* the decision curve's threshold range, 0 <= low < high <= 1;
+                              high 0: the default (from 0 to twice the threshold where treating
+                              all stops paying, and past every operating threshold) */
 } vigil_report_options;
 
 /* The defaults: no out_dir (the caller must set it), no store path in the reproduce commands,
- * plots drawn, no PDF, an existing directory that is not a report refused. */
-#define VIGIL_REPORT_OPTIONS_INIT {NULL, NULL, 0, 0, 0}
+ * plots drawn, no PDF, an existing directory that is not a report refused, the default
+ * decision-curve range. */
+#define VIGIL_REPORT_OPTIONS_INIT {NULL, NULL, 0, 0, 0, 0, 0}
 
 typedef struct {
     int64_t run_id;
@@ -57,7 +61,8 @@ typedef struct {
 
 /* Build the report of run `run_id`. VIGIL_EINVAL with a message when the run does not exist,
  * did not complete (failed, running or interrupted), is of a kind without a report, or its
- * stored result cannot be read; VIGIL_EIO when the output cannot be written. */
+ * stored result cannot be read, or the decision-curve range is not 0 <= low < high <= 1;
+ * VIGIL_EIO when the output cannot be written. */
 int vigil_report_write(struct vigil_store *s, int64_t run_id, const vigil_report_options *opt,
                        vigil_report_summary *out);
 

@@ -10,7 +10,7 @@
 
 const char cmd_report_help[] =
     "usage: vigil report --run ID --out DIR [--db FILE] [--no-plots] [--pdf] [--force]\n"
-    "                    [--format table|json]\n"
+    "                    [--dca-range LO:HI] [--format table|json]\n"
     "\n"
     "Build the evidence section of an FDA Predetermined Change Control Plan from a stored run,\n"
     "without recomputing anything: device and model identification, Description of\n"
@@ -43,7 +43,7 @@ static const char epilogue[] =
 
 static struct {
     cli_common c;
-    const char *run, *out;
+    const char *run, *out, *dca;
     int no_plots, pdf, force;
 } A;
 
@@ -56,6 +56,10 @@ static const cli_option opts[] = {
     CLI_OPTS_DB(&A.c),
     CLI_OPT_FLAG("no-plots", 0, "do not run gnuplot (each plot gets a note instead)", &A.no_plots),
     CLI_OPT_FLAG("pdf", 0, "also write DIR/report.pdf through headless Chromium", &A.pdf),
+    CLI_OPT_STRING("dca-range", 0, "LO:HI",
+                   "the decision curve's threshold range (default: up to twice the threshold\n"
+                   "where treating everyone stops paying, past each operating threshold)",
+                   &A.dca),
     CLI_OPT_FLAG("force", 0, "write into a non-empty DIR that is not a previous report (only the\n"
                  "report's files there are replaced)", &A.force),
     CLI_OPTS_FORMAT(&A.c),
@@ -79,6 +83,15 @@ int cmd_report(int argc, char **argv)
     int json = cli_parse_format("report", format);
     if (json < 0) return VIGIL_EXIT_USAGE;
 
+    double dlo = 0, dhi = 0;
+    if (A.dca) {
+        char *e1 = NULL, *e2 = NULL;
+        dlo = strtod(A.dca, &e1);
+        if (e1 != A.dca && *e1 == ':') dhi = strtod(e1 + 1, &e2);
+        if (e1 == A.dca || *e1 != ':' || !e2 || e2 == e1 + 1 || *e2 || !(dlo >= 0 && dlo < dhi && dhi <= 1))
+            return cli_usage("report", "--dca-range '%s' is not LO:HI with 0 <= LO < HI <= 1", A.dca);
+    }
+
     vigil_store *s = NULL;
     int rc = cli_open_store("report", db, 1, &s);
     if (rc) return rc;
@@ -88,6 +101,8 @@ int cmd_report(int argc, char **argv)
     o.no_plots = no_plots;
     o.pdf = A.pdf;
     o.force = A.force;
+    o.dca_low = dlo;
+    o.dca_high = dhi;
     vigil_report_summary sum;
     int err = vigil_report_write(s, (int64_t)id, &o, &sum);
     vigil_store_close(s);

@@ -53,6 +53,15 @@ static void x_key(vigil_sbuf *b, const char *tag, const char *goal, const char *
 
 
 
+/* $.pccp.<key> of the stored suite, or that the run does not record it. */
+static const char *stated(const rctx *c, const char *key)
+{
+    char path[64];
+    snprintf(path, sizeof path, "pccp.%s", key);
+    const char *v = js(c->res, path);
+    return v && *v ? v : "Not recorded in the stored run";
+}
+
 char *vigil_report_model_card(rctx *c)
 {
     vigil_sbuf b = {0}, u = {0}, f = {0}, s = {0};
@@ -76,8 +85,10 @@ char *vigil_report_model_card(rctx *c)
     } else
         snprintf(mname, sizeof mname, "%s", name);
     x_el(&b, 4, "ModelName", mname);
-    x_el(&b, 4, "ModelDeveloper", "Not recorded in the stored run");
-    x_el(&b, 4, "DeveloperContact", "Not recorded in the stored run");
+    /* the suite's $.pccp.developer, contact, intended_use, out_of_scope and warnings (stored
+     * with the run); what a suite does not state is said to be unrecorded, never invented */
+    x_el(&b, 4, "ModelDeveloper", stated(c, "developer"));
+    x_el(&b, 4, "DeveloperContact", stated(c, "contact"));
     vigil_sbuf_printf(&b, "  </BasicInfo>\n  <ReleaseInfo>\n");
     x_el(&b, 4, "ReleaseStage", c->sum->implementable ? "Modification validated under a PCCP (implementable)"
                                                        : "Modification NOT IMPLEMENTABLE under the PCCP");
@@ -90,16 +101,21 @@ char *vigil_report_model_card(rctx *c)
     vigil_sbuf_printf(&b, "    <Keywords>\n      <Keyword>PCCP</Keyword>\n      <Keyword>%s</Keyword>\n    </Keywords>\n  </ModelSummary>\n",
                       c->run.kind);
     vigil_sbuf_printf(&b, "  <UsesAndDirections>\n");
-    x_el(&b, 4, "IntendedUseAndWorkflow", "As stated in the device's labeling; unchanged by this modification.");
+    x_el(&b, 4, "IntendedUseAndWorkflow", js(c->res, "pccp.intended_use") ? js(c->res, "pccp.intended_use")
+                                          : "As stated in the device's labeling; unchanged by this modification.");
     x_el(&b, 4, "PrimaryIntendedUsers", "Not recorded in the stored run");
     x_el(&b, 4, "HowToUse", js(c->res, "pccp.update_procedures") ? js(c->res, "pccp.update_procedures") : "Not recorded");
     snprintf(txt, sizeof txt, "Patients like the test set: %.0f cases, prevalence %s.", jnum(m, "n"),
              jv(a1, jnum(m, "prevalence")));
     x_el(&b, 4, "TargetedPatientPopulation", txt);
-    x_el(&b, 4, "CautionedOutOfScopeSettings", "Populations outside the test set's date range and subgroups.");
+    x_el(&b, 4, "CautionedOutOfScopeSettings", js(c->res, "pccp.out_of_scope") ? js(c->res, "pccp.out_of_scope")
+                                               : "Populations outside the test set's date range and subgroups.");
     vigil_sbuf_printf(&b, "  </UsesAndDirections>\n  <Warnings>\n");
-    snprintf(txt, sizeof txt, "%zu of %zu acceptance criteria failed.", c->sum->n_failed, c->sum->n_criteria);
-    x_el(&b, 4, "KnownRisksAndLimitations", txt);
+    vigil_sbuf risks = {0};
+    if (js(c->res, "pccp.warnings")) vigil_sbuf_printf(&risks, "%s ", js(c->res, "pccp.warnings"));
+    vigil_sbuf_printf(&risks, "%zu of %zu acceptance criteria failed.", c->sum->n_failed, c->sum->n_criteria);
+    x_el(&b, 4, "KnownRisksAndLimitations", risks.failed ? "" : risks.s);
+    vigil_sbuf_free(&risks);
     x_el(&b, 4, "KnownBiasesOrEthicalConsiderations", "See the fairness key metrics and the report's subgroup tables.");
     x_el(&b, 4, "ClinicalRiskLevel", "Not recorded in the stored run");
     vigil_sbuf_printf(&b, "  </Warnings>\n  <TrustIngredients>\n    <AISystemFacts>\n");

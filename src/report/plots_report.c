@@ -4,6 +4,7 @@
  * every string (titles, and names from the case file: subgroup levels, features) goes in
  * through vigil_gp_str, never pasted into the script. */
 #include "report/report_plots.h"
+#include "vigil/catalogue.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -66,16 +67,23 @@ static void level_str(vigil_sbuf *b, const char *group, const char *level)
 
 /* Text is plain (noenhanced: '_' is not a subscript) and the key sits below the plot area,
  * where it hides no data and takes none of the plot's width. */
-static void prelude(vigil_sbuf *b, const char *t, const char *xl, const char *yl)
+static void prelude_size(vigil_sbuf *b, int w, int h, const char *t, const char *xl, const char *yl)
 {
-    vigil_sbuf_printf(b, "set terminal svg size 900,600 font 'sans,13' background rgb 'white'\n"
-                         "set termoption noenhanced\n"
+    vigil_sbuf_printf(b, "set terminal svg size %d,%d font 'sans,13' background rgb 'white'\n", w, h);
+    vigil_sbuf_printf(b, "set termoption noenhanced\n"
                          "set output 'plot.svg'\n"
                          "set encoding utf8\nset grid lc rgb '#dddddd'\nset border lw 1\n"
-                         "set key below center horizontal box\n");
+                         /* the key below, in a bottom margin tall enough for it and the
+                          * axis label (gnuplot's own margin lets the two overlap) */
+                         "set key below center horizontal box height 1\nset bmargin 7\n");
     set_str(b, "title", t);
     set_str(b, "xlabel", xl);
     set_str(b, "ylabel", yl);
+}
+
+static void prelude(vigil_sbuf *b, const char *t, const char *xl, const char *yl)
+{
+    prelude_size(b, 900, 600, t, xl, yl);
 }
 
 static void style(vigil_sbuf *b, int i, const char *with)
@@ -139,6 +147,113 @@ static char *observed_vs_predicted(const char *heading, const char *xlabel, cons
     return finish(&b, name, why);
 }
 
+/* The calibration figure of a binary run: above, observed against predicted risk per
+ * reliability bin with its Wilson 95% interval (one series per array of stored bins); below,
+ * on the same risk axis, how many of the scope's cases fall in each bin (with totals: the share
+ * of series m's totals[m] cases, for levels of different sizes). Only stored bins are drawn; a bin the
+ * cell-size policy withheld (suppressed, n null) is in neither panel. */
+static char *calibration_panels(const char *heading, const cJSON *const *bins, const char *const *labels, size_t n,
+                                const double *totals, const char *name, const char **why)
+{
+    vigil_sbuf b = {0};
+    size_t drawn = 0;
+    prelude_size(&b, 900, 840, "", "", "");
+    for (size_t m = 0; m < n; m++) {
+        /* the share of all the level's cases (withheld bins included: the engine's complementary
+         * suppression keeps what they hold together at min-cell or more) */
+        double total = totals ? totals[m] : NAN;
+        const cJSON *bin;
+        vigil_sbuf_printf(&b, "$d%zu << EOD\n", m);
+        cJSON_ArrayForEach(bin, bins[m])
+        {
+            double x = jnum(bin, "mean_score"), y = jnum(bin, "observed");
+            if (cJSON_IsTrue(cJSON_GetObjectItem(bin, "suppressed")) || !isfinite(x) || !isfinite(y)) continue;
+            vigil_sbuf_printf(&b, "%.9g %.9g %.9g %.9g\n", x, y, jnum(bin, "ci_low"), jnum(bin, "ci_high"));
+            drawn++;
+        }
+        /* the histogram: bin_low bin_high cases (or share) */
+        vigil_sbuf_printf(&b, "EOD\n$h%zu << EOD\n", m);
+        cJSON_ArrayForEach(bin, bins[m])
+        {
+            double lo = jnum(bin, "bin_low"), hi = jnum(bin, "bin_high"), k = jnum(bin, "n");
+            if (cJSON_IsTrue(cJSON_GetObjectItem(bin, "suppressed")) || !isfinite(lo) || !isfinite(hi) || !isfinite(k))
+                continue;
+            if (totals && !(total > 0)) continue;
+            vigil_sbuf_printf(&b, "%.9g %.9g %.9g\n", lo, hi, totals ? k / total : k);
+        }
+        vigil_sbuf_printf(&b, "EOD\n");
+    }
+    if (!drawn) {
+        vigil_sbuf_free(&b);
+        *why = "the stored metrics hold no reliability bins that the cell-size policy lets through";
+        return NULL;
+    }
+    vigil_sbuf_printf(&b, "set multiplot\nset lmargin at screen 0.11\nset rmargin at screen 0.97\n"
+                          "set tmargin at screen 0.93\nset bmargin at screen 0.38\n"
+                          "set xrange [0:1]\nset yrange [0:1]\nset format x ''\nunset xlabel\n"
+                          "set key top left inside box opaque\n");
+    set_str(&b, "title", heading);
+    set_str(&b, "ylabel", "Observed event rate (proportion)");
+    vigil_sbuf_printf(&b, "plot x title 'perfect calibration' with lines lc rgb '#777777' dt 3 lw 1");
+    for (size_t m = 0; m < n; m++) {
+        vigil_sbuf_printf(&b, ", $d%zu using 1:2:3:4", m);
+        title(&b, labels[m]);
+        style(&b, (int)m, "yerrorlines");
+    }
+    /* the bars of series m side by side within each bin */
+    vigil_sbuf_printf(&b, "\nunset title\nset tmargin at screen 0.31\nset bmargin at screen 0.08\n"
+                          "set format x '%%g'\nset yrange [0:*]\nset key top right inside box opaque\n"
+                          "set style fill solid 0.55 border\n");
+    set_str(&b, "xlabel", "Predicted risk (probability)");
+    set_str(&b, "ylabel", totals ? "Share of the level's cases" : "Cases in bin");
+    vigil_sbuf_printf(&b, "plot ");
+    for (size_t m = 0; m < n; m++) {
+        vigil_sbuf_printf(&b, "%s$h%zu using ($1 + ($2 - $1) * (%zu + 0.5) / %zu):3:(($2 - $1) * 0.9 / %zu)", m ? ", " : "",
+                          m, m, n, n);
+        title(&b, labels[m]);
+        vigil_sbuf_printf(&b, " with boxes lc rgb '%s'", k_col[m % NSTYLE]);
+    }
+    vigil_sbuf_printf(&b, "\nunset multiplot\n");
+    return finish(&b, name, why);
+}
+
+char *vigil_plot_calibration_levels(const cJSON *group, const char *gname, const char *name, size_t *n_left_out,
+                                    const char **why)
+{
+    const cJSON *bins[NSTYLE], *lv;
+    double totals[NSTYLE];
+    char lab[NSTYLE][LABEL_MAX + 12];
+    const char *labels[NSTYLE];
+    size_t n = 0;
+    *n_left_out = 0;
+    cJSON_ArrayForEach(lv, cJSON_GetObjectItem(group, "levels"))
+    {
+        const cJSON *rel = cJSON_GetObjectItem(cJSON_GetObjectItem(lv, "calibration"), "reliability"), *bin;
+        size_t shown = 0;
+        cJSON_ArrayForEach(bin, rel) shown += isfinite(jnum(bin, "observed")) && isfinite(jnum(bin, "n"));
+        if (cJSON_IsTrue(cJSON_GetObjectItem(lv, "suppressed")) || !shown) continue; /* nothing of it to draw */
+        if (n == NSTYLE) { /* a colour and dash pattern per level, never one shared by two */
+            (*n_left_out)++;
+            continue;
+        }
+        char l[LABEL_MAX + 4];
+        cut(l, lv->string, LABEL_MAX);
+        snprintf(lab[n], sizeof lab[n], "%s", l);
+        labels[n] = lab[n];
+        totals[n] = jnum(lv, "n");
+        bins[n++] = rel;
+    }
+    if (!n) {
+        *why = "the stored metrics hold no per-level reliability bins for this group (every level is withheld or "
+               "none was stored)";
+        return NULL;
+    }
+    char g[LABEL_MAX + 4], heading[LABEL_MAX + 96];
+    cut(g, gname, LABEL_MAX);
+    snprintf(heading, sizeof heading, "Calibration by %s: reliability bins (Wilson 95%% CI), candidate", g);
+    return calibration_panels(heading, bins, labels, n, totals, name, why);
+}
+
 char *vigil_plot_reliability(const cJSON *const *models, const char *const *labels, size_t n, const char **why)
 {
     const cJSON *bins[3] = {NULL, NULL, NULL};
@@ -153,10 +268,8 @@ char *vigil_plot_reliability(const cJSON *const *models, const char *const *labe
                                      "Probability of the most probable class (mean in bin)",
                                      "Accuracy of the most probable class (proportion)", bins, labels, n < 3 ? n : 3,
                                      "confidence", "accuracy", "the stored metrics hold no reliability bins", "rel", why);
-    return observed_vs_predicted("Reliability diagram (10 equal-width bins, Wilson 95% CI)",
-                                 "Mean predicted risk in bin (probability)", "Observed event rate (proportion)", bins,
-                                 labels, n < 3 ? n : 3, "mean_score", "observed",
-                                 "the stored metrics hold no reliability bins", "rel", why);
+    return calibration_panels("Calibration: reliability bins (10 equal-width, Wilson 95% CI) and predicted risk",
+                              bins, labels, n < 3 ? n : 3, NULL, "rel", why);
 }
 
 char *vigil_plot_survival_calibration(const cJSON *surv, const char **why)
@@ -167,6 +280,19 @@ char *vigil_plot_survival_calibration(const cJSON *surv, const char **why)
                                  "Mean predicted risk by the horizon (probability)",
                                  "Observed risk by the horizon (proportion)", bins, labels, 1, "mean_risk", "observed",
                                  "the stored survival block holds no risk groups", "survcal", why);
+}
+
+/* A ROC series' key: the model, its stored AUROC and DeLong 95% CI at the catalogue's digits
+ * (the key's title names them)
+ * ("undefined" where the run stored none, with no interval invented). */
+static void roc_key(char *out, size_t cap, const char *label, const cJSON *auroc)
+{
+    const vigil_metric_def *md = vigil_metric_find("auroc");
+    int dg = md ? md->digits : 3;
+    double v = jnum(auroc, "value"), lo = jnum(auroc, "ci_low"), hi = jnum(auroc, "ci_high");
+    if (!isfinite(v)) snprintf(out, cap, "%s: undefined", label);
+    else if (!isfinite(lo) || !isfinite(hi)) snprintf(out, cap, "%s: %.*f (CI undefined)", label, dg, v);
+    else snprintf(out, cap, "%s: %.*f (%.*f to %.*f)", label, dg, v, dg, lo, dg, hi);
 }
 
 char *vigil_plot_roc(const cJSON *const *models, const char *const *labels, size_t n, const char **why)
@@ -192,18 +318,74 @@ char *vigil_plot_roc(const cJSON *const *models, const char *const *labels, size
         *why = "the stored metrics hold no ROC points (discrimination.roc_curve)";
         return NULL;
     }
+    /* the key (long: it carries the AUROCs) inside, bottom right, where a curve above chance
+     * leaves the square empty; below the square it would cover the axis label */
     vigil_sbuf_printf(&b, "set xrange [0:1]\nset yrange [0:1]\nset size ratio -1\n"
-                          "plot x title 'chance' with lines lc rgb '#777777' dt 3 lw 1");
+                          "set key bottom right inside vertical box opaque title 'AUROC (DeLong 95%% CI)'\n"
+                          "plot x title 'chance (0.5)' with lines lc rgb '#777777' dt 3 lw 1");
     for (size_t m = 0; m < n; m++) {
         vigil_sbuf_printf(&b, ", $d%zu using 1:2", m);
-        title(&b, labels[m]);
+        char key[192];
+        roc_key(key, sizeof key, labels[m], cJSON_GetObjectItem(cJSON_GetObjectItem(models[m], "discrimination"), "auroc"));
+        title(&b, key);
         style(&b, (int)m, "lines");
     }
     vigil_sbuf_printf(&b, "\n");
     return finish(&b, "roc", why);
 }
 
-char *vigil_plot_decision(const cJSON *const *models, const char *const *labels, size_t n, const char **why)
+/* The stored decision-curve grid's first and last thresholds and, in *pays, the last threshold
+ * at which treating everyone has a positive net benefit (NaN when none is stored). */
+static void dca_grid(const cJSON *nb, double *first, double *last, double *pays)
+{
+    const cJSON *t = cJSON_GetObjectItem(nb, "thresholds"), *ta = cJSON_GetObjectItem(nb, "treat_all");
+    *first = *last = *pays = NAN;
+    for (int i = 0; i < cJSON_GetArraySize(t); i++) {
+        const cJSON *x = cJSON_GetArrayItem(t, i), *a = cJSON_GetArrayItem(ta, i);
+        if (!cJSON_IsNumber(x)) continue;
+        if (!isfinite(*first) || x->valuedouble < *first) *first = x->valuedouble;
+        if (!isfinite(*last) || x->valuedouble > *last) *last = x->valuedouble;
+        if (cJSON_IsNumber(a) && a->valuedouble > 0 && !(x->valuedouble <= *pays)) *pays = x->valuedouble;
+    }
+}
+
+void vigil_plot_decision_range(const cJSON *cand, double low, double high, vigil_dca_range *r)
+{
+    double first, last, pays;
+    dca_grid(cJSON_GetObjectItem(cand, "net_benefit"), &first, &last, &pays);
+    r->first = first;
+    r->last = last;
+    r->pays = pays;
+    r->fallback = 0;
+    if (high > 0) { /* asked for: drawn where the stored grid has at least two points in it */
+        int in = 0;
+        const cJSON *x;
+        cJSON_ArrayForEach(x, cJSON_GetObjectItem(cJSON_GetObjectItem(cand, "net_benefit"), "thresholds"))
+            in += cJSON_IsNumber(x) && x->valuedouble >= low && x->valuedouble <= high;
+        if (in >= 2) {
+            r->low = low;
+            r->high = high;
+            return;
+        }
+        r->fallback = 1;
+        r->low = 0;
+        r->high = isfinite(last) ? last : 1;
+        return;
+    }
+    /* the default: where treating everyone pays, twice as far, and past each operating threshold */
+    double top = isfinite(pays) ? 2 * pays : (isfinite(last) ? last : 1);
+    const cJSON *t;
+    cJSON_ArrayForEach(t, cJSON_GetObjectItem(cand, "thresholds"))
+    {
+        double v = jnum(t, "value");
+        if (isfinite(v) && 1.25 * v > top) top = 1.25 * v;
+    }
+    r->low = 0;
+    r->high = isfinite(last) && top > last ? last : top;
+}
+
+char *vigil_plot_decision(const cJSON *const *models, const char *const *labels, size_t n, const vigil_dca_range *r,
+                          const char **why)
 {
     vigil_sbuf b = {0};
     size_t pts = 0;
@@ -217,10 +399,11 @@ char *vigil_plot_decision(const cJSON *const *models, const char *const *labels,
         vigil_sbuf_printf(&b, "$d%zu << EOD\n", m);
         for (int i = 0; i < k; i++) {
             const cJSON *x = cJSON_GetArrayItem(t, i), *y = cJSON_GetArrayItem(mo, i), *a = cJSON_GetArrayItem(ta, i);
-            if (!cJSON_IsNumber(x) || !cJSON_IsNumber(y)) continue;
+            if (!cJSON_IsNumber(x) || !cJSON_IsNumber(y) || x->valuedouble < r->low || x->valuedouble > r->high) continue;
             vigil_sbuf_printf(&b, "%.9g %.9g %.9g\n", x->valuedouble, y->valuedouble,
                               cJSON_IsNumber(a) ? a->valuedouble : NAN);
             if (y->valuedouble > ymax) ymax = y->valuedouble;
+            if (cJSON_IsNumber(a) && a->valuedouble > ymax) ymax = a->valuedouble;
             pts++;
         }
         vigil_sbuf_printf(&b, "EOD\n");
@@ -230,10 +413,10 @@ char *vigil_plot_decision(const cJSON *const *models, const char *const *labels,
         *why = "the stored metrics hold no decision-curve points (net_benefit)";
         return NULL;
     }
-    vigil_sbuf_printf(&b, "set xrange [0:1]\nset yrange [%.6g:%.6g]\n"
+    vigil_sbuf_printf(&b, "set xrange [%.6g:%.6g]\nset yrange [%.6g:%.6g]\n"
                           "plot 0 title 'treat none' with lines lc rgb '#000000' dt 1 lw 1, "
                           "$d0 using 1:3 title 'treat all' with lines lc rgb '#777777' dt 3 lw 1",
-                      -ymax * 0.25, ymax * 1.15);
+                      r->low, r->high, -ymax * 0.25, ymax * 1.15);
     for (size_t m = 0; m < n; m++) {
         vigil_sbuf_printf(&b, ", $d%zu using 1:2", m);
         title(&b, labels[m]);

@@ -157,6 +157,9 @@ int vigil_report_write(vigil_store *s, int64_t run_id, const vigil_report_option
 {
     if (!s || !opt || !opt->out_dir || !*opt->out_dir)
         return vigil_error_set(VIGIL_EINVAL, "report: an output directory is required");
+    if (opt->dca_high != 0 && !(opt->dca_low >= 0 && opt->dca_low < opt->dca_high && opt->dca_high <= 1))
+        return vigil_error_set(VIGIL_EINVAL, "report: the decision-curve range %g:%g is not 0 <= low < high <= 1",
+                               opt->dca_low, opt->dca_high);
     vigil_report_summary dummy;
     if (!out) out = &dummy;
     memset(out, 0, sizeof *out);

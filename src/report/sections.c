@@ -4,6 +4,7 @@
 #include "vigil/audit.h"
 #include "vigil/version.h"
 #include "report/report_plots.h"
+#include "report/confusion.h"
 #include "report/sections_multiclass.h"
 #include "vigil/catalogue.h"
 #include "vigil/error.h"
@@ -380,10 +381,39 @@ static int is_demographic(const char *g)
     return 0;
 }
 
+/* The report keeps at most 16 plot files (rdoc.plots); the per-group calibration figures take
+ * at most this many, so that the plots after them keep theirs. */
+#define LEVEL_CALIBRATION_MAX 4
+
+/* Group number ng's calibration figure, from its levels' stored reliability bins. */
+static void level_calibration(rctx *c, const cJSON *g, int ng)
+{
+    char name[32], title[320];
+    snprintf(name, sizeof name, "calibration-group-%d", ng);
+    snprintf(title, sizeof title, "Calibration by subgroup: %s", g->string);
+    if (ng > LEVEL_CALIBRATION_MAX) {
+        if (ng == LEVEL_CALIBRATION_MAX + 1)
+            vigil_doc_p(&c->d, "Calibration figures are drawn for the first %d group columns only; the reliability of "
+                        "the levels of the others is in their tables' ECE columns.", LEVEL_CALIBRATION_MAX);
+        return;
+    }
+    const char *why = "plots were switched off (--no-plots)";
+    size_t left = 0;
+    char *svg = c->o->no_plots ? NULL : vigil_plot_calibration_levels(g, g->string, name, &left, &why);
+    vigil_sbuf desc = {0};
+    vigil_sbuf_printf(&desc, "for each level of %s, above, the observed event rate against the mean predicted risk of "
+                      "the candidate in ten equal-width bins with Wilson 95%% intervals; below, the share of the "
+                      "level's cases in each bin; withheld levels and bins are not drawn, and no lowess curve is "
+                      "stored", g->string);
+    if (left) vigil_sbuf_printf(&desc, "; %zu further levels are in the table above only (seven styles)", left);
+    plot(c, name, title, svg, why, desc.s ? desc.s : "");
+    vigil_sbuf_free(&desc);
+}
+
 static void subgroup_tables(rctx *c)
 {
     const cJSON *g, *lv;
-    int any = 0;
+    int any = 0, ng = 0;
     cJSON_ArrayForEach(g, jp(c->cand, "subgroups"))
     {
         any = 1;
@@ -415,6 +445,7 @@ static void subgroup_tables(rctx *c)
             vigil_doc_row(&c->d, r);
         }
         vigil_doc_table_end(&c->d);
+        level_calibration(c, g, ++ng);
     }
     if (!any) vigil_doc_p(&c->d, "The run computed no subgroup results.");
     else {
@@ -428,6 +459,38 @@ static void subgroup_tables(rctx *c)
                      i == 2 ? "race/ethnicity" : want[i], i == 2 ? "race/ethnicity" : want[i]);
         }
     }
+}
+
+/* The decision curve over the range asked for (--dca-range) or the default, the range and why
+ * it was chosen stated in the figure's note. */
+static void decision_plot(rctx *c, const cJSON *const *m, const char *const *lab, size_t nm)
+{
+    vigil_dca_range r;
+    vigil_plot_decision_range(c->cand, c->o->dca_low, c->o->dca_high, &r);
+    const char *why = "plots were switched off (--no-plots)";
+    char *svg = c->o->no_plots ? NULL : vigil_plot_decision(m, lab, nm, &r, &why);
+    char range[400];
+    if (r.fallback)
+        snprintf(range, sizeof range, "the range asked for (%g to %g) holds fewer than two of the stored thresholds "
+                 "(%g to %g), so the stored range is drawn", c->o->dca_low, c->o->dca_high, r.first, r.last);
+    else if (c->o->dca_high > 0)
+        snprintf(range, sizeof range, "thresholds %g to %g, as asked for (--dca-range; stored: %g to %g)", r.low,
+                 r.high, r.first, r.last);
+    else if (isfinite(r.pays))
+        snprintf(range, sizeof range, "thresholds %g to %g: treating everyone has a positive net benefit up to %g, "
+                 "and the range runs twice as far and past each operating threshold (stored: %g to %g; "
+                 "--dca-range LO:HI sets another)", r.low, r.high, r.pays, r.first, r.last);
+    else
+        snprintf(range, sizeof range, "thresholds %g to %g, the stored range (treating everyone's net benefit is "
+                 "not stored, so no clinically relevant range can be told from it; --dca-range LO:HI sets one)",
+                 r.low, r.high);
+    char desc[600];
+    snprintf(desc, sizeof desc, "net benefit for each model beside treating all and treating none, over %s", range);
+    plot(c, "decision", "Decision curve", svg, why, desc);
+    cJSON *ev = cJSON_AddObjectToObject(c->d.evidence, "decision_curve");
+    cJSON_AddNumberToObject(ev, "low", r.low);
+    cJSON_AddNumberToObject(ev, "high", r.high);
+    cJSON_AddBoolToObject(ev, "asked", c->o->dca_high > 0 && !r.fallback);
 }
 
 static void sec_performance(rctx *c)
@@ -475,17 +538,20 @@ static void sec_performance(rctx *c)
              "accuracy of the most probable class against its probability in ten equal-width bins, with Wilson 95% "
              "intervals, for each model; the dotted diagonal is perfect calibration; withheld bins are omitted");
     else
-        plot(c, "reliability", "Reliability diagram", svg, why,
-             "observed event rate against mean predicted risk in ten equal-width bins, with Wilson 95% intervals, "
-             "for each model; the dotted diagonal is perfect calibration; bins with fewer than 11 cases are omitted");
+        plot(c, "reliability", "Calibration", svg, why,
+             "above, the observed event rate against the mean predicted risk in ten equal-width bins, with Wilson 95% "
+             "intervals, for each model, the dotted diagonal being perfect calibration; below, the number of cases in "
+             "each bin (the distribution of predicted risk); bins the cell-size policy withholds are in neither panel. "
+             "The stored run holds no lowess calibration curve, only its summaries (Eavg, E90, Emax in the table "
+             "above), so no curve is drawn: the bins are the calibration evidence shown");
     why = "plots were switched off (--no-plots)";
     svg = np ? NULL : vigil_plot_roc(m, lab, nm, &why);
     plot(c, "roc", "ROC curves", svg, why,
-         "sensitivity against 1 - specificity for each model (the AUROC values and DeLong CIs are in the table above)");
+         "sensitivity against 1 - specificity for each model, its AUROC and DeLong 95% CI in the key; the stored run "
+         "holds no confidence band for the curve (only the AUROC's interval), so none is drawn");
     why = "plots were switched off (--no-plots)";
-    svg = np ? NULL : vigil_plot_decision(m, lab, nm, &why);
-    plot(c, "decision", "Decision curve", svg, why,
-         "net benefit across threshold probabilities for each model, beside treating all and treating none");
+    decision_plot(c, m, lab, nm);
+    if (!cJSON_GetObjectItemCaseSensitive(c->cand, "multiclass")) vigil_report_confusion(c);
     why = "plots were switched off (--no-plots)";
     svg = np ? NULL : vigil_plot_forest(m, lab, nm, &why);
     plot(c, "forest", "Subgroup forest plot", svg, why,

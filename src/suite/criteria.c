@@ -223,7 +223,10 @@ int vigil_suite_def_load(vigil_suite_def *s, const char *path)
     static const char *const model_keys[] = {"candidate", "predecessor", NULL};
     static const char *const train_keys[] = {"path", NULL};
     static const char *const pccp_keys[] = {"description_of_modifications", "retraining_practices",
-                                            "update_procedures", "impact_notes", NULL};
+                                            "update_procedures", "impact_notes",
+                                            /* the model card's (issue 18) */
+                                            "developer", "contact", "intended_use", "out_of_scope",
+                                            "warnings", NULL};
     memset(s, 0, sizeof *s);
     cJSON *root = NULL;
     const cJSON *model = NULL, *data = NULL, *train = NULL, *pccp = NULL, *crit, *th;

@@ -135,7 +135,7 @@ expect_rc 1 "report without gnuplot"
 expect_err "plots not drawn" "missing plots said on stderr"
 # (a metrics run stores no SHAP importance: that plot's note says so instead)
 n=$(grep -o "gnuplot was not found on PATH" "$T/nog/report.html" | wc -l)
-[ "$n" -eq 5 ] || { echo "FAIL: $n notes for missing gnuplot, expected 5"; fails=$((fails + 1)); }
+[ "$n" -eq 7 ] || { echo "FAIL: $n notes for missing gnuplot, expected 7"; fails=$((fails + 1)); }
 grep -q "holds no SHAP importance" "$T/nog/report.html" || { echo "FAIL: no SHAP note"; fails=$((fails + 1)); }
 [ "$(grep -c '<svg' "$T/nog/report.html")" -eq 0 ] || { echo "FAIL: SVG without gnuplot"; fails=$((fails + 1)); }
 have_gnuplot=0
@@ -150,7 +150,7 @@ run "$V" report --run "$SID" --out "$T/s" --format json
 expect_rc 0 "suite report: implementable"
 expect_json "d['kind'] == 'suite' and d['implementable'] is True and d['criteria'] == 14 and d['criteria_failed'] == 0" \
     "suite summary JSON"
-[ "$have_gnuplot" = 0 ] || expect_json "d['plots'] == 6 and d['plots_drawn'] == 6" "every suite plot drawn"
+[ "$have_gnuplot" = 0 ] || expect_json "d['plots'] == 8 and d['plots_drawn'] == 8" "every suite plot drawn"
 # issue 18: a difference of two p-values is not shown as if it measured something
 grep -q '^| Spiegelhalter z-test p | [0-9.]* | [0-9.]* | not a quantity (p-values) |  |$' "$T/s/report.md" ||
     { echo "FAIL: the impact table subtracts p-values: $(grep 'Spiegelhalter' "$T/s/report.md" | head -3)"; fails=$((fails + 1)); }
@@ -211,7 +211,7 @@ expect_rc 0 "suite run on hostile subgroup names"
 EID=$(/usr/bin/python3 -c "import json; print(json.load(open('$T/out'))['run_id'])")
 run "$V" report --run "$EID" --out "$T/e" --format json
 expect_rc 0 "report on hostile subgroup names"
-[ "$have_gnuplot" = 0 ] || expect_json "d['plots'] == 6 and d['plots_drawn'] == 6" "every plot drawn despite hostile names"
+[ "$have_gnuplot" = 0 ] || expect_json "d['plots'] == 8 and d['plots_drawn'] == 8" "every plot drawn despite hostile names"
 for i in 1 2 3 4 5; do
     [ ! -e "$T/pwned$i" ] || { echo "FAIL: a subgroup name ran a command through gnuplot (pwned$i)"; fails=$((fails + 1)); }
 done
@@ -260,7 +260,7 @@ document.getElementById('f').onload = function () {
 HTML
     timeout 60 chromium --headless --no-sandbox --disable-gpu --allow-file-access-from-files \
         --virtual-time-budget=5000 --dump-dom "file://$T/probe.html" >"$T/dom" 2>/dev/null
-    np=$(grep -oE 'PLOT plot-[a-z]+ [1-9][0-9]*x[1-9][0-9]*' "$T/dom" | wc -l)
+    np=$(grep -oE 'PLOT plot-[a-z0-9-]+ [1-9][0-9]*x[1-9][0-9]*' "$T/dom" | wc -l)
     if [ "$np" -ne "$2" ] || { [ -n "$3" ] && ! grep -q "PLOT plot-$3 none" "$T/dom"; } || ! grep -q 'TEXT ok' "$T/dom"; then
         echo "FAIL: chromium rendered $np of $2 plots of $1/report.html with a nonzero size"
         grep -E '^(PLOT|TEXT)' "$T/dom" | head
@@ -268,9 +268,9 @@ HTML
     fi
 }
 if command -v chromium >/dev/null 2>&1 && command -v gnuplot >/dev/null 2>&1; then
-    render "$T/r" 5 shap # a metrics run stores no SHAP importance
-    render "$T/s" 6
-    render "$T/e" 6
+    render "$T/r" 7 shap # a metrics run stores no SHAP importance
+    render "$T/s" 8
+    render "$T/e" 8
     timeout 60 chromium --headless --no-sandbox --disable-gpu --screenshot="$T/shot.png" \
         --window-size=1100,1400 "file://$T/r/report.html" >/dev/null 2>&1
     [ -s "$T/shot.png" ] || { echo "FAIL: no screenshot"; fails=$((fails + 1)); }
@@ -304,5 +304,150 @@ PY
     fi
 else
     echo "SKIP: chromium or gnuplot missing and not installable: report.html not rendered"
+fi
+# issue 18, plots from the stored run: the calibration figure (reliability bins above a histogram
+# of predicted risk, overall and one figure per group column), drawn only from what the store
+# holds: every level with a bin the cell-size policy lets through is a series, a level with none
+# is not; the note says that no lowess curve is stored.
+stored() { # stored RUN_ID OUT: the run's stored result document
+    /usr/bin/python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(\"select body from documents where run_id=? and name='result'\", (int(sys.argv[2]),)).fetchone()[0])" \
+        "$VIGIL_DB" "$1" >"$2"
+}
+stored "$SID" "$T/sres.json"
+grep -q "The stored run holds no lowess calibration curve" "$T/s/report.html" ||
+    { echo "FAIL: the calibration note does not say that no lowess curve is stored"; fails=$((fails + 1)); }
+if [ "$have_gnuplot" = 1 ]; then
+    /usr/bin/python3 - "$T/s" "$T/sres.json" <<'PY' || { echo "FAIL: the calibration figures do not show the stored bins"; fails=$((fails + 1)); }
+import json, sys
+d, res = sys.argv[1], json.load(open(sys.argv[2]))
+rel = open(d + "/plot-reliability.svg").read()
+assert "Cases in bin" in rel and "Observed event rate" in rel, "no histogram panel under the reliability bins"
+groups = res["metrics"]["candidate"]["subgroups"]
+for i, (g, gv) in enumerate(groups.items(), 1):
+    svg = open("%s/plot-calibration-group-%d.svg" % (d, i)).read()
+    assert ("Calibration by " + g) in svg and "Share of the level" in svg, g
+    for lv, x in gv["levels"].items():
+        shown = not x["suppressed"] and any(b["observed"] is not None and b["n"] is not None
+                                            for b in x["calibration"]["reliability"])
+        assert (">%s<" % lv in svg) == shown, (g, lv, shown)
+PY
+    grep -qF "F' . system('touch " "$T/e/plot-calibration-group-1.svg" ||
+        { echo "FAIL: the per-level calibration figure does not show the hostile level as text"; fails=$((fails + 1)); }
+fi
+# issue 18: the ROC plot's key gives each model's stored AUROC and DeLong CI (the catalogue's 3
+# digits); no band is stored, and the note says so.
+grep -q "holds no confidence band for the curve" "$T/s/report.html" ||
+    { echo "FAIL: the ROC note does not say that no band is stored"; fails=$((fails + 1)); }
+if [ "$have_gnuplot" = 1 ]; then
+    /usr/bin/python3 - "$T/s/plot-roc.svg" "$T/sres.json" <<'PY' || { echo "FAIL: the ROC key lacks the stored AUROC and CI"; fails=$((fails + 1)); }
+import json, sys
+svg, res = open(sys.argv[1]).read(), json.load(open(sys.argv[2]))
+for m in ("candidate", "predecessor"):
+    a = res["metrics"][m]["discrimination"]["auroc"]
+    key = "%s: %.3f (%.3f to %.3f)" % (m, a["value"], a["ci_low"], a["ci_high"])
+    assert key in svg, key
+assert "AUROC (DeLong 95% CI)" in svg
+PY
+fi
+# issue 18: the decision curve's threshold range. By default from 0 to twice the last stored
+# threshold where treating everyone pays (past the operating threshold 0.2), stated in the note;
+# --dca-range draws the range asked for; a range the stored grid does not cover falls back to
+# the stored range, and the note says so.
+/usr/bin/python3 - "$T/s/evidence.json" "$T/sres.json" "$T/s/report.html" <<'PY' || { echo "FAIL: the default decision-curve range"; fails=$((fails + 1)); }
+import json, sys
+ev, res, html = json.load(open(sys.argv[1])), json.load(open(sys.argv[2])), open(sys.argv[3]).read()
+nb = res["metrics"]["candidate"]["net_benefit"]
+pays = max(t for t, a in zip(nb["thresholds"], nb["treat_all"]) if a is not None and a > 0)
+high = min(max(2 * pays, 1.25 * 0.2), max(nb["thresholds"]))
+dc = ev["decision_curve"]
+assert dc["low"] == 0 and abs(dc["high"] - high) < 1e-12 and dc["asked"] is False, (dc, high)
+assert ("treating everyone has a positive net benefit up to %g" % pays) in html
+PY
+run "$V" report --run "$SID" --out "$T/dca" --dca-range 0.05:0.5 --format json
+expect_rc 0 "report with --dca-range"
+expect_json "True" "report with --dca-range prints JSON"
+/usr/bin/python3 -c "
+import json, sys
+ev = json.load(open('$T/dca/evidence.json'))['decision_curve']
+sys.exit(0 if ev == {'low': 0.05, 'high': 0.5, 'asked': True} else 1)" || { echo "FAIL: --dca-range 0.05:0.5 not drawn"; fails=$((fails + 1)); }
+grep -q "thresholds 0.05 to 0.5, as asked for" "$T/dca/report.html" || { echo "FAIL: the asked range is not stated"; fails=$((fails + 1)); }
+if [ "$have_gnuplot" = 1 ]; then
+    grep -q "<text> 0.5</text>" "$T/dca/plot-decision.svg" && ! grep -qE "<text> 0.(55|6)</text>" "$T/dca/plot-decision.svg" ||
+        { echo "FAIL: the decision curve is not drawn to 0.5"; fails=$((fails + 1)); }
+fi
+run "$V" report --run "$SID" --out "$T/dca2" --dca-range 0.995:1
+expect_rc 0 "report with a range outside the stored thresholds"
+grep -q "holds fewer than two of the stored thresholds (0.01 to 0.99), so the stored range is drawn" "$T/dca2/report.html" ||
+    { echo "FAIL: the fallback to the stored range is not stated"; fails=$((fails + 1)); }
+# issue 18: confusion counts at each stored operating threshold, from the stored rates only,
+# against scikit-learn's confusion_matrix (tests/reference/confusion_ref.py); at 0.9 a cell
+# holds fewer than 11 cases, so the whole row is withheld and none of its counts is printed.
+run "$V" metrics --data datasets/flchain/test.csv --score score --label death_5y --threshold 0.2 --threshold 0.9 \
+    --bootstrap 0 --allow-column age=public-research-cohort --format json
+expect_rc 0 "metrics run at two thresholds"
+CID=$(/usr/bin/python3 -c "import json; print(json.load(open('$T/out'))['run_id'])")
+run "$V" report --run "$CID" --out "$T/rc" --no-plots
+expect_rc 1 "report of the two-threshold metrics run"
+/usr/bin/python3 - "$T/rc" tests/reference/confusion/flchain_test.json <<'PY' || { echo "FAIL: the confusion table does not match scikit-learn"; fails=$((fails + 1)); }
+import json, re, sys
+d, ref = sys.argv[1], json.load(open(sys.argv[2]))["thresholds"]
+rows = json.load(open(d + "/evidence.json"))["tables"]["confusion"]["rows"]
+assert len(rows) == 2, rows
+g = ref["0.2"]
+assert rows[0] == ["candidate", "0.2", g["tp"], g["fp"], g["fn"], g["tn"], g["n"]], rows[0]
+assert min(ref["0.9"][k] for k in ("tp", "fp", "fn", "tn")) < 11
+assert rows[1][:2] == ["candidate", "0.9"] and rows[1][2:6] == [None] * 4, rows[1]
+md = open(d + "/report.md").read()
+row = re.search(r"^\| candidate \| 0\.9 \|.*$", md, re.M).group(0)
+assert row.count("suppressed (cell-size policy)") == 4, row
+for k in ("tp", "fp", "fn", "tn"):
+    v = ref["0.9"][k]
+    if 1 <= v <= 10:
+        assert not re.search(r"\| %d \|" % v, row), row
+PY
+# issue 18: the model card's developer, contact, intended use, out-of-scope use and warnings
+# come from the suite's $.pccp keys (XML-escaped, the card still valid against the XSD); a suite
+# without them says they are not recorded.
+/usr/bin/python3 - "$T/human.json" "$T/card.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+s["pccp"] = {"developer": "Mayo & Partners <AI Lab>", "contact": "ai-safety@example.org",
+             "intended_use": "Flags adults at high 5-year risk for review by a clinician.",
+             "out_of_scope": "Children; patients on dialysis.", "warnings": "Not validated outside Olmsted County."}
+json.dump(s, open(sys.argv[2], "w"))
+PY
+run "$V" suite run "$T/card.json" --format json
+expect_rc 0 "suite with model-card keys"
+KID=$(/usr/bin/python3 -c "import json; print(json.load(open('$T/out'))['run_id'])")
+run "$V" report --run "$KID" --out "$T/rk" --no-plots
+expect_rc 0 "report of the suite with model-card keys"
+/usr/bin/python3 - "$T/rk/model-card.xml" "$T/rh/model-card.xml" <<'PY' || { echo "FAIL: the model card does not carry the suite's keys"; fails=$((fails + 1)); }
+import sys, xml.etree.ElementTree as ET
+ns = {"m": "https://mc.chai.org/v0.2/schema.xsd"}
+card, plain = ET.parse(sys.argv[1]).getroot(), ET.parse(sys.argv[2]).getroot()
+def el(r, tag): return r.find(".//m:" + tag, ns).text
+assert el(card, "ModelDeveloper") == "Mayo & Partners <AI Lab>"
+assert el(card, "DeveloperContact") == "ai-safety@example.org"
+assert el(card, "IntendedUseAndWorkflow") == "Flags adults at high 5-year risk for review by a clinician."
+assert el(card, "CautionedOutOfScopeSettings") == "Children; patients on dialysis."
+assert el(card, "KnownRisksAndLimitations").startswith("Not validated outside Olmsted County. 0 of 1 acceptance")
+assert el(plain, "ModelDeveloper") == "Not recorded in the stored run"
+assert el(plain, "DeveloperContact") == "Not recorded in the stored run"
+PY
+if command -v xmllint >/dev/null 2>&1; then
+    xmllint --nonet --noout --schema "$T/mc.xsd" "$T/rk/model-card.xml" 2>"$T/xerr" ||
+        { echo "FAIL: the model card with suite keys does not validate: $(head -c 400 "$T/xerr")"; fails=$((fails + 1)); }
+fi
+# issue 18: a key below the plot no longer overlaps the axis label (gnuplot's own bottom margin
+# put the key's first line 14 px under the label's baseline, on top of it; two 13-px lines apart
+# at least now).
+if [ "$have_gnuplot" = 1 ]; then
+    /usr/bin/python3 - "$T/s/plot-decision.svg" <<'PY' || { echo "FAIL: the decision curve's key overlaps its axis label"; fails=$((fails + 1)); }
+import re, sys
+svg = open(sys.argv[1]).read()
+def y(text):
+    return float(re.search(r'translate\([\d.]+,([\d.]+)\)[^>]*>\s*<text>%s</text>' % re.escape(text), svg).group(1))
+assert y("treat none") - y("Threshold probability") >= 26, (y("treat none"), y("Threshold probability"))
+PY
 fi
 finish

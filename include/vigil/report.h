@@ -61,6 +61,27 @@ typedef struct {
 int vigil_report_write(struct vigil_store *s, int64_t run_id, const vigil_report_options *opt,
                        vigil_report_summary *out);
 
+typedef struct {
+    size_t nights;                    /* stored runs in the range, completed or failed */
+    size_t alarmed, failed, missing;  /* nights that alarmed, failed (reason shown), had no run */
+    int audit_ok;
+    char audit_head[65];
+    size_t n_plots, n_plots_drawn;
+} vigil_report_monitor_summary;
+
+/* The record of the monitor `name` over time (issue 17): every stored run of it, ordered by the
+ * end of its current data window (not the store id), those whose window ends from `from` to
+ * `to` (NULL: unbounded; "YYYY-MM-DD", or a number for a numeric time column), with each
+ * feature's effect, corrected p and missing rate, prediction and label drift, the CUSUM against
+ * its limit and the cases per night; failed nights with their stored reason, and gaps in the
+ * windows' cadence as missing nights. Written as report.html, report.md, plot-*.svg and
+ * evidence.json into opt->out_dir exactly as vigil_report_write() writes (no model card).
+ * VIGIL_EINVAL when the store has no run of that monitor in the range, or a bound is not a date
+ * or number (or not of the kind of the monitor's windows); VIGIL_EIO when the output cannot be
+ * written. One monitor per report: runs of other names are never joined in. */
+int vigil_report_write_monitor(struct vigil_store *s, const char *name, const char *from, const char *to,
+                               const vigil_report_options *opt, vigil_report_monitor_summary *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -286,7 +286,7 @@ int vigil_report_write_dir(const char *dir, rdoc *d, const char *card, const vig
         rc = svg.failed ? vigil_error_set(VIGIL_ENOMEM, "out of memory") : write_file(tfd, tmp, name, svg.s);
         vigil_sbuf_free(&svg);
     }
-    if (!rc) rc = write_file(tfd, tmp, "model-card.xml", card);
+    if (!rc && card) rc = write_file(tfd, tmp, "model-card.xml", card); /* a monitor record has none */
     if (!rc && o->pdf) rc = print_pdf(tmp, shown);
     /* evidence.json last: its presence marks a finished report directory. */
     if (!rc) rc = write_file(tfd, tmp, "evidence.json", ev);

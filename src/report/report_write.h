@@ -14,7 +14,7 @@ typedef struct {
     "--pdf needs headless Chromium, which is not on PATH; install it with 'make deps' (as root) or " \
     "'apt-get install chromium'"
 
-/* Write report.html, report.md, plot-*.svg, model-card.xml, report.pdf (o->pdf) and
+/* Write report.html, report.md, plot-*.svg, model-card.xml (unless NULL), report.pdf (o->pdf) and
  * evidence.json into a fresh "<dir>.tmp-XXXXXX", then rename it to `dir`. An existing `dir` is
  * replaced only when it is empty or a previous report (evidence.json and nothing but report
  * files); a symlink or a non-directory is refused, and any other non-empty directory too

@@ -160,7 +160,7 @@ expect_out "diff options:" "suite help has diff's table"
 expect_out "  --threads N  CPU threads (default: all cores)" "suite help lists --threads from the table"
 run "$VIGIL" report --help
 expect_rc 0 "report --help"
-expect_out "  --no-plots  do not run gnuplot (each plot gets a note instead)" "report help lists --no-plots"
+expect_out "  --no-plots      do not run gnuplot (each plot gets a note instead)" "report help lists --no-plots"
 
 # -- the generated help: every command's option list comes from its table
 for c in predict drift history audit synth replay explain metrics monitor suite report; do

@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vigil/store.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -81,6 +83,24 @@ typedef struct {
  * written. One monitor per report: runs of other names are never joined in. */
 int vigil_report_write_monitor(struct vigil_store *s, const char *name, const char *from, const char *to,
                                const vigil_report_options *opt, vigil_report_monitor_summary *out);
+
+/* One stored monitor run as the history shows it: its current window (from the stored result,
+ * or, for a night that stalled, from its stored reason; "" when not recorded), the features
+ * that alarmed (NULL/0 for a run without a result) and the largest feature effect with its
+ * feature (NAN/NULL when none). Strings belong to the struct: vigil_report_monitor_night_clear(). */
+typedef struct {
+    char window[64];
+    char **alarms;
+    size_t n_alarms;
+    int has_result;         /* 1 when the run stored a result (completed) */
+    char *largest_feature;
+    double largest_effect;
+} vigil_report_monitor_night;
+
+/* Read what `run` (a 'monitor' run listed by vigil_store_list_runs) recorded. VIGIL_EINVAL when
+ * it is of another kind or its stored result is not a JSON object. */
+int vigil_report_monitor_night_get(struct vigil_store *s, const vigil_run_info *run, vigil_report_monitor_night *out);
+void vigil_report_monitor_night_clear(vigil_report_monitor_night *n);
 
 #ifdef __cplusplus
 }

@@ -702,3 +702,53 @@ done:
     vigil_doc_free(&c.d);
     return rc;
 }
+
+void vigil_report_monitor_night_clear(vigil_report_monitor_night *n)
+{
+    if (!n) return;
+    for (size_t i = 0; i < n->n_alarms; i++) free(n->alarms[i]);
+    free(n->alarms);
+    free(n->largest_feature);
+    memset(n, 0, sizeof *n);
+    n->largest_effect = NAN;
+}
+
+int vigil_report_monitor_night_get(vigil_store *s, const vigil_run_info *run, vigil_report_monitor_night *out)
+{
+    memset(out, 0, sizeof *out);
+    out->largest_effect = NAN;
+    if (!run || !run->kind || strcmp(run->kind, "monitor") != 0)
+        return vigil_error_set(VIGIL_EINVAL, "run %lld is not a monitor run", run ? (long long)run->id : 0LL);
+    night x;
+    memset(&x, 0, sizeof x);
+    x.info = *run; /* borrowed: never cleared here */
+    char *doc = NULL;
+    int rc = VIGIL_OK;
+    if (run->status && strcmp(run->status, "completed") == 0 && vigil_store_get_document(s, run->id, "result", &doc) == 0) {
+        x.doc = cJSON_Parse(doc);
+        free(doc);
+        if (!cJSON_IsObject(x.doc)) {
+            cJSON_Delete(x.doc);
+            return vigil_error_set(VIGIL_EINVAL, "run %lld: the stored monitor result is not a JSON object", (long long)run->id);
+        }
+    }
+    place(&x);
+    snprintf(out->window, sizeof out->window, "%s", x.label);
+    if (x.doc) {
+        out->has_result = 1;
+        const cJSON *al = jp(x.doc, "alarms"), *a;
+        size_t n = (size_t)cJSON_GetArraySize(al);
+        if (n && !(out->alarms = calloc(n, sizeof *out->alarms))) rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+        cJSON_ArrayForEach(a, al) if (!rc && cJSON_IsString(a))
+        {
+            if (!(out->alarms[out->n_alarms] = vigil_strdup(a->valuestring))) rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+            else out->n_alarms++;
+        }
+        const char *who = NULL;
+        out->largest_effect = largest(x.doc, &who);
+        if (!rc && who && !(out->largest_feature = vigil_strdup(who))) rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    }
+    cJSON_Delete(x.doc);
+    if (rc) vigil_report_monitor_night_clear(out);
+    return rc;
+}

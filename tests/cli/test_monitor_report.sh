@@ -136,6 +136,49 @@ assert all(not p['drawn'] and p['why_not'] == 'plots were switched off (--no-plo
 run "$V" report --monitor night --out rep --no-plots
 expect_rc 1 "rewriting a previous report"
 
+# vigil monitor history NAME / history --kind monitor: per run the window, what alarmed, the
+# largest effect, and a failed night's reason (JSON "error", every run; extends the contract)
+run "$V" monitor history night --format json
+expect_rc 0 "monitor history json"
+/usr/bin/python3 - "$T" <<'PY' || { echo "FAIL: monitor history does not match the stored nights"; fails=$((fails + 1)); }
+import json, sys, os
+T = sys.argv[1]
+runs = json.load(open(os.path.join(T, "out")))["runs"]
+assert [r["name"] for r in runs] == ["night"] * 7, runs
+for r in runs:
+    assert set(r) >= {"id", "kind", "name", "started_at", "finished_at", "status", "passed", "error", "monitor"}, r
+by_id = {}
+for d in (10, 11, 13, 15, 16, 17):
+    s = json.load(open(os.path.join(T, "n%d.json" % d)))
+    by_id[s["run_id"]] = s
+for r in runs:
+    m = r["monitor"]
+    if r["status"] == "failed":
+        assert r["error"].startswith("insufficient_data: ") and m["window"] == "2026-02-12..2026-02-12", r
+        assert m["alarms"] is None and m["largest_effect"] is None, m
+        continue
+    s = by_id[r["id"]]
+    assert r["error"] is None and m["window"] == s["windows"]["current"]["label"], r
+    assert m["alarms"] == s["alarms"], (m, s["alarms"])
+    e, who = max((abs(f["effect"]), n) for n, f in s["features"].items())
+    assert m["largest_effect"] == {"feature": who, "value": e}, (m, e, who)
+PY
+run "$V" history --kind monitor
+expect_rc 0 "history --kind monitor table"
+expect_out "current window" "the table has the window column"
+expect_out "2026-02-16..2026-02-16" "a night's window"
+expect_out "       reason: insufficient_data: night.json: \$.windows.current: 0 cases in 2026-02-12..2026-02-12" "a failed night's reason"
+/usr/bin/python3 - "$T" <<'PY' || { echo "FAIL: the history table's alarm and effect columns"; fails=$((fails + 1)); }
+import json, sys, os
+T = sys.argv[1]
+s = json.load(open(os.path.join(T, "n16.json")))
+line = [l for l in open(os.path.join(T, "out")) if l.split()[:1] == [str(s["run_id"])]][0]
+e, who = max((abs(f["effect"]), n) for n, f in s["features"].items())
+assert "ALARM" in line and ("%.3f %s" % (e, who)) in line and line.rstrip().endswith(", ".join(s["alarms"])), line
+PY
+run "$V" history --format json
+expect_json "all(('monitor' in r) == (r['kind'] == 'monitor') and 'error' in r for r in d['runs'])" "monitor block only on monitor runs"
+
 # a numeric time column: the shipped flchain monitors by sample year
 run "$V" monitor run "$ROOT/monitors/flchain-temporal.json" --db "$T/fl.db"
 run "$V" monitor run "$ROOT/monitors/flchain-stable.json" --db "$T/fl.db"

@@ -102,6 +102,16 @@ typedef struct {
 int vigil_report_monitor_night_get(struct vigil_store *s, const vigil_run_info *run, vigil_report_monitor_night *out);
 void vigil_report_monitor_night_clear(vigil_report_monitor_night *n);
 
+/* The record of monitor `name` for dashboards (issue 17), malloc'ed into *out (caller frees):
+ * format "openmetrics": the OpenMetrics text exposition of its latest completed night (by data
+ * window) -- one gauge family per feature effect, corrected p and drift flag, the alarm, the
+ * cases (no sample when withheld), prediction and label drift, the CUSUM and its limit -- and
+ * of the record (latest run's start time and whether it failed, failed and missing nights, the
+ * audit verdict), ending "# EOF"; "csv": every night in window order, one row per feature
+ * (failed nights with their reason, missing nights with status "missing"). VIGIL_EINVAL for
+ * another format or a monitor without runs. */
+int vigil_report_monitor_export(struct vigil_store *s, const char *name, const char *format, char **out);
+
 #ifdef __cplusplus
 }
 #endif

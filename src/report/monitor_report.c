@@ -13,33 +13,15 @@
 #include "core/window.h"
 #include "report/report_internal.h"
 #include "report/report_write.h"
+#include "report/monitor_report.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-typedef struct {
-    vigil_run_info info;
-    cJSON *doc;       /* the stored result of a completed run, else NULL */
-    char label[64];   /* the current window as stored, or "" when the run did not record one */
-    int is_date;      /* the window's bounds are dates (days since 1970 in `end`) */
-    int by_run_date;  /* no window recorded: placed on the axis by the day the run started */
-    double end;       /* the window's last day (or number): the x axis */
-} night;
-
-typedef struct {
-    vigil_store *s;
-    const vigil_report_options *o;
-    const char *name;
-    night *n;
-    size_t nn;
-    vigil_audit_result audit;
-    rdoc d;
-    int min_cell;
-    size_t n_failed, n_missing, n_alarms, n_configs;
-    double step;      /* the cadence of the date windows over the whole record (see cadence()) */
-} mctx;
+typedef vigil_mrec_night night;
+typedef vigil_mrec mctx;
 
 static const cJSON *jp(const cJSON *o, const char *p) { return vigil_json_get(o, p); }
 static double jnum(const cJSON *o, const char *p) { return vigil_json_get_number(o, p); }
@@ -107,7 +89,7 @@ static int parse_bound(const char *s, const char *opt, double *v, int *is_date)
     return VIGIL_OK;
 }
 
-static void fmt_end(const night *x, char *out, size_t cap)
+void vigil_mrec_end(const night *x, char *out, size_t cap)
 {
     if (!isfinite(x->end)) snprintf(out, cap, "(not recorded)");
     else if (x->is_date) {
@@ -131,7 +113,15 @@ static double cadence(const mctx *c)
     return step;
 }
 
-static int load(mctx *c, const char *from, const char *to)
+size_t vigil_mrec_gap(const mctx *c, size_t i)
+{
+    if (i == 0 || i >= c->nn || !(c->step > 0)) return 0;
+    const night *p = &c->n[i - 1], *x = &c->n[i];
+    if (!x->is_date || !p->is_date || x->by_run_date || p->by_run_date || !(x->end - p->end > c->step * 1.5)) return 0;
+    return (size_t)llround((x->end - p->end) / c->step) - 1;
+}
+
+int vigil_mrec_load(mctx *c, const char *from, const char *to)
 {
     double lo = -INFINITY, hi = INFINITY;
     int lo_date = -1, hi_date = -1;
@@ -189,6 +179,11 @@ static int load(mctx *c, const char *from, const char *to)
     if (!c->nn)
         return vigil_error_set(VIGIL_EINVAL, "monitor '%s' has no run with a window ending from %s to %s", c->name,
                                from ? from : "the first", to ? to : "the last");
+    for (size_t i = 0; i < c->nn; i++) {
+        c->n_failed += !c->n[i].doc;
+        c->n_alarms += c->n[i].doc && cJSON_IsTrue(jp(c->n[i].doc, "alarm"));
+        c->n_missing += vigil_mrec_gap(c, i);
+    }
     double mc = NAN;
     for (size_t i = 0; i < c->nn && !isfinite(mc); i++) mc = jnum(c->n[i].doc, "min_cell");
     c->min_cell = isfinite(mc) && mc >= 11 ? (int)mc : 11;
@@ -196,7 +191,7 @@ static int load(mctx *c, const char *from, const char *to)
 }
 
 /* The largest |effect| over the features and which feature has it. */
-static double largest(const cJSON *doc, const char **which)
+double vigil_mrec_largest(const cJSON *doc, const char **which)
 {
     double best = NAN;
     const cJSON *f;
@@ -221,13 +216,11 @@ static rcell missing_cell(const cJSON *f, int min_cell)
     return vigil_cell_num(jnum(f, "missing_rate.rate_cur"), 3);
 }
 
-static void missing_row(mctx *c, double after, double step, double next)
+static void missing_row(mctx *c, double after, double step, size_t k)
 {
     char a[16], b[16], t[96];
-    double first = after + step, last = next - step;
-    vigil_format_day((long)first, a);
-    vigil_format_day((long)last, b);
-    size_t k = (size_t)llround((next - after) / step) - 1;
+    vigil_format_day((long)(after + step), a);
+    vigil_format_day((long)(after + step * (double)k), b);
     if (k == 1) snprintf(t, sizeof t, "%s", a);
     else snprintf(t, sizeof t, "%s..%s", a, b);
     char cnt[64];
@@ -236,7 +229,6 @@ static void missing_row(mctx *c, double after, double step, double next)
     r[2].cls = "fail";
     for (int i = 4; i < 12; i++) r[i] = vigil_cell_txt("");
     vigil_doc_row(&c->d, r);
-    c->n_missing += k;
 }
 
 static void nights_table(mctx *c)
@@ -246,21 +238,17 @@ static void nights_table(mctx *c)
                                        "alarmed features", "largest effect", "prediction drift effect",
                                        "label drift p", "CUSUM", "CUSUM limit"};
     vigil_doc_table(d, "nights", "Every night of the monitor, in the order of its data window", cols, 12);
-    double step = c->step;
     for (size_t i = 0; i < c->nn; i++) {
         night *x = &c->n[i];
-        if (i && step > 0 && x->is_date && !x->by_run_date && c->n[i - 1].is_date && !c->n[i - 1].by_run_date &&
-            x->end - c->n[i - 1].end > step * 1.5)
-            missing_row(c, c->n[i - 1].end, step, x->end);
+        size_t gap = vigil_mrec_gap(c, i);
+        if (gap) missing_row(c, c->n[i - 1].end, c->step, gap);
         char end[32], id[32], win[160];
-        fmt_end(x, end, sizeof end);
+        vigil_mrec_end(x, end, sizeof end);
         if (x->by_run_date) snprintf(end + strlen(end), sizeof end - strlen(end), " (run date)");
         snprintf(id, sizeof id, "%lld", (long long)x->info.id);
         snprintf(win, sizeof win, "%s", *x->label ? x->label : "not recorded");
         int alarm = x->doc && cJSON_IsTrue(jp(x->doc, "alarm"));
-        c->n_alarms += (size_t)alarm;
         if (!x->doc) {
-            c->n_failed++;
             vigil_sbuf st = {0};
             vigil_sbuf_printf(&st, "%s: %s", x->info.status, x->info.error ? x->info.error : "no reason stored");
             rcell r[12] = {vigil_cell_txt(end), vigil_cell_txt(id), vigil_cell_txt(st.s ? st.s : x->info.status),
@@ -276,7 +264,7 @@ static void nights_table(mctx *c)
         cJSON_ArrayForEach(a, jp(x->doc, "alarms")) if (cJSON_IsString(a))
             vigil_sbuf_printf(&al, "%s%s", al.len ? ", " : "", a->valuestring);
         const char *who = NULL;
-        double e = largest(x->doc, &who);
+        double e = vigil_mrec_largest(x->doc, &who);
         char le[160];
         if (isfinite(e)) snprintf(le, sizeof le, "%.3f (%s)", e, who);
         else snprintf(le, sizeof le, "undefined");
@@ -308,7 +296,7 @@ static void features_table(mctx *c)
     for (size_t i = 0; i < c->nn; i++) {
         const night *x = &c->n[i];
         char end[32], id[32];
-        fmt_end(x, end, sizeof end);
+        vigil_mrec_end(x, end, sizeof end);
         snprintf(id, sizeof id, "%lld", (long long)x->info.id);
         const cJSON *f;
         cJSON_ArrayForEach(f, jp(x->doc, "features"))
@@ -410,7 +398,7 @@ static char *plot_drift(const mctx *c, double floor, const char **why)
         const night *x = &c->n[i];
         if (!x->doc || !on_axis(c, x)) continue;
         const char *who;
-        vigil_sbuf_printf(&b, "%.17g %.9g %d %.9g\n", xval(x), largest(x->doc, &who), cJSON_IsTrue(jp(x->doc, "alarm")),
+        vigil_sbuf_printf(&b, "%.17g %.9g %d %.9g\n", xval(x), vigil_mrec_largest(x->doc, &who), cJSON_IsTrue(jp(x->doc, "alarm")),
                           fabs(jnum(x->doc, "prediction.effect")));
         n++;
     }
@@ -670,7 +658,7 @@ int vigil_report_write_monitor(vigil_store *s, const char *name, const char *fro
     mctx c;
     memset(&c, 0, sizeof c);
     c.s = s, c.o = opt, c.name = name;
-    int rc = load(&c, from, to);
+    int rc = vigil_mrec_load(&c, from, to);
     if (rc) goto done;
     vigil_doc_init(&c.d, c.min_cell);
     build(&c, from, to);
@@ -694,13 +682,19 @@ int vigil_report_write_monitor(vigil_store *s, const char *name, const char *fro
     rc = hdr.failed ? vigil_error_set(VIGIL_ENOMEM, "out of memory") : vigil_report_write_dir(opt->out_dir, &c.d, NULL, &wo);
     vigil_sbuf_free(&hdr);
 done:
-    for (size_t i = 0; i < c.nn; i++) {
-        vigil_run_info_clear(&c.n[i].info);
-        cJSON_Delete(c.n[i].doc);
-    }
-    free(c.n);
-    vigil_doc_free(&c.d);
+    vigil_mrec_free(&c);
     return rc;
+}
+
+void vigil_mrec_free(mctx *c)
+{
+    for (size_t i = 0; i < c->nn; i++) {
+        vigil_run_info_clear(&c->n[i].info);
+        cJSON_Delete(c->n[i].doc);
+    }
+    free(c->n);
+    vigil_doc_free(&c->d);
+    memset(c, 0, sizeof *c);
 }
 
 void vigil_report_monitor_night_clear(vigil_report_monitor_night *n)
@@ -745,7 +739,7 @@ int vigil_report_monitor_night_get(vigil_store *s, const vigil_run_info *run, vi
             else out->n_alarms++;
         }
         const char *who = NULL;
-        out->largest_effect = largest(x.doc, &who);
+        out->largest_effect = vigil_mrec_largest(x.doc, &who);
         if (!rc && who && !(out->largest_feature = vigil_strdup(who))) rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
     }
     cJSON_Delete(x.doc);

@@ -8,33 +8,9 @@
 V=${VIGIL:-$ROOT/build/vigil}
 cd "$T"
 
-# A seeded daily feed: 40 cases a day, x shifts from 2026-02-16, lab goes half missing then,
-# k has 3 missing values a day then (a small cell: its missing rate must be withheld), no case
-# at all on 2026-02-12 (the feed stalled).
-/usr/bin/python3 - <<'PY'
-import random, datetime
-random.seed(7)
-d0 = datetime.date(2026, 1, 1)
-with open("feed.csv", "w") as f:
-    f.write("day,x,g,lab,k,score,label\n")
-    for j in range(60):
-        day = d0 + datetime.timedelta(days=j)
-        if day == datetime.date(2026, 2, 12):
-            continue
-        late = day >= datetime.date(2026, 2, 16)
-        for i in range(40):
-            lab = "" if late and i % 2 else "%.3f" % random.gauss(0, 1)
-            k = "" if late and i < 3 else "%.3f" % random.gauss(0, 1)
-            s = min(max(random.random() * 0.4, 0.01), 0.99)
-            f.write("%s,%.4f,%s,%s,%s,%.4f,%d\n" % (day, random.gauss(1.0 if late else 0.0, 1),
-                    random.choice("abc"), lab, k, s, random.random() < s))
-PY
-cat > night.json <<'EOF'
-{ "name": "night", "data": { "path": "feed.csv", "columns": { "time": "day", "label": "label", "score": "score",
-    "features": ["x", "g", "lab", "k"] }, "types": { "g": "categorical" } },
-  "windows": { "reference": { "from": "2026-01-01", "to": "2026-01-31" }, "current": { "last_days": 1 } },
-  "min_samples": 20, "prediction_drift": true, "label_drift": true }
-EOF
+# The shared seeded feed (tests/cli/monitor_feed.py): 40 cases a day, x shifts from 2026-02-16,
+# lab half missing then, k 3 missing a day then (a small cell), no case on 2026-02-12.
+/usr/bin/python3 "$ROOT/tests/cli/monitor_feed.py"
 sed 's/"name": "night"/"name": "other"/' night.json > other.json
 # store order is not window order: the 17th and 16th run first
 for d in 17 16 10 11 12 13 15; do

@@ -143,6 +143,18 @@ assert 'la"b\\\\c' in names, names
 PY
 fi
 
+# the record report of the same monitor: the name escaped by the report's one escaper
+run "$V" report --monitor hostile --out hrep
+/usr/bin/python3 - <<'PY' || { echo "FAIL: the hostile name in the monitor report"; fails=$((fails + 1)); }
+import json, re
+html = open("hrep/report.html").read()
+text = re.sub(r"<svg.*?</svg>", "", html, flags=re.S)  # gnuplot's SVG text nodes may hold a bare quote
+assert 'la&quot;b\\\\c' in text and 'la"b' not in text, "the name is not escaped in report.html"
+ev = json.load(open("hrep/evidence.json"))
+names = {r[2] for r in ev["tables"]["features"]["rows"]}
+assert 'la"b\\\\c' in names, names
+PY
+
 # CSV: every night in window order, a row per feature, the failed and missing nights
 run "$V" monitor export night --format csv --out night.csv
 expect_rc 0 "csv export"

@@ -678,7 +678,9 @@ int vigil_report_write_monitor(vigil_store *s, const char *name, const char *fro
     char head[512];
     snprintf(head, sizeof head, "vigil drift monitor record: %.200s \xc2\xb7 audit head %.16s", name, c.audit.head);
     vigil_css_str(&hdr, head);
-    vigil_report_dir_options wo = {opt->force, opt->pdf, hdr.s};
+    char title[300];
+    snprintf(title, sizeof title, "vigil drift monitor record: %.200s", name);
+    vigil_report_dir_options wo = {opt->force, opt->pdf, hdr.s, title};
     rc = hdr.failed ? vigil_error_set(VIGIL_ENOMEM, "out of memory") : vigil_report_write_dir(opt->out_dir, &c.d, NULL, &wo);
     vigil_sbuf_free(&hdr);
 done:

@@ -8,6 +8,7 @@ typedef struct {
     int force;                  /* write into a non-empty directory vigil did not write */
     int pdf;                    /* also print report.pdf through headless Chromium */
     const char *running_header; /* CSS-string-escaped text of the printed pages' header */
+    const char *title;          /* the page's <title> (escaped here); NULL: the PCCP report's */
 } vigil_report_dir_options;
 
 #define VIGIL_REPORT_NO_PDF                                                                         \

@@ -150,6 +150,7 @@ import json, re
 html = open("hrep/report.html").read()
 text = re.sub(r"<svg.*?</svg>", "", html, flags=re.S)  # gnuplot's SVG text nodes may hold a bare quote
 assert 'la&quot;b\\\\c' in text and 'la"b' not in text, "the name is not escaped in report.html"
+assert "<title>vigil drift monitor record: hostile</title>" in html, "the page's title"
 ev = json.load(open("hrep/evidence.json"))
 names = {r[2] for r in ev["tables"]["features"]["rows"]}
 assert 'la"b\\\\c' in names, names

@@ -23,6 +23,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vigil/store.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -65,6 +67,55 @@ typedef struct {
  * VIGIL_EIO when the output cannot be written. */
 int vigil_report_write(struct vigil_store *s, int64_t run_id, const vigil_report_options *opt,
                        vigil_report_summary *out);
+
+typedef struct {
+    size_t nights;                    /* stored runs in the range, completed or failed */
+    size_t alarmed, failed, missing;  /* nights that alarmed, failed (reason shown), had no run */
+    int audit_ok;
+    char audit_head[65];
+    size_t n_plots, n_plots_drawn;
+} vigil_report_monitor_summary;
+
+/* The record of the monitor `name` over time (issue 17): every stored run of it, ordered by the
+ * end of its current data window (not the store id), those whose window ends from `from` to
+ * `to` (NULL: unbounded; "YYYY-MM-DD", or a number for a numeric time column), with each
+ * feature's effect, corrected p and missing rate, prediction and label drift, the CUSUM against
+ * its limit and the cases per night; failed nights with their stored reason, and gaps in the
+ * windows' cadence as missing nights. Written as report.html, report.md, plot-*.svg and
+ * evidence.json into opt->out_dir exactly as vigil_report_write() writes (no model card).
+ * VIGIL_EINVAL when the store has no run of that monitor in the range, or a bound is not a date
+ * or number (or not of the kind of the monitor's windows); VIGIL_EIO when the output cannot be
+ * written. One monitor per report: runs of other names are never joined in. */
+int vigil_report_write_monitor(struct vigil_store *s, const char *name, const char *from, const char *to,
+                               const vigil_report_options *opt, vigil_report_monitor_summary *out);
+
+/* One stored monitor run as the history shows it: its current window (from the stored result,
+ * or, for a night that stalled, from its stored reason; "" when not recorded), the features
+ * that alarmed (NULL/0 for a run without a result) and the largest feature effect with its
+ * feature (NAN/NULL when none). Strings belong to the struct: vigil_report_monitor_night_clear(). */
+typedef struct {
+    char window[64];
+    char **alarms;
+    size_t n_alarms;
+    int has_result;         /* 1 when the run stored a result (completed) */
+    char *largest_feature;
+    double largest_effect;
+} vigil_report_monitor_night;
+
+/* Read what `run` (a 'monitor' run listed by vigil_store_list_runs) recorded. VIGIL_EINVAL when
+ * it is of another kind or its stored result is not a JSON object. */
+int vigil_report_monitor_night_get(struct vigil_store *s, const vigil_run_info *run, vigil_report_monitor_night *out);
+void vigil_report_monitor_night_clear(vigil_report_monitor_night *n);
+
+/* The record of monitor `name` for dashboards (issue 17), malloc'ed into *out (caller frees):
+ * format "openmetrics": the OpenMetrics text exposition of its latest completed night (by data
+ * window) -- one gauge family per feature effect, corrected p and drift flag, the alarm, the
+ * cases (no sample when withheld), prediction and label drift, the CUSUM and its limit -- and
+ * of the record (latest run's start time and whether it failed, failed and missing nights, the
+ * audit verdict), ending "# EOF"; "csv": every night in window order, one row per feature
+ * (failed nights with their reason, missing nights with status "missing"). VIGIL_EINVAL for
+ * another format or a monitor without runs. */
+int vigil_report_monitor_export(struct vigil_store *s, const char *name, const char *format, char **out);
 
 #ifdef __cplusplus
 }

@@ -1,8 +1,11 @@
 /* vigil history — list stored runs. */
 #include "cli/cli.h"
 #include "cli/options.h"
+#include "vigil/report.h"
 #include "vigil/store.h"
 
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char cmd_history_help[] =
@@ -13,6 +16,11 @@ const char cmd_history_help[] =
     "the operator (user@host; the uid in JSON). Reads the store only (a read-only store works).\n"
     "A run whose process died before it finished shows as 'interrupted'. Two runs of the same\n"
     "suite on the same inputs show the same result digest.\n"
+    "\n"
+    "A failed run's reason is in JSON's \"error\" (null otherwise). A monitor run also shows the\n"
+    "current data window it tested, the features that alarmed and the largest feature effect\n"
+    "(JSON: \"monitor\": {window, alarms, largest_effect: {feature, value}}); with --kind monitor\n"
+    "the table shows them, and a failed night's reason on the line below it.\n"
     "\n";
 
 static struct {
@@ -25,12 +33,59 @@ static const cli_option opts[] = {
     CLI_OPT_STRING("name", 0, "N", "only runs with this name (a suite or monitor name)", &A.name),
     CLI_OPTS_DB(&A.c),
     CLI_OPT_STRING("format", 0, "F", "'table' (default) or 'json': {\"runs\": [{id, kind, name, started_at,\n"
-                   "finished_at, status, passed, result_digest, operator: {uid, user, host} or null}]}",
+                   "finished_at, status, passed, result_digest, operator: {uid, user, host} or null,\n"
+                   "error, monitor (monitor runs)}]}",
                    &A.c.format),
     CLI_OPT_END,
 };
 
 const cli_spec cmd_history_spec = {"history", cmd_history_help, opts, NULL};
+
+/* "monitor": {window, alarms, largest_effect} of a monitor run. */
+static int add_monitor(vigil_store *s, const vigil_run_info *run, cJSON *r)
+{
+    vigil_report_monitor_night m;
+    int err = vigil_report_monitor_night_get(s, run, &m);
+    if (err) return err;
+    cJSON *o = cJSON_AddObjectToObject(r, "monitor");
+    if (*m.window) cJSON_AddStringToObject(o, "window", m.window);
+    else cJSON_AddNullToObject(o, "window");
+    if (m.has_result) {
+        cJSON *a = cJSON_AddArrayToObject(o, "alarms");
+        for (size_t k = 0; k < m.n_alarms; k++) cJSON_AddItemToArray(a, cJSON_CreateString(m.alarms[k]));
+    } else cJSON_AddNullToObject(o, "alarms");
+    if (m.largest_feature && isfinite(m.largest_effect)) {
+        cJSON *e = cJSON_AddObjectToObject(o, "largest_effect");
+        cJSON_AddStringToObject(e, "feature", m.largest_feature);
+        cJSON_AddNumberToObject(e, "value", m.largest_effect);
+    } else cJSON_AddNullToObject(o, "largest_effect");
+    vigil_report_monitor_night_clear(&m);
+    return 0;
+}
+
+/* The table of monitor runs: the window, the largest effect and what alarmed; a failed run's
+ * reason on the line below. */
+static int monitor_table(vigil_store *s, const vigil_run_info *runs, size_t n)
+{
+    printf("%5s  %-24s  %-11s  %-24s  %-7s  %-24s  %-20s  %s\n", "id", "name", "status", "started (UTC)", "verdict",
+           "current window", "largest effect", "alarmed");
+    for (size_t i = 0; i < n; i++) {
+        vigil_report_monitor_night m;
+        int err = vigil_report_monitor_night_get(s, &runs[i], &m);
+        if (err) return cli_fail("history", err);
+        const char *verdict = runs[i].passed < 0 ? "-" : runs[i].passed ? "quiet" : "ALARM";
+        char eff[96] = "-";
+        if (m.largest_feature && isfinite(m.largest_effect))
+            snprintf(eff, sizeof eff, "%.3f %.40s", m.largest_effect, m.largest_feature);
+        printf("%5lld  %-24.24s  %-11s  %-24s  %-7s  %-24s  %-20s  ", (long long)runs[i].id, runs[i].name,
+               runs[i].status, runs[i].started_at, verdict, *m.window ? m.window : "-", eff);
+        for (size_t k = 0; k < m.n_alarms; k++) printf("%s%s", k ? ", " : "", m.alarms[k]);
+        printf("%s\n", m.n_alarms ? "" : "-");
+        if (runs[i].error) printf("       reason: %s\n", runs[i].error);
+        vigil_report_monitor_night_clear(&m);
+    }
+    return VIGIL_EXIT_OK;
+}
 
 int cmd_history(int argc, char **argv)
 {
@@ -83,12 +138,22 @@ int cmd_history(int argc, char **argv)
             } else {
                 cJSON_AddNullToObject(r, "operator");
             }
+            if (runs[i].error) cJSON_AddStringToObject(r, "error", runs[i].error);
+            else cJSON_AddNullToObject(r, "error");
+            if (strcmp(runs[i].kind, "monitor") == 0 && (err = add_monitor(s, &runs[i], r)) != 0) {
+                cJSON_Delete(r);
+                cJSON_Delete(doc);
+                rc = cli_fail("history", err);
+                goto done;
+            }
             cJSON_AddItemToArray(arr, r);
         }
         cli_print_json(doc);
     } else if (n == 0) {
         printf("no runs%s%s%s%s\n", kind ? " of kind " : "", kind ? kind : "", name ? " named " : "",
                name ? name : "");
+    } else if (kind && strcmp(kind, "monitor") == 0) {
+        rc = monitor_table(s, runs, n);
     } else {
         printf("%5s  %-8s  %-28s  %-11s  %-24s  %-7s  %-16s  %s\n", "id", "kind", "name", "status",
                "started (UTC)", "verdict", "result digest", "operator");

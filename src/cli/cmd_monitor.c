@@ -5,7 +5,10 @@
 #include "core/util.h"
 #include "core/window.h"
 #include "vigil/error.h"
+#include "core/csv_write.h"
 #include "vigil/monitor.h"
+#include "vigil/report.h"
+#include "vigil/store.h"
 #include "vigil/run.h"
 
 #include <math.h>
@@ -14,8 +17,9 @@
 
 const char cmd_monitor_help[] =
     "usage: vigil monitor run M.json [--db FILE] [--now YYYY-MM-DD] [--lock-timeout SECONDS]\n"
-    "                            [--threads K] [--format table|json] [--verbose]\n"
+    "                              [--threads K] [--format table|json] [--verbose]\n"
     "       vigil monitor history NAME [--db FILE] [--format table|json]\n"
+    "       vigil monitor export NAME --format openmetrics|csv [--out FILE] [--db FILE]\n"
     "\n"
     "Runs a drift monitor (monitors/README.md): selects a reference and a current window of\n"
     "cases by the time column (or takes the reference from a second file), tests every\n"
@@ -34,6 +38,18 @@ const char cmd_monitor_help[] =
     "--lock-timeout seconds, then exits 2 naming the pid of the run holding it. Every run is\n"
     "stored (kind 'monitor'); 'vigil history --kind monitor' shows the trend.\n"
     "\n"
+    "monitor export NAME writes the stored record of monitor NAME for dashboards:\n"
+    "    --format openmetrics  the OpenMetrics text exposition (Prometheus) of its latest\n"
+    "                          completed night by data window: each feature's effect, corrected\n"
+    "                          p and drift flag, the alarm, the cases (no sample when withheld),\n"
+    "                          prediction and label drift, the CUSUM and its limit; and of the\n"
+    "                          record: the latest run's start and whether it failed, failed and\n"
+    "                          missing nights, the audit verdict; '# EOF' last\n"
+    "    --format csv          every night in window order, a row per feature (a failed night\n"
+    "                          with its reason, a missing night with status 'missing')\n"
+    "    --out FILE            write FILE (replaced whole, or not at all) instead of stdout\n"
+    "    --db FILE             the run store (default: $VIGIL_DB, else ./vigil.db)\n"
+    "\n"
     "monitor run (monitor history takes the options of 'vigil history'):\n";
 
 static const char epilogue[] =
@@ -48,6 +64,22 @@ static const char epilogue[] =
     "correction, effect_floors, features.<name>.{type,n_ref,n_cur,missing_ref,missing_cur,\n"
     "drift,p_adjusted,effect,effect_name,tests,missing_rate}, prediction, label, cusum,\n"
     "cache.{key,hit}, lock, alert, seconds.{load,compute,write}.\n";
+
+/* The options of `monitor export`. */
+static struct {
+    const char *format, *out, *db;
+} E;
+
+static const cli_option export_opts[] = {
+    CLI_OPT_CHOICE("format", 0, "F", "openmetrics|csv",
+                   "'openmetrics': the latest night as OpenMetrics text (Prometheus, e.g.\n"
+                   "node_exporter's textfile collector); 'csv': every night, a row per feature",
+                   &E.format),
+    CLI_OPT_STRING("out", 0, "FILE", "write FILE (replaced whole, or not at all) instead of stdout", &E.out),
+    CLI_OPT_STRING("db", 0, "FILE", "the run store (default: $VIGIL_DB, else ./vigil.db)", &E.db),
+    CLI_OPT_END,
+};
+static const cli_spec export_spec = {"monitor export", cmd_monitor_help, export_opts, NULL};
 
 /* The options of `monitor run`; `monitor history` hands its own to `vigil history`. */
 static struct {
@@ -169,10 +201,40 @@ static int monitor_history(int argc, char **argv)
     return rc;
 }
 
+/* `vigil monitor export NAME --format openmetrics|csv [--out FILE]`: the record for dashboards. */
+static int monitor_export(int argc, char **argv)
+{
+    memset(&E, 0, sizeof E);
+    int npos, rc = cli_options_parse(&export_spec, argc, argv, &npos);
+    if (rc) return rc < 0 ? VIGIL_EXIT_OK : rc;
+    if (npos < 1) return cli_usage("monitor", "monitor export needs a monitor NAME");
+    if (npos > 1) return cli_usage("monitor", "unexpected argument '%s'", argv[2]);
+    if (!E.format) return cli_usage("monitor", "monitor export needs --format openmetrics or --format csv");
+    vigil_store *s = NULL;
+    if ((rc = cli_open_store("monitor", E.db, 1, &s)) != 0) return rc;
+    char *text = NULL;
+    int err = vigil_report_monitor_export(s, argv[1], E.format, &text);
+    vigil_store_close(s);
+    if (!err && E.out) {
+        char *tmp = NULL;
+        FILE *f = vigil_outfile_open(E.out, &tmp);
+        if (!f) err = VIGIL_EIO;
+        else if (fputs(text, f) < 0) {
+            vigil_outfile_abort(f, tmp);
+            err = vigil_error_set(VIGIL_EIO, "%s: write failed", E.out);
+        } else
+            err = vigil_outfile_commit(f, tmp, E.out);
+    } else if (!err)
+        fputs(text, stdout);
+    free(text);
+    return err ? cli_fail("monitor", err) : VIGIL_EXIT_OK;
+}
+
 int cmd_monitor(int argc, char **argv)
 {
-    if (argc < 2) return cli_usage("monitor", "expected a subcommand: run or history");
+    if (argc < 2) return cli_usage("monitor", "expected a subcommand: run, history or export");
     if (strcmp(argv[1], "run") == 0) return monitor_run(argc - 1, argv + 1);
     if (strcmp(argv[1], "history") == 0) return monitor_history(argc - 1, argv + 1);
-    return cli_usage("monitor", "unknown subcommand '%s' (expected run or history)", argv[1]);
+    if (strcmp(argv[1], "export") == 0) return monitor_export(argc - 1, argv + 1);
+    return cli_usage("monitor", "unknown subcommand '%s' (expected run, history or export)", argv[1]);
 }

@@ -11,6 +11,7 @@
 const char cmd_report_help[] =
     "usage: vigil report --run ID --out DIR [--db FILE] [--no-plots] [--pdf] [--force]\n"
     "                    [--dca-range LO:HI] [--format table|json]\n"
+    "       vigil report --monitor NAME [--from D] [--to D] --out DIR [options as above]\n"
     "\n"
     "Build the evidence section of an FDA Predetermined Change Control Plan from a stored run,\n"
     "without recomputing anything: device and model identification, Description of\n"
@@ -18,6 +19,14 @@ const char cmd_report_help[] =
     "criteria, update procedures, traceability), Impact Assessment (candidate against\n"
     "predecessor, failed criteria first), the drift-monitor timeline, the audit-chain verdict\n"
     "with the commands that reproduce each run, a methods appendix and a TRIPOD+AI appendix.\n"
+    "\n"
+    "--monitor NAME writes the record of one drift monitor instead: every stored night in the\n"
+    "order of its data window (the end of its current window, not the store id), each feature's\n"
+    "effect, corrected p and missing rate, prediction and label drift, the CUSUM against its\n"
+    "limit, the cases, failed nights with their stored reason and nights without a run (gaps in\n"
+    "the windows' cadence); --from/--to (a date, or a number for a numeric time column) keep the\n"
+    "nights whose window ends in that range. No model card. Exit 0 when the record is quiet, 1\n"
+    "when a night alarmed, failed or is missing, or the audit chain is broken.\n"
     "\n";
 
 static const char epilogue[] =
@@ -43,12 +52,15 @@ static const char epilogue[] =
 
 static struct {
     cli_common c;
-    const char *run, *out, *dca;
+    const char *run, *out, *dca, *monitor, *from, *to;
     int no_plots, pdf, force;
 } A;
 
 static const cli_option opts[] = {
     CLI_OPT_STRING("run", 0, "ID", "a completed 'suite' run (or a 'metrics' run: performance only)", &A.run),
+    CLI_OPT_STRING("monitor", 0, "NAME", "the record over time of the monitor NAME (instead of --run)", &A.monitor),
+    CLI_OPT_STRING("from", 0, "D", "with --monitor: nights whose window ends on or after D", &A.from),
+    CLI_OPT_STRING("to", 0, "D", "with --monitor: nights whose window ends on or before D", &A.to),
     CLI_OPT_STRING("out", 0, "DIR",
                    "output directory, created or replaced (only when it is empty or holds a\n"
                    "previous report); written as DIR.tmp-XXXXXX, then renamed into place",
@@ -68,6 +80,43 @@ static const cli_option opts[] = {
 
 const cli_spec cmd_report_spec = {"report", cmd_report_help, opts, epilogue};
 
+/* vigil report --monitor NAME: the monitor's record over time. */
+static int report_monitor(vigil_store *s, const vigil_report_options *o, int json)
+{
+    vigil_report_monitor_summary sum;
+    int err = vigil_report_write_monitor(s, A.monitor, A.from, A.to, o, &sum);
+    vigil_store_close(s);
+    if (err) return cli_fail("report", err);
+    if (sum.n_plots_drawn < sum.n_plots)
+        fprintf(stderr, "vigil report: %zu of %zu plots not drawn (%s); the report says where each would be\n",
+                sum.n_plots - sum.n_plots_drawn, sum.n_plots, o->no_plots ? "--no-plots" : "see the notes in the report");
+    if (!sum.audit_ok)
+        fprintf(stderr, "vigil report: warning: the audit chain is broken; the report says so on its first page\n");
+    int quiet = !sum.alarmed && !sum.failed && !sum.missing && sum.audit_ok;
+    if (json) {
+        cJSON *d = cJSON_CreateObject();
+        cJSON_AddStringToObject(d, "monitor", A.monitor);
+        cJSON_AddStringToObject(d, "out", o->out_dir);
+        cJSON_AddNumberToObject(d, "nights", (double)sum.nights);
+        cJSON_AddNumberToObject(d, "alarmed", (double)sum.alarmed);
+        cJSON_AddNumberToObject(d, "failed", (double)sum.failed);
+        cJSON_AddNumberToObject(d, "missing", (double)sum.missing);
+        cJSON_AddBoolToObject(d, "audit_ok", sum.audit_ok);
+        cJSON_AddStringToObject(d, "audit_head", sum.audit_head);
+        cJSON_AddNumberToObject(d, "plots", (double)sum.n_plots);
+        cJSON_AddNumberToObject(d, "plots_drawn", (double)sum.n_plots_drawn);
+        cJSON *f = cJSON_AddArrayToObject(d, "files");
+        const char *names[] = {"report.html", "report.md", "evidence.json", "report.pdf"};
+        for (size_t i = 0; i < 3 + (size_t)(o->pdf != 0); i++) cJSON_AddItemToArray(f, cJSON_CreateString(names[i]));
+        cli_print_json(d);
+    } else {
+        printf("record of monitor '%s' written to %s/\n", A.monitor, o->out_dir);
+        printf("  %zu nights: %zu alarmed, %zu failed, %zu without a run; audit chain: %s\n", sum.nights,
+               sum.alarmed, sum.failed, sum.missing, sum.audit_ok ? "verified" : "BROKEN");
+    }
+    return quiet ? VIGIL_EXIT_OK : VIGIL_EXIT_CRITERION;
+}
+
 int cmd_report(int argc, char **argv)
 {
     memset(&A, 0, sizeof A);
@@ -76,10 +125,12 @@ int cmd_report(int argc, char **argv)
     if (npos > 0) return cli_usage("report", "unexpected argument '%s'", argv[1]);
     const char *run = A.run, *out = A.out, *db = A.c.db, *format = A.c.format;
     int no_plots = A.no_plots;
-    if (!run) return cli_usage("report", "--run is required");
+    if (run && A.monitor) return cli_usage("report", "--run and --monitor exclude each other (one report each)");
+    if (!run && !A.monitor) return cli_usage("report", "--run or --monitor is required");
+    if (!A.monitor && (A.from || A.to)) return cli_usage("report", "--from and --to need --monitor");
     if (!out || !*out) return cli_usage("report", "--out is required");
-    size_t id;
-    if (cli_parse_size("report", "--run", run, &id)) return VIGIL_EXIT_USAGE;
+    size_t id = 0;
+    if (run && cli_parse_size("report", "--run", run, &id)) return VIGIL_EXIT_USAGE;
     int json = cli_parse_format("report", format);
     if (json < 0) return VIGIL_EXIT_USAGE;
 
@@ -103,6 +154,7 @@ int cmd_report(int argc, char **argv)
     o.force = A.force;
     o.dca_low = dlo;
     o.dca_high = dhi;
+    if (A.monitor) return report_monitor(s, &o, json);
     vigil_report_summary sum;
     int err = vigil_report_write(s, (int64_t)id, &o, &sum);
     vigil_store_close(s);

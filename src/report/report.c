@@ -196,7 +196,7 @@ int vigil_report_write(vigil_store *s, int64_t run_id, const vigil_report_option
     snprintf(head, sizeof head, "vigil PCCP evidence report: %.200s \xc2\xb7 run %lld \xc2\xb7 audit head %.16s",
              c.run.name ? c.run.name : "", (long long)run_id, c.audit.head);
     vigil_css_str(&hdr, head);
-    vigil_report_dir_options wo = {opt->force, opt->pdf, hdr.s};
+    vigil_report_dir_options wo = {opt->force, opt->pdf, hdr.s, NULL};
     rc = hdr.failed ? vigil_error_set(VIGIL_ENOMEM, "out of memory") : vigil_report_write_dir(opt->out_dir, &c.d, card, &wo);
     vigil_sbuf_free(&hdr);
     free(card);

@@ -8,13 +8,14 @@ typedef struct {
     int force;                  /* write into a non-empty directory vigil did not write */
     int pdf;                    /* also print report.pdf through headless Chromium */
     const char *running_header; /* CSS-string-escaped text of the printed pages' header */
+    const char *title;          /* the page's <title> (escaped here); NULL: the PCCP report's */
 } vigil_report_dir_options;
 
 #define VIGIL_REPORT_NO_PDF                                                                         \
     "--pdf needs headless Chromium, which is not on PATH; install it with 'make deps' (as root) or " \
     "'apt-get install chromium'"
 
-/* Write report.html, report.md, plot-*.svg, model-card.xml, report.pdf (o->pdf) and
+/* Write report.html, report.md, plot-*.svg, model-card.xml (unless NULL), report.pdf (o->pdf) and
  * evidence.json into a fresh "<dir>.tmp-XXXXXX", then rename it to `dir`. An existing `dir` is
  * replaced only when it is empty or a previous report (evidence.json and nothing but report
  * files); a symlink or a non-directory is refused, and any other non-empty directory too

@@ -1,0 +1,275 @@
+/* A monitor's record for the dashboards hospitals already run (issue 17): the OpenMetrics text
+ * exposition (Prometheus' node_exporter textfile collector, Grafana) of its latest night, and a
+ * CSV of every night. Read from the store through the record report's loader, so the order of
+ * nights, the failed and missing ones and the withheld counts are the report's. */
+#include "report/monitor_report.h"
+#include "vigil/error.h"
+#include "vigil/fairness.h"
+#include "core/csv_write.h"
+#include "core/json.h"
+#include "core/window.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const cJSON *jp(const cJSON *o, const char *p) { return vigil_json_get(o, p); }
+static double jnum(const cJSON *o, const char *p) { return vigil_json_get_number(o, p); }
+static const char *js(const cJSON *o, const char *p) { return vigil_json_get_string(o, p); }
+
+/* Seconds since 1970 of a stored "YYYY-MM-DDTHH:MM:SS(.mmm)Z"; NAN when it is not one. */
+static double iso_seconds(const char *t)
+{
+    long day = t ? vigil_parse_day(t) : VIGIL_DAY_INVALID;
+    int h, m;
+    double sec;
+    if (day == VIGIL_DAY_INVALID || strlen(t) < 19 || t[10] != 'T' || sscanf(t + 11, "%2d:%2d:%lf", &h, &m, &sec) != 3)
+        return NAN;
+    return (double)day * 86400.0 + h * 3600.0 + m * 60.0 + sec;
+}
+
+/* ---- OpenMetrics ---------------------------------------------------------------------------
+ * https://github.com/OpenObservability/OpenMetrics/blob/main/specification/OpenMetrics.md:
+ * one family per metric (# HELP, # TYPE gauge, then its samples together), label values
+ * escaped (\\, \", \n), NaN spelled so, no other comment lines, "# EOF" last. */
+
+static void om_label(vigil_sbuf *b, const char *name, const char *value, int first)
+{
+    vigil_sbuf_printf(b, "%s%s=\"", first ? "" : ",", name);
+    for (const char *p = value ? value : ""; *p; p++) {
+        if (*p == '\\') vigil_sbuf_append(b, "\\\\", 2);
+        else if (*p == '"') vigil_sbuf_append(b, "\\\"", 2);
+        else if (*p == '\n') vigil_sbuf_append(b, "\\n", 2);
+        else vigil_sbuf_append(b, p, 1);
+    }
+    vigil_sbuf_append(b, "\"", 1);
+}
+
+static void om_family(vigil_sbuf *b, const char *name, const char *help)
+{
+    vigil_sbuf_printf(b, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+}
+
+static void om_value(vigil_sbuf *b, double v)
+{
+    if (isnan(v)) vigil_sbuf_printf(b, " NaN\n");
+    else if (isinf(v)) vigil_sbuf_printf(b, " %sInf\n", v > 0 ? "+" : "-");
+    else vigil_sbuf_printf(b, " %.17g\n", v);
+}
+
+/* One sample of a family labelled only by the monitor. */
+static void om_gauge(vigil_sbuf *b, const char *monitor, const char *name, const char *help, double v)
+{
+    om_family(b, name, help);
+    vigil_sbuf_printf(b, "%s{", name);
+    om_label(b, "monitor", monitor, 1);
+    vigil_sbuf_printf(b, "}");
+    om_value(b, v);
+}
+
+/* A per-feature family of the latest completed night: path is the feature's JSON path. */
+static void om_features(vigil_sbuf *b, const char *monitor, const cJSON *doc, const char *name, const char *help,
+                        const char *path)
+{
+    om_family(b, name, help);
+    const cJSON *f;
+    cJSON_ArrayForEach(f, jp(doc, "features"))
+    {
+        vigil_sbuf_printf(b, "%s{", name);
+        om_label(b, "monitor", monitor, 1);
+        om_label(b, "feature", f->string, 0);
+        if (strcmp(path, "effect") == 0) om_label(b, "measure", js(f, "effect_name"), 0);
+        vigil_sbuf_printf(b, "}");
+        const cJSON *v = jp(f, path);
+        om_value(b, cJSON_IsBool(v) ? (double)cJSON_IsTrue(v) : jnum(f, path));
+    }
+}
+
+static void openmetrics(const vigil_mrec *c, vigil_sbuf *b)
+{
+    const char *mon = c->name;
+    const vigil_mrec_night *latest = NULL, *last_done = NULL;
+    for (size_t i = 0; i < c->nn; i++) {
+        if (!latest || c->n[i].info.id > latest->info.id) latest = &c->n[i];
+        if (c->n[i].doc) last_done = &c->n[i];
+    }
+    om_gauge(b, mon, "vigil_monitor_last_run_timestamp_seconds",
+             "Start of the monitor's latest stored run (Unix time, seconds).", iso_seconds(latest->info.started_at));
+    om_gauge(b, mon, "vigil_monitor_last_run_failed",
+             "1 when the monitor's latest stored run failed (vigil monitor history shows its reason), else 0.",
+             latest->doc ? 0 : 1);
+    om_gauge(b, mon, "vigil_monitor_nights_failed", "Stored runs of the monitor that failed.", (double)c->n_failed);
+    om_gauge(b, mon, "vigil_monitor_nights_missing",
+             "Nights without a run: gaps in the cadence of the monitor's date windows.", (double)c->n_missing);
+    om_gauge(b, mon, "vigil_monitor_audit_ok", "1 when the run store's audit chain verifies, else 0.", c->audit.ok);
+    if (last_done) {
+        const cJSON *d = last_done->doc;
+        om_family(b, "vigil_monitor_night_run_id",
+                  "Store id of the latest completed night (by data window), whose results the gauges below show.");
+        vigil_sbuf_printf(b, "vigil_monitor_night_run_id{");
+        om_label(b, "monitor", mon, 1);
+        om_label(b, "window", last_done->label, 0);
+        vigil_sbuf_printf(b, "}");
+        om_value(b, (double)last_done->info.id);
+        if (last_done->is_date)
+            om_gauge(b, mon, "vigil_monitor_night_window_end_timestamp_seconds",
+                     "Start (00:00 UTC) of the last day of that night's data window (Unix time, seconds).",
+                     last_done->end * 86400.0);
+        om_gauge(b, mon, "vigil_monitor_alarm", "1 when that night alarmed, else 0.", cJSON_IsTrue(jp(d, "alarm")));
+        om_gauge(b, mon, "vigil_monitor_alarms", "Checks (features, prediction, label, CUSUM) that alarmed that night.",
+                 (double)cJSON_GetArraySize(jp(d, "alarms")));
+        /* a count from 1 to min_cell - 1 is withheld (CMS cell-size rule): no sample at all */
+        double n = jnum(d, "windows.current.n");
+        om_family(b, "vigil_monitor_cases",
+                  "Cases in that night's current window (no sample when withheld under the cell-size rule).");
+        if (isfinite(n) && vigil_fairness_count_ok(n, (size_t)c->min_cell)) {
+            vigil_sbuf_printf(b, "vigil_monitor_cases{");
+            om_label(b, "monitor", mon, 1);
+            vigil_sbuf_printf(b, "}");
+            om_value(b, n);
+        }
+        om_features(b, mon, d, "vigil_monitor_feature_effect",
+                    "Drift effect size of each feature that night (the measure label names it).", "effect");
+        om_features(b, mon, d, "vigil_monitor_feature_p_adjusted",
+                    "Corrected p-value of each feature's drift test that night.", "p_adjusted");
+        om_features(b, mon, d, "vigil_monitor_feature_drift", "1 when the feature drifted that night, else 0.", "drift");
+        if (jp(d, "prediction"))
+            om_gauge(b, mon, "vigil_monitor_prediction_effect", "Drift effect size of the model's score that night.",
+                     jnum(d, "prediction.effect"));
+        if (jp(d, "label"))
+            om_gauge(b, mon, "vigil_monitor_label_drift_p", "p-value of the prevalence change (label drift) that night.",
+                     jnum(d, "label.p"));
+        if (jp(d, "cusum")) {
+            om_gauge(b, mon, "vigil_monitor_cusum_statistic",
+                     "Risk-adjusted CUSUM statistic that night (its maximum over the window).", jnum(d, "cusum.max"));
+            om_gauge(b, mon, "vigil_monitor_cusum_limit", "The limit that night's CUSUM was held to.",
+                     jnum(d, "cusum.limit"));
+        }
+    }
+    vigil_sbuf_printf(b, "# EOF\n");
+}
+
+/* ---- CSV: every night, one row per feature ------------------------------------------------ */
+
+static const char *const k_csv_cols[] = {"run_id", "window", "window_end", "status", "reason", "cases", "alarm",
+                                         "alarms", "feature", "type", "effect", "effect_name", "p_adjusted",
+                                         "drift", "prediction_effect", "label_p", "cusum", "cusum_limit"};
+#define N_CSV (sizeof k_csv_cols / sizeof *k_csv_cols)
+
+static void csv_row(FILE *f, char *const *cells)
+{
+    for (size_t i = 0; i < N_CSV; i++) {
+        if (i) fputc(',', f);
+        if (cells[i]) vigil_csv_write_field(f, cells[i]);
+    }
+    fputc('\n', f);
+}
+
+static void csv_missing(FILE *f, double after, double step, size_t k)
+{
+    for (size_t j = 1; j <= k; j++) {
+        char end[16];
+        vigil_format_day((long)(after + step * (double)j), end);
+        char *cells[N_CSV] = {0};
+        cells[2] = end;
+        cells[3] = "missing";
+        csv_row(f, cells);
+    }
+}
+
+static void csv_night(FILE *f, const vigil_mrec *c, const vigil_mrec_night *x)
+{
+    char id[32], end[32];
+    snprintf(id, sizeof id, "%lld", (long long)x->info.id);
+    vigil_mrec_end(x, end, sizeof end);
+    char *base[N_CSV] = {id, *x->label ? (char *)x->label : NULL, end, x->info.status, x->info.error};
+    if (!x->doc) {
+        csv_row(f, base);
+        return;
+    }
+    /* the night's own columns once, as text, then one row per feature */
+    const cJSON *d = x->doc, *a;
+    char *own[6] = {0};
+    double n = jnum(d, "windows.current.n");
+    vigil_sbuf al = {0};
+    cJSON_ArrayForEach(a, jp(d, "alarms")) if (cJSON_IsString(a))
+        vigil_sbuf_printf(&al, "%s%s", al.len ? ";" : "", a->valuestring);
+    double nums[4] = {jnum(d, "prediction.effect"), jnum(d, "label.p"), jnum(d, "cusum.max"), jnum(d, "cusum.limit")};
+    char buf[6][40];
+    if (isfinite(n) && vigil_fairness_count_ok(n, (size_t)c->min_cell)) snprintf(buf[0], 40, "%.0f", n), own[0] = buf[0];
+    for (int k = 0; k < 4; k++)
+        if (isfinite(nums[k])) snprintf(buf[k + 2], 40, "%.17g", nums[k]), own[k + 2] = buf[k + 2];
+    base[5] = own[0];
+    base[6] = cJSON_IsTrue(jp(d, "alarm")) ? "1" : "0";
+    base[7] = al.s ? al.s : "";
+    base[14] = own[2], base[15] = own[3], base[16] = own[4], base[17] = own[5];
+    const cJSON *ft;
+    int any = 0;
+    cJSON_ArrayForEach(ft, jp(d, "features"))
+    {
+        char e[40] = "", p[40] = "";
+        double ev = jnum(ft, "effect"), pv = jnum(ft, "p_adjusted");
+        if (isfinite(ev)) snprintf(e, sizeof e, "%.17g", ev);
+        if (isfinite(pv)) snprintf(p, sizeof p, "%.17g", pv);
+        char *cells[N_CSV];
+        memcpy(cells, base, sizeof cells);
+        cells[8] = ft->string;
+        cells[9] = (char *)js(ft, "type");
+        cells[10] = e;
+        cells[11] = (char *)js(ft, "effect_name");
+        cells[12] = p;
+        cells[13] = cJSON_IsTrue(jp(ft, "drift")) ? "1" : "0";
+        csv_row(f, cells);
+        any = 1;
+    }
+    if (!any) csv_row(f, base);
+    vigil_sbuf_free(&al);
+}
+
+static int csv(const vigil_mrec *c, char **out)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    if (!f) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    for (size_t i = 0; i < N_CSV; i++) fprintf(f, "%s%s", i ? "," : "", k_csv_cols[i]);
+    fputc('\n', f);
+    for (size_t i = 0; i < c->nn; i++) {
+        size_t gap = vigil_mrec_gap(c, i);
+        if (gap) csv_missing(f, c->n[i - 1].end, c->step, gap);
+        csv_night(f, c, &c->n[i]);
+    }
+    if (fclose(f) != 0 || !text) {
+        free(text);
+        return vigil_error_set(VIGIL_ENOMEM, "out of memory writing the CSV");
+    }
+    *out = text;
+    return VIGIL_OK;
+}
+
+int vigil_report_monitor_export(vigil_store *s, const char *name, const char *format, char **out)
+{
+    *out = NULL;
+    int om = format && strcmp(format, "openmetrics") == 0;
+    if (!om && !(format && strcmp(format, "csv") == 0))
+        return vigil_error_set(VIGIL_EINVAL, "--format: expected 'openmetrics' or 'csv', got '%s'", format ? format : "");
+    if (!s || !name || !*name) return vigil_error_set(VIGIL_EINVAL, "export: a monitor name is required");
+    vigil_mrec c;
+    memset(&c, 0, sizeof c);
+    c.s = s, c.name = name;
+    int rc = vigil_mrec_load(&c, NULL, NULL);
+    if (!rc) {
+        if (om) {
+            vigil_sbuf b = {0};
+            openmetrics(&c, &b);
+            if (b.failed) {
+                vigil_sbuf_free(&b);
+                rc = vigil_error_set(VIGIL_ENOMEM, "out of memory writing the metrics");
+            } else *out = b.s;
+        } else
+            rc = csv(&c, out);
+    }
+    vigil_mrec_free(&c);
+    return rc;
+}

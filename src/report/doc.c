@@ -264,6 +264,9 @@ void vigil_doc_table_end(rdoc *d)
 void vigil_doc_plot(rdoc *d, const char *name, const char *title, const char *svg, const char *why,
              const char *describes)
 {
+    /* past the files a report keeps, the plot is not linked to a file it will not write */
+    if (svg && d->n_plots >= sizeof d->plots / sizeof d->plots[0])
+        svg = NULL, why = "the report already holds its most plots (32); this one was not written";
     vigil_sbuf_printf(&d->html, "<figure class=\"plot\"");
     attr(&d->html, "id", "plot-", name);
     vigil_sbuf_printf(&d->html, ">\n");

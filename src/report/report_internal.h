@@ -29,7 +29,7 @@ typedef struct {
     cJSON *rows;         /* rows of the table being written */
     size_t ncols;
     int min_cell;
-    rplot_file plots[16];
+    rplot_file plots[32];
     size_t n_plots, n_drawn;
 } rdoc;
 

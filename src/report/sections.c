@@ -381,7 +381,7 @@ static int is_demographic(const char *g)
     return 0;
 }
 
-/* The report keeps at most 16 plot files (rdoc.plots); the per-group calibration figures take
+/* The report keeps at most 32 plot files (rdoc.plots); the per-group calibration figures take
  * at most this many, so that the plots after them keep theirs. */
 #define LEVEL_CALIBRATION_MAX 4
 

@@ -359,17 +359,7 @@ static void prelude(const mctx *c, vigil_sbuf *b, const char *title, const char 
     vigil_sbuf_printf(b, "set xrange [%.17g:%.17g]\n", (lo - step) * k, (hi + step) * k);
 }
 
-static char *run_plot(vigil_sbuf *b, const char *name, const char **why)
-{
-    if (b->failed) {
-        vigil_sbuf_free(b);
-        *why = "out of memory building the plot";
-        return NULL;
-    }
-    char *svg = vigil_plot_run(b->s, name, why);
-    vigil_sbuf_free(b);
-    return svg;
-}
+static char *run_plot(vigil_sbuf *b, const char *name, const char **why) { return vigil_plot_finish(b, name, why); }
 
 /* Nights that failed, as a datablock $f at y = 0 (marked on every plot). */
 static size_t failed_block(const mctx *c, vigil_sbuf *b)

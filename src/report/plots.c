@@ -135,3 +135,12 @@ done:
     rmdir(dir);
     return svg;
 }
+
+char *vigil_plot_finish(vigil_sbuf *b, const char *prefix, const char **why)
+{
+    char *svg = NULL;
+    if (b->failed) *why = "out of memory building the plot";
+    else svg = vigil_plot_run(b->s, prefix, why);
+    vigil_sbuf_free(b);
+    return svg;
+}

@@ -98,17 +98,7 @@ static double jnum(const cJSON *o, const char *k)
     return cJSON_IsNumber(v) ? v->valuedouble : NAN;
 }
 
-static char *finish(vigil_sbuf *b, const char *name, const char **why)
-{
-    if (b->failed) {
-        vigil_sbuf_free(b);
-        *why = "out of memory building the plot";
-        return NULL;
-    }
-    char *svg = vigil_plot_run(b->s, name, why);
-    vigil_sbuf_free(b);
-    return svg;
-}
+static char *finish(vigil_sbuf *b, const char *name, const char **why) { return vigil_plot_finish(b, name, why); }
 
 /* Observed against predicted with 95% intervals, one series per array of bins ({xkey, ykey,
  * ci_low, ci_high}; a bin marked suppressed is left out), over the diagonal. */

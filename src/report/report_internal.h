@@ -85,6 +85,8 @@ void vigil_gp_str(vigil_sbuf *b, const char *s);
 /* Run gnuplot on `script` (which must `set output 'plot.svg'`); returns the SVG element (from
  * "<svg" on, ids made unique with `prefix`) or NULL with *why set to a static reason. */
 char *vigil_plot_run(const char *script, const char *prefix, const char **why);
+/* vigil_plot_run on a script built in b, which it frees (a failed build: NULL, "out of memory"). */
+char *vigil_plot_finish(vigil_sbuf *b, const char *prefix, const char **why);
 /* 1 with its path in `out` when the executable `name` is on PATH. */
 int vigil_find_exe(const char *name, char *out, size_t cap);
 /* 1 when gnuplot is on PATH. */

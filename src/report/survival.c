@@ -59,14 +59,7 @@ static char *km_plot(const cJSON *groups, double horizon, const char **why)
     for (int j = 0; j < k; j++)
         vigil_sbuf_printf(&b, "%s$g%d using 1:2 with steps lw 2 title 'risk group %d'", j ? ", " : "", j, j + 1);
     vigil_sbuf_printf(&b, "\n");
-    if (b.failed) {
-        vigil_sbuf_free(&b);
-        *why = "out of memory building the plot";
-        return NULL;
-    }
-    char *svg = vigil_plot_run(b.s, "km", why);
-    vigil_sbuf_free(&b);
-    return svg;
+    return vigil_plot_finish(&b, "km", why);
 }
 
 void vigil_report_survival(rctx *c)

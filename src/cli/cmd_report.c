@@ -57,7 +57,7 @@ static struct {
 } A;
 
 static const cli_option opts[] = {
-    CLI_OPT_STRING("run", 0, "ID", "a completed 'suite' run (or a 'metrics' run: performance only)", &A.run),
+    CLI_OPT_STRING("run", 0, "ID", "a completed 'suite' run (a 'metrics' run: performance only; a\n'monitor' run: that night of its monitor's record)", &A.run),
     CLI_OPT_STRING("monitor", 0, "NAME", "the record over time of the monitor NAME (instead of --run)", &A.monitor),
     CLI_OPT_STRING("from", 0, "D", "with --monitor: nights whose window ends on or after D", &A.from),
     CLI_OPT_STRING("to", 0, "D", "with --monitor: nights whose window ends on or before D", &A.to),
@@ -154,6 +154,35 @@ int cmd_report(int argc, char **argv)
     o.force = A.force;
     o.dca_low = dlo;
     o.dca_high = dhi;
+    /* a monitor run's report is its night of the monitor's record (the nights of its window) */
+    char mon_name[256] = "", win_end[64] = "";
+    vigil_run_info ri;
+    if (!A.monitor && vigil_store_get_run(s, (int64_t)id, &ri) == 0) {
+        if (ri.kind && strcmp(ri.kind, "monitor") == 0) {
+            char *doc = NULL;
+            snprintf(mon_name, sizeof mon_name, "%s", ri.name ? ri.name : "");
+            if (vigil_store_get_document(s, (int64_t)id, "result", &doc) == 0) {
+                cJSON *d = cJSON_Parse(doc);
+                const char *lab = cJSON_GetStringValue(
+                    cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(d, "windows"), "current"), "label"));
+                const char *dots = lab ? strstr(lab, "..") : NULL;
+                if (dots) snprintf(win_end, sizeof win_end, "%s", dots + 2);
+                cJSON_Delete(d);
+            }
+            free(doc);
+        }
+        vigil_run_info_clear(&ri);
+    }
+    if (mon_name[0]) {
+        if (!win_end[0]) {
+            vigil_store_close(s);
+            return cli_fail("report", vigil_error_set(VIGIL_EINVAL,
+                                                      "run %zu is a night of monitor '%s' without a stored window (a "
+                                                      "failed night): 'vigil report --monitor %s' shows it in the "
+                                                      "monitor's record", id, mon_name, mon_name));
+        }
+        A.monitor = mon_name, A.from = A.to = win_end;
+    }
     if (A.monitor) return report_monitor(s, &o, json);
     vigil_report_summary sum;
     int err = vigil_report_write(s, (int64_t)id, &o, &sum);

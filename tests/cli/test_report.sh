@@ -103,8 +103,11 @@ run "$V" report --run 999 --out "$T/r"
 expect_rc 2 "missing run"
 expect_err "no run 999" "missing run named"
 run "$V" report --run 2 --out "$T/r"
-expect_rc 2 "monitor run refused"
-expect_err "'monitor' run" "unsupported kind named"
+expect_rc 0 "a monitor run's report: its night of the record (the stable monitor: quiet)"
+grep -q "flchain" "$T/r/report.md" || { echo "FAIL: the monitor night's record names no monitor"; fails=$((fails + 1)); }
+/usr/bin/python3 -c "import json,sys; e=json.load(open('$T/r/evidence.json')); sys.exit(0 if 'flchain' in json.dumps(e) else 1)" ||
+    { echo "FAIL: the monitor night's evidence.json"; fails=$((fails + 1)); }
+rm -rf "$T/r"
 run "$V" report --out "$T/r"
 expect_rc 2 "--run required"
 run "$V" report --run "$MID" --out "$T/r" --db "$T/nope.db"

@@ -461,6 +461,53 @@ static char *plot_cases(const mctx *c, const char **why)
     return run_plot(&b, "cases", why);
 }
 
+/* The clinicians' decisions per night (issue 21): each night's current-window override and
+ * agreement rates with their Wilson intervals, nights whose decision rates alarmed marked;
+ * withheld windows (cell-size policy) are left out. None when no night tracked decisions. */
+static char *plot_decisions(const mctx *c, const char **why)
+{
+    static const char *const rates[3][2] = {{"override_of_flags", "override of flags"},
+                                            {"override_of_nonflags", "override of non-flags"},
+                                            {"agreement", "agreement"}};
+    vigil_sbuf b = {0};
+    prelude(c, &b, "The clinicians' decisions per night (current window, Wilson 95% CI)", "Rate (proportion)", 520);
+    vigil_sbuf_printf(&b, "set yrange [0:1]\n");
+    size_t n = 0;
+    for (int r = 0; r < 3; r++) {
+        vigil_sbuf_printf(&b, "$r%d << EOD\n", r);
+        for (size_t i = 0; i < c->nn; i++) {
+            const night *x = &c->n[i];
+            char path[96];
+            snprintf(path, sizeof path, "decisions.rates.%s.cur", rates[r][0]);
+            const cJSON *w = x->doc ? vigil_json_get(x->doc, path) : NULL;
+            double v = jnum(w, "value");
+            if (!w || !on_axis(c, x) || !isfinite(v)) continue;
+            snprintf(path, sizeof path, "decisions.rates.%s.drift", rates[r][0]);
+            vigil_sbuf_printf(&b, "%.17g %.9g %.9g %.9g %d\n", xval(x), v, jnum(w, "ci_low"), jnum(w, "ci_high"),
+                              cJSON_IsTrue(vigil_json_get(x->doc, path)));
+            n++;
+        }
+        vigil_sbuf_printf(&b, "EOD\n");
+    }
+    size_t nf = failed_block(c, &b);
+    if (!n) {
+        vigil_sbuf_free(&b);
+        *why = "no night in the range tracked the clinicians' decisions with rates that may be shown";
+        return NULL;
+    }
+    vigil_sbuf_printf(&b, "plot ");
+    for (int r = 0; r < 3; r++) {
+        vigil_sbuf_printf(&b, "%s$r%d using 1:2:3:4 title ", r ? ", " : "", r);
+        vigil_gp_str(&b, rates[r][1]);
+        vigil_sbuf_printf(&b, " with yerrorlines lw 2 pt %d", 7 + r);
+    }
+    for (int r = 0; r < 3; r++)
+        vigil_sbuf_printf(&b, ", $r%d using 1:($5 > 0 ? $2 : 1/0) %s with points lc rgb '#D55E00' pt 9 ps 2.2", r,
+                          r ? "notitle" : "title 'drift (alarmed)'");
+    vigil_sbuf_printf(&b, "%s\n", nf ? k_failed_series : "");
+    return run_plot(&b, "decisions", why);
+}
+
 /* Up to 40 bytes of a name, cut at a UTF-8 character boundary. */
 static void short_name(char out[48], const char *s)
 {
@@ -555,6 +602,16 @@ static void plots(mctx *c)
     svg = c->o->no_plots ? NULL : plot_cases(c, &why);
     vigil_doc_plot(&c->d, "cases", "Cases per night", svg, why, "the number of cases in each night's current window");
     free(svg);
+    int decisions = 0;
+    for (size_t i = 0; i < c->nn && !decisions; i++) decisions = c->n[i].doc && vigil_json_get(c->n[i].doc, "decisions");
+    if (decisions) {
+        why = off;
+        svg = c->o->no_plots ? NULL : plot_decisions(c, &why);
+        vigil_doc_plot(&c->d, "decisions", "The clinicians' decisions per night", svg, why,
+                       "each night's override rate of flags and of non-flags and the agreement of decision and flag "
+                       "in its current window, with Wilson intervals; nights whose rates alarmed marked");
+        free(svg);
+    }
 }
 
 static void reproduce(mctx *c)

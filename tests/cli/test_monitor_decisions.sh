@@ -64,4 +64,12 @@ EOF
 run "$VIGIL" monitor run "$T/nodec.json"
 expect_rc 2 "threshold without decisions"
 expect_err "$T/nodec.json: \$.threshold: only the clinicians' decisions use it: set \$.data.columns.decision" "names the key"
+# The monitor's record plots the decision rates per night (issue 21).
+run "$VIGIL" report --monitor drifted --out "$T/record"
+[ "$rc" -le 1 ] || { echo "FAIL: the record of a decisions monitor exited $rc: $(head -c 300 "$T/err")"; fails=$((fails + 1)); }
+/usr/bin/python3 -c "import json,sys; e=json.load(open('$T/record/evidence.json')); sys.exit(0 if 'decisions' in e['plots'] else 1)" ||
+    { echo "FAIL: the record has no decisions plot entry"; fails=$((fails + 1)); }
+if command -v gnuplot >/dev/null; then
+    [ -s "$T/record/plot-decisions.svg" ] || { echo "FAIL: no decisions plot drawn"; fails=$((fails + 1)); }
+fi
 finish

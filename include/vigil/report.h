@@ -117,6 +117,22 @@ void vigil_report_monitor_night_clear(vigil_report_monitor_night *n);
  * another format or a monitor without runs. */
 int vigil_report_monitor_export(struct vigil_store *s, const char *name, const char *format, char **out);
 
+/* The pooled report across partner sites (issue 22, `vigil pool --report DIR`), from the JSON
+ * vigil_site_pool wrote: the pooled estimate of each measure with its CI and prediction
+ * interval, a table per measure of each site's estimate, CI, weight and whether it lies inside
+ * the prediction interval, and a forest plot per measure; written into opt->out_dir as
+ * vigil_report_write does (report.html, report.md, plot-*.svg, evidence.json, report.pdf with
+ * opt->pdf). `files` (nfiles) are the bundles' paths, listed in the report. VIGIL_EINVAL when
+ * the document is not a pooled one or the directory is refused; VIGIL_EIO when it cannot be
+ * written. */
+typedef struct {
+    size_t sites, outside; /* bundles pooled; (measure, site) pairs outside the prediction interval */
+    size_t n_plots, n_plots_drawn;
+} vigil_report_pool_summary;
+
+int vigil_report_write_pool(const char *pooled_json, const char *const *files, size_t nfiles,
+                            const vigil_report_options *opt, vigil_report_pool_summary *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -4,6 +4,7 @@
 #include "cli/options.h"
 #include "core/util.h"
 #include "vigil/error.h"
+#include "vigil/report.h"
 #include "vigil/site.h"
 #include "vigil/store.h"
 
@@ -24,7 +25,7 @@ const char cmd_site_help[] =
     "\n";
 
 const char cmd_pool_help[] =
-    "usage: vigil pool S1.json S2.json ... [--format table|json]\n"
+    "usage: vigil pool S1.json S2.json ... [--format table|json] [--report DIR [--no-plots] [--pdf] [--force]]\n"
     "\n"
     "Pools site bundles (vigil site export) by a DerSimonian-Laird random-effects meta-analysis\n"
     "per measure, as R metafor::rma(yi, vi, method = \"DL\") with predict(): AUROC on the logit\n"
@@ -33,11 +34,15 @@ const char cmd_pool_help[] =
     "95% prediction interval, and for each site whether its estimate lies inside it. Bundles of\n"
     "another vigil version or other metric definitions, and the same site's data twice, are\n"
     "refused (exit 2).\n"
+    "\n"
+    "--report DIR also writes the pooled report there (report.html, report.md, evidence.json, a\n"
+    "forest plot per measure; report.pdf with --pdf), replacing a previous report in DIR.\n"
     "\n";
 
 static struct {
     cli_common c;
-    const char *run, *site, *out;
+    const char *run, *site, *out, *report;
+    int no_plots, pdf, force;
 } A;
 
 static const cli_option export_opts[] = {
@@ -56,6 +61,10 @@ const cli_spec cmd_site_spec = {"site", cmd_site_help, site_opts, NULL};
 
 static const cli_option pool_opts[] = {
     CLI_OPTS_FORMAT(&A.c),
+    CLI_OPT_STRING("report", 0, "DIR", "also write the pooled report (with forest plots) into DIR", &A.report),
+    CLI_OPT_FLAG("no-plots", 0, "with --report: do not run gnuplot (each plot gets a note instead)", &A.no_plots),
+    CLI_OPT_FLAG("pdf", 0, "with --report: also write DIR/report.pdf through headless Chromium", &A.pdf),
+    CLI_OPT_FLAG("force", 0, "with --report: write into a non-empty DIR that is not a previous report", &A.force),
     CLI_OPT_END,
 };
 const cli_spec cmd_pool_spec = {"pool", cmd_pool_help, pool_opts, NULL};
@@ -101,11 +110,25 @@ int cmd_pool(int argc, char **argv)
         if (vigil_read_file(files[i], &texts[i], &len) != 0)
             err = vigil_error_set(VIGIL_EINVAL, "%s: cannot read the bundle", files[i]);
     }
+    if (!err && !A.report && (A.no_plots || A.pdf || A.force))
+        err = vigil_error_set(VIGIL_EINVAL, "pool: --no-plots, --pdf and --force go with --report DIR");
     char *json = NULL;
     if (!err) err = vigil_site_pool((const char *const *)texts, files, n, &json);
+    if (!err && A.report) {
+        vigil_report_options ro = VIGIL_REPORT_OPTIONS_INIT;
+        ro.out_dir = A.report, ro.no_plots = A.no_plots, ro.pdf = A.pdf, ro.force = A.force;
+        vigil_report_pool_summary sum;
+        if ((err = vigil_report_write_pool(json, files, n, &ro, &sum)) == 0)
+            fprintf(stderr, "vigil pool: wrote the pooled report of %zu sites to %s (%zu of %zu plots drawn%s)\n",
+                    sum.sites, A.report, sum.n_plots_drawn, sum.n_plots,
+                    sum.outside ? "; a site lies outside a prediction interval" : "");
+    }
     for (size_t i = 0; i < n; i++) free(texts[i]);
     free(texts), free(files);
-    if (err) return cli_fail("pool", err);
+    if (err) {
+        free(json);
+        return cli_fail("pool", err);
+    }
     cJSON *doc = cJSON_Parse(json);
     free(json);
     if (!doc) return cli_fail("pool", vigil_error_set(VIGIL_ENOMEM, "out of memory"));

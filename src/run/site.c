@@ -220,10 +220,20 @@ int vigil_site_pool(const char *const *texts, const char *const *files, size_t n
         vigil_json_add_number(o, "q", f.q);
         vigil_json_add_number(o, "estimate", f.mu);
         vigil_json_add_number(o, "se", f.se);
+        /* each site as metafor's forest() draws it: its 95% CI on the analysis scale,
+         * back-transformed, and its random-effects weight in percent (weights()) */
+        double z = gsl_cdf_ugaussian_Pinv(0.975), sws = 0;
+        for (size_t j = 0; j < m; j++) sws += 1 / (v[j] + f.tau2);
         cJSON *ss = cJSON_AddObjectToObject(o, "sites");
         for (size_t j = 0; j < m; j++) {
-            cJSON *one = cJSON_AddObjectToObject(ss, vigil_json_get_string(b[who[j]], "site"));
+            const cJSON *bj = b[who[j]];
+            cJSON *one = cJSON_AddObjectToObject(ss, vigil_json_get_string(bj, "site"));
             vigil_json_add_number(one, "value", back(q->sc, y[j]));
+            vigil_json_add_number(one, "ci_low", back(q->sc, y[j] - z * sqrt(v[j])));
+            vigil_json_add_number(one, "ci_high", back(q->sc, y[j] + z * sqrt(v[j])));
+            vigil_json_add_number(one, "weight", 100 / (v[j] + f.tau2) / sws);
+            for (const char *const *c = (const char *const[]){"n", "events", NULL}; *c; c++)
+                if (cJSON_IsNumber(cJSON_GetObjectItem(bj, *c))) vigil_json_add_number(one, *c, vigil_json_get_number(bj, *c));
             cJSON_AddBoolToObject(one, "inside_prediction_interval", y[j] >= f.pi[0] && y[j] <= f.pi[1]);
         }
     }

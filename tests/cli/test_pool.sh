@@ -50,6 +50,43 @@ run "$V" pool north.json south.json east.json west.json central.json --format js
 expect_rc 0 "pool five sites"
 expect_json "(lambda r: all(abs(d['pooled'][m][k] - r['pooled'][m][k]) <= 1e-7 * abs(r['pooled'][m][k]) + 1e-12 for m in r['pooled'] for k in ('value', 'ci_low', 'ci_high', 'pi_low', 'pi_high', 'tau2', 'i2', 'q', 'estimate', 'se')))(json.load(open('$P/pooled.json')))" "pooled = metafor::rma(method = 'DL') + predict()"
 expect_json "all(len(d['pooled'][m]['sites']) == 5 and all(isinstance(s['inside_prediction_interval'], bool) for s in d['pooled'][m]['sites'].values()) for m in d['pooled'])" "each site checked against the prediction interval"
+expect_json "(lambda r: all(abs(d['pooled'][m]['sites'][s][k] - w[k]) <= 1e-7 * abs(w[k]) + 1e-12 for m in r['pooled'] for s, w in r['pooled'][m]['sites'].items() for k in ('value', 'ci_low', 'ci_high', 'weight')))(json.load(open('$P/pooled.json')))" "each site's CI and weight = metafor's escalc/summary and weights()"
+
+# The pooled report: a forest plot per measure, the sites' tables in evidence.json; a site's
+# name is shown as written (escaped in HTML, '%' kept in the plot's axis), and a site outside
+# the prediction interval is named in a warning. The west bundle's AUROC is moved far off here.
+/usr/bin/python3 - <<'PY'
+import json
+b = json.load(open("west.json"))
+b["site"] = "west <img src=x onerror=alert(1)> 100%"
+b["measures"]["auroc"]["yi"] = 3.5
+b["data_sha256"] = "0" * 64
+json.dump(b, open("west_far.json", "w"))
+PY
+run "$V" pool north.json south.json east.json west_far.json central.json --report R
+expect_rc 0 "pool --report"
+expect_err "wrote the pooled report of 5 sites" "says where"
+/usr/bin/python3 - "$T/R" <<'PY' || { echo "FAIL: the pooled report"; fails=$((fails + 1)); }
+import json, os, sys
+R = sys.argv[1]
+ev = json.load(open(f"{R}/evidence.json"))
+assert ev["kind"] == "pooled_sites", ev["kind"]
+for m in ("auroc", "calibration_slope", "citl", "oe_ratio"):
+    t = ev["tables"][f"sites-{m}"]
+    assert len(t["rows"]) == 5, (m, len(t["rows"]))
+    if os.path.exists("/usr/bin/gnuplot"):
+        svg = open(f"{R}/plot-{m}.svg").read()
+        assert "<svg" in svg and "100%" in svg, m
+html = open(f"{R}/report.html").read()
+assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt; 100%" in html
+out = [s for s, v in ev["pooled"]["pooled"]["auroc"]["sites"].items() if not v["inside_prediction_interval"]]
+assert out == ["west <img src=x onerror=alert(1)> 100%"], out
+assert "lies outside the 95% prediction interval of the AUROC" in html
+assert "Forest plot: AUROC" in html
+PY
+run "$V" pool north.json south.json --no-plots
+expect_rc 2 "--no-plots without --report"
+expect_err "go with --report DIR" "says what it goes with"
 run "$V" pool north.json south.json east.json west.json central.json
 expect_rc 0 "pool, table"
 expect_out "DerSimonian-Laird" "the table names the method"

@@ -3,7 +3,8 @@
 # scores rounded to 2 decimals (ties). Per site: pROC's AUROC and DeLong variance, glm's
 # calibration slope (y ~ logit(p)) and CITL (y ~ offset(logit(p))) with their Wald SEs, and
 # O/E with var(log O/E) = 1/O - 1/N (Debray et al., BMJ 2017). Pooled: metafor::rma(yi, vi,
-# method = "DL") and predict() (transf plogis for AUROC, exp for O/E).
+# method = "DL") and predict() (transf plogis for AUROC, exp for O/E); per site the CI that
+# forest() draws (escalc + summary(transf =)) and the random-effects weight (weights()).
 # Peers: R pROC 1.18.0, metafor 3.8.1 (Debian r-cran-proc, r-cran-metafor), stats::glm.
 # Run from the repository root: Rscript tests/reference/pool_ref.R
 suppressMessages({ library(pROC); library(metafor); library(jsonlite) })
@@ -40,8 +41,16 @@ for (m in names(tr)) {
   yi <- sapply(per, function(e) e[[m]]$yi); vi <- sapply(per, function(e) e[[m]]$vi)
   fit <- rma(yi, vi, method = "DL")
   pr <- predict(fit, transf = tr[[m]])
+  # per site, as metafor's forest() draws it: yi -/+ qnorm(0.975) sqrt(vi) back-transformed, and
+  # the random-effects weight in percent (weights(fit))
+  es <- summary(escalc(measure = "GEN", yi = yi, vi = vi), transf = tr[[m]])
+  wt <- weights(fit)
+  st <- list()
+  for (j in seq_along(yi)) st[[names(per)[j]]] <- list(value = tr[[m]](yi[j]), ci_low = es$ci.lb[j],
+                                                      ci_high = es$ci.ub[j], weight = unname(wt[j]))
   pooled[[m]] <- list(value = pr$pred, ci_low = pr$ci.lb, ci_high = pr$ci.ub, pi_low = pr$pi.lb, pi_high = pr$pi.ub,
-                      tau2 = fit$tau2, i2 = fit$I2, q = fit$QE, estimate = as.numeric(fit$b), se = fit$se)
+                      tau2 = fit$tau2, i2 = fit$I2, q = fit$QE, estimate = as.numeric(fit$b), se = fit$se,
+                      sites = st)
 }
 out <- list(peers = list(pROC = as.character(packageVersion("pROC")), metafor = as.character(packageVersion("metafor")),
                          R = paste(R.version$major, R.version$minor, sep = ".")),

@@ -67,7 +67,7 @@ static int add_monitor(vigil_store *s, const vigil_run_info *run, cJSON *r)
  * reason on the line below. */
 static int monitor_table(vigil_store *s, const vigil_run_info *runs, size_t n)
 {
-    printf("%5s  %-24s  %-11s  %-24s  %-7s  %-24s  %-20s  %s\n", "id", "name", "status", "started (UTC)", "verdict",
+    cli_out("%5s  %-24s  %-11s  %-24s  %-7s  %-24s  %-20s  %s\n", "id", "name", "status", "started (UTC)", "verdict",
            "current window", "largest effect", "alarmed");
     for (size_t i = 0; i < n; i++) {
         vigil_report_monitor_night m;
@@ -77,11 +77,11 @@ static int monitor_table(vigil_store *s, const vigil_run_info *runs, size_t n)
         char eff[96] = "-";
         if (m.largest_feature && isfinite(m.largest_effect))
             snprintf(eff, sizeof eff, "%.3f %.40s", m.largest_effect, m.largest_feature);
-        printf("%5lld  %-24.24s  %-11s  %-24s  %-7s  %-24s  %-20s  ", (long long)runs[i].id, runs[i].name,
+        cli_out("%5lld  %-24.24s  %-11s  %-24s  %-7s  %-24s  %-20s  ", (long long)runs[i].id, runs[i].name,
                runs[i].status, runs[i].started_at, verdict, *m.window ? m.window : "-", eff);
-        for (size_t k = 0; k < m.n_alarms; k++) printf("%s%s", k ? ", " : "", m.alarms[k]);
-        printf("%s\n", m.n_alarms ? "" : "-");
-        if (runs[i].error) printf("       reason: %s\n", runs[i].error);
+        for (size_t k = 0; k < m.n_alarms; k++) cli_out("%s%s", k ? ", " : "", m.alarms[k]);
+        cli_out("%s\n", m.n_alarms ? "" : "-");
+        if (runs[i].error) cli_out("       reason: %s\n", runs[i].error);
         vigil_report_monitor_night_clear(&m);
     }
     return VIGIL_EXIT_OK;
@@ -150,12 +150,12 @@ int cmd_history(int argc, char **argv)
         }
         cli_print_json(doc);
     } else if (n == 0) {
-        printf("no runs%s%s%s%s\n", kind ? " of kind " : "", kind ? kind : "", name ? " named " : "",
+        cli_out("no runs%s%s%s%s\n", kind ? " of kind " : "", kind ? kind : "", name ? " named " : "",
                name ? name : "");
     } else if (kind && strcmp(kind, "monitor") == 0) {
         rc = monitor_table(s, runs, n);
     } else {
-        printf("%5s  %-8s  %-28s  %-11s  %-24s  %-7s  %-16s  %s\n", "id", "kind", "name", "status",
+        cli_out("%5s  %-8s  %-28s  %-11s  %-24s  %-7s  %-16s  %s\n", "id", "kind", "name", "status",
                "started (UTC)", "verdict", "result digest", "operator");
         for (size_t i = 0; i < n; i++) {
             const char *verdict = runs[i].passed < 0 ? "-" : runs[i].passed ? "PASS" : "FAIL";
@@ -164,7 +164,7 @@ int cmd_history(int argc, char **argv)
             char op[300] = "-";
             if (runs[i].operator_user)
                 snprintf(op, sizeof op, "%s@%s", runs[i].operator_user, runs[i].host ? runs[i].host : "?");
-            printf("%5lld  %-8s  %-28.28s  %-11s  %-24s  %-7s  %-16.16s  %s\n", (long long)runs[i].id,
+            cli_out("%5lld  %-8s  %-28.28s  %-11s  %-24s  %-7s  %-16.16s  %s\n", (long long)runs[i].id,
                    runs[i].kind, runs[i].name, runs[i].status, runs[i].started_at, verdict,
                    runs[i].result_digest ? runs[i].result_digest : "-", op);
         }

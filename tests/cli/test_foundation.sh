@@ -20,6 +20,15 @@ run "$VIGIL" history --db "$T/none.db"; expect_rc 2 "missing store"; expect_err 
 [ -e "$T/none.db" ] && { echo "FAIL: listing created a store"; fails=$((fails+1)); }
 run "$VIGIL" audit; expect_rc 2 "audit without subcommand"
 
+# The history table prints a stored name escaped: a case file named with a terminal escape
+# (the run takes its name from the file) must not reach the terminal raw.
+esc="$T/cases$(printf '\033')[31m.csv"
+"$VIGIL" synth --out "$esc" --rows 300 --seed 5 2>/dev/null
+run "$VIGIL" metrics --data "$esc" --score score --label label --db "$T/esc.db"; expect_rc 0 "metrics on an odd file name"
+run "$VIGIL" history --db "$T/esc.db"; expect_rc 0 "history of it"
+if grep -q "$(printf '\033')" "$T/out"; then echo "FAIL: a raw escape byte reached the history table"; fails=$((fails + 1)); fi
+expect_out 'cases\x1B[31m.csv' "the history table shows the name escaped"
+
 # synth: same seed, same bytes; different seed, different bytes
 run "$VIGIL" synth --out "$T/a.csv" --rows 500 --seed 7; expect_rc 0 "synth"
 run "$VIGIL" synth --out "$T/b.csv" --rows 500 --seed 7; expect_rc 0 "synth again"

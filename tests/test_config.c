@@ -2,6 +2,7 @@
 #include "testutil.h"
 #include "core/config.h"
 #include "core/json.h"
+#include "core/util.h"
 
 #include <unistd.h>
 
@@ -211,6 +212,61 @@ static void test_path_normalised(void **state)
     assert_int_equal(system(b), 0);
 }
 
+/* VIGIL_ROOTS (issue 19): the check is on the file opened, and that file is pinned: a symlink
+ * re-pointed outside the roots between the check and the read is refused, by the whole-file
+ * reader, the digest and the CSV reader alike; an unswapped path reads as before. */
+static void test_roots_pinned(void **state)
+{
+    (void)state;
+    char base[] = "/tmp/vigil-roots-XXXXXX";
+    assert_non_null(mkdtemp(base));
+    char b[1024], cfgf[512], link[512];
+    snprintf(b, sizeof b,
+             "mkdir -p %s/root %s/out && printf 'x,y\\n1,2\\n' >%s/root/in.csv && "
+             "printf 'secret,phi\\n3,4\\n' >%s/out/secret.csv && ln -s %s/root/in.csv %s/root/link.csv",
+             base, base, base, base, base, base);
+    assert_int_equal(system(b), 0);
+    snprintf(b, sizeof b, "%s/root", base);
+    setenv("VIGIL_ROOTS", b, 1);
+    snprintf(cfgf, sizeof cfgf, "%s/root/s.json", base);
+    snprintf(link, sizeof link, "%s/root/link.csv", base);
+    char *out = NULL, *text = NULL;
+    size_t len;
+    /* pointing outside at the check: refused as before */
+    snprintf(b, sizeof b, "ln -sfn %s/out/secret.csv %s", base, link);
+    assert_int_equal(system(b), 0);
+    assert_int_equal(vigil_cfg_path(cfgf, "$.data.path", "link.csv", &out), VIGIL_EINVAL);
+    expect_msg("outside the allowed roots");
+    /* inside at the check, swapped before the read */
+    snprintf(b, sizeof b, "ln -sfn %s/root/in.csv %s", base, link);
+    assert_int_equal(system(b), 0);
+    assert_int_equal(vigil_cfg_path(cfgf, "$.data.path", "link.csv", &out), VIGIL_OK);
+    assert_int_equal(vigil_read_file(out, &text, &len), VIGIL_OK);
+    assert_string_equal(text, "x,y\n1,2\n");
+    free(text);
+    snprintf(b, sizeof b, "ln -sfn %s/out/secret.csv %s", base, link);
+    assert_int_equal(system(b), 0);
+    text = NULL;
+    assert_int_equal(vigil_read_file(out, &text, &len), VIGIL_EINVAL);
+    assert_null(text);
+    expect_msg("now names another file than the one checked against VIGIL_ROOTS");
+    char hex[65];
+    assert_int_equal(vigil_sha256_file(out, hex, NULL), VIGIL_EINVAL);
+    vigil_table *t = NULL;
+    assert_int_not_equal(vigil_table_read_csv(&t, out, NULL), VIGIL_OK);
+    assert_null(t);
+    expect_msg("now names another file");
+    /* swapped back: the pinned file reads again */
+    snprintf(b, sizeof b, "ln -sfn %s/root/in.csv %s", base, link);
+    assert_int_equal(system(b), 0);
+    assert_int_equal(vigil_read_file(out, &text, &len), VIGIL_OK);
+    free(text);
+    free(out);
+    unsetenv("VIGIL_ROOTS");
+    snprintf(b, sizeof b, "rm -rf %s", base);
+    assert_int_equal(system(b), 0);
+}
+
 int main(void)
 {
     vigil_init();
@@ -218,6 +274,6 @@ int main(void)
     const struct CMUnitTest tests[] = {T(test_data_section), T(test_unknown_keys), T(test_wrong_shapes),
                                        T(test_json_syntax_position), T(test_duplicate_keys),
                                        T(test_role_not_in_file), cmocka_unit_test(test_json_segments),
-                                       cmocka_unit_test(test_path_normalised)};
+                                       cmocka_unit_test(test_path_normalised), cmocka_unit_test(test_roots_pinned)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

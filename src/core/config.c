@@ -4,11 +4,14 @@
 #include "core/util.h"
 #include "vigil/error.h"
 
+#include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 int vigil_cfg_load(const char *path, cJSON **out)
 {
@@ -492,7 +495,26 @@ int vigil_cfg_path(const char *file, const char *jpath, const char *rel, char **
         *out = p;
         return VIGIL_OK;
     }
-    char *real = real_path(p);
+    /* Check the file itself, opened (its path read back from /proc/self/fd), and pin its
+     * identity so that the later read is of this file or refused (vigil_open_input): checking
+     * the path and opening it later let a swapped symlink read outside the roots. A path that
+     * does not open (an output not written yet) is checked by its resolved path. */
+    char *real = NULL;
+    struct stat st;
+    int fd = open(p, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    if (fd >= 0 && fstat(fd, &st) == 0) {
+        char link[64], buf[PATH_MAX + 1];
+        snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+        ssize_t n = readlink(link, buf, sizeof buf - 1);
+        if (n > 0 && buf[0] == '/') {
+            buf[n] = '\0';
+            real = vigil_strdup(buf);
+        }
+    } else if (fd >= 0) {
+        close(fd);
+        fd = -1;
+    }
+    if (!real) real = real_path(p);
     int ok = 0;
     char *copy = vigil_strdup(roots);
     for (char *save = NULL, *r = copy ? strtok_r(copy, ":", &save) : NULL; r && real && !ok;
@@ -505,10 +527,19 @@ int vigil_cfg_path(const char *file, const char *jpath, const char *rel, char **
     if (!ok) {
         int rc = vigil_error_set(VIGIL_EINVAL, "%s: %s: '%s' resolves to %s, outside the allowed roots "
                                  "(VIGIL_ROOTS=%s)", file, jpath ? jpath : "$", rel, real ? real : p, roots);
+        if (fd >= 0) close(fd);
         free(real), free(p);
         return rc;
     }
     free(real);
+    if (fd >= 0) {
+        int rc = vigil_input_pin(p, (unsigned long long)st.st_dev, (unsigned long long)st.st_ino);
+        close(fd);
+        if (rc) {
+            free(p);
+            return rc;
+        }
+    }
     *out = p;
     return VIGIL_OK;
 }

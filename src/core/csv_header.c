@@ -1,5 +1,6 @@
 /* The header row of a CSV file, field by field (core/csv_header.h). */
 #include "core/csv_header.h"
+#include "core/util.h"
 
 #include <stdio.h>
 
@@ -7,7 +8,7 @@ int vigil_csv_header_fields(const char *path, char delimiter, int (*fn)(void *ct
                             void *ctx)
 {
     const int dl = delimiter ? delimiter : ',';
-    FILE *f = fopen(path, "rb");
+    FILE *f = vigil_fopen_input(path);
     if (!f) return 0;
     size_t col = 1, len = 0;
     char field[1024];

@@ -333,9 +333,8 @@ int vigil_table_read_csv(vigil_table **out, const char *path, const vigil_csv_op
 
     if ((rc = vigil_table_new(&r.t, 0, path)) != 0) return rc;
     if ((rc = fb_append(&r, "", 0)) != 0) goto done;
-    fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        rc = vigil_error_set(VIGIL_EIO, "%s: cannot open: %s", path, strerror(errno));
+    if ((fd = vigil_open_input(path)) < 0) {
+        rc = vigil_error_last_code();
         goto done;
     }
     struct stat st;

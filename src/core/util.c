@@ -4,6 +4,10 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -65,11 +69,79 @@ void vigil_sbuf_free(vigil_sbuf *b)
     memset(b, 0, sizeof *b);
 }
 
+typedef struct {
+    char *path;
+    unsigned long long dev, ino;
+} pinned_input;
+
+static pthread_mutex_t g_pin_lock = PTHREAD_MUTEX_INITIALIZER;
+static pinned_input *g_pins;
+static size_t g_npins, g_cap_pins;
+
+int vigil_input_pin(const char *path, unsigned long long dev, unsigned long long ino)
+{
+    int rc = VIGIL_OK;
+    pthread_mutex_lock(&g_pin_lock);
+    size_t i = 0;
+    while (i < g_npins && strcmp(g_pins[i].path, path) != 0) i++;
+    if (i == g_npins) {
+        char *copy = vigil_strdup(path);
+        if (copy && g_npins == g_cap_pins) {
+            size_t cap = g_cap_pins ? 2 * g_cap_pins : 8;
+            pinned_input *p = realloc(g_pins, cap * sizeof *p);
+            if (p) g_pins = p, g_cap_pins = cap;
+        }
+        if (!copy || g_npins == g_cap_pins) {
+            free(copy);
+            rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+        } else
+            g_pins[g_npins++].path = copy;
+    }
+    if (!rc) g_pins[i].dev = dev, g_pins[i].ino = ino;
+    pthread_mutex_unlock(&g_pin_lock);
+    return rc;
+}
+
+int vigil_open_input(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        vigil_error_set(VIGIL_EIO, "%s: cannot open: %s", path, strerror(errno));
+        return -1;
+    }
+    pthread_mutex_lock(&g_pin_lock);
+    int pinned = 0;
+    unsigned long long dev = 0, ino = 0;
+    for (size_t i = 0; i < g_npins && !pinned; i++)
+        if (strcmp(g_pins[i].path, path) == 0) pinned = 1, dev = g_pins[i].dev, ino = g_pins[i].ino;
+    pthread_mutex_unlock(&g_pin_lock);
+    struct stat st;
+    if (pinned && (fstat(fd, &st) != 0 || (unsigned long long)st.st_dev != dev || (unsigned long long)st.st_ino != ino)) {
+        close(fd);
+        vigil_error_set(VIGIL_EINVAL, "%s: now names another file than the one checked against VIGIL_ROOTS (a "
+                        "symlink or file was swapped after the check): refusing to read it", path);
+        return -1;
+    }
+    return fd;
+}
+
+FILE *vigil_fopen_input(const char *path)
+{
+    int fd = vigil_open_input(path);
+    if (fd < 0) return NULL;
+    FILE *f = fdopen(fd, "rb");
+    if (!f) {
+        vigil_error_set(VIGIL_EIO, "%s: cannot open: %s", path, strerror(errno));
+        close(fd);
+    }
+    return f;
+}
+
 int vigil_read_file(const char *path, char **out, size_t *len)
 {
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) return vigil_error_set(VIGIL_EIO, "%s: cannot open: %s", path, strerror(errno));
+    FILE *f = vigil_fopen_input(path);
+    if (!f) return vigil_error_last_code();
     vigil_sbuf b = {0};
     char chunk[65536];
     size_t got;
@@ -142,8 +214,8 @@ void vigil_sha256_hex(const void *data, size_t n, char out[65])
 
 int vigil_sha256_file(const char *path, char out[65], uint64_t *bytes)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) return vigil_error_set(VIGIL_EIO, "%s: cannot open: %s", path, strerror(errno));
+    FILE *f = vigil_fopen_input(path);
+    if (!f) return vigil_error_last_code();
     vigil_sha256 *h = vigil_sha256_new();
     int rc = VIGIL_OK;
     if (!h) {

@@ -42,6 +42,19 @@ size_t vigil_utf8_check(const char *s, size_t n);
 /* Read a whole file into a NUL-terminated buffer (caller frees). VIGIL_EIO with the path. */
 int vigil_read_file(const char *path, char **out, size_t *len);
 
+/* Inputs pinned by a check (vigil_cfg_path under VIGIL_ROOTS): the identity (device, inode) of
+ * the file the check opened is kept under the path it returned, and every later open of that
+ * path by vigil_open_input is of the same file or refused, so a symlink or file swapped between
+ * the check and the read cannot make vigil read outside the roots. */
+int vigil_input_pin(const char *path, unsigned long long dev, unsigned long long ino);
+/* open(path, O_RDONLY | O_CLOEXEC); a pinned path that now names another file is closed and
+ * refused (VIGIL_EINVAL naming it). Returns the descriptor, or -1 with the vigil error set
+ * (VIGIL_EIO "cannot open" with the reason). vigil_read_file, vigil_sha256_file and the CSV
+ * readers open their inputs through it. */
+int vigil_open_input(const char *path);
+/* fopen(path, "rb") through vigil_open_input; NULL with the vigil error set. */
+FILE *vigil_fopen_input(const char *path);
+
 /* n bytes as 2n lowercase hex characters (+NUL). */
 void vigil_hex(const unsigned char *d, size_t n, char *out);
 /* The one SHA-256 (OpenSSL's EVP underneath, kept out of this header): streaming, for data

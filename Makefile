@@ -23,7 +23,7 @@ CC         ?= cc
 CUDA       ?= auto
 PKGS       := gsl libcjson sqlite3 libcrypto
 DEB_PKGS   := build-essential pkg-config libgsl-dev libsqlite3-dev libcjson-dev libcmocka-dev \
-              libssl-dev gnuplot-nox sqlite3
+              libssl-dev gnuplot-nox sqlite3 openmpi-bin libopenmpi-dev
 # The peers `make bench` times vigil against (Debian's builds; PyPI peers are optional there).
 BENCH_DEB_PKGS := python3-numpy python3-pandas python3-scipy python3-sklearn python3-xgboost r-cran-proc
 
@@ -40,6 +40,21 @@ ifeq ($(CUDA),auto)
 endif
 CUDA_HOME ?= $(patsubst %/bin/nvcc,%,$(NVCC))
 
+# MPI=auto|0|1 (issue 22): `mpirun -n N build/vigil drift ...` splits the features across ranks.
+# auto builds it in when mpicc is found; only src/core/dist.c sees mpi.h, and a binary started
+# without mpirun never initialises MPI. MPI=0: one process, no libmpi.
+MPI ?= auto
+MPICC := $(shell command -v mpicc 2>/dev/null)
+ifeq ($(MPI),auto)
+  MPI := $(if $(MPICC),1,0)
+endif
+MPI_CFLAGS :=
+MPI_LIBS   :=
+ifeq ($(MPI),1)
+  MPI_CFLAGS := -DVIGIL_HAVE_MPI=1 $(shell mpicc --showme:compile 2>/dev/null || mpicc -show 2>/dev/null | tr ' ' '\n' | grep '^-I' | tr '\n' ' ')
+  MPI_LIBS   := $(shell mpicc --showme:link 2>/dev/null || echo -lmpi)
+endif
+
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
@@ -48,7 +63,7 @@ OPT      := $(if $(DEBUG),-O0 -g3,-O2 -g)
 CFLAGS   ?= $(OPT)
 CFLAGS   += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wno-unused-parameter \
             -Iinclude -Isrc $(PKG_CFLAGS) -MMD -MP -pthread -fPIC
-LDLIBS   += $(PKG_LIBS) -lm -pthread
+LDLIBS   += $(PKG_LIBS) $(MPI_LIBS) -lm -pthread
 ifneq ($(SANITIZER),)
   CFLAGS  += -fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=all
   LDFLAGS += -fsanitize=$(SANITIZER)
@@ -99,7 +114,7 @@ all: $(BUILD)/vigil $(BUILD)/libvigil.a $(BUILD)/libvigil.so
 # Objects depend on the compiler and flags too: a build folder made before a flag changed
 # (say -fPIC, which the shared library needs) is recompiled rather than linked stale.
 FLAGS_STAMP := $(BUILD)/obj/.cflags
-FLAGS_TEXT  := $(subst ','"'"',$(CC) $(CFLAGS))
+FLAGS_TEXT  := $(subst ','"'"',$(CC) $(CFLAGS) $(MPI_CFLAGS))
 $(FLAGS_STAMP): FORCE
 	@mkdir -p $(dir $@)
 	@printf '%s\n' '$(FLAGS_TEXT)' | cmp -s - $@ || printf '%s\n' '$(FLAGS_TEXT)' >$@
@@ -107,6 +122,9 @@ $(FLAGS_STAMP): FORCE
 $(BUILD)/obj/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
+
+# only the rank seam sees mpi.h (core/dist.h)
+$(BUILD)/obj/src/core/dist.o: CFLAGS += $(MPI_CFLAGS)
 
 ifeq ($(STUB),)
 $(BUILD)/obj/%.cu.o: %.cu
@@ -147,7 +165,7 @@ $(BUILD)/vigil.pc: include/vigil/version.h Makefile FORCE
 	  'includedir=$${prefix}/include' '' 'Name: vigil' \
 	  'Description: validation and monitoring of clinical prediction models' \
 	  'Version: $(VERSION)' 'Requires.private: $(PKGS)' 'Cflags: -I$${includedir}' \
-	  'Libs: -L$${libdir} -lvigil' 'Libs.private: -lm -pthread $(CUDA_LIBS)' >$@.tmp
+	  'Libs: -L$${libdir} -lvigil' 'Libs.private: -lm -pthread $(CUDA_LIBS) $(MPI_LIBS)' >$@.tmp
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 FORCE:
 

@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "cli/options.h"
+#include "core/dist.h"
 #include "vigil/vigil.h"
 
 #include <cjson/cJSON.h>
@@ -41,6 +42,7 @@ static void print_version(void)
                                                         : " (CUDA not compiled in)");
     printf("  %s\n", vigil_backend_describe(VIGIL_BACKEND_CPU));
     printf("  %s\n", vigil_backend_describe(VIGIL_BACKEND_CUDA)); /* one buffer: one call per printf */
+    printf("parallel: %s\n", vigil_dist_describe());
     printf("libraries: GSL %s, SQLite %s, cJSON %d.%d.%d, %s\n", GSL_VERSION, sqlite3_libversion(),
            CJSON_VERSION_MAJOR, CJSON_VERSION_MINOR, CJSON_VERSION_PATCH, OPENSSL_VERSION_TEXT);
 }
@@ -82,11 +84,33 @@ static void print_warning(const char *msg, void *ctx)
     fprintf(stderr, "vigil: warning: %s\n", msg);
 }
 
+/* The commands whose work splits across MPI ranks (core/dist.h); under mpirun with more than
+ * one rank any other is refused, so that no run is stored or printed N times. */
+static int splits_across_ranks(const char *name) { return strcmp(name, "drift") == 0; }
+
+static int run(int argc, char **argv);
+
 int main(int argc, char **argv)
+{
+    if (vigil_dist_init(&argc, &argv) != 0) {
+        fprintf(stderr, "vigil: error: %s\n", vigil_error_last());
+        return VIGIL_EXIT_INTERNAL;
+    }
+    int rc = run(argc, argv);
+    vigil_dist_finalize();
+    return rc;
+}
+
+static int run(int argc, char **argv)
 {
     vigil_init();
     vigil_warn_set_handler(print_warning, NULL);
     generate_help();
+    if (vigil_dist_size() > 1 && (argc < 2 || !splits_across_ranks(argv[1]))) {
+        fprintf(stderr, "vigil: %s does not split across MPI ranks (only drift does): run it without mpirun\n",
+                argc < 2 ? "this command" : argv[1]);
+        return VIGIL_EXIT_USAGE;
+    }
     if (argc < 2) {
         cmd_help(1, argv);
         return VIGIL_EXIT_USAGE;

@@ -7,6 +7,7 @@
 #include "stats/drift_internal.h"
 #include "vigil/error.h"
 #include "core/json.h"
+#include "core/dist.h"
 #include "core/parallel.h"
 #include "core/util.h"
 
@@ -315,6 +316,45 @@ static int run_range(void *ctx, size_t begin, size_t end, int worker)
     return VIGIL_OK;
 }
 
+/* The fields a job fills, as one row of doubles (counts are exact in a double below 2^53). */
+#define JOB_ROW 17
+static void job_pack(const vigil_drift_feature *f, double *r)
+{
+    const double v[JOB_ROW] = {(double)f->n_cur, (double)f->missing_cur, f->ks_stat, f->ks_p, f->ad_stat, f->ad_p,
+                               f->cvm_stat, f->cvm_p, f->wasserstein, f->wasserstein_norm, f->psi, f->js, f->effect,
+                               (double)f->n_unseen, f->chi2_stat, f->chi2_df, f->chi2_p};
+    memcpy(r, v, sizeof v);
+}
+
+static void job_unpack(const double *r, vigil_drift_feature *f)
+{
+    f->n_cur = (size_t)r[0], f->missing_cur = (size_t)r[1], f->ks_stat = r[2], f->ks_p = r[3], f->ad_stat = r[4];
+    f->ad_p = r[5], f->cvm_stat = r[6], f->cvm_p = r[7], f->wasserstein = r[8], f->wasserstein_norm = r[9];
+    f->psi = r[10], f->js = r[11], f->effect = r[12], f->n_unseen = (size_t)r[13], f->chi2_stat = r[14];
+    f->chi2_df = r[15], f->chi2_p = r[16];
+}
+
+/* Every feature's tests: in this process's threads, or under mpirun each rank the features it
+ * owns (core/dist.h) and then every rank every feature's numbers, the same bits as one process. */
+static int run_jobs(job *jobs, size_t nj, int threads)
+{
+    if (vigil_dist_size() <= 1) return vigil_parallel_for(threads, nj, 1, run_range, jobs);
+    job *mine = malloc(nj * sizeof *mine);
+    double *rows = calloc(nj * JOB_ROW, sizeof *rows);
+    size_t k = 0;
+    int rc = mine && rows ? VIGIL_OK : vigil_error_set(VIGIL_ENOMEM, "drift: out of memory");
+    for (size_t i = 0; !rc && i < nj; i++)
+        if (vigil_dist_owns(i)) mine[k++] = jobs[i];
+    if (!rc && k) rc = vigil_parallel_for(threads, k, 1, run_range, mine);
+    for (size_t i = 0; !rc && i < nj; i++)
+        if (vigil_dist_owns(i)) job_pack(jobs[i].out, rows + i * JOB_ROW);
+    rc = vigil_dist_share_rows(rows, mine && rows ? nj : 0, JOB_ROW, rc);
+    for (size_t i = 0; !rc && i < nj; i++)
+        if (!vigil_dist_owns(i)) job_unpack(rows + i * JOB_ROW, jobs[i].out);
+    free(mine), free(rows);
+    return rc;
+}
+
 /* ---------------------------------------------------------------- compare */
 
 void vigil_drift_result_free(vigil_drift_result *r)
@@ -499,7 +539,7 @@ int vigil_drift_compare_ref(const vigil_drift_reference *ref, const vigil_table 
         jobs[nj++] = (job){rf, cur, col, f, 0};
     }
     if (nfeat == 0) { rc = vigil_error_set(VIGIL_EINVAL, "no feature common to %s and %s", ref->source, src); goto done; }
-    if (nj && (rc = vigil_parallel_for(o->threads, nj, 1, run_range, jobs)) != VIGIL_OK) goto done;
+    if (nj && (rc = run_jobs(jobs, nj, o->threads)) != VIGIL_OK) goto done;
     praw = malloc(nfeat * sizeof *praw);
     padj = malloc(nfeat * sizeof *padj);
     if (!praw || !padj) { rc = vigil_error_set(VIGIL_ENOMEM, "drift: out of memory"); goto done; }

@@ -153,6 +153,27 @@ static int find_col(const vigil_table *t, const char *name, const char *which)
     return c;
 }
 
+typedef struct {
+    vigil_drift_reference *r;
+    const vigil_table *ref;
+    const int *cols;
+    size_t nrows;
+} build_ctx;
+
+static int build_range(void *ctx, size_t begin, size_t end, int worker)
+{
+    (void)worker;
+    build_ctx *b = ctx;
+    for (size_t i = begin; i < end; i++) {
+        ref_feat *f = &b->r->f[i];
+        int rc = f->type == VIGIL_DRIFT_NUMERIC
+                     ? build_numeric(f, vigil_table_numeric(b->ref, b->cols[i]), b->nrows, b->r->psi_bins)
+                     : build_categorical(f, b->ref, (size_t)b->cols[i]);
+        if (rc) return rc;
+    }
+    return VIGIL_OK;
+}
+
 int vigil_drift_reference_build(const vigil_table *ref, const vigil_drift_options *o,
                                 vigil_drift_reference **out)
 {
@@ -161,7 +182,7 @@ int vigil_drift_reference_build(const vigil_table *ref, const vigil_drift_option
     *out = NULL;
     vigil_drift_reference *r = calloc(1, sizeof *r);
     int rc = VIGIL_OK;
-    int *numcols = NULL;
+    int *numcols = NULL, *cols = NULL;
     size_t *rows = NULL;
     if (!r) return vigil_error_set(VIGIL_ENOMEM, "drift: out of memory");
     size_t nrows = vigil_table_nrows(ref);
@@ -176,21 +197,26 @@ int vigil_drift_reference_build(const vigil_table *ref, const vigil_drift_option
     r->f = calloc(nf ? nf : 1, sizeof *r->f);
     numcols = malloc((nf ? nf : 1) * sizeof *numcols);
     if (!r->f || !numcols) { rc = vigil_error_set(VIGIL_ENOMEM, "drift: out of memory"); goto done; }
+    cols = malloc((nf ? nf : 1) * sizeof *cols);
+    if (!cols) { rc = vigil_error_set(VIGIL_ENOMEM, "drift: out of memory"); goto done; }
     for (size_t i = 0; i < nf; i++) {
         int col = o->features ? find_col(ref, o->features[i], "reference") : (int)i;
         if (col < 0) { rc = VIGIL_EINVAL; goto done; }
         ref_feat *f = &r->f[r->nf++];
-        f->name = vigil_strdup(vigil_table_col_name(ref, col));
+        if (!(f->name = vigil_strdup(vigil_table_col_name(ref, col)))) {
+            rc = vigil_error_set(VIGIL_ENOMEM, "drift: out of memory");
+            goto done;
+        }
+        cols[i] = col;
         if (vigil_table_col_type(ref, col) == VIGIL_COL_NUMERIC) {
             f->type = VIGIL_DRIFT_NUMERIC;
-            rc = build_numeric(f, vigil_table_numeric(ref, col), nrows, r->psi_bins);
             numcols[r->mmd_d++] = col;
-        } else {
+        } else
             f->type = VIGIL_DRIFT_CATEGORICAL;
-            rc = build_categorical(f, ref, col);
-        }
-        if (rc) goto done;
     }
+    /* each feature's sort and summaries in the threads (they were one after another) */
+    build_ctx bc = {r, ref, cols, nrows};
+    if (r->nf && (rc = vigil_parallel_for(o->threads, r->nf, 1, build_range, &bc)) != VIGIL_OK) goto done;
     if (o->mmd && r->mmd_d) {
         size_t n = vigil_drift_pick_rows(ref, numcols, r->mmd_d, o->mmd_max_rows, o->seed, &rows);
         r->mmd_rows = n;
@@ -209,6 +235,7 @@ int vigil_drift_reference_build(const vigil_table *ref, const vigil_drift_option
     }
 done:
     free(numcols);
+    free(cols);
     free(rows);
     if (rc) vigil_drift_reference_free(r);
     else *out = r;

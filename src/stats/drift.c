@@ -8,6 +8,7 @@
 #include "vigil/error.h"
 #include "core/json.h"
 #include "core/dist.h"
+#include "stats/metrics_internal.h"
 #include "core/parallel.h"
 #include "core/util.h"
 
@@ -63,16 +64,6 @@ void vigil_drift_reference_free(vigil_drift_reference *r)
     free(r);
 }
 
-/* numpy.quantile(x, q) with linear interpolation on sorted x */
-static double quantile_sorted(const double *x, size_t n, double q)
-{
-    double pos = q * (double)(n - 1);
-    size_t lo = (size_t)floor(pos);
-    if (lo + 1 >= n) return x[n - 1];
-    double fr = pos - (double)lo;
-    return x[lo] + (x[lo + 1] - x[lo]) * fr;
-}
-
 static int build_numeric(ref_feat *f, const double *v, size_t nrows, size_t bins)
 {
     f->sorted = malloc((nrows ? nrows : 1) * sizeof *f->sorted);
@@ -92,7 +83,7 @@ static int build_numeric(ref_feat *f, const double *v, size_t nrows, size_t bins
     if (!f->edges) return vigil_error_set(VIGIL_ENOMEM, "drift: out of memory");
     f->n_edges = 0;
     for (size_t b = 1; n && b < bins; b++) {
-        double e = quantile_sorted(f->sorted, n, (double)b / bins);
+        double e = vigil_stats_quantile_sorted(f->sorted, n, (double)b / bins); /* numpy's linear */
         if (f->n_edges == 0 || e > f->edges[f->n_edges - 1]) f->edges[f->n_edges++] = e;
     }
     return VIGIL_OK;

@@ -268,8 +268,11 @@ static void test_bad_models(void **state)
     s = mutate("split_indices", 1, 0, "17");
     expect_bad(s, "trees[1].split_indices[0]: feature 17 out of range (num_feature is 6)");
     free(s);
-    s = mutate("split_type", 0, 0, "1");
-    expect_bad(s, "categorical splits are not supported");
+    s = mutate("split_type", 0, 0, "1"); /* a categorical split without its categories */
+    expect_bad(s, "trees[0].split_type[0]: a categorical split that categories_nodes does not list");
+    free(s);
+    s = mutate("split_type", 0, 0, "2");
+    expect_bad(s, "trees[0].split_type[0]: split type 2 is neither 0 (numeric) nor 1 (categorical)");
     free(s);
     s = mutate("default_left", 0, 0, "\"yes\"");
     expect_bad(s, "default_left: entry 0 is not an integer");
@@ -374,6 +377,160 @@ static void test_bad_models(void **state)
     free(good);
 }
 
+/* The first node of tree t of `root` that is a split of kind `cat` (1: categorical). */
+static int find_split(cJSON *root, int t, int cat)
+{
+    cJSON *tr = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(
+        cJSON_GetObjectItem(root, "learner"), "gradient_booster"), "model"), "trees"), t);
+    cJSON *lc = cJSON_GetObjectItem(tr, "left_children"), *st = cJSON_GetObjectItem(tr, "split_type");
+    for (int i = 0; i < cJSON_GetArraySize(lc); i++)
+        if (cJSON_GetArrayItem(lc, i)->valueint >= 0 && cJSON_GetArrayItem(st, i)->valueint == cat) return i;
+    return -1;
+}
+
+static cJSON *cat_tree(cJSON *root, int t)
+{
+    return cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(
+        cJSON_GetObjectItem(root, "learner"), "gradient_booster"), "model"), "trees"), t);
+}
+
+/* root printed, with the number 123456.5 (set by the caller) spelled as a bare NaN. */
+static char *print_with_nan(cJSON *root)
+{
+    char *s = cJSON_PrintUnformatted(root), *at = strstr(s, "123456.5");
+    assert_non_null(at);
+    memcpy(at, "NaN     ", 8); /* spaces between tokens are JSON */
+    return s;
+}
+
+/* Categorical splits (enable_categorical=True) load from XGBoost 1.7.4, 2.1.4 and 3.1.3 files
+ * (tests/reference/xgb_cat_ref.py): 1.7 and 2.1 write a bare NaN as each categorical node's
+ * split_conditions entry, accepted there only. The feature "c" types are kept. Bad categorical
+ * fields are refused with their JSON path. */
+static void test_categorical_load(void **state)
+{
+    (void)state;
+    static const char *const files[] = {
+        "tests/reference/xgb_cat/v1_7_4_cat_logistic.json", "tests/reference/xgb_cat/v1_7_4_cat_softprob.json",
+        "tests/reference/xgb_cat/v2_1_4_cat_logistic.json", "tests/reference/xgb_cat/v2_1_4_cat_softprob.json",
+        "tests/reference/xgb_cat/v3_1_3_cat_logistic.json", "tests/reference/xgb_cat/v3_1_3_cat_softprob.json"};
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        vigil_model *m = NULL;
+        if (vigil_model_load(&m, files[i]) != 0) {
+            print_error("%s: %s\n", files[i], vigil_error_last());
+            fail();
+        }
+        assert_int_equal(vigil_model_n_features(m), 3);
+        assert_int_equal(vigil_model_feature_is_categorical(m, 0), 0);
+        assert_int_equal(vigil_model_feature_is_categorical(m, 1), 1);
+        assert_int_equal(vigil_model_feature_is_categorical(m, 2), 1);
+        assert_non_null(strstr(vigil_model_describe(m), " categorical splits"));
+        vigil_model_free(m);
+    }
+
+    cJSON *root = tu_load_json("tests/reference/xgb_cat/v3_1_3_cat_logistic.json");
+    cJSON *learner = cJSON_GetObjectItem(root, "learner"), *tr = cat_tree(root, 0);
+    int num = find_split(root, 0, 0), cat = find_split(root, 0, 1);
+    assert_true(num > 0 && cat >= 0);
+    char *s, frag[200];
+    /* a bare NaN: where 1.7 writes one (a categorical node's condition) it loads ... */
+    cJSON *cond = cJSON_GetObjectItem(tr, "split_conditions");
+    cJSON_ReplaceItemInArray(cond, cat, cJSON_CreateNumber(123456.5));
+    s = print_with_nan(root);
+    {
+        char path[64];
+        tu_temp_file(path, sizeof path, s);
+        vigil_model *m = NULL;
+        if (vigil_model_load(&m, path) != 0) {
+            print_error("%s\n", vigil_error_last());
+            fail();
+        }
+        vigil_model_free(m);
+        unlink(path);
+    }
+    free(s);
+    cJSON_ReplaceItemInArray(cond, cat, cJSON_CreateNumber(1e-45));
+    /* ... as a numeric split's threshold, a leaf value, or anywhere else it is refused, named */
+    cJSON_ReplaceItemInArray(cond, num, cJSON_CreateNumber(123456.5));
+    s = print_with_nan(root);
+    snprintf(frag, sizeof frag, "trees[0].split_conditions[%d]: threshold is a bare NaN (not JSON; only a "
+             "categorical split's condition may be NaN)", num);
+    expect_bad(s, frag);
+    free(s);
+    cJSON_ReplaceItemInArray(cond, num, cJSON_CreateNumber(0.5));
+    int leaf = cJSON_GetArraySize(cond) - 1;
+    cJSON_ReplaceItemInArray(cond, leaf, cJSON_CreateNumber(123456.5));
+    s = print_with_nan(root);
+    snprintf(frag, sizeof frag, "trees[0].split_conditions[%d]: leaf value is a bare NaN", leaf);
+    expect_bad(s, frag);
+    free(s);
+    cJSON_ReplaceItemInArray(cond, leaf, cJSON_CreateNumber(0.25));
+    cJSON_ReplaceItemInArray(cJSON_GetObjectItem(tr, "sum_hessian"), 2, cJSON_CreateNumber(123456.5));
+    s = print_with_nan(root);
+    expect_bad(s, ": $.learner.gradient_booster.model.trees[0].sum_hessian[2]: a bare NaN, which JSON does not "
+                  "have (XGBoost writes one only as a categorical split's split_conditions entry");
+    free(s);
+    cJSON_ReplaceItemInArray(cJSON_GetObjectItem(tr, "sum_hessian"), 2, cJSON_CreateNumber(10));
+    /* a bare NaN in a file that is no XGBoost model keeps the JSON parser's word */
+    expect_bad("{\"format\":\"vigil-linear\",\"version\":1,\"features\":[\"a\"],\"coefficients\":[NaN],"
+               "\"intercept\":0,\"link\":\"logit\"}", ": not valid JSON: a bare NaN or Infinity");
+
+    /* categorical fields */
+    cJSON *sizes = cJSON_GetObjectItem(tr, "categories_sizes"), *segs = cJSON_GetObjectItem(tr, "categories_segments");
+    int ncat = cJSON_GetArraySize(cJSON_GetObjectItem(tr, "categories"));
+    cJSON *saved = cJSON_Duplicate(sizes, 1), *size0 = cJSON_Duplicate(cJSON_GetArrayItem(sizes, 0), 1);
+    cJSON_DeleteItemFromArray(sizes, 0);
+    s = cJSON_PrintUnformatted(root);
+    expect_bad(s, "trees[0].categories_sizes: ");
+    assert_non_null(strstr(vigil_error_last(), "entries, categories_nodes has"));
+    free(s);
+    cJSON_ReplaceItemInObject(tr, "categories_sizes", saved);
+    sizes = saved;
+    cJSON_ReplaceItemInArray(segs, 0, cJSON_CreateNumber(ncat));
+    s = cJSON_PrintUnformatted(root);
+    expect_bad(s, "trees[0].categories_segments[0]: the segment [");
+    assert_non_null(strstr(vigil_error_last(), ") is out of range (categories has "));
+    free(s);
+    cJSON_ReplaceItemInArray(segs, 0, cJSON_CreateNumber(0));
+    cJSON_ReplaceItemInArray(sizes, 0, cJSON_CreateNumber(0));
+    s = cJSON_PrintUnformatted(root);
+    expect_bad(s, "a categorical split needs at least one category");
+    free(s);
+    cJSON_ReplaceItemInArray(sizes, 0, size0);
+    cJSON *cats = cJSON_GetObjectItem(tr, "categories");
+    cJSON *c0 = cJSON_Duplicate(cJSON_GetArrayItem(cats, 0), 1);
+    cJSON_ReplaceItemInArray(cats, 0, cJSON_CreateNumber(-3));
+    s = cJSON_PrintUnformatted(root);
+    expect_bad(s, "trees[0].categories[0]: category -3 out of range (0 to 16777215)");
+    free(s);
+    cJSON_ReplaceItemInArray(cats, 0, c0);
+    cJSON *nodes = cJSON_GetObjectItem(tr, "categories_nodes");
+    cJSON *n0 = cJSON_Duplicate(cJSON_GetArrayItem(nodes, 0), 1);
+    cJSON_ReplaceItemInArray(nodes, 0, cJSON_CreateNumber(num));
+    s = cJSON_PrintUnformatted(root);
+    snprintf(frag, sizeof frag, "trees[0].categories_nodes[0]: node %d is not a categorical split of this tree", num);
+    expect_bad(s, frag);
+    free(s);
+    cJSON_ReplaceItemInArray(nodes, 0, n0);
+    /* a categorical split on a feature typed numeric, a numeric split on a "c" feature */
+    int cf = cJSON_GetArrayItem(cJSON_GetObjectItem(tr, "split_indices"), cat)->valueint;
+    cJSON *ft = cJSON_GetObjectItem(learner, "feature_types");
+    cJSON_ReplaceItemInArray(ft, cf, cJSON_CreateString("float"));
+    s = cJSON_PrintUnformatted(root);
+    snprintf(frag, sizeof frag, "trees[0].split_type[%d]: a categorical split on feature %d ('%s'), which "
+             "$.learner.feature_types marks numeric", cat, cf, cf == 1 ? "dx" : "arm");
+    expect_bad(s, frag);
+    free(s);
+    cJSON_ReplaceItemInArray(ft, cf, cJSON_CreateString("c"));
+    cJSON_ReplaceItemInArray(ft, 0, cJSON_CreateString("c"));
+    s = cJSON_PrintUnformatted(root);
+    snprintf(frag, sizeof frag, "trees[0].split_type[%d]: a numeric split on feature 0 ('x0'), which "
+             "$.learner.feature_types marks categorical", num);
+    expect_bad(s, frag);
+    free(s);
+    cJSON_Delete(root);
+}
+
 /* Features are bound by name; a missing one is named; linear models refuse missing values. */
 static void test_bind(void **state)
 {
@@ -414,6 +571,7 @@ int main(void)
         cmocka_unit_test(test_early_stopping),
         cmocka_unit_test(test_cuda_parity),
         cmocka_unit_test(test_bad_models),
+        cmocka_unit_test(test_categorical_load),
         cmocka_unit_test(test_bind),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

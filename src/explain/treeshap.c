@@ -138,6 +138,8 @@ int vigil_treeshap_prepare(const vigil_forest *f, size_t n_cases, int mode, int 
 {
     (void)threads;
     memset(p, 0, sizeof *p);
+    if (f->n_cat_nodes)
+        return vigil_error_set(VIGIL_EINVAL, "TreeSHAP: categorical splits are not explained yet");
     p->F = f->n_features, p->K = f->n_groups;
     flat_t c = {f, p, 0, 0, NULL, 0, 0};
     int rc = VIGIL_OK;

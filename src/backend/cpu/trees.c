@@ -178,6 +178,8 @@ int vigil_cpu_trees_prepare(const vigil_model *m, void **state)
     *state = NULL;
     if (m->kind != VIGIL_MODEL_TREES) return VIGIL_OK;
     const vigil_forest *f = &m->forest;
+    if (f->n_cat_nodes)
+        return vigil_error_set(VIGIL_EINVAL, "%s: categorical splits are loaded but not scored yet", m->path);
     layout_t *L = calloc(1, sizeof *L);
     if (!L || !(L->nodes = malloc((f->n_nodes ? f->n_nodes : 1) * sizeof *L->nodes))) {
         vigil_cpu_trees_release(L);

@@ -73,6 +73,11 @@ extern "C" int vigil_cuda_forest_upload(const vigil_forest *f, vigil_cuda_forest
         return -1;
     }
     pthread_mutex_init(&d->mu, NULL);
+    if (f->n_cat_nodes) {
+        snprintf(err, cap, "categorical splits are not scored on the device yet");
+        rc = -1;
+        goto done;
+    }
     HOST_ALLOC(hn, f->n_nodes);
     HOST_ALLOC(hbase, G);
     d->n_trees = f->n_trees, d->F = f->n_features, d->G = G;

@@ -102,6 +102,108 @@ static void test_golden(void **state)
     cJSON_Delete(man);
 }
 
+/* Categorical splits (enable_categorical=True on a pandas frame; tests/reference/xgb_cat_ref.py):
+ * XGBoost 1.7.4, 2.1.4 and 3.1.3 models, partition splits on a 30-level feature and one-hot splits
+ * on a 3-level one, missing categories and codes unseen in training, scored from codes (every
+ * version) and from the category strings 3.x stores; predict_proba within 1e-6. The _invalid
+ * rows (negative, fractional, beyond 2^24: refused from a CSV) go in as an array and must route
+ * as XGBoost's Decision does. */
+static void test_categorical_golden(void **state)
+{
+    (void)state;
+    cJSON *man = tu_load_json("tests/reference/xgb_cat/predict.json");
+    const cJSON *c;
+    size_t n = 0, n_invalid = 0, n_strings = 0;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(man, "cases"))
+    {
+        score_case(c, VIGIL_BACKEND_CPU, 0);
+        score_case(c, VIGIL_BACKEND_CPU, 1);
+        score_case(c, VIGIL_BACKEND_AUTO, 3);
+        n++;
+        n_strings += strstr(cJSON_GetObjectItem(c, "name")->valuestring, "_strings") != NULL;
+        const cJSON *inv = cJSON_GetObjectItem(c, "invalid");
+        if (!inv) continue;
+        vigil_model *m = NULL;
+        vigil_table *t = NULL;
+        assert_int_equal(vigil_model_load(&m, cJSON_GetObjectItem(c, "model")->valuestring), 0);
+        assert_int_equal(vigil_table_read_csv(&t, inv->valuestring, NULL), 0);
+        size_t rows = vigil_table_nrows(t), K = vigil_model_n_outputs(m);
+        float *X = malloc(rows * 3 * sizeof *X);
+        for (size_t j = 0; j < 3; j++) {
+            const double *v = vigil_table_numeric(t, (size_t)vigil_table_find(t, vigil_model_feature_name(m, j)));
+            for (size_t i = 0; i < rows; i++) X[i * 3 + j] = (float)v[i];
+        }
+        double *sc = malloc(rows * K * sizeof *sc);
+        vigil_backend_options o = {VIGIL_BACKEND_CPU, 1};
+        assert_int_equal(vigil_model_predict(m, X, rows, &o, sc, NULL, NULL), 0);
+        for (size_t k = 0; k < K; k++) {
+            char col[32];
+            snprintf(col, sizeof col, K == 1 ? "expected" : "expected_%zu", k);
+            const double *e = vigil_table_numeric(t, (size_t)vigil_table_find(t, col));
+            for (size_t i = 0; i < rows; i++)
+                if (!(fabs(sc[i * K + k] - e[i]) <= 1e-6)) {
+                    print_error("%s row %zu: %g, xgboost %g\n", inv->valuestring, i, sc[i * K + k], e[i]);
+                    fail();
+                }
+        }
+        /* from a CSV the same values are refused, naming the line */
+        float *Xb = NULL;
+        assert_int_equal(vigil_model_bind(m, t, &Xb), VIGIL_EINVAL);
+        assert_non_null(strstr(vigil_error_last(), "_invalid.csv:2: column 'dx': -1 is no category code; 'dx' is "
+                                                   "a categorical feature"));
+        assert_non_null(strstr(vigil_error_last(), "pandas writes -1 for a missing category: leave the cell empty"));
+        free(X), free(sc);
+        vigil_table_free(t);
+        vigil_model_free(m);
+        n_invalid++;
+    }
+    assert_int_equal(n, 8);
+    assert_int_equal(n_invalid, 6);
+    assert_int_equal(n_strings, 2);
+    cJSON_Delete(man);
+}
+
+/* Category strings: mapped through the categories a 3.x model stores; an unknown one is refused
+ * naming file:line and the column; text for a 1.7/2.x model (no stored names) is refused with
+ * the rule (give codes); a fractional code is refused. */
+static void test_categorical_bind(void **state)
+{
+    (void)state;
+    char p[64];
+    vigil_table *t = NULL;
+    vigil_model *m = NULL;
+    float *X = NULL;
+    assert_int_equal(vigil_model_load(&m, "tests/reference/xgb_cat/v3_1_3_cat_logistic.json"), 0);
+    tu_temp_file(p, sizeof p, "x0,dx,arm\n0.5,D07,high\n,,control\n1,D29,low\n");
+    assert_int_equal(vigil_table_read_csv(&t, p, NULL), 0);
+    assert_int_equal(vigil_model_bind(m, t, &X), 0);
+    assert_true(X[1] == 7.0f && X[2] == 2.0f && isnan(X[4]) && X[5] == 0.0f && X[7] == 29.0f && X[8] == 1.0f);
+    free(X);
+    vigil_table_free(t);
+    tu_temp_file(p, sizeof p, "x0,dx,arm\n0.5,D07,high\n0.1,D30,low\n");
+    assert_int_equal(vigil_table_read_csv(&t, p, NULL), 0);
+    assert_int_equal(vigil_model_bind(m, t, &X), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), ":3: column 'dx': category 'D30' is not one of the 30 the model stores "
+                                               "for 'dx' (it was not in the training data"));
+    vigil_table_free(t);
+    tu_temp_file(p, sizeof p, "x0,dx,arm\n0.5,7,2\n0.1,3.5,1\n");
+    assert_int_equal(vigil_table_read_csv(&t, p, NULL), 0);
+    assert_int_equal(vigil_model_bind(m, t, &X), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), ":3: column 'dx': 3.5 is no category code"));
+    vigil_table_free(t);
+    vigil_model_free(m);
+    assert_int_equal(vigil_model_load(&m, "tests/reference/xgb_cat/v2_1_4_cat_logistic.json"), 0);
+    tu_temp_file(p, sizeof p, "x0,dx,arm\n0.5,7,high\n");
+    assert_int_equal(vigil_table_read_csv(&t, p, NULL), 0);
+    assert_int_equal(vigil_model_bind(m, t, &X), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), ":2: column 'arm' holds text ('high'), and the model (xgboost 2.1.4) "
+                                               "stores no category names for its categorical feature 'arm'"));
+    assert_non_null(strstr(vigil_error_last(), "give the category codes"));
+    vigil_table_free(t);
+    vigil_model_free(m);
+    unlink(p);
+}
+
 /* Models saved after early stopping (tests/reference/xgb_early_ref.py, XGBoost 1.7.4): by default
  * the trees of rounds 0..best_iteration, equal to XGBClassifier.predict_proba (binary, two
  * parallel trees per round, three classes); with vigil_model_use_all_trees, every tree, equal to
@@ -572,6 +674,8 @@ int main(void)
         cmocka_unit_test(test_cuda_parity),
         cmocka_unit_test(test_bad_models),
         cmocka_unit_test(test_categorical_load),
+        cmocka_unit_test(test_categorical_golden),
+        cmocka_unit_test(test_categorical_bind),
         cmocka_unit_test(test_bind),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -63,8 +63,12 @@ size_t vigil_model_n_trees(const vigil_model *m);
 
 /* Build the row-major float32 feature matrix (n_rows x n_features) from table columns
  * named as the model's features. Missing values become NaN (trees route them by
- * default_left; linear/MLP models refuse them with the file, line and column). Categorical
- * table columns are refused (the model expects numbers). Caller free()s *X. */
+ * default_left; linear/MLP models refuse them with the file, line and column). Text columns
+ * are refused (the model expects numbers), except for a categorical feature of a model that
+ * stores its category names (XGBoost 3.x): text is mapped to the category's code there, and a
+ * category the model does not hold is refused naming file, line and column. Numbers for a
+ * categorical feature are category codes (pandas .cat.codes: whole numbers >= 0; -1 and
+ * fractions are refused). Caller free()s *X. */
 int vigil_model_bind(const vigil_model *m, const vigil_table *t, float **X);
 
 /* Score n rows of X. scores: n * n_outputs doubles (probabilities / predictions, as the

@@ -234,6 +234,81 @@ int vigil_model_feature_is_categorical(const vigil_model *m, size_t j)
     return m->kind == VIGIL_MODEL_TREES && j < m->n_features && m->forest.feature_cat && m->forest.feature_cat[j];
 }
 
+typedef struct {
+    const char *name;
+    size_t code;
+} cat_name;
+
+static int cat_name_cmp(const void *a, const void *b)
+{
+    return strcmp(((const cat_name *)a)->name, ((const cat_name *)b)->name);
+}
+
+/* Feature j (categorical) from table column c into X[., j]. A number is a category CODE, as
+ * XGBoost takes it from a frame's .cat.codes (1.7, 2.x) or an array: a whole number >= 0 below
+ * 2^24; anything else (pandas writes -1 for a missing category) is refused, not routed as
+ * XGBoost would silently route it. Text is mapped through the categories the model stores
+ * (XGBoost 3.x), as XGBoost 3.x re-codes a frame; a category it does not hold, or text for a
+ * model that stores none, is refused. Missing values stay NaN (default_left). */
+static int bind_categorical(const vigil_model *m, const vigil_table *t, size_t c, size_t j, float *X)
+{
+    const vigil_forest *f = &m->forest;
+    const char *src = vigil_table_source(t), *fname = m->feature_names[j];
+    size_t n = vigil_table_nrows(t), F = m->n_features;
+    const double *v = vigil_table_numeric(t, c);
+    if (v) {
+        for (size_t i = 0; i < n; i++) {
+            double x = v[i];
+            if (!isnan(x) && !(x >= 0 && x < (double)VIGIL_CAT_LIMIT && x == floor(x)))
+                return vigil_error_set(VIGIL_EINVAL, "%s:%zu: column '%s': %.17g is no category code; '%s' is a "
+                                       "categorical feature of the model, whose values are codes (whole numbers "
+                                       ">= 0, the position of the category in the training frame's categories, "
+                                       "pandas .cat.codes)%s", src, vigil_table_row_line(t, i), fname, x, fname,
+                                       x == -1 ? "; pandas writes -1 for a missing category: leave the cell empty" : "");
+            X[i * F + j] = (float)x;
+        }
+        return VIGIL_OK;
+    }
+    const int32_t *codes = vigil_table_codes(t, c);
+    size_t L = vigil_table_n_levels(t, c), K = f->n_cat_names ? f->n_cat_names[j] : 0;
+    size_t first = 0;
+    while (first < n && codes[first] < 0) first++;
+    if (!K)
+        return vigil_error_set(VIGIL_EINVAL, "%s:%zu: column '%s' holds text ('%s'), and the model (xgboost%s) "
+                               "stores no category names for its categorical feature '%s' (XGBoost 3.x stores "
+                               "them): give the category codes (pandas .cat.codes of the training frame's "
+                               "categories) as numbers", src, first < n ? vigil_table_row_line(t, first) : 2,
+                               fname, first < n ? vigil_table_level(t, c, (size_t)codes[first]) : "",
+                               f->version, fname);
+    cat_name *sorted = malloc(K * sizeof *sorted);
+    int32_t *map = malloc((L ? L : 1) * sizeof *map);
+    if (!sorted || !map) {
+        free(sorted), free(map);
+        return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    }
+    for (size_t k = 0; k < K; k++) sorted[k].name = f->cat_names[j][k], sorted[k].code = k;
+    qsort(sorted, K, sizeof *sorted, cat_name_cmp);
+    for (size_t l = 0; l < L; l++) {
+        cat_name key = {vigil_table_level(t, c, l), 0};
+        const cat_name *hit = bsearch(&key, sorted, K, sizeof *sorted, cat_name_cmp);
+        map[l] = hit ? (int32_t)hit->code : -1;
+    }
+    int rc = VIGIL_OK;
+    for (size_t i = 0; i < n; i++) {
+        int32_t l = codes[i];
+        if (l >= 0 && map[l] < 0) {
+            rc = vigil_error_set(VIGIL_EINVAL, "%s:%zu: column '%s': category '%s' is not one of the %zu the model "
+                                 "stores for '%s' (it was not in the training data; XGBoost 3.1 would score it as "
+                                 "some other category without a word)", src, vigil_table_row_line(t, i), fname,
+                                 vigil_table_level(t, c, (size_t)l), K, fname);
+            break;
+        }
+        X[i * F + j] = l < 0 ? NAN : (float)map[l];
+    }
+    free(sorted), free(map);
+    return rc;
+}
+
 int vigil_model_bind(const vigil_model *m, const vigil_table *t, float **Xout)
 {
     *Xout = NULL;
@@ -253,6 +328,14 @@ int vigil_model_bind(const vigil_model *m, const vigil_table *t, float **Xout)
             vigil_sbuf_free(&b);
             free(X);
             return rc;
+        }
+        if (vigil_model_feature_is_categorical(m, j)) {
+            int rc = bind_categorical(m, t, (size_t)c, j, X);
+            if (rc) {
+                free(X);
+                return rc;
+            }
+            continue;
         }
         const double *v = vigil_table_numeric(t, (size_t)c);
         if (!v) {

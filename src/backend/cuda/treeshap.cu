@@ -31,8 +31,8 @@ __global__ static void treeshap_kernel(const ts_leaf *leaves, size_t n_leaves, c
     for (size_t l = 0; l < n_leaves; l++) {
         const ts_leaf L = leaves[l];
         double *ph = row + (size_t)L.group * (F + 1);
-        if (L.table) ts_leaf_table(elems + L.e0, L.d, tabs + L.tab, x, ph);
-        else ts_leaf_direct(elems + L.e0, L.d, L.v, w + (size_t)L.d * (size_t)(max_d + 1), x, ph, o, poly, q);
+        if (L.table) ts_leaf_table(elems + L.e0, L.d, tabs + L.tab, NULL, x, ph);
+        else ts_leaf_direct(elems + L.e0, L.d, L.v, w + (size_t)L.d * (size_t)(max_d + 1), NULL, x, ph, o, poly, q);
     }
     for (size_t g = 0; g < K; g++) row[g * (F + 1) + F] = base[g];
 }
@@ -50,6 +50,10 @@ extern "C" int vigil_cuda_treeshap(const ts_prepared *p, const float *X, size_t 
     if (p->max_d > TS_CUDA_MAX_D) {
         snprintf(err, cap, "a path splits on %d distinct features; the kernel handles at most %d", p->max_d,
                  TS_CUDA_MAX_D);
+        return -1;
+    }
+    if (p->n_cat_elems) {
+        snprintf(err, cap, "categorical splits are not explained on the device yet");
         return -1;
     }
     if (!n) return 0;

@@ -231,9 +231,14 @@ static void test_cuda_parity(void **state)
     TU_REQUIRE_CUDA("CPU/CUDA TreeSHAP parity");
     cJSON *man = tu_load_json("tests/reference/shap/manifest.json");
     const cJSON *c;
+    /* and the models with categorical splits (tests/reference/xgb_cat_ref.py) */
+    cJSON *cat = tu_load_json("tests/reference/xgb_cat/shap.json");
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(cat, "cases"))
+        cJSON_AddItemToArray(cJSON_GetObjectItem(man, "cases"), cJSON_Duplicate(c, 1));
+    cJSON_Delete(cat);
     cJSON_ArrayForEach(c, cJSON_GetObjectItem(man, "cases"))
     {
-        if (strncmp(str(c, "name"), "tree_", 5) != 0) continue;
+        if (strncmp(str(c, "name"), "tree_", 5) != 0 && !strstr(str(c, "name"), "_cat_")) continue;
         fixture fx;
         load(&fx, str(c, "model"), str(c, "data"), NULL, NULL);
         size_t N = fx.n * fx.K * (fx.F + 1);

@@ -260,6 +260,11 @@ static void test_cuda_parity(void **state)
     TU_REQUIRE_CUDA("CPU/CUDA scoring parity");
     cJSON *man = tu_load_json("tests/reference/xgb/manifest.json");
     const cJSON *c;
+    /* and the models with categorical splits (tests/reference/xgb_cat_ref.py) */
+    cJSON *cat = tu_load_json("tests/reference/xgb_cat/predict.json");
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(cat, "cases"))
+        cJSON_AddItemToArray(cJSON_GetObjectItem(man, "cases"), cJSON_Duplicate(c, 1));
+    cJSON_Delete(cat);
     cJSON_ArrayForEach(c, cJSON_GetObjectItem(man, "cases"))
     {
         vigil_model *m = NULL;

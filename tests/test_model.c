@@ -192,6 +192,37 @@ static void test_categorical_bind(void **state)
     assert_non_null(strstr(vigil_error_last(), ":3: column 'dx': 3.5 is no category code"));
     vigil_table_free(t);
     vigil_model_free(m);
+    /* categories stored as text that reads as numbers: a number in the CSV is refused (code or
+     * category?), text declared categorical is matched */
+    {
+        cJSON *root = tu_load_json("tests/reference/xgb_cat/v3_1_3_cat_logistic.json");
+        cJSON *enc = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(
+            cJSON_GetObjectItem(root, "learner"), "gradient_booster"), "model"), "cats"), "enc"), 2);
+        /* arm: "10", "20", "30" for control, low, high */
+        cJSON_ReplaceItemInObject(enc, "offsets", cJSON_Parse("[0,2,4,6]"));
+        cJSON_ReplaceItemInObject(enc, "values", cJSON_Parse("[49,48,50,48,51,48]"));
+        char *js = cJSON_PrintUnformatted(root), mp[64];
+        cJSON_Delete(root);
+        tu_temp_file(mp, sizeof mp, js);
+        free(js);
+        assert_int_equal(vigil_model_load(&m, mp), 0);
+        unlink(mp);
+        tu_temp_file(p, sizeof p, "x0,dx,arm\n0.5,7,\n0.1,3,20\n");
+        assert_int_equal(vigil_table_read_csv(&t, p, NULL), 0);
+        assert_int_equal(vigil_model_bind(m, t, &X), VIGIL_EINVAL);
+        assert_non_null(strstr(vigil_error_last(), ":3: column 'arm' holds numbers, and the categories the model stores "
+                                                   "for 'arm' are text that reads as numbers ('10')"));
+        vigil_table_free(t);
+        vigil_col_decl decl = {"arm", VIGIL_COL_CATEGORICAL};
+        vigil_csv_options co = VIGIL_CSV_OPTIONS_INIT;
+        co.types = &decl, co.n_types = 1;
+        assert_int_equal(vigil_table_read_csv(&t, p, &co), 0);
+        assert_int_equal(vigil_model_bind(m, t, &X), 0);
+        assert_true(isnan(X[2]) && X[5] == 1.0f);
+        free(X);
+        vigil_table_free(t);
+        vigil_model_free(m);
+    }
     assert_int_equal(vigil_model_load(&m, "tests/reference/xgb_cat/v2_1_4_cat_logistic.json"), 0);
     tu_temp_file(p, sizeof p, "x0,dx,arm\n0.5,7,high\n");
     assert_int_equal(vigil_table_read_csv(&t, p, NULL), 0);

@@ -256,6 +256,24 @@ static int bind_categorical(const vigil_model *m, const vigil_table *t, size_t c
     const char *src = vigil_table_source(t), *fname = m->feature_names[j];
     size_t n = vigil_table_nrows(t), F = m->n_features;
     const double *v = vigil_table_numeric(t, c);
+    size_t K = f->n_cat_names ? f->n_cat_names[j] : 0;
+    if (v && K) {
+        /* categories stored as text that reads as numbers ("1", "10"): a number in the column
+         * could be a code or a category, and the two differ; refuse rather than guess */
+        for (size_t k = 0; k < K; k++) {
+            const char *nm = f->cat_names[j][k];
+            char *end;
+            if (*nm && (strtod(nm, &end), *end == '\0')) {
+                size_t first = 0;
+                while (first < n && isnan(v[first])) first++;
+                return vigil_error_set(VIGIL_EINVAL, "%s:%zu: column '%s' holds numbers, and the categories the "
+                                       "model stores for '%s' are text that reads as numbers ('%s'): a number could "
+                                       "be a code or a category, which differ; vigil does not guess (declare the "
+                                       "column categorical so its values are matched as categories)", src,
+                                       first < n ? vigil_table_row_line(t, first) : 2, fname, fname, nm);
+            }
+        }
+    }
     if (v) {
         for (size_t i = 0; i < n; i++) {
             double x = v[i];
@@ -270,7 +288,7 @@ static int bind_categorical(const vigil_model *m, const vigil_table *t, size_t c
         return VIGIL_OK;
     }
     const int32_t *codes = vigil_table_codes(t, c);
-    size_t L = vigil_table_n_levels(t, c), K = f->n_cat_names ? f->n_cat_names[j] : 0;
+    size_t L = vigil_table_n_levels(t, c);
     size_t first = 0;
     while (first < n && codes[first] < 0) first++;
     if (!K)

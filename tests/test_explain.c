@@ -147,7 +147,8 @@ static void test_trees_vs_xgboost(void **state)
     cJSON *man = tu_load_json("tests/reference/shap/manifest.json");
     const cJSON *c;
     cJSON *all = cJSON_GetObjectItem(man, "cases");
-    static const char *const more_files[] = {"tests/reference/xgb_versions/shap.json", "tests/reference/xgb_cat/shap.json"};
+    static const char *const more_files[] = {"tests/reference/xgb_versions/shap.json",
+                                             "tests/reference/xgb_cat/shap.json"};
     for (size_t q = 0; q < 2; q++) {
         cJSON *more = tu_load_json(more_files[q]);
         cJSON_ArrayForEach(c, cJSON_GetObjectItem(more, "cases")) cJSON_AddItemToArray(all, cJSON_Duplicate(c, 1));

@@ -6,8 +6,9 @@
  * ELEMENT, however often it is split on: the interval [lo, hi) the path allows, whether a
  * missing value follows the path, and its zero fraction z (the product of the cover ratios
  * child/parent at that feature's nodes). For a case, o_j = 1 when the case's value satisfies
- * element j (an interval, or for a categorical feature a set of categories). With d elements, U the path's features and P the satisfied ones, path-dependent
- * TreeSHAP gives the leaf's contribution to feature i as
+ * element j (an interval, or for a categorical feature a set of categories). With d elements,
+ * U the path's features and P the satisfied ones, path-dependent TreeSHAP gives the leaf's
+ * contribution to feature i as
  *
  *     phi_i = v * Z(P) * ( i in P ? (1 - z_i) K(P \ {i}) : -K(P) )
  *     Z(P) = prod_{j not in P} z_j,   K(Q) = sum_{S in Q} w(|S|, d) prod_{j in Q \ S} z_j,

@@ -94,7 +94,8 @@ static inline VIGIL_FOREST_HD int32_t vigil_forest_next(const vigil_forest *f, i
 {
     int go_left;
     if (x != x) go_left = f->default_left[k];
-    else if (f->cat_begin && f->cat_begin[k] >= 0) go_left = vigil_cat_goes_left(f->cat_bits + f->cat_begin[k], f->cat_words[k], x);
+    else if (f->cat_begin && f->cat_begin[k] >= 0)
+        go_left = vigil_cat_goes_left(f->cat_bits + f->cat_begin[k], f->cat_words[k], x);
     else go_left = x < f->threshold[k];
     return go_left ? f->left[k] : f->right[k];
 }

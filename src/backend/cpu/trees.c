@@ -10,7 +10,8 @@
  * exactly D branch-free steps, k = 2k + 2 - go_left, with no child pointer to load, and LANES
  * rows walk in lock-step so their independent loads overlap. Deeper trees keep a pointer walk
  * over 16-byte packed nodes, and so does every tree with a categorical split (its set is looked
- * up in the forest's bit sets, vigil_cat_goes_left: XGBoost's Decision). Both layouts are built once per model (vigil_cpu_trees_prepare,
+ * up in the forest's bit sets, vigil_cat_goes_left: XGBoost's Decision). Both layouts are built
+ * once per model (vigil_cpu_trees_prepare,
  * cached on the model handle); the shared pool hands out the blocks. */
 #include "backend/cpu/cpu.h"
 

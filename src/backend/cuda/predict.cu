@@ -97,12 +97,16 @@ extern "C" int vigil_cuda_forest_upload(const vigil_forest *f, vigil_cuda_forest
         hn[k].left = leaf ? -1 : f->left[k];
         hn[k].right = leaf ? -1 : f->right[k];
         bool cat = !leaf && f->cat_begin[k] >= 0;
-        hn[k].feat = leaf ? 0u : ((uint32_t)f->feature[k] | (f->default_left[k] ? 0x80000000u : 0u) | (cat ? CAT_BIT : 0u));
+        hn[k].feat = leaf ? 0u
+                          : ((uint32_t)f->feature[k] | (f->default_left[k] ? 0x80000000u : 0u) | (cat ? CAT_BIT : 0u));
         hn[k].val = leaf ? f->leaf[k] : f->threshold[k];
     }
     if (f->n_cat_nodes) {
         HOST_ALLOC(hcat, 2 * (f->n_nodes ? f->n_nodes : 1));
-        for (size_t k = 0; k < f->n_nodes; k++) hcat[2 * k] = f->cat_begin[k] < 0 ? 0 : f->cat_begin[k], hcat[2 * k + 1] = f->cat_words[k];
+        for (size_t k = 0; k < f->n_nodes; k++) {
+            hcat[2 * k] = f->cat_begin[k] < 0 ? 0 : f->cat_begin[k];
+            hcat[2 * k + 1] = f->cat_words[k];
+        }
         CK(cudaMalloc(&d->cat_node, 2 * (f->n_nodes ? f->n_nodes : 1) * sizeof(int32_t)));
         CK(cudaMalloc(&d->cat_bits, (f->n_cat_words ? f->n_cat_words : 1) * sizeof(uint32_t)));
         CK(cudaMemcpy(d->cat_node, hcat, 2 * f->n_nodes * sizeof(int32_t), cudaMemcpyHostToDevice));

@@ -29,11 +29,7 @@ static void margin_double(const vigil_model *m, const float *X, size_t n, double
         for (size_t g = 0; g < f->n_groups; g++) out[i * f->n_groups + g] = f->base_margin[g];
         for (size_t t = 0; t < f->n_trees; t++) {
             int32_t k = f->tree_begin[t];
-            while (f->left[k] >= 0) {
-                float v = X[i * f->n_features + (size_t)f->feature[k]];
-                k = isnan(v) ? (f->default_left[k] ? f->left[k] : f->right[k])
-                             : (v < f->threshold[k] ? f->left[k] : f->right[k]);
-            }
+            while (f->left[k] >= 0) k = vigil_forest_next(f, k, X[i * f->n_features + (size_t)f->feature[k]]);
             out[i * f->n_groups + (size_t)f->tree_group[t]] += f->leaf[k];
         }
     }
@@ -145,17 +141,25 @@ static const char *str(const cJSON *c, const char *k)
 static void test_trees_vs_xgboost(void **state)
 {
     (void)state;
-    /* XGBoost 1.7.4 (Debian) on 15 models, then 2.1.4, 3.0.5 and 3.1.3 (PyPI) on 10 of their own files. */
+    /* XGBoost 1.7.4 (Debian) on 15 models, then 2.1.4, 3.0.5 and 3.1.3 (PyPI) on 10 of their own
+     * files, then categorical splits from 1.7.4, 2.1.4 and 3.1.3 (tests/reference/xgb_cat_ref.py:
+     * partition and one-hot splits, missing and unseen categories) on 6. */
     cJSON *man = tu_load_json("tests/reference/shap/manifest.json");
-    cJSON *more = tu_load_json("tests/reference/xgb_versions/shap.json");
     const cJSON *c;
     cJSON *all = cJSON_GetObjectItem(man, "cases");
-    cJSON_ArrayForEach(c, cJSON_GetObjectItem(more, "cases")) cJSON_AddItemToArray(all, cJSON_Duplicate(c, 1));
-    cJSON_Delete(more);
-    size_t cases = 0;
+    static const char *const more_files[] = {"tests/reference/xgb_versions/shap.json",
+                                             "tests/reference/xgb_cat/shap.json"};
+    for (size_t q = 0; q < 2; q++) {
+        cJSON *more = tu_load_json(more_files[q]);
+        cJSON_ArrayForEach(c, cJSON_GetObjectItem(more, "cases")) cJSON_AddItemToArray(all, cJSON_Duplicate(c, 1));
+        cJSON_Delete(more);
+    }
+    size_t cases = 0, cat_cases = 0;
     cJSON_ArrayForEach(c, all)
     {
-        if (strncmp(str(c, "name"), "tree_", 5) != 0) continue;
+        int cat = strstr(str(c, "name"), "_cat_") != NULL;
+        if (strncmp(str(c, "name"), "tree_", 5) != 0 && !cat) continue;
+        cat_cases += (size_t)cat;
         fixture fx;
         load(&fx, str(c, "model"), str(c, "data"), str(c, "expected"), NULL);
         size_t N = fx.n * fx.K * (fx.F + 1);
@@ -174,7 +178,8 @@ static void test_trees_vs_xgboost(void **state)
         unload(&fx);
         cases++;
     }
-    assert_true(cases >= 25);
+    assert_true(cases >= 31);
+    assert_int_equal(cat_cases, 6);
     cJSON_Delete(man);
 }
 
@@ -227,9 +232,14 @@ static void test_cuda_parity(void **state)
     TU_REQUIRE_CUDA("CPU/CUDA TreeSHAP parity");
     cJSON *man = tu_load_json("tests/reference/shap/manifest.json");
     const cJSON *c;
+    /* and the models with categorical splits (tests/reference/xgb_cat_ref.py) */
+    cJSON *cat = tu_load_json("tests/reference/xgb_cat/shap.json");
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(cat, "cases"))
+        cJSON_AddItemToArray(cJSON_GetObjectItem(man, "cases"), cJSON_Duplicate(c, 1));
+    cJSON_Delete(cat);
     cJSON_ArrayForEach(c, cJSON_GetObjectItem(man, "cases"))
     {
-        if (strncmp(str(c, "name"), "tree_", 5) != 0) continue;
+        if (strncmp(str(c, "name"), "tree_", 5) != 0 && !strstr(str(c, "name"), "_cat_")) continue;
         fixture fx;
         load(&fx, str(c, "model"), str(c, "data"), NULL, NULL);
         size_t N = fx.n * fx.K * (fx.F + 1);

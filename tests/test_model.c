@@ -102,6 +102,139 @@ static void test_golden(void **state)
     cJSON_Delete(man);
 }
 
+/* Categorical splits (enable_categorical=True on a pandas frame; tests/reference/xgb_cat_ref.py):
+ * XGBoost 1.7.4, 2.1.4 and 3.1.3 models, partition splits on a 30-level feature and one-hot splits
+ * on a 3-level one, missing categories and codes unseen in training, scored from codes (every
+ * version) and from the category strings 3.x stores; predict_proba within 1e-6. The _invalid
+ * rows (negative, fractional, beyond 2^24: refused from a CSV) go in as an array and must route
+ * as XGBoost's Decision does. */
+static void test_categorical_golden(void **state)
+{
+    (void)state;
+    cJSON *man = tu_load_json("tests/reference/xgb_cat/predict.json");
+    const cJSON *c;
+    size_t n = 0, n_invalid = 0, n_strings = 0;
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(man, "cases"))
+    {
+        score_case(c, VIGIL_BACKEND_CPU, 0);
+        score_case(c, VIGIL_BACKEND_CPU, 1);
+        score_case(c, VIGIL_BACKEND_AUTO, 3);
+        n++;
+        n_strings += strstr(cJSON_GetObjectItem(c, "name")->valuestring, "_strings") != NULL;
+        const cJSON *inv = cJSON_GetObjectItem(c, "invalid");
+        if (!inv) continue;
+        vigil_model *m = NULL;
+        vigil_table *t = NULL;
+        assert_int_equal(vigil_model_load(&m, cJSON_GetObjectItem(c, "model")->valuestring), 0);
+        assert_int_equal(vigil_table_read_csv(&t, inv->valuestring, NULL), 0);
+        size_t rows = vigil_table_nrows(t), K = vigil_model_n_outputs(m);
+        float *X = malloc(rows * 3 * sizeof *X);
+        for (size_t j = 0; j < 3; j++) {
+            const double *v = vigil_table_numeric(t, (size_t)vigil_table_find(t, vigil_model_feature_name(m, j)));
+            for (size_t i = 0; i < rows; i++) X[i * 3 + j] = (float)v[i];
+        }
+        double *sc = malloc(rows * K * sizeof *sc);
+        vigil_backend_options o = {VIGIL_BACKEND_CPU, 1};
+        assert_int_equal(vigil_model_predict(m, X, rows, &o, sc, NULL, NULL), 0);
+        for (size_t k = 0; k < K; k++) {
+            char col[32];
+            snprintf(col, sizeof col, K == 1 ? "expected" : "expected_%zu", k);
+            const double *e = vigil_table_numeric(t, (size_t)vigil_table_find(t, col));
+            for (size_t i = 0; i < rows; i++)
+                if (!(fabs(sc[i * K + k] - e[i]) <= 1e-6)) {
+                    print_error("%s row %zu: %g, xgboost %g\n", inv->valuestring, i, sc[i * K + k], e[i]);
+                    fail();
+                }
+        }
+        /* from a CSV the same values are refused, naming the line */
+        float *Xb = NULL;
+        assert_int_equal(vigil_model_bind(m, t, &Xb), VIGIL_EINVAL);
+        assert_non_null(strstr(vigil_error_last(), "_invalid.csv:2: column 'dx': -1 is no category code; 'dx' is "
+                                                   "a categorical feature"));
+        assert_non_null(strstr(vigil_error_last(), "pandas writes -1 for a missing category: leave the cell empty"));
+        free(X), free(sc);
+        vigil_table_free(t);
+        vigil_model_free(m);
+        n_invalid++;
+    }
+    assert_int_equal(n, 8);
+    assert_int_equal(n_invalid, 6);
+    assert_int_equal(n_strings, 2);
+    cJSON_Delete(man);
+}
+
+/* Category strings: mapped through the categories a 3.x model stores; an unknown one is refused
+ * naming file:line and the column; text for a 1.7/2.x model (no stored names) is refused with
+ * the rule (give codes); a fractional code is refused. */
+static void test_categorical_bind(void **state)
+{
+    (void)state;
+    char p[64];
+    vigil_table *t = NULL;
+    vigil_model *m = NULL;
+    float *X = NULL;
+    assert_int_equal(vigil_model_load(&m, "tests/reference/xgb_cat/v3_1_3_cat_logistic.json"), 0);
+    tu_temp_file(p, sizeof p, "x0,dx,arm\n0.5,D07,high\n,,control\n1,D29,low\n");
+    assert_int_equal(vigil_table_read_csv(&t, p, NULL), 0);
+    assert_int_equal(vigil_model_bind(m, t, &X), 0);
+    assert_true(X[1] == 7.0f && X[2] == 2.0f && isnan(X[4]) && X[5] == 0.0f && X[7] == 29.0f && X[8] == 1.0f);
+    free(X);
+    vigil_table_free(t);
+    tu_temp_file(p, sizeof p, "x0,dx,arm\n0.5,D07,high\n0.1,D30,low\n");
+    assert_int_equal(vigil_table_read_csv(&t, p, NULL), 0);
+    assert_int_equal(vigil_model_bind(m, t, &X), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), ":3: column 'dx': category 'D30' is not one of the 30 the model stores "
+                                               "for 'dx' (it was not in the training data"));
+    vigil_table_free(t);
+    tu_temp_file(p, sizeof p, "x0,dx,arm\n0.5,7,2\n0.1,3.5,1\n");
+    assert_int_equal(vigil_table_read_csv(&t, p, NULL), 0);
+    assert_int_equal(vigil_model_bind(m, t, &X), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), ":3: column 'dx': 3.5 is no category code"));
+    vigil_table_free(t);
+    vigil_model_free(m);
+    /* categories stored as text that reads as numbers: a number in the CSV is refused (code or
+     * category?), text declared categorical is matched */
+    {
+        cJSON *root = tu_load_json("tests/reference/xgb_cat/v3_1_3_cat_logistic.json");
+        cJSON *enc = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(
+            cJSON_GetObjectItem(root, "learner"), "gradient_booster"), "model"), "cats"), "enc"), 2);
+        /* arm: "10", "20", "30" for control, low, high */
+        cJSON_ReplaceItemInObject(enc, "offsets", cJSON_Parse("[0,2,4,6]"));
+        cJSON_ReplaceItemInObject(enc, "values", cJSON_Parse("[49,48,50,48,51,48]"));
+        char *js = cJSON_PrintUnformatted(root), mp[64];
+        cJSON_Delete(root);
+        tu_temp_file(mp, sizeof mp, js);
+        free(js);
+        assert_int_equal(vigil_model_load(&m, mp), 0);
+        unlink(mp);
+        tu_temp_file(p, sizeof p, "x0,dx,arm\n0.5,7,\n0.1,3,20\n");
+        assert_int_equal(vigil_table_read_csv(&t, p, NULL), 0);
+        assert_int_equal(vigil_model_bind(m, t, &X), VIGIL_EINVAL);
+        assert_non_null(strstr(vigil_error_last(), ":3: column 'arm' holds numbers, and the categories the model stores "
+                                                   "for 'arm' are text that reads as numbers ('10')"));
+        vigil_table_free(t);
+        vigil_col_decl decl = {"arm", VIGIL_COL_CATEGORICAL};
+        vigil_csv_options co = VIGIL_CSV_OPTIONS_INIT;
+        co.types = &decl, co.n_types = 1;
+        assert_int_equal(vigil_table_read_csv(&t, p, &co), 0);
+        assert_int_equal(vigil_model_bind(m, t, &X), 0);
+        assert_true(isnan(X[2]) && X[5] == 1.0f);
+        free(X);
+        vigil_table_free(t);
+        vigil_model_free(m);
+    }
+    assert_int_equal(vigil_model_load(&m, "tests/reference/xgb_cat/v2_1_4_cat_logistic.json"), 0);
+    tu_temp_file(p, sizeof p, "x0,dx,arm\n0.5,7,high\n");
+    assert_int_equal(vigil_table_read_csv(&t, p, NULL), 0);
+    assert_int_equal(vigil_model_bind(m, t, &X), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), ":2: column 'arm' holds text ('high'), and the model (xgboost 2.1.4) "
+                                               "stores no category names for its categorical feature 'arm'"));
+    assert_non_null(strstr(vigil_error_last(), "give the category codes"));
+    vigil_table_free(t);
+    vigil_model_free(m);
+    unlink(p);
+}
+
 /* Models saved after early stopping (tests/reference/xgb_early_ref.py, XGBoost 1.7.4): by default
  * the trees of rounds 0..best_iteration, equal to XGBClassifier.predict_proba (binary, two
  * parallel trees per round, three classes); with vigil_model_use_all_trees, every tree, equal to
@@ -158,6 +291,11 @@ static void test_cuda_parity(void **state)
     TU_REQUIRE_CUDA("CPU/CUDA scoring parity");
     cJSON *man = tu_load_json("tests/reference/xgb/manifest.json");
     const cJSON *c;
+    /* and the models with categorical splits (tests/reference/xgb_cat_ref.py) */
+    cJSON *cat = tu_load_json("tests/reference/xgb_cat/predict.json");
+    cJSON_ArrayForEach(c, cJSON_GetObjectItem(cat, "cases"))
+        cJSON_AddItemToArray(cJSON_GetObjectItem(man, "cases"), cJSON_Duplicate(c, 1));
+    cJSON_Delete(cat);
     cJSON_ArrayForEach(c, cJSON_GetObjectItem(man, "cases"))
     {
         vigil_model *m = NULL;
@@ -268,8 +406,11 @@ static void test_bad_models(void **state)
     s = mutate("split_indices", 1, 0, "17");
     expect_bad(s, "trees[1].split_indices[0]: feature 17 out of range (num_feature is 6)");
     free(s);
-    s = mutate("split_type", 0, 0, "1");
-    expect_bad(s, "categorical splits are not supported");
+    s = mutate("split_type", 0, 0, "1"); /* a categorical split without its categories */
+    expect_bad(s, "trees[0].split_type[0]: a categorical split that categories_nodes does not list");
+    free(s);
+    s = mutate("split_type", 0, 0, "2");
+    expect_bad(s, "trees[0].split_type[0]: split type 2 is neither 0 (numeric) nor 1 (categorical)");
     free(s);
     s = mutate("default_left", 0, 0, "\"yes\"");
     expect_bad(s, "default_left: entry 0 is not an integer");
@@ -374,6 +515,160 @@ static void test_bad_models(void **state)
     free(good);
 }
 
+/* The first node of tree t of `root` that is a split of kind `cat` (1: categorical). */
+static int find_split(cJSON *root, int t, int cat)
+{
+    cJSON *tr = cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(
+        cJSON_GetObjectItem(root, "learner"), "gradient_booster"), "model"), "trees"), t);
+    cJSON *lc = cJSON_GetObjectItem(tr, "left_children"), *st = cJSON_GetObjectItem(tr, "split_type");
+    for (int i = 0; i < cJSON_GetArraySize(lc); i++)
+        if (cJSON_GetArrayItem(lc, i)->valueint >= 0 && cJSON_GetArrayItem(st, i)->valueint == cat) return i;
+    return -1;
+}
+
+static cJSON *cat_tree(cJSON *root, int t)
+{
+    return cJSON_GetArrayItem(cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(
+        cJSON_GetObjectItem(root, "learner"), "gradient_booster"), "model"), "trees"), t);
+}
+
+/* root printed, with the number 123456.5 (set by the caller) spelled as a bare NaN. */
+static char *print_with_nan(cJSON *root)
+{
+    char *s = cJSON_PrintUnformatted(root), *at = strstr(s, "123456.5");
+    assert_non_null(at);
+    memcpy(at, "NaN     ", 8); /* spaces between tokens are JSON */
+    return s;
+}
+
+/* Categorical splits (enable_categorical=True) load from XGBoost 1.7.4, 2.1.4 and 3.1.3 files
+ * (tests/reference/xgb_cat_ref.py): 1.7 and 2.1 write a bare NaN as each categorical node's
+ * split_conditions entry, accepted there only. The feature "c" types are kept. Bad categorical
+ * fields are refused with their JSON path. */
+static void test_categorical_load(void **state)
+{
+    (void)state;
+    static const char *const files[] = {
+        "tests/reference/xgb_cat/v1_7_4_cat_logistic.json", "tests/reference/xgb_cat/v1_7_4_cat_softprob.json",
+        "tests/reference/xgb_cat/v2_1_4_cat_logistic.json", "tests/reference/xgb_cat/v2_1_4_cat_softprob.json",
+        "tests/reference/xgb_cat/v3_1_3_cat_logistic.json", "tests/reference/xgb_cat/v3_1_3_cat_softprob.json"};
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        vigil_model *m = NULL;
+        if (vigil_model_load(&m, files[i]) != 0) {
+            print_error("%s: %s\n", files[i], vigil_error_last());
+            fail();
+        }
+        assert_int_equal(vigil_model_n_features(m), 3);
+        assert_int_equal(vigil_model_feature_is_categorical(m, 0), 0);
+        assert_int_equal(vigil_model_feature_is_categorical(m, 1), 1);
+        assert_int_equal(vigil_model_feature_is_categorical(m, 2), 1);
+        assert_non_null(strstr(vigil_model_describe(m), " categorical splits"));
+        vigil_model_free(m);
+    }
+
+    cJSON *root = tu_load_json("tests/reference/xgb_cat/v3_1_3_cat_logistic.json");
+    cJSON *learner = cJSON_GetObjectItem(root, "learner"), *tr = cat_tree(root, 0);
+    int num = find_split(root, 0, 0), cat = find_split(root, 0, 1);
+    assert_true(num > 0 && cat >= 0);
+    char *s, frag[200];
+    /* a bare NaN: where 1.7 writes one (a categorical node's condition) it loads ... */
+    cJSON *cond = cJSON_GetObjectItem(tr, "split_conditions");
+    cJSON_ReplaceItemInArray(cond, cat, cJSON_CreateNumber(123456.5));
+    s = print_with_nan(root);
+    {
+        char path[64];
+        tu_temp_file(path, sizeof path, s);
+        vigil_model *m = NULL;
+        if (vigil_model_load(&m, path) != 0) {
+            print_error("%s\n", vigil_error_last());
+            fail();
+        }
+        vigil_model_free(m);
+        unlink(path);
+    }
+    free(s);
+    cJSON_ReplaceItemInArray(cond, cat, cJSON_CreateNumber(1e-45));
+    /* ... as a numeric split's threshold, a leaf value, or anywhere else it is refused, named */
+    cJSON_ReplaceItemInArray(cond, num, cJSON_CreateNumber(123456.5));
+    s = print_with_nan(root);
+    snprintf(frag, sizeof frag, "trees[0].split_conditions[%d]: threshold is a bare NaN (not JSON; only a "
+             "categorical split's condition may be NaN)", num);
+    expect_bad(s, frag);
+    free(s);
+    cJSON_ReplaceItemInArray(cond, num, cJSON_CreateNumber(0.5));
+    int leaf = cJSON_GetArraySize(cond) - 1;
+    cJSON_ReplaceItemInArray(cond, leaf, cJSON_CreateNumber(123456.5));
+    s = print_with_nan(root);
+    snprintf(frag, sizeof frag, "trees[0].split_conditions[%d]: leaf value is a bare NaN", leaf);
+    expect_bad(s, frag);
+    free(s);
+    cJSON_ReplaceItemInArray(cond, leaf, cJSON_CreateNumber(0.25));
+    cJSON_ReplaceItemInArray(cJSON_GetObjectItem(tr, "sum_hessian"), 2, cJSON_CreateNumber(123456.5));
+    s = print_with_nan(root);
+    expect_bad(s, ": $.learner.gradient_booster.model.trees[0].sum_hessian[2]: a bare NaN, which JSON does not "
+                  "have (XGBoost writes one only as a categorical split's split_conditions entry");
+    free(s);
+    cJSON_ReplaceItemInArray(cJSON_GetObjectItem(tr, "sum_hessian"), 2, cJSON_CreateNumber(10));
+    /* a bare NaN in a file that is no XGBoost model keeps the JSON parser's word */
+    expect_bad("{\"format\":\"vigil-linear\",\"version\":1,\"features\":[\"a\"],\"coefficients\":[NaN],"
+               "\"intercept\":0,\"link\":\"logit\"}", ": not valid JSON: a bare NaN or Infinity");
+
+    /* categorical fields */
+    cJSON *sizes = cJSON_GetObjectItem(tr, "categories_sizes"), *segs = cJSON_GetObjectItem(tr, "categories_segments");
+    int ncat = cJSON_GetArraySize(cJSON_GetObjectItem(tr, "categories"));
+    cJSON *saved = cJSON_Duplicate(sizes, 1), *size0 = cJSON_Duplicate(cJSON_GetArrayItem(sizes, 0), 1);
+    cJSON_DeleteItemFromArray(sizes, 0);
+    s = cJSON_PrintUnformatted(root);
+    expect_bad(s, "trees[0].categories_sizes: ");
+    assert_non_null(strstr(vigil_error_last(), "entries, categories_nodes has"));
+    free(s);
+    cJSON_ReplaceItemInObject(tr, "categories_sizes", saved);
+    sizes = saved;
+    cJSON_ReplaceItemInArray(segs, 0, cJSON_CreateNumber(ncat));
+    s = cJSON_PrintUnformatted(root);
+    expect_bad(s, "trees[0].categories_segments[0]: the segment [");
+    assert_non_null(strstr(vigil_error_last(), ") is out of range (categories has "));
+    free(s);
+    cJSON_ReplaceItemInArray(segs, 0, cJSON_CreateNumber(0));
+    cJSON_ReplaceItemInArray(sizes, 0, cJSON_CreateNumber(0));
+    s = cJSON_PrintUnformatted(root);
+    expect_bad(s, "a categorical split needs at least one category");
+    free(s);
+    cJSON_ReplaceItemInArray(sizes, 0, size0);
+    cJSON *cats = cJSON_GetObjectItem(tr, "categories");
+    cJSON *c0 = cJSON_Duplicate(cJSON_GetArrayItem(cats, 0), 1);
+    cJSON_ReplaceItemInArray(cats, 0, cJSON_CreateNumber(-3));
+    s = cJSON_PrintUnformatted(root);
+    expect_bad(s, "trees[0].categories[0]: category -3 out of range (0 to 16777215)");
+    free(s);
+    cJSON_ReplaceItemInArray(cats, 0, c0);
+    cJSON *nodes = cJSON_GetObjectItem(tr, "categories_nodes");
+    cJSON *n0 = cJSON_Duplicate(cJSON_GetArrayItem(nodes, 0), 1);
+    cJSON_ReplaceItemInArray(nodes, 0, cJSON_CreateNumber(num));
+    s = cJSON_PrintUnformatted(root);
+    snprintf(frag, sizeof frag, "trees[0].categories_nodes[0]: node %d is not a categorical split of this tree", num);
+    expect_bad(s, frag);
+    free(s);
+    cJSON_ReplaceItemInArray(nodes, 0, n0);
+    /* a categorical split on a feature typed numeric, a numeric split on a "c" feature */
+    int cf = cJSON_GetArrayItem(cJSON_GetObjectItem(tr, "split_indices"), cat)->valueint;
+    cJSON *ft = cJSON_GetObjectItem(learner, "feature_types");
+    cJSON_ReplaceItemInArray(ft, cf, cJSON_CreateString("float"));
+    s = cJSON_PrintUnformatted(root);
+    snprintf(frag, sizeof frag, "trees[0].split_type[%d]: a categorical split on feature %d ('%s'), which "
+             "$.learner.feature_types marks numeric", cat, cf, cf == 1 ? "dx" : "arm");
+    expect_bad(s, frag);
+    free(s);
+    cJSON_ReplaceItemInArray(ft, cf, cJSON_CreateString("c"));
+    cJSON_ReplaceItemInArray(ft, 0, cJSON_CreateString("c"));
+    s = cJSON_PrintUnformatted(root);
+    snprintf(frag, sizeof frag, "trees[0].split_type[%d]: a numeric split on feature 0 ('x0'), which "
+             "$.learner.feature_types marks categorical", num);
+    expect_bad(s, frag);
+    free(s);
+    cJSON_Delete(root);
+}
+
 /* Features are bound by name; a missing one is named; linear models refuse missing values. */
 static void test_bind(void **state)
 {
@@ -414,6 +709,9 @@ int main(void)
         cmocka_unit_test(test_early_stopping),
         cmocka_unit_test(test_cuda_parity),
         cmocka_unit_test(test_bad_models),
+        cmocka_unit_test(test_categorical_load),
+        cmocka_unit_test(test_categorical_golden),
+        cmocka_unit_test(test_categorical_bind),
         cmocka_unit_test(test_bind),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

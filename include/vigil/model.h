@@ -29,7 +29,7 @@ typedef enum {
 } vigil_model_kind;
 
 /* Load a model file. A file that is no supported format, is truncated, or holds an invalid
- * tree (child out of range, cycle, NaN threshold, unsupported categorical split) is a
+ * tree (child out of range, cycle, NaN threshold, an inconsistent categorical split) is a
  * VIGIL_EINVAL error naming the file and the JSON path. */
 int vigil_model_load(vigil_model **out, const char *path);
 void vigil_model_free(vigil_model *m);
@@ -41,6 +41,9 @@ const char *vigil_model_describe(const vigil_model *m);
 const char *vigil_model_sha256(const vigil_model *m);
 size_t vigil_model_n_features(const vigil_model *m);
 const char *vigil_model_feature_name(const vigil_model *m, size_t j);
+/* 1 when feature j is categorical (an XGBoost model trained with enable_categorical: "c" in its
+ * feature_types); its values are category codes, see vigil_model_bind. */
+int vigil_model_feature_is_categorical(const vigil_model *m, size_t j);
 /* Number of outputs per case: 1, or the number of classes (multi:softprob). */
 size_t vigil_model_n_outputs(const vigil_model *m);
 
@@ -60,8 +63,12 @@ size_t vigil_model_n_trees(const vigil_model *m);
 
 /* Build the row-major float32 feature matrix (n_rows x n_features) from table columns
  * named as the model's features. Missing values become NaN (trees route them by
- * default_left; linear/MLP models refuse them with the file, line and column). Categorical
- * table columns are refused (the model expects numbers). Caller free()s *X. */
+ * default_left; linear/MLP models refuse them with the file, line and column). Text columns
+ * are refused (the model expects numbers), except for a categorical feature of a model that
+ * stores its category names (XGBoost 3.x): text is mapped to the category's code there, and a
+ * category the model does not hold is refused naming file, line and column. Numbers for a
+ * categorical feature are category codes (pandas .cat.codes: whole numbers >= 0; -1 and
+ * fractions are refused). Caller free()s *X. */
 int vigil_model_bind(const vigil_model *m, const vigil_table *t, float **X);
 
 /* Score n rows of X. scores: n * n_outputs doubles (probabilities / predictions, as the

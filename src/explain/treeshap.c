@@ -20,7 +20,30 @@ typedef struct {
     ts_elem *path;
     size_t tree;
     int err;
+    /* the path's categorical sets while it is walked (a stack: a set is made at a categorical
+     * split and dropped after its subtree), and where each was copied into p->cat_sets (-1: not
+     * yet), so the leaves below one split share its set */
+    uint32_t *scratch;
+    int64_t *perm;
+    size_t n_scratch, cap_scratch, cap_sets;
 } flat_t;
+
+static int grow_words(uint32_t **a, size_t *cap, size_t need, int64_t **side)
+{
+    if (need <= *cap) return VIGIL_OK;
+    size_t nc = *cap ? *cap : 256;
+    while (nc < need) nc *= 2;
+    uint32_t *na = realloc(*a, nc * sizeof *na);
+    if (!na) return vigil_error_set(VIGIL_ENOMEM, "out of memory (TreeSHAP categorical sets)");
+    *a = na;
+    if (side) {
+        int64_t *ns = realloc(*side, nc * sizeof *ns);
+        if (!ns) return vigil_error_set(VIGIL_ENOMEM, "out of memory (TreeSHAP categorical sets)");
+        *side = ns;
+    }
+    *cap = nc;
+    return VIGIL_OK;
+}
 
 static int push_leaf(flat_t *c, int32_t node, int d)
 {
@@ -46,6 +69,25 @@ static int push_leaf(flat_t *c, int32_t node, int d)
     L->v = c->f->leaf[node];
     p->leaf_of[node] = (int32_t)p->n_leaves - 1;
     if (d) memcpy(p->elems + p->n_elems, c->path, (size_t)d * sizeof *c->path);
+    for (int j = 0; j < d; j++) {
+        ts_elem *e = &p->elems[p->n_elems + (size_t)j];
+        if (e->cat < 0) continue;
+        p->n_cat_elems++;
+        if (!e->cat_n) {
+            e->cat = 0;
+            continue;
+        }
+        size_t s = (size_t)e->cat;
+        if (c->perm[s] < 0) {
+            int rc = grow_words(&p->cat_sets, &c->cap_sets, p->n_cat_sets + e->cat_n, NULL);
+            if (rc) return rc;
+            memcpy(p->cat_sets + p->n_cat_sets, c->scratch + s, e->cat_n * sizeof *p->cat_sets);
+            c->perm[s] = (int64_t)p->n_cat_sets;
+            p->n_cat_sets += e->cat_n;
+            if (p->n_cat_sets > 0x7fffffff) return vigil_error_set(VIGIL_EINVAL, "TreeSHAP: too many categorical sets");
+        }
+        e->cat = (int32_t)c->perm[s];
+    }
     p->n_elems += (size_t)d;
     if (d > p->max_d) p->max_d = d;
     /* The tree's expected value: v times the leaf's share of the root cover. */
@@ -66,6 +108,7 @@ static int visit(flat_t *c, int32_t node, int d)
                                c->tree, (int)(node - f->tree_begin[c->tree]), cov);
     int32_t feat = f->feature[node];
     float thr = f->threshold[node];
+    int cat = f->cat_begin && f->cat_begin[node] >= 0;
     for (int side = 0; side < 2; side++) {
         int32_t child = side ? f->right[node] : f->left[node];
         double ccov = f->cover[child];
@@ -77,12 +120,35 @@ static int visit(flat_t *c, int32_t node, int d)
         int added = s == d;
         c->p->slot[node] = (uint8_t)(s < 255 ? s : 255);
         if (added) {
-            ts_elem e = {feat, 1u, NAN, NAN, 1.0, 0.0};
+            /* a categorical element starts as every category (no words, beyond = 1) */
+            ts_elem e = {feat, 1u, NAN, NAN, 1.0, 0.0, cat ? 0 : -1, 0, 1};
             c->path[s] = e;
         }
         ts_elem saved = c->path[s];
+        size_t scratch_was = c->n_scratch;
         ts_elem *e = &c->path[s];
-        if (!side) {
+        if (cat) {
+            /* right: in the split's set; left: not in it (and every value past its words) */
+            const uint32_t *S = f->cat_bits + f->cat_begin[node];
+            size_t nw = (size_t)f->cat_words[node], ow = e->cat_n, W = nw > ow ? nw : ow;
+            if (W > 65535)
+                return vigil_error_set(VIGIL_EINVAL, "tree %zu node %d: a categorical split over more than 2^21 "
+                                       "categories", c->tree, (int)(node - f->tree_begin[c->tree]));
+            int rc = grow_words(&c->scratch, &c->cap_scratch, c->n_scratch + W + 1, &c->perm);
+            if (rc) return rc;
+            uint32_t *nwp = c->scratch + c->n_scratch;
+            const uint32_t *old = c->scratch + e->cat;
+            for (size_t i = 0; i < W; i++) {
+                uint32_t o = i < ow ? old[i] : (e->beyond ? 0xffffffffu : 0u);
+                uint32_t sw = i < nw ? S[i] : 0u;
+                nwp[i] = o & (side ? sw : ~sw);
+            }
+            c->perm[c->n_scratch] = -1;
+            e->cat = (int32_t)c->n_scratch, e->cat_n = (uint16_t)W;
+            e->beyond = (uint16_t)(e->beyond && !side);
+            c->n_scratch += W + 1; /* + 1: a set of no words still has its own perm slot */
+            e->miss &= f->default_left[node] ? (side ? 0u : 1u) : (side ? 1u : 0u);
+        } else if (!side) {
             e->hi = isnan(e->hi) ? thr : fminf(e->hi, thr);
             e->miss &= f->default_left[node] ? 1u : 0u;
         } else {
@@ -92,6 +158,7 @@ static int visit(flat_t *c, int32_t node, int d)
         e->z *= ccov / cov;
         int rc = visit(c, child, d + added);
         c->path[s] = saved;
+        c->n_scratch = scratch_was;
         if (rc) return rc;
     }
     return VIGIL_OK;
@@ -130,7 +197,7 @@ void vigil_treeshap_free(ts_prepared *p)
 {
     if (!p) return;
     free(p->leaves), free(p->elems), free(p->tabs), free(p->base), free(p->w);
-    free(p->tree_leaf0), free(p->tree_walk), free(p->slot), free(p->leaf_of);
+    free(p->tree_leaf0), free(p->tree_walk), free(p->slot), free(p->leaf_of), free(p->cat_sets);
     memset(p, 0, sizeof *p);
 }
 
@@ -139,7 +206,7 @@ int vigil_treeshap_prepare(const vigil_forest *f, size_t n_cases, int mode, int 
     (void)threads;
     memset(p, 0, sizeof *p);
     p->F = f->n_features, p->K = f->n_groups;
-    flat_t c = {f, p, 0, 0, NULL, 0, 0};
+    flat_t c = {f, p, 0, 0, NULL, 0, 0, NULL, NULL, 0, 0, 0};
     int rc = VIGIL_OK;
     int32_t maxdepth = 0;
     for (size_t t = 0; t < f->n_trees; t++) maxdepth = f->max_depth[t] > maxdepth ? f->max_depth[t] : maxdepth;
@@ -207,10 +274,10 @@ int vigil_treeshap_prepare(const vigil_forest *f, size_t n_cases, int mode, int 
             if (p->leaves[l].table) build_table(p, &p->leaves[l], p->tabs + p->leaves[l].tab, poly, y);
         free(poly), free(y);
     }
-    free(c.path);
+    free(c.path), free(c.scratch), free(c.perm);
     return VIGIL_OK;
 fail:
-    free(c.path);
+    free(c.path), free(c.scratch), free(c.perm);
     vigil_treeshap_free(p);
     return rc;
 }

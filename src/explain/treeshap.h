@@ -6,8 +6,9 @@
  * ELEMENT, however often it is split on: the interval [lo, hi) the path allows, whether a
  * missing value follows the path, and its zero fraction z (the product of the cover ratios
  * child/parent at that feature's nodes). For a case, o_j = 1 when the case's value satisfies
- * element j. With d elements, U the path's features and P the satisfied ones, path-dependent
- * TreeSHAP gives the leaf's contribution to feature i as
+ * element j (an interval, or for a categorical feature a set of categories). With d elements,
+ * U the path's features and P the satisfied ones, path-dependent TreeSHAP gives the leaf's
+ * contribution to feature i as
  *
  *     phi_i = v * Z(P) * ( i in P ? (1 - z_i) K(P \ {i}) : -K(P) )
  *     Z(P) = prod_{j not in P} z_j,   K(Q) = sum_{S in Q} w(|S|, d) prod_{j in Q \ S} z_j,
@@ -36,12 +37,20 @@ extern "C" {
 
 #define TS_TABLE_MAX_D 16
 
+/* A categorical feature's element (cat >= 0) is the set of categories that follow the path: the
+ * intersection, over its categorical splits there, of the split's set (right branch) or its
+ * complement (left): cat_n words at cat_sets[cat ...] (category c: bit c % 32 of word c / 32),
+ * and `beyond`, whether a value past those words (an unseen category, or an invalid one:
+ * negative, >= 2^24) follows it: XGBoost sends such values left at every categorical split. */
 typedef struct {
     int32_t feat;  /* model feature */
     uint32_t miss; /* 1: a missing value follows the path */
     float lo, hi;  /* satisfied iff !(x < lo) && !(x >= hi); NaN bounds are open */
     double z;      /* zero fraction */
     double c;      /* (1 - z) / z (table leaves) */
+    int32_t cat;   /* categorical: first word in cat_sets; -1: numeric (lo, hi) */
+    uint16_t cat_n;
+    uint16_t beyond;
 } ts_elem;
 
 typedef struct {
@@ -75,6 +84,9 @@ typedef struct {
     uint8_t *slot;         /* n_nodes: element index of the node's feature on its path */
     int32_t *leaf_of;      /* n_nodes: leaf index of a leaf node */
     int max_depth;
+    uint32_t *cat_sets;    /* the categorical elements' sets (ts_elem.cat) */
+    size_t n_cat_sets;     /* words; 0: no categorical element */
+    size_t n_cat_elems;    /* categorical elements */
 } ts_prepared;
 
 /* Flatten f for n_cases cases (the table/direct decision per leaf uses it). */
@@ -91,9 +103,14 @@ int vigil_treeshap_cpu(const ts_prepared *p, const float *X, size_t n, int threa
 #define TS_HD
 #endif
 
-static inline TS_HD int ts_satisfied(const ts_elem *e, float v)
+static inline TS_HD int ts_satisfied(const ts_elem *e, const uint32_t *cs, float v)
 {
-    return isnan(v) ? (int)e->miss : (!(v < e->lo) && !(v >= e->hi));
+    if (isnan(v)) return (int)e->miss;
+    if (e->cat < 0) return !(v < e->lo) && !(v >= e->hi);
+    if (!(v >= 0.0f) || v >= VIGIL_CAT_LIMIT) return e->beyond;
+    uint32_t c = (uint32_t)v;
+    if ((c >> 5) >= e->cat_n) return e->beyond;
+    return (int)((cs[(uint32_t)e->cat + (c >> 5)] >> (c & 31u)) & 1u);
 }
 
 /* A table leaf once P is known: phi_i += i in P ? c_i R[P ^ bit_i] : -R[P]. */
@@ -103,24 +120,25 @@ static inline TS_HD void ts_leaf_apply(const ts_elem *e, unsigned d, const doubl
     for (unsigned j = 0; j < d; j++) ph[e[j].feat] += (P >> j & 1u) ? e[j].c * R[P ^ (1u << j)] : -rp;
 }
 
-/* A table leaf: P from the case's values, then ts_leaf_apply. */
-static inline TS_HD void ts_leaf_table(const ts_elem *e, unsigned d, const double *R, const float *x, double *ph)
+/* A table leaf: P from the case's values, then ts_leaf_apply. cs: the categorical sets. */
+static inline TS_HD void ts_leaf_table(const ts_elem *e, unsigned d, const double *R, const uint32_t *cs,
+                                       const float *x, double *ph)
 {
     unsigned P = 0;
-    for (unsigned j = 0; j < d; j++) P |= (unsigned)ts_satisfied(&e[j], x[e[j].feat]) << j;
+    for (unsigned j = 0; j < d; j++) P |= (unsigned)ts_satisfied(&e[j], cs, x[e[j].feat]) << j;
     ts_leaf_apply(e, d, R, P, ph);
 }
 
 /* A direct leaf: the polynomial prod_{j in P} (x + z_j), K(P), and each K(P \ {i}) by synthetic
  * division from the top. w: the Shapley weights w(s, d); o, poly, q: scratch of d + 2. */
-static inline TS_HD void ts_leaf_direct(const ts_elem *e, unsigned d, double v, const double *w, const float *x,
-                                        double *ph, unsigned char *o, double *poly, double *q)
+static inline TS_HD void ts_leaf_direct(const ts_elem *e, unsigned d, double v, const double *w, const uint32_t *cs,
+                                        const float *x, double *ph, unsigned char *o, double *poly, double *q)
 {
     double Z = 1;
     unsigned m = 0;
     poly[0] = 1;
     for (unsigned j = 0; j < d; j++) {
-        o[j] = (unsigned char)ts_satisfied(&e[j], x[e[j].feat]);
+        o[j] = (unsigned char)ts_satisfied(&e[j], cs, x[e[j].feat]);
         double z = e[j].z;
         if (!o[j]) {
             Z *= z;

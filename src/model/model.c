@@ -19,6 +19,104 @@ int vigil_mlp_parse(vigil_model *m, const char *file, const cJSON *root);
 void vigil_forest_clear(vigil_forest *f);
 void vigil_dense_clear(vigil_model *m);
 
+/* Where text holds a bare NaN token outside strings: offsets into `at` (at most cap; *n counts
+ * them all). Returns 0 when the text holds a VIGIL_XGB_NAN byte already (then no stand-in is safe). */
+static int find_bare_nans(const char *text, size_t len, size_t *at, size_t cap, size_t *n)
+{
+    *n = 0;
+    int in_str = 0;
+    for (size_t i = 0; i < len; i++) {
+        char ch = text[i];
+        if (ch == VIGIL_XGB_NAN[0]) return 0;
+        if (in_str) {
+            if (ch == '\\') i++;
+            else if (ch == '"') in_str = 0;
+            continue;
+        }
+        if (ch == '"') in_str = 1;
+        else if (ch == 'N' && i + 3 <= len && memcmp(text + i, "NaN", 3) == 0) {
+            if (*n < cap) at[*n] = i;
+            (*n)++;
+            i += 2;
+        }
+    }
+    return 1;
+}
+
+/* Every stand-in must be an entry of a tree's split_conditions: else name the first one that is
+ * not, by its place in the text and its JSON path. `k` counts stand-ins in document order (cJSON
+ * keeps it), so the k-th is at offsets[k]. */
+static int check_nan_places(const char *path, const char *text, const size_t *offsets, const cJSON *o,
+                            char *jp, size_t cap, size_t *k, int in_conditions)
+{
+    if (cJSON_IsString(o) && strcmp(o->valuestring, VIGIL_XGB_NAN) == 0) {
+        size_t at = offsets[*k], line = 1, col = 1;
+        (*k)++;
+        if (in_conditions) return VIGIL_OK;
+        for (size_t i = 0; i < at; i++) {
+            if (text[i] == '\n') line++, col = 1;
+            else col++;
+        }
+        return vigil_error_set(VIGIL_EINVAL, "%s:%zu:%zu: %s: a bare NaN, which JSON does not have (XGBoost "
+                               "writes one only as a categorical split's split_conditions entry; write "
+                               "null, a number, or a string such as \"NaN\" where the format allows it)",
+                               path, line, col, jp);
+    }
+    size_t i = 0;
+    const cJSON *c;
+    cJSON_ArrayForEach(c, o)
+    {
+        size_t was = strlen(jp);
+        if (cJSON_IsArray(o)) snprintf(jp + was, cap - was, "[%zu]", i);
+        else snprintf(jp + was, cap - was, ".%s", c->string ? c->string : "");
+        /* $.learner.gradient_booster.model.trees[i].split_conditions[k] */
+        int cond = cJSON_IsArray(o) && o->string && strcmp(o->string, "split_conditions") == 0 &&
+                   strncmp(jp, "$.learner.gradient_booster.model.trees[", 39) == 0 &&
+                   strchr(jp + 39, '.') == strrchr(jp, '.');
+        int rc = check_nan_places(path, text, offsets, c, jp, cap, k, cond);
+        jp[was] = '\0';
+        if (rc) return rc;
+        i++;
+    }
+    return VIGIL_OK;
+}
+
+/* An XGBoost 1.7/2.1 file with categorical splits: parse it with each bare NaN as VIGIL_XGB_NAN
+ * (text is rewritten so). Returns VIGIL_OK with *root set, an error (a syntax error elsewhere, a
+ * bare NaN out of place), or -1 when this is no XGBoost model: the first parser's error stands. */
+static int parse_with_nans(const char *path, char *text, size_t len, cJSON **root)
+{
+    *root = NULL;
+    size_t n, again;
+    if (!find_bare_nans(text, len, NULL, 0, &n) || n == 0) return -1;
+    size_t *at = malloc(n * sizeof *at);
+    char *copy = malloc(len);
+    if (!at || !copy) {
+        free(at), free(copy);
+        return -1;
+    }
+    find_bare_nans(text, len, at, n, &again);
+    memcpy(copy, text, len);
+    for (size_t i = 0; i < n; i++) memcpy(copy + at[i], "\"" VIGIL_XGB_NAN "\"", 3);
+    void *parsed = NULL;
+    int rc = vigil_json_parse(path, copy, len, &parsed);
+    cJSON *r = parsed;
+    if (rc == VIGIL_OK && !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(r, "learner"))) rc = -1;
+    if (rc == VIGIL_OK) {
+        char jp[1024] = "$";
+        size_t k = 0;
+        rc = check_nan_places(path, copy, at, r, jp, sizeof jp, &k, 0);
+        if (rc == VIGIL_OK && k != n) rc = vigil_error_set(VIGIL_EINTERNAL, "%s: bare NaN stand-ins miscounted", path);
+    }
+    if (rc == VIGIL_OK) {
+        memcpy(text, copy, len); /* what root was parsed from (the duplicate-key check reads it) */
+        *root = r, r = NULL;
+    }
+    cJSON_Delete(r);
+    free(copy), free(at);
+    return rc;
+}
+
 int vigil_model_load(vigil_model **out, const char *path)
 {
     *out = NULL;
@@ -46,7 +144,17 @@ int vigil_model_load(vigil_model **out, const char *path)
     }
     {
         void *parsed = NULL;
-        if ((rc = vigil_json_parse(path, text, len, &parsed)) != 0) goto fail;
+        if ((rc = vigil_json_parse(path, text, len, &parsed)) != 0) {
+            /* XGBoost 1.7/2.1 with categorical splits: a bare NaN where only it writes one */
+            int prc = parse_with_nans(path, text, len, &root);
+            if (prc == -1) goto fail; /* the parser's error stands */
+            if (prc != VIGIL_OK) {
+                rc = prc;
+                goto fail;
+            }
+            vigil_error_clear();
+            parsed = root;
+        }
         root = parsed;
         if ((rc = vigil_json_unique_keys(path, text, len, root)) != 0) goto fail;
     }
@@ -121,6 +229,103 @@ const char *vigil_model_feature_name(const vigil_model *m, size_t j)
     return j < m->n_features ? m->feature_names[j] : NULL;
 }
 size_t vigil_model_n_outputs(const vigil_model *m) { return m->n_outputs; }
+int vigil_model_feature_is_categorical(const vigil_model *m, size_t j)
+{
+    return m->kind == VIGIL_MODEL_TREES && j < m->n_features && m->forest.feature_cat && m->forest.feature_cat[j];
+}
+
+typedef struct {
+    const char *name;
+    size_t code;
+} cat_name;
+
+static int cat_name_cmp(const void *a, const void *b)
+{
+    return strcmp(((const cat_name *)a)->name, ((const cat_name *)b)->name);
+}
+
+/* Feature j (categorical) from table column c into X[., j]. A number is a category CODE, as
+ * XGBoost takes it from a frame's .cat.codes (1.7, 2.x) or an array: a whole number >= 0 below
+ * 2^24; anything else (pandas writes -1 for a missing category) is refused, not routed as
+ * XGBoost would silently route it. Text is mapped through the categories the model stores
+ * (XGBoost 3.x), as XGBoost 3.x re-codes a frame; a category it does not hold, or text for a
+ * model that stores none, is refused. Missing values stay NaN (default_left). */
+static int bind_categorical(const vigil_model *m, const vigil_table *t, size_t c, size_t j, float *X)
+{
+    const vigil_forest *f = &m->forest;
+    const char *src = vigil_table_source(t), *fname = m->feature_names[j];
+    size_t n = vigil_table_nrows(t), F = m->n_features;
+    const double *v = vigil_table_numeric(t, c);
+    size_t K = f->n_cat_names ? f->n_cat_names[j] : 0;
+    if (v && K) {
+        /* categories stored as text that reads as numbers ("1", "10"): a number in the column
+         * could be a code or a category, and the two differ; refuse rather than guess */
+        for (size_t k = 0; k < K; k++) {
+            const char *nm = f->cat_names[j][k];
+            char *end;
+            if (*nm && (strtod(nm, &end), *end == '\0')) {
+                size_t first = 0;
+                while (first < n && isnan(v[first])) first++;
+                return vigil_error_set(VIGIL_EINVAL, "%s:%zu: column '%s' holds numbers, and the categories the "
+                                       "model stores for '%s' are text that reads as numbers ('%s'): a number could "
+                                       "be a code or a category, which differ; vigil does not guess (declare the "
+                                       "column categorical so its values are matched as categories)", src,
+                                       first < n ? vigil_table_row_line(t, first) : 2, fname, fname, nm);
+            }
+        }
+    }
+    if (v) {
+        for (size_t i = 0; i < n; i++) {
+            double x = v[i];
+            if (!isnan(x) && !(x >= 0 && x < (double)VIGIL_CAT_LIMIT && x == floor(x)))
+                return vigil_error_set(VIGIL_EINVAL, "%s:%zu: column '%s': %.17g is no category code; '%s' is a "
+                                       "categorical feature of the model, whose values are codes (whole numbers "
+                                       ">= 0, the position of the category in the training frame's categories, "
+                                       "pandas .cat.codes)%s", src, vigil_table_row_line(t, i), fname, x, fname,
+                                       x == -1 ? "; pandas writes -1 for a missing category: leave the cell empty" : "");
+            X[i * F + j] = (float)x;
+        }
+        return VIGIL_OK;
+    }
+    const int32_t *codes = vigil_table_codes(t, c);
+    size_t L = vigil_table_n_levels(t, c);
+    size_t first = 0;
+    while (first < n && codes[first] < 0) first++;
+    if (!K)
+        return vigil_error_set(VIGIL_EINVAL, "%s:%zu: column '%s' holds text ('%s'), and the model (xgboost%s) "
+                               "stores no category names for its categorical feature '%s' (XGBoost 3.x stores "
+                               "them): give the category codes (pandas .cat.codes of the training frame's "
+                               "categories) as numbers", src, first < n ? vigil_table_row_line(t, first) : 2,
+                               fname, first < n ? vigil_table_level(t, c, (size_t)codes[first]) : "",
+                               f->version, fname);
+    cat_name *sorted = malloc(K * sizeof *sorted);
+    int32_t *map = malloc((L ? L : 1) * sizeof *map);
+    if (!sorted || !map) {
+        free(sorted), free(map);
+        return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    }
+    for (size_t k = 0; k < K; k++) sorted[k].name = f->cat_names[j][k], sorted[k].code = k;
+    qsort(sorted, K, sizeof *sorted, cat_name_cmp);
+    for (size_t l = 0; l < L; l++) {
+        cat_name key = {vigil_table_level(t, c, l), 0};
+        const cat_name *hit = bsearch(&key, sorted, K, sizeof *sorted, cat_name_cmp);
+        map[l] = hit ? (int32_t)hit->code : -1;
+    }
+    int rc = VIGIL_OK;
+    for (size_t i = 0; i < n; i++) {
+        int32_t l = codes[i];
+        if (l >= 0 && map[l] < 0) {
+            rc = vigil_error_set(VIGIL_EINVAL, "%s:%zu: column '%s': category '%s' is not one of the %zu the model "
+                                 "stores for '%s' (it was not in the training data; XGBoost 3.1 would score it as "
+                                 "some other category without a word)", src, vigil_table_row_line(t, i), fname,
+                                 vigil_table_level(t, c, (size_t)l), K, fname);
+            break;
+        }
+        X[i * F + j] = l < 0 ? NAN : (float)map[l];
+    }
+    free(sorted), free(map);
+    return rc;
+}
 
 int vigil_model_bind(const vigil_model *m, const vigil_table *t, float **Xout)
 {
@@ -141,6 +346,14 @@ int vigil_model_bind(const vigil_model *m, const vigil_table *t, float **Xout)
             vigil_sbuf_free(&b);
             free(X);
             return rc;
+        }
+        if (vigil_model_feature_is_categorical(m, j)) {
+            int rc = bind_categorical(m, t, (size_t)c, j, X);
+            if (rc) {
+                free(X);
+                return rc;
+            }
+            continue;
         }
         const double *v = vigil_table_numeric(t, (size_t)c);
         if (!v) {

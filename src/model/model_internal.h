@@ -58,6 +58,13 @@ struct vigil_model {
     size_t n_backend_states;
 };
 
+/* XGBoost 1.7 and 2.1 write a bare NaN (not JSON) as a categorical split's split_condition.
+ * vigil_model_load reads such a file with each bare NaN replaced by this 3-byte string (offsets,
+ * lines and columns unchanged; a byte no JSON text holds unescaped), after checking that every one
+ * stands in $.learner.gradient_booster.model.trees[i].split_conditions; the XGBoost loader then
+ * takes it for NaN there, and refuses it at a node that is not a categorical split. */
+#define VIGIL_XGB_NAN "\x01"
+
 /* Score the first n_trees_best trees (all == 0) or every tree (all != 0) of a tree model, and
  * rewrite its describe string to say which (src/model/xgboost.c). */
 int vigil_xgboost_use_trees(vigil_model *m, int all);

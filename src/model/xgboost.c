@@ -10,8 +10,18 @@
  * base_score is stored as a probability for logistic objectives ("5E-1", "[5E-1]", or one
  * value per class in 3.x); it becomes a margin as the objective's ProbToMargin does. Every
  * tree is checked: children in range, every node reached exactly once from the root (no
- * cycles, no sharing), finite thresholds and leaves, features below num_feature. Categorical
- * splits are refused (scoring them wrongly would be worse than not scoring). */
+ * cycles, no sharing), finite thresholds and leaves, features below num_feature.
+ *
+ * Categorical splits (enable_categorical=True; split_type 1): each tree lists its categorical
+ * nodes in categories_nodes (ascending), and node i's categories are
+ * categories[categories_segments[i] .. + categories_sizes[i]] (what XGBoost's
+ * RegTree::LoadCategoricalSplit reads); they become one bit set per node (forest.h). Their
+ * split_conditions entry is unused: 1.7 and 2.1 write a bare NaN there (not JSON; model.c lets
+ * it through at that place only, as VIGIL_XGB_NAN), 3.x writes 1E-45. learner.feature_types
+ * marks a categorical feature "c"; a categorical split on a feature typed otherwise, or a
+ * numeric split on a "c" feature, is refused. 3.x also stores each feature's categories in
+ * $.learner.gradient_booster.model.cats ({enc: [{offsets, values} per feature], ...}: the
+ * strings' UTF-8 bytes, category code = position), which bind uses to map text to codes. */
 #include "model/model_internal.h"
 
 #include "core/util.h"
@@ -86,7 +96,9 @@ static int int_array(const char *file, const char *jp, const cJSON *a, size_t n,
     return VIGIL_OK;
 }
 
-static int real_array(const char *file, const char *jp, const cJSON *a, size_t n, double *out)
+/* nan_ok: the bare-NaN stand-in (VIGIL_XGB_NAN) reads as NaN (split_conditions only; the
+ * caller allows it at categorical nodes). */
+static int real_array(const char *file, const char *jp, const cJSON *a, size_t n, double *out, int nan_ok)
 {
     if (!cJSON_IsArray(a) || (size_t)cJSON_GetArraySize(a) != n)
         return bad(file, jp, "missing, or not an array with one entry per node");
@@ -94,6 +106,10 @@ static int real_array(const char *file, const char *jp, const cJSON *a, size_t n
     const cJSON *e;
     cJSON_ArrayForEach(e, a)
     {
+        if (nan_ok && cJSON_IsString(e) && strcmp(e->valuestring, VIGIL_XGB_NAN) == 0) {
+            out[i++] = NAN;
+            continue;
+        }
         if (!cJSON_IsNumber(e)) {
             char m[96];
             snprintf(m, sizeof m, "entry %zu is not a number", i);
@@ -213,6 +229,225 @@ static int refuse_multi_target(const char *file, const cJSON *lmp, const cJSON *
     return VIGIL_OK;
 }
 
+/* Append n words to f->cat_bits; *at receives the first. */
+static int cat_words_grow(vigil_forest *f, size_t *cap, size_t n, size_t *at)
+{
+    if (f->n_cat_words + n > *cap) {
+        size_t nc = *cap ? *cap : 256;
+        while (nc < f->n_cat_words + n) nc *= 2;
+        uint32_t *nb = realloc(f->cat_bits, nc * sizeof *nb);
+        if (!nb) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+        f->cat_bits = nb, *cap = nc;
+    }
+    *at = f->n_cat_words;
+    memset(f->cat_bits + *at, 0, n * sizeof *f->cat_bits);
+    f->n_cat_words += n;
+    return VIGIL_OK;
+}
+
+/* One tree's categorical splits (its nodes b .. b+n of f, children still tree-relative; st:
+ * split_type or NULL) into f->cat_begin / cat_words / cat_bits. */
+static int parse_tree_cats(const char *file, const char *base, const cJSON *tr, size_t b, size_t n,
+                           const int32_t *st, vigil_forest *f, size_t *cap)
+{
+    char jp[192], m[200];
+    size_t n_cat = 0;
+    for (size_t i = 0; i < n; i++) {
+        f->cat_begin[b + i] = -1, f->cat_words[b + i] = 0;
+        if (st && f->left[b + i] >= 0) {
+            if (st[b + i] != 0 && st[b + i] != 1) {
+                snprintf(jp, sizeof jp, "%s.split_type[%zu]", base, i);
+                snprintf(m, sizeof m, "split type %d is neither 0 (numeric) nor 1 (categorical)", st[b + i]);
+                return bad(file, jp, m);
+            }
+            n_cat += st[b + i] == 1;
+        }
+    }
+    if (!n_cat) return VIGIL_OK;
+    static const char *const names[4] = {"categories", "categories_nodes", "categories_segments", "categories_sizes"};
+    const cJSON *a[4];
+    for (int q = 0; q < 4; q++) {
+        a[q] = get(tr, names[q]);
+        if (!cJSON_IsArray(a[q])) {
+            snprintf(jp, sizeof jp, "%s.%s", base, names[q]);
+            return bad(file, jp, "missing (the tree has categorical splits)");
+        }
+    }
+    size_t nc = (size_t)cJSON_GetArraySize(a[0]), nn = (size_t)cJSON_GetArraySize(a[1]);
+    for (int q = 2; q < 4; q++)
+        if ((size_t)cJSON_GetArraySize(a[q]) != nn) {
+            snprintf(jp, sizeof jp, "%s.%s", base, names[q]);
+            snprintf(m, sizeof m, "%d entries, categories_nodes has %zu (one per categorical node)",
+                     cJSON_GetArraySize(a[q]), nn);
+            return bad(file, jp, m);
+        }
+    int32_t *v = malloc((nc + 3 * nn + 1) * sizeof *v);
+    if (!v) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    int32_t *nodes = v + nc, *seg = nodes + nn, *size = seg + nn;
+    int rc = VIGIL_OK;
+    for (int q = 0; q < 4 && !rc; q++) {
+        snprintf(jp, sizeof jp, "%s.%s", base, names[q]);
+        rc = int_array(file, jp, a[q], q ? nn : nc, q == 0 ? v : q == 1 ? nodes : q == 2 ? seg : size);
+    }
+    for (size_t j = 0; j < nn && !rc; j++) {
+        int32_t k = nodes[j];
+        snprintf(jp, sizeof jp, "%s.categories_nodes[%zu]", base, j);
+        if (k < 0 || (size_t)k >= n || f->left[b + (size_t)k] < 0 || !st || st[b + (size_t)k] != 1) {
+            snprintf(m, sizeof m, "node %d is not a categorical split of this tree (split_type 1)", k);
+            rc = bad(file, jp, m);
+            break;
+        }
+        if (j && k <= nodes[j - 1]) {
+            rc = bad(file, jp, "not in ascending order (XGBoost writes each categorical node once, in order)");
+            break;
+        }
+        int32_t s0 = seg[j], sz = size[j];
+        if (sz < 1 || s0 < 0 || (size_t)s0 > nc || (size_t)sz > nc - (size_t)s0) {
+            snprintf(jp, sizeof jp, "%s.categories_segments[%zu]", base, j);
+            snprintf(m, sizeof m, "the segment [%d, %d + %d) is out of range (categories has %zu entries)%s",
+                     s0, s0, sz, nc, sz < 1 ? "; a categorical split needs at least one category" : "");
+            rc = bad(file, jp, m);
+            break;
+        }
+        int32_t maxc = 0;
+        for (int32_t i = s0; i < s0 + sz; i++) {
+            if (v[i] < 0 || (double)v[i] >= (double)VIGIL_CAT_LIMIT) {
+                snprintf(jp, sizeof jp, "%s.categories[%d]", base, i);
+                snprintf(m, sizeof m, "category %d out of range (0 to 16777215)", v[i]);
+                rc = bad(file, jp, m);
+                break;
+            }
+            if (v[i] > maxc) maxc = v[i];
+        }
+        if (rc) break;
+        size_t words = (size_t)maxc / 32 + 1, at = 0;
+        if ((rc = cat_words_grow(f, cap, words, &at)) != 0) break;
+        for (int32_t i = s0; i < s0 + sz; i++) f->cat_bits[at + (size_t)v[i] / 32] |= 1u << ((uint32_t)v[i] % 32);
+        f->cat_begin[b + (size_t)k] = (int32_t)at, f->cat_words[b + (size_t)k] = (int32_t)words;
+    }
+    if (!rc && nn != n_cat)
+        for (size_t i = 0; i < n; i++)
+            if (f->left[b + i] >= 0 && st[b + i] == 1 && f->cat_begin[b + i] < 0) {
+                snprintf(jp, sizeof jp, "%s.split_type[%zu]", base, i);
+                rc = bad(file, jp, "a categorical split that categories_nodes does not list");
+                break;
+            }
+    free(v);
+    if (!rc) f->n_cat_nodes += n_cat;
+    if (!rc && f->n_cat_words > 0x7fffffff) rc = bad(file, base, "too many categorical split words");
+    return rc;
+}
+
+/* learner.feature_types: "c" marks a categorical feature (absent, or [], in older files). */
+static int parse_feature_types(const char *file, const cJSON *learner, vigil_forest *f)
+{
+    if (!(f->feature_cat = calloc(f->n_features, 1))) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    const cJSON *ft = get(learner, "feature_types"), *e;
+    if (!ft || (cJSON_IsArray(ft) && cJSON_GetArraySize(ft) == 0)) return VIGIL_OK;
+    if (!cJSON_IsArray(ft) || (size_t)cJSON_GetArraySize(ft) != f->n_features)
+        return bad(file, "$.learner.feature_types", "expected one type per feature (num_feature)");
+    size_t j = 0;
+    cJSON_ArrayForEach(e, ft)
+    {
+        if (!cJSON_IsString(e)) {
+            char jp[64];
+            snprintf(jp, sizeof jp, "$.learner.feature_types[%zu]", j);
+            return bad(file, jp, "expected a string (\"float\", \"int\", \"q\", \"i\" or \"c\")");
+        }
+        f->feature_cat[j++] = strcmp(e->valuestring, "c") == 0;
+    }
+    return VIGIL_OK;
+}
+
+/* 3.x: $.learner.gradient_booster.model.cats.enc[j] = {offsets: [n+1], values: [bytes]} for a
+ * feature whose categories are strings ({type, values} for numbers: not kept; {[] , []} for a
+ * numeric feature). */
+static int parse_cat_names(const char *file, const cJSON *model, vigil_forest *f)
+{
+    const cJSON *enc = get(get(model, "cats"), "enc");
+    if (!enc || (cJSON_IsArray(enc) && cJSON_GetArraySize(enc) == 0)) return VIGIL_OK; /* none stored */
+    char jp[128];
+    if (!cJSON_IsArray(enc) || (size_t)cJSON_GetArraySize(enc) != f->n_features)
+        return bad(file, "$.learner.gradient_booster.model.cats.enc", "expected one entry per feature");
+    if (!(f->cat_names = calloc(f->n_features, sizeof *f->cat_names)) ||
+        !(f->n_cat_names = calloc(f->n_features, sizeof *f->n_cat_names)))
+        return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    size_t j = 0;
+    const cJSON *col;
+    cJSON_ArrayForEach(col, enc)
+    {
+        const cJSON *off = get(col, "offsets"), *val = get(col, "values");
+        size_t jj = j++;
+        if (!off) continue; /* numeric categories: codes only */
+        snprintf(jp, sizeof jp, "$.learner.gradient_booster.model.cats.enc[%zu]", jj);
+        if (!cJSON_IsArray(off) || !cJSON_IsArray(val)) return bad(file, jp, "expected arrays offsets and values");
+        size_t no = (size_t)cJSON_GetArraySize(off), nv = (size_t)cJSON_GetArraySize(val);
+        if (no <= 1) continue;
+        int32_t *o = malloc((no + nv) * sizeof *o);
+        if (!o) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+        int32_t *bytes = o + no;
+        char sub[160];
+        snprintf(sub, sizeof sub, "%s.offsets", jp);
+        int rc = int_array(file, sub, off, no, o);
+        snprintf(sub, sizeof sub, "%s.values", jp);
+        if (!rc) rc = int_array(file, sub, val, nv, bytes);
+        for (size_t k = 0; !rc && k < no; k++)
+            if (o[k] < 0 || (size_t)o[k] > nv || (k && o[k] < o[k - 1]) || (k == 0 && o[k] != 0)) {
+                snprintf(sub, sizeof sub, "%s.offsets[%zu]", jp, k);
+                rc = bad(file, sub, "offsets must rise from 0 to the number of values");
+            }
+        if (!rc && (size_t)o[no - 1] != nv) {
+            snprintf(sub, sizeof sub, "%s.offsets[%zu]", jp, no - 1);
+            rc = bad(file, sub, "the last offset is not the number of values");
+        }
+        if (!rc && !(f->cat_names[jj] = calloc(no - 1, sizeof **f->cat_names)))
+            rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+        for (size_t k = 0; !rc && k + 1 < no; k++) {
+            size_t len = (size_t)(o[k + 1] - o[k]);
+            char *sname = malloc(len + 1);
+            if (!sname) {
+                rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+                break;
+            }
+            for (size_t c = 0; c < len; c++) sname[c] = (char)(unsigned char)(bytes[(size_t)o[k] + c] & 0xff);
+            sname[len] = '\0';
+            f->cat_names[jj][k] = sname;
+            f->n_cat_names[jj] = k + 1;
+        }
+        free(o);
+        if (rc) return rc;
+    }
+    return VIGIL_OK;
+}
+
+/* A feature is categorical ("c" in feature_types, or, in a file without feature_types, split
+ * categorically somewhere) and then every split on it is categorical; the others numeric. */
+static int check_feature_kinds(const char *file, const cJSON *learner, vigil_model *m, const cJSON *trees)
+{
+    vigil_forest *f = &m->forest;
+    const cJSON *ft = get(learner, "feature_types");
+    int typed = cJSON_IsArray(ft) && cJSON_GetArraySize(ft) > 0;
+    size_t T = (size_t)cJSON_GetArraySize(trees);
+    if (!typed)
+        for (size_t k = 0; k < (size_t)f->tree_begin[T]; k++)
+            if (f->left[k] >= 0 && f->cat_begin[k] >= 0) f->feature_cat[f->feature[k]] = 1;
+    for (size_t t = 0; t < T; t++)
+        for (int32_t k = f->tree_begin[t]; k < f->tree_begin[t + 1]; k++) {
+            if (f->left[k] < 0) continue;
+            int cat = f->cat_begin[k] >= 0;
+            if (cat == f->feature_cat[f->feature[k]]) continue;
+            char jp[128], mm[260];
+            snprintf(jp, sizeof jp, "$.learner.gradient_booster.model.trees[%zu].split_type[%d]", t,
+                     k - f->tree_begin[t]);
+            snprintf(mm, sizeof mm, cat ? "a categorical split on feature %d ('%s'), which "
+                     "$.learner.feature_types marks numeric" : "a numeric split on feature %d ('%s'), "
+                     "which %s categorical", f->feature[k], m->feature_names[f->feature[k]],
+                     typed ? "$.learner.feature_types marks" : "other splits treat as");
+            return bad(file, jp, mm);
+        }
+    return VIGIL_OK;
+}
+
 int vigil_xgboost_parse(vigil_model *m, const char *file, const cJSON *root)
 {
     vigil_forest *f = &m->forest;
@@ -281,6 +516,7 @@ int vigil_xgboost_parse(vigil_model *m, const char *file, const cJSON *root)
         }
     }
     f->feature_names = m->feature_names;
+    if ((rc = parse_feature_types(file, learner, f)) != 0) return rc;
 
     const cJSON *model = get(gb, "model");
     const cJSON *trees = get(model, "trees"), *info = get(model, "tree_info");
@@ -316,10 +552,12 @@ int vigil_xgboost_parse(vigil_model *m, const char *file, const cJSON *root)
     f->left = malloc(N * sizeof *f->left), f->right = malloc(N * sizeof *f->right);
     f->feature = malloc(N * sizeof *f->feature), f->threshold = malloc(N * sizeof *f->threshold);
     f->default_left = malloc(N), f->leaf = malloc(N * sizeof *f->leaf), f->cover = malloc(N * sizeof *f->cover);
+    f->cat_begin = malloc(N * sizeof *f->cat_begin), f->cat_words = malloc(N * sizeof *f->cat_words);
+    size_t cat_cap = 0;
     int32_t *dl = malloc(N * sizeof *dl), *st = malloc(N * sizeof *st);
     double *cond = malloc(N * sizeof *cond);
     if (!f->left || !f->right || !f->feature || !f->threshold || !f->default_left || !f->leaf ||
-        !f->cover || !dl || !st || !cond) {
+        !f->cover || !f->cat_begin || !f->cat_words || !dl || !st || !cond) {
         free(dl), free(st), free(cond);
         return vigil_error_set(VIGIL_ENOMEM, "out of memory");
     }
@@ -335,24 +573,25 @@ int vigil_xgboost_parse(vigil_model *m, const char *file, const cJSON *root)
             (rc = int_array(file, FIELD("right_children"), get(tr, "right_children"), n, f->right + b)) ||
             (rc = int_array(file, FIELD("split_indices"), get(tr, "split_indices"), n, f->feature + b)) ||
             (rc = int_array(file, FIELD("default_left"), get(tr, "default_left"), n, dl + b)) ||
-            (rc = real_array(file, FIELD("split_conditions"), get(tr, "split_conditions"), n, cond + b)) ||
-            (rc = real_array(file, FIELD("sum_hessian"), get(tr, "sum_hessian"), n, f->cover + b)))
+            (rc = real_array(file, FIELD("split_conditions"), get(tr, "split_conditions"), n, cond + b, 1)) ||
+            (rc = real_array(file, FIELD("sum_hessian"), get(tr, "sum_hessian"), n, f->cover + b, 0)))
             break;
         const cJSON *stype = get(tr, "split_type");
         if (stype && (rc = int_array(file, FIELD("split_type"), stype, n, st + b)) != 0) break;
         if ((rc = check_tree(file, t, f->left + b, f->right + b, n, &f->max_depth[t])) != 0) break;
+        if ((rc = parse_tree_cats(file, base, tr, b, n, stype ? st : NULL, f, &cat_cap)) != 0) break;
         for (size_t i = 0; i < n; i++) {
             size_t k = b + i;
-            int leaf = f->left[k] < 0;
-            if (!isfinite(cond[k])) {
+            int leaf = f->left[k] < 0, cat = !leaf && f->cat_begin[k] >= 0;
+            /* a categorical split's condition is unused (1.7 and 2.1 write NaN there) */
+            if (!cat && !isfinite(cond[k])) {
                 snprintf(jp, sizeof jp, "%s.split_conditions[%zu]", base, i);
-                rc = bad(file, jp, leaf ? "leaf value is not a finite number" : "threshold is not a finite number (NaN or infinite)");
-                break;
-            }
-            if (!leaf && stype && st[k] != 0) {
-                snprintf(jp, sizeof jp, "%s.split_type[%zu]", base, i);
-                rc = bad(file, jp, "categorical splits are not supported; retrain with numeric "
-                         "(one-hot) features or score with XGBoost");
+                rc = bad(file, jp, isnan(cond[k]) ? (leaf ? "leaf value is a bare NaN (not JSON; only a "
+                                                    "categorical split's condition may be NaN)"
+                                                  : "threshold is a bare NaN (not JSON; only a categorical "
+                                                    "split's condition may be NaN)")
+                                   : leaf ? "leaf value is not a finite number"
+                                          : "threshold is not a finite number (NaN or infinite)");
                 break;
             }
             if (!leaf && (f->feature[k] < 0 || (size_t)f->feature[k] >= f->n_features)) {
@@ -366,7 +605,7 @@ int vigil_xgboost_parse(vigil_model *m, const char *file, const cJSON *root)
             if (!leaf) f->left[k] += (int32_t)b, f->right[k] += (int32_t)b;
             else f->left[k] = f->right[k] = -1, f->feature[k] = -1;
             f->default_left[k] = (uint8_t)(dl[k] != 0);
-            f->threshold[k] = leaf ? 0.0f : (float)cond[k];
+            f->threshold[k] = leaf || cat ? 0.0f : (float)cond[k];
             f->leaf[k] = leaf ? (float)cond[k] : 0.0f;
         }
         if (rc) break;
@@ -375,6 +614,8 @@ int vigil_xgboost_parse(vigil_model *m, const char *file, const cJSON *root)
     }
     free(dl), free(st), free(cond);
     if (rc) return rc;
+    if ((rc = check_feature_kinds(file, learner, m, trees)) != 0) return rc;
+    if ((rc = parse_cat_names(file, model, f)) != 0) return rc;
     m->n_outputs = f->n_groups;
     const cJSON *ver = get(root, "version");
     if (cJSON_IsArray(ver) && cJSON_GetArraySize(ver) == 3)
@@ -451,9 +692,13 @@ int vigil_xgboost_use_trees(vigil_model *m, int all)
                  f->n_trees, f->best_iteration);
     else
         snprintf(used, sizeof used, "%zu trees", f->n_trees);
-    char d[320];
-    snprintf(d, sizeof d, "xgboost%s %s, %s, depth <= %d, %zu features%s", f->version, f->objective_name,
-             used, md, f->n_features, f->n_groups > 1 ? ", multi-class" : "");
+    char d[400], cats[64] = "";
+    size_t n_cf = 0;
+    for (size_t j = 0; j < f->n_features; j++) n_cf += f->feature_cat[j];
+    if (f->n_cat_nodes)
+        snprintf(cats, sizeof cats, ", %zu categorical splits on %zu features", f->n_cat_nodes, n_cf);
+    snprintf(d, sizeof d, "xgboost%s %s, %s, depth <= %d, %zu features%s%s", f->version, f->objective_name,
+             used, md, f->n_features, f->n_groups > 1 ? ", multi-class" : "", cats);
     char *s = vigil_strdup(d);
     if (!s) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
     free(m->describe);
@@ -466,5 +711,11 @@ void vigil_forest_clear(vigil_forest *f)
     free(f->tree_begin), free(f->tree_group), free(f->max_depth), free(f->left), free(f->right);
     free(f->feature), free(f->threshold), free(f->default_left), free(f->leaf), free(f->cover);
     free(f->base_margin);
+    free(f->cat_begin), free(f->cat_words), free(f->cat_bits), free(f->feature_cat);
+    for (size_t j = 0; f->cat_names && j < f->n_features; j++) {
+        for (size_t k = 0; f->cat_names[j] && k < f->n_cat_names[j]; k++) free(f->cat_names[j][k]);
+        free(f->cat_names[j]);
+    }
+    free(f->cat_names), free(f->n_cat_names);
     memset(f, 0, sizeof *f);
 }

@@ -103,6 +103,22 @@ w("model_truncated.json", json.dumps(base)[:700])
 _b = copy.deepcopy(base)
 tree(_b)["split_conditions"][0] = float("nan")
 w("model_bare_nan.json", json.dumps(_b))
+# categorical splits (issue 20): mutations of an XGBoost 3.1.3 model with them
+# (tests/reference/xgb_cat_ref.py), and of a 1.7.4 one, whose categorical nodes hold a bare NaN
+cbase = json.load(open("tests/reference/xgb_cat/v3_1_3_cat_logistic.json"))
+
+
+def cmut(name, fn, b=cbase):
+    m = copy.deepcopy(b)
+    fn(m)
+    w(name, json.dumps(m))
+
+
+cmut("model_cat_segment.json", lambda m: tree(m)["categories_segments"].__setitem__(0, 10 ** 6))
+cmut("model_cat_sizes.json", lambda m: tree(m)["categories_sizes"].pop())
+cmut("model_cat_numeric_feature.json", lambda m: m["learner"]["feature_types"].__setitem__(tree(m)["split_indices"][tree(m)["categories_nodes"][0]], "float"))
+cmut("model_cat_nan_elsewhere.json", lambda m: tree(m)["sum_hessian"].__setitem__(1, float("nan")),
+     json.load(open("tests/reference/xgb_cat/v1_7_4_cat_logistic.json")))
 w("model_not_a_model.json", '{"hello": "world"}')
 w("model_empty.json", "")
 lin = {"format": "vigil-linear", "version": 1, "name": "x", "features": ["score"], "coefficients": [1.0, 2.0],

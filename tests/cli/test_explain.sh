@@ -24,6 +24,21 @@ w = max(abs(x - y) for ra, rb in zip(a, b) for x, y in zip(ra, rb))
 assert w <= 1e-5, w
 PY
 
+# Categorical splits (tests/reference/xgb_cat_ref.py): a 1.7.4 softprob model (a bare NaN at each
+# categorical node), codes with missing and unseen categories: equal to its pred_contribs.
+C="$ROOT/tests/reference/xgb_cat"
+run "$VIGIL" explain --model "$C/v1_7_4_cat_softprob.json" --data "$C/v1_7_4_cat_softprob.csv" --out "$T/c.csv" --format json
+expect_rc 0 "explain a categorical model"
+expect_json "d['completeness']['max_abs_error'] < 1e-5" "categorical completeness"
+/usr/bin/python3 - "$T/c.csv" "$C/v1_7_4_cat_softprob_shap.csv" <<'PY' || { echo "FAIL: categorical attributions differ from XGBoost's pred_contribs"; fails=$((fails + 1)); }
+import csv, sys
+a = [list(map(float, r[1:])) for r in list(csv.reader(open(sys.argv[1])))[1:]]
+b = [list(map(float, r)) for r in list(csv.reader(open(sys.argv[2])))[1:]]
+assert len(a) == len(b) == 240, (len(a), len(b))
+w = max(abs(x - y) for ra, rb in zip(a, b) for x, y in zip(ra, rb))
+assert w <= 1e-5, w
+PY
+
 run "$VIGIL" explain --model "$D/models/flchain_agegroup_softprob.json" --data "$D/flchain/test.csv" --id case_id --out "$T/m.csv"
 expect_rc 0 "multi-class"
 head -1 "$T/m.csv" | grep -q "^case_id,kappa_class0,.*,base_value_class0,kappa_class1,.*base_value_class4$" || { echo "FAIL: multi-class header: $(head -1 "$T/m.csv")"; fails=$((fails + 1)); }

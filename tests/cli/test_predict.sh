@@ -70,6 +70,28 @@ expect_json "d['reproduced'] is False and d['n_disagree'] > 0 and len(d['disagre
 run "$VIGIL" history --kind replay --format json
 expect_json "[r['passed'] for r in d['runs']] == [True, False]" "replay runs stored with their verdicts"
 
+# Categorical splits (tests/reference/xgb_cat_ref.py): a 1.7.4 file (a bare NaN at each
+# categorical node) from codes, a 3.1.3 one from the category strings it stores; an unknown
+# string, and text for a model that stores no names, are refused naming the line.
+C="$ROOT/tests/reference/xgb_cat"
+for c in v1_7_4_cat_logistic v3_1_3_cat_logistic_strings; do
+    run "$VIGIL" predict --model "$C/${c%_strings}.json" --data "$C/$c.csv" --out "$T/cat.csv"
+    expect_rc 0 "categorical predict ($c)"
+    /usr/bin/python3 - "$T/cat.csv" "$C/$c.csv" <<'PY' || { echo "FAIL: $c: predictions differ from XGBoost's"; fails=$((fails + 1)); }
+import csv, sys
+p = [float(r['score']) for r in csv.DictReader(open(sys.argv[1]))]
+e = [float(r['expected']) for r in csv.DictReader(open(sys.argv[2]))]
+assert len(p) == len(e) and max(abs(a - b) for a, b in zip(p, e)) <= 1e-6
+PY
+done
+printf 'x0,dx,arm\n0.5,D07,high\n0.1,D31,low\n' > "$T/cat_unknown.csv"
+run "$VIGIL" predict --model "$C/v3_1_3_cat_logistic.json" --data "$T/cat_unknown.csv" --out "$T/cu.csv"
+expect_rc 2 "unknown category string"
+expect_err "cat_unknown.csv:3: column 'dx': category 'D31' is not one of the 30 the model stores for 'dx'" "unknown category named"
+run "$VIGIL" predict --model "$C/v1_7_4_cat_logistic.json" --data "$T/cat_unknown.csv" --out "$T/cu.csv"
+expect_rc 2 "category text for a 1.7.4 model"
+expect_err "stores no category names for its categorical feature 'dx' (XGBoost 3.x stores them): give the category codes" "codes rule"
+
 # Bad input.
 printf 'age,male,kappa\n70,1,1.2\n' > "$T/few.csv"
 run "$VIGIL" predict --model "$D/models/flchain_v1.json" --data "$T/few.csv" --out "$T/o.csv"

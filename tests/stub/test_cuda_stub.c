@@ -1,7 +1,8 @@
 /* The CUDA backend's own code (src/backend/cuda/: the host side and the kernels' bodies) run
  * without a GPU, through the CUDA-runtime stand-in of tests/cudastub/ (built with CUDA=stub;
  * `make stub-tests`, part of `make check`, under ASan and UBSan):
- *   - parity with the CPU backend for scoring (bit-identical margins), TreeSHAP (1e-9) and the
+ *   - parity with the CPU backend for scoring (bit-identical margins), TreeSHAP (1e-9), both on a
+ *     numeric model and on one with categorical splits, and the
  *     MMD (bandwidth exact, statistic 1e-9 relative, p within 2 / (B + 1)), in one chunk and
  *     across chunk boundaries, the MMD's kernel matrix whole and in row blocks; the barrier
  *     kernels (the MMD's radix select and matrix product) run as fibers;
@@ -23,6 +24,10 @@
 #include "vigil/table.h"
 
 static const char *MODEL = "datasets/models/flchain_v1.json", *DATA = "tests/reference/xgb/bundled_flchain_v1.csv";
+/* A model with categorical splits (XGBoost 1.7.4, tests/reference/xgb_cat_ref.py): partition and
+ * one-hot splits, codes with missing and unseen categories. */
+static const char *CAT_MODEL = "tests/reference/xgb_cat/v1_7_4_cat_softprob.json",
+                  *CAT_DATA = "tests/reference/xgb_cat/v1_7_4_cat_softprob.csv";
 
 typedef struct {
     vigil_model *m;
@@ -166,6 +171,16 @@ static void test_treeshap_parity(void **state)
     assert_int_equal(live(), 0);
     unload(&fx);
     free(a), free(b);
+}
+
+/* The same parity on a model with categorical splits: the kernels' set lookups against the CPU's. */
+static void test_categorical_parity(void **state)
+{
+    const char *m0 = MODEL, *d0 = DATA;
+    MODEL = CAT_MODEL, DATA = CAT_DATA;
+    test_predict_parity(state);
+    test_treeshap_parity(state);
+    MODEL = m0, DATA = d0;
 }
 
 static void test_mmd_parity(void **state)
@@ -379,6 +394,7 @@ int main(void)
         cmocka_unit_test_setup(test_device_seen, setup),
         cmocka_unit_test_setup(test_predict_parity, setup),
         cmocka_unit_test_setup(test_treeshap_parity, setup),
+        cmocka_unit_test_setup(test_categorical_parity, setup),
         cmocka_unit_test_setup(test_mmd_parity, setup),
         cmocka_unit_test_setup(test_predict_faults, setup),
         cmocka_unit_test_setup(test_treeshap_faults, setup),

@@ -9,7 +9,9 @@
  * becomes a pass-through split whose both subtrees end in copies of it. Every row then takes
  * exactly D branch-free steps, k = 2k + 2 - go_left, with no child pointer to load, and LANES
  * rows walk in lock-step so their independent loads overlap. Deeper trees keep a pointer walk
- * over 16-byte packed nodes. Both layouts are built once per model (vigil_cpu_trees_prepare,
+ * over 16-byte packed nodes, and so does every tree with a categorical split (its set is looked
+ * up in the forest's bit sets, vigil_cat_goes_left: XGBoost's Decision). Both layouts are built
+ * once per model (vigil_cpu_trees_prepare,
  * cached on the model handle); the shared pool hands out the blocks. */
 #include "backend/cpu/cpu.h"
 
@@ -40,9 +42,12 @@ typedef struct {
 
 typedef struct {
     int32_t left, right; /* absolute; left < 0 at a leaf */
-    uint32_t feat;       /* feature, bit 31: missing goes left */
+    uint32_t feat;       /* feature, bit 31: missing goes left, bit 30: a categorical split */
     float val;           /* threshold at a split, the leaf value at a leaf */
 } pnode;
+
+#define CAT_BIT 0x40000000u
+#define FEAT_MASK 0x3fffffffu
 
 /* What vigil_cpu_trees_prepare builds for a model. */
 typedef struct {
@@ -104,8 +109,13 @@ static void score_block(const job_t *j, size_t r0, size_t r1)
             const float *x = j->X + r * F;
             const pnode *p = root;
             while (p->left >= 0) {
-                float v = x[p->feat & 0x7fffffffu];
-                int go_left = isnan(v) ? (int)(p->feat >> 31) : v < p->val;
+                float v = x[p->feat & FEAT_MASK];
+                int go_left;
+                if (isnan(v)) go_left = (int)(p->feat >> 31);
+                else if (p->feat & CAT_BIT) {
+                    size_t k = (size_t)(p - nodes);
+                    go_left = vigil_cat_goes_left(f->cat_bits + f->cat_begin[k], f->cat_words[k], v);
+                } else go_left = v < p->val;
                 p = nodes + (go_left ? p->left : p->right);
             }
             j->out[r * G + g] += p->val;
@@ -148,7 +158,10 @@ static int build_full(const vigil_forest *f, full_t *o)
     if (!o->full_begin || !o->full_leaf) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
     for (size_t t = 0; t < f->n_trees; t++) {
         int32_t D = f->max_depth[t];
-        if (D < 0 || D > FULL_MAX_DEPTH) {
+        int cat = 0; /* a tree with categorical splits keeps the pointer walk */
+        for (int32_t k = f->tree_begin[t]; k < f->tree_begin[t + 1] && !cat && f->n_cat_nodes; k++)
+            cat = f->left[k] >= 0 && f->cat_begin[k] >= 0;
+        if (D < 0 || D > FULL_MAX_DEPTH || cat) {
             o->full_begin[t] = o->full_leaf[t] = -1;
             continue;
         }
@@ -187,7 +200,8 @@ int vigil_cpu_trees_prepare(const vigil_model *m, void **state)
         int leaf = f->left[k] < 0;
         L->nodes[k].left = leaf ? -1 : f->left[k];
         L->nodes[k].right = leaf ? -1 : f->right[k];
-        L->nodes[k].feat = leaf ? 0 : ((uint32_t)f->feature[k] | (f->default_left[k] ? 0x80000000u : 0));
+        L->nodes[k].feat = leaf ? 0 : ((uint32_t)f->feature[k] | (f->default_left[k] ? 0x80000000u : 0) |
+                                       (f->cat_begin[k] >= 0 ? CAT_BIT : 0));
         L->nodes[k].val = leaf ? f->leaf[k] : f->threshold[k];
     }
     int rc = build_full(f, &L->full);

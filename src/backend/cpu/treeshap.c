@@ -24,9 +24,8 @@ static void tree_walk(const ts_prepared *p, size_t t, const float *x, double *ph
         int32_t k = (int32_t)(uint32_t)s;
         uint32_t fail = (uint32_t)(s >> 32);
         while (f->left[k] >= 0) {
-            float v = x[f->feature[k]];
-            int go_left = isnan(v) ? f->default_left[k] : v < f->threshold[k];
-            int32_t take = go_left ? f->left[k] : f->right[k], other = go_left ? f->right[k] : f->left[k];
+            int32_t take = vigil_forest_next(f, k, x[f->feature[k]]);
+            int32_t other = take == f->left[k] ? f->right[k] : f->left[k];
             stack[top++] = (uint64_t)(fail | (1u << p->slot[k])) << 32 | (uint32_t)other;
             k = take;
         }
@@ -68,10 +67,10 @@ static int block_range(void *arg, size_t r0, size_t r1, int worker)
             for (size_t r = r0; r < r1; r++) {
                 double *ph = j->phi + r * stride + (size_t)L->group * (F + 1);
                 const float *x = j->X + r * F;
-                if (L->table) ts_leaf_table(p->elems + L->e0, L->d, p->tabs + L->tab, x, ph);
+                if (L->table) ts_leaf_table(p->elems + L->e0, L->d, p->tabs + L->tab, p->cat_sets, x, ph);
                 else
-                    ts_leaf_direct(p->elems + L->e0, L->d, L->v, p->w + (size_t)L->d * (size_t)(p->max_d + 1), x,
-                                   ph, o, poly, q);
+                    ts_leaf_direct(p->elems + L->e0, L->d, L->v, p->w + (size_t)L->d * (size_t)(p->max_d + 1),
+                                   p->cat_sets, x, ph, o, poly, q);
             }
         }
     }

@@ -16,14 +16,21 @@
 
 struct pnode {
     int32_t left, right;
-    uint32_t feat;
+    uint32_t feat; // feature, bit 31: missing goes left, bit 30: a categorical split
     float val;
 };
 
+#define CAT_BIT 0x40000000u
+#define FEAT_MASK 0x3fffffffu
+
+// cat_node: per node, the first word of its set in cat_bits and the set's words (categorical
+// splits only; NULL for a model without them): the forest's own arrays, routed by the same
+// vigil_cat_goes_left as the CPU (XGBoost's Decision).
 __global__ static void predict_kernel(const pnode *__restrict__ nodes, const int32_t *__restrict__ tree_begin,
                                       const int32_t *__restrict__ tree_group, size_t n_trees,
                                       const float *__restrict__ base, const float *__restrict__ X, size_t n,
-                                      size_t F, size_t G, float *__restrict__ out)
+                                      size_t F, size_t G, const int32_t *__restrict__ cat_node,
+                                      const uint32_t *__restrict__ cat_bits, float *__restrict__ out)
 {
     size_t r = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
     if (r >= n) return;
@@ -33,8 +40,13 @@ __global__ static void predict_kernel(const pnode *__restrict__ nodes, const int
     for (size_t t = 0; t < n_trees; t++) {
         const pnode *p = nodes + tree_begin[t];
         while (p->left >= 0) {
-            float v = x[p->feat & 0x7fffffffu];
-            bool left = isnan(v) ? (p->feat >> 31) != 0 : v < p->val;
+            float v = x[p->feat & FEAT_MASK];
+            bool left;
+            if (isnan(v)) left = (p->feat >> 31) != 0;
+            else if (p->feat & CAT_BIT) {
+                size_t k = (size_t)(p - nodes);
+                left = vigil_cat_goes_left(cat_bits + cat_node[2 * k], cat_node[2 * k + 1], v) != 0;
+            } else left = v < p->val;
             p = nodes + (left ? p->left : p->right);
         }
         o[tree_group[t]] += p->val;
@@ -43,6 +55,8 @@ __global__ static void predict_kernel(const pnode *__restrict__ nodes, const int
 
 struct vigil_cuda_forest {
     pnode *nodes;
+    int32_t *cat_node;  // 2 per node: first word, words (NULL: no categorical split)
+    uint32_t *cat_bits;
     int32_t *tree_begin, *tree_group;
     float *base;
     size_t n_trees, F, G;
@@ -55,6 +69,7 @@ extern "C" void vigil_cuda_forest_free(vigil_cuda_forest *d)
 {
     if (!d) return;
     cudaFree(d->nodes), cudaFree(d->tree_begin), cudaFree(d->tree_group), cudaFree(d->base);
+    cudaFree(d->cat_node), cudaFree(d->cat_bits);
     cudaFree(d->dX), cudaFree(d->dout);
     pthread_mutex_destroy(&d->mu);
     free(d);
@@ -66,6 +81,7 @@ extern "C" int vigil_cuda_forest_upload(const vigil_forest *f, vigil_cuda_forest
     size_t G = f->n_groups;
     pnode *hn = NULL;
     float *hbase = NULL;
+    int32_t *hcat = NULL;
     vigil_cuda_forest *d = (vigil_cuda_forest *)calloc(1, sizeof *d);
     *out = NULL;
     if (!d) {
@@ -80,8 +96,22 @@ extern "C" int vigil_cuda_forest_upload(const vigil_forest *f, vigil_cuda_forest
         bool leaf = f->left[k] < 0;
         hn[k].left = leaf ? -1 : f->left[k];
         hn[k].right = leaf ? -1 : f->right[k];
-        hn[k].feat = leaf ? 0u : ((uint32_t)f->feature[k] | (f->default_left[k] ? 0x80000000u : 0u));
+        bool cat = !leaf && f->cat_begin[k] >= 0;
+        hn[k].feat = leaf ? 0u
+                          : ((uint32_t)f->feature[k] | (f->default_left[k] ? 0x80000000u : 0u) | (cat ? CAT_BIT : 0u));
         hn[k].val = leaf ? f->leaf[k] : f->threshold[k];
+    }
+    if (f->n_cat_nodes) {
+        HOST_ALLOC(hcat, 2 * (f->n_nodes ? f->n_nodes : 1));
+        for (size_t k = 0; k < f->n_nodes; k++) {
+            hcat[2 * k] = f->cat_begin[k] < 0 ? 0 : f->cat_begin[k];
+            hcat[2 * k + 1] = f->cat_words[k];
+        }
+        CK(cudaMalloc(&d->cat_node, 2 * (f->n_nodes ? f->n_nodes : 1) * sizeof(int32_t)));
+        CK(cudaMalloc(&d->cat_bits, (f->n_cat_words ? f->n_cat_words : 1) * sizeof(uint32_t)));
+        CK(cudaMemcpy(d->cat_node, hcat, 2 * f->n_nodes * sizeof(int32_t), cudaMemcpyHostToDevice));
+        if (f->n_cat_words)
+            CK(cudaMemcpy(d->cat_bits, f->cat_bits, f->n_cat_words * sizeof(uint32_t), cudaMemcpyHostToDevice));
     }
     for (size_t g = 0; g < G; g++) hbase[g] = (float)f->base_margin[g];
     CK(cudaMalloc(&d->nodes, (f->n_nodes ? f->n_nodes : 1) * sizeof(pnode)));
@@ -95,7 +125,7 @@ extern "C" int vigil_cuda_forest_upload(const vigil_forest *f, vigil_cuda_forest
     *out = d;
     d = NULL;
 done:
-    free(hn), free(hbase);
+    free(hn), free(hbase), free(hcat);
     vigil_cuda_forest_free(d);
     return rc;
 }
@@ -120,7 +150,7 @@ extern "C" int vigil_cuda_predict_trees(vigil_cuda_forest *d, const float *X, si
         if (F) CK(cudaMemcpy(d->dX, X + r0 * F, m * F * sizeof(float), cudaMemcpyHostToDevice));
         unsigned threads = 256, blocks = (unsigned)((m + threads - 1) / threads);
         predict_kernel<<<blocks, threads>>>(d->nodes, d->tree_begin, d->tree_group, d->n_trees, d->base, d->dX, m,
-                                            F, G, d->dout);
+                                            F, G, d->cat_node, d->cat_bits, d->dout);
         CK(cudaGetLastError());
         CK(cudaMemcpy(margins + r0 * G, d->dout, m * G * sizeof(float), cudaMemcpyDeviceToHost));
     }

@@ -18,7 +18,8 @@
 
 __global__ static void treeshap_kernel(const ts_leaf *leaves, size_t n_leaves, const ts_elem *elems,
                                        const double *tabs, const double *w, int max_d, const double *base,
-                                       const float *X, size_t n, size_t F, size_t K, double *phi)
+                                       const uint32_t *cs, const float *X, size_t n, size_t F, size_t K,
+                                       double *phi)
 {
     size_t r = (size_t)blockIdx.x * blockDim.x + threadIdx.x;
     if (r >= n) return;
@@ -31,8 +32,8 @@ __global__ static void treeshap_kernel(const ts_leaf *leaves, size_t n_leaves, c
     for (size_t l = 0; l < n_leaves; l++) {
         const ts_leaf L = leaves[l];
         double *ph = row + (size_t)L.group * (F + 1);
-        if (L.table) ts_leaf_table(elems + L.e0, L.d, tabs + L.tab, x, ph);
-        else ts_leaf_direct(elems + L.e0, L.d, L.v, w + (size_t)L.d * (size_t)(max_d + 1), x, ph, o, poly, q);
+        if (L.table) ts_leaf_table(elems + L.e0, L.d, tabs + L.tab, cs, x, ph);
+        else ts_leaf_direct(elems + L.e0, L.d, L.v, w + (size_t)L.d * (size_t)(max_d + 1), cs, x, ph, o, poly, q);
     }
     for (size_t g = 0; g < K; g++) row[g * (F + 1) + F] = base[g];
 }
@@ -44,6 +45,7 @@ extern "C" int vigil_cuda_treeshap(const ts_prepared *p, const float *X, size_t 
     ts_leaf *dl = NULL;
     ts_elem *de = NULL;
     double *dt = NULL, *dw = NULL, *db = NULL, *dphi = NULL;
+    uint32_t *dcs = NULL; // the categorical elements' sets
     float *dx = NULL;
     const size_t F = p->F, K = p->K, W = (size_t)p->max_d + 1, stride = K * (F + 1);
     size_t chunk = vigil_cuda_chunk(1, TS_CUDA_CHUNK), free_b = 0, total_b = 0;
@@ -58,6 +60,10 @@ extern "C" int vigil_cuda_treeshap(const ts_prepared *p, const float *X, size_t 
     CK(cudaMalloc(&dt, (p->n_tab ? p->n_tab : 1) * sizeof *dt));
     CK(cudaMalloc(&dw, W * W * sizeof *dw));
     CK(cudaMalloc(&db, K * sizeof *db));
+    if (p->n_cat_sets) { // only a model with categorical splits has them
+        CK(cudaMalloc(&dcs, p->n_cat_sets * sizeof *dcs));
+        CK(cudaMemcpy(dcs, p->cat_sets, p->n_cat_sets * sizeof *dcs, cudaMemcpyHostToDevice));
+    }
     if (p->n_leaves) CK(cudaMemcpy(dl, p->leaves, p->n_leaves * sizeof *dl, cudaMemcpyHostToDevice));
     if (p->n_elems) CK(cudaMemcpy(de, p->elems, p->n_elems * sizeof *de, cudaMemcpyHostToDevice));
     if (p->n_tab) CK(cudaMemcpy(dt, p->tabs, p->n_tab * sizeof *dt, cudaMemcpyHostToDevice));
@@ -82,11 +88,11 @@ extern "C" int vigil_cuda_treeshap(const ts_prepared *p, const float *X, size_t 
         size_t m = n - r0 < chunk ? n - r0 : chunk;
         if (F) CK(cudaMemcpy(dx, X + r0 * F, m * F * sizeof *dx, cudaMemcpyHostToDevice));
         unsigned threads = 128, blocks = (unsigned)((m + threads - 1) / threads);
-        treeshap_kernel<<<blocks, threads>>>(dl, p->n_leaves, de, dt, dw, p->max_d, db, dx, m, F, K, dphi);
+        treeshap_kernel<<<blocks, threads>>>(dl, p->n_leaves, de, dt, dw, p->max_d, db, dcs, dx, m, F, K, dphi);
         CK(cudaGetLastError());
         CK(cudaMemcpy(phi + r0 * stride, dphi, m * stride * sizeof *dphi, cudaMemcpyDeviceToHost));
     }
 done:
-    cudaFree(dl), cudaFree(de), cudaFree(dt), cudaFree(dw), cudaFree(db), cudaFree(dx), cudaFree(dphi);
+    cudaFree(dl), cudaFree(de), cudaFree(dt), cudaFree(dw), cudaFree(db), cudaFree(dx), cudaFree(dphi), cudaFree(dcs);
     return rc;
 }

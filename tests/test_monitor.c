@@ -170,7 +170,7 @@ static void test_load_errors(void **state)
         {WINDOWS ", \"cusum\": {\"seed\": -1}", "$.cusum.seed: expected a whole number >= 0"},
         {WINDOWS ", \"on_alarm\": {\"mail\": \"x\"}", "$.on_alarm: unknown key 'mail'"},
         {WINDOWS ", \"model\": \"nope.json\"", "$.model: cannot read"},
-        {WINDOWS ", \"threshold\": 0.3", "$.threshold: only the clinicians' decisions use it: set $.data.columns.decision"},
+        {WINDOWS ", \"threshold\": 0.3, \"cbpe\": false", "$.threshold: only the clinicians' decisions use it: set $.data.columns.decision"},
         {WINDOWS ", \"min_cell\": 5", "$.min_cell: only the clinicians' decisions use it"},
         {WINDOWS ", \"effect_floors\": {\"decision\": -1}", "$.effect_floors: floors must be >= 0"},
         {"", "missing required key 'windows'"},

@@ -115,7 +115,9 @@ static void test_cbpe_miscalibrated(void **state)
     static const struct {
         const char *extra, *msg;
     } bad[] = {
-        {", \"cbpe\": false", "$.threshold: only the clinicians' decisions use it"},
+        {", \"cbpe\": false, \"performance\": false", "$.threshold: only the clinicians' decisions use it"},
+        {"!, \"min_cell\": 5, \"performance\": false", "$.min_cell: only the clinicians' decisions use it"},
+        {", \"performance\": 1", "$.performance: expected true or false"},
         {"!, \"cbpe\": true", "$.cbpe: sensitivity and PPV are estimated at $.threshold: set it"},
         {", \"cbpe\": {\"calibration_alpha\": 1}", "$.cbpe.calibration_alpha: expected a number in (0, 1), got 1"},
         {", \"cbpe\": {\"alpha\": 0.1}", "$.cbpe: unknown key 'alpha'"},
@@ -167,6 +169,49 @@ static void test_cbpe_ties(void **state)
     assert_int_equal(vigil_mon_cbpe_components(p3, y3, 4, 0.5, &c), 0);
     assert_close(c.sd[0], 0, 1e-15); /* one negative: a single placement */
     assert_close(c.frac[0], 0.25, 0);
+}
+
+/* Once labels mature, the realised numbers are R's (pROC 1.18.0 DeLong, glm, prop.test's
+ * Wilson interval: tests/reference/monitor_performance_ref.R -> monitor_cbpe/performance.json):
+ * night 4 has labels for 372 of 600 cases (the others counted, not used); night 5 has 4
+ * positives, under min_cell 11, so every number is withheld while n stays. */
+static void test_performance_golden(void **state)
+{
+    static const char *const stat[] = {"auroc", "oe_ratio", "calibration_slope", "citl", "sensitivity", "ppv"};
+    static const char *const part[] = {"value", "ci_low", "ci_high"};
+    cJSON *g = tu_load_json("tests/reference/monitor_cbpe/performance.json");
+    for (int night = 1; night <= 5; night++) {
+        char key[4];
+        snprintf(key, sizeof key, "%d", night);
+        const cJSON *gn = cJSON_GetObjectItem(cJSON_GetObjectItem(g, "nights"), key);
+        cJSON *doc = run_night("score", night, "");
+        const cJSON *o = cJSON_GetObjectItem(doc, "performance");
+        assert_non_null(o);
+        assert_close(tu_num(o, "n_labelled"), tu_num(gn, "n_labelled"), 0);
+        assert_close(tu_num(o, "unlabelled"), tu_num(gn, "unlabelled"), 0);
+        int withheld = night == 5;
+        assert_int_equal(cJSON_IsString(cJSON_GetObjectItem(o, "withheld")), withheld);
+        for (size_t k = 0; k < sizeof stat / sizeof *stat; k++)
+            for (size_t j = 0; j < 3; j++) {
+                double got = tu_num(cJSON_GetObjectItem(o, stat[k]), part[j]);
+                double want = tu_num(cJSON_GetObjectItem(gn, stat[k]), part[j]);
+                double tol = k == 2 || k == 3 ? 1e-7 : 1e-9; /* the logistic fits' convergence */
+                if (withheld) assert_true(isnan(got));
+                else assert_close(got, want, tol);
+            }
+        cJSON_Delete(doc);
+    }
+    /* min_cell 1 shows night 5 (no cell is from 1 to 0): its AUROC is pROC's */
+    cJSON *doc = run_night("score", 5, ", \"min_cell\": 1");
+    const cJSON *gn = cJSON_GetObjectItem(cJSON_GetObjectItem(g, "nights"), "5");
+    assert_close(tu_num(cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "performance"), "auroc"), "ci_low"),
+                 tu_num(cJSON_GetObjectItem(gn, "auroc"), "ci_low"), 1e-9);
+    cJSON_Delete(doc);
+    /* "performance": false removes the block */
+    doc = run_night("score", 1, ", \"performance\": false");
+    assert_null(cJSON_GetObjectItem(doc, "performance"));
+    cJSON_Delete(doc);
+    cJSON_Delete(g);
 }
 
 static uint64_t rng = 88172645463325252ULL;
@@ -240,6 +285,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cbpe_nannyml), cmocka_unit_test(test_cbpe_miscalibrated),
         cmocka_unit_test(test_cbpe_ties), cmocka_unit_test(test_cbpe_coverage),
+        cmocka_unit_test(test_performance_golden),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -250,10 +250,24 @@ static int parse_cbpe(vigil_monitor *m, const cJSON *root)
                                    "$.threshold: set it", f);
         m->cbpe = true;
     }
-    if (m->threshold_given && !m->data.decision && !m->cbpe)
+    /* $.performance: the realised performance of the current window's labelled cases, on by
+     * default where a label and a score exist (as the CUSUM). */
+    const cJSON *pf = cJSON_GetObjectItemCaseSensitive(root, "performance");
+    m->performance = can;
+    if (pf && !cJSON_IsBool(pf))
+        return vigil_error_set(VIGIL_EINVAL, "%s: $.performance: expected true or false", f);
+    if (pf && cJSON_IsTrue(pf) && !can)
+        return vigil_error_set(VIGIL_EINVAL, "%s: $.performance: the realised performance needs a score "
+                               "($.data.columns.score or $.model) and $.data.columns.label", f);
+    if (pf && cJSON_IsFalse(pf)) m->performance = false;
+    if (m->threshold_given && !m->data.decision && !m->cbpe && !m->performance)
         return vigil_error_set(VIGIL_EINVAL, "%s: $.threshold: only the clinicians' decisions use it: set "
                                "$.data.columns.decision (1 acted on, 0 not), or a label and a score for "
-                               "the label-free estimate ($.cbpe)", f);
+                               "the label-free estimate ($.cbpe) and the realised performance", f);
+    if (m->min_cell_given && !m->data.decision && !m->performance)
+        return vigil_error_set(VIGIL_EINVAL, "%s: $.min_cell: only the clinicians' decisions use it: set "
+                               "$.data.columns.decision (1 acted on, 0 not), or a label and a score for "
+                               "the realised performance", f);
     return VIGIL_OK;
 }
 
@@ -326,13 +340,10 @@ static int parse_numbers(vigil_monitor *m, const cJSON *root)
                                "1000, got %g", f, bins);
     m->min_samples = (size_t)min_n;
     m->psi_bins = (size_t)bins;
-    /* The cell-size policy serves only the decisions: without them it would be ignored, so it
-     * is refused (a typo must not silently disable a check); the threshold is checked the same
-     * way once $.cbpe is known (parse_cbpe). */
-    if (!isnan(min_cell) && !m->data.decision)
-        return vigil_error_set(VIGIL_EINVAL, "%s: $.min_cell: only the clinicians' decisions use it: set "
-                               "$.data.columns.decision (1 acted on, 0 not)", f);
+    /* A threshold or cell-size policy that nothing reads is refused (a typo must not silently
+     * disable a check), once $.cbpe and $.performance are known (parse_cbpe). */
     m->threshold_given = !isnan(thr);
+    m->min_cell_given = !isnan(min_cell);
     /* as suites: the model flags a case when score >= 0.5 unless told otherwise */
     m->threshold = isnan(thr) ? 0.5 : thr;
     if (!(m->threshold > 0 && m->threshold < 1))
@@ -391,7 +402,7 @@ int vigil_monitor_load(vigil_monitor **out, const char *path, long now_day)
                                        "tests", "alpha", "correction", "effect_floors",
                                        "min_samples", "psi_bins", "prediction_drift",
                                        "label_drift", "model", "cusum", "on_alarm", "threshold",
-                                       "min_cell", "cbpe", NULL};
+                                       "min_cell", "cbpe", "performance", NULL};
     *out = NULL;
     cJSON *root = NULL;
     vigil_monitor *m = calloc(1, sizeof *m);

@@ -32,6 +32,11 @@ int vigil_mon_cbpe(const vigil_monitor *m, const mon_data *d, cJSON *doc);
 int vigil_mon_collect(const vigil_monitor *m, const vigil_table *t, const double *score, int labels,
                       double *p, double *y, size_t *n, double *unscored, double *unlabelled);
 
+/* performance: the current window's realised AUROC (DeLong), O/E, calibration slope and CITL,
+ * and sensitivity/PPV at $.threshold (Wilson) from the cases whose label has matured, by the
+ * metrics engine, under the cell-size policy (performance.c). Adds no alarm. */
+int vigil_mon_performance(const vigil_monitor *m, const mon_data *d, cJSON *doc);
+
 #define MON_CBPE_N 3 /* auroc, sensitivity, ppv */
 /* NannyML's sampling-error components from the reference window's scores p and labels y:
  * per metric the SD of its per-case quantity and the share of the cases it is taken over. */

@@ -60,6 +60,8 @@ struct vigil_monitor {
     uint64_t cusum_seed;
     bool cbpe;            /* $.cbpe: NannyML's label-free estimate of AUROC, sensitivity, PPV */
     double cbpe_alpha;    /* $.cbpe.calibration_alpha: the reference's calibration test level */
+    bool performance;     /* $.performance: the realised performance of the labelled current cases */
+    bool min_cell_given;
     char *alert_file;     /* resolved, or NULL */
     char *command;        /* run with /bin/sh -c, or NULL */
     double command_timeout_s; /* $.on_alarm.timeout_s: then its process group is killed */

@@ -192,6 +192,7 @@ int vigil_monitor_run(vigil_monitor_result **out, const vigil_monitor *m,
     if (m->cusum && (rc = vigil_mon_cusum(m, d, threads, doc, &alarm)) != 0) goto done;
     if (m->data.decision && (rc = vigil_mon_decisions(m, d, doc, &alarm)) != 0) goto done;
     if (m->cbpe && (rc = vigil_mon_cbpe(m, d, doc)) != 0) goto done;
+    if (m->performance && (rc = vigil_mon_performance(m, d, doc)) != 0) goto done;
     double t_compute = vigil_seconds() - t1;
 
     cJSON_ReplaceItemInObjectCaseSensitive(doc, "alarm", cJSON_CreateBool(alarm));
@@ -333,6 +334,20 @@ static int store_cbpe(vigil_results *res, const cJSON *o)
                                     NAN, NAN);
 }
 
+/* scope "performance": each realised statistic with its interval (missing when withheld). */
+static int store_performance(vigil_results *res, const cJSON *o)
+{
+    static const char *const keys[] = {"auroc", "oe_ratio", "calibration_slope", "citl", "sensitivity", "ppv"};
+    for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
+        const cJSON *e = cJSON_GetObjectItemCaseSensitive(o, keys[k]);
+        int rc;
+        if (e && (rc = vigil_results_add_metric(res, "performance", keys[k], num(e, "value"), num(e, "ci_low"),
+                                                num(e, "ci_high"))) != 0)
+            return rc;
+    }
+    return VIGIL_OK;
+}
+
 int vigil_monitor_result_store(const vigil_monitor_result *r, vigil_results *res)
 {
     int rc;
@@ -361,6 +376,8 @@ int vigil_monitor_result_store(const vigil_monitor_result *r, vigil_results *res
     if ((e = cJSON_GetObjectItemCaseSensitive(r->doc, "decisions")) != NULL && (rc = store_decisions(res, e)) != 0)
         return rc;
     if ((e = cJSON_GetObjectItemCaseSensitive(r->doc, "cbpe")) != NULL && (rc = store_cbpe(res, e)) != 0)
+        return rc;
+    if ((e = cJSON_GetObjectItemCaseSensitive(r->doc, "performance")) != NULL && (rc = store_performance(res, e)) != 0)
         return rc;
     if ((e = cJSON_GetObjectItemCaseSensitive(r->doc, "cusum")) != NULL &&
         ((rc = vigil_results_add_metric(res, "cusum", "max", num(e, "max"), NAN, NAN)) != 0 ||
@@ -426,6 +443,29 @@ static void text_cbpe(vigil_sbuf *b, const cJSON *o)
     vigil_sbuf_printf(b, "\n");
 }
 
+/* The realised performance of the labelled cases, beside the estimate. */
+static void text_performance(vigil_sbuf *b, const cJSON *o)
+{
+    static const char *const keys[] = {"auroc", "oe_ratio", "calibration_slope", "citl", "sensitivity", "ppv"};
+    const cJSON *why = cJSON_GetObjectItemCaseSensitive(o, "not_computed");
+    const cJSON *wh = cJSON_GetObjectItemCaseSensitive(o, "withheld");
+    vigil_sbuf_printf(b, "  realised performance (%.0f labelled, %.0f not yet):", num(o, "n_labelled"),
+                      num(o, "unlabelled"));
+    if (cJSON_IsString(why)) {
+        vigil_sbuf_printf(b, " not computed: %s\n", why->valuestring);
+        return;
+    }
+    int any = 0;
+    for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
+        const cJSON *e = cJSON_GetObjectItemCaseSensitive(o, keys[k]);
+        if (!e || !isfinite(num(e, "value"))) continue;
+        vigil_sbuf_printf(b, "%s %s %.3f (%.3f-%.3f)", any++ ? "," : "", keys[k], num(e, "value"),
+                          num(e, "ci_low"), num(e, "ci_high"));
+    }
+    vigil_sbuf_printf(b, "%s%s\n", cJSON_IsString(wh) ? (any ? "; " : " ") : "",
+                      cJSON_IsString(wh) ? wh->valuestring : "");
+}
+
 char *vigil_monitor_result_text(const vigil_monitor_result *r)
 {
     const cJSON *d = r->doc, *w = cJSON_GetObjectItemCaseSensitive(d, "windows"), *e;
@@ -477,6 +517,7 @@ char *vigil_monitor_result_text(const vigil_monitor_result *r)
                           cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "signal")) ? "SIGNAL" : "ok");
     if ((e = cJSON_GetObjectItemCaseSensitive(d, "decisions")) != NULL) text_decisions(&b, e);
     if ((e = cJSON_GetObjectItemCaseSensitive(d, "cbpe")) != NULL) text_cbpe(&b, e);
+    if ((e = cJSON_GetObjectItemCaseSensitive(d, "performance")) != NULL) text_performance(&b, e);
     if ((e = cJSON_GetObjectItemCaseSensitive(d, "cache")) != NULL)
         vigil_sbuf_printf(&b, "  reference statistics: %s\n",
                           cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "hit")) ? "from the cache"

@@ -44,6 +44,32 @@ for m in ("auroc", "sensitivity", "ppv"):
 assert got["valid"][0] == 1 and 0.05 < got["calibration_p"][0] < 0.1, got
 EOF
 
+# Once labels mature, the realised numbers beside the estimate are R's (pROC DeLong, glm,
+# Wilson; tests/reference/monitor_performance_ref.R): night 4 has 228 labels still to come,
+# night 5 four positives, so its numbers are withheld under min_cell 11.
+PG="$ROOT/tests/reference/monitor_cbpe/performance.json"
+for night in 2 4 5; do
+    monitor realised score $night
+    run "$VIGIL" monitor run "$T/realised.json" --format json
+    G="(g := json.load(open('$PG'))['nights']['$night']) and (o := d['performance'])"
+    expect_json "$G and o['n_labelled'] == g['n_labelled'] and o['unlabelled'] == g['unlabelled']" "night $night: labelled cases counted"
+    if [ $night = 5 ]; then
+        expect_json "$G and 'withheld' in o and all(o[k][j] is None for k in ('auroc', 'oe_ratio', 'calibration_slope', 'citl', 'sensitivity', 'ppv') for j in ('value', 'ci_low', 'ci_high'))" "night 5: withheld"
+    else
+        expect_json "$G and all(abs(o[k][j] - g[k][j]) < (1e-7 if k in ('calibration_slope', 'citl') else 1e-9) for k in ('auroc', 'oe_ratio', 'calibration_slope', 'citl', 'sensitivity', 'ppv') for j in ('value', 'ci_low', 'ci_high'))" "night $night: = pROC, glm, Wilson"
+    fi
+done
+run "$VIGIL" monitor run "$T/realised.json" --verbose
+expect_out "realised performance (120 labelled, 0 not yet): withheld (cell-size policy)" "the table says withheld"
+/usr/bin/python3 - "$VIGIL_DB" <<'EOF' || fails=$((fails + 1))
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+run = db.execute("SELECT max(id) FROM runs").fetchone()[0]
+got = dict(db.execute("SELECT name, value FROM metrics WHERE run_id = ? AND scope = 'performance'", (run,)))
+assert set(got) == {"auroc", "oe_ratio", "calibration_slope", "citl", "sensitivity", "ppv"}, got
+assert all(v is None for v in got.values()), got  # withheld: stored as missing
+EOF
+
 # The over-predicting score fails the reference window's calibration check: no estimate, the
 # reason and the test in the document and the table; the run is not refused.
 monitor over score_over 2
@@ -58,7 +84,7 @@ monitor nothr score 1 '"cbpe": false'
 sed -i 's/"threshold": 0.3 ,/"prediction_drift": true,/' "$T/nothr.json"
 run "$VIGIL" monitor run "$T/nothr.json" --format json
 expect_json "'cbpe' not in d" "\$.cbpe false: no block"
-monitor unused score 1 '"cbpe": false'
+monitor unused score 1 '"cbpe": false, "performance": false'
 run "$VIGIL" monitor run "$T/unused.json"
 expect_rc 2 "a threshold nothing uses"
 expect_err "$T/unused.json: \$.threshold: only the clinicians' decisions use it" "names the key"

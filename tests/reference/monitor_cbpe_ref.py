@@ -8,7 +8,8 @@ Peer: NannyML 0.13.1 (PyPI; it installs on Python 3.11), with its scikit-learn a
   /usr/bin/python3 -m venv --system-site-packages /tmp/nml
   /tmp/nml/bin/pip install "nannyml==0.13.*"
   /tmp/nml/bin/python tests/reference/monitor_cbpe_ref.py
-Writes tests/reference/monitor_cbpe/cases.csv (the cases: night, x, score, score_over, label)
+Writes tests/reference/monitor_cbpe/cases.csv (the cases: night, x, score, score_over, label;
+nights 4 and 5 are for tests/reference/monitor_performance_ref.R)
 and tests/reference/monitor_cbpe/goldens.json (the expected numbers, the versions).
 
 The cases: night 0 is the reference (3,000 cases); nights 1..3 (400, 700, 1,000 cases) are
@@ -55,6 +56,17 @@ for night, n, mu in [(0, 3000, 0.0), (1, 400, 0.4), (2, 700, 0.8), (3, 1000, 1.2
     p = sigmoid(-2 + 1.2 * x)
     rows.append(pd.DataFrame({"night": night, "x": x, "score": p, "score_over": sigmoid(-1 + 1.2 * x),
                               "label": rng.binomial(1, p)}))
+# nights 4 and 5 serve the realised performance (tests/reference/monitor_performance_ref.R):
+# night 4's outcomes have matured for 60% of its cases only (the others' labels are empty);
+# night 5 has few positives (the cell-size policy withholds its numbers)
+for night, n, mu in [(4, 600, 0.8), (5, 120, -1.5)]:
+    x = rng.normal(mu, 1.0, n)
+    p = sigmoid(-2 + 1.2 * x)
+    y = pd.array(rng.binomial(1, p), dtype="Int64")
+    if night == 4:
+        y[rng.uniform(size=n) < 0.4] = pd.NA
+    rows.append(pd.DataFrame({"night": night, "x": x, "score": p, "score_over": sigmoid(-1 + 1.2 * x),
+                              "label": y}))
 cases = pd.concat(rows, ignore_index=True)
 os.makedirs(OUT, exist_ok=True)
 path = os.path.join(OUT, "cases.csv")

@@ -79,6 +79,71 @@ expect_json "not d['cbpe']['valid'] and d['cbpe']['auroc']['estimate'] is None a
 run "$VIGIL" monitor run "$T/over.json" --verbose
 expect_out "estimated performance (CBPE): not estimated: the model is not calibrated on the reference window" "the table says why"
 
+# The monitor's record (vigil report --monitor) and its exports carry the new numbers: five
+# nights in their own store, the table cells and export values the nights' own results.
+for night in 1 2 3 4 5; do
+    monitor record score $night
+    run "$VIGIL" monitor run "$T/record.json" --db "$T/rec.db" --format json
+    cp "$T/out" "$T/night$night.json"
+done
+run "$VIGIL" report --monitor record --db "$T/rec.db" --out "$T/rep"
+[ "$rc" -le 1 ] || { echo "FAIL: report --monitor exited $rc: $(head -c 300 "$T/err")"; fails=$((fails + 1)); }
+/usr/bin/python3 - "$T" <<'EOF' || fails=$((fails + 1))
+import json, os, sys
+T = sys.argv[1]
+ev = json.load(open(os.path.join(T, "rep", "evidence.json")))
+for p in ("performance_auroc", "performance_threshold"):
+    assert p in ev["plots"], (p, ev["plots"])
+    svg = open(os.path.join(T, "rep", "plot-%s.svg" % p)).read()
+    assert "<svg" in svg and "estimated (CBPE, no labels)" in svg and "realised (labelled cases)" in svg, p
+md = open(os.path.join(T, "rep", "report.md")).read()
+rows = [l.split(" | ") for l in md.splitlines() if l.startswith("| ") and " | AUROC | " in l or " | PPV | " in l]
+for n in range(1, 6):
+    d = json.load(open(os.path.join(T, "night%d.json" % n)))
+    auroc = [r for r in rows if r[0] == "| %d" % n and r[2] == "AUROC"][0]
+    assert auroc[3] == "%.3f" % d["cbpe"]["auroc"]["estimate"], (auroc, d["cbpe"]["auroc"])
+    real = d["performance"]["auroc"]["value"]
+    assert auroc[5] == ("suppressed (cell-size policy)" if real is None else "%.3f" % real), auroc
+    if real is not None:
+        lo, hi = d["cbpe"]["auroc"]["ci_low"], d["cbpe"]["auroc"]["ci_high"]
+        assert auroc[8].rstrip(" |") == ("yes" if lo <= real <= hi else "NO"), auroc
+    ppv = [r for r in rows if r[0] == "| %d" % n and r[2] == "PPV"][0]
+    assert ppv[3] == ("undefined" if d["cbpe"]["ppv"]["estimate"] is None else "%.3f" % d["cbpe"]["ppv"]["estimate"]), ppv
+EOF
+run "$VIGIL" monitor export record --format csv --db "$T/rec.db"
+expect_rc 0 "csv export"
+/usr/bin/python3 - "$T" <<'EOF' || fails=$((fails + 1))
+import csv, json, os, sys
+T = sys.argv[1]
+rows = list(csv.DictReader(open(os.path.join(T, "out"))))
+for n in range(1, 6):
+    d = json.load(open(os.path.join(T, "night%d.json" % n)))
+    r = [r for r in rows if r["window_end"] == str(n)][0]
+    for col, block, key, part in [("cbpe_auroc", "cbpe", "auroc", "estimate"), ("cbpe_ppv_ci_high", "cbpe", "ppv", "ci_high"),
+                                  ("realised_auroc", "performance", "auroc", "value"),
+                                  ("realised_citl_ci_low", "performance", "citl", "ci_low"),
+                                  ("realised_sensitivity", "performance", "sensitivity", "value")]:
+        v = d[block][key][part]
+        assert (r[col] == "" if v is None else float(r[col]) == v), (n, col, r[col], v)
+    assert r["cbpe_valid"] == "1" and r["labelled_cases"] == str(d["performance"]["n_labelled"]), r
+EOF
+run "$VIGIL" monitor export record --format openmetrics --db "$T/rec.db"
+expect_rc 0 "openmetrics export"
+if command -v promtool >/dev/null 2>&1; then
+    promtool check metrics < "$T/out" > "$T/promtool.out" 2>&1 || { echo "FAIL: promtool: $(cat "$T/promtool.out")"; fails=$((fails + 1)); }
+fi
+/usr/bin/python3 - "$T" <<'EOF' || fails=$((fails + 1))
+import json, os, re, sys
+T = sys.argv[1]
+text = open(os.path.join(T, "out")).read()
+d = json.load(open(os.path.join(T, "night5.json")))  # the latest window
+got = {m.group(1): float(m.group(2)) for m in re.finditer(
+    r'^vigil_monitor_performance_estimate\{monitor="record",statistic="(\w+)"\} (\S+)$', text, re.M)}
+assert got == {k: d["cbpe"][k]["estimate"] for k in ("auroc", "sensitivity") if d["cbpe"][k]["estimate"] is not None}, got
+assert "vigil_monitor_performance_estimate_valid{monitor=\"record\"} 1" in text
+assert not re.search(r'^vigil_monitor_performance_realised\{', text, re.M)  # night 5: withheld, no sample
+EOF
+
 # Default off without a threshold; a threshold nothing reads is refused.
 monitor nothr score 1 '"cbpe": false'
 sed -i 's/"threshold": 0.3 ,/"prediction_drift": true,/' "$T/nothr.json"

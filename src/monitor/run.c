@@ -440,7 +440,9 @@ static void text_cbpe(vigil_sbuf *b, const cJSON *o)
         vigil_sbuf_printf(b, "%s %s %.3f (%.3f-%.3f)", k ? "," : "", vigil_mon_cbpe_metric_name(k),
                           num(e, "estimate"), num(e, "ci_low"), num(e, "ci_high"));
     }
-    vigil_sbuf_printf(b, "\n");
+    const cJSON *cc = cJSON_GetObjectItemCaseSensitive(o, "calibration_check");
+    vigil_sbuf_printf(b, "; the reference window calibrated (Spiegelhalter p %.2g >= %g)\n", num(cc, "p"),
+                      num(cc, "alpha"));
 }
 
 /* The realised performance of the labelled cases, beside the estimate. */

@@ -362,7 +362,12 @@ static void performance_table(mctx *c)
             const cJSON *ce = k < 3 ? jp(cb, stats[k][0]) : NULL, *pe = jp(pf, stats[k][0]);
             if (!ce && !pe) continue;
             rcell est = vigil_cell_txt("\xe2\x80\x94"), eci = vigil_cell_txt("");
-            if (ce && !cJSON_IsTrue(jp(cb, "valid"))) est = vigil_cell_txt("not estimated (see the night's result)");
+            if (ce && !cJSON_IsTrue(jp(cb, "valid"))) {
+                char t[400];
+                snprintf(t, sizeof t, "not estimated: %s", js(cb, "not_estimated") ? js(cb, "not_estimated") : "no reason stored");
+                est = vigil_cell_txt(t);
+                est.cls = "fail";
+            }
             else if (ce) est = vigil_cell_num(jnum(ce, "estimate"), 3), eci = vigil_cell_ci(jnum(ce, "ci_low"), jnum(ce, "ci_high"), 3);
             double rv = jnum(pe, "value"), lo = jnum(ce, "ci_low"), hi = jnum(ce, "ci_high");
             const char *in = !isfinite(rv) || !isfinite(lo) ? "" : rv >= lo && rv <= hi ? "yes" : "NO";

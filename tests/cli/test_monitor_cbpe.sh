@@ -28,7 +28,7 @@ for night in 1 2 3; do
     expect_json "'cbpe' not in d['alarms']" "night $night: an estimate raises no alarm"
 done
 run "$VIGIL" monitor run "$T/calibrated.json" --verbose
-expect_out "estimated performance (CBPE, no labels; threshold 0.3): auroc 0.780 (0.748-0.811), sensitivity 0.840 (0.764-0.917), ppv 0.551 (0.474-0.628)" "the table line"
+expect_out "estimated performance (CBPE, no labels; threshold 0.3): auroc 0.780 (0.748-0.811), sensitivity 0.840 (0.764-0.917), ppv 0.551 (0.474-0.628); the reference window calibrated (Spiegelhalter p 0.083 >= 0.05)" "the table line"
 
 # Stored: scope cbpe, the estimate with its interval, the calibration p and the verdict.
 /usr/bin/python3 - "$VIGIL_DB" "$GOLD" <<'EOF' || fails=$((fails + 1))
@@ -143,6 +143,18 @@ assert got == {k: d["cbpe"][k]["estimate"] for k in ("auroc", "sensitivity") if 
 assert "vigil_monitor_performance_estimate_valid{monitor=\"record\"} 1" in text
 assert not re.search(r'^vigil_monitor_performance_realised\{', text, re.M)  # night 5: withheld, no sample
 EOF
+
+# A refused estimate: the record says why, the export has no estimate sample and says invalid.
+monitor overrec score_over 2
+run "$VIGIL" monitor run "$T/overrec.json" --db "$T/over.db"
+run "$VIGIL" report --monitor overrec --db "$T/over.db" --out "$T/overrep"
+grep -qF "not estimated: the model is not calibrated on the reference window (Spiegelhalter z -10.23" "$T/overrep/report.md" ||
+    { echo "FAIL: the record does not say why the estimate was refused"; fails=$((fails + 1)); }
+run "$VIGIL" monitor export overrec --format openmetrics --db "$T/over.db"
+expect_out 'vigil_monitor_performance_estimate_valid{monitor="overrec"} 0' "export: invalid"
+grep -q '^vigil_monitor_performance_estimate{' "$T/out" && { echo "FAIL: a refused estimate exported"; fails=$((fails + 1)); }
+grep -q '^vigil_monitor_performance_realised{monitor="overrec",statistic="auroc"}' "$T/out" ||
+    { echo "FAIL: the realised AUROC is not exported"; fails=$((fails + 1)); }
 
 # Default off without a threshold; a threshold nothing reads is refused.
 monitor nothr score 1 '"cbpe": false'

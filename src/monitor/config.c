@@ -217,11 +217,12 @@ static int parse_cusum(vigil_monitor *m, const cJSON *root)
     return VIGIL_OK;
 }
 
-/* $.cbpe: false, true or {"calibration_alpha": A}. On by default where it can run: a score (or
- * a model), a label for the reference window's calibration check and sampling errors, and a
- * threshold given in the file (sensitivity and PPV are at it). A threshold nothing uses is
- * refused, as an unused min_cell is. */
-static int parse_cbpe(vigil_monitor *m, const cJSON *root)
+/* The model's performance (issue 17). $.cbpe: false, true or {"calibration_alpha": A}, the
+ * label-free estimate: on by default where it can run: a score (or a model), a label for the
+ * reference window's calibration check and sampling errors, and a threshold given in the file
+ * (sensitivity and PPV are at it). $.performance: true or false, the realised performance of
+ * the labelled current cases. A threshold or min_cell that nothing uses is refused. */
+static int parse_performance(vigil_monitor *m, const cJSON *root)
 {
     static const char *const keys[] = {"calibration_alpha", NULL};
     const cJSON *c = cJSON_GetObjectItemCaseSensitive(root, "cbpe");
@@ -341,7 +342,7 @@ static int parse_numbers(vigil_monitor *m, const cJSON *root)
     m->min_samples = (size_t)min_n;
     m->psi_bins = (size_t)bins;
     /* A threshold or cell-size policy that nothing reads is refused (a typo must not silently
-     * disable a check), once $.cbpe and $.performance are known (parse_cbpe). */
+     * disable a check), once $.cbpe and $.performance are known (parse_performance). */
     m->threshold_given = !isnan(thr);
     m->min_cell_given = !isnan(min_cell);
     /* as suites: the model flags a case when score >= 0.5 unless told otherwise */
@@ -451,7 +452,7 @@ int vigil_monitor_load(vigil_monitor **out, const char *path, long now_day)
         goto done;
     if ((rc = parse_windows(m, root)) != 0 || (rc = parse_tests(m, root)) != 0 ||
         (rc = parse_numbers(m, root)) != 0 || (rc = check_roles(m)) != 0 ||
-        (rc = parse_cusum(m, root)) != 0 || (rc = parse_cbpe(m, root)) != 0 ||
+        (rc = parse_cusum(m, root)) != 0 || (rc = parse_performance(m, root)) != 0 ||
         (rc = parse_on_alarm(m, root)) != 0)
         goto done;
     if (m->model_path && access(m->model_path, R_OK) != 0) {

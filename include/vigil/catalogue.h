@@ -37,7 +37,8 @@ typedef enum {
     VIGIL_METRIC_FROM_DRIFT,     /* drift tests */
     VIGIL_METRIC_FROM_DECISIONS, /* the metrics engine, from the clinicians' decisions (human.h) */
     VIGIL_METRIC_FROM_SURVIVAL,  /* the metrics engine, from follow-up times and events (survival.h) */
-    VIGIL_METRIC_FROM_CLASS_SCORES /* the multi-class engine (multiclass.h), from per-class probabilities */
+    VIGIL_METRIC_FROM_CLASS_SCORES, /* the multi-class engine (multiclass.h), from per-class probabilities */
+    VIGIL_METRIC_FROM_MONITOR    /* a monitor's nightly result (monitor.h), stored under its scope */
 } vigil_metric_source;
 
 typedef struct {

@@ -90,7 +90,9 @@ char *vigil_monitor_result_json(const vigil_monitor_result *r, int64_t run_id);
 /* A readable summary: one line per feature with its verdict. Caller frees. */
 char *vigil_monitor_result_text(const vigil_monitor_result *r);
 /* Per-feature numbers for the metrics table: scope "feature:<name>", names p_adjusted,
- * effect, drift (0/1); scope "label", "cusum", "monitor" (alarm). */
+ * effect, drift (0/1); scope "label", "cusum", "monitor" (alarm), "decisions", "cbpe"
+ * (<statistic>_est with its interval, calibration_p, valid) and "performance" (the realised
+ * statistics with their intervals); withheld numbers are stored as missing. */
 int vigil_monitor_result_store(const vigil_monitor_result *r, vigil_results *res);
 
 typedef struct {

@@ -217,6 +217,61 @@ static int parse_cusum(vigil_monitor *m, const cJSON *root)
     return VIGIL_OK;
 }
 
+/* The model's performance (issue 17). $.cbpe: false, true or {"calibration_alpha": A}, the
+ * label-free estimate: on by default where it can run: a score (or a model), a label for the
+ * reference window's calibration check and sampling errors, and a threshold given in the file
+ * (sensitivity and PPV are at it). $.performance: true or false, the realised performance of
+ * the labelled current cases. A threshold or min_cell that nothing uses is refused. */
+static int parse_performance(vigil_monitor *m, const cJSON *root)
+{
+    static const char *const keys[] = {"calibration_alpha", NULL};
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(root, "cbpe");
+    const char *f = m->file;
+    int rc;
+    bool can = m->data.label && (m->data.score || m->model_path);
+    m->cbpe_alpha = 0.05;
+    m->cbpe = can && m->threshold_given;
+    if (c && cJSON_IsFalse(c)) m->cbpe = false;
+    else if (c && !cJSON_IsObject(c) && !cJSON_IsTrue(c))
+        return vigil_error_set(VIGIL_EINVAL, "%s: $.cbpe: expected false, true or an object", f);
+    else if (c) {
+        if (cJSON_IsObject(c) &&
+            ((rc = vigil_cfg_keys(f, "$.cbpe", c, keys)) != 0 ||
+             (rc = vigil_cfg_number(f, "$.cbpe", c, "calibration_alpha", false, &m->cbpe_alpha)) != 0))
+            return rc;
+        if (!(m->cbpe_alpha > 0 && m->cbpe_alpha < 1))
+            return vigil_error_set(VIGIL_EINVAL, "%s: $.cbpe.calibration_alpha: expected a number in (0, 1), "
+                                   "got %g", f, m->cbpe_alpha);
+        if (!can)
+            return vigil_error_set(VIGIL_EINVAL, "%s: $.cbpe: the label-free estimate needs a score "
+                                   "($.data.columns.score or $.model) and $.data.columns.label (the "
+                                   "reference window's labels check the calibration)", f);
+        if (!m->threshold_given)
+            return vigil_error_set(VIGIL_EINVAL, "%s: $.cbpe: sensitivity and PPV are estimated at "
+                                   "$.threshold: set it", f);
+        m->cbpe = true;
+    }
+    /* $.performance: the realised performance of the current window's labelled cases, on by
+     * default where a label and a score exist (as the CUSUM). */
+    const cJSON *pf = cJSON_GetObjectItemCaseSensitive(root, "performance");
+    m->performance = can;
+    if (pf && !cJSON_IsBool(pf))
+        return vigil_error_set(VIGIL_EINVAL, "%s: $.performance: expected true or false", f);
+    if (pf && cJSON_IsTrue(pf) && !can)
+        return vigil_error_set(VIGIL_EINVAL, "%s: $.performance: the realised performance needs a score "
+                               "($.data.columns.score or $.model) and $.data.columns.label", f);
+    if (pf && cJSON_IsFalse(pf)) m->performance = false;
+    if (m->threshold_given && !m->data.decision && !m->cbpe && !m->performance)
+        return vigil_error_set(VIGIL_EINVAL, "%s: $.threshold: only the clinicians' decisions use it: set "
+                               "$.data.columns.decision (1 acted on, 0 not), or a label and a score for "
+                               "the label-free estimate ($.cbpe) and the realised performance", f);
+    if (m->min_cell_given && !m->data.decision && !m->performance)
+        return vigil_error_set(VIGIL_EINVAL, "%s: $.min_cell: only the clinicians' decisions use it: set "
+                               "$.data.columns.decision (1 acted on, 0 not), or a label and a score for "
+                               "the realised performance", f);
+    return VIGIL_OK;
+}
+
 static int parse_on_alarm(vigil_monitor *m, const cJSON *root)
 {
     static const char *const keys[] = {"alert_file", "command", "timeout_s", NULL};
@@ -286,12 +341,10 @@ static int parse_numbers(vigil_monitor *m, const cJSON *root)
                                "1000, got %g", f, bins);
     m->min_samples = (size_t)min_n;
     m->psi_bins = (size_t)bins;
-    /* The flag and the cell-size policy serve only the decisions: without them they would be
-     * ignored, so they are refused (a typo must not silently disable a check). */
-    if ((!isnan(thr) || !isnan(min_cell)) && !m->data.decision)
-        return vigil_error_set(VIGIL_EINVAL, "%s: $.%s: only the clinicians' decisions use it: set "
-                               "$.data.columns.decision (1 acted on, 0 not)", f,
-                               !isnan(thr) ? "threshold" : "min_cell");
+    /* A threshold or cell-size policy that nothing reads is refused (a typo must not silently
+     * disable a check), once $.cbpe and $.performance are known (parse_performance). */
+    m->threshold_given = !isnan(thr);
+    m->min_cell_given = !isnan(min_cell);
     /* as suites: the model flags a case when score >= 0.5 unless told otherwise */
     m->threshold = isnan(thr) ? 0.5 : thr;
     if (!(m->threshold > 0 && m->threshold < 1))
@@ -350,7 +403,7 @@ int vigil_monitor_load(vigil_monitor **out, const char *path, long now_day)
                                        "tests", "alpha", "correction", "effect_floors",
                                        "min_samples", "psi_bins", "prediction_drift",
                                        "label_drift", "model", "cusum", "on_alarm", "threshold",
-                                       "min_cell", NULL};
+                                       "min_cell", "cbpe", "performance", NULL};
     *out = NULL;
     cJSON *root = NULL;
     vigil_monitor *m = calloc(1, sizeof *m);
@@ -399,7 +452,8 @@ int vigil_monitor_load(vigil_monitor **out, const char *path, long now_day)
         goto done;
     if ((rc = parse_windows(m, root)) != 0 || (rc = parse_tests(m, root)) != 0 ||
         (rc = parse_numbers(m, root)) != 0 || (rc = check_roles(m)) != 0 ||
-        (rc = parse_cusum(m, root)) != 0 || (rc = parse_on_alarm(m, root)) != 0)
+        (rc = parse_cusum(m, root)) != 0 || (rc = parse_performance(m, root)) != 0 ||
+        (rc = parse_on_alarm(m, root)) != 0)
         goto done;
     if (m->model_path && access(m->model_path, R_OK) != 0) {
         rc = vigil_error_set(VIGIL_EINVAL, "%s: $.model: cannot read '%s': %s", f, m->model_path,

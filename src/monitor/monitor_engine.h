@@ -22,6 +22,38 @@ int vigil_mon_cusum(const vigil_monitor *m, const mon_data *d, int threads, cJSO
  * (decisions.c; monitors/README.md). A decision other than 0/1 is refused naming its line. */
 int vigil_mon_decisions(const vigil_monitor *m, const mon_data *d, cJSON *doc, int *alarm);
 
+/* cbpe: NannyML's label-free estimate of the current window's AUROC, sensitivity and PPV at
+ * $.threshold, when the reference window passes the calibration check (cbpe.c). Adds no alarm. */
+int vigil_mon_cbpe(const vigil_monitor *m, const mon_data *d, cJSON *doc);
+
+/* The rows of a window with a score (and, with labels, a known label) into p (and y): a score
+ * outside [0, 1] or a label other than 0/1 is refused naming the file's line; rows without a
+ * score are counted in *unscored, those without a label in *unlabelled (may be NULL). */
+int vigil_mon_collect(const vigil_monitor *m, const vigil_table *t, const double *score, int labels,
+                      double *p, double *y, size_t *n, double *unscored, double *unlabelled);
+
+/* performance: the current window's realised AUROC (DeLong), O/E, calibration slope and CITL,
+ * and sensitivity/PPV at $.threshold (Wilson) from the cases whose label has matured, by the
+ * metrics engine, under the cell-size policy (performance.c). Adds no alarm. */
+int vigil_mon_performance(const vigil_monitor *m, const mon_data *d, cJSON *doc);
+
+#define MON_CBPE_N 3 /* auroc, sensitivity, ppv */
+/* NannyML's sampling-error components from the reference window's scores p and labels y:
+ * per metric the SD of its per-case quantity and the share of the cases it is taken over. */
+typedef struct {
+    double sd[MON_CBPE_N], frac[MON_CBPE_N];
+} mon_cbpe_components;
+typedef struct {
+    double estimate, sampling_error, ci_low, ci_high;
+} mon_cbpe_metric;
+int vigil_mon_cbpe_components(const double *p, const double *y, size_t n, double threshold,
+                              mon_cbpe_components *out);
+/* The estimates from the current window's n scores p alone (NaN when undefined: no expected
+ * positive, negative or flag), their sampling errors and 95% intervals. */
+int vigil_mon_cbpe_estimate(const double *p, size_t n, double threshold, const mon_cbpe_components *c,
+                            mon_cbpe_metric out[MON_CBPE_N]);
+const char *vigil_mon_cbpe_metric_name(size_t i);
+
 #define MON_N_DECISION_RATES 3
 /* One rate's comparison: [0] reference, [1] current; z, p, Cohen's h current minus reference. */
 typedef struct {

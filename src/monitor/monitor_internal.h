@@ -45,6 +45,7 @@ struct vigil_monitor {
     double floor_label;   /* |Cohen's h| for label drift */
     double floor_decision; /* |Cohen's h| for the decision rates ($.effect_floors.decision) */
     double threshold;     /* $.threshold: the model flags a case when score >= it */
+    bool threshold_given; /* set in the file (the label-free estimate needs one) */
     size_t min_cell;      /* $.min_cell: the cell-size policy for the decision counts */
     size_t min_samples;
     size_t psi_bins;
@@ -57,6 +58,10 @@ struct vigil_monitor {
     double cusum_prob;    /* $.cusum.false_signal_probability: in-control P(a signal) per run */
     size_t cusum_replicates;
     uint64_t cusum_seed;
+    bool cbpe;            /* $.cbpe: NannyML's label-free estimate of AUROC, sensitivity, PPV */
+    double cbpe_alpha;    /* $.cbpe.calibration_alpha: the reference's calibration test level */
+    bool performance;     /* $.performance: the realised performance of the labelled current cases */
+    bool min_cell_given;
     char *alert_file;     /* resolved, or NULL */
     char *command;        /* run with /bin/sh -c, or NULL */
     double command_timeout_s; /* $.on_alarm.timeout_s: then its process group is killed */

@@ -191,6 +191,8 @@ int vigil_monitor_run(vigil_monitor_result **out, const vigil_monitor *m,
     if (m->label_drift && (rc = label_drift(m, d, doc, &alarm)) != 0) goto done;
     if (m->cusum && (rc = vigil_mon_cusum(m, d, threads, doc, &alarm)) != 0) goto done;
     if (m->data.decision && (rc = vigil_mon_decisions(m, d, doc, &alarm)) != 0) goto done;
+    if (m->cbpe && (rc = vigil_mon_cbpe(m, d, doc)) != 0) goto done;
+    if (m->performance && (rc = vigil_mon_performance(m, d, doc)) != 0) goto done;
     double t_compute = vigil_seconds() - t1;
 
     cJSON_ReplaceItemInObjectCaseSensitive(doc, "alarm", cJSON_CreateBool(alarm));
@@ -309,6 +311,43 @@ static int store_decisions(vigil_results *res, const cJSON *o)
     return rc;
 }
 
+/* scope "cbpe": <metric>_est with its interval (missing when the estimate was refused), the
+ * reference's calibration_p and valid (0/1). */
+static int store_cbpe(vigil_results *res, const cJSON *o)
+{
+    int rc;
+    for (size_t k = 0; k < MON_CBPE_N; k++) {
+        const char *name = vigil_mon_cbpe_metric_name(k);
+        const cJSON *e = cJSON_GetObjectItemCaseSensitive(o, name);
+        vigil_sbuf b = {0};
+        vigil_sbuf_printf(&b, "%s_est", name);
+        if (b.failed) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+        rc = vigil_results_add_metric(res, "cbpe", b.s, num(e, "estimate"), num(e, "ci_low"), num(e, "ci_high"));
+        vigil_sbuf_free(&b);
+        if (rc) return rc;
+    }
+    if ((rc = vigil_results_add_metric(res, "cbpe", "calibration_p",
+                                       num(cJSON_GetObjectItemCaseSensitive(o, "calibration_check"), "p"), NAN,
+                                       NAN)) != 0)
+        return rc;
+    return vigil_results_add_metric(res, "cbpe", "valid", cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "valid")),
+                                    NAN, NAN);
+}
+
+/* scope "performance": each realised statistic with its interval (missing when withheld). */
+static int store_performance(vigil_results *res, const cJSON *o)
+{
+    static const char *const keys[] = {"auroc", "oe_ratio", "calibration_slope", "citl", "sensitivity", "ppv"};
+    for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
+        const cJSON *e = cJSON_GetObjectItemCaseSensitive(o, keys[k]);
+        int rc;
+        if (e && (rc = vigil_results_add_metric(res, "performance", keys[k], num(e, "value"), num(e, "ci_low"),
+                                                num(e, "ci_high"))) != 0)
+            return rc;
+    }
+    return VIGIL_OK;
+}
+
 int vigil_monitor_result_store(const vigil_monitor_result *r, vigil_results *res)
 {
     int rc;
@@ -335,6 +374,10 @@ int vigil_monitor_result_store(const vigil_monitor_result *r, vigil_results *res
                                         cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "drift")), NAN, NAN)) != 0))
         return rc;
     if ((e = cJSON_GetObjectItemCaseSensitive(r->doc, "decisions")) != NULL && (rc = store_decisions(res, e)) != 0)
+        return rc;
+    if ((e = cJSON_GetObjectItemCaseSensitive(r->doc, "cbpe")) != NULL && (rc = store_cbpe(res, e)) != 0)
+        return rc;
+    if ((e = cJSON_GetObjectItemCaseSensitive(r->doc, "performance")) != NULL && (rc = store_performance(res, e)) != 0)
         return rc;
     if ((e = cJSON_GetObjectItemCaseSensitive(r->doc, "cusum")) != NULL &&
         ((rc = vigil_results_add_metric(res, "cusum", "max", num(e, "max"), NAN, NAN)) != 0 ||
@@ -381,6 +424,48 @@ static void text_decisions(vigil_sbuf *b, const cJSON *o)
             vigil_sbuf_printf(b, "    %-22s %.4f -> %.4f  p_adjusted %10.3g  h %7.3f  %s\n", e->string,
                               num(rr, "value"), num(rc, "value"), num(e, "p_adjusted"), num(e, "effect"), v);
     }
+}
+
+/* The label-free estimates with their intervals, or why there are none. */
+static void text_cbpe(vigil_sbuf *b, const cJSON *o)
+{
+    const cJSON *why = cJSON_GetObjectItemCaseSensitive(o, "not_estimated");
+    if (cJSON_IsString(why)) {
+        vigil_sbuf_printf(b, "  estimated performance (CBPE): not estimated: %s\n", why->valuestring);
+        return;
+    }
+    vigil_sbuf_printf(b, "  estimated performance (CBPE, no labels; threshold %g):", num(o, "threshold"));
+    for (size_t k = 0; k < MON_CBPE_N; k++) {
+        const cJSON *e = cJSON_GetObjectItemCaseSensitive(o, vigil_mon_cbpe_metric_name(k));
+        vigil_sbuf_printf(b, "%s %s %.3f (%.3f-%.3f)", k ? "," : "", vigil_mon_cbpe_metric_name(k),
+                          num(e, "estimate"), num(e, "ci_low"), num(e, "ci_high"));
+    }
+    const cJSON *cc = cJSON_GetObjectItemCaseSensitive(o, "calibration_check");
+    vigil_sbuf_printf(b, "; the reference window calibrated (Spiegelhalter p %.2g >= %g)\n", num(cc, "p"),
+                      num(cc, "alpha"));
+}
+
+/* The realised performance of the labelled cases, beside the estimate. */
+static void text_performance(vigil_sbuf *b, const cJSON *o)
+{
+    static const char *const keys[] = {"auroc", "oe_ratio", "calibration_slope", "citl", "sensitivity", "ppv"};
+    const cJSON *why = cJSON_GetObjectItemCaseSensitive(o, "not_computed");
+    const cJSON *wh = cJSON_GetObjectItemCaseSensitive(o, "withheld");
+    vigil_sbuf_printf(b, "  realised performance (%.0f labelled, %.0f not yet):", num(o, "n_labelled"),
+                      num(o, "unlabelled"));
+    if (cJSON_IsString(why)) {
+        vigil_sbuf_printf(b, " not computed: %s\n", why->valuestring);
+        return;
+    }
+    int any = 0;
+    for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
+        const cJSON *e = cJSON_GetObjectItemCaseSensitive(o, keys[k]);
+        if (!e || !isfinite(num(e, "value"))) continue;
+        vigil_sbuf_printf(b, "%s %s %.3f (%.3f-%.3f)", any++ ? "," : "", keys[k], num(e, "value"),
+                          num(e, "ci_low"), num(e, "ci_high"));
+    }
+    vigil_sbuf_printf(b, "%s%s\n", cJSON_IsString(wh) ? (any ? "; " : " ") : "",
+                      cJSON_IsString(wh) ? wh->valuestring : "");
 }
 
 char *vigil_monitor_result_text(const vigil_monitor_result *r)
@@ -433,6 +518,8 @@ char *vigil_monitor_result_text(const vigil_monitor_result *r)
                           num(e, "observed_minus_expected"),
                           cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "signal")) ? "SIGNAL" : "ok");
     if ((e = cJSON_GetObjectItemCaseSensitive(d, "decisions")) != NULL) text_decisions(&b, e);
+    if ((e = cJSON_GetObjectItemCaseSensitive(d, "cbpe")) != NULL) text_cbpe(&b, e);
+    if ((e = cJSON_GetObjectItemCaseSensitive(d, "performance")) != NULL) text_performance(&b, e);
     if ((e = cJSON_GetObjectItemCaseSensitive(d, "cache")) != NULL)
         vigil_sbuf_printf(&b, "  reference statistics: %s\n",
                           cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "hit")) ? "from the cache"

@@ -149,8 +149,9 @@ int vigil_mon_data_load(mon_data *d, const vigil_monitor *m, int threads)
     const char **extra = NULL;
     size_t n_extra = 0;
     int rc;
-    /* prediction drift, the CUSUM and the decisions (the model's flag) need the scores */
-    int need_scores = m->prediction_drift || m->cusum || m->data.decision;
+    /* prediction drift, the CUSUM, the decisions (the model's flag), CBPE and the realised
+     * performance need the scores */
+    int need_scores = m->prediction_drift || m->cusum || m->data.decision || m->cbpe || m->performance;
     if (m->model_path && need_scores) {
         if ((rc = vigil_model_load(&model, m->model_path)) != 0) {
             vigil_error_wrap("%s: $.model", m->file);

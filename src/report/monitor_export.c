@@ -86,6 +86,54 @@ static void om_features(vigil_sbuf *b, const char *monitor, const cJSON *doc, co
     }
 }
 
+/* The label-free estimates (cbpe.<statistic>) and the realised performance
+ * (performance.<statistic>) of a night (issue 17), with their intervals: one column or family
+ * per statistic and part. A number that is null in the stored result (an estimate refused, a
+ * value withheld under the cell-size rule) has no sample and an empty cell. */
+#define EST(k) {"cbpe_" k, "cbpe." k ".estimate"}, {"cbpe_" k "_ci_low", "cbpe." k ".ci_low"}, \
+               {"cbpe_" k "_ci_high", "cbpe." k ".ci_high"}
+#define REAL(k) {"realised_" k, "performance." k ".value"}, {"realised_" k "_ci_low", "performance." k ".ci_low"}, \
+                {"realised_" k "_ci_high", "performance." k ".ci_high"}
+static const struct {
+    const char *col, *path;
+} k_perf[] = {EST("auroc"), EST("sensitivity"), EST("ppv"), REAL("auroc"), REAL("oe_ratio"),
+              REAL("calibration_slope"), REAL("citl"), REAL("sensitivity"), REAL("ppv")};
+#define N_PERF (sizeof k_perf / sizeof *k_perf)
+
+/* The families of k_perf: vigil_monitor_performance_{estimate,realised}[_ci_low|_ci_high],
+ * labelled by statistic. */
+static void om_performance(vigil_sbuf *b, const char *monitor, const cJSON *doc)
+{
+    static const char *const part[3] = {"", "_ci_low", "_ci_high"};
+    static const char *const what[3] = {"", " (lower 95% limit)", " (upper 95% limit)"};
+    for (int real = 0; real < 2; real++) {
+        if (!jp(doc, real ? "performance" : "cbpe")) continue;
+        for (int k = 0; k < 3; k++) {
+            char name[80], help[256];
+            snprintf(name, sizeof name, "vigil_monitor_performance_%s%s", real ? "realised" : "estimate", part[k]);
+            snprintf(help, sizeof help, "%s%s that night (the statistic label names it; no sample when %s).",
+                     real ? "Realised performance of the current window's labelled cases"
+                          : "Performance of the current window estimated from its scores alone (CBPE)",
+                     what[k], real ? "withheld under the cell-size rule" : "the estimate was refused");
+            om_family(b, name, help);
+            for (size_t j = real ? 9 : 0; j < (real ? N_PERF : 9); j += 3) {
+                double v = jnum(doc, k_perf[j + (size_t)k].path);
+                if (!isfinite(v)) continue;
+                const char *stat = k_perf[j].col + (real ? strlen("realised_") : strlen("cbpe_"));
+                vigil_sbuf_printf(b, "%s{", name);
+                om_label(b, "monitor", monitor, 1);
+                om_label(b, "statistic", stat, 0);
+                vigil_sbuf_printf(b, "}");
+                om_value(b, v);
+            }
+        }
+    }
+    if (jp(doc, "cbpe"))
+        om_gauge(b, monitor, "vigil_monitor_performance_estimate_valid",
+                 "1 when that night's model passed the reference window's calibration check and was estimated, else 0.",
+                 cJSON_IsTrue(jp(doc, "cbpe.valid")));
+}
+
 static void openmetrics(const vigil_mrec *c, vigil_sbuf *b)
 {
     const char *mon = c->name;
@@ -146,6 +194,7 @@ static void openmetrics(const vigil_mrec *c, vigil_sbuf *b)
             om_gauge(b, mon, "vigil_monitor_cusum_limit", "The limit that night's CUSUM was held to.",
                      jnum(d, "cusum.limit"));
         }
+        om_performance(b, mon, d);
     }
     vigil_sbuf_printf(b, "# EOF\n");
 }
@@ -155,7 +204,8 @@ static void openmetrics(const vigil_mrec *c, vigil_sbuf *b)
 static const char *const k_csv_cols[] = {"run_id", "window", "window_end", "status", "reason", "cases", "alarm",
                                          "alarms", "feature", "type", "effect", "effect_name", "p_adjusted",
                                          "drift", "prediction_effect", "label_p", "cusum", "cusum_limit"};
-#define N_CSV (sizeof k_csv_cols / sizeof *k_csv_cols)
+#define N_BASE (sizeof k_csv_cols / sizeof *k_csv_cols)
+#define N_CSV (N_BASE + 2 + N_PERF) /* then cbpe_valid, labelled_cases and k_perf */
 
 static void csv_row(FILE *f, char *const *cells)
 {
@@ -204,6 +254,15 @@ static void csv_night(FILE *f, const vigil_mrec *c, const vigil_mrec_night *x)
     base[6] = cJSON_IsTrue(jp(d, "alarm")) ? "1" : "0";
     base[7] = al.s ? al.s : "";
     base[14] = own[2], base[15] = own[3], base[16] = own[4], base[17] = own[5];
+    char perf[N_PERF][40], lab[40];
+    if (jp(d, "cbpe")) base[N_BASE] = cJSON_IsTrue(jp(d, "cbpe.valid")) ? "1" : "0";
+    double nl = jnum(d, "performance.n_labelled");
+    if (isfinite(nl) && vigil_fairness_count_ok(nl, (size_t)c->min_cell))
+        snprintf(lab, sizeof lab, "%.0f", nl), base[N_BASE + 1] = lab;
+    for (size_t j = 0; j < N_PERF; j++) {
+        double v = jnum(d, k_perf[j].path);
+        if (isfinite(v)) snprintf(perf[j], sizeof perf[j], "%.17g", v), base[N_BASE + 2 + j] = perf[j];
+    }
     const cJSON *ft;
     int any = 0;
     cJSON_ArrayForEach(ft, jp(d, "features"))
@@ -233,7 +292,9 @@ static int csv(const vigil_mrec *c, char **out)
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
     if (!f) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
-    for (size_t i = 0; i < N_CSV; i++) fprintf(f, "%s%s", i ? "," : "", k_csv_cols[i]);
+    for (size_t i = 0; i < N_BASE; i++) fprintf(f, "%s%s", i ? "," : "", k_csv_cols[i]);
+    fprintf(f, ",cbpe_valid,labelled_cases");
+    for (size_t i = 0; i < N_PERF; i++) fprintf(f, ",%s", k_perf[i].col);
     fputc('\n', f);
     for (size_t i = 0; i < c->nn; i++) {
         size_t gap = vigil_mrec_gap(c, i);

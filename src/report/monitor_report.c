@@ -315,6 +315,73 @@ static void features_table(mctx *c)
     vigil_doc_table_end(d);
 }
 
+/* Whether any night in the range stored the label-free estimate or the realised performance. */
+static int has_performance(const mctx *c)
+{
+    for (size_t i = 0; i < c->nn; i++)
+        if (c->n[i].doc && (jp(c->n[i].doc, "cbpe") || jp(c->n[i].doc, "performance"))) return 1;
+    return 0;
+}
+
+/* A realised number as stored: withheld numbers (null, with the block's reason) say so. */
+static rcell realised_cell(const cJSON *pf, const char *key, const char *part, int digits)
+{
+    const cJSON *e = jp(pf, key);
+    double v = jnum(e, part);
+    if (!isfinite(v) && js(pf, "withheld") && e) return vigil_cell_sup();
+    if (!e) return vigil_cell_txt(pf && js(pf, "not_computed") ? "no labels yet" : "\xe2\x80\x94");
+    return vigil_cell_num(v, digits);
+}
+
+static rcell realised_ci(const cJSON *pf, const char *key, int digits)
+{
+    const cJSON *e = jp(pf, key);
+    if (!isfinite(jnum(e, "value"))) return vigil_cell_txt("");
+    return vigil_cell_ci(jnum(e, "ci_low"), jnum(e, "ci_high"), digits);
+}
+
+/* Per night and statistic: the label-free estimate (CBPE) with its interval beside the realised
+ * value of the labelled cases with theirs (issue 17). */
+static void performance_table(mctx *c)
+{
+    rdoc *d = &c->d;
+    static const char *const stats[][2] = {{"auroc", "AUROC"}, {"sensitivity", "sensitivity"}, {"ppv", "PPV"},
+                                           {"oe_ratio", "O/E"}, {"calibration_slope", "calibration slope"},
+                                           {"citl", "CITL"}};
+    static const char *const cols[] = {"window end", "run", "statistic", "estimated (CBPE, no labels)", "95% CI",
+                                       "realised (labelled cases)", "95% CI", "labelled cases", "realised in the estimate's CI"};
+    vigil_doc_table(d, "performance", "Estimated and realised performance per night (current window)", cols, 9);
+    for (size_t i = 0; i < c->nn; i++) {
+        const night *x = &c->n[i];
+        const cJSON *cb = x->doc ? jp(x->doc, "cbpe") : NULL, *pf = x->doc ? jp(x->doc, "performance") : NULL;
+        if (!cb && !pf) continue;
+        char end[32], id[32];
+        vigil_mrec_end(x, end, sizeof end);
+        snprintf(id, sizeof id, "%lld", (long long)x->info.id);
+        for (size_t k = 0; k < sizeof stats / sizeof *stats; k++) {
+            const cJSON *ce = k < 3 ? jp(cb, stats[k][0]) : NULL, *pe = jp(pf, stats[k][0]);
+            if (!ce && !pe) continue;
+            rcell est = vigil_cell_txt("\xe2\x80\x94"), eci = vigil_cell_txt("");
+            if (ce && !cJSON_IsTrue(jp(cb, "valid"))) {
+                char t[400];
+                snprintf(t, sizeof t, "not estimated: %s", js(cb, "not_estimated") ? js(cb, "not_estimated") : "no reason stored");
+                est = vigil_cell_txt(t);
+                est.cls = "fail";
+            }
+            else if (ce) est = vigil_cell_num(jnum(ce, "estimate"), 3), eci = vigil_cell_ci(jnum(ce, "ci_low"), jnum(ce, "ci_high"), 3);
+            double rv = jnum(pe, "value"), lo = jnum(ce, "ci_low"), hi = jnum(ce, "ci_high");
+            const char *in = !isfinite(rv) || !isfinite(lo) ? "" : rv >= lo && rv <= hi ? "yes" : "NO";
+            rcell r[9] = {vigil_cell_txt(end), vigil_cell_txt(id), vigil_cell_txt(stats[k][1]), est, eci,
+                          realised_cell(pf, stats[k][0], "value", 3), realised_ci(pf, stats[k][0], 3),
+                          pf ? vigil_cell_count(jnum(pf, "n_labelled"), c->min_cell) : vigil_cell_txt("not measured"),
+                          vigil_cell_txt(in)};
+            if (*in == 'N') r[8].cls = "fail";
+            vigil_doc_row(d, r);
+        }
+    }
+    vigil_doc_table_end(d);
+}
+
 /* ---- trends: gnuplot, x = the end of each night's data window ---------------------------
  * Dates go on a time axis (a day as seconds since 1970), so a missing night is a gap, not a
  * neighbour; a numeric window is plotted at its number. Only nights whose windows are of the
@@ -508,6 +575,55 @@ static char *plot_decisions(const mctx *c, const char **why)
     return run_plot(&b, "decisions", why);
 }
 
+/* Estimated (CBPE, dashed) against realised (solid) per night with their 95% intervals, for the
+ * statistics `keys` (issue 17). The estimate is drawn a tenth of a cadence left of the night and
+ * the realised value a tenth right, so the two intervals do not hide each other. Refused
+ * estimates and withheld realised values are not drawn. */
+static char *plot_est_real(const mctx *c, const char *name, const char *title, const char *const *keys,
+                           const char *const *labels, int nk, const char **why)
+{
+    vigil_sbuf b = {0};
+    prelude(c, &b, title, "Value (95% CI)", 540);
+    vigil_sbuf_printf(&b, "set yrange [0:1]\n");
+    double off = 0.1 * (c->step > 0 ? c->step : 1) * (c->n[c->nn - 1].is_date ? 86400.0 : 1.0);
+    size_t n = 0;
+    for (int k = 0; k < nk; k++)
+        for (int real = 0; real < 2; real++) {
+            vigil_sbuf_printf(&b, "$s%d%d << EOD\n", k, real);
+            for (size_t i = 0; i < c->nn; i++) {
+                const night *x = &c->n[i];
+                char path[64];
+                snprintf(path, sizeof path, "%s.%s", real ? "performance" : "cbpe", keys[k]);
+                const cJSON *e = x->doc && on_axis(c, x) ? jp(x->doc, path) : NULL;
+                double v = jnum(e, real ? "value" : "estimate");
+                if (!e || !isfinite(v)) continue;
+                vigil_sbuf_printf(&b, "%.17g %.9g %.9g %.9g\n", xval(x) + (real ? off : -off), v, jnum(e, "ci_low"),
+                                  jnum(e, "ci_high"));
+                n++;
+            }
+            vigil_sbuf_printf(&b, "EOD\n");
+        }
+    size_t nf = failed_block(c, &b);
+    if (!n) {
+        vigil_sbuf_free(&b);
+        *why = "no night in the range has an estimate or a realised value that may be shown";
+        return NULL;
+    }
+    static const char *const colour[] = {"#0072B2", "#009E73", "#CC79A7"};
+    vigil_sbuf_printf(&b, "plot ");
+    for (int k = 0; k < nk; k++)
+        for (int real = 0; real < 2; real++) {
+            char t[96];
+            snprintf(t, sizeof t, "%s, %s", labels[k], real ? "realised (labelled cases)" : "estimated (CBPE, no labels)");
+            vigil_sbuf_printf(&b, "%s$s%d%d using 1:2:3:4 title ", k || real ? ", " : "", k, real);
+            vigil_gp_str(&b, t);
+            vigil_sbuf_printf(&b, " with yerrorlines lc rgb '%s' dt %d pt %d lw 2", colour[k % 3], real ? 1 : 2,
+                              real ? 7 : 6);
+        }
+    vigil_sbuf_printf(&b, "%s\n", nf ? k_failed_series : "");
+    return run_plot(&b, name, why);
+}
+
 /* Up to 40 bytes of a name, cut at a UTF-8 character boundary. */
 static void short_name(char out[48], const char *s)
 {
@@ -612,6 +728,30 @@ static void plots(mctx *c)
                        "in its current window, with Wilson intervals; nights whose rates alarmed marked");
         free(svg);
     }
+    if (has_performance(c)) {
+        static const char *const ak[] = {"auroc"}, *const al[] = {"AUROC"};
+        static const char *const tk[] = {"sensitivity", "ppv"}, *const tl[] = {"sensitivity", "PPV"};
+        why = off;
+        svg = c->o->no_plots ? NULL
+                             : plot_est_real(c, "performance_auroc", "AUROC per night: estimated before labels (CBPE) "
+                                             "and realised once they matured", ak, al, 1, &why);
+        vigil_doc_plot(&c->d, "performance_auroc", "Estimated and realised AUROC per night", svg, why,
+                       "each night's AUROC estimated from the scores alone (CBPE, NannyML's sampling error; dashed) "
+                       "and realised on the cases whose label is known (DeLong; solid), with 95% intervals");
+        free(svg);
+        int thr = 0; /* sensitivity and PPV exist only at a threshold */
+        for (size_t i = 0; i < c->nn && !thr; i++)
+            thr = c->n[i].doc && (jp(c->n[i].doc, "cbpe") || jp(c->n[i].doc, "performance.sensitivity"));
+        if (!thr) return;
+        why = off;
+        svg = c->o->no_plots ? NULL
+                             : plot_est_real(c, "performance_threshold", "Sensitivity and PPV at the threshold per "
+                                             "night: estimated (CBPE) and realised", tk, tl, 2, &why);
+        vigil_doc_plot(&c->d, "performance_threshold", "Estimated and realised sensitivity and PPV per night", svg,
+                       why, "each night's sensitivity and PPV at the monitor's threshold estimated from the scores "
+                       "(CBPE; dashed) and realised on the labelled cases (Wilson; solid), with 95% intervals");
+        free(svg);
+    }
 }
 
 static void reproduce(mctx *c)
@@ -663,13 +803,24 @@ static void build(mctx *c, const char *from, const char *to)
     }
     if (c->n_configs > 1)
         vigil_doc_box(d, "warn", "The monitor file changed:",
-                      "not every night ran the same configuration (see the SHA-256 of each in section 4); nights before "
+                      "not every night ran the same configuration (see the SHA-256 of each in section 5); nights before "
                       "and after a change may not be comparable.");
     vigil_doc_h(d, 2, "features", "2. Features");
     features_table(c);
-    vigil_doc_h(d, 2, "plots", "3. Trends");
+    vigil_doc_h(d, 2, "performance", "3. Performance");
+    if (has_performance(c)) {
+        vigil_doc_p(d, "Before a night's outcomes arrive its performance is estimated from the scores alone (NannyML's "
+                    "confidence-based performance estimation, valid only for a model calibrated on the reference "
+                    "window, which each night tested); once labels mature the realised value of the labelled cases "
+                    "stands beside it. A realised value outside the estimate's interval means the outcome given the "
+                    "score changed, which no estimate without labels can see.");
+        performance_table(c);
+    } else
+        vigil_doc_p(d, "No night in the range estimated or measured its performance (a monitor needs a score, a "
+                    "label and, for the estimate, a threshold).");
+    vigil_doc_h(d, 2, "plots", "4. Trends");
     plots(c);
-    vigil_doc_h(d, 2, "audit", "4. Audit and reproduction");
+    vigil_doc_h(d, 2, "audit", "5. Audit and reproduction");
     char a[1400];
     snprintf(a, sizeof a, "%s Chain head: %s.", c->audit.ok ? "The audit chain verifies." : c->audit.message, c->audit.head);
     vigil_doc_box(d, c->audit.ok ? "ok" : "fail", c->audit.ok ? "Audit chain verified." : "AUDIT CHAIN BROKEN.", a);

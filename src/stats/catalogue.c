@@ -146,6 +146,14 @@ static const vigil_metric_def k_catalogue[] = {
      "top_k_accuracy_gap", 4, D, M, 0, 1},
     {"auroc_ovr_macro_gap", "Macro AUROC gap across levels", "probability", LO, "bootstrap", NULL, NULL,
      "auroc_ovr_macro_gap", 4, D, M, 0, 1},
+    /* monitors before outcomes arrive (monitor.h, $.cbpe): NannyML's confidence-based estimates
+     * from the current window's scores, stored under scope "cbpe" as <key>_est; not criteria */
+    {"cbpe_auroc", "Estimated AUROC, no labels (CBPE)", "probability", HI, "NannyML sampling error", NULL,
+     NULL, "auroc", 3, O, VIGIL_METRIC_FROM_MONITOR, 0, 0},
+    {"cbpe_sensitivity", "Estimated sensitivity (CBPE)", "proportion", HI,
+     "NannyML sampling error", NULL, NULL, "sensitivity", 3, O, VIGIL_METRIC_FROM_MONITOR, 1, 0},
+    {"cbpe_ppv", "Estimated PPV (CBPE)", "proportion", HI, "NannyML sampling error", NULL,
+     NULL, "ppv", 3, O, VIGIL_METRIC_FROM_MONITOR, 1, 0},
 };
 #define N_CATALOGUE (sizeof k_catalogue / sizeof k_catalogue[0])
 

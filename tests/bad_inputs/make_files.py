@@ -192,6 +192,13 @@ mmut("monitor_bad_type.json", lambda s: s["data"]["types"].__setitem__("flc_grp"
 mmut("monitor_cusum_both.json", lambda s: s.__setitem__("cusum", {"limit": 4.5, "false_signal_probability": 0.01}))
 mmut("monitor_cusum_replicates.json",
      lambda s: s.__setitem__("cusum", {"false_signal_probability": 0.001, "replicates": 99}))
+# the label-free estimate and the realised performance (issue 17, $.cbpe, $.performance):
+# asked for without a threshold, or without a label; a score that is not a probability
+mmut("monitor_cbpe_no_threshold.json", lambda s: s.__setitem__("cbpe", True))
+mmut("monitor_performance_no_label.json", lambda s: (s["data"]["columns"].pop("label"), s.pop("label_drift"),
+                                                   s.__setitem__("performance", True)))
+mmut("monitor_cbpe_score_range.json", lambda s: (s["data"]["columns"].update({"score": "age", "features": ["kappa"]}),
+                                                 s.update({"threshold": 0.3, "cusum": False})))
 # the clinicians' decisions (issue 21): a column the file lacks, one of text, an empty cell, a
 # reference file without the column
 mmut("monitor_decision_missing.json", lambda s: s["data"]["columns"].__setitem__("decision", "clinician_action"))

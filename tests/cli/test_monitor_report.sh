@@ -83,10 +83,12 @@ assert "0.075" not in text, "a small cell's rate is printed"
 assert "--now 2026-02-17" in text and "--now 2026-02-10" in text, "reproduce commands carry --now"
 PY
 grep -q 'suppressed (cell-size policy)' rep/report.md || { echo "FAIL: the withheld rate is not said"; fails=$((fails + 1)); }
+# (the feed has a label and a score, so the realised AUROC per night is plotted too; it has no
+# threshold, so no sensitivity/PPV plot)
 if command -v gnuplot >/dev/null 2>&1; then
     /usr/bin/python3 -c "
 import json; d = json.load(open('rep/evidence.json'))['plots']
-assert set(d) == {'heat', 'drift', 'cusum', 'cases'} and all(p['drawn'] for p in d.values()), d" \
+assert set(d) == {'heat', 'drift', 'cusum', 'cases', 'performance_auroc'} and all(p['drawn'] for p in d.values()), d" \
         || { echo "FAIL: the trend plots"; fails=$((fails + 1)); }
     for p in heat drift cusum cases; do
         grep -q '<svg' "rep/plot-$p.svg" || { echo "FAIL: plot-$p.svg"; fails=$((fails + 1)); }

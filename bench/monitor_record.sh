@@ -40,7 +40,7 @@ t() { /usr/bin/time -f "%e s, %M KB peak" "$@" 2>&1 >/dev/null | tail -1; }
 {
     echo "monitor record, 365 nights x 10 features: $(nproc) cores"
     echo "  report --monitor --no-plots: $(t "$V" report --monitor bench --out r1 --no-plots)"
-    echo "  report --monitor (4 plots):  $(t "$V" report --monitor bench --out r2)"
+    echo "  report --monitor (plots):    $(t "$V" report --monitor bench --out r2) ($(ls r2/plot-*.svg 2>/dev/null | wc -l) plots)"
     echo "  monitor export openmetrics:  $(t "$V" monitor export bench --format openmetrics)"
     echo "  monitor export csv:          $(t "$V" monitor export bench --format csv)"
 } | tee "$OUT/monitor_record.txt"

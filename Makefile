@@ -9,8 +9,9 @@
 #   make deps       install missing Debian packages (as root) or print the apt-get line
 #   make clean
 #
-# Switches (no configure script): CUDA=auto|0|1  SANITIZER=address,undefined  DEBUG=1
+# Switches (no configure script): CUDA=auto|0|1  PG=auto|0|1  SANITIZER=address,undefined  DEBUG=1
 #   CUDA=auto builds the CUDA backend when nvcc is found; the binary still runs without a GPU.
+#   PG=auto builds the PostgreSQL store driver (libpq) when pkg-config or pg_config finds libpq.
 
 # The version is written once, in include/vigil/version.h.
 VERSION    := $(shell awk '/define VIGIL_VERSION_(MAJOR|MINOR|PATCH) / { v = v s $$3; s = "." } \
@@ -40,7 +41,22 @@ ifeq ($(CUDA),auto)
 endif
 CUDA_HOME ?= $(patsubst %/bin/nvcc,%,$(NVCC))
 
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# PG=1: the PostgreSQL store driver (src/store/drv_pg.c) with libpq; PG=0: a postgresql:// store
+# is refused with how to rebuild.
+PG ?= auto
+ifeq ($(PG),auto)
+  PG := $(shell { pkg-config --exists libpq 2>/dev/null || command -v pg_config >/dev/null 2>&1; } && echo 1 || echo 0)
+endif
+ifeq ($(PG),1)
+  ifeq ($(shell pkg-config --exists libpq 2>/dev/null && echo y),y)
+    PKGS += libpq
+  else
+    PKG_PG := -I$(shell pg_config --includedir) -L$(shell pg_config --libdir)
+    LDLIBS += -L$(shell pg_config --libdir) -lpq
+  endif
+endif
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(PKG_PG) $(if $(filter 1,$(PG)),-DVIGIL_HAVE_PG=1)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 

@@ -1,4 +1,5 @@
-/* vigil — the run store: one SQLite file with every run and a tamper-evident audit chain.
+/* vigil — the run store: one SQLite file (or one PostgreSQL database shared by many machines,
+ * `postgresql://...`) with every run and a tamper-evident audit chain.
  *
  * A run's life: vigil_store_run_begin() commits a row with status "running" (its config, the
  * SHA-256 of every input file, seed, tool version) and an audit entry; the caller computes;
@@ -29,6 +30,10 @@ extern "C" {
 #endif
 
 typedef struct vigil_store vigil_store;
+
+/* 1 when `target` names a PostgreSQL store (postgresql://... or postgres://...: a libpq URL)
+ * rather than an SQLite file. Such a store needs a vigil built with PG=1. */
+int vigil_store_is_pg_url(const char *target);
 
 /* Open (creating and migrating as needed) the store at `path`. */
 int vigil_store_open(vigil_store **out, const char *path);

@@ -91,7 +91,5 @@ extern const vigil_store_driver vigil_store_drv_pg;
 /* The URL without its password (user:password@ and password=...): what the store shows and
  * keeps. Caller frees. */
 char *vigil_store_pg_redact(const char *url);
-/* 1 when target names a PostgreSQL database (postgresql:// or postgres://). */
-int vigil_store_is_pg_url(const char *target);
 
 #endif

@@ -24,7 +24,7 @@ CC         ?= cc
 CUDA       ?= auto
 PKGS       := gsl libcjson sqlite3 libcrypto
 DEB_PKGS   := build-essential pkg-config libgsl-dev libsqlite3-dev libcjson-dev libcmocka-dev \
-              libssl-dev gnuplot-nox sqlite3
+              libssl-dev gnuplot-nox sqlite3 libpq-dev postgresql
 # The peers `make bench` times vigil against (Debian's builds; PyPI peers are optional there).
 BENCH_DEB_PKGS := python3-numpy python3-pandas python3-scipy python3-sklearn python3-xgboost r-cran-proc
 
@@ -108,7 +108,7 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/fuzz/replay_%)
 
-.PHONY: all check unit cli-tests san-tests demo bench deps clean fuzz fuzz-replay valgrind \
+.PHONY: all check unit cli-tests pg-tests san-tests demo bench deps clean fuzz fuzz-replay valgrind \
         install uninstall install-test check-symbols stub-tests
 all: $(BUILD)/vigil $(BUILD)/libvigil.a $(BUILD)/libvigil.so
 
@@ -204,6 +204,13 @@ unit: $(TEST_BIN)
 
 cli-tests: $(BUILD)/vigil
 	@VIGIL=$(abspath $(BUILD)/vigil) sh tests/cli/run.sh
+
+# The store against a real PostgreSQL server: tests/pg/run.sh starts one in a temporary
+# directory (Unix socket only) and stops it; it skips, saying so, only without the server
+# binaries.
+pg-tests: $(BUILD)/vigil $(BUILD)/tests/test_store_pg
+	@VIGIL=$(abspath $(BUILD)/vigil) VIGIL_PG_UNIT=$(abspath $(BUILD)/tests/test_store_pg) PG=$(PG) \
+	  sh tests/pg/run.sh
 
 # Every global the library defines carries the vigil_ prefix (HACKING.md), in both libraries.
 check-symbols: $(BUILD)/libvigil.a $(BUILD)/libvigil.so
@@ -316,6 +323,7 @@ check: deps
 	$(MAKE) all
 	$(MAKE) unit
 	$(MAKE) cli-tests
+	$(MAKE) pg-tests
 	$(MAKE) check-symbols
 	$(MAKE) install-test
 	$(MAKE) san-tests

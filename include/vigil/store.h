@@ -130,6 +130,19 @@ typedef struct {
  * (look at out->ok for the verdict), an error when the store could not be read. */
 int vigil_store_audit_verify(vigil_store *s, vigil_audit_result *out);
 
+typedef struct {
+    int64_t runs, entries;      /* runs and audit entries copied (or already there) */
+    int64_t results, signatures, cache;
+    int already;                /* 1: the target already held this same history; nothing written */
+} vigil_store_copy_result;
+
+/* Copy every run, input record, result, document, cache entry, signature and audit entry of
+ * `from` into `to` verbatim (ids, sequence numbers, digests, hashes) in one transaction, so
+ * the copy's audit tree, signatures and checkpoints verify as the original's (SQLite to
+ * PostgreSQL and back). VIGIL_EINVAL, nothing written, when `to` is not empty, unless it
+ * holds the same history (same runs, entries and last entry hash: out->already = 1). */
+int vigil_store_copy(vigil_store *from, vigil_store *to, vigil_store_copy_result *out);
+
 #ifdef __cplusplus
 }
 #endif

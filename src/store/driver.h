@@ -43,6 +43,9 @@ struct vigil_store_driver {
     const char *t_real; /* {REAL}: a double */
     const char *t_blob; /* {BLOB}: bytes */
     const char *t_text; /* {TEXT}: text, compared and ordered byte by byte */
+    /* After rows were inserted with their ids (store copy): make the next run id follow them;
+     * NULL when the engine does that itself. */
+    const char *sync_ids;
     /* {APPEND_ONLY:table:message}: triggers refusing UPDATE and DELETE on table */
     void (*append_only)(vigil_sbuf *b, const char *table, const char *message);
 

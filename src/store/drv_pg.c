@@ -475,6 +475,7 @@ const vigil_store_driver vigil_store_drv_pg = {
     .t_blob = "BYTEA",
     /* byte order, as SQLite's BINARY: digests list rows ORDER BY text columns */
     .t_text = "TEXT COLLATE \"C\"",
+    .sync_ids = "SELECT setval(pg_get_serial_sequence('runs', 'id'), COALESCE(MAX(id), 0) + 1, false) FROM runs",
     .append_only = pg_append_only,
     .open = pg_open,
     .close = pg_close,

@@ -247,6 +247,12 @@ static void test_errors_and_password(void **state)
     r = vigil_store_pg_redact("postgres://:pw@/vigil?password=pw&host=/run/pg");
     assert_string_equal(r, "postgres://@/vigil?host=/run/pg");
     free(r);
+    r = vigil_store_pg_redact("postgresql://u:p@ss@h/d"); /* an unencoded '@' in the password */
+    assert_string_equal(r, "postgresql://u@h/d");
+    free(r);
+    r = vigil_store_pg_redact("postgresql://h/d?user=a@b");
+    assert_string_equal(r, "postgresql://h/d?user=a@b");
+    free(r);
     r = vigil_store_pg_redact("postgresql:///vigil?host=/tmp/s&user=v");
     assert_string_equal(r, "postgresql:///vigil?host=/tmp/s&user=v");
     free(r);

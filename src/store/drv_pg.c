@@ -17,8 +17,12 @@ char *vigil_store_pg_redact(const char *url)
     const char *p = strstr(url, "://");
     p = p ? p + 3 : url;
     vigil_sbuf_append(&b, url, (size_t)(p - url));
-    const char *at = strchr(p, '@'), *slash = strchr(p, '/');
-    if (at && (!slash || at < slash)) {
+    /* the authority ends at the first '/' or '?'; the userinfo ends at its last '@' */
+    size_t auth = strcspn(p, "/?");
+    const char *at = NULL;
+    for (const char *c = p; c < p + auth; c++)
+        if (*c == '@') at = c;
+    if (at) {
         const char *colon = memchr(p, ':', (size_t)(at - p));
         vigil_sbuf_append(&b, p, (size_t)((colon ? colon : at) - p));
         p = at;

@@ -47,13 +47,18 @@ PG ?= auto
 ifeq ($(PG),auto)
   PG := $(shell { pkg-config --exists libpq 2>/dev/null || command -v pg_config >/dev/null 2>&1; } && echo 1 || echo 0)
 endif
+# libpq is linked shared even into a static program (vigil.pc's Libs.private): its own static
+# dependencies (Kerberos, LDAP) are not installed with libpq-dev.
+PG_LIBS :=
 ifeq ($(PG),1)
   ifeq ($(shell pkg-config --exists libpq 2>/dev/null && echo y),y)
-    PKGS += libpq
+    PKG_PG := $(shell pkg-config --cflags libpq)
+    PG_LIBS := $(shell pkg-config --libs libpq)
   else
-    PKG_PG := -I$(shell pg_config --includedir) -L$(shell pg_config --libdir)
-    LDLIBS += -L$(shell pg_config --libdir) -lpq
+    PKG_PG := -I$(shell pg_config --includedir)
+    PG_LIBS := -L$(shell pg_config --libdir) -lpq
   endif
+  LDLIBS += $(PG_LIBS)
 endif
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(PKG_PG) $(if $(filter 1,$(PG)),-DVIGIL_HAVE_PG=1)
@@ -163,7 +168,7 @@ $(BUILD)/vigil.pc: include/vigil/version.h Makefile FORCE
 	  'includedir=$${prefix}/include' '' 'Name: vigil' \
 	  'Description: validation and monitoring of clinical prediction models' \
 	  'Version: $(VERSION)' 'Requires.private: $(PKGS)' 'Cflags: -I$${includedir}' \
-	  'Libs: -L$${libdir} -lvigil' 'Libs.private: -lm -pthread $(CUDA_LIBS)' >$@.tmp
+	  'Libs: -L$${libdir} -lvigil' 'Libs.private: -lm -pthread $(CUDA_LIBS) $(PG_LIBS)' >$@.tmp
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 FORCE:
 

@@ -2,7 +2,8 @@
 # Many writers on one PostgreSQL store (run by tests/pg/run.sh): 20 processes at once (18
 # metrics runs and 2 suite runs) all land and the audit tree verifies (the advisory lock
 # keeps it from forking); writers killed -9 mid-run lose no committed run and leave no half
-# run: each is whole, or left running (shown interrupted) with no results and no end entry.
+# run: each is whole, or left running (shown interrupted) with no results and no end entry;
+# writers on two "hosts" (network and UTS namespaces) share one tree.
 . "$(dirname "$0")/../cli/lib.sh"
 . "$(dirname "$0")/server.sh"
 CASE="$ROOT/tests/reference/metrics/case_a.csv"
@@ -67,6 +68,31 @@ print("kill -9: %d new runs, %d completed, %d interrupted" % (len(new), sum(r["s
 PY
 run "$VIGIL" audit verify
 expect_rc 0 "audit tree after writers were killed -9"
+# Two hosts: writers in two network and UTS namespaces (their own hostnames, no network but
+# the server's Unix socket) append to the one tree at once; each run records its host.
+if unshare --uts --net true 2>/dev/null; then
+    H=$(pg_newdb twohosts) || exit 1
+    pids=""
+    for h in a b; do
+        for k in 1 2 3 4 5; do
+            unshare --uts --net sh -c 'hostname "vigil-host-$1" && shift && exec "$@"' sh "$h" \
+                "$VIGIL" metrics --data "$CASE" --score score --label label --bootstrap 50 --seed "$k" --db "$H" \
+                >/dev/null 2>"$T/h$h$k.err" &
+            pids="$pids $!"
+        done
+    done
+    bad=0
+    for p in $pids; do wait "$p" || bad=$((bad + 1)); done
+    [ "$bad" = 0 ] || { echo "FAIL: $bad writers on two hosts failed: $(cat "$T"/h*.err | head -c 600)"; fails=$((fails + 1)); }
+    run "$VIGIL" history --db "$H" --format json
+    expect_json "len(d['runs']) == 10 and all(r['status'] == 'completed' for r in d['runs'])" "every run from two hosts landed"
+    expect_json "sorted(r['operator']['host'] for r in d['runs']) == ['vigil-host-a'] * 5 + ['vigil-host-b'] * 5" "each run records its host"
+    run "$VIGIL" audit verify --db "$H"
+    expect_rc 0 "one audit tree from two hosts"
+else
+    echo "note: the two-host part needs unshare (root); skipped"
+fi
+
 # After the kills the store takes writers as before (no lock left held).
 run "$VIGIL" metrics --data "$CASE" --score score --label label --bootstrap 0
 expect_rc 0 "a writer after the kills"

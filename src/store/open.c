@@ -196,8 +196,9 @@ int vigil_store_open_readonly(vigil_store **out, const char *path)
             vigil_store_close(s);
             return vigil_store_open(out, path);
         }
-        rc = vigil_error_set(VIGIL_EINVAL, "store '%s' holds no runs: it was never initialised (its creating "
-                             "run did not commit)", shown);
+        rc = vigil_error_set(VIGIL_EINVAL, "store '%s' holds no runs: it was never initialised (%s)", shown,
+                             vigil_store_is_pg_url(path) ? "no vigil run has been stored in this database yet"
+                                                         : "its creating run did not commit");
         vigil_store_close(s);
         return rc;
     }

@@ -67,5 +67,19 @@ expect_err "bogus_option" "names what is wrong in the URL"
 EMPTY=$(pg_newdb empty) || exit 1
 run "$VIGIL" history --db "$EMPTY"
 expect_rc 2 "history of a database that holds no store"
-expect_err "holds no runs" "says there is nothing there"
+expect_err "holds no runs: it was never initialised (no vigil run has been stored in this database yet)" "says there is nothing there"
+
+# A writer that cannot get the store's lock (another session holds it past the timeout)
+# retries, then fails naming the cause; nothing is half written.
+"$PG_BIN/psql" -h "$PG_SOCK" -U vigil -d cli -q -c "SELECT pg_advisory_lock(8460888434548948993); SELECT pg_sleep(4)" \
+    >/dev/null 2>&1 &
+holder=$!
+sleep 1
+run env VIGIL_BUSY_TIMEOUT_MS=200 "$VIGIL" suite run "$SUITE"
+expect_rc 3 "a store whose lock stays held"
+expect_err "lock timeout (after 3 tries)" "retried a bounded number of times"
+expect_err "another vigil process held the store longer than the busy timeout" "says why"
+wait "$holder"
+run "$VIGIL" audit verify
+expect_rc 0 "the timed-out run left nothing half written"
 finish

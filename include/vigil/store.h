@@ -14,7 +14,8 @@
  * value, deleting a run or an entry, or reordering entries is found and named.
  *
  * The file is opened in WAL mode with a busy timeout: concurrent runs queue, they do not fail
- * with "database is locked". Ownership: strings in vigil_run_info belong to the struct and are
+ * with "database is locked". A PostgreSQL store (vigil built with PG=1) behaves the same: its
+ * writers, on any machine, queue on one advisory lock (README, "Shared store (PostgreSQL)"). Ownership: strings in vigil_run_info belong to the struct and are
  * released by vigil_run_info_free().
  */
 #ifndef VIGIL_STORE_H

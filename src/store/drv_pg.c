@@ -63,7 +63,6 @@ char *vigil_store_pg_redact(const char *url)
  * sharing the database must not use it. */
 #define PG_LOCK_KEY "8460888434548948993"
 #define PG_LOCK_TRIES 3 /* a lock timeout or serialisation failure is retried this often */
-#define BUSY_TIMEOUT_MS 120000
 
 enum { OID_BYTEA = 17, OID_INT8 = 20, OID_TEXT = 25, OID_FLOAT8 = 701 };
 
@@ -143,8 +142,7 @@ static int pg_open(vigil_store *s, const char *target, int readonly)
         return vigil_error_set(VIGIL_EIO, "store '%s': cannot connect to PostgreSQL: %s", s->path, c->err);
     }
     PQsetNoticeProcessor(c->pg, quiet, NULL);
-    const char *env = getenv("VIGIL_BUSY_TIMEOUT_MS");
-    int timeout = env && atoi(env) > 0 ? atoi(env) : BUSY_TIMEOUT_MS;
+    int timeout = vigil_store_busy_timeout_ms();
     char sql[256];
     /* extra_float_digits 3: every double is sent back exactly (digests read them back) */
     snprintf(sql, sizeof sql, "SET client_encoding = 'UTF8'; SET extra_float_digits = 3; "

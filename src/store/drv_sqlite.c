@@ -11,8 +11,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define BUSY_TIMEOUT_MS 120000
-
 #define DB(s) ((sqlite3 *)(s)->conn)
 
 typedef struct {
@@ -21,13 +19,6 @@ typedef struct {
 } lite_stmt;
 
 #define ST(x) (((lite_stmt *)(x))->st)
-
-static int busy_timeout(void)
-{
-    /* Concurrent runs wait for each other; VIGIL_BUSY_TIMEOUT_MS shortens the wait (tests). */
-    const char *env = getenv("VIGIL_BUSY_TIMEOUT_MS");
-    return env && atoi(env) > 0 ? atoi(env) : BUSY_TIMEOUT_MS;
-}
 
 static int lite_exec(vigil_store *s, const char *sql)
 {
@@ -82,7 +73,7 @@ static int open_rw(vigil_store *s, const char *path)
         return vigil_error_set(db ? VIGIL_EIO : VIGIL_ENOMEM,
                                "store '%s': cannot open: %s (does its directory exist, and may you write there?)",
                                path, db ? sqlite3_errmsg(db) : "out of memory");
-    int timeout = busy_timeout();
+    int timeout = vigil_store_busy_timeout_ms();
     sqlite3_busy_timeout(db, timeout);
     if ((rc = owner_only_if_new(s)) != 0 || (rc = wal_mode(s, timeout)) != 0 ||
         (rc = vigil_store_sql_exec(s, "PRAGMA synchronous=FULL")) != 0 ||
@@ -121,7 +112,7 @@ static int open_ro(vigil_store *s, const char *path, int immutable)
         return vigil_error_set(db ? VIGIL_EIO : VIGIL_ENOMEM, "store '%s': cannot open for reading: %s",
                                path, db ? sqlite3_errmsg(db) : "out of memory");
     sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
-    sqlite3_busy_timeout(db, busy_timeout());
+    sqlite3_busy_timeout(db, vigil_store_busy_timeout_ms());
     return s->drv->schema_get(s, &s->schema);
 }
 

@@ -2,6 +2,16 @@
 #include "store/store_internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+
+#define BUSY_TIMEOUT_MS 120000
+
+int vigil_store_busy_timeout_ms(void)
+{
+    /* Concurrent runs wait for each other; VIGIL_BUSY_TIMEOUT_MS shortens the wait (tests). */
+    const char *env = getenv("VIGIL_BUSY_TIMEOUT_MS");
+    return env && atoi(env) > 0 ? atoi(env) : BUSY_TIMEOUT_MS;
+}
 
 int vigil_store_sql_error(vigil_store *s, const char *what)
 {

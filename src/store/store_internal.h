@@ -32,6 +32,10 @@ struct vigil_store {
 
 /* ---- errors and transactions (sql.c) ---- */
 
+/* How long a writer waits for the others (SQLite's busy timeout, PostgreSQL's lock_timeout):
+ * VIGIL_BUSY_TIMEOUT_MS, else 120 s. */
+int vigil_store_busy_timeout_ms(void);
+
 /* VIGIL_EDB naming the store, `what` failed, the engine's message and a hint for the usual
  * causes. */
 int vigil_store_sql_error(vigil_store *s, const char *what);

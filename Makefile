@@ -9,8 +9,9 @@
 #   make deps       install missing Debian packages (as root) or print the apt-get line
 #   make clean
 #
-# Switches (no configure script): CUDA=auto|0|1  SANITIZER=address,undefined  DEBUG=1
+# Switches (no configure script): CUDA=auto|0|1  PG=auto|0|1  SANITIZER=address,undefined  DEBUG=1
 #   CUDA=auto builds the CUDA backend when nvcc is found; the binary still runs without a GPU.
+#   PG=auto builds the PostgreSQL store driver (libpq) when pkg-config or pg_config finds libpq.
 
 # The version is written once, in include/vigil/version.h.
 VERSION    := $(shell awk '/define VIGIL_VERSION_(MAJOR|MINOR|PATCH) / { v = v s $$3; s = "." } \
@@ -23,7 +24,7 @@ CC         ?= cc
 CUDA       ?= auto
 PKGS       := gsl libcjson sqlite3 libcrypto
 DEB_PKGS   := build-essential pkg-config libgsl-dev libsqlite3-dev libcjson-dev libcmocka-dev \
-              libssl-dev gnuplot-nox sqlite3 openmpi-bin libopenmpi-dev
+              libssl-dev gnuplot-nox sqlite3 libpq-dev postgresql openmpi-bin libopenmpi-dev
 # The peers `make bench` times vigil against (Debian's builds; PyPI peers are optional there).
 BENCH_DEB_PKGS := python3-numpy python3-pandas python3-scipy python3-sklearn python3-xgboost r-cran-proc
 
@@ -55,7 +56,27 @@ ifeq ($(MPI),1)
   MPI_LIBS   := $(shell mpicc --showme:link 2>/dev/null || echo -lmpi)
 endif
 
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+# PG=1: the PostgreSQL store driver (src/store/drv_pg.c) with libpq; PG=0: a postgresql:// store
+# is refused with how to rebuild.
+PG ?= auto
+ifeq ($(PG),auto)
+  PG := $(shell { pkg-config --exists libpq 2>/dev/null || command -v pg_config >/dev/null 2>&1; } && echo 1 || echo 0)
+endif
+# libpq is linked shared even into a static program (vigil.pc's Libs.private): its own static
+# dependencies (Kerberos, LDAP) are not installed with libpq-dev.
+PG_LIBS :=
+ifeq ($(PG),1)
+  ifeq ($(shell pkg-config --exists libpq 2>/dev/null && echo y),y)
+    PKG_PG := $(shell pkg-config --cflags libpq)
+    PG_LIBS := $(shell pkg-config --libs libpq)
+  else
+    PKG_PG := -I$(shell pg_config --includedir)
+    PG_LIBS := -L$(shell pg_config --libdir) -lpq
+  endif
+  LDLIBS += $(PG_LIBS)
+endif
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(PKG_PG) $(if $(filter 1,$(PG)),-DVIGIL_HAVE_PG=1)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null || echo -lcmocka)
 
@@ -107,7 +128,7 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 REPLAY_BIN := $(FUZZ_SRC:tests/fuzz/fuzz_%.c=$(BUILD)/fuzz/replay_%)
 
-.PHONY: all check unit cli-tests san-tests demo bench deps clean fuzz fuzz-replay valgrind \
+.PHONY: all check unit cli-tests pg-tests san-tests demo bench deps clean fuzz fuzz-replay valgrind \
         install uninstall install-test check-symbols stub-tests
 all: $(BUILD)/vigil $(BUILD)/libvigil.a $(BUILD)/libvigil.so
 
@@ -165,7 +186,7 @@ $(BUILD)/vigil.pc: include/vigil/version.h Makefile FORCE
 	  'includedir=$${prefix}/include' '' 'Name: vigil' \
 	  'Description: validation and monitoring of clinical prediction models' \
 	  'Version: $(VERSION)' 'Requires.private: $(PKGS)' 'Cflags: -I$${includedir}' \
-	  'Libs: -L$${libdir} -lvigil' 'Libs.private: -lm -pthread $(CUDA_LIBS) $(MPI_LIBS)' >$@.tmp
+	  'Libs: -L$${libdir} -lvigil' 'Libs.private: -lm -pthread $(CUDA_LIBS) $(PG_LIBS) $(MPI_LIBS)' >$@.tmp
 	@if cmp -s $@.tmp $@; then rm -f $@.tmp; else mv $@.tmp $@; fi
 FORCE:
 
@@ -206,6 +227,13 @@ unit: $(TEST_BIN)
 
 cli-tests: $(BUILD)/vigil
 	@VIGIL=$(abspath $(BUILD)/vigil) sh tests/cli/run.sh
+
+# The store against a real PostgreSQL server: tests/pg/run.sh starts one in a temporary
+# directory (Unix socket only) and stops it; it skips, saying so, only without the server
+# binaries.
+pg-tests: $(BUILD)/vigil $(BUILD)/tests/test_store_pg
+	@VIGIL=$(abspath $(BUILD)/vigil) VIGIL_PG_UNIT=$(abspath $(BUILD)/tests/test_store_pg) PG=$(PG) \
+	  sh tests/pg/run.sh
 
 # Every global the library defines carries the vigil_ prefix (HACKING.md), in both libraries.
 check-symbols: $(BUILD)/libvigil.a $(BUILD)/libvigil.so
@@ -318,6 +346,7 @@ check: deps
 	$(MAKE) all
 	$(MAKE) unit
 	$(MAKE) cli-tests
+	$(MAKE) pg-tests
 	$(MAKE) check-symbols
 	$(MAKE) install-test
 	$(MAKE) san-tests

@@ -347,6 +347,58 @@ static void test_cache(void **state)
     vigil_store_close(s);
 }
 
+/* vigil_store_copy: every row verbatim, the copy verifies with the same head, the next id
+ * follows; a target with another history is refused and left as it was; the same history is
+ * a no-op. (SQLite to SQLite here; tests/pg/test_copy.sh does SQLite <-> PostgreSQL.) */
+static void test_copy(void **state)
+{
+    vigil_store *a, *b;
+    char to[80];
+    snprintf(to, sizeof to, "%s.copy", dbpath);
+    unlink(to);
+    assert_int_equal(vigil_store_open(&a, dbpath), VIGIL_OK);
+    add_run(a, "one", 0.8);
+    add_run(a, "two", 0.7);
+    assert_int_equal(vigil_store_cache_put(a, "ref", "\0\1\2", 3), VIGIL_OK);
+    vigil_audit_result ra, rb;
+    assert_int_equal(vigil_store_audit_verify(a, &ra), VIGIL_OK);
+    assert_int_equal(vigil_store_open(&b, to), VIGIL_OK);
+    vigil_store_copy_result cr;
+    assert_int_equal(vigil_store_copy(a, b, &cr), VIGIL_OK);
+    assert_false(cr.already);
+    assert_int_equal(cr.runs, 2);
+    assert_int_equal(cr.entries, 5);
+    assert_int_equal(cr.cache, 1);
+    assert_int_equal(cr.results, 6);
+    assert_int_equal(vigil_store_audit_verify(b, &rb), VIGIL_OK);
+    assert_true(rb.ok);
+    assert_string_equal(ra.head, rb.head);
+    double v;
+    assert_int_equal(vigil_store_get_metric(b, 2, "overall", "auroc", &v, NULL, NULL), VIGIL_OK);
+    assert_true(v == 0.7);
+    void *blob;
+    size_t n;
+    assert_int_equal(vigil_store_cache_get(b, "ref", &blob, &n), VIGIL_OK);
+    assert_int_equal(n, 3);
+    assert_memory_equal(blob, "\0\1\2", 3);
+    free(blob);
+    assert_int_equal(vigil_store_copy(a, b, &cr), VIGIL_OK); /* the same history */
+    assert_true(cr.already);
+    assert_int_equal(add_run(b, "three", 0.6), 3);           /* the next id follows */
+    assert_int_equal(vigil_store_copy(a, b, &cr), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), "is not empty (3 runs, 7 audit entries)"));
+    assert_int_equal(vigil_store_audit_verify(b, &rb), VIGIL_OK);
+    assert_true(rb.ok && rb.n_runs == 3);
+    vigil_store_close(a);
+    vigil_store_close(b);
+    char p[96];
+    unlink(to);
+    snprintf(p, sizeof p, "%s-wal", to);
+    unlink(p);
+    snprintf(p, sizeof p, "%s-shm", to);
+    unlink(p);
+}
+
 int main(void)
 {
     vigil_init();
@@ -358,7 +410,7 @@ int main(void)
         T(test_reorder_detected),     T(test_inserted_run_detected),
         T(test_fail_and_interrupted), T(test_locked_database),
         T(test_newer_schema_refused), T(test_missing_input_file),
-        T(test_cache),
+        T(test_cache),                T(test_copy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,4 +1,5 @@
-/* vigil — the run store: one SQLite file with every run and a tamper-evident audit chain.
+/* vigil — the run store: one SQLite file (or one PostgreSQL database shared by many machines,
+ * `postgresql://...`) with every run and a tamper-evident audit chain.
  *
  * A run's life: vigil_store_run_begin() commits a row with status "running" (its config, the
  * SHA-256 of every input file, seed, tool version) and an audit entry; the caller computes;
@@ -13,7 +14,8 @@
  * value, deleting a run or an entry, or reordering entries is found and named.
  *
  * The file is opened in WAL mode with a busy timeout: concurrent runs queue, they do not fail
- * with "database is locked". Ownership: strings in vigil_run_info belong to the struct and are
+ * with "database is locked". A PostgreSQL store (vigil built with PG=1) behaves the same: its
+ * writers, on any machine, queue on one advisory lock (README, "Shared store (PostgreSQL)"). Ownership: strings in vigil_run_info belong to the struct and are
  * released by vigil_run_info_free().
  */
 #ifndef VIGIL_STORE_H
@@ -29,6 +31,10 @@ extern "C" {
 #endif
 
 typedef struct vigil_store vigil_store;
+
+/* 1 when `target` names a PostgreSQL store (postgresql://... or postgres://...: a libpq URL)
+ * rather than an SQLite file. Such a store needs a vigil built with PG=1. */
+int vigil_store_is_pg_url(const char *target);
 
 /* Open (creating and migrating as needed) the store at `path`. */
 int vigil_store_open(vigil_store **out, const char *path);
@@ -124,6 +130,19 @@ typedef struct {
 /* Recompute the chain and every digest. Returns VIGIL_OK when the check could be run
  * (look at out->ok for the verdict), an error when the store could not be read. */
 int vigil_store_audit_verify(vigil_store *s, vigil_audit_result *out);
+
+typedef struct {
+    int64_t runs, entries;      /* runs and audit entries copied (or already there) */
+    int64_t results, signatures, cache;
+    int already;                /* 1: the target already held this same history; nothing written */
+} vigil_store_copy_result;
+
+/* Copy every run, input record, result, document, cache entry, signature and audit entry of
+ * `from` into `to` verbatim (ids, sequence numbers, digests, hashes) in one transaction, so
+ * the copy's audit tree, signatures and checkpoints verify as the original's (SQLite to
+ * PostgreSQL and back). VIGIL_EINVAL, nothing written, when `to` is not empty, unless it
+ * holds the same history (same runs, entries and last entry hash: out->already = 1). */
+int vigil_store_copy(vigil_store *from, vigil_store *to, vigil_store_copy_result *out);
 
 #ifdef __cplusplus
 }

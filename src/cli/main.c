@@ -32,6 +32,7 @@ cli_command cli_commands[] = {
     CMD_OPTS(cases, "make a case file from a prediction log and an event table (join)"),
     CMD_OPTS(site, "export a site bundle for pooling across partner sites (no patient rows)"),
     CMD_OPTS(pool, "pool site bundles: random-effects meta-analysis of AUROC and calibration"),
+    CMD_OPTS(store, "copy a whole run store (SQLite <-> PostgreSQL), verified"),
 };
 const size_t cli_n_commands = sizeof cli_commands / sizeof cli_commands[0];
 

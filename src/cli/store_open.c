@@ -9,7 +9,8 @@ int cli_open_store(const char *cmd, const char *db_opt, int must_exist, vigil_st
 {
     const char *path = cli_db_path(db_opt);
     *out = NULL;
-    if (must_exist && access(path, F_OK) != 0) {
+    /* a PostgreSQL store is a server's to answer for: opening it says what is wrong */
+    if (must_exist && !vigil_store_is_pg_url(path) && access(path, F_OK) != 0) {
         fprintf(stderr, "vigil %s: error: no run store at '%s' (give --db FILE or set VIGIL_DB)\n",
                 cmd, path);
         return VIGIL_EXIT_USAGE;

@@ -9,47 +9,49 @@
 #include <string.h>
 
 /* Append an audit entry; must run inside a write transaction. */
-int vigil_store_audit_append(vigil_store *s, const char *action, int64_t run_id, const char *digest)
+int vigil_store_audit_append(vigil_store *s, const char *action, int64_t run_id, const char *digest,
+                             int64_t *seq_out)
 {
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     char prev[65] = VIGIL_STORE_GENESIS, at[32], hash[65];
     int64_t seq = 1;
     int rc = prep(s, &st, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1");
     if (rc) return rc;
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        seq = sqlite3_column_int64(st, 0) + 1;
-        const unsigned char *h = sqlite3_column_text(st, 1);
-        if (h) snprintf(prev, sizeof prev, "%s", (const char *)h);
+    if (db_step(st) == VIGIL_DB_ROW) {
+        seq = db_int64(st, 0) + 1;
+        const char *h = db_text(st, 1);
+        if (h) snprintf(prev, sizeof prev, "%s", h);
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
     vigil_now_iso(at);
     vigil_store_entry_hash(prev, seq, at, action, run_id, digest, hash);
     if ((rc = prep(s, &st, "INSERT INTO audit (seq, at, action, run_id, digest, prev, hash) "
                            "VALUES (?,?,?,?,?,?,?)")) != 0)
         return rc;
-    sqlite3_bind_int64(st, 1, seq);
+    db_bind_int64(st, 1, seq);
     bind_text(st, 2, at);
     bind_text(st, 3, action);
-    sqlite3_bind_int64(st, 4, run_id);
+    db_bind_int64(st, 4, run_id);
     bind_text(st, 5, digest);
     bind_text(st, 6, prev);
     bind_text(st, 7, hash);
-    if (sqlite3_step(st) != SQLITE_DONE) rc = vigil_store_sql_error(s, "appending to the audit log");
-    sqlite3_finalize(st);
+    if (db_step(st) != VIGIL_DB_DONE) rc = vigil_store_sql_error(s, "appending to the audit log");
+    db_finalize(st);
+    if (!rc && seq_out) *seq_out = seq;
     return rc;
 }
 
 int vigil_store_cache_recorded(vigil_store *s, const char *digest, int *found)
 {
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     *found = 0;
     int rc = prep(s, &st, "SELECT 1 FROM audit WHERE action = 'cache.put' AND digest = ? LIMIT 1");
     if (rc) return rc;
     bind_text(st, 1, digest);
-    int step = sqlite3_step(st);
-    if (step == SQLITE_ROW) *found = 1;
-    else if (step != SQLITE_DONE) rc = vigil_store_sql_error(s, "reading the audit log");
-    sqlite3_finalize(st);
+    int step = db_step(st);
+    if (step == VIGIL_DB_ROW) *found = 1;
+    else if (step != VIGIL_DB_DONE) rc = vigil_store_sql_error(s, "reading the audit log");
+    db_finalize(st);
     return rc;
 }
 
@@ -57,13 +59,13 @@ int vigil_store_audit_leaves(vigil_store *s, vigil_hash **leaves, size_t *n)
 {
     *leaves = NULL;
     *n = 0;
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     int rc = prep(s, &st, "SELECT seq, at, action, run_id, digest, prev FROM audit ORDER BY seq");
     if (rc) return rc;
     vigil_hash *v = NULL;
     size_t cnt = 0, cap = 0;
     int step;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((step = db_step(st)) == VIGIL_DB_ROW) {
         if (cnt == cap) {
             cap = cap ? cap * 2 : 256;
             vigil_hash *nv = realloc(v, cap * sizeof *nv);
@@ -73,18 +75,18 @@ int vigil_store_audit_leaves(vigil_store *s, vigil_hash **leaves, size_t *n)
             }
             v = nv;
         }
-        const char *at = (const char *)sqlite3_column_text(st, 1);
-        const char *action = (const char *)sqlite3_column_text(st, 2);
-        const char *digest = (const char *)sqlite3_column_text(st, 4);
-        const char *prev = (const char *)sqlite3_column_text(st, 5);
+        const char *at = db_text(st, 1);
+        const char *action = db_text(st, 2);
+        const char *digest = db_text(st, 4);
+        const char *prev = db_text(st, 5);
         char buf[512];
-        size_t len = vigil_store_entry_text(prev ? prev : "", sqlite3_column_int64(st, 0), at ? at : "",
-                                            action ? action : "", sqlite3_column_int64(st, 3),
+        size_t len = vigil_store_entry_text(prev ? prev : "", db_int64(st, 0), at ? at : "",
+                                            action ? action : "", db_int64(st, 3),
                                             digest ? digest : "", buf);
         vigil_merkle_leaf_hash(buf, len, v[cnt++]);
     }
-    if (!rc && step != SQLITE_DONE) rc = vigil_store_sql_error(s, "reading the audit log");
-    sqlite3_finalize(st);
+    if (!rc && step != VIGIL_DB_DONE) rc = vigil_store_sql_error(s, "reading the audit log");
+    db_finalize(st);
     if (rc) {
         free(v);
         return rc;
@@ -130,24 +132,24 @@ int vigil_store_audit_verify(vigil_store *s, vigil_audit_result *out)
     memset(out, 0, sizeof *out);
     out->ok = 1;
     snprintf(out->head, sizeof out->head, "%s", VIGIL_STORE_GENESIS);
-    sqlite3_stmt *st = NULL, *au = NULL;
+    db_stmt *st = NULL, *au = NULL;
     run_seen *runs = NULL;
     size_t nruns = 0;
     /* A read transaction gives one consistent snapshot even while others write. */
-    int rc = vigil_store_sql_exec(s, "BEGIN");
+    int rc = vigil_store_sql_begin(s, 0);
     if (rc) return rc;
     if ((rc = prep(s, &st, "SELECT id, status, config_json, config_sha256 FROM runs ORDER BY id")) != 0)
         goto done;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    while (db_step(st) == VIGIL_DB_ROW) {
         run_seen *nr = realloc(runs, (nruns + 1) * sizeof *nr);
         if (!nr) {
             rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
             goto done;
         }
         runs = nr;
-        runs[nruns] = (run_seen){sqlite3_column_int64(st, 0), 0, 0};
-        const char *cfg = (const char *)sqlite3_column_text(st, 2);
-        const char *cfg_sha = (const char *)sqlite3_column_text(st, 3);
+        runs[nruns] = (run_seen){db_int64(st, 0), 0, 0};
+        const char *cfg = db_text(st, 2);
+        const char *cfg_sha = db_text(st, 3);
         char h[65];
         vigil_sha256_hex(cfg ? cfg : "", cfg ? strlen(cfg) : 0, h);
         if (!cfg_sha || strcmp(h, cfg_sha) != 0)
@@ -156,7 +158,7 @@ int vigil_store_audit_verify(vigil_store *s, vigil_audit_result *out)
         nruns++;
     }
     out->n_runs = (int64_t)nruns;
-    sqlite3_finalize(st);
+    db_finalize(st);
     st = NULL;
 
     if ((rc = prep(s, &au, "SELECT seq, at, action, run_id, digest, prev, hash FROM audit "
@@ -164,14 +166,14 @@ int vigil_store_audit_verify(vigil_store *s, vigil_audit_result *out)
         goto done;
     char prev[65] = VIGIL_STORE_GENESIS;
     int64_t expect = 1;
-    while (sqlite3_step(au) == SQLITE_ROW) {
-        int64_t seq = sqlite3_column_int64(au, 0);
-        const char *at = (const char *)sqlite3_column_text(au, 1);
-        const char *action = (const char *)sqlite3_column_text(au, 2);
-        int64_t rid = sqlite3_column_int64(au, 3);
-        const char *digest = (const char *)sqlite3_column_text(au, 4);
-        const char *eprev = (const char *)sqlite3_column_text(au, 5);
-        const char *hash = (const char *)sqlite3_column_text(au, 6);
+    while (db_step(au) == VIGIL_DB_ROW) {
+        int64_t seq = db_int64(au, 0);
+        const char *at = db_text(au, 1);
+        const char *action = db_text(au, 2);
+        int64_t rid = db_int64(au, 3);
+        const char *digest = db_text(au, 4);
+        const char *eprev = db_text(au, 5);
+        const char *hash = db_text(au, 6);
         char h[65], d[65], res[65];
         out->n_entries++;
         if (!at || !action || !digest || !eprev || !hash) {
@@ -228,10 +230,10 @@ int vigil_store_audit_verify(vigil_store *s, vigil_audit_result *out)
                            "runs.id) + (SELECT COUNT(*) FROM documents d WHERE d.run_id = runs.id) "
                            "FROM runs ORDER BY id")) != 0)
         goto done;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        int64_t id = sqlite3_column_int64(st, 0);
-        const char *status = (const char *)sqlite3_column_text(st, 1);
-        int64_t nres = sqlite3_column_int64(st, 2);
+    while (db_step(st) == VIGIL_DB_ROW) {
+        int64_t id = db_int64(st, 0);
+        const char *status = db_text(st, 1);
+        int64_t nres = db_int64(st, 2);
         run_seen *r = find_seen(runs, nruns, id);
         if (!r) continue;
         if (r->begun != 1)
@@ -244,17 +246,17 @@ int vigil_store_audit_verify(vigil_store *s, vigil_audit_result *out)
             bad(out, 0, "run %lld is marked running but has results or an end entry",
                 (long long)id);
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
     st = NULL;
     /* Every cached value (the monitor's reference statistics) is one the audit log recorded. */
     if ((rc = prep(s, &st, s->schema >= 2 ? "SELECT key, value FROM cache ORDER BY key"
-                                          : "SELECT key, value FROM cache WHERE 0")) != 0)
+                                          : "SELECT key, value FROM cache WHERE 1 = 0")) != 0)
         goto done;
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        const char *key = (const char *)sqlite3_column_text(st, 0);
+    while (db_step(st) == VIGIL_DB_ROW) {
+        const char *key = db_text(st, 0);
         char d[65];
-        vigil_store_cache_digest(key ? key : "", sqlite3_column_blob(st, 1),
-                                 (size_t)sqlite3_column_bytes(st, 1), d);
+        vigil_store_cache_digest(key ? key : "", db_blob(st, 1),
+                                 db_bytes(st, 1), d);
         int found = 0;
         if ((rc = vigil_store_cache_recorded(s, d, &found)) != 0) goto done;
         if (!found)
@@ -262,20 +264,20 @@ int vigil_store_audit_verify(vigil_store *s, vigil_audit_result *out)
                         "replaced outside vigil", key ? key : "");
     }
     if (s->schema >= 2) {
-        sqlite3_finalize(st);
+        db_finalize(st);
         st = NULL;
         if ((rc = prep(s, &st, "SELECT seq, run_id FROM signatures WHERE seq NOT IN "
                                "(SELECT seq FROM audit WHERE action = 'run.sign') ORDER BY seq")) != 0)
             goto done;
-        if (sqlite3_step(st) == SQLITE_ROW)
+        if (db_step(st) == VIGIL_DB_ROW)
             bad(out, 0, "run %lld has a signature (%lld) that the audit log never recorded: it was "
-                        "added outside vigil", (long long)sqlite3_column_int64(st, 1),
-                (long long)sqlite3_column_int64(st, 0));
+                        "added outside vigil", (long long)db_int64(st, 1),
+                (long long)db_int64(st, 0));
     }
 done:
-    sqlite3_finalize(st);
-    sqlite3_finalize(au);
-    vigil_store_sql_exec(s, "COMMIT");
+    db_finalize(st);
+    db_finalize(au);
+    vigil_store_sql_commit(s);
     free(runs);
     return rc;
 }

@@ -29,23 +29,24 @@ void vigil_store_cache_digest(const char *key, const void *blob, size_t n, char 
 
 int vigil_store_cache_put(vigil_store *s, const char *key, const void *blob, size_t n)
 {
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     char at[32], digest[65];
     vigil_now_iso(at);
     vigil_store_cache_digest(key, blob, n, digest);
-    int own_tx = sqlite3_get_autocommit(s->db);
-    int rc = own_tx ? vigil_store_sql_exec(s, "BEGIN IMMEDIATE") : VIGIL_OK;
+    int own_tx = !s->drv->in_tx(s);
+    int rc = own_tx ? vigil_store_sql_begin(s, 1) : VIGIL_OK;
     if (rc) return rc;
-    if ((rc = prep(s, &st, "INSERT OR REPLACE INTO cache (key, value, created_at) VALUES (?,?,?)")) != 0)
+    if ((rc = prep(s, &st, "INSERT INTO cache (key, value, created_at) VALUES (?,?,?) ON CONFLICT (key) DO UPDATE "
+                           "SET value = excluded.value, created_at = excluded.created_at")) != 0)
         goto done;
     bind_text(st, 1, key);
-    sqlite3_bind_blob64(st, 2, blob, (sqlite3_uint64)n, SQLITE_TRANSIENT);
+    db_bind_blob(st, 2, blob, n);
     bind_text(st, 3, at);
-    if (sqlite3_step(st) != SQLITE_DONE) rc = vigil_store_sql_error(s, "writing the cache");
-    else rc = vigil_store_audit_append(s, "cache.put", 0, digest);
-    if (!rc && own_tx) rc = vigil_store_sql_exec(s, "COMMIT");
+    if (db_step(st) != VIGIL_DB_DONE) rc = vigil_store_sql_error(s, "writing the cache");
+    else rc = vigil_store_audit_append(s, "cache.put", 0, digest, NULL);
+    if (!rc && own_tx) rc = vigil_store_sql_commit(s);
 done:
-    sqlite3_finalize(st);
+    db_finalize(st);
     if (rc && own_tx) vigil_store_sql_rollback(s);
     return rc;
 }
@@ -54,13 +55,13 @@ int vigil_store_cache_get(vigil_store *s, const char *key, void **blob, size_t *
 {
     *blob = NULL;
     *n = 0;
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     int rc = prep(s, &st, "SELECT value FROM cache WHERE key = ?");
     if (rc) return rc;
     bind_text(st, 1, key);
-    if (sqlite3_step(st) == SQLITE_ROW) {
-        size_t len = (size_t)sqlite3_column_bytes(st, 0);
-        const void *v = sqlite3_column_blob(st, 0);
+    if (db_step(st) == VIGIL_DB_ROW) {
+        size_t len = db_bytes(st, 0);
+        const void *v = db_blob(st, 0);
         char digest[65];
         int found = 0;
         vigil_store_cache_digest(key, v, len, digest);
@@ -79,6 +80,6 @@ int vigil_store_cache_get(vigil_store *s, const char *key, void **blob, size_t *
     } else {
         rc = vigil_error_set(VIGIL_EINVAL, "no cache entry '%s'", key);
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
     return rc;
 }

@@ -15,23 +15,23 @@
 #define OPERATOR_COLS(s) ((s)->schema >= 2 ? "operator_uid, operator_user" : "NULL, NULL")
 
 /* A "running" run whose process on this host is gone was interrupted. */
-static int is_interrupted(vigil_store *s, sqlite3_stmt *st)
+static int is_interrupted(vigil_store *s, db_stmt *st)
 {
-    if (sqlite3_column_type(st, 13) == SQLITE_NULL) return 0;
-    const unsigned char *host = sqlite3_column_text(st, 14);
-    if (!host || strcmp((const char *)host, s->host) != 0) return 0;
-    pid_t pid = (pid_t)sqlite3_column_int64(st, 13);
+    if (db_is_null(st, 13)) return 0;
+    const char *host = db_text(st, 14);
+    if (!host || strcmp(host, s->host) != 0) return 0;
+    pid_t pid = (pid_t)db_int64(st, 13);
     if (pid == getpid()) return 0;
     return kill(pid, 0) != 0 && errno == ESRCH;
 }
 
-static int read_run(vigil_store *s, sqlite3_stmt *st, vigil_run_info *r)
+static int read_run(vigil_store *s, db_stmt *st, vigil_run_info *r)
 {
     memset(r, 0, sizeof *r);
-    r->id = sqlite3_column_int64(st, 0);
+    r->id = db_int64(st, 0);
     r->kind = col_text(st, 1);
     r->name = col_text(st, 2);
-    const char *status = (const char *)sqlite3_column_text(st, 3);
+    const char *status = db_text(st, 3);
     r->status = vigil_strdup(strcmp(status, "running") == 0 && is_interrupted(s, st) ? "interrupted"
                                                                                       : status);
     r->started_at = col_text(st, 4);
@@ -41,11 +41,11 @@ static int read_run(vigil_store *s, sqlite3_stmt *st, vigil_run_info *r)
     r->config_sha256 = col_text(st, 8);
     r->result_digest = col_text(st, 9);
     r->error = col_text(st, 10);
-    r->passed = sqlite3_column_type(st, 11) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 11);
-    r->has_seed = sqlite3_column_type(st, 12) != SQLITE_NULL;
-    r->seed = (uint64_t)sqlite3_column_int64(st, 12);
+    r->passed = db_is_null(st, 11) ? -1 : db_int64(st, 11);
+    r->has_seed = !db_is_null(st, 12);
+    r->seed = (uint64_t)db_int64(st, 12);
     r->host = col_text(st, 14);
-    r->operator_uid = sqlite3_column_type(st, 15) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, 15);
+    r->operator_uid = db_is_null(st, 15) ? -1 : db_int64(st, 15);
     r->operator_user = col_text(st, 16);
     if (!r->kind || !r->name || !r->status || !r->started_at)
         return vigil_error_set(VIGIL_ENOMEM, "out of memory");
@@ -73,10 +73,10 @@ int vigil_store_list_runs(vigil_store *s, const char *kind, const char *name,
 {
     *out = NULL;
     *n = 0;
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     char sql[512];
-    snprintf(sql, sizeof sql, "SELECT " RUN_COLS "%s FROM runs WHERE (?1 IS NULL OR kind = ?1) AND "
-                              "(?2 IS NULL OR name = ?2) ORDER BY id", OPERATOR_COLS(s));
+    snprintf(sql, sizeof sql, "SELECT " RUN_COLS "%s FROM runs WHERE (CAST(?1 AS TEXT) IS NULL OR kind = ?1) "
+                              "AND (CAST(?2 AS TEXT) IS NULL OR name = ?2) ORDER BY id", OPERATOR_COLS(s));
     int rc = prep(s, &st, sql);
     if (rc) return rc;
     bind_text(st, 1, kind);
@@ -84,7 +84,7 @@ int vigil_store_list_runs(vigil_store *s, const char *kind, const char *name,
     vigil_run_info *runs = NULL;
     size_t cnt = 0, cap = 0;
     int step;
-    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((step = db_step(st)) == VIGIL_DB_ROW) {
         if (cnt == cap) {
             cap = cap ? cap * 2 : 16;
             vigil_run_info *nr = realloc(runs, cap * sizeof *nr);
@@ -96,8 +96,8 @@ int vigil_store_list_runs(vigil_store *s, const char *kind, const char *name,
         }
         if ((rc = read_run(s, st, &runs[cnt++])) != 0) break;
     }
-    if (!rc && step != SQLITE_DONE) rc = vigil_store_sql_error(s, "listing runs");
-    sqlite3_finalize(st);
+    if (!rc && step != VIGIL_DB_DONE) rc = vigil_store_sql_error(s, "listing runs");
+    db_finalize(st);
     if (rc) {
         vigil_run_info_free(runs, cnt);
         return rc;
@@ -110,15 +110,15 @@ int vigil_store_list_runs(vigil_store *s, const char *kind, const char *name,
 int vigil_store_get_run(vigil_store *s, int64_t id, vigil_run_info *out)
 {
     memset(out, 0, sizeof *out);
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     char sql[512];
     snprintf(sql, sizeof sql, "SELECT " RUN_COLS "%s FROM runs WHERE id = ?", OPERATOR_COLS(s));
     int rc = prep(s, &st, sql);
     if (rc) return rc;
-    sqlite3_bind_int64(st, 1, id);
-    if (sqlite3_step(st) == SQLITE_ROW) rc = read_run(s, st, out);
+    db_bind_int64(st, 1, id);
+    if (db_step(st) == VIGIL_DB_ROW) rc = read_run(s, st, out);
     else rc = vigil_error_set(VIGIL_EINVAL, "store '%s': no run %lld", s->path, (long long)id);
-    sqlite3_finalize(st);
+    db_finalize(st);
     return rc;
 }
 
@@ -126,14 +126,14 @@ int vigil_store_get_files(vigil_store *s, int64_t run_id, vigil_run_file_info **
 {
     *out = NULL;
     *n = 0;
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     int rc = prep(s, &st, "SELECT role, path, sha256, bytes FROM run_files WHERE run_id = ? "
                           "ORDER BY ord");
     if (rc) return rc;
-    sqlite3_bind_int64(st, 1, run_id);
+    db_bind_int64(st, 1, run_id);
     vigil_run_file_info *f = NULL;
     size_t cnt = 0;
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    while (db_step(st) == VIGIL_DB_ROW) {
         vigil_run_file_info *nf = realloc(f, (cnt + 1) * sizeof *nf);
         if (!nf) {
             rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
@@ -143,10 +143,10 @@ int vigil_store_get_files(vigil_store *s, int64_t run_id, vigil_run_file_info **
         f[cnt].role = col_text(st, 0);
         f[cnt].path = col_text(st, 1);
         f[cnt].sha256 = col_text(st, 2);
-        f[cnt].bytes = (uint64_t)sqlite3_column_int64(st, 3);
+        f[cnt].bytes = (uint64_t)db_int64(st, 3);
         cnt++;
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
     if (rc) {
         vigil_run_file_info_free(f, cnt);
         return rc;
@@ -166,32 +166,32 @@ void vigil_run_file_info_free(vigil_run_file_info *f, size_t n)
 int vigil_store_get_document(vigil_store *s, int64_t run_id, const char *name, char **json)
 {
     *json = NULL;
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     int rc = prep(s, &st, "SELECT body FROM documents WHERE run_id = ? AND name = ?");
     if (rc) return rc;
-    sqlite3_bind_int64(st, 1, run_id);
+    db_bind_int64(st, 1, run_id);
     bind_text(st, 2, name);
-    if (sqlite3_step(st) == SQLITE_ROW) {
+    if (db_step(st) == VIGIL_DB_ROW) {
         if (!(*json = col_text(st, 0))) rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
     } else {
         rc = vigil_error_set(VIGIL_EINVAL, "run %lld has no stored '%s' document",
                              (long long)run_id, name);
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
     return rc;
 }
 
 int vigil_store_get_metric(vigil_store *s, int64_t run_id, const char *scope, const char *name,
                            double *value, double *ci_low, double *ci_high)
 {
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     int rc = prep(s, &st, "SELECT value, ci_low, ci_high FROM metrics "
                           "WHERE run_id = ? AND scope = ? AND name = ?");
     if (rc) return rc;
-    sqlite3_bind_int64(st, 1, run_id);
+    db_bind_int64(st, 1, run_id);
     bind_text(st, 2, scope);
     bind_text(st, 3, name);
-    if (sqlite3_step(st) == SQLITE_ROW) {
+    if (db_step(st) == VIGIL_DB_ROW) {
         if (value) *value = col_real(st, 0);
         if (ci_low) *ci_low = col_real(st, 1);
         if (ci_high) *ci_high = col_real(st, 2);
@@ -199,6 +199,6 @@ int vigil_store_get_metric(vigil_store *s, int64_t run_id, const char *scope, co
         rc = vigil_error_set(VIGIL_EINVAL, "run %lld has no metric '%s' for '%s'",
                              (long long)run_id, name, scope);
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
     return rc;
 }

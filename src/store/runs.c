@@ -11,7 +11,7 @@ int vigil_store_run_begin(vigil_store *s, const vigil_run_spec *spec, int64_t *r
     *run_id = 0;
     char (*sha)[65] = calloc(spec->n_files + 1, sizeof *sha);
     uint64_t *bytes = calloc(spec->n_files + 1, sizeof *bytes);
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     int rc = VIGIL_OK, in_tx = 0;
     if (!sha || !bytes) {
         rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
@@ -30,7 +30,7 @@ int vigil_store_run_begin(vigil_store *s, const vigil_run_spec *spec, int64_t *r
     vigil_sha256_hex(config, strlen(config), config_sha);
     vigil_now_iso(at);
 
-    if ((rc = vigil_store_sql_exec(s, "BEGIN IMMEDIATE")) != 0) goto done;
+    if ((rc = vigil_store_sql_begin(s, 1)) != 0) goto done;
     in_tx = 1;
     /* Who runs it (21 CFR Part 11 §11.10(e)): the OS account, not a name the caller chose. */
     int64_t uid;
@@ -44,45 +44,45 @@ int vigil_store_run_begin(vigil_store *s, const vigil_run_spec *spec, int64_t *r
     bind_text(st, 2, spec->name ? spec->name : "");
     bind_text(st, 3, at);
     bind_text(st, 4, vigil_version());
-    if (spec->has_seed) sqlite3_bind_int64(st, 5, (sqlite3_int64)spec->seed);
-    else sqlite3_bind_null(st, 5);
+    if (spec->has_seed) db_bind_int64(st, 5, spec->seed);
+    else db_bind_null(st, 5);
     bind_text(st, 6, config);
     bind_text(st, 7, config_sha);
-    sqlite3_bind_int64(st, 8, (sqlite3_int64)getpid());
+    db_bind_int64(st, 8, getpid());
     bind_text(st, 9, s->host);
-    sqlite3_bind_int64(st, 10, uid);
+    db_bind_int64(st, 10, uid);
     bind_text(st, 11, user);
-    if (sqlite3_step(st) != SQLITE_DONE) {
+    if (db_step(st) != VIGIL_DB_DONE) {
         rc = vigil_store_sql_error(s, "recording the run");
         goto done;
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
     st = NULL;
-    int64_t id = sqlite3_last_insert_rowid(s->db);
+    int64_t id = s->drv->last_id(s);
     if ((rc = prep(s, &st, "INSERT INTO run_files (run_id, ord, role, path, sha256, bytes) "
                            "VALUES (?,?,?,?,?,?)")) != 0)
         goto done;
     for (size_t i = 0; i < spec->n_files; i++) {
-        sqlite3_reset(st);
-        sqlite3_bind_int64(st, 1, id);
-        sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
+        db_reset(st);
+        db_bind_int64(st, 1, id);
+        db_bind_int64(st, 2, i);
         bind_text(st, 3, spec->files[i].role);
         bind_text(st, 4, spec->files[i].path);
         bind_text(st, 5, sha[i]);
-        sqlite3_bind_int64(st, 6, (sqlite3_int64)bytes[i]);
-        if (sqlite3_step(st) != SQLITE_DONE) {
+        db_bind_int64(st, 6, bytes[i]);
+        if (db_step(st) != VIGIL_DB_DONE) {
             rc = vigil_store_sql_error(s, "recording the run's files");
             goto done;
         }
     }
     char digest[65];
     if ((rc = vigil_store_digest_header(s, id, digest)) != 0) goto done;
-    if ((rc = vigil_store_audit_append(s, "run.begin", id, digest)) != 0) goto done;
-    if ((rc = vigil_store_sql_exec(s, "COMMIT")) != 0) goto done;
+    if ((rc = vigil_store_audit_append(s, "run.begin", id, digest, NULL)) != 0) goto done;
+    if ((rc = vigil_store_sql_commit(s)) != 0) goto done;
     in_tx = 0;
     *run_id = id;
 done:
-    sqlite3_finalize(st);
+    db_finalize(st);
     if (in_tx) vigil_store_sql_rollback(s);
     free(sha);
     free(bytes);
@@ -91,21 +91,21 @@ done:
 
 static int require_running(vigil_store *s, int64_t id)
 {
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     int rc = prep(s, &st, "SELECT status FROM runs WHERE id = ?");
     if (rc) return rc;
-    sqlite3_bind_int64(st, 1, id);
-    if (sqlite3_step(st) != SQLITE_ROW) rc = vigil_error_set(VIGIL_EINVAL, "no run %lld", (long long)id);
-    else if (strcmp((const char *)sqlite3_column_text(st, 0), "running") != 0)
+    db_bind_int64(st, 1, id);
+    if (db_step(st) != VIGIL_DB_ROW) rc = vigil_error_set(VIGIL_EINVAL, "no run %lld", (long long)id);
+    else if (strcmp(db_text(st, 0), "running") != 0)
         rc = vigil_error_set(VIGIL_EINVAL, "run %lld is already %s", (long long)id,
-                             (const char *)sqlite3_column_text(st, 0));
-    sqlite3_finalize(st);
+                             db_text(st, 0));
+    db_finalize(st);
     return rc;
 }
 
 static int write_results(vigil_store *s, int64_t id, const vigil_results *r)
 {
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     int rc = prep(s, &st, "INSERT INTO metrics (run_id, scope, name, value, ci_low, ci_high) "
                           "VALUES (?,?,?,?,?,?)");
     if (rc) return rc;
@@ -113,39 +113,39 @@ static int write_results(vigil_store *s, int64_t id, const vigil_results *r)
         const char *scope, *name;
         double v, lo, hi;
         vigil_results_metric(r, i, &scope, &name, &v, &lo, &hi);
-        sqlite3_reset(st);
-        sqlite3_bind_int64(st, 1, id);
+        db_reset(st);
+        db_bind_int64(st, 1, id);
         bind_text(st, 2, scope);
         bind_text(st, 3, name);
         bind_real(st, 4, v);
         bind_real(st, 5, lo);
         bind_real(st, 6, hi);
-        if (sqlite3_step(st) != SQLITE_DONE) {
-            rc = (sqlite3_errcode(s->db) == SQLITE_CONSTRAINT)
+        if (db_step(st) != VIGIL_DB_DONE) {
+            rc = (s->drv->errkind(s) == VIGIL_DB_ECONSTRAINT)
                      ? vigil_error_set(VIGIL_EINTERNAL, "metric '%s' of scope '%s' stored twice",
                                        name, scope)
                      : vigil_store_sql_error(s, "storing metrics");
             goto done;
         }
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
     st = NULL;
     if ((rc = prep(s, &st, "INSERT INTO documents (run_id, name, body) VALUES (?,?,?)")) != 0)
         goto done;
     for (size_t i = 0; i < vigil_results_n_documents(r); i++) {
         const char *name, *body;
         vigil_results_document(r, i, &name, &body);
-        sqlite3_reset(st);
-        sqlite3_bind_int64(st, 1, id);
+        db_reset(st);
+        db_bind_int64(st, 1, id);
         bind_text(st, 2, name);
         bind_text(st, 3, body);
-        if (sqlite3_step(st) != SQLITE_DONE) {
+        if (db_step(st) != VIGIL_DB_DONE) {
             rc = vigil_store_sql_error(s, "storing result documents");
             goto done;
         }
     }
 done:
-    sqlite3_finalize(st);
+    db_finalize(st);
     return rc;
 }
 
@@ -154,38 +154,38 @@ static int end_run(vigil_store *s, int64_t id, const char *status, int passed, c
                    const char *action)
 {
     char at[32], digest[65], results[65];
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     vigil_now_iso(at);
     int rc = prep(s, &st, "UPDATE runs SET status = ?, finished_at = ?, passed = ?, error = ? "
                           "WHERE id = ?");
     if (rc) return rc;
     bind_text(st, 1, status);
     bind_text(st, 2, at);
-    if (passed < 0) sqlite3_bind_null(st, 3);
-    else sqlite3_bind_int(st, 3, passed ? 1 : 0);
+    if (passed < 0) db_bind_null(st, 3);
+    else db_bind_int64(st, 3, passed ? 1 : 0);
     bind_text(st, 4, error);
-    sqlite3_bind_int64(st, 5, id);
-    if (sqlite3_step(st) != SQLITE_DONE) rc = vigil_store_sql_error(s, "finishing the run");
-    sqlite3_finalize(st);
+    db_bind_int64(st, 5, id);
+    if (db_step(st) != VIGIL_DB_DONE) rc = vigil_store_sql_error(s, "finishing the run");
+    db_finalize(st);
     if (rc) return rc;
     if ((rc = vigil_store_digest_results(s, id, results)) != 0) return rc;
     if ((rc = prep(s, &st, "UPDATE runs SET result_digest = ? WHERE id = ?")) != 0) return rc;
     bind_text(st, 1, results);
-    sqlite3_bind_int64(st, 2, id);
-    if (sqlite3_step(st) != SQLITE_DONE) rc = vigil_store_sql_error(s, "finishing the run");
-    sqlite3_finalize(st);
+    db_bind_int64(st, 2, id);
+    if (db_step(st) != VIGIL_DB_DONE) rc = vigil_store_sql_error(s, "finishing the run");
+    db_finalize(st);
     if (rc) return rc;
     if ((rc = vigil_store_digest_end(s, id, digest, results)) != 0) return rc;
-    return vigil_store_audit_append(s, action, id, digest);
+    return vigil_store_audit_append(s, action, id, digest, NULL);
 }
 
 int vigil_store_run_finish(vigil_store *s, int64_t run_id, const vigil_results *r, int passed)
 {
-    int rc = vigil_store_sql_exec(s, "BEGIN IMMEDIATE");
+    int rc = vigil_store_sql_begin(s, 1);
     if (rc) return rc;
     if ((rc = require_running(s, run_id)) != 0 || (rc = write_results(s, run_id, r)) != 0 ||
         (rc = end_run(s, run_id, "completed", passed, NULL, "run.finish")) != 0 ||
-        (rc = vigil_store_sql_exec(s, "COMMIT")) != 0) {
+        (rc = vigil_store_sql_commit(s)) != 0) {
         vigil_store_sql_rollback(s);
         return rc;
     }
@@ -194,11 +194,11 @@ int vigil_store_run_finish(vigil_store *s, int64_t run_id, const vigil_results *
 
 int vigil_store_run_fail(vigil_store *s, int64_t run_id, const char *message)
 {
-    int rc = vigil_store_sql_exec(s, "BEGIN IMMEDIATE");
+    int rc = vigil_store_sql_begin(s, 1);
     if (rc) return rc;
     if ((rc = require_running(s, run_id)) != 0 ||
         (rc = end_run(s, run_id, "failed", -1, message ? message : "failed", "run.fail")) != 0 ||
-        (rc = vigil_store_sql_exec(s, "COMMIT")) != 0) {
+        (rc = vigil_store_sql_commit(s)) != 0) {
         vigil_store_sql_rollback(s);
         return rc;
     }

@@ -47,22 +47,22 @@ int vigil_store_sign_run(vigil_store *s, int64_t run_id, const char *meaning, co
         vigil_store_whoami(&uid, user, sizeof user);
         signer = user;
     }
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     vigil_sbuf b = {0};
-    int rc = vigil_store_sql_exec(s, "BEGIN IMMEDIATE");
+    int rc = vigil_store_sql_begin(s, 1);
     if (rc) return rc;
     if ((rc = prep(s, &st, "SELECT status FROM runs WHERE id = ?")) != 0) goto done;
-    sqlite3_bind_int64(st, 1, run_id);
-    if (sqlite3_step(st) != SQLITE_ROW) {
+    db_bind_int64(st, 1, run_id);
+    if (db_step(st) != VIGIL_DB_ROW) {
         rc = vigil_error_set(VIGIL_EINVAL, "store '%s': no run %lld", s->path, (long long)run_id);
         goto done;
     }
-    if (strcmp((const char *)sqlite3_column_text(st, 0), "running") == 0) {
+    if (strcmp(db_text(st, 0), "running") == 0) {
         rc = vigil_error_set(VIGIL_EINVAL, "run %lld has not finished: only a finished run can be signed",
                              (long long)run_id);
         goto done;
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
     st = NULL;
     vigil_now_iso(at);
     if ((rc = vigil_store_digest_end(s, run_id, end, res)) != 0) goto done;
@@ -74,14 +74,14 @@ int vigil_store_sign_run(vigil_store *s, int64_t run_id, const char *meaning, co
     row_digest(b.s, b.len, sig, pub, digest);
     int64_t seq = 1;
     if ((rc = prep(s, &st, "SELECT COALESCE(MAX(seq), 0) + 1 FROM audit")) != 0) goto done;
-    if (sqlite3_step(st) == SQLITE_ROW) seq = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
+    if (db_step(st) == VIGIL_DB_ROW) seq = db_int64(st, 0);
+    db_finalize(st);
     st = NULL;
     if ((rc = prep(s, &st, "INSERT INTO signatures (seq, run_id, signer, meaning, signed_at, run_digest, "
                            "key_id, public_key, signature) VALUES (?,?,?,?,?,?,?,?,?)")) != 0)
         goto done;
-    sqlite3_bind_int64(st, 1, seq);
-    sqlite3_bind_int64(st, 2, run_id);
+    db_bind_int64(st, 1, seq);
+    db_bind_int64(st, 2, run_id);
     bind_text(st, 3, signer);
     bind_text(st, 4, meaning);
     bind_text(st, 5, at);
@@ -89,18 +89,19 @@ int vigil_store_sign_run(vigil_store *s, int64_t run_id, const char *meaning, co
     bind_text(st, 7, key_id);
     bind_text(st, 8, pub);
     bind_text(st, 9, sig);
-    if (sqlite3_step(st) != SQLITE_DONE) {
+    if (db_step(st) != VIGIL_DB_DONE) {
         rc = vigil_store_sql_error(s, "recording the signature");
         goto done;
     }
-    if ((rc = vigil_store_audit_append(s, "run.sign", run_id, digest)) != 0) goto done;
-    if (sqlite3_last_insert_rowid(s->db) != seq) {
+    int64_t entry = 0;
+    if ((rc = vigil_store_audit_append(s, "run.sign", run_id, digest, &entry)) != 0) goto done;
+    if (entry != seq) {
         rc = vigil_error_set(VIGIL_EINTERNAL, "signature %lld and its audit entry disagree", (long long)seq);
         goto done;
     }
-    rc = vigil_store_sql_exec(s, "COMMIT");
+    rc = vigil_store_sql_commit(s);
 done:
-    sqlite3_finalize(st);
+    db_finalize(st);
     vigil_sbuf_free(&b);
     if (rc) vigil_store_sql_rollback(s);
     return rc;
@@ -111,19 +112,19 @@ int vigil_store_signature_check(vigil_store *s, int64_t seq, char digest[65], in
 {
     *signature_ok = 0;
     *run_id = 0;
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     int rc = prep(s, &st, "SELECT run_id, signer, meaning, signed_at, run_digest, key_id, public_key, "
                           "signature FROM signatures WHERE seq = ?");
     if (rc) return rc;
-    sqlite3_bind_int64(st, 1, seq);
-    if (sqlite3_step(st) != SQLITE_ROW) {
-        sqlite3_finalize(st);
+    db_bind_int64(st, 1, seq);
+    if (db_step(st) != VIGIL_DB_ROW) {
+        db_finalize(st);
         return vigil_error_set(VIGIL_EINVAL, "no signature %lld", (long long)seq);
     }
     /* signer, meaning, signed_at, run_digest, key_id, public_key, signature */
     const char *f[7];
-    for (int i = 0; i < 7; i++) f[i] = (const char *)sqlite3_column_text(st, i + 1);
-    *run_id = sqlite3_column_int64(st, 0);
+    for (int i = 0; i < 7; i++) f[i] = db_text(st, i + 1);
+    *run_id = db_int64(st, 0);
     char end[65], res[65], id[17], h[65];
     vigil_sbuf b = {0};
     for (int i = 0; i < 7; i++)
@@ -145,7 +146,7 @@ int vigil_store_signature_check(vigil_store *s, int64_t seq, char digest[65], in
     *signature_ok = strcmp(end, f[3]) == 0 && strcmp(id, f[4]) == 0 &&
                     vigil_store_ed25519_verify(f[5], b.s, b.len, f[6]);
 done:
-    sqlite3_finalize(st);
+    db_finalize(st);
     vigil_sbuf_free(&b);
     return rc;
 }
@@ -154,25 +155,25 @@ int vigil_store_run_who(vigil_store *s, int64_t run_id, vigil_run_who *out)
 {
     memset(out, 0, sizeof *out);
     out->uid = -1;
-    sqlite3_stmt *st = NULL;
+    db_stmt *st = NULL;
     int rc = prep(s, &st, s->schema >= 2 ? "SELECT operator_uid, operator_user, host FROM runs WHERE id = ?"
                                          : "SELECT NULL, NULL, host FROM runs WHERE id = ?");
     if (rc) return rc;
-    sqlite3_bind_int64(st, 1, run_id);
-    if (sqlite3_step(st) != SQLITE_ROW) {
-        sqlite3_finalize(st);
+    db_bind_int64(st, 1, run_id);
+    if (db_step(st) != VIGIL_DB_ROW) {
+        db_finalize(st);
         return vigil_error_set(VIGIL_EINVAL, "store '%s': no run %lld", s->path, (long long)run_id);
     }
-    if (sqlite3_column_type(st, 0) != SQLITE_NULL) out->uid = sqlite3_column_int64(st, 0);
+    if (!db_is_null(st, 0)) out->uid = db_int64(st, 0);
     out->user = col_text(st, 1);
     out->host = col_text(st, 2);
-    sqlite3_finalize(st);
+    db_finalize(st);
     if (s->schema < 2) return VIGIL_OK;
     if ((rc = prep(s, &st, "SELECT signer, meaning, signed_at, key_id FROM signatures WHERE run_id = ? "
                            "ORDER BY seq")) != 0)
         goto fail;
-    sqlite3_bind_int64(st, 1, run_id);
-    while (sqlite3_step(st) == SQLITE_ROW) {
+    db_bind_int64(st, 1, run_id);
+    while (db_step(st) == VIGIL_DB_ROW) {
         vigil_run_signature *ns = realloc(out->signatures, (out->n_signatures + 1) * sizeof *ns);
         if (!ns) {
             rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
@@ -185,10 +186,10 @@ int vigil_store_run_who(vigil_store *s, int64_t run_id, vigil_run_who *out)
         g->signed_at = col_text(st, 2);
         g->key_id = col_text(st, 3);
     }
-    sqlite3_finalize(st);
+    db_finalize(st);
     return VIGIL_OK;
 fail:
-    sqlite3_finalize(st);
+    db_finalize(st);
     vigil_run_who_clear(out);
     return rc;
 }

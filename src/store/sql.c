@@ -1,30 +1,45 @@
-/* Errors and transactions of the store's SQLite connection. */
+/* Errors and transactions of the store's connection (through its driver, driver.h). */
 #include "store/store_internal.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+
+#define BUSY_TIMEOUT_MS 120000
+
+int vigil_store_busy_timeout_ms(void)
+{
+    /* Concurrent runs wait for each other; VIGIL_BUSY_TIMEOUT_MS shortens the wait (tests). */
+    const char *env = getenv("VIGIL_BUSY_TIMEOUT_MS");
+    return env && atoi(env) > 0 ? atoi(env) : BUSY_TIMEOUT_MS;
+}
 
 int vigil_store_sql_error(vigil_store *s, const char *what)
 {
-    int ec = sqlite3_extended_errcode(s->db);
     const char *hint = "";
-    if ((ec & 0xff) == SQLITE_BUSY || (ec & 0xff) == SQLITE_LOCKED)
-        hint = " (another vigil process held the store longer than the busy timeout)";
-    else if ((ec & 0xff) == SQLITE_READONLY)
-        hint = " (the database or its directory is read-only)";
-    else if ((ec & 0xff) == SQLITE_FULL)
-        hint = " (the disk is full)";
-    return vigil_error_set(VIGIL_EDB, "store '%s': %s: %s%s", s->path, what,
-                           sqlite3_errmsg(s->db), hint);
+    switch (s->drv->errkind(s)) {
+    case VIGIL_DB_EBUSY: hint = " (another vigil process held the store longer than the busy timeout)"; break;
+    case VIGIL_DB_EREADONLY: hint = " (the database or its directory is read-only)"; break;
+    case VIGIL_DB_EFULL: hint = " (the disk is full)"; break;
+    default: break;
+    }
+    return vigil_error_set(VIGIL_EDB, "store '%s': %s: %s%s", s->path, what, s->drv->errmsg(s), hint);
 }
 
 int vigil_store_sql_exec(vigil_store *s, const char *sql)
 {
-    char *err = NULL;
-    if (sqlite3_exec(s->db, sql, NULL, NULL, &err) != SQLITE_OK) {
-        int rc = vigil_store_sql_error(s, sql);
-        sqlite3_free(err);
-        return rc;
-    }
+    if (s->drv->exec(s, sql) != 0) return vigil_store_sql_error(s, sql);
+    return VIGIL_OK;
+}
+
+int vigil_store_sql_begin(vigil_store *s, int write)
+{
+    if (s->drv->begin(s, write) != 0) return vigil_store_sql_error(s, write ? "BEGIN IMMEDIATE" : "BEGIN");
+    return VIGIL_OK;
+}
+
+int vigil_store_sql_commit(vigil_store *s)
+{
+    if (s->drv->commit(s) != 0) return vigil_store_sql_error(s, "COMMIT");
     return VIGIL_OK;
 }
 
@@ -35,10 +50,6 @@ void vigil_store_sql_rollback(vigil_store *s)
     char keep[1024];
     int code = vigil_error_last_code();
     snprintf(keep, sizeof keep, "%s", vigil_error_last());
-    if (!sqlite3_get_autocommit(s->db)) {
-        char *err = NULL;
-        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, &err);
-        sqlite3_free(err);
-    }
+    if (s->drv->in_tx(s)) s->drv->rollback(s);
     if (code) vigil_error_set(code, "%s", keep);
 }

@@ -1,6 +1,7 @@
 /* The run store's insides, shared by its files (internal; see include/vigil/store.h).
  *
- * One file per job: open.c (schema, migrations, opening), sql.c (errors and transactions),
+ * One file per job: open.c (schema, migrations, opening), driver.h (the SQL engine seam) with
+ * drv_sqlite.c and drv_pg.c (the engines), sql.c (errors and transactions),
  * digest.c (what the audit chain hashes), runs.c (a run's begin and end), query.c (reading
  * runs back), cache.c, audit.c (appending to and verifying the chain), results.c (the
  * in-memory results list). Digests are always computed from what is in the tables (read back
@@ -13,59 +14,90 @@
 #include "vigil/error.h"
 
 #include <math.h>
-#include <sqlite3.h>
 #include <stdint.h>
 
 #include "core/util.h"
+#include "store/driver.h"
 
 #define VIGIL_STORE_GENESIS "0000000000000000000000000000000000000000000000000000000000000000"
 
 struct vigil_store {
-    sqlite3 *db;
-    char *path;
+    const vigil_store_driver *drv; /* the engine (driver.h) */
+    void *conn;                    /* the driver's connection */
+    char *path;                    /* the file, or the URL without its password */
     char host[256];
-    int schema;   /* the file's schema version (after migration, this build's) */
+    int schema;   /* the store's schema version (after migration, this build's) */
     int readonly; /* opened by vigil_store_open_readonly */
 };
 
 /* ---- errors and transactions (sql.c) ---- */
 
-/* VIGIL_EDB naming the store, `what` failed, SQLite's message and a hint for the usual causes. */
+/* How long a writer waits for the others (SQLite's busy timeout, PostgreSQL's lock_timeout):
+ * VIGIL_BUSY_TIMEOUT_MS, else 120 s. */
+int vigil_store_busy_timeout_ms(void);
+
+/* VIGIL_EDB naming the store, `what` failed, the engine's message and a hint for the usual
+ * causes. */
 int vigil_store_sql_error(vigil_store *s, const char *what);
 int vigil_store_sql_exec(vigil_store *s, const char *sql);
+/* Begin a transaction: write (serialised with every other writer of the store) or read (one
+ * consistent snapshot); commit it. */
+int vigil_store_sql_begin(vigil_store *s, int write);
+int vigil_store_sql_commit(vigil_store *s);
 /* Undo an open transaction after a failure WITHOUT replacing the error that caused it (a
  * full disk must be reported as a full disk, not as a failed rollback). */
 void vigil_store_sql_rollback(vigil_store *s);
 
-/* ---- small statement helpers ---- */
+/* ---- small statement helpers (through the driver, driver.h) ---- */
 
-static inline int prep(vigil_store *s, sqlite3_stmt **st, const char *sql)
+typedef vigil_db_stmt db_stmt;
+
+static inline int prep(vigil_store *s, db_stmt **st, const char *sql)
 {
-    if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK) return vigil_store_sql_error(s, "prepare");
+    if (s->drv->prepare(s, sql, st) != 0) return vigil_store_sql_error(s, "prepare");
     return VIGIL_OK;
 }
 
-static inline void bind_text(sqlite3_stmt *st, int i, const char *v)
+static inline void db_finalize(db_stmt *st)
 {
-    if (v) sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
-    else sqlite3_bind_null(st, i);
+    if (st) st->drv->finalize(st);
+}
+static inline void db_reset(db_stmt *st) { st->drv->reset(st); }
+static inline int db_step(db_stmt *st) { return st->drv->step(st); }
+static inline void db_bind_null(db_stmt *st, int i) { st->drv->bind_null(st, i); }
+static inline void db_bind_int64(db_stmt *st, int i, int64_t v) { st->drv->bind_int64(st, i, v); }
+static inline void db_bind_blob(db_stmt *st, int i, const void *v, size_t n)
+{
+    st->drv->bind_blob(st, i, v, n);
+}
+static inline int db_is_null(db_stmt *st, int i) { return st->drv->column_is_null(st, i); }
+static inline int64_t db_int64(db_stmt *st, int i) { return st->drv->column_int64(st, i); }
+static inline double db_double(db_stmt *st, int i) { return st->drv->column_double(st, i); }
+static inline const char *db_text(db_stmt *st, int i) { return st->drv->column_text(st, i); }
+static inline const void *db_blob(db_stmt *st, int i) { return st->drv->column_blob(st, i); }
+static inline size_t db_bytes(db_stmt *st, int i) { return st->drv->column_bytes(st, i); }
+
+static inline void bind_text(db_stmt *st, int i, const char *v)
+{
+    if (v) st->drv->bind_text(st, i, v);
+    else st->drv->bind_null(st, i);
 }
 
-static inline void bind_real(sqlite3_stmt *st, int i, double v)
+static inline void bind_real(db_stmt *st, int i, double v)
 {
-    if (isnan(v)) sqlite3_bind_null(st, i);
-    else sqlite3_bind_double(st, i, v);
+    if (isnan(v)) st->drv->bind_null(st, i);
+    else st->drv->bind_double(st, i, v);
 }
 
-static inline char *col_text(sqlite3_stmt *st, int i)
+static inline char *col_text(db_stmt *st, int i)
 {
-    const unsigned char *t = sqlite3_column_text(st, i);
-    return t ? vigil_strdup((const char *)t) : NULL;
+    const char *t = db_text(st, i);
+    return t ? vigil_strdup(t) : NULL;
 }
 
-static inline double col_real(sqlite3_stmt *st, int i)
+static inline double col_real(db_stmt *st, int i)
 {
-    return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
+    return db_is_null(st, i) ? NAN : db_double(st, i);
 }
 
 /* ---- digests (digest.c): shared by writer and verifier ---- */
@@ -85,8 +117,10 @@ void vigil_store_entry_hash(const char *prev, int64_t seq, const char *at, const
 
 /* ---- the audit chain (audit.c) ---- */
 
-/* Append an audit entry; must run inside a write transaction. */
-int vigil_store_audit_append(vigil_store *s, const char *action, int64_t run_id, const char *digest);
+/* Append an audit entry; must run inside a write transaction. *seq (may be NULL) gets its
+ * sequence number. */
+int vigil_store_audit_append(vigil_store *s, const char *action, int64_t run_id, const char *digest,
+                             int64_t *seq);
 /* The digest a cache row's audit entry ("cache.put") records: key and value. */
 void vigil_store_cache_digest(const char *key, const void *blob, size_t n, char out[65]);
 /* The signature row of audit entry `seq` (sign.c): the digest its "run.sign" entry must record,

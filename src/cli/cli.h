@@ -40,8 +40,12 @@ void cli_print_help(const char *cmd);
 const char *cli_db_path(const char *opt);
 
 struct vigil_store;
-/* Open the run store named by --db/$VIGIL_DB; with must_exist, a missing file is a usage error
- * (listing commands must not create an empty store). Returns an exit status (0 on success). */
+/* Open the run store named by --db/$VIGIL_DB. must_exist 0: opened for writing, created when
+ * absent; CLI_STORE_READ (1): an existing store, read-only (listing commands must not create an
+ * empty store); CLI_STORE_WRITE_EXISTING: an existing store, for writing (audit sign). A missing
+ * SQLite file is a usage error; a PostgreSQL store's server says what is wrong, and its URL is
+ * shown without a password. Returns an exit status (0 on success). */
+enum { CLI_STORE_CREATE = 0, CLI_STORE_READ = 1, CLI_STORE_WRITE_EXISTING = 2 };
 int cli_open_store(const char *cmd, const char *db_opt, int must_exist, struct vigil_store **out);
 
 /* Output format from --format: 0 table, 1 json; -1 (after a usage message) otherwise. */

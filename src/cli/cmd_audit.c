@@ -181,13 +181,9 @@ static int do_sign(void)
     long long id = strtoll(A.run, &end, 10);
     if (!*A.run || *end || id <= 0) return cli_usage("audit", "--run: a run id is a positive whole number, not '%s'", A.run);
     vigil_store *s = NULL;
-    const char *db = cli_db_path(A.c.db);
-    if (access(db, F_OK) != 0) {
-        fprintf(stderr, "vigil audit: error: no run store at '%s' (give --db FILE or set VIGIL_DB)\n", db);
-        return VIGIL_EXIT_USAGE;
-    }
-    int err = vigil_store_open(&s, db);
-    if (!err) err = vigil_store_sign_run(s, id, A.meaning, A.key, A.signer);
+    int rc = cli_open_store("audit", A.c.db, CLI_STORE_WRITE_EXISTING, &s);
+    if (rc) return rc;
+    int err = vigil_store_sign_run(s, id, A.meaning, A.key, A.signer);
     vigil_store_close(s);
     if (err) return cli_fail("audit", err);
     printf("run %lld signed (%s)\n", id, A.meaning);

@@ -15,9 +15,9 @@ int cli_open_store(const char *cmd, const char *db_opt, int must_exist, vigil_st
                 cmd, path);
         return VIGIL_EXIT_USAGE;
     }
-    /* A command that needs an existing store only reads it (history, report, audit verify,
-     * suite diff): open it read-only, so that a store the user may only read works, and
+    /* A command that needs an existing store only to read it (history, report, audit verify,
+     * suite diff) opens it read-only, so that a store the user may only read works, and
      * nothing (a migration, a WAL checkpoint) is written by looking. */
-    int rc = must_exist ? vigil_store_open_readonly(out, path) : vigil_store_open(out, path);
+    int rc = must_exist == CLI_STORE_READ ? vigil_store_open_readonly(out, path) : vigil_store_open(out, path);
     return rc ? cli_fail(cmd, rc) : VIGIL_EXIT_OK;
 }

@@ -47,6 +47,12 @@ run "$VIGIL" suite run "$SUITE"
 run "$VIGIL" audit verify --checkpoint "$T/cp.json" --pubkey "$T/k/audit.key.pub"
 expect_rc 0 "the store still extends the checkpoint"
 expect_out "audit chain verified: 6 entries, 3 runs" "a third run appended after the checkpoint"
+# a signature lands in the shared store as in a file one (audit sign used to look for a file)
+run "$VIGIL" audit sign --run 1 --meaning approved --key "$T/k/audit.key" --signer "Dr Test"
+expect_rc 0 "audit sign on PostgreSQL"
+expect_out "run 1 signed (approved)" "says so"
+run "$VIGIL" audit verify
+expect_rc 0 "audit verify after the signature"
 if "$PG_BIN/pg_dump" -h "$PG_SOCK" -U vigil -d cli 2>/dev/null | grep -q "Sup3rSecretPw"; then
     echo "FAIL: the password was stored in the database"; fails=$((fails + 1))
 fi

@@ -35,6 +35,9 @@ typedef struct vigil_store vigil_store;
 /* 1 when `target` names a PostgreSQL store (postgresql://... or postgres://...: a libpq URL)
  * rather than an SQLite file. Such a store needs a vigil built with PG=1. */
 int vigil_store_is_pg_url(const char *target);
+/* `target` as it may be shown or used to name a local file: a PostgreSQL URL without its
+ * password, an SQLite path as given. Caller frees; NULL when out of memory. */
+char *vigil_store_display_name(const char *target);
 
 /* Open (creating and migrating as needed) the store at `path`. */
 int vigil_store_open(vigil_store **out, const char *path);

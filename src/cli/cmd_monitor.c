@@ -155,7 +155,24 @@ static int monitor_run(int argc, char **argv)
     o.lock_timeout = a.lock_timeout;
     o.threads = (int)A.c.threads;
     o.monitor_file = a.file;
-    if (!(lock_path = vigil_monitor_lock_path(m, o.db_path))) {
+    /* The lock sits beside an SQLite store; a PostgreSQL store has no file, so its monitors'
+     * locks are local files named by the SHA-256 of the URL without its password (in
+     * $XDG_RUNTIME_DIR, else /tmp): two runs of one monitor on this machine never overlap. */
+    const char *lock_base = o.db_path;
+    char pg_base[4200];
+    if (vigil_store_is_pg_url(o.db_path)) {
+        char *shown = vigil_store_display_name(o.db_path), hex[65];
+        if (!shown) {
+            err = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+            goto done;
+        }
+        vigil_sha256_hex(shown, strlen(shown), hex);
+        free(shown);
+        const char *dir = getenv("XDG_RUNTIME_DIR");
+        snprintf(pg_base, sizeof pg_base, "%s/vigil-pg-%.16s", dir && *dir && strlen(dir) < 4000 ? dir : "/tmp", hex);
+        lock_base = pg_base;
+    }
+    if (!(lock_path = vigil_monitor_lock_path(m, lock_base))) {
         err = vigil_error_set(VIGIL_ENOMEM, "out of memory");
         goto done;
     }

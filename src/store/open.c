@@ -62,6 +62,11 @@ int vigil_store_is_pg_url(const char *target)
     return target && (strncmp(target, "postgresql://", 13) == 0 || strncmp(target, "postgres://", 11) == 0);
 }
 
+char *vigil_store_display_name(const char *target)
+{
+    return vigil_store_is_pg_url(target) ? vigil_store_pg_redact(target) : vigil_strdup(target);
+}
+
 /* A migration in the driver's dialect (the one place the engines' DDL differs). Caller frees. */
 static char *expand(const vigil_store_driver *d, const char *m)
 {
@@ -144,7 +149,7 @@ static vigil_store *store_new(const char *path)
 {
     vigil_store *s = calloc(1, sizeof *s);
     /* a PostgreSQL URL is shown (and kept) without its password */
-    if (!s || !(s->path = vigil_store_is_pg_url(path) ? vigil_store_pg_redact(path) : vigil_strdup(path))) {
+    if (!s || !(s->path = vigil_store_display_name(path))) {
         free(s);
         vigil_error_set(VIGIL_ENOMEM, "out of memory");
         return NULL;

@@ -88,4 +88,17 @@ expect_err "another vigil process held the store longer than the busy timeout" "
 wait "$holder"
 run "$VIGIL" audit verify
 expect_rc 0 "the timed-out run left nothing half written"
+
+# A monitor on a PostgreSQL store: its lock is a local file named by the URL's hash (there is
+# no store file to sit beside), the night is stored, its record reads back; the URL's password
+# is neither in the lock's name nor in any message.
+MDB=$(pg_newdb mon) || exit 1
+MPW=$(printf '%s' "$MDB" | sed 's|^postgresql://|postgresql://vigil:Sup3rSecretPw@|')
+run env XDG_RUNTIME_DIR="$T" "$VIGIL" monitor run "$ROOT/monitors/flchain-stable.json" --db "$MPW" --verbose
+[ "$rc" = 0 ] || [ "$rc" = 1 ] || { echo "FAIL: monitor run on PostgreSQL exit $rc: $(head -c 600 "$T/err")"; fails=$((fails + 1)); }
+expect_err "vigil monitor: lock $T/vigil-pg-" "the lock is a local file named by the URL's hash"
+grep -q "Sup3rSecretPw" "$T/err" "$T/out" && { echo "FAIL: the password was shown by monitor run"; fails=$((fails + 1)); }
+run "$VIGIL" monitor history flchain-stable --db "$MDB"
+expect_rc 0 "monitor history on PostgreSQL"
+expect_out "flchain-stable" "the night is listed"
 finish

@@ -138,12 +138,16 @@ static char *observed_vs_predicted(const char *heading, const char *xlabel, cons
 }
 
 /* The calibration figure of a binary run: above, observed against predicted risk per
- * reliability bin with its Wilson 95% interval (one series per array of stored bins); below,
- * on the same risk axis, how many of the scope's cases fall in each bin (with totals: the share
- * of series m's totals[m] cases, for levels of different sizes). Only stored bins are drawn; a bin the
- * cell-size policy withheld (suppressed, n null) is in neither panel. */
-static char *calibration_panels(const char *heading, const cJSON *const *bins, const char *const *labels, size_t n,
-                                const double *totals, const char *name, const char **why)
+ * reliability bin with its Wilson 95% interval (one series per array of stored bins) and, where
+ * the run stored it (curves[m] an array), the scope's lowess calibration curve as val.prob draws
+ * it, a line in the series' colour through the bins' points; below, on the same risk axis, how
+ * many of the scope's cases fall in each bin (with totals: the share of series m's totals[m]
+ * cases, for levels of different sizes). Only stored numbers are drawn; a bin the cell-size
+ * policy withheld (suppressed, n null) is in neither panel, and a scope whose curve it withheld
+ * (null) has bins only. */
+static char *calibration_panels(const char *heading, const cJSON *const *bins, const cJSON *const *curves,
+                                const char *const *labels, size_t n, const double *totals, const char *name,
+                                const char **why)
 {
     vigil_sbuf b = {0};
     size_t drawn = 0;
@@ -171,6 +175,13 @@ static char *calibration_panels(const char *heading, const cJSON *const *bins, c
             if (totals && !(total > 0)) continue;
             vigil_sbuf_printf(&b, "%.9g %.9g %.9g\n", lo, hi, totals ? k / total : k);
         }
+        /* the lowess curve: predicted observed */
+        vigil_sbuf_printf(&b, "EOD\n$c%zu << EOD\n", m);
+        cJSON_ArrayForEach(bin, curves[m])
+        {
+            double x = jnum(bin, "predicted"), y = jnum(bin, "observed");
+            if (isfinite(x) && isfinite(y)) vigil_sbuf_printf(&b, "%.9g %.9g\n", x, y);
+        }
         vigil_sbuf_printf(&b, "EOD\n");
     }
     if (!drawn) {
@@ -186,9 +197,19 @@ static char *calibration_panels(const char *heading, const cJSON *const *bins, c
     set_str(&b, "ylabel", "Observed event rate (proportion)");
     vigil_sbuf_printf(&b, "plot x title 'perfect calibration' with lines lc rgb '#777777' dt 3 lw 1");
     for (size_t m = 0; m < n; m++) {
+        /* with a curve, the bins are its points with their intervals and the key names the
+         * curve; without, the bins are joined */
+        int curve = cJSON_GetArraySize(curves[m]) > 0;
         vigil_sbuf_printf(&b, ", $d%zu using 1:2:3:4", m);
-        title(&b, labels[m]);
-        style(&b, (int)m, "yerrorlines");
+        if (curve) vigil_sbuf_printf(&b, " notitle");
+        else title(&b, labels[m]);
+        style(&b, (int)m, curve ? "yerrorbars" : "yerrorlines");
+        if (!curve) continue;
+        vigil_sbuf_printf(&b, ", $c%zu using 1:2", m);
+        char key[LABEL_MAX + 32];
+        snprintf(key, sizeof key, "%s: lowess", labels[m]);
+        title(&b, key);
+        style(&b, (int)m, "lines");
     }
     /* the bars of series m side by side within each bin */
     vigil_sbuf_printf(&b, "\nunset title\nset tmargin at screen 0.31\nset bmargin at screen 0.08\n"
@@ -210,7 +231,7 @@ static char *calibration_panels(const char *heading, const cJSON *const *bins, c
 char *vigil_plot_calibration_levels(const cJSON *group, const char *gname, const char *name, size_t *n_left_out,
                                     const char **why)
 {
-    const cJSON *bins[NSTYLE], *lv;
+    const cJSON *bins[NSTYLE], *curves[NSTYLE], *lv;
     double totals[NSTYLE];
     char lab[NSTYLE][LABEL_MAX + 12];
     const char *labels[NSTYLE];
@@ -231,6 +252,7 @@ char *vigil_plot_calibration_levels(const cJSON *group, const char *gname, const
         snprintf(lab[n], sizeof lab[n], "%s", l);
         labels[n] = lab[n];
         totals[n] = jnum(lv, "n");
+        curves[n] = cJSON_GetObjectItem(cJSON_GetObjectItem(lv, "calibration"), "lowess_curve");
         bins[n++] = rel;
     }
     if (!n) {
@@ -238,28 +260,30 @@ char *vigil_plot_calibration_levels(const cJSON *group, const char *gname, const
                "none was stored)";
         return NULL;
     }
-    char g[LABEL_MAX + 4], heading[LABEL_MAX + 96];
+    char g[LABEL_MAX + 4], heading[LABEL_MAX + 128];
     cut(g, gname, LABEL_MAX);
-    snprintf(heading, sizeof heading, "Calibration by %s: reliability bins (Wilson 95%% CI), candidate", g);
-    return calibration_panels(heading, bins, labels, n, totals, name, why);
+    snprintf(heading, sizeof heading, "Calibration by %s: lowess curves over reliability bins (Wilson 95%% CI), candidate", g);
+    return calibration_panels(heading, bins, curves, labels, n, totals, name, why);
 }
 
 char *vigil_plot_reliability(const cJSON *const *models, const char *const *labels, size_t n, const char **why)
 {
-    const cJSON *bins[3] = {NULL, NULL, NULL};
+    const cJSON *bins[3] = {NULL, NULL, NULL}, *curves[3] = {NULL, NULL, NULL};
     /* a multi-class run's: the top-label curve (the most probable class's probability against
      * how often it is right), from the same kind of bins */
     int top = n && cJSON_GetObjectItem(models[0], "multiclass") != NULL;
-    for (size_t m = 0; m < n && m < 3; m++)
+    for (size_t m = 0; m < n && m < 3; m++) {
+        curves[m] = cJSON_GetObjectItem(cJSON_GetObjectItem(models[m], "calibration"), "lowess_curve");
         bins[m] = top ? cJSON_GetObjectItem(cJSON_GetObjectItem(models[m], "multiclass"), "calibration_top_label")
                       : cJSON_GetObjectItem(cJSON_GetObjectItem(models[m], "calibration"), "reliability");
+    }
     if (top)
         return observed_vs_predicted("Top-label calibration (10 equal-width bins, Wilson 95% CI)",
                                      "Probability of the most probable class (mean in bin)",
                                      "Accuracy of the most probable class (proportion)", bins, labels, n < 3 ? n : 3,
                                      "confidence", "accuracy", "the stored metrics hold no reliability bins", "rel", why);
-    return calibration_panels("Calibration: reliability bins (10 equal-width, Wilson 95% CI) and predicted risk",
-                              bins, labels, n < 3 ? n : 3, NULL, "rel", why);
+    return calibration_panels("Calibration: lowess curve, reliability bins (10 equal-width, Wilson 95% CI) and "
+                              "predicted risk", bins, curves, labels, n < 3 ? n : 3, NULL, "rel", why);
 }
 
 char *vigil_plot_survival_calibration(const cJSON *surv, const char **why)

@@ -401,10 +401,16 @@ static void level_calibration(rctx *c, const cJSON *g, int ng)
     size_t left = 0;
     char *svg = c->o->no_plots ? NULL : vigil_plot_calibration_levels(g, g->string, name, &left, &why);
     vigil_sbuf desc = {0};
-    vigil_sbuf_printf(&desc, "for each level of %s, above, the observed event rate against the mean predicted risk of "
+    int curves = 0; /* a run stored before the engine kept the curves has none */
+    const cJSON *lv;
+    cJSON_ArrayForEach(lv, cJSON_GetObjectItem(g, "levels"))
+    curves |= cJSON_IsArray(cJSON_GetObjectItem(cJSON_GetObjectItem(lv, "calibration"), "lowess_curve"));
+    vigil_sbuf_printf(&desc, "for each level of %s, above, %sthe observed event rate against the mean predicted risk of "
                       "the candidate in ten equal-width bins with Wilson 95%% intervals; below, the share of the "
-                      "level's cases in each bin; withheld levels and bins are not drawn, and no lowess curve is "
-                      "stored", g->string);
+                      "level's cases in each bin; withheld levels and bins are not drawn, and %s", g->string,
+                      curves ? "the level's lowess calibration curve (as rms val.prob) over " : "",
+                      curves ? "a level whose prevalence the cell-size policy withholds has no curve"
+                             : "no lowess curve is stored");
     if (left) vigil_sbuf_printf(&desc, "; %zu further levels are in the table above only (seven styles)", left);
     plot(c, name, title, svg, why, desc.s ? desc.s : "");
     vigil_sbuf_free(&desc);
@@ -539,11 +545,19 @@ static void sec_performance(rctx *c)
              "intervals, for each model; the dotted diagonal is perfect calibration; withheld bins are omitted");
     else
         plot(c, "reliability", "Calibration", svg, why,
-             "above, the observed event rate against the mean predicted risk in ten equal-width bins, with Wilson 95% "
-             "intervals, for each model, the dotted diagonal being perfect calibration; below, the number of cases in "
-             "each bin (the distribution of predicted risk); bins the cell-size policy withholds are in neither panel. "
-             "The stored run holds no lowess calibration curve, only its summaries (Eavg, E90, Emax in the table "
-             "above), so no curve is drawn: the bins are the calibration evidence shown");
+             cJSON_IsArray(jp(c->cand, "calibration.lowess_curve"))
+                 ? "above, the smooth calibration curve of each model (lowess(p, y, iter = 0) as rms val.prob draws "
+                   "it, stored at 50 predicted risks over the observed range) over the observed event rate against "
+                   "the mean predicted risk in ten equal-width bins with Wilson 95% intervals, the dotted diagonal "
+                   "being perfect calibration; below, the number of cases in each bin (the distribution of "
+                   "predicted risk); bins the cell-size policy withholds are in neither panel, and a model whose "
+                   "prevalence it withholds has no curve"
+                 : "above, the observed event rate against the mean predicted risk in ten equal-width bins, with "
+                   "Wilson 95% intervals, for each model, the dotted diagonal being perfect calibration; below, the "
+                   "number of cases in each bin (the distribution of predicted risk); bins the cell-size policy "
+                   "withholds are in neither panel. The stored run holds no lowess calibration curve, only its "
+                   "summaries (Eavg, E90, Emax in the table above), so no curve is drawn: the bins are the "
+                   "calibration evidence shown");
     why = "plots were switched off (--no-plots)";
     svg = np ? NULL : vigil_plot_roc(m, lab, nm, &why);
     plot(c, "roc", "ROC curves", svg, why,

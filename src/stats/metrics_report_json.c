@@ -2,6 +2,7 @@
 #include "stats/metrics_report.h"
 #include "stats/metrics_report_human.h"
 #include "stats/metrics_report_survival.h"
+#include "stats/calib_curve.h"
 #include "vigil/error.h"
 #include "core/util.h"
 #include "core/json.h"
@@ -55,10 +56,37 @@ static void calibration_tests_json(cJSON *cal, const vigil_calibration *c)
 
 static void reliability_json(cJSON *arr, const scope *s, double level, size_t mc);
 
+/* The scope's smooth calibration curve (val.prob's lowess) as calibration.lowess_curve:
+ * [{predicted, observed}] on a fixed grid over the observed range of predicted risk. A scope
+ * whose prevalence is withheld gets null: the curve's level would give its event rate away. */
+static int lowess_curve_json(cJSON *cal, const scope *s)
+{
+    if (!s->prev_ok) {
+        cJSON_AddNullToObject(cal, "lowess_curve");
+        return VIGIL_OK;
+    }
+    double x[VM_CURVE_POINTS], fit[VM_CURVE_POINTS];
+    size_t m = 0;
+    int rc = vigil_stats_calib_curve_sorted(s->p, s->y, s->n, x, fit, &m);
+    if (rc) return rc;
+    cJSON *arr = cJSON_AddArrayToObject(cal, "lowess_curve");
+    if (!arr) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    for (size_t k = 0; k < m; k++) {
+        cJSON *o = cJSON_CreateObject();
+        if (!o || !cJSON_AddItemToArray(arr, o)) {
+            cJSON_Delete(o);
+            return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+        }
+        vigil_json_add_number(o, "predicted", x[k]);
+        vigil_json_add_number(o, "observed", fit[k]);
+    }
+    return VIGIL_OK;
+}
+
 /* One subgroup level: every metric the overall scope has (the cell-size policy applied the
  * same way), the flat keys first (kept for scripts), then the threshold table, the whole
  * calibration block and the reliability points. */
-static void level_json(cJSON *lv, const scope *s, size_t min_cell, double level, size_t n_thr)
+static int level_json(cJSON *lv, const scope *s, size_t min_cell, double level, size_t n_thr)
 {
     cJSON_AddBoolToObject(lv, "suppressed", s->suppressed);
     if (s->suppressed) {
@@ -66,7 +94,7 @@ static void level_json(cJSON *lv, const scope *s, size_t min_cell, double level,
         cJSON_AddStringToObject(lv, "reason", "fewer than min-cell cases (or needed to protect one)");
         const char *keys[] = {"prevalence", "auroc", "tpr", "fpr", "ppv", "selection_rate"};
         for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) cJSON_AddNullToObject(lv, keys[k]);
-        return;
+        return VIGIL_OK;
     }
     cJSON_AddNumberToObject(lv, "n", (double)s->n);
     vigil_json_add_number(lv, "prevalence", s->prev_ok ? s->n1 / (double)s->n : NAN);
@@ -111,6 +139,7 @@ static void level_json(cJSON *lv, const scope *s, size_t min_cell, double level,
     vigil_json_add_number(cal, "brier_uncertainty", s->prev_ok ? c->brier_uncertainty : NAN); /* = prevalence(1 - prevalence) */
     calibration_tests_json(cal, c);
     reliability_json(cJSON_AddArrayToObject(cal, "reliability"), s, level, min_cell);
+    return lowess_curve_json(cal, s);
 }
 
 static void reliability_json(cJSON *arr, const scope *s, double level, size_t mc)
@@ -233,6 +262,7 @@ cJSON *vigil_stats_report_cjson(const vigil_metrics_report *r, double seconds_lo
     for (int k = S_BRIER; k <= S_INTERCEPT; k++) ci_pair(cci, vigil_stats_stat_name[k], a->ci[k][0], a->ci[k][1]);
     for (int k = S_EAVG; k <= S_EMAX; k++) ci_pair(cci, vigil_stats_stat_name[k], a->ci[k][0], a->ci[k][1]);
     reliability_json(cJSON_AddArrayToObject(cal, "reliability"), a, r->o.level, mc);
+    int err = lowess_curve_json(cal, a);
 
     threshold_json(cJSON_AddObjectToObject(doc, "threshold"), &a->thr[0], a->thr_ok[0]);
     cJSON *ths = cJSON_AddArrayToObject(doc, "thresholds");
@@ -257,8 +287,8 @@ cJSON *vigil_stats_report_cjson(const vigil_metrics_report *r, double seconds_lo
     for (size_t gi = 0; gi < r->ng; gi++) {
         const group *g = &r->g[gi];
         cJSON *go = cJSON_AddObjectToObject(sg, g->name), *lv = cJSON_AddObjectToObject(go, "levels");
-        for (size_t l = 0; l < g->n_levels; l++)
-            level_json(cJSON_AddObjectToObject(lv, g->lv[l].name), &g->lv[l], mc, r->o.level, r->o.n_thresholds);
+        for (size_t l = 0; l < g->n_levels && !err; l++)
+            err = level_json(cJSON_AddObjectToObject(lv, g->lv[l].name), &g->lv[l], mc, r->o.level, r->o.n_thresholds);
         cJSON *dp = cJSON_AddObjectToObject(go, "disparities"), *dci = cJSON_CreateObject();
         cJSON *why = cJSON_CreateObject();
         for (int k = 0; k < D_COUNT; k++) {
@@ -295,6 +325,10 @@ cJSON *vigil_stats_report_cjson(const vigil_metrics_report *r, double seconds_lo
     vigil_json_add_number(sec, "load", seconds_load);
     vigil_json_add_number(sec, "compute", r->seconds);
     vigil_json_add_number(sec, "write", seconds_write);
+    if (err) { /* out of memory: the caller reports a document it could not write */
+        cJSON_Delete(doc);
+        return NULL;
+    }
     return doc;
 }
 

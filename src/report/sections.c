@@ -385,6 +385,15 @@ static int is_demographic(const char *g)
  * at most this many, so that the plots after them keep theirs. */
 #define LEVEL_CALIBRATION_MAX 4
 
+/* The words for which bins the figures draw: the equal-count ones where the run stored them. */
+static const char *bins_words(int quantile)
+{
+    return quantile ? "ten equal-count bins (each about a tenth of the cases, edges at the deciles of predicted "
+                      "risk, as scikit-learn's calibration_curve(strategy = \"quantile\"): bins where the patients "
+                      "are; the equal-width bins are stored too)"
+                    : "ten equal-width bins (the run was stored before the equal-count bins were kept)";
+}
+
 /* Group number ng's calibration figure, from its levels' stored reliability bins. */
 static void level_calibration(rctx *c, const cJSON *g, int ng)
 {
@@ -401,14 +410,18 @@ static void level_calibration(rctx *c, const cJSON *g, int ng)
     size_t left = 0;
     char *svg = c->o->no_plots ? NULL : vigil_plot_calibration_levels(g, g->string, name, &left, &why);
     vigil_sbuf desc = {0};
-    int curves = 0; /* a run stored before the engine kept the curves has none */
+    int curves = 0, quantile = 1; /* a run stored before the engine kept them has neither */
     const cJSON *lv;
     cJSON_ArrayForEach(lv, cJSON_GetObjectItem(g, "levels"))
-    curves |= cJSON_IsArray(cJSON_GetObjectItem(cJSON_GetObjectItem(lv, "calibration"), "lowess_curve"));
+    {
+        const cJSON *cal = cJSON_GetObjectItem(lv, "calibration");
+        curves |= cJSON_IsArray(cJSON_GetObjectItem(cal, "lowess_curve"));
+        quantile &= !cal || vigil_plot_calibration_quantile(cal);
+    }
     vigil_sbuf_printf(&desc, "for each level of %s, above, %sthe observed event rate against the mean predicted risk of "
-                      "the candidate in ten equal-width bins with Wilson 95%% intervals; below, the share of the "
-                      "level's cases in each bin; withheld levels and bins are not drawn, and %s", g->string,
-                      curves ? "the level's lowess calibration curve (as rms val.prob) over " : "",
+                      "the candidate in the level's %s with Wilson 95%% intervals; below, the share of the level's "
+                      "cases in each of ten equal-width bins; withheld levels and bins are not drawn, and %s", g->string,
+                      curves ? "the level's lowess calibration curve (as rms val.prob) over " : "", bins_words(quantile),
                       curves ? "a level whose prevalence the cell-size policy withholds has no curve"
                              : "no lowess curve is stored");
     if (left) vigil_sbuf_printf(&desc, "; %zu further levels are in the table above only (seven styles)", left);
@@ -499,6 +512,31 @@ static void decision_plot(rctx *c, const cJSON *const *m, const char *const *lab
     cJSON_AddBoolToObject(ev, "asked", c->o->dca_high > 0 && !r.fallback);
 }
 
+/* The overall calibration figure and its note, which says what is drawn and what the run did
+ * not store. */
+static void calibration_note(rctx *c, char *svg, const char *why)
+{
+    const cJSON *cal = jp(c->cand, "calibration");
+    int curve = cJSON_IsArray(cJSON_GetObjectItem(cal, "lowess_curve"));
+    vigil_sbuf d = {0};
+    if (curve)
+        vigil_sbuf_printf(&d, "above, the smooth calibration curve of each model (lowess(p, y, iter = 0) as rms val.prob "
+                          "draws it, stored at 50 predicted risks over the observed range) over ");
+    else
+        vigil_sbuf_printf(&d, "above, ");
+    vigil_sbuf_printf(&d, "the observed event rate against the mean predicted risk in %s, with Wilson 95%% intervals, "
+                      "for each model, the dotted diagonal being perfect calibration; below, the number of cases in "
+                      "each of ten equal-width bins (the distribution of predicted risk); bins the cell-size policy "
+                      "withholds are in neither panel", bins_words(vigil_plot_calibration_quantile(cal)));
+    if (curve)
+        vigil_sbuf_printf(&d, ", and a model whose prevalence it withholds has no curve");
+    else
+        vigil_sbuf_printf(&d, ". The stored run holds no lowess calibration curve, only its summaries (Eavg, E90, Emax "
+                          "in the table above), so no curve is drawn: the bins are the calibration evidence shown");
+    plot(c, "reliability", "Calibration", svg, why, d.s ? d.s : "");
+    vigil_sbuf_free(&d);
+}
+
 static void sec_performance(rctx *c)
 {
     rdoc *d = &c->d;
@@ -544,20 +582,7 @@ static void sec_performance(rctx *c)
              "accuracy of the most probable class against its probability in ten equal-width bins, with Wilson 95% "
              "intervals, for each model; the dotted diagonal is perfect calibration; withheld bins are omitted");
     else
-        plot(c, "reliability", "Calibration", svg, why,
-             cJSON_IsArray(jp(c->cand, "calibration.lowess_curve"))
-                 ? "above, the smooth calibration curve of each model (lowess(p, y, iter = 0) as rms val.prob draws "
-                   "it, stored at 50 predicted risks over the observed range) over the observed event rate against "
-                   "the mean predicted risk in ten equal-width bins with Wilson 95% intervals, the dotted diagonal "
-                   "being perfect calibration; below, the number of cases in each bin (the distribution of "
-                   "predicted risk); bins the cell-size policy withholds are in neither panel, and a model whose "
-                   "prevalence it withholds has no curve"
-                 : "above, the observed event rate against the mean predicted risk in ten equal-width bins, with "
-                   "Wilson 95% intervals, for each model, the dotted diagonal being perfect calibration; below, the "
-                   "number of cases in each bin (the distribution of predicted risk); bins the cell-size policy "
-                   "withholds are in neither panel. The stored run holds no lowess calibration curve, only its "
-                   "summaries (Eavg, E90, Emax in the table above), so no curve is drawn: the bins are the "
-                   "calibration evidence shown");
+        calibration_note(c, svg, why);
     why = "plots were switched off (--no-plots)";
     svg = np ? NULL : vigil_plot_roc(m, lab, nm, &why);
     plot(c, "roc", "ROC curves", svg, why,

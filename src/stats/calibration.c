@@ -276,6 +276,28 @@ done:
     return rc;
 }
 
+void vigil_stats_calib_qbins_sorted(const double *p, const uint8_t *y, size_t n, double *edge, double *w,
+                                    double *mean_p, double *rate, size_t *end)
+{
+    for (int k = 0; k <= VM_BINS; k++) edge[k] = vigil_stats_quantile_sorted(p, n, (double)k / VM_BINS);
+    double sp[VM_BINS] = {0}, sy[VM_BINS] = {0};
+    int b = 0;
+    for (int k = 0; k < VM_BINS; k++) w[k] = 0;
+    for (size_t i = 0; i < n; i++) {
+        /* np.searchsorted(edges[1:-1], p), side "left": a score on an inner edge, and every
+         * score tied with it, in the lower bin; a repeated edge leaves its bin empty */
+        while (b < VM_BINS - 1 && edge[b + 1] < p[i]) end[b++] = i;
+        w[b]++;
+        sp[b] += p[i];
+        sy[b] += y[i];
+    }
+    while (b < VM_BINS) end[b++] = n;
+    for (int k = 0; k < VM_BINS; k++) {
+        mean_p[k] = w[k] > 0 ? sp[k] / w[k] : NAN;
+        rate[k] = w[k] > 0 ? sy[k] / w[k] : NAN;
+    }
+}
+
 /* Hosmer-Lemeshow over groups cut at the deciles of risk (R quantile type 7, duplicate
  * breaks merged, intervals closed on the right, the first also on the left); df = groups - 2. */
 static void hosmer_lemeshow(const double *p, const uint8_t *y, size_t n, vigil_calibration *o)

@@ -321,6 +321,8 @@ stored() { # stored RUN_ID OUT: the run's stored result document
 stored "$SID" "$T/sres.json"
 grep -q "the smooth calibration curve of each model (lowess(p, y, iter = 0) as rms val.prob draws it" "$T/s/report.html" ||
     { echo "FAIL: the calibration note does not say what the lowess curve is"; fails=$((fails + 1)); }
+grep -q "in ten equal-count bins (each about a tenth of the cases" "$T/s/report.html" ||
+    { echo "FAIL: the calibration note does not say that the bins are equal-count"; fails=$((fails + 1)); }
 if [ "$have_gnuplot" = 1 ]; then
     /usr/bin/python3 - "$T/s" "$T/sres.json" <<'PY' || { echo "FAIL: the calibration figures do not show the stored bins and curves"; fails=$((fails + 1)); }
 import json, sys
@@ -328,14 +330,16 @@ d, res = sys.argv[1], json.load(open(sys.argv[2]))
 rel = open(d + "/plot-reliability.svg").read()
 assert "Cases in bin" in rel and "Observed event rate" in rel, "no histogram panel under the reliability bins"
 assert ">candidate: lowess<" in rel and ">predecessor: lowess<" in rel, "no lowess curve in the calibration figure"
+assert "10 equal-count, Wilson 95% CI" in rel, "the calibration figure does not draw the equal-count bins"
 groups = res["metrics"]["candidate"]["subgroups"]
 curves = 0
 for i, (g, gv) in enumerate(groups.items(), 1):
     svg = open("%s/plot-calibration-group-%d.svg" % (d, i)).read()
-    assert ("Calibration by " + g) in svg and "Share of the level" in svg, g
+    assert ("Calibration by " + g) in svg and "Share of the level" in svg and "over equal-count bins" in svg, g
     for lv, x in gv["levels"].items():
-        shown = not x["suppressed"] and any(b["observed"] is not None and b["n"] is not None
-                                            for b in x["calibration"]["reliability"])
+        cal = x.get("calibration") or {}
+        shown = not x["suppressed"] and (any(b["observed"] is not None for b in cal["reliability_quantile"]) or
+                                         any(b["n"] for b in cal["reliability"]) or bool(cal["lowess_curve"]))
         assert (">%s<" % lv in svg) == shown, (g, lv, shown)
         curve = shown and bool(x["calibration"]["lowess_curve"])
         assert (">%s: lowess<" % lv in svg) == curve, (g, lv, curve)

@@ -163,6 +163,36 @@ static void quote_pccp(rctx *c, const char *key, const char *what)
     }
 }
 
+/* Missing values per feature of the test set, as the run stored them (cell-size policy: a
+ * count the engine withheld reads "suppressed"). */
+static void missingness(rctx *c)
+{
+    rdoc *d = &c->d;
+    const cJSON *m = jp(c->cand, "missingness"), *col;
+    if (!cJSON_IsObject(cJSON_GetObjectItem(m, "columns"))) {
+        vigil_doc_p(d, "The stored result holds no per-feature count of missing values in the test set (missingness).");
+        return;
+    }
+    if (!cJSON_GetObjectItem(m, "columns")->child) {
+        vigil_doc_p(d, "The test set has no feature columns beside those the run used, so no missing values are "
+                    "counted per feature.");
+        return;
+    }
+    static const char *const cols[] = {"feature", "cases missing", "% missing"};
+    char cap[256];
+    snprintf(cap, sizeof cap, "Missing values per feature in the test set (%s; counts 1-%d withheld)",
+             js(m, "features") ? js(m, "features") : "features", c->min_cell - 1);
+    vigil_doc_table(d, "missingness", cap, cols, 3);
+    cJSON_ArrayForEach(col, cJSON_GetObjectItem(m, "columns"))
+    {
+        int sup = cJSON_IsTrue(cJSON_GetObjectItem(col, "suppressed"));
+        rcell r[3] = {vigil_cell_txt(col->string), sup ? vigil_cell_sup() : vigil_cell_count(jnum(col, "missing"), c->min_cell),
+                      sup ? vigil_cell_sup() : vigil_cell_num(100.0 * jnum(col, "rate"), 1)};
+        vigil_doc_row(d, r);
+    }
+    vigil_doc_table_end(d);
+}
+
 static void composition(rctx *c, const cJSON *groups, const char *id, const char *caption)
 {
     rdoc *d = &c->d;
@@ -256,6 +286,7 @@ static void sec_data(rctx *c)
         composition(c, groups, "composition", "Test-set composition by subgroup (CMS small-cell rule: counts 1-10 withheld, with secondary suppression)");
     else
         vigil_doc_p(d, "The stored result holds no subgroup composition of the test set (data.groups).");
+    missingness(c);
     /* Sequestration: the test set must not be (a copy of) the training data. */
     const char *ts = js(c->res, "data.sha256"), *tr = js(c->res, "training_data.sha256");
     for (size_t i = 0; i < c->n_files; i++) {

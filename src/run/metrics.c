@@ -6,6 +6,7 @@
 #include "stats/metrics_json.h"
 #include "run/metrics_internal.h"
 #include "core/csv_header.h"
+#include "core/json.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -370,6 +371,64 @@ static int load(vigil_table **t, const char *data, const char *score, const char
     return VIGIL_OK;
 }
 
+/* Missing values per feature of the case file (issue 18): the features are the columns the run
+ * does not use (its roles -- score, label, groups and the rest -- are the loaded columns) that
+ * the reader's sample of them found numeric. They are counted by a second read of those
+ * columns alone, as text, so that no value can fail it and no value is kept; the file must be
+ * the one the run read (its SHA-256). A count of 1..min-cell-1 missing, or one leaving
+ * 1..min-cell-1 with a value, is withheld (the cell-size policy). *out: the `missingness`
+ * block, or NULL when the file has no such column. */
+static int missingness(cJSON **out, const vigil_table *t, const char *data, size_t min_cell)
+{
+    *out = NULL;
+    const vigil_table *u = vigil_table_unread_sample(t);
+    size_t nu = u ? vigil_table_ncols(u) : 0, nf = 0, n = vigil_table_nrows(t);
+    const char **feat = malloc((nu ? nu : 1) * sizeof *feat);
+    vigil_col_decl *types = malloc((nu ? nu : 1) * sizeof *types);
+    vigil_table *t2 = NULL;
+    int rc = feat && types ? VIGIL_OK : vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    for (size_t i = 0; i < nu && !rc; i++)
+        if (vigil_table_numeric(u, i)) {
+            types[nf] = (vigil_col_decl){vigil_table_col_name(u, i), VIGIL_COL_CATEGORICAL};
+            feat[nf++] = vigil_table_col_name(u, i);
+        }
+    if (rc || !nf) goto done;
+    vigil_csv_options co = VIGIL_CSV_OPTIONS_INIT;
+    co.keep = feat, co.n_keep = nf, co.types = types, co.n_types = nf;
+    if ((rc = vigil_table_read_csv(&t2, data, &co)) != 0) {
+        vigil_error_wrap("%s: counting missing values per feature", data);
+        goto done;
+    }
+    const char *h1 = vigil_table_sha256(t, NULL), *h2 = vigil_table_sha256(t2, NULL);
+    if (!h1 || !h2 || strcmp(h1, h2) != 0 || vigil_table_nrows(t2) != n) {
+        rc = vigil_error_set(VIGIL_EIO, "%s: the file changed while it was read (its SHA-256 differs between "
+                             "the metrics and the missing-value count); run again on a file nothing writes", data);
+        goto done;
+    }
+    cJSON *m = cJSON_CreateObject(), *cols = cJSON_AddObjectToObject(m, "columns");
+    if (!cols) {
+        cJSON_Delete(m);
+        rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+        goto done;
+    }
+    cJSON_AddStringToObject(m, "features", "every numeric column of the case file that the run does not use");
+    cJSON_AddNumberToObject(m, "n", (double)n);
+    for (size_t k = 0; k < vigil_table_ncols(t2); k++) {
+        double miss = (double)vigil_table_n_missing(t2, k);
+        int ok = vigil_fairness_rate_ok(miss, (double)n, min_cell);
+        cJSON *c = cJSON_AddObjectToObject(cols, vigil_table_col_name(t2, k));
+        vigil_json_add_number(c, "missing", ok ? miss : NAN);
+        vigil_json_add_number(c, "rate", ok ? miss / (double)n : NAN);
+        cJSON_AddBoolToObject(c, "suppressed", !ok);
+    }
+    *out = m;
+done:
+    vigil_table_free(t2);
+    free(feat);
+    free(types);
+    return rc;
+}
+
 int vigil_run_metrics(vigil_run_metrics_result **out, const char *data, const char *score,
                       const char *label, const vigil_run_metrics_options *opt)
 {
@@ -386,6 +445,7 @@ int vigil_run_metrics(vigil_run_metrics_result **out, const char *data, const ch
     char *cfg = NULL;
     const char *keep[10 + MAX_GROUPS * VIGIL_GROUP_SPEC_MAX]; /* score, label, compare, 5 human, time, event */
     human_data hd = {0};
+    cJSON *miss = NULL;
     size_t n_keep = 0;
     vigil_run_metrics_result *r = calloc(1, sizeof *r);
     groups_t *G = calloc(1, sizeof *G);
@@ -426,6 +486,7 @@ int vigil_run_metrics(vigil_run_metrics_result **out, const char *data, const ch
     if ((err = load_survival(t, data, score, sv, label != NULL, opt, &tv, &ev)) != 0) goto done;
     size_t n = vigil_table_nrows(t);
     if ((err = vigil_run_groups_resolve(G, t, opt->groups, opt->n_groups, n)) != 0) goto done;
+    if ((err = missingness(&miss, t, data, vigil_fairness_min_cell(opt->min_cell))) != 0) goto done;
     double t_load = vigil_seconds() - t0;
 
     if (opt->db_path) {
@@ -472,7 +533,9 @@ int vigil_run_metrics(vigil_run_metrics_result **out, const char *data, const ch
         goto done;
     r->text = vigil_metrics_report_text(r->rep);
     double t_write = vigil_seconds() - tw;
-    char *doc = vigil_run_with_run_id(vigil_stats_report_cjson(r->rep, t_load, t_write), store, r->run_id);
+    cJSON *j = vigil_stats_report_cjson(r->rep, t_load, t_write);
+    if (j && miss) cJSON_AddItemToObject(j, "missingness", miss), miss = NULL;
+    char *doc = vigil_run_with_run_id(j, store, r->run_id);
     if (!(r->json = doc) || !r->text) {
         err = vigil_error_set(VIGIL_ENOMEM, "out of memory writing the report");
         goto done;
@@ -488,6 +551,7 @@ done:
     if (G) vigil_run_groups_free(G, opt->n_groups < MAX_GROUPS ? opt->n_groups : MAX_GROUPS);
     if (hd.reason) vigil_table_levels_free(hd.reason, hd.reason_levels, hd.n_reason_levels);
     vigil_table_free(t);
+    cJSON_Delete(miss);
     if (err) vigil_run_metrics_result_free(r);
     else *out = r;
     return err;

@@ -295,22 +295,32 @@ static void sec_data(rctx *c)
     }
     const cJSON *seq = jp(c->res, "sequestration"), *distinct = jp(seq, "distinct_files");
     double overlap = jnum(seq, "overlap");
+    int overlap_withheld = cJSON_IsTrue(jp(seq, "overlap_suppressed")); /* 1..min-cell-1: the engine withheld it */
+    int overlaps = overlap_withheld || (isfinite(overlap) && overlap > 0);
     if (ts && tr && strcmp(ts, tr) == 0)
         vigil_doc_box(d, "fail", "Test set NOT sequestered:", "the test file has the same SHA-256 as the training data.");
     else if (ts && tr) {
         char b[512];
         snprintf(b, sizeof b, "the test file (SHA-256 %.16s...) differs from the training data (%.16s...).%s", ts, tr,
-                 isfinite(overlap) ? "" : " Case-level overlap between the two files is not stored, so it is not shown here.");
-        vigil_doc_box(d, "ok", "Test set sequestration:", b);
+                 isfinite(overlap) || overlap_withheld ? "" : " Case-level overlap between the two files is not stored, so it is not shown here.");
+        if (overlaps) vigil_doc_p(d, "Test set files: %s", b); /* distinct files, shared cases: warned below */
+        else vigil_doc_box(d, "ok", "Test set sequestration:", b);
     } else
         vigil_doc_box(d, "warn", "Test set sequestration not shown:", "the run stores no training-data hash to compare with the test set.");
     /* Only what the run stored, never a missing number: the overlap count when there is one (a
      * count of 1..min_cell-1 is withheld), else whether the run found the two files distinct. */
     const char *key = js(seq, "key") ? js(seq, "key") : "id";
-    if (isfinite(overlap) && !vigil_fairness_count_ok(overlap, (size_t)c->min_cell))
-        vigil_doc_p(d, "Cases shared between test and training data (by %s): fewer than %d (withheld, small cell).", key,
-             c->min_cell);
-    else if (isfinite(overlap))
+    char b[512];
+    if (overlap_withheld || (isfinite(overlap) && !vigil_fairness_count_ok(overlap, (size_t)c->min_cell))) {
+        snprintf(b, sizeof b, "1 to %d cases of the test set (the count is withheld under the cell-size policy) have "
+                 "an id (%s) that also occurs in the training data: their results are not evidence on unseen "
+                 "patients.", c->min_cell - 1, key);
+        vigil_doc_box(d, "warn", "Test set overlaps the training data:", b);
+    } else if (isfinite(overlap) && overlap > 0) {
+        snprintf(b, sizeof b, "%.0f cases of the test set have an id (%s) that also occurs in the training data: "
+                 "their results are not evidence on unseen patients.", overlap, key);
+        vigil_doc_box(d, "warn", "Test set overlaps the training data:", b);
+    } else if (isfinite(overlap))
         vigil_doc_p(d, "Cases shared between test and training data (by %s): %.0f.", key, overlap);
     else if (cJSON_IsTrue(distinct) && !(ts && tr))
         vigil_doc_p(d, "The run recorded the test and training files as distinct (sequestration.distinct_files); "

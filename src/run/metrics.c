@@ -206,6 +206,11 @@ static char *config_json(const char *data, const char *score, const char *label,
         cJSON_AddNumberToObject(c, "horizon", o->horizon);
     }
     if (o->compare) cJSON_AddStringToObject(c, "compare", o->compare);
+    if (o->train_ids) {
+        cJSON_AddStringToObject(c, "train_ids", o->train_ids);
+        cJSON_AddStringToObject(c, "train_ids_column", o->train_ids_column ? o->train_ids_column : o->id);
+        cJSON_AddStringToObject(c, "id", o->id ? o->id : o->train_ids_column);
+    }
     human_col hc[5];
     size_t nhc = human_cols(o, hc);
     for (size_t k = 0; k < nhc; k++) cJSON_AddStringToObject(c, hc[k].option + 2, hc[k].col);
@@ -304,12 +309,15 @@ int vigil_run_groups_split(groups_t *G, const char *const *specs, size_t n_group
 
 /* Read the file and check the score, label and comparison columns. */
 static int load(vigil_table **t, const char *data, const char *score, const char *label,
-                const vigil_run_metrics_options *o, const char *const *keep, size_t n_keep,
+                const vigil_run_metrics_options *o, const char *const *keep, size_t n_keep, const char *id,
                 const double **sc_out, const double **lb_out, const double **cmp_out)
 {
     vigil_csv_options opts = VIGIL_CSV_OPTIONS_INIT;
+    vigil_col_decl idtype = {id, VIGIL_COL_CATEGORICAL}; /* ids compare as the text they are */
     opts.keep = keep;
     opts.n_keep = n_keep;
+    opts.types = id ? &idtype : NULL;
+    opts.n_types = id ? 1 : 0;
     int err = vigil_table_read_csv(t, data, &opts);
     if (err) {
         /* Say which setting named a column the file lacks. */
@@ -320,6 +328,7 @@ static int load(vigil_table **t, const char *data, const char *score, const char
                                    : o->compare && strcmp(keep[k], o->compare) == 0 ? "--compare"
                                    : o->time && strcmp(keep[k], o->time) == 0       ? "--time"
                                    : o->event && strcmp(keep[k], o->event) == 0     ? "--event"
+                                   : id && strcmp(keep[k], id) == 0 ? (o->id ? "--id" : "--train-ids id")
                                                                                     : "--group";
                 human_col hc[5];
                 size_t nhc = human_cols(o, hc);
@@ -330,7 +339,8 @@ static int load(vigil_table **t, const char *data, const char *score, const char
             }
         return err;
     }
-    if ((err = vigil_phi_guard(*t, data, NULL, 0, o->allow, o->n_allow)) != 0) return err;
+    /* the id column is a role (as a suite's columns.id): the ids are compared, never shown */
+    if ((err = vigil_phi_guard(*t, data, &id, id ? 1 : 0, o->allow, o->n_allow)) != 0) return err;
     int sc, lc = -1;
     if ((sc = vigil_table_require(*t, score, "score column")) < 0) return sc;
     if (label && (lc = vigil_table_require(*t, label, "label column")) < 0) return lc;
@@ -429,10 +439,75 @@ done:
     return rc;
 }
 
+static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+
+/* Sequestration (issue 18): how many cases of t (id column idcol, read as text) have an id that
+ * also occurs in the training file's id column -- a count, never the ids; a count of
+ * 1..min-cell-1 is withheld. The training file is read for that column alone, through the PHI
+ * guard as the case file is (its id column is a role, as the case file's). *out: the
+ * `sequestration` block; *train: the training file as read (its digest is recorded with the
+ * run; the caller frees it). */
+static int train_overlap(cJSON **out, vigil_table **train, const vigil_table *t, int idcol,
+                         const vigil_run_metrics_options *o, const char *col, size_t min_cell)
+{
+    *out = NULL;
+    vigil_col_decl ty = {col, VIGIL_COL_CATEGORICAL};
+    vigil_csv_options co = VIGIL_CSV_OPTIONS_INIT;
+    co.keep = &col, co.n_keep = 1, co.types = &ty, co.n_types = 1;
+    const char *why = "the id column of --train-ids";
+    co.keep_why = &why;
+    const char **ids = NULL;
+    int rc = vigil_table_read_csv(train, o->train_ids, &co);
+    if (rc) {
+        vigil_error_wrap("--train-ids '%s'", o->train_ids);
+        return rc;
+    }
+    if ((rc = vigil_phi_guard(*train, o->train_ids, &col, 1, o->allow, o->n_allow)) != 0) return rc;
+    size_t nl = vigil_table_n_levels(*train, 0), n = vigil_table_nrows(t), hit = 0;
+    if (!(ids = malloc((nl ? nl : 1) * sizeof *ids))) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    for (size_t l = 0; l < nl; l++) ids[l] = vigil_table_level(*train, 0, l);
+    qsort(ids, nl, sizeof *ids, cmp_str);
+    /* each distinct case id looked up once, then every case counted by its id */
+    size_t cl = vigil_table_n_levels(t, (size_t)idcol);
+    uint8_t *in = calloc(cl ? cl : 1, 1);
+    if (!in) {
+        free(ids);
+        return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    }
+    for (size_t l = 0; l < cl; l++) {
+        const char *key = vigil_table_level(t, (size_t)idcol, l);
+        in[l] = bsearch(&key, ids, nl, sizeof *ids, cmp_str) != NULL;
+    }
+    const int32_t *codes = vigil_table_codes(t, (size_t)idcol);
+    for (size_t i = 0; i < n; i++) hit += codes[i] >= 0 && in[codes[i]];
+    free(in);
+    free(ids);
+    int ok = vigil_fairness_count_ok((double)hit, min_cell);
+    cJSON *sq = cJSON_CreateObject();
+    if (!sq) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    cJSON_AddStringToObject(sq, "key", vigil_table_col_name(t, (size_t)idcol));
+    cJSON_AddStringToObject(sq, "train_ids_column", col);
+    vigil_json_add_number(sq, "overlap", ok ? (double)hit : NAN);
+    cJSON_AddBoolToObject(sq, "overlap_suppressed", !ok);
+    cJSON_AddStringToObject(sq, "method", "cases of the test set whose id occurs in the training file's id column "
+                            "(compared as text); a count, the ids are not stored");
+    if (hit) {
+        char cnt[64];
+        if (ok) snprintf(cnt, sizeof cnt, "%zu", hit);
+        else snprintf(cnt, sizeof cnt, "1 to %zu (withheld, small cell)", min_cell - 1);
+        vigil_warn("%s: %s cases of the test set have an id that also occurs in --train-ids '%s': the test set "
+                   "is not sequestered", vigil_table_source(t), cnt, o->train_ids);
+    }
+    *out = sq;
+    return VIGIL_OK;
+}
+
 int vigil_run_metrics(vigil_run_metrics_result **out, const char *data, const char *score,
                       const char *label, const vigil_run_metrics_options *opt)
 {
     *out = NULL;
+    if (opt->class_scores && opt->train_ids)
+        return vigil_error_set(VIGIL_EINVAL, "--train-ids is not available with --class-scores yet");
     if (opt->class_scores)
         return score ? vigil_error_set(VIGIL_EINVAL, "a score column and class_scores are exclusive (binary or "
                                        "multi-class metrics)")
@@ -443,9 +518,10 @@ int vigil_run_metrics(vigil_run_metrics_result **out, const char *data, const ch
     vigil_results *res = NULL;
     vigil_run *run = NULL;
     char *cfg = NULL;
-    const char *keep[10 + MAX_GROUPS * VIGIL_GROUP_SPEC_MAX]; /* score, label, compare, 5 human, time, event */
+    const char *keep[11 + MAX_GROUPS * VIGIL_GROUP_SPEC_MAX]; /* score, label, compare, 5 human, time, event, id */
     human_data hd = {0};
-    cJSON *miss = NULL;
+    cJSON *miss = NULL, *seq = NULL;
+    vigil_table *train = NULL;
     size_t n_keep = 0;
     vigil_run_metrics_result *r = calloc(1, sizeof *r);
     groups_t *G = calloc(1, sizeof *G);
@@ -478,9 +554,25 @@ int vigil_run_metrics(vigil_run_metrics_result **out, const char *data, const ch
         while (k < n_keep && strcmp(keep[k], hc[q].col) != 0) k++;
         if (k == n_keep) keep[n_keep++] = hc[q].col;
     }
+    /* sequestration: the case file's id column and the training file's */
+    const char *idname = opt->id ? opt->id : opt->train_ids_column;
+    const char *train_col = opt->train_ids_column ? opt->train_ids_column : opt->id;
+    if (opt->train_ids && !idname) {
+        err = vigil_error_set(VIGIL_EINVAL, "--train-ids '%s' needs an id column: FILE:COLUMN, or --id COL", opt->train_ids);
+        goto done;
+    }
+    if (!opt->train_ids) idname = NULL;
+    if (idname) {
+        size_t k = 0;
+        while (k < n_keep && strcmp(keep[k], idname) != 0) k++;
+        if (k == n_keep) keep[n_keep++] = idname;
+    }
     if ((err = vigil_run_groups_split(G, opt->groups, opt->n_groups, keep, &n_keep)) != 0) goto done;
     const double *sv = NULL, *lv = NULL, *cmp = NULL;
-    if ((err = load(&t, data, score, label, opt, keep, n_keep, &sv, &lv, &cmp)) != 0) goto done;
+    if ((err = load(&t, data, score, label, opt, keep, n_keep, idname, &sv, &lv, &cmp)) != 0) goto done;
+    if (idname && (err = train_overlap(&seq, &train, t, vigil_table_find(t, idname), opt, train_col,
+                                       vigil_fairness_min_cell(opt->min_cell))) != 0)
+        goto done;
     if ((err = load_human(t, data, opt, &hd)) != 0) goto done;
     const double *tv = NULL, *ev = NULL;
     if ((err = load_survival(t, data, score, sv, label != NULL, opt, &tv, &ev)) != 0) goto done;
@@ -500,8 +592,9 @@ int vigil_run_metrics(vigil_run_metrics_result **out, const char *data, const ch
         snprintf(name, sizeof name, "%s", base ? base + 1 : data);
         uint64_t bytes = 0;
         const char *sha = vigil_table_sha256(t, &bytes); /* taken while parsing: read once */
-        vigil_run_file f = {"data", data, sha, bytes};
-        vigil_run_spec spec = {"metrics", name, cfg, &f, 1, opt->seed, opt->bootstrap > 0};
+        vigil_run_file f[2] = {{"data", data, sha, bytes}, {"train_ids", opt->train_ids, NULL, 0}};
+        if (train) f[1].sha256 = vigil_table_sha256(train, &f[1].bytes);
+        vigil_run_spec spec = {"metrics", name, cfg, f, train ? 2 : 1, opt->seed, opt->bootstrap > 0};
         if ((err = vigil_run_begin(&run, store, &spec)) != 0) goto done;
         r->run_id = vigil_run_id(run);
     }
@@ -535,6 +628,14 @@ int vigil_run_metrics(vigil_run_metrics_result **out, const char *data, const ch
     double t_write = vigil_seconds() - tw;
     cJSON *j = vigil_stats_report_cjson(r->rep, t_load, t_write);
     if (j && miss) cJSON_AddItemToObject(j, "missingness", miss), miss = NULL;
+    if (j && seq) {
+        cJSON *td = cJSON_AddObjectToObject(j, "training_data");
+        cJSON_AddStringToObject(td, "path", opt->train_ids);
+        const char *tsha = vigil_table_sha256(train, NULL);
+        if (tsha) cJSON_AddStringToObject(td, "sha256", tsha);
+        cJSON_AddNumberToObject(td, "rows", (double)vigil_table_nrows(train));
+        cJSON_AddItemToObject(j, "sequestration", seq), seq = NULL;
+    }
     char *doc = vigil_run_with_run_id(j, store, r->run_id);
     if (!(r->json = doc) || !r->text) {
         err = vigil_error_set(VIGIL_ENOMEM, "out of memory writing the report");
@@ -552,6 +653,8 @@ done:
     if (hd.reason) vigil_table_levels_free(hd.reason, hd.reason_levels, hd.n_reason_levels);
     vigil_table_free(t);
     cJSON_Delete(miss);
+    cJSON_Delete(seq);
+    vigil_table_free(train);
     if (err) vigil_run_metrics_result_free(r);
     else *out = r;
     return err;

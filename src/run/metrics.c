@@ -5,6 +5,7 @@
 #include "core/util.h"
 #include "stats/metrics_json.h"
 #include "run/metrics_internal.h"
+#include "run/sequestration.h"
 #include "core/csv_header.h"
 #include "core/json.h"
 
@@ -439,69 +440,6 @@ done:
     return rc;
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
-
-/* Sequestration (issue 18): how many cases of t (id column idcol, read as text) have an id that
- * also occurs in the training file's id column -- a count, never the ids; a count of
- * 1..min-cell-1 is withheld. The training file is read for that column alone, through the PHI
- * guard as the case file is (its id column is a role, as the case file's). *out: the
- * `sequestration` block; *train: the training file as read (its digest is recorded with the
- * run; the caller frees it). */
-static int train_overlap(cJSON **out, vigil_table **train, const vigil_table *t, int idcol,
-                         const vigil_run_metrics_options *o, const char *col, size_t min_cell)
-{
-    *out = NULL;
-    vigil_col_decl ty = {col, VIGIL_COL_CATEGORICAL};
-    vigil_csv_options co = VIGIL_CSV_OPTIONS_INIT;
-    co.keep = &col, co.n_keep = 1, co.types = &ty, co.n_types = 1;
-    const char *why = "the id column of --train-ids";
-    co.keep_why = &why;
-    const char **ids = NULL;
-    int rc = vigil_table_read_csv(train, o->train_ids, &co);
-    if (rc) {
-        vigil_error_wrap("--train-ids '%s'", o->train_ids);
-        return rc;
-    }
-    if ((rc = vigil_phi_guard(*train, o->train_ids, &col, 1, o->allow, o->n_allow)) != 0) return rc;
-    size_t nl = vigil_table_n_levels(*train, 0), n = vigil_table_nrows(t), hit = 0;
-    if (!(ids = malloc((nl ? nl : 1) * sizeof *ids))) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
-    for (size_t l = 0; l < nl; l++) ids[l] = vigil_table_level(*train, 0, l);
-    qsort(ids, nl, sizeof *ids, cmp_str);
-    /* each distinct case id looked up once, then every case counted by its id */
-    size_t cl = vigil_table_n_levels(t, (size_t)idcol);
-    uint8_t *in = calloc(cl ? cl : 1, 1);
-    if (!in) {
-        free(ids);
-        return vigil_error_set(VIGIL_ENOMEM, "out of memory");
-    }
-    for (size_t l = 0; l < cl; l++) {
-        const char *key = vigil_table_level(t, (size_t)idcol, l);
-        in[l] = bsearch(&key, ids, nl, sizeof *ids, cmp_str) != NULL;
-    }
-    const int32_t *codes = vigil_table_codes(t, (size_t)idcol);
-    for (size_t i = 0; i < n; i++) hit += codes[i] >= 0 && in[codes[i]];
-    free(in);
-    free(ids);
-    int ok = vigil_fairness_count_ok((double)hit, min_cell);
-    cJSON *sq = cJSON_CreateObject();
-    if (!sq) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
-    cJSON_AddStringToObject(sq, "key", vigil_table_col_name(t, (size_t)idcol));
-    cJSON_AddStringToObject(sq, "train_ids_column", col);
-    vigil_json_add_number(sq, "overlap", ok ? (double)hit : NAN);
-    cJSON_AddBoolToObject(sq, "overlap_suppressed", !ok);
-    cJSON_AddStringToObject(sq, "method", "cases of the test set whose id occurs in the training file's id column "
-                            "(compared as text); a count, the ids are not stored");
-    if (hit) {
-        char cnt[64];
-        if (ok) snprintf(cnt, sizeof cnt, "%zu", hit);
-        else snprintf(cnt, sizeof cnt, "1 to %zu (withheld, small cell)", min_cell - 1);
-        vigil_warn("%s: %s cases of the test set have an id that also occurs in --train-ids '%s': the test set "
-                   "is not sequestered", vigil_table_source(t), cnt, o->train_ids);
-    }
-    *out = sq;
-    return VIGIL_OK;
-}
-
 int vigil_run_metrics(vigil_run_metrics_result **out, const char *data, const char *score,
                       const char *label, const vigil_run_metrics_options *opt)
 {
@@ -570,8 +508,9 @@ int vigil_run_metrics(vigil_run_metrics_result **out, const char *data, const ch
     if ((err = vigil_run_groups_split(G, opt->groups, opt->n_groups, keep, &n_keep)) != 0) goto done;
     const double *sv = NULL, *lv = NULL, *cmp = NULL;
     if ((err = load(&t, data, score, label, opt, keep, n_keep, idname, &sv, &lv, &cmp)) != 0) goto done;
-    if (idname && (err = train_overlap(&seq, &train, t, vigil_table_find(t, idname), opt, train_col,
-                                       vigil_fairness_min_cell(opt->min_cell))) != 0)
+    if (idname && (err = vigil_run_train_overlap(&seq, &train, t, vigil_table_find(t, idname), "--train-ids", opt->train_ids,
+                                                 train_col, opt->allow, opt->n_allow,
+                                                 vigil_fairness_min_cell(opt->min_cell))) != 0)
         goto done;
     if ((err = load_human(t, data, opt, &hd)) != 0) goto done;
     const double *tv = NULL, *ev = NULL;

@@ -368,11 +368,35 @@ char *vigil_plot_roc(const cJSON *const *models, const char *const *labels, size
         *why = "the stored metrics hold no ROC points (discrimination.roc_curve)";
         return NULL;
     }
+    /* the stored band: 1 - specificity, the interval of the sensitivity there (withheld points
+     * and points without an interval left out) */
+    size_t bands = 0;
+    for (size_t m = 0; m < n; m++) {
+        const cJSON *band = cJSON_GetObjectItem(cJSON_GetObjectItem(models[m], "discrimination"), "roc_band");
+        int k = cJSON_GetArraySize(band), drawn = 0;
+        vigil_sbuf_printf(&b, "$b%zu << EOD\n", m);
+        for (int i = k - 1; i >= 0; i--) { /* specificity descending: false-positive rate ascending */
+            const cJSON *p = cJSON_GetArrayItem(band, i);
+            double sp = jnum(p, "specificity"), lo = jnum(p, "ci_low"), hi = jnum(p, "ci_high");
+            if (cJSON_IsTrue(cJSON_GetObjectItem(p, "suppressed")) || !isfinite(sp) || !isfinite(lo) || !isfinite(hi))
+                continue;
+            vigil_sbuf_printf(&b, "%.9g %.9g %.9g\n", 1 - sp, lo, hi);
+            drawn++;
+        }
+        vigil_sbuf_printf(&b, "EOD\n");
+        bands += drawn > 1;
+    }
     /* the key (long: it carries the AUROCs) inside, bottom right, where a curve above chance
      * leaves the square empty; below the square it would cover the axis label */
     vigil_sbuf_printf(&b, "set xrange [0:1]\nset yrange [0:1]\nset size ratio -1\n"
                           "set key bottom right inside vertical box opaque title 'AUROC (DeLong 95%% CI)'\n"
                           "plot x title 'chance (0.5)' with lines lc rgb '#777777' dt 3 lw 1");
+    for (size_t m = 0; m < n && bands; m++) {
+        vigil_sbuf_printf(&b, ", $b%zu using 1:2:3 with filledcurves fc rgb '%s' fs transparent solid 0.18 noborder", m,
+                          k_col[m % NSTYLE]);
+        if (m) vigil_sbuf_printf(&b, " notitle");
+        else title(&b, "pointwise 95% band");
+    }
     for (size_t m = 0; m < n; m++) {
         vigil_sbuf_printf(&b, ", $d%zu using 1:2", m);
         char key[192];

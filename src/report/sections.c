@@ -627,8 +627,14 @@ static void sec_performance(rctx *c)
     why = "plots were switched off (--no-plots)";
     svg = np ? NULL : vigil_plot_roc(m, lab, nm, &why);
     plot(c, "roc", "ROC curves", svg, why,
-         "sensitivity against 1 - specificity for each model, its AUROC and DeLong 95% CI in the key; the stored run "
-         "holds no confidence band for the curve (only the AUROC's interval), so none is drawn");
+         cJSON_IsArray(jp(c->cand, "discrimination.roc_band"))
+             ? "sensitivity against 1 - specificity for each model, its AUROC and DeLong 95% CI in the key; the "
+               "shaded band is each model's pointwise 95% interval of the sensitivity at specificities 0, 0.1, ..., "
+               "1 from the run's bootstrap replicates (as pROC ci.se, cases resampled without stratification), "
+               "joined between those specificities; a point the cell-size policy withholds is left out, and a run "
+               "without replicates has no band"
+             : "sensitivity against 1 - specificity for each model, its AUROC and DeLong 95% CI in the key; the "
+               "stored run holds no confidence band for the curve (only the AUROC's interval), so none is drawn");
     why = "plots were switched off (--no-plots)";
     decision_plot(c, m, lab, nm);
     if (!cJSON_GetObjectItemCaseSensitive(c->cand, "multiclass")) vigil_report_confusion(c);

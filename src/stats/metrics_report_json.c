@@ -3,6 +3,7 @@
 #include "stats/metrics_report_human.h"
 #include "stats/metrics_report_survival.h"
 #include "stats/calib_curve.h"
+#include "stats/roc_band.h"
 #include "vigil/error.h"
 #include "core/util.h"
 #include "core/json.h"
@@ -323,6 +324,14 @@ cJSON *vigil_stats_report_cjson(const vigil_metrics_report *r, double seconds_lo
         vigil_json_add_number(dt, "z", r->test.z);
         vigil_json_add_number(dt, "p", r->test.p);
     }
+    cJSON *band = vigil_stats_roc_band_cjson(r);
+    if (!band) {
+        cJSON_Delete(doc);
+        return NULL;
+    }
+    cJSON_AddItemToObject(disc, "roc_band", band);
+    cJSON_AddStringToObject(disc, "roc_band_method", "pointwise percentile bootstrap of the sensitivity at each "
+                            "specificity, the run's replicates (as pROC ci.se, boot.stratified = FALSE)");
     cJSON *roc = cJSON_AddArrayToObject(disc, "roc_curve"), *prc = cJSON_AddArrayToObject(disc, "pr_curve");
     for (size_t i = 0; i < r->n_roc; i++) {
         cJSON *o = cJSON_CreateObject();

@@ -350,9 +350,9 @@ PY
         { echo "FAIL: the per-level calibration figure does not show the hostile level as text"; fails=$((fails + 1)); }
 fi
 # issue 18: the ROC plot's key gives each model's stored AUROC and DeLong CI (the catalogue's 3
-# digits); no band is stored, and the note says so.
-grep -q "holds no confidence band for the curve" "$T/s/report.html" ||
-    { echo "FAIL: the ROC note does not say that no band is stored"; fails=$((fails + 1)); }
+# digits); the stored pointwise band (discrimination.roc_band) is drawn, and the note says what it is.
+grep -q "pointwise 95% interval of the sensitivity at specificities 0, 0.1" "$T/s/report.html" ||
+    { echo "FAIL: the ROC note does not say what the band is"; fails=$((fails + 1)); }
 if [ "$have_gnuplot" = 1 ]; then
     /usr/bin/python3 - "$T/s/plot-roc.svg" "$T/sres.json" <<'PY' || { echo "FAIL: the ROC key lacks the stored AUROC and CI"; fails=$((fails + 1)); }
 import json, sys
@@ -362,6 +362,8 @@ for m in ("candidate", "predecessor"):
     key = "%s: %.3f (%.3f to %.3f)" % (m, a["value"], a["ci_low"], a["ci_high"])
     assert key in svg, key
 assert "AUROC (DeLong 95% CI)" in svg
+band = [b for b in res["metrics"]["candidate"]["discrimination"]["roc_band"] if b["ci_low"] is not None]
+assert len(band) >= 5 and ">pointwise 95% band<" in svg, len(band)
 PY
 fi
 # issue 18: the decision curve's threshold range. By default from 0 to twice the last stored

@@ -53,4 +53,23 @@ for row in ("| a | 0 | 0.0 |", "| b | suppressed (cell-size policy) | suppressed
     assert row in sec, (row, sec[:600])
 assert "| note |" not in sec and "| score |" not in sec
 PY
+
+# Column names reach the report through the table: escaped in HTML and Markdown, never markup.
+/usr/bin/python3 - "$T/h.csv" <<'PY'
+import random, sys
+random.seed(2)
+with open(sys.argv[1], "w") as f:
+    f.write('score,label,"<img src=x onerror=alert(1)>",b|c\n')
+    for i in range(300):
+        p = random.random()
+        f.write("%.3f,%d,%s,%d\n" % (p, random.random() < p, "" if i % 10 == 0 else "1", i))
+PY
+run "$VIGIL" metrics --data "$T/h.csv" --score score --label label --bootstrap 0 --format json
+expect_rc 0 "metrics with hostile column names"
+HR=$(/usr/bin/python3 -c "import json; print(json.load(open('$T/out'))['run_id'])")
+run "$VIGIL" report --run "$HR" --out "$T/hr" --no-plots
+if grep -q "<img" "$T/hr/report.html" || ! grep -qF '&lt;img src=x onerror=alert(1)&gt;</td><td class="num">30</td>' "$T/hr/report.html" ||
+    ! grep -qF '| b\|c | 0 | 0.0 |' "$T/hr/report.md"; then
+    echo "FAIL: a feature's name is not escaped in the missing-value table"; fails=$((fails + 1))
+fi
 finish

@@ -310,6 +310,14 @@ static void sec_data(rctx *c)
     /* Only what the run stored, never a missing number: the overlap count when there is one (a
      * count of 1..min_cell-1 is withheld), else whether the run found the two files distinct. */
     const char *key = js(seq, "key") ? js(seq, "key") : "id";
+    if (isfinite(overlap) || overlap_withheld) { /* the stored count, machine-readable too */
+        cJSON *ev = cJSON_AddObjectToObject(d->evidence, "sequestration");
+        cJSON_AddStringToObject(ev, "key", key);
+        if (isfinite(overlap) && vigil_fairness_count_ok(overlap, (size_t)c->min_cell)) cJSON_AddNumberToObject(ev, "overlap", overlap);
+        else cJSON_AddNullToObject(ev, "overlap");
+        cJSON_AddBoolToObject(ev, "overlap_withheld", !(isfinite(overlap) && vigil_fairness_count_ok(overlap, (size_t)c->min_cell)));
+        cJSON_AddBoolToObject(ev, "warning", overlaps);
+    }
     char b[512];
     if (overlap_withheld || (isfinite(overlap) && !vigil_fairness_count_ok(overlap, (size_t)c->min_cell))) {
         snprintf(b, sizeof b, "1 to %d cases of the test set (the count is withheld under the cell-size policy) have "

@@ -63,6 +63,12 @@ grep -qF 'Test set overlaps the training data:** 30 cases of the test set have a
     { echo "FAIL: the report does not warn about 30 shared cases: $(grep -n 'overlap\|shared' "$T/r$SEQ30/report.md")"; fails=$((fails + 1)); }
 grep -qF 'Test set overlaps the training data:** 1 to 10 cases of the test set (the count is withheld' "$T/r$SEQ4/report.md" ||
     { echo "FAIL: the report does not warn about a withheld overlap"; fails=$((fails + 1)); }
+/usr/bin/python3 -c "
+import json, sys
+e0, e30, e4 = (json.load(open('$T/r%s/evidence.json' % r))['sequestration'] for r in ('$SEQ0', '$SEQ30', '$SEQ4'))
+assert e0 == {'key': 'case_id', 'overlap': 0, 'overlap_withheld': False, 'warning': False}, e0
+assert e30['overlap'] == 30 and e30['warning'] and e4['overlap'] is None and e4['overlap_withheld'] and e4['warning'], (e30, e4)
+" || { echo "FAIL: evidence.json lacks the sequestration count"; fails=$((fails + 1)); }
 grep -q "train_ids" "$T/r$SEQ30/report.md" || { echo "FAIL: the training file is not in the lineage"; fails=$((fails + 1)); }
 
 # A suite's $.data.train_ids: the same count in the suite's sequestration block (beside the

@@ -93,7 +93,7 @@ static void test_unknown_keys(void **state)
 {
     vigil_data_config c;
     assert_int_equal(parse("{\"data\": {\"path\": \"cases.csv\", \"colums\": {}}}", &c), VIGIL_EINVAL);
-    expect_msg("$.data: unknown key 'colums' (accepted: path, columns, types, missing, phi_allow, horizon, delimiter)");
+    expect_msg("$.data: unknown key 'colums' (accepted: path, columns, types, missing, phi_allow, horizon, delimiter, train_ids)");
     expect_msg("suite.json");
     assert_int_equal(parse("{\"data\": {\"path\": \"cases.csv\", \"columns\": {\"lable\": \"death\"}}}", &c),
                      VIGIL_EINVAL);

@@ -133,9 +133,14 @@ typedef struct {
      * document holds the `multiclass` block instead of the binary metrics. top_k: 0 is 3. */
     const char *class_scores;
     size_t top_k;
+    /* Sequestration (NULL: not checked). train_ids is the training file, train_ids_column its
+     * id column (NULL: the name of `id`); id the case file's id column (NULL: the name of
+     * train_ids_column). The run stores how many cases' ids also occur in the training file
+     * (sequestration.overlap; a count, never the ids) and records the file with the run. */
+    const char *train_ids, *train_ids_column, *id;
 } vigil_run_metrics_options;
 
-#define VIGIL_RUN_METRICS_OPTIONS_INIT {NULL, NULL, NULL, 0, NULL, 0, 200, 1, 0, 0, 0, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0.0, NULL, 3}
+#define VIGIL_RUN_METRICS_OPTIONS_INIT {NULL, NULL, NULL, 0, NULL, 0, 200, 1, 0, 0, 0, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0.0, NULL, 3, NULL, NULL, NULL}
 
 typedef struct vigil_run_metrics_result vigil_run_metrics_result;
 

@@ -82,7 +82,9 @@ static const char epilogue[] =
     "top_k_accuracy, log_loss, brier, auroc_ovr_macro, auroc_ovr_weighted, mrr, ece_classwise,\n"
     "ece_top_label, classes.<c>.{n,auroc,sensitivity,ppv}, confusion_matrix,\n"
     "calibration_top_label[], subgroups.<col>.{levels,disparities}),\n"
-    "seconds.{load,compute,write}. Withheld numbers\n"
+    "missingness.columns.<feature>.{missing,rate,suppressed} (every numeric column the run\n"
+    "does not use), sequestration.{key,overlap,overlap_suppressed} and training_data (with\n"
+    "--train-ids), seconds.{load,compute,write}. Withheld numbers\n"
     "are null. 'vigil help catalogue' lists every metric by name, with its label, the\n"
     "direction that is better and how its CI is obtained.\n";
 
@@ -91,7 +93,7 @@ static struct {
     const char *score, *label, *compare, *lowess;
     const char *decision, *exposure, *decision_time, *arm, *reason;
     const char *time, *event, *horizon;
-    const char *class_scores;
+    const char *class_scores, *id, *train_ids;
     cli_list groups, thresholds;
     size_t bootstrap, seed, min_cell, top_k;
 } A;
@@ -153,6 +155,12 @@ static const cli_option opts[] = {
                  "stored, nor a rate it could be derived from; a level with fewer\n"
                  "than M cases is suppressed and left out of the disparities",
                  &A.min_cell),
+    CLI_OPT_STRING("train-ids", 0, "FILE[:COL]",
+                   "sequestration: count the cases whose id also occurs in column COL\n"
+                   "of the training file FILE (default: the --id column's name); a\n"
+                   "count, never the ids, under sequestration.overlap",
+                   &A.train_ids),
+    CLI_OPT_STRING("id", 0, "COL", "with --train-ids: the case id column (default: COL of --train-ids)", &A.id),
     CLI_OPT_LIST("allow-column", 0, "C=WHY",
                  "let column C through the PHI guard (it looks like a HIPAA Safe\n"
                  "Harbor identifier); the justification is stored with the run (repeatable)",
@@ -165,6 +173,8 @@ static const cli_option opts[] = {
 const cli_spec cmd_metrics_spec = {"metrics", cmd_metrics_help, opts, epilogue};
 
 typedef struct {
+    char train_file[4096]; /* --train-ids split at its last ':' (when what follows names a column) */
+    const char *train_col;
     double thr[CLI_LIST_MAX];
     size_t n_thr;
     int lowess_bootstrap;
@@ -221,6 +231,20 @@ static int check(int npos, char **argv, args *a)
         return cli_usage("metrics", "--bootstrap needs --label: the survival block's intervals come from the "
                                     "influence function, not a bootstrap");
     if (A.bootstrap == SIZE_MAX) A.bootstrap = A.label ? 200 : 0; /* not given */
+    if (A.id && !A.train_ids) return cli_usage("metrics", "--id is only used with --train-ids");
+    if (A.train_ids) {
+        if (!*A.train_ids) return cli_usage("metrics", "--train-ids needs a file");
+        if (strlen(A.train_ids) >= sizeof a->train_file) return cli_usage("metrics", "--train-ids: the path is too long");
+        memcpy(a->train_file, A.train_ids, strlen(A.train_ids) + 1);
+        char *colon = strrchr(a->train_file, ':');
+        if (colon && colon[1] && !strchr(colon + 1, '/')) {
+            *colon = '\0';
+            a->train_col = colon + 1;
+        }
+        if (!*a->train_file) return cli_usage("metrics", "--train-ids '%s' has no file before its ':'", A.train_ids);
+        if (!a->train_col && !A.id)
+            return cli_usage("metrics", "--train-ids '%s' needs an id column: FILE:COLUMN, or --id COL", A.train_ids);
+    }
     const char *needs = A.exposure ? "--exposure" : A.decision_time ? "--decision-time" : A.arm ? "--arm"
                         : A.reason ? "--override-reason" : NULL;
     if (needs && !A.decision)
@@ -278,6 +302,9 @@ int cmd_metrics(int argc, char **argv)
     o.horizon = a.horizon;
     o.class_scores = A.class_scores;
     o.top_k = A.top_k;
+    o.train_ids = A.train_ids ? a.train_file : NULL;
+    o.train_ids_column = a.train_col;
+    o.id = A.id;
     vigil_run_metrics_result *r = NULL;
     if ((err = vigil_run_metrics(&r, A.c.data, A.score, A.label, &o)) != 0) return cli_fail("metrics", err);
     if (json) {

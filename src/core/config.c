@@ -169,6 +169,7 @@ void vigil_data_config_clear(vigil_data_config *c)
     for (size_t i = 0; i < c->n_phi_allow; i++)
         free((char *)c->phi_allow[i].column), free((char *)c->phi_allow[i].justification);
     free(c->phi_allow);
+    free(c->train_ids), free(c->train_ids_column);
     memset(c, 0, sizeof *c);
 }
 
@@ -180,11 +181,35 @@ static int copy_role(const char *file, const char *jp, const cJSON *cols, const 
     return rc;
 }
 
+/* "train_ids": "FILE[:COLUMN]" -- the file relative to the config, COLUMN (its id column) after
+ * its last ':' when that names no directory, else the name of columns.id, which it needs. */
+static int train_ids(vigil_data_config *c, const char *file, const char *jpath, const cJSON *data)
+{
+    const char *v = NULL;
+    char jp[256];
+    snprintf(jp, sizeof jp, "%s.train_ids", jpath);
+    int rc = vigil_cfg_string(file, jpath, data, "train_ids", false, &v);
+    if (rc || !v) return rc;
+    char *path = vigil_strdup(v), *colon = path ? strrchr(path, ':') : NULL;
+    if (!path) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    if (colon && colon[1] && !strchr(colon + 1, '/')) {
+        *colon = '\0';
+        if (!(c->train_ids_column = vigil_strdup(colon + 1))) rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    }
+    if (!rc && (!*path || !c->id))
+        rc = vigil_error_set(VIGIL_EINVAL, "%s: %s: %s", file, jp,
+                             !*path ? "no file before the ':'"
+                                    : "needs the case file's id column ($.data.columns.id) to compare with");
+    if (!rc) rc = vigil_cfg_path(file, jp, path, &c->train_ids);
+    free(path);
+    return rc;
+}
+
 int vigil_data_config_parse(vigil_data_config *c, const char *file, const char *jpath,
                             const cJSON *data)
 {
     static const char *const data_keys[] = {"path", "columns", "types", "missing", "phi_allow", "horizon",
-                                            "delimiter", NULL};
+                                            "delimiter", "train_ids", NULL};
     static const char *const col_keys[] = {"id", "time", "label", "score", "shadow_score",
                                            "decision", "exposure", "decision_time", "arm", "override_reason",
                                            "followup_time", "event", "features", "groups", "class_scores",
@@ -229,6 +254,7 @@ int vigil_data_config_parse(vigil_data_config *c, const char *file, const char *
                              c->exposure ? "exposure" : c->decision_time ? "decision_time" : c->arm ? "arm" : "override_reason");
         goto fail;
     }
+    if ((rc = train_ids(c, file, jpath, data)) != 0) goto fail;
     const char *dl = NULL;
     if ((rc = vigil_cfg_string(file, jpath, data, "delimiter", false, &dl)) != 0) goto fail;
     if (dl) {

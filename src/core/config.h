@@ -70,6 +70,9 @@ typedef struct {
      * justification is kept with the config, which every run stores). */
     vigil_phi_allow *phi_allow; /* strings owned */
     size_t n_phi_allow;
+    /* "train_ids": "FILE[:COLUMN]" (suites; needs columns.id): the training file (resolved) and
+     * its id column (NULL: columns.id's name) for the sequestration check; NULL: none */
+    char *train_ids, *train_ids_column;
 } vigil_data_config;
 
 /* Read `data` (at JSON path `jpath`) of config `file`. Paths resolve against the file's dir. */

@@ -429,6 +429,11 @@ int vigil_monitor_load(vigil_monitor **out, const char *path, long now_day)
         goto done;
     m->prediction_drift_given = cJSON_GetObjectItemCaseSensitive(root, "prediction_drift") != NULL;
     m->label_drift_given = cJSON_GetObjectItemCaseSensitive(root, "label_drift") != NULL;
+    if (m->data.train_ids) { /* sequestration is a validation question: suites and vigil metrics */
+        rc = vigil_error_set(VIGIL_EINVAL, "%s: $.data.train_ids: monitors do not check sequestration (suites and "
+                             "'vigil metrics --train-ids' do)", f);
+        goto done;
+    }
     if (m->data.event) { /* likewise: follow-up columns are for suites and vigil metrics */
         rc = vigil_error_set(VIGIL_EINVAL, "%s: $.data.columns.event: monitors do not validate time to event yet "
                              "(suites and 'vigil metrics --time --event --horizon' do)", f);

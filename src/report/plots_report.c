@@ -137,13 +137,47 @@ static char *observed_vs_predicted(const char *heading, const char *xlabel, cons
     return finish(&b, name, why);
 }
 
+/* One series of a calibration figure: the bins drawn as points (the equal-count bins where the
+ * run stored them, else the equal-width ones), the equal-width bins of the histogram, the lowess
+ * curve (NULL or not an array: none) and, for levels, the scope's cases. */
+typedef struct {
+    const cJSON *points, *hist, *curve;
+    const char *label;
+    double total;
+} cal_series;
+
+/* A scope's calibration block as a series: the points are calibration.reliability_quantile when
+ * stored (runs before issue 18's bins where the patients are have only the equal-width ones). */
+static cal_series cal_series_of(const cJSON *cal, const char *label, double total)
+{
+    const cJSON *q = cJSON_GetObjectItem(cal, "reliability_quantile"), *w = cJSON_GetObjectItem(cal, "reliability");
+    return (cal_series){cJSON_IsArray(q) ? q : w, w, cJSON_GetObjectItem(cal, "lowess_curve"), label, total};
+}
+
+int vigil_plot_calibration_quantile(const cJSON *cal)
+{
+    return cJSON_IsArray(cJSON_GetObjectItem(cal, "reliability_quantile"));
+}
+
+/* Whether a series has anything the cell-size policy let through. */
+static int series_shown(const cal_series *c)
+{
+    const cJSON *bin;
+    cJSON_ArrayForEach(bin, c->points) if (isfinite(jnum(bin, "observed"))) return 1;
+    cJSON_ArrayForEach(bin, c->hist) if (isfinite(jnum(bin, "n")) && jnum(bin, "n") > 0) return 1;
+    return cJSON_GetArraySize(c->curve) > 0;
+}
+
 /* The calibration figure of a binary run: above, observed against predicted risk per
- * reliability bin with its Wilson 95% interval (one series per array of stored bins); below,
- * on the same risk axis, how many of the scope's cases fall in each bin (with totals: the share
- * of series m's totals[m] cases, for levels of different sizes). Only stored bins are drawn; a bin the
- * cell-size policy withheld (suppressed, n null) is in neither panel. */
-static char *calibration_panels(const char *heading, const cJSON *const *bins, const char *const *labels, size_t n,
-                                const double *totals, const char *name, const char **why)
+ * reliability bin with its Wilson 95% interval and, where the run stored it, the scope's lowess
+ * calibration curve as val.prob draws it, a line in the series' colour through the bins'
+ * points; below, on the same risk axis, the distribution of predicted risk: how many of the
+ * scope's cases fall in each equal-width bin (shares: the share of the series' total cases, for
+ * levels of different sizes). Only stored numbers are drawn; a bin the cell-size policy
+ * withheld (suppressed, n null) is in neither panel, and a scope whose curve it withheld (null)
+ * has bins only. */
+static char *calibration_panels(const char *heading, const cal_series *c, size_t n, int shares, const char *name,
+                                const char **why)
 {
     vigil_sbuf b = {0};
     size_t drawn = 0;
@@ -151,10 +185,10 @@ static char *calibration_panels(const char *heading, const cJSON *const *bins, c
     for (size_t m = 0; m < n; m++) {
         /* the share of all the level's cases (withheld bins included: the engine's complementary
          * suppression keeps what they hold together at min-cell or more) */
-        double total = totals ? totals[m] : NAN;
+        double total = c[m].total;
         const cJSON *bin;
         vigil_sbuf_printf(&b, "$d%zu << EOD\n", m);
-        cJSON_ArrayForEach(bin, bins[m])
+        cJSON_ArrayForEach(bin, c[m].points)
         {
             double x = jnum(bin, "mean_score"), y = jnum(bin, "observed");
             if (cJSON_IsTrue(cJSON_GetObjectItem(bin, "suppressed")) || !isfinite(x) || !isfinite(y)) continue;
@@ -163,13 +197,20 @@ static char *calibration_panels(const char *heading, const cJSON *const *bins, c
         }
         /* the histogram: bin_low bin_high cases (or share) */
         vigil_sbuf_printf(&b, "EOD\n$h%zu << EOD\n", m);
-        cJSON_ArrayForEach(bin, bins[m])
+        cJSON_ArrayForEach(bin, c[m].hist)
         {
             double lo = jnum(bin, "bin_low"), hi = jnum(bin, "bin_high"), k = jnum(bin, "n");
             if (cJSON_IsTrue(cJSON_GetObjectItem(bin, "suppressed")) || !isfinite(lo) || !isfinite(hi) || !isfinite(k))
                 continue;
-            if (totals && !(total > 0)) continue;
-            vigil_sbuf_printf(&b, "%.9g %.9g %.9g\n", lo, hi, totals ? k / total : k);
+            if (shares && !(total > 0)) continue;
+            vigil_sbuf_printf(&b, "%.9g %.9g %.9g\n", lo, hi, shares ? k / total : k);
+        }
+        /* the lowess curve: predicted observed */
+        vigil_sbuf_printf(&b, "EOD\n$c%zu << EOD\n", m);
+        cJSON_ArrayForEach(bin, c[m].curve)
+        {
+            double x = jnum(bin, "predicted"), y = jnum(bin, "observed");
+            if (isfinite(x) && isfinite(y)) vigil_sbuf_printf(&b, "%.9g %.9g\n", x, y);
         }
         vigil_sbuf_printf(&b, "EOD\n");
     }
@@ -186,42 +227,57 @@ static char *calibration_panels(const char *heading, const cJSON *const *bins, c
     set_str(&b, "ylabel", "Observed event rate (proportion)");
     vigil_sbuf_printf(&b, "plot x title 'perfect calibration' with lines lc rgb '#777777' dt 3 lw 1");
     for (size_t m = 0; m < n; m++) {
+        /* with a curve, the bins are its points with their intervals and the key names the
+         * curve; without, the bins are joined */
+        int curve = cJSON_GetArraySize(c[m].curve) > 0;
         vigil_sbuf_printf(&b, ", $d%zu using 1:2:3:4", m);
-        title(&b, labels[m]);
-        style(&b, (int)m, "yerrorlines");
+        if (curve) vigil_sbuf_printf(&b, " notitle");
+        else title(&b, c[m].label);
+        style(&b, (int)m, curve ? "yerrorbars" : "yerrorlines");
+        if (!curve) continue;
+        vigil_sbuf_printf(&b, ", $c%zu using 1:2", m);
+        char key[LABEL_MAX + 32];
+        snprintf(key, sizeof key, "%s: lowess", c[m].label);
+        title(&b, key);
+        style(&b, (int)m, "lines");
     }
     /* the bars of series m side by side within each bin */
     vigil_sbuf_printf(&b, "\nunset title\nset tmargin at screen 0.31\nset bmargin at screen 0.08\n"
                           "set format x '%%g'\nset yrange [0:*]\nset key top right inside box opaque\n"
                           "set style fill solid 0.55 border\n");
     set_str(&b, "xlabel", "Predicted risk (probability)");
-    set_str(&b, "ylabel", totals ? "Share of the level's cases" : "Cases in bin");
+    set_str(&b, "ylabel", shares ? "Share of the level's cases" : "Cases in bin");
     vigil_sbuf_printf(&b, "plot ");
     for (size_t m = 0; m < n; m++) {
         vigil_sbuf_printf(&b, "%s$h%zu using ($1 + ($2 - $1) * (%zu + 0.5) / %zu):3:(($2 - $1) * 0.9 / %zu)", m ? ", " : "",
                           m, m, n, n);
-        title(&b, labels[m]);
+        title(&b, c[m].label);
         vigil_sbuf_printf(&b, " with boxes lc rgb '%s'", k_col[m % NSTYLE]);
     }
     vigil_sbuf_printf(&b, "\nunset multiplot\n");
     return finish(&b, name, why);
 }
 
+/* "equal-count" when every series' points are the equal-count bins, else "equal-width". */
+static const char *bins_kind(const cal_series *c, size_t n)
+{
+    for (size_t m = 0; m < n; m++)
+        if (c[m].points == c[m].hist) return "equal-width";
+    return "equal-count";
+}
+
 char *vigil_plot_calibration_levels(const cJSON *group, const char *gname, const char *name, size_t *n_left_out,
                                     const char **why)
 {
-    const cJSON *bins[NSTYLE], *lv;
-    double totals[NSTYLE];
+    cal_series c[NSTYLE];
     char lab[NSTYLE][LABEL_MAX + 12];
-    const char *labels[NSTYLE];
+    const cJSON *lv;
     size_t n = 0;
     *n_left_out = 0;
     cJSON_ArrayForEach(lv, cJSON_GetObjectItem(group, "levels"))
     {
-        const cJSON *rel = cJSON_GetObjectItem(cJSON_GetObjectItem(lv, "calibration"), "reliability"), *bin;
-        size_t shown = 0;
-        cJSON_ArrayForEach(bin, rel) shown += isfinite(jnum(bin, "observed")) && isfinite(jnum(bin, "n"));
-        if (cJSON_IsTrue(cJSON_GetObjectItem(lv, "suppressed")) || !shown) continue; /* nothing of it to draw */
+        cal_series one = cal_series_of(cJSON_GetObjectItem(lv, "calibration"), NULL, jnum(lv, "n"));
+        if (cJSON_IsTrue(cJSON_GetObjectItem(lv, "suppressed")) || !series_shown(&one)) continue; /* nothing of it to draw */
         if (n == NSTYLE) { /* a colour and dash pattern per level, never one shared by two */
             (*n_left_out)++;
             continue;
@@ -229,37 +285,41 @@ char *vigil_plot_calibration_levels(const cJSON *group, const char *gname, const
         char l[LABEL_MAX + 4];
         cut(l, lv->string, LABEL_MAX);
         snprintf(lab[n], sizeof lab[n], "%s", l);
-        labels[n] = lab[n];
-        totals[n] = jnum(lv, "n");
-        bins[n++] = rel;
+        one.label = lab[n];
+        c[n++] = one;
     }
     if (!n) {
         *why = "the stored metrics hold no per-level reliability bins for this group (every level is withheld or "
                "none was stored)";
         return NULL;
     }
-    char g[LABEL_MAX + 4], heading[LABEL_MAX + 96];
+    char g[LABEL_MAX + 4], heading[LABEL_MAX + 128];
     cut(g, gname, LABEL_MAX);
-    snprintf(heading, sizeof heading, "Calibration by %s: reliability bins (Wilson 95%% CI), candidate", g);
-    return calibration_panels(heading, bins, labels, n, totals, name, why);
+    snprintf(heading, sizeof heading, "Calibration by %s: lowess curves over %s bins (Wilson 95%% CI), candidate", g,
+             bins_kind(c, n));
+    return calibration_panels(heading, c, n, 1, name, why);
 }
 
 char *vigil_plot_reliability(const cJSON *const *models, const char *const *labels, size_t n, const char **why)
 {
-    const cJSON *bins[3] = {NULL, NULL, NULL};
     /* a multi-class run's: the top-label curve (the most probable class's probability against
      * how often it is right), from the same kind of bins */
-    int top = n && cJSON_GetObjectItem(models[0], "multiclass") != NULL;
-    for (size_t m = 0; m < n && m < 3; m++)
-        bins[m] = top ? cJSON_GetObjectItem(cJSON_GetObjectItem(models[m], "multiclass"), "calibration_top_label")
-                      : cJSON_GetObjectItem(cJSON_GetObjectItem(models[m], "calibration"), "reliability");
-    if (top)
+    if (n && cJSON_GetObjectItem(models[0], "multiclass") != NULL) {
+        const cJSON *bins[3] = {NULL, NULL, NULL};
+        for (size_t m = 0; m < n && m < 3; m++)
+            bins[m] = cJSON_GetObjectItem(cJSON_GetObjectItem(models[m], "multiclass"), "calibration_top_label");
         return observed_vs_predicted("Top-label calibration (10 equal-width bins, Wilson 95% CI)",
                                      "Probability of the most probable class (mean in bin)",
                                      "Accuracy of the most probable class (proportion)", bins, labels, n < 3 ? n : 3,
                                      "confidence", "accuracy", "the stored metrics hold no reliability bins", "rel", why);
-    return calibration_panels("Calibration: reliability bins (10 equal-width, Wilson 95% CI) and predicted risk",
-                              bins, labels, n < 3 ? n : 3, NULL, "rel", why);
+    }
+    cal_series c[3];
+    size_t k = n < 3 ? n : 3;
+    for (size_t m = 0; m < k; m++) c[m] = cal_series_of(cJSON_GetObjectItem(models[m], "calibration"), labels[m], NAN);
+    char heading[160];
+    snprintf(heading, sizeof heading, "Calibration: lowess curve, reliability bins (10 %s, Wilson 95%% CI) and "
+             "predicted risk", bins_kind(c, k));
+    return calibration_panels(heading, c, k, 0, "rel", why);
 }
 
 char *vigil_plot_survival_calibration(const cJSON *surv, const char **why)
@@ -308,11 +368,35 @@ char *vigil_plot_roc(const cJSON *const *models, const char *const *labels, size
         *why = "the stored metrics hold no ROC points (discrimination.roc_curve)";
         return NULL;
     }
+    /* the stored band: 1 - specificity, the interval of the sensitivity there (withheld points
+     * and points without an interval left out) */
+    size_t bands = 0;
+    for (size_t m = 0; m < n; m++) {
+        const cJSON *band = cJSON_GetObjectItem(cJSON_GetObjectItem(models[m], "discrimination"), "roc_band");
+        int k = cJSON_GetArraySize(band), drawn = 0;
+        vigil_sbuf_printf(&b, "$b%zu << EOD\n", m);
+        for (int i = k - 1; i >= 0; i--) { /* specificity descending: false-positive rate ascending */
+            const cJSON *p = cJSON_GetArrayItem(band, i);
+            double sp = jnum(p, "specificity"), lo = jnum(p, "ci_low"), hi = jnum(p, "ci_high");
+            if (cJSON_IsTrue(cJSON_GetObjectItem(p, "suppressed")) || !isfinite(sp) || !isfinite(lo) || !isfinite(hi))
+                continue;
+            vigil_sbuf_printf(&b, "%.9g %.9g %.9g\n", 1 - sp, lo, hi);
+            drawn++;
+        }
+        vigil_sbuf_printf(&b, "EOD\n");
+        bands += drawn > 1;
+    }
     /* the key (long: it carries the AUROCs) inside, bottom right, where a curve above chance
      * leaves the square empty; below the square it would cover the axis label */
     vigil_sbuf_printf(&b, "set xrange [0:1]\nset yrange [0:1]\nset size ratio -1\n"
                           "set key bottom right inside vertical box opaque title 'AUROC (DeLong 95%% CI)'\n"
                           "plot x title 'chance (0.5)' with lines lc rgb '#777777' dt 3 lw 1");
+    for (size_t m = 0; m < n && bands; m++) {
+        vigil_sbuf_printf(&b, ", $b%zu using 1:2:3 with filledcurves fc rgb '%s' fs transparent solid 0.18 noborder", m,
+                          k_col[m % NSTYLE]);
+        if (m) vigil_sbuf_printf(&b, " notitle");
+        else title(&b, "pointwise 95% band");
+    }
     for (size_t m = 0; m < n; m++) {
         vigil_sbuf_printf(&b, ", $d%zu using 1:2", m);
         char key[192];

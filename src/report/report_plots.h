@@ -16,6 +16,10 @@ char *vigil_plot_reliability(const cJSON *const *models, const char *const *labe
  * seven levels, one style each: *n_left_out counts the levels not drawn). */
 char *vigil_plot_calibration_levels(const cJSON *group, const char *group_name, const char *name, size_t *n_left_out,
                                     const char **why);
+/* 1 when a calibration block (a metrics document's "calibration") holds the equal-count bins,
+ * which the calibration figures then draw; 0: a run stored before them, drawn with its
+ * equal-width bins. */
+int vigil_plot_calibration_quantile(const cJSON *cal);
 char *vigil_plot_roc(const cJSON *const *models, const char *const *labels, size_t n, const char **why);
 /* The threshold range a decision curve is drawn over: the stored grid (first..last), the last
  * threshold where treating everyone pays (NaN when not stored), and the range drawn: the one

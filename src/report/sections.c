@@ -163,6 +163,36 @@ static void quote_pccp(rctx *c, const char *key, const char *what)
     }
 }
 
+/* Missing values per feature of the test set, as the run stored them (cell-size policy: a
+ * count the engine withheld reads "suppressed"). */
+static void missingness(rctx *c)
+{
+    rdoc *d = &c->d;
+    const cJSON *m = jp(c->cand, "missingness"), *col;
+    if (!cJSON_IsObject(cJSON_GetObjectItem(m, "columns"))) {
+        vigil_doc_p(d, "The stored result holds no per-feature count of missing values in the test set (missingness).");
+        return;
+    }
+    if (!cJSON_GetObjectItem(m, "columns")->child) {
+        vigil_doc_p(d, "The test set has no feature columns beside those the run used, so no missing values are "
+                    "counted per feature.");
+        return;
+    }
+    static const char *const cols[] = {"feature", "cases missing", "% missing"};
+    char cap[256];
+    snprintf(cap, sizeof cap, "Missing values per feature in the test set (%s; counts 1-%d withheld)",
+             js(m, "features") ? js(m, "features") : "features", c->min_cell - 1);
+    vigil_doc_table(d, "missingness", cap, cols, 3);
+    cJSON_ArrayForEach(col, cJSON_GetObjectItem(m, "columns"))
+    {
+        int sup = cJSON_IsTrue(cJSON_GetObjectItem(col, "suppressed"));
+        rcell r[3] = {vigil_cell_txt(col->string), sup ? vigil_cell_sup() : vigil_cell_count(jnum(col, "missing"), c->min_cell),
+                      sup ? vigil_cell_sup() : vigil_cell_num(100.0 * jnum(col, "rate"), 1)};
+        vigil_doc_row(d, r);
+    }
+    vigil_doc_table_end(d);
+}
+
 static void composition(rctx *c, const cJSON *groups, const char *id, const char *caption)
 {
     rdoc *d = &c->d;
@@ -256,6 +286,7 @@ static void sec_data(rctx *c)
         composition(c, groups, "composition", "Test-set composition by subgroup (CMS small-cell rule: counts 1-10 withheld, with secondary suppression)");
     else
         vigil_doc_p(d, "The stored result holds no subgroup composition of the test set (data.groups).");
+    missingness(c);
     /* Sequestration: the test set must not be (a copy of) the training data. */
     const char *ts = js(c->res, "data.sha256"), *tr = js(c->res, "training_data.sha256");
     for (size_t i = 0; i < c->n_files; i++) {
@@ -264,22 +295,40 @@ static void sec_data(rctx *c)
     }
     const cJSON *seq = jp(c->res, "sequestration"), *distinct = jp(seq, "distinct_files");
     double overlap = jnum(seq, "overlap");
+    int overlap_withheld = cJSON_IsTrue(jp(seq, "overlap_suppressed")); /* 1..min-cell-1: the engine withheld it */
+    int overlaps = overlap_withheld || (isfinite(overlap) && overlap > 0);
     if (ts && tr && strcmp(ts, tr) == 0)
         vigil_doc_box(d, "fail", "Test set NOT sequestered:", "the test file has the same SHA-256 as the training data.");
     else if (ts && tr) {
         char b[512];
         snprintf(b, sizeof b, "the test file (SHA-256 %.16s...) differs from the training data (%.16s...).%s", ts, tr,
-                 isfinite(overlap) ? "" : " Case-level overlap between the two files is not stored, so it is not shown here.");
-        vigil_doc_box(d, "ok", "Test set sequestration:", b);
+                 isfinite(overlap) || overlap_withheld ? "" : " Case-level overlap between the two files is not stored, so it is not shown here.");
+        if (overlaps) vigil_doc_p(d, "Test set files: %s", b); /* distinct files, shared cases: warned below */
+        else vigil_doc_box(d, "ok", "Test set sequestration:", b);
     } else
         vigil_doc_box(d, "warn", "Test set sequestration not shown:", "the run stores no training-data hash to compare with the test set.");
     /* Only what the run stored, never a missing number: the overlap count when there is one (a
      * count of 1..min_cell-1 is withheld), else whether the run found the two files distinct. */
     const char *key = js(seq, "key") ? js(seq, "key") : "id";
-    if (isfinite(overlap) && !vigil_fairness_count_ok(overlap, (size_t)c->min_cell))
-        vigil_doc_p(d, "Cases shared between test and training data (by %s): fewer than %d (withheld, small cell).", key,
-             c->min_cell);
-    else if (isfinite(overlap))
+    if (isfinite(overlap) || overlap_withheld) { /* the stored count, machine-readable too */
+        cJSON *ev = cJSON_AddObjectToObject(d->evidence, "sequestration");
+        cJSON_AddStringToObject(ev, "key", key);
+        if (isfinite(overlap) && vigil_fairness_count_ok(overlap, (size_t)c->min_cell)) cJSON_AddNumberToObject(ev, "overlap", overlap);
+        else cJSON_AddNullToObject(ev, "overlap");
+        cJSON_AddBoolToObject(ev, "overlap_withheld", !(isfinite(overlap) && vigil_fairness_count_ok(overlap, (size_t)c->min_cell)));
+        cJSON_AddBoolToObject(ev, "warning", overlaps);
+    }
+    char b[512];
+    if (overlap_withheld || (isfinite(overlap) && !vigil_fairness_count_ok(overlap, (size_t)c->min_cell))) {
+        snprintf(b, sizeof b, "1 to %d cases of the test set (the count is withheld under the cell-size policy) have "
+                 "an id (%s) that also occurs in the training data: their results are not evidence on unseen "
+                 "patients.", c->min_cell - 1, key);
+        vigil_doc_box(d, "warn", "Test set overlaps the training data:", b);
+    } else if (isfinite(overlap) && overlap > 0) {
+        snprintf(b, sizeof b, "%.0f cases of the test set have an id (%s) that also occurs in the training data: "
+                 "their results are not evidence on unseen patients.", overlap, key);
+        vigil_doc_box(d, "warn", "Test set overlaps the training data:", b);
+    } else if (isfinite(overlap))
         vigil_doc_p(d, "Cases shared between test and training data (by %s): %.0f.", key, overlap);
     else if (cJSON_IsTrue(distinct) && !(ts && tr))
         vigil_doc_p(d, "The run recorded the test and training files as distinct (sequestration.distinct_files); "
@@ -385,6 +434,15 @@ static int is_demographic(const char *g)
  * at most this many, so that the plots after them keep theirs. */
 #define LEVEL_CALIBRATION_MAX 4
 
+/* The words for which bins the figures draw: the equal-count ones where the run stored them. */
+static const char *bins_words(int quantile)
+{
+    return quantile ? "ten equal-count bins (each about a tenth of the cases, edges at the deciles of predicted "
+                      "risk, as scikit-learn's calibration_curve(strategy = \"quantile\"): bins where the patients "
+                      "are; the equal-width bins are stored too)"
+                    : "ten equal-width bins (the run was stored before the equal-count bins were kept)";
+}
+
 /* Group number ng's calibration figure, from its levels' stored reliability bins. */
 static void level_calibration(rctx *c, const cJSON *g, int ng)
 {
@@ -401,10 +459,20 @@ static void level_calibration(rctx *c, const cJSON *g, int ng)
     size_t left = 0;
     char *svg = c->o->no_plots ? NULL : vigil_plot_calibration_levels(g, g->string, name, &left, &why);
     vigil_sbuf desc = {0};
-    vigil_sbuf_printf(&desc, "for each level of %s, above, the observed event rate against the mean predicted risk of "
-                      "the candidate in ten equal-width bins with Wilson 95%% intervals; below, the share of the "
-                      "level's cases in each bin; withheld levels and bins are not drawn, and no lowess curve is "
-                      "stored", g->string);
+    int curves = 0, quantile = 1; /* a run stored before the engine kept them has neither */
+    const cJSON *lv;
+    cJSON_ArrayForEach(lv, cJSON_GetObjectItem(g, "levels"))
+    {
+        const cJSON *cal = cJSON_GetObjectItem(lv, "calibration");
+        curves |= cJSON_IsArray(cJSON_GetObjectItem(cal, "lowess_curve"));
+        quantile &= !cal || vigil_plot_calibration_quantile(cal);
+    }
+    vigil_sbuf_printf(&desc, "for each level of %s, above, %sthe observed event rate against the mean predicted risk of "
+                      "the candidate in the level's %s with Wilson 95%% intervals; below, the share of the level's "
+                      "cases in each of ten equal-width bins; withheld levels and bins are not drawn, and %s", g->string,
+                      curves ? "the level's lowess calibration curve (as rms val.prob) over " : "", bins_words(quantile),
+                      curves ? "a level whose prevalence the cell-size policy withholds has no curve"
+                             : "no lowess curve is stored");
     if (left) vigil_sbuf_printf(&desc, "; %zu further levels are in the table above only (seven styles)", left);
     plot(c, name, title, svg, why, desc.s ? desc.s : "");
     vigil_sbuf_free(&desc);
@@ -493,6 +561,31 @@ static void decision_plot(rctx *c, const cJSON *const *m, const char *const *lab
     cJSON_AddBoolToObject(ev, "asked", c->o->dca_high > 0 && !r.fallback);
 }
 
+/* The overall calibration figure and its note, which says what is drawn and what the run did
+ * not store. */
+static void calibration_note(rctx *c, char *svg, const char *why)
+{
+    const cJSON *cal = jp(c->cand, "calibration");
+    int curve = cJSON_IsArray(cJSON_GetObjectItem(cal, "lowess_curve"));
+    vigil_sbuf d = {0};
+    if (curve)
+        vigil_sbuf_printf(&d, "above, the smooth calibration curve of each model (lowess(p, y, iter = 0) as rms val.prob "
+                          "draws it, stored at 50 predicted risks over the observed range) over ");
+    else
+        vigil_sbuf_printf(&d, "above, ");
+    vigil_sbuf_printf(&d, "the observed event rate against the mean predicted risk in %s, with Wilson 95%% intervals, "
+                      "for each model, the dotted diagonal being perfect calibration; below, the number of cases in "
+                      "each of ten equal-width bins (the distribution of predicted risk); bins the cell-size policy "
+                      "withholds are in neither panel", bins_words(vigil_plot_calibration_quantile(cal)));
+    if (curve)
+        vigil_sbuf_printf(&d, ", and a model whose prevalence it withholds has no curve");
+    else
+        vigil_sbuf_printf(&d, ". The stored run holds no lowess calibration curve, only its summaries (Eavg, E90, Emax "
+                          "in the table above), so no curve is drawn: the bins are the calibration evidence shown");
+    plot(c, "reliability", "Calibration", svg, why, d.s ? d.s : "");
+    vigil_sbuf_free(&d);
+}
+
 static void sec_performance(rctx *c)
 {
     rdoc *d = &c->d;
@@ -538,17 +631,18 @@ static void sec_performance(rctx *c)
              "accuracy of the most probable class against its probability in ten equal-width bins, with Wilson 95% "
              "intervals, for each model; the dotted diagonal is perfect calibration; withheld bins are omitted");
     else
-        plot(c, "reliability", "Calibration", svg, why,
-             "above, the observed event rate against the mean predicted risk in ten equal-width bins, with Wilson 95% "
-             "intervals, for each model, the dotted diagonal being perfect calibration; below, the number of cases in "
-             "each bin (the distribution of predicted risk); bins the cell-size policy withholds are in neither panel. "
-             "The stored run holds no lowess calibration curve, only its summaries (Eavg, E90, Emax in the table "
-             "above), so no curve is drawn: the bins are the calibration evidence shown");
+        calibration_note(c, svg, why);
     why = "plots were switched off (--no-plots)";
     svg = np ? NULL : vigil_plot_roc(m, lab, nm, &why);
     plot(c, "roc", "ROC curves", svg, why,
-         "sensitivity against 1 - specificity for each model, its AUROC and DeLong 95% CI in the key; the stored run "
-         "holds no confidence band for the curve (only the AUROC's interval), so none is drawn");
+         cJSON_IsArray(jp(c->cand, "discrimination.roc_band"))
+             ? "sensitivity against 1 - specificity for each model, its AUROC and DeLong 95% CI in the key; the "
+               "shaded band is each model's pointwise 95% interval of the sensitivity at specificities 0, 0.1, ..., "
+               "1 from the run's bootstrap replicates (as pROC ci.se, cases resampled without stratification), "
+               "joined between those specificities; a point the cell-size policy withholds is left out, and a run "
+               "without replicates has no band"
+             : "sensitivity against 1 - specificity for each model, its AUROC and DeLong 95% CI in the key; the "
+               "stored run holds no confidence band for the curve (only the AUROC's interval), so none is drawn");
     why = "plots were switched off (--no-plots)";
     decision_plot(c, m, lab, nm);
     if (!cJSON_GetObjectItemCaseSensitive(c->cand, "multiclass")) vigil_report_confusion(c);

@@ -5,7 +5,9 @@
 #include "core/util.h"
 #include "stats/metrics_json.h"
 #include "run/metrics_internal.h"
+#include "run/sequestration.h"
 #include "core/csv_header.h"
+#include "core/json.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -205,6 +207,11 @@ static char *config_json(const char *data, const char *score, const char *label,
         cJSON_AddNumberToObject(c, "horizon", o->horizon);
     }
     if (o->compare) cJSON_AddStringToObject(c, "compare", o->compare);
+    if (o->train_ids) {
+        cJSON_AddStringToObject(c, "train_ids", o->train_ids);
+        cJSON_AddStringToObject(c, "train_ids_column", o->train_ids_column ? o->train_ids_column : o->id);
+        cJSON_AddStringToObject(c, "id", o->id ? o->id : o->train_ids_column);
+    }
     human_col hc[5];
     size_t nhc = human_cols(o, hc);
     for (size_t k = 0; k < nhc; k++) cJSON_AddStringToObject(c, hc[k].option + 2, hc[k].col);
@@ -303,12 +310,15 @@ int vigil_run_groups_split(groups_t *G, const char *const *specs, size_t n_group
 
 /* Read the file and check the score, label and comparison columns. */
 static int load(vigil_table **t, const char *data, const char *score, const char *label,
-                const vigil_run_metrics_options *o, const char *const *keep, size_t n_keep,
+                const vigil_run_metrics_options *o, const char *const *keep, size_t n_keep, const char *id,
                 const double **sc_out, const double **lb_out, const double **cmp_out)
 {
     vigil_csv_options opts = VIGIL_CSV_OPTIONS_INIT;
+    vigil_col_decl idtype = {id, VIGIL_COL_CATEGORICAL}; /* ids compare as the text they are */
     opts.keep = keep;
     opts.n_keep = n_keep;
+    opts.types = id ? &idtype : NULL;
+    opts.n_types = id ? 1 : 0;
     int err = vigil_table_read_csv(t, data, &opts);
     if (err) {
         /* Say which setting named a column the file lacks. */
@@ -319,6 +329,7 @@ static int load(vigil_table **t, const char *data, const char *score, const char
                                    : o->compare && strcmp(keep[k], o->compare) == 0 ? "--compare"
                                    : o->time && strcmp(keep[k], o->time) == 0       ? "--time"
                                    : o->event && strcmp(keep[k], o->event) == 0     ? "--event"
+                                   : id && strcmp(keep[k], id) == 0 ? (o->id ? "--id" : "--train-ids id")
                                                                                     : "--group";
                 human_col hc[5];
                 size_t nhc = human_cols(o, hc);
@@ -329,7 +340,8 @@ static int load(vigil_table **t, const char *data, const char *score, const char
             }
         return err;
     }
-    if ((err = vigil_phi_guard(*t, data, NULL, 0, o->allow, o->n_allow)) != 0) return err;
+    /* the id column is a role (as a suite's columns.id): the ids are compared, never shown */
+    if ((err = vigil_phi_guard(*t, data, &id, id ? 1 : 0, o->allow, o->n_allow)) != 0) return err;
     int sc, lc = -1;
     if ((sc = vigil_table_require(*t, score, "score column")) < 0) return sc;
     if (label && (lc = vigil_table_require(*t, label, "label column")) < 0) return lc;
@@ -370,10 +382,70 @@ static int load(vigil_table **t, const char *data, const char *score, const char
     return VIGIL_OK;
 }
 
+/* Missing values per feature of the case file (issue 18): the features are the columns the run
+ * does not use (its roles -- score, label, groups and the rest -- are the loaded columns) that
+ * the reader's sample of them found numeric. They are counted by a second read of those
+ * columns alone, as text, so that no value can fail it and no value is kept; the file must be
+ * the one the run read (its SHA-256). A count of 1..min-cell-1 missing, or one leaving
+ * 1..min-cell-1 with a value, is withheld (the cell-size policy). *out: the `missingness`
+ * block, or NULL when the file has no such column. */
+static int missingness(cJSON **out, const vigil_table *t, const char *data, size_t min_cell)
+{
+    *out = NULL;
+    const vigil_table *u = vigil_table_unread_sample(t);
+    size_t nu = u ? vigil_table_ncols(u) : 0, nf = 0, n = vigil_table_nrows(t);
+    const char **feat = malloc((nu ? nu : 1) * sizeof *feat);
+    vigil_col_decl *types = malloc((nu ? nu : 1) * sizeof *types);
+    vigil_table *t2 = NULL;
+    int rc = feat && types ? VIGIL_OK : vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    for (size_t i = 0; i < nu && !rc; i++)
+        if (vigil_table_numeric(u, i)) {
+            types[nf] = (vigil_col_decl){vigil_table_col_name(u, i), VIGIL_COL_CATEGORICAL};
+            feat[nf++] = vigil_table_col_name(u, i);
+        }
+    if (rc || !nf) goto done;
+    vigil_csv_options co = VIGIL_CSV_OPTIONS_INIT;
+    co.keep = feat, co.n_keep = nf, co.types = types, co.n_types = nf;
+    if ((rc = vigil_table_read_csv(&t2, data, &co)) != 0) {
+        vigil_error_wrap("%s: counting missing values per feature", data);
+        goto done;
+    }
+    const char *h1 = vigil_table_sha256(t, NULL), *h2 = vigil_table_sha256(t2, NULL);
+    if (!h1 || !h2 || strcmp(h1, h2) != 0 || vigil_table_nrows(t2) != n) {
+        rc = vigil_error_set(VIGIL_EIO, "%s: the file changed while it was read (its SHA-256 differs between "
+                             "the metrics and the missing-value count); run again on a file nothing writes", data);
+        goto done;
+    }
+    cJSON *m = cJSON_CreateObject(), *cols = cJSON_AddObjectToObject(m, "columns");
+    if (!cols) {
+        cJSON_Delete(m);
+        rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+        goto done;
+    }
+    cJSON_AddStringToObject(m, "features", "every numeric column of the case file that the run does not use");
+    cJSON_AddNumberToObject(m, "n", (double)n);
+    for (size_t k = 0; k < vigil_table_ncols(t2); k++) {
+        double miss = (double)vigil_table_n_missing(t2, k);
+        int ok = vigil_fairness_rate_ok(miss, (double)n, min_cell);
+        cJSON *c = cJSON_AddObjectToObject(cols, vigil_table_col_name(t2, k));
+        vigil_json_add_number(c, "missing", ok ? miss : NAN);
+        vigil_json_add_number(c, "rate", ok ? miss / (double)n : NAN);
+        cJSON_AddBoolToObject(c, "suppressed", !ok);
+    }
+    *out = m;
+done:
+    vigil_table_free(t2);
+    free(feat);
+    free(types);
+    return rc;
+}
+
 int vigil_run_metrics(vigil_run_metrics_result **out, const char *data, const char *score,
                       const char *label, const vigil_run_metrics_options *opt)
 {
     *out = NULL;
+    if (opt->class_scores && opt->train_ids)
+        return vigil_error_set(VIGIL_EINVAL, "--train-ids is not available with --class-scores yet");
     if (opt->class_scores)
         return score ? vigil_error_set(VIGIL_EINVAL, "a score column and class_scores are exclusive (binary or "
                                        "multi-class metrics)")
@@ -384,8 +456,10 @@ int vigil_run_metrics(vigil_run_metrics_result **out, const char *data, const ch
     vigil_results *res = NULL;
     vigil_run *run = NULL;
     char *cfg = NULL;
-    const char *keep[10 + MAX_GROUPS * VIGIL_GROUP_SPEC_MAX]; /* score, label, compare, 5 human, time, event */
+    const char *keep[11 + MAX_GROUPS * VIGIL_GROUP_SPEC_MAX]; /* score, label, compare, 5 human, time, event, id */
     human_data hd = {0};
+    cJSON *miss = NULL, *seq = NULL;
+    vigil_table *train = NULL;
     size_t n_keep = 0;
     vigil_run_metrics_result *r = calloc(1, sizeof *r);
     groups_t *G = calloc(1, sizeof *G);
@@ -418,14 +492,32 @@ int vigil_run_metrics(vigil_run_metrics_result **out, const char *data, const ch
         while (k < n_keep && strcmp(keep[k], hc[q].col) != 0) k++;
         if (k == n_keep) keep[n_keep++] = hc[q].col;
     }
+    /* sequestration: the case file's id column and the training file's */
+    const char *idname = opt->id ? opt->id : opt->train_ids_column;
+    const char *train_col = opt->train_ids_column ? opt->train_ids_column : opt->id;
+    if (opt->train_ids && !idname) {
+        err = vigil_error_set(VIGIL_EINVAL, "--train-ids '%s' needs an id column: FILE:COLUMN, or --id COL", opt->train_ids);
+        goto done;
+    }
+    if (!opt->train_ids) idname = NULL;
+    if (idname) {
+        size_t k = 0;
+        while (k < n_keep && strcmp(keep[k], idname) != 0) k++;
+        if (k == n_keep) keep[n_keep++] = idname;
+    }
     if ((err = vigil_run_groups_split(G, opt->groups, opt->n_groups, keep, &n_keep)) != 0) goto done;
     const double *sv = NULL, *lv = NULL, *cmp = NULL;
-    if ((err = load(&t, data, score, label, opt, keep, n_keep, &sv, &lv, &cmp)) != 0) goto done;
+    if ((err = load(&t, data, score, label, opt, keep, n_keep, idname, &sv, &lv, &cmp)) != 0) goto done;
+    if (idname && (err = vigil_run_train_overlap(&seq, &train, t, vigil_table_find(t, idname), "--train-ids", opt->train_ids,
+                                                 train_col, opt->allow, opt->n_allow,
+                                                 vigil_fairness_min_cell(opt->min_cell))) != 0)
+        goto done;
     if ((err = load_human(t, data, opt, &hd)) != 0) goto done;
     const double *tv = NULL, *ev = NULL;
     if ((err = load_survival(t, data, score, sv, label != NULL, opt, &tv, &ev)) != 0) goto done;
     size_t n = vigil_table_nrows(t);
     if ((err = vigil_run_groups_resolve(G, t, opt->groups, opt->n_groups, n)) != 0) goto done;
+    if ((err = missingness(&miss, t, data, vigil_fairness_min_cell(opt->min_cell))) != 0) goto done;
     double t_load = vigil_seconds() - t0;
 
     if (opt->db_path) {
@@ -439,8 +531,9 @@ int vigil_run_metrics(vigil_run_metrics_result **out, const char *data, const ch
         snprintf(name, sizeof name, "%s", base ? base + 1 : data);
         uint64_t bytes = 0;
         const char *sha = vigil_table_sha256(t, &bytes); /* taken while parsing: read once */
-        vigil_run_file f = {"data", data, sha, bytes};
-        vigil_run_spec spec = {"metrics", name, cfg, &f, 1, opt->seed, opt->bootstrap > 0};
+        vigil_run_file f[2] = {{"data", data, sha, bytes}, {"train_ids", opt->train_ids, NULL, 0}};
+        if (train) f[1].sha256 = vigil_table_sha256(train, &f[1].bytes);
+        vigil_run_spec spec = {"metrics", name, cfg, f, train ? 2 : 1, opt->seed, opt->bootstrap > 0};
         if ((err = vigil_run_begin(&run, store, &spec)) != 0) goto done;
         r->run_id = vigil_run_id(run);
     }
@@ -472,7 +565,17 @@ int vigil_run_metrics(vigil_run_metrics_result **out, const char *data, const ch
         goto done;
     r->text = vigil_metrics_report_text(r->rep);
     double t_write = vigil_seconds() - tw;
-    char *doc = vigil_run_with_run_id(vigil_stats_report_cjson(r->rep, t_load, t_write), store, r->run_id);
+    cJSON *j = vigil_stats_report_cjson(r->rep, t_load, t_write);
+    if (j && miss) cJSON_AddItemToObject(j, "missingness", miss), miss = NULL;
+    if (j && seq) {
+        cJSON *td = cJSON_AddObjectToObject(j, "training_data");
+        cJSON_AddStringToObject(td, "path", opt->train_ids);
+        const char *tsha = vigil_table_sha256(train, NULL);
+        if (tsha) cJSON_AddStringToObject(td, "sha256", tsha);
+        cJSON_AddNumberToObject(td, "rows", (double)vigil_table_nrows(train));
+        cJSON_AddItemToObject(j, "sequestration", seq), seq = NULL;
+    }
+    char *doc = vigil_run_with_run_id(j, store, r->run_id);
     if (!(r->json = doc) || !r->text) {
         err = vigil_error_set(VIGIL_ENOMEM, "out of memory writing the report");
         goto done;
@@ -488,6 +591,9 @@ done:
     if (G) vigil_run_groups_free(G, opt->n_groups < MAX_GROUPS ? opt->n_groups : MAX_GROUPS);
     if (hd.reason) vigil_table_levels_free(hd.reason, hd.reason_levels, hd.n_reason_levels);
     vigil_table_free(t);
+    cJSON_Delete(miss);
+    cJSON_Delete(seq);
+    vigil_table_free(train);
     if (err) vigil_run_metrics_result_free(r);
     else *out = r;
     return err;

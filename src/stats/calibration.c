@@ -4,6 +4,7 @@
 #include "vigil/metrics.h"
 #include "vigil/error.h"
 #include "stats/metrics_internal.h"
+#include "stats/calib_curve.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -199,19 +200,25 @@ static int cmp_dbl(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Eavg/E50/E90/Emax as val.prob: lowess(p, y, iter = 0) with R's defaults f = 2/3 and
- * delta = 1% of the range, evaluated at every case's own score. */
+/* val.prob's smooth: Sm <- lowess(p, y, iter = 0) with R's defaults f = 2/3 and delta = 1% of
+ * the range, fitted at every case's own score (p sorted). fit: n doubles. */
+static int valprob_lowess(const double *p, const uint8_t *y, size_t n, double *fit)
+{
+    double *yd = malloc((n ? n : 1) * sizeof *yd);
+    if (!yd) return vigil_error_set(VIGIL_ENOMEM, "out of memory (lowess of %zu cases)", n);
+    for (size_t i = 0; i < n; i++) yd[i] = y[i];
+    int rc = vigil_metrics_lowess(p, yd, n, 2.0 / 3.0, 0, 0.01 * (p[n - 1] - p[0]), fit);
+    free(yd);
+    return rc;
+}
+
+/* Eavg/E50/E90/Emax as val.prob: |p - Sm(p)| over the cases. */
 static int lowess_errors(const double *p, const uint8_t *y, size_t n, vigil_calibration *o)
 {
-    double *yd = malloc((n ? n : 1) * sizeof *yd), *fit = malloc((n ? n : 1) * sizeof *fit);
-    int rc = VIGIL_OK;
-    if (!yd || !fit) {
-        rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
-        goto done;
-    }
-    for (size_t i = 0; i < n; i++) yd[i] = y[i];
-    if ((rc = vigil_metrics_lowess(p, yd, n, 2.0 / 3.0, 0, 0.01 * (p[n - 1] - p[0]), fit)) != 0)
-        goto done;
+    double *fit = malloc((n ? n : 1) * sizeof *fit);
+    if (!fit) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    int rc = valprob_lowess(p, y, n, fit);
+    if (rc) goto done;
     double s = 0, mx = 0;
     for (size_t i = 0; i < n; i++) {
         fit[i] = fabs(p[i] - fit[i]);
@@ -224,9 +231,71 @@ static int lowess_errors(const double *p, const uint8_t *y, size_t n, vigil_cali
     o->e50 = vigil_stats_quantile_sorted(fit, n, 0.5);
     o->e90 = vigil_stats_quantile_sorted(fit, n, 0.9);
 done:
-    free(yd);
     free(fit);
     return rc;
+}
+
+/* The mean fit of the run of cases tied with case i (approx's ties = mean); *end past it. */
+static double tie_mean(const double *p, const double *fit, size_t n, size_t i, size_t *end)
+{
+    double s = 0;
+    size_t j = i;
+    for (; j < n && p[j] == p[i]; j++) s += fit[j];
+    *end = j;
+    return s / (double)(j - i);
+}
+
+int vigil_stats_calib_curve_sorted(const double *p, const uint8_t *y, size_t n, double *x, double *out,
+                                   size_t *m)
+{
+    *m = 0;
+    if (n == 0) return VIGIL_OK;
+    double *fit = malloc(n * sizeof *fit);
+    if (!fit) return vigil_error_set(VIGIL_ENOMEM, "out of memory (calibration curve of %zu cases)", n);
+    int rc = valprob_lowess(p, y, n, fit);
+    if (rc) goto done;
+    double lo = p[0], hi = p[n - 1];
+    size_t pts = hi > lo ? VM_CURVE_POINTS : 1, i = 0, end;
+    for (size_t k = 0; k < pts; k++) {
+        /* seq(min(p), max(p), length.out = 50), its last point max(p) itself */
+        double g = k + 1 == pts ? hi : lo + (double)k * ((hi - lo) / (double)(VM_CURVE_POINTS - 1));
+        while (i < n && p[i] < g) i++; /* first case at or above g (g <= hi: one exists) */
+        x[k] = g;
+        if (p[i] == g || i == 0) {
+            out[k] = tie_mean(p, fit, n, i, &end);
+            continue;
+        }
+        size_t j = i - 1;
+        while (j > 0 && p[j - 1] == p[i - 1]) j--;
+        double y0 = tie_mean(p, fit, n, j, &end), y1 = tie_mean(p, fit, n, i, &end);
+        out[k] = y0 + (y1 - y0) * (g - p[j]) / (p[i] - p[j]);
+    }
+    *m = pts;
+done:
+    free(fit);
+    return rc;
+}
+
+void vigil_stats_calib_qbins_sorted(const double *p, const uint8_t *y, size_t n, double *edge, double *w,
+                                    double *mean_p, double *rate, size_t *end)
+{
+    for (int k = 0; k <= VM_BINS; k++) edge[k] = vigil_stats_quantile_sorted(p, n, (double)k / VM_BINS);
+    double sp[VM_BINS] = {0}, sy[VM_BINS] = {0};
+    int b = 0;
+    for (int k = 0; k < VM_BINS; k++) w[k] = 0;
+    for (size_t i = 0; i < n; i++) {
+        /* np.searchsorted(edges[1:-1], p), side "left": a score on an inner edge, and every
+         * score tied with it, in the lower bin; a repeated edge leaves its bin empty */
+        while (b < VM_BINS - 1 && edge[b + 1] < p[i]) end[b++] = i;
+        w[b]++;
+        sp[b] += p[i];
+        sy[b] += y[i];
+    }
+    while (b < VM_BINS) end[b++] = n;
+    for (int k = 0; k < VM_BINS; k++) {
+        mean_p[k] = w[k] > 0 ? sp[k] / w[k] : NAN;
+        rate[k] = w[k] > 0 ? sy[k] / w[k] : NAN;
+    }
 }
 
 /* Hosmer-Lemeshow over groups cut at the deciles of risk (R quantile type 7, duplicate

@@ -2,6 +2,8 @@
 #include "stats/metrics_report.h"
 #include "stats/metrics_report_human.h"
 #include "stats/metrics_report_survival.h"
+#include "stats/calib_curve.h"
+#include "stats/roc_band.h"
 #include "vigil/error.h"
 #include "core/util.h"
 #include "core/json.h"
@@ -53,12 +55,39 @@ static void calibration_tests_json(cJSON *cal, const vigil_calibration *c)
     vigil_json_add_number(hl, "p", c->hl_p);
 }
 
-static void reliability_json(cJSON *arr, const scope *s, double level, size_t mc);
+static void reliability_json(cJSON *cal, const scope *s, double level, size_t mc);
+
+/* The scope's smooth calibration curve (val.prob's lowess) as calibration.lowess_curve:
+ * [{predicted, observed}] on a fixed grid over the observed range of predicted risk. A scope
+ * whose prevalence is withheld gets null: the curve's level would give its event rate away. */
+static int lowess_curve_json(cJSON *cal, const scope *s)
+{
+    if (!s->prev_ok) {
+        cJSON_AddNullToObject(cal, "lowess_curve");
+        return VIGIL_OK;
+    }
+    double x[VM_CURVE_POINTS], fit[VM_CURVE_POINTS];
+    size_t m = 0;
+    int rc = vigil_stats_calib_curve_sorted(s->p, s->y, s->n, x, fit, &m);
+    if (rc) return rc;
+    cJSON *arr = cJSON_AddArrayToObject(cal, "lowess_curve");
+    if (!arr) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    for (size_t k = 0; k < m; k++) {
+        cJSON *o = cJSON_CreateObject();
+        if (!o || !cJSON_AddItemToArray(arr, o)) {
+            cJSON_Delete(o);
+            return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+        }
+        vigil_json_add_number(o, "predicted", x[k]);
+        vigil_json_add_number(o, "observed", fit[k]);
+    }
+    return VIGIL_OK;
+}
 
 /* One subgroup level: every metric the overall scope has (the cell-size policy applied the
  * same way), the flat keys first (kept for scripts), then the threshold table, the whole
  * calibration block and the reliability points. */
-static void level_json(cJSON *lv, const scope *s, size_t min_cell, double level, size_t n_thr)
+static int level_json(cJSON *lv, const scope *s, size_t min_cell, double level, size_t n_thr)
 {
     cJSON_AddBoolToObject(lv, "suppressed", s->suppressed);
     if (s->suppressed) {
@@ -66,7 +95,7 @@ static void level_json(cJSON *lv, const scope *s, size_t min_cell, double level,
         cJSON_AddStringToObject(lv, "reason", "fewer than min-cell cases (or needed to protect one)");
         const char *keys[] = {"prevalence", "auroc", "tpr", "fpr", "ppv", "selection_rate"};
         for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) cJSON_AddNullToObject(lv, keys[k]);
-        return;
+        return VIGIL_OK;
     }
     cJSON_AddNumberToObject(lv, "n", (double)s->n);
     vigil_json_add_number(lv, "prevalence", s->prev_ok ? s->n1 / (double)s->n : NAN);
@@ -110,51 +139,153 @@ static void level_json(cJSON *lv, const scope *s, size_t min_cell, double level,
     vigil_json_add_number(cal, "brier_resolution", c->brier_resolution);
     vigil_json_add_number(cal, "brier_uncertainty", s->prev_ok ? c->brier_uncertainty : NAN); /* = prevalence(1 - prevalence) */
     calibration_tests_json(cal, c);
-    reliability_json(cJSON_AddArrayToObject(cal, "reliability"), s, level, min_cell);
+    reliability_json(cal, s, level, min_cell);
+    return lowess_curve_json(cal, s);
 }
 
-static void reliability_json(cJSON *arr, const scope *s, double level, size_t mc)
+/* One partition of a scope's sorted cases into VM_BINS reliability bins. */
+typedef struct {
+    double lo[VM_BINS], hi[VM_BINS]; /* edges */
+    double w[VM_BINS], p[VM_BINS], y[VM_BINS]; /* cases, mean score, event rate (NaN: empty) */
+    size_t end[VM_BINS]; /* cases in bins 0..k: where the partition splits the sorted order */
+} bins_t;
+
+static void width_bins(const scope *s, bins_t *b)
 {
-    const vm_calib_bins *b = &s->bins;
-    int sup[VM_BINS];
+    size_t i = 0;
     for (int k = 0; k < VM_BINS; k++) {
-        double n1 = b->bin_y[k] * b->bin_w[k];
-        n1 = b->bin_w[k] > 0 ? round(n1) : 0;
-        /* with the scope's prevalence withheld, shown bins would add up to its events */
-        sup[k] = !s->prev_ok || !vigil_fairness_rate_ok(n1, b->bin_w[k], mc);
+        b->lo[k] = k / (double)VM_BINS;
+        b->hi[k] = (k + 1) / (double)VM_BINS;
+        b->w[k] = s->bins.bin_w[k];
+        b->p[k] = s->bins.bin_p[k];
+        b->y[k] = s->bins.bin_y[k];
+        while (i < s->n && vigil_stats_calib_bin(s->p[i]) <= k) i++;
+        b->end[k] = i;
     }
-    for (;;) { /* complementary suppression, as for levels */
+}
+
+static void quantile_bins(const scope *s, bins_t *b)
+{
+    double edge[VM_BINS + 1];
+    vigil_stats_calib_qbins_sorted(s->p, s->y, s->n, edge, b->w, b->p, b->y, b->end);
+    for (int k = 0; k < VM_BINS; k++) {
+        b->lo[k] = edge[k];
+        b->hi[k] = edge[k + 1];
+    }
+}
+
+static double bin_events(const bins_t *b, int k) { return b->w[k] > 0 ? round(b->y[k] * b->w[k]) : 0; }
+
+/* Complementary suppression over the bins with seg[k] == g (seg NULL: all): while the withheld
+ * bins' cases, events or non-events add up to 1..min-cell-1, withhold the smallest shown bin
+ * too, as for levels. 0 when no shown bin is left to withhold and the sum is still small. */
+static int complement(const bins_t *b, const int *seg, int g, size_t mc, int *sup)
+{
+    for (;;) {
         double sn = 0, s1 = 0;
         int any = 0, best = -1;
         for (int k = 0; k < VM_BINS; k++) {
-            if (sup[k] && b->bin_w[k] > 0) {
-                sn += b->bin_w[k];
-                s1 += round(b->bin_y[k] * b->bin_w[k]);
+            if ((seg && seg[k] != g) || !(b->w[k] > 0)) continue;
+            if (sup[k]) {
+                sn += b->w[k];
+                s1 += bin_events(b, k);
                 any = 1;
-            } else if (!sup[k] && b->bin_w[k] > 0 && (best < 0 || b->bin_w[k] < b->bin_w[best])) {
+            } else if (best < 0 || b->w[k] < b->w[best]) {
                 best = k;
             }
         }
-        if (!any || (vigil_fairness_count_ok(sn, mc) && vigil_fairness_count_ok(s1, mc) &&
-                     vigil_fairness_count_ok(sn - s1, mc)) || best < 0)
-            break;
+        if (!any || vigil_fairness_rate_ok(s1, sn, mc)) return 1;
+        if (best < 0) return 0;
         sup[best] = 1;
     }
+}
+
+/* Each bin's own rule: with the scope's prevalence withheld, shown bins would add up to its
+ * events; else a bin with 1..min-cell-1 cases, events or non-events is withheld. */
+static void own_rule(const bins_t *b, int prev_ok, size_t mc, int *sup)
+{
+    for (int k = 0; k < VM_BINS; k++) sup[k] = !prev_ok || !vigil_fairness_rate_ok(bin_events(b, k), b->w[k], mc);
+}
+
+/* The segment of each non-empty bin of b: the cases between two splits of the sorted order that
+ * the two partitions share. Any union of segments is a union of bins in both, so a number
+ * withheld in one partition could be told from the other there. */
+static int segments(const bins_t *b, const bins_t *other, int *seg)
+{
+    int g = 0;
+    for (int k = 0; k < VM_BINS; k++) {
+        seg[k] = g;
+        if (k == VM_BINS - 1 || b->end[k] == 0 || b->end[k] == b->end[VM_BINS - 1]) continue;
+        for (int j = 0; j < VM_BINS - 1; j++)
+            if (other->end[j] == b->end[k]) {
+                g++;
+                break;
+            }
+    }
+    return g + 1;
+}
+
+/* The equal-count bins' suppression beside the equal-width bins' (sup_w, which the document
+ * has always shown): each of its own rule and complementary within every segment the two
+ * partitions share, so that neither partition's withheld cells can be recovered through the
+ * other's; where the equal-width bins withhold a small sum within a segment, every equal-count
+ * bin is withheld. */
+static void quantile_suppress(const bins_t *q, const bins_t *w, const int *sup_w, int prev_ok, size_t mc, int *sup)
+{
+    int segq[VM_BINS], segw[VM_BINS];
+    int ng = segments(q, w, segq);
+    segments(w, q, segw);
+    own_rule(q, prev_ok, mc, sup);
+    for (int g = 0; g < ng; g++) {
+        double sn = 0, s1 = 0;
+        for (int k = 0; k < VM_BINS; k++)
+            if (segw[k] == g && sup_w[k] && w->w[k] > 0) {
+                sn += w->w[k];
+                s1 += bin_events(w, k);
+            }
+        if (!vigil_fairness_rate_ok(s1, sn, mc) && sn > 0) {
+            for (int k = 0; k < VM_BINS; k++) sup[k] = 1;
+            return;
+        }
+        if (!complement(q, segq, g, mc, sup))
+            for (int k = 0; k < VM_BINS; k++) sup[k] |= segq[k] == g;
+    }
+    complement(q, NULL, 0, mc, sup);
+}
+
+static void bins_json(cJSON *arr, const bins_t *b, const int *sup, double level)
+{
     for (int k = 0; k < VM_BINS; k++) {
         cJSON *o = cJSON_CreateObject();
-        vigil_json_add_number(o, "bin_low", k / (double)VM_BINS);
-        vigil_json_add_number(o, "bin_high", (k + 1) / (double)VM_BINS);
-        int shown = !sup[k] && b->bin_w[k] > 0;
-        vigil_json_add_number(o, "mean_score", b->bin_w[k] > 0 && !sup[k] ? b->bin_p[k] : NAN);
-        vigil_json_add_number(o, "observed", shown ? b->bin_y[k] : NAN);
+        vigil_json_add_number(o, "bin_low", b->lo[k]);
+        vigil_json_add_number(o, "bin_high", b->hi[k]);
+        int shown = !sup[k] && b->w[k] > 0;
+        vigil_json_add_number(o, "mean_score", shown ? b->p[k] : NAN);
+        vigil_json_add_number(o, "observed", shown ? b->y[k] : NAN);
         double lo = NAN, hi = NAN;
-        if (shown) vigil_metrics_wilson(round(b->bin_y[k] * b->bin_w[k]), b->bin_w[k], level, &lo, &hi);
+        if (shown) vigil_metrics_wilson(bin_events(b, k), b->w[k], level, &lo, &hi);
         vigil_json_add_number(o, "ci_low", lo);
         vigil_json_add_number(o, "ci_high", hi);
-        vigil_json_add_number(o, "n", sup[k] ? NAN : b->bin_w[k]);
+        vigil_json_add_number(o, "n", sup[k] ? NAN : b->w[k]);
         cJSON_AddBoolToObject(o, "suppressed", sup[k]);
         cJSON_AddItemToArray(arr, o);
     }
+}
+
+/* calibration.reliability (ten equal-width bins) and calibration.reliability_quantile (ten
+ * equal-count bins, as sklearn's calibration_curve(strategy = "quantile"): bins where the
+ * patients are), the same keys in each bin. */
+static void reliability_json(cJSON *cal, const scope *s, double level, size_t mc)
+{
+    bins_t w, q;
+    int sup_w[VM_BINS], sup_q[VM_BINS];
+    width_bins(s, &w);
+    own_rule(&w, s->prev_ok, mc, sup_w);
+    complement(&w, NULL, 0, mc, sup_w);
+    bins_json(cJSON_AddArrayToObject(cal, "reliability"), &w, sup_w, level);
+    quantile_bins(s, &q);
+    quantile_suppress(&q, &w, sup_w, s->prev_ok, mc, sup_q);
+    bins_json(cJSON_AddArrayToObject(cal, "reliability_quantile"), &q, sup_q, level);
 }
 
 cJSON *vigil_stats_report_cjson(const vigil_metrics_report *r, double seconds_load,
@@ -193,6 +324,14 @@ cJSON *vigil_stats_report_cjson(const vigil_metrics_report *r, double seconds_lo
         vigil_json_add_number(dt, "z", r->test.z);
         vigil_json_add_number(dt, "p", r->test.p);
     }
+    cJSON *band = vigil_stats_roc_band_cjson(r);
+    if (!band) {
+        cJSON_Delete(doc);
+        return NULL;
+    }
+    cJSON_AddItemToObject(disc, "roc_band", band);
+    cJSON_AddStringToObject(disc, "roc_band_method", "pointwise percentile bootstrap of the sensitivity at each "
+                            "specificity, the run's replicates (as pROC ci.se, boot.stratified = FALSE)");
     cJSON *roc = cJSON_AddArrayToObject(disc, "roc_curve"), *prc = cJSON_AddArrayToObject(disc, "pr_curve");
     for (size_t i = 0; i < r->n_roc; i++) {
         cJSON *o = cJSON_CreateObject();
@@ -232,7 +371,8 @@ cJSON *vigil_stats_report_cjson(const vigil_metrics_report *r, double seconds_lo
     cJSON *cci = cJSON_AddObjectToObject(cal, "ci");
     for (int k = S_BRIER; k <= S_INTERCEPT; k++) ci_pair(cci, vigil_stats_stat_name[k], a->ci[k][0], a->ci[k][1]);
     for (int k = S_EAVG; k <= S_EMAX; k++) ci_pair(cci, vigil_stats_stat_name[k], a->ci[k][0], a->ci[k][1]);
-    reliability_json(cJSON_AddArrayToObject(cal, "reliability"), a, r->o.level, mc);
+    reliability_json(cal, a, r->o.level, mc);
+    int err = lowess_curve_json(cal, a);
 
     threshold_json(cJSON_AddObjectToObject(doc, "threshold"), &a->thr[0], a->thr_ok[0]);
     cJSON *ths = cJSON_AddArrayToObject(doc, "thresholds");
@@ -257,8 +397,8 @@ cJSON *vigil_stats_report_cjson(const vigil_metrics_report *r, double seconds_lo
     for (size_t gi = 0; gi < r->ng; gi++) {
         const group *g = &r->g[gi];
         cJSON *go = cJSON_AddObjectToObject(sg, g->name), *lv = cJSON_AddObjectToObject(go, "levels");
-        for (size_t l = 0; l < g->n_levels; l++)
-            level_json(cJSON_AddObjectToObject(lv, g->lv[l].name), &g->lv[l], mc, r->o.level, r->o.n_thresholds);
+        for (size_t l = 0; l < g->n_levels && !err; l++)
+            err = level_json(cJSON_AddObjectToObject(lv, g->lv[l].name), &g->lv[l], mc, r->o.level, r->o.n_thresholds);
         cJSON *dp = cJSON_AddObjectToObject(go, "disparities"), *dci = cJSON_CreateObject();
         cJSON *why = cJSON_CreateObject();
         for (int k = 0; k < D_COUNT; k++) {
@@ -295,6 +435,10 @@ cJSON *vigil_stats_report_cjson(const vigil_metrics_report *r, double seconds_lo
     vigil_json_add_number(sec, "load", seconds_load);
     vigil_json_add_number(sec, "compute", r->seconds);
     vigil_json_add_number(sec, "write", seconds_write);
+    if (err) { /* out of memory: the caller reports a document it could not write */
+        cJSON_Delete(doc);
+        return NULL;
+    }
     return doc;
 }
 

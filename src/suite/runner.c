@@ -11,6 +11,7 @@
 #include "stats/metrics_internal.h"
 #include "stats/metrics_json.h"
 #include "suite/criteria.h"
+#include "run/sequestration.h"
 #include "vigil/vigil.h"
 #include "vigil/error.h"
 #include "vigil/fairness.h"
@@ -538,6 +539,8 @@ static int suite_run(vigil_store *store, const char *suite_path, const vigil_sui
     run_t R = {0}, *r = &R;
     r->opt = opt;
     int rc, run_open = 0, all_pass = 1;
+    cJSON *seq_ids = NULL;        /* $.data.train_ids: the sequestration block */
+    vigil_table *train_ids = NULL; /* and the training file's ids as read */
     vigil_results *res = NULL;
     char *stored = NULL;
     double t0 = vigil_seconds(), t_load, t_compute;
@@ -546,8 +549,18 @@ static int suite_run(vigil_store *store, const char *suite_path, const vigil_sui
     if ((rc = prepare(r, suite_path)) != 0) goto done;
 
     vigil_suite_def *d = &r->def;
-    vigil_run_file files[5];
+    vigil_run_file files[6];
     size_t nf = 0;
+    /* $.data.train_ids: how many test cases also occur in the training file, by id (issue 18) */
+    if (d->data.train_ids) {
+        char what[600];
+        snprintf(what, sizeof what, "$.data.train_ids in %s", d->file);
+        if ((rc = vigil_run_train_overlap(&seq_ids, &train_ids, r->t, vigil_table_find(r->t, d->data.id), what,
+                                          d->data.train_ids,
+                                          d->data.train_ids_column ? d->data.train_ids_column : d->data.id,
+                                          d->data.phi_allow, d->data.n_phi_allow, vigil_fairness_min_cell(d->min_cell))) != 0)
+            goto done;
+    }
     files[nf++] = (vigil_run_file){.role = "suite", .path = d->file};
     if (d->candidate) files[nf++] = (vigil_run_file){.role = "candidate", .path = d->candidate};
     if (d->predecessor) files[nf++] = (vigil_run_file){.role = "predecessor", .path = d->predecessor};
@@ -558,6 +571,11 @@ static int suite_run(vigil_store *store, const char *suite_path, const vigil_sui
     if (d->has_training) {
         const char *tsha = r->train ? vigil_table_sha256(r->train, &tb) : NULL;
         files[nf++] = (vigil_run_file){"training_data", d->training.path, tsha, tb};
+    }
+    if (train_ids) {
+        uint64_t ib = 0;
+        const char *isha = vigil_table_sha256(train_ids, &ib);
+        files[nf++] = (vigil_run_file){"train_ids", d->data.train_ids, isha, ib};
     }
     vigil_run_spec spec = {"suite", d->name, d->text, files, nf, d->seed, 1};
     if ((rc = vigil_store_run_begin(store, &spec, run_id)) != 0) goto done;
@@ -613,6 +631,15 @@ static int suite_run(vigil_store *store, const char *suite_path, const vigil_sui
                     *b = cJSON_GetObjectItemCaseSensitive(te, "sha256");
         cJSON *sq = cJSON_AddObjectToObject(r->doc, "sequestration");
         cJSON_AddBoolToObject(sq, "distinct_files", a && b && strcmp(a->valuestring, b->valuestring) != 0);
+    }
+    if (seq_ids) { /* the id overlap, beside the drift gate's training data when there is one */
+        cJSON *sq = cJSON_GetObjectItemCaseSensitive(r->doc, "sequestration");
+        if (!sq) sq = cJSON_AddObjectToObject(r->doc, "sequestration");
+        while (sq && seq_ids->child) {
+            cJSON *k = cJSON_DetachItemViaPointer(seq_ids, seq_ids->child);
+            cJSON_AddItemToObject(sq, k->string, k);
+        }
+        cJSON_AddItemToObject(sq, "train_ids", file_entry(d->data.train_ids, train_ids, vigil_table_nrows(train_ids), 1));
     }
     cJSON *crit = cJSON_AddArrayToObject(r->doc, "criteria");
     cJSON_AddObjectToObject(r->doc, "comparison");
@@ -682,6 +709,8 @@ done:
     }
     vigil_results_free(res);
     free(stored);
+    cJSON_Delete(seq_ids);
+    vigil_table_free(train_ids);
     run_clear(r);
     return rc;
 }

@@ -308,39 +308,51 @@ PY
 else
     echo "SKIP: chromium or gnuplot missing and not installable: report.html not rendered"
 fi
-# issue 18, plots from the stored run: the calibration figure (reliability bins above a histogram
-# of predicted risk, overall and one figure per group column), drawn only from what the store
-# holds: every level with a bin the cell-size policy lets through is a series, a level with none
-# is not; the note says that no lowess curve is stored.
+# issue 18, plots from the stored run: the calibration figure (the stored lowess calibration
+# curve over the reliability bins, above a histogram of predicted risk, overall and one figure
+# per group column), drawn only from what the store holds: every level with a bin the
+# cell-size policy lets through is a series, a level with none is not; a level's curve is
+# drawn exactly when the run stored one (none where its prevalence is withheld); the note
+# says what the curve is.
 stored() { # stored RUN_ID OUT: the run's stored result document
     /usr/bin/python3 -c "import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute(\"select body from documents where run_id=? and name='result'\", (int(sys.argv[2]),)).fetchone()[0])" \
         "$VIGIL_DB" "$1" >"$2"
 }
 stored "$SID" "$T/sres.json"
-grep -q "The stored run holds no lowess calibration curve" "$T/s/report.html" ||
-    { echo "FAIL: the calibration note does not say that no lowess curve is stored"; fails=$((fails + 1)); }
+grep -q "the smooth calibration curve of each model (lowess(p, y, iter = 0) as rms val.prob draws it" "$T/s/report.html" ||
+    { echo "FAIL: the calibration note does not say what the lowess curve is"; fails=$((fails + 1)); }
+grep -q "in ten equal-count bins (each about a tenth of the cases" "$T/s/report.html" ||
+    { echo "FAIL: the calibration note does not say that the bins are equal-count"; fails=$((fails + 1)); }
 if [ "$have_gnuplot" = 1 ]; then
-    /usr/bin/python3 - "$T/s" "$T/sres.json" <<'PY' || { echo "FAIL: the calibration figures do not show the stored bins"; fails=$((fails + 1)); }
+    /usr/bin/python3 - "$T/s" "$T/sres.json" <<'PY' || { echo "FAIL: the calibration figures do not show the stored bins and curves"; fails=$((fails + 1)); }
 import json, sys
 d, res = sys.argv[1], json.load(open(sys.argv[2]))
 rel = open(d + "/plot-reliability.svg").read()
 assert "Cases in bin" in rel and "Observed event rate" in rel, "no histogram panel under the reliability bins"
+assert ">candidate: lowess<" in rel and ">predecessor: lowess<" in rel, "no lowess curve in the calibration figure"
+assert "10 equal-count, Wilson 95% CI" in rel, "the calibration figure does not draw the equal-count bins"
 groups = res["metrics"]["candidate"]["subgroups"]
+curves = 0
 for i, (g, gv) in enumerate(groups.items(), 1):
     svg = open("%s/plot-calibration-group-%d.svg" % (d, i)).read()
-    assert ("Calibration by " + g) in svg and "Share of the level" in svg, g
+    assert ("Calibration by " + g) in svg and "Share of the level" in svg and "over equal-count bins" in svg, g
     for lv, x in gv["levels"].items():
-        shown = not x["suppressed"] and any(b["observed"] is not None and b["n"] is not None
-                                            for b in x["calibration"]["reliability"])
+        cal = x.get("calibration") or {}
+        shown = not x["suppressed"] and (any(b["observed"] is not None for b in cal["reliability_quantile"]) or
+                                         any(b["n"] for b in cal["reliability"]) or bool(cal["lowess_curve"]))
         assert (">%s<" % lv in svg) == shown, (g, lv, shown)
+        curve = shown and bool(x["calibration"]["lowess_curve"])
+        assert (">%s: lowess<" % lv in svg) == curve, (g, lv, curve)
+        curves += curve
+assert curves >= 2, curves
 PY
     grep -qF "F' . system('touch " "$T/e/plot-calibration-group-1.svg" ||
         { echo "FAIL: the per-level calibration figure does not show the hostile level as text"; fails=$((fails + 1)); }
 fi
 # issue 18: the ROC plot's key gives each model's stored AUROC and DeLong CI (the catalogue's 3
-# digits); no band is stored, and the note says so.
-grep -q "holds no confidence band for the curve" "$T/s/report.html" ||
-    { echo "FAIL: the ROC note does not say that no band is stored"; fails=$((fails + 1)); }
+# digits); the stored pointwise band (discrimination.roc_band) is drawn, and the note says what it is.
+grep -q "pointwise 95% interval of the sensitivity at specificities 0, 0.1" "$T/s/report.html" ||
+    { echo "FAIL: the ROC note does not say what the band is"; fails=$((fails + 1)); }
 if [ "$have_gnuplot" = 1 ]; then
     /usr/bin/python3 - "$T/s/plot-roc.svg" "$T/sres.json" <<'PY' || { echo "FAIL: the ROC key lacks the stored AUROC and CI"; fails=$((fails + 1)); }
 import json, sys
@@ -350,6 +362,8 @@ for m in ("candidate", "predecessor"):
     key = "%s: %.3f (%.3f to %.3f)" % (m, a["value"], a["ci_low"], a["ci_high"])
     assert key in svg, key
 assert "AUROC (DeLong 95% CI)" in svg
+band = [b for b in res["metrics"]["candidate"]["discrimination"]["roc_band"] if b["ci_low"] is not None]
+assert len(band) >= 5 and ">pointwise 95% band<" in svg, len(band)
 PY
 fi
 # issue 18: the decision curve's threshold range. By default from 0 to twice the last stored

@@ -122,6 +122,8 @@ int vigil_stats_cell_policy(vigil_metrics_report *r)
             scope *s = &r->g[g].lv[l];
             for (size_t t = 0; t < T; t++) s->thr_ok[t] &= s->prev_ok && !s->suppressed;
             vigil_stats_threshold_est(s, T);
+            /* with one score for every case the average precision is the prevalence itself */
+            if (!s->prev_ok && s->n && s->p[0] == s->p[s->n - 1]) s->auprc = NAN;
         }
     goto done;
 oom:

@@ -197,6 +197,22 @@ PY
         { echo "FAIL: seed $seed: $(cat "$T/leak.txt")"; leaks=$((leaks + 1)); }
 done
 [ "$leaks" = 0 ] || fails=$((fails + 1))
+# A level whose cases all have one score: its average precision is its prevalence, so where the
+# prevalence is withheld (3 events in 20 cases) the AUPRC is withheld too.
+/usr/bin/python3 - "$T/flat.csv" <<'PY'
+import random, sys
+r = random.Random(7)
+with open(sys.argv[1], "w") as f:
+    f.write("score,label,site\n")
+    for i in range(300):
+        p = r.random(); f.write(f"{p:.4f},{int(r.random() < p)},A\n")
+    for i in range(20):
+        f.write(f"0.3000,{int(i < 3)},B\n")
+PY
+run "$VIGIL" metrics --data "$T/flat.csv" --score score --label label --group site --bootstrap 0 --no-store --format json
+expect_rc 0 "metrics with a flat level"
+expect_json "d['subgroups']['site']['levels']['B']['prevalence'] is None and d['subgroups']['site']['levels']['B']['auprc'] is None" "a flat level's AUPRC (= its prevalence) withheld with it"
+expect_json "d['subgroups']['site']['levels']['A']['auprc'] is not None" "another level's AUPRC shown"
 # The same attacker for the human-in-the-loop block (small_cells_human.py), nested groups included.
 leaks=0
 for seed in 1 2 3 4 5 6 7 8; do

@@ -40,7 +40,7 @@ typedef struct {
     double auroc_gap;                     /* AUROC max - min */
     double calibration_gap_ece;           /* ECE max - min */
     double calibration_gap_citl;          /* calibration-in-the-large max - min */
-    double calibration_gap;               /* the larger of the two */
+    double calibration_gap;               /* the CITL gap (log-odds): what suites' calibration_gap means */
 } vigil_disparities;
 
 /* Disparities across `n` levels from per-level rates (NaN: leave that level out). */

@@ -47,8 +47,9 @@ void vigil_fairness_disparities(const double *sel, const double *tpr, const doub
     o->auroc_gap = spread(auroc, n, NULL);
     o->calibration_gap_ece = spread(ece, n, NULL);
     o->calibration_gap_citl = spread(citl, n, NULL);
-    double a = o->calibration_gap_ece, b = o->calibration_gap_citl;
-    o->calibration_gap = isnan(a) ? b : isnan(b) ? a : fmax(a, b);
+    /* the calibration gap is the CITL gap, on the log-odds scale (issue 18: it had been the
+     * larger of the ECE gap, a probability, and the CITL gap, a log-odds: two units compared) */
+    o->calibration_gap = o->calibration_gap_citl;
 }
 
 /* Open-addressing map from a combination (one code per column) to its new code. */

@@ -179,7 +179,7 @@ void vigil_stats_group_disparities(const group *g, const double *vals /* n_level
     out[D_CAL_CITL] = d.calibration_gap_citl;
     out[D_CAL] = d.calibration_gap;
     /* the inputs each disparity needs (indices into in[]) */
-    static const int need[D_COUNT][2] = {{0, -1}, {0, -1}, {1, 2}, {1, -1}, {3, -1}, {4, -1}, {5, -1}, {4, 5}};
+    static const int need[D_COUNT][2] = {{0, -1}, {0, -1}, {1, 2}, {1, -1}, {3, -1}, {4, -1}, {5, -1}, {5, -1}};
     for (int q = 0; q < D_COUNT; q++) {
         int m = -1, w = 0;
         for (int j = 0; j < 2 && m < 0; j++)

@@ -213,6 +213,23 @@ run "$VIGIL" metrics --data "$T/flat.csv" --score score --label label --group si
 expect_rc 0 "metrics with a flat level"
 expect_json "d['subgroups']['site']['levels']['B']['prevalence'] is None and d['subgroups']['site']['levels']['B']['auprc'] is None" "a flat level's AUPRC (= its prevalence) withheld with it"
 expect_json "d['subgroups']['site']['levels']['A']['auprc'] is not None" "another level's AUPRC shown"
+# calibration_gap is the CITL gap on the log-odds scale (issue 18; it had been the larger of
+# the ECE gap, a probability, and the CITL gap). Level A's scores are overconfident (0.1 or 0.9
+# for a 50% risk: ECE about 0.4, CITL about 0), level B's calibrated: the ECE gap is large, the
+# CITL gap small, and calibration_gap is the CITL gap, max - min of the levels' CITL.
+/usr/bin/python3 - "$T/gap.csv" <<'PY'
+import random, sys
+r = random.Random(18)
+with open(sys.argv[1], "w") as f:
+    f.write("score,label,site\n")
+    for i in range(2000):
+        f.write(f"{r.choice((0.1, 0.9))},{int(r.random() < 0.5)},A\n")
+    for i in range(2000):
+        p = 0.05 + 0.9 * r.random(); f.write(f"{p:.4f},{int(r.random() < p)},B\n")
+PY
+run "$VIGIL" metrics --data "$T/gap.csv" --score score --label label --group site --bootstrap 0 --no-store --format json
+expect_rc 0 "metrics by site"
+expect_json "(lambda g: g['disparities']['calibration_gap_ece'] > 0.3 and abs(g['disparities']['calibration_gap'] - g['disparities']['calibration_gap_citl']) < 1e-15 and abs(g['disparities']['calibration_gap_citl'] - (max(l['citl'] for l in g['levels'].values()) - min(l['citl'] for l in g['levels'].values()))) < 1e-12)(d['subgroups']['site'])" "calibration_gap = the CITL gap, not the larger ECE gap"
 # The same attacker for the human-in-the-loop block (small_cells_human.py), nested groups included.
 leaks=0
 for seed in 1 2 3 4 5 6 7 8; do

@@ -150,4 +150,25 @@ sed 's/"delimiter": ";",//' "$T/human_semi.json" >"$T/human_semi_nodl.json"
 run "$VIGIL" suite run "$T/human_semi_nodl.json"
 expect_rc 2 "a ';' file without the delimiter"
 expect_err "';'-separated file" "says what it looks like"
+# The calibration gaps are selectable criteria (issue 18): the ECE gap (a probability) and
+# calibration_gap, the CITL gap on the log-odds scale; each equals the engine's disparity.
+/usr/bin/python3 - "$ROOT/suites/flchain-v2-vs-v1.json" "$T/gaps.json" <<'PY'
+import json, os, sys
+src, dst = sys.argv[1:3]
+s = json.load(open(src))
+base = os.path.dirname(os.path.abspath(src))
+def absolute(o):
+    if isinstance(o, dict): return {k: absolute(v) for k, v in o.items()}
+    if isinstance(o, list): return [absolute(v) for v in o]
+    if isinstance(o, str) and o.startswith("../"): return os.path.normpath(os.path.join(base, o))
+    return o
+s = absolute(s)
+s["criteria"] = [{"name": "ECE gap by sex", "metric": "calibration_gap_ece", "scope": {"group": "sex"}, "rule": "at_most", "value": 0.05},
+                 {"name": "CITL gap by sex", "metric": "calibration_gap_citl", "scope": {"group": "sex"}, "rule": "at_most", "value": 0.5},
+                 {"name": "Calibration gap by sex", "metric": "calibration_gap", "scope": {"group": "sex"}, "rule": "at_most", "value": 0.5}]
+json.dump(s, open(dst, "w"))
+PY
+run "$VIGIL" suite run "$T/gaps.json" --db "$T/gaps.db" --format json
+[ "$rc" = 0 ] || [ "$rc" = 1 ] || { echo "FAIL: a suite on the calibration gaps: exit $rc: $(head -c 400 "$T/err")"; fails=$((fails + 1)); }
+expect_json "(lambda c: abs(c[1]['observed'] - c[2]['observed']) < 1e-15 and c[0]['observed'] < c[2]['observed'])(d['criteria'])" "calibration_gap is the CITL gap; the ECE gap is its own criterion"
 finish

@@ -783,10 +783,17 @@ static void sec_impact(rctx *c)
                 const cJSON *ci = vigil_json_get_segs(dp, (const char *const[]){"ci", v->string, NULL}), *pci = vigil_json_get_segs(pd, (const char *const[]){"ci", v->string, NULL});
                 double a = jnum(vigil_json_get_segs(dp, (const char *const[]){v->string, NULL}), ""), b = jnum(vigil_json_get_segs(pd, (const char *const[]){v->string, NULL}), "");
                 const cJSON *di = vigil_json_get_segs(idp, (const char *const[]){v->string, NULL});
-                rcell r[7] = {vigil_cell_txt(v->string), vigil_cell_num(a, 4),
+                /* a readable name, and why a value is not given (the engine says: a withheld
+                 * or undefined level), never a bare "undefined" */
+                const vigil_metric_def *md = vigil_metric_find(v->string);
+                const char *why_a = cJSON_GetStringValue(vigil_json_get_segs(dp, (const char *const[]){"not_given", v->string, NULL}));
+                const char *why_b = cJSON_GetStringValue(vigil_json_get_segs(pd, (const char *const[]){"not_given", v->string, NULL}));
+                rcell r[7] = {vigil_cell_txt(md ? md->label : v->string), vigil_cell_num(a, 4),
                               vigil_cell_ci(jnum(cJSON_GetArrayItem(ci, 0), ""), jnum(cJSON_GetArrayItem(ci, 1), ""), 4),
                               vigil_cell_num(b, 4), vigil_cell_ci(jnum(cJSON_GetArrayItem(pci, 0), ""), jnum(cJSON_GetArrayItem(pci, 1), ""), 4),
                               vigil_cell_num(a - b, 4), vigil_cell_ci(jnum(di, "ci_low"), jnum(di, "ci_high"), 4)};
+                if (!isfinite(a) && why_a) snprintf(r[1].text, sizeof r[1].text, "undefined: %s", why_a);
+                if (!isfinite(b) && why_b) snprintf(r[3].text, sizeof r[3].text, "undefined: %s", why_b);
                 vigil_doc_row(d, r);
             }
             vigil_doc_table_end(d);

@@ -171,6 +171,14 @@ for t in (html, md):
     assert "M1: M1" not in t, "modification id printed twice"
     assert "differs from the training data" in t and "overlap between the two files is not stored" in t
 assert ev["tables"]["traceability"]["rows"][0][0].startswith("M1: the 5-year mortality model")
+# issue 18: a disparity the engine does not give says why (a withheld level), under a readable
+# name, never a bare "undefined"
+dis = ev["tables"]["disparities-age_band"]["rows"]
+assert any(r[0] == "Demographic parity difference" for r in dis), [r[0] for r in dis]
+sec = html[html.index('id="t-disparities-age_band"'):]
+sec = sec[:sec.index("</table>")]
+assert "undefined: level &#39;80+&#39; is withheld (cell-size policy)" in sec, sec[:2000]
+assert "<td>undefined</td>" not in sec, sec[:2000]
 # the impact assessment: every metric with a paired interval (not just the criteria's), and
 # candidate minus predecessor within each subgroup level
 imp = ev["tables"]["impact-metrics"]["rows"]

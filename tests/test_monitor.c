@@ -171,7 +171,8 @@ static void test_load_errors(void **state)
         {WINDOWS ", \"on_alarm\": {\"mail\": \"x\"}", "$.on_alarm: unknown key 'mail'"},
         {WINDOWS ", \"model\": \"nope.json\"", "$.model: cannot read"},
         {WINDOWS ", \"threshold\": 0.3, \"cbpe\": false, \"performance\": false", "$.threshold: only the clinicians' decisions use it: set $.data.columns.decision"},
-        {WINDOWS ", \"min_cell\": 5, \"performance\": false", "$.min_cell: only the clinicians' decisions use it"},
+        {WINDOWS ", \"min_cell\": 5, \"performance\": false, \"label_drift\": false, \"cusum\": false",
+         "$.min_cell: only counts of decisions and outcomes use it"},
         {WINDOWS ", \"effect_floors\": {\"decision\": -1}", "$.effect_floors: floors must be >= 0"},
         {"", "missing required key 'windows'"},
         {", \"windows\": {\"reference\": {\"from\": 1995, \"to\": 1995}}", "$.windows: missing required key 'current'"},
@@ -568,6 +569,93 @@ static void test_decisions_withheld(void **state)
     vigil_monitor_free(m);
 }
 
+/* ---- the cell-size policy on the outcome counts ------------------------------------------ */
+
+/* A reference of 200 cases (40 positives) and a current window of 100 with `pos` positives;
+ * a score of 0.2 everywhere. The monitor has `extra` keys. */
+static vigil_monitor *label_monitor(int pos, const char *extra)
+{
+    char p[160];
+    snprintf(p, sizeof p, "%s/lab.csv", dir);
+    FILE *f = fopen(p, "w");
+    fputs("yr,death,score,age\n", f);
+    for (int i = 0; i < 300; i++) {
+        int cur = i >= 200, y = cur ? i - 200 < pos : i < 40;
+        fprintf(f, "%d,%d,0.2,%d\n", cur ? 1996 : 1995, y, 40 + i % 37);
+    }
+    fclose(f);
+    snprintf(p, sizeof p, "%s/lab.json", dir);
+    f = fopen(p, "w");
+    fprintf(f, "{\"name\": \"lab\", \"data\": {\"path\": \"lab.csv\", \"columns\": {\"time\": \"yr\", "
+               "\"label\": \"death\", \"score\": \"score\", \"features\": [\"age\"]}}" WINDOWS "%s}", extra);
+    fclose(f);
+    vigil_monitor *m = NULL;
+    if (vigil_monitor_load(&m, p, 20000) != 0) {
+        print_error("load: %s\n", vigil_error_last());
+        fail();
+    }
+    return m;
+}
+
+/* Label drift and the CUSUM hold counts of outcomes: a current window with 3 positives gives
+ * neither its prevalence (3/100 with n_cur) nor the test's numbers nor the CUSUM's observed
+ * count away -- in the document, the stored metrics and the text -- and still gives the
+ * verdict and raises the alarm. */
+static void test_label_withheld(void **state)
+{
+    vigil_monitor *m = label_monitor(3, "");
+    int alarm;
+    vigil_results *res = NULL;
+    cJSON *doc = run_doc_store(m, &alarm, &res);
+    const cJSON *l = cJSON_GetObjectItem(doc, "label"), *c = cJSON_GetObjectItem(doc, "cusum");
+    assert_close(tu_num(l, "n_cur"), 100, 0);
+    assert_close(tu_num(l, "prevalence_ref"), 0.2, 1e-15); /* the reference is shown */
+    assert_close(tu_num(l, "min_cell"), 11, 0);
+    assert_true(isnan(tu_num(l, "prevalence_cur")));
+    assert_true(isnan(tu_num(l, "z")) && isnan(tu_num(l, "p")) && isnan(tu_num(l, "effect")));
+    assert_non_null(strstr(cJSON_GetObjectItem(l, "withheld")->valuestring, "the current window"));
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(l, "drift"))); /* 20% -> 3%: the verdict stands */
+    assert_true(alarm);
+    assert_true(isnan(tu_num(c, "observed")) && isnan(tu_num(c, "observed_minus_expected")));
+    assert_non_null(cJSON_GetObjectItem(c, "withheld"));
+    assert_close(tu_num(c, "expected"), 20, 1e-9); /* the scores' sum gives no count away */
+    assert_true(isnan(stored(res, "label", "prevalence_cur", NULL)));
+    assert_true(isnan(stored(res, "label", "p", NULL)));
+    assert_close(stored(res, "label", "drift", NULL), 1, 0);
+    assert_true(isnan(stored(res, "cusum", "observed_minus_expected", NULL)));
+    char *js = cJSON_Print(l);
+    assert_null(strstr(js, "0.03"));
+    free(js);
+    vigil_monitor_result *r = NULL;
+    assert_int_equal(vigil_monitor_run(&r, m, NULL), 0);
+    char *text = vigil_monitor_result_text(r);
+    assert_non_null(strstr(text, "label drift: withheld (cell-size policy"));
+    assert_non_null(strstr(text, "observed - expected withheld"));
+    assert_null(strstr(text, "0.0300"));
+    assert_null(strstr(text, "-17.0"));
+    free(text);
+    vigil_monitor_result_free(r);
+    vigil_results_free(res);
+    cJSON_Delete(doc);
+    vigil_monitor_free(m);
+    /* min_cell 3: three positives may be shown */
+    m = label_monitor(3, ", \"min_cell\": 3");
+    doc = run_doc(m, &alarm);
+    l = cJSON_GetObjectItem(doc, "label");
+    assert_close(tu_num(l, "prevalence_cur"), 0.03, 1e-15);
+    assert_true(isfinite(tu_num(l, "p")));
+    assert_null(cJSON_GetObjectItem(l, "withheld"));
+    assert_close(tu_num(cJSON_GetObjectItem(doc, "cusum"), "observed"), 3, 0);
+    cJSON_Delete(doc);
+    vigil_monitor_free(m);
+    /* none: a count of 0 gives nothing away (as the decisions' cells) */
+    m = label_monitor(0, "");
+    doc = run_doc(m, &alarm);
+    assert_close(tu_num(cJSON_GetObjectItem(doc, "label"), "prevalence_cur"), 0, 0);
+    cJSON_Delete(doc);
+    vigil_monitor_free(m);
+}
+
 /* xorshift64*: the simulation's own generator, so the test does not depend on libc's rand. */
 static double unif(uint64_t *s)
 {
@@ -662,6 +750,7 @@ int main(void)
         cmocka_unit_test(test_cusum),       cmocka_unit_test(test_alert_tmp_symlink),
         cmocka_unit_test(test_decisions_golden), cmocka_unit_test(test_decisions_withheld),
         cmocka_unit_test(test_decisions_false_alarm_rate), cmocka_unit_test(test_decisions_bad_value),
+        cmocka_unit_test(test_label_withheld),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

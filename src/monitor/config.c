@@ -265,10 +265,10 @@ static int parse_performance(vigil_monitor *m, const cJSON *root)
         return vigil_error_set(VIGIL_EINVAL, "%s: $.threshold: only the clinicians' decisions use it: set "
                                "$.data.columns.decision (1 acted on, 0 not), or a label and a score for "
                                "the label-free estimate ($.cbpe) and the realised performance", f);
-    if (m->min_cell_given && !m->data.decision && !m->performance)
-        return vigil_error_set(VIGIL_EINVAL, "%s: $.min_cell: only the clinicians' decisions use it: set "
-                               "$.data.columns.decision (1 acted on, 0 not), or a label and a score for "
-                               "the realised performance", f);
+    if (m->min_cell_given && !m->data.decision && !m->performance && !m->label_drift && !m->cusum)
+        return vigil_error_set(VIGIL_EINVAL, "%s: $.min_cell: only counts of decisions and outcomes use it: set "
+                               "$.data.columns.decision (1 acted on, 0 not), or a label (label drift, the "
+                               "CUSUM, the realised performance)", f);
     return VIGIL_OK;
 }
 

@@ -4,6 +4,7 @@
 #include "monitor/monitor_engine.h"
 #include "vigil/drift.h"
 #include "vigil/error.h"
+#include "vigil/fairness.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -128,9 +129,16 @@ int vigil_mon_cusum(const vigil_monitor *m, const mon_data *d, int threads, cJSO
     }
     cJSON_AddNumberToObject(o, "n", (double)used);
     cJSON_AddNumberToObject(o, "skipped_missing", (double)skipped);
-    cJSON_AddNumberToObject(o, "observed", obs);
+    /* the cell-size policy, as label drift: the observed events (and O - E beside the
+     * expected) are a count of the window's positives, withheld when it or the negatives'
+     * number 1 to min_cell - 1; the statistic and its verdict give no count away */
+    int shown = vigil_fairness_count_ok(obs, m->min_cell) && vigil_fairness_count_ok((double)used - obs, m->min_cell);
+    vigil_json_add_number(o, "observed", shown ? obs : NAN);
     vigil_json_add_number(o, "expected", exp_);
-    vigil_json_add_number(o, "observed_minus_expected", obs - exp_);
+    vigil_json_add_number(o, "observed_minus_expected", shown ? obs - exp_ : NAN);
+    if (!shown)
+        cJSON_AddStringToObject(o, "withheld", "observed and observed_minus_expected (cell-size policy): the "
+                                               "events or non-events number under min_cell");
     vigil_json_add_number(o, "max", max);
     cJSON_AddNumberToObject(o, "signals", (double)signals);
     if (first >= 0) cJSON_AddNumberToObject(o, "first_signal_case", (double)first + 1);

@@ -4,6 +4,7 @@
 #include "monitor/result_doc.h"
 #include "core/util.h"
 #include "vigil/error.h"
+#include "vigil/fairness.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -25,7 +26,12 @@ void vigil_monitor_result_free(vigil_monitor_result *r)
 int vigil_monitor_result_alarm(const vigil_monitor_result *r) { return r->alarm; }
 
 /* Label drift: prevalence in each window, pooled two-proportion z-test, Cohen's h.
- * Rows without a label are left out and counted. */
+ * Rows without a label are left out and counted.
+ *
+ * The cell-size policy (min_cell, as the decisions and the performance apply it): a window
+ * whose labelled positives or negatives number 1 to min_cell - 1 withholds its prevalence, and
+ * a test involving it withholds z, p and h (with n, each gives the small count back). The
+ * verdict is still given and still raises the alarm; n stays (alone it gives no count). */
 static int label_drift(const vigil_monitor *m, const mon_data *d, cJSON *doc, int *alarm)
 {
     const vigil_table *t[2] = {d->ref, d->cur};
@@ -68,19 +74,30 @@ static int label_drift(const vigil_monitor *m, const mon_data *d, cJSON *doc, in
     double z, p, h = vigil_mon_cohens_h(x[0] / n[0], x[1] / n[1]);
     vigil_mon_two_proportion(x[0], n[0], x[1], n[1], &z, &p);
     int drift = isfinite(p) && p < m->alpha && fabs(h) >= m->floor_label;
+    int shown[2];
+    for (int w = 0; w < 2; w++)
+        shown[w] = vigil_fairness_count_ok(x[w], m->min_cell) && vigil_fairness_count_ok(n[w] - x[w], m->min_cell);
+    int both = shown[0] && shown[1];
     cJSON *l = cJSON_AddObjectToObject(doc, "label");
+    if (!l) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
     cJSON_AddStringToObject(l, "column", m->data.label);
     cJSON_AddNumberToObject(l, "n_ref", n[0]);
     cJSON_AddNumberToObject(l, "n_cur", n[1]);
     cJSON_AddNumberToObject(l, "missing_ref", miss[0]);
     cJSON_AddNumberToObject(l, "missing_cur", miss[1]);
-    vigil_json_add_number(l, "prevalence_ref", x[0] / n[0]);
-    vigil_json_add_number(l, "prevalence_cur", x[1] / n[1]);
+    cJSON_AddNumberToObject(l, "min_cell", (double)m->min_cell);
+    vigil_json_add_number(l, "prevalence_ref", shown[0] ? x[0] / n[0] : NAN);
+    vigil_json_add_number(l, "prevalence_cur", shown[1] ? x[1] / n[1] : NAN);
     cJSON_AddStringToObject(l, "test", "two_proportion_z");
-    vigil_json_add_number(l, "z", z);
-    vigil_json_add_number(l, "p", p);
-    vigil_json_add_number(l, "effect", h);
+    vigil_json_add_number(l, "z", both ? z : NAN);
+    vigil_json_add_number(l, "p", both ? p : NAN);
+    vigil_json_add_number(l, "effect", both ? h : NAN);
     cJSON_AddStringToObject(l, "effect_name", "cohens_h");
+    if (!both)
+        cJSON_AddStringToObject(l, "withheld", !shown[0] && !shown[1]
+                                                   ? "both windows: the positives or the negatives number under min_cell"
+                                               : !shown[0] ? "the reference window: its positives or negatives number under min_cell"
+                                                           : "the current window: its positives or negatives number under min_cell");
     cJSON_AddBoolToObject(l, "drift", drift);
     if (drift) *alarm = 1;
     return VIGIL_OK;
@@ -507,16 +524,22 @@ char *vigil_monitor_result_text(const vigil_monitor_result *r)
         cJSON_IsString(cJSON_GetObjectItemCaseSensitive(e, "skipped")))
         vigil_sbuf_printf(&b, "\n  label drift: not tested (%s)\n",
                           cJSON_GetObjectItemCaseSensitive(e, "skipped")->valuestring);
+    else if (e && cJSON_IsString(cJSON_GetObjectItemCaseSensitive(e, "withheld")))
+        vigil_sbuf_printf(&b, "\n  label drift: withheld (cell-size policy: %s): %s\n",
+                          cJSON_GetObjectItemCaseSensitive(e, "withheld")->valuestring,
+                          cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "drift")) ? "DRIFT" : "ok");
     else if (e)
         vigil_sbuf_printf(&b, "\n  label drift: prevalence %.4f -> %.4f, two-proportion p %.3g, "
                           "Cohen's h %.3f: %s\n", num(e, "prevalence_ref"), num(e, "prevalence_cur"),
                           num(e, "p"), num(e, "effect"),
                           cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "drift")) ? "DRIFT" : "ok");
-    if ((e = cJSON_GetObjectItemCaseSensitive(d, "cusum")) != NULL)
+    if ((e = cJSON_GetObjectItemCaseSensitive(d, "cusum")) != NULL) {
+        char oe[48] = "withheld (cell-size policy)";
+        if (isfinite(num(e, "observed_minus_expected"))) snprintf(oe, sizeof oe, "%.1f", num(e, "observed_minus_expected"));
         vigil_sbuf_printf(&b, "  risk-adjusted CUSUM (odds ratio %g): max %.3f, limit %g, observed - "
-                          "expected %.1f: %s\n", num(e, "odds_ratio"), num(e, "max"), num(e, "limit"),
-                          num(e, "observed_minus_expected"),
+                          "expected %s: %s\n", num(e, "odds_ratio"), num(e, "max"), num(e, "limit"), oe,
                           cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "signal")) ? "SIGNAL" : "ok");
+    }
     if ((e = cJSON_GetObjectItemCaseSensitive(d, "decisions")) != NULL) text_decisions(&b, e);
     if ((e = cJSON_GetObjectItemCaseSensitive(d, "cbpe")) != NULL) text_cbpe(&b, e);
     if ((e = cJSON_GetObjectItemCaseSensitive(d, "performance")) != NULL) text_performance(&b, e);

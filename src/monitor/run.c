@@ -206,7 +206,7 @@ int vigil_monitor_run(vigil_monitor_result **out, const vigil_monitor *m,
     if (m->data.n_features == 0 && !m->prediction_drift) cJSON_AddObjectToObject(doc, "features");
     else if ((rc = vigil_mon_drift(m, d, opt ? opt->cache : NULL, threads, doc, &alarm)) != 0) goto done;
     if (m->label_drift && (rc = label_drift(m, d, doc, &alarm)) != 0) goto done;
-    if (m->cusum && (rc = vigil_mon_cusum(m, d, threads, doc, &alarm)) != 0) goto done;
+    if (m->cusum && (rc = vigil_mon_cusum(m, d, threads, opt ? opt->history : NULL, doc, &alarm)) != 0) goto done;
     if (m->data.decision && (rc = vigil_mon_decisions(m, d, doc, &alarm)) != 0) goto done;
     if (m->cbpe && (rc = vigil_mon_cbpe(m, d, doc)) != 0) goto done;
     if (m->performance && (rc = vigil_mon_performance(m, d, doc)) != 0) goto done;
@@ -404,6 +404,12 @@ int vigil_monitor_result_store(const vigil_monitor_result *r, vigil_results *res
          (rc = vigil_results_add_metric(res, "cusum", "signal",
                                         cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "signal")), NAN, NAN)) != 0))
         return rc;
+    /* across nights: where the next night starts (the statistics after tonight's last case) */
+    const cJSON *st = vigil_json_get(e, "across_nights.state");
+    if (st && ((rc = vigil_results_add_metric(res, "cusum", "state_upper", num(st, "upper"), NAN, NAN)) != 0 ||
+               (rc = vigil_results_add_metric(res, "cusum", "state_lower", num(st, "lower"), NAN, NAN)) != 0 ||
+               (rc = vigil_results_add_metric(res, "cusum", "state_through", num(st, "through_key"), NAN, NAN)) != 0))
+        return rc;
     return VIGIL_OK;
 }
 
@@ -536,9 +542,19 @@ char *vigil_monitor_result_text(const vigil_monitor_result *r)
     if ((e = cJSON_GetObjectItemCaseSensitive(d, "cusum")) != NULL) {
         char oe[48] = "withheld (cell-size policy)";
         if (isfinite(num(e, "observed_minus_expected"))) snprintf(oe, sizeof oe, "%.1f", num(e, "observed_minus_expected"));
-        vigil_sbuf_printf(&b, "  risk-adjusted CUSUM (odds ratio %g): max %.3f, limit %g, observed - "
-                          "expected %s: %s\n", num(e, "odds_ratio"), num(e, "max"), num(e, "limit"), oe,
+        const cJSON *lo = cJSON_GetObjectItemCaseSensitive(e, "lower"), *an = vigil_json_get(e, "across_nights");
+        vigil_sbuf_printf(&b, "  risk-adjusted CUSUM (odds ratio %g): max %.3f, limit %g", num(e, "odds_ratio"),
+                          num(e, "max"), num(e, "limit"));
+        if (lo)
+            vigil_sbuf_printf(&b, "; lower (odds ratio %g): max %.3f, limit %g", num(lo, "odds_ratio"), num(lo, "max"),
+                              num(lo, "limit"));
+        vigil_sbuf_printf(&b, ", observed - expected %s: %s\n", oe,
                           cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "signal")) ? "SIGNAL" : "ok");
+        if (an && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(an, "carried")))
+            vigil_sbuf_printf(&b, "    carried across nights from run %.0f (cases through %s)\n", num(an, "previous_run"),
+                              vigil_json_get_string(an, "previous_through"));
+        else if (an)
+            vigil_sbuf_printf(&b, "    across nights: %s\n", vigil_json_get_string(an, "reset"));
     }
     if ((e = cJSON_GetObjectItemCaseSensitive(d, "decisions")) != NULL) text_decisions(&b, e);
     if ((e = cJSON_GetObjectItemCaseSensitive(d, "cbpe")) != NULL) text_cbpe(&b, e);

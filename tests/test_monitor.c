@@ -663,6 +663,38 @@ static double unif(uint64_t *s)
     return (double)((*s * 2685821657736338717ULL) >> 11) * 0x1.0p-53;
 }
 
+/* Label drift's nightly false-alarm rate (monitors/README.md): with the prevalence unchanged,
+ * the rule (p < alpha and |h| >= floor) alarms on at most alpha of the nights. 4,000 null
+ * nights of 400 cases, 12% prevalence, in 100 blocks of 40 nights that share one reference
+ * window of 2,000 cases (as a monitor's nights do), at alpha 0.01: with no floor, with the
+ * default floor 0.1, and at alpha 0.05. */
+static size_t label_null_nights(double alpha, double floor, uint64_t seed)
+{
+    size_t alarms = 0;
+    for (int b = 0; b < 100; b++) {
+        double x0 = 0;
+        for (int i = 0; i < 2000; i++) x0 += unif(&seed) < 0.12;
+        for (int night = 0; night < 40; night++) {
+            double x1 = 0, z, p, h;
+            for (int i = 0; i < 400; i++) x1 += unif(&seed) < 0.12;
+            alarms += (size_t)vigil_mon_label_verdict(x0, 2000, x1, 400, alpha, floor, &z, &p, &h);
+        }
+    }
+    return alarms;
+}
+
+static void test_label_false_alarm_rate(void **state)
+{
+    size_t none = label_null_nights(0.01, 0, 5), floored = label_null_nights(0.01, 0.1, 5),
+           a05 = label_null_nights(0.05, 0, 6);
+    print_message("label drift, null nights alarmed: %zu, %zu (floor 0.1) of 4000 at alpha 0.01; %zu at 0.05\n",
+                  none, floored, a05);
+    assert_true(none / 4000.0 <= 0.01 + 2 * sqrt(0.01 * 0.99 / 4000));
+    assert_true(a05 / 4000.0 <= 0.05 + 2 * sqrt(0.05 * 0.95 / 4000));
+    assert_true(floored <= none);
+    assert_true(none > 0 && a05 > none); /* the rule does reject at about its level */
+}
+
 /* ---- the CUSUM carried across nights ------------------------------------------------------ */
 
 /* `nights` chained nights of n cases, risks from U(0.05, 0.3), outcomes at odds x `shift` from
@@ -808,6 +840,7 @@ int main(void)
         cmocka_unit_test(test_decisions_golden), cmocka_unit_test(test_decisions_withheld),
         cmocka_unit_test(test_decisions_false_alarm_rate), cmocka_unit_test(test_decisions_bad_value),
         cmocka_unit_test(test_label_withheld), cmocka_unit_test(test_cusum_across_nights),
+        cmocka_unit_test(test_label_false_alarm_rate),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -71,9 +71,8 @@ static int label_drift(const vigil_monitor *m, const mon_data *d, cJSON *doc, in
         cJSON_AddBoolToObject(l, "drift", 0);
         return VIGIL_OK;
     }
-    double z, p, h = vigil_mon_cohens_h(x[0] / n[0], x[1] / n[1]);
-    vigil_mon_two_proportion(x[0], n[0], x[1], n[1], &z, &p);
-    int drift = isfinite(p) && p < m->alpha && fabs(h) >= m->floor_label;
+    double z, p, h;
+    int drift = vigil_mon_label_verdict(x[0], n[0], x[1], n[1], m->alpha, m->floor_label, &z, &p, &h);
     int shown[2];
     for (int w = 0; w < 2; w++)
         shown[w] = vigil_fairness_count_ok(x[w], m->min_cell) && vigil_fairness_count_ok(n[w] - x[w], m->min_cell);

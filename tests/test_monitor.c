@@ -171,7 +171,8 @@ static void test_load_errors(void **state)
         {WINDOWS ", \"on_alarm\": {\"mail\": \"x\"}", "$.on_alarm: unknown key 'mail'"},
         {WINDOWS ", \"model\": \"nope.json\"", "$.model: cannot read"},
         {WINDOWS ", \"threshold\": 0.3, \"cbpe\": false, \"performance\": false", "$.threshold: only the clinicians' decisions use it: set $.data.columns.decision"},
-        {WINDOWS ", \"min_cell\": 5, \"performance\": false", "$.min_cell: only the clinicians' decisions use it"},
+        {WINDOWS ", \"min_cell\": 5, \"performance\": false, \"label_drift\": false, \"cusum\": false",
+         "$.min_cell: only counts of decisions and outcomes use it"},
         {WINDOWS ", \"effect_floors\": {\"decision\": -1}", "$.effect_floors: floors must be >= 0"},
         {"", "missing required key 'windows'"},
         {", \"windows\": {\"reference\": {\"from\": 1995, \"to\": 1995}}", "$.windows: missing required key 'current'"},
@@ -568,11 +569,187 @@ static void test_decisions_withheld(void **state)
     vigil_monitor_free(m);
 }
 
+/* ---- the cell-size policy on the outcome counts ------------------------------------------ */
+
+/* A reference of 200 cases (40 positives) and a current window of 100 with `pos` positives;
+ * a score of 0.2 everywhere. The monitor has `extra` keys. */
+static vigil_monitor *label_monitor(int pos, const char *extra)
+{
+    char p[160];
+    snprintf(p, sizeof p, "%s/lab.csv", dir);
+    FILE *f = fopen(p, "w");
+    fputs("yr,death,score,age\n", f);
+    for (int i = 0; i < 300; i++) {
+        int cur = i >= 200, y = cur ? i - 200 < pos : i < 40;
+        fprintf(f, "%d,%d,0.2,%d\n", cur ? 1996 : 1995, y, 40 + i % 37);
+    }
+    fclose(f);
+    snprintf(p, sizeof p, "%s/lab.json", dir);
+    f = fopen(p, "w");
+    fprintf(f, "{\"name\": \"lab\", \"data\": {\"path\": \"lab.csv\", \"columns\": {\"time\": \"yr\", "
+               "\"label\": \"death\", \"score\": \"score\", \"features\": [\"age\"]}}" WINDOWS "%s}", extra);
+    fclose(f);
+    vigil_monitor *m = NULL;
+    if (vigil_monitor_load(&m, p, 20000) != 0) {
+        print_error("load: %s\n", vigil_error_last());
+        fail();
+    }
+    return m;
+}
+
+/* Label drift and the CUSUM hold counts of outcomes: a current window with 3 positives gives
+ * neither its prevalence (3/100 with n_cur) nor the test's numbers nor the CUSUM's observed
+ * count away -- in the document, the stored metrics and the text -- and still gives the
+ * verdict and raises the alarm. */
+static void test_label_withheld(void **state)
+{
+    vigil_monitor *m = label_monitor(3, "");
+    int alarm;
+    vigil_results *res = NULL;
+    cJSON *doc = run_doc_store(m, &alarm, &res);
+    const cJSON *l = cJSON_GetObjectItem(doc, "label"), *c = cJSON_GetObjectItem(doc, "cusum");
+    assert_close(tu_num(l, "n_cur"), 100, 0);
+    assert_close(tu_num(l, "prevalence_ref"), 0.2, 1e-15); /* the reference is shown */
+    assert_close(tu_num(l, "min_cell"), 11, 0);
+    assert_true(isnan(tu_num(l, "prevalence_cur")));
+    assert_true(isnan(tu_num(l, "z")) && isnan(tu_num(l, "p")) && isnan(tu_num(l, "effect")));
+    assert_non_null(strstr(cJSON_GetObjectItem(l, "withheld")->valuestring, "the current window"));
+    assert_true(cJSON_IsTrue(cJSON_GetObjectItem(l, "drift"))); /* 20% -> 3%: the verdict stands */
+    assert_true(alarm);
+    assert_true(isnan(tu_num(c, "observed")) && isnan(tu_num(c, "observed_minus_expected")));
+    assert_non_null(cJSON_GetObjectItem(c, "withheld"));
+    assert_close(tu_num(c, "expected"), 20, 1e-9); /* the scores' sum gives no count away */
+    assert_true(isnan(stored(res, "label", "prevalence_cur", NULL)));
+    assert_true(isnan(stored(res, "label", "p", NULL)));
+    assert_close(stored(res, "label", "drift", NULL), 1, 0);
+    assert_true(isnan(stored(res, "cusum", "observed_minus_expected", NULL)));
+    char *js = cJSON_Print(l);
+    assert_null(strstr(js, "0.03"));
+    free(js);
+    vigil_monitor_result *r = NULL;
+    assert_int_equal(vigil_monitor_run(&r, m, NULL), 0);
+    char *text = vigil_monitor_result_text(r);
+    assert_non_null(strstr(text, "label drift: withheld (cell-size policy"));
+    assert_non_null(strstr(text, "observed - expected withheld"));
+    assert_null(strstr(text, "0.0300"));
+    assert_null(strstr(text, "-17.0"));
+    free(text);
+    vigil_monitor_result_free(r);
+    vigil_results_free(res);
+    cJSON_Delete(doc);
+    vigil_monitor_free(m);
+    /* min_cell 3: three positives may be shown */
+    m = label_monitor(3, ", \"min_cell\": 3");
+    doc = run_doc(m, &alarm);
+    l = cJSON_GetObjectItem(doc, "label");
+    assert_close(tu_num(l, "prevalence_cur"), 0.03, 1e-15);
+    assert_true(isfinite(tu_num(l, "p")));
+    assert_null(cJSON_GetObjectItem(l, "withheld"));
+    assert_close(tu_num(cJSON_GetObjectItem(doc, "cusum"), "observed"), 3, 0);
+    cJSON_Delete(doc);
+    vigil_monitor_free(m);
+    /* none: a count of 0 gives nothing away (as the decisions' cells) */
+    m = label_monitor(0, "");
+    doc = run_doc(m, &alarm);
+    assert_close(tu_num(cJSON_GetObjectItem(doc, "label"), "prevalence_cur"), 0, 0);
+    cJSON_Delete(doc);
+    vigil_monitor_free(m);
+}
+
 /* xorshift64*: the simulation's own generator, so the test does not depend on libc's rand. */
 static double unif(uint64_t *s)
 {
     *s ^= *s >> 12, *s ^= *s << 25, *s ^= *s >> 27;
     return (double)((*s * 2685821657736338717ULL) >> 11) * 0x1.0p-53;
+}
+
+/* Label drift's nightly false-alarm rate (monitors/README.md): with the prevalence unchanged,
+ * the rule (p < alpha and |h| >= floor) alarms on at most alpha of the nights. 4,000 null
+ * nights of 400 cases, 12% prevalence, in 100 blocks of 40 nights that share one reference
+ * window of 2,000 cases (as a monitor's nights do), at alpha 0.01: with no floor, with the
+ * default floor 0.1, and at alpha 0.05. */
+static size_t label_null_nights(double alpha, double floor, uint64_t seed)
+{
+    size_t alarms = 0;
+    for (int b = 0; b < 100; b++) {
+        double x0 = 0;
+        for (int i = 0; i < 2000; i++) x0 += unif(&seed) < 0.12;
+        for (int night = 0; night < 40; night++) {
+            double x1 = 0, z, p, h;
+            for (int i = 0; i < 400; i++) x1 += unif(&seed) < 0.12;
+            alarms += (size_t)vigil_mon_label_verdict(x0, 2000, x1, 400, alpha, floor, &z, &p, &h);
+        }
+    }
+    return alarms;
+}
+
+static void test_label_false_alarm_rate(void **state)
+{
+    size_t none = label_null_nights(0.01, 0, 5), floored = label_null_nights(0.01, 0.1, 5),
+           a05 = label_null_nights(0.05, 0, 6);
+    print_message("label drift, null nights alarmed: %zu, %zu (floor 0.1) of 4000 at alpha 0.01; %zu at 0.05\n",
+                  none, floored, a05);
+    assert_true(none / 4000.0 <= 0.01 + 2 * sqrt(0.01 * 0.99 / 4000));
+    assert_true(a05 / 4000.0 <= 0.05 + 2 * sqrt(0.05 * 0.95 / 4000));
+    assert_true(floored <= none);
+    assert_true(none > 0 && a05 > none); /* the rule does reject at about its level */
+}
+
+/* ---- the CUSUM carried across nights ------------------------------------------------------ */
+
+/* `nights` chained nights of n cases, risks from U(0.05, 0.3), outcomes at odds x `shift` from
+ * night `from` on (shift 1: in control). Returns the nights with a signal of side `side` (-1:
+ * either); *first_after the first such night at or after `from` (-1: none). */
+static size_t chain_nights(int direction, double prob, size_t nights, size_t n, double shift, size_t from,
+                           int side, uint64_t seed, long *first_after, int across)
+{
+    double *y = malloc(n * sizeof *y), *p = malloc(n * sizeof *p), st[2] = {0, 0};
+    mon_cusum_spec sp = {direction == MON_CUSUM_BETTER ? 0.5 : 2, direction, NAN, prob, 199, 7, 1, across};
+    size_t signalled = 0;
+    *first_after = -1;
+    for (size_t night = 0; night < nights; night++) {
+        for (size_t i = 0; i < n; i++) {
+            p[i] = 0.05 + 0.25 * unif(&seed);
+            double q = p[i];
+            if (night >= from) q = shift * p[i] / (1 - p[i] + shift * p[i]);
+            y[i] = unif(&seed) < q;
+        }
+        mon_cusum_night r;
+        sp.seed = seed; /* a fresh simulation each night, as each night's own */
+        assert_int_equal(vigil_mon_cusum_night(y, p, n, &sp, st, &r), 0);
+        int sig = side < 0 ? r.signals[0] + r.signals[1] > 0 : r.signals[side] > 0;
+        signalled += sig;
+        if (sig && night >= from && *first_after < 0) *first_after = (long)night;
+        st[0] = r.end[0], st[1] = r.end[1];
+    }
+    free(y), free(p);
+    return signalled;
+}
+
+/* The documented rate: 1,000 chained in-control nights of 200 cases, the statistic carried
+ * from night to night, signal on at most the stated 5% of nights (+2 SE), upper alone and both
+ * sides (26 and 36 here); a night's limit simulated from a zero start instead (the per-window
+ * rule) signals more often with the carried statistic (60, over the stated 50). A shift to odds x 2 (or x 0.5 for the
+ * lower) after night 20 is signalled within 10 nights. */
+static void test_cusum_across_nights(void **state)
+{
+    long first;
+    const double se2 = 2 * sqrt(0.05 * 0.95 / 1000);
+    size_t up = chain_nights(MON_CUSUM_WORSE, 0.05, 1000, 200, 1, 1000, -1, 11, &first, 1);
+    size_t both = chain_nights(MON_CUSUM_BOTH, 0.05, 1000, 200, 1, 1000, -1, 12, &first, 1);
+    print_message("chained null nights: upper %zu / 1000, both %zu / 1000 signalled (stated 5%%)\n", up, both);
+    assert_true(up / 1000.0 <= 0.05 + se2);
+    assert_true(both / 1000.0 <= 0.05 + se2);
+    assert_true(up > 0 && both > 0); /* not a limit that never signals */
+    size_t naive = chain_nights(MON_CUSUM_WORSE, 0.05, 1000, 200, 1, 1000, -1, 11, &first, 0);
+    print_message("the same nights with the per-window limit: %zu / 1000\n", naive);
+    assert_true(naive > up); /* the carried start costs the per-window limit its guarantee */
+    for (uint64_t s = 1; s <= 5; s++) {
+        chain_nights(MON_CUSUM_WORSE, 0.05, 40, 200, 2, 20, 0, 100 + s, &first, 1);
+        assert_true(first >= 20 && first < 30);
+        chain_nights(MON_CUSUM_BOTH, 0.05, 40, 200, 0.5, 20, 1, 200 + s, &first, 1);
+        assert_true(first >= 20 && first < 30);
+    }
 }
 
 /* The documented nightly false-alarm rate: with nothing changed, the three decision tests
@@ -662,6 +839,8 @@ int main(void)
         cmocka_unit_test(test_cusum),       cmocka_unit_test(test_alert_tmp_symlink),
         cmocka_unit_test(test_decisions_golden), cmocka_unit_test(test_decisions_withheld),
         cmocka_unit_test(test_decisions_false_alarm_rate), cmocka_unit_test(test_decisions_bad_value),
+        cmocka_unit_test(test_label_withheld), cmocka_unit_test(test_cusum_across_nights),
+        cmocka_unit_test(test_label_false_alarm_rate),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -116,7 +116,8 @@ static void test_cbpe_miscalibrated(void **state)
         const char *extra, *msg;
     } bad[] = {
         {", \"cbpe\": false, \"performance\": false", "$.threshold: only the clinicians' decisions use it"},
-        {"!, \"min_cell\": 5, \"performance\": false", "$.min_cell: only the clinicians' decisions use it"},
+        {"!, \"min_cell\": 5, \"performance\": false, \"label_drift\": false, \"cusum\": false",
+         "$.min_cell: only counts of decisions and outcomes use it"},
         {", \"performance\": 1", "$.performance: expected true or false"},
         {"!, \"cbpe\": true", "$.cbpe: sensitivity and PPV are estimated at $.threshold: set it"},
         {", \"cbpe\": {\"calibration_alpha\": 1}", "$.cbpe.calibration_alpha: expected a number in (0, 1), got 1"},

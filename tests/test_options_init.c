@@ -155,6 +155,7 @@ static void test_monitor_report_suite(void **state)
         EQ(mo, mz, cache);
         EQ(mo, mz, threads);
         EQ(mo, mz, data);
+        EQ(mo, mz, history);
         EQ(ro, rz, out_dir);
         EQ(ro, rz, db_label);
         EQ(ro, rz, no_plots);

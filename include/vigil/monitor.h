@@ -71,10 +71,13 @@ typedef struct {
     vigil_store *cache;   /* reference-statistics cache (may be NULL: no caching) */
     int threads;          /* <= 0: all cores */
     const vigil_monitor_data *data; /* loaded by vigil_monitor_load_data; NULL: load here */
+    /* the run store the monitor's earlier nights are in, for $.cusum.across_nights (the
+     * statistic carried from the last completed night); NULL: every night starts at 0 */
+    vigil_store *history;
 } vigil_monitor_options;
 
-/* The defaults: no reference cache, all cores, the data loaded by vigil_monitor_run. */
-#define VIGIL_MONITOR_OPTIONS_INIT {NULL, 0, NULL}
+/* The defaults: no reference cache, all cores, the data loaded by vigil_monitor_run, no history. */
+#define VIGIL_MONITOR_OPTIONS_INIT {NULL, 0, NULL, NULL}
 
 /* Run every configured test on the data (opt->data, else loaded here). Timings go in the
  * result. */
@@ -90,7 +93,8 @@ char *vigil_monitor_result_json(const vigil_monitor_result *r, int64_t run_id);
 /* A readable summary: one line per feature with its verdict. Caller frees. */
 char *vigil_monitor_result_text(const vigil_monitor_result *r);
 /* Per-feature numbers for the metrics table: scope "feature:<name>", names p_adjusted,
- * effect, drift (0/1); scope "label", "cusum", "monitor" (alarm), "decisions", "cbpe"
+ * effect, drift (0/1); scope "label", "cusum" (with state_upper, state_lower and
+ * state_through when carried across nights), "monitor" (alarm), "decisions", "cbpe"
  * (<statistic>_est with its interval, calibration_p, valid) and "performance" (the realised
  * statistics with their intervals); withheld numbers are stored as missing. */
 int vigil_monitor_result_store(const vigil_monitor_result *r, vigil_results *res);

@@ -144,7 +144,7 @@ static int parse_windows(vigil_monitor *m, const cJSON *root)
 static int parse_cusum(vigil_monitor *m, const cJSON *root)
 {
     static const char *const keys[] = {"odds_ratio", "limit", "false_signal_probability", "replicates",
-                                       "seed", "alarm", NULL};
+                                       "seed", "alarm", "across_nights", "direction", NULL};
     const cJSON *c = cJSON_GetObjectItemCaseSensitive(root, "cusum");
     const char *f = m->file;
     int rc;
@@ -157,7 +157,10 @@ static int parse_cusum(vigil_monitor *m, const cJSON *root)
     m->cusum_replicates = 999;
     m->cusum_seed = 1;
     m->cusum_alarm = true;
-    double reps = NAN, seed = NAN, prob = NAN;
+    m->cusum_across = false;
+    m->cusum_direction = MON_CUSUM_WORSE;
+    double reps = NAN, seed = NAN, prob = NAN, orat = NAN;
+    const char *dir = NULL;
     /* On by default whenever outcomes and predictions both exist. */
     m->cusum = m->data.label && (m->data.score || m->model_path);
     if (!c) return VIGIL_OK;
@@ -169,7 +172,9 @@ static int parse_cusum(vigil_monitor *m, const cJSON *root)
         return vigil_error_set(VIGIL_EINVAL, "%s: $.cusum: expected false, true or an object", f);
     if (cJSON_IsObject(c) &&
         ((rc = vigil_cfg_keys(f, "$.cusum", c, keys)) != 0 ||
-         (rc = vigil_cfg_number(f, "$.cusum", c, "odds_ratio", false, &m->cusum_odds_ratio)) != 0 ||
+         (rc = vigil_cfg_number(f, "$.cusum", c, "odds_ratio", false, &orat)) != 0 ||
+         (rc = vigil_cfg_bool(f, "$.cusum", c, "across_nights", false, &m->cusum_across)) != 0 ||
+         (rc = vigil_cfg_string(f, "$.cusum", c, "direction", false, &dir)) != 0 ||
          (rc = vigil_cfg_number(f, "$.cusum", c, "limit", false, &m->cusum_limit)) != 0 ||
          (rc = vigil_cfg_number(f, "$.cusum", c, "false_signal_probability", false, &prob)) != 0 ||
          (rc = vigil_cfg_number(f, "$.cusum", c, "replicates", false, &reps)) != 0 ||
@@ -204,9 +209,36 @@ static int parse_cusum(vigil_monitor *m, const cJSON *root)
                                    "got %g", f, seed);
         m->cusum_seed = (uint64_t)seed;
     }
+    if (!isnan(orat)) m->cusum_odds_ratio = orat;
     if (!(m->cusum_odds_ratio > 0) || m->cusum_odds_ratio == 1)
         return vigil_error_set(VIGIL_EINVAL, "%s: $.cusum.odds_ratio: expected a number > 0 other "
                                "than 1 (the change in odds to detect), got %g", f, m->cusum_odds_ratio);
+    /* The direction: "worse" (an odds ratio > 1: more events than the model predicts),
+     * "better" (< 1: fewer) or "both" (an upper and a lower CUSUM, R and 1/R). Without one,
+     * the odds ratio says it (0.5 alone detects better outcomes, as before). */
+    if (!dir) m->cusum_direction = m->cusum_odds_ratio > 1 ? MON_CUSUM_WORSE : MON_CUSUM_BETTER;
+    else if (strcmp(dir, "worse") == 0) m->cusum_direction = MON_CUSUM_WORSE;
+    else if (strcmp(dir, "better") == 0) m->cusum_direction = MON_CUSUM_BETTER;
+    else if (strcmp(dir, "both") == 0) m->cusum_direction = MON_CUSUM_BOTH;
+    else
+        return vigil_error_set(VIGIL_EINVAL, "%s: $.cusum.direction: expected \"worse\", \"better\" or "
+                               "\"both\", got \"%s\"", f, dir);
+    if (dir && m->cusum_direction == MON_CUSUM_BETTER && isnan(orat)) m->cusum_odds_ratio = 0.5;
+    if (dir && m->cusum_direction != MON_CUSUM_BOTH &&
+        (m->cusum_odds_ratio > 1) != (m->cusum_direction == MON_CUSUM_WORSE))
+        return vigil_error_set(VIGIL_EINVAL, "%s: $.cusum.odds_ratio: %g detects %s outcomes, but "
+                               "$.cusum.direction is \"%s\" (an odds ratio > 1 detects worse, < 1 better)",
+                               f, m->cusum_odds_ratio, m->cusum_odds_ratio > 1 ? "worse" : "better", dir);
+    if (m->cusum_odds_ratio < 1 && m->cusum_direction == MON_CUSUM_BOTH)
+        m->cusum_odds_ratio = 1 / m->cusum_odds_ratio; /* the upper's; the lower takes 1/R */
+    if (m->cusum_direction == MON_CUSUM_BOTH && !isnan(m->cusum_prob) &&
+        ceil((1 - m->cusum_prob / 2) * ((double)m->cusum_replicates + 1)) > (double)m->cusum_replicates)
+        return vigil_error_set(VIGIL_EINVAL, "%s: $.cusum.replicates: %zu cannot resolve a "
+                               "false_signal_probability of %g split between the two CUSUMs (at least %.0f "
+                               "needed)", f, m->cusum_replicates, m->cusum_prob, ceil(2 / m->cusum_prob) - 1);
+    if (m->cusum_across && !m->data.time)
+        return vigil_error_set(VIGIL_EINVAL, "%s: $.cusum.across_nights: the CUSUM carried from night "
+                               "to night takes each night's new cases by $.data.columns.time: set it", f);
     if (!isnan(m->cusum_limit) && !(m->cusum_limit > 0))
         return vigil_error_set(VIGIL_EINVAL, "%s: $.cusum.limit: expected a number > 0, got %g", f,
                                m->cusum_limit);
@@ -265,10 +297,10 @@ static int parse_performance(vigil_monitor *m, const cJSON *root)
         return vigil_error_set(VIGIL_EINVAL, "%s: $.threshold: only the clinicians' decisions use it: set "
                                "$.data.columns.decision (1 acted on, 0 not), or a label and a score for "
                                "the label-free estimate ($.cbpe) and the realised performance", f);
-    if (m->min_cell_given && !m->data.decision && !m->performance)
-        return vigil_error_set(VIGIL_EINVAL, "%s: $.min_cell: only the clinicians' decisions use it: set "
-                               "$.data.columns.decision (1 acted on, 0 not), or a label and a score for "
-                               "the realised performance", f);
+    if (m->min_cell_given && !m->data.decision && !m->performance && !m->label_drift && !m->cusum)
+        return vigil_error_set(VIGIL_EINVAL, "%s: $.min_cell: only counts of decisions and outcomes use it: set "
+                               "$.data.columns.decision (1 acted on, 0 not), or a label (label drift, the "
+                               "CUSUM, the realised performance)", f);
     return VIGIL_OK;
 }
 

@@ -15,7 +15,8 @@ int vigil_mon_drift(const vigil_monitor *m, const mon_data *d, vigil_store *cach
               cJSON *doc, int *alarm);
 /* cusum: Steiner et al. (2000) on the current window in time order; its limit fixed, or chosen
  * by simulation on the window's risks for $.cusum.false_signal_probability. */
-int vigil_mon_cusum(const vigil_monitor *m, const mon_data *d, int threads, cJSON *doc, int *alarm);
+int vigil_mon_cusum(const vigil_monitor *m, const mon_data *d, int threads, vigil_store *history, cJSON *doc,
+                    int *alarm);
 
 /* decisions: the clinicians' decisions against the model's flag (score >= $.threshold), the
  * rates override_of_flags, override_of_nonflags and agreement, reference vs current
@@ -75,5 +76,30 @@ const char *vigil_mon_decision_rate_name(size_t i);
  * Returns the number of signals; *first the index of the first (or -1), *max the largest S. */
 size_t vigil_mon_cusum_run(const double *y, const double *p, size_t n, double odds_ratio, double limit,
                      double *s, long *first, double *max);
+/* The same from the statistic s0 (a night carried from the last); *end the statistic after
+ * the last case. */
+size_t vigil_mon_cusum_run_from(const double *y, const double *p, size_t n, double odds_ratio, double limit,
+                                double s0, double *s, long *first, double *max, double *end);
+
+/* One night's CUSUM: the upper (odds ratio > 1: worse outcomes) and/or the lower (< 1: better)
+ * per direction (MON_CUSUM_*), each with its limit: `limit`, or NaN: simulated for the
+ * in-control false-signal probability `prob` per night (split in two for both), on the
+ * night's risks -- taken twice when `across` (the night starts from a carried state). */
+typedef struct {
+    double odds_ratio; /* the upper's (both, worse) or the lower's (better) */
+    int direction;
+    double limit, prob;
+    size_t replicates;
+    uint64_t seed;
+    int threads, across;
+} mon_cusum_spec;
+typedef struct {
+    double odds_ratio[2], limit[2], max[2], end[2]; /* [0] upper, [1] lower; NaN when off */
+    size_t signals[2];
+    long first[2];
+} mon_cusum_night;
+/* start: the statistics the night starts from ([0] upper, [1] lower; NULL or NaN: 0). */
+int vigil_mon_cusum_night(const double *y, const double *p, size_t n, const mon_cusum_spec *sp,
+                          const double start[2], mon_cusum_night *out);
 
 #endif

@@ -30,6 +30,9 @@ enum {
 
 typedef enum { MON_CORR_HOLM = 0, MON_CORR_BH = 1 } mon_correction;
 
+/* $.cusum.direction: the upper CUSUM (odds ratio > 1), the lower (< 1), or both */
+enum { MON_CUSUM_WORSE = 1, MON_CUSUM_BETTER = 2, MON_CUSUM_BOTH = 3 };
+
 struct vigil_monitor {
     char *file;           /* the monitor file as given */
     char *text;           /* its bytes, stored with the run */
@@ -54,6 +57,8 @@ struct vigil_monitor {
     char *model_path;     /* resolved, or NULL (the score column is used) */
     bool cusum;           /* run the risk-adjusted CUSUM */
     bool cusum_alarm;     /* its signal raises the alarm */
+    bool cusum_across;    /* $.cusum.across_nights: carry the statistic from the previous night */
+    int cusum_direction;  /* MON_CUSUM_*: $.cusum.direction */
     double cusum_odds_ratio, cusum_limit; /* limit NaN: chosen by simulation (below) */
     double cusum_prob;    /* $.cusum.false_signal_probability: in-control P(a signal) per run */
     size_t cusum_replicates;

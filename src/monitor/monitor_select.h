@@ -38,5 +38,9 @@ struct vigil_monitor_data {
 void vigil_mon_two_proportion(double x1, double n1, double x2, double n2, double *z, double *p);
 /* Cohen's h = 2 asin sqrt(p2) - 2 asin sqrt(p1). */
 double vigil_mon_cohens_h(double p1, double p2);
+/* Label drift's rule: x0 of n0 (reference) against x1 of n1 (current), the pooled z-test's z
+ * and p and Cohen's h; 1 (drift) when p < alpha and |h| >= floor. */
+int vigil_mon_label_verdict(double x0, double n0, double x1, double n1, double alpha, double floor, double *z,
+                            double *p, double *h);
 
 #endif

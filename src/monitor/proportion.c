@@ -19,3 +19,11 @@ double vigil_mon_cohens_h(double p1, double p2)
 {
     return 2 * asin(sqrt(p2)) - 2 * asin(sqrt(p1));
 }
+
+int vigil_mon_label_verdict(double x0, double n0, double x1, double n1, double alpha, double floor, double *z,
+                            double *p, double *h)
+{
+    *h = vigil_mon_cohens_h(x0 / n0, x1 / n1);
+    vigil_mon_two_proportion(x0, n0, x1, n1, z, p);
+    return isfinite(*p) && *p < alpha && fabs(*h) >= floor;
+}

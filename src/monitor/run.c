@@ -4,6 +4,7 @@
 #include "monitor/result_doc.h"
 #include "core/util.h"
 #include "vigil/error.h"
+#include "vigil/fairness.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -25,7 +26,12 @@ void vigil_monitor_result_free(vigil_monitor_result *r)
 int vigil_monitor_result_alarm(const vigil_monitor_result *r) { return r->alarm; }
 
 /* Label drift: prevalence in each window, pooled two-proportion z-test, Cohen's h.
- * Rows without a label are left out and counted. */
+ * Rows without a label are left out and counted.
+ *
+ * The cell-size policy (min_cell, as the decisions and the performance apply it): a window
+ * whose labelled positives or negatives number 1 to min_cell - 1 withholds its prevalence, and
+ * a test involving it withholds z, p and h (with n, each gives the small count back). The
+ * verdict is still given and still raises the alarm; n stays (alone it gives no count). */
 static int label_drift(const vigil_monitor *m, const mon_data *d, cJSON *doc, int *alarm)
 {
     const vigil_table *t[2] = {d->ref, d->cur};
@@ -65,22 +71,32 @@ static int label_drift(const vigil_monitor *m, const mon_data *d, cJSON *doc, in
         cJSON_AddBoolToObject(l, "drift", 0);
         return VIGIL_OK;
     }
-    double z, p, h = vigil_mon_cohens_h(x[0] / n[0], x[1] / n[1]);
-    vigil_mon_two_proportion(x[0], n[0], x[1], n[1], &z, &p);
-    int drift = isfinite(p) && p < m->alpha && fabs(h) >= m->floor_label;
+    double z, p, h;
+    int drift = vigil_mon_label_verdict(x[0], n[0], x[1], n[1], m->alpha, m->floor_label, &z, &p, &h);
+    int shown[2];
+    for (int w = 0; w < 2; w++)
+        shown[w] = vigil_fairness_count_ok(x[w], m->min_cell) && vigil_fairness_count_ok(n[w] - x[w], m->min_cell);
+    int both = shown[0] && shown[1];
     cJSON *l = cJSON_AddObjectToObject(doc, "label");
+    if (!l) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
     cJSON_AddStringToObject(l, "column", m->data.label);
     cJSON_AddNumberToObject(l, "n_ref", n[0]);
     cJSON_AddNumberToObject(l, "n_cur", n[1]);
     cJSON_AddNumberToObject(l, "missing_ref", miss[0]);
     cJSON_AddNumberToObject(l, "missing_cur", miss[1]);
-    vigil_json_add_number(l, "prevalence_ref", x[0] / n[0]);
-    vigil_json_add_number(l, "prevalence_cur", x[1] / n[1]);
+    cJSON_AddNumberToObject(l, "min_cell", (double)m->min_cell);
+    vigil_json_add_number(l, "prevalence_ref", shown[0] ? x[0] / n[0] : NAN);
+    vigil_json_add_number(l, "prevalence_cur", shown[1] ? x[1] / n[1] : NAN);
     cJSON_AddStringToObject(l, "test", "two_proportion_z");
-    vigil_json_add_number(l, "z", z);
-    vigil_json_add_number(l, "p", p);
-    vigil_json_add_number(l, "effect", h);
+    vigil_json_add_number(l, "z", both ? z : NAN);
+    vigil_json_add_number(l, "p", both ? p : NAN);
+    vigil_json_add_number(l, "effect", both ? h : NAN);
     cJSON_AddStringToObject(l, "effect_name", "cohens_h");
+    if (!both)
+        cJSON_AddStringToObject(l, "withheld", !shown[0] && !shown[1]
+                                                   ? "both windows: the positives or the negatives number under min_cell"
+                                               : !shown[0] ? "the reference window: its positives or negatives number under min_cell"
+                                                           : "the current window: its positives or negatives number under min_cell");
     cJSON_AddBoolToObject(l, "drift", drift);
     if (drift) *alarm = 1;
     return VIGIL_OK;
@@ -189,7 +205,7 @@ int vigil_monitor_run(vigil_monitor_result **out, const vigil_monitor *m,
     if (m->data.n_features == 0 && !m->prediction_drift) cJSON_AddObjectToObject(doc, "features");
     else if ((rc = vigil_mon_drift(m, d, opt ? opt->cache : NULL, threads, doc, &alarm)) != 0) goto done;
     if (m->label_drift && (rc = label_drift(m, d, doc, &alarm)) != 0) goto done;
-    if (m->cusum && (rc = vigil_mon_cusum(m, d, threads, doc, &alarm)) != 0) goto done;
+    if (m->cusum && (rc = vigil_mon_cusum(m, d, threads, opt ? opt->history : NULL, doc, &alarm)) != 0) goto done;
     if (m->data.decision && (rc = vigil_mon_decisions(m, d, doc, &alarm)) != 0) goto done;
     if (m->cbpe && (rc = vigil_mon_cbpe(m, d, doc)) != 0) goto done;
     if (m->performance && (rc = vigil_mon_performance(m, d, doc)) != 0) goto done;
@@ -387,6 +403,12 @@ int vigil_monitor_result_store(const vigil_monitor_result *r, vigil_results *res
          (rc = vigil_results_add_metric(res, "cusum", "signal",
                                         cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "signal")), NAN, NAN)) != 0))
         return rc;
+    /* across nights: where the next night starts (the statistics after tonight's last case) */
+    const cJSON *st = vigil_json_get(e, "across_nights.state");
+    if (st && ((rc = vigil_results_add_metric(res, "cusum", "state_upper", num(st, "upper"), NAN, NAN)) != 0 ||
+               (rc = vigil_results_add_metric(res, "cusum", "state_lower", num(st, "lower"), NAN, NAN)) != 0 ||
+               (rc = vigil_results_add_metric(res, "cusum", "state_through", num(st, "through_key"), NAN, NAN)) != 0))
+        return rc;
     return VIGIL_OK;
 }
 
@@ -507,16 +529,32 @@ char *vigil_monitor_result_text(const vigil_monitor_result *r)
         cJSON_IsString(cJSON_GetObjectItemCaseSensitive(e, "skipped")))
         vigil_sbuf_printf(&b, "\n  label drift: not tested (%s)\n",
                           cJSON_GetObjectItemCaseSensitive(e, "skipped")->valuestring);
+    else if (e && cJSON_IsString(cJSON_GetObjectItemCaseSensitive(e, "withheld")))
+        vigil_sbuf_printf(&b, "\n  label drift: withheld (cell-size policy: %s): %s\n",
+                          cJSON_GetObjectItemCaseSensitive(e, "withheld")->valuestring,
+                          cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "drift")) ? "DRIFT" : "ok");
     else if (e)
         vigil_sbuf_printf(&b, "\n  label drift: prevalence %.4f -> %.4f, two-proportion p %.3g, "
                           "Cohen's h %.3f: %s\n", num(e, "prevalence_ref"), num(e, "prevalence_cur"),
                           num(e, "p"), num(e, "effect"),
                           cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "drift")) ? "DRIFT" : "ok");
-    if ((e = cJSON_GetObjectItemCaseSensitive(d, "cusum")) != NULL)
-        vigil_sbuf_printf(&b, "  risk-adjusted CUSUM (odds ratio %g): max %.3f, limit %g, observed - "
-                          "expected %.1f: %s\n", num(e, "odds_ratio"), num(e, "max"), num(e, "limit"),
-                          num(e, "observed_minus_expected"),
+    if ((e = cJSON_GetObjectItemCaseSensitive(d, "cusum")) != NULL) {
+        char oe[48] = "withheld (cell-size policy)";
+        if (isfinite(num(e, "observed_minus_expected"))) snprintf(oe, sizeof oe, "%.1f", num(e, "observed_minus_expected"));
+        const cJSON *lo = cJSON_GetObjectItemCaseSensitive(e, "lower"), *an = vigil_json_get(e, "across_nights");
+        vigil_sbuf_printf(&b, "  risk-adjusted CUSUM (odds ratio %g): max %.3f, limit %g", num(e, "odds_ratio"),
+                          num(e, "max"), num(e, "limit"));
+        if (lo)
+            vigil_sbuf_printf(&b, "; lower (odds ratio %g): max %.3f, limit %g", num(lo, "odds_ratio"), num(lo, "max"),
+                              num(lo, "limit"));
+        vigil_sbuf_printf(&b, ", observed - expected %s: %s\n", oe,
                           cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(e, "signal")) ? "SIGNAL" : "ok");
+        if (an && cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(an, "carried")))
+            vigil_sbuf_printf(&b, "    carried across nights from run %.0f (cases through %s)\n", num(an, "previous_run"),
+                              vigil_json_get_string(an, "previous_through"));
+        else if (an)
+            vigil_sbuf_printf(&b, "    across nights: %s\n", vigil_json_get_string(an, "reset"));
+    }
     if ((e = cJSON_GetObjectItemCaseSensitive(d, "decisions")) != NULL) text_decisions(&b, e);
     if ((e = cJSON_GetObjectItemCaseSensitive(d, "cbpe")) != NULL) text_cbpe(&b, e);
     if ((e = cJSON_GetObjectItemCaseSensitive(d, "performance")) != NULL) text_performance(&b, e);

@@ -185,9 +185,14 @@ static void openmetrics(const vigil_mrec *c, vigil_sbuf *b)
         if (jp(d, "prediction"))
             om_gauge(b, mon, "vigil_monitor_prediction_effect", "Drift effect size of the model's score that night.",
                      jnum(d, "prediction.effect"));
-        if (jp(d, "label"))
-            om_gauge(b, mon, "vigil_monitor_label_drift_p", "p-value of the prevalence change (label drift) that night.",
-                     jnum(d, "label.p"));
+        if (jp(d, "label") && js(d, "label.withheld")) /* the cell-size rule: the family, no sample */
+            om_family(b, "vigil_monitor_label_drift_p",
+                      "p-value of the prevalence change (label drift) that night (no sample when withheld under the "
+                      "cell-size rule).");
+        else if (jp(d, "label"))
+            om_gauge(b, mon, "vigil_monitor_label_drift_p",
+                     "p-value of the prevalence change (label drift) that night (no sample when withheld under the "
+                     "cell-size rule).", jnum(d, "label.p"));
         if (jp(d, "cusum")) {
             om_gauge(b, mon, "vigil_monitor_cusum_statistic",
                      "Risk-adjusted CUSUM statistic that night (its maximum over the window).", jnum(d, "cusum.max"));

@@ -278,7 +278,8 @@ static void nights_table(mctx *c)
                        vigil_cell_count(jnum(x->doc, "windows.current.n"), c->min_cell),
                        vigil_cell_txt(alarm ? "ALARM" : "no"), vigil_cell_txt(al.s ? al.s : ""), big,
                        pr ? vigil_cell_num(jnum(pr, "effect"), 3) : vigil_cell_txt("not run"),
-                       lb ? vigil_cell_p(jnum(lb, "p")) : vigil_cell_txt("not run"), cmax,
+                       lb && js(lb, "withheld") ? vigil_cell_txt("withheld (cell-size policy)")
+                       : lb ? vigil_cell_p(jnum(lb, "p")) : vigil_cell_txt("not run"), cmax,
                        cu ? vigil_cell_num(jnum(cu, "limit"), 3) : vigil_cell_txt("")};
         if (alarm) r[5].cls = "fail";
         vigil_doc_row(d, r);

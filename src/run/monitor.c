@@ -107,7 +107,7 @@ int vigil_run_monitor(vigil_run_monitor_result **out, const vigil_monitor *m,
     }
 
     vigil_monitor_options mo = VIGIL_MONITOR_OPTIONS_INIT;
-    mo.cache = store, mo.threads = opt->threads, mo.data = data;
+    mo.cache = store, mo.threads = opt->threads, mo.data = data, mo.history = store;
     if ((err = vigil_monitor_run(&r, m, &mo)) != 0) goto done;
     res->alarm = vigil_monitor_result_alarm(r);
 

@@ -192,6 +192,9 @@ mmut("monitor_bad_type.json", lambda s: s["data"]["types"].__setitem__("flc_grp"
 mmut("monitor_cusum_both.json", lambda s: s.__setitem__("cusum", {"limit": 4.5, "false_signal_probability": 0.01}))
 mmut("monitor_cusum_replicates.json",
      lambda s: s.__setitem__("cusum", {"false_signal_probability": 0.001, "replicates": 99}))
+# the CUSUM's direction (issue 17): an unknown one, one the odds ratio contradicts
+mmut("monitor_cusum_direction.json", lambda s: s.__setitem__("cusum", {"direction": "up"}))
+mmut("monitor_cusum_direction_or.json", lambda s: s.__setitem__("cusum", {"direction": "worse", "odds_ratio": 0.5}))
 # the label-free estimate and the realised performance (issue 17, $.cbpe, $.performance):
 # asked for without a threshold, or without a label; a score that is not a probability
 mmut("monitor_cbpe_no_threshold.json", lambda s: s.__setitem__("cbpe", True))

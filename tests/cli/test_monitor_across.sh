@@ -1,0 +1,69 @@
+#!/bin/sh
+# $.cusum.across_nights (issue 17): the risk-adjusted CUSUM carried from the last completed
+# night of the same monitor, read from the store by the data window. A failed night (the feed
+# stalled on 2026-02-12) is skipped, a re-run of a night carries from the same night before,
+# a changed monitor file starts again (and says so), overlapping windows count no case twice.
+. "$(dirname "$0")/lib.sh"
+V=${VIGIL:-$ROOT/build/vigil}
+cd "$T"
+/usr/bin/python3 "$ROOT/tests/cli/monitor_feed.py"
+sed 's/"label_drift": true/"label_drift": true, "cusum": {"across_nights": true, "direction": "both", "false_signal_probability": 0.05}/' night.json > chain.json
+sed -i 's/"name": "night"/"name": "chain"/' chain.json
+for d in 10 11 12 13; do
+    run "$V" monitor run chain.json --now 2026-02-$d --format json
+    cp out "c$d.json"
+done
+expect_rc 0 "night 13 ran"
+run "$V" monitor run chain.json --now 2026-02-12
+expect_rc 2 "the stalled night still exits 2 (and is stored failed)"
+/usr/bin/python3 - <<'PY' || { echo "FAIL: the state is not carried night to night"; fails=$((fails + 1)); }
+import json
+n = {d: json.load(open("c%d.json" % d)) for d in (10, 11, 13)}
+a10, a11, a13 = (n[d]["cusum"]["across_nights"] for d in (10, 11, 13))
+assert a10["carried"] is False and "no earlier completed night" in a10["reset"], a10
+assert n[10]["cusum"]["direction"] == "both" and n[10]["cusum"]["lower"]["odds_ratio"] == 0.5, n[10]["cusum"]
+assert a10["state"]["through"] == "2026-02-10", a10
+# night 11 starts where night 10 ended, on both sides
+assert a11["carried"] is True and a11["previous_run"] == n[10]["run_id"] and a11["previous_through"] == "2026-02-10", a11
+assert a11["start"] == {"upper": a10["state"]["upper"], "lower": a10["state"]["lower"]}, (a11, a10)
+# the failed night (12) is passed over: 13 carries from 11
+assert a13["carried"] is True and a13["previous_run"] == n[11]["run_id"], a13
+assert a13["start"]["upper"] == a11["state"]["upper"], (a13, a11)
+# the carried recursion, recomputed independently (numpy 1.24) from the feed's day-11 cases
+import csv, numpy as np
+rows = [r for r in csv.DictReader(open("feed.csv")) if r["day"] == "2026-02-11"]
+y = np.array([float(r["label"]) for r in rows]); p = np.array([float(r["score"]) for r in rows])
+for side, R in (("upper", 2.0), ("lower", 0.5)):
+    S, hi, lim = a11["start"][side], a11["start"][side], (n[11]["cusum"] if side == "upper" else n[11]["cusum"]["lower"])["limit"]
+    for yi, pi in zip(y, p):
+        S = max(0.0, S + yi * np.log(R) - np.log(1 - pi + R * pi)); hi = max(hi, S)
+        if S >= lim: S = 0.0
+    assert abs(S - a11["state"][side]) < 1e-9, (side, S, a11["state"][side])
+    assert abs(hi - (n[11]["cusum"] if side == "upper" else n[11]["cusum"]["lower"])["max"]) < 1e-9, side
+lc = n[13]["cusum"]["limit_choice"]
+assert lc["per_side"] == 0.025 and "twice" in lc["path"], lc
+PY
+# a re-run of night 13 carries from night 11 again: the same numbers
+run "$V" monitor run chain.json --now 2026-02-13 --format json
+expect_json "d['cusum']['across_nights']['previous_run'] == json.load(open('$T/c13.json'))['cusum']['across_nights']['previous_run'] and d['cusum']['max'] == json.load(open('$T/c13.json'))['cusum']['max']" "a re-run is reproducible"
+# the monitor file changed: the statistic starts again at 0, and the record says why
+sed -i 's/"false_signal_probability": 0.05/"false_signal_probability": 0.02/' chain.json
+run "$V" monitor run chain.json --now 2026-02-14 --format json
+expect_json "d['cusum']['across_nights']['carried'] is False and 'the monitor file changed since run' in d['cusum']['across_nights']['reset']" "a changed file resets"
+run "$V" monitor run chain.json --now 2026-02-15 --verbose
+expect_out "carried across nights from run" "the text says it carried"
+# overlapping windows (the last 3 days each night): a case the night before counted is not counted again
+sed 's/"last_days": 1/"last_days": 3/; s/"name": "chain"/"name": "chain3"/' chain.json > chain3.json
+run "$V" monitor run chain3.json --now 2026-02-10 --format json
+run "$V" monitor run chain3.json --now 2026-02-11 --format json
+expect_json "d['cusum']['across_nights']['carried'] and d['cusum']['across_nights']['counted_before'] == 80 and d['cusum']['n'] == 40" "only the new day's 40 cases are counted"
+# bad keys
+sed 's/"direction": "both"/"direction": "up"/' chain.json > bad1.json
+run "$V" monitor run bad1.json --now 2026-02-15
+expect_rc 2 "an unknown direction"
+expect_err "bad1.json: \$.cusum.direction: expected \"worse\", \"better\" or \"both\", got \"up\"" "names the key"
+sed 's/"direction": "both"/"direction": "worse", "odds_ratio": 0.5/' chain.json > bad2.json
+run "$V" monitor run bad2.json --now 2026-02-15
+expect_rc 2 "an odds ratio against the direction"
+expect_err "bad2.json: \$.cusum.odds_ratio: 0.5 detects better outcomes, but \$.cusum.direction is \"worse\"" "names both keys"
+finish

@@ -8,10 +8,11 @@
 
 int cli_cases_load(const char *cmd, const char *model_path, const char *data_path, const char *id,
                    const char *const *extra, size_t n_extra, const vigil_phi_allow *allow,
-                   size_t n_allow, cli_cases *out)
+                   size_t n_allow, char delimiter, cli_cases *out)
 {
     vigil_cases_options o = VIGIL_CASES_OPTIONS_INIT;
     o.id = id, o.extra = extra, o.n_extra = n_extra, o.allow = allow, o.n_allow = n_allow;
+    o.delimiter = delimiter;
     int err = vigil_cases_load(out, model_path, data_path, &o);
     return err ? cli_fail(cmd, err) : VIGIL_EXIT_OK;
 }

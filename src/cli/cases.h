@@ -15,7 +15,7 @@ typedef vigil_cases cli_cases;
 /* vigil_cases_load; returns an exit status (0 ok), having printed the error. */
 int cli_cases_load(const char *cmd, const char *model_path, const char *data_path, const char *id,
                    const char *const *extra, size_t n_extra, const vigil_phi_allow *allow,
-                   size_t n_allow, cli_cases *out);
+                   size_t n_allow, char delimiter, cli_cases *out);
 void cli_cases_free(cli_cases *c);
 
 /* vigil_cases_write_csv; returns an exit status, having printed any error. */

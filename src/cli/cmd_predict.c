@@ -11,8 +11,9 @@
 #include <string.h>
 
 const char cmd_predict_help[] =
-    "usage: vigil predict --model M --data F.csv --out P.csv [--id COL] [--backend auto|cpu|cuda]\n"
-    "                     [--threads N] [--allow-column C=WHY] [--all-trees] [--format table|json]\n"
+    "usage: vigil predict --model M --data F.csv --out P.csv [--id COL] [--delimiter C]\n"
+    "                     [--backend auto|cpu|cuda] [--threads N] [--allow-column C=WHY] [--all-trees]\n"
+    "                     [--format table|json]\n"
     "\n"
     "Scores every case of F.csv with model M (XGBoost JSON, vigil-linear or vigil-mlp; see\n"
     "README \"Model formats\") and writes P.csv with the id and the score: `ID,score`, or one\n"
@@ -28,7 +29,7 @@ const char cmd_predict_help[] =
 
 static struct {
     cli_common c;
-    const char *out, *id;
+    const char *out, *id, *delimiter;
     int all_trees;
 } A;
 
@@ -38,6 +39,8 @@ static const cli_option opts[] = {
                    &A.out),
     CLI_OPT_STRING("id", 0, "COL", "id column copied to the output (default: the row number, 'row')",
                    &A.id),
+    CLI_OPT_STRING("delimiter", 0, "C", "F.csv's field separator: ',' (default), ';', '|' or tab\n"
+                   "(P.csv is written with commas)", &A.delimiter),
     CLI_OPTS_BACKEND_THREADS(&A.c),
     CLI_OPTS_ALLOW_COLUMN(&A.c),
     CLI_OPT_FLAG("all-trees", 0,
@@ -71,10 +74,12 @@ int cmd_predict(int argc, char **argv)
     vigil_backend_options bo = VIGIL_BACKEND_OPTIONS_INIT;
     bo.threads = (int)threads;
     if (cli_parse_backend("predict", A.c.backend, &bo.backend)) return VIGIL_EXIT_USAGE;
+    char delimiter;
+    if (cli_parse_delimiter("predict", A.delimiter, &delimiter)) return VIGIL_EXIT_USAGE;
 
     double t0 = vigil_seconds();
     cli_cases cs;
-    rc = cli_cases_load("predict", model, data, id, NULL, 0, allow, n_allow, &cs);
+    rc = cli_cases_load("predict", model, data, id, NULL, 0, allow, n_allow, delimiter, &cs);
     if (rc) return rc;
     size_t K = vigil_model_n_outputs(cs.model);
     double *scores = malloc(cs.n * K * sizeof *scores);

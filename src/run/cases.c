@@ -40,6 +40,7 @@ int vigil_cases_load(vigil_cases *out, const char *model_path, const char *data_
     }
     vigil_csv_options o = VIGIL_CSV_OPTIONS_INIT;
     o.keep = keep, o.n_keep = nk, o.keep_why = why;
+    o.delimiter = opt->delimiter ? opt->delimiter : ',';
     /* An id column is text even when it looks numeric (leading zeros are part of an id). */
     vigil_col_decl idd = {id, VIGIL_COL_CATEGORICAL};
     if (id) o.types = &idd, o.n_types = 1;

@@ -85,6 +85,10 @@ static char *config_json(const char *model, const char *data, const vigil_run_ex
     cJSON_AddNumberToObject(o, "max_background", (double)opt->max_background);
     cJSON_AddNumberToObject(o, "seed", (double)opt->seed);
     cJSON_AddBoolToObject(o, "all_trees", opt->all_trees != 0);
+    if (opt->delimiter && opt->delimiter != ',') {
+        char dl[2] = {opt->delimiter, '\0'};
+        cJSON_AddStringToObject(o, "delimiter", dl);
+    }
     if (opt->n_allow) {
         cJSON *a = cJSON_AddObjectToObject(o, "allow_columns");
         for (size_t i = 0; i < opt->n_allow; i++)
@@ -163,9 +167,11 @@ int vigil_run_explain(vigil_run_explain_result **out, const char *model, const c
     co.id = opt->id, co.extra = opt->groups, co.n_extra = opt->n_groups;
     co.allow = opt->allow, co.n_allow = opt->n_allow;
     co.all_trees = opt->all_trees;
+    co.delimiter = opt->delimiter;
     if ((err = vigil_cases_load(&cs, model, data, &co)) != 0) goto done;
     vigil_cases_options bo_ = VIGIL_CASES_OPTIONS_INIT;
     bo_.allow = opt->allow, bo_.n_allow = opt->n_allow;
+    bo_.delimiter = opt->delimiter;
     if (bg && (err = vigil_cases_load(&cb, model, bg, &bo_)) != 0) goto done;
     if (bg) eo.background = cb.X, eo.n_background = cb.n;
     if (opt->db_path) {

@@ -70,6 +70,42 @@ expect_json "d['reproduced'] is False and d['n_disagree'] > 0 and len(d['disagre
 run "$VIGIL" history --kind replay --format json
 expect_json "[r['passed'] for r in d['runs']] == [True, False]" "replay runs stored with their verdicts"
 
+# Other field separators (issue 19): the cohort re-saved with ';' and with tabs scores, replays
+# and explains exactly as the comma file with --delimiter, and the files written keep commas.
+/usr/bin/python3 - "$D/flchain/test.csv" "$T/semi.csv" "$T/tab.csv" <<'PY'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="")))
+for path, dl in ((sys.argv[2], ";"), (sys.argv[3], "\t")):
+    with open(path, "w", newline="") as f:
+        csv.writer(f, delimiter=dl, lineterminator="\n").writerows(rows)
+PY
+for sep in semi tab; do
+    if [ $sep = semi ]; then dl=';'; shown="';'"; else dl=tab; shown=tab; fi
+    run "$VIGIL" predict --model "$D/models/flchain_v1.json" --data "$T/$sep.csv" --delimiter "$dl" --id case_id \
+        --out "$T/p_$sep.csv" $OK
+    expect_rc 0 "predict --delimiter $dl"
+    cmp -s "$T/p.csv" "$T/p_$sep.csv" || { echo "FAIL: predict --delimiter $dl: not the comma file's scores, written with commas"; fails=$((fails + 1)); }
+    run "$VIGIL" replay --model "$D/models/flchain_v1.json" --data "$T/$sep.csv" --delimiter "$dl" --shadow shadow_score \
+        --id case_id $OK --no-store
+    expect_rc 0 "replay --delimiter $dl"
+    expect_out "REPRODUCED: all 3072 cases" "replay --delimiter $dl verdict"
+    run "$VIGIL" predict --model "$D/models/flchain_v1.json" --data "$T/$sep.csv" --out "$T/p_nodl.csv" $OK
+    expect_rc 2 "a $sep file read at commas"
+    expect_err "--delimiter $shown for drift, cases join, predict, replay and explain" "the way out names predict ($sep)"
+done
+run "$VIGIL" explain --model "$D/models/flchain_v1.json" --data "$D/flchain/test.csv" --id case_id --out "$T/e.csv" $OK --no-store
+expect_rc 0 "explain the comma file"
+run "$VIGIL" explain --model "$D/models/flchain_v1.json" --data "$T/tab.csv" --delimiter tab --id case_id --out "$T/e_tab.csv" \
+    $OK --no-store
+expect_rc 0 "explain --delimiter tab"
+cmp -s "$T/e.csv" "$T/e_tab.csv" || { echo "FAIL: explain --delimiter tab: not the comma file's attributions, written with commas"; fails=$((fails + 1)); }
+run "$VIGIL" explain --model "$D/models/flchain_v1.json" --data "$T/semi.csv" --out "$T/e_x.csv" $OK --no-store
+expect_rc 2 "explain: a ';' file read at commas"
+expect_err "--delimiter ';' for drift, cases join, predict, replay and explain" "the way out names explain"
+run "$VIGIL" replay --model "$D/models/flchain_v1.json" --data "$T/semi.csv" --delimiter ':' --shadow shadow_score --no-store
+expect_rc 2 "replay: an unknown separator"
+expect_err "--delimiter: expected ',', ';', '|' or tab, not ':'" "unknown separator named"
+
 # Categorical splits (tests/reference/xgb_cat_ref.py): a 1.7.4 file (a bare NaN at each
 # categorical node) from codes, a 3.1.3 one from the category strings it stores; an unknown
 # string, and text for a model that stores no names, are refused naming the line.

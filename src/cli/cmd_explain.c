@@ -31,6 +31,8 @@ const char cmd_explain_help[] =
     "  vigil-mlp        Shapley values of the interventional game over a background sample:\n"
     "                   exact (all 2^F coalitions) up to 12 features, KernelSHAP with paired\n"
     "                   sampling beyond (its largest standard error is reported)\n"
+    "\n"
+    CLI_CASES_CATEGORICAL_HELP
     "\n";
 
 static const char epilogue[] =

@@ -25,6 +25,8 @@ const char cmd_predict_help[] =
     "(learner.attributes.best_iteration): vigil scores the trees of rounds 0..best_iteration,\n"
     "as XGBClassifier.predict_proba does; --all-trees scores every tree, as Booster.predict\n"
     "does. The JSON summary says which (model.trees_used, model.trees, model.best_iteration).\n"
+    "\n"
+    CLI_CASES_CATEGORICAL_HELP
     "\n";
 
 static struct {

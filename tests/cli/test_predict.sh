@@ -120,6 +120,15 @@ e = [float(r['expected']) for r in csv.DictReader(open(sys.argv[2]))]
 assert len(p) == len(e) and max(abs(a - b) for a, b in zip(p, e)) <= 1e-6
 PY
 done
+# The rule is in both commands' --help: codes as pandas .cat.codes, strings only for a model
+# that stores its categories, and what is refused.
+for cmd in predict explain; do
+    run "$VIGIL" $cmd --help
+    expect_rc 0 "$cmd --help"
+    expect_out "codes, whole numbers >= 0 as pandas .cat.codes gives them" "$cmd --help: the codes rule"
+    expect_out "Category strings are read only for a model that stores" "$cmd --help: strings for 3.x models"
+    expect_out "Refused, naming the file and line: -1 (pandas' missing code" "$cmd --help: what is refused"
+done
 printf 'x0,dx,arm\n0.5,D07,high\n0.1,D31,low\n' > "$T/cat_unknown.csv"
 run "$VIGIL" predict --model "$C/v3_1_3_cat_logistic.json" --data "$T/cat_unknown.csv" --out "$T/cu.csv"
 expect_rc 2 "unknown category string"

@@ -65,6 +65,7 @@ typedef struct {
     float *X;     /* n x n_features, row-major */
     size_t n;
     int id_col;   /* -1 without an id column */
+    size_t *unseen; /* n_features: cases with an unseen category code (vigil_model_unseen_categories) */
 } vigil_cases;
 
 typedef struct {

@@ -2,6 +2,7 @@
 #include "cli/cases.h"
 
 #include "cli/cli.h"
+#include "run/cases_json.h"
 #include "vigil/error.h"
 
 #include <string.h>
@@ -42,4 +43,5 @@ void cli_cases_json(cJSON *doc, const cli_cases *c, const char *model_path)
     cJSON_AddStringToObject(m, "describe", vigil_model_describe(c->model));
     cJSON_AddStringToObject(m, "sha256", vigil_model_sha256(c->model));
     cJSON_AddNumberToObject(doc, "n", (double)c->n);
+    vigil_cases_unseen_json(doc, c);
 }

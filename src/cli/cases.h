@@ -22,7 +22,10 @@ typedef vigil_cases cli_cases;
     "Refused, naming the file and line: -1 (pandas' missing code: leave the cell empty), a\n"  \
     "fraction or a negative number; text for a model that stores no categories (XGBoost\n"    \
     "1.7/2.x: give the codes); a string the model does not hold; a number where the stored\n" \
-    "categories are text that reads as numbers ('10': a code or a category?).\n"
+    "categories are text that reads as numbers ('10': a code or a category?). A code at or\n"  \
+    "past the categories the model stores (unseen in training) is scored as XGBoost scores\n"  \
+    "it, outside every split's set; the cases are counted, one warning per feature on\n"      \
+    "stderr, and in the JSON summary (unseen_categories).\n"
 
 /* vigil_cases_load; returns an exit status (0 ok), having printed the error. */
 int cli_cases_load(const char *cmd, const char *model_path, const char *data_path, const char *id,

@@ -51,7 +51,8 @@ static const cli_option opts[] = {
                  &A.all_trees),
     CLI_OPT_STRING("format", 0, "F",
                    "summary on stdout: 'table' (default) or 'json': {model: {describe,\n"
-                   "sha256, trees, trees_used, best_iteration}, n, outputs, backend, threads, rows_per_second,\n"
+                   "sha256, trees, trees_used, best_iteration}, n, unseen_categories (categorical\n"
+                   "models that store their categories), outputs, backend, threads, rows_per_second,\n"
                    "seconds: {load, compute, write}}",
                    &A.c.format),
     CLI_OPT_END,

@@ -54,7 +54,8 @@ static const cli_option opts[] = {
     CLI_OPT_STRING("format", 0, "F",
                    "'table' (default) or 'json': {run_id, n, agreement, n_disagree,\n"
                    "max_abs_diff, mean_abs_diff, tolerance, missing_recorded,\n"
-                   "disagreeing_ids, reproduced, model, backend, seconds}",
+                   "disagreeing_ids, reproduced, model, backend, unseen_categories\n"
+                   "(categorical models that store their categories), seconds}",
                    &A.c.format),
     CLI_OPT_END,
 };

@@ -4,6 +4,7 @@
 #include "core/json.h"
 #include "core/util.h"
 #include "explain/importance.h"
+#include "run/cases_json.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -219,6 +220,7 @@ int vigil_run_explain(vigil_run_explain_result **out, const char *model, const c
     cJSON_AddStringToObject(m, "describe", vigil_model_describe(cs.model));
     cJSON_AddStringToObject(m, "sha256", vigil_model_sha256(cs.model));
     cJSON_AddNumberToObject(d, "n", (double)cs.n);
+    vigil_cases_unseen_json(d, &cs);
     cJSON_AddNumberToObject(d, "outputs", (double)K);
     cJSON_AddItemToObject(d, "features", cJSON_CreateStringArray(names, (int)F));
     cJSON_AddStringToObject(d, "method", eo.method ? eo.method : "");

@@ -4,6 +4,7 @@
 #include "core/json.h"
 #include "core/util.h"
 #include "model/replay_doc.h"
+#include "run/cases_json.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -188,6 +189,7 @@ int vigil_run_replay(vigil_run_replay_result **out, const char *model, const cha
     cJSON_AddStringToObject(mo, "describe", vigil_model_describe(cs.model));
     cJSON_AddStringToObject(d, "backend", vigil_backend_name(used));
     cJSON_AddStringToObject(d, "backend_detail", vigil_backend_describe(used));
+    vigil_cases_unseen_json(d, &cs);
     if (store) {
         if ((err = replay_results(&stored, d)) != 0) goto done;
         cJSON_AddNumberToObject(d, "run_id", (double)res->run_id);

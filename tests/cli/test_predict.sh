@@ -120,6 +120,31 @@ e = [float(r['expected']) for r in csv.DictReader(open(sys.argv[2]))]
 assert len(p) == len(e) and max(abs(a - b) for a, b in zip(p, e)) <= 1e-6
 PY
 done
+# Unseen category codes (issue 20): the 3.1.3 codes file holds dx 30..33 and arm 3, beyond the
+# categories the model stores. Scored as XGBoost 3.1.3 scores them (its golden), and counted:
+# one warning per feature on stderr, the counts in the JSON of predict and replay.
+read -r n_dx n_arm <<EOF2
+$(/usr/bin/python3 -c "import csv,sys; r=list(csv.DictReader(open(sys.argv[1]))); print(sum(x['dx']!='' and int(x['dx'])>=30 for x in r), sum(x['arm']!='' and int(x['arm'])>=3 for x in r))" "$C/v3_1_3_cat_logistic.csv")
+EOF2
+run "$VIGIL" predict --model "$C/v3_1_3_cat_logistic.json" --data "$C/v3_1_3_cat_logistic.csv" --out "$T/cat3.csv" --format json
+expect_rc 0 "unseen codes are scored"
+expect_json "d['unseen_categories'] == {'dx': $n_dx, 'arm': $n_arm} and $n_dx > 0 and $n_arm > 0" "unseen codes counted in the summary"
+expect_err "column 'dx': $n_dx of 240 cases hold a category code at or past the 30 categories the model stores for 'dx'" "dx warned with its count"
+expect_err "column 'arm': $n_arm of 240 cases hold a category code at or past the 3 categories" "arm warned with its count"
+[ "$(grep -c 'category code at or past' "$T/err")" = 2 ] || { echo "FAIL: not one warning per feature: $(cat "$T/err")"; fails=$((fails + 1)); }
+/usr/bin/python3 - "$T/cat3.csv" "$C/v3_1_3_cat_logistic.csv" <<'PY' || { echo "FAIL: unseen codes: predictions differ from XGBoost 3.1.3's"; fails=$((fails + 1)); }
+import csv, sys
+p = [float(r['score']) for r in csv.DictReader(open(sys.argv[1]))]
+e = [float(r['expected']) for r in csv.DictReader(open(sys.argv[2]))]
+assert len(p) == len(e) == 240 and max(abs(a - b) for a, b in zip(p, e)) <= 1e-6
+PY
+run "$VIGIL" replay --model "$C/v3_1_3_cat_logistic.json" --data "$C/v3_1_3_cat_logistic.csv" --shadow expected --no-store --format json
+expect_rc 0 "unseen codes: replay reproduces XGBoost's scores"
+expect_json "d['unseen_categories'] == {'dx': $n_dx, 'arm': $n_arm}" "unseen codes counted in the replay summary"
+run "$VIGIL" predict --model "$C/v1_7_4_cat_logistic.json" --data "$C/v1_7_4_cat_logistic.csv" --out "$T/cat1.csv" --format json
+expect_rc 0 "a 1.7.4 model: no category counts"
+expect_json "'unseen_categories' not in d" "no counts claimed where the model does not know them"
+
 # The rule is in both commands' --help: codes as pandas .cat.codes, strings only for a model
 # that stores its categories, and what is refused.
 for cmd in predict explain; do

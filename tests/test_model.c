@@ -235,6 +235,65 @@ static void test_categorical_bind(void **state)
     unlink(p);
 }
 
+/* Unseen category codes: a code at or past the categories a 3.x model stores is scored as
+ * XGBoost scores it (the goldens of xgb_cat_ref.py hold dx 30..33 and arm 3), and counted: one
+ * warning per feature with the count, never the value; a 1.7/2.x model does not know its
+ * category counts, so nothing is counted there. */
+static char unseen_warned[4][512];
+static size_t n_unseen_warned;
+static void unseen_warn(const char *msg, void *ctx)
+{
+    (void)ctx;
+    if (n_unseen_warned < 4) snprintf(unseen_warned[n_unseen_warned], sizeof unseen_warned[0], "%s", msg);
+    n_unseen_warned++;
+}
+
+static void test_categorical_unseen(void **state)
+{
+    (void)state;
+    char p[64];
+    vigil_table *t = NULL;
+    vigil_model *m = NULL;
+    float *X = NULL;
+    size_t counts[3];
+    assert_int_equal(vigil_model_load(&m, "tests/reference/xgb_cat/v3_1_3_cat_logistic.json"), 0);
+    assert_int_equal(vigil_model_n_categories(m, 0), 0);
+    assert_int_equal(vigil_model_n_categories(m, 1), 30);
+    assert_int_equal(vigil_model_n_categories(m, 2), 3);
+    /* dx: 29 is seen, 30 and 33 are not, a missing one is not counted; arm: 3 is unseen */
+    tu_temp_file(p, sizeof p, "x0,dx,arm\n0.5,29,0\n0.1,30,3\n0.2,,1\n0.3,33,2\n");
+    assert_int_equal(vigil_table_read_csv(&t, p, NULL), 0);
+    n_unseen_warned = 0;
+    vigil_warn_set_handler(unseen_warn, NULL);
+    int rc = vigil_model_bind(m, t, &X);
+    vigil_warn_set_handler(NULL, NULL);
+    assert_int_equal(rc, 0);
+    assert_int_equal(n_unseen_warned, 2);
+    assert_non_null(strstr(unseen_warned[0], "column 'dx': 2 of 4 cases hold a category code at or past the 30 "
+                                             "categories the model stores for 'dx'"));
+    assert_non_null(strstr(unseen_warned[1], "column 'arm': 1 of 4 cases hold a category code at or past the 3"));
+    assert_null(strstr(unseen_warned[0], "33")); /* the count, never a value */
+    assert_int_equal(vigil_model_unseen_categories(m, X, 4, counts), 2);
+    assert_true(counts[0] == 0 && counts[1] == 2 && counts[2] == 1);
+    assert_true(X[4] == 30.0f && X[5] == 3.0f && X[10] == 33.0f); /* scored as given, not altered */
+    free(X);
+    vigil_model_free(m);
+    /* 2.1.4 stores no categories: the count is unknown, nothing is counted or warned */
+    assert_int_equal(vigil_model_load(&m, "tests/reference/xgb_cat/v2_1_4_cat_logistic.json"), 0);
+    assert_int_equal(vigil_model_n_categories(m, 1), 0);
+    n_unseen_warned = 0;
+    vigil_warn_set_handler(unseen_warn, NULL);
+    rc = vigil_model_bind(m, t, &X);
+    vigil_warn_set_handler(NULL, NULL);
+    assert_int_equal(rc, 0);
+    assert_int_equal(n_unseen_warned, 0);
+    assert_int_equal(vigil_model_unseen_categories(m, X, 4, counts), 0);
+    free(X);
+    vigil_model_free(m);
+    vigil_table_free(t);
+    unlink(p);
+}
+
 /* Models saved after early stopping (tests/reference/xgb_early_ref.py, XGBoost 1.7.4): by default
  * the trees of rounds 0..best_iteration, equal to XGBClassifier.predict_proba (binary, two
  * parallel trees per round, three classes); with vigil_model_use_all_trees, every tree, equal to
@@ -712,6 +771,7 @@ int main(void)
         cmocka_unit_test(test_categorical_load),
         cmocka_unit_test(test_categorical_golden),
         cmocka_unit_test(test_categorical_bind),
+        cmocka_unit_test(test_categorical_unseen),
         cmocka_unit_test(test_bind),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

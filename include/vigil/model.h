@@ -71,6 +71,18 @@ size_t vigil_model_n_trees(const vigil_model *m);
  * fractions are refused). Caller free()s *X. */
 int vigil_model_bind(const vigil_model *m, const vigil_table *t, float **X);
 
+/* Unseen categories. XGBoost scores a category code at or past a feature's category count (a
+ * category not in the training frame) without a word, as outside every split's set; vigil
+ * scores it the same, never refused, and says how many cases hold one.
+ * vigil_model_n_categories: the categories the model stores for feature j (XGBoost 3.x
+ * stores them), 0 where it does not know (1.7/2.x files, numeric features, non-tree models).
+ * vigil_model_unseen_categories: counts[j] (n_features entries) = rows of X (n x n_features, as
+ * vigil_model_bind gives it) whose code for feature j is at or past that count (0 where the
+ * count is unknown); returns the number of features with a non-zero count. vigil_model_bind
+ * warns (vigil_warn) once per such feature with its count. */
+size_t vigil_model_n_categories(const vigil_model *m, size_t j);
+size_t vigil_model_unseen_categories(const vigil_model *m, const float *X, size_t n, size_t *counts);
+
 /* Score n rows of X. scores: n * n_outputs doubles (probabilities / predictions, as the
  * model's library returns them); margins (optional, may be NULL): n * n_outputs raw margins.
  * opt->backend follows the rule of vigil/backend.h (NULL opt: AUTO, every CPU); *used

@@ -65,6 +65,7 @@ typedef struct {
     float *X;     /* n x n_features, row-major */
     size_t n;
     int id_col;   /* -1 without an id column */
+    size_t *unseen; /* n_features: cases with an unseen category code (vigil_model_unseen_categories) */
 } vigil_cases;
 
 typedef struct {
@@ -74,9 +75,10 @@ typedef struct {
     const vigil_phi_allow *allow;  /* columns let through the PHI guard, with why */
     size_t n_allow;
     int all_trees;                 /* 1: every tree of an early-stopped model (model.h) */
+    char delimiter;                /* the file's field separator (vigil_csv_options); 0: ',' */
 } vigil_cases_options;
 
-#define VIGIL_CASES_OPTIONS_INIT {NULL, NULL, 0, NULL, 0, 0}
+#define VIGIL_CASES_OPTIONS_INIT {NULL, NULL, 0, NULL, 0, 0, ','}
 
 /* Load `model_path` and the cases of `data_path` for it (opt may be NULL). A file without data
  * rows is VIGIL_EINVAL. On failure *out is cleared. */
@@ -173,9 +175,10 @@ typedef struct {
     const vigil_phi_allow *allow;
     size_t n_allow;
     int all_trees;              /* 1: every tree of an early-stopped model; 0: to best_iteration */
+    char delimiter;             /* the data file's field separator; 0: ',' */
 } vigil_run_replay_options;
 
-#define VIGIL_RUN_REPLAY_OPTIONS_INIT {NULL, NULL, 1e-6, 20, VIGIL_BACKEND_OPTIONS_INIT, NULL, 0, 0}
+#define VIGIL_RUN_REPLAY_OPTIONS_INIT {NULL, NULL, 1e-6, 20, VIGIL_BACKEND_OPTIONS_INIT, NULL, 0, 0, ','}
 
 typedef struct vigil_run_replay_result vigil_run_replay_result;
 
@@ -216,10 +219,11 @@ typedef struct {
     vigil_mlp_method mlp_method;
     size_t mlp_samples;            /* KernelSHAP coalitions per case (0: 2048) */
     int all_trees;                 /* 1: every tree of an early-stopped model; 0: to best_iteration */
+    char delimiter;                /* field separator of the data and background files; 0: ',' */
 } vigil_run_explain_options;
 
 #define VIGIL_RUN_EXPLAIN_OPTIONS_INIT \
-    {NULL, NULL, NULL, NULL, 0, NULL, 0, VIGIL_BACKEND_AUTO, 0, 1, 100, VIGIL_MLP_AUTO, 0, 0}
+    {NULL, NULL, NULL, NULL, 0, NULL, 0, VIGIL_BACKEND_AUTO, 0, 1, 100, VIGIL_MLP_AUTO, 0, 0, ','}
 
 typedef struct vigil_run_explain_result vigil_run_explain_result;
 

@@ -14,7 +14,7 @@
 #include <string.h>
 
 const char cmd_explain_help[] =
-    "usage: vigil explain --model M --data F.csv --out S.csv [--id COL] [--background R.csv]\n"
+    "usage: vigil explain --model M --data F.csv --out S.csv [--id COL] [--background R.csv] [--delimiter C]\n"
     "                     [--backend auto|cpu|cuda] [--threads N] [--max-background N] [--seed S]\n"
     "                     [--mlp-method auto|exact|kernel] [--samples N]\n"
     "                     [--group COL]... [--allow-column C=WHY] [--all-trees] [--db FILE] [--no-store]\n"
@@ -31,6 +31,8 @@ const char cmd_explain_help[] =
     "  vigil-mlp        Shapley values of the interventional game over a background sample:\n"
     "                   exact (all 2^F coalitions) up to 12 features, KernelSHAP with paired\n"
     "                   sampling beyond (its largest standard error is reported)\n"
+    "\n"
+    CLI_CASES_CATEGORICAL_HELP
     "\n";
 
 static const char epilogue[] =
@@ -42,7 +44,7 @@ static const char epilogue[] =
 
 static struct {
     cli_common c;
-    const char *out, *id, *background, *mlp_method;
+    const char *out, *id, *background, *mlp_method, *delimiter;
     size_t max_background, seed, samples;
     cli_list groups;
     int all_trees;
@@ -58,6 +60,8 @@ static const cli_option opts[] = {
                    "reference cases for linear and MLP models (default: F.csv itself);\n"
                    "TreeSHAP uses the covers stored in the trees instead",
                    &A.background),
+    CLI_OPT_STRING("delimiter", 0, "C", "field separator of F.csv and R.csv: ',' (default), ';', '|' or tab\n"
+                   "(S.csv is written with commas)", &A.delimiter),
     CLI_OPT_SIZE("max-background", 0, "N", "MLP: at most N background rows, a seeded sample (default 100)",
                  &A.max_background),
     CLI_OPT_SIZE("seed", 0, "S", "seed of that sample and of KernelSHAP's coalitions (default 1)", &A.seed),
@@ -122,6 +126,7 @@ int cmd_explain(int argc, char **argv)
     if (json < 0) return VIGIL_EXIT_USAGE;
     vigil_run_explain_options o = VIGIL_RUN_EXPLAIN_OPTIONS_INIT;
     if (cli_parse_backend("explain", A.c.backend, &o.backend)) return VIGIL_EXIT_USAGE;
+    if (cli_parse_delimiter("explain", A.delimiter, &o.delimiter)) return VIGIL_EXIT_USAGE;
     o.db_path = no_store ? NULL : cli_db_path(A.c.db);
     o.id = A.id;
     o.background = A.background;

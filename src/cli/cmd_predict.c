@@ -11,8 +11,9 @@
 #include <string.h>
 
 const char cmd_predict_help[] =
-    "usage: vigil predict --model M --data F.csv --out P.csv [--id COL] [--backend auto|cpu|cuda]\n"
-    "                     [--threads N] [--allow-column C=WHY] [--all-trees] [--format table|json]\n"
+    "usage: vigil predict --model M --data F.csv --out P.csv [--id COL] [--delimiter C]\n"
+    "                     [--backend auto|cpu|cuda] [--threads N] [--allow-column C=WHY] [--all-trees]\n"
+    "                     [--format table|json]\n"
     "\n"
     "Scores every case of F.csv with model M (XGBoost JSON, vigil-linear or vigil-mlp; see\n"
     "README \"Model formats\") and writes P.csv with the id and the score: `ID,score`, or one\n"
@@ -24,11 +25,13 @@ const char cmd_predict_help[] =
     "(learner.attributes.best_iteration): vigil scores the trees of rounds 0..best_iteration,\n"
     "as XGBClassifier.predict_proba does; --all-trees scores every tree, as Booster.predict\n"
     "does. The JSON summary says which (model.trees_used, model.trees, model.best_iteration).\n"
+    "\n"
+    CLI_CASES_CATEGORICAL_HELP
     "\n";
 
 static struct {
     cli_common c;
-    const char *out, *id;
+    const char *out, *id, *delimiter;
     int all_trees;
 } A;
 
@@ -38,6 +41,8 @@ static const cli_option opts[] = {
                    &A.out),
     CLI_OPT_STRING("id", 0, "COL", "id column copied to the output (default: the row number, 'row')",
                    &A.id),
+    CLI_OPT_STRING("delimiter", 0, "C", "F.csv's field separator: ',' (default), ';', '|' or tab\n"
+                   "(P.csv is written with commas)", &A.delimiter),
     CLI_OPTS_BACKEND_THREADS(&A.c),
     CLI_OPTS_ALLOW_COLUMN(&A.c),
     CLI_OPT_FLAG("all-trees", 0,
@@ -46,7 +51,8 @@ static const cli_option opts[] = {
                  &A.all_trees),
     CLI_OPT_STRING("format", 0, "F",
                    "summary on stdout: 'table' (default) or 'json': {model: {describe,\n"
-                   "sha256, trees, trees_used, best_iteration}, n, outputs, backend, threads, rows_per_second,\n"
+                   "sha256, trees, trees_used, best_iteration}, n, unseen_categories (categorical\n"
+                   "models that store their categories), outputs, backend, threads, rows_per_second,\n"
                    "seconds: {load, compute, write}}",
                    &A.c.format),
     CLI_OPT_END,
@@ -71,10 +77,12 @@ int cmd_predict(int argc, char **argv)
     vigil_backend_options bo = VIGIL_BACKEND_OPTIONS_INIT;
     bo.threads = (int)threads;
     if (cli_parse_backend("predict", A.c.backend, &bo.backend)) return VIGIL_EXIT_USAGE;
+    char delimiter;
+    if (cli_parse_delimiter("predict", A.delimiter, &delimiter)) return VIGIL_EXIT_USAGE;
 
     double t0 = vigil_seconds();
     cli_cases cs;
-    rc = cli_cases_load("predict", model, data, id, NULL, 0, allow, n_allow, &cs);
+    rc = cli_cases_load("predict", model, data, id, NULL, 0, allow, n_allow, delimiter, &cs);
     if (rc) return rc;
     size_t K = vigil_model_n_outputs(cs.model);
     double *scores = malloc(cs.n * K * sizeof *scores);

@@ -11,7 +11,7 @@
 #include <string.h>
 
 const char cmd_replay_help[] =
-    "usage: vigil replay --model M --data F.csv --shadow COL [--id COL] [--tolerance T]\n"
+    "usage: vigil replay --model M --data F.csv --shadow COL [--id COL] [--delimiter C] [--tolerance T]\n"
     "                    [--max-ids N] [--backend B] [--threads N] [--allow-column C=WHY] [--all-trees]\n"
     "                    [--db FILE] [--no-store] [--format table|json]\n"
     "\n"
@@ -28,7 +28,7 @@ static const char epilogue[] = "Exit status: 0 reproduced, 1 not reproduced, 2 b
 
 static struct {
     cli_common c;
-    const char *shadow, *id;
+    const char *shadow, *id, *delimiter;
     double tolerance;
     size_t max_ids;
     int all_trees;
@@ -39,6 +39,8 @@ static const cli_option opts[] = {
     CLI_OPT_STRING("shadow", 0, "COL", "the recorded score column", &A.shadow),
     CLI_OPT_STRING("id", 0, "COL", "id column, for naming disagreeing cases (default: row numbers)",
                    &A.id),
+    CLI_OPT_STRING("delimiter", 0, "C", "F.csv's field separator: ',' (default), ';', '|' or tab\n"
+                   "(replay writes no CSV)", &A.delimiter),
     CLI_OPT_DOUBLE("tolerance", 0, "T", "largest difference that still agrees (default 1e-6)",
                    &A.tolerance),
     CLI_OPT_SIZE("max-ids", 0, "N", "disagreeing ids listed (default 20)", &A.max_ids),
@@ -52,7 +54,8 @@ static const cli_option opts[] = {
     CLI_OPT_STRING("format", 0, "F",
                    "'table' (default) or 'json': {run_id, n, agreement, n_disagree,\n"
                    "max_abs_diff, mean_abs_diff, tolerance, missing_recorded,\n"
-                   "disagreeing_ids, reproduced, model, backend, seconds}",
+                   "disagreeing_ids, reproduced, model, backend, unseen_categories\n"
+                   "(categorical models that store their categories), seconds}",
                    &A.c.format),
     CLI_OPT_END,
 };
@@ -81,6 +84,7 @@ int cmd_replay(int argc, char **argv)
     vigil_run_replay_options o = VIGIL_RUN_REPLAY_OPTIONS_INIT;
     o.backend.threads = (int)A.c.threads;
     if (cli_parse_backend("replay", A.c.backend, &o.backend.backend)) return VIGIL_EXIT_USAGE;
+    if (cli_parse_delimiter("replay", A.delimiter, &o.delimiter)) return VIGIL_EXIT_USAGE;
     o.db_path = no_store ? NULL : cli_db_path(A.c.db);
     o.id = A.id;
     o.tolerance = tol;

@@ -327,6 +327,41 @@ static int bind_categorical(const vigil_model *m, const vigil_table *t, size_t c
     return rc;
 }
 
+size_t vigil_model_n_categories(const vigil_model *m, size_t j)
+{
+    if (!vigil_model_feature_is_categorical(m, j) || !m->forest.n_cat_names) return 0;
+    return m->forest.n_cat_names[j];
+}
+
+size_t vigil_model_unseen_categories(const vigil_model *m, const float *X, size_t n, size_t *counts)
+{
+    size_t F = m->n_features, hit = 0;
+    for (size_t j = 0; j < F; j++) {
+        size_t K = vigil_model_n_categories(m, j), c = 0;
+        for (size_t i = 0; K && i < n; i++) c += X[i * F + j] >= (float)K; /* NaN: missing, not counted */
+        counts[j] = c;
+        hit += c > 0;
+    }
+    return hit;
+}
+
+/* One warning per categorical feature with unseen codes in X: the count, never the values. */
+static int warn_unseen(const vigil_model *m, const vigil_table *t, const float *X)
+{
+    size_t F = m->n_features, n = vigil_table_nrows(t);
+    size_t *counts = malloc((F ? F : 1) * sizeof *counts);
+    if (!counts) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    if (vigil_model_unseen_categories(m, X, n, counts))
+        for (size_t j = 0; j < F; j++)
+            if (counts[j])
+                vigil_warn("%s: column '%s': %zu of %zu cases hold a category code at or past the %zu categories "
+                           "the model stores for '%s' (not seen in training); scored as XGBoost scores them, as "
+                           "outside every split's set", vigil_table_source(t), m->feature_names[j], counts[j], n,
+                           vigil_model_n_categories(m, j), m->feature_names[j]);
+    free(counts);
+    return VIGIL_OK;
+}
+
 int vigil_model_bind(const vigil_model *m, const vigil_table *t, float **Xout)
 {
     *Xout = NULL;
@@ -372,6 +407,11 @@ int vigil_model_bind(const vigil_model *m, const vigil_table *t, float **Xout)
             }
             X[i * F + j] = (float)v[i];
         }
+    }
+    int rc = warn_unseen(m, t, X);
+    if (rc) {
+        free(X);
+        return rc;
     }
     *Xout = X;
     return VIGIL_OK;

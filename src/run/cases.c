@@ -1,5 +1,6 @@
 /* Case files for models; see vigil_cases in include/vigil/run.h. */
 #include "vigil/run.h"
+#include "run/cases_json.h"
 #include "vigil/error.h"
 #include "core/csv_write.h"
 #include "core/util.h"
@@ -40,6 +41,7 @@ int vigil_cases_load(vigil_cases *out, const char *model_path, const char *data_
     }
     vigil_csv_options o = VIGIL_CSV_OPTIONS_INIT;
     o.keep = keep, o.n_keep = nk, o.keep_why = why;
+    o.delimiter = opt->delimiter ? opt->delimiter : ',';
     /* An id column is text even when it looks numeric (leading zeros are part of an id). */
     vigil_col_decl idd = {id, VIGIL_COL_CATEGORICAL};
     if (id) o.types = &idd, o.n_types = 1;
@@ -52,7 +54,12 @@ int vigil_cases_load(vigil_cases *out, const char *model_path, const char *data_
         err = vigil_error_set(VIGIL_EINVAL, "%s: no cases (the file has no data rows)", data_path);
         goto done;
     }
-    err = vigil_model_bind(out->model, out->table, &out->X);
+    if ((err = vigil_model_bind(out->model, out->table, &out->X)) != 0) goto done;
+    if (!(out->unseen = calloc(F ? F : 1, sizeof *out->unseen))) {
+        err = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+        goto done;
+    }
+    vigil_model_unseen_categories(out->model, out->X, out->n, out->unseen);
 done:
     free(keep);
     free(why);
@@ -67,6 +74,7 @@ void vigil_cases_clear(vigil_cases *c)
     vigil_model_free(c->model);
     vigil_table_free(c->table);
     free(c->X);
+    free(c->unseen);
     memset(c, 0, sizeof *c);
     c->id_col = -1;
 }
@@ -109,4 +117,14 @@ int vigil_cases_write_csv(const vigil_cases *c, const char *id_name, const char 
     }
     int rc = vigil_outfile_commit(f, tmp, out);
     return rc;
+}
+
+void vigil_cases_unseen_json(cJSON *doc, const vigil_cases *c)
+{
+    cJSON *u = NULL;
+    for (size_t j = 0; c->unseen && j < vigil_model_n_features(c->model); j++) {
+        if (!vigil_model_n_categories(c->model, j)) continue;
+        if (!u) u = cJSON_AddObjectToObject(doc, "unseen_categories");
+        cJSON_AddNumberToObject(u, vigil_model_feature_name(c->model, j), (double)c->unseen[j]);
+    }
 }

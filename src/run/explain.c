@@ -4,6 +4,7 @@
 #include "core/json.h"
 #include "core/util.h"
 #include "explain/importance.h"
+#include "run/cases_json.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -85,6 +86,10 @@ static char *config_json(const char *model, const char *data, const vigil_run_ex
     cJSON_AddNumberToObject(o, "max_background", (double)opt->max_background);
     cJSON_AddNumberToObject(o, "seed", (double)opt->seed);
     cJSON_AddBoolToObject(o, "all_trees", opt->all_trees != 0);
+    if (opt->delimiter && opt->delimiter != ',') {
+        char dl[2] = {opt->delimiter, '\0'};
+        cJSON_AddStringToObject(o, "delimiter", dl);
+    }
     if (opt->n_allow) {
         cJSON *a = cJSON_AddObjectToObject(o, "allow_columns");
         for (size_t i = 0; i < opt->n_allow; i++)
@@ -163,9 +168,11 @@ int vigil_run_explain(vigil_run_explain_result **out, const char *model, const c
     co.id = opt->id, co.extra = opt->groups, co.n_extra = opt->n_groups;
     co.allow = opt->allow, co.n_allow = opt->n_allow;
     co.all_trees = opt->all_trees;
+    co.delimiter = opt->delimiter;
     if ((err = vigil_cases_load(&cs, model, data, &co)) != 0) goto done;
     vigil_cases_options bo_ = VIGIL_CASES_OPTIONS_INIT;
     bo_.allow = opt->allow, bo_.n_allow = opt->n_allow;
+    bo_.delimiter = opt->delimiter;
     if (bg && (err = vigil_cases_load(&cb, model, bg, &bo_)) != 0) goto done;
     if (bg) eo.background = cb.X, eo.n_background = cb.n;
     if (opt->db_path) {
@@ -213,6 +220,7 @@ int vigil_run_explain(vigil_run_explain_result **out, const char *model, const c
     cJSON_AddStringToObject(m, "describe", vigil_model_describe(cs.model));
     cJSON_AddStringToObject(m, "sha256", vigil_model_sha256(cs.model));
     cJSON_AddNumberToObject(d, "n", (double)cs.n);
+    vigil_cases_unseen_json(d, &cs);
     cJSON_AddNumberToObject(d, "outputs", (double)K);
     cJSON_AddItemToObject(d, "features", cJSON_CreateStringArray(names, (int)F));
     cJSON_AddStringToObject(d, "method", eo.method ? eo.method : "");

@@ -4,6 +4,7 @@
 #include "core/json.h"
 #include "core/util.h"
 #include "model/replay_doc.h"
+#include "run/cases_json.h"
 
 #include <cjson/cJSON.h>
 #include <math.h>
@@ -68,6 +69,10 @@ static char *config_json(const char *model, const char *data, const char *shadow
     if (opt->id) cJSON_AddStringToObject(o, "id", opt->id);
     cJSON_AddNumberToObject(o, "tolerance", opt->tolerance);
     cJSON_AddBoolToObject(o, "all_trees", opt->all_trees != 0);
+    if (opt->delimiter && opt->delimiter != ',') {
+        char dl[2] = {opt->delimiter, '\0'};
+        cJSON_AddStringToObject(o, "delimiter", dl);
+    }
     if (opt->n_allow) {
         cJSON *a = cJSON_AddObjectToObject(o, "allow_columns");
         for (size_t i = 0; i < opt->n_allow; i++)
@@ -118,6 +123,7 @@ int vigil_run_replay(vigil_run_replay_result **out, const char *model, const cha
     co.id = opt->id, co.extra = extra, co.n_extra = 1;
     co.allow = opt->allow, co.n_allow = opt->n_allow;
     co.all_trees = opt->all_trees;
+    co.delimiter = opt->delimiter;
     int err = vigil_cases_load(&cs, model, data, &co);
     if (err) goto done;
     int sc = vigil_table_require(cs.table, shadow, "--shadow column");
@@ -183,6 +189,7 @@ int vigil_run_replay(vigil_run_replay_result **out, const char *model, const cha
     cJSON_AddStringToObject(mo, "describe", vigil_model_describe(cs.model));
     cJSON_AddStringToObject(d, "backend", vigil_backend_name(used));
     cJSON_AddStringToObject(d, "backend_detail", vigil_backend_describe(used));
+    vigil_cases_unseen_json(d, &cs);
     if (store) {
         if ((err = replay_results(&stored, d)) != 0) goto done;
         cJSON_AddNumberToObject(d, "run_id", (double)res->run_id);

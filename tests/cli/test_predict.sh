@@ -70,6 +70,42 @@ expect_json "d['reproduced'] is False and d['n_disagree'] > 0 and len(d['disagre
 run "$VIGIL" history --kind replay --format json
 expect_json "[r['passed'] for r in d['runs']] == [True, False]" "replay runs stored with their verdicts"
 
+# Other field separators (issue 19): the cohort re-saved with ';' and with tabs scores, replays
+# and explains exactly as the comma file with --delimiter, and the files written keep commas.
+/usr/bin/python3 - "$D/flchain/test.csv" "$T/semi.csv" "$T/tab.csv" <<'PY'
+import csv, sys
+rows = list(csv.reader(open(sys.argv[1], newline="")))
+for path, dl in ((sys.argv[2], ";"), (sys.argv[3], "\t")):
+    with open(path, "w", newline="") as f:
+        csv.writer(f, delimiter=dl, lineterminator="\n").writerows(rows)
+PY
+for sep in semi tab; do
+    if [ $sep = semi ]; then dl=';'; shown="';'"; else dl=tab; shown=tab; fi
+    run "$VIGIL" predict --model "$D/models/flchain_v1.json" --data "$T/$sep.csv" --delimiter "$dl" --id case_id \
+        --out "$T/p_$sep.csv" $OK
+    expect_rc 0 "predict --delimiter $dl"
+    cmp -s "$T/p.csv" "$T/p_$sep.csv" || { echo "FAIL: predict --delimiter $dl: not the comma file's scores, written with commas"; fails=$((fails + 1)); }
+    run "$VIGIL" replay --model "$D/models/flchain_v1.json" --data "$T/$sep.csv" --delimiter "$dl" --shadow shadow_score \
+        --id case_id $OK --no-store
+    expect_rc 0 "replay --delimiter $dl"
+    expect_out "REPRODUCED: all 3072 cases" "replay --delimiter $dl verdict"
+    run "$VIGIL" predict --model "$D/models/flchain_v1.json" --data "$T/$sep.csv" --out "$T/p_nodl.csv" $OK
+    expect_rc 2 "a $sep file read at commas"
+    expect_err "--delimiter $shown for drift, cases join, predict, replay and explain" "the way out names predict ($sep)"
+done
+run "$VIGIL" explain --model "$D/models/flchain_v1.json" --data "$D/flchain/test.csv" --id case_id --out "$T/e.csv" $OK --no-store
+expect_rc 0 "explain the comma file"
+run "$VIGIL" explain --model "$D/models/flchain_v1.json" --data "$T/tab.csv" --delimiter tab --id case_id --out "$T/e_tab.csv" \
+    $OK --no-store
+expect_rc 0 "explain --delimiter tab"
+cmp -s "$T/e.csv" "$T/e_tab.csv" || { echo "FAIL: explain --delimiter tab: not the comma file's attributions, written with commas"; fails=$((fails + 1)); }
+run "$VIGIL" explain --model "$D/models/flchain_v1.json" --data "$T/semi.csv" --out "$T/e_x.csv" $OK --no-store
+expect_rc 2 "explain: a ';' file read at commas"
+expect_err "--delimiter ';' for drift, cases join, predict, replay and explain" "the way out names explain"
+run "$VIGIL" replay --model "$D/models/flchain_v1.json" --data "$T/semi.csv" --delimiter ':' --shadow shadow_score --no-store
+expect_rc 2 "replay: an unknown separator"
+expect_err "--delimiter: expected ',', ';', '|' or tab, not ':'" "unknown separator named"
+
 # Categorical splits (tests/reference/xgb_cat_ref.py): a 1.7.4 file (a bare NaN at each
 # categorical node) from codes, a 3.1.3 one from the category strings it stores; an unknown
 # string, and text for a model that stores no names, are refused naming the line.
@@ -83,6 +119,40 @@ p = [float(r['score']) for r in csv.DictReader(open(sys.argv[1]))]
 e = [float(r['expected']) for r in csv.DictReader(open(sys.argv[2]))]
 assert len(p) == len(e) and max(abs(a - b) for a, b in zip(p, e)) <= 1e-6
 PY
+done
+# Unseen category codes (issue 20): the 3.1.3 codes file holds dx 30..33 and arm 3, beyond the
+# categories the model stores. Scored as XGBoost 3.1.3 scores them (its golden), and counted:
+# one warning per feature on stderr, the counts in the JSON of predict and replay.
+read -r n_dx n_arm <<EOF2
+$(/usr/bin/python3 -c "import csv,sys; r=list(csv.DictReader(open(sys.argv[1]))); print(sum(x['dx']!='' and int(x['dx'])>=30 for x in r), sum(x['arm']!='' and int(x['arm'])>=3 for x in r))" "$C/v3_1_3_cat_logistic.csv")
+EOF2
+run "$VIGIL" predict --model "$C/v3_1_3_cat_logistic.json" --data "$C/v3_1_3_cat_logistic.csv" --out "$T/cat3.csv" --format json
+expect_rc 0 "unseen codes are scored"
+expect_json "d['unseen_categories'] == {'dx': $n_dx, 'arm': $n_arm} and $n_dx > 0 and $n_arm > 0" "unseen codes counted in the summary"
+expect_err "column 'dx': $n_dx of 240 cases hold a category code at or past the 30 categories the model stores for 'dx'" "dx warned with its count"
+expect_err "column 'arm': $n_arm of 240 cases hold a category code at or past the 3 categories" "arm warned with its count"
+[ "$(grep -c 'category code at or past' "$T/err")" = 2 ] || { echo "FAIL: not one warning per feature: $(cat "$T/err")"; fails=$((fails + 1)); }
+/usr/bin/python3 - "$T/cat3.csv" "$C/v3_1_3_cat_logistic.csv" <<'PY' || { echo "FAIL: unseen codes: predictions differ from XGBoost 3.1.3's"; fails=$((fails + 1)); }
+import csv, sys
+p = [float(r['score']) for r in csv.DictReader(open(sys.argv[1]))]
+e = [float(r['expected']) for r in csv.DictReader(open(sys.argv[2]))]
+assert len(p) == len(e) == 240 and max(abs(a - b) for a, b in zip(p, e)) <= 1e-6
+PY
+run "$VIGIL" replay --model "$C/v3_1_3_cat_logistic.json" --data "$C/v3_1_3_cat_logistic.csv" --shadow expected --no-store --format json
+expect_rc 0 "unseen codes: replay reproduces XGBoost's scores"
+expect_json "d['unseen_categories'] == {'dx': $n_dx, 'arm': $n_arm}" "unseen codes counted in the replay summary"
+run "$VIGIL" predict --model "$C/v1_7_4_cat_logistic.json" --data "$C/v1_7_4_cat_logistic.csv" --out "$T/cat1.csv" --format json
+expect_rc 0 "a 1.7.4 model: no category counts"
+expect_json "'unseen_categories' not in d" "no counts claimed where the model does not know them"
+
+# The rule is in both commands' --help: codes as pandas .cat.codes, strings only for a model
+# that stores its categories, and what is refused.
+for cmd in predict explain; do
+    run "$VIGIL" $cmd --help
+    expect_rc 0 "$cmd --help"
+    expect_out "codes, whole numbers >= 0 as pandas .cat.codes gives them" "$cmd --help: the codes rule"
+    expect_out "Category strings are read only for a model that stores" "$cmd --help: strings for 3.x models"
+    expect_out "Refused, naming the file and line: -1 (pandas' missing code" "$cmd --help: what is refused"
 done
 printf 'x0,dx,arm\n0.5,D07,high\n0.1,D31,low\n' > "$T/cat_unknown.csv"
 run "$VIGIL" predict --model "$C/v3_1_3_cat_logistic.json" --data "$T/cat_unknown.csv" --out "$T/cu.csv"

@@ -37,6 +37,16 @@ void vigil_stats_level_stats(const double *p, const uint8_t *y, const double *lg
                     const double *w, size_t n, double t, const double *citl0,
                     const double *fit0, void *scratch, double *out);
 
+/* The same statistics for one scope: its cases are the sorted positions idx[0..m-1] (NULL: all
+ * m cases, the overall scope) of the overall sorted arrays p, y (lg: their logits, given for the
+ * overall scope, which alone gets the recalibration slope from fit0). citl0: the Newton start.
+ * buf: 4 * m doubles. The numbers of vigil_stats_level_stats bit for bit (same sums in the same
+ * order; test_bootstrap_kernel.c holds them to it), a scope at a time over its drawn cases
+ * only, so no pass tests a zero weight and no accumulator is scattered across levels. */
+void vigil_stats_scope_stats(const double *p, const uint8_t *y, const double *lg, const uint32_t *idx, size_t m,
+                             const double *w, double t, double citl0, const double *fit0, double *buf,
+                             double *out);
+
 /* Stable ascending order of x (radix sort on the IEEE bits): writes n row indices. */
 int vigil_stats_sort_order(const double *x, size_t n, uint32_t *order);
 

@@ -56,30 +56,27 @@ static void replicate_lowess(const vigil_metrics_report *r, const double *w, dou
 typedef struct {
     vigil_metrics_report *r;
     int jack;
+    const uint32_t *const *idx; /* per scope (overall first, then each group's levels): its
+                                   cases' positions in the sorted order; NULL: all of them */
+    const size_t *len;
 } pass_ctx;
 
-/* One pass set over the sorted cases for the overall scope and every level of every group. */
+/* One pass set for the overall scope and every level of every group, each over its own cases
+ * (vigil_stats_scope_stats): the replicate's statistics and disparities at index rep. */
 static void replicate(void *ctx, size_t rep, const double *w, void *scratch)
 {
     pass_ctx *pc = ctx;
     vigil_metrics_report *r = pc->r;
     size_t B = pc->jack ? r->jack_groups + 1 : r->o.bootstrap, LT = total_levels(r);
-    double t = r->thr[0], *lv = (double *)((char *)scratch + vigil_stats_level_scratch(LT));
-    double *citl0 = lv + LT * S_COUNT;
-    const uint32_t *codes[VM_MAX_GROUPS + 1];
-    size_t nl[VM_MAX_GROUPS + 1], k = 1;
+    double t = r->thr[0], *cbuf = scratch, *lv = cbuf + 4 * r->n, *lbuf = lv + LT * S_COUNT;
     const scope *a = &r->all;
-    codes[0] = NULL;
-    nl[0] = 1;
-    citl0[0] = a->cal.citl;
-    for (size_t gi = 0; gi < r->ng; gi++) {
-        codes[gi + 1] = r->g[gi].code;
-        nl[gi + 1] = r->g[gi].n_levels;
-        for (size_t l = 0; l < r->g[gi].n_levels; l++) citl0[k++] = r->g[gi].citl0[l];
-    }
     double fit0[2] = {a->cal.intercept, a->cal.slope};
-    vigil_stats_level_stats(a->p, a->y, a->lg, codes, nl, r->ng + 1, w, r->n, t, citl0, fit0, scratch, lv);
-    if (r->boot_lowess) replicate_lowess(r, w, citl0 + LT, lv);
+    vigil_stats_scope_stats(a->p, a->y, a->lg, NULL, r->n, w, t, a->cal.citl, fit0, cbuf, lv);
+    for (size_t gi = 0, k = 1; gi < r->ng; gi++)
+        for (size_t l = 0; l < r->g[gi].n_levels; l++, k++)
+            vigil_stats_scope_stats(a->p, a->y, NULL, pc->idx[k], pc->len[k], w, t, r->g[gi].citl0[l], NULL, cbuf,
+                                    lv + k * S_COUNT);
+    if (r->boot_lowess) replicate_lowess(r, w, lbuf, lv);
     double *dst = pc->jack ? r->all.jack : r->all.rep;
     for (int q = 0; q < S_COUNT; q++) dst[(size_t)q * B + rep] = lv[q];
     double *gv = lv + S_COUNT;
@@ -97,6 +94,37 @@ static void replicate(void *ctx, size_t rep, const double *w, void *scratch)
         for (int q = 0; q < D_COUNT; q++) dd[(size_t)q * B + rep] = d[q];
         gv += g->n_levels * S_COUNT;
     }
+}
+
+/* Each level's cases (positions in the sorted order, ascending) from the group codes: the
+ * cases the old fused kernel gave the level, a level left out (code >= n_levels) none. */
+static int scope_lists(const vigil_metrics_report *r, uint32_t **store, const uint32_t **idx, size_t *len)
+{
+    size_t n = r->n;
+    uint32_t *all = malloc((r->ng ? r->ng * n : 1) * sizeof *all);
+    *store = all;
+    if (!all) return -1;
+    idx[0] = NULL;
+    len[0] = n;
+    for (size_t gi = 0, k = 1; gi < r->ng; gi++) {
+        const group *g = &r->g[gi];
+        size_t *cnt = len + k, nl = g->n_levels;
+        memset(cnt, 0, nl * sizeof *cnt);
+        for (size_t i = 0; i < n; i++)
+            if (g->code[i] < nl) cnt[g->code[i]]++;
+        uint32_t *base = all + gi * n;
+        for (size_t l = 0, used = 0; l < nl; used += cnt[l], l++) idx[k + l] = base + used;
+        size_t *fill = calloc(nl ? nl : 1, sizeof *fill);
+        if (!fill) return -1;
+        for (size_t i = 0; i < n; i++) /* in sorted order: each list ascending */
+            if (g->code[i] < nl) {
+                size_t l = g->code[i];
+                ((uint32_t *)idx[k + l])[fill[l]++] = (uint32_t)i;
+            }
+        free(fill);
+        k += nl;
+    }
+    return 0;
 }
 
 /* One interval: BCa where it is defined (counted), the percentile interval where not. */
@@ -127,20 +155,28 @@ int vigil_stats_report_bootstrap(vigil_metrics_report *r)
                                                !(r->g[gi].lv[l].jack = malloc(S_COUNT * J * sizeof(double)))))
                 goto oom;
     }
-    size_t LT = total_levels(r), scratch = vigil_stats_level_scratch(LT) + LT * (S_COUNT + 1) * sizeof(double);
+    size_t LT = total_levels(r), scratch = (4 * r->n + LT * S_COUNT) * sizeof(double);
     r->boot_lowess = r->o.lowess_bootstrap > 0 || (r->o.lowess_bootstrap == 0 && r->n <= LOWESS_BOOT_MAX);
     if (r->boot_lowess) {
         scratch += 2 * r->n * sizeof(double) + r->n * sizeof(uint32_t) + sizeof(double);
         if (!(r->yd = malloc(r->n * sizeof *r->yd))) goto oom;
         for (size_t i = 0; i < r->n; i++) r->yd[i] = r->all.y[i];
     }
-    pass_ctx boot = {r, 0}, jack = {r, 1};
+    uint32_t *lists = NULL;
+    const uint32_t **idx = malloc(LT * sizeof *idx);
+    size_t *len = malloc(LT * sizeof *len);
+    if (!idx || !len || scope_lists(r, &lists, idx, len) != 0) {
+        free(idx), free(len), free(lists);
+        goto oom;
+    }
+    pass_ctx boot = {r, 0, idx, len}, jack = {r, 1, idx, len};
     int rc = vigil_stats_bootstrap_run(r->n, B, r->o.seed, r->o.threads, scratch, r->pos, replicate, &boot);
-    if (rc) return rc;
     /* the jackknife: G calls each leaving out every G-th case in score order (so each group
      * spans the range of scores, and the row order of the file does not matter), and call G,
      * which leaves none out, for the estimate the same passes give */
-    if ((rc = vigil_stats_jackknife_run(r->n, G, r->o.threads, scratch, NULL, replicate, &jack)) != 0) return rc;
+    if (!rc) rc = vigil_stats_jackknife_run(r->n, G, r->o.threads, scratch, NULL, replicate, &jack);
+    free(idx), free(len), free(lists);
+    if (rc) return rc;
     /* the intervals from a copy: the replicates stay in replicate order, paired with those of
      * another report of the same cases (vigil_metrics_paired_json) */
     double *cp = malloc(B * sizeof *cp);

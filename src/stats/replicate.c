@@ -167,3 +167,150 @@ void vigil_stats_level_stats(const double *p, const uint8_t *y, const double *lg
         vigil_stats_logistic_fit(lg, y, w, n, fit0, &o[VS_INTERCEPT], &o[VS_SLOPE], NULL);
     }
 }
+
+/* ---- one scope at a time ----------------------------------------------------------------- */
+
+/* The sums of the Newton step of the logistic recalibration at (a, b) over the compacted cases
+ * [lo, hi) (every weight nonzero, every logit finite): the expressions and order of
+ * vigil_stats_logistic_fit, so the steps are its steps. */
+static void logit_sums(const double *cw, const double *cy, const double *cl, size_t lo, size_t hi, double a,
+                       double b, double *s)
+{
+    double g0 = 0, g1 = 0, h00 = 0, h01 = 0, h11 = 0;
+    for (size_t i = lo; i < hi; i++) {
+        double wt = cw[i], x = cl[i], pi = 1.0 / (1.0 + exp(-(a + b * x)));
+        double r = cy[i] - pi, v = wt * pi * (1 - pi);
+        g0 += wt * r;
+        g1 += wt * r * x;
+        h00 += v;
+        h01 += v * x;
+        h11 += v * x * x;
+    }
+    s[0] = g0, s[1] = g1, s[2] = h00, s[3] = h01, s[4] = h11;
+}
+
+void vigil_stats_scope_stats(const double *p, const uint8_t *y, const double *lg, const uint32_t *idx, size_t m,
+                             const double *w, double t, double citl0, const double *fit0, double *buf,
+                             double *out)
+{
+    double *cw = buf, *cp = buf + m, *cy = buf + 2 * m, *cl = buf + 3 * m;
+    /* the cases drawn, in sorted order, as contiguous arrays: every later pass runs over them
+     * without a test per case; lo..hi are those with 0 < p < 1 (finite logit), a contiguous
+     * run since the scores are sorted */
+    size_t k = 0, lo = 0, hi = 0;
+    double W = 0, W1 = 0;
+    for (size_t j = 0; j < m; j++) {
+        size_t i = idx ? idx[j] : j;
+        double c = w[i], pi = p[i], yi = y[i] ? 1.0 : 0.0;
+        cw[k] = c, cp[k] = pi, cy[k] = yi;
+        if (lg) cl[k] = lg[i];
+        W += c;
+        W1 += c * yi;
+        size_t nz = c != 0;
+        lo += nz & (pi <= 0);
+        hi += nz & (pi < 1);
+        k += nz;
+    }
+    size_t n = k;
+    lacc A, *a = &A;
+    memset(a, 0, sizeof *a);
+    a->W = W, a->W1 = W1;
+    a->last = NAN;
+    a->q = floor(a->W / VM_BINS);
+    a->r = a->W - a->q * VM_BINS;
+    a->mbound = a->q + (a->r > 0 ? 1 : 0);
+    const double step = 1.0 / VM_BINS;
+    for (size_t i = 0; i < n; i++) {
+        double wt = cw[i], pi = cp[i], yi = cy[i];
+        if (pi != a->last) {
+            flush(a);
+            a->last = pi;
+        }
+        a->g1 += wt * yi;
+        a->g0 += wt * (1 - yi);
+        if (pi >= t) {
+            a->pos1 += wt * yi;
+            a->pos0 += wt * (1 - yi);
+        }
+        while (a->bin < VM_BINS - 1 && (double)(a->bin + 1) * step < pi) a->bin++;
+        a->bw[a->bin] += wt;
+        a->bp[a->bin] += wt * pi;
+        a->by[a->bin] += wt * yi;
+        a->sq += wt * (pi - yi) * (pi - yi);
+        double l0 = a->cum, h0 = a->cum + wt;
+        while (l0 < h0) {
+            while (a->m < VM_BINS - 1 && l0 >= a->mbound) {
+                a->m++;
+                a->mbound += a->q + ((double)a->m < a->r ? 1 : 0);
+            }
+            double take = (a->m == VM_BINS - 1 ? h0 : fmin(h0, a->mbound)) - l0;
+            a->ew[a->m] += take;
+            a->ep[a->m] += take * pi;
+            a->ey[a->m] += take * yi;
+            l0 += take;
+        }
+        a->cum = h0;
+    }
+    flush(a);
+    double *o = out, W0 = W - a->W1;
+    o[VS_AUROC] = a->W1 > 0 && W0 > 0 ? a->u / (a->W1 * W0) : NAN;
+    o[VS_AUPRC] = a->W1 > 0 ? a->ap : NAN;
+    o[VS_BRIER] = W > 0 ? a->sq / W : NAN;
+    double ece = 0, mce = 0, ecem = 0;
+    for (int b = 0; b < VM_BINS; b++) {
+        if (a->bw[b] > 0) {
+            double gap = fabs(a->bp[b] / a->bw[b] - a->by[b] / a->bw[b]);
+            ece += a->bw[b] / W * gap;
+            if (gap > mce) mce = gap;
+        }
+        if (a->ew[b] > 0) ecem += a->ew[b] / W * fabs(a->ep[b] / a->ew[b] - a->ey[b] / a->ew[b]);
+    }
+    o[VS_ECE] = W > 0 ? ece : NAN;
+    o[VS_ECE_EM] = W > 0 ? ecem : NAN;
+    o[VS_MCE] = W > 0 ? mce : NAN;
+    o[VS_TPR] = a->W1 > 0 ? a->pos1 / a->W1 : NAN;
+    o[VS_FPR] = W0 > 0 ? a->pos0 / W0 : NAN;
+    o[VS_SEL] = W > 0 ? (a->pos0 + a->pos1) / W : NAN;
+    o[VS_SLOPE] = o[VS_INTERCEPT] = NAN;
+    o[VS_EAVG] = o[VS_E50] = o[VS_E90] = o[VS_EMAX] = NAN;
+    o[VS_CITL] = NAN;
+    /* Calibration-in-the-large: the Newton steps of vigil_stats_level_stats */
+    double ca = isfinite(citl0) ? citl0 : 0;
+    for (int it = 0; it < 60; it++) {
+        double ea = exp(ca), cg = 0, ch = 0;
+        if (ea == 0) break; /* never converges there either */
+        for (size_t i = lo; i < hi; i++) {
+            double wt = cw[i], pt = cp[i] * ea, pi = pt / (1 - cp[i] + pt);
+            cg += wt * (cy[i] - pi);
+            ch += wt * pi * (1 - pi);
+        }
+        if (!(ch > 0)) break;
+        double s = cg / ch;
+        s = s > 5 ? 5 : s < -5 ? -5 : s;
+        ca += s;
+        if (fabs(s) < 1e-9 * (1 + fabs(ca))) {
+            o[VS_CITL] = ca;
+            break;
+        }
+    }
+    if (!fit0 || !lg || idx || !isfinite(fit0[1])) return;
+    /* The recalibration slope: vigil_stats_logistic_fit from the point estimate, whose plain
+     * Newton steps are these; a step that leaves the start's neighbourhood hands the replicate
+     * to that function itself, which takes the same steps and then its guarded ones. */
+    double fa = fit0[0], fb = fit0[1], s[5];
+    for (int it = 0; it < 100; it++) {
+        logit_sums(cw, cy, cl, lo, hi, fa, fb, s);
+        double da, db;
+        if (vigil_stats_newton2(s[0], s[1], s[2], s[3], s[4], &da, &db) != 0) return;
+        if (fabs(da) > 1 || fabs(db) > 1 || !isfinite(da) || !isfinite(db)) {
+            vigil_stats_logistic_fit(lg, y, w, m, fit0, &o[VS_INTERCEPT], &o[VS_SLOPE], NULL);
+            return;
+        }
+        fa += da;
+        fb += db;
+        if (fabs(da) < 1e-9 * (1 + fabs(fa)) && fabs(db) < 1e-9 * (1 + fabs(fb))) {
+            if (isfinite(fa) && isfinite(fb)) o[VS_INTERCEPT] = fa, o[VS_SLOPE] = fb;
+            return;
+        }
+    }
+}

@@ -37,15 +37,25 @@ void vigil_stats_level_stats(const double *p, const uint8_t *y, const double *lg
                     const double *w, size_t n, double t, const double *citl0,
                     const double *fit0, void *scratch, double *out);
 
-/* The same statistics for one scope: its cases are the sorted positions idx[0..m-1] (NULL: all
- * m cases, the overall scope) of the overall sorted arrays p, y (lg: their logits, given for the
- * overall scope, which alone gets the recalibration slope from fit0). citl0: the Newton start.
- * buf: 4 * m doubles. The numbers of vigil_stats_level_stats bit for bit (same sums in the same
- * order; test_bootstrap_kernel.c holds them to it), a scope at a time over its drawn cases
- * only, so no pass tests a zero weight and no accumulator is scattered across levels. */
-void vigil_stats_scope_stats(const double *p, const uint8_t *y, const double *lg, const uint32_t *idx, size_t m,
-                             const double *w, double t, double citl0, const double *fit0, double *buf,
-                             double *out);
+/* The same statistics for one scope of m cases: p, y (and lg, their logits, given for the
+ * overall scope, which alone gets the recalibration slope from fit0) are the scope's sorted
+ * arrays, idx[j] the position of its case j in the overall sorted order, where the weights w
+ * are (NULL: j itself, the overall scope). citl0: the Newton start. Every statistic but CITL
+ * and the slope is vigil_stats_level_stats's bit for bit (same sums in the same order;
+ * test_bootstrap_kernel.c holds them to it), a scope at a time over its drawn cases only, so
+ * no pass tests a zero weight and no accumulator is scattered across levels. CITL and the
+ * slope: with sc (sf) -- each case's calibrated probability at the start, sigma(lg + citl0)
+ * (sigma(fit0[0] + fit0[1] lg)) -- from one pass by an order-5 expansion around the start
+ * wherever its remainder moves the result by under 1e-12 (relative), else (and without
+ * sc, sf) by the exact Newton steps. buf: 6 * m doubles. */
+typedef struct {
+    const double *p, *lg, *sc, *sf, *fit0;
+    const uint8_t *y;
+    const uint32_t *idx;
+    size_t m;
+    double citl0;
+} vm_scope_in;
+void vigil_stats_scope_stats(const vm_scope_in *in, const double *w, double t, double *buf, double *out);
 
 /* Stable ascending order of x (radix sort on the IEEE bits): writes n row indices. */
 int vigil_stats_sort_order(const double *x, size_t n, uint32_t *order);

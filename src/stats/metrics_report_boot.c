@@ -56,9 +56,7 @@ static void replicate_lowess(const vigil_metrics_report *r, const double *w, dou
 typedef struct {
     vigil_metrics_report *r;
     int jack;
-    const uint32_t *const *idx; /* per scope (overall first, then each group's levels): its
-                                   cases' positions in the sorted order; NULL: all of them */
-    const size_t *len;
+    const vm_scope_in *sc; /* per scope: overall first, then each group's levels in turn */
 } pass_ctx;
 
 /* One pass set for the overall scope and every level of every group, each over its own cases
@@ -68,14 +66,8 @@ static void replicate(void *ctx, size_t rep, const double *w, void *scratch)
     pass_ctx *pc = ctx;
     vigil_metrics_report *r = pc->r;
     size_t B = pc->jack ? r->jack_groups + 1 : r->o.bootstrap, LT = total_levels(r);
-    double t = r->thr[0], *cbuf = scratch, *lv = cbuf + 4 * r->n, *lbuf = lv + LT * S_COUNT;
-    const scope *a = &r->all;
-    double fit0[2] = {a->cal.intercept, a->cal.slope};
-    vigil_stats_scope_stats(a->p, a->y, a->lg, NULL, r->n, w, t, a->cal.citl, fit0, cbuf, lv);
-    for (size_t gi = 0, k = 1; gi < r->ng; gi++)
-        for (size_t l = 0; l < r->g[gi].n_levels; l++, k++)
-            vigil_stats_scope_stats(a->p, a->y, NULL, pc->idx[k], pc->len[k], w, t, r->g[gi].citl0[l], NULL, cbuf,
-                                    lv + k * S_COUNT);
+    double t = r->thr[0], *cbuf = scratch, *lv = cbuf + 6 * r->n, *lbuf = lv + LT * S_COUNT;
+    for (size_t k = 0; k < LT; k++) vigil_stats_scope_stats(&pc->sc[k], w, t, cbuf, lv + k * S_COUNT);
     if (r->boot_lowess) replicate_lowess(r, w, lbuf, lv);
     double *dst = pc->jack ? r->all.jack : r->all.rep;
     for (int q = 0; q < S_COUNT; q++) dst[(size_t)q * B + rep] = lv[q];
@@ -96,32 +88,58 @@ static void replicate(void *ctx, size_t rep, const double *w, void *scratch)
     }
 }
 
-/* Each level's cases (positions in the sorted order, ascending) from the group codes: the
- * cases the old fused kernel gave the level, a level left out (code >= n_levels) none. */
-static int scope_lists(const vigil_metrics_report *r, uint32_t **store, const uint32_t **idx, size_t *len)
+/* The scopes' inputs, built once: each level's cases (positions in the sorted order,
+ * ascending) from the group codes -- the cases the old fused kernel gave the level, none for a
+ * level left out (code >= n_levels) -- with their scores and labels contiguous, and every
+ * scope's calibrated probabilities at its point estimates (the expansions' centres). */
+typedef struct {
+    uint32_t *idx;
+    double *p, *sc, *sf, fit0[2];
+    uint8_t *y;
+    vm_scope_in *in;
+} lists;
+
+static void lists_free(lists *L) { free(L->idx), free(L->p), free(L->sc), free(L->sf), free(L->y), free(L->in); }
+
+/* sigma(logit p + a) as the CITL Newton step writes it */
+static double citl_prob(double p, double ea) { return p * ea / (1 - p + p * ea); }
+
+static int scope_lists(const vigil_metrics_report *r, lists *L)
 {
-    size_t n = r->n;
-    uint32_t *all = malloc((r->ng ? r->ng * n : 1) * sizeof *all);
-    *store = all;
-    if (!all) return -1;
-    idx[0] = NULL;
-    len[0] = n;
+    size_t n = r->n, tot = r->ng ? r->ng * n : 1, LT = total_levels(r);
+    const scope *a = &r->all;
+    L->idx = malloc(tot * sizeof *L->idx), L->p = malloc(tot * sizeof *L->p), L->y = malloc(tot);
+    L->sc = malloc((tot + n) * sizeof *L->sc), L->sf = malloc(n * sizeof *L->sf);
+    L->in = calloc(LT, sizeof *L->in);
+    if (!L->idx || !L->p || !L->y || !L->sc || !L->sf || !L->in) return -1;
+    L->fit0[0] = a->cal.intercept, L->fit0[1] = a->cal.slope;
+    double c0 = isfinite(a->cal.citl) ? a->cal.citl : 0, e0 = exp(c0);
+    for (size_t i = 0; i < n; i++) {
+        L->sc[tot + i] = citl_prob(a->p[i], e0);
+        L->sf[i] = isfinite(a->lg[i]) ? 1.0 / (1.0 + exp(-(L->fit0[0] + L->fit0[1] * a->lg[i]))) : 0;
+    }
+    L->in[0] = (vm_scope_in){.p = a->p, .lg = a->lg, .y = a->y, .m = n, .citl0 = a->cal.citl,
+                             .sc = L->sc + tot, .fit0 = L->fit0, .sf = isfinite(L->fit0[1]) ? L->sf : NULL};
     for (size_t gi = 0, k = 1; gi < r->ng; gi++) {
         const group *g = &r->g[gi];
-        size_t *cnt = len + k, nl = g->n_levels;
-        memset(cnt, 0, nl * sizeof *cnt);
+        size_t nl = g->n_levels, *start = calloc(nl ? nl : 1, sizeof *start);
+        if (!start) return -1;
         for (size_t i = 0; i < n; i++)
-            if (g->code[i] < nl) cnt[g->code[i]]++;
-        uint32_t *base = all + gi * n;
-        for (size_t l = 0, used = 0; l < nl; used += cnt[l], l++) idx[k + l] = base + used;
-        size_t *fill = calloc(nl ? nl : 1, sizeof *fill);
-        if (!fill) return -1;
+            if (g->code[i] < nl) L->in[k + g->code[i]].m++;
+        for (size_t l = 0, used = gi * n; l < nl; used += L->in[k + l].m, l++) {
+            start[l] = used;
+            vm_scope_in *in = &L->in[k + l];
+            in->idx = L->idx + used, in->p = L->p + used, in->y = L->y + used, in->sc = L->sc + used;
+            in->citl0 = g->citl0[l];
+        }
         for (size_t i = 0; i < n; i++) /* in sorted order: each list ascending */
             if (g->code[i] < nl) {
-                size_t l = g->code[i];
-                ((uint32_t *)idx[k + l])[fill[l]++] = (uint32_t)i;
+                size_t l = g->code[i], j = start[l]++;
+                double c = isfinite(g->citl0[l]) ? g->citl0[l] : 0;
+                L->idx[j] = (uint32_t)i, L->p[j] = a->p[i], L->y[j] = a->y[i];
+                L->sc[j] = citl_prob(a->p[i], exp(c));
             }
-        free(fill);
+        free(start);
         k += nl;
     }
     return 0;
@@ -155,27 +173,25 @@ int vigil_stats_report_bootstrap(vigil_metrics_report *r)
                                                !(r->g[gi].lv[l].jack = malloc(S_COUNT * J * sizeof(double)))))
                 goto oom;
     }
-    size_t LT = total_levels(r), scratch = (4 * r->n + LT * S_COUNT) * sizeof(double);
+    size_t LT = total_levels(r), scratch = (6 * r->n + LT * S_COUNT) * sizeof(double);
     r->boot_lowess = r->o.lowess_bootstrap > 0 || (r->o.lowess_bootstrap == 0 && r->n <= LOWESS_BOOT_MAX);
     if (r->boot_lowess) {
         scratch += 2 * r->n * sizeof(double) + r->n * sizeof(uint32_t) + sizeof(double);
         if (!(r->yd = malloc(r->n * sizeof *r->yd))) goto oom;
         for (size_t i = 0; i < r->n; i++) r->yd[i] = r->all.y[i];
     }
-    uint32_t *lists = NULL;
-    const uint32_t **idx = malloc(LT * sizeof *idx);
-    size_t *len = malloc(LT * sizeof *len);
-    if (!idx || !len || scope_lists(r, &lists, idx, len) != 0) {
-        free(idx), free(len), free(lists);
+    lists sl = {0};
+    if (scope_lists(r, &sl) != 0) {
+        lists_free(&sl);
         goto oom;
     }
-    pass_ctx boot = {r, 0, idx, len}, jack = {r, 1, idx, len};
+    pass_ctx boot = {r, 0, sl.in}, jack = {r, 1, sl.in};
     int rc = vigil_stats_bootstrap_run(r->n, B, r->o.seed, r->o.threads, scratch, r->pos, replicate, &boot);
     /* the jackknife: G calls each leaving out every G-th case in score order (so each group
      * spans the range of scores, and the row order of the file does not matter), and call G,
      * which leaves none out, for the estimate the same passes give */
     if (!rc) rc = vigil_stats_jackknife_run(r->n, G, r->o.threads, scratch, NULL, replicate, &jack);
-    free(idx), free(len), free(lists);
+    lists_free(&sl);
     if (rc) return rc;
     /* the intervals from a copy: the replicates stay in replicate order, paired with those of
      * another report of the same cases (vigil_metrics_paired_json) */

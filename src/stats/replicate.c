@@ -189,21 +189,152 @@ static void logit_sums(const double *cw, const double *cy, const double *cl, siz
     s[0] = g0, s[1] = g1, s[2] = h00, s[3] = h01, s[4] = h11;
 }
 
-void vigil_stats_scope_stats(const double *p, const uint8_t *y, const double *lg, const uint32_t *idx, size_t m,
-                             const double *w, double t, double citl0, const double *fit0, double *buf,
-                             double *out)
+/* Lagrange remainder of the order-5 expansions below: |d^6 sigma / d eta^6| <= 0.4084 on the
+ * whole line (its polynomial in s on [0, 1]), over 6!. */
+#define VM_TAYLOR_R6 (0.4084 / 720.0)
+/* The expansions' error in a parameter must stay below this (relative, 1 + |parameter|): far
+ * under the exact Newton's own tolerance (1e-9 on the last step). */
+#define VM_TAYLOR_TOL 1e-12
+
+/* The k-th derivative of the logistic function, as a polynomial in its value s (d_{k+1} =
+ * (s - s^2) d'_k), k = 0..5. */
+static inline void sigma_derivs(double s, double *d)
 {
-    double *cw = buf, *cp = buf + m, *cy = buf + 2 * m, *cl = buf + 3 * m;
+    d[0] = s;
+    d[1] = s - s * s;
+    d[2] = s + s * s * (-3 + 2 * s);
+    d[3] = s + s * s * (-7 + s * (12 - 6 * s));
+    d[4] = s + s * s * (-15 + s * (50 + s * (-60 + 24 * s)));
+    d[5] = s + s * s * (-31 + s * (180 + s * (-390 + s * (360 - 120 * s))));
+}
+
+static const double inv_fact[6] = {1, 1, 0.5, 1.0 / 6, 1.0 / 24, 1.0 / 120};
+
+/* CITL from one pass: with s_i = sigma(logit p_i + a0) cached, sum_i w_i sigma(logit p_i + a0 + d)
+ * = sum_k D_k d^k / k! + R, D_k = sum_i w_i d_k(s_i), |R| <= W R6 |d|^6. The root of
+ * Y - sum_k D_k d^k / k! by Newton on those six numbers; 0 with *a = a0 + d when the remainder
+ * moves the root by less than VM_TAYLOR_TOL, -1 otherwise (the caller takes exact steps). */
+static int citl_taylor(const double *cw, const double *cy, const double *cs, size_t lo, size_t hi, double a0,
+                       double *a)
+{
+    /* power sums S_j = sum w s^j, j = 1..6 (fewer operations per case than each d_k), then
+     * D_k = sum_j c_kj S_j with the coefficients of sigma_derivs */
+    double S[7] = {0}, Y = 0;
+    for (size_t i = lo; i < hi; i++) {
+        double wt = cw[i], s1 = cs[i], s2 = s1 * s1, s3 = s2 * s1;
+        S[0] += wt;
+        S[1] += wt * s1;
+        S[2] += wt * s2;
+        S[3] += wt * s3;
+        S[4] += wt * (s2 * s2);
+        S[5] += wt * (s3 * s2);
+        S[6] += wt * (s3 * s3);
+        Y += wt * cy[i];
+    }
+    static const double c[6][7] = {{0, 1}, {0, 1, -1}, {0, 1, -3, 2}, {0, 1, -7, 12, -6},
+                                   {0, 1, -15, 50, -60, 24}, {0, 1, -31, 180, -390, 360, -120}};
+    double D[6] = {0}, W = S[0];
+    for (int k = 0; k < 6; k++)
+        for (int j = 1; j <= k + 1; j++) D[k] += c[k][j] * S[j];
+    if (!(D[1] > 0)) return -1;
+    double x = 0;
+    for (int it = 0; it < 50; it++) {
+        double f = Y, df = 0, xp = 1;
+        for (int k = 0; k < 6; k++) {
+            f -= D[k] * xp * inv_fact[k];
+            if (k < 5) df -= D[k + 1] * xp * inv_fact[k];
+            xp *= x;
+        }
+        if (!(df < 0)) return -1;
+        double step = f / df;
+        x -= step;
+        if (!(fabs(x) < 1)) return -1;
+        if (fabs(step) < 1e-16 * (1 + fabs(a0 + x))) break;
+    }
+    double dfx = 0, xp = 1;
+    for (int k = 0; k < 5; k++, xp *= x) dfx += D[k + 1] * xp * inv_fact[k];
+    double err = W * VM_TAYLOR_R6 * pow(fabs(x), 6) / dfx;
+    if (!(dfx > 0) || !(err < VM_TAYLOR_TOL * (1 + fabs(a0 + x)))) return -1;
+    *a = a0 + x;
+    return 0;
+}
+
+/* The recalibration (a, b) from one pass, as citl_taylor in two dimensions: with
+ * s_i = sigma(a0 + b0 x_i) cached and e_i = da + db x_i, the gradient sums are
+ * Y_m - sum_k (1/k!) sum_j C(k, j) da^(k-j) db^j T[k][j + m] (m = 0, 1), T[k][j] =
+ * sum_i w_i d_k(s_i) x_i^j; the remainder is at most W R6 E^6 (times max |x| for m = 1) with
+ * E = |da| + |db| max |x|. */
+static int slope_taylor(const double *cw, const double *cy, const double *cl, const double *cs, size_t lo,
+                        size_t hi, const double *fit0, double *a_out, double *b_out)
+{
+    double T[6][7] = {{0}}, Y0 = 0, Y1 = 0, W = 0;
+    for (size_t i = lo; i < hi; i++) {
+        double d[6], x = cl[i], wt = cw[i];
+        sigma_derivs(cs[i], d);
+        double xp[7];
+        xp[0] = wt;
+        for (int j = 1; j < 7; j++) xp[j] = xp[j - 1] * x;
+        for (int k = 0; k < 6; k++)
+            for (int j = 0; j <= k + 1; j++) T[k][j] += d[k] * xp[j];
+        Y0 += wt * cy[i];
+        Y1 += wt * cy[i] * x;
+        W += wt;
+    }
+    if (hi <= lo) return -1;
+    double X = fmax(fabs(cl[lo]), fabs(cl[hi - 1])); /* sorted: the extremes are at the ends */
+    static const double C[6][6] = {{1}, {1, 1}, {1, 2, 1}, {1, 3, 3, 1}, {1, 4, 6, 4, 1}, {1, 5, 10, 10, 5, 1}};
+    double u = 0, v = 0, J[3] = {0};
+    for (int it = 0; it < 50; it++) {
+        double f0 = Y0, f1 = Y1, j00 = 0, j01 = 0, j11 = 0;
+        for (int k = 0; k < 6; k++)
+            for (int j = 0; j <= k; j++) {
+                double c = inv_fact[k] * C[k][j] * pow(u, k - j) * pow(v, j);
+                f0 -= c * T[k][j];
+                f1 -= c * T[k][j + 1];
+                if (k < 5) {
+                    j00 += c * T[k + 1][j];
+                    j01 += c * T[k + 1][j + 1];
+                    j11 += c * T[k + 1][j + 2];
+                }
+            }
+        /* F = Y - S(u, v): its Jacobian is -(j00 j01; j01 j11); Newton: (u, v) += J^-1 F */
+        double du, dv;
+        if (vigil_stats_newton2(f0, f1, j00, j01, j11, &du, &dv) != 0) return -1;
+        u += du, v += dv;
+        J[0] = j00, J[1] = j01, J[2] = j11;
+        if (!(fabs(u) + fabs(v) < 1)) return -1;
+        if (fabs(du) < 1e-16 * (1 + fabs(fit0[0] + u)) && fabs(dv) < 1e-16 * (1 + fabs(fit0[1] + v))) break;
+    }
+    double E = fabs(u) + fabs(v) * X, e0 = W * VM_TAYLOR_R6 * pow(E, 6), e1 = X * e0;
+    double det = J[0] * J[2] - J[1] * J[1];
+    if (!(det > 0)) return -1;
+    /* the parameters move by at most |J^-1| (e0, e1) */
+    double ea = (fabs(J[2]) * e0 + fabs(J[1]) * e1) / det, eb = (fabs(J[1]) * e0 + fabs(J[0]) * e1) / det;
+    double a = fit0[0] + u, b = fit0[1] + v;
+    if (!(ea < VM_TAYLOR_TOL * (1 + fabs(a))) || !(eb < VM_TAYLOR_TOL * (1 + fabs(b)))) return -1;
+    *a_out = a, *b_out = b;
+    return 0;
+}
+
+void vigil_stats_scope_stats(const vm_scope_in *in, const double *w, double t, double *buf, double *out)
+{
+    const double *p = in->p, *lg = in->lg, *fit0 = in->fit0;
+    const uint8_t *y = in->y;
+    const uint32_t *idx = in->idx;
+    size_t m = in->m;
+    double citl0 = in->citl0;
+    double *cw = buf, *cp = buf + m, *cy = buf + 2 * m, *cl = buf + 3 * m, *cc = buf + 4 * m, *cf = buf + 5 * m;
     /* the cases drawn, in sorted order, as contiguous arrays: every later pass runs over them
      * without a test per case; lo..hi are those with 0 < p < 1 (finite logit), a contiguous
      * run since the scores are sorted */
     size_t k = 0, lo = 0, hi = 0;
     double W = 0, W1 = 0;
     for (size_t j = 0; j < m; j++) {
-        size_t i = idx ? idx[j] : j;
-        double c = w[i], pi = p[i], yi = y[i] ? 1.0 : 0.0;
+        double c = w[idx ? idx[j] : j], pi = p[j], yi = y[j] ? 1.0 : 0.0;
         cw[k] = c, cp[k] = pi, cy[k] = yi;
-        if (lg) cl[k] = lg[i];
+        if (lg) cl[k] = lg[j];
+        if (in->sc) cc[k] = in->sc[j];
+        if (in->sf) cf[k] = in->sf[j];
         W += c;
         W1 += c * yi;
         size_t nz = c != 0;
@@ -243,7 +374,7 @@ void vigil_stats_scope_stats(const double *p, const uint8_t *y, const double *lg
                 a->m++;
                 a->mbound += a->q + ((double)a->m < a->r ? 1 : 0);
             }
-            double take = (a->m == VM_BINS - 1 ? h0 : fmin(h0, a->mbound)) - l0;
+            double take = (a->m == VM_BINS - 1 || h0 < a->mbound ? h0 : a->mbound) - l0; /* fmin, inline */
             a->ew[a->m] += take;
             a->ep[a->m] += take * pi;
             a->ey[a->m] += take * yi;
@@ -274,9 +405,11 @@ void vigil_stats_scope_stats(const double *p, const uint8_t *y, const double *lg
     o[VS_SLOPE] = o[VS_INTERCEPT] = NAN;
     o[VS_EAVG] = o[VS_E50] = o[VS_E90] = o[VS_EMAX] = NAN;
     o[VS_CITL] = NAN;
-    /* Calibration-in-the-large: the Newton steps of vigil_stats_level_stats */
+    /* Calibration-in-the-large: from one pass where the expansion holds, else the Newton steps
+     * of vigil_stats_level_stats */
     double ca = isfinite(citl0) ? citl0 : 0;
-    for (int it = 0; it < 60; it++) {
+    if (in->sc && citl_taylor(cw, cy, cc, lo, hi, ca, &o[VS_CITL]) == 0) ca = NAN;
+    for (int it = 0; it < 60 && !isnan(ca); it++) {
         double ea = exp(ca), cg = 0, ch = 0;
         if (ea == 0) break; /* never converges there either */
         for (size_t i = lo; i < hi; i++) {
@@ -297,6 +430,7 @@ void vigil_stats_scope_stats(const double *p, const uint8_t *y, const double *lg
     /* The recalibration slope: vigil_stats_logistic_fit from the point estimate, whose plain
      * Newton steps are these; a step that leaves the start's neighbourhood hands the replicate
      * to that function itself, which takes the same steps and then its guarded ones. */
+    if (in->sf && slope_taylor(cw, cy, cl, cf, lo, hi, fit0, &o[VS_INTERCEPT], &o[VS_SLOPE]) == 0) return;
     double fa = fit0[0], fb = fit0[1], s[5];
     for (int it = 0; it < 100; it++) {
         logit_sums(cw, cy, cl, lo, hi, fa, fb, s);

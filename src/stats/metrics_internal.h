@@ -56,6 +56,20 @@ typedef struct {
     double citl0;
 } vm_scope_in;
 void vigil_stats_scope_stats(const vm_scope_in *in, const double *w, double t, double *buf, double *out);
+/* Every level of one group column at once, the same numbers as vigil_stats_scope_stats on each
+ * level: p, y the overall sorted arrays, code[i] the level of sorted case i (>= n_levels: left
+ * out), sc[i] its calibrated probability at its level's CITL estimate (NULL: no expansion),
+ * in[l] the level's size (m) and CITL start. One sequential pass over the weights deals the
+ * drawn cases to the levels. buf: 4 * n doubles; out: n_levels x S_COUNT_INTERNAL. */
+#define VM_MAX_LEVELS_STACK 64
+typedef struct {
+    const double *p, *sc;
+    const uint8_t *y;
+    const uint32_t *code;
+    size_t n, n_levels;
+    const vm_scope_in *in;
+} vm_group_in;
+void vigil_stats_group_stats(const vm_group_in *g, const double *w, double t, double *buf, double *out);
 
 /* Stable ascending order of x (radix sort on the IEEE bits): writes n row indices. */
 int vigil_stats_sort_order(const double *x, size_t n, uint32_t *order);

@@ -56,7 +56,8 @@ static void replicate_lowess(const vigil_metrics_report *r, const double *w, dou
 typedef struct {
     vigil_metrics_report *r;
     int jack;
-    const vm_scope_in *sc; /* per scope: overall first, then each group's levels in turn */
+    const vm_scope_in *all; /* the overall scope */
+    const vm_group_in *g;   /* each group column */
 } pass_ctx;
 
 /* One pass set for the overall scope and every level of every group, each over its own cases
@@ -67,7 +68,9 @@ static void replicate(void *ctx, size_t rep, const double *w, void *scratch)
     vigil_metrics_report *r = pc->r;
     size_t B = pc->jack ? r->jack_groups + 1 : r->o.bootstrap, LT = total_levels(r);
     double t = r->thr[0], *cbuf = scratch, *lv = cbuf + 6 * r->n, *lbuf = lv + LT * S_COUNT;
-    for (size_t k = 0; k < LT; k++) vigil_stats_scope_stats(&pc->sc[k], w, t, cbuf, lv + k * S_COUNT);
+    vigil_stats_scope_stats(pc->all, w, t, cbuf, lv);
+    for (size_t gi = 0, k = 1; gi < r->ng; k += r->g[gi].n_levels, gi++)
+        vigil_stats_group_stats(&pc->g[gi], w, t, cbuf, lv + k * S_COUNT);
     if (r->boot_lowess) replicate_lowess(r, w, lbuf, lv);
     double *dst = pc->jack ? r->all.jack : r->all.rep;
     for (int q = 0; q < S_COUNT; q++) dst[(size_t)q * B + rep] = lv[q];
@@ -88,58 +91,49 @@ static void replicate(void *ctx, size_t rep, const double *w, void *scratch)
     }
 }
 
-/* The scopes' inputs, built once: each level's cases (positions in the sorted order,
- * ascending) from the group codes -- the cases the old fused kernel gave the level, none for a
- * level left out (code >= n_levels) -- with their scores and labels contiguous, and every
- * scope's calibrated probabilities at its point estimates (the expansions' centres). */
+/* The scopes' inputs, built once: the overall scope's and each group column's (its codes, each
+ * level's size and CITL start), with every case's calibrated probabilities at its scopes' point
+ * estimates (the expansions' centres). */
 typedef struct {
-    uint32_t *idx;
-    double *p, *sc, *sf, fit0[2];
-    uint8_t *y;
+    double *sc, *sf, fit0[2];
     vm_scope_in *in;
+    vm_group_in *g;
 } lists;
 
-static void lists_free(lists *L) { free(L->idx), free(L->p), free(L->sc), free(L->sf), free(L->y), free(L->in); }
+static void lists_free(lists *L) { free(L->sc), free(L->sf), free(L->in), free(L->g); }
 
 /* sigma(logit p + a) as the CITL Newton step writes it */
 static double citl_prob(double p, double ea) { return p * ea / (1 - p + p * ea); }
 
 static int scope_lists(const vigil_metrics_report *r, lists *L)
 {
-    size_t n = r->n, tot = r->ng ? r->ng * n : 1, LT = total_levels(r);
+    size_t n = r->n, LT = total_levels(r);
     const scope *a = &r->all;
-    L->idx = malloc(tot * sizeof *L->idx), L->p = malloc(tot * sizeof *L->p), L->y = malloc(tot);
-    L->sc = malloc((tot + n) * sizeof *L->sc), L->sf = malloc(n * sizeof *L->sf);
-    L->in = calloc(LT, sizeof *L->in);
-    if (!L->idx || !L->p || !L->y || !L->sc || !L->sf || !L->in) return -1;
+    L->sc = malloc((r->ng + 1) * n * sizeof *L->sc), L->sf = malloc(n * sizeof *L->sf);
+    L->in = calloc(LT, sizeof *L->in), L->g = calloc(r->ng ? r->ng : 1, sizeof *L->g);
+    if (!L->sc || !L->sf || !L->in || !L->g) return -1;
     L->fit0[0] = a->cal.intercept, L->fit0[1] = a->cal.slope;
-    double c0 = isfinite(a->cal.citl) ? a->cal.citl : 0, e0 = exp(c0);
+    double e0 = exp(isfinite(a->cal.citl) ? a->cal.citl : 0);
     for (size_t i = 0; i < n; i++) {
-        L->sc[tot + i] = citl_prob(a->p[i], e0);
+        L->sc[i] = citl_prob(a->p[i], e0);
         L->sf[i] = isfinite(a->lg[i]) ? 1.0 / (1.0 + exp(-(L->fit0[0] + L->fit0[1] * a->lg[i]))) : 0;
     }
-    L->in[0] = (vm_scope_in){.p = a->p, .lg = a->lg, .y = a->y, .m = n, .citl0 = a->cal.citl,
-                             .sc = L->sc + tot, .fit0 = L->fit0, .sf = isfinite(L->fit0[1]) ? L->sf : NULL};
+    L->in[0] = (vm_scope_in){.p = a->p, .lg = a->lg, .y = a->y, .m = n, .citl0 = a->cal.citl, .sc = L->sc,
+                             .fit0 = L->fit0, .sf = isfinite(L->fit0[1]) ? L->sf : NULL};
     for (size_t gi = 0, k = 1; gi < r->ng; gi++) {
         const group *g = &r->g[gi];
-        size_t nl = g->n_levels, *start = calloc(nl ? nl : 1, sizeof *start);
-        if (!start) return -1;
-        for (size_t i = 0; i < n; i++)
-            if (g->code[i] < nl) L->in[k + g->code[i]].m++;
-        for (size_t l = 0, used = gi * n; l < nl; used += L->in[k + l].m, l++) {
-            start[l] = used;
-            vm_scope_in *in = &L->in[k + l];
-            in->idx = L->idx + used, in->p = L->p + used, in->y = L->y + used, in->sc = L->sc + used;
-            in->citl0 = g->citl0[l];
+        size_t nl = g->n_levels;
+        double *sc = L->sc + (gi + 1) * n;
+        vm_scope_in *in = L->in + k;
+        for (size_t l = 0; l < nl; l++) in[l].citl0 = g->citl0[l];
+        for (size_t i = 0; i < n; i++) {
+            size_t l = g->code[i];
+            sc[i] = 0;
+            if (l >= nl) continue;
+            in[l].m++;
+            sc[i] = citl_prob(a->p[i], exp(isfinite(g->citl0[l]) ? g->citl0[l] : 0));
         }
-        for (size_t i = 0; i < n; i++) /* in sorted order: each list ascending */
-            if (g->code[i] < nl) {
-                size_t l = g->code[i], j = start[l]++;
-                double c = isfinite(g->citl0[l]) ? g->citl0[l] : 0;
-                L->idx[j] = (uint32_t)i, L->p[j] = a->p[i], L->y[j] = a->y[i];
-                L->sc[j] = citl_prob(a->p[i], exp(c));
-            }
-        free(start);
+        L->g[gi] = (vm_group_in){.p = a->p, .y = a->y, .code = g->code, .sc = sc, .n = n, .n_levels = nl, .in = in};
         k += nl;
     }
     return 0;
@@ -185,7 +179,7 @@ int vigil_stats_report_bootstrap(vigil_metrics_report *r)
         lists_free(&sl);
         goto oom;
     }
-    pass_ctx boot = {r, 0, sl.in}, jack = {r, 1, sl.in};
+    pass_ctx boot = {r, 0, sl.in, sl.g}, jack = {r, 1, sl.in, sl.g};
     int rc = vigil_stats_bootstrap_run(r->n, B, r->o.seed, r->o.threads, scratch, r->pos, replicate, &boot);
     /* the jackknife: G calls each leaving out every G-th case in score order (so each group
      * spans the range of scores, and the row order of the file does not matter), and call G,

@@ -19,6 +19,12 @@ typedef struct {
     int bin, m;
 } lacc;
 
+/* A drawn case of a scope: weight, score, label, calibrated probability at the scope's CITL
+ * estimate; the passes read them together. */
+typedef struct {
+    double w, p, y, c;
+} vm_rec;
+
 size_t vigil_stats_level_scratch(size_t n_levels) { return n_levels * (sizeof(lacc) + 4 * sizeof(double)); }
 
 static inline void flush(lacc *a)
@@ -173,13 +179,12 @@ void vigil_stats_level_stats(const double *p, const uint8_t *y, const double *lg
 /* The sums of the Newton step of the logistic recalibration at (a, b) over the compacted cases
  * [lo, hi) (every weight nonzero, every logit finite): the expressions and order of
  * vigil_stats_logistic_fit, so the steps are its steps. */
-static void logit_sums(const double *cw, const double *cy, const double *cl, size_t lo, size_t hi, double a,
-                       double b, double *s)
+static void logit_sums(const vm_rec *cr, const double *cl, size_t lo, size_t hi, double a, double b, double *s)
 {
     double g0 = 0, g1 = 0, h00 = 0, h01 = 0, h11 = 0;
     for (size_t i = lo; i < hi; i++) {
-        double wt = cw[i], x = cl[i], pi = 1.0 / (1.0 + exp(-(a + b * x)));
-        double r = cy[i] - pi, v = wt * pi * (1 - pi);
+        double wt = cr[i].w, x = cl[i], pi = 1.0 / (1.0 + exp(-(a + b * x)));
+        double r = cr[i].y - pi, v = wt * pi * (1 - pi);
         g0 += wt * r;
         g1 += wt * r * x;
         h00 += v;
@@ -198,14 +203,25 @@ static void logit_sums(const double *cw, const double *cy, const double *cl, siz
 
 /* The k-th derivative of the logistic function, as a polynomial in its value s (d_{k+1} =
  * (s - s^2) d'_k), k = 0..5. */
-static inline void sigma_derivs(double s, double *d)
+/* Two cases at a time (GCC/Clang vector extension: SSE2 on x86-64, plain pairs elsewhere, the
+ * same IEEE operations either way): two running sums per quantity, added at the end. */
+typedef double v2d __attribute__((vector_size(16)));
+
+static inline void sigma_derivs(v2d s, v2d *d)
 {
+    v2d s2 = s * s;
     d[0] = s;
-    d[1] = s - s * s;
-    d[2] = s + s * s * (-3 + 2 * s);
-    d[3] = s + s * s * (-7 + s * (12 - 6 * s));
-    d[4] = s + s * s * (-15 + s * (50 + s * (-60 + 24 * s)));
-    d[5] = s + s * s * (-31 + s * (180 + s * (-390 + s * (360 - 120 * s))));
+    d[1] = s - s2;
+    d[2] = s + s2 * (-3 + 2 * s);
+    d[3] = s + s2 * (-7 + s * (12 - 6 * s));
+    d[4] = s + s2 * (-15 + s * (50 + s * (-60 + 24 * s)));
+    d[5] = s + s2 * (-31 + s * (180 + s * (-390 + s * (360 - 120 * s))));
+}
+
+/* cases i and i + 1 of [lo, hi) as a pair (a missing second: weight 0) */
+static inline v2d pair(const double *a, size_t stride, size_t i, size_t hi)
+{
+    return (v2d){a[i * stride], i + 1 < hi ? a[(i + 1) * stride] : 0};
 }
 
 static const double inv_fact[6] = {1, 1, 0.5, 1.0 / 6, 1.0 / 24, 1.0 / 120};
@@ -214,23 +230,24 @@ static const double inv_fact[6] = {1, 1, 0.5, 1.0 / 6, 1.0 / 24, 1.0 / 120};
  * = sum_k D_k d^k / k! + R, D_k = sum_i w_i d_k(s_i), |R| <= W R6 |d|^6. The root of
  * Y - sum_k D_k d^k / k! by Newton on those six numbers; 0 with *a = a0 + d when the remainder
  * moves the root by less than VM_TAYLOR_TOL, -1 otherwise (the caller takes exact steps). */
-static int citl_taylor(const double *cw, const double *cy, const double *cs, size_t lo, size_t hi, double a0,
-                       double *a)
+static int citl_taylor(const vm_rec *cr, size_t lo, size_t hi, double a0, double *a)
 {
     /* power sums S_j = sum w s^j, j = 1..6 (fewer operations per case than each d_k), then
      * D_k = sum_j c_kj S_j with the coefficients of sigma_derivs */
-    double S[7] = {0}, Y = 0;
-    for (size_t i = lo; i < hi; i++) {
-        double wt = cw[i], s1 = cs[i], s2 = s1 * s1, s3 = s2 * s1;
-        S[0] += wt;
-        S[1] += wt * s1;
-        S[2] += wt * s2;
-        S[3] += wt * s3;
-        S[4] += wt * (s2 * s2);
-        S[5] += wt * (s3 * s2);
-        S[6] += wt * (s3 * s3);
-        Y += wt * cy[i];
+    v2d S2[7] = {{0}}, Y2 = {0};
+    for (size_t i = lo; i < hi; i += 2) {
+        v2d wt = pair(&cr->w, 4, i, hi), s1 = pair(&cr->c, 4, i, hi), s2 = s1 * s1, s3 = s2 * s1;
+        S2[0] += wt;
+        S2[1] += wt * s1;
+        S2[2] += wt * s2;
+        S2[3] += wt * s3;
+        S2[4] += wt * (s2 * s2);
+        S2[5] += wt * (s3 * s2);
+        S2[6] += wt * (s3 * s3);
+        Y2 += wt * pair(&cr->y, 4, i, hi);
     }
+    double S[7], Y = Y2[0] + Y2[1];
+    for (int j = 0; j < 7; j++) S[j] = S2[j][0] + S2[j][1];
     static const double c[6][7] = {{0, 1}, {0, 1, -1}, {0, 1, -3, 2}, {0, 1, -7, 12, -6},
                                    {0, 1, -15, 50, -60, 24}, {0, 1, -31, 180, -390, 360, -120}};
     double D[6] = {0}, W = S[0];
@@ -264,22 +281,25 @@ static int citl_taylor(const double *cw, const double *cy, const double *cs, siz
  * Y_m - sum_k (1/k!) sum_j C(k, j) da^(k-j) db^j T[k][j + m] (m = 0, 1), T[k][j] =
  * sum_i w_i d_k(s_i) x_i^j; the remainder is at most W R6 E^6 (times max |x| for m = 1) with
  * E = |da| + |db| max |x|. */
-static int slope_taylor(const double *cw, const double *cy, const double *cl, const double *cs, size_t lo,
-                        size_t hi, const double *fit0, double *a_out, double *b_out)
+static int slope_taylor(const vm_rec *cr, const double *cl, const double *cs, size_t lo, size_t hi,
+                        const double *fit0, double *a_out, double *b_out)
 {
-    double T[6][7] = {{0}}, Y0 = 0, Y1 = 0, W = 0;
-    for (size_t i = lo; i < hi; i++) {
-        double d[6], x = cl[i], wt = cw[i];
-        sigma_derivs(cs[i], d);
-        double xp[7];
+    v2d T2[6][7] = {{{0}}}, Y02 = {0}, Y12 = {0}, W2 = {0};
+    for (size_t i = lo; i < hi; i += 2) {
+        v2d d[6], x = pair(cl, 1, i, hi), wt = pair(&cr->w, 4, i, hi), yw = wt * pair(&cr->y, 4, i, hi);
+        sigma_derivs(pair(cs, 1, i, hi), d);
+        v2d xp[7];
         xp[0] = wt;
         for (int j = 1; j < 7; j++) xp[j] = xp[j - 1] * x;
         for (int k = 0; k < 6; k++)
-            for (int j = 0; j <= k + 1; j++) T[k][j] += d[k] * xp[j];
-        Y0 += wt * cy[i];
-        Y1 += wt * cy[i] * x;
-        W += wt;
+            for (int j = 0; j <= k + 1; j++) T2[k][j] += d[k] * xp[j];
+        Y02 += yw;
+        Y12 += yw * x;
+        W2 += wt;
     }
+    double T[6][7] = {{0}}, Y0 = Y02[0] + Y02[1], Y1 = Y12[0] + Y12[1], W = W2[0] + W2[1];
+    for (int k = 0; k < 6; k++)
+        for (int j = 0; j <= k + 1; j++) T[k][j] = T2[k][j][0] + T2[k][j][1];
     if (hi <= lo) return -1;
     double X = fmax(fabs(cl[lo]), fabs(cl[hi - 1])); /* sorted: the extremes are at the ends */
     static const double C[6][6] = {{1}, {1, 1}, {1, 2, 1}, {1, 3, 3, 1}, {1, 4, 6, 4, 1}, {1, 5, 10, 10, 5, 1}};
@@ -316,33 +336,17 @@ static int slope_taylor(const double *cw, const double *cy, const double *cl, co
     return 0;
 }
 
-void vigil_stats_scope_stats(const vm_scope_in *in, const double *w, double t, double *buf, double *out)
+/* A scope's statistics from its drawn cases (n of them, compacted: weight, score, label, logit,
+ * the two cached probabilities; lo..hi those with 0 < p < 1) and their totals W, W1. */
+static void drawn_stats(const vm_scope_in *in, const double *w, double t, const vm_rec *cr, int taylor_citl,
+                        const double *cl, const double *cf, size_t n, size_t lo, size_t hi, double W, double W1,
+                        double *out)
 {
-    const double *p = in->p, *lg = in->lg, *fit0 = in->fit0;
+    const double *lg = in->lg, *fit0 = in->fit0;
     const uint8_t *y = in->y;
     const uint32_t *idx = in->idx;
     size_t m = in->m;
     double citl0 = in->citl0;
-    double *cw = buf, *cp = buf + m, *cy = buf + 2 * m, *cl = buf + 3 * m, *cc = buf + 4 * m, *cf = buf + 5 * m;
-    /* the cases drawn, in sorted order, as contiguous arrays: every later pass runs over them
-     * without a test per case; lo..hi are those with 0 < p < 1 (finite logit), a contiguous
-     * run since the scores are sorted */
-    size_t k = 0, lo = 0, hi = 0;
-    double W = 0, W1 = 0;
-    for (size_t j = 0; j < m; j++) {
-        double c = w[idx ? idx[j] : j], pi = p[j], yi = y[j] ? 1.0 : 0.0;
-        cw[k] = c, cp[k] = pi, cy[k] = yi;
-        if (lg) cl[k] = lg[j];
-        if (in->sc) cc[k] = in->sc[j];
-        if (in->sf) cf[k] = in->sf[j];
-        W += c;
-        W1 += c * yi;
-        size_t nz = c != 0;
-        lo += nz & (pi <= 0);
-        hi += nz & (pi < 1);
-        k += nz;
-    }
-    size_t n = k;
     lacc A, *a = &A;
     memset(a, 0, sizeof *a);
     a->W = W, a->W1 = W1;
@@ -352,7 +356,7 @@ void vigil_stats_scope_stats(const vm_scope_in *in, const double *w, double t, d
     a->mbound = a->q + (a->r > 0 ? 1 : 0);
     const double step = 1.0 / VM_BINS;
     for (size_t i = 0; i < n; i++) {
-        double wt = cw[i], pi = cp[i], yi = cy[i];
+        double wt = cr[i].w, pi = cr[i].p, yi = cr[i].y;
         if (pi != a->last) {
             flush(a);
             a->last = pi;
@@ -408,13 +412,13 @@ void vigil_stats_scope_stats(const vm_scope_in *in, const double *w, double t, d
     /* Calibration-in-the-large: from one pass where the expansion holds, else the Newton steps
      * of vigil_stats_level_stats */
     double ca = isfinite(citl0) ? citl0 : 0;
-    if (in->sc && citl_taylor(cw, cy, cc, lo, hi, ca, &o[VS_CITL]) == 0) ca = NAN;
+    if (taylor_citl && citl_taylor(cr, lo, hi, ca, &o[VS_CITL]) == 0) ca = NAN;
     for (int it = 0; it < 60 && !isnan(ca); it++) {
         double ea = exp(ca), cg = 0, ch = 0;
         if (ea == 0) break; /* never converges there either */
         for (size_t i = lo; i < hi; i++) {
-            double wt = cw[i], pt = cp[i] * ea, pi = pt / (1 - cp[i] + pt);
-            cg += wt * (cy[i] - pi);
+            double wt = cr[i].w, pt = cr[i].p * ea, pi = pt / (1 - cr[i].p + pt);
+            cg += wt * (cr[i].y - pi);
             ch += wt * pi * (1 - pi);
         }
         if (!(ch > 0)) break;
@@ -430,10 +434,10 @@ void vigil_stats_scope_stats(const vm_scope_in *in, const double *w, double t, d
     /* The recalibration slope: vigil_stats_logistic_fit from the point estimate, whose plain
      * Newton steps are these; a step that leaves the start's neighbourhood hands the replicate
      * to that function itself, which takes the same steps and then its guarded ones. */
-    if (in->sf && slope_taylor(cw, cy, cl, cf, lo, hi, fit0, &o[VS_INTERCEPT], &o[VS_SLOPE]) == 0) return;
+    if (cf && slope_taylor(cr, cl, cf, lo, hi, fit0, &o[VS_INTERCEPT], &o[VS_SLOPE]) == 0) return;
     double fa = fit0[0], fb = fit0[1], s[5];
     for (int it = 0; it < 100; it++) {
-        logit_sums(cw, cy, cl, lo, hi, fa, fb, s);
+        logit_sums(cr, cl, lo, hi, fa, fb, s);
         double da, db;
         if (vigil_stats_newton2(s[0], s[1], s[2], s[3], s[4], &da, &db) != 0) return;
         if (fabs(da) > 1 || fabs(db) > 1 || !isfinite(da) || !isfinite(db)) {
@@ -445,6 +449,71 @@ void vigil_stats_scope_stats(const vm_scope_in *in, const double *w, double t, d
         if (fabs(da) < 1e-9 * (1 + fabs(fa)) && fabs(db) < 1e-9 * (1 + fabs(fb))) {
             if (isfinite(fa) && isfinite(fb)) o[VS_INTERCEPT] = fa, o[VS_SLOPE] = fb;
             return;
+        }
+    }
+}
+
+void vigil_stats_scope_stats(const vm_scope_in *in, const double *w, double t, double *buf, double *out)
+{
+    const double *p = in->p, *lg = in->lg;
+    const uint8_t *y = in->y;
+    const uint32_t *idx = in->idx;
+    size_t m = in->m;
+    vm_rec *cr = (vm_rec *)buf;
+    double *cl = buf + 4 * m, *cf = buf + 5 * m;
+    /* the cases drawn, in sorted order, as contiguous arrays: every later pass runs over them
+     * without a test per case; lo..hi are those with 0 < p < 1 (finite logit), a contiguous
+     * run since the scores are sorted */
+    size_t k = 0, lo = 0, hi = 0;
+    double W = 0, W1 = 0;
+    for (size_t j = 0; j < m; j++) {
+        double c = w[idx ? idx[j] : j], pi = p[j], yi = y[j] ? 1.0 : 0.0;
+        cr[k] = (vm_rec){c, pi, yi, in->sc ? in->sc[j] : 0};
+        if (lg) cl[k] = lg[j];
+        if (in->sf) cf[k] = in->sf[j];
+        W += c;
+        W1 += c * yi;
+        size_t nz = c != 0;
+        lo += nz & (pi <= 0);
+        hi += nz & (pi < 1);
+        k += nz;
+    }
+    drawn_stats(in, w, t, cr, in->sc != NULL, lg ? cl : NULL, in->sf ? cf : NULL, k, lo, hi, W, W1, out);
+}
+
+void vigil_stats_group_stats(const vm_group_in *g, const double *w, double t, double *buf, double *out)
+{
+    size_t n = g->n, nl = g->n_levels;
+    /* one sequential pass over the sorted cases deals each drawn case to its level's arrays
+     * (carved from buf by the levels' sizes), instead of a sparse pass over w per level */
+    vm_rec *base[VM_MAX_LEVELS_STACK];
+    double Wl[VM_MAX_LEVELS_STACK], W1l[VM_MAX_LEVELS_STACK];
+    size_t kl[VM_MAX_LEVELS_STACK], lol[VM_MAX_LEVELS_STACK], hil[VM_MAX_LEVELS_STACK];
+    for (size_t l0 = 0; l0 < nl; l0 += VM_MAX_LEVELS_STACK) {
+        size_t l1 = nl - l0 < VM_MAX_LEVELS_STACK ? nl : l0 + VM_MAX_LEVELS_STACK, used = 0;
+        for (size_t l = l0; l < l1; l++) {
+            base[l - l0] = (vm_rec *)buf + used;
+            used += g->in[l].m;
+            Wl[l - l0] = W1l[l - l0] = 0;
+            kl[l - l0] = lol[l - l0] = hil[l - l0] = 0;
+        }
+        for (size_t i = 0; i < n; i++) {
+            size_t l = g->code[i];
+            if (l < l0 || l >= l1) continue;
+            l -= l0;
+            size_t k = kl[l];
+            double c = w[i], pi = g->p[i], yi = g->y[i] ? 1.0 : 0.0;
+            base[l][k] = (vm_rec){c, pi, yi, g->sc ? g->sc[i] : 0};
+            Wl[l] += c;
+            W1l[l] += c * yi;
+            size_t nz = c != 0;
+            lol[l] += nz & (pi <= 0);
+            hil[l] += nz & (pi < 1);
+            kl[l] = k + nz;
+        }
+        for (size_t l = l0; l < l1; l++) {
+            drawn_stats(&g->in[l], w, t, base[l - l0], g->sc != NULL, NULL, NULL, kl[l - l0], lol[l - l0], hil[l - l0],
+                        Wl[l - l0], W1l[l - l0], out + l * S_COUNT_INTERNAL);
         }
     }
 }

@@ -1,7 +1,8 @@
 /* The metrics bootstrap's per-scope kernel (vigil_stats_scope_stats) against the fused kernel it
  * replaced (vigil_stats_level_stats, kept as the reference): the same replicate numbers bit for
  * bit, for bootstrap counts, jackknife weights, ties, scores of exactly 0 and 1, a level left
- * out, an empty level and a slope fit that leaves its start (the guarded fallback); with the
+ * out, an empty level and a slope fit that leaves its start (the guarded fallback), each level
+ * alone and every level of a group column in one pass (the engine's path); with the
  * one-pass expansions of CITL and the slope, those two within 1e-11 of the exact steps. The peers of
  * the statistics themselves are in test_fairness.c and test_metrics.c. */
 #include "testutil.h"
@@ -93,6 +94,27 @@ static int compare(const data *d, const double *fit0, const double *citl0, int t
             vm_scope_in li = {.p = sp, .y = sy, .idx = idx, .m = m, .citl0 = citl0[k], .sc = taylor ? sc : NULL};
             vigil_stats_scope_stats(&li, d->w, 0.3, buf, got + k * S_COUNT_INTERNAL);
         }
+    /* each group column's levels at once (the engine's path): the per-level numbers exactly */
+    double *gout = malloc(L * S_COUNT_INTERNAL * sizeof *gout), *gsc = malloc(n * sizeof *gsc);
+    for (size_t g = 1, k = 1; g < d->G; k += d->nl[g], g++) {
+        vm_scope_in li[4] = {{0}};
+        for (uint32_t l = 0; l < d->nl[g]; l++) li[l].citl0 = citl0[k + l];
+        for (size_t i = 0; i < n; i++) {
+            uint32_t l = d->code[g][i];
+            gsc[i] = 0;
+            if (l >= d->nl[g]) continue;
+            li[l].m++;
+            gsc[i] = cprob(d->p[i], isfinite(citl0[k + l]) ? citl0[k + l] : 0);
+        }
+        vm_group_in gi = {.p = d->p, .y = d->y, .code = d->code[g], .sc = taylor ? gsc : NULL, .n = n,
+                          .n_levels = d->nl[g], .in = li};
+        vigil_stats_group_stats(&gi, d->w, 0.3, buf, gout + k * S_COUNT_INTERNAL);
+        for (size_t q = k * S_COUNT_INTERNAL; q < (k + d->nl[g]) * S_COUNT_INTERNAL; q++)
+            if (!same(gout[q], got[q]))
+                fail_msg("group %zu scope %zu slot %zu: group pass %.17g, scope kernel %.17g", g, q / S_COUNT_INTERNAL,
+                         q % S_COUNT_INTERNAL, gout[q], got[q]);
+    }
+    free(gout), free(gsc);
     int differ = 0;
     for (size_t k = 0; k < L * S_COUNT_INTERNAL; k++) {
         size_t q = k % S_COUNT_INTERNAL;

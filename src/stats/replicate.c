@@ -487,33 +487,32 @@ void vigil_stats_group_stats(const vm_group_in *g, const double *w, double t, do
     /* one sequential pass over the sorted cases deals each drawn case to its level's arrays
      * (carved from buf by the levels' sizes), instead of a sparse pass over w per level */
     vm_rec *base[VM_MAX_LEVELS_STACK];
-    double Wl[VM_MAX_LEVELS_STACK], W1l[VM_MAX_LEVELS_STACK];
-    size_t kl[VM_MAX_LEVELS_STACK], lol[VM_MAX_LEVELS_STACK], hil[VM_MAX_LEVELS_STACK];
+    size_t kl[VM_MAX_LEVELS_STACK];
     for (size_t l0 = 0; l0 < nl; l0 += VM_MAX_LEVELS_STACK) {
         size_t l1 = nl - l0 < VM_MAX_LEVELS_STACK ? nl : l0 + VM_MAX_LEVELS_STACK, used = 0;
         for (size_t l = l0; l < l1; l++) {
             base[l - l0] = (vm_rec *)buf + used;
             used += g->in[l].m;
-            Wl[l - l0] = W1l[l - l0] = 0;
-            kl[l - l0] = lol[l - l0] = hil[l - l0] = 0;
+            kl[l - l0] = 0;
         }
         for (size_t i = 0; i < n; i++) {
-            size_t l = g->code[i];
-            if (l < l0 || l >= l1) continue;
-            l -= l0;
+            size_t l = g->code[i] - l0; /* wraps below l0 */
+            if (l >= l1 - l0) continue;
             size_t k = kl[l];
-            double c = w[i], pi = g->p[i], yi = g->y[i] ? 1.0 : 0.0;
-            base[l][k] = (vm_rec){c, pi, yi, g->sc ? g->sc[i] : 0};
-            Wl[l] += c;
-            W1l[l] += c * yi;
-            size_t nz = c != 0;
-            lol[l] += nz & (pi <= 0);
-            hil[l] += nz & (pi < 1);
-            kl[l] = k + nz;
+            double c = w[i];
+            base[l][k] = (vm_rec){c, g->p[i], g->y[i] ? 1.0 : 0.0, g->sc ? g->sc[i] : 0};
+            kl[l] = k + (c != 0);
         }
         for (size_t l = l0; l < l1; l++) {
-            drawn_stats(&g->in[l], w, t, base[l - l0], g->sc != NULL, NULL, NULL, kl[l - l0], lol[l - l0], hil[l - l0],
-                        Wl[l - l0], W1l[l - l0], out + l * S_COUNT_INTERNAL);
+            const vm_rec *cr = base[l - l0];
+            size_t k = kl[l - l0], lo = 0, hi = k;
+            /* the level's totals in its order (the sums the scatter would form), and its run of
+             * 0 < p < 1 from the ends (sorted) */
+            double W = 0, W1 = 0;
+            for (size_t j = 0; j < k; j++) W += cr[j].w, W1 += cr[j].w * cr[j].y;
+            while (lo < k && cr[lo].p <= 0) lo++;
+            while (hi > lo && cr[hi - 1].p >= 1) hi--;
+            drawn_stats(&g->in[l], w, t, cr, g->sc != NULL, NULL, NULL, k, lo, hi, W, W1, out + l * S_COUNT_INTERNAL);
         }
     }
 }

@@ -164,7 +164,8 @@ typedef struct {
     const char *metric;
     double t;
     const double *a, *b, *y;
-    const double *ea, *eb; /* per-case squared errors (Brier), NULL for the other metrics */
+    const double *e2;      /* per case, both models' squared errors side by side (Brier; one cache
+                            * line per draw), NULL for the other metrics */
     size_t m;
     uint64_t stream;
     double *reps;          /* B: NaN where the metric is undefined */
@@ -181,12 +182,12 @@ static int paired_reps(void *ctx, size_t k0, size_t k1, int worker)
     for (size_t k = k0; k < k1; k++) {
         vm_rng g;
         vigil_stats_rng_seed(&g, j->r->def.seed, (j->stream << 32) ^ (uint64_t)k);
-        if (j->ea) {
+        if (j->e2) {
             double sa = 0, sb = 0;
             for (size_t i = 0; i < m; i++) {
                 size_t c = (size_t)(vigil_stats_rng_next(&g) % m);
-                sa += j->ea[c];
-                sb += j->eb[c];
+                sa += j->e2[2 * c];
+                sb += j->e2[2 * c + 1];
             }
             j->reps[k] = sa / (double)m - sb / (double)m;
             continue;
@@ -207,7 +208,7 @@ static int paired_difference(run_t *r, const char *metric, double t, const size_
 {
     int rc = VIGIL_OK;
     double *a = calloc(m ? m : 1, sizeof *a), *b = calloc(m ? m : 1, sizeof *b),
-           *y = calloc(m ? m : 1, sizeof *y), *ea = NULL, *eb = NULL, *reps = NULL, **buf = NULL;
+           *y = calloc(m ? m : 1, sizeof *y), *e2 = NULL, *reps = NULL, **buf = NULL;
     int T = 0;
     if (!a || !b || !y) {
         rc = vigil_suite_oom();
@@ -240,11 +241,11 @@ static int paired_difference(run_t *r, const char *metric, double t, const size_
         goto done;
     }
     if (brier) {
-        if (!(ea = malloc(m * sizeof *ea)) || !(eb = malloc(m * sizeof *eb))) {
+        if (!(e2 = malloc(2 * m * sizeof *e2))) {
             rc = vigil_suite_oom();
             goto done;
         }
-        for (size_t i = 0; i < m; i++) ea[i] = (a[i] - y[i]) * (a[i] - y[i]), eb[i] = (b[i] - y[i]) * (b[i] - y[i]);
+        for (size_t i = 0; i < m; i++) e2[2 * i] = (a[i] - y[i]) * (a[i] - y[i]), e2[2 * i + 1] = (b[i] - y[i]) * (b[i] - y[i]);
     } else {
         for (int w = 0; w < T; w++)
             if (!(buf[w] = malloc(3 * m * sizeof **buf))) {
@@ -253,7 +254,7 @@ static int paired_difference(run_t *r, const char *metric, double t, const size_
             }
     }
     vigil_suite_progress(r, "bootstrap", 0, B);
-    paired_job job = {r, metric, t, a, b, y, ea, eb, m, stream, reps, buf};
+    paired_job job = {r, metric, t, a, b, y, e2, m, stream, reps, buf};
     if ((rc = vigil_parallel_for(T, B, 1, paired_reps, &job)) != 0) goto done;
     vigil_suite_progress(r, "bootstrap", B, B);
     /* A replicate where the metric is undefined (one class drawn) is dropped; too many dropped
@@ -264,7 +265,7 @@ static int paired_difference(run_t *r, const char *metric, double t, const size_
     if (kept >= B * 9 / 10 && kept > 1) vigil_stats_percentile_ci(reps, kept, 0.95, lo, hi);
 done:
     for (int w = 0; buf && w < T; w++) free(buf[w]);
-    free(a), free(b), free(y), free(ea), free(eb), free(reps), free(buf);
+    free(a), free(b), free(y), free(e2), free(reps), free(buf);
     return rc;
 }
 

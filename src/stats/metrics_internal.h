@@ -29,7 +29,8 @@ int vigil_stats_lowess_weighted(const double *x, const double *y, const double *
  * out; codes[g] NULL: every case in level 0). Levels are numbered across the columns in turn
  * (column 0's first). citl0 (per level) and fit0 ({a, b}, for column 0 when it is NULL, i.e.
  * overall; NULL: no fit) are Newton starts. scratch: vigil_stats_level_scratch(total levels) bytes;
- * out: total levels x S_COUNT_INTERNAL. G <= VM_MAX_GROUPS. */
+ * out: total levels x S_COUNT_INTERNAL. G <= VM_MAX_GROUPS. The reference of the kernels below,
+ * which the engine runs. */
 #define VM_MAX_GROUPS 64
 size_t vigil_stats_level_scratch(size_t n_levels);
 void vigil_stats_level_stats(const double *p, const uint8_t *y, const double *lg,

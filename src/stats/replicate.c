@@ -1,7 +1,8 @@
-/* The statistics one bootstrap replicate needs, for every level of a group column at once,
- * in sequential passes over the overall sorted order: each level keeps its own running sums
- * (its pending tie group, the weights below it, its bins), so no level is gathered into an
- * array of its own and no pass is repeated per level. Same definitions as the point kernels
+/* The statistics one bootstrap replicate needs. The engine's kernels (vigil_stats_scope_stats,
+ * vigil_stats_group_stats, issue 22) take each scope's drawn cases, compacted in sorted order,
+ * through passes without a test per case. vigil_stats_level_stats, the fused kernel before them
+ * (every level's running sums in the same passes over all n cases), is kept as their reference:
+ * test_bootstrap_kernel.c holds them to it. Same definitions as the point kernels
  * (discrimination.c, calibration.c, threshold.c); test_fairness.c checks they agree. */
 #include "stats/metrics_internal.h"
 

@@ -54,3 +54,4 @@ print('%d criteria, %d passed; seconds: %s' % (len(crit), sum(1 for c in crit if
     echo "  $summary"
     echo "  the case file: $opens"
 } | tee "$OUT/suite.txt"
+cp "$TMP/s.json" "$OUT/suite.json" # the document, to compare two builds' numbers

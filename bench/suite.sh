@@ -35,6 +35,8 @@ rc=0
 [ "$rc" -le 1 ] || { echo "vigil suite run failed ($rc):"; tail -5 "$TMP/time.txt"; exit 1; }
 wall=$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$TMP/time.txt")
 rss=$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$TMP/time.txt")
+# CPU seconds too: on a shared machine the wall time also measures the other jobs
+cpu=$(awk -F': ' '/User time|System time/ { s += $2 } END { printf "%.1f", s }' "$TMP/time.txt")
 opens="not counted (strace not installed)"
 [ -z "$trace" ] || opens="$(grep -c "cases.csv\"" "$TMP/strace.txt") open(s) of the case file"
 summary=$($PY -c "
@@ -48,7 +50,8 @@ print('%d criteria, %d passed; seconds: %s' % (len(crit), sum(1 for c in crit if
 {
     echo "vigil suite benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) CPUs, load $(cut -d' ' -f1 /proc/loadavg)"
     echo "suites/flchain-v2-vs-v1.json on $N cases, $B bootstrap replicates, 3 group columns (sex, age_band, flc_grp):"
-    echo "  wall ${wall}, peak RSS ${rss} kB (GNU time; strace adds a little when present)"
+    echo "  wall ${wall}, CPU ${cpu} s (user + system), peak RSS ${rss} kB (GNU time; strace adds a little when present); load at the end $(cut -d' ' -f1 /proc/loadavg)"
     echo "  $summary"
     echo "  the case file: $opens"
 } | tee "$OUT/suite.txt"
+cp "$TMP/s.json" "$OUT/suite.json" # the document, to compare two builds' numbers

@@ -29,13 +29,48 @@ int vigil_stats_lowess_weighted(const double *x, const double *y, const double *
  * out; codes[g] NULL: every case in level 0). Levels are numbered across the columns in turn
  * (column 0's first). citl0 (per level) and fit0 ({a, b}, for column 0 when it is NULL, i.e.
  * overall; NULL: no fit) are Newton starts. scratch: vigil_stats_level_scratch(total levels) bytes;
- * out: total levels x S_COUNT_INTERNAL. G <= VM_MAX_GROUPS. */
+ * out: total levels x S_COUNT_INTERNAL. G <= VM_MAX_GROUPS. The reference of the kernels below,
+ * which the engine runs. */
 #define VM_MAX_GROUPS 64
 size_t vigil_stats_level_scratch(size_t n_levels);
 void vigil_stats_level_stats(const double *p, const uint8_t *y, const double *lg,
                     const uint32_t *const *codes, const size_t *n_levels, size_t G,
                     const double *w, size_t n, double t, const double *citl0,
                     const double *fit0, void *scratch, double *out);
+
+/* The same statistics for one scope of m cases: p, y (and lg, their logits, given for the
+ * overall scope, which alone gets the recalibration slope from fit0) are the scope's sorted
+ * arrays, idx[j] the position of its case j in the overall sorted order, where the weights w
+ * are (NULL: j itself, the overall scope). citl0: the Newton start. Every statistic but CITL
+ * and the slope is vigil_stats_level_stats's bit for bit (same sums in the same order;
+ * test_bootstrap_kernel.c holds them to it), a scope at a time over its drawn cases only, so
+ * no pass tests a zero weight and no accumulator is scattered across levels. CITL and the
+ * slope: with sc (sf) -- each case's calibrated probability at the start, sigma(lg + citl0)
+ * (sigma(fit0[0] + fit0[1] lg)) -- from one pass by an order-5 expansion around the start
+ * wherever its remainder moves the result by under 1e-12 (relative), else (and without
+ * sc, sf) by the exact Newton steps. buf: 6 * m doubles. */
+typedef struct {
+    const double *p, *lg, *sc, *sf, *fit0;
+    const uint8_t *y;
+    const uint32_t *idx;
+    size_t m;
+    double citl0;
+} vm_scope_in;
+void vigil_stats_scope_stats(const vm_scope_in *in, const double *w, double t, double *buf, double *out);
+/* Every level of one group column at once, the same numbers as vigil_stats_scope_stats on each
+ * level: p, y the overall sorted arrays, code[i] the level of sorted case i (>= n_levels: left
+ * out), sc[i] its calibrated probability at its level's CITL estimate (NULL: no expansion),
+ * in[l] the level's size (m) and CITL start. One sequential pass over the weights deals the
+ * drawn cases to the levels. buf: 4 * n doubles; out: n_levels x S_COUNT_INTERNAL. */
+#define VM_MAX_LEVELS_STACK 64
+typedef struct {
+    const double *p, *sc;
+    const uint8_t *y;
+    const uint32_t *code;
+    size_t n, n_levels;
+    const vm_scope_in *in;
+} vm_group_in;
+void vigil_stats_group_stats(const vm_group_in *g, const double *w, double t, double *buf, double *out);
 
 /* Stable ascending order of x (radix sort on the IEEE bits): writes n row indices. */
 int vigil_stats_sort_order(const double *x, size_t n, uint32_t *order);

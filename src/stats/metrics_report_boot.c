@@ -56,30 +56,22 @@ static void replicate_lowess(const vigil_metrics_report *r, const double *w, dou
 typedef struct {
     vigil_metrics_report *r;
     int jack;
+    const vm_scope_in *all; /* the overall scope */
+    const vm_group_in *g;   /* each group column */
 } pass_ctx;
 
-/* One pass set over the sorted cases for the overall scope and every level of every group. */
+/* One pass set for the overall scope and every level of every group, each over its own cases
+ * (vigil_stats_scope_stats): the replicate's statistics and disparities at index rep. */
 static void replicate(void *ctx, size_t rep, const double *w, void *scratch)
 {
     pass_ctx *pc = ctx;
     vigil_metrics_report *r = pc->r;
     size_t B = pc->jack ? r->jack_groups + 1 : r->o.bootstrap, LT = total_levels(r);
-    double t = r->thr[0], *lv = (double *)((char *)scratch + vigil_stats_level_scratch(LT));
-    double *citl0 = lv + LT * S_COUNT;
-    const uint32_t *codes[VM_MAX_GROUPS + 1];
-    size_t nl[VM_MAX_GROUPS + 1], k = 1;
-    const scope *a = &r->all;
-    codes[0] = NULL;
-    nl[0] = 1;
-    citl0[0] = a->cal.citl;
-    for (size_t gi = 0; gi < r->ng; gi++) {
-        codes[gi + 1] = r->g[gi].code;
-        nl[gi + 1] = r->g[gi].n_levels;
-        for (size_t l = 0; l < r->g[gi].n_levels; l++) citl0[k++] = r->g[gi].citl0[l];
-    }
-    double fit0[2] = {a->cal.intercept, a->cal.slope};
-    vigil_stats_level_stats(a->p, a->y, a->lg, codes, nl, r->ng + 1, w, r->n, t, citl0, fit0, scratch, lv);
-    if (r->boot_lowess) replicate_lowess(r, w, citl0 + LT, lv);
+    double t = r->thr[0], *cbuf = scratch, *lv = cbuf + 6 * r->n, *lbuf = lv + LT * S_COUNT;
+    vigil_stats_scope_stats(pc->all, w, t, cbuf, lv);
+    for (size_t gi = 0, k = 1; gi < r->ng; k += r->g[gi].n_levels, gi++)
+        vigil_stats_group_stats(&pc->g[gi], w, t, cbuf, lv + k * S_COUNT);
+    if (r->boot_lowess) replicate_lowess(r, w, lbuf, lv);
     double *dst = pc->jack ? r->all.jack : r->all.rep;
     for (int q = 0; q < S_COUNT; q++) dst[(size_t)q * B + rep] = lv[q];
     double *gv = lv + S_COUNT;
@@ -97,6 +89,54 @@ static void replicate(void *ctx, size_t rep, const double *w, void *scratch)
         for (int q = 0; q < D_COUNT; q++) dd[(size_t)q * B + rep] = d[q];
         gv += g->n_levels * S_COUNT;
     }
+}
+
+/* The scopes' inputs, built once: the overall scope's and each group column's (its codes, each
+ * level's size and CITL start), with every case's calibrated probabilities at its scopes' point
+ * estimates (the expansions' centres). */
+typedef struct {
+    double *sc, *sf, fit0[2];
+    vm_scope_in *in;
+    vm_group_in *g;
+} lists;
+
+static void lists_free(lists *L) { free(L->sc), free(L->sf), free(L->in), free(L->g); }
+
+/* sigma(logit p + a) as the CITL Newton step writes it */
+static double citl_prob(double p, double ea) { return p * ea / (1 - p + p * ea); }
+
+static int scope_lists(const vigil_metrics_report *r, lists *L)
+{
+    size_t n = r->n, LT = total_levels(r);
+    const scope *a = &r->all;
+    L->sc = malloc((r->ng + 1) * n * sizeof *L->sc), L->sf = malloc(n * sizeof *L->sf);
+    L->in = calloc(LT, sizeof *L->in), L->g = calloc(r->ng ? r->ng : 1, sizeof *L->g);
+    if (!L->sc || !L->sf || !L->in || !L->g) return -1;
+    L->fit0[0] = a->cal.intercept, L->fit0[1] = a->cal.slope;
+    double e0 = exp(isfinite(a->cal.citl) ? a->cal.citl : 0);
+    for (size_t i = 0; i < n; i++) {
+        L->sc[i] = citl_prob(a->p[i], e0);
+        L->sf[i] = isfinite(a->lg[i]) ? 1.0 / (1.0 + exp(-(L->fit0[0] + L->fit0[1] * a->lg[i]))) : 0;
+    }
+    L->in[0] = (vm_scope_in){.p = a->p, .lg = a->lg, .y = a->y, .m = n, .citl0 = a->cal.citl, .sc = L->sc,
+                             .fit0 = L->fit0, .sf = isfinite(L->fit0[1]) ? L->sf : NULL};
+    for (size_t gi = 0, k = 1; gi < r->ng; gi++) {
+        const group *g = &r->g[gi];
+        size_t nl = g->n_levels;
+        double *sc = L->sc + (gi + 1) * n;
+        vm_scope_in *in = L->in + k;
+        for (size_t l = 0; l < nl; l++) in[l].citl0 = g->citl0[l];
+        for (size_t i = 0; i < n; i++) {
+            size_t l = g->code[i];
+            sc[i] = 0;
+            if (l >= nl) continue;
+            in[l].m++;
+            sc[i] = citl_prob(a->p[i], exp(isfinite(g->citl0[l]) ? g->citl0[l] : 0));
+        }
+        L->g[gi] = (vm_group_in){.p = a->p, .y = a->y, .code = g->code, .sc = sc, .n = n, .n_levels = nl, .in = in};
+        k += nl;
+    }
+    return 0;
 }
 
 /* One interval: BCa where it is defined (counted), the percentile interval where not. */
@@ -127,20 +167,26 @@ int vigil_stats_report_bootstrap(vigil_metrics_report *r)
                                                !(r->g[gi].lv[l].jack = malloc(S_COUNT * J * sizeof(double)))))
                 goto oom;
     }
-    size_t LT = total_levels(r), scratch = vigil_stats_level_scratch(LT) + LT * (S_COUNT + 1) * sizeof(double);
+    size_t LT = total_levels(r), scratch = (6 * r->n + LT * S_COUNT) * sizeof(double);
     r->boot_lowess = r->o.lowess_bootstrap > 0 || (r->o.lowess_bootstrap == 0 && r->n <= LOWESS_BOOT_MAX);
     if (r->boot_lowess) {
         scratch += 2 * r->n * sizeof(double) + r->n * sizeof(uint32_t) + sizeof(double);
         if (!(r->yd = malloc(r->n * sizeof *r->yd))) goto oom;
         for (size_t i = 0; i < r->n; i++) r->yd[i] = r->all.y[i];
     }
-    pass_ctx boot = {r, 0}, jack = {r, 1};
+    lists sl = {0};
+    if (scope_lists(r, &sl) != 0) {
+        lists_free(&sl);
+        goto oom;
+    }
+    pass_ctx boot = {r, 0, sl.in, sl.g}, jack = {r, 1, sl.in, sl.g};
     int rc = vigil_stats_bootstrap_run(r->n, B, r->o.seed, r->o.threads, scratch, r->pos, replicate, &boot);
-    if (rc) return rc;
     /* the jackknife: G calls each leaving out every G-th case in score order (so each group
      * spans the range of scores, and the row order of the file does not matter), and call G,
      * which leaves none out, for the estimate the same passes give */
-    if ((rc = vigil_stats_jackknife_run(r->n, G, r->o.threads, scratch, NULL, replicate, &jack)) != 0) return rc;
+    if (!rc) rc = vigil_stats_jackknife_run(r->n, G, r->o.threads, scratch, NULL, replicate, &jack);
+    lists_free(&sl);
+    if (rc) return rc;
     /* the intervals from a copy: the replicates stay in replicate order, paired with those of
      * another report of the same cases (vigil_metrics_paired_json) */
     double *cp = malloc(B * sizeof *cp);

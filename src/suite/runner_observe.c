@@ -1,6 +1,7 @@
 /* Each criterion's observation, from the metrics reports through their typed getters (never
  * from the document text), the runner's paired comparison, or an engine's result; then its
  * verdict (criteria.c) and its entry in the result. */
+#include "core/parallel.h"
 #include "suite/runner_internal.h"
 
 #include "core/util.h"
@@ -155,14 +156,60 @@ static double metric_fn(const char *metric, const double *s, const double *y, si
  *
  * Candidate minus predecessor on the cases in idx (all when idx is NULL): AUROC by the paired
  * DeLong test, everything else by a paired percentile bootstrap that resamples cases (both
- * models on the same resampled cases), seeded from the suite's seed and the criterion. */
+ * models on the same resampled cases), seeded from the suite's seed and the criterion. Replicate
+ * k draws from its own stream (seed, criterion, k), so the replicates run on the engine's
+ * threads with the numbers of a serial loop. */
+typedef struct {
+    run_t *r;
+    const char *metric;
+    double t;
+    const double *a, *b, *y;
+    const double *e2;      /* per case, both models' squared errors side by side (Brier; one cache
+                            * line per draw), NULL for the other metrics */
+    size_t m;
+    uint64_t stream;
+    double *reps;          /* B: NaN where the metric is undefined */
+    double **buf;          /* per worker: 3 x m resampled values (not for Brier) */
+} paired_job;
+
+/* Replicates [k0, k1): the same draws, in the same order, as one loop over k. The Brier score
+ * is a mean of per-case terms, so its replicate is the sum of the drawn cases' precomputed
+ * terms in draw order (the sums metric_fn forms over the resampled copies, without the copies). */
+static int paired_reps(void *ctx, size_t k0, size_t k1, int worker)
+{
+    paired_job *j = ctx;
+    size_t m = j->m;
+    for (size_t k = k0; k < k1; k++) {
+        vm_rng g;
+        vigil_stats_rng_seed(&g, j->r->def.seed, (j->stream << 32) ^ (uint64_t)k);
+        if (j->e2) {
+            double sa = 0, sb = 0;
+            for (size_t i = 0; i < m; i++) {
+                size_t c = (size_t)(vigil_stats_rng_next(&g) % m);
+                sa += j->e2[2 * c];
+                sb += j->e2[2 * c + 1];
+            }
+            j->reps[k] = sa / (double)m - sb / (double)m;
+            continue;
+        }
+        double *ra = j->buf[worker], *rb = ra + m, *ry = rb + m;
+        for (size_t i = 0; i < m; i++) {
+            size_t c = (size_t)(vigil_stats_rng_next(&g) % m);
+            ra[i] = j->a[c], rb[i] = j->b[c], ry[i] = j->y[c];
+        }
+        j->reps[k] = metric_fn(j->metric, ra, ry, m, j->t) - metric_fn(j->metric, rb, ry, m, j->t);
+    }
+    return VIGIL_OK;
+}
+
 static int paired_difference(run_t *r, const char *metric, double t, const size_t *idx, size_t m,
                              uint64_t stream, double *diff, double *lo, double *hi,
                              const char **method)
 {
     int rc = VIGIL_OK;
     double *a = calloc(m ? m : 1, sizeof *a), *b = calloc(m ? m : 1, sizeof *b),
-           *y = calloc(m ? m : 1, sizeof *y), *ra = NULL, *rb = NULL, *ry = NULL, *reps = NULL;
+           *y = calloc(m ? m : 1, sizeof *y), *e2 = NULL, *reps = NULL, **buf = NULL;
+    int T = 0;
     if (!a || !b || !y) {
         rc = vigil_suite_oom();
         goto done;
@@ -184,29 +231,41 @@ static int paired_difference(run_t *r, const char *metric, double t, const size_
     *diff = metric_fn(metric, a, y, m, t) - metric_fn(metric, b, y, m, t);
     size_t B = r->def.bootstrap;
     if (B == 0 || m == 0) goto done;
-    ra = malloc(m * sizeof *ra), rb = malloc(m * sizeof *rb), ry = malloc(m * sizeof *ry);
+    int brier = strcmp(metric, "brier") == 0;
+    int threads = r->opt && r->opt->threads > 0 ? r->opt->threads : 0;
+    T = vigil_parallel_workers(threads, B, 1);
     reps = malloc(B * sizeof *reps);
-    if (!ra || !rb || !ry || !reps) {
+    buf = calloc((size_t)T, sizeof *buf);
+    if (!reps || !buf) {
         rc = vigil_suite_oom();
         goto done;
     }
-    size_t kept = 0;
-    for (size_t k = 0; k < B; k++) {
-        vm_rng g;
-        vigil_stats_rng_seed(&g, r->def.seed, (stream << 32) ^ (uint64_t)k);
-        for (size_t i = 0; i < m; i++) {
-            size_t j = (size_t)(vigil_stats_rng_next(&g) % m);
-            ra[i] = a[j], rb[i] = b[j], ry[i] = y[j];
+    if (brier) {
+        if (!(e2 = malloc(2 * m * sizeof *e2))) {
+            rc = vigil_suite_oom();
+            goto done;
         }
-        double d = metric_fn(metric, ra, ry, m, t) - metric_fn(metric, rb, ry, m, t);
-        if (!isnan(d)) reps[kept++] = d;
-        if ((k + 1) % 50 == 0 || k + 1 == B) vigil_suite_progress(r, "bootstrap", k + 1, B);
+        for (size_t i = 0; i < m; i++) e2[2 * i] = (a[i] - y[i]) * (a[i] - y[i]), e2[2 * i + 1] = (b[i] - y[i]) * (b[i] - y[i]);
+    } else {
+        for (int w = 0; w < T; w++)
+            if (!(buf[w] = malloc(3 * m * sizeof **buf))) {
+                rc = vigil_suite_oom();
+                goto done;
+            }
     }
+    vigil_suite_progress(r, "bootstrap", 0, B);
+    paired_job job = {r, metric, t, a, b, y, e2, m, stream, reps, buf};
+    if ((rc = vigil_parallel_for(T, B, 1, paired_reps, &job)) != 0) goto done;
+    vigil_suite_progress(r, "bootstrap", B, B);
     /* A replicate where the metric is undefined (one class drawn) is dropped; too many dropped
      * and the interval is not reported rather than biased. */
+    size_t kept = 0;
+    for (size_t k = 0; k < B; k++)
+        if (!isnan(reps[k])) reps[kept++] = reps[k];
     if (kept >= B * 9 / 10 && kept > 1) vigil_stats_percentile_ci(reps, kept, 0.95, lo, hi);
 done:
-    free(a), free(b), free(y), free(ra), free(rb), free(ry), free(reps);
+    for (int w = 0; buf && w < T; w++) free(buf[w]);
+    free(a), free(b), free(y), free(e2), free(reps), free(buf);
     return rc;
 }
 

@@ -18,6 +18,9 @@ expect_json "(d['passed'] and $rc == 0) or (not d['passed'] and $rc == 1)" "exit
 # Paired DeLong: candidate - predecessor AUROC and its CI equal pROC roc.test (tests/reference/suite_ref.R).
 expect_json "(lambda r, c: abs(c['observed'] - r['diff']) < 1e-6 and abs(c['ci_low'] - r['ci_low']) < 1e-6 and abs(c['ci_high'] - r['ci_high']) < 1e-6)(json.load(open('$REF')), d['criteria'][1])" "non-inferiority CI = pROC 1.18.0 roc.test"
 expect_json "d['criteria'][1]['method'] == 'paired DeLong' and d['criteria'][2]['method'] == 'paired bootstrap'" "comparison methods"
+# The Brier non-inferiority interval: the runner's paired bootstrap (issue 22: replicates on
+# threads, the Brier replicate from per-case terms) gives main's serial loop's numbers exactly.
+expect_json "d['criteria'][2]['ci_low'] == -0.0017293520677239469 and d['criteria'][2]['ci_high'] == 0.00058190947063698" "paired bootstrap interval as the serial loop's (main 0764be6)"
 expect_json "d['replay']['agreement'] == 1.0 and d['replay']['max_abs_diff'] < 1e-6 and d['criteria'][10]['pass']" "v1 reproduces its shadow log"
 expect_json "abs(d['metrics']['candidate']['discrimination']['auroc']['value'] - json.load(open('$REF'))['auc_v2']) < 1e-6" "candidate AUROC = pROC"
 expect_json "all(l.get('n') is None or l['n'] > 10 for g in d['data']['groups'].values() for l in g.values())" "no small count in the composition"
@@ -37,6 +40,13 @@ run "$VIGIL" suite diff "$run1" "$run2" --format json
 expect_rc 0 "diff"
 expect_json "d['same_inputs'] and d['same_results'] and all(c['change'] == 'same verdict' for c in d['criteria'])" "diff of identical runs"
 expect_json "d['values_changed'] == 0 and d['values'] == []" "no stored value differs"
+# Any thread count: the same replicates (each draws from its own stream), the same digest.
+run "$VIGIL" suite run "$SUITE" --threads 1 --format json
+cp "$T/out" "$T/t1.json"
+run "$VIGIL" suite run "$SUITE" --threads 3 --format json
+expect_json "(lambda a: [c['ci_low'] for c in a['criteria']] == [c['ci_low'] for c in d['criteria']] and a['impact'] == d['impact'] and a['metrics'] == d['metrics'])(json.load(open('$T/t1.json')))" "1 and 3 threads: the same intervals"
+run "$VIGIL" history --kind suite --format json
+expect_json "len(d['runs']) == 4 and len(set(r['result_digest'] for r in d['runs'])) == 1" "1 and 3 threads: the same result digest"
 run "$VIGIL" audit verify
 expect_rc 0 "audit after suite runs"
 

@@ -720,6 +720,27 @@ static void sec_traceability(rctx *c)
     vigil_sbuf_free(&all);
 }
 
+/* The 1-based number of reason `why` among a table's notes, added when new (the same reason
+ * for both models, or for several disparities, is one note). */
+static int note_ref(const char **notes, int *n, const char *why)
+{
+    for (int k = 0; k < *n; k++)
+        if (!strcmp(notes[k], why)) return k + 1;
+    if (*n == 16) return 16; /* never reached: a group has fewer disparities than that */
+    notes[*n] = why;
+    return ++*n;
+}
+
+/* Whether model document m withholds level lv of group g under the cell-size policy: the
+ * whole level, or (at_threshold) its row at the first operating threshold. */
+static int level_withheld(const cJSON *m, const char *g, const char *lv, int at_threshold)
+{
+    const cJSON *L = vigil_json_get_segs(m, (const char *const[]){"subgroups", g, "levels", lv, NULL});
+    if (cJSON_IsTrue(cJSON_GetObjectItem(L, "suppressed"))) return 1;
+    const cJSON *t = cJSON_GetArrayItem(cJSON_GetObjectItem(L, "thresholds"), 0);
+    return at_threshold && cJSON_IsTrue(cJSON_GetObjectItem(t, "suppressed"));
+}
+
 static void sec_impact(rctx *c)
 {
     rdoc *d = &c->d;
@@ -736,7 +757,8 @@ static void sec_impact(rctx *c)
         vigil_doc_table(d, "comparison", "Paired comparison, candidate minus predecessor, on the same cases", cols, 6);
         cJSON_ArrayForEach(x, cmp)
         {
-            rcell r[6] = {vigil_cell_txt(x->string), vigil_cell_num(jnum(x, "candidate"), 4), vigil_cell_num(jnum(x, "predecessor"), 4),
+            const vigil_metric_def *md = vigil_metric_find(x->string);
+            rcell r[6] = {vigil_cell_txt(md ? md->label : x->string), vigil_cell_num(jnum(x, "candidate"), 4), vigil_cell_num(jnum(x, "predecessor"), 4),
                           vigil_cell_num(jnum(x, "difference"), 4), vigil_cell_ci(jnum(x, "ci_low"), jnum(x, "ci_high"), 4), vigil_cell_txt(js(x, "method"))};
             vigil_doc_row(d, r);
         }
@@ -775,11 +797,15 @@ static void sec_impact(rctx *c)
             snprintf(cap, sizeof cap, "Disparities across %s levels (bootstrap 95%% CI)", g->string);
             static const char *const cols2[] = {"disparity", "candidate", "95% CI", "predecessor", "95% CI", "difference", "95% CI of difference"};
             vigil_doc_table(d, id, cap, cols2, 7);
+            const char *notes[16];
+            int nnotes = 0;
             const cJSON *idp = vigil_json_get_segs(c->res, (const char *const[]){"impact", "subgroups", g->string, "disparities", NULL});
             const cJSON *dp = jp(g, "disparities"), *pd = vigil_json_get_segs(c->pred, (const char *const[]){"subgroups", g->string, "disparities", NULL}), *v;
             cJSON_ArrayForEach(v, dp)
             {
                 if (!cJSON_IsNumber(v) && !cJSON_IsNull(v)) continue;
+                /* calibration_gap is calibration_gap_citl under its older name: one row */
+                if (!strcmp(v->string, "calibration_gap") && cJSON_GetObjectItem(dp, "calibration_gap_citl")) continue;
                 const cJSON *ci = vigil_json_get_segs(dp, (const char *const[]){"ci", v->string, NULL}), *pci = vigil_json_get_segs(pd, (const char *const[]){"ci", v->string, NULL});
                 double a = jnum(vigil_json_get_segs(dp, (const char *const[]){v->string, NULL}), ""), b = jnum(vigil_json_get_segs(pd, (const char *const[]){v->string, NULL}), "");
                 const cJSON *di = vigil_json_get_segs(idp, (const char *const[]){v->string, NULL});
@@ -792,11 +818,16 @@ static void sec_impact(rctx *c)
                               vigil_cell_ci(jnum(cJSON_GetArrayItem(ci, 0), ""), jnum(cJSON_GetArrayItem(ci, 1), ""), 4),
                               vigil_cell_num(b, 4), vigil_cell_ci(jnum(cJSON_GetArrayItem(pci, 0), ""), jnum(cJSON_GetArrayItem(pci, 1), ""), 4),
                               vigil_cell_num(a - b, 4), vigil_cell_ci(jnum(di, "ci_low"), jnum(di, "ci_high"), 4)};
-                if (!isfinite(a) && why_a) snprintf(r[1].text, sizeof r[1].text, "undefined: %s", why_a);
-                if (!isfinite(b) && why_b) snprintf(r[3].text, sizeof r[3].text, "undefined: %s", why_b);
+                /* the reason goes under the table, once: in the cell it made the table wider
+                 * than the page, clipping the other columns in print */
+                if (!isfinite(a) && why_a) snprintf(r[1].text, sizeof r[1].text, "undefined (note %d)", note_ref(notes, &nnotes, why_a));
+                if (!isfinite(b) && why_b) snprintf(r[3].text, sizeof r[3].text, "undefined (note %d)", note_ref(notes, &nnotes, why_b));
                 vigil_doc_row(d, r);
             }
             vigil_doc_table_end(d);
+            for (int k = 0; k < nnotes; k++) vigil_doc_p(d, "Note %d: %s.", k + 1, notes[k]);
+            if (cJSON_GetObjectItem(dp, "calibration_gap") && cJSON_GetObjectItem(dp, "calibration_gap_citl"))
+                vigil_doc_p(d, "The criterion calibration_gap is the CITL gap (log-odds), shown once as such.");
             /* every shown level, candidate minus predecessor, paired bootstrap */
             const cJSON *il = vigil_json_get_segs(c->res, (const char *const[]){"impact", "subgroups", g->string, "levels", NULL}), *lv;
             if (cJSON_IsObject(il) && il->child) {
@@ -811,7 +842,12 @@ static void sec_impact(rctx *c)
                     for (int q = 0; q < 4; q++) {
                         const cJSON *e = jp(lv, st[q]);
                         double df = jnum(e, "difference"), lo = jnum(e, "ci_low"), hi = jnum(e, "ci_high");
-                        if (!e || !isfinite(df)) snprintf(cell[q], sizeof cell[q], "withheld or undefined");
+                        /* absent: withheld when either model's level (or, for sensitivity, its
+                         * row at the threshold) is under the cell-size policy, else undefined */
+                        if (!e || !isfinite(df))
+                            snprintf(cell[q], sizeof cell[q], "%s",
+                                     level_withheld(c->cand, g->string, lv->string, q == 3) || level_withheld(c->pred, g->string, lv->string, q == 3)
+                                         ? "suppressed (cell-size policy)" : "undefined");
                         else if (isfinite(lo) && isfinite(hi)) snprintf(cell[q], sizeof cell[q], "%.4f [%.4f, %.4f]", df, lo, hi);
                         else snprintf(cell[q], sizeof cell[q], "%.4f (no interval)", df);
                     }

@@ -177,8 +177,21 @@ dis = ev["tables"]["disparities-age_band"]["rows"]
 assert any(r[0] == "Demographic parity difference" for r in dis), [r[0] for r in dis]
 sec = html[html.index('id="t-disparities-age_band"'):]
 sec = sec[:sec.index("</table>")]
-assert "undefined: level &#39;80+&#39; is withheld (cell-size policy)" in sec, sec[:2000]
-assert "<td>undefined</td>" not in sec, sec[:2000]
+assert "undefined (note 1)" in sec and "<td>undefined</td>" not in sec, sec[:2000]
+# the reason is stated once under the table, not in every cell (it made the table wider than
+# the printed page, clipping the predecessor's columns)
+after = html[html.index('id="t-disparities-age_band"'):]
+after = after[after.index("</table>"):][:800]
+assert "Note 1: level &#39;80+&#39; is withheld (cell-size policy)" in after, after
+assert all(len(c) < 40 for r in dis for c in r if isinstance(c, str)), dis
+# calibration_gap is the CITL gap: one row, not the same number twice
+assert sum(r[0].startswith("CITL gap") or r[0].startswith("Calibration gap") for r in dis) == 1, [r[0] for r in dis]
+# a level's paired difference that the cell-size policy withholds says so (not "withheld or undefined")
+lvl = ev["tables"]["impact-levels-age_band"]["rows"]
+assert all("withheld or undefined" not in c for r in lvl for c in r), lvl
+assert any(c == "suppressed (cell-size policy)" for r in lvl for c in r), lvl
+cmp_rows = ev["tables"]["comparison"]["rows"]
+assert [r[0] for r in cmp_rows] == ["AUROC (DeLong CI)", "Brier score"], cmp_rows
 # the impact assessment: every metric with a paired interval (not just the criteria's), and
 # candidate minus predecessor within each subgroup level
 imp = ev["tables"]["impact-metrics"]["rows"]

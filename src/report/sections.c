@@ -61,6 +61,27 @@ static void metric_get(const cJSON *m, const vigil_metric_def *d, double *v, dou
 }
 
 
+/* The 1-based number of reason `why` among a table's notes, added when new (the same reason
+ * for both models, or for several disparities, is one note). */
+static int note_ref(const char **notes, int *n, const char *why)
+{
+    for (int k = 0; k < *n; k++)
+        if (!strcmp(notes[k], why)) return k + 1;
+    if (*n == 16) return 16; /* never reached: a group has fewer disparities than that */
+    notes[*n] = why;
+    return ++*n;
+}
+
+/* Whether model document m withholds level lv of group g under the cell-size policy: the
+ * whole level, or (at_threshold) its row at the first operating threshold. */
+static int level_withheld(const cJSON *m, const char *g, const char *lv, int at_threshold)
+{
+    const cJSON *L = vigil_json_get_segs(m, (const char *const[]){"subgroups", g, "levels", lv, NULL});
+    if (cJSON_IsTrue(cJSON_GetObjectItem(L, "suppressed"))) return 1;
+    const cJSON *t = cJSON_GetArrayItem(cJSON_GetObjectItem(L, "thresholds"), 0);
+    return at_threshold && cJSON_IsTrue(cJSON_GetObjectItem(t, "suppressed"));
+}
+
 static const char *k_model_label[3] = {"candidate", "predecessor (in service)", "original"};
 
 static void sha_row(rctx *c, const char *item, const char *path, const char *sha)
@@ -510,6 +531,10 @@ static void subgroup_tables(rctx *c)
                            vigil_cell_ci(jnum(pl, "auroc_ci_low"), jnum(pl, "auroc_ci_high"), 3), vigil_cell_num(a - b, 3),
                            vigil_cell_num(jnum(lv, "ece"), 4), vigil_cell_num(jnum(pl, "ece"), 4), vigil_cell_num(jnum(lv, "tpr"), 3),
                            vigil_cell_num(jnum(pl, "tpr"), 3)};
+            /* sensitivity at the threshold withheld by the cell-size policy is said to be, not
+             * shown as undefined */
+            if (level_withheld(c->cand, g->string, lv->string, 1)) r[9] = vigil_cell_sup();
+            if (c->pred && level_withheld(c->pred, g->string, lv->string, 1)) r[10] = vigil_cell_sup();
             vigil_doc_row(&c->d, r);
         }
         vigil_doc_table_end(&c->d);
@@ -718,27 +743,6 @@ static void sec_traceability(rctx *c)
     }
     vigil_doc_table_end(d);
     vigil_sbuf_free(&all);
-}
-
-/* The 1-based number of reason `why` among a table's notes, added when new (the same reason
- * for both models, or for several disparities, is one note). */
-static int note_ref(const char **notes, int *n, const char *why)
-{
-    for (int k = 0; k < *n; k++)
-        if (!strcmp(notes[k], why)) return k + 1;
-    if (*n == 16) return 16; /* never reached: a group has fewer disparities than that */
-    notes[*n] = why;
-    return ++*n;
-}
-
-/* Whether model document m withholds level lv of group g under the cell-size policy: the
- * whole level, or (at_threshold) its row at the first operating threshold. */
-static int level_withheld(const cJSON *m, const char *g, const char *lv, int at_threshold)
-{
-    const cJSON *L = vigil_json_get_segs(m, (const char *const[]){"subgroups", g, "levels", lv, NULL});
-    if (cJSON_IsTrue(cJSON_GetObjectItem(L, "suppressed"))) return 1;
-    const cJSON *t = cJSON_GetArrayItem(cJSON_GetObjectItem(L, "thresholds"), 0);
-    return at_threshold && cJSON_IsTrue(cJSON_GetObjectItem(t, "suppressed"));
 }
 
 static void sec_impact(rctx *c)

@@ -190,6 +190,11 @@ assert sum(r[0].startswith("CITL gap") or r[0].startswith("Calibration gap") for
 lvl = ev["tables"]["impact-levels-age_band"]["rows"]
 assert all("withheld or undefined" not in c for r in lvl for c in r), lvl
 assert any(c == "suppressed (cell-size policy)" for r in lvl for c in r), lvl
+sg = html[html.index('id="t-subgroup-age_band"'):]
+sg = sg[:sg.index("</table>")]
+row80 = sg[sg.index("<td>80+</td>"):]
+row80 = row80[:row80.index("</tr>")]
+assert row80.count("suppressed (cell-size policy)") == 2 and "undefined" not in row80, row80
 cmp_rows = ev["tables"]["comparison"]["rows"]
 assert [r[0] for r in cmp_rows] == ["AUROC (DeLong CI)", "Brier score"], cmp_rows
 # the impact assessment: every metric with a paired interval (not just the criteria's), and

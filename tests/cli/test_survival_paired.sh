@@ -86,6 +86,16 @@ sed 's/"horizon": 5/"horizon": 0.2/; s/"every_level": true/"every_level": false/
 run "$VIGIL" suite run "$T/early.json" --format json
 expect_rc 1 "no event by the horizon: the AUROC(t) rule fails"
 expect_json "'no event by the horizon' in d['criteria'][0]['detail'] and d['comparison']['survival_auroc']['reason'].startswith('no event') and d['comparison']['survival_auroc']['difference'] is None" "the reason, in the verdict and the comparison"
+# The cell-size policy: where the candidate's time-to-event block is withheld, so is the
+# difference (moderate.csv: 77 censored by H overall, 38 and 39 per level).
+/usr/bin/python3 -c "import json; s = json.load(open('$T/pass.json')); s['min_cell'] = 60; json.dump(s, open('$T/mc60.json', 'w'))"
+run "$VIGIL" suite run "$T/mc60.json" --format json
+expect_rc 1 "levels withheld at min_cell 60: the every-level rule is not evaluable"
+expect_json "[x['pass'] for x in d['criteria']] == [True, True, False] and d['criteria'][2]['observed'] is None and 'group=a' in d['criteria'][2]['detail'] and 'group=b' in d['criteria'][2]['detail']" "no level difference given"
+/usr/bin/python3 -c "import json; s = json.load(open('$T/pass.json')); s['min_cell'] = 80; s['criteria'] = s['criteria'][:2]; json.dump(s, open('$T/mc80.json', 'w'))"
+run "$VIGIL" suite run "$T/mc80.json" --format json
+expect_rc 1 "overall block withheld at min_cell 80"
+expect_json "all(x['observed'] is None and not x['pass'] and 'withheld (cell-size policy)' in x['detail'] for x in d['criteria']) and d['comparison']['survival_brier']['difference'] is None and d['comparison']['survival_brier']['se'] is None and 'withheld' in d['comparison']['survival_brier']['reason']" "overall: no difference, se or p; the reason"
 # Refused before any computation (exit 2), with the reason.
 for m in c_harrell km_risk oe_ratio; do
     sed "s/\"metric\": \"survival_brier\", \"rule\": \"superior\"/\"metric\": \"$m\", \"rule\": \"superior\"/" "$T/pass.json" >"$T/ref_$m.json"

@@ -437,7 +437,8 @@ void vigil_criterion_evaluate(const vigil_criterion *c, const vigil_observation 
             one.every_level = false;
             vigil_observation lo = {.value = o->level_values[l],
                                     .ci_low = o->level_ci_low ? o->level_ci_low[l] : NAN,
-                                    .ci_high = o->level_ci_high ? o->level_ci_high[l] : NAN};
+                                    .ci_high = o->level_ci_high ? o->level_ci_high[l] : NAN,
+                                    .why = o->level_why ? o->level_why[l] : NULL};
             vigil_verdict lv;
             vigil_criterion_evaluate(&one, &lo, &lv);
             if (lv.pass) continue;

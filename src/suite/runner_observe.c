@@ -288,7 +288,7 @@ static int survival_difference(run_t *r, const char *metric, const char *group, 
     p->auc_diff = p->brier_diff = p->auc_se = p->brier_se = p->auc_p = p->brier_p = NAN;
     if (why) why[0] = 0;
     if (vigil_metrics_report_get(&v, r->rcand, metric, group, level) == 0 && v.status == VIGIL_METRIC_WITHHELD) {
-        if (why) snprintf(why, cap, "%s", v.why[0] ? v.why : "withheld (cell-size policy)");
+        if (why) snprintf(why, cap, "withheld (cell-size policy)"); /* the block's own reason is its JSON's */
         return VIGIL_OK;
     }
     double *buf = malloc(4 * (m ? m : 1) * sizeof *buf);
@@ -317,17 +317,23 @@ typedef struct {
     double *v, *lo, *hi;
     const char **names;
     size_t n;
+    const char **why;      /* per level: why its value is NaN, or NULL (time-to-event paired rules) */
+    char (*wbuf)[160];     /* the text why points into */
 } levels_t;
 
-static void levels_free(levels_t *L) { free(L->v), free(L->lo), free(L->hi), free(L->names); }
+static void levels_free(levels_t *L)
+{
+    free(L->v), free(L->lo), free(L->hi), free(L->names), free(L->why), free(L->wbuf);
+}
 
 static int levels_alloc(levels_t *L, size_t n)
 {
     size_t c = n ? n : 1;
     L->v = malloc(c * sizeof *L->v), L->lo = malloc(c * sizeof *L->lo);
     L->hi = malloc(c * sizeof *L->hi), L->names = malloc(c * sizeof *L->names);
+    L->why = calloc(c, sizeof *L->why), L->wbuf = calloc(c, sizeof *L->wbuf);
     L->n = 0;
-    return L->v && L->lo && L->hi && L->names ? VIGIL_OK : vigil_suite_oom();
+    return L->v && L->lo && L->hi && L->names && L->why && L->wbuf ? VIGIL_OK : vigil_suite_oom();
 }
 
 /* Every reported (unsuppressed) level of group g for metric c. */
@@ -355,8 +361,9 @@ static int observe_levels(run_t *r, const vigil_criterion *c, size_t ci, double 
             vigil_survival_paired sp;
             if (c->info->source == VIGIL_METRIC_FROM_SURVIVAL) {
                 if ((rc = survival_difference(r, c->metric, c->group, name, idx, m, &sp, &L->v[k], &L->lo[k],
-                                              &L->hi[k], NULL, 0)) != 0)
+                                              &L->hi[k], L->wbuf[k], sizeof L->wbuf[k])) != 0)
                     break;
+                L->why[k] = L->wbuf[k][0] ? L->wbuf[k] : NULL;
             } else if ((rc = paired_difference(r, c->metric, t, idx, m, ((uint64_t)ci << 16) | (k + 1),
                                                &L->v[k], &L->lo[k], &L->hi[k], &method)) != 0)
                 break;
@@ -378,7 +385,7 @@ static int observe_levels(run_t *r, const vigil_criterion *c, size_t ci, double 
 int vigil_suite_evaluate(run_t *r, size_t ci, cJSON *out, int *all_pass, vigil_results *res)
 {
     const vigil_criterion *c = &r->def.criteria[ci];
-    vigil_observation ob = {NAN, NAN, NAN, c->info->ci_method, NULL, NULL, NULL, NULL, 0, 0, NULL};
+    vigil_observation ob = {NAN, NAN, NAN, c->info->ci_method, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL};
     levels_t L = {0};
     vigil_metric_value dv; /* a disparity: ob.why points into it */
     vigil_survival_paired sp; /* a time-to-event paired rule: its se and p for the comparison */
@@ -480,6 +487,7 @@ int vigil_suite_evaluate(run_t *r, size_t ci, cJSON *out, int *all_pass, vigil_r
     if (L.names) {
         ob.level_values = L.v, ob.level_ci_low = L.lo, ob.level_ci_high = L.hi;
         ob.level_names = L.names, ob.n_levels = L.n;
+        ob.level_why = (const char *const *)L.why;
     }
     vigil_verdict v;
     vigil_criterion_evaluate(c, &ob, &v);

@@ -80,6 +80,29 @@ typedef struct {
 int vigil_survival_compute(vigil_survival *out, const double *risk, const double *time, const double *event,
                            size_t n, double horizon, const vigil_survival_options *opt);
 
+/* Two models' risks on the same subjects, compared at H: candidate (`risk`) minus predecessor
+ * (`compare`) of the IPCW AUROC and of the IPCW Brier score, as riskRegression::Score(list(v1 =
+ * compare, v2 = risk), ..., cens.model = "km", contrasts = TRUE) reports delta.AUC and
+ * delta.Brier: se = sd(IF_risk - IF_compare) / sqrt(n) from the two influence functions of
+ * vigil_survival_compute (one censoring model, one KM pass, for both), the interval
+ * difference -/+ z se (not clipped: a difference lies in [-1, 1]), p two-sided (normal).
+ * A difference without its ingredients is NaN: the AUROC's without a case or a control at H
+ * (`auc_reason` says which), an se with one subject. */
+typedef struct {
+    double horizon, n, events_by_horizon, event_free;
+    double auc, auc_compare;   /* each model's AUROC at H (vigil_survival_compute's) */
+    double auc_diff, auc_se, auc_ci_low, auc_ci_high, auc_p;
+    const char *auc_reason;    /* why auc_diff is NaN (static text), NULL when it is defined */
+    double brier, brier_compare;
+    double brier_diff, brier_se, brier_ci_low, brier_ci_high, brier_p;
+} vigil_survival_paired;
+
+/* Check the inputs as vigil_survival_compute does (`compare` as a second risk column, named
+ * "compare" in messages) and compare the two models at `horizon`. opt: level and threads (the
+ * two models run on two workers where two cores answer); groups is not used. */
+int vigil_survival_compare(vigil_survival_paired *out, const double *risk, const double *compare, const double *time,
+                           const double *event, size_t n, double horizon, const vigil_survival_options *opt);
+
 #ifdef __cplusplus
 }
 #endif

@@ -866,6 +866,10 @@ static void sec_impact(rctx *c)
                       "else the run's paired percentile bootstrap, in which both models are scored on the same resampled cases."
                     : "This run stores no paired bootstrap of every metric (it predates it): differences without a "
                       "criterion's comparison are differences of the two point estimates, without an interval.");
+        if (jp(cmp, "survival_auroc") || jp(cmp, "survival_brier"))
+            vigil_doc_p(d, "The time-dependent AUROC and Brier score at the horizon are compared by the difference of the "
+                           "two models' influence functions on the same subjects, as riskRegression::Score(contrasts = "
+                           "TRUE) computes it: no bootstrap; the interval is the difference -/+ 1.96 se.");
     }
     const cJSON *ex = jp(c->res, "explanations");
     const char *why = "plots were switched off (--no-plots)";

@@ -503,10 +503,10 @@ int vigil_stats_survival_regroup(vigil_survival *o, const double *risk, const do
     return rc;
 }
 
-int vigil_survival_compute(vigil_survival *o, const double *risk, const double *time, const double *event, size_t n,
-                           double H, const vigil_survival_options *opt)
+/* The checks of vigil_survival_compute. */
+static int check_inputs(const double *risk, const double *time, const double *event, size_t n, double H,
+                        const vigil_survival_options *opt)
 {
-    if (!o || (n && (!risk || !time || !event))) return vigil_error_set(VIGIL_EINVAL, "survival: missing input");
     if (n >= UINT32_MAX) return vigil_error_set(VIGIL_EINVAL, "too many subjects (%zu)", n); /* 32-bit orders */
     if (!(isfinite(H) && H > 0)) return vigil_error_set(VIGIL_EINVAL, "horizon %g is not a positive number", H);
     if (opt && !(opt->level > 0 && opt->level < 1))
@@ -525,5 +525,142 @@ int vigil_survival_compute(vigil_survival *o, const double *risk, const double *
     if (n && H > tmax)
         return vigil_error_set(VIGIL_EINVAL, "horizon %g is beyond the last follow-up time %g: nobody is at risk at it",
                                H, tmax);
-    return vigil_stats_survival_subset(o, risk, time, event, n, H, opt);
+    return VIGIL_OK;
+}
+
+int vigil_survival_compute(vigil_survival *o, const double *risk, const double *time, const double *event, size_t n,
+                           double H, const vigil_survival_options *opt)
+{
+    if (!o || (n && (!risk || !time || !event))) return vigil_error_set(VIGIL_EINVAL, "survival: missing input");
+    int rc = check_inputs(risk, time, event, n, H, opt);
+    return rc ? rc : vigil_stats_survival_subset(o, risk, time, event, n, H, opt);
+}
+
+/* ---- two models on the same subjects ------------------------------------------------------ */
+
+/* One model's pass over the shared KM: its risk order, AUROC and Brier, and their influence
+ * functions kept (the AUROC's only where it is defined). */
+typedef struct {
+    sv_work s;
+    vigil_survival o;
+    double *if_auc, *if_brier;
+} pm_model;
+
+static int pm_one(void *ctx, size_t begin, size_t end, int worker)
+{
+    (void)worker;
+    pm_model *m = ctx;
+    for (size_t h = begin; h < end; h++) {
+        pm_model *x = &m[h];
+        size_t n = x->s.n;
+        auroc(&x->o, &x->s);
+        if (!isnan(x->o.auc)) memcpy(x->if_auc, x->s.IF, n * sizeof *x->if_auc);
+        brier(&x->o, &x->s);
+        memcpy(x->if_brier, x->s.IF, n * sizeof *x->if_brier);
+    }
+    return VIGIL_OK;
+}
+
+/* se, interval and p of a difference d from the difference of two influence functions. */
+static void diff_ci(const double *a, const double *b, size_t n, double d, double z, double *se, double *lo,
+                    double *hi, double *p)
+{
+    double m = 0, ss = 0;
+    for (size_t i = 0; i < n; i++) m += a[i] - b[i];
+    m /= (double)n;
+    for (size_t i = 0; i < n; i++) ss += (a[i] - b[i] - m) * (a[i] - b[i] - m);
+    *se = n > 1 ? sqrt(ss / (double)(n - 1)) / sqrt((double)n) : NAN;
+    *lo = d - z * *se;
+    *hi = d + z * *se;
+    *p = *se > 0 ? 2 * vigil_stats_pnorm_upper(fabs(d) / *se) : NAN; /* as Score: NaN when se is 0 */
+}
+
+int vigil_stats_survival_compare_subset(vigil_survival_paired *o, const double *risk, const double *compare,
+                                        const double *time, const double *event, size_t n, double H,
+                                        const vigil_survival_options *opt)
+{
+    vigil_survival_options def = VIGIL_SURVIVAL_OPTIONS_INIT;
+    if (!opt) opt = &def;
+    memset(o, 0, sizeof *o);
+    o->horizon = H;
+    o->n = (double)n;
+    o->auc = o->auc_compare = o->auc_diff = o->auc_se = o->auc_ci_low = o->auc_ci_high = o->auc_p = NAN;
+    o->brier = o->brier_compare = o->brier_diff = o->brier_se = o->brier_ci_low = o->brier_ci_high = o->brier_p = NAN;
+    if (n == 0) {
+        o->auc_reason = "no subjects";
+        return VIGIL_OK;
+    }
+    pm_model m[2];
+    memset(m, 0, sizeof m);
+    double z = vigil_stats_qnorm(1 - (1 - opt->level) / 2);
+    km_pass k;
+    uint8_t *cls = malloc(n);
+    int rc = km_build(&k, time, event, n, H);
+    int ok = !rc && cls;
+    for (int j = 0; j < 2; j++) {
+        sv_work *s = &m[j].s;
+        *s = (sv_work){.risk = j ? compare : risk, .time = time, .event = event, .n = n, .H = H, .z = z, .k = k,
+                       .cls = cls};
+        s->orisk = malloc(n * sizeof *s->orisk);
+        s->rs = malloc(n * sizeof *s->rs);
+        s->w = malloc(n * sizeof *s->w);
+        s->h = malloc(n * sizeof *s->h);
+        s->IF = malloc(n * sizeof *s->IF);
+        s->after = malloc((n + 1) * sizeof *s->after);
+        s->before = malloc((n + 1) * sizeof *s->before);
+        m[j].if_auc = malloc(n * sizeof *m[j].if_auc);
+        m[j].if_brier = malloc(n * sizeof *m[j].if_brier);
+        ok = ok && s->orisk && s->rs && s->w && s->h && s->IF && s->after && s->before && m[j].if_auc &&
+             m[j].if_brier && vigil_stats_sort_order(s->risk, n, s->orisk) == 0;
+    }
+    if (!ok) {
+        rc = vigil_error_set(VIGIL_ENOMEM, "out of memory comparing the time-to-event metrics of %zu subjects", n);
+        goto done;
+    }
+    classify(&m[0].s);
+    for (int j = 0; j < 2; j++) {
+        sv_work *s = &m[j].s;
+        vigil_survival *q = &m[j].o;
+        for (size_t i = 0; i < n; i++) s->rs[i] = s->risk[s->orisk[i]];
+        q->auc = q->auc_se = q->auc_ci_low = q->auc_ci_high = NAN;
+        for (size_t i = 0; i < n; i++) {
+            q->events_by_horizon += is_case(s, i);
+            q->event_free += is_ctrl(s, i);
+        }
+    }
+    o->events_by_horizon = m[0].o.events_by_horizon;
+    o->event_free = m[0].o.event_free;
+    if ((rc = vigil_parallel_for((int)opt->threads, 2, 1, pm_one, m)) != 0) goto done;
+    o->auc = m[0].o.auc, o->auc_compare = m[1].o.auc;
+    o->brier = m[0].o.brier, o->brier_compare = m[1].o.brier;
+    o->auc_reason = m[0].o.auc_reason ? m[0].o.auc_reason : m[1].o.auc_reason;
+    if (!o->auc_reason) {
+        o->auc_diff = o->auc - o->auc_compare;
+        diff_ci(m[0].if_auc, m[1].if_auc, n, o->auc_diff, z, &o->auc_se, &o->auc_ci_low, &o->auc_ci_high, &o->auc_p);
+    }
+    o->brier_diff = o->brier - o->brier_compare;
+    diff_ci(m[0].if_brier, m[1].if_brier, n, o->brier_diff, z, &o->brier_se, &o->brier_ci_low, &o->brier_ci_high,
+            &o->brier_p);
+done:
+    km_free(&k); /* km_build zeroes k first: safe whatever it got */
+    free(cls);
+    for (int j = 0; j < 2; j++) {
+        sv_work *s = &m[j].s;
+        free(s->orisk), free(s->rs), free(s->w), free(s->h), free(s->IF), free(s->after), free(s->before);
+        free(m[j].if_auc), free(m[j].if_brier);
+    }
+    return rc;
+}
+
+int vigil_survival_compare(vigil_survival_paired *o, const double *risk, const double *compare, const double *time,
+                           const double *event, size_t n, double H, const vigil_survival_options *opt)
+{
+    if (!o || (n && (!risk || !compare || !time || !event)))
+        return vigil_error_set(VIGIL_EINVAL, "survival: missing input");
+    int rc = check_inputs(risk, time, event, n, H, opt);
+    for (size_t i = 0; !rc && i < n; i++)
+        if (!(compare[i] >= 0 && compare[i] <= 1))
+            rc = vigil_error_set(VIGIL_EINVAL, "compare: row %zu: value %g is not a probability in [0, 1]", i + 1,
+                                 compare[i]);
+    return rc ? rc : vigil_stats_survival_compare_subset(o, risk, compare, time, event, n, H, opt);
 }

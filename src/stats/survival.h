@@ -13,4 +13,10 @@ int vigil_stats_survival_subset(vigil_survival *out, const double *risk, const d
 int vigil_stats_survival_regroup(vigil_survival *out, const double *risk, const double *time, const double *event,
                                  size_t n, double horizon, size_t k, double level);
 
+/* vigil_survival_compare without the checks and the horizon test (a level's follow-up may end
+ * before H: its AUROC then has no controls). */
+int vigil_stats_survival_compare_subset(vigil_survival_paired *out, const double *risk, const double *compare,
+                                        const double *time, const double *event, size_t n, double horizon,
+                                        const vigil_survival_options *opt);
+
 #endif

@@ -131,6 +131,20 @@ static int parse_criterion(vigil_suite_def *s, const cJSON *obj, size_t i, vigil
         NEED(mi->source != VIGIL_METRIC_FROM_CLASS_SCORES || s->data.predecessor_class_scores,
              "%s: %s: rule '%s' on '%s' compares with the predecessor's class probabilities: give "
              "$.data.columns.predecessor_class_scores", f, jp, rule, metric);
+        /* Time to event: the IPCW AUROC and Brier are paired by their influence functions
+         * (riskRegression::Score's contrasts); the others have no paired interval or no use for one. */
+        NEED(strcmp(metric, "c_harrell") != 0,
+             "%s: %s: rule '%s' on 'c_harrell': vigil has no paired interval for Harrell's C (the variance of "
+             "two models' C on the same subjects is not computed); compare 'survival_auroc' (the time-dependent "
+             "AUROC at the horizon, paired by its influence function), or hold each model's C with at_least",
+             f, jp, rule);
+        NEED(strcmp(metric, "km_risk") != 0,
+             "%s: %s: rule '%s' on 'km_risk': the Kaplan-Meier risk at the horizon is observed, not predicted, so "
+             "both models have the same one; compare 'survival_brier' or 'survival_auroc'", f, jp, rule);
+        NEED(strcmp(metric, "oe_ratio") != 0,
+             "%s: %s: rule '%s' on 'oe_ratio': the observed/expected ratio is two-sided (1 is best), so a "
+             "difference says neither model is better; hold each model's with between, or compare "
+             "'survival_brier'", f, jp, rule);
         NEED((vigil_metric_needs(mi) == VIGIL_NEED_METRICS || vigil_metric_needs(mi) == VIGIL_NEED_MULTICLASS) &&
                  mi->better != VIGIL_BETTER_NONE,
              "%s: %s: rule '%s' needs a metric with a better direction computed on scores "
@@ -138,9 +152,6 @@ static int parse_criterion(vigil_suite_def *s, const cJSON *obj, size_t i, vigil
         NEED(mi->source != VIGIL_METRIC_FROM_DECISIONS,
              "%s: %s: rule '%s' on '%s': the clinicians' decisions were made once, so there is no "
              "paired comparison of two models' human-in-the-loop numbers; use at_most/at_least", f, jp, rule, metric);
-        NEED(mi->source != VIGIL_METRIC_FROM_SURVIVAL,
-             "%s: %s: rule '%s' on '%s': the time-to-event block has no bootstrap, so there is no paired "
-             "comparison of it yet; compare each model's interval with at_least/ci_low_at_least", f, jp, rule, metric);
         NEED(c->rule == VIGIL_RULE_SUPERIOR || (!isnan(c->margin) && c->margin >= 0),
              "%s: %s: rule 'non_inferior' needs \"margin\" >= 0", f, jp);
         NEED(!c->group || c->every_level, "%s: %s: '%s' on a group needs every_level", f, jp, rule);
@@ -426,7 +437,8 @@ void vigil_criterion_evaluate(const vigil_criterion *c, const vigil_observation 
             one.every_level = false;
             vigil_observation lo = {.value = o->level_values[l],
                                     .ci_low = o->level_ci_low ? o->level_ci_low[l] : NAN,
-                                    .ci_high = o->level_ci_high ? o->level_ci_high[l] : NAN};
+                                    .ci_high = o->level_ci_high ? o->level_ci_high[l] : NAN,
+                                    .why = o->level_why ? o->level_why[l] : NULL};
             vigil_verdict lv;
             vigil_criterion_evaluate(&one, &lo, &lv);
             if (lv.pass) continue;

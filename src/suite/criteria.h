@@ -95,6 +95,7 @@ typedef struct {
     size_t n_levels;
     size_t n_alarms;           /* drift gate */
     const char *why;           /* optional: why value is NaN (quoted in the verdict) */
+    const char *const *level_why; /* optional, per level: why its value is NaN (NULL: not known) */
 } vigil_observation;
 
 typedef struct {

@@ -7,6 +7,8 @@
 #include "core/util.h"
 #include "stats/metrics_internal.h"
 #include "stats/metrics_json.h"
+#include "stats/survival.h"
+#include "core/json.h"
 #include "vigil/catalogue.h"
 
 #include <float.h>
@@ -269,23 +271,69 @@ done:
     return rc;
 }
 
+/* Candidate minus predecessor of survival_auroc or survival_brier at the suite's horizon on the
+ * cases in idx (all when idx is NULL), by the influence-function contrast of
+ * vigil_survival_compare (riskRegression::Score's contrasts): no bootstrap, so no replicates and
+ * no seed. A scope whose time-to-event block the candidate's report withholds (cell-size policy)
+ * gets no difference either: NaN, and why says so (as an undefined AUROC's reason does). */
+static const char k_surv_method[] = "influence-function contrast (riskRegression::Score, contrasts = TRUE)";
+
+static int survival_difference(run_t *r, const char *metric, const char *group, const char *level, const size_t *idx,
+                               size_t m, vigil_survival_paired *p, double *diff, double *lo, double *hi, char *why,
+                               size_t cap)
+{
+    vigil_metric_value v;
+    *diff = *lo = *hi = NAN;
+    memset(p, 0, sizeof *p);
+    p->auc_diff = p->brier_diff = p->auc_se = p->brier_se = p->auc_p = p->brier_p = NAN;
+    if (why) why[0] = 0;
+    if (vigil_metrics_report_get(&v, r->rcand, metric, group, level) == 0 && v.status == VIGIL_METRIC_WITHHELD) {
+        if (why) snprintf(why, cap, "withheld (cell-size policy)"); /* the block's own reason is its JSON's */
+        return VIGIL_OK;
+    }
+    double *buf = malloc(4 * (m ? m : 1) * sizeof *buf);
+    if (!buf) return vigil_suite_oom();
+    for (size_t i = 0; i < m; i++) {
+        size_t j = idx ? idx[i] : i;
+        buf[i] = r->cand[j], buf[m + i] = r->pred[j], buf[2 * m + i] = r->followup[j], buf[3 * m + i] = r->event[j];
+    }
+    vigil_survival_options so = VIGIL_SURVIVAL_OPTIONS_INIT;
+    so.threads = r->opt && r->opt->threads > 0 ? (unsigned)r->opt->threads : 0;
+    int rc = vigil_stats_survival_compare_subset(p, buf, buf + m, buf + 2 * m, buf + 3 * m, m, r->def.data.horizon, &so);
+    free(buf);
+    if (rc) return rc;
+    if (strcmp(metric, "survival_auroc") == 0) {
+        *diff = as_shown(p->auc_diff), *lo = as_shown(p->auc_ci_low), *hi = as_shown(p->auc_ci_high);
+        if (why && p->auc_reason) snprintf(why, cap, "%s", p->auc_reason);
+    } else {
+        *diff = as_shown(p->brier_diff), *lo = as_shown(p->brier_ci_low), *hi = as_shown(p->brier_ci_high);
+    }
+    return VIGIL_OK;
+}
+
 /* ---- criteria ---------------------------------------------------------------------------- */
 
 typedef struct {
     double *v, *lo, *hi;
     const char **names;
     size_t n;
+    const char **why;      /* per level: why its value is NaN, or NULL (time-to-event paired rules) */
+    char (*wbuf)[160];     /* the text why points into */
 } levels_t;
 
-static void levels_free(levels_t *L) { free(L->v), free(L->lo), free(L->hi), free(L->names); }
+static void levels_free(levels_t *L)
+{
+    free(L->v), free(L->lo), free(L->hi), free(L->names), free(L->why), free(L->wbuf);
+}
 
 static int levels_alloc(levels_t *L, size_t n)
 {
     size_t c = n ? n : 1;
     L->v = malloc(c * sizeof *L->v), L->lo = malloc(c * sizeof *L->lo);
     L->hi = malloc(c * sizeof *L->hi), L->names = malloc(c * sizeof *L->names);
+    L->why = calloc(c, sizeof *L->why), L->wbuf = calloc(c, sizeof *L->wbuf);
     L->n = 0;
-    return L->v && L->lo && L->hi && L->names ? VIGIL_OK : vigil_suite_oom();
+    return L->v && L->lo && L->hi && L->names && L->why && L->wbuf ? VIGIL_OK : vigil_suite_oom();
 }
 
 /* Every reported (unsuppressed) level of group g for metric c. */
@@ -310,8 +358,14 @@ static int observe_levels(run_t *r, const vigil_criterion *c, size_t ci, double 
             for (size_t i = 0; i < r->n; i++)
                 if (G->codes[i] == (int32_t)lvl) idx[m++] = i;
             const char *method;
-            if ((rc = paired_difference(r, c->metric, t, idx, m, ((uint64_t)ci << 16) | (k + 1),
-                                        &L->v[k], &L->lo[k], &L->hi[k], &method)) != 0)
+            vigil_survival_paired sp;
+            if (c->info->source == VIGIL_METRIC_FROM_SURVIVAL) {
+                if ((rc = survival_difference(r, c->metric, c->group, name, idx, m, &sp, &L->v[k], &L->lo[k],
+                                              &L->hi[k], L->wbuf[k], sizeof L->wbuf[k])) != 0)
+                    break;
+                L->why[k] = L->wbuf[k][0] ? L->wbuf[k] : NULL;
+            } else if ((rc = paired_difference(r, c->metric, t, idx, m, ((uint64_t)ci << 16) | (k + 1),
+                                               &L->v[k], &L->lo[k], &L->hi[k], &method)) != 0)
                 break;
         } else if (strcmp(c->metric, "shap_importance") == 0) {
             const cJSON *x = path(path(path(r->explain, "by_group", c->group), name, NULL), c->feature, NULL);
@@ -331,9 +385,11 @@ static int observe_levels(run_t *r, const vigil_criterion *c, size_t ci, double 
 int vigil_suite_evaluate(run_t *r, size_t ci, cJSON *out, int *all_pass, vigil_results *res)
 {
     const vigil_criterion *c = &r->def.criteria[ci];
-    vigil_observation ob = {NAN, NAN, NAN, c->info->ci_method, NULL, NULL, NULL, NULL, 0, 0, NULL};
+    vigil_observation ob = {NAN, NAN, NAN, c->info->ci_method, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL};
     levels_t L = {0};
     vigil_metric_value dv; /* a disparity: ob.why points into it */
+    vigil_survival_paired sp; /* a time-to-event paired rule: its se and p for the comparison */
+    char swhy[320] = "";      /* and why its difference is not given: ob.why points here */
     double t = !isnan(c->threshold) ? c->threshold : r->thr[0];
     const char *method = c->info->ci_method;
     int rc = VIGIL_OK;
@@ -373,8 +429,15 @@ int vigil_suite_evaluate(run_t *r, size_t ci, cJSON *out, int *all_pass, vigil_r
         ob.value = dv.value, ob.ci_low = dv.ci_low, ob.ci_high = dv.ci_high;
         if (dv.why[0]) ob.why = dv.why; /* the level that keeps the gap from being given */
     } else if (c->rule == VIGIL_RULE_NON_INFERIOR || c->rule == VIGIL_RULE_SUPERIOR) {
+        int surv = c->info->source == VIGIL_METRIC_FROM_SURVIVAL;
         if (c->every_level) {
             if ((rc = observe_levels(r, c, ci, t, &L)) != 0) goto done;
+        } else if (surv) {
+            if ((rc = survival_difference(r, c->metric, NULL, NULL, NULL, r->n, &sp, &ob.value, &ob.ci_low,
+                                          &ob.ci_high, swhy, sizeof swhy)) != 0)
+                goto done;
+            method = k_surv_method;
+            if (swhy[0]) ob.why = swhy;
         } else if ((rc = paired_difference(r, c->metric, t, NULL, r->n, ci + 1, &ob.value, &ob.ci_low,
                                            &ob.ci_high, &method)) != 0)
             goto done;
@@ -392,11 +455,17 @@ int vigil_suite_evaluate(run_t *r, size_t ci, cJSON *out, int *all_pass, vigil_r
             cJSON_AddNumberToObject(e, "difference", ob.value);
             cJSON_AddNumberToObject(e, "ci_low", ob.ci_low);
             cJSON_AddNumberToObject(e, "ci_high", ob.ci_high);
+            if (surv) { /* Score's contrast row also gives the se and the two-sided p */
+                int auc = strcmp(c->metric, "survival_auroc") == 0;
+                vigil_json_add_number(e, "se", as_shown(auc ? sp.auc_se : sp.brier_se));
+                vigil_json_add_number(e, "p", as_shown(auc ? sp.auc_p : sp.brier_p));
+                if (swhy[0]) cJSON_AddStringToObject(e, "reason", swhy);
+            }
             cJSON_AddStringToObject(e, "method", method);
             cJSON_DeleteItemFromObjectCaseSensitive(cmp, c->metric);
             cJSON_AddItemToObject(cmp, c->metric, e);
         } else {
-            method = strcmp(c->metric, "auroc") == 0 ? "paired DeLong" : "paired bootstrap";
+            method = surv ? k_surv_method : strcmp(c->metric, "auroc") == 0 ? "paired DeLong" : "paired bootstrap";
         }
     } else if (c->group) {
         if ((rc = observe_levels(r, c, ci, t, &L)) != 0) goto done;
@@ -418,6 +487,7 @@ int vigil_suite_evaluate(run_t *r, size_t ci, cJSON *out, int *all_pass, vigil_r
     if (L.names) {
         ob.level_values = L.v, ob.level_ci_low = L.lo, ob.level_ci_high = L.hi;
         ob.level_names = L.names, ob.n_levels = L.n;
+        ob.level_why = (const char *const *)L.why;
     }
     vigil_verdict v;
     vigil_criterion_evaluate(c, &ob, &v);

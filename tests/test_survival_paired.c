@@ -1,0 +1,189 @@
+/* Two models compared at a horizon (issue 16, a suite's non_inferior/superior on survival_auroc
+ * and survival_brier): candidate minus predecessor of the IPCW AUROC and Brier with the se from
+ * the difference of their influence functions.
+ * Peer: riskRegression 2022.11.28, Score(list(v1 = predecessor, v2 = candidate), Hist(time,
+ * event) ~ 1, cens.model = "km", metrics = c("auc", "brier"), contrasts = TRUE, se.fit = TRUE,
+ * conservative = FALSE): delta, se, lower, upper, p of the row v2 against v1; survival 3.5-3,
+ * prodlim 2019.11.13. Golden values from tests/reference/survival_paired_ref.R ->
+ * tests/reference/survival_paired/goldens.json (versions recorded there), on the data it wrote
+ * beside them: moderate censoring with tied times and risks, heavy censoring with ties at H,
+ * n = 8, and a level without events (its AUROC contrast undefined, with the reason). */
+#include "testutil.h"
+#include "vigil/survival.h"
+
+#define TOL 1e-10
+
+static cJSON *goldens(void)
+{
+    static cJSON *g;
+    if (!g) g = tu_load_json("tests/reference/survival_paired/goldens.json");
+    return g;
+}
+
+static double num_or_nan(const cJSON *o, const char *key)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!v) {
+        print_error("reference '%s' missing\n", key);
+        fail();
+    }
+    return cJSON_IsNull(v) ? NAN : v->valuedouble;
+}
+
+static void check(const vigil_survival_paired *p, const cJSON *ref)
+{
+    assert_close(p->n, tu_num(ref, "n"), 0);
+    assert_close(p->events_by_horizon, tu_num(ref, "events_by_horizon"), 0);
+    const cJSON *a = cJSON_GetObjectItemCaseSensitive(ref, "auc");
+    assert_close(p->auc_diff, num_or_nan(a, "delta"), TOL);
+    assert_close(p->auc_se, num_or_nan(a, "se"), TOL);
+    assert_close(p->auc_ci_low, num_or_nan(a, "lower"), TOL);
+    assert_close(p->auc_ci_high, num_or_nan(a, "upper"), TOL);
+    assert_close(p->auc_p, num_or_nan(a, "p"), 1e-8);
+    if (isnan(p->auc_diff)) {
+        assert_non_null(p->auc_reason);
+        assert_non_null(strstr(p->auc_reason, "no event by the horizon"));
+    } else {
+        assert_null(p->auc_reason);
+        assert_close(p->auc, num_or_nan(ref, "auc_v2"), TOL);
+        assert_close(p->auc_compare, num_or_nan(ref, "auc_v1"), TOL);
+    }
+    const cJSON *b = cJSON_GetObjectItemCaseSensitive(ref, "brier");
+    assert_close(p->brier_diff, num_or_nan(b, "delta"), TOL);
+    assert_close(p->brier_se, num_or_nan(b, "se"), TOL);
+    assert_close(p->brier_ci_low, num_or_nan(b, "lower"), TOL);
+    assert_close(p->brier_ci_high, num_or_nan(b, "upper"), TOL);
+    assert_close(p->brier_p, num_or_nan(b, "p"), 1e-8);
+    assert_close(p->brier, num_or_nan(ref, "brier_v2"), TOL);
+    assert_close(p->brier_compare, num_or_nan(ref, "brier_v1"), TOL);
+}
+
+typedef struct {
+    vigil_table *t;
+    const double *v1, *v2, *time, *event;
+    const int32_t *code;
+} cols;
+
+static cols load(const char *name)
+{
+    char path[256];
+    snprintf(path, sizeof path, "tests/reference/survival_paired/%s.csv", name);
+    cols c = {0};
+    assert_int_equal(vigil_table_read_csv(&c.t, path, NULL), VIGIL_OK);
+    c.v1 = vigil_table_numeric(c.t, (size_t)vigil_table_find(c.t, "risk_v1"));
+    c.v2 = vigil_table_numeric(c.t, (size_t)vigil_table_find(c.t, "risk_v2"));
+    c.time = vigil_table_numeric(c.t, (size_t)vigil_table_find(c.t, "time"));
+    c.event = vigil_table_numeric(c.t, (size_t)vigil_table_find(c.t, "event"));
+    int g = vigil_table_find(c.t, "group");
+    if (g >= 0) c.code = vigil_table_codes(c.t, (size_t)g);
+    return c;
+}
+
+static void run_case(const char *name, unsigned threads)
+{
+    const cJSON *ref = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(goldens(), "cases"), name);
+    assert_non_null(ref);
+    cols c = load(name);
+    size_t n = vigil_table_nrows(c.t);
+    double H = tu_num(ref, "horizon");
+    vigil_survival_options o = VIGIL_SURVIVAL_OPTIONS_INIT;
+    o.threads = threads;
+    vigil_survival_paired p;
+    assert_int_equal(vigil_survival_compare(&p, c.v2, c.v1, c.time, c.event, n, H, &o), VIGIL_OK);
+    check(&p, ref);
+    /* each model's own numbers are vigil_survival_compute's (one KM pass shared, same result) */
+    vigil_survival s;
+    assert_int_equal(vigil_survival_compute(&s, c.v2, c.time, c.event, n, H, NULL), VIGIL_OK);
+    assert_close(p.brier, s.brier, 0);
+    assert_close(p.auc, s.auc, 0);
+    const cJSON *levels = cJSON_GetObjectItemCaseSensitive(ref, "levels");
+    if (levels) {
+        int g = vigil_table_find(c.t, "group");
+        size_t nl = vigil_table_n_levels(c.t, (size_t)g);
+        assert_int_equal(nl, (size_t)cJSON_GetArraySize(levels));
+        double *buf = malloc(4 * n * sizeof *buf);
+        assert_non_null(buf);
+        for (size_t l = 0; l < nl; l++) {
+            size_t m = 0;
+            for (size_t i = 0; i < n; i++)
+                if (c.code[i] == (int32_t)l) {
+                    buf[m] = c.v2[i], buf[n + m] = c.v1[i], buf[2 * n + m] = c.time[i], buf[3 * n + m] = c.event[i];
+                    m++;
+                }
+            const cJSON *lr = cJSON_GetObjectItemCaseSensitive(levels, vigil_table_level(c.t, (size_t)g, l));
+            assert_non_null(lr);
+            assert_int_equal(vigil_survival_compare(&p, buf, buf + n, buf + 2 * n, buf + 3 * n, m, H, &o), VIGIL_OK);
+            check(&p, lr);
+        }
+        free(buf);
+    }
+    vigil_table_free(c.t);
+}
+
+static void test_moderate(void **state) { (void)state; run_case("moderate", 0); }
+static void test_moderate_one_thread(void **state) { (void)state; run_case("moderate", 1); }
+static void test_heavy_censoring(void **state) { (void)state; run_case("heavy", 0); }
+static void test_tiny(void **state) { (void)state; run_case("tiny", 0); }
+static void test_level_without_events(void **state) { (void)state; run_case("noevents", 0); }
+
+/* The same model twice: every difference and se is 0 (the interval [0, 0]) and p undefined, as
+ * Score gives NaN; swapping the models flips the signs and keeps the se. */
+static void test_same_and_swapped(void **state)
+{
+    (void)state;
+    cols c = load("moderate");
+    size_t n = vigil_table_nrows(c.t);
+    vigil_survival_paired p, q;
+    assert_int_equal(vigil_survival_compare(&p, c.v1, c.v1, c.time, c.event, n, 5, NULL), VIGIL_OK);
+    assert_close(p.auc_diff, 0, 0);
+    assert_close(p.auc_se, 0, 0);
+    assert_close(p.brier_ci_low, 0, 0);
+    assert_close(p.brier_ci_high, 0, 0);
+    assert_true(isnan(p.auc_p));
+    assert_int_equal(vigil_survival_compare(&p, c.v2, c.v1, c.time, c.event, n, 5, NULL), VIGIL_OK);
+    assert_int_equal(vigil_survival_compare(&q, c.v1, c.v2, c.time, c.event, n, 5, NULL), VIGIL_OK);
+    assert_close(q.auc_diff, -p.auc_diff, 1e-15);
+    assert_close(q.auc_se, p.auc_se, 1e-15);
+    assert_close(q.brier_ci_low, -p.brier_ci_high, 1e-15);
+    vigil_table_free(c.t);
+}
+
+/* Bad input names the column, the row and the value, as vigil_survival_compute does. */
+static void test_bad_input(void **state)
+{
+    (void)state;
+    double r[3] = {0.1, 0.5, 0.9}, q[3] = {0.2, 0.4, 0.6}, t[3] = {1, 2, 3}, e[3] = {1, 0, 1};
+    vigil_survival_paired p;
+    q[1] = 1.5;
+    assert_int_equal(vigil_survival_compare(&p, r, q, t, e, 3, 2, NULL), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), "compare: row 2: value 1.5"));
+    q[1] = 0.4;
+    r[2] = -0.1;
+    assert_int_equal(vigil_survival_compare(&p, r, q, t, e, 3, 2, NULL), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), "risk: row 3"));
+    r[2] = 0.9;
+    assert_int_equal(vigil_survival_compare(&p, r, q, t, e, 3, 4, NULL), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), "horizon 4"));
+    assert_int_equal(vigil_survival_compare(&p, r, q, t, e, 3, 0.5, NULL), VIGIL_OK);
+    assert_true(isnan(p.auc_diff));
+    assert_non_null(strstr(p.auc_reason, "no event"));
+    assert_true(isfinite(p.brier_diff));
+    assert_int_equal(vigil_survival_compare(&p, r, q, t, e, 0, 2, NULL), VIGIL_OK);
+    assert_true(isnan(p.brier_diff));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_moderate),
+        cmocka_unit_test(test_moderate_one_thread),
+        cmocka_unit_test(test_heavy_censoring),
+        cmocka_unit_test(test_tiny),
+        cmocka_unit_test(test_level_without_events),
+        cmocka_unit_test(test_same_and_swapped),
+        cmocka_unit_test(test_bad_input),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    cJSON_Delete(goldens());
+    return rc;
+}

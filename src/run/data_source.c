@@ -1,0 +1,149 @@
+/* The `data` section's cases from a case file or a join: see data_source.h. */
+#include "run/data_source.h"
+
+#include "core/util.h"
+#include "vigil/error.h"
+#include "vigil/join.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void vigil_data_source_clear(vigil_data_source *s)
+{
+    if (!s) return;
+    free(s->summary);
+    memset(s, 0, sizeof *s);
+}
+
+/* The summary without the private file's path (it is gone when the run ends). */
+static int keep_summary(vigil_data_source *info, char *summary)
+{
+    cJSON *doc = cJSON_Parse(summary);
+    free(summary);
+    if (!doc) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    cJSON_DeleteItemFromObjectCaseSensitive(doc, "out");
+    info->summary = cJSON_PrintUnformatted(doc);
+    cJSON_Delete(doc);
+    return info->summary ? VIGIL_OK : vigil_error_set(VIGIL_ENOMEM, "out of memory");
+}
+
+int vigil_data_source_load(vigil_data_source *info, const vigil_data_config *c, const char *as_of_default,
+                           const char *as_of_name, int keep_immature, const char *const *extra,
+                           const char *const *extra_why, size_t n_extra, vigil_table **out)
+{
+    memset(info, 0, sizeof *info);
+    *out = NULL;
+    const vigil_data_join *J = c->join;
+    if (!J) return vigil_data_load(c, extra, extra_why, n_extra, out);
+    vigil_join_options o = VIGIL_JOIN_OPTIONS_INIT;
+    o.entity = J->entity, o.time = J->time, o.score = J->score, o.event_entity = J->event_entity;
+    o.event_time = J->event_time, o.event_type = J->event_type, o.target = J->target;
+    o.window = J->window, o.offset = J->offset, o.aggregate = (vigil_join_aggregate)J->aggregate;
+    o.as_of = J->as_of ? J->as_of : as_of_default;
+    o.as_of_name = J->as_of ? "$.data.join.as_of" : as_of_name;
+    o.label = c->label ? c->label : "label";
+    o.keep_immature = keep_immature;
+    if (!o.as_of)
+        return vigil_error_set(VIGIL_EINVAL, "%s: $.data.join: missing required key 'as_of'", c->file);
+    /* read as `vigil cases join` reads them: ids and times as text ("00123" stays itself) */
+    vigil_col_decl pd[] = {{J->entity, VIGIL_COL_CATEGORICAL}, {J->time, VIGIL_COL_CATEGORICAL}};
+    const char *ee = J->event_entity ? J->event_entity : J->entity;
+    vigil_col_decl ed[] = {{ee, VIGIL_COL_CATEGORICAL}, {J->event_time, VIGIL_COL_CATEGORICAL},
+                           {J->event_type ? J->event_type : ee, VIGIL_COL_CATEGORICAL}};
+    vigil_csv_options po = VIGIL_CSV_OPTIONS_INIT, eo = VIGIL_CSV_OPTIONS_INIT;
+    po.delimiter = eo.delimiter = c->delimiter;
+    po.types = pd, po.n_types = 2;
+    eo.types = ed, eo.n_types = J->event_type ? 3 : 2;
+    vigil_table *p = NULL, *e = NULL;
+    char *summary = NULL, *dir = NULL, *cases = NULL;
+    int rc = vigil_table_read_csv(&p, J->predictions, &po);
+    if (rc) {
+        vigil_error_wrap("%s: $.data.join.predictions", c->file);
+        goto done;
+    }
+    /* the join writes the log's columns, then the label and event_time: a log column of either
+     * name would make two columns of one name */
+    for (int k = 0; k < 2; k++) {
+        const char *name = k ? "event_time" : o.label;
+        if (vigil_table_find(p, name) >= 0) {
+            rc = vigil_error_set(VIGIL_EINVAL, "%s: %s: '%s' is a column of the prediction log %s, and the join "
+                                 "writes its %s under that name: %s", c->file,
+                                 k ? "$.data.join" : c->label ? "$.data.columns.label" : "$.data.columns",
+                                 name, J->predictions, k ? "event time" : "label",
+                                 k ? "rename the log's column" : "name another label column");
+            goto done;
+        }
+    }
+    if ((rc = vigil_table_read_csv(&e, J->events, &eo)) != 0) {
+        vigil_error_wrap("%s: $.data.join.events", c->file);
+        goto done;
+    }
+    /* the joined cases in a directory only this user can enter: they are the log's rows */
+    const char *tmp = getenv("TMPDIR");
+    vigil_sbuf b = {0};
+    vigil_sbuf_printf(&b, "%s/vigil-join-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (b.failed || !(dir = b.s)) {
+        rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+        goto done;
+    }
+    if (!mkdtemp(dir)) {
+        rc = vigil_error_set(VIGIL_EIO, "%s: $.data.join: cannot create a private directory for the joined cases "
+                             "under %s (set TMPDIR)", c->file, tmp && *tmp ? tmp : "/tmp");
+        free(dir), dir = NULL;
+        goto done;
+    }
+    if (!(cases = vigil_path_join(dir, "cases.csv"))) {
+        rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+        goto done;
+    }
+    if ((rc = vigil_join_cases(p, e, &o, cases, &summary)) != 0) {
+        vigil_error_wrap("%s: $.data.join", c->file);
+        goto done;
+    }
+    if ((rc = keep_summary(info, summary)) != 0) goto done;
+    summary = NULL;
+    uint64_t bytes = 0;
+    const char *s = vigil_table_sha256(p, &bytes);
+    snprintf(info->pred_sha, sizeof info->pred_sha, "%s", s ? s : "");
+    info->pred_bytes = bytes, info->pred_rows = vigil_table_nrows(p);
+    s = vigil_table_sha256(e, &bytes);
+    snprintf(info->ev_sha, sizeof info->ev_sha, "%s", s ? s : "");
+    info->ev_bytes = bytes, info->ev_rows = vigil_table_nrows(e);
+    rc = vigil_data_load_file(c, cases, c->path, extra, extra_why, n_extra, out);
+done:
+    if (cases) unlink(cases);
+    if (dir) rmdir(dir);
+    free(cases), free(dir), free(summary);
+    vigil_table_free(p), vigil_table_free(e);
+    if (rc) vigil_data_source_clear(info);
+    return rc;
+}
+
+static cJSON *file_json(const char *path, const char *sha, uint64_t bytes, size_t rows)
+{
+    cJSON *f = cJSON_CreateObject();
+    cJSON_AddStringToObject(f, "path", path);
+    cJSON_AddStringToObject(f, "sha256", sha);
+    cJSON_AddNumberToObject(f, "bytes", (double)bytes);
+    cJSON_AddNumberToObject(f, "rows", (double)rows);
+    return f;
+}
+
+cJSON *vigil_data_source_json(const vigil_data_source *s, const vigil_data_join *j)
+{
+    cJSON *o = s->summary ? cJSON_Parse(s->summary) : NULL;
+    if (!o) return NULL;
+    cJSON_AddStringToObject(o, "immature_rule", "a prediction whose window was still open at as_of with no event "
+                            "in it yet: never a negative");
+    cJSON *f = cJSON_AddObjectToObject(o, "files");
+    if (!f) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    cJSON_AddItemToObject(f, "predictions", file_json(j->predictions, s->pred_sha, s->pred_bytes, s->pred_rows));
+    cJSON_AddItemToObject(f, "events", file_json(j->events, s->ev_sha, s->ev_bytes, s->ev_rows));
+    return o;
+}

@@ -3,7 +3,7 @@
 
 #include "core/util.h"
 #include "vigil/error.h"
-#include "vigil/join.h"
+#include "run/join_internal.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -14,20 +14,24 @@
 void vigil_data_source_clear(vigil_data_source *s)
 {
     if (!s) return;
-    free(s->summary);
+    cJSON_Delete(s->summary);
     memset(s, 0, sizeof *s);
 }
 
-/* The summary without the private file's path (it is gone when the run ends). */
-static int keep_summary(vigil_data_source *info, char *summary)
+/* What the join left out, said on every run (the result has the counts too). */
+static void warn_left_out(const vigil_data_config *c, const cJSON *sum, int keep_immature)
 {
-    cJSON *doc = cJSON_Parse(summary);
-    free(summary);
-    if (!doc) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
-    cJSON_DeleteItemFromObjectCaseSensitive(doc, "out");
-    info->summary = cJSON_PrintUnformatted(doc);
-    cJSON_Delete(doc);
-    return info->summary ? VIGIL_OK : vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    const cJSON *ev = cJSON_GetObjectItemCaseSensitive(sum, "events");
+    double imm = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(sum, "immature"));
+    double um = cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(ev, "unmatched_entities"));
+    const char *as_of = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(sum, "as_of"));
+    if (imm > 0 && !keep_immature)
+        vigil_warn("%s: $.data.join: %.0f prediction%s immature (the window still open at %s, no event yet): left "
+                   "out, not counted as negative%s", c->file, imm, imm == 1 ? " is" : "s are", as_of ? as_of : "as_of",
+                   imm == 1 ? "" : "s");
+    if (um > 0)
+        vigil_warn("%s: $.data.join: %.0f entit%s of %s have events but no prediction (left out)", c->file, um,
+                   um == 1 ? "y" : "ies", c->join->events);
 }
 
 int vigil_data_source_load(vigil_data_source *info, const vigil_data_config *c, const char *as_of_default,
@@ -58,7 +62,7 @@ int vigil_data_source_load(vigil_data_source *info, const vigil_data_config *c, 
     po.types = pd, po.n_types = 2;
     eo.types = ed, eo.n_types = J->event_type ? 3 : 2;
     vigil_table *p = NULL, *e = NULL;
-    char *summary = NULL, *dir = NULL, *cases = NULL;
+    char *dir = NULL, *cases = NULL;
     int rc = vigil_table_read_csv(&p, J->predictions, &po);
     if (rc) {
         vigil_error_wrap("%s: $.data.join.predictions", c->file);
@@ -99,12 +103,12 @@ int vigil_data_source_load(vigil_data_source *info, const vigil_data_config *c, 
         rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
         goto done;
     }
-    if ((rc = vigil_join_cases(p, e, &o, cases, &summary)) != 0) {
+    if ((rc = vigil_join_cases_cjson(p, e, &o, cases, &info->summary)) != 0) {
         vigil_error_wrap("%s: $.data.join", c->file);
         goto done;
     }
-    if ((rc = keep_summary(info, summary)) != 0) goto done;
-    summary = NULL;
+    cJSON_DeleteItemFromObjectCaseSensitive(info->summary, "out"); /* the private file is gone after the run */
+    warn_left_out(c, info->summary, keep_immature);
     uint64_t bytes = 0;
     const char *s = vigil_table_sha256(p, &bytes);
     snprintf(info->pred_sha, sizeof info->pred_sha, "%s", s ? s : "");
@@ -116,7 +120,7 @@ int vigil_data_source_load(vigil_data_source *info, const vigil_data_config *c, 
 done:
     if (cases) unlink(cases);
     if (dir) rmdir(dir);
-    free(cases), free(dir), free(summary);
+    free(cases), free(dir);
     vigil_table_free(p), vigil_table_free(e);
     if (rc) vigil_data_source_clear(info);
     return rc;
@@ -134,7 +138,7 @@ static cJSON *file_json(const char *path, const char *sha, uint64_t bytes, size_
 
 cJSON *vigil_data_source_json(const vigil_data_source *s, const vigil_data_join *j)
 {
-    cJSON *o = s->summary ? cJSON_Parse(s->summary) : NULL;
+    cJSON *o = s->summary ? cJSON_Duplicate(s->summary, 1) : NULL;
     if (!o) return NULL;
     cJSON_AddStringToObject(o, "immature_rule", "a prediction whose window was still open at as_of with no event "
                             "in it yet: never a negative");

@@ -14,7 +14,7 @@
 
 /* What a join read and did (all empty for a case file). */
 typedef struct {
-    char *summary;               /* the join's summary JSON (vigil_join_cases), without "out" */
+    cJSON *summary;              /* the join's summary (vigil_join_cases), without "out" */
     char pred_sha[65], ev_sha[65]; /* SHA-256 of the bytes of each file the join parsed */
     uint64_t pred_bytes, ev_bytes;
     size_t pred_rows, ev_rows;

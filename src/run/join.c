@@ -1,5 +1,6 @@
 /* Cases from a prediction log and an event table: see include/vigil/join.h for the rules. */
 #include "vigil/join.h"
+#include "run/join_internal.h"
 
 #include "core/csv_write.h"
 #include "core/util.h"
@@ -197,6 +198,17 @@ static void lead_json(cJSON *o, double *lead, size_t n, size_t entities, size_t 
 
 int vigil_join_cases(const vigil_table *pred, const vigil_table *ev, const vigil_join_options *o,
                      const char *out_csv, char **summary)
+{
+    cJSON *doc = NULL;
+    if (summary) *summary = NULL;
+    int rc = vigil_join_cases_cjson(pred, ev, o, out_csv, summary ? &doc : NULL);
+    if (!rc && summary && !(*summary = cJSON_PrintUnformatted(doc))) rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    cJSON_Delete(doc);
+    return rc;
+}
+
+int vigil_join_cases_cjson(const vigil_table *pred, const vigil_table *ev, const vigil_join_options *o,
+                           const char *out_csv, cJSON **summary)
 {
     if (summary) *summary = NULL;
     if (!o->entity || !o->time || !o->score || !o->event_time)
@@ -487,7 +499,7 @@ int vigil_join_cases(const vigil_table *pred, const vigil_table *ev, const vigil
         free(ev_time), free(lead_of);
         if (rc) goto done;
     }
-    if (!(*summary = cJSON_PrintUnformatted(doc))) rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    *summary = doc, doc = NULL;
 done:
     if (f) vigil_outfile_abort(f, tmp);
     if (ename)

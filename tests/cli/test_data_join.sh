@@ -49,6 +49,7 @@ EOF
 # ---- the suite ----
 run "$V" suite run "$ROOT/suites/sepsis-logs.json" --db "$T/s.db" --format json
 expect_rc 0 "suites/sepsis-logs.json passes"
+expect_err "1 prediction is immature (the window still open at 2026-02-27T00:00, no event yet): left out, not counted as negative" "the run says what it left out"
 cp "$T/out" joined.json
 /usr/bin/python3 ref.py "$L/predictions.csv" "$L/events.csv" max 2026-02-27T00:00 48 1 >ref_max.json
 expect_json "all(d['data']['join'][k] == r[k] for r in [json.load(open('ref_max.json'))] for k in ('predictions', 'entities', 'cases', 'positives', 'immature'))" "join counts = the Python transcription (max, as of 2026-02-27)"

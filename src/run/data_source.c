@@ -6,6 +6,8 @@
 #include "run/join_internal.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +65,7 @@ int vigil_data_source_load(vigil_data_source *info, const vigil_data_config *c, 
     eo.types = ed, eo.n_types = J->event_type ? 3 : 2;
     vigil_table *p = NULL, *e = NULL;
     char *dir = NULL, *cases = NULL;
+    int fd = -1;
     int rc = vigil_table_read_csv(&p, J->predictions, &po);
     if (rc) {
         vigil_error_wrap("%s: $.data.join.predictions", c->file);
@@ -116,8 +119,19 @@ int vigil_data_source_load(vigil_data_source *info, const vigil_data_config *c, 
     s = vigil_table_sha256(e, &bytes);
     snprintf(info->ev_sha, sizeof info->ev_sha, "%s", s ? s : "");
     info->ev_bytes = bytes, info->ev_rows = vigil_table_nrows(e);
-    rc = vigil_data_load_file(c, cases, c->path, extra, extra_why, n_extra, out);
+    /* read it through a descriptor with its name already gone: a run killed while reading
+     * leaves nothing behind (only one killed while joining can leave the 0700 directory) */
+    fd = open(cases, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        rc = vigil_error_set(VIGIL_EIO, "%s: $.data.join: cannot reopen the joined cases: %s", c->file, strerror(errno));
+        goto done;
+    }
+    unlink(cases), rmdir(dir);
+    char fdpath[64];
+    snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", fd);
+    rc = vigil_data_load_file(c, fdpath, c->path, extra, extra_why, n_extra, out);
 done:
+    if (fd >= 0) close(fd);
     if (cases) unlink(cases);
     if (dir) rmdir(dir);
     free(cases), free(dir);

@@ -299,6 +299,7 @@ jmut("suite_join_bad_time.json", lambda s: (s["data"]["join"].update(
      "event_time": "t"}), s["data"]["join"].pop("event_type"), s["data"]["join"].pop("target"),
     s["data"]["columns"].update({"id": "id", "time": "t", "groups": []})))
 jmut("suite_join_missing_log.json", lambda s: s["data"]["join"].__setitem__("predictions", "nope/log.csv"))
+jmut("suite_join_role_not_a_column.json", lambda s: s["data"]["columns"].__setitem__("score", "nosuch"))
 jmut("suite_join_label_clash.json", lambda s: s["data"]["columns"].__setitem__("label", "unit"))
 jmon = json.load(open("monitors/sepsis-logs.json"))
 for k in ("predictions", "events"):

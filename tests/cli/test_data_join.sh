@@ -158,6 +158,30 @@ EOF
 read NCUR NIMM <cur.txt
 expect_json "d['windows']['current']['n'] == $NCUR and d['performance']['unlabelled'] == $NIMM and d['performance']['n_labelled'] == $NCUR - $NIMM" "current window: $NIMM of $NCUR unlabelled (immature), as the transcription says"
 expect_json "d['data']['join']['files']['predictions']['sha256'] == '$P_SHA' and d['data']['join']['files']['events']['sha256'] == '$E_SHA'" "monitor: both inputs' SHA-256"
+# the same monitor on the file `vigil cases join --keep-immature` writes: the same night
+run "$V" cases join --predictions "$L/predictions.csv" --events "$L/events.csv" --entity encounter --time time \
+    --score score --event-time time --event-type type --target sepsis --window 48 --offset 1 \
+    --as-of 2026-02-27T00:00 --keep-immature --out mcases.csv
+expect_rc 0 "cases join --keep-immature"
+expect_out "5 immature written with an empty label" "the summary says the immature rows were written"
+/usr/bin/python3 - "$ROOT/monitors/sepsis-logs.json" "$T/s/mpath.json" "$T/mcases.csv" <<'EOF'
+import json, sys
+m = json.load(open(sys.argv[1]))
+del m["data"]["join"]
+m["data"]["path"] = sys.argv[3]
+json.dump(m, open(sys.argv[2], "w"), indent=1)
+EOF
+run "$V" monitor run "$T/s/mpath.json" --db "$T/m2.db" --now 2026-02-27 --format json
+expect_rc 0 "the monitor on the written case file"
+M_SHA=$(sha256sum mcases.csv | cut -c1-64)
+/usr/bin/python3 - mon1.json "$T/out" "$M_SHA" <<'EOF' || fails=$((fails + 1))
+import json, sys
+a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+bad = [k for k in set(a) | set(b) if k not in ("data", "run_id", "seconds", "lock") and a.get(k) != b.get(k)]
+if a["data"]["sha256"] != sys.argv[3]: bad.append("data.sha256 != cases join --keep-immature's file")
+if bad: print("FAIL: the monitor's join source differs from cases join --keep-immature + path in: " + ", ".join(bad))
+sys.exit(1 if bad else 0)
+EOF
 run "$V" monitor run "$ROOT/monitors/sepsis-logs.json" --db "$T/m.db" --now 2026-02-27 --format json
 expect_json "d['data'] == json.load(open('mon1.json'))['data'] and d['windows'] == json.load(open('mon1.json'))['windows']" "a re-run with the same --now joins the same cases"
 run "$V" monitor run "$ROOT/monitors/sepsis-logs.json" --db "$T/m.db" --now 2026-02-22 --format json

@@ -89,11 +89,74 @@ static void test_data_section(void **state)
     vigil_data_config_clear(&c);
 }
 
+/* $.data.join (issue 16): parsed into the join's options, paths relative to the file like
+ * path; path and join exclusive, exactly one; every bad key named by its JSON path. */
+static void test_join_section(void **state)
+{
+    vigil_data_config c;
+    assert_int_equal(parse("{\"data\": {\"join\": {\"predictions\": \"p.csv\", \"events\": \"../e.csv\", "
+                           "\"entity\": \"enc\", \"time\": \"t\", \"score\": \"s\", \"event_time\": \"et\", "
+                           "\"event_type\": \"type\", \"target\": \"sepsis\", \"window\": 48, \"offset\": 1, "
+                           "\"aggregate\": \"last\", \"as_of\": \"2026-03-01T00:00\"}, "
+                           "\"columns\": {\"label\": \"y\", \"score\": \"s\"}}}", &c),
+                     VIGIL_OK);
+    assert_non_null(c.join);
+    char want[192];
+    snprintf(want, sizeof want, "%s/p.csv", cfgdir);
+    assert_string_equal(c.join->predictions, want);
+    snprintf(want, sizeof want, "%s/p.csv joined with %s/../e.csv", cfgdir, cfgdir);
+    assert_string_equal(c.path, want); /* the name messages and the result use */
+    assert_string_equal(c.join->entity, "enc");
+    assert_string_equal(c.join->event_time, "et");
+    assert_string_equal(c.join->target, "sepsis");
+    assert_string_equal(c.join->as_of, "2026-03-01T00:00");
+    assert_null(c.join->event_entity);
+    assert_true(c.join->window == 48 && c.join->offset == 1 && c.join->aggregate == 2);
+    vigil_data_config_clear(&c);
+    assert_int_equal(parse("{\"data\": {\"join\": {\"predictions\": \"p.csv\", \"events\": \"e.csv\", "
+                           "\"entity\": \"enc\", \"time\": \"t\", \"score\": \"s\", \"event_time\": \"et\", "
+                           "\"window\": 2}, \"columns\": {}}}", &c),
+                     VIGIL_OK);
+    assert_true(c.join->offset == 0 && c.join->aggregate == 0 && !c.join->as_of && !c.join->event_type);
+    vigil_data_config_clear(&c);
+    static const char *const J = "\"predictions\": \"p.csv\", \"events\": \"e.csv\", \"entity\": \"enc\", "
+                                 "\"time\": \"t\", \"score\": \"s\", \"event_time\": \"et\"";
+    static const struct {
+        const char *extra, *data, *msg;
+    } bad[] = {
+        {", \"window\": 2", "\"path\": \"cases.csv\", ", "$.data: give either path (a case file) or join"},
+        {", \"window\": 0", "", "$.data.join.window: expected a positive number (hours for timestamps), not 0"},
+        {", \"window\": -3", "", "$.data.join.window: expected a positive number"},
+        {"", "", "$.data.join: missing required key 'window'"},
+        {", \"window\": 2, \"offset\": -1", "", "$.data.join.offset: expected a number >= 0, not -1"},
+        {", \"window\": \"48h\"", "", "$.data.join.window: expected a number"},
+        {", \"window\": 2, \"aggregate\": \"mean\"", "", "$.data.join.aggregate: expected \"each\""},
+        {", \"window\": 2, \"target\": \"sepsis\"", "", "$.data.join: give both event_type"},
+        {", \"window\": 2, \"event_type\": \"type\"", "", "$.data.join: give both event_type"},
+        {", \"window\": 2, \"as_of\": 5", "", "$.data.join.as_of: expected a non-empty string"},
+        {", \"window\": 2, \"windw\": 2", "", "$.data.join: unknown key 'windw' (accepted: predictions, events,"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char json[1024];
+        snprintf(json, sizeof json, "{\"data\": {%s\"join\": {%s%s}, \"columns\": {}}}", bad[i].data, J, bad[i].extra);
+        assert_int_equal(parse(json, &c), VIGIL_EINVAL);
+        expect_msg(bad[i].msg);
+    }
+    assert_int_equal(parse("{\"data\": {\"columns\": {}}}", &c), VIGIL_EINVAL);
+    expect_msg("$.data: missing required key 'path' (a case file) or 'join'");
+    assert_int_equal(parse("{\"data\": {\"join\": {\"events\": \"e.csv\"}, \"columns\": {}}}", &c), VIGIL_EINVAL);
+    expect_msg("$.data.join: missing required key 'predictions'");
+    char json[1024];
+    snprintf(json, sizeof json, "{\"data\": {\"join\": {%s, \"window\": 2}, \"columns\": {\"class_scores\": \"p_\"}}}", J);
+    assert_int_equal(parse(json, &c), VIGIL_EINVAL);
+    expect_msg("$.data.join: a join gives one score column; $.data.columns.class_scores (multi-class) needs a case file");
+}
+
 static void test_unknown_keys(void **state)
 {
     vigil_data_config c;
     assert_int_equal(parse("{\"data\": {\"path\": \"cases.csv\", \"colums\": {}}}", &c), VIGIL_EINVAL);
-    expect_msg("$.data: unknown key 'colums' (accepted: path, columns, types, missing, phi_allow, horizon, delimiter, train_ids)");
+    expect_msg("$.data: unknown key 'colums' (accepted: path, join, columns, types, missing, phi_allow, horizon, delimiter, train_ids)");
     expect_msg("suite.json");
     assert_int_equal(parse("{\"data\": {\"path\": \"cases.csv\", \"columns\": {\"lable\": \"death\"}}}", &c),
                      VIGIL_EINVAL);
@@ -273,7 +336,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
     const struct CMUnitTest tests[] = {T(test_data_section), T(test_unknown_keys), T(test_wrong_shapes),
                                        T(test_json_syntax_position), T(test_duplicate_keys),
-                                       T(test_role_not_in_file), cmocka_unit_test(test_json_segments),
+                                       T(test_role_not_in_file), cmocka_unit_test(test_json_segments), T(test_join_section),
                                        cmocka_unit_test(test_path_normalised), cmocka_unit_test(test_roots_pinned)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -43,11 +43,15 @@ typedef struct {
     size_t n_groups;
     const char *label;                      /* the label column written (NULL: "label") */
     size_t min_cell;                        /* lead-time cells under this are withheld (0: 11) */
+    /* keep immature predictions as rows with an empty (missing) label instead of leaving them
+     * out: a monitor still tests their features and scores, and missing is never negative */
+    int keep_immature;
+    const char *as_of_name;                 /* as_of in messages (NULL: "--as-of") */
 } vigil_join_options;
 
 /* No columns named, window 0 (it must be set), offset 0, one case per prediction, as_of now, no
- * lead times, label "label", min_cell 11. */
-#define VIGIL_JOIN_OPTIONS_INIT {NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, VIGIL_JOIN_EACH, NULL, 0, 0, NULL, 0, NULL, 0}
+ * lead times, label "label", min_cell 11, immature predictions left out, "--as-of" in messages. */
+#define VIGIL_JOIN_OPTIONS_INIT {NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, 0, VIGIL_JOIN_EACH, NULL, 0, 0, NULL, 0, NULL, 0, 0, NULL}
 
 /* Join pred (read from pred_file) and events (from event_file) into the case file out_csv
  * (replaced atomically): the prediction log's columns, the label, and event_time (the first

@@ -16,7 +16,8 @@ const char cmd_cases_help[] =
     "                        --event-time COL --window H --out CASES.csv [--offset H]\n"
     "                        [--event-entity COL] [--event-type COL --target TYPE]\n"
     "                        [--aggregate each|first|last|max] [--as-of TIME]\n"
-    "                        [--threshold T] [--group COL]... [--label NAME] [--format table|json]\n"
+    "                        [--threshold T] [--group COL]... [--label NAME] [--keep-immature]\n"
+    "                        [--format table|json]\n"
     "\n"
     "Turns a prediction log (entity, prediction time, score, any other columns) and an event table\n"
     "(entity, event time, optional type) into a case file for metrics, suites and monitors: every\n"
@@ -24,7 +25,8 @@ const char cmd_cases_help[] =
     "[prediction + offset, prediction + offset + window], both ends included) and event_time (that\n"
     "event's time). Events before prediction + offset are not outcomes of it. A prediction without\n"
     "such an event whose window has not closed by --as-of is immature: left out and counted, never\n"
-    "written as a negative; events after --as-of change nothing (they are not known yet). Times are\n"
+    "written as a negative (--keep-immature writes it with an empty label, as a monitor whose data\n"
+    "section joins the logs keeps it); events after --as-of change nothing (not known yet). Times are\n"
     "ISO 8601 timestamps (window and offset in hours) or plain numbers in one unit (then --as-of is\n"
     "required). With --threshold, the summary gives the lead time from each entity's first\n"
     "prediction at or over the threshold to its event, overall and per --group level (levels under\n"
@@ -61,6 +63,8 @@ static const cli_option join_opts[] = {
     CLI_OPT_STRING("threshold", 0, "T", "lead times from the first score at or over T", &A.threshold),
     CLI_OPT_LIST("group", 0, "COL", "lead times per level of COL (repeatable)", &A.groups),
     CLI_OPT_STRING("label", 0, "NAME", "the label column to write (default label)", &A.o.label),
+    CLI_OPT_FLAG("keep-immature", 0, "write immature predictions too, with an empty label (as a monitor's\n"
+                 "data.join keeps them), instead of leaving them out", &A.o.keep_immature),
     CLI_OPT_STRING("delimiter", 0, "C", "the input files' field separator: ',' (default), ';', '|' or tab\n"
                    "(the case file is written with commas)", &A.delimiter),
     CLI_OPT_STRING("out", 0, "CASES.csv", "the case file to write (replaced whole, or not at all)", &A.out),
@@ -130,12 +134,12 @@ static int do_join(void)
     } else {
         const cJSON *ev = cJSON_GetObjectItem(doc, "events");
         printf("joined %.0f predictions of %.0f entities (%s) into %.0f cases in %s: %.0f positive, %.0f negative; "
-               "%.0f immature left out (their windows still open at %s)\n",
+               "%.0f immature %s (their windows still open at %s)\n",
                cJSON_GetObjectItem(doc, "predictions")->valuedouble, cJSON_GetObjectItem(doc, "entities")->valuedouble,
                cJSON_GetObjectItem(doc, "aggregate")->valuestring, cJSON_GetObjectItem(doc, "cases")->valuedouble,
                A.out, cJSON_GetObjectItem(doc, "positives")->valuedouble,
                cJSON_GetObjectItem(doc, "negatives")->valuedouble, cJSON_GetObjectItem(doc, "immature")->valuedouble,
-               cJSON_GetObjectItem(doc, "as_of")->valuestring);
+               A.o.keep_immature ? "written with an empty label" : "left out", cJSON_GetObjectItem(doc, "as_of")->valuestring);
         printf("events: %.0f rows, %.0f of the target, %.0f used, %.0f after as-of (not known yet), %.0f entities "
                "without a prediction\n",
                cJSON_GetObjectItem(ev, "rows")->valuedouble, cJSON_GetObjectItem(ev, "target")->valuedouble,

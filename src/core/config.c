@@ -1,12 +1,14 @@
 /* Strict configuration reading; see src/core/config.h. */
 #include "core/config.h"
 #include "core/json.h"
+#include "core/table_internal.h"
 #include "core/util.h"
 #include "vigil/error.h"
 
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,8 +155,17 @@ int vigil_cfg_strings(const char *file, const char *jpath, const cJSON *obj, con
     return VIGIL_OK;
 }
 
+static void join_free(vigil_data_join *j)
+{
+    if (!j) return;
+    free(j->predictions), free(j->events), free(j->entity), free(j->time), free(j->score);
+    free(j->event_entity), free(j->event_time), free(j->event_type), free(j->target), free(j->as_of);
+    free(j);
+}
+
 void vigil_data_config_clear(vigil_data_config *c)
 {
+    join_free(c->join);
     free(c->file), free(c->path), free(c->id), free(c->time), free(c->label), free(c->score);
     free(c->shadow_score);
     free(c->decision);
@@ -205,10 +216,80 @@ static int train_ids(vigil_data_config *c, const char *file, const char *jpath, 
     return rc;
 }
 
+/* $.data.join: the keys of `vigil cases join`'s options (--event-time is event_time), each
+ * checked here so that a bad one is named by its JSON path before any file is read. */
+static int parse_join(vigil_data_config *c, const char *file, const char *jpath, const cJSON *j)
+{
+    static const char *const keys[] = {"predictions", "events", "entity", "time", "score", "event_entity",
+                                       "event_time", "event_type", "target", "window", "offset", "aggregate",
+                                       "as_of", NULL};
+    char jp[256], pp[300];
+    snprintf(jp, sizeof jp, "%s.join", jpath);
+    vigil_data_join *J = calloc(1, sizeof *J);
+    if (!J) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    c->join = J;
+    const char *pred = NULL, *ev = NULL, *agg = NULL;
+    int rc;
+    if ((rc = vigil_cfg_keys(file, jp, j, keys)) != 0 ||
+        (rc = vigil_cfg_string(file, jp, j, "predictions", true, &pred)) != 0 ||
+        (rc = vigil_cfg_string(file, jp, j, "events", true, &ev)) != 0)
+        return rc;
+    static const struct {
+        const char *key;
+        size_t off;
+        bool required;
+    } roles[] = {{"entity", offsetof(vigil_data_join, entity), true},
+                 {"time", offsetof(vigil_data_join, time), true},
+                 {"score", offsetof(vigil_data_join, score), true},
+                 {"event_entity", offsetof(vigil_data_join, event_entity), false},
+                 {"event_time", offsetof(vigil_data_join, event_time), true},
+                 {"event_type", offsetof(vigil_data_join, event_type), false},
+                 {"target", offsetof(vigil_data_join, target), false},
+                 {"as_of", offsetof(vigil_data_join, as_of), false}};
+    for (size_t k = 0; k < sizeof roles / sizeof *roles; k++) {
+        const char *v = NULL;
+        char **dst = (char **)((char *)J + roles[k].off);
+        if ((rc = vigil_cfg_string(file, jp, j, roles[k].key, roles[k].required, &v)) != 0) return rc;
+        if (v && !(*dst = vigil_strdup(v))) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    }
+    if (!J->event_type != !J->target)
+        return vigil_error_set(VIGIL_EINVAL, "%s: %s: give both event_type (the event table's type column) and "
+                               "target (the type that is the outcome), or neither", file, jp);
+    if ((rc = vigil_cfg_number(file, jp, j, "window", true, &J->window)) != 0) return rc;
+    if (!(J->window > 0))
+        return vigil_error_set(VIGIL_EINVAL, "%s: %s.window: expected a positive number (hours for timestamps), "
+                               "not %g", file, jp, J->window);
+    if ((rc = vigil_cfg_number(file, jp, j, "offset", false, &J->offset)) != 0) return rc;
+    if (!(J->offset >= 0))
+        return vigil_error_set(VIGIL_EINVAL, "%s: %s.offset: expected a number >= 0, not %g", file, jp, J->offset);
+    if ((rc = vigil_cfg_string(file, jp, j, "aggregate", false, &agg)) != 0) return rc;
+    if (agg) {
+        static const char *const names[] = {"each", "first", "last", "max"};
+        J->aggregate = -1;
+        for (int k = 0; k < 4; k++)
+            if (strcmp(agg, names[k]) == 0) J->aggregate = k;
+        if (J->aggregate < 0)
+            return vigil_error_set(VIGIL_EINVAL, "%s: %s.aggregate: expected \"each\", \"first\", \"last\" or "
+                                   "\"max\", not '%.40s'", file, jp, agg);
+    }
+    snprintf(pp, sizeof pp, "%s.predictions", jp);
+    if ((rc = vigil_cfg_path(file, pp, pred, &J->predictions)) != 0) return rc;
+    snprintf(pp, sizeof pp, "%s.events", jp);
+    if ((rc = vigil_cfg_path(file, pp, ev, &J->events)) != 0) return rc;
+    vigil_sbuf b = {0};
+    vigil_sbuf_printf(&b, "%s joined with %s", J->predictions, J->events);
+    if (b.failed) {
+        vigil_sbuf_free(&b);
+        return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    }
+    c->path = b.s;
+    return VIGIL_OK;
+}
+
 int vigil_data_config_parse(vigil_data_config *c, const char *file, const char *jpath,
                             const cJSON *data)
 {
-    static const char *const data_keys[] = {"path", "columns", "types", "missing", "phi_allow", "horizon",
+    static const char *const data_keys[] = {"path", "join", "columns", "types", "missing", "phi_allow", "horizon",
                                             "delimiter", "train_ids", NULL};
     static const char *const col_keys[] = {"id", "time", "label", "score", "shadow_score",
                                            "decision", "exposure", "decision_time", "arm", "override_reason",
@@ -217,18 +298,29 @@ int vigil_data_config_parse(vigil_data_config *c, const char *file, const char *
     memset(c, 0, sizeof *c);
     char jp[256];
     const char *path = NULL;
-    const cJSON *cols = NULL, *types = NULL, *allow = NULL;
+    const cJSON *cols = NULL, *types = NULL, *allow = NULL, *join = NULL;
     int rc;
     if (!(c->file = vigil_strdup(file))) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
     if ((rc = vigil_cfg_keys(file, jpath, data, data_keys)) != 0 ||
-        (rc = vigil_cfg_string(file, jpath, data, "path", true, &path)) != 0 ||
-        (rc = vigil_cfg_object(file, jpath, data, "columns", true, &cols)) != 0 ||
+        (rc = vigil_cfg_string(file, jpath, data, "path", false, &path)) != 0 ||
+        (rc = vigil_cfg_object(file, jpath, data, "join", false, &join)) != 0)
+        goto fail;
+    if (!path == !join) {
+        rc = vigil_error_set(VIGIL_EINVAL, "%s: %s: %s", file, jpath,
+                             path ? "give either path (a case file) or join (a prediction log and an event table), "
+                                    "not both"
+                                  : "missing required key 'path' (a case file) or 'join' (a prediction log and an "
+                                    "event table, joined as vigil cases join does)");
+        goto fail;
+    }
+    if ((rc = vigil_cfg_object(file, jpath, data, "columns", true, &cols)) != 0 ||
         (rc = vigil_cfg_object(file, jpath, data, "types", false, &types)) != 0 ||
         (rc = vigil_cfg_object(file, jpath, data, "phi_allow", false, &allow)) != 0 ||
         (rc = vigil_cfg_strings(file, jpath, data, "missing", false, &c->missing, &c->n_missing)) != 0)
         goto fail;
     snprintf(jp, sizeof jp, "%s.path", jpath);
-    if ((rc = vigil_cfg_path(file, jp, path, &c->path)) != 0) goto fail;
+    if (path && (rc = vigil_cfg_path(file, jp, path, &c->path)) != 0) goto fail;
+    if (join && (rc = parse_join(c, file, jpath, join)) != 0) goto fail;
     snprintf(jp, sizeof jp, "%s.columns", jpath);
     if ((rc = vigil_cfg_keys(file, jp, cols, col_keys)) != 0 ||
         (rc = copy_role(file, jp, cols, "id", &c->id)) != 0 ||
@@ -252,6 +344,12 @@ int vigil_data_config_parse(vigil_data_config *c, const char *file, const char *
         rc = vigil_error_set(VIGIL_EINVAL, "%s: %s.columns: %s describes the clinicians' decisions: give "
                              "columns.decision too", file, jpath,
                              c->exposure ? "exposure" : c->decision_time ? "decision_time" : c->arm ? "arm" : "override_reason");
+        goto fail;
+    }
+    if (c->join && (c->class_scores || c->predecessor_class_scores)) {
+        rc = vigil_error_set(VIGIL_EINVAL, "%s: %s.join: a join gives one score column; %s.columns.%s (multi-class) "
+                             "needs a case file ($.data.path)", file, jpath, jpath,
+                             c->class_scores ? "class_scores" : "predecessor_class_scores");
         goto fail;
     }
     if ((rc = train_ids(c, file, jpath, data)) != 0) goto fail;
@@ -344,7 +442,33 @@ static void keep_add(const char **keep, const char **why, size_t *n, const char 
 int vigil_data_load(const vigil_data_config *c, const char *const *extra,
                     const char *const *extra_why, size_t n_extra, vigil_table **out)
 {
+    return vigil_data_load_file(c, c->path, NULL, extra, extra_why, n_extra, out);
+}
+
+/* The current message with every `from` replaced by `to` (a joined file's private path by
+ * the name the user knows). */
+static void error_rename(const char *from, const char *to)
+{
+    const char *msg = vigil_error_last();
+    if (!from || !to || !msg || !strstr(msg, from)) return;
+    vigil_sbuf b = {0};
+    for (const char *p = msg, *hit; *p; p = hit + strlen(from)) {
+        if (!(hit = strstr(p, from))) {
+            vigil_sbuf_printf(&b, "%s", p);
+            break;
+        }
+        vigil_sbuf_printf(&b, "%.*s%s", (int)(hit - p), p, to);
+    }
+    if (!b.failed && b.s) vigil_error_set(vigil_error_last_code(), "%s", b.s);
+    vigil_sbuf_free(&b);
+}
+
+int vigil_data_load_file(const vigil_data_config *c, const char *read_path, const char *shown,
+                         const char *const *extra, const char *const *extra_why, size_t n_extra,
+                         vigil_table **out)
+{
     *out = NULL;
+    const char *name = shown ? shown : read_path;
     size_t cap = 8 + c->n_features + n_extra + 1, n = 0;
     for (size_t g = 0; g < c->n_groups; g++) cap += strlen(c->groups[g]) / 2 + 1;
     const char **keep = calloc(cap, sizeof *keep), **why = calloc(cap, sizeof *why);
@@ -420,10 +544,17 @@ int vigil_data_load(const vigil_data_config *c, const char *const *extra,
                            .keep_why = why};
     /* The reader applies declared types to kept columns and still refuses a declared name
      * that is not in the file at all (a typo must not pass). */
-    rc = vigil_table_read_csv(out, c->path, &o);
+    rc = vigil_table_read_csv(out, read_path, &o);
+    if (rc && shown) error_rename(read_path, shown);
+    if (!rc && shown) {
+        char *s = vigil_strdup(shown);
+        if (!s) rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+        else free((*out)->source), (*out)->source = s;
+        if (rc) vigil_table_free(*out), *out = NULL;
+    }
     if (!rc) {
         const char *skip[2] = {c->id, c->time};
-        if ((rc = vigil_phi_guard(*out, c->path, skip, 2, c->phi_allow, c->n_phi_allow)) != 0) {
+        if ((rc = vigil_phi_guard(*out, name, skip, 2, c->phi_allow, c->n_phi_allow)) != 0) {
             vigil_error_wrap("%s: $.data", c->file);
             vigil_table_free(*out);
             *out = NULL;

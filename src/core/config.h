@@ -41,10 +41,25 @@ int vigil_cfg_strings(const char *file, const char *jpath, const cJSON *obj, con
                       bool required, char ***out, size_t *n);
 void vigil_cfg_strings_free(char **s, size_t n);
 
+/* $.data.join: the cases come from a prediction log and an event table joined as `vigil cases
+ * join` joins them (include/vigil/join.h; the run layer's vigil_data_source_load runs it). */
+typedef struct {
+    char *predictions, *events;        /* resolved relative to the config file */
+    char *entity, *time, *score;       /* the log's columns */
+    char *event_entity, *event_time;   /* the event table's (event_entity NULL: entity) */
+    char *event_type, *target;         /* both or neither */
+    char *as_of;                       /* as the files write times; NULL: the caller's default */
+    double window, offset;
+    int aggregate;                     /* vigil_join_aggregate: 0 each, 1 first, 2 last, 3 max */
+} vigil_data_join;
+
 /* The `data` section shared by suites and monitors (design.md). */
 typedef struct {
     char *file;          /* the config file, for messages */
-    char *path;          /* data file, resolved relative to the config file */
+    /* data file, resolved relative to the config file; with join, "P joined with E" (for
+     * messages and the result; no such file is read) */
+    char *path;
+    vigil_data_join *join; /* $.data.join instead of $.data.path; NULL: a case file */
     char *id, *time, *label, *score, *shadow_score; /* column roles; NULL when absent */
     char *decision; /* the clinician's final action, 0/1 (the human in the loop); NULL: absent */
     /* with decision: exposure (patient-days, >= 0), decision_time (>= 0 or empty), arm (1
@@ -86,5 +101,10 @@ void vigil_data_config_clear(vigil_data_config *c);
  * an error quoting the JSON path that named it and listing the columns. */
 int vigil_data_load(const vigil_data_config *c, const char *const *extra,
                     const char *const *extra_why, size_t n_extra, vigil_table **out);
+/* vigil_data_load of the file `read_path` (a joined case file written for this run) instead of
+ * c->path, named `shown` in the table (vigil_table_source) and in every message. */
+int vigil_data_load_file(const vigil_data_config *c, const char *read_path, const char *shown,
+                         const char *const *extra, const char *const *extra_why, size_t n_extra,
+                         vigil_table **out);
 
 #endif

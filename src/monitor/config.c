@@ -43,7 +43,11 @@ size_t vigil_monitor_files(const vigil_monitor *m, vigil_run_file files[4])
 {
     size_t n = 0;
     files[n++] = (vigil_run_file){.role = "config", .path = m->file};
-    files[n++] = (vigil_run_file){.role = "data", .path = m->data.path};
+    if (m->data.join) { /* the two files the join reads (reference_data is refused with it) */
+        files[n++] = (vigil_run_file){.role = "predictions", .path = m->data.join->predictions};
+        files[n++] = (vigil_run_file){.role = "events", .path = m->data.join->events};
+    } else
+        files[n++] = (vigil_run_file){.role = "data", .path = m->data.path};
     if (m->ref_path) files[n++] = (vigil_run_file){.role = "reference", .path = m->ref_path};
     if (m->model_path) files[n++] = (vigil_run_file){.role = "model", .path = m->model_path};
     return n;
@@ -116,6 +120,9 @@ static int parse_windows(vigil_monitor *m, const cJSON *root)
               (rc = vigil_cfg_object(f, "$.windows", w, "reference", false, &ref)) != 0 ||
               (rc = vigil_cfg_object(f, "$.windows", w, "current", false, &cur)) != 0))
         return rc;
+    if (rd && m->data.join) /* a run records at most 4 files (vigil_monitor_files) */
+        return vigil_error_set(VIGIL_EINVAL, "%s: $.reference_data: with $.data.join the reference window comes from "
+                               "the joined cases: give $.windows.reference instead", f);
     if (rd) {
         const char *p = NULL;
         if ((rc = vigil_cfg_keys(f, "$.reference_data", rd, rkeys)) != 0 ||

@@ -3,6 +3,7 @@
 #define VIGIL_MONITOR_SELECT_H
 
 #include "monitor/monitor_internal.h"
+#include "run/data_source.h"
 #include "vigil/table.h"
 
 /* The empty days of a date window listed in the result (the count is always there). */
@@ -10,6 +11,7 @@
 
 typedef struct {
     vigil_table *all, *all_ref;  /* the data file, and reference_data when given */
+    vigil_data_source src;       /* what $.data.join read and did (empty for a case file) */
     vigil_table *ref, *cur;      /* the windows' rows (NULL when insufficient) */
     double *score_ref, *score_cur; /* prediction per row (score column or model), or NULL */
     char ref_label[64], cur_label[64];

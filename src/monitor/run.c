@@ -191,6 +191,18 @@ int vigil_monitor_run(vigil_monitor_result **out, const vigil_monitor *m,
     if (m->description) cJSON_AddStringToObject(doc, "description", m->description);
     cJSON_AddBoolToObject(doc, "alarm", 0);
     add_windows(m, d, doc);
+    if (m->data.join) { /* the cases' origin: what the join read, left out and kept unlabelled */
+        cJSON *dj = cJSON_AddObjectToObject(doc, "data"), *j = vigil_data_source_json(&d->src, m->data.join);
+        if (!dj || !j) {
+            cJSON_Delete(j);
+            rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+            goto done;
+        }
+        cJSON_AddStringToObject(dj, "path", m->data.path);
+        cJSON_AddStringToObject(dj, "sha256", vigil_table_sha256(d->all, NULL));
+        cJSON_AddNumberToObject(dj, "rows", (double)vigil_table_nrows(d->all));
+        cJSON_AddItemToObject(dj, "join", j);
+    }
     cJSON_AddNumberToObject(doc, "alpha", m->alpha);
     cJSON_AddStringToObject(doc, "correction", m->correction == MON_CORR_BH ? "bh" : "holm");
     cJSON *fl = cJSON_AddObjectToObject(doc, "effect_floors");
@@ -264,6 +276,10 @@ size_t vigil_monitor_data_files(const vigil_monitor *m, const vigil_monitor_data
         const vigil_table *t = strcmp(files[i].role, "data") == 0 ? d->d.all
                              : strcmp(files[i].role, "reference") == 0 ? d->d.all_ref : NULL;
         if (t) files[i].sha256 = vigil_table_sha256(t, &files[i].bytes);
+        else if (strcmp(files[i].role, "predictions") == 0 && d->d.src.summary)
+            files[i].sha256 = d->d.src.pred_sha, files[i].bytes = d->d.src.pred_bytes;
+        else if (strcmp(files[i].role, "events") == 0 && d->d.src.summary)
+            files[i].sha256 = d->d.src.ev_sha, files[i].bytes = d->d.src.ev_bytes;
     }
     return n;
 }

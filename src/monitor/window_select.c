@@ -14,6 +14,7 @@ void vigil_mon_data_clear(mon_data *d)
 {
     vigil_table_free(d->all);
     vigil_table_free(d->all_ref);
+    vigil_data_source_clear(&d->src);
     vigil_table_free(d->ref);
     vigil_table_free(d->cur);
     free(d->score_ref);
@@ -164,10 +165,17 @@ int vigil_mon_data_load(mon_data *d, const vigil_monitor *m, int threads)
         }
         for (size_t j = 0; j < n_extra; j++) extra[j] = vigil_model_feature_name(model, j);
     }
-    if ((rc = vigil_data_load(&m->data, extra, NULL, n_extra, &d->all)) != 0) goto done;
+    /* a join's outcomes as known at the start of the --now day (a re-run with that --now finds
+     * the same cases); its immature predictions stay, unlabelled, for the label-free tests */
+    char as_of[32], day[16];
+    vigil_format_day(m->now_day, day);
+    snprintf(as_of, sizeof as_of, "%sT00:00", day);
+    if ((rc = vigil_data_source_load(&d->src, &m->data, as_of, "$.data.join.as_of (absent: the --now day at 00:00)",
+                                     1, extra, NULL, n_extra, &d->all)) != 0)
+        goto done;
     if (m->ref_path) {
         vigil_data_config rc_cfg = m->data; /* same columns and types, other file */
-        rc_cfg.path = m->ref_path;
+        rc_cfg.path = m->ref_path, rc_cfg.join = NULL;
         if ((rc = vigil_data_load(&rc_cfg, extra, NULL, n_extra, &d->all_ref)) != 0) goto done;
     }
     if ((rc = select_rows(m, d->all_ref ? d->all_ref : d->all, &m->ref_w, "reference", &d->ref,

@@ -289,6 +289,8 @@ static void sec_data(rctx *c)
         const cJSON *info = NULL;
         if (strcmp(f->role, "data") == 0) info = jp(c->res, "data");
         else if (strstr(f->role, "train") || strcmp(f->role, "reference") == 0) info = jp(c->res, "training_data");
+        else if (strcmp(f->role, "predictions") == 0) info = jp(c->res, "data.join.files.predictions");
+        else if (strcmp(f->role, "events") == 0) info = jp(c->res, "data.join.files.events");
         char range[64] = "\xe2\x80\x94";
         const cJSON *tr = jp(info, "time_range");
         if (cJSON_GetArraySize(tr) == 2) {
@@ -302,6 +304,32 @@ static void sec_data(rctx *c)
         vigil_doc_row(d, r);
     }
     vigil_doc_table_end(d);
+    const cJSON *jn = jp(c->res, "data.join");
+    if (jn) { /* cases joined from a prediction log and an event table: what was left out, and why */
+        static const char *const keys[] = {"predictions", "entities", "cases", "positives", "negatives", "immature",
+                                           "events.target", "events.used", "events.future",
+                                           "events.unmatched_entities"};
+        char n[10][48];
+        for (size_t k = 0; k < 10; k++) { /* the cell-size policy on each count, as in the tables */
+            double x = jnum(jn, keys[k]);
+            if (!isfinite(x)) snprintf(n[k], sizeof n[k], "?");
+            else if (x > 0 && !vigil_fairness_count_ok(x, c->min_cell))
+                snprintf(n[k], sizeof n[k], "fewer than %d (withheld)", c->min_cell);
+            else snprintf(n[k], sizeof n[k], "%.0f", x);
+        }
+        vigil_doc_p(d, "The test cases were joined from the prediction log and the event table above (as vigil cases "
+                    "join does: a target event %g to %g %s after the prediction, aggregate %s, outcomes as known at %s): "
+                    "%s predictions of %s entities gave %s cases (%s positive, %s negative); %s predictions were "
+                    "immature (their window still open at that time with no event yet) and were left out, never "
+                    "counted as negatives. Events of the target type: %s, of which %s used and %s dated after that "
+                    "time (not known yet, unused); entities with events but no prediction: %s. The joined case file "
+                    "has SHA-256 %s.",
+                    jnum(jn, "offset"), jnum(jn, "offset") + jnum(jn, "window"),
+                    js(jn, "times") && strncmp(js(jn, "times"), "timestamps", 10) == 0 ? "hours" : "time units",
+                    js(jn, "aggregate") ? js(jn, "aggregate") : "?", js(jn, "as_of") ? js(jn, "as_of") : "?", n[0],
+                    n[1], n[2], n[3], n[4], n[5], n[6], n[7], n[8], n[9],
+                    js(c->res, "data.sha256") ? js(c->res, "data.sha256") : "?");
+    }
     const cJSON *groups = jp(c->res, "data.groups");
     if (cJSON_IsObject(groups) && groups->child)
         composition(c, groups, "composition", "Test-set composition by subgroup (CMS small-cell rule: counts 1-10 withheld, with secondary suppression)");

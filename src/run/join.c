@@ -1,5 +1,6 @@
 /* Cases from a prediction log and an event table: see include/vigil/join.h for the rules. */
 #include "vigil/join.h"
+#include "run/join_internal.h"
 
 #include "core/csv_write.h"
 #include "core/util.h"
@@ -198,6 +199,17 @@ static void lead_json(cJSON *o, double *lead, size_t n, size_t entities, size_t 
 int vigil_join_cases(const vigil_table *pred, const vigil_table *ev, const vigil_join_options *o,
                      const char *out_csv, char **summary)
 {
+    cJSON *doc = NULL;
+    if (summary) *summary = NULL;
+    int rc = vigil_join_cases_cjson(pred, ev, o, out_csv, summary ? &doc : NULL);
+    if (!rc && summary && !(*summary = cJSON_PrintUnformatted(doc))) rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    cJSON_Delete(doc);
+    return rc;
+}
+
+int vigil_join_cases_cjson(const vigil_table *pred, const vigil_table *ev, const vigil_join_options *o,
+                           const char *out_csv, cJSON **summary)
+{
     if (summary) *summary = NULL;
     if (!o->entity || !o->time || !o->score || !o->event_time)
         return vigil_error_set(VIGIL_EINVAL, "join: name the entity, prediction time, score and event time columns");
@@ -215,6 +227,13 @@ int vigil_join_cases(const vigil_table *pred, const vigil_table *ev, const vigil
     if (cs < 0) return cs;
     if (vigil_table_col_type(pred, (size_t)cs) != VIGIL_COL_NUMERIC)
         return vigil_error_set(VIGIL_EINVAL, "%s: the score column '%s' is not numeric", pf, o->score);
+    for (int k = 0; k < 2; k++) { /* the case file must not get two columns of one name */
+        const char *name = k ? "event_time" : o->label ? o->label : "label";
+        if (vigil_table_find(pred, name) >= 0)
+            return vigil_error_set(VIGIL_EINVAL, "%s: '%s' is already a column of the prediction log, and the join "
+                                   "writes its %s under that name: %s", pf, name, k ? "event time" : "label",
+                                   k ? "rename the log's column" : "give another --label");
+    }
     int cee = vigil_table_require(ev, o->event_entity ? o->event_entity : o->entity, "event entity");
     if (cee < 0) return cee;
     int cty = o->event_type ? vigil_table_require(ev, o->event_type, "event type") : -1;
@@ -240,11 +259,12 @@ int vigil_join_cases(const vigil_table *pred, const vigil_table *ev, const vigil
     const double unit = kind == T_STAMP ? 3600.0 : 1.0;
     double as_of;
     char as_of_text[64];
+    const char *aon = o->as_of_name ? o->as_of_name : "--as-of";
     if (o->as_of) {
         double x;
         if (kind == T_STAMP ? vigil_parse_timestamp(o->as_of, &x) != 0
                             : vigil_parse_double(o->as_of, strlen(o->as_of), &x) != 0 || !isfinite(x)) {
-            rc = vigil_error_set(VIGIL_EINVAL, "--as-of '%.40s': not a %s like the files' times", o->as_of,
+            rc = vigil_error_set(VIGIL_EINVAL, "%s '%.40s': not a %s like the files' times", aon, o->as_of,
                                  kind == T_STAMP ? "timestamp" : "number");
             goto done;
         }
@@ -254,8 +274,8 @@ int vigil_join_cases(const vigil_table *pred, const vigil_table *ev, const vigil
         as_of = (double)time(NULL);
         vigil_now_iso(as_of_text);
     } else {
-        rc = vigil_error_set(VIGIL_EINVAL, "the files' times are numbers: give --as-of (the time the data was taken, "
-                             "in their unit) so that windows still open are not counted as negatives");
+        rc = vigil_error_set(VIGIL_EINVAL, "the files' times are numbers: give %s (the time the data was taken, "
+                             "in their unit) so that windows still open are not counted as negatives", aon);
         goto done;
     }
     const double *score = vigil_table_numeric(pred, (size_t)cs);
@@ -376,13 +396,17 @@ int vigil_join_cases(const vigil_table *pred, const vigil_table *ev, const vigil
                 if (ek[mid].t < lo) l = mid + 1;
                 else h = mid;
             }
-            int pos = l < nk && ek[l].t <= hi;
-            if (!pos && hi > as_of) {
+            int pos = l < nk && ek[l].t <= hi, immature = !pos && hi > as_of;
+            if (immature) {
                 n_immature++;
-                continue;
+                if (!o->keep_immature) continue;
             }
             size_t r = P[i].row;
             for (size_t c = 0; c < nc; c++) write_cell(f, pred, c, r), fputc(',', f);
+            if (immature) { /* the label is missing, never 0 */
+                fputs(",\n", f);
+                continue;
+            }
             fputs(pos ? "1," : "0,", f);
             if (pos) write_cell(f, ev, (size_t)vigil_table_find(ev, o->event_time), ek[l].row);
             fputc('\n', f);
@@ -407,6 +431,7 @@ int vigil_join_cases(const vigil_table *pred, const vigil_table *ev, const vigil
     cJSON_AddNumberToObject(doc, "positives", (double)n_pos);
     cJSON_AddNumberToObject(doc, "negatives", (double)(n_cases - n_pos));
     cJSON_AddNumberToObject(doc, "immature", (double)n_immature);
+    if (o->keep_immature) cJSON_AddBoolToObject(doc, "immature_rows_kept", 1);
     cJSON *je = cJSON_AddObjectToObject(doc, "events");
     cJSON_AddNumberToObject(je, "rows", (double)m);
     cJSON_AddNumberToObject(je, "target", (double)n_target);
@@ -474,7 +499,7 @@ int vigil_join_cases(const vigil_table *pred, const vigil_table *ev, const vigil
         free(ev_time), free(lead_of);
         if (rc) goto done;
     }
-    if (!(*summary = cJSON_PrintUnformatted(doc))) rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    *summary = doc, doc = NULL;
 done:
     if (f) vigil_outfile_abort(f, tmp);
     if (ename)

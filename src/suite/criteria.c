@@ -283,6 +283,12 @@ int vigil_suite_def_load(vigil_suite_def *s, const char *path)
         rc = vigil_error_set(VIGIL_EINVAL, "%s: $.data.columns: a suite needs \"label\"", path);
         goto fail;
     }
+    if (s->data.join && !s->data.join->as_of) {
+        rc = vigil_error_set(VIGIL_EINVAL, "%s: $.data.join: missing required key 'as_of' (a suite validates the "
+                             "outcomes known at one stated time, so that a re-run finds the same cases; the "
+                             "default of vigil cases join, now, would change them)", path);
+        goto fail;
+    }
     if (s->data.class_scores && (s->candidate || s->predecessor || s->data.score)) {
         rc = vigil_error_set(VIGIL_EINVAL, "%s: $.data.columns.class_scores: a multi-class suite reads each "
                              "model's class probabilities from the case file (vigil predict writes them): give "

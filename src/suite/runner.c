@@ -243,6 +243,7 @@ static void run_clear(run_t *r)
 {
     vigil_suite_def_clear(&r->def);
     vigil_table_free(r->t);
+    vigil_data_source_clear(&r->src);
     vigil_table_free(r->train);
     free(r->cand), free(r->pred), free(r->Xc), free(r->thr);
     if (r->reason) vigil_table_levels_free(r->reason, r->reason_levels, r->n_reason_levels);
@@ -299,7 +300,8 @@ static int prepare(run_t *r, const char *suite_path)
                     vigil_sbuf_printf(&b, "$.criteria[%zu].features[%zu] in %s", i, j, d->file);
         if (!(why[e] = b.s)) rc = vigil_suite_oom();
     }
-    if (!rc) rc = vigil_data_load(&d->data, extra, (const char *const *)why, ne, &r->t);
+    if (!rc)
+        rc = vigil_data_source_load(&r->src, &d->data, NULL, NULL, 0, extra, (const char *const *)why, ne, &r->t);
     if (!rc && (d->needs & VIGIL_NEED_DRIFT)) {
         vigil_csv_options co = VIGIL_CSV_OPTIONS_INIT;
         co.keep = extra, co.n_keep = ne;
@@ -549,7 +551,7 @@ static int suite_run(vigil_store *store, const char *suite_path, const vigil_sui
     if ((rc = prepare(r, suite_path)) != 0) goto done;
 
     vigil_suite_def *d = &r->def;
-    vigil_run_file files[6];
+    vigil_run_file files[7];
     size_t nf = 0;
     /* $.data.train_ids: how many test cases also occur in the training file, by id (issue 18) */
     if (d->data.train_ids) {
@@ -567,7 +569,11 @@ static int suite_run(vigil_store *store, const char *suite_path, const vigil_sui
     /* the case files' digests were taken as they were parsed: each is read once */
     uint64_t db = 0, tb = 0;
     const char *dsha = vigil_table_sha256(r->t, &db);
-    files[nf++] = (vigil_run_file){"data", d->data.path, dsha, db};
+    if (d->data.join) { /* the two files read, each with the digest of the bytes parsed */
+        files[nf++] = (vigil_run_file){"predictions", d->data.join->predictions, r->src.pred_sha, r->src.pred_bytes};
+        files[nf++] = (vigil_run_file){"events", d->data.join->events, r->src.ev_sha, r->src.ev_bytes};
+    } else
+        files[nf++] = (vigil_run_file){"data", d->data.path, dsha, db};
     if (d->has_training) {
         const char *tsha = r->train ? vigil_table_sha256(r->train, &tb) : NULL;
         files[nf++] = (vigil_run_file){"training_data", d->training.path, tsha, tb};
@@ -623,6 +629,15 @@ static int suite_run(vigil_store *store, const char *suite_path, const vigil_sui
     cJSON *tr = time_range(r);
     if (tr) cJSON_AddItemToObject(data, "time_range", tr);
     cJSON_AddItemToObject(data, "groups", composition(r, d->min_cell));
+    if (d->data.join) {
+        cJSON *j = vigil_data_source_json(&r->src, d->data.join);
+        if (!j) {
+            cJSON_Delete(data);
+            rc = vigil_suite_oom();
+            goto done;
+        }
+        cJSON_AddItemToObject(data, "join", j);
+    }
     cJSON_AddItemToObject(r->doc, "data", data);
     if (d->has_training) {
         cJSON *te = file_entry(d->training.path, r->train, r->train ? vigil_table_nrows(r->train) : 0, r->train != NULL);

@@ -4,6 +4,7 @@
 #ifndef VIGIL_SUITE_RUNNER_INTERNAL_H
 #define VIGIL_SUITE_RUNNER_INTERNAL_H
 
+#include "run/data_source.h"
 #include "suite/criteria.h"
 #include "vigil/error.h"
 #include "vigil/metrics.h"
@@ -26,6 +27,7 @@ typedef struct {
     vigil_suite_def def;
     const vigil_suite_options *opt;
     vigil_table *t;
+    vigil_data_source src;     /* what $.data.join read and did (empty for a case file) */
     size_t n;
     const double *label;
     const double *decision; /* $.data.columns.decision, checked 0/1; NULL: none */

@@ -275,3 +275,44 @@ w("mc_outside_01.csv", mc_head + mc_ok + "a,1.25,-0.25,0\n")
 w("mc_nan.csv", mc_head + mc_ok + "b,0.5,NaN,0.5\n")
 w("mc_row_sum.csv", mc_head + mc_ok + "c,0.5,0.3,0.3\n")
 mmut("monitor_class_scores.json", lambda s: s["data"]["columns"].__setitem__("class_scores", "p_"))
+# $.data.join (issue 16): the join as the data source of a suite or a monitor, mutations of the
+# shipped suites/sepsis-logs.json and monitors/sepsis-logs.json with paths relative to this folder
+jsuite = json.load(open("suites/sepsis-logs.json"))
+for k in ("predictions", "events"):
+    jsuite["data"]["join"][k] = "../../../datasets/logs/" + os.path.basename(jsuite["data"]["join"][k])
+
+
+def jmut(name, fn, base=jsuite):
+    s = copy.deepcopy(base)
+    fn(s)
+    w(name, json.dumps(s, indent=1))
+
+
+jmut("suite_join_and_path.json", lambda s: s["data"].__setitem__("path", "../../../datasets/logs/predictions.csv"))
+jmut("suite_join_neither.json", lambda s: s["data"].pop("join"))
+jmut("suite_join_no_entity.json", lambda s: s["data"]["join"].pop("entity"))
+jmut("suite_join_no_as_of.json", lambda s: s["data"]["join"].pop("as_of"))
+jmut("suite_join_unknown_key.json", lambda s: s["data"]["join"].__setitem__("windw", 24))
+jmut("suite_join_bad_aggregate.json", lambda s: s["data"]["join"].__setitem__("aggregate", "mean"))
+jmut("suite_join_window_zero.json", lambda s: s["data"]["join"].__setitem__("window", 0))
+jmut("suite_join_type_no_target.json", lambda s: s["data"]["join"].pop("target"))
+w("join_sepsis_other_ids.csv", "encounter,time,type\nX1,2026-02-10T18:00,sepsis\nX2,2026-02-12T19:00,sepsis\n"
+  "X1,2026-02-13T19:00,sepsis\nE001,2026-02-13T19:00,lab_draw\n")
+jmut("suite_join_unmatched.json", lambda s: s["data"]["join"].__setitem__("events", "join_sepsis_other_ids.csv"))
+jmut("suite_join_bad_time.json", lambda s: (s["data"]["join"].update(
+    {"predictions": "join_pred_bad_time.csv", "events": "join_events.csv", "entity": "id", "time": "t",
+     "event_time": "t"}), s["data"]["join"].pop("event_type"), s["data"]["join"].pop("target"),
+    s["data"]["columns"].update({"id": "id", "time": "t", "groups": []})))
+jmut("suite_join_missing_log.json", lambda s: s["data"]["join"].__setitem__("predictions", "nope/log.csv"))
+jmut("suite_join_role_not_a_column.json", lambda s: s["data"]["columns"].__setitem__("score", "nosuch"))
+jmut("suite_join_label_clash.json", lambda s: s["data"]["columns"].__setitem__("label", "unit"))
+jmon = json.load(open("monitors/sepsis-logs.json"))
+for k in ("predictions", "events"):
+    jmon["data"]["join"][k] = "../../../datasets/logs/" + os.path.basename(jmon["data"]["join"][k])
+jmut("monitor_join_reference_data.json", lambda s: (s["windows"].pop("reference"),
+     s.__setitem__("reference_data", {"path": "../../../datasets/logs/predictions.csv"})), jmon)
+jmut("monitor_join_numbers_no_as_of.json", lambda s: (s["data"]["join"].update(
+    {"predictions": "join_pred_numbers.csv", "events": "join_events_numbers.csv", "entity": "id", "time": "t",
+     "event_time": "t"}), s["data"]["join"].pop("event_type"), s["data"]["join"].pop("target"),
+    s["data"]["columns"].update({"id": "id", "time": "t", "features": []}),
+    s.__setitem__("windows", {"reference": {"from": 0, "to": 5}, "current": {"from": 6, "to": 20}})), jmon)

@@ -62,6 +62,14 @@ want = [("a", "2026-01-01T00:00", "1", "2026-01-01T02:00"), ("b", "2026-01-01T00
 assert got == want, got
 assert all(r["site"] in ("x", "y") and r["score"] for r in rows)
 PY
+# --keep-immature (what a monitor's data.join does): the same cases, and z written with an empty
+# label (missing, never 0); the counts unchanged
+# shellcheck disable=SC2086
+run "$V" $J --keep-immature --out keep.csv --format json
+expect_rc 0 "join --keep-immature"
+expect_json "d['cases'] == 11 and d['immature'] == 1 and d['immature_rows_kept'] is True" "counts with --keep-immature"
+[ "$(grep -v '^z,' keep.csv)" = "$(cat each.csv)" ] || { echo "FAIL: --keep-immature changed the mature cases"; fails=$((fails + 1)); }
+grep -qx 'z,2026-01-09T00:00,0.5,x,,' keep.csv || { echo "FAIL: --keep-immature: z is '$(grep '^z,' keep.csv)'"; fails=$((fails + 1)); }
 for agg in first:2026-01-01T00:00:1 last:2026-01-02T00:00:0 max:2026-01-01T12:00:1; do
     a=${agg%%:*} rest=${agg#*:}
     # shellcheck disable=SC2086

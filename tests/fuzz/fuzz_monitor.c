@@ -44,6 +44,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                       !(m->cusum_limit > 0 || (isnan(m->cusum_limit) && m->cusum_prob > 0 && m->cusum_prob < 1 &&
                                                m->cusum_replicates > 0)))))
         abort();
+    const vigil_data_join *J = m->data.join; /* a join source is complete (as_of may default to --now) */
+    if (J && (!J->predictions || !J->events || !J->entity || !J->time || !J->score || !J->event_time ||
+              !J->event_type != !J->target || !(J->window > 0) || !(J->offset >= 0) || J->aggregate < 0 ||
+              J->aggregate > 3 || m->ref_path))
+        abort();
     vigil_run_file files[4];
     size_t n = vigil_monitor_files(m, files);
     if (n < 2 || n > 4) abort();

@@ -31,6 +31,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         !s.data.label || s.n_criteria == 0 || !s.criteria || (!s.candidate && !s.data.score) ||
         (s.has_training && !s.training.path) || s.bootstrap > 1000000 || s.min_cell < 1)
         abort();
+    const vigil_data_join *J = s.data.join; /* a join source is complete, and states when it was taken */
+    if (J && (!J->predictions || !J->events || !J->entity || !J->time || !J->score || !J->event_time || !J->as_of ||
+              !J->event_type != !J->target || !(J->window > 0) || !(J->offset >= 0) || J->aggregate < 0 ||
+              J->aggregate > 3 || s.data.class_scores))
+        abort();
     for (size_t i = 0; i < s.n_thresholds; i++)
         if (!(s.thresholds[i] > 0 && s.thresholds[i] < 1)) abort();
     static const char *const names[] = {"a", "b", "c"};

@@ -270,3 +270,14 @@ w("mc_outside_01.csv", mc_head + mc_ok + "a,1.25,-0.25,0\n")
 w("mc_nan.csv", mc_head + mc_ok + "b,0.5,NaN,0.5\n")
 w("mc_row_sum.csv", mc_head + mc_ok + "c,0.5,0.3,0.3\n")
 mmut("monitor_class_scores.json", lambda s: s["data"]["columns"].__setitem__("class_scores", "p_"))
+
+# $.checkpoint (issue 19): a fixed Ed25519 private key for these cases only (PKCS#8 of the seed
+# 00 01 ... 1f: deterministic, public, never used to sign anything that matters)
+import base64
+der = bytes.fromhex("302e020100300506032b657004220420") + bytes(range(32))
+w("ckpt_test.pem", "-----BEGIN PRIVATE KEY-----\n" + base64.b64encode(der).decode() + "\n-----END PRIVATE KEY-----\n")
+mmut("monitor_ckpt_no_key.json", lambda s: s.__setitem__("checkpoint", {"key": "nope/k.pem", "out": "."}))
+mmut("monitor_ckpt_beside.json", lambda s: s.__setitem__("checkpoint", {"key": "ckpt_test.pem", "out": "."}))
+mmut("monitor_ckpt_unknown.json", lambda s: s.__setitem__("checkpoint", {"key": "ckpt_test.pem", "out": ".",
+                                                                          "dir": "."}))
+mmut("monitor_ckpt_no_dir.json", lambda s: s.__setitem__("checkpoint", {"key": "ckpt_test.pem", "out": "nope"}))

@@ -140,9 +140,10 @@ typedef struct {
      * train_ids_column). The run stores how many cases' ids also occur in the training file
      * (sequestration.overlap; a count, never the ids) and records the file with the run. */
     const char *train_ids, *train_ids_column, *id;
+    char delimiter;                 /* the case file's field separator (vigil_csv_options); 0: ',' */
 } vigil_run_metrics_options;
 
-#define VIGIL_RUN_METRICS_OPTIONS_INIT {NULL, NULL, NULL, 0, NULL, 0, 200, 1, 0, 0, 0, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0.0, NULL, 3, NULL, NULL, NULL}
+#define VIGIL_RUN_METRICS_OPTIONS_INIT {NULL, NULL, NULL, 0, NULL, 0, 200, 1, 0, 0, 0, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0.0, NULL, 3, NULL, NULL, NULL, ','}
 
 typedef struct vigil_run_metrics_result vigil_run_metrics_result;
 

@@ -134,10 +134,11 @@ mon "$T/mon/late.json" '{"key": "../keys/k.pem", "out": "late"}'
 LOCK=$("$VIGIL" monitor run "$T/mon/late.json" --db "$MDB" --verbose 2>&1 >/dev/null | sed -n 's/^vigil monitor: lock //p')
 flock "$LOCK" sh -c "while [ ! -e '$T/mon/go' ]; do sleep 0.05; done" &
 held=$!
-while ! [ -e "$LOCK" ] || flock -n "$LOCK" true; do sleep 0.05; done
+# (each wait gives up after 30 s, so a broken run fails the test rather than hanging it)
+i=0; while { ! [ -e "$LOCK" ] || flock -n "$LOCK" true; } && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done
 "$VIGIL" monitor run "$T/mon/late.json" --db "$MDB" --format json --verbose >"$T/out" 2>"$T/err" &
 late=$!
-while ! grep -q "^vigil monitor: lock" "$T/err"; do sleep 0.05; done
+i=0; while ! grep -q "^vigil monitor: lock" "$T/err" && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done
 rm -r "$T/mon/late"; touch "$T/mon/go"
 wait $held; wait $late; rc=$?
 expect_rc 1 "a failed checkpoint: the night's exit status (an alarm)"

@@ -65,6 +65,25 @@ int vigil_audit_keygen(const char *key_path, const char *pub_path, char key_id[1
  * JSON text (caller frees *text). signer: who signs (operator name; NULL: the user name). */
 int vigil_audit_checkpoint(vigil_store *s, const char *key_path, const char *signer, char **text);
 
+/* Check, before any work, that key_path is a readable Ed25519 private key (PEM): VIGIL_OK
+ * (key_id, may be NULL, gets its id), VIGIL_EIO when it cannot be opened, VIGIL_EINVAL when
+ * it is not such a key. The message names the file. */
+int vigil_audit_key_check(const char *key_path, char key_id[17]);
+
+/* 1 when the file at key_path lies in the directory of the store file db_path (symbolic links
+ * resolved): a key kept beside the store is no safer than the store. 0 otherwise, and for a
+ * PostgreSQL store or a path that does not resolve. */
+int vigil_audit_key_beside_store(const char *key_path, const char *db_path);
+
+/* vigil_audit_checkpoint() written as a new file in the directory dir, named
+ * "<prefix>-<its UTC time YYYYMMDDTHHMMSS.mmmZ>-<tree size>.json" and created with
+ * O_CREAT|O_EXCL|O_NOFOLLOW, mode 0600 (never over an existing file, never through a symbolic
+ * link), written whole and fsync'd or removed. *path (malloc'd; may be NULL) gets the file's
+ * name, *tree_size (may be NULL) the size signed. prefix: letters, digits, '-', '_', '.'. */
+int vigil_audit_checkpoint_to_dir(vigil_store *s, const char *key_path, const char *dir,
+                                  const char *prefix, const char *signer, char **path,
+                                  int64_t *tree_size);
+
 typedef struct {
     int ok;                 /* 1: the store extends the checkpoint */
     int64_t size;           /* the checkpoint's tree size */

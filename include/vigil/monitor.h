@@ -35,6 +35,9 @@ void vigil_monitor_free(vigil_monitor *m);
 const char *vigil_monitor_name(const vigil_monitor *m);
 /* The monitor file's bytes (stored as the run's configuration). */
 const char *vigil_monitor_text(const vigil_monitor *m);
+/* $.checkpoint: 1 when the monitor writes a signed checkpoint after each night (*key the
+ * private key, *dir the directory, both resolved; either out pointer may be NULL), else 0. */
+int vigil_monitor_checkpoint(const vigil_monitor *m, const char **key, const char **dir);
 /* The run's input files (role "config", "data", "reference", "model"); at most 4. Paths
  * belong to the monitor. Returns how many were written. */
 size_t vigil_monitor_files(const vigil_monitor *m, vigil_run_file files[4]);

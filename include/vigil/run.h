@@ -140,9 +140,10 @@ typedef struct {
      * train_ids_column). The run stores how many cases' ids also occur in the training file
      * (sequestration.overlap; a count, never the ids) and records the file with the run. */
     const char *train_ids, *train_ids_column, *id;
+    char delimiter;                 /* the case file's field separator (vigil_csv_options); 0: ',' */
 } vigil_run_metrics_options;
 
-#define VIGIL_RUN_METRICS_OPTIONS_INIT {NULL, NULL, NULL, 0, NULL, 0, 200, 1, 0, 0, 0, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0.0, NULL, 3, NULL, NULL, NULL}
+#define VIGIL_RUN_METRICS_OPTIONS_INIT {NULL, NULL, NULL, 0, NULL, 0, 200, 1, 0, 0, 0, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0.0, NULL, 3, NULL, NULL, NULL, ','}
 
 typedef struct vigil_run_metrics_result vigil_run_metrics_result;
 
@@ -272,7 +273,8 @@ int vigil_run_monitor(vigil_run_monitor_result **out, const vigil_monitor *m,
                       const vigil_run_monitor_options *opt);
 void vigil_run_monitor_result_free(vigil_run_monitor_result *r);
 /* The result document (monitors/README.md) with run_id, lock, alert and seconds: what the
- * command prints with --format json and what the run stored as "result". */
+ * command prints with --format json and what the run stored as "result" (the printed one also
+ * has "checkpoint" when the monitor writes one: it comes after the run is stored). */
 const char *vigil_run_monitor_result_json(const vigil_run_monitor_result *r);
 /* The readable summary (vigil_monitor_result_text). NULL when out of memory. */
 const char *vigil_run_monitor_result_text(const vigil_run_monitor_result *r);
@@ -280,6 +282,10 @@ int vigil_run_monitor_result_alarm(const vigil_run_monitor_result *r);
 int64_t vigil_run_monitor_result_run_id(const vigil_run_monitor_result *r);
 /* What failed when acting on the alarm ("" when nothing did); the alarm stands regardless. */
 const char *vigil_run_monitor_result_alert_error(const vigil_run_monitor_result *r);
+/* The night's checkpoint ($.checkpoint): 0 none asked for, 1 written (*file its path), -1
+ * not written (*error why; the run is stored all the same). file and error may be NULL. */
+int vigil_run_monitor_result_checkpoint(const vigil_run_monitor_result *r, const char **file,
+                                        const char **error);
 
 #ifdef __cplusplus
 }

@@ -95,17 +95,6 @@ static const cli_option opts[] = {
 
 const cli_spec cmd_audit_spec = {"audit", cmd_audit_help, opts, NULL};
 
-/* 1 when `path`'s directory is the store's: a key kept beside the store is no safer than it. */
-static int beside_store(const char *path, const char *db)
-{
-    char *d1 = vigil_dirname(path), *d2 = vigil_dirname(db);
-    char r1[PATH_MAX], r2[PATH_MAX];
-    int same = d1 && d2 && realpath(d1, r1) && realpath(d2, r2) && strcmp(r1, r2) == 0;
-    free(d1);
-    free(d2);
-    return same;
-}
-
 static int do_keygen(void)
 {
     if (!A.out) return cli_usage("audit", "keygen needs --out KEY.pem");
@@ -117,7 +106,7 @@ static int do_keygen(void)
             return cli_usage("audit", "--out: path too long");
         pub = pubbuf;
     }
-    if (beside_store(A.out, db))
+    if (vigil_audit_key_beside_store(A.out, db))
         return cli_usage("audit", "--out '%s': the key would be in the store's directory; keep it where "
                                   "whoever can write the store cannot", A.out);
     char id[17];

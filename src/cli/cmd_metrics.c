@@ -16,7 +16,7 @@ const char cmd_metrics_help[] =
     "   or: vigil metrics --data F.csv --class-scores PREFIX --label COL [--top-k K] [--group COL]...\n"
     "                     [--decision COL [--exposure COL] [--decision-time COL] [--arm COL]\n"
     "                      [--override-reason COL]]\n"
-    "                     [--bootstrap N] [--seed S] [--threads K] [--min-cell M]\n"
+    "                     [--bootstrap N] [--seed S] [--threads K] [--min-cell M] [--delimiter C]\n"
     "                     [--db FILE] [--no-store] [--format table|json]\n"
     "       vigil metrics --data F.csv --score COL --time COL --event COL --horizon H\n"
     "                     [--label COL] [--group COL]... [--min-cell M] [--db FILE] [--no-store]\n"
@@ -93,13 +93,15 @@ static struct {
     const char *score, *label, *compare, *lowess;
     const char *decision, *exposure, *decision_time, *arm, *reason;
     const char *time, *event, *horizon;
-    const char *class_scores, *id, *train_ids;
+    const char *class_scores, *id, *train_ids, *delimiter;
     cli_list groups, thresholds;
     size_t bootstrap, seed, min_cell, top_k;
 } A;
 
 static const cli_option opts[] = {
     CLI_OPT_STRING("data", 0, "F.csv", "case file (one row per case)", &A.c.data),
+    CLI_OPT_STRING("delimiter", 0, "C", "field separator of F.csv and the --train-ids file: ',' (default),\n"
+                   "';', '|' or tab", &A.delimiter),
     CLI_OPT_STRING("score", 0, "COL", "predicted probability column, values in [0, 1]", &A.score),
     CLI_OPT_STRING("label", 0, "COL", "outcome column, 0 or 1 (optional with --time and --event;\n"
                    "with --class-scores: the class)", &A.label),
@@ -279,6 +281,7 @@ int cmd_metrics(int argc, char **argv)
     }
 
     vigil_run_metrics_options o = VIGIL_RUN_METRICS_OPTIONS_INIT;
+    if (cli_parse_delimiter("metrics", A.delimiter, &o.delimiter)) return VIGIL_EXIT_USAGE;
     o.db_path = A.c.no_store ? NULL : cli_db_path(A.c.db);
     o.compare = A.compare;
     o.groups = (const char *const *)A.groups.v;

@@ -57,13 +57,16 @@ static const char epilogue[] =
     "file or data (the message names the file and the JSON path), a window under min_samples\n"
     "(the night is still stored: a failed run, reason insufficient_data), or the lock still\n"
     "held after --lock-timeout; 3 internal error. A date current window with days that hold\n"
-    "no case is warned about on stderr.\n"
+    "no case is warned about on stderr. A monitor with $.checkpoint writes a signed checkpoint of\n"
+    "the store's audit tree after the night is stored; when that fails the night stays stored,\n"
+    "stderr and $.checkpoint.error say why, and the exit status is the night's.\n"
     "\n"
     "JSON: run_id, monitor, alarm, alarms[], windows.{reference,current}.{label,n},\n"
     "windows.current.{empty_days,empty_day_list} (date windows), alpha,\n"
     "correction, effect_floors, features.<name>.{type,n_ref,n_cur,missing_ref,missing_cur,\n"
     "drift,p_adjusted,effect,effect_name,tests,missing_rate}, prediction, label, cusum,\n"
-    "cache.{key,hit}, lock, alert, seconds.{load,compute,write}.\n";
+    "cache.{key,hit}, lock, alert, seconds.{load,compute,write}, checkpoint.{written,file,\n"
+    "tree_size,error} (printed, not stored: it is written after the run is stored).\n";
 
 /* The options of `monitor export`. */
 static struct {
@@ -184,6 +187,14 @@ static int monitor_run(int argc, char **argv)
     if (*vigil_run_monitor_result_alert_error(r))
         fprintf(stderr, "vigil monitor: warning: %s (the alarm still exits 1)\n",
                 vigil_run_monitor_result_alert_error(r));
+    const char *ck_file = NULL, *ck_err = NULL;
+    int ck = vigil_run_monitor_result_checkpoint(r, &ck_file, &ck_err);
+    if (ck < 0)
+        fprintf(stderr, "vigil monitor: warning: the night's checkpoint was not written: %s (the night is "
+                "stored as run %lld; the exit status is the night's)\n", ck_err,
+                (long long)vigil_run_monitor_result_run_id(r));
+    else if (ck > 0 && A.verbose)
+        fprintf(stderr, "vigil monitor: checkpoint written to %s\n", ck_file);
     if (json) {
         fputs(vigil_run_monitor_result_json(r), stdout);
         fputc('\n', stdout);

@@ -53,11 +53,11 @@ const char *vigil_table_sep_hint(char *const *names, size_t n)
     if (strchr(names[0], '\t'))
         return " (this looks like a tab-separated file: re-save it with commas, or name the separator: "
                "\"delimiter\": \"\\t\" in a suite's or monitor's data section, --delimiter tab for drift, cases join, "
-               "predict, replay and explain)";
+               "predict, replay, explain and metrics)";
     if (strchr(names[0], ';'))
         return " (this looks like a ';'-separated file: re-save it with commas, or name the separator: "
                "\"delimiter\": \";\" in a suite's or monitor's data section, --delimiter ';' for drift, cases join, "
-               "predict, replay and explain)";
+               "predict, replay, explain and metrics)";
     return "";
 }
 

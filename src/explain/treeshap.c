@@ -97,69 +97,114 @@ static int push_leaf(flat_t *c, int32_t node, int d)
     return VIGIL_OK;
 }
 
-static int visit(flat_t *c, int32_t node, int d)
+/* One node of the depth-first walk: which side it is in, and what entering that side changed
+ * on the path (restored when the side is done). */
+typedef struct {
+    int32_t node;
+    int d, side; /* side -1: not entered yet */
+    int s;
+    ts_elem saved;
+    size_t scratch_was;
+} frame_t;
+
+/* Enter side `side` of split `node` (frame F, path length d): narrow the path's element for the
+ * split's feature (adding it when new) and return the child, *d_child its path length. */
+static int enter_side(flat_t *c, frame_t *F, int32_t *child_out, int *d_child)
 {
     const vigil_forest *f = c->f;
-    if (f->left[node] < 0) return push_leaf(c, node, d);
+    int32_t node = F->node;
+    int d = F->d, side = F->side;
     double cov = f->cover[node];
-    if (!(cov > 0) || !isfinite(cov))
-        return vigil_error_set(VIGIL_EINVAL,
-                               "tree %zu node %d: cover (sum_hessian) is %g; TreeSHAP needs positive covers",
-                               c->tree, (int)(node - f->tree_begin[c->tree]), cov);
     int32_t feat = f->feature[node];
     float thr = f->threshold[node];
     int cat = f->cat_begin && f->cat_begin[node] >= 0;
-    for (int side = 0; side < 2; side++) {
-        int32_t child = side ? f->right[node] : f->left[node];
-        double ccov = f->cover[child];
-        if (!(ccov >= 0) || !isfinite(ccov))
-            return vigil_error_set(VIGIL_EINVAL, "tree %zu node %d: cover (sum_hessian) is %g", c->tree,
-                                   (int)(child - f->tree_begin[c->tree]), ccov);
-        int s = 0;
-        while (s < d && c->path[s].feat != feat) s++;
-        int added = s == d;
-        c->p->slot[node] = (uint8_t)(s < 255 ? s : 255);
-        if (added) {
-            /* a categorical element starts as every category (no words, beyond = 1) */
-            ts_elem e = {feat, 1u, NAN, NAN, 1.0, 0.0, cat ? 0 : -1, 0, 1};
-            c->path[s] = e;
-        }
-        ts_elem saved = c->path[s];
-        size_t scratch_was = c->n_scratch;
-        ts_elem *e = &c->path[s];
-        if (cat) {
-            /* right: in the split's set; left: not in it (and every value past its words) */
-            const uint32_t *S = f->cat_bits + f->cat_begin[node];
-            size_t nw = (size_t)f->cat_words[node], ow = e->cat_n, W = nw > ow ? nw : ow;
-            if (W > 65535)
-                return vigil_error_set(VIGIL_EINVAL, "tree %zu node %d: a categorical split over more than 2^21 "
-                                       "categories", c->tree, (int)(node - f->tree_begin[c->tree]));
-            int rc = grow_words(&c->scratch, &c->cap_scratch, c->n_scratch + W + 1, &c->perm);
-            if (rc) return rc;
-            uint32_t *nwp = c->scratch + c->n_scratch;
-            const uint32_t *old = c->scratch + e->cat;
-            for (size_t i = 0; i < W; i++) {
-                uint32_t o = i < ow ? old[i] : (e->beyond ? 0xffffffffu : 0u);
-                uint32_t sw = i < nw ? S[i] : 0u;
-                nwp[i] = o & (side ? sw : ~sw);
-            }
-            c->perm[c->n_scratch] = -1;
-            e->cat = (int32_t)c->n_scratch, e->cat_n = (uint16_t)W;
-            e->beyond = (uint16_t)(e->beyond && !side);
-            c->n_scratch += W + 1; /* + 1: a set of no words still has its own perm slot */
-            e->miss &= f->default_left[node] ? (side ? 0u : 1u) : (side ? 1u : 0u);
-        } else if (!side) {
-            e->hi = isnan(e->hi) ? thr : fminf(e->hi, thr);
-            e->miss &= f->default_left[node] ? 1u : 0u;
-        } else {
-            e->lo = isnan(e->lo) ? thr : fmaxf(e->lo, thr);
-            e->miss &= f->default_left[node] ? 0u : 1u;
-        }
-        e->z *= ccov / cov;
-        int rc = visit(c, child, d + added);
-        c->path[s] = saved;
-        c->n_scratch = scratch_was;
+    int32_t child = side ? f->right[node] : f->left[node];
+    double ccov = f->cover[child];
+    if (!(ccov >= 0) || !isfinite(ccov))
+        return vigil_error_set(VIGIL_EINVAL, "tree %zu node %d: cover (sum_hessian) is %g", c->tree,
+                               (int)(child - f->tree_begin[c->tree]), ccov);
+    int s = 0;
+    while (s < d && c->path[s].feat != feat) s++;
+    int added = s == d;
+    c->p->slot[node] = (uint8_t)(s < 255 ? s : 255);
+    if (added) {
+        /* a categorical element starts as every category (no words, beyond = 1) */
+        ts_elem e = {feat, 1u, NAN, NAN, 1.0, 0.0, cat ? 0 : -1, 0, 1};
+        c->path[s] = e;
+    }
+    F->s = s, F->saved = c->path[s], F->scratch_was = c->n_scratch;
+    ts_elem *e = &c->path[s];
+    if (cat) {
+        /* right: in the split's set; left: not in it (and every value past its words) */
+        const uint32_t *S = f->cat_bits + f->cat_begin[node];
+        size_t nw = (size_t)f->cat_words[node], ow = e->cat_n, W = nw > ow ? nw : ow;
+        if (W > 65535)
+            return vigil_error_set(VIGIL_EINVAL, "tree %zu node %d: a categorical split over more than 2^21 "
+                                   "categories", c->tree, (int)(node - f->tree_begin[c->tree]));
+        int rc = grow_words(&c->scratch, &c->cap_scratch, c->n_scratch + W + 1, &c->perm);
         if (rc) return rc;
+        uint32_t *nwp = c->scratch + c->n_scratch;
+        const uint32_t *old = c->scratch + e->cat;
+        for (size_t i = 0; i < W; i++) {
+            uint32_t o = i < ow ? old[i] : (e->beyond ? 0xffffffffu : 0u);
+            uint32_t sw = i < nw ? S[i] : 0u;
+            nwp[i] = o & (side ? sw : ~sw);
+        }
+        c->perm[c->n_scratch] = -1;
+        e->cat = (int32_t)c->n_scratch, e->cat_n = (uint16_t)W;
+        e->beyond = (uint16_t)(e->beyond && !side);
+        c->n_scratch += W + 1; /* + 1: a set of no words still has its own perm slot */
+        e->miss &= f->default_left[node] ? (side ? 0u : 1u) : (side ? 1u : 0u);
+    } else if (!side) {
+        e->hi = isnan(e->hi) ? thr : fminf(e->hi, thr);
+        e->miss &= f->default_left[node] ? 1u : 0u;
+    } else {
+        e->lo = isnan(e->lo) ? thr : fmaxf(e->lo, thr);
+        e->miss &= f->default_left[node] ? 0u : 1u;
+    }
+    e->z *= ccov / cov;
+    *child_out = child;
+    *d_child = d + added;
+    return VIGIL_OK;
+}
+
+/* Flatten tree c->tree: every root-to-leaf path, depth first, left before right. An explicit
+ * stack of frames (the tree's depth + 1 of them, `stack`), not recursion: a deep chain must not
+ * exhaust the C stack of whichever thread explains. */
+static int walk_tree(flat_t *c, frame_t *stack)
+{
+    const vigil_forest *f = c->f;
+    size_t sp = 0;
+    stack[sp++] = (frame_t){.node = f->tree_begin[c->tree], .d = 0, .side = -1};
+    while (sp) {
+        frame_t *F = &stack[sp - 1];
+        if (F->side < 0) { /* arrived */
+            int32_t node = F->node;
+            if (f->left[node] < 0) {
+                int rc = push_leaf(c, node, F->d);
+                if (rc) return rc;
+                sp--;
+                continue;
+            }
+            double cov = f->cover[node];
+            if (!(cov > 0) || !isfinite(cov))
+                return vigil_error_set(VIGIL_EINVAL,
+                                       "tree %zu node %d: cover (sum_hessian) is %g; TreeSHAP needs positive covers",
+                                       c->tree, (int)(node - f->tree_begin[c->tree]), cov);
+            F->side = 0;
+        } else { /* back from side F->side: undo what entering it did */
+            c->path[F->s] = F->saved;
+            c->n_scratch = F->scratch_was;
+            if (++F->side == 2) {
+                sp--;
+                continue;
+            }
+        }
+        int32_t child = -1;
+        int dc = 0;
+        int rc = enter_side(c, F, &child, &dc);
+        if (rc) return rc;
+        stack[sp++] = (frame_t){.node = child, .d = dc, .side = -1};
     }
     return VIGIL_OK;
 }
@@ -219,11 +264,18 @@ int vigil_treeshap_prepare(const vigil_forest *f, size_t n_cases, int mode, int 
         goto fail;
     }
     for (size_t g = 0; g < p->K; g++) p->base[g] = f->base_margin[g];
+    /* the depth is the loader's (vigil_forest.max_depth, at most VIGIL_TREE_MAX_DEPTH) */
+    frame_t *stack = malloc(((size_t)maxdepth + 2) * sizeof *stack);
+    if (!stack) {
+        rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+        goto fail;
+    }
     for (size_t t = 0; t < f->n_trees && !rc; t++) {
         c.tree = t;
         p->tree_leaf0[t] = p->n_leaves;
-        rc = visit(&c, f->tree_begin[t], 0);
+        rc = walk_tree(&c, stack);
     }
+    free(stack);
     p->tree_leaf0[f->n_trees] = p->n_leaves;
     if (rc) goto fail;
     /* Shapley weights w(s, d) = s! (d-1-s)! / d! for d = 1..max_d. */

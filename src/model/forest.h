@@ -26,6 +26,13 @@ typedef enum {
     VIGIL_OBJ_MULTI_SOFTPROB   /* multi:softprob: softmax over groups (multi:softmax is refused: its predict() is a label) */
 } vigil_objective;
 
+/* The deepest tree a model may hold (root = depth 0), refused at load beyond it (README, "Model
+ * formats"). TreeSHAP's memory grows with the square of a path's length: the Shapley weights
+ * w(s, d) are a (d + 1)^2 table and a chain of D splits on distinct features stores
+ * D (D + 1) / 2 path elements, so 2048 levels cost at most 32 MiB and 80 MiB; the walks are
+ * iterative, so the limit is memory, not the C stack. XGBoost's own trees rarely pass 20. */
+#define VIGIL_TREE_MAX_DEPTH 2048
+
 typedef struct {
     size_t n_trees;        /* trees scored: the first n_trees of the file (see best_iteration) */
     size_t n_nodes;        /* nodes of those trees: tree_begin[n_trees] */
@@ -41,7 +48,7 @@ typedef struct {
 
     int32_t *tree_begin;   /* n_trees + 1 */
     int32_t *tree_group;   /* n_trees: the output group each tree adds to (tree_info) */
-    int32_t *max_depth;    /* n_trees: depth of each tree (root = 0) */
+    int32_t *max_depth;    /* n_trees: depth of each tree (root = 0), <= VIGIL_TREE_MAX_DEPTH */
 
     int32_t *left;         /* n_nodes: absolute child index, -1 at a leaf */
     int32_t *right;        /* n_nodes */

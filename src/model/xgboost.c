@@ -120,7 +120,9 @@ static int real_array(const char *file, const char *jp, const cJSON *a, size_t n
     return VIGIL_OK;
 }
 
-/* Check one tree's shape: children in range, each node reached once from the root. */
+/* Check one tree's shape: children in range, each node reached once from the root, and its
+ * depth (an explicit stack: a chain of any length cannot exhaust the C stack) at most
+ * VIGIL_TREE_MAX_DEPTH. */
 static int check_tree(const char *file, size_t t, const int32_t *l, const int32_t *r, size_t n,
                       int32_t *depth_out)
 {
@@ -168,6 +170,14 @@ static int check_tree(const char *file, size_t t, const int32_t *l, const int32_
             depth[c] = depth[v] + 1;
             stack[sp++] = c;
         }
+    }
+    if (maxd > VIGIL_TREE_MAX_DEPTH) {
+        snprintf(jp, sizeof jp, "$.learner.gradient_booster.model.trees[%zu]", t);
+        char m[160];
+        snprintf(m, sizeof m, "tree %zu is %d levels deep; vigil takes trees of at most %d levels (README, "
+                 "\"Model formats\")", t, maxd, VIGIL_TREE_MAX_DEPTH);
+        rc = bad(file, jp, m);
+        goto done;
     }
     *depth_out = maxd;
 done:

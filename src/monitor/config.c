@@ -2,6 +2,7 @@
  * See include/vigil/monitor.h and monitors/README.md. */
 #include "monitor/monitor_internal.h"
 #include "core/util.h"
+#include "vigil/audit.h"
 #include "vigil/error.h"
 #include "vigil/fairness.h"
 
@@ -33,11 +34,19 @@ void vigil_monitor_free(vigil_monitor *m)
     free(m->file), free(m->text), free(m->name), free(m->description);
     vigil_data_config_clear(&m->data);
     free(m->ref_path), free(m->model_path), free(m->alert_file), free(m->command);
+    free(m->ckpt_key), free(m->ckpt_dir);
     free(m);
 }
 
 const char *vigil_monitor_name(const vigil_monitor *m) { return m->name; }
 const char *vigil_monitor_text(const vigil_monitor *m) { return m->text; }
+
+int vigil_monitor_checkpoint(const vigil_monitor *m, const char **key, const char **dir)
+{
+    if (key) *key = m->ckpt_key;
+    if (dir) *dir = m->ckpt_dir;
+    return m->ckpt_key != NULL;
+}
 
 size_t vigil_monitor_files(const vigil_monitor *m, vigil_run_file files[4])
 {
@@ -332,6 +341,36 @@ static int parse_on_alarm(vigil_monitor *m, const cJSON *root)
     return dup_to(cmd, &m->command);
 }
 
+/* $.checkpoint: {"key": K, "out": DIR}, a signed checkpoint of the store's audit tree written
+ * after each night is stored. Both are checked now, so a cron night does not fail late: the
+ * key is a readable Ed25519 private key, the directory exists and can be written. */
+static int parse_checkpoint(vigil_monitor *m, const cJSON *root)
+{
+    static const char *const keys[] = {"key", "out", NULL};
+    const cJSON *c = NULL;
+    const char *key = NULL, *dir = NULL, *f = m->file;
+    int rc;
+    if ((rc = vigil_cfg_object(f, "$", root, "checkpoint", false, &c)) != 0 || !c) return rc;
+    if ((rc = vigil_cfg_keys(f, "$.checkpoint", c, keys)) != 0 ||
+        (rc = vigil_cfg_string(f, "$.checkpoint", c, "key", true, &key)) != 0 ||
+        (rc = vigil_cfg_string(f, "$.checkpoint", c, "out", true, &dir)) != 0 ||
+        (rc = vigil_cfg_path(f, "$.checkpoint.key", key, &m->ckpt_key)) != 0 ||
+        (rc = vigil_cfg_path(f, "$.checkpoint.out", dir, &m->ckpt_dir)) != 0)
+        return rc;
+    if (vigil_audit_key_check(m->ckpt_key, NULL) != 0) return vigil_error_wrap("%s: $.checkpoint.key", f);
+    struct stat st;
+    if (stat(m->ckpt_dir, &st) != 0)
+        return vigil_error_set(VIGIL_EINVAL, "%s: $.checkpoint.out: '%s': %s (the directory each night's "
+                               "checkpoint is written in must exist)", f, m->ckpt_dir, strerror(errno));
+    if (!S_ISDIR(st.st_mode))
+        return vigil_error_set(VIGIL_EINVAL, "%s: $.checkpoint.out: '%s' is not a directory (each night's "
+                               "checkpoint is a new file in it)", f, m->ckpt_dir);
+    if (access(m->ckpt_dir, W_OK | X_OK) != 0)
+        return vigil_error_set(VIGIL_EINVAL, "%s: $.checkpoint.out: cannot write in '%s': %s", f, m->ckpt_dir,
+                               strerror(errno));
+    return VIGIL_OK;
+}
+
 static int parse_numbers(vigil_monitor *m, const cJSON *root)
 {
     static const char *const fkeys[] = {"numeric", "categorical", "label", "decision", NULL};
@@ -442,7 +481,7 @@ int vigil_monitor_load(vigil_monitor **out, const char *path, long now_day)
                                        "tests", "alpha", "correction", "effect_floors",
                                        "min_samples", "psi_bins", "prediction_drift",
                                        "label_drift", "model", "cusum", "on_alarm", "threshold",
-                                       "min_cell", "cbpe", "performance", NULL};
+                                       "min_cell", "cbpe", "performance", "checkpoint", NULL};
     *out = NULL;
     cJSON *root = NULL;
     vigil_monitor *m = calloc(1, sizeof *m);
@@ -497,7 +536,7 @@ int vigil_monitor_load(vigil_monitor **out, const char *path, long now_day)
     if ((rc = parse_windows(m, root)) != 0 || (rc = parse_tests(m, root)) != 0 ||
         (rc = parse_numbers(m, root)) != 0 || (rc = check_roles(m)) != 0 ||
         (rc = parse_cusum(m, root)) != 0 || (rc = parse_performance(m, root)) != 0 ||
-        (rc = parse_on_alarm(m, root)) != 0)
+        (rc = parse_on_alarm(m, root)) != 0 || (rc = parse_checkpoint(m, root)) != 0)
         goto done;
     if (m->model_path && access(m->model_path, R_OK) != 0) {
         rc = vigil_error_set(VIGIL_EINVAL, "%s: $.model: cannot read '%s': %s", f, m->model_path,

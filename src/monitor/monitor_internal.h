@@ -70,6 +70,8 @@ struct vigil_monitor {
     char *alert_file;     /* resolved, or NULL */
     char *command;        /* run with /bin/sh -c, or NULL */
     double command_timeout_s; /* $.on_alarm.timeout_s: then its process group is killed */
+    char *ckpt_key;       /* $.checkpoint.key resolved (an Ed25519 private key), or NULL */
+    char *ckpt_dir;       /* $.checkpoint.out resolved: the directory each night's checkpoint goes in */
 };
 
 #endif

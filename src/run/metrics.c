@@ -61,10 +61,10 @@ static int is_col(void *ctx, const char *name, size_t col)
     return 1;
 }
 
-size_t vigil_run_header_column(const char *path, const char *name)
+size_t vigil_run_header_column(const char *path, char delimiter, const char *name)
 {
     find_col q = {name, 0};
-    vigil_csv_header_fields(path, ',', is_col, &q);
+    vigil_csv_header_fields(path, delimiter ? delimiter : ',', is_col, &q);
     return q.col;
 }
 
@@ -96,11 +96,12 @@ typedef struct {
 
 /* One numeric column of kind 0, 1 or 2 (human_col): every bad value is named by
  * file:line:column. */
-static int numeric_col(const vigil_table *t, const char *data, const human_col *c, int col, const double **out)
+static int numeric_col(const vigil_table *t, const char *data, char dl, const human_col *c, int col,
+                       const double **out)
 {
     size_t n = vigil_table_nrows(t);
     const double *v = vigil_table_numeric(t, (size_t)col);
-    size_t fc = vigil_run_header_column(data, c->col);
+    size_t fc = vigil_run_header_column(data, dl, c->col);
     if (!v) {
         const int32_t *codes = vigil_table_codes(t, (size_t)col);
         size_t i = 0;
@@ -144,7 +145,7 @@ static int load_human(const vigil_table *t, const char *data, const vigil_run_me
             continue;
         }
         const double *v = NULL;
-        int err = numeric_col(t, data, &c[k], col, &v);
+        int err = numeric_col(t, data, o->delimiter, &c[k], col, &v);
         if (err) return err;
         const char *opt = c[k].option;
         *(strcmp(opt, "--decision") == 0 ? &h->decision
@@ -174,11 +175,11 @@ static int load_survival(const vigil_table *t, const char *data, const char *sco
     for (int k = 0; k < 2; k++) {
         int col = vigil_table_require(t, c[k].col, c[k].option + 2), err;
         if (col < 0) return col;
-        if ((err = numeric_col(t, data, &c[k], col, out[k])) != 0) return err;
+        if ((err = numeric_col(t, data, o->delimiter, &c[k], col, out[k])) != 0) return err;
     }
     for (size_t i = 0; i < n && !checked; i++)
         if (!(sv[i] >= 0 && sv[i] <= 1)) {
-            size_t fc = vigil_run_header_column(data, score), line = vigil_table_row_line(t, i);
+            size_t fc = vigil_run_header_column(data, o->delimiter, score), line = vigil_table_row_line(t, i);
             if (isnan(sv[i]))
                 return vigil_error_set(VIGIL_EINVAL, "%s:%zu:%zu: score column '%s' is empty; predicted risks must be "
                                        "probabilities in [0, 1]", data, line, fc, score);
@@ -223,6 +224,10 @@ static char *config_json(const char *data, const char *score, const char *label,
     cJSON_AddNumberToObject(c, "min_cell", (double)vigil_fairness_min_cell(o->min_cell));
     cJSON_AddStringToObject(c, "lowess_bootstrap",
                             o->lowess_bootstrap > 0 ? "on" : o->lowess_bootstrap < 0 ? "off" : "auto");
+    if (o->delimiter && o->delimiter != ',') {
+        char dl[2] = {o->delimiter, '\0'};
+        cJSON_AddStringToObject(c, "delimiter", dl);
+    }
     if (o->n_allow) {
         cJSON *a = cJSON_AddObjectToObject(c, "allow_columns");
         for (size_t i = 0; i < o->n_allow; i++)
@@ -315,6 +320,7 @@ static int load(vigil_table **t, const char *data, const char *score, const char
 {
     vigil_csv_options opts = VIGIL_CSV_OPTIONS_INIT;
     vigil_col_decl idtype = {id, VIGIL_COL_CATEGORICAL}; /* ids compare as the text they are */
+    opts.delimiter = o->delimiter ? o->delimiter : ',';
     opts.keep = keep;
     opts.n_keep = n_keep;
     opts.types = id ? &idtype : NULL;
@@ -323,7 +329,7 @@ static int load(vigil_table **t, const char *data, const char *score, const char
     if (err) {
         /* Say which setting named a column the file lacks. */
         for (size_t k = 0; k < n_keep; k++)
-            if (vigil_run_header_column(data, keep[k]) == 0) {
+            if (vigil_run_header_column(data, o->delimiter, keep[k]) == 0) {
                 const char *role = strcmp(keep[k], score) == 0            ? "--score"
                                    : label && strcmp(keep[k], label) == 0 ? "--label"
                                    : o->compare && strcmp(keep[k], o->compare) == 0 ? "--compare"
@@ -360,13 +366,13 @@ static int load(vigil_table **t, const char *data, const char *score, const char
     }
     if (!lv) { /* text labels: report the first one as not 0/1 */
         const int32_t *codes = vigil_table_codes(*t, (size_t)lc);
-        size_t col = vigil_run_header_column(data, label);
+        size_t col = vigil_run_header_column(data, o->delimiter, label);
         return vigil_error_set(VIGIL_EINVAL, "1 label is not 0 or 1 (%s:%zu:%zu: '%s'); labels must be 0 or 1",
                                data, n ? vigil_table_row_line(*t, 0) : 2, col,
                                n && codes[0] >= 0 ? vigil_table_level(*t, (size_t)lc, (size_t)codes[0]) : "");
     }
-    if ((err = vigil_metrics_check(sv, lv, n, data, vigil_run_header_column(data, score), vigil_run_header_column(data, label),
-                                   row_line, *t)) != 0)
+    if ((err = vigil_metrics_check(sv, lv, n, data, vigil_run_header_column(data, o->delimiter, score),
+                                   vigil_run_header_column(data, o->delimiter, label), row_line, *t)) != 0)
         return err;
     *sc_out = sv;
     *lb_out = lv;
@@ -375,8 +381,8 @@ static int load(vigil_table **t, const char *data, const char *score, const char
         if (cc2 < 0) return cc2;
         if (!(*cmp_out = vigil_table_numeric(*t, (size_t)cc2)))
             return vigil_error_set(VIGIL_EINVAL, "%s: --compare column '%s' is not numeric", data, o->compare);
-        if ((err = vigil_metrics_check(*cmp_out, lv, n, data, vigil_run_header_column(data, o->compare),
-                                       vigil_run_header_column(data, label), row_line, *t)) != 0)
+        if ((err = vigil_metrics_check(*cmp_out, lv, n, data, vigil_run_header_column(data, o->delimiter, o->compare),
+                                       vigil_run_header_column(data, o->delimiter, label), row_line, *t)) != 0)
             return err;
     }
     return VIGIL_OK;
@@ -389,7 +395,7 @@ static int load(vigil_table **t, const char *data, const char *score, const char
  * the one the run read (its SHA-256). A count of 1..min-cell-1 missing, or one leaving
  * 1..min-cell-1 with a value, is withheld (the cell-size policy). *out: the `missingness`
  * block, or NULL when the file has no such column. */
-static int missingness(cJSON **out, const vigil_table *t, const char *data, size_t min_cell)
+static int missingness(cJSON **out, const vigil_table *t, const char *data, char delimiter, size_t min_cell)
 {
     *out = NULL;
     const vigil_table *u = vigil_table_unread_sample(t);
@@ -406,6 +412,7 @@ static int missingness(cJSON **out, const vigil_table *t, const char *data, size
     if (rc || !nf) goto done;
     vigil_csv_options co = VIGIL_CSV_OPTIONS_INIT;
     co.keep = feat, co.n_keep = nf, co.types = types, co.n_types = nf;
+    co.delimiter = delimiter ? delimiter : ',';
     if ((rc = vigil_table_read_csv(&t2, data, &co)) != 0) {
         vigil_error_wrap("%s: counting missing values per feature", data);
         goto done;
@@ -509,7 +516,7 @@ int vigil_run_metrics(vigil_run_metrics_result **out, const char *data, const ch
     const double *sv = NULL, *lv = NULL, *cmp = NULL;
     if ((err = load(&t, data, score, label, opt, keep, n_keep, idname, &sv, &lv, &cmp)) != 0) goto done;
     if (idname && (err = vigil_run_train_overlap(&seq, &train, t, vigil_table_find(t, idname), "--train-ids", opt->train_ids,
-                                                 train_col, opt->allow, opt->n_allow,
+                                                 train_col, opt->delimiter, opt->allow, opt->n_allow,
                                                  vigil_fairness_min_cell(opt->min_cell))) != 0)
         goto done;
     if ((err = load_human(t, data, opt, &hd)) != 0) goto done;
@@ -517,7 +524,7 @@ int vigil_run_metrics(vigil_run_metrics_result **out, const char *data, const ch
     if ((err = load_survival(t, data, score, sv, label != NULL, opt, &tv, &ev)) != 0) goto done;
     size_t n = vigil_table_nrows(t);
     if ((err = vigil_run_groups_resolve(G, t, opt->groups, opt->n_groups, n)) != 0) goto done;
-    if ((err = missingness(&miss, t, data, vigil_fairness_min_cell(opt->min_cell))) != 0) goto done;
+    if ((err = missingness(&miss, t, data, opt->delimiter, vigil_fairness_min_cell(opt->min_cell))) != 0) goto done;
     double t_load = vigil_seconds() - t0;
 
     if (opt->db_path) {

@@ -41,8 +41,9 @@ int vigil_run_groups_split(groups_t *G, const char *const *specs, size_t n_group
 /* Each spec's levels: a column's own, or the intersection of its columns' levels. */
 int vigil_run_groups_resolve(groups_t *G, const vigil_table *t, const char *const *specs, size_t n_groups, size_t n);
 void vigil_run_groups_free(groups_t *G, size_t n_groups);
-/* The 1-based position of `name` in the file's header (0: absent), for file:line:column messages. */
-size_t vigil_run_header_column(const char *path, const char *name);
+/* The 1-based position of `name` in the file's header read at `delimiter` (0: ','), 0 when
+ * absent, for file:line:column messages. */
+size_t vigil_run_header_column(const char *path, char delimiter, const char *name);
 /* The report's document with run_id first: scripts find the stored run by the run_id the
  * command printed. Takes the tree; NULL when out of memory. */
 char *vigil_run_with_run_id(cJSON *j, const vigil_store *store, int64_t run_id);

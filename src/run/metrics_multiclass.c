@@ -76,7 +76,8 @@ static int label_classes(const vigil_table *t, const char *data, const char *lab
 {
     int lc = vigil_table_find(t, label);
     const int32_t *codes = vigil_table_codes(t, (size_t)lc);
-    size_t nl = vigil_table_n_levels(t, (size_t)lc), n = vigil_table_nrows(t), col = vigil_run_header_column(data, label);
+    size_t nl = vigil_table_n_levels(t, (size_t)lc), n = vigil_table_nrows(t);
+    size_t col = vigil_run_header_column(data, C->o->delimiter, label);
     int32_t *map = malloc((nl ? nl : 1) * sizeof *map);
     if (!map) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
     for (size_t l = 0; l < nl; l++) {
@@ -131,6 +132,10 @@ static char *config_json(const char *data, const char *label, const classes_t *C
     cJSON_AddNumberToObject(c, "bootstrap", (double)o->bootstrap);
     cJSON_AddNumberToObject(c, "seed", (double)o->seed);
     cJSON_AddNumberToObject(c, "min_cell", (double)vigil_fairness_min_cell(o->min_cell));
+    if (o->delimiter && o->delimiter != ',') {
+        char dl[2] = {o->delimiter, '\0'};
+        cJSON_AddStringToObject(c, "delimiter", dl);
+    }
     if (o->n_allow) {
         cJSON *a = cJSON_AddObjectToObject(c, "allow_columns");
         for (size_t i = 0; i < o->n_allow; i++) cJSON_AddStringToObject(a, o->allow[i].column, o->allow[i].justification);
@@ -172,7 +177,7 @@ int vigil_run_metrics_multiclass(vigil_run_metrics_result **out, const char *dat
     if (!err && opt->n_groups > MAX_GROUPS) err = vigil_error_set(VIGIL_EINVAL, "at most %d groups", MAX_GROUPS);
     if (!err && !*opt->class_scores) err = vigil_error_set(VIGIL_EINVAL, "--class-scores needs a column prefix");
     if (err) goto done;
-    vigil_csv_header_fields(data, ',', class_field, &C);
+    vigil_csv_header_fields(data, opt->delimiter ? opt->delimiter : ',', class_field, &C);
     if (C.oom) {
         err = vigil_error_set(VIGIL_ENOMEM, "out of memory");
         goto done;
@@ -207,11 +212,12 @@ int vigil_run_metrics_multiclass(vigil_run_metrics_result **out, const char *dat
     co.n_keep = n_keep;
     co.types = types;
     co.n_types = 1;
+    co.delimiter = opt->delimiter ? opt->delimiter : ',';
     if ((err = vigil_table_read_csv(&t, data, &co)) != 0) {
-        if (vigil_run_header_column(data, label) == 0) vigil_error_wrap("--label column '%s'", label);
+        if (vigil_run_header_column(data, opt->delimiter, label) == 0) vigil_error_wrap("--label column '%s'", label);
         else
             for (size_t k = 1 + C.n; k < n_keep; k++)
-                if (vigil_run_header_column(data, keep[k]) == 0) {
+                if (vigil_run_header_column(data, opt->delimiter, keep[k]) == 0) {
                     vigil_error_wrap("--group column '%s'", keep[k]);
                     break;
                 }
@@ -229,7 +235,7 @@ int vigil_run_metrics_multiclass(vigil_run_metrics_result **out, const char *dat
     }
     if ((err = label_classes(t, data, label, &C, names, cls)) != 0 || (err = class_columns(t, data, &C, prob)) != 0)
         goto done;
-    if ((err = vigil_multiclass_check(prob, C.n, cls, n, data, names, C.pos, vigil_run_header_column(data, label),
+    if ((err = vigil_multiclass_check(prob, C.n, cls, n, data, names, C.pos, vigil_run_header_column(data, opt->delimiter, label),
                                       row_line, t)) != 0)
         goto done;
     if ((err = vigil_run_groups_resolve(G, t, opt->groups, opt->n_groups, n)) != 0) goto done;

@@ -1,5 +1,6 @@
 /* vigil monitor run as one job: lock, begin, test, alert, store, finish-or-fail. */
 #include "vigil/run.h"
+#include "vigil/audit.h"
 #include "vigil/error.h"
 #include "core/util.h"
 #include "monitor/result_doc.h"
@@ -13,6 +14,9 @@ struct vigil_run_monitor_result {
     char alert_error[512];
     int alarm;
     int64_t run_id;
+    int checkpoint;         /* 0 none asked for, 1 written, -1 failed */
+    char *checkpoint_file;
+    char checkpoint_error[1024];
 };
 
 void vigil_run_monitor_result_free(vigil_run_monitor_result *r)
@@ -20,6 +24,7 @@ void vigil_run_monitor_result_free(vigil_run_monitor_result *r)
     if (!r) return;
     free(r->json);
     free(r->text);
+    free(r->checkpoint_file);
     free(r);
 }
 
@@ -30,6 +35,35 @@ int64_t vigil_run_monitor_result_run_id(const vigil_run_monitor_result *r) { ret
 const char *vigil_run_monitor_result_alert_error(const vigil_run_monitor_result *r)
 {
     return r->alert_error;
+}
+int vigil_run_monitor_result_checkpoint(const vigil_run_monitor_result *r, const char **file,
+                                        const char **error)
+{
+    if (file) *file = r->checkpoint_file;
+    if (error) *error = r->checkpoint_error;
+    return r->checkpoint;
+}
+
+/* The night's signed checkpoint, once its run is stored: of the tree that holds it. A failure
+ * loses nothing (the run is stored): it is said in the document and kept for the caller. */
+static void write_checkpoint(vigil_store *store, const vigil_monitor *m, const char *key, const char *dir,
+                             cJSON *doc, vigil_run_monitor_result *res)
+{
+    int64_t size = -1;
+    int err = vigil_audit_checkpoint_to_dir(store, key, dir, vigil_monitor_name(m), NULL, &res->checkpoint_file,
+                                            &size);
+    cJSON *c = cJSON_CreateObject();
+    cJSON_AddBoolToObject(c, "written", !err);
+    if (!err) {
+        res->checkpoint = 1;
+        cJSON_AddStringToObject(c, "file", res->checkpoint_file);
+        cJSON_AddNumberToObject(c, "tree_size", (double)size);
+    } else {
+        res->checkpoint = -1;
+        snprintf(res->checkpoint_error, sizeof res->checkpoint_error, "%s", vigil_error_last());
+        cJSON_AddStringToObject(c, "error", res->checkpoint_error);
+    }
+    cJSON_AddItemToObject(doc, "checkpoint", c);
 }
 
 /* What the alert did, in the document (and kept for the caller to say on stderr). */
@@ -78,6 +112,15 @@ int vigil_run_monitor(vigil_run_monitor_result **out, const vigil_monitor *m,
     int lock_fd = -1, err = VIGIL_OK;
     if (!res) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
 
+    /* a key beside the store is refused before anything runs, as 'vigil audit keygen' does */
+    const char *ck_key = NULL, *ck_dir = NULL;
+    if (vigil_monitor_checkpoint(m, &ck_key, &ck_dir) && vigil_audit_key_beside_store(ck_key, opt->db_path)) {
+        err = vigil_error_set(VIGIL_EINVAL, "%s: $.checkpoint.key: '%s' is in the run store's directory: a key "
+                              "kept beside the store is no safer than the store; keep it where whoever can "
+                              "write the store cannot", opt->monitor_file ? opt->monitor_file : vigil_monitor_name(m),
+                              ck_key);
+        goto done;
+    }
     const char *lp = opt->lock_path;
     if (!lp && !(lp = lock_path = vigil_monitor_lock_path(m, opt->db_path))) {
         err = vigil_error_set(VIGIL_ENOMEM, "out of memory");
@@ -127,7 +170,14 @@ int vigil_run_monitor(vigil_run_monitor_result **out, const vigil_monitor *m,
         goto done;
     }
     if ((err = vigil_results_add_document(stored, "result", res->json)) != 0) goto done;
-    err = vigil_run_finish(run, stored, !res->alarm);
+    if ((err = vigil_run_finish(run, stored, !res->alarm)) != 0 || !ck_key) goto done;
+    /* Only now, the night stored: the checkpoint's tree holds it. The printed document says
+     * what became of the checkpoint; the stored one cannot (it is inside the tree signed). */
+    write_checkpoint(store, m, ck_key, ck_dir, doc, res);
+    char *json = cJSON_Print(doc);
+    if (json) free(res->json), res->json = json;
+    else err = vigil_error_set(VIGIL_ENOMEM, "out of memory writing the result (run %lld is stored)",
+                               (long long)res->run_id);
 done:
     vigil_run_free(run); /* any early exit above ends the run "failed" */
     cJSON_Delete(doc);

@@ -61,8 +61,8 @@ static int count_shared(const vigil_table *t, int idcol, const vigil_table *trai
 }
 
 int vigil_run_train_overlap(cJSON **out, vigil_table **train, const vigil_table *t, int idcol, const char *what,
-                            const char *train_path, const char *train_col, const vigil_phi_allow *allow,
-                            size_t n_allow, size_t min_cell)
+                            const char *train_path, const char *train_col, char delimiter,
+                            const vigil_phi_allow *allow, size_t n_allow, size_t min_cell)
 {
     *out = NULL;
     *train = NULL;
@@ -72,6 +72,7 @@ int vigil_run_train_overlap(cJSON **out, vigil_table **train, const vigil_table 
     snprintf(why, sizeof why, "the id column of %s", what);
     const char *whyp = why;
     co.keep = &train_col, co.n_keep = 1, co.types = &ty, co.n_types = 1, co.keep_why = &whyp;
+    co.delimiter = delimiter ? delimiter : ',';
     int rc = vigil_table_read_csv(train, train_path, &co);
     if (rc) {
         vigil_error_wrap("%s '%s'", what, train_path);

@@ -18,9 +18,10 @@
  * text; a numeric one (a column the case file types as numbers) matches a training id that
  * reads as the same number ("007" and "7"). A non-zero count is vigil_warn()ed. *out: the
  * `sequestration` block {key, train_ids_column, overlap, overlap_suppressed, method}; *train:
- * the training table as read (its digest is recorded with the run; the caller frees it). */
+ * the training table as read (its digest is recorded with the run; the caller frees it).
+ * delimiter: the training file's field separator (0: ','). */
 int vigil_run_train_overlap(cJSON **out, vigil_table **train, const vigil_table *t, int idcol, const char *what,
-                            const char *train_path, const char *train_col, const vigil_phi_allow *allow,
-                            size_t n_allow, size_t min_cell);
+                            const char *train_path, const char *train_col, char delimiter,
+                            const vigil_phi_allow *allow, size_t n_allow, size_t min_cell);
 
 #endif

@@ -15,9 +15,12 @@
 #include "vigil/audit.h"
 
 #include <cjson/cJSON.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static int statement(vigil_sbuf *b, long long size, const char *root, const char *at,
                      const char *signer, const char *key_id)
@@ -206,5 +209,76 @@ done:
     free(proof);
     vigil_sbuf_free(&b);
     cJSON_Delete(doc);
+    return rc;
+}
+
+int vigil_audit_checkpoint_to_dir(vigil_store *s, const char *key_path, const char *dir,
+                                  const char *prefix, const char *signer, char **path,
+                                  int64_t *tree_size)
+{
+    if (path) *path = NULL;
+    if (tree_size) *tree_size = -1;
+    for (const char *c = prefix; *c; c++)
+        if (!(*c == '-' || *c == '_' || *c == '.' || (*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'z') ||
+              (*c >= 'A' && *c <= 'Z')))
+            return vigil_error_set(VIGIL_EINVAL, "checkpoint file prefix '%s': letters, digits, '-', '_', '.' only",
+                                   prefix);
+    char *text = NULL, *name = NULL;
+    vigil_sbuf b = {0};
+    int rc = vigil_audit_checkpoint(s, key_path, signer, &text);
+    if (rc) return rc;
+    /* the file is named by what it signs: its time and tree size, read back from the text */
+    cJSON *doc = cJSON_Parse(text);
+    const cJSON *at = cJSON_GetObjectItemCaseSensitive(doc, "time");
+    const cJSON *sz = cJSON_GetObjectItemCaseSensitive(doc, "tree_size");
+    if (!cJSON_IsString(at) || !cJSON_IsNumber(sz)) {
+        cJSON_Delete(doc);
+        rc = vigil_error_set(VIGIL_EINTERNAL, "checkpoint text without time or tree_size");
+        goto done;
+    }
+    char stamp[32];
+    size_t k = 0;
+    for (const char *c = at->valuestring; *c && k + 1 < sizeof stamp; c++)
+        if (*c != '-' && *c != ':') stamp[k++] = *c;
+    stamp[k] = '\0';
+    long long n = (long long)sz->valuedouble;
+    cJSON_Delete(doc);
+    vigil_sbuf_printf(&b, "%s-%s-%lld.json", prefix, stamp, n);
+    if (b.failed || !(name = vigil_path_join(dir, b.s))) {
+        rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+        goto done;
+    }
+    int fd = open(name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        int e = errno;
+        rc = vigil_error_set(VIGIL_EIO, "checkpoint '%s': %s%s", name, strerror(e),
+                             e == EEXIST ? " (a checkpoint is never written over an existing file)" : "");
+        goto done;
+    }
+    size_t len = strlen(text), off = 0;
+    while (off < len) {
+        ssize_t w = write(fd, text + off, len - off);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) break;
+        off += (size_t)w;
+    }
+    int e = off == len ? 0 : errno ? errno : EIO;
+    if (!e && fsync(fd) != 0) e = errno;
+    if (close(fd) != 0 && !e) e = errno;
+    if (e) {
+        unlink(name);
+        rc = vigil_error_set(VIGIL_EIO, "checkpoint '%s': writing failed: %s (the file was removed)", name,
+                             strerror(e));
+        goto done;
+    }
+    /* the new name survives a crash too */
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) fsync(dfd), close(dfd);
+    if (tree_size) *tree_size = n;
+    if (path) *path = name, name = NULL;
+done:
+    free(text);
+    free(name);
+    vigil_sbuf_free(&b);
     return rc;
 }

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -194,4 +195,29 @@ int vigil_audit_keygen(const char *key_path, const char *pub_path, char key_id[1
 done:
     EVP_PKEY_free(k);
     return rc;
+}
+
+int vigil_audit_key_check(const char *key_path, char key_id[17])
+{
+    EVP_PKEY *k;
+    int rc = read_key(key_path, 1, &k);
+    if (rc) return rc;
+    rc = key_ids(k, NULL, key_id);
+    EVP_PKEY_free(k);
+    return rc;
+}
+
+int vigil_audit_key_beside_store(const char *key_path, const char *db_path)
+{
+    if (!key_path || !db_path || vigil_store_is_pg_url(db_path)) return 0;
+    /* an SQLite "file:" URI names its file up to the query */
+    char *file = vigil_strdup(strncmp(db_path, "file:", 5) == 0 ? db_path + 5 : db_path);
+    if (file) file[strcspn(file, "?#")] = '\0';
+    char *d1 = vigil_dirname(key_path), *d2 = file ? vigil_dirname(file) : NULL;
+    free(file);
+    char r1[PATH_MAX], r2[PATH_MAX];
+    int same = d1 && d2 && realpath(d1, r1) && realpath(d2, r2) && strcmp(r1, r2) == 0;
+    free(d1);
+    free(d2);
+    return same;
 }

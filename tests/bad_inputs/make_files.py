@@ -316,3 +316,14 @@ jmut("monitor_join_numbers_no_as_of.json", lambda s: (s["data"]["join"].update(
      "event_time": "t"}), s["data"]["join"].pop("event_type"), s["data"]["join"].pop("target"),
     s["data"]["columns"].update({"id": "id", "time": "t", "features": []}),
     s.__setitem__("windows", {"reference": {"from": 0, "to": 5}, "current": {"from": 6, "to": 20}})), jmon)
+
+# $.checkpoint (issue 19): a fixed Ed25519 private key for these cases only (PKCS#8 of the seed
+# 00 01 ... 1f: deterministic, public, never used to sign anything that matters)
+import base64
+der = bytes.fromhex("302e020100300506032b657004220420") + bytes(range(32))
+w("ckpt_test.pem", "-----BEGIN PRIVATE KEY-----\n" + base64.b64encode(der).decode() + "\n-----END PRIVATE KEY-----\n")
+mmut("monitor_ckpt_no_key.json", lambda s: s.__setitem__("checkpoint", {"key": "nope/k.pem", "out": "."}))
+mmut("monitor_ckpt_beside.json", lambda s: s.__setitem__("checkpoint", {"key": "ckpt_test.pem", "out": "."}))
+mmut("monitor_ckpt_unknown.json", lambda s: s.__setitem__("checkpoint", {"key": "ckpt_test.pem", "out": ".",
+                                                                          "dir": "."}))
+mmut("monitor_ckpt_no_dir.json", lambda s: s.__setitem__("checkpoint", {"key": "ckpt_test.pem", "out": "nope"}))

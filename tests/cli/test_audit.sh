@@ -77,4 +77,74 @@ VIGIL_DB="$T/link.db" metrics
 [ "$(stat -c %a "$T/store/through-link.db")" = 600 ] || { echo "FAIL: store made through a symlink is not 0600"; fails=$((fails+1)); }
 VIGIL_DB="file:$T/store/uri.db" metrics
 [ "$(stat -c %a "$T/store/uri.db" 2>/dev/null)" = 600 ] || { echo "FAIL: store made from a file: URI is not 0600"; fails=$((fails+1)); }
+# monitors write a signed checkpoint after each night ($.checkpoint): two nights, two new files
+# (0600, never over one another) that verify; a forged alarm after them fails against both
+mkdir -p "$T/mon/store" "$T/mon/ckpts"
+MDB="$T/mon/store/vigil.db"
+mon() { # FILE CHECKPOINT_JSON
+    /usr/bin/python3 - "$ROOT" "$1" "$2" <<'EOF'
+import json, sys
+root, out, ck = sys.argv[1:]
+m = json.load(open(root + "/monitors/flchain-temporal.json"))
+m["data"]["path"] = root + "/datasets/flchain/cases.csv"
+m.pop("on_alarm", None)
+if ck: m["checkpoint"] = json.loads(ck)
+json.dump(m, open(out, "w"), indent=1)
+EOF
+}
+mon "$T/mon/m.json" '{"key": "../keys/k.pem", "out": "ckpts"}'
+run "$VIGIL" monitor run "$T/mon/m.json" --db "$MDB" --format json; expect_rc 1 "night 1 (an alarm; 3 audit entries: begin, cached reference, end) with a checkpoint"
+expect_json "d['checkpoint']['written'] is True and d['checkpoint']['tree_size'] == 3 and d['checkpoint']['file'].startswith('$T/mon/ckpts/flchain-temporal-')" "night 1: the checkpoint said in the JSON"
+run "$VIGIL" monitor run "$T/mon/m.json" --db "$MDB"; expect_rc 1 "night 2"
+[ ! -s "$T/err" ] || { echo "FAIL: a written checkpoint logged: $(head -c 300 "$T/err")"; fails=$((fails+1)); }
+set -- "$T"/mon/ckpts/*.json
+[ $# = 2 ] || { echo "FAIL: two nights wrote $# checkpoints"; fails=$((fails+1)); }
+for c in "$@"; do [ "$(stat -c %a "$c")" = 600 ] || { echo "FAIL: $c is not 0600"; fails=$((fails+1)); }; done
+run "$VIGIL" audit verify --db "$MDB" --checkpoint "$1" --checkpoint "$2" --pubkey "$PUB"; expect_rc 0 "both nights' checkpoints verify"
+expect_out "extended (3 of 5 entries" "night 1's checkpoint: the tree after night 1"
+expect_out "extended (5 of 5 entries" "night 2's checkpoint: the tree after night 2"
+cp "$MDB" "$T/mon/clean.db"; rm -f "$MDB-wal" "$MDB-shm"
+$FORGE "$MDB" verdict 1
+run "$VIGIL" audit verify --db "$MDB"; expect_rc 0 "the forged alarm re-sealed verifies without a checkpoint"
+run "$VIGIL" audit verify --db "$MDB" --checkpoint "$1" --checkpoint "$2" --pubkey "$PUB"; expect_rc 1 "a forged alarm against the nights' checkpoints"
+expect_out "does not extend the checkpoint" "names what failed"
+cp "$T/mon/clean.db" "$MDB"; rm -f "$MDB-wal" "$MDB-shm"
+
+# refused when the file loads, before a night runs (nothing stored): a missing key, a file that
+# is not a private key, a key in the store's directory, a missing directory, an unknown key
+nights() { "$VIGIL" history --kind monitor --db "$MDB" --format json | /usr/bin/python3 -c "import json,sys; print(len(json.load(sys.stdin)['runs']))"; }
+refused() { # CHECKPOINT_JSON MESSAGE WHAT
+    mon "$T/mon/bad.json" "$1"
+    run "$VIGIL" monitor run "$T/mon/bad.json" --db "$MDB"; expect_rc 2 "$3"
+    expect_err "$2" "$3: says why"
+    [ "$(nights)" = 2 ] || { echo "FAIL: $3: a night was stored"; fails=$((fails+1)); }
+}
+cp "$T/keys/k.pem" "$T/mon/store/k.pem"
+refused '{"key": "../keys/nope.pem", "out": "ckpts"}' "\$.checkpoint.key: key '$T/mon/../keys/nope.pem': cannot open" "a missing key"
+refused '{"key": "../keys/k.pem.pub", "out": "ckpts"}' "not a PEM private key" "a public key for the private one"
+refused '{"key": "store/k.pem", "out": "ckpts"}' "is in the run store's directory" "a key in the store's directory"
+refused '{"key": "../keys/k.pem", "out": "nope"}' "\$.checkpoint.out: '$T/mon/nope': No such file or directory" "a missing directory"
+refused '{"key": "../keys/k.pem", "out": "ckpts", "signer": "x"}' "\$.checkpoint: unknown key 'signer'" "an unknown key"
+
+# a checkpoint that fails after the night is stored loses nothing: the night is stored, stderr
+# and $.checkpoint say why, the exit status is the night's. The directory goes while the night
+# waits for its lock (held here by flock(1)), after the file was checked.
+mkdir -p "$T/mon/late"
+mon "$T/mon/late.json" '{"key": "../keys/k.pem", "out": "late"}'
+LOCK=$("$VIGIL" monitor run "$T/mon/late.json" --db "$MDB" --verbose 2>&1 >/dev/null | sed -n 's/^vigil monitor: lock //p')
+flock "$LOCK" sh -c "while [ ! -e '$T/mon/go' ]; do sleep 0.05; done" &
+held=$!
+# (each wait gives up after 30 s, so a broken run fails the test rather than hanging it)
+i=0; while { ! [ -e "$LOCK" ] || flock -n "$LOCK" true; } && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done
+"$VIGIL" monitor run "$T/mon/late.json" --db "$MDB" --format json --verbose >"$T/out" 2>"$T/err" &
+late=$!
+i=0; while ! grep -q "^vigil monitor: lock" "$T/err" && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done
+rm -r "$T/mon/late"; touch "$T/mon/go"
+wait $held; wait $late; rc=$?
+expect_rc 1 "a failed checkpoint: the night's exit status (an alarm)"
+expect_err "warning: the night's checkpoint was not written: checkpoint '$T/mon/late/flchain-temporal-" "says so on stderr"
+expect_err "(the night is stored as run" "says the night is stored"
+expect_json "d['checkpoint']['written'] is False and 'No such file or directory' in d['checkpoint']['error']" "and in the JSON"
+[ "$(nights)" = 4 ] || { echo "FAIL: the night with the failed checkpoint was not stored"; fails=$((fails+1)); }
+run "$VIGIL" audit verify --db "$MDB" --checkpoint "$1" --checkpoint "$2" --pubkey "$PUB"; expect_rc 0 "the store still extends the earlier checkpoints"
 finish

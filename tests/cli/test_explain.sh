@@ -102,4 +102,45 @@ expect_rc 2 "--max-background 0"
 run "$VIGIL" explain --help
 expect_rc 0 "help"
 expect_out "base_value" "help explains the output"
+# Trees at the depth limit (issue 19; README "Model formats"): a chain of 2048 splits loads,
+# predicts and explains as XGBoost 1.7.4 does (tests/reference/deep_tree_ref.py ->
+# deep_tree/goldens.json: Booster.predict margins and pred_contribs), each row's SHAP values
+# plus its base value give its margin; one level more is refused (exit 2) naming the tree and
+# its depth, by predict and explain alike. The walks are iterative: explain at the limit runs
+# in a 160 KB C stack (the recursive flattening needed more than 256 KB).
+DT="/usr/bin/python3 $ROOT/tests/reference/deep_tree_ref.py"
+$DT model 2048 "$T/chain2048.json"; $DT model 2049 "$T/chain2049.json"; $DT cases "$T/chain.csv"
+G="$ROOT/tests/reference/deep_tree/goldens.json"
+run "$VIGIL" predict --model "$T/chain2048.json" --data "$T/chain.csv" --id case_id --out "$T/chain_p.csv"
+expect_rc 0 "predict with a tree at the depth limit"
+expect_out "depth <= 2048" "the depth is said"
+run "$VIGIL" explain --model "$T/chain2048.json" --data "$T/chain.csv" --id case_id --out "$T/chain_s.csv" --no-store
+expect_rc 0 "explain a tree at the depth limit"
+/usr/bin/python3 - "$G" "$T/chain_p.csv" "$T/chain_s.csv" <<'PY' || { echo "FAIL: the chain at the limit differs from XGBoost's margins or SHAP values"; fails=$((fails + 1)); }
+import csv, json, math, sys
+g = json.load(open(sys.argv[1]))
+p = list(csv.DictReader(open(sys.argv[2])))
+s = list(csv.DictReader(open(sys.argv[3])))
+assert g["depth"] == 2048 and [r["case_id"] for r in p] == g["ids"] == [r["case_id"] for r in s]
+feats = ["f0", "f1", "f2", "f3"]
+reached = set()
+for pr, sr, m, c in zip(p, s, g["margin"], g["contribs"]):
+    assert abs(float(pr["score"]) - 1 / (1 + math.exp(-m))) < 1e-6, (pr, m)
+    phi = [float(sr[f]) for f in feats]
+    base = float(sr["base_value"])
+    assert abs(sum(phi) + base - m) < 1e-6, ("additivity", sr, m)  # m: XGBoost's float32 margin
+    assert all(abs(a - b) < 2e-6 for a, b in zip(phi + [base], c)), (sr, c)
+    reached.add(round(m, 4))
+assert len(reached) > 20, reached  # the cases end at many depths of the chain
+PY
+for cmd in predict explain; do
+    run "$VIGIL" $cmd --model "$T/chain2049.json" --data "$T/chain.csv" --out "$T/chain_x.csv"
+    expect_rc 2 "$cmd: a tree one level past the limit"
+    expect_err "\$.learner.gradient_booster.model.trees[0]: tree 0 is 2049 levels deep; vigil takes trees of at most 2048 levels" "$cmd names the tree and its depth"
+done
+[ ! -e "$T/chain_x.csv" ] || { echo "FAIL: a refused deep model left an output"; fails=$((fails + 1)); }
+if head -c 4 "$VIGIL" | grep -q ELF && ! grep -aq __asan_init "$VIGIL"; then # not under a sanitizer or valgrind
+    (ulimit -s 160 && "$VIGIL" explain --model "$T/chain2048.json" --data "$T/chain.csv" --out "$T/chain_small.csv" \
+        --no-store --threads 1 >/dev/null 2>&1) || { echo "FAIL: explain at the depth limit needs more than 160 KB of C stack"; fails=$((fails + 1)); }
+fi
 finish

@@ -91,7 +91,7 @@ for sep in semi tab; do
     expect_out "REPRODUCED: all 3072 cases" "replay --delimiter $dl verdict"
     run "$VIGIL" predict --model "$D/models/flchain_v1.json" --data "$T/$sep.csv" --out "$T/p_nodl.csv" $OK
     expect_rc 2 "a $sep file read at commas"
-    expect_err "--delimiter $shown for drift, cases join, predict, replay and explain" "the way out names predict ($sep)"
+    expect_err "--delimiter $shown for drift, cases join, predict, replay, explain and metrics" "the way out names predict ($sep)"
 done
 run "$VIGIL" explain --model "$D/models/flchain_v1.json" --data "$D/flchain/test.csv" --id case_id --out "$T/e.csv" $OK --no-store
 expect_rc 0 "explain the comma file"
@@ -101,7 +101,7 @@ expect_rc 0 "explain --delimiter tab"
 cmp -s "$T/e.csv" "$T/e_tab.csv" || { echo "FAIL: explain --delimiter tab: not the comma file's attributions, written with commas"; fails=$((fails + 1)); }
 run "$VIGIL" explain --model "$D/models/flchain_v1.json" --data "$T/semi.csv" --out "$T/e_x.csv" $OK --no-store
 expect_rc 2 "explain: a ';' file read at commas"
-expect_err "--delimiter ';' for drift, cases join, predict, replay and explain" "the way out names explain"
+expect_err "--delimiter ';' for drift, cases join, predict, replay, explain and metrics" "the way out names explain"
 run "$VIGIL" replay --model "$D/models/flchain_v1.json" --data "$T/semi.csv" --delimiter ':' --shadow shadow_score --no-store
 expect_rc 2 "replay: an unknown separator"
 expect_err "--delimiter: expected ',', ';', '|' or tab, not ':'" "unknown separator named"

@@ -7,13 +7,28 @@
  * getters run: nothing is read but the monitor file (and access() on the model and the
  * reference), and the alarm actions (alert file, command) are never taken. An input of odd
  * length is loaded with VIGIL_ROOTS set to that folder, so the allowed-roots check on every
- * path is fuzzed too. */
+ * path is fuzzed too. The folder also holds k.pem, a fixed Ed25519 private key (PKCS#8 of the
+ * seed 00..1f, as tests/bad_inputs/files/ckpt_test.pem), so a $.checkpoint naming it loads. */
 #include "fuzz.h"
 #include "monitor/monitor_internal.h"
 #include "vigil/vigil.h"
 
 #include <math.h>
 #include <string.h>
+
+static char key_path[200];
+static void key_cleanup(void) { unlink(key_path); }
+
+static void write_key(const char *dir)
+{
+    if (*key_path) return;
+    snprintf(key_path, sizeof key_path, "%s/k.pem", dir);
+    FILE *f = fopen(key_path, "w");
+    if (!f || fputs("-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIAABAgMEBQYHCAkKCwwNDg8QERITFBUWFxgZGhscHR4f\n"
+                    "-----END PRIVATE KEY-----\n", f) < 0 || fclose(f) != 0)
+        abort();
+    atexit(key_cleanup);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -22,6 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (now_day < 0) now_day = vigil_parse_day("2026-01-15");
     const char *dir = NULL;
     const char *path = fuzz_dir_file(data, size, "monitor.json", &dir);
+    write_key(dir);
     if (size & 1) setenv("VIGIL_ROOTS", dir, 1);
     else unsetenv("VIGIL_ROOTS");
     vigil_monitor *m = NULL;
@@ -48,6 +64,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (J && (!J->predictions || !J->events || !J->entity || !J->time || !J->score || !J->event_time ||
               !J->event_type != !J->target || !(J->window > 0) || !(J->offset >= 0) || J->aggregate < 0 ||
               J->aggregate > 3 || m->ref_path))
+        abort();
+    const char *ck_key = NULL, *ck_dir = NULL;
+    if (vigil_monitor_checkpoint(m, &ck_key, &ck_dir) != (m->ckpt_key != NULL) || (ck_key && !ck_dir) ||
+        (!ck_key && ck_dir))
         abort();
     vigil_run_file files[4];
     size_t n = vigil_monitor_files(m, files);

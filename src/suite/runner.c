@@ -352,7 +352,8 @@ static int prepare(run_t *r, const char *suite_path)
         return vigil_error_set(VIGIL_EINVAL, "%s: no cases (the file has no data rows; named by %s)",
                                d->data.path, d->file);
     if (d->data.class_scores) rc = vigil_suite_mc_prepare(r); /* the label is a class */
-    else rc = numeric_role(r, d->data.label, "label", &r->label);
+    else if (d->data.label) rc = numeric_role(r, d->data.label, "label", &r->label);
+    /* else a survival-only suite (criteria.c allows it with follow-up columns): no 0/1 label */
     if (rc) return rc;
     if (d->data.shadow_score && (rc = numeric_role(r, d->data.shadow_score, "shadow_score", &r->shadow)) != 0)
         return rc;
@@ -439,6 +440,16 @@ static int prepare(run_t *r, const char *suite_path)
 
 static int check_scores(run_t *r, const double *s, const char *what)
 {
+    if (!r->label) { /* a survival-only suite: the scores alone, as vigil metrics --time checks them */
+        for (size_t i = 0; i < r->n; i++)
+            if (!(s[i] >= 0 && s[i] <= 1)) {
+                char v[32];
+                snprintf(v, sizeof v, isnan(s[i]) ? "missing" : "%.17g", s[i]);
+                return vigil_error_set(VIGIL_EINVAL, "%s (%s): %s:%zu: score %s is not a probability in [0, 1]",
+                                       r->def.file, what, r->def.data.path, vigil_table_row_line(r->t, i), v);
+            }
+        return VIGIL_OK;
+    }
     int lc = vigil_table_find(r->t, r->def.data.label);
     int rc = vigil_metrics_check(s, r->label, r->n, r->def.data.path, 0, (size_t)(lc + 1), row_line, r->t);
     if (rc) vigil_error_wrap("%s (%s)", r->def.file, what);
@@ -597,7 +608,7 @@ static int suite_run(vigil_store *store, const char *suite_path, const vigil_sui
         double pos = 0;
         for (size_t i = 0; i < r->n; i++) pos += r->label[i];
         cJSON_AddNumberToObject(r->doc, "prevalence", pos / (double)r->n);
-    } else cJSON_AddNumberToObject(r->doc, "n_classes", (double)r->mc_k);
+    } else if (d->data.class_scores) cJSON_AddNumberToObject(r->doc, "n_classes", (double)r->mc_k);
     cJSON_AddNumberToObject(r->doc, "seed", (double)d->seed);
     cJSON_AddNumberToObject(r->doc, "bootstrap", (double)d->bootstrap);
     cJSON_AddStringToObject(r->doc, "tool_version", vigil_version());

@@ -80,6 +80,14 @@ expect_json "sum(r['kind'] == 'suite' and r['status'] == 'completed' for r in d[
 run "$VIGIL" report --run 2 --out "$T/rep" --no-plots
 expect_rc 1 "report of the failing survival suite (exit 1: not implementable)"
 expect_out "NOT IMPLEMENTABLE" "the report's verdict"
+# the report compares the two models on the survival metrics, not on 0/1 metrics it lacks
+if grep -q '^| Time-dependent AUROC at H (IPCW) | 0.852 | 0.855 | -0.003 |' "$T/rep/report.md" &&
+   grep -q '^| Observed/expected at H (KM / mean) | 0.798 | 0.796 | 0.002 |' "$T/rep/report.md" &&
+   ! grep -q 'AUROC (DeLong CI)\|Disparities across' "$T/rep/report.md" &&
+   grep -q '^| F | 3781 | 124 | 0.871 | 0.838 to 0.904 | 0.0314 | 0.039 | 0.725 |' "$T/rep/report.md"; then :; else
+    echo "FAIL: the survival suite's report: candidate against predecessor on the survival metrics, per sex"
+    fails=$((fails + 1))
+fi
 
 # The complete-case sensitivity suites still run on test.csv (0/1 label) and pass.
 run "$VIGIL" suite run "$ROOT/suites/nafld1-v2-vs-v1.json" --format json

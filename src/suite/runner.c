@@ -7,6 +7,7 @@
 #include "vigil/suite.h"
 
 #include "core/config.h"
+#include "core/csv_header.h"
 #include "core/util.h"
 #include "stats/metrics_internal.h"
 #include "stats/metrics_json.h"
@@ -438,6 +439,19 @@ static int prepare(run_t *r, const char *suite_path)
     return VIGIL_OK;
 }
 
+typedef struct {
+    const char *name;
+    size_t col;
+} file_col;
+
+static int is_file_col(void *ctx, const char *name, size_t col)
+{
+    file_col *q = ctx;
+    if (strcmp(name, q->name) != 0) return 0;
+    q->col = col;
+    return 1;
+}
+
 static int check_scores(run_t *r, const double *s, const char *what)
 {
     if (!r->label) { /* a survival-only suite: the scores alone, as vigil metrics --time checks them */
@@ -450,8 +464,10 @@ static int check_scores(run_t *r, const double *s, const char *what)
             }
         return VIGIL_OK;
     }
-    int lc = vigil_table_find(r->t, r->def.data.label);
-    int rc = vigil_metrics_check(s, r->label, r->n, r->def.data.path, 0, (size_t)(lc + 1), row_line, r->t);
+    /* the label's column in the file (the table holds only the columns the suite reads) */
+    file_col q = {r->def.data.label, 0};
+    vigil_csv_header_fields(r->def.data.path, r->def.data.delimiter ? r->def.data.delimiter : ',', is_file_col, &q);
+    int rc = vigil_metrics_check(s, r->label, r->n, r->def.data.path, 0, q.col, row_line, r->t);
     if (rc) vigil_error_wrap("%s (%s)", r->def.file, what);
     return rc;
 }

@@ -2,8 +2,12 @@
 """Derive vigil's bundled shadow-mode case files and models from two Mayo Clinic cohorts.
 
 Input:  datasets/raw/flchain.csv, datasets/raw/nafld1.csv (written by export_cohorts.R).
-Output: datasets/flchain/{train,test,cases}.csv, datasets/nafld1/{train,test}.csv,
+Output: datasets/flchain/{train,test,cases,test_all}.csv, datasets/nafld1/{train,test,test_all}.csv,
         datasets/models/*.json.
+
+train/test/cases and the models are the complete-case derivation (subjects censored alive
+before 5 years excluded); test_all.csv adds the test share of those censored subjects (their own
+seeded 60/40 split) with futime/death, so that the censoring-aware metrics see every subject.
 
 Run from anywhere with Debian's interpreter (numpy, pandas 1.5.3, scikit-learn 1.2.1,
 statsmodels 0.13.5, python3-xgboost 1.7.4):
@@ -131,6 +135,57 @@ def stratified_split(df, what):
     return train, test
 
 
+def write_test_all(cohort, full, test, scorers):
+    """test_all.csv: the test rows plus the test share of the subjects censored alive before the
+    horizon (their own seeded 60/40 split, so test.csv and everything before it is unchanged),
+    with futime and death beside the derived columns; death_5y empty where it is unknown.
+
+    `full` holds every raw subject (raw row order) with the derived columns, death_5y (NaN when
+    censored before the horizon), futime and death; `scorers` is [(column, booster, features)].
+    """
+    cens = full[full["death_5y"].isna()].reset_index(drop=True)
+    idx = np.arange(len(cens))
+    c_tr, c_te = train_test_split(idx, test_size=0.4, random_state=SPLIT_SEED, shuffle=True)
+    keep = set(test["case_id"]) | set(cens["case_id"].iloc[c_te])
+    out = full[full["case_id"].isin(keep)].reset_index(drop=True)
+    assert len(out) == len(test) + len(c_te)
+    for col, booster, features in scorers:
+        out[col] = predict(booster, out, features)
+    cols = list(test.columns) + ["futime", "death"]
+    out = out[cols]
+    say(f"  {cohort}: censored alive at or before {HORIZON_DAYS} days: {len(cens)}, split 60/40 on their own "
+        f"(seed {SPLIT_SEED}): {len(c_tr)} held back (train share, unused), {len(c_te)} into test_all.csv")
+    path = os.path.join(HERE, cohort, "test_all.csv")
+    write_csv(path, out, ("shadow_score", "score"))
+    for col, booster, features in scorers:
+        e = check_rescore(path, booster, features, col)
+        say(f"  re-scored {cohort}/test_all.csv from the model files: max |diff| {col} {e:.1e}")
+    # Every test.csv row reappears in test_all.csv, byte for byte, followed by ",futime,death".
+    with open(os.path.join(HERE, cohort, "test.csv"), encoding="utf-8") as fh:
+        old = fh.read().split("\n")[1:-1]
+    with open(path, encoding="utf-8") as fh:
+        new = fh.read().split("\n")[1:-1]
+    byid = {line.split(",", 1)[0]: line for line in new}
+    for line in old:
+        row = byid[line.split(",", 1)[0]]
+        assert row.rsplit(",", 2)[0] == line, (line, row)
+    ev = int(np.sum((out["death"] == 1) & (out["futime"] <= HORIZON_DAYS)))
+    cb = int(np.sum((out["death"] == 0) & (out["futime"] <= HORIZON_DAYS)))
+    say(f"  {cohort}/test_all.csv: {len(out)} subjects ({len(test)} of test.csv, byte-identical before "
+        f"futime,death; {len(c_te)} censored before {HORIZON_DAYS} days with death_5y empty); "
+        f"deaths by {HORIZON_DAYS} days {ev}, censored before {cb}, all deaths {int(out['death'].sum())}")
+    return out
+
+
+def count_all(cohort, futime, event):
+    """Every subject: events by the horizon, censored at or before it, followed beyond it."""
+    n = len(futime)
+    ev = int(np.sum((event == 1) & (futime <= HORIZON_DAYS)))
+    cb = int(np.sum((event == 0) & (futime <= HORIZON_DAYS)))
+    say(f"  {cohort}, every subject: {n}; deaths by {HORIZON_DAYS} days {ev}; censored alive at or before "
+        f"{HORIZON_DAYS} days {cb}; followed beyond {HORIZON_DAYS} days {n - ev - cb}")
+
+
 # --------------------------------------------------------------------------------------------
 # Models
 # --------------------------------------------------------------------------------------------
@@ -217,6 +272,10 @@ def derive_flchain():
     })
     assert set(df.sex) == {"F", "M"}
     assert np.array_equal(raw["sample.yr"].to_numpy(), df["sample_yr"].to_numpy())
+    full = df.copy()                       # every subject, for test_all.csv
+    full["futime"] = raw["futime"].astype(np.int64)
+    full["death"] = raw["death"].astype(np.int64)
+    count_all("flchain", full["futime"].to_numpy(), full["death"].to_numpy())
     df = df[~np.isnan(lab)].reset_index(drop=True)
     df["death_5y"] = df["death_5y"].astype(np.int64)
     say(f"  eligible: {len(df)} cases, prevalence {df.death_5y.mean():.4f}; "
@@ -260,6 +319,7 @@ def derive_flchain():
         e1 = check_rescore(p, v1, V1_FEATURES, "shadow_score")
         e2 = check_rescore(p, v2, V2_FEATURES, "score")
         say(f"  re-scored flchain/{f}.csv from the model files: max |diff| shadow_score {e1:.1e}, score {e2:.1e}")
+    write_test_all("flchain", full, test, [("shadow_score", v1, V1_FEATURES), ("score", v2, V2_FEATURES)])
     yr = cases.groupby("sample_yr").agg(n=("death_5y", "size"), prevalence=("death_5y", "mean"),
                                         mean_age=("age", "mean"))
     say("  cases.csv by sample_yr (temporal order for monitors):")
@@ -412,6 +472,10 @@ def derive_nafld1():
         "bmi": raw["bmi"].astype(np.float64),
         "death_5y": lab,
     })
+    full = df.copy()                       # every subject, for test_all.csv
+    full["futime"] = raw["futime"].astype(np.int64)
+    full["death"] = raw["status"].astype(np.int64)
+    count_all("nafld1", full["futime"].to_numpy(), full["death"].to_numpy())
     df = df[~np.isnan(lab)].reset_index(drop=True)
     df["death_5y"] = df["death_5y"].astype(np.int64)
     miss = {c: int(df[c].isna().sum()) for c in ("weight", "height", "bmi")}
@@ -435,6 +499,7 @@ def derive_nafld1():
         e1 = check_rescore(p, v1, NAFLD_FEATURES, "shadow_score")
         e2 = check_rescore(p, v2, NAFLD_FEATURES, "score")
         say(f"  re-scored nafld1/{f}.csv from the model files: max |diff| shadow_score {e1:.1e}, score {e2:.1e}")
+    write_test_all("nafld1", full, test, [("shadow_score", v1, NAFLD_FEATURES), ("score", v2, NAFLD_FEATURES)])
     yte = test["death_5y"].to_numpy()
     res = {"nafld1_v1.json": auroc(yte, test["shadow_score"]),
            "nafld1_v2.json": auroc(yte, test["score"])}

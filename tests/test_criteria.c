@@ -285,6 +285,51 @@ static void test_catalogue_names_unchanged(void **state)
              "unknown metric 'spiegelhalter_p'");
 }
 
+/* A suite without a 0/1 label (issue 16 s.2): with follow-up columns and a horizon it takes
+ * time-to-event criteria (and replay, SHAP, drift); a 0/1 metric is refused before computing,
+ * and so is a suite with neither a label nor follow-up columns. */
+static void test_survival_only_suite(void **state)
+{
+    static const char head[] =
+        "{\"name\": \"s\", \"model\": {\"candidate\": \"c.json\", \"predecessor\": \"p.json\"}, \"data\": "
+        "{\"path\": \"cases.csv\", %s \"columns\": {\"shadow_score\": \"s\", %s \"groups\": [\"sex\"]}}, "
+        "\"criteria\": [%s]}";
+    static const char surv[] =
+        "{\"name\": \"a\", \"metric\": \"survival_auroc\", \"rule\": \"ci_low_at_least\", \"value\": 0.7},"
+        "{\"name\": \"b\", \"metric\": \"oe_ratio\", \"scope\": {\"group\": \"sex\", \"every_level\": true}, "
+        "\"rule\": \"between\", \"low\": 0.8, \"high\": 1.25},"
+        "{\"name\": \"c\", \"metric\": \"replay_agreement\", \"rule\": \"at_least\", \"value\": 0.999, \"model\": \"predecessor\"}";
+    struct { const char *data, *cols, *crit, *frag; } cases[] = {
+        {"\"horizon\": 5,", "\"followup_time\": \"t\", \"event\": \"e\",", surv, NULL},
+        {"\"horizon\": 5,", "\"followup_time\": \"t\", \"event\": \"e\",",
+         "{\"name\": \"a\", \"metric\": \"survival_auroc\", \"rule\": \"at_least\", \"value\": 0.7},"
+         "{\"name\": \"d\", \"metric\": \"auroc\", \"rule\": \"at_least\", \"value\": 0.7}",
+         "$.criteria[1]: 'auroc' is computed from the 0/1 outcome: give $.data.columns.label"},
+        {"\"horizon\": 5,", "\"followup_time\": \"t\", \"event\": \"e\",",
+         "{\"name\": \"d\", \"metric\": \"sensitivity\", \"rule\": \"at_least\", \"value\": 0.5, \"threshold\": 0.2}",
+         "'sensitivity' is computed from the 0/1 outcome"},
+        {"", "", surv, "$.data.columns: a suite needs \"label\" (or, with time-to-event criteria only"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        char *text = NULL, p[64];
+        if (asprintf(&text, head, cases[k].data, cases[k].cols, cases[k].crit) < 0) fail();
+        tu_temp_file(p, sizeof p, text);
+        free(text);
+        vigil_suite_def s;
+        int rc = vigil_suite_def_load(&s, p);
+        if (!cases[k].frag) {
+            if (rc != VIGIL_OK) fail_msg("case %zu: %s", k, vigil_error_last());
+            assert_null(s.data.label);
+            assert_int_equal(s.n_criteria, 3);
+            assert_true(s.needs & VIGIL_NEED_REPLAY);
+            vigil_suite_def_clear(&s);
+        } else if (rc != VIGIL_EINVAL || !strstr(vigil_error_last(), cases[k].frag)) {
+            fail_msg("case %zu: rc %d, message '%s', wanted '%s'", k, rc, vigil_error_last(), cases[k].frag);
+        }
+        unlink(p);
+    }
+}
+
 /* vigil_suite_run_result: the typed criteria are those of the document it returns (the CLI
  * prints the table from them and the document as it is). */
 static void test_suite_result_matches_document(void **state)
@@ -359,7 +404,7 @@ int main(void)
         cmocka_unit_test(test_absolute_rules),    cmocka_unit_test(test_nan_never_passes),
         cmocka_unit_test(test_non_inferiority_directions), cmocka_unit_test(test_group_rules),
         cmocka_unit_test(test_drift_gate),        cmocka_unit_test(test_catalogue_names_unchanged),
-        cmocka_unit_test(test_suite_result_matches_document),
+        cmocka_unit_test(test_suite_result_matches_document), cmocka_unit_test(test_survival_only_suite),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

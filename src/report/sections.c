@@ -29,10 +29,22 @@ static const char *const k_report_multiclass[] = {"accuracy", "top_k_accuracy", 
                                                   "auroc_ovr_macro", "auroc_ovr_weighted", "mrr", "ece_classwise",
                                                   "ece_top_label"};
 
+/* A survival-only run's (no 0/1 label; issue 16): its document holds the survival block alone. */
+static const char *const k_report_survival[] = {"survival_auroc", "survival_brier", "c_harrell", "km_risk", "oe_ratio"};
+
+static int survival_only(const rctx *c)
+{
+    return c->cand && !jp(c->cand, "discrimination") && !jp(c->cand, "multiclass") && jp(c->cand, "survival");
+}
+
 /* The metrics the tables show for this run, and how many. */
 static const char *const *report_metrics(const rctx *c, size_t *n)
 {
     int mc = c->cand && cJSON_GetObjectItemCaseSensitive(c->cand, "multiclass");
+    if (survival_only(c)) {
+        *n = sizeof k_report_survival / sizeof *k_report_survival;
+        return k_report_survival;
+    }
     *n = mc ? sizeof k_report_multiclass / sizeof *k_report_multiclass : N_METRICS;
     return mc ? k_report_multiclass : k_report_metrics;
 }
@@ -820,9 +832,10 @@ static void sec_impact(rctx *c)
             vigil_doc_row(d, r);
         }
         vigil_doc_table_end(d);
-        /* Disparities by group. */
-        const cJSON *g;
-        cJSON_ArrayForEach(g, jp(c->cand, "subgroups"))
+        /* Disparities by group (a survival-only run has none: its levels are in the
+         * time-to-event section). */
+        const cJSON *g, *groups = survival_only(c) ? NULL : jp(c->cand, "subgroups");
+        cJSON_ArrayForEach(g, groups)
         {
             char id[96], cap[160];
             snprintf(id, sizeof id, "disparities-%s", g->string);
@@ -889,7 +902,10 @@ static void sec_impact(rctx *c)
                 vigil_doc_table_end(d);
             }
         }
-        vigil_doc_p(d, cJSON_IsObject(jp(c->res, "impact"))
+        if (survival_only(c))
+            vigil_doc_p(d, "The time-to-event block has no bootstrap, so these differences are of the two point "
+                        "estimates, without an interval; each model's own interval is in the time-to-event section.");
+        else vigil_doc_p(d, cJSON_IsObject(jp(c->res, "impact"))
                     ? "Intervals of differences are paired: a criterion's own method where it has one (DeLong for AUROC), "
                       "else the run's paired percentile bootstrap, in which both models are scored on the same resampled cases."
                     : "This run stores no paired bootstrap of every metric (it predates it): differences without a "

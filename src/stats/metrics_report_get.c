@@ -226,24 +226,33 @@ int vigil_metrics_report_get_at(vigil_metric_value *out, const vigil_metrics_rep
     return vigil_error_set(VIGIL_EINVAL, "the report has no threshold %g", threshold);
 }
 
-size_t vigil_metrics_report_n_groups(const vigil_metrics_report *r) { return r ? r->ng : 0; }
+/* A survival-only report (no 0/1 label) has its groups and levels in the survival block. */
+size_t vigil_metrics_report_n_groups(const vigil_metrics_report *r)
+{
+    if (vigil_stats_survival_only(r)) return vigil_stats_survival_n_groups(r);
+    return r ? r->ng : 0;
+}
 
 const char *vigil_metrics_report_group_name(const vigil_metrics_report *r, size_t g)
 {
+    if (vigil_stats_survival_only(r)) return vigil_stats_survival_group_name(r, g);
     return r && g < r->ng ? r->g[g].name : NULL;
 }
 
 size_t vigil_metrics_report_n_levels(const vigil_metrics_report *r, size_t g)
 {
+    if (vigil_stats_survival_only(r)) return vigil_stats_survival_n_levels(r, g);
     return r && g < r->ng ? r->g[g].n_levels : 0;
 }
 
 const char *vigil_metrics_report_level_name(const vigil_metrics_report *r, size_t g, size_t l)
 {
+    if (vigil_stats_survival_only(r)) return vigil_stats_survival_level_name(r, g, l);
     return r && g < r->ng && l < r->g[g].n_levels ? r->g[g].lv[l].name : NULL;
 }
 
 int vigil_metrics_report_level_withheld(const vigil_metrics_report *r, size_t g, size_t l)
 {
+    if (vigil_stats_survival_only(r)) return vigil_stats_survival_level_withheld(r, g, l);
     return r && g < r->ng && l < r->g[g].n_levels ? r->g[g].lv[l].suppressed : 0;
 }

@@ -526,3 +526,29 @@ int vigil_stats_survival_get(vigil_metric_value *o, const vigil_metrics_report *
               strcmp(k, "survival_auroc") == 0 && s->auc_reason ? s->auc_reason : "not defined on these cases");
     return VIGIL_OK;
 }
+
+size_t vigil_stats_survival_n_groups(const vigil_metrics_report *r)
+{
+    return r && r->survival ? r->survival->ng : 0;
+}
+
+const char *vigil_stats_survival_group_name(const vigil_metrics_report *r, size_t g)
+{
+    return g < vigil_stats_survival_n_groups(r) ? r->survival->g[g].name : NULL;
+}
+
+size_t vigil_stats_survival_n_levels(const vigil_metrics_report *r, size_t g)
+{
+    return g < vigil_stats_survival_n_groups(r) ? r->survival->g[g].n_levels : 0;
+}
+
+const char *vigil_stats_survival_level_name(const vigil_metrics_report *r, size_t g, size_t l)
+{
+    return l < vigil_stats_survival_n_levels(r, g) ? r->survival->g[g].lv[l].name : NULL;
+}
+
+int vigil_stats_survival_level_withheld(const vigil_metrics_report *r, size_t g, size_t l)
+{
+    if (l >= vigil_stats_survival_n_levels(r, g)) return 0;
+    return !r->survival->g[g].shown || !r->survival->g[g].lv[l].shown;
+}

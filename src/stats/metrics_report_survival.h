@@ -33,4 +33,12 @@ int vigil_stats_survival_store(const vigil_metrics_report *r, vigil_results *res
 int vigil_stats_survival_get(vigil_metric_value *out, const vigil_metrics_report *r, const vigil_metric_def *m,
                              const char *grp, const char *level);
 
+/* A survival-only report's groups and levels (it has no 0/1 subgroups): the report's level
+ * getters (metrics_report_get.c) answer from these. A level is withheld when its block is. */
+size_t vigil_stats_survival_n_groups(const vigil_metrics_report *r);
+const char *vigil_stats_survival_group_name(const vigil_metrics_report *r, size_t g);
+size_t vigil_stats_survival_n_levels(const vigil_metrics_report *r, size_t g);
+const char *vigil_stats_survival_level_name(const vigil_metrics_report *r, size_t g, size_t l);
+int vigil_stats_survival_level_withheld(const vigil_metrics_report *r, size_t g, size_t l);
+
 #endif

@@ -178,6 +178,10 @@ static int parse_criterion(vigil_suite_def *s, const cJSON *obj, size_t i, vigil
     NEED(mi->source != VIGIL_METRIC_FROM_SURVIVAL || s->data.event,
          "%s: %s: '%s' is a time-to-event metric: give $.data.columns.followup_time, $.data.columns.event "
          "and $.data.horizon", f, jp, metric);
+    NEED(s->data.label || mi->source == VIGIL_METRIC_FROM_SURVIVAL || !(vigil_metric_needs(mi) & VIGIL_NEED_METRICS),
+         "%s: %s: '%s' is computed from the 0/1 outcome: give $.data.columns.label (a suite without one takes "
+         "the time-to-event metrics survival_auroc, survival_brier, c_harrell, km_risk and oe_ratio, replay, "
+         "SHAP and drift)", f, jp, metric);
     NEED(strcmp(metric, "alerts_per_100") != 0 || s->data.exposure,
          "%s: %s: 'alerts_per_100' counts alerts per unit of exposure: give $.data.columns.exposure "
          "(patient-days or similar, beside columns.decision)", f, jp);
@@ -279,8 +283,9 @@ int vigil_suite_def_load(vigil_suite_def *s, const char *path)
         (pred && (rc = vigil_cfg_path(path, "$.model.predecessor", pred, &s->predecessor)) != 0))
         goto fail;
     if ((rc = vigil_data_config_parse(&s->data, path, "$.data", data)) != 0) goto fail;
-    if (!s->data.label) {
-        rc = vigil_error_set(VIGIL_EINVAL, "%s: $.data.columns: a suite needs \"label\"", path);
+    if (!s->data.label && (!s->data.event || s->data.class_scores)) { /* a survival-only suite needs none */
+        rc = vigil_error_set(VIGIL_EINVAL, "%s: $.data.columns: a suite needs \"label\" (or, with time-to-event "
+                             "criteria only, followup_time, event and $.data.horizon)", path);
         goto fail;
     }
     if (s->data.join && !s->data.join->as_of) {

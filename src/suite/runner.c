@@ -7,6 +7,7 @@
 #include "vigil/suite.h"
 
 #include "core/config.h"
+#include "core/csv_header.h"
 #include "core/util.h"
 #include "stats/metrics_internal.h"
 #include "stats/metrics_json.h"
@@ -354,7 +355,8 @@ static int prepare(run_t *r, const char *suite_path)
         return vigil_error_set(VIGIL_EINVAL, "%s: no cases (the file has no data rows; named by %s)",
                                d->data.path, d->file);
     if (d->data.class_scores) rc = vigil_suite_mc_prepare(r); /* the label is a class */
-    else rc = numeric_role(r, d->data.label, "label", &r->label);
+    else if (d->data.label) rc = numeric_role(r, d->data.label, "label", &r->label);
+    /* else a survival-only suite (criteria.c allows it with follow-up columns): no 0/1 label */
     if (rc) return rc;
     if (d->data.shadow_score && (rc = numeric_role(r, d->data.shadow_score, "shadow_score", &r->shadow)) != 0)
         return rc;
@@ -439,10 +441,35 @@ static int prepare(run_t *r, const char *suite_path)
     return VIGIL_OK;
 }
 
+typedef struct {
+    const char *name;
+    size_t col;
+} file_col;
+
+static int is_file_col(void *ctx, const char *name, size_t col)
+{
+    file_col *q = ctx;
+    if (strcmp(name, q->name) != 0) return 0;
+    q->col = col;
+    return 1;
+}
+
 static int check_scores(run_t *r, const double *s, const char *what)
 {
-    int lc = vigil_table_find(r->t, r->def.data.label);
-    int rc = vigil_metrics_check(s, r->label, r->n, r->def.data.path, 0, (size_t)(lc + 1), row_line, r->t);
+    if (!r->label) { /* a survival-only suite: the scores alone, as vigil metrics --time checks them */
+        for (size_t i = 0; i < r->n; i++)
+            if (!(s[i] >= 0 && s[i] <= 1)) {
+                char v[32];
+                snprintf(v, sizeof v, isnan(s[i]) ? "missing" : "%.17g", s[i]);
+                return vigil_error_set(VIGIL_EINVAL, "%s (%s): %s:%zu: score %s is not a probability in [0, 1]",
+                                       r->def.file, what, r->def.data.path, vigil_table_row_line(r->t, i), v);
+            }
+        return VIGIL_OK;
+    }
+    /* the label's column in the file (the table holds only the columns the suite reads) */
+    file_col q = {r->def.data.label, 0};
+    vigil_csv_header_fields(r->def.data.path, r->def.data.delimiter ? r->def.data.delimiter : ',', is_file_col, &q);
+    int rc = vigil_metrics_check(s, r->label, r->n, r->def.data.path, 0, q.col, row_line, r->t);
     if (rc) vigil_error_wrap("%s (%s)", r->def.file, what);
     return rc;
 }
@@ -603,7 +630,7 @@ static int suite_run(vigil_store *store, const char *suite_path, const vigil_sui
         double pos = 0;
         for (size_t i = 0; i < r->n; i++) pos += r->label[i];
         cJSON_AddNumberToObject(r->doc, "prevalence", pos / (double)r->n);
-    } else cJSON_AddNumberToObject(r->doc, "n_classes", (double)r->mc_k);
+    } else if (d->data.class_scores) cJSON_AddNumberToObject(r->doc, "n_classes", (double)r->mc_k);
     cJSON_AddNumberToObject(r->doc, "seed", (double)d->seed);
     cJSON_AddNumberToObject(r->doc, "bootstrap", (double)d->bootstrap);
     cJSON_AddStringToObject(r->doc, "tool_version", vigil_version());

@@ -266,6 +266,28 @@ smut("surv_event_2.csv", 7, "7,0.75,1,3.5,2\n")
 smut("surv_event_missing.csv", 7, "7,0.75,1,3.5,\n")
 smut("surv_risk_above_1.csv", 7, "7,1.5,1,3.5,1\n")
 smut("surv_risk_missing.csv", 7, "7,,1,3.5,1\n")
+# survival-only suites (issue 16 s.2): without a 0/1 label a suite takes time-to-event criteria
+ss = json.load(open("suites/flchain-5y-survival.json"))
+for k in ("candidate", "predecessor"):
+    ss["model"][k] = "../../../datasets/models/" + os.path.basename(ss["model"][k])
+ss["data"]["path"] = "../../../datasets/flchain/test_all.csv"
+
+
+def ssmut(name, fn):
+    s = copy.deepcopy(ss)
+    fn(s)
+    w(name, json.dumps(s, indent=1))
+
+
+ssmut("suite_surv_binary_metric.json", lambda s: s["criteria"].append(
+    {"name": "AUROC of the 0/1 label", "metric": "auroc", "rule": "at_least", "value": 0.7}))
+ssmut("suite_surv_label_empty.json", lambda s: s["data"]["columns"].__setitem__("label", "death_5y"))
+ssmut("suite_surv_no_followup.json", lambda s: [s["data"]["columns"].pop("followup_time"),
+                                                s["data"]["columns"].pop("event"), s["data"].pop("horizon")])
+w("suite_surv_risk_above_1.json", json.dumps(
+    {"name": "risk above 1", "data": {"path": "surv_risk_above_1.csv", "horizon": 3,
+     "columns": {"score": "score", "followup_time": "t", "event": "e"}},
+     "criteria": [{"name": "AUROC(t)", "metric": "survival_auroc", "rule": "at_least", "value": 0.5}]}, indent=1))
 # multi-class (issue 20): vigil metrics --class-scores p_ --label dx, classes a, b, c
 mc_head = "dx,p_a,p_b,p_c\n"
 mc_ok = "".join(f"{'abc'[i % 3]},0.5,0.25,0.25\n" for i in range(12))

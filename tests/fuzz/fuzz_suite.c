@@ -28,7 +28,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     if (!s.file || !s.text || !s.name || !s.version || !s.description || !s.data.path ||
-        !s.data.label || s.n_criteria == 0 || !s.criteria || (!s.candidate && !s.data.score) ||
+        (!s.data.label && !(s.data.followup_time && s.data.event && isfinite(s.data.horizon))) || s.n_criteria == 0 || !s.criteria || (!s.candidate && !s.data.score) ||
         (s.has_training && !s.training.path) || s.bootstrap > 1000000 || s.min_cell < 1)
         abort();
     const vigil_data_join *J = s.data.join; /* a join source is complete, and states when it was taken */

@@ -60,6 +60,16 @@ cohort <- function(name, groups) {
                                                        levels = c(0, 1), quiet = TRUE))))
     res[[m]] <- r
   }
+  # v2 (score) against v1 (shadow_score) on the same subjects: Score's contrast row, delta =
+  # v2 - v1 with the influence-function se (the suites' non_inferior rules)
+  sc <- Score(list(v1 = d$shadow_score, v2 = d$score), formula = Hist(futime, death) ~ 1, data = d,
+              times = H, cens.model = "km", metrics = c("auc", "brier"), null.model = FALSE,
+              contrasts = TRUE, se.fit = TRUE, conf.int = 0.95, conservative = FALSE)
+  pick <- function(tab, key) {
+    row <- as.data.frame(tab)[1, ]
+    list(delta = row[[key]], se = row$se, lower = row$lower, upper = row$upper, p = row$p)
+  }
+  res$contrast <- list(auc = pick(sc$AUC$contrasts, "delta.AUC"), brier = pick(sc$Brier$contrasts, "delta.Brier"))
   res
 }
 

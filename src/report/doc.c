@@ -234,13 +234,24 @@ void vigil_doc_row(rdoc *d, const rcell *cells)
     cJSON *r = cJSON_CreateArray();
     vigil_sbuf_printf(&d->html, "<tr>");
     vigil_sbuf_printf(&d->md, "|");
-    for (size_t i = 0; i < d->ncols; i++) {
+    for (size_t i = 0, span = 1; i < d->ncols; i++) {
         const rcell *c = &cells[i];
-        vigil_sbuf_printf(&d->html, "<td");
-        if (c->cls || c->nv) attr(&d->html, "class", "", c->cls ? c->cls : "num");
-        vigil_sbuf_append(&d->html, ">", 1);
-        vigil_html_escape(&d->html, c->text);
-        vigil_sbuf_printf(&d->html, "</td>");
+        /* a run of withheld cells is one cell across their columns in HTML (the text does not
+         * wrap, so a row of them was wider than the printed page); Markdown and evidence.json
+         * keep a cell per column */
+        int sup = c->cls && strcmp(c->cls, "sup") == 0;
+        if (sup && i + 1 < d->ncols && cells[i + 1].cls && strcmp(cells[i + 1].cls, "sup") == 0 &&
+            strcmp(cells[i + 1].text, c->text) == 0)
+            span++;
+        else {
+            vigil_sbuf_printf(&d->html, "<td");
+            if (c->cls || c->nv) attr(&d->html, "class", "", c->cls ? c->cls : "num");
+            if (span > 1) vigil_sbuf_printf(&d->html, " colspan=\"%zu\"", span);
+            vigil_sbuf_append(&d->html, ">", 1);
+            vigil_html_escape(&d->html, c->text);
+            vigil_sbuf_printf(&d->html, "</td>");
+            span = 1;
+        }
         vigil_sbuf_printf(&d->md, " ");
         if (c->cls && (strcmp(c->cls, "fail") == 0)) vigil_sbuf_printf(&d->md, "**");
         md_escape(&d->md, c->text);

@@ -586,7 +586,8 @@ static int suite_run(vigil_store *store, const char *suite_path, const vigil_sui
         snprintf(what, sizeof what, "$.data.train_ids in %s", d->file);
         if ((rc = vigil_run_train_overlap(&seq_ids, &train_ids, r->t, vigil_table_find(r->t, d->data.id), what,
                                           d->data.train_ids,
-                                          d->data.train_ids_column ? d->data.train_ids_column : d->data.id, ',',
+                                          d->data.train_ids_column ? d->data.train_ids_column : d->data.id,
+                                          d->data.delimiter, /* the data section's separator, as metrics --delimiter */
                                           d->data.phi_allow, d->data.n_phi_allow, vigil_fairness_min_cell(d->min_cell))) != 0)
             goto done;
     }

@@ -104,6 +104,15 @@ expect_err "30 cases of the test set have an id that also occurs in the training
 run "$VIGIL" report --run "$SS" --out "$T/rs" --no-plots
 grep -qF 'Test set overlaps the training data:** 30 cases' "$T/rs/report.md" ||
     { echo "FAIL: the suite report does not warn about the overlap"; fails=$((fails + 1)); }
+# $.data.delimiter applies to the training ids too (as metrics --delimiter does to --train-ids)
+sed 's/,/;/g' "$ROOT/datasets/flchain/test.csv" > "$T/test_semi.csv"
+sed 's/,/;/g' "$T/train30.csv" > "$T/train30_semi.csv"
+/usr/bin/python3 -c "
+import json; s = json.load(open('$T/s30.json')); s['data']['path'] = '$T/test_semi.csv'; s['data']['delimiter'] = ';'
+s['data']['train_ids'] = '$T/train30_semi.csv:pid'; json.dump(s, open('$T/s30semi.json', 'w'))"
+run "$VIGIL" suite run "$T/s30semi.json" --format json
+expect_rc 0 "a ';'-separated suite with \$.data.train_ids"
+expect_json "d['sequestration']['overlap'] == 30" "the ';' training ids are read at ';'"
 suite "$T/sbad.json" "$T/train30.csv:case_id"
 run "$VIGIL" suite run "$T/sbad.json" --format json
 expect_rc 2 "suite whose training ids lack the column"

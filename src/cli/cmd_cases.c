@@ -1,6 +1,7 @@
 /* vigil cases join — a case file from a prediction log and an event table (include/vigil/join.h). */
 #include "cli/cli.h"
 #include "cli/options.h"
+#include "run/join_internal.h"
 #include "vigil/error.h"
 #include "vigil/join.h"
 #include "vigil/table.h"
@@ -115,15 +116,12 @@ static int do_join(void)
     po.types = pd, po.n_types = 2;
     eo.types = ed, eo.n_types = A.o.event_type ? 3 : 2;
     vigil_table *p = NULL, *e = NULL;
-    char *summary = NULL;
+    cJSON *doc = NULL; /* the join's summary as the library built it, never re-parsed */
     int err = vigil_table_read_csv(&p, A.pred, &po);
     if (!err) err = vigil_table_read_csv(&e, A.events, &eo);
-    if (!err) err = vigil_join_cases(p, e, &A.o, A.out, &summary);
+    if (!err) err = vigil_join_cases_cjson(p, e, &A.o, A.out, &doc);
     vigil_table_free(p), vigil_table_free(e);
     if (err) return cli_fail("cases", err);
-    cJSON *doc = cJSON_Parse(summary);
-    free(summary);
-    if (!doc) return cli_fail("cases", vigil_error_set(VIGIL_ENOMEM, "out of memory"));
     double unmatched = cJSON_GetObjectItem(cJSON_GetObjectItem(doc, "events"), "unmatched_entities")->valuedouble;
     if (unmatched > 0)
         fprintf(stderr, "vigil cases: warning: %.0f entities of %s have events but no prediction (left out)\n",

@@ -2,6 +2,7 @@
  * (include/vigil/site.h). */
 #include "cli/cli.h"
 #include "cli/options.h"
+#include "run/site_internal.h"
 #include "core/util.h"
 #include "vigil/error.h"
 #include "vigil/report.h"
@@ -113,7 +114,9 @@ int cmd_pool(int argc, char **argv)
     if (!err && !A.report && (A.no_plots || A.pdf || A.force))
         err = vigil_error_set(VIGIL_EINVAL, "pool: --no-plots, --pdf and --force go with --report DIR");
     char *json = NULL;
-    if (!err) err = vigil_site_pool((const char *const *)texts, files, n, &json);
+    cJSON *doc = NULL; /* the pooled document as the library built it, never re-parsed */
+    if (!err) err = vigil_site_pool_cjson((const char *const *)texts, files, n, &doc);
+    if (!err && A.report && !(json = cJSON_Print(doc))) err = vigil_error_set(VIGIL_ENOMEM, "out of memory");
     if (!err && A.report) {
         vigil_report_options ro = VIGIL_REPORT_OPTIONS_INIT;
         ro.out_dir = A.report, ro.no_plots = A.no_plots, ro.pdf = A.pdf, ro.force = A.force;
@@ -125,13 +128,11 @@ int cmd_pool(int argc, char **argv)
     }
     for (size_t i = 0; i < n; i++) free(texts[i]);
     free(texts), free(files);
+    free(json);
     if (err) {
-        free(json);
+        cJSON_Delete(doc);
         return cli_fail("pool", err);
     }
-    cJSON *doc = cJSON_Parse(json);
-    free(json);
-    if (!doc) return cli_fail("pool", vigil_error_set(VIGIL_ENOMEM, "out of memory"));
     if (A.c.format && strcmp(A.c.format, "json") == 0) {
         cli_print_json(doc);
         return VIGIL_EXIT_OK;

@@ -1,5 +1,6 @@
 /* Site bundles and their random-effects pooling: see include/vigil/site.h. */
 #include "vigil/site.h"
+#include "run/site_internal.h"
 
 #include "core/json.h"
 #include "core/util.h"
@@ -153,6 +154,16 @@ static void dersimonian_laird(const double *y, const double *v, size_t k, dl_fit
 int vigil_site_pool(const char *const *texts, const char *const *files, size_t n, char **json)
 {
     *json = NULL;
+    cJSON *doc = NULL;
+    int rc = vigil_site_pool_cjson(texts, files, n, &doc);
+    if (!rc && !(*json = cJSON_Print(doc))) rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    cJSON_Delete(doc);
+    return rc;
+}
+
+int vigil_site_pool_cjson(const char *const *texts, const char *const *files, size_t n, cJSON **doc)
+{
+    *doc = NULL;
     if (n < 2) return vigil_error_set(VIGIL_EINVAL, "pool: give two or more site bundles (got %zu)", n);
     cJSON **b = calloc(n, sizeof *b), *out = NULL;
     double *y = malloc(n * sizeof *y), *v = malloc(n * sizeof *v);
@@ -237,7 +248,7 @@ int vigil_site_pool(const char *const *texts, const char *const *files, size_t n
             cJSON_AddBoolToObject(one, "inside_prediction_interval", y[j] >= f.pi[0] && y[j] <= f.pi[1]);
         }
     }
-    if (!(*json = cJSON_Print(out))) rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    *doc = out, out = NULL;
 done:
     for (size_t i = 0; b && i < n; i++) cJSON_Delete(b[i]);
     free(b), free(y), free(v), free(who);

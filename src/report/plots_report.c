@@ -632,23 +632,49 @@ char *vigil_plot_drift(const drift_point *p, size_t n, double floor, const char 
         *why = "no completed monitor run with an effect size is stored for this model";
         return NULL;
     }
+    /* the monitors in order of first appearance; each is its own data block and line (points
+     * of other monitors are missing there, so a line never joins two monitors) */
+    enum { MAXMON = 8 };
+    const char *mon[MAXMON];
+    size_t nm = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t k = 0;
+        while (k < nm && strcmp(mon[k], p[i].monitor) != 0) k++;
+        if (k == nm && nm < MAXMON) mon[nm++] = p[i].monitor;
+    }
     vigil_sbuf b = {0};
-    prelude(&b, "Drift monitor timeline: largest effect per run, alarms marked",
+    prelude(&b, "Drift monitor timeline: largest effect per run, one line per monitor, alarms marked",
             "Monitor run (store id, date)", "Largest effect (Wasserstein/SD, PSI or |h|)");
-    vigil_sbuf_printf(&b, "$d << EOD\n");
-    for (size_t i = 0; i < n; i++)
-        vigil_sbuf_printf(&b, "%zu %.9g %d %.9g\n", i + 1, p[i].effect, p[i].alarm, p[i].pred_effect);
-    vigil_sbuf_printf(&b, "EOD\nset xrange [0.5:%zu.5]\nset yrange [0:*]\nset xtics rotate by -30 (", n);
+    for (size_t k = 0; k < nm; k++) {
+        vigil_sbuf_printf(&b, "$d%zu << EOD\n", k);
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(p[i].monitor, mon[k]) == 0)
+                vigil_sbuf_printf(&b, "%zu %.9g %d %.9g\n", i + 1, p[i].effect, p[i].alarm, p[i].pred_effect);
+        vigil_sbuf_printf(&b, "EOD\n");
+    }
+    /* the key below holds two entries a row: room for its rows under the rotated tics */
+    size_t rows = (2 * nm + 2 + 1) / 2;
+    vigil_sbuf_printf(&b, "set key maxcols 2\nset bmargin %zu\n", 6 + 2 * rows);
+    vigil_sbuf_printf(&b, "set xrange [0.5:%zu.5]\nset yrange [0:*]\nset xtics rotate by -30 (", n);
     for (size_t i = 0; i < n; i++) {
         vigil_sbuf_printf(&b, "%s", i ? ", " : "");
         vigil_gp_str(&b, p[i].label);
         vigil_sbuf_printf(&b, " %zu", i + 1);
     }
     vigil_sbuf_printf(&b, ")\nplot %.6g title 'effect floor' with lines lc rgb '#777777' dt 3 lw 1", floor);
-    vigil_sbuf_printf(&b, ", $d using 1:2 title 'largest feature effect'");
-    style(&b, 0, "linespoints");
-    vigil_sbuf_printf(&b, ", $d using 1:4 title 'prediction (score) effect'");
-    style(&b, 2, "linespoints");
-    vigil_sbuf_printf(&b, ", $d using 1:($3 > 0 ? $2 : 1/0) title 'alarm' with points lc rgb '#D55E00' pt 9 ps 2.2\n");
+    for (size_t k = 0; k < nm; k++) {
+        vigil_sbuf_printf(&b, ", $d%zu using 1:2 title ", k);
+        vigil_gp_str(&b, mon[k]);
+        style(&b, (int)(2 * k), "linespoints");
+        vigil_sbuf_printf(&b, ", $d%zu using 1:4 title ", k);
+        char t[160];
+        snprintf(t, sizeof t, "%s: prediction (score) effect", mon[k]);
+        vigil_gp_str(&b, t);
+        style(&b, (int)(2 * k + 1), "linespoints");
+    }
+    for (size_t k = 0; k < nm; k++)
+        vigil_sbuf_printf(&b, ", $d%zu using 1:($3 > 0 ? $2 : 1/0) %s with points lc rgb '#D55E00' pt 9 ps 2.2", k,
+                          k ? "notitle" : "title 'alarm'");
+    vigil_sbuf_printf(&b, "\n");
     return finish(&b, "drift", why);
 }

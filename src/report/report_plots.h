@@ -8,6 +8,7 @@ typedef struct {
     double effect, pred_effect;
     int alarm;
     char label[48];
+    char monitor[96]; /* the monitor's name: one line per monitor, never two joined */
 } drift_point;
 
 /* models[0] is the candidate; labels name the series. */

@@ -1016,6 +1016,7 @@ static void sec_monitoring(rctx *c)
             p->effect = e;
             p->pred_effect = pe;
             p->alarm = alarm;
+            snprintf(p->monitor, sizeof p->monitor, "%s", m->info.name ? m->info.name : "");
             snprintf(p->label, sizeof p->label, "%lld %.5s", (long long)m->info.id,
                      m->info.started_at && strlen(m->info.started_at) >= 10 ? m->info.started_at + 5 : "");
         }
@@ -1024,7 +1025,7 @@ static void sec_monitoring(rctx *c)
     const char *why = "plots were switched off (--no-plots)";
     char *svg = c->o->no_plots || !pts ? NULL : vigil_plot_drift(pts, np, isfinite(floor) ? floor : 0.1, &why);
     plot(c, "drift", "Drift timeline", svg, why, "the largest per-feature effect size and the prediction-drift effect of each monitor run, in store order, "
-              "with alarms marked and the effect floor dotted");
+              "one line per monitor, with alarms marked and the effect floor dotted");
     free(pts);
 }
 

@@ -353,6 +353,10 @@ if [ "$have_gnuplot" = 1 ]; then
     /usr/bin/python3 - "$T/s" "$T/sres.json" <<'PY' || { echo "FAIL: the calibration figures do not show the stored bins and curves"; fails=$((fails + 1)); }
 import json, sys
 d, res = sys.argv[1], json.load(open(sys.argv[2]))
+# the drift timeline: one line per monitor (the two monitors of this store), never one line
+# joining their runs
+dr = open(d + "/plot-drift.svg").read()
+assert ">flchain-stable<" in dr and ">flchain-temporal<" in dr and "one line per monitor" in dr, dr[:400]
 rel = open(d + "/plot-reliability.svg").read()
 assert "Cases in bin" in rel and "Observed event rate" in rel, "no histogram panel under the reliability bins"
 assert ">candidate: lowess<" in rel and ">predecessor: lowess<" in rel, "no lowess curve in the calibration figure"

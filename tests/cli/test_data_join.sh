@@ -60,7 +60,7 @@ P_SHA=$(sha256sum "$L/predictions.csv" | cut -c1-64)
 E_SHA=$(sha256sum "$L/events.csv" | cut -c1-64)
 expect_json "d['data']['join']['files']['predictions']['sha256'] == '$P_SHA' and d['data']['join']['files']['events']['sha256'] == '$E_SHA'" "both input files' SHA-256 in the result"
 expect_json "d['data']['join']['files']['predictions']['rows'] == 164 and d['data']['join']['files']['events']['rows'] == 27" "input rows"
-expect_json "'joined with' in d['data']['path'] and 'tmp' not in d['data']['path']" "data.path names the two files, not the private one"
+expect_json "'joined with' in d['data']['path'] and 'vigil-join-' not in d['data']['path'] and d['data']['path'].startswith('$ROOT/datasets/logs/predictions.csv')" "data.path names the two files, not the private one"
 RUN=$(/usr/bin/python3 -c "import json; print(json.load(open('joined.json'))['run_id'])")
 /usr/bin/python3 - "$T/s.db" "$RUN" "$P_SHA" "$E_SHA" >files.txt <<'EOF'
 import sqlite3, sys

@@ -258,6 +258,7 @@ void vigil_doc_row(rdoc *d, const rcell *cells)
         if (c->cls && (strcmp(c->cls, "fail") == 0)) vigil_sbuf_printf(&d->md, "**");
         vigil_sbuf_printf(&d->md, " |");
         cJSON_AddItemToArray(r, cell_json(c));
+        d->outside |= c->outside;
     }
     vigil_sbuf_printf(&d->html, "</tr>\n");
     vigil_sbuf_printf(&d->md, "\n");
@@ -270,6 +271,14 @@ void vigil_doc_table_end(rdoc *d)
     vigil_sbuf_printf(&d->md, "\n");
     d->rows = NULL;
     d->ncols = 0;
+    if (d->outside)
+        vigil_doc_p(d, "\xe2\x80\xa0 This interval does not contain its estimate. That happens to bounded statistics near "
+                       "their bound (a gap across levels or a calibration error cannot go below 0, a ratio of rates "
+                       "cannot exceed 1): resampling moves them away from the bound, so the bootstrap distribution is not centred on the estimate. The interval "
+                       "is still the stated method's 95%% interval (BCa, which corrects for that bias, or the "
+                       "percentile interval where BCa is undefined: Appendix A); read it as the range of the "
+                       "statistic, not as a band around the estimate.");
+    d->outside = 0;
 }
 
 void vigil_doc_plot(rdoc *d, const char *name, const char *title, const char *svg, const char *why,
@@ -369,6 +378,17 @@ rcell vigil_cell_ci(double lo, double hi, int digits)
     c.v[0] = lo;
     c.v[1] = hi;
     c.nv = 2;
+    return c;
+}
+
+rcell vigil_cell_ci_of(double point, double lo, double hi, int digits)
+{
+    rcell c = vigil_cell_ci(lo, hi, digits);
+    if (isfinite(point) && isfinite(lo) && isfinite(hi) && (point < lo || point > hi)) {
+        size_t l = strlen(c.text);
+        snprintf(c.text + l, sizeof c.text - l, " \xe2\x80\xa0");
+        c.outside = 1;
+    }
     return c;
 }
 

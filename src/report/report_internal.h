@@ -14,6 +14,7 @@ typedef struct {
     double v[2];
     int nv;
     const char *cls; /* CSS class: "pass", "fail", "sup", or NULL */
+    int outside;     /* an interval that does not contain its estimate (vigil_cell_ci_of) */
 } rcell;
 
 typedef struct {
@@ -31,6 +32,7 @@ typedef struct {
     int min_cell;
     rplot_file plots[32];
     size_t n_plots, n_drawn;
+    int outside; /* the table being written has an interval outside its estimate: a note follows it */
 } rdoc;
 
 void vigil_doc_init(rdoc *d, int min_cell);
@@ -57,6 +59,9 @@ rcell vigil_cell_txt(const char *s);
 rcell vigil_cell_num(double v, int digits);
 rcell vigil_cell_p(double p);
 rcell vigil_cell_ci(double lo, double hi, int digits);
+/* The interval of estimate `point`, marked with a dagger when it does not contain the estimate;
+ * the table then ends with a note saying why that happens and how to read it. */
+rcell vigil_cell_ci_of(double point, double lo, double hi, int digits);
 /* A count: 1..min_cell-1 withheld. */
 rcell vigil_cell_count(double n, int min_cell);
 rcell vigil_cell_pass(int pass);

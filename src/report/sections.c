@@ -413,7 +413,7 @@ static void criteria_rows(rctx *c, int failed_only, int passed_only)
         int dg = md ? md->digits : 4;
         rcell r[9] = {vigil_cell_txt(js(x, "name")), vigil_cell_txt(md ? md->label : js(x, "metric")), vigil_cell_txt(sc ? sc : "overall"),
                       vigil_cell_txt(js(x, "threshold") ? js(x, "threshold") : js(x, "rule")), vigil_cell_num(jnum(x, "observed"), dg),
-                      vigil_cell_ci(jnum(x, "ci_low"), jnum(x, "ci_high"), dg), vigil_cell_txt(js(x, "method")), vigil_cell_pass(pass),
+                      vigil_cell_ci_of(jnum(x, "observed"), jnum(x, "ci_low"), jnum(x, "ci_high"), dg), vigil_cell_txt(js(x, "method")), vigil_cell_pass(pass),
                       vigil_cell_txt(js(x, "detail"))};
         vigil_doc_row(&c->d, r);
     }
@@ -465,7 +465,7 @@ static void perf_table(rctx *c)
             double v = NAN, lo = NAN, hi = NAN;
             if (mm[i]) metric_get(mm[i], md, &v, &lo, &hi);
             r[1 + 2 * i] = vigil_cell_num(v, md->digits);
-            r[2 + 2 * i] = vigil_cell_ci(lo, hi, md->digits);
+            r[2 + 2 * i] = vigil_cell_ci_of(v, lo, hi, md->digits);
             if (!mm[i]) r[1 + 2 * i] = r[2 + 2 * i] = vigil_cell_txt("not applicable");
         }
         vigil_doc_row(&c->d, r);
@@ -860,8 +860,8 @@ static void sec_impact(rctx *c)
                 const char *why_a = cJSON_GetStringValue(vigil_json_get_segs(dp, (const char *const[]){"not_given", v->string, NULL}));
                 const char *why_b = cJSON_GetStringValue(vigil_json_get_segs(pd, (const char *const[]){"not_given", v->string, NULL}));
                 rcell r[7] = {vigil_cell_txt(md ? md->label : v->string), vigil_cell_num(a, 4),
-                              vigil_cell_ci(jnum(cJSON_GetArrayItem(ci, 0), ""), jnum(cJSON_GetArrayItem(ci, 1), ""), 4),
-                              vigil_cell_num(b, 4), vigil_cell_ci(jnum(cJSON_GetArrayItem(pci, 0), ""), jnum(cJSON_GetArrayItem(pci, 1), ""), 4),
+                              vigil_cell_ci_of(a, jnum(cJSON_GetArrayItem(ci, 0), ""), jnum(cJSON_GetArrayItem(ci, 1), ""), 4),
+                              vigil_cell_num(b, 4), vigil_cell_ci_of(b, jnum(cJSON_GetArrayItem(pci, 0), ""), jnum(cJSON_GetArrayItem(pci, 1), ""), 4),
                               vigil_cell_num(a - b, 4), vigil_cell_ci(jnum(di, "ci_low"), jnum(di, "ci_high"), 4)};
                 /* the reason goes under the table, once: in the cell it made the table wider
                  * than the page, clipping the other columns in print */

@@ -195,6 +195,13 @@ sg = sg[:sg.index("</table>")]
 row80 = sg[sg.index("<td>80+</td>"):]
 row80 = row80[:row80.index("</tr>")]
 assert '<td class="sup" colspan="2">suppressed (cell-size policy)</td>' in row80 and "undefined" not in row80, row80
+# an interval that does not contain its estimate is marked and explained under its table
+# (demographic parity difference 0.0003 with BCa interval 0.0000 to 0.0001 on this run)
+sx = html[html.index('id="t-disparities-sex"'):]
+sx_tab, sx_after = sx[:sx.index("</table>")], sx[sx.index("</table>"):][:1500]
+dpd = [r for r in ev["tables"]["disparities-sex"]["rows"] if r[0] == "Demographic parity difference"][0]
+assert not (dpd[2][0] <= dpd[1] <= dpd[2][1]) and "0.0000 to 0.0001 \u2020" in sx_tab, (dpd, sx_tab[:1500])
+assert "\u2020 This interval does not contain its estimate" in sx_after, sx_after
 cmp_rows = ev["tables"]["comparison"]["rows"]
 assert [r[0] for r in cmp_rows] == ["AUROC (DeLong CI)", "Brier score"], cmp_rows
 # the impact assessment: every metric with a paired interval (not just the criteria's), and

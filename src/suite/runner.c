@@ -7,6 +7,7 @@
 #include "vigil/suite.h"
 
 #include "core/config.h"
+#include "core/json.h"
 #include "core/csv_header.h"
 #include "core/util.h"
 #include "stats/metrics_internal.h"
@@ -204,6 +205,35 @@ static cJSON *composition(const run_t *r, size_t min_cell)
         free(cnt);
     }
     return o;
+}
+
+/* Missing values per feature of the models (candidate's, then the predecessor's not already
+ * counted) in the loaded test set, as vigil metrics stores them (`missingness`; a count of 1 to
+ * min_cell-1 with a value, or its complement, is withheld): the report's missing-value table.
+ * NULL when out of memory. */
+static cJSON *missingness(const run_t *r, size_t min_cell)
+{
+    cJSON *m = cJSON_CreateObject(), *cols = m ? cJSON_AddObjectToObject(m, "columns") : NULL;
+    if (!cols) {
+        cJSON_Delete(m);
+        return NULL;
+    }
+    cJSON_AddStringToObject(m, "features", "the models' features");
+    cJSON_AddNumberToObject(m, "n", (double)r->n);
+    const vigil_model *ms[2] = {r->mc, r->mp};
+    for (int k = 0; k < 2; k++)
+        for (size_t j = 0; ms[k] && j < vigil_model_n_features(ms[k]); j++) {
+            const char *name = vigil_model_feature_name(ms[k], j);
+            int col = vigil_table_find(r->t, name);
+            if (col < 0 || cJSON_GetObjectItemCaseSensitive(cols, name)) continue;
+            double miss = (double)vigil_table_n_missing(r->t, (size_t)col);
+            int ok = vigil_fairness_rate_ok(miss, (double)r->n, min_cell);
+            cJSON *c = cJSON_AddObjectToObject(cols, name);
+            vigil_json_add_number(c, "missing", ok ? miss : NAN);
+            vigil_json_add_number(c, "rate", ok ? miss / (double)r->n : NAN);
+            cJSON_AddBoolToObject(c, "suppressed", !ok);
+        }
+    return m;
 }
 
 static cJSON *time_range(const run_t *r)
@@ -704,6 +734,14 @@ static int suite_run(vigil_store *store, const char *suite_path, const vigil_sui
 
     cJSON_ReplaceItemInObjectCaseSensitive(r->doc, "passed", cJSON_CreateBool(all_pass));
     cJSON *ms = cJSON_AddObjectToObject(r->doc, "metrics");
+    if (r->mcand && r->mc) { /* the report's missing-value table, as a metrics run stores it */
+        cJSON *miss = missingness(r, vigil_fairness_min_cell(d->min_cell));
+        if (!miss) {
+            rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+            goto done;
+        }
+        cJSON_AddItemToObject(r->mcand, "missingness", miss);
+    }
     cJSON_AddItemToObject(ms, "candidate", r->mcand), r->mcand = NULL;
     if (r->mpred) cJSON_AddItemToObject(ms, "predecessor", r->mpred), r->mpred = NULL;
     if (r->replay[0] || r->replay[1]) {

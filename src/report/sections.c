@@ -73,6 +73,9 @@ static void metric_get(const cJSON *m, const vigil_metric_def *d, double *v, dou
 }
 
 
+/* v, or 0 where it rounds to zero at `digits` decimals (never "-0.000"). */
+static double no_neg_zero(double v, int digits) { return fabs(v) < 0.5 * pow(10, -digits) ? 0.0 : v; }
+
 /* The 1-based number of reason `why` among a table's notes, added when new (the same reason
  * for both models, or for several disparities, is one note). */
 static int note_ref(const char **notes, int *n, const char *why)
@@ -802,8 +805,9 @@ static void sec_impact(rctx *c)
         cJSON_ArrayForEach(x, cmp)
         {
             const vigil_metric_def *md = vigil_metric_find(x->string);
-            rcell r[6] = {vigil_cell_txt(md ? md->label : x->string), vigil_cell_num(jnum(x, "candidate"), 4), vigil_cell_num(jnum(x, "predecessor"), 4),
-                          vigil_cell_num(jnum(x, "difference"), 4), vigil_cell_ci(jnum(x, "ci_low"), jnum(x, "ci_high"), 4), vigil_cell_txt(js(x, "method"))};
+            int dg = md ? md->digits : 4; /* one number of digits per metric: the catalogue's */
+            rcell r[6] = {vigil_cell_txt(md ? md->label : x->string), vigil_cell_num(jnum(x, "candidate"), dg), vigil_cell_num(jnum(x, "predecessor"), dg),
+                          vigil_cell_num(jnum(x, "difference"), dg), vigil_cell_ci(jnum(x, "ci_low"), jnum(x, "ci_high"), dg), vigil_cell_txt(js(x, "method"))};
             vigil_doc_row(d, r);
         }
         vigil_doc_table_end(d);
@@ -825,7 +829,7 @@ static void sec_impact(rctx *c)
             if (!cm) cm = jp(jp(jp(c->res, "impact"), "overall"), md->key);
             rcell r[5] = {vigil_cell_txt(md->label), vigil_cell_num(a, md->digits), vigil_cell_num(b, md->digits),
                           vigil_cell_num(a - b, md->digits),
-                          cm ? vigil_cell_ci(jnum(cm, "ci_low"), jnum(cm, "ci_high"), 4) : vigil_cell_txt("no paired interval for this metric")};
+                          cm ? vigil_cell_ci(jnum(cm, "ci_low"), jnum(cm, "ci_high"), md->digits) : vigil_cell_txt("no paired interval for this metric")};
             /* two p-values are each a test's evidence; their difference measures nothing */
             if (md->unit && strcmp(md->unit, "p-value") == 0)
                 r[3] = vigil_cell_txt("not a quantity (p-values)"), r[4] = vigil_cell_txt("");
@@ -859,10 +863,11 @@ static void sec_impact(rctx *c)
                 const vigil_metric_def *md = vigil_metric_find(v->string);
                 const char *why_a = cJSON_GetStringValue(vigil_json_get_segs(dp, (const char *const[]){"not_given", v->string, NULL}));
                 const char *why_b = cJSON_GetStringValue(vigil_json_get_segs(pd, (const char *const[]){"not_given", v->string, NULL}));
-                rcell r[7] = {vigil_cell_txt(md ? md->label : v->string), vigil_cell_num(a, 4),
-                              vigil_cell_ci_of(a, jnum(cJSON_GetArrayItem(ci, 0), ""), jnum(cJSON_GetArrayItem(ci, 1), ""), 4),
-                              vigil_cell_num(b, 4), vigil_cell_ci_of(b, jnum(cJSON_GetArrayItem(pci, 0), ""), jnum(cJSON_GetArrayItem(pci, 1), ""), 4),
-                              vigil_cell_num(a - b, 4), vigil_cell_ci(jnum(di, "ci_low"), jnum(di, "ci_high"), 4)};
+                int dg = md ? md->digits : 4;
+                rcell r[7] = {vigil_cell_txt(md ? md->label : v->string), vigil_cell_num(a, dg),
+                              vigil_cell_ci_of(a, jnum(cJSON_GetArrayItem(ci, 0), ""), jnum(cJSON_GetArrayItem(ci, 1), ""), dg),
+                              vigil_cell_num(b, dg), vigil_cell_ci_of(b, jnum(cJSON_GetArrayItem(pci, 0), ""), jnum(cJSON_GetArrayItem(pci, 1), ""), dg),
+                              vigil_cell_num(a - b, dg), vigil_cell_ci(jnum(di, "ci_low"), jnum(di, "ci_high"), dg)};
                 /* the reason goes under the table, once: in the cell it made the table wider
                  * than the page, clipping the other columns in print */
                 if (!isfinite(a) && why_a) snprintf(r[1].text, sizeof r[1].text, "undefined (note %d)", note_ref(notes, &nnotes, why_a));
@@ -879,6 +884,12 @@ static void sec_impact(rctx *c)
                 snprintf(id, sizeof id, "impact-levels-%s", g->string);
                 snprintf(cap, sizeof cap, "Candidate minus predecessor within each %s level (paired bootstrap 95%% CI)", g->string);
                 static const char *const st[] = {"auroc", "brier", "citl", "tpr"};
+                static const char *const cat[] = {"auroc", "brier", "citl", "sensitivity"};
+                int dq[4]; /* the catalogue's digits of each metric */
+                for (int q = 0; q < 4; q++) {
+                    const vigil_metric_def *mq = vigil_metric_find(cat[q]);
+                    dq[q] = mq ? mq->digits : 4;
+                }
                 static const char *const cols3[] = {"level", "AUROC difference", "Brier difference", "CITL difference", "sensitivity difference"};
                 vigil_doc_table(d, id, cap, cols3, 5);
                 cJSON_ArrayForEach(lv, il)
@@ -893,8 +904,10 @@ static void sec_impact(rctx *c)
                             snprintf(cell[q], sizeof cell[q], "%s",
                                      level_withheld(c->cand, g->string, lv->string, q == 3) || level_withheld(c->pred, g->string, lv->string, q == 3)
                                          ? "suppressed (cell-size policy)" : "undefined");
-                        else if (isfinite(lo) && isfinite(hi)) snprintf(cell[q], sizeof cell[q], "%.4f [%.4f, %.4f]", df, lo, hi);
-                        else snprintf(cell[q], sizeof cell[q], "%.4f (no interval)", df);
+                        else if (isfinite(lo) && isfinite(hi))
+                            snprintf(cell[q], sizeof cell[q], "%.*f [%.*f, %.*f]", dq[q], no_neg_zero(df, dq[q]), dq[q],
+                                     no_neg_zero(lo, dq[q]), dq[q], no_neg_zero(hi, dq[q]));
+                        else snprintf(cell[q], sizeof cell[q], "%.*f (no interval)", dq[q], no_neg_zero(df, dq[q]));
                     }
                     rcell r[5] = {vigil_cell_txt(lv->string), vigil_cell_txt(cell[0]), vigil_cell_txt(cell[1]), vigil_cell_txt(cell[2]), vigil_cell_txt(cell[3])};
                     vigil_doc_row(d, r);

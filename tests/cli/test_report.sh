@@ -206,6 +206,11 @@ assert "\u2020 This interval does not contain its estimate" in sx_after, sx_afte
 # pandas 1.5.3 counts them (creatinine: 554 of 3,072 missing in test.csv)
 miss = {r[0]: r[1] for r in ev["tables"]["missingness"]["rows"]}
 assert miss["creatinine"] == 554 and miss["age"] == 0 and set(miss) == {"age", "male", "kappa", "lambda", "creatinine", "mgus"}, miss
+# one number of digits per metric (the catalogue's): a level's AUROC difference has the AUROC's
+# three decimals here as in the performance table, the Brier's four; never "-0.000"
+lvs = ev["tables"]["impact-levels-sex"]["rows"]
+assert all(re.fullmatch(r"-?\d\.\d{3} \[-?\d\.\d{3}, -?\d\.\d{3}\]", r[1]) and re.fullmatch(r"-?\d\.\d{4} \[.*\]", r[2]) for r in lvs), lvs
+assert not any(c.startswith("-0.000 ") or "[-0.000," in c for r in lvs for c in r), lvs
 cmp_rows = ev["tables"]["comparison"]["rows"]
 assert [r[0] for r in cmp_rows] == ["AUROC (DeLong CI)", "Brier score"], cmp_rows
 # the impact assessment: every metric with a paired interval (not just the criteria's), and

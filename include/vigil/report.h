@@ -42,12 +42,19 @@ typedef struct {
     double dca_low, dca_high; /* the decision curve's threshold range, 0 <= low < high <= 1;
                               high 0: the default (from 0 to twice the threshold where treating
                               all stops paying, and past every operating threshold) */
+    /* signed checkpoints (their texts, as `vigil audit checkpoint` wrote them) the store must
+     * still extend, and the public key they are signed with: a report from a store that does
+     * not extend one of them says the audit trail is broken (NOT IMPLEMENTABLE), as a broken
+     * chain does; none: the chain alone is checked */
+    const char *const *checkpoints;
+    size_t n_checkpoints;
+    const char *pubkey;
 } vigil_report_options;
 
 /* The defaults: no out_dir (the caller must set it), no store path in the reproduce commands,
  * plots drawn, no PDF, an existing directory that is not a report refused, the default
- * decision-curve range. */
-#define VIGIL_REPORT_OPTIONS_INIT {NULL, NULL, 0, 0, 0, 0, 0}
+ * decision-curve range, no checkpoints. */
+#define VIGIL_REPORT_OPTIONS_INIT {NULL, NULL, 0, 0, 0, 0, 0, NULL, 0, NULL}
 
 typedef struct {
     int64_t run_id;

@@ -1,6 +1,7 @@
 /* vigil report — the PCCP evidence report of a stored run (issue 8). */
 #include "cli/cli.h"
 #include "cli/options.h"
+#include "core/util.h"
 #include "vigil/error.h"
 #include "vigil/report.h"
 #include "vigil/store.h"
@@ -52,7 +53,8 @@ static const char epilogue[] =
 
 static struct {
     cli_common c;
-    const char *run, *out, *dca, *monitor, *from, *to;
+    const char *run, *out, *dca, *monitor, *from, *to, *pubkey;
+    cli_list checkpoints;
     int no_plots, pdf, force;
 } A;
 
@@ -74,6 +76,9 @@ static const cli_option opts[] = {
                    &A.dca),
     CLI_OPT_FLAG("force", 0, "write into a non-empty DIR that is not a previous report (only the\n"
                  "report's files there are replaced)", &A.force),
+    CLI_OPT_LIST("checkpoint", 0, "C.json", "with --run: a signed checkpoint (vigil audit checkpoint) the store\n"
+                 "must still extend, else the report says the audit trail is broken (repeatable)", &A.checkpoints),
+    CLI_OPT_STRING("pubkey", 0, "P.pem", "the public key the checkpoints are signed with", &A.pubkey),
     CLI_OPTS_FORMAT(&A.c),
     CLI_OPT_END,
 };
@@ -143,9 +148,25 @@ int cmd_report(int argc, char **argv)
             return cli_usage("report", "--dca-range '%s' is not LO:HI with 0 <= LO < HI <= 1", A.dca);
     }
 
+    if (A.checkpoints.n && !A.pubkey) return cli_usage("report", "--checkpoint needs --pubkey P.pem");
+    if (A.pubkey && !A.checkpoints.n) return cli_usage("report", "--pubkey without --checkpoint");
+    if (A.checkpoints.n && A.monitor) return cli_usage("report", "--checkpoint goes with --run");
+    /* every checkpoint read first: a file that cannot be read is a usage error, before any work */
+    char *ck[CLI_LIST_MAX] = {0};
+    for (size_t i = 0; i < A.checkpoints.n; i++) {
+        size_t len;
+        int err = vigil_read_file(A.checkpoints.v[i], &ck[i], &len);
+        if (err) {
+            for (size_t j = 0; j < i; j++) free(ck[j]);
+            return cli_fail("report", err);
+        }
+    }
     vigil_store *s = NULL;
     int rc = cli_open_store("report", db, 1, &s);
-    if (rc) return rc;
+    if (rc) {
+        for (size_t i = 0; i < A.checkpoints.n; i++) free(ck[i]);
+        return rc;
+    }
     vigil_report_options o = VIGIL_REPORT_OPTIONS_INIT;
     o.out_dir = out;
     o.db_label = cli_db_path(db);
@@ -154,6 +175,9 @@ int cmd_report(int argc, char **argv)
     o.force = A.force;
     o.dca_low = dlo;
     o.dca_high = dhi;
+    o.checkpoints = (const char *const *)ck;
+    o.n_checkpoints = A.checkpoints.n;
+    o.pubkey = A.pubkey;
     /* a monitor run's report is its night of the monitor's record (the nights of its window) */
     char mon_name[256] = "", win_end[64] = "";
     vigil_run_info ri;
@@ -173,6 +197,13 @@ int cmd_report(int argc, char **argv)
         }
         vigil_run_info_clear(&ri);
     }
+    if (mon_name[0] && A.checkpoints.n) {
+        /* a monitor run's report is its monitor's record, which does not take checkpoints */
+        for (size_t i = 0; i < A.checkpoints.n; i++) free(ck[i]);
+        vigil_store_close(s);
+        return cli_usage("report", "--checkpoint goes with a suite or metrics run (run %zu is a monitor night: "
+                         "vigil audit verify --checkpoint checks the store)", id);
+    }
     if (mon_name[0]) {
         if (!win_end[0]) {
             vigil_store_close(s);
@@ -187,6 +218,7 @@ int cmd_report(int argc, char **argv)
     vigil_report_summary sum;
     int err = vigil_report_write(s, (int64_t)id, &o, &sum);
     vigil_store_close(s);
+    for (size_t i = 0; i < A.checkpoints.n; i++) free(ck[i]);
     if (err) return cli_fail("report", err);
     if (sum.n_plots_drawn < sum.n_plots)
         fprintf(stderr, "vigil report: %zu of %zu plots not drawn (%s); the report says where each would be\n",

@@ -135,7 +135,24 @@ static int load(rctx *c, int64_t id)
     if ((rc = vigil_store_get_files(c->s, id, &c->files, &c->n_files)) != 0) return rc;
     if ((rc = load_monitors(c)) != 0) return rc;
     load_chain(c);
-    return vigil_store_audit_verify(c->s, &c->audit);
+    if ((rc = vigil_store_audit_verify(c->s, &c->audit)) != 0) return rc;
+    /* each checkpoint kept outside the store: a store that no longer extends one (a re-sealed
+     * chain, a truncation, a fork) is as broken as a chain that does not verify */
+    if (c->o->n_checkpoints > sizeof c->ckpt / sizeof c->ckpt[0])
+        return vigil_error_set(VIGIL_EINVAL, "report: at most %zu checkpoints", sizeof c->ckpt / sizeof c->ckpt[0]);
+    if (c->o->n_checkpoints && !c->o->pubkey)
+        return vigil_error_set(VIGIL_EINVAL, "report: checkpoints need the public key they are signed with");
+    for (size_t i = 0; i < c->o->n_checkpoints; i++) {
+        if ((rc = vigil_audit_verify_checkpoint(c->s, c->o->checkpoints[i], c->o->pubkey, &c->ckpt[i])) != 0) return rc;
+        c->n_ckpt++;
+        if (!c->ckpt[i].ok && c->audit.ok) {
+            c->audit.ok = 0;
+            snprintf(c->audit.message, sizeof c->audit.message, "the store does not extend checkpoint %zu (tree size "
+                     "%lld, signed %s by %s): %s", i + 1, (long long)c->ckpt[i].size, c->ckpt[i].time,
+                     c->ckpt[i].signer, c->ckpt[i].message);
+        }
+    }
+    return VIGIL_OK;
 }
 
 static void rctx_free(rctx *c)

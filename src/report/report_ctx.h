@@ -5,6 +5,7 @@
 
 #include "core/json.h"
 #include "report/report_internal.h"
+#include "vigil/audit.h"
 #include "vigil/report.h"
 #include "vigil/store.h"
 
@@ -30,6 +31,8 @@ typedef struct {
     size_t n_mons;
     int mons_linked;
     vigil_audit_result audit;
+    vigil_checkpoint_result ckpt[16]; /* the options' checkpoints, verified (first n_ckpt) */
+    size_t n_ckpt;
     rdoc d;
     int min_cell;
 } rctx;

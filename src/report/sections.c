@@ -1046,14 +1046,25 @@ static void sec_audit(rctx *c)
 {
     rdoc *d = &c->d;
     vigil_doc_h(d, 2, "audit", "6. Audit");
-    char b[1400];
-    if (c->audit.ok)
-        snprintf(b, sizeof b, "%lld audit entries over %lld runs verify. Chain head: %s. Record this hash outside the "
-                 "store (for example in the submission) so that a later truncation can be detected.",
+    char b[2400];
+    const vigil_checkpoint_result *last = c->n_ckpt ? &c->ckpt[c->n_ckpt - 1] : NULL;
+    if (c->audit.ok && last)
+        snprintf(b, sizeof b, "%lld audit entries over %lld runs verify, and the store still extends each of the %zu "
+                 "signed checkpoint(s) given (the last: tree size %lld of %lld now, signed %s by %s, key %s). Chain "
+                 "head: %s.", (long long)c->audit.n_entries, (long long)c->audit.n_runs, c->n_ckpt,
+                 (long long)last->size, (long long)last->current, last->time, last->signer, last->key_id, c->audit.head);
+    else if (c->audit.ok)
+        snprintf(b, sizeof b, "%lld audit entries over %lld runs verify. Chain head: %s. The chain alone cannot show "
+                 "that whoever can write the store did not re-seal it: keep a signed checkpoint outside the store "
+                 "(vigil audit checkpoint --key KEY.pem) and give it to vigil report --checkpoint C.json --pubkey "
+                 "P.pem (or vigil audit verify), which then proves that this store still extends it.",
                  (long long)c->audit.n_entries, (long long)c->audit.n_runs, c->audit.head);
-    else
+    else if (c->audit.first_bad)
         snprintf(b, sizeof b, "%s (first bad entry %lld; %lld entries read). Chain head: %s.", c->audit.message,
                  (long long)c->audit.first_bad, (long long)c->audit.n_entries, c->audit.head);
+    else
+        snprintf(b, sizeof b, "%s (%lld entries read). Chain head: %s.", c->audit.message, (long long)c->audit.n_entries,
+                 c->audit.head);
     vigil_doc_box(d, c->audit.ok ? "ok" : "fail", c->audit.ok ? "Audit chain verified." : "AUDIT CHAIN BROKEN.", b);
     cJSON *au = cJSON_AddObjectToObject(d->evidence, "audit");
     cJSON_AddBoolToObject(au, "ok", c->audit.ok);
@@ -1062,6 +1073,18 @@ static void sec_audit(rctx *c)
     cJSON_AddNumberToObject(au, "first_bad", (double)c->audit.first_bad);
     cJSON_AddStringToObject(au, "head", c->audit.head);
     cJSON_AddStringToObject(au, "message", c->audit.message);
+    cJSON *cks = cJSON_AddArrayToObject(au, "checkpoints");
+    for (size_t i = 0; i < c->n_ckpt; i++) {
+        cJSON *k = cJSON_CreateObject();
+        cJSON_AddBoolToObject(k, "ok", c->ckpt[i].ok);
+        cJSON_AddNumberToObject(k, "tree_size", (double)c->ckpt[i].size);
+        cJSON_AddStringToObject(k, "root", c->ckpt[i].root);
+        cJSON_AddStringToObject(k, "time", c->ckpt[i].time);
+        cJSON_AddStringToObject(k, "signer", c->ckpt[i].signer);
+        cJSON_AddStringToObject(k, "key_id", c->ckpt[i].key_id);
+        if (!c->ckpt[i].ok) cJSON_AddStringToObject(k, "message", c->ckpt[i].message);
+        cJSON_AddItemToArray(cks, k);
+    }
     /* who ran the run and who signed it (21 CFR Part 11 §11.50), as the audit tree records them */
     vigil_run_who who = {0};
     if (vigil_store_run_who(c->s, c->run.id, &who) == 0) {

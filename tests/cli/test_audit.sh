@@ -51,6 +51,25 @@ forged metric 2 "a forged metric" "does not extend the checkpoint"
 forged delete 1 "a deleted run" "does not extend the checkpoint"
 forged truncate 5 "a truncation" "were removed"
 forged verdict 3 "a forged verdict of a signed run" "electronic signature"
+# the report takes the checkpoints too (issue 19: a re-sealed store's report said "verified"):
+# the clean store extends c1 (verified, the checkpoint named), the forged one does not (broken,
+# NOT IMPLEMENTABLE), while without the checkpoint the forged chain alone still verifies
+cp "$T/clean.db" "$VIGIL_DB"; rm -f "$VIGIL_DB-wal" "$VIGIL_DB-shm"
+run "$VIGIL" report --run 1 --out "$T/rc0" --no-plots --checkpoint "$T/keys/c1.json" --pubkey "$PUB" --format json
+expect_json "d['audit_ok'] is True" "report: the clean store extends the checkpoint"
+/usr/bin/python3 -c "import json; a=json.load(open('$T/rc0/evidence.json'))['audit']; assert a['ok'] and len(a['checkpoints']) == 1 and a['checkpoints'][0]['ok'] and a['checkpoints'][0]['tree_size'] == 4, a" \
+    || { echo "FAIL: the report's evidence does not name the verified checkpoint"; fails=$((fails+1)); }
+grep -q "still extends each of the 1 signed checkpoint" "$T/rc0/report.md" || { echo "FAIL: the report does not say it checked the checkpoint"; fails=$((fails+1)); }
+$FORGE "$VIGIL_DB" verdict 1
+run "$VIGIL" report --run 1 --out "$T/rc1" --no-plots --format json
+expect_json "d['audit_ok'] is True" "report: the re-sealed chain alone verifies (why a checkpoint is needed)"
+grep -q "keep a signed checkpoint outside the store" "$T/rc1/report.md" || { echo "FAIL: the report does not say the chain alone cannot show a re-seal"; fails=$((fails+1)); }
+run "$VIGIL" report --run 1 --out "$T/rc2" --no-plots --checkpoint "$T/keys/c1.json" --pubkey "$PUB" --format json
+expect_rc 1 "report of a forged store with the checkpoint: not implementable"
+expect_json "d['audit_ok'] is False and d['implementable'] is False" "report: the forged store does not extend the checkpoint"
+grep -q "AUDIT CHAIN BROKEN" "$T/rc2/report.md" && grep -q "does not extend checkpoint 1" "$T/rc2/report.md" ||
+    { echo "FAIL: the forged store's report does not say the checkpoint failed"; fails=$((fails+1)); }
+run "$VIGIL" report --run 1 --out "$T/rc3" --no-plots --checkpoint "$T/keys/c1.json"; expect_rc 2 "report --checkpoint without --pubkey"
 # a fork: an older copy of the store grows a different history past the checkpoint
 cp "$T/clean.db" "$VIGIL_DB"; rm -f "$VIGIL_DB-wal" "$VIGIL_DB-shm"; $FORGE "$VIGIL_DB" truncate 6
 metrics; metrics; metrics

@@ -88,6 +88,11 @@ static int select_rows(const vigil_monitor *m, const vigil_table *t, const vigil
                           "min_samples = %zu; not enough data to test for drift", m->file, which,
                           n_in, n_in == 1 ? "" : "s", label, vigil_table_source(t),
                           w->set ? "time column" : "file", w->set ? m->data.time : "", m->min_samples);
+        if (w->set && w->is_date) { /* the night's --now, so that its reproduce command gives this window */
+            char now[16];
+            vigil_format_day(m->now_day, now);
+            vigil_sbuf_printf(&why, " (--now %s)", now);
+        }
         if (why.failed) {
             vigil_sbuf_free(&why);
             rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");

@@ -768,6 +768,9 @@ static void reproduce(mctx *c)
             for (size_t k = 0; k < nf; k++)
                 if (strcmp(f[k].role, "monitor") == 0 || strcmp(f[k].role, "config") == 0) mf = f[k].path;
         const char *now = js(x->doc, "windows.now");
+        char fnow[16] = ""; /* a failed night stored no document: its reason names its --now */
+        const char *fn = !now && x->info.error ? strstr(x->info.error, "(--now ") : NULL;
+        if (fn && sscanf(fn, "(--now %10[0-9-])", fnow) == 1) now = fnow;
         vigil_sbuf_printf(&cmd, "# run %lld (%s, configuration SHA-256 %s)\nvigil monitor run %s%s%s --db %s\n",
                           (long long)x->info.id, x->info.status, x->info.config_sha256 ? x->info.config_sha256 : "?",
                           mf ? mf : "<the monitor file with that SHA-256>", now ? " --now " : "", now ? now : "", db);

@@ -29,7 +29,7 @@ expect_json "d['files'] == ['report.html', 'report.md', 'evidence.json'] and d['
     || { echo "FAIL: the report's files"; fails=$((fails + 1)); }
 
 /usr/bin/python3 - "$T" <<'PY' || { echo "FAIL: the record does not match the stored nights"; fails=$((fails + 1)); }
-import json, sys, os
+import json, re, sys, os
 T = sys.argv[1]
 ev = json.load(open(os.path.join(T, "rep/evidence.json")))
 assert ev["kind"] == "monitor_record" and ev["monitor"] == "night", ev["kind"]
@@ -82,6 +82,8 @@ assert all(int(r["run"]) != other for r in fr)
 # a withheld missing rate is never printed: 3/40 = 0.075
 assert "0.075" not in text, "a small cell's rate is printed"
 assert "--now 2026-02-17" in text and "--now 2026-02-10" in text, "reproduce commands carry --now"
+# the failed (stalled) night's command too: its reason records the night's --now
+assert re.search(r"\(failed, [^\n]*\)\nvigil monitor run \S*night\.json --now 2026-02-12 ", text), "the failed night's command lacks --now"
 PY
 grep -q 'suppressed (cell-size policy)' rep/report.md || { echo "FAIL: the withheld rate is not said"; fails=$((fails + 1)); }
 # (the feed has a label and a score, so the realised AUROC per night is plotted too; it has no

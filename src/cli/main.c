@@ -89,7 +89,7 @@ static void print_warning(const char *msg, void *ctx)
  * one rank any other is refused, so that no run is stored or printed N times. */
 static int splits_across_ranks(const char *name)
 {
-    return strcmp(name, "drift") == 0 || strcmp(name, "metrics") == 0;
+    return strcmp(name, "drift") == 0 || strcmp(name, "metrics") == 0 || strcmp(name, "suite") == 0;
 }
 
 static int run(int argc, char **argv);
@@ -111,7 +111,7 @@ static int run(int argc, char **argv)
     vigil_warn_set_handler(print_warning, NULL);
     generate_help();
     if (vigil_dist_size() > 1 && (argc < 2 || !splits_across_ranks(argv[1]))) {
-        fprintf(stderr, "vigil: %s does not split across MPI ranks (drift and metrics do): run it without "
+        fprintf(stderr, "vigil: %s does not split across MPI ranks (drift, metrics and suite run do): run it without "
                 "mpirun\n",
                 argc < 2 ? "this command" : argv[1]);
         return VIGIL_EXIT_USAGE;

@@ -1,14 +1,15 @@
 #!/bin/sh
 # MPI (issue 22): `mpirun -n N vigil drift` splits the features across ranks, `vigil metrics`
-# the bootstrap replicates (and the jackknife and the ROC band's replicates), and each gives the
-# one-process result bit for bit for N = 1, 2, 3: drift on numeric and categorical features, a
-# feature too sparse to test, MMD on; metrics on flchain with two groups, a comparison score and
-# the lowess bootstrap (the document and the stored metrics); multi-class metrics. Only rank 0
-# prints and stores. A rank that fails (a file only it cannot read, different data on one rank,
-# a rank failing alone while the others wait, a store rank 0 cannot open) ends every rank with
-# the one-process exit status and message, none hangs (timeout), and no run is begun. A command
-# that does not split is refused under mpirun. Skipped, visibly, where vigil was built without
-# MPI or mpirun is absent.
+# and `vigil suite run` the bootstrap replicates (and the jackknife, the ROC band's and the
+# suite runner's paired replicates), and each gives the one-process result bit for bit for
+# N = 1, 2, 3: drift on numeric and categorical features, a feature too sparse to test, MMD on;
+# metrics on flchain with two groups, a comparison score and the lowess bootstrap (the document
+# and the stored metrics); multi-class metrics; the shipped flchain suite with 200 replicates
+# (the document and the stored result digest). Only rank 0 prints and stores. A rank that fails
+# (a file only it cannot read, different data on one rank, a rank failing alone while the
+# others wait, a store rank 0 cannot open) ends every rank with the one-process exit status and
+# message, none hangs (timeout), and no run is begun. A command that does not split is refused
+# under mpirun. Skipped, visibly, where vigil was built without MPI or mpirun is absent.
 . "$(dirname "$0")/lib.sh"
 V=${VIGIL:-$ROOT/build/vigil}
 if ! "$V" --version | grep -q "MPI compiled in"; then
@@ -64,7 +65,7 @@ run mpirun -n 2 "$V" drift --reference ref.csv --current cur.csv --id case_id
 # a command that does not split is refused, before it stores anything
 run mpirun -n 2 "$V" history --db "$T/m.db"
 [ "$rc" = 2 ] || { echo "FAIL: history under mpirun -n 2 exited $rc, not 2 (refused)"; fails=$((fails + 1)); }
-expect_err "history does not split across MPI ranks (drift and metrics do)" "says why"
+expect_err "history does not split across MPI ranks (drift, metrics and suite run do)" "says why"
 [ -e "$T/m.db" ] && { echo "FAIL: the refused history run created a store"; fails=$((fails + 1)); }
 # a bad input is reported once, by rank 0, with exit 2
 run mpirun -n 2 "$V" drift --reference nope.csv --current cur.csv
@@ -167,4 +168,48 @@ run timeout 60 mpirun -n 3 "$V" metrics $MA --db "$T/no/such/dir.db"
 [ "$rc" = "$one_rc" ] || { echo "FAIL: an unopenable store: exit $rc under mpirun, $one_rc in one process"; fails=$((fails + 1)); }
 [ "$(grep -c 'cannot open' "$T/err")" = 1 ] || { echo "FAIL: the store error was printed $(grep -c 'cannot open' "$T/err") times"; fails=$((fails + 1)); }
 
+# ---- suite run: both models' bootstraps and the runner's paired bootstrap ---------------------
+mkdir suites
+ln -s "$ROOT/datasets" datasets
+/usr/bin/python3 - "$ROOT/suites/flchain-v2-vs-v1.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["bootstrap"] = 200  # the shipped suite's 1,000 replicates, fewer: the same code, a fifth of the time
+json.dump(d, open("suites/s.json", "w"), indent=1)
+d["data"]["path"] = "../nope.csv"
+json.dump(d, open("suites/bad.json", "w"), indent=1)
+PY
+digest() { /usr/bin/python3 -c "import sqlite3,sys; r=sqlite3.connect(sys.argv[1]).execute('SELECT status, result_digest FROM runs').fetchall(); assert len(r) == 1 and r[0][0] == 'completed', r; print(r[0][1])" "$1"; }
+run "$V" suite run suites/s.json --db s1.db --threads 1 --format json
+expect_rc 0 "flchain suite, one process"
+cp "$T/out" s1.json
+d1=$(digest s1.db)
+for n in 1 2 3; do
+    run timeout 300 mpirun -n $n "$V" suite run suites/s.json --db sn$n.db --threads 1 --format json
+    expect_rc 0 "flchain suite, mpirun -n $n"
+    /usr/bin/python3 same.py s1.json "$T/out" $n || { echo "FAIL: suite, mpirun -n $n: not the one-process document"; fails=$((fails + 1)); }
+    dn=$(digest sn$n.db)
+    [ -n "$d1" ] && [ "$dn" = "$d1" ] || { echo "FAIL: suite, mpirun -n $n: stored result digest $dn, one process $d1"; fails=$((fails + 1)); }
+done
+# rank 0 alone cannot read the suite's case file: its own message, exit 2, no run, none hangs
+run timeout 60 mpirun -n 1 "$V" suite run suites/bad.json --db sbad.db --threads 1 : -n 1 "$V" suite run suites/s.json --db sbad.db --threads 1
+[ "$rc" = 2 ] || { echo "FAIL: suite, a file rank 0 cannot read: exit $rc, not 2"; fails=$((fails + 1)); }
+expect_err "nope.csv" "rank 0 names the file"
+[ "$(/usr/bin/python3 -c "import sqlite3; print(sqlite3.connect('sbad.db').execute('SELECT count(*) FROM runs').fetchone()[0])" 2>/dev/null || echo 0)" = 0 ] || { echo "FAIL: suite: a run was begun although rank 0 could not read its file"; fails=$((fails + 1)); }
+# another suite file on one rank (more replicates): refused before a run is begun, never a
+# blend of two bootstraps
+/usr/bin/python3 -c "import json; d = json.load(open('suites/s.json')); d['bootstrap'] = 300; json.dump(d, open('suites/s300.json', 'w'))"
+run timeout 60 mpirun -n 1 "$V" suite run suites/s.json --db s300.db --threads 1 : -n 1 "$V" suite run suites/s300.json --db s300.db --threads 1
+[ "$rc" = 2 ] || { echo "FAIL: suite, another suite file on rank 1: exit $rc, not 2"; fails=$((fails + 1)); }
+expect_err "MPI rank 1: read different input than rank 0" "says which rank read another suite"
+[ "$(/usr/bin/python3 -c "import sqlite3; print(sqlite3.connect('s300.db').execute('SELECT count(*) FROM runs').fetchone()[0])" 2>/dev/null || echo 0)" = 0 ] || { echo "FAIL: suite: a run was begun although rank 1 read another suite"; fails=$((fails + 1)); }
+# a store rank 0 cannot open: the one-process status, and no rank runs the suite
+run "$V" suite run suites/s.json --db "$T/no/such/dir.db" --threads 1
+one_rc=$rc
+run timeout 60 mpirun -n 3 "$V" suite run suites/s.json --db "$T/no/such/dir.db" --threads 1
+[ "$rc" = "$one_rc" ] && [ "$rc" = 2 ] || { echo "FAIL: suite, an unopenable store: exit $rc under mpirun, $one_rc in one process"; fails=$((fails + 1)); }
+[ "$(grep -c 'cannot open' "$T/err")" = 1 ] || { echo "FAIL: suite: the store error was printed $(grep -c 'cannot open' "$T/err") times"; fails=$((fails + 1)); }
+run mpirun -n 2 "$V" suite diff 1 1 --db s1.db
+[ "$rc" = 2 ] || { echo "FAIL: suite diff under mpirun -n 2 exited $rc, not 2"; fails=$((fails + 1)); }
+expect_err "suite diff does not split across MPI ranks" "says why"
 finish

@@ -18,6 +18,10 @@ static int g_agreed; /* a failure every rank knows of (vigil_dist_agree found on
 static MPI_Comm g_fin; /* the finalize barrier's own communicator: it never meets a collective
                         * of the work that a rank is stuck in */
 static FILE *g_err; /* this rank's own stderr, kept when ranks other than 0 are silenced */
+/* what the shares moved, for VIGIL_MPI_REPORT (bench/mpi.sh): collectives, doubles every rank
+ * received, seconds in them (waiting for the slowest rank included) */
+static size_t g_shares, g_doubles;
+static double g_share_s;
 
 /* Started by an MPI launcher with more than one rank: Open MPI's, PMIx's or Hydra's variable. */
 static int launched_size(void)
@@ -59,6 +63,14 @@ void vigil_dist_finalize(int exit_code)
      * waiting in a collective it never reached: when they do not all arrive within
      * LONE_FAILURE_SECONDS it says so and ends the job (MPI_Abort), so that none waits forever.
      * The same error on every rank (a bad input every rank reads) meets at once. */
+    if (getenv("VIGIL_MPI_REPORT")) { /* rank 0 through the warning handler, the others on their own stderr */
+        if (g_rank == 0)
+            vigil_warn("MPI: %d ranks; %zu shares of results, %zu doubles (%zu bytes) received by each rank, %.3f s "
+                       "in the shares on rank 0 (waiting for the slowest rank included)", g_size, g_shares, g_doubles,
+                       g_doubles * sizeof(double), g_share_s);
+        else if (g_err)
+            fprintf(g_err, "vigil: MPI rank %d: %.3f s in the shares\n", g_rank, g_share_s), fflush(g_err);
+    }
     MPI_Request q;
     int met = 0;
     MPI_Ibarrier(g_fin, &q);
@@ -145,7 +157,9 @@ int vigil_dist_share_rows(double *buf, size_t nitems, size_t width, int local_rc
             displs[r] = at;
             at += counts[r];
         }
+        double t0 = MPI_Wtime();
         MPI_Allgatherv(send, counts[g_rank], MPI_DOUBLE, all, counts, displs, MPI_DOUBLE, MPI_COMM_WORLD);
+        g_share_s += MPI_Wtime() - t0, g_shares++, g_doubles += nitems * width;
         /* rank r's rows arrive in its order: items r, r + n, r + 2n, ... */
         for (int r = 0; r < n; r++) {
             size_t k2 = 0;
@@ -188,7 +202,9 @@ int vigil_dist_share_cols(const vigil_dist_cols *a, size_t n_arrays, size_t B, i
             for (size_t r = q; r < B; r += n) c++;
             counts[q] = (int)(c * nstat), displs[q] = d, d += counts[q];
         }
+        double t0 = MPI_Wtime();
         MPI_Allgatherv(send, counts[g_rank], MPI_DOUBLE, all, counts, displs, MPI_DOUBLE, MPI_COMM_WORLD);
+        g_share_s += MPI_Wtime() - t0, g_shares++, g_doubles += B * nstat;
         for (size_t q = 0; q < n; q++) {
             const double *from = all + displs[q];
             for (size_t k = 0; k < n_arrays; k++)

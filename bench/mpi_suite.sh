@@ -11,6 +11,7 @@
 # load average before and after (the machine may be shared), vigil's own load / compute / write
 # seconds, the stored result digest against the one-process run's, and on rank 0 what the shares
 # moved (VIGIL_MPI_REPORT: collectives, doubles received by each rank, seconds in them).
+# BENCH_MPI_QUICK=1: only the serial part, mpirun -n 1 and mpirun -n 2.
 # Writes bench/out/mpi_suite.txt. Skips (exit 0, saying why) without an MPI build or mpirun.
 set -eu
 . "$(dirname "$0")/lib.sh"
@@ -73,10 +74,11 @@ PY
     echo "| run | replicates | wall | CPU (user + sys) | load avg before -> after | vigil load / compute / write s | result digest = one process | shares (rank 0) |"
     echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
     one "one process, 1 thread (the serial part)" 0
-    one "one process, 1 thread" "$B"
+    [ -n "${BENCH_MPI_QUICK:-}" ] || one "one process, 1 thread" "$B"
     one "mpirun -n 1, 1 thread" "$B" mpirun -n 1
     one "mpirun -n 2, 1 thread each" "$B" mpirun -n 2
     # Open MPI polls while a rank waits in a collective; on a machine with other jobs it can
     # be told to yield the core instead
-    one "mpirun -n 2, 1 thread each, mpi_yield_when_idle" "$B" mpirun --mca mpi_yield_when_idle 1 -n 2
+    [ -n "${BENCH_MPI_QUICK:-}" ] ||
+        one "mpirun -n 2, 1 thread each, mpi_yield_when_idle" "$B" mpirun --mca mpi_yield_when_idle 1 -n 2
 } | tee "$OUT/mpi_suite.txt"

@@ -24,6 +24,9 @@ fi
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
 # sanitizer builds: Open MPI's own allocations at finalize are not vigil's leaks
 export ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+# the time limits on the runs below (a hang fails the test instead of stalling it), longer under
+# valgrind (make valgrind sets VG_VIGIL), which is 20-50x slower
+to() { if [ -n "${VG_VIGIL:-}" ]; then echo $(($1 * 30)); else echo "$1"; fi; }
 cd "$T"
 for w in ref cur; do
     if [ $w = ref ]; then "$V" synth --out ref.csv --rows 6000 --seed 1 2>/dev/null
@@ -115,7 +118,7 @@ assert d["discrimination"]["auprc"]["ci_low"] is not None and d["discrimination"
 PY
 /usr/bin/python3 stored.py one.db >one.stored || { echo "FAIL: metrics: one process stored no completed run"; fails=$((fails + 1)); }
 for n in 1 2 3; do
-    run timeout 120 mpirun -n $n "$V" metrics $MA --db n$n.db
+    run timeout $(to 120) mpirun -n $n "$V" metrics $MA --db n$n.db
     expect_rc 0 "metrics, mpirun -n $n"
     /usr/bin/python3 same.py m1.json "$T/out" $n || { echo "FAIL: metrics, mpirun -n $n: not the one-process document"; fails=$((fails + 1)); }
     /usr/bin/python3 stored.py n$n.db >n$n.stored
@@ -127,7 +130,7 @@ assert a["docs"] == b["docs"], "stored documents differ"
 PY
 done
 # the table: printed once, by rank 0, which alone stored the run
-run timeout 120 mpirun -n 2 "$V" metrics --data "$FL" --score score --label death_5y --bootstrap 20 --allow age=public --db text.db
+run timeout $(to 120) mpirun -n 2 "$V" metrics --data "$FL" --score score --label death_5y --bootstrap 20 --allow age=public --db text.db
 expect_rc 0 "metrics table, mpirun -n 2"
 [ "$(grep -c '^stored as run 1$' "$T/out")" = 1 ] || { echo "FAIL: metrics table: 'stored as run 1' printed $(grep -c 'stored as run' "$T/out") times"; fails=$((fails + 1)); }
 [ "$(sqlite3 text.db 'SELECT count(*) FROM runs' 2>/dev/null || /usr/bin/python3 -c "import sqlite3; print(sqlite3.connect('text.db').execute('SELECT count(*) FROM runs').fetchone()[0])")" = 1 ] || { echo "FAIL: metrics under mpirun -n 2 stored other than one run"; fails=$((fails + 1)); }
@@ -137,7 +140,7 @@ run "$V" metrics --data "$MC" --label dx --class-scores p_ --group site --bootst
 expect_rc 0 "multi-class metrics, one process"
 cp "$T/out" mc1.json
 for n in 2 3; do
-    run timeout 120 mpirun -n $n "$V" metrics --data "$MC" --label dx --class-scores p_ --group site --bootstrap 40 --seed 3 --threads 1 --no-store --format json
+    run timeout $(to 120) mpirun -n $n "$V" metrics --data "$MC" --label dx --class-scores p_ --group site --bootstrap 40 --seed 3 --threads 1 --no-store --format json
     expect_rc 0 "multi-class metrics, mpirun -n $n"
     /usr/bin/python3 same.py mc1.json "$T/out" $n || { echo "FAIL: multi-class metrics, mpirun -n $n: not the one-process document"; fails=$((fails + 1)); }
 done
@@ -145,26 +148,26 @@ done
 # ---- a rank that fails ends every rank, with the one-process status and message --------------
 # a case file only rank 1 cannot read (a node without the shared mount): exit 2, rank 1's
 # message from rank 0, before rank 0 begins a run
-run timeout 60 mpirun -n 1 "$V" metrics $MA --db lone.db : -n 1 "$V" metrics ${MA%%--data*} --data "$T/nope.csv" ${MA#*test.csv} --db lone.db
+run timeout $(to 60) mpirun -n 1 "$V" metrics $MA --db lone.db : -n 1 "$V" metrics ${MA%%--data*} --data "$T/nope.csv" ${MA#*test.csv} --db lone.db
 [ "$rc" = 2 ] || { echo "FAIL: a file rank 1 cannot read: exit $rc, not 2 (124: it hung)"; fails=$((fails + 1)); }
 expect_err "MPI rank 1: --score column 'score': $T/nope.csv: cannot open" "rank 0 reports rank 1's error"
 [ -e lone.db ] && { echo "FAIL: a run was begun although rank 1 could not read its file"; fails=$((fails + 1)); }
 # different data on one rank (a stale copy): refused, never a blend of two files' replicates
 head -n 2000 "$FL" >stale.csv
-run timeout 60 mpirun -n 2 "$V" metrics $MA --db stale.db : -n 1 "$V" metrics ${MA%%--data*} --data stale.csv ${MA#*test.csv} --db stale.db
+run timeout $(to 60) mpirun -n 2 "$V" metrics $MA --db stale.db : -n 1 "$V" metrics ${MA%%--data*} --data stale.csv ${MA#*test.csv} --db stale.db
 [ "$rc" = 2 ] || { echo "FAIL: different data on rank 2: exit $rc, not 2"; fails=$((fails + 1)); }
 expect_err "MPI rank 2: read different input than rank 0" "says which rank read other data"
 [ -e stale.db ] && { echo "FAIL: a run was begun although rank 2 read other data"; fails=$((fails + 1)); }
 # a rank that fails where the others wait for it (here rank 1 runs another command, which fails
 # alone): after a few seconds it ends the job, with its exit status and message
-run timeout 90 mpirun -n 1 "$V" metrics $MA --db late.db : -n 1 "$V" drift --reference "$T/nope.csv" --current cur.csv
+run timeout $(to 90) mpirun -n 1 "$V" metrics $MA --db late.db : -n 1 "$V" drift --reference "$T/nope.csv" --current cur.csv
 [ "$rc" = 2 ] || { echo "FAIL: a rank failing alone: exit $rc, not 2 (124: it hung)"; fails=$((fails + 1)); }
 expect_err "MPI rank 1 failed where the other ranks did not" "says which rank ended the job"
 [ -e late.db ] && { echo "FAIL: a run was begun although rank 1 failed"; fails=$((fails + 1)); }
 # a store rank 0 cannot open: the one-process status and message, once
 run "$V" metrics $MA --db "$T/no/such/dir.db"
 one_rc=$rc
-run timeout 60 mpirun -n 3 "$V" metrics $MA --db "$T/no/such/dir.db"
+run timeout $(to 60) mpirun -n 3 "$V" metrics $MA --db "$T/no/such/dir.db"
 [ "$rc" = "$one_rc" ] || { echo "FAIL: an unopenable store: exit $rc under mpirun, $one_rc in one process"; fails=$((fails + 1)); }
 [ "$(grep -c 'cannot open' "$T/err")" = 1 ] || { echo "FAIL: the store error was printed $(grep -c 'cannot open' "$T/err") times"; fails=$((fails + 1)); }
 
@@ -185,28 +188,28 @@ expect_rc 0 "flchain suite, one process"
 cp "$T/out" s1.json
 d1=$(digest s1.db)
 for n in 1 2 3; do
-    run timeout 300 mpirun -n $n "$V" suite run suites/s.json --db sn$n.db --threads 1 --format json
+    run timeout $(to 300) mpirun -n $n "$V" suite run suites/s.json --db sn$n.db --threads 1 --format json
     expect_rc 0 "flchain suite, mpirun -n $n"
     /usr/bin/python3 same.py s1.json "$T/out" $n || { echo "FAIL: suite, mpirun -n $n: not the one-process document"; fails=$((fails + 1)); }
     dn=$(digest sn$n.db)
     [ -n "$d1" ] && [ "$dn" = "$d1" ] || { echo "FAIL: suite, mpirun -n $n: stored result digest $dn, one process $d1"; fails=$((fails + 1)); }
 done
 # rank 0 alone cannot read the suite's case file: its own message, exit 2, no run, none hangs
-run timeout 60 mpirun -n 1 "$V" suite run suites/bad.json --db sbad.db --threads 1 : -n 1 "$V" suite run suites/s.json --db sbad.db --threads 1
+run timeout $(to 60) mpirun -n 1 "$V" suite run suites/bad.json --db sbad.db --threads 1 : -n 1 "$V" suite run suites/s.json --db sbad.db --threads 1
 [ "$rc" = 2 ] || { echo "FAIL: suite, a file rank 0 cannot read: exit $rc, not 2"; fails=$((fails + 1)); }
 expect_err "nope.csv" "rank 0 names the file"
 [ "$(/usr/bin/python3 -c "import sqlite3; print(sqlite3.connect('sbad.db').execute('SELECT count(*) FROM runs').fetchone()[0])" 2>/dev/null || echo 0)" = 0 ] || { echo "FAIL: suite: a run was begun although rank 0 could not read its file"; fails=$((fails + 1)); }
 # another suite file on one rank (more replicates): refused before a run is begun, never a
 # blend of two bootstraps
 /usr/bin/python3 -c "import json; d = json.load(open('suites/s.json')); d['bootstrap'] = 300; json.dump(d, open('suites/s300.json', 'w'))"
-run timeout 60 mpirun -n 1 "$V" suite run suites/s.json --db s300.db --threads 1 : -n 1 "$V" suite run suites/s300.json --db s300.db --threads 1
+run timeout $(to 60) mpirun -n 1 "$V" suite run suites/s.json --db s300.db --threads 1 : -n 1 "$V" suite run suites/s300.json --db s300.db --threads 1
 [ "$rc" = 2 ] || { echo "FAIL: suite, another suite file on rank 1: exit $rc, not 2"; fails=$((fails + 1)); }
 expect_err "MPI rank 1: read different input than rank 0" "says which rank read another suite"
 [ "$(/usr/bin/python3 -c "import sqlite3; print(sqlite3.connect('s300.db').execute('SELECT count(*) FROM runs').fetchone()[0])" 2>/dev/null || echo 0)" = 0 ] || { echo "FAIL: suite: a run was begun although rank 1 read another suite"; fails=$((fails + 1)); }
 # a store rank 0 cannot open: the one-process status, and no rank runs the suite
 run "$V" suite run suites/s.json --db "$T/no/such/dir.db" --threads 1
 one_rc=$rc
-run timeout 60 mpirun -n 3 "$V" suite run suites/s.json --db "$T/no/such/dir.db" --threads 1
+run timeout $(to 60) mpirun -n 3 "$V" suite run suites/s.json --db "$T/no/such/dir.db" --threads 1
 [ "$rc" = "$one_rc" ] && [ "$rc" = 2 ] || { echo "FAIL: suite, an unopenable store: exit $rc under mpirun, $one_rc in one process"; fails=$((fails + 1)); }
 [ "$(grep -c 'cannot open' "$T/err")" = 1 ] || { echo "FAIL: suite: the store error was printed $(grep -c 'cannot open' "$T/err") times"; fails=$((fails + 1)); }
 run mpirun -n 2 "$V" suite diff 1 1 --db s1.db

@@ -41,7 +41,8 @@ int vigil_dist_init(int *argc, char ***argv)
     g_started = 1;
     MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
     MPI_Comm_size(MPI_COMM_WORLD, &g_size);
-    if (MPI_Comm_dup(MPI_COMM_WORLD, &g_fin) != MPI_SUCCESS) return vigil_error_set(VIGIL_EINTERNAL, "MPI_Comm_dup failed");
+    if (MPI_Comm_dup(MPI_COMM_WORLD, &g_fin) != MPI_SUCCESS)
+        return vigil_error_set(VIGIL_EINTERNAL, "MPI_Comm_dup failed");
     if (g_rank != 0) {
         int fd = dup(2);
         g_err = fd >= 0 ? fdopen(fd, "w") : NULL;
@@ -76,7 +77,8 @@ void vigil_dist_finalize(int exit_code)
     MPI_Ibarrier(g_fin, &q);
     if (exit_code >= VIGIL_EXIT_USAGE && !g_agreed) {
         double t0 = MPI_Wtime();
-        while (MPI_Test(&q, &met, MPI_STATUS_IGNORE) == MPI_SUCCESS && !met && MPI_Wtime() - t0 < LONE_FAILURE_SECONDS) {
+        while (MPI_Test(&q, &met, MPI_STATUS_IGNORE) == MPI_SUCCESS && !met &&
+               MPI_Wtime() - t0 < LONE_FAILURE_SECONDS) {
             struct timespec ts = {0, 10 * 1000 * 1000};
             nanosleep(&ts, NULL);
         }

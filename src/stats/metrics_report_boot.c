@@ -165,7 +165,8 @@ static int share(vigil_metrics_report *r, int jack, int local_rc)
         for (size_t gi = 0; gi < r->ng; gi++) {
             group *g = &r->g[gi];
             a[k++] = (vigil_dist_cols){jack ? g->djack : g->drep, D_COUNT};
-            for (size_t l = 0; l < g->n_levels; l++) a[k++] = (vigil_dist_cols){jack ? g->lv[l].jack : g->lv[l].rep, S_COUNT};
+            for (size_t l = 0; l < g->n_levels; l++)
+                a[k++] = (vigil_dist_cols){jack ? g->lv[l].jack : g->lv[l].rep, S_COUNT};
         }
     }
     int rc = vigil_dist_share_cols(a, a ? n : 0, jack ? r->jack_groups + 1 : r->o.bootstrap, local_rc);

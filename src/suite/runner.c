@@ -539,7 +539,8 @@ const vigil_suite_criterion *vigil_suite_result_criterion(const vigil_suite_resu
 static void fingerprint(const run_t *r, char out[65])
 {
     vigil_sbuf b = {0};
-    const char *ds = r->t ? vigil_table_sha256(r->t, NULL) : NULL, *ts = r->train ? vigil_table_sha256(r->train, NULL) : NULL;
+    const char *ds = r->t ? vigil_table_sha256(r->t, NULL) : NULL;
+    const char *ts = r->train ? vigil_table_sha256(r->train, NULL) : NULL;
     vigil_sbuf_printf(&b, "%s\n%s\n%s\n%s\n%s", ds ? ds : "-", ts ? ts : "-", r->mc ? vigil_model_sha256(r->mc) : "-",
                       r->mp ? vigil_model_sha256(r->mp) : "-", r->def.text ? r->def.text : "");
     *out = 0;

@@ -34,7 +34,8 @@ typedef struct {
 /* Run the suite at `path`, storing one run in `store` (kind "suite"). On success *run_id is
  * the run, *passed is 1 when every criterion passed, and *json (caller frees) is the result
  * document with run_id and seconds added. Bad input: VIGIL_EINVAL with file and JSON path;
- * an error after the run began marks the run failed. */
+ * an error after the run began marks the run failed. store NULL: the same computation, nothing
+ * stored and *run_id 0 (the ranks other than 0 of an MPI run; rank 0 stores it). */
 int vigil_suite_run(vigil_store *store, const char *path, const vigil_suite_options *opt,
                     int64_t *run_id, int *passed, char **json);
 

@@ -2,6 +2,7 @@
 #include "cli/cli.h"
 #include "cli/cases.h"
 #include "cli/options.h"
+#include "core/dist.h"
 #include "vigil/error.h"
 #include "vigil/store.h"
 #include "vigil/suite.h"
@@ -131,6 +132,9 @@ int cmd_suite(int argc, char **argv)
 
     if (spec == &diff_spec) {
         int64_t a, b;
+        if (vigil_dist_size() > 1)
+            return cli_usage("suite", "suite diff does not split across MPI ranks (drift, metrics and suite run do): "
+                             "run it without mpirun");
         if (npos != 2) return cli_usage("suite", "diff needs two run ids");
         if (parse_id(argv[1], &a) || parse_id(argv[2], &b))
             return cli_usage("suite", "run ids are positive whole numbers, not '%s' '%s'", argv[1], argv[2]);
@@ -149,7 +153,11 @@ int cmd_suite(int argc, char **argv)
     so.threads = (int)A.threads;
     if (cli_parse_backend("suite", A.backend, &so.backend)) return VIGIL_EXIT_USAGE;
     so.progress = on_progress;
-    if ((rc = cli_open_store("suite", db, 0, &store)) != 0) return rc;
+    /* Under MPI rank 0 alone opens the store and stores the run; the others compute their share
+     * of the bootstrap with no store. Whether it opened is every rank's to know. */
+    rc = vigil_dist_rank() == 0 ? cli_open_store("suite", db, 0, &store) : VIGIL_EXIT_OK;
+    err = vigil_dist_agree(rc ? (vigil_error_last_code() ? vigil_error_last_code() : VIGIL_EIO) : VIGIL_OK);
+    if (err) return rc ? rc : vigil_error_exit_status(err); /* the status rank 0 exits with */
     vigil_suite_result *res = NULL;
     err = vigil_suite_run_result(&res, store, argv[1], &so);
     cli_progress_end();

@@ -87,7 +87,10 @@ static void print_warning(const char *msg, void *ctx)
 
 /* The commands whose work splits across MPI ranks (core/dist.h); under mpirun with more than
  * one rank any other is refused, so that no run is stored or printed N times. */
-static int splits_across_ranks(const char *name) { return strcmp(name, "drift") == 0; }
+static int splits_across_ranks(const char *name)
+{
+    return strcmp(name, "drift") == 0 || strcmp(name, "metrics") == 0 || strcmp(name, "suite") == 0;
+}
 
 static int run(int argc, char **argv);
 
@@ -98,7 +101,7 @@ int main(int argc, char **argv)
         return VIGIL_EXIT_INTERNAL;
     }
     int rc = run(argc, argv);
-    vigil_dist_finalize();
+    vigil_dist_finalize(rc);
     return rc;
 }
 
@@ -108,7 +111,8 @@ static int run(int argc, char **argv)
     vigil_warn_set_handler(print_warning, NULL);
     generate_help();
     if (vigil_dist_size() > 1 && (argc < 2 || !splits_across_ranks(argv[1]))) {
-        fprintf(stderr, "vigil: %s does not split across MPI ranks (only drift does): run it without mpirun\n",
+        fprintf(stderr, "vigil: %s does not split across MPI ranks (drift, metrics and suite run do): run it without "
+                "mpirun\n",
                 argc < 2 ? "this command" : argv[1]);
         return VIGIL_EXIT_USAGE;
     }

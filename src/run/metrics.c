@@ -2,6 +2,7 @@
 #include "vigil/run.h"
 #include "vigil/error.h"
 #include "vigil/fairness.h"
+#include "core/dist.h"
 #include "core/util.h"
 #include "stats/metrics_json.h"
 #include "run/metrics_internal.h"
@@ -238,6 +239,19 @@ static char *config_json(const char *data, const char *score, const char *label,
     return s;
 }
 
+void vigil_run_fingerprint(const vigil_table *t, const char *cfg, char out[65])
+{
+    const char *sha = t ? vigil_table_sha256(t, NULL) : NULL;
+    *out = 0;
+    if (!sha || !cfg) return;
+    size_t a = strlen(sha), b = strlen(cfg);
+    char *text = malloc(a + b + 2);
+    if (!text) return;
+    memcpy(text, sha, a), text[a] = '\n', memcpy(text + a + 1, cfg, b + 1);
+    vigil_sha256_hex(text, a + b + 1, out);
+    free(text);
+}
+
 char *vigil_run_with_run_id(cJSON *j, const vigil_store *store, int64_t run_id)
 {
     cJSON *withid = j ? cJSON_CreateObject() : NULL;
@@ -245,6 +259,8 @@ char *vigil_run_with_run_id(cJSON *j, const vigil_store *store, int64_t run_id)
     if (withid) {
         if (store) cJSON_AddNumberToObject(withid, "run_id", (double)run_id);
         else cJSON_AddNullToObject(withid, "run_id");
+        /* split across MPI ranks: how many (the numbers are the one-process numbers) */
+        if (vigil_dist_size() > 1) cJSON_AddStringToObject(withid, "parallel", vigil_dist_describe());
         cJSON *item = j->child;
         while (item) {
             cJSON *next = item->next;
@@ -467,20 +483,23 @@ int vigil_run_metrics(vigil_run_metrics_result **out, const char *data, const ch
     human_data hd = {0};
     cJSON *miss = NULL, *seq = NULL;
     vigil_table *train = NULL;
-    size_t n_keep = 0;
+    size_t n_keep = 0, n = 0;
+    const double *sv = NULL, *lv = NULL, *cmp = NULL, *tv = NULL, *ev = NULL;
+    double t_load = 0;
+    char fp[65];
     vigil_run_metrics_result *r = calloc(1, sizeof *r);
     groups_t *G = calloc(1, sizeof *G);
     int err = r && G ? VIGIL_OK : vigil_error_set(VIGIL_ENOMEM, "out of memory");
-    if (err) goto done;
+    if (err) goto loaded;
     if (opt->n_groups > MAX_GROUPS) {
         err = vigil_error_set(VIGIL_EINVAL, "at most %d groups", MAX_GROUPS);
-        goto done;
+        goto loaded;
     }
     if (!opt->time != !opt->event || (!label && (!opt->time || opt->compare || opt->decision))) {
         err = vigil_error_set(VIGIL_EINVAL, "%s", !opt->time != !opt->event ? "--time and --event go together"
                                                   : !opt->time ? "a label column is required (or --time and --event)"
                                                                : "--compare and --decision need a label column");
-        goto done;
+        goto loaded;
     }
     keep[n_keep++] = score;
     if (label && strcmp(label, score) != 0) keep[n_keep++] = label;
@@ -504,7 +523,7 @@ int vigil_run_metrics(vigil_run_metrics_result **out, const char *data, const ch
     const char *train_col = opt->train_ids_column ? opt->train_ids_column : opt->id;
     if (opt->train_ids && !idname) {
         err = vigil_error_set(VIGIL_EINVAL, "--train-ids '%s' needs an id column: FILE:COLUMN, or --id COL", opt->train_ids);
-        goto done;
+        goto loaded;
     }
     if (!opt->train_ids) idname = NULL;
     if (idname) {
@@ -512,26 +531,34 @@ int vigil_run_metrics(vigil_run_metrics_result **out, const char *data, const ch
         while (k < n_keep && strcmp(keep[k], idname) != 0) k++;
         if (k == n_keep) keep[n_keep++] = idname;
     }
-    if ((err = vigil_run_groups_split(G, opt->groups, opt->n_groups, keep, &n_keep)) != 0) goto done;
-    const double *sv = NULL, *lv = NULL, *cmp = NULL;
-    if ((err = load(&t, data, score, label, opt, keep, n_keep, idname, &sv, &lv, &cmp)) != 0) goto done;
+    if ((err = vigil_run_groups_split(G, opt->groups, opt->n_groups, keep, &n_keep)) != 0) goto loaded;
+    if ((err = load(&t, data, score, label, opt, keep, n_keep, idname, &sv, &lv, &cmp)) != 0) goto loaded;
     if (idname && (err = vigil_run_train_overlap(&seq, &train, t, vigil_table_find(t, idname), "--train-ids", opt->train_ids,
                                                  train_col, opt->delimiter, opt->allow, opt->n_allow,
                                                  vigil_fairness_min_cell(opt->min_cell))) != 0)
-        goto done;
-    if ((err = load_human(t, data, opt, &hd)) != 0) goto done;
-    const double *tv = NULL, *ev = NULL;
-    if ((err = load_survival(t, data, score, sv, label != NULL, opt, &tv, &ev)) != 0) goto done;
-    size_t n = vigil_table_nrows(t);
-    if ((err = vigil_run_groups_resolve(G, t, opt->groups, opt->n_groups, n)) != 0) goto done;
-    if ((err = missingness(&miss, t, data, opt->delimiter, vigil_fairness_min_cell(opt->min_cell))) != 0) goto done;
-    double t_load = vigil_seconds() - t0;
+        goto loaded;
+    if ((err = load_human(t, data, opt, &hd)) != 0) goto loaded;
+    if ((err = load_survival(t, data, score, sv, label != NULL, opt, &tv, &ev)) != 0) goto loaded;
+    n = vigil_table_nrows(t);
+    if ((err = vigil_run_groups_resolve(G, t, opt->groups, opt->n_groups, n)) != 0) goto loaded;
+    if ((err = missingness(&miss, t, data, opt->delimiter, vigil_fairness_min_cell(opt->min_cell))) != 0) goto loaded;
+    t_load = vigil_seconds() - t0;
 
-    if (opt->db_path) {
-        if ((err = vigil_store_open(&store, opt->db_path)) != 0) goto done;
-        if (!(cfg = config_json(data, score, label, opt))) {
+loaded:
+    /* under MPI: every rank read rank 0's data with rank 0's options (vigil_dist_same) */
+    if (!err && vigil_dist_size() > 1 && !(cfg = config_json(data, score, label, opt)))
+        err = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    vigil_run_fingerprint(t, cfg, fp);
+    if ((err = vigil_dist_same(fp, err)) != 0) goto done;
+    /* Under MPI rank 0 alone opens the store and stores the run (the others compute their
+     * share of the bootstrap and print nothing). Whether every rank read its input (above: a file
+     * one rank could not read ends every rank before a run is begun) and whether rank 0 began
+     * the run are every rank's to know (vigil_dist_agree). */
+    if (opt->db_path && vigil_dist_rank() == 0) {
+        if ((err = vigil_store_open(&store, opt->db_path)) != 0) goto begun;
+        if (!cfg && !(cfg = config_json(data, score, label, opt))) {
             err = vigil_error_set(VIGIL_ENOMEM, "out of memory");
-            goto done;
+            goto begun;
         }
         char name[512];
         const char *base = strrchr(data, '/');
@@ -541,9 +568,11 @@ int vigil_run_metrics(vigil_run_metrics_result **out, const char *data, const ch
         vigil_run_file f[2] = {{"data", data, sha, bytes}, {"train_ids", opt->train_ids, NULL, 0}};
         if (train) f[1].sha256 = vigil_table_sha256(train, &f[1].bytes);
         vigil_run_spec spec = {"metrics", name, cfg, f, train ? 2 : 1, opt->seed, opt->bootstrap > 0};
-        if ((err = vigil_run_begin(&run, store, &spec)) != 0) goto done;
+        if ((err = vigil_run_begin(&run, store, &spec)) != 0) goto begun;
         r->run_id = vigil_run_id(run);
     }
+begun:
+    if ((err = vigil_dist_agree(err)) != 0) goto done;
 
     vigil_metrics_options mo = VIGIL_METRICS_OPTIONS_INIT;
     mo.thresholds = opt->n_thresholds ? opt->thresholds : NULL;

@@ -46,6 +46,9 @@ void vigil_run_groups_free(groups_t *G, size_t n_groups);
 size_t vigil_run_header_column(const char *path, char delimiter, const char *name);
 /* The report's document with run_id first: scripts find the stored run by the run_id the
  * command printed. Takes the tree; NULL when out of memory. */
+/* Under MPI: a digest of what this rank read and how (the table's SHA-256 and the run's
+ * configuration), for vigil_dist_same. "" when either is missing. */
+void vigil_run_fingerprint(const vigil_table *t, const char *cfg, char out[65]);
 char *vigil_run_with_run_id(cJSON *j, const vigil_store *store, int64_t run_id);
 
 /* vigil_run_metrics with opt->class_scores (metrics_multiclass.c). */

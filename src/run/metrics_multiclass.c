@@ -5,6 +5,7 @@
 #include "vigil/error.h"
 #include "vigil/fairness.h"
 #include "core/csv_header.h"
+#include "core/dist.h"
 #include "core/util.h"
 #include "stats/metrics_report_multiclass.h"
 
@@ -167,7 +168,9 @@ int vigil_run_metrics_multiclass(vigil_run_metrics_result **out, const char *dat
     const char **names = NULL;
     const double **prob = NULL;
     int32_t *cls = NULL;
-    size_t n_keep = 0;
+    size_t n_keep = 0, n = 0;
+    double t_load = 0;
+    char fp[65];
     classes_t C = {opt->class_scores, label, opt, NULL, NULL, 0, 0, 0};
     vigil_run_metrics_result *r = calloc(1, sizeof *r);
     groups_t *G = calloc(1, sizeof *G);
@@ -176,11 +179,11 @@ int vigil_run_metrics_multiclass(vigil_run_metrics_result **out, const char *dat
     if (!err && bad) err = vigil_error_set(VIGIL_EINVAL, "%s is a binary-score option; --class-scores does not take it", bad);
     if (!err && opt->n_groups > MAX_GROUPS) err = vigil_error_set(VIGIL_EINVAL, "at most %d groups", MAX_GROUPS);
     if (!err && !*opt->class_scores) err = vigil_error_set(VIGIL_EINVAL, "--class-scores needs a column prefix");
-    if (err) goto done;
+    if (err) goto loaded;
     vigil_csv_header_fields(data, opt->delimiter ? opt->delimiter : ',', class_field, &C);
     if (C.oom) {
         err = vigil_error_set(VIGIL_ENOMEM, "out of memory");
-        goto done;
+        goto loaded;
     }
     if (C.n < 2) {
         FILE *f = fopen(data, "rb");
@@ -193,19 +196,19 @@ int vigil_run_metrics_multiclass(vigil_run_metrics_result **out, const char *dat
                                                       "the prefix%s",
                                   data, opt->class_scores, C.n ? C.col[0] : "");
         }
-        goto done;
+        goto loaded;
     }
     if (!(keep = malloc((1 + C.n + MAX_GROUPS * VIGIL_GROUP_SPEC_MAX) * sizeof *keep)) ||
         !(names = malloc(C.n * sizeof *names)) || !(prob = malloc(C.n * sizeof *prob))) {
         err = vigil_error_set(VIGIL_ENOMEM, "out of memory");
-        goto done;
+        goto loaded;
     }
     keep[n_keep++] = label;
     for (size_t c = 0; c < C.n; c++) {
         keep[n_keep++] = C.col[c];
         names[c] = C.col[c] + strlen(opt->class_scores);
     }
-    if ((err = vigil_run_groups_split(G, opt->groups, opt->n_groups, keep, &n_keep)) != 0) goto done;
+    if ((err = vigil_run_groups_split(G, opt->groups, opt->n_groups, keep, &n_keep)) != 0) goto loaded;
     vigil_csv_options co = VIGIL_CSV_OPTIONS_INIT;
     vigil_col_decl types[1] = {{label, VIGIL_COL_CATEGORICAL}}; /* class names as written: "01" is not "1" */
     co.keep = keep;
@@ -221,31 +224,41 @@ int vigil_run_metrics_multiclass(vigil_run_metrics_result **out, const char *dat
                     vigil_error_wrap("--group column '%s'", keep[k]);
                     break;
                 }
-        goto done;
+        goto loaded;
     }
-    if ((err = vigil_phi_guard(t, data, NULL, 0, opt->allow, opt->n_allow)) != 0) goto done;
-    size_t n = vigil_table_nrows(t);
+    if ((err = vigil_phi_guard(t, data, NULL, 0, opt->allow, opt->n_allow)) != 0) goto loaded;
+    n = vigil_table_nrows(t);
     if (n == 0) {
         err = vigil_error_set(VIGIL_EINVAL, "%s: no cases (the file has no data rows)", data);
-        goto done;
+        goto loaded;
     }
     if (!(cls = malloc(n * sizeof *cls))) {
         err = vigil_error_set(VIGIL_ENOMEM, "out of memory");
-        goto done;
+        goto loaded;
     }
     if ((err = label_classes(t, data, label, &C, names, cls)) != 0 || (err = class_columns(t, data, &C, prob)) != 0)
-        goto done;
+        goto loaded;
     if ((err = vigil_multiclass_check(prob, C.n, cls, n, data, names, C.pos, vigil_run_header_column(data, opt->delimiter, label),
                                       row_line, t)) != 0)
-        goto done;
-    if ((err = vigil_run_groups_resolve(G, t, opt->groups, opt->n_groups, n)) != 0) goto done;
-    double t_load = vigil_seconds() - t0;
+        goto loaded;
+    if ((err = vigil_run_groups_resolve(G, t, opt->groups, opt->n_groups, n)) != 0) goto loaded;
+    t_load = vigil_seconds() - t0;
 
-    if (opt->db_path) {
-        if ((err = vigil_store_open(&store, opt->db_path)) != 0) goto done;
-        if (!(cfg = config_json(data, label, &C, opt))) {
+loaded:
+    /* under MPI: every rank read rank 0's data with rank 0's options (vigil_dist_same) */
+    if (!err && vigil_dist_size() > 1 && !(cfg = config_json(data, label, &C, opt)))
+        err = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    vigil_run_fingerprint(t, cfg, fp);
+    if ((err = vigil_dist_same(fp, err)) != 0) goto done;
+    /* Under MPI rank 0 alone opens the store and stores the run (the others compute their
+     * share of the bootstrap and print nothing). Whether every rank read its input (above: a file
+     * one rank could not read ends every rank before a run is begun) and whether rank 0 began
+     * the run are every rank's to know (vigil_dist_agree). */
+    if (opt->db_path && vigil_dist_rank() == 0) {
+        if ((err = vigil_store_open(&store, opt->db_path)) != 0) goto begun;
+        if (!cfg && !(cfg = config_json(data, label, &C, opt))) {
             err = vigil_error_set(VIGIL_ENOMEM, "out of memory");
-            goto done;
+            goto begun;
         }
         char name[512];
         const char *base = strrchr(data, '/');
@@ -254,9 +267,11 @@ int vigil_run_metrics_multiclass(vigil_run_metrics_result **out, const char *dat
         const char *sha = vigil_table_sha256(t, &bytes);
         vigil_run_file f = {"data", data, sha, bytes};
         vigil_run_spec spec = {"metrics", name, cfg, &f, 1, opt->seed, opt->bootstrap > 0};
-        if ((err = vigil_run_begin(&run, store, &spec)) != 0) goto done;
+        if ((err = vigil_run_begin(&run, store, &spec)) != 0) goto begun;
         r->run_id = vigil_run_id(run);
     }
+begun:
+    if ((err = vigil_dist_agree(err)) != 0) goto done;
 
     vigil_multiclass_options mo = VIGIL_MULTICLASS_OPTIONS_INIT;
     mo.top_k = opt->top_k;

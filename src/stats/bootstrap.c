@@ -2,6 +2,7 @@
  * sorted order, so no replicate re-sorts or copies rows. Each replicate owns a random stream
  * derived from (seed, replicate index) alone, and writes its results at its own index, so a
  * run gives the same numbers on any number of threads. */
+#include "core/dist.h"
 #include "core/parallel.h"
 #include "core/util.h"
 #include "stats/metrics_internal.h"
@@ -100,6 +101,7 @@ int vigil_stats_bca_ci(double *x, size_t B, double theta, const double *jack, si
 typedef struct {
     size_t n, scratch_bytes;
     size_t groups;  /* > 0: the jackknife, replicate r leaves out the cases k with k % groups == r */
+    int split;      /* only this MPI rank's replicates (vigil_dist_owns) */
     uint64_t seed;
     const uint32_t *pos;
     vm_replicate_fn fn;
@@ -115,6 +117,7 @@ static int replicates(void *arg, size_t begin, size_t end, int worker)
     job *j = arg;
     double *w = j->w[worker];
     for (size_t r = begin; r < end; r++) {
+        if (j->split && !vigil_dist_owns(r)) continue;
         if (j->groups) {
             for (size_t k = 0; k < j->n; k++) w[j->pos ? j->pos[k] : k] = k % j->groups == r ? 0.0 : 1.0;
             j->fn(j->ctx, r, w, j->scratch[worker]);
@@ -132,23 +135,35 @@ static int replicates(void *arg, size_t begin, size_t end, int worker)
     return VIGIL_OK;
 }
 
-static int run_pool(size_t n, size_t B, size_t groups, uint64_t seed, unsigned threads, size_t scratch_bytes,
-                    const uint32_t *pos, vm_replicate_fn fn, void *ctx);
+static int run_pool(size_t n, size_t B, size_t groups, int split, uint64_t seed, unsigned threads,
+                    size_t scratch_bytes, const uint32_t *pos, vm_replicate_fn fn, void *ctx);
 
 int vigil_stats_bootstrap_run(size_t n, size_t B, uint64_t seed, unsigned threads, size_t scratch_bytes,
                      const uint32_t *pos, vm_replicate_fn fn, void *ctx)
 {
-    return run_pool(n, B, 0, seed, threads, scratch_bytes, pos, fn, ctx);
+    return run_pool(n, B, 0, 0, seed, threads, scratch_bytes, pos, fn, ctx);
 }
 
 int vigil_stats_jackknife_run(size_t n, size_t groups, unsigned threads, size_t scratch_bytes, const uint32_t *pos,
                               vm_replicate_fn fn, void *ctx)
 {
-    return run_pool(n, groups + 1, groups, 0, threads, scratch_bytes, pos, fn, ctx);
+    return run_pool(n, groups + 1, groups, 0, 0, threads, scratch_bytes, pos, fn, ctx);
 }
 
-static int run_pool(size_t n, size_t B, size_t groups, uint64_t seed, unsigned threads, size_t scratch_bytes,
-                    const uint32_t *pos, vm_replicate_fn fn, void *ctx)
+int vigil_stats_bootstrap_run_split(size_t n, size_t B, uint64_t seed, unsigned threads, size_t scratch_bytes,
+                                    const uint32_t *pos, vm_replicate_fn fn, void *ctx)
+{
+    return run_pool(n, B, 0, vigil_dist_size() > 1, seed, threads, scratch_bytes, pos, fn, ctx);
+}
+
+int vigil_stats_jackknife_run_split(size_t n, size_t groups, unsigned threads, size_t scratch_bytes,
+                                    const uint32_t *pos, vm_replicate_fn fn, void *ctx)
+{
+    return run_pool(n, groups + 1, groups, vigil_dist_size() > 1, 0, threads, scratch_bytes, pos, fn, ctx);
+}
+
+static int run_pool(size_t n, size_t B, size_t groups, int split, uint64_t seed, unsigned threads,
+                    size_t scratch_bytes, const uint32_t *pos, vm_replicate_fn fn, void *ctx)
 {
     if (B == 0) return VIGIL_OK;
     /* One replicate per chunk: replicates are long (n draws and a pass over the cases), and
@@ -156,7 +171,8 @@ static int run_pool(size_t n, size_t B, size_t groups, uint64_t seed, unsigned t
     int T = vigil_parallel_workers(threads > 256 ? 256 : (int)threads, B, 1);
     if (T > 256) T = 256;
     int rc = VIGIL_OK;
-    job j = {.n = n, .scratch_bytes = scratch_bytes, .groups = groups, .seed = seed, .pos = pos, .fn = fn, .ctx = ctx};
+    job j = {.n = n, .scratch_bytes = scratch_bytes, .groups = groups, .split = split, .seed = seed, .pos = pos,
+             .fn = fn, .ctx = ctx};
     j.w = calloc((size_t)T, sizeof *j.w);
     j.scratch = calloc((size_t)T, sizeof *j.scratch);
     if (!j.w || !j.scratch) goto oom;

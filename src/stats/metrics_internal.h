@@ -184,6 +184,14 @@ void vigil_stats_percentile_ci(double *x, size_t B, double level, double *lo, do
  * call `groups` leaves none out (the full data through the same passes). */
 int vigil_stats_jackknife_run(size_t n, size_t groups, unsigned threads, size_t scratch_bytes, const uint32_t *pos,
                               vm_replicate_fn fn, void *ctx);
+/* The same two, split across MPI ranks (core/dist.h): this rank runs only the replicates (calls)
+ * r it owns (r % size == rank), and the caller then shares every array fn wrote with
+ * vigil_dist_share_cols (or _rows) before it reads any other replicate's values -- every rank
+ * must, even after a failure here, so that none waits. One rank: the functions above. */
+int vigil_stats_bootstrap_run_split(size_t n, size_t B, uint64_t seed, unsigned threads, size_t scratch_bytes,
+                                    const uint32_t *pos, vm_replicate_fn fn, void *ctx);
+int vigil_stats_jackknife_run_split(size_t n, size_t groups, unsigned threads, size_t scratch_bytes,
+                                    const uint32_t *pos, vm_replicate_fn fn, void *ctx);
 /* BCa interval of the finite replicates x[0..B-1] (sorted in place) around the estimate theta,
  * the acceleration from the jackknife values jack[0..m-1] (NaN: left out), as scipy's
  * bootstrap(method='BCa') but with ties at theta counted half in z0. 1: BCa; 0: BCa is not

@@ -2,6 +2,7 @@
  * and recomputes every scope's statistics and every disparity from the one sorted order. */
 #include "stats/metrics_report.h"
 #include "vigil/error.h"
+#include "core/dist.h"
 #include "core/util.h"
 
 #include <math.h>
@@ -150,12 +151,40 @@ static void interval(vigil_metrics_report *r, const double *rep, const double *j
     else if (m == 0) r->ci_percentile++;
 }
 
+/* Every array the passes write, for sharing across MPI ranks: the overall scope's, each
+ * group's disparities and each reported level's (jack: the jackknife's). */
+static int share(vigil_metrics_report *r, int jack, int local_rc)
+{
+    size_t n = 1;
+    for (size_t gi = 0; gi < r->ng; gi++) n += 1 + r->g[gi].n_levels;
+    vigil_dist_cols *a = calloc(n, sizeof *a);
+    if (!a) local_rc = vigil_error_set(VIGIL_ENOMEM, "out of memory for the bootstrap");
+    else {
+        size_t k = 0;
+        a[k++] = (vigil_dist_cols){jack ? r->all.jack : r->all.rep, S_COUNT};
+        for (size_t gi = 0; gi < r->ng; gi++) {
+            group *g = &r->g[gi];
+            a[k++] = (vigil_dist_cols){jack ? g->djack : g->drep, D_COUNT};
+            for (size_t l = 0; l < g->n_levels; l++)
+                a[k++] = (vigil_dist_cols){jack ? g->lv[l].jack : g->lv[l].rep, S_COUNT};
+        }
+    }
+    int rc = vigil_dist_share_cols(a, a ? n : 0, jack ? r->jack_groups + 1 : r->o.bootstrap, local_rc);
+    free(a);
+    return rc;
+}
+
 int vigil_stats_report_bootstrap(vigil_metrics_report *r)
 {
     size_t B = r->o.bootstrap;
     if (B == 0) return VIGIL_OK;
     size_t G = r->n < VM_JACK_GROUPS ? r->n : VM_JACK_GROUPS, J = G + 1;
     r->jack_groups = G;
+    /* Under MPI each rank runs its own replicates and jackknife calls (r % size == rank) and
+     * then every rank has every one (share): a failure on any rank, here included, reaches the
+     * shares as that rank's result, so every rank returns an error and none waits. */
+    int rc = VIGIL_OK;
+    lists sl = {0};
     if (!(r->all.rep = malloc(S_COUNT * B * sizeof(double))) || !(r->all.jack = malloc(S_COUNT * J * sizeof(double))))
         goto oom;
     for (size_t gi = 0; gi < r->ng; gi++) {
@@ -174,23 +203,20 @@ int vigil_stats_report_bootstrap(vigil_metrics_report *r)
         if (!(r->yd = malloc(r->n * sizeof *r->yd))) goto oom;
         for (size_t i = 0; i < r->n; i++) r->yd[i] = r->all.y[i];
     }
-    lists sl = {0};
-    if (scope_lists(r, &sl) != 0) {
-        lists_free(&sl);
-        goto oom;
-    }
+    if (scope_lists(r, &sl) != 0) goto oom;
     pass_ctx boot = {r, 0, sl.in, sl.g}, jack = {r, 1, sl.in, sl.g};
-    int rc = vigil_stats_bootstrap_run(r->n, B, r->o.seed, r->o.threads, scratch, r->pos, replicate, &boot);
+    rc = vigil_stats_bootstrap_run_split(r->n, B, r->o.seed, r->o.threads, scratch, r->pos, replicate, &boot);
+    rc = share(r, 0, rc);
     /* the jackknife: G calls each leaving out every G-th case in score order (so each group
      * spans the range of scores, and the row order of the file does not matter), and call G,
      * which leaves none out, for the estimate the same passes give */
-    if (!rc) rc = vigil_stats_jackknife_run(r->n, G, r->o.threads, scratch, NULL, replicate, &jack);
+    if (!rc) rc = share(r, 1, vigil_stats_jackknife_run_split(r->n, G, r->o.threads, scratch, NULL, replicate, &jack));
     lists_free(&sl);
     if (rc) return rc;
     /* the intervals from a copy: the replicates stay in replicate order, paired with those of
      * another report of the same cases (vigil_metrics_paired_json) */
     double *cp = malloc(B * sizeof *cp);
-    if (!cp) goto oom;
+    if (!cp) return vigil_error_set(VIGIL_ENOMEM, "out of memory for %zu bootstrap replicates", B);
     for (int k = 0; k < S_COUNT; k++)
         interval(r, r->all.rep + (size_t)k * B, r->all.jack + (size_t)k * J, cp, &r->all.ci[k][0], &r->all.ci[k][1]);
     for (size_t gi = 0; gi < r->ng; gi++) {
@@ -206,5 +232,7 @@ int vigil_stats_report_bootstrap(vigil_metrics_report *r)
     free(cp);
     return VIGIL_OK;
 oom:
-    return vigil_error_set(VIGIL_ENOMEM, "out of memory for %zu bootstrap replicates", B);
+    lists_free(&sl);
+    /* every rank meets at the share, as it would have after the replicates */
+    return share(r, 0, vigil_error_set(VIGIL_ENOMEM, "out of memory for %zu bootstrap replicates", B));
 }

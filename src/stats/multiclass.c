@@ -6,6 +6,7 @@
 #include "stats/multiclass.h"
 #include "vigil/error.h"
 #include "vigil/fairness.h"
+#include "core/dist.h"
 #include "core/parallel.h"
 #include "core/util.h"
 
@@ -408,8 +409,16 @@ static int bootstrap(vigil_multiclass_report *r, mc_pass *P)
     boot_ctx K = {P, r, J, malloc(P->n_scopes * MC_COUNT * J * sizeof(double)), malloc(ng * MCD_COUNT * J * sizeof(double))};
     int rc = X.rep && X.grep && K.rep && K.grep ? VIGIL_OK : vigil_error_set(VIGIL_ENOMEM, "out of memory for the bootstrap");
     size_t scratch = (P->n_scopes * P->sz + P->k + P->n_scopes * MC_COUNT) * sizeof(double);
-    if (!rc) rc = vigil_stats_bootstrap_run(P->n, B, r->o.seed, r->o.threads, scratch, NULL, replicate, &X);
-    if (!rc) rc = vigil_stats_jackknife_run(P->n, G, r->o.threads, scratch, NULL, replicate, &K);
+    /* each MPI rank its own replicates and jackknife calls, then every rank all of them (every
+     * rank meets at each share, a failure included: core/dist.h) */
+    if (!rc) rc = vigil_stats_bootstrap_run_split(P->n, B, r->o.seed, r->o.threads, scratch, NULL, replicate, &X);
+    vigil_dist_cols xs[2] = {{X.rep, P->n_scopes * MC_COUNT}, {X.grep, P->ng * MCD_COUNT}};
+    rc = vigil_dist_share_cols(xs, 2, B, rc);
+    if (!rc) {
+        vigil_dist_cols ks[2] = {{K.rep, P->n_scopes * MC_COUNT}, {K.grep, P->ng * MCD_COUNT}};
+        rc = vigil_dist_share_cols(ks, 2, J, vigil_stats_jackknife_run_split(P->n, G, r->o.threads, scratch, NULL,
+                                                                              replicate, &K));
+    }
     if (!rc) {
         size_t q = 0;
         for (size_t g = 0; g <= P->ng; g++) {
@@ -708,8 +717,9 @@ int vigil_multiclass_paired(vigil_metric_value *out, double *cand, double *pred,
         if (o.bootstrap && isfinite(out->value)) {
             if (!(X.rep = malloc(o.bootstrap * sizeof *X.rep)))
                 rc = vigil_error_set(VIGIL_ENOMEM, "out of memory for the bootstrap");
-            else rc = vigil_stats_bootstrap_run(n, o.bootstrap, o.seed, o.threads, (H + k * C + k) * sizeof(double),
-                                                NULL, paired_replicate, &X);
+            else rc = vigil_stats_bootstrap_run_split(n, o.bootstrap, o.seed, o.threads,
+                                                      (H + k * C + k) * sizeof(double), NULL, paired_replicate, &X);
+            rc = vigil_dist_share_rows(X.rep, o.bootstrap, 1, rc);
             if (!rc) vigil_stats_percentile_ci(X.rep, o.bootstrap, o.level, &out->ci_low, &out->ci_high);
         }
     }

@@ -2,6 +2,7 @@
 #include "stats/roc_band.h"
 #include "vigil/error.h"
 #include "vigil/fairness.h"
+#include "core/dist.h"
 #include "core/json.h"
 
 #include <math.h>
@@ -92,8 +93,12 @@ cJSON *vigil_stats_roc_band_cjson(const vigil_metrics_report *r)
     band_job j = {s, NULL};
     double *col = NULL;
     if (B > 0) {
-        if (!(j.rep = malloc(B * VM_BAND_POINTS * sizeof *j.rep)) || !(col = malloc(B * sizeof *col))) goto oom;
-        if (vigil_stats_bootstrap_run(s->n, B, r->o.seed, r->o.threads, 0, r->pos, replicate, &j) != 0) goto fail;
+        /* each MPI rank its own replicates, then every rank all of them (a failure on any rank
+         * is every rank's: core/dist.h) */
+        int rc = !(j.rep = malloc(B * VM_BAND_POINTS * sizeof *j.rep)) || !(col = malloc(B * sizeof *col))
+                     ? vigil_error_set(VIGIL_ENOMEM, "out of memory (ROC band)")
+                     : vigil_stats_bootstrap_run_split(s->n, B, r->o.seed, r->o.threads, 0, r->pos, replicate, &j);
+        if (vigil_dist_share_rows(j.rep, B, VM_BAND_POINTS, rc) != 0) goto fail;
         /* ci.se drops a replicate with any undefined value (no cases or no controls drawn) */
         size_t m = 0;
         for (size_t b = 0; b < B; b++) {

@@ -9,6 +9,7 @@
 #include "core/config.h"
 #include "core/json.h"
 #include "core/csv_header.h"
+#include "core/dist.h"
 #include "core/util.h"
 #include "stats/metrics_internal.h"
 #include "stats/metrics_json.h"
@@ -592,6 +593,20 @@ const vigil_suite_criterion *vigil_suite_result_criterion(const vigil_suite_resu
     return i < res->n_crit ? &res->crit[i] : NULL;
 }
 
+/* Under MPI: a digest of what this rank read (the suite's text, the case files and the models),
+ * for vigil_dist_same. */
+static void fingerprint(const run_t *r, char out[65])
+{
+    vigil_sbuf b = {0};
+    const char *ds = r->t ? vigil_table_sha256(r->t, NULL) : NULL;
+    const char *ts = r->train ? vigil_table_sha256(r->train, NULL) : NULL;
+    vigil_sbuf_printf(&b, "%s\n%s\n%s\n%s\n%s", ds ? ds : "-", ts ? ts : "-", r->mc ? vigil_model_sha256(r->mc) : "-",
+                      r->mp ? vigil_model_sha256(r->mp) : "-", r->def.text ? r->def.text : "");
+    *out = 0;
+    if (!b.failed) vigil_sha256_hex(b.s, b.len, out);
+    vigil_sbuf_free(&b);
+}
+
 static int suite_run(vigil_store *store, const char *suite_path, const vigil_suite_options *opt,
                      int64_t *run_id, int *passed, char **json, vigil_suite_result *out)
 {
@@ -605,7 +620,12 @@ static int suite_run(vigil_store *store, const char *suite_path, const vigil_sui
     double t0 = vigil_seconds(), t_load, t_compute;
     *json = NULL;
 
-    if ((rc = prepare(r, suite_path)) != 0) goto done;
+    /* Under MPI: whether every rank read the suite, its models and its files, and the same ones,
+     * is every rank's to know before rank 0 begins the run (a file one rank could not read, or
+     * read otherwise, ends every rank here) */
+    char fp[65] = "";
+    if ((rc = prepare(r, suite_path)) == 0 && vigil_dist_size() > 1) fingerprint(r, fp);
+    if ((rc = vigil_dist_same(fp, rc)) != 0) goto done;
 
     vigil_suite_def *d = &r->def;
     vigil_run_file files[7];
@@ -642,8 +662,11 @@ static int suite_run(vigil_store *store, const char *suite_path, const vigil_sui
         files[nf++] = (vigil_run_file){"train_ids", d->data.train_ids, isha, ib};
     }
     vigil_run_spec spec = {"suite", d->name, d->text, files, nf, d->seed, 1};
-    if ((rc = vigil_store_run_begin(store, &spec, run_id)) != 0) goto done;
-    run_open = 1;
+    *run_id = 0;
+    if (store) { /* NULL: an MPI rank other than 0, which stores nothing (vigil_suite_run) */
+        if ((rc = vigil_store_run_begin(store, &spec, run_id)) != 0) goto done;
+        run_open = 1;
+    }
 
     if (r->mc && (rc = score_with(r, r->mc, "candidate", &r->cand, &r->Xc)) != 0) goto done;
     if (r->mp && (rc = score_with(r, r->mp, "predecessor", &r->pred, NULL)) != 0) goto done;
@@ -768,13 +791,15 @@ static int suite_run(vigil_store *store, const char *suite_path, const vigil_sui
         goto done;
     {
         double t1 = vigil_seconds();
-        if ((rc = vigil_store_run_finish(store, *run_id, res, all_pass)) != 0) goto done;
+        if (store && (rc = vigil_store_run_finish(store, *run_id, res, all_pass)) != 0) goto done;
         run_open = 0;
         cJSON_AddNumberToObject(r->doc, "run_id", (double)*run_id);
         cJSON *sec = cJSON_AddObjectToObject(r->doc, "seconds");
         cJSON_AddNumberToObject(sec, "load", t_load);
         cJSON_AddNumberToObject(sec, "compute", t_compute);
         cJSON_AddNumberToObject(sec, "write", vigil_seconds() - t1);
+        /* split across MPI ranks: how many; not in the stored result, which is the one-process one */
+        if (vigil_dist_size() > 1) cJSON_AddStringToObject(r->doc, "parallel", vigil_dist_describe());
     }
     *passed = all_pass;
     if (!(*json = cJSON_Print(r->doc))) rc = vigil_suite_oom();

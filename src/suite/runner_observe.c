@@ -1,6 +1,7 @@
 /* Each criterion's observation, from the metrics reports through their typed getters (never
  * from the document text), the runner's paired comparison, or an engine's result; then its
  * verdict (criteria.c) and its entry in the result. */
+#include "core/dist.h"
 #include "core/parallel.h"
 #include "suite/runner_internal.h"
 
@@ -182,6 +183,7 @@ static int paired_reps(void *ctx, size_t k0, size_t k1, int worker)
     paired_job *j = ctx;
     size_t m = j->m;
     for (size_t k = k0; k < k1; k++) {
+        if (!vigil_dist_owns(k)) continue; /* another MPI rank's: shared after the loop */
         vm_rng g;
         vigil_stats_rng_seed(&g, j->r->def.seed, (j->stream << 32) ^ (uint64_t)k);
         if (j->e2) {
@@ -211,7 +213,7 @@ static int paired_difference(run_t *r, const char *metric, double t, const size_
     int rc = VIGIL_OK;
     double *a = calloc(m ? m : 1, sizeof *a), *b = calloc(m ? m : 1, sizeof *b),
            *y = calloc(m ? m : 1, sizeof *y), *e2 = NULL, *reps = NULL, **buf = NULL;
-    int T = 0;
+    int T = 0, boot = 0; /* boot: in the bootstrap, where every MPI rank meets at the share */
     if (!a || !b || !y) {
         rc = vigil_suite_oom();
         goto done;
@@ -233,6 +235,7 @@ static int paired_difference(run_t *r, const char *metric, double t, const size_
     *diff = metric_fn(metric, a, y, m, t) - metric_fn(metric, b, y, m, t);
     size_t B = r->def.bootstrap;
     if (B == 0 || m == 0) goto done;
+    boot = 1;
     int brier = strcmp(metric, "brier") == 0;
     int threads = r->opt && r->opt->threads > 0 ? r->opt->threads : 0;
     T = vigil_parallel_workers(threads, B, 1);
@@ -257,7 +260,9 @@ static int paired_difference(run_t *r, const char *metric, double t, const size_
     }
     vigil_suite_progress(r, "bootstrap", 0, B);
     paired_job job = {r, metric, t, a, b, y, e2, m, stream, reps, buf};
-    if ((rc = vigil_parallel_for(T, B, 1, paired_reps, &job)) != 0) goto done;
+    rc = vigil_parallel_for(T, B, 1, paired_reps, &job);
+    boot = 0; /* each MPI rank ran its own replicates (k % size == rank): now every rank all of them */
+    if ((rc = vigil_dist_share_rows(reps, B, 1, rc)) != 0) goto done;
     vigil_suite_progress(r, "bootstrap", B, B);
     /* A replicate where the metric is undefined (one class drawn) is dropped; too many dropped
      * and the interval is not reported rather than biased. */
@@ -266,6 +271,7 @@ static int paired_difference(run_t *r, const char *metric, double t, const size_
         if (!isnan(reps[k])) reps[kept++] = reps[k];
     if (kept >= B * 9 / 10 && kept > 1) vigil_stats_percentile_ci(reps, kept, 0.95, lo, hi);
 done:
+    if (boot) rc = vigil_dist_share_rows(NULL, 0, 1, rc); /* failed before the share: meet there all the same */
     for (int w = 0; buf && w < T; w++) free(buf[w]);
     free(a), free(b), free(y), free(e2), free(reps), free(buf);
     return rc;

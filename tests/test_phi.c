@@ -152,12 +152,26 @@ static void test_age_names(void **state)
     (void)state;
     double a[100];
     for (size_t i = 0; i < 100; i++) a[i] = 40 + (double)(i % 50) + (i == 7 ? 60 : 0);
-    static const char *const cols[] = {"edad", "Alter", "idade", "leeftijd", "edad_anos"};
-    for (size_t k = 0; k < 5; k++) {
+    /* accented spellings fold to their ASCII base, any case; a decomposed accent too */
+    static const char *const cols[] = {"edad", "Alter", "idade", "leeftijd", "edad_anos",
+                                       "\xc3\xa2ge", "\xc3\x82ge", "\xc3\x82GE", "et\xc3\xa0",
+                                       "ET\xc3\x80", "\xc3\xa5lder", "\xc3\x85lder",
+                                       "a\xcc\x82ge", "patient\xc3\x82ge", "EDAD"};
+    for (size_t k = 0; k < sizeof cols / sizeof cols[0]; k++) {
         vigil_table *t = num_table(cols[k], a, 100);
         if (first_kind(t) != VIGIL_PHI_AGE_OVER_89) fail_msg("'%s' with an age of 107 passed the guard", cols[k]);
         vigil_table_free(t);
     }
+    /* and the other name rules read accents the same way */
+    assert_int_equal(ONE("pr\xc3\xa9nom", "A"), VIGIL_PHI_NAME);
+    assert_int_equal(ONE("Pr\xc3\xa9nom", "A"), VIGIL_PHI_NAME);
+    /* a letter outside Latin-1 still separates, as before: no new match from it */
+    assert_int_equal(ONE("\xce\xb1ge", "A"), -1);
+    name_t nm;
+    vigil_phi_split_name("\xc3\x82ge_\xc3\xa0_Gro\xc3\x9f" "e", &nm);
+    assert_string_equal(nm.flat, "ageagrosse");
+    assert_int_equal(nm.n_tok, 3);
+    assert_string_equal(nm.tok[2], "grosse");
 }
 
 static void test_numbers(void **state)

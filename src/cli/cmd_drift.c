@@ -160,11 +160,10 @@ int cmd_drift(int argc, char **argv)
     if (!e && vigil_table_nrows(cur) == 0)
         e = vigil_error_set(VIGIL_EINVAL, "%s: the current window has no rows", curp);
     /* Both files go through the PHI guard, like every case file vigil reads. */
-    const char *skip[1] = {idcol};
     if (!e && idcol && vigil_table_find(ref, idcol) < 0)
         e = vigil_error_set(VIGIL_EINVAL, "%s: no id column '%s' (--id)", refp, idcol);
-    if (!e) e = vigil_phi_guard(ref, refp, skip, 1, allow, n_allow);
-    if (!e) e = vigil_phi_guard(cur, curp, skip, 1, allow, n_allow);
+    if (!e) e = vigil_phi_guard(ref, refp, idcol, NULL, allow, n_allow);
+    if (!e) e = vigil_phi_guard(cur, curp, idcol, NULL, allow, n_allow);
     /* Without --features: every column both files share, except the id. */
     if (!e && !o.features) {
         for (size_t k = 0; k < vigil_table_ncols(ref) && nfeat < MAX_FEAT; k++) {

@@ -89,6 +89,9 @@ static void test_value_kinds(void **state)
     assert_int_equal(ONE("x", "2021-03"), VIGIL_PHI_DATE);
     assert_int_equal(ONE("x", "2021-13-01"), -1);
     assert_int_equal(ONE("x", "2021"), -1);          /* the year alone is allowed */
+    assert_int_equal(ONE("admit_date", "20210314"), VIGIL_PHI_DATE); /* compact: date columns only */
+    assert_int_equal(ONE("x", "20210314"), -1);
+    assert_int_equal(ONE("admit_date", "20211314"), -1);
     assert_int_equal(ONE("x", "55905-0001"), VIGIL_PHI_ZIP);
     assert_int_equal(ONE("x", "1M8GDM9AXKP042788"), VIGIL_PHI_VIN);
     assert_int_equal(ONE("x", "1M8GDM9A1KP042788"), -1); /* wrong check digit */

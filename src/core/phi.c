@@ -113,35 +113,39 @@ static const char *trimmed(const char *v, char *buf, size_t cap)
     return buf;
 }
 
-static void text_hits(const char *v, const name_t *nm, size_t w, size_t *hits)
-{
-    int named_phone = vigil_phi_kind_by_name(nm) == VIGIL_PHI_PHONE, named_ssn = vigil_phi_kind_by_name(nm) == VIGIL_PHI_SSN;
-    char buf[64];
-    v = trimmed(v, buf, sizeof buf);
-    if (vigil_phi_is_ssn(v, named_ssn)) hits[VIGIL_PHI_SSN] += w;
-    if (vigil_phi_is_email(v)) hits[VIGIL_PHI_EMAIL] += w;
-    if (vigil_phi_is_url(v)) hits[VIGIL_PHI_URL] += w;
-    if (vigil_phi_is_ip(v)) hits[VIGIL_PHI_IP] += w;
-    if (vigil_phi_is_phone(v, named_phone)) hits[VIGIL_PHI_PHONE] += w;
-    if (vigil_phi_is_date(v, vigil_phi_is_date_name(nm))) hits[VIGIL_PHI_DATE] += w;
-    if (vigil_phi_is_zip4(v)) hits[VIGIL_PHI_ZIP] += w;
-    if (vigil_phi_is_vin(v)) hits[VIGIL_PHI_VIN] += w;
-    if (vigil_phi_is_card(v)) hits[VIGIL_PHI_CARD] += w;
-    if (vigil_phi_is_zip_name(nm)) {
-        size_t k = strlen(v);
-        if ((k == 5 && vigil_phi_digits(v, 5)) || vigil_phi_is_zip4(v)) hits[VIGIL_PHI_ZIP] += w;
-        else if (k == 3 && vigil_phi_digits(v, 3) && vigil_phi_restricted_zip3(vigil_phi_num_at(v, 3))) hits[VIGIL_PHI_ZIP] += w;
-    }
-    if (vigil_phi_is_age_name(nm)) {
-        double a;
-        if (vigil_parse_double(v, strlen(v), &a) == 0 && a > 89) hits[VIGIL_PHI_AGE_OVER_89] += w;
-    }
-}
-
 /* What a column's name says, worked out once per column (not once per value). */
 typedef struct {
-    int age, zip, date;
+    int age, zip, date, phone, ssn;
 } name_flags;
+
+/* The kinds one text value is (one[k] = 1 for each), and *full = 1 when it is a date to the
+ * day (date precision 2 without the name's help: see vigil_phi_is_full_date). */
+static void text_kinds(const char *v, const name_flags *nf, size_t *one, int *full)
+{
+    char buf[64];
+    v = trimmed(v, buf, sizeof buf);
+    int dp = vigil_phi_date_precision(v, 0);
+    *full = dp == 2;
+    if (!dp && nf->date) dp = vigil_phi_date_precision(v, 1);
+    one[VIGIL_PHI_SSN] = vigil_phi_is_ssn(v, nf->ssn);
+    one[VIGIL_PHI_EMAIL] = vigil_phi_is_email(v);
+    one[VIGIL_PHI_URL] = vigil_phi_is_url(v);
+    one[VIGIL_PHI_IP] = vigil_phi_is_ip(v);
+    one[VIGIL_PHI_PHONE] = vigil_phi_is_phone(v, nf->phone);
+    one[VIGIL_PHI_DATE] = dp > 0;
+    one[VIGIL_PHI_ZIP] = vigil_phi_is_zip4(v);
+    one[VIGIL_PHI_VIN] = vigil_phi_is_vin(v);
+    one[VIGIL_PHI_CARD] = vigil_phi_is_card(v);
+    if (nf->zip) {
+        size_t k = strlen(v);
+        if ((k == 5 && vigil_phi_digits(v, 5)) || vigil_phi_is_zip4(v)) one[VIGIL_PHI_ZIP] = 1;
+        else if (k == 3 && vigil_phi_digits(v, 3) && vigil_phi_restricted_zip3(vigil_phi_num_at(v, 3))) one[VIGIL_PHI_ZIP] = 1;
+    }
+    if (nf->age) {
+        double a;
+        if (vigil_parse_double(v, strlen(v), &a) == 0 && a > 89) one[VIGIL_PHI_AGE_OVER_89] = 1;
+    }
+}
 
 static void number_hits(double x, const name_flags *nf, size_t *hits)
 {
@@ -185,13 +189,13 @@ static int scan_table(const vigil_table *t, const char *id_col, const char *time
         }
         size_t hits[N_KINDS] = {0}, total = 0;
         const double *num = vigil_table_numeric(t, c);
-        const name_flags nf = {vigil_phi_is_age_name(&nm), vigil_phi_is_zip_name(&nm), vigil_phi_is_date_name(&nm)};
+        const name_flags nf = {vigil_phi_is_age_name(&nm), vigil_phi_is_zip_name(&nm), vigil_phi_is_date_name(&nm),
+                               k == VIGIL_PHI_PHONE, k == VIGIL_PHI_SSN};
         if (num) {
             for (size_t i = 0; i < rows; i++)
                 if (!isnan(num[i])) total++, number_hits(num[i], &nf, hits);
             if (is_time) hits[VIGIL_PHI_DATE] = 0; /* YYYYMMDD numbers on the time axis */
         } else {
-            char tb[64];
             const int32_t *codes = vigil_table_codes(t, c);
             size_t nl = vigil_table_n_levels(t, c);
             size_t *cnt = calloc(nl ? nl : 1, sizeof *cnt);
@@ -204,11 +208,11 @@ static int scan_table(const vigil_table *t, const char *id_col, const char *time
                 if (cnt[l]) {
                     const char *v = vigil_table_level(t, c, l);
                     size_t one[N_KINDS] = {0};
+                    int full;
                     used++;
-                    text_hits(v, &nm, cnt[l], hits);
-                    text_hits(v, &nm, 1, one);
-                    for (size_t q = 0; q < N_KINDS; q++) lh[q] += one[q];
-                    int date = !is_time && !fs->sampled && vigil_phi_is_full_date(trimmed(v, tb, sizeof tb));
+                    text_kinds(v, &nf, one, &full);
+                    for (size_t q = 0; q < N_KINDS; q++) hits[q] += one[q] * cnt[l], lh[q] += one[q];
+                    int date = full && !is_time && !fs->sampled;
                     if (date) full_dates += cnt[l];
                     cnt[l] = (one[VIGIL_PHI_SSN] ? 1u << VIGIL_PHI_SSN : 0) |
                              (one[VIGIL_PHI_EMAIL] ? 1u << VIGIL_PHI_EMAIL : 0) |

@@ -103,11 +103,22 @@ int vigil_phi_is_full_date(const char *s)
     return vigil_phi_date_precision(s, 0) == 2;
 }
 
+/* YYYYMMDD, 1800..2200 (only in a date column: 8 digits are often a code). */
+static int compact_date(const char *s)
+{
+    if (strlen(s) != 8 || !vigil_phi_digits(s, 8)) return 0;
+    int y = vigil_phi_num_at(s, 4), m = vigil_phi_num_at(s + 4, 2), d = vigil_phi_num_at(s + 6, 2);
+    return y >= 1800 && y <= 2200 && valid_md(m, d) ? 2 : 0;
+}
+
 int vigil_phi_date_precision(const char *s, int named)
 {
     int a, b, c;
     char s1, s2;
     int used = 0;
+    /* every form below but the compact one has a '-' or '/': most values (ids, codes, words)
+     * are settled here, without sscanf */
+    if (!strpbrk(s, "-/")) return named ? compact_date(s) : 0;
     if (sscanf(s, "%4d%c%2d%c%2d%n", &a, &s1, &b, &s2, &c, &used) == 5 && used >= 8 && s1 == s2 &&
         (s1 == '-' || s1 == '/') && a >= 1000 && valid_md(b, c) &&
         (!s[used] || s[used] == 'T' || s[used] == ' '))
@@ -120,11 +131,7 @@ int vigil_phi_date_precision(const char *s, int named)
     used = 0;
     if (strlen(s) == 7 && sscanf(s, "%4d-%2d%n", &a, &b, &used) == 2 && used == 7 && a >= 1000 && b >= 1 && b <= 12)
         return 1;
-    if (named && strlen(s) == 8 && vigil_phi_digits(s, 8)) {
-        int y = vigil_phi_num_at(s, 4), m = vigil_phi_num_at(s + 4, 2), d = vigil_phi_num_at(s + 6, 2);
-        return y >= 1800 && y <= 2200 && valid_md(m, d) ? 2 : 0;
-    }
-    return 0;
+    return named ? compact_date(s) : 0;
 }
 
 int vigil_phi_is_zip4(const char *s)

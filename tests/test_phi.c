@@ -244,7 +244,9 @@ static void test_role_columns(void **state)
     assert_int_equal(role_kind("case_id", v, N, 0), VIGIL_PHI_EMAIL);
     /* the same ids in a column with no role: near-unique text, as before */
     FILL("E%03zu", 1 + i);
-    assert_int_equal(first_kind(text_table("code", v, N)), VIGIL_PHI_FREE_TEXT);
+    vigil_table *code = text_table("code", v, N);
+    assert_int_equal(first_kind(code), VIGIL_PHI_FREE_TEXT);
+    vigil_table_free(code);
 #undef FILL
     /* allowed by name, as any column */
     for (size_t i = 0; i < N; i++) snprintf(buf[i], sizeof buf[i], "123-45-%04zu", 1000 + i), v[i] = buf[i];

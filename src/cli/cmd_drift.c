@@ -80,7 +80,7 @@ static const cli_option opts[] = {
     CLI_OPT_SIZE("seed", 0, "S", "seed for the MMD subsample and permutations (default 1)", &A.seed),
     CLI_OPT_SIZE("threads", 0, "K", "threads across features and permutations (default: all CPUs)",
                  &A.c.threads),
-    CLI_OPT_STRING("id", 0, "COL", "the case id column: neither tested nor scanned by the PHI guard",
+    CLI_OPT_STRING("id", 0, "COL", "the case id column: not tested; the PHI guard judges its values, not its name",
                    &A.id),
     CLI_OPTS_ALLOW_COLUMN(&A.c),
     CLI_OPTS_FORMAT(&A.c),

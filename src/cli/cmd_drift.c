@@ -80,7 +80,7 @@ static const cli_option opts[] = {
     CLI_OPT_SIZE("seed", 0, "S", "seed for the MMD subsample and permutations (default 1)", &A.seed),
     CLI_OPT_SIZE("threads", 0, "K", "threads across features and permutations (default: all CPUs)",
                  &A.c.threads),
-    CLI_OPT_STRING("id", 0, "COL", "the case id column: neither tested nor scanned by the PHI guard",
+    CLI_OPT_STRING("id", 0, "COL", "the case id column: not tested; the PHI guard judges its values, not its name",
                    &A.id),
     CLI_OPTS_ALLOW_COLUMN(&A.c),
     CLI_OPTS_FORMAT(&A.c),
@@ -160,11 +160,10 @@ int cmd_drift(int argc, char **argv)
     if (!e && vigil_table_nrows(cur) == 0)
         e = vigil_error_set(VIGIL_EINVAL, "%s: the current window has no rows", curp);
     /* Both files go through the PHI guard, like every case file vigil reads. */
-    const char *skip[1] = {idcol};
     if (!e && idcol && vigil_table_find(ref, idcol) < 0)
         e = vigil_error_set(VIGIL_EINVAL, "%s: no id column '%s' (--id)", refp, idcol);
-    if (!e) e = vigil_phi_guard(ref, refp, skip, 1, allow, n_allow);
-    if (!e) e = vigil_phi_guard(cur, curp, skip, 1, allow, n_allow);
+    if (!e) e = vigil_phi_guard(ref, refp, idcol, NULL, allow, n_allow);
+    if (!e) e = vigil_phi_guard(cur, curp, idcol, NULL, allow, n_allow);
     /* Without --features: every column both files share, except the id. */
     if (!e && !o.features) {
         for (size_t k = 0; k < vigil_table_ncols(ref) && nfeat < MAX_FEAT; k++) {

@@ -553,8 +553,7 @@ int vigil_data_load_file(const vigil_data_config *c, const char *read_path, cons
         if (rc) vigil_table_free(*out), *out = NULL;
     }
     if (!rc) {
-        const char *skip[2] = {c->id, c->time};
-        if ((rc = vigil_phi_guard(*out, name, skip, 2, c->phi_allow, c->n_phi_allow)) != 0) {
+        if ((rc = vigil_phi_guard(*out, name, c->id, c->time, c->phi_allow, c->n_phi_allow)) != 0) {
             vigil_error_wrap("%s: $.data", c->file);
             vigil_table_free(*out);
             *out = NULL;

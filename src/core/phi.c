@@ -3,7 +3,7 @@
  * Thresholds, chosen so that ordinary clinical columns (lab values, years, 0/1 flags, scores,
  * case codes declared as the id) are not flagged while an identifier column is:
  *   - a name that is an identifier on its face (surname, mrn, ssn, email, phone, dob, address,
- *     url, ip) is flagged whatever its values;
+ *     url, ip; compared without case and Latin-1 accents) is flagged whatever its values;
  *   - e-mail addresses, URLs, IP addresses, formatted SSNs and ZIP+4 codes: flagged when at
  *     least 1% of the non-missing values match (one stray match in a large free-text column
  *     is flagged too, as free text);
@@ -12,8 +12,12 @@
  *   - an age column (named age, age_years, patient_age, ...) with any value over 89;
  *   - a ZIP column (zip, zipcode, postal_code, ...) with any value of more than 3 digits or a
  *     restricted 3-digit prefix (populations under 20,000; HHS list from the 2000 Census);
- *   - near-unique text: more than 90% distinct values among at least 50.
- * Values are never copied into messages. */
+ *   - near-unique text: more than 90% distinct values among at least 50;
+ *   - one SSN, e-mail address or date to the day among a text column's levels, however few
+ *     rows hold it (a level is printed: a subgroup, a category, an id);
+ *   - the case id and the time axis (role columns): not by name nor as near-unique text, the
+ *     time axis not for dates; the other value rules as above (see scan_table).
+ * Values are never copied into messages; a stray level's message gives its first line. */
 #include "core/phi_internal.h"
 
 #include "core/util.h"
@@ -66,7 +70,7 @@ static int add(findings *fs, const char *col, int kind, int by_name, double shar
         if (!p) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
         fs->f = p, fs->cap = c;
     }
-    fs->f[fs->n++] = (vigil_phi_finding){col, (vigil_phi_kind)kind, by_name, share, by_name ? 0 : fs->sampled};
+    fs->f[fs->n++] = (vigil_phi_finding){col, (vigil_phi_kind)kind, by_name, share, by_name ? 0 : fs->sampled, 0};
     return VIGIL_OK;
 }
 
@@ -96,44 +100,52 @@ static int value_verdict(const size_t *hits, size_t total, double *share)
     return -1;
 }
 
-static void text_hits(const char *v, const name_t *nm, size_t w, size_t *hits)
+/* v without surrounding spaces, in buf; long values as they are (not copied). */
+static const char *trimmed(const char *v, char *buf, size_t cap)
 {
-    int named_phone = vigil_phi_kind_by_name(nm) == VIGIL_PHI_PHONE, named_ssn = vigil_phi_kind_by_name(nm) == VIGIL_PHI_SSN;
-    char buf[64];
     size_t len = strlen(v);
-    /* Trim surrounding spaces without copying long values. */
-    if (len < sizeof buf) {
-        size_t a = 0, b = len;
-        while (a < b && isspace((unsigned char)v[a])) a++;
-        while (b > a && isspace((unsigned char)v[b - 1])) b--;
-        memcpy(buf, v + a, b - a);
-        buf[b - a] = '\0';
-        v = buf;
-    }
-    if (vigil_phi_is_ssn(v, named_ssn)) hits[VIGIL_PHI_SSN] += w;
-    if (vigil_phi_is_email(v)) hits[VIGIL_PHI_EMAIL] += w;
-    if (vigil_phi_is_url(v)) hits[VIGIL_PHI_URL] += w;
-    if (vigil_phi_is_ip(v)) hits[VIGIL_PHI_IP] += w;
-    if (vigil_phi_is_phone(v, named_phone)) hits[VIGIL_PHI_PHONE] += w;
-    if (vigil_phi_is_date(v, vigil_phi_is_date_name(nm))) hits[VIGIL_PHI_DATE] += w;
-    if (vigil_phi_is_zip4(v)) hits[VIGIL_PHI_ZIP] += w;
-    if (vigil_phi_is_vin(v)) hits[VIGIL_PHI_VIN] += w;
-    if (vigil_phi_is_card(v)) hits[VIGIL_PHI_CARD] += w;
-    if (vigil_phi_is_zip_name(nm)) {
-        size_t k = strlen(v);
-        if ((k == 5 && vigil_phi_digits(v, 5)) || vigil_phi_is_zip4(v)) hits[VIGIL_PHI_ZIP] += w;
-        else if (k == 3 && vigil_phi_digits(v, 3) && vigil_phi_restricted_zip3(vigil_phi_num_at(v, 3))) hits[VIGIL_PHI_ZIP] += w;
-    }
-    if (vigil_phi_is_age_name(nm)) {
-        double a;
-        if (vigil_parse_double(v, strlen(v), &a) == 0 && a > 89) hits[VIGIL_PHI_AGE_OVER_89] += w;
-    }
+    if (len >= cap) return v;
+    size_t a = 0, b = len;
+    while (a < b && isspace((unsigned char)v[a])) a++;
+    while (b > a && isspace((unsigned char)v[b - 1])) b--;
+    memcpy(buf, v + a, b - a);
+    buf[b - a] = '\0';
+    return buf;
 }
 
 /* What a column's name says, worked out once per column (not once per value). */
 typedef struct {
-    int age, zip, date;
+    int age, zip, date, phone, ssn;
 } name_flags;
+
+/* The kinds one text value is (one[k] = 1 for each), and *full = 1 when it is a date to the
+ * day (date precision 2 without the name's help: see vigil_phi_is_full_date). */
+static void text_kinds(const char *v, const name_flags *nf, size_t *one, int *full)
+{
+    char buf[64];
+    v = trimmed(v, buf, sizeof buf);
+    int dp = vigil_phi_date_precision(v, 0);
+    *full = dp == 2;
+    if (!dp && nf->date) dp = vigil_phi_date_precision(v, 1);
+    one[VIGIL_PHI_SSN] = vigil_phi_is_ssn(v, nf->ssn);
+    one[VIGIL_PHI_EMAIL] = vigil_phi_is_email(v);
+    one[VIGIL_PHI_URL] = vigil_phi_is_url(v);
+    one[VIGIL_PHI_IP] = vigil_phi_is_ip(v);
+    one[VIGIL_PHI_PHONE] = vigil_phi_is_phone(v, nf->phone);
+    one[VIGIL_PHI_DATE] = dp > 0;
+    one[VIGIL_PHI_ZIP] = vigil_phi_is_zip4(v);
+    one[VIGIL_PHI_VIN] = vigil_phi_is_vin(v);
+    one[VIGIL_PHI_CARD] = vigil_phi_is_card(v);
+    if (nf->zip) {
+        size_t k = strlen(v);
+        if ((k == 5 && vigil_phi_digits(v, 5)) || vigil_phi_is_zip4(v)) one[VIGIL_PHI_ZIP] = 1;
+        else if (k == 3 && vigil_phi_digits(v, 3) && vigil_phi_restricted_zip3(vigil_phi_num_at(v, 3))) one[VIGIL_PHI_ZIP] = 1;
+    }
+    if (nf->age) {
+        double a;
+        if (vigil_parse_double(v, strlen(v), &a) == 0 && a > 89) one[VIGIL_PHI_AGE_OVER_89] = 1;
+    }
+}
 
 static void number_hits(double x, const name_flags *nf, size_t *hits)
 {
@@ -155,29 +167,34 @@ static void number_hits(double x, const name_flags *nf, size_t *hits)
     }
 }
 
-/* Every column of t but the skipped ones, by name and then by value. */
-static int scan_table(const vigil_table *t, const char *const *skip, size_t n_skip, findings *fs)
+/* Every column of t, by name and then by value. The role columns (the case id, the time
+ * axis) are what they are by design -- an id is unique and may be named mrn, a time axis
+ * holds dates -- so they skip the name rule and the near-unique-text rule, and the time axis
+ * the date rule; every other value kind applies to them as to any column (issue 19: SSN and
+ * e-mail ids passed and were printed, written and stored). */
+static int scan_table(const vigil_table *t, const char *id_col, const char *time_col, findings *fs)
 {
     int rc = VIGIL_OK;
     size_t rows = vigil_table_nrows(t);
     for (size_t c = 0; c < vigil_table_ncols(t) && !rc; c++) {
         const char *col = vigil_table_col_name(t, c);
-        int skipped = 0;
-        for (size_t s = 0; s < n_skip; s++) skipped |= skip[s] && strcmp(skip[s], col) == 0;
-        if (skipped) continue;
+        int is_time = time_col && strcmp(time_col, col) == 0;
+        int role = is_time || (id_col && strcmp(id_col, col) == 0);
         name_t nm;
         vigil_phi_split_name(col, &nm);
         int k = vigil_phi_kind_by_name(&nm);
-        if (k >= 0) {
+        if (k >= 0 && !role) {
             rc = add(fs, col, k, 1, NAN);
             continue;
         }
         size_t hits[N_KINDS] = {0}, total = 0;
         const double *num = vigil_table_numeric(t, c);
-        const name_flags nf = {vigil_phi_is_age_name(&nm), vigil_phi_is_zip_name(&nm), vigil_phi_is_date_name(&nm)};
+        const name_flags nf = {vigil_phi_is_age_name(&nm), vigil_phi_is_zip_name(&nm), vigil_phi_is_date_name(&nm),
+                               k == VIGIL_PHI_PHONE, k == VIGIL_PHI_SSN};
         if (num) {
             for (size_t i = 0; i < rows; i++)
                 if (!isnan(num[i])) total++, number_hits(num[i], &nf, hits);
+            if (is_time) hits[VIGIL_PHI_DATE] = 0; /* YYYYMMDD numbers on the time axis */
         } else {
             const int32_t *codes = vigil_table_codes(t, c);
             size_t nl = vigil_table_n_levels(t, c);
@@ -185,26 +202,42 @@ static int scan_table(const vigil_table *t, const char *const *skip, size_t n_sk
             if (!cnt) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
             for (size_t i = 0; i < rows; i++)
                 if (codes[i] >= 0) cnt[codes[i]]++, total++;
-            size_t used = 0, lh[N_KINDS] = {0};
+            size_t used = 0, lh[N_KINDS] = {0}, full_dates = 0;
+            /* cnt[l] becomes the stray kinds level l is (bit k: kind k; see below) */
             for (size_t l = 0; l < nl; l++)
                 if (cnt[l]) {
+                    const char *v = vigil_table_level(t, c, l);
+                    size_t one[N_KINDS] = {0};
+                    int full;
                     used++;
-                    text_hits(vigil_table_level(t, c, l), &nm, cnt[l], hits);
-                    text_hits(vigil_table_level(t, c, l), &nm, 1, lh);
+                    text_kinds(v, &nf, one, &full);
+                    for (size_t q = 0; q < N_KINDS; q++) hits[q] += one[q] * cnt[l], lh[q] += one[q];
+                    int date = full && !is_time && !fs->sampled;
+                    if (date) full_dates += cnt[l];
+                    cnt[l] = (one[VIGIL_PHI_SSN] ? 1u << VIGIL_PHI_SSN : 0) |
+                             (one[VIGIL_PHI_EMAIL] ? 1u << VIGIL_PHI_EMAIL : 0) |
+                             (date ? 1u << VIGIL_PHI_DATE : 0);
                 }
+            if (is_time) hits[VIGIL_PHI_DATE] = 0;
+            /* A level is a value a report prints (a subgroup, a category, an id): one SSN or
+             * e-mail address among the levels, or one date to the day (a date of birth's
+             * form; a year, a year-month and a band like 50-59 are not), is refused however
+             * few rows hold it (issue 19: a stray identifier slipped under the share
+             * thresholds). Dates only where the command loads the column (unread_policy). */
+            int k2 = lh[VIGIL_PHI_SSN] ? VIGIL_PHI_SSN : lh[VIGIL_PHI_EMAIL] ? VIGIL_PHI_EMAIL : -1;
+            size_t h2 = k2 >= 0 ? hits[k2] : 0;
+            if (k2 < 0 && full_dates) k2 = VIGIL_PHI_DATE, h2 = full_dates;
+            size_t first = rows;
+            if (k2 >= 0 && h2 < total) /* where to look: the first row holding a stray level */
+                for (size_t i = 0; i < rows && first == rows; i++)
+                    if (codes[i] >= 0 && (cnt[codes[i]] >> k2 & 1)) first = i;
             free(cnt);
-            /* A level is a value a report prints (a subgroup, a category): one SSN or e-mail
-             * address among the levels is refused however few rows hold it (issue 19: a stray
-             * identifier slipped under the share thresholds). */
-            static const int stray[] = {VIGIL_PHI_SSN, VIGIL_PHI_EMAIL};
-            int k2 = -1;
-            for (size_t i = 0; i < 2 && k2 < 0; i++)
-                if (lh[stray[i]]) k2 = stray[i];
             if (k2 >= 0) {
-                rc = add(fs, col, k2, 0, (double)hits[k2] / (double)(total ? total : 1));
+                rc = add(fs, col, k2, 0, (double)h2 / (double)(total ? total : 1));
+                if (!rc && first < rows) fs->f[fs->n - 1].line = vigil_table_row_line(t, first);
                 continue;
             }
-            if (!fs->sampled && total >= 50 && (double)used > 0.9 * (double)total) {
+            if (!fs->sampled && !role && total >= 50 && (double)used > 0.9 * (double)total) {
                 double sh = NAN;
                 int vk = value_verdict(hits, total, &sh);
                 rc = add(fs, col, vk >= 0 ? vk : VIGIL_PHI_FREE_TEXT, 0,
@@ -228,16 +261,16 @@ static int scan_table(const vigil_table *t, const char *const *skip, size_t n_sk
  * dates, ages over 89, ZIP codes, near-unique text -- are judged in the columns the command
  * loads: a limited data set keeps a date column as its time axis and an id column as its key,
  * declared only to the commands that use them, and a column left out never reaches a result. */
-int vigil_phi_scan(const vigil_table *t, const char *const *skip, size_t n_skip,
+int vigil_phi_scan(const vigil_table *t, const char *id_col, const char *time_col,
                    vigil_phi_finding **out, size_t *n)
 {
     findings fs = {0};
-    int rc = scan_table(t, skip, n_skip, &fs);
+    int rc = scan_table(t, id_col, time_col, &fs);
     /* The file's columns the command did not load: the same scan on their first rows. */
     const vigil_table *u = vigil_table_unread_sample(t);
     if (!rc && u) {
         fs.sampled = vigil_table_nrows(u);
-        rc = scan_table(u, skip, n_skip, &fs);
+        rc = scan_table(u, id_col, time_col, &fs);
     }
     if (rc) {
         free(fs.f);
@@ -247,8 +280,8 @@ int vigil_phi_scan(const vigil_table *t, const char *const *skip, size_t n_skip,
     return rc;
 }
 
-int vigil_phi_guard(const vigil_table *t, const char *path, const char *const *skip, size_t n_skip,
-                    const vigil_phi_allow *allow, size_t n_allow)
+int vigil_phi_guard(const vigil_table *t, const char *path, const char *id_col,
+                    const char *time_col, const vigil_phi_allow *allow, size_t n_allow)
 {
     /* An allowance for a column that was not loaded lets nothing through, so a misspelt one
      * fails safe: the real column is still flagged. */
@@ -258,24 +291,31 @@ int vigil_phi_guard(const vigil_table *t, const char *path, const char *const *s
                                    "(COLUMN=REASON)", path, allow[a].column);
     vigil_phi_finding *f = NULL;
     size_t n = 0;
-    int rc = vigil_phi_scan(t, skip, n_skip, &f, &n);
+    int rc = vigil_phi_scan(t, id_col, time_col, &f, &n);
     if (rc) return rc;
     for (size_t i = 0; i < n && !rc; i++) {
         int allowed = 0;
         for (size_t a = 0; a < n_allow; a++) allowed |= strcmp(allow[a].column, f[i].column) == 0;
         if (allowed) continue;
-        char how[96];
+        char how[160];
         if (f[i].by_name) snprintf(how, sizeof how, "by its name");
+        else if (f[i].line)
+            snprintf(how, sizeof how, "by its values: %s%.0f%% of them match, the first at line %zu; "
+                     "one such value is refused however few rows hold it",
+                     f[i].share < 0.005 ? "under " : "", f[i].share < 0.005 ? 1.0 : 100 * f[i].share,
+                     f[i].line);
         else if (f[i].sampled)
             snprintf(how, sizeof how, "by its values: %.0f%% of those in its first %zu rows match",
                      100 * f[i].share, f[i].sampled);
         else snprintf(how, sizeof how, "by its values: %.0f%% of them match", 100 * f[i].share);
+        const char *role = id_col && strcmp(id_col, f[i].column) == 0 ? " (the case id)"
+                           : time_col && strcmp(time_col, f[i].column) == 0 ? " (the time column)" : "";
         rc = vigil_error_set(VIGIL_EINVAL,
-                             "%s: column '%s' looks like %s (a HIPAA Safe Harbor identifier, "
+                             "%s: column '%s'%s looks like %s (a HIPAA Safe Harbor identifier, "
                              "45 CFR 164.514(b)(2); found %s). Nothing was computed. Remove or "
                              "generalise the column, or allow it with --allow-column '%s=REASON' "
                              "(in a suite or monitor: \"phi_allow\": {\"%s\": \"REASON\"})",
-                             path, f[i].column, vigil_phi_kind_name(f[i].kind), how, f[i].column,
+                             path, f[i].column, role, vigil_phi_kind_name(f[i].kind), how, f[i].column,
                              f[i].column);
     }
     free(f);

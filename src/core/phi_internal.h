@@ -43,6 +43,12 @@ int vigil_phi_is_phone(const char *s, int named);
 /* A date more specific than the year: YYYY-MM-DD, YYYY/MM/DD, MM/DD/YYYY, M/D/YY, YYYY-MM,
  * with an optional time after it; YYYYMMDD only in a date column. */
 int vigil_phi_is_date(const char *s, int named);
+/* What vigil_phi_is_date recognises, by how precise it is: 2 a day (with or without a time),
+ * 1 a month (YYYY-MM), 0 not a date. */
+int vigil_phi_date_precision(const char *s, int named);
+/* A date to the day, as a date of birth is written: precision 2 without the column's name
+ * (YYYYMMDD, which needs a date column's name, is not one). */
+int vigil_phi_is_full_date(const char *s);
 int vigil_phi_is_zip4(const char *s);
 /* 3-digit ZIP prefixes with 20,000 people or fewer (HHS Safe Harbor guidance, 2000 Census). */
 int vigil_phi_restricted_zip3(int z);

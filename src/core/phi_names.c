@@ -10,24 +10,55 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The ASCII letter(s) a Latin-1 Supplement letter (U+00C0..U+00FF, UTF-8 C3 80..C3 BF) folds
+ * to, lower case: "âge" and "Âge" are "age", "età" "eta", "ålder" "alder", "prénom" "prenom".
+ * Index: the second byte minus 0x80. "" for the two signs in the block (× ÷). */
+static const char *const latin1_fold[64] = {
+    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
+    "d", "n", "o", "o", "o", "o", "o", "", "o", "u", "u", "u", "u", "y", "th", "ss",
+    "a", "a", "a", "a", "a", "a", "ae", "c", "e", "e", "e", "e", "i", "i", "i", "i",
+    "d", "n", "o", "o", "o", "o", "o", "", "o", "u", "u", "u", "u", "y", "th", "y",
+};
+
+/* Names are matched accent- and case-insensitively: an export names its columns in its
+ * language (issue 19: `âge`, `età`, `ålder` slipped past the age rule while `Alter` and
+ * `edad` were caught). Latin-1 letters fold to their ASCII base (latin1_fold), combining
+ * accents (U+0300..U+036F, a decomposed "a\u0302ge") are dropped, and any other byte that is
+ * not an ASCII letter or digit separates tokens, as before. */
 void vigil_phi_split_name(const char *s, name_t *n)
 {
     memset(n, 0, sizeof *n);
     size_t f = 0, t = 0, k = 0;
-    char prev = 0;
-    for (const char *p = s; *p; p++) {
-        unsigned char c = (unsigned char)*p;
-        int sep = !isalnum(c);
-        int camel = isupper(c) && prev && islower((unsigned char)prev);
+    int prev_lower = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p && t < 8; p++) {
+        char one[2] = {0, 0};
+        const char *out = one; /* the lower-case ASCII this character stands for, "" if none */
+        int sep = 0, upper = 0;
+        if (p[0] == 0xC3 && p[1] >= 0x80 && p[1] <= 0xBF) {
+            out = latin1_fold[p[1] - 0x80];
+            upper = p[1] < 0xA0 && p[1] != 0x97 && p[1] != 0x9F;
+            sep = !*out;
+            p++;
+        } else if ((p[0] == 0xCC && p[1] >= 0x80 && p[1] <= 0xBF) ||
+                   (p[0] == 0xCD && p[1] >= 0x80 && p[1] <= 0xAF)) {
+            p++;
+            continue; /* a combining accent belongs to the letter before it */
+        } else if (isalnum(*p)) {
+            one[0] = (char)tolower(*p);
+            upper = isupper(*p) != 0;
+        } else {
+            sep = 1;
+        }
+        int camel = upper && prev_lower;
         if ((sep || camel) && k > 0) {
             if (++t >= 8) break;
             k = 0;
         }
-        if (!sep) {
-            if (f + 1 < sizeof n->flat) n->flat[f++] = (char)tolower(c);
-            if (k + 1 < sizeof n->tok[0]) n->tok[t][k++] = (char)tolower(c);
+        for (const char *o = out; *o; o++) {
+            if (f + 1 < sizeof n->flat) n->flat[f++] = *o;
+            if (k + 1 < sizeof n->tok[0]) n->tok[t][k++] = *o;
         }
-        prev = (char)c;
+        prev_lower = !sep && !upper && *out && isalpha((unsigned char)*out);
     }
     n->n_tok = t + (k > 0 && t < 8);
 }

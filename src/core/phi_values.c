@@ -95,26 +95,43 @@ static int valid_md(int m, int d) { return m >= 1 && m <= 12 && d >= 1 && d <= 3
  * with an optional time after it; YYYYMMDD only in a date column. */
 int vigil_phi_is_date(const char *s, int named)
 {
+    return vigil_phi_date_precision(s, named) > 0;
+}
+
+int vigil_phi_is_full_date(const char *s)
+{
+    return vigil_phi_date_precision(s, 0) == 2;
+}
+
+/* YYYYMMDD, 1800..2200 (only in a date column: 8 digits are often a code). */
+static int compact_date(const char *s)
+{
+    if (strlen(s) != 8 || !vigil_phi_digits(s, 8)) return 0;
+    int y = vigil_phi_num_at(s, 4), m = vigil_phi_num_at(s + 4, 2), d = vigil_phi_num_at(s + 6, 2);
+    return y >= 1800 && y <= 2200 && valid_md(m, d) ? 2 : 0;
+}
+
+int vigil_phi_date_precision(const char *s, int named)
+{
     int a, b, c;
     char s1, s2;
     int used = 0;
+    /* every form below but the compact one has a '-' or '/': most values (ids, codes, words)
+     * are settled here, without sscanf */
+    if (!strpbrk(s, "-/")) return named ? compact_date(s) : 0;
     if (sscanf(s, "%4d%c%2d%c%2d%n", &a, &s1, &b, &s2, &c, &used) == 5 && used >= 8 && s1 == s2 &&
         (s1 == '-' || s1 == '/') && a >= 1000 && valid_md(b, c) &&
         (!s[used] || s[used] == 'T' || s[used] == ' '))
-        return 1;
+        return 2;
     used = 0;
     if (sscanf(s, "%2d%c%2d%c%4d%n", &a, &s1, &b, &s2, &c, &used) == 5 && used >= 6 && s1 == s2 &&
         (s1 == '/' || s1 == '-') && (valid_md(a, b) || valid_md(b, a)) &&
         (!s[used] || s[used] == ' '))
-        return 1;
+        return 2;
     used = 0;
     if (strlen(s) == 7 && sscanf(s, "%4d-%2d%n", &a, &b, &used) == 2 && used == 7 && a >= 1000 && b >= 1 && b <= 12)
         return 1;
-    if (named && strlen(s) == 8 && vigil_phi_digits(s, 8)) {
-        int y = vigil_phi_num_at(s, 4), m = vigil_phi_num_at(s + 4, 2), d = vigil_phi_num_at(s + 6, 2);
-        return y >= 1800 && y <= 2200 && valid_md(m, d);
-    }
-    return 0;
+    return named ? compact_date(s) : 0;
 }
 
 int vigil_phi_is_zip4(const char *s)

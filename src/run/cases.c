@@ -46,8 +46,7 @@ int vigil_cases_load(vigil_cases *out, const char *model_path, const char *data_
     vigil_col_decl idd = {id, VIGIL_COL_CATEGORICAL};
     if (id) o.types = &idd, o.n_types = 1;
     if ((err = vigil_table_read_csv(&out->table, data_path, &o)) != 0) goto done;
-    const char *skip[1] = {id};
-    if ((err = vigil_phi_guard(out->table, data_path, skip, 1, opt->allow, opt->n_allow)) != 0) goto done;
+    if ((err = vigil_phi_guard(out->table, data_path, id, NULL, opt->allow, opt->n_allow)) != 0) goto done;
     if (id) out->id_col = vigil_table_find(out->table, id);
     out->n = vigil_table_nrows(out->table);
     if (out->n == 0) {

@@ -363,7 +363,7 @@ static int load(vigil_table **t, const char *data, const char *score, const char
         return err;
     }
     /* the id column is a role (as a suite's columns.id): the ids are compared, never shown */
-    if ((err = vigil_phi_guard(*t, data, &id, id ? 1 : 0, o->allow, o->n_allow)) != 0) return err;
+    if ((err = vigil_phi_guard(*t, data, id, NULL, o->allow, o->n_allow)) != 0) return err;
     int sc, lc = -1;
     if ((sc = vigil_table_require(*t, score, "score column")) < 0) return sc;
     if (label && (lc = vigil_table_require(*t, label, "label column")) < 0) return lc;

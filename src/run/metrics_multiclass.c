@@ -226,7 +226,7 @@ int vigil_run_metrics_multiclass(vigil_run_metrics_result **out, const char *dat
                 }
         goto loaded;
     }
-    if ((err = vigil_phi_guard(t, data, NULL, 0, opt->allow, opt->n_allow)) != 0) goto loaded;
+    if ((err = vigil_phi_guard(t, data, NULL, NULL, opt->allow, opt->n_allow)) != 0) goto loaded;
     n = vigil_table_nrows(t);
     if (n == 0) {
         err = vigil_error_set(VIGIL_EINVAL, "%s: no cases (the file has no data rows)", data);

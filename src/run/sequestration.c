@@ -79,7 +79,7 @@ int vigil_run_train_overlap(cJSON **out, vigil_table **train, const vigil_table 
         return rc;
     }
     size_t hit = 0;
-    if ((rc = vigil_phi_guard(*train, train_path, &train_col, 1, allow, n_allow)) != 0 ||
+    if ((rc = vigil_phi_guard(*train, train_path, train_col, NULL, allow, n_allow)) != 0 ||
         (rc = count_shared(t, idcol, *train, &hit)) != 0)
         return rc;
     int ok = vigil_fairness_count_ok((double)hit, min_cell);

@@ -351,8 +351,7 @@ static int prepare(run_t *r, const char *suite_path)
         if (!rc && (rc = vigil_table_read_csv(&r->train, d->training.path, &co)) != 0)
             vigil_error_wrap("%s: $.training_data.path", d->file);
         if (!rc) { /* the PHI guard on the training file, with the data section's allowances */
-            const char *skip[2] = {d->data.id, d->data.time};
-            if ((rc = vigil_phi_guard(r->train, d->training.path, skip, 2, d->data.phi_allow,
+            if ((rc = vigil_phi_guard(r->train, d->training.path, d->data.id, d->data.time, d->data.phi_allow,
                                       d->data.n_phi_allow)) != 0)
                 vigil_error_wrap("%s: $.training_data", d->file);
         }

@@ -68,6 +68,11 @@ w("phi_ssn.csv", "id,ssn_like,score,y\n" + "".join(f"{i},123-45-{6700 + i},0.{i 
 w("phi_email.csv", "id,contact,score,y\n" + "".join(f"{i},pat{i}@example.org,0.{i % 9 + 1},{i % 2}\n" for i in range(1, 40)))
 w("phi_dates.csv", "id,visit,score,y\n" + "".join(f"{i},2024-03-{i % 28 + 1:02d},0.{i % 9 + 1},{i % 2}\n" for i in range(1, 40)))
 w("phi_mrn_name.csv", "id,mrn,score,y\n" + "".join(f"{i},{100000 + i},0.{i % 9 + 1},{i % 2}\n" for i in range(1, 40)))
+# issue 19: an SSN-valued case id (x0..x5: the features of tests/reference/xgb/d1_t1.json), one
+# full date among a group's levels, an age column named with an accent
+w("phi_ssn_id.csv", "case_id,x0,x1,x2,x3,x4,x5\n" + "".join(f"123-45-{6700 + i},{i * 0.1:.1f},{-i * 0.2:.1f},0.5,,1,{i % 3}\n" for i in range(1, 21)))
+w("phi_stray_date.csv", "id,score,y,band\n" + "".join(f"{i},0.{i % 9 + 1},{i % 2},{'1961-03-14' if i == 17 else ['40-49', '50-59', '60-69'][i % 3]}\n" for i in range(1, 40)))
+w("phi_age_accented.csv", "id,score,y,\u00e2ge\n" + "".join(f"{i},0.{i % 9 + 1},{i % 2},{50 + i}\n" for i in range(1, 41)))
 
 # models: mutations of a one-split XGBoost model
 base = json.load(open("tests/reference/xgb/d1_t1.json"))

@@ -185,9 +185,8 @@ static void test_error_never_echoes_identifiers(void **state)
 static void test_wide_header_duplicate(void **state)
 {
     /* 5,000 columns: the message must name both columns however far apart. The speed of the
-     * check (a hash; the old scan made 10^5 columns take 36 s) is not asserted here: each
-     * column of the table still costs a mapping (table_storage.c), which ASan makes slow
-     * enough that 10^5 columns took minutes of make check */
+     * check (a hash; the old scan made 10^5 columns take 36 s) is not asserted here: it is
+     * measured by bench/wide.sh (bench/RESULTS.md, "Wide files (issue 19)") */
     enum { N = 5000 };
     size_t cap = (size_t)N * 8 + 16, k = 0;
     char *text = malloc(cap);

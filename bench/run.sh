@@ -8,7 +8,7 @@ export BENCH_OUT=bench/out BENCH_BIN=build/bench VIGIL
 mkdir -p bench/out
 make -s build/bench/csv_read || exit 3
 status=0
-for b in csv predict metrics human multiclass survival drift drift_peers explain suite monitor monitor_record; do
+for b in csv wide predict metrics human multiclass survival drift drift_peers explain suite monitor monitor_record; do
     [ -f "bench/$b.sh" ] || continue
     echo "== bench/$b.sh" >&2
     sh "bench/$b.sh" || { echo "bench/$b.sh failed" >&2; status=1; }

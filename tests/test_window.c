@@ -161,11 +161,97 @@ static void test_lock_symlink(void **state)
     rmdir(dir);
 }
 
+/* A hard link planted at the lock path (issue 19: the old open had no link-count check, so the
+ * victim was truncated and overwritten with "pid ..., started ..." and kept its 0644) is refused
+ * and the victim left as it was; so are a lock owned by another user (as root: chown to
+ * nobody) and a group- or world-writable one. An existing lock of ours is reused, its holder
+ * line rewritten through the opened descriptor. */
+static void read_file(const char *path, char *buf, size_t cap)
+{
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    size_t got = fread(buf, 1, cap - 1, f);
+    buf[got] = '\0';
+    fclose(f);
+}
+
+static void test_lock_hardlink_owner(void **state)
+{
+    char dir[] = "/tmp/vigil-lockdir-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char victim[256], lock[256], buf[256];
+    snprintf(victim, sizeof victim, "%s/victim", dir);
+    snprintf(lock, sizeof lock, "%s/m.lock", dir);
+    FILE *f = fopen(victim, "w");
+    assert_non_null(f);
+    fputs("do not overwrite\n", f);
+    fclose(f);
+    assert_int_equal(chmod(victim, 0644), 0);
+    assert_int_equal(link(victim, lock), 0);
+    int fd;
+    assert_int_equal(vigil_lock_acquire(lock, 0.2, "m", &fd), VIGIL_EIO);
+    assert_int_equal(fd, -1);
+    assert_non_null(strstr(vigil_error_last(), lock));
+    assert_non_null(strstr(vigil_error_last(), "lock file has 2 hard links"));
+    read_file(victim, buf, sizeof buf);
+    assert_string_equal(buf, "do not overwrite\n");
+    struct stat st;
+    assert_int_equal(stat(victim, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0644);
+    assert_int_equal(unlink(lock), 0);
+
+    /* group- or world-writable: refused, left as it was */
+    f = fopen(lock, "w");
+    fputs("pid 1, started then\n", f);
+    fclose(f);
+    assert_int_equal(chmod(lock, 0620), 0);
+    assert_int_equal(vigil_lock_acquire(lock, 0.2, "m", &fd), VIGIL_EIO);
+    assert_non_null(strstr(vigil_error_last(), "lock file is writable by its group (mode 0620"));
+    assert_int_equal(chmod(lock, 0606), 0);
+    assert_int_equal(vigil_lock_acquire(lock, 0.2, "m", &fd), VIGIL_EIO);
+    assert_non_null(strstr(vigil_error_last(), "writable by others"));
+    read_file(lock, buf, sizeof buf);
+    assert_string_equal(buf, "pid 1, started then\n");
+
+    /* ours, 0600: reused, the holder line replaced (not appended to) */
+    assert_int_equal(chmod(lock, 0600), 0);
+    assert_int_equal(vigil_lock_acquire(lock, 0.2, "m", &fd), VIGIL_OK);
+    read_file(lock, buf, sizeof buf);
+    char want[64];
+    snprintf(want, sizeof want, "pid %ld, started ", (long)getpid());
+    assert_int_equal(strncmp(buf, want, strlen(want)), 0);
+    assert_true(strchr(buf, '\n') == buf + strlen(buf) - 1); /* one line: the old one is gone */
+    vigil_lock_release(fd);
+
+    /* another user's lock */
+    if (geteuid() == 0) {
+        assert_int_equal(chown(lock, 65534, 65534), 0); /* nobody */
+        assert_int_equal(vigil_lock_acquire(lock, 0.2, "m", &fd), VIGIL_EIO);
+        assert_non_null(strstr(vigil_error_last(), "lock file is owned by uid 65534, not by the user running "
+                                                   "the monitor (uid 0)"));
+    } else {
+        printf("SKIP: test_lock_hardlink_owner: a lock owned by another uid needs root to chown\n");
+    }
+    unlink(lock);
+    /* absent: created 0600 whatever the umask allows beyond it */
+    mode_t old = umask(0);
+    assert_int_equal(vigil_lock_acquire(lock, 0.2, "m", &fd), VIGIL_OK);
+    umask(old);
+    assert_int_equal(fstat(fd, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    assert_int_equal(st.st_nlink, 1);
+    vigil_lock_release(fd);
+    unlink(lock);
+    unlink(victim);
+    rmdir(dir);
+}
+
 int main(void)
 {
     vigil_init();
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_days), cmocka_unit_test(test_numeric_window),
                                        cmocka_unit_test(test_date_window), cmocka_unit_test(test_bad_windows), cmocka_unit_test(test_lock_symlink),
+                                       cmocka_unit_test(test_lock_hardlink_owner),
                                        cmocka_unit_test(test_lock)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

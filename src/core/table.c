@@ -42,6 +42,7 @@ size_t vigil_table_row_line(const vigil_table *t, size_t row)
 
 int vigil_table_find(const vigil_table *t, const char *name)
 {
+    if (!t->names_dup) return vigil_dict_find(&t->names, name); /* codes are column indices */
     for (size_t c = 0; c < t->ncols; c++)
         if (strcmp(t->cols[c].name, name) == 0) return (int)c;
     return -1;
@@ -100,7 +101,7 @@ int vigil_table_require(const vigil_table *t, const char *name, const char *role
 
 static void column_free(column *c)
 {
-    free(c->name);
+    if (c->own_name) free(c->name);
     vigil_vec_free(&c->data);
     vigil_dict_free(&c->levels);
 }
@@ -110,6 +111,7 @@ void vigil_table_free(vigil_table *t)
     if (!t) return;
     for (size_t c = 0; c < t->ncols; c++) column_free(&t->cols[c]);
     free(t->cols);
+    vigil_dict_free(&t->names);
     vigil_vec_free(&t->lines);
     vigil_table_free(t->unread);
     free(t->source);
@@ -141,12 +143,24 @@ int vigil_table_new(vigil_table **out, size_t nrows, const char *source_name)
 
 column *vigil_table_push_col(vigil_table *t, const char *name)
 {
-    column *nc = realloc(t->cols, (t->ncols + 1) * sizeof *nc);
-    if (!nc) return NULL;
-    t->cols = nc;
+    if (t->ncols == t->cols_cap) { /* doubling: a header of 10^6 columns is pushed one by one */
+        size_t nc = t->cols_cap ? t->cols_cap * 2 : 8;
+        column *cols = realloc(t->cols, nc * sizeof *cols);
+        if (!cols) return NULL;
+        t->cols = cols;
+        t->cols_cap = nc;
+    }
     column *c = &t->cols[t->ncols];
     memset(c, 0, sizeof *c);
-    if (!(c->name = vigil_strdup(name))) return NULL;
+    int32_t code = vigil_dict_intern(&t->names, name, strlen(name));
+    if (code < 0) return NULL;
+    if ((size_t)code == t->ncols && !t->names_dup) {
+        c->name = t->names.levels[code]; /* shared with the dictionary, which frees it */
+    } else { /* a name seen before (callers refuse duplicates; kept safe all the same) */
+        t->names_dup = true;
+        if (!(c->name = vigil_strdup(name))) return NULL;
+        c->own_name = true;
+    }
     t->ncols++;
     return c;
 }

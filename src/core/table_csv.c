@@ -4,6 +4,7 @@
 #include "core/phi_internal.h"
 #include "vigil/error.h"
 #include "core/util.h"
+#include "core/csv_missing.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -22,10 +23,12 @@ typedef struct {
     size_t n_missing;
     size_t miss_len[64], miss_maxlen;
     /* header */
-    dict hdr;          /* the header's names, hashed: a duplicate is found in O(1) */
+    dict hdr;          /* the header's names, hashed: a duplicate or a kept name is found in O(1);
+                        * code f is file field f (duplicates are refused) */
     size_t nhdr;
     int *map;          /* file field -> table column k >= 0, or -(k+1): column k of t->unread */
     bool in_header;
+    bool count_only;   /* vigil_table_count_missing_csv: kept columns count missing values only */
     /* record in progress */
     size_t field;      /* index of the field being read */
     size_t line;       /* current line (1-based) */
@@ -92,8 +95,10 @@ static int header_done(csv *r)
     int rc = 0;
     if (o && o->keep) {
         for (size_t k = 0; k < o->n_keep; k++) {
-            size_t f;
-            for (f = 0; f < r->nhdr && strcmp(r->hdr.levels[f], o->keep[k]) != 0; f++) {}
+            /* the header's hash, not a scan of the names: the missing-value count keeps every
+             * feature of a file of 10^6 columns */
+            int32_t fc = vigil_dict_find(&r->hdr, o->keep[k]);
+            size_t f = fc < 0 ? r->nhdr : (size_t)fc;
             if (f == r->nhdr) {
                 cols = vigil_table_list_names(r->hdr.levels, r->nhdr);
                 rc = vigil_error_set(VIGIL_EINVAL, "%s: no column '%s'%s%s%s; the columns are: %s",
@@ -125,11 +130,12 @@ static int header_done(csv *r)
             rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
             goto done;
         }
-        c->type = VIGIL_COL_NUMERIC; /* until a value proves otherwise (inference) */
+        /* numeric until a value proves otherwise (inference); a count holds no values */
+        c->type = r->count_only ? VIGIL_COL_CATEGORICAL : VIGIL_COL_NUMERIC;
     }
-    for (size_t k = 0; o && k < o->n_types; k++) {
-        size_t f;
-        for (f = 0; f < r->nhdr && strcmp(r->hdr.levels[f], o->types[k].name) != 0; f++) {}
+    for (size_t k = 0; o && !r->count_only && k < o->n_types; k++) {
+        int32_t fc = vigil_dict_find(&r->hdr, o->types[k].name);
+        size_t f = fc < 0 ? r->nhdr : (size_t)fc;
         if (f == r->nhdr) {
             cols = vigil_table_list_names(r->hdr.levels, r->nhdr);
             rc = vigil_error_set(VIGIL_EINVAL,
@@ -211,6 +217,10 @@ static int data_field(csv *r)
     int ci = r->map[r->field];
     if (ci < 0) return unread_field(r, &r->t->unread->cols[-ci - 1]);
     column *c = &r->t->cols[ci];
+    if (r->count_only) {
+        c->n_missing += is_missing(r, r->fb, r->fb_len);
+        return 0;
+    }
     size_t row = r->nrows;
     if (vigil_vec_reserve(&c->data, (row + 1) * sizeof(double)) != 0)
         return vigil_error_set(VIGIL_ENOMEM, "out of memory reading '%s'", r->path);
@@ -307,10 +317,11 @@ static int end_record(csv *r)
 
 enum { ST_START, ST_UNQUOTED, ST_QUOTED, ST_QUOTE_IN_QUOTED, ST_AFTER_CR };
 
-int vigil_table_read_csv(vigil_table **out, const char *path, const vigil_csv_options *opts)
+static int read_csv(vigil_table **out, const char *path, const vigil_csv_options *opts, bool count_only)
 {
     *out = NULL;
     csv r = {0};
+    r.count_only = count_only;
     r.path = path;
     r.opts = opts;
     r.missing = opts && opts->missing ? opts->missing : default_missing;
@@ -483,4 +494,16 @@ done:
     free(r.map);
     vigil_table_free(r.t);
     return rc;
+}
+
+int vigil_table_read_csv(vigil_table **out, const char *path, const vigil_csv_options *opts)
+{
+    return read_csv(out, path, opts, false);
+}
+
+int vigil_table_count_missing_csv(vigil_table **out, const char *path, const vigil_csv_options *opts)
+{
+    *out = NULL;
+    if (!opts || !opts->keep) return vigil_error_set(VIGIL_EINVAL, "counting missing values needs the columns");
+    return read_csv(out, path, opts, true);
 }

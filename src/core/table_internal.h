@@ -15,13 +15,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* A growable array of bytes in its own mapping. */
+/* A growable array of bytes: on the heap while small, then in its own mapping. */
 typedef struct {
     void *p;
     size_t cap; /* bytes mapped */
 } vec;
 
-/* Grow to at least `bytes` (amortised 1.5x, whole pages); -1 when the mapping fails. */
+/* Grow to at least `bytes` (amortised 1.5x; whole pages once mapped); -1 when out of memory. */
 int vigil_vec_reserve(vec *v, size_t bytes);
 void vigil_vec_free(vec *v);
 
@@ -35,10 +35,13 @@ typedef struct {
 
 /* The code of s[0..n) in d, adding it when new; -1 when out of memory. */
 int32_t vigil_dict_intern(dict *d, const char *s, size_t n);
+/* The code of the NUL-terminated s in d, or -1 when absent (nothing is added). */
+int32_t vigil_dict_find(const dict *d, const char *s);
 void vigil_dict_free(dict *d);
 
 typedef struct {
-    char *name;
+    char *name;         /* the table's names dictionary's copy, unless own_name */
+    bool own_name;
     vigil_col_type type;
     bool declared;      /* type given by the caller, not inferred */
     bool seen_value;    /* a non-missing value has fixed an inferred type */
@@ -51,7 +54,11 @@ struct vigil_table {
     char *source;
     size_t nrows;
     column *cols;
-    size_t ncols;
+    size_t ncols, cols_cap;
+    /* the column names, hashed: vigil_table_find is O(1) (a wide file's every kept column is
+     * looked up by name); names_dup when a name was pushed twice (then find scans) */
+    dict names;
+    bool names_dup;
     /* The file columns a keep list left out: their first VIGIL_UNREAD_SAMPLE_ROWS rows, typed
      * by the same inference (a column is numeric when every value is a number) but never an
      * error, so the PHI guard can judge them by name and by value. NULL without a keep list. */

@@ -12,16 +12,34 @@
 /* ---- growable page-backed vectors ------------------------------------------------------ */
 
 
+/* A vector under VEC_MAP_MIN bytes lives on the heap (malloc): a wide file's many short
+ * columns -- 10^6 columns of a few rows -- would otherwise take a mapping and a resident page
+ * each (4 GB for 10^6 columns of one row). From VEC_MAP_MIN on it is its own mapping, grown
+ * with mremap; the heap block is copied once, when it crosses over. cap tells the two apart. */
+enum { VEC_MAP_MIN = 64 * 1024 };
+
 int vigil_vec_reserve(vec *v, size_t bytes)
 {
     if (bytes <= v->cap) return 0;
-    size_t ncap = v->cap ? v->cap + v->cap / 2 : 64 * 1024;
+    size_t ncap = v->cap ? v->cap + v->cap / 2 : 64;
     if (ncap < bytes) ncap = bytes;
+    if (ncap < VEC_MAP_MIN) {
+        void *np = realloc(v->p, ncap);
+        if (!np) return -1;
+        v->p = np;
+        v->cap = ncap;
+        return 0;
+    }
     long pg = sysconf(_SC_PAGESIZE);
     ncap = (ncap + (size_t)pg - 1) / (size_t)pg * (size_t)pg;
-    void *np = v->p ? mremap(v->p, v->cap, ncap, MREMAP_MAYMOVE)
-                    : mmap(NULL, ncap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void *np = v->p && v->cap >= VEC_MAP_MIN
+                   ? mremap(v->p, v->cap, ncap, MREMAP_MAYMOVE)
+                   : mmap(NULL, ncap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (np == MAP_FAILED) return -1;
+    if (v->p && v->cap < VEC_MAP_MIN) { /* heap -> mapping */
+        memcpy(np, v->p, v->cap);
+        free(v->p);
+    }
     v->p = np;
     v->cap = ncap;
     return 0;
@@ -29,7 +47,8 @@ int vigil_vec_reserve(vec *v, size_t bytes)
 
 void vigil_vec_free(vec *v)
 {
-    if (v->p) munmap(v->p, v->cap);
+    if (v->p && v->cap >= VEC_MAP_MIN) munmap(v->p, v->cap);
+    else free(v->p);
     v->p = NULL;
     v->cap = 0;
 }
@@ -63,7 +82,8 @@ static int dict_rehash(dict *d, size_t nslots)
 /* Code of the level `s` (length n), added when new; -1 on allocation failure. */
 int32_t vigil_dict_intern(dict *d, const char *s, size_t n)
 {
-    if (d->n * 2 >= d->nslots && dict_rehash(d, d->nslots ? d->nslots * 2 : 64) != 0) return -1;
+    /* small to start: a wide file has a dictionary per column, most of them a few levels */
+    if (d->n * 2 >= d->nslots && dict_rehash(d, d->nslots ? d->nslots * 2 : 8) != 0) return -1;
     size_t i = hash_bytes(s, n) & (d->nslots - 1);
     while (d->slots[i] >= 0) {
         const char *l = d->levels[d->slots[i]];
@@ -71,7 +91,7 @@ int32_t vigil_dict_intern(dict *d, const char *s, size_t n)
         i = (i + 1) & (d->nslots - 1);
     }
     if (d->n == d->cap) {
-        size_t nc = d->cap ? d->cap * 2 : 16;
+        size_t nc = d->cap ? d->cap * 2 : 4;
         char **nl = realloc(d->levels, nc * sizeof *nl);
         if (!nl) return -1;
         d->levels = nl;
@@ -82,6 +102,17 @@ int32_t vigil_dict_intern(dict *d, const char *s, size_t n)
     d->levels[d->n] = copy;
     d->slots[i] = (int32_t)d->n;
     return (int32_t)d->n++;
+}
+
+int32_t vigil_dict_find(const dict *d, const char *s)
+{
+    if (!d->nslots) return -1;
+    size_t n = strlen(s), i = hash_bytes(s, n) & (d->nslots - 1);
+    while (d->slots[i] >= 0) {
+        if (strcmp(d->levels[d->slots[i]], s) == 0) return d->slots[i];
+        i = (i + 1) & (d->nslots - 1);
+    }
+    return -1;
 }
 
 void vigil_dict_free(dict *d)

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -156,20 +157,46 @@ int vigil_window_mask(const vigil_table *t, size_t col, const vigil_window *w, u
 int vigil_lock_acquire(const char *path, double timeout_s, const char *what, int *fd_out)
 {
     *fd_out = -1;
-    /* The lock persists between runs, so O_EXCL cannot apply; O_NOFOLLOW refuses a symlink
-     * planted at the path (the ftruncate below would otherwise empty its target), and a
-     * non-regular file (a FIFO, a device) is refused after the open. */
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK, 0600);
+    /* The lock persists between runs. Absent, it is created here, O_EXCL and 0600; present, it
+     * is opened as it is (never O_TRUNC: nothing is emptied before it is proved ours).
+     * O_NOFOLLOW refuses a symlink planted at the path; after the open, fstat of the opened
+     * file refuses what is not a regular file of one link (a hard link planted at the path
+     * would make the lock's write land in its target), owned by the effective user and not
+     * writable by group or others. Only then is it truncated, through this descriptor. */
+    const int fl = O_RDWR | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK;
+    int fd = -1;
+    for (int tries = 0; fd < 0 && tries < 8; tries++) {
+        fd = open(path, fl | O_CREAT | O_EXCL, 0600);
+        if (fd < 0 && errno == EEXIST) fd = open(path, fl);
+        if (fd < 0 && errno != ENOENT) break; /* ENOENT: removed in between; create it again */
+    }
     if (fd < 0 && errno == ELOOP)
         return vigil_error_set(VIGIL_EIO, "%s: lock file is a symbolic link; refusing to use it",
                                path);
     if (fd < 0)
         return vigil_error_set(VIGIL_EIO, "%s: cannot open lock file: %s", path, strerror(errno));
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    const char *why = NULL;
+    char whybuf[120];
+    if (fstat(fd, &st) != 0) why = "cannot be examined (fstat failed)";
+    else if (!S_ISREG(st.st_mode)) why = "is not a regular file";
+    else if (st.st_nlink != 1) {
+        snprintf(whybuf, sizeof whybuf, "has %ju hard links (a lock has one; another name for this "
+                 "file would be overwritten)", (uintmax_t)st.st_nlink);
+        why = whybuf;
+    } else if (st.st_uid != geteuid()) {
+        snprintf(whybuf, sizeof whybuf, "is owned by uid %ju, not by the user running the monitor "
+                 "(uid %ju)", (uintmax_t)st.st_uid, (uintmax_t)geteuid());
+        why = whybuf;
+    } else if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+        snprintf(whybuf, sizeof whybuf, "is writable by %s (mode %04o; a lock is 0600)",
+                 st.st_mode & S_IWOTH ? "others" : "its group", (unsigned)(st.st_mode & 07777));
+        why = whybuf;
+    }
+    if (why) {
         close(fd);
-        return vigil_error_set(VIGIL_EIO, "%s: lock file is not a regular file; refusing to use it",
-                               path);
+        return vigil_error_set(VIGIL_EIO, "%s: lock file %s; refusing to use it (remove that name "
+                               "and the next run creates a fresh lock)", path, why);
     }
     double start = vigil_seconds();
     for (;;) {

@@ -41,8 +41,11 @@ int vigil_window_parse(vigil_window *w, const char *file, const char *jpath, con
 int vigil_window_mask(const vigil_table *t, size_t time_col, const vigil_window *w,
                       uint8_t *mask, size_t *n_in, size_t *n_no_time);
 
-/* An exclusive lock on `path` (created if needed) held through flock(), so it dies with the
- * process and can never go stale. Waits up to timeout_s seconds; past that, VIGIL_EINVAL with
+/* An exclusive lock on `path` (created O_EXCL 0600 if absent) held through flock(), so it dies
+ * with the process and can never go stale. A lock file that is a symbolic link, not a regular
+ * file, has more than one hard link, is owned by another user than the effective one, or is
+ * group- or world-writable is refused (VIGIL_EIO naming the path and the reason) before it is
+ * written. Waits up to timeout_s seconds; past that, VIGIL_EINVAL with
  * the holder's pid and start time (which the holder writes into the file). *fd_out is the
  * descriptor to close to release it. */
 int vigil_lock_acquire(const char *path, double timeout_s, const char *what, int *fd_out);

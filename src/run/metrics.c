@@ -8,6 +8,7 @@
 #include "run/metrics_internal.h"
 #include "run/sequestration.h"
 #include "core/csv_header.h"
+#include "core/csv_missing.h"
 #include "core/json.h"
 
 #include <cjson/cJSON.h>
@@ -407,7 +408,8 @@ static int load(vigil_table **t, const char *data, const char *score, const char
 /* Missing values per feature of the case file (issue 18): the features are the columns the run
  * does not use (its roles -- score, label, groups and the rest -- are the loaded columns) that
  * the reader's sample of them found numeric. They are counted by a second read of those
- * columns alone, as text, so that no value can fail it and no value is kept; the file must be
+ * columns alone that keeps no value, only the counts (vigil_table_count_missing_csv), so that
+ * no value can fail it and a wide file's features cost no storage; the file must be
  * the one the run read (its SHA-256). A count of 1..min-cell-1 missing, or one leaving
  * 1..min-cell-1 with a value, is withheld (the cell-size policy). *out: the `missingness`
  * block, or NULL when the file has no such column. */
@@ -417,19 +419,16 @@ static int missingness(cJSON **out, const vigil_table *t, const char *data, char
     const vigil_table *u = vigil_table_unread_sample(t);
     size_t nu = u ? vigil_table_ncols(u) : 0, nf = 0, n = vigil_table_nrows(t);
     const char **feat = malloc((nu ? nu : 1) * sizeof *feat);
-    vigil_col_decl *types = malloc((nu ? nu : 1) * sizeof *types);
     vigil_table *t2 = NULL;
-    int rc = feat && types ? VIGIL_OK : vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    int rc = feat ? VIGIL_OK : vigil_error_set(VIGIL_ENOMEM, "out of memory");
     for (size_t i = 0; i < nu && !rc; i++)
-        if (vigil_table_numeric(u, i)) {
-            types[nf] = (vigil_col_decl){vigil_table_col_name(u, i), VIGIL_COL_CATEGORICAL};
-            feat[nf++] = vigil_table_col_name(u, i);
-        }
+        if (vigil_table_numeric(u, i)) feat[nf++] = vigil_table_col_name(u, i);
     if (rc || !nf) goto done;
+    /* counts only: no value is kept (a wide file's every feature is re-read) or can fail */
     vigil_csv_options co = VIGIL_CSV_OPTIONS_INIT;
-    co.keep = feat, co.n_keep = nf, co.types = types, co.n_types = nf;
+    co.keep = feat, co.n_keep = nf;
     co.delimiter = delimiter ? delimiter : ',';
-    if ((rc = vigil_table_read_csv(&t2, data, &co)) != 0) {
+    if ((rc = vigil_table_count_missing_csv(&t2, data, &co)) != 0) {
         vigil_error_wrap("%s: counting missing values per feature", data);
         goto done;
     }
@@ -459,7 +458,6 @@ static int missingness(cJSON **out, const vigil_table *t, const char *data, char
 done:
     vigil_table_free(t2);
     free(feat);
-    free(types);
     return rc;
 }
 

@@ -72,4 +72,41 @@ if grep -q "<img" "$T/hr/report.html" || ! grep -qF '&lt;img src=x onerror=alert
     ! grep -qF '| b\|c | 0 | 0.0 |' "$T/hr/report.md"; then
     echo "FAIL: a feature's name is not escaped in the missing-value table"; fails=$((fails + 1))
 fi
+# A wide file (issue 19): 5,000 features before the score and the label, every one re-read by
+# the missing-value count (each kept name found through the header's hash, no value kept).
+# The counts against Python's csv module; a count of 1..10 withheld; a text feature left out.
+/usr/bin/python3 - "$T/wide.csv" <<'PY'
+import random, sys
+random.seed(19)
+N, R = 5000, 40
+with open(sys.argv[1], "w") as f:
+    f.write(",".join("f%d" % j for j in range(N)) + ",note,score,label\n")
+    for i in range(R):
+        p = random.random()
+        row = ["" if (i * 7 + j) % (j % 13 + 2) == 0 else ("NA" if j % 97 == 0 and i < j % 5 else str((i + j) % 10))
+               for j in range(N)]
+        f.write(",".join(row) + ",x%d,%.4f,%d\n" % (i % 3, p, i % 2))
+PY
+run "$VIGIL" metrics --data "$T/wide.csv" --score score --label label --bootstrap 0 --no-store --format json
+expect_rc 0 "metrics on 5,000 features"
+/usr/bin/python3 - "$T/out" "$T/wide.csv" <<'PY' || { echo "FAIL: the wide file's missing counts differ from Python's csv"; fails=$((fails + 1)); }
+import csv, json, sys
+d = json.load(open(sys.argv[1]))["missingness"]
+rows = list(csv.reader(open(sys.argv[2], newline="")))
+head, body = rows[0], rows[1:]
+assert d["n"] == len(body) == 40, d["n"]
+feats = [h for h in head if h.startswith("f")]
+assert list(d["columns"]) == feats, (len(d["columns"]), list(d["columns"])[:5])  # note, score, label left out
+seen = {"shown": 0, "withheld": 0, "none": 0}
+for j, col in enumerate(feats):
+    k = sum(r[j] in ("", "NA", "NaN", "null") for r in body)
+    x = d["columns"][col]
+    if 0 < k < 11 or 0 < len(body) - k < 11:
+        assert x["suppressed"] and x["missing"] is None, (col, x, k)
+        seen["withheld"] += 1
+    else:
+        assert not x["suppressed"] and x["missing"] == k and abs(x["rate"] - k / 40) < 1e-15, (col, x, k)
+        seen["shown" if k else "none"] += 1
+assert min(seen.values()) > 0, seen  # every case of the policy occurs
+PY
 finish

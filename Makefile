@@ -25,10 +25,11 @@ CUDA       ?= auto
 PKGS       := gsl libcjson sqlite3 libcrypto
 # chromium (report --pdf and the report's browser test), poppler-utils (the PDF text check),
 # libxml2-utils (the model card against its XSD) and prometheus (promtool checks the OpenMetrics
-# export): the tests use them and skip visibly where they are missing.
+# export), strace (counts the opens of a suite's case file): the tests use them and skip
+# visibly where they are missing.
 DEB_PKGS   := build-essential pkg-config libgsl-dev libsqlite3-dev libcjson-dev libcmocka-dev \
               libssl-dev gnuplot-nox sqlite3 libpq-dev postgresql openmpi-bin libopenmpi-dev \
-              chromium poppler-utils libxml2-utils prometheus
+              chromium poppler-utils libxml2-utils prometheus strace
 # The peers `make bench` times vigil against (Debian's builds; PyPI peers are optional there).
 BENCH_DEB_PKGS := python3-numpy python3-pandas python3-scipy python3-sklearn python3-xgboost r-cran-proc
 

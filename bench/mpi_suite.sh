@@ -25,20 +25,7 @@ if ! "$VIGIL" --version | grep -q "MPI compiled in" || ! command -v mpirun >/dev
 fi
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
 $PY bench/explain.py gen "$N" "$TMP/cases.csv"
-for b in 0 "$B"; do
-    $PY - "$ROOT" "$TMP" "$b" <<'PY'
-import json, sys
-root, tmp, b = sys.argv[1], sys.argv[2], int(sys.argv[3])
-s = json.load(open(f"{root}/suites/flchain-v2-vs-v1.json"))
-for k in ("candidate", "predecessor"):
-    s["model"][k] = f"{root}/datasets/models/" + s["model"][k].rsplit("/", 1)[1]
-s["data"]["path"] = f"{tmp}/cases.csv"
-s["data"]["columns"]["groups"] = ["sex", "age_band", "flc_grp"]
-s["training_data"]["path"] = f"{root}/datasets/flchain/train.csv"
-s["bootstrap"] = b
-json.dump(s, open(f"{tmp}/suite{b}.json", "w"), indent=1)
-PY
-done
+for b in 0 "$B"; do bench_suite_json "$b" "$TMP/suite$b.json"; done
 one() { # label, replicates, then the launcher (if any)
     label=$1 b=$2; shift 2
     rm -f "$TMP/v.db"

@@ -15,18 +15,7 @@ N=${BENCH_SUITE_N:-1000000}
 B=${BENCH_SUITE_B:-2000}
 cd "$ROOT"
 $PY bench/explain.py gen "$N" "$TMP/cases.csv"
-$PY - "$ROOT" "$TMP" "$B" <<'PY'
-import json, sys
-root, tmp, b = sys.argv[1], sys.argv[2], int(sys.argv[3])
-s = json.load(open(f"{root}/suites/flchain-v2-vs-v1.json"))
-for k in ("candidate", "predecessor"):
-    s["model"][k] = f"{root}/datasets/models/" + s["model"][k].rsplit("/", 1)[1]
-s["data"]["path"] = f"{tmp}/cases.csv"
-s["data"]["columns"]["groups"] = ["sex", "age_band", "flc_grp"]
-s["training_data"]["path"] = f"{root}/datasets/flchain/train.csv"
-s["bootstrap"] = b
-json.dump(s, open(f"{tmp}/suite.json", "w"), indent=1)
-PY
+bench_suite_json "$B" "$TMP/suite.json"
 trace=""
 command -v strace >/dev/null 2>&1 && trace="strace -f -e trace=openat -o $TMP/strace.txt"
 rc=0

@@ -20,42 +20,32 @@ static cJSON *goldens(void)
     return g;
 }
 
-static double num_or_nan(const cJSON *o, const char *key)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
-    if (!v) {
-        print_error("reference '%s' missing\n", key);
-        fail();
-    }
-    return cJSON_IsNull(v) ? NAN : v->valuedouble;
-}
-
 static void check(const vigil_survival_paired *p, const cJSON *ref)
 {
     assert_close(p->n, tu_num(ref, "n"), 0);
     assert_close(p->events_by_horizon, tu_num(ref, "events_by_horizon"), 0);
     const cJSON *a = cJSON_GetObjectItemCaseSensitive(ref, "auc");
-    assert_close(p->auc_diff, num_or_nan(a, "delta"), TOL);
-    assert_close(p->auc_se, num_or_nan(a, "se"), TOL);
-    assert_close(p->auc_ci_low, num_or_nan(a, "lower"), TOL);
-    assert_close(p->auc_ci_high, num_or_nan(a, "upper"), TOL);
-    assert_close(p->auc_p, num_or_nan(a, "p"), 1e-8);
+    assert_close(p->auc_diff, tu_num(a, "delta"), TOL);
+    assert_close(p->auc_se, tu_num(a, "se"), TOL);
+    assert_close(p->auc_ci_low, tu_num(a, "lower"), TOL);
+    assert_close(p->auc_ci_high, tu_num(a, "upper"), TOL);
+    assert_close(p->auc_p, tu_num(a, "p"), 1e-8);
     if (isnan(p->auc_diff)) {
         assert_non_null(p->auc_reason);
         assert_non_null(strstr(p->auc_reason, "no event by the horizon"));
     } else {
         assert_null(p->auc_reason);
-        assert_close(p->auc, num_or_nan(ref, "auc_v2"), TOL);
-        assert_close(p->auc_compare, num_or_nan(ref, "auc_v1"), TOL);
+        assert_close(p->auc, tu_num(ref, "auc_v2"), TOL);
+        assert_close(p->auc_compare, tu_num(ref, "auc_v1"), TOL);
     }
     const cJSON *b = cJSON_GetObjectItemCaseSensitive(ref, "brier");
-    assert_close(p->brier_diff, num_or_nan(b, "delta"), TOL);
-    assert_close(p->brier_se, num_or_nan(b, "se"), TOL);
-    assert_close(p->brier_ci_low, num_or_nan(b, "lower"), TOL);
-    assert_close(p->brier_ci_high, num_or_nan(b, "upper"), TOL);
-    assert_close(p->brier_p, num_or_nan(b, "p"), 1e-8);
-    assert_close(p->brier, num_or_nan(ref, "brier_v2"), TOL);
-    assert_close(p->brier_compare, num_or_nan(ref, "brier_v1"), TOL);
+    assert_close(p->brier_diff, tu_num(b, "delta"), TOL);
+    assert_close(p->brier_se, tu_num(b, "se"), TOL);
+    assert_close(p->brier_ci_low, tu_num(b, "lower"), TOL);
+    assert_close(p->brier_ci_high, tu_num(b, "upper"), TOL);
+    assert_close(p->brier_p, tu_num(b, "p"), 1e-8);
+    assert_close(p->brier, tu_num(ref, "brier_v2"), TOL);
+    assert_close(p->brier_compare, tu_num(ref, "brier_v1"), TOL);
 }
 
 typedef struct {

@@ -496,10 +496,15 @@ static int check_scores(run_t *r, const double *s, const char *what)
             }
         return VIGIL_OK;
     }
-    /* the label's column in the file (the table holds only the columns the suite reads) */
+    int rc = vigil_metrics_check(s, r->label, r->n, r->def.data.path, 0, 0, row_line, r->t);
+    if (!rc) return VIGIL_OK;
+    /* only for the message: the label's column in the file (the table holds only the columns
+     * the suite reads), from its header -- the case file is not opened again on the way to a
+     * run that passes its checks */
+    vigil_error_clear();
     file_col q = {r->def.data.label, 0};
     vigil_csv_header_fields(r->def.data.path, r->def.data.delimiter ? r->def.data.delimiter : ',', is_file_col, &q);
-    int rc = vigil_metrics_check(s, r->label, r->n, r->def.data.path, 0, q.col, row_line, r->t);
+    rc = vigil_metrics_check(s, r->label, r->n, r->def.data.path, 0, q.col, row_line, r->t);
     if (rc) vigil_error_wrap("%s (%s)", r->def.file, what);
     return rc;
 }

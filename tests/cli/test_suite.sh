@@ -9,6 +9,15 @@ REF="$ROOT/tests/reference/suite/flchain_delong.json"
 run "$VIGIL" suite run "$SUITE" --format json
 [ "$rc" = 0 ] || [ "$rc" = 1 ] || { echo "FAIL: shipped suite ran with exit $rc: $(head -c 600 "$T/err")"; fails=$((fails + 1)); }
 cp "$T/out" "$T/run1.json"
+# the case file is read once (issue 7): its digest is taken as it is parsed, and no check on the
+# way to a passing run opens it again (a label check re-read its header for every model)
+if command -v strace >/dev/null 2>&1; then
+    strace -f -e trace=openat -o "$T/strace.txt" "$VIGIL" suite run "$SUITE" --db "$T/once.db" >/dev/null 2>&1
+    n_open=$(grep -c 'flchain/test.csv"' "$T/strace.txt")
+    [ "$n_open" = 1 ] || { echo "FAIL: the suite opened the case file $n_open times"; fails=$((fails + 1)); }
+else
+    echo "SKIP: strace not installed: the case file's opens not counted"
+fi
 expect_json "set(d) >= {'run_id','passed','criteria','metrics','comparison','replay','data','models','pccp','seconds'}" "result keys"
 expect_json "all(set(c) >= {'name','metric','scope','observed','ci_low','ci_high','rule','threshold','method','pass'} for c in d['criteria'])" "criterion keys"
 expect_json "len(d['criteria']) == 14 and d['n'] == 3072" "14 criteria on 3072 cases"

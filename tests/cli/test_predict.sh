@@ -31,34 +31,48 @@ expect_rc 2 "ages over 89 need an allowance"
 expect_err "column 'age' looks like an age over 89" "PHI guard in predict"
 [ ! -e "$T/x.csv" ] || { echo "FAIL: a refused predict left an output file"; fails=$((fails + 1)); }
 
-# Early stopping (tests/reference/xgb_early_ref.py, XGBoost 1.7.4): by default the trees up to
-# best_iteration, equal to XGBClassifier.predict_proba; --all-trees, equal to Booster.predict.
+# Early stopping (tests/reference/xgb_early_ref.py; XGBoost 1.7.4, and 2.1.4 and 3.1.3 whose files
+# give the rounds in iteration_indptr): by default the trees up to best_iteration, equal to
+# XGBClassifier.predict_proba; --all-trees, equal to Booster.predict. Trees and best_iteration
+# as the manifest records them (2.1.4 and 3.1.3 stop the parallel-tree case at another round).
 E="$ROOT/tests/reference/xgb_early"
-for view in default all; do
-    if [ $view = all ]; then flag=--all-trees; exp="$E/softprob3_es_all.csv"; used=48; else flag=; exp="$E/softprob3_es.csv"; used=24; fi
-    run "$VIGIL" predict --model "$E/softprob3_es.json" --data "$E/softprob3_es.csv" --out "$T/es.csv" $flag --format json
-    expect_rc 0 "early-stopped predict ($view)"
-    expect_json "d['model']['trees'] == 48 and d['model']['trees_used'] == $used and d['model']['best_iteration'] == 7 and d['model']['all_trees'] == ('$view' == 'all')" "trees used said ($view)"
-    /usr/bin/python3 - "$T/es.csv" "$exp" <<'PY' || { echo "FAIL: early-stopped scores ($view) differ from XGBoost's"; fails=$((fails + 1)); }
+for v in "" v2_1_4_ v3_1_3_; do
+    for view in default all; do
+        if [ $view = all ]; then flag=--all-trees; sfx=_all; else flag=; sfx=; fi
+        for c in softprob3_es binary_es_parallel2; do
+            facts=$(/usr/bin/python3 -c 'import json, sys; c = [c for c in json.load(open(sys.argv[1]))["cases"] if c["name"] == sys.argv[2]][0]; print(c["trees"], c["trees_used"], c["best_iteration"], c["outputs"])' "$E/manifest.json" "$v$c$sfx")
+            set -- $facts
+            run "$VIGIL" predict --model "$E/$v$c.json" --data "$E/$v$c$sfx.csv" --out "$T/es.csv" $flag --format json
+            expect_rc 0 "early-stopped predict ($v$c, $view)"
+            expect_json "d['model']['trees'] == $1 and d['model']['trees_used'] == $2 and d['model']['best_iteration'] == $3 and d['model']['all_trees'] == ('$view' == 'all')" "trees used said ($v$c, $view)"
+            /usr/bin/python3 - "$T/es.csv" "$E/$v$c$sfx.csv" "$4" <<'PY' || { echo "FAIL: early-stopped scores ($v$c, $view) differ from XGBoost's"; fails=$((fails + 1)); }
 import csv, sys
 p = list(csv.DictReader(open(sys.argv[1])))
 e = list(csv.DictReader(open(sys.argv[2])))
+K = int(sys.argv[3])
 assert len(p) == len(e) == 600
-worst = max(abs(float(a[f"score_{k}"]) - float(b[f"expected_{k}"])) for a, b in zip(p, e) for k in range(3))
+pc = ["score"] if K == 1 else [f"score_{k}" for k in range(K)]
+ec = ["expected"] if K == 1 else [f"expected_{k}" for k in range(K)]
+assert list(p[0])[1:] == pc, list(p[0])
+worst = max(abs(float(a[x]) - float(b[y])) for a, b in zip(p, e) for x, y in zip(pc, ec))
 assert worst <= 1e-6, worst
 PY
-done
+        done
+    done
 
-# The same choice in replay and explain: a shadow log recorded with every tree (Booster.predict)
-# is reproduced only with --all-trees, and the stored run says which trees were used.
-run "$VIGIL" replay --model "$E/binary_es.json" --data "$E/binary_es_all.csv" --shadow expected --tolerance 2e-6 --no-store
-expect_rc 1 "early-stopped replay scores to best_iteration by default"
-run "$VIGIL" replay --model "$E/binary_es.json" --data "$E/binary_es_all.csv" --shadow expected --tolerance 2e-6 \
-    --all-trees --db "$T/es.db"
-expect_rc 0 "--all-trees reproduces a Booster.predict shadow log"
-run "$VIGIL" explain --model "$E/binary_es.json" --data "$E/binary_es_all.csv" --out "$T/es_shap.csv" --all-trees --no-store --format json
-expect_rc 0 "explain --all-trees"
-expect_json "'all 14 trees (--all-trees' in d['model']['describe']" "explain says every tree was used"
+    # The same choice in replay and explain: a shadow log recorded with every tree (Booster.predict)
+    # is reproduced only with --all-trees, and the stored run says which trees were used.
+    run "$VIGIL" replay --model "$E/${v}binary_es.json" --data "$E/${v}binary_es_all.csv" --shadow expected --tolerance 2e-6 --no-store
+    expect_rc 1 "early-stopped replay scores to best_iteration by default ($v)"
+    run "$VIGIL" replay --model "$E/${v}binary_es.json" --data "$E/${v}binary_es.csv" --shadow expected --tolerance 2e-6 --no-store
+    expect_rc 0 "a predict_proba shadow log reproduced by default ($v)"
+    run "$VIGIL" replay --model "$E/${v}binary_es.json" --data "$E/${v}binary_es_all.csv" --shadow expected --tolerance 2e-6 \
+        --all-trees --db "$T/es$v.db"
+    expect_rc 0 "--all-trees reproduces a Booster.predict shadow log ($v)"
+    run "$VIGIL" explain --model "$E/${v}binary_es.json" --data "$E/${v}binary_es_all.csv" --out "$T/es_shap.csv" --all-trees --no-store --format json
+    expect_rc 0 "explain --all-trees ($v)"
+    expect_json "'all 14 trees (--all-trees' in d['model']['describe']" "explain says every tree was used ($v)"
+done
 
 # Replay: v1 reproduces its own shadow log; v2 does not.
 run "$VIGIL" replay --model "$D/models/flchain_v1.json" --data "$D/flchain/test.csv" --shadow shadow_score --id case_id $OK

@@ -72,6 +72,24 @@ PY
     run "$VIGIL" explain --model "$E/${v}binary_es.json" --data "$E/${v}binary_es_all.csv" --out "$T/es_shap.csv" --all-trees --no-store --format json
     expect_rc 0 "explain --all-trees ($v)"
     expect_json "'all 14 trees (--all-trees' in d['model']['describe']" "explain says every tree was used ($v)"
+    # SHAP of an early-stopped model over the trees predict_proba uses: equal to XGBoost's
+    # pred_contribs with iteration_range (0, best_iteration + 1) (xgb_early_shap_ref.py), and
+    # not to every tree's
+    head -201 "$E/${v}binary_es.csv" > "$T/es200.csv"
+    for view in default all; do
+        [ $view = all ] && flag=--all-trees || flag=
+        run "$VIGIL" explain --model "$E/${v}binary_es.json" --data "$T/es200.csv" --out "$T/es_shap_$view.csv" $flag --no-store
+        expect_rc 0 "explain of the early-stopped model ($v, $view)"
+    done
+    /usr/bin/python3 - "$T/es_shap_default.csv" "$T/es_shap_all.csv" "$E/${v}binary_es_shap.csv" <<'PY' || { echo "FAIL: early-stopped SHAP ($v) differs from XGBoost's pred_contribs"; fails=$((fails + 1)); }
+import csv, sys
+got, every, ref = (list(csv.DictReader(open(f))) for f in sys.argv[1:4])
+cols = [c for c in ref[0] if c != "xgboost_version"]
+assert len(got) == len(ref) == 200
+worst = max(abs(float(a[c]) - float(b[c])) for a, b in zip(got, ref) for c in cols)
+assert worst <= 1e-5, worst
+assert max(abs(float(a[c]) - float(b[c])) for a, b in zip(every, ref) for c in cols) > 1e-3, "every tree's SHAP equals the best iteration's"
+PY
 done
 
 # Replay: v1 reproduces its own shadow log; v2 does not.

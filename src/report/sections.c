@@ -418,6 +418,10 @@ static void criteria_rows(rctx *c, int failed_only, int passed_only)
                       vigil_cell_txt(js(x, "threshold") ? js(x, "threshold") : js(x, "rule")), vigil_cell_num(jnum(x, "observed"), dg),
                       vigil_cell_ci_of(jnum(x, "observed"), jnum(x, "ci_low"), jnum(x, "ci_high"), dg), vigil_cell_txt(js(x, "method")), vigil_cell_pass(pass),
                       vigil_cell_txt(js(x, "detail"))};
+        /* a rule whose method gives no interval (replay agreement, mean |SHAP|, the drift gate):
+         * not applicable, not "undefined" */
+        if (!isfinite(jnum(x, "ci_low")) && !isfinite(jnum(x, "ci_high")) && isfinite(jnum(x, "observed")))
+            r[5] = vigil_cell_txt("not applicable");
         vigil_doc_row(&c->d, r);
     }
 }

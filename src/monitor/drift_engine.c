@@ -222,8 +222,19 @@ int vigil_mon_drift(const vigil_monitor *m, const mon_data *d, vigil_store *cach
     o.threads = threads;
     o.min_n = 1;
     const vigil_drift_reference *use = d->ref_stats; /* a hit on the reference file's key */
-    if ((!use && (rc = view(m, d->ref, d->score_ref, &rt)) != 0) || (rc = view(m, d->cur, d->score_cur, &ct)) != 0)
-        goto done;
+    /* The current window is tested as it is unless the prediction must be added as a column:
+     * the engine finds the reference's features in it by name (the other columns are not
+     * read), so a copy of every feature would cost memory and time for the same numbers. */
+    const vigil_table *cur = d->cur;
+    if (!use && (rc = view(m, d->ref, d->score_ref, &rt)) != 0) goto done;
+    if (m->prediction_drift && d->score_cur) {
+        if ((rc = view(m, d->cur, d->score_cur, &ct)) != 0) goto done;
+        cur = ct;
+    } else {
+        for (size_t i = 0; i < m->data.n_features; i++)
+            if ((rc = vigil_table_require(d->cur, m->data.features[i], "feature")) < 0) goto done;
+        rc = VIGIL_OK;
+    }
     if (use) {
         hit = 1;
         snprintf(key, sizeof key, "%s", d->ref_key);
@@ -262,7 +273,7 @@ int vigil_mon_drift(const vigil_monitor *m, const mon_data *d, vigil_store *cach
      * chi-square for categorical ones. A list that leaves a feature type without a test that
      * can decide is refused, not quietly overruled. */
     o.numeric_test = (m->tests & MON_T_KS) ? VIGIL_DRIFT_DECIDE_KS : VIGIL_DRIFT_DECIDE_CVM;
-    if ((rc = vigil_drift_compare_ref(use, ct, &o, &res)) != 0) goto done;
+    if ((rc = vigil_drift_compare_ref(use, cur, &o, &res)) != 0) goto done;
     for (size_t i = 0; i < vigil_drift_result_n_features(res); i++) {
         const vigil_drift_feature *f = vigil_drift_result_feature(res, i);
         int num = f->type == VIGIL_DRIFT_NUMERIC;

@@ -124,26 +124,35 @@ int vigil_mon_ref_file_key(const vigil_monitor *m, const char *sha, uint64_t byt
 
 #define REF_MAGIC "VMRF1"
 
+typedef struct {
+    vigil_drift_reference *ref;
+    uint64_t rows;
+} ref_entry;
+
+static int read_entry(void *ctx, const void *blob, size_t n)
+{
+    ref_entry *e = ctx;
+    if (n < 14 || memcmp(blob, REF_MAGIC, 6) != 0)
+        return vigil_error_set(VIGIL_EINVAL, "monitor reference cache: not a reference file entry");
+    memcpy(&e->rows, (const char *)blob + 6, 8);
+    return vigil_drift_reference_deserialize(&e->ref, (const char *)blob + 14, n - 14);
+}
+
 int vigil_mon_ref_cache_get(vigil_store *cache, const char *key, vigil_drift_reference **ref, size_t *rows)
 {
-    void *blob = NULL;
-    size_t n = 0;
-    uint64_t r = 0;
+    ref_entry e = {NULL, 0};
     *ref = NULL;
-    if (!cache || vigil_store_cache_get(cache, key, &blob, &n) != 0 || !blob) {
-        free(blob);
-        vigil_error_clear();
+    *rows = 0;
+    /* read in place: the entry holds every sorted reference value, copied once into *ref */
+    int rc = cache ? vigil_store_cache_read(cache, key, read_entry, &e) : -1;
+    vigil_error_clear();
+    if (rc) {
+        vigil_drift_reference_free(e.ref);
         return -1;
     }
-    int rc = -1;
-    if (n >= 14 && memcmp(blob, REF_MAGIC, 6) == 0) {
-        memcpy(&r, (const char *)blob + 6, 8);
-        if (vigil_drift_reference_deserialize(ref, (const char *)blob + 14, n - 14) == 0) rc = 0;
-    }
-    free(blob);
-    vigil_error_clear();
-    *rows = (size_t)r;
-    return rc;
+    *ref = e.ref;
+    *rows = (size_t)e.rows;
+    return 0;
 }
 
 int vigil_mon_ref_cache_put(vigil_store *cache, const char *key, const vigil_drift_reference *ref, size_t rows)

@@ -5,9 +5,9 @@
 # tests/test_monitor.c checks that no table was loaded). Checked here: the second night's
 # document is the first night's to the byte (minus seconds, run id, cache.hit, lock), and a
 # fresh store's; the run records the file's SHA-256 (sha256sum) on a hit as on a parse and the
-# store verifies; an edited reference file misses and rebuilds (a fresh store's numbers on the
-# edited file), then hits; another missing-value list misses; min_samples over the reference
-# rows refuses the night; a monitor whose label drift reads the reference rows keeps parsing
+# store verifies; an entry replaced outside vigil is not used; an edited reference file misses
+# and rebuilds (a fresh store's numbers on the edited file), then hits; another missing-value
+# list misses; min_samples over the reference rows refuses the night; a monitor whose label drift reads the reference rows keeps parsing
 # them (the value-keyed cache) and its label block.
 . "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
@@ -78,6 +78,23 @@ print(' '.join(r[0] for r in c.execute(\"select sha256 from run_files where role
 [ "$n" = "$want $want" ] || { echo "FAIL: the reference file's digest recorded: '$n', expected '$want' twice"; fails=$((fails + 1)); }
 run "$VIGIL" audit verify --db "$T/m.db"
 expect_rc 0 "the cache entry and both nights verify"
+
+# an entry replaced outside vigil (its window's rows 1500 -> 1499, the blob still well formed)
+# is not the value the audit log recorded: not used, the statistics rebuilt from the file
+cp "$T/m.db" "$T/tamper.db"
+$PY - "$T/tamper.db" <<'PY'
+import sqlite3, struct, sys
+c = sqlite3.connect(sys.argv[1])
+(key, v), = c.execute("select key, value from cache").fetchall()
+v = bytearray(v)
+assert v[:6] == b"VMRF1\x00" and struct.unpack("<Q", v[6:14])[0] == 1500
+v[6:14] = struct.pack("<Q", 1499)
+c.execute("update cache set value = ? where key = ?", (bytes(v), key))
+c.commit()
+PY
+run "$VIGIL" monitor run "$T/feat.json" --format json --db "$T/tamper.db"
+expect_json "d['cache']['hit'] is False" "a cache entry replaced outside vigil is not used"
+same "$T/n1.json" "$T/out" "the night after a replaced entry (rebuilt from the file)"
 
 # an edited reference file (one value) changes the digest: a miss, the statistics rebuilt
 sed -i '2s/^1,[^,]*,/1,9.5,/' "$T/ref.csv"

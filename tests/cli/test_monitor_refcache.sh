@@ -7,8 +7,8 @@
 # fresh store's; the run records the file's SHA-256 (sha256sum) on a hit as on a parse and the
 # store verifies; an entry replaced outside vigil is not used; an edited reference file misses
 # and rebuilds (a fresh store's numbers on the edited file), then hits; another missing-value
-# list misses; min_samples over the reference rows refuses the night; a monitor whose label drift reads the reference rows keeps parsing
-# them (the value-keyed cache) and its label block.
+# list misses; min_samples over the reference rows refuses the night; a monitor whose label
+# drift reads the reference rows keeps parsing them (the value-keyed cache) and its label block.
 . "$(dirname "$0")/lib.sh"
 PY=/usr/bin/python3
 

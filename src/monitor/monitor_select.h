@@ -56,9 +56,10 @@ int vigil_mon_ref_cache_put(vigil_store *cache, const char *key, const vigil_dri
 
 /* Load the data, select the windows and compute scores when prediction drift, the CUSUM or
  * the decisions need them. With `cache` (may be NULL) and a reference file keyed by its bytes,
- * a cache hit takes the reference statistics from the cache and leaves the file unparsed. A window under min_samples is not an error here: d->insufficient says why and
- * the rest is skipped (vigil_monitor_run refuses such data; the run layer stores the night as
- * a failed run first). Warns (vigil_warn) when the current window has empty days. */
+ * a cache hit takes the reference statistics from the cache and leaves the file unparsed. A
+ * window under min_samples is not an error here: d->insufficient says why and the rest is
+ * skipped (vigil_monitor_run refuses such data; the run layer stores the night as a failed run
+ * first). Warns (vigil_warn) when the current window has empty days. */
 int vigil_mon_data_load(mon_data *d, const vigil_monitor *m, int threads, vigil_store *cache);
 void vigil_mon_data_clear(mon_data *d);
 

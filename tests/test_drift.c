@@ -20,6 +20,7 @@
 #include "backend/cuda/cuda.h" /* the chunk-size test hook */
 #endif
 #include "core/util.h"
+#include "stats/drift_internal.h"
 #include "vigil/backend.h"
 #include "vigil/drift.h"
 #include "vigil/error.h"
@@ -942,6 +943,64 @@ static void test_simulation(void **state)
     }
 }
 
+/* The monitor's one walk (vigil_drift_two_sample_sorted) gives each separate walk's numbers to
+ * the bit, and the PSI bins by bisection the per-value counts: random samples, continuous,
+ * lightly tied (2 decimals), heavily tied (0/1, three values: the permutation p), with -0.0
+ * beside 0.0, n1 != n2, tiny n (1 to 5: NaN AD, the exact CvM p), identical samples. */
+static int same_bits(double a, double b) { return memcmp(&a, &b, sizeof a) == 0; }
+
+static void test_fused_walk(void **state)
+{
+    (void)state;
+    static const size_t sizes[][2] = {{1, 1}, {1, 2}, {2, 1}, {2, 3}, {3, 5}, {5, 4}, {7, 7}, {12, 19},
+                                      {20, 20}, {19, 23}, {50, 80}, {300, 200}, {1000, 1500}, {4000, 3999}};
+    uint64_t st = 20261204;
+    size_t checked = 0;
+    for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
+        for (int kind = 0; kind < 5; kind++) {
+            size_t n1 = sizes[si][0], n2 = sizes[si][1];
+            double *x = malloc(n1 * sizeof *x), *y = malloc(n2 * sizeof *y);
+            assert_non_null(x), assert_non_null(y);
+            for (size_t i = 0; i < n1 + n2; i++) {
+                double u = (double)(vigil_splitmix64(&st) >> 11) * 0x1.0p-53, v;
+                double g = u + (double)(vigil_splitmix64(&st) >> 11) * 0x1.0p-53 - 1; /* triangular */
+                if (kind == 0) v = g * 3 + (i >= n1 ? 0.3 : 0);
+                else if (kind == 1) v = round(g * 300) / 100;
+                else if (kind == 2) v = u < 1.0 / 3;
+                else if (kind == 3) v = u < 0.4 ? -0.0 : u < 0.7 ? 0.0 : (u < 0.9 ? 1 : 2);
+                else v = i < n1 ? g : 0; /* filled below: y a copy of x where it can be */
+                if (i < n1) x[i] = v;
+                else y[i - n1] = kind == 4 ? x[(i - n1) % n1] : v;
+            }
+            vigil_drift_sort(x, n1);
+            vigil_drift_sort(y, n2);
+            vigil_drift_two_sample f;
+            vigil_drift_two_sample_sorted(x, n1, y, n2, &f);
+            double ad, adp, cvm, cvmp;
+            vigil_drift_anderson_sorted(x, n1, y, n2, &ad, &adp);
+            vigil_drift_cvm_sorted(x, n1, y, n2, &cvm, &cvmp);
+            double ks = vigil_drift_ks_stat_sorted(x, n1, y, n2), w = vigil_drift_wasserstein_sorted(x, n1, y, n2);
+            if (!same_bits(f.ks, ks) || !same_bits(f.ad_stat, ad) || !same_bits(f.ad_p, adp) ||
+                !same_bits(f.cvm_stat, cvm) || !same_bits(f.cvm_p, cvmp) || !same_bits(f.wasserstein, w))
+                fail_msg("n1 %zu n2 %zu kind %d: fused ks %.17g ad %.17g/%.17g cvm %.17g/%.17g w %.17g; "
+                         "separate %.17g %.17g/%.17g %.17g/%.17g %.17g", n1, n2, kind, f.ks, f.ad_stat, f.ad_p,
+                         f.cvm_stat, f.cvm_p, f.wasserstein, ks, ad, adp, cvm, cvmp, w);
+            /* the bins: edges at sample values (ties on an edge) and between them */
+            double edges[6] = {-1.5, -0.0, 0.25, 1, 1.005, 2.5}, cb[7], cl[7] = {0};
+            vigil_drift_bin_counts(x, n1, edges, 6, cb);
+            for (size_t i = 0, b = 0; i < n1; i++) {
+                while (b < 6 && x[i] > edges[b]) b++;
+                cl[b] += 1;
+            }
+            for (size_t b = 0; b < 7; b++)
+                if (!same_bits(cb[b], cl[b])) fail_msg("n1 %zu kind %d: bin %zu %g vs %g", n1, kind, b, cb[b], cl[b]);
+            free(x), free(y);
+            checked++;
+        }
+    }
+    assert_int_equal(checked, 5 * sizeof sizes / sizeof *sizes);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -952,6 +1011,7 @@ int main(void)
         cmocka_unit_test(test_compare_and_cache), cmocka_unit_test(test_mmd), cmocka_unit_test(test_mmd_cuda_parity), cmocka_unit_test(test_errors),
         cmocka_unit_test(test_not_computable),
         cmocka_unit_test(test_simulation),
+        cmocka_unit_test(test_fused_walk),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -5,7 +5,9 @@
  * proportions_ztest, proportion_confint wilson, confint_proportions_2indep newcomb,
  * multipletests holm / fdr_bh). */
 #include "testutil.h"
+#include "core/util.h"
 #include "monitor/monitor_engine.h"
+#include "monitor/result_doc.h"
 #include "vigil/monitor.h"
 
 #include <sys/stat.h>
@@ -829,6 +831,113 @@ static void test_decisions_bad_value(void **state)
     vigil_monitor_free(m);
 }
 
+/* The result document without what differs between two runs of one night. */
+static char *night_doc(const vigil_monitor_result *r)
+{
+    cJSON *d = vigil_monitor_result_doc(r, 0);
+    cJSON_DeleteItemFromObjectCaseSensitive(d, "seconds");
+    cJSON_DeleteItemFromObjectCaseSensitive(cJSON_GetObjectItemCaseSensitive(d, "cache"), "hit");
+    char *s = cJSON_Print(d);
+    cJSON_Delete(d);
+    return s;
+}
+
+/* One night of the monitor at `path` with the cache `store`: the document; *parsed whether the
+ * reference file was parsed (a table loaded) or its statistics came from the cache. */
+static char *ref_night(const char *path, vigil_store *store, int *parsed, int *hit)
+{
+    vigil_monitor *m = NULL;
+    vigil_monitor_data *d = NULL;
+    vigil_monitor_result *r = NULL;
+    if (vigil_monitor_load(&m, path, 20000) != 0) fail_msg("%s", vigil_error_last());
+    assert_int_equal(vigil_monitor_load_data_cached(&d, m, 1, store), 0);
+    const mon_data *md = &((const struct vigil_monitor_data *)d)->d;
+    *parsed = md->all_ref != NULL;
+    assert_true(*parsed == (md->ref_stats == NULL));
+    assert_int_equal(vigil_mon_ref_rows(md), 40);
+    /* the run records the file's digest either way */
+    vigil_run_file files[4];
+    size_t nf = vigil_monitor_data_files(m, d, files);
+    char want[65];
+    assert_int_equal(vigil_sha256_file(m->ref_path, want, NULL), 0);
+    int seen = 0;
+    for (size_t i = 0; i < nf; i++)
+        if (strcmp(files[i].role, "reference") == 0) assert_string_equal(files[i].sha256, want), seen = 1;
+    assert_true(seen);
+    vigil_monitor_options o = VIGIL_MONITOR_OPTIONS_INIT;
+    o.data = d, o.cache = store, o.threads = 1;
+    assert_int_equal(vigil_monitor_run(&r, m, &o) >= 0, 1);
+    assert_non_null(r);
+    cJSON *doc = vigil_monitor_result_doc(r, 0);
+    *hit = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(doc, "cache"), "hit"));
+    assert_int_equal((int)cJSON_GetNumberValue(vigil_json_get(doc, "windows.reference.n")), 40);
+    cJSON_Delete(doc);
+    char *s = night_doc(r);
+    vigil_monitor_result_free(r);
+    vigil_monitor_data_free(d);
+    vigil_monitor_free(m);
+    return s;
+}
+
+/* A separate reference file keyed by its bytes: the second night takes the statistics from the
+ * cache without parsing the file and gives the first night's document; label drift (which
+ * reads the reference rows) keeps parsing; without a cache the file is parsed; an edited file
+ * misses and is parsed. */
+static void test_ref_file_cache(void **state)
+{
+    char p[160], db[160], mp[160];
+    for (int k = 0; k < 2; k++) {
+        snprintf(p, sizeof p, "%s/%s.csv", dir, k ? "cur" : "ref");
+        FILE *f = fopen(p, "w");
+        fputs("t,x,g,score,label\n", f);
+        for (int i = 0; i < (k ? 30 : 40); i++)
+            fprintf(f, "%d,%d,%c,%.2f,%d\n", k + 1, (i * 7 + k * 3) % 11, "pq"[i % 2], 0.1 + (i % 9) / 10.0, i % 3 == 0);
+        fclose(f);
+    }
+    snprintf(db, sizeof db, "%s/ref.db", dir);
+    vigil_store *store = NULL;
+    assert_int_equal(vigil_store_open(&store, db), 0);
+    static const char *const lab_on[] = {"false", "true"};
+    for (int lab = 0; lab < 2; lab++) {
+        snprintf(mp, sizeof mp, "%s/ref%d.json", dir, lab);
+        FILE *f = fopen(mp, "w");
+        fprintf(f, "{\"name\": \"r\", \"data\": {\"path\": \"cur.csv\", \"columns\": {\"time\": \"t\", \"score\": \"score\", "
+                   "\"label\": \"label\", \"features\": [\"x\", \"g\"]}, \"types\": {\"g\": \"categorical\"}}, "
+                   "\"reference_data\": {\"path\": \"ref.csv\"}, \"windows\": {\"current\": {\"from\": 2, \"to\": 2}}, "
+                   "\"min_samples\": 5, \"cusum\": false, \"cbpe\": false, \"performance\": false, \"label_drift\": %s, "
+                   "\"prediction_drift\": true}", lab_on[lab]);
+        fclose(f);
+        int parsed, hit;
+        char *n1 = ref_night(mp, store, &parsed, &hit);
+        assert_true(parsed && !hit);
+        char *n2 = ref_night(mp, store, &parsed, &hit);
+        assert_true(hit);
+        assert_int_equal(parsed, lab); /* label drift reads the rows: parsed (the value-keyed cache) */
+        assert_string_equal(n1, n2);
+        char *n0 = ref_night(mp, NULL, &parsed, &hit); /* no cache: parsed, the same numbers */
+        assert_true(parsed && !hit);
+        assert_string_equal(n1, n0);
+        free(n0), free(n1), free(n2);
+    }
+    /* an edited reference file: its digest misses, the file is parsed */
+    snprintf(p, sizeof p, "%s/ref.csv", dir);
+    FILE *f = fopen(p, "a");
+    fputs("1,3,p,0.5,1\n", f);
+    fclose(f);
+    snprintf(mp, sizeof mp, "%s/ref0.json", dir);
+    vigil_monitor *m = NULL;
+    vigil_monitor_data *d = NULL;
+    assert_int_equal(vigil_monitor_load(&m, mp, 20000), 0);
+    assert_int_equal(vigil_monitor_load_data_cached(&d, m, 1, store), 0);
+    const mon_data *md = &((const struct vigil_monitor_data *)d)->d;
+    assert_non_null(md->all_ref);
+    assert_null(md->ref_stats);
+    assert_int_equal(vigil_mon_ref_rows(md), 41);
+    vigil_monitor_data_free(d);
+    vigil_monitor_free(m);
+    vigil_store_close(store);
+}
+
 int main(void)
 {
     vigil_init();
@@ -841,6 +950,7 @@ int main(void)
         cmocka_unit_test(test_decisions_false_alarm_rate), cmocka_unit_test(test_decisions_bad_value),
         cmocka_unit_test(test_label_withheld), cmocka_unit_test(test_cusum_across_nights),
         cmocka_unit_test(test_label_false_alarm_rate),
+        cmocka_unit_test(test_ref_file_cache),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -49,6 +49,13 @@ size_t vigil_monitor_files(const vigil_monitor *m, vigil_run_file files[4]);
  * failed run first. A date current window with days without a case is warned about
  * (vigil_warn) and listed in the result (windows.current.empty_days, empty_day_list). */
 int vigil_monitor_load_data(vigil_monitor_data **out, const vigil_monitor *m, int threads);
+/* The same with the reference-statistics cache (may be NULL: as vigil_monitor_load_data). A
+ * separate reference file ($.reference_data.path) is keyed by the SHA-256 of its bytes, the
+ * monitor file's text and the reference window (monitors/README.md, "The reference cache"):
+ * on a hit, when no enabled component needs the reference rows themselves, the file is
+ * digested, not parsed, and vigil_monitor_run takes its statistics from the cache. */
+int vigil_monitor_load_data_cached(vigil_monitor_data **out, const vigil_monitor *m, int threads,
+                                   vigil_store *cache);
 /* Why a window holds fewer than min_samples cases (names the monitor file, the window and the
  * data file), or NULL when both hold enough. The string belongs to d. */
 const char *vigil_monitor_data_insufficient(const vigil_monitor_data *d);

@@ -120,6 +120,10 @@ int vigil_store_get_metric(vigil_store *s, int64_t run_id, const char *scope, co
  * frees *blob. */
 int vigil_store_cache_put(vigil_store *s, const char *key, const void *blob, size_t n);
 int vigil_store_cache_get(vigil_store *s, const char *key, void **blob, size_t *n);
+/* The same checks, then fn(ctx, blob, n) on the stored bytes themselves (valid only during the
+ * call; no copy: a large entry is read once); returns fn's result, or the get's error. */
+int vigil_store_cache_read(vigil_store *s, const char *key, int (*fn)(void *ctx, const void *blob, size_t n),
+                           void *ctx);
 
 typedef struct {
     int ok;                /* 1 when every entry and every run checks out */

@@ -6,13 +6,16 @@
  * column, corrects across all of them (Holm or BH) and applies the effect floors. The
  * reference statistics (vigil_drift_reference_build) are serialised into the store's cache,
  * keyed by the SHA-256 of the reference values and the options that shape them, so the next
- * night's run with the same reference window skips rebuilding them. The document shape is the
+ * night's run with the same reference window skips rebuilding them. A separate reference
+ * file (vigil_mon_ref_file_keyed) is keyed by its bytes instead, so that a hit skips parsing
+ * it too (window_select.c looks the key up before loading). The document shape is the
  * one in monitors/README.md. */
 #include "monitor/monitor_engine.h"
 #include "core/util.h"
 #include "stats/drift_internal.h"
 #include "vigil/drift.h"
 #include "vigil/error.h"
+#include "vigil/version.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -90,6 +93,89 @@ static int cache_key(const vigil_table *t, const vigil_drift_options *o, char ou
     return VIGIL_OK;
 }
 
+int vigil_mon_ref_file_keyed(const vigil_monitor *m)
+{
+    return m->ref_path && !m->model_path && !m->label_drift && !m->cbpe && !m->data.decision;
+}
+
+size_t vigil_mon_ref_rows(const mon_data *d) { return d->ref ? vigil_table_nrows(d->ref) : d->ref_rows; }
+
+int vigil_mon_ref_file_key(const vigil_monitor *m, const char *sha, uint64_t bytes, char out[80])
+{
+    char head[256], hex[65];
+    vigil_sha256 *h = vigil_sha256_new();
+    if (!h) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    /* the version tag: bump it when what the statistics are built from or how changes */
+    int k = snprintf(head, sizeof head, "vigil-monitor-reference-file 1 %s VDRF1 bins=%zu min_n=1\n%s %llu\n",
+                     VIGIL_VERSION_STRING, m->psi_bins, sha, (unsigned long long)bytes);
+    vigil_sha256_add(h, head, (size_t)k);
+    k = snprintf(head, sizeof head, "window %d %d %.17g %.17g\n", (int)m->ref_w.set, (int)m->ref_w.is_date,
+                 m->ref_w.set ? m->ref_w.from : 0.0, m->ref_w.set ? m->ref_w.to : 0.0);
+    vigil_sha256_add(h, head, (size_t)k);
+    size_t tl = m->text ? strlen(m->text) : 0;
+    k = snprintf(head, sizeof head, "monitor %zu:", tl);
+    vigil_sha256_add(h, head, (size_t)k);
+    if (tl) vigil_sha256_add(h, m->text, tl);
+    vigil_sha256_final(h, hex);
+    vigil_sha256_free(h);
+    snprintf(out, 80, "monitor-ref:%s", hex);
+    return VIGIL_OK;
+}
+
+#define REF_MAGIC "VMRF1"
+
+typedef struct {
+    vigil_drift_reference *ref;
+    uint64_t rows;
+} ref_entry;
+
+static int read_entry(void *ctx, const void *blob, size_t n)
+{
+    ref_entry *e = ctx;
+    if (n < 14 || memcmp(blob, REF_MAGIC, 6) != 0)
+        return vigil_error_set(VIGIL_EINVAL, "monitor reference cache: not a reference file entry");
+    memcpy(&e->rows, (const char *)blob + 6, 8);
+    return vigil_drift_reference_deserialize(&e->ref, (const char *)blob + 14, n - 14);
+}
+
+int vigil_mon_ref_cache_get(vigil_store *cache, const char *key, vigil_drift_reference **ref, size_t *rows)
+{
+    ref_entry e = {NULL, 0};
+    *ref = NULL;
+    *rows = 0;
+    /* read in place: the entry holds every sorted reference value, copied once into *ref */
+    int rc = cache ? vigil_store_cache_read(cache, key, read_entry, &e) : -1;
+    vigil_error_clear();
+    if (rc) {
+        vigil_drift_reference_free(e.ref);
+        return -1;
+    }
+    *ref = e.ref;
+    *rows = (size_t)e.rows;
+    return 0;
+}
+
+int vigil_mon_ref_cache_put(vigil_store *cache, const char *key, const vigil_drift_reference *ref, size_t rows)
+{
+    void *b = NULL;
+    size_t bn = 0;
+    int rc = vigil_drift_reference_serialize(ref, &b, &bn);
+    if (rc) return rc;
+    unsigned char *w = malloc(bn + 14);
+    if (!w) {
+        free(b);
+        return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    }
+    uint64_t r = rows;
+    memcpy(w, REF_MAGIC, 6);
+    memcpy(w + 6, &r, 8);
+    memcpy(w + 14, b, bn);
+    free(b);
+    rc = vigil_store_cache_put(cache, key, w, bn + 14);
+    free(w);
+    return rc;
+}
+
 static cJSON *feature_json(const vigil_monitor *m, const vigil_drift_feature *f)
 {
     cJSON *o = cJSON_CreateObject(), *tests = cJSON_CreateObject();
@@ -144,31 +230,59 @@ int vigil_mon_drift(const vigil_monitor *m, const mon_data *d, vigil_store *cach
     o.psi_bins = m->psi_bins;
     o.threads = threads;
     o.min_n = 1;
-    if ((rc = view(m, d->ref, d->score_ref, &rt)) != 0 || (rc = view(m, d->cur, d->score_cur, &ct)) != 0) goto done;
-    /* The engine names a window by its table's source: say which window of which file. */
-    if ((rc = cache_key(rt, &o, key)) != 0) goto done;
-    void *blob = NULL;
-    size_t blen = 0;
-    if (cache && vigil_store_cache_get(cache, key, &blob, &blen) == 0) {
-        hit = vigil_drift_reference_deserialize(&ref, blob, blen) == 0;
-        free(blob);
+    const vigil_drift_reference *use = d->ref_stats; /* a hit on the reference file's key */
+    /* The current window is tested as it is unless the prediction must be added as a column:
+     * the engine finds the reference's features in it by name (the other columns are not
+     * read), so a copy of every feature would cost memory and time for the same numbers. */
+    const vigil_table *cur = d->cur;
+    if (!use && (rc = view(m, d->ref, d->score_ref, &rt)) != 0) goto done;
+    if (m->prediction_drift && d->score_cur) {
+        if ((rc = view(m, d->cur, d->score_cur, &ct)) != 0) goto done;
+        cur = ct;
+    } else {
+        for (size_t i = 0; i < m->data.n_features; i++)
+            if ((rc = vigil_table_require(d->cur, m->data.features[i], "feature")) < 0) goto done;
+        rc = VIGIL_OK;
     }
-    vigil_error_clear();
-    if (!hit) {
-        if ((rc = vigil_drift_reference_build(rt, &o, &ref)) != 0) goto done;
-        void *b = NULL;
-        size_t bn = 0;
-        /* A cache that cannot be written costs time next run, not correctness. */
-        if (cache && vigil_drift_reference_serialize(ref, &b, &bn) == 0 && vigil_store_cache_put(cache, key, b, bn) != 0)
-            vigil_warn("monitor: reference cache not written: %s", vigil_error_last());
-        free(b);
-        vigil_error_clear();
+    if (use) {
+        hit = 1;
+        snprintf(key, sizeof key, "%s", d->ref_key);
+    } else {
+        if (d->ref_keyed) {
+            /* looked up before the file was parsed, and missed: the key of the bytes parsed */
+            snprintf(key, sizeof key, "%s", d->ref_key);
+        } else {
+            if ((rc = cache_key(rt, &o, key)) != 0) goto done;
+            void *blob = NULL;
+            size_t blen = 0;
+            if (cache && vigil_store_cache_get(cache, key, &blob, &blen) == 0) {
+                hit = vigil_drift_reference_deserialize(&ref, blob, blen) == 0;
+                free(blob);
+            }
+            vigil_error_clear();
+        }
+        if (!hit) {
+            if ((rc = vigil_drift_reference_build(rt, &o, &ref)) != 0) goto done;
+            void *b = NULL;
+            size_t bn = 0;
+            /* A cache that cannot be written costs time next run, not correctness. */
+            if (cache && d->ref_keyed) {
+                if (vigil_mon_ref_cache_put(cache, key, ref, vigil_table_nrows(d->ref)) != 0)
+                    vigil_warn("monitor: reference cache not written: %s", vigil_error_last());
+            } else if (cache && vigil_drift_reference_serialize(ref, &b, &bn) == 0 &&
+                       vigil_store_cache_put(cache, key, b, bn) != 0) {
+                vigil_warn("monitor: reference cache not written: %s", vigil_error_last());
+            }
+            free(b);
+            vigil_error_clear();
+        }
+        use = ref;
     }
     /* the tests listed decide: KS for numeric features when listed, else Cramer-von Mises;
      * chi-square for categorical ones. A list that leaves a feature type without a test that
      * can decide is refused, not quietly overruled. */
     o.numeric_test = (m->tests & MON_T_KS) ? VIGIL_DRIFT_DECIDE_KS : VIGIL_DRIFT_DECIDE_CVM;
-    if ((rc = vigil_drift_compare_ref(ref, ct, &o, &res)) != 0) goto done;
+    if ((rc = vigil_drift_compare_ref(use, cur, &o, &res)) != 0) goto done;
     for (size_t i = 0; i < vigil_drift_result_n_features(res); i++) {
         const vigil_drift_feature *f = vigil_drift_result_feature(res, i);
         int num = f->type == VIGIL_DRIFT_NUMERIC;

@@ -107,7 +107,7 @@ static void add_windows(const vigil_monitor *m, const mon_data *d, cJSON *doc)
     cJSON *w = cJSON_AddObjectToObject(doc, "windows");
     cJSON *r = cJSON_AddObjectToObject(w, "reference"), *c = cJSON_AddObjectToObject(w, "current");
     cJSON_AddStringToObject(r, "label", d->ref_label);
-    cJSON_AddNumberToObject(r, "n", (double)vigil_table_nrows(d->ref));
+    cJSON_AddNumberToObject(r, "n", (double)vigil_mon_ref_rows(d));
     if (m->ref_path) cJSON_AddStringToObject(r, "path", m->ref_path);
     cJSON_AddStringToObject(c, "label", d->cur_label);
     cJSON_AddNumberToObject(c, "n", (double)vigil_table_nrows(d->cur));
@@ -176,7 +176,7 @@ int vigil_monitor_run(vigil_monitor_result **out, const vigil_monitor *m,
         goto done;
     }
     if (!data) {
-        if ((rc = vigil_monitor_load_data(&own, m, threads)) != 0) goto done;
+        if ((rc = vigil_monitor_load_data_cached(&own, m, threads, opt ? opt->cache : NULL)) != 0) goto done;
         data = own;
     }
     const mon_data *d = &data->d;
@@ -243,11 +243,16 @@ done:
 
 int vigil_monitor_load_data(vigil_monitor_data **out, const vigil_monitor *m, int threads)
 {
+    return vigil_monitor_load_data_cached(out, m, threads, NULL);
+}
+
+int vigil_monitor_load_data_cached(vigil_monitor_data **out, const vigil_monitor *m, int threads, vigil_store *cache)
+{
     *out = NULL;
     vigil_monitor_data *d = calloc(1, sizeof *d);
     if (!d) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
     double t0 = vigil_seconds();
-    int rc = vigil_mon_data_load(&d->d, m, threads);
+    int rc = vigil_mon_data_load(&d->d, m, threads, cache);
     if (rc) {
         vigil_monitor_data_free(d);
         return rc;
@@ -276,6 +281,8 @@ size_t vigil_monitor_data_files(const vigil_monitor *m, const vigil_monitor_data
         const vigil_table *t = strcmp(files[i].role, "data") == 0 ? d->d.all
                              : strcmp(files[i].role, "reference") == 0 ? d->d.all_ref : NULL;
         if (t) files[i].sha256 = vigil_table_sha256(t, &files[i].bytes);
+        else if (strcmp(files[i].role, "reference") == 0 && d->d.ref_stats) /* digested, not parsed */
+            files[i].sha256 = d->d.ref_sha, files[i].bytes = d->d.ref_bytes;
         else if (strcmp(files[i].role, "predictions") == 0 && d->d.src.summary)
             files[i].sha256 = d->d.src.pred_sha, files[i].bytes = d->d.src.pred_bytes;
         else if (strcmp(files[i].role, "events") == 0 && d->d.src.summary)

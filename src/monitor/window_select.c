@@ -1,6 +1,7 @@
 /* Monitor data: load the case file(s), select the reference and current windows, and add
  * the model's scores when the monitor names a model. */
 #include "monitor/monitor_select.h"
+#include "monitor/monitor_engine.h"
 #include "core/util.h"
 #include "vigil/error.h"
 #include "vigil/model.h"
@@ -20,6 +21,7 @@ void vigil_mon_data_clear(mon_data *d)
     free(d->score_ref);
     free(d->score_cur);
     free(d->insufficient);
+    vigil_drift_reference_free(d->ref_stats);
     memset(d, 0, sizeof *d);
 }
 
@@ -148,7 +150,34 @@ static int column_scores(const vigil_table *t, const char *col, double **out)
     return VIGIL_OK;
 }
 
-int vigil_mon_data_load(mon_data *d, const vigil_monitor *m, int threads)
+/* A hit on the reference file's key: the statistics and the window's rows from the cache, the
+ * file digested, not parsed. 0 without one (then the file is parsed as before, and any error in
+ * it is the parse's to report; a window under min_samples too, with the parse's message). */
+static int ref_from_cache(mon_data *d, const vigil_monitor *m, vigil_store *cache)
+{
+    char sha[65], key[80];
+    uint64_t bytes = 0;
+    vigil_drift_reference *r = NULL;
+    size_t rows = 0;
+    if (vigil_sha256_file(m->ref_path, sha, &bytes) != 0 || vigil_mon_ref_file_key(m, sha, bytes, key) != 0) {
+        vigil_error_clear();
+        return 0;
+    }
+    if (vigil_mon_ref_cache_get(cache, key, &r, &rows) != 0) return 0;
+    if (rows < m->min_samples) {
+        vigil_drift_reference_free(r);
+        return 0;
+    }
+    d->ref_stats = r;
+    d->ref_rows = rows;
+    d->ref_bytes = bytes;
+    memcpy(d->ref_sha, sha, sizeof sha);
+    memcpy(d->ref_key, key, sizeof key);
+    snprintf(d->ref_label, sizeof d->ref_label, "%s", m->ref_w.set ? m->ref_w.label : "all rows");
+    return 1;
+}
+
+int vigil_mon_data_load(mon_data *d, const vigil_monitor *m, int threads, vigil_store *cache)
 {
     memset(d, 0, sizeof *d);
     vigil_model *model = NULL;
@@ -178,13 +207,22 @@ int vigil_mon_data_load(mon_data *d, const vigil_monitor *m, int threads)
     if ((rc = vigil_data_source_load(&d->src, &m->data, as_of, "$.data.join.as_of (absent: the --now day at 00:00)",
                                      1, extra, NULL, n_extra, &d->all)) != 0)
         goto done;
-    if (m->ref_path) {
+    d->ref_keyed = m->ref_path && vigil_mon_ref_file_keyed(m);
+    int cached = d->ref_keyed && cache && ref_from_cache(d, m, cache);
+    if (m->ref_path && !cached) {
         vigil_data_config rc_cfg = m->data; /* same columns and types, other file */
         rc_cfg.path = m->ref_path, rc_cfg.join = NULL;
         if ((rc = vigil_data_load(&rc_cfg, extra, NULL, n_extra, &d->all_ref)) != 0) goto done;
+        uint64_t bytes = 0;
+        const char *sha = vigil_table_sha256(d->all_ref, &bytes);
+        /* the key of the bytes parsed (the file may have changed since it was digested) */
+        if (d->ref_keyed && (!sha || (rc = vigil_mon_ref_file_key(m, sha, bytes, d->ref_key)) != 0)) {
+            if (rc) goto done;
+            d->ref_keyed = 0;
+        }
     }
-    if ((rc = select_rows(m, d->all_ref ? d->all_ref : d->all, &m->ref_w, "reference", &d->ref,
-                          d->ref_label, d)) != 0 ||
+    if ((!cached && (rc = select_rows(m, d->all_ref ? d->all_ref : d->all, &m->ref_w, "reference", &d->ref,
+                                      d->ref_label, d)) != 0) ||
         (rc = select_rows(m, d->all, &m->cur_w, "current", &d->cur, d->cur_label, d)) != 0)
         goto done;
     if (d->insufficient) goto done; /* nothing to test: the caller says so (and stores it) */
@@ -196,7 +234,7 @@ int vigil_mon_data_load(mon_data *d, const vigil_monitor *m, int threads)
                 vigil_error_wrap("%s: $.model", m->file);
                 goto done;
             }
-        } else if ((rc = column_scores(d->ref, m->data.score, &d->score_ref)) != 0 ||
+        } else if ((d->ref && (rc = column_scores(d->ref, m->data.score, &d->score_ref)) != 0) ||
                    (rc = column_scores(d->cur, m->data.score, &d->score_cur)) != 0) {
             goto done;
         }

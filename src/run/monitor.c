@@ -130,7 +130,7 @@ int vigil_run_monitor(vigil_run_monitor_result **out, const vigil_monitor *m,
     if ((err = vigil_store_open(&store, opt->db_path)) != 0) goto done;
 
     /* the data first: the run records the digests of the bytes it parsed (each file read once) */
-    if ((err = vigil_monitor_load_data(&data, m, opt->threads)) != 0) goto done;
+    if ((err = vigil_monitor_load_data_cached(&data, m, opt->threads, store)) != 0) goto done;
     vigil_run_file files[4];
     size_t n_files = vigil_monitor_data_files(m, data, files);
     vigil_run_spec spec = {"monitor", vigil_monitor_name(m), vigil_monitor_text(m), files, n_files, 0, 0};

@@ -251,6 +251,26 @@ static void nan_feature(vigil_drift_feature *f)
     f->chi2_stat = f->chi2_p = f->chi2_df = NAN;
 }
 
+/* Counts of the ascending values a[0..na) in the bins of the increasing edges: bin b holds
+ * (edge[b-1], edge[b]], the last bin what exceeds every edge. Each bin's end is found by
+ * bisection, so a bin costs log(na), not a pass over its values; the counts are integers, so
+ * they are the per-value increments' to the bit. */
+void vigil_drift_bin_counts(const double *a, size_t na, const double *edges, size_t n_edges, double *cnt)
+{
+    size_t lo = 0;
+    for (size_t b = 0; b < n_edges; b++) {
+        size_t l = lo, h = na; /* the first index from lo whose value exceeds edges[b] */
+        while (l < h) {
+            size_t mid = l + (h - l) / 2;
+            if (a[mid] > edges[b]) h = mid;
+            else l = mid + 1;
+        }
+        cnt[b] = (double)(l - lo);
+        lo = l;
+    }
+    cnt[n_edges] = (double)(na - lo);
+}
+
 static int run_numeric(job *j)
 {
     const ref_feat *rf = j->rf;
@@ -266,22 +286,16 @@ static int run_numeric(job *j)
     f->missing_cur = nrows - n;
     const double *x = rf->sorted;
     size_t m = rf->n;
-    f->ks_stat = vigil_drift_ks_stat_sorted(x, m, y, n);
+    vigil_drift_two_sample ts;
+    vigil_drift_two_sample_sorted(x, m, y, n, &ts);
+    f->ks_stat = ts.ks;
     f->ks_p = vigil_drift_ks_pvalue(f->ks_stat, m, n);
-    vigil_drift_anderson_sorted(x, m, y, n, &f->ad_stat, &f->ad_p);
-    vigil_drift_cvm_sorted(x, m, y, n, &f->cvm_stat, &f->cvm_p);
-    f->wasserstein = vigil_drift_wasserstein_sorted(x, m, y, n);
+    f->ad_stat = ts.ad_stat, f->ad_p = ts.ad_p;
+    f->cvm_stat = ts.cvm_stat, f->cvm_p = ts.cvm_p;
+    f->wasserstein = ts.wasserstein;
     f->wasserstein_norm = rf->sd > 0 ? f->wasserstein / rf->sd : (f->wasserstein > 0 ? INFINITY : 0);
-    /* bin b holds values in (edge[b-1], edge[b]]; both arrays are sorted, so one walk each */
-    for (int s = 0; s < 2; s++) {
-        const double *a = s ? y : x;
-        size_t na = s ? n : m, b = 0;
-        double *cnt = s ? cb : ca;
-        for (size_t i = 0; i < na; i++) {
-            while (b < rf->n_edges && a[i] > rf->edges[b]) b++;
-            cnt[b] += 1;
-        }
-    }
+    vigil_drift_bin_counts(x, m, rf->edges, rf->n_edges, ca);
+    vigil_drift_bin_counts(y, n, rf->edges, rf->n_edges, cb);
     f->psi = vigil_drift_psi_counts(ca, cb, rf->n_edges + 1);
     f->js = vigil_drift_js_counts(ca, cb, rf->n_edges + 1);
     f->effect = f->wasserstein_norm;

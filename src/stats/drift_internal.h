@@ -13,6 +13,14 @@ void vigil_drift_anderson_sorted(const double *x, size_t n1, const double *y, si
 void vigil_drift_cvm_sorted(const double *x, size_t n1, const double *y, size_t n2, double *stat,
                       double *p);
 double vigil_drift_wasserstein_sorted(const double *x, size_t n1, const double *y, size_t n2);
+/* The four above in one walk, the same numbers to the bit (drift_tests.c). */
+typedef struct {
+    double ks, ad_stat, ad_p, cvm_stat, cvm_p, wasserstein;
+} vigil_drift_two_sample;
+void vigil_drift_two_sample_sorted(const double *x, size_t n1, const double *y, size_t n2,
+                                   vigil_drift_two_sample *out);
+/* The PSI bins' counts of ascending values (cnt: n_edges + 1): bin b holds (edge[b-1], edge[b]]. */
+void vigil_drift_bin_counts(const double *a, size_t na, const double *edges, size_t n_edges, double *cnt);
 
 /* The reference side (drift.c builds it, drift_ref.c (de)serialises it): one layout, here. */
 typedef struct {

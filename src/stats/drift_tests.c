@@ -412,12 +412,10 @@ static size_t tie_walk(const double *x, size_t nx, const double *y, size_t ny, s
  * few enough distinct values for PERM_FIRST permutations within PERM_DRAWS: then *t_out and
  * *a_out (malloc'd; both NULL when out of memory) hold the tie table of *k_out distinct values.
  * 0 (nothing allocated) otherwise. */
-static int tie_table(const double *x, size_t nx, const double *y, size_t ny, size_t **t_out,
-                     size_t **a_out, size_t *k_out)
+static int tie_table_from(const double *x, size_t nx, const double *y, size_t ny, size_t k, size_t top,
+                          size_t **t_out, size_t **a_out)
 {
-    size_t top, k = tie_walk(x, nx, y, ny, NULL, NULL, &top);
     *t_out = *a_out = NULL;
-    *k_out = k;
     if (!(top > 1 && (double)top >= TIED_SHARE * (double)(nx + ny))) return 0;
     if ((double)k * PERM_FIRST > PERM_DRAWS) return 0; /* see the limit above */
     size_t *t = malloc(k * sizeof *t), *a = malloc(k * sizeof *a);
@@ -426,6 +424,22 @@ static int tie_table(const double *x, size_t nx, const double *y, size_t ny, siz
     *t_out = t, *a_out = a;
     return 1;
 }
+
+/* tie_table_from after a walk for the number of distinct values and the largest count. */
+static int tie_table(const double *x, size_t nx, const double *y, size_t ny, size_t **t_out,
+                     size_t **a_out, size_t *k_out)
+{
+    size_t top, k = tie_walk(x, nx, y, ny, NULL, NULL, &top);
+    *k_out = k;
+    return tie_table_from(x, nx, y, ny, k, top, t_out, a_out);
+}
+
+/* Whether a statistic takes the permutation p (use), and the tie table it is taken on (t NULL
+ * with use set: out of memory, p NaN). */
+typedef struct {
+    int use;
+    size_t *t, *a, k;
+} tie_perm;
 
 typedef double (*count_stat)(const size_t *a, const size_t *t, size_t k, size_t nx, size_t ny);
 
@@ -500,6 +514,8 @@ static double perm_p(const size_t *t, const size_t *a_obs, size_t k, size_t nx, 
 
 /* scipy anderson_ksamp(midrank=True), k = 2: standardised statistic and the interpolated p
  * (capped to [0.001, 0.25] exactly as scipy: outside that range the p is a bound). */
+static void ad_finish(double A, size_t n1, size_t n2, const tie_perm *tp, double *stat, double *pval);
+
 void vigil_drift_anderson_sorted(const double *x, size_t n1, const double *y, size_t n2, double *stat,
                            double *pval)
 {
@@ -524,12 +540,32 @@ void vigil_drift_anderson_sorted(const double *x, size_t n1, const double *y, si
     }
     (void)s;
     if (nuniq < 2 || N < 4) { *stat = NAN; *pval = NAN; return; }
+    tie_perm tp = {0};
+    if (nuniq < N) tp.use = tie_table(x, n1, y, n2, &tp.t, &tp.a, &tp.k);
+    ad_finish(A, n1, n2, &tp, stat, pval);
+    free(tp.t), free(tp.a);
+}
+
+/* The standardised statistic and its p from the walk's sum A (nuniq >= 2, N >= 4); tp: the
+ * permutation p, when the walk found the sample heavily tied. */
+static void ad_finish(double A, size_t n1, size_t n2, const tie_perm *tp, double *stat, double *pval)
+{
+    size_t N = n1 + n2;
     A *= (N - 1.0) / N;
     double k = 2, H = 1.0 / n1 + 1.0 / n2, hs = 0, g = 0;
-    /* hs_cs = cumsum(1/(N-1), 1/(N-2), ..., 1/2); g = sum hs_cs[i] / (i + 2) */
-    for (size_t t = 0; t + 2 < N; t++) {
-        hs += 1.0 / (double)(N - 1 - t);
-        g += hs / (double)(t + 2);
+    /* hs_cs = cumsum(1/(N-1), 1/(N-2), ..., 1/2); g = sum hs_cs[i] / (i + 2). O(N) divisions,
+     * the same for every feature of a window without missing values: kept per thread for the
+     * last N (the same sums, so the same bits) */
+    static _Thread_local size_t memo_n;
+    static _Thread_local double memo_hs, memo_g;
+    if (memo_n == N && N) {
+        hs = memo_hs, g = memo_g;
+    } else {
+        for (size_t t = 0; t + 2 < N; t++) {
+            hs += 1.0 / (double)(N - 1 - t);
+            g += hs / (double)(t + 2);
+        }
+        memo_n = N, memo_hs = hs, memo_g = g;
     }
     double h = hs + 1;
     double a = (4 * g - 6) * (k - 1) + (10 - 6 * g) * H;
@@ -546,11 +582,9 @@ void vigil_drift_anderson_sorted(const double *x, size_t n1, const double *y, si
     double cr[7];
     for (int t = 0; t < 7; t++) cr[t] = b0[t] + b1[t] + b2[t]; /* m = k - 1 = 1 */
     *stat = A2;
-    size_t *tc, *xc, nd;
-    if (nuniq < N && tie_table(x, n1, y, n2, &tc, &xc, &nd)) {
+    if (tp->use) {
         /* heavily tied: the permutation p, not capped (it is valid at every level) */
-        *pval = tc ? perm_p(tc, xc, nd, n1, n2, ad_counts) : NAN;
-        free(tc), free(xc);
+        *pval = tp->t ? perm_p(tp->t, tp->a, tp->k, n1, n2, ad_counts) : NAN;
         return;
     }
     if (A2 < cr[0]) { *pval = 0.25; return; }
@@ -666,10 +700,13 @@ static double cdf_cvm_inf(double x)
  * p = 1e-8 -- so vigil uses the ECDF form; when one value holds >= 5% of the pooled sample its
  * p comes from the permutation null above (the continuous null is invalid there); lighter ties
  * keep the continuous p, which the simulation in tests/test_drift.c holds to its level. */
+static void cvm_finish(double ss, double ux, double uy, int ties, size_t nx, size_t ny, const tie_perm *tp,
+                       double *stat, double *pval);
+
 void vigil_drift_cvm_sorted(const double *x, size_t nx, const double *y, size_t ny, double *stat,
                       double *pval)
 {
-    size_t i = 0, j = 0, N = nx + ny;
+    size_t i = 0, j = 0;
     double ss = 0, ux = 0, uy = 0;
     int ties = 0;
     while (i < nx || j < ny) {
@@ -685,13 +722,23 @@ void vigil_drift_cvm_sorted(const double *x, size_t nx, const double *y, size_t 
         double r = (double)(i0 + j0 + 1), e = i > i0 ? r - (double)i : r - (double)j;
         if (i > i0) ux += e * e; else uy += e * e;
     }
+    tie_perm tp = {0};
+    if (ties) tp.use = tie_table(x, nx, y, ny, &tp.t, &tp.a, &tp.k);
+    cvm_finish(ss, ux, uy, ties, nx, ny, &tp, stat, pval);
+    free(tp.t), free(tp.a);
+}
+
+/* T and its p from the walk's sums: ss of t_v (F - G)^2, ux and uy of the rank form's squares
+ * (without ties); tp: the permutation p, when the walk found the sample heavily tied. */
+static void cvm_finish(double ss, double ux, double uy, int ties, size_t nx, size_t ny, const tie_perm *tp,
+                       double *stat, double *pval)
+{
+    size_t N = nx + ny;
     double kk = (double)nx * ny, Nd = (double)N;
     double tt = kk / (Nd * Nd) * ss;
     *stat = tt;
-    size_t *t, *a, k;
-    if (ties && tie_table(x, nx, y, ny, &t, &a, &k)) {
-        *pval = t ? perm_p(t, a, k, nx, ny, cvm_counts) : NAN;
-        free(t), free(a);
+    if (tp->use) {
+        *pval = tp->t ? perm_p(tp->t, tp->a, tp->k, nx, ny, cvm_counts) : NAN;
         return;
     }
     if (nx <= 20 && ny <= 20) {
@@ -725,6 +772,59 @@ double vigil_drift_wasserstein_sorted(const double *x, size_t n1, const double *
         prev = v;
     }
     return w;
+}
+
+/* ---------------------------------------------------------------- one walk */
+
+/* KS, Anderson-Darling, Cramer-von Mises and Wasserstein in one walk over the distinct values:
+ * each statistic's sums take the same terms in the same order as its own walk above, and the
+ * same tails finish them, so the numbers are those functions' to the bit (tests/test_drift.c
+ * holds them to it); the tie table, when a p needs it, is built once for both. */
+void vigil_drift_two_sample_sorted(const double *x, size_t n1, const double *y, size_t n2,
+                                   vigil_drift_two_sample *out)
+{
+    size_t N = n1 + n2, i = 0, j = 0, nuniq = 0, top = 0;
+    const size_t ns[2] = {n1, n2};
+    double ks = 0, A = 0, ss = 0, ux = 0, uy = 0, w = 0, prev = 0, dprev = 0;
+    int ties = 0;
+    while (i < n1 || j < n2) {
+        double v = (j == n2 || (i < n1 && x[i] <= y[j])) ? x[i] : y[j];
+        size_t i0 = i, j0 = j;
+        while (i < n1 && x[i] == v) i++;
+        while (j < n2 && y[j] == v) j++;
+        /* Wasserstein: |F1 - F2| left of v (the previous value's ECDFs) times the step */
+        if (nuniq) w += dprev * (v - prev);
+        prev = v;
+        nuniq++;
+        size_t c = i - i0 + j - j0;
+        if (c > top) top = c;
+        if (c > 1) ties = 1;
+        double d = (double)i / n1 - (double)j / n2, ad = fabs(d);
+        if (ad > ks) ks = ad;
+        dprev = ad;
+        /* Anderson-Darling, midrank form */
+        double lj = (double)(i - i0 + j - j0), Bj = (double)(i0 + j0) + lj / 2;
+        double den = Bj * (N - Bj) - N * lj / 4;
+        size_t right[2] = {i, j}, f[2] = {i - i0, j - j0};
+        for (int k = 0; k < 2; k++) {
+            double M = (double)right[k] - f[k] / 2.0;
+            double num = (double)N * M - Bj * ns[k];
+            A += lj / N * num * num / den / ns[k];
+        }
+        /* Cramer-von Mises, the ECDF form and the rank form */
+        ss += (double)c * d * d;
+        double r = (double)(i0 + j0 + 1), e = i > i0 ? r - (double)i : r - (double)j;
+        if (i > i0) ux += e * e; else uy += e * e;
+    }
+    tie_perm tp = {0};
+    if (ties) tp.use = tie_table_from(x, n1, y, n2, nuniq, top, &tp.t, &tp.a);
+    tp.k = nuniq;
+    out->ks = ks;
+    if (nuniq < 2 || N < 4) out->ad_stat = out->ad_p = NAN;
+    else ad_finish(A, n1, n2, &tp, &out->ad_stat, &out->ad_p);
+    cvm_finish(ss, ux, uy, ties, n1, n2, &tp, &out->cvm_stat, &out->cvm_p);
+    out->wasserstein = w;
+    free(tp.t), free(tp.a);
 }
 
 double vigil_drift_psi_counts(const double *a, const double *b, size_t k)

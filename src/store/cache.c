@@ -51,10 +51,9 @@ done:
     return rc;
 }
 
-int vigil_store_cache_get(vigil_store *s, const char *key, void **blob, size_t *n)
+int vigil_store_cache_read(vigil_store *s, const char *key, int (*fn)(void *ctx, const void *blob, size_t n),
+                           void *ctx)
 {
-    *blob = NULL;
-    *n = 0;
     db_stmt *st = NULL;
     int rc = prep(s, &st, "SELECT value FROM cache WHERE key = ?");
     if (rc) return rc;
@@ -65,21 +64,40 @@ int vigil_store_cache_get(vigil_store *s, const char *key, void **blob, size_t *
         char digest[65];
         int found = 0;
         vigil_store_cache_digest(key, v, len, digest);
-        void *p = NULL;
         if ((rc = vigil_store_cache_recorded(s, digest, &found)) != 0) {
         } else if (!found) {
             rc = vigil_error_set(VIGIL_EINVAL, "store '%s': cache entry '%s' is not the value the "
                                  "audit log recorded (replaced outside vigil): not used", s->path, key);
-        } else if (!(p = malloc(len ? len : 1))) {
-            rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
         } else {
-            if (len) memcpy(p, v, len);
-            *blob = p;
-            *n = len;
+            rc = fn(ctx, len ? v : "", len);
         }
     } else {
         rc = vigil_error_set(VIGIL_EINVAL, "no cache entry '%s'", key);
     }
     db_finalize(st);
+    return rc;
+}
+
+typedef struct {
+    void *blob;
+    size_t n;
+} cache_copy;
+
+static int copy_out(void *ctx, const void *blob, size_t n)
+{
+    cache_copy *c = ctx;
+    if (!(c->blob = malloc(n ? n : 1))) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    if (n) memcpy(c->blob, blob, n);
+    c->n = n;
+    return VIGIL_OK;
+}
+
+int vigil_store_cache_get(vigil_store *s, const char *key, void **blob, size_t *n)
+{
+    cache_copy c = {NULL, 0};
+    int rc = vigil_store_cache_read(s, key, copy_out, &c);
+    *blob = rc ? NULL : c.blob;
+    *n = rc ? 0 : c.n;
+    if (rc) free(c.blob);
     return rc;
 }

@@ -28,6 +28,21 @@ void vigil_drift_sort(double *x, size_t n)
     }
 }
 
+/* One tie block's two terms of the midrank Anderson-Darling sum (scipy's anderson_ksamp,
+ * midrank = True), added to *A in the order the separate test and the fused walk both rely on
+ * (bit for bit): the block holds x[i0..i) and y[j0..j), N cases in all, ns the sample sizes. */
+static inline void ad_midrank_add(double *A, size_t i0, size_t j0, size_t i, size_t j, double N, const size_t ns[2])
+{
+    double lj = (double)(i - i0 + j - j0), Bj = (double)(i0 + j0) + lj / 2;
+    double den = Bj * (N - Bj) - N * lj / 4;
+    size_t right[2] = {i, j}, f[2] = {i - i0, j - j0};
+    for (int k = 0; k < 2; k++) {
+        double M = (double)right[k] - f[k] / 2.0;
+        double num = (double)N * M - Bj * ns[k];
+        *A += lj / N * num * num / den / ns[k];
+    }
+}
+
 /* ---------------------------------------------------------------- Kolmogorov-Smirnov */
 
 double vigil_drift_ks_stat_sorted(const double *x, size_t n1, const double *y, size_t n2)
@@ -529,14 +544,7 @@ void vigil_drift_anderson_sorted(const double *x, size_t n1, const double *y, si
         while (i < n1 && x[i] == v) i++;
         while (j < n2 && y[j] == v) j++;
         nuniq++;
-        double lj = (double)(i - i0 + j - j0), Bj = (double)(i0 + j0) + lj / 2;
-        double den = Bj * (N - Bj) - N * lj / 4;
-        size_t right[2] = {i, j}, f[2] = {i - i0, j - j0};
-        for (int k = 0; k < 2; k++) {
-            double M = (double)right[k] - f[k] / 2.0;
-            double num = (double)N * M - Bj * ns[k];
-            A += lj / N * num * num / den / ns[k];
-        }
+        ad_midrank_add(&A, i0, j0, i, j, N, ns);
     }
     (void)s;
     if (nuniq < 2 || N < 4) { *stat = NAN; *pval = NAN; return; }
@@ -803,14 +811,7 @@ void vigil_drift_two_sample_sorted(const double *x, size_t n1, const double *y, 
         if (ad > ks) ks = ad;
         dprev = ad;
         /* Anderson-Darling, midrank form */
-        double lj = (double)(i - i0 + j - j0), Bj = (double)(i0 + j0) + lj / 2;
-        double den = Bj * (N - Bj) - N * lj / 4;
-        size_t right[2] = {i, j}, f[2] = {i - i0, j - j0};
-        for (int k = 0; k < 2; k++) {
-            double M = (double)right[k] - f[k] / 2.0;
-            double num = (double)N * M - Bj * ns[k];
-            A += lj / N * num * num / den / ns[k];
-        }
+        ad_midrank_add(&A, i0, j0, i, j, N, ns);
         /* Cramer-von Mises, the ECDF form and the rank form */
         ss += (double)c * d * d;
         double r = (double)(i0 + j0 + 1), e = i > i0 ? r - (double)i : r - (double)j;

@@ -272,12 +272,13 @@ void vigil_doc_table_end(rdoc *d)
     d->rows = NULL;
     d->ncols = 0;
     if (d->outside)
-        vigil_doc_p(d, "\xe2\x80\xa0 This interval does not contain its estimate. That happens to bounded statistics near "
-                       "their bound (a gap across levels or a calibration error cannot go below 0, a ratio of rates "
-                       "cannot exceed 1): resampling moves them away from the bound, so the bootstrap distribution is not centred on the estimate. The interval "
-                       "is still the stated method's 95%% interval (BCa, which corrects for that bias, or the "
-                       "percentile interval where BCa is undefined: Appendix A); read it as the range of the "
-                       "statistic, not as a band around the estimate.");
+        vigil_doc_p(d, "\xe2\x80\xa0 This interval does not contain its estimate. That happens to bounded statistics "
+                       "near their bound (a gap across levels or a calibration error cannot go below 0, a ratio of "
+                       "rates cannot exceed 1): resampling moves them away from the bound, so the bootstrap "
+                       "distribution is not centred on the estimate. The interval is still the stated method's 95%% "
+                       "interval (BCa, which corrects for that bias, or the percentile interval where BCa is "
+                       "undefined: Appendix A); read it as the range of the statistic, not as a band around the "
+                       "estimate.");
     d->outside = 0;
 }
 

@@ -6,6 +6,7 @@
 #include "core/util.h"
 #include "stats/metrics_json.h"
 #include "run/metrics_internal.h"
+#include "run/missingness.h"
 #include "run/sequestration.h"
 #include "core/csv_header.h"
 #include "core/csv_missing.h"
@@ -446,14 +447,9 @@ static int missingness(cJSON **out, const vigil_table *t, const char *data, char
     }
     cJSON_AddStringToObject(m, "features", "every numeric column of the case file that the run does not use");
     cJSON_AddNumberToObject(m, "n", (double)n);
-    for (size_t k = 0; k < vigil_table_ncols(t2); k++) {
-        double miss = (double)vigil_table_n_missing(t2, k);
-        int ok = vigil_fairness_rate_ok(miss, (double)n, min_cell);
-        cJSON *c = cJSON_AddObjectToObject(cols, vigil_table_col_name(t2, k));
-        vigil_json_add_number(c, "missing", ok ? miss : NAN);
-        vigil_json_add_number(c, "rate", ok ? miss / (double)n : NAN);
-        cJSON_AddBoolToObject(c, "suppressed", !ok);
-    }
+    for (size_t k = 0; k < vigil_table_ncols(t2); k++)
+        vigil_run_missing_entry(cols, vigil_table_col_name(t2, k), (double)vigil_table_n_missing(t2, k), (double)n,
+                                min_cell);
     *out = m;
 done:
     vigil_table_free(t2);

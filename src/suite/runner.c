@@ -14,6 +14,7 @@
 #include "stats/metrics_internal.h"
 #include "stats/metrics_json.h"
 #include "suite/criteria.h"
+#include "run/missingness.h"
 #include "run/sequestration.h"
 #include "vigil/vigil.h"
 #include "vigil/error.h"
@@ -227,12 +228,7 @@ static cJSON *missingness(const run_t *r, size_t min_cell)
             const char *name = vigil_model_feature_name(ms[k], j);
             int col = vigil_table_find(r->t, name);
             if (col < 0 || cJSON_GetObjectItemCaseSensitive(cols, name)) continue;
-            double miss = (double)vigil_table_n_missing(r->t, (size_t)col);
-            int ok = vigil_fairness_rate_ok(miss, (double)r->n, min_cell);
-            cJSON *c = cJSON_AddObjectToObject(cols, name);
-            vigil_json_add_number(c, "missing", ok ? miss : NAN);
-            vigil_json_add_number(c, "rate", ok ? miss / (double)r->n : NAN);
-            cJSON_AddBoolToObject(c, "suppressed", !ok);
+            vigil_run_missing_entry(cols, name, (double)vigil_table_n_missing(r->t, (size_t)col), (double)r->n, min_cell);
         }
     return m;
 }

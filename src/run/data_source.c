@@ -127,9 +127,14 @@ int vigil_data_source_load(vigil_data_source *info, const vigil_data_config *c, 
         goto done;
     }
     unlink(cases), rmdir(dir);
+    free(cases), cases = NULL; /* the names are gone: never removed twice */
+    free(dir), dir = NULL;
     char fdpath[64];
     snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", fd);
-    rc = vigil_data_load_file(c, fdpath, c->path, extra, extra_why, n_extra, out);
+    /* the join writes its cases with commas, whatever the logs' separator */
+    vigil_data_config cc = *c;
+    cc.delimiter = ',';
+    rc = vigil_data_load_file(&cc, fdpath, c->path, extra, extra_why, n_extra, out);
 done:
     if (fd >= 0) close(fd);
     if (cases) unlink(cases);

@@ -51,6 +51,18 @@ run "$V" suite run "$ROOT/suites/sepsis-logs.json" --db "$T/s.db" --format json
 expect_rc 0 "suites/sepsis-logs.json passes"
 expect_err "1 prediction is immature (the window still open at 2026-02-27T00:00, no event yet): left out, not counted as negative" "the run says what it left out"
 cp "$T/out" joined.json
+# the logs exported with ';': the same join (the joined cases are written with commas whatever
+# the logs' separator, and read back at commas)
+sed 's/,/;/g' "$L/predictions.csv" > "$T/pred_semi.csv"; sed 's/,/;/g' "$L/events.csv" > "$T/ev_semi.csv"
+/usr/bin/python3 -c "
+import json, sys; s = json.load(open('$ROOT/suites/sepsis-logs.json'))
+s['data']['join'].update(predictions='$T/pred_semi.csv', events='$T/ev_semi.csv'); s['data']['delimiter'] = ';'
+s['model'] = {k: '$ROOT/suites/' + v for k, v in s.get('model', {}).items()} if s.get('model') else s.get('model')
+json.dump({k: v for k, v in s.items() if v is not None}, open('$T/s/semi.json', 'w'))"
+run "$V" suite run "$T/s/semi.json" --db "$T/semi.db" --format json
+expect_rc 0 "a join of ';'-separated logs"
+expect_json "d['n'] == 39 and d['data']['join']['immature'] == 1" "the ';' logs join to the same 39 cases"
+cp joined.json "$T/out" # the comma suite's document again, for the checks below
 /usr/bin/python3 ref.py "$L/predictions.csv" "$L/events.csv" max 2026-02-27T00:00 48 1 >ref_max.json
 expect_json "all(d['data']['join'][k] == r[k] for r in [json.load(open('ref_max.json'))] for k in ('predictions', 'entities', 'cases', 'positives', 'immature'))" "join counts = the Python transcription (max, as of 2026-02-27)"
 expect_json "d['data']['join']['immature'] == 1 and d['n'] == 39 and d['data']['rows'] == 39" "one immature prediction left out of the 40 encounters"

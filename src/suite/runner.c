@@ -14,6 +14,7 @@
 #include "stats/metrics_internal.h"
 #include "stats/metrics_json.h"
 #include "suite/criteria.h"
+#include "run/metrics_internal.h"
 #include "run/missingness.h"
 #include "run/sequestration.h"
 #include "vigil/vigil.h"
@@ -467,18 +468,6 @@ static int prepare(run_t *r, const char *suite_path)
     return VIGIL_OK;
 }
 
-typedef struct {
-    const char *name;
-    size_t col;
-} file_col;
-
-static int is_file_col(void *ctx, const char *name, size_t col)
-{
-    file_col *q = ctx;
-    if (strcmp(name, q->name) != 0) return 0;
-    q->col = col;
-    return 1;
-}
 
 static int check_scores(run_t *r, const double *s, const char *what)
 {
@@ -498,9 +487,8 @@ static int check_scores(run_t *r, const double *s, const char *what)
      * the suite reads), from its header -- the case file is not opened again on the way to a
      * run that passes its checks */
     vigil_error_clear();
-    file_col q = {r->def.data.label, 0};
-    vigil_csv_header_fields(r->def.data.path, r->def.data.delimiter ? r->def.data.delimiter : ',', is_file_col, &q);
-    rc = vigil_metrics_check(s, r->label, r->n, r->def.data.path, 0, q.col, row_line, r->t);
+    size_t col = r->def.data.join ? 0 : vigil_run_header_column(r->def.data.path, r->def.data.delimiter, r->def.data.label);
+    rc = vigil_metrics_check(s, r->label, r->n, r->def.data.path, 0, col, row_line, r->t);
     if (rc) vigil_error_wrap("%s (%s)", r->def.file, what);
     return rc;
 }
@@ -663,10 +651,11 @@ static int suite_run(vigil_store *store, const char *suite_path, const vigil_sui
     }
     vigil_run_spec spec = {"suite", d->name, d->text, files, nf, d->seed, 1};
     *run_id = 0;
-    if (store) { /* NULL: an MPI rank other than 0, which stores nothing (vigil_suite_run) */
-        if ((rc = vigil_store_run_begin(store, &spec, run_id)) != 0) goto done;
-        run_open = 1;
-    }
+    /* store NULL: an MPI rank other than 0, which stores nothing (vigil_suite_run); whether rank
+     * 0 could begin the run is every rank's to know before the shared bootstraps */
+    if (store) rc = vigil_store_run_begin(store, &spec, run_id);
+    if ((rc = vigil_dist_agree(rc)) != 0) goto done;
+    run_open = store != NULL;
 
     if (r->mc && (rc = score_with(r, r->mc, "candidate", &r->cand, &r->Xc)) != 0) goto done;
     if (r->mp && (rc = score_with(r, r->mp, "predecessor", &r->pred, NULL)) != 0) goto done;

@@ -213,7 +213,9 @@ static int paired_difference(run_t *r, const char *metric, double t, const size_
     int rc = VIGIL_OK;
     double *a = calloc(m ? m : 1, sizeof *a), *b = calloc(m ? m : 1, sizeof *b),
            *y = calloc(m ? m : 1, sizeof *y), *e2 = NULL, *reps = NULL, **buf = NULL;
-    int T = 0, boot = 0; /* boot: in the bootstrap, where every MPI rank meets at the share */
+    /* boot: this rule meets the other MPI ranks at the replicates' share (decided from the suite
+     * alone, so every rank agrees), still to be reached */
+    int T = 0, boot = r->def.bootstrap && m && strcmp(metric, "auroc") != 0;
     if (!a || !b || !y) {
         rc = vigil_suite_oom();
         goto done;
@@ -235,7 +237,6 @@ static int paired_difference(run_t *r, const char *metric, double t, const size_
     *diff = metric_fn(metric, a, y, m, t) - metric_fn(metric, b, y, m, t);
     size_t B = r->def.bootstrap;
     if (B == 0 || m == 0) goto done;
-    boot = 1;
     int brier = strcmp(metric, "brier") == 0;
     int threads = r->opt && r->opt->threads > 0 ? r->opt->threads : 0;
     T = vigil_parallel_workers(threads, B, 1);
@@ -271,7 +272,7 @@ static int paired_difference(run_t *r, const char *metric, double t, const size_
         if (!isnan(reps[k])) reps[kept++] = reps[k];
     if (kept >= B * 9 / 10 && kept > 1) vigil_stats_percentile_ci(reps, kept, 0.95, lo, hi);
 done:
-    if (boot) rc = vigil_dist_share_rows(NULL, 0, 1, rc); /* failed before the share: meet there all the same */
+    if (boot) rc = vigil_dist_agree(rc); /* failed before the share: meet the others' agreement all the same */
     for (int w = 0; buf && w < T; w++) free(buf[w]);
     free(a), free(b), free(y), free(e2), free(reps), free(buf);
     return rc;

@@ -634,13 +634,16 @@ char *vigil_plot_drift(const drift_point *p, size_t n, double floor, const char 
     }
     /* the monitors in order of first appearance; each is its own data block and line (points
      * of other monitors are missing there, so a line never joins two monitors) */
-    enum { MAXMON = 8 };
-    const char *mon[MAXMON];
+    const char **mon = malloc(n * sizeof *mon); /* every monitor, however many: none left out */
+    if (!mon) {
+        *why = "out of memory drawing the drift timeline";
+        return NULL;
+    }
     size_t nm = 0;
     for (size_t i = 0; i < n; i++) {
         size_t k = 0;
         while (k < nm && strcmp(mon[k], p[i].monitor) != 0) k++;
-        if (k == nm && nm < MAXMON) mon[nm++] = p[i].monitor;
+        if (k == nm) mon[nm++] = p[i].monitor;
     }
     vigil_sbuf b = {0};
     prelude(&b, "Drift monitor timeline: largest effect per run, one line per monitor, alarms marked",
@@ -676,5 +679,6 @@ char *vigil_plot_drift(const drift_point *p, size_t n, double floor, const char 
         vigil_sbuf_printf(&b, ", $d%zu using 1:($3 > 0 ? $2 : 1/0) %s with points lc rgb '#D55E00' pt 9 ps 2.2", k,
                           k ? "notitle" : "title 'alarm'");
     vigil_sbuf_printf(&b, "\n");
+    free(mon);
     return finish(&b, "drift", why);
 }

@@ -418,9 +418,12 @@ static void criteria_rows(rctx *c, int failed_only, int passed_only)
                       vigil_cell_txt(js(x, "threshold") ? js(x, "threshold") : js(x, "rule")), vigil_cell_num(jnum(x, "observed"), dg),
                       vigil_cell_ci_of(jnum(x, "observed"), jnum(x, "ci_low"), jnum(x, "ci_high"), dg), vigil_cell_txt(js(x, "method")), vigil_cell_pass(pass),
                       vigil_cell_txt(js(x, "detail"))};
-        /* a rule whose method gives no interval (replay agreement, mean |SHAP|, the drift gate):
-         * not applicable, not "undefined" */
-        if (!isfinite(jnum(x, "ci_low")) && !isfinite(jnum(x, "ci_high")) && isfinite(jnum(x, "observed")))
+        /* a rule whose method gives no interval (replay agreement: exact; mean |SHAP|; the drift
+         * gate's tests): not applicable. A method that has one but gave none (a bootstrap of 0
+         * replicates, an undefined DeLong) stays "undefined". */
+        const char *mth = js(x, "method");
+        int no_interval = mth && (!strcmp(mth, "exact") || !strcmp(mth, "mean |SHAP|") || strstr(mth, "effect floors"));
+        if (no_interval && !isfinite(jnum(x, "ci_low")) && !isfinite(jnum(x, "ci_high")))
             r[5] = vigil_cell_txt("not applicable");
         vigil_doc_row(&c->d, r);
     }

@@ -256,13 +256,16 @@ int vigil_audit_checkpoint_to_dir(vigil_store *s, const char *key_path, const ch
         goto done;
     }
     size_t len = strlen(text), off = 0;
+    int e = 0; /* the failed write's own errno, never one left over from an earlier call */
     while (off < len) {
         ssize_t w = write(fd, text + off, len - off);
         if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) break;
+        if (w <= 0) {
+            e = w < 0 ? errno : EIO;
+            break;
+        }
         off += (size_t)w;
     }
-    int e = off == len ? 0 : errno ? errno : EIO;
     if (!e && fsync(fd) != 0) e = errno;
     if (close(fd) != 0 && !e) e = errno;
     if (e) {

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vigil/backend.h"
 #include "vigil/results.h"
 
 #ifdef __cplusplus
@@ -159,12 +160,15 @@ typedef struct {
     const double *time;
     const double *event;
     double horizon;
+    /* The backend of the bootstrap (vigil/backend.h; 0: AUTO). Only the CPU has the op today,
+     * so every choice runs there; the JSON's bootstrap.backend says which ran. */
+    vigil_backend_kind backend;
 } vigil_metrics_options;
 
 /* The defaults (every field 0, each 0 meaning what the comments above say): threshold 0.5,
  * no bootstrap, seed 0, one thread per online CPU, cells under 11 withheld, 95% intervals,
  * 200 curve points, lowess bootstrap when n <= 100000, no second score, no decisions. */
-#define VIGIL_METRICS_OPTIONS_INIT {NULL, 0, 0, 0, 0, 0, 0.0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0.0}
+#define VIGIL_METRICS_OPTIONS_INIT {NULL, 0, 0, 0, 0, 0, 0.0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0.0, VIGIL_BACKEND_AUTO}
 
 typedef struct vigil_metrics_report vigil_metrics_report;
 

@@ -99,6 +99,7 @@ struct vigil_metrics_report {
     size_t jack_groups; /* groups of the BCa jackknife (min(n, VM_JACK_GROUPS)); 0: no bootstrap */
     unsigned ci_percentile; /* intervals given as percentile because BCa is not defined there */
     unsigned ci_bca;        /* intervals given as BCa */
+    vigil_backend_kind boot_backend; /* the backend that ran the bootstrap op */
     struct vm_human *human; /* the human in the loop (metrics_report_human.c), NULL: none */
     struct vm_survival *survival; /* time to event (metrics_report_survival.c), NULL: none */
 };
@@ -110,6 +111,10 @@ int vigil_stats_cell_policy(vigil_metrics_report *r);
 void vigil_stats_group_disparities(const group *g, const double *vals, double *out, int *miss,
                                    int *miss_withheld);
 int vigil_stats_report_bootstrap(vigil_metrics_report *r);
+/* The CPU backend's bootstrap op (backend/backend_impl.h): the count bootstrap and the
+ * jackknife through the replicate kernels of metrics_report_boot.c. */
+struct vigil_boot_job;
+int vigil_stats_bootstrap_cpu(struct vigil_boot_job *job);
 /* A scope's first-threshold estimates follow its flag (after the cell-size policy). */
 void vigil_stats_threshold_est(scope *s, size_t nthr);
 

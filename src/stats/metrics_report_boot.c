@@ -1,6 +1,7 @@
 /* The metrics report's bootstrap: every replicate resamples the cases once (count weights)
  * and recomputes every scope's statistics and every disparity from the one sorted order. */
 #include "stats/metrics_report.h"
+#include "backend/backend_impl.h"
 #include "vigil/error.h"
 #include "core/dist.h"
 #include "core/util.h"
@@ -174,6 +175,31 @@ static int share(vigil_metrics_report *r, int jack, int local_rc)
     return rc;
 }
 
+/* The bootstrap op's job: the report, the replicates' and the jackknife's pass contexts and
+ * the scratch bytes one pass needs. */
+struct vigil_boot_job {
+    vigil_metrics_report *r;
+    pass_ctx boot, jack;
+    size_t scratch;
+};
+
+int vigil_stats_bootstrap_cpu(vigil_boot_job *j)
+{
+    vigil_metrics_report *r = j->r;
+    int rc = vigil_stats_bootstrap_run_split(r->n, r->o.bootstrap, r->o.seed, r->o.threads, j->scratch, r->pos,
+                                             replicate, &j->boot);
+    rc = share(r, 0, rc);
+    /* the jackknife: G calls each leaving out every G-th case in score order (so each group
+     * spans the range of scores, and the row order of the file does not matter), and call G,
+     * which leaves none out, for the estimate the same passes give */
+    if (!rc)
+        rc = share(r, 1, vigil_stats_jackknife_run_split(r->n, r->jack_groups, r->o.threads, j->scratch, NULL,
+                                                         replicate, &j->jack));
+    return rc;
+}
+
+static int run_op(const vigil_backend_i *b, void *ctx) { return b->bootstrap(ctx); }
+
 int vigil_stats_report_bootstrap(vigil_metrics_report *r)
 {
     size_t B = r->o.bootstrap;
@@ -204,13 +230,10 @@ int vigil_stats_report_bootstrap(vigil_metrics_report *r)
         for (size_t i = 0; i < r->n; i++) r->yd[i] = r->all.y[i];
     }
     if (scope_lists(r, &sl) != 0) goto oom;
-    pass_ctx boot = {r, 0, sl.in, sl.g}, jack = {r, 1, sl.in, sl.g};
-    rc = vigil_stats_bootstrap_run_split(r->n, B, r->o.seed, r->o.threads, scratch, r->pos, replicate, &boot);
-    rc = share(r, 0, rc);
-    /* the jackknife: G calls each leaving out every G-th case in score order (so each group
-     * spans the range of scores, and the row order of the file does not matter), and call G,
-     * which leaves none out, for the estimate the same passes give */
-    if (!rc) rc = share(r, 1, vigil_stats_jackknife_run_split(r->n, G, r->o.threads, scratch, NULL, replicate, &jack));
+    vigil_boot_job job = {r, {r, 0, sl.in, sl.g}, {r, 1, sl.in, sl.g}, scratch};
+    rc = vigil_backend_run(r->o.backend, VIGIL_OP_BOOTSTRAP, "the bootstrap",
+                           vigil_backend_work((double)r->n * (double)B, (int)r->o.threads), run_op, &job,
+                           &r->boot_backend);
     lists_free(&sl);
     if (rc) return rc;
     /* the intervals from a copy: the replicates stay in replicate order, paired with those of

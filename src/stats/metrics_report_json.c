@@ -431,6 +431,7 @@ cJSON *vigil_stats_report_cjson(const vigil_metrics_report *r, double seconds_lo
      * the percentile interval, and their count says how many */
     cJSON_AddNumberToObject(bs, "intervals_percentile", (double)r->ci_percentile);
     cJSON_AddBoolToObject(bs, "lowess", r->boot_lowess && r->o.bootstrap > 0);
+    if (r->o.bootstrap > 0) cJSON_AddStringToObject(bs, "backend", vigil_backend_name(r->boot_backend));
     cJSON *sec = cJSON_AddObjectToObject(doc, "seconds");
     vigil_json_add_number(sec, "load", seconds_load);
     vigil_json_add_number(sec, "compute", r->seconds);

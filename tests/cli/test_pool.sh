@@ -137,6 +137,7 @@ out = [s for s, v in ev["pooled"]["pooled"]["auroc"]["sites"].items() if not v["
 assert out == ["west <img src=x onerror=alert(1)> 100%"], out
 assert "lies outside the 95% prediction interval of the AUROC" in html
 assert "Forest plot: AUROC" in html
+assert "Reliability bins summed over the sites" in html and "Confusion counts and rates at each threshold" in html
 PY
 run "$V" pool north.json south.json --no-plots
 expect_rc 2 "--no-plots without --report"

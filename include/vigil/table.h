@@ -93,6 +93,10 @@ int vigil_table_find(const vigil_table *t, const char *name);
 int vigil_table_require(const vigil_table *t, const char *name, const char *role);
 
 const char *vigil_table_col_name(const vigil_table *t, size_t col);
+/* Column col's position in the CSV file it was read from (1-based, for file:line:column
+ * messages; a keep list loads a file's columns at other indices), 0 when it was not read from
+ * a CSV file. */
+size_t vigil_table_file_column(const vigil_table *t, size_t col);
 vigil_col_type vigil_table_col_type(const vigil_table *t, size_t col);
 
 /* Values of a numeric column (NaN = missing); NULL if the column is categorical. */

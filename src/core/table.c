@@ -14,6 +14,7 @@ size_t vigil_table_nrows(const vigil_table *t) { return t->nrows; }
 size_t vigil_table_ncols(const vigil_table *t) { return t->ncols; }
 const char *vigil_table_source(const vigil_table *t) { return t->source; }
 const char *vigil_table_col_name(const vigil_table *t, size_t c) { return t->cols[c].name; }
+size_t vigil_table_file_column(const vigil_table *t, size_t c) { return c < t->ncols ? t->cols[c].file_col : 0; }
 vigil_col_type vigil_table_col_type(const vigil_table *t, size_t c) { return t->cols[c].type; }
 size_t vigil_table_n_missing(const vigil_table *t, size_t c) { return t->cols[c].n_missing; }
 
@@ -231,6 +232,7 @@ int vigil_table_filter(vigil_table **out, const vigil_table *t, const uint8_t *k
         dst->type = src->type;
         dst->declared = src->declared;
         dst->seen_value = src->seen_value;
+        dst->file_col = src->file_col;
         size_t width = src->type == VIGIL_COL_CATEGORICAL ? sizeof(int32_t) : sizeof(double);
         if (vigil_vec_reserve(&dst->data, n * width + 1) != 0 || dict_copy(&dst->levels, &src->levels) != 0)
             goto oom;

@@ -130,6 +130,7 @@ static int header_done(csv *r)
             rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
             goto done;
         }
+        c->file_col = f + 1;
         /* numeric until a value proves otherwise (inference); a count holds no values */
         c->type = r->count_only ? VIGIL_COL_CATEGORICAL : VIGIL_COL_NUMERIC;
     }

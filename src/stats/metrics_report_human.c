@@ -675,9 +675,11 @@ int vigil_stats_human_get(vigil_metric_value *o, const vigil_metrics_report *r, 
         if (strcmp(m->key, k ? "team_vs_model_specificity" : "team_vs_model_sensitivity") == 0) {
             const vigil_interval *d = &paired_of(&s->h, k)->difference;
             give(o, d->value, d->ci_low, d->ci_high, s->pshown[k], k_paired_undefined[k]);
-            if (!s->pshown[k] && s->shown)
-                snprintf(o->why, sizeof o->why, "withheld (cell-size policy): a count of decision correct x flag "
-                                                "correct is under min-cell");
+            /* short: a suite's every-level verdict quotes it per level */
+            if (!s->pshown[k])
+                snprintf(o->why, sizeof o->why, "%s", s->shown ? "withheld (cell-size policy: a count of decision correct "
+                                                                 "x flag correct under min-cell)"
+                                                               : "withheld (cell-size policy: small cells in the human block)");
             return VIGIL_OK;
         }
     if (g < 0 && strcmp(m->key, "nne") == 0) {

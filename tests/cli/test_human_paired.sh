@@ -73,6 +73,17 @@ grep -q "team - model CI low &gt; -0.05" "$T/rep/report.html" && grep -q "fails 
     grep -q "Team minus model sensitivity (paired, Newcombe CI)" "$T/rep/report.md" ||
     { echo "FAIL: the report's criteria table lacks the team-vs-model rows"; fails=$((fails + 1)); }
 
+# the example suite of suites/README.md passes, and its report's human-AI team table has the
+# paired rows (the stored block's numbers)
+run "$VIGIL" suite run "$HP/team_vs_model.json" --format json
+expect_rc 0 "the example suite passes"
+ex_id=$(/usr/bin/python3 -c "import json; print(json.load(open('$T/out'))['run_id'])")
+run "$VIGIL" report --run "$ex_id" --out "$T/rep_ex" --no-plots
+expect_rc 0 "report of the example"
+grep -q "| Team - model sensitivity | -0.025 | -0.047 to -0.004 | same positives, Newcombe paired CI |" "$T/rep_ex/report.md" &&
+    grep -q "| Team - model specificity | 0.088 | 0.074 to 0.102 |" "$T/rep_ex/report.md" ||
+    { echo "FAIL: the report's human-AI team table lacks team - model"; fails=$((fails + 1)); }
+
 # a passing suite exits 0
 sed 's/"margin": 0.02/"margin": 0.05/; s/"margin": 0.08/"margin": 0.3/' "$T/tvm.json" > "$T/tvm_pass.json"
 run "$VIGIL" suite run "$T/tvm_pass.json" --format json

@@ -25,6 +25,16 @@ static void row(rctx *c, const char *label, const cJSON *x, int digits, const ch
     vigil_doc_row(&c->d, r);
 }
 
+/* team minus model on the same cases: {difference, ci_low, ci_high} (runs stored before it: absent) */
+static void paired_row(rctx *c, const char *label, const cJSON *x, const char *note)
+{
+    if (!x) return;
+    rcell r[4] = {vigil_cell_txt(label), vigil_cell_num(jnum(x, "difference"), 3),
+                  vigil_cell_ci(jnum(x, "ci_low"), jnum(x, "ci_high"), 3), vigil_cell_txt(note)};
+    if (is_withheld(x)) r[1] = r[2] = vigil_cell_sup();
+    vigil_doc_row(&c->d, r);
+}
+
 static void overall(rctx *c, const cJSON *h)
 {
     static const char *const cols[] = {"measure", "value", "95% CI", "against"};
@@ -43,6 +53,10 @@ static void overall(rctx *c, const cJSON *h)
         row(c, acc[k][1], jp(h, tp), 3, "decision against the outcome");
         row(c, acc[k][2], jp(h, mp), 3, "flag against the outcome");
     }
+    paired_row(c, "Team - model sensitivity", jp(h, "team_vs_model.sensitivity"),
+               "same positives, Newcombe paired CI");
+    paired_row(c, "Team - model specificity", jp(h, "team_vs_model.specificity"),
+               "same negatives, Newcombe paired CI");
     row(c, "Flag (alert) rate", jp(h, "flag_rate"), 3, "alert burden");
     row(c, "Number needed to evaluate", jp(h, "nne"), 2, "1 / PPV of the flag");
     if (jp(h, "alerts_per_100")) row(c, "alerts per 100 units of exposure", jp(h, "alerts_per_100"), 2, "exposure column");

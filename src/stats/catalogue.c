@@ -156,6 +156,14 @@ static const vigil_metric_def k_catalogue[] = {
      "calibration_gap_ece", 4, D, S, 0, 1},
     {"calibration_gap_citl", "CITL gap across levels", "log-odds", LO, "bootstrap", NULL, NULL,
      "calibration_gap_citl", 4, D, S, 0, 1},
+    /* the team against the model on the same cases (human.h, issue 21): team minus model
+     * sensitivity over the positives, specificity over the negatives, paired */
+    {"team_vs_model_sensitivity", "Team minus model sensitivity (paired, Newcombe CI)", "proportion", HI,
+     "Newcombe paired (method 10)", "human.team_vs_model.sensitivity.difference", "human.team_vs_model.sensitivity.",
+     "team_vs_model_sensitivity", 4, O | L, H, 0, 1},
+    {"team_vs_model_specificity", "Team minus model specificity (paired, Newcombe CI)", "proportion", HI,
+     "Newcombe paired (method 10)", "human.team_vs_model.specificity.difference", "human.team_vs_model.specificity.",
+     "team_vs_model_specificity", 4, O | L, H, 0, 1},
 };
 #define N_CATALOGUE (sizeof k_catalogue / sizeof k_catalogue[0])
 
@@ -170,7 +178,7 @@ size_t vigil_metric_count(void) { return N_CATALOGUE; }
 
 const vigil_metric_def *vigil_metric_at(size_t i) { return i < N_CATALOGUE ? &k_catalogue[i] : NULL; }
 
-static char criterion_names[1024];
+static char criterion_names[2048];
 static pthread_once_t criterion_names_once = PTHREAD_ONCE_INIT;
 
 static void criterion_names_build(void)

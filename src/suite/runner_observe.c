@@ -358,7 +358,8 @@ static int observe_levels(run_t *r, const vigil_criterion *c, size_t ci, double 
         const char *name = vigil_metrics_report_level_name(rep, g, l);
         size_t k = L->n;
         L->names[k] = name;
-        if (c->rule == VIGIL_RULE_NON_INFERIOR || c->rule == VIGIL_RULE_SUPERIOR) {
+        if ((c->rule == VIGIL_RULE_NON_INFERIOR || c->rule == VIGIL_RULE_SUPERIOR) &&
+            !vigil_metric_within_run_paired(c->info)) {
             size_t lvl = 0, m = 0;
             while (lvl < G->n_levels && strcmp(G->levels[lvl], name) != 0) lvl++;
             if (!idx && !(idx = malloc((r->n ? r->n : 1) * sizeof *idx))) return vigil_suite_oom();
@@ -382,6 +383,10 @@ static int observe_levels(run_t *r, const vigil_criterion *c, size_t ci, double 
             vigil_metric_value v;
             report_value(rep, c, t, c->group, name, &v);
             L->v[k] = v.value, L->lo[k] = v.ci_low, L->hi[k] = v.ci_high;
+            if (vigil_metric_within_run_paired(c->info) && v.why[0]) { /* why the level has no difference */
+                snprintf(L->wbuf[k], sizeof L->wbuf[k], "%.159s", v.why);
+                L->why[k] = L->wbuf[k];
+            }
         }
         L->n++;
     }
@@ -435,7 +440,8 @@ int vigil_suite_evaluate(run_t *r, size_t ci, cJSON *out, int *all_pass, vigil_r
         report_value(r->rcand, c, t, c->group, NULL, &dv);
         ob.value = dv.value, ob.ci_low = dv.ci_low, ob.ci_high = dv.ci_high;
         if (dv.why[0]) ob.why = dv.why; /* the level that keeps the gap from being given */
-    } else if (c->rule == VIGIL_RULE_NON_INFERIOR || c->rule == VIGIL_RULE_SUPERIOR) {
+    } else if ((c->rule == VIGIL_RULE_NON_INFERIOR || c->rule == VIGIL_RULE_SUPERIOR) &&
+               !vigil_metric_within_run_paired(c->info)) { /* candidate against predecessor */
         int surv = c->info->source == VIGIL_METRIC_FROM_SURVIVAL;
         if (c->every_level) {
             if ((rc = observe_levels(r, c, ci, t, &L)) != 0) goto done;
@@ -487,9 +493,9 @@ int vigil_suite_evaluate(run_t *r, size_t ci, cJSON *out, int *all_pass, vigil_r
                 if (isfinite(ob.ci_low)) method = "largest gap; percentile bootstrap CI";
             }
     } else {
-        vigil_metric_value x;
-        report_value(r->rcand, c, t, NULL, NULL, &x);
-        ob.value = x.value, ob.ci_low = x.ci_low, ob.ci_high = x.ci_high;
+        report_value(r->rcand, c, t, NULL, NULL, &dv);
+        ob.value = dv.value, ob.ci_low = dv.ci_low, ob.ci_high = dv.ci_high;
+        if (vigil_metric_within_run_paired(c->info) && dv.why[0]) ob.why = dv.why; /* no positives, withheld */
     }
     if (L.names) {
         ob.level_values = L.v, ob.level_ci_low = L.lo, ob.level_ci_high = L.hi;

@@ -354,3 +354,24 @@ mmut("monitor_ckpt_beside.json", lambda s: s.__setitem__("checkpoint", {"key": "
 mmut("monitor_ckpt_unknown.json", lambda s: s.__setitem__("checkpoint", {"key": "ckpt_test.pem", "out": ".",
                                                                           "dir": "."}))
 mmut("monitor_ckpt_no_dir.json", lambda s: s.__setitem__("checkpoint", {"key": "ckpt_test.pem", "out": "nope"}))
+
+# team against model on the same cases (suites' team_vs_model_*, issue 21): a recorded-score suite over hum
+w("human_tvm.csv", "".join(hum))
+w("human_tvm_no_positives.csv", hum[0] + "".join(",".join(l.split(",")[:2] + ["0"] + l.split(",")[3:]) for l in hum[1:]))
+tvm = {"name": "team vs model", "data": {"path": "human_tvm.csv", "columns": {
+    "label": "y", "score": "score", "decision": "d"}}, "thresholds": [0.5], "bootstrap": 0, "criteria": [
+    {"name": "team sensitivity non-inferior to the model's", "metric": "team_vs_model_sensitivity",
+     "rule": "non_inferior", "margin": 0.05}]}
+
+
+def tmut(name, fn):
+    s = copy.deepcopy(tvm)
+    fn(s)
+    w(name, json.dumps(s, indent=1))
+
+
+tmut("suite_tvm_no_decision.json", lambda s: s["data"]["columns"].pop("decision"))
+tmut("suite_tvm_margin_negative.json", lambda s: s["criteria"][0].__setitem__("margin", -0.05))
+tmut("suite_tvm_margin_missing.json", lambda s: s["criteria"][0].pop("margin"))
+tmut("suite_tvm_ppv.json", lambda s: s["criteria"][0].__setitem__("metric", "team_vs_model_ppv"))
+tmut("suite_tvm_no_positives.json", lambda s: s["data"].__setitem__("path", "human_tvm_no_positives.csv"))

@@ -81,7 +81,7 @@ int vigil_survival_compute(vigil_survival *out, const double *risk, const double
                            size_t n, double horizon, const vigil_survival_options *opt);
 
 /* Two models' risks on the same subjects, compared at H: candidate (`risk`) minus predecessor
- * (`compare`) of the IPCW AUROC and of the IPCW Brier score, as riskRegression::Score(list(v1 =
+ * (`compare`) of the IPCW AUROC and of the IPCW Brier score (and of Harrell's C: below), as riskRegression::Score(list(v1 =
  * compare, v2 = risk), ..., cens.model = "km", contrasts = TRUE) reports delta.AUC and
  * delta.Brier: se = sd(IF_risk - IF_compare) / sqrt(n) from the two influence functions of
  * vigil_survival_compute (one censoring model, one KM pass, for both), the interval
@@ -95,6 +95,15 @@ typedef struct {
     const char *auc_reason;    /* why auc_diff is NaN (static text), NULL when it is defined */
     double brier, brier_compare;
     double brier_diff, brier_se, brier_ci_low, brier_ci_high, brier_p;
+    /* Harrell's C over the whole follow-up (vigil_survival_compute's c_harrell) of each model,
+     * each one's se and the difference's, as survival::concordance(fit1, fit2) gives $var: the
+     * infinitesimal jackknife, var = sum over subjects of dC/dw_i (the derivative of C with
+     * respect to subject i's case weight) squared, no centring and no n/(n-1); the contrast's
+     * se = sqrt(v11 + v22 - 2 v12) = sqrt(sum (dC_risk/dw_i - dC_compare/dw_i)^2); interval and
+     * p as the others'. */
+    double c_harrell, c_harrell_compare, c_harrell_se, c_harrell_compare_se;
+    double c_diff, c_se, c_ci_low, c_ci_high, c_p;
+    const char *c_reason;      /* why c_diff is NaN (static text): no comparable pair */
 } vigil_survival_paired;
 
 /* Check the inputs as vigil_survival_compute does (`compare` as a second risk column, named

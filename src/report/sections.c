@@ -934,6 +934,10 @@ static void sec_impact(rctx *c)
             vigil_doc_p(d, "The time-dependent AUROC and Brier score at the horizon are compared by the difference of the "
                            "two models' influence functions on the same subjects, as riskRegression::Score(contrasts = "
                            "TRUE) computes it: no bootstrap; the interval is the difference -/+ 1.96 se.");
+        if (jp(cmp, "c_harrell"))
+            vigil_doc_p(d, "Harrell's C is compared by the infinitesimal jackknife, as survival::concordance gives the two "
+                           "models' variance matrix: se = sqrt(v11 + v22 - 2 v12), the interval the difference -/+ 1.96 "
+                           "se; no bootstrap.");
     }
     const cJSON *ex = jp(c->res, "explanations");
     const char *why = "plots were switched off (--no-plots)";

@@ -9,6 +9,7 @@
 #include "vigil/fairness.h"
 
 #include <cjson/cJSON.h>
+#include <float.h>
 #include <gsl/gsl_statistics_double.h>
 #include <math.h>
 #include <stdint.h>
@@ -389,14 +390,18 @@ int vigil_join_cases_cjson(const vigil_table *pred, const vigil_table *ev, const
         size_t nk = efirst[k + 1] - efirst[k];
         if (nk && ek[0].t < P[a].t) n_before++; /* an event before the entity's first prediction */
         for (size_t i = lo_i; i < hi_i; i++) {
-            double lo = P[i].t + off, hi = lo + win;
+            /* The edges as written, not as rounded: 0.1 + 0.2 is 0.30000000000000004 in doubles,
+             * and an event written at 0.3 is exactly at the offset. Within a few units in the
+             * last place of the times (about a microsecond for timestamps, finer than they
+             * parse) a time is at the edge, inside the window; a window ending at as_of is closed. */
+            double lo = P[i].t + off, hi = lo + win, tol = 8 * DBL_EPSILON * (fabs(P[i].t) + off + win);
             size_t l = 0, h = nk; /* the first event at or after lo */
             while (l < h) {
                 size_t mid = l + (h - l) / 2;
-                if (ek[mid].t < lo) l = mid + 1;
+                if (ek[mid].t < lo - tol) l = mid + 1;
                 else h = mid;
             }
-            int pos = l < nk && ek[l].t <= hi, immature = !pos && hi > as_of;
+            int pos = l < nk && ek[l].t <= hi + tol, immature = !pos && hi - tol > as_of;
             if (immature) {
                 n_immature++;
                 if (!o->keep_immature) continue;

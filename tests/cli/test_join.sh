@@ -1,7 +1,8 @@
 #!/bin/sh
 # vigil cases join (issue 16): hand-built prediction logs and event tables with known answers --
 # window edges (an event exactly at prediction + offset, exactly at + offset + window, one
-# second past it), an event inside the offset, events before the prediction, other event
+# second past it; two tied events at each edge, in timestamps and in decimals that do not add up
+# exactly in doubles; a window ending exactly at as-of), an event inside the offset, events before the prediction, other event
 # types, repeated predictions aggregated first/last/max, entities without events, windows still
 # open (immature, never negative), future-dated events that change nothing, numeric times,
 # lead times per group with the cell-size rule -- and the bad inputs.
@@ -98,6 +99,43 @@ run "$V" $(echo "$J" | sed 's/ev.csv/ev_future.csv/; s/2026-01-10T00:00/2026-01-
 expect_json "d['immature'] == 0 and d['cases'] == 12" "a closed window is mature"
 grep -q '^z,2026-01-09T00:00,0.5,x,1,2026-01-10T01:00$' later.csv ||
     { echo "FAIL: z after its window closed: $(grep '^z,' later.csv)"; fails=$((fails + 1)); }
+
+# Ties at the edges: two events of one entity at the same instant, exactly at prediction +
+# offset (s) and exactly at + offset + window (t), and two one second past the end (k); a
+# window that ends exactly at as-of is closed (m: a mature negative, not immature); each tie
+# makes one positive, its event_time the first of the two in the event table's order (which
+# write the instant differently); cases in entity order.
+printf 'id,t,score\ns,2026-01-01T00:00,0.5\nt,2026-01-01T00:00,0.5\nk,2026-01-01T00:00,0.5\nm,2026-01-09T00:00,0.5\n' >tpred.csv
+printf 'id,t\ns,2026-01-01T02:00\ns,2026-01-01T02:00:00Z\nt,2026-01-02T02:00:00\nt,2026-01-02T02:00\nk,2026-01-02T02:00:01\nk,2026-01-02T02:00:01Z\n' >tev.csv
+run "$V" cases join --predictions tpred.csv --events tev.csv --entity id --time t --score score --event-time t \
+    --window 24 --offset 2 --as-of 2026-01-10T02:00 --out ties.csv --format json
+expect_rc 0 "ties at the edges"
+expect_json "d['cases'] == 4 and d['positives'] == 2 and d['immature'] == 0 and d['events']['used'] == 6" "two positives from two ties, m mature"
+want='id,t,score,label,event_time
+k,2026-01-01T00:00,0.5,0,
+m,2026-01-09T00:00,0.5,0,
+s,2026-01-01T00:00,0.5,1,2026-01-01T02:00
+t,2026-01-01T00:00,0.5,1,2026-01-02T02:00:00'
+[ "$(cat ties.csv)" = "$want" ] || { echo "FAIL: ties at the edges: $(cat ties.csv)"; fails=$((fails + 1)); }
+# one second before m's window closes it is still open: immature
+run "$V" cases join --predictions tpred.csv --events tev.csv --entity id --time t --score score --event-time t \
+    --window 24 --offset 2 --as-of 2026-01-10T01:59:59 --out ties2.csv --format json
+expect_json "d['cases'] == 3 and d['immature'] == 1" "m's window open one second before its end"
+# The same in decimal numbers, where the edges do not add up exactly in doubles (0.1 + 0.2 is
+# 0.30000000000000004): u's two events at 0.3 are at the offset, v's two at 0.6 at the window's
+# end, w's window [0.9, 1.2] ends at as-of 1.2 (closed: negative), x's two events at 0.61 past it.
+printf 'id,t,score\nu,0.1,0.9\nv,0.1,0.2\nw,0.7,0.5\nx,0.1,0.3\n' >dpred.csv
+printf 'id,t\nu,0.3\nu,0.3\nv,0.6\nv,0.6\nx,0.61\nx,0.61\n' >dev.csv
+run "$V" cases join --predictions dpred.csv --events dev.csv --entity id --time t --score score --event-time t \
+    --window 0.3 --offset 0.2 --as-of 1.2 --out dec.csv --format json
+expect_rc 0 "decimal edges"
+expect_json "d['cases'] == 4 and d['positives'] == 2 and d['immature'] == 0" "u and v positive at the edges, w closed"
+want='id,t,score,label,event_time
+u,0.1,0.9,1,0.3
+v,0.1,0.2,1,0.6
+w,0.7,0.5,0,
+x,0.1,0.3,0,'
+[ "$(cat dec.csv)" = "$want" ] || { echo "FAIL: decimal edges: $(cat dec.csv)"; fails=$((fails + 1)); }
 
 # Numeric times: one unit for times, window, offset and as-of (required).
 printf 'id,t,score\nu,10,0.9\nv,10,0.2\nw,95,0.5\n' >npred.csv

@@ -324,6 +324,7 @@ jmut("suite_join_unknown_key.json", lambda s: s["data"]["join"].__setitem__("win
 jmut("suite_join_bad_aggregate.json", lambda s: s["data"]["join"].__setitem__("aggregate", "mean"))
 jmut("suite_join_window_zero.json", lambda s: s["data"]["join"].__setitem__("window", 0))
 jmut("suite_join_type_no_target.json", lambda s: s["data"]["join"].pop("target"))
+jmut("suite_join_lead_threshold_text.json", lambda s: s["data"]["join"].__setitem__("lead_time_threshold", "high"))
 w("join_sepsis_other_ids.csv", "encounter,time,type\nX1,2026-02-10T18:00,sepsis\nX2,2026-02-12T19:00,sepsis\n"
   "X1,2026-02-13T19:00,sepsis\nE001,2026-02-13T19:00,lab_draw\n")
 jmut("suite_join_unmatched.json", lambda s: s["data"]["join"].__setitem__("events", "join_sepsis_other_ids.csv"))

@@ -16,7 +16,9 @@
  *   - repeated predictions of an entity are kept one per row (EACH) or reduced to one per
  *     entity: its FIRST, LAST or MAX score, each with its own prediction time;
  *   - lead time: per entity with a target event, the hours from its first prediction at or
- *     over the threshold (at or before the event) to that event, overall and per group level.
+ *     over the threshold (at or before the event) to that event, overall and per group level
+ *     (a level under min_cell withholds every level of its group: none is the overall minus
+ *     the others).
  * Times are ISO 8601 timestamps (YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS[.s]][Z|+HH:MM]) with window and
  * offset in hours, or plain numbers in one unit shared with window, offset and as_of. */
 #ifndef VIGIL_JOIN_H

@@ -149,28 +149,31 @@ run "$V" cases join --predictions npred.csv --events nev.csv --entity id --time 
 expect_rc 0 "numeric times"
 expect_json "d['cases'] == 2 and d['positives'] == 2 and d['immature'] == 1" "u at 12 (offset edge), v at 13.5 (window edge); w open"
 
-# Lead time per group, with the cell-size rule: 12 entities on site x, 3 on site y.
+# Lead time per group, with the cell-size rule: 12 entities on site x, 11 on site y; wards a
+# (20) and b (3: y1..y3).
 {
-    echo "id,t,score,site"
+    echo "id,t,score,site,ward"
     for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
-        echo "x$i,2026-03-01T00:00,0.2,x"
-        echo "x$i,2026-03-01T0$((i % 10)):00,0.8,x"
+        echo "x$i,2026-03-01T00:00,0.2,x,a"
+        echo "x$i,2026-03-01T0$((i % 10)):00,0.8,x,a"
     done
-    for i in 1 2 3; do echo "y$i,2026-03-01T00:00,0.9,y"; done
+    for i in 1 2 3 4 5 6 7 8 9 10 11; do echo "y$i,2026-03-01T00:00,0.9,y,$([ "$i" -le 3 ] && echo b || echo a)"; done
 } >lpred.csv
 {
     echo "id,t"
     for i in 1 2 3 4 5 6 7 8 9 10 11 12; do echo "x$i,2026-03-01T12:00"; done
-    for i in 1 2 3; do echo "y$i,2026-03-01T06:00"; done
+    for i in 1 2 3 4 5 6 7 8 9 10 11; do echo "y$i,2026-03-01T06:00"; done
 } >lev.csv
 run "$V" cases join --predictions lpred.csv --events lev.csv --entity id --time t --score score --event-time t \
-    --window 24 --as-of 2026-04-01T00:00 --threshold 0.5 --group site --out l.csv --format json
+    --window 24 --as-of 2026-04-01T00:00 --threshold 0.5 --group site --group ward --out l.csv --format json
 expect_rc 0 "lead times"
 # x_i flagged at hour (i mod 10) (x10 at 00:00, beside its 0.2 score), event at 12:00: leads
 # 11,10,...,3 and 12,11,10 -> sorted 3..9,10,10,11,11,12, median 8.5, quartiles 5.75 and 10.25 (type 7)
 expect_json "d['lead_time']['groups']['site']['x']['median'] == 8.5 and d['lead_time']['groups']['site']['x']['q1'] == 5.75 and d['lead_time']['groups']['site']['x']['flagged_before_event'] == 12" "site x's lead times"
-expect_json "'median' not in d['lead_time']['groups']['site']['y'] and d['lead_time']['groups']['site']['y']['entities_with_event'] is None and 'withheld' in d['lead_time']['groups']['site']['y']" "site y (3 entities) withheld"
-expect_json "d['lead_time']['overall']['entities_with_event'] == 15" "overall"
+expect_json "d['lead_time']['groups']['site']['y']['median'] == 6 and d['lead_time']['groups']['site']['y']['entities_with_event'] == 11" "site y: 11 leads of 6 h"
+# ward b (3 entities) is withheld, and so is ward a (20): the overall minus a would give b away
+expect_json "all('median' not in w and w['entities_with_event'] is None and 'withheld' in w for w in d['lead_time']['groups']['ward'].values())" "ward b (3) withheld, and ward a with it (secondary suppression)"
+expect_json "d['lead_time']['overall']['entities_with_event'] == 23 and d['lead_time']['overall']['median'] == 6" "overall"
 
 # Bad input: file:line:column, and no entity in common.
 printf 'id,t,score\na,2026-13-01,0.5\n' >bad_time.csv

@@ -114,7 +114,8 @@ static void run_case(const char *name, unsigned threads)
  * fit2) (tests/reference/survival_paired_c_ref.R -> tests/reference/survival_paired/c_harrell.json):
  * each C, each one's infinitesimal-jackknife se (sqrt of $var's diagonal), the difference's se
  * sqrt(v11 + v22 - 2 v12), its interval and p; overall and per level (a level with three events,
- * one with none: C undefined, with the reason). */
+ * one with none: C undefined, with the reason); and each model's own C, se and interval from
+ * vigil_survival_compute. */
 static cJSON *c_goldens(void)
 {
     static cJSON *g;
@@ -142,6 +143,20 @@ static void check_c(const vigil_survival_paired *p, const cJSON *ref)
     }
 }
 
+/* Each model's own C in vigil_survival_compute: its se is the same infinitesimal jackknife
+ * (sqrt of concordance's $var diagonal), the interval C -/+ 1.96 se clipped to [0, 1]. */
+static void check_single_c(const double *r, const double *time, const double *event, size_t n, double H,
+                           const cJSON *ref, const char *key_c, const char *key_se)
+{
+    vigil_survival s;
+    assert_int_equal(vigil_survival_compute(&s, r, time, event, n, H, NULL), VIGIL_OK);
+    assert_close(s.c_harrell, tu_num(ref, key_c), TOL);
+    assert_close(s.c_harrell_se, tu_num(ref, key_se), TOL);
+    double z = 1.959963984540054, c = tu_num(ref, key_c), se = tu_num(ref, key_se);
+    assert_close(s.c_harrell_ci_low, isnan(c) ? NAN : fmax(0, c - z * se), 1e-9);
+    assert_close(s.c_harrell_ci_high, isnan(c) ? NAN : fmin(1, c + z * se), 1e-9);
+}
+
 static void run_c_case(const char *name, unsigned threads)
 {
     const cJSON *ref = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(c_goldens(), "cases"), name);
@@ -158,6 +173,8 @@ static void run_c_case(const char *name, unsigned threads)
     vigil_survival s; /* the C itself is the single-model one */
     assert_int_equal(vigil_survival_compute(&s, c.v2, c.time, c.event, n, tmax, NULL), VIGIL_OK);
     assert_close(p.c_harrell, s.c_harrell, 0);
+    check_single_c(c.v2, c.time, c.event, n, tmax, ref, "c_v2", "se_v2");
+    check_single_c(c.v1, c.time, c.event, n, tmax, ref, "c_v1", "se_v1");
     const cJSON *levels = cJSON_GetObjectItemCaseSensitive(ref, "levels");
     if (levels) {
         int g = vigil_table_find(c.t, "group");
@@ -178,6 +195,8 @@ static void run_c_case(const char *name, unsigned threads)
             assert_non_null(lr);
             assert_int_equal(vigil_survival_compare(&p, buf, buf + n, buf + 2 * n, buf + 3 * n, m, lmax, &o), VIGIL_OK);
             check_c(&p, lr);
+            check_single_c(buf, buf + 2 * n, buf + 3 * n, m, lmax, lr, "c_v2", "se_v2");
+            check_single_c(buf + n, buf + 2 * n, buf + 3 * n, m, lmax, lr, "c_v1", "se_v1");
         }
         free(buf);
     }

@@ -20,6 +20,10 @@
  * - c_harrell: Harrell's C over the whole follow-up, as survival::concordance(Surv(T, E) ~ r,
  *   reverse = TRUE): pairs ordered by an event before another subject's time (a censoring
  *   tied with the event counts as later), tied risks one half, tied event times not compared.
+ *   Its se is concordance's (sqrt of $var): the infinitesimal jackknife, the square root of
+ *   the sum over subjects of dC/dw_i squared (the derivative of C with respect to subject i's
+ *   case weight; no centring, no n/(n-1)); the interval C -/+ z se clipped to [0, 1]. NaN
+ *   without a comparable pair.
  * - km_risk: 1 - the Kaplan-Meier survival at H, with survfit's default (log, Greenwood)
  *   interval; oe_ratio = km_risk / mean risk.
  * - calibration: `groups` equal-mass groups in risk order (numpy.array_split sizes, ties in
@@ -66,7 +70,7 @@ typedef struct {
     double auc, auc_se, auc_ci_low, auc_ci_high;
     const char *auc_reason;         /* why auc is NaN (static text), NULL when it is defined */
     double brier, brier_se, brier_ci_low, brier_ci_high;
-    double c_harrell;
+    double c_harrell, c_harrell_se, c_harrell_ci_low, c_harrell_ci_high;
     double km_risk, km_ci_low, km_ci_high;
     double mean_risk, oe_ratio;
     size_t n_groups;

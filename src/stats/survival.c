@@ -152,6 +152,7 @@ typedef struct {
     uint32_t *rank;  /* 3n + 1: the rows' risk ranks, the later subjects per rank, ranks in time order */
     uint32_t *bit;   /* n + 1: the Fenwick tree of counts (n < 2^32; half a double's cache) */
     uint8_t *grp;    /* 2n: each row's calibration group, then in time order */
+    double *cA, *cN; /* n each: every subject's share of Harrell's C pairs (harrell_pairs) */
     size_t groups;
     vigil_survival *o;
     double *w, *h, *IF, *after, *before;
@@ -263,9 +264,10 @@ static void brier(vigil_survival *o, sv_work *s)
 
 /* Harrell's C: times from the last back, a Fenwick tree of the risk ranks of everyone later
  * (a censoring tied with an event counts as later); each event is compared with them.
- * With A and N (n each, by row; the paired comparison) also every subject's share of the pairs:
- * A[i] = its concordant pairs + half its tied-risk ones, N[i] = its comparable pairs, as an event
- * (the backward pass) and as the later member (a forward pass: the events before it). */
+ * With A and N (n each) also every subject's share of the pairs, in time order (k.ot: the same
+ * subject at j for two models on one KM pass, and no random access): A[j] = its concordant
+ * pairs + half its tied-risk ones, N[j] = its comparable pairs, as an event (the backward pass)
+ * and as the later member (a forward pass: the events before it); then A[j] = dC/dw_j. */
 static int harrell_pairs(vigil_survival *o, sv_work *s, double *A, double *N)
 {
     size_t n = s->n, nr = 0;
@@ -300,7 +302,7 @@ static int harrell_pairs(vigil_survival *o, sv_work *s, double *A, double *N)
             conc += (double)lt;
             tied += eq;
             disc += later - (double)lt - eq;
-            if (A) A[ot[j]] = (double)lt + 0.5 * eq, N[ot[j]] = later;
+            if (A) A[j] = (double)lt + 0.5 * eq, N[j] = later;
         }
         for (size_t j = a; j < b; j++)
             if (es[j]) {
@@ -313,8 +315,8 @@ static int harrell_pairs(vigil_survival *o, sv_work *s, double *A, double *N)
     double pairs = conc + disc + tied;
     o->c_harrell = pairs > 0 ? (conc + 0.5 * tied) / pairs : NAN;
     if (!A) return VIGIL_OK;
-    for (size_t i = 0; i < n; i++)
-        if (s->event[i] != 1) A[i] = N[i] = 0;
+    for (size_t j = 0; j < n; j++)
+        if (!es[j]) A[j] = N[j] = 0;
     /* forward: each subject against the events before it (an event at its own time is before a
      * censored subject, not before another event); concordant where the event's risk is higher */
     memset(bit, 0, (n + 1) * sizeof *bit);
@@ -330,8 +332,8 @@ static int harrell_pairs(vigil_survival *o, sv_work *s, double *A, double *N)
                 uint64_t le = 0;
                 for (size_t x = rt[j]; x > 0; x -= x & (~x + 1)) le += bit[x];
                 double eq = at[rt[j]];
-                A[ot[j]] += before - (double)le + 0.5 * eq;
-                N[ot[j]] += before;
+                A[j] += before - (double)le + 0.5 * eq;
+                N[j] += before;
             }
             if (pass == 0)
                 for (size_t j = a; j < b; j++)
@@ -344,11 +346,33 @@ static int harrell_pairs(vigil_survival *o, sv_work *s, double *A, double *N)
         a = b;
     }
     /* the derivative of C with respect to subject i's case weight (survival's dfbeta / 2) */
-    for (size_t i = 0; i < n; i++) A[i] = pairs > 0 ? (A[i] - o->c_harrell * N[i]) / pairs : NAN;
+    for (size_t j = 0; j < n; j++) A[j] = pairs > 0 ? (A[j] - o->c_harrell * N[j]) / pairs : NAN;
     return VIGIL_OK;
 }
 
-static int harrell(vigil_survival *o, sv_work *s) { return harrell_pairs(o, s, NULL, NULL); }
+/* The infinitesimal jackknife's se of one C (survival::concordance's var: no centring) and of
+ * the difference of two (b NULL: a alone). */
+static double ij_se(const double *a, const double *b, size_t n)
+{
+    double ss = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = a[i] - (b ? b[i] : 0);
+        ss += d * d;
+    }
+    return sqrt(ss);
+}
+
+/* Harrell's C with its infinitesimal-jackknife se (as survival::concordance's $var) and the
+ * interval C -/+ z se clipped to [0, 1]. */
+static int harrell(vigil_survival *o, sv_work *s)
+{
+    harrell_pairs(o, s, s->cA, s->cN);
+    if (isnan(o->c_harrell)) return VIGIL_OK;
+    o->c_harrell_se = ij_se(s->cA, NULL, s->n);
+    o->c_harrell_ci_low = fmax(0, o->c_harrell - s->z * o->c_harrell_se);
+    o->c_harrell_ci_high = fmin(1, o->c_harrell + s->z * o->c_harrell_se);
+    return VIGIL_OK;
+}
 
 /* 1 - KM survival at H with survfit's log interval. */
 static void km_risk(double S, double gw, double z, double *risk, double *lo, double *hi)
@@ -461,6 +485,7 @@ int vigil_stats_survival_subset(vigil_survival *o, const double *risk, const dou
     o->auc = o->auc_se = o->auc_ci_low = o->auc_ci_high = NAN;
     o->brier = o->brier_se = o->brier_ci_low = o->brier_ci_high = NAN;
     o->c_harrell = o->km_risk = o->km_ci_low = o->km_ci_high = o->mean_risk = o->oe_ratio = NAN;
+    o->c_harrell_se = o->c_harrell_ci_low = o->c_harrell_ci_high = NAN;
     if (n == 0) {
         o->auc_reason = "no subjects";
         return VIGIL_OK;
@@ -481,8 +506,10 @@ int vigil_stats_survival_subset(vigil_survival *o, const double *risk, const dou
     s.rank = malloc((3 * n + 1) * sizeof *s.rank);
     s.bit = malloc((n + 1) * sizeof *s.bit);
     s.grp = malloc(2 * n);
+    s.cA = malloc(n * sizeof *s.cA);
+    s.cN = malloc(n * sizeof *s.cN);
     if (rc || !s.orisk || !s.w || !s.h || !s.IF || !s.after || !s.before || !s.cls || !s.rs || !s.rank || !s.bit ||
-        !s.grp || vigil_stats_sort_order(risk, n, s.orisk) != 0) {
+        !s.grp || !s.cA || !s.cN || vigil_stats_sort_order(risk, n, s.orisk) != 0) {
         rc = vigil_error_set(VIGIL_ENOMEM, "out of memory for the time-to-event metrics of %zu subjects", n);
         goto done;
     }
@@ -513,6 +540,8 @@ done:
     free(s.rank);
     free(s.bit);
     free(s.grp);
+    free(s.cA);
+    free(s.cN);
     return rc;
 }
 
@@ -582,7 +611,7 @@ int vigil_survival_compute(vigil_survival *o, const double *risk, const double *
 typedef struct {
     sv_work s;
     vigil_survival o;
-    double *if_auc, *if_brier, *if_c; /* if_c: dC/dw_i (harrell_pairs) */
+    double *if_auc, *if_brier, *if_c; /* if_c: dC/dw in time order (harrell_pairs) */
 } pm_model;
 
 static int pm_one(void *ctx, size_t begin, size_t end, int worker)
@@ -601,17 +630,6 @@ static int pm_one(void *ctx, size_t begin, size_t end, int worker)
     return VIGIL_OK;
 }
 
-/* The infinitesimal jackknife's se of one C (survival::concordance's var: no centring) and of
- * the difference of two (b NULL: a alone). */
-static double ij_se(const double *a, const double *b, size_t n)
-{
-    double ss = 0;
-    for (size_t i = 0; i < n; i++) {
-        double d = a[i] - (b ? b[i] : 0);
-        ss += d * d;
-    }
-    return sqrt(ss);
-}
 
 /* se, interval and p of a difference d from the difference of two influence functions. */
 static void diff_ci(const double *a, const double *b, size_t n, double d, double z, double *se, double *lo,

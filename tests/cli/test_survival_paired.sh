@@ -152,6 +152,19 @@ run "$VIGIL" suite run "$T/cfew2.json" --format json
 expect_rc 1 "level b (3 events): C margin 0.17 fails (its CI low is -0.369)"
 expect_json "(lambda m: d['criteria'][1]['pass'] is False and d['criteria'][1]['detail'] == 'fails at group=b' and abs(d['criteria'][1]['observed'] - m['delta']) < 1e-9 and abs(d['criteria'][1]['ci_low'] - m['lower']) < 1e-9)(json.load(open('$GC'))['cases']['fewevents']['levels']['b'])" \
     "level b: survival's contrast, failing there"
+# Each model's own C carries the same infinitesimal-jackknife interval (survival 3.5-3's
+# sqrt($var)): vigil metrics' survival.c_harrell_ci, overall and per level; a suite's CI rule
+run "$VIGIL" metrics --data "$T/moderate.csv" --score risk_v2 --time time --event event --horizon 5 --group group --format json --no-store
+expect_rc 0 "metrics with Harrell's C interval"
+expect_json "(lambda m: all(abs(x['c_harrell_ci']['se'] - r['se_v2']) < 1e-10 and abs(x['c_harrell'] - r['c_v2']) < 1e-10
+    and abs(x['c_harrell_ci']['ci_low'] - (r['c_v2'] - 1.959963984540054 * r['se_v2'])) < 1e-9 for x, r in [
+    (d['survival'], m), (d['subgroups']['group']['levels']['a']['survival'], m['levels']['a']),
+    (d['subgroups']['group']['levels']['b']['survival'], m['levels']['b'])]))(json.load(open('$GC'))['cases']['moderate'])" \
+    "survival.c_harrell_ci = survival 3.5-3 concordance's se (overall, levels a and b)"
+/usr/bin/python3 -c "import json; s = json.load(open('$T/pass.json')); s['criteria'] = [{'name': 'C low', 'metric': 'c_harrell', 'rule': 'ci_low_at_least', 'value': 0.64}]; json.dump(s, open('$T/cci.json', 'w'))"
+run "$VIGIL" suite run "$T/cci.json" --format json
+expect_rc 0 "ci_low_at_least on c_harrell"
+expect_json "(lambda m: abs(d['criteria'][0]['ci_low'] - (m['c_v2'] - 1.959963984540054 * m['se_v2'])) < 1e-9 and d['criteria'][0]['method'] == 'infinitesimal jackknife')(json.load(open('$GC'))['cases']['moderate'])" "the criterion's interval is survival's"
 # Refused before any computation (exit 2), with the reason.
 for m in km_risk oe_ratio; do
     sed "s/\"metric\": \"survival_brier\", \"rule\": \"superior\"/\"metric\": \"$m\", \"rule\": \"superior\"/" "$T/pass.json" >"$T/ref_$m.json"

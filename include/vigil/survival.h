@@ -85,8 +85,9 @@ int vigil_survival_compute(vigil_survival *out, const double *risk, const double
                            size_t n, double horizon, const vigil_survival_options *opt);
 
 /* Two models' risks on the same subjects, compared at H: candidate (`risk`) minus predecessor
- * (`compare`) of the IPCW AUROC and of the IPCW Brier score (and of Harrell's C: below), as riskRegression::Score(list(v1 =
- * compare, v2 = risk), ..., cens.model = "km", contrasts = TRUE) reports delta.AUC and
+ * (`compare`) of the IPCW AUROC and of the IPCW Brier score (and of Harrell's C: below), as
+ * riskRegression::Score(list(v1 = compare, v2 = risk), ..., cens.model = "km", contrasts =
+ * TRUE) reports delta.AUC and
  * delta.Brier: se = sd(IF_risk - IF_compare) / sqrt(n) from the two influence functions of
  * vigil_survival_compute (one censoring model, one KM pass, for both), the interval
  * difference -/+ z se (not clipped: a difference lies in [-1, 1]), p two-sided (normal).

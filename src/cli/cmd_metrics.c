@@ -79,7 +79,7 @@ static const char epilogue[] =
     "override_of_nonflags_gap}; each rate {value,ci_low,ci_high} and a 'reason' when not\n"
     "given), survival (with --time: horizon, n,\n"
     "events_by_horizon, censored_before_horizon, event_free_past_horizon, auc, brier, c_harrell,\n"
-    "km_risk, km_risk_ci, mean_risk, oe_ratio, calibration; also under\n"
+    "c_harrell_ci, km_risk, km_risk_ci, mean_risk, oe_ratio, calibration; also under\n"
     "subgroups.<col>.levels.<level>.survival), bootstrap,\n"
     "multiclass (with --class-scores, instead of the binary blocks: n_classes, accuracy,\n"
     "top_k_accuracy, log_loss, brier, auroc_ovr_macro, auroc_ovr_weighted, mrr, ece_classwise,\n"

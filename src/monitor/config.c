@@ -313,7 +313,8 @@ static int parse_performance(vigil_monitor *m, const cJSON *root)
         return vigil_error_set(VIGIL_EINVAL, "%s: $.threshold: only the clinicians' decisions use it: set "
                                "$.data.columns.decision (1 acted on, 0 not), or a label and a score for "
                                "the label-free estimate ($.cbpe) and the realised performance", f);
-    if (m->min_cell_given && !m->data.decision && !m->performance && !m->label_drift && !m->cusum)
+    if (m->min_cell_given && !m->data.decision && !m->performance && !m->label_drift && !m->cusum &&
+        !(m->data.join && isfinite(m->data.join->lead_time_threshold)))
         return vigil_error_set(VIGIL_EINVAL, "%s: $.min_cell: only counts of decisions and outcomes use it: set "
                                "$.data.columns.decision (1 acted on, 0 not), or a label (label drift, the "
                                "CUSUM, the realised performance)", f);

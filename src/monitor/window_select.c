@@ -205,7 +205,7 @@ int vigil_mon_data_load(mon_data *d, const vigil_monitor *m, int threads, vigil_
     vigil_format_day(m->now_day, day);
     snprintf(as_of, sizeof as_of, "%sT00:00", day);
     if ((rc = vigil_data_source_load(&d->src, &m->data, as_of, "$.data.join.as_of (absent: the --now day at 00:00)",
-                                     1, extra, NULL, n_extra, &d->all)) != 0)
+                                     1, m->min_cell, extra, NULL, n_extra, &d->all)) != 0)
         goto done;
     d->ref_keyed = m->ref_path && vigil_mon_ref_file_keyed(m);
     int cached = d->ref_keyed && cache && ref_from_cache(d, m, cache);

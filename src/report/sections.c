@@ -262,6 +262,45 @@ static void composition(rctx *c, const cJSON *groups, const char *id, const char
     vigil_doc_table_end(d);
 }
 
+/* The join's lead times (data.join.lead_time, as vigil cases join --threshold writes them): the
+ * hours from each entity's first score at or over the threshold to its event, overall and per
+ * level; a withheld cell says so, never a number. */
+static void lead_row(rdoc *d, const char *scope, const cJSON *x)
+{
+    if (jp(x, "withheld")) {
+        rcell r[5] = {vigil_cell_txt(scope), vigil_cell_sup(), vigil_cell_sup(), vigil_cell_sup(), vigil_cell_sup()};
+        vigil_doc_row(d, r);
+        return;
+    }
+    char q[96];
+    double q1 = jnum(x, "q1"), q3 = jnum(x, "q3");
+    if (isfinite(q1) && isfinite(q3)) snprintf(q, sizeof q, "%.1f to %.1f", q1, q3);
+    else snprintf(q, sizeof q, "none flagged before the event");
+    rcell r[5] = {vigil_cell_txt(scope), vigil_cell_num(jnum(x, "entities_with_event"), 0),
+                  vigil_cell_num(jnum(x, "flagged_before_event"), 0), vigil_cell_num(jnum(x, "median"), 1),
+                  vigil_cell_txt(q)};
+    vigil_doc_row(d, r);
+}
+
+static void lead_times(rctx *c, const cJSON *lt)
+{
+    rdoc *d = &c->d;
+    if (!cJSON_IsObject(lt)) return;
+    char cap[200], scope[200];
+    snprintf(cap, sizeof cap, "Lead time from each entity's first score >= %g to its event (%s)", jnum(lt, "threshold"),
+             js(lt, "unit") ? js(lt, "unit") : "?");
+    static const char *const cols[] = {"scope", "entities with an event", "flagged before it", "median", "quartiles"};
+    vigil_doc_table(d, "lead-time", cap, cols, 5);
+    lead_row(d, "overall", jp(lt, "overall"));
+    const cJSON *g, *lv;
+    cJSON_ArrayForEach(g, jp(lt, "groups")) cJSON_ArrayForEach(lv, g)
+    {
+        snprintf(scope, sizeof scope, "%s=%s", g->string, lv->string);
+        lead_row(d, scope, lv);
+    }
+    vigil_doc_table_end(d);
+}
+
 /* The columns the run let through the PHI guard, each with the justification the run stored
  * (a suite's $.data.phi_allow, a metrics run's --allow-column): a privacy officer's question. */
 static void phi_allowances(rctx *c)
@@ -344,6 +383,7 @@ static void sec_data(rctx *c)
                     js(jn, "aggregate") ? js(jn, "aggregate") : "?", js(jn, "as_of") ? js(jn, "as_of") : "?", n[0],
                     n[1], n[2], n[3], n[4], n[5], n[6], n[7], n[8], n[9],
                     js(c->res, "data.sha256") ? js(c->res, "data.sha256") : "?");
+        lead_times(c, jp(jn, "lead_time"));
     }
     const cJSON *groups = jp(c->res, "data.groups");
     if (cJSON_IsObject(groups) && groups->child)
@@ -934,6 +974,10 @@ static void sec_impact(rctx *c)
             vigil_doc_p(d, "The time-dependent AUROC and Brier score at the horizon are compared by the difference of the "
                            "two models' influence functions on the same subjects, as riskRegression::Score(contrasts = "
                            "TRUE) computes it: no bootstrap; the interval is the difference -/+ 1.96 se.");
+        if (jp(cmp, "c_harrell"))
+            vigil_doc_p(d, "Harrell's C is compared by the infinitesimal jackknife, as survival::concordance gives the two "
+                           "models' variance matrix: se = sqrt(v11 + v22 - 2 v12), the interval the difference -/+ 1.96 "
+                           "se; no bootstrap.");
     }
     const cJSON *ex = jp(c->res, "explanations");
     const char *why = "plots were switched off (--no-plots)";

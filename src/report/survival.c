@@ -82,7 +82,11 @@ void vigil_report_survival(rctx *c)
             jnum(s, "auc.ci_high"), 3);
     num_row(c, "Brier score at the horizon (IPCW)", jnum(s, "brier.value"), jnum(s, "brier.ci_low"),
             jnum(s, "brier.ci_high"), 4);
-    num_row(c, "Harrell's C (whole follow-up; no interval computed)", jnum(s, "c_harrell"), NAN, NAN, 3);
+    /* runs stored before the interval have none: said so, not a blank */
+    int c_ci = jp(s, "c_harrell_ci") != NULL;
+    num_row(c, c_ci ? "Harrell's C (whole follow-up; infinitesimal-jackknife interval)"
+                    : "Harrell's C (whole follow-up; no interval stored)",
+            jnum(s, "c_harrell"), jnum(s, "c_harrell_ci.ci_low"), jnum(s, "c_harrell_ci.ci_high"), 3);
     num_row(c, "observed risk by the horizon (1 - Kaplan-Meier)", jnum(s, "km_risk"), jnum(s, "km_risk_ci.ci_low"),
             jnum(s, "km_risk_ci.ci_high"), 3);
     num_row(c, "mean predicted risk", jnum(s, "mean_risk"), NAN, NAN, 3);

@@ -292,6 +292,10 @@ static void block_json(cJSON *parent, const sscope *sc, const char *withheld_why
     if (s->auc_reason) cJSON_AddStringToObject(a, "reason", s->auc_reason);
     interval(o, "brier", s->brier, s->brier_se, s->brier_ci_low, s->brier_ci_high);
     vigil_json_add_number(o, "c_harrell", s->c_harrell);
+    cJSON *ch = cJSON_AddObjectToObject(o, "c_harrell_ci");
+    vigil_json_add_number(ch, "ci_low", s->c_harrell_ci_low);
+    vigil_json_add_number(ch, "ci_high", s->c_harrell_ci_high);
+    vigil_json_add_number(ch, "se", s->c_harrell_se);
     vigil_json_add_number(o, "km_risk", s->km_risk);
     cJSON *k = cJSON_AddObjectToObject(o, "km_risk_ci");
     vigil_json_add_number(k, "ci_low", s->km_ci_low);
@@ -334,7 +338,8 @@ static void block_json(cJSON *parent, const sscope *sc, const char *withheld_why
     }
     if (!overall) return;
     cJSON_AddStringToObject(o, "method", k_method);
-    cJSON_AddStringToObject(o, "c_harrell_method", "survival::concordance(reverse = TRUE) over the whole follow-up");
+    cJSON_AddStringToObject(o, "c_harrell_method", "survival::concordance(reverse = TRUE) over the whole follow-up; "
+                                                   "se: its infinitesimal jackknife ($var), interval C -/+ z se");
 }
 
 static void levels_json(cJSON *subgroups, const vm_survival *v)
@@ -454,7 +459,7 @@ static int store_block(vigil_results *res, const char *scope_name, const sscope 
     if (isfinite(v)) rc |= vigil_results_add_metric(res, scope_name, name, v, lo, hi);
     ADD("survival_auroc", s->auc, s->auc_ci_low, s->auc_ci_high)
     ADD("survival_brier", s->brier, s->brier_ci_low, s->brier_ci_high)
-    ADD("c_harrell", s->c_harrell, NAN, NAN)
+    ADD("c_harrell", s->c_harrell, s->c_harrell_ci_low, s->c_harrell_ci_high)
     ADD("km_risk", s->km_risk, s->km_ci_low, s->km_ci_high)
     ADD("oe_ratio", s->oe_ratio, NAN, NAN)
     ADD("events_by_horizon", s->events_by_horizon, NAN, NAN)
@@ -517,7 +522,8 @@ int vigil_stats_survival_get(vigil_metric_value *o, const vigil_metrics_report *
     if (strcmp(k, "survival_auroc") == 0) given(o, VIGIL_METRIC_OK, s->auc, s->auc_ci_low, s->auc_ci_high, NULL);
     else if (strcmp(k, "survival_brier") == 0)
         given(o, VIGIL_METRIC_OK, s->brier, s->brier_ci_low, s->brier_ci_high, NULL);
-    else if (strcmp(k, "c_harrell") == 0) given(o, VIGIL_METRIC_OK, s->c_harrell, NAN, NAN, NULL);
+    else if (strcmp(k, "c_harrell") == 0)
+        given(o, VIGIL_METRIC_OK, s->c_harrell, s->c_harrell_ci_low, s->c_harrell_ci_high, NULL);
     else if (strcmp(k, "km_risk") == 0) given(o, VIGIL_METRIC_OK, s->km_risk, s->km_ci_low, s->km_ci_high, NULL);
     else if (strcmp(k, "oe_ratio") == 0) given(o, VIGIL_METRIC_OK, s->oe_ratio, NAN, NAN, NULL);
     else return vigil_error_set(VIGIL_EINVAL, "metric '%s' is not in the survival block", m->name);

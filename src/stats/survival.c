@@ -152,6 +152,7 @@ typedef struct {
     uint32_t *rank;  /* 3n + 1: the rows' risk ranks, the later subjects per rank, ranks in time order */
     uint32_t *bit;   /* n + 1: the Fenwick tree of counts (n < 2^32; half a double's cache) */
     uint8_t *grp;    /* 2n: each row's calibration group, then in time order */
+    double *cA, *cN; /* n each: every subject's share of Harrell's C pairs (harrell_pairs) */
     size_t groups;
     vigil_survival *o;
     double *w, *h, *IF, *after, *before;
@@ -262,8 +263,12 @@ static void brier(vigil_survival *o, sv_work *s)
 }
 
 /* Harrell's C: times from the last back, a Fenwick tree of the risk ranks of everyone later
- * (a censoring tied with an event counts as later); each event is compared with them. */
-static int harrell(vigil_survival *o, sv_work *s)
+ * (a censoring tied with an event counts as later); each event is compared with them.
+ * With A and N (n each) also every subject's share of the pairs, in time order (k.ot: the same
+ * subject at j for two models on one KM pass, and no random access): A[j] = its concordant
+ * pairs + half its tied-risk ones, N[j] = its comparable pairs, as an event (the backward pass)
+ * and as the later member (a forward pass: the events before it); then A[j] = dC/dw_j. */
+static int harrell_pairs(vigil_survival *o, sv_work *s, double *A, double *N)
 {
     size_t n = s->n, nr = 0;
     uint32_t *rank = s->rank, *at = rank + n, *rt = at + n + 1; /* by row, per rank, in time order */
@@ -297,6 +302,7 @@ static int harrell(vigil_survival *o, sv_work *s)
             conc += (double)lt;
             tied += eq;
             disc += later - (double)lt - eq;
+            if (A) A[j] = (double)lt + 0.5 * eq, N[j] = later;
         }
         for (size_t j = a; j < b; j++)
             if (es[j]) {
@@ -308,6 +314,63 @@ static int harrell(vigil_survival *o, sv_work *s)
     }
     double pairs = conc + disc + tied;
     o->c_harrell = pairs > 0 ? (conc + 0.5 * tied) / pairs : NAN;
+    if (!A) return VIGIL_OK;
+    for (size_t j = 0; j < n; j++)
+        if (!es[j]) A[j] = N[j] = 0;
+    /* forward: each subject against the events before it (an event at its own time is before a
+     * censored subject, not before another event); concordant where the event's risk is higher */
+    memset(bit, 0, (n + 1) * sizeof *bit);
+    memset(at, 0, (n + 1) * sizeof *at);
+    double before = 0;
+    for (size_t a = 0; a < n;) {
+        double t = ts[a];
+        size_t b = a;
+        while (b < n && ts[b] == t) b++;
+        for (int pass = 0; pass < 2; pass++) {
+            for (size_t j = a; j < b; j++) {
+                if (es[j] != (pass == 0)) continue;
+                uint64_t le = 0;
+                for (size_t x = rt[j]; x > 0; x -= x & (~x + 1)) le += bit[x];
+                double eq = at[rt[j]];
+                A[j] += before - (double)le + 0.5 * eq;
+                N[j] += before;
+            }
+            if (pass == 0)
+                for (size_t j = a; j < b; j++)
+                    if (es[j]) {
+                        for (size_t x = rt[j]; x <= nr; x += x & (~x + 1)) bit[x] += 1;
+                        at[rt[j]]++;
+                        before += 1;
+                    }
+        }
+        a = b;
+    }
+    /* the derivative of C with respect to subject i's case weight (survival's dfbeta / 2) */
+    for (size_t j = 0; j < n; j++) A[j] = pairs > 0 ? (A[j] - o->c_harrell * N[j]) / pairs : NAN;
+    return VIGIL_OK;
+}
+
+/* The infinitesimal jackknife's se of one C (survival::concordance's var: no centring) and of
+ * the difference of two (b NULL: a alone). */
+static double ij_se(const double *a, const double *b, size_t n)
+{
+    double ss = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = a[i] - (b ? b[i] : 0);
+        ss += d * d;
+    }
+    return sqrt(ss);
+}
+
+/* Harrell's C with its infinitesimal-jackknife se (as survival::concordance's $var) and the
+ * interval C -/+ z se clipped to [0, 1]. */
+static int harrell(vigil_survival *o, sv_work *s)
+{
+    harrell_pairs(o, s, s->cA, s->cN);
+    if (isnan(o->c_harrell)) return VIGIL_OK;
+    o->c_harrell_se = ij_se(s->cA, NULL, s->n);
+    o->c_harrell_ci_low = fmax(0, o->c_harrell - s->z * o->c_harrell_se);
+    o->c_harrell_ci_high = fmin(1, o->c_harrell + s->z * o->c_harrell_se);
     return VIGIL_OK;
 }
 
@@ -422,6 +485,7 @@ int vigil_stats_survival_subset(vigil_survival *o, const double *risk, const dou
     o->auc = o->auc_se = o->auc_ci_low = o->auc_ci_high = NAN;
     o->brier = o->brier_se = o->brier_ci_low = o->brier_ci_high = NAN;
     o->c_harrell = o->km_risk = o->km_ci_low = o->km_ci_high = o->mean_risk = o->oe_ratio = NAN;
+    o->c_harrell_se = o->c_harrell_ci_low = o->c_harrell_ci_high = NAN;
     if (n == 0) {
         o->auc_reason = "no subjects";
         return VIGIL_OK;
@@ -442,8 +506,10 @@ int vigil_stats_survival_subset(vigil_survival *o, const double *risk, const dou
     s.rank = malloc((3 * n + 1) * sizeof *s.rank);
     s.bit = malloc((n + 1) * sizeof *s.bit);
     s.grp = malloc(2 * n);
+    s.cA = malloc(n * sizeof *s.cA);
+    s.cN = malloc(n * sizeof *s.cN);
     if (rc || !s.orisk || !s.w || !s.h || !s.IF || !s.after || !s.before || !s.cls || !s.rs || !s.rank || !s.bit ||
-        !s.grp || vigil_stats_sort_order(risk, n, s.orisk) != 0) {
+        !s.grp || !s.cA || !s.cN || vigil_stats_sort_order(risk, n, s.orisk) != 0) {
         rc = vigil_error_set(VIGIL_ENOMEM, "out of memory for the time-to-event metrics of %zu subjects", n);
         goto done;
     }
@@ -474,6 +540,8 @@ done:
     free(s.rank);
     free(s.bit);
     free(s.grp);
+    free(s.cA);
+    free(s.cN);
     return rc;
 }
 
@@ -543,7 +611,7 @@ int vigil_survival_compute(vigil_survival *o, const double *risk, const double *
 typedef struct {
     sv_work s;
     vigil_survival o;
-    double *if_auc, *if_brier;
+    double *if_auc, *if_brier, *if_c; /* if_c: dC/dw in time order (harrell_pairs) */
 } pm_model;
 
 static int pm_one(void *ctx, size_t begin, size_t end, int worker)
@@ -557,9 +625,11 @@ static int pm_one(void *ctx, size_t begin, size_t end, int worker)
         if (!isnan(x->o.auc)) memcpy(x->if_auc, x->s.IF, n * sizeof *x->if_auc);
         brier(&x->o, &x->s);
         memcpy(x->if_brier, x->s.IF, n * sizeof *x->if_brier);
+        harrell_pairs(&x->o, &x->s, x->if_c, x->s.w);
     }
     return VIGIL_OK;
 }
+
 
 /* se, interval and p of a difference d from the difference of two influence functions. */
 static void diff_ci(const double *a, const double *b, size_t n, double d, double z, double *se, double *lo,
@@ -586,8 +656,10 @@ int vigil_stats_survival_compare_subset(vigil_survival_paired *o, const double *
     o->n = (double)n;
     o->auc = o->auc_compare = o->auc_diff = o->auc_se = o->auc_ci_low = o->auc_ci_high = o->auc_p = NAN;
     o->brier = o->brier_compare = o->brier_diff = o->brier_se = o->brier_ci_low = o->brier_ci_high = o->brier_p = NAN;
+    o->c_harrell = o->c_harrell_compare = o->c_harrell_se = o->c_harrell_compare_se = NAN;
+    o->c_diff = o->c_se = o->c_ci_low = o->c_ci_high = o->c_p = NAN;
     if (n == 0) {
-        o->auc_reason = "no subjects";
+        o->auc_reason = o->c_reason = "no subjects";
         return VIGIL_OK;
     }
     pm_model m[2];
@@ -610,8 +682,11 @@ int vigil_stats_survival_compare_subset(vigil_survival_paired *o, const double *
         s->before = malloc((n + 1) * sizeof *s->before);
         m[j].if_auc = malloc(n * sizeof *m[j].if_auc);
         m[j].if_brier = malloc(n * sizeof *m[j].if_brier);
+        m[j].if_c = malloc(n * sizeof *m[j].if_c);
+        s->rank = malloc((3 * n + 1) * sizeof *s->rank);
+        s->bit = malloc((n + 1) * sizeof *s->bit);
         ok = ok && s->orisk && s->rs && s->w && s->h && s->IF && s->after && s->before && m[j].if_auc &&
-             m[j].if_brier && vigil_stats_sort_order(s->risk, n, s->orisk) == 0;
+             m[j].if_brier && m[j].if_c && s->rank && s->bit && vigil_stats_sort_order(s->risk, n, s->orisk) == 0;
     }
     if (!ok) {
         rc = vigil_error_set(VIGIL_ENOMEM, "out of memory comparing the time-to-event metrics of %zu subjects", n);
@@ -641,13 +716,28 @@ int vigil_stats_survival_compare_subset(vigil_survival_paired *o, const double *
     o->brier_diff = o->brier - o->brier_compare;
     diff_ci(m[0].if_brier, m[1].if_brier, n, o->brier_diff, z, &o->brier_se, &o->brier_ci_low, &o->brier_ci_high,
             &o->brier_p);
+    o->c_harrell = m[0].o.c_harrell, o->c_harrell_compare = m[1].o.c_harrell;
+    if (isnan(o->c_harrell) || isnan(o->c_harrell_compare)) { /* the same pairs for both: both or neither */
+        int ev = 0;
+        for (size_t i = 0; i < n && !ev; i++) ev = event[i] == 1;
+        o->c_reason = ev ? "no comparable pair: no event before another subject's time" : "no event: no pair to order";
+    } else {
+        o->c_harrell_se = ij_se(m[0].if_c, NULL, n);
+        o->c_harrell_compare_se = ij_se(m[1].if_c, NULL, n);
+        o->c_diff = o->c_harrell - o->c_harrell_compare;
+        o->c_se = ij_se(m[0].if_c, m[1].if_c, n);
+        o->c_ci_low = o->c_diff - z * o->c_se;
+        o->c_ci_high = o->c_diff + z * o->c_se;
+        o->c_p = o->c_se > 0 ? 2 * vigil_stats_pnorm_upper(fabs(o->c_diff) / o->c_se) : NAN;
+    }
 done:
     km_free(&k); /* km_build zeroes k first: safe whatever it got */
     free(cls);
     for (int j = 0; j < 2; j++) {
         sv_work *s = &m[j].s;
         free(s->orisk), free(s->rs), free(s->w), free(s->h), free(s->IF), free(s->after), free(s->before);
-        free(m[j].if_auc), free(m[j].if_brier);
+        free(s->rank), free(s->bit);
+        free(m[j].if_auc), free(m[j].if_brier), free(m[j].if_c);
     }
     return rc;
 }

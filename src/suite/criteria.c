@@ -160,12 +160,8 @@ static int parse_criterion(vigil_suite_def *s, const cJSON *obj, size_t i, vigil
              "%s: %s: rule '%s' on '%s' compares with the predecessor's class probabilities: give "
              "$.data.columns.predecessor_class_scores", f, jp, rule, metric);
         /* Time to event: the IPCW AUROC and Brier are paired by their influence functions
-         * (riskRegression::Score's contrasts); the others have no paired interval or no use for one. */
-        NEED(strcmp(metric, "c_harrell") != 0,
-             "%s: %s: rule '%s' on 'c_harrell': vigil has no paired interval for Harrell's C (the variance of "
-             "two models' C on the same subjects is not computed); compare 'survival_auroc' (the time-dependent "
-             "AUROC at the horizon, paired by its influence function), or hold each model's C with at_least",
-             f, jp, rule);
+         * (riskRegression::Score's contrasts), Harrell's C by the infinitesimal jackknife
+         * (survival::concordance's $var); the others have no use for a paired interval. */
         NEED(strcmp(metric, "km_risk") != 0,
              "%s: %s: rule '%s' on 'km_risk': the Kaplan-Meier risk at the horizon is observed, not predicted, so "
              "both models have the same one; compare 'survival_brier' or 'survival_auroc'", f, jp, rule);

@@ -330,7 +330,7 @@ static int prepare(run_t *r, const char *suite_path)
         if (!(why[e] = b.s)) rc = vigil_suite_oom();
     }
     if (!rc)
-        rc = vigil_data_source_load(&r->src, &d->data, NULL, NULL, 0, extra, (const char *const *)why, ne, &r->t);
+        rc = vigil_data_source_load(&r->src, &d->data, NULL, NULL, 0, d->min_cell, extra, (const char *const *)why, ne, &r->t);
     if (!rc && (d->needs & VIGIL_NEED_DRIFT)) {
         vigil_csv_options co = VIGIL_CSV_OPTIONS_INIT;
         co.keep = extra, co.n_keep = ne;

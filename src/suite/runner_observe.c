@@ -278,12 +278,18 @@ done:
     return rc;
 }
 
-/* Candidate minus predecessor of survival_auroc or survival_brier at the suite's horizon on the
- * cases in idx (all when idx is NULL), by the influence-function contrast of
- * vigil_survival_compare (riskRegression::Score's contrasts): no bootstrap, so no replicates and
- * no seed. A scope whose time-to-event block the candidate's report withholds (cell-size policy)
- * gets no difference either: NaN, and why says so (as an undefined AUROC's reason does). */
-static const char k_surv_method[] = "influence-function contrast (riskRegression::Score, contrasts = TRUE)";
+/* Candidate minus predecessor of survival_auroc, survival_brier or c_harrell at the suite's
+ * horizon on the cases in idx (all when idx is NULL), by the contrasts of vigil_survival_compare
+ * (riskRegression::Score's for the first two, survival::concordance's variance matrix for C): no
+ * bootstrap, so no replicates and no seed. A scope whose time-to-event block the candidate's
+ * report withholds (cell-size policy) gets no difference either: NaN, and why says so (as an
+ * undefined AUROC's reason does). */
+static const char *surv_method(const char *metric)
+{
+    return strcmp(metric, "c_harrell") == 0
+               ? "infinitesimal-jackknife contrast (survival::concordance, var = sum of dC/dw squared)"
+               : "influence-function contrast (riskRegression::Score, contrasts = TRUE)";
+}
 
 static int survival_difference(run_t *r, const char *metric, const char *group, const char *level, const size_t *idx,
                                size_t m, vigil_survival_paired *p, double *diff, double *lo, double *hi, char *why,
@@ -312,6 +318,9 @@ static int survival_difference(run_t *r, const char *metric, const char *group, 
     if (strcmp(metric, "survival_auroc") == 0) {
         *diff = as_shown(p->auc_diff), *lo = as_shown(p->auc_ci_low), *hi = as_shown(p->auc_ci_high);
         if (why && p->auc_reason) snprintf(why, cap, "%s", p->auc_reason);
+    } else if (strcmp(metric, "c_harrell") == 0) {
+        *diff = as_shown(p->c_diff), *lo = as_shown(p->c_ci_low), *hi = as_shown(p->c_ci_high);
+        if (why && p->c_reason) snprintf(why, cap, "%s", p->c_reason);
     } else {
         *diff = as_shown(p->brier_diff), *lo = as_shown(p->brier_ci_low), *hi = as_shown(p->brier_ci_high);
     }
@@ -449,7 +458,7 @@ int vigil_suite_evaluate(run_t *r, size_t ci, cJSON *out, int *all_pass, vigil_r
             if ((rc = survival_difference(r, c->metric, NULL, NULL, NULL, r->n, &sp, &ob.value, &ob.ci_low,
                                           &ob.ci_high, swhy, sizeof swhy)) != 0)
                 goto done;
-            method = k_surv_method;
+            method = surv_method(c->metric);
             if (swhy[0]) ob.why = swhy;
         } else if ((rc = paired_difference(r, c->metric, t, NULL, r->n, ci + 1, &ob.value, &ob.ci_low,
                                            &ob.ci_high, &method)) != 0)
@@ -468,17 +477,17 @@ int vigil_suite_evaluate(run_t *r, size_t ci, cJSON *out, int *all_pass, vigil_r
             cJSON_AddNumberToObject(e, "difference", ob.value);
             cJSON_AddNumberToObject(e, "ci_low", ob.ci_low);
             cJSON_AddNumberToObject(e, "ci_high", ob.ci_high);
-            if (surv) { /* Score's contrast row also gives the se and the two-sided p */
-                int auc = strcmp(c->metric, "survival_auroc") == 0;
-                vigil_json_add_number(e, "se", as_shown(auc ? sp.auc_se : sp.brier_se));
-                vigil_json_add_number(e, "p", as_shown(auc ? sp.auc_p : sp.brier_p));
+            if (surv) { /* Score's contrast row (concordance's var for C) also gives the se and the p */
+                int auc = strcmp(c->metric, "survival_auroc") == 0, cc = strcmp(c->metric, "c_harrell") == 0;
+                vigil_json_add_number(e, "se", as_shown(auc ? sp.auc_se : cc ? sp.c_se : sp.brier_se));
+                vigil_json_add_number(e, "p", as_shown(auc ? sp.auc_p : cc ? sp.c_p : sp.brier_p));
                 if (swhy[0]) cJSON_AddStringToObject(e, "reason", swhy);
             }
             cJSON_AddStringToObject(e, "method", method);
             cJSON_DeleteItemFromObjectCaseSensitive(cmp, c->metric);
             cJSON_AddItemToObject(cmp, c->metric, e);
         } else {
-            method = surv ? k_surv_method : strcmp(c->metric, "auroc") == 0 ? "paired DeLong" : "paired bootstrap";
+            method = surv ? surv_method(c->metric) : strcmp(c->metric, "auroc") == 0 ? "paired DeLong" : "paired bootstrap";
         }
     } else if (c->group) {
         if ((rc = observe_levels(r, c, ci, t, &L)) != 0) goto done;

@@ -371,6 +371,10 @@ static void sec_data(rctx *c)
                 snprintf(n[k], sizeof n[k], "fewer than %d (withheld)", c->min_cell);
             else snprintf(n[k], sizeof n[k], "%.0f", x);
         }
+        /* cases = positives + negatives: one of the two withheld beside the total is the total
+         * minus the other, so the other is withheld too (complementary suppression) */
+        int wp = strstr(n[3], "withheld") != NULL, wn = strstr(n[4], "withheld") != NULL;
+        if (wp != wn) snprintf(n[wp ? 4 : 3], sizeof n[3], "withheld (complementary to a small count)");
         vigil_doc_p(d, "The test cases were joined from the prediction log and the event table above (as vigil cases "
                     "join does: a target event %g to %g %s after the prediction, aggregate %s, outcomes as known at %s): "
                     "%s predictions of %s entities gave %s cases (%s positive, %s negative); %s predictions were "

@@ -202,6 +202,15 @@ grep -q "^| site=x | 12 | 12 | 8.5 | 5.8 to 10.2 |" lrep/report.md && grep -q "^
 /usr/bin/python3 -c "import json; s = json.load(open('$T/s/lead.json')); s['min_cell'] = 13; json.dump(s, open('$T/s/lead13.json', 'w'))"
 run "$V" suite run "$T/s/lead13.json" --db "$T/lead.db" --format json
 expect_json "'withheld' in d['data']['join']['lead_time']['groups']['site']['x'] and 'withheld' in d['data']['join']['lead_time']['groups']['site']['y'] and d['data']['join']['lead_time']['overall']['median'] == 6" "min_cell 13: site x withheld (and y), overall (23) shown"
+# the report's join paragraph: with min_cell 13 one of positives/negatives is small, so the
+# other is withheld too (cases = positives + negatives would give it away)
+RUN13=$(/usr/bin/python3 -c "import json; print(json.load(open('$T/out'))['run_id'])")
+run "$V" report --run "$RUN13" --db "$T/lead.db" --out lrep13
+expect_rc 0 "report of the min_cell 13 suite"
+grep -q "[0-9] positive, fewer than 13 (withheld) negative\|fewer than 13 (withheld) positive, [0-9]" lrep13/report.md &&
+    { echo "FAIL: the join paragraph shows one of positives/negatives beside the other withheld: $(grep -o 'gave [^;]*' lrep13/report.md)"; fails=$((fails + 1)); }
+grep -q "withheld (complementary to a small count)" lrep13/report.md ||
+    { echo "FAIL: no complementary withholding in the join paragraph: $(grep -o 'gave [^;]*' lrep13/report.md)"; fails=$((fails + 1)); }
 /usr/bin/python3 -c "import json; s = json.load(open('$T/s/lead.json')); s['min_cell'] = 2; json.dump(s, open('$T/s/lead5.json', 'w'))"
 run "$V" suite run "$T/s/lead5.json" --db "$T/lead.db" --format json
 expect_json "'withheld' in d['data']['join']['lead_time']['groups']['ward']['b'] and d['data']['join']['lead_time']['groups']['site']['x']['median'] == 8.5" "min_cell 2: counts of people still withheld under 11 (ward b)"

@@ -309,6 +309,14 @@ static int parse_performance(vigil_monitor *m, const cJSON *root)
         return vigil_error_set(VIGIL_EINVAL, "%s: $.performance: the realised performance needs a score "
                                "($.data.columns.score or $.model) and $.data.columns.label", f);
     if (pf && cJSON_IsFalse(pf)) m->performance = false;
+    /* $.data.columns.groups: the realised performance per level (performance.c); nothing else
+     * reads them, so without it they are refused rather than ignored */
+    if (m->data.n_groups && !m->performance)
+        return vigil_error_set(VIGIL_EINVAL, "%s: $.data.columns.groups: only the realised performance is computed "
+                               "per level: it needs a score ($.data.columns.score or $.model) and "
+                               "$.data.columns.label, and $.performance not false", f);
+    if (m->data.n_groups > MON_MAX_GROUPS)
+        return vigil_error_set(VIGIL_EINVAL, "%s: $.data.columns.groups: at most %d groups", f, MON_MAX_GROUPS);
     if (m->threshold_given && !m->data.decision && !m->cbpe && !m->performance)
         return vigil_error_set(VIGIL_EINVAL, "%s: $.threshold: only the clinicians' decisions use it: set "
                                "$.data.columns.decision (1 acted on, 0 not), or a label and a score for "

@@ -212,6 +212,7 @@ int vigil_mon_data_load(mon_data *d, const vigil_monitor *m, int threads, vigil_
     if (m->ref_path && !cached) {
         vigil_data_config rc_cfg = m->data; /* same columns and types, other file */
         rc_cfg.path = m->ref_path, rc_cfg.join = NULL;
+        rc_cfg.groups = NULL, rc_cfg.n_groups = 0; /* the subgroups are the current window's (performance) */
         if ((rc = vigil_data_load(&rc_cfg, extra, NULL, n_extra, &d->all_ref)) != 0) goto done;
         uint64_t bytes = 0;
         const char *sha = vigil_table_sha256(d->all_ref, &bytes);

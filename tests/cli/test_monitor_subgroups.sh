@@ -1,0 +1,149 @@
+#!/bin/sh
+# Monitors' realised performance per subgroup (issue 17: "performance over time ... overall and
+# per subgroup"): $.data.columns.groups, the performance block per level of each group per
+# night. The reference chain: every per-level number equals `vigil metrics --group` on the same
+# night's labelled cases (whose per-level numbers are checked against scikit-learn, statsmodels
+# and pROC in test_metrics.c), level for level and in the same order, withheld where it withholds;
+# O/E and the Wald intervals of the slope and CITL, which `vigil metrics` gives overall only,
+# equal its overall numbers on the level's cases alone. The feed is tests/cli/monitor_subgroups_feed.py.
+. "$(dirname "$0")/lib.sh"
+cd "$T" && /usr/bin/python3 "$ROOT/tests/cli/monitor_subgroups_feed.py" || exit 1
+
+monitor() { # NAME NIGHT [EXTRA_JSON]
+    cat > "$T/$1.json" <<JSON
+{ "name": "$1",
+  "data": { "path": "feed.csv",
+            "columns": { "time": "night", "score": "score", "label": "label", "features": ["x"],
+                         "groups": ["unit", "sex", "unit+sex"] },
+            "types": { "unit": "categorical", "sex": "categorical" } },
+  "windows": { "reference": { "from": 0, "to": 0 }, "current": { "from": $2, "to": $2 } },
+  "threshold": 0.3 ${3:+, $3} }
+JSON
+}
+
+for night in 1 2 3; do
+    monitor sub $night
+    run "$VIGIL" monitor run "$T/sub.json" --db "$T/rec.db" --format json
+    [ "$rc" -le 1 ] || { echo "FAIL: night $night exited $rc: $(head -c 300 "$T/err")"; fails=$((fails + 1)); continue; }
+    cp "$T/out" "$T/night$night.json"
+    # the night's labelled cases, in file order, as vigil metrics reads them
+    /usr/bin/python3 - "$T" $night <<'PY'
+import csv, os, sys
+T, night = sys.argv[1], sys.argv[2]
+rows = [r for r in csv.DictReader(open(os.path.join(T, "feed.csv"))) if r["night"] == night and r["label"] != ""]
+w = csv.writer(open(os.path.join(T, "labelled%s.csv" % night), "w", newline=""))
+w.writerow(["unit", "sex", "score", "label"])
+for r in rows: w.writerow([r["unit"], r["sex"], r["score"], r["label"]])
+for u in sorted({r["unit"] for r in rows}):
+    with open(os.path.join(T, "level%s_%s.csv" % (night, u)), "w", newline="") as f:
+        c = csv.writer(f); c.writerow(["score", "label"])
+        for r in rows:
+            if r["unit"] == u: c.writerow([r["score"], r["label"]])
+PY
+    run "$VIGIL" metrics --data "$T/labelled$night.csv" --score score --label label --group unit --group sex \
+        --group unit+sex --threshold 0.3 --bootstrap 0 --format json
+    expect_rc 0 "night $night: vigil metrics on the labelled cases"
+    cp "$T/out" "$T/metrics$night.json"
+    for u in A B D; do
+        run "$VIGIL" metrics --data "$T/level${night}_$u.csv" --score score --label label --bootstrap 0 --format json
+        cp "$T/out" "$T/level${night}_$u.json"
+    done
+    /usr/bin/python3 - "$T" $night <<'PY' || fails=$((fails + 1))
+import json, math, os, sys
+T, night = sys.argv[1], sys.argv[2]
+mon = json.load(open(os.path.join(T, "night%s.json" % night)))["performance"]
+met = json.load(open(os.path.join(T, "metrics%s.json" % night)))
+Z = 1.959963984540054
+def same(a, b, what):
+    assert (a is None and b is None) or (a is not None and b is not None and abs(a - b) <= 1e-12 * max(1, abs(b))), (night, what, a, b)
+assert mon["n_labelled"] == met["n"], (mon["n_labelled"], met["n"])
+assert list(mon["subgroups"]) == ["unit", "sex", "unit+sex"], list(mon["subgroups"])
+shown = withheld = 0
+for g, mg in met["subgroups"].items():
+    levels = mon["subgroups"][g]["levels"]
+    assert list(levels) == list(mg["levels"]), (night, g, list(levels), list(mg["levels"]))  # same levels, same order
+    for l, ml in mg["levels"].items():
+        o, w = levels[l], "%s=%s" % (g, l)
+        assert o["n"] == ml["n"], (w, o["n"], ml["n"])
+        if ml["suppressed"]:
+            withheld += 1
+            assert "withheld" in o and all(o[k]["value"] is None and o[k]["ci_low"] is None for k in
+                ("auroc", "oe_ratio", "calibration_slope", "citl", "sensitivity", "ppv")), (w, o)
+            continue
+        shown += 1
+        same(o["auroc"]["value"], ml["auroc"], w + " auroc")
+        same(o["auroc"]["ci_low"], ml["auroc_ci_low"], w + " auroc ci_low")
+        same(o["auroc"]["ci_high"], ml["auroc_ci_high"], w + " auroc ci_high")
+        same(o["calibration_slope"]["value"], ml["slope"], w + " slope")
+        same(o["citl"]["value"], ml["citl"], w + " citl")
+        t = ml["thresholds"][0]
+        assert t["value"] == 0.3
+        same(o["sensitivity"]["value"], t["tpr"], w + " sensitivity")
+        same(o["sensitivity"]["ci_low"], t["tpr_ci"][0], w + " sensitivity ci_low")
+        same(o["sensitivity"]["ci_high"], t["tpr_ci"][1], w + " sensitivity ci_high")
+        same(o["ppv"]["value"], t["ppv"], w + " ppv")
+        same(o["ppv"]["ci_low"], t["ppv_ci"][0], w + " ppv ci_low")
+        same(o["ppv"]["ci_high"], t["ppv_ci"][1], w + " ppv ci_high")
+        # O/E is withheld exactly where vigil metrics withholds the level's prevalence
+        assert (o["oe_ratio"]["value"] is None) == (ml["prevalence"] is None), (w, o["oe_ratio"], ml["prevalence"])
+for u in ("A", "B", "D"):
+    o = mon["subgroups"]["unit"]["levels"][u]
+    c = json.load(open(os.path.join(T, "level%s_%s.json" % (night, u))))["calibration"]
+    same(o["calibration_slope"]["ci_low"], c["slope"] - Z * c["slope_se"], u + " slope ci_low")
+    same(o["calibration_slope"]["ci_high"], c["slope"] + Z * c["slope_se"], u + " slope ci_high")
+    same(o["citl"]["ci_low"], c["citl"] - Z * c["citl_se"], u + " citl ci_low")
+    same(o["citl"]["ci_high"], c["citl"] + Z * c["citl_se"], u + " citl ci_high")
+    if u != "D":
+        same(o["oe_ratio"]["value"], c["oe_ratio"], u + " O/E")
+        same(o["oe_ratio"]["ci_low"], c["oe_ratio"] * math.exp(-Z * c["oe_log_se"]), u + " O/E ci_low")
+        same(o["oe_ratio"]["ci_high"], c["oe_ratio"] * math.exp(Z * c["oe_log_se"]), u + " O/E ci_high")
+# the cases the policy is about: C withheld, D's AUROC and O/E withheld, E's AUROC undefined, Z absent
+u = mon["subgroups"]["unit"]["levels"]
+assert "withheld" in u["C"] and u["C"]["n"] is None, u["C"]
+assert u["D"]["auroc"]["value"] is None and "cell-size" in u["D"]["auroc"]["why"], u["D"]["auroc"]
+assert u["D"]["oe_ratio"]["value"] is None and "prevalence is withheld" in u["D"]["oe_ratio"]["why"], u["D"]["oe_ratio"]
+assert u["E"]["auroc"]["value"] is None and u["E"]["auroc"]["why"] == "no events at this level", u["E"]["auroc"]
+assert "Z" not in u and list(u)[0] == "B", list(u)
+assert "(missing)" in mon["subgroups"]["sex"]["levels"], list(mon["subgroups"]["sex"]["levels"])
+assert shown >= 8 and withheld >= 2, (shown, withheld)
+PY
+done
+
+# Stored with the night: scope performance:<group>=<level>, the document's numbers, withheld
+# ones missing.
+/usr/bin/python3 - "$T" <<'PY' || fails=$((fails + 1))
+import json, os, sqlite3, sys
+T = sys.argv[1]
+db = sqlite3.connect(os.path.join(T, "rec.db"))
+d = json.load(open(os.path.join(T, "night3.json")))
+got = {(s, n): (v, lo, hi) for s, n, v, lo, hi in db.execute(
+    "SELECT scope, name, value, ci_low, ci_high FROM metrics WHERE run_id = ? AND scope LIKE 'performance:%'", (d["run_id"],))}
+want = {}
+for g, x in d["performance"]["subgroups"].items():
+    for l, o in x["levels"].items():
+        for k in ("auroc", "oe_ratio", "calibration_slope", "citl", "sensitivity", "ppv"):
+            want[("performance:%s=%s" % (g, l), k)] = (o[k]["value"], o[k]["ci_low"], o[k]["ci_high"])
+assert set(got) == set(want), set(got) ^ set(want)
+for k, v in want.items():
+    assert all((a is None and b is None) or abs(a - b) < 1e-12 for a, b in zip(got[k], v)), (k, got[k], v)
+PY
+
+# The summary table: a line per level.
+monitor sub 3
+run "$VIGIL" monitor run "$T/sub.json" --verbose
+expect_out "    unit=C: withheld (cell-size policy)" "the table: a withheld level"
+expect_out "    unit=E: n " "the table: a level"
+expect_out "auroc undefined" "the table: an undefined AUROC"
+
+# Refused: groups without the realised performance (nothing would read them), a group column
+# the night's file lacks (file, column and JSON path named).
+monitor off 1 '"performance": false'
+run "$VIGIL" monitor run "$T/off.json"
+expect_rc 2 "groups without performance"
+expect_err '$.data.columns.groups: only the realised performance is computed per level' "groups without performance: why"
+sed 's/"unit+sex"/"ward"/' "$T/sub.json" > "$T/ward.json"
+run "$VIGIL" monitor run "$T/ward.json"
+expect_rc 2 "a group column the file lacks"
+expect_err "feed.csv: no column 'ward' (named by \$.data.columns.groups[2] in $T/ward.json)" "the column named"
+
+finish

@@ -135,6 +135,70 @@ expect_out "    unit=C: withheld (cell-size policy)" "the table: a withheld leve
 expect_out "    unit=E: n " "the table: a level"
 expect_out "auroc undefined" "the table: an undefined AUROC"
 
+# The record: vigil report --monitor's table per night, group and level, vigil monitor history
+# (JSON and the table's line), and the exports -- every number the night's own.
+run "$VIGIL" report --monitor sub --db "$T/rec.db" --out "$T/rep"
+expect_rc 0 "report --monitor"
+run "$VIGIL" monitor history sub --db "$T/rec.db" --format json
+cp "$T/out" "$T/history.json"
+run "$VIGIL" monitor export sub --format csv --db "$T/rec.db"
+expect_rc 0 "csv export"
+cp "$T/out" "$T/export.csv"
+run "$VIGIL" monitor export sub --format openmetrics --db "$T/rec.db"
+expect_rc 0 "openmetrics export"
+cp "$T/out" "$T/export.om"
+if command -v promtool >/dev/null 2>&1; then
+    promtool check metrics < "$T/export.om" > "$T/promtool.out" 2>&1 || { echo "FAIL: promtool: $(cat "$T/promtool.out")"; fails=$((fails + 1)); }
+else
+    echo "note: promtool not installed; the OpenMetrics text is checked by the grammar below only"
+fi
+/usr/bin/python3 - "$T" <<'PY' || fails=$((fails + 1))
+import csv, json, os, re, sys
+T = sys.argv[1]
+K = ("auroc", "oe_ratio", "calibration_slope", "citl", "sensitivity", "ppv")
+nights = {n: json.load(open(os.path.join(T, "night%d.json" % n))) for n in (1, 2, 3)}
+ev = json.load(open(os.path.join(T, "rep", "evidence.json")))["tables"]["performance_subgroups"]
+rows = {(r[0], r[2], r[3]): r for r in ev["rows"]}
+hist = {r["id"]: r["monitor"] for r in json.load(open(os.path.join(T, "history.json")))["runs"]}
+out = list(csv.DictReader(open(os.path.join(T, "export.csv"))))
+om = open(os.path.join(T, "export.om")).read()
+n_rows = 0
+for n, d in nights.items():
+    h = hist[d["run_id"]]["performance"]
+    assert h["auroc"] == d["performance"]["auroc"]["value"], (h["auroc"], d["performance"]["auroc"])
+    for g, x in d["performance"]["subgroups"].items():
+        for l, o in x["levels"].items():
+            r = rows[(str(n), g, l)]
+            assert r[4] == o["n"], (r, o["n"])
+            assert r[5:11] == [o[k]["value"] for k in K], (n, g, l, r, o)
+            e = h["levels"]["%s=%s" % (g, l)]
+            assert e["auroc"] == o["auroc"]["value"] and e["oe_ratio"] == o["oe_ratio"]["value"], (e, o)
+            assert ("level" in e["withheld"]) == ("withheld" in o), (e, o)
+            c = [c for c in out if c["window_end"] == str(n) and c["group"] == g and c["level"] == l]
+            assert len(c) == 1 and c[0]["feature"] == "" and c[0]["labelled_cases"] == ("" if o["n"] is None else str(o["n"])), c
+            for k in K:
+                for part, col in (("value", ""), ("ci_low", "_ci_low"), ("ci_high", "_ci_high")):
+                    v = o[k][part]
+                    assert (c[0]["realised_" + k + col] == "" if v is None else float(c[0]["realised_" + k + col]) == v), (n, g, l, k, part)
+            n_rows += 1
+    # the feature rows keep their place: first, with no group
+    first = [c for c in out if c["window_end"] == str(n)][0]
+    assert first["feature"] == "x" and first["group"] == "" and first["level"] == "", first
+assert n_rows >= 60, n_rows
+assert "suppressed (cell-size policy)" in open(os.path.join(T, "rep", "report.md")).read()
+# OpenMetrics: the latest night's levels in their own families, labelled by group and level
+d = nights[3]
+got = {(m.group(1), m.group(2), m.group(3)): float(m.group(4)) for m in re.finditer(
+    r'^vigil_monitor_performance_realised_subgroup\{monitor="sub",group="([^"]*)",level="([^"]*)",statistic="(\w+)"\} (\S+)$', om, re.M)}
+want = {(g, l, k): o[k]["value"] for g, x in d["performance"]["subgroups"].items() for l, o in x["levels"].items()
+        for k in K if o[k]["value"] is not None}
+assert got == want, set(got) ^ set(want)
+assert "# TYPE vigil_monitor_performance_realised_subgroup_ci_low gauge" in om and om.endswith("# EOF\n")
+PY
+run "$VIGIL" monitor history sub --db "$T/rec.db"
+expect_out "       per subgroup level, realised AUROC / O/E: unit=B " "history: the levels' line"
+expect_out "unit=C withheld" "history: a withheld level"
+
 # Refused: groups without the realised performance (nothing would read them), a group column
 # the night's file lacks (file, column and JSON path named).
 monitor off 1 '"performance": false'

@@ -210,4 +210,31 @@ run "$VIGIL" monitor run "$T/ward.json"
 expect_rc 2 "a group column the file lacks"
 expect_err "feed.csv: no column 'ward' (named by \$.data.columns.groups[2] in $T/ward.json)" "the column named"
 
+sed 's/"unit+sex"/"sex"/' "$T/sub.json" > "$T/twice.json"
+run "$VIGIL" monitor run "$T/twice.json"
+expect_rc 2 "a group listed twice"
+expect_err "\$.data.columns.groups[2]: 'sex' listed twice" "a group listed twice: which"
+
+# A reference file (reference_data) need not have the group columns: the levels are the
+# current window's; the numbers are the same as with a reference window.
+/usr/bin/python3 - "$T" <<'PY'
+import csv, os, sys
+T = sys.argv[1]
+rows = [r for r in csv.DictReader(open(os.path.join(T, "feed.csv"))) if r["night"] == "0"]
+with open(os.path.join(T, "ref.csv"), "w", newline="") as f:
+    w = csv.writer(f); w.writerow(["night", "x", "score", "label"])
+    for r in rows: w.writerow([r["night"], r["x"], r["score"], r["label"]])
+PY
+/usr/bin/python3 - "$T/sub.json" "$T/refd.json" <<'PY'
+import json, sys
+m = json.load(open(sys.argv[1]))
+m["name"] = "refd"
+m["reference_data"] = {"path": "ref.csv"}
+del m["windows"]["reference"]
+json.dump(m, open(sys.argv[2], "w"))
+PY
+run "$VIGIL" monitor run "$T/refd.json" --format json
+[ "$rc" -le 1 ] || { echo "FAIL: reference_data without the group columns exited $rc: $(head -c 300 "$T/err")"; fails=$((fails + 1)); }
+expect_json "d['performance']['subgroups'] == json.load(open('$T/night3.json'))['performance']['subgroups']" "reference_data: the same levels and numbers"
+
 finish

@@ -202,6 +202,7 @@ mmut("monitor_bad_type.json", lambda s: s["data"]["types"].__setitem__("flc_grp"
 # the realised performance per subgroup (issue 17): a group column the night's file lacks, and
 # groups with nothing to read them
 mmut("monitor_missing_group.json", lambda s: s["data"]["columns"].__setitem__("groups", ["sex", "ward"]))
+mmut("monitor_group_twice.json", lambda s: s["data"]["columns"].__setitem__("groups", ["sex", "age_band", "sex"]))
 mmut("monitor_groups_unread.json", lambda s: (s["data"]["columns"].__setitem__("groups", ["sex"]),
                                               s.__setitem__("performance", False)))
 mmut("monitor_cusum_both.json", lambda s: s.__setitem__("cusum", {"limit": 4.5, "false_signal_probability": 0.01}))

@@ -80,14 +80,16 @@ static int subgroups(const vigil_monitor *m, const mon_data *d, const uint8_t *k
     mo.min_cell = m->min_cell, mo.threads = 1, mo.lowess_bootstrap = -1;
     if ((rc = vigil_metrics_compute(&rep, p, y, n, G->g, ng, &mo)) != 0) goto done;
     cJSON *sg = cJSON_AddObjectToObject(o, "subgroups");
-    for (size_t g = 0; g < ng && sg; g++) {
+    for (size_t g = 0; g < ng; g++) {
         const char *gname = vigil_metrics_report_group_name(rep, g);
-        cJSON *lv = cJSON_AddObjectToObject(cJSON_AddObjectToObject(sg, gname), "levels");
-        for (size_t l = 0; l < vigil_metrics_report_n_levels(rep, g) && lv; l++) {
+        cJSON *lv = sg ? cJSON_AddObjectToObject(cJSON_AddObjectToObject(sg, gname), "levels") : NULL;
+        if (!lv) goto oom;
+        for (size_t l = 0; l < vigil_metrics_report_n_levels(rep, g); l++) {
             const char *lname = vigil_metrics_report_level_name(rep, g, l);
             vigil_metrics_scope_stats st;
             if ((rc = vigil_metrics_report_scope(&st, rep, gname, lname)) != 0) goto done;
             cJSON *e = cJSON_AddObjectToObject(lv, lname);
+            if (!e) goto oom;
             const char *wl = "fewer than min_cell cases, or needed to protect one (cell-size policy)";
             const vigil_calibration *c = &st.cal;
             int sh = st.level_shown;
@@ -112,6 +114,9 @@ static int subgroups(const vigil_monitor *m, const mon_data *d, const uint8_t *k
         }
     }
     rc = VIGIL_OK;
+    goto done;
+oom:
+    rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
 done:
     vigil_metrics_report_free(rep);
     vigil_run_groups_free(G, ng);

@@ -704,10 +704,74 @@ static void short_name(char out[48], const char *s)
         memcpy(out, s, n + 1);
         return;
     }
+
     n = 40;
     while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) n--;
     memcpy(out, s, n);
     memcpy(out + n, "...", 4);
+}
+
+/* Small multiples per subgroup (performance.subgroups): for group `gname`, the realised AUROC
+ * of each of its levels per night, one line per level (the last such night's levels, at most
+ * MON_PLOT_LEVELS; the table has them all). Withheld and undefined values are not drawn. */
+#define MON_PLOT_LEVELS 8
+static char *plot_levels(const mctx *c, const char *name, const char *gname, const char **why)
+{
+    const cJSON *last = NULL;
+    for (size_t i = c->nn; i-- > 0 && !last;)
+        if (c->n[i].doc && on_axis(c, &c->n[i]))
+            last = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(jp(c->n[i].doc, "performance.subgroups"),
+                                                                                    gname), "levels");
+    const char *lv[MON_PLOT_LEVELS];
+    int nl = 0;
+    const cJSON *l;
+    cJSON_ArrayForEach(l, last) if (nl < MON_PLOT_LEVELS) lv[nl++] = l->string;
+    if (!nl) {
+        *why = "no night on the axis has levels of this group";
+        return NULL;
+    }
+    char title[160], gs[48];
+    short_name(gs, gname);
+    snprintf(title, sizeof title, "Realised AUROC per level of %s per night", gs);
+    vigil_sbuf b = {0};
+    prelude(c, &b, title, "AUROC (95% CI)", 540);
+    vigil_sbuf_printf(&b, "set yrange [0:1]\n");
+    double off = 0.04 * (c->step > 0 ? c->step : 1) * (c->n[c->nn - 1].is_date ? 86400.0 : 1.0);
+    size_t points = 0;
+    for (int k = 0; k < nl; k++) {
+        vigil_sbuf_printf(&b, "$l%d << EOD\n", k);
+        for (size_t i = 0; i < c->nn; i++) {
+            const night *x = &c->n[i];
+            const cJSON *g = x->doc && on_axis(c, x) ? cJSON_GetObjectItemCaseSensitive(jp(x->doc, "performance.subgroups"), gname)
+                                                      : NULL;
+            const cJSON *e = cJSON_GetObjectItemCaseSensitive(
+                cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(g, "levels"), lv[k]), "auroc");
+            double v = jnum(e, "value");
+            if (!e || !isfinite(v)) continue;
+            vigil_sbuf_printf(&b, "%.17g %.9g %.9g %.9g\n", xval(x) + off * (k - (nl - 1) / 2.0), v, jnum(e, "ci_low"),
+                              jnum(e, "ci_high"));
+            points++;
+        }
+        vigil_sbuf_printf(&b, "EOD\n");
+    }
+    size_t nf = failed_block(c, &b);
+    if (!points) {
+        vigil_sbuf_free(&b);
+        *why = "no level of this group has a realised AUROC that may be shown (withheld or undefined)";
+        return NULL;
+    }
+    static const char *const colour[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
+                                         "#F0E442"};
+    vigil_sbuf_printf(&b, "plot ");
+    for (int k = 0; k < nl; k++) {
+        char t[48];
+        short_name(t, lv[k]);
+        vigil_sbuf_printf(&b, "%s$l%d using 1:2:3:4 title ", k ? ", " : "", k);
+        vigil_gp_str(&b, t);
+        vigil_sbuf_printf(&b, " with yerrorlines lc rgb '%s' pt %d lw 2", colour[k % 8], 5 + k % 8);
+    }
+    vigil_sbuf_printf(&b, "%s\n", nf ? k_failed_series : "");
+    return run_plot(&b, name, why);
 }
 
 /* A heat map: one row per feature (of the last night), one column per night, the colour the
@@ -814,14 +878,34 @@ static void plots(mctx *c)
         int thr = 0; /* sensitivity and PPV exist only at a threshold */
         for (size_t i = 0; i < c->nn && !thr; i++)
             thr = c->n[i].doc && (jp(c->n[i].doc, "cbpe") || jp(c->n[i].doc, "performance.sensitivity"));
-        if (!thr) return;
+        if (thr) {
+            why = off;
+            svg = c->o->no_plots ? NULL
+                                 : plot_est_real(c, "performance_threshold", "Sensitivity and PPV at the threshold per "
+                                                 "night: estimated (CBPE) and realised", tk, tl, 2, &why);
+            vigil_doc_plot(&c->d, "performance_threshold", "Estimated and realised sensitivity and PPV per night", svg,
+                           why, "each night's sensitivity and PPV at the monitor's threshold estimated from the scores "
+                           "(CBPE; dashed) and realised on the labelled cases (Wilson; solid), with 95% intervals");
+            free(svg);
+        }
+    }
+    /* small multiples: one plot per group of the last night with subgroups (at most 4) */
+    const cJSON *groups = NULL, *g;
+    for (size_t i = c->nn; i-- > 0 && !groups;) groups = c->n[i].doc ? jp(c->n[i].doc, "performance.subgroups") : NULL;
+    int k = 0;
+    cJSON_ArrayForEach(g, groups)
+    {
+        if (k >= 4) break;
+        char name[32], title[160], gs[48];
+        snprintf(name, sizeof name, "subgroup_auroc_%d", ++k);
+        short_name(gs, g->string);
+        snprintf(title, sizeof title, "Realised AUROC per level of %s per night", gs);
         why = off;
-        svg = c->o->no_plots ? NULL
-                             : plot_est_real(c, "performance_threshold", "Sensitivity and PPV at the threshold per "
-                                             "night: estimated (CBPE) and realised", tk, tl, 2, &why);
-        vigil_doc_plot(&c->d, "performance_threshold", "Estimated and realised sensitivity and PPV per night", svg,
-                       why, "each night's sensitivity and PPV at the monitor's threshold estimated from the scores "
-                       "(CBPE; dashed) and realised on the labelled cases (Wilson; solid), with 95% intervals");
+        svg = c->o->no_plots ? NULL : plot_levels(c, name, g->string, &why);
+        vigil_doc_plot(&c->d, name, title, svg, why,
+                       "each night's realised AUROC (DeLong 95% interval) of each level of the group (the last night's "
+                       "levels, at most 8), as vigil metrics --group gives it on the night's labelled cases; withheld "
+                       "and undefined values are not drawn, the table above has every level");
         free(svg);
     }
 }

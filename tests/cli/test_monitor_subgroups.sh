@@ -186,6 +186,17 @@ for n, d in nights.items():
     assert first["feature"] == "x" and first["group"] == "" and first["level"] == "", first
 assert n_rows >= 60, n_rows
 assert "suppressed (cell-size policy)" in open(os.path.join(T, "rep", "report.md")).read()
+# small multiples: a plot per group, a line per level of the last night that has a value
+plots = json.load(open(os.path.join(T, "rep", "evidence.json")))["plots"]
+for k, g in enumerate(("unit", "sex", "unit+sex"), 1):
+    assert "subgroup_auroc_%d" % k in plots, plots
+    svg = open(os.path.join(T, "rep", "plot-subgroup_auroc_%d.svg" % k)).read()
+    assert "Realised AUROC per level of %s per night" % g in svg, g
+    keys = set(re.findall(r"<text>([^<]*)</text>", svg))
+    for l, o in list(nights[3]["performance"]["subgroups"][g]["levels"].items())[:8]:
+        drawn = any(nights[n]["performance"]["subgroups"][g]["levels"].get(l, {}).get("auroc", {}).get("value") is not None
+                    for n in (1, 2, 3))
+        if drawn: assert l in keys, (g, l, sorted(keys))
 # OpenMetrics: the latest night's levels in their own families, labelled by group and level
 d = nights[3]
 got = {(m.group(1), m.group(2), m.group(3)): float(m.group(4)) for m in re.finditer(

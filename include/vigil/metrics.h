@@ -239,6 +239,27 @@ const char *vigil_metrics_report_level_name(const vigil_metrics_report *r, size_
 /* 1 when the cell-size policy withholds the whole level (its "suppressed" in the JSON). */
 int vigil_metrics_report_level_withheld(const vigil_metrics_report *r, size_t g, size_t l);
 
+/* The engine's own statistics of one scope (group and level NULL: the overall one; both: that
+ * level), under the report's cell-size policy: what a caller needs beyond the typed getter's
+ * catalogue numbers (the Wald SEs of the calibration fits, O/E, the Wilson intervals at the first
+ * threshold). Withheld parts are NaN: the whole scope when the level is withheld (level_shown 0,
+ * n 0); the AUROC when the getter withholds or cannot give it (auroc_status, auroc_why); the
+ * threshold statistics when a confusion count is a small cell (threshold_shown 0); O/E and its
+ * SE when the prevalence is withheld (prevalence_shown 0: O/E and its interval give the events
+ * back). VIGIL_EINVAL naming the group or level when the report has none. */
+typedef struct {
+    size_t n;
+    int level_shown, prevalence_shown, threshold_shown;
+    vigil_metric_status auroc_status;
+    const char *auroc_why;     /* static text, "" when shown */
+    vigil_auroc auroc;
+    vigil_calibration cal;
+    vigil_threshold_stats thr; /* at the report's first threshold */
+} vigil_metrics_scope_stats;
+
+int vigil_metrics_report_scope(vigil_metrics_scope_stats *out, const vigil_metrics_report *r, const char *group,
+                               const char *level);
+
 /* Candidate minus predecessor for one statistic of the paired comparison (the numbers of
  * vigil_metrics_paired_json): group NULL overall, group and level a level, group alone a
  * disparity. value is the difference, CI its paired percentile bootstrap interval; *cand and

@@ -200,6 +200,12 @@ mmut("monitor_too_few.json", lambda s: s.__setitem__("min_samples", 100000))
 mmut("monitor_unknown_key.json", lambda s: s.__setitem__("alhpa", 0.01))
 mmut("monitor_missing_data.json", lambda s: s["data"].__setitem__("path", "nope/missing.csv"))
 mmut("monitor_bad_type.json", lambda s: s["data"]["types"].__setitem__("flc_grp", "ordinal"))
+# the realised performance per subgroup (issue 17): a group column the night's file lacks, and
+# groups with nothing to read them
+mmut("monitor_missing_group.json", lambda s: s["data"]["columns"].__setitem__("groups", ["sex", "ward"]))
+mmut("monitor_group_twice.json", lambda s: s["data"]["columns"].__setitem__("groups", ["sex", "age_band", "sex"]))
+mmut("monitor_groups_unread.json", lambda s: (s["data"]["columns"].__setitem__("groups", ["sex"]),
+                                              s.__setitem__("performance", False)))
 mmut("monitor_cusum_both.json", lambda s: s.__setitem__("cusum", {"limit": 4.5, "false_signal_probability": 0.01}))
 mmut("monitor_cusum_replicates.json",
      lambda s: s.__setitem__("cusum", {"false_signal_probability": 0.001, "replicates": 99}))

@@ -309,12 +309,14 @@ static int parse_performance(vigil_monitor *m, const cJSON *root)
         return vigil_error_set(VIGIL_EINVAL, "%s: $.performance: the realised performance needs a score "
                                "($.data.columns.score or $.model) and $.data.columns.label", f);
     if (pf && cJSON_IsFalse(pf)) m->performance = false;
-    /* $.data.columns.groups: the realised performance per level (performance.c); nothing else
-     * reads them, so without it they are refused rather than ignored */
-    if (m->data.n_groups && !m->performance)
-        return vigil_error_set(VIGIL_EINVAL, "%s: $.data.columns.groups: only the realised performance is computed "
-                               "per level: it needs a score ($.data.columns.score or $.model) and "
-                               "$.data.columns.label, and $.performance not false", f);
+    /* $.data.columns.groups: the realised performance per level (performance.c) and the join's
+     * lead times per level ($.data.join.lead_time_threshold); with neither they are refused
+     * rather than ignored */
+    if (m->data.n_groups && !m->performance && !(m->data.join && isfinite(m->data.join->lead_time_threshold)))
+        return vigil_error_set(VIGIL_EINVAL, "%s: $.data.columns.groups: only the realised performance and the "
+                               "join's lead times are computed per level: the performance needs a score "
+                               "($.data.columns.score or $.model) and $.data.columns.label, and $.performance not "
+                               "false; the lead times $.data.join.lead_time_threshold", f);
     if (m->data.n_groups > MON_MAX_GROUPS)
         return vigil_error_set(VIGIL_EINVAL, "%s: $.data.columns.groups: at most %d groups", f, MON_MAX_GROUPS);
     for (size_t g = 0; g < m->data.n_groups; g++)

@@ -215,7 +215,7 @@ expect_out "unit=C withheld" "history: a withheld level"
 monitor off 1 '"performance": false'
 run "$VIGIL" monitor run "$T/off.json"
 expect_rc 2 "groups without performance"
-expect_err '$.data.columns.groups: only the realised performance is computed per level' "groups without performance: why"
+expect_err '$.data.columns.groups: only the realised performance and the join'"'"'s lead times are computed per level' "groups without performance: why"
 sed 's/"unit+sex"/"ward"/' "$T/sub.json" > "$T/ward.json"
 run "$VIGIL" monitor run "$T/ward.json"
 expect_rc 2 "a group column the file lacks"

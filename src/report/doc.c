@@ -194,6 +194,7 @@ void vigil_doc_table(rdoc *d, const char *id, const char *caption, const char *c
     cJSON *c = cJSON_AddArrayToObject(t, "columns");
     for (size_t i = 0; i < n; i++) cJSON_AddItemToArray(c, cJSON_CreateString(cols[i]));
     d->rows = cJSON_AddArrayToObject(t, "rows");
+    d->table_at = d->html.len, d->table_rows = 0;
     vigil_sbuf_printf(&d->html, "<table");
     attr(&d->html, "id", "t-", id);
     vigil_sbuf_printf(&d->html, "><caption>");
@@ -263,10 +264,29 @@ void vigil_doc_row(rdoc *d, const rcell *cells)
     vigil_sbuf_printf(&d->html, "</tr>\n");
     vigil_sbuf_printf(&d->md, "\n");
     cJSON_AddItemToArray(d->rows, r);
+    d->table_rows++;
 }
+
+/* The most rows a table is kept on one page with its caption (print CSS: table{break-inside:
+ * avoid}): a shorter one moves whole to the next page rather than leave its caption and header
+ * alone at a page end; a longer one is class "long", which may start on a page and continue
+ * there (its header row repeated). */
+#define KEEP_ROWS 30
 
 void vigil_doc_table_end(rdoc *d)
 {
+    static const char cls[] = " class=\"long\"";
+    vigil_sbuf *h = &d->html;
+    size_t at = d->table_at + 6, k = sizeof cls - 1; /* after "<table" */
+    if (d->table_rows > KEEP_ROWS && !h->failed && h->s && at <= h->len && !strncmp(h->s + d->table_at, "<table", 6)) {
+        size_t len = h->len;
+        vigil_sbuf_append(h, cls, k); /* room for it */
+        if (!h->failed) {
+            memmove(h->s + at + k, h->s + at, len - at);
+            memcpy(h->s + at, cls, k);
+        }
+    }
+    d->table_rows = 0;
     vigil_sbuf_printf(&d->html, "</tbody></table>\n");
     vigil_sbuf_printf(&d->md, "\n");
     d->rows = NULL;
@@ -399,6 +419,22 @@ rcell vigil_cell_sup(void)
     snprintf(c.text, sizeof c.text, "suppressed (cell-size policy)");
     c.nv = -1;
     c.cls = "sup";
+    return c;
+}
+
+rcell vigil_cell_undef(int nv, const char *why)
+{
+    rcell c = {0};
+    snprintf(c.text, sizeof c.text, "undefined (%s)", why);
+    c.v[0] = c.v[1] = NAN;
+    c.nv = nv;
+    return c;
+}
+
+rcell vigil_cell_na(const char *why)
+{
+    rcell c = {0};
+    snprintf(c.text, sizeof c.text, "not applicable (%s)", why);
     return c;
 }
 

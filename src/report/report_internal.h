@@ -33,6 +33,7 @@ typedef struct {
     rplot_file plots[32];
     size_t n_plots, n_drawn;
     int outside; /* the table being written has an interval outside its estimate: a note follows it */
+    size_t table_at, table_rows; /* where the table being written starts in html, and its rows so far */
 } rdoc;
 
 void vigil_doc_init(rdoc *d, int min_cell);
@@ -66,6 +67,12 @@ rcell vigil_cell_ci_of(double point, double lo, double hi, int digits);
 rcell vigil_cell_count(double n, int min_cell);
 rcell vigil_cell_pass(int pass);
 rcell vigil_cell_sup(void);
+/* "undefined (why)": a number (nv 1) or an interval (nv 2) the run did not give, with the
+ * reason beside it (null in evidence.json); never a bare "undefined". */
+rcell vigil_cell_undef(int nv, const char *why);
+/* "not applicable (why)": where the method gives no such number (a test's p-value has no
+ * interval). */
+rcell vigil_cell_na(const char *why);
 
 /* "0.842" / "undefined" for NaN (a withheld cell is vigil_cell_sup: "suppressed (cell-size
  * policy)"; the two are never shown alike). */

@@ -306,7 +306,12 @@ static void sec_data(rctx *c)
         else if (strstr(f->role, "train") || strcmp(f->role, "reference") == 0) info = jp(c->res, "training_data");
         else if (strcmp(f->role, "predictions") == 0) info = jp(c->res, "data.join.files.predictions");
         else if (strcmp(f->role, "events") == 0) info = jp(c->res, "data.join.files.events");
-        char range[64] = "\xe2\x80\x94";
+        /* a JSON document (the suite, a model) has no rows or dates; a case file without a
+         * stored time span had no time column the run read */
+        size_t pl = strlen(f->path);
+        int doc = !info && pl > 5 && !strcmp(f->path + pl - 5, ".json");
+        char range[64];
+        snprintf(range, sizeof range, "%s", doc ? "not applicable (not a case file)" : "not recorded (no time column read)");
         const cJSON *tr = jp(info, "time_range");
         if (cJSON_GetArraySize(tr) == 2) {
             const cJSON *a = cJSON_GetArrayItem(tr, 0), *b = cJSON_GetArrayItem(tr, 1);
@@ -315,6 +320,8 @@ static void sec_data(rctx *c)
         }
         rcell r[6] = {vigil_cell_txt(f->role), vigil_cell_txt(f->path), vigil_cell_txt(f->sha256), vigil_cell_num((double)f->bytes, 0),
                       vigil_cell_count(jnum(info, "rows"), c->min_cell), vigil_cell_txt(range)};
+        if (!isfinite(jnum(info, "rows")))
+            r[4] = doc ? vigil_cell_na("a JSON document") : vigil_cell_undef(1, "rows not recorded by the run");
         r[2].cls = "hash";
         vigil_doc_row(d, r);
     }
@@ -425,6 +432,13 @@ static void criteria_rows(rctx *c, int failed_only, int passed_only)
         int no_interval = mth && (!strcmp(mth, "exact") || !strcmp(mth, "mean |SHAP|") || strstr(mth, "effect floors"));
         if (no_interval && !isfinite(jnum(x, "ci_low")) && !isfinite(jnum(x, "ci_high")))
             r[5] = vigil_cell_txt("not applicable");
+        else if ((!mth || !*mth) && !isfinite(jnum(x, "ci_low")) && !isfinite(jnum(x, "ci_high"))) {
+            /* a metric the engine gives no interval (Harrell's C, the O/E ratio at H) */
+            r[5] = vigil_cell_na("no interval");
+            r[6] = vigil_cell_txt("point estimate");
+        } else if (!isfinite(jnum(x, "ci_low")) && !isfinite(jnum(x, "ci_high")))
+            r[5] = vigil_cell_undef(2, "the method gave none on these cases");
+        if (!isfinite(jnum(x, "observed"))) r[4] = vigil_cell_undef(1, "see detail");
         vigil_doc_row(&c->d, r);
     }
 }
@@ -455,6 +469,40 @@ static void plot(rctx *c, const char *name, const char *title, char *svg, const 
     free(svg);
 }
 
+/* Why model document m gives metric md no value: the cell-size policy (its row at the
+ * threshold, a withheld AUROC) as "suppressed", else the engine's reason; NULL when it is
+ * withheld. */
+static const char *metric_why(const cJSON *m, const vigil_metric_def *md)
+{
+    if (md->at_threshold && cJSON_IsTrue(jp(m, "threshold.suppressed"))) return NULL;
+    const char *why = md->json_path && !strncmp(md->json_path, "discrimination.auroc.", 21) ? js(m, "discrimination.auroc.reason") : NULL;
+    if (why && strstr(why, "cell-size policy")) return NULL;
+    return why ? why : "not defined on these cases";
+}
+
+/* The value and interval cells of metric md in model document m: a number, or why there is
+ * none (withheld, undefined and its reason); an interval, or why the method gives none. */
+static void metric_cells(const cJSON *m, const vigil_metric_def *md, rcell *val, rcell *ci)
+{
+    double v, lo, hi;
+    metric_get(m, md, &v, &lo, &hi);
+    if (!isfinite(v)) {
+        const char *why = metric_why(m, md);
+        *val = *ci = why ? vigil_cell_undef(1, why) : vigil_cell_sup();
+        if (why) *ci = vigil_cell_undef(2, "no estimate");
+        return;
+    }
+    *val = vigil_cell_num(v, md->digits);
+    if (!md->ci_path)
+        *ci = vigil_cell_na(!md->ci_method ? (md->unit && !strcmp(md->unit, "p-value") ? "a test p-value" : "no interval")
+                                           : "no interval is computed for it");
+    else if (!isfinite(lo) && !isfinite(hi))
+        *ci = vigil_cell_undef(2, !strcmp(md->ci_method, "bootstrap") && jnum(m, "bootstrap.replicates") == 0
+                                      ? "no bootstrap replicates"
+                                      : "the method gives none on these cases");
+    else *ci = vigil_cell_ci_of(v, lo, hi, md->digits);
+}
+
 static void perf_table(rctx *c)
 {
     const cJSON *m[3];
@@ -472,11 +520,8 @@ static void perf_table(rctx *c)
         r[0] = vigil_cell_txt(md->label);
         const cJSON *mm[3] = {c->cand, c->pred, c->orig};
         for (int i = 0; i < 3; i++) {
-            double v = NAN, lo = NAN, hi = NAN;
-            if (mm[i]) metric_get(mm[i], md, &v, &lo, &hi);
-            r[1 + 2 * i] = vigil_cell_num(v, md->digits);
-            r[2 + 2 * i] = vigil_cell_ci_of(v, lo, hi, md->digits);
-            if (!mm[i]) r[1 + 2 * i] = r[2 + 2 * i] = vigil_cell_txt("not applicable");
+            if (mm[i]) metric_cells(mm[i], md, &r[1 + 2 * i], &r[2 + 2 * i]);
+            else r[1 + 2 * i] = r[2 + 2 * i] = vigil_cell_txt("not applicable");
         }
         vigil_doc_row(&c->d, r);
     }
@@ -582,9 +627,30 @@ static void subgroup_tables(rctx *c)
                            vigil_cell_num(jnum(lv, "ece"), 4), vigil_cell_num(jnum(pl, "ece"), 4), vigil_cell_num(jnum(lv, "tpr"), 3),
                            vigil_cell_num(jnum(pl, "tpr"), 3)};
             /* sensitivity at the threshold withheld by the cell-size policy is said to be, not
-             * shown as undefined */
+             * shown as undefined; an AUROC the engine gives none says why */
             if (level_withheld(c->cand, g->string, lv->string, 1)) r[9] = vigil_cell_sup();
             if (c->pred && level_withheld(c->pred, g->string, lv->string, 1)) r[10] = vigil_cell_sup();
+            const cJSON *lvs[2] = {lv, pl};
+            for (int i = 0; i < 2; i++) {
+                const char *why = js(lvs[i], "auroc_reason");
+                if (i == 1 && !c->pred) {
+                    r[4] = r[5] = r[8] = r[10] = vigil_cell_na("no predecessor");
+                    break;
+                }
+                if (isfinite(i ? b : a)) {
+                    if (!isfinite(jnum(lvs[i], "auroc_ci_low")) && !isfinite(jnum(lvs[i], "auroc_ci_high")))
+                        r[3 + 2 * i] = vigil_cell_undef(2, "DeLong gave none on these cases");
+                    continue;
+                }
+                if (why && strstr(why, "cell-size policy")) r[2 + 2 * i] = r[3 + 2 * i] = vigil_cell_sup();
+                else r[2 + 2 * i] = vigil_cell_undef(1, why ? why : "not defined on these cases"), r[3 + 2 * i] = vigil_cell_undef(2, "no estimate");
+            }
+            if (!isfinite(a - b))
+                r[6] = !c->pred ? vigil_cell_na("no predecessor")
+                       : !isfinite(a) && r[2].nv == -1 ? vigil_cell_sup() : !isfinite(b) && r[4].nv == -1 ? vigil_cell_sup()
+                       : vigil_cell_undef(1, "an AUROC is not defined");
+            for (int k = 7; k <= 10; k++)
+                if (!strcmp(r[k].text, "undefined")) r[k] = vigil_cell_undef(1, "not defined on these cases");
             vigil_doc_row(&c->d, r);
         }
         vigil_doc_table_end(&c->d);
@@ -837,6 +903,12 @@ static void sec_impact(rctx *c)
             rcell r[5] = {vigil_cell_txt(md->label), vigil_cell_num(a, md->digits), vigil_cell_num(b, md->digits),
                           vigil_cell_num(a - b, md->digits),
                           cm ? vigil_cell_ci(jnum(cm, "ci_low"), jnum(cm, "ci_high"), md->digits) : vigil_cell_txt("no paired interval for this metric")};
+            rcell unused;
+            if (!isfinite(a)) metric_cells(c->cand, md, &r[1], &unused);
+            if (!isfinite(b)) metric_cells(c->pred, md, &r[2], &unused);
+            if (!isfinite(a - b)) r[3] = r[4] = !isfinite(a) ? r[1] : r[2], r[4].nv = 2;
+            else if (cm && !isfinite(jnum(cm, "ci_low")) && !isfinite(jnum(cm, "ci_high")))
+                r[4] = vigil_cell_undef(2, "the paired method gave none on these cases");
             /* two p-values are each a test's evidence; their difference measures nothing */
             if (md->unit && strcmp(md->unit, "p-value") == 0)
                 r[3] = vigil_cell_txt("not a quantity (p-values)"), r[4] = vigil_cell_txt("");
@@ -877,8 +949,29 @@ static void sec_impact(rctx *c)
                               vigil_cell_num(a - b, dg), vigil_cell_ci(jnum(di, "ci_low"), jnum(di, "ci_high"), dg)};
                 /* the reason goes under the table, once: in the cell it made the table wider
                  * than the page, clipping the other columns in print */
-                if (!isfinite(a) && why_a) snprintf(r[1].text, sizeof r[1].text, "undefined (note %d)", note_ref(notes, &nnotes, why_a));
-                if (!isfinite(b) && why_b) snprintf(r[3].text, sizeof r[3].text, "undefined (note %d)", note_ref(notes, &nnotes, why_b));
+                if (!isfinite(a) && !why_a) r[1] = vigil_cell_undef(1, "not defined on these cases");
+                if (!isfinite(b) && !why_b) r[3] = vigil_cell_undef(1, pd ? "not defined on these cases" : "no predecessor");
+                int na = !isfinite(a) && why_a ? note_ref(notes, &nnotes, why_a) : 0;
+                int nb = !isfinite(b) && why_b ? note_ref(notes, &nnotes, why_b) : 0;
+                char nt[32];
+                if (na) {
+                    snprintf(nt, sizeof nt, "note %d", na);
+                    r[1] = vigil_cell_undef(1, nt), r[2] = vigil_cell_undef(2, nt);
+                }
+                if (nb) {
+                    snprintf(nt, sizeof nt, "note %d", nb);
+                    r[3] = vigil_cell_undef(1, nt), r[4] = vigil_cell_undef(2, nt);
+                }
+                if (!isfinite(a - b)) { /* the difference of two values, one of them not given */
+                    snprintf(nt, sizeof nt, "note %d", na ? na : nb);
+                    r[5] = vigil_cell_undef(1, na || nb ? nt : "a model gives no value");
+                    r[6] = vigil_cell_undef(2, na || nb ? nt : "a model gives no value");
+                } else if (!isfinite(jnum(di, "ci_low")) && !isfinite(jnum(di, "ci_high")))
+                    r[6] = vigil_cell_undef(2, di ? "the paired bootstrap gave none" : "no paired bootstrap stored");
+                if (isfinite(a) && !isfinite(jnum(cJSON_GetArrayItem(ci, 0), "")) && !isfinite(jnum(cJSON_GetArrayItem(ci, 1), "")))
+                    r[2] = vigil_cell_undef(2, "the bootstrap gave none");
+                if (isfinite(b) && !isfinite(jnum(cJSON_GetArrayItem(pci, 0), "")) && !isfinite(jnum(cJSON_GetArrayItem(pci, 1), "")))
+                    r[4] = vigil_cell_undef(2, "the bootstrap gave none");
                 vigil_doc_row(d, r);
             }
             vigil_doc_table_end(d);
@@ -910,7 +1003,7 @@ static void sec_impact(rctx *c)
                         if (!e || !isfinite(df))
                             snprintf(cell[q], sizeof cell[q], "%s",
                                      level_withheld(c->cand, g->string, lv->string, q == 3) || level_withheld(c->pred, g->string, lv->string, q == 3)
-                                         ? "suppressed (cell-size policy)" : "undefined");
+                                         ? "suppressed (cell-size policy)" : "undefined (not defined on these cases)");
                         else if (isfinite(lo) && isfinite(hi))
                             snprintf(cell[q], sizeof cell[q], "%.*f [%.*f, %.*f]", dq[q], no_neg_zero(df, dq[q]), dq[q],
                                      no_neg_zero(lo, dq[q]), dq[q], no_neg_zero(hi, dq[q]));

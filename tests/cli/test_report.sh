@@ -344,6 +344,20 @@ for r in rows:
     for cell in (tds[4], tds[5], tds[7]):  # observed, 95% CI, verdict
         assert any(cell in ln for ln in lines), "split across lines in the PDF: %r" % cell
 PY
+        # issue 18, as a reviewer reads the paper: no page ends with a heading, a table caption
+        # or a header row (their table on the next page), page 1 is more than the contents, and
+        # no bare "undefined" or dash in a cell; the bundled suites and the metrics run
+        /usr/bin/python3 tests/cli/report_pages.py "$T/p" "$T/p.txt" || fails=$((fails + 1))
+        for s in nafld1-v2-vs-v1 sepsis-logs flchain-5y-survival; do
+            run "$V" suite run "suites/$s.json" --format json
+            pid=$(/usr/bin/python3 -c "import json; print(json.load(open('$T/out'))['run_id'])")
+            run "$V" report --run "$pid" --out "$T/p-$s" --pdf
+            pdftotext -layout "$T/p-$s/report.pdf" "$T/p-$s.txt"
+            /usr/bin/python3 tests/cli/report_pages.py "$T/p-$s" "$T/p-$s.txt" || { echo "  ($s)"; fails=$((fails + 1)); }
+        done
+        run "$V" report --run "$MID" --out "$T/p-m" --pdf
+        pdftotext -layout "$T/p-m/report.pdf" "$T/p-m.txt"
+        /usr/bin/python3 tests/cli/report_pages.py "$T/p-m" "$T/p-m.txt" || { echo "  (metrics run)"; fails=$((fails + 1)); }
     else
         echo "SKIP: pdftotext missing: PDF text not checked"
     fi
@@ -501,6 +515,19 @@ if command -v xmllint >/dev/null 2>&1; then
     xmllint --nonet --noout --schema "$T/mc.xsd" "$T/rk/model-card.xml" 2>"$T/xerr" ||
         { echo "FAIL: the model card with suite keys does not validate: $(head -c 400 "$T/xerr")"; fails=$((fails + 1)); }
 fi
+# issue 18: no table cell of any report above reads a bare "undefined" or dash: each says why
+# (withheld cells "suppressed (cell-size policy)", a JSON input's rows "not applicable (a JSON
+# document)", a p-value's interval "not applicable (a test p-value)")
+/usr/bin/python3 - "$T" <<'PY' || fails=$((fails + 1))
+import glob, re, sys
+n = 0
+for f in sorted(glob.glob(sys.argv[1] + "/*/report.html")):
+    n += 1
+    for m in re.finditer(r"<td[^>]*>\s*(undefined|\u2014|-)\s*</td>", open(f, encoding="utf-8").read()):
+        print("FAIL: a bare %r cell in %s" % (m.group(1), f))
+        sys.exit(1)
+assert n >= 8, n
+PY
 # issue 18: a key below the plot no longer overlaps the axis label (gnuplot's own bottom margin
 # put the key's first line 14 px under the label's baseline, on top of it; two 13-px lines apart
 # at least now).

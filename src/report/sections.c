@@ -262,8 +262,50 @@ static void composition(rctx *c, const cJSON *groups, const char *id, const char
     vigil_doc_table_end(d);
 }
 
-/* The columns the run let through the PHI guard, each with the justification the run stored
- * (a suite's $.data.phi_allow, a metrics run's --allow-column): a privacy officer's question. */
+static const char *phi_file(const char *role)
+{
+    return !role ? "?" : !strcmp(role, "data") ? "test data" : !strcmp(role, "training_data") ? "training data"
+                                                         : !strcmp(role, "train_ids") ? "training ids" : role;
+}
+
+/* The kind of identifier the PHI guard found in allowed column `col`, as the run stored it
+ * (result.phi_allowed): "an age over 89 (by its values, in the test and training data)", each
+ * kind once with the files it was found in, several joined by "; ". */
+static void phi_kind(const rctx *c, const char *col, char *out, size_t cap)
+{
+    const cJSON *pa = jp(c->res, "phi_allowed"), *e, *f, *g;
+    if (!cJSON_IsArray(pa)) {
+        snprintf(out, cap, "not stored (the run predates it)");
+        return;
+    }
+    size_t len = 0;
+    out[0] = '\0';
+    cJSON_ArrayForEach(e, pa)
+    {
+        if (!js(e, "column") || strcmp(js(e, "column"), col) != 0) continue;
+        const cJSON *found = cJSON_GetObjectItem(e, "found");
+        cJSON_ArrayForEach(f, found)
+        {
+            const char *kind = js(f, "kind") ? js(f, "kind") : "?", *by = js(f, "by") ? js(f, "by") : "?";
+            int seen = 0; /* this kind, found the same way, already written with its files */
+            for (g = found->child; g != f && !seen; g = g->next)
+                seen = js(g, "kind") && js(g, "by") && !strcmp(js(g, "kind"), kind) && !strcmp(js(g, "by"), by);
+            if (seen) continue;
+            int n = snprintf(out + len, cap - len, "%s%s (by its %s, in the %s", len ? "; " : "", kind, by, phi_file(js(f, "file")));
+            for (g = f->next; g && n >= 0 && (size_t)n < cap - len; g = g->next)
+                if (js(g, "kind") && js(g, "by") && !strcmp(js(g, "kind"), kind) && !strcmp(js(g, "by"), by))
+                    n += snprintf(out + len + n, cap - len - n, " and the %s", phi_file(js(g, "file")));
+            if (n >= 0 && (size_t)n < cap - len) n += snprintf(out + len + n, cap - len - n, ")");
+            if (n < 0 || (size_t)n >= cap - len) break;
+            len += (size_t)n;
+        }
+    }
+    if (!len) snprintf(out, cap, "none found (the allowance let nothing through)");
+}
+
+/* The columns the run let through the PHI guard, each with the kind of identifier the guard
+ * found there and the justification the run stored (a suite's $.data.phi_allow, a metrics
+ * run's --allow-column): a privacy officer's question. */
 static void phi_allowances(rctx *c)
 {
     cJSON *cfg = c->run.config_json ? cJSON_Parse(c->run.config_json) : NULL;
@@ -271,16 +313,19 @@ static void phi_allowances(rctx *c)
     if (!cJSON_IsObject(allow)) allow = jp(cfg, "allow_columns");
     cJSON *ev = cJSON_AddArrayToObject(c->d.evidence, "phi_allowances");
     if (cJSON_IsObject(allow) && allow->child) {
-        static const char *const cols[] = {"column", "justification given"};
-        vigil_doc_table(&c->d, "phi-allowances", "Columns let through the PHI guard, with the justification the run stored",
-                        cols, 2);
+        static const char *const cols[] = {"column", "identifier the guard found", "justification given"};
+        vigil_doc_table(&c->d, "phi-allowances", "Columns let through the PHI guard: what it found in each, and the "
+                        "justification the run stored", cols, 3);
         const cJSON *a;
         cJSON_ArrayForEach(a, allow)
         {
-            rcell r[2] = {vigil_cell_txt(a->string), vigil_cell_txt(cJSON_IsString(a) ? a->valuestring : "")};
+            char kind[512];
+            phi_kind(c, a->string, kind, sizeof kind);
+            rcell r[3] = {vigil_cell_txt(a->string), vigil_cell_txt(kind), vigil_cell_txt(cJSON_IsString(a) ? a->valuestring : "")};
             vigil_doc_row(&c->d, r);
             cJSON *one = cJSON_CreateObject();
             cJSON_AddStringToObject(one, "column", a->string);
+            cJSON_AddStringToObject(one, "kind", kind);
             cJSON_AddStringToObject(one, "justification", cJSON_IsString(a) ? a->valuestring : "");
             cJSON_AddItemToArray(ev, one);
         }

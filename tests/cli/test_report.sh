@@ -93,7 +93,7 @@ fi
 
 # issue 18: the PHI allowance the metrics run was given is shown with its justification
 run "$V" report --run "$MID" --out "$T/rphi" --no-plots
-grep -q '^| age | public-research-cohort |$' "$T/rphi/report.md" ||
+grep -q '^| age | none found (the allowance let nothing through) | public-research-cohort |$' "$T/rphi/report.md" ||
     { echo "FAIL: the PHI allowance is not in the report"; fails=$((fails + 1)); }
 grep -q "No column was let through the PHI guard" "$T/rs/report.md" ||
     { echo "FAIL: a run without allowances does not say so"; fails=$((fails + 1)); }
@@ -171,6 +171,11 @@ for t in (html, md):
     assert "M1: M1" not in t, "modification id printed twice"
     assert "differs from the training data" in t and "overlap between the two files is not stored" in t
 assert ev["tables"]["traceability"]["rows"][0][0].startswith("M1: the 5-year mortality model")
+# issue 18: the PHI allowance with the kind of identifier the guard found (ages over 89, in the
+# test and the training file) and the reason
+pa = ev["phi_allowances"]
+assert [(a["column"], a["kind"]) for a in pa] == [("age", "an age over 89 (by its values, in the test data and the training data)")], pa
+assert pa[0]["justification"].startswith("flchain/nafld1 are public research cohorts"), pa
 # issue 18: a disparity the engine does not give says why (a withheld level), under a readable
 # name, never a bare "undefined"
 dis = ev["tables"]["disparities-age_band"]["rows"]

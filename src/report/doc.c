@@ -194,6 +194,7 @@ void vigil_doc_table(rdoc *d, const char *id, const char *caption, const char *c
     cJSON *c = cJSON_AddArrayToObject(t, "columns");
     for (size_t i = 0; i < n; i++) cJSON_AddItemToArray(c, cJSON_CreateString(cols[i]));
     d->rows = cJSON_AddArrayToObject(t, "rows");
+    d->table = t, d->methods = cJSON_CreateArray(), d->n_legend = 0;
     d->table_at = d->html.len, d->table_rows = 0;
     vigil_sbuf_printf(&d->html, "<table");
     attr(&d->html, "id", "t-", id);
@@ -230,13 +231,39 @@ static cJSON *cell_json(const rcell *c)
     return cJSON_CreateString(c->text);
 }
 
+/* The mark of a method in the table's legend (added when new): a, b, c, ... */
+static int legend_mark(rdoc *d, const char *method)
+{
+    for (int k = 0; k < d->n_legend; k++)
+        if (!strcmp(d->legend[k], method)) return k;
+    if (d->n_legend == (int)(sizeof d->legend / sizeof *d->legend)) return -1;
+    d->legend[d->n_legend] = method;
+    return d->n_legend++;
+}
+
+/* How a stored method reads in a legend: the bootstrap's named as such. */
+static void method_text(char *out, size_t cap, const char *m)
+{
+    if (!strcmp(m, "BCa")) snprintf(out, cap, "BCa bootstrap (bias-corrected and accelerated)");
+    else if (!strncmp(m, "percentile (", 12)) snprintf(out, cap, "percentile bootstrap %s", m + 11);
+    else snprintf(out, cap, "%s", m);
+}
+
+rcell vigil_cell_method(rcell c, const char *method)
+{
+    c.method = method && *method ? method : NULL;
+    return c;
+}
+
 void vigil_doc_row(rdoc *d, const rcell *cells)
 {
-    cJSON *r = cJSON_CreateArray();
+    cJSON *r = cJSON_CreateArray(), *mr = cJSON_CreateArray();
+    int marked = 0;
     vigil_sbuf_printf(&d->html, "<tr>");
     vigil_sbuf_printf(&d->md, "|");
     for (size_t i = 0, span = 1; i < d->ncols; i++) {
         const rcell *c = &cells[i];
+        int mk = c->method ? legend_mark(d, c->method) : -1;
         /* a run of withheld cells is one cell across their columns in HTML (the text does not
          * wrap, so a row of them was wider than the printed page); Markdown and evidence.json
          * keep a cell per column */
@@ -250,6 +277,7 @@ void vigil_doc_row(rdoc *d, const rcell *cells)
             if (span > 1) vigil_sbuf_printf(&d->html, " colspan=\"%zu\"", span);
             vigil_sbuf_append(&d->html, ">", 1);
             vigil_html_escape(&d->html, c->text);
+            if (mk >= 0) vigil_sbuf_printf(&d->html, "<sup class=\"m\">%c</sup>", 'a' + mk);
             vigil_sbuf_printf(&d->html, "</td>");
             span = 1;
         }
@@ -257,13 +285,25 @@ void vigil_doc_row(rdoc *d, const rcell *cells)
         if (c->cls && (strcmp(c->cls, "fail") == 0)) vigil_sbuf_printf(&d->md, "**");
         md_escape(&d->md, c->text);
         if (c->cls && (strcmp(c->cls, "fail") == 0)) vigil_sbuf_printf(&d->md, "**");
+        if (mk >= 0) vigil_sbuf_printf(&d->md, " <sup>%c</sup>", 'a' + mk);
         vigil_sbuf_printf(&d->md, " |");
         cJSON_AddItemToArray(r, cell_json(c));
+        cJSON_AddItemToArray(mr, c->method ? cJSON_CreateString(c->method) : cJSON_CreateNull());
+        marked |= c->method != NULL;
         d->outside |= c->outside;
     }
     vigil_sbuf_printf(&d->html, "</tr>\n");
     vigil_sbuf_printf(&d->md, "\n");
     cJSON_AddItemToArray(d->rows, r);
+    if (marked || d->n_legend) {
+        /* rows before the first marked one get their all-null rows now */
+        while (cJSON_GetArraySize(d->methods) < cJSON_GetArraySize(d->rows) - 1) {
+            cJSON *nr = cJSON_CreateArray();
+            for (size_t i = 0; i < d->ncols; i++) cJSON_AddItemToArray(nr, cJSON_CreateNull());
+            cJSON_AddItemToArray(d->methods, nr);
+        }
+        cJSON_AddItemToArray(d->methods, mr);
+    } else cJSON_Delete(mr);
     d->table_rows++;
 }
 
@@ -291,6 +331,18 @@ void vigil_doc_table_end(rdoc *d)
     vigil_sbuf_printf(&d->md, "\n");
     d->rows = NULL;
     d->ncols = 0;
+    if (d->n_legend && d->table) { /* each interval's method: the marks' legend, and per cell */
+        cJSON_AddItemToObject(d->table, "cell_methods", d->methods);
+        vigil_sbuf b = {0};
+        for (int q = 0; q < d->n_legend; q++) {
+            char t[400];
+            method_text(t, sizeof t, d->legend[q]);
+            vigil_sbuf_printf(&b, "%s%c: %s", q ? "; " : "", 'a' + q, t);
+        }
+        vigil_doc_p(d, "Interval methods (the mark beside each interval): %s.", b.s ? b.s : "");
+        vigil_sbuf_free(&b);
+    } else cJSON_Delete(d->methods);
+    d->methods = NULL, d->table = NULL, d->n_legend = 0;
     if (d->outside)
         vigil_doc_p(d, "\xe2\x80\xa0 This interval does not contain its estimate. That happens to bounded statistics "
                        "near their bound (a gap across levels or a calibration error cannot go below 0, a ratio of "

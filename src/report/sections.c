@@ -97,6 +97,10 @@ static int level_withheld(const cJSON *m, const char *g, const char *lv, int at_
     return at_threshold && cJSON_IsTrue(cJSON_GetObjectItem(t, "suppressed"));
 }
 
+/* A bootstrap interval of a run that did not store which interval it is (before issue 18). */
+static const char *const k_boot_unknown = "bootstrap (BCa, or percentile where BCa is undefined: this run does not "
+                                          "store which)";
+
 static const char *k_model_label[3] = {"candidate", "predecessor (in service)", "original"};
 
 static void sha_row(rctx *c, const char *item, const char *path, const char *sha)
@@ -473,7 +477,14 @@ static void criteria_rows(rctx *c, int failed_only, int passed_only)
         /* a rule whose method gives no interval (replay agreement: exact; mean |SHAP|; the drift
          * gate's tests): not applicable. A method that has one but gave none (a bootstrap of 0
          * replicates, an undefined DeLong) stays "undefined". */
-        const char *mth = js(x, "method");
+        const char *mth = js(x, "method"), *how = js(x, "ci_method");
+        /* which bootstrap interval it is (issue 18), where the run stored it */
+        int finite_ci = isfinite(jnum(x, "ci_low")) || isfinite(jnum(x, "ci_high"));
+        if (mth && finite_ci && strstr(mth, "bootstrap") && !strstr(mth, "paired")) {
+            if (how && (!strcmp(how, "BCa") || !strncmp(how, "percentile", 10)))
+                snprintf(r[6].text, sizeof r[6].text, "%s: %s", mth, how);
+            else if (!how) snprintf(r[6].text, sizeof r[6].text, "%s", k_boot_unknown);
+        }
         int no_interval = mth && (!strcmp(mth, "exact") || !strcmp(mth, "mean |SHAP|") || strstr(mth, "effect floors"));
         if (no_interval && !isfinite(jnum(x, "ci_low")) && !isfinite(jnum(x, "ci_high")))
             r[5] = vigil_cell_txt("not applicable");
@@ -514,6 +525,28 @@ static void plot(rctx *c, const char *name, const char *title, char *svg, const 
     free(svg);
 }
 
+/* The method of metric md's interval in document m, as the run stored it beside the interval
+ * (issue 18: calibration.ci_method.brier beside calibration.ci.brier, threshold.ci_method,
+ * discrimination.auprc.ci_method); a run from before that: the catalogue's, saying that it
+ * does not store which bootstrap interval it gave. */
+static const char *metric_ci_method(const cJSON *m, const vigil_metric_def *md)
+{
+    if (!md->ci_path) return NULL;
+    char p[192];
+    size_t n = strlen(md->ci_path);
+    const char *dot = strrchr(md->ci_path, '.'), *ci = strstr(md->ci_path, ".ci.");
+    if (md->ci_path[n - 1] == '.') snprintf(p, sizeof p, "%sci_method", md->ci_path);
+    else if (ci) snprintf(p, sizeof p, "%.*s.ci_method.%s", (int)(ci - md->ci_path), md->ci_path, ci + 4);
+    else if (dot) snprintf(p, sizeof p, "%.*s.ci_method", (int)(dot - md->ci_path), md->ci_path);
+    else p[0] = '\0';
+    const char *st = p[0] ? js(m, p) : NULL;
+    if (st) return st;
+    if (!md->ci_method) return NULL;
+    if (!strcmp(md->ci_method, "bootstrap")) return k_boot_unknown;
+    if (!strcmp(md->ci_method, "Wilson")) return "Wilson score";
+    return md->ci_method;
+}
+
 /* Why model document m gives metric md no value: the cell-size policy (its row at the
  * threshold, a withheld AUROC) as "suppressed", else the engine's reason; NULL when it is
  * withheld. */
@@ -545,7 +578,7 @@ static void metric_cells(const cJSON *m, const vigil_metric_def *md, rcell *val,
         *ci = vigil_cell_undef(2, !strcmp(md->ci_method, "bootstrap") && jnum(m, "bootstrap.replicates") == 0
                                       ? "no bootstrap replicates"
                                       : "the method gives none on these cases");
-    else *ci = vigil_cell_ci_of(v, lo, hi, md->digits);
+    else *ci = vigil_cell_method(vigil_cell_ci_of(v, lo, hi, md->digits), metric_ci_method(m, md));
 }
 
 static void perf_table(rctx *c)
@@ -675,6 +708,8 @@ static void subgroup_tables(rctx *c)
              * shown as undefined; an AUROC the engine gives none says why */
             if (level_withheld(c->cand, g->string, lv->string, 1)) r[9] = vigil_cell_sup();
             if (c->pred && level_withheld(c->pred, g->string, lv->string, 1)) r[10] = vigil_cell_sup();
+            r[3] = vigil_cell_method(r[3], js(lv, "auroc_ci_method") ? js(lv, "auroc_ci_method") : "DeLong");
+            r[5] = vigil_cell_method(r[5], js(pl, "auroc_ci_method") ? js(pl, "auroc_ci_method") : "DeLong");
             const cJSON *lvs[2] = {lv, pl};
             for (int i = 0; i < 2; i++) {
                 const char *why = js(lvs[i], "auroc_reason");
@@ -948,6 +983,7 @@ static void sec_impact(rctx *c)
             rcell r[5] = {vigil_cell_txt(md->label), vigil_cell_num(a, md->digits), vigil_cell_num(b, md->digits),
                           vigil_cell_num(a - b, md->digits),
                           cm ? vigil_cell_ci(jnum(cm, "ci_low"), jnum(cm, "ci_high"), md->digits) : vigil_cell_txt("no paired interval for this metric")};
+            if (cm) r[4] = vigil_cell_method(r[4], js(cm, "method") ? js(cm, "method") : js(c->res, "impact.method"));
             rcell unused;
             if (!isfinite(a)) metric_cells(c->cand, md, &r[1], &unused);
             if (!isfinite(b)) metric_cells(c->pred, md, &r[2], &unused);
@@ -994,6 +1030,11 @@ static void sec_impact(rctx *c)
                               vigil_cell_num(a - b, dg), vigil_cell_ci(jnum(di, "ci_low"), jnum(di, "ci_high"), dg)};
                 /* the reason goes under the table, once: in the cell it made the table wider
                  * than the page, clipping the other columns in print */
+                const char *ha = cJSON_GetStringValue(vigil_json_get_segs(dp, (const char *const[]){"ci_method", v->string, NULL}));
+                const char *hb = cJSON_GetStringValue(vigil_json_get_segs(pd, (const char *const[]){"ci_method", v->string, NULL}));
+                r[2] = vigil_cell_method(r[2], ha ? ha : cJSON_GetObjectItem(dp, "ci_method") ? NULL : k_boot_unknown);
+                r[4] = vigil_cell_method(r[4], hb ? hb : cJSON_GetObjectItem(pd, "ci_method") ? NULL : k_boot_unknown);
+                r[6] = vigil_cell_method(r[6], js(c->res, "impact.method"));
                 if (!isfinite(a) && !why_a) r[1] = vigil_cell_undef(1, "not defined on these cases");
                 if (!isfinite(b) && !why_b) r[3] = vigil_cell_undef(1, pd ? "not defined on these cases" : "no predecessor");
                 int na = !isfinite(a) && why_a ? note_ref(notes, &nnotes, why_a) : 0;

@@ -399,6 +399,7 @@ int vigil_suite_evaluate(run_t *r, size_t ci, cJSON *out, int *all_pass, vigil_r
     char swhy[320] = "";      /* and why its difference is not given: ob.why points here */
     double t = !isnan(c->threshold) ? c->threshold : r->thr[0];
     const char *method = c->info->ci_method;
+    const char *ci_how = NULL; /* the interval's own method where the engine says (BCa, percentile and why) */
     int rc = VIGIL_OK;
     char scope[256] = "overall";
 
@@ -434,6 +435,7 @@ int vigil_suite_evaluate(run_t *r, size_t ci, cJSON *out, int *all_pass, vigil_r
     } else if ((c->info->scopes & VIGIL_METRIC_DISPARITY)) {
         report_value(r->rcand, c, t, c->group, NULL, &dv);
         ob.value = dv.value, ob.ci_low = dv.ci_low, ob.ci_high = dv.ci_high;
+        ci_how = dv.ci_method;
         if (dv.why[0]) ob.why = dv.why; /* the level that keeps the gap from being given */
     } else if (c->rule == VIGIL_RULE_NON_INFERIOR || c->rule == VIGIL_RULE_SUPERIOR) {
         int surv = c->info->source == VIGIL_METRIC_FROM_SURVIVAL;
@@ -484,12 +486,13 @@ int vigil_suite_evaluate(run_t *r, size_t ci, cJSON *out, int *all_pass, vigil_r
             if (strcmp(c->metric, gap_of[g][0]) == 0 &&
                 vigil_metrics_report_get(&dv, r->rcand, gap_of[g][1], c->group, NULL) == 0) {
                 ob.ci_low = as_shown(dv.ci_low), ob.ci_high = as_shown(dv.ci_high);
-                if (isfinite(ob.ci_low)) method = "largest gap; percentile bootstrap CI";
+                if (isfinite(ob.ci_low)) method = "largest gap; bootstrap CI", ci_how = dv.ci_method;
             }
     } else {
         vigil_metric_value x;
         report_value(r->rcand, c, t, NULL, NULL, &x);
         ob.value = x.value, ob.ci_low = x.ci_low, ob.ci_high = x.ci_high;
+        ci_how = x.ci_method;
     }
     if (L.names) {
         ob.level_values = L.v, ob.level_ci_low = L.lo, ob.level_ci_high = L.hi;
@@ -509,6 +512,7 @@ int vigil_suite_evaluate(run_t *r, size_t ci, cJSON *out, int *all_pass, vigil_r
     cJSON_AddItemToObject(e, "ci_high", isnan(v.ci_high) ? cJSON_CreateNull() : cJSON_CreateNumber(v.ci_high));
     cJSON_AddStringToObject(e, "threshold", v.threshold);
     cJSON_AddStringToObject(e, "method", method ? method : "");
+    if (ci_how && (isfinite(v.ci_low) || isfinite(v.ci_high))) cJSON_AddStringToObject(e, "ci_method", ci_how);
     if (c->info->source == VIGIL_METRIC_FROM_SCORES && c->info->at_threshold) cJSON_AddNumberToObject(e, "at_threshold", t);
     cJSON_AddBoolToObject(e, "pass", v.pass);
     cJSON_AddStringToObject(e, "detail", v.detail);

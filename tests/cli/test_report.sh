@@ -151,6 +151,8 @@ expect_rc 0 "suite run passes"
 SID=$(/usr/bin/python3 -c "import json; print(json.load(open('$T/out'))['run_id'])")
 run "$V" report --run "$SID" --out "$T/s" --format json
 expect_rc 0 "suite report: implementable"
+/usr/bin/python3 -c "import sqlite3,sys; open(sys.argv[3], 'w').write(sqlite3.connect(sys.argv[1]).execute(\"select body from documents where run_id=? and name='result'\", (int(sys.argv[2]),)).fetchone()[0])" \
+    "$VIGIL_DB" "$SID" "$T/s.res.json"
 expect_json "d['kind'] == 'suite' and d['implementable'] is True and d['criteria'] == 14 and d['criteria_failed'] == 0" \
     "suite summary JSON"
 [ "$have_gnuplot" = 0 ] || expect_json "d['plots'] == 8 and d['plots_drawn'] == 8" "every suite plot drawn"
@@ -171,6 +173,33 @@ for t in (html, md):
     assert "M1: M1" not in t, "modification id printed twice"
     assert "differs from the training data" in t and "overlap between the two files is not stored" in t
 assert ev["tables"]["traceability"]["rows"][0][0].startswith("M1: the 5-year mortality model")
+# issue 18: which method each interval used, stored beside it and shown in the tables: a
+# mark in every interval cell, the legend under the table, the method per cell in
+# evidence.json; this run's predecessor ECE is a percentile interval (BCa undefined: its
+# estimate 0.0045 lies below every replicate), the rest of the bootstrap BCa
+res = json.load(open(d + ".res.json"))
+pm = res["metrics"]["predecessor"]["calibration"]
+assert set(pm["ci_method"]) == {k for k, v in pm["ci"].items() if v[0] is not None}, (pm["ci_method"], pm["ci"])
+assert pm["ci_method"]["ece"] == "percentile (BCa undefined: the estimate lies outside every replicate)", pm["ci_method"]
+assert pm["ece"] < pm["ci"]["ece"][0], (pm["ece"], pm["ci"]["ece"])
+assert res["metrics"]["candidate"]["calibration"]["ci_method"]["ece"] == "BCa"
+assert res["metrics"]["candidate"]["threshold"]["ci_method"] == "Wilson score"
+perf = ev["tables"]["performance"]
+cm = perf["cell_methods"]
+for r, mr in zip(perf["rows"], cm):
+    for k in (2, 4):  # candidate and predecessor 95% CI
+        assert (isinstance(r[k], list) and r[k][0] is not None) == (mr[k] is not None), (r, mr)
+ece = [mr for r, mr in zip(perf["rows"], cm) if r[0].startswith("ECE (10 equal-width")][0]
+assert ece[2] == "BCa" and ece[4].startswith("percentile (BCa undefined"), ece
+ptab = html[html.index('id="t-performance"'):]
+ptab, after = ptab[:ptab.index("</table>")], ptab[ptab.index("</table>"):][:1500]
+assert ptab.count('<sup class="m">') == sum(m is not None for mr in cm for m in mr), ptab[:500]
+assert "percentile bootstrap (BCa undefined: the estimate lies outside every replicate)" in after, after
+assert "BCa bootstrap (bias-corrected and accelerated)" in after and "Wilson score" in after and "DeLong" in after, after
+crit = {r[0]: r[6] for r in ev["tables"]["criteria"]["rows"]}
+assert crit["Calibration slope"] == "bootstrap: BCa" and crit["AUROC gap by sex"] == "largest gap; bootstrap CI: BCa", crit
+dis = ev["tables"]["disparities-sex"]
+assert all(m is not None for r, mr in zip(dis["rows"], dis["cell_methods"]) for k, m in enumerate(mr) if k in (2, 4, 6) and isinstance(r[k], list) and r[k][0] is not None)
 # issue 18: the PHI allowance with the kind of identifier the guard found (ages over 89, in the
 # test and the training file) and the reason
 pa = ev["phi_allowances"]

@@ -418,10 +418,15 @@ rcell vigil_cell_txt(const char *s)
     return c;
 }
 
+/* A number or interval a table shows without a more specific reason for its absence: the run
+ * stored none (null) there; never a bare "undefined" (issue 18). */
+#define UNDEF_TEXT "undefined (none on these cases)"
+
 rcell vigil_cell_num(double v, int digits)
 {
     rcell c = {0};
-    vigil_fmt_num(c.text, sizeof c.text, v, digits);
+    if (isfinite(v)) vigil_fmt_num(c.text, sizeof c.text, v, digits);
+    else snprintf(c.text, sizeof c.text, UNDEF_TEXT);
     c.v[0] = v;
     c.nv = 1;
     return c;
@@ -430,7 +435,7 @@ rcell vigil_cell_num(double v, int digits)
 rcell vigil_cell_p(double p)
 {
     rcell c = {0};
-    if (!isfinite(p)) snprintf(c.text, sizeof c.text, "undefined");
+    if (!isfinite(p)) snprintf(c.text, sizeof c.text, UNDEF_TEXT);
     else if (p < 1e-4) snprintf(c.text, sizeof c.text, "%.1e", p);
     else snprintf(c.text, sizeof c.text, "%.4f", p);
     c.v[0] = p;
@@ -441,7 +446,7 @@ rcell vigil_cell_p(double p)
 rcell vigil_cell_ci(double lo, double hi, int digits)
 {
     rcell c = {0};
-    if (!isfinite(lo) && !isfinite(hi)) snprintf(c.text, sizeof c.text, "undefined");
+    if (!isfinite(lo) && !isfinite(hi)) snprintf(c.text, sizeof c.text, UNDEF_TEXT);
     else {
         char a[64], b[64];
         vigil_fmt_num(a, sizeof a, lo, digits);

@@ -267,7 +267,7 @@ static void nights_table(mctx *c)
         double e = vigil_mrec_largest(x->doc, &who);
         char le[160];
         if (isfinite(e)) snprintf(le, sizeof le, "%.3f (%s)", e, who);
-        else snprintf(le, sizeof le, "undefined");
+        else snprintf(le, sizeof le, "undefined (no feature effect stored)");
         rcell big = vigil_cell_txt(le);
         const cJSON *pr = jp(x->doc, "prediction"), *lb = jp(x->doc, "label"), *cu = jp(x->doc, "cusum");
         char cus[64] = "";

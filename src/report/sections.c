@@ -729,8 +729,7 @@ static void subgroup_tables(rctx *c)
                 r[6] = !c->pred ? vigil_cell_na("no predecessor")
                        : !isfinite(a) && r[2].nv == -1 ? vigil_cell_sup() : !isfinite(b) && r[4].nv == -1 ? vigil_cell_sup()
                        : vigil_cell_undef(1, "an AUROC is not defined");
-            for (int k = 7; k <= 10; k++)
-                if (!strcmp(r[k].text, "undefined")) r[k] = vigil_cell_undef(1, "not defined on these cases");
+
             vigil_doc_row(&c->d, r);
         }
         vigil_doc_table_end(&c->d);

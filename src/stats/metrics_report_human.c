@@ -556,6 +556,7 @@ static void give(vigil_metric_value *o, double v, double lo, double hi, int show
 {
     o->value = o->ci_low = o->ci_high = NAN;
     o->why[0] = '\0';
+    o->ci_method = NULL;
     if (!shown) {
         o->status = VIGIL_METRIC_WITHHELD;
         snprintf(o->why, sizeof o->why, "%s", WHY_CELLS);

@@ -487,6 +487,7 @@ static void given(vigil_metric_value *o, vigil_metric_status st, double v, doubl
 {
     o->value = v, o->ci_low = lo, o->ci_high = hi;
     o->status = st;
+    o->ci_method = NULL;
     snprintf(o->why, sizeof o->why, "%s", why ? why : "");
 }
 

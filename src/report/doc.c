@@ -251,7 +251,9 @@ static void method_text(char *out, size_t cap, const char *m)
 
 rcell vigil_cell_method(rcell c, const char *method)
 {
-    c.method = method && *method ? method : NULL;
+    /* only an interval that is given carries a method: an undefined one says why instead */
+    int given = c.nv == 2 && (isfinite(c.v[0]) || isfinite(c.v[1]));
+    c.method = given && method && *method ? method : NULL;
     return c;
 }
 
@@ -307,6 +309,17 @@ void vigil_doc_row(rdoc *d, const rcell *cells)
     d->table_rows++;
 }
 
+/* A note of the table just written, printed on its page (print CSS: p.tnote{break-before:
+ * avoid}). */
+static void tnote(rdoc *d, const char *text)
+{
+    vigil_sbuf_printf(&d->html, "<p class=\"tnote\">");
+    vigil_html_escape(&d->html, text);
+    vigil_sbuf_printf(&d->html, "</p>\n");
+    md_escape(&d->md, text);
+    vigil_sbuf_printf(&d->md, "\n\n");
+}
+
 /* The most rows a table is kept on one page with its caption (print CSS: table{break-inside:
  * avoid}): a shorter one moves whole to the next page rather than leave its caption and header
  * alone at a page end; a longer one is class "long", which may start on a page and continue
@@ -339,18 +352,22 @@ void vigil_doc_table_end(rdoc *d)
             method_text(t, sizeof t, d->legend[q]);
             vigil_sbuf_printf(&b, "%s%c: %s", q ? "; " : "", 'a' + q, t);
         }
-        vigil_doc_p(d, "Interval methods (the mark beside each interval): %s.", b.s ? b.s : "");
+        vigil_sbuf t = {0};
+        vigil_sbuf_printf(&t, "Interval methods (the mark beside each interval): %s.", b.s ? b.s : "");
+        tnote(d, t.s);
+        if (b.failed || t.failed) d->html.failed = 1;
+        vigil_sbuf_free(&t);
         vigil_sbuf_free(&b);
     } else cJSON_Delete(d->methods);
     d->methods = NULL, d->table = NULL, d->n_legend = 0;
     if (d->outside)
-        vigil_doc_p(d, "\xe2\x80\xa0 This interval does not contain its estimate. That happens to bounded statistics "
+        tnote(d, "\xe2\x80\xa0 This interval does not contain its estimate. That happens to bounded statistics "
                        "near their bound (a gap across levels or a calibration error cannot go below 0, a ratio of "
                        "rates cannot exceed 1): resampling moves them away from the bound, so the bootstrap "
-                       "distribution is not centred on the estimate. The interval is still the stated method's 95%% "
+                       "distribution is not centred on the estimate. The interval is still the stated method's 95% "
                        "interval (BCa, which corrects for that bias, or the percentile interval where BCa is "
-                       "undefined: Appendix A); read it as the range of the statistic, not as a band around the "
-                       "estimate.");
+                       "undefined: the table's interval methods); read it as the range of the statistic, not as a "
+                       "band around the estimate.");
     d->outside = 0;
 }
 

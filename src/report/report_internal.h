@@ -82,7 +82,8 @@ rcell vigil_cell_na(const char *why);
 /* Interval cell c with the method that gave it (issue 18: the report says which method each
  * interval used): the cell gets a superscript mark, the table a legend of its methods
  * ("BCa bootstrap", "percentile bootstrap (BCa undefined: ...)", "DeLong", "Wilson score")
- * and evidence.json the method of each cell (tables[id].cell_methods). NULL: c unchanged. */
+ * and evidence.json the method of each cell (tables[id].cell_methods). NULL, or c not a given
+ * interval (nv 2, a finite bound): c unchanged. */
 rcell vigil_cell_method(rcell c, const char *method);
 
 /* "0.842" / "undefined" for NaN (a withheld cell is vigil_cell_sup: "suppressed (cell-size

@@ -263,6 +263,10 @@ int vigil_stats_survival_only_compute(vigil_metrics_report **out, const double *
 
 /* ---- JSON -------------------------------------------------------------------------------- */
 
+/* The methods of the block's intervals, as the report's legends show them. */
+#define VIGIL_SURV_CI_IF "Wald, se from the influence function (riskRegression::Score)"
+#define VIGIL_SURV_CI_KM "Kaplan-Meier, survfit's log interval"
+
 static cJSON *interval(cJSON *o, const char *key, double v, double se, double lo, double hi)
 {
     cJSON *x = cJSON_AddObjectToObject(o, key);
@@ -270,6 +274,8 @@ static cJSON *interval(cJSON *o, const char *key, double v, double se, double lo
     vigil_json_add_number(x, "ci_low", lo);
     vigil_json_add_number(x, "ci_high", hi);
     vigil_json_add_number(x, "se", se);
+    /* the interval's method beside it (issue 18) */
+    if (isfinite(lo) || isfinite(hi)) cJSON_AddStringToObject(x, "ci_method", VIGIL_SURV_CI_IF);
     return x;
 }
 
@@ -296,6 +302,7 @@ static void block_json(cJSON *parent, const sscope *sc, const char *withheld_why
     cJSON *k = cJSON_AddObjectToObject(o, "km_risk_ci");
     vigil_json_add_number(k, "ci_low", s->km_ci_low);
     vigil_json_add_number(k, "ci_high", s->km_ci_high);
+    if (isfinite(s->km_ci_low) || isfinite(s->km_ci_high)) cJSON_AddStringToObject(k, "ci_method", VIGIL_SURV_CI_KM);
     vigil_json_add_number(o, "mean_risk", s->mean_risk);
     vigil_json_add_number(o, "oe_ratio", s->oe_ratio);
     cJSON *cal = cJSON_AddObjectToObject(o, "calibration");
@@ -318,6 +325,7 @@ static void block_json(cJSON *parent, const sscope *sc, const char *withheld_why
             vigil_json_add_number(b, "observed", q->observed);
             vigil_json_add_number(b, "ci_low", q->ci_low);
             vigil_json_add_number(b, "ci_high", q->ci_high);
+            if (isfinite(q->ci_low) || isfinite(q->ci_high)) cJSON_AddStringToObject(b, "ci_method", VIGIL_SURV_CI_KM);
             /* the group's KM risk on a grid of times up to H; a point where fewer than
              * min_cell subjects remain at risk is withheld (its steps would show single events) */
             cJSON *cv = cJSON_AddArrayToObject(b, "km_curve");

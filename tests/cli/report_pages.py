@@ -2,7 +2,8 @@
 """The printed report as a reviewer reads it (issue 18): report.pdf's text (pdftotext -layout,
 pages split at form feeds) against report.html. Fails when a page ends with a section heading
 (or a heading and one line), a table caption or a table's header row (orphaned: what it
-introduces is on the next page),
+introduces is on the next page), when a page begins with a table's notes (the legend of its
+intervals' methods, the dagger note),
 when page 1 holds only the table of contents, and when a bare "undefined" or "—" (no reason
 beside it) is printed anywhere.
 
@@ -44,6 +45,9 @@ for i, p in enumerate(pages, 1):
         if len(words) >= 2 and all(w in joined for w in words) and not re.search(r"\d", last):
             bad.append("page %d ends with a table's header row: %r" % (i, last))
             break
+    # a table's notes (its intervals' methods, the dagger) begin no page: they go with the table
+    if nxt and (nxt[0].startswith("Interval methods (the mark") or nxt[0].startswith("\u2020 This interval")):
+        bad.append("page %d begins with a note of the table on page %d: %r" % (i + 1, i, nxt[0][:80]))
 first = " ".join(re.sub(r"\s+", " ", pages[0]).split())
 if "Contents" in first and not any(k in first for k in ("IMPLEMENTABLE", "quiet", "ALARM", "Evidence section")):
     bad.append("page 1 holds only the table of contents: %r" % first[:300])

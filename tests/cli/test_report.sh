@@ -79,7 +79,10 @@ s = json.load(open(sys.argv[2]))["survival"]
 sec = md[md.index("#### Time to event at the horizon"):md.index("### 3.4")]
 row = re.search(r"^\| time-dependent AUROC \(cumulative/dynamic, IPCW\) \| ([^|]+) \| ([^|]+) \|", sec, re.M)
 assert row.group(1).strip() == "%.3f" % s["auc"]["value"], row.group(1)
-assert row.group(2).strip() == "%.3f to %.3f" % (s["auc"]["ci_low"], s["auc"]["ci_high"]), row.group(2)
+# the interval, and its method's mark (issue 18: the legend names Score's influence function)
+assert row.group(2).strip() == "%.3f to %.3f <sup>a</sup>" % (s["auc"]["ci_low"], s["auc"]["ci_high"]), row.group(2)
+assert s["auc"]["ci_method"] == "Wald, se from the influence function (riskRegression::Score)", s["auc"]
+assert "a: Wald, se from the influence function (riskRegression::Score)" in sec
 assert ("| 5 | %d | %d |" % (s["calibration"]["groups"][4]["n"], s["calibration"]["groups"][4]["events_by_horizon"])) in sec
 assert "Time to event by group" in sec and "| b |" in sec
 assert "Performance of the candidate" not in md  # no binary table without a label
@@ -215,7 +218,7 @@ assert "undefined (note 1)" in sec and "<td>undefined</td>" not in sec, sec[:200
 # the reason is stated once under the table, not in every cell (it made the table wider than
 # the printed page, clipping the predecessor's columns)
 after = html[html.index('id="t-disparities-age_band"'):]
-after = after[after.index("</table>"):][:800]
+after = after[after.index("</table>"):][:3000]  # after the legend of its intervals and the dagger note
 assert "Note 1: level &#39;80+&#39; is withheld (cell-size policy)" in after, after
 assert all(len(c) < 40 for r in dis for c in r if isinstance(c, str)), dis
 # calibration_gap is the CITL gap: one row, not the same number twice

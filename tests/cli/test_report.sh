@@ -58,6 +58,18 @@ assert "Acceptance and override by site" in sec and "| east |" in sec
 gap = g["groups"]["site"]["override_of_flags_gap"]["value"]
 assert ("by %.3f" % gap) in sec, gap
 assert "McNemar" in sec
+# issue 18: each interval with its method (statsmodels' Wilson and Newcombe are the peers of
+# tests/reference/human): a mark in the cell, the legend under the table, evidence.json per cell
+ev = json.load(open(sys.argv[1].replace("report.md", "evidence.json")))
+t = ev["tables"]["human-team"]
+m = {r[0]: mr[2] for r, mr in zip(t["rows"], t["cell_methods"])}
+assert m["Override rate of flags"] == "Wilson score" and m["Team sensitivity"] == "Wilson score", m
+assert m["Number needed to evaluate"] == "the reciprocal of the PPV's Wilson score bounds", m
+assert cell("Override rate of flags")[1].endswith("<sup>a</sup>"), cell("Override rate of flags")
+assert "Interval methods (the mark beside each interval): a: Wilson score; b: the reciprocal" in sec, sec[:3000]
+lv = ev["tables"]["human-site"]
+shown = [mr[4] for r, mr in zip(lv["rows"], lv["cell_methods"]) if isinstance(r[4], list) and r[4][0] is not None]
+assert shown and all(x == "Wilson score" for x in shown), lv
 PY
 run "$V" report --run "$MID" --out "$T/rm" --no-plots
 expect_rc 1 "report of a run without decisions (a metrics run: not implementable)"

@@ -49,6 +49,8 @@ static const char k_css[] =
     "table{break-inside:avoid;page-break-inside:avoid}table.long{break-inside:auto;page-break-inside:auto}"
     "tbody tr:first-child{break-before:avoid}p:has(+table),p:has(+figure),h2+p,h3+p{break-after:avoid}"
     "p.tnote{break-before:avoid;break-inside:avoid;break-after:auto;font-size:.9em}"
+    /* a short label (a level such as 70-79) does not break at its hyphen */
+    "td:first-child{min-width:4.5em}"
     "figure{break-inside:avoid}td.fail{color:#000;background:none;border:2px solid #000}"
     ".box{border:2px solid #000;background:none}a{color:#000}pre{white-space:pre-wrap}}\n";
 

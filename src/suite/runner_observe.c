@@ -325,12 +325,13 @@ typedef struct {
     const char **names;
     size_t n;
     const char **why;      /* per level: why its value is NaN, or NULL (time-to-event paired rules) */
+    const char **how;      /* per level: its interval's method (vigil_metric_value.ci_method), or NULL */
     char (*wbuf)[160];     /* the text why points into */
 } levels_t;
 
 static void levels_free(levels_t *L)
 {
-    free(L->v), free(L->lo), free(L->hi), free(L->names), free(L->why), free(L->wbuf);
+    free(L->v), free(L->lo), free(L->hi), free(L->names), free(L->why), free(L->wbuf), free(L->how);
 }
 
 static int levels_alloc(levels_t *L, size_t n)
@@ -338,9 +339,9 @@ static int levels_alloc(levels_t *L, size_t n)
     size_t c = n ? n : 1;
     L->v = malloc(c * sizeof *L->v), L->lo = malloc(c * sizeof *L->lo);
     L->hi = malloc(c * sizeof *L->hi), L->names = malloc(c * sizeof *L->names);
-    L->why = calloc(c, sizeof *L->why), L->wbuf = calloc(c, sizeof *L->wbuf);
+    L->why = calloc(c, sizeof *L->why), L->wbuf = calloc(c, sizeof *L->wbuf), L->how = calloc(c, sizeof *L->how);
     L->n = 0;
-    return L->v && L->lo && L->hi && L->names && L->why && L->wbuf ? VIGIL_OK : vigil_suite_oom();
+    return L->v && L->lo && L->hi && L->names && L->why && L->wbuf && L->how ? VIGIL_OK : vigil_suite_oom();
 }
 
 /* Every reported (unsuppressed) level of group g for metric c. */
@@ -381,7 +382,7 @@ static int observe_levels(run_t *r, const vigil_criterion *c, size_t ci, double 
         } else {
             vigil_metric_value v;
             report_value(rep, c, t, c->group, name, &v);
-            L->v[k] = v.value, L->lo[k] = v.ci_low, L->hi[k] = v.ci_high;
+            L->v[k] = v.value, L->lo[k] = v.ci_low, L->hi[k] = v.ci_high, L->how[k] = v.ci_method;
         }
         L->n++;
     }
@@ -511,6 +512,13 @@ int vigil_suite_evaluate(run_t *r, size_t ci, cJSON *out, int *all_pass, vigil_r
     cJSON_AddItemToObject(e, "ci_low", isnan(v.ci_low) ? cJSON_CreateNull() : cJSON_CreateNumber(v.ci_low));
     cJSON_AddItemToObject(e, "ci_high", isnan(v.ci_high) ? cJSON_CreateNull() : cJSON_CreateNumber(v.ci_high));
     cJSON_AddStringToObject(e, "threshold", v.threshold);
+    /* an every-level rule's interval is the reported level's: its method */
+    for (size_t k = 0; !ci_how && L.names && L.how && k < L.n; k++)
+        if (isfinite(v.ci_low) && L.lo[k] == v.ci_low && L.hi[k] == v.ci_high) ci_how = L.how[k];
+    /* a level's rate at the threshold has the level's bootstrap interval, not the overall
+     * scope's Wilson one: the method says so */
+    if (ci_how && (!strcmp(ci_how, "BCa") || !strncmp(ci_how, "percentile", 10)) && method && !strstr(method, "bootstrap"))
+        method = "bootstrap";
     cJSON_AddStringToObject(e, "method", method ? method : "");
     if (ci_how && (isfinite(v.ci_low) || isfinite(v.ci_high))) cJSON_AddStringToObject(e, "ci_method", ci_how);
     if (c->info->source == VIGIL_METRIC_FROM_SCORES && c->info->at_threshold) cJSON_AddNumberToObject(e, "at_threshold", t);

@@ -413,6 +413,23 @@ static void test_getters_match_document(void **s)
             same(v.value, jnum_or_nan(jv), m->name);
             same(v.ci_low, lo, m->name), same(v.ci_high, hi, m->name);
             assert_int_equal(v.status == VIGIL_METRIC_OK, isfinite(v.value));
+            /* issue 18: each interval's method beside it in the document (calibration.ci.brier:
+             * calibration.ci_method.brier; threshold.tpr_ci: threshold.ci_method; an object's
+             * ci_low/ci_high: its ci_method), the same text the getter gives, and one for every
+             * interval given */
+            if (m->ci_path) {
+                char mp[160];
+                size_t n = strlen(m->ci_path);
+                const char *ci = strstr(m->ci_path, ".ci."), *dot = strrchr(m->ci_path, '.');
+                if (m->ci_path[n - 1] == '.') snprintf(mp, sizeof mp, "%sci_method", m->ci_path);
+                else if (ci) snprintf(mp, sizeof mp, "%.*s.ci_method.%s", (int)(ci - m->ci_path), m->ci_path, ci + 4);
+                else snprintf(mp, sizeof mp, "%.*s.ci_method", (int)(dot - m->ci_path), m->ci_path);
+                const cJSON *dm = at(f.doc, mp);
+                if (isfinite(lo) || isfinite(hi)) {
+                    if (!cJSON_IsString(dm) || !v.ci_method) fail_msg("no method beside the interval of '%s' (%s)", m->name, mp);
+                    assert_string_equal(v.ci_method, dm->valuestring);
+                } else assert_null(v.ci_method);
+            }
             checked++;
         }
         if (m->at_threshold) { /* the second threshold, against thresholds[1] */
@@ -659,9 +676,18 @@ static void test_bca_scipy(void **state)
         size_t B, m;
         double *reps = tu_json_doubles(cJSON_GetObjectItem(c, "replicates"), &B);
         double *jack = tu_json_doubles(cJSON_GetObjectItem(c, "jackknife"), &m);
-        double lo, hi;
+        double lo, hi, lo2, hi2;
+        const char *method = NULL;
         int how = vigil_stats_bca_ci(reps, B, tu_num(c, "theta"), jack, m, 0.95, &lo, &hi);
+        /* the interval's method, as the document stores it beside the interval (issue 18):
+         * "BCa" where scipy gives BCa bounds, the percentile interval and why where its bounds
+         * are NaN (this case: the estimate below every replicate) */
+        assert_int_equal(vigil_stats_bca_ci_how(reps, B, tu_num(c, "theta"), jack, m, 0.95, &lo2, &hi2, &method), how);
+        assert_true(lo2 == lo && hi2 == hi);
         const cJSON *want = cJSON_GetObjectItem(c, "ci_low");
+        assert_non_null(method);
+        assert_string_equal(method, cJSON_IsNull(want) ? "percentile (BCa undefined: the estimate lies outside every replicate)"
+                                                       : "BCa");
         if (cJSON_IsNull(want)) {
             const cJSON *pc = cJSON_GetObjectItem(c, "percentile");
             assert_int_equal(how, 0);
@@ -699,6 +725,8 @@ static void test_bca_engine(void **state)
         if (!(v.ci_low <= v.value && v.value <= v.ci_high))
             print_error("%s: %g outside [%g, %g]\n", names[i], v.value, v.ci_low, v.ci_high);
         assert_true(v.ci_low <= v.value && v.value <= v.ci_high);
+        assert_non_null(v.ci_method);
+        assert_string_equal(v.ci_method, "BCa"); /* each interval says which it is (issue 18) */
     }
     char *j = vigil_metrics_report_json(r, NAN, NAN);
     cJSON *doc = cJSON_Parse(j);

@@ -217,6 +217,9 @@ typedef struct {
     double value, ci_low, ci_high; /* NaN when not given */
     vigil_metric_status status;
     char why[320];                 /* why it is not given ("" when OK or no reason is known) */
+    /* The method of this interval (static text; NULL: no interval or not known): "BCa",
+     * "percentile (BCa undefined: REASON)", "Wilson score", "DeLong". */
+    const char *ci_method;
 } vigil_metric_value;
 
 /* One metric of the report. group NULL: the overall scope (a threshold statistic at the first

@@ -225,7 +225,7 @@ static void missing_row(mctx *c, double after, double step, size_t k)
     else snprintf(t, sizeof t, "%s..%s", a, b);
     char cnt[64];
     snprintf(cnt, sizeof cnt, "%zu night%s without a run", k, k == 1 ? "" : "s");
-    rcell r[12] = {vigil_cell_txt(t), vigil_cell_txt("\xe2\x80\x94"), vigil_cell_txt("MISSING"), vigil_cell_txt(cnt)};
+    rcell r[12] = {vigil_cell_txt(t), vigil_cell_txt("none (no run)"), vigil_cell_txt("MISSING"), vigil_cell_txt(cnt)};
     r[2].cls = "fail";
     for (int i = 4; i < 12; i++) r[i] = vigil_cell_txt("");
     vigil_doc_row(&c->d, r);
@@ -267,7 +267,7 @@ static void nights_table(mctx *c)
         double e = vigil_mrec_largest(x->doc, &who);
         char le[160];
         if (isfinite(e)) snprintf(le, sizeof le, "%.3f (%s)", e, who);
-        else snprintf(le, sizeof le, "undefined");
+        else snprintf(le, sizeof le, "undefined (no feature effect stored)");
         rcell big = vigil_cell_txt(le);
         const cJSON *pr = jp(x->doc, "prediction"), *lb = jp(x->doc, "label"), *cu = jp(x->doc, "cusum");
         char cus[64] = "";
@@ -330,7 +330,7 @@ static rcell realised_cell(const cJSON *pf, const char *key, const char *part, i
     const cJSON *e = jp(pf, key);
     double v = jnum(e, part);
     if (!isfinite(v) && js(pf, "withheld") && e) return vigil_cell_sup();
-    if (!e) return vigil_cell_txt(pf && js(pf, "not_computed") ? "no labels yet" : "\xe2\x80\x94");
+    if (!e) return vigil_cell_txt(pf && js(pf, "not_computed") ? "no labels yet" : "not stored (no realised value this night)");
     return vigil_cell_num(v, digits);
 }
 
@@ -362,7 +362,9 @@ static void performance_table(mctx *c)
         for (size_t k = 0; k < sizeof stats / sizeof *stats; k++) {
             const cJSON *ce = k < 3 ? jp(cb, stats[k][0]) : NULL, *pe = jp(pf, stats[k][0]);
             if (!ce && !pe) continue;
-            rcell est = vigil_cell_txt("\xe2\x80\x94"), eci = vigil_cell_txt("");
+            /* CBPE estimates AUROC, sensitivity and PPV; the other rows are realised only */
+            rcell est = vigil_cell_na(k < 3 ? "no estimate stored" : "CBPE estimates AUROC, sensitivity, PPV"),
+                  eci = vigil_cell_txt("");
             if (ce && !cJSON_IsTrue(jp(cb, "valid"))) {
                 char t[400];
                 snprintf(t, sizeof t, "not estimated: %s", js(cb, "not_estimated") ? js(cb, "not_estimated") : "no reason stored");

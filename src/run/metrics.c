@@ -7,6 +7,7 @@
 #include "stats/metrics_json.h"
 #include "run/metrics_internal.h"
 #include "run/missingness.h"
+#include "run/phi_allowed.h"
 #include "run/sequestration.h"
 #include "core/csv_header.h"
 #include "core/csv_missing.h"
@@ -597,6 +598,17 @@ begun:
     double t_write = vigil_seconds() - tw;
     cJSON *j = vigil_stats_report_cjson(r->rep, t_load, t_write);
     if (j && miss) cJSON_AddItemToObject(j, "missingness", miss), miss = NULL;
+    if (j && opt->n_allow) { /* each allowance with what the guard found in its column */
+        const vigil_table *tabs[2] = {t, train};
+        static const char *const roles[2] = {"data", "train_ids"};
+        const char *id = opt->train_ids ? (opt->id ? opt->id : opt->train_ids_column) : NULL; /* as load's guard */
+        cJSON *pa = vigil_run_phi_allowed(tabs, roles, 2, id, NULL, opt->allow, opt->n_allow);
+        if (!pa || !cJSON_AddItemToObject(j, "phi_allowed", pa)) {
+            cJSON_Delete(pa);
+            cJSON_Delete(j);
+            j = NULL;
+        }
+    }
     if (j && seq) {
         cJSON *td = cJSON_AddObjectToObject(j, "training_data");
         cJSON_AddStringToObject(td, "path", opt->train_ids);

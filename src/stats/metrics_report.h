@@ -55,6 +55,7 @@ typedef struct {
     int prev_ok;
     double est[S_COUNT]; /* shown values (NaN: withheld or undefined) */
     double ci[S_COUNT][2];
+    const char *ci_how[S_COUNT]; /* each interval's method (vigil_stats_bca_ci_how); NULL: none */
     double *rep;         /* S_COUNT x B replicate values */
     double *jack;        /* S_COUNT x (groups + 1): the jackknife, then the full-data value */
 } scope;
@@ -65,6 +66,7 @@ typedef struct {
     scope *lv;
     vigil_disparities disp;
     double dest[D_COUNT], dci[D_COUNT][2];
+    const char *dci_how[D_COUNT]; /* each interval's method, as scope.ci_how */
     /* a disparity is over every level with cases or it is not given: the level whose value is
      * withheld (cell-size policy) or undefined, -1 when none, and which of the two */
     int dmiss[D_COUNT], dmiss_withheld[D_COUNT];

@@ -143,11 +143,11 @@ static int scope_lists(const vigil_metrics_report *r, lists *L)
 
 /* One interval: BCa where it is defined (counted), the percentile interval where not. */
 static void interval(vigil_metrics_report *r, const double *rep, const double *jack, double *cp, double *lo,
-                     double *hi)
+                     double *hi, const char **how)
 {
     size_t B = r->o.bootstrap, G = r->jack_groups;
     memcpy(cp, rep, B * sizeof *cp);
-    int m = vigil_stats_bca_ci(cp, B, jack[G], jack, G, r->o.level, lo, hi);
+    int m = vigil_stats_bca_ci_how(cp, B, jack[G], jack, G, r->o.level, lo, hi, how);
     if (m == 1) r->ci_bca++;
     else if (m == 0) r->ci_percentile++;
 }
@@ -241,16 +241,18 @@ int vigil_stats_report_bootstrap(vigil_metrics_report *r)
     double *cp = malloc(B * sizeof *cp);
     if (!cp) return vigil_error_set(VIGIL_ENOMEM, "out of memory for %zu bootstrap replicates", B);
     for (int k = 0; k < S_COUNT; k++)
-        interval(r, r->all.rep + (size_t)k * B, r->all.jack + (size_t)k * J, cp, &r->all.ci[k][0], &r->all.ci[k][1]);
+        interval(r, r->all.rep + (size_t)k * B, r->all.jack + (size_t)k * J, cp, &r->all.ci[k][0], &r->all.ci[k][1],
+                 &r->all.ci_how[k]);
     for (size_t gi = 0; gi < r->ng; gi++) {
         group *g = &r->g[gi];
         for (int k = 0; k < D_COUNT; k++)
-            interval(r, g->drep + (size_t)k * B, g->djack + (size_t)k * J, cp, &g->dci[k][0], &g->dci[k][1]);
+            interval(r, g->drep + (size_t)k * B, g->djack + (size_t)k * J, cp, &g->dci[k][0], &g->dci[k][1],
+                     &g->dci_how[k]);
         for (size_t l = 0; l < g->n_levels; l++)
             if (g->lv[l].rep)
                 for (int k = 0; k < S_COUNT; k++)
                     interval(r, g->lv[l].rep + (size_t)k * B, g->lv[l].jack + (size_t)k * J, cp, &g->lv[l].ci[k][0],
-                             &g->lv[l].ci[k][1]);
+                             &g->lv[l].ci[k][1], &g->lv[l].ci_how[k]);
     }
     free(cp);
     return VIGIL_OK;

@@ -20,11 +20,19 @@ static void set(vigil_metric_value *o, double v, double lo, double hi)
     o->value = v, o->ci_low = lo, o->ci_high = hi;
     o->status = VIGIL_METRIC_OK;
     o->why[0] = '\0';
+    o->ci_method = NULL;
+}
+
+/* The interval's method, where it has one. */
+static void method(vigil_metric_value *o, const char *how)
+{
+    if (isfinite(o->ci_low) || isfinite(o->ci_high)) o->ci_method = how;
 }
 
 static void not_given(vigil_metric_value *o, vigil_metric_status st, const char *why)
 {
     o->value = o->ci_low = o->ci_high = NAN;
+    o->ci_method = NULL;
     o->status = st;
     snprintf(o->why, sizeof o->why, "%s", why ? why : "");
 }
@@ -96,6 +104,7 @@ static void threshold_value(vigil_metric_value *o, const scope *s, size_t t, con
     else if (strcmp(key, "npv") == 0) set(o, x->npv, x->npv_lo, x->npv_hi);
     else if (strcmp(key, "selection_rate") == 0) set(o, x->selection_rate, x->sel_lo, x->sel_hi);
     else set(o, x->net_benefit, NAN, NAN);
+    method(o, "Wilson score");
     undefined_if_nan(o);
 }
 
@@ -106,6 +115,7 @@ static void auroc_value(vigil_metric_value *o, const scope *s)
         return;
     }
     set(o, s->auroc.auc, s->auroc.ci_low, s->auroc.ci_high);
+    method(o, "DeLong");
     undefined_if_nan(o);
 }
 
@@ -131,6 +141,7 @@ static int overall(vigil_metric_value *o, const vigil_metrics_report *r, const v
     if (k < 0) return vigil_error_set(VIGIL_EINVAL, "metric '%s' is not given overall", m->name);
     /* the overall estimates are the unwithheld ones (est[] equals the calibration struct) */
     set(o, a->est[k], a->ci[k][0], a->ci[k][1]);
+    method(o, a->ci_how[k]);
     undefined_if_nan(o);
     return VIGIL_OK;
 }
@@ -161,6 +172,7 @@ static int level_get(vigil_metric_value *o, const scope *s, const vigil_metric_d
         lo = s->ci[k][0], hi = s->ci[k][1];
     if (flip) set(o, 1 - v, 1 - hi, 1 - lo);
     else set(o, v, lo, hi);
+    if (k >= 0) method(o, s->ci_how[k]);
     undefined_if_nan(o);
     return VIGIL_OK;
 }
@@ -174,6 +186,7 @@ static int disparity_get(vigil_metric_value *o, const group *g, const vigil_metr
                                m->name, g->name);
     if (isfinite(g->dest[k])) {
         set(o, g->dest[k], g->dci[k][0], g->dci[k][1]);
+        method(o, g->dci_how[k]);
         return VIGIL_OK;
     }
     not_given(o, VIGIL_METRIC_UNDEFINED, NULL);

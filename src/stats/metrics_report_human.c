@@ -380,15 +380,18 @@ static void prop_json(cJSON *o, const char *key, const vigil_proportion *p, int 
     vigil_json_add_number(x, "ci_high", given ? p->ci_high : NAN);
     if (!shown) cJSON_AddStringToObject(x, "reason", "withheld (cell-size policy)");
     else if (!given) cJSON_AddStringToObject(x, "reason", "undefined: no cases in its denominator");
+    else if (isfinite(p->ci_low) || isfinite(p->ci_high)) cJSON_AddStringToObject(x, "ci_method", "Wilson score");
 }
 
-static void interval_json(cJSON *o, const char *key, vigil_interval v, int shown)
+/* how: the interval's method (issue 18), stored beside it where there is one. */
+static void interval_json(cJSON *o, const char *key, vigil_interval v, int shown, const char *how)
 {
     cJSON *x = cJSON_AddObjectToObject(o, key);
     int given = shown && isfinite(v.value);
     vigil_json_add_number(x, "value", given ? v.value : NAN);
     vigil_json_add_number(x, "ci_low", given ? v.ci_low : NAN);
     vigil_json_add_number(x, "ci_high", given ? v.ci_high : NAN);
+    if (given && (isfinite(v.ci_low) || isfinite(v.ci_high))) cJSON_AddStringToObject(x, "ci_method", how);
 }
 
 #define PAIRED_METHOD "Newcombe hybrid score for paired proportions (method 10), team minus model on the same cases"
@@ -456,10 +459,10 @@ void vigil_stats_human_json(cJSON *doc, const vigil_metrics_report *r)
     vigil_json_add_number(mn, "c", a->shown ? x->mcnemar_c : NAN);
     vigil_json_add_number(mn, "p", a->shown ? x->mcnemar_p : NAN);
     cJSON_AddStringToObject(mn, "method", "exact (binomial), flag vs decision correct against the outcome");
-    interval_json(o, "nne", x->nne, a->shown);
+    interval_json(o, "nne", x->nne, a->shown, "the reciprocal of the PPV's Wilson score bounds");
     if (h->has_exposure) {
         vigil_json_add_number(o, "exposure_total", x->exposure_total);
-        interval_json(o, "alerts_per_100", x->alerts_per_100, a->shown);
+        interval_json(o, "alerts_per_100", x->alerts_per_100, a->shown, "exact Poisson (chi-square quantiles)");
     }
     if (h->has_time) {
         cJSON *t = cJSON_AddObjectToObject(o, "decision_time");
@@ -480,9 +483,9 @@ void vigil_stats_human_json(cJSON *doc, const vigil_metrics_report *r)
             prop_json(one, "outcome_rate", &x->arm_outcome_rate[k], ok);
             prop_json(one, "sensitivity", &x->arm_sensitivity[k], ok);
         }
-        interval_json(ar, "outcome_difference", x->outcome_difference, ok);
-        interval_json(ar, "sensitivity_difference", x->sensitivity_difference, ok);
-        interval_json(ar, "nnt", x->nnt, ok);
+        interval_json(ar, "outcome_difference", x->outcome_difference, ok, "Newcombe hybrid score");
+        interval_json(ar, "sensitivity_difference", x->sensitivity_difference, ok, "Newcombe hybrid score");
+        interval_json(ar, "nnt", x->nnt, ok, "the reciprocal of the outcome difference's Newcombe bounds");
         if (ok && !isfinite(x->nnt.value))
             cJSON_AddStringToObject(ar, "nnt_reason", "not defined: the outcome difference's interval includes 0");
     }
@@ -513,7 +516,7 @@ void vigil_stats_human_json(cJSON *doc, const vigil_metrics_report *r)
         }
         static const char *const gk[2] = {"override_of_flags_gap", "override_of_nonflags_gap"};
         for (int k = 0; k < 2; k++) {
-            interval_json(go, gk[k], hg->gap[k], 1);
+            interval_json(go, gk[k], hg->gap[k], 1, "Newcombe hybrid score");
             cJSON *x2 = cJSON_GetObjectItemCaseSensitive(go, gk[k]);
             if (hg->gap_why[k]) cJSON_AddStringToObject(x2, "reason", hg->gap_why[k]);
             else {
@@ -635,6 +638,7 @@ static void give(vigil_metric_value *o, double v, double lo, double hi, int show
 {
     o->value = o->ci_low = o->ci_high = NAN;
     o->why[0] = '\0';
+    o->ci_method = NULL;
     if (!shown) {
         o->status = VIGIL_METRIC_WITHHELD;
         snprintf(o->why, sizeof o->why, "%s", WHY_CELLS);

@@ -263,6 +263,11 @@ int vigil_stats_survival_only_compute(vigil_metrics_report **out, const double *
 
 /* ---- JSON -------------------------------------------------------------------------------- */
 
+/* The methods of the block's intervals, as the report's legends show them. */
+#define VIGIL_SURV_CI_IF "Wald, se from the influence function (riskRegression::Score)"
+#define VIGIL_SURV_CI_KM "Kaplan-Meier, survfit's log interval"
+#define VIGIL_SURV_CI_IJ "Wald, se from the infinitesimal jackknife (survival::concordance)"
+
 static cJSON *interval(cJSON *o, const char *key, double v, double se, double lo, double hi)
 {
     cJSON *x = cJSON_AddObjectToObject(o, key);
@@ -270,6 +275,8 @@ static cJSON *interval(cJSON *o, const char *key, double v, double se, double lo
     vigil_json_add_number(x, "ci_low", lo);
     vigil_json_add_number(x, "ci_high", hi);
     vigil_json_add_number(x, "se", se);
+    /* the interval's method beside it (issue 18) */
+    if (isfinite(lo) || isfinite(hi)) cJSON_AddStringToObject(x, "ci_method", VIGIL_SURV_CI_IF);
     return x;
 }
 
@@ -296,10 +303,12 @@ static void block_json(cJSON *parent, const sscope *sc, const char *withheld_why
     vigil_json_add_number(ch, "ci_low", s->c_harrell_ci_low);
     vigil_json_add_number(ch, "ci_high", s->c_harrell_ci_high);
     vigil_json_add_number(ch, "se", s->c_harrell_se);
+    if (isfinite(s->c_harrell_ci_low) || isfinite(s->c_harrell_ci_high)) cJSON_AddStringToObject(ch, "ci_method", VIGIL_SURV_CI_IJ);
     vigil_json_add_number(o, "km_risk", s->km_risk);
     cJSON *k = cJSON_AddObjectToObject(o, "km_risk_ci");
     vigil_json_add_number(k, "ci_low", s->km_ci_low);
     vigil_json_add_number(k, "ci_high", s->km_ci_high);
+    if (isfinite(s->km_ci_low) || isfinite(s->km_ci_high)) cJSON_AddStringToObject(k, "ci_method", VIGIL_SURV_CI_KM);
     vigil_json_add_number(o, "mean_risk", s->mean_risk);
     vigil_json_add_number(o, "oe_ratio", s->oe_ratio);
     cJSON *cal = cJSON_AddObjectToObject(o, "calibration");
@@ -322,6 +331,7 @@ static void block_json(cJSON *parent, const sscope *sc, const char *withheld_why
             vigil_json_add_number(b, "observed", q->observed);
             vigil_json_add_number(b, "ci_low", q->ci_low);
             vigil_json_add_number(b, "ci_high", q->ci_high);
+            if (isfinite(q->ci_low) || isfinite(q->ci_high)) cJSON_AddStringToObject(b, "ci_method", VIGIL_SURV_CI_KM);
             /* the group's KM risk on a grid of times up to H; a point where fewer than
              * min_cell subjects remain at risk is withheld (its steps would show single events) */
             cJSON *cv = cJSON_AddArrayToObject(b, "km_curve");
@@ -492,6 +502,7 @@ static void given(vigil_metric_value *o, vigil_metric_status st, double v, doubl
 {
     o->value = v, o->ci_low = lo, o->ci_high = hi;
     o->status = st;
+    o->ci_method = NULL;
     snprintf(o->why, sizeof o->why, "%s", why ? why : "");
 }
 

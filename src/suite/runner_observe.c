@@ -334,12 +334,13 @@ typedef struct {
     const char **names;
     size_t n;
     const char **why;      /* per level: why its value is NaN, or NULL (time-to-event paired rules) */
+    const char **how;      /* per level: its interval's method (vigil_metric_value.ci_method), or NULL */
     char (*wbuf)[160];     /* the text why points into */
 } levels_t;
 
 static void levels_free(levels_t *L)
 {
-    free(L->v), free(L->lo), free(L->hi), free(L->names), free(L->why), free(L->wbuf);
+    free(L->v), free(L->lo), free(L->hi), free(L->names), free(L->why), free(L->wbuf), free(L->how);
 }
 
 static int levels_alloc(levels_t *L, size_t n)
@@ -347,9 +348,9 @@ static int levels_alloc(levels_t *L, size_t n)
     size_t c = n ? n : 1;
     L->v = malloc(c * sizeof *L->v), L->lo = malloc(c * sizeof *L->lo);
     L->hi = malloc(c * sizeof *L->hi), L->names = malloc(c * sizeof *L->names);
-    L->why = calloc(c, sizeof *L->why), L->wbuf = calloc(c, sizeof *L->wbuf);
+    L->why = calloc(c, sizeof *L->why), L->wbuf = calloc(c, sizeof *L->wbuf), L->how = calloc(c, sizeof *L->how);
     L->n = 0;
-    return L->v && L->lo && L->hi && L->names && L->why && L->wbuf ? VIGIL_OK : vigil_suite_oom();
+    return L->v && L->lo && L->hi && L->names && L->why && L->wbuf && L->how ? VIGIL_OK : vigil_suite_oom();
 }
 
 /* Every reported (unsuppressed) level of group g for metric c. */
@@ -391,7 +392,7 @@ static int observe_levels(run_t *r, const vigil_criterion *c, size_t ci, double 
         } else {
             vigil_metric_value v;
             report_value(rep, c, t, c->group, name, &v);
-            L->v[k] = v.value, L->lo[k] = v.ci_low, L->hi[k] = v.ci_high;
+            L->v[k] = v.value, L->lo[k] = v.ci_low, L->hi[k] = v.ci_high, L->how[k] = v.ci_method;
             if (vigil_metric_within_run_paired(c->info) && v.why[0]) { /* why the level has no difference */
                 snprintf(L->wbuf[k], sizeof L->wbuf[k], "%.159s", v.why);
                 L->why[k] = L->wbuf[k];
@@ -413,6 +414,7 @@ int vigil_suite_evaluate(run_t *r, size_t ci, cJSON *out, int *all_pass, vigil_r
     char swhy[320] = "";      /* and why its difference is not given: ob.why points here */
     double t = !isnan(c->threshold) ? c->threshold : r->thr[0];
     const char *method = c->info->ci_method;
+    const char *ci_how = NULL; /* the interval's own method where the engine says (BCa, percentile and why) */
     int rc = VIGIL_OK;
     char scope[256] = "overall";
 
@@ -448,6 +450,7 @@ int vigil_suite_evaluate(run_t *r, size_t ci, cJSON *out, int *all_pass, vigil_r
     } else if ((c->info->scopes & VIGIL_METRIC_DISPARITY)) {
         report_value(r->rcand, c, t, c->group, NULL, &dv);
         ob.value = dv.value, ob.ci_low = dv.ci_low, ob.ci_high = dv.ci_high;
+        ci_how = dv.ci_method;
         if (dv.why[0]) ob.why = dv.why; /* the level that keeps the gap from being given */
     } else if ((c->rule == VIGIL_RULE_NON_INFERIOR || c->rule == VIGIL_RULE_SUPERIOR) &&
                !vigil_metric_within_run_paired(c->info)) { /* candidate against predecessor */
@@ -499,11 +502,12 @@ int vigil_suite_evaluate(run_t *r, size_t ci, cJSON *out, int *all_pass, vigil_r
             if (strcmp(c->metric, gap_of[g][0]) == 0 &&
                 vigil_metrics_report_get(&dv, r->rcand, gap_of[g][1], c->group, NULL) == 0) {
                 ob.ci_low = as_shown(dv.ci_low), ob.ci_high = as_shown(dv.ci_high);
-                if (isfinite(ob.ci_low)) method = "largest gap; percentile bootstrap CI";
+                if (isfinite(ob.ci_low)) method = "largest gap; bootstrap CI", ci_how = dv.ci_method;
             }
     } else {
         report_value(r->rcand, c, t, NULL, NULL, &dv);
         ob.value = dv.value, ob.ci_low = dv.ci_low, ob.ci_high = dv.ci_high;
+        ci_how = dv.ci_method;
         if (vigil_metric_within_run_paired(c->info) && dv.why[0]) ob.why = dv.why; /* no positives, withheld */
     }
     if (L.names) {
@@ -523,7 +527,15 @@ int vigil_suite_evaluate(run_t *r, size_t ci, cJSON *out, int *all_pass, vigil_r
     cJSON_AddItemToObject(e, "ci_low", isnan(v.ci_low) ? cJSON_CreateNull() : cJSON_CreateNumber(v.ci_low));
     cJSON_AddItemToObject(e, "ci_high", isnan(v.ci_high) ? cJSON_CreateNull() : cJSON_CreateNumber(v.ci_high));
     cJSON_AddStringToObject(e, "threshold", v.threshold);
+    /* an every-level rule's interval is the reported level's: its method */
+    for (size_t k = 0; !ci_how && L.names && L.how && k < L.n; k++)
+        if (isfinite(v.ci_low) && L.lo[k] == v.ci_low && L.hi[k] == v.ci_high) ci_how = L.how[k];
+    /* a level's rate at the threshold has the level's bootstrap interval, not the overall
+     * scope's Wilson one: the method says so */
+    if (ci_how && (!strcmp(ci_how, "BCa") || !strncmp(ci_how, "percentile", 10)) && method && !strstr(method, "bootstrap"))
+        method = "bootstrap";
     cJSON_AddStringToObject(e, "method", method ? method : "");
+    if (ci_how && (isfinite(v.ci_low) || isfinite(v.ci_high))) cJSON_AddStringToObject(e, "ci_method", ci_how);
     if (c->info->source == VIGIL_METRIC_FROM_SCORES && c->info->at_threshold) cJSON_AddNumberToObject(e, "at_threshold", t);
     cJSON_AddBoolToObject(e, "pass", v.pass);
     cJSON_AddStringToObject(e, "detail", v.detail);

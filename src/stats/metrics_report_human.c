@@ -139,6 +139,33 @@ static int cells_ok(const double *c, size_t m, size_t mc)
     return 1;
 }
 
+/* The block's three two-way tables (flag x decision, decision x outcome, flag x outcome) fix the
+ * flag x decision x outcome table up to one free count, a = flagged, acted on and positive: each
+ * of its eight cells is c0 + s a (s = +-1), and a ranges over what keeps all eight >= 0. The
+ * team_vs_model tables are exactly those cells (positives: a, team only, model only, neither;
+ * negatives likewise), so a table withheld beside a shown block is only withheld if no cell is
+ * pinned to 1..min_cell-1 by the shown tables: 1 when none is, 0 when the block must go too. */
+static int three_way_ok(const double *cell, size_t mc)
+{
+    const double *fd = cell, *dy = cell + 4, *fy = cell + 8;
+    double ny1 = fy[1] + fy[3];
+    /* {c0, s} of x[f][d][y] in the order 111, 101, 011, 001, 110, 100, 010, 000 */
+    const double c0[8] = {0, fy[3], dy[3], ny1 - fy[3] - dy[3], fd[3], fy[2] - fd[3], dy[2] - fd[3],
+                          fd[0] - ny1 + fy[3] + dy[3]};
+    const double sg[8] = {1, -1, -1, 1, -1, 1, 1, -1};
+    double lo = 0, hi = INFINITY;
+    for (int k = 0; k < 8; k++) { /* c0 + s a >= 0 */
+        if (sg[k] > 0) lo = fmax(lo, -c0[k]);
+        else hi = fmin(hi, c0[k]);
+    }
+    if (!(lo <= hi)) return 0; /* not a table: never shown on an inconsistency */
+    for (int k = 0; k < 8; k++) {
+        double a1 = c0[k] + sg[k] * lo, a2 = c0[k] + sg[k] * hi, mn = fmin(a1, a2), mx = fmax(a1, a2);
+        if (mn >= 1 && mx <= (double)(mc ? mc : VIGIL_MIN_CELL_DEFAULT) - 1) return 0;
+    }
+    return 1;
+}
+
 /* Complementary withholding over one partition: item i has `width` counts at c[i*width...];
  * withheld items' counts must each sum to a count that may be shown. Withholds the shown item
  * with the smallest size[] until they do (or none is left). */
@@ -155,6 +182,8 @@ static int complement(const double *c, size_t width, const double *size, int *sh
             }
         int safe = 1;
         for (size_t q = 0; q < width && nw; q++) safe &= vigil_fairness_count_ok(sum[q], mc);
+        /* the block's cells (its three two-way tables) also fix a three-way count: that too */
+        if (nw && width == N_CELLS) safe &= three_way_ok(sum, mc);
         if (!nw || safe) return changed;
         size_t best = m;
         for (size_t i = 0; i < m; i++)
@@ -278,6 +307,7 @@ int vigil_stats_human_build(vigil_metrics_report *r, const double *score, const 
             h->all.arm_cell[(o->arm[i] == 1) * 4 + (o->decision[i] == 1) * 2 + (label[i] == 1)]++;
     /* overall, McNemar's discordant counts are shown too */
     h->all.shown = r->all.prev_ok && r->all.thr_ok[0] && cells_ok(h->all.cell, N_CELLS, h->min_cell) &&
+                   three_way_ok(h->all.cell, h->min_cell) &&
                    vigil_fairness_count_ok(h->all.h.mcnemar_b, h->min_cell) &&
                    vigil_fairness_count_ok(h->all.h.mcnemar_c, h->min_cell);
     h->all.arms_shown = o->arm && cells_ok(h->all.arm_cell, 8, h->min_cell);
@@ -319,7 +349,8 @@ int vigil_stats_human_build(vigil_metrics_report *r, const double *score, const 
                 cells(hs);
                 /* never more than the report shows of the level: its prevalence and its first
                  * threshold row follow from the cells */
-                hs->shown = !s->suppressed && s->prev_ok && s->thr_ok[0] && cells_ok(hs->cell, N_CELLS, h->min_cell);
+                hs->shown = !s->suppressed && s->prev_ok && s->thr_ok[0] && cells_ok(hs->cell, N_CELLS, h->min_cell) &&
+                            three_way_ok(hs->cell, h->min_cell);
             }
         }
         if (rc == VIGIL_OK) rc = level_policy(h, r, lvl, n, -1);
@@ -369,7 +400,8 @@ done:
 
 /* ---- JSON -------------------------------------------------------------------------------- */
 
-#define WHY_CELLS "withheld (cell-size policy): a count of flag x decision, decision x outcome or flag x outcome is under min-cell"
+#define WHY_CELLS "withheld (cell-size policy): a count of flag x decision, decision x outcome or flag x outcome, " \
+                  "or of flag x decision x outcome that the three fix, is under min-cell"
 
 static void prop_json(cJSON *o, const char *key, const vigil_proportion *p, int shown)
 {

@@ -100,4 +100,23 @@ sed 's/"metric": "team_vs_model_sensitivity", "rule": "non_inferior", "margin": 
 run "$VIGIL" suite run "$T/tvm_ts.json"
 expect_rc 2 "team_sensitivity non_inferior refused"
 expect_err "metric 'team_vs_model_sensitivity'" "points to the paired metric"
+# A withheld team_vs_model table must not be readable off the block's shown two-way tables:
+# site a's team never overrides a flag (flagged and not acted on: 0), 45 positives, 20 flagged,
+# 25 acted on: every two-way count of the level is 0 or >= 11, yet they fix its team-only
+# positives at 25 - 20 = 5. Its whole block is withheld (it was shown with the paired table
+# alone withheld), and site b with it (complementary: the overall block is shown).
+/usr/bin/python3 - "$T/pinned.csv" <<'PY'
+import csv, sys
+A = [(0.8, 1, 1)] * 20 + [(0.2, 1, 1)] * 5 + [(0.2, 1, 0)] * 20 + [(0.8, 0, 1)] * 30 + [(0.2, 0, 1)] * 15 + [(0.2, 0, 0)] * 155
+B = [(0.8 if f else 0.2, y, d) for f in (0, 1) for d in (0, 1) for y in (0, 1) for _ in range(40)]
+with open(sys.argv[1], "w", newline="") as fh:
+    w = csv.writer(fh)
+    w.writerow(["score", "label", "decision", "site"])
+    for site, rows in (("a", A), ("b", B)):
+        for i, r in enumerate(rows): w.writerow([r[0] + (i % 7) * 0.001, r[1], r[2], site])
+PY
+run "$VIGIL" metrics --data "$T/pinned.csv" --score score --label label --decision decision --threshold 0.5 \
+    --group site --no-store --format json
+expect_rc 0 "pinned three-way count"
+expect_json "all(d['human']['subgroups']['site']['levels'][l]['withheld'] and d['human']['subgroups']['site']['levels'][l]['team_sensitivity']['value'] is None for l in ('a', 'b')) and d['human']['team_vs_model']['sensitivity']['difference'] is not None" "a three-way count the shown tables fix withholds the level's block"
 finish

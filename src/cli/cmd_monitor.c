@@ -19,7 +19,7 @@ const char cmd_monitor_help[] =
     "usage: vigil monitor run M.json [--db FILE] [--now YYYY-MM-DD] [--lock-timeout SECONDS]\n"
     "                              [--threads K] [--format table|json] [--verbose]\n"
     "       vigil monitor history NAME [--db FILE] [--format table|json]\n"
-    "       vigil monitor export NAME --format openmetrics|csv [--out FILE] [--db FILE]\n"
+    "       vigil monitor export NAME --format openmetrics|csv|csv-subgroups [--out FILE] [--db FILE]\n"
     "\n"
     "Runs a drift monitor (monitors/README.md): selects a reference and a current window of\n"
     "cases by the time column (or takes the reference from a second file), tests every\n"
@@ -47,6 +47,8 @@ const char cmd_monitor_help[] =
     "                          missing nights, the audit verdict; '# EOF' last\n"
     "    --format csv          every night in window order, a row per feature (a failed night\n"
     "                          with its reason, a missing night with status 'missing')\n"
+    "    --format csv-subgroups  the same, with columns group and level and, after each night's\n"
+    "                          rows, a row per subgroup level of its realised performance\n"
     "    --out FILE            write FILE (replaced whole, or not at all) instead of stdout\n"
     "    --db FILE             the run store (default: $VIGIL_DB, else ./vigil.db)\n"
     "\n"
@@ -74,9 +76,10 @@ static struct {
 } E;
 
 static const cli_option export_opts[] = {
-    CLI_OPT_CHOICE("format", 0, "F", "openmetrics|csv",
+    CLI_OPT_CHOICE("format", 0, "F", "openmetrics|csv|csv-subgroups",
                    "'openmetrics': the latest night as OpenMetrics text (Prometheus, e.g.\n"
-                   "node_exporter's textfile collector); 'csv': every night, a row per feature",
+                   "node_exporter's textfile collector); 'csv': every night, a row per feature;\n"
+                   "'csv-subgroups': the same and a row per subgroup level",
                    &E.format),
     CLI_OPT_STRING("out", 0, "FILE", "write FILE (replaced whole, or not at all) instead of stdout", &E.out),
     CLI_OPT_STRING("db", 0, "FILE", "the run store (default: $VIGIL_DB, else ./vigil.db)", &E.db),
@@ -229,7 +232,7 @@ static int monitor_history(int argc, char **argv)
     return rc;
 }
 
-/* `vigil monitor export NAME --format openmetrics|csv [--out FILE]`: the record for dashboards. */
+/* `vigil monitor export NAME --format openmetrics|csv|csv-subgroups [--out FILE]`: the record for dashboards. */
 static int monitor_export(int argc, char **argv)
 {
     memset(&E, 0, sizeof E);

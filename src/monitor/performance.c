@@ -189,8 +189,12 @@ int vigil_mon_performance(const vigil_monitor *m, const mon_data *d, cJSON *doc)
         value_json(o, "ppv", both ? t.ppv : NAN, both ? t.ppv_lo : NAN, both ? t.ppv_hi : NAN, c, "Wilson");
     }
     if (m->data.n_groups) {
+        const char *why_nc = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "not_computed"));
         if (!both)
-            cJSON_AddStringToObject(o, "subgroups_not_computed", cJSON_GetObjectItemCaseSensitive(o, "not_computed")->valuestring);
+            cJSON_AddStringToObject(o, "subgroups_not_computed", why_nc ? why_nc : "the current window has no labels of both classes");
+        else if (!shown) /* nothing of the night is shown: nor of its levels */
+            cJSON_AddStringToObject(o, "subgroups_not_computed", "withheld (cell-size policy): the night's positives or "
+                                                                 "negatives number under min_cell, so every level is withheld");
         else if (n < m->min_cell)
             cJSON_AddStringToObject(o, "subgroups_not_computed", "fewer labelled cases than min_cell: the cell-size "
                                                                  "policy withholds every level");

@@ -241,16 +241,18 @@ static const char *const k_csv_cols[] = {"run_id", "window", "window_end", "stat
 #define N_BASE (sizeof k_csv_cols / sizeof *k_csv_cols)
 #define N_CSV (N_BASE + 2 + N_PERF + 2) /* then cbpe_valid, labelled_cases, k_perf, group and level */
 
-static void csv_row(FILE *f, char *const *cells)
+/* A row of the first `width` cells: N_CSV with the subgroup levels (csv-subgroups), N_CSV - 2
+ * without their group and level columns (csv, one row per feature and night as it always was). */
+static void csv_row(FILE *f, char *const *cells, size_t width)
 {
-    for (size_t i = 0; i < N_CSV; i++) {
+    for (size_t i = 0; i < width; i++) {
         if (i) fputc(',', f);
         if (cells[i]) vigil_csv_write_field(f, cells[i]);
     }
     fputc('\n', f);
 }
 
-static void csv_missing(FILE *f, double after, double step, size_t k)
+static void csv_missing(FILE *f, double after, double step, size_t k, size_t width)
 {
     for (size_t j = 1; j <= k; j++) {
         char end[16];
@@ -258,18 +260,18 @@ static void csv_missing(FILE *f, double after, double step, size_t k)
         char *cells[N_CSV] = {0};
         cells[2] = end;
         cells[3] = "missing";
-        csv_row(f, cells);
+        csv_row(f, cells, width);
     }
 }
 
-static void csv_night(FILE *f, const vigil_mrec *c, const vigil_mrec_night *x)
+static void csv_night(FILE *f, const vigil_mrec *c, const vigil_mrec_night *x, int levels)
 {
     char id[32], end[32];
     snprintf(id, sizeof id, "%lld", (long long)x->info.id);
     vigil_mrec_end(x, end, sizeof end);
     char *base[N_CSV] = {id, *x->label ? (char *)x->label : NULL, end, x->info.status, x->info.error};
     if (!x->doc) {
-        csv_row(f, base);
+        csv_row(f, base, levels ? N_CSV : N_CSV - 2);
         return;
     }
     /* the night's own columns once, as text, then one row per feature */
@@ -313,14 +315,15 @@ static void csv_night(FILE *f, const vigil_mrec *c, const vigil_mrec_night *x)
         cells[11] = (char *)js(ft, "effect_name");
         cells[12] = p;
         cells[13] = cJSON_IsTrue(jp(ft, "drift")) ? "1" : "0";
-        csv_row(f, cells);
+        csv_row(f, cells, levels ? N_CSV : N_CSV - 2);
         any = 1;
     }
-    if (!any) csv_row(f, base);
+    if (!any) csv_row(f, base, levels ? N_CSV : N_CSV - 2);
     /* then a row per subgroup level (performance.subgroups): the night's columns, no feature or
      * estimate, the level's labelled cases and realised statistics, and its group and level */
     const cJSON *g, *l;
-    cJSON_ArrayForEach(g, jp(d, "performance.subgroups"))
+    const cJSON *subs = levels ? jp(d, "performance.subgroups") : NULL;
+    cJSON_ArrayForEach(g, subs)
     {
         cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(g, "levels"))
         {
@@ -341,13 +344,13 @@ static void csv_night(FILE *f, const vigil_mrec *c, const vigil_mrec_night *x)
             }
             cells[N_CSV - 2] = g->string;
             cells[N_CSV - 1] = l->string;
-            csv_row(f, cells);
+            csv_row(f, cells, N_CSV);
         }
     }
     vigil_sbuf_free(&al);
 }
 
-static int csv(const vigil_mrec *c, char **out)
+static int csv(const vigil_mrec *c, int levels, char **out)
 {
     char *text = NULL;
     size_t len = 0;
@@ -356,11 +359,11 @@ static int csv(const vigil_mrec *c, char **out)
     for (size_t i = 0; i < N_BASE; i++) fprintf(f, "%s%s", i ? "," : "", k_csv_cols[i]);
     fprintf(f, ",cbpe_valid,labelled_cases");
     for (size_t i = 0; i < N_PERF; i++) fprintf(f, ",%s", k_perf[i].col);
-    fprintf(f, ",group,level\n");
+    fprintf(f, levels ? ",group,level\n" : "\n");
     for (size_t i = 0; i < c->nn; i++) {
         size_t gap = vigil_mrec_gap(c, i);
-        if (gap) csv_missing(f, c->n[i - 1].end, c->step, gap);
-        csv_night(f, c, &c->n[i]);
+        if (gap) csv_missing(f, c->n[i - 1].end, c->step, gap, levels ? N_CSV : N_CSV - 2);
+        csv_night(f, c, &c->n[i], levels);
     }
     if (fclose(f) != 0 || !text) {
         free(text);
@@ -373,9 +376,10 @@ static int csv(const vigil_mrec *c, char **out)
 int vigil_report_monitor_export(vigil_store *s, const char *name, const char *format, char **out)
 {
     *out = NULL;
-    int om = format && strcmp(format, "openmetrics") == 0;
-    if (!om && !(format && strcmp(format, "csv") == 0))
-        return vigil_error_set(VIGIL_EINVAL, "--format: expected 'openmetrics' or 'csv', got '%s'", format ? format : "");
+    int om = format && strcmp(format, "openmetrics") == 0, lv = format && strcmp(format, "csv-subgroups") == 0;
+    if (!om && !lv && !(format && strcmp(format, "csv") == 0))
+        return vigil_error_set(VIGIL_EINVAL, "--format: expected 'openmetrics', 'csv' or 'csv-subgroups', got '%s'",
+                               format ? format : "");
     if (!s || !name || !*name) return vigil_error_set(VIGIL_EINVAL, "export: a monitor name is required");
     vigil_mrec c;
     memset(&c, 0, sizeof c);
@@ -390,7 +394,7 @@ int vigil_report_monitor_export(vigil_store *s, const char *name, const char *fo
                 rc = vigil_error_set(VIGIL_ENOMEM, "out of memory writing the metrics");
             } else *out = b.s;
         } else
-            rc = csv(&c, out);
+            rc = csv(&c, lv, out);
     }
     vigil_mrec_free(&c);
     return rc;

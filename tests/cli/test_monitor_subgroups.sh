@@ -141,9 +141,20 @@ run "$VIGIL" report --monitor sub --db "$T/rec.db" --out "$T/rep"
 expect_rc 0 "report --monitor"
 run "$VIGIL" monitor history sub --db "$T/rec.db" --format json
 cp "$T/out" "$T/history.json"
+run "$VIGIL" monitor export sub --format csv-subgroups --db "$T/rec.db"
+expect_rc 0 "csv-subgroups export"
+cp "$T/out" "$T/export.csv"
+# plain csv keeps its layout: one row per feature and night, no group/level column, no level row
 run "$VIGIL" monitor export sub --format csv --db "$T/rec.db"
 expect_rc 0 "csv export"
-cp "$T/out" "$T/export.csv"
+/usr/bin/python3 - "$T/out" "$T/export.csv" <<'PY' || { echo "FAIL: plain csv changed by the subgroups"; fails=$((fails + 1)); }
+import csv, sys
+plain = list(csv.reader(open(sys.argv[1])))
+full = list(csv.reader(open(sys.argv[2])))
+assert plain[0] == full[0][:-2] and full[0][-2:] == ["group", "level"], (plain[0][-3:], full[0][-3:])
+assert [r for r in plain[1:]] == [r[:-2] for r in full[1:] if r[-2] == ""], "plain csv is not the whole-window rows"
+assert len(plain) < len(full)
+PY
 run "$VIGIL" monitor export sub --format openmetrics --db "$T/rec.db"
 expect_rc 0 "openmetrics export"
 cp "$T/out" "$T/export.om"
@@ -248,4 +259,9 @@ run "$VIGIL" monitor run "$T/refd.json" --format json
 [ "$rc" -le 1 ] || { echo "FAIL: reference_data without the group columns exited $rc: $(head -c 300 "$T/err")"; fails=$((fails + 1)); }
 expect_json "d['performance']['subgroups'] == json.load(open('$T/night3.json'))['performance']['subgroups']" "reference_data: the same levels and numbers"
 
+# a night whose whole-window figures the cell-size policy withholds (115 positives of 524
+# labelled cases, min_cell 200) shows nothing of its levels either
+monitor few 1 '"min_cell": 200'
+run "$VIGIL" monitor run "$T/few.json" --db "$T/few.db" --format json
+expect_json "'withheld' in d['performance'] and 'subgroups' not in d['performance'] and 'withheld' in d['performance']['subgroups_not_computed']" "a withheld night computes no level"
 finish

@@ -400,7 +400,7 @@ int vigil_join_cases_cjson(const vigil_table *pred, const vigil_table *ev, const
              * and an event written at 0.3 is exactly at the offset. Within a few units in the
              * last place of the times (about a microsecond for timestamps, finer than they
              * parse) a time is at the edge, inside the window; a window ending at as_of is closed. */
-            double lo = P[i].t + off, hi = lo + win, tol = 8 * DBL_EPSILON * (fabs(P[i].t) + off + win);
+            double lo = P[i].t + off, hi = lo + win, tol = 8 * DBL_EPSILON * (fabs(P[i].t) + fabs(off) + fabs(win));
             size_t l = 0, h = nk; /* the first event at or after lo */
             while (l < h) {
                 size_t mid = l + (h - l) / 2;
@@ -500,15 +500,21 @@ int vigil_join_cases_cjson(const vigil_table *pred, const vigil_table *ev, const
              * level of the group is withheld (as the metrics' cell-size policy does) */
             int any_small = 0;
             for (int pass = 0; pass < 2; pass++)
-                for (size_t L = 0; L < nlev; L++) {
+                for (size_t L = 0; L <= nlev; L++) { /* L == nlev: the entities without a level */
                     size_t e2 = 0, n2 = 0;
-                    for (size_t k = 0; k < ne; k++) /* the entity's level: at its first prediction */
-                        if (codes[P[first[k]].row] == (int32_t)L && !isnan(ev_time[k])) {
+                    for (size_t k = 0; k < ne; k++) { /* the entity's level: at its first prediction */
+                        int32_t c = codes[P[first[k]].row];
+                        int in = L < nlev ? c == (int32_t)L : (c < 0 || (size_t)c >= nlev);
+                        if (in && !isnan(ev_time[k])) {
                             e2++;
                             if (!isnan(lead_of[k])) lead[n2++] = lead_of[k];
                         }
+                    }
+                    /* the missing level is the overall minus the others, so it counts as one */
+                    if (L == nlev && e2 == 0) continue;
                     if (pass == 0) any_small |= !lead_shown(n2, e2, min_cell);
-                    else lead_json(cJSON_AddObjectToObject(one, levels[L]), lead, n2, e2, min_cell, unit, any_small);
+                    else lead_json(cJSON_AddObjectToObject(one, L < nlev ? levels[L] : "(missing)"), lead, n2, e2,
+                                   min_cell, unit, any_small);
                 }
             vigil_table_levels_free(codes, levels, nlev);
         }

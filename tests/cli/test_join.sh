@@ -174,6 +174,22 @@ expect_json "d['lead_time']['groups']['site']['y']['median'] == 6 and d['lead_ti
 # ward b (3 entities) is withheld, and so is ward a (20): the overall minus a would give b away
 expect_json "all('median' not in w and w['entities_with_event'] is None and 'withheld' in w for w in d['lead_time']['groups']['ward'].values())" "ward b (3) withheld, and ward a with it (secondary suppression)"
 expect_json "d['lead_time']['overall']['entities_with_event'] == 23 and d['lead_time']['overall']['median'] == 6" "overall"
+# Entities without a site are a level too: 12 on site x and 3 with the site empty, each with an
+# event; x alone beside the overall would give the 3 away, so x is withheld with them.
+{
+    echo "id,t,score,site"
+    for i in 1 2 3 4 5 6 7 8 9 10 11 12; do echo "x$i,2026-03-01T00:00,0.8,x"; done
+    for i in 1 2 3; do echo "m$i,2026-03-01T00:00,0.8,"; done
+} >mpred.csv
+{
+    echo "id,t"
+    for i in 1 2 3 4 5 6 7 8 9 10 11 12; do echo "x$i,2026-03-01T12:00"; done
+    for i in 1 2 3; do echo "m$i,2026-03-01T06:00"; done
+} >mev.csv
+run "$V" cases join --predictions mpred.csv --events mev.csv --entity id --time t --score score --event-time t \
+    --window 24 --as-of 2026-04-01T00:00 --threshold 0.5 --group site --out m.csv --format json
+expect_rc 0 "lead times with a missing site"
+expect_json "d['lead_time']['overall']['entities_with_event'] == 15 and all('withheld' in w for w in d['lead_time']['groups']['site'].values()) and '(missing)' in d['lead_time']['groups']['site']" "a missing site is a level: x withheld beside it"
 
 # Bad input: file:line:column, and no entity in common.
 printf 'id,t,score\na,2026-13-01,0.5\n' >bad_time.csv

@@ -16,6 +16,7 @@
 #include "stats/metrics_internal.h"
 #include "stats/survival.h"
 #include "core/parallel.h"
+#include "core/sort.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -28,12 +29,23 @@ typedef struct {
     double *ts;         /* the times in that order, and the events: the passes in time order */
     uint8_t *es;        /* read these, not time[ot[j]] (one gather instead of one per pass) */
     uint32_t *u_of;     /* row -> its unique-time index */
+    /* per unique time u (one block of KM_TABLES x n doubles, nu of each used): the passes over
+     * the rows look these up instead of dividing per row */
     double *Y;          /* at risk at unique time u */
     double *Gm;         /* censoring KM just before unique time u */
     double *mc;         /* n sum_{s <= u} dC / Y^2 */
+    double *ig;         /* 1 / Gm: a case's weight */
+    double *mp;         /* mc at the unique time before u (0 for the first) */
+    double *fc, *fe;    /* IF_k(Lambda_C(T_k)) of a subject censored / with its event at u */
     double GH, mcH;     /* G(H) and mc at the last unique time <= H (1 and 0 when none) */
     size_t uH;          /* unique times <= H */
 } km_pass;
+
+enum { KM_TABLES = 7 };
+
+/* Each row's role at H in one byte (the low two bits), with E = 0 in a third bit: the passes
+ * over the rows read it instead of the time and the event. */
+enum { NEITHER, CASE, CONTROL, ROLE = 3, CENSORED = 4 }; /* censored by H; event by H; event-free past H */
 
 static void km_free(km_pass *k)
 {
@@ -42,28 +54,23 @@ static void km_free(km_pass *k)
     free(k->es);
     free(k->u_of);
     free(k->Y);
-    free(k->Gm);
-    free(k->mc);
 }
 
-/* The time sort and both KM ingredients. */
-static int km_build(km_pass *k, const double *time, const double *event, size_t n, double H)
+/* The time sort and both KM ingredients; cls: the rows' role bytes (their events). */
+static int km_build(km_pass *k, const double *time, const uint8_t *cls, size_t n, double H)
 {
     memset(k, 0, sizeof *k);
     k->n = n;
     k->ot = malloc(n * sizeof *k->ot);
     k->u_of = malloc(n * sizeof *k->u_of);
-    k->Y = malloc(n * sizeof *k->Y);
-    k->Gm = malloc(n * sizeof *k->Gm);
-    k->mc = malloc(n * sizeof *k->mc);
+    k->Y = malloc(KM_TABLES * n * sizeof *k->Y);
     k->ts = malloc(n * sizeof *k->ts);
     k->es = malloc(n);
-    if (!k->ot || !k->u_of || !k->Y || !k->Gm || !k->mc || !k->ts || !k->es) return VIGIL_ENOMEM;
-    if (vigil_stats_sort_order(time, n, k->ot) != 0) return VIGIL_ENOMEM;
-    for (size_t j = 0; j < n; j++) {
-        k->ts[j] = time[k->ot[j]];
-        k->es[j] = event[k->ot[j]] == 1;
-    }
+    if (!k->ot || !k->u_of || !k->Y || !k->ts || !k->es) return VIGIL_ENOMEM;
+    double **tab[KM_TABLES - 1] = {&k->Gm, &k->mc, &k->ig, &k->mp, &k->fc, &k->fe};
+    for (size_t q = 0; q < KM_TABLES - 1; q++) *tab[q] = k->Y + (q + 1) * n;
+    if (vigil_sort_order_values(time, n, k->ot, k->ts) != 0) return VIGIL_ENOMEM;
+    for (size_t j = 0; j < n; j++) k->es[j] = !(cls[k->ot[j]] & CENSORED);
     double G = 1, mc = 0;
     k->GH = 1;
     k->mcH = 0;
@@ -78,9 +85,13 @@ static int km_build(km_pass *k, const double *time, const double *event, size_t 
         double Y = (double)(n - a), d = (double)(b - a) - c;
         k->Y[u] = Y;
         k->Gm[u] = G;
+        k->ig[u] = 1 / G;
+        k->mp[u] = mc;
         if (c > 0) G *= 1 - c / (Y - d); /* prodlim's reverse KM: events at t leave first */
         mc += c / (Y * Y) * (double)n;
         k->mc[u] = mc;
+        k->fc[u] = (double)n / Y - mc;
+        k->fe[u] = 0 - mc;
         if (t <= H) {
             k->GH = G;
             k->mcH = mc;
@@ -92,27 +103,27 @@ static int km_build(km_pass *k, const double *time, const double *event, size_t 
     return VIGIL_OK;
 }
 
-/* IF_k(Lambda_C(T_k)) for subject k (row i): the value every later weight sees. */
-static double if_at_own(const km_pass *k, size_t i, const double *event)
+/* IF_k(Lambda_C(T_k)) for subject k at unique time u with role byte c: the value every later
+ * weight sees. */
+static double if_at_own(const km_pass *k, uint32_t u, uint8_t c) { return c & CENSORED ? k->fc[u] : k->fe[u]; }
+
+static double if_horizon(const km_pass *k, uint32_t u, uint8_t c) { return u < k->uH ? if_at_own(k, u, c) : -k->mcH; }
+
+/* For weights a over the cases (rows with E = 1, T <= H), accumulated per unique time by
+ * case_add (after[u] = sum of a over the cases at u, before[u] = sum of a * (-mc at the unique
+ * time before u)), case_sums makes after[u] the sum over cases later than u and before[u] the
+ * sum over cases at or before u: then
+ *   sum_cases a_i IF_k(Lambda_C(T_i-)) = if_at_own(k) * after[u_k] + before[u_k].
+ * Rows that are not cases add a = 0 (after and before never hold -0, so adding 0 changes no
+ * bit): the passes need no branch on the role. */
+static void case_add(const km_pass *k, double *after, double *before, uint32_t u, double a)
 {
-    uint32_t u = k->u_of[i];
-    return (event[i] == 0 ? (double)k->n / k->Y[u] : 0) - k->mc[u];
+    after[u] += a;
+    before[u] -= a * k->mp[u];
 }
 
-/* For weights a over the cases (rows with E = 1, T <= H; a[i] = 0 elsewhere) fill, per unique
- * time u, after[u] = sum of a over cases later than u and before[u] = sum over cases at or
- * before u of a * (-mc at the unique time before the case): then
- *   sum_cases a_i IF_k(Lambda_C(T_i-)) = if_at_own(k) * after[u_k] + before[u_k]. */
-static void case_sums(const km_pass *k, const double *a, double *after, double *before)
+static void case_sums(const km_pass *k, double *after, double *before)
 {
-    memset(after, 0, k->nu * sizeof *after);
-    memset(before, 0, k->nu * sizeof *before);
-    for (size_t i = 0; i < k->n; i++) {
-        if (a[i] == 0) continue;
-        uint32_t u = k->u_of[i];
-        after[u] += a[i];
-        before[u] -= a[i] * (u ? k->mc[u - 1] : 0);
-    }
     double tot = 0, cum = 0;
     for (size_t u = 0; u < k->nu; u++) tot += after[u];
     for (size_t u = 0; u < k->nu; u++) {
@@ -121,11 +132,6 @@ static void case_sums(const km_pass *k, const double *a, double *after, double *
         cum += before[u];
         before[u] = cum;
     }
-}
-
-static double if_horizon(const km_pass *k, size_t i, const double *event)
-{
-    return k->u_of[i] < k->uH ? if_at_own(k, i, event) : -k->mcH;
 }
 
 static void se_ci(const double *IF, size_t n, double v, double z, double *se, double *lo, double *hi)
@@ -146,38 +152,56 @@ typedef struct {
     km_pass k;
     uint32_t *orisk; /* rows in risk order */
     double *rs;      /* the risks in that order */
-    uint8_t *cls;    /* each row's role at H */
+    uint8_t *cls;    /* each row's role byte */
     /* the second half's own scratch (Harrell's C and the KM groups run beside the AUROC and
      * Brier, which use w, h, IF, after and before) */
-    uint32_t *rank;  /* 3n + 1: the rows' risk ranks, the later subjects per rank, ranks in time order */
-    uint32_t *bit;   /* n + 1: the Fenwick tree of counts (n < 2^32; half a double's cache) */
+    uint32_t *rank;  /* 2n: the rows' dense risk ranks (1-based), then the ranks in time order */
+    size_t nr;       /* distinct risks */
     uint8_t *grp;    /* 2n: each row's calibration group, then in time order */
     size_t groups;
     vigil_survival *o;
-    double *w, *h, *IF, *after, *before;
+    double *w, *h, *IF, *after;          /* after: 4 x nu (the AUROC's two weights' sums) */
 } sv_work;
 
-enum { NEITHER, CASE, CONTROL }; /* censored by H; event by H; event-free past H */
-static int is_case(const sv_work *s, size_t i) { return s->cls[i] == CASE; }
-static int is_ctrl(const sv_work *s, size_t i) { return s->cls[i] == CONTROL; }
+static int is_case(const sv_work *s, size_t i) { return (s->cls[i] & ROLE) == CASE; }
+static int is_ctrl(const sv_work *s, size_t i) { return (s->cls[i] & ROLE) == CONTROL; }
 
-/* Each row's role at H, so the passes in risk order read one byte per row. */
-static void classify(sv_work *s)
+/* Each row's role byte, so the passes read one byte per row; with o, the block's counts and
+ * mean risk in the same pass. */
+static void classify(sv_work *s, vigil_survival *o)
 {
-    for (size_t i = 0; i < s->n; i++)
-        s->cls[i] = (uint8_t)(s->time[i] > s->H ? CONTROL : s->event[i] == 1 ? CASE : NEITHER);
+    double m = 0, ev = 0, cens = 0, free_ = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        int role = s->time[i] > s->H ? CONTROL : s->event[i] == 1 ? CASE : NEITHER;
+        s->cls[i] = (uint8_t)(role | (s->event[i] == 0 ? CENSORED : 0));
+        m += s->risk[i];
+        ev += role == CASE;
+        cens += role == NEITHER; /* checked input: E = 0 and T <= H */
+        free_ += role == CONTROL;
+    }
+    if (!o) return;
+    o->mean_risk = m / (double)s->n;
+    o->events_by_horizon = ev;
+    o->censored_before_horizon = cens;
+    o->event_free = free_;
 }
 
 /* AUROC and its se. h[i]: a case's weight of controls below it (ties one half), a control's
- * weight of cases above it. */
+ * weight of cases above it. The sums over rows run in row order (the numbers do not depend on
+ * how the passes are arranged); a row that is not counted adds 0. */
 static void auroc(vigil_survival *o, sv_work *s)
 {
     size_t n = s->n;
-    double Wcase = 0, Wctrl = 0;
+    const km_pass *k = &s->k;
+    const uint8_t *cls = s->cls;
+    const uint32_t *u_of = k->u_of;
+    double *w = s->w, *h = s->h, wctrl = 1 / k->GH, Wcase = 0, Wctrl = 0;
     for (size_t i = 0; i < n; i++) {
-        s->w[i] = is_case(s, i) ? 1 / s->k.Gm[s->k.u_of[i]] : is_ctrl(s, i) ? 1 / s->k.GH : 0;
-        if (is_case(s, i)) Wcase += s->w[i];
-        else if (is_ctrl(s, i)) Wctrl += s->w[i];
+        int role = cls[i] & ROLE;
+        double x = role == CASE ? k->ig[u_of[i]] : role == CONTROL ? wctrl : 0;
+        w[i] = x;
+        Wcase += role == CASE ? x : 0;
+        Wctrl += role == CONTROL ? x : 0;
     }
     if (o->events_by_horizon == 0 || o->event_free == 0) {
         o->auc_reason = o->events_by_horizon == 0 ? "no event by the horizon: no case to rank"
@@ -190,73 +214,76 @@ static void auroc(vigil_survival *o, sv_work *s)
         size_t b = a;
         for (; b < n && s->rs[b] == r; b++) {
             size_t i = s->orisk[b];
-            if (is_case(s, i)) gc += s->w[i];
-            else if (is_ctrl(s, i)) gk += s->w[i];
+            int role = cls[i] & ROLE;
+            gc += role == CASE ? w[i] : 0;
+            gk += role == CONTROL ? w[i] : 0;
         }
+        double hcase = below_ctrl + 0.5 * gk, hctrl = (Wcase - below_case - gc) + 0.5 * gc;
         for (size_t j = a; j < b; j++) {
             size_t i = s->orisk[j];
-            s->h[i] = is_case(s, i) ? below_ctrl + 0.5 * gk : (Wcase - below_case - gc) + 0.5 * gc;
+            h[i] = (cls[i] & ROLE) == CASE ? hcase : hctrl;
         }
         below_ctrl += gk;
         below_case += gc;
         a = b;
     }
-    double nu2 = 0; /* n^2 nu */
-    for (size_t i = 0; i < n; i++)
-        if (is_case(s, i)) nu2 += s->w[i] * s->h[i];
+    /* n^2 nu, and the censoring terms of a = w h (numerator) and b = w (denominator) over the
+     * cases in one pass */
+    double nu2 = 0, *aafter = s->after, *abefore = aafter + k->nu, *bafter = abefore + k->nu, *bbefore = bafter + k->nu;
+    memset(aafter, 0, 4 * k->nu * sizeof *aafter);
+    for (size_t i = 0; i < n; i++) {
+        int c = (cls[i] & ROLE) == CASE;
+        double a = c ? w[i] * h[i] : 0, b = c ? w[i] : 0;
+        uint32_t u = u_of[i];
+        nu2 += a;
+        case_add(k, aafter, abefore, u, a);
+        case_add(k, bafter, bbefore, u, b);
+    }
+    case_sums(k, aafter, abefore);
+    case_sums(k, bafter, bbefore);
     o->auc = nu2 / (Wcase * Wctrl);
     double dn = (double)n, mu = Wcase * Wctrl / (dn * dn), nu = nu2 / (dn * dn);
-    /* the censoring terms: a = w h (numerator) and b = w (denominator) over the cases */
-    double *a = s->IF, *bafter = s->after, *bbefore = s->before;
-    double *aafter = malloc(2 * s->k.nu * sizeof *aafter);
-    if (!aafter) {
-        o->auc_reason = "out of memory for the AUROC's influence function";
-        o->auc = NAN;
-        return;
-    }
-    double *abefore = aafter + s->k.nu;
-    for (size_t i = 0; i < n; i++) a[i] = is_case(s, i) ? s->w[i] * s->h[i] : 0;
-    case_sums(&s->k, a, aafter, abefore);
-    for (size_t i = 0; i < n; i++) a[i] = is_case(s, i) ? s->w[i] : 0;
-    case_sums(&s->k, a, bafter, bbefore);
     for (size_t i = 0; i < n; i++) {
-        double num0 = 0, den0 = 0;
-        if (is_case(s, i)) {
-            num0 = s->w[i] / dn * s->h[i];
-            den0 = s->w[i] / dn * Wctrl;
-        } else if (is_ctrl(s, i)) {
-            num0 = s->w[i] / dn * s->h[i];
-            den0 = s->w[i] / dn * Wcase;
-        }
-        uint32_t u = s->k.u_of[i];
-        double f = if_at_own(&s->k, i, s->event), fH = if_horizon(&s->k, i, s->event);
+        uint8_t c = cls[i];
+        int role = c & ROLE;
+        double num0 = role != NEITHER ? w[i] / dn * h[i] : 0;
+        double den0 = role != NEITHER ? w[i] / dn * (role == CASE ? Wctrl : Wcase) : 0;
+        uint32_t u = u_of[i];
+        double f = if_at_own(k, u, c), fH = if_horizon(k, u, c);
         double num = num0 + (f * aafter[u] + abefore[u]) / (dn * dn) + fH * nu;
         double den = den0 + (f * bafter[u] + bbefore[u]) * Wctrl / (dn * dn) + fH * mu;
         s->IF[i] = (num * mu - den * nu) / (mu * mu);
     }
-    free(aafter);
     se_ci(s->IF, n, o->auc, s->z, &o->auc_se, &o->auc_ci_low, &o->auc_ci_high);
 }
 
-/* The IPCW Brier score and its se; reuses w (AUROC weights) as residuals' weights. */
+/* The IPCW Brier score and its se; h holds the residuals. */
 static void brier(vigil_survival *o, sv_work *s)
 {
     size_t n = s->n;
+    const km_pass *k = &s->k;
+    const uint8_t *cls = s->cls;
+    const uint32_t *u_of = k->u_of;
     double dn = (double)n, sum = 0, ctrl = 0;
-    double *res = s->h;
+    double *res = s->h, *after = s->after, *before = after + k->nu;
+    memset(after, 0, 2 * k->nu * sizeof *after);
     for (size_t i = 0; i < n; i++) {
         double r = s->risk[i];
-        res[i] = is_case(s, i) ? (1 - r) * (1 - r) / s->k.Gm[s->k.u_of[i]] : is_ctrl(s, i) ? r * r / s->k.GH : 0;
-        sum += res[i];
-        if (is_ctrl(s, i)) ctrl += res[i];
+        int role = cls[i] & ROLE;
+        uint32_t u = u_of[i];
+        double x = role == CASE ? (1 - r) * (1 - r) / k->Gm[u] : role == CONTROL ? r * r / k->GH : 0;
+        res[i] = x;
+        sum += x;
+        ctrl += role == CONTROL ? x : 0;
+        case_add(k, after, before, u, role == CASE ? x : 0);
     }
+    case_sums(k, after, before);
     o->brier = sum / dn;
-    for (size_t i = 0; i < n; i++) s->w[i] = is_case(s, i) ? res[i] : 0;
-    case_sums(&s->k, s->w, s->after, s->before);
     for (size_t i = 0; i < n; i++) {
-        uint32_t u = s->k.u_of[i];
-        double f = if_at_own(&s->k, i, s->event), fH = if_horizon(&s->k, i, s->event);
-        s->IF[i] = res[i] - o->brier + (f * s->after[u] + s->before[u]) / dn + fH * ctrl / dn;
+        uint8_t c = cls[i];
+        uint32_t u = u_of[i];
+        double f = if_at_own(k, u, c), fH = if_horizon(k, u, c);
+        s->IF[i] = res[i] - o->brier + (f * after[u] + before[u]) / dn + fH * ctrl / dn;
     }
     se_ci(s->IF, n, o->brier, s->z, &o->brier_se, &o->brier_ci_low, &o->brier_ci_high);
 }
@@ -265,15 +292,12 @@ static void brier(vigil_survival *o, sv_work *s)
  * (a censoring tied with an event counts as later); each event is compared with them. */
 static int harrell(vigil_survival *o, sv_work *s)
 {
-    size_t n = s->n, nr = 0;
-    uint32_t *rank = s->rank, *at = rank + n, *rt = at + n + 1; /* by row, per rank, in time order */
-    uint32_t *bit = s->bit;
-    memset(bit, 0, (n + 1) * sizeof *bit);
-    memset(at, 0, (n + 1) * sizeof *at);
-    for (size_t j = 0; j < n; j++) {
-        if (j == 0 || s->rs[j] != s->rs[j - 1]) nr++;
-        rank[s->orisk[j]] = (uint32_t)nr; /* 1-based dense rank */
-    }
+    size_t n = s->n, nr = s->nr;
+    uint32_t *rank = s->rank, *rt = rank + n; /* by row, in time order */
+    /* the Fenwick tree of counts and the count per rank, over the distinct risks only (32-bit:
+     * n < 2^32; a tree of 10^4 ranks stays in the first-level cache) */
+    uint32_t *bit = calloc(2 * (nr + 1), sizeof *bit), *at = bit + nr + 1;
+    if (!bit) return vigil_error_set(VIGIL_ENOMEM, "out of memory for Harrell's C of %zu subjects", n);
     const uint32_t *ot = s->k.ot;
     const double *ts = s->k.ts;
     const uint8_t *es = s->k.es;
@@ -306,6 +330,7 @@ static int harrell(vigil_survival *o, sv_work *s)
             }
         b = a;
     }
+    free(bit);
     double pairs = conc + disc + tied;
     o->c_harrell = pairs > 0 ? (conc + 0.5 * tied) / pairs : NAN;
     return VIGIL_OK;
@@ -404,9 +429,38 @@ static int halves(void *ctx, size_t begin, size_t end, int worker)
             auroc(s->o, s);
             brier(s->o, s);
         } else {
-            harrell(s->o, s);
+            int rc = harrell(s->o, s);
+            if (rc) return rc;
             km_groups(s->o, s, s->groups);
         }
+    }
+    return VIGIL_OK;
+}
+
+/* The risk order: the sort, the risks in it and each row's dense rank (1-based) among the
+ * distinct risks (rank may be NULL: no Harrell's C). */
+static int risk_order(sv_work *s, uint32_t *rank)
+{
+    if (vigil_sort_order_values(s->risk, s->n, s->orisk, s->rs) != 0) return VIGIL_ENOMEM;
+    size_t nr = 0;
+    for (size_t j = 0; rank && j < s->n; j++) {
+        if (j == 0 || s->rs[j] != s->rs[j - 1]) nr++;
+        rank[s->orisk[j]] = (uint32_t)nr;
+    }
+    s->nr = nr;
+    return VIGIL_OK;
+}
+
+/* The two sorts, one per worker where two cores answer: by time (the role bytes, the counts
+ * and both KM curves), by risk (with the ranks). */
+static int sorts(void *ctx, size_t begin, size_t end, int worker)
+{
+    (void)worker;
+    sv_work *s = ctx;
+    for (size_t h = begin; h < end; h++) {
+        if (h == 0) classify(s, s->o);
+        if ((h == 0 ? km_build(&s->k, s->time, s->cls, s->n, s->H) : risk_order(s, s->rank)) != 0)
+            return vigil_error_set(VIGIL_ENOMEM, "out of memory for the time-to-event metrics of %zu subjects", s->n);
     }
     return VIGIL_OK;
 }
@@ -429,36 +483,23 @@ int vigil_stats_survival_subset(vigil_survival *o, const double *risk, const dou
     size_t groups = opt->groups < 1 ? 1 : opt->groups > VIGIL_SURVIVAL_MAX_GROUPS ? VIGIL_SURVIVAL_MAX_GROUPS : opt->groups;
     if (groups > n) groups = n;
     sv_work s = {.risk = risk, .time = time, .event = event, .n = n, .H = H,
-                 .z = vigil_stats_qnorm(1 - (1 - opt->level) / 2)};
-    int rc = km_build(&s.k, time, event, n, H);
+                 .z = vigil_stats_qnorm(1 - (1 - opt->level) / 2), .o = o, .groups = groups};
+    int rc = VIGIL_OK;
+    memset(&s.k, 0, sizeof s.k); /* km_free below whatever km_build got */
     s.orisk = malloc(n * sizeof *s.orisk);
     s.w = malloc(n * sizeof *s.w);
     s.h = malloc(n * sizeof *s.h);
-    s.IF = malloc(n * sizeof *s.IF);
-    s.after = malloc((n + 1) * sizeof *s.after);
-    s.before = malloc((n + 1) * sizeof *s.before);
+    s.IF = s.w; /* each row's influence replaces its weight, the last use of it */
+    s.after = malloc(4 * n * sizeof *s.after);
     s.cls = malloc(n);
     s.rs = malloc(n * sizeof *s.rs);
-    s.rank = malloc((3 * n + 1) * sizeof *s.rank);
-    s.bit = malloc((n + 1) * sizeof *s.bit);
+    s.rank = malloc(2 * n * sizeof *s.rank);
     s.grp = malloc(2 * n);
-    if (rc || !s.orisk || !s.w || !s.h || !s.IF || !s.after || !s.before || !s.cls || !s.rs || !s.rank || !s.bit ||
-        !s.grp || vigil_stats_sort_order(risk, n, s.orisk) != 0) {
+    if (!s.orisk || !s.w || !s.h || !s.after || !s.cls || !s.rs || !s.rank || !s.grp) {
         rc = vigil_error_set(VIGIL_ENOMEM, "out of memory for the time-to-event metrics of %zu subjects", n);
         goto done;
     }
-    classify(&s);
-    for (size_t j = 0; j < n; j++) s.rs[j] = risk[s.orisk[j]];
-    double m = 0;
-    for (size_t i = 0; i < n; i++) {
-        m += risk[i];
-        o->events_by_horizon += is_case(&s, i);
-        o->censored_before_horizon += event[i] == 0 && time[i] <= H;
-        o->event_free += time[i] > H;
-    }
-    o->mean_risk = m / (double)n;
-    s.o = o;
-    s.groups = groups;
+    if ((rc = vigil_parallel_for((int)opt->threads, 2, 1, sorts, &s)) != 0) goto done;
     if ((rc = vigil_parallel_for((int)opt->threads, 2, 1, halves, &s)) != 0) goto done;
     o->oe_ratio = o->mean_risk > 0 ? o->km_risk / o->mean_risk : NAN;
 done:
@@ -466,13 +507,10 @@ done:
     free(s.orisk);
     free(s.w);
     free(s.h);
-    free(s.IF);
     free(s.after);
-    free(s.before);
     free(s.cls);
     free(s.rs);
     free(s.rank);
-    free(s.bit);
     free(s.grp);
     return rc;
 }
@@ -483,18 +521,17 @@ int vigil_stats_survival_regroup(vigil_survival *o, const double *risk, const do
     if (k < 1 || k > VIGIL_SURVIVAL_MAX_GROUPS || k > n) return vigil_error_set(VIGIL_EINVAL, "%zu risk groups", k);
     sv_work s = {.risk = risk, .time = time, .event = event, .n = n, .H = H,
                  .z = vigil_stats_qnorm(1 - (1 - level) / 2)};
-    int rc = km_build(&s.k, time, event, n, H);
+    memset(&s.k, 0, sizeof s.k);
     s.orisk = malloc(n * sizeof *s.orisk);
     s.grp = malloc(2 * n);
     s.cls = malloc(n);
     s.rs = malloc(n * sizeof *s.rs);
-    if (rc || !s.orisk || !s.grp || !s.cls || !s.rs || vigil_stats_sort_order(risk, n, s.orisk) != 0) {
+    int rc = VIGIL_OK;
+    if (s.cls) classify(&s, NULL);
+    if (!s.orisk || !s.grp || !s.cls || !s.rs || km_build(&s.k, time, s.cls, n, H) != 0 || risk_order(&s, NULL) != 0)
         rc = vigil_error_set(VIGIL_ENOMEM, "out of memory for the calibration groups of %zu subjects", n);
-    } else {
-        classify(&s);
-        for (size_t j = 0; j < n; j++) s.rs[j] = risk[s.orisk[j]];
+    else
         km_groups(o, &s, k);
-    }
     km_free(&s.k);
     free(s.rs);
     free(s.orisk);
@@ -594,9 +631,12 @@ int vigil_stats_survival_compare_subset(vigil_survival_paired *o, const double *
     memset(m, 0, sizeof m);
     double z = vigil_stats_qnorm(1 - (1 - opt->level) / 2);
     km_pass k;
+    memset(&k, 0, sizeof k);
     uint8_t *cls = malloc(n);
-    int rc = km_build(&k, time, event, n, H);
-    int ok = !rc && cls;
+    sv_work c0 = {.risk = risk, .time = time, .event = event, .n = n, .H = H, .cls = cls};
+    if (cls) classify(&c0, NULL);
+    int rc = cls ? km_build(&k, time, cls, n, H) : VIGIL_ENOMEM;
+    int ok = !rc;
     for (int j = 0; j < 2; j++) {
         sv_work *s = &m[j].s;
         *s = (sv_work){.risk = j ? compare : risk, .time = time, .event = event, .n = n, .H = H, .z = z, .k = k,
@@ -605,23 +645,20 @@ int vigil_stats_survival_compare_subset(vigil_survival_paired *o, const double *
         s->rs = malloc(n * sizeof *s->rs);
         s->w = malloc(n * sizeof *s->w);
         s->h = malloc(n * sizeof *s->h);
-        s->IF = malloc(n * sizeof *s->IF);
-        s->after = malloc((n + 1) * sizeof *s->after);
-        s->before = malloc((n + 1) * sizeof *s->before);
+        s->IF = s->w; /* as in vigil_stats_survival_subset */
+        s->after = malloc(4 * n * sizeof *s->after);
         m[j].if_auc = malloc(n * sizeof *m[j].if_auc);
         m[j].if_brier = malloc(n * sizeof *m[j].if_brier);
-        ok = ok && s->orisk && s->rs && s->w && s->h && s->IF && s->after && s->before && m[j].if_auc &&
-             m[j].if_brier && vigil_stats_sort_order(s->risk, n, s->orisk) == 0;
+        ok = ok && s->orisk && s->rs && s->w && s->h && s->after && m[j].if_auc && m[j].if_brier &&
+             vigil_sort_order_values(s->risk, n, s->orisk, s->rs) == 0;
     }
     if (!ok) {
         rc = vigil_error_set(VIGIL_ENOMEM, "out of memory comparing the time-to-event metrics of %zu subjects", n);
         goto done;
     }
-    classify(&m[0].s);
     for (int j = 0; j < 2; j++) {
         sv_work *s = &m[j].s;
         vigil_survival *q = &m[j].o;
-        for (size_t i = 0; i < n; i++) s->rs[i] = s->risk[s->orisk[i]];
         q->auc = q->auc_se = q->auc_ci_low = q->auc_ci_high = NAN;
         for (size_t i = 0; i < n; i++) {
             q->events_by_horizon += is_case(s, i);
@@ -642,11 +679,11 @@ int vigil_stats_survival_compare_subset(vigil_survival_paired *o, const double *
     diff_ci(m[0].if_brier, m[1].if_brier, n, o->brier_diff, z, &o->brier_se, &o->brier_ci_low, &o->brier_ci_high,
             &o->brier_p);
 done:
-    km_free(&k); /* km_build zeroes k first: safe whatever it got */
+    km_free(&k); /* zeroed first: safe whatever km_build got */
     free(cls);
     for (int j = 0; j < 2; j++) {
         sv_work *s = &m[j].s;
-        free(s->orisk), free(s->rs), free(s->w), free(s->h), free(s->IF), free(s->after), free(s->before);
+        free(s->orisk), free(s->rs), free(s->w), free(s->h), free(s->after);
         free(m[j].if_auc), free(m[j].if_brier);
     }
     return rc;

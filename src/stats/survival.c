@@ -56,8 +56,8 @@ static void km_free(km_pass *k)
     free(k->Y);
 }
 
-/* The time sort and both KM ingredients; cls: the rows' role bytes (their events). */
-static int km_build(km_pass *k, const double *time, const uint8_t *cls, size_t n, double H)
+/* The time sort and both KM ingredients. */
+static int km_build(km_pass *k, const double *time, const double *event, size_t n, double H)
 {
     memset(k, 0, sizeof *k);
     k->n = n;
@@ -70,7 +70,7 @@ static int km_build(km_pass *k, const double *time, const uint8_t *cls, size_t n
     double **tab[KM_TABLES - 1] = {&k->Gm, &k->mc, &k->ig, &k->mp, &k->fc, &k->fe};
     for (size_t q = 0; q < KM_TABLES - 1; q++) *tab[q] = k->Y + (q + 1) * n;
     if (vigil_sort_order_values(time, n, k->ot, k->ts) != 0) return VIGIL_ENOMEM;
-    for (size_t j = 0; j < n; j++) k->es[j] = !(cls[k->ot[j]] & CENSORED);
+    for (size_t j = 0; j < n; j++) k->es[j] = event[k->ot[j]] == 1;
     double G = 1, mc = 0;
     k->GH = 1;
     k->mcH = 0;
@@ -164,6 +164,15 @@ typedef struct {
 } sv_work;
 
 static int is_case(const sv_work *s, size_t i) { return (s->cls[i] & ROLE) == CASE; }
+
+/* The value for a row of this role (NEITHER: 0), picked from a table rather than branched on:
+ * the roles follow no pattern, and a mispredicted branch also stalls the loads in flight (the
+ * pass in risk order reads the rows at random). Both values are computed; the other is unused. */
+static double by_role(int role, double if_case, double if_ctrl)
+{
+    const double v[4] = {0, if_case, if_ctrl, 0};
+    return v[role];
+}
 static int is_ctrl(const sv_work *s, size_t i) { return (s->cls[i] & ROLE) == CONTROL; }
 
 /* Each row's role byte, so the passes read one byte per row; with o, the block's counts and
@@ -198,10 +207,10 @@ static void auroc(vigil_survival *o, sv_work *s)
     double *w = s->w, *h = s->h, wctrl = 1 / k->GH, Wcase = 0, Wctrl = 0;
     for (size_t i = 0; i < n; i++) {
         int role = cls[i] & ROLE;
-        double x = role == CASE ? k->ig[u_of[i]] : role == CONTROL ? wctrl : 0;
+        double x = by_role(role, k->ig[u_of[i]], wctrl);
         w[i] = x;
-        Wcase += role == CASE ? x : 0;
-        Wctrl += role == CONTROL ? x : 0;
+        Wcase += by_role(role, x, 0);
+        Wctrl += by_role(role, 0, x);
     }
     if (o->events_by_horizon == 0 || o->event_free == 0) {
         o->auc_reason = o->events_by_horizon == 0 ? "no event by the horizon: no case to rank"
@@ -215,13 +224,14 @@ static void auroc(vigil_survival *o, sv_work *s)
         for (; b < n && s->rs[b] == r; b++) {
             size_t i = s->orisk[b];
             int role = cls[i] & ROLE;
-            gc += role == CASE ? w[i] : 0;
-            gk += role == CONTROL ? w[i] : 0;
+            double x = w[i];
+            gc += by_role(role, x, 0);
+            gk += by_role(role, 0, x);
         }
         double hcase = below_ctrl + 0.5 * gk, hctrl = (Wcase - below_case - gc) + 0.5 * gc;
         for (size_t j = a; j < b; j++) {
             size_t i = s->orisk[j];
-            h[i] = (cls[i] & ROLE) == CASE ? hcase : hctrl;
+            h[i] = by_role(cls[i] & ROLE, hcase, hctrl); /* NEITHER: unused (its weight is 0) */
         }
         below_ctrl += gk;
         below_case += gc;
@@ -232,8 +242,8 @@ static void auroc(vigil_survival *o, sv_work *s)
     double nu2 = 0, *aafter = s->after, *abefore = aafter + k->nu, *bafter = abefore + k->nu, *bbefore = bafter + k->nu;
     memset(aafter, 0, 4 * k->nu * sizeof *aafter);
     for (size_t i = 0; i < n; i++) {
-        int c = (cls[i] & ROLE) == CASE;
-        double a = c ? w[i] * h[i] : 0, b = c ? w[i] : 0;
+        int role = cls[i] & ROLE;
+        double a = by_role(role, w[i] * h[i], 0), b = by_role(role, w[i], 0);
         uint32_t u = u_of[i];
         nu2 += a;
         case_add(k, aafter, abefore, u, a);
@@ -246,8 +256,9 @@ static void auroc(vigil_survival *o, sv_work *s)
     for (size_t i = 0; i < n; i++) {
         uint8_t c = cls[i];
         int role = c & ROLE;
-        double num0 = role != NEITHER ? w[i] / dn * h[i] : 0;
-        double den0 = role != NEITHER ? w[i] / dn * (role == CASE ? Wctrl : Wcase) : 0;
+        double wn = w[i] / dn, num0 = wn * h[i];
+        double den0 = by_role(role, wn * Wctrl, wn * Wcase);
+        num0 = by_role(role, num0, num0);
         uint32_t u = u_of[i];
         double f = if_at_own(k, u, c), fH = if_horizon(k, u, c);
         double num = num0 + (f * aafter[u] + abefore[u]) / (dn * dn) + fH * nu;
@@ -271,11 +282,11 @@ static void brier(vigil_survival *o, sv_work *s)
         double r = s->risk[i];
         int role = cls[i] & ROLE;
         uint32_t u = u_of[i];
-        double x = role == CASE ? (1 - r) * (1 - r) / k->Gm[u] : role == CONTROL ? r * r / k->GH : 0;
+        double x = by_role(role, (1 - r) * (1 - r) / k->Gm[u], r * r / k->GH);
         res[i] = x;
         sum += x;
-        ctrl += role == CONTROL ? x : 0;
-        case_add(k, after, before, u, role == CASE ? x : 0);
+        ctrl += by_role(role, 0, x);
+        case_add(k, after, before, u, by_role(role, x, 0));
     }
     case_sums(k, after, before);
     o->brier = sum / dn;
@@ -451,15 +462,15 @@ static int risk_order(sv_work *s, uint32_t *rank)
     return VIGIL_OK;
 }
 
-/* The two sorts, one per worker where two cores answer: by time (the role bytes, the counts
- * and both KM curves), by risk (with the ranks). */
+/* The two sorts, one per worker where two cores answer: by time (both KM curves), by risk
+ * (with the role bytes, the counts and the ranks). */
 static int sorts(void *ctx, size_t begin, size_t end, int worker)
 {
     (void)worker;
     sv_work *s = ctx;
     for (size_t h = begin; h < end; h++) {
-        if (h == 0) classify(s, s->o);
-        if ((h == 0 ? km_build(&s->k, s->time, s->cls, s->n, s->H) : risk_order(s, s->rank)) != 0)
+        if (h == 1) classify(s, s->o);
+        if ((h == 0 ? km_build(&s->k, s->time, s->event, s->n, s->H) : risk_order(s, s->rank)) != 0)
             return vigil_error_set(VIGIL_ENOMEM, "out of memory for the time-to-event metrics of %zu subjects", s->n);
     }
     return VIGIL_OK;
@@ -528,7 +539,7 @@ int vigil_stats_survival_regroup(vigil_survival *o, const double *risk, const do
     s.rs = malloc(n * sizeof *s.rs);
     int rc = VIGIL_OK;
     if (s.cls) classify(&s, NULL);
-    if (!s.orisk || !s.grp || !s.cls || !s.rs || km_build(&s.k, time, s.cls, n, H) != 0 || risk_order(&s, NULL) != 0)
+    if (!s.orisk || !s.grp || !s.cls || !s.rs || km_build(&s.k, time, event, n, H) != 0 || risk_order(&s, NULL) != 0)
         rc = vigil_error_set(VIGIL_ENOMEM, "out of memory for the calibration groups of %zu subjects", n);
     else
         km_groups(o, &s, k);
@@ -635,7 +646,7 @@ int vigil_stats_survival_compare_subset(vigil_survival_paired *o, const double *
     uint8_t *cls = malloc(n);
     sv_work c0 = {.risk = risk, .time = time, .event = event, .n = n, .H = H, .cls = cls};
     if (cls) classify(&c0, NULL);
-    int rc = cls ? km_build(&k, time, cls, n, H) : VIGIL_ENOMEM;
+    int rc = cls ? km_build(&k, time, event, n, H) : VIGIL_ENOMEM;
     int ok = !rc;
     for (int j = 0; j < 2; j++) {
         sv_work *s = &m[j].s;

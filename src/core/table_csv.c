@@ -4,7 +4,6 @@
 #include "core/phi_internal.h"
 #include "vigil/error.h"
 #include "core/util.h"
-#include "core/csv_missing.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -28,7 +27,6 @@ typedef struct {
     size_t nhdr;
     int *map;          /* file field -> table column k >= 0, or -(k+1): column k of t->unread */
     bool in_header;
-    bool count_only;   /* vigil_table_count_missing_csv: kept columns count missing values only */
     /* record in progress */
     size_t field;      /* index of the field being read */
     size_t line;       /* current line (1-based) */
@@ -130,10 +128,9 @@ static int header_done(csv *r)
             rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
             goto done;
         }
-        /* numeric until a value proves otherwise (inference); a count holds no values */
-        c->type = r->count_only ? VIGIL_COL_CATEGORICAL : VIGIL_COL_NUMERIC;
+        c->type = VIGIL_COL_NUMERIC; /* until a value proves otherwise (inference) */
     }
-    for (size_t k = 0; o && !r->count_only && k < o->n_types; k++) {
+    for (size_t k = 0; o && k < o->n_types; k++) {
         int32_t fc = vigil_dict_find(&r->hdr, o->types[k].name);
         size_t f = fc < 0 ? r->nhdr : (size_t)fc;
         if (f == r->nhdr) {
@@ -165,15 +162,18 @@ static int make_categorical(column *c, size_t nrows)
 }
 
 /* A field of a column the caller did not ask for: kept as text for the first
- * VIGIL_UNREAD_SAMPLE_ROWS rows (no type is enforced: the column is not used). */
+ * VIGIL_UNREAD_SAMPLE_ROWS rows (no type is enforced: the column is not used), counted when
+ * missing in every row. */
 static int unread_field(csv *r, column *c)
 {
     size_t row = r->nrows;
+    bool missing = is_missing(r, r->fb, r->fb_len);
+    c->n_missing_file += missing; /* every row: the per-feature missing-value count */
     if (row >= VIGIL_UNREAD_SAMPLE_ROWS) return 0;
     if (vigil_vec_reserve(&c->data, (row + 1) * sizeof(int32_t)) != 0)
         return vigil_error_set(VIGIL_ENOMEM, "out of memory reading '%s'", r->path);
     int32_t code = -1;
-    if (is_missing(r, r->fb, r->fb_len)) c->n_missing++;
+    if (missing) c->n_missing++;
     else if ((code = vigil_dict_intern(&c->levels, r->fb, r->fb_len)) < 0)
         return vigil_error_set(VIGIL_ENOMEM, "out of memory reading '%s'", r->path);
     ((int32_t *)c->data.p)[row] = code;
@@ -217,10 +217,6 @@ static int data_field(csv *r)
     int ci = r->map[r->field];
     if (ci < 0) return unread_field(r, &r->t->unread->cols[-ci - 1]);
     column *c = &r->t->cols[ci];
-    if (r->count_only) {
-        c->n_missing += is_missing(r, r->fb, r->fb_len);
-        return 0;
-    }
     size_t row = r->nrows;
     if (vigil_vec_reserve(&c->data, (row + 1) * sizeof(double)) != 0)
         return vigil_error_set(VIGIL_ENOMEM, "out of memory reading '%s'", r->path);
@@ -322,11 +318,10 @@ static int end_record(csv *r)
 
 enum { ST_START, ST_UNQUOTED, ST_QUOTED, ST_QUOTE_IN_QUOTED, ST_AFTER_CR };
 
-static int read_csv(vigil_table **out, const char *path, const vigil_csv_options *opts, bool count_only)
+int vigil_table_read_csv(vigil_table **out, const char *path, const vigil_csv_options *opts)
 {
     *out = NULL;
     csv r = {0};
-    r.count_only = count_only;
     r.path = path;
     r.opts = opts;
     r.missing = opts && opts->missing ? opts->missing : default_missing;
@@ -499,16 +494,4 @@ done:
     free(r.map);
     vigil_table_free(r.t);
     return rc;
-}
-
-int vigil_table_read_csv(vigil_table **out, const char *path, const vigil_csv_options *opts)
-{
-    return read_csv(out, path, opts, false);
-}
-
-int vigil_table_count_missing_csv(vigil_table **out, const char *path, const vigil_csv_options *opts)
-{
-    *out = NULL;
-    if (!opts || !opts->keep) return vigil_error_set(VIGIL_EINVAL, "counting missing values needs the columns");
-    return read_csv(out, path, opts, true);
 }

@@ -103,8 +103,8 @@ static int numeric_col(const vigil_table *t, const char *data, char dl, const hu
 {
     size_t n = vigil_table_nrows(t);
     const double *v = vigil_table_numeric(t, (size_t)col);
-    size_t fc = vigil_run_header_column(data, dl, c->col);
     if (!v) {
+        size_t fc = vigil_run_header_column(data, dl, c->col); /* the header is read again for a message only */
         const int32_t *codes = vigil_table_codes(t, (size_t)col);
         size_t i = 0;
         while (i < n && codes[i] < 0) i++;
@@ -121,6 +121,7 @@ static int numeric_col(const vigil_table *t, const char *data, char dl, const hu
         const char *want = c->kind == 0   ? "must be 0 or 1"
                            : c->kind == 1 ? "must be a number >= 0 on every row"
                                           : "must be a number >= 0 (or empty: no action)";
+        size_t fc = vigil_run_header_column(data, dl, c->col);
         if (isnan(x))
             return vigil_error_set(VIGIL_EINVAL, "%s:%zu:%zu: %s column '%s' is empty; it %s", data,
                                    vigil_table_row_line(t, i), fc, c->option, c->col, want);

@@ -160,7 +160,7 @@ typedef struct {
     uint8_t *grp;    /* 2n: each row's calibration group, then in time order */
     size_t groups;
     vigil_survival *o;
-    double *w, *h, *IF, *after;          /* after: 4 x nu (the AUROC's two weights' sums) */
+    double *h, *IF, *after;              /* after: 4 x nu (the AUROC's two weights' sums) */
 } sv_work;
 
 static int is_case(const sv_work *s, size_t i) { return (s->cls[i] & ROLE) == CASE; }
@@ -204,11 +204,12 @@ static void auroc(vigil_survival *o, sv_work *s)
     const km_pass *k = &s->k;
     const uint8_t *cls = s->cls;
     const uint32_t *u_of = k->u_of;
-    double *w = s->w, *h = s->h, wctrl = 1 / k->GH, Wcase = 0, Wctrl = 0;
+    /* a row's weight, by_role(role, ig[u], wctrl), is looked up where it is used rather than
+     * kept: the pass in risk order then reads 5 bytes of the row at random instead of 9 */
+    double *h = s->h, wctrl = 1 / k->GH, Wcase = 0, Wctrl = 0;
     for (size_t i = 0; i < n; i++) {
         int role = cls[i] & ROLE;
         double x = by_role(role, k->ig[u_of[i]], wctrl);
-        w[i] = x;
         Wcase += by_role(role, x, 0);
         Wctrl += by_role(role, 0, x);
     }
@@ -224,7 +225,7 @@ static void auroc(vigil_survival *o, sv_work *s)
         for (; b < n && s->rs[b] == r; b++) {
             size_t i = s->orisk[b];
             int role = cls[i] & ROLE;
-            double x = w[i];
+            double x = by_role(role, k->ig[u_of[i]], wctrl);
             gc += by_role(role, x, 0);
             gk += by_role(role, 0, x);
         }
@@ -243,8 +244,8 @@ static void auroc(vigil_survival *o, sv_work *s)
     memset(aafter, 0, 4 * k->nu * sizeof *aafter);
     for (size_t i = 0; i < n; i++) {
         int role = cls[i] & ROLE;
-        double a = by_role(role, w[i] * h[i], 0), b = by_role(role, w[i], 0);
         uint32_t u = u_of[i];
+        double w = by_role(role, k->ig[u], wctrl), a = by_role(role, w * h[i], 0), b = by_role(role, w, 0);
         nu2 += a;
         case_add(k, aafter, abefore, u, a);
         case_add(k, bafter, bbefore, u, b);
@@ -256,10 +257,10 @@ static void auroc(vigil_survival *o, sv_work *s)
     for (size_t i = 0; i < n; i++) {
         uint8_t c = cls[i];
         int role = c & ROLE;
-        double wn = w[i] / dn, num0 = wn * h[i];
+        uint32_t u = u_of[i];
+        double wn = by_role(role, k->ig[u], wctrl) / dn, num0 = wn * h[i];
         double den0 = by_role(role, wn * Wctrl, wn * Wcase);
         num0 = by_role(role, num0, num0);
-        uint32_t u = u_of[i];
         double f = if_at_own(k, u, c), fH = if_horizon(k, u, c);
         double num = num0 + (f * aafter[u] + abefore[u]) / (dn * dn) + fH * nu;
         double den = den0 + (f * bafter[u] + bbefore[u]) * Wctrl / (dn * dn) + fH * mu;
@@ -498,15 +499,14 @@ int vigil_stats_survival_subset(vigil_survival *o, const double *risk, const dou
     int rc = VIGIL_OK;
     memset(&s.k, 0, sizeof s.k); /* km_free below whatever km_build got */
     s.orisk = malloc(n * sizeof *s.orisk);
-    s.w = malloc(n * sizeof *s.w);
     s.h = malloc(n * sizeof *s.h);
-    s.IF = s.w; /* each row's influence replaces its weight, the last use of it */
+    s.IF = s.h; /* each row's influence replaces its h (the AUROC) or residual (the Brier), the last use of it */
     s.after = malloc(4 * n * sizeof *s.after);
     s.cls = malloc(n);
     s.rs = malloc(n * sizeof *s.rs);
     s.rank = malloc(2 * n * sizeof *s.rank);
     s.grp = malloc(2 * n);
-    if (!s.orisk || !s.w || !s.h || !s.after || !s.cls || !s.rs || !s.rank || !s.grp) {
+    if (!s.orisk || !s.h || !s.after || !s.cls || !s.rs || !s.rank || !s.grp) {
         rc = vigil_error_set(VIGIL_ENOMEM, "out of memory for the time-to-event metrics of %zu subjects", n);
         goto done;
     }
@@ -516,7 +516,6 @@ int vigil_stats_survival_subset(vigil_survival *o, const double *risk, const dou
 done:
     km_free(&s.k);
     free(s.orisk);
-    free(s.w);
     free(s.h);
     free(s.after);
     free(s.cls);
@@ -654,13 +653,12 @@ int vigil_stats_survival_compare_subset(vigil_survival_paired *o, const double *
                        .cls = cls};
         s->orisk = malloc(n * sizeof *s->orisk);
         s->rs = malloc(n * sizeof *s->rs);
-        s->w = malloc(n * sizeof *s->w);
         s->h = malloc(n * sizeof *s->h);
-        s->IF = s->w; /* as in vigil_stats_survival_subset */
+        s->IF = s->h; /* as in vigil_stats_survival_subset */
         s->after = malloc(4 * n * sizeof *s->after);
         m[j].if_auc = malloc(n * sizeof *m[j].if_auc);
         m[j].if_brier = malloc(n * sizeof *m[j].if_brier);
-        ok = ok && s->orisk && s->rs && s->w && s->h && s->after && m[j].if_auc && m[j].if_brier &&
+        ok = ok && s->orisk && s->rs && s->h && s->after && m[j].if_auc && m[j].if_brier &&
              vigil_sort_order_values(s->risk, n, s->orisk, s->rs) == 0;
     }
     if (!ok) {
@@ -694,7 +692,7 @@ done:
     free(cls);
     for (int j = 0; j < 2; j++) {
         sv_work *s = &m[j].s;
-        free(s->orisk), free(s->rs), free(s->w), free(s->h), free(s->after);
+        free(s->orisk), free(s->rs), free(s->h), free(s->after);
         free(m[j].if_auc), free(m[j].if_brier);
     }
     return rc;

@@ -62,10 +62,14 @@ int vigil_sort_order_doubles(const double *x, size_t n, uint32_t *order)
 
 int vigil_sort_order_values(const double *x, size_t n, uint32_t *order, double *sorted)
 {
-    uint64_t *k = malloc(2 * (n ? n : 1) * sizeof *k);
-    uint32_t *ot = malloc((n ? n : 1) * sizeof *ot);
-    if (!k || !ot) {
-        free(k);
+    size_t m = n ? n : 1;
+    /* the keys are sorted in `sorted` where it is given (then decoded in place): a third less
+     * scratch to allocate and touch */
+    uint64_t *buf = malloc((sorted ? 1 : 2) * m * sizeof *buf), *k = sorted ? (uint64_t *)(void *)sorted : buf;
+    uint64_t *kt = sorted ? buf : buf + m;
+    uint32_t *ot = malloc(m * sizeof *ot);
+    if (!buf || !ot) {
+        free(buf);
         free(ot);
         return vigil_error_set(VIGIL_ENOMEM, "out of memory (sorting %zu values)", n);
     }
@@ -73,9 +77,12 @@ int vigil_sort_order_values(const double *x, size_t n, uint32_t *order, double *
         k[i] = vigil_double_key(x[i]);
         order[i] = (uint32_t)i;
     }
-    radix(k, k + (n ? n : 1), order, ot, n);
-    for (size_t i = 0; sorted && i < n; i++) sorted[i] = key_double(k[i]);
-    free(k);
+    radix(k, kt, order, ot, n);
+    for (size_t i = 0; sorted && i < n; i++) {
+        double v = key_double(k[i]);
+        memcpy(&k[i], &v, sizeof v); /* the value over its key: the storage becomes the doubles */
+    }
+    free(buf);
     free(ot);
     return VIGIL_OK;
 }

@@ -179,20 +179,20 @@ static int is_ctrl(const sv_work *s, size_t i) { return (s->cls[i] & ROLE) == CO
  * mean risk in the same pass. */
 static void classify(sv_work *s, vigil_survival *o)
 {
-    double m = 0, ev = 0, cens = 0, free_ = 0;
+    double m = 0;
+    size_t count[4] = {0};
     for (size_t i = 0; i < s->n; i++) {
-        int role = s->time[i] > s->H ? CONTROL : s->event[i] == 1 ? CASE : NEITHER;
-        s->cls[i] = (uint8_t)(role | (s->event[i] == 0 ? CENSORED : 0));
+        int later = s->time[i] > s->H, event = s->event[i] == 1; /* no branch: the roles follow no pattern */
+        int role = later ? CONTROL : event; /* CASE is 1, NEITHER 0 */
+        s->cls[i] = (uint8_t)(role | (s->event[i] == 0) * CENSORED);
         m += s->risk[i];
-        ev += role == CASE;
-        cens += role == NEITHER; /* checked input: E = 0 and T <= H */
-        free_ += role == CONTROL;
+        count[role]++;
     }
     if (!o) return;
     o->mean_risk = m / (double)s->n;
-    o->events_by_horizon = ev;
-    o->censored_before_horizon = cens;
-    o->event_free = free_;
+    o->events_by_horizon = (double)count[CASE];
+    o->censored_before_horizon = (double)count[NEITHER]; /* checked input: E = 0 and T <= H */
+    o->event_free = (double)count[CONTROL];
 }
 
 /* AUROC and its se. h[i]: a case's weight of controls below it (ties one half), a control's

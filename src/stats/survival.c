@@ -301,7 +301,10 @@ static void brier(vigil_survival *o, sv_work *s)
 }
 
 /* Harrell's C: times from the last back, a Fenwick tree of the risk ranks of everyone later
- * (a censoring tied with an event counts as later); each event is compared with them. */
+ * (a censoring tied with an event counts as later); each event is compared with them. The
+ * counts are whole numbers (exact in doubles below 2^53), so the order within a tie group is
+ * free: rt holds each group's censored ranks first, then its events', and the passes over a
+ * group branch on nothing but the tree's walks. */
 static int harrell(vigil_survival *o, sv_work *s)
 {
     size_t n = s->n, nr = s->nr;
@@ -313,20 +316,24 @@ static int harrell(vigil_survival *o, sv_work *s)
     const uint32_t *ot = s->k.ot;
     const double *ts = s->k.ts;
     const uint8_t *es = s->k.es;
-    for (size_t j = 0; j < n; j++) rt[j] = rank[ot[j]];
+    for (size_t a = 0, b; a < n; a = b) {
+        size_t c = 0;
+        for (b = a; b < n && ts[b] == ts[a]; b++) c += !es[b];
+        for (size_t j = a, pc = a, pe = a + c; j < b; j++) {
+            rt[es[j] ? pe : pc] = rank[ot[j]];
+            pe += es[j];
+            pc += !es[j];
+        }
+    }
     double conc = 0, disc = 0, tied = 0, later = 0;
-    for (size_t b = n; b > 0;) {
-        double t = ts[b - 1];
-        size_t a = b;
-        while (a > 0 && ts[a - 1] == t) a--;
-        for (size_t j = a; j < b; j++)
-            if (!es[j]) {
-                for (size_t x = rt[j]; x <= nr; x += x & (~x + 1)) bit[x] += 1;
-                at[rt[j]]++;
-                later += 1;
-            }
-        for (size_t j = a; j < b; j++) {
-            if (!es[j]) continue;
+    for (size_t b = n, a, c; b > 0; b = a) {
+        for (a = b, c = 0; a > 0 && ts[a - 1] == ts[b - 1]; a--) c += !es[a - 1];
+        for (size_t j = a; j < a + c; j++) { /* the group's censorings: later than its events */
+            for (size_t x = rt[j]; x <= nr; x += x & (~x + 1)) bit[x] += 1;
+            at[rt[j]]++;
+        }
+        later += (double)c;
+        for (size_t j = a + c; j < b; j++) {
             uint64_t lt = 0;
             double eq = at[rt[j]];
             for (size_t x = rt[j] - 1; x > 0; x -= x & (~x + 1)) lt += bit[x];
@@ -334,13 +341,11 @@ static int harrell(vigil_survival *o, sv_work *s)
             tied += eq;
             disc += later - (double)lt - eq;
         }
-        for (size_t j = a; j < b; j++)
-            if (es[j]) {
-                for (size_t x = rt[j]; x <= nr; x += x & (~x + 1)) bit[x] += 1;
-                at[rt[j]]++;
-                later += 1;
-            }
-        b = a;
+        for (size_t j = a + c; j < b; j++) {
+            for (size_t x = rt[j]; x <= nr; x += x & (~x + 1)) bit[x] += 1;
+            at[rt[j]]++;
+        }
+        later += (double)(b - a - c);
     }
     free(bit);
     double pairs = conc + disc + tied;

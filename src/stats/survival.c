@@ -380,12 +380,14 @@ static void km_groups(vigil_survival *o, sv_work *s, size_t k)
         memset(q, 0, sizeof *q);
         q->n = (double)sz;
         double m = 0;
+        size_t ev = 0; /* counted here, not in *q: the byte stores to g may alias it */
         for (size_t r = 0; r < sz; r++, pos++) {
             size_t i = s->orisk[pos];
             g[i] = (uint8_t)j;
             m += s->rs[pos];
-            q->events_by_horizon += is_case(s, i);
+            ev += is_case(s, i);
         }
+        q->events_by_horizon = (double)ev;
         q->mean_risk = m / (double)sz;
         Yg[j] = (double)sz;
         Sg[j] = 1;
@@ -408,9 +410,10 @@ static void km_groups(vigil_survival *o, sv_work *s, size_t k)
         for (; gi < VIGIL_SURVIVAL_CURVE && CURVE_T(gi) < t; gi++) CURVE_RECORD(gi) /* S just before t */
         if (t > s->H) break;
         size_t b = a;
-        for (; b < n && ts[b] == t; b++) {
-            if (es[b]) d++, dg[gt[b]]++;
-            else c++, cg[gt[b]]++;
+        for (; b < n && ts[b] == t; b++) { /* whole counts: adding 0 changes nothing, and needs no branch */
+            double e = es[b];
+            d += e, dg[gt[b]] += e;
+            c += 1 - e, cg[gt[b]] += 1 - e;
         }
         double Y = (double)(n - a);
         S *= 1 - d / Y;

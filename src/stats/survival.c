@@ -154,7 +154,7 @@ typedef struct {
     double *rs;      /* the risks in that order */
     uint8_t *cls;    /* each row's role byte */
     /* the second half's own scratch (Harrell's C and the KM groups run beside the AUROC and
-     * Brier, which use w, h, IF, after and before) */
+     * Brier, which use h, IF and after) */
     uint32_t *rank;  /* 2n: the rows' dense risk ranks (1-based), then the ranks in time order */
     size_t nr;       /* distinct risks */
     uint8_t *grp;    /* 2n: each row's calibration group, then in time order */
@@ -164,6 +164,7 @@ typedef struct {
 } sv_work;
 
 static int is_case(const sv_work *s, size_t i) { return (s->cls[i] & ROLE) == CASE; }
+static int is_ctrl(const sv_work *s, size_t i) { return (s->cls[i] & ROLE) == CONTROL; }
 
 /* The value for a row of this role (NEITHER: 0), picked from a table rather than branched on:
  * the roles follow no pattern, and a mispredicted branch also stalls the loads in flight (the
@@ -173,7 +174,6 @@ static double by_role(int role, double if_case, double if_ctrl)
     const double v[4] = {0, if_case, if_ctrl, 0};
     return v[role];
 }
-static int is_ctrl(const sv_work *s, size_t i) { return (s->cls[i] & ROLE) == CONTROL; }
 
 /* Each row's role byte, so the passes read one byte per row; with o, the block's counts and
  * mean risk in the same pass. */

@@ -29,8 +29,8 @@ typedef struct {
     double *ts;         /* the times in that order, and the events: the passes in time order */
     uint8_t *es;        /* read these, not time[ot[j]] (one gather instead of one per pass) */
     uint32_t *u_of;     /* row -> its unique-time index */
-    /* per unique time u (one block of KM_TABLES x n doubles, nu of each used): the passes over
-     * the rows look these up instead of dividing per row */
+    /* per unique time u (one block of KM_TABLES x nu doubles): the passes over the rows look
+     * these up instead of dividing per row */
     double *Y;          /* at risk at unique time u */
     double *Gm;         /* censoring KM just before unique time u */
     double *mc;         /* n sum_{s <= u} dC / Y^2 */
@@ -63,14 +63,16 @@ static int km_build(km_pass *k, const double *time, const double *event, size_t 
     k->n = n;
     k->ot = malloc(n * sizeof *k->ot);
     k->u_of = malloc(n * sizeof *k->u_of);
-    k->Y = malloc(KM_TABLES * n * sizeof *k->Y);
     k->ts = malloc(n * sizeof *k->ts);
     k->es = malloc(n);
-    if (!k->ot || !k->u_of || !k->Y || !k->ts || !k->es) return VIGIL_ENOMEM;
-    double **tab[KM_TABLES - 1] = {&k->Gm, &k->mc, &k->ig, &k->mp, &k->fc, &k->fe};
-    for (size_t q = 0; q < KM_TABLES - 1; q++) *tab[q] = k->Y + (q + 1) * n;
-    if (vigil_sort_order_values(time, n, k->ot, k->ts) != 0) return VIGIL_ENOMEM;
+    if (!k->ot || !k->u_of || !k->ts || !k->es || vigil_sort_order_values(time, n, k->ot, k->ts) != 0)
+        return VIGIL_ENOMEM;
     for (size_t j = 0; j < n; j++) k->es[j] = event[k->ot[j]] == 1;
+    size_t nu = n > 0;
+    for (size_t j = 1; j < n; j++) nu += k->ts[j] != k->ts[j - 1];
+    if (!(k->Y = malloc(KM_TABLES * (nu ? nu : 1) * sizeof *k->Y))) return VIGIL_ENOMEM;
+    double **tab[KM_TABLES - 1] = {&k->Gm, &k->mc, &k->ig, &k->mp, &k->fc, &k->fe};
+    for (size_t q = 0; q < KM_TABLES - 1; q++) *tab[q] = k->Y + (q + 1) * nu;
     double G = 1, mc = 0;
     k->GH = 1;
     k->mcH = 0;
@@ -509,16 +511,19 @@ int vigil_stats_survival_subset(vigil_survival *o, const double *risk, const dou
     s.orisk = malloc(n * sizeof *s.orisk);
     s.h = malloc(n * sizeof *s.h);
     s.IF = s.h; /* each row's influence replaces its h (the AUROC) or residual (the Brier), the last use of it */
-    s.after = malloc(4 * n * sizeof *s.after);
     s.cls = malloc(n);
     s.rs = malloc(n * sizeof *s.rs);
     s.rank = malloc(2 * n * sizeof *s.rank);
     s.grp = malloc(2 * n);
-    if (!s.orisk || !s.h || !s.after || !s.cls || !s.rs || !s.rank || !s.grp) {
+    if (!s.orisk || !s.h || !s.cls || !s.rs || !s.rank || !s.grp) {
         rc = vigil_error_set(VIGIL_ENOMEM, "out of memory for the time-to-event metrics of %zu subjects", n);
         goto done;
     }
     if ((rc = vigil_parallel_for((int)opt->threads, 2, 1, sorts, &s)) != 0) goto done;
+    if (!(s.after = malloc(4 * s.k.nu * sizeof *s.after))) {
+        rc = vigil_error_set(VIGIL_ENOMEM, "out of memory for the time-to-event metrics of %zu subjects", n);
+        goto done;
+    }
     if ((rc = vigil_parallel_for((int)opt->threads, 2, 1, halves, &s)) != 0) goto done;
     o->oe_ratio = o->mean_risk > 0 ? o->km_risk / o->mean_risk : NAN;
 done:
@@ -663,7 +668,7 @@ int vigil_stats_survival_compare_subset(vigil_survival_paired *o, const double *
         s->rs = malloc(n * sizeof *s->rs);
         s->h = malloc(n * sizeof *s->h);
         s->IF = s->h; /* as in vigil_stats_survival_subset */
-        s->after = malloc(4 * n * sizeof *s->after);
+        s->after = malloc(4 * (k.nu ? k.nu : 1) * sizeof *s->after);
         m[j].if_auc = malloc(n * sizeof *m[j].if_auc);
         m[j].if_brier = malloc(n * sizeof *m[j].if_brier);
         ok = ok && s->orisk && s->rs && s->h && s->after && m[j].if_auc && m[j].if_brier &&

@@ -40,16 +40,24 @@ typedef struct {
 
 static const char *const default_missing[] = {"", "NA", "NaN", "null"};
 
-static int fb_append(csv *r, const char *s, size_t n)
+/* Room for `bytes` in v: the common case (there is) without a call per field. */
+static int reserve(vec *v, size_t bytes) { return bytes <= v->cap ? 0 : vigil_vec_reserve(v, bytes); }
+
+static int fb_grow(csv *r, size_t n)
 {
-    if (r->fb_len + n + 1 > r->fb_cap) {
-        size_t nc = r->fb_cap ? r->fb_cap * 2 : 256;
-        while (nc < r->fb_len + n + 1) nc *= 2;
-        char *nb = realloc(r->fb, nc);
-        if (!nb) return vigil_error_set(VIGIL_ENOMEM, "out of memory reading '%s'", r->path);
-        r->fb = nb;
-        r->fb_cap = nc;
-    }
+    size_t nc = r->fb_cap ? r->fb_cap * 2 : 256;
+    while (nc < r->fb_len + n + 1) nc *= 2;
+    char *nb = realloc(r->fb, nc);
+    if (!nb) return vigil_error_set(VIGIL_ENOMEM, "out of memory reading '%s'", r->path);
+    r->fb = nb;
+    r->fb_cap = nc;
+    return 0;
+}
+
+/* Every field passes here: the growth is out of line, the copy inline. */
+static inline int fb_append(csv *r, const char *s, size_t n)
+{
+    if (r->fb_len + n + 1 > r->fb_cap && fb_grow(r, n) != 0) return VIGIL_ENOMEM;
     memcpy(r->fb + r->fb_len, s, n);
     r->fb_len += n;
     return 0;
@@ -170,7 +178,7 @@ static int unread_field(csv *r, column *c)
     bool missing = is_missing(r, r->fb, r->fb_len);
     c->n_missing_file += missing; /* every row: the per-feature missing-value count */
     if (row >= VIGIL_UNREAD_SAMPLE_ROWS) return 0;
-    if (vigil_vec_reserve(&c->data, (row + 1) * sizeof(int32_t)) != 0)
+    if (reserve(&c->data, (row + 1) * sizeof(int32_t)) != 0)
         return vigil_error_set(VIGIL_ENOMEM, "out of memory reading '%s'", r->path);
     int32_t code = -1;
     if (missing) c->n_missing++;
@@ -218,7 +226,7 @@ static int data_field(csv *r)
     if (ci < 0) return unread_field(r, &r->t->unread->cols[-ci - 1]);
     column *c = &r->t->cols[ci];
     size_t row = r->nrows;
-    if (vigil_vec_reserve(&c->data, (row + 1) * sizeof(double)) != 0)
+    if (reserve(&c->data, (row + 1) * sizeof(double)) != 0)
         return vigil_error_set(VIGIL_ENOMEM, "out of memory reading '%s'", r->path);
     const char *s = r->fb;
     size_t n = r->fb_len;
@@ -306,7 +314,7 @@ static int end_record(csv *r)
         return vigil_error_set(VIGIL_EINVAL,
                                "%s:%zu:%zu: this row has %zu fields, the header has %zu",
                                r->path, r->rec_line, r->field, r->field, r->nhdr);
-    if (vigil_vec_reserve(&r->t->lines, (r->nrows + 1) * sizeof(uint64_t)) != 0)
+    if (reserve(&r->t->lines, (r->nrows + 1) * sizeof(uint64_t)) != 0)
         return vigil_error_set(VIGIL_ENOMEM, "out of memory reading '%s'", r->path);
     ((uint64_t *)r->t->lines.p)[r->nrows] = r->rec_line;
     r->nrows++;

@@ -572,15 +572,24 @@ static int check_inputs(const double *risk, const double *time, const double *ev
     if (opt && !(opt->level > 0 && opt->level < 1))
         return vigil_error_set(VIGIL_EINVAL, "confidence level %g is not between 0 and 1", opt->level);
     double tmax = -INFINITY;
-    for (size_t i = 0; i < n; i++) {
-        if (!(time[i] >= 0) || !isfinite(time[i]))
-            return vigil_error_set(VIGIL_EINVAL, "time: row %zu: value %g is missing or negative", i + 1, time[i]);
-        if (!(event[i] == 0 || event[i] == 1))
-            return vigil_error_set(VIGIL_EINVAL, "event: row %zu: value %g is not 0 (censored) or 1 (event)", i + 1,
-                                   event[i]);
-        if (!(risk[i] >= 0 && risk[i] <= 1))
-            return vigil_error_set(VIGIL_EINVAL, "risk: row %zu: value %g is not a probability in [0, 1]", i + 1, risk[i]);
-        if (time[i] > tmax) tmax = time[i];
+    enum { BLOCK = 4096 }; /* a block is checked without a branch per row, and read again only when it fails */
+    for (size_t b = 0; b < n; b += BLOCK) {
+        size_t e = n - b < BLOCK ? n : b + BLOCK;
+        int ok = 1;
+        for (size_t i = b; i < e; i++)
+            ok &= (time[i] >= 0) & (time[i] < INFINITY) & ((event[i] == 0) | (event[i] == 1)) & (risk[i] >= 0) &
+                  (risk[i] <= 1);
+        for (size_t i = b; !ok && i < e; i++) {
+            if (!(time[i] >= 0) || !isfinite(time[i]))
+                return vigil_error_set(VIGIL_EINVAL, "time: row %zu: value %g is missing or negative", i + 1, time[i]);
+            if (!(event[i] == 0 || event[i] == 1))
+                return vigil_error_set(VIGIL_EINVAL, "event: row %zu: value %g is not 0 (censored) or 1 (event)",
+                                       i + 1, event[i]);
+            if (!(risk[i] >= 0 && risk[i] <= 1))
+                return vigil_error_set(VIGIL_EINVAL, "risk: row %zu: value %g is not a probability in [0, 1]", i + 1,
+                                       risk[i]);
+        }
+        for (size_t i = b; i < e; i++) tmax = time[i] > tmax ? time[i] : tmax;
     }
     if (n && H > tmax)
         return vigil_error_set(VIGIL_EINVAL, "horizon %g is beyond the last follow-up time %g: nobody is at risk at it",

@@ -6,6 +6,7 @@
 #include "testutil.h"
 
 #include "backend/backend_impl.h"
+#include "stats/metrics_report.h"
 #include "vigil/error.h"
 #include "vigil/explain.h"
 #include "vigil/model.h"
@@ -56,6 +57,14 @@ static int fake_mmd(const vigil_mmd_job *job, double *stat, double *p, double *b
     return job->bandwidth > 0 ? (*bw = job->bandwidth, VIGIL_OK) : vigil_mmd_median_bandwidth(job->z, job->N, job->d, bw);
 }
 
+/* the bootstrap: the CPU's replicates (the same numbers), counted as the fake's */
+static int fake_bootstrap(vigil_boot_job *job)
+{
+    fake_ran++;
+    if (fake_fail) return vigil_error_set(VIGIL_EBACKEND, "fake device lost");
+    return vigil_stats_bootstrap_cpu(job);
+}
+
 static const vigil_backend_i fake = {
     .name = "fake",
     .kind = VIGIL_BACKEND_CUDA,
@@ -65,6 +74,7 @@ static const vigil_backend_i fake = {
     .predict_trees = fake_trees,
     .treeshap = fake_treeshap,
     .mmd = fake_mmd,
+    .bootstrap = fake_bootstrap,
 };
 
 /* the fake again, with AUTO thresholds: scoring from 1,000 rows x trees per CPU thread */
@@ -174,12 +184,12 @@ static void test_select(void **state)
     assert_ptr_equal(b, &vigil_backend_cpu);
     if (!vigil_cuda_available()) {
         /* AUTO without a device: the CPU, for every op */
-        for (int op = VIGIL_OP_PREDICT_TREES; op <= VIGIL_OP_MMD; op++) {
+        for (int op = VIGIL_OP_PREDICT_TREES; op < VIGIL_OP_COUNT; op++) {
             assert_int_equal(vigil_backend_select(&b, VIGIL_BACKEND_AUTO, (vigil_backend_op)op, 1e30), VIGIL_OK);
             assert_ptr_equal(b, &vigil_backend_cpu);
         }
         /* an explicit request without a device: one code, one message, for every op */
-        for (int op = VIGIL_OP_PREDICT_TREES; op <= VIGIL_OP_MMD; op++) {
+        for (int op = VIGIL_OP_PREDICT_TREES; op < VIGIL_OP_COUNT; op++) {
             assert_int_equal(vigil_backend_select(&b, VIGIL_BACKEND_CUDA, (vigil_backend_op)op, 1e30), VIGIL_EINVAL);
             assert_no_cuda_message(vigil_error_last());
         }
@@ -434,6 +444,57 @@ static void test_mmd_seam(void **state)
     free(x), free(y);
 }
 
+/* The metrics bootstrap is an op of the seam: AUTO hands it to the first backend that has it
+ * (the fake here; no device backend has it yet), the document says which backend ran, and a
+ * failing device falls back to the CPU with the one warning, the same intervals either way. */
+static char *boot_doc(vigil_backend_kind want, const char *ran, const double *s, const double *y, size_t n)
+{
+    const double t = 0.3;
+    vigil_metrics_options o = VIGIL_METRICS_OPTIONS_INIT;
+    o.thresholds = &t, o.n_thresholds = 1, o.bootstrap = 60, o.seed = 5, o.threads = 2, o.backend = want;
+    vigil_metrics_report *r = NULL;
+    assert_int_equal(vigil_metrics_compute(&r, s, y, n, NULL, 0, &o), VIGIL_OK);
+    char *j = vigil_metrics_report_json(r, 0, 0);
+    assert_non_null(j);
+    vigil_metrics_report_free(r);
+    /* the bootstrap block's last key names the backend that ran; what precedes must be equal */
+    char *be = strstr(j, "\"backend\":");
+    assert_non_null(be);
+    char name[16] = "";
+    assert_int_equal(sscanf(be, "\"backend\": \"%15[^\"]", name), 1);
+    assert_string_equal(name, ran);
+    *be = '\0';
+    return j;
+}
+
+static void test_bootstrap_seam(void **state)
+{
+    (void)state;
+    size_t n = 300;
+    double *s = malloc(n * sizeof *s), *y = malloc(n * sizeof *y);
+    uint64_t st = 7;
+    for (size_t i = 0; i < n; i++) {
+        s[i] = (double)((st = st * 6364136223846793005ull + 1) >> 11) * 0x1.0p-53;
+        y[i] = (double)((st = st * 6364136223846793005ull + 1) >> 11) * 0x1.0p-53 < s[i];
+    }
+    char *cpu = boot_doc(VIGIL_BACKEND_CPU, "cpu", s, y, n);
+    assert_int_equal(fake_ran, 0);
+    vigil_backend_test_inject(&fake);
+    vigil_metrics_options o = VIGIL_METRICS_OPTIONS_INIT;
+    assert_int_equal(o.backend, VIGIL_BACKEND_AUTO);
+    char *dev = boot_doc(VIGIL_BACKEND_AUTO, "cuda", s, y, n);
+    assert_int_equal(fake_ran, 1);
+    assert_string_equal(dev, cpu);
+    fake_fail = 1;
+    char *fb = boot_doc(VIGIL_BACKEND_AUTO, "cpu", s, y, n);
+    assert_int_equal(fake_ran, 2);
+    assert_string_equal(fb, cpu);
+    assert_int_equal(n_warned, 1);
+    assert_string_equal(warned, "fake backend failed in the bootstrap (fake device lost); running it on the CPU instead");
+    vigil_backend_test_inject(NULL);
+    free(cpu), free(dev), free(fb), free(s), free(y);
+}
+
 /* The drift options carry the library's enum; its default is AUTO. */
 static void test_drift_options(void **state)
 {
@@ -455,6 +516,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_treeshap_fallback, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mmd_seam, setup, teardown),
         cmocka_unit_test_setup_teardown(test_drift_options, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bootstrap_seam, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

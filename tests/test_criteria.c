@@ -161,6 +161,80 @@ static void test_non_inferiority_directions(void **state)
     assert_false(v.pass);
 }
 
+/* The team against the model on the same cases (issue 21): team_vs_model_* take non_inferior
+ * and superior with no predecessor (their own interval of team minus model), the margin must be
+ * given and >= 0, PPV is refused (not paired on the same cases), team_sensitivity's refusal
+ * names the paired metric, and the verdict is ci_low > -margin. */
+static void test_team_vs_model(void **state)
+{
+    (void)state;
+    static const char *const no_pred = "{\"name\": \"t\", \"data\": {\"path\": \"cases.csv\", \"columns\": {\"label\": \"y\","
+                                       " \"score\": \"s\", \"decision\": \"d\", \"groups\": [\"sex\"]}}, \"criteria\": [%s]}";
+    char text[1024], p[64];
+    snprintf(text, sizeof text, no_pred,
+             "{\"name\": \"a\", \"metric\": \"team_vs_model_sensitivity\", \"rule\": \"non_inferior\", \"margin\": 0.05},"
+             "{\"name\": \"b\", \"metric\": \"team_vs_model_specificity\", \"rule\": \"superior\"},"
+             "{\"name\": \"c\", \"metric\": \"team_vs_model_sensitivity\", \"scope\": {\"group\": \"sex\", \"every_level\": true},"
+             " \"rule\": \"non_inferior\", \"margin\": 0}");
+    tu_temp_file(p, sizeof p, text);
+    vigil_suite_def s;
+    assert_int_equal(vigil_suite_def_load(&s, p), VIGIL_OK);
+    assert_int_equal(s.n_criteria, 3);
+    assert_true(vigil_metric_within_run_paired(s.criteria[0].info));
+    assert_false(vigil_metric_within_run_paired(vigil_metric_lookup("team_sensitivity")));
+    assert_false(vigil_metric_within_run_paired(vigil_metric_lookup("auroc")));
+    vigil_suite_def_clear(&s);
+    unlink(p);
+    static const struct { const char *crit, *frag; } bad[] = {
+        {"{\"name\": \"a\", \"metric\": \"team_vs_model_sensitivity\", \"rule\": \"non_inferior\"}", "needs \"margin\" >= 0"},
+        {"{\"name\": \"a\", \"metric\": \"team_vs_model_sensitivity\", \"rule\": \"non_inferior\", \"margin\": -0.01}",
+         "needs \"margin\" >= 0"},
+        {"{\"name\": \"a\", \"metric\": \"team_vs_model_sensitivity\", \"scope\": {\"group\": \"sex\"}, \"rule\": \"superior\"}",
+         "on a group needs every_level"},
+        {"{\"name\": \"a\", \"metric\": \"team_vs_model_ppv\", \"rule\": \"non_inferior\", \"margin\": 0.05}",
+         "not paired on the same cases"},
+        {"{\"name\": \"a\", \"metric\": \"team_sensitivity\", \"rule\": \"non_inferior\", \"margin\": 0.05}",
+         "metric 'team_vs_model_sensitivity'"},
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof *bad; k++) {
+        snprintf(text, sizeof text, no_pred, bad[k].crit);
+        tu_temp_file(p, sizeof p, text);
+        if (vigil_suite_def_load(&s, p) != VIGIL_EINVAL || !strstr(vigil_error_last(), bad[k].frag))
+            fail_msg("'%s': got '%s', wanted '%s'", bad[k].crit, vigil_error_last(), bad[k].frag);
+        unlink(p);
+    }
+    /* without the decision column */
+    snprintf(text, sizeof text,
+             "{\"name\": \"t\", \"data\": {\"path\": \"cases.csv\", \"columns\": {\"label\": \"y\", \"score\": \"s\"}},"
+             " \"criteria\": [{\"name\": \"a\", \"metric\": \"team_vs_model_sensitivity\", \"rule\": \"non_inferior\", \"margin\": 0.05}]}");
+    tu_temp_file(p, sizeof p, text);
+    assert_int_equal(vigil_suite_def_load(&s, p), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), "give $.data.columns.decision"));
+    unlink(p);
+
+    vigil_verdict v;
+    vigil_criterion c = crit("team_vs_model_sensitivity", VIGIL_RULE_NON_INFERIOR, NAN);
+    c.margin = 0.05;
+    vigil_observation o = {.value = -0.025, .ci_low = -0.047, .ci_high = -0.004};
+    vigil_criterion_evaluate(&c, &o, &v);
+    assert_true(v.pass);
+    assert_string_equal(v.threshold, "team - model CI low > -0.05");
+    o.ci_low = -0.05; /* on the margin: not shown to be within it */
+    vigil_criterion_evaluate(&c, &o, &v);
+    assert_false(v.pass);
+    o.ci_low = NAN; /* no positives, withheld: never passes */
+    vigil_criterion_evaluate(&c, &o, &v);
+    assert_false(v.pass);
+    assert_false(v.evaluable);
+    c = crit("team_vs_model_specificity", VIGIL_RULE_SUPERIOR, NAN);
+    o = (vigil_observation){.value = 0.088, .ci_low = 0.0001, .ci_high = 0.1};
+    vigil_criterion_evaluate(&c, &o, &v);
+    assert_true(v.pass);
+    o.ci_low = 0;
+    vigil_criterion_evaluate(&c, &o, &v);
+    assert_false(v.pass);
+}
+
 static void test_group_rules(void **state)
 {
     const char *names[] = {"F", "M", "X"};
@@ -404,6 +478,7 @@ int main(void)
         cmocka_unit_test(test_absolute_rules),    cmocka_unit_test(test_nan_never_passes),
         cmocka_unit_test(test_non_inferiority_directions), cmocka_unit_test(test_group_rules),
         cmocka_unit_test(test_drift_gate),        cmocka_unit_test(test_catalogue_names_unchanged),
+        cmocka_unit_test(test_team_vs_model),
         cmocka_unit_test(test_suite_result_matches_document), cmocka_unit_test(test_survival_only_suite),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -150,6 +150,148 @@ static void test_bad_input(void **s)
     assert_true(isnan(h.agreement.value) && isnan(h.mcnemar_p));
 }
 
+/* ---- the team against the model on the same cases (paired) ------------------------------
+ * Peer: contingencytables 3.0.0 Newcombe_square_and_add_CI_paired_2x2 (R 4.2.2; biostatUZH 2.0.2
+ * confIntPairedProportion agrees where it is defined), tests/reference/human_paired_ref.R ->
+ * tests/reference/human_paired/goldens.json (15 significant digits, hence 1e-9). */
+#define PTOL 1e-9
+
+static const cJSON *paired_ref(void)
+{
+    static cJSON *ref;
+    if (!ref) ref = tu_load_json("tests/reference/human_paired/goldens.json");
+    return ref;
+}
+
+static void check_paired(const cJSON *r, const vigil_human_paired *p, const char *what)
+{
+    if (!r) {
+        print_error("%s: no reference\n", what);
+        fail();
+    }
+    assert_close(p->n, tu_num(r, "n"), 0);
+    assert_close(p->both, tu_num(r, "both"), 0);
+    assert_close(p->team_only, tu_num(r, "team_only"), 0);
+    assert_close(p->model_only, tu_num(r, "model_only"), 0);
+    assert_close(p->neither, tu_num(r, "neither"), 0);
+    assert_close(p->difference.value, tu_num(r, "difference"), PTOL);
+    assert_close(p->difference.ci_low, tu_num(r, "ci_low"), PTOL);
+    assert_close(p->difference.ci_high, tu_num(r, "ci_high"), PTOL);
+}
+
+/* Single tables: Altman et al. 2000 Table 6.2 ([[14, 5], [0, 22]]: 0.1220, 0.0115 to 0.2265),
+ * no discordant pair, every case in one cell, b = c, one case, 100,000 cases, negative phi,
+ * ad - bc under n/2 (the correction's dead zone). */
+static void test_paired_tables(void **s)
+{
+    (void)s;
+    const cJSON *t, *tabs = cJSON_GetObjectItem(paired_ref(), "tables");
+    int k = 0;
+    cJSON_ArrayForEach(t, tabs)
+    {
+        double a = tu_num(t, "both"), b = tu_num(t, "team_only"), c = tu_num(t, "model_only"), d = tu_num(t, "neither");
+        vigil_human_paired p = {a + b + c + d, a, b, c, d, vigil_human_paired_difference(a, b, c, d, 0.95)};
+        check_paired(t, &p, t->string);
+        k++;
+    }
+    assert_int_equal(k, 11);
+    vigil_interval e = vigil_human_paired_difference(0, 0, 0, 0, 0.95);
+    assert_true(isnan(e.value) && isnan(e.ci_low) && isnan(e.ci_high));
+}
+
+/* Whole case files through vigil_human_compute: the tables and intervals of the positives
+ * (sensitivity) and the negatives (specificity). */
+static void test_paired_cases(void **s)
+{
+    (void)s;
+    static const char *const names[] = {"tiny", "agree", "one_way", "equal", "large", "groups"};
+    const cJSON *cases = cJSON_GetObjectItem(paired_ref(), "cases");
+    for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
+        char path[256];
+        snprintf(path, sizeof path, "tests/reference/human_paired/%s.csv", names[k]);
+        vigil_table *t = NULL;
+        assert_int_equal(vigil_table_read_csv(&t, path, NULL), VIGIL_OK);
+        const cJSON *ref = cJSON_GetObjectItem(cases, names[k]), *ov = cJSON_GetObjectItem(ref, "overall");
+        vigil_human_options o = VIGIL_HUMAN_OPTIONS_INIT;
+        o.threshold = tu_num(ref, "threshold");
+        vigil_human h;
+        assert_int_equal(vigil_human_compute(&h, col(t, "score"), col(t, "label"), col(t, "decision"),
+                                             vigil_table_nrows(t), &o), VIGIL_OK);
+        assert_int_equal(h.n, (size_t)tu_num(ref, "n"));
+        check_paired(cJSON_GetObjectItem(ov, "sensitivity"), &h.team_vs_model_sensitivity, names[k]);
+        check_paired(cJSON_GetObjectItem(ov, "specificity"), &h.team_vs_model_specificity, names[k]);
+        /* the difference is the two marginal rates' */
+        assert_close(h.team_vs_model_sensitivity.difference.value,
+                     h.team_sensitivity.value - h.model_sensitivity.value, 1e-12);
+        assert_close(h.team_vs_model_specificity.difference.value,
+                     h.team_specificity.value - h.model_specificity.value, 1e-12);
+        vigil_table_free(t);
+    }
+}
+
+/* Through the metrics report: per level (min_cell 1: every level shown) the peer's numbers.
+ * With min_cell 11 level C's block (31 cases) is withheld, and with it B's, the smaller of A
+ * and B (complementary withholding, the block's own rule). The paired tables follow: C's and
+ * B's are not shown; A's sensitivity table is (B + C's positives pass: 23 + 0 team only, ...),
+ * A's specificity table is not (B + C's negatives found by the model only are 6 + 0: shown
+ * beside the overall, A's table would give that 6 away); the overall tables stay. */
+static void test_paired_report_get(void **s)
+{
+    (void)s;
+    vigil_table *t = NULL;
+    assert_int_equal(vigil_table_read_csv(&t, "tests/reference/human_paired/groups.csv", NULL), VIGIL_OK);
+    const cJSON *ref = cJSON_GetObjectItem(cJSON_GetObjectItem(paired_ref(), "cases"), "groups");
+    size_t n = vigil_table_nrows(t), nl;
+    int32_t *codes;
+    char **levels;
+    assert_int_equal(vigil_table_as_levels(t, (size_t)vigil_table_find(t, "group"), &codes, &levels, &nl), 0);
+    vigil_metrics_group g = {"group", codes, (const char *const *)levels, nl};
+    double thr = tu_num(ref, "threshold");
+    vigil_metrics_options o = VIGIL_METRICS_OPTIONS_INIT;
+    o.thresholds = &thr, o.n_thresholds = 1, o.bootstrap = 0, o.decision = col(t, "decision");
+    static const char *const metric[2] = {"team_vs_model_sensitivity", "team_vs_model_specificity"};
+    static const char *const key[2] = {"sensitivity", "specificity"};
+    for (int pass = 0; pass < 2; pass++) {
+        o.min_cell = pass ? 11 : 1;
+        vigil_metrics_report *r = NULL;
+        assert_int_equal(vigil_metrics_compute(&r, col(t, "score"), col(t, "label"), n, &g, 1, &o), VIGIL_OK);
+        vigil_metric_value v;
+        for (int k = 0; k < 2; k++) {
+            const cJSON *x = cJSON_GetObjectItem(cJSON_GetObjectItem(ref, "overall"), key[k]);
+            assert_int_equal(vigil_metrics_report_get(&v, r, metric[k], NULL, NULL), VIGIL_OK);
+            assert_int_equal(v.status, VIGIL_METRIC_OK);
+            assert_close(v.value, tu_num(x, "difference"), PTOL);
+            assert_close(v.ci_low, tu_num(x, "ci_low"), PTOL);
+            assert_close(v.ci_high, tu_num(x, "ci_high"), PTOL);
+            for (size_t l = 0; l < nl; l++) {
+                x = cJSON_GetObjectItem(cJSON_GetObjectItem(cJSON_GetObjectItem(ref, "levels"), levels[l]), key[k]);
+                assert_int_equal(vigil_metrics_report_get(&v, r, metric[k], "group", levels[l]), VIGIL_OK);
+                int withheld = pass && (strcmp(levels[l], "A") != 0 || k == 1);
+                if (withheld) {
+                    assert_int_equal(v.status, VIGIL_METRIC_WITHHELD);
+                    assert_true(isnan(v.value) && isnan(v.ci_low));
+                    assert_non_null(strstr(v.why, "cell-size"));
+                    continue;
+                }
+                assert_int_equal(v.status, VIGIL_METRIC_OK);
+                assert_close(v.value, tu_num(x, "difference"), PTOL);
+                assert_close(v.ci_low, tu_num(x, "ci_low"), PTOL);
+                assert_close(v.ci_high, tu_num(x, "ci_high"), PTOL);
+            }
+        }
+        /* B's block is withheld with C's; A's block stays where only its specificity table is not */
+        assert_int_equal(vigil_metrics_report_get(&v, r, "team_sensitivity", "group", "B"), VIGIL_OK);
+        assert_int_equal(v.status, pass ? VIGIL_METRIC_WITHHELD : VIGIL_METRIC_OK);
+        assert_int_equal(vigil_metrics_report_get(&v, r, "team_specificity", "group", "A"), VIGIL_OK);
+        assert_int_equal(v.status, VIGIL_METRIC_OK);
+        assert_int_equal(vigil_metrics_report_get(&v, r, "team_vs_model_specificity", "group", "A"), VIGIL_OK);
+        if (pass) assert_non_null(strstr(v.why, "decision correct x flag correct"));
+        vigil_metrics_report_free(r);
+    }
+    vigil_table_levels_free(codes, levels, nl);
+    vigil_table_free(t);
+}
+
 /* The report's typed getter for the human block: the same numbers as statsmodels (case
  * 'groups'), a level the cell-size policy withholds, the gap, and a report without decisions. */
 static void test_report_get(void **state)
@@ -215,6 +357,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_case_a),     cmocka_unit_test(test_case_tiny),    cmocka_unit_test(test_case_nonflag),
         cmocka_unit_test(test_case_large), cmocka_unit_test(test_mcnemar_edges), cmocka_unit_test(test_bad_input), cmocka_unit_test(test_report_get),
+        cmocka_unit_test(test_paired_tables), cmocka_unit_test(test_paired_cases), cmocka_unit_test(test_paired_report_get),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

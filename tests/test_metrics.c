@@ -413,6 +413,23 @@ static void test_getters_match_document(void **s)
             same(v.value, jnum_or_nan(jv), m->name);
             same(v.ci_low, lo, m->name), same(v.ci_high, hi, m->name);
             assert_int_equal(v.status == VIGIL_METRIC_OK, isfinite(v.value));
+            /* issue 18: each interval's method beside it in the document (calibration.ci.brier:
+             * calibration.ci_method.brier; threshold.tpr_ci: threshold.ci_method; an object's
+             * ci_low/ci_high: its ci_method), the same text the getter gives, and one for every
+             * interval given */
+            if (m->ci_path) {
+                char mp[160];
+                size_t n = strlen(m->ci_path);
+                const char *ci = strstr(m->ci_path, ".ci."), *dot = strrchr(m->ci_path, '.');
+                if (m->ci_path[n - 1] == '.') snprintf(mp, sizeof mp, "%sci_method", m->ci_path);
+                else if (ci) snprintf(mp, sizeof mp, "%.*s.ci_method.%s", (int)(ci - m->ci_path), m->ci_path, ci + 4);
+                else snprintf(mp, sizeof mp, "%.*s.ci_method", (int)(dot - m->ci_path), m->ci_path);
+                const cJSON *dm = at(f.doc, mp);
+                if (isfinite(lo) || isfinite(hi)) {
+                    if (!cJSON_IsString(dm) || !v.ci_method) fail_msg("no method beside the interval of '%s' (%s)", m->name, mp);
+                    assert_string_equal(v.ci_method, dm->valuestring);
+                } else assert_null(v.ci_method);
+            }
             checked++;
         }
         if (m->at_threshold) { /* the second threshold, against thresholds[1] */
@@ -460,6 +477,90 @@ static void test_getters_match_document(void **s)
         }
     }
     assert_true(checked > 100);
+    cJSON_Delete(f.doc);
+    vigil_metrics_report_free(f.r);
+}
+
+/* vigil_metrics_report_scope (the monitors' per-level performance): each level's calibration is
+ * vigil_metrics_calibration on that level's cases alone (the Wald SEs and O/E included), its
+ * AUROC and Wilson intervals at the first threshold are the document's, and what the document
+ * withholds is NaN: a withheld level whole, O/E where the prevalence is withheld. */
+static void test_scope_stats(void **s)
+{
+    (void)s;
+    getters_fx f;
+    getters_setup(&f);
+    vigil_metrics_scope_stats st;
+    size_t prev_hidden = 0, hidden = 0, shown = 0;
+    const cJSON *lv;
+    cJSON_ArrayForEach(lv, at(f.doc, "subgroups.site.levels"))
+    {
+        assert_int_equal(vigil_metrics_report_scope(&st, f.r, "site", lv->string), VIGIL_OK);
+        if (cJSON_IsTrue(at(lv, "suppressed"))) {
+            assert_false(st.level_shown);
+            assert_int_equal(st.n, 0);
+            assert_true(isnan(st.cal.slope) && isnan(st.cal.oe_ratio) && isnan(st.auroc.auc) && isnan(st.thr.tpr));
+            hidden++;
+            continue;
+        }
+        int code = -1;
+        for (int c = 0; c < 5; c++)
+            if (strcmp(g_levels[c], lv->string) == 0) code = c;
+        double p[GN], y[GN];
+        size_t n = 0;
+        for (size_t i = 0; i < GN; i++)
+            if (f.codes[i] == code) p[n] = f.score[i], y[n++] = f.label[i];
+        vigil_calibration c;
+        assert_int_equal(vigil_metrics_calibration(p, y, n, &c), VIGIL_OK);
+        assert_true(st.level_shown);
+        assert_int_equal(st.n, n);
+        same(st.cal.slope, c.slope, lv->string), same(st.cal.slope_se, c.slope_se, lv->string);
+        same(st.cal.citl, c.citl, lv->string), same(st.cal.citl_se, c.citl_se, lv->string);
+        assert_int_equal(st.prevalence_shown, cJSON_IsNumber(at(lv, "prevalence")));
+        if (st.prevalence_shown) same(st.cal.oe_ratio, c.oe_ratio, lv->string), same(st.cal.oe_log_se, c.oe_log_se, lv->string);
+        else assert_true(isnan(st.cal.oe_ratio) && isnan(st.cal.oe_log_se)), prev_hidden++;
+        same(st.auroc.auc, jnum_or_nan(at(lv, "auroc")), lv->string);
+        if (st.auroc_status == VIGIL_METRIC_OK) same(st.auroc.ci_low, jnum_or_nan(at(lv, "auroc_ci_low")), lv->string);
+        else assert_string_equal(st.auroc_why, at(lv, "auroc_reason")->valuestring);
+        const cJSON *t = cJSON_GetArrayItem(at(lv, "thresholds"), 0);
+        double lo, hi;
+        pair_of(at(t, "tpr_ci"), &lo, &hi);
+        assert_int_equal(st.threshold_shown, !cJSON_IsTrue(at(t, "suppressed")));
+        same(st.thr.tpr, jnum_or_nan(at(t, "tpr")), lv->string), same(st.thr.tpr_lo, lo, lv->string);
+        same(st.thr.tpr_hi, hi, lv->string);
+        pair_of(at(t, "ppv_ci"), &lo, &hi);
+        same(st.thr.ppv, jnum_or_nan(at(t, "ppv")), lv->string), same(st.thr.ppv_hi, hi, lv->string);
+        shown++;
+    }
+    assert_true(shown >= 2 && hidden >= 1);
+    /* a level of 100 cases with 4 events: shown, its prevalence (and O/E) withheld */
+    static const char *const ab[] = {"a", "b"};
+    double p2[300], y2[300];
+    int32_t c2[300];
+    for (size_t i = 0; i < 300; i++) {
+        c2[i] = i >= 200;
+        y2[i] = i < 200 ? (i % 3 == 0) : (i < 204);
+        p2[i] = 0.05 + 0.9 * (double)((i * 37) % 101) / 101.0;
+    }
+    vigil_metrics_group g2 = {"ab", c2, ab, 2};
+    vigil_metrics_options o2 = VIGIL_METRICS_OPTIONS_INIT;
+    vigil_metrics_report *r2 = NULL;
+    o2.threads = 1;
+    assert_int_equal(vigil_metrics_compute(&r2, p2, y2, 300, &g2, 1, &o2), VIGIL_OK);
+    assert_int_equal(vigil_metrics_report_scope(&st, r2, "ab", "b"), VIGIL_OK);
+    assert_true(st.level_shown && !st.prevalence_shown && st.n == 100);
+    assert_true(isnan(st.cal.oe_ratio) && isnan(st.cal.oe_log_se) && isfinite(st.cal.citl));
+    prev_hidden++;
+    vigil_metrics_report_free(r2);
+    assert_true(prev_hidden >= 1);
+    /* the overall scope is vigil_metrics_calibration on every case */
+    vigil_calibration c;
+    assert_int_equal(vigil_metrics_calibration(f.score, f.label, GN, &c), VIGIL_OK);
+    assert_int_equal(vigil_metrics_report_scope(&st, f.r, NULL, NULL), VIGIL_OK);
+    same(st.cal.oe_ratio, c.oe_ratio, "overall"), same(st.cal.slope_se, c.slope_se, "overall");
+    assert_int_equal(vigil_metrics_report_scope(&st, f.r, "site", "huge"), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), "'huge'"));
+    assert_int_equal(vigil_metrics_report_scope(&st, f.r, "site", NULL), VIGIL_EINVAL);
     cJSON_Delete(f.doc);
     vigil_metrics_report_free(f.r);
 }
@@ -575,9 +676,18 @@ static void test_bca_scipy(void **state)
         size_t B, m;
         double *reps = tu_json_doubles(cJSON_GetObjectItem(c, "replicates"), &B);
         double *jack = tu_json_doubles(cJSON_GetObjectItem(c, "jackknife"), &m);
-        double lo, hi;
+        double lo, hi, lo2, hi2;
+        const char *method = NULL;
         int how = vigil_stats_bca_ci(reps, B, tu_num(c, "theta"), jack, m, 0.95, &lo, &hi);
+        /* the interval's method, as the document stores it beside the interval (issue 18):
+         * "BCa" where scipy gives BCa bounds, the percentile interval and why where its bounds
+         * are NaN (this case: the estimate below every replicate) */
+        assert_int_equal(vigil_stats_bca_ci_how(reps, B, tu_num(c, "theta"), jack, m, 0.95, &lo2, &hi2, &method), how);
+        assert_true(lo2 == lo && hi2 == hi);
         const cJSON *want = cJSON_GetObjectItem(c, "ci_low");
+        assert_non_null(method);
+        assert_string_equal(method, cJSON_IsNull(want) ? "percentile (BCa undefined: the estimate lies outside every replicate)"
+                                                       : "BCa");
         if (cJSON_IsNull(want)) {
             const cJSON *pc = cJSON_GetObjectItem(c, "percentile");
             assert_int_equal(how, 0);
@@ -615,6 +725,8 @@ static void test_bca_engine(void **state)
         if (!(v.ci_low <= v.value && v.value <= v.ci_high))
             print_error("%s: %g outside [%g, %g]\n", names[i], v.value, v.ci_low, v.ci_high);
         assert_true(v.ci_low <= v.value && v.value <= v.ci_high);
+        assert_non_null(v.ci_method);
+        assert_string_equal(v.ci_method, "BCa"); /* each interval says which it is (issue 18) */
     }
     char *j = vigil_metrics_report_json(r, NAN, NAN);
     cJSON *doc = cJSON_Parse(j);
@@ -640,7 +752,7 @@ int main(void)
         cmocka_unit_test(test_thresholds_wilson),  cmocka_unit_test(test_check_bad_input),
         cmocka_unit_test(test_paired_bootstrap),   cmocka_unit_test(test_curves_case_a),
         cmocka_unit_test(test_curves_case_b_ties), cmocka_unit_test(test_getters_match_document),
-        cmocka_unit_test(test_getters_status_and_errors), cmocka_unit_test(test_paired_getter_matches_document),
+        cmocka_unit_test(test_getters_status_and_errors), cmocka_unit_test(test_scope_stats), cmocka_unit_test(test_paired_getter_matches_document),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -610,9 +610,12 @@ static void test_escaping(void **state)
     assert_null(strstr(d.md.s, "\n```\n<script>"));
     /* a withheld cell and an undefined one never read alike (a bare dash was both) */
     assert_string_equal(vigil_cell_sup().text, "suppressed (cell-size policy)");
-    assert_string_equal(vigil_cell_num(NAN, 3).text, "undefined");
-    assert_string_equal(vigil_cell_ci(NAN, NAN, 3).text, "undefined");
-    assert_string_equal(vigil_cell_p(NAN).text, "undefined");
+    /* and an undefined one is never bare: it says why, or at least that the run gave none */
+    assert_string_equal(vigil_cell_num(NAN, 3).text, "undefined (none on these cases)");
+    assert_string_equal(vigil_cell_ci(NAN, NAN, 3).text, "undefined (none on these cases)");
+    assert_string_equal(vigil_cell_p(NAN).text, "undefined (none on these cases)");
+    assert_string_equal(vigil_cell_undef(2, "no estimate").text, "undefined (no estimate)");
+    assert_string_equal(vigil_cell_na("a test p-value").text, "not applicable (a test p-value)");
     vigil_sbuf css = {0};
     vigil_css_str(&css, "a\"}</style><b>\\\n");
     assert_string_equal(css.s, "a\\22 }\\3c /style\\3e \\3c b\\3e \\5c \\a ");

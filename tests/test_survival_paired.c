@@ -110,6 +110,133 @@ static void run_case(const char *name, unsigned threads)
     vigil_table_free(c.t);
 }
 
+/* Harrell's C of both models and their contrast, against survival 3.5-3 concordance(fit1,
+ * fit2) (tests/reference/survival_paired_c_ref.R -> tests/reference/survival_paired/c_harrell.json):
+ * each C, each one's infinitesimal-jackknife se (sqrt of $var's diagonal), the difference's se
+ * sqrt(v11 + v22 - 2 v12), its interval and p; overall and per level (a level with three events,
+ * one with none: C undefined, with the reason); and each model's own C, se and interval from
+ * vigil_survival_compute. */
+static cJSON *c_goldens(void)
+{
+    static cJSON *g;
+    if (!g) g = tu_load_json("tests/reference/survival_paired/c_harrell.json");
+    return g;
+}
+
+static void check_c(const vigil_survival_paired *p, const cJSON *ref)
+{
+    assert_close(p->n, tu_num(ref, "n"), 0);
+    assert_close(p->c_harrell, tu_num(ref, "c_v2"), TOL);
+    assert_close(p->c_harrell_compare, tu_num(ref, "c_v1"), TOL);
+    assert_close(p->c_harrell_se, tu_num(ref, "se_v2"), TOL);
+    assert_close(p->c_harrell_compare_se, tu_num(ref, "se_v1"), TOL);
+    assert_close(p->c_diff, tu_num(ref, "delta"), TOL);
+    assert_close(p->c_se, tu_num(ref, "se"), TOL);
+    assert_close(p->c_ci_low, tu_num(ref, "lower"), TOL);
+    assert_close(p->c_ci_high, tu_num(ref, "upper"), TOL);
+    assert_close(p->c_p, tu_num(ref, "p"), 1e-8);
+    if (isnan(p->c_diff)) {
+        assert_non_null(p->c_reason);
+        assert_non_null(strstr(p->c_reason, tu_num(ref, "events") == 0 ? "no event" : "no comparable pair"));
+    } else {
+        assert_null(p->c_reason);
+    }
+}
+
+/* Each model's own C in vigil_survival_compute: its se is the same infinitesimal jackknife
+ * (sqrt of concordance's $var diagonal), the interval C -/+ 1.96 se clipped to [0, 1]. */
+static void check_single_c(const double *r, const double *time, const double *event, size_t n, double H,
+                           const cJSON *ref, const char *key_c, const char *key_se)
+{
+    vigil_survival s;
+    assert_int_equal(vigil_survival_compute(&s, r, time, event, n, H, NULL), VIGIL_OK);
+    assert_close(s.c_harrell, tu_num(ref, key_c), TOL);
+    assert_close(s.c_harrell_se, tu_num(ref, key_se), TOL);
+    double z = 1.959963984540054, c = tu_num(ref, key_c), se = tu_num(ref, key_se);
+    assert_close(s.c_harrell_ci_low, isnan(c) ? NAN : fmax(0, c - z * se), 1e-9);
+    assert_close(s.c_harrell_ci_high, isnan(c) ? NAN : fmin(1, c + z * se), 1e-9);
+}
+
+static void run_c_case(const char *name, unsigned threads)
+{
+    const cJSON *ref = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(c_goldens(), "cases"), name);
+    assert_non_null(ref);
+    cols c = load(name);
+    size_t n = vigil_table_nrows(c.t);
+    double tmax = 0;
+    for (size_t i = 0; i < n; i++) tmax = fmax(tmax, c.time[i]);
+    vigil_survival_options o = VIGIL_SURVIVAL_OPTIONS_INIT;
+    o.threads = threads;
+    vigil_survival_paired p;
+    assert_int_equal(vigil_survival_compare(&p, c.v2, c.v1, c.time, c.event, n, tmax, &o), VIGIL_OK);
+    check_c(&p, ref);
+    vigil_survival s; /* the C itself is the single-model one */
+    assert_int_equal(vigil_survival_compute(&s, c.v2, c.time, c.event, n, tmax, NULL), VIGIL_OK);
+    assert_close(p.c_harrell, s.c_harrell, 0);
+    check_single_c(c.v2, c.time, c.event, n, tmax, ref, "c_v2", "se_v2");
+    check_single_c(c.v1, c.time, c.event, n, tmax, ref, "c_v1", "se_v1");
+    const cJSON *levels = cJSON_GetObjectItemCaseSensitive(ref, "levels");
+    if (levels) {
+        int g = vigil_table_find(c.t, "group");
+        size_t nl = vigil_table_n_levels(c.t, (size_t)g);
+        assert_int_equal(nl, (size_t)cJSON_GetArraySize(levels));
+        double *buf = malloc(4 * n * sizeof *buf);
+        assert_non_null(buf);
+        for (size_t l = 0; l < nl; l++) {
+            size_t m = 0;
+            double lmax = 0;
+            for (size_t i = 0; i < n; i++)
+                if (c.code[i] == (int32_t)l) {
+                    buf[m] = c.v2[i], buf[n + m] = c.v1[i], buf[2 * n + m] = c.time[i], buf[3 * n + m] = c.event[i];
+                    lmax = fmax(lmax, c.time[i]);
+                    m++;
+                }
+            const cJSON *lr = cJSON_GetObjectItemCaseSensitive(levels, vigil_table_level(c.t, (size_t)g, l));
+            assert_non_null(lr);
+            assert_int_equal(vigil_survival_compare(&p, buf, buf + n, buf + 2 * n, buf + 3 * n, m, lmax, &o), VIGIL_OK);
+            check_c(&p, lr);
+            check_single_c(buf, buf + 2 * n, buf + 3 * n, m, lmax, lr, "c_v2", "se_v2");
+            check_single_c(buf + n, buf + 2 * n, buf + 3 * n, m, lmax, lr, "c_v1", "se_v1");
+        }
+        free(buf);
+    }
+    vigil_table_free(c.t);
+}
+
+static void test_c_moderate(void **state) { (void)state; run_c_case("moderate", 0); run_c_case("moderate", 1); }
+static void test_c_heavy_censoring(void **state) { (void)state; run_c_case("heavy", 0); }
+static void test_c_tiny(void **state) { (void)state; run_c_case("tiny", 0); }
+static void test_c_levels(void **state) { (void)state; run_c_case("noevents", 0); }
+static void test_c_few_events(void **state) { (void)state; run_c_case("fewevents", 0); }
+
+/* By hand, n = 3, risks 0.9, 0.5, 0.1 at times 1 (event), 2 (event), 3 (censored): 3 pairs, all
+ * concordant, C = 1 and each subject's dC/dw 0: se 0. Against a model that swaps the first two:
+ * C = 2/3; the contrast's dfbeta by hand (derivative of (conc + tied/2)/pairs). */
+static void test_c_by_hand(void **state)
+{
+    (void)state;
+    double r[3] = {0.9, 0.5, 0.1}, q[3] = {0.5, 0.9, 0.1}, t[3] = {1, 2, 3}, e[3] = {1, 1, 0};
+    vigil_survival_paired p;
+    assert_int_equal(vigil_survival_compare(&p, r, q, t, e, 3, 2, NULL), VIGIL_OK);
+    assert_close(p.c_harrell, 1, 1e-15);
+    assert_close(p.c_harrell_se, 0, 1e-15);
+    assert_close(p.c_harrell_compare, 2.0 / 3, 1e-15);
+    /* compare: pairs (1,2) discordant, (1,3) and (2,3) concordant; subject 1: a = 1, n = 2;
+     * 2: a = 1, n = 2; 3: a = 2, n = 2; dC/dw = (a - C n) / 3 = -1/9, -1/9, 2/9 */
+    assert_close(p.c_harrell_compare_se, sqrt(6.0) / 9, 1e-15);
+    assert_close(p.c_se, sqrt(6.0) / 9, 1e-15);
+    assert_close(p.c_diff, 1.0 / 3, 1e-15);
+    /* no event at all, and a lone subject: no pair */
+    e[0] = e[1] = 0;
+    assert_int_equal(vigil_survival_compare(&p, r, q, t, e, 3, 2, NULL), VIGIL_OK);
+    assert_true(isnan(p.c_diff) && isnan(p.c_se));
+    assert_non_null(strstr(p.c_reason, "no event"));
+    e[0] = 1;
+    assert_int_equal(vigil_survival_compare(&p, r, q, t, e, 1, 1, NULL), VIGIL_OK);
+    assert_true(isnan(p.c_diff));
+    assert_non_null(strstr(p.c_reason, "no comparable pair"));
+}
+
 static void test_moderate(void **state) { (void)state; run_case("moderate", 0); }
 static void test_moderate_one_thread(void **state) { (void)state; run_case("moderate", 1); }
 static void test_heavy_censoring(void **state) { (void)state; run_case("heavy", 0); }
@@ -172,8 +299,15 @@ int main(void)
         cmocka_unit_test(test_level_without_events),
         cmocka_unit_test(test_same_and_swapped),
         cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_c_moderate),
+        cmocka_unit_test(test_c_heavy_censoring),
+        cmocka_unit_test(test_c_tiny),
+        cmocka_unit_test(test_c_levels),
+        cmocka_unit_test(test_c_few_events),
+        cmocka_unit_test(test_c_by_hand),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     cJSON_Delete(goldens());
+    cJSON_Delete(c_goldens());
     return rc;
 }

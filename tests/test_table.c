@@ -543,6 +543,23 @@ static void test_filter(void **state)
     assert_int_equal(vigil_table_n_levels(f, 1), 3); /* dictionary kept whole */
     assert_int_equal(vigil_table_row_line(f, 1), 4); /* still points into the file */
     vigil_table_free(f);
+    /* relevelled: only the kept rows' levels, in their order of first appearance, as a file of
+     * just those rows reads (x and z are not kept; y comes before w) */
+    vigil_table *r = read_ok("a,g\n1,x\n2,w\n3,y\n,\n5,w\n6,z\n", NULL);
+    uint8_t keep2[] = {0, 0, 1, 1, 1, 0}; /* y, missing, w */
+    assert_int_equal(vigil_table_filter_relevel(&f, r, keep2), VIGIL_OK);
+    assert_int_equal(vigil_table_nrows(f), 3);
+    assert_int_equal(vigil_table_n_levels(f, 1), 2);
+    assert_string_equal(vigil_table_level(f, 1, 0), "y");
+    assert_string_equal(vigil_table_level(f, 1, 1), "w");
+    assert_int_equal(vigil_table_codes(f, 1)[0], 0);
+    assert_int_equal(vigil_table_codes(f, 1)[1], -1);
+    assert_int_equal(vigil_table_codes(f, 1)[2], 1);
+    assert_int_equal(vigil_table_n_missing(f, 1), 1);
+    assert_close(vigil_table_numeric(f, 0)[2], 5, 0);
+    assert_int_equal(vigil_table_row_line(f, 2), 6);
+    vigil_table_free(f);
+    vigil_table_free(r);
     vigil_table_free(t);
 }
 

@@ -30,6 +30,18 @@ typedef struct {
     double value, ci_low, ci_high;
 } vigil_interval;
 
+/* The team against the model on the same cases (paired): among the cases of one outcome
+ * (the positives for sensitivity, the negatives for specificity), the 2x2 table of the
+ * decision correct x the flag correct, and team minus model (the two marginal rates) with
+ * Newcombe's hybrid score interval for paired proportions (method 10, Newcombe 1998 Stat Med
+ * 17:2635: the Wilson intervals of the two marginals and the phi correlation correction, as
+ * contingencytables::Newcombe_square_and_add_CI_paired_2x2). difference NaN when n is 0. */
+typedef struct {
+    double n;                    /* cases of that outcome */
+    double both, team_only, model_only, neither; /* correct by both, the team only, ... */
+    vigil_interval difference;   /* (both + team_only - both - model_only) / n */
+} vigil_human_paired;
+
 typedef struct {
     double threshold;            /* the model flags a case when score >= threshold */
     double level;                /* confidence level of every interval */
@@ -68,6 +80,8 @@ typedef struct {
     /* number needed to treat, 1 / |outcome difference|: defined only when the difference's
      * interval excludes 0 (then its interval is 1 / the bounds' magnitudes); NaN otherwise */
     vigil_interval nnt;
+    /* the team against the model on the same positives (sensitivity) and negatives (specificity) */
+    vigil_human_paired team_vs_model_sensitivity, team_vs_model_specificity;
 } vigil_human;
 
 /* Check the inputs (scores in [0,1], labels and decisions 0/1, arms 0/1, exposure finite and
@@ -81,6 +95,10 @@ vigil_proportion vigil_human_proportion(double k, double n, double level);
 
 /* a - b of two independent proportions, Newcombe's hybrid score interval. */
 vigil_interval vigil_human_difference(vigil_proportion a, vigil_proportion b, double level);
+
+/* team - model of a paired 2x2 table (a both correct, b the team only, c the model only, d
+ * neither): Newcombe's method 10 at `level`; NaN when a + b + c + d is 0. */
+vigil_interval vigil_human_paired_difference(double a, double b, double c, double d, double level);
 
 /* Exact two-sided McNemar p-value from the discordant counts b and c, as statsmodels:
  * min(1, 2 * BinomCDF(min(b, c); b + c, 1/2)); 1 when b + c = 0. */

@@ -5,15 +5,20 @@
  * (entity, event time, optional type) into a case file with a 0/1 label:
  *   - a prediction at time p is positive when a target event of its entity falls in
  *     [p + offset, p + offset + window] (both ends included; seismometer's offset_hr and
- *     window_hr); an event before p + offset is not an outcome of it;
+ *     window_hr); an event before p + offset is not an outcome of it; the edges are the times
+ *     as written (0.1 + 0.2 is the edge 0.3): within 8 units in the last place of their
+ *     magnitude (about 3 microseconds for timestamps) a time is at an edge; several events at
+ *     one edge make one positive, event_time the first of them in the event table's order;
  *   - label maturity: a prediction with no such event whose window has not closed by as_of
- *     (p + offset + window > as_of) is immature: it is left out of the cases and counted, never
+ *     (p + offset + window > as_of; a window ending at as_of is closed) is immature: it is left out of the cases and counted, never
  *     written as a negative; an event already seen in its window makes it a mature positive;
  *   - events after as_of are not known yet: they change nothing (counted as future);
  *   - repeated predictions of an entity are kept one per row (EACH) or reduced to one per
  *     entity: its FIRST, LAST or MAX score, each with its own prediction time;
  *   - lead time: per entity with a target event, the hours from its first prediction at or
- *     over the threshold (at or before the event) to that event, overall and per group level.
+ *     over the threshold (at or before the event) to that event, overall and per group level
+ *     (a level under min_cell withholds every level of its group: none is the overall minus
+ *     the others).
  * Times are ISO 8601 timestamps (YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS[.s]][Z|+HH:MM]) with window and
  * offset in hours, or plain numbers in one unit shared with window, offset and as_of. */
 #ifndef VIGIL_JOIN_H

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vigil/backend.h"
 #include "vigil/results.h"
 
 #ifdef __cplusplus
@@ -159,12 +160,15 @@ typedef struct {
     const double *time;
     const double *event;
     double horizon;
+    /* The backend of the bootstrap (vigil/backend.h; 0: AUTO). Only the CPU has the op today,
+     * so every choice runs there; the JSON's bootstrap.backend says which ran. */
+    vigil_backend_kind backend;
 } vigil_metrics_options;
 
 /* The defaults (every field 0, each 0 meaning what the comments above say): threshold 0.5,
  * no bootstrap, seed 0, one thread per online CPU, cells under 11 withheld, 95% intervals,
  * 200 curve points, lowess bootstrap when n <= 100000, no second score, no decisions. */
-#define VIGIL_METRICS_OPTIONS_INIT {NULL, 0, 0, 0, 0, 0, 0.0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0.0}
+#define VIGIL_METRICS_OPTIONS_INIT {NULL, 0, 0, 0, 0, 0, 0.0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0.0, VIGIL_BACKEND_AUTO}
 
 typedef struct vigil_metrics_report vigil_metrics_report;
 
@@ -213,6 +217,9 @@ typedef struct {
     double value, ci_low, ci_high; /* NaN when not given */
     vigil_metric_status status;
     char why[320];                 /* why it is not given ("" when OK or no reason is known) */
+    /* The method of this interval (static text; NULL: no interval or not known): "BCa",
+     * "percentile (BCa undefined: REASON)", "Wilson score", "DeLong". */
+    const char *ci_method;
 } vigil_metric_value;
 
 /* One metric of the report. group NULL: the overall scope (a threshold statistic at the first
@@ -234,6 +241,27 @@ size_t vigil_metrics_report_n_levels(const vigil_metrics_report *r, size_t g);
 const char *vigil_metrics_report_level_name(const vigil_metrics_report *r, size_t g, size_t l);
 /* 1 when the cell-size policy withholds the whole level (its "suppressed" in the JSON). */
 int vigil_metrics_report_level_withheld(const vigil_metrics_report *r, size_t g, size_t l);
+
+/* The engine's own statistics of one scope (group and level NULL: the overall one; both: that
+ * level), under the report's cell-size policy: what a caller needs beyond the typed getter's
+ * catalogue numbers (the Wald SEs of the calibration fits, O/E, the Wilson intervals at the first
+ * threshold). Withheld parts are NaN: the whole scope when the level is withheld (level_shown 0,
+ * n 0); the AUROC when the getter withholds or cannot give it (auroc_status, auroc_why); the
+ * threshold statistics when a confusion count is a small cell (threshold_shown 0); O/E and its
+ * SE when the prevalence is withheld (prevalence_shown 0: O/E and its interval give the events
+ * back). VIGIL_EINVAL naming the group or level when the report has none. */
+typedef struct {
+    size_t n;
+    int level_shown, prevalence_shown, threshold_shown;
+    vigil_metric_status auroc_status;
+    const char *auroc_why;     /* static text, "" when shown */
+    vigil_auroc auroc;
+    vigil_calibration cal;
+    vigil_threshold_stats thr; /* at the report's first threshold */
+} vigil_metrics_scope_stats;
+
+int vigil_metrics_report_scope(vigil_metrics_scope_stats *out, const vigil_metrics_report *r, const char *group,
+                               const char *level);
 
 /* Candidate minus predecessor for one statistic of the paired comparison (the numbers of
  * vigil_metrics_paired_json): group NULL overall, group and level a level, group alone a

@@ -99,7 +99,9 @@ int vigil_report_write_monitor(struct vigil_store *s, const char *name, const ch
 /* One stored monitor run as the history shows it: its current window (from the stored result,
  * or, for a night that stalled, from its stored reason; "" when not recorded), the features
  * that alarmed (NULL/0 for a run without a result) and the largest feature effect with its
- * feature (NAN/NULL when none). Strings belong to the struct: vigil_report_monitor_night_clear(). */
+ * feature (NAN/NULL when none), and the realised performance overall and per subgroup level.
+ * Strings and arrays belong to the struct: vigil_report_monitor_night_clear(). */
+enum { VIGIL_REPORT_WITHHELD_LEVEL = 1, VIGIL_REPORT_WITHHELD_AUROC = 2, VIGIL_REPORT_WITHHELD_OE = 4 };
 typedef struct {
     char window[64];
     char **alarms;
@@ -107,6 +109,17 @@ typedef struct {
     int has_result;         /* 1 when the run stored a result (completed) */
     char *largest_feature;
     double largest_effect;
+    /* the realised performance of the night's labelled cases (performance): has_performance 1
+     * when stored; its AUROC with the interval and O/E (NAN when withheld or undefined); per
+     * subgroup level ($.data.columns.groups), in the stored order, "group=level" with its AUROC
+     * and O/E (NAN when withheld or undefined) and what the cell-size policy withholds of it
+     * (VIGIL_REPORT_WITHHELD_*; 0: nothing, a NAN is then undefined) */
+    int has_performance;
+    double auroc, auroc_lo, auroc_hi, oe_ratio;
+    size_t n_levels;
+    char **level_name;
+    double *level_auroc, *level_oe;
+    unsigned *level_withheld;
 } vigil_report_monitor_night;
 
 /* Read what `run` (a 'monitor' run listed by vigil_store_list_runs) recorded. VIGIL_EINVAL when

@@ -20,6 +20,10 @@
  * - c_harrell: Harrell's C over the whole follow-up, as survival::concordance(Surv(T, E) ~ r,
  *   reverse = TRUE): pairs ordered by an event before another subject's time (a censoring
  *   tied with the event counts as later), tied risks one half, tied event times not compared.
+ *   Its se is concordance's (sqrt of $var): the infinitesimal jackknife, the square root of
+ *   the sum over subjects of dC/dw_i squared (the derivative of C with respect to subject i's
+ *   case weight; no centring, no n/(n-1)); the interval C -/+ z se clipped to [0, 1]. NaN
+ *   without a comparable pair.
  * - km_risk: 1 - the Kaplan-Meier survival at H, with survfit's default (log, Greenwood)
  *   interval; oe_ratio = km_risk / mean risk.
  * - calibration: `groups` equal-mass groups in risk order (numpy.array_split sizes, ties in
@@ -66,7 +70,7 @@ typedef struct {
     double auc, auc_se, auc_ci_low, auc_ci_high;
     const char *auc_reason;         /* why auc is NaN (static text), NULL when it is defined */
     double brier, brier_se, brier_ci_low, brier_ci_high;
-    double c_harrell;
+    double c_harrell, c_harrell_se, c_harrell_ci_low, c_harrell_ci_high;
     double km_risk, km_ci_low, km_ci_high;
     double mean_risk, oe_ratio;
     size_t n_groups;
@@ -81,8 +85,9 @@ int vigil_survival_compute(vigil_survival *out, const double *risk, const double
                            size_t n, double horizon, const vigil_survival_options *opt);
 
 /* Two models' risks on the same subjects, compared at H: candidate (`risk`) minus predecessor
- * (`compare`) of the IPCW AUROC and of the IPCW Brier score, as riskRegression::Score(list(v1 =
- * compare, v2 = risk), ..., cens.model = "km", contrasts = TRUE) reports delta.AUC and
+ * (`compare`) of the IPCW AUROC and of the IPCW Brier score (and of Harrell's C: below), as
+ * riskRegression::Score(list(v1 = compare, v2 = risk), ..., cens.model = "km", contrasts =
+ * TRUE) reports delta.AUC and
  * delta.Brier: se = sd(IF_risk - IF_compare) / sqrt(n) from the two influence functions of
  * vigil_survival_compute (one censoring model, one KM pass, for both), the interval
  * difference -/+ z se (not clipped: a difference lies in [-1, 1]), p two-sided (normal).
@@ -95,6 +100,15 @@ typedef struct {
     const char *auc_reason;    /* why auc_diff is NaN (static text), NULL when it is defined */
     double brier, brier_compare;
     double brier_diff, brier_se, brier_ci_low, brier_ci_high, brier_p;
+    /* Harrell's C over the whole follow-up (vigil_survival_compute's c_harrell) of each model,
+     * each one's se and the difference's, as survival::concordance(fit1, fit2) gives $var: the
+     * infinitesimal jackknife, var = sum over subjects of dC/dw_i (the derivative of C with
+     * respect to subject i's case weight) squared, no centring and no n/(n-1); the contrast's
+     * se = sqrt(v11 + v22 - 2 v12) = sqrt(sum (dC_risk/dw_i - dC_compare/dw_i)^2); interval and
+     * p as the others'. */
+    double c_harrell, c_harrell_compare, c_harrell_se, c_harrell_compare_se;
+    double c_diff, c_se, c_ci_low, c_ci_high, c_p;
+    const char *c_reason;      /* why c_diff is NaN (static text): no comparable pair */
 } vigil_survival_paired;
 
 /* Check the inputs as vigil_survival_compute does (`compare` as a second risk column, named

@@ -78,6 +78,10 @@ int vigil_table_add_categorical(vigil_table *t, const char *name, const int32_t 
 /* A new table holding the rows of `t` where keep[row] is non-zero, every column, same level
  * dictionaries and source line numbers (so messages still point into the original file). */
 int vigil_table_filter(vigil_table **out, const vigil_table *t, const uint8_t *keep);
+/* The same, but each categorical column's dictionary holds only the levels of the kept rows, in
+ * order of first appearance among them: the table a file of just those rows would read as (the
+ * order subgroup levels are reported in). */
+int vigil_table_filter_relevel(vigil_table **out, const vigil_table *t, const uint8_t *keep);
 
 void vigil_table_free(vigil_table *t);
 
@@ -93,6 +97,10 @@ int vigil_table_find(const vigil_table *t, const char *name);
 int vigil_table_require(const vigil_table *t, const char *name, const char *role);
 
 const char *vigil_table_col_name(const vigil_table *t, size_t col);
+/* Column col's position in the CSV file it was read from (1-based, for file:line:column
+ * messages; a keep list loads a file's columns at other indices), 0 when it was not read from
+ * a CSV file. */
+size_t vigil_table_file_column(const vigil_table *t, size_t col);
 vigil_col_type vigil_table_col_type(const vigil_table *t, size_t col);
 
 /* Values of a numeric column (NaN = missing); NULL if the column is categorical. */

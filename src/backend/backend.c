@@ -48,6 +48,8 @@ static int has_op(const vigil_backend_i *b, vigil_backend_op op)
     case VIGIL_OP_PREDICT_MLP: return b->predict_mlp != NULL;
     case VIGIL_OP_TREESHAP: return b->treeshap != NULL;
     case VIGIL_OP_MMD: return b->mmd != NULL;
+    case VIGIL_OP_BOOTSTRAP: return b->bootstrap != NULL;
+    case VIGIL_OP_COUNT: break;
     }
     return 0;
 }

@@ -27,8 +27,15 @@ typedef enum {
     VIGIL_OP_PREDICT_LINEAR,
     VIGIL_OP_PREDICT_MLP,
     VIGIL_OP_TREESHAP,
-    VIGIL_OP_MMD
+    VIGIL_OP_MMD,
+    VIGIL_OP_BOOTSTRAP,
+    VIGIL_OP_COUNT
 } vigil_backend_op;
+
+/* The metrics engine's bootstrap of one report (its layout is private to src/stats:
+ * stats/metrics_report.h): every replicate's and every jackknife call's statistics of every
+ * scope and disparity, written into the report. */
+typedef struct vigil_boot_job vigil_boot_job;
 
 /* The MMD permutation test once the bandwidth is known: z holds the pooled, standardised rows
  * (N x d; the first n1 are the x sample). Each permutation b draws its labels from its own
@@ -68,7 +75,7 @@ typedef struct vigil_backend_i {
     /* AUTO sends op here only when its work per CPU thread (the unit of vigil_backend_run) is
      * at least min_work[op]: below that the CPU finishes first (the device's start-up and copies
      * cost more than they save). 0: any size. Measured on a device: bench/gpu.sh. */
-    double min_work[5];
+    double min_work[VIGIL_OP_COUNT];
     /* A model's layout for this backend (packed nodes, device copies), built once per model by
      * vigil_backend_model_state() and released by vigil_model_free(). NULL: nothing to build;
      * *state may be left NULL. */
@@ -90,6 +97,11 @@ typedef struct vigil_backend_i {
      * used (job->bandwidth, or the median heuristic, vigil_mmd_median_bandwidth, when that is
      * <= 0). */
     int (*mmd)(const vigil_mmd_job *job, double *stat, double *p, double *bandwidth);
+    /* The metrics bootstrap: B count-resampling replicates (replicate r draws its counts from
+     * its own (seed, r) stream, so every backend resamples the same cases) and the BCa
+     * jackknife, each recomputing every scope's statistics from the one sorted order. Under MPI
+     * the op runs this rank's replicates and shares them (every rank ends with all). */
+    int (*bootstrap)(vigil_boot_job *job);
 } vigil_backend_i;
 
 /* The CPU backend: always built, every op, last in the registry (src/backend/cpu/cpu.c). */
@@ -114,7 +126,7 @@ int vigil_backend_select(const vigil_backend_i **out, vigil_backend_kind want, v
 
 /* Run one op: call(b, ctx) on the backend vigil_backend_select() picks. work is the job's size
  * per CPU thread the CPU would use, in the op's unit: rows x trees (scoring), rows x leaves
- * (TreeSHAP), N^2 x (permutations + 1) (MMD). The one fallback rule, the same for every op:
+ * (TreeSHAP), N^2 x (permutations + 1) (MMD), cases x replicates (bootstrap). The one fallback rule, the same for every op:
  * when AUTO picked a device and the call fails, vigil_warn() says so and
  * call(&vigil_backend_cpu, ctx) runs instead; an explicit request (--backend cuda) is never
  * served by another backend behind the user's back: its failure is returned (VIGIL_EBACKEND,

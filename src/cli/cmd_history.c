@@ -19,8 +19,11 @@ const char cmd_history_help[] =
     "\n"
     "A failed run's reason is in JSON's \"error\" (null otherwise). A monitor run also shows the\n"
     "current data window it tested, the features that alarmed and the largest feature effect\n"
-    "(JSON: \"monitor\": {window, alarms, largest_effect: {feature, value}}); with --kind monitor\n"
-    "the table shows them, and a failed night's reason on the line below it.\n"
+    "(JSON: \"monitor\": {window, alarms, largest_effect: {feature, value}}, and with the\n"
+    "realised performance \"performance\": {auroc, oe_ratio, levels: {\"group=level\": {auroc,\n"
+    "oe_ratio, withheld: [what the cell-size policy withholds]}}}); with --kind monitor the\n"
+    "table shows them, a failed night's reason on the line below it, and for a night with\n"
+    "subgroups its levels' realised AUROC and O/E.\n"
     "\n";
 
 static struct {
@@ -41,7 +44,14 @@ static const cli_option opts[] = {
 
 const cli_spec cmd_history_spec = {"history", cmd_history_help, opts, NULL};
 
-/* "monitor": {window, alarms, largest_effect} of a monitor run. */
+/* A number, or null when it is not given (NaN). */
+static void add_num(cJSON *o, const char *k, double v)
+{
+    if (isfinite(v)) cJSON_AddNumberToObject(o, k, v);
+    else cJSON_AddNullToObject(o, k);
+}
+
+/* "monitor": {window, alarms, largest_effect, performance} of a monitor run. */
 static int add_monitor(vigil_store *s, const vigil_run_info *run, cJSON *r)
 {
     vigil_report_monitor_night m;
@@ -59,8 +69,49 @@ static int add_monitor(vigil_store *s, const vigil_run_info *run, cJSON *r)
         cJSON_AddStringToObject(e, "feature", m.largest_feature);
         cJSON_AddNumberToObject(e, "value", m.largest_effect);
     } else cJSON_AddNullToObject(o, "largest_effect");
+    if (m.has_performance) { /* the realised AUROC and O/E, overall and per subgroup level */
+        cJSON *p = cJSON_AddObjectToObject(o, "performance");
+        add_num(p, "auroc", m.auroc);
+        add_num(p, "oe_ratio", m.oe_ratio);
+        if (m.n_levels) {
+            cJSON *lv = cJSON_AddObjectToObject(p, "levels");
+            for (size_t k = 0; k < m.n_levels; k++) {
+                cJSON *e = cJSON_AddObjectToObject(lv, m.level_name[k]);
+                add_num(e, "auroc", m.level_auroc[k]);
+                add_num(e, "oe_ratio", m.level_oe[k]);
+                cJSON *w = cJSON_AddArrayToObject(e, "withheld"); /* by the cell-size policy */
+                unsigned f = m.level_withheld[k];
+                if (f & VIGIL_REPORT_WITHHELD_LEVEL) cJSON_AddItemToArray(w, cJSON_CreateString("level"));
+                if (f & (VIGIL_REPORT_WITHHELD_LEVEL | VIGIL_REPORT_WITHHELD_AUROC))
+                    cJSON_AddItemToArray(w, cJSON_CreateString("auroc"));
+                if (f & (VIGIL_REPORT_WITHHELD_LEVEL | VIGIL_REPORT_WITHHELD_OE))
+                    cJSON_AddItemToArray(w, cJSON_CreateString("oe_ratio"));
+            }
+        }
+    }
     vigil_report_monitor_night_clear(&m);
     return 0;
+}
+
+/* A night's realised AUROC and O/E per subgroup level, on a line of its own; withheld or
+ * undefined numbers said so. */
+static void level_line(const vigil_report_monitor_night *m)
+{
+    cli_out("       per subgroup level, realised AUROC / O/E:");
+    for (size_t k = 0; k < m->n_levels; k++) {
+        unsigned f = m->level_withheld[k];
+        char a[32], e[32];
+        if (f & VIGIL_REPORT_WITHHELD_LEVEL) {
+            cli_out("%s %s withheld", k ? "," : "", m->level_name[k]);
+            continue;
+        }
+        snprintf(a, sizeof a, "%s", f & VIGIL_REPORT_WITHHELD_AUROC ? "withheld" : "undefined");
+        snprintf(e, sizeof e, "%s", f & VIGIL_REPORT_WITHHELD_OE ? "withheld" : "undefined");
+        if (isfinite(m->level_auroc[k])) snprintf(a, sizeof a, "%.3f", m->level_auroc[k]);
+        if (isfinite(m->level_oe[k])) snprintf(e, sizeof e, "%.3f", m->level_oe[k]);
+        cli_out("%s %s %s / %s", k ? "," : "", m->level_name[k], a, e);
+    }
+    cli_out("\n");
 }
 
 /* The table of monitor runs: the window, the largest effect and what alarmed; a failed run's
@@ -82,6 +133,7 @@ static int monitor_table(vigil_store *s, const vigil_run_info *runs, size_t n)
         for (size_t k = 0; k < m.n_alarms; k++) cli_out("%s%s", k ? ", " : "", m.alarms[k]);
         cli_out("%s\n", m.n_alarms ? "" : "-");
         if (runs[i].error) cli_out("       reason: %s\n", runs[i].error);
+        if (m.n_levels) level_line(&m);
         vigil_report_monitor_night_clear(&m);
     }
     return VIGIL_EXIT_OK;

@@ -3,6 +3,7 @@
 #include "cli/cli.h"
 #include "cli/options.h"
 #include "run/site_internal.h"
+#include "core/json.h"
 #include "core/util.h"
 #include "vigil/error.h"
 #include "vigil/report.h"
@@ -21,8 +22,10 @@ const char cmd_site_help[] =
     "Writes the site bundle of a completed metrics or suite run for pooling across partner sites\n"
     "(vigil pool): the AUROC, calibration slope, calibration-in-the-large and O/E with their\n"
     "within-site variances, the case and event counts (withheld under the cell-size rule), the\n"
-    "data file's SHA-256, the vigil version and the metric definitions' SHA-256. No case id and\n"
-    "no per-case value leaves the site.\n"
+    "mergeable summaries (the reliability bins' cases, events and summed risk; the confusion\n"
+    "counts at each threshold; cell-size suppressed as in the run), the data file's SHA-256, the\n"
+    "vigil version and the metric definitions' SHA-256. No case id and no per-case value leaves\n"
+    "the site.\n"
     "\n";
 
 const char cmd_pool_help[] =
@@ -32,7 +35,9 @@ const char cmd_pool_help[] =
     "per measure, as R metafor::rma(yi, vi, method = \"DL\") with predict(): AUROC on the logit\n"
     "scale (DeLong variance by the delta method), O/E on the log scale (variance 1/O - 1/N),\n"
     "calibration slope and CITL as estimated; the pooled value with its 95% CI, tau^2, I^2, the\n"
-    "95% prediction interval, and for each site whether its estimate lies inside it. Bundles of\n"
+    "95% prediction interval, and for each site whether its estimate lies inside it. The\n"
+    "bundles' summaries are summed (summaries: the pooled reliability bins, and sensitivity,\n"
+    "specificity, PPV, NPV at the thresholds every site has, with Wilson CIs). Bundles of\n"
     "another vigil version or other metric definitions, and the same site's data twice, are\n"
     "refused (exit 2).\n"
     "\n"
@@ -157,6 +162,28 @@ int cmd_pool(int argc, char **argv)
                 printf("    site %s: %.4f lies outside the prediction interval\n", st->string,
                        cJSON_GetObjectItem(st, "value")->valuedouble);
 #undef N
+    }
+    /* the summed summaries: the thresholds' rates (the bins are in the JSON and the report) */
+    const cJSON *th = vigil_json_get(doc, "summaries.thresholds");
+    if (cJSON_GetArraySize(th)) {
+        printf("\nsummed over the sites (no allowance for between-site differences)\n");
+        printf("%-9s %-24s %-24s %-24s %s\n", "threshold", "sensitivity", "specificity", "PPV", "NPV");
+        cJSON_ArrayForEach(o, th)
+        {
+            printf("%-9g", vigil_json_get_number(o, "threshold"));
+            if (cJSON_GetObjectItem(o, "withheld_at")) {
+                printf(" withheld (cell-size policy at a site)\n");
+                continue;
+            }
+            for (const char *const *r = (const char *const[]){"sensitivity", "specificity", "ppv", "npv", NULL}; *r; r++) {
+                const cJSON *q = cJSON_GetObjectItem(o, *r);
+                char cell[40];
+                snprintf(cell, sizeof cell, "%.4f (%.4f-%.4f)", vigil_json_get_number(q, "value"),
+                         vigil_json_get_number(q, "ci_low"), vigil_json_get_number(q, "ci_high"));
+                printf(r[1] ? " %-24s" : " %s", cell);
+            }
+            printf("\n");
+        }
     }
     cJSON_Delete(doc);
     return VIGIL_EXIT_OK;

@@ -222,12 +222,13 @@ static int parse_join(vigil_data_config *c, const char *file, const char *jpath,
 {
     static const char *const keys[] = {"predictions", "events", "entity", "time", "score", "event_entity",
                                        "event_time", "event_type", "target", "window", "offset", "aggregate",
-                                       "as_of", NULL};
+                                       "as_of", "lead_time_threshold", NULL};
     char jp[256], pp[300];
     snprintf(jp, sizeof jp, "%s.join", jpath);
     vigil_data_join *J = calloc(1, sizeof *J);
     if (!J) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
     c->join = J;
+    J->lead_time_threshold = NAN;
     const char *pred = NULL, *ev = NULL, *agg = NULL;
     int rc;
     if ((rc = vigil_cfg_keys(file, jp, j, keys)) != 0 ||
@@ -262,6 +263,8 @@ static int parse_join(vigil_data_config *c, const char *file, const char *jpath,
     if ((rc = vigil_cfg_number(file, jp, j, "offset", false, &J->offset)) != 0) return rc;
     if (!(J->offset >= 0))
         return vigil_error_set(VIGIL_EINVAL, "%s: %s.offset: expected a number >= 0, not %g", file, jp, J->offset);
+    /* `vigil cases join --threshold`: the lead times from the first flag to the event */
+    if ((rc = vigil_cfg_number(file, jp, j, "lead_time_threshold", false, &J->lead_time_threshold)) != 0) return rc;
     if ((rc = vigil_cfg_string(file, jp, j, "aggregate", false, &agg)) != 0) return rc;
     if (agg) {
         static const char *const names[] = {"each", "first", "last", "max"};

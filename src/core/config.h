@@ -51,6 +51,7 @@ typedef struct {
     char *as_of;                       /* as the files write times; NULL: the caller's default */
     double window, offset;
     int aggregate;                     /* vigil_join_aggregate: 0 each, 1 first, 2 last, 3 max */
+    double lead_time_threshold;        /* lead times from the first score at or over it; NaN: none */
 } vigil_data_join;
 
 /* The `data` section shared by suites and monitors (design.md). */

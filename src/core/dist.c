@@ -41,8 +41,10 @@ int vigil_dist_init(int *argc, char ***argv)
     g_started = 1;
     MPI_Comm_rank(MPI_COMM_WORLD, &g_rank);
     MPI_Comm_size(MPI_COMM_WORLD, &g_size);
-    if (MPI_Comm_dup(MPI_COMM_WORLD, &g_fin) != MPI_SUCCESS)
+    if (MPI_Comm_dup(MPI_COMM_WORLD, &g_fin) != MPI_SUCCESS) {
+        g_fin = MPI_COMM_NULL; /* finalize then has no barrier of its own: it ends the job */
         return vigil_error_set(VIGIL_EINTERNAL, "MPI_Comm_dup failed");
+    }
     if (g_rank != 0) {
         int fd = dup(2);
         g_err = fd >= 0 ? fdopen(fd, "w") : NULL;
@@ -71,6 +73,11 @@ void vigil_dist_finalize(int exit_code)
                        g_doubles * sizeof(double), g_share_s);
         else if (g_err)
             fprintf(g_err, "vigil: MPI rank %d: %.3f s in the shares\n", g_rank, g_share_s), fflush(g_err);
+    }
+    if (g_fin == MPI_COMM_NULL) { /* the barrier's communicator was never made (vigil_dist_init failed) */
+        if (g_err) fclose(g_err), g_err = NULL;
+        MPI_Abort(MPI_COMM_WORLD, exit_code ? exit_code : VIGIL_EXIT_INTERNAL);
+        return;
     }
     MPI_Request q;
     int met = 0;

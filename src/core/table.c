@@ -14,6 +14,7 @@ size_t vigil_table_nrows(const vigil_table *t) { return t->nrows; }
 size_t vigil_table_ncols(const vigil_table *t) { return t->ncols; }
 const char *vigil_table_source(const vigil_table *t) { return t->source; }
 const char *vigil_table_col_name(const vigil_table *t, size_t c) { return t->cols[c].name; }
+size_t vigil_table_file_column(const vigil_table *t, size_t c) { return c < t->ncols ? t->cols[c].file_col : 0; }
 vigil_col_type vigil_table_col_type(const vigil_table *t, size_t c) { return t->cols[c].type; }
 size_t vigil_table_n_missing(const vigil_table *t, size_t c) { return t->cols[c].n_missing; }
 
@@ -214,7 +215,7 @@ static int dict_copy(dict *dst, const dict *src)
     return 0;
 }
 
-int vigil_table_filter(vigil_table **out, const vigil_table *t, const uint8_t *keep)
+static int filter(vigil_table **out, const vigil_table *t, const uint8_t *keep, int relevel)
 {
     *out = NULL;
     size_t n = 0;
@@ -232,11 +233,23 @@ int vigil_table_filter(vigil_table **out, const vigil_table *t, const uint8_t *k
         dst->type = src->type;
         dst->declared = src->declared;
         dst->seen_value = src->seen_value;
+        dst->file_col = src->file_col;
         size_t width = src->type == VIGIL_COL_CATEGORICAL ? sizeof(int32_t) : sizeof(double);
-        if (vigil_vec_reserve(&dst->data, n * width + 1) != 0 || dict_copy(&dst->levels, &src->levels) != 0)
+        int cat = src->type == VIGIL_COL_CATEGORICAL;
+        if (vigil_vec_reserve(&dst->data, n * width + 1) != 0 || (!(cat && relevel) && dict_copy(&dst->levels, &src->levels) != 0))
             goto oom;
         size_t k = 0;
-        if (src->type == VIGIL_COL_CATEGORICAL) {
+        if (cat && relevel) {
+            const int32_t *s = src->data.p;
+            int32_t *d = dst->data.p;
+            for (size_t i = 0; i < t->nrows; i++) {
+                if (!keep[i]) continue;
+                int32_t x = s[i];
+                if (x >= 0 && (x = vigil_dict_intern(&dst->levels, src->levels.levels[x], strlen(src->levels.levels[x]))) < 0)
+                    goto oom;
+                dst->n_missing += (d[k++] = x) < 0;
+            }
+        } else if (cat) {
             const int32_t *s = src->data.p;
             int32_t *d = dst->data.p;
             for (size_t i = 0; i < t->nrows; i++)
@@ -253,4 +266,14 @@ int vigil_table_filter(vigil_table **out, const vigil_table *t, const uint8_t *k
 oom:
     vigil_table_free(f);
     return vigil_error_set(VIGIL_ENOMEM, "out of memory filtering '%s'", t->source);
+}
+
+int vigil_table_filter(vigil_table **out, const vigil_table *t, const uint8_t *keep)
+{
+    return filter(out, t, keep, 0);
+}
+
+int vigil_table_filter_relevel(vigil_table **out, const vigil_table *t, const uint8_t *keep)
+{
+    return filter(out, t, keep, 1);
 }

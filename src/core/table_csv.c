@@ -136,6 +136,7 @@ static int header_done(csv *r)
             rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
             goto done;
         }
+        c->file_col = f + 1;
         c->type = VIGIL_COL_NUMERIC; /* until a value proves otherwise (inference) */
     }
     for (size_t k = 0; o && k < o->n_types; k++) {

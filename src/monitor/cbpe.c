@@ -124,7 +124,7 @@ int vigil_mon_cbpe_estimate(const double *p, size_t n, double threshold, const m
 }
 
 int vigil_mon_collect(const vigil_monitor *m, const vigil_table *t, const double *score, int labels,
-                      double *p, double *y, size_t *n, double *unscored, double *unlabelled)
+                      double *p, double *y, size_t *n, double *unscored, double *unlabelled, uint8_t *kept)
 {
     const double *lab = NULL;
     if (labels) {
@@ -136,6 +136,7 @@ int vigil_mon_collect(const vigil_monitor *m, const vigil_table *t, const double
     }
     *n = 0;
     for (size_t i = 0, nr = vigil_table_nrows(t); i < nr; i++) {
+        if (kept) kept[i] = 0;
         if (isnan(score[i])) {
             (*unscored)++;
             continue;
@@ -155,6 +156,7 @@ int vigil_mon_collect(const vigil_monitor *m, const vigil_table *t, const double
                                    vigil_table_source(t), vigil_table_row_line(t, i), m->data.label, lab[i]);
         p[*n] = score[i];
         if (y) y[*n] = lab[i];
+        if (kept) kept[i] = 1;
         (*n)++;
     }
     return VIGIL_OK;
@@ -189,8 +191,8 @@ int vigil_mon_cbpe(const vigil_monitor *m, const mon_data *d, cJSON *doc)
         rc = vigil_error_set(VIGIL_EINTERNAL, "monitor: cbpe without scores");
         goto done;
     }
-    if ((rc = vigil_mon_collect(m, d->ref, d->score_ref, 1, pr, yr, &n_ref, &unscored_ref, NULL)) != 0 ||
-        (rc = vigil_mon_collect(m, d->cur, d->score_cur, 0, pc, NULL, &n_cur, &unscored_cur, NULL)) != 0)
+    if ((rc = vigil_mon_collect(m, d->ref, d->score_ref, 1, pr, yr, &n_ref, &unscored_ref, NULL, NULL)) != 0 ||
+        (rc = vigil_mon_collect(m, d->cur, d->score_cur, 0, pc, NULL, &n_cur, &unscored_cur, NULL, NULL)) != 0)
         goto done;
     for (size_t i = 0; i < n_ref; i++) pos += yr[i];
     if (pos == 0 || pos == (double)n_ref) {

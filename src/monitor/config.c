@@ -309,11 +309,27 @@ static int parse_performance(vigil_monitor *m, const cJSON *root)
         return vigil_error_set(VIGIL_EINVAL, "%s: $.performance: the realised performance needs a score "
                                "($.data.columns.score or $.model) and $.data.columns.label", f);
     if (pf && cJSON_IsFalse(pf)) m->performance = false;
+    /* $.data.columns.groups: the realised performance per level (performance.c) and the join's
+     * lead times per level ($.data.join.lead_time_threshold); with neither they are refused
+     * rather than ignored */
+    if (m->data.n_groups && !m->performance && !(m->data.join && isfinite(m->data.join->lead_time_threshold)))
+        return vigil_error_set(VIGIL_EINVAL, "%s: $.data.columns.groups: only the realised performance and the "
+                               "join's lead times are computed per level: the performance needs a score "
+                               "($.data.columns.score or $.model) and $.data.columns.label, and $.performance not "
+                               "false; the lead times $.data.join.lead_time_threshold", f);
+    if (m->data.n_groups > MON_MAX_GROUPS)
+        return vigil_error_set(VIGIL_EINVAL, "%s: $.data.columns.groups: at most %d groups", f, MON_MAX_GROUPS);
+    for (size_t g = 0; g < m->data.n_groups; g++)
+        for (size_t h = 0; h < g; h++)
+            if (strcmp(m->data.groups[g], m->data.groups[h]) == 0)
+                return vigil_error_set(VIGIL_EINVAL, "%s: $.data.columns.groups[%zu]: '%s' listed twice", f, g,
+                                       m->data.groups[g]);
     if (m->threshold_given && !m->data.decision && !m->cbpe && !m->performance)
         return vigil_error_set(VIGIL_EINVAL, "%s: $.threshold: only the clinicians' decisions use it: set "
                                "$.data.columns.decision (1 acted on, 0 not), or a label and a score for "
                                "the label-free estimate ($.cbpe) and the realised performance", f);
-    if (m->min_cell_given && !m->data.decision && !m->performance && !m->label_drift && !m->cusum)
+    if (m->min_cell_given && !m->data.decision && !m->performance && !m->label_drift && !m->cusum &&
+        !(m->data.join && isfinite(m->data.join->lead_time_threshold)))
         return vigil_error_set(VIGIL_EINVAL, "%s: $.min_cell: only counts of decisions and outcomes use it: set "
                                "$.data.columns.decision (1 acted on, 0 not), or a label (label drift, the "
                                "CUSUM, the realised performance)", f);

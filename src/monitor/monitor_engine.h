@@ -29,9 +29,10 @@ int vigil_mon_cbpe(const vigil_monitor *m, const mon_data *d, cJSON *doc);
 
 /* The rows of a window with a score (and, with labels, a known label) into p (and y): a score
  * outside [0, 1] or a label other than 0/1 is refused naming the file's line; rows without a
- * score are counted in *unscored, those without a label in *unlabelled (may be NULL). */
+ * score are counted in *unscored, those without a label in *unlabelled (may be NULL). kept (may
+ * be NULL; one byte per row of t) is 1 for each row collected. */
 int vigil_mon_collect(const vigil_monitor *m, const vigil_table *t, const double *score, int labels,
-                      double *p, double *y, size_t *n, double *unscored, double *unlabelled);
+                      double *p, double *y, size_t *n, double *unscored, double *unlabelled, uint8_t *kept);
 
 /* performance: the current window's realised AUROC (DeLong), O/E, calibration slope and CITL,
  * and sensitivity/PPV at $.threshold (Wilson) from the cases whose label has matured, by the

@@ -8,6 +8,8 @@
  * the SIGTERM to its process group and the SIGKILL. */
 #define VIGIL_MONITOR_COMMAND_TIMEOUT_S 60.0
 #define VIGIL_MONITOR_COMMAND_KILL_S 5.0
+/* $.data.columns.groups: at most this many (the metrics engine's MAX_GROUPS) */
+#define MON_MAX_GROUPS 32
 
 #include <stdbool.h>
 #include <stddef.h>

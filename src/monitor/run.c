@@ -373,16 +373,32 @@ static int store_cbpe(vigil_results *res, const cJSON *o)
                                     NAN, NAN);
 }
 
-/* scope "performance": each realised statistic with its interval (missing when withheld). */
-static int store_performance(vigil_results *res, const cJSON *o)
+static const char *const k_perf_keys[] = {"auroc", "oe_ratio", "calibration_slope", "citl", "sensitivity", "ppv"};
+#define N_PERF_KEYS (sizeof k_perf_keys / sizeof *k_perf_keys)
+
+/* scope "performance": each realised statistic with its interval (missing when withheld); per
+ * subgroup level, scope "performance:<group>=<level>" (as vigil metrics names its levels). */
+static int store_performance(vigil_results *res, const cJSON *o, const char *scope)
 {
-    static const char *const keys[] = {"auroc", "oe_ratio", "calibration_slope", "citl", "sensitivity", "ppv"};
-    for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
-        const cJSON *e = cJSON_GetObjectItemCaseSensitive(o, keys[k]);
+    for (size_t k = 0; k < N_PERF_KEYS; k++) {
+        const cJSON *e = cJSON_GetObjectItemCaseSensitive(o, k_perf_keys[k]);
         int rc;
-        if (e && (rc = vigil_results_add_metric(res, "performance", keys[k], num(e, "value"), num(e, "ci_low"),
+        if (e && (rc = vigil_results_add_metric(res, scope, k_perf_keys[k], num(e, "value"), num(e, "ci_low"),
                                                 num(e, "ci_high"))) != 0)
             return rc;
+    }
+    const cJSON *g, *l;
+    cJSON_ArrayForEach(g, cJSON_GetObjectItemCaseSensitive(o, "subgroups"))
+    {
+        cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(g, "levels"))
+        {
+            vigil_sbuf b = {0};
+            vigil_sbuf_printf(&b, "performance:%s=%s", g->string, l->string);
+            if (b.failed) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+            int rc = store_performance(res, l, b.s);
+            vigil_sbuf_free(&b);
+            if (rc) return rc;
+        }
     }
     return VIGIL_OK;
 }
@@ -416,7 +432,7 @@ int vigil_monitor_result_store(const vigil_monitor_result *r, vigil_results *res
         return rc;
     if ((e = cJSON_GetObjectItemCaseSensitive(r->doc, "cbpe")) != NULL && (rc = store_cbpe(res, e)) != 0)
         return rc;
-    if ((e = cJSON_GetObjectItemCaseSensitive(r->doc, "performance")) != NULL && (rc = store_performance(res, e)) != 0)
+    if ((e = cJSON_GetObjectItemCaseSensitive(r->doc, "performance")) != NULL && (rc = store_performance(res, e, "performance")) != 0)
         return rc;
     if ((e = cJSON_GetObjectItemCaseSensitive(r->doc, "cusum")) != NULL &&
         ((rc = vigil_results_add_metric(res, "cusum", "max", num(e, "max"), NAN, NAN)) != 0 ||
@@ -493,7 +509,7 @@ static void text_cbpe(vigil_sbuf *b, const cJSON *o)
 /* The realised performance of the labelled cases, beside the estimate. */
 static void text_performance(vigil_sbuf *b, const cJSON *o)
 {
-    static const char *const keys[] = {"auroc", "oe_ratio", "calibration_slope", "citl", "sensitivity", "ppv"};
+    const char *const *keys = k_perf_keys;
     const cJSON *why = cJSON_GetObjectItemCaseSensitive(o, "not_computed");
     const cJSON *wh = cJSON_GetObjectItemCaseSensitive(o, "withheld");
     vigil_sbuf_printf(b, "  realised performance (%.0f labelled, %.0f not yet):", num(o, "n_labelled"),
@@ -503,7 +519,7 @@ static void text_performance(vigil_sbuf *b, const cJSON *o)
         return;
     }
     int any = 0;
-    for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
+    for (size_t k = 0; k < N_PERF_KEYS; k++) {
         const cJSON *e = cJSON_GetObjectItemCaseSensitive(o, keys[k]);
         if (!e || !isfinite(num(e, "value"))) continue;
         vigil_sbuf_printf(b, "%s %s %.3f (%.3f-%.3f)", any++ ? "," : "", keys[k], num(e, "value"),
@@ -511,6 +527,33 @@ static void text_performance(vigil_sbuf *b, const cJSON *o)
     }
     vigil_sbuf_printf(b, "%s%s\n", cJSON_IsString(wh) ? (any ? "; " : " ") : "",
                       cJSON_IsString(wh) ? wh->valuestring : "");
+    /* per subgroup level: the same statistics, "withheld" where the cell-size policy says */
+    const cJSON *g, *l, *sn = cJSON_GetObjectItemCaseSensitive(o, "subgroups_not_computed");
+    if (cJSON_IsString(sn)) vigil_sbuf_printf(b, "    per subgroup: not computed: %s\n", sn->valuestring);
+    cJSON_ArrayForEach(g, cJSON_GetObjectItemCaseSensitive(o, "subgroups"))
+    {
+        cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(g, "levels"))
+        {
+            vigil_sbuf_printf(b, "    %s=%s:", g->string, l->string);
+            if (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(l, "withheld"))) {
+                vigil_sbuf_printf(b, " withheld (cell-size policy)\n");
+                continue;
+            }
+            vigil_sbuf_printf(b, " n %.0f", num(l, "n"));
+            for (size_t k = 0; k < N_PERF_KEYS; k++) {
+                const cJSON *e = cJSON_GetObjectItemCaseSensitive(l, k_perf_keys[k]);
+                if (!e) continue;
+                if (isfinite(num(e, "value")))
+                    vigil_sbuf_printf(b, ", %s %.3f (%.3f-%.3f)", k_perf_keys[k], num(e, "value"), num(e, "ci_low"),
+                                      num(e, "ci_high"));
+                else
+                    vigil_sbuf_printf(b, ", %s %s", k_perf_keys[k],
+                                      strstr(vigil_json_get_string(e, "why") ? vigil_json_get_string(e, "why") : "",
+                                             "cell-size") ? "withheld" : "undefined");
+            }
+            vigil_sbuf_printf(b, "\n");
+        }
+    }
 }
 
 char *vigil_monitor_result_text(const vigil_monitor_result *r)

@@ -177,9 +177,36 @@ static int ref_from_cache(mon_data *d, const vigil_monitor *m, vigil_store *cach
     return 1;
 }
 
+/* 1 when `col` is named only as (a part of) a group: no role, feature or model (its n_extra
+ * features `extra`) reads it. */
+static int group_only(const vigil_data_config *c, const char *col, const char **extra, size_t n_extra)
+{
+    int in_group = 0;
+    for (size_t g = 0; g < c->n_groups && !in_group; g++) {
+        const char *s = c->groups[g];
+        while (*s && !in_group) {
+            const char *plus = strchr(s, '+');
+            size_t len = plus ? (size_t)(plus - s) : strlen(s);
+            in_group = strlen(col) == len && strncmp(s, col, len) == 0;
+            s += len + (plus ? 1 : 0);
+        }
+    }
+    if (!in_group) return 0;
+    const char *roles[] = {c->id, c->time, c->label, c->score, c->shadow_score, c->decision, c->exposure,
+                           c->decision_time, c->arm, c->override_reason, c->followup_time, c->event};
+    for (size_t k = 0; k < sizeof roles / sizeof *roles; k++)
+        if (roles[k] && strcmp(roles[k], col) == 0) return 0;
+    for (size_t k = 0; k < c->n_features; k++)
+        if (strcmp(c->features[k], col) == 0) return 0;
+    for (size_t k = 0; k < n_extra; k++)
+        if (strcmp(extra[k], col) == 0) return 0;
+    return 1;
+}
+
 int vigil_mon_data_load(mon_data *d, const vigil_monitor *m, int threads, vigil_store *cache)
 {
     memset(d, 0, sizeof *d);
+    vigil_col_decl *ref_types = NULL;
     vigil_model *model = NULL;
     const char **extra = NULL;
     size_t n_extra = 0;
@@ -205,13 +232,23 @@ int vigil_mon_data_load(mon_data *d, const vigil_monitor *m, int threads, vigil_
     vigil_format_day(m->now_day, day);
     snprintf(as_of, sizeof as_of, "%sT00:00", day);
     if ((rc = vigil_data_source_load(&d->src, &m->data, as_of, "$.data.join.as_of (absent: the --now day at 00:00)",
-                                     1, extra, NULL, n_extra, &d->all)) != 0)
+                                     1, m->min_cell, extra, NULL, n_extra, &d->all)) != 0)
         goto done;
     d->ref_keyed = m->ref_path && vigil_mon_ref_file_keyed(m);
     int cached = d->ref_keyed && cache && ref_from_cache(d, m, cache);
     if (m->ref_path && !cached) {
         vigil_data_config rc_cfg = m->data; /* same columns and types, other file */
         rc_cfg.path = m->ref_path, rc_cfg.join = NULL;
+        /* the subgroups are the current window's (performance): the reference file need not
+         * have their columns, nor the types declared for them alone */
+        rc_cfg.groups = NULL, rc_cfg.n_groups = 0;
+        if (m->data.n_types && !(ref_types = malloc(m->data.n_types * sizeof *ref_types))) {
+            rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+            goto done;
+        }
+        rc_cfg.types = ref_types, rc_cfg.n_types = 0;
+        for (size_t k = 0; k < m->data.n_types; k++)
+            if (!group_only(&m->data, m->data.types[k].name, extra, n_extra)) ref_types[rc_cfg.n_types++] = m->data.types[k];
         if ((rc = vigil_data_load(&rc_cfg, extra, NULL, n_extra, &d->all_ref)) != 0) goto done;
         uint64_t bytes = 0;
         const char *sha = vigil_table_sha256(d->all_ref, &bytes);
@@ -242,6 +279,7 @@ int vigil_mon_data_load(mon_data *d, const vigil_monitor *m, int threads, vigil_
 done:
     vigil_model_free(model);
     free(extra);
+    free(ref_types);
     if (rc) vigil_mon_data_clear(d);
     return rc;
 }

@@ -65,13 +65,13 @@ void vigil_report_confusion(rctx *c)
             snprintf(thr, sizeof thr, "%g", jnum(t, "value"));
             rcell r[7] = {vigil_cell_txt(names[m]), vigil_cell_txt(thr)};
             for (int i = 0; i < 4; i++)
-                r[2 + i] = sup ? vigil_cell_sup() : ok ? vigil_cell_count(k[i], c->min_cell) : vigil_cell_txt("undefined");
+                r[2 + i] = sup ? vigil_cell_sup() : ok ? vigil_cell_count(k[i], c->min_cell) : vigil_cell_undef(1, "see below");
             r[6] = vigil_cell_count(n, c->min_cell);
             vigil_doc_row(&c->d, r);
         }
     }
     vigil_doc_table_end(&c->d);
     if (underived)
-        vigil_doc_p(&c->d, "\"undefined\": the stored rates of that threshold do not give whole counts (its prevalence "
+        vigil_doc_p(&c->d, "\"undefined (see below)\": the stored rates of that threshold do not give whole counts (its prevalence "
                     "or a rate is withheld or missing), so no count is shown.");
 }

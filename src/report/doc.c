@@ -194,6 +194,8 @@ void vigil_doc_table(rdoc *d, const char *id, const char *caption, const char *c
     cJSON *c = cJSON_AddArrayToObject(t, "columns");
     for (size_t i = 0; i < n; i++) cJSON_AddItemToArray(c, cJSON_CreateString(cols[i]));
     d->rows = cJSON_AddArrayToObject(t, "rows");
+    d->table = t, d->methods = cJSON_CreateArray(), d->n_legend = 0;
+    d->table_at = d->html.len, d->table_rows = 0;
     vigil_sbuf_printf(&d->html, "<table");
     attr(&d->html, "id", "t-", id);
     vigil_sbuf_printf(&d->html, "><caption>");
@@ -229,13 +231,41 @@ static cJSON *cell_json(const rcell *c)
     return cJSON_CreateString(c->text);
 }
 
+/* The mark of a method in the table's legend (added when new): a, b, c, ... */
+static int legend_mark(rdoc *d, const char *method)
+{
+    for (int k = 0; k < d->n_legend; k++)
+        if (!strcmp(d->legend[k], method)) return k;
+    if (d->n_legend == (int)(sizeof d->legend / sizeof *d->legend)) return -1;
+    d->legend[d->n_legend] = method;
+    return d->n_legend++;
+}
+
+/* How a stored method reads in a legend: the bootstrap's named as such. */
+static void method_text(char *out, size_t cap, const char *m)
+{
+    if (!strcmp(m, "BCa")) snprintf(out, cap, "BCa bootstrap (bias-corrected and accelerated)");
+    else if (!strncmp(m, "percentile (", 12)) snprintf(out, cap, "percentile bootstrap %s", m + 11);
+    else snprintf(out, cap, "%s", m);
+}
+
+rcell vigil_cell_method(rcell c, const char *method)
+{
+    /* only an interval that is given carries a method: an undefined one says why instead */
+    int given = c.nv == 2 && (isfinite(c.v[0]) || isfinite(c.v[1]));
+    c.method = given && method && *method ? method : NULL;
+    return c;
+}
+
 void vigil_doc_row(rdoc *d, const rcell *cells)
 {
-    cJSON *r = cJSON_CreateArray();
+    cJSON *r = cJSON_CreateArray(), *mr = cJSON_CreateArray();
+    int marked = 0;
     vigil_sbuf_printf(&d->html, "<tr>");
     vigil_sbuf_printf(&d->md, "|");
     for (size_t i = 0, span = 1; i < d->ncols; i++) {
         const rcell *c = &cells[i];
+        int mk = c->method ? legend_mark(d, c->method) : -1;
         /* a run of withheld cells is one cell across their columns in HTML (the text does not
          * wrap, so a row of them was wider than the printed page); Markdown and evidence.json
          * keep a cell per column */
@@ -249,6 +279,7 @@ void vigil_doc_row(rdoc *d, const rcell *cells)
             if (span > 1) vigil_sbuf_printf(&d->html, " colspan=\"%zu\"", span);
             vigil_sbuf_append(&d->html, ">", 1);
             vigil_html_escape(&d->html, c->text);
+            if (mk >= 0) vigil_sbuf_printf(&d->html, "<sup class=\"m\">%c</sup>", 'a' + mk);
             vigil_sbuf_printf(&d->html, "</td>");
             span = 1;
         }
@@ -256,29 +287,87 @@ void vigil_doc_row(rdoc *d, const rcell *cells)
         if (c->cls && (strcmp(c->cls, "fail") == 0)) vigil_sbuf_printf(&d->md, "**");
         md_escape(&d->md, c->text);
         if (c->cls && (strcmp(c->cls, "fail") == 0)) vigil_sbuf_printf(&d->md, "**");
+        if (mk >= 0) vigil_sbuf_printf(&d->md, " <sup>%c</sup>", 'a' + mk);
         vigil_sbuf_printf(&d->md, " |");
         cJSON_AddItemToArray(r, cell_json(c));
+        cJSON_AddItemToArray(mr, c->method ? cJSON_CreateString(c->method) : cJSON_CreateNull());
+        marked |= c->method != NULL;
         d->outside |= c->outside;
     }
     vigil_sbuf_printf(&d->html, "</tr>\n");
     vigil_sbuf_printf(&d->md, "\n");
     cJSON_AddItemToArray(d->rows, r);
+    if (marked || d->n_legend) {
+        /* rows before the first marked one get their all-null rows now */
+        while (cJSON_GetArraySize(d->methods) < cJSON_GetArraySize(d->rows) - 1) {
+            cJSON *nr = cJSON_CreateArray();
+            for (size_t i = 0; i < d->ncols; i++) cJSON_AddItemToArray(nr, cJSON_CreateNull());
+            cJSON_AddItemToArray(d->methods, nr);
+        }
+        cJSON_AddItemToArray(d->methods, mr);
+    } else cJSON_Delete(mr);
+    d->table_rows++;
 }
+
+/* A note of the table just written, printed on its page (print CSS: p.tnote{break-before:
+ * avoid}). */
+static void tnote(rdoc *d, const char *text)
+{
+    vigil_sbuf_printf(&d->html, "<p class=\"tnote\">");
+    vigil_html_escape(&d->html, text);
+    vigil_sbuf_printf(&d->html, "</p>\n");
+    md_escape(&d->md, text);
+    vigil_sbuf_printf(&d->md, "\n\n");
+}
+
+/* The most rows a table is kept on one page with its caption (print CSS: table{break-inside:
+ * avoid}): a shorter one moves whole to the next page rather than leave its caption and header
+ * alone at a page end; a longer one is class "long", which may start on a page and continue
+ * there (its header row repeated). */
+#define KEEP_ROWS 30
 
 void vigil_doc_table_end(rdoc *d)
 {
+    static const char cls[] = " class=\"long\"";
+    vigil_sbuf *h = &d->html;
+    size_t at = d->table_at + 6, k = sizeof cls - 1; /* after "<table" */
+    if (d->table_rows > KEEP_ROWS && !h->failed && h->s && at <= h->len && !strncmp(h->s + d->table_at, "<table", 6)) {
+        size_t len = h->len;
+        vigil_sbuf_append(h, cls, k); /* room for it */
+        if (!h->failed) {
+            memmove(h->s + at + k, h->s + at, len - at);
+            memcpy(h->s + at, cls, k);
+        }
+    }
+    d->table_rows = 0;
     vigil_sbuf_printf(&d->html, "</tbody></table>\n");
     vigil_sbuf_printf(&d->md, "\n");
     d->rows = NULL;
     d->ncols = 0;
+    if (d->n_legend && d->table) { /* each interval's method: the marks' legend, and per cell */
+        cJSON_AddItemToObject(d->table, "cell_methods", d->methods);
+        vigil_sbuf b = {0};
+        for (int q = 0; q < d->n_legend; q++) {
+            char t[400];
+            method_text(t, sizeof t, d->legend[q]);
+            vigil_sbuf_printf(&b, "%s%c: %s", q ? "; " : "", 'a' + q, t);
+        }
+        vigil_sbuf t = {0};
+        vigil_sbuf_printf(&t, "Interval methods (the mark beside each interval): %s.", b.s ? b.s : "");
+        tnote(d, t.s);
+        if (b.failed || t.failed) d->html.failed = 1;
+        vigil_sbuf_free(&t);
+        vigil_sbuf_free(&b);
+    } else cJSON_Delete(d->methods);
+    d->methods = NULL, d->table = NULL, d->n_legend = 0;
     if (d->outside)
-        vigil_doc_p(d, "\xe2\x80\xa0 This interval does not contain its estimate. That happens to bounded statistics "
+        tnote(d, "\xe2\x80\xa0 This interval does not contain its estimate. That happens to bounded statistics "
                        "near their bound (a gap across levels or a calibration error cannot go below 0, a ratio of "
                        "rates cannot exceed 1): resampling moves them away from the bound, so the bootstrap "
-                       "distribution is not centred on the estimate. The interval is still the stated method's 95%% "
+                       "distribution is not centred on the estimate. The interval is still the stated method's 95% "
                        "interval (BCa, which corrects for that bias, or the percentile interval where BCa is "
-                       "undefined: Appendix A); read it as the range of the statistic, not as a band around the "
-                       "estimate.");
+                       "undefined: the table's interval methods); read it as the range of the statistic, not as a "
+                       "band around the estimate.");
     d->outside = 0;
 }
 
@@ -346,10 +435,15 @@ rcell vigil_cell_txt(const char *s)
     return c;
 }
 
+/* A number or interval a table shows without a more specific reason for its absence: the run
+ * stored none (null) there; never a bare "undefined" (issue 18). */
+#define UNDEF_TEXT "undefined (none on these cases)"
+
 rcell vigil_cell_num(double v, int digits)
 {
     rcell c = {0};
-    vigil_fmt_num(c.text, sizeof c.text, v, digits);
+    if (isfinite(v)) vigil_fmt_num(c.text, sizeof c.text, v, digits);
+    else snprintf(c.text, sizeof c.text, UNDEF_TEXT);
     c.v[0] = v;
     c.nv = 1;
     return c;
@@ -358,7 +452,7 @@ rcell vigil_cell_num(double v, int digits)
 rcell vigil_cell_p(double p)
 {
     rcell c = {0};
-    if (!isfinite(p)) snprintf(c.text, sizeof c.text, "undefined");
+    if (!isfinite(p)) snprintf(c.text, sizeof c.text, UNDEF_TEXT);
     else if (p < 1e-4) snprintf(c.text, sizeof c.text, "%.1e", p);
     else snprintf(c.text, sizeof c.text, "%.4f", p);
     c.v[0] = p;
@@ -369,7 +463,7 @@ rcell vigil_cell_p(double p)
 rcell vigil_cell_ci(double lo, double hi, int digits)
 {
     rcell c = {0};
-    if (!isfinite(lo) && !isfinite(hi)) snprintf(c.text, sizeof c.text, "undefined");
+    if (!isfinite(lo) && !isfinite(hi)) snprintf(c.text, sizeof c.text, UNDEF_TEXT);
     else {
         char a[64], b[64];
         vigil_fmt_num(a, sizeof a, lo, digits);
@@ -399,6 +493,22 @@ rcell vigil_cell_sup(void)
     snprintf(c.text, sizeof c.text, "suppressed (cell-size policy)");
     c.nv = -1;
     c.cls = "sup";
+    return c;
+}
+
+rcell vigil_cell_undef(int nv, const char *why)
+{
+    rcell c = {0};
+    snprintf(c.text, sizeof c.text, "undefined (%s)", why);
+    c.v[0] = c.v[1] = NAN;
+    c.nv = nv;
+    return c;
+}
+
+rcell vigil_cell_na(const char *why)
+{
+    rcell c = {0};
+    snprintf(c.text, sizeof c.text, "not applicable (%s)", why);
     return c;
 }
 

@@ -20,7 +20,18 @@ static int is_withheld(const cJSON *x)
 static void row(rctx *c, const char *label, const cJSON *x, int digits, const char *note)
 {
     rcell r[4] = {vigil_cell_txt(label), vigil_cell_num(jnum(x, "value"), digits),
-                  vigil_cell_ci(jnum(x, "ci_low"), jnum(x, "ci_high"), digits), vigil_cell_txt(note ? note : "")};
+                  vigil_cell_method(vigil_cell_ci(jnum(x, "ci_low"), jnum(x, "ci_high"), digits), js(x, "ci_method")),
+                  vigil_cell_txt(note ? note : "")};
+    if (is_withheld(x)) r[1] = r[2] = vigil_cell_sup();
+    vigil_doc_row(&c->d, r);
+}
+
+/* team minus model on the same cases: {difference, ci_low, ci_high} (runs stored before it: absent) */
+static void paired_row(rctx *c, const char *label, const cJSON *x, const char *note)
+{
+    if (!x) return;
+    rcell r[4] = {vigil_cell_txt(label), vigil_cell_num(jnum(x, "difference"), 3),
+                  vigil_cell_ci(jnum(x, "ci_low"), jnum(x, "ci_high"), 3), vigil_cell_txt(note)};
     if (is_withheld(x)) r[1] = r[2] = vigil_cell_sup();
     vigil_doc_row(&c->d, r);
 }
@@ -43,6 +54,10 @@ static void overall(rctx *c, const cJSON *h)
         row(c, acc[k][1], jp(h, tp), 3, "decision against the outcome");
         row(c, acc[k][2], jp(h, mp), 3, "flag against the outcome");
     }
+    paired_row(c, "Team - model sensitivity", jp(h, "team_vs_model.sensitivity"),
+               "same positives, Newcombe paired CI");
+    paired_row(c, "Team - model specificity", jp(h, "team_vs_model.specificity"),
+               "same negatives, Newcombe paired CI");
     row(c, "Flag (alert) rate", jp(h, "flag_rate"), 3, "alert burden");
     row(c, "Number needed to evaluate", jp(h, "nne"), 2, "1 / PPV of the flag");
     if (jp(h, "alerts_per_100")) row(c, "alerts per 100 units of exposure", jp(h, "alerts_per_100"), 2, "exposure column");
@@ -86,9 +101,11 @@ static void arms(rctx *c, const cJSON *a)
         const cJSON *o = jp(a, names[k]);
         rcell r[6] = {vigil_cell_txt(names[k]), vigil_cell_count(jnum(o, "n"), c->min_cell),
                       vigil_cell_num(jnum(o, "outcome_rate.value"), 3),
-                      vigil_cell_ci(jnum(o, "outcome_rate.ci_low"), jnum(o, "outcome_rate.ci_high"), 3),
+                      vigil_cell_method(vigil_cell_ci(jnum(o, "outcome_rate.ci_low"), jnum(o, "outcome_rate.ci_high"), 3),
+                                        js(o, "outcome_rate.ci_method")),
                       vigil_cell_num(jnum(o, "sensitivity.value"), 3),
-                      vigil_cell_ci(jnum(o, "sensitivity.ci_low"), jnum(o, "sensitivity.ci_high"), 3)};
+                      vigil_cell_method(vigil_cell_ci(jnum(o, "sensitivity.ci_low"), jnum(o, "sensitivity.ci_high"), 3),
+                                        js(o, "sensitivity.ci_method"))};
         vigil_doc_row(&c->d, r);
     }
     vigil_doc_table_end(&c->d);
@@ -116,7 +133,8 @@ static void reasons(rctx *c, const cJSON *r)
     {
         rcell row4[4] = {vigil_cell_txt(x->string), vigil_cell_count(jnum(x, "n"), c->min_cell),
                          vigil_cell_num(jnum(x, "share.value"), 3),
-                         vigil_cell_ci(jnum(x, "share.ci_low"), jnum(x, "share.ci_high"), 3)};
+                         vigil_cell_method(vigil_cell_ci(jnum(x, "share.ci_low"), jnum(x, "share.ci_high"), 3),
+                                           js(x, "share.ci_method"))};
         if (is_withheld(jp(x, "share"))) row4[1] = row4[2] = row4[3] = vigil_cell_sup();
         vigil_doc_row(&c->d, row4);
     }
@@ -146,10 +164,13 @@ static void by_group(rctx *c, const cJSON *sg)
             rcell r[8] = {vigil_cell_txt(lv->string), vigil_cell_count(jnum(lv, "n"), c->min_cell),
                           vigil_cell_num(jnum(lv, "agreement.value"), 3),
                           vigil_cell_num(jnum(lv, "override_of_flags.value"), 3),
-                          vigil_cell_ci(jnum(lv, "override_of_flags.ci_low"), jnum(lv, "override_of_flags.ci_high"), 3),
+                          vigil_cell_method(vigil_cell_ci(jnum(lv, "override_of_flags.ci_low"),
+                                                          jnum(lv, "override_of_flags.ci_high"), 3),
+                                            js(lv, "override_of_flags.ci_method")),
                           vigil_cell_num(jnum(lv, "override_of_nonflags.value"), 3),
-                          vigil_cell_ci(jnum(lv, "override_of_nonflags.ci_low"),
-                                        jnum(lv, "override_of_nonflags.ci_high"), 3),
+                          vigil_cell_method(vigil_cell_ci(jnum(lv, "override_of_nonflags.ci_low"),
+                                                          jnum(lv, "override_of_nonflags.ci_high"), 3),
+                                            js(lv, "override_of_nonflags.ci_method")),
                           vigil_cell_num(jnum(lv, "team_sensitivity.value"), 3)};
             vigil_doc_row(&c->d, r);
         }

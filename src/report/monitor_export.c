@@ -128,6 +128,35 @@ static void om_performance(vigil_sbuf *b, const char *monitor, const cJSON *doc)
             }
         }
     }
+    /* per subgroup level (performance.subgroups): families of their own, labelled by group and
+     * level too, so that a sum over statistic of the families above still counts the window once */
+    if (jp(doc, "performance.subgroups"))
+        for (int k = 0; k < 3; k++) {
+            char name[80], help[256];
+            snprintf(name, sizeof name, "vigil_monitor_performance_realised_subgroup%s", part[k]);
+            snprintf(help, sizeof help, "Realised performance%s of each subgroup level's labelled cases that night (group, "
+                     "level and statistic label it; no sample when withheld under the cell-size rule).", what[k]);
+            om_family(b, name, help);
+            const cJSON *g, *l;
+            cJSON_ArrayForEach(g, jp(doc, "performance.subgroups"))
+            {
+                cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(g, "levels"))
+                {
+                    for (size_t j = 9; j < N_PERF; j += 3) {
+                        const char *stat = k_perf[j].col + strlen("realised_");
+                        double v = jnum(cJSON_GetObjectItemCaseSensitive(l, stat), part[k][0] ? part[k] + 1 : "value");
+                        if (!isfinite(v)) continue;
+                        vigil_sbuf_printf(b, "%s{", name);
+                        om_label(b, "monitor", monitor, 1);
+                        om_label(b, "group", g->string, 0);
+                        om_label(b, "level", l->string, 0);
+                        om_label(b, "statistic", stat, 0);
+                        vigil_sbuf_printf(b, "}");
+                        om_value(b, v);
+                    }
+                }
+            }
+        }
     if (jp(doc, "cbpe"))
         om_gauge(b, monitor, "vigil_monitor_performance_estimate_valid",
                  "1 when that night's model passed the reference window's calibration check and was estimated, else 0.",
@@ -210,7 +239,7 @@ static const char *const k_csv_cols[] = {"run_id", "window", "window_end", "stat
                                          "alarms", "feature", "type", "effect", "effect_name", "p_adjusted",
                                          "drift", "prediction_effect", "label_p", "cusum", "cusum_limit"};
 #define N_BASE (sizeof k_csv_cols / sizeof *k_csv_cols)
-#define N_CSV (N_BASE + 2 + N_PERF) /* then cbpe_valid, labelled_cases and k_perf */
+#define N_CSV (N_BASE + 2 + N_PERF + 2) /* then cbpe_valid, labelled_cases, k_perf, group and level */
 
 static void csv_row(FILE *f, char *const *cells)
 {
@@ -288,6 +317,33 @@ static void csv_night(FILE *f, const vigil_mrec *c, const vigil_mrec_night *x)
         any = 1;
     }
     if (!any) csv_row(f, base);
+    /* then a row per subgroup level (performance.subgroups): the night's columns, no feature or
+     * estimate, the level's labelled cases and realised statistics, and its group and level */
+    const cJSON *g, *l;
+    cJSON_ArrayForEach(g, jp(d, "performance.subgroups"))
+    {
+        cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(g, "levels"))
+        {
+            char *cells[N_CSV], lv[N_PERF][40], ln[40];
+            memcpy(cells, base, sizeof cells);
+            for (size_t j = 0; j < N_PERF; j++) cells[N_BASE + 2 + j] = NULL;
+            cells[N_BASE] = NULL;
+            const cJSON *ncases = cJSON_GetObjectItemCaseSensitive(l, "n");
+            cells[N_BASE + 1] = NULL;
+            if (cJSON_IsNumber(ncases) && vigil_fairness_count_ok(ncases->valuedouble, (size_t)c->min_cell))
+                snprintf(ln, sizeof ln, "%.0f", ncases->valuedouble), cells[N_BASE + 1] = ln;
+            for (size_t j = 9; j < N_PERF; j++) {
+                const char *col = k_perf[j].col + strlen("realised_"), *us = strstr(col, "_ci_");
+                char stat[40];
+                snprintf(stat, sizeof stat, "%.*s", us ? (int)(us - col) : (int)strlen(col), col);
+                double v = jnum(cJSON_GetObjectItemCaseSensitive(l, stat), us ? us + 1 : "value");
+                if (isfinite(v)) snprintf(lv[j], sizeof lv[j], "%.17g", v), cells[N_BASE + 2 + j] = lv[j];
+            }
+            cells[N_CSV - 2] = g->string;
+            cells[N_CSV - 1] = l->string;
+            csv_row(f, cells);
+        }
+    }
     vigil_sbuf_free(&al);
 }
 
@@ -300,7 +356,7 @@ static int csv(const vigil_mrec *c, char **out)
     for (size_t i = 0; i < N_BASE; i++) fprintf(f, "%s%s", i ? "," : "", k_csv_cols[i]);
     fprintf(f, ",cbpe_valid,labelled_cases");
     for (size_t i = 0; i < N_PERF; i++) fprintf(f, ",%s", k_perf[i].col);
-    fputc('\n', f);
+    fprintf(f, ",group,level\n");
     for (size_t i = 0; i < c->nn; i++) {
         size_t gap = vigil_mrec_gap(c, i);
         if (gap) csv_missing(f, c->n[i - 1].end, c->step, gap);

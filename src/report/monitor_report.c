@@ -225,7 +225,7 @@ static void missing_row(mctx *c, double after, double step, size_t k)
     else snprintf(t, sizeof t, "%s..%s", a, b);
     char cnt[64];
     snprintf(cnt, sizeof cnt, "%zu night%s without a run", k, k == 1 ? "" : "s");
-    rcell r[12] = {vigil_cell_txt(t), vigil_cell_txt("\xe2\x80\x94"), vigil_cell_txt("MISSING"), vigil_cell_txt(cnt)};
+    rcell r[12] = {vigil_cell_txt(t), vigil_cell_txt("none (no run)"), vigil_cell_txt("MISSING"), vigil_cell_txt(cnt)};
     r[2].cls = "fail";
     for (int i = 4; i < 12; i++) r[i] = vigil_cell_txt("");
     vigil_doc_row(&c->d, r);
@@ -267,7 +267,7 @@ static void nights_table(mctx *c)
         double e = vigil_mrec_largest(x->doc, &who);
         char le[160];
         if (isfinite(e)) snprintf(le, sizeof le, "%.3f (%s)", e, who);
-        else snprintf(le, sizeof le, "undefined");
+        else snprintf(le, sizeof le, "undefined (no feature effect stored)");
         rcell big = vigil_cell_txt(le);
         const cJSON *pr = jp(x->doc, "prediction"), *lb = jp(x->doc, "label"), *cu = jp(x->doc, "cusum");
         char cus[64] = "";
@@ -330,7 +330,7 @@ static rcell realised_cell(const cJSON *pf, const char *key, const char *part, i
     const cJSON *e = jp(pf, key);
     double v = jnum(e, part);
     if (!isfinite(v) && js(pf, "withheld") && e) return vigil_cell_sup();
-    if (!e) return vigil_cell_txt(pf && js(pf, "not_computed") ? "no labels yet" : "\xe2\x80\x94");
+    if (!e) return vigil_cell_txt(pf && js(pf, "not_computed") ? "no labels yet" : "not stored (no realised value this night)");
     return vigil_cell_num(v, digits);
 }
 
@@ -362,7 +362,9 @@ static void performance_table(mctx *c)
         for (size_t k = 0; k < sizeof stats / sizeof *stats; k++) {
             const cJSON *ce = k < 3 ? jp(cb, stats[k][0]) : NULL, *pe = jp(pf, stats[k][0]);
             if (!ce && !pe) continue;
-            rcell est = vigil_cell_txt("\xe2\x80\x94"), eci = vigil_cell_txt("");
+            /* CBPE estimates AUROC, sensitivity and PPV; the other rows are realised only */
+            rcell est = vigil_cell_na(k < 3 ? "no estimate stored" : "CBPE estimates AUROC, sensitivity, PPV"),
+                  eci = vigil_cell_txt("");
             if (ce && !cJSON_IsTrue(jp(cb, "valid"))) {
                 char t[400];
                 snprintf(t, sizeof t, "not estimated: %s", js(cb, "not_estimated") ? js(cb, "not_estimated") : "no reason stored");
@@ -378,6 +380,77 @@ static void performance_table(mctx *c)
                           vigil_cell_txt(in)};
             if (*in == 'N') r[8].cls = "fail";
             vigil_doc_row(d, r);
+        }
+    }
+    vigil_doc_table_end(d);
+}
+
+/* Whether any night in the range stored the realised performance per subgroup level. */
+static int has_subgroups(const mctx *c)
+{
+    for (size_t i = 0; i < c->nn; i++)
+        if (c->n[i].doc && jp(c->n[i].doc, "performance.subgroups")) return 1;
+    return 0;
+}
+
+/* A level's statistic as "value (low to high)"; withheld (the level or the statistic under the
+ * cell-size policy) or undefined as the stored why says. The evidence keeps the value. */
+static rcell level_cell(const cJSON *lv, const char *key)
+{
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(lv, key);
+    double v = jnum(e, "value");
+    if (!e) return vigil_cell_txt("\xe2\x80\x94");
+    if (!isfinite(v)) {
+        const char *why = js(e, "why");
+        return why && strstr(why, "cell-size") ? vigil_cell_sup() : vigil_cell_num(NAN, 3);
+    }
+    rcell r = vigil_cell_num(v, 3);
+    char a[64], b[64];
+    vigil_fmt_num(a, sizeof a, jnum(e, "ci_low"), 3);
+    vigil_fmt_num(b, sizeof b, jnum(e, "ci_high"), 3);
+    size_t l = strlen(r.text);
+    snprintf(r.text + l, sizeof r.text - l, " (%s to %s)", a, b);
+    r.cls = "wrap"; /* a number that may wrap before its interval: eleven columns fit the page */
+    return r;
+}
+
+/* Per night, group and level: the realised performance of that level's labelled cases, as
+ * `vigil metrics --group` gives it (performance.subgroups). */
+static void subgroup_table(mctx *c)
+{
+    rdoc *d = &c->d;
+    static const char *const keys[] = {"auroc", "oe_ratio", "calibration_slope", "citl", "sensitivity", "ppv"};
+    static const char *const cols[] = {"window end", "run", "group", "level", "labelled cases", "AUROC (95% CI)",
+                                       "O/E (95% CI)", "calibration slope (95% CI)", "CITL (95% CI)",
+                                       "sensitivity (95% CI)", "PPV (95% CI)"};
+    vigil_doc_table(d, "performance_subgroups", "Realised performance per subgroup level per night (labelled cases of "
+                    "the current window)", cols, 11);
+    for (size_t i = 0; i < c->nn; i++) {
+        const night *x = &c->n[i];
+        const cJSON *pf = x->doc ? jp(x->doc, "performance") : NULL, *g, *lv;
+        if (!pf || !(jp(pf, "subgroups") || js(pf, "subgroups_not_computed"))) continue;
+        char end[32], id[32];
+        vigil_mrec_end(x, end, sizeof end);
+        snprintf(id, sizeof id, "%lld", (long long)x->info.id);
+        if (js(pf, "subgroups_not_computed")) {
+            char t[400];
+            snprintf(t, sizeof t, "not computed: %s", js(pf, "subgroups_not_computed"));
+            rcell r[11] = {vigil_cell_txt(end), vigil_cell_txt(id), vigil_cell_txt("all"), vigil_cell_txt(t)};
+            for (int k = 4; k < 11; k++) r[k] = vigil_cell_txt("");
+            vigil_doc_row(d, r);
+            continue;
+        }
+        cJSON_ArrayForEach(g, jp(pf, "subgroups"))
+        {
+            cJSON_ArrayForEach(lv, cJSON_GetObjectItemCaseSensitive(g, "levels"))
+            {
+                rcell r[11] = {vigil_cell_txt(end), vigil_cell_txt(id), vigil_cell_txt(g->string),
+                               vigil_cell_txt(lv->string)};
+                const cJSON *n = cJSON_GetObjectItemCaseSensitive(lv, "n");
+                r[4] = cJSON_IsNumber(n) ? vigil_cell_count(n->valuedouble, c->min_cell) : vigil_cell_sup();
+                for (int k = 0; k < 6; k++) r[5 + k] = level_cell(lv, keys[k]);
+                vigil_doc_row(d, r);
+            }
         }
     }
     vigil_doc_table_end(d);
@@ -633,10 +706,74 @@ static void short_name(char out[48], const char *s)
         memcpy(out, s, n + 1);
         return;
     }
+
     n = 40;
     while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80) n--;
     memcpy(out, s, n);
     memcpy(out + n, "...", 4);
+}
+
+/* Small multiples per subgroup (performance.subgroups): for group `gname`, the realised AUROC
+ * of each of its levels per night, one line per level (the last such night's levels, at most
+ * MON_PLOT_LEVELS; the table has them all). Withheld and undefined values are not drawn. */
+#define MON_PLOT_LEVELS 8
+static char *plot_levels(const mctx *c, const char *name, const char *gname, const char **why)
+{
+    const cJSON *last = NULL;
+    for (size_t i = c->nn; i-- > 0 && !last;)
+        if (c->n[i].doc && on_axis(c, &c->n[i]))
+            last = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(jp(c->n[i].doc, "performance.subgroups"),
+                                                                                    gname), "levels");
+    const char *lv[MON_PLOT_LEVELS];
+    int nl = 0;
+    const cJSON *l;
+    cJSON_ArrayForEach(l, last) if (nl < MON_PLOT_LEVELS) lv[nl++] = l->string;
+    if (!nl) {
+        *why = "no night on the axis has levels of this group";
+        return NULL;
+    }
+    char title[160], gs[48];
+    short_name(gs, gname);
+    snprintf(title, sizeof title, "Realised AUROC per level of %s per night", gs);
+    vigil_sbuf b = {0};
+    prelude(c, &b, title, "AUROC (95% CI)", 540);
+    vigil_sbuf_printf(&b, "set yrange [0:1]\n");
+    double off = 0.04 * (c->step > 0 ? c->step : 1) * (c->n[c->nn - 1].is_date ? 86400.0 : 1.0);
+    size_t points = 0;
+    for (int k = 0; k < nl; k++) {
+        vigil_sbuf_printf(&b, "$l%d << EOD\n", k);
+        for (size_t i = 0; i < c->nn; i++) {
+            const night *x = &c->n[i];
+            const cJSON *g = x->doc && on_axis(c, x) ? cJSON_GetObjectItemCaseSensitive(jp(x->doc, "performance.subgroups"), gname)
+                                                      : NULL;
+            const cJSON *e = cJSON_GetObjectItemCaseSensitive(
+                cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(g, "levels"), lv[k]), "auroc");
+            double v = jnum(e, "value");
+            if (!e || !isfinite(v)) continue;
+            vigil_sbuf_printf(&b, "%.17g %.9g %.9g %.9g\n", xval(x) + off * (k - (nl - 1) / 2.0), v, jnum(e, "ci_low"),
+                              jnum(e, "ci_high"));
+            points++;
+        }
+        vigil_sbuf_printf(&b, "EOD\n");
+    }
+    size_t nf = failed_block(c, &b);
+    if (!points) {
+        vigil_sbuf_free(&b);
+        *why = "no level of this group has a realised AUROC that may be shown (withheld or undefined)";
+        return NULL;
+    }
+    static const char *const colour[] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
+                                         "#F0E442"};
+    vigil_sbuf_printf(&b, "plot ");
+    for (int k = 0; k < nl; k++) {
+        char t[48];
+        short_name(t, lv[k]);
+        vigil_sbuf_printf(&b, "%s$l%d using 1:2:3:4 title ", k ? ", " : "", k);
+        vigil_gp_str(&b, t);
+        vigil_sbuf_printf(&b, " with yerrorlines lc rgb '%s' pt %d lw 2", colour[k % 8], 5 + k % 8);
+    }
+    vigil_sbuf_printf(&b, "%s\n", nf ? k_failed_series : "");
+    return run_plot(&b, name, why);
 }
 
 /* A heat map: one row per feature (of the last night), one column per night, the colour the
@@ -743,14 +880,34 @@ static void plots(mctx *c)
         int thr = 0; /* sensitivity and PPV exist only at a threshold */
         for (size_t i = 0; i < c->nn && !thr; i++)
             thr = c->n[i].doc && (jp(c->n[i].doc, "cbpe") || jp(c->n[i].doc, "performance.sensitivity"));
-        if (!thr) return;
+        if (thr) {
+            why = off;
+            svg = c->o->no_plots ? NULL
+                                 : plot_est_real(c, "performance_threshold", "Sensitivity and PPV at the threshold per "
+                                                 "night: estimated (CBPE) and realised", tk, tl, 2, &why);
+            vigil_doc_plot(&c->d, "performance_threshold", "Estimated and realised sensitivity and PPV per night", svg,
+                           why, "each night's sensitivity and PPV at the monitor's threshold estimated from the scores "
+                           "(CBPE; dashed) and realised on the labelled cases (Wilson; solid), with 95% intervals");
+            free(svg);
+        }
+    }
+    /* small multiples: one plot per group of the last night with subgroups (at most 4) */
+    const cJSON *groups = NULL, *g;
+    for (size_t i = c->nn; i-- > 0 && !groups;) groups = c->n[i].doc ? jp(c->n[i].doc, "performance.subgroups") : NULL;
+    int k = 0;
+    cJSON_ArrayForEach(g, groups)
+    {
+        if (k >= 4) break;
+        char name[32], title[160], gs[48];
+        snprintf(name, sizeof name, "subgroup_auroc_%d", ++k);
+        short_name(gs, g->string);
+        snprintf(title, sizeof title, "Realised AUROC per level of %s per night", gs);
         why = off;
-        svg = c->o->no_plots ? NULL
-                             : plot_est_real(c, "performance_threshold", "Sensitivity and PPV at the threshold per "
-                                             "night: estimated (CBPE) and realised", tk, tl, 2, &why);
-        vigil_doc_plot(&c->d, "performance_threshold", "Estimated and realised sensitivity and PPV per night", svg,
-                       why, "each night's sensitivity and PPV at the monitor's threshold estimated from the scores "
-                       "(CBPE; dashed) and realised on the labelled cases (Wilson; solid), with 95% intervals");
+        svg = c->o->no_plots ? NULL : plot_levels(c, name, g->string, &why);
+        vigil_doc_plot(&c->d, name, title, svg, why,
+                       "each night's realised AUROC (DeLong 95% interval) of each level of the group (the last night's "
+                       "levels, at most 8), as vigil metrics --group gives it on the night's labelled cases; withheld "
+                       "and undefined values are not drawn, the table above has every level");
         free(svg);
     }
 }
@@ -819,6 +976,15 @@ static void build(mctx *c, const char *from, const char *to)
                     "stands beside it. A realised value outside the estimate's interval means the outcome given the "
                     "score changed, which no estimate without labels can see.");
         performance_table(c);
+        if (has_subgroups(c)) {
+            vigil_doc_p(d, "Per subgroup level ($.data.columns.groups) the realised performance is that of vigil metrics "
+                        "--group on the night's labelled cases, under its cell-size policy: a level under min_cell cases, "
+                        "and the next smallest when the withheld levels together would give a small count away, is "
+                        "suppressed whole; a level's AUROC when it has fewer than min_cell events or non-events, its "
+                        "sensitivity and PPV when a count of flag x outcome is a small cell, and its O/E when its "
+                        "prevalence is withheld.");
+            subgroup_table(c);
+        }
     } else
         vigil_doc_p(d, "No night in the range estimated or measured its performance (a monitor needs a score, a "
                     "label and, for the estimate, a threshold).");
@@ -907,14 +1073,52 @@ void vigil_report_monitor_night_clear(vigil_report_monitor_night *n)
     for (size_t i = 0; i < n->n_alarms; i++) free(n->alarms[i]);
     free(n->alarms);
     free(n->largest_feature);
+    for (size_t i = 0; i < n->n_levels; i++) free(n->level_name[i]);
+    free(n->level_name), free(n->level_auroc), free(n->level_oe), free(n->level_withheld);
     memset(n, 0, sizeof *n);
     n->largest_effect = NAN;
+    n->auroc = n->auroc_lo = n->auroc_hi = n->oe_ratio = NAN;
+}
+
+/* The night's realised performance (performance, performance.subgroups) into out. */
+static int night_performance(const cJSON *pf, vigil_report_monitor_night *out)
+{
+    const cJSON *g, *l;
+    out->has_performance = 1;
+    out->auroc = jnum(pf, "auroc.value"), out->auroc_lo = jnum(pf, "auroc.ci_low"), out->auroc_hi = jnum(pf, "auroc.ci_high");
+    out->oe_ratio = jnum(pf, "oe_ratio.value");
+    size_t n = 0;
+    cJSON_ArrayForEach(g, jp(pf, "subgroups")) n += (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(g, "levels"));
+    if (!n) return VIGIL_OK;
+    if (!(out->level_name = calloc(n, sizeof *out->level_name)) || !(out->level_auroc = malloc(n * sizeof(double))) ||
+        !(out->level_oe = malloc(n * sizeof(double))) || !(out->level_withheld = calloc(n, sizeof(unsigned))))
+        return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    cJSON_ArrayForEach(g, jp(pf, "subgroups"))
+    {
+        cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(g, "levels"))
+        {
+            vigil_sbuf b = {0};
+            vigil_sbuf_printf(&b, "%s=%s", g->string, l->string);
+            if (b.failed) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+            size_t k = out->n_levels++;
+            out->level_name[k] = b.s;
+            out->level_auroc[k] = jnum(cJSON_GetObjectItemCaseSensitive(l, "auroc"), "value");
+            out->level_oe[k] = jnum(cJSON_GetObjectItemCaseSensitive(l, "oe_ratio"), "value");
+            const char *wa = js(cJSON_GetObjectItemCaseSensitive(l, "auroc"), "why");
+            const char *wo = js(cJSON_GetObjectItemCaseSensitive(l, "oe_ratio"), "why");
+            out->level_withheld[k] = (cJSON_IsString(cJSON_GetObjectItemCaseSensitive(l, "withheld")) ? VIGIL_REPORT_WITHHELD_LEVEL : 0u) |
+                                     (wa && strstr(wa, "cell-size") ? VIGIL_REPORT_WITHHELD_AUROC : 0u) |
+                                     (wo && strstr(wo, "cell-size") ? VIGIL_REPORT_WITHHELD_OE : 0u);
+        }
+    }
+    return VIGIL_OK;
 }
 
 int vigil_report_monitor_night_get(vigil_store *s, const vigil_run_info *run, vigil_report_monitor_night *out)
 {
     memset(out, 0, sizeof *out);
     out->largest_effect = NAN;
+    out->auroc = out->auroc_lo = out->auroc_hi = out->oe_ratio = NAN;
     if (!run || !run->kind || strcmp(run->kind, "monitor") != 0)
         return vigil_error_set(VIGIL_EINVAL, "run %lld is not a monitor run", run ? (long long)run->id : 0LL);
     night x;
@@ -945,6 +1149,7 @@ int vigil_report_monitor_night_get(vigil_store *s, const vigil_run_info *run, vi
         const char *who = NULL;
         out->largest_effect = vigil_mrec_largest(x.doc, &who);
         if (!rc && who && !(out->largest_feature = vigil_strdup(who))) rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+        if (!rc && jp(x.doc, "performance")) rc = night_performance(jp(x.doc, "performance"), out);
     }
     cJSON_Delete(x.doc);
     if (rc) vigil_report_monitor_night_clear(out);

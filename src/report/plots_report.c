@@ -340,7 +340,7 @@ static void roc_key(char *out, size_t cap, const char *label, const cJSON *auroc
     const vigil_metric_def *md = vigil_metric_find("auroc");
     int dg = md ? md->digits : 3;
     double v = jnum(auroc, "value"), lo = jnum(auroc, "ci_low"), hi = jnum(auroc, "ci_high");
-    if (!isfinite(v)) snprintf(out, cap, "%s: undefined", label);
+    if (!isfinite(v)) snprintf(out, cap, "%s: undefined (none stored)", label);
     else if (!isfinite(lo) || !isfinite(hi)) snprintf(out, cap, "%s: %.*f (CI undefined)", label, dg, v);
     else snprintf(out, cap, "%s: %.*f (%.*f to %.*f)", label, dg, v, dg, lo, dg, hi);
 }

@@ -134,6 +134,74 @@ static void site_table(rdoc *d, const pool_measure *m, const cJSON *o, size_t *o
     vigil_doc_table_end(d);
 }
 
+/* "0.812 (0.788 to 0.838)": a rate with its interval in one cell */
+static rcell rate_cell(double v, double lo, double hi)
+{
+    rcell c = vigil_cell_ci_of(v, lo, hi, 3);
+    char ci[64];
+    snprintf(ci, sizeof ci, "%.60s", c.text);
+    snprintf(c.text, sizeof c.text, "%.3f (%s)", v, ci);
+    return c;
+}
+
+/* The bundles' summaries added up (vigil_site_pool's summaries): the rates at each threshold
+ * and the reliability bins; a cell withheld at a site reads as suppressed, naming the site. */
+static void summed_tables(rdoc *d, const cJSON *doc, size_t sec)
+{
+    const cJSON *sm = cJSON_GetObjectItem(doc, "summaries"), *o;
+    if (!sm) return;
+    char h[128];
+    snprintf(h, sizeof h, "%zu. Summed over the sites", sec);
+    vigil_doc_h(d, 2, "summed", h);
+    vigil_doc_p(d, "The bundles' mergeable summaries, %s. A cell withheld at any site (cell-size policy) is withheld "
+                   "here, and the last column names the sites.",
+                cJSON_GetStringValue(cJSON_GetObjectItem(sm, "method")));
+    static const char *const tcols[] = {"Threshold", "TP", "FP", "FN", "TN", "Sensitivity (95% CI)",
+                                        "Specificity (95% CI)", "PPV (95% CI)", "NPV (95% CI)"};
+    vigil_doc_table(d, "summed-thresholds", "Confusion counts and rates at each threshold, summed over the sites", tcols,
+                    sizeof tcols / sizeof tcols[0]);
+    cJSON_ArrayForEach(o, cJSON_GetObjectItem(sm, "thresholds"))
+    {
+        rcell c[9];
+        c[0] = vigil_cell_num(num(o, "threshold"), 3);
+        static const char *const cells[4] = {"tp", "fp", "fn", "tn"}, *const rates[4] = {"sensitivity", "specificity",
+                                                                                         "ppv", "npv"};
+        for (int k = 0; k < 4; k++) {
+            double v = num(o, cells[k]);
+            c[1 + k] = isfinite(v) ? vigil_cell_count(v, d->min_cell) : vigil_cell_sup();
+            const cJSON *q = cJSON_GetObjectItem(o, rates[k]);
+            c[5 + k] = isfinite(num(q, "value")) ? rate_cell(num(q, "value"), num(q, "ci_low"), num(q, "ci_high"))
+                                                 : vigil_cell_sup();
+        }
+        vigil_doc_row(d, c);
+    }
+    vigil_doc_table_end(d);
+    static const char *const bcols[] = {"Predicted risk", "Cases", "Events", "Mean predicted", "Observed (95% CI)",
+                                        "Withheld at"};
+    vigil_doc_table(d, "summed-bins", "Reliability bins summed over the sites", bcols, sizeof bcols / sizeof bcols[0]);
+    cJSON_ArrayForEach(o, cJSON_GetObjectItem(sm, "calibration_bins"))
+    {
+        char range[48];
+        snprintf(range, sizeof range, "%.1f to %.1f", num(o, "bin_low"), num(o, "bin_high"));
+        vigil_sbuf at = {0};
+        const cJSON *s;
+        cJSON_ArrayForEach(s, cJSON_GetObjectItem(o, "withheld_at"))
+            vigil_sbuf_printf(&at, "%s%s", at.len ? ", " : "", cJSON_GetStringValue(s));
+        int shown = !at.len;
+        double n = num(o, "n");
+        rcell c[6] = {vigil_cell_txt(range), shown ? vigil_cell_count(n, d->min_cell) : vigil_cell_sup(),
+                      shown ? vigil_cell_count(num(o, "events"), d->min_cell) : vigil_cell_sup(),
+                      shown && n > 0 ? vigil_cell_num(num(o, "mean_score"), 3) : vigil_cell_txt(shown ? "no cases" : ""),
+                      shown && n > 0 ? rate_cell(num(o, "observed"), num(o, "ci_low"), num(o, "ci_high"))
+                                     : vigil_cell_txt(shown ? "no cases" : ""),
+                      vigil_cell_txt(shown ? "-" : at.s)};
+        if (!shown) c[3] = c[4] = vigil_cell_sup();
+        vigil_doc_row(d, c);
+        vigil_sbuf_free(&at);
+    }
+    vigil_doc_table_end(d);
+}
+
 static void build(rdoc *d, const cJSON *doc, const char *const *files, size_t nfiles, const vigil_report_options *opt,
                   vigil_report_pool_summary *out)
 {
@@ -206,6 +274,7 @@ static void build(rdoc *d, const cJSON *doc, const char *const *files, size_t nf
                              "prediction interval dashed beneath it and the pooled value dotted");
         free(svg);
     }
+    summed_tables(d, doc, sec);
     vigil_doc_h(d, 2, "bundles", "Bundles pooled");
     vigil_sbuf list = {0};
     for (size_t i = 0; i < nfiles; i++) vigil_sbuf_printf(&list, "%s\n", files[i]);

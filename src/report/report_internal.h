@@ -15,6 +15,8 @@ typedef struct {
     int nv;
     const char *cls; /* CSS class: "pass", "fail", "sup", or NULL */
     int outside;     /* an interval that does not contain its estimate (vigil_cell_ci_of) */
+    const char *method; /* an interval's method (vigil_cell_method): a mark in the cell, the
+                         * legend under the table; must outlive the table's row */
 } rcell;
 
 typedef struct {
@@ -33,6 +35,11 @@ typedef struct {
     rplot_file plots[32];
     size_t n_plots, n_drawn;
     int outside; /* the table being written has an interval outside its estimate: a note follows it */
+    size_t table_at, table_rows; /* where the table being written starts in html, and its rows so far */
+    cJSON *table;        /* evidence.tables[id] of the table being written */
+    cJSON *methods;      /* its cell_methods rows: each interval cell's method, else null */
+    const char *legend[16]; /* the interval methods of the table being written, in mark order */
+    int n_legend;
 } rdoc;
 
 void vigil_doc_init(rdoc *d, int min_cell);
@@ -66,6 +73,18 @@ rcell vigil_cell_ci_of(double point, double lo, double hi, int digits);
 rcell vigil_cell_count(double n, int min_cell);
 rcell vigil_cell_pass(int pass);
 rcell vigil_cell_sup(void);
+/* "undefined (why)": a number (nv 1) or an interval (nv 2) the run did not give, with the
+ * reason beside it (null in evidence.json); never a bare "undefined". */
+rcell vigil_cell_undef(int nv, const char *why);
+/* "not applicable (why)": where the method gives no such number (a test's p-value has no
+ * interval). */
+rcell vigil_cell_na(const char *why);
+/* Interval cell c with the method that gave it (issue 18: the report says which method each
+ * interval used): the cell gets a superscript mark, the table a legend of its methods
+ * ("BCa bootstrap", "percentile bootstrap (BCa undefined: ...)", "DeLong", "Wilson score")
+ * and evidence.json the method of each cell (tables[id].cell_methods). NULL, or c not a given
+ * interval (nv 2, a finite bound): c unchanged. */
+rcell vigil_cell_method(rcell c, const char *method);
 
 /* "0.842" / "undefined" for NaN (a withheld cell is vigil_cell_sup: "suppressed (cell-size
  * policy)"; the two are never shown alike). */

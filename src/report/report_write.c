@@ -19,7 +19,7 @@ static const char k_css[] =
     "body{font-family:-apple-system,'Segoe UI',Helvetica,Arial,sans-serif;max-width:1100px;margin:2em auto;"
     "padding:0 1em;color:#111;line-height:1.45}\n"
     "h1{font-size:1.6em;border-bottom:3px solid #0072B2}h2{margin-top:2em;border-bottom:1px solid #999}\n"
-    "h1,h2,h3,caption{break-after:avoid;page-break-after:avoid}\n"
+    "h1,h2,h3,h4,caption,thead{break-after:avoid;page-break-after:avoid}\n"
     "table{border-collapse:collapse;margin:1em 0;font-size:.88em;width:100%}\n"
     "thead{display:table-header-group}tr{break-inside:avoid;page-break-inside:avoid}\n"
     "caption{text-align:left;font-weight:bold;padding:.3em 0}\n"
@@ -44,6 +44,13 @@ static const char k_css[] =
     "@bottom-right{content:\"page \" counter(page) \" of \" counter(pages);font-size:8pt}}\n"
     "@media print{body{max-width:none;margin:0;font-size:9pt}table{font-size:8pt}"
     "h2{page-break-before:auto}nav.toc{break-after:page}"
+    /* a table of up to 30 rows stays whole with its caption (doc.c), a longer one keeps its
+     * caption, header and first row together; a heading goes with what follows it */
+    "table{break-inside:avoid;page-break-inside:avoid}table.long{break-inside:auto;page-break-inside:auto}"
+    "tbody tr:first-child{break-before:avoid}p:has(+table),p:has(+figure),h2+p,h3+p{break-after:avoid}"
+    "p.tnote{break-before:avoid;break-inside:avoid;break-after:auto;font-size:.9em}"
+    /* a short label (a level such as 70-79) does not break at its hyphen */
+    "td:first-child{min-width:4.5em}"
     "figure{break-inside:avoid}td.fail{color:#000;background:none;border:2px solid #000}"
     ".box{border:2px solid #000;background:none}a{color:#000}pre{white-space:pre-wrap}}\n";
 
@@ -210,8 +217,10 @@ static char *page_html(const rdoc *d, const char *running, const char *title)
     vigil_sbuf h = {0}, t = {0};
     vigil_html_escape(&t, title ? title : "vigil PCCP evidence report");
     const char *body = d->html.s ? d->html.s : "";
-    const char *h1 = strstr(body, "</h1>\n");
-    size_t head = h1 ? (size_t)(h1 - body) + 6 : 0;
+    /* page 1: the title, what the report is and its verdict, then the contents (up to the
+     * first section heading), so the first page is not a table of contents alone */
+    const char *h1 = strstr(body, "</h1>\n"), *h2 = h1 ? strstr(h1, "<h2") : NULL;
+    size_t head = h2 ? (size_t)(h2 - body) : h1 ? (size_t)(h1 - body) + 6 : 0;
     vigil_sbuf_printf(&h, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
                           "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
                           "<title>%s</title>\n<style>\n%s"

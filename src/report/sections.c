@@ -97,6 +97,10 @@ static int level_withheld(const cJSON *m, const char *g, const char *lv, int at_
     return at_threshold && cJSON_IsTrue(cJSON_GetObjectItem(t, "suppressed"));
 }
 
+/* A bootstrap interval of a run that did not store which interval it is (before issue 18). */
+static const char *const k_boot_unknown = "bootstrap (BCa, or percentile where BCa is undefined: this run does not "
+                                          "store which)";
+
 static const char *k_model_label[3] = {"candidate", "predecessor (in service)", "original"};
 
 static void sha_row(rctx *c, const char *item, const char *path, const char *sha)
@@ -262,8 +266,89 @@ static void composition(rctx *c, const cJSON *groups, const char *id, const char
     vigil_doc_table_end(d);
 }
 
-/* The columns the run let through the PHI guard, each with the justification the run stored
- * (a suite's $.data.phi_allow, a metrics run's --allow-column): a privacy officer's question. */
+/* The join's lead times (data.join.lead_time, as vigil cases join --threshold writes them): the
+ * hours from each entity's first score at or over the threshold to its event, overall and per
+ * level; a withheld cell says so, never a number. */
+static void lead_row(rdoc *d, const char *scope, const cJSON *x)
+{
+    if (jp(x, "withheld")) {
+        rcell r[5] = {vigil_cell_txt(scope), vigil_cell_sup(), vigil_cell_sup(), vigil_cell_sup(), vigil_cell_sup()};
+        vigil_doc_row(d, r);
+        return;
+    }
+    char q[96];
+    double q1 = jnum(x, "q1"), q3 = jnum(x, "q3");
+    if (isfinite(q1) && isfinite(q3)) snprintf(q, sizeof q, "%.1f to %.1f", q1, q3);
+    else snprintf(q, sizeof q, "none flagged before the event");
+    rcell r[5] = {vigil_cell_txt(scope), vigil_cell_num(jnum(x, "entities_with_event"), 0),
+                  vigil_cell_num(jnum(x, "flagged_before_event"), 0), vigil_cell_num(jnum(x, "median"), 1),
+                  vigil_cell_txt(q)};
+    vigil_doc_row(d, r);
+}
+
+static void lead_times(rctx *c, const cJSON *lt)
+{
+    rdoc *d = &c->d;
+    if (!cJSON_IsObject(lt)) return;
+    char cap[200], scope[200];
+    snprintf(cap, sizeof cap, "Lead time from each entity's first score >= %g to its event (%s)", jnum(lt, "threshold"),
+             js(lt, "unit") ? js(lt, "unit") : "?");
+    static const char *const cols[] = {"scope", "entities with an event", "flagged before it", "median", "quartiles"};
+    vigil_doc_table(d, "lead-time", cap, cols, 5);
+    lead_row(d, "overall", jp(lt, "overall"));
+    const cJSON *g, *lv;
+    cJSON_ArrayForEach(g, jp(lt, "groups")) cJSON_ArrayForEach(lv, g)
+    {
+        snprintf(scope, sizeof scope, "%s=%s", g->string, lv->string);
+        lead_row(d, scope, lv);
+    }
+    vigil_doc_table_end(d);
+}
+
+static const char *phi_file(const char *role)
+{
+    return !role ? "?" : !strcmp(role, "data") ? "test data" : !strcmp(role, "training_data") ? "training data"
+                                                         : !strcmp(role, "train_ids") ? "training ids" : role;
+}
+
+/* The kind of identifier the PHI guard found in allowed column `col`, as the run stored it
+ * (result.phi_allowed): "an age over 89 (by its values, in the test and training data)", each
+ * kind once with the files it was found in, several joined by "; ". */
+static void phi_kind(const rctx *c, const char *col, char *out, size_t cap)
+{
+    const cJSON *pa = jp(c->res, "phi_allowed"), *e, *f, *g;
+    if (!cJSON_IsArray(pa)) {
+        snprintf(out, cap, "not stored (the run predates it)");
+        return;
+    }
+    size_t len = 0;
+    out[0] = '\0';
+    cJSON_ArrayForEach(e, pa)
+    {
+        if (!js(e, "column") || strcmp(js(e, "column"), col) != 0) continue;
+        const cJSON *found = cJSON_GetObjectItem(e, "found");
+        cJSON_ArrayForEach(f, found)
+        {
+            const char *kind = js(f, "kind") ? js(f, "kind") : "?", *by = js(f, "by") ? js(f, "by") : "?";
+            int seen = 0; /* this kind, found the same way, already written with its files */
+            for (g = found->child; g != f && !seen; g = g->next)
+                seen = js(g, "kind") && js(g, "by") && !strcmp(js(g, "kind"), kind) && !strcmp(js(g, "by"), by);
+            if (seen) continue;
+            int n = snprintf(out + len, cap - len, "%s%s (by its %s, in the %s", len ? "; " : "", kind, by, phi_file(js(f, "file")));
+            for (g = f->next; g && n >= 0 && (size_t)n < cap - len; g = g->next)
+                if (js(g, "kind") && js(g, "by") && !strcmp(js(g, "kind"), kind) && !strcmp(js(g, "by"), by))
+                    n += snprintf(out + len + n, cap - len - n, " and the %s", phi_file(js(g, "file")));
+            if (n >= 0 && (size_t)n < cap - len) n += snprintf(out + len + n, cap - len - n, ")");
+            if (n < 0 || (size_t)n >= cap - len) break;
+            len += (size_t)n;
+        }
+    }
+    if (!len) snprintf(out, cap, "none found (the allowance let nothing through)");
+}
+
+/* The columns the run let through the PHI guard, each with the kind of identifier the guard
+ * found there and the justification the run stored (a suite's $.data.phi_allow, a metrics
+ * run's --allow-column): a privacy officer's question. */
 static void phi_allowances(rctx *c)
 {
     cJSON *cfg = c->run.config_json ? cJSON_Parse(c->run.config_json) : NULL;
@@ -271,16 +356,19 @@ static void phi_allowances(rctx *c)
     if (!cJSON_IsObject(allow)) allow = jp(cfg, "allow_columns");
     cJSON *ev = cJSON_AddArrayToObject(c->d.evidence, "phi_allowances");
     if (cJSON_IsObject(allow) && allow->child) {
-        static const char *const cols[] = {"column", "justification given"};
-        vigil_doc_table(&c->d, "phi-allowances", "Columns let through the PHI guard, with the justification the run stored",
-                        cols, 2);
+        static const char *const cols[] = {"column", "identifier the guard found", "justification given"};
+        vigil_doc_table(&c->d, "phi-allowances", "Columns let through the PHI guard: what it found in each, and the "
+                        "justification the run stored", cols, 3);
         const cJSON *a;
         cJSON_ArrayForEach(a, allow)
         {
-            rcell r[2] = {vigil_cell_txt(a->string), vigil_cell_txt(cJSON_IsString(a) ? a->valuestring : "")};
+            char kind[512];
+            phi_kind(c, a->string, kind, sizeof kind);
+            rcell r[3] = {vigil_cell_txt(a->string), vigil_cell_txt(kind), vigil_cell_txt(cJSON_IsString(a) ? a->valuestring : "")};
             vigil_doc_row(&c->d, r);
             cJSON *one = cJSON_CreateObject();
             cJSON_AddStringToObject(one, "column", a->string);
+            cJSON_AddStringToObject(one, "kind", kind);
             cJSON_AddStringToObject(one, "justification", cJSON_IsString(a) ? a->valuestring : "");
             cJSON_AddItemToArray(ev, one);
         }
@@ -306,7 +394,12 @@ static void sec_data(rctx *c)
         else if (strstr(f->role, "train") || strcmp(f->role, "reference") == 0) info = jp(c->res, "training_data");
         else if (strcmp(f->role, "predictions") == 0) info = jp(c->res, "data.join.files.predictions");
         else if (strcmp(f->role, "events") == 0) info = jp(c->res, "data.join.files.events");
-        char range[64] = "\xe2\x80\x94";
+        /* a JSON document (the suite, a model) has no rows or dates; a case file without a
+         * stored time span had no time column the run read */
+        size_t pl = strlen(f->path);
+        int doc = !info && pl > 5 && !strcmp(f->path + pl - 5, ".json");
+        char range[64];
+        snprintf(range, sizeof range, "%s", doc ? "not applicable (not a case file)" : "not recorded (no time column read)");
         const cJSON *tr = jp(info, "time_range");
         if (cJSON_GetArraySize(tr) == 2) {
             const cJSON *a = cJSON_GetArrayItem(tr, 0), *b = cJSON_GetArrayItem(tr, 1);
@@ -315,6 +408,8 @@ static void sec_data(rctx *c)
         }
         rcell r[6] = {vigil_cell_txt(f->role), vigil_cell_txt(f->path), vigil_cell_txt(f->sha256), vigil_cell_num((double)f->bytes, 0),
                       vigil_cell_count(jnum(info, "rows"), c->min_cell), vigil_cell_txt(range)};
+        if (!isfinite(jnum(info, "rows")))
+            r[4] = doc ? vigil_cell_na("a JSON document") : vigil_cell_undef(1, "rows not recorded by the run");
         r[2].cls = "hash";
         vigil_doc_row(d, r);
     }
@@ -332,6 +427,10 @@ static void sec_data(rctx *c)
                 snprintf(n[k], sizeof n[k], "fewer than %d (withheld)", c->min_cell);
             else snprintf(n[k], sizeof n[k], "%.0f", x);
         }
+        /* cases = positives + negatives: one of the two withheld beside the total is the total
+         * minus the other, so the other is withheld too (complementary suppression) */
+        int wp = strstr(n[3], "withheld") != NULL, wn = strstr(n[4], "withheld") != NULL;
+        if (wp != wn) snprintf(n[wp ? 4 : 3], sizeof n[3], "withheld (complementary to a small count)");
         vigil_doc_p(d, "The test cases were joined from the prediction log and the event table above (as vigil cases "
                     "join does: a target event %g to %g %s after the prediction, aggregate %s, outcomes as known at %s): "
                     "%s predictions of %s entities gave %s cases (%s positive, %s negative); %s predictions were "
@@ -344,6 +443,7 @@ static void sec_data(rctx *c)
                     js(jn, "aggregate") ? js(jn, "aggregate") : "?", js(jn, "as_of") ? js(jn, "as_of") : "?", n[0],
                     n[1], n[2], n[3], n[4], n[5], n[6], n[7], n[8], n[9],
                     js(c->res, "data.sha256") ? js(c->res, "data.sha256") : "?");
+        lead_times(c, jp(jn, "lead_time"));
     }
     const cJSON *groups = jp(c->res, "data.groups");
     if (cJSON_IsObject(groups) && groups->child)
@@ -421,10 +521,24 @@ static void criteria_rows(rctx *c, int failed_only, int passed_only)
         /* a rule whose method gives no interval (replay agreement: exact; mean |SHAP|; the drift
          * gate's tests): not applicable. A method that has one but gave none (a bootstrap of 0
          * replicates, an undefined DeLong) stays "undefined". */
-        const char *mth = js(x, "method");
+        const char *mth = js(x, "method"), *how = js(x, "ci_method");
+        /* which bootstrap interval it is (issue 18), where the run stored it */
+        int finite_ci = isfinite(jnum(x, "ci_low")) || isfinite(jnum(x, "ci_high"));
+        if (mth && finite_ci && strstr(mth, "bootstrap") && !strstr(mth, "paired")) {
+            if (how && (!strcmp(how, "BCa") || !strncmp(how, "percentile", 10)))
+                snprintf(r[6].text, sizeof r[6].text, "%s: %s", mth, how);
+            else if (!how) snprintf(r[6].text, sizeof r[6].text, "%s", k_boot_unknown);
+        }
         int no_interval = mth && (!strcmp(mth, "exact") || !strcmp(mth, "mean |SHAP|") || strstr(mth, "effect floors"));
         if (no_interval && !isfinite(jnum(x, "ci_low")) && !isfinite(jnum(x, "ci_high")))
             r[5] = vigil_cell_txt("not applicable");
+        else if ((!mth || !*mth) && !isfinite(jnum(x, "ci_low")) && !isfinite(jnum(x, "ci_high"))) {
+            /* a metric the engine gives no interval (Harrell's C, the O/E ratio at H) */
+            r[5] = vigil_cell_na("no interval");
+            r[6] = vigil_cell_txt("point estimate");
+        } else if (!isfinite(jnum(x, "ci_low")) && !isfinite(jnum(x, "ci_high")))
+            r[5] = vigil_cell_undef(2, "the method gave none on these cases");
+        if (!isfinite(jnum(x, "observed"))) r[4] = vigil_cell_undef(1, "see detail");
         vigil_doc_row(&c->d, r);
     }
 }
@@ -455,6 +569,62 @@ static void plot(rctx *c, const char *name, const char *title, char *svg, const 
     free(svg);
 }
 
+/* The method of metric md's interval in document m, as the run stored it beside the interval
+ * (issue 18: calibration.ci_method.brier beside calibration.ci.brier, threshold.ci_method,
+ * discrimination.auprc.ci_method); a run from before that: the catalogue's, saying that it
+ * does not store which bootstrap interval it gave. */
+static const char *metric_ci_method(const cJSON *m, const vigil_metric_def *md)
+{
+    if (!md->ci_path) return NULL;
+    char p[192];
+    size_t n = strlen(md->ci_path);
+    const char *dot = strrchr(md->ci_path, '.'), *ci = strstr(md->ci_path, ".ci.");
+    if (md->ci_path[n - 1] == '.') snprintf(p, sizeof p, "%sci_method", md->ci_path);
+    else if (ci) snprintf(p, sizeof p, "%.*s.ci_method.%s", (int)(ci - md->ci_path), md->ci_path, ci + 4);
+    else if (dot) snprintf(p, sizeof p, "%.*s.ci_method", (int)(dot - md->ci_path), md->ci_path);
+    else p[0] = '\0';
+    const char *st = p[0] ? js(m, p) : NULL;
+    if (st) return st;
+    if (!md->ci_method) return NULL;
+    if (!strcmp(md->ci_method, "bootstrap")) return k_boot_unknown;
+    if (!strcmp(md->ci_method, "Wilson")) return "Wilson score";
+    return md->ci_method;
+}
+
+/* Why model document m gives metric md no value: the cell-size policy (its row at the
+ * threshold, a withheld AUROC) as "suppressed", else the engine's reason; NULL when it is
+ * withheld. */
+static const char *metric_why(const cJSON *m, const vigil_metric_def *md)
+{
+    if (md->at_threshold && cJSON_IsTrue(jp(m, "threshold.suppressed"))) return NULL;
+    const char *why = md->json_path && !strncmp(md->json_path, "discrimination.auroc.", 21) ? js(m, "discrimination.auroc.reason") : NULL;
+    if (why && strstr(why, "cell-size policy")) return NULL;
+    return why ? why : "not defined on these cases";
+}
+
+/* The value and interval cells of metric md in model document m: a number, or why there is
+ * none (withheld, undefined and its reason); an interval, or why the method gives none. */
+static void metric_cells(const cJSON *m, const vigil_metric_def *md, rcell *val, rcell *ci)
+{
+    double v, lo, hi;
+    metric_get(m, md, &v, &lo, &hi);
+    if (!isfinite(v)) {
+        const char *why = metric_why(m, md);
+        *val = *ci = why ? vigil_cell_undef(1, why) : vigil_cell_sup();
+        if (why) *ci = vigil_cell_undef(2, "no estimate");
+        return;
+    }
+    *val = vigil_cell_num(v, md->digits);
+    if (!md->ci_path)
+        *ci = vigil_cell_na(!md->ci_method ? (md->unit && !strcmp(md->unit, "p-value") ? "a test p-value" : "no interval")
+                                           : "no interval is computed for it");
+    else if (!isfinite(lo) && !isfinite(hi))
+        *ci = vigil_cell_undef(2, !strcmp(md->ci_method, "bootstrap") && jnum(m, "bootstrap.replicates") == 0
+                                      ? "no bootstrap replicates"
+                                      : "the method gives none on these cases");
+    else *ci = vigil_cell_method(vigil_cell_ci_of(v, lo, hi, md->digits), metric_ci_method(m, md));
+}
+
 static void perf_table(rctx *c)
 {
     const cJSON *m[3];
@@ -472,11 +642,8 @@ static void perf_table(rctx *c)
         r[0] = vigil_cell_txt(md->label);
         const cJSON *mm[3] = {c->cand, c->pred, c->orig};
         for (int i = 0; i < 3; i++) {
-            double v = NAN, lo = NAN, hi = NAN;
-            if (mm[i]) metric_get(mm[i], md, &v, &lo, &hi);
-            r[1 + 2 * i] = vigil_cell_num(v, md->digits);
-            r[2 + 2 * i] = vigil_cell_ci_of(v, lo, hi, md->digits);
-            if (!mm[i]) r[1 + 2 * i] = r[2 + 2 * i] = vigil_cell_txt("not applicable");
+            if (mm[i]) metric_cells(mm[i], md, &r[1 + 2 * i], &r[2 + 2 * i]);
+            else r[1 + 2 * i] = r[2 + 2 * i] = vigil_cell_txt("not applicable");
         }
         vigil_doc_row(&c->d, r);
     }
@@ -582,9 +749,31 @@ static void subgroup_tables(rctx *c)
                            vigil_cell_num(jnum(lv, "ece"), 4), vigil_cell_num(jnum(pl, "ece"), 4), vigil_cell_num(jnum(lv, "tpr"), 3),
                            vigil_cell_num(jnum(pl, "tpr"), 3)};
             /* sensitivity at the threshold withheld by the cell-size policy is said to be, not
-             * shown as undefined */
+             * shown as undefined; an AUROC the engine gives none says why */
             if (level_withheld(c->cand, g->string, lv->string, 1)) r[9] = vigil_cell_sup();
             if (c->pred && level_withheld(c->pred, g->string, lv->string, 1)) r[10] = vigil_cell_sup();
+            r[3] = vigil_cell_method(r[3], js(lv, "auroc_ci_method") ? js(lv, "auroc_ci_method") : "DeLong");
+            r[5] = vigil_cell_method(r[5], js(pl, "auroc_ci_method") ? js(pl, "auroc_ci_method") : "DeLong");
+            const cJSON *lvs[2] = {lv, pl};
+            for (int i = 0; i < 2; i++) {
+                const char *why = js(lvs[i], "auroc_reason");
+                if (i == 1 && !c->pred) {
+                    r[4] = r[5] = r[8] = r[10] = vigil_cell_na("no predecessor");
+                    break;
+                }
+                if (isfinite(i ? b : a)) {
+                    if (!isfinite(jnum(lvs[i], "auroc_ci_low")) && !isfinite(jnum(lvs[i], "auroc_ci_high")))
+                        r[3 + 2 * i] = vigil_cell_undef(2, "DeLong gave none on these cases");
+                    continue;
+                }
+                if (why && strstr(why, "cell-size policy")) r[2 + 2 * i] = r[3 + 2 * i] = vigil_cell_sup();
+                else r[2 + 2 * i] = vigil_cell_undef(1, why ? why : "not defined on these cases"), r[3 + 2 * i] = vigil_cell_undef(2, "no estimate");
+            }
+            if (!isfinite(a - b))
+                r[6] = !c->pred ? vigil_cell_na("no predecessor")
+                       : !isfinite(a) && r[2].nv == -1 ? vigil_cell_sup() : !isfinite(b) && r[4].nv == -1 ? vigil_cell_sup()
+                       : vigil_cell_undef(1, "an AUROC is not defined");
+
             vigil_doc_row(&c->d, r);
         }
         vigil_doc_table_end(&c->d);
@@ -837,6 +1026,13 @@ static void sec_impact(rctx *c)
             rcell r[5] = {vigil_cell_txt(md->label), vigil_cell_num(a, md->digits), vigil_cell_num(b, md->digits),
                           vigil_cell_num(a - b, md->digits),
                           cm ? vigil_cell_ci(jnum(cm, "ci_low"), jnum(cm, "ci_high"), md->digits) : vigil_cell_txt("no paired interval for this metric")};
+            if (cm) r[4] = vigil_cell_method(r[4], js(cm, "method") ? js(cm, "method") : js(c->res, "impact.method"));
+            rcell unused;
+            if (!isfinite(a)) metric_cells(c->cand, md, &r[1], &unused);
+            if (!isfinite(b)) metric_cells(c->pred, md, &r[2], &unused);
+            if (!isfinite(a - b)) r[3] = r[4] = !isfinite(a) ? r[1] : r[2], r[4].nv = 2;
+            else if (cm && !isfinite(jnum(cm, "ci_low")) && !isfinite(jnum(cm, "ci_high")))
+                r[4] = vigil_cell_undef(2, "the paired method gave none on these cases");
             /* two p-values are each a test's evidence; their difference measures nothing */
             if (md->unit && strcmp(md->unit, "p-value") == 0)
                 r[3] = vigil_cell_txt("not a quantity (p-values)"), r[4] = vigil_cell_txt("");
@@ -877,8 +1073,34 @@ static void sec_impact(rctx *c)
                               vigil_cell_num(a - b, dg), vigil_cell_ci(jnum(di, "ci_low"), jnum(di, "ci_high"), dg)};
                 /* the reason goes under the table, once: in the cell it made the table wider
                  * than the page, clipping the other columns in print */
-                if (!isfinite(a) && why_a) snprintf(r[1].text, sizeof r[1].text, "undefined (note %d)", note_ref(notes, &nnotes, why_a));
-                if (!isfinite(b) && why_b) snprintf(r[3].text, sizeof r[3].text, "undefined (note %d)", note_ref(notes, &nnotes, why_b));
+                const char *ha = cJSON_GetStringValue(vigil_json_get_segs(dp, (const char *const[]){"ci_method", v->string, NULL}));
+                const char *hb = cJSON_GetStringValue(vigil_json_get_segs(pd, (const char *const[]){"ci_method", v->string, NULL}));
+                r[2] = vigil_cell_method(r[2], ha ? ha : cJSON_GetObjectItem(dp, "ci_method") ? NULL : k_boot_unknown);
+                r[4] = vigil_cell_method(r[4], hb ? hb : cJSON_GetObjectItem(pd, "ci_method") ? NULL : k_boot_unknown);
+                r[6] = vigil_cell_method(r[6], js(c->res, "impact.method"));
+                if (!isfinite(a) && !why_a) r[1] = vigil_cell_undef(1, "not defined on these cases");
+                if (!isfinite(b) && !why_b) r[3] = vigil_cell_undef(1, pd ? "not defined on these cases" : "no predecessor");
+                int na = !isfinite(a) && why_a ? note_ref(notes, &nnotes, why_a) : 0;
+                int nb = !isfinite(b) && why_b ? note_ref(notes, &nnotes, why_b) : 0;
+                char nt[32];
+                if (na) {
+                    snprintf(nt, sizeof nt, "note %d", na);
+                    r[1] = vigil_cell_undef(1, nt), r[2] = vigil_cell_undef(2, nt);
+                }
+                if (nb) {
+                    snprintf(nt, sizeof nt, "note %d", nb);
+                    r[3] = vigil_cell_undef(1, nt), r[4] = vigil_cell_undef(2, nt);
+                }
+                if (!isfinite(a - b)) { /* the difference of two values, one of them not given */
+                    snprintf(nt, sizeof nt, "note %d", na ? na : nb);
+                    r[5] = vigil_cell_undef(1, na || nb ? nt : "a model gives no value");
+                    r[6] = vigil_cell_undef(2, na || nb ? nt : "a model gives no value");
+                } else if (!isfinite(jnum(di, "ci_low")) && !isfinite(jnum(di, "ci_high")))
+                    r[6] = vigil_cell_undef(2, di ? "the paired bootstrap gave none" : "no paired bootstrap stored");
+                if (isfinite(a) && !isfinite(jnum(cJSON_GetArrayItem(ci, 0), "")) && !isfinite(jnum(cJSON_GetArrayItem(ci, 1), "")))
+                    r[2] = vigil_cell_undef(2, "the bootstrap gave none");
+                if (isfinite(b) && !isfinite(jnum(cJSON_GetArrayItem(pci, 0), "")) && !isfinite(jnum(cJSON_GetArrayItem(pci, 1), "")))
+                    r[4] = vigil_cell_undef(2, "the bootstrap gave none");
                 vigil_doc_row(d, r);
             }
             vigil_doc_table_end(d);
@@ -910,7 +1132,7 @@ static void sec_impact(rctx *c)
                         if (!e || !isfinite(df))
                             snprintf(cell[q], sizeof cell[q], "%s",
                                      level_withheld(c->cand, g->string, lv->string, q == 3) || level_withheld(c->pred, g->string, lv->string, q == 3)
-                                         ? "suppressed (cell-size policy)" : "undefined");
+                                         ? "suppressed (cell-size policy)" : "undefined (not defined on these cases)");
                         else if (isfinite(lo) && isfinite(hi))
                             snprintf(cell[q], sizeof cell[q], "%.*f [%.*f, %.*f]", dq[q], no_neg_zero(df, dq[q]), dq[q],
                                      no_neg_zero(lo, dq[q]), dq[q], no_neg_zero(hi, dq[q]));
@@ -934,6 +1156,10 @@ static void sec_impact(rctx *c)
             vigil_doc_p(d, "The time-dependent AUROC and Brier score at the horizon are compared by the difference of the "
                            "two models' influence functions on the same subjects, as riskRegression::Score(contrasts = "
                            "TRUE) computes it: no bootstrap; the interval is the difference -/+ 1.96 se.");
+        if (jp(cmp, "c_harrell"))
+            vigil_doc_p(d, "Harrell's C is compared by the infinitesimal jackknife, as survival::concordance gives the two "
+                           "models' variance matrix: se = sqrt(v11 + v22 - 2 v12), the interval the difference -/+ 1.96 "
+                           "se; no bootstrap.");
     }
     const cJSON *ex = jp(c->res, "explanations");
     const char *why = "plots were switched off (--no-plots)";

@@ -23,7 +23,7 @@ static void value_cells(const cJSON *x, int digits, rcell *v, rcell *ci)
         *v = *ci = vigil_cell_sup();
         return;
     }
-    *v = isfinite(val) ? vigil_cell_num(val, digits) : vigil_cell_txt(cJSON_IsString(why) ? why->valuestring : "undefined");
+    *v = isfinite(val) ? vigil_cell_num(val, digits) : vigil_cell_txt(cJSON_IsString(why) ? why->valuestring : "undefined (none on these cases)");
     *ci = vigil_cell_ci(num(x, "ci_low"), num(x, "ci_high"), digits);
 }
 

@@ -11,10 +11,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void num_row(rctx *c, const char *what, double v, double lo, double hi, int digits)
+/* The stored method of an interval (issue 18), or `old` for a run from before it was stored. */
+static const char *how(const cJSON *o, const char *old) { return js(o, "ci_method") ? js(o, "ci_method") : old; }
+
+#define OLD_IF "Wald, se from the influence function (riskRegression::Score)"
+#define OLD_KM "Kaplan-Meier, survfit's log interval"
+
+static void num_row(rctx *c, const char *what, double v, double lo, double hi, int digits, const char *method)
 {
-    rcell r[3] = {vigil_cell_txt(what), vigil_cell_num(v, digits), vigil_cell_ci(lo, hi, digits)};
-    if (isnan(lo) && isnan(hi) && isfinite(v)) r[2] = vigil_cell_txt(""); /* a measure without an interval */
+    rcell r[3] = {vigil_cell_txt(what), vigil_cell_num(v, digits), vigil_cell_method(vigil_cell_ci(lo, hi, digits), method)};
+    if (isnan(lo) && isnan(hi) && isfinite(v)) r[2] = vigil_cell_na("no interval"); /* a measure without one */
     vigil_doc_row(&c->d, r);
 }
 
@@ -79,14 +85,19 @@ void vigil_report_survival(rctx *c)
     count_row(c, "events by the horizon", jnum(s, "events_by_horizon"));
     count_row(c, "censored before the horizon", jnum(s, "censored_before_horizon"));
     num_row(c, "time-dependent AUROC (cumulative/dynamic, IPCW)", jnum(s, "auc.value"), jnum(s, "auc.ci_low"),
-            jnum(s, "auc.ci_high"), 3);
+            jnum(s, "auc.ci_high"), 3, how(jp(s, "auc"), OLD_IF));
     num_row(c, "Brier score at the horizon (IPCW)", jnum(s, "brier.value"), jnum(s, "brier.ci_low"),
-            jnum(s, "brier.ci_high"), 4);
-    num_row(c, "Harrell's C (whole follow-up; no interval computed)", jnum(s, "c_harrell"), NAN, NAN, 3);
+            jnum(s, "brier.ci_high"), 4, how(jp(s, "brier"), OLD_IF));
+    /* runs stored before the interval have none: said so, not a blank */
+    int c_ci = jp(s, "c_harrell_ci") != NULL;
+    num_row(c, c_ci ? "Harrell's C (whole follow-up; infinitesimal-jackknife interval)"
+                    : "Harrell's C (whole follow-up; no interval stored)",
+            jnum(s, "c_harrell"), jnum(s, "c_harrell_ci.ci_low"), jnum(s, "c_harrell_ci.ci_high"), 3,
+            c_ci ? how(jp(s, "c_harrell_ci"), NULL) : NULL);
     num_row(c, "observed risk by the horizon (1 - Kaplan-Meier)", jnum(s, "km_risk"), jnum(s, "km_risk_ci.ci_low"),
-            jnum(s, "km_risk_ci.ci_high"), 3);
-    num_row(c, "mean predicted risk", jnum(s, "mean_risk"), NAN, NAN, 3);
-    num_row(c, "observed / expected", jnum(s, "oe_ratio"), NAN, NAN, 3);
+            jnum(s, "km_risk_ci.ci_high"), 3, how(jp(s, "km_risk_ci"), OLD_KM));
+    num_row(c, "mean predicted risk", jnum(s, "mean_risk"), NAN, NAN, 3, NULL);
+    num_row(c, "observed / expected", jnum(s, "oe_ratio"), NAN, NAN, 3, NULL);
     vigil_doc_table_end(d);
     const char *why_auc = js(s, "auc.reason");
     if (why_auc) vigil_doc_p(d, "The time-dependent AUROC is not given: %s.", why_auc);
@@ -102,7 +113,8 @@ void vigil_report_survival(rctx *c)
             snprintf(name, sizeof name, "%d", ++k);
             rcell r[6] = {vigil_cell_txt(name), vigil_cell_count(jnum(g, "n"), c->min_cell),
                           vigil_cell_count(jnum(g, "events_by_horizon"), c->min_cell), vigil_cell_num(jnum(g, "mean_risk"), 3),
-                          vigil_cell_num(jnum(g, "observed"), 3), vigil_cell_ci(jnum(g, "ci_low"), jnum(g, "ci_high"), 3)};
+                          vigil_cell_num(jnum(g, "observed"), 3),
+                          vigil_cell_method(vigil_cell_ci(jnum(g, "ci_low"), jnum(g, "ci_high"), 3), how(g, OLD_KM))};
             vigil_doc_row(d, r);
         }
         vigil_doc_table_end(d);
@@ -146,7 +158,8 @@ void vigil_report_survival(rctx *c)
             rcell r[8] = {vigil_cell_txt(lv->string), vigil_cell_count(jnum(ls, "n"), c->min_cell),
                           vigil_cell_count(jnum(ls, "events_by_horizon"), c->min_cell),
                           vigil_cell_num(jnum(ls, "auc.value"), 3),
-                          vigil_cell_ci(jnum(ls, "auc.ci_low"), jnum(ls, "auc.ci_high"), 3),
+                          vigil_cell_method(vigil_cell_ci(jnum(ls, "auc.ci_low"), jnum(ls, "auc.ci_high"), 3),
+                                            how(jp(ls, "auc"), OLD_IF)),
                           vigil_cell_num(jnum(ls, "brier.value"), 4), vigil_cell_num(jnum(ls, "km_risk"), 3),
                           vigil_cell_num(jnum(ls, "oe_ratio"), 3)};
             vigil_doc_row(d, r);

@@ -3,11 +3,13 @@
 
 #include "core/util.h"
 #include "vigil/error.h"
+#include "vigil/fairness.h"
 #include "run/join_internal.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +39,7 @@ static void warn_left_out(const vigil_data_config *c, const cJSON *sum, int keep
 }
 
 int vigil_data_source_load(vigil_data_source *info, const vigil_data_config *c, const char *as_of_default,
-                           const char *as_of_name, int keep_immature, const char *const *extra,
+                           const char *as_of_name, int keep_immature, size_t min_cell, const char *const *extra,
                            const char *const *extra_why, size_t n_extra, vigil_table **out)
 {
     memset(info, 0, sizeof *info);
@@ -54,6 +56,18 @@ int vigil_data_source_load(vigil_data_source *info, const vigil_data_config *c, 
     o.keep_immature = keep_immature;
     if (!o.as_of)
         return vigil_error_set(VIGIL_EINVAL, "%s: $.data.join: missing required key 'as_of'", c->file);
+    /* lead times: the join's own (one mechanism with `vigil cases join --threshold`), per plain
+     * group column; the CMS floor of counts of people stays at least 11, as in the composition */
+    const char **lg = NULL;
+    if (isfinite(J->lead_time_threshold)) {
+        if (!(lg = calloc(c->n_groups ? c->n_groups : 1, sizeof *lg)))
+            return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+        o.lead_time = 1, o.threshold = J->lead_time_threshold;
+        o.min_cell = min_cell > VIGIL_MIN_CELL_DEFAULT ? min_cell : VIGIL_MIN_CELL_DEFAULT;
+        for (size_t g = 0; g < c->n_groups; g++)
+            if (!strchr(c->groups[g], '+')) lg[o.n_groups++] = c->groups[g];
+        o.groups = lg;
+    }
     /* read as `vigil cases join` reads them: ids and times as text ("00123" stays itself) */
     vigil_col_decl pd[] = {{J->entity, VIGIL_COL_CATEGORICAL}, {J->time, VIGIL_COL_CATEGORICAL}};
     const char *ee = J->event_entity ? J->event_entity : J->entity;
@@ -141,6 +155,7 @@ done:
     if (dir) rmdir(dir);
     free(cases), free(dir);
     vigil_table_free(p), vigil_table_free(e);
+    free(lg);
     if (rc) vigil_data_source_clear(info);
     return rc;
 }

@@ -25,9 +25,12 @@ typedef struct {
  * mkdtemp, removed on every path), and load that as the case file, named c->path ("P joined
  * with E") in the table and in messages. as_of_default stands for an absent $.data.join.as_of
  * (NULL: it is required) and as_of_name says where it came from in messages; keep_immature
- * writes immature predictions with a missing label (monitors) instead of leaving them out. */
+ * writes immature predictions with a missing label (monitors) instead of leaving them out.
+ * With $.data.join.lead_time_threshold the summary holds the join's lead_time (as `vigil cases
+ * join --threshold T --group G...`), per level of each of $.data.columns.groups that is a column
+ * of the log (an intersection "a+b" is not split), cells under min_cell (at least 11) withheld. */
 int vigil_data_source_load(vigil_data_source *info, const vigil_data_config *c, const char *as_of_default,
-                           const char *as_of_name, int keep_immature, const char *const *extra,
+                           const char *as_of_name, int keep_immature, size_t min_cell, const char *const *extra,
                            const char *const *extra_why, size_t n_extra, vigil_table **out);
 void vigil_data_source_clear(vigil_data_source *s);
 /* The result's data.join: the join's summary (predictions, entities, cases, positives,

@@ -9,6 +9,7 @@
 #include "vigil/fairness.h"
 
 #include <cjson/cJSON.h>
+#include <float.h>
 #include <gsl/gsl_statistics_double.h>
 #include <math.h>
 #include <stdint.h>
@@ -171,9 +172,15 @@ static void write_cell(FILE *f, const vigil_table *t, size_t c, size_t i)
 }
 
 /* Lead times of one scope into o (hours for timestamps). */
-static void lead_json(cJSON *o, double *lead, size_t n, size_t entities, size_t min_cell, double unit)
+static int lead_shown(size_t n, size_t entities, size_t min_cell)
 {
-    int shown = vigil_fairness_count_ok((double)entities, min_cell) && (n == 0 || vigil_fairness_count_ok((double)n, min_cell));
+    return vigil_fairness_count_ok((double)entities, min_cell) && (n == 0 || vigil_fairness_count_ok((double)n, min_cell));
+}
+
+/* withhold: the scope's cells withheld whatever its own counts (secondary suppression) */
+static void lead_json(cJSON *o, double *lead, size_t n, size_t entities, size_t min_cell, double unit, int withhold)
+{
+    int shown = !withhold && lead_shown(n, entities, min_cell);
     if (!shown) {
         cJSON_AddNullToObject(o, "entities_with_event");
         cJSON_AddNullToObject(o, "flagged_before_event");
@@ -389,14 +396,18 @@ int vigil_join_cases_cjson(const vigil_table *pred, const vigil_table *ev, const
         size_t nk = efirst[k + 1] - efirst[k];
         if (nk && ek[0].t < P[a].t) n_before++; /* an event before the entity's first prediction */
         for (size_t i = lo_i; i < hi_i; i++) {
-            double lo = P[i].t + off, hi = lo + win;
+            /* The edges as written, not as rounded: 0.1 + 0.2 is 0.30000000000000004 in doubles,
+             * and an event written at 0.3 is exactly at the offset. Within a few units in the
+             * last place of the times (about a microsecond for timestamps, finer than they
+             * parse) a time is at the edge, inside the window; a window ending at as_of is closed. */
+            double lo = P[i].t + off, hi = lo + win, tol = 8 * DBL_EPSILON * (fabs(P[i].t) + off + win);
             size_t l = 0, h = nk; /* the first event at or after lo */
             while (l < h) {
                 size_t mid = l + (h - l) / 2;
-                if (ek[mid].t < lo) l = mid + 1;
+                if (ek[mid].t < lo - tol) l = mid + 1;
                 else h = mid;
             }
-            int pos = l < nk && ek[l].t <= hi, immature = !pos && hi > as_of;
+            int pos = l < nk && ek[l].t <= hi + tol, immature = !pos && hi - tol > as_of;
             if (immature) {
                 n_immature++;
                 if (!o->keep_immature) continue;
@@ -473,7 +484,7 @@ int vigil_join_cases_cjson(const vigil_table *pred, const vigil_table *ev, const
                 ents++;
                 if (!isnan(lead_of[k])) lead[nl++] = lead_of[k];
             }
-        lead_json(cJSON_AddObjectToObject(lt, "overall"), lead, nl, ents, min_cell, unit);
+        lead_json(cJSON_AddObjectToObject(lt, "overall"), lead, nl, ents, min_cell, unit, 0);
         cJSON *gj = cJSON_AddObjectToObject(lt, "groups");
         for (size_t g = 0; g < o->n_groups && rc == VIGIL_OK; g++) {
             int32_t *codes = NULL;
@@ -485,15 +496,20 @@ int vigil_join_cases_cjson(const vigil_table *pred, const vigil_table *ev, const
                 break;
             }
             cJSON *one = cJSON_AddObjectToObject(gj, o->groups[g]);
-            for (size_t L = 0; L < nlev; L++) {
-                size_t e2 = 0, n2 = 0;
-                for (size_t k = 0; k < ne; k++) /* the entity's level: at its first prediction */
-                    if (codes[P[first[k]].row] == (int32_t)L && !isnan(ev_time[k])) {
-                        e2++;
-                        if (!isnan(lead_of[k])) lead[n2++] = lead_of[k];
-                    }
-                lead_json(cJSON_AddObjectToObject(one, levels[L]), lead, n2, e2, min_cell, unit);
-            }
+            /* a level withheld beside shown ones would be the overall minus them: then every
+             * level of the group is withheld (as the metrics' cell-size policy does) */
+            int any_small = 0;
+            for (int pass = 0; pass < 2; pass++)
+                for (size_t L = 0; L < nlev; L++) {
+                    size_t e2 = 0, n2 = 0;
+                    for (size_t k = 0; k < ne; k++) /* the entity's level: at its first prediction */
+                        if (codes[P[first[k]].row] == (int32_t)L && !isnan(ev_time[k])) {
+                            e2++;
+                            if (!isnan(lead_of[k])) lead[n2++] = lead_of[k];
+                        }
+                    if (pass == 0) any_small |= !lead_shown(n2, e2, min_cell);
+                    else lead_json(cJSON_AddObjectToObject(one, levels[L]), lead, n2, e2, min_cell, unit, any_small);
+                }
             vigil_table_levels_free(codes, levels, nlev);
         }
         free(ev_time), free(lead_of);

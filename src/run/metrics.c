@@ -7,6 +7,7 @@
 #include "stats/metrics_json.h"
 #include "run/metrics_internal.h"
 #include "run/missingness.h"
+#include "run/phi_allowed.h"
 #include "run/sequestration.h"
 #include "core/csv_header.h"
 #include "core/json.h"
@@ -98,13 +99,13 @@ typedef struct {
 
 /* One numeric column of kind 0, 1 or 2 (human_col): every bad value is named by
  * file:line:column. */
-static int numeric_col(const vigil_table *t, const char *data, char dl, const human_col *c, int col,
+static int numeric_col(const vigil_table *t, const char *data, const human_col *c, int col,
                        const double **out)
 {
     size_t n = vigil_table_nrows(t);
     const double *v = vigil_table_numeric(t, (size_t)col);
+    size_t fc = vigil_table_file_column(t, (size_t)col);
     if (!v) {
-        size_t fc = vigil_run_header_column(data, dl, c->col); /* the header is read again for a message only */
         const int32_t *codes = vigil_table_codes(t, (size_t)col);
         size_t i = 0;
         while (i < n && codes[i] < 0) i++;
@@ -121,7 +122,6 @@ static int numeric_col(const vigil_table *t, const char *data, char dl, const hu
         const char *want = c->kind == 0   ? "must be 0 or 1"
                            : c->kind == 1 ? "must be a number >= 0 on every row"
                                           : "must be a number >= 0 (or empty: no action)";
-        size_t fc = vigil_run_header_column(data, dl, c->col);
         if (isnan(x))
             return vigil_error_set(VIGIL_EINVAL, "%s:%zu:%zu: %s column '%s' is empty; it %s", data,
                                    vigil_table_row_line(t, i), fc, c->option, c->col, want);
@@ -148,7 +148,7 @@ static int load_human(const vigil_table *t, const char *data, const vigil_run_me
             continue;
         }
         const double *v = NULL;
-        int err = numeric_col(t, data, o->delimiter, &c[k], col, &v);
+        int err = numeric_col(t, data, &c[k], col, &v);
         if (err) return err;
         const char *opt = c[k].option;
         *(strcmp(opt, "--decision") == 0 ? &h->decision
@@ -178,11 +178,11 @@ static int load_survival(const vigil_table *t, const char *data, const char *sco
     for (int k = 0; k < 2; k++) {
         int col = vigil_table_require(t, c[k].col, c[k].option + 2), err;
         if (col < 0) return col;
-        if ((err = numeric_col(t, data, o->delimiter, &c[k], col, out[k])) != 0) return err;
+        if ((err = numeric_col(t, data, &c[k], col, out[k])) != 0) return err;
     }
     for (size_t i = 0; i < n && !checked; i++)
         if (!(sv[i] >= 0 && sv[i] <= 1)) {
-            size_t fc = vigil_run_header_column(data, o->delimiter, score), line = vigil_table_row_line(t, i);
+            size_t fc = vigil_table_file_column(t, (size_t)vigil_table_find(t, score)), line = vigil_table_row_line(t, i);
             if (isnan(sv[i]))
                 return vigil_error_set(VIGIL_EINVAL, "%s:%zu:%zu: score column '%s' is empty; predicted risks must be "
                                        "probabilities in [0, 1]", data, line, fc, score);
@@ -384,13 +384,13 @@ static int load(vigil_table **t, const char *data, const char *score, const char
     }
     if (!lv) { /* text labels: report the first one as not 0/1 */
         const int32_t *codes = vigil_table_codes(*t, (size_t)lc);
-        size_t col = vigil_run_header_column(data, o->delimiter, label);
+        size_t col = vigil_table_file_column(*t, (size_t)lc);
         return vigil_error_set(VIGIL_EINVAL, "1 label is not 0 or 1 (%s:%zu:%zu: '%s'); labels must be 0 or 1",
                                data, n ? vigil_table_row_line(*t, 0) : 2, col,
                                n && codes[0] >= 0 ? vigil_table_level(*t, (size_t)lc, (size_t)codes[0]) : "");
     }
-    if ((err = vigil_metrics_check(sv, lv, n, data, vigil_run_header_column(data, o->delimiter, score),
-                                   vigil_run_header_column(data, o->delimiter, label), row_line, *t)) != 0)
+    if ((err = vigil_metrics_check(sv, lv, n, data, vigil_table_file_column(*t, (size_t)sc),
+                                   vigil_table_file_column(*t, (size_t)lc), row_line, *t)) != 0)
         return err;
     *sc_out = sv;
     *lb_out = lv;
@@ -399,8 +399,8 @@ static int load(vigil_table **t, const char *data, const char *score, const char
         if (cc2 < 0) return cc2;
         if (!(*cmp_out = vigil_table_numeric(*t, (size_t)cc2)))
             return vigil_error_set(VIGIL_EINVAL, "%s: --compare column '%s' is not numeric", data, o->compare);
-        if ((err = vigil_metrics_check(*cmp_out, lv, n, data, vigil_run_header_column(data, o->delimiter, o->compare),
-                                       vigil_run_header_column(data, o->delimiter, label), row_line, *t)) != 0)
+        if ((err = vigil_metrics_check(*cmp_out, lv, n, data, vigil_table_file_column(*t, (size_t)cc2),
+                                       vigil_table_file_column(*t, (size_t)lc), row_line, *t)) != 0)
             return err;
     }
     return VIGIL_OK;
@@ -576,6 +576,17 @@ begun:
     double t_write = vigil_seconds() - tw;
     cJSON *j = vigil_stats_report_cjson(r->rep, t_load, t_write);
     if (j && miss) cJSON_AddItemToObject(j, "missingness", miss), miss = NULL;
+    if (j && opt->n_allow) { /* each allowance with what the guard found in its column */
+        const vigil_table *tabs[2] = {t, train};
+        static const char *const roles[2] = {"data", "train_ids"};
+        const char *id = opt->train_ids ? (opt->id ? opt->id : opt->train_ids_column) : NULL; /* as load's guard */
+        cJSON *pa = vigil_run_phi_allowed(tabs, roles, 2, id, NULL, opt->allow, opt->n_allow);
+        if (!pa || !cJSON_AddItemToObject(j, "phi_allowed", pa)) {
+            cJSON_Delete(pa);
+            cJSON_Delete(j);
+            j = NULL;
+        }
+    }
     if (j && seq) {
         cJSON *td = cJSON_AddObjectToObject(j, "training_data");
         cJSON_AddStringToObject(td, "path", opt->train_ids);

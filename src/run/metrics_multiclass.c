@@ -78,7 +78,7 @@ static int label_classes(const vigil_table *t, const char *data, const char *lab
     int lc = vigil_table_find(t, label);
     const int32_t *codes = vigil_table_codes(t, (size_t)lc);
     size_t nl = vigil_table_n_levels(t, (size_t)lc), n = vigil_table_nrows(t);
-    size_t col = vigil_run_header_column(data, C->o->delimiter, label);
+    size_t col = vigil_table_file_column(t, (size_t)lc);
     int32_t *map = malloc((nl ? nl : 1) * sizeof *map);
     if (!map) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
     for (size_t l = 0; l < nl; l++) {
@@ -238,7 +238,8 @@ int vigil_run_metrics_multiclass(vigil_run_metrics_result **out, const char *dat
     }
     if ((err = label_classes(t, data, label, &C, names, cls)) != 0 || (err = class_columns(t, data, &C, prob)) != 0)
         goto loaded;
-    if ((err = vigil_multiclass_check(prob, C.n, cls, n, data, names, C.pos, vigil_run_header_column(data, opt->delimiter, label),
+    if ((err = vigil_multiclass_check(prob, C.n, cls, n, data, names, C.pos,
+                                      vigil_table_file_column(t, (size_t)vigil_table_find(t, label)),
                                       row_line, t)) != 0)
         goto loaded;
     if ((err = vigil_run_groups_resolve(G, t, opt->groups, opt->n_groups, n)) != 0) goto loaded;

@@ -6,6 +6,7 @@
 #include "core/util.h"
 #include "vigil/error.h"
 #include "vigil/fairness.h"
+#include "vigil/metrics.h"
 #include "vigil/version.h"
 
 #include <cjson/cJSON.h>
@@ -41,6 +42,139 @@ static const char k_definitions[] =
     "random effects: DerSimonian-Laird, 95% CI and prediction interval with the normal quantile";
 
 static void definitions_sha(char out[65]) { vigil_sha256_hex(k_definitions, strlen(k_definitions), out); }
+
+/* ---- the mergeable summaries ----
+ *
+ * Beside the measures a bundle carries counts that add up across sites: the ten equal-width
+ * reliability bins (cases, events, sum of predicted risks) and the confusion counts at each
+ * threshold, taken from the run's document with the document's own cell-size suppression
+ * (each bin's cases, events and non-events, complementary; each threshold's table), a withheld
+ * cell is null. Summed over sites they are exactly what one run over all the sites' cases
+ * gives (tests/cli/test_pool.sh); withheld at any site, a pooled cell is withheld too. */
+#define SUMMARY_BINS 10
+#define SUMMARY_METHOD "summed over the sites (each site's counts cell-size suppressed at the site): the pooled cohort's " \
+                       "reliability bins and confusion counts, as one run over every site's cases would give them; " \
+                       "they do not allow for between-site heterogeneity as the random-effects measures do"
+
+static void export_summaries(cJSON *b, const cJSON *m, double n, double prev)
+{
+    cJSON *sm = cJSON_AddObjectToObject(b, "summaries");
+    cJSON *bins = cJSON_AddObjectToObject(sm, "calibration_bins");
+    cJSON_AddStringToObject(bins, "bins", "the 10 equal-width reliability bins of vigil metrics (calibration.reliability)");
+    cJSON *bn = cJSON_AddArrayToObject(bins, "n"), *be = cJSON_AddArrayToObject(bins, "events"),
+          *bs = cJSON_AddArrayToObject(bins, "sum_score");
+    const cJSON *rel = vigil_json_get(m, "calibration.reliability");
+    for (int k = 0; k < SUMMARY_BINS; k++) {
+        const cJSON *o = cJSON_IsArray(rel) && cJSON_GetArraySize(rel) == SUMMARY_BINS ? cJSON_GetArrayItem(rel, k) : NULL;
+        double c = vigil_json_get_number(o, "n"), obs = vigil_json_get_number(o, "observed"),
+               ms = vigil_json_get_number(o, "mean_score"), e = NAN, s = NAN;
+        if (!o || cJSON_IsTrue(cJSON_GetObjectItem(o, "suppressed")) || !isfinite(c)) c = NAN;
+        else if (c == 0) e = s = 0;
+        else if (isfinite(obs) && isfinite(ms)) e = round(obs * c), s = ms * c;
+        else c = NAN;
+        cJSON_AddItemToArray(bn, isfinite(c) ? cJSON_CreateNumber(c) : cJSON_CreateNull());
+        cJSON_AddItemToArray(be, isfinite(e) ? cJSON_CreateNumber(e) : cJSON_CreateNull());
+        cJSON_AddItemToArray(bs, isfinite(s) ? cJSON_CreateNumber(s) : cJSON_CreateNull());
+    }
+    cJSON *th = cJSON_AddArrayToObject(sm, "thresholds");
+    double P = isfinite(prev) && isfinite(n) ? round(prev * n) : NAN, N = n - P;
+    const cJSON *t;
+    cJSON_ArrayForEach(t, cJSON_GetObjectItem(m, "thresholds"))
+    {
+        double v = vigil_json_get_number(t, "value"), tpr = vigil_json_get_number(t, "tpr"),
+               fpr = vigil_json_get_number(t, "fpr");
+        if (!isfinite(v)) continue;
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddNumberToObject(o, "threshold", v);
+        int shown = !cJSON_IsTrue(cJSON_GetObjectItem(t, "suppressed")) && isfinite(tpr) && isfinite(fpr) &&
+                    isfinite(P) && P > 0 && N > 0;
+        double tp = shown ? round(tpr * P) : NAN, fp = shown ? round(fpr * N) : NAN;
+        vigil_json_add_number(o, "tp", tp);
+        vigil_json_add_number(o, "fp", fp);
+        vigil_json_add_number(o, "fn", P - tp);
+        vigil_json_add_number(o, "tn", N - fp);
+        cJSON_AddItemToArray(th, o);
+    }
+}
+
+/* The pooled summaries of the n bundles b (their site names for what is withheld where). */
+static void pool_summaries(cJSON *out, cJSON *const *b, size_t n)
+{
+    cJSON *ps = cJSON_AddObjectToObject(out, "summaries");
+    cJSON_AddStringToObject(ps, "method", SUMMARY_METHOD);
+    cJSON *bins = cJSON_AddArrayToObject(ps, "calibration_bins");
+    for (int k = 0; k < SUMMARY_BINS; k++) {
+        double c = 0, e = 0, s = 0;
+        cJSON *o = cJSON_CreateObject(), *wh = cJSON_CreateArray();
+        for (size_t i = 0; i < n; i++) {
+            const cJSON *cb = vigil_json_get(b[i], "summaries.calibration_bins");
+            const cJSON *ci = cJSON_GetArrayItem(cJSON_GetObjectItem(cb, "n"), k),
+                        *ei = cJSON_GetArrayItem(cJSON_GetObjectItem(cb, "events"), k),
+                        *si = cJSON_GetArrayItem(cJSON_GetObjectItem(cb, "sum_score"), k);
+            if (!cJSON_IsNumber(ci) || !cJSON_IsNumber(ei) || !cJSON_IsNumber(si))
+                cJSON_AddItemToArray(wh, cJSON_CreateString(vigil_json_get_string(b[i], "site")));
+            else c += ci->valuedouble, e += ei->valuedouble, s += si->valuedouble;
+        }
+        int shown = cJSON_GetArraySize(wh) == 0;
+        cJSON_AddNumberToObject(o, "bin_low", k / (double)SUMMARY_BINS);
+        cJSON_AddNumberToObject(o, "bin_high", (k + 1) / (double)SUMMARY_BINS);
+        vigil_json_add_number(o, "n", shown ? c : NAN);
+        vigil_json_add_number(o, "events", shown ? e : NAN);
+        vigil_json_add_number(o, "mean_score", shown && c > 0 ? s / c : NAN);
+        vigil_json_add_number(o, "observed", shown && c > 0 ? e / c : NAN);
+        double lo = NAN, hi = NAN;
+        if (shown && c > 0) vigil_metrics_wilson(e, c, 0.95, &lo, &hi);
+        vigil_json_add_number(o, "ci_low", lo);
+        vigil_json_add_number(o, "ci_high", hi);
+        if (shown) cJSON_Delete(wh);
+        else cJSON_AddItemToObject(o, "withheld_at", wh);
+        cJSON_AddItemToArray(bins, o);
+    }
+    /* the thresholds every bundle has */
+    cJSON *th = cJSON_AddArrayToObject(ps, "thresholds");
+    const cJSON *t0;
+    cJSON_ArrayForEach(t0, vigil_json_get(b[0], "summaries.thresholds"))
+    {
+        double v = vigil_json_get_number(t0, "threshold"), cnt[4] = {0, 0, 0, 0};
+        static const char *const cells[4] = {"tp", "fp", "fn", "tn"};
+        cJSON *o = cJSON_CreateObject(), *wh = cJSON_CreateArray();
+        size_t have = 0;
+        for (size_t i = 0; i < n; i++) {
+            const cJSON *ti, *hit = NULL;
+            cJSON_ArrayForEach(ti, vigil_json_get(b[i], "summaries.thresholds"))
+                if (vigil_json_get_number(ti, "threshold") == v) hit = ti;
+            if (!hit) continue;
+            have++;
+            int ok = 1;
+            for (int c = 0; c < 4; c++) ok &= cJSON_IsNumber(cJSON_GetObjectItem(hit, cells[c]));
+            if (!ok) cJSON_AddItemToArray(wh, cJSON_CreateString(vigil_json_get_string(b[i], "site")));
+            else
+                for (int c = 0; c < 4; c++) cnt[c] += vigil_json_get_number(hit, cells[c]);
+        }
+        if (have < n) { /* not every site reported this threshold: nothing to pool */
+            cJSON_Delete(o), cJSON_Delete(wh);
+            continue;
+        }
+        int shown = cJSON_GetArraySize(wh) == 0;
+        cJSON_AddNumberToObject(o, "threshold", v);
+        for (int c = 0; c < 4; c++) vigil_json_add_number(o, cells[c], shown ? cnt[c] : NAN);
+        static const char *const rates[4] = {"sensitivity", "specificity", "ppv", "npv"};
+        const double k4[4] = {cnt[0], cnt[3], cnt[0], cnt[3]},
+                     n4[4] = {cnt[0] + cnt[2], cnt[1] + cnt[3], cnt[0] + cnt[1], cnt[2] + cnt[3]};
+        for (int r = 0; r < 4; r++) {
+            cJSON *q = cJSON_AddObjectToObject(o, rates[r]);
+            double lo = NAN, hi = NAN;
+            int ok = shown && n4[r] > 0;
+            if (ok) vigil_metrics_wilson(k4[r], n4[r], 0.95, &lo, &hi);
+            vigil_json_add_number(q, "value", ok ? k4[r] / n4[r] : NAN);
+            vigil_json_add_number(q, "ci_low", lo);
+            vigil_json_add_number(q, "ci_high", hi);
+        }
+        if (shown) cJSON_Delete(wh);
+        else cJSON_AddItemToObject(o, "withheld_at", wh);
+        cJSON_AddItemToArray(th, o);
+    }
+}
 
 /* ---- export ---- */
 
@@ -110,6 +244,7 @@ int vigil_site_export(vigil_store *s, int64_t run_id, const char *site, char **j
         vigil_json_add_number(o, "yi", yi);
         vigil_json_add_number(o, "vi", vi);
     }
+    export_summaries(b, m, n, prev);
     if (!(*json = cJSON_Print(b))) rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
 done:
     vigil_run_info_clear(&run);
@@ -248,6 +383,7 @@ int vigil_site_pool_cjson(const char *const *texts, const char *const *files, si
             cJSON_AddBoolToObject(one, "inside_prediction_interval", y[j] >= f.pi[0] && y[j] <= f.pi[1]);
         }
     }
+    pool_summaries(out, b, n);
     *doc = out, out = NULL;
 done:
     for (size_t i = 0; b && i < n; i++) cJSON_Delete(b[i]);

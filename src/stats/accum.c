@@ -1032,12 +1032,14 @@ int vigil_accum_sample_compare(vigil_accum_sample *ref, vigil_accum_sample *cur,
     size_t n1 = ref->n, n2 = cur->n;
     if (!n1 || !n2) return vigil_error_set(VIGIL_EINVAL, "sample accumulator: comparing an empty sample");
     const double *a = ref->x, *b = cur->x;
-    o->ks_stat = vigil_drift_ks_stat_sorted(a, n1, b, n2);
+    vigil_drift_two_sample f; /* the monitor's one walk: each separate test's numbers to the bit */
+    vigil_drift_two_sample_sorted(a, n1, b, n2, &f);
+    o->ks_stat = f.ks;
     o->ks_p = vigil_drift_ks_pvalue(o->ks_stat, n1, n2);
-    vigil_drift_anderson_sorted(a, n1, b, n2, &o->ad_stat, &o->ad_p);
+    o->ad_stat = f.ad_stat, o->ad_p = f.ad_p;
     o->cvm_stat = o->cvm_p = NAN;
-    if (n1 >= 2 && n2 >= 2) vigil_drift_cvm_sorted(a, n1, b, n2, &o->cvm_stat, &o->cvm_p);
-    o->wasserstein = vigil_drift_wasserstein_sorted(a, n1, b, n2);
+    if (n1 >= 2 && n2 >= 2) o->cvm_stat = f.cvm_stat, o->cvm_p = f.cvm_p;
+    o->wasserstein = f.wasserstein;
     return VIGIL_OK;
 }
 

@@ -58,9 +58,22 @@ void vigil_stats_percentile_ci(double *x, size_t B, double level, double *lo, do
 /* BCa (Efron 1987; as scipy.stats.bootstrap(method='BCa') and R boot.ci(type = "bca")):
  * bias correction z0 from the share of replicates below the estimate (ties count half), the
  * acceleration from the jackknife values, the bounds at the adjusted percentiles. */
+const char *const vigil_stats_ci_bca = "BCa";
+static const char *const k_pct_outside = "percentile (BCa undefined: the estimate lies outside every replicate)",
+                         *const k_pct_estimate = "percentile (BCa undefined: no finite estimate)",
+                         *const k_pct_jack = "percentile (BCa undefined: too few jackknife values)",
+                         *const k_pct_levels = "percentile (BCa undefined: its adjusted levels fall outside 0 to 1)";
+
 int vigil_stats_bca_ci(double *x, size_t B, double theta, const double *jack, size_t m, double level,
                        double *lo, double *hi)
 {
+    return vigil_stats_bca_ci_how(x, B, theta, jack, m, level, lo, hi, NULL);
+}
+
+int vigil_stats_bca_ci_how(double *x, size_t B, double theta, const double *jack, size_t m, double level,
+                           double *lo, double *hi, const char **how)
+{
+    if (how) *how = NULL;
     size_t k = 0;
     for (size_t i = 0; i < B; i++)
         if (isfinite(x[i])) x[k++] = x[i];
@@ -85,6 +98,8 @@ int vigil_stats_bca_ci(double *x, size_t B, double theta, const double *jack, si
      * reduces to when z0 = a = 0 */
     double p1 = a, p2 = 1 - a;
     int bca = 0;
+    const char *why = !isfinite(theta) ? k_pct_estimate : !(below > 0 && below < (double)k) ? k_pct_outside
+                      : !(mj >= 2 && mj * 10 >= m * 9) ? k_pct_jack : k_pct_levels;
     if (isfinite(theta) && below > 0 && below < (double)k && mj >= 2 && mj * 10 >= m * 9) {
         double z0 = vigil_stats_qnorm(below / (double)k), acc = s2 > 0 ? s3 / (6.0 * pow(s2, 1.5)) : 0.0;
         double za = vigil_stats_qnorm(a), n1 = z0 + za, n2 = z0 - za;
@@ -95,6 +110,7 @@ int vigil_stats_bca_ci(double *x, size_t B, double theta, const double *jack, si
     }
     *lo = vigil_stats_quantile_sorted(x, k, p1);
     *hi = vigil_stats_quantile_sorted(x, k, p2);
+    if (how) *how = bca ? vigil_stats_ci_bca : why;
     return bca;
 }
 

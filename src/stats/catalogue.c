@@ -112,7 +112,8 @@ static const vigil_metric_def k_catalogue[] = {
     {"survival_brier", "Brier score at H (IPCW)", "squared probability", LO,
      "influence function", "survival.brier.value", "survival.brier.", "survival_brier", 4,
      O | L, VIGIL_METRIC_FROM_SURVIVAL, 0, 1},
-    {"c_harrell", "Harrell's C (whole follow-up)", "probability", HI, NULL, "survival.c_harrell", NULL, "c_harrell", 3,
+    {"c_harrell", "Harrell's C (whole follow-up)", "probability", HI, "infinitesimal jackknife", "survival.c_harrell",
+     "survival.c_harrell_ci.", "c_harrell", 3,
      O | L, VIGIL_METRIC_FROM_SURVIVAL, 0, 1},
     {"km_risk", "Kaplan-Meier risk at H", "probability", NO, "Greenwood (log)", "survival.km_risk",
      "survival.km_risk_ci.", "km_risk", 3, O | L, VIGIL_METRIC_FROM_SURVIVAL, 0, 1},
@@ -156,6 +157,14 @@ static const vigil_metric_def k_catalogue[] = {
      "calibration_gap_ece", 4, D, S, 0, 1},
     {"calibration_gap_citl", "CITL gap across levels", "log-odds", LO, "bootstrap", NULL, NULL,
      "calibration_gap_citl", 4, D, S, 0, 1},
+    /* the team against the model on the same cases (human.h, issue 21): team minus model
+     * sensitivity over the positives, specificity over the negatives, paired */
+    {"team_vs_model_sensitivity", "Team minus model sensitivity (paired, Newcombe CI)", "proportion", HI,
+     "Newcombe paired (method 10)", "human.team_vs_model.sensitivity.difference", "human.team_vs_model.sensitivity.",
+     "team_vs_model_sensitivity", 4, O | L, H, 0, 1},
+    {"team_vs_model_specificity", "Team minus model specificity (paired, Newcombe CI)", "proportion", HI,
+     "Newcombe paired (method 10)", "human.team_vs_model.specificity.difference", "human.team_vs_model.specificity.",
+     "team_vs_model_specificity", 4, O | L, H, 0, 1},
 };
 #define N_CATALOGUE (sizeof k_catalogue / sizeof k_catalogue[0])
 
@@ -170,7 +179,7 @@ size_t vigil_metric_count(void) { return N_CATALOGUE; }
 
 const vigil_metric_def *vigil_metric_at(size_t i) { return i < N_CATALOGUE ? &k_catalogue[i] : NULL; }
 
-static char criterion_names[1024];
+static char criterion_names[2048];
 static pthread_once_t criterion_names_once = PTHREAD_ONCE_INIT;
 
 static void criterion_names_build(void)

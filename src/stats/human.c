@@ -32,6 +32,30 @@ vigil_interval vigil_human_difference(vigil_proportion a, vigil_proportion b, do
     return d;
 }
 
+vigil_interval vigil_human_paired_difference(double a, double b, double c, double d, double level)
+{
+    vigil_interval r = {NAN, NAN, NAN};
+    double n = a + b + c + d;
+    if (!(n > 0)) return r;
+    vigil_proportion p1 = vigil_human_proportion(a + b, n, level), p2 = vigil_human_proportion(a + c, n, level);
+    /* phi, the correlation of the two marginals, with Newcombe's continuity correction: ad - bc
+     * between 0 and n/2 counts as 0, above it is reduced by n/2; 0 when a margin is empty */
+    double psi = 0, ad_bc = a * d - b * c, prod = (a + b) * (c + d) * (a + c) * (b + d);
+    if (prod > 0) psi = ad_bc > n / 2 ? (ad_bc - n / 2) / sqrt(prod) : ad_bc >= 0 ? 0 : ad_bc / sqrt(prod);
+    double dl1 = p1.value - p1.ci_low, du1 = p1.ci_high - p1.value;
+    double dl2 = p2.value - p2.ci_low, du2 = p2.ci_high - p2.value;
+    r.value = p1.value - p2.value;
+    r.ci_low = r.value - sqrt(fmax(0, dl1 * dl1 + du2 * du2 - 2 * psi * dl1 * du2));
+    r.ci_high = r.value + sqrt(fmax(0, dl2 * dl2 + du1 * du1 - 2 * psi * dl2 * du1));
+    return r;
+}
+
+static vigil_human_paired paired(double a, double b, double c, double d, double level)
+{
+    vigil_human_paired p = {a + b + c + d, a, b, c, d, vigil_human_paired_difference(a, b, c, d, level)};
+    return p;
+}
+
 double vigil_human_mcnemar_exact(double b, double c)
 {
     if (!(b + c > 0)) return 1.0;
@@ -82,6 +106,7 @@ int vigil_human_compute(vigil_human *out, const double *score, const double *lab
     double nA = 0, agree = 0, flags = 0, flag_d0 = 0, nonflag_d1 = 0, expo = 0;
     double d1y1 = 0, y1 = 0, d0y0 = 0, y0 = 0, d1 = 0, f1y1 = 0, f0y0 = 0, mb = 0, mc = 0;
     double arm_n[2] = {0, 0}, arm_y1[2] = {0, 0}, arm_d1y1[2] = {0, 0};
+    double pc[2][4] = {{0}}; /* [y]: team correct x model correct, (1 - dc) * 2 + (1 - fc) */
     size_t n_times = 0;
     for (size_t i = 0; i < n; i++) {
         int a = opt->arm ? (int)opt->arm[i] : 1, y = (int)label[i], d = (int)decision[i], f = score[i] >= t;
@@ -93,6 +118,7 @@ int vigil_human_compute(vigil_human *out, const double *score, const double *lab
         f1y1 += f && y, f0y0 += !f && !y;
         int fc = f == y, dc = d == y;
         mb += fc && !dc, mc += !fc && dc;
+        pc[y][(!dc) * 2 + !fc]++;
         if (opt->exposure) expo += opt->exposure[i];
         if (opt->decision_time && f && d && isfinite(opt->decision_time[i])) n_times++;
     }
@@ -110,6 +136,8 @@ int vigil_human_compute(vigil_human *out, const double *score, const double *lab
     out->nne = reciprocal(out->model_ppv.value, out->model_ppv.ci_low, out->model_ppv.ci_high);
     out->mcnemar_b = mb, out->mcnemar_c = mc;
     out->mcnemar_p = nA > 0 ? vigil_human_mcnemar_exact(mb, mc) : NAN;
+    out->team_vs_model_sensitivity = paired(pc[1][0], pc[1][1], pc[1][2], pc[1][3], lv);
+    out->team_vs_model_specificity = paired(pc[0][0], pc[0][1], pc[0][2], pc[0][3], lv);
 
     vigil_interval none = {NAN, NAN, NAN};
     out->exposure_total = NAN, out->alerts_per_100 = none;

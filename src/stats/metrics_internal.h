@@ -199,5 +199,12 @@ int vigil_stats_jackknife_run_split(size_t n, size_t groups, unsigned threads, s
  * interval is given; -1: fewer than 2 finite replicates, no interval. */
 int vigil_stats_bca_ci(double *x, size_t B, double theta, const double *jack, size_t m, double level,
                        double *lo, double *hi);
+/* vigil_stats_bca_ci, and the method of the interval it gave in *how (static text, NULL: no
+ * interval): vigil_stats_ci_bca ("BCa"), or "percentile (BCa undefined: REASON)" with the
+ * reason BCa is not defined there (the estimate outside every replicate, no finite estimate,
+ * too few jackknife values, adjusted levels outside 0 to 1). */
+int vigil_stats_bca_ci_how(double *x, size_t B, double theta, const double *jack, size_t m, double level,
+                           double *lo, double *hi, const char **how);
+extern const char *const vigil_stats_ci_bca;
 
 #endif

@@ -55,6 +55,7 @@ typedef struct {
     int prev_ok;
     double est[S_COUNT]; /* shown values (NaN: withheld or undefined) */
     double ci[S_COUNT][2];
+    const char *ci_how[S_COUNT]; /* each interval's method (vigil_stats_bca_ci_how); NULL: none */
     double *rep;         /* S_COUNT x B replicate values */
     double *jack;        /* S_COUNT x (groups + 1): the jackknife, then the full-data value */
 } scope;
@@ -65,6 +66,7 @@ typedef struct {
     scope *lv;
     vigil_disparities disp;
     double dest[D_COUNT], dci[D_COUNT][2];
+    const char *dci_how[D_COUNT]; /* each interval's method, as scope.ci_how */
     /* a disparity is over every level with cases or it is not given: the level whose value is
      * withheld (cell-size policy) or undefined, -1 when none, and which of the two */
     int dmiss[D_COUNT], dmiss_withheld[D_COUNT];
@@ -99,6 +101,7 @@ struct vigil_metrics_report {
     size_t jack_groups; /* groups of the BCa jackknife (min(n, VM_JACK_GROUPS)); 0: no bootstrap */
     unsigned ci_percentile; /* intervals given as percentile because BCa is not defined there */
     unsigned ci_bca;        /* intervals given as BCa */
+    vigil_backend_kind boot_backend; /* the backend that ran the bootstrap op */
     struct vm_human *human; /* the human in the loop (metrics_report_human.c), NULL: none */
     struct vm_survival *survival; /* time to event (metrics_report_survival.c), NULL: none */
 };
@@ -110,6 +113,10 @@ int vigil_stats_cell_policy(vigil_metrics_report *r);
 void vigil_stats_group_disparities(const group *g, const double *vals, double *out, int *miss,
                                    int *miss_withheld);
 int vigil_stats_report_bootstrap(vigil_metrics_report *r);
+/* The CPU backend's bootstrap op (backend/backend_impl.h): the count bootstrap and the
+ * jackknife through the replicate kernels of metrics_report_boot.c. */
+struct vigil_boot_job;
+int vigil_stats_bootstrap_cpu(struct vigil_boot_job *job);
 /* A scope's first-threshold estimates follow its flag (after the cell-size policy). */
 void vigil_stats_threshold_est(scope *s, size_t nthr);
 

@@ -1,6 +1,7 @@
 /* The metrics report's bootstrap: every replicate resamples the cases once (count weights)
  * and recomputes every scope's statistics and every disparity from the one sorted order. */
 #include "stats/metrics_report.h"
+#include "backend/backend_impl.h"
 #include "vigil/error.h"
 #include "core/dist.h"
 #include "core/util.h"
@@ -142,11 +143,11 @@ static int scope_lists(const vigil_metrics_report *r, lists *L)
 
 /* One interval: BCa where it is defined (counted), the percentile interval where not. */
 static void interval(vigil_metrics_report *r, const double *rep, const double *jack, double *cp, double *lo,
-                     double *hi)
+                     double *hi, const char **how)
 {
     size_t B = r->o.bootstrap, G = r->jack_groups;
     memcpy(cp, rep, B * sizeof *cp);
-    int m = vigil_stats_bca_ci(cp, B, jack[G], jack, G, r->o.level, lo, hi);
+    int m = vigil_stats_bca_ci_how(cp, B, jack[G], jack, G, r->o.level, lo, hi, how);
     if (m == 1) r->ci_bca++;
     else if (m == 0) r->ci_percentile++;
 }
@@ -173,6 +174,31 @@ static int share(vigil_metrics_report *r, int jack, int local_rc)
     free(a);
     return rc;
 }
+
+/* The bootstrap op's job: the report, the replicates' and the jackknife's pass contexts and
+ * the scratch bytes one pass needs. */
+struct vigil_boot_job {
+    vigil_metrics_report *r;
+    pass_ctx boot, jack;
+    size_t scratch;
+};
+
+int vigil_stats_bootstrap_cpu(vigil_boot_job *j)
+{
+    vigil_metrics_report *r = j->r;
+    int rc = vigil_stats_bootstrap_run_split(r->n, r->o.bootstrap, r->o.seed, r->o.threads, j->scratch, r->pos,
+                                             replicate, &j->boot);
+    rc = share(r, 0, rc);
+    /* the jackknife: G calls each leaving out every G-th case in score order (so each group
+     * spans the range of scores, and the row order of the file does not matter), and call G,
+     * which leaves none out, for the estimate the same passes give */
+    if (!rc)
+        rc = share(r, 1, vigil_stats_jackknife_run_split(r->n, r->jack_groups, r->o.threads, j->scratch, NULL,
+                                                         replicate, &j->jack));
+    return rc;
+}
+
+static int run_op(const vigil_backend_i *b, void *ctx) { return b->bootstrap(ctx); }
 
 int vigil_stats_report_bootstrap(vigil_metrics_report *r)
 {
@@ -204,13 +230,10 @@ int vigil_stats_report_bootstrap(vigil_metrics_report *r)
         for (size_t i = 0; i < r->n; i++) r->yd[i] = r->all.y[i];
     }
     if (scope_lists(r, &sl) != 0) goto oom;
-    pass_ctx boot = {r, 0, sl.in, sl.g}, jack = {r, 1, sl.in, sl.g};
-    rc = vigil_stats_bootstrap_run_split(r->n, B, r->o.seed, r->o.threads, scratch, r->pos, replicate, &boot);
-    rc = share(r, 0, rc);
-    /* the jackknife: G calls each leaving out every G-th case in score order (so each group
-     * spans the range of scores, and the row order of the file does not matter), and call G,
-     * which leaves none out, for the estimate the same passes give */
-    if (!rc) rc = share(r, 1, vigil_stats_jackknife_run_split(r->n, G, r->o.threads, scratch, NULL, replicate, &jack));
+    vigil_boot_job job = {r, {r, 0, sl.in, sl.g}, {r, 1, sl.in, sl.g}, scratch};
+    rc = vigil_backend_run(r->o.backend, VIGIL_OP_BOOTSTRAP, "the bootstrap",
+                           vigil_backend_work((double)r->n * (double)B, (int)r->o.threads), run_op, &job,
+                           &r->boot_backend);
     lists_free(&sl);
     if (rc) return rc;
     /* the intervals from a copy: the replicates stay in replicate order, paired with those of
@@ -218,16 +241,18 @@ int vigil_stats_report_bootstrap(vigil_metrics_report *r)
     double *cp = malloc(B * sizeof *cp);
     if (!cp) return vigil_error_set(VIGIL_ENOMEM, "out of memory for %zu bootstrap replicates", B);
     for (int k = 0; k < S_COUNT; k++)
-        interval(r, r->all.rep + (size_t)k * B, r->all.jack + (size_t)k * J, cp, &r->all.ci[k][0], &r->all.ci[k][1]);
+        interval(r, r->all.rep + (size_t)k * B, r->all.jack + (size_t)k * J, cp, &r->all.ci[k][0], &r->all.ci[k][1],
+                 &r->all.ci_how[k]);
     for (size_t gi = 0; gi < r->ng; gi++) {
         group *g = &r->g[gi];
         for (int k = 0; k < D_COUNT; k++)
-            interval(r, g->drep + (size_t)k * B, g->djack + (size_t)k * J, cp, &g->dci[k][0], &g->dci[k][1]);
+            interval(r, g->drep + (size_t)k * B, g->djack + (size_t)k * J, cp, &g->dci[k][0], &g->dci[k][1],
+                     &g->dci_how[k]);
         for (size_t l = 0; l < g->n_levels; l++)
             if (g->lv[l].rep)
                 for (int k = 0; k < S_COUNT; k++)
                     interval(r, g->lv[l].rep + (size_t)k * B, g->lv[l].jack + (size_t)k * J, cp, &g->lv[l].ci[k][0],
-                             &g->lv[l].ci[k][1]);
+                             &g->lv[l].ci[k][1], &g->lv[l].ci_how[k]);
     }
     free(cp);
     return VIGIL_OK;

@@ -20,11 +20,19 @@ static void set(vigil_metric_value *o, double v, double lo, double hi)
     o->value = v, o->ci_low = lo, o->ci_high = hi;
     o->status = VIGIL_METRIC_OK;
     o->why[0] = '\0';
+    o->ci_method = NULL;
+}
+
+/* The interval's method, where it has one. */
+static void method(vigil_metric_value *o, const char *how)
+{
+    if (isfinite(o->ci_low) || isfinite(o->ci_high)) o->ci_method = how;
 }
 
 static void not_given(vigil_metric_value *o, vigil_metric_status st, const char *why)
 {
     o->value = o->ci_low = o->ci_high = NAN;
+    o->ci_method = NULL;
     o->status = st;
     snprintf(o->why, sizeof o->why, "%s", why ? why : "");
 }
@@ -96,6 +104,7 @@ static void threshold_value(vigil_metric_value *o, const scope *s, size_t t, con
     else if (strcmp(key, "npv") == 0) set(o, x->npv, x->npv_lo, x->npv_hi);
     else if (strcmp(key, "selection_rate") == 0) set(o, x->selection_rate, x->sel_lo, x->sel_hi);
     else set(o, x->net_benefit, NAN, NAN);
+    method(o, "Wilson score");
     undefined_if_nan(o);
 }
 
@@ -106,6 +115,7 @@ static void auroc_value(vigil_metric_value *o, const scope *s)
         return;
     }
     set(o, s->auroc.auc, s->auroc.ci_low, s->auroc.ci_high);
+    method(o, "DeLong");
     undefined_if_nan(o);
 }
 
@@ -131,6 +141,7 @@ static int overall(vigil_metric_value *o, const vigil_metrics_report *r, const v
     if (k < 0) return vigil_error_set(VIGIL_EINVAL, "metric '%s' is not given overall", m->name);
     /* the overall estimates are the unwithheld ones (est[] equals the calibration struct) */
     set(o, a->est[k], a->ci[k][0], a->ci[k][1]);
+    method(o, a->ci_how[k]);
     undefined_if_nan(o);
     return VIGIL_OK;
 }
@@ -161,6 +172,7 @@ static int level_get(vigil_metric_value *o, const scope *s, const vigil_metric_d
         lo = s->ci[k][0], hi = s->ci[k][1];
     if (flip) set(o, 1 - v, 1 - hi, 1 - lo);
     else set(o, v, lo, hi);
+    if (k >= 0) method(o, s->ci_how[k]);
     undefined_if_nan(o);
     return VIGIL_OK;
 }
@@ -174,6 +186,7 @@ static int disparity_get(vigil_metric_value *o, const group *g, const vigil_metr
                                m->name, g->name);
     if (isfinite(g->dest[k])) {
         set(o, g->dest[k], g->dci[k][0], g->dci[k][1]);
+        method(o, g->dci_how[k]);
         return VIGIL_OK;
     }
     not_given(o, VIGIL_METRIC_UNDEFINED, NULL);
@@ -255,4 +268,60 @@ int vigil_metrics_report_level_withheld(const vigil_metrics_report *r, size_t g,
 {
     if (vigil_stats_survival_only(r)) return vigil_stats_survival_level_withheld(r, g, l);
     return r && g < r->ng && l < r->g[g].n_levels ? r->g[g].lv[l].suppressed : 0;
+}
+
+/* A calibration or threshold struct of NaNs (a withheld scope shows none of them). */
+static void cal_nan(vigil_calibration *c)
+{
+    c->brier = c->brier_reliability = c->brier_resolution = c->brier_uncertainty = NAN;
+    c->ece = c->ece_equal_mass = c->mce = c->slope = c->intercept = c->citl = NAN;
+    c->eavg = c->e50 = c->e90 = c->emax = c->spiegelhalter_z = c->spiegelhalter_p = NAN;
+    c->d = c->u = c->q = c->u_chisq = c->u_p = c->hl_stat = c->hl_p = NAN;
+    c->hl_df = 0, c->n_fit = 0;
+    c->slope_se = c->citl_se = c->oe_ratio = c->oe_log_se = NAN;
+}
+
+static void thr_nan(vigil_threshold_stats *t)
+{
+    t->tp = t->fp = t->fn = t->tn = NAN;
+    t->tpr = t->fpr = t->tnr = t->ppv = t->npv = t->selection_rate = NAN;
+    t->tpr_lo = t->tpr_hi = t->tnr_lo = t->tnr_hi = t->ppv_lo = t->ppv_hi = NAN;
+    t->npv_lo = t->npv_hi = t->sel_lo = t->sel_hi = t->net_benefit = NAN;
+}
+
+int vigil_metrics_report_scope(vigil_metrics_scope_stats *out, const vigil_metrics_report *r, const char *grp,
+                               const char *level)
+{
+    memset(out, 0, sizeof *out);
+    out->auroc.auc = out->auroc.se = out->auroc.ci_low = out->auroc.ci_high = NAN;
+    out->auroc_status = VIGIL_METRIC_UNDEFINED;
+    if (!r || vigil_stats_survival_only(r))
+        return vigil_error_set(VIGIL_EINVAL, "the report has no 0/1 label: no scope statistics");
+    const scope *s = &r->all;
+    if (grp || level) {
+        if (!grp || !level) return vigil_error_set(VIGIL_EINVAL, "a scope is a group and one of its levels");
+        int g = find_group(r, grp);
+        if (g < 0) return VIGIL_EINVAL;
+        int l = find_level(&r->g[g], level);
+        if (l < 0) return VIGIL_EINVAL;
+        s = &r->g[g].lv[l];
+    }
+    out->cal = s->cal;
+    out->thr = s->thr[0];
+    out->auroc = s->auroc;
+    out->level_shown = !s->suppressed;
+    out->prevalence_shown = !s->suppressed && s->prev_ok;
+    out->threshold_shown = !s->suppressed && s->thr_ok[0];
+    out->n = s->suppressed ? 0 : s->n;
+    vigil_metric_value a;
+    auroc_value(&a, s);
+    out->auroc_status = s->suppressed ? VIGIL_METRIC_WITHHELD : a.status;
+    out->auroc_why = s->suppressed ? WHY_LEVEL : s->auroc_reason ? s->auroc_reason
+                                             : a.status != VIGIL_METRIC_OK ? "not defined on these cases" : "";
+    if (s->suppressed) cal_nan(&out->cal);
+    if (out->auroc_status != VIGIL_METRIC_OK)
+        out->auroc.auc = out->auroc.se = out->auroc.ci_low = out->auroc.ci_high = NAN;
+    if (!out->threshold_shown) thr_nan(&out->thr);
+    if (!out->prevalence_shown) out->cal.oe_ratio = out->cal.oe_log_se = NAN;
+    return VIGIL_OK;
 }

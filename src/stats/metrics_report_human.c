@@ -12,7 +12,13 @@
  * withholding, as metrics_report_cells.c does for the other statistics), and likewise inside
  * each level of a group another one nests in (sex+race in sex). A block is never shown
  * where the report withholds the level's prevalence or first threshold row. Overrides by reason
- * follow the same rule over the partition of overrides by reason. */
+ * follow the same rule over the partition of overrides by reason.
+ *
+ * The team against the model on the same cases (team_vs_model: sensitivity over the
+ * positives, specificity over the negatives) shows the 2x2 of decision correct x flag correct
+ * within one outcome: counts of the three-way table flag x decision x outcome that the two-way
+ * cells do not determine. Each of the two is shown only where the scope's block is and its four
+ * counts pass the same test, with complementary withholding of its own over every partition. */
 #include "stats/metrics_report_human.h"
 #include "stats/metrics_report.h"
 #include "vigil/error.h"
@@ -59,7 +65,9 @@ typedef struct {
     vigil_human h;
     double cell[N_CELLS];  /* [0..3] flag*2+decision, [4..7] decision*2+outcome, [8..11] flag*2+outcome */
     double arm_cell[8];    /* arm*4 + decision*2 + outcome */
+    double pcell[2][4];    /* team_vs_model: [0] positives, [1] negatives; both, team only, model only, neither */
     int shown;            /* the cell-size policy lets the block through */
+    int pshown[2];        /* and each team_vs_model table */
     int arms_shown;
 } hscope;
 
@@ -111,7 +119,18 @@ static void cells(hscope *s)
         h->team_specificity.k, ts->n - ts->k, tp->n - tp->k, ts->k,       /* decision x outcome */
         h->model_specificity.k, ms->n - ms->k, mp->n - mp->k, ms->k};     /* flag x outcome */
     memcpy(s->cell, c, sizeof c);
+    const vigil_human_paired *pp[2] = {&h->team_vs_model_sensitivity, &h->team_vs_model_specificity};
+    for (int k = 0; k < 2; k++) {
+        s->pcell[k][0] = pp[k]->both, s->pcell[k][1] = pp[k]->team_only;
+        s->pcell[k][2] = pp[k]->model_only, s->pcell[k][3] = pp[k]->neither;
+    }
 }
+
+/* The counts and the shown flag one policy works on: the block's cells (which < 0) or a
+ * team_vs_model table (0 sensitivity, 1 specificity). */
+static double *cells_of(hscope *s, int which) { return which < 0 ? s->cell : s->pcell[which]; }
+static int *shown_of(hscope *s, int which) { return which < 0 ? &s->shown : &s->pshown[which]; }
+static size_t width_of(int which) { return which < 0 ? N_CELLS : 4; }
 
 static int cells_ok(const double *c, size_t m, size_t mc)
 {
@@ -149,8 +168,9 @@ static int complement(const double *c, size_t width, const double *size, int *sh
 /* The policy over the levels of every group, and over the levels of a group nested in another
  * (sex+race inside sex: each shown level of the outer one is a partition of the inner levels
  * it holds), to a fixed point. lvl[g][i]: level of case i in group g. */
-static int level_policy(vm_human *h, const vigil_metrics_report *r, uint32_t *const *lvl, size_t n)
+static int level_policy(vm_human *h, const vigil_metrics_report *r, uint32_t *const *lvl, size_t n, int which)
 {
+    size_t W = width_of(which);
     size_t G = r->ng, maxl = 1;
     for (size_t g = 0; g < G; g++)
         if (r->g[g].n_levels > maxl) maxl = r->g[g].n_levels;
@@ -183,15 +203,15 @@ static int level_policy(vm_human *h, const vigil_metrics_report *r, uint32_t *co
                     for (size_t l = 0; l < nb; l++)
                         if (a == G || outer[l] == (int32_t)la) {
                             pick[m] = l;
-                            memcpy(cc + m * N_CELLS, h->g[b].lv[l].cell, sizeof h->g[b].lv[l].cell);
-                            shown[m] = h->g[b].lv[l].shown;
+                            memcpy(cc + m * W, cells_of(&h->g[b].lv[l], which), W * sizeof *cc);
+                            shown[m] = *shown_of(&h->g[b].lv[l], which);
                             m++;
                         }
                     double *sz = cc + maxl * N_CELLS;
                     for (size_t q = 0; q < m; q++) sz[q] = (double)r->g[b].lv[pick[q]].n;
-                    if (complement(cc, N_CELLS, sz, shown, m, h->min_cell)) {
+                    if (complement(cc, W, sz, shown, m, h->min_cell)) {
                         changed = 1;
-                        for (size_t q = 0; q < m; q++) h->g[b].lv[pick[q]].shown = shown[q];
+                        for (size_t q = 0; q < m; q++) *shown_of(&h->g[b].lv[pick[q]], which) = shown[q];
                     }
                 }
             }
@@ -261,6 +281,7 @@ int vigil_stats_human_build(vigil_metrics_report *r, const double *score, const 
                    vigil_fairness_count_ok(h->all.h.mcnemar_b, h->min_cell) &&
                    vigil_fairness_count_ok(h->all.h.mcnemar_c, h->min_cell);
     h->all.arms_shown = o->arm && cells_ok(h->all.arm_cell, 8, h->min_cell);
+    for (int k = 0; k < 2; k++) h->all.pshown[k] = h->all.shown && cells_ok(h->all.pcell[k], 4, h->min_cell);
 
     /* per level: the cases of each level in input order (the report keeps sorted positions) */
     if (r->ng) {
@@ -301,7 +322,16 @@ int vigil_stats_human_build(vigil_metrics_report *r, const double *score, const 
                 hs->shown = !s->suppressed && s->prev_ok && s->thr_ok[0] && cells_ok(hs->cell, N_CELLS, h->min_cell);
             }
         }
-        if (rc == VIGIL_OK) rc = level_policy(h, r, lvl, n);
+        if (rc == VIGIL_OK) rc = level_policy(h, r, lvl, n, -1);
+        /* the team_vs_model tables, once the blocks are settled: never shown where the block is not */
+        for (int k = 0; k < 2 && rc == VIGIL_OK; k++) {
+            for (size_t gi = 0; gi < r->ng; gi++)
+                for (size_t l = 0; l < r->g[gi].n_levels; l++) {
+                    hscope *hs = &h->g[gi].lv[l];
+                    hs->pshown[k] = hs->shown && cells_ok(hs->pcell[k], 4, h->min_cell);
+                }
+            rc = level_policy(h, r, lvl, n, k);
+        }
         for (size_t gi = 0; gi < r->ng; gi++) free(lvl[gi]);
         free(lvl);
         if (rc) goto done;
@@ -350,15 +380,48 @@ static void prop_json(cJSON *o, const char *key, const vigil_proportion *p, int 
     vigil_json_add_number(x, "ci_high", given ? p->ci_high : NAN);
     if (!shown) cJSON_AddStringToObject(x, "reason", "withheld (cell-size policy)");
     else if (!given) cJSON_AddStringToObject(x, "reason", "undefined: no cases in its denominator");
+    else if (isfinite(p->ci_low) || isfinite(p->ci_high)) cJSON_AddStringToObject(x, "ci_method", "Wilson score");
 }
 
-static void interval_json(cJSON *o, const char *key, vigil_interval v, int shown)
+/* how: the interval's method (issue 18), stored beside it where there is one. */
+static void interval_json(cJSON *o, const char *key, vigil_interval v, int shown, const char *how)
 {
     cJSON *x = cJSON_AddObjectToObject(o, key);
     int given = shown && isfinite(v.value);
     vigil_json_add_number(x, "value", given ? v.value : NAN);
     vigil_json_add_number(x, "ci_low", given ? v.ci_low : NAN);
     vigil_json_add_number(x, "ci_high", given ? v.ci_high : NAN);
+    if (given && (isfinite(v.ci_low) || isfinite(v.ci_high))) cJSON_AddStringToObject(x, "ci_method", how);
+}
+
+#define PAIRED_METHOD "Newcombe hybrid score for paired proportions (method 10), team minus model on the same cases"
+
+static const char *const k_paired_key[2] = {"sensitivity", "specificity"};
+static const char *const k_paired_undefined[2] = {"undefined: no positives (outcome 1) in this scope",
+                                                  "undefined: no negatives (outcome 0) in this scope"};
+
+static const vigil_human_paired *paired_of(const vigil_human *h, int k)
+{
+    return k == 0 ? &h->team_vs_model_sensitivity : &h->team_vs_model_specificity;
+}
+
+/* One team_vs_model table: team minus model, its interval and the discordant counts. */
+static void paired_json(cJSON *o, const char *key, const vigil_human_paired *p, int k, int shown, int block_shown)
+{
+    cJSON *x = cJSON_AddObjectToObject(o, key);
+    int given = shown && isfinite(p->difference.value);
+    vigil_json_add_number(x, "n", shown ? p->n : NAN);
+    vigil_json_add_number(x, "difference", given ? p->difference.value : NAN);
+    vigil_json_add_number(x, "ci_low", given ? p->difference.ci_low : NAN);
+    vigil_json_add_number(x, "ci_high", given ? p->difference.ci_high : NAN);
+    vigil_json_add_number(x, "discordant_team_only", shown ? p->team_only : NAN);
+    vigil_json_add_number(x, "discordant_model_only", shown ? p->model_only : NAN);
+    if (!shown && !block_shown) cJSON_AddStringToObject(x, "reason", "withheld (cell-size policy)");
+    else if (!shown)
+        cJSON_AddStringToObject(x, "reason", "withheld (cell-size policy): a count of decision correct x flag correct "
+                                             "is under min-cell");
+    else if (!given) cJSON_AddStringToObject(x, "reason", k_paired_undefined[k]);
+    cJSON_AddStringToObject(x, "method", PAIRED_METHOD);
 }
 
 /* A scope's proportions: flat keys (levels) or the overall document's nesting. */
@@ -371,6 +434,12 @@ static void props_json(cJSON *o, const hscope *s, int flat)
             if (!into) into = cJSON_AddObjectToObject(o, k_props[k].obj);
         }
         prop_json(into, flat ? k_props[k].flat : k_props[k].key, prop_of(&s->h, k), s->shown);
+    }
+    cJSON *tv = flat ? o : cJSON_AddObjectToObject(o, "team_vs_model");
+    for (int k = 0; k < 2; k++) {
+        char key[48];
+        snprintf(key, sizeof key, "%s%s", flat ? "team_vs_model_" : "", k_paired_key[k]);
+        paired_json(tv, key, paired_of(&s->h, k), k, s->pshown[k], s->shown);
     }
 }
 
@@ -390,10 +459,10 @@ void vigil_stats_human_json(cJSON *doc, const vigil_metrics_report *r)
     vigil_json_add_number(mn, "c", a->shown ? x->mcnemar_c : NAN);
     vigil_json_add_number(mn, "p", a->shown ? x->mcnemar_p : NAN);
     cJSON_AddStringToObject(mn, "method", "exact (binomial), flag vs decision correct against the outcome");
-    interval_json(o, "nne", x->nne, a->shown);
+    interval_json(o, "nne", x->nne, a->shown, "the reciprocal of the PPV's Wilson score bounds");
     if (h->has_exposure) {
         vigil_json_add_number(o, "exposure_total", x->exposure_total);
-        interval_json(o, "alerts_per_100", x->alerts_per_100, a->shown);
+        interval_json(o, "alerts_per_100", x->alerts_per_100, a->shown, "exact Poisson (chi-square quantiles)");
     }
     if (h->has_time) {
         cJSON *t = cJSON_AddObjectToObject(o, "decision_time");
@@ -414,9 +483,9 @@ void vigil_stats_human_json(cJSON *doc, const vigil_metrics_report *r)
             prop_json(one, "outcome_rate", &x->arm_outcome_rate[k], ok);
             prop_json(one, "sensitivity", &x->arm_sensitivity[k], ok);
         }
-        interval_json(ar, "outcome_difference", x->outcome_difference, ok);
-        interval_json(ar, "sensitivity_difference", x->sensitivity_difference, ok);
-        interval_json(ar, "nnt", x->nnt, ok);
+        interval_json(ar, "outcome_difference", x->outcome_difference, ok, "Newcombe hybrid score");
+        interval_json(ar, "sensitivity_difference", x->sensitivity_difference, ok, "Newcombe hybrid score");
+        interval_json(ar, "nnt", x->nnt, ok, "the reciprocal of the outcome difference's Newcombe bounds");
         if (ok && !isfinite(x->nnt.value))
             cJSON_AddStringToObject(ar, "nnt_reason", "not defined: the outcome difference's interval includes 0");
     }
@@ -447,7 +516,7 @@ void vigil_stats_human_json(cJSON *doc, const vigil_metrics_report *r)
         }
         static const char *const gk[2] = {"override_of_flags_gap", "override_of_nonflags_gap"};
         for (int k = 0; k < 2; k++) {
-            interval_json(go, gk[k], hg->gap[k], 1);
+            interval_json(go, gk[k], hg->gap[k], 1, "Newcombe hybrid score");
             cJSON *x2 = cJSON_GetObjectItemCaseSensitive(go, gk[k]);
             if (hg->gap_why[k]) cJSON_AddStringToObject(x2, "reason", hg->gap_why[k]);
             else {
@@ -487,6 +556,12 @@ void vigil_stats_human_text(vigil_sbuf *b, const vigil_metrics_report *r)
     }
     line(b, "number needed to evaluate", x->nne.value, x->nne.ci_low, x->nne.ci_high);
     vigil_sbuf_printf(b, "  %-30s %10.4g  (exact McNemar, flag vs decision)\n", "McNemar p", x->mcnemar_p);
+    static const char *const plabel[2] = {"team - model sensitivity", "team - model specificity"};
+    for (int k = 0; k < 2; k++) {
+        const vigil_interval *d = &paired_of(x, k)->difference;
+        if (a->pshown[k]) line(b, plabel[k], d->value, d->ci_low, d->ci_high);
+        else vigil_sbuf_printf(b, "  %-30s %10s  (withheld: small cells)\n", plabel[k], "-");
+    }
     if (h->has_exposure)
         line(b, "alerts per 100 exposure", x->alerts_per_100.value, x->alerts_per_100.ci_low, x->alerts_per_100.ci_high);
     for (size_t gi = 0; gi < h->ng; gi++) {
@@ -536,6 +611,13 @@ int vigil_stats_human_store(const vigil_metrics_report *r, vigil_results *res)
                 snprintf(nm, sizeof nm, "human_%s", k_props[k].flat);
                 if (isfinite(p->value)) rc |= vigil_results_add_metric(res, sc.s, nm, p->value, p->ci_low, p->ci_high);
             }
+            for (int k = 0; k < 2; k++) {
+                const vigil_interval *d = &paired_of(&s->h, k)->difference;
+                if (s->pshown[k] && isfinite(d->value))
+                    rc |= vigil_results_add_metric(res, sc.s, k ? "human_team_vs_model_specificity"
+                                                                : "human_team_vs_model_sensitivity",
+                                                   d->value, d->ci_low, d->ci_high);
+            }
             if (gi == 0 && isfinite(s->h.mcnemar_p))
                 rc |= vigil_results_add_metric(res, sc.s, "human_mcnemar_p", s->h.mcnemar_p, NAN, NAN);
             vigil_sbuf_free(&sc);
@@ -556,6 +638,7 @@ static void give(vigil_metric_value *o, double v, double lo, double hi, int show
 {
     o->value = o->ci_low = o->ci_high = NAN;
     o->why[0] = '\0';
+    o->ci_method = NULL;
     if (!shown) {
         o->status = VIGIL_METRIC_WITHHELD;
         snprintf(o->why, sizeof o->why, "%s", WHY_CELLS);
@@ -590,6 +673,17 @@ int vigil_stats_human_get(vigil_metric_value *o, const vigil_metrics_report *r, 
         if (strcmp(m->key, k_props[k].flat) == 0) {
             const vigil_proportion *p = prop_of(&s->h, k);
             give(o, p->value, p->ci_low, p->ci_high, s->shown, "undefined: no cases in its denominator");
+            return VIGIL_OK;
+        }
+    for (int k = 0; k < 2; k++)
+        if (strcmp(m->key, k ? "team_vs_model_specificity" : "team_vs_model_sensitivity") == 0) {
+            const vigil_interval *d = &paired_of(&s->h, k)->difference;
+            give(o, d->value, d->ci_low, d->ci_high, s->pshown[k], k_paired_undefined[k]);
+            /* short: a suite's every-level verdict quotes it per level */
+            if (!s->pshown[k])
+                snprintf(o->why, sizeof o->why, "%s", s->shown ? "withheld (cell-size policy: a count of decision correct "
+                                                                 "x flag correct under min-cell)"
+                                                               : "withheld (cell-size policy: small cells in the human block)");
             return VIGIL_OK;
         }
     if (g < 0 && strcmp(m->key, "nne") == 0) {

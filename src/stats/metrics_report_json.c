@@ -21,6 +21,13 @@ static void ci_pair(cJSON *o, const char *k, double lo, double hi)
     cJSON_AddItemToArray(a, isfinite(hi) ? cJSON_CreateNumber(hi) : cJSON_CreateNull());
 }
 
+/* The method of an interval beside it (issue 18: the report says which method each interval
+ * used): key -> "BCa" or "percentile (BCa undefined: REASON)"; nothing where no interval. */
+static void ci_how(cJSON *o, const char *k, const char *how, double lo, double hi)
+{
+    if (how && (isfinite(lo) || isfinite(hi))) cJSON_AddStringToObject(o, k, how);
+}
+
 static void threshold_json(cJSON *o, const vigil_threshold_stats *t, int ok)
 {
     vigil_json_add_number(o, "value", t->threshold);
@@ -37,6 +44,7 @@ static void threshold_json(cJSON *o, const vigil_threshold_stats *t, int ok)
 #undef TV
     vigil_json_add_number(o, "net_benefit", ok ? t->net_benefit : nan);
     cJSON_AddBoolToObject(o, "suppressed", !ok);
+    if (ok) cJSON_AddStringToObject(o, "ci_method", "Wilson score");
 }
 
 /* Spiegelhalter's test, val.prob's D, U, Q and Hosmer-Lemeshow: the same keys for the overall
@@ -121,12 +129,16 @@ static int level_json(cJSON *lv, const scope *s, size_t min_cell, double level, 
     vigil_json_add_number(lv, "e50", s->cal.e50);
     vigil_json_add_number(lv, "e90", s->cal.e90);
     vigil_json_add_number(lv, "emax", s->cal.emax);
-    cJSON *ci = cJSON_AddObjectToObject(lv, "ci");
+    if (!s->auroc_reason && (isfinite(s->auroc.ci_low) || isfinite(s->auroc.ci_high)))
+        cJSON_AddStringToObject(lv, "auroc_ci_method", "DeLong");
+    cJSON *ci = cJSON_AddObjectToObject(lv, "ci"), *cm = cJSON_AddObjectToObject(lv, "ci_method");
     /* the bootstrap gives levels every CI but those of the per-level refits (slope, intercept,
      * lowess E statistics): those are left out, not shown as null */
     for (int k = 0; k < S_COUNT; k++)
-        if (isfinite(s->est[k]) && isfinite(s->ci[k][0]) && isfinite(s->ci[k][1]))
+        if (isfinite(s->est[k]) && isfinite(s->ci[k][0]) && isfinite(s->ci[k][1])) {
             ci_pair(ci, vigil_stats_stat_name[k], s->ci[k][0], s->ci[k][1]);
+            ci_how(cm, vigil_stats_stat_name[k], s->ci_how[k], s->ci[k][0], s->ci[k][1]);
+        }
     cJSON *ths = cJSON_AddArrayToObject(lv, "thresholds");
     for (size_t k = 0; k < n_thr; k++) {
         cJSON *o = cJSON_CreateObject();
@@ -310,11 +322,16 @@ cJSON *vigil_stats_report_cjson(const vigil_metrics_report *r, double seconds_lo
     vigil_json_add_number(au, "se", a->auroc_reason ? NAN : a->auroc.se);
     cJSON_AddStringToObject(au, "method", "delong");
     if (a->auroc_reason) cJSON_AddStringToObject(au, "reason", a->auroc_reason);
-    else ci_pair(au, "bootstrap_ci", a->ci[S_AUROC][0], a->ci[S_AUROC][1]);
+    else {
+        if (isfinite(a->auroc.ci_low) || isfinite(a->auroc.ci_high)) cJSON_AddStringToObject(au, "ci_method", "DeLong");
+        ci_pair(au, "bootstrap_ci", a->ci[S_AUROC][0], a->ci[S_AUROC][1]);
+        ci_how(au, "bootstrap_ci_method", a->ci_how[S_AUROC], a->ci[S_AUROC][0], a->ci[S_AUROC][1]);
+    }
     cJSON *ap = cJSON_AddObjectToObject(disc, "auprc");
     vigil_json_add_number(ap, "value", a->auprc);
     vigil_json_add_number(ap, "ci_low", a->ci[S_AUPRC][0]);
     vigil_json_add_number(ap, "ci_high", a->ci[S_AUPRC][1]);
+    ci_how(ap, "ci_method", a->ci_how[S_AUPRC], a->ci[S_AUPRC][0], a->ci[S_AUPRC][1]);
     if (r->has_test && !a->auroc_reason) {
         cJSON *dt = cJSON_AddObjectToObject(disc, "delong_test");
         cJSON_AddStringToObject(dt, "compare", r->compare_name);
@@ -368,9 +385,12 @@ cJSON *vigil_stats_report_cjson(const vigil_metrics_report *r, double seconds_lo
     vigil_json_add_number(cal, "e90", c->e90);
     vigil_json_add_number(cal, "emax", c->emax);
     calibration_tests_json(cal, c);
-    cJSON *cci = cJSON_AddObjectToObject(cal, "ci");
-    for (int k = S_BRIER; k <= S_INTERCEPT; k++) ci_pair(cci, vigil_stats_stat_name[k], a->ci[k][0], a->ci[k][1]);
-    for (int k = S_EAVG; k <= S_EMAX; k++) ci_pair(cci, vigil_stats_stat_name[k], a->ci[k][0], a->ci[k][1]);
+    cJSON *cci = cJSON_AddObjectToObject(cal, "ci"), *ccm = cJSON_AddObjectToObject(cal, "ci_method");
+    for (int k = S_BRIER; k <= S_EMAX; k++) {
+        if (k > S_INTERCEPT && k < S_EAVG) continue;
+        ci_pair(cci, vigil_stats_stat_name[k], a->ci[k][0], a->ci[k][1]);
+        ci_how(ccm, vigil_stats_stat_name[k], a->ci_how[k], a->ci[k][0], a->ci[k][1]);
+    }
     reliability_json(cal, a, r->o.level, mc);
     int err = lowess_curve_json(cal, a);
 
@@ -399,11 +419,14 @@ cJSON *vigil_stats_report_cjson(const vigil_metrics_report *r, double seconds_lo
         cJSON *go = cJSON_AddObjectToObject(sg, g->name), *lv = cJSON_AddObjectToObject(go, "levels");
         for (size_t l = 0; l < g->n_levels && !err; l++)
             err = level_json(cJSON_AddObjectToObject(lv, g->lv[l].name), &g->lv[l], mc, r->o.level, r->o.n_thresholds);
-        cJSON *dp = cJSON_AddObjectToObject(go, "disparities"), *dci = cJSON_CreateObject();
+        cJSON *dp = cJSON_AddObjectToObject(go, "disparities"), *dci = cJSON_CreateObject(), *dcm = cJSON_CreateObject();
         cJSON *why = cJSON_CreateObject();
         for (int k = 0; k < D_COUNT; k++) {
             vigil_json_add_number(dp, vigil_stats_disparity_name[k], g->dest[k]);
-            if (isfinite(g->dest[k])) ci_pair(dci, vigil_stats_disparity_name[k], g->dci[k][0], g->dci[k][1]);
+            if (isfinite(g->dest[k])) {
+                ci_pair(dci, vigil_stats_disparity_name[k], g->dci[k][0], g->dci[k][1]);
+                ci_how(dcm, vigil_stats_disparity_name[k], g->dci_how[k], g->dci[k][0], g->dci[k][1]);
+            }
             else if (g->dmiss[k] >= 0) {
                 char b[300];
                 snprintf(b, sizeof b, "level '%s' %s: a gap over the other levels would leave it out",
@@ -413,6 +436,7 @@ cJSON *vigil_stats_report_cjson(const vigil_metrics_report *r, double seconds_lo
             }
         }
         cJSON_AddItemToObject(dp, "ci", dci);
+        cJSON_AddItemToObject(dp, "ci_method", dcm);
         if (cJSON_GetArraySize(why)) cJSON_AddItemToObject(dp, "not_given", why);
         else cJSON_Delete(why);
     }
@@ -431,6 +455,7 @@ cJSON *vigil_stats_report_cjson(const vigil_metrics_report *r, double seconds_lo
      * the percentile interval, and their count says how many */
     cJSON_AddNumberToObject(bs, "intervals_percentile", (double)r->ci_percentile);
     cJSON_AddBoolToObject(bs, "lowess", r->boot_lowess && r->o.bootstrap > 0);
+    if (r->o.bootstrap > 0) cJSON_AddStringToObject(bs, "backend", vigil_backend_name(r->boot_backend));
     cJSON *sec = cJSON_AddObjectToObject(doc, "seconds");
     vigil_json_add_number(sec, "load", seconds_load);
     vigil_json_add_number(sec, "compute", r->seconds);

@@ -16,7 +16,8 @@
 #define WHY_CELL "withheld (cell-size policy)"
 #define WHY_LEVEL "withheld (cell-size policy): the level is suppressed (under min-cell cases, or withheld with one that is)"
 
-static void value_json(cJSON *o, const char *key, double v, double lo, double hi, const char *why)
+/* how: the interval's method (issue 18), stored as ci_method where there is an interval. */
+static void value_json(cJSON *o, const char *key, double v, double lo, double hi, const char *why, const char *how)
 {
     cJSON *x = cJSON_AddObjectToObject(o, key);
     int given = isfinite(v);
@@ -24,13 +25,14 @@ static void value_json(cJSON *o, const char *key, double v, double lo, double hi
     vigil_json_add_number(x, "ci_low", given ? lo : NAN);
     vigil_json_add_number(x, "ci_high", given ? hi : NAN);
     if (!given) cJSON_AddStringToObject(x, "reason", why ? why : "undefined on these cases");
+    else if (how && (isfinite(lo) || isfinite(hi))) cJSON_AddStringToObject(x, "ci_method", how);
 }
 
 static void rate_json(cJSON *o, const char *key, double k, double n, int ok, double level, const char *undef)
 {
     double lo = NAN, hi = NAN, v = ok && n > 0 ? k / n : NAN;
     if (isfinite(v)) vigil_metrics_wilson(k, n, level, &lo, &hi);
-    value_json(o, key, v, lo, hi, n == 0 ? undef : WHY_CELL);
+    value_json(o, key, v, lo, hi, n == 0 ? undef : WHY_CELL, "Wilson score");
 }
 
 static void classes_json(cJSON *o, const vigil_multiclass_report *r, const mc_scope *s)
@@ -40,7 +42,7 @@ static void classes_json(cJSON *o, const vigil_multiclass_report *r, const mc_sc
         const mc_class *x = &s->cls[c];
         cJSON *one = cJSON_AddObjectToObject(cl, r->class_names[c]);
         vigil_json_add_number(one, "n", x->n_ok ? x->n : NAN);
-        value_json(one, "auroc", x->auc_why ? NAN : x->auc, x->auc_lo, x->auc_hi, x->auc_why);
+        value_json(one, "auroc", x->auc_why ? NAN : x->auc, x->auc_lo, x->auc_hi, x->auc_why, "DeLong");
         if (!x->auc_why) cJSON_AddStringToObject(cJSON_GetObjectItemCaseSensitive(one, "auroc"), "method", "DeLong");
         rate_json(one, "sensitivity", x->tp, x->n, x->sens_ok, r->o.level, "undefined: no case of this class");
         rate_json(one, "ppv", x->tp, x->pred, x->ppv_ok, r->o.level, "undefined: no case has this class as its argmax");
@@ -50,7 +52,7 @@ static void classes_json(cJSON *o, const vigil_multiclass_report *r, const mc_sc
 static void scope_json(cJSON *o, const vigil_multiclass_report *r, const mc_scope *s)
 {
     for (int m = 0; m < MC_COUNT; m++)
-        value_json(o, vigil_mc_stat_name[m], s->est[m], s->ci[m][0], s->ci[m][1], s->why[m]);
+        value_json(o, vigil_mc_stat_name[m], s->est[m], s->ci[m][0], s->ci[m][1], s->why[m], s->ci_how[m]);
     cJSON_AddNumberToObject(o, "auroc_ovr_classes", (double)s->macro_classes);
     classes_json(o, r, s);
     cJSON *cal = cJSON_AddArrayToObject(o, "calibration_top_label");
@@ -109,7 +111,7 @@ static void block_json(cJSON *doc, const vigil_multiclass_report *r)
         }
         cJSON *dp = cJSON_AddObjectToObject(go, "disparities");
         for (int d = 0; d < MCD_COUNT; d++) {
-            value_json(dp, vigil_mc_gap_name[d], G->gap[d], G->gap_ci[d][0], G->gap_ci[d][1], G->gap_why[d]);
+            value_json(dp, vigil_mc_gap_name[d], G->gap[d], G->gap_ci[d][0], G->gap_ci[d][1], G->gap_why[d], G->gap_how[d]);
             cJSON *x = cJSON_GetObjectItemCaseSensitive(dp, vigil_mc_gap_name[d]);
             if (G->gap_hi[d] >= 0) {
                 cJSON_AddStringToObject(x, "highest", G->lv[G->gap_hi[d]].name);
@@ -232,6 +234,13 @@ static void set(vigil_metric_value *o, double v, double lo, double hi, int withh
     o->ci_high = isfinite(v) ? hi : NAN;
     o->status = isfinite(v) ? VIGIL_METRIC_OK : withheld ? VIGIL_METRIC_WITHHELD : VIGIL_METRIC_UNDEFINED;
     snprintf(o->why, sizeof o->why, "%s", isfinite(v) || !why ? "" : why);
+    o->ci_method = NULL;
+}
+
+/* The interval's method, where it has one (issue 18). */
+static void how(vigil_metric_value *o, const char *m)
+{
+    if (isfinite(o->ci_low) || isfinite(o->ci_high)) o->ci_method = m;
 }
 
 /* The scope named by group and level, or VIGIL_EINVAL saying what is missing. */
@@ -256,6 +265,7 @@ int vigil_multiclass_report_get(vigil_metric_value *out, const vigil_multiclass_
             if (strcmp(metric, vigil_mc_gap_name[d]) == 0) {
                 const mc_group *G = &r->g[g];
                 set(out, G->gap[d], G->gap_ci[d][0], G->gap_ci[d][1], 0, G->gap_why[d]);
+                how(out, G->gap_how[d]);
                 return VIGIL_OK;
             }
         return vigil_error_set(VIGIL_EINVAL, "'%s' is not a multi-class disparity (top_k_accuracy_gap, "
@@ -264,8 +274,11 @@ int vigil_multiclass_report_get(vigil_metric_value *out, const vigil_multiclass_
     for (int m = 0; m < MC_COUNT; m++)
         if (strcmp(metric, vigil_mc_stat_name[m]) == 0) {
             if (s->suppressed) set(out, NAN, NAN, NAN, 1, WHY_LEVEL);
-            else set(out, s->est[m], s->ci[m][0], s->ci[m][1], s->why[m] && strncmp(s->why[m], "withheld", 8) == 0,
-                     s->why[m]);
+            else {
+                set(out, s->est[m], s->ci[m][0], s->ci[m][1], s->why[m] && strncmp(s->why[m], "withheld", 8) == 0,
+                    s->why[m]);
+                how(out, s->ci_how[m]);
+            }
             return VIGIL_OK;
         }
     return vigil_error_set(VIGIL_EINVAL, "'%s' is not a multi-class metric", metric);
@@ -290,13 +303,14 @@ int vigil_multiclass_report_class(vigil_metric_value *out, const vigil_multiclas
     double lo = NAN, hi = NAN;
     if (strcmp(stat, "n") == 0) set(out, x->n_ok ? x->n : NAN, NAN, NAN, 1, WHY_CELL);
     else if (strcmp(stat, "auroc") == 0)
-        set(out, x->auc_why ? NAN : x->auc, x->auc_lo, x->auc_hi, x->auc_withheld, x->auc_why);
+        set(out, x->auc_why ? NAN : x->auc, x->auc_lo, x->auc_hi, x->auc_withheld, x->auc_why), how(out, "DeLong");
     else if (strcmp(stat, "sensitivity") == 0 || strcmp(stat, "ppv") == 0) {
         int sens = stat[0] == 's';
         double d = sens ? x->n : x->pred;
         int ok = sens ? x->sens_ok : x->ppv_ok;
         if (ok && d > 0) vigil_metrics_wilson(x->tp, d, r->o.level, &lo, &hi);
         set(out, ok && d > 0 ? x->tp / d : NAN, lo, hi, d > 0, d > 0 ? WHY_CELL : "undefined: no case in its denominator");
+        how(out, "Wilson score");
     } else
         return vigil_error_set(VIGIL_EINVAL, "'%s' is not a class statistic (n, auroc, sensitivity, ppv)", stat);
     return VIGIL_OK;

@@ -115,6 +115,7 @@ int vigil_metrics_paired_get(vigil_metric_value *out, double *cand, double *pred
     out->value = out->ci_low = out->ci_high = NAN;
     out->status = VIGIL_METRIC_UNDEFINED;
     out->why[0] = '\0';
+    out->ci_method = NULL;
     if (cand) *cand = NAN;
     if (pred) *pred = NAN;
     if (!same_cases(a, b)) return VIGIL_EINVAL;

@@ -263,6 +263,11 @@ int vigil_stats_survival_only_compute(vigil_metrics_report **out, const double *
 
 /* ---- JSON -------------------------------------------------------------------------------- */
 
+/* The methods of the block's intervals, as the report's legends show them. */
+#define VIGIL_SURV_CI_IF "Wald, se from the influence function (riskRegression::Score)"
+#define VIGIL_SURV_CI_KM "Kaplan-Meier, survfit's log interval"
+#define VIGIL_SURV_CI_IJ "Wald, se from the infinitesimal jackknife (survival::concordance)"
+
 static cJSON *interval(cJSON *o, const char *key, double v, double se, double lo, double hi)
 {
     cJSON *x = cJSON_AddObjectToObject(o, key);
@@ -270,6 +275,8 @@ static cJSON *interval(cJSON *o, const char *key, double v, double se, double lo
     vigil_json_add_number(x, "ci_low", lo);
     vigil_json_add_number(x, "ci_high", hi);
     vigil_json_add_number(x, "se", se);
+    /* the interval's method beside it (issue 18) */
+    if (isfinite(lo) || isfinite(hi)) cJSON_AddStringToObject(x, "ci_method", VIGIL_SURV_CI_IF);
     return x;
 }
 
@@ -292,10 +299,16 @@ static void block_json(cJSON *parent, const sscope *sc, const char *withheld_why
     if (s->auc_reason) cJSON_AddStringToObject(a, "reason", s->auc_reason);
     interval(o, "brier", s->brier, s->brier_se, s->brier_ci_low, s->brier_ci_high);
     vigil_json_add_number(o, "c_harrell", s->c_harrell);
+    cJSON *ch = cJSON_AddObjectToObject(o, "c_harrell_ci");
+    vigil_json_add_number(ch, "ci_low", s->c_harrell_ci_low);
+    vigil_json_add_number(ch, "ci_high", s->c_harrell_ci_high);
+    vigil_json_add_number(ch, "se", s->c_harrell_se);
+    if (isfinite(s->c_harrell_ci_low) || isfinite(s->c_harrell_ci_high)) cJSON_AddStringToObject(ch, "ci_method", VIGIL_SURV_CI_IJ);
     vigil_json_add_number(o, "km_risk", s->km_risk);
     cJSON *k = cJSON_AddObjectToObject(o, "km_risk_ci");
     vigil_json_add_number(k, "ci_low", s->km_ci_low);
     vigil_json_add_number(k, "ci_high", s->km_ci_high);
+    if (isfinite(s->km_ci_low) || isfinite(s->km_ci_high)) cJSON_AddStringToObject(k, "ci_method", VIGIL_SURV_CI_KM);
     vigil_json_add_number(o, "mean_risk", s->mean_risk);
     vigil_json_add_number(o, "oe_ratio", s->oe_ratio);
     cJSON *cal = cJSON_AddObjectToObject(o, "calibration");
@@ -318,6 +331,7 @@ static void block_json(cJSON *parent, const sscope *sc, const char *withheld_why
             vigil_json_add_number(b, "observed", q->observed);
             vigil_json_add_number(b, "ci_low", q->ci_low);
             vigil_json_add_number(b, "ci_high", q->ci_high);
+            if (isfinite(q->ci_low) || isfinite(q->ci_high)) cJSON_AddStringToObject(b, "ci_method", VIGIL_SURV_CI_KM);
             /* the group's KM risk on a grid of times up to H; a point where fewer than
              * min_cell subjects remain at risk is withheld (its steps would show single events) */
             cJSON *cv = cJSON_AddArrayToObject(b, "km_curve");
@@ -334,7 +348,8 @@ static void block_json(cJSON *parent, const sscope *sc, const char *withheld_why
     }
     if (!overall) return;
     cJSON_AddStringToObject(o, "method", k_method);
-    cJSON_AddStringToObject(o, "c_harrell_method", "survival::concordance(reverse = TRUE) over the whole follow-up");
+    cJSON_AddStringToObject(o, "c_harrell_method", "survival::concordance(reverse = TRUE) over the whole follow-up; "
+                                                   "se: its infinitesimal jackknife ($var), interval C -/+ z se");
 }
 
 static void levels_json(cJSON *subgroups, const vm_survival *v)
@@ -454,7 +469,7 @@ static int store_block(vigil_results *res, const char *scope_name, const sscope 
     if (isfinite(v)) rc |= vigil_results_add_metric(res, scope_name, name, v, lo, hi);
     ADD("survival_auroc", s->auc, s->auc_ci_low, s->auc_ci_high)
     ADD("survival_brier", s->brier, s->brier_ci_low, s->brier_ci_high)
-    ADD("c_harrell", s->c_harrell, NAN, NAN)
+    ADD("c_harrell", s->c_harrell, s->c_harrell_ci_low, s->c_harrell_ci_high)
     ADD("km_risk", s->km_risk, s->km_ci_low, s->km_ci_high)
     ADD("oe_ratio", s->oe_ratio, NAN, NAN)
     ADD("events_by_horizon", s->events_by_horizon, NAN, NAN)
@@ -487,6 +502,7 @@ static void given(vigil_metric_value *o, vigil_metric_status st, double v, doubl
 {
     o->value = v, o->ci_low = lo, o->ci_high = hi;
     o->status = st;
+    o->ci_method = NULL;
     snprintf(o->why, sizeof o->why, "%s", why ? why : "");
 }
 
@@ -517,7 +533,8 @@ int vigil_stats_survival_get(vigil_metric_value *o, const vigil_metrics_report *
     if (strcmp(k, "survival_auroc") == 0) given(o, VIGIL_METRIC_OK, s->auc, s->auc_ci_low, s->auc_ci_high, NULL);
     else if (strcmp(k, "survival_brier") == 0)
         given(o, VIGIL_METRIC_OK, s->brier, s->brier_ci_low, s->brier_ci_high, NULL);
-    else if (strcmp(k, "c_harrell") == 0) given(o, VIGIL_METRIC_OK, s->c_harrell, NAN, NAN, NULL);
+    else if (strcmp(k, "c_harrell") == 0)
+        given(o, VIGIL_METRIC_OK, s->c_harrell, s->c_harrell_ci_low, s->c_harrell_ci_high, NULL);
     else if (strcmp(k, "km_risk") == 0) given(o, VIGIL_METRIC_OK, s->km_risk, s->km_ci_low, s->km_ci_high, NULL);
     else if (strcmp(k, "oe_ratio") == 0) given(o, VIGIL_METRIC_OK, s->oe_ratio, NAN, NAN, NULL);
     else return vigil_error_set(VIGIL_EINVAL, "metric '%s' is not in the survival block", m->name);

@@ -394,9 +394,9 @@ static void replicate(void *ctx, size_t r, const double *w, void *scratch)
 
 /* BCa interval of one statistic (the percentile interval where BCa is not defined). */
 static void interval(vigil_multiclass_report *r, double *rep, const double *jack, size_t B, size_t G, double theta,
-                     double *lo, double *hi)
+                     double *lo, double *hi, const char **how)
 {
-    int m = vigil_stats_bca_ci(rep, B, theta, jack, G, r->o.level, lo, hi);
+    int m = vigil_stats_bca_ci_how(rep, B, theta, jack, G, r->o.level, lo, hi, how);
     if (m == 1) r->ci_bca++;
     else if (m == 0) r->ci_percentile++;
 }
@@ -428,14 +428,14 @@ static int bootstrap(vigil_multiclass_report *r, mc_pass *P)
                 for (int m = 0; m < MC_COUNT; m++)
                     if (!s->suppressed && isfinite(s->est[m]))
                         interval(r, X.rep + (q * MC_COUNT + (size_t)m) * B, K.rep + (q * MC_COUNT + (size_t)m) * J, B,
-                                 G, s->est[m], &s->ci[m][0], &s->ci[m][1]);
+                                 G, s->est[m], &s->ci[m][0], &s->ci[m][1], &s->ci_how[m]);
             }
         }
         for (size_t g = 0; g < P->ng; g++)
             for (int d = 0; d < MCD_COUNT; d++)
                 if (isfinite(r->g[g].gap[d]))
                     interval(r, X.grep + (g * MCD_COUNT + (size_t)d) * B, K.grep + (g * MCD_COUNT + (size_t)d) * J, B,
-                             G, r->g[g].gap[d], &r->g[g].gap_ci[d][0], &r->g[g].gap_ci[d][1]);
+                             G, r->g[g].gap[d], &r->g[g].gap_ci[d][0], &r->g[g].gap_ci[d][1], &r->g[g].gap_how[d]);
     }
     free(X.rep);
     free(X.grep);
@@ -712,6 +712,7 @@ int vigil_multiclass_paired(vigil_metric_value *out, double *cand, double *pred,
         *pred = stat_of(&X.P[1], NULL, S, S + X.P[0].sz, stat);
         out->value = *cand - *pred;
         out->ci_low = out->ci_high = NAN;
+        out->ci_method = NULL;
         out->status = isfinite(out->value) ? VIGIL_METRIC_OK : VIGIL_METRIC_UNDEFINED;
         snprintf(out->why, sizeof out->why, "%s", isfinite(out->value) ? "" : "undefined on these cases");
         if (o.bootstrap && isfinite(out->value)) {

@@ -42,6 +42,7 @@ typedef struct {
     size_t n;
     int suppressed;
     double est[MC_COUNT], ci[MC_COUNT][2];
+    const char *ci_how[MC_COUNT]; /* each interval's method (vigil_stats_bca_ci_how); NULL: none */
     const char *why[MC_COUNT]; /* why est is NaN */
     size_t macro_classes;    /* classes the macro / weighted AUROC average */
     mc_class *cls;           /* k */
@@ -53,6 +54,7 @@ typedef struct {
     size_t n_levels;         /* levels with cases, (missing) last */
     mc_scope *lv;
     double gap[MCD_COUNT], gap_ci[MCD_COUNT][2];
+    const char *gap_how[MCD_COUNT]; /* each interval's method, as mc_scope.ci_how */
     int gap_hi[MCD_COUNT], gap_lo[MCD_COUNT]; /* level indices; -1: not given */
     const char *gap_why[MCD_COUNT];
 } mc_group;

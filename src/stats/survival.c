@@ -160,6 +160,7 @@ typedef struct {
     uint32_t *rank;  /* 2n: the rows' dense risk ranks (1-based), then the ranks in time order */
     size_t nr;       /* distinct risks */
     uint8_t *grp;    /* 2n: each row's calibration group, then in time order */
+    double *cA;      /* n: Harrell's C's pair counts per subject (harrell_pairs' scratch) */
     size_t groups;
     vigil_survival *o;
     double *h, *IF, *after;              /* after: 4 x nu (the AUROC's two weights' sums) */
@@ -306,8 +307,18 @@ static void brier(vigil_survival *o, sv_work *s)
  * (a censoring tied with an event counts as later); each event is compared with them. The
  * counts are whole numbers (exact in doubles below 2^53), so the order within a tie group is
  * free: rt holds each group's censored ranks first, then its events', and the passes over a
- * group branch on nothing but the tree's walks. */
-static int harrell(vigil_survival *o, sv_work *s)
+ * group branch on nothing but the tree's walks.
+ * With A (n doubles of scratch) also every subject's derivative of C with respect to its case
+ * weight, dC/dw_j = (A_j - C N_j) / pairs, for the infinitesimal jackknife: A_j its concordant
+ * pairs + half its tied-risk ones as an event (the backward pass) and as the later member (a
+ * forward pass: the events before it), kept at its place in rt; N_j its comparable pairs,
+ * which its tie group's counts give (an event: everyone later and the group's censorings, and
+ * the events before the group; a censoring: the events before it and the group's). A_j and
+ * N_j are whole or half counts, exact whatever the order they are summed in. The derivatives
+ * are taken in time order (k.ot: the order before the groups' censored-first layout, the same
+ * subject at j for two models on one KM pass), into D where it is given, and *ss = the sum of
+ * their squares in that order. */
+static int harrell_pairs(vigil_survival *o, sv_work *s, double *A, double *D, double *ss)
 {
     size_t n = s->n, nr = s->nr;
     uint32_t *rank = s->rank, *rt = rank + n; /* by row, in time order */
@@ -342,6 +353,7 @@ static int harrell(vigil_survival *o, sv_work *s)
             conc += (double)lt;
             tied += eq;
             disc += later - (double)lt - eq;
+            if (A) A[j] = (double)lt + 0.5 * eq;
         }
         for (size_t j = a + c; j < b; j++) {
             for (size_t x = rt[j]; x <= nr; x += x & (~x + 1)) bit[x] += 1;
@@ -349,9 +361,79 @@ static int harrell(vigil_survival *o, sv_work *s)
         }
         later += (double)(b - a - c);
     }
-    free(bit);
     double pairs = conc + disc + tied;
     o->c_harrell = pairs > 0 ? (conc + 0.5 * tied) / pairs : NAN;
+    if (!A || !(pairs > 0)) {
+        for (size_t j = 0; D && j < n; j++) D[j] = NAN;
+        if (ss) *ss = NAN;
+        free(bit);
+        return VIGIL_OK;
+    }
+    /* forward: each subject against the events before it (an event at its own time is before a
+     * censored subject, not before another event); concordant where the event's risk is higher */
+    memset(bit, 0, 2 * (nr + 1) * sizeof *bit);
+    double before = 0;
+    for (size_t a = 0, b; a < n; a = b) {
+        size_t c = 0;
+        for (b = a; b < n && ts[b] == ts[a]; b++) c += !es[b];
+        for (size_t j = a + c; j < b; j++) { /* the group's events: the events of earlier groups */
+            uint64_t le = 0;
+            for (size_t x = rt[j]; x > 0; x -= x & (~x + 1)) le += bit[x];
+            A[j] += before - (double)le + 0.5 * at[rt[j]];
+        }
+        for (size_t j = a + c; j < b; j++) {
+            for (size_t x = rt[j]; x <= nr; x += x & (~x + 1)) bit[x] += 1;
+            at[rt[j]]++;
+        }
+        before += (double)(b - a - c);
+        for (size_t j = a; j < a + c; j++) { /* its censorings: those and the group's own */
+            uint64_t le = 0;
+            for (size_t x = rt[j]; x > 0; x -= x & (~x + 1)) le += bit[x];
+            A[j] = before - (double)le + 0.5 * at[rt[j]];
+        }
+    }
+    free(bit);
+    /* the derivatives (survival's dfbeta / 2), in time order */
+    double C = o->c_harrell, sum = 0, ev = 0; /* ev: the events before the group */
+    for (size_t a = 0, b; a < n; a = b) {
+        size_t c = 0;
+        for (b = a; b < n && ts[b] == ts[a]; b++) c += !es[b];
+        double ne = (double)(b - a - c), Nn[2] = {ev + ne, (double)(n - b + c) + ev}; /* censoring, event */
+        for (size_t j = a, pc = a, pe = a + c; j < b; j++) {
+            double d = (A[es[j] ? pe : pc] - C * Nn[es[j]]) / pairs;
+            pe += es[j];
+            pc += !es[j];
+            if (D) D[j] = d;
+            sum += d * d;
+        }
+        ev += ne;
+    }
+    if (ss) *ss = sum;
+    return VIGIL_OK;
+}
+
+/* The infinitesimal jackknife's se of the difference of two Cs (survival::concordance's var:
+ * no centring) from their derivatives. */
+static double ij_se_diff(const double *a, const double *b, size_t n)
+{
+    double ss = 0;
+    for (size_t i = 0; i < n; i++) {
+        double d = a[i] - b[i];
+        ss += d * d;
+    }
+    return sqrt(ss);
+}
+
+/* Harrell's C with its infinitesimal-jackknife se (as survival::concordance's $var) and the
+ * interval C -/+ z se clipped to [0, 1]. */
+static int harrell(vigil_survival *o, sv_work *s)
+{
+    double ss;
+    int rc = harrell_pairs(o, s, s->cA, NULL, &ss);
+    if (rc || isnan(o->c_harrell)) return rc;
+    o->c_harrell_se = sqrt(ss);
+    o->c_harrell_ci_low = fmax(0, o->c_harrell - s->z * o->c_harrell_se);
+    o->c_harrell_ci_high = fmin(1, o->c_harrell + s->z * o->c_harrell_se);
     return VIGIL_OK;
 }
 
@@ -498,6 +580,7 @@ int vigil_stats_survival_subset(vigil_survival *o, const double *risk, const dou
     o->auc = o->auc_se = o->auc_ci_low = o->auc_ci_high = NAN;
     o->brier = o->brier_se = o->brier_ci_low = o->brier_ci_high = NAN;
     o->c_harrell = o->km_risk = o->km_ci_low = o->km_ci_high = o->mean_risk = o->oe_ratio = NAN;
+    o->c_harrell_se = o->c_harrell_ci_low = o->c_harrell_ci_high = NAN;
     if (n == 0) {
         o->auc_reason = "no subjects";
         return VIGIL_OK;
@@ -515,7 +598,8 @@ int vigil_stats_survival_subset(vigil_survival *o, const double *risk, const dou
     s.rs = malloc(n * sizeof *s.rs);
     s.rank = malloc(2 * n * sizeof *s.rank);
     s.grp = malloc(2 * n);
-    if (!s.orisk || !s.h || !s.cls || !s.rs || !s.rank || !s.grp) {
+    s.cA = malloc(n * sizeof *s.cA);
+    if (!s.orisk || !s.h || !s.cls || !s.rs || !s.rank || !s.grp || !s.cA) {
         rc = vigil_error_set(VIGIL_ENOMEM, "out of memory for the time-to-event metrics of %zu subjects", n);
         goto done;
     }
@@ -535,6 +619,7 @@ done:
     free(s.rs);
     free(s.rank);
     free(s.grp);
+    free(s.cA);
     return rc;
 }
 
@@ -612,7 +697,8 @@ int vigil_survival_compute(vigil_survival *o, const double *risk, const double *
 typedef struct {
     sv_work s;
     vigil_survival o;
-    double *if_auc, *if_brier;
+    double *if_auc, *if_brier, *if_c; /* if_c: dC/dw in time order (harrell_pairs) */
+    double c_ss;                      /* the sum of their squares, in that order */
 } pm_model;
 
 static int pm_one(void *ctx, size_t begin, size_t end, int worker)
@@ -626,6 +712,9 @@ static int pm_one(void *ctx, size_t begin, size_t end, int worker)
         if (!isnan(x->o.auc)) memcpy(x->if_auc, x->s.IF, n * sizeof *x->if_auc);
         brier(&x->o, &x->s);
         memcpy(x->if_brier, x->s.IF, n * sizeof *x->if_brier);
+        /* h is free again (the Brier's influence is kept): the pair counts' scratch */
+        int rc = harrell_pairs(&x->o, &x->s, x->s.h, x->if_c, &x->c_ss);
+        if (rc) return rc;
     }
     return VIGIL_OK;
 }
@@ -655,8 +744,10 @@ int vigil_stats_survival_compare_subset(vigil_survival_paired *o, const double *
     o->n = (double)n;
     o->auc = o->auc_compare = o->auc_diff = o->auc_se = o->auc_ci_low = o->auc_ci_high = o->auc_p = NAN;
     o->brier = o->brier_compare = o->brier_diff = o->brier_se = o->brier_ci_low = o->brier_ci_high = o->brier_p = NAN;
+    o->c_harrell = o->c_harrell_compare = o->c_harrell_se = o->c_harrell_compare_se = NAN;
+    o->c_diff = o->c_se = o->c_ci_low = o->c_ci_high = o->c_p = NAN;
     if (n == 0) {
-        o->auc_reason = "no subjects";
+        o->auc_reason = o->c_reason = "no subjects";
         return VIGIL_OK;
     }
     pm_model m[2];
@@ -680,8 +771,10 @@ int vigil_stats_survival_compare_subset(vigil_survival_paired *o, const double *
         s->after = malloc(4 * (k.nu ? k.nu : 1) * sizeof *s->after);
         m[j].if_auc = malloc(n * sizeof *m[j].if_auc);
         m[j].if_brier = malloc(n * sizeof *m[j].if_brier);
-        ok = ok && s->orisk && s->rs && s->h && s->after && m[j].if_auc && m[j].if_brier &&
-             vigil_sort_order_values(s->risk, n, s->orisk, s->rs) == 0;
+        m[j].if_c = malloc(n * sizeof *m[j].if_c);
+        s->rank = malloc(2 * n * sizeof *s->rank);
+        ok = ok && s->orisk && s->rs && s->h && s->after && m[j].if_auc && m[j].if_brier && m[j].if_c && s->rank &&
+             risk_order(s, s->rank) == 0;
     }
     if (!ok) {
         rc = vigil_error_set(VIGIL_ENOMEM, "out of memory comparing the time-to-event metrics of %zu subjects", n);
@@ -709,13 +802,27 @@ int vigil_stats_survival_compare_subset(vigil_survival_paired *o, const double *
     o->brier_diff = o->brier - o->brier_compare;
     diff_ci(m[0].if_brier, m[1].if_brier, n, o->brier_diff, z, &o->brier_se, &o->brier_ci_low, &o->brier_ci_high,
             &o->brier_p);
+    o->c_harrell = m[0].o.c_harrell, o->c_harrell_compare = m[1].o.c_harrell;
+    if (isnan(o->c_harrell) || isnan(o->c_harrell_compare)) { /* the same pairs for both: both or neither */
+        int ev = 0;
+        for (size_t i = 0; i < n && !ev; i++) ev = event[i] == 1;
+        o->c_reason = ev ? "no comparable pair: no event before another subject's time" : "no event: no pair to order";
+    } else {
+        o->c_harrell_se = sqrt(m[0].c_ss);
+        o->c_harrell_compare_se = sqrt(m[1].c_ss);
+        o->c_diff = o->c_harrell - o->c_harrell_compare;
+        o->c_se = ij_se_diff(m[0].if_c, m[1].if_c, n);
+        o->c_ci_low = o->c_diff - z * o->c_se;
+        o->c_ci_high = o->c_diff + z * o->c_se;
+        o->c_p = o->c_se > 0 ? 2 * vigil_stats_pnorm_upper(fabs(o->c_diff) / o->c_se) : NAN;
+    }
 done:
     km_free(&k); /* zeroed first: safe whatever km_build got */
     free(cls);
     for (int j = 0; j < 2; j++) {
         sv_work *s = &m[j].s;
-        free(s->orisk), free(s->rs), free(s->h), free(s->after);
-        free(m[j].if_auc), free(m[j].if_brier);
+        free(s->orisk), free(s->rs), free(s->h), free(s->after), free(s->rank);
+        free(m[j].if_auc), free(m[j].if_brier), free(m[j].if_c);
     }
     return rc;
 }

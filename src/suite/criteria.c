@@ -29,6 +29,11 @@ int vigil_metric_needs(const vigil_metric_info *m)
     }
 }
 
+bool vigil_metric_within_run_paired(const vigil_metric_info *m)
+{
+    return m && m->source == VIGIL_METRIC_FROM_DECISIONS && strncmp(m->name, "team_vs_model_", 14) == 0;
+}
+
 static const char *const rule_names[] = {"at_least",        "at_most",      "between",
                                          "ci_low_at_least", "ci_high_at_most", "non_inferior",
                                          "superior",        "max_gap",      "drift_gate"};
@@ -80,6 +85,14 @@ static int parse_criterion(vigil_suite_def *s, const cJSON *obj, size_t i, vigil
     if ((rc = dup_to(&c->name, name)) || (rc = dup_to(&c->metric, metric)) ||
         (rc = dup_to(&c->model, model ? model : "candidate")) || (rc = dup_to(&c->feature, feature)))
         return rc;
+    if (!vigil_metric_lookup(metric) && (strcmp(metric, "team_vs_model_ppv") == 0 || strcmp(metric, "team_vs_model_npv") == 0))
+        return vigil_error_set(VIGIL_EINVAL, "%s: %s.metric: '%s' is not offered: the team's %s is over the cases the "
+                               "clinicians %s and the model's over the cases it %s, two different sets of cases, so the "
+                               "two are not paired on the same cases and Newcombe's paired interval does not apply; "
+                               "compare team_vs_model_sensitivity or team_vs_model_specificity (paired on the positives "
+                               "/ negatives), or hold team_ppv with at_least", f, jp, metric,
+                               metric[14] == 'p' ? "PPV" : "NPV", metric[14] == 'p' ? "acted on" : "did not act on",
+                               metric[14] == 'p' ? "flagged" : "did not flag");
     if (!(c->info = vigil_metric_lookup(metric)))
         return vigil_error_set(VIGIL_EINVAL, "%s: %s.metric: unknown metric '%s' (accepted: %s)", f,
                                jp, metric, vigil_metric_names());
@@ -126,18 +139,29 @@ static int parse_criterion(vigil_suite_def *s, const cJSON *obj, size_t i, vigil
              "%s: %s: rule 'between' needs \"low\" <= \"high\"", f, jp);
         break;
     case VIGIL_RULE_NON_INFERIOR: case VIGIL_RULE_SUPERIOR:
+        if (vigil_metric_within_run_paired(mi)) { /* team minus model in this run: no predecessor */
+            NEED(c->rule == VIGIL_RULE_SUPERIOR || (!isnan(c->margin) && c->margin >= 0),
+                 "%s: %s: rule 'non_inferior' on '%s' needs \"margin\" >= 0 (how much lower than the model's the "
+                 "team's rate may be: pass when the interval of team minus model stays above -margin)", f, jp, metric);
+            NEED(!c->group || c->every_level, "%s: %s: '%s' on a group needs every_level", f, jp, rule);
+            break;
+        }
+        NEED(mi->source != VIGIL_METRIC_FROM_DECISIONS,
+             "%s: %s: rule '%s' on '%s': the clinicians' decisions were made once, so there is no "
+             "paired comparison of two models' human-in-the-loop numbers; use at_most/at_least%s", f, jp, rule, metric,
+             strcmp(metric, "team_sensitivity") == 0   ? " (to hold the team to the model's sensitivity on the same "
+                                                         "positives: metric 'team_vs_model_sensitivity')"
+             : strcmp(metric, "team_specificity") == 0 ? " (to hold the team to the model's specificity on the same "
+                                                         "negatives: metric 'team_vs_model_specificity')"
+                                                       : "");
         NEED(mi->source == VIGIL_METRIC_FROM_CLASS_SCORES || s->predecessor,
              "%s: %s: rule '%s' compares with the predecessor, but $.model.predecessor is not given", f, jp, rule);
         NEED(mi->source != VIGIL_METRIC_FROM_CLASS_SCORES || s->data.predecessor_class_scores,
              "%s: %s: rule '%s' on '%s' compares with the predecessor's class probabilities: give "
              "$.data.columns.predecessor_class_scores", f, jp, rule, metric);
         /* Time to event: the IPCW AUROC and Brier are paired by their influence functions
-         * (riskRegression::Score's contrasts); the others have no paired interval or no use for one. */
-        NEED(strcmp(metric, "c_harrell") != 0,
-             "%s: %s: rule '%s' on 'c_harrell': vigil has no paired interval for Harrell's C (the variance of "
-             "two models' C on the same subjects is not computed); compare 'survival_auroc' (the time-dependent "
-             "AUROC at the horizon, paired by its influence function), or hold each model's C with at_least",
-             f, jp, rule);
+         * (riskRegression::Score's contrasts), Harrell's C by the infinitesimal jackknife
+         * (survival::concordance's $var); the others have no use for a paired interval. */
         NEED(strcmp(metric, "km_risk") != 0,
              "%s: %s: rule '%s' on 'km_risk': the Kaplan-Meier risk at the horizon is observed, not predicted, so "
              "both models have the same one; compare 'survival_brier' or 'survival_auroc'", f, jp, rule);
@@ -149,9 +173,6 @@ static int parse_criterion(vigil_suite_def *s, const cJSON *obj, size_t i, vigil
                  mi->better != VIGIL_BETTER_NONE,
              "%s: %s: rule '%s' needs a metric with a better direction computed on scores "
              "(auroc, auprc, brier, ece, ...), not '%s'", f, jp, rule, metric);
-        NEED(mi->source != VIGIL_METRIC_FROM_DECISIONS,
-             "%s: %s: rule '%s' on '%s': the clinicians' decisions were made once, so there is no "
-             "paired comparison of two models' human-in-the-loop numbers; use at_most/at_least", f, jp, rule, metric);
         NEED(c->rule == VIGIL_RULE_SUPERIOR || (!isnan(c->margin) && c->margin >= 0),
              "%s: %s: rule 'non_inferior' needs \"margin\" >= 0", f, jp);
         NEED(!c->group || c->every_level, "%s: %s: '%s' on a group needs every_level", f, jp, rule);
@@ -412,11 +433,13 @@ static void describe(const vigil_criterion *c, char *out, size_t cap)
     case VIGIL_RULE_CI_LOW_AT_LEAST: snprintf(out, cap, "CI low >= %g", c->value); break;
     case VIGIL_RULE_CI_HIGH_AT_MOST: snprintf(out, cap, "CI high <= %g", c->value); break;
     case VIGIL_RULE_NON_INFERIOR:
-        if (dir > 0) snprintf(out, cap, "difference CI low > -%g", c->margin);
+        if (vigil_metric_within_run_paired(c->info)) snprintf(out, cap, "team - model CI low > -%g", c->margin);
+        else if (dir > 0) snprintf(out, cap, "difference CI low > -%g", c->margin);
         else snprintf(out, cap, "difference CI high < %g", c->margin);
         break;
     case VIGIL_RULE_SUPERIOR:
-        snprintf(out, cap, dir > 0 ? "difference CI low > 0" : "difference CI high < 0");
+        if (vigil_metric_within_run_paired(c->info)) snprintf(out, cap, "team - model CI low > 0");
+        else snprintf(out, cap, dir > 0 ? "difference CI low > 0" : "difference CI high < 0");
         break;
     case VIGIL_RULE_MAX_GAP: snprintf(out, cap, "largest gap <= %g", c->value); break;
     case VIGIL_RULE_DRIFT_GATE: snprintf(out, cap, "no alarm (alpha %g)", c->alpha); break;

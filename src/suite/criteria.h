@@ -42,6 +42,10 @@ const vigil_metric_info *vigil_metric_lookup(const char *name);
 const char *vigil_metric_names(void);
 /* What computing the metric needs (VIGIL_NEED_*). */
 int vigil_metric_needs(const vigil_metric_info *m);
+/* A difference of two rates of one run on the same cases (team_vs_model_*: the clinicians'
+ * decisions against the model's flag): non_inferior and superior hold its own interval, with
+ * no predecessor. */
+bool vigil_metric_within_run_paired(const vigil_metric_info *m);
 
 typedef struct {
     char *name;

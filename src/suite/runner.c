@@ -16,6 +16,7 @@
 #include "suite/criteria.h"
 #include "run/metrics_internal.h"
 #include "run/missingness.h"
+#include "run/phi_allowed.h"
 #include "run/sequestration.h"
 #include "vigil/vigil.h"
 #include "vigil/error.h"
@@ -330,7 +331,7 @@ static int prepare(run_t *r, const char *suite_path)
         if (!(why[e] = b.s)) rc = vigil_suite_oom();
     }
     if (!rc)
-        rc = vigil_data_source_load(&r->src, &d->data, NULL, NULL, 0, extra, (const char *const *)why, ne, &r->t);
+        rc = vigil_data_source_load(&r->src, &d->data, NULL, NULL, 0, d->min_cell, extra, (const char *const *)why, ne, &r->t);
     if (!rc && (d->needs & VIGIL_NEED_DRIFT)) {
         vigil_csv_options co = VIGIL_CSV_OPTIONS_INIT;
         co.keep = extra, co.n_keep = ne;
@@ -709,6 +710,16 @@ static int suite_run(vigil_store *store, const char *suite_path, const vigil_sui
         cJSON_AddItemToObject(data, "join", j);
     }
     cJSON_AddItemToObject(r->doc, "data", data);
+    if (d->data.n_phi_allow) { /* each allowance with what the guard found in its column */
+        const vigil_table *tabs[3] = {r->t, r->train, train_ids};
+        static const char *const roles[3] = {"data", "training_data", "train_ids"};
+        cJSON *pa = vigil_run_phi_allowed(tabs, roles, 3, d->data.id, d->data.time, d->data.phi_allow, d->data.n_phi_allow);
+        if (!pa) {
+            rc = vigil_suite_oom();
+            goto done;
+        }
+        cJSON_AddItemToObject(r->doc, "phi_allowed", pa);
+    }
     if (d->has_training) {
         cJSON *te = file_entry(d->training.path, r->train, r->train ? vigil_table_nrows(r->train) : 0, r->train != NULL);
         cJSON_AddItemToObject(r->doc, "training_data", te);

@@ -278,12 +278,18 @@ done:
     return rc;
 }
 
-/* Candidate minus predecessor of survival_auroc or survival_brier at the suite's horizon on the
- * cases in idx (all when idx is NULL), by the influence-function contrast of
- * vigil_survival_compare (riskRegression::Score's contrasts): no bootstrap, so no replicates and
- * no seed. A scope whose time-to-event block the candidate's report withholds (cell-size policy)
- * gets no difference either: NaN, and why says so (as an undefined AUROC's reason does). */
-static const char k_surv_method[] = "influence-function contrast (riskRegression::Score, contrasts = TRUE)";
+/* Candidate minus predecessor of survival_auroc, survival_brier or c_harrell at the suite's
+ * horizon on the cases in idx (all when idx is NULL), by the contrasts of vigil_survival_compare
+ * (riskRegression::Score's for the first two, survival::concordance's variance matrix for C): no
+ * bootstrap, so no replicates and no seed. A scope whose time-to-event block the candidate's
+ * report withholds (cell-size policy) gets no difference either: NaN, and why says so (as an
+ * undefined AUROC's reason does). */
+static const char *surv_method(const char *metric)
+{
+    return strcmp(metric, "c_harrell") == 0
+               ? "infinitesimal-jackknife contrast (survival::concordance, var = sum of dC/dw squared)"
+               : "influence-function contrast (riskRegression::Score, contrasts = TRUE)";
+}
 
 static int survival_difference(run_t *r, const char *metric, const char *group, const char *level, const size_t *idx,
                                size_t m, vigil_survival_paired *p, double *diff, double *lo, double *hi, char *why,
@@ -312,6 +318,9 @@ static int survival_difference(run_t *r, const char *metric, const char *group, 
     if (strcmp(metric, "survival_auroc") == 0) {
         *diff = as_shown(p->auc_diff), *lo = as_shown(p->auc_ci_low), *hi = as_shown(p->auc_ci_high);
         if (why && p->auc_reason) snprintf(why, cap, "%s", p->auc_reason);
+    } else if (strcmp(metric, "c_harrell") == 0) {
+        *diff = as_shown(p->c_diff), *lo = as_shown(p->c_ci_low), *hi = as_shown(p->c_ci_high);
+        if (why && p->c_reason) snprintf(why, cap, "%s", p->c_reason);
     } else {
         *diff = as_shown(p->brier_diff), *lo = as_shown(p->brier_ci_low), *hi = as_shown(p->brier_ci_high);
     }
@@ -325,12 +334,13 @@ typedef struct {
     const char **names;
     size_t n;
     const char **why;      /* per level: why its value is NaN, or NULL (time-to-event paired rules) */
+    const char **how;      /* per level: its interval's method (vigil_metric_value.ci_method), or NULL */
     char (*wbuf)[160];     /* the text why points into */
 } levels_t;
 
 static void levels_free(levels_t *L)
 {
-    free(L->v), free(L->lo), free(L->hi), free(L->names), free(L->why), free(L->wbuf);
+    free(L->v), free(L->lo), free(L->hi), free(L->names), free(L->why), free(L->wbuf), free(L->how);
 }
 
 static int levels_alloc(levels_t *L, size_t n)
@@ -338,9 +348,9 @@ static int levels_alloc(levels_t *L, size_t n)
     size_t c = n ? n : 1;
     L->v = malloc(c * sizeof *L->v), L->lo = malloc(c * sizeof *L->lo);
     L->hi = malloc(c * sizeof *L->hi), L->names = malloc(c * sizeof *L->names);
-    L->why = calloc(c, sizeof *L->why), L->wbuf = calloc(c, sizeof *L->wbuf);
+    L->why = calloc(c, sizeof *L->why), L->wbuf = calloc(c, sizeof *L->wbuf), L->how = calloc(c, sizeof *L->how);
     L->n = 0;
-    return L->v && L->lo && L->hi && L->names && L->why && L->wbuf ? VIGIL_OK : vigil_suite_oom();
+    return L->v && L->lo && L->hi && L->names && L->why && L->wbuf && L->how ? VIGIL_OK : vigil_suite_oom();
 }
 
 /* Every reported (unsuppressed) level of group g for metric c. */
@@ -358,7 +368,8 @@ static int observe_levels(run_t *r, const vigil_criterion *c, size_t ci, double 
         const char *name = vigil_metrics_report_level_name(rep, g, l);
         size_t k = L->n;
         L->names[k] = name;
-        if (c->rule == VIGIL_RULE_NON_INFERIOR || c->rule == VIGIL_RULE_SUPERIOR) {
+        if ((c->rule == VIGIL_RULE_NON_INFERIOR || c->rule == VIGIL_RULE_SUPERIOR) &&
+            !vigil_metric_within_run_paired(c->info)) {
             size_t lvl = 0, m = 0;
             while (lvl < G->n_levels && strcmp(G->levels[lvl], name) != 0) lvl++;
             if (!idx && !(idx = malloc((r->n ? r->n : 1) * sizeof *idx))) return vigil_suite_oom();
@@ -381,7 +392,11 @@ static int observe_levels(run_t *r, const vigil_criterion *c, size_t ci, double 
         } else {
             vigil_metric_value v;
             report_value(rep, c, t, c->group, name, &v);
-            L->v[k] = v.value, L->lo[k] = v.ci_low, L->hi[k] = v.ci_high;
+            L->v[k] = v.value, L->lo[k] = v.ci_low, L->hi[k] = v.ci_high, L->how[k] = v.ci_method;
+            if (vigil_metric_within_run_paired(c->info) && v.why[0]) { /* why the level has no difference */
+                snprintf(L->wbuf[k], sizeof L->wbuf[k], "%.159s", v.why);
+                L->why[k] = L->wbuf[k];
+            }
         }
         L->n++;
     }
@@ -399,6 +414,7 @@ int vigil_suite_evaluate(run_t *r, size_t ci, cJSON *out, int *all_pass, vigil_r
     char swhy[320] = "";      /* and why its difference is not given: ob.why points here */
     double t = !isnan(c->threshold) ? c->threshold : r->thr[0];
     const char *method = c->info->ci_method;
+    const char *ci_how = NULL; /* the interval's own method where the engine says (BCa, percentile and why) */
     int rc = VIGIL_OK;
     char scope[256] = "overall";
 
@@ -434,8 +450,10 @@ int vigil_suite_evaluate(run_t *r, size_t ci, cJSON *out, int *all_pass, vigil_r
     } else if ((c->info->scopes & VIGIL_METRIC_DISPARITY)) {
         report_value(r->rcand, c, t, c->group, NULL, &dv);
         ob.value = dv.value, ob.ci_low = dv.ci_low, ob.ci_high = dv.ci_high;
+        ci_how = dv.ci_method;
         if (dv.why[0]) ob.why = dv.why; /* the level that keeps the gap from being given */
-    } else if (c->rule == VIGIL_RULE_NON_INFERIOR || c->rule == VIGIL_RULE_SUPERIOR) {
+    } else if ((c->rule == VIGIL_RULE_NON_INFERIOR || c->rule == VIGIL_RULE_SUPERIOR) &&
+               !vigil_metric_within_run_paired(c->info)) { /* candidate against predecessor */
         int surv = c->info->source == VIGIL_METRIC_FROM_SURVIVAL;
         if (c->every_level) {
             if ((rc = observe_levels(r, c, ci, t, &L)) != 0) goto done;
@@ -443,7 +461,7 @@ int vigil_suite_evaluate(run_t *r, size_t ci, cJSON *out, int *all_pass, vigil_r
             if ((rc = survival_difference(r, c->metric, NULL, NULL, NULL, r->n, &sp, &ob.value, &ob.ci_low,
                                           &ob.ci_high, swhy, sizeof swhy)) != 0)
                 goto done;
-            method = k_surv_method;
+            method = surv_method(c->metric);
             if (swhy[0]) ob.why = swhy;
         } else if ((rc = paired_difference(r, c->metric, t, NULL, r->n, ci + 1, &ob.value, &ob.ci_low,
                                            &ob.ci_high, &method)) != 0)
@@ -462,17 +480,17 @@ int vigil_suite_evaluate(run_t *r, size_t ci, cJSON *out, int *all_pass, vigil_r
             cJSON_AddNumberToObject(e, "difference", ob.value);
             cJSON_AddNumberToObject(e, "ci_low", ob.ci_low);
             cJSON_AddNumberToObject(e, "ci_high", ob.ci_high);
-            if (surv) { /* Score's contrast row also gives the se and the two-sided p */
-                int auc = strcmp(c->metric, "survival_auroc") == 0;
-                vigil_json_add_number(e, "se", as_shown(auc ? sp.auc_se : sp.brier_se));
-                vigil_json_add_number(e, "p", as_shown(auc ? sp.auc_p : sp.brier_p));
+            if (surv) { /* Score's contrast row (concordance's var for C) also gives the se and the p */
+                int auc = strcmp(c->metric, "survival_auroc") == 0, cc = strcmp(c->metric, "c_harrell") == 0;
+                vigil_json_add_number(e, "se", as_shown(auc ? sp.auc_se : cc ? sp.c_se : sp.brier_se));
+                vigil_json_add_number(e, "p", as_shown(auc ? sp.auc_p : cc ? sp.c_p : sp.brier_p));
                 if (swhy[0]) cJSON_AddStringToObject(e, "reason", swhy);
             }
             cJSON_AddStringToObject(e, "method", method);
             cJSON_DeleteItemFromObjectCaseSensitive(cmp, c->metric);
             cJSON_AddItemToObject(cmp, c->metric, e);
         } else {
-            method = surv ? k_surv_method : strcmp(c->metric, "auroc") == 0 ? "paired DeLong" : "paired bootstrap";
+            method = surv ? surv_method(c->metric) : strcmp(c->metric, "auroc") == 0 ? "paired DeLong" : "paired bootstrap";
         }
     } else if (c->group) {
         if ((rc = observe_levels(r, c, ci, t, &L)) != 0) goto done;
@@ -484,12 +502,13 @@ int vigil_suite_evaluate(run_t *r, size_t ci, cJSON *out, int *all_pass, vigil_r
             if (strcmp(c->metric, gap_of[g][0]) == 0 &&
                 vigil_metrics_report_get(&dv, r->rcand, gap_of[g][1], c->group, NULL) == 0) {
                 ob.ci_low = as_shown(dv.ci_low), ob.ci_high = as_shown(dv.ci_high);
-                if (isfinite(ob.ci_low)) method = "largest gap; percentile bootstrap CI";
+                if (isfinite(ob.ci_low)) method = "largest gap; bootstrap CI", ci_how = dv.ci_method;
             }
     } else {
-        vigil_metric_value x;
-        report_value(r->rcand, c, t, NULL, NULL, &x);
-        ob.value = x.value, ob.ci_low = x.ci_low, ob.ci_high = x.ci_high;
+        report_value(r->rcand, c, t, NULL, NULL, &dv);
+        ob.value = dv.value, ob.ci_low = dv.ci_low, ob.ci_high = dv.ci_high;
+        ci_how = dv.ci_method;
+        if (vigil_metric_within_run_paired(c->info) && dv.why[0]) ob.why = dv.why; /* no positives, withheld */
     }
     if (L.names) {
         ob.level_values = L.v, ob.level_ci_low = L.lo, ob.level_ci_high = L.hi;
@@ -508,7 +527,15 @@ int vigil_suite_evaluate(run_t *r, size_t ci, cJSON *out, int *all_pass, vigil_r
     cJSON_AddItemToObject(e, "ci_low", isnan(v.ci_low) ? cJSON_CreateNull() : cJSON_CreateNumber(v.ci_low));
     cJSON_AddItemToObject(e, "ci_high", isnan(v.ci_high) ? cJSON_CreateNull() : cJSON_CreateNumber(v.ci_high));
     cJSON_AddStringToObject(e, "threshold", v.threshold);
+    /* an every-level rule's interval is the reported level's: its method */
+    for (size_t k = 0; !ci_how && L.names && L.how && k < L.n; k++)
+        if (isfinite(v.ci_low) && L.lo[k] == v.ci_low && L.hi[k] == v.ci_high) ci_how = L.how[k];
+    /* a level's rate at the threshold has the level's bootstrap interval, not the overall
+     * scope's Wilson one: the method says so */
+    if (ci_how && (!strcmp(ci_how, "BCa") || !strncmp(ci_how, "percentile", 10)) && method && !strstr(method, "bootstrap"))
+        method = "bootstrap";
     cJSON_AddStringToObject(e, "method", method ? method : "");
+    if (ci_how && (isfinite(v.ci_low) || isfinite(v.ci_high))) cJSON_AddStringToObject(e, "ci_method", ci_how);
     if (c->info->source == VIGIL_METRIC_FROM_SCORES && c->info->at_threshold) cJSON_AddNumberToObject(e, "at_threshold", t);
     cJSON_AddBoolToObject(e, "pass", v.pass);
     cJSON_AddStringToObject(e, "detail", v.detail);

@@ -173,9 +173,10 @@ smut("suite_between_reversed.json", lambda s: s["criteria"][2].update({"low": 1.
 smut("suite_unknown_key.json", lambda s: s.__setitem__("critera", []))
 smut("suite_label_column_missing.json", lambda s: s["data"]["columns"].__setitem__("label", "died"))
 smut("suite_no_predecessor_for_ni.json", lambda s: s["model"].pop("predecessor"))
-# time to event: paired rules the survival block does not pair (first, so the index stays 0
-# whatever the shipped suite's criteria are)
-for m, r in (("c_harrell", "non_inferior"), ("km_risk", "superior"), ("oe_ratio", "non_inferior")):
+# time to event: paired rules the survival block does not pair (c_harrell is paired, by the
+# infinitesimal jackknife: not here; first, so the index stays 0 whatever the shipped suite's
+# criteria are)
+for m, r in (("km_risk", "superior"), ("oe_ratio", "non_inferior")):
     smut(f"suite_paired_{m}.json", lambda s, m=m, r=r: s["criteria"].insert(
         0, {"name": f"{m} {r}", "metric": m, "rule": r, "margin": 0.02}))
 w("suite_not_json.json", '{"name": "x", "criteria": [ {"metric": "auroc", } ]')
@@ -199,6 +200,12 @@ mmut("monitor_too_few.json", lambda s: s.__setitem__("min_samples", 100000))
 mmut("monitor_unknown_key.json", lambda s: s.__setitem__("alhpa", 0.01))
 mmut("monitor_missing_data.json", lambda s: s["data"].__setitem__("path", "nope/missing.csv"))
 mmut("monitor_bad_type.json", lambda s: s["data"]["types"].__setitem__("flc_grp", "ordinal"))
+# the realised performance per subgroup (issue 17): a group column the night's file lacks, and
+# groups with nothing to read them
+mmut("monitor_missing_group.json", lambda s: s["data"]["columns"].__setitem__("groups", ["sex", "ward"]))
+mmut("monitor_group_twice.json", lambda s: s["data"]["columns"].__setitem__("groups", ["sex", "age_band", "sex"]))
+mmut("monitor_groups_unread.json", lambda s: (s["data"]["columns"].__setitem__("groups", ["sex"]),
+                                              s.__setitem__("performance", False)))
 mmut("monitor_cusum_both.json", lambda s: s.__setitem__("cusum", {"limit": 4.5, "false_signal_probability": 0.01}))
 mmut("monitor_cusum_replicates.json",
      lambda s: s.__setitem__("cusum", {"false_signal_probability": 0.001, "replicates": 99}))
@@ -323,6 +330,7 @@ jmut("suite_join_unknown_key.json", lambda s: s["data"]["join"].__setitem__("win
 jmut("suite_join_bad_aggregate.json", lambda s: s["data"]["join"].__setitem__("aggregate", "mean"))
 jmut("suite_join_window_zero.json", lambda s: s["data"]["join"].__setitem__("window", 0))
 jmut("suite_join_type_no_target.json", lambda s: s["data"]["join"].pop("target"))
+jmut("suite_join_lead_threshold_text.json", lambda s: s["data"]["join"].__setitem__("lead_time_threshold", "high"))
 w("join_sepsis_other_ids.csv", "encounter,time,type\nX1,2026-02-10T18:00,sepsis\nX2,2026-02-12T19:00,sepsis\n"
   "X1,2026-02-13T19:00,sepsis\nE001,2026-02-13T19:00,lab_draw\n")
 jmut("suite_join_unmatched.json", lambda s: s["data"]["join"].__setitem__("events", "join_sepsis_other_ids.csv"))
@@ -354,3 +362,24 @@ mmut("monitor_ckpt_beside.json", lambda s: s.__setitem__("checkpoint", {"key": "
 mmut("monitor_ckpt_unknown.json", lambda s: s.__setitem__("checkpoint", {"key": "ckpt_test.pem", "out": ".",
                                                                           "dir": "."}))
 mmut("monitor_ckpt_no_dir.json", lambda s: s.__setitem__("checkpoint", {"key": "ckpt_test.pem", "out": "nope"}))
+
+# team against model on the same cases (suites' team_vs_model_*, issue 21): a recorded-score suite over hum
+w("human_tvm.csv", "".join(hum))
+w("human_tvm_no_positives.csv", hum[0] + "".join(",".join(l.split(",")[:2] + ["0"] + l.split(",")[3:]) for l in hum[1:]))
+tvm = {"name": "team vs model", "data": {"path": "human_tvm.csv", "columns": {
+    "label": "y", "score": "score", "decision": "d"}}, "thresholds": [0.5], "bootstrap": 0, "criteria": [
+    {"name": "team sensitivity non-inferior to the model's", "metric": "team_vs_model_sensitivity",
+     "rule": "non_inferior", "margin": 0.05}]}
+
+
+def tmut(name, fn):
+    s = copy.deepcopy(tvm)
+    fn(s)
+    w(name, json.dumps(s, indent=1))
+
+
+tmut("suite_tvm_no_decision.json", lambda s: s["data"]["columns"].pop("decision"))
+tmut("suite_tvm_margin_negative.json", lambda s: s["criteria"][0].__setitem__("margin", -0.05))
+tmut("suite_tvm_margin_missing.json", lambda s: s["criteria"][0].pop("margin"))
+tmut("suite_tvm_ppv.json", lambda s: s["criteria"][0].__setitem__("metric", "team_vs_model_ppv"))
+tmut("suite_tvm_no_positives.json", lambda s: s["data"].__setitem__("path", "human_tvm_no_positives.csv"))

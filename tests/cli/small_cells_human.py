@@ -2,7 +2,7 @@
 """An attacker for the cell-size policy of the human-in-the-loop block (tests/cli/test_metrics.sh):
 from a `vigil metrics --decision` JSON, derive the two-way counts each shown scope gives away
 (flags, overridden flags, acted-on non-flags, decision x outcome, flag x outcome, decisions) from
-its rates and n, and look for a count of 1..10 shown outright or as a total minus the shown
+its rates and n, and the team_vs_model tables' n and discordant counts, and look for a count of 1..10 shown outright or as a total minus the shown
 parts: per group (the overall total) and inside each level of a group that another nests in
 ('a+b' in 'a'). Exit 1 and list the leaks.
 usage: small_cells_human.py METRICS.json"""
@@ -32,6 +32,13 @@ def counts(s, n, flat):
     ev = round(c["f1y1"] / ms) if (ms and c["f1y1"] is not None) else None
     c["events"] = ev
     c["d1y1"] = round(ts * ev) if (ts is not None and ev is not None) else None
+    # the team against the model on the same cases: each table's n and discordant counts
+    for k in ("sensitivity", "specificity"):
+        t = s.get("team_vs_model_" + k) if flat else s.get("team_vs_model", {}).get(k)
+        if t is not None:
+            c[f"tvm_{k}_n"] = t["n"]
+            c[f"tvm_{k}_team_only"] = t["discordant_team_only"]
+            c[f"tvm_{k}_model_only"] = t["discordant_model_only"]
     return c
 
 

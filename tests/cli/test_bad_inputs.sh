@@ -25,7 +25,7 @@ while IFS="|" read -r id want frag cmd; do
         fails=$((fails + 1))
         continue
     fi
-    f=$(printf '%s' "$frag" | sed "s|\\\$R|$ROOT|g; s|\\\$F|$F|g")
+    f=$(printf '%s' "$frag" | sed "s|\\\$R|$ROOT|g; s|\\\$F|$F|g; s|\\\$T|$T|g")
     if [ -n "$f" ] && ! grep -qF -- "$f" "$T/err"; then
         echo "FAIL: $id: stderr lacks '$f': $(head -c 300 "$T/err")"
         fails=$((fails + 1))

@@ -5,7 +5,9 @@
 # counts are checked against a Python transcription of the rule (join.h) on the shipped logs;
 # both input files are recorded with their SHA-256 (run_files, the result, the report's
 # lineage); a monitor's as_of defaults to its --now day and keeps immature predictions
-# unlabelled; the private joined file never outlives the run; VIGIL_ROOTS applies.
+# unlabelled; the private joined file never outlives the run; VIGIL_ROOTS applies; with
+# $.data.join.lead_time_threshold the suite's and the monitor's data.join hold cases join's
+# lead_time (known answers on hand-built logs, the report's table, the cell-size policy).
 . "$(dirname "$0")/lib.sh"
 V=${VIGIL:-$ROOT/build/vigil}
 L="$ROOT/datasets/logs"
@@ -152,7 +154,83 @@ expect_rc 2 "events matching no prediction"
 expect_err "none of the 2 entities of its 3 target events matches" "the unmatched count"
 [ -z "$(ls -A "$T/tmp")" ] || { echo "FAIL: a failed join left $(ls -A "$T/tmp")"; fails=$((fails + 1)); }
 
+# Lead times ($.data.join.lead_time_threshold): the join's own lead_time, the one `vigil cases
+# join --threshold T --group G` writes (the same function), in data.join and the report. On the
+# hand-built logs of test_join.sh: x_i (site x, 12 entities) flagged at hour i mod 10 (x10 at
+# 00:00), event at 12:00 -> leads 3..9,10,10,11,11,12 h: median 8.5, quartiles 5.75 and 10.25
+# (type 7); y_i (site y, 11) leads of 6 h; ward b (y1..y3) withheld and ward a with it; n_i
+# (site x, ward a) never have an event.
+{
+    echo "id,t,score,site,ward"
+    for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
+        echo "x$i,2026-03-01T00:00,0.2,x,a"
+        echo "x$i,2026-03-01T0$((i % 10)):00,0.8,x,a"
+        echo "n$i,2026-03-01T00:00,0.$((i % 5 + 1)),x,a"
+    done
+    for i in 1 2 3 4 5 6 7 8 9 10 11; do echo "y$i,2026-03-01T00:00,0.9,y,$([ "$i" -le 3 ] && echo b || echo a)"; done
+} >"$T/s/lpred.csv"
+{
+    echo "id,t"
+    for i in 1 2 3 4 5 6 7 8 9 10 11 12; do echo "x$i,2026-03-01T12:00"; done
+    for i in 1 2 3 4 5 6 7 8 9 10 11; do echo "y$i,2026-03-01T06:00"; done
+} >"$T/s/lev.csv"
+cat >"$T/s/lead.json" <<'EOF'
+{ "name": "lead times", "bootstrap": 0,
+  "data": { "join": { "predictions": "lpred.csv", "events": "lev.csv", "entity": "id", "time": "t", "score": "score",
+                      "event_time": "t", "window": 24, "as_of": "2026-04-01T00:00", "lead_time_threshold": 0.5 },
+            "columns": { "id": "id", "time": "t", "label": "label", "score": "score", "groups": ["site", "ward"] } },
+  "criteria": [ { "name": "Brier", "metric": "brier", "rule": "at_most", "value": 1 } ] }
+EOF
+run "$V" suite run "$T/s/lead.json" --db "$T/lead.db" --format json
+expect_rc 0 "a suite with lead times"
+cp "$T/out" lead_suite.json
+run "$V" cases join --predictions "$T/s/lpred.csv" --events "$T/s/lev.csv" --entity id --time t --score score \
+    --event-time t --window 24 --as-of 2026-04-01T00:00 --threshold 0.5 --group site --group ward --out lcases.csv --format json
+expect_rc 0 "cases join --threshold on the same logs"
+expect_json "d['lead_time'] == json.load(open('lead_suite.json'))['data']['join']['lead_time']" "the suite's lead_time is cases join's"
+cp lead_suite.json "$T/out"
+expect_json "(lambda x: x['median'] == 8.5 and x['q1'] == 5.75 and x['q3'] == 10.25 and x['flagged_before_event'] == 12 and x['entities_with_event'] == 12)(d['data']['join']['lead_time']['groups']['site']['x'])" "site x's known lead times"
+expect_json "(lambda L: L['groups']['site']['y']['median'] == 6 and all(w['entities_with_event'] is None and 'withheld' in w for w in L['groups']['ward'].values()) and L['overall']['entities_with_event'] == 23 and L['overall']['median'] == 6 and L['threshold'] == 0.5 and L['unit'] == 'hours')(d['data']['join']['lead_time'])" "site y; both wards withheld (b has 3); overall; threshold and unit"
+LRUN=$(/usr/bin/python3 -c "import json; print(json.load(open('lead_suite.json'))['run_id'])")
+run "$V" report --run "$LRUN" --db "$T/lead.db" --out lrep --no-plots
+expect_rc 0 "report of the lead-time suite"
+grep -q "^| site=x | 12 | 12 | 8.5 | 5.8 to 10.2 |" lrep/report.md && grep -q "^| ward=a | suppressed" lrep/report.md &&
+    grep -q "Lead time from each entity's first score .>= 0.5 to its event (hours)" lrep/report.md ||
+    { echo "FAIL: the report's lead-time table: $(grep -A5 'Lead time' lrep/report.md)"; fails=$((fails + 1)); }
+# the suite's min_cell above 11 is honoured (site x's 12 entities withheld at 13, and y with
+# it); under 11 counts of people stay withheld at 11 (ward b); without the key no lead_time
+/usr/bin/python3 -c "import json; s = json.load(open('$T/s/lead.json')); s['min_cell'] = 13; json.dump(s, open('$T/s/lead13.json', 'w'))"
+run "$V" suite run "$T/s/lead13.json" --db "$T/lead.db" --format json
+expect_json "'withheld' in d['data']['join']['lead_time']['groups']['site']['x'] and 'withheld' in d['data']['join']['lead_time']['groups']['site']['y'] and d['data']['join']['lead_time']['overall']['median'] == 6" "min_cell 13: site x withheld (and y), overall (23) shown"
+# the report's join paragraph: with min_cell 13 one of positives/negatives is small, so the
+# other is withheld too (cases = positives + negatives would give it away)
+RUN13=$(/usr/bin/python3 -c "import json; print(json.load(open('$T/out'))['run_id'])")
+run "$V" report --run "$RUN13" --db "$T/lead.db" --out lrep13
+expect_rc 0 "report of the min_cell 13 suite"
+grep -q "[0-9] positive, fewer than 13 (withheld) negative\|fewer than 13 (withheld) positive, [0-9]" lrep13/report.md &&
+    { echo "FAIL: the join paragraph shows one of positives/negatives beside the other withheld: $(grep -o 'gave [^;]*' lrep13/report.md)"; fails=$((fails + 1)); }
+grep -q "withheld (complementary to a small count)" lrep13/report.md ||
+    { echo "FAIL: no complementary withholding in the join paragraph: $(grep -o 'gave [^;]*' lrep13/report.md)"; fails=$((fails + 1)); }
+/usr/bin/python3 -c "import json; s = json.load(open('$T/s/lead.json')); s['min_cell'] = 2; json.dump(s, open('$T/s/lead5.json', 'w'))"
+run "$V" suite run "$T/s/lead5.json" --db "$T/lead.db" --format json
+expect_json "'withheld' in d['data']['join']['lead_time']['groups']['ward']['b'] and d['data']['join']['lead_time']['groups']['site']['x']['median'] == 8.5" "min_cell 2: counts of people still withheld under 11 (ward b)"
+run "$V" suite run "$ROOT/suites/sepsis-logs.json" --db "$T/s.db" --format json
+expect_json "'lead_time' not in d['data']['join']" "no lead_time without the key"
+
 # ---- the monitor ----
+# lead times in a monitor's data.join too (min_cell accepted for them alone), as cases join gives them
+/usr/bin/python3 -c "
+import json; m = json.load(open('$ROOT/monitors/sepsis-logs.json'))
+m['data']['join'].update(predictions='$L/predictions.csv', events='$L/events.csv', lead_time_threshold=0.2)
+m['data']['columns']['groups'] = ['unit']; m['min_cell'] = 11; m['performance'] = False
+json.dump(m, open('$T/s/mlead.json', 'w'))"
+run "$V" monitor run "$T/s/mlead.json" --db "$T/mlead.db" --now 2026-02-27 --format json
+expect_rc 0 "a monitor with lead times"
+cp "$T/out" mlead.json
+run "$V" cases join --predictions "$L/predictions.csv" --events "$L/events.csv" --entity encounter --time time \
+    --score score --event-time time --event-type type --target sepsis --window 48 --offset 1 \
+    --as-of 2026-02-27T00:00 --keep-immature --threshold 0.2 --group unit --out mlcases.csv --format json
+expect_json "d['lead_time'] == json.load(open('mlead.json'))['data']['join']['lead_time'] and d['lead_time']['overall']['entities_with_event'] == 14" "the monitor's lead_time is cases join's"
 run "$V" monitor run "$ROOT/monitors/sepsis-logs.json" --db "$T/m.db" --now 2026-02-27 --format json
 expect_rc 0 "monitors/sepsis-logs.json runs"
 cp "$T/out" mon1.json

@@ -1,7 +1,8 @@
 #!/bin/sh
 # vigil cases join (issue 16): hand-built prediction logs and event tables with known answers --
 # window edges (an event exactly at prediction + offset, exactly at + offset + window, one
-# second past it), an event inside the offset, events before the prediction, other event
+# second past it; two tied events at each edge, in timestamps and in decimals that do not add up
+# exactly in doubles; a window ending exactly at as-of), an event inside the offset, events before the prediction, other event
 # types, repeated predictions aggregated first/last/max, entities without events, windows still
 # open (immature, never negative), future-dated events that change nothing, numeric times,
 # lead times per group with the cell-size rule -- and the bad inputs.
@@ -99,6 +100,43 @@ expect_json "d['immature'] == 0 and d['cases'] == 12" "a closed window is mature
 grep -q '^z,2026-01-09T00:00,0.5,x,1,2026-01-10T01:00$' later.csv ||
     { echo "FAIL: z after its window closed: $(grep '^z,' later.csv)"; fails=$((fails + 1)); }
 
+# Ties at the edges: two events of one entity at the same instant, exactly at prediction +
+# offset (s) and exactly at + offset + window (t), and two one second past the end (k); a
+# window that ends exactly at as-of is closed (m: a mature negative, not immature); each tie
+# makes one positive, its event_time the first of the two in the event table's order (which
+# write the instant differently); cases in entity order.
+printf 'id,t,score\ns,2026-01-01T00:00,0.5\nt,2026-01-01T00:00,0.5\nk,2026-01-01T00:00,0.5\nm,2026-01-09T00:00,0.5\n' >tpred.csv
+printf 'id,t\ns,2026-01-01T02:00\ns,2026-01-01T02:00:00Z\nt,2026-01-02T02:00:00\nt,2026-01-02T02:00\nk,2026-01-02T02:00:01\nk,2026-01-02T02:00:01Z\n' >tev.csv
+run "$V" cases join --predictions tpred.csv --events tev.csv --entity id --time t --score score --event-time t \
+    --window 24 --offset 2 --as-of 2026-01-10T02:00 --out ties.csv --format json
+expect_rc 0 "ties at the edges"
+expect_json "d['cases'] == 4 and d['positives'] == 2 and d['immature'] == 0 and d['events']['used'] == 6" "two positives from two ties, m mature"
+want='id,t,score,label,event_time
+k,2026-01-01T00:00,0.5,0,
+m,2026-01-09T00:00,0.5,0,
+s,2026-01-01T00:00,0.5,1,2026-01-01T02:00
+t,2026-01-01T00:00,0.5,1,2026-01-02T02:00:00'
+[ "$(cat ties.csv)" = "$want" ] || { echo "FAIL: ties at the edges: $(cat ties.csv)"; fails=$((fails + 1)); }
+# one second before m's window closes it is still open: immature
+run "$V" cases join --predictions tpred.csv --events tev.csv --entity id --time t --score score --event-time t \
+    --window 24 --offset 2 --as-of 2026-01-10T01:59:59 --out ties2.csv --format json
+expect_json "d['cases'] == 3 and d['immature'] == 1" "m's window open one second before its end"
+# The same in decimal numbers, where the edges do not add up exactly in doubles (0.1 + 0.2 is
+# 0.30000000000000004): u's two events at 0.3 are at the offset, v's two at 0.6 at the window's
+# end, w's window [0.9, 1.2] ends at as-of 1.2 (closed: negative), x's two events at 0.61 past it.
+printf 'id,t,score\nu,0.1,0.9\nv,0.1,0.2\nw,0.7,0.5\nx,0.1,0.3\n' >dpred.csv
+printf 'id,t\nu,0.3\nu,0.3\nv,0.6\nv,0.6\nx,0.61\nx,0.61\n' >dev.csv
+run "$V" cases join --predictions dpred.csv --events dev.csv --entity id --time t --score score --event-time t \
+    --window 0.3 --offset 0.2 --as-of 1.2 --out dec.csv --format json
+expect_rc 0 "decimal edges"
+expect_json "d['cases'] == 4 and d['positives'] == 2 and d['immature'] == 0" "u and v positive at the edges, w closed"
+want='id,t,score,label,event_time
+u,0.1,0.9,1,0.3
+v,0.1,0.2,1,0.6
+w,0.7,0.5,0,
+x,0.1,0.3,0,'
+[ "$(cat dec.csv)" = "$want" ] || { echo "FAIL: decimal edges: $(cat dec.csv)"; fails=$((fails + 1)); }
+
 # Numeric times: one unit for times, window, offset and as-of (required).
 printf 'id,t,score\nu,10,0.9\nv,10,0.2\nw,95,0.5\n' >npred.csv
 printf 'id,t\nu,12\nv,13.5\nw,96\n' >nev.csv
@@ -111,28 +149,31 @@ run "$V" cases join --predictions npred.csv --events nev.csv --entity id --time 
 expect_rc 0 "numeric times"
 expect_json "d['cases'] == 2 and d['positives'] == 2 and d['immature'] == 1" "u at 12 (offset edge), v at 13.5 (window edge); w open"
 
-# Lead time per group, with the cell-size rule: 12 entities on site x, 3 on site y.
+# Lead time per group, with the cell-size rule: 12 entities on site x, 11 on site y; wards a
+# (20) and b (3: y1..y3).
 {
-    echo "id,t,score,site"
+    echo "id,t,score,site,ward"
     for i in 1 2 3 4 5 6 7 8 9 10 11 12; do
-        echo "x$i,2026-03-01T00:00,0.2,x"
-        echo "x$i,2026-03-01T0$((i % 10)):00,0.8,x"
+        echo "x$i,2026-03-01T00:00,0.2,x,a"
+        echo "x$i,2026-03-01T0$((i % 10)):00,0.8,x,a"
     done
-    for i in 1 2 3; do echo "y$i,2026-03-01T00:00,0.9,y"; done
+    for i in 1 2 3 4 5 6 7 8 9 10 11; do echo "y$i,2026-03-01T00:00,0.9,y,$([ "$i" -le 3 ] && echo b || echo a)"; done
 } >lpred.csv
 {
     echo "id,t"
     for i in 1 2 3 4 5 6 7 8 9 10 11 12; do echo "x$i,2026-03-01T12:00"; done
-    for i in 1 2 3; do echo "y$i,2026-03-01T06:00"; done
+    for i in 1 2 3 4 5 6 7 8 9 10 11; do echo "y$i,2026-03-01T06:00"; done
 } >lev.csv
 run "$V" cases join --predictions lpred.csv --events lev.csv --entity id --time t --score score --event-time t \
-    --window 24 --as-of 2026-04-01T00:00 --threshold 0.5 --group site --out l.csv --format json
+    --window 24 --as-of 2026-04-01T00:00 --threshold 0.5 --group site --group ward --out l.csv --format json
 expect_rc 0 "lead times"
 # x_i flagged at hour (i mod 10) (x10 at 00:00, beside its 0.2 score), event at 12:00: leads
 # 11,10,...,3 and 12,11,10 -> sorted 3..9,10,10,11,11,12, median 8.5, quartiles 5.75 and 10.25 (type 7)
 expect_json "d['lead_time']['groups']['site']['x']['median'] == 8.5 and d['lead_time']['groups']['site']['x']['q1'] == 5.75 and d['lead_time']['groups']['site']['x']['flagged_before_event'] == 12" "site x's lead times"
-expect_json "'median' not in d['lead_time']['groups']['site']['y'] and d['lead_time']['groups']['site']['y']['entities_with_event'] is None and 'withheld' in d['lead_time']['groups']['site']['y']" "site y (3 entities) withheld"
-expect_json "d['lead_time']['overall']['entities_with_event'] == 15" "overall"
+expect_json "d['lead_time']['groups']['site']['y']['median'] == 6 and d['lead_time']['groups']['site']['y']['entities_with_event'] == 11" "site y: 11 leads of 6 h"
+# ward b (3 entities) is withheld, and so is ward a (20): the overall minus a would give b away
+expect_json "all('median' not in w and w['entities_with_event'] is None and 'withheld' in w for w in d['lead_time']['groups']['ward'].values())" "ward b (3) withheld, and ward a with it (secondary suppression)"
+expect_json "d['lead_time']['overall']['entities_with_event'] == 23 and d['lead_time']['overall']['median'] == 6" "overall"
 
 # Bad input: file:line:column, and no entity in common.
 printf 'id,t,score\na,2026-13-01,0.5\n' >bad_time.csv

@@ -108,7 +108,7 @@ for n in range(1, 6):
         lo, hi = d["cbpe"]["auroc"]["ci_low"], d["cbpe"]["auroc"]["ci_high"]
         assert auroc[8].rstrip(" |") == ("yes" if lo <= real <= hi else "NO"), auroc
     ppv = [r for r in rows if r[0] == "| %d" % n and r[2] == "PPV"][0]
-    assert ppv[3] == ("undefined" if d["cbpe"]["ppv"]["estimate"] is None else "%.3f" % d["cbpe"]["ppv"]["estimate"]), ppv
+    assert ppv[3] == ("undefined (none on these cases)" if d["cbpe"]["ppv"]["estimate"] is None else "%.3f" % d["cbpe"]["ppv"]["estimate"]), ppv
 EOF
 run "$VIGIL" monitor export record --format csv --db "$T/rec.db"
 expect_rc 0 "csv export"

@@ -41,9 +41,9 @@ ends = [r["window end"] for r in rows]
 assert ends == ["2026-02-%02d" % d for d in (10, 11, 12, 13, 14, 15, 16, 17)], ends
 stored = {d: json.load(open(os.path.join(T, "n%d.json" % d))) for d in (10, 11, 13, 15, 16, 17)}
 ids = [r["run"] for r in rows]
-assert ids[3] != "—" and int(ids[6]) < int(ids[0]), ids  # the 16th was stored before the 10th
+assert ids[3] != "none (no run)" and int(ids[6]) < int(ids[0]), ids  # the 16th was stored before the 10th
 miss = rows[4]
-assert miss["status"] == "MISSING" and miss["run"] == "—" and "1 night without a run" in miss["current window"], miss
+assert miss["status"] == "MISSING" and miss["run"] == "none (no run)" and "1 night without a run" in miss["current window"], miss
 fail = rows[2]
 assert fail["status"].startswith("failed: insufficient_data: ") and "0 cases in 2026-02-12..2026-02-12" in fail["status"], fail
 for d, r in zip((10, 11, 13, 15, 16, 17), [rows[i] for i in (0, 1, 3, 5, 6, 7)]):
@@ -190,4 +190,17 @@ expect_rc 2 "--from without --monitor"
 run "$V" report --out x
 expect_err "--run or --monitor is required" "neither"
 [ ! -e x ] || { echo "FAIL: an error wrote x"; fails=$((fails + 1)); }
+# issue 18, printed as a reviewer reads it: no orphaned heading or caption, page 1 more than
+# the contents, no bare "undefined" or dash in a cell (a missing night's run, a statistic CBPE
+# does not estimate)
+if command -v chromium >/dev/null 2>&1 && command -v pdftotext >/dev/null 2>&1; then
+    run "$V" report --monitor night --out pdf --pdf
+    pdftotext -layout pdf/report.pdf pdf.txt
+    /usr/bin/python3 "$ROOT/tests/cli/report_pages.py" pdf pdf.txt || fails=$((fails + 1))
+    run "$V" report --monitor flchain-temporal --db "$T/fl.db" --from 2001 --out flpdf --pdf
+    pdftotext -layout flpdf/report.pdf flpdf.txt
+    /usr/bin/python3 "$ROOT/tests/cli/report_pages.py" flpdf flpdf.txt || fails=$((fails + 1))
+else
+    echo "SKIP: chromium or pdftotext missing: the monitor record's PDF not checked"
+fi
 finish

@@ -149,8 +149,28 @@ expect_json "$S and not c['Brier too strict']['pass'] and not d['passed']" "a fa
 expect_json "d['n_classes'] == 4 and d['metrics']['candidate']['multiclass']['n_classes'] == 4 and 'predecessor' in d['metrics']" "the reports in the result"
 SUITE_RUN=$(/usr/bin/python3 -c "import json; print(json.load(open('$T/out'))['run_id'])")
 run "$VIGIL" report --run "$SUITE_RUN" --out "$T/rep" --no-plots
-grep -q "| One-vs-rest AUROC, macro mean | 0.926 | 0.9[0-9]* to 0.9[0-9]* | 0.829 | " "$T/rep/report.md" ||
+# (the interval's method mark, issue 18, after it)
+grep -q "| One-vs-rest AUROC, macro mean | 0.926 | 0.9[0-9]* to 0.9[0-9]* <sup>[a-z]</sup> | 0.829 | " "$T/rep/report.md" ||
     { echo "FAIL: the report's performance table lacks the multi-class metrics"; fails=$((fails + 1)); }
+# issue 18: each multi-class interval's method, stored beside it and shown: BCa (or the
+# percentile interval and why), Wilson score for a class's rates, DeLong for its AUROC
+/usr/bin/python3 - "$T/rep/evidence.json" "$VIGIL_DB" "$SUITE_RUN" <<'PY' || { echo "FAIL: the multi-class intervals' methods"; fails=$((fails + 1)); }
+import json, sqlite3, sys
+ev = json.load(open(sys.argv[1]))
+d = json.loads(sqlite3.connect(sys.argv[2]).execute("select body from documents where run_id=? and name='result'",
+                                                      (int(sys.argv[3]),)).fetchone()[0])
+mc = d["metrics"]["candidate"]["multiclass"]
+ok = ("BCa", "percentile (BCa undefined")
+for k, v in mc.items():
+    if isinstance(v, dict) and "ci_low" in v:
+        assert (v["ci_low"] is not None) == ("ci_method" in v), (k, v)
+        assert v.get("ci_method", "BCa").startswith(ok), (k, v)
+c0 = list(mc["classes"].values())[0]
+assert c0["auroc"]["ci_method"] == "DeLong" and c0["sensitivity"]["ci_method"] == "Wilson score", c0
+perf = ev["tables"]["performance"]
+acc = [mr for r, mr in zip(perf["rows"], perf["cell_methods"]) if r[0].startswith("One-vs-rest AUROC, macro")][0]
+assert acc[2] == mc["auroc_ovr_macro"]["ci_method"], acc
+PY
 grep -q "| One-vs-rest AUROC, macro mean | 0.926 | 0.829 | 0.097 |" "$T/rep/report.md" ||
     { echo "FAIL: the report's comparison lacks the multi-class metrics"; fails=$((fails + 1)); }
 for caption in "Each class, one against the rest" "Confusion matrix at the most probable class" "Top-label calibration"; do

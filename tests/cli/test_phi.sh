@@ -23,6 +23,26 @@ expect_rc 0 "allowed column passes"
 sqlite3 "$VIGIL_DB" "SELECT config_json FROM runs" > "$T/cfg.txt"
 grep -q "synthetic addresses generated for this test" "$T/cfg.txt" ||
     { echo "FAIL: the justification is not stored with the run"; fails=$((fails + 1)); }
+# issue 18: the run stores what the guard found in the allowed column (the kind, by name or by
+# values, in which file), and the report shows column, kind and reason; an allowance for a
+# column the guard finds nothing in says so
+expect_json "d['phi_allowed'] == [{'column': 'contact', 'justification': 'synthetic addresses generated for this test', 'found': [{'kind': 'an e-mail address', 'by': 'values', 'file': 'data'}]}]" \
+    "the guard's finding stored with the allowance"
+PID=$(/usr/bin/python3 -c "import json; print(json.load(open('$T/out'))['run_id'])")
+run "$VIGIL" report --run "$PID" --out "$T/rp" --no-plots
+grep -q '^| contact | an e-mail address (by its values, in the test data) | synthetic addresses generated for this test |$' "$T/rp/report.md" ||
+    { echo "FAIL: the report does not show column, kind and reason: $(grep -n contact "$T/rp/report.md" | head -3)"; fails=$((fails + 1)); }
+/usr/bin/python3 -c "import json,sys; e=json.load(open(sys.argv[1]))['phi_allowances']; assert e == [{'column': 'contact', 'kind': 'an e-mail address (by its values, in the test data)', 'justification': 'synthetic addresses generated for this test'}], e" "$T/rp/evidence.json" ||
+    { echo "FAIL: evidence.json lacks the PHI kind"; fails=$((fails + 1)); }
+run "$VIGIL" metrics --data "$T/c.csv" --score score --label label --group contact --group sex \
+    --allow-column "contact=synthetic addresses" --allow-column "sex=not an identifier" --bootstrap 0 --format json
+expect_rc 0 "an allowance for a clean column"
+expect_json "d['phi_allowed'][1] == {'column': 'sex', 'justification': 'not an identifier', 'found': []}" \
+    "an allowance that let nothing through stores no finding"
+PID=$(/usr/bin/python3 -c "import json; print(json.load(open('$T/out'))['run_id'])")
+run "$VIGIL" report --run "$PID" --out "$T/rp2" --no-plots
+grep -q '^| sex | none found (the allowance let nothing through) | not an identifier |$' "$T/rp2/report.md" ||
+    { echo "FAIL: the report does not say the allowance let nothing through"; fails=$((fails + 1)); }
 run "$VIGIL" metrics --data "$T/c.csv" --score score --label label --group contact --allow-column contact
 expect_rc 2 "an allowance needs a justification"
 expect_err "COLUMN=JUSTIFICATION" "usage explains the form"

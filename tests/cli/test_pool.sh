@@ -40,7 +40,9 @@ for s, want in ref["sites"].items():
         elif isinstance(x, list): [walk(v) for v in x]
         elif isinstance(x, (int, float)) and not isinstance(x, bool): nums.append(float(x))
     walk(b)
-    assert not (set(nums) - {b["n"], b["events"], b["run_id"], 1.0}) & values, "a case's score is in the bundle"
+    # the counts, the run id and the thresholds (parameters of the run, not a case's value)
+    params = {b["n"], b["events"], b["run_id"], 1.0, 0.0} | {t["threshold"] for t in b["summaries"]["thresholds"]}
+    assert not (set(nums) - params) & values, "a case's score is in the bundle"
     for m, w in want.items():
         got = b["measures"][m]
         for k in ("value", "yi", "vi"):
@@ -51,6 +53,58 @@ expect_rc 0 "pool five sites"
 expect_json "(lambda r: all(abs(d['pooled'][m][k] - r['pooled'][m][k]) <= 1e-7 * abs(r['pooled'][m][k]) + 1e-12 for m in r['pooled'] for k in ('value', 'ci_low', 'ci_high', 'pi_low', 'pi_high', 'tau2', 'i2', 'q', 'estimate', 'se')))(json.load(open('$P/pooled.json')))" "pooled = metafor::rma(method = 'DL') + predict()"
 expect_json "all(len(d['pooled'][m]['sites']) == 5 and all(isinstance(s['inside_prediction_interval'], bool) for s in d['pooled'][m]['sites'].values()) for m in d['pooled'])" "each site checked against the prediction interval"
 expect_json "(lambda r: all(abs(d['pooled'][m]['sites'][s][k] - w[k]) <= 1e-7 * abs(w[k]) + 1e-12 for m in r['pooled'] for s, w in r['pooled'][m]['sites'].items() for k in ('value', 'ci_low', 'ci_high', 'weight')))(json.load(open('$P/pooled.json')))" "each site's CI and weight = metafor's escalc/summary and weights()"
+
+# The mergeable summaries: two sites cut from one file pool to exactly what one run over the
+# whole file gives (reliability bins: cases, events, mean predicted risk; the confusion counts
+# at each threshold), wherever neither site withheld the cell; a cell withheld at a site is
+# withheld in the pool, naming the site.
+/usr/bin/python3 - "$ROOT/datasets/flchain/cases.csv" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+for name, part in (("whole", rows), ("first", rows[: len(rows) // 3]), ("rest", rows[len(rows) // 3 :])):
+    with open(name + ".csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["score", "death_5y"])
+        for r in part: w.writerow([r["score"], r["death_5y"]])
+PY
+for s in whole first rest; do
+    run "$V" metrics --data "$T/$s.csv" --score score --label death_5y --threshold 0.1 --threshold 0.3 --format json
+    expect_rc 0 "metrics of $s"
+    cp "$T/out" "$T/$s.metrics.json"
+    id=$(/usr/bin/python3 -c "import json; print(json.load(open('$T/out'))['run_id'])")
+    run "$V" site export --run "$id" --site "$s" --out "$T/$s.bundle.json"
+    expect_rc 0 "site export of $s"
+done
+run "$V" pool first.bundle.json rest.bundle.json --format json
+expect_rc 0 "pool two parts of one file"
+cp "$T/out" "$T/parts.json"
+/usr/bin/python3 - "$T" <<'PY' || { echo "FAIL: pooled summaries against one run over the whole file"; fails=$((fails + 1)); }
+import json, sys
+T = sys.argv[1]
+whole = json.load(open(f"{T}/whole.metrics.json"))
+pool = json.load(open(f"{T}/parts.json"))["summaries"]
+parts = [json.load(open(f"{T}/{s}.bundle.json"))["summaries"] for s in ("first", "rest")]
+shown = withheld = 0
+for k, (pb, wb) in enumerate(zip(pool["calibration_bins"], whole["calibration"]["reliability"])):
+    if pb.get("withheld_at"):
+        withheld += 1
+        assert pb["n"] is None and set(pb["withheld_at"]) == {s for s, p in zip(("first", "rest"), parts) if p["calibration_bins"]["n"][k] is None}, pb
+        continue
+    shown += 1
+    assert pb["n"] == wb["n"], (k, pb, wb)
+    if wb["n"]:
+        assert pb["events"] == round(wb["observed"] * wb["n"]), (k, pb, wb)
+        assert abs(pb["mean_score"] - wb["mean_score"]) <= 1e-12, (k, pb, wb)
+        assert abs(pb["observed"] - wb["observed"]) <= 1e-15, (k, pb, wb)
+assert shown >= 4 and withheld >= 1, (shown, withheld)
+P = round(whole["prevalence"] * whole["n"]); N = whole["n"] - P
+assert [t["threshold"] for t in pool["thresholds"]] == [0.1, 0.3], pool["thresholds"]
+for pt, wt in zip(pool["thresholds"], whole["thresholds"]):
+    assert pt["tp"] + pt["fn"] == P and pt["fp"] + pt["tn"] == N, pt
+    assert abs(pt["sensitivity"]["value"] - wt["tpr"]) <= 1e-15 and abs(pt["specificity"]["value"] - wt["specificity"]) <= 1e-15, (pt, wt)
+    assert abs(pt["ppv"]["value"] - wt["ppv"]) <= 1e-15 and abs(pt["npv"]["value"] - wt["npv"]) <= 1e-15, (pt, wt)
+    assert abs(pt["sensitivity"]["ci_low"] - wt["tpr_ci"][0]) <= 1e-12 and abs(pt["ppv"]["ci_high"] - wt["ppv_ci"][1]) <= 1e-12, (pt, wt)
+PY
 
 # The pooled report: a forest plot per measure, the sites' tables in evidence.json; a site's
 # name is shown as written (escaped in HTML, '%' kept in the plot's axis), and a site outside
@@ -83,6 +137,7 @@ out = [s for s, v in ev["pooled"]["pooled"]["auroc"]["sites"].items() if not v["
 assert out == ["west <img src=x onerror=alert(1)> 100%"], out
 assert "lies outside the 95% prediction interval of the AUROC" in html
 assert "Forest plot: AUROC" in html
+assert "Reliability bins summed over the sites" in html and "Confusion counts and rates at each threshold" in html
 PY
 run "$V" pool north.json south.json --no-plots
 expect_rc 2 "--no-plots without --report"
@@ -90,6 +145,7 @@ expect_err "go with --report DIR" "says what it goes with"
 run "$V" pool north.json south.json east.json west.json central.json
 expect_rc 0 "pool, table"
 expect_out "DerSimonian-Laird" "the table names the method"
+expect_out "summed over the sites (no allowance for between-site differences)" "the table has the summed summaries"
 
 # Refused: one bundle, a file that is not a bundle, another version, other definitions, the
 # same site's data twice.

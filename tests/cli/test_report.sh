@@ -58,6 +58,18 @@ assert "Acceptance and override by site" in sec and "| east |" in sec
 gap = g["groups"]["site"]["override_of_flags_gap"]["value"]
 assert ("by %.3f" % gap) in sec, gap
 assert "McNemar" in sec
+# issue 18: each interval with its method (statsmodels' Wilson and Newcombe are the peers of
+# tests/reference/human): a mark in the cell, the legend under the table, evidence.json per cell
+ev = json.load(open(sys.argv[1].replace("report.md", "evidence.json")))
+t = ev["tables"]["human-team"]
+m = {r[0]: mr[2] for r, mr in zip(t["rows"], t["cell_methods"])}
+assert m["Override rate of flags"] == "Wilson score" and m["Team sensitivity"] == "Wilson score", m
+assert m["Number needed to evaluate"] == "the reciprocal of the PPV's Wilson score bounds", m
+assert cell("Override rate of flags")[1].endswith("<sup>a</sup>"), cell("Override rate of flags")
+assert "Interval methods (the mark beside each interval): a: Wilson score; b: the reciprocal" in sec, sec[:3000]
+lv = ev["tables"]["human-site"]
+shown = [mr[4] for r, mr in zip(lv["rows"], lv["cell_methods"]) if isinstance(r[4], list) and r[4][0] is not None]
+assert shown and all(x == "Wilson score" for x in shown), lv
 PY
 run "$V" report --run "$MID" --out "$T/rm" --no-plots
 expect_rc 1 "report of a run without decisions (a metrics run: not implementable)"
@@ -79,7 +91,10 @@ s = json.load(open(sys.argv[2]))["survival"]
 sec = md[md.index("#### Time to event at the horizon"):md.index("### 3.4")]
 row = re.search(r"^\| time-dependent AUROC \(cumulative/dynamic, IPCW\) \| ([^|]+) \| ([^|]+) \|", sec, re.M)
 assert row.group(1).strip() == "%.3f" % s["auc"]["value"], row.group(1)
-assert row.group(2).strip() == "%.3f to %.3f" % (s["auc"]["ci_low"], s["auc"]["ci_high"]), row.group(2)
+# the interval, and its method's mark (issue 18: the legend names Score's influence function)
+assert row.group(2).strip() == "%.3f to %.3f <sup>a</sup>" % (s["auc"]["ci_low"], s["auc"]["ci_high"]), row.group(2)
+assert s["auc"]["ci_method"] == "Wald, se from the influence function (riskRegression::Score)", s["auc"]
+assert "a: Wald, se from the influence function (riskRegression::Score)" in sec
 assert ("| 5 | %d | %d |" % (s["calibration"]["groups"][4]["n"], s["calibration"]["groups"][4]["events_by_horizon"])) in sec
 assert "Time to event by group" in sec and "| b |" in sec
 assert "Performance of the candidate" not in md  # no binary table without a label
@@ -93,7 +108,7 @@ fi
 
 # issue 18: the PHI allowance the metrics run was given is shown with its justification
 run "$V" report --run "$MID" --out "$T/rphi" --no-plots
-grep -q '^| age | public-research-cohort |$' "$T/rphi/report.md" ||
+grep -q '^| age | none found (the allowance let nothing through) | public-research-cohort |$' "$T/rphi/report.md" ||
     { echo "FAIL: the PHI allowance is not in the report"; fails=$((fails + 1)); }
 grep -q "No column was let through the PHI guard" "$T/rs/report.md" ||
     { echo "FAIL: a run without allowances does not say so"; fails=$((fails + 1)); }
@@ -151,6 +166,8 @@ expect_rc 0 "suite run passes"
 SID=$(/usr/bin/python3 -c "import json; print(json.load(open('$T/out'))['run_id'])")
 run "$V" report --run "$SID" --out "$T/s" --format json
 expect_rc 0 "suite report: implementable"
+/usr/bin/python3 -c "import sqlite3,sys; open(sys.argv[3], 'w').write(sqlite3.connect(sys.argv[1]).execute(\"select body from documents where run_id=? and name='result'\", (int(sys.argv[2]),)).fetchone()[0])" \
+    "$VIGIL_DB" "$SID" "$T/s.res.json"
 expect_json "d['kind'] == 'suite' and d['implementable'] is True and d['criteria'] == 14 and d['criteria_failed'] == 0" \
     "suite summary JSON"
 [ "$have_gnuplot" = 0 ] || expect_json "d['plots'] == 8 and d['plots_drawn'] == 8" "every suite plot drawn"
@@ -171,6 +188,38 @@ for t in (html, md):
     assert "M1: M1" not in t, "modification id printed twice"
     assert "differs from the training data" in t and "overlap between the two files is not stored" in t
 assert ev["tables"]["traceability"]["rows"][0][0].startswith("M1: the 5-year mortality model")
+# issue 18: which method each interval used, stored beside it and shown in the tables: a
+# mark in every interval cell, the legend under the table, the method per cell in
+# evidence.json; this run's predecessor ECE is a percentile interval (BCa undefined: its
+# estimate 0.0045 lies below every replicate), the rest of the bootstrap BCa
+res = json.load(open(d + ".res.json"))
+pm = res["metrics"]["predecessor"]["calibration"]
+assert set(pm["ci_method"]) == {k for k, v in pm["ci"].items() if v[0] is not None}, (pm["ci_method"], pm["ci"])
+assert pm["ci_method"]["ece"] == "percentile (BCa undefined: the estimate lies outside every replicate)", pm["ci_method"]
+assert pm["ece"] < pm["ci"]["ece"][0], (pm["ece"], pm["ci"]["ece"])
+assert res["metrics"]["candidate"]["calibration"]["ci_method"]["ece"] == "BCa"
+assert res["metrics"]["candidate"]["threshold"]["ci_method"] == "Wilson score"
+perf = ev["tables"]["performance"]
+cm = perf["cell_methods"]
+for r, mr in zip(perf["rows"], cm):
+    for k in (2, 4):  # candidate and predecessor 95% CI
+        assert (isinstance(r[k], list) and r[k][0] is not None) == (mr[k] is not None), (r, mr)
+ece = [mr for r, mr in zip(perf["rows"], cm) if r[0].startswith("ECE (10 equal-width")][0]
+assert ece[2] == "BCa" and ece[4].startswith("percentile (BCa undefined"), ece
+ptab = html[html.index('id="t-performance"'):]
+ptab, after = ptab[:ptab.index("</table>")], ptab[ptab.index("</table>"):][:1500]
+assert ptab.count('<sup class="m">') == sum(m is not None for mr in cm for m in mr), ptab[:500]
+assert "percentile bootstrap (BCa undefined: the estimate lies outside every replicate)" in after, after
+assert "BCa bootstrap (bias-corrected and accelerated)" in after and "Wilson score" in after and "DeLong" in after, after
+crit = {r[0]: r[6] for r in ev["tables"]["criteria"]["rows"]}
+assert crit["Calibration slope"] == "bootstrap: BCa" and crit["AUROC gap by sex"] == "largest gap; bootstrap CI: BCa", crit
+dis = ev["tables"]["disparities-sex"]
+assert all(m is not None for r, mr in zip(dis["rows"], dis["cell_methods"]) for k, m in enumerate(mr) if k in (2, 4, 6) and isinstance(r[k], list) and r[k][0] is not None)
+# issue 18: the PHI allowance with the kind of identifier the guard found (ages over 89, in the
+# test and the training file) and the reason
+pa = ev["phi_allowances"]
+assert [(a["column"], a["kind"]) for a in pa] == [("age", "an age over 89 (by its values, in the test data and the training data)")], pa
+assert pa[0]["justification"].startswith("flchain/nafld1 are public research cohorts"), pa
 # issue 18: a disparity the engine does not give says why (a withheld level), under a readable
 # name, never a bare "undefined"
 dis = ev["tables"]["disparities-age_band"]["rows"]
@@ -181,7 +230,7 @@ assert "undefined (note 1)" in sec and "<td>undefined</td>" not in sec, sec[:200
 # the reason is stated once under the table, not in every cell (it made the table wider than
 # the printed page, clipping the predecessor's columns)
 after = html[html.index('id="t-disparities-age_band"'):]
-after = after[after.index("</table>"):][:800]
+after = after[after.index("</table>"):][:3000]  # after the legend of its intervals and the dagger note
 assert "Note 1: level &#39;80+&#39; is withheld (cell-size policy)" in after, after
 assert all(len(c) < 40 for r in dis for c in r if isinstance(c, str)), dis
 # calibration_gap is the CITL gap: one row, not the same number twice
@@ -344,6 +393,20 @@ for r in rows:
     for cell in (tds[4], tds[5], tds[7]):  # observed, 95% CI, verdict
         assert any(cell in ln for ln in lines), "split across lines in the PDF: %r" % cell
 PY
+        # issue 18, as a reviewer reads the paper: no page ends with a heading, a table caption
+        # or a header row (their table on the next page), page 1 is more than the contents, and
+        # no bare "undefined" or dash in a cell; the bundled suites and the metrics run
+        /usr/bin/python3 tests/cli/report_pages.py "$T/p" "$T/p.txt" || fails=$((fails + 1))
+        for s in nafld1-v2-vs-v1 sepsis-logs flchain-5y-survival; do
+            run "$V" suite run "suites/$s.json" --format json
+            pid=$(/usr/bin/python3 -c "import json; print(json.load(open('$T/out'))['run_id'])")
+            run "$V" report --run "$pid" --out "$T/p-$s" --pdf
+            pdftotext -layout "$T/p-$s/report.pdf" "$T/p-$s.txt"
+            /usr/bin/python3 tests/cli/report_pages.py "$T/p-$s" "$T/p-$s.txt" || { echo "  ($s)"; fails=$((fails + 1)); }
+        done
+        run "$V" report --run "$MID" --out "$T/p-m" --pdf
+        pdftotext -layout "$T/p-m/report.pdf" "$T/p-m.txt"
+        /usr/bin/python3 tests/cli/report_pages.py "$T/p-m" "$T/p-m.txt" || { echo "  (metrics run)"; fails=$((fails + 1)); }
     else
         echo "SKIP: pdftotext missing: PDF text not checked"
     fi
@@ -501,6 +564,19 @@ if command -v xmllint >/dev/null 2>&1; then
     xmllint --nonet --noout --schema "$T/mc.xsd" "$T/rk/model-card.xml" 2>"$T/xerr" ||
         { echo "FAIL: the model card with suite keys does not validate: $(head -c 400 "$T/xerr")"; fails=$((fails + 1)); }
 fi
+# issue 18: no table cell of any report above reads a bare "undefined" or dash: each says why
+# (withheld cells "suppressed (cell-size policy)", a JSON input's rows "not applicable (a JSON
+# document)", a p-value's interval "not applicable (a test p-value)")
+/usr/bin/python3 - "$T" <<'PY' || fails=$((fails + 1))
+import glob, re, sys
+n = 0
+for f in sorted(glob.glob(sys.argv[1] + "/*/report.html")):
+    n += 1
+    for m in re.finditer(r"<td[^>]*>\s*(undefined|\u2014|-)\s*</td>", open(f, encoding="utf-8").read()):
+        print("FAIL: a bare %r cell in %s" % (m.group(1), f))
+        sys.exit(1)
+assert n >= 8, n
+PY
 # issue 18: a key below the plot no longer overlaps the axis label (gnuplot's own bottom margin
 # put the key's first line 14 px under the label's baseline, on top of it; two 13-px lines apart
 # at least now).

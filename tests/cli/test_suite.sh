@@ -190,4 +190,23 @@ PY
 run "$VIGIL" suite run "$T/gaps.json" --db "$T/gaps.db" --format json
 [ "$rc" = 0 ] || [ "$rc" = 1 ] || { echo "FAIL: a suite on the calibration gaps: exit $rc: $(head -c 400 "$T/err")"; fails=$((fails + 1)); }
 expect_json "(lambda c: abs(c[1]['observed'] - c[2]['observed']) < 1e-15 and c[0]['observed'] < c[2]['observed'])(d['criteria'])" "calibration_gap is the CITL gap; the ECE gap is its own criterion"
+# issue 18: a criterion's interval carries its method (ci_method): an every-level rule's is the
+# reported level's, and a level's sensitivity interval is that level's bootstrap one (BCa), not
+# the overall scope's Wilson interval the rule's method used to name
+cat > "$T/el.json" <<JSON
+{ "name": "every level", "data": { "path": "$ROOT/datasets/flchain/test.csv",
+    "columns": { "label": "death_5y", "score": "score", "groups": ["sex"] } },
+  "thresholds": [0.2], "bootstrap": 200, "seed": 5, "criteria": [
+    { "name": "ECE every sex", "metric": "ece", "scope": { "group": "sex", "every_level": true }, "rule": "at_most", "value": 0.1 },
+    { "name": "sensitivity every sex", "metric": "sensitivity", "scope": { "group": "sex", "every_level": true },
+      "rule": "ci_low_at_least", "value": 0.3 },
+    { "name": "sensitivity", "metric": "sensitivity", "rule": "ci_low_at_least", "value": 0.3 },
+    { "name": "ECE", "metric": "ece", "rule": "at_most", "value": 0.1 } ] }
+JSON
+run "$VIGIL" suite run "$T/el.json" --db "$T/el.db" --format json
+expect_rc 0 "every-level rules on the bundled data"
+expect_json "(lambda c, L: c[0]['method'] == 'bootstrap' and c[0]['ci_method'] == L['M']['ci_method']['ece'] == 'BCa' and [c[0]['ci_low'], c[0]['ci_high']] == L['M']['ci']['ece'] and c[1]['method'] == 'bootstrap' and c[1]['ci_method'] == L['M']['ci_method']['tpr'] and [c[1]['ci_low'], c[1]['ci_high']] == L['M']['ci']['tpr'])(d['criteria'], d['metrics']['candidate']['subgroups']['sex']['levels'])" \
+    "every-level rules: the reported level's interval and its method"
+expect_json "(lambda c, m: c[2]['method'] == 'Wilson' and c[2]['ci_method'] == m['threshold']['ci_method'] == 'Wilson score' and c[3]['ci_method'] == m['calibration']['ci_method']['ece'])(d['criteria'], d['metrics']['candidate'])" \
+    "overall rules: the stored interval's method"
 finish

@@ -4,7 +4,9 @@
 # riskRegression 2022.11.28 Score(list(v1 = predecessor, v2 = candidate), ..., contrasts = TRUE)
 # (tests/reference/survival_paired_ref.R -> tests/reference/survival_paired/goldens.json);
 # overall and every level, one that passes (exit 0) and ones that fail (exit 1), a level without
-# events, the stored comparison and the report's table; the refused rules (exit 2).
+# events, the stored comparison and the report's table; Harrell's C paired by the infinitesimal
+# jackknife against survival 3.5-3 concordance(fit1, fit2)$var (c_harrell.json); the refused
+# rules on km_risk and oe_ratio (exit 2).
 . "$(dirname "$0")/lib.sh"
 REF="$ROOT/tests/reference/survival_paired"
 G="$REF/goldens.json"
@@ -96,14 +98,80 @@ expect_json "[x['pass'] for x in d['criteria']] == [True, True, False] and d['cr
 run "$VIGIL" suite run "$T/mc80.json" --format json
 expect_rc 1 "overall block withheld at min_cell 80"
 expect_json "all(x['observed'] is None and not x['pass'] and 'withheld (cell-size policy)' in x['detail'] for x in d['criteria']) and d['comparison']['survival_brier']['difference'] is None and d['comparison']['survival_brier']['se'] is None and 'withheld' in d['comparison']['survival_brier']['reason']" "overall: no difference, se or p; the reason"
+# Harrell's C of two models on the same subjects: the difference, its infinitesimal-jackknife se
+# (survival 3.5-3 concordance(fit1, fit2)$var: sqrt(v11 + v22 - 2 v12)), CI and p
+# (tests/reference/survival_paired_c_ref.R -> tests/reference/survival_paired/c_harrell.json).
+GC="$REF/c_harrell.json"
+cp "$REF/fewevents.csv" "$T/"
+sed 's/"metric": "survival_brier", "rule": "superior"/"metric": "c_harrell", "rule": "superior"/;
+     s/"metric": "survival_brier", "rule": "non_inferior"/"metric": "c_harrell", "rule": "non_inferior"/' "$T/pass.json" >"$T/c.json"
+run "$VIGIL" suite run "$T/c.json" --format json
+expect_rc 0 "c_harrell superior and non-inferior in every level pass"
+expect_json "(lambda m: (lambda c, x: all(abs(a - b) < 1e-9 for a, b in [
+    (c[1]['observed'], m['delta']), (c[1]['ci_low'], m['lower']), (c[1]['ci_high'], m['upper']),
+    (c[2]['observed'], m['levels']['a']['delta']), (c[2]['ci_low'], m['levels']['a']['lower']),
+    (x['difference'], m['delta']), (x['se'], m['se']), (x['p'], m['p']),
+    (x['candidate'], m['c_v2']), (x['predecessor'], m['c_v1'])])
+    and c[2]['detail'] == 'weakest level group=a' and c[1]['method'].startswith('infinitesimal-jackknife contrast (survival::concordance')
+    )(d['criteria'], d['comparison']['c_harrell']))(json.load(open('$GC'))['cases']['moderate'])" \
+    "C difference, se, CI, p = survival 3.5-3 concordance var (overall, weakest level a)"
+RUN=$(/usr/bin/python3 -c "import json; print(json.load(open('$T/out'))['run_id'])")
+run "$VIGIL" report --run "$RUN" --out "$T/repc" --no-plots
+expect_rc 0 "the report of a paired C suite"
+if ! grep -q "is compared by the infinitesimal jackknife, as survival::concordance" "$T/repc/report.html" 2>/dev/null; then
+    echo "FAIL: the report does not say how C was compared"; fails=$((fails + 1))
+fi
+# swapped: the negated contrast fails superiority
+sed 's/"candidate": "v2.json", "predecessor": "v1.json"/"candidate": "v1.json", "predecessor": "v2.json"/' "$T/c.json" >"$T/cswap.json"
+run "$VIGIL" suite run "$T/cswap.json" --format json
+expect_rc 1 "the worse model's C is not superior"
+expect_json "(lambda m: d['criteria'][1]['pass'] is False and abs(d['criteria'][1]['observed'] + m['delta']) < 1e-9 and abs(d['criteria'][1]['ci_high'] + m['lower']) < 1e-9)(json.load(open('$GC'))['cases']['moderate'])" "swapped C: negated"
+# few events (level b: 3 of 35) and none (level z: C undefined, the reason named); min_cell 1 so
+# that the small levels are shown at all
+cat >"$T/cfew.json" <<'JSON'
+{ "name": "C with few events", "min_cell": 1,
+  "model": { "candidate": "v2.json", "predecessor": "v1.json" },
+  "data": { "path": "fewevents.csv", "horizon": 5,
+    "columns": { "label": "label", "followup_time": "time", "event": "event", "groups": ["group"] } },
+  "bootstrap": 0, "criteria": [
+    { "name": "C non-inferior overall", "metric": "c_harrell", "rule": "non_inferior", "margin": 0.15 },
+    { "name": "C non-inferior every group", "metric": "c_harrell", "rule": "non_inferior", "margin": 0.5,
+      "scope": { "group": "group", "every_level": true } } ] }
+JSON
+run "$VIGIL" suite run "$T/cfew.json" --format json
+expect_rc 1 "level z without events: the every-level C rule is not evaluable"
+expect_json "(lambda m: abs(d['criteria'][0]['observed'] - m['delta']) < 1e-9 and abs(d['criteria'][0]['ci_low'] - m['lower']) < 1e-9
+    and d['criteria'][0]['pass'] is True and d['criteria'][1]['pass'] is False
+    and d['criteria'][1]['detail'] == 'fails at group=z: c_harrell could not be computed: no event: no pair to order'
+    and abs(d['comparison']['c_harrell']['se'] - m['se']) < 1e-9)(json.load(open('$GC'))['cases']['fewevents'])" \
+    "few events: survival's contrast; no events: undefined with the reason"
+sed 's/"margin": 0.5,/"margin": 0.17,/' "$T/cfew.json" | /usr/bin/python3 -c "
+import json, sys; s = json.load(sys.stdin); s['data']['path'] = 'fewevents_ab.csv'; print(json.dumps(s))" >"$T/cfew2.json"
+grep -v ',z,' "$T/fewevents.csv" >"$T/fewevents_ab.csv"
+run "$VIGIL" suite run "$T/cfew2.json" --format json
+expect_rc 1 "level b (3 events): C margin 0.17 fails (its CI low is -0.369)"
+expect_json "(lambda m: d['criteria'][1]['pass'] is False and d['criteria'][1]['detail'] == 'fails at group=b' and abs(d['criteria'][1]['observed'] - m['delta']) < 1e-9 and abs(d['criteria'][1]['ci_low'] - m['lower']) < 1e-9)(json.load(open('$GC'))['cases']['fewevents']['levels']['b'])" \
+    "level b: survival's contrast, failing there"
+# Each model's own C carries the same infinitesimal-jackknife interval (survival 3.5-3's
+# sqrt($var)): vigil metrics' survival.c_harrell_ci, overall and per level; a suite's CI rule
+run "$VIGIL" metrics --data "$T/moderate.csv" --score risk_v2 --time time --event event --horizon 5 --group group --format json --no-store
+expect_rc 0 "metrics with Harrell's C interval"
+expect_json "(lambda m: all(abs(x['c_harrell_ci']['se'] - r['se_v2']) < 1e-10 and abs(x['c_harrell'] - r['c_v2']) < 1e-10
+    and abs(x['c_harrell_ci']['ci_low'] - (r['c_v2'] - 1.959963984540054 * r['se_v2'])) < 1e-9 for x, r in [
+    (d['survival'], m), (d['subgroups']['group']['levels']['a']['survival'], m['levels']['a']),
+    (d['subgroups']['group']['levels']['b']['survival'], m['levels']['b'])]))(json.load(open('$GC'))['cases']['moderate'])" \
+    "survival.c_harrell_ci = survival 3.5-3 concordance's se (overall, levels a and b)"
+/usr/bin/python3 -c "import json; s = json.load(open('$T/pass.json')); s['criteria'] = [{'name': 'C low', 'metric': 'c_harrell', 'rule': 'ci_low_at_least', 'value': 0.64}]; json.dump(s, open('$T/cci.json', 'w'))"
+run "$VIGIL" suite run "$T/cci.json" --format json
+expect_rc 0 "ci_low_at_least on c_harrell"
+expect_json "(lambda m: abs(d['criteria'][0]['ci_low'] - (m['c_v2'] - 1.959963984540054 * m['se_v2'])) < 1e-9 and d['criteria'][0]['method'] == 'infinitesimal jackknife')(json.load(open('$GC'))['cases']['moderate'])" "the criterion's interval is survival's"
 # Refused before any computation (exit 2), with the reason.
-for m in c_harrell km_risk oe_ratio; do
+for m in km_risk oe_ratio; do
     sed "s/\"metric\": \"survival_brier\", \"rule\": \"superior\"/\"metric\": \"$m\", \"rule\": \"superior\"/" "$T/pass.json" >"$T/ref_$m.json"
     run "$VIGIL" suite run "$T/ref_$m.json"
     expect_rc 2 "superior on $m is refused"
     expect_err "rule 'superior' on '$m'" "$m: names the rule and metric"
     case $m in
-    c_harrell) expect_err "no paired interval for Harrell's C" "c_harrell: says why" ;;
     km_risk) expect_err "observed, not predicted" "km_risk: says why" ;;
     oe_ratio) expect_err "two-sided (1 is best)" "oe_ratio: says why" ;;
     esac

@@ -2,6 +2,7 @@
 #include "backend/cpu/cpu.h"
 
 #include "explain/treeshap.h"
+#include "stats/metrics_report.h"
 
 #include <stdio.h>
 #include <unistd.h>
@@ -24,4 +25,5 @@ const vigil_backend_i vigil_backend_cpu = {
     .predict_mlp = vigil_cpu_predict_mlp,
     .treeshap = vigil_treeshap_cpu,
     .mmd = vigil_cpu_mmd,
+    .bootstrap = vigil_stats_bootstrap_cpu,
 };

@@ -370,9 +370,11 @@ static int harrell_pairs(vigil_survival *o, sv_work *s, double *A, double *D, do
         return VIGIL_OK;
     }
     /* forward: each subject against the events before it (an event at its own time is before a
-     * censored subject, not before another event); concordant where the event's risk is higher */
+     * censored subject, not before another event); concordant where the event's risk is higher.
+     * A group's counts are then whole, and its derivatives (survival's dfbeta / 2) are taken
+     * while it is in cache, in time order. */
     memset(bit, 0, 2 * (nr + 1) * sizeof *bit);
-    double before = 0;
+    double C = o->c_harrell, sum = 0, before = 0; /* before: the events of earlier groups */
     for (size_t a = 0, b; a < n; a = b) {
         size_t c = 0;
         for (b = a; b < n && ts[b] == ts[a]; b++) c += !es[b];
@@ -385,20 +387,13 @@ static int harrell_pairs(vigil_survival *o, sv_work *s, double *A, double *D, do
             for (size_t x = rt[j]; x <= nr; x += x & (~x + 1)) bit[x] += 1;
             at[rt[j]]++;
         }
-        before += (double)(b - a - c);
+        double ne = (double)(b - a - c), Nn[2] = {before + ne, (double)(n - b + c) + before}; /* censoring, event */
+        before += ne;
         for (size_t j = a; j < a + c; j++) { /* its censorings: those and the group's own */
             uint64_t le = 0;
             for (size_t x = rt[j]; x > 0; x -= x & (~x + 1)) le += bit[x];
             A[j] = before - (double)le + 0.5 * at[rt[j]];
         }
-    }
-    free(bit);
-    /* the derivatives (survival's dfbeta / 2), in time order */
-    double C = o->c_harrell, sum = 0, ev = 0; /* ev: the events before the group */
-    for (size_t a = 0, b; a < n; a = b) {
-        size_t c = 0;
-        for (b = a; b < n && ts[b] == ts[a]; b++) c += !es[b];
-        double ne = (double)(b - a - c), Nn[2] = {ev + ne, (double)(n - b + c) + ev}; /* censoring, event */
         for (size_t j = a, pc = a, pe = a + c; j < b; j++) {
             double d = (A[es[j] ? pe : pc] - C * Nn[es[j]]) / pairs;
             pe += es[j];
@@ -406,8 +401,8 @@ static int harrell_pairs(vigil_survival *o, sv_work *s, double *A, double *D, do
             if (D) D[j] = d;
             sum += d * d;
         }
-        ev += ne;
     }
+    free(bit);
     if (ss) *ss = sum;
     return VIGIL_OK;
 }

@@ -4,6 +4,7 @@
 
 #include "core/json.h"
 #include "core/parallel.h"
+#include "core/sort.h"
 
 #include <stdatomic.h>
 
@@ -54,6 +55,55 @@ static void test_parallel_for(void **state)
     free(hits);
 }
 
+/* The radix argsort with its sorted values against a stable comparison sort (ties by row):
+ * ties, negatives, -0.0 beside 0.0 (one key: tied, in row order), infinities, n = 0 and 1. */
+static const double *g_sort_x;
+static int by_value_then_row(const void *a, const void *b)
+{
+    uint32_t i = *(const uint32_t *)a, j = *(const uint32_t *)b;
+    double x = g_sort_x[i], y = g_sort_x[j];
+    return x < y ? -1 : x > y ? 1 : (i > j) - (i < j);
+}
+
+static void test_sort_order_values(void **state)
+{
+    (void)state;
+    enum { N = 5000 };
+    double *x = malloc(N * sizeof *x), *sorted = malloc(N * sizeof *sorted);
+    uint32_t *order = malloc(N * sizeof *order), *ref = malloc(N * sizeof *ref);
+    assert_non_null(x), assert_non_null(sorted), assert_non_null(order), assert_non_null(ref);
+    uint64_t r = 88172645463325252ull;
+    for (size_t i = 0; i < N; i++) {
+        r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+        static const double special[] = {0.0, -0.0, 1.0, -1.5, 1e-300, -INFINITY, INFINITY, 0.25};
+        x[i] = r % 3 == 0 ? special[(r >> 8) % 8] : (double)(int)((r >> 16) % 200 - 100) / 8; /* many ties */
+        ref[i] = (uint32_t)i;
+    }
+    g_sort_x = x;
+    qsort(ref, N, sizeof *ref, by_value_then_row);
+    size_t sizes[] = {0, 1, 2, 17, N};
+    for (size_t k = 0; k < sizeof sizes / sizeof *sizes; k++) {
+        size_t n = sizes[k];
+        uint32_t *want = ref;
+        if (n < N) { /* the reference for the first n rows */
+            want = malloc((n ? n : 1) * sizeof *want);
+            assert_non_null(want);
+            for (size_t i = 0; i < n; i++) want[i] = (uint32_t)i;
+            qsort(want, n, sizeof *want, by_value_then_row);
+        }
+        assert_int_equal(vigil_sort_order_values(x, n, order, sorted), VIGIL_OK);
+        for (size_t i = 0; i < n; i++) {
+            assert_int_equal(order[i], want[i]);
+            assert_true(sorted[i] == x[order[i]]);
+            assert_false(signbit(sorted[i]) && sorted[i] == 0); /* -0.0 comes back as 0.0 */
+        }
+        assert_int_equal(vigil_sort_order_values(x, n, order, NULL), VIGIL_OK); /* values not wanted */
+        for (size_t i = 0; i < n; i++) assert_int_equal(order[i], want[i]);
+        if (want != ref) free(want);
+    }
+    free(x), free(sorted), free(order), free(ref);
+}
+
 static void test_json(void **state)
 {
     (void)state;
@@ -97,7 +147,8 @@ static void test_warnings(void **state)
 int main(void)
 {
     vigil_init();
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_parallel_for), cmocka_unit_test(test_json),
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_parallel_for), cmocka_unit_test(test_sort_order_values),
+                                       cmocka_unit_test(test_json),
                                        cmocka_unit_test(test_warnings)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -148,6 +148,27 @@ static void test_bad_input(void **state)
     assert_true(isnan(s.auc));
     assert_non_null(strstr(s.auc_reason, "no event"));
     assert_close(s.km_risk, 0, 0);
+    /* past the checks' first block of rows (4,096): the first offending row in row order is
+     * named, whatever is wrong further on (an infinite time, an event of 2, a risk above 1) */
+    enum { N = 10000 };
+    double *R = malloc(N * sizeof *R), *T = malloc(N * sizeof *T), *E = malloc(N * sizeof *E);
+    assert_true(R && T && E);
+    for (size_t i = 0; i < N; i++) R[i] = (double)(i % 100) / 100, T[i] = 1 + (double)(i % 7), E[i] = (double)(i % 2);
+    assert_int_equal(vigil_survival_compute(&s, R, T, E, N, 5, NULL), VIGIL_OK);
+    R[9000] = 2, E[6000] = 2, T[8191] = INFINITY;
+    assert_int_equal(vigil_survival_compute(&s, R, T, E, N, 5, NULL), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), "event: row 6001: value 2 "));
+    E[6000] = 1;
+    assert_int_equal(vigil_survival_compute(&s, R, T, E, N, 5, NULL), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), "time: row 8192: value inf "));
+    T[8191] = 3, T[N - 1] = 9; /* the largest time in the last, short block */
+    assert_int_equal(vigil_survival_compute(&s, R, T, E, N, 5, NULL), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), "risk: row 9001: value 2 "));
+    R[9000] = 0.5;
+    assert_int_equal(vigil_survival_compute(&s, R, T, E, N, 9.5, NULL), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), "last follow-up time 9:"));
+    assert_int_equal(vigil_survival_compute(&s, R, T, E, N, 9, NULL), VIGIL_OK);
+    free(R), free(T), free(E);
 }
 
 /* The report's hooks: without a label the report is the survival block; its typed getter gives

@@ -123,6 +123,9 @@ size_t vigil_table_n_unread(const vigil_table *t);
 const char *vigil_table_unread(const vigil_table *t, size_t i);
 /* That side table (its columns are the unread ones, in file order), or NULL. */
 const vigil_table *vigil_table_unread_sample(const vigil_table *t);
+/* The missing values (the reader's missing strings) of unread column i over every row of the
+ * file, counted while it was read: no value is kept and none can fail. */
+size_t vigil_table_unread_n_missing(const vigil_table *t, size_t i);
 
 /* The SHA-256 (hex) and size of the bytes the CSV reader parsed; NULL for a table not read
  * from a file. A run records this digest: the data it used, read once. */

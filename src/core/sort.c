@@ -46,12 +46,30 @@ static void radix(uint64_t *k, uint64_t *kt, uint32_t *o, uint32_t *ot, size_t n
 
 void vigil_radix_sort_u64(uint64_t *k, uint64_t *tmp, size_t n) { radix(k, tmp, NULL, NULL, n); }
 
+/* The inverse of vigil_double_key. */
+static double key_double(uint64_t k)
+{
+    uint64_t u = (k >> 63) ? k & 0x7fffffffffffffffull : ~k;
+    double x;
+    memcpy(&x, &u, sizeof x);
+    return x;
+}
+
 int vigil_sort_order_doubles(const double *x, size_t n, uint32_t *order)
 {
-    uint64_t *k = malloc(2 * (n ? n : 1) * sizeof *k);
-    uint32_t *ot = malloc((n ? n : 1) * sizeof *ot);
-    if (!k || !ot) {
-        free(k);
+    return vigil_sort_order_values(x, n, order, NULL);
+}
+
+int vigil_sort_order_values(const double *x, size_t n, uint32_t *order, double *sorted)
+{
+    size_t m = n ? n : 1;
+    /* the keys are sorted in `sorted` where it is given (then decoded in place): a third less
+     * scratch to allocate and touch */
+    uint64_t *buf = malloc((sorted ? 1 : 2) * m * sizeof *buf), *k = sorted ? (uint64_t *)(void *)sorted : buf;
+    uint64_t *kt = sorted ? buf : buf + m;
+    uint32_t *ot = malloc(m * sizeof *ot);
+    if (!buf || !ot) {
+        free(buf);
         free(ot);
         return vigil_error_set(VIGIL_ENOMEM, "out of memory (sorting %zu values)", n);
     }
@@ -59,8 +77,12 @@ int vigil_sort_order_doubles(const double *x, size_t n, uint32_t *order)
         k[i] = vigil_double_key(x[i]);
         order[i] = (uint32_t)i;
     }
-    radix(k, k + (n ? n : 1), order, ot, n);
-    free(k);
+    radix(k, kt, order, ot, n);
+    for (size_t i = 0; sorted && i < n; i++) {
+        double v = key_double(k[i]);
+        memcpy(&k[i], &v, sizeof v); /* the value over its key: the storage becomes the doubles */
+    }
+    free(buf);
     free(ot);
     return VIGIL_OK;
 }
@@ -72,10 +94,7 @@ int vigil_sort_doubles(double *x, size_t n)
     if (!k) return vigil_error_set(VIGIL_ENOMEM, "out of memory (sorting %zu values)", n);
     for (size_t i = 0; i < n; i++) k[i] = vigil_double_key(x[i]);
     vigil_radix_sort_u64(k, k + n, n);
-    for (size_t i = 0; i < n; i++) {
-        uint64_t u = (k[i] >> 63) ? k[i] & 0x7fffffffffffffffull : ~k[i];
-        memcpy(&x[i], &u, sizeof u);
-    }
+    for (size_t i = 0; i < n; i++) x[i] = key_double(k[i]);
     free(k);
     return VIGIL_OK;
 }

@@ -21,6 +21,12 @@ static inline uint64_t vigil_double_key(double x)
  * their input order). VIGIL_ENOMEM when the scratch cannot be had. */
 int vigil_sort_order_doubles(const double *x, size_t n, uint32_t *order);
 
+/* vigil_sort_order_doubles that also gives sorted[r] = x[order[r]] (-0.0 as 0.0), read back
+ * from the sorted keys rather than gathered through the order (one random read per value).
+ * sorted (NULL: not wanted) must be allocated storage (malloc) of n doubles, not x: it holds
+ * the 64-bit keys while they are sorted. */
+int vigil_sort_order_values(const double *x, size_t n, uint32_t *order, double *sorted);
+
 /* Sort n doubles (no NaN) ascending; VIGIL_ENOMEM when the scratch cannot be had. */
 int vigil_sort_doubles(double *x, size_t n);
 

@@ -128,6 +128,7 @@ const char *vigil_table_sha256(const vigil_table *t, uint64_t *bytes)
 size_t vigil_table_n_unread(const vigil_table *t) { return t->unread ? t->unread->ncols : 0; }
 const char *vigil_table_unread(const vigil_table *t, size_t i) { return t->unread->cols[i].name; }
 const vigil_table *vigil_table_unread_sample(const vigil_table *t) { return t->unread; }
+size_t vigil_table_unread_n_missing(const vigil_table *t, size_t i) { return t->unread->cols[i].n_missing_file; }
 
 int vigil_table_new(vigil_table **out, size_t nrows, const char *source_name)
 {

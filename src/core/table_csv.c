@@ -4,7 +4,6 @@
 #include "core/phi_internal.h"
 #include "vigil/error.h"
 #include "core/util.h"
-#include "core/csv_missing.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -28,7 +27,6 @@ typedef struct {
     size_t nhdr;
     int *map;          /* file field -> table column k >= 0, or -(k+1): column k of t->unread */
     bool in_header;
-    bool count_only;   /* vigil_table_count_missing_csv: kept columns count missing values only */
     /* record in progress */
     size_t field;      /* index of the field being read */
     size_t line;       /* current line (1-based) */
@@ -42,16 +40,24 @@ typedef struct {
 
 static const char *const default_missing[] = {"", "NA", "NaN", "null"};
 
-static int fb_append(csv *r, const char *s, size_t n)
+/* Room for `bytes` in v: the common case (there is) without a call per field. */
+static int reserve(vec *v, size_t bytes) { return bytes <= v->cap ? 0 : vigil_vec_reserve(v, bytes); }
+
+static int fb_grow(csv *r, size_t n)
 {
-    if (r->fb_len + n + 1 > r->fb_cap) {
-        size_t nc = r->fb_cap ? r->fb_cap * 2 : 256;
-        while (nc < r->fb_len + n + 1) nc *= 2;
-        char *nb = realloc(r->fb, nc);
-        if (!nb) return vigil_error_set(VIGIL_ENOMEM, "out of memory reading '%s'", r->path);
-        r->fb = nb;
-        r->fb_cap = nc;
-    }
+    size_t nc = r->fb_cap ? r->fb_cap * 2 : 256;
+    while (nc < r->fb_len + n + 1) nc *= 2;
+    char *nb = realloc(r->fb, nc);
+    if (!nb) return vigil_error_set(VIGIL_ENOMEM, "out of memory reading '%s'", r->path);
+    r->fb = nb;
+    r->fb_cap = nc;
+    return 0;
+}
+
+/* Every field passes here: the growth is out of line, the copy inline. */
+static inline int fb_append(csv *r, const char *s, size_t n)
+{
+    if (r->fb_len + n + 1 > r->fb_cap && fb_grow(r, n) != 0) return VIGIL_ENOMEM;
     memcpy(r->fb + r->fb_len, s, n);
     r->fb_len += n;
     return 0;
@@ -131,10 +137,9 @@ static int header_done(csv *r)
             goto done;
         }
         c->file_col = f + 1;
-        /* numeric until a value proves otherwise (inference); a count holds no values */
-        c->type = r->count_only ? VIGIL_COL_CATEGORICAL : VIGIL_COL_NUMERIC;
+        c->type = VIGIL_COL_NUMERIC; /* until a value proves otherwise (inference) */
     }
-    for (size_t k = 0; o && !r->count_only && k < o->n_types; k++) {
+    for (size_t k = 0; o && k < o->n_types; k++) {
         int32_t fc = vigil_dict_find(&r->hdr, o->types[k].name);
         size_t f = fc < 0 ? r->nhdr : (size_t)fc;
         if (f == r->nhdr) {
@@ -166,15 +171,18 @@ static int make_categorical(column *c, size_t nrows)
 }
 
 /* A field of a column the caller did not ask for: kept as text for the first
- * VIGIL_UNREAD_SAMPLE_ROWS rows (no type is enforced: the column is not used). */
+ * VIGIL_UNREAD_SAMPLE_ROWS rows (no type is enforced: the column is not used), counted when
+ * missing in every row. */
 static int unread_field(csv *r, column *c)
 {
     size_t row = r->nrows;
+    bool missing = is_missing(r, r->fb, r->fb_len);
+    c->n_missing_file += missing; /* every row: the per-feature missing-value count */
     if (row >= VIGIL_UNREAD_SAMPLE_ROWS) return 0;
-    if (vigil_vec_reserve(&c->data, (row + 1) * sizeof(int32_t)) != 0)
+    if (reserve(&c->data, (row + 1) * sizeof(int32_t)) != 0)
         return vigil_error_set(VIGIL_ENOMEM, "out of memory reading '%s'", r->path);
     int32_t code = -1;
-    if (is_missing(r, r->fb, r->fb_len)) c->n_missing++;
+    if (missing) c->n_missing++;
     else if ((code = vigil_dict_intern(&c->levels, r->fb, r->fb_len)) < 0)
         return vigil_error_set(VIGIL_ENOMEM, "out of memory reading '%s'", r->path);
     ((int32_t *)c->data.p)[row] = code;
@@ -218,12 +226,8 @@ static int data_field(csv *r)
     int ci = r->map[r->field];
     if (ci < 0) return unread_field(r, &r->t->unread->cols[-ci - 1]);
     column *c = &r->t->cols[ci];
-    if (r->count_only) {
-        c->n_missing += is_missing(r, r->fb, r->fb_len);
-        return 0;
-    }
     size_t row = r->nrows;
-    if (vigil_vec_reserve(&c->data, (row + 1) * sizeof(double)) != 0)
+    if (reserve(&c->data, (row + 1) * sizeof(double)) != 0)
         return vigil_error_set(VIGIL_ENOMEM, "out of memory reading '%s'", r->path);
     const char *s = r->fb;
     size_t n = r->fb_len;
@@ -311,7 +315,7 @@ static int end_record(csv *r)
         return vigil_error_set(VIGIL_EINVAL,
                                "%s:%zu:%zu: this row has %zu fields, the header has %zu",
                                r->path, r->rec_line, r->field, r->field, r->nhdr);
-    if (vigil_vec_reserve(&r->t->lines, (r->nrows + 1) * sizeof(uint64_t)) != 0)
+    if (reserve(&r->t->lines, (r->nrows + 1) * sizeof(uint64_t)) != 0)
         return vigil_error_set(VIGIL_ENOMEM, "out of memory reading '%s'", r->path);
     ((uint64_t *)r->t->lines.p)[r->nrows] = r->rec_line;
     r->nrows++;
@@ -323,11 +327,10 @@ static int end_record(csv *r)
 
 enum { ST_START, ST_UNQUOTED, ST_QUOTED, ST_QUOTE_IN_QUOTED, ST_AFTER_CR };
 
-static int read_csv(vigil_table **out, const char *path, const vigil_csv_options *opts, bool count_only)
+int vigil_table_read_csv(vigil_table **out, const char *path, const vigil_csv_options *opts)
 {
     *out = NULL;
     csv r = {0};
-    r.count_only = count_only;
     r.path = path;
     r.opts = opts;
     r.missing = opts && opts->missing ? opts->missing : default_missing;
@@ -500,16 +503,4 @@ done:
     free(r.map);
     vigil_table_free(r.t);
     return rc;
-}
-
-int vigil_table_read_csv(vigil_table **out, const char *path, const vigil_csv_options *opts)
-{
-    return read_csv(out, path, opts, false);
-}
-
-int vigil_table_count_missing_csv(vigil_table **out, const char *path, const vigil_csv_options *opts)
-{
-    *out = NULL;
-    if (!opts || !opts->keep) return vigil_error_set(VIGIL_EINVAL, "counting missing values needs the columns");
-    return read_csv(out, path, opts, true);
 }

@@ -48,6 +48,8 @@ typedef struct {
     vec data;           /* double[] or int32_t[] */
     dict levels;
     size_t n_missing;
+    size_t n_missing_file; /* an unread column's missing values over every row of the file (its
+                            * n_missing covers the sample) */
     size_t file_col;    /* its column in the CSV file it was read from, 1-based; 0: not read from one */
 } column;
 

@@ -10,7 +10,6 @@
 #include "run/phi_allowed.h"
 #include "run/sequestration.h"
 #include "core/csv_header.h"
-#include "core/csv_missing.h"
 #include "core/json.h"
 
 #include <cjson/cJSON.h>
@@ -409,53 +408,32 @@ static int load(vigil_table **t, const char *data, const char *score, const char
 
 /* Missing values per feature of the case file (issue 18): the features are the columns the run
  * does not use (its roles -- score, label, groups and the rest -- are the loaded columns) that
- * the reader's sample of them found numeric. They are counted by a second read of those
- * columns alone that keeps no value, only the counts (vigil_table_count_missing_csv), so that
- * no value can fail it and a wide file's features cost no storage; the file must be
- * the one the run read (its SHA-256). A count of 1..min-cell-1 missing, or one leaving
- * 1..min-cell-1 with a value, is withheld (the cell-size policy). *out: the `missingness`
- * block, or NULL when the file has no such column. */
-static int missingness(cJSON **out, const vigil_table *t, const char *data, char delimiter, size_t min_cell)
+ * the reader's sample of them found numeric. The reader counted their missing values in every
+ * row while it read the file (vigil_table_unread_n_missing), keeping no value, so that no
+ * value can fail it, a wide file's features cost no storage and the counts are of the bytes
+ * the run read (one read: the file is not read a second time). A count of 1..min-cell-1
+ * missing, or one leaving 1..min-cell-1 with a value, is withheld (the cell-size policy).
+ * *out: the `missingness` block, or NULL when the file has no such column. */
+static int missingness(cJSON **out, const vigil_table *t, size_t min_cell)
 {
     *out = NULL;
     const vigil_table *u = vigil_table_unread_sample(t);
     size_t nu = u ? vigil_table_ncols(u) : 0, nf = 0, n = vigil_table_nrows(t);
-    const char **feat = malloc((nu ? nu : 1) * sizeof *feat);
-    vigil_table *t2 = NULL;
-    int rc = feat ? VIGIL_OK : vigil_error_set(VIGIL_ENOMEM, "out of memory");
-    for (size_t i = 0; i < nu && !rc; i++)
-        if (vigil_table_numeric(u, i)) feat[nf++] = vigil_table_col_name(u, i);
-    if (rc || !nf) goto done;
-    /* counts only: no value is kept (a wide file's every feature is re-read) or can fail */
-    vigil_csv_options co = VIGIL_CSV_OPTIONS_INIT;
-    co.keep = feat, co.n_keep = nf;
-    co.delimiter = delimiter ? delimiter : ',';
-    if ((rc = vigil_table_count_missing_csv(&t2, data, &co)) != 0) {
-        vigil_error_wrap("%s: counting missing values per feature", data);
-        goto done;
-    }
-    const char *h1 = vigil_table_sha256(t, NULL), *h2 = vigil_table_sha256(t2, NULL);
-    if (!h1 || !h2 || strcmp(h1, h2) != 0 || vigil_table_nrows(t2) != n) {
-        rc = vigil_error_set(VIGIL_EIO, "%s: the file changed while it was read (its SHA-256 differs between "
-                             "the metrics and the missing-value count); run again on a file nothing writes", data);
-        goto done;
-    }
+    for (size_t i = 0; i < nu; i++) nf += vigil_table_numeric(u, i) != NULL;
+    if (!nf) return VIGIL_OK;
     cJSON *m = cJSON_CreateObject(), *cols = cJSON_AddObjectToObject(m, "columns");
     if (!cols) {
         cJSON_Delete(m);
-        rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
-        goto done;
+        return vigil_error_set(VIGIL_ENOMEM, "out of memory");
     }
     cJSON_AddStringToObject(m, "features", "every numeric column of the case file that the run does not use");
     cJSON_AddNumberToObject(m, "n", (double)n);
-    for (size_t k = 0; k < vigil_table_ncols(t2); k++)
-        vigil_run_missing_entry(cols, vigil_table_col_name(t2, k), (double)vigil_table_n_missing(t2, k), (double)n,
-                                min_cell);
+    for (size_t i = 0; i < nu; i++)
+        if (vigil_table_numeric(u, i))
+            vigil_run_missing_entry(cols, vigil_table_col_name(u, i), (double)vigil_table_unread_n_missing(t, i),
+                                    (double)n, min_cell);
     *out = m;
-done:
-    vigil_table_free(t2);
-    free(feat);
-    return rc;
+    return VIGIL_OK;
 }
 
 int vigil_run_metrics(vigil_run_metrics_result **out, const char *data, const char *score,
@@ -536,7 +514,7 @@ int vigil_run_metrics(vigil_run_metrics_result **out, const char *data, const ch
     if ((err = load_survival(t, data, score, sv, label != NULL, opt, &tv, &ev)) != 0) goto loaded;
     n = vigil_table_nrows(t);
     if ((err = vigil_run_groups_resolve(G, t, opt->groups, opt->n_groups, n)) != 0) goto loaded;
-    if ((err = missingness(&miss, t, data, opt->delimiter, vigil_fairness_min_cell(opt->min_cell))) != 0) goto loaded;
+    if ((err = missingness(&miss, t, vigil_fairness_min_cell(opt->min_cell))) != 0) goto loaded;
     t_load = vigil_seconds() - t0;
 
 loaded:

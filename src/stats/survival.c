@@ -16,6 +16,7 @@
 #include "stats/metrics_internal.h"
 #include "stats/survival.h"
 #include "core/parallel.h"
+#include "core/sort.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -28,12 +29,23 @@ typedef struct {
     double *ts;         /* the times in that order, and the events: the passes in time order */
     uint8_t *es;        /* read these, not time[ot[j]] (one gather instead of one per pass) */
     uint32_t *u_of;     /* row -> its unique-time index */
+    /* per unique time u (one block of KM_TABLES x nu doubles): the passes over the rows look
+     * these up instead of dividing per row */
     double *Y;          /* at risk at unique time u */
     double *Gm;         /* censoring KM just before unique time u */
     double *mc;         /* n sum_{s <= u} dC / Y^2 */
+    double *ig;         /* 1 / Gm: a case's weight */
+    double *mp;         /* mc at the unique time before u (0 for the first) */
+    double *fc, *fe;    /* IF_k(Lambda_C(T_k)) of a subject censored / with its event at u */
     double GH, mcH;     /* G(H) and mc at the last unique time <= H (1 and 0 when none) */
     size_t uH;          /* unique times <= H */
 } km_pass;
+
+enum { KM_TABLES = 7 };
+
+/* Each row's role at H in one byte (the low two bits), with E = 0 in a third bit: the passes
+ * over the rows read it instead of the time and the event. */
+enum { NEITHER, CASE, CONTROL, ROLE = 3, CENSORED = 4 }; /* censored by H; event by H; event-free past H */
 
 static void km_free(km_pass *k)
 {
@@ -42,8 +54,6 @@ static void km_free(km_pass *k)
     free(k->es);
     free(k->u_of);
     free(k->Y);
-    free(k->Gm);
-    free(k->mc);
 }
 
 /* The time sort and both KM ingredients. */
@@ -53,17 +63,16 @@ static int km_build(km_pass *k, const double *time, const double *event, size_t 
     k->n = n;
     k->ot = malloc(n * sizeof *k->ot);
     k->u_of = malloc(n * sizeof *k->u_of);
-    k->Y = malloc(n * sizeof *k->Y);
-    k->Gm = malloc(n * sizeof *k->Gm);
-    k->mc = malloc(n * sizeof *k->mc);
     k->ts = malloc(n * sizeof *k->ts);
     k->es = malloc(n);
-    if (!k->ot || !k->u_of || !k->Y || !k->Gm || !k->mc || !k->ts || !k->es) return VIGIL_ENOMEM;
-    if (vigil_stats_sort_order(time, n, k->ot) != 0) return VIGIL_ENOMEM;
-    for (size_t j = 0; j < n; j++) {
-        k->ts[j] = time[k->ot[j]];
-        k->es[j] = event[k->ot[j]] == 1;
-    }
+    if (!k->ot || !k->u_of || !k->ts || !k->es || vigil_sort_order_values(time, n, k->ot, k->ts) != 0)
+        return VIGIL_ENOMEM;
+    for (size_t j = 0; j < n; j++) k->es[j] = event[k->ot[j]] == 1;
+    size_t nu = n > 0;
+    for (size_t j = 1; j < n; j++) nu += k->ts[j] != k->ts[j - 1];
+    if (!(k->Y = malloc(KM_TABLES * (nu ? nu : 1) * sizeof *k->Y))) return VIGIL_ENOMEM;
+    double **tab[KM_TABLES - 1] = {&k->Gm, &k->mc, &k->ig, &k->mp, &k->fc, &k->fe};
+    for (size_t q = 0; q < KM_TABLES - 1; q++) *tab[q] = k->Y + (q + 1) * nu;
     double G = 1, mc = 0;
     k->GH = 1;
     k->mcH = 0;
@@ -78,9 +87,13 @@ static int km_build(km_pass *k, const double *time, const double *event, size_t 
         double Y = (double)(n - a), d = (double)(b - a) - c;
         k->Y[u] = Y;
         k->Gm[u] = G;
+        k->ig[u] = 1 / G;
+        k->mp[u] = mc;
         if (c > 0) G *= 1 - c / (Y - d); /* prodlim's reverse KM: events at t leave first */
         mc += c / (Y * Y) * (double)n;
         k->mc[u] = mc;
+        k->fc[u] = (double)n / Y - mc;
+        k->fe[u] = 0 - mc;
         if (t <= H) {
             k->GH = G;
             k->mcH = mc;
@@ -92,27 +105,27 @@ static int km_build(km_pass *k, const double *time, const double *event, size_t 
     return VIGIL_OK;
 }
 
-/* IF_k(Lambda_C(T_k)) for subject k (row i): the value every later weight sees. */
-static double if_at_own(const km_pass *k, size_t i, const double *event)
+/* IF_k(Lambda_C(T_k)) for subject k at unique time u with role byte c: the value every later
+ * weight sees. */
+static double if_at_own(const km_pass *k, uint32_t u, uint8_t c) { return c & CENSORED ? k->fc[u] : k->fe[u]; }
+
+static double if_horizon(const km_pass *k, uint32_t u, uint8_t c) { return u < k->uH ? if_at_own(k, u, c) : -k->mcH; }
+
+/* For weights a over the cases (rows with E = 1, T <= H), accumulated per unique time by
+ * case_add (after[u] = sum of a over the cases at u, before[u] = sum of a * (-mc at the unique
+ * time before u)), case_sums makes after[u] the sum over cases later than u and before[u] the
+ * sum over cases at or before u: then
+ *   sum_cases a_i IF_k(Lambda_C(T_i-)) = if_at_own(k) * after[u_k] + before[u_k].
+ * Rows that are not cases add a = 0 (after and before never hold -0, so adding 0 changes no
+ * bit): the passes need no branch on the role. */
+static void case_add(const km_pass *k, double *after, double *before, uint32_t u, double a)
 {
-    uint32_t u = k->u_of[i];
-    return (event[i] == 0 ? (double)k->n / k->Y[u] : 0) - k->mc[u];
+    after[u] += a;
+    before[u] -= a * k->mp[u];
 }
 
-/* For weights a over the cases (rows with E = 1, T <= H; a[i] = 0 elsewhere) fill, per unique
- * time u, after[u] = sum of a over cases later than u and before[u] = sum over cases at or
- * before u of a * (-mc at the unique time before the case): then
- *   sum_cases a_i IF_k(Lambda_C(T_i-)) = if_at_own(k) * after[u_k] + before[u_k]. */
-static void case_sums(const km_pass *k, const double *a, double *after, double *before)
+static void case_sums(const km_pass *k, double *after, double *before)
 {
-    memset(after, 0, k->nu * sizeof *after);
-    memset(before, 0, k->nu * sizeof *before);
-    for (size_t i = 0; i < k->n; i++) {
-        if (a[i] == 0) continue;
-        uint32_t u = k->u_of[i];
-        after[u] += a[i];
-        before[u] -= a[i] * (u ? k->mc[u - 1] : 0);
-    }
     double tot = 0, cum = 0;
     for (size_t u = 0; u < k->nu; u++) tot += after[u];
     for (size_t u = 0; u < k->nu; u++) {
@@ -121,11 +134,6 @@ static void case_sums(const km_pass *k, const double *a, double *after, double *
         cum += before[u];
         before[u] = cum;
     }
-}
-
-static double if_horizon(const km_pass *k, size_t i, const double *event)
-{
-    return k->u_of[i] < k->uH ? if_at_own(k, i, event) : -k->mcH;
 }
 
 static void se_ci(const double *IF, size_t n, double v, double z, double *se, double *lo, double *hi)
@@ -146,39 +154,67 @@ typedef struct {
     km_pass k;
     uint32_t *orisk; /* rows in risk order */
     double *rs;      /* the risks in that order */
-    uint8_t *cls;    /* each row's role at H */
+    uint8_t *cls;    /* each row's role byte */
     /* the second half's own scratch (Harrell's C and the KM groups run beside the AUROC and
-     * Brier, which use w, h, IF, after and before) */
-    uint32_t *rank;  /* 3n + 1: the rows' risk ranks, the later subjects per rank, ranks in time order */
-    uint32_t *bit;   /* n + 1: the Fenwick tree of counts (n < 2^32; half a double's cache) */
+     * Brier, which use h, IF and after) */
+    uint32_t *rank;  /* 2n: the rows' dense risk ranks (1-based), then the ranks in time order */
+    size_t nr;       /* distinct risks */
     uint8_t *grp;    /* 2n: each row's calibration group, then in time order */
-    double *cA, *cN; /* n each: every subject's share of Harrell's C pairs (harrell_pairs) */
+    double *cA;      /* n: Harrell's C's pair counts per subject (harrell_pairs' scratch) */
     size_t groups;
     vigil_survival *o;
-    double *w, *h, *IF, *after, *before;
+    double *h, *IF, *after;              /* after: 4 x nu (the AUROC's two weights' sums) */
 } sv_work;
 
-enum { NEITHER, CASE, CONTROL }; /* censored by H; event by H; event-free past H */
-static int is_case(const sv_work *s, size_t i) { return s->cls[i] == CASE; }
-static int is_ctrl(const sv_work *s, size_t i) { return s->cls[i] == CONTROL; }
+static int is_case(const sv_work *s, size_t i) { return (s->cls[i] & ROLE) == CASE; }
+static int is_ctrl(const sv_work *s, size_t i) { return (s->cls[i] & ROLE) == CONTROL; }
 
-/* Each row's role at H, so the passes in risk order read one byte per row. */
-static void classify(sv_work *s)
+/* The value for a row of this role (NEITHER: 0), picked from a table rather than branched on:
+ * the roles follow no pattern, and a mispredicted branch also stalls the loads in flight (the
+ * pass in risk order reads the rows at random). Both values are computed; the other is unused. */
+static double by_role(int role, double if_case, double if_ctrl)
 {
-    for (size_t i = 0; i < s->n; i++)
-        s->cls[i] = (uint8_t)(s->time[i] > s->H ? CONTROL : s->event[i] == 1 ? CASE : NEITHER);
+    const double v[4] = {0, if_case, if_ctrl, 0};
+    return v[role];
+}
+
+/* Each row's role byte, so the passes read one byte per row; with o, the block's counts and
+ * mean risk in the same pass. */
+static void classify(sv_work *s, vigil_survival *o)
+{
+    double m = 0;
+    size_t count[4] = {0};
+    for (size_t i = 0; i < s->n; i++) {
+        int later = s->time[i] > s->H, event = s->event[i] == 1; /* no branch: the roles follow no pattern */
+        int role = later ? CONTROL : event; /* CASE is 1, NEITHER 0 */
+        s->cls[i] = (uint8_t)(role | (s->event[i] == 0) * CENSORED);
+        m += s->risk[i];
+        count[role]++;
+    }
+    if (!o) return;
+    o->mean_risk = m / (double)s->n;
+    o->events_by_horizon = (double)count[CASE];
+    o->censored_before_horizon = (double)count[NEITHER]; /* checked input: E = 0 and T <= H */
+    o->event_free = (double)count[CONTROL];
 }
 
 /* AUROC and its se. h[i]: a case's weight of controls below it (ties one half), a control's
- * weight of cases above it. */
+ * weight of cases above it. The sums over rows run in row order (the numbers do not depend on
+ * how the passes are arranged); a row that is not counted adds 0. */
 static void auroc(vigil_survival *o, sv_work *s)
 {
     size_t n = s->n;
-    double Wcase = 0, Wctrl = 0;
+    const km_pass *k = &s->k;
+    const uint8_t *cls = s->cls;
+    const uint32_t *u_of = k->u_of;
+    /* a row's weight, by_role(role, ig[u], wctrl), is looked up where it is used rather than
+     * kept: the pass in risk order then reads 5 bytes of the row at random instead of 9 */
+    double *h = s->h, wctrl = 1 / k->GH, Wcase = 0, Wctrl = 0;
     for (size_t i = 0; i < n; i++) {
-        s->w[i] = is_case(s, i) ? 1 / s->k.Gm[s->k.u_of[i]] : is_ctrl(s, i) ? 1 / s->k.GH : 0;
-        if (is_case(s, i)) Wcase += s->w[i];
-        else if (is_ctrl(s, i)) Wctrl += s->w[i];
+        int role = cls[i] & ROLE;
+        double x = by_role(role, k->ig[u_of[i]], wctrl);
+        Wcase += by_role(role, x, 0);
+        Wctrl += by_role(role, 0, x);
     }
     if (o->events_by_horizon == 0 || o->event_free == 0) {
         o->auc_reason = o->events_by_horizon == 0 ? "no event by the horizon: no case to rank"
@@ -191,172 +227,193 @@ static void auroc(vigil_survival *o, sv_work *s)
         size_t b = a;
         for (; b < n && s->rs[b] == r; b++) {
             size_t i = s->orisk[b];
-            if (is_case(s, i)) gc += s->w[i];
-            else if (is_ctrl(s, i)) gk += s->w[i];
+            int role = cls[i] & ROLE;
+            double x = by_role(role, k->ig[u_of[i]], wctrl);
+            gc += by_role(role, x, 0);
+            gk += by_role(role, 0, x);
         }
+        double hcase = below_ctrl + 0.5 * gk, hctrl = (Wcase - below_case - gc) + 0.5 * gc;
         for (size_t j = a; j < b; j++) {
             size_t i = s->orisk[j];
-            s->h[i] = is_case(s, i) ? below_ctrl + 0.5 * gk : (Wcase - below_case - gc) + 0.5 * gc;
+            h[i] = by_role(cls[i] & ROLE, hcase, hctrl); /* NEITHER: unused (its weight is 0) */
         }
         below_ctrl += gk;
         below_case += gc;
         a = b;
     }
-    double nu2 = 0; /* n^2 nu */
-    for (size_t i = 0; i < n; i++)
-        if (is_case(s, i)) nu2 += s->w[i] * s->h[i];
+    /* n^2 nu, and the censoring terms of a = w h (numerator) and b = w (denominator) over the
+     * cases in one pass */
+    double nu2 = 0, *aafter = s->after, *abefore = aafter + k->nu, *bafter = abefore + k->nu, *bbefore = bafter + k->nu;
+    memset(aafter, 0, 4 * k->nu * sizeof *aafter);
+    for (size_t i = 0; i < n; i++) {
+        int role = cls[i] & ROLE;
+        uint32_t u = u_of[i];
+        double w = by_role(role, k->ig[u], wctrl), a = by_role(role, w * h[i], 0), b = by_role(role, w, 0);
+        nu2 += a;
+        case_add(k, aafter, abefore, u, a);
+        case_add(k, bafter, bbefore, u, b);
+    }
+    case_sums(k, aafter, abefore);
+    case_sums(k, bafter, bbefore);
     o->auc = nu2 / (Wcase * Wctrl);
     double dn = (double)n, mu = Wcase * Wctrl / (dn * dn), nu = nu2 / (dn * dn);
-    /* the censoring terms: a = w h (numerator) and b = w (denominator) over the cases */
-    double *a = s->IF, *bafter = s->after, *bbefore = s->before;
-    double *aafter = malloc(2 * s->k.nu * sizeof *aafter);
-    if (!aafter) {
-        o->auc_reason = "out of memory for the AUROC's influence function";
-        o->auc = NAN;
-        return;
-    }
-    double *abefore = aafter + s->k.nu;
-    for (size_t i = 0; i < n; i++) a[i] = is_case(s, i) ? s->w[i] * s->h[i] : 0;
-    case_sums(&s->k, a, aafter, abefore);
-    for (size_t i = 0; i < n; i++) a[i] = is_case(s, i) ? s->w[i] : 0;
-    case_sums(&s->k, a, bafter, bbefore);
     for (size_t i = 0; i < n; i++) {
-        double num0 = 0, den0 = 0;
-        if (is_case(s, i)) {
-            num0 = s->w[i] / dn * s->h[i];
-            den0 = s->w[i] / dn * Wctrl;
-        } else if (is_ctrl(s, i)) {
-            num0 = s->w[i] / dn * s->h[i];
-            den0 = s->w[i] / dn * Wcase;
-        }
-        uint32_t u = s->k.u_of[i];
-        double f = if_at_own(&s->k, i, s->event), fH = if_horizon(&s->k, i, s->event);
+        uint8_t c = cls[i];
+        int role = c & ROLE;
+        uint32_t u = u_of[i];
+        double wn = by_role(role, k->ig[u], wctrl) / dn, num0 = wn * h[i];
+        double den0 = by_role(role, wn * Wctrl, wn * Wcase);
+        num0 = by_role(role, num0, num0);
+        double f = if_at_own(k, u, c), fH = if_horizon(k, u, c);
         double num = num0 + (f * aafter[u] + abefore[u]) / (dn * dn) + fH * nu;
         double den = den0 + (f * bafter[u] + bbefore[u]) * Wctrl / (dn * dn) + fH * mu;
         s->IF[i] = (num * mu - den * nu) / (mu * mu);
     }
-    free(aafter);
     se_ci(s->IF, n, o->auc, s->z, &o->auc_se, &o->auc_ci_low, &o->auc_ci_high);
 }
 
-/* The IPCW Brier score and its se; reuses w (AUROC weights) as residuals' weights. */
+/* The IPCW Brier score and its se; h holds the residuals. */
 static void brier(vigil_survival *o, sv_work *s)
 {
     size_t n = s->n;
+    const km_pass *k = &s->k;
+    const uint8_t *cls = s->cls;
+    const uint32_t *u_of = k->u_of;
     double dn = (double)n, sum = 0, ctrl = 0;
-    double *res = s->h;
+    double *res = s->h, *after = s->after, *before = after + k->nu;
+    memset(after, 0, 2 * k->nu * sizeof *after);
     for (size_t i = 0; i < n; i++) {
         double r = s->risk[i];
-        res[i] = is_case(s, i) ? (1 - r) * (1 - r) / s->k.Gm[s->k.u_of[i]] : is_ctrl(s, i) ? r * r / s->k.GH : 0;
-        sum += res[i];
-        if (is_ctrl(s, i)) ctrl += res[i];
+        int role = cls[i] & ROLE;
+        uint32_t u = u_of[i];
+        double x = by_role(role, (1 - r) * (1 - r) / k->Gm[u], r * r / k->GH);
+        res[i] = x;
+        sum += x;
+        ctrl += by_role(role, 0, x);
+        case_add(k, after, before, u, by_role(role, x, 0));
     }
+    case_sums(k, after, before);
     o->brier = sum / dn;
-    for (size_t i = 0; i < n; i++) s->w[i] = is_case(s, i) ? res[i] : 0;
-    case_sums(&s->k, s->w, s->after, s->before);
     for (size_t i = 0; i < n; i++) {
-        uint32_t u = s->k.u_of[i];
-        double f = if_at_own(&s->k, i, s->event), fH = if_horizon(&s->k, i, s->event);
-        s->IF[i] = res[i] - o->brier + (f * s->after[u] + s->before[u]) / dn + fH * ctrl / dn;
+        uint8_t c = cls[i];
+        uint32_t u = u_of[i];
+        double f = if_at_own(k, u, c), fH = if_horizon(k, u, c);
+        s->IF[i] = res[i] - o->brier + (f * after[u] + before[u]) / dn + fH * ctrl / dn;
     }
     se_ci(s->IF, n, o->brier, s->z, &o->brier_se, &o->brier_ci_low, &o->brier_ci_high);
 }
 
 /* Harrell's C: times from the last back, a Fenwick tree of the risk ranks of everyone later
- * (a censoring tied with an event counts as later); each event is compared with them.
- * With A and N (n each) also every subject's share of the pairs, in time order (k.ot: the same
- * subject at j for two models on one KM pass, and no random access): A[j] = its concordant
- * pairs + half its tied-risk ones, N[j] = its comparable pairs, as an event (the backward pass)
- * and as the later member (a forward pass: the events before it); then A[j] = dC/dw_j. */
-static int harrell_pairs(vigil_survival *o, sv_work *s, double *A, double *N)
+ * (a censoring tied with an event counts as later); each event is compared with them. The
+ * counts are whole numbers (exact in doubles below 2^53), so the order within a tie group is
+ * free: rt holds each group's censored ranks first, then its events', and the passes over a
+ * group branch on nothing but the tree's walks.
+ * With A (n doubles of scratch) also every subject's derivative of C with respect to its case
+ * weight, dC/dw_j = (A_j - C N_j) / pairs, for the infinitesimal jackknife: A_j its concordant
+ * pairs + half its tied-risk ones as an event (the backward pass) and as the later member (a
+ * forward pass: the events before it), kept at its place in rt; N_j its comparable pairs,
+ * which its tie group's counts give (an event: everyone later and the group's censorings, and
+ * the events before the group; a censoring: the events before it and the group's). A_j and
+ * N_j are whole or half counts, exact whatever the order they are summed in. The derivatives
+ * are taken in time order (k.ot: the order before the groups' censored-first layout, the same
+ * subject at j for two models on one KM pass), into D where it is given, and *ss = the sum of
+ * their squares in that order. */
+static int harrell_pairs(vigil_survival *o, sv_work *s, double *A, double *D, double *ss)
 {
-    size_t n = s->n, nr = 0;
-    uint32_t *rank = s->rank, *at = rank + n, *rt = at + n + 1; /* by row, per rank, in time order */
-    uint32_t *bit = s->bit;
-    memset(bit, 0, (n + 1) * sizeof *bit);
-    memset(at, 0, (n + 1) * sizeof *at);
-    for (size_t j = 0; j < n; j++) {
-        if (j == 0 || s->rs[j] != s->rs[j - 1]) nr++;
-        rank[s->orisk[j]] = (uint32_t)nr; /* 1-based dense rank */
-    }
+    size_t n = s->n, nr = s->nr;
+    uint32_t *rank = s->rank, *rt = rank + n; /* by row, in time order */
+    /* the Fenwick tree of counts and the count per rank, over the distinct risks only (32-bit:
+     * n < 2^32; a tree of 10^4 ranks stays in the first-level cache) */
+    uint32_t *bit = calloc(2 * (nr + 1), sizeof *bit), *at = bit + nr + 1;
+    if (!bit) return vigil_error_set(VIGIL_ENOMEM, "out of memory for Harrell's C of %zu subjects", n);
     const uint32_t *ot = s->k.ot;
     const double *ts = s->k.ts;
     const uint8_t *es = s->k.es;
-    for (size_t j = 0; j < n; j++) rt[j] = rank[ot[j]];
+    for (size_t a = 0, b; a < n; a = b) {
+        size_t c = 0;
+        for (b = a; b < n && ts[b] == ts[a]; b++) c += !es[b];
+        for (size_t j = a, pc = a, pe = a + c; j < b; j++) {
+            rt[es[j] ? pe : pc] = rank[ot[j]];
+            pe += es[j];
+            pc += !es[j];
+        }
+    }
     double conc = 0, disc = 0, tied = 0, later = 0;
-    for (size_t b = n; b > 0;) {
-        double t = ts[b - 1];
-        size_t a = b;
-        while (a > 0 && ts[a - 1] == t) a--;
-        for (size_t j = a; j < b; j++)
-            if (!es[j]) {
-                for (size_t x = rt[j]; x <= nr; x += x & (~x + 1)) bit[x] += 1;
-                at[rt[j]]++;
-                later += 1;
-            }
-        for (size_t j = a; j < b; j++) {
-            if (!es[j]) continue;
+    for (size_t b = n, a, c; b > 0; b = a) {
+        for (a = b, c = 0; a > 0 && ts[a - 1] == ts[b - 1]; a--) c += !es[a - 1];
+        for (size_t j = a; j < a + c; j++) { /* the group's censorings: later than its events */
+            for (size_t x = rt[j]; x <= nr; x += x & (~x + 1)) bit[x] += 1;
+            at[rt[j]]++;
+        }
+        later += (double)c;
+        for (size_t j = a + c; j < b; j++) {
             uint64_t lt = 0;
             double eq = at[rt[j]];
             for (size_t x = rt[j] - 1; x > 0; x -= x & (~x + 1)) lt += bit[x];
             conc += (double)lt;
             tied += eq;
             disc += later - (double)lt - eq;
-            if (A) A[j] = (double)lt + 0.5 * eq, N[j] = later;
+            if (A) A[j] = (double)lt + 0.5 * eq;
         }
-        for (size_t j = a; j < b; j++)
-            if (es[j]) {
-                for (size_t x = rt[j]; x <= nr; x += x & (~x + 1)) bit[x] += 1;
-                at[rt[j]]++;
-                later += 1;
-            }
-        b = a;
+        for (size_t j = a + c; j < b; j++) {
+            for (size_t x = rt[j]; x <= nr; x += x & (~x + 1)) bit[x] += 1;
+            at[rt[j]]++;
+        }
+        later += (double)(b - a - c);
     }
     double pairs = conc + disc + tied;
     o->c_harrell = pairs > 0 ? (conc + 0.5 * tied) / pairs : NAN;
-    if (!A) return VIGIL_OK;
-    for (size_t j = 0; j < n; j++)
-        if (!es[j]) A[j] = N[j] = 0;
-    /* forward: each subject against the events before it (an event at its own time is before a
-     * censored subject, not before another event); concordant where the event's risk is higher */
-    memset(bit, 0, (n + 1) * sizeof *bit);
-    memset(at, 0, (n + 1) * sizeof *at);
-    double before = 0;
-    for (size_t a = 0; a < n;) {
-        double t = ts[a];
-        size_t b = a;
-        while (b < n && ts[b] == t) b++;
-        for (int pass = 0; pass < 2; pass++) {
-            for (size_t j = a; j < b; j++) {
-                if (es[j] != (pass == 0)) continue;
-                uint64_t le = 0;
-                for (size_t x = rt[j]; x > 0; x -= x & (~x + 1)) le += bit[x];
-                double eq = at[rt[j]];
-                A[j] += before - (double)le + 0.5 * eq;
-                N[j] += before;
-            }
-            if (pass == 0)
-                for (size_t j = a; j < b; j++)
-                    if (es[j]) {
-                        for (size_t x = rt[j]; x <= nr; x += x & (~x + 1)) bit[x] += 1;
-                        at[rt[j]]++;
-                        before += 1;
-                    }
-        }
-        a = b;
+    if (!A || !(pairs > 0)) {
+        for (size_t j = 0; D && j < n; j++) D[j] = NAN;
+        if (ss) *ss = NAN;
+        free(bit);
+        return VIGIL_OK;
     }
-    /* the derivative of C with respect to subject i's case weight (survival's dfbeta / 2) */
-    for (size_t j = 0; j < n; j++) A[j] = pairs > 0 ? (A[j] - o->c_harrell * N[j]) / pairs : NAN;
+    /* forward: each subject against the events before it (an event at its own time is before a
+     * censored subject, not before another event); concordant where the event's risk is higher.
+     * A group's counts are then whole, and its derivatives (survival's dfbeta / 2) are taken
+     * while it is in cache, in time order. */
+    memset(bit, 0, 2 * (nr + 1) * sizeof *bit);
+    double C = o->c_harrell, sum = 0, before = 0; /* before: the events of earlier groups */
+    for (size_t a = 0, b; a < n; a = b) {
+        size_t c = 0;
+        for (b = a; b < n && ts[b] == ts[a]; b++) c += !es[b];
+        for (size_t j = a + c; j < b; j++) { /* the group's events: the events of earlier groups */
+            uint64_t le = 0;
+            for (size_t x = rt[j]; x > 0; x -= x & (~x + 1)) le += bit[x];
+            A[j] += before - (double)le + 0.5 * at[rt[j]];
+        }
+        for (size_t j = a + c; j < b; j++) {
+            for (size_t x = rt[j]; x <= nr; x += x & (~x + 1)) bit[x] += 1;
+            at[rt[j]]++;
+        }
+        double ne = (double)(b - a - c), Nn[2] = {before + ne, (double)(n - b + c) + before}; /* censoring, event */
+        before += ne;
+        for (size_t j = a; j < a + c; j++) { /* its censorings: those and the group's own */
+            uint64_t le = 0;
+            for (size_t x = rt[j]; x > 0; x -= x & (~x + 1)) le += bit[x];
+            A[j] = before - (double)le + 0.5 * at[rt[j]];
+        }
+        for (size_t j = a, pc = a, pe = a + c; j < b; j++) {
+            double d = (A[es[j] ? pe : pc] - C * Nn[es[j]]) / pairs;
+            pe += es[j];
+            pc += !es[j];
+            if (D) D[j] = d;
+            sum += d * d;
+        }
+    }
+    free(bit);
+    if (ss) *ss = sum;
     return VIGIL_OK;
 }
 
-/* The infinitesimal jackknife's se of one C (survival::concordance's var: no centring) and of
- * the difference of two (b NULL: a alone). */
-static double ij_se(const double *a, const double *b, size_t n)
+/* The infinitesimal jackknife's se of the difference of two Cs (survival::concordance's var:
+ * no centring) from their derivatives. */
+static double ij_se_diff(const double *a, const double *b, size_t n)
 {
     double ss = 0;
     for (size_t i = 0; i < n; i++) {
-        double d = a[i] - (b ? b[i] : 0);
+        double d = a[i] - b[i];
         ss += d * d;
     }
     return sqrt(ss);
@@ -366,9 +423,10 @@ static double ij_se(const double *a, const double *b, size_t n)
  * interval C -/+ z se clipped to [0, 1]. */
 static int harrell(vigil_survival *o, sv_work *s)
 {
-    harrell_pairs(o, s, s->cA, s->cN);
-    if (isnan(o->c_harrell)) return VIGIL_OK;
-    o->c_harrell_se = ij_se(s->cA, NULL, s->n);
+    double ss;
+    int rc = harrell_pairs(o, s, s->cA, NULL, &ss);
+    if (rc || isnan(o->c_harrell)) return rc;
+    o->c_harrell_se = sqrt(ss);
     o->c_harrell_ci_low = fmax(0, o->c_harrell - s->z * o->c_harrell_se);
     o->c_harrell_ci_high = fmin(1, o->c_harrell + s->z * o->c_harrell_se);
     return VIGIL_OK;
@@ -401,12 +459,14 @@ static void km_groups(vigil_survival *o, sv_work *s, size_t k)
         memset(q, 0, sizeof *q);
         q->n = (double)sz;
         double m = 0;
+        size_t ev = 0; /* counted here, not in *q: the byte stores to g may alias it */
         for (size_t r = 0; r < sz; r++, pos++) {
             size_t i = s->orisk[pos];
             g[i] = (uint8_t)j;
             m += s->rs[pos];
-            q->events_by_horizon += is_case(s, i);
+            ev += is_case(s, i);
         }
+        q->events_by_horizon = (double)ev;
         q->mean_risk = m / (double)sz;
         Yg[j] = (double)sz;
         Sg[j] = 1;
@@ -429,9 +489,10 @@ static void km_groups(vigil_survival *o, sv_work *s, size_t k)
         for (; gi < VIGIL_SURVIVAL_CURVE && CURVE_T(gi) < t; gi++) CURVE_RECORD(gi) /* S just before t */
         if (t > s->H) break;
         size_t b = a;
-        for (; b < n && ts[b] == t; b++) {
-            if (es[b]) d++, dg[gt[b]]++;
-            else c++, cg[gt[b]]++;
+        for (; b < n && ts[b] == t; b++) { /* whole counts: adding 0 changes nothing, and needs no branch */
+            double e = es[b];
+            d += e, dg[gt[b]] += e;
+            c += 1 - e, cg[gt[b]] += 1 - e;
         }
         double Y = (double)(n - a);
         S *= 1 - d / Y;
@@ -467,9 +528,38 @@ static int halves(void *ctx, size_t begin, size_t end, int worker)
             auroc(s->o, s);
             brier(s->o, s);
         } else {
-            harrell(s->o, s);
+            int rc = harrell(s->o, s);
+            if (rc) return rc;
             km_groups(s->o, s, s->groups);
         }
+    }
+    return VIGIL_OK;
+}
+
+/* The risk order: the sort, the risks in it and each row's dense rank (1-based) among the
+ * distinct risks (rank may be NULL: no Harrell's C). */
+static int risk_order(sv_work *s, uint32_t *rank)
+{
+    if (vigil_sort_order_values(s->risk, s->n, s->orisk, s->rs) != 0) return VIGIL_ENOMEM;
+    size_t nr = 0;
+    for (size_t j = 0; rank && j < s->n; j++) {
+        if (j == 0 || s->rs[j] != s->rs[j - 1]) nr++;
+        rank[s->orisk[j]] = (uint32_t)nr;
+    }
+    s->nr = nr;
+    return VIGIL_OK;
+}
+
+/* The two sorts, one per worker where two cores answer: by time (both KM curves), by risk
+ * (with the role bytes, the counts and the ranks). */
+static int sorts(void *ctx, size_t begin, size_t end, int worker)
+{
+    (void)worker;
+    sv_work *s = ctx;
+    for (size_t h = begin; h < end; h++) {
+        if (h == 1) classify(s, s->o);
+        if ((h == 0 ? km_build(&s->k, s->time, s->event, s->n, s->H) : risk_order(s, s->rank)) != 0)
+            return vigil_error_set(VIGIL_ENOMEM, "out of memory for the time-to-event metrics of %zu subjects", s->n);
     }
     return VIGIL_OK;
 }
@@ -493,55 +583,38 @@ int vigil_stats_survival_subset(vigil_survival *o, const double *risk, const dou
     size_t groups = opt->groups < 1 ? 1 : opt->groups > VIGIL_SURVIVAL_MAX_GROUPS ? VIGIL_SURVIVAL_MAX_GROUPS : opt->groups;
     if (groups > n) groups = n;
     sv_work s = {.risk = risk, .time = time, .event = event, .n = n, .H = H,
-                 .z = vigil_stats_qnorm(1 - (1 - opt->level) / 2)};
-    int rc = km_build(&s.k, time, event, n, H);
+                 .z = vigil_stats_qnorm(1 - (1 - opt->level) / 2), .o = o, .groups = groups};
+    int rc = VIGIL_OK;
+    memset(&s.k, 0, sizeof s.k); /* km_free below whatever km_build got */
     s.orisk = malloc(n * sizeof *s.orisk);
-    s.w = malloc(n * sizeof *s.w);
     s.h = malloc(n * sizeof *s.h);
-    s.IF = malloc(n * sizeof *s.IF);
-    s.after = malloc((n + 1) * sizeof *s.after);
-    s.before = malloc((n + 1) * sizeof *s.before);
+    s.IF = s.h; /* each row's influence replaces its h (the AUROC) or residual (the Brier), the last use of it */
     s.cls = malloc(n);
     s.rs = malloc(n * sizeof *s.rs);
-    s.rank = malloc((3 * n + 1) * sizeof *s.rank);
-    s.bit = malloc((n + 1) * sizeof *s.bit);
+    s.rank = malloc(2 * n * sizeof *s.rank);
     s.grp = malloc(2 * n);
     s.cA = malloc(n * sizeof *s.cA);
-    s.cN = malloc(n * sizeof *s.cN);
-    if (rc || !s.orisk || !s.w || !s.h || !s.IF || !s.after || !s.before || !s.cls || !s.rs || !s.rank || !s.bit ||
-        !s.grp || !s.cA || !s.cN || vigil_stats_sort_order(risk, n, s.orisk) != 0) {
+    if (!s.orisk || !s.h || !s.cls || !s.rs || !s.rank || !s.grp || !s.cA) {
         rc = vigil_error_set(VIGIL_ENOMEM, "out of memory for the time-to-event metrics of %zu subjects", n);
         goto done;
     }
-    classify(&s);
-    for (size_t j = 0; j < n; j++) s.rs[j] = risk[s.orisk[j]];
-    double m = 0;
-    for (size_t i = 0; i < n; i++) {
-        m += risk[i];
-        o->events_by_horizon += is_case(&s, i);
-        o->censored_before_horizon += event[i] == 0 && time[i] <= H;
-        o->event_free += time[i] > H;
+    if ((rc = vigil_parallel_for((int)opt->threads, 2, 1, sorts, &s)) != 0) goto done;
+    if (!(s.after = malloc(4 * s.k.nu * sizeof *s.after))) {
+        rc = vigil_error_set(VIGIL_ENOMEM, "out of memory for the time-to-event metrics of %zu subjects", n);
+        goto done;
     }
-    o->mean_risk = m / (double)n;
-    s.o = o;
-    s.groups = groups;
     if ((rc = vigil_parallel_for((int)opt->threads, 2, 1, halves, &s)) != 0) goto done;
     o->oe_ratio = o->mean_risk > 0 ? o->km_risk / o->mean_risk : NAN;
 done:
     km_free(&s.k);
     free(s.orisk);
-    free(s.w);
     free(s.h);
-    free(s.IF);
     free(s.after);
-    free(s.before);
     free(s.cls);
     free(s.rs);
     free(s.rank);
-    free(s.bit);
     free(s.grp);
     free(s.cA);
-    free(s.cN);
     return rc;
 }
 
@@ -551,18 +624,17 @@ int vigil_stats_survival_regroup(vigil_survival *o, const double *risk, const do
     if (k < 1 || k > VIGIL_SURVIVAL_MAX_GROUPS || k > n) return vigil_error_set(VIGIL_EINVAL, "%zu risk groups", k);
     sv_work s = {.risk = risk, .time = time, .event = event, .n = n, .H = H,
                  .z = vigil_stats_qnorm(1 - (1 - level) / 2)};
-    int rc = km_build(&s.k, time, event, n, H);
+    memset(&s.k, 0, sizeof s.k);
     s.orisk = malloc(n * sizeof *s.orisk);
     s.grp = malloc(2 * n);
     s.cls = malloc(n);
     s.rs = malloc(n * sizeof *s.rs);
-    if (rc || !s.orisk || !s.grp || !s.cls || !s.rs || vigil_stats_sort_order(risk, n, s.orisk) != 0) {
+    int rc = VIGIL_OK;
+    if (s.cls) classify(&s, NULL);
+    if (!s.orisk || !s.grp || !s.cls || !s.rs || km_build(&s.k, time, event, n, H) != 0 || risk_order(&s, NULL) != 0)
         rc = vigil_error_set(VIGIL_ENOMEM, "out of memory for the calibration groups of %zu subjects", n);
-    } else {
-        classify(&s);
-        for (size_t j = 0; j < n; j++) s.rs[j] = risk[s.orisk[j]];
+    else
         km_groups(o, &s, k);
-    }
     km_free(&s.k);
     free(s.rs);
     free(s.orisk);
@@ -580,15 +652,24 @@ static int check_inputs(const double *risk, const double *time, const double *ev
     if (opt && !(opt->level > 0 && opt->level < 1))
         return vigil_error_set(VIGIL_EINVAL, "confidence level %g is not between 0 and 1", opt->level);
     double tmax = -INFINITY;
-    for (size_t i = 0; i < n; i++) {
-        if (!(time[i] >= 0) || !isfinite(time[i]))
-            return vigil_error_set(VIGIL_EINVAL, "time: row %zu: value %g is missing or negative", i + 1, time[i]);
-        if (!(event[i] == 0 || event[i] == 1))
-            return vigil_error_set(VIGIL_EINVAL, "event: row %zu: value %g is not 0 (censored) or 1 (event)", i + 1,
-                                   event[i]);
-        if (!(risk[i] >= 0 && risk[i] <= 1))
-            return vigil_error_set(VIGIL_EINVAL, "risk: row %zu: value %g is not a probability in [0, 1]", i + 1, risk[i]);
-        if (time[i] > tmax) tmax = time[i];
+    enum { BLOCK = 4096 }; /* a block is checked without a branch per row, and read again only when it fails */
+    for (size_t b = 0; b < n; b += BLOCK) {
+        size_t e = n - b < BLOCK ? n : b + BLOCK;
+        int ok = 1;
+        for (size_t i = b; i < e; i++)
+            ok &= (time[i] >= 0) & (time[i] < INFINITY) & ((event[i] == 0) | (event[i] == 1)) & (risk[i] >= 0) &
+                  (risk[i] <= 1);
+        for (size_t i = b; !ok && i < e; i++) {
+            if (!(time[i] >= 0) || !isfinite(time[i]))
+                return vigil_error_set(VIGIL_EINVAL, "time: row %zu: value %g is missing or negative", i + 1, time[i]);
+            if (!(event[i] == 0 || event[i] == 1))
+                return vigil_error_set(VIGIL_EINVAL, "event: row %zu: value %g is not 0 (censored) or 1 (event)",
+                                       i + 1, event[i]);
+            if (!(risk[i] >= 0 && risk[i] <= 1))
+                return vigil_error_set(VIGIL_EINVAL, "risk: row %zu: value %g is not a probability in [0, 1]", i + 1,
+                                       risk[i]);
+        }
+        for (size_t i = b; i < e; i++) tmax = time[i] > tmax ? time[i] : tmax;
     }
     if (n && H > tmax)
         return vigil_error_set(VIGIL_EINVAL, "horizon %g is beyond the last follow-up time %g: nobody is at risk at it",
@@ -612,6 +693,7 @@ typedef struct {
     sv_work s;
     vigil_survival o;
     double *if_auc, *if_brier, *if_c; /* if_c: dC/dw in time order (harrell_pairs) */
+    double c_ss;                      /* the sum of their squares, in that order */
 } pm_model;
 
 static int pm_one(void *ctx, size_t begin, size_t end, int worker)
@@ -625,11 +707,12 @@ static int pm_one(void *ctx, size_t begin, size_t end, int worker)
         if (!isnan(x->o.auc)) memcpy(x->if_auc, x->s.IF, n * sizeof *x->if_auc);
         brier(&x->o, &x->s);
         memcpy(x->if_brier, x->s.IF, n * sizeof *x->if_brier);
-        harrell_pairs(&x->o, &x->s, x->if_c, x->s.w);
+        /* h is free again (the Brier's influence is kept): the pair counts' scratch */
+        int rc = harrell_pairs(&x->o, &x->s, x->s.h, x->if_c, &x->c_ss);
+        if (rc) return rc;
     }
     return VIGIL_OK;
 }
-
 
 /* se, interval and p of a difference d from the difference of two influence functions. */
 static void diff_ci(const double *a, const double *b, size_t n, double d, double z, double *se, double *lo,
@@ -666,37 +749,35 @@ int vigil_stats_survival_compare_subset(vigil_survival_paired *o, const double *
     memset(m, 0, sizeof m);
     double z = vigil_stats_qnorm(1 - (1 - opt->level) / 2);
     km_pass k;
+    memset(&k, 0, sizeof k);
     uint8_t *cls = malloc(n);
-    int rc = km_build(&k, time, event, n, H);
-    int ok = !rc && cls;
+    sv_work c0 = {.risk = risk, .time = time, .event = event, .n = n, .H = H, .cls = cls};
+    if (cls) classify(&c0, NULL);
+    int rc = cls ? km_build(&k, time, event, n, H) : VIGIL_ENOMEM;
+    int ok = !rc;
     for (int j = 0; j < 2; j++) {
         sv_work *s = &m[j].s;
         *s = (sv_work){.risk = j ? compare : risk, .time = time, .event = event, .n = n, .H = H, .z = z, .k = k,
                        .cls = cls};
         s->orisk = malloc(n * sizeof *s->orisk);
         s->rs = malloc(n * sizeof *s->rs);
-        s->w = malloc(n * sizeof *s->w);
         s->h = malloc(n * sizeof *s->h);
-        s->IF = malloc(n * sizeof *s->IF);
-        s->after = malloc((n + 1) * sizeof *s->after);
-        s->before = malloc((n + 1) * sizeof *s->before);
+        s->IF = s->h; /* as in vigil_stats_survival_subset */
+        s->after = malloc(4 * (k.nu ? k.nu : 1) * sizeof *s->after);
         m[j].if_auc = malloc(n * sizeof *m[j].if_auc);
         m[j].if_brier = malloc(n * sizeof *m[j].if_brier);
         m[j].if_c = malloc(n * sizeof *m[j].if_c);
-        s->rank = malloc((3 * n + 1) * sizeof *s->rank);
-        s->bit = malloc((n + 1) * sizeof *s->bit);
-        ok = ok && s->orisk && s->rs && s->w && s->h && s->IF && s->after && s->before && m[j].if_auc &&
-             m[j].if_brier && m[j].if_c && s->rank && s->bit && vigil_stats_sort_order(s->risk, n, s->orisk) == 0;
+        s->rank = malloc(2 * n * sizeof *s->rank);
+        ok = ok && s->orisk && s->rs && s->h && s->after && m[j].if_auc && m[j].if_brier && m[j].if_c && s->rank &&
+             risk_order(s, s->rank) == 0;
     }
     if (!ok) {
         rc = vigil_error_set(VIGIL_ENOMEM, "out of memory comparing the time-to-event metrics of %zu subjects", n);
         goto done;
     }
-    classify(&m[0].s);
     for (int j = 0; j < 2; j++) {
         sv_work *s = &m[j].s;
         vigil_survival *q = &m[j].o;
-        for (size_t i = 0; i < n; i++) s->rs[i] = s->risk[s->orisk[i]];
         q->auc = q->auc_se = q->auc_ci_low = q->auc_ci_high = NAN;
         for (size_t i = 0; i < n; i++) {
             q->events_by_horizon += is_case(s, i);
@@ -722,21 +803,20 @@ int vigil_stats_survival_compare_subset(vigil_survival_paired *o, const double *
         for (size_t i = 0; i < n && !ev; i++) ev = event[i] == 1;
         o->c_reason = ev ? "no comparable pair: no event before another subject's time" : "no event: no pair to order";
     } else {
-        o->c_harrell_se = ij_se(m[0].if_c, NULL, n);
-        o->c_harrell_compare_se = ij_se(m[1].if_c, NULL, n);
+        o->c_harrell_se = sqrt(m[0].c_ss);
+        o->c_harrell_compare_se = sqrt(m[1].c_ss);
         o->c_diff = o->c_harrell - o->c_harrell_compare;
-        o->c_se = ij_se(m[0].if_c, m[1].if_c, n);
+        o->c_se = ij_se_diff(m[0].if_c, m[1].if_c, n);
         o->c_ci_low = o->c_diff - z * o->c_se;
         o->c_ci_high = o->c_diff + z * o->c_se;
         o->c_p = o->c_se > 0 ? 2 * vigil_stats_pnorm_upper(fabs(o->c_diff) / o->c_se) : NAN;
     }
 done:
-    km_free(&k); /* km_build zeroes k first: safe whatever it got */
+    km_free(&k); /* zeroed first: safe whatever km_build got */
     free(cls);
     for (int j = 0; j < 2; j++) {
         sv_work *s = &m[j].s;
-        free(s->orisk), free(s->rs), free(s->w), free(s->h), free(s->IF), free(s->after), free(s->before);
-        free(s->rank), free(s->bit);
+        free(s->orisk), free(s->rs), free(s->h), free(s->after), free(s->rank);
         free(m[j].if_auc), free(m[j].if_brier), free(m[j].if_c);
     }
     return rc;

@@ -97,6 +97,43 @@ static void export_summaries(cJSON *b, const cJSON *m, double n, double prev)
     }
 }
 
+/* A bundle's summaries as export_summaries writes them, or why not: every count null or a whole
+ * number >= 0, a bin's events and summed risk at most its cases, a threshold in [0, 1]. A bundle
+ * without summaries passes (its cells are then withheld in the pool). */
+static const char *summaries_bad(const cJSON *b)
+{
+    const cJSON *sm = cJSON_GetObjectItem(b, "summaries");
+    if (!sm) return NULL;
+    const cJSON *cb = cJSON_GetObjectItem(sm, "calibration_bins"), *v[3];
+    static const char *const keys[3] = {"n", "events", "sum_score"};
+    for (int q = 0; q < 3; q++)
+        if (!cJSON_IsArray(v[q] = cJSON_GetObjectItem(cb, keys[q])) || cJSON_GetArraySize(v[q]) != SUMMARY_BINS)
+            return "summaries.calibration_bins: not 10 bins of n, events and sum_score";
+    for (int k = 0; k < SUMMARY_BINS; k++) {
+        double x[3];
+        for (int q = 0; q < 3; q++) {
+            const cJSON *e = cJSON_GetArrayItem(v[q], k);
+            if (cJSON_IsNull(e)) x[q] = NAN;
+            else if (!cJSON_IsNumber(e) || !(e->valuedouble >= 0) || (q < 2 && e->valuedouble != floor(e->valuedouble)))
+                return "summaries.calibration_bins: a count that is not a whole number >= 0";
+            else x[q] = e->valuedouble;
+        }
+        if (x[1] > x[0] || x[2] > x[0]) return "summaries.calibration_bins: a bin's events or summed risk exceed its cases";
+    }
+    const cJSON *t;
+    cJSON_ArrayForEach(t, cJSON_GetObjectItem(sm, "thresholds"))
+    {
+        double th = vigil_json_get_number(t, "threshold");
+        if (!(th >= 0 && th <= 1)) return "summaries.thresholds: a threshold outside [0, 1]";
+        for (const char *const *c = (const char *const[]){"tp", "fp", "fn", "tn", NULL}; *c; c++) {
+            const cJSON *e = cJSON_GetObjectItem(t, *c);
+            if (!cJSON_IsNull(e) && !(cJSON_IsNumber(e) && e->valuedouble >= 0 && e->valuedouble == floor(e->valuedouble)))
+                return "summaries.thresholds: a confusion count that is not a whole number >= 0";
+        }
+    }
+    return NULL;
+}
+
 /* The pooled summaries of the n bundles b (their site names for what is withheld where). */
 static void pool_summaries(cJSON *out, cJSON *const *b, size_t n)
 {
@@ -325,6 +362,9 @@ int vigil_site_pool_cjson(const char *const *texts, const char *const *files, si
         else if (!ds || strcmp(ds, defs) != 0)
             rc = vigil_error_set(VIGIL_EINVAL, "%s: its metric definitions (SHA-256 %.16s...) are not this vigil's (%.16s...): "
                                  "the bundles cannot be pooled", files[i], ds ? ds : "?", defs);
+        else if (summaries_bad(b[i]))
+            rc = vigil_error_set(VIGIL_EINVAL, "%s: %s (is the bundle as vigil site export wrote it?)", files[i],
+                                 summaries_bad(b[i]));
         for (size_t j = 0; j < i && !rc; j++) {
             const char *d1 = vigil_json_get_string(b[i], "data_sha256"), *d2 = vigil_json_get_string(b[j], "data_sha256");
             if (strcmp(site, vigil_json_get_string(b[j], "site")) == 0 && d1 && d2 && strcmp(d1, d2) == 0)

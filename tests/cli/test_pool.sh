@@ -105,6 +105,19 @@ for pt, wt in zip(pool["thresholds"], whole["thresholds"]):
     assert abs(pt["ppv"]["value"] - wt["ppv"]) <= 1e-15 and abs(pt["npv"]["value"] - wt["npv"]) <= 1e-15, (pt, wt)
     assert abs(pt["sensitivity"]["ci_low"] - wt["tpr_ci"][0]) <= 1e-12 and abs(pt["ppv"]["ci_high"] - wt["ppv_ci"][1]) <= 1e-12, (pt, wt)
 PY
+# an edited bundle whose summaries cannot be counts is refused, naming the file and what is wrong
+/usr/bin/python3 -c "
+import json; b = json.load(open('first.bundle.json'))
+b['summaries']['calibration_bins']['events'][1] = b['summaries']['calibration_bins']['n'][1] + 1
+json.dump(b, open('bad_events.json', 'w'))
+b = json.load(open('first.bundle.json')); b['summaries']['thresholds'][0]['tp'] = -3
+json.dump(b, open('bad_tp.json', 'w'))"
+run "$V" pool bad_events.json rest.bundle.json
+expect_rc 2 "a bin with more events than cases"
+expect_err "bad_events.json: summaries.calibration_bins: a bin's events or summed risk exceed its cases" "names the file and the fault"
+run "$V" pool rest.bundle.json bad_tp.json
+expect_rc 2 "a negative confusion count"
+expect_err "bad_tp.json: summaries.thresholds: a confusion count that is not a whole number >= 0" "names the file and the fault"
 
 # The pooled report: a forest plot per measure, the sites' tables in evidence.json; a site's
 # name is shown as written (escaped in HTML, '%' kept in the plot's axis), and a site outside

@@ -1,6 +1,7 @@
 /* vigil history — list stored runs. */
 #include "cli/cli.h"
 #include "cli/options.h"
+#include "core/json.h"
 #include "vigil/report.h"
 #include "vigil/store.h"
 
@@ -44,13 +45,6 @@ static const cli_option opts[] = {
 
 const cli_spec cmd_history_spec = {"history", cmd_history_help, opts, NULL};
 
-/* A number, or null when it is not given (NaN). */
-static void add_num(cJSON *o, const char *k, double v)
-{
-    if (isfinite(v)) cJSON_AddNumberToObject(o, k, v);
-    else cJSON_AddNullToObject(o, k);
-}
-
 /* "monitor": {window, alarms, largest_effect, performance} of a monitor run. */
 static int add_monitor(vigil_store *s, const vigil_run_info *run, cJSON *r)
 {
@@ -71,14 +65,14 @@ static int add_monitor(vigil_store *s, const vigil_run_info *run, cJSON *r)
     } else cJSON_AddNullToObject(o, "largest_effect");
     if (m.has_performance) { /* the realised AUROC and O/E, overall and per subgroup level */
         cJSON *p = cJSON_AddObjectToObject(o, "performance");
-        add_num(p, "auroc", m.auroc);
-        add_num(p, "oe_ratio", m.oe_ratio);
+        vigil_json_add_number(p, "auroc", m.auroc);
+        vigil_json_add_number(p, "oe_ratio", m.oe_ratio);
         if (m.n_levels) {
             cJSON *lv = cJSON_AddObjectToObject(p, "levels");
             for (size_t k = 0; k < m.n_levels; k++) {
                 cJSON *e = cJSON_AddObjectToObject(lv, m.level_name[k]);
-                add_num(e, "auroc", m.level_auroc[k]);
-                add_num(e, "oe_ratio", m.level_oe[k]);
+                vigil_json_add_number(e, "auroc", m.level_auroc[k]);
+                vigil_json_add_number(e, "oe_ratio", m.level_oe[k]);
                 cJSON *w = cJSON_AddArrayToObject(e, "withheld"); /* by the cell-size policy */
                 unsigned f = m.level_withheld[k];
                 if (f & VIGIL_REPORT_WITHHELD_LEVEL) cJSON_AddItemToArray(w, cJSON_CreateString("level"));

@@ -260,7 +260,6 @@ rcell vigil_cell_method(rcell c, const char *method)
 void vigil_doc_row(rdoc *d, const rcell *cells)
 {
     cJSON *r = cJSON_CreateArray(), *mr = cJSON_CreateArray();
-    int marked = 0;
     vigil_sbuf_printf(&d->html, "<tr>");
     vigil_sbuf_printf(&d->md, "|");
     for (size_t i = 0, span = 1; i < d->ncols; i++) {
@@ -291,21 +290,14 @@ void vigil_doc_row(rdoc *d, const rcell *cells)
         vigil_sbuf_printf(&d->md, " |");
         cJSON_AddItemToArray(r, cell_json(c));
         cJSON_AddItemToArray(mr, c->method ? cJSON_CreateString(c->method) : cJSON_CreateNull());
-        marked |= c->method != NULL;
         d->outside |= c->outside;
     }
     vigil_sbuf_printf(&d->html, "</tr>\n");
     vigil_sbuf_printf(&d->md, "\n");
     cJSON_AddItemToArray(d->rows, r);
-    if (marked || d->n_legend) {
-        /* rows before the first marked one get their all-null rows now */
-        while (cJSON_GetArraySize(d->methods) < cJSON_GetArraySize(d->rows) - 1) {
-            cJSON *nr = cJSON_CreateArray();
-            for (size_t i = 0; i < d->ncols; i++) cJSON_AddItemToArray(nr, cJSON_CreateNull());
-            cJSON_AddItemToArray(d->methods, nr);
-        }
-        cJSON_AddItemToArray(d->methods, mr);
-    } else cJSON_Delete(mr);
+    /* every row's methods (nulls where unmarked); vigil_doc_table_end drops them all when no
+     * cell of the table was marked */
+    if (!cJSON_AddItemToArray(d->methods, mr)) cJSON_Delete(mr);
     d->table_rows++;
 }
 

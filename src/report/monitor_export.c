@@ -144,7 +144,7 @@ static void om_performance(vigil_sbuf *b, const char *monitor, const cJSON *doc)
                 {
                     for (size_t j = 9; j < N_PERF; j += 3) {
                         const char *stat = k_perf[j].col + strlen("realised_");
-                        double v = jnum(cJSON_GetObjectItemCaseSensitive(l, stat), part[k][0] ? part[k] + 1 : "value");
+                        double v = jnum(l, k_perf[j + (size_t)k].path + strlen("performance."));
                         if (!isfinite(v)) continue;
                         vigil_sbuf_printf(b, "%s{", name);
                         om_label(b, "monitor", monitor, 1);
@@ -264,14 +264,14 @@ static void csv_missing(FILE *f, double after, double step, size_t k, size_t wid
     }
 }
 
-static void csv_night(FILE *f, const vigil_mrec *c, const vigil_mrec_night *x, int levels)
+static void csv_night(FILE *f, const vigil_mrec *c, const vigil_mrec_night *x, size_t width)
 {
     char id[32], end[32];
     snprintf(id, sizeof id, "%lld", (long long)x->info.id);
     vigil_mrec_end(x, end, sizeof end);
     char *base[N_CSV] = {id, *x->label ? (char *)x->label : NULL, end, x->info.status, x->info.error};
     if (!x->doc) {
-        csv_row(f, base, levels ? N_CSV : N_CSV - 2);
+        csv_row(f, base, width);
         return;
     }
     /* the night's own columns once, as text, then one row per feature */
@@ -315,14 +315,14 @@ static void csv_night(FILE *f, const vigil_mrec *c, const vigil_mrec_night *x, i
         cells[11] = (char *)js(ft, "effect_name");
         cells[12] = p;
         cells[13] = cJSON_IsTrue(jp(ft, "drift")) ? "1" : "0";
-        csv_row(f, cells, levels ? N_CSV : N_CSV - 2);
+        csv_row(f, cells, width);
         any = 1;
     }
-    if (!any) csv_row(f, base, levels ? N_CSV : N_CSV - 2);
+    if (!any) csv_row(f, base, width);
     /* then a row per subgroup level (performance.subgroups): the night's columns, no feature or
      * estimate, the level's labelled cases and realised statistics, and its group and level */
     const cJSON *g, *l;
-    const cJSON *subs = levels ? jp(d, "performance.subgroups") : NULL;
+    const cJSON *subs = width == N_CSV ? jp(d, "performance.subgroups") : NULL;
     cJSON_ArrayForEach(g, subs)
     {
         cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(g, "levels"))
@@ -335,11 +335,8 @@ static void csv_night(FILE *f, const vigil_mrec *c, const vigil_mrec_night *x, i
             cells[N_BASE + 1] = NULL;
             if (cJSON_IsNumber(ncases) && vigil_fairness_count_ok(ncases->valuedouble, (size_t)c->min_cell))
                 snprintf(ln, sizeof ln, "%.0f", ncases->valuedouble), cells[N_BASE + 1] = ln;
-            for (size_t j = 9; j < N_PERF; j++) {
-                const char *col = k_perf[j].col + strlen("realised_"), *us = strstr(col, "_ci_");
-                char stat[40];
-                snprintf(stat, sizeof stat, "%.*s", us ? (int)(us - col) : (int)strlen(col), col);
-                double v = jnum(cJSON_GetObjectItemCaseSensitive(l, stat), us ? us + 1 : "value");
+            for (size_t j = 9; j < N_PERF; j++) { /* the level's own block: performance.<stat>.<part> less its head */
+                double v = jnum(l, k_perf[j].path + strlen("performance."));
                 if (isfinite(v)) snprintf(lv[j], sizeof lv[j], "%.17g", v), cells[N_BASE + 2 + j] = lv[j];
             }
             cells[N_CSV - 2] = g->string;
@@ -352,6 +349,7 @@ static void csv_night(FILE *f, const vigil_mrec *c, const vigil_mrec_night *x, i
 
 static int csv(const vigil_mrec *c, int levels, char **out)
 {
+    size_t width = levels ? N_CSV : N_CSV - 2; /* the group and level columns with the levels only */
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
@@ -362,8 +360,8 @@ static int csv(const vigil_mrec *c, int levels, char **out)
     fprintf(f, levels ? ",group,level\n" : "\n");
     for (size_t i = 0; i < c->nn; i++) {
         size_t gap = vigil_mrec_gap(c, i);
-        if (gap) csv_missing(f, c->n[i - 1].end, c->step, gap, levels ? N_CSV : N_CSV - 2);
-        csv_night(f, c, &c->n[i], levels);
+        if (gap) csv_missing(f, c->n[i - 1].end, c->step, gap, width);
+        csv_night(f, c, &c->n[i], width);
     }
     if (fclose(f) != 0 || !text) {
         free(text);

@@ -530,14 +530,13 @@ static void criteria_rows(rctx *c, int failed_only, int passed_only)
             else if (!how) snprintf(r[6].text, sizeof r[6].text, "%s", k_boot_unknown);
         }
         int no_interval = mth && (!strcmp(mth, "exact") || !strcmp(mth, "mean |SHAP|") || strstr(mth, "effect floors"));
-        if (no_interval && !isfinite(jnum(x, "ci_low")) && !isfinite(jnum(x, "ci_high")))
-            r[5] = vigil_cell_txt("not applicable");
-        else if ((!mth || !*mth) && !isfinite(jnum(x, "ci_low")) && !isfinite(jnum(x, "ci_high"))) {
-            /* a metric the engine gives no interval (Harrell's C, the O/E ratio at H) */
-            r[5] = vigil_cell_na("no interval");
-            r[6] = vigil_cell_txt("point estimate");
-        } else if (!isfinite(jnum(x, "ci_low")) && !isfinite(jnum(x, "ci_high")))
-            r[5] = vigil_cell_undef(2, "the method gave none on these cases");
+        if (!finite_ci) {
+            if (no_interval) r[5] = vigil_cell_txt("not applicable");
+            else if (!mth || !*mth) { /* a metric the engine gives no interval (the O/E ratio at H) */
+                r[5] = vigil_cell_na("no interval");
+                r[6] = vigil_cell_txt("point estimate");
+            } else r[5] = vigil_cell_undef(2, "the method gave none on these cases");
+        }
         if (!isfinite(jnum(x, "observed"))) r[4] = vigil_cell_undef(1, "see detail");
         vigil_doc_row(&c->d, r);
     }
@@ -1067,9 +1066,11 @@ static void sec_impact(rctx *c)
                 const char *why_a = cJSON_GetStringValue(vigil_json_get_segs(dp, (const char *const[]){"not_given", v->string, NULL}));
                 const char *why_b = cJSON_GetStringValue(vigil_json_get_segs(pd, (const char *const[]){"not_given", v->string, NULL}));
                 int dg = md ? md->digits : 4;
+                double al = jnum(cJSON_GetArrayItem(ci, 0), ""), ah = jnum(cJSON_GetArrayItem(ci, 1), ""),
+                       bl = jnum(cJSON_GetArrayItem(pci, 0), ""), bh = jnum(cJSON_GetArrayItem(pci, 1), "");
                 rcell r[7] = {vigil_cell_txt(md ? md->label : v->string), vigil_cell_num(a, dg),
-                              vigil_cell_ci_of(a, jnum(cJSON_GetArrayItem(ci, 0), ""), jnum(cJSON_GetArrayItem(ci, 1), ""), dg),
-                              vigil_cell_num(b, dg), vigil_cell_ci_of(b, jnum(cJSON_GetArrayItem(pci, 0), ""), jnum(cJSON_GetArrayItem(pci, 1), ""), dg),
+                              vigil_cell_ci_of(a, al, ah, dg),
+                              vigil_cell_num(b, dg), vigil_cell_ci_of(b, bl, bh, dg),
                               vigil_cell_num(a - b, dg), vigil_cell_ci(jnum(di, "ci_low"), jnum(di, "ci_high"), dg)};
                 /* the reason goes under the table, once: in the cell it made the table wider
                  * than the page, clipping the other columns in print */
@@ -1097,9 +1098,9 @@ static void sec_impact(rctx *c)
                     r[6] = vigil_cell_undef(2, na || nb ? nt : "a model gives no value");
                 } else if (!isfinite(jnum(di, "ci_low")) && !isfinite(jnum(di, "ci_high")))
                     r[6] = vigil_cell_undef(2, di ? "the paired bootstrap gave none" : "no paired bootstrap stored");
-                if (isfinite(a) && !isfinite(jnum(cJSON_GetArrayItem(ci, 0), "")) && !isfinite(jnum(cJSON_GetArrayItem(ci, 1), "")))
+                if (isfinite(a) && !isfinite(al) && !isfinite(ah))
                     r[2] = vigil_cell_undef(2, "the bootstrap gave none");
-                if (isfinite(b) && !isfinite(jnum(cJSON_GetArrayItem(pci, 0), "")) && !isfinite(jnum(cJSON_GetArrayItem(pci, 1), "")))
+                if (isfinite(b) && !isfinite(bl) && !isfinite(bh))
                     r[4] = vigil_cell_undef(2, "the bootstrap gave none");
                 vigil_doc_row(d, r);
             }

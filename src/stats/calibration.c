@@ -185,6 +185,12 @@ double vigil_stats_citl(const double *p, const uint8_t *y, const double *w, size
     return NAN;
 }
 
+/* Type-7 quantile of sorted x (numpy's default "linear", R's type 7). Not GSL's
+ * gsl_stats_quantile_from_sorted_data, though it is the same definition: GSL forms
+ * (1 - d) * x[i] + d * x[i + 1], which inside a run of ties need not return the tied value
+ * (x = {0.1, 0.1, 0.1, 0.7}, q = 0.06: GSL 0.10000000000000002, one ulp above every value it lies
+ * between; 3 of the 65 percentiles inside that run), and a quantile used as a bin edge or a CI
+ * bound must not move off the data; x[i] + d * (x[i + 1] - x[i]) is exact there (d * 0). */
 double vigil_stats_quantile_sorted(const double *x, size_t n, double q)
 {
     if (n == 0) return NAN;

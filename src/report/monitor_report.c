@@ -407,11 +407,14 @@ static int has_subgroups(const mctx *c)
 
 /* A level's statistic as "value (low to high)"; withheld (the level or the statistic under the
  * cell-size policy) or undefined as the stored why says. The evidence keeps the value. */
-static rcell level_cell(const cJSON *lv, const char *key)
+static rcell level_cell(const cJSON *pf, const cJSON *lv, const char *key)
 {
     const cJSON *e = cJSON_GetObjectItemCaseSensitive(lv, key);
     double v = jnum(e, "value");
-    if (!e) return vigil_cell_txt("\xe2\x80\x94");
+    /* sensitivity and PPV are taken at $.threshold only: a monitor without one has none */
+    if (!e)
+        return vigil_cell_txt(!isfinite(jnum(pf, "threshold")) && (!strcmp(key, "sensitivity") || !strcmp(key, "ppv"))
+                                  ? "not computed (no $.threshold)" : "not stored");
     if (!isfinite(v)) {
         const char *why = js(e, "why");
         return why && strstr(why, "cell-size") ? vigil_cell_sup() : vigil_cell_num(NAN, 3);
@@ -460,7 +463,7 @@ static void subgroup_table(mctx *c)
                                vigil_cell_txt(lv->string)};
                 const cJSON *n = cJSON_GetObjectItemCaseSensitive(lv, "n");
                 r[4] = cJSON_IsNumber(n) ? vigil_cell_count(n->valuedouble, c->min_cell) : vigil_cell_sup();
-                for (int k = 0; k < 6; k++) r[5 + k] = level_cell(lv, keys[k]);
+                for (int k = 0; k < 6; k++) r[5 + k] = level_cell(pf, lv, keys[k]);
                 vigil_doc_row(d, r);
             }
         }

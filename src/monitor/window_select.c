@@ -144,7 +144,7 @@ static int column_scores(const vigil_table *t, const char *col, double **out)
     int c = vigil_table_require(t, col, "score column");
     if (c < 0) return c;
     const double *x = vigil_table_numeric(t, (size_t)c);
-    if (!x) { /* the first value that is not a number, by its line */
+    if (!x) { /* the first value that is not a number, by its line (the value itself may be PHI) */
         const int32_t *code = vigil_table_codes(t, (size_t)c);
         for (size_t i = 0, n = vigil_table_nrows(t); code && i < n; i++) {
             if (code[i] < 0 || (size_t)code[i] >= vigil_table_n_levels(t, (size_t)c)) continue;
@@ -152,8 +152,9 @@ static int column_scores(const vigil_table *t, const char *col, double **out)
             char *e = NULL;
             strtod(v, &e);
             if (e == v || *e)
-                return vigil_error_set(VIGIL_EINVAL, "%s:%zu: score column '%s': '%s' is not a number",
-                                       vigil_table_source(t), vigil_table_row_line(t, i), col, v);
+                return vigil_error_set(VIGIL_EINVAL, "%s:%zu: score column '%s' holds a text value of %zu "
+                                       "bytes (not shown, as the reader shows none), not a number",
+                                       vigil_table_source(t), vigil_table_row_line(t, i), col, strlen(v));
         }
         return vigil_error_set(VIGIL_EINVAL, "%s: score column '%s' is not numeric",
                                vigil_table_source(t), col);

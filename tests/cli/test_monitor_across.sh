@@ -132,4 +132,9 @@ expect_rc 2 "a header-only file exits 2"
 expect_err "holes.json: \$.windows.reference: 0 cases in 2026-01-01..2026-01-31 of tonight.csv" "as too few cases, not a time column of the wrong kind"
 run "$V" history --kind monitor --name holes --format json
 expect_json "d['runs'][-1]['status'] == 'failed' and d['runs'][-1]['error'].startswith('insufficient_data: ') and d['runs'][-1]['monitor']['window'] == '2026-02-15..2026-02-15'" "stored insufficient_data, placed by its window"
+# a score column of text: the message names the first such value's line (not the value), and the night is stored
+awk -F, 'BEGIN { OFS = "," } NR == 2 || NR == 3 { $6 = "n/a" } { print }' feed.csv > tonight.csv
+run "$V" monitor run holes.json --now 2026-02-16
+expect_rc 2 "a text score exits 2"
+expect_err "tonight.csv:2: score column 'score' holds a text value of 3 bytes (not shown, as the reader shows none), not a number (stored as run " "names the line, not the value"
 finish

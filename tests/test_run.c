@@ -3,6 +3,8 @@
 #include "testutil.h"
 
 #include "core/json.h"
+#include "core/util.h"
+#include "core/window.h"
 
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -229,6 +231,80 @@ static void test_monitor_job(void **state)
     unlink(lock);
     free(lock);
     vigil_monitor_free(m);
+}
+
+/* A night whose data lacks a column the monitor names (issue 17, "the record has holes"): the
+ * input error is returned as it was (VIGIL_EINVAL, exit 2) and says the night was stored; the
+ * run is stored "failed" with the message as its reason and the window it would have tested
+ * after it (what the record places it by), with the files it names and their digests. When
+ * the store cannot record the failure, the message does not claim it was stored. */
+static void test_monitor_job_input_failure(void **state)
+{
+    (void)state;
+    char dir[64], csv[96], mon[96];
+    snprintf(dir, sizeof dir, "/tmp/vigil-mon-XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    snprintf(csv, sizeof csv, "%s/tonight.csv", dir);
+    snprintf(mon, sizeof mon, "%s/holes.json", dir);
+    FILE *f = fopen(csv, "w");
+    assert_non_null(f);
+    fputs("day,x,label,score\n", f);
+    for (int i = 0; i < 8; i++) fprintf(f, "2026-02-1%d,%d,%d,0.%d\n", i % 2, i, i % 3 == 0, i + 1);
+    fclose(f);
+    f = fopen(mon, "w");
+    assert_non_null(f);
+    fputs("{\"name\": \"holes\", \"data\": {\"path\": \"tonight.csv\", \"columns\": {\"time\": \"day\", "
+          "\"label\": \"label\", \"score\": \"score\", \"features\": [\"x\", \"k\"]}},"
+          " \"windows\": {\"reference\": {\"from\": \"2026-02-10\", \"to\": \"2026-02-10\"},"
+          " \"current\": {\"last_days\": 1}}, \"min_samples\": 2}", f);
+    fclose(f);
+    vigil_monitor *m;
+    assert_int_equal(vigil_monitor_load(&m, mon, vigil_parse_day("2026-02-11")), VIGIL_OK);
+    vigil_run_monitor_options o = VIGIL_RUN_MONITOR_OPTIONS_INIT;
+    o.db_path = dbpath;
+    vigil_run_monitor_result *r = NULL;
+    assert_int_equal(vigil_run_monitor(&r, m, &o), VIGIL_EINVAL);
+    assert_null(r);
+    char cause[1024];
+    snprintf(cause, sizeof cause, "%s: no column 'k' (named by $.data.columns.features[1] in %s); the columns are: "
+             "'day', 'x', 'label', 'score'", csv, mon);
+    char want[1200];
+    snprintf(want, sizeof want, "%s (stored as run 1, status failed)", cause);
+    assert_string_equal(vigil_error_last(), want);
+
+    vigil_store *s;
+    assert_int_equal(vigil_store_open(&s, dbpath), VIGIL_OK);
+    vigil_run_info ri;
+    assert_int_equal(vigil_store_get_run(s, 1, &ri), VIGIL_OK);
+    assert_string_equal(ri.status, "failed");
+    snprintf(want, sizeof want, "%s -- current window 2026-02-11..2026-02-11 (--now 2026-02-11)", cause);
+    assert_string_equal(ri.error, want);
+    vigil_run_info_clear(&ri);
+    vigil_run_file_info *fi;
+    size_t nf;
+    char sha[65];
+    assert_int_equal(vigil_sha256_file(csv, sha, NULL), VIGIL_OK);
+    assert_int_equal(vigil_store_get_files(s, 1, &fi, &nf), VIGIL_OK);
+    assert_int_equal(nf, 2);
+    assert_string_equal(fi[1].role, "data");
+    assert_string_equal(fi[1].sha256, sha);
+    vigil_run_file_info_free(fi, nf);
+
+    /* the failure cannot be recorded: the cause is still what is said, and no "stored" */
+    sql("CREATE TRIGGER refuse_fail BEFORE UPDATE ON runs WHEN NEW.status = 'failed' "
+        "BEGIN SELECT RAISE(ABORT, 'disk quota exceeded (test)'); END;");
+    assert_int_equal(vigil_run_monitor(&r, m, &o), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), cause));
+    assert_non_null(strstr(vigil_error_last(), "(run 2 could not be marked failed in the store"));
+    assert_null(strstr(vigil_error_last(), "stored as run"));
+    vigil_store_close(s);
+    char *lock = vigil_monitor_lock_path(m, dbpath);
+    unlink(lock);
+    free(lock);
+    vigil_monitor_free(m);
+    unlink(csv);
+    unlink(mon);
+    rmdir(dir);
 }
 
 /* Cases for a model: features by name plus the id, through the PHI guard; the CSV written
@@ -535,6 +611,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_failed_finish_marks_failed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_no_store, setup, teardown),
         cmocka_unit_test_setup_teardown(test_monitor_job, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_monitor_job_input_failure, setup, teardown),
         cmocka_unit_test(test_cases),
         cmocka_unit_test_setup_teardown(test_replay_job, setup, teardown),
         cmocka_unit_test_setup_teardown(test_explain_job, setup, teardown),

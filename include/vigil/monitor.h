@@ -42,6 +42,12 @@ int vigil_monitor_checkpoint(const vigil_monitor *m, const char **key, const cha
  * belong to the monitor. Returns how many were written. */
 size_t vigil_monitor_files(const vigil_monitor *m, vigil_run_file files[4]);
 
+/* The night a run of `m` tests, as its record places a night that failed before it stored a
+ * result: "current window LABEL" (the window's label, "2026-02-11..2026-02-11" or "2001..2003"),
+ * with " (--now YYYY-MM-DD)" for a date window, so that its reproduce command gives the same
+ * window; "" when the current window is the whole data file. Truncated to cap. */
+void vigil_monitor_night_window(const vigil_monitor *m, char *out, size_t cap);
+
 /* The data of one run, loaded once: the case file (and reference file) parsed, the windows
  * selected, the scores computed. A window with fewer than min_samples cases (a feed that
  * stalled) still loads: vigil_monitor_data_insufficient() says why, and vigil_monitor_run()

@@ -48,8 +48,10 @@ int64_t vigil_run_id(const vigil_run *run);
 int vigil_run_finish(vigil_run *run, const vigil_results *res, int passed);
 /* End the run "failed" with `why` (NULL: vigil_error_last()). The error slot keeps what it
  * held: the cause of the failure is what the caller reports, not a failure to record it. A
- * run already ended is left alone. */
-void vigil_run_fail(vigil_run *run, const char *why);
+ * run already ended is left alone. Returns VIGIL_OK when the failure is recorded (or there is
+ * nothing to record), else the store's code: the run then reads "interrupted" once this
+ * process ends, and a caller must not say it was stored failed. */
+int vigil_run_fail(vigil_run *run, const char *why);
 /* Release the handle; a run not yet ended is marked failed first (with vigil_error_last()),
  * so a `goto done` path cannot leave it "running". */
 void vigil_run_free(vigil_run *run);

@@ -56,10 +56,12 @@ const char cmd_monitor_help[] =
 
 static const char epilogue[] =
     "exit status: 0 no drift, 1 drift alarm (whatever the alert command did), 2 bad monitor\n"
-    "file or data (the message names the file and the JSON path), a window under min_samples\n"
-    "(the night is still stored: a failed run, reason insufficient_data), or the lock still\n"
-    "held after --lock-timeout; 3 internal error. A date current window with days that hold\n"
-    "no case is warned about on stderr. A monitor with $.checkpoint writes a signed checkpoint of\n"
+    "file or data (the message names the file and the JSON path), a window under min_samples,\n"
+    "or the lock still held after --lock-timeout; 3 internal error. A night that fails once\n"
+    "the store is open (bad data, a column it lacks, too few cases: reason insufficient_data)\n"
+    "is still stored, as a failed run with the message as its reason (monitors/README.md,\n"
+    "\"The record\"). A date current window with days that hold no case is warned about on\n"
+    "stderr. A monitor with $.checkpoint writes a signed checkpoint of\n"
     "the store's audit tree after the night is stored; when that fails the night stays stored,\n"
     "stderr and $.checkpoint.error say why, and the exit status is the night's.\n"
     "\n"

@@ -48,6 +48,16 @@ int vigil_monitor_checkpoint(const vigil_monitor *m, const char **key, const cha
     return m->ckpt_key != NULL;
 }
 
+void vigil_monitor_night_window(const vigil_monitor *m, char *out, size_t cap)
+{
+    if (!cap) return;
+    *out = '\0';
+    if (!m->cur_w.set) return;
+    char now[16] = "";
+    if (m->cur_w.is_date) vigil_format_day(m->now_day, now);
+    snprintf(out, cap, "current window %s%s%s%s", m->cur_w.label, *now ? " (--now " : "", now, *now ? ")" : "");
+}
+
 size_t vigil_monitor_files(const vigil_monitor *m, vigil_run_file files[4])
 {
     size_t n = 0;

@@ -75,8 +75,11 @@ static int select_rows(const vigil_monitor *m, const vigil_table *t, const vigil
             free(mask);
             return tc;
         }
-        if ((rc = vigil_window_mask(t, (size_t)tc, w, mask, &n_in, &no_time)) != 0) goto done;
         snprintf(label, 64, "%s", w->label);
+        /* a file of a header alone (a feed that delivered no case) has no case in any window:
+         * too few cases, not a time column of the wrong kind (its empty column reads numeric) */
+        if (n == 0) n_in = 0;
+        else if ((rc = vigil_window_mask(t, (size_t)tc, w, mask, &n_in, &no_time)) != 0) goto done;
         if (w->is_date && strcmp(which, "current") == 0 && (rc = empty_days(m, t, (size_t)tc, w, mask, d)) != 0)
             goto done;
     } else {
@@ -141,9 +144,21 @@ static int column_scores(const vigil_table *t, const char *col, double **out)
     int c = vigil_table_require(t, col, "score column");
     if (c < 0) return c;
     const double *x = vigil_table_numeric(t, (size_t)c);
-    if (!x)
+    if (!x) { /* the first value that is not a number, by its line (the value itself may be PHI) */
+        const int32_t *code = vigil_table_codes(t, (size_t)c);
+        for (size_t i = 0, n = vigil_table_nrows(t); code && i < n; i++) {
+            if (code[i] < 0 || (size_t)code[i] >= vigil_table_n_levels(t, (size_t)c)) continue;
+            const char *v = vigil_table_level(t, (size_t)c, (size_t)code[i]);
+            char *e = NULL;
+            strtod(v, &e);
+            if (e == v || *e)
+                return vigil_error_set(VIGIL_EINVAL, "%s:%zu: score column '%s' holds a text value of %zu "
+                                       "bytes (not shown, as the reader shows none), not a number",
+                                       vigil_table_source(t), vigil_table_row_line(t, i), col, strlen(v));
+        }
         return vigil_error_set(VIGIL_EINVAL, "%s: score column '%s' is not numeric",
                                vigil_table_source(t), col);
+    }
     size_t n = vigil_table_nrows(t);
     if (!(*out = malloc((n ? n : 1) * sizeof **out))) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
     memcpy(*out, x, n * sizeof **out);

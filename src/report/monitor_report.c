@@ -47,14 +47,26 @@ static int label_end(const char *label, double *end, int *is_date)
     return 1;
 }
 
-/* A failed run stored no document; a night that stalled names its current window in its
- * reason ("...$.windows.current: 45 cases in 2026-02-12..2026-02-12 of feed.csv ..."). */
+/* A failed run stored no document; its reason names its current window: a night that
+ * stalled in the message ("...$.windows.current: 45 cases in 2026-02-12..2026-02-12 of
+ * feed.csv ..."), any other failed night at the end (" -- current window 2026-02-11..2026-02-11
+ * (--now 2026-02-11)", vigil_monitor_night_window; the last such tag, the message before it
+ * being the input's). */
 static void window_from_error(night *x)
 {
-    const char *e = x->info.error ? strstr(x->info.error, "$.windows.current: ") : NULL;
+    static const char tag[] = " -- current window ";
+    const char *err = x->info.error, *e = err ? strstr(err, "$.windows.current: ") : NULL;
     const char *in = e ? strstr(e, " in ") : NULL, *of = in ? strstr(in + 4, " of ") : NULL;
-    if (!of || (size_t)(of - in - 4) >= sizeof x->label) return;
-    snprintf(x->label, sizeof x->label, "%.*s", (int)(of - in - 4), in + 4);
+    if (of && (size_t)(of - in - 4) < sizeof x->label) {
+        snprintf(x->label, sizeof x->label, "%.*s", (int)(of - in - 4), in + 4);
+        return;
+    }
+    const char *t = NULL;
+    for (const char *p = err; p && (p = strstr(p, tag)) != NULL; p++) t = p;
+    if (!t) return;
+    t += sizeof tag - 1;
+    size_t len = strcspn(t, " ");
+    if (len && len < sizeof x->label) snprintf(x->label, sizeof x->label, "%.*s", (int)len, t);
 }
 
 static void place(night *x)
@@ -395,11 +407,14 @@ static int has_subgroups(const mctx *c)
 
 /* A level's statistic as "value (low to high)"; withheld (the level or the statistic under the
  * cell-size policy) or undefined as the stored why says. The evidence keeps the value. */
-static rcell level_cell(const cJSON *lv, const char *key)
+static rcell level_cell(const cJSON *pf, const cJSON *lv, const char *key)
 {
     const cJSON *e = cJSON_GetObjectItemCaseSensitive(lv, key);
     double v = jnum(e, "value");
-    if (!e) return vigil_cell_txt("\xe2\x80\x94");
+    /* sensitivity and PPV are taken at $.threshold only: a monitor without one has none */
+    if (!e)
+        return vigil_cell_txt(!isfinite(jnum(pf, "threshold")) && (!strcmp(key, "sensitivity") || !strcmp(key, "ppv"))
+                                  ? "not computed (no $.threshold)" : "not stored");
     if (!isfinite(v)) {
         const char *why = js(e, "why");
         return why && strstr(why, "cell-size") ? vigil_cell_sup() : vigil_cell_num(NAN, 3);
@@ -448,7 +463,7 @@ static void subgroup_table(mctx *c)
                                vigil_cell_txt(lv->string)};
                 const cJSON *n = cJSON_GetObjectItemCaseSensitive(lv, "n");
                 r[4] = cJSON_IsNumber(n) ? vigil_cell_count(n->valuedouble, c->min_cell) : vigil_cell_sup();
-                for (int k = 0; k < 6; k++) r[5 + k] = level_cell(lv, keys[k]);
+                for (int k = 0; k < 6; k++) r[5 + k] = level_cell(pf, lv, keys[k]);
                 vigil_doc_row(d, r);
             }
         }
@@ -926,7 +941,8 @@ static void reproduce(mctx *c)
                 if (strcmp(f[k].role, "monitor") == 0 || strcmp(f[k].role, "config") == 0) mf = f[k].path;
         const char *now = js(x->doc, "windows.now");
         char fnow[16] = ""; /* a failed night stored no document: its reason names its --now */
-        const char *fn = !now && x->info.error ? strstr(x->info.error, "(--now ") : NULL;
+        const char *fn = NULL; /* the last: the reason's own tag comes after the message */
+        for (const char *p = !now ? x->info.error : NULL; p && (p = strstr(p, "(--now ")) != NULL; p++) fn = p;
         if (fn && sscanf(fn, "(--now %10[0-9-])", fnow) == 1) now = fnow;
         vigil_sbuf_printf(&cmd, "# run %lld (%s, configuration SHA-256 %s)\nvigil monitor run %s%s%s --db %s\n",
                           (long long)x->info.id, x->info.status, x->info.config_sha256 ? x->info.config_sha256 : "?",

@@ -8,6 +8,7 @@
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct vigil_run_monitor_result {
     char *json, *text;
@@ -97,6 +98,49 @@ static int act_on_alarm(const vigil_monitor *m, cJSON *doc, const char *monitor_
     return VIGIL_OK;
 }
 
+/* The files a night names when its data could not be loaded, each with the digest of its
+ * bytes as they are now; one that cannot be read is left out (the failure's reason names it).
+ * The error slot is the caller's to keep. */
+static size_t readable_files(const vigil_monitor *m, vigil_run_file files[4], char sha[4][65])
+{
+    vigil_run_file all[4];
+    size_t n = vigil_monitor_files(m, all), k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (vigil_sha256_file(all[i].path, sha[k], &all[i].bytes) != 0) continue;
+        files[k] = all[i];
+        files[k].sha256 = sha[k];
+        k++;
+    }
+    return k;
+}
+
+/* A night that failed once the store was open is part of the record: its run ends "failed"
+ * with the error's message as the reason (`category`, e.g. "insufficient_data", before it),
+ * then the window the night would have tested (vigil_monitor_night_window) unless the message
+ * names it, so the record places the night by its data window and its reproduce command
+ * carries its --now; the message says it was stored. The error's code stays (the exit status
+ * is the failure's, 2 for bad input). */
+static void fail_night(vigil_run *run, int64_t id, const vigil_monitor *m, const char *category)
+{
+    int code = vigil_error_last_code();
+    char keep[2048], win[160];
+    snprintf(keep, sizeof keep, "%s", vigil_error_last());
+    vigil_monitor_night_window(m, win, sizeof win);
+    vigil_sbuf why = {0};
+    if (category) vigil_sbuf_printf(&why, "%s: ", category);
+    /* a short current window names itself in the message (the record reads it there) */
+    int named = strstr(keep, "$.windows.current: ") != NULL;
+    vigil_sbuf_printf(&why, "%s%s%s", keep, *win && !named ? " -- " : "", named ? "" : win);
+    int rc = vigil_run_fail(run, why.failed ? keep : why.s);
+    vigil_sbuf_free(&why);
+    if (!rc)
+        vigil_error_set(code, "%.1900s (stored as run %lld, status failed%s%s)", keep, (long long)id,
+                        category ? ": " : "", category ? category : "");
+    else
+        vigil_error_set(code, "%.1900s (run %lld could not be marked failed in the store; it will read "
+                        "'interrupted')", keep, (long long)id);
+}
+
 int vigil_run_monitor(vigil_run_monitor_result **out, const vigil_monitor *m,
                       const vigil_run_monitor_options *opt)
 {
@@ -109,7 +153,7 @@ int vigil_run_monitor(vigil_run_monitor_result **out, const vigil_monitor *m,
     vigil_run *run = NULL;
     char *lock_path = NULL;
     cJSON *doc = NULL;
-    int lock_fd = -1, err = VIGIL_OK;
+    int lock_fd = -1, err = VIGIL_OK, run_open = 0;
     if (!res) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
 
     /* a key beside the store is refused before anything runs, as 'vigil audit keygen' does */
@@ -129,23 +173,36 @@ int vigil_run_monitor(vigil_run_monitor_result **out, const vigil_monitor *m,
     if ((err = vigil_monitor_lock(m, lp, opt->lock_timeout, &lock_fd)) != 0) goto done;
     if ((err = vigil_store_open(&store, opt->db_path)) != 0) goto done;
 
-    /* the data first: the run records the digests of the bytes it parsed (each file read once) */
-    if ((err = vigil_monitor_load_data_cached(&data, m, opt->threads, store)) != 0) goto done;
+    /* From here every night is part of the record (history and the report show every night):
+     * one that fails on its input (a column the data lacks, a file that cannot be read or
+     * parsed, a bad value, too few cases) or in the computation is stored as a failed run with
+     * the reason, and the command still exits with the failure's status.
+     * The data first: the run records the digests of the bytes it parsed (each file read
+     * once); when they could not be loaded, of the files as they are now. */
+    err = vigil_monitor_load_data_cached(&data, m, opt->threads, store);
     vigil_run_file files[4];
-    size_t n_files = vigil_monitor_data_files(m, data, files);
+    char sha[4][65];
+    char keep[2048];
+    int code = vigil_error_last_code();
+    snprintf(keep, sizeof keep, "%s", vigil_error_last());
+    size_t n_files = data ? vigil_monitor_data_files(m, data, files) : readable_files(m, files, sha);
     vigil_run_spec spec = {"monitor", vigil_monitor_name(m), vigil_monitor_text(m), files, n_files, 0, 0};
-    if ((err = vigil_run_begin(&run, store, &spec)) != 0) goto done;
+    int begun = vigil_run_begin(&run, store, &spec);
+    if (begun) { /* nothing could be recorded: the cause of the night's failure comes first */
+        if (err) vigil_error_set(code, "%s", keep);
+        else err = begun;
+        goto done;
+    }
+    if (err) vigil_error_set(code, "%s", keep);
     res->run_id = vigil_run_id(run);
-    /* A night whose feed stalled is part of the record: the run is stored, failed, with the
-     * reason (history shows every night), and the command still exits 2. */
+    run_open = 1;
+    if (err) goto done;
+    /* A night whose feed stalled: stored failed with the reason insufficient_data. */
     const char *short_why = vigil_monitor_data_insufficient(data);
     if (short_why) {
-        vigil_sbuf why = {0};
-        vigil_sbuf_printf(&why, "insufficient_data: %s", short_why);
-        vigil_run_fail(run, why.failed ? "insufficient_data" : why.s);
-        vigil_sbuf_free(&why);
-        err = vigil_error_set(VIGIL_EINVAL, "%s (stored as run %lld, status failed: insufficient_data)",
-                              short_why, (long long)res->run_id);
+        err = vigil_error_set(VIGIL_EINVAL, "%s", short_why);
+        fail_night(run, res->run_id, m, "insufficient_data");
+        run_open = 0;
         goto done;
     }
 
@@ -170,6 +227,7 @@ int vigil_run_monitor(vigil_run_monitor_result **out, const vigil_monitor *m,
         goto done;
     }
     if ((err = vigil_results_add_document(stored, "result", res->json)) != 0) goto done;
+    run_open = 0; /* a finish that fails marks the run failed itself */
     if ((err = vigil_run_finish(run, stored, !res->alarm)) != 0 || !ck_key) goto done;
     /* Only now, the night stored: the checkpoint's tree holds it. The printed document says
      * what became of the checkpoint; the stored one cannot (it is inside the tree signed). */
@@ -179,7 +237,8 @@ int vigil_run_monitor(vigil_run_monitor_result **out, const vigil_monitor *m,
     else err = vigil_error_set(VIGIL_ENOMEM, "out of memory writing the result (run %lld is stored)",
                                (long long)res->run_id);
 done:
-    vigil_run_free(run); /* any early exit above ends the run "failed" */
+    if (err && run_open) fail_night(run, res->run_id, m, NULL);
+    vigil_run_free(run); /* no early exit above leaves the run "running" */
     cJSON_Delete(doc);
     vigil_results_free(stored);
     vigil_store_close(store);

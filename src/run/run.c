@@ -44,18 +44,19 @@ int vigil_run_finish(vigil_run *run, const vigil_results *res, int passed)
     return rc;
 }
 
-void vigil_run_fail(vigil_run *run, const char *why)
+int vigil_run_fail(vigil_run *run, const char *why)
 {
-    if (!run || !run->open) return;
+    if (!run || !run->open) return VIGIL_OK;
     char keep[2048];
     int code = vigil_error_last_code();
     snprintf(keep, sizeof keep, "%s", vigil_error_last());
     /* Recording the failure can fail too (the store is gone); the run then reads
      * "interrupted" once this process ends, and the cause is still the error to report. */
-    vigil_store_run_fail(run->store, run->id, why ? why : *keep ? keep : "failed");
+    int rc = vigil_store_run_fail(run->store, run->id, why ? why : *keep ? keep : "failed");
     run->open = 0;
     if (code) vigil_error_set(code, "%s", keep);
     else vigil_error_clear();
+    return rc;
 }
 
 void vigil_run_free(vigil_run *run)

@@ -55,10 +55,30 @@ expect_json "d['cusum']['limit_choice'] == {'method': 'fixed'}" "a limit in the 
 expect_json "isinstance(d['run_id'], int) and set(d['seconds']) == {'load','compute','write'}" "run_id and seconds"
 expect_json "d['cache']['hit'] is True and d['cache']['key'].startswith('monitor-ref:')" "cache hit on the second temporal run"
 
+# The shipped temporal monitor names a group (data.columns.groups: sex): the realised performance
+# per level of the current window (2001-2003), each level's AUROC recomputed here as the
+# Mann-Whitney proportion of concordant pairs (Python 3 stdlib), its n the level's cases.
+cp "$T/out" "$T/temporal.json"
+/usr/bin/python3 - "$T/temporal.json" "$CASES" <<'PY' || { echo "FAIL: the shipped monitor's per-sex performance"; fails=$((fails + 1)); }
+import csv, json, sys
+d = json.load(open(sys.argv[1]))
+lv = d["performance"]["subgroups"]["sex"]["levels"]
+rows = [r for r in csv.DictReader(open(sys.argv[2])) if 2001 <= int(r["sample_yr"]) <= 2003]
+assert set(lv) == {r["sex"] for r in rows} == {"F", "M"}, lv.keys()
+for s, l in lv.items():
+    pos = [float(r["score"]) for r in rows if r["sex"] == s and r["death_5y"] == "1"]
+    neg = [float(r["score"]) for r in rows if r["sex"] == s and r["death_5y"] == "0"]
+    auc = sum((p > q) + 0.5 * (p == q) for p in pos for q in neg) / (len(pos) * len(neg))
+    assert l["n"] == len(pos) + len(neg) and abs(l["auroc"]["value"] - auc) < 1e-12, (s, l["n"], l["auroc"], auc)
+    assert l["auroc"]["ci_low"] < auc < l["auroc"]["ci_high"] and l["auroc"]["ci"] == "DeLong", l["auroc"]
+PY
+run "$VIGIL" monitor run "$ROOT/monitors/flchain-temporal.json" --verbose
+expect_out "    sex=F: n 200, auroc " "the summary shows the per-sex performance"
+
 # Every run is stored; history shows the trend.
 run "$VIGIL" history --kind monitor --format json
 expect_rc 0 "history"
-expect_json "[(r['name'], r['passed']) for r in d['runs']] == [('flchain-temporal', False), ('flchain-stable', True), ('flchain-stable', True), ('flchain-temporal', False)]" "runs stored, passed = not alarm"
+expect_json "[(r['name'], r['passed']) for r in d['runs']] == [('flchain-temporal', False), ('flchain-stable', True), ('flchain-stable', True), ('flchain-temporal', False), ('flchain-temporal', False)]" "runs stored, passed = not alarm"
 expect_json "all(r['kind'] == 'monitor' and r['status'] == 'completed' for r in d['runs'])" "kind monitor, completed"
 run "$VIGIL" history --kind monitor
 expect_out "ALARM" "history table shows alarms"

@@ -65,17 +65,24 @@ __global__ static void counts_kernel(boot_in in, uint32_t *cnt, size_t batch, si
     uint64_t rid = first + (b0 + j) * stride, x = in.seed, s[4];
     uint64_t h = splitmix(&x) ^ (rid * 0xd1b54a32d192ed03ULL);
     for (int i = 0; i < 4; i++) s[i] = splitmix(&h);
-    for (size_t i = 0; i < in.n; i++) {
-        uint64_t r = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-        s[2] ^= s[0];
-        s[3] ^= s[1];
-        s[1] ^= s[2];
-        s[0] ^= s[3];
-        s[2] ^= t;
-        s[3] = rotl(s[3], 45);
-        size_t k = (size_t)__umul64hi(r, (uint64_t)in.n);
-        // the result is unused: a fire-and-forget reduction, so the next draw does not wait
-        atomicAdd(&cnt[(size_t)(in.pos ? in.pos[k] : k) * batch + j], 1u);
+    // four draws, then their four position loads, then their four additions: the loads'
+    // latencies overlap (a warp is alone on its multiprocessor at a few hundred replicates),
+    // and an addition whose result is unused is a fire-and-forget reduction
+    for (size_t i = 0; i < in.n; i += 4) {
+        size_t k[4], q = in.n - i < 4 ? in.n - i : 4;
+        for (size_t u = 0; u < q; u++) {
+            uint64_t r = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+            s[2] ^= s[0];
+            s[3] ^= s[1];
+            s[1] ^= s[2];
+            s[0] ^= s[3];
+            s[2] ^= t;
+            s[3] = rotl(s[3], 45);
+            k[u] = (size_t)__umul64hi(r, (uint64_t)in.n);
+        }
+        if (in.pos)
+            for (size_t u = 0; u < q; u++) k[u] = in.pos[k[u]];
+        for (size_t u = 0; u < q; u++) atomicAdd(&cnt[k[u] * batch + j], 1u);
     }
 }
 
@@ -131,11 +138,14 @@ __global__ static void stats_kernel(boot_in in, const uint32_t *cnt, size_t batc
         sc = in.gsc + (size_t)in.group_of[s] * in.n;
     }
     const bool slope = s == 0 && in.lg && in.sf;
-    // the totals first (the ECE-EM bins' bounds need them), in the cases' order
-    double W = 0, W1 = 0;
+    // the totals first (the ECE-EM bins' bounds need them), in the cases' order; each pass
+    // loads the next case's weight before it uses this one's (a lone warp's loads are not
+    // otherwise overlapped)
+    double W = 0, W1 = 0, next = sw.m ? weight(in, jack, cnt, batch, j, rid, sw.at(0)) : 0;
     for (size_t k = 0; k < sw.m; k++) {
         size_t i = sw.at(k);
-        double c = weight(in, jack, cnt, batch, j, rid, i);
+        double c = next;
+        if (k + 1 < sw.m) next = weight(in, jack, cnt, batch, j, rid, sw.at(k + 1));
         if (c == 0) continue;
         W += c;
         W1 += c * (in.y[i] ? 1.0 : 0.0);
@@ -155,9 +165,11 @@ __global__ static void stats_kernel(boot_in in, const uint32_t *cnt, size_t batc
     memset(T2, 0, sizeof T2);
     size_t run = 0;
     double x_first = 0, x_last = 0;
+    next = sw.m ? weight(in, jack, cnt, batch, j, rid, sw.at(0)) : 0;
     for (size_t k = 0; k < sw.m; k++) {
         size_t i = sw.at(k);
-        double wt = weight(in, jack, cnt, batch, j, rid, i);
+        double wt = next;
+        if (k + 1 < sw.m) next = weight(in, jack, cnt, batch, j, rid, sw.at(k + 1));
         if (wt == 0) continue;
         double pi = in.p[i], yi = in.y[i] ? 1.0 : 0.0;
         if (pi != a->last) {

@@ -153,6 +153,9 @@ $(BUILD)/obj/%.o: %.c $(FLAGS_STAMP)
 $(BUILD)/obj/src/core/dist.o: CFLAGS += $(MPI_CFLAGS)
 
 ifeq ($(STUB),)
+# The bootstrap's passes are the CPU's to the bit only without fused multiply-adds, which nvcc
+# forms by default (src/backend/cuda/bootstrap.cu; the other kernels use the _rn intrinsics).
+$(BUILD)/obj/src/backend/cuda/bootstrap.cu.o: NVCCFLAGS += -fmad=false
 $(BUILD)/obj/%.cu.o: %.cu
 	@mkdir -p $(dir $@)
 	$(NVCC) $(NVCCFLAGS) -DVIGIL_HAVE_CUDA=1 -MMD -MP -MF $(@:.o=.d) -c $< -o $@

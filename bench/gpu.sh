@@ -5,8 +5,9 @@
 # It prints the driver, runtime and device; runs the CPU/CUDA parity tests with
 # VIGIL_TEST_REQUIRE_CUDA=1 (a skip is a failure, and an explicit --backend cuda never falls
 # back), bench/gpu_bench (10M-case scoring, 1M-row TreeSHAP, 10,000 x 10,000 MMD, each against
-# the CPU, with parity across the chunk boundaries), compute-sanitizer's memcheck, racecheck,
-# initcheck and synccheck on the three ops, the whole process (CSV in, scores out) on 2,000,000
+# the CPU, with parity across the chunk boundaries), bench/gpu_boot (the metrics bootstrap,
+# 1,000,000 cases x 200 replicates, CPU against CUDA bit for bit: PARITY OK or PARITY FAIL, and
+# both times), compute-sanitizer's memcheck, racecheck, initcheck and synccheck on the four ops, the whole process (CSV in, scores out) on 2,000,000
 # cases, the bundled suites under AUTO and on the CPU, and the CLI tests of predict, explain and
 # drift with the CUDA binary.
 # Logs go to $GPU_OUT (default bench/out/gpu). Under 8 minutes on an H200. Exit 1 when any check
@@ -36,7 +37,7 @@ step() { # step NAME SECONDS CMD...: run with a time limit, the log in $LOG/NAME
 }
 
 if ! "$B/vigil" --version 2>/dev/null | grep -q 'cuda (compiled in'; then
-    make BUILD="$B" CUDA=1 -j"$(nproc)" all "$B/bench/gpu_bench" "$B/tests/test_backend" "$B/tests/test_model" \
+    make BUILD="$B" CUDA=1 -j"$(nproc)" all "$B/bench/gpu_bench" "$B/bench/gpu_boot" "$B/tests/test_backend" "$B/tests/test_model" \
         "$B/tests/test_explain" "$B/tests/test_drift" >"$LOG/build.log" 2>&1 || {
         say "FAIL  build: $LOG/build.log"
         exit 1
@@ -56,6 +57,11 @@ done
 # 2. the benchmarks, with their own parity checks at size
 step gpu_bench 300 "$B/bench/gpu_bench" --threads "$(nproc)"
 grep -E '^(predict|treeshap|mmd|  )' "$LOG/gpu_bench.log" | tee -a "$S"
+# 2b. the metrics bootstrap (issue 22): 10^6 cases x 200 replicates, every value CPU = CUDA to the bit
+[ -x "$B/bench/gpu_boot" ] || make BUILD="$B" CUDA=1 "$B/bench/gpu_boot" >>"$LOG/build.log" 2>&1
+step gpu_boot 300 "$B/bench/gpu_boot" --threads "$(nproc)"
+grep -E '^(bootstrap|  |PARITY)' "$LOG/gpu_boot.log" | tee -a "$S"
+grep -q '^PARITY OK' "$LOG/gpu_boot.log" || { say "FAIL  bootstrap parity: $LOG/gpu_boot.log"; fail=1; }
 # 3. compute-sanitizer on the three ops (small sizes, tiny chunks: every chunked path)
 if command -v compute-sanitizer >/dev/null; then
     for tool in memcheck racecheck initcheck synccheck; do
@@ -64,6 +70,9 @@ if command -v compute-sanitizer >/dev/null; then
         step "sanitizer_$tool" 150 compute-sanitizer --tool $tool $extra --error-exitcode 9 "$B/bench/gpu_bench" --small \
             --threads 4
         grep -E 'ERROR SUMMARY|LEAK SUMMARY|RACECHECK SUMMARY' "$LOG/sanitizer_$tool.log" | tee -a "$S"
+        step "sanitizer_boot_$tool" 150 compute-sanitizer --tool $tool $extra --error-exitcode 9 "$B/bench/gpu_boot" \
+            --small --threads 4
+        grep -E 'ERROR SUMMARY|LEAK SUMMARY|RACECHECK SUMMARY|PARITY' "$LOG/sanitizer_boot_$tool.log" | tee -a "$S"
     done
 else
     say "FAIL  compute-sanitizer not found"

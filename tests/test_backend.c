@@ -445,8 +445,9 @@ static void test_mmd_seam(void **state)
 }
 
 /* The metrics bootstrap is an op of the seam: AUTO hands it to the first backend that has it
- * (the fake here; no device backend has it yet), the document says which backend ran, and a
- * failing device falls back to the CPU with the one warning, the same intervals either way. */
+ * and whose threshold the job reaches (the fake here; CUDA's threshold waits for a device's
+ * timing), the document says which backend ran, and a failing device falls back to the CPU
+ * with the one warning, the same intervals either way. */
 static char *boot_doc(vigil_backend_kind want, const char *ran, const double *s, const double *y, size_t n)
 {
     const double t = 0.3;

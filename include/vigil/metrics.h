@@ -160,8 +160,9 @@ typedef struct {
     const double *time;
     const double *event;
     double horizon;
-    /* The backend of the bootstrap (vigil/backend.h; 0: AUTO). Only the CPU has the op today,
-     * so every choice runs there; the JSON's bootstrap.backend says which ran. */
+    /* The backend of the bootstrap (vigil/backend.h; 0: AUTO, which keeps it on the CPU until
+     * the CUDA op has been timed on a device; CUDA gives the CPU's numbers bit for bit). The
+     * JSON's bootstrap.backend says which ran. */
     vigil_backend_kind backend;
 } vigil_metrics_options;
 

@@ -143,9 +143,10 @@ typedef struct {
      * (sequestration.overlap; a count, never the ids) and records the file with the run. */
     const char *train_ids, *train_ids_column, *id;
     char delimiter;                 /* the case file's field separator (vigil_csv_options); 0: ',' */
+    vigil_backend_kind backend;     /* the bootstrap's backend (vigil_metrics_options.backend) */
 } vigil_run_metrics_options;
 
-#define VIGIL_RUN_METRICS_OPTIONS_INIT {NULL, NULL, NULL, 0, NULL, 0, 200, 1, 0, 0, 0, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0.0, NULL, 3, NULL, NULL, NULL, ','}
+#define VIGIL_RUN_METRICS_OPTIONS_INIT {NULL, NULL, NULL, 0, NULL, 0, 200, 1, 0, 0, 0, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0.0, NULL, 3, NULL, NULL, NULL, ',', VIGIL_BACKEND_AUTO}
 
 typedef struct vigil_run_metrics_result vigil_run_metrics_result;
 

@@ -1,4 +1,5 @@
 /* vigil metrics — discrimination, calibration, thresholds and subgroup fairness of one score. */
+#include "cli/cases.h"
 #include "cli/cli.h"
 #include "cli/options.h"
 #include "core/util.h"
@@ -16,8 +17,8 @@ const char cmd_metrics_help[] =
     "   or: vigil metrics --data F.csv --class-scores PREFIX --label COL [--top-k K] [--group COL]...\n"
     "                     [--decision COL [--exposure COL] [--decision-time COL] [--arm COL]\n"
     "                      [--override-reason COL]]\n"
-    "                     [--bootstrap N] [--seed S] [--threads K] [--min-cell M] [--delimiter C]\n"
-    "                     [--db FILE] [--no-store] [--format table|json]\n"
+    "                     [--bootstrap N] [--seed S] [--threads K] [--backend B] [--min-cell M]\n"
+    "                     [--delimiter C] [--db FILE] [--no-store] [--format table|json]\n"
     "       vigil metrics --data F.csv --score COL --time COL --event COL --horizon H\n"
     "                     [--label COL] [--group COL]... [--min-cell M] [--db FILE] [--no-store]\n"
     "                     [--format table|json]\n"
@@ -151,6 +152,10 @@ static const cli_option opts[] = {
                  "numbers, on any thread count",
                  &A.seed),
     CLI_OPT_SIZE("threads", 0, "K", "bootstrap threads (default: all CPUs)", &A.c.threads),
+    CLI_OPT_STRING("backend", 0, "B",
+                   "the bootstrap's backend: auto (default; the CPU), cpu or cuda (the\n"
+                   "same numbers to the bit)",
+                   &A.c.backend),
     CLI_OPT_CHOICE("lowess-bootstrap", 0, "M", "auto|on|off",
                    "bootstrap Eavg/E50/E90/Emax as well (auto, on or off): one lowess\n"
                    "per replicate, so 'auto' (default) does it up to 100000 cases",
@@ -294,6 +299,8 @@ int cmd_metrics(int argc, char **argv)
     o.bootstrap = A.bootstrap;
     o.seed = A.seed;
     o.threads = (unsigned)A.c.threads;
+    if (cli_parse_backend("metrics", A.c.backend, &o.backend)) return VIGIL_EXIT_USAGE;
+    if (vigil_backend_check(o.backend)) return cli_usage("metrics", "%s", vigil_error_last());
     o.min_cell = A.min_cell == SIZE_MAX ? 0 : A.min_cell;
     o.lowess_bootstrap = a.lowess_bootstrap;
     o.allow = a.allow;

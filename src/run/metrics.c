@@ -555,6 +555,7 @@ begun:
     mo.threads = opt->threads;
     mo.min_cell = opt->min_cell;
     mo.lowess_bootstrap = opt->lowess_bootstrap;
+    mo.backend = opt->backend;
     mo.compare = cmp;
     mo.compare_name = opt->compare;
     mo.decision = hd.decision;

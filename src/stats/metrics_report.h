@@ -117,6 +117,24 @@ int vigil_stats_report_bootstrap(vigil_metrics_report *r);
  * jackknife through the replicate kernels of metrics_report_boot.c. */
 struct vigil_boot_job;
 int vigil_stats_bootstrap_cpu(struct vigil_boot_job *job);
+/* What a device's op needs of the job (metrics_report_boot_dev.c): the report, the passes'
+ * scope inputs (the overall scope; each group column) and the bytes of one pass's scratch
+ * (6 n doubles, then the LT x S_COUNT statistics, then the lowess's). */
+typedef struct {
+    vigil_metrics_report *r;
+    const vm_scope_in *all;
+    const vm_group_in *g;
+    size_t scratch;
+} vm_boot_view;
+void vigil_stats_boot_view(struct vigil_boot_job *job, vm_boot_view *v);
+/* A pass's ending once lv holds every scope's statistics (LT x S_COUNT, as the CPU's passes
+ * leave them): the lowess E statistics when the report bootstraps them (w: the pass's weights;
+ * lbuf: the scratch after lv), the values at index rep, the disparities. jack: the jackknife's
+ * call rep, else bootstrap replicate rep. */
+void vigil_stats_boot_store(struct vigil_boot_job *job, int jack, size_t rep, const double *w, double *lv,
+                            double *lbuf);
+/* Every rank's replicates (jack: calls) to every rank, as the CPU op shares them. */
+int vigil_stats_boot_share(struct vigil_boot_job *job, int jack, int local_rc);
 /* A scope's first-threshold estimates follow its flag (after the cell-size policy). */
 void vigil_stats_threshold_est(scope *s, size_t nthr);
 

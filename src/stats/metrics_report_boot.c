@@ -62,17 +62,28 @@ typedef struct {
     const vm_group_in *g;   /* each group column */
 } pass_ctx;
 
+static void store(pass_ctx *pc, size_t rep, const double *w, double *lv, double *lbuf);
+
 /* One pass set for the overall scope and every level of every group, each over its own cases
  * (vigil_stats_scope_stats): the replicate's statistics and disparities at index rep. */
 static void replicate(void *ctx, size_t rep, const double *w, void *scratch)
 {
     pass_ctx *pc = ctx;
     vigil_metrics_report *r = pc->r;
-    size_t B = pc->jack ? r->jack_groups + 1 : r->o.bootstrap, LT = total_levels(r);
+    size_t LT = total_levels(r);
     double t = r->thr[0], *cbuf = scratch, *lv = cbuf + 6 * r->n, *lbuf = lv + LT * S_COUNT;
     vigil_stats_scope_stats(pc->all, w, t, cbuf, lv);
     for (size_t gi = 0, k = 1; gi < r->ng; k += r->g[gi].n_levels, gi++)
         vigil_stats_group_stats(&pc->g[gi], w, t, cbuf, lv + k * S_COUNT);
+    store(pc, rep, w, lv, lbuf);
+}
+
+/* The rest of a pass once every scope's statistics are in lv (a device op computes those:
+ * vigil_stats_boot_store): the lowess E statistics, the values at index rep, the disparities. */
+static void store(pass_ctx *pc, size_t rep, const double *w, double *lv, double *lbuf)
+{
+    vigil_metrics_report *r = pc->r;
+    size_t B = pc->jack ? r->jack_groups + 1 : r->o.bootstrap;
     if (r->boot_lowess) replicate_lowess(r, w, lbuf, lv);
     double *dst = pc->jack ? r->all.jack : r->all.rep;
     for (int q = 0; q < S_COUNT; q++) dst[(size_t)q * B + rep] = lv[q];
@@ -197,6 +208,19 @@ int vigil_stats_bootstrap_cpu(vigil_boot_job *j)
                                                          replicate, &j->jack));
     return rc;
 }
+
+/* For a device's op (metrics_report_boot_dev.c): what the passes read, their ending, the shares. */
+void vigil_stats_boot_view(vigil_boot_job *j, vm_boot_view *v)
+{
+    *v = (vm_boot_view){j->r, j->boot.all, j->boot.g, j->scratch};
+}
+
+void vigil_stats_boot_store(vigil_boot_job *j, int jack, size_t rep, const double *w, double *lv, double *lbuf)
+{
+    store(jack ? &j->jack : &j->boot, rep, w, lv, lbuf);
+}
+
+int vigil_stats_boot_share(vigil_boot_job *j, int jack, int local_rc) { return share(j->r, jack, local_rc); }
 
 static int run_op(const vigil_backend_i *b, void *ctx) { return b->bootstrap(ctx); }
 

@@ -44,6 +44,7 @@ int vigil_suite_metrics_doc(run_t *r, const double *score, const double *compare
     mo.bootstrap = r->def.bootstrap;
     mo.seed = r->def.seed;
     mo.threads = r->opt && r->opt->threads > 0 ? (unsigned)r->opt->threads : 0;
+    mo.backend = r->opt ? r->opt->backend : VIGIL_BACKEND_AUTO; /* the bootstrap's, as the scoring's */
     mo.min_cell = r->def.min_cell;
     mo.compare = compare;
     mo.compare_name = compare ? "predecessor" : NULL;

@@ -101,6 +101,18 @@ expect_err "--group column 'nope'" "names the setting"
 run "$VIGIL" metrics --help
 expect_rc 0 "help"
 expect_out "usage: vigil metrics" "help text"
+# --backend picks the bootstrap's backend (the one rule of the seam); the numbers are the CPU's
+run "$VIGIL" metrics --data "$CASE" --score score --label label --bootstrap 20 --backend cpu --no-store --format json
+expect_rc 0 "metrics --backend cpu"
+expect_json "d['bootstrap']['backend'] == 'cpu'" "bootstrap.backend names the CPU"
+run "$VIGIL" metrics --data "$CASE" --score score --label label --backend gpu --no-store
+expect_rc 2 "unknown backend"
+expect_err "--backend: expected auto, cpu or cuda, not 'gpu'" "unknown backend message"
+if "$VIGIL" --version | grep -q 'CUDA not compiled in'; then
+    run "$VIGIL" metrics --data "$CASE" --score score --label label --backend cuda --no-store
+    expect_rc 2 "--backend cuda without CUDA"
+    expect_err "--backend cuda: this build has no CUDA backend (it was built with CUDA=0)" "names the build switch"
+fi
 
 # The human in the loop (issue 21) against statsmodels 0.13.5 (tests/reference/human_ref.py):
 # overall, per level with the cell-size policy, the gap in override rates (Newcombe), overrides

@@ -10,7 +10,7 @@
 //   - Any allocation, copy or launch can be made to fail (tests/cudastub/stub.h), and a launch
 //     can fail stickily, as a kernel fault does: every later call then returns that error.
 // The kernels see the CUDA built-ins they use (threadIdx, blockIdx, blockDim, gridDim,
-// __syncthreads, atomicAdd, __double_as_longlong, the _rn intrinsics); kernel launches are
+// __syncthreads, atomicAdd, __double_as_longlong, __umul64hi, the _rn intrinsics); kernel launches are
 // rewritten by the Makefile from kernel<<<grid, block>>>(args) to
 // vigil_stub_launch(grid, block, kernel, args).
 #ifndef VIGIL_CUDA_STUB_RUNTIME_H
@@ -87,6 +87,10 @@ static inline long long __double_as_longlong(double x)
     long long b;
     memcpy(&b, &x, sizeof b);
     return b;
+}
+static inline unsigned long long __umul64hi(unsigned long long a, unsigned long long b)
+{
+    return (unsigned long long)(((unsigned __int128)a * b) >> 64);
 }
 static inline double __dadd_rn(double a, double b) { return a + b; }
 static inline double __dsub_rn(double a, double b) { return a - b; }

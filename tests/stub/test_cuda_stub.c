@@ -18,6 +18,7 @@
 
 #include "backend/cuda/cuda.h"
 #include "cudastub/stub.h"
+#include "stats/metrics_report.h"
 #include "vigil/error.h"
 #include "vigil/explain.h"
 #include "vigil/model.h"
@@ -117,6 +118,7 @@ static int setup(void **state)
     vigil_stub_memory(0);
     vigil_stub_device(1);
     vigil_cuda_test_chunks(0, 0, 0, 0);
+    vigil_cuda_test_boot_batch(0);
     return 0;
 }
 
@@ -365,6 +367,174 @@ static void test_treeshap_memory_short(void **state)
     free(want), free(out);
 }
 
+/* ---- the metrics bootstrap ---- */
+
+/* Cases with ties (24 distinct scores), scores of exactly 0 and 1, and two group
+ * columns: "site" with 4 levels, the last empty, and missing codes; "arm" with 3 levels, one of
+ * 6 cases (withheld by the cell-size policy at min_cell 8, so its replicates are not stored but
+ * its disparities still are NaN-marked). */
+typedef struct {
+    size_t n;
+    double *s, *y;
+    int32_t *site, *arm;
+    vigil_metrics_group g[2];
+} boot_case;
+
+static const char *const SITE_LV[] = {"a", "b", "c", "empty"}, *const ARM_LV[] = {"x", "y", "tiny"};
+
+static boot_case boot_data(size_t n)
+{
+    boot_case c = {n, malloc(n * sizeof(double)), malloc(n * sizeof(double)), malloc(n * sizeof(int32_t)),
+                   malloc(n * sizeof(int32_t)), {{0}}};
+    uint64_t st = 11;
+    double pool[24]; /* ties: every score one of 24 (not dyadic, so the sums round) */
+    for (int k = 0; k < 24; k++) pool[k] = (double)((st = st * 6364136223846793005ull + 1) >> 11) * 0x1.0p-53;
+    for (size_t i = 0; i < n; i++) {
+        double u = (double)((st = st * 6364136223846793005ull + 1) >> 11) * 0x1.0p-53;
+        double v = (double)((st = st * 6364136223846793005ull + 1) >> 11) * 0x1.0p-53;
+        c.s[i] = i % 37 == 0 ? 0.0 : i % 41 == 0 ? 1.0 : pool[(int)(u * 24)];
+        c.y[i] = v < 0.15 + 0.7 * c.s[i];
+        c.site[i] = i % 29 == 3 ? -1 : (int32_t)(i % 3);
+        c.arm[i] = i < 6 ? 2 : (int32_t)((i / 7) % 2);
+    }
+    c.g[0] = (vigil_metrics_group){"site", c.site, SITE_LV, 4};
+    c.g[1] = (vigil_metrics_group){"arm", c.arm, ARM_LV, 3};
+    return c;
+}
+
+static void boot_free(boot_case *c) { free(c->s), free(c->y), free(c->site), free(c->arm); }
+
+static int boot_report(const boot_case *c, vigil_backend_kind b, int lowess, size_t B, vigil_metrics_report **out)
+{
+    const double t = 0.4;
+    vigil_metrics_options o = VIGIL_METRICS_OPTIONS_INIT;
+    o.thresholds = &t, o.n_thresholds = 1, o.bootstrap = B, o.seed = 9, o.threads = 2, o.backend = b;
+    o.min_cell = 8, o.lowess_bootstrap = lowess;
+    *out = NULL;
+    return vigil_metrics_compute(out, c->s, c->y, c->n, c->g, 2, &o);
+}
+
+/* equal to the bit, or both NaN (a NaN's payload is not a number) */
+static void same_doubles(const double *a, const double *b, size_t n, const char *what)
+{
+    for (size_t i = 0; i < n; i++)
+        if (memcmp(&a[i], &b[i], sizeof a[i]) != 0 && !(isnan(a[i]) && isnan(b[i])))
+            fail_msg("%s[%zu]: cpu %.17g, cuda %.17g", what, i, a[i], b[i]);
+}
+
+/* Every replicate and jackknife value of every scope and disparity, bit for bit, and the
+ * documents apart from the backend that ran. */
+static void boot_same(const vigil_metrics_report *a, const vigil_metrics_report *b)
+{
+    size_t B = a->o.bootstrap, J = a->jack_groups + 1;
+    assert_int_equal(a->jack_groups, b->jack_groups);
+    same_doubles(a->all.rep, b->all.rep, S_COUNT * B, "overall rep");
+    same_doubles(a->all.jack, b->all.jack, S_COUNT * J, "overall jack");
+    for (size_t gi = 0; gi < a->ng; gi++) {
+        same_doubles(a->g[gi].drep, b->g[gi].drep, D_COUNT * B, "disparity rep");
+        same_doubles(a->g[gi].djack, b->g[gi].djack, D_COUNT * J, "disparity jack");
+        for (size_t l = 0; l < a->g[gi].n_levels; l++) {
+            assert_true((a->g[gi].lv[l].rep == NULL) == (b->g[gi].lv[l].rep == NULL));
+            if (!a->g[gi].lv[l].rep) continue;
+            same_doubles(a->g[gi].lv[l].rep, b->g[gi].lv[l].rep, S_COUNT * B, "level rep");
+            same_doubles(a->g[gi].lv[l].jack, b->g[gi].lv[l].jack, S_COUNT * J, "level jack");
+        }
+    }
+    char *ja = vigil_metrics_report_json(a, 0, 0), *jb = vigil_metrics_report_json(b, 0, 0);
+    char *ea = strstr(ja, "\"backend\":"), *eb = strstr(jb, "\"backend\":");
+    assert_non_null(ea), assert_non_null(eb);
+    char name[16] = "";
+    assert_int_equal(sscanf(eb, "\"backend\": \"%15[^\"]", name), 1);
+    assert_string_equal(name, "cuda");
+    *ea = *eb = '\0';
+    assert_string_equal(ja, jb);
+    free(ja), free(jb);
+}
+
+static void test_bootstrap_parity(void **state)
+{
+    (void)state;
+    boot_case c = boot_data(421); /* not a multiple of the draws kernel's 4 */
+    for (int lowess = -1; lowess <= 1; lowess += 2) {
+        vigil_metrics_report *cpu = NULL, *dev = NULL;
+        assert_int_equal(boot_report(&c, VIGIL_BACKEND_CPU, lowess, 40, &cpu), 0);
+        /* one batch, batches of 7 (the last short), of one replicate */
+        const size_t batches[] = {0, 7, 1};
+        for (size_t k = 0; k < 3; k++) {
+            vigil_cuda_test_boot_batch(batches[k]);
+            long l0 = vigil_stub_launches(NULL);
+            assert_int_equal(boot_report(&c, VIGIL_BACKEND_CUDA, lowess, 40, &dev), 0);
+            assert_true(vigil_stub_launches(NULL) > l0); /* the kernels ran, not the CPU */
+            assert_int_equal(dev->boot_backend, VIGIL_BACKEND_CUDA);
+            boot_same(cpu, dev);
+            vigil_metrics_report_free(dev);
+        }
+        vigil_cuda_test_boot_batch(0);
+        /* AUTO keeps the bootstrap on the CPU until a device has measured where it wins */
+        assert_int_equal(boot_report(&c, VIGIL_BACKEND_AUTO, lowess, 40, &dev), 0);
+        assert_int_equal(dev->boot_backend, VIGIL_BACKEND_CPU);
+        vigil_metrics_report_free(dev);
+        vigil_metrics_report_free(cpu);
+    }
+    assert_int_equal(live(), 0);
+    boot_free(&c);
+}
+
+/* Small scopes: 13 cases overall, so levels of one to four cases, where the expansions are
+ * refused and the host's CPU kernels take the scope -- the same numbers still. */
+static void test_bootstrap_small(void **state)
+{
+    (void)state;
+    boot_case c = boot_data(13);
+    vigil_metrics_report *cpu = NULL, *dev = NULL;
+    assert_int_equal(boot_report(&c, VIGIL_BACKEND_CPU, 1, 30, &cpu), 0);
+    assert_int_equal(boot_report(&c, VIGIL_BACKEND_CUDA, 1, 30, &dev), 0);
+    boot_same(cpu, dev);
+    vigil_metrics_report_free(cpu), vigil_metrics_report_free(dev);
+    assert_int_equal(live(), 0);
+    boot_free(&c);
+}
+
+typedef struct {
+    const boot_case *c;
+    const vigil_metrics_report *want;
+} boot_ctx;
+
+static int op_boot(void *vctx, double *out)
+{
+    (void)out;
+    boot_ctx *c = vctx;
+    vigil_metrics_report *r = NULL;
+    int rc = boot_report(c->c, VIGIL_BACKEND_CUDA, -1, 20, &r);
+    if (rc == VIGIL_OK) boot_same(c->want, r);
+    else assert_null(r); /* no report with some of its replicates */
+    vigil_metrics_report_free(r);
+    return rc;
+}
+
+static void test_bootstrap_faults(void **state)
+{
+    (void)state;
+    boot_case c = boot_data(61);
+    vigil_metrics_report *want = NULL;
+    assert_int_equal(boot_report(&c, VIGIL_BACKEND_CPU, -1, 20, &want), 0);
+    vigil_cuda_test_boot_batch(8); /* three bootstrap batches, seven of the jackknife */
+    boot_ctx bc = {&c, want};
+    assert_true(sweep(VIGIL_STUB_ALLOC, op_boot, &bc, NULL) >= 12);
+    assert_true(sweep(VIGIL_STUB_COPY, op_boot, &bc, NULL) >= 20);
+    assert_true(sweep(VIGIL_STUB_LAUNCH, op_boot, &bc, NULL) >= 13);
+    /* device memory short: the batch follows the free memory, and still the same numbers */
+    vigil_cuda_test_boot_batch(0);
+    vigil_stub_memory(60 * 1024);
+    long l0 = vigil_stub_launches(NULL);
+    assert_int_equal(op_boot(&bc, NULL), 0);
+    assert_true(vigil_stub_launches(NULL) - l0 > 6); /* more than one batch per phase */
+    vigil_stub_memory(0);
+    assert_int_equal(live(), 0);
+    vigil_metrics_report_free(want);
+    boot_free(&c);
+}
+
 /* A kernel fault is sticky: the call fails with it, the context is marked lost, and from then on
  * the device is unavailable with that reason (AUTO uses the CPU; --backend cuda is refused). */
 static void test_sticky_fault_loses_the_device(void **state)
@@ -400,6 +570,9 @@ int main(void)
         cmocka_unit_test_setup(test_treeshap_faults, setup),
         cmocka_unit_test_setup(test_mmd_faults, setup),
         cmocka_unit_test_setup(test_treeshap_memory_short, setup),
+        cmocka_unit_test_setup(test_bootstrap_parity, setup),
+        cmocka_unit_test_setup(test_bootstrap_small, setup),
+        cmocka_unit_test_setup(test_bootstrap_faults, setup),
         cmocka_unit_test_setup(test_sticky_fault_loses_the_device, setup), /* last: it cannot be undone */
     };
     if (getenv("VIGIL_TEST_ONLY")) cmocka_set_test_filter(getenv("VIGIL_TEST_ONLY"));

@@ -179,6 +179,31 @@ done:
     return rc;
 }
 
+/* The metrics bootstrap: the device's passes, finished on the host (stats/boot_device.h). */
+static int boot_begin(const vm_boot_dev_data *d, void **h)
+{
+    char err[512] = "";
+    vigil_cuda_boot *b = NULL;
+    if (vigil_cuda_boot_begin(d, &b, err, sizeof err) != 0) return failed("the bootstrap", err);
+    *h = b;
+    return VIGIL_OK;
+}
+
+static int boot_run(void *h, int jack, size_t first, size_t stride, size_t m, double *out)
+{
+    char err[512] = "";
+    if (vigil_cuda_boot_run(h, jack, first, stride, m, out, err, sizeof err) != 0) return failed("the bootstrap", err);
+    return VIGIL_OK;
+}
+
+static void boot_end(void *h) { vigil_cuda_boot_end(h); }
+
+static int bootstrap(vigil_boot_job *job)
+{
+    static const vm_boot_device dev = {boot_begin, boot_run, boot_end};
+    return vigil_stats_bootstrap_device(job, &dev);
+}
+
 /* AUTO's thresholds, in work per CPU thread (backend_impl.h): the device's first call in a
  * process costs about 0.1 s (context and model upload: 0.095 s measured on an H200, bench/gpu.sh),
  * after which it wins at every size measured; so a job goes to the device when the CPU would
@@ -190,6 +215,10 @@ done:
 #define MIN_WORK_PREDICT 5e6  /* rows x trees */
 #define MIN_WORK_TREESHAP 4e6 /* rows x leaves */
 #define MIN_WORK_MMD 2.5e7    /* N^2 x (permutations + 1) */
+/* The bootstrap's kernels have not yet run on a device (bench/gpu.sh times them against the
+ * CPU at 10^6 cases x 200 replicates): until that figure says where the device wins, AUTO keeps
+ * the bootstrap on the CPU and only --backend cuda sends it to the device. */
+#define MIN_WORK_BOOTSTRAP INFINITY /* cases x replicates */
 
 const vigil_backend_i vigil_backend_cuda = {
     .name = "cuda",
@@ -198,7 +227,8 @@ const vigil_backend_i vigil_backend_cuda = {
     .describe = describe,
     .min_work = {[VIGIL_OP_PREDICT_TREES] = MIN_WORK_PREDICT,
                  [VIGIL_OP_TREESHAP] = MIN_WORK_TREESHAP,
-                 [VIGIL_OP_MMD] = MIN_WORK_MMD},
+                 [VIGIL_OP_MMD] = MIN_WORK_MMD,
+                 [VIGIL_OP_BOOTSTRAP] = MIN_WORK_BOOTSTRAP},
     .prepare = prepare,
     .release = release,
     .predict_trees = predict_trees,
@@ -206,5 +236,6 @@ const vigil_backend_i vigil_backend_cuda = {
     .predict_mlp = NULL,
     .treeshap = treeshap,
     .mmd = mmd,
+    .bootstrap = bootstrap,
 };
 #endif

@@ -11,6 +11,7 @@
 
 #include "explain/treeshap.h"
 #include "model/forest.h"
+#include "stats/boot_device.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -36,7 +37,7 @@ int vigil_cuda_context_lost(char *why, size_t cap);
 /* For tests: the chunk sizes (0: the default): rows per scoring and TreeSHAP chunk, masks per
  * MMD chunk, and rows per block of the MMD kernel matrix (forcing the row-block path). */
 void vigil_cuda_test_chunks(size_t predict_rows, size_t treeshap_rows, size_t mmd_masks, size_t mmd_rows);
-size_t vigil_cuda_chunk(int which, size_t dflt); /* 0 predict, 1 treeshap, 2 mmd masks, 3 mmd rows */
+size_t vigil_cuda_chunk(int which, size_t dflt); /* 0 predict, 1 treeshap, 2 mmd masks, 3 mmd rows, 4 bootstrap replicates */
 
 /* predict.cu: a forest's packed nodes, tree tables and base margins on the device, once per
  * model, with the row buffers it reuses from call to call (guarded: one call at a time). */
@@ -62,6 +63,17 @@ int vigil_cuda_mmd_begin(const double *z, size_t n, size_t d, double *bw, vigil_
 int vigil_cuda_mmd_sums(vigil_cuda_mmd *h, const unsigned char *masks, size_t m, double *D, double *gR,
                         double *sumR, char *err, size_t cap);
 void vigil_cuda_mmd_end(vigil_cuda_mmd *h);
+
+/* bootstrap.cu: the metrics bootstrap's device part (stats/boot_device.h): begin uploads the
+ * inputs once; run computes m replicates (or jackknife calls) into out, in batches that fit the
+ * device's memory; end frees everything. */
+typedef struct vigil_cuda_boot vigil_cuda_boot;
+int vigil_cuda_boot_begin(const vm_boot_dev_data *d, vigil_cuda_boot **out, char *err, size_t cap);
+int vigil_cuda_boot_run(vigil_cuda_boot *h, int jack, size_t first, size_t stride, size_t m, double *out, char *err,
+                        size_t cap);
+void vigil_cuda_boot_end(vigil_cuda_boot *h);
+/* For tests: replicates per bootstrap batch (0: as many as the memory holds). */
+void vigil_cuda_test_boot_batch(size_t reps);
 
 #ifdef __cplusplus
 }

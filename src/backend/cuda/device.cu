@@ -72,11 +72,13 @@ extern "C" int vigil_cuda_context_lost(char *why, size_t cap)
     return 1;
 }
 
-static size_t chunks[4];
+static size_t chunks[5];
 
 extern "C" void vigil_cuda_test_chunks(size_t predict_rows, size_t treeshap_rows, size_t mmd_masks, size_t mmd_rows)
 {
     chunks[0] = predict_rows, chunks[1] = treeshap_rows, chunks[2] = mmd_masks, chunks[3] = mmd_rows;
 }
+
+extern "C" void vigil_cuda_test_boot_batch(size_t reps) { chunks[4] = reps; }
 
 extern "C" size_t vigil_cuda_chunk(int which, size_t dflt) { return chunks[which] ? chunks[which] : dflt; }

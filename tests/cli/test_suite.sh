@@ -89,6 +89,41 @@ JSON
 run "$VIGIL" suite run "$T/fail.json" --format json
 expect_rc 1 "failing criterion exits 1"
 expect_json "d['passed'] is False and d['criteria'][0]['pass'] is False and d['criteria'][1]['pass'] is True" "one fails, one passes"
+
+# The composition table (data.groups) under the cell-size policy (issue 14): site A has 7 cases,
+# so B (33) is withheld with it, or A would be the rows minus B and C; site+sex cells are
+# withheld where a shown site or sex level minus its shown cells would give a small count back.
+/usr/bin/python3 - "$T/cases.csv" "$T/sites.csv" <<'PY'
+import csv, sys
+r = list(csv.reader(open(sys.argv[1])))
+w = csv.writer(open(sys.argv[2], 'w', newline=''))
+w.writerow(r[0] + ['site'])
+for i, row in enumerate(r[1:]): w.writerow(row + ['A' if i < 7 else 'B' if i < 40 else 'C'])
+PY
+cat > "$T/sites.json" <<JSON
+{ "name": "sites", "data": { "path": "sites.csv", "columns": { "label": "label", "score": "score", "groups": ["site", "sex", "site+sex"] } },
+  "bootstrap": 0, "criteria": [ { "name": "ECE", "metric": "ece", "rule": "at_most", "value": 0.5 } ] }
+JSON
+run "$VIGIL" suite run "$T/sites.json" --format json
+expect_rc 0 "composition suite"
+/usr/bin/python3 - "$T/out" <<'PY' || { echo "FAIL: a withheld composition count can be derived"; fails=$((fails + 1)); }
+import json, sys
+d = json.load(open(sys.argv[1])); G = d['data']['groups']; rows = d['data']['rows']
+def leaks(total, cells):
+    hid = [c for c in cells if c.get('n') is None]
+    rest = total - sum(c['n'] for c in cells if c.get('n') is not None)
+    return hid and 0 < rest < 11
+bad = [g for g, L in G.items() if leaks(rows, list(L.values()))]
+for j, parent in enumerate(['site', 'sex']):
+    for v, pv in G[parent].items():
+        if pv.get('n') is None: continue
+        kids = [c for k, c in G['site+sex'].items() if k.split('+')[j] == v]
+        if leaks(pv['n'], kids): bad.append(parent + '=' + v)
+assert G['site']['A'].get('n') is None and G['site']['C']['n'] == 2960, G
+if bad:
+    print('derivable:', bad)
+    sys.exit(1)
+PY
 run "$VIGIL" suite diff "$run1" "$(/usr/bin/python3 -c "import json; print(json.load(open('$T/out'))['run_id'])")" --format json
 expect_rc 0 "diff of different suites"
 expect_json "not d['same_inputs'] and not d['same_results']" "diff sees the change"

@@ -274,6 +274,22 @@ static void test_policy_partitions(void **s)
     assert_int_equal(vigil_fairness_levels_withheld(wt1, lv1, nl1, 1, N, 11), VIGIL_OK);
     assert_int_equal(wo3[0] + wo3[1] * 2 + wo3[2] * 4, 3);
 
+    /* the report's composition of a run stored with primary suppression only (before issue
+     * 14): site A (7 cases) is null; B = 3000 - A - C, so B goes; A+F = F - B+F - C+F within
+     * sex F, so B+F goes, and B+M within site B's total -- hidden now -- and sex M */
+    const char *gn[3] = {"site", "sex", "site+sex"};
+    const char *l0[3] = {"A", "B", "C"}, *l1[2] = {"F", "M"}, *l2[6] = {"A+F", "A+M", "B+F", "B+M", "C+F", "C+M"};
+    const char *const *ln[3] = {l0, l1, l2};
+    double k0[3] = {NAN, 33, 2960}, k1[2] = {1550, 1450}, k2[6] = {NAN, NAN, 19, 14, 1527, 1433};
+    const double *kc[3] = {k0, k1, k2};
+    size_t nc[3] = {3, 2, 6};
+    int s0[3] = {0}, s1[2] = {0}, s2[6] = {0};
+    int *sc[3] = {s0, s1, s2};
+    assert_int_equal(vigil_fairness_composition_withheld(sc, kc, ln, nc, gn, 3, 3000, 11), VIGIL_OK);
+    assert_int_equal(s0[0] + s0[1] * 2 + s0[2] * 4, 3);
+    assert_int_equal(s1[0] + s1[1], 0);
+    assert_int_equal(s2[0] + s2[1] * 2 + s2[2] * 4 + s2[3] * 8 + s2[4] * 16 + s2[5] * 32, 15);
+
     double ok4[4] = {0, 11, 40, 200}, bad4[4] = {11, 10, 40, 200};
     assert_int_equal(vigil_fairness_confusion_ok(ok4, 11), 1);
     assert_int_equal(vigil_fairness_confusion_ok(bad4, 11), 0);

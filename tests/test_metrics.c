@@ -437,7 +437,7 @@ static void test_catalogue_paths_in_documents(void **st)
     const char *levels[] = {"a", "b"};
     vigil_metrics_group g = {"site", code, levels, 2};
     vigil_metrics_options o = VIGIL_METRICS_OPTIONS_INIT;
-    o.bootstrap = 50, o.seed = 3, o.threads = 1;
+    o.bootstrap = 20, o.seed = 3, o.threads = 1;
     o.decision = decision, o.exposure = expo, o.time = tm, o.event = ev, o.horizon = 4;
     vigil_metrics_report *r = NULL;
     assert_int_equal(vigil_metrics_compute(&r, score, label, N, &g, 1, &o), VIGIL_OK);
@@ -447,7 +447,7 @@ static void test_catalogue_paths_in_documents(void **st)
     free(js);
     assert_non_null(doc);
     vigil_multiclass_options mo = VIGIL_MULTICLASS_OPTIONS_INIT;
-    mo.bootstrap = 50, mo.threads = 1;
+    mo.bootstrap = 20, mo.threads = 1;
     const double *pc[3] = {prob[0], prob[1], prob[2]};
     const char *names[3] = {"x", "y", "z"};
     vigil_multiclass_report *mr = NULL;

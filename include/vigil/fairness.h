@@ -50,6 +50,14 @@ int vigil_fairness_complement(const double *count, size_t m, size_t k, const dou
 int vigil_fairness_levels_withheld(int *const *withheld, const uint32_t *const *level, const size_t *n_levels,
                                    size_t G, size_t n, size_t min_cell);
 
+/* The same for a composition table as stored (the report's): group g's level l has count[g][l]
+ * cases (NaN: withheld upstream, not known), its name level[g][l]; the groups' levels each
+ * partition `total` cases, and a group named "a+b" nests in the groups "a" and "b" (its level
+ * "x+y" within their levels x and y). withheld[g][l] in (0 or 1) and out. VIGIL_ENOMEM or 0. */
+int vigil_fairness_composition_withheld(int *const *withheld, const double *const *count,
+                                        const char *const *const *level, const size_t *n_levels,
+                                        const char *const *group_name, size_t G, double total, size_t min_cell);
+
 /* 1 when a threshold's confusion counts (tp, fp, fn, tn) may be shown. Their margins (events,
  * non-events, the flagged) are shown beside them, so one withheld cell follows from the other
  * three: any cell 1..min_cell-1 withholds all four. */

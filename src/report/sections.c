@@ -235,8 +235,9 @@ static void missingness(rctx *c)
 
 /* The composition table as stored (data.groups), under the cell-size policy again for runs
  * stored before the suite applied all of it: each group's levels partition the run's cases
- * (data.rows, shown), so vigil_fairness_complement withholds the smallest shown level while the
- * withheld levels' sum -- the total minus the shown ones -- is a small count. */
+ * (data.rows, shown) and an intersection's levels each shown level of its groups, so
+ * vigil_fairness_composition_withheld withholds what a total minus the shown levels would give
+ * back. Out of memory: every count withheld. */
 static void composition(rctx *c, const cJSON *groups, const char *id, const char *caption)
 {
     rdoc *d = &c->d;
@@ -245,31 +246,50 @@ static void composition(rctx *c, const cJSON *groups, const char *id, const char
     const cJSON *g, *lv;
     double total = jnum(c->res, "data.rows");
     if (!isfinite(total)) total = jnum(c->cand, "n");
+    size_t G = (size_t)cJSON_GetArraySize(groups), k = 0;
+    double **cnt = calloc(G ? G : 1, sizeof *cnt);
+    int **sup = calloc(G ? G : 1, sizeof *sup);
+    const char ***names = calloc(G ? G : 1, sizeof *names), **gname = calloc(G ? G : 1, sizeof *gname);
+    size_t *nl = calloc(G ? G : 1, sizeof *nl);
+    int ok = cnt && sup && names && gname && nl;
     cJSON_ArrayForEach(g, groups)
     {
         size_t m = (size_t)cJSON_GetArraySize(g), l = 0;
-        double *cnt = malloc((m ? m : 1) * sizeof *cnt);
-        int *sup = malloc((m ? m : 1) * sizeof *sup);
+        if (!ok) break;
+        gname[k] = g->string, nl[k] = m;
+        ok = (cnt[k] = malloc((m ? m : 1) * sizeof **cnt)) && (sup[k] = calloc(m ? m : 1, sizeof **sup)) &&
+             (names[k] = malloc((m ? m : 1) * sizeof **names));
         cJSON_ArrayForEach(lv, g)
         {
-            int known = cJSON_IsNumber(cJSON_GetObjectItem(lv, "n"));
-            double n = jnum(lv, "n");
-            if (cnt && sup) cnt[l] = known ? n : NAN, sup[l] = !known || !vigil_fairness_count_ok(n, (size_t)c->min_cell);
-            l++;
+            if (!ok) break;
+            const cJSON *n = cJSON_GetObjectItem(lv, "n");
+            cnt[k][l] = cJSON_IsNumber(n) ? n->valuedouble : NAN, names[k][l++] = lv->string;
         }
-        if (cnt && sup) vigil_fairness_complement(cnt, m, 1, cnt, &total, (size_t)c->min_cell, sup);
-        l = 0;
+        k++;
+    }
+    ok = ok && vigil_fairness_composition_withheld(sup, (const double *const *)cnt, (const char *const *const *)names, nl,
+                                                   gname, G, total, (size_t)c->min_cell) == VIGIL_OK;
+    k = 0;
+    cJSON_ArrayForEach(g, groups)
+    {
+        size_t l = 0;
         cJSON_ArrayForEach(lv, g)
         {
             double n = jnum(lv, "n");
-            int w = !cnt || !sup || sup[l++];
+            int w = !ok || sup[k][l++];
             rcell r[4] = {vigil_cell_txt(g->string), vigil_cell_txt(lv->string), w ? vigil_cell_sup() : vigil_cell_count(n, c->min_cell),
                           w || !isfinite(total) || total <= 0 ? vigil_cell_sup() : vigil_cell_num(100.0 * n / total, 1)};
             if (!w && !(isfinite(total) && total > 0)) r[3] = vigil_cell_num(NAN, 1);
             vigil_doc_row(d, r);
         }
-        free(cnt), free(sup);
+        k++;
     }
+    for (size_t q = 0; q < G; q++) {
+        if (cnt) free(cnt[q]);
+        if (sup) free(sup[q]);
+        if (names) free(names[q]);
+    }
+    free(cnt), free(sup), free(names), free(gname), free(nl);
     vigil_doc_table_end(d);
 }
 

@@ -9,7 +9,8 @@
 #include <string.h>
 
 /* The cell-size policy's rules (vigil_fairness_min_cell, _count_ok, _rate_ok, _complement,
- * _levels_withheld, _confusion_ok) are in metrics_report_cells.c, their one home. */
+ * _levels_withheld, _composition_withheld, _confusion_ok) are in metrics_report_cells.c, their
+ * one home. */
 
 /* Largest minus smallest finite value (NaN with fewer than two); *ratio min/max. */
 static double spread(const double *v, size_t n, double *ratio)

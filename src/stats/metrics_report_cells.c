@@ -1,6 +1,7 @@
 /* The cell-size policy, its one home: the rules every layer asks (fairness.h: the floor, a
  * count, a rate, complementary withholding in a partition, a composition table, a confusion
- * table), the metrics report's application of them, and the disparities that follow. The
+ * table, as computed or as stored), the metrics report's application of them, and the
+ * disparities that follow. The
  * metrics engine, SHAP importance, suites (their composition table), monitors and the report
  * (composition, the join's counts, confusion tables) call these; none compares with min_cell
  * itself. HACKING.md ("The cell-size policy") lists the callers. */
@@ -10,6 +11,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* ---- the rules ------------------------------------------------------------------------- */
 
@@ -125,6 +127,91 @@ done:
     for (size_t g = 0; cnt && g < G; g++) free(cnt[g]);
     for (size_t q = 0; parent && q < G * G; q++) free(parent[q]);
     free(cnt), free(parent), free(part), free(psize), free(pw);
+    return rc;
+}
+
+/* Part j of a '+'-joined name ("A+F": 0 "A", 1 "F"); 0 when the name has not np parts. */
+static int name_part(const char *s, size_t j, size_t np, const char **p, size_t *len)
+{
+    size_t k = 0;
+    const char *b = s;
+    for (const char *c = s;; c++)
+        if (*c == '+' || !*c) {
+            if (k == j) *p = b, *len = (size_t)(c - b);
+            k++;
+            if (!*c) break;
+            b = c + 1;
+        }
+    return k == np;
+}
+
+static int find_name(const char *const *names, size_t n, const char *p, size_t len)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strlen(names[i]) == len && strncmp(names[i], p, len) == 0) return (int)i;
+    return -1;
+}
+
+int vigil_fairness_composition_withheld(int *const *withheld, const double *const *count,
+                                        const char *const *const *level, const size_t *n_levels,
+                                        const char *const *gname, size_t G, double total, size_t min_cell)
+{
+    int32_t **parent = calloc(G ? G * G : 1, sizeof *parent); /* [a*G+b]: b-level -> a-level */
+    double *part = NULL;
+    int *pw = NULL, rc = VIGIL_OK;
+    size_t maxl = 1;
+    if (!parent) goto oom;
+    for (size_t g = 0; g < G; g++) {
+        for (size_t l = 0; l < n_levels[g]; l++)
+            withheld[g][l] = withheld[g][l] || !isfinite(count[g][l]) || !vigil_fairness_count_ok(count[g][l], min_cell);
+        if (n_levels[g] > maxl) maxl = n_levels[g];
+    }
+    /* "a+b" nests in the groups "a" and "b": its level "x+y" lies in a's level x and b's y (a
+     * level whose name does not split so is in no nested partition) */
+    for (size_t b = 0; b < G; b++) {
+        size_t np = 1;
+        for (const char *c = gname[b]; *c; c++) np += *c == '+';
+        for (size_t j = 0; np > 1 && j < np; j++) {
+            const char *p = gname[b];
+            size_t len = 0;
+            name_part(gname[b], j, np, &p, &len);
+            int a = find_name(gname, G, p, len);
+            if (a < 0 || (size_t)a == b || parent[(size_t)a * G + b]) continue;
+            int32_t *pa = malloc((n_levels[b] ? n_levels[b] : 1) * sizeof *pa);
+            if (!pa) goto oom;
+            for (size_t l = 0; l < n_levels[b]; l++)
+                pa[l] = name_part(level[b][l], j, np, &p, &len) ? find_name(level[a], n_levels[a], p, len) : -1;
+            parent[(size_t)a * G + b] = pa;
+        }
+    }
+    if (!(part = malloc(maxl * sizeof *part)) || !(pw = malloc(maxl * sizeof *pw))) goto oom;
+    for (int changed = 1; changed;) {
+        changed = 0;
+        for (size_t b = 0; b < G; b++) {
+            changed |= vigil_fairness_complement(count[b], n_levels[b], 1, count[b], &total, min_cell, withheld[b]);
+            for (size_t a = 0; a < G; a++) {
+                const int32_t *pa = parent[a * G + b];
+                for (size_t P = 0; pa && P < n_levels[a]; P++) {
+                    if (withheld[a][P]) continue; /* its total is not shown */
+                    size_t m = 0;
+                    for (size_t l = 0; l < n_levels[b]; l++)
+                        if (pa[l] == (int32_t)P) part[m] = count[b][l], pw[m++] = withheld[b][l];
+                    double tot = count[a][P];
+                    if (!vigil_fairness_complement(part, m, 1, part, &tot, min_cell, pw)) continue;
+                    changed = 1;
+                    m = 0;
+                    for (size_t l = 0; l < n_levels[b]; l++)
+                        if (pa[l] == (int32_t)P) withheld[b][l] = pw[m++];
+                }
+            }
+        }
+    }
+    goto done;
+oom:
+    rc = vigil_error_set(VIGIL_ENOMEM, "out of memory applying the cell-size policy");
+done:
+    for (size_t q = 0; parent && q < G * G; q++) free(parent[q]);
+    free(parent), free(part), free(pw);
     return rc;
 }
 

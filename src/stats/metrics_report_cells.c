@@ -1,10 +1,9 @@
 /* The cell-size policy, its one home: the rules every layer asks (fairness.h: the floor, a
- * count, a rate, complementary withholding in a partition, a composition table, a confusion
- * table, as computed or as stored), the metrics report's application of them, and the
- * disparities that follow. The
- * metrics engine, SHAP importance, suites (their composition table), monitors and the report
- * (composition, the join's counts, confusion tables) call these; none compares with min_cell
- * itself. HACKING.md ("The cell-size policy") lists the callers. */
+ * count, a rate, complementary withholding in a partition, a composition table as computed or
+ * as stored, a confusion table), the metrics report's application of them, and the disparities
+ * that follow. The metrics engine, SHAP importance, suites (their composition table), monitors
+ * and the report (composition, the join's counts, confusion tables) call these rather than
+ * compare with min_cell themselves; HACKING.md ("The cell-size policy") lists the callers. */
 #include "stats/metrics_report.h"
 #include "vigil/error.h"
 #include "core/util.h"

@@ -208,6 +208,93 @@ static void test_suppression(void **s)
     assert_non_null(strstr(vigil_error_last(), "fewer than 11 cases"));
 }
 
+/* The policy's partition rules (issue 14: one home for what suites and the report withhold):
+ * a withheld cell is never the total minus the shown ones, within a group and within each
+ * shown level of a group nested in another; a 2x2 table with its margins shown withholds all
+ * four cells for one small one. */
+static void test_policy_partitions(void **s)
+{
+    (void)s;
+    /* one partition of 325 cases: 5 is small, the total gives it back, so 20 goes too */
+    double c1[3] = {5, 20, 300}, tot = 325;
+    int w1[3] = {1, 0, 0};
+    assert_int_equal(vigil_fairness_complement(c1, 3, 1, c1, &tot, 11, w1), 1);
+    assert_int_equal(w1[0] + w1[1] * 2 + w1[2] * 4, 3);
+    /* the same with the withheld count unknown (a stored null): the total minus the shown */
+    double c2[3] = {NAN, 20, 300};
+    int w2[3] = {1, 0, 0};
+    vigil_fairness_complement(c2, 3, 1, c2, &tot, 11, w2);
+    assert_int_equal(w2[1], 1);
+    assert_int_equal(w2[2], 0);
+    /* two small cells: their sum 3 + 4 = 7 is small too (one withheld each is not enough) */
+    double c3[4] = {3, 4, 50, 60}, t3 = 117;
+    int w3[4] = {1, 1, 0, 0};
+    vigil_fairness_complement(c3, 4, 1, c3, &t3, 11, w3);
+    assert_int_equal(w3[2] + w3[3], 1);
+    assert_int_equal(w3[2], 1);
+    /* a withheld sum already large: nothing more */
+    double c4[3] = {12, 40, 300}, t4 = 352;
+    int w4[3] = {1, 0, 0};
+    assert_int_equal(vigil_fairness_complement(c4, 3, 1, c4, &t4, 11, w4), 0);
+    assert_int_equal(w4[1] + w4[2], 0);
+    /* the withheld cells' own counts summed (no total), two counts each */
+    double c5[6] = {2, 30, 15, 40, 100, 100}, sz5[3] = {32, 55, 200};
+    int w5[3] = {1, 0, 0};
+    assert_int_equal(vigil_fairness_complement(c5, 3, 2, sz5, NULL, 11, w5), 1);
+    assert_int_equal(w5[1], 1);
+
+    /* a composition table: sex (F 500, M 500) and sex+race nested in it; F|b has 5 cases: the
+     * whole group's total gives them back (M|a, the first smallest shown, goes too), and so
+     * would F|a = F - 5 within F */
+    enum { N = 1000 };
+    static uint32_t sex[N], sr[N], other[N];
+    for (uint32_t i = 0; i < N; i++) {
+        sex[i] = i < 500 ? 0 : 1;
+        sr[i] = i < 495 ? 0 : i < 500 ? 1 : i < 750 ? 2 : 3;
+        other[i] = i % 2; /* not nested in sex */
+    }
+    const uint32_t *lv[3] = {sex, sr, other};
+    size_t nl[3] = {2, 4, 2};
+    int ws[2], wsr[4], wo[2];
+    int *wt[3] = {ws, wsr, wo};
+    assert_int_equal(vigil_fairness_levels_withheld(wt, lv, nl, 3, N, 11), VIGIL_OK);
+    assert_int_equal(ws[0] + ws[1], 0);
+    assert_int_equal(wsr[0], 1);
+    assert_int_equal(wsr[1], 1);
+    assert_int_equal(wsr[2], 1);
+    assert_int_equal(wsr[3], 0);
+    assert_int_equal(wo[0] + wo[1], 0);
+    /* one small level of a plain group: the next smallest goes with it */
+    for (uint32_t i = 0; i < N; i++) other[i] = i < 7 ? 0 : i < 40 ? 1 : 2;
+    size_t nl1[1] = {3};
+    const uint32_t *lv1[1] = {other};
+    int *wt1[1] = {wo};
+    int wo3[3];
+    wt1[0] = wo3;
+    assert_int_equal(vigil_fairness_levels_withheld(wt1, lv1, nl1, 1, N, 11), VIGIL_OK);
+    assert_int_equal(wo3[0] + wo3[1] * 2 + wo3[2] * 4, 3);
+
+    /* the report's composition of a run stored with primary suppression only (before issue
+     * 14): site A (7 cases) is null; B = 3000 - A - C, so B goes; A+F = F - B+F - C+F within
+     * sex F, so B+F goes, and B+M within site B's total -- hidden now -- and sex M */
+    const char *gn[3] = {"site", "sex", "site+sex"};
+    const char *l0[3] = {"A", "B", "C"}, *l1[2] = {"F", "M"}, *l2[6] = {"A+F", "A+M", "B+F", "B+M", "C+F", "C+M"};
+    const char *const *ln[3] = {l0, l1, l2};
+    double k0[3] = {NAN, 33, 2960}, k1[2] = {1550, 1450}, k2[6] = {NAN, NAN, 19, 14, 1527, 1433};
+    const double *kc[3] = {k0, k1, k2};
+    size_t nc[3] = {3, 2, 6};
+    int s0[3] = {0}, s1[2] = {0}, s2[6] = {0};
+    int *sc[3] = {s0, s1, s2};
+    assert_int_equal(vigil_fairness_composition_withheld(sc, kc, ln, nc, gn, 3, 3000, 11), VIGIL_OK);
+    assert_int_equal(s0[0] + s0[1] * 2 + s0[2] * 4, 3);
+    assert_int_equal(s1[0] + s1[1], 0);
+    assert_int_equal(s2[0] + s2[1] * 2 + s2[2] * 4 + s2[3] * 8 + s2[4] * 16 + s2[5] * 32, 15);
+
+    double ok4[4] = {0, 11, 40, 200}, bad4[4] = {11, 10, 40, 200};
+    assert_int_equal(vigil_fairness_confusion_ok(ok4, 11), 1);
+    assert_int_equal(vigil_fairness_confusion_ok(bad4, 11), 0);
+}
+
 static void test_one_class_level(void **s)
 {
     /* Level "z" has 20 cases and no events: its AUROC is null with a reason. */
@@ -363,6 +450,7 @@ int main(void)
         cmocka_unit_test(test_fairlearn_case_c),
         cmocka_unit_test(test_disparities_withheld_rates),
         cmocka_unit_test(test_suppression),
+        cmocka_unit_test(test_policy_partitions),
         cmocka_unit_test(test_one_class_level),
         cmocka_unit_test(test_bootstrap_same_on_any_thread_count),
         cmocka_unit_test(test_fused_kernel_matches_point_kernels),

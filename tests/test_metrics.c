@@ -10,6 +10,7 @@
 #include "testutil.h"
 #include "vigil/metrics.h"
 #include "vigil/catalogue.h"
+#include "vigil/multiclass.h"
 #include "stats/metrics_internal.h"
 
 #include <float.h>
@@ -378,6 +379,109 @@ static void pair_of(const cJSON *a, double *lo, double *hi)
 {
     *lo = jnum_or_nan(cJSON_GetArrayItem(a, 0)), *hi = jnum_or_nan(cJSON_GetArrayItem(a, 1));
     if (!cJSON_IsArray(a)) *lo = *hi = NAN;
+}
+
+/* Issue 14: every catalogue row with a JSON path (include/vigil/catalogue.h) names where the
+ * writer of its engine puts the value -- the scores engine with decisions and follow-up times
+ * (the human and survival blocks), and the multi-class engine -- and the interval where the row
+ * says: each path holds a number or null, and holds the typed getter's value (the writer's own
+ * number). A row moved in the catalogue without the writer, or the writer moving a key without
+ * the row, fails here, naming the row. */
+static double lcg(uint64_t *x)
+{
+    *x = *x * 6364136223846793005ULL + 1442695040888963407ULL;
+    return ((*x >> 11) + 0.5) / 9007199254740992.0;
+}
+
+static void path_matches(const cJSON *doc, const vigil_metric_def *m, const vigil_metric_value *v)
+{
+    const cJSON *jv = at(doc, m->json_path);
+    if (!jv || !(cJSON_IsNumber(jv) || cJSON_IsNull(jv)))
+        fail_msg("catalogue path %s of '%s' is not a number in the document", m->json_path, m->name);
+    same(v->value, jnum_or_nan(jv), m->name);
+    if (!m->ci_path) return;
+    double lo, hi;
+    size_t n = strlen(m->ci_path);
+    if (m->ci_path[n - 1] == '.') {
+        char a[160], b[160];
+        snprintf(a, sizeof a, "%sci_low", m->ci_path), snprintf(b, sizeof b, "%sci_high", m->ci_path);
+        if (!at(doc, a) || !at(doc, b)) fail_msg("catalogue CI path %s of '%s' has no ci_low/ci_high", m->ci_path, m->name);
+        lo = jnum_or_nan(at(doc, a)), hi = jnum_or_nan(at(doc, b));
+    } else {
+        if (!cJSON_IsArray(at(doc, m->ci_path))) fail_msg("catalogue CI path %s of '%s' is not a pair", m->ci_path, m->name);
+        pair_of(at(doc, m->ci_path), &lo, &hi);
+    }
+    same(v->ci_low, lo, m->name), same(v->ci_high, hi, m->name);
+}
+
+static void test_catalogue_paths_in_documents(void **st)
+{
+    (void)st;
+    enum { N = 1000 };
+    static double score[N], label[N], decision[N], expo[N], tm[N], ev[N], prob[3][N];
+    static int32_t code[N], cls[N];
+    uint64_t x = 14;
+    for (size_t i = 0; i < N; i++) {
+        label[i] = lcg(&x) < 0.3;
+        score[i] = 1 / (1 + exp(-(2 * label[i] - 1.2 + 5 * (lcg(&x) - 0.5))));
+        decision[i] = lcg(&x) < 0.25 ? (score[i] < 0.5) : (score[i] >= 0.5);
+        tm[i] = -log(lcg(&x)) * (label[i] ? 3 : 8);
+        ev[i] = lcg(&x) < 0.8;
+        expo[i] = 0.5 + lcg(&x);
+        code[i] = lcg(&x) < 0.5;
+        cls[i] = (int32_t)(lcg(&x) * 3);
+        double w[3], sum = 0;
+        for (int c = 0; c < 3; c++) sum += w[c] = lcg(&x) + (c == cls[i]);
+        for (int c = 0; c < 3; c++) prob[c][i] = w[c] / sum;
+    }
+    const char *levels[] = {"a", "b"};
+    vigil_metrics_group g = {"site", code, levels, 2};
+    vigil_metrics_options o = VIGIL_METRICS_OPTIONS_INIT;
+    o.bootstrap = 20, o.seed = 3, o.threads = 1;
+    o.decision = decision, o.exposure = expo, o.time = tm, o.event = ev, o.horizon = 4;
+    vigil_metrics_report *r = NULL;
+    assert_int_equal(vigil_metrics_compute(&r, score, label, N, &g, 1, &o), VIGIL_OK);
+    char *js = vigil_metrics_report_json(r, NAN, NAN);
+    assert_non_null(js);
+    cJSON *doc = cJSON_Parse(js);
+    free(js);
+    assert_non_null(doc);
+    vigil_multiclass_options mo = VIGIL_MULTICLASS_OPTIONS_INIT;
+    mo.bootstrap = 20, mo.threads = 1;
+    const double *pc[3] = {prob[0], prob[1], prob[2]};
+    const char *names[3] = {"x", "y", "z"};
+    vigil_multiclass_report *mr = NULL;
+    assert_int_equal(vigil_multiclass_compute(&mr, pc, 3, names, cls, N, &g, 1, &mo), VIGIL_OK);
+    js = vigil_multiclass_report_json(mr, NAN, NAN);
+    assert_non_null(js);
+    cJSON *mdoc = cJSON_Parse(js);
+    free(js);
+    assert_non_null(mdoc);
+    size_t checked = 0, with_path = 0;
+    for (size_t i = 0; i < vigil_metric_count(); i++) {
+        const vigil_metric_def *m = vigil_metric_at(i);
+        if (!m->json_path) continue;
+        with_path++;
+        vigil_metric_value v;
+        if (m->source == VIGIL_METRIC_FROM_CLASS_SCORES) {
+            assert_int_equal(vigil_multiclass_report_get(&v, mr, m->key, NULL, NULL), VIGIL_OK);
+            path_matches(mdoc, m, &v);
+        } else if (m->source == VIGIL_METRIC_FROM_SCORES || m->source == VIGIL_METRIC_FROM_DECISIONS ||
+                   m->source == VIGIL_METRIC_FROM_SURVIVAL) {
+            if (vigil_metrics_report_get(&v, r, m->name, NULL, NULL) != VIGIL_OK)
+                fail_msg("'%s' has a JSON path but no overall value: %s", m->name, vigil_error_last());
+            path_matches(doc, m, &v);
+        } else {
+            fail_msg("'%s' has a JSON path but its engine writes no metrics document", m->name);
+        }
+        if (!isfinite(v.value)) fail_msg("'%s' is not given on these cases (%s): the walk would not see its path", m->name, v.why);
+        checked++;
+    }
+    assert_int_equal(checked, with_path);
+    assert_true(checked >= 40);
+    cJSON_Delete(doc), cJSON_Delete(mdoc);
+    vigil_metrics_report_free(r);
+    vigil_multiclass_report_free(mr);
 }
 
 static void test_getters_match_document(void **s)
@@ -753,6 +857,7 @@ int main(void)
         cmocka_unit_test(test_paired_bootstrap),   cmocka_unit_test(test_curves_case_a),
         cmocka_unit_test(test_curves_case_b_ties), cmocka_unit_test(test_getters_match_document),
         cmocka_unit_test(test_getters_status_and_errors), cmocka_unit_test(test_scope_stats), cmocka_unit_test(test_paired_getter_matches_document),
+        cmocka_unit_test(test_catalogue_paths_in_documents),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

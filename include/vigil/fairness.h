@@ -32,6 +32,37 @@ int vigil_fairness_count_ok(double count, size_t min_cell);
 /* 1 when the rate k / n may be shown: n, k and n - k may all be shown. */
 int vigil_fairness_rate_ok(double k, double n, size_t min_cell);
 
+/* Complementary withholding in one partition of a shown total (a group's levels partition the
+ * cases; the levels of a group nested in another partition each shown level of it): a reader
+ * gets the withheld cells' sum of each count as the total minus the shown cells, so while that
+ * sum is 1..min_cell-1 for any of the k counts, the smallest shown cell (by size[], the first of
+ * equal ones) is withheld too. count: m x k (row-major; k <= 4), NaN where the caller does not
+ * know a withheld cell's count; total: the partition's k totals (NULL: the withheld cells' own
+ * counts are summed); withheld: m flags, in and out. Returns 1 when it withheld more. */
+int vigil_fairness_complement(const double *count, size_t m, size_t k, const double *size, const double *total,
+                              size_t min_cell, int *withheld);
+
+/* The level counts of G groups over the same n cases (a composition table): level[g][i] is
+ * case i's level in group g (0..n_levels[g]-1, every case one), withheld[g][l] out. A count
+ * 1..min_cell-1 is withheld, then vigil_fairness_complement within each group (total n) and
+ * within each shown level of a group that another nests in ("sex+race" in "sex"), to a fixed
+ * point. VIGIL_ENOMEM or 0. */
+int vigil_fairness_levels_withheld(int *const *withheld, const uint32_t *const *level, const size_t *n_levels,
+                                   size_t G, size_t n, size_t min_cell);
+
+/* The same for a composition table as stored (the report's): group g's level l has count[g][l]
+ * cases (NaN: withheld upstream, not known), its name level[g][l]; the groups' levels each
+ * partition `total` cases, and a group named "a+b" nests in the groups "a" and "b" (its level
+ * "x+y" within their levels x and y). withheld[g][l] in (0 or 1) and out. VIGIL_ENOMEM or 0. */
+int vigil_fairness_composition_withheld(int *const *withheld, const double *const *count,
+                                        const char *const *const *level, const size_t *n_levels,
+                                        const char *const *group_name, size_t G, double total, size_t min_cell);
+
+/* 1 when a threshold's confusion counts (tp, fp, fn, tn) may be shown. Their margins (events,
+ * non-events, the flagged) are shown beside them, so one withheld cell follows from the other
+ * three: any cell 1..min_cell-1 withholds all four. */
+int vigil_fairness_confusion_ok(const double cell[4], size_t min_cell);
+
 typedef struct {
     double demographic_parity_difference; /* selection rate max - min */
     double demographic_parity_ratio;      /* selection rate min / max */

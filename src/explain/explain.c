@@ -446,7 +446,7 @@ int vigil_explain_importance_cjson(cJSON **out, const double *phi, size_t n, siz
             for (size_t i = 0; i < n; i++)
                 if (codes[i] == (int32_t)l) rows[m++] = i;
             cJSON *lo = cJSON_AddObjectToObject(gc, levels[l]);
-            if (m < min_cell) {
+            if (m == 0 || !vigil_fairness_count_ok((double)m, min_cell)) { /* the cell-size policy */
                 cJSON_AddTrueToObject(lo, "suppressed");
                 continue;
             }

@@ -4,7 +4,8 @@
  * not a whole number within rounding is not shown as one: the stored numbers do not determine
  * it. Cell-size policy: every margin (P, N, the flagged total selection_rate x n) is printed
  * elsewhere in the report, so one withheld cell would follow from the other three; a threshold
- * with any cell from 1 to min_cell - 1 (or one the engine marked suppressed) withholds all four. */
+ * with any cell from 1 to min_cell - 1 (vigil_fairness_confusion_ok; or one the engine marked
+ * suppressed) withholds all four. */
 #include "report/confusion.h"
 #include "vigil/fairness.h"
 
@@ -59,7 +60,7 @@ void vigil_report_confusion(rctx *c)
         {
             double k[4] = {NAN, NAN, NAN, NAN};
             int sup = cJSON_IsTrue(jp(t, "suppressed")), ok = !sup && counts(t, n, prev, k);
-            for (int i = 0; i < 4 && ok; i++) sup |= !vigil_fairness_count_ok(k[i], (size_t)c->min_cell);
+            if (ok) sup |= !vigil_fairness_confusion_ok(k, (size_t)c->min_cell);
             underived |= !sup && !ok;
             char thr[32];
             snprintf(thr, sizeof thr, "%g", jnum(t, "value"));

@@ -233,6 +233,11 @@ static void missingness(rctx *c)
     vigil_doc_table_end(d);
 }
 
+/* The composition table as stored (data.groups), under the cell-size policy again for runs
+ * stored before the suite applied all of it: each group's levels partition the run's cases
+ * (data.rows, shown) and an intersection's levels each shown level of its groups, so
+ * vigil_fairness_composition_withheld withholds what a total minus the shown levels would give
+ * back. Out of memory: every count withheld. */
 static void composition(rctx *c, const cJSON *groups, const char *id, const char *caption)
 {
     rdoc *d = &c->d;
@@ -240,29 +245,51 @@ static void composition(rctx *c, const cJSON *groups, const char *id, const char
     vigil_doc_table(d, id, caption, cols, 4);
     const cJSON *g, *lv;
     double total = jnum(c->res, "data.rows");
+    if (!isfinite(total)) total = jnum(c->cand, "n");
+    size_t G = (size_t)cJSON_GetArraySize(groups), k = 0;
+    double **cnt = calloc(G ? G : 1, sizeof *cnt);
+    int **sup = calloc(G ? G : 1, sizeof *sup);
+    const char ***names = calloc(G ? G : 1, sizeof *names), **gname = calloc(G ? G : 1, sizeof *gname);
+    size_t *nl = calloc(G ? G : 1, sizeof *nl);
+    int ok = cnt && sup && names && gname && nl;
     cJSON_ArrayForEach(g, groups)
     {
-        /* Primary suppression: 1..min_cell-1. Secondary: when exactly one level is withheld,
-         * also withhold the smallest shown level so the total does not reveal it. */
-        int nsup = 0;
-        double smallest = INFINITY;
+        size_t m = (size_t)cJSON_GetArraySize(g), l = 0;
+        if (!ok) break;
+        gname[k] = g->string, nl[k] = m;
+        ok = (cnt[k] = malloc((m ? m : 1) * sizeof **cnt)) && (sup[k] = calloc(m ? m : 1, sizeof **sup)) &&
+             (names[k] = malloc((m ? m : 1) * sizeof **names));
         cJSON_ArrayForEach(lv, g)
         {
-            double n = jnum(lv, "n");
-            if (!cJSON_IsNumber(cJSON_GetObjectItem(lv, "n")) || !vigil_fairness_count_ok(n, (size_t)c->min_cell)) nsup++;
-            else if (n < smallest) smallest = n;
+            if (!ok) break;
+            const cJSON *n = cJSON_GetObjectItem(lv, "n");
+            cnt[k][l] = cJSON_IsNumber(n) ? n->valuedouble : NAN, names[k][l++] = lv->string;
         }
+        k++;
+    }
+    ok = ok && vigil_fairness_composition_withheld(sup, (const double *const *)cnt, (const char *const *const *)names, nl,
+                                                   gname, G, total, (size_t)c->min_cell) == VIGIL_OK;
+    k = 0;
+    cJSON_ArrayForEach(g, groups)
+    {
+        size_t l = 0;
         cJSON_ArrayForEach(lv, g)
         {
             double n = jnum(lv, "n");
-            int sup = !cJSON_IsNumber(cJSON_GetObjectItem(lv, "n")) || !vigil_fairness_count_ok(n, (size_t)c->min_cell) ||
-                      (nsup == 1 && n == smallest);
-            rcell r[4] = {vigil_cell_txt(g->string), vigil_cell_txt(lv->string), sup ? vigil_cell_sup() : vigil_cell_count(n, c->min_cell),
-                          sup || !isfinite(total) || total <= 0 ? vigil_cell_sup() : vigil_cell_num(100.0 * n / total, 1)};
-            if (!sup && !(isfinite(total) && total > 0)) r[3] = vigil_cell_num(NAN, 1);
+            int w = !ok || sup[k][l++];
+            rcell r[4] = {vigil_cell_txt(g->string), vigil_cell_txt(lv->string), w ? vigil_cell_sup() : vigil_cell_count(n, c->min_cell),
+                          w || !isfinite(total) || total <= 0 ? vigil_cell_sup() : vigil_cell_num(100.0 * n / total, 1)};
+            if (!w && !(isfinite(total) && total > 0)) r[3] = vigil_cell_num(NAN, 1);
             vigil_doc_row(d, r);
         }
+        k++;
     }
+    for (size_t q = 0; q < G; q++) {
+        if (cnt) free(cnt[q]);
+        if (sup) free(sup[q]);
+        if (names) free(names[q]);
+    }
+    free(cnt), free(sup), free(names), free(gname), free(nl);
     vigil_doc_table_end(d);
 }
 
@@ -429,8 +456,11 @@ static void sec_data(rctx *c)
         }
         /* cases = positives + negatives: one of the two withheld beside the total is the total
          * minus the other, so the other is withheld too (complementary suppression) */
-        int wp = strstr(n[3], "withheld") != NULL, wn = strstr(n[4], "withheld") != NULL;
-        if (wp != wn) snprintf(n[wp ? 4 : 3], sizeof n[3], "withheld (complementary to a small count)");
+        double pn[2] = {jnum(jn, keys[3]), jnum(jn, keys[4])}, cases = jnum(jn, keys[2]);
+        int w[2] = {strstr(n[3], "withheld") != NULL, strstr(n[4], "withheld") != NULL}, w0[2] = {w[0], w[1]};
+        vigil_fairness_complement(pn, 2, 1, pn, &cases, (size_t)c->min_cell, w);
+        for (int k = 0; k < 2; k++)
+            if (w[k] && !w0[k]) snprintf(n[3 + k], sizeof n[3], "withheld (complementary to a small count)");
         vigil_doc_p(d, "The test cases were joined from the prediction log and the event table above (as vigil cases "
                     "join does: a target event %g to %g %s after the prediction, aggregate %s, outcomes as known at %s): "
                     "%s predictions of %s entities gave %s cases (%s positive, %s negative); %s predictions were "

@@ -1,4 +1,4 @@
-/* Subgroup disparities, intersections of group columns, and the small-cell rule. */
+/* Subgroup disparities and intersections of group columns. */
 #include "vigil/fairness.h"
 #include "vigil/error.h"
 #include "vigil/table.h"
@@ -8,18 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-size_t vigil_fairness_min_cell(size_t min_cell) { return min_cell ? min_cell : VIGIL_MIN_CELL_DEFAULT; }
-
-int vigil_fairness_count_ok(double count, size_t min_cell)
-{
-    return !(count > 0 && count < (double)vigil_fairness_min_cell(min_cell));
-}
-
-int vigil_fairness_rate_ok(double k, double n, size_t min_cell)
-{
-    return vigil_fairness_count_ok(n, min_cell) && vigil_fairness_count_ok(k, min_cell) &&
-           vigil_fairness_count_ok(n - k, min_cell);
-}
+/* The cell-size policy's rules (vigil_fairness_min_cell, _count_ok, _rate_ok, _complement,
+ * _levels_withheld, _composition_withheld, _confusion_ok) are in metrics_report_cells.c, their
+ * one home. */
 
 /* Largest minus smallest finite value (NaN with fewer than two); *ratio min/max. */
 static double spread(const double *v, size_t n, double *ratio)

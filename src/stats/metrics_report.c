@@ -62,8 +62,8 @@ static int scope_point(scope *s, const double *thr, size_t nthr, double level, s
         double tp, fp, fn, tn;
         vigil_stats_confusion_sorted(s->p, s->y, NULL, n, thr[k], &tp, &fp, &fn, &tn);
         vigil_stats_threshold_from_counts(thr[k], tp, fp, fn, tn, level, &s->thr[k]);
-        s->thr_ok[k] = vigil_fairness_count_ok(tp, min_cell) && vigil_fairness_count_ok(fp, min_cell) &&
-                       vigil_fairness_count_ok(fn, min_cell) && vigil_fairness_count_ok(tn, min_cell);
+        double cell[4] = {tp, fp, fn, tn};
+        s->thr_ok[k] = vigil_fairness_confusion_ok(cell, min_cell);
     }
     s->prev_ok = vigil_fairness_rate_ok(s->n1, (double)n, min_cell);
     /* An AUROC from a handful of events is both unstable and a disclosure risk. */

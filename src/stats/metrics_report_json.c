@@ -7,10 +7,12 @@
 #include "vigil/error.h"
 #include "core/util.h"
 #include "core/json.h"
+#include "vigil/catalogue.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* ---- output ------------------------------------------------------------------------------ */
 
@@ -28,31 +30,201 @@ static void ci_how(cJSON *o, const char *k, const char *how, double lo, double h
     if (how && (isfinite(lo) || isfinite(hi))) cJSON_AddStringToObject(o, k, how);
 }
 
-static void threshold_json(cJSON *o, const vigil_threshold_stats *t, int ok)
+/* ---- catalogued metrics -------------------------------------------------------------------
+ * Every metric of the catalogue (include/vigil/catalogue.h) that this engine computes is
+ * written under the key and at the place its row names: the value at json_path, the interval
+ * at ci_path (ending in '.': ci_low and ci_high beside the value; holding ".ci.": a pair in the
+ * "ci" map beside the value, its method in the "ci_method" map; else a pair beside the value).
+ * The layout below says only where in each object a metric comes (the document's key order);
+ * its key, its interval's shape and its value come from its row. A row this layout does not
+ * place (a new statistic of the engine) is written at its path by catalogue_rest, so a new
+ * metric is one catalogue row; tests/test_metrics.c walks every row against a document. */
+
+typedef struct {
+    double v, lo, hi;
+    const char *how; /* the interval's method as the document prints it; NULL: none */
+} mval;
+
+static const char *leaf(const char *path)
 {
+    const char *d = strrchr(path, '.');
+    return d ? d + 1 : path;
+}
+
+/* The catalogue's row of a metric this writer places (a name missing from the catalogue is a
+ * programming error: the document is not written, and the unit tests fail). */
+static const vigil_metric_def *row(const char *name, int *bad)
+{
+    const vigil_metric_def *m = vigil_metric_find(name);
+    if (!m || !m->json_path) *bad = 1;
+    return m && m->json_path ? m : NULL;
+}
+
+/* The object at the dotted path's parent (path "a.b.c": a.b), made where missing. */
+static cJSON *parent_of(cJSON *root, const char *path)
+{
+    char seg[128];
+    const char *p = path, *dot;
+    while (root && (dot = strchr(p, '.')) != NULL) {
+        size_t n = (size_t)(dot - p);
+        if (n >= sizeof seg) return NULL;
+        memcpy(seg, p, n), seg[n] = '\0';
+        cJSON *o = cJSON_GetObjectItemCaseSensitive(root, seg);
+        if (!o) o = cJSON_AddObjectToObject(root, seg);
+        root = cJSON_IsObject(o) ? o : NULL;
+        p = dot + 1;
+    }
+    return root;
+}
+
+static int ci_is_object(const vigil_metric_def *m) { return m->ci_path && m->ci_path[strlen(m->ci_path) - 1] == '.'; }
+static int ci_is_map(const vigil_metric_def *m) { return m->ci_path && strstr(m->ci_path, ".ci.") != NULL; }
+
+/* The value of row m in object o (m's parent, or a threshold row's object). */
+static void put_value(cJSON *o, const vigil_metric_def *m, double v)
+{
+    if (o && m) vigil_json_add_number(o, leaf(m->json_path), v);
+}
+
+/* The interval of row m beside its value in o: ci_low and ci_high, or the pair (a ".ci." row's
+ * pair goes into the map: put_ci_map). */
+static void put_ci(cJSON *o, const vigil_metric_def *m, double lo, double hi)
+{
+    if (!o || !m || !m->ci_path || ci_is_map(m)) return;
+    if (ci_is_object(m)) {
+        vigil_json_add_number(o, "ci_low", lo);
+        vigil_json_add_number(o, "ci_high", hi);
+    } else {
+        ci_pair(o, leaf(m->ci_path), lo, hi);
+    }
+}
+
+/* A ".ci." row's pair in the ci map and its method in the ci_method map. */
+static void put_ci_map(cJSON *ci, cJSON *cm, const vigil_metric_def *m, const mval *x)
+{
+    if (!m || !ci_is_map(m)) return;
+    ci_pair(ci, leaf(m->ci_path), x->lo, x->hi);
+    ci_how(cm, leaf(m->ci_path), x->how, x->lo, x->hi);
+}
+
+/* A threshold statistic (the row's key: "tpr", "specificity", ...) of one threshold's table;
+ * ok 0: withheld by the cell-size policy. */
+static mval threshold_stat(const char *key, const vigil_threshold_stats *t, int ok)
+{
+    mval x = {t->net_benefit, NAN, NAN, NULL};
+    if (strcmp(key, "tpr") == 0) x = (mval){t->tpr, t->tpr_lo, t->tpr_hi, "Wilson score"};
+    else if (strcmp(key, "specificity") == 0) x = (mval){t->tnr, t->tnr_lo, t->tnr_hi, "Wilson score"};
+    else if (strcmp(key, "ppv") == 0) x = (mval){t->ppv, t->ppv_lo, t->ppv_hi, "Wilson score"};
+    else if (strcmp(key, "npv") == 0) x = (mval){t->npv, t->npv_lo, t->npv_hi, "Wilson score"};
+    else if (strcmp(key, "selection_rate") == 0) x = (mval){t->selection_rate, t->sel_lo, t->sel_hi, "Wilson score"};
+    if (!ok) x.v = x.lo = x.hi = NAN;
+    return x;
+}
+
+static int stat_slot(const char *key)
+{
+    for (int k = 0; k < S_COUNT; k++)
+        if (strcmp(vigil_stats_stat_name[k], key) == 0) return k;
+    return -1;
+}
+
+/* The overall scope's value of a catalogued statistic that is not at a threshold: the
+ * calibration struct's own number where it has one, the bootstrap's interval and its method. */
+static mval overall_stat(const vigil_metric_def *m, const scope *a)
+{
+    const vigil_calibration *c = &a->cal;
+    mval x = {NAN, NAN, NAN, NULL};
+    if (strcmp(m->key, "spiegelhalter_p") == 0) {
+        x.v = c->spiegelhalter_p;
+        return x;
+    }
+    int k = stat_slot(m->key);
+    if (k < 0) return x;
+    x = (mval){a->est[k], a->ci[k][0], a->ci[k][1], a->ci_how[k]};
+    switch (k) {
+    case S_AUPRC: x.v = a->auprc; break;
+    case S_BRIER: x.v = c->brier; break;
+    case S_ECE: x.v = c->ece; break;
+    case S_ECE_EM: x.v = c->ece_equal_mass; break;
+    case S_MCE: x.v = c->mce; break;
+    case S_SLOPE: x.v = c->slope; break;
+    case S_INTERCEPT: x.v = c->intercept; break;
+    case S_CITL: x.v = c->citl; break;
+    case S_EAVG: x.v = c->eavg; break;
+    case S_E50: x.v = c->e50; break;
+    case S_E90: x.v = c->e90; break;
+    case S_EMAX: x.v = c->emax; break;
+    default: break;
+    }
+    return x;
+}
+
+/* One catalogued statistic of the overall scope, value and interval, in its parent object. */
+static void put_overall(cJSON *doc, const char *name, const scope *a, int *bad)
+{
+    const vigil_metric_def *m = row(name, bad);
+    if (!m) return;
+    mval x = overall_stat(m, a);
+    cJSON *o = parent_of(doc, m->json_path);
+    put_value(o, m, x.v);
+    put_ci(o, m, x.lo, x.hi);
+    if (ci_is_object(m)) ci_how(o, "ci_method", x.how, x.lo, x.hi);
+}
+
+/* Rows of this engine the layout did not place: written at their paths (overall scope, the
+ * first threshold). None today; the unit test of the catalogue holds every row to its path. */
+static void catalogue_rest(cJSON *doc, const scope *a)
+{
+    for (size_t i = 0; i < vigil_metric_count(); i++) {
+        const vigil_metric_def *m = vigil_metric_at(i);
+        if (m->source != VIGIL_METRIC_FROM_SCORES || !m->json_path || !(m->scopes & VIGIL_METRIC_OVERALL) ||
+            vigil_json_get(doc, m->json_path))
+            continue;
+        mval x = m->at_threshold ? threshold_stat(m->key, &a->thr[0], a->thr_ok[0]) : overall_stat(m, a);
+        cJSON *o = parent_of(doc, m->json_path);
+        put_value(o, m, x.v);
+        if (ci_is_map(m)) { /* "a.ci.k": the pair in a.ci, its method in a.ci_method */
+            char mp[160];
+            const char *ci = strstr(m->ci_path, ".ci.");
+            snprintf(mp, sizeof mp, "%.*s.ci_method.%s", (int)(ci - m->ci_path), m->ci_path, ci + 4);
+            ci_pair(parent_of(doc, m->ci_path), leaf(m->ci_path), x.lo, x.hi);
+            ci_how(parent_of(doc, mp), leaf(mp), x.how, x.lo, x.hi);
+        } else {
+            put_ci(o, m, x.lo, x.hi);
+            if (ci_is_object(m)) ci_how(o, "ci_method", x.how, x.lo, x.hi);
+        }
+    }
+}
+
+/* One threshold's table (the overall "threshold", each of "thresholds", a level's): the
+ * catalogue's threshold rows, with the FPR (not a catalogued metric) after the sensitivity. */
+static void threshold_json(cJSON *o, const vigil_threshold_stats *t, int ok, int *bad)
+{
+    static const char *const rows[] = {"sensitivity", NULL /* the FPR */, "specificity", "ppv", "npv",
+                                       "selection_rate", "net_benefit"};
     vigil_json_add_number(o, "value", t->threshold);
-    double nan = NAN;
-#define TV(key, v, lo, hi)                                  \
-    vigil_json_add_number(o, key, ok ? (v) : nan);                            \
-    ci_pair(o, key "_ci", ok ? (lo) : nan, ok ? (hi) : nan);
-    TV("tpr", t->tpr, t->tpr_lo, t->tpr_hi)
-    TV("fpr", t->fpr, 1 - t->tnr_hi, 1 - t->tnr_lo)
-    TV("specificity", t->tnr, t->tnr_lo, t->tnr_hi)
-    TV("ppv", t->ppv, t->ppv_lo, t->ppv_hi)
-    TV("npv", t->npv, t->npv_lo, t->npv_hi)
-    TV("selection_rate", t->selection_rate, t->sel_lo, t->sel_hi)
-#undef TV
-    vigil_json_add_number(o, "net_benefit", ok ? t->net_benefit : nan);
+    for (size_t k = 0; k < sizeof rows / sizeof *rows; k++) {
+        if (!rows[k]) {
+            vigil_json_add_number(o, "fpr", ok ? t->fpr : NAN);
+            ci_pair(o, "fpr_ci", ok ? 1 - t->tnr_hi : NAN, ok ? 1 - t->tnr_lo : NAN);
+            continue;
+        }
+        const vigil_metric_def *m = row(rows[k], bad);
+        if (!m) continue;
+        mval x = threshold_stat(m->key, t, ok);
+        put_value(o, m, x.v);
+        put_ci(o, m, x.lo, x.hi);
+    }
     cJSON_AddBoolToObject(o, "suppressed", !ok);
     if (ok) cJSON_AddStringToObject(o, "ci_method", "Wilson score");
 }
 
 /* Spiegelhalter's test, val.prob's D, U, Q and Hosmer-Lemeshow: the same keys for the overall
  * scope and each level. */
-static void calibration_tests_json(cJSON *cal, const vigil_calibration *c)
+static void calibration_tests_json(cJSON *cal, const vigil_calibration *c, int *bad)
 {
     vigil_json_add_number(cal, "spiegelhalter_z", c->spiegelhalter_z);
-    vigil_json_add_number(cal, "spiegelhalter_p", c->spiegelhalter_p);
+    put_value(cal, row("spiegelhalter_p", bad), c->spiegelhalter_p);
     vigil_json_add_number(cal, "d", c->d);
     vigil_json_add_number(cal, "u", c->u);
     vigil_json_add_number(cal, "q", c->q);
@@ -95,7 +267,14 @@ static int lowess_curve_json(cJSON *cal, const scope *s)
 /* One subgroup level: every metric the overall scope has (the cell-size policy applied the
  * same way), the flat keys first (kept for scripts), then the threshold table, the whole
  * calibration block and the reliability points. */
-static int level_json(cJSON *lv, const scope *s, size_t min_cell, double level, size_t n_thr)
+/* A level's flat key: the catalogue row's key. */
+static void level_num(cJSON *lv, const char *name, double v, int *bad)
+{
+    const vigil_metric_def *m = row(name, bad);
+    if (m) vigil_json_add_number(lv, m->key, v);
+}
+
+static int level_json(cJSON *lv, const scope *s, size_t min_cell, double level, size_t n_thr, int *bad)
 {
     cJSON_AddBoolToObject(lv, "suppressed", s->suppressed);
     if (s->suppressed) {
@@ -107,30 +286,34 @@ static int level_json(cJSON *lv, const scope *s, size_t min_cell, double level, 
     }
     cJSON_AddNumberToObject(lv, "n", (double)s->n);
     vigil_json_add_number(lv, "prevalence", s->prev_ok ? s->n1 / (double)s->n : NAN);
-    vigil_json_add_number(lv, "auroc", s->est[S_AUROC]);
-    vigil_json_add_number(lv, "auroc_ci_low", s->auroc_reason ? NAN : s->auroc.ci_low);
-    vigil_json_add_number(lv, "auroc_ci_high", s->auroc_reason ? NAN : s->auroc.ci_high);
-    if (s->auroc_reason) cJSON_AddStringToObject(lv, "auroc_reason", s->auroc_reason);
+    const vigil_metric_def *au = row("auroc", bad);
+    if (!au) return VIGIL_OK;
+    char k_lo[64], k_hi[64], k_why[64], k_how[64];
+    snprintf(k_lo, sizeof k_lo, "%s_ci_low", au->key), snprintf(k_hi, sizeof k_hi, "%s_ci_high", au->key);
+    snprintf(k_why, sizeof k_why, "%s_reason", au->key), snprintf(k_how, sizeof k_how, "%s_ci_method", au->key);
+    vigil_json_add_number(lv, au->key, s->est[S_AUROC]);
+    vigil_json_add_number(lv, k_lo, s->auroc_reason ? NAN : s->auroc.ci_low);
+    vigil_json_add_number(lv, k_hi, s->auroc_reason ? NAN : s->auroc.ci_high);
+    if (s->auroc_reason) cJSON_AddStringToObject(lv, k_why, s->auroc_reason);
     int ok = s->thr_ok[0];
-    vigil_json_add_number(lv, "tpr", ok ? s->thr[0].tpr : NAN);
-    vigil_json_add_number(lv, "fpr", ok ? s->thr[0].fpr : NAN);
-    vigil_json_add_number(lv, "ppv", ok ? s->thr[0].ppv : NAN);
-    vigil_json_add_number(lv, "npv", ok ? s->thr[0].npv : NAN);
-    vigil_json_add_number(lv, "selection_rate", ok ? s->thr[0].selection_rate : NAN);
-    vigil_json_add_number(lv, "auprc", s->auprc);
-    vigil_json_add_number(lv, "brier", s->cal.brier);
-    vigil_json_add_number(lv, "ece", s->cal.ece);
-    vigil_json_add_number(lv, "ece_equal_mass", s->cal.ece_equal_mass);
-    vigil_json_add_number(lv, "mce", s->cal.mce);
-    vigil_json_add_number(lv, "slope", s->cal.slope);
-    vigil_json_add_number(lv, "intercept", s->cal.intercept);
-    vigil_json_add_number(lv, "citl", s->cal.citl);
-    vigil_json_add_number(lv, "eavg", s->cal.eavg);
-    vigil_json_add_number(lv, "e50", s->cal.e50);
-    vigil_json_add_number(lv, "e90", s->cal.e90);
-    vigil_json_add_number(lv, "emax", s->cal.emax);
-    if (!s->auroc_reason && (isfinite(s->auroc.ci_low) || isfinite(s->auroc.ci_high)))
-        cJSON_AddStringToObject(lv, "auroc_ci_method", "DeLong");
+    level_num(lv, "sensitivity", ok ? s->thr[0].tpr : NAN, bad);
+    vigil_json_add_number(lv, "fpr", ok ? s->thr[0].fpr : NAN); /* levels show the FPR, not the specificity */
+    level_num(lv, "ppv", ok ? s->thr[0].ppv : NAN, bad);
+    level_num(lv, "npv", ok ? s->thr[0].npv : NAN, bad);
+    level_num(lv, "selection_rate", ok ? s->thr[0].selection_rate : NAN, bad);
+    level_num(lv, "auprc", s->auprc, bad);
+    level_num(lv, "brier", s->cal.brier, bad);
+    level_num(lv, "ece", s->cal.ece, bad);
+    level_num(lv, "ece_equal_mass", s->cal.ece_equal_mass, bad);
+    level_num(lv, "mce", s->cal.mce, bad);
+    level_num(lv, "calibration_slope", s->cal.slope, bad);
+    level_num(lv, "calibration_intercept", s->cal.intercept, bad);
+    level_num(lv, "citl", s->cal.citl, bad);
+    level_num(lv, "eavg", s->cal.eavg, bad);
+    level_num(lv, "e50", s->cal.e50, bad);
+    level_num(lv, "e90", s->cal.e90, bad);
+    level_num(lv, "emax", s->cal.emax, bad);
+    if (!s->auroc_reason) ci_how(lv, k_how, au->ci_method, s->auroc.ci_low, s->auroc.ci_high);
     cJSON *ci = cJSON_AddObjectToObject(lv, "ci"), *cm = cJSON_AddObjectToObject(lv, "ci_method");
     /* the bootstrap gives levels every CI but those of the per-level refits (slope, intercept,
      * lowess E statistics): those are left out, not shown as null */
@@ -142,7 +325,7 @@ static int level_json(cJSON *lv, const scope *s, size_t min_cell, double level, 
     cJSON *ths = cJSON_AddArrayToObject(lv, "thresholds");
     for (size_t k = 0; k < n_thr; k++) {
         cJSON *o = cJSON_CreateObject();
-        threshold_json(o, &s->thr[k], s->thr_ok[k]);
+        threshold_json(o, &s->thr[k], s->thr_ok[k], bad);
         cJSON_AddItemToArray(ths, o);
     }
     const vigil_calibration *c = &s->cal;
@@ -150,7 +333,7 @@ static int level_json(cJSON *lv, const scope *s, size_t min_cell, double level, 
     vigil_json_add_number(cal, "brier_reliability", c->brier_reliability);
     vigil_json_add_number(cal, "brier_resolution", c->brier_resolution);
     vigil_json_add_number(cal, "brier_uncertainty", s->prev_ok ? c->brier_uncertainty : NAN); /* = prevalence(1 - prevalence) */
-    calibration_tests_json(cal, c);
+    calibration_tests_json(cal, c, bad);
     reliability_json(cal, s, level, min_cell);
     return lowess_curve_json(cal, s);
 }
@@ -307,6 +490,7 @@ cJSON *vigil_stats_report_cjson(const vigil_metrics_report *r, double seconds_lo
     const scope *a = &r->all;
     const vigil_calibration *c = &a->cal;
     size_t mc = r->o.min_cell;
+    int bad = 0; /* a row the layout names is not in the catalogue */
     cJSON *doc = cJSON_CreateObject();
     if (!doc) return NULL;
     cJSON_AddNumberToObject(doc, "n", (double)r->n);
@@ -315,23 +499,23 @@ cJSON *vigil_stats_report_cjson(const vigil_metrics_report *r, double seconds_lo
     cJSON_AddNumberToObject(doc, "level", r->o.level);
 
     cJSON *disc = cJSON_AddObjectToObject(doc, "discrimination");
-    cJSON *au = cJSON_AddObjectToObject(disc, "auroc");
-    vigil_json_add_number(au, "value", a->est[S_AUROC]);
-    vigil_json_add_number(au, "ci_low", a->auroc_reason ? NAN : a->auroc.ci_low);
-    vigil_json_add_number(au, "ci_high", a->auroc_reason ? NAN : a->auroc.ci_high);
-    vigil_json_add_number(au, "se", a->auroc_reason ? NAN : a->auroc.se);
-    cJSON_AddStringToObject(au, "method", "delong");
-    if (a->auroc_reason) cJSON_AddStringToObject(au, "reason", a->auroc_reason);
-    else {
-        if (isfinite(a->auroc.ci_low) || isfinite(a->auroc.ci_high)) cJSON_AddStringToObject(au, "ci_method", "DeLong");
-        ci_pair(au, "bootstrap_ci", a->ci[S_AUROC][0], a->ci[S_AUROC][1]);
-        ci_how(au, "bootstrap_ci_method", a->ci_how[S_AUROC], a->ci[S_AUROC][0], a->ci[S_AUROC][1]);
+    /* the AUROC's own interval is DeLong's (the catalogue's method); the bootstrap's beside it */
+    const vigil_metric_def *m_au = row("auroc", &bad);
+    cJSON *au = m_au ? parent_of(doc, m_au->json_path) : NULL;
+    if (au) {
+        double lo = a->auroc_reason ? NAN : a->auroc.ci_low, hi = a->auroc_reason ? NAN : a->auroc.ci_high;
+        put_value(au, m_au, a->est[S_AUROC]);
+        put_ci(au, m_au, lo, hi);
+        vigil_json_add_number(au, "se", a->auroc_reason ? NAN : a->auroc.se);
+        cJSON_AddStringToObject(au, "method", "delong");
+        if (a->auroc_reason) cJSON_AddStringToObject(au, "reason", a->auroc_reason);
+        else {
+            ci_how(au, "ci_method", m_au->ci_method, lo, hi);
+            ci_pair(au, "bootstrap_ci", a->ci[S_AUROC][0], a->ci[S_AUROC][1]);
+            ci_how(au, "bootstrap_ci_method", a->ci_how[S_AUROC], a->ci[S_AUROC][0], a->ci[S_AUROC][1]);
+        }
     }
-    cJSON *ap = cJSON_AddObjectToObject(disc, "auprc");
-    vigil_json_add_number(ap, "value", a->auprc);
-    vigil_json_add_number(ap, "ci_low", a->ci[S_AUPRC][0]);
-    vigil_json_add_number(ap, "ci_high", a->ci[S_AUPRC][1]);
-    ci_how(ap, "ci_method", a->ci_how[S_AUPRC], a->ci[S_AUPRC][0], a->ci[S_AUPRC][1]);
+    put_overall(doc, "auprc", a, &bad);
     if (r->has_test && !a->auroc_reason) {
         cJSON *dt = cJSON_AddObjectToObject(disc, "delong_test");
         cJSON_AddStringToObject(dt, "compare", r->compare_name);
@@ -366,39 +550,39 @@ cJSON *vigil_stats_report_cjson(const vigil_metrics_report *r, double seconds_lo
     }
 
     cJSON *cal = cJSON_AddObjectToObject(doc, "calibration");
-    vigil_json_add_number(cal, "brier", c->brier);
+    put_overall(doc, "brier", a, &bad);
     vigil_json_add_number(cal, "brier_reliability", c->brier_reliability);
     vigil_json_add_number(cal, "brier_resolution", c->brier_resolution);
     vigil_json_add_number(cal, "brier_uncertainty", a->prev_ok ? c->brier_uncertainty : NAN);
-    vigil_json_add_number(cal, "ece", c->ece);
-    vigil_json_add_number(cal, "ece_equal_mass", c->ece_equal_mass);
-    vigil_json_add_number(cal, "mce", c->mce);
-    vigil_json_add_number(cal, "slope", c->slope);
-    vigil_json_add_number(cal, "intercept", c->intercept);
-    vigil_json_add_number(cal, "citl", c->citl);
+    static const char *const cal1[] = {"ece", "ece_equal_mass", "mce", "calibration_slope",
+                                       "calibration_intercept", "citl"};
+    for (size_t k = 0; k < sizeof cal1 / sizeof *cal1; k++) put_overall(doc, cal1[k], a, &bad);
     vigil_json_add_number(cal, "slope_se", c->slope_se);
     vigil_json_add_number(cal, "citl_se", c->citl_se);
     vigil_json_add_number(cal, "oe_ratio", c->oe_ratio);
     vigil_json_add_number(cal, "oe_log_se", c->oe_log_se);
-    vigil_json_add_number(cal, "eavg", c->eavg);
-    vigil_json_add_number(cal, "e50", c->e50);
-    vigil_json_add_number(cal, "e90", c->e90);
-    vigil_json_add_number(cal, "emax", c->emax);
-    calibration_tests_json(cal, c);
+    static const char *const cal2[] = {"eavg", "e50", "e90", "emax"};
+    for (size_t k = 0; k < sizeof cal2 / sizeof *cal2; k++) put_overall(doc, cal2[k], a, &bad);
+    calibration_tests_json(cal, c, &bad);
+    /* the intervals in the engine's order of the statistics */
     cJSON *cci = cJSON_AddObjectToObject(cal, "ci"), *ccm = cJSON_AddObjectToObject(cal, "ci_method");
-    for (int k = S_BRIER; k <= S_EMAX; k++) {
-        if (k > S_INTERCEPT && k < S_EAVG) continue;
-        ci_pair(cci, vigil_stats_stat_name[k], a->ci[k][0], a->ci[k][1]);
-        ci_how(ccm, vigil_stats_stat_name[k], a->ci_how[k], a->ci[k][0], a->ci[k][1]);
+    static const char *const cis[] = {"brier", "ece", "ece_equal_mass", "mce", "citl", "calibration_slope",
+                                      "calibration_intercept", "eavg", "e50", "e90", "emax"};
+    for (size_t k = 0; k < sizeof cis / sizeof *cis; k++) {
+        const vigil_metric_def *m = row(cis[k], &bad);
+        mval x = m ? overall_stat(m, a) : (mval){NAN, NAN, NAN, NULL};
+        put_ci_map(cci, ccm, m, &x);
     }
     reliability_json(cal, a, r->o.level, mc);
     int err = lowess_curve_json(cal, a);
 
-    threshold_json(cJSON_AddObjectToObject(doc, "threshold"), &a->thr[0], a->thr_ok[0]);
+    const vigil_metric_def *m_sens = row("sensitivity", &bad);
+    cJSON *th = m_sens ? parent_of(doc, m_sens->json_path) : NULL;
+    if (th) threshold_json(th, &a->thr[0], a->thr_ok[0], &bad);
     cJSON *ths = cJSON_AddArrayToObject(doc, "thresholds");
     for (size_t k = 0; k < r->o.n_thresholds; k++) {
         cJSON *o = cJSON_CreateObject();
-        threshold_json(o, &a->thr[k], a->thr_ok[k]);
+        threshold_json(o, &a->thr[k], a->thr_ok[k], &bad);
         cJSON_AddItemToArray(ths, o);
     }
     cJSON *nb = cJSON_AddObjectToObject(doc, "net_benefit");
@@ -418,7 +602,8 @@ cJSON *vigil_stats_report_cjson(const vigil_metrics_report *r, double seconds_lo
         const group *g = &r->g[gi];
         cJSON *go = cJSON_AddObjectToObject(sg, g->name), *lv = cJSON_AddObjectToObject(go, "levels");
         for (size_t l = 0; l < g->n_levels && !err; l++)
-            err = level_json(cJSON_AddObjectToObject(lv, g->lv[l].name), &g->lv[l], mc, r->o.level, r->o.n_thresholds);
+            err = level_json(cJSON_AddObjectToObject(lv, g->lv[l].name), &g->lv[l], mc, r->o.level, r->o.n_thresholds,
+                             &bad);
         cJSON *dp = cJSON_AddObjectToObject(go, "disparities"), *dci = cJSON_CreateObject(), *dcm = cJSON_CreateObject();
         cJSON *why = cJSON_CreateObject();
         for (int k = 0; k < D_COUNT; k++) {
@@ -460,6 +645,8 @@ cJSON *vigil_stats_report_cjson(const vigil_metrics_report *r, double seconds_lo
     vigil_json_add_number(sec, "load", seconds_load);
     vigil_json_add_number(sec, "compute", r->seconds);
     vigil_json_add_number(sec, "write", seconds_write);
+    catalogue_rest(doc, a);
+    if (bad) err = vigil_error_set(VIGIL_EINTERNAL, "the metrics document names a metric the catalogue lacks");
     if (err) { /* out of memory: the caller reports a document it could not write */
         cJSON_Delete(doc);
         return NULL;

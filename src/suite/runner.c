@@ -184,22 +184,40 @@ static cJSON *file_entry(const char *p, const vigil_table *t, size_t rows, int w
     return e;
 }
 
-/* Group composition with the CMS small-cell rule: a count from 1 to 10 is withheld even when
- * the suite's min_cell is lower (the composition table is the CMS rule's own case). */
+/* Group composition under the cell-size policy (vigil_fairness_levels_withheld: a count 1..10
+ * and what the total, or a level of a group nested in another, would give back) with the CMS
+ * floor: a count from 1 to 10 is withheld even when the suite's min_cell is lower (the
+ * composition table is the CMS rule's own case). A case without a level is the level
+ * "(missing)", shown only when it has cases. NULL when out of memory. */
 static cJSON *composition(const run_t *r, size_t min_cell)
 {
+    size_t G = r->n_groups, mc = min_cell > VIGIL_MIN_CELL_DEFAULT ? min_cell : VIGIL_MIN_CELL_DEFAULT;
+    uint32_t **lvl = calloc(G ? G : 1, sizeof *lvl);
+    int **sup = calloc(G ? G : 1, sizeof *sup);
+    size_t *nl = calloc(G ? G : 1, sizeof *nl);
     cJSON *o = cJSON_CreateObject();
-    for (size_t g = 0; g < r->n_groups; g++) {
-        const group_t *G = &r->groups[g];
-        cJSON *lv = cJSON_AddObjectToObject(o, G->name);
-        size_t *cnt = calloc(G->n_levels + 1, sizeof *cnt);
-        if (!cnt) continue;
-        for (size_t i = 0; i < r->n; i++) cnt[G->codes[i] >= 0 ? (size_t)G->codes[i] : G->n_levels]++;
-        for (size_t l = 0; l <= G->n_levels; l++) {
-            if (l == G->n_levels && !cnt[l]) break;
-            cJSON *e = cJSON_AddObjectToObject(lv, l < G->n_levels ? G->levels[l] : "(missing)");
-            int small = !vigil_fairness_count_ok((double)cnt[l], min_cell > VIGIL_MIN_CELL_DEFAULT ? min_cell : VIGIL_MIN_CELL_DEFAULT);
-            if (small) {
+    int ok = lvl && sup && nl && o;
+    for (size_t g = 0; g < G && ok; g++) {
+        const group_t *gr = &r->groups[g];
+        nl[g] = gr->n_levels + 1;
+        ok = (lvl[g] = malloc((r->n ? r->n : 1) * sizeof **lvl)) && (sup[g] = calloc(nl[g], sizeof **sup));
+        for (size_t i = 0; ok && i < r->n; i++) lvl[g][i] = gr->codes[i] >= 0 ? (uint32_t)gr->codes[i] : (uint32_t)gr->n_levels;
+    }
+    ok = ok && vigil_fairness_levels_withheld(sup, (const uint32_t *const *)lvl, nl, G, r->n, mc) == VIGIL_OK;
+    for (size_t g = 0; g < G && ok; g++) {
+        const group_t *gr = &r->groups[g];
+        cJSON *lv = cJSON_AddObjectToObject(o, gr->name);
+        size_t *cnt = calloc(nl[g], sizeof *cnt);
+        if (!lv || !cnt) {
+            free(cnt);
+            ok = 0;
+            break;
+        }
+        for (size_t i = 0; i < r->n; i++) cnt[lvl[g][i]]++;
+        for (size_t l = 0; l < nl[g]; l++) {
+            if (l == gr->n_levels && !cnt[l]) break;
+            cJSON *e = cJSON_AddObjectToObject(lv, l < gr->n_levels ? gr->levels[l] : "(missing)");
+            if (sup[g][l]) {
                 cJSON_AddNullToObject(e, "n");
                 cJSON_AddTrueToObject(e, "suppressed");
             } else {
@@ -207,6 +225,15 @@ static cJSON *composition(const run_t *r, size_t min_cell)
             }
         }
         free(cnt);
+    }
+    for (size_t g = 0; g < G; g++) {
+        if (lvl) free(lvl[g]);
+        if (sup) free(sup[g]);
+    }
+    free(lvl), free(sup), free(nl);
+    if (!ok) {
+        cJSON_Delete(o);
+        return NULL;
     }
     return o;
 }
@@ -699,7 +726,13 @@ static int suite_run(vigil_store *store, const char *suite_path, const vigil_sui
     cJSON *data = file_entry(d->data.path, r->t, r->n, 1);
     cJSON *tr = time_range(r);
     if (tr) cJSON_AddItemToObject(data, "time_range", tr);
-    cJSON_AddItemToObject(data, "groups", composition(r, d->min_cell));
+    cJSON *comp = composition(r, d->min_cell);
+    if (!comp) {
+        cJSON_Delete(data);
+        rc = vigil_suite_oom();
+        goto done;
+    }
+    cJSON_AddItemToObject(data, "groups", comp);
     if (d->data.join) {
         cJSON *j = vigil_data_source_json(&r->src, d->data.join);
         if (!j) {

@@ -198,7 +198,10 @@ void vigil_metrics_report_free(vigil_metrics_report *r);
  * replicates then resample the same cases: vigil_stats_bootstrap_run's pos); else NULL with an error.
  * JSON (malloc'd): {"method", "replicates", "overall": {stat: {"candidate", "predecessor",
  * "difference", "ci_low", "ci_high"}}, "subgroups": {group: {"levels": {level: {stat: ...}},
- * "disparities": {name: ...}}}}. A CI is null when over 10% of replicates were undefined. */
+ * "disparities": {name: ...}}}}, and, when both reports kept replicates at bootstrap thresholds
+ * (options.boot_thresholds), "at_thresholds": {threshold: {"overall": {stat: ...}, "subgroups":
+ * {group: {"levels": {level: {stat: ...}}}}}} with the threshold statistics there
+ * (vigil_metrics_paired_get_at's numbers). A CI is null when over 10% of replicates were undefined. */
 char *vigil_metrics_paired_json(const vigil_metrics_report *cand, const vigil_metrics_report *pred);
 
 char *vigil_metrics_report_json(const vigil_metrics_report *r, double seconds_load,

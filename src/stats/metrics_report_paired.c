@@ -63,6 +63,60 @@ static int same_cases(const vigil_metrics_report *a, const vigil_metrics_report 
     return same;
 }
 
+/* The threshold statistics at the bootstrap thresholds both reports kept replicates at
+ * ("at_thresholds": {threshold: {"overall": {stat: ...}, "subgroups": {group: {"levels": {level:
+ * {stat: ...}}}}}}, the items as paired_item's; a withheld or undefined one left out): the
+ * numbers vigil_metrics_paired_get_at gives, so that a suite's paired criterion at a threshold
+ * can be checked against its run's table. Nothing when either report has none. */
+static const char *const thr_metric[T_COUNT] = {"sensitivity", "specificity", "ppv", "npv", "selection_rate",
+                                                "net_benefit"};
+
+static int thr_items(cJSON *o, const vigil_metrics_report *a, const vigil_metrics_report *b, const char *grp,
+                     const char *level, double t)
+{
+    for (int q = 0; q < T_COUNT; q++) {
+        vigil_metric_value v;
+        double c, p;
+        int rc = vigil_metrics_paired_get_at(&v, &c, &p, a, b, thr_metric[q], grp, level, t);
+        if (rc) return rc;
+        if (v.status != VIGIL_METRIC_OK) continue;
+        cJSON *e = cJSON_AddObjectToObject(o, vigil_stats_thr_stat_name[q]);
+        vigil_json_add_number(e, "candidate", c);
+        vigil_json_add_number(e, "predecessor", p);
+        vigil_json_add_number(e, "difference", v.value);
+        vigil_json_add_number(e, "ci_low", v.ci_low);
+        vigil_json_add_number(e, "ci_high", v.ci_high);
+    }
+    return VIGIL_OK;
+}
+
+static int at_thresholds(cJSON *doc, const vigil_metrics_report *a, const vigil_metrics_report *b)
+{
+    if (!a->n_bt || !b->n_bt) return VIGIL_OK;
+    cJSON *th = cJSON_AddObjectToObject(doc, "at_thresholds");
+    for (size_t k = 0; k < a->n_bt; k++) {
+        double t = a->thr[a->bt[k]];
+        size_t j = 0;
+        while (j < b->n_bt && b->thr[b->bt[j]] != t) j++;
+        if (j == b->n_bt) continue;
+        char key[32];
+        snprintf(key, sizeof key, "%.15g", t);
+        cJSON *o = cJSON_AddObjectToObject(th, key);
+        int rc = thr_items(cJSON_AddObjectToObject(o, "overall"), a, b, NULL, NULL, t);
+        cJSON *sg = cJSON_AddObjectToObject(o, "subgroups");
+        for (size_t g = 0; !rc && g < a->ng; g++) {
+            cJSON *lo = cJSON_AddObjectToObject(cJSON_AddObjectToObject(sg, a->g[g].name), "levels");
+            for (size_t l = 0; !rc && l < a->g[g].n_levels; l++) {
+                if (a->g[g].lv[l].suppressed || b->g[g].lv[l].suppressed) continue;
+                rc = thr_items(cJSON_AddObjectToObject(lo, a->g[g].lv[l].name), a, b, a->g[g].name,
+                               a->g[g].lv[l].name, t);
+            }
+        }
+        if (rc) return rc;
+    }
+    return VIGIL_OK;
+}
+
 cJSON *vigil_stats_paired_cjson(const vigil_metrics_report *a, const vigil_metrics_report *b)
 {
     size_t B = a->o.bootstrap;
@@ -94,6 +148,10 @@ cJSON *vigil_stats_paired_cjson(const vigil_metrics_report *a, const vigil_metri
                         gb->drep ? gb->drep + (size_t)k * B : NULL, B, lv, buf);
     }
     free(buf);
+    if (at_thresholds(doc, a, b) != 0) {
+        cJSON_Delete(doc);
+        return NULL;
+    }
     return doc;
 }
 
@@ -179,8 +237,8 @@ int vigil_metrics_paired_get_at(vigil_metric_value *out, double *cand, double *p
     }
     if (!sa->thr_ok[t] || !sb->thr_ok[t]) { /* as each report withholds its own value */
         out->status = VIGIL_METRIC_WITHHELD;
-        snprintf(out->why, sizeof out->why, "a confusion count of the %s at threshold %g is a small cell (cell-size policy)",
-                 sa->thr_ok[t] ? "predecessor" : "candidate", threshold);
+        snprintf(out->why, sizeof out->why, "withheld at threshold %g for the %s (a small confusion count)", threshold,
+                 sa->thr_ok[t] ? "predecessor" : "candidate");
         return VIGIL_OK;
     }
     double ea = thr_value(&sa->thr[t], q), eb = thr_value(&sb->thr[t], q);

@@ -54,7 +54,6 @@ static void paired_needs(const run_t *r, double *thr, size_t *n_thr, int *lowess
     }
 }
 
-
 /* The report of one score and its document (a tree: the result embeds it). */
 int vigil_suite_metrics_doc(run_t *r, const double *score, const double *compare, cJSON **out,
                        vigil_metrics_report **keep)
@@ -149,7 +148,7 @@ static void report_value(const vigil_metrics_report *rep, const vigil_criterion 
  * weights (the same seed: vigil_stats_bootstrap_run's pos), so replicate k of the difference is
  * the candidate's replicate k minus the predecessor's, and its percentile interval is the one
  * the run's impact table shows; a threshold statistic at the threshold the criterion names (the
- * runner asked the engine to keep its replicates: vigil_suite_paired_needs). A difference the
+ * runner asked the engine to keep its replicates: paired_needs). A difference the
  * engine does not give (withheld, undefined) is NaN, and why says why. */
 static int paired_difference(run_t *r, const vigil_criterion *c, double t, const char *group, const char *level,
                              const size_t *idx, size_t m, double *diff, double *lo, double *hi,

@@ -759,11 +759,161 @@ static void test_paired_getter_matches_document(void **s)
     vigil_metric_value v;
     assert_int_equal(vigil_metrics_paired_get(&v, NULL, NULL, f.r, rb, "brier", "site", "tiny"), VIGIL_OK);
     assert_int_equal(v.status, VIGIL_METRIC_WITHHELD);
-    assert_int_equal(vigil_metrics_paired_get(&v, NULL, NULL, f.r, rb, "ppv", NULL, NULL), VIGIL_EINVAL);
+    /* a threshold statistic without replicates at that threshold: the difference, no interval */
+    assert_int_equal(vigil_metrics_paired_get(&v, NULL, NULL, f.r, rb, "ppv", NULL, NULL), VIGIL_OK);
+    assert_true(isfinite(v.value) && isnan(v.ci_low) && isnan(v.ci_high));
+    assert_int_equal(vigil_metrics_paired_get(&v, NULL, NULL, f.r, rb, "auroc_gap", "site", "big"), VIGIL_EINVAL);
     cJSON_Delete(p), free(js);
     vigil_metrics_report_free(rb);
     cJSON_Delete(f.doc);
     vigil_metrics_report_free(f.r);
+}
+
+/* The paired comparison at a threshold other than the first and at a level (issue 14: the suite
+ * runner's paired criteria read these), against an independent computation: the engine's count
+ * draws reproduced from its streams (vigil_stats_rng_seed(seed, k), n draws of
+ * vigil_stats_bootstrap_case, counts in input order), the confusion counts of each model summed
+ * over the cases in input order (no sort, no run of the sorted order), the statistic, the
+ * difference, and the type-7 percentiles of the differences written out here. */
+#define PN 1500
+static double pq7(const double *x, size_t k, double q)
+{
+    double h = (double)(k - 1) * q, f = floor(h);
+    size_t i = (size_t)f;
+    return i + 1 < k ? x[i] + (h - f) * (x[i + 1] - x[i]) : x[i];
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* statistic q (0 tpr, 1 tnr, 2 ppv, 3 npv, 4 selection rate, 5 net benefit) of score s at t over
+ * the cases with code == lvl (lvl < 0: all), case i weighing w[i] */
+static double direct_stat(const double *s, const double *y, const int32_t *code, int32_t lvl, const double *w,
+                          size_t n, double t, int q)
+{
+    double tp = 0, fp = 0, fn = 0, tn = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (lvl >= 0 && code[i] != lvl) continue;
+        double c = w ? w[i] : 1;
+        if (s[i] >= t) y[i] ? (tp += c) : (fp += c);
+        else y[i] ? (fn += c) : (tn += c);
+    }
+    double m = tp + fp + fn + tn;
+    switch (q) {
+    case 0: return tp + fn > 0 ? tp / (tp + fn) : NAN;
+    case 1: return tn + fp > 0 ? tn / (tn + fp) : NAN;
+    case 2: return tp + fp > 0 ? tp / (tp + fp) : NAN;
+    case 3: return tn + fn > 0 ? tn / (tn + fn) : NAN;
+    case 4: return m > 0 ? (tp + fp) / m : NAN;
+    default: return m > 0 ? tp / m - fp / m * t / (1 - t) : NAN;
+    }
+}
+
+static void test_paired_at_threshold(void **state)
+{
+    (void)state;
+    static double sa[PN], sb[PN], y[PN], w[PN], d[300];
+    static int32_t code[PN];
+    static const char *const lv[3] = {"a", "b", "c"};
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    for (size_t i = 0; i < PN; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        double u = (double)(x >> 11) / 9007199254740992.0;
+        code[i] = (int32_t)(i % 3);
+        y[i] = u < 0.35 + 0.1 * code[i];
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        double e = (double)(x >> 11) / 9007199254740992.0;
+        sa[i] = fmin(0.99, fmax(0.01, 0.7 * e + 0.25 * y[i] + 0.05 * ((i * 7919) % 89) / 89.0));
+        sb[i] = fmin(0.99, fmax(0.01, 0.6 * sa[i] + 0.4 * ((i * 104729) % 61) / 61.0));
+    }
+    vigil_metrics_group g = {"site", code, lv, 3};
+    double thr[3] = {0.5, 0.4, 0.65}, bt[2] = {0.65, 0.4};
+    vigil_metrics_options o = VIGIL_METRICS_OPTIONS_INIT;
+    o.thresholds = thr, o.n_thresholds = 3, o.bootstrap = 300, o.seed = 20261206, o.threads = 2;
+    vigil_metrics_report *p0 = NULL, *q0 = NULL, *pa = NULL, *qa = NULL;
+    assert_int_equal(vigil_metrics_compute(&p0, sa, y, PN, &g, 1, &o), VIGIL_OK);
+    assert_int_equal(vigil_metrics_compute(&q0, sb, y, PN, &g, 1, &o), VIGIL_OK);
+    o.boot_thresholds = bt, o.n_boot_thresholds = 2;
+    assert_int_equal(vigil_metrics_compute(&pa, sa, y, PN, &g, 1, &o), VIGIL_OK);
+    assert_int_equal(vigil_metrics_compute(&qa, sb, y, PN, &g, 1, &o), VIGIL_OK);
+    /* the bootstrap thresholds change no number of the reports' own comparison: they add
+     * at_thresholds, the getter's numbers */
+    char *j0 = vigil_metrics_paired_json(p0, q0), *ja = vigil_metrics_paired_json(pa, qa);
+    cJSON *c0 = cJSON_Parse(j0), *ca = cJSON_Parse(ja);
+    assert_non_null(c0), assert_non_null(ca);
+    assert_null(at(c0, "at_thresholds"));
+    cJSON *atd = cJSON_DetachItemFromObjectCaseSensitive(ca, "at_thresholds");
+    const cJSON *atj = at(cJSON_GetObjectItemCaseSensitive(atd, "0.4"), "subgroups.site.levels.b.ppv");
+    assert_non_null(atj);
+    assert_true(cJSON_Compare(c0, ca, 1));
+    free(j0), free(ja);
+    static const char *const names[6] = {"sensitivity", "specificity", "ppv", "npv", "selection_rate", "net_benefit"};
+    size_t checked = 0;
+    for (int ti = 0; ti < 3; ti++)
+        for (int lvl = -1; lvl < 3; lvl++)
+            for (int q = 0; q < 6; q++) {
+                double t = thr[ti];
+                vigil_metric_value v;
+                double c, pv;
+                assert_int_equal(vigil_metrics_paired_get_at(&v, &c, &pv, pa, qa, names[q], lvl < 0 ? NULL : "site",
+                                                             lvl < 0 ? NULL : lv[lvl], t),
+                                 VIGIL_OK);
+                if (v.status != VIGIL_METRIC_OK) fail_msg("%s at %g, level %d: %s", names[q], t, lvl, v.why);
+                assert_true(c == direct_stat(sa, y, code, lvl, NULL, PN, t, q));
+                assert_true(pv == direct_stat(sb, y, code, lvl, NULL, PN, t, q));
+                assert_true(v.value == c - pv);
+                /* replicates: at a bootstrap threshold every statistic; at the first only the
+                 * kernels' sensitivity and selection-rate slots */
+                int has = ti > 0 || q == 0 || q == 4;
+                if (!has) {
+                    assert_true(isnan(v.ci_low) && isnan(v.ci_high));
+                    continue;
+                }
+                size_t kept = 0;
+                for (size_t k = 0; k < o.bootstrap; k++) {
+                    vm_rng rg;
+                    vigil_stats_rng_seed(&rg, o.seed, k);
+                    memset(w, 0, sizeof w);
+                    for (size_t i = 0; i < PN; i++) w[vigil_stats_bootstrap_case(&rg, PN)] += 1;
+                    double da = direct_stat(sa, y, code, lvl, w, PN, t, q), db = direct_stat(sb, y, code, lvl, w, PN, t, q);
+                    if (isfinite(da) && isfinite(db)) d[kept++] = da - db;
+                }
+                assert_true(kept >= o.bootstrap * 9 / 10);
+                qsort(d, kept, sizeof *d, cmp_d);
+                assert_close(v.ci_low, pq7(d, kept, 0.025), 1e-15);
+                assert_close(v.ci_high, pq7(d, kept, 0.975), 1e-15);
+                assert_true(v.ci_low < v.ci_high);
+                if (ti == 1 && lvl == 1 && q == 2) { /* as the document prints them (15 digits where they read back) */
+                    assert_close(tu_num(atj, "ci_low"), v.ci_low, 1e-15);
+                    assert_close(tu_num(atj, "difference"), v.value, 1e-15);
+                }
+                checked++;
+            }
+    assert_int_equal(checked, 2 * 4 * 6 + 4 * 2);
+    /* without the bootstrap thresholds: the difference, no interval */
+    vigil_metric_value v;
+    assert_int_equal(vigil_metrics_paired_get_at(&v, NULL, NULL, p0, q0, "ppv", "site", "b", 0.65), VIGIL_OK);
+    assert_true(isfinite(v.value) && isnan(v.ci_low));
+    /* vigil_metrics_paired_get on a threshold statistic: the first threshold */
+    vigil_metric_value u;
+    assert_int_equal(vigil_metrics_paired_get(&u, NULL, NULL, pa, qa, "sensitivity", "site", "c"), VIGIL_OK);
+    assert_int_equal(vigil_metrics_paired_get_at(&v, NULL, NULL, pa, qa, "sensitivity", "site", "c", 0.5), VIGIL_OK);
+    assert_true(u.value == v.value && u.ci_low == v.ci_low && u.ci_high == v.ci_high);
+    /* refusals: a threshold the reports lack, a disparity scope, one not a report threshold */
+    assert_int_equal(vigil_metrics_paired_get_at(&v, NULL, NULL, pa, qa, "ppv", NULL, NULL, 0.6), VIGIL_EINVAL);
+    assert_non_null(strstr(vigil_error_last(), "0.6"));
+    assert_int_equal(vigil_metrics_paired_get_at(&v, NULL, NULL, pa, qa, "ppv", "site", NULL, 0.65), VIGIL_EINVAL);
+    double bad = 0.6;
+    o.boot_thresholds = &bad, o.n_boot_thresholds = 1;
+    vigil_metrics_report *rb = NULL;
+    assert_int_equal(vigil_metrics_compute(&rb, sa, y, PN, &g, 1, &o), VIGIL_EINVAL);
+    assert_null(rb);
+    cJSON_Delete(c0), cJSON_Delete(ca), cJSON_Delete(atd);
+    vigil_metrics_report_free(p0), vigil_metrics_report_free(q0);
+    vigil_metrics_report_free(pa), vigil_metrics_report_free(qa);
 }
 
 /* BCa against scipy 1.10.1 on the same replicates and jackknife values; where BCa is not
@@ -858,6 +1008,7 @@ int main(void)
         cmocka_unit_test(test_curves_case_b_ties), cmocka_unit_test(test_getters_match_document),
         cmocka_unit_test(test_getters_status_and_errors), cmocka_unit_test(test_scope_stats), cmocka_unit_test(test_paired_getter_matches_document),
         cmocka_unit_test(test_catalogue_paths_in_documents),
+        cmocka_unit_test(test_paired_at_threshold),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

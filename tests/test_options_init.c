@@ -139,6 +139,8 @@ static void test_metrics(void **state)
         EQ(m, z, lowess_bootstrap);
         EQ(m, z, compare);
         EQ(m, z, compare_name);
+        EQ(m, z, boot_thresholds);
+        EQ(m, z, n_boot_thresholds);
     }
 }
 

@@ -164,12 +164,21 @@ typedef struct {
      * the CUDA op has been timed on a device; CUDA gives the CPU's numbers bit for bit). The
      * JSON's bootstrap.backend says which ran. */
     vigil_backend_kind backend;
+    /* Thresholds (each one of `thresholds`; NULL: none) at which the bootstrap also keeps the
+     * replicates of every threshold statistic -- sensitivity, specificity, PPV, NPV, selection
+     * rate, net benefit -- in every scope, overall and per level, for the paired comparison of
+     * two reports (vigil_metrics_paired_get_at). They change no number of the report itself;
+     * without them only sensitivity, 1 - specificity and the selection rate at the first
+     * threshold have replicates. */
+    const double *boot_thresholds;
+    size_t n_boot_thresholds;
 } vigil_metrics_options;
 
 /* The defaults (every field 0, each 0 meaning what the comments above say): threshold 0.5,
  * no bootstrap, seed 0, one thread per online CPU, cells under 11 withheld, 95% intervals,
- * 200 curve points, lowess bootstrap when n <= 100000, no second score, no decisions. */
-#define VIGIL_METRICS_OPTIONS_INIT {NULL, 0, 0, 0, 0, 0, 0.0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0.0, VIGIL_BACKEND_AUTO}
+ * 200 curve points, lowess bootstrap when n <= 100000, no second score, no decisions, no
+ * bootstrap thresholds beyond the first's slots. */
+#define VIGIL_METRICS_OPTIONS_INIT {NULL, 0, 0, 0, 0, 0, 0.0, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL, 0.0, VIGIL_BACKEND_AUTO, NULL, 0}
 
 typedef struct vigil_metrics_report vigil_metrics_report;
 
@@ -190,7 +199,10 @@ void vigil_metrics_report_free(vigil_metrics_report *r);
  * replicates then resample the same cases: vigil_stats_bootstrap_run's pos); else NULL with an error.
  * JSON (malloc'd): {"method", "replicates", "overall": {stat: {"candidate", "predecessor",
  * "difference", "ci_low", "ci_high"}}, "subgroups": {group: {"levels": {level: {stat: ...}},
- * "disparities": {name: ...}}}}. A CI is null when over 10% of replicates were undefined. */
+ * "disparities": {name: ...}}}}, and, when both reports kept replicates at bootstrap thresholds
+ * (options.boot_thresholds), "at_thresholds": {threshold: {"overall": {stat: ...}, "subgroups":
+ * {group: {"levels": {level: {stat: ...}}}}}} with the threshold statistics there
+ * (vigil_metrics_paired_get_at's numbers). A CI is null when over 10% of replicates were undefined. */
 char *vigil_metrics_paired_json(const vigil_metrics_report *cand, const vigil_metrics_report *pred);
 
 char *vigil_metrics_report_json(const vigil_metrics_report *r, double seconds_load,
@@ -272,6 +284,17 @@ int vigil_metrics_report_scope(vigil_metrics_scope_stats *out, const vigil_metri
 int vigil_metrics_paired_get(vigil_metric_value *out, double *cand, double *pred,
                              const vigil_metrics_report *a, const vigil_metrics_report *b,
                              const char *metric, const char *group, const char *level);
+/* The same for a threshold statistic (sensitivity, specificity, PPV, NPV, selection rate, net
+ * benefit) at `threshold`, one the reports computed, overall (group NULL) or at a level; the
+ * other metrics as vigil_metrics_paired_get (threshold ignored). The interval comes from the
+ * replicates both reports kept at that threshold (their options' boot_thresholds; sensitivity
+ * and the selection rate at the first threshold always): without them the difference is given
+ * with no interval and why says so. A scope where either report withholds the statistic (a
+ * confusion count is a small cell) is WITHHELD. vigil_metrics_paired_get on a threshold
+ * statistic is this at the first threshold. */
+int vigil_metrics_paired_get_at(vigil_metric_value *out, double *cand, double *pred,
+                                const vigil_metrics_report *a, const vigil_metrics_report *b,
+                                const char *metric, const char *group, const char *level, double threshold);
 
 #ifdef __cplusplus
 }

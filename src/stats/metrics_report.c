@@ -18,6 +18,8 @@
 const char *const vigil_stats_stat_name[S_COUNT] = {"auroc", "auprc", "brier", "ece", "ece_equal_mass",
                                                     "mce", "citl", "slope", "intercept", "tpr", "fpr",
                                                     "selection_rate", "eavg", "e50", "e90", "emax"};
+const char *const vigil_stats_thr_stat_name[T_COUNT] = {"tpr", "specificity", "ppv", "npv", "selection_rate",
+                                                        "net_benefit"};
 const char *const vigil_stats_disparity_name[D_COUNT] = {
     "demographic_parity_difference", "demographic_parity_ratio", "equalized_odds_difference",
     "equal_opportunity_difference",  "auroc_gap",                "calibration_gap_ece",
@@ -174,6 +176,7 @@ static void scope_clear(scope *s)
     free(s->thr_ok);
     free(s->rep);
     free(s->jack);
+    free(s->trep);
 }
 
 void vigil_metrics_report_free(vigil_metrics_report *r)
@@ -192,6 +195,7 @@ void vigil_metrics_report_free(vigil_metrics_report *r)
     }
     free(r->g);
     free(r->thr);
+    free(r->bt);
     free(r->roc);
     free(r->pr);
     free(r->yd);
@@ -300,6 +304,22 @@ int vigil_metrics_compute(vigil_metrics_report **out, const double *score, const
     for (size_t k = 0; k < r->o.n_thresholds; k++)
         r->thr[k] = opts && opts->thresholds && opts->n_thresholds ? opts->thresholds[k] : 0.5;
     r->o.thresholds = r->thr;
+    /* the bootstrap thresholds, as slots of thr (each once) */
+    if (opts && opts->n_boot_thresholds && opts->boot_thresholds) {
+        if (!(r->bt = malloc(opts->n_boot_thresholds * sizeof *r->bt))) goto oom;
+        for (size_t b = 0; b < opts->n_boot_thresholds; b++) {
+            size_t k = 0, d = 0;
+            while (k < r->o.n_thresholds && r->thr[k] != opts->boot_thresholds[b]) k++;
+            if (k == r->o.n_thresholds) {
+                rc = vigil_error_set(VIGIL_EINVAL, "bootstrap threshold %g is not one of the report's thresholds",
+                                     opts->boot_thresholds[b]);
+                goto done;
+            }
+            while (d < r->n_bt && r->bt[d] != k) d++;
+            if (d == r->n_bt) r->bt[r->n_bt++] = k;
+        }
+    }
+    r->o.boot_thresholds = NULL, r->o.n_boot_thresholds = 0; /* the caller's: bt holds them */
     if (!r->o.threads) {
         long c = sysconf(_SC_NPROCESSORS_ONLN);
         r->o.threads = c > 0 ? (unsigned)c : 1;

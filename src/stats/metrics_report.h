@@ -27,6 +27,12 @@ extern const char *const vigil_stats_stat_name[S_COUNT];
 /* Above this many cases the bootstrap leaves out the lowess-based E statistics: one lowess of
  * n cases per replicate (about 0.2 s at 10^6) would dominate the run. */
 #define LOWESS_BOOT_MAX 100000
+/* The threshold statistics the bootstrap also repeats at the report's bootstrap thresholds (the
+ * options' boot_thresholds), per scope, for the paired comparison (vigil_metrics_paired_get_at):
+ * one pass over each replicate's counts gives the four confusion sums of every scope at every
+ * such threshold. Keys: the catalogue's. */
+enum { T_TPR, T_TNR, T_PPV, T_NPV, T_SEL, T_NB, T_COUNT };
+extern const char *const vigil_stats_thr_stat_name[T_COUNT];
 enum { D_DPD, D_DPR, D_EOD, D_EOP, D_AUC, D_CAL_ECE, D_CAL_CITL, D_CAL, D_COUNT };
 extern const char *const vigil_stats_disparity_name[D_COUNT];
 
@@ -58,6 +64,7 @@ typedef struct {
     const char *ci_how[S_COUNT]; /* each interval's method (vigil_stats_bca_ci_how); NULL: none */
     double *rep;         /* S_COUNT x B replicate values */
     double *jack;        /* S_COUNT x (groups + 1): the jackknife, then the full-data value */
+    double *trep;        /* n_bt x T_COUNT x B: replicates at the bootstrap thresholds; NULL: none */
 } scope;
 
 typedef struct {
@@ -102,6 +109,7 @@ struct vigil_metrics_report {
     unsigned ci_percentile; /* intervals given as percentile because BCa is not defined there */
     unsigned ci_bca;        /* intervals given as BCa */
     vigil_backend_kind boot_backend; /* the backend that ran the bootstrap op */
+    size_t *bt, n_bt; /* the bootstrap thresholds: slots of thr whose statistics scope.trep repeats */
     struct vm_human *human; /* the human in the loop (metrics_report_human.c), NULL: none */
     struct vm_survival *survival; /* time to event (metrics_report_survival.c), NULL: none */
 };
@@ -129,10 +137,12 @@ typedef struct {
 void vigil_stats_boot_view(struct vigil_boot_job *job, vm_boot_view *v);
 /* A pass's ending once lv holds every scope's statistics (LT x S_COUNT, as the CPU's passes
  * leave them): the lowess E statistics when the report bootstraps them (w: the pass's weights;
- * lbuf: the scratch after lv), the values at index rep, the disparities. jack: the jackknife's
+ * lbuf: the scratch after lv), the threshold statistics at the caller's bootstrap thresholds
+ * (boot_thresholds; from w, in the scratch's threshold area: scratch is the pass's whole
+ * scratch, the job's size), the values at index rep, the disparities. jack: the jackknife's
  * call rep, else bootstrap replicate rep. */
 void vigil_stats_boot_store(struct vigil_boot_job *job, int jack, size_t rep, const double *w, double *lv,
-                            double *lbuf);
+                            double *lbuf, void *scratch);
 /* Every rank's replicates (jack: calls) to every rank, as the CPU op shares them. */
 int vigil_stats_boot_share(struct vigil_boot_job *job, int jack, int local_rc);
 /* A scope's first-threshold estimates follow its flag (after the cell-size policy). */

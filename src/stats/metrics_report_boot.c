@@ -60,9 +60,71 @@ typedef struct {
     int jack;
     const vm_scope_in *all; /* the overall scope */
     const vm_group_in *g;   /* each group column */
+    /* the bootstrap thresholds (r->bt), replicates only: their accumulators' byte offset in the
+     * scratch, and in ascending order of threshold the first case of the sorted order at or
+     * above each (tseg) and which of r->bt it is (tslot) */
+    size_t toff;
+    const size_t *tseg, *tslot;
 } pass_ctx;
 
-static void store(pass_ctx *pc, size_t rep, const double *w, double *lv, double *lbuf);
+static void store(pass_ctx *pc, size_t rep, const double *w, double *lv, double *lbuf, void *scratch);
+
+/* One drawn case (count c, c of them events) into a scope's accumulators: its totals, and its
+ * run sg (0: below every bootstrap threshold) */
+static inline void thr_add(double *a, double c, double cy, size_t sg, size_t nb)
+{
+    a[0] += c, a[1] += cy;
+    if (sg) a[1 + sg] += c - cy, a[1 + nb + sg] += cy;
+}
+
+/* The threshold statistics of one replicate at the bootstrap thresholds, every scope with
+ * replicates (scope.trep). The cases at or above a threshold are a run at the top of the sorted
+ * order, so one pass over the counts sums, per scope, the weight and the events of the whole
+ * scope and of each run between consecutive thresholds; suffix sums of those give the
+ * confusion counts at each threshold. The counts are integers, so the sums are exact in any
+ * order, and the statistics are vigil_stats_threshold_from_counts's expressions: with every
+ * weight 1 they are the point estimates. acc: total levels x (2 + 2 n_bt) doubles. */
+static void replicate_thresholds(const pass_ctx *pc, size_t rep, const double *w, double *acc)
+{
+    const vigil_metrics_report *r = pc->r;
+    size_t nb = r->n_bt, LT = total_levels(r), wd = 2 + 2 * nb, B = r->o.bootstrap;
+    const uint8_t *y = r->all.y;
+    memset(acc, 0, LT * wd * sizeof *acc);
+    for (size_t sg = 0; sg <= nb; sg++) { /* run 0 is below every threshold: totals only */
+        size_t i0 = sg ? pc->tseg[sg - 1] : 0, i1 = sg < nb ? pc->tseg[sg] : r->n;
+        for (size_t i = i0; i < i1; i++) {
+            double c = w[i];
+            if (c == 0) continue;
+            double cy = y[i] ? c : 0;
+            thr_add(acc, c, cy, sg, nb);
+            for (size_t gi = 0, k = 1; gi < r->ng; k += r->g[gi].n_levels, gi++) {
+                uint32_t l = r->g[gi].code[i];
+                if (l < r->g[gi].n_levels) thr_add(acc + (k + l) * wd, c, cy, sg, nb);
+            }
+        }
+    }
+    for (size_t gi = 0, k = 0; gi <= r->ng; gi++) {
+        size_t nl = gi ? r->g[gi - 1].n_levels : 1;
+        for (size_t l = 0; l < nl; l++, k++) {
+            double *o = gi ? r->g[gi - 1].lv[l].trep : r->all.trep;
+            if (!o) continue;
+            const double *a = acc + k * wd;
+            double W0 = a[0] - a[1], W1 = a[1], tp = 0, fp = 0;
+            for (size_t sg = nb; sg > 0; sg--) { /* from the highest threshold down */
+                fp += a[1 + sg], tp += a[1 + nb + sg];
+                size_t b = pc->tslot[sg - 1];
+                double t = r->thr[r->bt[b]], fn = W1 - tp, tn = W0 - fp, n = tp + fp + fn + tn;
+                double *ob = o + b * T_COUNT * B + rep;
+                ob[T_TPR * B] = tp + fn > 0 ? tp / (tp + fn) : NAN;
+                ob[T_TNR * B] = tn + fp > 0 ? tn / (tn + fp) : NAN;
+                ob[T_PPV * B] = tp + fp > 0 ? tp / (tp + fp) : NAN;
+                ob[T_NPV * B] = tn + fn > 0 ? tn / (tn + fn) : NAN;
+                ob[T_SEL * B] = n > 0 ? (tp + fp) / n : NAN;
+                ob[T_NB * B] = n > 0 && t < 1 ? tp / n - fp / n * t / (1 - t) : NAN;
+            }
+        }
+    }
+}
 
 /* One pass set for the overall scope and every level of every group, each over its own cases
  * (vigil_stats_scope_stats): the replicate's statistics and disparities at index rep. */
@@ -75,16 +137,17 @@ static void replicate(void *ctx, size_t rep, const double *w, void *scratch)
     vigil_stats_scope_stats(pc->all, w, t, cbuf, lv);
     for (size_t gi = 0, k = 1; gi < r->ng; k += r->g[gi].n_levels, gi++)
         vigil_stats_group_stats(&pc->g[gi], w, t, cbuf, lv + k * S_COUNT);
-    store(pc, rep, w, lv, lbuf);
+    store(pc, rep, w, lv, lbuf, scratch);
 }
 
 /* The rest of a pass once every scope's statistics are in lv (a device op computes those:
  * vigil_stats_boot_store): the lowess E statistics, the values at index rep, the disparities. */
-static void store(pass_ctx *pc, size_t rep, const double *w, double *lv, double *lbuf)
+static void store(pass_ctx *pc, size_t rep, const double *w, double *lv, double *lbuf, void *scratch)
 {
     vigil_metrics_report *r = pc->r;
     size_t B = pc->jack ? r->jack_groups + 1 : r->o.bootstrap;
     if (r->boot_lowess) replicate_lowess(r, w, lbuf, lv);
+    if (!pc->jack && r->n_bt) replicate_thresholds(pc, rep, w, (double *)((char *)scratch + pc->toff));
     double *dst = pc->jack ? r->all.jack : r->all.rep;
     for (int q = 0; q < S_COUNT; q++) dst[(size_t)q * B + rep] = lv[q];
     double *gv = lv + S_COUNT;
@@ -167,8 +230,9 @@ static void interval(vigil_metrics_report *r, const double *rep, const double *j
  * group's disparities and each reported level's (jack: the jackknife's). */
 static int share(vigil_metrics_report *r, int jack, int local_rc)
 {
-    size_t n = 1;
+    size_t n = 1, nt = jack ? 0 : r->n_bt * T_COUNT; /* the bootstrap thresholds' too */
     for (size_t gi = 0; gi < r->ng; gi++) n += 1 + r->g[gi].n_levels;
+    if (nt) n += total_levels(r);
     vigil_dist_cols *a = calloc(n, sizeof *a);
     if (!a) local_rc = vigil_error_set(VIGIL_ENOMEM, "out of memory for the bootstrap");
     else {
@@ -179,6 +243,11 @@ static int share(vigil_metrics_report *r, int jack, int local_rc)
             a[k++] = (vigil_dist_cols){jack ? g->djack : g->drep, D_COUNT};
             for (size_t l = 0; l < g->n_levels; l++)
                 a[k++] = (vigil_dist_cols){jack ? g->lv[l].jack : g->lv[l].rep, S_COUNT};
+        }
+        if (nt) {
+            a[k++] = (vigil_dist_cols){r->all.trep, nt};
+            for (size_t gi = 0; gi < r->ng; gi++)
+                for (size_t l = 0; l < r->g[gi].n_levels; l++) a[k++] = (vigil_dist_cols){r->g[gi].lv[l].trep, nt};
         }
     }
     int rc = vigil_dist_share_cols(a, a ? n : 0, jack ? r->jack_groups + 1 : r->o.bootstrap, local_rc);
@@ -215,9 +284,10 @@ void vigil_stats_boot_view(vigil_boot_job *j, vm_boot_view *v)
     *v = (vm_boot_view){j->r, j->boot.all, j->boot.g, j->scratch};
 }
 
-void vigil_stats_boot_store(vigil_boot_job *j, int jack, size_t rep, const double *w, double *lv, double *lbuf)
+void vigil_stats_boot_store(vigil_boot_job *j, int jack, size_t rep, const double *w, double *lv, double *lbuf,
+                            void *scratch)
 {
-    store(jack ? &j->jack : &j->boot, rep, w, lv, lbuf);
+    store(jack ? &j->jack : &j->boot, rep, w, lv, lbuf, scratch);
 }
 
 int vigil_stats_boot_share(vigil_boot_job *j, int jack, int local_rc) { return share(j->r, jack, local_rc); }
@@ -253,12 +323,36 @@ int vigil_stats_report_bootstrap(vigil_metrics_report *r)
         if (!(r->yd = malloc(r->n * sizeof *r->yd))) goto oom;
         for (size_t i = 0; i < r->n; i++) r->yd[i] = r->all.y[i];
     }
-    if (scope_lists(r, &sl) != 0) goto oom;
-    vigil_boot_job job = {r, {r, 0, sl.in, sl.g}, {r, 1, sl.in, sl.g}, scratch};
+    /* the bootstrap thresholds: their replicates, accumulators, and runs of the sorted order */
+    size_t toff = 0, *tseg = NULL, *tslot = NULL, nb = r->n_bt;
+    if (nb) {
+        size_t tb = nb * T_COUNT * B * sizeof(double);
+        toff = (scratch + sizeof(double) - 1) / sizeof(double) * sizeof(double);
+        scratch = toff + LT * (2 + 2 * nb) * sizeof(double);
+        if (!(r->all.trep = malloc(tb)) || !(tseg = malloc(nb * sizeof *tseg)) || !(tslot = malloc(nb * sizeof *tslot)))
+            goto toom;
+        for (size_t gi = 0; gi < r->ng; gi++)
+            for (size_t l = 0; l < r->g[gi].n_levels; l++)
+                if (!r->g[gi].lv[l].suppressed && !(r->g[gi].lv[l].trep = malloc(tb))) goto toom;
+        for (size_t b = 0; b < nb; b++) { /* insertion by threshold: a handful */
+            double t = r->thr[r->bt[b]];
+            size_t lo = 0, hi = r->n, j = b;
+            while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                if (r->all.p[mid] < t) lo = mid + 1;
+                else hi = mid;
+            }
+            for (; j > 0 && r->thr[r->bt[tslot[j - 1]]] > t; j--) tseg[j] = tseg[j - 1], tslot[j] = tslot[j - 1];
+            tseg[j] = lo, tslot[j] = b;
+        }
+    }
+    if (scope_lists(r, &sl) != 0) goto toom;
+    vigil_boot_job job = {r, {r, 0, sl.in, sl.g, toff, tseg, tslot}, {r, 1, sl.in, sl.g, 0, NULL, NULL}, scratch};
     rc = vigil_backend_run(r->o.backend, VIGIL_OP_BOOTSTRAP, "the bootstrap",
                            vigil_backend_work((double)r->n * (double)B, (int)r->o.threads), run_op, &job,
                            &r->boot_backend);
     lists_free(&sl);
+    free(tseg), free(tslot);
     if (rc) return rc;
     /* the intervals from a copy: the replicates stay in replicate order, paired with those of
      * another report of the same cases (vigil_metrics_paired_json) */
@@ -280,6 +374,8 @@ int vigil_stats_report_bootstrap(vigil_metrics_report *r)
     }
     free(cp);
     return VIGIL_OK;
+toom:
+    free(tseg), free(tslot);
 oom:
     lists_free(&sl);
     /* every rank meets at the share, as it would have after the replicates */

@@ -208,11 +208,11 @@ static int finish(void *arg, size_t b, size_t e, int worker)
             redo_all = 1;
         int any = redo_all;
         for (size_t gi = 0; gi < ng; gi++) any |= redo[gi];
-        if (any || r->boot_lowess) weights(f, rid, w);
+        if (any || r->boot_lowess || (!f->jack && r->n_bt)) weights(f, rid, w); /* the lowess and the thresholds' pass read them */
         if (redo_all) vigil_stats_scope_stats(v->all, w, r->thr[0], cbuf, lv);
         for (size_t gi = 0; gi < ng; gi++)
             if (redo[gi]) vigil_stats_group_stats(&v->g[gi], w, r->thr[0], cbuf, lv + in->first_level[gi] * S_COUNT);
-        vigil_stats_boot_store(f->job, f->jack, rid, w, lv, lbuf);
+        vigil_stats_boot_store(f->job, f->jack, rid, w, lv, lbuf, cbuf);
     }
     return VIGIL_OK;
 }

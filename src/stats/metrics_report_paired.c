@@ -63,6 +63,60 @@ static int same_cases(const vigil_metrics_report *a, const vigil_metrics_report 
     return same;
 }
 
+/* The threshold statistics at the bootstrap thresholds both reports kept replicates at
+ * ("at_thresholds": {threshold: {"overall": {stat: ...}, "subgroups": {group: {"levels": {level:
+ * {stat: ...}}}}}}, the items as paired_item's; a withheld or undefined one left out): the
+ * numbers vigil_metrics_paired_get_at gives, so that a suite's paired criterion at a threshold
+ * can be checked against its run's table. Nothing when either report has none. */
+static const char *const thr_metric[T_COUNT] = {"sensitivity", "specificity", "ppv", "npv", "selection_rate",
+                                                "net_benefit"};
+
+static int thr_items(cJSON *o, const vigil_metrics_report *a, const vigil_metrics_report *b, const char *grp,
+                     const char *level, double t)
+{
+    for (int q = 0; q < T_COUNT; q++) {
+        vigil_metric_value v;
+        double c, p;
+        int rc = vigil_metrics_paired_get_at(&v, &c, &p, a, b, thr_metric[q], grp, level, t);
+        if (rc) return rc;
+        if (v.status != VIGIL_METRIC_OK) continue;
+        cJSON *e = cJSON_AddObjectToObject(o, vigil_stats_thr_stat_name[q]);
+        vigil_json_add_number(e, "candidate", c);
+        vigil_json_add_number(e, "predecessor", p);
+        vigil_json_add_number(e, "difference", v.value);
+        vigil_json_add_number(e, "ci_low", v.ci_low);
+        vigil_json_add_number(e, "ci_high", v.ci_high);
+    }
+    return VIGIL_OK;
+}
+
+static int at_thresholds(cJSON *doc, const vigil_metrics_report *a, const vigil_metrics_report *b)
+{
+    if (!a->n_bt || !b->n_bt) return VIGIL_OK;
+    cJSON *th = cJSON_AddObjectToObject(doc, "at_thresholds");
+    for (size_t k = 0; k < a->n_bt; k++) {
+        double t = a->thr[a->bt[k]];
+        size_t j = 0;
+        while (j < b->n_bt && b->thr[b->bt[j]] != t) j++;
+        if (j == b->n_bt) continue;
+        char key[32];
+        snprintf(key, sizeof key, "%.15g", t);
+        cJSON *o = cJSON_AddObjectToObject(th, key);
+        int rc = thr_items(cJSON_AddObjectToObject(o, "overall"), a, b, NULL, NULL, t);
+        cJSON *sg = cJSON_AddObjectToObject(o, "subgroups");
+        for (size_t g = 0; !rc && g < a->ng; g++) {
+            cJSON *lo = cJSON_AddObjectToObject(cJSON_AddObjectToObject(sg, a->g[g].name), "levels");
+            for (size_t l = 0; !rc && l < a->g[g].n_levels; l++) {
+                if (a->g[g].lv[l].suppressed || b->g[g].lv[l].suppressed) continue;
+                rc = thr_items(cJSON_AddObjectToObject(lo, a->g[g].lv[l].name), a, b, a->g[g].name,
+                               a->g[g].lv[l].name, t);
+            }
+        }
+        if (rc) return rc;
+    }
+    return VIGIL_OK;
+}
+
 cJSON *vigil_stats_paired_cjson(const vigil_metrics_report *a, const vigil_metrics_report *b)
 {
     size_t B = a->o.bootstrap;
@@ -94,6 +148,10 @@ cJSON *vigil_stats_paired_cjson(const vigil_metrics_report *a, const vigil_metri
                         gb->drep ? gb->drep + (size_t)k * B : NULL, B, lv, buf);
     }
     free(buf);
+    if (at_thresholds(doc, a, b) != 0) {
+        cJSON_Delete(doc);
+        return NULL;
+    }
     return doc;
 }
 
@@ -108,9 +166,7 @@ char *vigil_metrics_paired_json(const vigil_metrics_report *a, const vigil_metri
 }
 
 
-int vigil_metrics_paired_get(vigil_metric_value *out, double *cand, double *pred,
-                             const vigil_metrics_report *a, const vigil_metrics_report *b,
-                             const char *metric, const char *grp, const char *level)
+static void paired_clear(vigil_metric_value *out, double *cand, double *pred)
 {
     out->value = out->ci_low = out->ci_high = NAN;
     out->status = VIGIL_METRIC_UNDEFINED;
@@ -118,9 +174,102 @@ int vigil_metrics_paired_get(vigil_metric_value *out, double *cand, double *pred
     out->ci_method = NULL;
     if (cand) *cand = NAN;
     if (pred) *pred = NAN;
+}
+
+/* A threshold statistic's value in one scope's stats at a threshold (T_* order). */
+static double thr_value(const vigil_threshold_stats *x, int q)
+{
+    switch (q) {
+    case T_TPR: return x->tpr;
+    case T_TNR: return x->tnr;
+    case T_PPV: return x->ppv;
+    case T_NPV: return x->npv;
+    case T_SEL: return x->selection_rate;
+    default: return x->net_benefit;
+    }
+}
+
+/* Scope s's replicates of T-statistic q at threshold slot t: those of its bootstrap threshold,
+ * else, at the first threshold, the kernels' sensitivity and selection-rate slots (the same
+ * numbers: integer sums), else NULL. */
+static const double *thr_reps(const vigil_metrics_report *r, const scope *s, size_t t, int q)
+{
+    size_t B = r->o.bootstrap;
+    for (size_t k = 0; s->trep && k < r->n_bt; k++)
+        if (r->bt[k] == t) return s->trep + ((size_t)k * T_COUNT + (size_t)q) * B;
+    if (t == 0 && s->rep && (q == T_TPR || q == T_SEL)) return s->rep + (size_t)(q == T_TPR ? S_TPR : S_SEL) * B;
+    return NULL;
+}
+
+int vigil_metrics_paired_get_at(vigil_metric_value *out, double *cand, double *pred,
+                                const vigil_metrics_report *a, const vigil_metrics_report *b,
+                                const char *metric, const char *grp, const char *level, double threshold)
+{
+    paired_clear(out, cand, pred);
     if (!same_cases(a, b)) return VIGIL_EINVAL;
     const vigil_metric_def *m = vigil_metric_find(metric);
     if (!m) return vigil_error_set(VIGIL_EINVAL, "unknown metric '%s'", metric ? metric : "(null)");
+    if (!m->at_threshold || m->source != VIGIL_METRIC_FROM_SCORES)
+        return vigil_metrics_paired_get(out, cand, pred, a, b, metric, grp, level);
+    int q = -1;
+    for (int k = 0; k < T_COUNT; k++)
+        if (strcmp(vigil_stats_thr_stat_name[k], m->key) == 0) q = k;
+    size_t t = 0, B = a->o.bootstrap;
+    while (t < a->o.n_thresholds && !(a->thr[t] == threshold && t < b->o.n_thresholds && b->thr[t] == threshold)) t++;
+    if (q < 0) return vigil_error_set(VIGIL_EINVAL, "metric '%s' has no paired comparison", metric);
+    if (t == a->o.n_thresholds) return vigil_error_set(VIGIL_EINVAL, "the reports have no threshold %g", threshold);
+    const scope *sa = &a->all, *sb = &b->all;
+    if (grp) {
+        size_t g = 0, l = 0;
+        while (g < a->ng && strcmp(a->g[g].name, grp) != 0) g++;
+        if (g == a->ng) return vigil_error_set(VIGIL_EINVAL, "the report has no grp '%s'", grp);
+        if (!level) return vigil_error_set(VIGIL_EINVAL, "metric '%s' is not a disparity: name a level of '%s'", metric, grp);
+        while (l < a->g[g].n_levels && strcmp(a->g[g].lv[l].name, level) != 0) l++;
+        if (l == a->g[g].n_levels) return vigil_error_set(VIGIL_EINVAL, "grp '%s' has no level '%s'", grp, level);
+        sa = &a->g[g].lv[l], sb = &b->g[g].lv[l];
+        if (sa->suppressed || sb->suppressed) {
+            out->status = VIGIL_METRIC_WITHHELD;
+            snprintf(out->why, sizeof out->why, "level '%s' is withheld (cell-size policy)", level);
+            return VIGIL_OK;
+        }
+    } else if (level) {
+        return vigil_error_set(VIGIL_EINVAL, "level '%s' needs a grp", level);
+    }
+    if (!sa->thr_ok[t] || !sb->thr_ok[t]) { /* as each report withholds its own value */
+        out->status = VIGIL_METRIC_WITHHELD;
+        snprintf(out->why, sizeof out->why, "withheld at threshold %g for the %s (a small confusion count)", threshold,
+                 sa->thr_ok[t] ? "predecessor" : "candidate");
+        return VIGIL_OK;
+    }
+    double ea = thr_value(&sa->thr[t], q), eb = thr_value(&sb->thr[t], q);
+    if (cand) *cand = ea;
+    if (pred) *pred = eb;
+    if (!isfinite(ea) || !isfinite(eb)) {
+        snprintf(out->why, sizeof out->why, "'%s' is not given for %s", metric,
+                 isfinite(ea) ? "the predecessor" : "the candidate");
+        return VIGIL_OK;
+    }
+    out->value = ea - eb;
+    out->status = VIGIL_METRIC_OK;
+    const double *ra = thr_reps(a, sa, t, q), *rb = thr_reps(b, sb, t, q);
+    if (!ra || !rb) return VIGIL_OK; /* no replicates at this threshold: no interval */
+    double *buf = malloc((B ? B : 1) * sizeof *buf);
+    if (!buf) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    paired_ci(ra, rb, B, a->o.level, buf, &out->ci_low, &out->ci_high);
+    free(buf);
+    return VIGIL_OK;
+}
+
+int vigil_metrics_paired_get(vigil_metric_value *out, double *cand, double *pred,
+                             const vigil_metrics_report *a, const vigil_metrics_report *b,
+                             const char *metric, const char *grp, const char *level)
+{
+    paired_clear(out, cand, pred);
+    if (!same_cases(a, b)) return VIGIL_EINVAL;
+    const vigil_metric_def *m = vigil_metric_find(metric);
+    if (!m) return vigil_error_set(VIGIL_EINVAL, "unknown metric '%s'", metric ? metric : "(null)");
+    if (m->at_threshold && m->source == VIGIL_METRIC_FROM_SCORES && !(grp && !level))
+        return vigil_metrics_paired_get_at(out, cand, pred, a, b, metric, grp, level, a->thr[0]);
     size_t B = a->o.bootstrap;
     const double *ea, *eb, *ra = NULL, *rb = NULL;
     int k = -1;

@@ -176,6 +176,13 @@ static int parse_criterion(vigil_suite_def *s, const cJSON *obj, size_t i, vigil
         NEED(c->rule == VIGIL_RULE_SUPERIOR || (!isnan(c->margin) && c->margin >= 0),
              "%s: %s: rule 'non_inferior' needs \"margin\" >= 0", f, jp);
         NEED(!c->group || c->every_level, "%s: %s: '%s' on a group needs every_level", f, jp, rule);
+        /* the paired interval is the metrics engine's, which bootstraps the lowess-based E
+         * statistics over the whole set only (a lowess per replicate) */
+        NEED(!c->every_level || !(strcmp(mi->key, "eavg") == 0 || strcmp(mi->key, "e50") == 0 ||
+                                  strcmp(mi->key, "e90") == 0 || strcmp(mi->key, "emax") == 0),
+             "%s: %s: rule '%s' on '%s' with every_level: the bootstrap repeats the lowess-based E statistics over "
+             "the whole set only, so a level has no paired interval; compare '%s' overall, or 'ece' per level",
+             f, jp, rule, metric, metric);
         break;
     case VIGIL_RULE_MAX_GAP:
         NEED(c->group && !c->every_level, "%s: %s: rule 'max_gap' needs scope.group (and not "

@@ -1,12 +1,9 @@
 /* Each criterion's observation, from the metrics reports through their typed getters (never
  * from the document text), the runner's paired comparison, or an engine's result; then its
  * verdict (criteria.c) and its entry in the result. */
-#include "core/dist.h"
-#include "core/parallel.h"
 #include "suite/runner_internal.h"
 
 #include "core/util.h"
-#include "stats/metrics_internal.h"
 #include "stats/metrics_json.h"
 #include "stats/survival.h"
 #include "core/json.h"
@@ -29,12 +26,47 @@ static const group_t *find_group(const run_t *r, const char *name)
 
 /* ---- metrics ----------------------------------------------------------------------------- */
 
+/* A criterion the runner compares with the predecessor by the engine's paired replicates
+ * (non_inferior / superior on a metric of the scores other than AUROC). */
+static int boot_paired(const vigil_criterion *c)
+{
+    return (c->rule == VIGIL_RULE_NON_INFERIOR || c->rule == VIGIL_RULE_SUPERIOR) &&
+           !vigil_metric_within_run_paired(c->info) && c->info->source == VIGIL_METRIC_FROM_SCORES &&
+           strcmp(c->metric, "auroc") != 0;
+}
+
+/* What the engine must keep for those criteria: the thresholds of their threshold statistics
+ * (thr: room for every criterion) and whether any is an E statistic (lowess replicates). */
+static void paired_needs(const run_t *r, double *thr, size_t *n_thr, int *lowess)
+{
+    *n_thr = 0, *lowess = 0;
+    for (size_t i = 0; i < r->def.n_criteria; i++) {
+        const vigil_criterion *c = &r->def.criteria[i];
+        if (!boot_paired(c)) continue;
+        if (c->info->at_threshold) {
+            double t = !isnan(c->threshold) ? c->threshold : r->thr[0];
+            size_t k = 0;
+            while (k < *n_thr && thr[k] != t) k++;
+            if (k == *n_thr) thr[(*n_thr)++] = t;
+        }
+        const char *k = c->info->key;
+        if (!strcmp(k, "eavg") || !strcmp(k, "e50") || !strcmp(k, "e90") || !strcmp(k, "emax")) *lowess = 1;
+    }
+}
+
 /* The report of one score and its document (a tree: the result embeds it). */
 int vigil_suite_metrics_doc(run_t *r, const double *score, const double *compare, cJSON **out,
                        vigil_metrics_report **keep)
 {
     vigil_metrics_group *mg = calloc(r->n_groups ? r->n_groups : 1, sizeof *mg);
-    if (!mg) return vigil_suite_oom();
+    double *bt = malloc((r->def.n_criteria ? r->def.n_criteria : 1) * sizeof *bt);
+    if (!mg || !bt) {
+        free(mg), free(bt);
+        return vigil_suite_oom();
+    }
+    size_t n_bt;
+    int lowess;
+    paired_needs(r, bt, &n_bt, &lowess);
     for (size_t g = 0; g < r->n_groups; g++)
         mg[g] = (vigil_metrics_group){r->groups[g].name, r->groups[g].codes,
                                       (const char *const *)r->groups[g].levels, r->groups[g].n_levels};
@@ -53,9 +85,12 @@ int vigil_suite_metrics_doc(run_t *r, const double *score, const double *compare
     mo.reason = r->reason, mo.reason_levels = (const char *const *)r->reason_levels;
     mo.n_reason_levels = r->n_reason_levels;
     mo.time = r->followup, mo.event = r->event, mo.horizon = r->def.data.horizon;
+    /* the paired criteria's replicates (paired_difference): both reports ask the same */
+    mo.boot_thresholds = bt, mo.n_boot_thresholds = n_bt;
+    if (lowess) mo.lowess_bootstrap = 1;
     vigil_metrics_report *rep = NULL;
     int rc = vigil_metrics_compute(&rep, score, r->label, r->n, mg, r->n_groups, &mo);
-    free(mg);
+    free(mg), free(bt);
     if (rc) return rc;
     cJSON *d = vigil_stats_report_cjson(rep, NAN, NAN);
     if (!d) {
@@ -108,175 +143,41 @@ static void report_value(const vigil_metrics_report *rep, const vigil_criterion 
 
 /* ---- paired comparison with the predecessor --------------------------------------------- */
 
-/* One metric of (score, label) computed from the kernels, for the paired bootstrap. */
-static double metric_fn(const char *metric, const double *s, const double *y, size_t n, double t)
+/* Candidate minus predecessor, overall (group NULL) or at one level (idx: its m cases): AUROC by
+ * the paired DeLong test, every other metric from the metrics engine's own paired bootstrap
+ * (vigil_metrics_paired_get_at). Both reports resample the same cases with the same count
+ * weights (the same seed: vigil_stats_bootstrap_run's pos), so replicate k of the difference is
+ * the candidate's replicate k minus the predecessor's, and its percentile interval is the one
+ * the run's impact table shows; a threshold statistic at the threshold the criterion names (the
+ * runner asked the engine to keep its replicates: paired_needs). A difference the
+ * engine does not give (withheld, undefined) is NaN, and why says why. */
+static int paired_difference(run_t *r, const vigil_criterion *c, double t, const char *group, const char *level,
+                             const size_t *idx, size_t m, double *diff, double *lo, double *hi,
+                             const char **method, char *why, size_t cap)
 {
-    const vigil_metric_def *m = vigil_metric_find(metric);
-    const char *k = m ? m->key : "";
-    if (strcmp(metric, "auroc") == 0) {
-        vigil_auroc a;
-        return vigil_metrics_auroc(s, y, n, 0.95, &a) ? NAN : a.auc;
-    }
-    if (strcmp(metric, "auprc") == 0) return vigil_metrics_average_precision(s, y, n);
-    if (strcmp(metric, "brier") == 0) {
-        double b = 0;
-        for (size_t i = 0; i < n; i++) b += (s[i] - y[i]) * (s[i] - y[i]);
-        return n ? b / (double)n : NAN;
-    }
-    if (m && !m->at_threshold) {
-        vigil_calibration c;
-        if (vigil_metrics_calibration(s, y, n, &c)) return NAN;
-        if (strcmp(k, "ece") == 0) return c.ece;
-        if (strcmp(k, "ece_equal_mass") == 0) return c.ece_equal_mass;
-        if (strcmp(k, "mce") == 0) return c.mce;
-        if (strcmp(k, "eavg") == 0) return c.eavg;
-        if (strcmp(k, "e50") == 0) return c.e50;
-        if (strcmp(k, "e90") == 0) return c.e90;
-        if (strcmp(k, "emax") == 0) return c.emax;
-        if (strcmp(k, "citl") == 0) return c.citl;
-        if (strcmp(k, "slope") == 0) return c.slope;
-        if (strcmp(k, "intercept") == 0) return c.intercept;
-        return NAN;
-    }
-    if (m && m->at_threshold) {
-        vigil_threshold_stats ts;
-        if (vigil_metrics_threshold(s, y, n, t, 0.95, &ts)) return NAN;
-        if (strcmp(k, "tpr") == 0) return ts.tpr;
-        if (strcmp(k, "specificity") == 0) return ts.tnr;
-        if (strcmp(k, "ppv") == 0) return ts.ppv;
-        if (strcmp(k, "npv") == 0) return ts.npv;
-        if (strcmp(k, "selection_rate") == 0) return ts.selection_rate;
-        if (strcmp(k, "net_benefit") == 0) return ts.net_benefit;
-    }
-    return NAN;
-}
-
-/* Why the runner keeps its own paired bootstrap, not the engine's (vigil_metrics_paired_get):
- * the engine resamples by count weights from its own streams, this one by drawn indices from
- * (seed, criterion, replicate) streams, so the intervals differ (flchain suite, Brier: here
- * [-0.0017294, 0.00058191], the engine [-0.0016685, 0.00050125]), and the stored results of
- * existing suites and their goldens would change. Moving over is a decision to re-baseline,
- * not a refactor.
- *
- * Candidate minus predecessor on the cases in idx (all when idx is NULL): AUROC by the paired
- * DeLong test, everything else by a paired percentile bootstrap that resamples cases (both
- * models on the same resampled cases), seeded from the suite's seed and the criterion. Replicate
- * k draws from its own stream (seed, criterion, k), so the replicates run on the engine's
- * threads with the numbers of a serial loop. */
-typedef struct {
-    run_t *r;
-    const char *metric;
-    double t;
-    const double *a, *b, *y;
-    const double *e2;      /* per case, both models' squared errors side by side (Brier; one cache
-                            * line per draw), NULL for the other metrics */
-    size_t m;
-    uint64_t stream;
-    double *reps;          /* B: NaN where the metric is undefined */
-    double **buf;          /* per worker: 3 x m resampled values (not for Brier) */
-} paired_job;
-
-/* Replicates [k0, k1): the same draws, in the same order, as one loop over k. The Brier score
- * is a mean of per-case terms, so its replicate is the sum of the drawn cases' precomputed
- * terms in draw order (the sums metric_fn forms over the resampled copies, without the copies). */
-static int paired_reps(void *ctx, size_t k0, size_t k1, int worker)
-{
-    paired_job *j = ctx;
-    size_t m = j->m;
-    for (size_t k = k0; k < k1; k++) {
-        if (!vigil_dist_owns(k)) continue; /* another MPI rank's: shared after the loop */
-        vm_rng g;
-        vigil_stats_rng_seed(&g, j->r->def.seed, (j->stream << 32) ^ (uint64_t)k);
-        if (j->e2) {
-            double sa = 0, sb = 0;
-            for (size_t i = 0; i < m; i++) {
-                size_t c = (size_t)(vigil_stats_rng_next(&g) % m);
-                sa += j->e2[2 * c];
-                sb += j->e2[2 * c + 1];
-            }
-            j->reps[k] = sa / (double)m - sb / (double)m;
-            continue;
-        }
-        double *ra = j->buf[worker], *rb = ra + m, *ry = rb + m;
-        for (size_t i = 0; i < m; i++) {
-            size_t c = (size_t)(vigil_stats_rng_next(&g) % m);
-            ra[i] = j->a[c], rb[i] = j->b[c], ry[i] = j->y[c];
-        }
-        j->reps[k] = metric_fn(j->metric, ra, ry, m, j->t) - metric_fn(j->metric, rb, ry, m, j->t);
-    }
-    return VIGIL_OK;
-}
-
-static int paired_difference(run_t *r, const char *metric, double t, const size_t *idx, size_t m,
-                             uint64_t stream, double *diff, double *lo, double *hi,
-                             const char **method)
-{
-    int rc = VIGIL_OK;
-    double *a = calloc(m ? m : 1, sizeof *a), *b = calloc(m ? m : 1, sizeof *b),
-           *y = calloc(m ? m : 1, sizeof *y), *e2 = NULL, *reps = NULL, **buf = NULL;
-    /* boot: this rule meets the other MPI ranks at the replicates' share (decided from the suite
-     * alone, so every rank agrees), still to be reached */
-    int T = 0, boot = r->def.bootstrap && m && strcmp(metric, "auroc") != 0;
-    if (!a || !b || !y) {
-        rc = vigil_suite_oom();
-        goto done;
-    }
-    for (size_t i = 0; i < m; i++) {
-        size_t j = idx ? idx[i] : i;
-        a[i] = r->cand[j], b[i] = r->pred[j], y[i] = r->label[j];
-    }
     *diff = *lo = *hi = NAN;
-    if (strcmp(metric, "auroc") == 0) {
+    if (why) why[0] = 0;
+    if (strcmp(c->metric, "auroc") == 0) {
+        double *a = malloc(3 * (m ? m : 1) * sizeof *a), *b = a + m, *y = b + m;
+        if (!a) return vigil_suite_oom();
+        for (size_t i = 0; i < m; i++) {
+            size_t j = idx ? idx[i] : i;
+            a[i] = r->cand[j], b[i] = r->pred[j], y[i] = r->label[j];
+        }
         vigil_delong_test d;
         *method = "paired DeLong";
-        if (vigil_metrics_delong_test(a, b, y, m, &d) == 0 && !isnan(d.diff)) {
+        if (vigil_metrics_delong_test(a, b, y, m, &d) == 0 && !isnan(d.diff))
             *diff = d.diff, *lo = d.diff - Z975 * d.se, *hi = d.diff + Z975 * d.se;
-        }
-        goto done;
+        free(a);
+        return VIGIL_OK;
     }
     *method = "paired bootstrap";
-    *diff = metric_fn(metric, a, y, m, t) - metric_fn(metric, b, y, m, t);
-    size_t B = r->def.bootstrap;
-    if (B == 0 || m == 0) goto done;
-    int brier = strcmp(metric, "brier") == 0;
-    int threads = r->opt && r->opt->threads > 0 ? r->opt->threads : 0;
-    T = vigil_parallel_workers(threads, B, 1);
-    reps = malloc(B * sizeof *reps);
-    buf = calloc((size_t)T, sizeof *buf);
-    if (!reps || !buf) {
-        rc = vigil_suite_oom();
-        goto done;
-    }
-    if (brier) {
-        if (!(e2 = malloc(2 * m * sizeof *e2))) {
-            rc = vigil_suite_oom();
-            goto done;
-        }
-        for (size_t i = 0; i < m; i++) e2[2 * i] = (a[i] - y[i]) * (a[i] - y[i]), e2[2 * i + 1] = (b[i] - y[i]) * (b[i] - y[i]);
-    } else {
-        for (int w = 0; w < T; w++)
-            if (!(buf[w] = malloc(3 * m * sizeof **buf))) {
-                rc = vigil_suite_oom();
-                goto done;
-            }
-    }
-    vigil_suite_progress(r, "bootstrap", 0, B);
-    paired_job job = {r, metric, t, a, b, y, e2, m, stream, reps, buf};
-    rc = vigil_parallel_for(T, B, 1, paired_reps, &job);
-    boot = 0; /* each MPI rank ran its own replicates (k % size == rank): now every rank all of them */
-    if ((rc = vigil_dist_share_rows(reps, B, 1, rc)) != 0) goto done;
-    vigil_suite_progress(r, "bootstrap", B, B);
-    /* A replicate where the metric is undefined (one class drawn) is dropped; too many dropped
-     * and the interval is not reported rather than biased. */
-    size_t kept = 0;
-    for (size_t k = 0; k < B; k++)
-        if (!isnan(reps[k])) reps[kept++] = reps[k];
-    if (kept >= B * 9 / 10 && kept > 1) vigil_stats_percentile_ci(reps, kept, 0.95, lo, hi);
-done:
-    if (boot) rc = vigil_dist_agree(rc); /* failed before the share: meet the others' agreement all the same */
-    for (int w = 0; buf && w < T; w++) free(buf[w]);
-    free(a), free(b), free(y), free(e2), free(reps), free(buf);
-    return rc;
+    vigil_metric_value v;
+    int rc = vigil_metrics_paired_get_at(&v, NULL, NULL, r->rcand, r->rpred, c->metric, group, level, t);
+    if (rc) return rc;
+    *diff = v.value, *lo = v.ci_low, *hi = v.ci_high;
+    if (why && v.why[0]) snprintf(why, cap, "%s", v.why);
+    return VIGIL_OK;
 }
 
 /* Candidate minus predecessor of survival_auroc, survival_brier or c_harrell at the suite's
@@ -355,7 +256,7 @@ static int levels_alloc(levels_t *L, size_t n)
 }
 
 /* Every reported (unsuppressed) level of group g for metric c. */
-static int observe_levels(run_t *r, const vigil_criterion *c, size_t ci, double t, levels_t *L)
+static int observe_levels(run_t *r, const vigil_criterion *c, double t, levels_t *L)
 {
     const group_t *G = find_group(r, c->group);
     const vigil_metrics_report *rep = r->rcand;
@@ -383,9 +284,12 @@ static int observe_levels(run_t *r, const vigil_criterion *c, size_t ci, double 
                                               &L->hi[k], L->wbuf[k], sizeof L->wbuf[k])) != 0)
                     break;
                 L->why[k] = L->wbuf[k][0] ? L->wbuf[k] : NULL;
-            } else if ((rc = paired_difference(r, c->metric, t, idx, m, ((uint64_t)ci << 16) | (k + 1),
-                                               &L->v[k], &L->lo[k], &L->hi[k], &method)) != 0)
-                break;
+            } else {
+                if ((rc = paired_difference(r, c, t, c->group, name, idx, m, &L->v[k], &L->lo[k], &L->hi[k], &method,
+                                            L->wbuf[k], sizeof L->wbuf[k])) != 0)
+                    break;
+                L->why[k] = L->wbuf[k][0] ? L->wbuf[k] : NULL;
+            }
         } else if (strcmp(c->metric, "shap_importance") == 0) {
             const cJSON *x = path(path(path(r->explain, "by_group", c->group), name, NULL), c->feature, NULL);
             L->v[k] = cJSON_IsNumber(x) ? as_shown(x->valuedouble) : NAN;
@@ -434,7 +338,7 @@ int vigil_suite_evaluate(run_t *r, size_t ci, cJSON *out, int *all_pass, vigil_r
     } else if (vigil_metric_needs(c->info) & VIGIL_NEED_EXPLAIN) {
         if ((rc = vigil_suite_explain(r)) != 0) return rc;
         if (c->group) {
-            if ((rc = observe_levels(r, c, ci, t, &L)) != 0) goto done;
+            if ((rc = observe_levels(r, c, t, &L)) != 0) goto done;
         } else {
             const cJSON *x = path(path(r->explain, "global_importance", NULL), c->feature, NULL);
             ob.value = cJSON_IsNumber(x) ? as_shown(x->valuedouble) : NAN;
@@ -457,16 +361,19 @@ int vigil_suite_evaluate(run_t *r, size_t ci, cJSON *out, int *all_pass, vigil_r
                !vigil_metric_within_run_paired(c->info)) { /* candidate against predecessor */
         int surv = c->info->source == VIGIL_METRIC_FROM_SURVIVAL;
         if (c->every_level) {
-            if ((rc = observe_levels(r, c, ci, t, &L)) != 0) goto done;
+            if ((rc = observe_levels(r, c, t, &L)) != 0) goto done;
         } else if (surv) {
             if ((rc = survival_difference(r, c->metric, NULL, NULL, NULL, r->n, &sp, &ob.value, &ob.ci_low,
                                           &ob.ci_high, swhy, sizeof swhy)) != 0)
                 goto done;
             method = surv_method(c->metric);
             if (swhy[0]) ob.why = swhy;
-        } else if ((rc = paired_difference(r, c->metric, t, NULL, r->n, ci + 1, &ob.value, &ob.ci_low,
-                                           &ob.ci_high, &method)) != 0)
-            goto done;
+        } else {
+            if ((rc = paired_difference(r, c, t, NULL, NULL, NULL, r->n, &ob.value, &ob.ci_low, &ob.ci_high, &method,
+                                        swhy, sizeof swhy)) != 0)
+                goto done;
+            if (swhy[0]) ob.why = swhy;
+        }
         if (!c->every_level) {
             cJSON *cmp = cJSON_GetObjectItemCaseSensitive(r->doc, "comparison");
             cJSON *e = cJSON_CreateObject();
@@ -494,7 +401,7 @@ int vigil_suite_evaluate(run_t *r, size_t ci, cJSON *out, int *all_pass, vigil_r
             method = surv ? surv_method(c->metric) : strcmp(c->metric, "auroc") == 0 ? "paired DeLong" : "paired bootstrap";
         }
     } else if (c->group) {
-        if ((rc = observe_levels(r, c, ci, t, &L)) != 0) goto done;
+        if ((rc = observe_levels(r, c, t, &L)) != 0) goto done;
         /* a gap the metrics engine bootstraps as a disparity carries that interval (the gap
          * over the same levels: the engine's disparity is over every level or not given) */
         static const char *const gap_of[][2] = {{"auroc", "auroc_gap"}, {"ece", "calibration_gap_ece"},

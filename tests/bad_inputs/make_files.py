@@ -158,6 +158,9 @@ def smut(name, fn):
 
 smut("suite_unknown_metric.json", lambda s: s["criteria"][0].__setitem__("metric", "auroc2"))
 smut("suite_unknown_rule.json", lambda s: s["criteria"][0].__setitem__("rule", "at_leastish"))
+smut("suite_paired_eavg_levels.json", lambda s: s.__setitem__("criteria", [{
+    "name": "Eavg by sex", "metric": "eavg", "scope": {"group": "sex", "every_level": True},
+    "rule": "non_inferior", "margin": 0.01}]))
 smut("suite_unknown_group_column.json", lambda s: s["criteria"][4]["scope"].__setitem__("group", "ethnicity"))
 smut("suite_no_criteria.json", lambda s: s.__setitem__("criteria", []))
 smut("suite_missing_model.json", lambda s: s["model"].__setitem__("candidate", "nope/missing.json"))

@@ -1,11 +1,12 @@
 #!/bin/sh
 # MPI (issue 22): `mpirun -n N vigil drift` splits the features across ranks, `vigil metrics`
-# and `vigil suite run` the bootstrap replicates (and the jackknife, the ROC band's and the
-# suite runner's paired replicates), and each gives the one-process result bit for bit for
+# and `vigil suite run` the bootstrap replicates (and the jackknife, the ROC band's and those
+# the suite's paired criteria read at their thresholds), and each gives the one-process result bit for bit for
 # N = 1, 2, 3: drift on numeric and categorical features, a feature too sparse to test, MMD on;
 # metrics on flchain with two groups, a comparison score and the lowess bootstrap (the document
 # and the stored metrics); multi-class metrics; the shipped flchain suite with 200 replicates
-# (the document and the stored result digest). Only rank 0 prints and stores. A rank that fails
+# and a paired criterion at a second threshold per level (the document and the stored result
+# digest). Only rank 0 prints and stores. A rank that fails
 # (a file only it cannot read, different data on one rank, a rank failing alone while the
 # others wait, a store rank 0 cannot open) ends every rank with the one-process exit status and
 # message, none hangs (timeout), and no run is begun. A command that does not split is refused
@@ -171,13 +172,17 @@ run timeout $(to 60) mpirun -n 3 "$V" metrics $MA --db "$T/no/such/dir.db"
 [ "$rc" = "$one_rc" ] || { echo "FAIL: an unopenable store: exit $rc under mpirun, $one_rc in one process"; fails=$((fails + 1)); }
 [ "$(grep -c 'cannot open' "$T/err")" = 1 ] || { echo "FAIL: the store error was printed $(grep -c 'cannot open' "$T/err") times"; fails=$((fails + 1)); }
 
-# ---- suite run: both models' bootstraps and the runner's paired bootstrap ---------------------
+# ---- suite run: both models' bootstraps, the paired criteria's intervals among them -----------
 mkdir suites
 ln -s "$ROOT/datasets" datasets
 /usr/bin/python3 - "$ROOT/suites/flchain-v2-vs-v1.json" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 d["bootstrap"] = 200  # the shipped suite's 1,000 replicates, fewer: the same code, a fifth of the time
+# a paired criterion at a threshold other than the first, per level: the engine's replicates
+# at the bootstrap thresholds (shared across ranks with the others) give its interval
+d["criteria"].append({"name": "PPV at 0.3 by sex", "metric": "ppv", "scope": {"group": "sex", "every_level": True},
+                      "rule": "non_inferior", "margin": 0.1, "threshold": 0.3})
 json.dump(d, open("suites/s.json", "w"), indent=1)
 d["data"]["path"] = "../nope.csv"
 json.dump(d, open("suites/bad.json", "w"), indent=1)

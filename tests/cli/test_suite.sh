@@ -27,9 +27,53 @@ expect_json "(d['passed'] and $rc == 0) or (not d['passed'] and $rc == 1)" "exit
 # Paired DeLong: candidate - predecessor AUROC and its CI equal pROC roc.test (tests/reference/suite_ref.R).
 expect_json "(lambda r, c: abs(c['observed'] - r['diff']) < 1e-6 and abs(c['ci_low'] - r['ci_low']) < 1e-6 and abs(c['ci_high'] - r['ci_high']) < 1e-6)(json.load(open('$REF')), d['criteria'][1])" "non-inferiority CI = pROC 1.18.0 roc.test"
 expect_json "d['criteria'][1]['method'] == 'paired DeLong' and d['criteria'][2]['method'] == 'paired bootstrap'" "comparison methods"
-# The Brier non-inferiority interval: the runner's paired bootstrap (issue 22: replicates on
-# threads, the Brier replicate from per-case terms) gives main's serial loop's numbers exactly.
-expect_json "d['criteria'][2]['ci_low'] == -0.0017293520677239469 and d['criteria'][2]['ci_high'] == 0.00058190947063698" "paired bootstrap interval as the serial loop's (main 0764be6)"
+# The Brier non-inferiority interval: the metrics engine's paired bootstrap (issue 14: both
+# models' reports resample the same cases with the same count weights, and replicate k of the
+# difference is the difference of their replicates k), so it is the run's impact table's.
+expect_json "d['criteria'][2]['ci_low'] == -0.0016684821927626973 and d['criteria'][2]['ci_high'] == 0.000501247782948655" "paired bootstrap interval (the engine's, d05b5f7 + issue 14)"
+expect_json "all(d['criteria'][2][k] == d['impact']['overall']['brier'][j] for k, j in (('observed', 'difference'), ('ci_low', 'ci_low'), ('ci_high', 'ci_high'))) and d['comparison']['brier']['difference'] == d['comparison']['brier']['candidate'] - d['comparison']['brier']['predecessor']" "the Brier criterion is the impact table's difference and interval"
+# Paired criteria at a threshold other than the suite's first and within levels: the runner's
+# difference and interval are the engine's paired ones (impact.at_thresholds: the thresholds
+# the criteria name; impact.subgroups: every level), not a bootstrap of the runner's own.
+/usr/bin/python3 - "$SUITE" "$ROOT/suites/.paired-$$.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+s["criteria"] = [
+    {"name": "sens", "metric": "sensitivity", "rule": "non_inferior", "margin": 0.05, "threshold": 0.3},
+    {"name": "ppv by sex", "metric": "ppv", "scope": {"group": "sex", "every_level": True}, "rule": "non_inferior",
+     "margin": 0.1, "threshold": 0.3},
+    {"name": "brier by age band", "metric": "brier", "scope": {"group": "age_band", "every_level": True},
+     "rule": "non_inferior", "margin": 0.01},
+    {"name": "net benefit", "metric": "net_benefit", "rule": "superior", "threshold": 0.3},
+    {"name": "specificity by sex", "metric": "specificity", "scope": {"group": "sex", "every_level": True},
+     "rule": "non_inferior", "margin": 0.05}]
+s["bootstrap"] = 200
+json.dump(s, open(sys.argv[2], "w"))
+PY
+run "$VIGIL" suite run "$ROOT/suites/.paired-$$.json" --db "$T/paired.db" --format json
+rm -f "$ROOT/suites/.paired-$$.json"
+[ "$rc" = 0 ] || [ "$rc" = 1 ] || { echo "FAIL: paired criteria suite exit $rc: $(head -c 300 "$T/err")"; fails=$((fails + 1)); }
+cat > "$T/same.py" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+c, im = d["criteria"], d["impact"]
+at = lambda t: im["at_thresholds"][t]
+def same(cr, e):
+    return (cr["observed"], cr["ci_low"], cr["ci_high"]) == (e["difference"], e["ci_low"], e["ci_high"])
+def some_level(cr, levels, key):  # an every-level rule reports its weakest level
+    return cr["ci_low"] is not None and any(key in v and same(cr, v[key]) for v in levels.values())
+ok = [same(c[0], at("0.3")["overall"]["tpr"]) and c[0]["at_threshold"] == 0.3,
+      some_level(c[1], at("0.3")["subgroups"]["sex"]["levels"], "ppv"),
+      some_level(c[2], im["subgroups"]["age_band"]["levels"], "brier"),
+      same(c[3], at("0.3")["overall"]["net_benefit"]),
+      some_level(c[4], at("0.2")["subgroups"]["sex"]["levels"], "specificity"),
+      set(im["at_thresholds"]) == {"0.3", "0.2"},
+      all(x["method"] == "paired bootstrap" for x in c)]
+all(ok) or print(ok)
+sys.exit(0 if all(ok) else 1)
+PY
+/usr/bin/python3 "$T/same.py" "$T/out" || { echo "FAIL: a paired criterion's interval is not the engine's paired one"; fails=$((fails + 1)); }
+cp "$T/run1.json" "$T/out" # the checks below read the shipped suite's document
 expect_json "d['replay']['agreement'] == 1.0 and d['replay']['max_abs_diff'] < 1e-6 and d['criteria'][10]['pass']" "v1 reproduces its shadow log"
 expect_json "abs(d['metrics']['candidate']['discrimination']['auroc']['value'] - json.load(open('$REF'))['auc_v2']) < 1e-6" "candidate AUROC = pROC"
 expect_json "all(l.get('n') is None or l['n'] > 10 for g in d['data']['groups'].values() for l in g.values())" "no small count in the composition"

@@ -404,14 +404,22 @@ static boot_case boot_data(size_t n)
 
 static void boot_free(boot_case *c) { free(c->s), free(c->y), free(c->site), free(c->arm); }
 
-static int boot_report(const boot_case *c, vigil_backend_kind b, int lowess, size_t B, vigil_metrics_report **out)
+static int boot_report_ng(const boot_case *c, size_t ng, vigil_backend_kind b, int lowess, size_t B,
+                          vigil_metrics_report **out)
 {
-    const double t = 0.4;
+    /* the second and third thresholds' replicates on request (the suite's paired rules ask so) */
+    static const double t[3] = {0.4, 0.25, 0.6};
     vigil_metrics_options o = VIGIL_METRICS_OPTIONS_INIT;
-    o.thresholds = &t, o.n_thresholds = 1, o.bootstrap = B, o.seed = 9, o.threads = 2, o.backend = b;
+    o.thresholds = t, o.n_thresholds = 3, o.bootstrap = B, o.seed = 9, o.threads = 2, o.backend = b;
+    o.boot_thresholds = t + 1, o.n_boot_thresholds = 2;
     o.min_cell = 8, o.lowess_bootstrap = lowess;
     *out = NULL;
-    return vigil_metrics_compute(out, c->s, c->y, c->n, c->g, 2, &o);
+    return vigil_metrics_compute(out, c->s, c->y, c->n, ng ? c->g : NULL, ng, &o);
+}
+
+static int boot_report(const boot_case *c, vigil_backend_kind b, int lowess, size_t B, vigil_metrics_report **out)
+{
+    return boot_report_ng(c, 2, b, lowess, B, out);
 }
 
 /* equal to the bit, or both NaN (a NaN's payload is not a number) */
@@ -430,6 +438,9 @@ static void boot_same(const vigil_metrics_report *a, const vigil_metrics_report 
     assert_int_equal(a->jack_groups, b->jack_groups);
     same_doubles(a->all.rep, b->all.rep, S_COUNT * B, "overall rep");
     same_doubles(a->all.jack, b->all.jack, S_COUNT * J, "overall jack");
+    assert_int_equal(a->n_bt, 2), assert_int_equal(b->n_bt, 2);
+    assert_non_null(a->all.trep), assert_non_null(b->all.trep);
+    same_doubles(a->all.trep, b->all.trep, a->n_bt * T_COUNT * B, "overall threshold rep");
     for (size_t gi = 0; gi < a->ng; gi++) {
         same_doubles(a->g[gi].drep, b->g[gi].drep, D_COUNT * B, "disparity rep");
         same_doubles(a->g[gi].djack, b->g[gi].djack, D_COUNT * J, "disparity jack");
@@ -438,6 +449,9 @@ static void boot_same(const vigil_metrics_report *a, const vigil_metrics_report 
             if (!a->g[gi].lv[l].rep) continue;
             same_doubles(a->g[gi].lv[l].rep, b->g[gi].lv[l].rep, S_COUNT * B, "level rep");
             same_doubles(a->g[gi].lv[l].jack, b->g[gi].lv[l].jack, S_COUNT * J, "level jack");
+            assert_true((a->g[gi].lv[l].trep == NULL) == (b->g[gi].lv[l].trep == NULL));
+            if (a->g[gi].lv[l].trep)
+                same_doubles(a->g[gi].lv[l].trep, b->g[gi].lv[l].trep, a->n_bt * T_COUNT * B, "level threshold rep");
         }
     }
     char *ja = vigil_metrics_report_json(a, 0, 0), *jb = vigil_metrics_report_json(b, 0, 0);
@@ -473,6 +487,13 @@ static void test_bootstrap_parity(void **state)
         /* AUTO keeps the bootstrap on the CPU until a device has measured where it wins */
         assert_int_equal(boot_report(&c, VIGIL_BACKEND_AUTO, lowess, 40, &dev), 0);
         assert_int_equal(dev->boot_backend, VIGIL_BACKEND_CPU);
+        vigil_metrics_report_free(dev);
+        vigil_metrics_report_free(cpu);
+        /* no group and no lowess: the host side needs no weights for the scopes (no level to
+         * recompute), only for the bootstrap thresholds' pass */
+        assert_int_equal(boot_report_ng(&c, 0, VIGIL_BACKEND_CPU, lowess, 40, &cpu), 0);
+        assert_int_equal(boot_report_ng(&c, 0, VIGIL_BACKEND_CUDA, lowess, 40, &dev), 0);
+        boot_same(cpu, dev);
         vigil_metrics_report_free(dev);
         vigil_metrics_report_free(cpu);
     }

@@ -56,11 +56,15 @@ typedef struct {
     /* The field separator: ',' (0: the default), ';', '\t' or '|' (a European or tab export).
      * Numbers still use '.' as their decimal point. */
     char delimiter;
+    /* Threads for a large file (8 MB and more: cut into chunks at record boundaries, parsed at
+     * once, joined in file order; the table, every message and the digest are the one-thread
+     * reader's); <= 0: every online CPU. */
+    int threads;
 } vigil_csv_options;
 
 /* The defaults: the missing set "", "NA", "NaN", "null"; types inferred; every column kept;
- * no progress; comma-separated. */
-#define VIGIL_CSV_OPTIONS_INIT {NULL, 0, NULL, 0, NULL, 0, NULL, NULL, NULL, 0}
+ * no progress; comma-separated; every CPU. */
+#define VIGIL_CSV_OPTIONS_INIT {NULL, 0, NULL, 0, NULL, 0, NULL, NULL, NULL, 0, 0}
 
 /* Read `path` into a new table. opts may be NULL. On error *out is NULL and the message
  * names the file, line and column. */

@@ -4,6 +4,7 @@
 #include "core/phi_internal.h"
 #include "vigil/error.h"
 #include "core/util.h"
+#include "core/parallel.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -36,6 +37,15 @@ typedef struct {
     bool quoted_field; /* current field was quoted */
     size_t nrows;
     size_t blank_lines;
+    /* the state machine between spans of bytes */
+    char dl;
+    int state;
+    size_t quote_line;     /* where the open quoted field began */
+    bool stop_after_header;
+    /* progress (NULL in a parallel chunk: only the calling thread reports) */
+    void (*progress)(void *ctx, size_t rows, size_t bytes, size_t total_bytes);
+    void *progress_ctx;
+    size_t done_bytes, total, next_progress;
 } csv;
 
 static const char *const default_missing[] = {"", "NA", "NaN", "null"};
@@ -327,6 +337,462 @@ static int end_record(csv *r)
 
 enum { ST_START, ST_UNQUOTED, ST_QUOTED, ST_QUOTE_IN_QUOTED, ST_AFTER_CR };
 
+/* Run the state machine over [p, end). With stop_after_header, stops right after the header
+ * record and sets *stopped to the next byte (NULL otherwise). */
+static int parse_span(csv *r, const char *p, const char *end, const char **stopped)
+{
+    const char dl = r->dl;
+    int rc = 0, state = r->state;
+    if (stopped) *stopped = NULL;
+    while (p < end) {
+        switch (state) {
+        case ST_AFTER_CR:
+            state = ST_START;
+            if (*p == '\n') p++;
+            break;
+        case ST_START:
+            if (*p == '"') {
+                r->quoted_field = true;
+                r->quote_line = r->line;
+                state = ST_QUOTED;
+                p++;
+                break;
+            }
+            state = ST_UNQUOTED;
+            /* fall through */
+        case ST_UNQUOTED: {
+            const char *q = p;
+            while (q < end && *q != dl && *q != '\n' && *q != '\r' && *q != '"') q++;
+            if ((rc = fb_append(r, p, (size_t)(q - p))) != 0) goto done;
+            p = q;
+            if (q == end) break;
+            if (*q == '"') {
+                rc = vigil_error_set(VIGIL_EINVAL,
+                                     "%s:%zu:%zu: a quote inside an unquoted field "
+                                     "(quote the whole field and double the quote)",
+                                     r->path, r->line, r->field + 1);
+                goto done;
+            }
+            p++;
+            if (*q == dl) {
+                if ((rc = end_field(r)) != 0) goto done;
+                state = ST_START;
+            } else {
+                bool header = r->in_header;
+                if ((rc = end_record(r)) != 0) goto done;
+                r->line++;
+                r->rec_line = r->line;
+                state = *q == '\r' ? ST_AFTER_CR : ST_START;
+                if (r->nrows >= r->next_progress && r->progress) {
+                    r->progress(r->progress_ctx, r->nrows, r->done_bytes, r->total);
+                    r->next_progress += 65536;
+                }
+                if (header && !r->in_header && r->stop_after_header) {
+                    *stopped = p;
+                    goto done;
+                }
+            }
+            break;
+        }
+        case ST_QUOTED: {
+            const char *q = p;
+            while (q < end && *q != '"') {
+                if (*q == '\n') r->line++;
+                q++;
+            }
+            if ((rc = fb_append(r, p, (size_t)(q - p))) != 0) goto done;
+            p = q;
+            if (q < end) {
+                state = ST_QUOTE_IN_QUOTED;
+                p++;
+            }
+            break;
+        }
+        case ST_QUOTE_IN_QUOTED:
+            if (*p == '"') { /* doubled quote: a literal quote */
+                if ((rc = fb_append(r, "\"", 1)) != 0) goto done;
+                state = ST_QUOTED;
+                p++;
+            } else if (*p == dl || *p == '\n' || *p == '\r') {
+                state = ST_UNQUOTED; /* the delimiter is handled there */
+            } else {
+                rc = vigil_error_set(VIGIL_EINVAL,
+                                     "%s:%zu:%zu: unexpected character '%c' after a closing "
+                                     "quote",
+                                     r->path, r->line, r->field + 1, *p >= 32 ? *p : '?');
+                goto done;
+            }
+            break;
+        }
+    }
+done:
+    r->state = state;
+    return rc;
+}
+
+/* The end of the bytes: an open quote is an error, a last line without a newline a record. */
+static int parse_end(csv *r)
+{
+    if (r->state == ST_QUOTED)
+        return vigil_error_set(VIGIL_EINVAL, "%s:%zu:%zu: unterminated quoted field (opened here)",
+                               r->path, r->quote_line, r->field + 1);
+    if (r->state != ST_AFTER_CR && (r->field > 0 || r->fb_len > 0 || r->quoted_field)) return end_record(r);
+    return 0;
+}
+
+/* ---- the parallel reader ----------------------------------------------------------------
+ * A large regular file is read whole, its header parsed as above, and the rest cut into chunks
+ * at record boundaries: a '\n' after an even number of quotes since the header (in RFC 4180
+ * text a quoted field holds an odd count until it closes, and a doubled quote adds two). Each
+ * chunk is parsed by the same code into a table of its own (rows, lines relative to the chunk,
+ * each column typed by its own values), then the chunks are joined in file order. Whatever the
+ * serial reader would do differently makes the whole parse fall back to it over the same bytes
+ * (from the end of the header): any error in any chunk (so the FIRST error in file order, with
+ * its serial message, is the one reported), a chunk that does not end on a record boundary,
+ * and an inferred column that is text in one chunk but whose values parsed as numbers in a
+ * later one (the serial reader keeps those as text: their spelling is gone). */
+
+enum { PAR_MIN_BYTES = 8 << 20, PAR_MIN_CHUNK = 2 << 20 };
+
+typedef struct {
+    csv r;            /* over its own table */
+    const char *b, *e;
+    size_t start_line;
+    bool last, ok;
+} chunk;
+
+typedef struct {
+    chunk *ch;
+    size_t m;
+    const char *buf;
+    size_t len;
+    char sha[65];
+    /* the join */
+    csv *main;
+    vigil_col_type *type; /* per kept column: the joined type */
+    size_t *off;          /* per chunk: its first row */
+    size_t *line_base;    /* per chunk: added to its relative lines */
+} par;
+
+static int chunk_init(chunk *c, const csv *r, const char *b, const char *e, bool first)
+{
+    c->r = *r; /* the header's map, names and options, shared read-only */
+    csv *q = &c->r;
+    q->t = NULL, q->fb = NULL, q->fb_len = q->fb_cap = 0, q->field = 0, q->nrows = 0;
+    q->quoted_field = false, q->progress = NULL, q->stop_after_header = false, q->blank_lines = 0;
+    if (!first) q->line = q->rec_line = 1, q->state = ST_START;
+    c->start_line = q->line;
+    c->b = b, c->e = e;
+    if (vigil_table_new(&q->t, 0, r->path) != 0 || fb_append(q, "", 0) != 0) return -1;
+    const vigil_table *t = r->t;
+    for (size_t k = 0; k < t->ncols; k++) {
+        column *d = vigil_table_push_col(q->t, t->cols[k].name);
+        if (!d) return -1;
+        d->type = t->cols[k].type, d->declared = t->cols[k].declared, d->file_col = t->cols[k].file_col;
+    }
+    if (t->unread) {
+        if (vigil_table_new(&q->t->unread, 0, r->path) != 0) return -1;
+        for (size_t k = 0; k < t->unread->ncols; k++) {
+            column *d = vigil_table_push_col(q->t->unread, t->unread->cols[k].name);
+            if (!d) return -1;
+            d->type = VIGIL_COL_CATEGORICAL;
+        }
+    }
+    return 0;
+}
+
+static void chunk_clear(chunk *c)
+{
+    vigil_table_free(c->r.t);
+    free(c->r.fb);
+    c->r.t = NULL, c->r.fb = NULL;
+}
+
+/* Item 0 digests the bytes; item k + 1 parses chunk k. A chunk's failure is kept, not
+ * returned: the serial fallback reports it. */
+static int par_parse(void *ctx, size_t b, size_t e, int worker)
+{
+    par *P = ctx;
+    for (size_t i = b; i < e; i++) {
+        if (i == 0) {
+            vigil_sha256 *md = vigil_sha256_new();
+            if (!md) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+            vigil_sha256_add(md, P->buf, P->len);
+            vigil_sha256_final(md, P->sha);
+            vigil_sha256_free(md);
+            continue;
+        }
+        chunk *c = &P->ch[i - 1];
+        csv *q = &c->r;
+        int rc = parse_span(q, c->b, c->e, NULL);
+        if (rc == 0 && c->last) rc = parse_end(q);
+        c->ok = rc == 0 && (c->last || (q->state == ST_START && q->field == 0 && q->fb_len == 0 &&
+                                        !q->quoted_field));
+    }
+    return VIGIL_OK;
+}
+
+/* Join kept column k (items [0, ncols)) or unread column k - ncols of every chunk. */
+static int par_join(void *ctx, size_t b, size_t e, int worker)
+{
+    par *P = ctx;
+    vigil_table *t = P->main->t;
+    size_t N = P->main->nrows;
+    for (size_t k = b; k < e; k++) {
+        if (k < t->ncols) {
+            column *c = &t->cols[k];
+            vigil_col_type ty = P->type[k];
+            size_t w = ty == VIGIL_COL_CATEGORICAL ? sizeof(int32_t) : sizeof(double);
+            column *c0 = &P->ch[0].r.t->cols[k];
+            size_t from = 0;
+            if (c0->type == ty) { /* chunk 0's storage and levels become the table's */
+                c->data = c0->data, c->levels = c0->levels;
+                memset(&c0->data, 0, sizeof c0->data);
+                memset(&c0->levels, 0, sizeof c0->levels);
+                c->n_missing = c0->n_missing;
+                c->seen_value = c0->seen_value;
+                from = 1;
+            }
+            c->type = ty;
+            if (N && vigil_vec_reserve(&c->data, N * w) != 0) goto oom;
+            for (size_t j = from; j < P->m; j++) {
+                column *s = &P->ch[j].r.t->cols[k];
+                size_t n = P->ch[j].r.nrows, o = P->off[j];
+                c->n_missing += s->n_missing;
+                c->seen_value |= s->seen_value;
+                if (ty == VIGIL_COL_NUMERIC) {
+                    if (n) memcpy((double *)c->data.p + o, s->data.p, n * sizeof(double));
+                } else if (s->type != VIGIL_COL_CATEGORICAL) { /* missing values only */
+                    for (size_t i = 0; i < n; i++) ((int32_t *)c->data.p)[o + i] = -1;
+                } else {
+                    /* the chunk's levels in its first-seen order, after those before it: the
+                     * file's first-seen order */
+                    int32_t *map = malloc((s->levels.n ? s->levels.n : 1) * sizeof *map);
+                    if (!map) goto oom;
+                    for (size_t l = 0; l < s->levels.n; l++) {
+                        const char *lv = s->levels.levels[l];
+                        if ((map[l] = vigil_dict_intern(&c->levels, lv, strlen(lv))) < 0) {
+                            free(map);
+                            goto oom;
+                        }
+                    }
+                    const int32_t *src = s->data.p;
+                    int32_t *dst = (int32_t *)c->data.p + o;
+                    for (size_t i = 0; i < n; i++) dst[i] = src[i] < 0 ? -1 : map[src[i]];
+                    free(map);
+                }
+                vigil_vec_free(&s->data);
+                vigil_dict_free(&s->levels);
+            }
+        } else {
+            /* an unread column: the file's first VIGIL_UNREAD_SAMPLE_ROWS rows, its levels in
+             * their first-seen order among those rows only */
+            size_t u = k - t->ncols, S = t->unread->nrows, taken = 0;
+            column *c = &t->unread->cols[u];
+            if (S && vigil_vec_reserve(&c->data, S * sizeof(int32_t)) != 0) goto oom;
+            for (size_t j = 0; j < P->m; j++) {
+                column *s = &P->ch[j].r.t->unread->cols[u];
+                c->n_missing_file += s->n_missing_file;
+                size_t n = P->ch[j].r.nrows;
+                if (n > S - taken) n = S - taken;
+                if (n) {
+                    int32_t *map = malloc((s->levels.n ? s->levels.n : 1) * sizeof *map);
+                    if (!map) goto oom;
+                    for (size_t l = 0; l < s->levels.n; l++) map[l] = -2;
+                    const int32_t *src = s->data.p;
+                    int32_t *dst = (int32_t *)c->data.p + taken;
+                    for (size_t i = 0; i < n; i++) {
+                        int32_t x = src[i];
+                        if (x < 0) {
+                            c->n_missing++;
+                            dst[i] = -1;
+                            continue;
+                        }
+                        if (map[x] == -2) {
+                            const char *lv = s->levels.levels[x];
+                            if ((map[x] = vigil_dict_intern(&c->levels, lv, strlen(lv))) < 0) {
+                                free(map);
+                                goto oom;
+                            }
+                        }
+                        dst[i] = map[x];
+                    }
+                    free(map);
+                    taken += n;
+                }
+                vigil_vec_free(&s->data);
+                vigil_dict_free(&s->levels);
+            }
+        }
+    }
+    return VIGIL_OK;
+oom:
+    return vigil_error_set(VIGIL_ENOMEM, "out of memory reading '%s'", P->main->path);
+}
+
+/* The end of the first record boundary at or after `from` (after a '\n' with an even count of
+ * quotes since `base`, *parity carrying the count's parity from `base` to `from`), or NULL. */
+static const char *next_boundary(const char *from, const char *end, int *parity)
+{
+    const char *p = from;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        if (!nl) return NULL;
+        /* the quotes before that newline */
+        for (const char *q = p; (q = memchr(q, '"', (size_t)(nl - q))) != NULL; q++) *parity ^= 1;
+        if (!*parity) return nl + 1;
+        p = nl + 1;
+    }
+    return NULL;
+}
+
+/* Chunk size forced by VIGIL_CSV_CHUNK_BYTES (tests and the fuzz harness: any file then takes
+ * the parallel path, chunks as small as that); 0 when unset. */
+static size_t forced_chunk(void)
+{
+    const char *s = getenv("VIGIL_CSV_CHUNK_BYTES");
+    if (!s || !*s) return 0;
+    char *e;
+    unsigned long long v = strtoull(s, &e, 10);
+    return *e || v == 0 ? 0 : (size_t)v;
+}
+
+/* Parse buf[0, len) (the whole file) into r's table. The header is parsed first (r->state
+ * and r->line then stand after it); sha receives the bytes' digest. */
+static int read_parallel(csv *r, vec *whole, size_t len, size_t chunk_bytes, int threads, char sha[65])
+{
+    const char *buf = whole->p;
+    par P = {0};
+    P.buf = buf, P.len = len, P.main = r;
+    const char *end = buf + len, *body = NULL;
+    int rc;
+    r->stop_after_header = true;
+    rc = parse_span(r, buf, end, &body);
+    r->stop_after_header = false;
+    if (rc) return rc;
+    if (!body) body = end; /* the header is the whole file */
+    /* the chunks' ends */
+    size_t want = (size_t)(end - body) / chunk_bytes + 1, cap = want + 1;
+    const char **cut = malloc(cap * sizeof *cut);
+    if (!cut) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+    size_t m = 0;
+    int parity = 0;
+    const char *at = body, *scanned = body;
+    while (m + 1 < cap && (size_t)(end - at) > chunk_bytes) {
+        const char *target = at + chunk_bytes;
+        for (const char *q = scanned; (q = memchr(q, '"', (size_t)(target - q))) != NULL; q++) parity ^= 1;
+        const char *b = next_boundary(target, end, &parity);
+        if (!b || b >= end) break;
+        cut[m++] = b;
+        at = scanned = b;
+    }
+    cut[m++] = end;
+    if (m == 1) { /* one chunk: the serial reader */
+        free(cut);
+        vigil_sha256 *md = vigil_sha256_new();
+        if (!md) return vigil_error_set(VIGIL_ENOMEM, "out of memory");
+        vigil_sha256_add(md, buf, len);
+        vigil_sha256_final(md, sha);
+        vigil_sha256_free(md);
+        if ((rc = parse_span(r, body, end, NULL)) == 0) rc = parse_end(r);
+        return rc;
+    }
+    P.m = m;
+    bool fallback = false;
+    if (!(P.ch = calloc(m, sizeof *P.ch)) || !(P.off = calloc(m, sizeof *P.off)) ||
+        !(P.line_base = calloc(m, sizeof *P.line_base)) ||
+        !(P.type = calloc(r->t->ncols ? r->t->ncols : 1, sizeof *P.type))) {
+        rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t j = 0; j < m; j++) {
+        if (chunk_init(&P.ch[j], r, j ? cut[j - 1] : body, cut[j], j == 0) != 0) {
+            rc = vigil_error_set(VIGIL_ENOMEM, "out of memory reading '%s'", r->path);
+            goto done;
+        }
+        P.ch[j].last = j + 1 == m;
+    }
+    if ((rc = vigil_parallel_for(threads, m + 1, 1, par_parse, &P)) != 0) goto done;
+    /* the rows' places, the lines, and each column's type as the serial reader decides it */
+    size_t N = 0, line = P.ch[0].start_line;
+    for (size_t j = 0; j < m && !fallback; j++) {
+        fallback = !P.ch[j].ok;
+        P.off[j] = N;
+        N += P.ch[j].r.nrows;
+        P.line_base[j] = line;
+        line += P.ch[j].r.line - P.ch[j].start_line;
+    }
+    for (size_t k = 0; k < r->t->ncols && !fallback; k++) {
+        const column *c = &r->t->cols[k];
+        vigil_col_type ty = c->type;
+        size_t first = m; /* the first chunk with a value */
+        for (size_t j = 0; j < m && first == m; j++)
+            if (P.ch[j].r.t->cols[k].seen_value) first = j;
+        if (!c->declared && first < m) ty = P.ch[first].r.t->cols[k].type;
+        for (size_t j = first; j < m && !fallback; j++) {
+            const column *s = &P.ch[j].r.t->cols[k];
+            /* numbers after text (kept as text by the serial reader) or text after numbers
+             * (its error) */
+            if (s->seen_value && s->type != ty) fallback = true;
+        }
+        P.type[k] = ty;
+    }
+    if (fallback) goto done;
+    vigil_vec_free(whole); /* no fallback: the bytes are parsed */
+    /* the join: no failure from here on but running out of memory */
+    r->nrows = N;
+    r->t->nrows = N;
+    if (r->t->unread) r->t->unread->nrows = N < VIGIL_UNREAD_SAMPLE_ROWS ? N : VIGIL_UNREAD_SAMPLE_ROWS;
+    if (N && vigil_vec_reserve(&r->t->lines, N * sizeof(uint64_t)) != 0) {
+        rc = vigil_error_set(VIGIL_ENOMEM, "out of memory reading '%s'", r->path);
+        goto done;
+    }
+    for (size_t j = 0; j < m; j++) {
+        const uint64_t *src = P.ch[j].r.t->lines.p;
+        uint64_t *dst = (uint64_t *)r->t->lines.p + P.off[j];
+        uint64_t add = P.line_base[j], sub = P.ch[j].start_line;
+        for (size_t i = 0; i < P.ch[j].r.nrows; i++) dst[i] = src[i] - sub + add;
+    }
+    size_t items = r->t->ncols + (r->t->unread ? r->t->unread->ncols : 0);
+    if ((rc = vigil_parallel_for(threads, items, 1, par_join, &P)) != 0) goto done;
+    r->line = line;
+    r->state = ST_START;
+    r->field = 0, r->fb_len = 0, r->quoted_field = false;
+    memcpy(sha, P.sha, sizeof P.sha);
+done:
+    for (size_t j = 0; P.ch && j < m; j++) chunk_clear(&P.ch[j]);
+    free(P.ch);
+    free(P.off);
+    free(P.line_base);
+    free(P.type);
+    free(cut);
+    if (rc == 0 && fallback) { /* the serial reader from the end of the header, same bytes */
+        memcpy(sha, P.sha, sizeof P.sha);
+        if ((rc = parse_span(r, body, end, NULL)) == 0) rc = parse_end(r);
+    }
+    return rc;
+}
+
+/* The whole of a regular file, read until its end (it may have grown since fstat). */
+static int read_all(int fd, const char *path, size_t hint, vec *out, size_t *len)
+{
+    size_t n = 0;
+    if (vigil_vec_reserve(out, hint + 65536) != 0) return vigil_error_set(VIGIL_ENOMEM, "out of memory reading '%s'", path);
+    for (;;) {
+        if (n == out->cap && vigil_vec_reserve(out, n + (n >> 1) + 65536) != 0)
+            return vigil_error_set(VIGIL_ENOMEM, "out of memory reading '%s'", path);
+        ssize_t got = read(fd, (char *)out->p + n, out->cap - n);
+        if (got < 0) {
+            if (errno == EINTR) continue;
+            return vigil_error_set(VIGIL_EIO, "%s: read failed: %s", path, strerror(errno));
+        }
+        if (got == 0) break;
+        n += (size_t)got;
+    }
+    *len = n;
+    return 0;
+}
+
 int vigil_table_read_csv(vigil_table **out, const char *path, const vigil_csv_options *opts)
 {
     *out = NULL;
@@ -343,13 +809,20 @@ int vigil_table_read_csv(vigil_table **out, const char *path, const vigil_csv_op
     const char dl = opts && opts->delimiter ? opts->delimiter : ',';
     if (!(dl == ',' || dl == ';' || dl == '\t' || dl == '|'))
         return vigil_error_set(VIGIL_EINVAL, "%s: the field separator must be ',', ';', a tab or '|'", path);
+    r.dl = dl;
+    r.state = ST_START;
     r.in_header = true;
     r.line = r.rec_line = 1;
+    r.progress = opts ? opts->progress : NULL;
+    r.progress_ctx = opts ? opts->progress_ctx : NULL;
+    r.next_progress = 65536;
     size_t bufcap = 1 << 20;
     char *buf = NULL;
+    vec whole = {0};
     vigil_sha256 *md = NULL;
     int rc = VIGIL_OK, fd = -1;
-    size_t total = 0, done_bytes = 0, quote_line = 0;
+    bool regular = false;
+    char sha[65] = "";
 
     if ((rc = vigil_table_new(&r.t, 0, path)) != 0) return rc;
     if ((rc = fb_append(&r, "", 0)) != 0) goto done;
@@ -358,115 +831,44 @@ int vigil_table_read_csv(vigil_table **out, const char *path, const vigil_csv_op
         goto done;
     }
     struct stat st;
-    if (fstat(fd, &st) == 0) total = (size_t)st.st_size;
-    if (!(buf = malloc(bufcap))) {
-        rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
-        goto done;
-    }
-    /* the SHA-256 of exactly the bytes parsed, so a run records the digest of the data it
-     * used without reading the file a second time (a feed that grows in between would make
-     * the two differ) */
-    if (!(md = vigil_sha256_new())) {
-        rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
-        goto done;
-    }
-    int state = ST_START;
-    size_t next_progress = 65536;
-    for (;;) {
-        ssize_t got = read(fd, buf, bufcap);
-        if (got < 0) {
-            if (errno == EINTR) continue;
-            rc = vigil_error_set(VIGIL_EIO, "%s: read failed: %s", path, strerror(errno));
+    if (fstat(fd, &st) == 0) r.total = (size_t)st.st_size, regular = S_ISREG(st.st_mode);
+    int threads = vigil_parallel_workers(opts ? opts->threads : 0, SIZE_MAX, 1);
+    size_t forced = forced_chunk();
+    if (regular && (forced || (threads > 1 && r.total >= PAR_MIN_BYTES))) {
+        size_t len = 0;
+        if ((rc = read_all(fd, path, r.total, &whole, &len)) != 0) goto done;
+        r.done_bytes = len;
+        size_t cb = forced ? forced : len / ((size_t)threads * 4) + 1;
+        if (!forced && cb < PAR_MIN_CHUNK) cb = PAR_MIN_CHUNK;
+        if ((rc = read_parallel(&r, &whole, len, cb, threads, sha)) != 0) goto done;
+        vigil_vec_free(&whole);
+        if (r.progress && r.nrows >= 65536) r.progress(r.progress_ctx, r.nrows, r.done_bytes, r.total);
+    } else {
+        if (!(buf = malloc(bufcap))) {
+            rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
             goto done;
         }
-        if (got == 0) break;
-        done_bytes += (size_t)got;
-        vigil_sha256_add(md, buf, (size_t)got);
-        const char *p = buf, *end = buf + got;
-        while (p < end) {
-            switch (state) {
-            case ST_AFTER_CR:
-                state = ST_START;
-                if (*p == '\n') p++;
-                break;
-            case ST_START:
-                if (*p == '"') {
-                    r.quoted_field = true;
-                    quote_line = r.line;
-                    state = ST_QUOTED;
-                    p++;
-                    break;
-                }
-                state = ST_UNQUOTED;
-                /* fall through */
-            case ST_UNQUOTED: {
-                const char *q = p;
-                while (q < end && *q != dl && *q != '\n' && *q != '\r' && *q != '"') q++;
-                if ((rc = fb_append(&r, p, (size_t)(q - p))) != 0) goto done;
-                p = q;
-                if (q == end) break;
-                if (*q == '"') {
-                    rc = vigil_error_set(VIGIL_EINVAL,
-                                         "%s:%zu:%zu: a quote inside an unquoted field "
-                                         "(quote the whole field and double the quote)",
-                                         path, r.line, r.field + 1);
-                    goto done;
-                }
-                p++;
-                if (*q == dl) {
-                    if ((rc = end_field(&r)) != 0) goto done;
-                    state = ST_START;
-                } else {
-                    if ((rc = end_record(&r)) != 0) goto done;
-                    r.line++;
-                    r.rec_line = r.line;
-                    state = *q == '\r' ? ST_AFTER_CR : ST_START;
-                    if (r.nrows >= next_progress && opts && opts->progress) {
-                        opts->progress(opts->progress_ctx, r.nrows, done_bytes, total);
-                        next_progress += 65536;
-                    }
-                }
-                break;
-            }
-            case ST_QUOTED: {
-                const char *q = p;
-                while (q < end && *q != '"') {
-                    if (*q == '\n') r.line++;
-                    q++;
-                }
-                if ((rc = fb_append(&r, p, (size_t)(q - p))) != 0) goto done;
-                p = q;
-                if (q < end) {
-                    state = ST_QUOTE_IN_QUOTED;
-                    p++;
-                }
-                break;
-            }
-            case ST_QUOTE_IN_QUOTED:
-                if (*p == '"') { /* doubled quote: a literal quote */
-                    if ((rc = fb_append(&r, "\"", 1)) != 0) goto done;
-                    state = ST_QUOTED;
-                    p++;
-                } else if (*p == dl || *p == '\n' || *p == '\r') {
-                    state = ST_UNQUOTED; /* the delimiter is handled there */
-                } else {
-                    rc = vigil_error_set(VIGIL_EINVAL,
-                                         "%s:%zu:%zu: unexpected character '%c' after a closing "
-                                         "quote",
-                                         path, r.line, r.field + 1, *p >= 32 ? *p : '?');
-                    goto done;
-                }
-                break;
-            }
+        /* the SHA-256 of exactly the bytes parsed, so a run records the digest of the data it
+         * used without reading the file a second time (a feed that grows in between would make
+         * the two differ) */
+        if (!(md = vigil_sha256_new())) {
+            rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
+            goto done;
         }
-    }
-    if (state == ST_QUOTED) {
-        rc = vigil_error_set(VIGIL_EINVAL, "%s:%zu:%zu: unterminated quoted field (opened here)",
-                             path, quote_line, r.field + 1);
-        goto done;
-    }
-    if (state != ST_AFTER_CR && (r.field > 0 || r.fb_len > 0 || r.quoted_field)) {
-        if ((rc = end_record(&r)) != 0) goto done;
+        for (;;) {
+            ssize_t got = read(fd, buf, bufcap);
+            if (got < 0) {
+                if (errno == EINTR) continue;
+                rc = vigil_error_set(VIGIL_EIO, "%s: read failed: %s", path, strerror(errno));
+                goto done;
+            }
+            if (got == 0) break;
+            r.done_bytes += (size_t)got;
+            vigil_sha256_add(md, buf, (size_t)got);
+            if ((rc = parse_span(&r, buf, buf + got, NULL)) != 0) goto done;
+        }
+        if ((rc = parse_end(&r)) != 0) goto done;
+        vigil_sha256_final(md, sha);
     }
     if (r.in_header) {
         rc = vigil_error_set(VIGIL_EINVAL, "%s: empty file (no header row)", path);
@@ -489,8 +891,8 @@ int vigil_table_read_csv(vigil_table **out, const char *path, const vigil_csv_op
             rc = vigil_error_set(VIGIL_ENOMEM, "out of memory");
             goto done;
         }
-    vigil_sha256_final(md, r.t->sha256);
-    r.t->bytes = done_bytes;
+    memcpy(r.t->sha256, sha, sizeof sha);
+    r.t->bytes = r.done_bytes;
     /* An inferred column that never saw a value stays numeric (all missing). */
     *out = r.t;
     r.t = NULL;
@@ -498,6 +900,7 @@ done:
     if (fd >= 0) close(fd);
     vigil_sha256_free(md);
     free(buf);
+    vigil_vec_free(&whole);
     free(r.fb);
     vigil_dict_free(&r.hdr);
     free(r.map);

@@ -673,6 +673,10 @@ static void test_parallel_same_as_serial(void **state)
     tu_temp_file(path, sizeof path, "\"v\nw\"\n1\n\n2\r\n\r\n3\n");
     same_parallel(path, NULL, small_chunks, n);
     unlink(path);
+    /* bare CRs end records too (more rows than newlines) */
+    tu_temp_file(path, sizeof path, "a,b\r1,x\r2,\"y\rz\"\r\r3,w\r\n4,v\r");
+    same_parallel(path, NULL, small_chunks, n);
+    unlink(path);
     tu_temp_file(path, sizeof path, "a;b\r\n1;\"x;\ny\"\r\n2;z\r\n");
     vigil_csv_options semi = VIGIL_CSV_OPTIONS_INIT;
     semi.delimiter = ';';

@@ -8,7 +8,9 @@
  *
  * The reader is RFC 4180 (quoted fields with embedded commas, quotes and newlines), accepts
  * CRLF and a UTF-8 byte-order mark, reads the file once through a fixed buffer, and grows each
- * column in place, so its peak memory is close to the size of the parsed table.
+ * column in place, so its peak memory is close to the size of the parsed table. A regular file
+ * of 8 MB or more is cut into chunks at record boundaries that the worker threads parse into
+ * the table's storage, joined in file order: the same table, messages and digest as one thread.
  *
  * Ownership: vigil_table_read_csv() returns a table the caller frees with vigil_table_free();
  * every pointer a getter returns is owned by the table and lives as long as it does.

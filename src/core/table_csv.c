@@ -699,7 +699,10 @@ static int fill(int fd, csv *r, vec *b, size_t *len, bool *eof)
 
 /* The parallel reader over fd (at its start) into r's table, md digesting every byte read.
  * *fallback: the serial reader must read the file instead (r and md are then spent). */
-static int read_parallel(csv *r, int fd, size_t chunk_bytes, int threads, vigil_sha256 *md, bool *fallback)
+static int read_serial(csv *r, int fd, vigil_sha256 *md);
+
+static int read_parallel(csv *r, int fd, size_t chunk_bytes, size_t max_cols, int threads, vigil_sha256 *md,
+                         bool *fallback)
 {
     *fallback = false;
     par P = {0};
@@ -724,7 +727,12 @@ static int read_parallel(csv *r, int fd, size_t chunk_bytes, int threads, vigil_
         if (rc) goto done;
         if (stopped) {
             p0 = (size_t)(stopped - (char *)buf.p);
-            break;
+            if (r->nhdr <= max_cols) break;
+            /* a wide file (chunks of a few rows, each a table of every column): one thread
+             * reads on from the end of the header */
+            vigil_sha256_add(md, buf.p, len);
+            if ((rc = parse_span(r, stopped, (char *)buf.p + len, NULL)) == 0) rc = read_serial(r, fd, md);
+            goto done;
         }
         vigil_sha256_add(md, buf.p, len);
         len = 0;
@@ -967,7 +975,10 @@ int vigil_table_read_csv(vigil_table **out, const char *path, const vigil_csv_op
     size_t forced = forced_chunk();
     bool fallback = true;
     if (regular && (forced || (threads > 1 && r.total >= PAR_MIN_BYTES))) {
-        if ((rc = read_parallel(&r, fd, forced ? forced : PAR_CHUNK, threads, md, &fallback)) != 0) goto done;
+        /* not for a header of more columns than a chunk holds fields of a few bytes */
+        size_t max_cols = forced ? SIZE_MAX : PAR_CHUNK / 256;
+        if ((rc = read_parallel(&r, fd, forced ? forced : PAR_CHUNK, max_cols, threads, md, &fallback)) != 0)
+            goto done;
         if (fallback) { /* from the start: the same bytes unless the file changed, digested anew */
             csv_clear(&r);
             vigil_sha256_free(md);

@@ -708,7 +708,7 @@ static void test_parallel_first_error(void **state)
     char path[64];
     size_t n = sizeof small_chunks / sizeof *small_chunks;
     static const struct {
-        size_t rows[3];
+        size_t rows[4]; /* 0-terminated */
         const char *fault;
     } cases[] = {
         {{150, 320, 0}, "rb"}, {{150, 320, 0}, "br"}, {{210, 330, 0}, "tr"}, {{90, 250, 0}, "qt"},

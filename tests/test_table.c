@@ -685,6 +685,9 @@ static void test_parallel_same_as_serial(void **state)
     tu_temp_file(path, sizeof path, "a,b\n");
     same_parallel(path, NULL, small_chunks, n);
     unlink(path);
+    tu_temp_file(path, sizeof path, "a,b\n\n\r\n\n"); /* blank lines only: no row, no storage */
+    same_parallel(path, NULL, small_chunks, n);
+    unlink(path);
 }
 
 /* Past VIGIL_UNREAD_SAMPLE_ROWS: the unread columns' sample is the file's first rows, its

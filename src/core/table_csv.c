@@ -853,6 +853,10 @@ static int read_parallel(csv *r, int fd, size_t chunk_bytes, size_t max_cols, in
         P.type[k] = ty;
     }
     if (fb) goto done;
+    if (N == 0) { /* no row: no storage, as the serial reader leaves it (NULL values) */
+        vigil_vec_free(&r->t->lines);
+        for (size_t k = 0; k < r->t->ncols; k++) vigil_vec_free(&r->t->cols[k].data);
+    }
     /* the join: no failure from here on but running out of memory */
     r->nrows = N;
     r->t->nrows = N;

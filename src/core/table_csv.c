@@ -584,8 +584,12 @@ static int par_join(void *ctx, size_t b, size_t e, int worker)
                 size_t n = P->ch[j].r.nrows, o = P->off[j], bo = P->ch[j].boff;
                 c->n_missing += s->n_missing;
                 c->seen_value |= s->seen_value;
+                if (n == 0) { /* no window to read (and no storage at all when no chunk has a row) */
+                    vigil_dict_free(&s->levels);
+                    continue;
+                }
                 if (ty == VIGIL_COL_NUMERIC) {
-                    if (n && o != bo) memmove(base + o * sizeof(double), base + bo * sizeof(double), n * sizeof(double));
+                    if (o != bo) memmove(base + o * sizeof(double), base + bo * sizeof(double), n * sizeof(double));
                 } else if (s->type != VIGIL_COL_CATEGORICAL) { /* missing values only */
                     for (size_t i = 0; i < n; i++) ((int32_t *)base)[o + i] = -1;
                 } else if (!(j == 0 && stolen)) {
@@ -862,6 +866,7 @@ static int read_parallel(csv *r, int fd, size_t chunk_bytes, size_t max_cols, in
     r->t->nrows = N;
     if (r->t->unread) r->t->unread->nrows = N < VIGIL_UNREAD_SAMPLE_ROWS ? N : VIGIL_UNREAD_SAMPLE_ROWS;
     for (size_t j = 0; j < m; j++) { /* forward: each row's place is at or below its window's */
+        if (P.ch[j].r.nrows == 0) continue;
         uint64_t *L = r->t->lines.p;
         const uint64_t *src = L + P.ch[j].boff;
         uint64_t *dst = L + P.off[j];

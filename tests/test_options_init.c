@@ -222,6 +222,8 @@ static void test_csv(void **state)
         EQ(m, z, keep_why);
         EQ(m, z, progress);
         EQ(m, z, progress_ctx);
+        EQ(m, z, delimiter);
+        EQ(m, z, threads);
     }
 }
 

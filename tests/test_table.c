@@ -2,6 +2,7 @@
  * Number parsing is checked against glibc strtod (correctly rounded) bit for bit. */
 #include "testutil.h"
 #include "core/util.h"
+#include "table_same.h"
 
 #include <time.h>
 #include <unistd.h>
@@ -563,6 +564,173 @@ static void test_filter(void **state)
     vigil_table_free(t);
 }
 
+
+/* ---- the parallel reader (issue 17): VIGIL_CSV_CHUNK_BYTES forces any file through it ---- */
+
+/* `path` read by the serial reader, then in forced chunks of each size with 1 and 3 threads:
+ * the same table bit for bit (values, types, levels in order, missing counts, lines, the
+ * unread sample, the digest), or the same error code and message. */
+static void same_parallel(const char *path, const vigil_csv_options *o0, const size_t *sizes, size_t nsizes)
+{
+    vigil_csv_options o = o0 ? *o0 : (vigil_csv_options)VIGIL_CSV_OPTIONS_INIT;
+    unsetenv("VIGIL_CSV_CHUNK_BYTES");
+    o.threads = 1;
+    vigil_table *s = NULL;
+    int rs = vigil_table_read_csv(&s, path, &o);
+    char ms[2048];
+    snprintf(ms, sizeof ms, "%s", rs ? vigil_error_last() : "");
+    for (size_t k = 0; k < nsizes; k++)
+        for (int th = 1; th <= 3; th += 2) {
+            char v[32];
+            snprintf(v, sizeof v, "%zu", sizes[k]);
+            setenv("VIGIL_CSV_CHUNK_BYTES", v, 1);
+            o.threads = th;
+            vigil_table *p = NULL;
+            int rp = vigil_table_read_csv(&p, path, &o);
+            if (rp != rs || (rs && strcmp(vigil_error_last(), ms) != 0)) {
+                print_error("chunks of %zu, %d threads: rc %d '%s', serial rc %d '%s'\n", sizes[k], th, rp,
+                            rp ? vigil_error_last() : "", rs, ms);
+                fail();
+            }
+            const char *d = tu_table_diff(s, p);
+            if (d) {
+                print_error("chunks of %zu, %d threads: %s\n", sizes[k], th, d);
+                fail();
+            }
+            vigil_table_free(p);
+        }
+    unsetenv("VIGIL_CSV_CHUNK_BYTES");
+    vigil_table_free(s);
+}
+
+static const size_t small_chunks[] = {1, 7, 64, 500, 1 << 20};
+
+/* A file of `rows` rows from a seeded generator; `bad` rows (1-based, 0 ends the list) get the
+ * fault `fault`: 'r' a ragged row, 'b' a byte that is not UTF-8, 't' text in the numeric
+ * column, 'q' a quote inside an unquoted field. */
+static void gen_file(char *path, size_t cap, size_t rows, int bom, const size_t *bad, const char *fault,
+                     int last_newline)
+{
+    snprintf(path, cap, "/tmp/vigil-test-XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    static const char *lv[] = {"ward a", "ICU", "ward, b", "ED", "\"quoted\" unit", "HDU"};
+    fprintf(f, "%sid,num,txt,\"multi\nline\",late,big\r\n", bom ? "\xEF\xBB\xBF" : "");
+    uint64_t x = 88172645463325252ULL;
+    for (size_t i = 1; i <= rows; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        int fk = 0;
+        for (size_t b = 0; bad && bad[b]; b++)
+            if (bad[b] == i) fk = fault[b];
+        const char *eol = x % 5 == 0 ? "\r\n" : "\n";
+        if (i % 97 == 0) fputs(eol, f); /* a blank line: not a row */
+        /* the num column: decimals, exponents, a long mantissa (strtod), missing */
+        if (fk == 't') fprintf(f, "%zu,seven,", i);
+        else if (x % 11 == 0) fprintf(f, "%zu,NA,", i);
+        else if (x % 13 == 0) fprintf(f, "%zu,12345678901234567890123e-%d,", i, (int)(x % 30));
+        else fprintf(f, "%zu,%.6f,", i, (double)(x % 100000) / 977.0 - 40);
+        const char *l = lv[(x >> 8) % 6];
+        if (strchr(l, ',') || strchr(l, '"')) fprintf(f, "\"%s\"", strchr(l, '"') ? "\"\"quoted\"\" unit" : l);
+        else fputs(l, f);
+        if (fk == 'q') fputs("x\"y", f);
+        /* a quoted field holding newlines, CRLF, commas and quotes */
+        if (x % 3 == 0) fprintf(f, ",\"note %zu\nsecond, line\r\nthird \"\"line\"\"\",", i);
+        else fprintf(f, ",plain %zu,", i % 17);
+        /* missing in the first rows, then text whose levels first appear late */
+        if (i > rows / 2) fprintf(f, "late%zu", (i * 7) % 23);
+        if (fk == 'b') fputs(",caf\xE9", f);
+        else fprintf(f, ",%zu", (size_t)(x % 1000));
+        if (fk == 'r') fputs(",extra", f);
+        if (i < rows || last_newline) fputs(eol, f);
+    }
+    fclose(f);
+}
+
+static void test_parallel_same_as_serial(void **state)
+{
+    char path[64];
+    size_t n = sizeof small_chunks / sizeof *small_chunks;
+    /* a BOM, CRLF and LF, blank lines, quoted newlines straddling chunk ends, levels first seen
+     * in later chunks, a column missing in the first chunks and text after; with and without
+     * the last newline */
+    for (int last = 0; last < 2; last++) {
+        gen_file(path, sizeof path, 400, 1, NULL, NULL, last);
+        same_parallel(path, NULL, small_chunks, n);
+        /* declared types, a custom missing set, a keep list (the PHI guard's sample) */
+        vigil_col_decl decl[] = {{"txt", VIGIL_COL_CATEGORICAL}, {"num", VIGIL_COL_NUMERIC}, {"big", VIGIL_COL_CATEGORICAL}};
+        const char *keep[] = {"txt", "late"}, *miss[] = {"NA", "plain 3"};
+        vigil_csv_options o = VIGIL_CSV_OPTIONS_INIT;
+        o.types = decl, o.n_types = 3, o.keep = keep, o.n_keep = 2, o.missing = miss, o.n_missing = 2;
+        same_parallel(path, &o, small_chunks, n);
+        unlink(path);
+    }
+    /* numbers after text in an inferred column (kept as text: the serial fallback) */
+    tu_temp_file(path, sizeof path, "a,b\nx,1\n1,2\n2.50,3\n7,4\n");
+    same_parallel(path, NULL, small_chunks, n);
+    unlink(path);
+    /* one column: a blank line is a missing value; a header of one quoted field with a newline */
+    tu_temp_file(path, sizeof path, "\"v\nw\"\n1\n\n2\r\n\r\n3\n");
+    same_parallel(path, NULL, small_chunks, n);
+    unlink(path);
+    /* bare CRs end records too (more rows than newlines) */
+    tu_temp_file(path, sizeof path, "a,b\r1,x\r2,\"y\rz\"\r\r3,w\r\n4,v\r");
+    same_parallel(path, NULL, small_chunks, n);
+    unlink(path);
+    tu_temp_file(path, sizeof path, "a;b\r\n1;\"x;\ny\"\r\n2;z\r\n");
+    vigil_csv_options semi = VIGIL_CSV_OPTIONS_INIT;
+    semi.delimiter = ';';
+    same_parallel(path, &semi, small_chunks, n);
+    unlink(path);
+    tu_temp_file(path, sizeof path, "a,b\n");
+    same_parallel(path, NULL, small_chunks, n);
+    unlink(path);
+    tu_temp_file(path, sizeof path, "a,b\n\n\r\n\n"); /* blank lines only: no row, no storage */
+    same_parallel(path, NULL, small_chunks, n);
+    unlink(path);
+}
+
+/* Past VIGIL_UNREAD_SAMPLE_ROWS: the unread columns' sample is the file's first rows, its
+ * levels those rows' only, their missing values counted in every row. */
+static void test_parallel_unread_sample(void **state)
+{
+    char path[64];
+    gen_file(path, sizeof path, VIGIL_UNREAD_SAMPLE_ROWS + 2500, 0, NULL, NULL, 1);
+    const char *keep[] = {"num", "id"};
+    vigil_csv_options o = VIGIL_CSV_OPTIONS_INIT;
+    o.keep = keep, o.n_keep = 2;
+    const size_t sizes[] = {4096, 100000};
+    same_parallel(path, &o, sizes, 2);
+    same_parallel(path, NULL, sizes, 2);
+    unlink(path);
+}
+
+/* Faults in several chunks: the first in file order is reported, with the serial message. */
+static void test_parallel_first_error(void **state)
+{
+    char path[64];
+    size_t n = sizeof small_chunks / sizeof *small_chunks;
+    static const struct {
+        size_t rows[4]; /* 0-terminated */
+        const char *fault;
+    } cases[] = {
+        {{150, 320, 0}, "rb"}, {{150, 320, 0}, "br"}, {{210, 330, 0}, "tr"}, {{90, 250, 0}, "qt"},
+        {{300, 0, 0}, "t"},    {{10, 200, 390}, "rrr"}, {{399, 0, 0}, "b"},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        gen_file(path, sizeof path, 400, c & 1, cases[c].rows, cases[c].fault, 1);
+        same_parallel(path, NULL, small_chunks, n);
+        unlink(path);
+    }
+    /* an unterminated quote at the end, after a ragged row */
+    tu_temp_file(path, sizeof path, "a,b\n1,2\n3,4,5\n6,\"open\n7,8\n");
+    same_parallel(path, NULL, small_chunks, n);
+    unlink(path);
+    tu_temp_file(path, sizeof path, "a,b\n1,2\n3,\"x\"y\n6,7\n");
+    same_parallel(path, NULL, small_chunks, n);
+    unlink(path);
+}
+
 int main(void)
 {
     vigil_init();
@@ -585,6 +753,9 @@ int main(void)
         cmocka_unit_test(test_as_levels),
         cmocka_unit_test(test_build_in_memory),
         cmocka_unit_test(test_filter),
+        cmocka_unit_test(test_parallel_same_as_serial),
+        cmocka_unit_test(test_parallel_unread_sample),
+        cmocka_unit_test(test_parallel_first_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

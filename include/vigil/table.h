@@ -8,7 +8,9 @@
  *
  * The reader is RFC 4180 (quoted fields with embedded commas, quotes and newlines), accepts
  * CRLF and a UTF-8 byte-order mark, reads the file once through a fixed buffer, and grows each
- * column in place, so its peak memory is close to the size of the parsed table.
+ * column in place, so its peak memory is close to the size of the parsed table. A regular file
+ * of 8 MB or more is cut into chunks at record boundaries that the worker threads parse into
+ * the table's storage, joined in file order: the same table, messages and digest as one thread.
  *
  * Ownership: vigil_table_read_csv() returns a table the caller frees with vigil_table_free();
  * every pointer a getter returns is owned by the table and lives as long as it does.
@@ -56,11 +58,15 @@ typedef struct {
     /* The field separator: ',' (0: the default), ';', '\t' or '|' (a European or tab export).
      * Numbers still use '.' as their decimal point. */
     char delimiter;
+    /* Threads for a large file (8 MB and more: cut into chunks at record boundaries, parsed at
+     * once, joined in file order; the table, every message and the digest are the one-thread
+     * reader's); <= 0: every online CPU. */
+    int threads;
 } vigil_csv_options;
 
 /* The defaults: the missing set "", "NA", "NaN", "null"; types inferred; every column kept;
- * no progress; comma-separated. */
-#define VIGIL_CSV_OPTIONS_INIT {NULL, 0, NULL, 0, NULL, 0, NULL, NULL, NULL, 0}
+ * no progress; comma-separated; every CPU. */
+#define VIGIL_CSV_OPTIONS_INIT {NULL, 0, NULL, 0, NULL, 0, NULL, NULL, NULL, 0, 0}
 
 /* Read `path` into a new table. opts may be NULL. On error *out is NULL and the message
  * names the file, line and column. */

@@ -109,7 +109,7 @@ static const cli_option opts[] = {
     CLI_OPT_STRING("lock-timeout", 0, "S",
                    "seconds to wait for another run of the same monitor (default 600)",
                    &A.lock_timeout),
-    CLI_OPT_SIZE("threads", 0, "K", "threads for the tests (default: all CPUs)", &A.c.threads),
+    CLI_OPT_SIZE("threads", 0, "K", "threads for reading large files and the tests (default: all CPUs)", &A.c.threads),
     CLI_OPT_STRING("format", 0, "F", "'table' (default) or 'json' (always printed)", &A.c.format),
     CLI_OPT_FLAG("verbose", 0, "print the summary table even when nothing drifted", &A.verbose),
     CLI_OPT_END,

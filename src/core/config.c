@@ -538,6 +538,7 @@ int vigil_data_load_file(const vigil_data_config *c, const char *read_path, cons
     for (size_t i = 0; i < n_extra; i++)
         keep_add(keep, why, &n, extra[i], extra_why ? extra_why[i] : "the model's features");
     vigil_csv_options o = {.delimiter = c->delimiter,
+                           .threads = c->threads,
                            .missing = (const char *const *)c->missing,
                            .n_missing = c->n_missing,
                            .types = c->types,

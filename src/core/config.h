@@ -81,6 +81,8 @@ typedef struct {
     size_t n_types;
     char **missing;      /* NULL: the default set */
     char delimiter;      /* "delimiter": ',' (0), ';', '\t' or '|' */
+    int threads;         /* threads the reader may use on a large file (not in the JSON: the
+                          * command's --threads; 0: every CPU) */
     size_t n_missing;
     /* "phi_allow": {"column": "justification"}: columns the PHI guard lets through (the
      * justification is kept with the config, which every run stores). */

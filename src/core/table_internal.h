@@ -2,7 +2,7 @@
  *   table.c          the object: construction, column access, lookup, filter
  *   table_storage.c  page-backed growable vectors and the level dictionary
  *   table_number.c   correctly rounded decimal parsing (vigil_parse_double)
- *   table_csv.c      the streaming CSV reader
+ *   table_csv.c      the streaming CSV reader (and its parallel form for large files)
  *   table_levels.c   the levels view of a column for subgroups
  * Column storage grows with mremap() on Linux so that growing a 400 MB column does not copy
  * it (realloc of a large block would briefly hold old and new). */

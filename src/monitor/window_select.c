@@ -246,14 +246,16 @@ int vigil_mon_data_load(mon_data *d, const vigil_monitor *m, int threads, vigil_
     char as_of[32], day[16];
     vigil_format_day(m->now_day, day);
     snprintf(as_of, sizeof as_of, "%sT00:00", day);
-    if ((rc = vigil_data_source_load(&d->src, &m->data, as_of, "$.data.join.as_of (absent: the --now day at 00:00)",
+    vigil_data_config cur_cfg = m->data; /* read with the command's --threads */
+    cur_cfg.threads = threads;
+    if ((rc = vigil_data_source_load(&d->src, &cur_cfg, as_of, "$.data.join.as_of (absent: the --now day at 00:00)",
                                      1, m->min_cell, extra, NULL, n_extra, &d->all)) != 0)
         goto done;
     d->ref_keyed = m->ref_path && vigil_mon_ref_file_keyed(m);
     int cached = d->ref_keyed && cache && ref_from_cache(d, m, cache);
     if (m->ref_path && !cached) {
         vigil_data_config rc_cfg = m->data; /* same columns and types, other file */
-        rc_cfg.path = m->ref_path, rc_cfg.join = NULL;
+        rc_cfg.path = m->ref_path, rc_cfg.join = NULL, rc_cfg.threads = threads;
         /* the subgroups are the current window's (performance): the reference file need not
          * have their columns, nor the types declared for them alone */
         rc_cfg.groups = NULL, rc_cfg.n_groups = 0;

@@ -3,7 +3,8 @@
  * bit, for bootstrap counts, jackknife weights, ties, scores of exactly 0 and 1, a level left
  * out, an empty level and a slope fit that leaves its start (the guarded fallback), each level
  * alone and every level of a group column in one pass (the engine's path); with the
- * one-pass expansions of CITL and the slope, those two within 1e-11 of the exact steps. The peers of
+ * one-pass expansions of CITL and the slope, those two within 1e-11 of the exact steps; the draw's
+ * counts in bytes against adding 1.0 per drawn case (and the bytes' wrap past 255). The peers of
  * the statistics themselves are in test_fairness.c and test_metrics.c. */
 #include "testutil.h"
 #include "stats/metrics_internal.h"
@@ -209,10 +210,79 @@ static void test_expansions(void **state)
     drop(&d);
 }
 
+/* The draw (vigil_stats_bootstrap_run counts in bytes, then spreads them to sorted order through
+ * the inverse of pos) against adding 1.0 at w[pos[k]] per drawn case, the draw it replaced: the
+ * same weights bit for bit, with pos and without, on any number of threads, for n from 1 up. */
+typedef struct {
+    size_t n;
+    double *w; /* B x n */
+} draws;
+
+static void keep_draw(void *ctx, size_t r, const double *w, void *scratch)
+{
+    draws *d = ctx;
+    (void)scratch;
+    memcpy(d->w + r * d->n, w, d->n * sizeof *w);
+}
+
+static void test_count_draw(void **state)
+{
+    const size_t ns[] = {1, 2, 7, 255, 256, 300, 5000};
+    const size_t B = 4;
+    for (size_t t = 0; t < sizeof ns / sizeof *ns; t++) {
+        size_t n = ns[t];
+        uint32_t *pos = malloc(n * sizeof *pos);
+        double *ref = malloc(n * sizeof *ref);
+        draws d = {n, malloc(B * n * sizeof(double))};
+        /* a permutation: case k sits at (k * 7919 + 3) mod n when that is one (n not a multiple
+         * of 7919), else reversed */
+        for (size_t k = 0; k < n; k++) pos[k] = (uint32_t)(n % 7919 ? (k * 7919 + 3) % n : n - 1 - k);
+        for (int with_pos = 0; with_pos < 2; with_pos++)
+            for (unsigned threads = 1; threads <= 2; threads++) {
+                memset(d.w, 0xff, B * n * sizeof(double));
+                assert_int_equal(vigil_stats_bootstrap_run(n, B, 42, threads, 0, with_pos ? pos : NULL, keep_draw, &d), 0);
+                for (size_t r = 0; r < B; r++) {
+                    vm_rng g;
+                    vigil_stats_rng_seed(&g, 42, r);
+                    memset(ref, 0, n * sizeof *ref);
+                    for (size_t i = 0; i < n; i++) {
+                        size_t k = vigil_stats_bootstrap_case(&g, n);
+                        ref[with_pos ? pos[k] : k] += 1.0;
+                    }
+                    for (size_t i = 0; i < n; i++) assert_true(same(d.w[r * n + i], ref[i]));
+                }
+            }
+        free(pos), free(ref), free(d.w);
+    }
+}
+
+/* The byte counts wrap past 255: each wrap is listed, so the draw adds the 256s back. */
+static void test_count_wrap(void **state)
+{
+    size_t ks[700], ov[4], m = 0;
+    uint8_t c[3] = {0};
+    for (int i = 0; i < 600; i++) ks[m++] = 2;
+    for (int i = 0; i < 3; i++) ks[m++] = 0;
+    for (int i = 0; i < 97; i++) ks[m++] = 1;
+    size_t nov = vigil_stats_bootstrap_count(ks, 300, c, ov, 0);
+    nov = vigil_stats_bootstrap_count(ks + 300, m - 300, c, ov, nov);
+    assert_int_equal(nov, 2);
+    assert_int_equal(ov[0], 2), assert_int_equal(ov[1], 2);
+    assert_int_equal(c[0], 3), assert_int_equal(c[1], 97), assert_int_equal(c[2], 600 - 512);
+    /* spread to sorted order: case k at pos[k] */
+    const uint32_t pos[3] = {1, 2, 0}, ord[3] = {2, 0, 1};
+    double w[3];
+    vigil_stats_bootstrap_spread(c, ov, nov, ord, pos, 3, w);
+    assert_true(w[0] == 600 && w[1] == 3 && w[2] == 97);
+    vigil_stats_bootstrap_spread(c, ov, nov, NULL, NULL, 3, w);
+    assert_true(w[0] == 3 && w[1] == 97 && w[2] == 600);
+}
+
 int main(void)
 {
     vigil_init();
     const struct CMUnitTest tests[] = {cmocka_unit_test(test_bootstrap_counts), cmocka_unit_test(test_jackknife_weights),
-                                       cmocka_unit_test(test_slope_guarded_fallback), cmocka_unit_test(test_expansions)};
+                                       cmocka_unit_test(test_slope_guarded_fallback), cmocka_unit_test(test_expansions),
+                                       cmocka_unit_test(test_count_draw), cmocka_unit_test(test_count_wrap)};
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,19 +25,26 @@ static bool fit_at(const double *x, const double *y, size_t n, double xs, size_t
     double h = fmax(xs - x[nleft], x[nright] - xs);
     double h9 = 0.999 * h, h1 = 0.001 * h;
     double s0 = 0, s1 = 0, s2 = 0, t0 = 0, t1 = 0;
+    /* d and the tricube weight depend on x[j] alone: computed once per run of tied x (scores
+     * tie heavily), the same doubles summed in the same order */
+    double xl = NAN, d = 0, wt = 0;
+    int in = 0;
     for (size_t j = nleft; j < n; j++) {
-        double d = x[j] - xs, r = fabs(d);
-        if (r <= h9) {
-            double wj = r <= h1 ? 1.0 : cube(1.0 - cube(r / h));
-            if (rw) wj *= rw[j];
-            s0 += wj;
-            s1 += wj * d;
-            s2 += wj * d * d;
-            t0 += wj * y[j];
-            t1 += wj * d * y[j];
-        } else if (x[j] > xs) {
-            break;
+        if (!(x[j] == xl)) {
+            double r;
+            xl = x[j], d = x[j] - xs, r = fabs(d);
+            in = r <= h9;
+            if (!in && x[j] > xs) break;
+            if (in) wt = r <= h1 ? 1.0 : cube(1.0 - cube(r / h));
         }
+        if (!in) continue;
+        double wj = wt;
+        if (rw) wj *= rw[j];
+        s0 += wj;
+        s1 += wj * d;
+        s2 += wj * d * d;
+        t0 += wj * y[j];
+        t1 += wj * d * y[j];
     }
     if (s0 <= 0) return false;
     double ybar = t0 / s0, fit = ybar;

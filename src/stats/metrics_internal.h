@@ -167,6 +167,14 @@ static inline size_t vigil_stats_bootstrap_case(vm_rng *g, size_t n)
     return (size_t)(((unsigned __int128)vigil_stats_rng_next(g) * n) >> 64);
 }
 
+/* The draw's counting step: c[ks[b]] += 1 for b < m in bytes (modulo 256); each case whose byte
+ * wraps to 0 is appended to ov at nov (its count gained 256 there). Returns the new nov. */
+size_t vigil_stats_bootstrap_count(const size_t *ks, size_t m, uint8_t *c, size_t *ov, size_t nov);
+/* Those counts as weights in sorted order: w[s] = c[ord[s]] (ord the inverse of pos; both NULL:
+ * w[s] = c[s]), plus 256 at w[pos[k]] for each k in ov[0..nov-1]. */
+void vigil_stats_bootstrap_spread(const uint8_t *c, const size_t *ov, size_t nov, const uint32_t *ord,
+                                  const uint32_t *pos, size_t n, double *w);
+
 /* Run replicates 0..B-1 of the count bootstrap over n cases on `threads` threads. Replicate r
  * draws n cases with replacement from its own stream (seed, r) and calls fn with the counts as
  * weights (n doubles) and `scratch_bytes` of per-thread scratch; fn writes its results at

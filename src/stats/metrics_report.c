@@ -196,6 +196,7 @@ void vigil_metrics_report_free(vigil_metrics_report *r)
     free(r->g);
     free(r->thr);
     free(r->bt);
+    free(r->band_rep);
     free(r->roc);
     free(r->pr);
     free(r->yd);

@@ -110,6 +110,8 @@ struct vigil_metrics_report {
     unsigned ci_bca;        /* intervals given as BCa */
     vigil_backend_kind boot_backend; /* the backend that ran the bootstrap op */
     size_t *bt, n_bt; /* the bootstrap thresholds: slots of thr whose statistics scope.trep repeats */
+    double *band_rep; /* VM_BAND_POINTS x B: the ROC band's sensitivities from each replicate's counts
+                       * (stats/roc_band.h); NULL: no bootstrap here (the band draws its own) */
     struct vm_human *human; /* the human in the loop (metrics_report_human.c), NULL: none */
     struct vm_survival *survival; /* time to event (metrics_report_survival.c), NULL: none */
 };

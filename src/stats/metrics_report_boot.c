@@ -1,6 +1,7 @@
 /* The metrics report's bootstrap: every replicate resamples the cases once (count weights)
  * and recomputes every scope's statistics and every disparity from the one sorted order. */
 #include "stats/metrics_report.h"
+#include "stats/roc_band.h"
 #include "backend/backend_impl.h"
 #include "vigil/error.h"
 #include "core/dist.h"
@@ -148,6 +149,7 @@ static void store(pass_ctx *pc, size_t rep, const double *w, double *lv, double 
     size_t B = pc->jack ? r->jack_groups + 1 : r->o.bootstrap;
     if (r->boot_lowess) replicate_lowess(r, w, lbuf, lv);
     if (!pc->jack && r->n_bt) replicate_thresholds(pc, rep, w, (double *)((char *)scratch + pc->toff));
+    if (!pc->jack && r->band_rep) vigil_stats_roc_band_replicate(r, w, rep, r->band_rep);
     double *dst = pc->jack ? r->all.jack : r->all.rep;
     for (int q = 0; q < S_COUNT; q++) dst[(size_t)q * B + rep] = lv[q];
     double *gv = lv + S_COUNT;
@@ -230,7 +232,7 @@ static void interval(vigil_metrics_report *r, const double *rep, const double *j
  * group's disparities and each reported level's (jack: the jackknife's). */
 static int share(vigil_metrics_report *r, int jack, int local_rc)
 {
-    size_t n = 1, nt = jack ? 0 : r->n_bt * T_COUNT; /* the bootstrap thresholds' too */
+    size_t n = jack ? 1 : 2, nt = jack ? 0 : r->n_bt * T_COUNT; /* the ROC band's and bootstrap thresholds' too */
     for (size_t gi = 0; gi < r->ng; gi++) n += 1 + r->g[gi].n_levels;
     if (nt) n += total_levels(r);
     vigil_dist_cols *a = calloc(n, sizeof *a);
@@ -238,6 +240,7 @@ static int share(vigil_metrics_report *r, int jack, int local_rc)
     else {
         size_t k = 0;
         a[k++] = (vigil_dist_cols){jack ? r->all.jack : r->all.rep, S_COUNT};
+        if (!jack) a[k++] = (vigil_dist_cols){r->band_rep, VM_BAND_POINTS};
         for (size_t gi = 0; gi < r->ng; gi++) {
             group *g = &r->g[gi];
             a[k++] = (vigil_dist_cols){jack ? g->djack : g->drep, D_COUNT};
@@ -305,7 +308,8 @@ int vigil_stats_report_bootstrap(vigil_metrics_report *r)
      * shares as that rank's result, so every rank returns an error and none waits. */
     int rc = VIGIL_OK;
     lists sl = {0};
-    if (!(r->all.rep = malloc(S_COUNT * B * sizeof(double))) || !(r->all.jack = malloc(S_COUNT * J * sizeof(double))))
+    if (!(r->all.rep = malloc(S_COUNT * B * sizeof(double))) || !(r->all.jack = malloc(S_COUNT * J * sizeof(double))) ||
+        !(r->band_rep = malloc(VM_BAND_POINTS * B * sizeof(double))))
         goto oom;
     for (size_t gi = 0; gi < r->ng; gi++) {
         if (!(r->g[gi].drep = malloc(D_COUNT * B * sizeof(double))) ||

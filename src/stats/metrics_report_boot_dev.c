@@ -208,7 +208,8 @@ static int finish(void *arg, size_t b, size_t e, int worker)
             redo_all = 1;
         int any = redo_all;
         for (size_t gi = 0; gi < ng; gi++) any |= redo[gi];
-        if (any || r->boot_lowess || (!f->jack && r->n_bt)) weights(f, rid, w); /* the lowess and the thresholds' pass read them */
+        /* the lowess, the thresholds' pass and the ROC band read them */
+        if (any || r->boot_lowess || (!f->jack && (r->n_bt || r->band_rep))) weights(f, rid, w);
         if (redo_all) vigil_stats_scope_stats(v->all, w, r->thr[0], cbuf, lv);
         for (size_t gi = 0; gi < ng; gi++)
             if (redo[gi]) vigil_stats_group_stats(&v->g[gi], w, r->thr[0], cbuf, lv + in->first_level[gi] * S_COUNT);

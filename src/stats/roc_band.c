@@ -76,6 +76,14 @@ static void replicate(void *ctx, size_t r, const double *w, void *scratch)
     band_at(j->s->p, j->s->y, w, j->s->n, 0, j->rep + r * VM_BAND_POINTS, NULL);
 }
 
+void vigil_stats_roc_band_replicate(const vigil_metrics_report *r, const double *w, size_t rep, double *out)
+{
+    double se[VM_BAND_POINTS];
+    size_t B = r->o.bootstrap;
+    band_at(r->all.p, r->all.y, w, r->all.n, 0, se, NULL);
+    for (int k = 0; k < VM_BAND_POINTS; k++) out[(size_t)k * B + rep] = se[k];
+}
+
 static int cmp_dbl(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -95,10 +103,16 @@ cJSON *vigil_stats_roc_band_cjson(const vigil_metrics_report *r)
     if (B > 0) {
         /* each MPI rank its own replicates, then every rank all of them (a failure on any rank
          * is every rank's: core/dist.h) */
-        int rc = !(j.rep = malloc(B * VM_BAND_POINTS * sizeof *j.rep)) || !(col = malloc(B * sizeof *col))
-                     ? vigil_error_set(VIGIL_ENOMEM, "out of memory (ROC band)")
-                     : vigil_stats_bootstrap_run_split(s->n, B, r->o.seed, r->o.threads, 0, r->pos, replicate, &j);
-        if (vigil_dist_share_rows(j.rep, B, VM_BAND_POINTS, rc) != 0) goto fail;
+        int bad = !(j.rep = malloc(B * VM_BAND_POINTS * sizeof *j.rep)) || !(col = malloc(B * sizeof *col));
+        if (r->band_rep) { /* the metrics replicates' own counts (every rank's, shared already) */
+            if (bad) goto oom;
+            for (size_t b = 0; b < B; b++)
+                for (int k = 0; k < VM_BAND_POINTS; k++) j.rep[b * VM_BAND_POINTS + k] = r->band_rep[(size_t)k * B + b];
+        } else { /* no engine bootstrap ran here: draw the run's replicates */
+            int rc = bad ? vigil_error_set(VIGIL_ENOMEM, "out of memory (ROC band)")
+                         : vigil_stats_bootstrap_run_split(s->n, B, r->o.seed, r->o.threads, 0, r->pos, replicate, &j);
+            if (vigil_dist_share_rows(j.rep, B, VM_BAND_POINTS, rc) != 0) goto fail;
+        }
         /* ci.se drops a replicate with any undefined value (no cases or no controls drawn) */
         size_t m = 0;
         for (size_t b = 0; b < B; b++) {

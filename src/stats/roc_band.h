@@ -19,4 +19,9 @@
  * allocation failure (the error set). */
 cJSON *vigil_stats_roc_band_cjson(const vigil_metrics_report *r);
 
+/* The band's sensitivities for one bootstrap replicate of the overall scope (w: its counts in
+ * the sorted order, as the metrics replicate has them) at out[k * B + rep], k < VM_BAND_POINTS:
+ * the metrics bootstrap's pass fills r->band_rep so the counts are drawn once per replicate. */
+void vigil_stats_roc_band_replicate(const vigil_metrics_report *r, const double *w, size_t rep, double *out);
+
 #endif

@@ -19,6 +19,7 @@
 #include "backend/cuda/cuda.h"
 #include "cudastub/stub.h"
 #include "stats/metrics_report.h"
+#include "stats/roc_band.h"
 #include "vigil/error.h"
 #include "vigil/explain.h"
 #include "vigil/model.h"
@@ -404,6 +405,8 @@ static boot_case boot_data(size_t n)
 
 static void boot_free(boot_case *c) { free(c->s), free(c->y), free(c->site), free(c->arm); }
 
+static int g_no_boot_thresholds; /* 1: boot_report_ng asks for no threshold's replicates */
+
 static int boot_report_ng(const boot_case *c, size_t ng, vigil_backend_kind b, int lowess, size_t B,
                           vigil_metrics_report **out)
 {
@@ -411,7 +414,7 @@ static int boot_report_ng(const boot_case *c, size_t ng, vigil_backend_kind b, i
     static const double t[3] = {0.4, 0.25, 0.6};
     vigil_metrics_options o = VIGIL_METRICS_OPTIONS_INIT;
     o.thresholds = t, o.n_thresholds = 3, o.bootstrap = B, o.seed = 9, o.threads = 2, o.backend = b;
-    o.boot_thresholds = t + 1, o.n_boot_thresholds = 2;
+    o.boot_thresholds = t + 1, o.n_boot_thresholds = g_no_boot_thresholds ? 0 : 2;
     o.min_cell = 8, o.lowess_bootstrap = lowess;
     *out = NULL;
     return vigil_metrics_compute(out, c->s, c->y, c->n, ng ? c->g : NULL, ng, &o);
@@ -438,6 +441,8 @@ static void boot_same(const vigil_metrics_report *a, const vigil_metrics_report 
     assert_int_equal(a->jack_groups, b->jack_groups);
     same_doubles(a->all.rep, b->all.rep, S_COUNT * B, "overall rep");
     same_doubles(a->all.jack, b->all.jack, S_COUNT * J, "overall jack");
+    assert_non_null(a->band_rep), assert_non_null(b->band_rep);
+    same_doubles(a->band_rep, b->band_rep, VM_BAND_POINTS * B, "ROC band rep");
     assert_int_equal(a->n_bt, 2), assert_int_equal(b->n_bt, 2);
     assert_non_null(a->all.trep), assert_non_null(b->all.trep);
     same_doubles(a->all.trep, b->all.trep, a->n_bt * T_COUNT * B, "overall threshold rep");
@@ -494,6 +499,23 @@ static void test_bootstrap_parity(void **state)
         assert_int_equal(boot_report_ng(&c, 0, VIGIL_BACKEND_CPU, lowess, 40, &cpu), 0);
         assert_int_equal(boot_report_ng(&c, 0, VIGIL_BACKEND_CUDA, lowess, 40, &dev), 0);
         boot_same(cpu, dev);
+        vigil_metrics_report_free(dev);
+        vigil_metrics_report_free(cpu);
+        /* nor any bootstrap threshold: the host draws the weights for the ROC band's pass alone
+         * (the band reads the metrics replicates' counts) */
+        g_no_boot_thresholds = 1;
+        assert_int_equal(boot_report_ng(&c, 0, VIGIL_BACKEND_CPU, lowess, 40, &cpu), 0);
+        assert_int_equal(boot_report_ng(&c, 0, VIGIL_BACKEND_CUDA, lowess, 40, &dev), 0);
+        g_no_boot_thresholds = 0;
+        assert_int_equal(dev->boot_backend, VIGIL_BACKEND_CUDA);
+        assert_non_null(cpu->band_rep), assert_non_null(dev->band_rep);
+        same_doubles(cpu->band_rep, dev->band_rep, VM_BAND_POINTS * 40, "ROC band rep, no threshold");
+        same_doubles(cpu->all.rep, dev->all.rep, S_COUNT * 40, "overall rep, no threshold");
+        char *ja = vigil_metrics_report_json(cpu, 0, 0), *jb = vigil_metrics_report_json(dev, 0, 0);
+        assert_non_null(ja), assert_non_null(jb);
+        *strstr(ja, "\"backend\":") = *strstr(jb, "\"backend\":") = '\0';
+        assert_string_equal(ja, jb);
+        free(ja), free(jb);
         vigil_metrics_report_free(dev);
         vigil_metrics_report_free(cpu);
     }

@@ -215,6 +215,11 @@ static void test_suppression(void **s)
 static void test_policy_partitions(void **s)
 {
     (void)s;
+    /* the floor of what leaves the run (suites' composition, the reports): never under 11 */
+    assert_int_equal(vigil_fairness_floor(0), 11);
+    assert_int_equal(vigil_fairness_floor(5), 11);
+    assert_int_equal(vigil_fairness_floor(20), 20);
+    assert_int_equal(vigil_fairness_min_cell(5), 5);
     /* one partition of 325 cases: 5 is small, the total gives it back, so 20 goes too */
     double c1[3] = {5, 20, 300}, tot = 325;
     int w1[3] = {1, 0, 0};

@@ -25,6 +25,11 @@ extern "C" {
 #define VIGIL_MIN_CELL_DEFAULT 11
 size_t vigil_fairness_min_cell(size_t min_cell);
 
+/* The floor of counts of people in what is shown outside the run that computed them (a suite's
+ * composition table, a join's lead times, the evidence reports read back from the store):
+ * min_cell, never under the CMS floor of VIGIL_MIN_CELL_DEFAULT (0 gives the default too). */
+size_t vigil_fairness_floor(size_t min_cell);
+
 /* 1 when `count` may be shown: it is 0 or at least min_cell (NaN: not a count, nothing to
  * withhold). */
 int vigil_fairness_count_ok(double count, size_t min_cell);

@@ -16,6 +16,11 @@
 
 size_t vigil_fairness_min_cell(size_t min_cell) { return min_cell ? min_cell : VIGIL_MIN_CELL_DEFAULT; }
 
+size_t vigil_fairness_floor(size_t min_cell)
+{
+    return min_cell > VIGIL_MIN_CELL_DEFAULT ? min_cell : VIGIL_MIN_CELL_DEFAULT;
+}
+
 int vigil_fairness_count_ok(double count, size_t min_cell)
 {
     return !(count > 0 && count < (double)vigil_fairness_min_cell(min_cell));

@@ -47,6 +47,16 @@ int vigil_fairness_rate_ok(double k, double n, size_t min_cell);
 int vigil_fairness_complement(const double *count, size_t m, size_t k, const double *size, const double *total,
                               size_t min_cell, int *withheld);
 
+/* One partition of a total whose cells show up to two counts each (the multi-class report's
+ * items: a level's cases, its correct and incorrect argmax, ...): count is m x 2 (a cell's
+ * first count is its size; 0 where a cell has fewer), of which the first k (1 or 2) add up to
+ * the total's. While the total is shown and the withheld cells' sum of one of the k counts is
+ * 1..min_cell-1 -- or the total (> 0) is withheld but no withheld cell is non-zero, so the
+ * shown ones would add it back up -- the smallest shown non-zero cell (by size, the first of
+ * equal ones) is withheld too. shown: m flags, in and out. Returns 1 when it withheld more. */
+int vigil_fairness_partition(const double *count, size_t m, size_t k, double total, int total_shown,
+                             size_t min_cell, int *shown);
+
 /* The level counts of G groups over the same n cases (a composition table): level[g][i] is
  * case i's level in group g (0..n_levels[g]-1, every case one), withheld[g][l] out. A count
  * 1..min_cell-1 is withheld, then vigil_fairness_complement within each group (total n) and

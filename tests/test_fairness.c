@@ -215,6 +215,27 @@ static void test_suppression(void **s)
 static void test_policy_partitions(void **s)
 {
     (void)s;
+    /* the floor of what leaves the run (suites' composition, the reports): never under 11 */
+    assert_int_equal(vigil_fairness_floor(0), 11);
+    assert_int_equal(vigil_fairness_floor(5), 11);
+    assert_int_equal(vigil_fairness_floor(20), 20);
+    assert_int_equal(vigil_fairness_min_cell(5), 5);
+    /* the multi-class partition rule: a hidden 5 of a shown 100 takes the smallest non-zero
+     * shown cell (20, not the empty one) with it; the second count (4 + 2 of a pair) too */
+    double pp1[8] = {5, 1, 0, 0, 20, 10, 75, 30};
+    int ps1[4] = {0, 1, 1, 1};
+    assert_int_equal(vigil_fairness_partition(pp1, 4, 1, 100, 1, 11, ps1), 1);
+    assert_int_equal(ps1[0] + ps1[1] * 2 + ps1[2] * 4 + ps1[3] * 8, 2 + 8);
+    int s1b[4] = {0, 1, 1, 1};
+    double p1b[8] = {15, 4, 0, 0, 20, 30, 75, 30};
+    assert_int_equal(vigil_fairness_partition(p1b, 4, 2, 110, 1, 11, s1b), 1); /* 4 of the second count */
+    assert_int_equal(s1b[1] + s1b[2] * 2 + s1b[3] * 4, 1 + 4);
+    assert_int_equal(vigil_fairness_partition(p1b, 4, 1, 110, 1, 11, (int[]){0, 1, 1, 1}), 0);
+    /* a withheld total, its partition shown in full: one non-zero cell goes */
+    double pp2[4] = {30, 0, 70, 0};
+    int ps2[2] = {1, 1};
+    assert_int_equal(vigil_fairness_partition(pp2, 2, 1, 100, 0, 11, ps2), 1);
+    assert_int_equal(ps2[0] * 1 + ps2[1] * 2, 2);
     /* one partition of 325 cases: 5 is small, the total gives it back, so 20 goes too */
     double c1[3] = {5, 20, 300}, tot = 325;
     int w1[3] = {1, 0, 0};

@@ -25,6 +25,11 @@ extern "C" {
 #define VIGIL_MIN_CELL_DEFAULT 11
 size_t vigil_fairness_min_cell(size_t min_cell);
 
+/* The floor of counts of people in what is shown outside the run that computed them (a suite's
+ * composition table, a join's lead times, the evidence reports read back from the store):
+ * min_cell, never under the CMS floor of VIGIL_MIN_CELL_DEFAULT (0 gives the default too). */
+size_t vigil_fairness_floor(size_t min_cell);
+
 /* 1 when `count` may be shown: it is 0 or at least min_cell (NaN: not a count, nothing to
  * withhold). */
 int vigil_fairness_count_ok(double count, size_t min_cell);
@@ -41,6 +46,16 @@ int vigil_fairness_rate_ok(double k, double n, size_t min_cell);
  * counts are summed); withheld: m flags, in and out. Returns 1 when it withheld more. */
 int vigil_fairness_complement(const double *count, size_t m, size_t k, const double *size, const double *total,
                               size_t min_cell, int *withheld);
+
+/* One partition of a total whose cells show up to two counts each (the multi-class report's
+ * items: a level's cases, its correct and incorrect argmax, ...): count is m x 2 (a cell's
+ * first count is its size; 0 where a cell has fewer), of which the first k (1 or 2) add up to
+ * the total's. While the total is shown and the withheld cells' sum of one of the k counts is
+ * 1..min_cell-1 -- or the total (> 0) is withheld but no withheld cell is non-zero, so the
+ * shown ones would add it back up -- the smallest shown non-zero cell (by size, the first of
+ * equal ones) is withheld too. shown: m flags, in and out. Returns 1 when it withheld more. */
+int vigil_fairness_partition(const double *count, size_t m, size_t k, double total, int total_shown,
+                             size_t min_cell, int *shown);
 
 /* The level counts of G groups over the same n cases (a composition table): level[g][i] is
  * case i's level in group g (0..n_levels[g]-1, every case one), withheld[g][l] out. A count

@@ -15,6 +15,7 @@
 #include "report/report_write.h"
 #include "report/monitor_report.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -198,7 +199,8 @@ int vigil_mrec_load(mctx *c, const char *from, const char *to)
     }
     double mc = NAN;
     for (size_t i = 0; i < c->nn && !isfinite(mc); i++) mc = jnum(c->n[i].doc, "min_cell");
-    c->min_cell = isfinite(mc) && mc >= 11 ? (int)mc : 11;
+    /* the stored run's min_cell, never under the CMS floor (the policy's vigil_fairness_floor) */
+    c->min_cell = (int)vigil_fairness_floor(isfinite(mc) && mc >= 1 && mc <= INT_MAX ? (size_t)mc : 0);
     return vigil_store_audit_verify(c->s, &c->audit);
 }
 
@@ -219,13 +221,19 @@ double vigil_mrec_largest(const cJSON *doc, const char **which)
     return best;
 }
 
-/* A missing rate, withheld when the missing or the present count is a small cell. */
-static rcell missing_cell(const cJSON *f, int min_cell)
+/* A window's missing rate ("ref" or "cur"), withheld as the policy withholds a rate
+ * (vigil_fairness_rate_ok: the missing, the present and their total). The reference window's
+ * too: evidence.json keeps the rate at full precision, and k/n as a double gives k and n back
+ * (a continued fraction), so a small count of missing values shows without any n beside it. */
+static rcell missing_cell(const cJSON *f, const char *w, int min_cell)
 {
-    double miss = jnum(f, "missing_cur"), have = jnum(f, "n_cur");
-    if (!vigil_fairness_count_ok(miss, (size_t)min_cell) || !vigil_fairness_count_ok(have, (size_t)min_cell))
-        return vigil_cell_sup();
-    return vigil_cell_num(jnum(f, "missing_rate.rate_cur"), 3);
+    char km[32], kn[32], kr[40];
+    snprintf(km, sizeof km, "missing_%s", w);
+    snprintf(kn, sizeof kn, "n_%s", w);
+    snprintf(kr, sizeof kr, "missing_rate.rate_%s", w);
+    double miss = jnum(f, km), have = jnum(f, kn);
+    if (!vigil_fairness_rate_ok(miss, miss + have, (size_t)min_cell)) return vigil_cell_sup();
+    return vigil_cell_num(jnum(f, kr), 3);
 }
 
 static void missing_row(mctx *c, double after, double step, size_t k)
@@ -320,7 +328,7 @@ static void features_table(mctx *c)
                            vigil_cell_txt(js(f, "type")), vigil_cell_num(jnum(f, "effect"), 3),
                            vigil_cell_txt(js(f, "effect_name")), vigil_cell_p(jnum(f, "p_adjusted")),
                            vigil_cell_txt(drift ? "DRIFT" : nc ? "not computable" : "no"),
-                           vigil_cell_num(jnum(f, "missing_rate.rate_ref"), 3), missing_cell(f, c->min_cell)};
+                           missing_cell(f, "ref", c->min_cell), missing_cell(f, "cur", c->min_cell)};
             if (drift) r[7].cls = "fail";
             vigil_doc_row(d, r);
         }

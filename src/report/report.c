@@ -6,11 +6,13 @@
  * audit and appendices. */
 #include "vigil/report.h"
 #include "vigil/error.h"
+#include "vigil/fairness.h"
 #include "vigil/store.h"
 #include "report/report_plots.h"
 #include "report/report_write.h"
 #include "report/report_ctx.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -131,7 +133,8 @@ static int load(rctx *c, int64_t id)
         c->cand = c->res;
     }
     double mc = jnum(c->cand, "min_cell");
-    c->min_cell = isfinite(mc) && mc >= 11 ? (int)mc : 11;
+    /* the stored run's min_cell, never under the CMS floor (the policy's vigil_fairness_floor) */
+    c->min_cell = (int)vigil_fairness_floor(isfinite(mc) && mc >= 1 && mc <= INT_MAX ? (size_t)mc : 0);
     if ((rc = vigil_store_get_files(c->s, id, &c->files, &c->n_files)) != 0) return rc;
     if ((rc = load_monitors(c)) != 0) return rc;
     load_chain(c);

@@ -63,7 +63,7 @@ int vigil_data_source_load(vigil_data_source *info, const vigil_data_config *c, 
         if (!(lg = calloc(c->n_groups ? c->n_groups : 1, sizeof *lg)))
             return vigil_error_set(VIGIL_ENOMEM, "out of memory");
         o.lead_time = 1, o.threshold = J->lead_time_threshold;
-        o.min_cell = min_cell > VIGIL_MIN_CELL_DEFAULT ? min_cell : VIGIL_MIN_CELL_DEFAULT;
+        o.min_cell = vigil_fairness_floor(min_cell);
         for (size_t g = 0; g < c->n_groups; g++)
             if (!strchr(c->groups[g], '+')) lg[o.n_groups++] = c->groups[g];
         o.groups = lg;

@@ -9,12 +9,18 @@
 #include "core/util.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* ---- the rules ------------------------------------------------------------------------- */
 
 size_t vigil_fairness_min_cell(size_t min_cell) { return min_cell ? min_cell : VIGIL_MIN_CELL_DEFAULT; }
+
+size_t vigil_fairness_floor(size_t min_cell)
+{
+    return min_cell > VIGIL_MIN_CELL_DEFAULT ? min_cell : VIGIL_MIN_CELL_DEFAULT;
+}
 
 int vigil_fairness_count_ok(double count, size_t min_cell)
 {
@@ -58,6 +64,31 @@ int vigil_fairness_complement(const double *count, size_t m, size_t k, const dou
             if (!withheld[l] && (best == m || size[l] < size[best])) best = l;
         if (best == m) return changed;
         withheld[best] = 1;
+        changed = 1;
+    }
+}
+
+int vigil_fairness_partition(const double *count, size_t m, size_t k, double total, int total_shown,
+                             size_t min_cell, int *shown)
+{
+    int changed = 0;
+    if (k > 2) k = 2;
+    for (;;) {
+        double sum[2] = {0, 0};
+        size_t best = SIZE_MAX, hidden_pos = 0;
+        for (size_t j = 0; j < m; j++) {
+            const double *v = count + 2 * j;
+            if (!shown[j]) {
+                for (size_t c = 0; c < k; c++) sum[c] += v[c];
+                hidden_pos += v[0] > 0;
+            } else if (v[0] > 0 && (best == SIZE_MAX || v[0] < count[2 * best])) {
+                best = j;
+            }
+        }
+        int leak = total_shown ? !(vigil_fairness_count_ok(sum[0], min_cell) && vigil_fairness_count_ok(sum[1], min_cell))
+                               : total > 0 && hidden_pos == 0;
+        if (!leak || best == SIZE_MAX) return changed;
+        shown[best] = 0;
         changed = 1;
     }
 }

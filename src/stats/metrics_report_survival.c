@@ -11,7 +11,7 @@
  * the overall block is withheld, or when a group it refines (sex+race refines sex) shows none.
  * Inside a block the calibration groups follow the same rule: the curve is shown whole or not
  * at all, with fewer risk groups (10 down to 2) until each holds 0 or at least min_cell
- * subjects and events by H. */
+ * subjects, events by H and subjects without one (vigil_fairness_rate_ok). */
 #include "stats/metrics_report_survival.h"
 #include "stats/metrics_report.h"
 #include "stats/survival.h"
@@ -76,16 +76,17 @@ static int counts_ok(const vigil_survival *s, size_t mc)
            vigil_fairness_count_ok(s->censored_before_horizon, mc) && vigil_fairness_count_ok(s->event_free, mc);
 }
 
+/* A risk group shows its subjects and its events by H, so the rest (n - events) as well: each
+ * group's events are a rate under the policy (vigil_fairness_rate_ok: events, the rest and n). */
 static int curve_ok(const vigil_survival *s, size_t mc)
 {
     for (size_t j = 0; j < s->n_groups; j++)
-        if (!vigil_fairness_count_ok(s->group[j].n, mc) || !vigil_fairness_count_ok(s->group[j].events_by_horizon, mc))
-            return 0;
+        if (!vigil_fairness_rate_ok(s->group[j].events_by_horizon, s->group[j].n, mc)) return 0;
     return 1;
 }
 
 /* The block's policy; the calibration curve takes fewer risk groups (down to 2) until each
- * holds 0 or at least min_cell subjects and events. */
+ * holds 0 or at least min_cell subjects, events and non-events. */
 static int scope_policy(sscope *s, size_t mc, const double *risk, const double *time, const double *event,
                         double level)
 {
@@ -317,7 +318,7 @@ static void block_json(cJSON *parent, const sscope *sc, const char *withheld_why
                                                "1 - Kaplan-Meier survival at the horizon, survfit's log interval");
     if (!sc->curve_shown) {
         cJSON_AddTrueToObject(cal, "withheld");
-        cJSON_AddStringToObject(cal, "reason", "a risk group has 1 to min_cell - 1 subjects or events by the horizon "
+        cJSON_AddStringToObject(cal, "reason", "a risk group has 1 to min_cell - 1 subjects, events by the horizon or subjects without one "
                                                "(cell-size policy), even in two groups");
     } else {
         cJSON_AddNumberToObject(cal, "n_groups", (double)s->n_groups);

@@ -4,8 +4,8 @@
  * accuracy (correct, incorrect), top-k accuracy (hits, misses), and per class its cases (and
  * the rest), sensitivity (TP, FN) and PPV (TP, FP), and per top-label bin its cases and its
  * accuracy (correct, incorrect). The per-scope policy (multiclass.c) withholds each one whose
- * counts include one from 1 to min_cell - 1. Here, as the binary report's
- * metrics_report_cells.c does for its counts: wherever cells partition a total that is shown,
+ * counts include one from 1 to min_cell - 1. Here, under the policy's partition rule
+ * (vigil_fairness_partition in metrics_report_cells.c): wherever cells partition a total that is shown,
  * the withheld cells' sum is the total minus the shown ones, so when that sum is 1..min_cell-1
  * the smallest cell still shown is withheld too; and where the total is withheld, a partition
  * shown in full would add it back up, so one of its non-zero cells is withheld. The
@@ -29,6 +29,8 @@ typedef struct {
     double *v;     /* n_scopes x items x 2 counts */
     uint8_t *nv;   /* items: how many counts */
     uint8_t *show; /* n_scopes x items */
+    double *pcount; /* one partition's cells: 2 counts each */
+    int *pshown;    /* and their flags */
 } cells;
 
 static size_t bin_item(size_t k, int b, int acc) { return I_CLASS + 3 * k + 2 * (size_t)b + (size_t)acc; }
@@ -59,29 +61,22 @@ static int shown(const cells *T, size_t q, size_t it)
 }
 
 /* One partition: cells (scope q[j], item it[j]), j < m, of a total (scope tq, item tit);
- * `ncounts`: how many of their counts add up to the total's. Returns 1 when it withheld
- * something more. */
+ * `ncounts`: how many of their counts add up to the total's. The rule is the policy's
+ * (vigil_fairness_partition); this gathers the cells and writes back what it withholds.
+ * Returns 1 when it withheld something more. */
 static int partition(cells *T, const size_t *q, const size_t *it, size_t m, size_t tq, size_t tit, size_t ncounts)
 {
-    int changed = 0, total_shown = shown(T, tq, tit);
-    double total = T->v[(tq * T->items + tit) * 2];
-    for (;;) {
-        double sum[2] = {0, 0};
-        size_t best = SIZE_MAX, hidden_pos = 0;
-        for (size_t j = 0; j < m; j++) {
-            const double *v = T->v + (q[j] * T->items + it[j]) * 2;
-            if (!shown(T, q[j], it[j])) {
-                for (size_t c = 0; c < ncounts && c < T->nv[it[j]]; c++) sum[c] += v[c];
-                hidden_pos += v[0] > 0;
-            } else if (v[0] > 0 && (best == SIZE_MAX || v[0] < T->v[(q[best] * T->items + it[best]) * 2]))
-                best = j;
-        }
-        int leak = total_shown ? !(vigil_fairness_count_ok(sum[0], T->mc) && vigil_fairness_count_ok(sum[1], T->mc))
-                               : total > 0 && hidden_pos == 0;
-        if (!leak || best == SIZE_MAX) return changed;
-        T->show[q[best] * T->items + it[best]] = 0;
-        changed = 1;
+    for (size_t j = 0; j < m; j++) {
+        const double *v = T->v + (q[j] * T->items + it[j]) * 2;
+        for (size_t c = 0; c < 2; c++) T->pcount[2 * j + c] = c < T->nv[it[j]] ? v[c] : 0;
+        T->pshown[j] = shown(T, q[j], it[j]);
     }
+    if (!vigil_fairness_partition(T->pcount, m, ncounts, T->v[(tq * T->items + tit) * 2], shown(T, tq, tit), T->mc,
+                                  T->pshown))
+        return 0;
+    for (size_t j = 0; j < m; j++)
+        if (!T->pshown[j]) T->show[q[j] * T->items + it[j]] = 0;
+    return 1;
 }
 
 /* What one withheld item takes with it inside its scope. */
@@ -168,15 +163,17 @@ int vigil_mc_cell_policy(vigil_multiclass_report *r, const double *S, size_t sz,
         nq += r->g[g].n_levels;
         if (r->g[g].n_levels > maxl) maxl = r->g[g].n_levels;
     }
-    cells T = {k, I_CLASS + 3 * k + 2 * VM_BINS, nq, r->o.min_cell, NULL, NULL, NULL};
+    cells T = {k, I_CLASS + 3 * k + 2 * VM_BINS, nq, r->o.min_cell, NULL, NULL, NULL, NULL, NULL};
     size_t *pq = malloc(maxl * sizeof *pq), *pit = malloc(maxl * sizeof *pit), *first = malloc((r->ng + 1) * sizeof *first);
     /* nesting pairs (a, b) and, per pair, b's parents */
     uint32_t **parent = calloc(r->ng * r->ng + 1, sizeof *parent);
     T.v = calloc(nq * T.items * 2, sizeof *T.v);
     T.nv = malloc(T.items);
     T.show = malloc(nq * T.items);
+    T.pcount = malloc(2 * maxl * sizeof *T.pcount);
+    T.pshown = malloc(maxl * sizeof *T.pshown);
     int rc = VIGIL_OK;
-    if (!pq || !pit || !first || !parent || !T.v || !T.nv || !T.show) {
+    if (!pq || !pit || !first || !parent || !T.v || !T.nv || !T.show || !T.pcount || !T.pshown) {
         rc = vigil_error_set(VIGIL_ENOMEM, "out of memory applying the cell-size policy");
         goto done;
     }
@@ -251,6 +248,8 @@ done:
     free(T.v);
     free(T.nv);
     free(T.show);
+    free(T.pcount);
+    free(T.pshown);
     return rc;
 }
 

@@ -191,7 +191,7 @@ static cJSON *file_entry(const char *p, const vigil_table *t, size_t rows, int w
  * "(missing)", shown only when it has cases. NULL when out of memory. */
 static cJSON *composition(const run_t *r, size_t min_cell)
 {
-    size_t G = r->n_groups, mc = min_cell > VIGIL_MIN_CELL_DEFAULT ? min_cell : VIGIL_MIN_CELL_DEFAULT;
+    size_t G = r->n_groups, mc = vigil_fairness_floor(min_cell);
     uint32_t **lvl = calloc(G ? G : 1, sizeof *lvl);
     int **sup = calloc(G ? G : 1, sizeof *sup);
     size_t *nl = calloc(G ? G : 1, sizeof *nl);

@@ -190,6 +190,37 @@ expect_rc 2 "--from without --monitor"
 run "$V" report --out x
 expect_err "--run or --monitor is required" "neither"
 [ ! -e x ] || { echo "FAIL: an error wrote x"; fails=$((fails + 1)); }
+# The reference window's missing rate under the policy too (vigil_fairness_rate_ok): a reference
+# day with k 3 missing of 40 (2026-02-16). evidence.json keeps the rate at full precision, and a
+# double k/n gives k and n back (the continued fraction), so a shown 0.075 is 3 of 40 -- the
+# attacker below recovers 3 from the old record and nothing from this one.
+sed -e 's/"name": "night"/"name": "refsmall"/' -e 's/"from": "2026-01-01", "to": "2026-01-31"/"from": "2026-02-16", "to": "2026-02-16"/' \
+    night.json > refsmall.json
+run "$V" monitor run refsmall.json --now 2026-02-17 --db "$T/rs.db" --format json
+cp out rs17.json
+run "$V" report --monitor refsmall --db "$T/rs.db" --out rsrep --format json
+/usr/bin/python3 - "$T" <<'PY' || { echo "FAIL: the reference window's missing rate gives a small count away"; fails=$((fails + 1)); }
+import json, os, sys
+from fractions import Fraction
+T = sys.argv[1]
+f = json.load(open(os.path.join(T, "rs17.json")))["features"]["k"]
+assert f["missing_ref"] == 3 and f["n_ref"] == 37, f  # the case the test is about
+ev = json.load(open(os.path.join(T, "rsrep/evidence.json")))
+t = ev["tables"]["features"]
+rows = [dict(zip(t["columns"], r)) for r in t["rows"]]
+for r in rows:
+    x = r["missing rate (reference)"]
+    if isinstance(x, float) and x > 0:
+        # the reduced fraction p/q: the window's n is a multiple of q; the feed's days hold 40
+        # cases (the record's "cases" column says so), so k = p * 40 / q
+        q = Fraction(x).limit_denominator(100000)
+        k = q * 40
+        assert not (k.denominator == 1 and 0 < k < 11), "%s: reference missing rate %r recovers %s missing" % (r["feature"], x, k)
+k = [r for r in rows if r["feature"] == "k"]
+assert len(k) == 1 and k[0]["missing rate (reference)"] is None, k
+lab = [r for r in rows if r["feature"] == "lab"]
+assert lab[0]["missing rate (reference)"] == 0.5, lab  # 20 of 40: shown
+PY
 # issue 18, printed as a reviewer reads it: no orphaned heading or caption, page 1 more than
 # the contents, no bare "undefined" or dash in a cell (a missing night's run, a statistic CBPE
 # does not estimate)

@@ -87,6 +87,29 @@ expect_json "not any(isinstance(v, (int, float)) and not isinstance(v, bool) and
 run "$VIGIL" metrics --data "$REF/moderate.csv" --score risk --time time --event event --horizon 5 --min-cell 200 --no-store --format json
 expect_json "d['survival'].get('withheld') and 'km_risk' not in d['survival']" "overall withheld under the floor"
 
+# A risk group whose subjects nearly all have an event by H: its n and its events are each 0
+# or >= 11, but n - events (the subjects without one) is 5. The curve takes fewer groups
+# until each group's rest is safe too (the attacker recovers 5 from the old rule's output).
+/usr/bin/python3 -c "
+import random
+random.seed(3)
+w = open('$T/top.csv', 'w')
+w.write('risk,time,event\n')
+for i in range(300):
+    r = (i + 0.5) / 300
+    # tenths of 30: the lower five without an event by H, the next four 15 events each, the
+    # top 25 (5 event-free to t = 9)
+    e = i >= 150 and (i % 30 < 15 or (i >= 270 and i < 295))
+    t = round(random.uniform(0.5, 4.5), 3) if e else round(random.uniform(5.5, 9.5), 3)
+    w.write('%.5f,%s,%d\n' % (0.02 + 0.9 * r, t, int(e)))
+"
+run "$VIGIL" metrics --data "$T/top.csv" --score risk --time time --event event --horizon 5 --no-store --format json
+expect_rc 0 "a risk group of 30 with 25 events"
+cp "$T/out" "$T/top.json"
+/usr/bin/python3 "$ROOT/tests/cli/small_cells_survival.py" "$T/top.json" \
+    || { echo "FAIL: a survival risk group's non-events give a small count away"; fails=$((fails + 1)); }
+expect_json "d['survival']['calibration'].get('withheld') or d['survival']['calibration']['n_groups'] < 10" "fewer risk groups"
+
 # Usage.
 run "$VIGIL" metrics --data "$REF/moderate.csv" --score risk --time time --horizon 5
 expect_rc 2 "--time without --event"
